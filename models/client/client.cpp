@@ -1,0 +1,241 @@
+#include "models/client/client.h"
+
+#include <cmath>
+#include <optional>
+#include <vector>
+
+#include "sim/results.h"
+#include "sim/zipf.h"
+
+namespace archsim {
+namespace {
+
+struct RouteSpec {
+  std::uint32_t route = 0;
+  double cumulative = 0;  // cumulative weight, for a pick by binary search
+  std::optional<ZipfSampler> zipf;
+  std::uint64_t key_count = 0;
+  bool write = false;
+};
+
+enum Tag : std::uint16_t { kArrival = 1, kThinkDone, kUsersTick };
+enum UserState : std::uint8_t { kIdle, kThinking, kWaiting };
+
+class Client final : public Component {
+ public:
+  Client(Params& p, BuildContext& bc) : rng_(bc.rng(0)), key_rng_(bc.rng(1)) {
+    target_ = bc.reference(p, "target", RefKind::SyncCall);
+    timeout_ = p.duration("timeout", 0);
+    if (p.has("retry")) p.fail("retry", "client retries are not supported by this version of archsim yet");
+    bool has_arrivals = p.has("arrivals"), has_users = p.has("users");
+    if (has_arrivals == has_users)
+      p.fail_here(has_arrivals ? "give either \"arrivals\" (open loop) or \"users\" (closed loop), not both"
+                               : "needs \"arrivals\" (open loop: {\"rate\": 100}) or \"users\" (closed loop)");
+    if (has_arrivals) {
+      Params a = p.object("arrivals");
+      constant_ = a.choice("process", "poisson", {"poisson", "constant"}) == "constant";
+      rate_ = a.profile("rate", 0, 1e9);
+      if (rate_.max() <= 0) a.fail("rate", "must be positive somewhere in the run");
+    } else {
+      closed_ = true;
+      users_ = p.profile("users", 0, 1e12);
+      double peak = users_.max();
+      if (peak > 5e7)
+        p.fail("users", "asks for " + std::to_string(static_cast<long long>(peak)) +
+                            " concurrent users; that would need about " +
+                            std::to_string(static_cast<long long>(peak * 64 / 1e9)) +
+                            " GB of memory (the limit is 50 million users per client)");
+      think_ = p.distribution("think_time", Distribution::constant(0));
+      state_.assign(static_cast<std::size_t>(std::ceil(peak)), kIdle);
+    }
+    sessions_ = static_cast<std::uint64_t>(p.integer("sessions", 1000, 1, 1'000'000'000));
+    auto routes = p.objects("routes");
+    double total = 0;
+    for (Params& r : routes) {
+      RouteSpec s;
+      s.route = bc.route_index(r.string("name"));
+      total += r.number("weight", 1.0, 0.0, 1e9);
+      s.cumulative = total;
+      s.write = r.boolean("write", false);
+      if (auto keys = r.object_opt("keys")) {
+        s.key_count = static_cast<std::uint64_t>(keys->integer("count", 1, 1, 1'000'000'000'000));
+        double skew = keys->number("zipf", 0.0, 0.0, 10.0);
+        if (skew > 0) s.zipf.emplace(s.key_count, skew);
+      }
+      routes_.push_back(std::move(s));
+    }
+    if (routes_.empty()) {
+      RouteSpec s;
+      s.route = bc.route_index("default");
+      s.cumulative = 1;
+      routes_.push_back(std::move(s));
+      total = 1;
+    } else if (total <= 0) {
+      p.fail("routes", "the route weights must not all be zero");
+    }
+    std::string id = bc.id();
+    Metrics& m = bc.metrics();
+    sent_c_ = m.counter(id, "sent", "offered_rps");
+    ok_c_ = m.counter(id, "ok", "throughput_rps");
+    failed_c_ = m.counter(id, "failed", "errors_rps");
+    latency_h_ = m.histogram(id, "latency", "latency");
+  }
+
+  bool accepts_calls() const override { return false; }
+
+  void start(Context& ctx) override {
+    if (!closed_) {
+      schedule_next_arrival(ctx, 0);
+      return;
+    }
+    adjust_users(ctx);
+    if (!users_.is_constant()) ctx.schedule(kSecond, kUsersTick);
+  }
+
+  void on_request(Context& ctx, CallId call) override { ctx.reply(call, Status::Error); }
+
+  void on_timer(Context& ctx, std::uint16_t tag, std::uint64_t data) override {
+    switch (tag) {
+      case kArrival:
+        send(ctx, 0);
+        schedule_next_arrival(ctx, ctx.now());
+        break;
+      case kThinkDone:
+        user_cycle(ctx, data);
+        break;
+      case kUsersTick:
+        adjust_users(ctx);
+        if (ctx.now() + kSecond <= ctx.end_time()) ctx.schedule(kSecond, kUsersTick);
+        break;
+    }
+  }
+
+  void on_reply(Context& ctx, CallId call, Status status, std::uint64_t token) override {
+    const RequestInfo& req = ctx.request(call);
+    if (status == Status::Ok) {
+      ctx.metrics().add(ok_c_);
+      ctx.metrics().record(latency_h_, ctx.now() - req.start);
+    } else {
+      ctx.metrics().add(failed_c_);
+    }
+    ctx.request_ended(req, status);
+    if (closed_) {
+      std::uint64_t user = token;
+      Time think = think_.sample_time(rng_);
+      state_[user] = kThinking;
+      ctx.schedule(think, kThinkDone, user);
+    }
+  }
+
+  void finish(Context& ctx, ComponentReport& r) override {
+    Metrics& m = ctx.metrics();
+    double measured = to_seconds(ctx.end_time() - ctx.warmup());
+    r.add("sent", static_cast<double>(m.total(sent_c_)));
+    r.add("ok", static_cast<double>(m.total(ok_c_)));
+    r.add("failed", static_cast<double>(m.total(failed_c_)));
+    r.add("throughput_rps", static_cast<double>(m.total(ok_c_)) / measured);
+    r.add("offered_rps", static_cast<double>(m.total(sent_c_)) / measured);
+    r.add_latency("latency_ms", m.whole(latency_h_));
+  }
+
+ private:
+  // Next arrival strictly after `t` by thinning against the largest rate of the current
+  // linear piece; crossing into the next piece restarts there (the process is memoryless).
+  void schedule_next_arrival(Context& ctx, Time t) {
+    const Time end = ctx.end_time();
+    while (t < end) {
+      double bound = rate_.piece_max(t);
+      Time piece_end = rate_.piece_end(t);
+      if (bound <= 0) {
+        if (piece_end == kTimeMax) return;
+        t = piece_end;
+        continue;
+      }
+      Time cand;
+      if (constant_) {
+        cand = t + std::max<Time>(1, from_seconds(1.0 / std::max(rate_.at(t), 1e-9)));
+        if (rate_.at(t) <= 0) {
+          t = piece_end;
+          continue;
+        }
+      } else {
+        cand = t + std::max<Time>(1, from_seconds(-std::log(rng_.uniform_pos()) / bound));
+        if (cand >= piece_end) {
+          t = piece_end;
+          continue;
+        }
+        if (rng_.uniform() * bound > rate_.at(cand)) {
+          t = cand;
+          continue;
+        }
+      }
+      if (cand > end) return;
+      ctx.schedule(cand - ctx.now(), kArrival);
+      return;
+    }
+  }
+
+  void send(Context& ctx, std::uint64_t user) {
+    RequestInfo req;
+    req.id = ctx.next_request_id();
+    req.start = ctx.now();
+    req.deadline = timeout_ > 0 ? ctx.now() + timeout_ : kTimeMax;
+    req.client = ctx.self();
+    req.session = closed_ ? user : key_rng_.below(sessions_);
+    const RouteSpec& r = pick_route();
+    req.route = r.route;
+    req.write = r.write;
+    if (r.key_count > 0) {
+      req.has_key = true;
+      req.key = r.zipf ? r.zipf->sample(key_rng_) : key_rng_.below(r.key_count);
+    }
+    ctx.metrics().add(sent_c_);
+    ctx.request_sent(req);
+    ctx.call(target_, req, user, timeout_);
+  }
+
+  const RouteSpec& pick_route() {
+    if (routes_.size() == 1) return routes_[0];
+    double x = rng_.uniform() * routes_.back().cumulative;
+    for (const RouteSpec& r : routes_)
+      if (x < r.cumulative) return r;
+    return routes_.back();
+  }
+
+  void user_cycle(Context& ctx, std::uint64_t user) {
+    if (user >= active_target_) {  // the population shrank: this user leaves
+      state_[user] = kIdle;
+      return;
+    }
+    state_[user] = kWaiting;
+    send(ctx, user);
+  }
+
+  void adjust_users(Context& ctx) {
+    active_target_ = static_cast<std::uint64_t>(std::llround(users_.at(ctx.now())));
+    for (std::uint64_t u = 0; u < active_target_ && u < state_.size(); ++u) {
+      if (state_[u] != kIdle) continue;
+      // A new user starts after a think time, so a population does not fire in lockstep.
+      state_[u] = kThinking;
+      ctx.schedule(think_.sample_time(rng_), kThinkDone, u);
+    }
+  }
+
+  RefId target_ = 0;
+  Time timeout_ = 0;
+  bool constant_ = false, closed_ = false;
+  Profile rate_, users_;
+  Distribution think_;
+  std::vector<std::uint8_t> state_;
+  std::uint64_t active_target_ = 0, sessions_ = 1000;
+  std::vector<RouteSpec> routes_;
+  Rng rng_, key_rng_;
+  CounterId sent_c_, ok_c_, failed_c_;
+  HistogramId latency_h_;
+};
+
+}  // namespace
+
+std::unique_ptr<Component> make_client(Params& p, BuildContext& bc) { return std::make_unique<Client>(p, bc); }
+
+}  // namespace archsim

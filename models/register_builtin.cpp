@@ -1,0 +1,13 @@
+#include "models/register_builtin.h"
+
+#include "models/client/client.h"
+#include "models/service/service.h"
+
+namespace archsim {
+
+void register_builtin_models(Registry& r) {
+  r.add("client", make_client);
+  r.add("service", make_service);
+}
+
+}  // namespace archsim

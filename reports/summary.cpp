@@ -1,0 +1,225 @@
+#include "reports/summary.h"
+
+#include <cmath>
+#include <cstdio>
+#include <fstream>
+#include <map>
+
+namespace archsim {
+
+using nlohmann::ordered_json;
+
+double round_sig(double v, int digits) {
+  if (v == 0 || !std::isfinite(v)) return v;
+  double mag = std::floor(std::log10(std::fabs(v)));
+  double scale = std::pow(10.0, digits - 1 - mag);
+  double r = std::round(v * scale) / scale;
+  // Print-stable: go through text so that the same value always yields the same double.
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%.*g", digits, r);
+  return std::strtod(buf, nullptr);
+}
+
+static ordered_json latency_json(const LatencyStats& l) {
+  return ordered_json{{"count", l.count},          {"mean", round_sig(l.mean)}, {"p50", round_sig(l.p50)},
+                      {"p90", round_sig(l.p90)},   {"p95", round_sig(l.p95)},   {"p99", round_sig(l.p99)},
+                      {"p999", round_sig(l.p999)}, {"max", round_sig(l.max)}};
+}
+
+static ordered_json requests_json(const OutcomeCounts& o) {
+  ordered_json causes = ordered_json::object();
+  for (int k = 1; k < kStatusCount; ++k)
+    if (o.by_status[k] > 0 || k <= static_cast<int>(Status::Error))
+      causes[std::string(status_name(static_cast<Status>(k)))] = o.by_status[k];
+  return ordered_json{{"total", o.total()}, {"ok", o.ok()}, {"failed", o.failed()}, {"by_cause", causes}};
+}
+
+// Puts `value` at a dotted path inside `obj`, creating objects on the way.
+static void put_dotted(ordered_json& obj, const std::string& name, const ordered_json& value) {
+  ordered_json* cur = &obj;
+  std::size_t start = 0;
+  for (;;) {
+    std::size_t dot = name.find('.', start);
+    if (dot == std::string::npos) {
+      (*cur)[name.substr(start)] = value;
+      return;
+    }
+    cur = &(*cur)[name.substr(start, dot - start)];
+    start = dot + 1;
+  }
+}
+
+ordered_json summary_json(const RunResult& r) {
+  ordered_json j;
+  j["scenario"] = r.scenario;
+  if (!r.description.empty()) j["description"] = r.description;
+  j["seed"] = r.seed;
+  j["duration_s"] = round_sig(r.duration_s);
+  j["warmup_s"] = round_sig(r.warmup_s);
+  ordered_json req = requests_json(r.outcomes);
+  ordered_json requests;
+  requests["sent"] = r.sent;
+  for (auto& [k, v] : req.items()) requests[k] = v;
+  requests["in_flight"] = r.in_flight;
+  requests["in_flight_at_warmup"] = r.in_flight_at_warmup;
+  j["requests"] = requests;
+  std::uint64_t total = r.outcomes.total();
+  j["availability"] = total ? round_sig(static_cast<double>(r.outcomes.ok()) / static_cast<double>(total)) : 1.0;
+  j["throughput_rps"] = round_sig(static_cast<double>(r.outcomes.ok()) / r.measured_s);
+  j["latency_ms"] = latency_json(r.latency);
+  ordered_json routes = ordered_json::object();
+  for (const RouteResult& rr : r.routes) {
+    std::uint64_t t = rr.outcomes.total();
+    if (t == 0) continue;
+    ordered_json o;
+    o["requests"] = t;
+    o["ok"] = rr.outcomes.ok();
+    o["availability"] = round_sig(static_cast<double>(rr.outcomes.ok()) / static_cast<double>(t));
+    o["throughput_rps"] = round_sig(static_cast<double>(rr.outcomes.ok()) / r.measured_s);
+    o["latency_ms"] = latency_json(rr.latency);
+    routes[rr.name] = o;
+  }
+  j["routes"] = routes;
+  ordered_json comps = ordered_json::object();
+  for (const ComponentResult& c : r.components) {
+    ordered_json o;
+    o["type"] = c.type;
+    for (const auto& [k, v] : c.report.texts()) put_dotted(o, k, v);
+    for (const auto& [k, v] : c.report.figures()) put_dotted(o, k, round_sig(v));
+    for (const auto& [k, v] : c.report.latencies()) put_dotted(o, k, latency_json(v));
+    comps[c.id] = o;
+  }
+  j["components"] = comps;
+  ordered_json cost;
+  cost["total_usd"] = round_sig(r.cost.total_usd);
+  cost["per_million_requests_usd"] = round_sig(r.cost.per_million_requests_usd);
+  ordered_json by = ordered_json::object();
+  for (const auto& [k, v] : r.cost.by_component) by[k] = round_sig(v);
+  cost["by_component"] = by;
+  for (const auto& [k, v] : r.cost.figures) cost[k] = round_sig(v);
+  j["cost"] = cost;
+  ordered_json slo = ordered_json::object();
+  if (r.slo.has_latency) {
+    slo["latency_p99_ms"] = round_sig(r.slo.latency_p99_ms);
+    slo["latency_met"] = r.slo.latency_met;
+  }
+  if (r.slo.has_availability) {
+    slo["availability"] = r.slo.availability;
+    slo["availability_met"] = r.slo.availability_met;
+  }
+  if (r.slo.has_latency || r.slo.has_availability) slo["met"] = r.slo.latency_met && r.slo.availability_met;
+  j["slo"] = slo;
+  j["run"] = ordered_json{{"wall_time_s", r.wall_time_s},
+                          {"events", r.events},
+                          {"events_per_s", r.wall_time_s > 0 ? static_cast<double>(r.events) / r.wall_time_s : 0.0}};
+  return j;
+}
+
+// Student t quantile for a two-sided 95% interval with `df` degrees of freedom.
+static double t95(std::size_t df) {
+  static const double table[] = {0,     12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262, 2.228,
+                                 2.201, 2.179,  2.160, 2.145, 2.131, 2.120, 2.110, 2.101, 2.093, 2.086,
+                                 2.080, 2.074,  2.069, 2.064, 2.060, 2.056, 2.052, 2.048, 2.045, 2.042};
+  if (df == 0) return 0;
+  if (df <= 30) return table[df];
+  return 1.96 + 2.4 / static_cast<double>(df);  // close to the table beyond 30
+}
+
+static void collect(const ordered_json& j, const std::string& prefix, std::vector<std::string>& paths) {
+  for (auto it = j.begin(); it != j.end(); ++it) {
+    std::string p = prefix.empty() ? it.key() : prefix + "." + it.key();
+    if (it->is_object()) collect(*it, p, paths);
+    else if (it->is_number() && !it->is_boolean()) paths.push_back(p);
+  }
+}
+
+static const ordered_json* at_path(const ordered_json& j, const std::string& path) {
+  const ordered_json* cur = &j;
+  std::size_t start = 0;
+  for (;;) {
+    std::size_t dot = path.find('.', start);
+    std::string key = path.substr(start, dot == std::string::npos ? std::string::npos : dot - start);
+    if (!cur->is_object() || !cur->contains(key)) return nullptr;
+    cur = &(*cur)[key];
+    if (dot == std::string::npos) return cur;
+    start = dot + 1;
+  }
+}
+
+static ordered_json* at_path_mut(ordered_json& j, const std::string& path) {
+  return const_cast<ordered_json*>(at_path(j, path));
+}
+
+ordered_json merge_replications(const std::vector<ordered_json>& runs) {
+  if (runs.size() == 1) return runs.front();
+  ordered_json out = runs.front();
+  std::vector<std::string> paths;
+  collect(out, "", paths);
+  ordered_json ci = ordered_json::object();
+  const std::size_t n = runs.size();
+  for (const std::string& p : paths) {
+    if (p == "seed" || p.rfind("run.", 0) == 0) continue;
+    std::vector<double> xs;
+    for (const auto& r : runs)
+      if (const ordered_json* v = at_path(r, p); v && v->is_number()) xs.push_back(v->get<double>());
+    if (xs.size() != n) continue;
+    double mean = 0;
+    for (double x : xs) mean += x;
+    mean /= static_cast<double>(n);
+    double var = 0;
+    for (double x : xs) var += (x - mean) * (x - mean);
+    var /= static_cast<double>(n - 1);
+    double half = t95(n - 1) * std::sqrt(var / static_cast<double>(n));
+    ordered_json* target = at_path_mut(out, p);
+    bool integral = target->is_number_integer() || target->is_number_unsigned();
+    *target = round_sig(mean);
+    if (integral && std::floor(mean) == mean) *target = static_cast<std::int64_t>(mean);
+    ci[p] = ordered_json{{"mean", round_sig(mean)},
+                         {"lo", round_sig(mean - half)},
+                         {"hi", round_sig(mean + half)},
+                         {"half_width", round_sig(half)}};
+  }
+  out["replications"] = n;
+  ordered_json seeds = ordered_json::array();
+  for (const auto& r : runs) seeds.push_back(r["seed"]);
+  out["seeds"] = seeds;
+  out["ci95"] = ci;
+  // run: totals over the replications.
+  double wall = 0, events = 0;
+  for (const auto& r : runs) {
+    wall += r["run"]["wall_time_s"].get<double>();
+    events += r["run"]["events"].get<double>();
+  }
+  out["run"] = ordered_json{{"wall_time_s", wall}, {"events", events}, {"events_per_s", wall > 0 ? events / wall : 0.0}};
+  // Keep "run" last, where a reader looks for it.
+  ordered_json run = out["run"];
+  out.erase("run");
+  out["run"] = run;
+  return out;
+}
+
+void write_timeseries_csv(const RunResult& r, const std::filesystem::path& file) {
+  std::ofstream out(file);
+  out << "time_s,component,metric,value\n";
+  char buf[64];
+  for (std::size_t w = 0; w < r.window_ends.size(); ++w) {
+    double t = to_seconds(r.window_ends[w]);
+    for (const Series& s : r.series) {
+      if (w >= s.values.size() || std::isnan(s.values[w])) continue;
+      std::snprintf(buf, sizeof buf, "%.6g", round_sig(s.values[w]));
+      out << t << ',' << s.component << ',' << s.metric << ',' << buf << '\n';
+    }
+  }
+}
+
+void write_latency_cdf_csv(const RunResult& r, const std::filesystem::path& file) {
+  std::ofstream out(file);
+  out << "component,latency_ms,cumulative_fraction\n";
+  char buf[96];
+  for (const auto& [ms, f] : r.latency_cdf) {
+    std::snprintf(buf, sizeof buf, "all,%.6g,%.6g\n", ms, f);
+    out << buf;
+  }
+}
+
+}  // namespace archsim

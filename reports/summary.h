@@ -1,0 +1,30 @@
+// summary.json (DESIGN.md §5) from a RunResult, merging replications with 95% confidence
+// intervals, and the other data files of a run directory. Knows no model: component
+// figures are written as the models named them (dotted names nest).
+#pragma once
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "sim/results.h"
+
+namespace archsim {
+
+// The summary of one run. Keys in a fixed order; figures rounded to 6 significant digits
+// so files are readable and byte-identical across machines.
+nlohmann::ordered_json summary_json(const RunResult& r);
+
+// Several replications of one scenario: every numeric figure becomes the mean over the
+// replications, and "ci95" holds {mean, lo, hi, half_width} per dotted path (Student t).
+nlohmann::ordered_json merge_replications(const std::vector<nlohmann::ordered_json>& runs);
+
+// timeseries.csv in long format: time_s,component,metric,value (windows without a value skipped).
+void write_timeseries_csv(const RunResult& r, const std::filesystem::path& file);
+// latency_cdf.csv: component,latency_ms,cumulative_fraction (end to end over all clients).
+void write_latency_cdf_csv(const RunResult& r, const std::filesystem::path& file);
+
+double round_sig(double v, int digits = 6);
+
+}  // namespace archsim

@@ -1,0 +1,93 @@
+#include "reports/table.h"
+
+#include <cstdio>
+#include <sstream>
+
+namespace archsim {
+
+using nlohmann::ordered_json;
+
+static double num(const ordered_json& j, const char* key) {
+  return j.contains(key) && j[key].is_number() ? j[key].get<double>() : 0.0;
+}
+
+static std::string fmt(double v, int prec = 2) {
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%.*f", prec, v);
+  return buf;
+}
+
+// " ±x" when the summary holds a confidence interval for `path`.
+static std::string ci(const ordered_json& s, const std::string& path, int prec = 2) {
+  if (!s.contains("ci95") || !s["ci95"].contains(path)) return "";
+  return " ±" + fmt(s["ci95"][path]["half_width"].get<double>(), prec);
+}
+
+std::string terminal_table(const ordered_json& s) {
+  std::ostringstream o;
+  char line[512];
+  o << "scenario " << s.value("scenario", "") << "  seed " << s.value("seed", 0);
+  if (s.contains("replications")) o << "  replications " << s["replications"].get<int>();
+  o << "  duration " << fmt(num(s, "duration_s"), 0) << " s";
+  if (num(s, "warmup_s") > 0) o << " (warm-up " << fmt(num(s, "warmup_s"), 0) << " s)";
+  o << "\n\n";
+  const ordered_json& r = s["requests"];
+  std::snprintf(line, sizeof line, "requests  %.0f total, %.0f ok, %.0f failed", num(r, "total"), num(r, "ok"), num(r, "failed"));
+  o << line;
+  std::string causes;
+  for (auto it = r["by_cause"].begin(); it != r["by_cause"].end(); ++it)
+    if (it->get<double>() > 0) causes += (causes.empty() ? "" : ", ") + it.key() + " " + fmt(it->get<double>(), 0);
+  if (!causes.empty()) o << " (" << causes << ")";
+  o << "\n";
+  o << "availability  " << fmt(num(s, "availability") * 100, 3) << "%" << ci(s, "availability", 5)
+    << "    throughput  " << fmt(num(s, "throughput_rps"), 1) << " req/s" << ci(s, "throughput_rps", 1) << "\n\n";
+
+  auto lat_row = [&](const std::string& name, const ordered_json& l, const std::string& path) {
+    std::snprintf(line, sizeof line, "%-18s %9s %9s %9s %9s %9s %9s %9s\n", name.c_str(),
+                  (fmt(num(l, "mean"))).c_str(), fmt(num(l, "p50")).c_str(), fmt(num(l, "p90")).c_str(),
+                  fmt(num(l, "p95")).c_str(), fmt(num(l, "p99")).c_str(), fmt(num(l, "p999")).c_str(),
+                  fmt(num(l, "max")).c_str());
+    o << line;
+    std::string c = ci(s, path + ".p99");
+    if (!c.empty()) o << std::string(18, ' ') << "  p99 95% CI" << c << " ms\n";
+  };
+  std::snprintf(line, sizeof line, "%-18s %9s %9s %9s %9s %9s %9s %9s\n", "latency (ms)", "mean", "p50", "p90", "p95",
+                "p99", "p99.9", "max");
+  o << line;
+  lat_row("end to end", s["latency_ms"], "latency_ms");
+  for (auto it = s["routes"].begin(); it != s["routes"].end(); ++it)
+    lat_row("  route " + it.key(), (*it)["latency_ms"], "routes." + it.key() + ".latency_ms");
+  o << "\n";
+  std::snprintf(line, sizeof line, "%-18s %-9s %11s %8s %9s %9s %9s\n", "component", "type", "throughput", "util",
+                "queue", "p50 ms", "p99 ms");
+  o << line;
+  for (auto it = s["components"].begin(); it != s["components"].end(); ++it) {
+    const ordered_json& c = *it;
+    std::string util = c.contains("utilization") ? fmt(num(c, "utilization") * 100, 1) + "%" : "-";
+    std::string queue = c.contains("queue_length") ? fmt(num(c, "queue_length"), 2) : "-";
+    std::string p50 = "-", p99 = "-";
+    if (c.contains("latency_ms")) {
+      p50 = fmt(num(c["latency_ms"], "p50"));
+      p99 = fmt(num(c["latency_ms"], "p99"));
+    }
+    std::snprintf(line, sizeof line, "%-18s %-9s %11s %8s %9s %9s %9s\n", it.key().c_str(),
+                  c.value("type", "").c_str(), (fmt(num(c, "throughput_rps"), 1) + "/s").c_str(), util.c_str(),
+                  queue.c_str(), p50.c_str(), p99.c_str());
+    o << line;
+  }
+  if (s.contains("cost") && num(s["cost"], "total_usd") > 0)
+    o << "\ncost  $" << fmt(num(s["cost"], "total_usd"), 4) << " total, $"
+      << fmt(num(s["cost"], "per_million_requests_usd"), 4) << " per million requests\n";
+  if (s.contains("slo") && s["slo"].contains("met")) {
+    const ordered_json& slo = s["slo"];
+    o << "\nSLO  " << (slo["met"].get<bool>() ? "met" : "MISSED");
+    if (slo.contains("latency_p99_ms"))
+      o << "   p99 <= " << fmt(num(slo, "latency_p99_ms"), 0) << " ms: " << (slo["latency_met"].get<bool>() ? "yes" : "no");
+    if (slo.contains("availability"))
+      o << "   availability >= " << fmt(num(slo, "availability") * 100, 3) << "%: " << (slo["availability_met"].get<bool>() ? "yes" : "no");
+    o << "\n";
+  }
+  return o.str();
+}
+
+}  // namespace archsim

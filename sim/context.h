@@ -1,0 +1,64 @@
+// What a model can do while the simulation runs, and nothing more: read the clock, call
+// other components and answer calls, set timers on itself, record metrics, and report the
+// end of a client request. The Context is the engine's facade; models never see the
+// scheduler, the call pool or any output format (STYLE.md 4, 7).
+#pragma once
+#include <cstdint>
+
+#include "sim/component.h"
+#include "sim/metrics.h"
+#include "sim/random.h"
+#include "sim/request.h"
+#include "sim/time.h"
+
+namespace archsim {
+
+class Simulation;
+using RefId = std::uint32_t;  // a resolved reference to another component (BuildContext::reference)
+
+class Context {
+ public:
+  explicit Context(Simulation& sim) : sim_(sim) {}
+
+  Time now() const;
+  Time end_time() const;
+  Time warmup() const;
+  std::uint32_t self() const { return self_; }
+
+  // Sends `req` over the link named by `ref`. `token` comes back with the reply (on_reply).
+  // A positive `timeout` ends the call with Status::Timeout if no reply came by then; the
+  // callee's work still happens and its late reply is dropped.
+  CallId call(RefId ref, const RequestInfo& req, std::uint64_t token, Time timeout = 0);
+  // Answers a call this component received. Exactly once per call.
+  void reply(CallId call, Status status);
+  // The request a call carries (valid until the call has been answered and its reply handled).
+  const RequestInfo& request(CallId call) const;
+  // When the call was sent by its caller.
+  Time sent_at(CallId call) const;
+  // Index of the component that made the call.
+  std::uint32_t caller(CallId call) const;
+
+  // Fires on_timer(tag, data) on this component after `delay` (>= 0).
+  void schedule(Time delay, std::uint16_t tag, std::uint64_t data = 0);
+
+  Metrics& metrics();
+
+  // Client bookkeeping: unique ids and the end-to-end ledger behind summary.json.
+  std::uint64_t next_request_id();
+  void request_sent(const RequestInfo& req);
+  void request_ended(const RequestInfo& req, Status status);
+
+  // A generator keyed by (stream, request, salt): the same request draws the same numbers
+  // whatever order requests are served in, so variants compared with the same seed see the
+  // same work (common random numbers).
+  static Rng keyed_rng(std::uint64_t stream, std::uint64_t request_id, std::uint64_t salt) {
+    return Rng(mix64(stream, request_id * 0x9e3779b97f4a7c15ULL + salt));
+  }
+
+ private:
+  friend class Simulation;
+  Simulation& sim_;
+  std::uint32_t self_ = 0;
+};
+
+}  // namespace archsim

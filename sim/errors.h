@@ -1,0 +1,31 @@
+// Bad input is answered, never crashed on: every error in a scenario is a ScenarioError
+// carrying the JSON location (a JSON pointer such as /components/3/service_time/mean) or,
+// for syntax errors, the line and column. The CLI prints it as one line and exits 2.
+#pragma once
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace archsim {
+
+class ScenarioError : public std::runtime_error {
+ public:
+  ScenarioError(std::string pointer, std::string message, int line = 0, int column = 0)
+      : std::runtime_error(message), pointer_(std::move(pointer)), line_(line), column_(column) {}
+  const std::string& pointer() const { return pointer_; }
+  int line() const { return line_; }
+  int column() const { return column_; }
+  // "<file>: <pointer>: <message>" or "<file>:<line>:<column>: <message>".
+  std::string format(std::string_view file) const;
+
+ private:
+  std::string pointer_;
+  int line_, column_;
+};
+
+// " (did you mean \"x\"?)" when a candidate is within a small edit distance of `word`,
+// else "". Used for unknown fields, types, component ids and algorithm names.
+std::string did_you_mean(std::string_view word, const std::vector<std::string>& candidates);
+
+}  // namespace archsim

@@ -1,0 +1,59 @@
+#include "sim/histogram.h"
+
+#include <algorithm>
+#include <cmath>
+
+namespace archsim {
+
+Histogram::Histogram() : counts_(kBucketCount, 0) {}
+
+void Histogram::merge(const Histogram& other) {
+  if (other.total_ == 0) return;
+  for (std::size_t i = other.lo_; i <= other.hi_; ++i) counts_[i] += other.counts_[i];
+  total_ += other.total_;
+  sum_ += other.sum_;
+  min_ = std::min(min_, other.min_);
+  max_ = std::max(max_, other.max_);
+  lo_ = std::min(lo_, other.lo_);
+  hi_ = std::max(hi_, other.hi_);
+}
+
+void Histogram::clear() {
+  if (total_ != 0) std::fill(counts_.begin() + static_cast<std::ptrdiff_t>(lo_),
+                             counts_.begin() + static_cast<std::ptrdiff_t>(hi_) + 1, std::uint64_t{0});
+  total_ = 0;
+  sum_ = 0;
+  min_ = INT64_MAX;
+  max_ = INT64_MIN;
+  lo_ = kBucketCount;
+  hi_ = 0;
+}
+
+double Histogram::mean() const {
+  if (total_ == 0) return 0;
+  return static_cast<double>(static_cast<long double>(sum_) / static_cast<long double>(total_));
+}
+
+double Histogram::percentile(double q) const {
+  if (total_ == 0) return 0;
+  if (!(q > 0)) return static_cast<double>(min_);
+  if (q >= 100) return static_cast<double>(max_);
+  // The relative nudge keeps q/100 * n from rounding up past an exact integer rank
+  // (0.99 * 1e6 is 990000.0000000001 in doubles).
+  const double exact = q / 100.0 * static_cast<double>(total_);
+  auto rank = static_cast<std::uint64_t>(std::ceil(exact * (1.0 - 1e-12)));
+  rank = std::clamp<std::uint64_t>(rank, 1, total_);
+  std::uint64_t seen = 0;
+  for (std::size_t i = lo_; i <= hi_; ++i) {
+    seen += counts_[i];
+    if (seen >= rank) {
+      const auto lo = static_cast<double>(bucket_lower(i));
+      const auto hi = static_cast<double>(bucket_upper(i));
+      const double mid = lo + 0.5 * (hi - lo);
+      return std::clamp(mid, static_cast<double>(min_), static_cast<double>(max_));
+    }
+  }
+  return static_cast<double>(max_);
+}
+
+}  // namespace archsim

@@ -1,0 +1,108 @@
+#include "sim/metrics.h"
+
+#include <cmath>
+#include <limits>
+
+namespace archsim {
+
+int Metrics::add_series(const std::string& component, const std::string& metric) {
+  series_.push_back(Series{component, metric, {}});
+  return static_cast<int>(series_.size()) - 1;
+}
+
+CounterId Metrics::counter(const std::string& component, const std::string&, const std::string& rate_series) {
+  Counter c;
+  if (!rate_series.empty()) c.series = add_series(component, rate_series);
+  counters_.push_back(c);
+  return CounterId{static_cast<std::uint32_t>(counters_.size() - 1)};
+}
+
+GaugeId Metrics::gauge(const std::string& component, const std::string&, const std::string& series) {
+  Gauge g;
+  if (!series.empty()) g.series = add_series(component, series);
+  gauges_.push_back(g);
+  return GaugeId{static_cast<std::uint32_t>(gauges_.size() - 1)};
+}
+
+HistogramId Metrics::histogram(const std::string& component, const std::string&, const std::string& prefix) {
+  Hist h;
+  if (!prefix.empty()) {
+    h.has_series = true;
+    h.series = add_series(component, prefix + "_p50_ms");
+    add_series(component, prefix + "_p95_ms");
+    add_series(component, prefix + "_p99_ms");
+  }
+  hists_.push_back(std::move(h));
+  return HistogramId{static_cast<std::uint32_t>(hists_.size() - 1)};
+}
+
+void Metrics::ratio_series(const std::string& component, const std::string& series, GaugeId num, GaugeId den) {
+  ratios_.push_back(Ratio{num, den, 0, 0, add_series(component, series)});
+}
+
+double Metrics::average(GaugeId id, Time now) const {
+  const Gauge& g = gauges_[id.i];
+  Time span = now - g.warmup_time;
+  if (span <= 0) return g.value;
+  return (area_now(g, now) - g.area_at_warmup) / static_cast<double>(span);
+}
+
+double Metrics::window_average(GaugeId id, Time now) const {
+  const Gauge& g = gauges_[id.i];
+  Time span = now - g.window_time;
+  if (span <= 0) return g.value;
+  return (area_now(g, now) - g.area_at_window) / static_cast<double>(span);
+}
+
+double Metrics::ratio(GaugeId num, GaugeId den, Time now) const {
+  const Gauge& n = gauges_[num.i];
+  const Gauge& d = gauges_[den.i];
+  double dn = area_now(d, now) - d.area_at_warmup;
+  if (dn <= 0) return 0;
+  return (area_now(n, now) - n.area_at_warmup) / dn;
+}
+
+void Metrics::reset_whole_run(Time now) {
+  for (Counter& c : counters_) c.total = 0;
+  for (Gauge& g : gauges_) {
+    g.area_at_warmup = area_now(g, now);
+    g.warmup_time = now;
+  }
+  for (Hist& h : hists_) h.whole.clear();
+}
+
+void Metrics::close_window(Time now) {
+  Time span = now - last_window_end_;
+  if (span <= 0) return;
+  const double seconds = to_seconds(span);
+  const double nan = std::numeric_limits<double>::quiet_NaN();
+  for (Counter& c : counters_) {
+    if (c.series >= 0) series_[c.series].values.push_back(static_cast<double>(c.window) / seconds);
+    c.window = 0;
+  }
+  // Ratios read the gauges' window marks, so they go before the gauges move them.
+  for (Ratio& r : ratios_) {
+    const Gauge& n = gauges_[r.num.i];
+    const Gauge& d = gauges_[r.den.i];
+    double dn = area_now(d, now) - d.area_at_window;
+    series_[r.series].values.push_back(dn > 0 ? (area_now(n, now) - n.area_at_window) / dn : nan);
+  }
+  for (Gauge& g : gauges_) {
+    double a = area_now(g, now);
+    if (g.series >= 0) series_[g.series].values.push_back((a - g.area_at_window) / static_cast<double>(span));
+    g.area_at_window = a;
+    g.window_time = now;
+  }
+  for (Hist& h : hists_) {
+    if (!h.has_series) continue;
+    bool any = h.window.count() > 0;
+    series_[h.series].values.push_back(any ? h.window.percentile(50) / 1e6 : nan);
+    series_[h.series + 1].values.push_back(any ? h.window.percentile(95) / 1e6 : nan);
+    series_[h.series + 2].values.push_back(any ? h.window.percentile(99) / 1e6 : nan);
+    h.window.clear();
+  }
+  window_ends_.push_back(now);
+  last_window_end_ = now;
+}
+
+}  // namespace archsim

@@ -1,0 +1,334 @@
+#include "sim/params.h"
+
+#include <cmath>
+#include <nlohmann/json.hpp>
+
+namespace archsim {
+
+using json = nlohmann::json;
+
+struct Params::State {
+  const json* j;
+  std::string pointer;
+  std::vector<std::string> known;
+  std::vector<std::shared_ptr<State>> children;
+};
+
+static std::string escape_pointer_token(std::string_view key) {
+  std::string out;
+  for (char c : key) {
+    if (c == '~') out += "~0";
+    else if (c == '/') out += "~1";
+    else out += c;
+  }
+  return out;
+}
+
+static std::string type_name(const json& j) {
+  if (j.is_null()) return "null";
+  if (j.is_boolean()) return "a boolean";
+  if (j.is_number()) return "a number";
+  if (j.is_string()) return "a string";
+  if (j.is_array()) return "an array";
+  return "an object";
+}
+
+Params::Params(const json& j, std::string pointer)
+    : s_(std::make_shared<State>(State{&j, std::move(pointer), {}, {}})) {
+  if (!j.is_object()) throw ScenarioError(s_->pointer.empty() ? "/" : s_->pointer, "expected an object, found " + type_name(j));
+}
+
+const std::string& Params::pointer() const { return s_->pointer; }
+std::string Params::path(std::string_view key) const { return s_->pointer + "/" + escape_pointer_token(key); }
+const json& Params::object_json() const { return *s_->j; }
+
+bool Params::has(std::string_view key) const {
+  auto it = s_->j->find(key);
+  return it != s_->j->end() && !it->is_null();
+}
+
+std::vector<std::string> Params::keys() const {
+  std::vector<std::string> out;
+  for (auto it = s_->j->begin(); it != s_->j->end(); ++it) out.push_back(it.key());
+  return out;
+}
+
+void Params::known(std::string_view key) {
+  for (const auto& k : s_->known)
+    if (k == key) return;
+  s_->known.emplace_back(key);
+}
+
+const json* Params::get(std::string_view key) {
+  known(key);
+  auto it = s_->j->find(key);
+  if (it == s_->j->end() || it->is_null()) return nullptr;
+  return &*it;
+}
+
+void Params::fail(std::string_view key, const std::string& message) const {
+  throw ScenarioError(path(key), message);
+}
+void Params::fail_here(const std::string& message) const {
+  throw ScenarioError(s_->pointer.empty() ? "/" : s_->pointer, message);
+}
+
+static std::string fmt_num(double v) {
+  if (v == std::floor(v) && std::fabs(v) < 1e15) return std::to_string(static_cast<long long>(v));
+  std::string s = std::to_string(v);
+  while (!s.empty() && s.back() == '0') s.pop_back();
+  return s;
+}
+
+static double check_range(const Params& p, std::string_view key, double v, double lo, double hi) {
+  if (std::isnan(v) || v < lo || v > hi) {
+    std::string range;
+    if (lo != -Params::kInf && hi != Params::kInf) range = "between " + fmt_num(lo) + " and " + fmt_num(hi);
+    else if (lo != -Params::kInf) range = lo == 0 ? "non-negative" : "at least " + fmt_num(lo);
+    else range = "at most " + fmt_num(hi);
+    p.fail(key, "must be " + range + ", got " + fmt_num(v));
+  }
+  return v;
+}
+
+double Params::number(std::string_view key, double def, double lo, double hi) {
+  const json* v = get(key);
+  if (!v) return def;
+  if (!v->is_number()) fail(key, "expected a number, found " + type_name(*v));
+  return check_range(*this, key, v->get<double>(), lo, hi);
+}
+
+double Params::require_number(std::string_view key, double lo, double hi) {
+  if (!has(key)) { known(key); fail(key, "is required"); }
+  return number(key, 0.0, lo, hi);
+}
+
+std::int64_t Params::integer(std::string_view key, std::int64_t def, std::int64_t lo, std::int64_t hi) {
+  const json* v = get(key);
+  if (!v) return def;
+  if (!v->is_number()) fail(key, "expected a whole number, found " + type_name(*v));
+  double d = v->get<double>();
+  if (d != std::floor(d)) fail(key, "expected a whole number, got " + fmt_num(d));
+  check_range(*this, key, d, static_cast<double>(lo), static_cast<double>(hi));
+  return static_cast<std::int64_t>(d);
+}
+
+std::int64_t Params::require_integer(std::string_view key, std::int64_t lo, std::int64_t hi) {
+  if (!has(key)) { known(key); fail(key, "is required"); }
+  return integer(key, 0, lo, hi);
+}
+
+std::optional<std::int64_t> Params::integer_or_null(std::string_view key, std::int64_t lo, std::int64_t hi) {
+  if (!has(key)) { known(key); return std::nullopt; }
+  return integer(key, 0, lo, hi);
+}
+
+bool Params::boolean(std::string_view key, bool def) {
+  const json* v = get(key);
+  if (!v) return def;
+  if (!v->is_boolean()) fail(key, "expected true or false, found " + type_name(*v));
+  return v->get<bool>();
+}
+
+std::string Params::string(std::string_view key, std::string_view def) {
+  const json* v = get(key);
+  if (!v) return std::string(def);
+  if (!v->is_string()) fail(key, "expected a string, found " + type_name(*v));
+  return v->get<std::string>();
+}
+
+std::string Params::string(std::string_view key) {
+  if (!has(key)) { known(key); fail(key, "is required"); }
+  return string(key, "");
+}
+
+std::string Params::choice(std::string_view key, std::string_view def, const std::vector<std::string>& choices) {
+  std::string v = string(key, def);
+  for (const auto& c : choices)
+    if (c == v) return v;
+  std::string list;
+  for (const auto& c : choices) list += (list.empty() ? "" : ", ") + c;
+  fail(key, "unknown value \"" + v + "\"" + did_you_mean(v, choices) + "; expected one of: " + list);
+}
+
+Time Params::parse_duration_value(const nlohmann::json& j, const std::string& pointer) {
+  if (j.is_number()) {
+    double s = j.get<double>();
+    if (std::isnan(s) || s < 0) throw ScenarioError(pointer, "duration must not be negative, got " + fmt_num(s));
+    if (s > 9e9) throw ScenarioError(pointer, "duration is too large");
+    return from_seconds(s);
+  }
+  if (!j.is_string()) throw ScenarioError(pointer, "expected a duration such as \"250ms\" or a number of seconds, found " + type_name(j));
+  std::string err;
+  auto t = parse_duration(j.get<std::string>(), &err);
+  if (!t) throw ScenarioError(pointer, err);
+  return *t;
+}
+
+Time Params::duration(std::string_view key, Time def, Time lo, Time hi) {
+  const json* v = get(key);
+  if (!v) return def;
+  Time t = parse_duration_value(*v, path(key));
+  if (t < lo || t > hi) {
+    if (hi == kTimeMax) fail(key, "must be at least " + format_duration(lo));
+    fail(key, "must be between " + format_duration(lo) + " and " + format_duration(hi));
+  }
+  return t;
+}
+
+Time Params::duration(std::string_view key) {
+  if (!has(key)) { known(key); fail(key, "is required"); }
+  return duration(key, 0);
+}
+
+std::optional<Time> Params::duration_opt(std::string_view key) {
+  if (!has(key)) { known(key); return std::nullopt; }
+  return duration(key, 0);
+}
+
+Distribution Params::parse_distribution(const nlohmann::json& j, const std::string& ptr) {
+  try {
+    return parse_distribution_checked(j, ptr);
+  } catch (const std::invalid_argument& e) {
+    throw ScenarioError(ptr, e.what());
+  }
+}
+
+Distribution Params::parse_distribution_checked(const nlohmann::json& j, const std::string& ptr) {
+  if (j.is_string() || j.is_number()) return Distribution::constant(static_cast<double>(parse_duration_value(j, ptr)));
+  if (!j.is_object())
+    throw ScenarioError(ptr, "expected a distribution such as {\"dist\": \"exponential\", \"mean\": \"10ms\"} or a duration, found " + type_name(j));
+  Params p(j, ptr);
+  static const std::vector<std::string> kinds = {"constant", "exponential", "uniform", "normal",
+                                                  "lognormal", "pareto", "empirical"};
+  std::string kind = p.choice("dist", "", kinds);
+  auto dur = [&](std::string_view k) { return static_cast<double>(p.duration(k)); };
+  Distribution d;
+  if (kind == "constant") {
+    d = Distribution::constant(dur("value"));
+  } else if (kind == "exponential") {
+    double m = dur("mean");
+    if (m <= 0) p.fail("mean", "must be positive");
+    d = Distribution::exponential(m);
+  } else if (kind == "uniform") {
+    double lo = dur("min"), hi = dur("max");
+    if (hi < lo) p.fail("max", "must not be less than min");
+    d = Distribution::uniform(lo, hi);
+  } else if (kind == "normal") {
+    double m = dur("mean"), sd = dur("stddev");
+    d = Distribution::normal(m, sd);
+  } else if (kind == "lognormal") {
+    if (p.has("median") || p.has("p99")) {
+      double med = dur("median"), p99 = dur("p99");
+      if (med <= 0) p.fail("median", "must be positive");
+      if (p99 <= med) p.fail("p99", "must be greater than the median");
+      d = Distribution::lognormal_median_p99(med, p99);
+    } else {
+      double m = dur("mean"), sd = dur("stddev");
+      if (m <= 0) p.fail("mean", "must be positive");
+      d = Distribution::lognormal_mean_stddev(m, sd);
+    }
+  } else if (kind == "pareto") {
+    double scale = dur("scale");
+    double shape = p.require_number("shape", 0.0, kInf);
+    if (scale <= 0) p.fail("scale", "must be positive");
+    if (shape <= 0) p.fail("shape", "must be positive");
+    d = Distribution::pareto(scale, shape);
+  } else {
+    const json& vals = p.raw("values");
+    if (!vals.is_array() || vals.empty()) p.fail("values", "expected a non-empty array of durations");
+    std::vector<double> v;
+    for (std::size_t i = 0; i < vals.size(); ++i)
+      v.push_back(static_cast<double>(parse_duration_value(vals[i], p.path("values") + "/" + std::to_string(i))));
+    d = Distribution::empirical(std::move(v));
+  }
+  p.finish();
+  return d;
+}
+
+Distribution Params::distribution(std::string_view key, const Distribution& def) {
+  const json* v = get(key);
+  if (!v) return def;
+  return parse_distribution(*v, path(key));
+}
+
+Distribution Params::distribution(std::string_view key) {
+  if (!has(key)) { known(key); fail(key, "is required"); }
+  return distribution(key, Distribution{});
+}
+
+std::optional<Profile> Params::profile_opt(std::string_view key, double lo, double hi) {
+  const json* v = get(key);
+  if (!v) return std::nullopt;
+  if (v->is_number()) return Profile::constant(check_range(*this, key, v->get<double>(), lo, hi));
+  if (!v->is_array() || v->empty())
+    fail(key, "expected a number or a profile such as [[\"0s\", 100], [\"30m\", 1600]]");
+  Profile prof;
+  for (std::size_t i = 0; i < v->size(); ++i) {
+    const json& pt = (*v)[i];
+    std::string ptr = path(key) + "/" + std::to_string(i);
+    if (!pt.is_array() || pt.size() != 2 || !pt[1].is_number())
+      throw ScenarioError(ptr, "expected a [time, value] pair such as [\"30m\", 1600]");
+    Time t = parse_duration_value(pt[0], ptr + "/0");
+    double val = pt[1].get<double>();
+    if (std::isnan(val) || val < lo || val > hi)
+      throw ScenarioError(ptr + "/1", "must be between " + fmt_num(lo) + " and " + fmt_num(hi) + ", got " + fmt_num(val));
+    if (!prof.points.empty() && t <= prof.points.back().first)
+      throw ScenarioError(ptr + "/0", "profile times must increase");
+    prof.points.emplace_back(t, val);
+  }
+  return prof;
+}
+
+Profile Params::profile(std::string_view key, double lo, double hi) {
+  auto p = profile_opt(key, lo, hi);
+  if (!p) fail(key, "is required");
+  return *p;
+}
+
+Params Params::object(std::string_view key) {
+  const json* v = get(key);
+  if (!v) fail(key, "is required");
+  if (!v->is_object()) fail(key, "expected an object, found " + type_name(*v));
+  Params child(*v, path(key));
+  s_->children.push_back(child.s_);
+  return child;
+}
+
+std::optional<Params> Params::object_opt(std::string_view key) {
+  if (!has(key)) { known(key); return std::nullopt; }
+  return object(key);
+}
+
+std::vector<Params> Params::objects(std::string_view key) {
+  const json* v = get(key);
+  std::vector<Params> out;
+  if (!v) return out;
+  if (!v->is_array()) fail(key, "expected an array, found " + type_name(*v));
+  for (std::size_t i = 0; i < v->size(); ++i) {
+    std::string ptr = path(key) + "/" + std::to_string(i);
+    if (!(*v)[i].is_object()) throw ScenarioError(ptr, "expected an object, found " + type_name((*v)[i]));
+    Params child((*v)[i], ptr);
+    s_->children.push_back(child.s_);
+    out.push_back(child);
+  }
+  return out;
+}
+
+const json& Params::raw(std::string_view key) {
+  static const json null_json;
+  const json* v = get(key);
+  return v ? *v : null_json;
+}
+
+void Params::finish() {
+  for (auto it = s_->j->begin(); it != s_->j->end(); ++it) {
+    bool ok = false;
+    for (const auto& k : s_->known)
+      if (k == it.key()) ok = true;
+    if (!ok) fail(it.key(), "unknown field \"" + it.key() + "\"" + did_you_mean(it.key(), s_->known));
+  }
+  for (auto& c : s_->children) Params(c).finish();
+}
+
+}  // namespace archsim

@@ -1,0 +1,54 @@
+// A piecewise-linear function of simulated time: rates and user counts that change over a
+// run, written in JSON as [["0s", 100], ["30m", 1600], ["2h", 1600]] (or a plain number).
+// Before the first point the first value holds; after the last, the last value.
+#pragma once
+#include <algorithm>
+#include <utility>
+#include <vector>
+
+#include "sim/time.h"
+
+namespace archsim {
+
+struct Profile {
+  std::vector<std::pair<Time, double>> points;  // sorted by time, at least one
+
+  static Profile constant(double v) { return Profile{{{0, v}}}; }
+  bool is_constant() const {
+    for (const auto& p : points)
+      if (p.second != points.front().second) return false;
+    return true;
+  }
+  // Index of the segment holding t: points[i].first <= t < points[i+1].first.
+  std::size_t segment(Time t) const {
+    auto it = std::upper_bound(points.begin(), points.end(), t,
+                               [](Time x, const std::pair<Time, double>& p) { return x < p.first; });
+    return it == points.begin() ? 0 : static_cast<std::size_t>(it - points.begin()) - 1;
+  }
+  double at(Time t) const {
+    if (t <= points.front().first) return points.front().second;
+    if (t >= points.back().first) return points.back().second;
+    std::size_t i = segment(t);
+    const auto& [t0, v0] = points[i];
+    const auto& [t1, v1] = points[i + 1];
+    return v0 + (v1 - v0) * static_cast<double>(t - t0) / static_cast<double>(t1 - t0);
+  }
+  // End of the linear piece holding t (kTimeMax after the last point).
+  Time piece_end(Time t) const {
+    if (t < points.front().first) return points.front().first;
+    std::size_t i = segment(t);
+    return i + 1 < points.size() ? points[i + 1].first : kTimeMax;
+  }
+  // The largest value on [t, piece_end(t)): a bound for thinning.
+  double piece_max(Time t) const {
+    Time e = piece_end(t);
+    return e == kTimeMax ? at(t) : std::max(at(t), at(e));
+  }
+  double max() const {
+    double m = points.front().second;
+    for (const auto& p : points) m = std::max(m, p.second);
+    return m;
+  }
+};
+
+}  // namespace archsim

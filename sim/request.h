@@ -1,0 +1,50 @@
+// Requests and calls: the values that travel between components.
+//
+// A client creates a request (RequestInfo). Every hop is a call: the caller sends the
+// request over a link, the callee answers with exactly one reply carrying a Status, and the
+// reply travels back over the same link. Failures are data (a Status), not exceptions.
+#pragma once
+#include <cstdint>
+#include <string_view>
+
+#include "sim/time.h"
+
+namespace archsim {
+
+// How a call ended. The names are what summary.json reports under requests.by_cause.
+enum class Status : std::uint8_t {
+  Ok = 0,
+  Timeout,      // the caller gave up waiting
+  Rejected,     // a full queue answered 503
+  Error,        // the callee or something it depends on failed (5xx)
+  RateLimited,  // 429 from a rate limiter
+  CircuitOpen,  // a circuit breaker refused the call without sending it
+  BulkheadFull, // a bulkhead had no free slot
+  Unavailable,  // no ready instance / backend, or the target is down
+  Dropped,      // in flight on an instance that was terminated or crashed
+  Shed,         // load shedding refused it
+  kCount
+};
+inline constexpr int kStatusCount = static_cast<int>(Status::kCount);
+
+inline constexpr std::string_view status_name(Status s) {
+  constexpr std::string_view names[] = {"ok",           "timeout",       "rejected",    "error",
+                                        "rate_limited", "circuit_open",  "bulkhead_full",
+                                        "unavailable",  "dropped",       "shed"};
+  return names[static_cast<int>(s)];
+}
+
+struct RequestInfo {
+  std::uint64_t id = 0;        // unique per run: the client's request (attempts share it)
+  std::uint64_t key = 0;       // the data key caches and shards use (0 when the route has none)
+  std::uint64_t session = 0;   // client-side identity (user/connection) for affinity
+  Time start = 0;              // when the client created the request
+  Time deadline = kTimeMax;    // absolute time after which nobody waits for it
+  std::uint32_t route = 0;     // index into the scenario's route-name table
+  std::uint32_t client = 0;    // component index of the originating client
+  std::uint16_t attempt = 0;   // 0 for the first try, 1.. for retries
+  bool has_key = false;
+  bool write = false;          // the route writes (disk_full fails writes, replicas get them)
+};
+
+}  // namespace archsim

@@ -1,0 +1,99 @@
+// What a finished run hands to reports/: plain figures, no model types. Reports turn this
+// into summary.json, timeseries.csv and the terminal table.
+#pragma once
+#include <array>
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "sim/histogram.h"
+#include "sim/metrics.h"
+#include "sim/request.h"
+#include "sim/time.h"
+
+namespace archsim {
+
+// Latency figures in milliseconds, from a histogram.
+struct LatencyStats {
+  std::uint64_t count = 0;
+  double mean = 0, p50 = 0, p90 = 0, p95 = 0, p99 = 0, p999 = 0, max = 0;
+  static LatencyStats from(const Histogram& h);
+};
+
+// A model's end-of-run figures. Names may be dotted ("share.web-1") to nest them.
+class ComponentReport {
+ public:
+  void add(std::string name, double value) { figures_.emplace_back(std::move(name), value); }
+  void add_text(std::string name, std::string value) { texts_.emplace_back(std::move(name), std::move(value)); }
+  void add_latency(std::string name, const Histogram& h) { latencies_.emplace_back(std::move(name), LatencyStats::from(h)); }
+  const auto& figures() const { return figures_; }
+  const auto& texts() const { return texts_; }
+  const auto& latencies() const { return latencies_; }
+
+ private:
+  std::vector<std::pair<std::string, double>> figures_;
+  std::vector<std::pair<std::string, std::string>> texts_;
+  std::vector<std::pair<std::string, LatencyStats>> latencies_;
+};
+
+struct ComponentResult {
+  std::string id, type;
+  ComponentReport report;
+};
+
+struct OutcomeCounts {
+  std::array<std::uint64_t, kStatusCount> by_status{};
+  std::uint64_t total() const {
+    std::uint64_t t = 0;
+    for (auto n : by_status) t += n;
+    return t;
+  }
+  std::uint64_t ok() const { return by_status[0]; }
+  std::uint64_t failed() const { return total() - ok(); }
+};
+
+struct RouteResult {
+  std::string name;
+  OutcomeCounts outcomes;
+  LatencyStats latency;
+};
+
+struct CostResult {
+  double total_usd = 0;
+  double per_million_requests_usd = 0;
+  std::vector<std::pair<std::string, double>> by_component;
+  std::vector<std::pair<std::string, double>> figures;  // peak/mean replicas, instance hours...
+};
+
+struct SloResult {
+  bool has_latency = false, has_availability = false;
+  double latency_p99_ms = 0, availability = 0;
+  bool latency_met = true, availability_met = true;
+};
+
+struct RunResult {
+  std::string scenario, description;
+  std::uint64_t seed = 0;
+  double duration_s = 0, warmup_s = 0, measured_s = 0;
+
+  std::uint64_t sent = 0, in_flight = 0, in_flight_at_warmup = 0;
+  OutcomeCounts outcomes;
+  LatencyStats latency;
+  std::vector<std::pair<double, double>> latency_cdf;  // (ms, cumulative fraction), end to end
+  std::vector<RouteResult> routes;
+  std::vector<ComponentResult> components;
+  CostResult cost;
+  SloResult slo;
+
+  double window_s = 0;
+  std::vector<Time> window_ends;
+  std::vector<Series> series;
+
+  double wall_time_s = 0;
+  std::uint64_t events = 0;
+};
+
+}  // namespace archsim

@@ -1,0 +1,21 @@
+// Reading a scenario file and applying --set overrides to it, before any validation of
+// its meaning. Syntax errors carry line and column.
+#pragma once
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+namespace archsim {
+
+// Parses the file; throws ScenarioError (line/column for syntax errors).
+nlohmann::json load_scenario_file(const std::string& path);
+
+// Applies "PATH=VALUE" (DESIGN.md §3): the first segment is a component id when one
+// matches, else a top-level key; numeric segments index arrays; VALUE is JSON, else a
+// string. Throws ScenarioError with pointer "--set <assignment>" on a bad path.
+void apply_set(nlohmann::json& doc, const std::string& assignment);
+
+// The JSON pointer the PATH of an assignment designates (for messages and --vary labels).
+std::string set_path_pointer(const nlohmann::json& doc, const std::string& path);
+
+}  // namespace archsim

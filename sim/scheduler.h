@@ -1,0 +1,89 @@
+// The event queue: a radix heap (Ahuja, Mehlhorn, Orlin & Tarjan 1990) keyed by integer
+// time, with FIFO buckets so that events of equal time run in insertion order — the
+// (time, insertion sequence) order ns-3 and OMNeT++ keep with an explicit counter, here
+// for free: two events of equal time always sit in the same bucket, in push order, and a
+// bucket is redistributed front to back.
+//
+// Requires monotone use, which a discrete-event run is: no event is pushed earlier than
+// the last one popped. Cost: push O(1); pop amortised O(log C) where C is the span of
+// pending times (each event moves down at most 64 buckets over its life). Memory: the
+// 65 bucket vectors keep their capacity, so a run in steady state allocates nothing.
+// Cancellation is lazy: the owner of a timer marks it stale (e.g. by a generation number
+// in `data`) and skips it when it fires; nothing is searched for.
+#pragma once
+#include <array>
+#include <bit>
+#include <cassert>
+#include <cstdint>
+#include <vector>
+
+#include "sim/time.h"
+
+namespace archsim {
+
+struct Event {
+  Time time = 0;
+  std::uint32_t target = 0;  // component index (or the engine's own index)
+  std::uint16_t kind = 0;    // what happened: delivery, reply, timer, ... (engine-defined)
+  std::uint16_t tag = 0;     // component-defined timer tag
+  std::uint64_t data = 0;    // a call handle or a component-defined payload
+};
+
+class Scheduler {
+ public:
+  void push(const Event& e) {
+    assert(e.time >= static_cast<Time>(last_) && "event scheduled in the past");
+    buckets_[bucket_of(static_cast<std::uint64_t>(e.time))].push_back(e);
+    ++size_;
+  }
+
+  bool empty() const { return size_ == 0; }
+  std::size_t size() const { return size_; }
+
+  // Time of the next event; requires !empty().
+  Time next_time() {
+    ensure_front();
+    return static_cast<Time>(last_);
+  }
+
+  // Removes and returns the next event; requires !empty().
+  Event pop() {
+    ensure_front();
+    --size_;
+    return buckets_[0][head_++];
+  }
+
+  void clear() {
+    for (auto& b : buckets_) b.clear();
+    head_ = 0;
+    size_ = 0;
+    last_ = 0;
+  }
+
+ private:
+  std::size_t bucket_of(std::uint64_t key) const {
+    return key == last_ ? 0 : 64 - static_cast<std::size_t>(std::countl_zero(key ^ last_));
+  }
+
+  // Makes bucket 0 hold the events of the minimum time, in insertion order.
+  void ensure_front() {
+    if (head_ < buckets_[0].size()) return;
+    buckets_[0].clear();
+    head_ = 0;
+    std::size_t i = 1;
+    while (buckets_[i].empty()) ++i;
+    std::vector<Event>& b = buckets_[i];
+    std::uint64_t min = static_cast<std::uint64_t>(b[0].time);
+    for (const Event& e : b) min = std::min(min, static_cast<std::uint64_t>(e.time));
+    last_ = min;
+    for (const Event& e : b) buckets_[bucket_of(static_cast<std::uint64_t>(e.time))].push_back(e);
+    b.clear();
+  }
+
+  std::array<std::vector<Event>, 65> buckets_;
+  std::size_t head_ = 0;  // next unread event of bucket 0
+  std::size_t size_ = 0;
+  std::uint64_t last_ = 0;
+};
+
+}  // namespace archsim

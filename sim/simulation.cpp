@@ -1,0 +1,480 @@
+#include "sim/simulation.h"
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <map>
+#include <set>
+
+#include <boost/graph/adjacency_list.hpp>
+#include <boost/graph/depth_first_search.hpp>
+#include <nlohmann/json.hpp>
+
+namespace archsim {
+
+using nlohmann::json;
+
+// ---------------------------------------------------------------- building
+
+Simulation::Simulation(const json& doc, const Registry& registry, std::optional<std::uint64_t> seed)
+    : ctx_(*this) {
+  Params top(doc, "");
+  parse_settings(top);
+  if (seed) settings_.seed = *seed;
+  metrics_ = std::make_unique<Metrics>(settings_.window, settings_.warmup);
+  build_components(top, registry);
+  resolve_references(top);
+  top.finish();
+  check_call_cycles();
+  for (auto& c : comps_) {
+    ConnectContext cc(*this, c->index());
+    c->connect(cc);
+  }
+}
+
+Simulation::~Simulation() = default;
+
+void Simulation::parse_settings(Params& top) {
+  top.known("version");
+  top.known("$schema");
+  settings_.name = top.string("name", "scenario");
+  settings_.description = top.string("description", "");
+  settings_.seed = static_cast<std::uint64_t>(top.integer("seed", 1, 0, INT64_MAX));
+  settings_.duration = top.duration("duration", kHour, kMillisecond, 3650 * kDay);
+  settings_.warmup = top.duration("warmup", 0);
+  if (settings_.warmup >= settings_.duration)
+    top.fail("warmup", "must be shorter than the duration (" + format_duration(settings_.duration) + ")");
+  // Default window: 10 s, or duration/300 rounded to whole seconds, so that a chart of a long
+  // run has about 300 points.
+  Time def_window = std::max<Time>(10 * kSecond, (settings_.duration / 300 + kSecond / 2) / kSecond * kSecond);
+  settings_.window = top.duration("window", def_window, kMillisecond);
+  if (settings_.duration / settings_.window > 2'000'000)
+    top.fail("window", "gives more than 2 million windows for this duration; use a longer window");
+  if (auto net = top.object_opt("network")) {
+    settings_.network_latency = net->distribution("latency", Distribution::constant(0));
+    settings_.cross_zone_latency = net->distribution("cross_zone_latency", Distribution::constant(0));
+  }
+  if (auto cost = top.object_opt("cost")) {
+    if (auto prices = cost->object_opt("prices_per_hour")) {
+      for (const auto& k : prices->keys()) {
+        double v = prices->number(k, 0.0, 0.0, 1e6);
+        if (k == "default") settings_.default_price = v;
+        else settings_.prices_per_hour[k] = v;
+      }
+    }
+    settings_.per_million_requests = cost->number("per_million_requests", 0.0, 0.0, 1e9);
+    settings_.per_gb_egress = cost->number("per_gb_egress", 0.0, 0.0, 1e9);
+  }
+  if (auto slo = top.object_opt("slo")) {
+    settings_.slo_latency_p99 = slo->duration_opt("latency_p99");
+    if (slo->has("availability")) settings_.slo_availability = slo->number("availability", 0.0, 0.0, 1.0);
+    else slo->known("availability");
+  }
+  // Families that have not landed yet are refused, never silently ignored.
+  for (const char* k : {"faults", "alerts"}) {
+    const json& v = top.raw(k);
+    if (!v.is_null() && !(v.is_array() && v.empty()))
+      top.fail(k, std::string("\"") + k + "\" is not supported by this version of archsim yet");
+  }
+}
+
+void Simulation::build_components(Params& top, const Registry& registry) {
+  auto list = top.objects("components");
+  if (!top.has("components")) top.fail("components", "is required: a scenario needs at least one component");
+  if (list.empty()) top.fail("components", "is empty: a scenario needs at least one component");
+  std::vector<std::string> types = registry.types();
+  std::set<std::string> seen;
+  for (std::size_t i = 0; i < list.size(); ++i) {
+    Params& cp = list[i];
+    std::string id = cp.string("id");
+    if (id.empty()) cp.fail("id", "must not be empty");
+    if (!seen.insert(id).second) cp.fail("id", "duplicate component id \"" + id + "\"");
+    std::string type = cp.string("type");
+    const Factory* f = registry.find(type);
+    if (!f) {
+      std::string list_s;
+      for (const auto& t : types) list_s += (list_s.empty() ? "" : ", ") + t;
+      cp.fail("type", "unknown component type \"" + type + "\"" + did_you_mean(type, types) + "; known types: " + list_s);
+    }
+    std::string zone = cp.string("zone", "");
+    if (cp.has("zones")) cp.known("zones");  // read by the models that spread replicas
+    zones_.push_back(zone);
+    BuildContext bc(*this, static_cast<std::uint32_t>(i));
+    // The id is needed by the factory (streams, metric names) before the component exists.
+    pending_id_ = id;
+    std::unique_ptr<Component> c = (*f)(cp, bc);
+    c->id_ = id;
+    c->type_ = type;
+    c->index_ = static_cast<std::uint32_t>(i);
+    comps_.push_back(std::move(c));
+  }
+  pending_id_.clear();
+}
+
+void Simulation::resolve_references(Params& top) {
+  std::map<std::string, std::uint32_t> by_id;
+  std::vector<std::string> ids;
+  for (const auto& c : comps_) {
+    by_id[c->id()] = c->index();
+    ids.push_back(c->id());
+  }
+  // Explicit links override the default latency of an edge.
+  std::map<std::pair<std::uint32_t, std::uint32_t>, Distribution> explicit_links;
+  for (Params& lp : top.objects("links")) {
+    auto resolve = [&](const char* key) {
+      std::string id = lp.string(key);
+      auto it = by_id.find(id);
+      if (it == by_id.end()) lp.fail(key, "unknown component \"" + id + "\"" + did_you_mean(id, ids));
+      return it->second;
+    };
+    std::uint32_t a = resolve("from"), b = resolve("to");
+    explicit_links[{a, b}] = lp.distribution("latency", Distribution::constant(0));
+  }
+  std::map<std::pair<std::uint32_t, std::uint32_t>, std::uint32_t> link_of;
+  for (Reference& r : refs_) {
+    auto it = by_id.find(r.to_id);
+    if (it == by_id.end())
+      throw ScenarioError(r.pointer, "unknown component \"" + r.to_id + "\"" + did_you_mean(r.to_id, ids));
+    r.to = it->second;
+    if (r.to == r.from && r.kind == RefKind::SyncCall)
+      throw ScenarioError(r.pointer, "a component cannot call itself synchronously");
+    if (r.kind == RefKind::SyncCall && !comps_[r.to]->accepts_calls())
+      throw ScenarioError(r.pointer, "\"" + r.to_id + "\" is a " + comps_[r.to]->type() + " and cannot be called");
+    auto key = std::make_pair(r.from, r.to);
+    auto lk = link_of.find(key);
+    if (lk != link_of.end()) {
+      r.link = lk->second;
+      continue;
+    }
+    Link l;
+    l.from = r.from;
+    l.to = r.to;
+    auto ex = explicit_links.find(key);
+    if (ex != explicit_links.end()) {
+      l.latency = ex->second;
+    } else {
+      l.latency = settings_.network_latency;
+      const std::string &za = zones_[r.from], &zb = zones_[r.to];
+      if (!za.empty() && !zb.empty() && za != zb && !settings_.cross_zone_latency.is_constant_zero()) {
+        // Same-zone latency plus the cross-zone penalty; both constant is the common case.
+        if (l.latency.kind == Distribution::Kind::Constant && settings_.cross_zone_latency.kind == Distribution::Kind::Constant)
+          l.latency = Distribution::constant(l.latency.p1 + settings_.cross_zone_latency.p1);
+        else
+          l.latency = settings_.cross_zone_latency;
+      }
+    }
+    l.zero = l.latency.is_constant_zero();
+    l.rng = Rng::stream(settings_.seed, comps_[r.from]->id() + "->" + comps_[r.to]->id(), 7);
+    links_.push_back(std::move(l));
+    r.link = static_cast<std::uint32_t>(links_.size() - 1);
+    link_of[key] = r.link;
+  }
+}
+
+namespace {
+struct CycleFinder : boost::default_dfs_visitor {
+  std::vector<std::pair<std::size_t, std::size_t>>* back_edges;
+  template <class Edge, class Graph>
+  void back_edge(Edge e, const Graph& g) {
+    back_edges->emplace_back(boost::source(e, g), boost::target(e, g));
+  }
+};
+}  // namespace
+
+void Simulation::check_call_cycles() {
+  using Graph = boost::adjacency_list<boost::vecS, boost::vecS, boost::directedS>;
+  Graph g(comps_.size());
+  for (const Reference& r : refs_)
+    if (r.kind == RefKind::SyncCall) boost::add_edge(r.from, r.to, g);
+  std::vector<std::pair<std::size_t, std::size_t>> back;
+  CycleFinder vis;
+  vis.back_edges = &back;
+  boost::depth_first_search(g, boost::visitor(vis));
+  if (back.empty()) return;
+  // Name the cycle: from the back edge's target, follow sync calls back to its source.
+  auto [u, v] = back.front();
+  std::vector<std::size_t> path{v};
+  std::set<std::size_t> seen{v};
+  std::function<bool(std::size_t)> walk = [&](std::size_t x) {
+    if (x == u) return true;
+    for (const Reference& r : refs_) {
+      if (r.kind != RefKind::SyncCall || r.from != x || seen.count(r.to)) continue;
+      seen.insert(r.to);
+      path.push_back(r.to);
+      if (walk(r.to)) return true;
+      path.pop_back();
+    }
+    return false;
+  };
+  walk(v);
+  std::string names;
+  for (std::size_t x : path) names += comps_[x]->id() + " -> ";
+  names += comps_[v]->id();
+  std::string pointer;
+  for (const Reference& r : refs_)
+    if (r.kind == RefKind::SyncCall && r.from == u && r.to == v) {
+      pointer = r.pointer;
+      break;
+    }
+  throw ScenarioError(pointer, "synchronous calls form a cycle: " + names + " (a request would wait on itself)");
+}
+
+// ---------------------------------------------------------------- BuildContext
+
+const std::string& BuildContext::id() const { return sim_.pending_id_; }
+std::uint64_t BuildContext::run_seed() const { return sim_.settings_.seed; }
+Metrics& BuildContext::metrics() { return *sim_.metrics_; }
+Time BuildContext::duration() const { return sim_.settings_.duration; }
+Time BuildContext::warmup() const { return sim_.settings_.warmup; }
+const std::string& BuildContext::zone() const { return sim_.zones_[index_]; }
+
+RefId BuildContext::reference_to(const std::string& target_id, const std::string& pointer, RefKind kind) {
+  sim_.refs_.push_back(Simulation::Reference{index_, target_id, pointer, kind});
+  return static_cast<RefId>(sim_.refs_.size() - 1);
+}
+
+RefId BuildContext::reference(Params& p, std::string_view key, RefKind kind) {
+  std::string target = p.string(key);
+  if (target.empty()) p.fail(key, "must name a component");
+  return reference_to(target, p.path(key), kind);
+}
+
+std::uint32_t BuildContext::route_index(const std::string& name) {
+  for (std::size_t i = 0; i < sim_.route_names_.size(); ++i)
+    if (sim_.route_names_[i] == name) return static_cast<std::uint32_t>(i);
+  sim_.route_names_.push_back(name);
+  sim_.routes_.emplace_back();
+  return static_cast<std::uint32_t>(sim_.route_names_.size() - 1);
+}
+
+Component& ConnectContext::target(RefId ref) const { return *sim_.comps_[sim_.refs_[ref].to]; }
+const std::string& ConnectContext::pointer(RefId ref) const { return sim_.refs_[ref].pointer; }
+void ConnectContext::fail(RefId ref, const std::string& message) const {
+  throw ScenarioError(sim_.refs_[ref].pointer, message);
+}
+std::uint32_t ConnectContext::route_count() const { return static_cast<std::uint32_t>(sim_.route_names_.size()); }
+const std::string& ConnectContext::route_name(std::uint32_t i) const { return sim_.route_names_[i]; }
+
+// ---------------------------------------------------------------- Context
+
+Time Context::now() const { return sim_.now_; }
+Time Context::end_time() const { return sim_.settings_.duration; }
+Time Context::warmup() const { return sim_.settings_.warmup; }
+Metrics& Context::metrics() { return *sim_.metrics_; }
+
+CallId Context::call(RefId ref, const RequestInfo& req, std::uint64_t token, Time timeout) {
+  Simulation& s = sim_;
+  const Simulation::Reference& r = s.refs_[ref];
+  CallId h = s.calls_.alloc();
+  Simulation::CallRecord& c = s.calls_[h];
+  c.req = req;
+  c.token = token;
+  c.sent = s.now_;
+  c.caller = self_;
+  c.callee = r.to;
+  c.link = r.link;
+  s.sched_.push(Event{s.now_ + s.link_delay(r.link), r.to, Simulation::kDeliver, 0, h});
+  if (timeout > 0) s.sched_.push(Event{s.now_ + timeout, self_, Simulation::kCallTimeout, 0, h});
+  return h;
+}
+
+void Context::reply(CallId h, Status status) {
+  Simulation& s = sim_;
+  Simulation::CallRecord& c = s.calls_[h];
+  if (c.callee_done) throw std::logic_error("component " + s.comps_[self_]->id() + " answered a call twice at t=" + format_duration(s.now_));
+  c.callee_done = true;
+  c.status = status;
+  if (c.caller_done) {  // the caller gave up: the reply is dropped here
+    s.calls_.free(h);
+    return;
+  }
+  s.sched_.push(Event{s.now_ + s.link_delay(c.link), c.caller, Simulation::kReply, 0, h});
+}
+
+const RequestInfo& Context::request(CallId h) const { return sim_.calls_[h].req; }
+Time Context::sent_at(CallId h) const { return sim_.calls_[h].sent; }
+std::uint32_t Context::caller(CallId h) const { return sim_.calls_[h].caller; }
+
+void Context::schedule(Time delay, std::uint16_t tag, std::uint64_t data) {
+  sim_.sched_.push(Event{sim_.now_ + delay, self_, Simulation::kTimer, tag, data});
+}
+
+std::uint64_t Context::next_request_id() { return sim_.next_request_id_++; }
+
+void Context::request_sent(const RequestInfo&) {
+  ++sim_.sent_;
+  ++sim_.sent_total_;
+}
+
+void Context::request_ended(const RequestInfo& req, Status status) {
+  Simulation& s = sim_;
+  ++s.ended_total_;
+  auto& route = s.routes_[req.route];
+  ++route.outcomes.by_status[static_cast<int>(status)];
+  if (status == Status::Ok) {
+    Time latency = s.now_ - req.start;
+    route.latency.record(latency);
+    s.all_latency_.record(latency);
+  }
+}
+
+// ---------------------------------------------------------------- running
+
+void Simulation::dispatch(const Event& e) {
+  switch (e.kind) {
+    case kDeliver:
+      ctx_.self_ = e.target;
+      comps_[e.target]->on_request(ctx_, e.data);
+      break;
+    case kReply: {
+      CallRecord& c = calls_[e.data];
+      if (!c.caller_done) {
+        c.caller_done = true;
+        ctx_.self_ = c.caller;
+        comps_[c.caller]->on_reply(ctx_, e.data, c.status, c.token);
+      }
+      calls_.free(e.data);
+      break;
+    }
+    case kCallTimeout: {
+      if (!calls_.valid(e.data)) break;  // answered in time: the timer is stale
+      CallRecord& c = calls_[e.data];
+      if (c.caller_done) break;
+      c.caller_done = true;
+      c.status = Status::Timeout;
+      ctx_.self_ = c.caller;
+      comps_[c.caller]->on_reply(ctx_, e.data, Status::Timeout, c.token);
+      // The call record lives on until the callee answers (or its reply arrives) and frees it.
+      break;
+    }
+    case kTimer:
+      ctx_.self_ = e.target;
+      comps_[e.target]->on_timer(ctx_, e.tag, e.data);
+      break;
+    case kWindow:
+      metrics_->close_window(now_);
+      if (now_ + settings_.window < settings_.duration)
+        sched_.push(Event{now_ + settings_.window, 0, kWindow, 0, 0});
+      break;
+    case kWarmup:
+      metrics_->reset_whole_run(now_);
+      for (auto& r : routes_) r = RouteLedger{};
+      all_latency_.clear();
+      in_flight_at_warmup_ = sent_total_ - ended_total_;
+      sent_ = 0;
+      break;
+  }
+}
+
+void Simulation::run(const std::function<void(double)>& progress) {
+  auto wall_start = std::chrono::steady_clock::now();
+  const Time end = settings_.duration;
+  // Engine events go first at their times: they were pushed before any model's.
+  if (settings_.warmup > 0) sched_.push(Event{settings_.warmup, 0, kWarmup, 0, 0});
+  if (settings_.window < end) sched_.push(Event{settings_.window, 0, kWindow, 0, 0});
+  for (auto& c : comps_) {
+    ctx_.self_ = c->index();
+    c->start(ctx_);
+  }
+  std::uint64_t n = 0;
+  while (!sched_.empty() && sched_.next_time() <= end) {
+    Event e = sched_.pop();
+    now_ = e.time;
+    dispatch(e);
+    if ((++n & 0x3ffff) == 0 && progress) progress(static_cast<double>(now_) / static_cast<double>(end));
+  }
+  now_ = end;
+  if (metrics_->window_ends().empty() || metrics_->window_ends().back() < end) metrics_->close_window(end);
+  events_ = n;
+  wall_time_s_ = std::chrono::duration<double>(std::chrono::steady_clock::now() - wall_start).count();
+  if (progress) progress(1.0);
+}
+
+LatencyStats LatencyStats::from(const Histogram& h) {
+  LatencyStats s;
+  s.count = h.count();
+  if (s.count == 0) return s;
+  s.mean = h.mean() / 1e6;
+  s.p50 = h.percentile(50) / 1e6;
+  s.p90 = h.percentile(90) / 1e6;
+  s.p95 = h.percentile(95) / 1e6;
+  s.p99 = h.percentile(99) / 1e6;
+  s.p999 = h.percentile(99.9) / 1e6;
+  s.max = static_cast<double>(h.max()) / 1e6;
+  return s;
+}
+
+RunResult Simulation::result() {
+  RunResult r;
+  r.scenario = settings_.name;
+  r.description = settings_.description;
+  r.seed = settings_.seed;
+  r.duration_s = to_seconds(settings_.duration);
+  r.warmup_s = to_seconds(settings_.warmup);
+  r.measured_s = to_seconds(settings_.duration - settings_.warmup);
+  r.sent = sent_;
+  r.in_flight = sent_total_ - ended_total_;
+  r.in_flight_at_warmup = in_flight_at_warmup_;
+  for (std::size_t i = 0; i < routes_.size(); ++i) {
+    RouteResult rr;
+    rr.name = route_names_[i];
+    rr.outcomes = routes_[i].outcomes;
+    rr.latency = LatencyStats::from(routes_[i].latency);
+    for (int k = 0; k < kStatusCount; ++k) r.outcomes.by_status[k] += rr.outcomes.by_status[k];
+    r.routes.push_back(std::move(rr));
+  }
+  r.latency = LatencyStats::from(all_latency_);
+  if (all_latency_.count() > 0) {
+    double total = static_cast<double>(all_latency_.count()), cum = 0;
+    all_latency_.for_each_bucket([&](std::int64_t, std::int64_t hi, std::uint64_t count) {
+      cum += static_cast<double>(count);
+      r.latency_cdf.emplace_back(static_cast<double>(hi) / 1e6, cum / total);
+    });
+  }
+  double total_instance_cost = 0;
+  for (auto& c : comps_) {
+    ComponentResult cr;
+    cr.id = c->id();
+    cr.type = c->type();
+    ctx_.self_ = c->index();
+    c->finish(ctx_, cr.report);
+    // Billing: a model reports instance_seconds and, optionally, its instance_type.
+    double seconds = 0;
+    std::string itype;
+    for (const auto& [k, v] : cr.report.figures())
+      if (k == "instance_seconds") seconds = v;
+    for (const auto& [k, v] : cr.report.texts())
+      if (k == "instance_type") itype = v;
+    if (seconds > 0) {
+      auto it = settings_.prices_per_hour.find(itype);
+      double price = it != settings_.prices_per_hour.end() ? it->second : settings_.default_price;
+      double usd = seconds / 3600.0 * price;
+      r.cost.by_component.emplace_back(c->id(), usd);
+      total_instance_cost += usd;
+    }
+    r.components.push_back(std::move(cr));
+  }
+  std::uint64_t total_requests = r.outcomes.total();
+  r.cost.total_usd = total_instance_cost + settings_.per_million_requests * static_cast<double>(sent_total_) / 1e6;
+  r.cost.per_million_requests_usd = total_requests ? r.cost.total_usd / static_cast<double>(total_requests) * 1e6 : 0;
+
+  if (settings_.slo_latency_p99) {
+    r.slo.has_latency = true;
+    r.slo.latency_p99_ms = to_millis(*settings_.slo_latency_p99);
+    r.slo.latency_met = r.latency.count > 0 && r.latency.p99 <= r.slo.latency_p99_ms;
+  }
+  if (settings_.slo_availability) {
+    r.slo.has_availability = true;
+    r.slo.availability = *settings_.slo_availability;
+    double avail = total_requests ? static_cast<double>(r.outcomes.ok()) / static_cast<double>(total_requests) : 1.0;
+    r.slo.availability_met = avail >= r.slo.availability;
+  }
+  r.window_s = to_seconds(settings_.window);
+  r.window_ends = metrics_->window_ends();
+  r.series = metrics_->series();
+  r.wall_time_s = wall_time_s_;
+  r.events = events_;
+  return r;
+}
+
+}  // namespace archsim

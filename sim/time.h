@@ -1,0 +1,36 @@
+// Simulated time: an integer count of nanoseconds (int64), as ns-3 and OMNeT++ keep it,
+// so that event order never depends on floating-point rounding. A day is 8.64e13 ns;
+// int64 holds about 292 years.
+#pragma once
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace archsim {
+
+using Time = std::int64_t;
+
+inline constexpr Time kNanosecond = 1;
+inline constexpr Time kMicrosecond = 1'000;
+inline constexpr Time kMillisecond = 1'000'000;
+inline constexpr Time kSecond = 1'000'000'000;
+inline constexpr Time kMinute = 60 * kSecond;
+inline constexpr Time kHour = 60 * kMinute;
+inline constexpr Time kDay = 24 * kHour;
+inline constexpr Time kTimeMax = INT64_MAX;
+
+inline constexpr double to_seconds(Time t) { return static_cast<double>(t) / 1e9; }
+inline constexpr double to_millis(Time t) { return static_cast<double>(t) / 1e6; }
+// Rounds to the nearest nanosecond; callers guarantee the value is in range.
+inline Time from_seconds(double s) { return static_cast<Time>(s * 1e9 + (s >= 0 ? 0.5 : -0.5)); }
+
+// Parses "250us", "15ms", "2s", "1.5m", "1h", "1d", "100ns" (decimal number, then unit).
+// Returns nullopt and sets *error to a one-line reason when the text is not a duration
+// (unknown unit, missing number, negative, overflow).
+std::optional<Time> parse_duration(std::string_view text, std::string* error);
+
+// "1.5s", "250ms", "42us": the shortest exact-ish rendering, for messages and tables.
+std::string format_duration(Time t);
+
+}  // namespace archsim

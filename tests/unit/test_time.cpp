@@ -1,0 +1,83 @@
+// Durations as the scenario format defines them (DESIGN.md §2): a decimal number and a unit
+// (ns, us, ms, s, m, h, d), or a plain number meaning seconds. Bad text is an error with a
+// reason, never a crash or a silent zero.
+#include <doctest/doctest.h>
+
+#include <optional>
+#include <string>
+
+#include "sim/time.h"
+
+using namespace archsim;
+
+namespace {
+
+std::optional<Time> parse(const char* text) {
+  std::string error;
+  auto t = parse_duration(text, &error);
+  if (t) CHECK(error.empty());
+  return t;
+}
+
+}  // namespace
+
+TEST_CASE("every unit") {
+  CHECK(parse("100ns") == 100);
+  CHECK(parse("250us") == 250 * kMicrosecond);
+  CHECK(parse("250µs") == 250 * kMicrosecond);
+  CHECK(parse("15ms") == 15 * kMillisecond);
+  CHECK(parse("2s") == 2 * kSecond);
+  CHECK(parse("5m") == 5 * kMinute);
+  CHECK(parse("5min") == 5 * kMinute);
+  CHECK(parse("1h") == kHour);
+  CHECK(parse("1d") == kDay);
+  CHECK(kDay == 86'400'000'000'000);
+}
+
+TEST_CASE("plain numbers are seconds; fractions and exponents are exact to the nanosecond") {
+  CHECK(parse("2") == 2 * kSecond);
+  CHECK(parse("0.5") == 500 * kMillisecond);
+  CHECK(parse("0") == 0);
+  CHECK(parse("1.5m") == 90 * kSecond);
+  CHECK(parse("0.1ms") == 100 * kMicrosecond);
+  CHECK(parse("2.5h") == 9000 * kSecond);
+  CHECK(parse("1e3ms") == kSecond);
+  CHECK(parse("1.5e-3s") == 1500 * kMicrosecond);
+  CHECK(parse("0.0000000015s") == 2);  // rounds to the nearest ns
+}
+
+TEST_CASE("bad durations are errors with a reason") {
+  for (const char* bad : {"5 parsecs", "-1s", "", "ms", "s", "abc", "1.2.3s", "5 m s", "--1s"}) {
+    CAPTURE(bad);
+    std::string error;
+    CHECK_FALSE(parse_duration(bad, &error).has_value());
+    CHECK_FALSE(error.empty());
+  }
+  std::string error;
+  parse_duration("5 parsecs", &error);
+  CHECK(error.find("parsecs") != std::string::npos);
+  parse_duration("-1s", &error);
+  CHECK(error.find("negative") != std::string::npos);
+  CHECK_FALSE(parse_duration("1e300d", &error).has_value());
+  CHECK_FALSE(parse_duration("x", nullptr).has_value());  // no error sink: still no crash
+}
+
+TEST_CASE("format_duration renders in the largest exact unit and parses back") {
+  CHECK(format_duration(1500 * kMillisecond) == "1.5s");
+  CHECK(format_duration(250 * kMillisecond) == "250ms");
+  CHECK(format_duration(42 * kMicrosecond) == "42us");
+  CHECK(format_duration(5 * kMinute) == "5m");
+  CHECK(format_duration(2 * kHour) == "2h");
+  CHECK(format_duration(kDay) == "1d");
+  CHECK(format_duration(7) == "7ns");
+  CHECK(format_duration(0) == "0ns");
+  for (Time t : {Time{7}, 42 * kMicrosecond, 250 * kMillisecond, 1500 * kMillisecond, 5 * kMinute, 3 * kHour})
+    CHECK(parse(format_duration(t).c_str()) == t);
+}
+
+TEST_CASE("conversions") {
+  CHECK(to_seconds(1500 * kMillisecond) == 1.5);
+  CHECK(to_millis(2500 * kMicrosecond) == 2.5);
+  CHECK(from_seconds(1.5) == 1500 * kMillisecond);
+  CHECK(from_seconds(1e-9 * 0.6) == 1);
+}

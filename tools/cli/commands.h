@@ -1,0 +1,50 @@
+// The archsim subcommands (DESIGN.md §4). Each returns the process exit code:
+// 0 success, 1 a run that failed, 2 bad input.
+#pragma once
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "sim/build.h"
+
+namespace archsim::cli {
+
+struct RunOptions {
+  std::string scenario;
+  std::optional<std::uint64_t> seed;
+  std::vector<std::string> sets;
+  std::string out;
+  bool json = false, quiet = false, no_report = false;
+  int replications = 1, threads = 1;
+};
+
+struct CompareOptions {
+  std::string scenario;
+  std::vector<std::string> varies;
+  std::vector<std::string> sets;
+  std::optional<std::uint64_t> seed;
+  std::string out;
+  bool json = false, quiet = false;
+  int replications = 1, threads = 1;
+};
+
+int run_command(const RunOptions& o, const Registry& registry);
+int compare_command(const CompareOptions& o, const Registry& registry);
+int validate_command(const std::vector<std::string>& files, const Registry& registry);
+
+// Shared by the commands: load + --set, printing "file: location: message" on bad input.
+// Returns nullopt after printing the error.
+std::optional<nlohmann::json> load_with_sets(const std::string& file, const std::vector<std::string>& sets);
+// A progress bar on stderr when it is a terminal (and not quiet).
+struct Progress {
+  explicit Progress(bool enabled);
+  void operator()(double fraction);
+  void done();
+  bool enabled;
+  int last = -1;
+};
+
+}  // namespace archsim::cli

@@ -1,0 +1,158 @@
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+
+#include "reports/summary.h"
+#include "sim/errors.h"
+#include "sim/experiment.h"
+#include "sim/scenario_file.h"
+#include "sim/simulation.h"
+#include "tools/cli/commands.h"
+
+namespace archsim::cli {
+
+namespace fs = std::filesystem;
+using nlohmann::ordered_json;
+
+// Splits "a,b,[1,2],{\"x\":1}" at the commas that are not inside brackets or quotes.
+static std::vector<std::string> split_values(const std::string& s) {
+  std::vector<std::string> out;
+  std::string cur;
+  int depth = 0;
+  bool quoted = false;
+  for (char c : s) {
+    if (c == '"') quoted = !quoted;
+    if (!quoted && (c == '[' || c == '{')) ++depth;
+    if (!quoted && (c == ']' || c == '}')) --depth;
+    if (c == ',' && depth == 0 && !quoted) {
+      out.push_back(cur);
+      cur.clear();
+    } else {
+      cur += c;
+    }
+  }
+  out.push_back(cur);
+  return out;
+}
+
+struct Variant {
+  std::string label;
+  std::vector<std::string> sets;  // "P=V"
+};
+
+static std::string cell(const ordered_json& s, const std::string& path, double scale = 1, int prec = 2) {
+  const ordered_json* v = &s;
+  std::size_t start = 0;
+  for (;;) {
+    std::size_t dot = path.find('.', start);
+    std::string key = path.substr(start, dot == std::string::npos ? std::string::npos : dot - start);
+    if (!v->contains(key)) return "-";
+    v = &(*v)[key];
+    if (dot == std::string::npos) break;
+    start = dot + 1;
+  }
+  char buf[96];
+  std::snprintf(buf, sizeof buf, "%.*f", prec, v->get<double>() * scale);
+  std::string out = buf;
+  if (s.contains("ci95") && s["ci95"].contains(path)) {
+    std::snprintf(buf, sizeof buf, "±%.*f", prec, s["ci95"][path]["half_width"].get<double>() * scale);
+    out += buf;
+  }
+  return out;
+}
+
+int compare_command(const CompareOptions& o, const Registry& registry) {
+  auto base = load_with_sets(o.scenario, o.sets);
+  if (!base) return 2;
+  // The grid of variants: the cartesian product of every --vary.
+  std::vector<Variant> variants{Variant{}};
+  for (const std::string& v : o.varies) {
+    auto eq = v.find('=');
+    if (eq == std::string::npos || eq == 0 || eq + 1 == v.size()) {
+      std::cerr << "archsim: --vary " << v << ": expected PATH=V1,V2,... e.g. lb.algorithm=round_robin,least_connections\n";
+      return 2;
+    }
+    std::string path = v.substr(0, eq);
+    std::vector<Variant> next;
+    for (const Variant& prev : variants)
+      for (const std::string& val : split_values(v.substr(eq + 1))) {
+        Variant n = prev;
+        n.label += (n.label.empty() ? "" : " ") + path + "=" + val;
+        n.sets.push_back(path + "=" + val);
+        next.push_back(n);
+      }
+    variants = next;
+  }
+  std::uint64_t seed = 0;
+  std::string name;
+  std::vector<nlohmann::json> docs;
+  for (const Variant& v : variants) {
+    nlohmann::json doc = *base;
+    try {
+      for (const auto& s : v.sets) apply_set(doc, s);
+      Simulation probe(doc, registry, o.seed);
+      seed = probe.settings().seed;
+      name = probe.settings().name;
+    } catch (const ScenarioError& e) {
+      std::cerr << "archsim: " << e.format(o.scenario) << " (variant " << v.label << ")\n";
+      return 2;
+    }
+    docs.push_back(std::move(doc));
+  }
+  fs::path out = o.out.empty() ? fs::path("out") / (name + "-compare") : fs::path(o.out);
+  fs::create_directories(out);
+  Progress bar(!o.quiet);
+  ordered_json result{{"scenario", name}, {"seed", seed}, {"replications", o.replications}, {"variants", ordered_json::array()}};
+  for (std::size_t i = 0; i < variants.size(); ++i) {
+    std::vector<RunResult> runs;
+    try {
+      // Every variant runs with the same seeds: common random numbers.
+      runs = run_replications(docs[i], registry, seed, o.replications, o.threads, [&](double f) {
+        bar((static_cast<double>(i) + f) / static_cast<double>(variants.size()));
+      });
+    } catch (const std::exception& e) {
+      bar.done();
+      std::cerr << "archsim: " << o.scenario << ": variant " << variants[i].label << " failed: " << e.what() << "\n";
+      return 1;
+    }
+    std::vector<ordered_json> sums;
+    for (const auto& r : runs) sums.push_back(summary_json(r));
+    ordered_json set = ordered_json::object();
+    for (const auto& s : variants[i].sets) {
+      auto eq = s.find('=');
+      nlohmann::json val;
+      try {
+        val = nlohmann::json::parse(s.substr(eq + 1));
+      } catch (const nlohmann::json::parse_error&) {
+        val = s.substr(eq + 1);
+      }
+      set[s.substr(0, eq)] = val;
+    }
+    fs::path vdir = out / ("variant-" + std::to_string(i + 1));
+    fs::create_directories(vdir);
+    write_timeseries_csv(runs.front(), vdir / "timeseries.csv");
+    write_latency_cdf_csv(runs.front(), vdir / "latency_cdf.csv");
+    result["variants"].push_back(ordered_json{{"label", variants[i].label}, {"dir", vdir.filename().string()}, {"set", set}, {"summary", merge_replications(sums)}});
+  }
+  bar.done();
+  std::ofstream(out / "compare.json") << result.dump(2) << "\n";
+  if (o.json) {
+    std::cout << result.dump(2) << "\n";
+    return 0;
+  }
+  std::printf("%-36s %12s %12s %14s %12s %10s %12s %10s\n", "variant", "p50 ms", "p95 ms", "p99 ms", "max ms",
+              "avail %", "req/s", "cost $");
+  for (const auto& v : result["variants"]) {
+    const ordered_json& s = v["summary"];
+    std::printf("%-36s %12s %12s %14s %12s %10s %12s %10s\n", v["label"].get<std::string>().c_str(),
+                cell(s, "latency_ms.p50").c_str(), cell(s, "latency_ms.p95").c_str(), cell(s, "latency_ms.p99").c_str(),
+                cell(s, "latency_ms.max").c_str(), cell(s, "availability", 100, 3).c_str(),
+                cell(s, "throughput_rps", 1, 1).c_str(), cell(s, "cost.total_usd", 1, 4).c_str());
+  }
+  if (o.replications > 1) std::printf("(± is the half-width of a 95%% confidence interval over %d replications)\n", o.replications);
+  std::printf("\nwrote %s\n", (out / "compare.json").string().c_str());
+  return 0;
+}
+
+}  // namespace archsim::cli

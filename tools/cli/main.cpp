@@ -1,0 +1,59 @@
+// archsim: the command line (DESIGN.md §4), wired with CLI11.
+#include <CLI/CLI.hpp>
+#include <iostream>
+
+#include "models/register_builtin.h"
+#include "tools/cli/commands.h"
+
+int main(int argc, char** argv) {
+  using namespace archsim;
+  CLI::App app{"archsim: a deterministic discrete-event simulator of web architectures"};
+  app.require_subcommand(1);
+  app.set_version_flag("--version", "archsim 0.1");
+
+  Registry registry;
+  register_builtin_models(registry);
+
+  cli::RunOptions run;
+  std::uint64_t run_seed = 0;
+  auto* run_cmd = app.add_subcommand("run", "Run a scenario and report latency, availability, cost and time series");
+  run_cmd->add_option("scenario", run.scenario, "Scenario JSON file")->required();
+  auto* run_seed_opt = run_cmd->add_option("--seed", run_seed, "Seed (overrides the scenario's)");
+  run_cmd->add_option("--set", run.sets, "Override a field: PATH=VALUE (e.g. web.replicas=6)");
+  run_cmd->add_option("--out", run.out, "Output directory (default out/<scenario name>)");
+  run_cmd->add_flag("--json", run.json, "Print summary.json to stdout instead of the table");
+  run_cmd->add_option("--replications", run.replications, "Independent replications (seeds seed, seed+1, ...)")
+      ->check(CLI::Range(1, 10000));
+  run_cmd->add_option("--threads", run.threads, "Threads for replications")->check(CLI::Range(1, 256));
+  run_cmd->add_flag("--quiet", run.quiet, "No progress bar");
+
+  cli::CompareOptions cmp;
+  std::uint64_t cmp_seed = 0;
+  auto* cmp_cmd = app.add_subcommand("compare", "Run variants of a scenario side by side (common random numbers)");
+  cmp_cmd->add_option("scenario", cmp.scenario, "Scenario JSON file")->required();
+  cmp_cmd->add_option("--vary", cmp.varies, "PATH=V1,V2,...; several --vary make a grid")->required();
+  cmp_cmd->add_option("--set", cmp.sets, "Override a field for every variant: PATH=VALUE");
+  auto* cmp_seed_opt = cmp_cmd->add_option("--seed", cmp_seed, "Seed (overrides the scenario's)");
+  cmp_cmd->add_option("--replications", cmp.replications, "Replications per variant")->check(CLI::Range(1, 10000));
+  cmp_cmd->add_option("--threads", cmp.threads, "Threads for replications")->check(CLI::Range(1, 256));
+  cmp_cmd->add_option("--out", cmp.out, "Output directory (default out/<scenario name>-compare)");
+  cmp_cmd->add_flag("--json", cmp.json, "Print {\"variants\": [...]} to stdout instead of the table");
+  cmp_cmd->add_flag("--quiet", cmp.quiet, "No progress bar");
+
+  std::vector<std::string> validate_files;
+  auto* val_cmd = app.add_subcommand("validate", "Check scenarios without running them");
+  val_cmd->add_option("scenarios", validate_files, "Scenario JSON files")->required();
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    int code = app.exit(e);
+    return code == 0 ? 0 : 2;
+  }
+  if (*run_seed_opt) run.seed = run_seed;
+  if (*cmp_seed_opt) cmp.seed = cmp_seed;
+  if (*run_cmd) return cli::run_command(run, registry);
+  if (*cmp_cmd) return cli::compare_command(cmp, registry);
+  if (*val_cmd) return cli::validate_command(validate_files, registry);
+  return 2;
+}

@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# Quick start, step one: install what is missing (Debian packages only), build a release
+# archsim, and run a shipped scenario. Safe to run again.
+#   bash tools/setup.sh            install + build + run scenarios/basics/mm1.json
+#   bash tools/setup.sh --deps     only install the packages
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+PACKAGES=(build-essential cmake libboost-graph-dev nlohmann-json3-dev libcli11-dev libeigen3-dev
+          doctest-dev libbenchmark-dev gnuplot-nox graphviz python3 python3-jsonschema)
+missing=()
+for p in "${PACKAGES[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if ((${#missing[@]})); then
+  echo "setup: installing ${missing[*]}"
+  SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+[ "${1:-}" = "--deps" ] && exit 0
+
+cmake --preset release >/dev/null
+cmake --build --preset release -j "$(nproc)"
+./build/release/archsim run scenarios/basics/mm1.json --out out/mm1
