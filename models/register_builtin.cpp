@@ -1,5 +1,6 @@
 #include "models/register_builtin.h"
 
+#include "models/balancer/balancer.h"
 #include "models/client/client.h"
 #include "models/service/service.h"
 
@@ -8,6 +9,7 @@ namespace archsim {
 void register_builtin_models(Registry& r) {
   r.add("client", make_client);
   r.add("service", make_service);
+  r.add("balancer", make_balancer);
 }
 
 }  // namespace archsim

@@ -66,6 +66,19 @@ const json* Params::get(std::string_view key) {
   return &*it;
 }
 
+void Params::missing(std::string_view key) const {
+  // A misspelt required field is the fault to name, not the missing one.
+  std::vector<std::string> wanted{std::string(key)};
+  for (auto it = s_->j->begin(); it != s_->j->end(); ++it) {
+    bool is_known = false;
+    for (const auto& k : s_->known)
+      if (k == it.key()) is_known = true;
+    if (!is_known && !did_you_mean(it.key(), wanted).empty())
+      fail(it.key(), "unknown field \"" + it.key() + "\"" + did_you_mean(it.key(), wanted));
+  }
+  fail(key, "is required");
+}
+
 void Params::fail(std::string_view key, const std::string& message) const {
   throw ScenarioError(path(key), message);
 }
@@ -99,7 +112,7 @@ double Params::number(std::string_view key, double def, double lo, double hi) {
 }
 
 double Params::require_number(std::string_view key, double lo, double hi) {
-  if (!has(key)) { known(key); fail(key, "is required"); }
+  if (!has(key)) { known(key); missing(key); }
   return number(key, 0.0, lo, hi);
 }
 
@@ -114,7 +127,7 @@ std::int64_t Params::integer(std::string_view key, std::int64_t def, std::int64_
 }
 
 std::int64_t Params::require_integer(std::string_view key, std::int64_t lo, std::int64_t hi) {
-  if (!has(key)) { known(key); fail(key, "is required"); }
+  if (!has(key)) { known(key); missing(key); }
   return integer(key, 0, lo, hi);
 }
 
@@ -138,7 +151,7 @@ std::string Params::string(std::string_view key, std::string_view def) {
 }
 
 std::string Params::string(std::string_view key) {
-  if (!has(key)) { known(key); fail(key, "is required"); }
+  if (!has(key)) { known(key); missing(key); }
   return string(key, "");
 }
 
@@ -177,7 +190,7 @@ Time Params::duration(std::string_view key, Time def, Time lo, Time hi) {
 }
 
 Time Params::duration(std::string_view key) {
-  if (!has(key)) { known(key); fail(key, "is required"); }
+  if (!has(key)) { known(key); missing(key); }
   return duration(key, 0);
 }
 
@@ -253,7 +266,7 @@ Distribution Params::distribution(std::string_view key, const Distribution& def)
 }
 
 Distribution Params::distribution(std::string_view key) {
-  if (!has(key)) { known(key); fail(key, "is required"); }
+  if (!has(key)) { known(key); missing(key); }
   return distribution(key, Distribution{});
 }
 
@@ -282,13 +295,25 @@ std::optional<Profile> Params::profile_opt(std::string_view key, double lo, doub
 
 Profile Params::profile(std::string_view key, double lo, double hi) {
   auto p = profile_opt(key, lo, hi);
-  if (!p) fail(key, "is required");
+  if (!p) missing(key);
   return *p;
+}
+
+std::vector<std::string> Params::strings(std::string_view key) {
+  const json* v = get(key);
+  std::vector<std::string> out;
+  if (!v) return out;
+  if (!v->is_array()) fail(key, "expected an array of strings, found " + type_name(*v));
+  for (std::size_t i = 0; i < v->size(); ++i) {
+    if (!(*v)[i].is_string()) throw ScenarioError(path(key) + "/" + std::to_string(i), "expected a string, found " + type_name((*v)[i]));
+    out.push_back((*v)[i].get<std::string>());
+  }
+  return out;
 }
 
 Params Params::object(std::string_view key) {
   const json* v = get(key);
-  if (!v) fail(key, "is required");
+  if (!v) missing(key);
   if (!v->is_object()) fail(key, "expected an object, found " + type_name(*v));
   Params child(*v, path(key));
   s_->children.push_back(child.s_);

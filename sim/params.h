@@ -58,6 +58,9 @@ class Params {
   Profile profile(std::string_view key, double lo, double hi);
   std::optional<Profile> profile_opt(std::string_view key, double lo, double hi);
 
+  // An array of strings (absent -> empty).
+  std::vector<std::string> strings(std::string_view key);
+
   Params object(std::string_view key);  // required object
   std::optional<Params> object_opt(std::string_view key);
   std::vector<Params> objects(std::string_view key);  // array of objects (absent -> empty)
@@ -70,6 +73,8 @@ class Params {
   void finish();
   [[noreturn]] void fail(std::string_view key, const std::string& message) const;
   [[noreturn]] void fail_here(const std::string& message) const;
+  // "is required", unless an unknown key looks like a misspelling of it (then that is named).
+  [[noreturn]] void missing(std::string_view key) const;
 
   // Parsers for values found elsewhere (array items, --set values).
   static Distribution parse_distribution(const nlohmann::json& j, const std::string& pointer);

@@ -97,7 +97,6 @@ void Simulation::build_components(Params& top, const Registry& registry) {
       cp.fail("type", "unknown component type \"" + type + "\"" + did_you_mean(type, types) + "; known types: " + list_s);
     }
     std::string zone = cp.string("zone", "");
-    if (cp.has("zones")) cp.known("zones");  // read by the models that spread replicas
     zones_.push_back(zone);
     BuildContext bc(*this, static_cast<std::uint32_t>(i));
     // The id is needed by the factory (streams, metric names) before the component exists.

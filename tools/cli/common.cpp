@@ -15,7 +15,7 @@ std::optional<nlohmann::json> load_with_sets(const std::string& file, const std:
     for (const auto& s : sets) apply_set(doc, s);
     return doc;
   } catch (const ScenarioError& e) {
-    std::cerr << "archsim: " << e.format(file) << "\n";
+    std::cerr << e.format(file) << "\n";
     return std::nullopt;
   }
 }

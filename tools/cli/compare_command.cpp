@@ -1,3 +1,4 @@
+#include <algorithm>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -95,7 +96,7 @@ int compare_command(const CompareOptions& o, const Registry& registry) {
       seed = probe.settings().seed;
       name = probe.settings().name;
     } catch (const ScenarioError& e) {
-      std::cerr << "archsim: " << e.format(o.scenario) << " (variant " << v.label << ")\n";
+      std::cerr << e.format(o.scenario) << " (variant " << v.label << ")\n";
       return 2;
     }
     docs.push_back(std::move(doc));
@@ -141,14 +142,56 @@ int compare_command(const CompareOptions& o, const Registry& registry) {
     std::cout << result.dump(2) << "\n";
     return 0;
   }
-  std::printf("%-36s %12s %12s %14s %12s %10s %12s %10s\n", "variant", "p50 ms", "p95 ms", "p99 ms", "max ms",
-              "avail %", "req/s", "cost $");
+  // Balancer columns (share of requests per backend, load imbalance) come from the first
+  // balancer of the scenario, when there is one.
+  std::string lb_id;
+  std::vector<std::string> backends;
+  if (!result["variants"].empty()) {
+    const ordered_json& comps = result["variants"][0]["summary"]["components"];
+    for (auto it = comps.begin(); it != comps.end(); ++it)
+      if (it->value("type", "") == "balancer" && it->contains("share") && (*it)["share"].is_object()) {
+        lb_id = it.key();
+        for (auto b = (*it)["share"].begin(); b != (*it)["share"].end(); ++b) backends.push_back(b.key());
+        break;
+      }
+  }
+  auto share_cell = [&](const ordered_json& s) {
+    std::string text;
+    const ordered_json* v = nullptr;
+    if (s.contains("components") && s["components"].contains(lb_id) && s["components"][lb_id].contains("share"))
+      v = &s["components"][lb_id]["share"];
+    for (const std::string& b : backends) {
+      char buf[32];
+      if (v && v->contains(b)) std::snprintf(buf, sizeof buf, "%.0f", (*v)[b].get<double>() * 100);
+      else std::snprintf(buf, sizeof buf, "-");
+      text += (text.empty() ? "" : "/") + std::string(buf);
+    }
+    return text;
+  };
+  std::size_t share_w = 9;
+  for (const auto& v : result["variants"])
+    if (!lb_id.empty()) share_w = std::max(share_w, share_cell(v["summary"]).size());
+  const int sw = static_cast<int>(share_w);
+  std::printf("%-36s %12s %12s %14s %12s %10s %12s %10s", "variant", "p50 ms", "p95 ms", "p99 ms", "max ms", "avail %",
+              "req/s", "cost $");
+  if (!lb_id.empty()) std::printf(" %*s %12s", sw, "share %", "imbalance");
+  std::printf("\n");
   for (const auto& v : result["variants"]) {
     const ordered_json& s = v["summary"];
-    std::printf("%-36s %12s %12s %14s %12s %10s %12s %10s\n", v["label"].get<std::string>().c_str(),
+    std::printf("%-36s %12s %12s %14s %12s %10s %12s %10s", v["label"].get<std::string>().c_str(),
                 cell(s, "latency_ms.p50").c_str(), cell(s, "latency_ms.p95").c_str(), cell(s, "latency_ms.p99").c_str(),
                 cell(s, "latency_ms.max").c_str(), cell(s, "availability", 100, 3).c_str(),
                 cell(s, "throughput_rps", 1, 1).c_str(), cell(s, "cost.total_usd", 1, 4).c_str());
+    if (!lb_id.empty())
+      std::printf(" %*s %12s", sw, share_cell(s).c_str(), cell(s, "components." + lb_id + ".imbalance_cv", 1, 3).c_str());
+    std::printf("\n");
+  }
+  if (!lb_id.empty()) {
+    std::string names;
+    for (const std::string& b : backends) names += (names.empty() ? "" : "/") + b;
+    std::printf("(share %%: requests %s sent to %s; imbalance: coefficient of variation of the time-average\n"
+                " requests in flight per backend and unit of weight, 0 = load follows the weights)\n",
+                lb_id.c_str(), names.c_str());
   }
   if (o.replications > 1) std::printf("(± is the half-width of a 95%% confidence interval over %d replications)\n", o.replications);
   std::printf("\nwrote %s\n", (out / "compare.json").string().c_str());

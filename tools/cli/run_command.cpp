@@ -23,7 +23,7 @@ int run_command(const RunOptions& o, const Registry& registry) {
     seed = probe.settings().seed;
     name = probe.settings().name;
   } catch (const ScenarioError& e) {
-    std::cerr << "archsim: " << e.format(o.scenario) << "\n";
+    std::cerr << e.format(o.scenario) << "\n";
     return 2;
   }
   Progress bar(!o.quiet);
@@ -71,7 +71,7 @@ int validate_command(const std::vector<std::string>& files, const Registry& regi
       Simulation sim(*doc, registry);
       std::cout << f << ": ok (" << sim.components().size() << " components)\n";
     } catch (const ScenarioError& e) {
-      std::cerr << "archsim: " << e.format(f) << "\n";
+      std::cerr << e.format(f) << "\n";
       code = 2;
     }
   }

@@ -1,0 +1,624 @@
+#include "models/balancer/balancer.h"
+
+#include <algorithm>
+#include <cmath>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "models/balancer/picker.h"
+#include "models/balancer/sticky.h"
+#include "models/resilience/token_bucket.h"
+#include "sim/results.h"
+
+namespace archsim {
+namespace {
+
+enum Tag : std::uint16_t { kForward = 1, kProbe, kSweep };
+
+// Tokens of calls this balancer makes: a forwarded request carries its pending slot, a
+// probe carries kProbeBit | target.
+constexpr std::uint64_t kProbeBit = 1ULL << 63;
+
+struct HealthCheck {
+  bool on = false;
+  Time interval = 2 * kSecond, timeout = kSecond;
+  std::uint32_t unhealthy = 3, healthy = 2;
+};
+
+struct OutlierDetection {
+  bool on = false;
+  std::uint32_t consecutive_5xx = 5;
+  Time base = 30 * kSecond, interval = 10 * kSecond, max_time = 300 * kSecond;
+  double max_percent = 10;
+};
+
+struct Target {
+  std::string id;
+  RefId ref = 0;
+  double weight = 1;
+  std::uint64_t bid = 0;  // Backend::id
+  std::uint32_t active = 0;
+  // Health: eligible = hc_ok && !ejected.
+  bool hc_ok = true, ejected = false, probe_pending = false;
+  std::uint32_t fail_streak = 0, ok_streak = 0, consecutive_5xx = 0, times_ejected = 0;
+  Time ejected_at = 0;
+  std::uint64_t ejections = 0;  // health-check and outlier ejections (whole run)
+  Time first_ejection = -1;
+  std::vector<std::pair<std::uint32_t, std::uint32_t>> places;  // (group, position) of its Backend copies
+  CounterId req_c, err_c;
+  GaugeId active_g, down_g;
+};
+
+// The targets a request may go to: all of them, or one L7 route's subset. Each group keeps
+// its own Backend array for its picker; `active` and `eligible` are copied into every group
+// a target belongs to.
+struct Group {
+  std::vector<Backend> backends;
+  std::vector<std::uint32_t> members;  // target index of each backend
+  std::unique_ptr<Picker> picker;
+  std::optional<StickyTable> sticky;
+};
+
+struct Pending {
+  CallId in = 0;
+  Time arrived = 0;
+  std::uint32_t target = 0;
+};
+
+double cv(const std::vector<double>& xs) {
+  if (xs.size() < 2) return 0;
+  double mean = 0;
+  for (double x : xs) mean += x;
+  mean /= static_cast<double>(xs.size());
+  if (mean <= 0) return 0;
+  double var = 0;
+  for (double x : xs) var += (x - mean) * (x - mean);
+  var /= static_cast<double>(xs.size());
+  return std::sqrt(var) / mean;
+}
+
+class Balancer final : public Component {
+ public:
+  Balancer(Params& p, BuildContext& bc) : stream_(bc.stream_seed(3)), pick_rng_(bc.rng(2)) {
+    parse_targets(p, bc);
+    parse_algorithm(p);
+    l4_ = p.choice("mode", "l7", {"l4", "l7"}) == "l4";
+    hash_on_client_ = p.choice("hash_on", "key", {"key", "client"}) == "client";
+    if (l4_ && key_source(algorithm_) == KeySource::request_key && !hash_on_client_) {
+      std::string msg = "\"" + std::string(algorithm_name(algorithm_)) +
+                        "\" hashes the request key, which an L4 balancer never sees (it balances connections): "
+                        "set \"mode\": \"l7\", or \"hash_on\": \"client\" to hash the client connection as Maglev and IPVS do";
+      if (p.has("hash_on")) p.fail("hash_on", msg);
+      p.fail("algorithm", msg);
+    }
+    latency_ = p.distribution("latency", l4_ ? Distribution::lognormal_median_p99(40e3, 150e3)
+                                             : Distribution::lognormal_median_p99(300e3, 1e6));
+    if (auto mc = p.integer_or_null("max_connections", 1, 1'000'000'000)) max_connections_ = static_cast<std::uint64_t>(*mc);
+    if (p.has("max_rps")) {
+      double rate = p.number("max_rps", 0, 0.001, 1e9);
+      resilience::TokenBucketParams tb;
+      tb.rate = rate;
+      tb.burst = std::clamp<std::int64_t>(static_cast<std::int64_t>(std::ceil(rate)), 1, 9'000'000);
+      bucket_.emplace(tb, 0);
+    } else {
+      p.known("max_rps");
+    }
+    upstream_timeout_ = p.duration("timeout", 0);
+    std::size_t expected_sessions = 1024;
+    if (auto s = p.object_opt("sticky")) {
+      sticky_ = true;
+      bool cookie = s->boolean("cookie", true);
+      if (l4_ && cookie)
+        s->fail("cookie", "an L4 balancer cannot read cookies; use {\"cookie\": false} for source-address affinity, or \"mode\": \"l7\"");
+      expected_sessions = static_cast<std::size_t>(s->integer("expected_sessions", 1024, 1, 100'000'000));
+    }
+    if (sticky_alias_) sticky_ = true;
+    if (auto hc = p.object_opt("health_check")) parse_health_check(*hc);
+    if (auto od = p.object_opt("outlier_detection")) parse_outlier(*od);
+    health_route_ = bc.route_index("health");
+
+    PickerOptions po;
+    po.hash_seed = hash_name(bc.id());
+    build_group(all_members(), po, expected_sessions);
+    if (auto routes = p.object_opt("routes")) {
+      if (l4_) p.fail("routes", "an L4 balancer sees connections, not requests: it cannot route by route name; use \"mode\": \"l7\"");
+      parse_routes(*routes, bc, po, expected_sessions);
+    }
+    register_metrics(bc);
+  }
+
+  void start(Context& ctx) override {
+    Metrics& m = ctx.metrics();
+    m.set(healthy_g_, static_cast<double>(targets_.size()), 0);
+    if (hc_.on) {
+      // Probes of different targets are spread over the interval, as Envoy's jitter spreads them.
+      const Time n = static_cast<Time>(targets_.size());
+      for (std::size_t i = 0; i < targets_.size(); ++i)
+        ctx.schedule(hc_.interval * static_cast<Time>(i) / n, kProbe, i);
+    }
+    if (od_.on) ctx.schedule(od_.interval, kSweep);
+  }
+
+  void on_request(Context& ctx, CallId call) override {
+    Metrics& m = ctx.metrics();
+    const Time now = ctx.now();
+    m.add(received_c_);
+    if (max_connections_ && in_flight_ >= *max_connections_) {
+      m.add(rejected_c_);
+      m.add(err_c_);
+      ctx.reply(call, Status::Rejected);
+      return;
+    }
+    if (bucket_ && !bucket_->try_acquire(now)) {
+      m.add(rate_limited_c_);
+      m.add(err_c_);
+      ctx.reply(call, Status::RateLimited);
+      return;
+    }
+    std::uint32_t j = new_pending();
+    pending_[j].in = call;
+    pending_[j].arrived = now;
+    ++in_flight_;
+    m.set(in_flight_g_, static_cast<double>(in_flight_), now);
+    if (latency_.is_constant_zero()) {
+      forward(ctx, j);
+      return;
+    }
+    const RequestInfo& req = ctx.request(call);
+    Rng r = Context::keyed_rng(stream_, req.id, req.attempt);
+    ctx.schedule(latency_.sample_time(r), kForward, j);
+  }
+
+  void on_timer(Context& ctx, std::uint16_t tag, std::uint64_t data) override {
+    switch (tag) {
+      case kForward:
+        forward(ctx, static_cast<std::uint32_t>(data));
+        break;
+      case kProbe:
+        send_probe(ctx, static_cast<std::uint32_t>(data));
+        ctx.schedule(hc_.interval, kProbe, data);
+        break;
+      case kSweep:
+        sweep(ctx);
+        ctx.schedule(od_.interval, kSweep);
+        break;
+    }
+  }
+
+  void on_reply(Context& ctx, CallId, Status status, std::uint64_t token) override {
+    if (token & kProbeBit) {
+      probe_done(ctx, static_cast<std::uint32_t>(token & ~kProbeBit), status);
+      return;
+    }
+    std::uint32_t j = static_cast<std::uint32_t>(token);
+    std::uint32_t t = pending_[j].target;
+    Target& tg = targets_[t];
+    Metrics& m = ctx.metrics();
+    set_active(ctx, t, -1);
+    if (status != Status::Ok) m.add(tg.err_c);
+    if (od_.on) {
+      if (status == Status::Ok) {
+        tg.consecutive_5xx = 0;
+      } else if (status != Status::RateLimited && ++tg.consecutive_5xx >= od_.consecutive_5xx && !tg.ejected) {
+        outlier_eject(ctx, t);
+      }
+    }
+    complete(ctx, j, status);
+  }
+
+  void finish(Context& ctx, ComponentReport& r) override {
+    Metrics& m = ctx.metrics();
+    const Time now = ctx.end_time();
+    const double measured = to_seconds(now - ctx.warmup());
+    r.add_text("algorithm", algorithm_text_);
+    r.add_text("mode", l4_ ? "l4" : "l7");
+    r.add("throughput_rps", static_cast<double>(m.total(ok_c_)) / measured);
+    r.add("requests", static_cast<double>(m.total(received_c_)));
+    r.add("ok", static_cast<double>(m.total(ok_c_)));
+    r.add("errors", static_cast<double>(m.total(err_c_)));
+    r.add("rejected", static_cast<double>(m.total(rejected_c_)));
+    r.add("rate_limited", static_cast<double>(m.total(rate_limited_c_)));
+    r.add("unavailable", static_cast<double>(m.total(unavailable_c_)));
+    r.add("in_flight", m.average(in_flight_g_, now));
+    if (max_connections_) r.add("utilization", m.average(in_flight_g_, now) / static_cast<double>(*max_connections_));
+    r.add_latency("latency_ms", m.whole(latency_h_));
+
+    double dispatched = 0;
+    for (const Target& t : targets_) dispatched += static_cast<double>(m.total(t.req_c));
+    std::vector<double> load_per_weight, reqs_per_weight;
+    std::uint64_t ejections = 0;
+    for (const Target& t : targets_) {
+      const double n = static_cast<double>(m.total(t.req_c));
+      const double active = m.average(t.active_g, now);
+      r.add("share." + t.id, dispatched > 0 ? n / dispatched : 0.0);
+      const std::string b = "backends." + t.id + ".";
+      r.add(b + "weight", t.weight);
+      r.add(b + "requests", n);
+      r.add(b + "errors", static_cast<double>(m.total(t.err_c)));
+      r.add(b + "in_flight", active);
+      r.add(b + "ejections", static_cast<double>(t.ejections));
+      r.add(b + "ejected_fraction", m.average(t.down_g, now));
+      if (t.first_ejection >= 0) r.add(b + "first_ejection_s", to_seconds(t.first_ejection));
+      load_per_weight.push_back(active / t.weight);
+      reqs_per_weight.push_back(n / t.weight);
+      ejections += t.ejections;
+    }
+    // The balancer cannot see inside its targets, so "utilization" is what it can see: the
+    // time-average of requests in flight to each target, per unit of weight (weights state
+    // intended capacity). Its coefficient of variation is 0 when load follows the weights.
+    r.add("imbalance_cv", cv(load_per_weight));
+    r.add("imbalance_cv_requests", cv(reqs_per_weight));
+    r.add("ejections", static_cast<double>(ejections));
+    if (hc_.on) {
+      r.add("health_check.probes", static_cast<double>(m.total(probe_c_)));
+      r.add("health_check.failed", static_cast<double>(m.total(probe_fail_c_)));
+    }
+    if (sticky_) {
+      std::size_t sessions = 0;
+      for (const Group& g : groups_) sessions += g.sticky ? g.sticky->size() : 0;
+      r.add("sticky.sessions", static_cast<double>(sessions));
+      r.add("sticky.moved", static_cast<double>(m.total(moved_c_)));
+    }
+    if (key_source(algorithm_) == KeySource::request_key && !hash_on_client_)
+      r.add("unkeyed_requests", static_cast<double>(m.total(unkeyed_c_)));
+  }
+
+ private:
+  // ---------------------------------------------------------------- parsing
+
+  void parse_targets(Params& p, BuildContext& bc) {
+    const nlohmann::json& list = p.raw("targets");
+    const std::string at = p.path("targets");
+    if (list.is_null()) p.fail("targets", "is required: the components this balancer sends requests to, e.g. [\"web-1\", {\"id\": \"web-2\", \"weight\": 2}]");
+    if (!list.is_array()) p.fail("targets", "expected an array of component ids or {\"id\": ..., \"weight\": ...}");
+    if (list.empty()) p.fail("targets", "is empty: a balancer needs at least one target");
+    for (std::size_t i = 0; i < list.size(); ++i) {
+      const nlohmann::json& item = list[i];
+      const std::string ptr = at + "/" + std::to_string(i);
+      Target t;
+      std::string id_ptr = ptr;
+      if (item.is_string()) {
+        t.id = item.get<std::string>();
+      } else if (item.is_object()) {
+        Params tp(item, ptr);
+        t.id = tp.string("id");
+        id_ptr = tp.path("id");
+        t.weight = tp.number("weight", 1.0, -Params::kInf, 1e6);
+        if (!(t.weight > 0))
+          tp.fail("weight", "must be positive (a target with weight 0 would never be picked; remove it instead)");
+        tp.finish();
+      } else {
+        throw ScenarioError(ptr, "a target is a component id or {\"id\": ..., \"weight\": ...}");
+      }
+      if (t.id.empty()) throw ScenarioError(id_ptr, "must name a component");
+      for (const Target& o : targets_)
+        if (o.id == t.id) throw ScenarioError(id_ptr, "\"" + t.id + "\" is listed twice; give it a weight instead");
+      t.ref = bc.reference_to(t.id, id_ptr, RefKind::SyncCall);
+      t.bid = backend_id(t.id, 0);
+      targets_.push_back(std::move(t));
+    }
+  }
+
+  void parse_algorithm(Params& p) {
+    std::string name = p.string("algorithm", "round_robin");
+    if (name == "sticky") {  // "sticky" as users name it: round robin with cookie affinity
+      sticky_alias_ = true;
+      name = "round_robin";
+    }
+    auto a = archsim::parse_algorithm(name);
+    if (!a) {
+      std::vector<std::string> names;
+      std::string list;
+      for (auto n : algorithm_names()) {
+        names.emplace_back(n);
+        list += (list.empty() ? "" : ", ") + std::string(n);
+      }
+      names.emplace_back("sticky");
+      p.fail("algorithm", "unknown algorithm \"" + name + "\"" + did_you_mean(name, names) + "; known: " + list +
+                              ", sticky");
+    }
+    algorithm_ = *a;
+    algorithm_text_ = sticky_alias_ ? "sticky" : name;
+  }
+
+  void parse_health_check(Params& hc) {
+    hc_.on = true;
+    hc_.interval = hc.duration("interval", 2 * kSecond, kMillisecond);
+    hc_.timeout = hc.duration("timeout", std::min<Time>(kSecond, hc_.interval), kMicrosecond);
+    if (hc_.timeout > hc_.interval)
+      hc.fail("timeout", "must not exceed the interval (" + format_duration(hc_.interval) +
+                             "): one probe per target is in flight at a time");
+    hc_.unhealthy = static_cast<std::uint32_t>(hc.integer("unhealthy_threshold", 3, 1, 1000));
+    hc_.healthy = static_cast<std::uint32_t>(hc.integer("healthy_threshold", 2, 1, 1000));
+  }
+
+  void parse_outlier(Params& od) {
+    od_.on = true;
+    od_.consecutive_5xx = static_cast<std::uint32_t>(od.integer("consecutive_5xx", 5, 1, 1'000'000));
+    od_.base = od.duration("base_ejection_time", 30 * kSecond, kMillisecond);
+    od_.interval = od.duration("interval", 10 * kSecond, kMillisecond);
+    od_.max_time = od.duration("max_ejection_time", std::max<Time>(300 * kSecond, od_.base), od_.base);
+    od_.max_percent = od.number("max_ejection_percent", 10, 0, 100);
+  }
+
+  std::vector<std::uint32_t> all_members() const {
+    std::vector<std::uint32_t> all(targets_.size());
+    for (std::size_t i = 0; i < all.size(); ++i) all[i] = static_cast<std::uint32_t>(i);
+    return all;
+  }
+
+  void parse_routes(Params& routes, BuildContext& bc, const PickerOptions& po, std::size_t expected_sessions) {
+    std::vector<std::string> ids;
+    for (const Target& t : targets_) ids.push_back(t.id);
+    for (const std::string& name : routes.keys()) {
+      const nlohmann::json& list = routes.raw(name);
+      const std::string at = routes.path(name);
+      if (!list.is_array() || list.empty())
+        routes.fail(name, "expected a non-empty array of target ids, e.g. [\"" + targets_.front().id + "\"]");
+      std::vector<std::uint32_t> members;
+      for (std::size_t k = 0; k < list.size(); ++k) {
+        const std::string ptr = at + "/" + std::to_string(k);
+        if (!list[k].is_string()) throw ScenarioError(ptr, "expected a target id");
+        std::string id = list[k].get<std::string>();
+        auto it = std::find(ids.begin(), ids.end(), id);
+        if (it == ids.end())
+          throw ScenarioError(ptr, "\"" + id + "\" is not one of this balancer's targets" + did_you_mean(id, ids));
+        auto idx = static_cast<std::uint32_t>(it - ids.begin());
+        if (std::find(members.begin(), members.end(), idx) != members.end())
+          throw ScenarioError(ptr, "\"" + id + "\" is listed twice");
+        members.push_back(idx);
+      }
+      std::uint32_t route = bc.route_index(name);
+      if (route_group_.size() <= route) route_group_.resize(route + 1, 0);
+      route_group_[route] = static_cast<std::uint32_t>(groups_.size());
+      build_group(members, po, expected_sessions);
+    }
+  }
+
+  void build_group(const std::vector<std::uint32_t>& members, const PickerOptions& po, std::size_t expected_sessions) {
+    const auto gi = static_cast<std::uint32_t>(groups_.size());
+    Group g;
+    g.members = members;
+    for (std::uint32_t t : members) {
+      Backend b;
+      b.weight = targets_[t].weight;
+      b.id = targets_[t].bid;
+      targets_[t].places.emplace_back(gi, static_cast<std::uint32_t>(g.backends.size()));
+      g.backends.push_back(b);
+    }
+    g.picker = make_picker(algorithm_, po);
+    g.picker->rebuild(g.backends);
+    if (sticky_) g.sticky.emplace(expected_sessions);
+    groups_.push_back(std::move(g));
+  }
+
+  void register_metrics(BuildContext& bc) {
+    const std::string id = bc.id();
+    Metrics& m = bc.metrics();
+    received_c_ = m.counter(id, "received", "offered_rps");
+    ok_c_ = m.counter(id, "ok", "throughput_rps");
+    err_c_ = m.counter(id, "errors", "errors_rps");
+    rejected_c_ = m.counter(id, "rejected");
+    rate_limited_c_ = m.counter(id, "rate_limited");
+    unavailable_c_ = m.counter(id, "unavailable");
+    probe_c_ = m.counter(id, "probes");
+    probe_fail_c_ = m.counter(id, "probe_failures");
+    moved_c_ = m.counter(id, "sticky_moved");
+    unkeyed_c_ = m.counter(id, "unkeyed");
+    in_flight_g_ = m.gauge(id, "in_flight", "in_flight");
+    healthy_g_ = m.gauge(id, "healthy_backends", "healthy_backends");
+    latency_h_ = m.histogram(id, "latency", "latency");
+    for (Target& t : targets_) {
+      t.req_c = m.counter(id, "requests_" + t.id, "rps_" + t.id);
+      t.err_c = m.counter(id, "errors_" + t.id);
+      t.active_g = m.gauge(id, "active_" + t.id, "active_" + t.id);
+      t.down_g = m.gauge(id, "ejected_" + t.id);
+    }
+  }
+
+  // ---------------------------------------------------------------- requests
+
+  std::uint32_t new_pending() {
+    if (!free_.empty()) {
+      std::uint32_t j = free_.back();
+      free_.pop_back();
+      pending_[j] = Pending{};
+      return j;
+    }
+    pending_.emplace_back();
+    return static_cast<std::uint32_t>(pending_.size() - 1);
+  }
+
+  PickInput pick_input(const RequestInfo& req) {
+    PickInput in;
+    // The client address: one per (client component, session), as a browser's connection.
+    in.client = hash64(req.session, 0x1000000ULL + req.client);
+    if (hash_on_client_) {
+      in.key = in.client;
+      in.has_key = true;
+    } else {
+      in.key = req.key;
+      in.has_key = req.has_key;
+    }
+    if (sticky_) in.session = in.client == 0 ? 1 : in.client;
+    return in;
+  }
+
+  void forward(Context& ctx, std::uint32_t j) {
+    Metrics& m = ctx.metrics();
+    // A copy: calling below may grow the engine's call pool and move what request() refers to.
+    const RequestInfo req = ctx.request(pending_[j].in);
+    const std::uint32_t gi = req.route < route_group_.size() ? route_group_[req.route] : 0;
+    Group& g = groups_[gi];
+    const PickInput in = pick_input(req);
+    if (!in.has_key && key_source(algorithm_) == KeySource::request_key) m.add(unkeyed_c_);
+    int k;
+    if (g.sticky) {
+      std::optional<std::uint64_t> before = g.sticky->find(in.session);
+      k = pick_sticky(*g.sticky, *g.picker, g.backends, in, pick_rng_);
+      if (before && k >= 0 && *before != g.backends[static_cast<std::size_t>(k)].id) m.add(moved_c_);
+    } else {
+      k = g.picker->pick(g.backends, in, pick_rng_);
+    }
+    if (k < 0) {
+      m.add(unavailable_c_);
+      complete(ctx, j, Status::Unavailable);
+      return;
+    }
+    const std::uint32_t t = g.members[static_cast<std::size_t>(k)];
+    pending_[j].target = t;
+    m.add(targets_[t].req_c);
+    set_active(ctx, t, +1);
+    Time timeout = upstream_timeout_;
+    if (req.deadline != kTimeMax) {
+      // Nobody waits beyond the deadline; Envoy would see the downstream reset and cancel.
+      Time left = std::max<Time>(1, req.deadline - ctx.now());
+      timeout = timeout > 0 ? std::min(timeout, left) : left;
+    }
+    ctx.call(targets_[t].ref, req, j, timeout);
+  }
+
+  // Replies to the caller and frees the slot.
+  void complete(Context& ctx, std::uint32_t j, Status status) {
+    Metrics& m = ctx.metrics();
+    const Time now = ctx.now();
+    if (status == Status::Ok) {
+      m.add(ok_c_);
+      m.record(latency_h_, now - pending_[j].arrived);
+    } else {
+      m.add(err_c_);
+    }
+    ctx.reply(pending_[j].in, status);
+    --in_flight_;
+    m.set(in_flight_g_, static_cast<double>(in_flight_), now);
+    free_.push_back(j);
+  }
+
+  void set_active(Context& ctx, std::uint32_t t, int delta) {
+    Target& tg = targets_[t];
+    tg.active = static_cast<std::uint32_t>(static_cast<int>(tg.active) + delta);
+    for (auto [g, pos] : tg.places) groups_[g].backends[pos].active = tg.active;
+    ctx.metrics().set(tg.active_g, tg.active, ctx.now());
+  }
+
+  // ---------------------------------------------------------------- health
+
+  void update_eligibility(Context& ctx, std::uint32_t t) {
+    Target& tg = targets_[t];
+    const bool eligible = tg.hc_ok && !tg.ejected;
+    for (auto [g, pos] : tg.places) {
+      Backend& b = groups_[g].backends[pos];
+      if (b.eligible == eligible) continue;
+      b.eligible = eligible;
+      groups_[g].picker->eligibility_changed(groups_[g].backends);
+    }
+    const Time now = ctx.now();
+    Metrics& m = ctx.metrics();
+    const bool was_down = m.value(tg.down_g) > 0;
+    if (was_down == !eligible) return;
+    m.set(tg.down_g, eligible ? 0.0 : 1.0, now);
+    m.add(healthy_g_, eligible ? 1.0 : -1.0, now);
+    if (!eligible) {
+      ++tg.ejections;
+      if (tg.first_ejection < 0) tg.first_ejection = now;
+    }
+  }
+
+  void send_probe(Context& ctx, std::uint32_t t) {
+    Target& tg = targets_[t];
+    if (tg.probe_pending) return;  // cannot happen with timeout <= interval; kept as a guard
+    RequestInfo r;
+    // Probe ids live apart from client request ids (which count up from 1).
+    r.id = (1ULL << 62) | (static_cast<std::uint64_t>(ctx.self()) << 40) | ++probe_seq_;
+    r.route = health_route_;
+    r.start = ctx.now();
+    r.deadline = ctx.now() + hc_.timeout;
+    r.client = ctx.self();
+    tg.probe_pending = true;
+    ctx.metrics().add(probe_c_);
+    ctx.call(tg.ref, r, kProbeBit | t, hc_.timeout);
+  }
+
+  void probe_done(Context& ctx, std::uint32_t t, Status status) {
+    Target& tg = targets_[t];
+    tg.probe_pending = false;
+    if (status == Status::Ok) {
+      tg.fail_streak = 0;
+      ++tg.ok_streak;
+      if (!tg.hc_ok && tg.ok_streak >= hc_.healthy) {
+        tg.hc_ok = true;
+        update_eligibility(ctx, t);
+      }
+    } else {
+      ctx.metrics().add(probe_fail_c_);
+      tg.ok_streak = 0;
+      ++tg.fail_streak;
+      if (tg.hc_ok && tg.fail_streak >= hc_.unhealthy) {
+        tg.hc_ok = false;
+        update_eligibility(ctx, t);
+      }
+    }
+  }
+
+  void outlier_eject(Context& ctx, std::uint32_t t) {
+    std::size_t ejected = 0;
+    for (const Target& o : targets_) ejected += o.ejected ? 1 : 0;
+    const double after = 100.0 * static_cast<double>(ejected + 1) / static_cast<double>(targets_.size());
+    if (ejected > 0 && after > od_.max_percent) return;  // Envoy: at least one, then the cap
+    Target& tg = targets_[t];
+    tg.ejected = true;
+    tg.ejected_at = ctx.now();
+    tg.consecutive_5xx = 0;
+    ++tg.times_ejected;
+    update_eligibility(ctx, t);
+  }
+
+  void sweep(Context& ctx) {
+    for (std::uint32_t t = 0; t < targets_.size(); ++t) {
+      Target& tg = targets_[t];
+      if (!tg.ejected) continue;
+      Time span = std::min(od_.max_time, od_.base * static_cast<Time>(tg.times_ejected));
+      if (ctx.now() - tg.ejected_at >= span) {
+        tg.ejected = false;
+        update_eligibility(ctx, t);
+      }
+    }
+  }
+
+  // ---------------------------------------------------------------- state
+
+  std::uint64_t stream_;
+  Rng pick_rng_;
+  std::vector<Target> targets_;
+  std::vector<Group> groups_;
+  std::vector<std::uint32_t> route_group_;
+  Algorithm algorithm_ = Algorithm::round_robin;
+  std::string algorithm_text_;
+  bool l4_ = false, hash_on_client_ = false, sticky_ = false, sticky_alias_ = false;
+  Distribution latency_;
+  std::optional<std::uint64_t> max_connections_;
+  std::optional<resilience::TokenBucket> bucket_;
+  Time upstream_timeout_ = 0;
+  HealthCheck hc_;
+  OutlierDetection od_;
+  std::uint32_t health_route_ = 0;
+  std::uint64_t probe_seq_ = 0;
+
+  std::vector<Pending> pending_;
+  std::vector<std::uint32_t> free_;
+  std::uint64_t in_flight_ = 0;
+
+  CounterId received_c_, ok_c_, err_c_, rejected_c_, rate_limited_c_, unavailable_c_, probe_c_, probe_fail_c_,
+      moved_c_, unkeyed_c_;
+  GaugeId in_flight_g_, healthy_g_;
+  HistogramId latency_h_;
+};
+
+}  // namespace
+
+std::unique_ptr<Component> make_balancer(Params& p, BuildContext& bc) { return std::make_unique<Balancer>(p, bc); }
+
+}  // namespace archsim

@@ -1,0 +1,54 @@
+// Balancer (`type: balancer`): an explicit load balancer in front of other components, as an
+// NGINX `upstream`, an HAProxy `backend`, an Envoy cluster or an AWS ALB/NLB target group.
+//
+// What it follows:
+//  - Algorithms: the pickers of models/balancer/picker.h (NGINX smooth WRR and least_conn,
+//    Envoy RANDOM / LEAST_REQUEST / RING_HASH / MAGLEV, NGINX ip_hash / hash); `sticky`
+//    (StickyTable, NGINX Plus `sticky cookie`) on top of any of them.
+//  - Proxy overhead: a per-request `latency` before forwarding. Defaults, from published
+//    figures: L7 (HTTP parsing, routing, header rewrite) lognormal median 300 us, p99 1 ms —
+//    Istio measures Envoy at 0.35 vCPU per 1000 req/s, i.e. ~0.35 ms of CPU per request,
+//    and NGINX/HAProxy are of the same order without TLS; L4 (IPVS, NLB, HAProxy `mode
+//    tcp`: no request parsing, per-packet forwarding) lognormal median 40 us, p99 150 us.
+//  - Capacity: `max_connections` caps requests in flight through the balancer (Envoy's
+//    circuit-breaker max_requests / HAProxy maxconn without a queue): beyond it, 503
+//    (Status::Rejected). `max_rps`: a token bucket (Envoy local_ratelimit) holding one
+//    second of tokens; beyond it, 429 (Status::RateLimited).
+//  - Active health checks (Envoy / NGINX Plus / HAProxy / ALB): a probe on route "health"
+//    to every target each `interval`, failed by a non-Ok answer or by `timeout`;
+//    `unhealthy_threshold` consecutive failures eject the target, `healthy_threshold`
+//    consecutive successes bring it back. Targets start healthy (NGINX's default).
+//    Defaults are HAProxy's: interval 2s (inter), fall 3, rise 2; timeout 1s.
+//  - Passive outlier detection as Envoy's consecutive_5xx: every non-Ok answer except 429
+//    (timeouts included: Envoy maps local-origin failures to 5xx) counts; `consecutive_5xx`
+//    in a row eject the target at once for base_ejection_time x (times ejected), capped by
+//    max_ejection_time (300 s); un-ejection is checked at each `interval` sweep (10 s); at
+//    most max_ejection_percent of targets are ejected, but at least one may always be.
+//  - L4 vs L7 (`mode`, default l7): an L7 balancer sees each request: it can route by route
+//    name (`routes`), hash the request key and use cookies. An L4 balancer sees connections
+//    only: no routes, no request keys, no cookies; it may hash the client (`hash_on:
+//    client`, as Maglev and IPVS hash the 5-tuple) and keep source-address affinity
+//    (`sticky: {"cookie": false}`).
+//
+// Simplifications: an L4 balancer still decides per request (each request is its own
+// connection; no keep-alive pinning). No retries to another backend and no panic threshold
+// (with every target ejected, requests fail with Status::Unavailable, as NGINX's 502). The
+// client address is the request's (client, session) pair. Probes do the target's normal
+// work for route "health" (a service without routes runs its service_time; a service with
+// routes needs a "health" or "*" route, otherwise it answers errors and is ejected).
+// Sticky: when a session's backend is ejected, the session is balanced anew and sticks to
+// its new backend even after the old one returns (NGINX Plus and HAProxy ignore a cookie
+// naming a server that is down and then overwrite it); figure `sticky.moved` counts these.
+//
+// Hot path: a request costs one pending-table slot (free list, no allocation in steady
+// state), one pick (see picker.h), one call and one reply; O(number of route groups a
+// target is in) to keep `active` counts in step. Health checks: one call per target per
+// interval.
+#pragma once
+#include <memory>
+
+#include "sim/build.h"
+
+namespace archsim {
+std::unique_ptr<Component> make_balancer(Params& p, BuildContext& bc);
+}

@@ -1,0 +1,43 @@
+// html_page.h -- small pieces the report pages are built from: escaping, number
+// formatting, tables, and turning a gnuplot SVG file into an element that can sit
+// inline in an HTML page. No model knowledge, no JSON.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace archsim::reports::html {
+
+// Escapes & < > " ' so that any text is safe in element content and in attribute values.
+std::string escape(std::string_view text);
+
+// Formats a figure for people: at most `digits` significant digits, no exponent for
+// ordinary magnitudes, thousands kept as plain digits ("171000", "0.0125", "48.2").
+std::string number(double v, int digits = 4);
+// 0.99 -> "99%", 0.99915 -> "99.915%": enough decimals to tell the nines apart.
+std::string percent(double fraction);
+
+// An HTML table. Cells are already escaped HTML; `numeric` columns are right-aligned.
+struct Table {
+  std::vector<std::string> header;
+  std::vector<std::vector<std::string>> rows;
+  std::vector<bool> numeric;  // per column; missing entries mean text
+  std::string caption;
+  std::string render() const;
+};
+
+// The page's style sheet (inline in <style>, no external font or file).
+std::string_view stylesheet();
+
+// Turns the text of an SVG file written by gnuplot into an inline <svg> element:
+// drops the XML declaration and DOCTYPE, the xmlns attributes (implied inside HTML) and
+// the fixed width/height (the viewBox keeps the aspect), rewrites xlink:href to href,
+// removes <script> elements, prefixes every id and its references with `id_prefix`
+// (several charts on one page define the same gnuplot ids), and labels it `title`.
+// Returns nothing when the text holds no <svg> element.
+std::optional<std::string> inline_svg(std::string_view svg_text, std::string_view id_prefix,
+                                      std::string_view title);
+
+}  // namespace archsim::reports::html

@@ -1,0 +1,700 @@
+#include "reports/html_report.h"
+
+#include <algorithm>
+#include <cmath>
+#include <fstream>
+#include <optional>
+#include <sstream>
+#include <stdexcept>
+#include <system_error>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "reports/chart_scripts.h"
+#include "reports/html_data.h"
+#include "reports/html_page.h"
+
+namespace archsim::reports {
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+namespace {
+
+// ---------------------------------------------------------------- files and JSON
+
+std::string read_text(const fs::path& file) {
+  std::ifstream in(file, std::ios::binary);
+  std::ostringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+json read_json(const fs::path& file) {
+  std::ifstream in(file);
+  if (!in) throw std::runtime_error(file.string() + ": cannot open (is this an archsim output folder?)");
+  try {
+    return json::parse(in);
+  } catch (const json::parse_error& e) {
+    throw std::runtime_error(file.string() + ": not valid JSON: " + e.what());
+  }
+}
+
+// A number at a '/'-free dotted path ("latency_ms.p99"), NaN when absent or not a number.
+double num_at(const json& j, const std::string& dotted) {
+  const json* cur = &j;
+  std::size_t start = 0;
+  while (start <= dotted.size()) {
+    const auto end = std::min(dotted.find('.', start), dotted.size());
+    const std::string key = dotted.substr(start, end - start);
+    if (!cur->is_object() || !cur->contains(key)) return std::nan("");
+    cur = &(*cur)[key];
+    start = end + 1;
+  }
+  return cur->is_number() ? cur->get<double>() : std::nan("");
+}
+
+std::string str_at(const json& j, const char* key) {
+  if (!j.is_object() || !j.contains(key)) return {};
+  const json& v = j[key];
+  return v.is_string() ? v.get<std::string>() : v.dump();
+}
+
+// Any JSON value as escaped, readable HTML (objects become "key: value" lists).
+std::string value_html(const json& v) {
+  if (v.is_number()) return html::number(v.get<double>());
+  if (v.is_boolean()) return v.get<bool>() ? "yes" : "no";
+  if (v.is_string()) return html::escape(v.get<std::string>());
+  if (v.is_null()) return "–";
+  std::string out;
+  if (v.is_object()) {
+    for (const auto& [k, x] : v.items()) {
+      if (!out.empty()) out += ", ";
+      out += html::escape(k) + ": " + value_html(x);
+    }
+  } else {
+    for (const auto& x : v) {
+      if (!out.empty()) out += ", ";
+      out += value_html(x);
+    }
+  }
+  return out;
+}
+
+// A bound ("lo" or "hi") of the 95% confidence interval of `key` ("latency_ms.p99"),
+// stored flat ({"ci95": {"latency_ms.p99": {"lo","hi"}}}) or nested; NaN when absent.
+double ci_bound(const json& summary, const std::string& key, const char* bound) {
+  if (!summary.is_object() || !summary.contains("ci95") || !summary["ci95"].is_object()) return std::nan("");
+  const json& ci = summary["ci95"];
+  if (ci.contains(key)) return num_at(ci[key], bound);
+  return num_at(ci, key + "." + bound);
+}
+
+// "12.3 (95% CI 11.9–12.7)" when the summary carries a confidence interval for `key`.
+std::string with_ci(const json& summary, const std::string& key, double value, bool as_percent) {
+  auto show = [&](double v) { return as_percent ? html::percent(v) : html::number(v); };
+  std::string out = show(value);
+  const double lo = ci_bound(summary, key, "lo"), hi = ci_bound(summary, key, "hi");
+  if (!std::isnan(lo) && !std::isnan(hi))
+    out += " <span class=\"ci\">(95% CI " + show(lo) + "–" + show(hi) + ")</span>";
+  return out;
+}
+
+// ---------------------------------------------------------------- charts
+
+struct Chart {
+  std::string name;     // base name of the script and of its outputs
+  std::string title;    // heading on the page
+  std::string caption;  // what to look for
+  std::vector<std::string> data_files;
+};
+
+struct Drawing {
+  bool gnuplot_found = false;
+  bool scripts_found = false;
+  int drawn = 0;
+  std::vector<std::string> failed;
+  std::vector<std::string> kept_edits;
+};
+
+// Removes outputs of an earlier report so that a chart the data no longer calls for
+// does not linger on the page. Only names this file writes are touched.
+void remove_stale(const fs::path& charts, const std::vector<std::string>& names,
+                  const std::vector<std::string>& data_files) {
+  std::error_code ec;
+  for (const auto& n : names) {
+    fs::remove(charts / (n + ".svg"), ec);
+    fs::remove(charts / (n + ".png"), ec);
+  }
+  for (const auto& d : data_files) fs::remove(charts / d, ec);
+  fs::remove(charts / "gnuplot.log", ec);
+}
+
+// Copies `file` from the templates unless DIR/charts holds an edited copy.
+void install_script(const fs::path& templates, const fs::path& charts, const std::string& file,
+                    Drawing& d) {
+  const fs::path src = templates / file, dst = charts / file;
+  std::error_code ec;
+  if (fs::exists(dst, ec)) {
+    if (read_text(dst) != read_text(src)) {
+      d.kept_edits.push_back(file);
+      return;
+    }
+  }
+  fs::copy_file(src, dst, fs::copy_options::overwrite_existing, ec);
+}
+
+Drawing draw(const fs::path& charts, const fs::path& templates, const std::vector<Chart>& list) {
+  Drawing d;
+  std::error_code ec;
+  d.scripts_found = !templates.empty() && fs::is_regular_file(templates / "style.gp", ec);
+  if (d.scripts_found) {
+    install_script(templates, charts, "style.gp", d);
+    for (const auto& c : list) {
+      if (fs::is_regular_file(templates / (c.name + ".gp"), ec)) install_script(templates, charts, c.name + ".gp", d);
+    }
+  }
+  const auto gnuplot = find_on_path("gnuplot");
+  d.gnuplot_found = gnuplot.has_value();
+  if (!d.gnuplot_found) return d;
+  for (const auto& c : list) {
+    if (!fs::is_regular_file(charts / (c.name + ".gp"), ec)) {
+      d.failed.push_back(c.name);
+      continue;
+    }
+    const int status = run_in_dir(*gnuplot, c.name + ".gp", charts, charts / "gnuplot.log");
+    const fs::path svg = charts / (c.name + ".svg");
+    if (status == 0 && fs::is_regular_file(svg, ec) && fs::file_size(svg, ec) > 0) {
+      ++d.drawn;
+    } else {
+      // A failed script leaves a truncated file; no chart is better than a broken one.
+      fs::remove(svg, ec);
+      fs::remove(charts / (c.name + ".png"), ec);
+      d.failed.push_back(c.name);
+    }
+  }
+  return d;
+}
+
+// The notice shown instead of (or beside) charts, and the one-line message.
+std::string charts_notice(const fs::path& dir, const Drawing& d, std::string& message) {
+  const std::string redo = "<code>archsim report " + html::escape(dir.string()) + "</code>";
+  std::string notice;
+  if (!d.gnuplot_found) {
+    notice = "<p class=\"notice\"><strong>Charts are not drawn:</strong> gnuplot was not found on PATH. "
+             "The chart data and scripts are in <code>charts/</code>. To see the charts, "
+             "install gnuplot (<code>apt-get install gnuplot-nox</code>) and run " + redo + ".</p>\n";
+    message = "charts not drawn: gnuplot not found; install gnuplot (apt-get install gnuplot-nox) and run `archsim report " +
+              dir.string() + "`";
+  } else if (!d.scripts_found) {
+    notice = "<p class=\"notice\"><strong>Charts are not drawn:</strong> the chart scripts (tools/charts/*.gp) "
+             "were not found. Set <code>ARCHSIM_CHARTS</code> to that folder and run " + redo + ".</p>\n";
+    message = "charts not drawn: chart scripts not found (set ARCHSIM_CHARTS to tools/charts)";
+  } else if (!d.failed.empty()) {
+    std::string names;
+    for (const auto& f : d.failed) names += (names.empty() ? "" : ", ") + f;
+    notice = "<p class=\"notice\"><strong>Some charts failed:</strong> " + html::escape(names) +
+             ". gnuplot's messages are in <code>charts/gnuplot.log</code>.</p>\n";
+    message = std::to_string(d.drawn) + " charts drawn; failed: " + names + " (see charts/gnuplot.log)";
+  } else {
+    message = std::to_string(d.drawn) + " charts drawn";
+  }
+  if (!d.kept_edits.empty()) {
+    std::string names;
+    for (const auto& f : d.kept_edits) names += (names.empty() ? "" : ", ") + f;
+    notice += "<p class=\"notice\">Your edited chart scripts were kept and used: <code>" + html::escape(names) +
+              "</code> (delete one to get the template back).</p>\n";
+    message += "; kept edited " + names;
+  }
+  return notice;
+}
+
+std::string figures(const fs::path& charts, const std::vector<Chart>& list) {
+  std::string out;
+  int n = 0;
+  for (const auto& c : list) {
+    ++n;
+    const fs::path svg_file = charts / (c.name + ".svg");
+    std::error_code ec;
+    std::optional<std::string> svg;
+    if (fs::is_regular_file(svg_file, ec)) svg = html::inline_svg(read_text(svg_file), "c" + std::to_string(n) + "-", c.title);
+    const std::string name = html::escape(c.name);
+    out += "<figure id=\"chart-" + name + "\">\n";
+    if (svg) out += *svg + "\n";
+    else out += "<p><strong>" + html::escape(c.title) + "</strong> (not drawn)</p>\n";
+    out += "<figcaption>" + html::escape(c.caption) + " Files: ";
+    if (svg) out += "<a href=\"charts/" + name + ".svg\">svg</a> · <a href=\"charts/" + name + ".png\">png</a> · ";
+    out += "<code>charts/" + name + ".gp</code>";
+    for (const auto& d : c.data_files) out += " · <code>charts/" + html::escape(d) + "</code>";
+    out += "</figcaption>\n</figure>\n";
+  }
+  return out;
+}
+
+std::string page_start(const std::string& title) {
+  return "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
+         "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
+         "<title>" + html::escape(title) + "</title>\n<style>" + std::string(html::stylesheet()) +
+         "</style>\n</head>\n<body>\n";
+}
+
+void write_page(const fs::path& dir, const std::string& page) {
+  const fs::path tmp = dir / "report.html.tmp";
+  {
+    std::ofstream out(tmp, std::ios::trunc | std::ios::binary);
+    out << page;
+    if (!out) throw std::runtime_error((dir / "report.html").string() + ": cannot write");
+  }
+  fs::rename(tmp, dir / "report.html");
+}
+
+std::string card(const std::string& label, const std::string& value, const std::string& sub = "") {
+  return "<div class=\"card\"><div class=\"label\">" + label + "</div><div class=\"value\">" + value +
+         "</div>" + (sub.empty() ? "" : "<div class=\"sub\">" + sub + "</div>") + "</div>";
+}
+
+// ---------------------------------------------------------------- run report parts
+
+const std::vector<std::string> kRunCharts = {"latency", "throughput", "utilization", "replicas", "cdf",
+                                             "hit_ratio", "replication_lag_ms", "consumer_lag", "circuit_state"};
+const std::vector<std::string> kRunData = {"latency.dat", "throughput.dat", "errors.dat", "utilization.dat",
+                                           "queue.dat", "replicas.dat", "cdf.dat", "hit_ratio.dat",
+                                           "replication_lag_ms.dat", "consumer_lag.dat", "circuit_state.dat"};
+
+std::vector<std::string> client_ids(const json& summary, const data::TimeSeries& ts) {
+  std::vector<std::string> clients;
+  if (summary.contains("components") && summary["components"].is_object()) {
+    for (const auto& [id, c] : summary["components"].items()) {
+      if (str_at(c, "type") == "client") clients.push_back(id);
+    }
+  }
+  // summary.json objects come back sorted by key; the time series keeps the engine's order.
+  const auto& order = ts.components();
+  auto rank = [&](const std::string& id) { return std::find(order.begin(), order.end(), id) - order.begin(); };
+  std::stable_sort(clients.begin(), clients.end(), [&](const auto& a, const auto& b) { return rank(a) < rank(b); });
+  if (clients.empty()) {
+    // No typed clients: the end-to-end series are those of components the summary does
+    // not describe as anything else.
+    for (const auto& c : ts.components_with("latency_p99_ms")) {
+      if (!summary.contains("components") || !summary["components"].contains(c)) clients.push_back(c);
+    }
+  }
+  return clients;
+}
+
+// Splits the time series into the per-chart files; returns the charts that have data.
+std::vector<Chart> prepare_run_charts(const fs::path& charts, const json& summary, const data::TimeSeries& ts,
+                                      const std::vector<data::Cdf>& cdfs) {
+  std::vector<Chart> list;
+  const auto clients = client_ids(summary, ts);
+
+  // Latency percentiles per client, plus offered load on the right axis.
+  std::vector<data::Column> cols;
+  data::Points offered;
+  std::string offered_name = "offered load of all clients (rps)";
+  bool have_offered = false;
+  for (const auto& c : clients) {
+    for (const char* p : {"p50", "p95", "p99"}) {
+      cols.push_back({c + " " + p, ts.find(c, std::string("latency_") + p + "_ms")});
+    }
+    if (const auto* o = ts.find(c, "offered_rps")) {
+      have_offered = true;
+      for (const auto& [t, v] : *o) offered[t] += v;
+    }
+  }
+  if (!have_offered) {
+    // Without offered_rps the right axis shows what the clients completed.
+    offered_name = "completed by all clients (rps)";
+    for (const auto& c : clients) {
+      for (const char* m : {"throughput_rps", "errors_rps"}) {
+        if (const auto* o = ts.find(c, m)) for (const auto& [t, v] : *o) offered[t] += v;
+      }
+    }
+  }
+  bool any_latency = false;
+  for (const auto& col : cols) any_latency = any_latency || col.values != nullptr;
+  if (any_latency && !offered.empty()) {
+    cols.push_back({offered_name, &offered});
+    if (data::write_wide(charts / "latency.dat", "time_s", cols))
+      list.push_back({"latency", "Latency over time",
+                      "End-to-end p50, p95 and p99 per window at each client; the dotted grey line is the load "
+                      "(right axis). Watch the tail (p99) rise before the median does as load nears capacity.",
+                      {"latency.dat"}});
+  }
+
+  // Throughput and errors (total and by cause) per client.
+  cols.clear();
+  for (const auto& c : clients) cols.push_back({c, ts.find(c, "throughput_rps")});
+  if (data::write_wide(charts / "throughput.dat", "time_s", cols)) {
+    std::vector<data::Column> errs;
+    for (const auto& c : clients) {
+      if (const auto* e = ts.find(c, "errors_rps")) errs.push_back({c + " errors", e});
+      for (const auto& m : ts.metrics_of(c)) {
+        const std::string pre = "errors_", post = "_rps";
+        if (m != "errors_rps" && m.size() > pre.size() + post.size() && m.rfind(pre, 0) == 0 &&
+            m.compare(m.size() - post.size(), post.size(), post) == 0)
+          errs.push_back({c + " " + m.substr(pre.size(), m.size() - pre.size() - post.size()), ts.find(c, m)});
+      }
+    }
+    Chart chart{"throughput", "Throughput and errors over time",
+                "Requests completed per second at each client (top) and failed requests per second, in total "
+                "and by cause (bottom).",
+                {"throughput.dat"}};
+    if (data::write_wide(charts / "errors.dat", "time_s", errs)) chart.data_files.push_back("errors.dat");
+    list.push_back(chart);
+  }
+
+  // Utilization and queue length of the non-client components.
+  auto non_clients = [&](const std::string& metric) {
+    std::vector<data::Column> out;
+    for (const auto& c : ts.components_with(metric)) {
+      if (std::find(clients.begin(), clients.end(), c) == clients.end()) out.push_back({c, ts.find(c, metric)});
+    }
+    return out;
+  };
+  if (data::write_wide(charts / "utilization.dat", "time_s", non_clients("utilization"))) {
+    Chart chart{"utilization", "Utilization and queue length per component",
+                "Busy fraction of each component's workers (top) and requests waiting in its queues (bottom). "
+                "The component that reaches 100% first is the bottleneck.",
+                {"utilization.dat"}};
+    if (data::write_wide(charts / "queue.dat", "time_s", non_clients("queue_length"))) chart.data_files.push_back("queue.dat");
+    list.push_back(chart);
+  }
+
+  // Replicas: only components that record them (services under an autoscaler, mostly).
+  cols.clear();
+  for (const auto& c : ts.components()) {
+    const auto* r = ts.find(c, "replicas");
+    const auto* ready = ts.find(c, "ready_replicas");
+    if (r == nullptr && ready == nullptr) continue;
+    cols.push_back({c + " replicas", r});
+    cols.push_back({c + " ready", ready});
+  }
+  if (!cols.empty() && data::write_wide(charts / "replicas.dat", "time_s", cols))
+    list.push_back({"replicas", "Replicas over time",
+                    "Replicas the autoscaler asked for (solid) and those started and ready (dashed). The gap is the "
+                    "start-up time every scale-up pays while the load is already there.",
+                    {"replicas.dat"}});
+
+  if (data::write_cdf_blocks(charts / "cdf.dat", cdfs))
+    list.push_back({"cdf", "Latency distribution",
+                    "Cumulative fraction of successful requests finished within a latency (log scale). Where a curve "
+                    "crosses 0.99 is its p99; a long flat tail means a few very slow requests.",
+                    {"cdf.dat"}});
+
+  struct Family { const char* metric; const char* title; const char* caption; };
+  const Family families[] = {
+      {"hit_ratio", "Cache hit ratio", "Fraction of lookups served from the cache per window; misses go to the backing store."},
+      {"replication_lag_ms", "Replication lag", "How far each replica trails its primary; a read from a replica can be this stale."},
+      {"consumer_lag", "Queue consumer lag", "Messages published but not yet consumed; a line that keeps rising means the consumers cannot keep up."},
+      {"circuit_state", "Circuit breaker state", "Closed lets calls through, open fails them fast, half-open lets a few trial calls test the callee."},
+  };
+  for (const auto& f : families) {
+    cols.clear();
+    for (const auto& c : ts.components_with(f.metric)) cols.push_back({c, ts.find(c, f.metric)});
+    const std::string file = std::string(f.metric) + ".dat";
+    if (!cols.empty() && data::write_wide(charts / file, "time_s", cols)) list.push_back({f.metric, f.title, f.caption, {file}});
+  }
+  return list;
+}
+
+std::string slo_section(const json& summary) {
+  if (!summary.contains("slo") || !summary["slo"].is_object() || summary["slo"].empty())
+    return "<div class=\"verdict none\"><strong>No SLO</strong> — the scenario sets no service level objective.</div>\n";
+  const json& slo = summary["slo"];
+  const bool has_met = slo.contains("met") && slo["met"].is_boolean();
+  const bool met = has_met && slo["met"].get<bool>();
+  std::string out = std::string("<div class=\"verdict ") + (!has_met ? "none" : met ? "ok" : "bad") + "\"><strong>" +
+                    (!has_met ? "SLO" : met ? "SLO met" : "SLO missed") + "</strong><ul>";
+  const double p99_target = num_at(slo, "latency_p99_ms");
+  if (!std::isnan(p99_target)) {
+    const double p99 = num_at(summary, "latency_ms.p99");
+    const bool ok = p99 <= p99_target;
+    out += "<li>p99 latency " + with_ci(summary, "latency_ms.p99", p99, false) + " ms, target ≤ " +
+           html::number(p99_target) + " ms: <span class=\"" + (ok ? "pass\">met" : "fail\">missed") + "</span></li>";
+  }
+  const double av_target = num_at(slo, "availability");
+  if (!std::isnan(av_target)) {
+    const double av = num_at(summary, "availability");
+    const bool ok = av >= av_target;
+    out += "<li>availability " + with_ci(summary, "availability", av, true) + ", target ≥ " + html::percent(av_target) +
+           ": <span class=\"" + (ok ? "pass\">met" : "fail\">missed") + "</span></li>";
+  }
+  for (const auto& [k, v] : slo.items()) {
+    if (k == "met" || k == "latency_p99_ms" || k == "availability" || k == "latency_met" || k == "availability_met") continue;
+    out += "<li>" + html::escape(k) + ": " + value_html(v) + "</li>";
+  }
+  return out + "</ul></div>\n";
+}
+
+std::string requests_table(const json& summary) {
+  html::Table t{{"requests", "count", "share"}, {}, {false, true, true}, "Requests (after warm-up)"};
+  const json& r = summary.value("requests", json::object());
+  const double total = num_at(r, "total");
+  auto share = [&](double v) { return total > 0 && !std::isnan(v) ? html::percent(v / total) : std::string(); };
+  const std::pair<const char*, const char*> rows[] = {{"sent", "sent by clients"}, {"total", "finished"},
+                                                      {"ok", "ok"}, {"failed", "failed"}, {"in_flight", "still in flight at the end"}};
+  for (const auto& [key, label] : rows) {
+    const double v = num_at(r, key);
+    if (std::isnan(v)) continue;
+    t.rows.push_back({label, html::number(v, 15), std::string(key) == "sent" || std::string(key) == "in_flight" ? "" : share(v)});
+  }
+  if (r.contains("by_cause") && r["by_cause"].is_object()) {
+    for (const auto& [cause, v] : r["by_cause"].items()) {
+      const double n = v.is_number() ? v.get<double>() : std::nan("");
+      t.rows.push_back({"&nbsp;&nbsp;failed: " + html::escape(cause), html::number(n, 15), share(n)});
+    }
+  }
+  for (const auto& [k, v] : r.items()) {
+    if (k == "sent" || k == "total" || k == "ok" || k == "failed" || k == "in_flight" || k == "by_cause") continue;
+    t.rows.push_back({html::escape(k), value_html(v), ""});
+  }
+  return t.render();
+}
+
+std::string latency_table(const json& summary) {
+  html::Table t{{"latency (ms)", "value"}, {}, {false, true}, "End-to-end latency of successful requests"};
+  const std::pair<const char*, const char*> rows[] = {{"mean", "mean"}, {"p50", "p50 (median)"}, {"p90", "p90"},
+                                                      {"p95", "p95"}, {"p99", "p99"}, {"p999", "p99.9"}, {"max", "max"}};
+  for (const auto& [key, label] : rows) {
+    const double v = num_at(summary, std::string("latency_ms.") + key);
+    if (!std::isnan(v)) t.rows.push_back({label, with_ci(summary, std::string("latency_ms.") + key, v, false)});
+  }
+  return t.render();
+}
+
+std::string routes_table(const json& summary) {
+  if (!summary.contains("routes") || !summary["routes"].is_object() || summary["routes"].empty()) return {};
+  html::Table t{{"route", "requests", "availability", "p50 ms", "p95 ms", "p99 ms", "max ms"}, {},
+                {false, true, true, true, true, true, true}, ""};
+  for (const auto& [name, r] : summary["routes"].items()) {
+    t.rows.push_back({html::escape(name), html::number(num_at(r, "requests"), 15), html::percent(num_at(r, "availability")),
+                      html::number(num_at(r, "latency_ms.p50")), html::number(num_at(r, "latency_ms.p95")),
+                      html::number(num_at(r, "latency_ms.p99")), html::number(num_at(r, "latency_ms.max"))});
+  }
+  return "<h2>Routes</h2>\n" + t.render();
+}
+
+std::string components_table(const json& summary) {
+  if (!summary.contains("components") || !summary["components"].is_object() || summary["components"].empty()) return {};
+  html::Table t{{"component", "type", "throughput rps", "utilization", "queue", "in system", "p50 ms", "p99 ms", "details"},
+                {}, {false, false, true, true, true, true, true, true, false}, ""};
+  for (const auto& [id, c] : summary["components"].items()) {
+    std::string details;
+    for (const auto& [k, v] : c.items()) {
+      if (k == "type" || k == "throughput_rps" || k == "utilization" || k == "queue_length" || k == "in_system" ||
+          k == "latency_ms")
+        continue;
+      details += (details.empty() ? "" : "<br>") + html::escape(k) + ": " + value_html(v);
+    }
+    const double util = num_at(c, "utilization");
+    t.rows.push_back({"<strong>" + html::escape(id) + "</strong>", html::escape(str_at(c, "type")),
+                      html::number(num_at(c, "throughput_rps")), std::isnan(util) ? "–" : html::percent(util),
+                      html::number(num_at(c, "queue_length")), html::number(num_at(c, "in_system")),
+                      html::number(num_at(c, "latency_ms.p50")), html::number(num_at(c, "latency_ms.p99")),
+                      "<span class=\"detail\">" + details + "</span>"});
+  }
+  return "<h2>Components</h2>\n" + t.render();
+}
+
+std::string cost_table(const json& summary) {
+  if (!summary.contains("cost") || !summary["cost"].is_object() || summary["cost"].empty()) return {};
+  const json& cost = summary["cost"];
+  html::Table t{{"cost", "USD"}, {}, {false, true}, ""};
+  if (cost.contains("total_usd")) t.rows.push_back({"<strong>total for the run</strong>", "<strong>" + value_html(cost["total_usd"]) + "</strong>"});
+  if (cost.contains("per_million_requests_usd"))
+    t.rows.push_back({"per million requests", value_html(cost["per_million_requests_usd"])});
+  if (cost.contains("by_component") && cost["by_component"].is_object()) {
+    for (const auto& [id, v] : cost["by_component"].items())
+      t.rows.push_back({"&nbsp;&nbsp;" + html::escape(id), value_html(v)});
+  }
+  for (const auto& [k, v] : cost.items()) {
+    if (k == "total_usd" || k == "per_million_requests_usd" || k == "by_component") continue;
+    t.rows.push_back({html::escape(k), value_html(v)});
+  }
+  return "<h2>Cost</h2>\n" + t.render();
+}
+
+std::string run_footer(const json& summary) {
+  std::string out = "<footer>";
+  if (summary.contains("run") && summary["run"].is_object()) out += "Run: " + value_html(summary["run"]) + ". ";
+  out += "Written by archsim from <code>summary.json</code>, <code>timeseries.csv</code> and "
+         "<code>latency_cdf.csv</code>; redraw with <code>archsim report DIR</code>, or edit a script in "
+         "<code>charts/</code> and run <code>gnuplot NAME.gp</code> there.</footer>\n";
+  return out;
+}
+
+}  // namespace
+
+ReportResult write_run_report(const fs::path& dir, const fs::path& chart_script_dir) {
+  const json summary = read_json(dir / "summary.json");
+  const fs::path charts = dir / "charts";
+  fs::create_directories(charts);
+  remove_stale(charts, kRunCharts, kRunData);
+
+  const auto ts = data::TimeSeries::load(dir / "timeseries.csv");
+  const auto cdfs = data::load_cdfs(dir / "latency_cdf.csv", "all clients");
+  const auto list = prepare_run_charts(charts, summary, ts, cdfs);
+  const Drawing drawing = draw(charts, chart_script_dir, list);
+
+  ReportResult result;
+  std::string notice = charts_notice(dir, drawing, result.message);
+  result.charts_drawn = drawing.gnuplot_found && drawing.scripts_found && drawing.failed.empty() && !list.empty();
+  if (list.empty()) {
+    notice += "<p class=\"notice\">No time series or latency distribution in this folder, so there are no charts.</p>\n";
+    result.message = "no chart data (timeseries.csv / latency_cdf.csv missing or empty)";
+  }
+
+  const std::string name = summary.value("scenario", std::string("archsim run"));
+  std::string page = page_start(name + " — archsim report");
+  page += "<header class=\"top\"><div class=\"inner\"><h1>" + html::escape(name) + "</h1>";
+  if (const std::string d = str_at(summary, "description"); !d.empty()) page += "<p>" + html::escape(d) + "</p>";
+  std::string meta = "seed " + value_html(summary.value("seed", json()));
+  if (summary.contains("duration_s")) meta += " · simulated " + html::number(num_at(summary, "duration_s")) + " s";
+  if (summary.contains("warmup_s")) meta += " (warm-up " + html::number(num_at(summary, "warmup_s")) + " s left out)";
+  if (summary.contains("replications")) meta += " · " + value_html(summary["replications"]) + " replications";
+  page += "<p class=\"meta\">" + meta + "</p></div></header>\n<main>\n";
+
+  page += slo_section(summary);
+  const double total = num_at(summary, "requests.total");
+  page += "<div class=\"cards\">" +
+          card("availability", html::percent(num_at(summary, "availability")),
+               html::number(num_at(summary, "requests.failed"), 15) + " failed of " + html::number(total, 15)) +
+          card("throughput", html::number(num_at(summary, "throughput_rps")), "requests / s") +
+          card("p50 latency", html::number(num_at(summary, "latency_ms.p50")), "ms") +
+          card("p99 latency", html::number(num_at(summary, "latency_ms.p99")), "ms") +
+          card("cost", "$" + html::number(num_at(summary, "cost.total_usd")),
+               "$" + html::number(num_at(summary, "cost.per_million_requests_usd")) + " per million requests") +
+          "</div>\n";
+  page += "<h2>Requests and latency</h2>\n<div class=\"split\"><div>" + requests_table(summary) +
+          "</div><div>" + latency_table(summary) + "</div></div>\n";
+  page += "<h2>Charts</h2>\n" + notice + figures(charts, list);
+  page += routes_table(summary) + components_table(summary) + cost_table(summary);
+  page += run_footer(summary) + "</main>\n</body>\n</html>\n";
+  write_page(dir, page);
+  result.message = "wrote " + (dir / "report.html").string() + "; " + result.message;
+  return result;
+}
+
+ReportResult write_compare_report(const fs::path& dir, const fs::path& chart_script_dir) {
+  const json cmp = read_json(dir / "compare.json");
+  if (!cmp.contains("variants") || !cmp["variants"].is_array())
+    throw std::runtime_error((dir / "compare.json").string() + ": no \"variants\" array");
+  const json& variants = cmp["variants"];
+  const fs::path charts = dir / "charts";
+  fs::create_directories(charts);
+  const std::vector<std::string> names = {"compare_p99", "compare_availability", "compare_cost", "compare_cdf"};
+  remove_stale(charts, names, {"compare.dat", "compare_cdf.dat"});
+
+  // compare.dat: one row per variant (columns documented in tools/charts/compare_p99.gp).
+  std::ostringstream dat;
+  dat << "label,p99_ms,p99_lo,p99_hi,availability_pct,availability_lo,availability_hi,cost_usd,slo_p99_ms,"
+         "slo_availability_pct\n";
+  auto d = [](double v) {
+    if (std::isnan(v)) return std::string("NaN");
+    std::ostringstream s;
+    s.precision(10);
+    s << v;
+    return s.str();
+  };
+  std::vector<data::Cdf> cdfs;
+  bool any_p99 = false, any_avail = false, any_cost = false;
+  html::Table t{{"variant", "changes", "requests", "availability", "p50 ms", "p99 ms", "rps", "cost USD", "SLO"},
+                {}, {false, false, true, true, true, true, true, true, false}, ""};
+  std::string scenario = str_at(cmp, "scenario");
+  bool changes_add_nothing = true;  // labels usually spell out the changes already
+  for (const auto& v : variants) {
+    const std::string label = str_at(v, "label");
+    const json& s = v.value("summary", json::object());
+    if (scenario.empty()) scenario = str_at(s, "scenario");
+    const double p99 = num_at(s, "latency_ms.p99"), av = num_at(s, "availability"), cost = num_at(s, "cost.total_usd");
+    auto ci = [&](const char* key, double value, const char* end) {
+      const double x = ci_bound(s, key, end);
+      return std::isnan(x) ? value : x;
+    };
+    const double p99_lo = ci("latency_ms.p99", p99, "lo"), p99_hi = ci("latency_ms.p99", p99, "hi");
+    const double av_lo = ci("availability", av, "lo"), av_hi = ci("availability", av, "hi");
+    any_p99 = any_p99 || !std::isnan(p99);
+    any_avail = any_avail || !std::isnan(av);
+    any_cost = any_cost || !std::isnan(cost);
+    dat << data::safe_name(label) << ',' << d(p99) << ',' << d(p99_lo) << ',' << d(p99_hi) << ',' << d(av * 100) << ','
+        << d(av_lo * 100) << ',' << d(av_hi * 100) << ',' << d(cost) << ',' << d(num_at(s, "slo.latency_p99_ms")) << ','
+        << d(num_at(s, "slo.availability") * 100) << '\n';
+
+    std::string met = "–";
+    if (s.contains("slo") && s["slo"].contains("met") && s["slo"]["met"].is_boolean())
+      met = s["slo"]["met"].get<bool>() ? "<span class=\"pass\">met</span>" : "<span class=\"fail\">missed</span>";
+    std::string changes;
+    const json set = v.value("set", json::object());
+    for (const auto& [path, value] : set.items())
+      changes += (changes.empty() ? "" : "<br>") + html::escape(path + "=" + (value.is_string() ? value.get<std::string>() : value.dump()));
+    changes_add_nothing = changes_add_nothing && changes == html::escape(label);
+    t.rows.push_back({"<strong>" + html::escape(label) + "</strong>", changes,
+                      html::number(num_at(s, "requests.total"), 15), with_ci(s, "availability", av, true),
+                      html::number(num_at(s, "latency_ms.p50")), with_ci(s, "latency_ms.p99", p99, false),
+                      html::number(num_at(s, "throughput_rps")), html::number(cost), met});
+
+    // A label names a sub-folder only when it cannot climb out of DIR.
+    if (!label.empty() && label.find('/') == std::string::npos && label != "." && label != "..") {
+      auto per = data::load_cdfs(dir / label / "latency_cdf.csv", label);
+      for (auto& c : per) {
+        if (per.size() > 1) c.name = label + " " + c.name;
+        else c.name = label;
+        cdfs.push_back(std::move(c));
+      }
+    }
+  }
+
+  std::vector<Chart> list;
+  if (!variants.empty()) {
+    std::ofstream(charts / "compare.dat", std::ios::trunc) << dat.str();
+    if (any_p99)
+      list.push_back({"compare_p99", "p99 latency per variant",
+                      "Bars are the p99 end-to-end latency of each variant; whiskers the 95% confidence interval across "
+                      "replications. Variants whose whiskers overlap are not clearly different.",
+                      {"compare.dat"}});
+    if (any_avail)
+      list.push_back({"compare_availability", "Availability per variant",
+                      "Share of requests that succeeded, with 95% confidence intervals; the axis starts just below the "
+                      "lowest interval so that the nines can be told apart.",
+                      {"compare.dat"}});
+  }
+  if (data::write_cdf_blocks(charts / "compare_cdf.dat", cdfs))
+    list.push_back({"compare_cdf", "Latency distributions overlaid",
+                    "Cumulative fraction of successful requests within a latency (log scale), one curve per variant.",
+                    {"compare_cdf.dat"}});
+  if (any_cost)
+    list.push_back({"compare_cost", "Cost per variant", "Total cost of the simulated run for each variant.", {"compare.dat"}});
+
+  const Drawing drawing = draw(charts, chart_script_dir, list);
+  ReportResult result;
+  const std::string notice = charts_notice(dir, drawing, result.message);
+  result.charts_drawn = drawing.gnuplot_found && drawing.scripts_found && drawing.failed.empty() && !list.empty();
+
+  if (scenario.empty()) scenario = "archsim comparison";
+  std::string page = page_start(scenario + " — comparison");
+  page += "<header class=\"top\"><div class=\"inner\"><h1>" + html::escape(scenario) + ": comparison</h1>";
+  if (!variants.empty()) {
+    const json& s0 = variants[0].value("summary", json::object());
+    if (const std::string desc = str_at(s0, "description"); !desc.empty()) page += "<p>" + html::escape(desc) + "</p>";
+    std::string meta = std::to_string(variants.size()) + " variants · seed " + value_html(s0.value("seed", json())) +
+                       " (common random numbers: every variant sees the same arrivals)";
+    if (s0.contains("replications")) meta += " · " + value_html(s0["replications"]) + " replications each";
+    page += "<p class=\"meta\">" + meta + "</p>";
+  }
+  if (changes_add_nothing) {
+    t.header.erase(t.header.begin() + 1);
+    t.numeric.erase(t.numeric.begin() + 1);
+    for (auto& row : t.rows) row.erase(row.begin() + 1);
+  }
+  page += "</div></header>\n<main>\n<h2>Variants</h2>\n" + t.render();
+  page += "<h2>Charts</h2>\n" + notice + figures(charts, list);
+  page += "<footer>Written by archsim from <code>compare.json</code> and each variant's <code>latency_cdf.csv</code>; "
+          "redraw with <code>archsim report DIR</code>, or edit a script in <code>charts/</code> and run "
+          "<code>gnuplot NAME.gp</code> there.</footer>\n</main>\n</body>\n</html>\n";
+  write_page(dir, page);
+  result.message = "wrote " + (dir / "report.html").string() + "; " + result.message;
+  return result;
+}
+
+}  // namespace archsim::reports

@@ -1,0 +1,43 @@
+// html_report.h -- the study report: report.html with tables and gnuplot charts, written
+// from the data files of an output folder alone (summary.json, timeseries.csv,
+// latency_cdf.csv; compare.json for comparisons). It knows the file formats of
+// DESIGN.md section 5 and nothing of the models that produced them.
+//
+// What a call leaves in DIR:
+//   report.html        one self-contained page: inline CSS, charts inlined as SVG, no
+//                      script, font, stylesheet or image fetched from anywhere.
+//   charts/*.dat       the data of each chart, split out of the CSV files (wide format).
+//   charts/*.gp        the chart scripts used, copied from `chart_script_dir`, so a student
+//                      can edit one and re-run it there (`cd DIR/charts && gnuplot latency.gp`).
+//                      A copy that already exists and differs from the template is the
+//                      student's edit: it is kept and used, and the page says so.
+//   charts/*.svg,*.png the charts, when gnuplot is on PATH; its output goes to charts/gnuplot.log.
+// Without gnuplot (or without the templates) the data and the page are still written and
+// the page says how to get the charts; that is not an error.
+#pragma once
+
+#include <filesystem>
+#include <string>
+
+namespace archsim::reports {
+
+struct ReportResult {
+  bool charts_drawn = false;  // every chart the data called for was drawn
+  std::string message;        // one line for the terminal: what was written, what is missing
+};
+
+// Writes DIR/report.html for a run folder. Throws std::runtime_error naming the file when
+// DIR/summary.json is missing or not valid JSON; timeseries.csv and latency_cdf.csv are
+// optional (their charts are left out).
+ReportResult write_run_report(const std::filesystem::path& dir,
+                              const std::filesystem::path& chart_script_dir);
+
+// Writes DIR/report.html for `archsim compare`: reads DIR/compare.json
+// ({"variants": [{"label", "set": {path: value}, "summary": {...}}]}) and, when present,
+// DIR/<label>/latency_cdf.csv. Charts: p99 and availability per variant with 95% CI
+// whiskers (from summary "ci95": {"latency_ms.p99": {"lo","hi"}, "availability": ...}),
+// overlaid latency CDFs, cost per variant. Throws like write_run_report.
+ReportResult write_compare_report(const std::filesystem::path& dir,
+                                  const std::filesystem::path& chart_script_dir);
+
+}  // namespace archsim::reports

@@ -1,0 +1,62 @@
+// Runs the archsim binary as a user would and hands back what it printed. The e2e tests
+// use nothing else to reach the engine: they see exit codes, stderr lines and summary.json.
+//
+// The binary is ARCHSIM_BIN (set by CMake for the e2e_tests target), unless the environment
+// variable ARCHSIM_BIN names another one (e.g. a release build, to time the suite).
+// Arguments go to posix_spawn as an argv vector, never through a shell.
+#pragma once
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+namespace archsim::e2e {
+
+struct RunResult {
+  int exit_code = -1;  // the process's exit status, or -1 when it died of a signal
+  int signal = 0;      // the signal that ended it (0 if it exited)
+  bool timed_out = false;
+  std::string out;      // everything written to stdout
+  std::string err;      // everything written to stderr
+  std::string command;  // the command line, quoted for messages
+  double wall_s = 0;
+};
+
+// The binary under test.
+std::string archsim_bin();
+// ARCHSIM_SOURCE_DIR + "/" + rel.
+std::string source_path(std::string_view rel);
+// source_path("scenarios/basics/" + file).
+std::string basic_scenario(std::string_view file);
+// A fresh directory for --out, under the system temp dir, removed when the process exits.
+std::string scratch_dir(std::string_view name);
+
+// Runs archsim with `args` (argv[1..]), kills it (SIGKILL) after `timeout_s` seconds.
+RunResult run_archsim(const std::vector<std::string>& args, double timeout_s = 120);
+
+// A short description of a result for test messages: command, exit status, stderr.
+std::string describe(const RunResult& r);
+
+// stdout parsed as JSON; throws std::runtime_error (with describe(r)) when the run failed
+// or printed something that is not JSON.
+nlohmann::json parse_summary(const RunResult& r);
+
+// Runs `archsim run <scenario> --json --quiet --out <scratch> <extra...>` and parses stdout.
+nlohmann::json run_summary(const std::string& scenario, const std::vector<std::string>& extra,
+                           double timeout_s = 120);
+
+// The value at a dotted path ("components.web.latency_ms.mean"); throws std::runtime_error
+// naming the path when a segment is missing or the value is not a number.
+double num(const nlohmann::json& j, std::string_view dotted);
+// Same walk, returning the sub-object; throws when missing.
+const nlohmann::json& at(const nlohmann::json& j, std::string_view dotted);
+bool has(const nlohmann::json& j, std::string_view dotted);
+
+// A copy without the "run" block (wall time, events/s): what must be identical between runs.
+nlohmann::json without_run(nlohmann::json j);
+
+// Splits stderr into lines (without the trailing newline; a final empty line is dropped).
+std::vector<std::string> lines(std::string_view text);
+
+}  // namespace archsim::e2e

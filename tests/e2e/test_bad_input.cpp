@@ -1,0 +1,151 @@
+// Bad scenarios are answered, never crashed on (DESIGN.md §3): exit code 2, stdout empty,
+// and exactly one line on stderr,
+//     <file>: <json-pointer>: <message>          for a scenario that parses but is wrong
+//     <file>:<line>:<column>: <message>          for malformed JSON
+// Each input is a small file in tests/e2e/bad/ with exactly one fault; the test names the
+// JSON location it must be reported at and words the message must contain.
+#include <regex>
+#include <string>
+#include <vector>
+
+#include <doctest/doctest.h>
+
+#include "tests/e2e/run_archsim.h"
+
+using archsim::e2e::describe;
+using archsim::e2e::lines;
+using archsim::e2e::run_archsim;
+using archsim::e2e::RunResult;
+
+namespace {
+
+std::string bad(const std::string& file) { return archsim::e2e::source_path("tests/e2e/bad/" + file); }
+
+// What the line starts with before the file name: nothing, so that editors and CI annotators
+// that parse "<file>:<line>:<column>:" at the start of a line can jump to the fault.
+constexpr const char* kLinePrefix = "";
+
+// Bad input must not take long: validation happens before t = 0.
+constexpr double kTimeout = 30;
+
+RunResult run_bad(const std::string& path, std::vector<std::string> extra = {}) {
+  std::vector<std::string> args = {"run", path, "--json", "--quiet", "--out", archsim::e2e::scratch_dir("bad")};
+  args.insert(args.end(), extra.begin(), extra.end());
+  return run_archsim(args, kTimeout);
+}
+
+// Exit 2, nothing on stdout, one line on stderr; returns that line (or "" after a failed check).
+std::string one_error_line(const RunResult& r) {
+  INFO(describe(r));
+  CHECK(!r.timed_out);
+  CHECK(r.signal == 0);
+  CHECK(r.exit_code == 2);
+  CHECK(r.out.empty());
+  const auto ls = lines(r.err);
+  CHECK(ls.size() == 1);
+  CHECK((!r.err.empty() && r.err.back() == '\n'));
+  return ls.empty() ? std::string() : ls.front();
+}
+
+struct Case {
+  const char* file;
+  const char* pointer;               // the exact JSON pointer, or a prefix when `pointer_prefix`
+  std::vector<const char*> words;    // must appear in the message (case-sensitive)
+  bool pointer_prefix = false;
+};
+
+void check_semantic_error(const RunResult& r, const std::string& path, const Case& c) {
+  const std::string line = one_error_line(r);
+  INFO("stderr line: ", line);
+  const std::string head = kLinePrefix + path + ": " + c.pointer;
+  if (c.pointer_prefix) {
+    CHECK(line.rfind(head, 0) == 0);
+  } else {
+    CHECK(line.rfind(head + ": ", 0) == 0);
+  }
+  for (const char* w : c.words) {
+    CAPTURE(w);
+    CHECK(line.find(w) != std::string::npos);
+  }
+}
+
+}  // namespace
+
+TEST_CASE("bad input: malformed JSON is reported with its line and column") {
+  // tests/e2e/bad/malformed.json lacks the comma at the end of line 3; a JSON reader first
+  // notices at the string that opens line 4.
+  const std::string path = bad("malformed.json");
+  for (const char* cmd : {"run", "validate"}) {
+    CAPTURE(cmd);
+    const auto r = std::string(cmd) == "run" ? run_bad(path) : run_archsim({"validate", path}, kTimeout);
+    const std::string line = one_error_line(r);
+    INFO("stderr line: ", line);
+    CHECK(line.rfind(kLinePrefix + path + ":", 0) == 0);
+    // Either "<file>:4:<col>: ..." or a message with "line 4, column <col>".
+    std::smatch m;
+    const bool compact = std::regex_search(line, m, std::regex("^.*?:([0-9]+):([0-9]+): "));
+    const bool words = !compact && std::regex_search(line, m, std::regex("line ([0-9]+),? column ([0-9]+)"));
+    REQUIRE((compact || words));
+    CHECK(m[1].str() == "4");
+    CHECK(std::stoi(m[2].str()) >= 1);
+  }
+}
+
+TEST_CASE("bad input: each fault is named at its JSON location") {
+  const std::vector<Case> cases = {
+      // A misspelt required field: the typo is the fault to name, not the missing field.
+      {"unknown_field.json", "/components/1/servce_time", {"did you mean", "service_time"}},
+      {"unknown_optional_field.json", "/components/1/concurency", {"did you mean", "concurrency"}},
+      {"unknown_type.json", "/components/1/type", {"servise"}},
+      {"missing_reference.json", "/components/0/target", {"wbe"}},
+      {"negative_rate.json", "/components/0/arrivals/rate", {}},
+      {"negative_duration.json", "/duration", {}},
+      {"negative_service_time.json", "/components/1/service_time/mean", {}},
+      {"unknown_unit.json", "/components/0/timeout", {"parsecs"}},
+      {"wrong_type.json", "/components/1/replicas", {}},
+      {"empty_components.json", "/components", {}},
+      {"sync_cycle.json", "/components", {"cycle", "alpha", "beta"}, true},
+  };
+  for (const Case& c : cases) {
+    const std::string path = bad(c.file);
+    CAPTURE(path);
+    check_semantic_error(run_bad(path), path, c);
+    // validate reads the same way and says the same thing.
+    const auto v = run_archsim({"validate", path}, kTimeout);
+    check_semantic_error(v, path, c);
+  }
+}
+
+TEST_CASE("bad input: a run that would exhaust memory is refused") {
+  // 1e12 closed-loop users would need terabytes of per-user state: refuse before t = 0.
+  const std::string path = bad("huge_users.json");
+  check_semantic_error(run_bad(path), path, {"huge_users.json", "/components/0/users", {"memory"}});
+  const auto v = run_archsim({"validate", path}, kTimeout);
+  INFO(describe(v));
+  CHECK((v.exit_code == 0 || v.exit_code == 2));  // a static check may or may not catch it
+}
+
+TEST_CASE("bad input: --set is validated like the file") {
+  // A typo in an override is as wrong as one in the file. Where the message points (the
+  // file's JSON location or the --set argument) is the engine's choice; the words are not.
+  const std::string path = archsim::e2e::basic_scenario("mm1.json");
+  {
+    const std::string line = one_error_line(run_bad(path, {"--set", "web.concurency=4"}));
+    INFO("stderr line: ", line);
+    CHECK(line.find("concurency") != std::string::npos);
+    CHECK(line.find("did you mean") != std::string::npos);
+    CHECK(line.find("concurrency") != std::string::npos);
+  }
+  {
+    const std::string line = one_error_line(run_bad(path, {"--set", "users.arrivals.rate=-1"}));
+    INFO("stderr line: ", line);
+    CHECK(line.find("rate") != std::string::npos);
+  }
+}
+
+TEST_CASE("bad input: a missing scenario file") {
+  const std::string path = bad("no_such_file.json");
+  const std::string line = one_error_line(run_bad(path));
+  INFO("stderr line: ", line);
+  CHECK(line.find(path) != std::string::npos);
+}

@@ -1,0 +1,351 @@
+// Tests of the study report (reports/html_report.h) on the hand-made sample in
+// tests/data/report_sample/ (see make_sample.py there). The page must open from disk
+// with no network, every chart must be a real SVG with the data drawn in it, and a
+// machine without gnuplot must still get the data and a page saying how to get charts.
+//
+// Set ARCHSIM_TEST_REPORT_OUT=DIR to keep the rendered sample report in DIR (for
+// tools/browser_check.sh); otherwise everything is written under the temp directory.
+#include <doctest/doctest.h>
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstdlib>
+#include <fstream>
+#include <regex>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "reports/chart_scripts.h"
+#include "reports/html_data.h"
+#include "reports/html_page.h"
+#include "reports/html_report.h"
+
+namespace fs = std::filesystem;
+using namespace archsim::reports;
+
+namespace {
+
+fs::path source_root() {
+#ifdef ARCHSIM_SOURCE_DIR
+  return fs::path(ARCHSIM_SOURCE_DIR);
+#else
+  return fs::absolute(fs::path(__FILE__)).parent_path().parent_path().parent_path();
+#endif
+}
+fs::path sample_dir() { return source_root() / "tests" / "data" / "report_sample"; }
+fs::path chart_dir() { return source_root() / "tools" / "charts"; }
+
+std::string slurp(const fs::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  std::ostringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+std::size_t count(const std::string& text, const std::string& needle) {
+  std::size_t n = 0;
+  for (auto pos = text.find(needle); pos != std::string::npos; pos = text.find(needle, pos + needle.size())) ++n;
+  return n;
+}
+
+// A fresh folder holding a copy of the sample (`what` = "" for the run, "compare").
+fs::path fresh_copy(const std::string& tag, const std::string& what = "") {
+  static int counter = 0;
+  const fs::path dir = fs::temp_directory_path() /
+                       ("archsim_report_test_" + std::to_string(::getpid()) + "_" + tag + std::to_string(counter++));
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  const fs::path from = what.empty() ? sample_dir() : sample_dir() / what;
+  for (const auto& e : fs::directory_iterator(from)) {
+    if (e.is_regular_file() && e.path().extension() != ".py") fs::copy_file(e.path(), dir / e.path().filename());
+    if (e.is_directory() && !what.empty()) fs::copy(e.path(), dir / e.path().filename(), fs::copy_options::recursive);
+  }
+  return dir;
+}
+
+// Tag balance of an XML document: every element opened is closed in order; quoted
+// attribute values may hold '>'. Enough to catch truncated or mangled SVG.
+bool well_formed(const std::string& x, std::string& why) {
+  std::vector<std::string> stack;
+  std::size_t i = 0;
+  while ((i = x.find('<', i)) != std::string::npos) {
+    if (x.compare(i, 4, "<!--") == 0) { i = x.find("-->", i); if (i == std::string::npos) { why = "open comment"; return false; } continue; }
+    if (x.compare(i, 2, "<?") == 0 || x.compare(i, 2, "<!") == 0) { i = x.find('>', i); continue; }
+    std::size_t j = i + 1;
+    char quote = 0;
+    for (; j < x.size(); ++j) {
+      if (quote) { if (x[j] == quote) quote = 0; }
+      else if (x[j] == '"' || x[j] == '\'') quote = x[j];
+      else if (x[j] == '>') break;
+    }
+    if (j >= x.size()) { why = "unterminated tag"; return false; }
+    const std::string tag = x.substr(i + 1, j - i - 1);
+    if (tag.empty()) { why = "empty tag"; return false; }
+    if (tag[0] == '/') {
+      const std::string name = tag.substr(1, tag.find_first_of(" \t\n") - 1);
+      if (stack.empty() || stack.back() != name) { why = "</" + name + "> closes " + (stack.empty() ? "nothing" : stack.back()); return false; }
+      stack.pop_back();
+    } else if (tag.back() != '/') {
+      const std::string name = tag.substr(0, tag.find_first_of(" \t\n"));
+      static const std::vector<std::string> html_void = {"meta", "br", "hr", "img", "input", "link"};
+      if (std::find(html_void.begin(), html_void.end(), name) == html_void.end()) stack.push_back(name);
+    }
+    i = j + 1;
+  }
+  if (!stack.empty()) { why = "<" + stack.back() + "> never closed"; return false; }
+  return true;
+}
+
+// The largest number of points in one <path d=...> or <polyline points=...>.
+std::size_t most_points(const std::string& svg) {
+  static const std::regex path_d(R"re(<path[^>]*\sd=['"]([^'"]*)['"])re");
+  static const std::regex poly(R"re(<polyline[^>]*\spoints=['"]([^'"]*)['"])re");
+  std::size_t best = 0;
+  for (auto it = std::sregex_iterator(svg.begin(), svg.end(), path_d); it != std::sregex_iterator(); ++it) {
+    const std::string d = (*it)[1];
+    best = std::max(best, count(d, "L") + count(d, "M"));
+  }
+  for (auto it = std::sregex_iterator(svg.begin(), svg.end(), poly); it != std::sregex_iterator(); ++it)
+    best = std::max(best, count((*it)[1], ","));
+  return best;
+}
+
+std::vector<fs::path> files_with(const fs::path& dir, const std::string& ext) {
+  std::vector<fs::path> out;
+  for (const auto& e : fs::directory_iterator(dir))
+    if (e.path().extension() == ext) out.push_back(e.path());
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+// No fetch from anywhere: no absolute URL, no stylesheet link, no script, and any src=
+// or url( only points inside the page or beside it.
+void check_self_contained(const std::string& page) {
+  CHECK(page.find("http://") == std::string::npos);
+  CHECK(page.find("https://") == std::string::npos);
+  CHECK(page.find("<link") == std::string::npos);
+  CHECK(page.find("<script") == std::string::npos);
+  CHECK(page.find("@import") == std::string::npos);
+  static const std::regex src(R"re(\bsrc\s*=\s*['"]?([^'" >]*))re");
+  for (auto it = std::sregex_iterator(page.begin(), page.end(), src); it != std::sregex_iterator(); ++it) {
+    const std::string target = (*it)[1];
+    INFO("src=" << target);
+    CHECK(target.find(':') == std::string::npos);
+    CHECK(target.rfind("/", 0) != 0);
+  }
+  for (auto pos = page.find("url("); pos != std::string::npos; pos = page.find("url(", pos + 4)) CHECK(page[pos + 4] == '#');
+}
+
+bool have_gnuplot() { return find_on_path("gnuplot").has_value(); }
+
+// Runs `body` with PATH emptied, so that no gnuplot can be found.
+template <class F>
+void without_path(F body) {
+  struct Restore {
+    std::string saved;
+    ~Restore() { ::setenv("PATH", saved.c_str(), 1); }
+  } restore{std::getenv("PATH") ? std::getenv("PATH") : ""};
+  ::setenv("PATH", "", 1);
+  body();
+}
+
+}  // namespace
+
+TEST_CASE("html helpers escape text and keep the nines apart") {
+  CHECK(html::escape("a<b & \"c\" 'd'>") == "a&lt;b &amp; &quot;c&quot; &#39;d&#39;&gt;");
+  CHECK(html::number(48.2) == "48.2");
+  CHECK(html::number(0.0125) == "0.0125");
+  CHECK(html::number(171000, 15) == "171000");
+  CHECK(html::number(1234.5678) == "1235");
+  CHECK(html::percent(0.99) == "99%");
+  CHECK(html::percent(0.9995) == "99.95%");
+  CHECK(html::percent(0.99915) == "99.915%");
+  CHECK(html::percent(1.0) == "100%");
+  CHECK(data::split_csv(R"(1,"a,b",x)") == std::vector<std::string>{"1", "a,b", "x"});
+  CHECK(data::safe_name("a,b\"c") == "a_b_c");
+}
+
+TEST_CASE("inline_svg strips the prolog and namespaces and prefixes ids") {
+  const std::string svg =
+      "<?xml version=\"1.0\"?>\n<!DOCTYPE svg PUBLIC \"-//W3C//DTD SVG 1.1//EN\" \"http://www.w3.org/x.dtd\">\n"
+      "<svg width=\"600\" height=\"300\" viewBox=\"0 0 600 300\" xmlns=\"http://www.w3.org/2000/svg\" "
+      "xmlns:xlink=\"http://www.w3.org/1999/xlink\">\n<title>Gnuplot</title><defs><path id='gpPt0' d='M0,0'/>"
+      "<clipPath id=\"clip1\"><rect/></clipPath></defs><use xlink:href='#gpPt0'/><g clip-path=\"url(#clip1)\"/>"
+      "<script>alert(1)</script></svg>\n";
+  const auto out = html::inline_svg(svg, "c1-", "Latency <ms>");
+  REQUIRE(out.has_value());
+  CHECK(out->rfind("<svg", 0) == 0);
+  CHECK(out->find("http") == std::string::npos);
+  CHECK(out->find("width=") == std::string::npos);
+  CHECK(out->find("viewBox=\"0 0 600 300\"") != std::string::npos);
+  CHECK(out->find("id='c1-gpPt0'") != std::string::npos);
+  CHECK(out->find("href='#c1-gpPt0'") != std::string::npos);
+  CHECK(out->find("url(#c1-clip1)") != std::string::npos);
+  CHECK(out->find("<script") == std::string::npos);
+  CHECK(out->find("<title>Latency &lt;ms&gt;</title>") != std::string::npos);
+  CHECK_FALSE(html::inline_svg("not svg", "x", "t").has_value());
+}
+
+TEST_CASE("default_chart_dir honours ARCHSIM_CHARTS") {
+  ::setenv("ARCHSIM_CHARTS", chart_dir().c_str(), 1);
+  CHECK(fs::equivalent(default_chart_dir(), chart_dir()));
+  ::unsetenv("ARCHSIM_CHARTS");
+}
+
+TEST_CASE("run report: self-contained page, one valid SVG chart per file, all inlined") {
+  const char* keep = std::getenv("ARCHSIM_TEST_REPORT_OUT");
+  fs::path dir;
+  if (keep != nullptr && *keep != '\0') {
+    dir = keep;
+    fs::create_directories(dir);
+    for (const char* f : {"summary.json", "timeseries.csv", "latency_cdf.csv"})
+      fs::copy_file(sample_dir() / f, dir / f, fs::copy_options::overwrite_existing);
+  } else {
+    dir = fresh_copy("run");
+  }
+  struct Cleanup {
+    fs::path dir;
+    ~Cleanup() { if (!dir.empty()) fs::remove_all(dir); }
+  } cleanup{keep != nullptr && *keep != '\0' ? fs::path() : dir};
+  const ReportResult r = write_run_report(dir, chart_dir());
+  INFO(r.message);
+  REQUIRE(fs::is_regular_file(dir / "report.html"));
+  const std::string page = slurp(dir / "report.html");
+  check_self_contained(page);
+
+  // Header, tables and verdict from summary.json, with its text escaped.
+  CHECK(page.find("<h1>web-tier-autoscale</h1>") != std::string::npos);
+  CHECK(page.find("slows down at 440 s &amp; the breaker opens &lt;briefly&gt;.") != std::string::npos);
+  CHECK(page.find("<briefly>") == std::string::npos);
+  CHECK(page.find("seed 42") != std::string::npos);
+  CHECK(page.find("SLO missed") != std::string::npos);
+  CHECK(page.find("failed: timeout") != std::string::npos);
+  for (const char* s : {">checkout<", ">web-hpa<", "least_connections", "per million requests", "99.9%"})
+    CHECK_MESSAGE(page.find(s) != std::string::npos, s);
+
+  // The data and the scripts a student re-runs are there whatever happened to gnuplot.
+  for (const char* f : {"latency", "throughput", "utilization", "replicas", "cdf", "hit_ratio",
+                        "replication_lag_ms", "consumer_lag", "circuit_state"}) {
+    CHECK_MESSAGE(fs::is_regular_file(dir / "charts" / (std::string(f) + ".gp")), f);
+    CHECK_MESSAGE(fs::is_regular_file(dir / "charts" / (std::string(f) + ".dat")), f);
+  }
+  CHECK(fs::is_regular_file(dir / "charts" / "style.gp"));
+  CHECK(slurp(dir / "charts" / "latency.dat").rfind("time_s,users p50,users p95,users p99,mobile p50", 0) == 0);
+
+  if (!have_gnuplot()) {
+    MESSAGE("gnuplot not on PATH: chart drawing not checked");
+    return;
+  }
+  CHECK(r.charts_drawn);
+  const auto svgs = files_with(dir / "charts", ".svg");
+  CHECK(svgs.size() == 9);
+  CHECK(files_with(dir / "charts", ".png").size() == 9);
+  for (const auto& f : svgs) {
+    INFO(f.filename().string());
+    const std::string svg = slurp(f);
+    std::string why;
+    CHECK_MESSAGE(well_formed(svg, why), why);
+    CHECK(svg.find("<svg") != std::string::npos);
+    CHECK(svg.find("</svg>") != std::string::npos);
+    CHECK(most_points(svg) >= 20);  // 60 windows (40 CDF points) per series in the sample
+  }
+  CHECK(count(page, "<svg") == svgs.size());
+  CHECK(count(page, "</svg>") == svgs.size());
+  std::string why;
+  CHECK_MESSAGE(well_formed(page.substr(page.find("<html")), why), why);
+  CHECK(page.find("apt-get install gnuplot-nox") == std::string::npos);
+}
+
+TEST_CASE("run report without gnuplot: data and page still written, page says how to get charts") {
+  const fs::path dir = fresh_copy("nognuplot");
+  ReportResult r;
+  without_path([&] { r = write_run_report(dir, chart_dir()); });
+  CHECK_FALSE(r.charts_drawn);
+  CHECK(r.message.find("gnuplot") != std::string::npos);
+  const std::string page = slurp(dir / "report.html");
+  check_self_contained(page);
+  CHECK(page.find("apt-get install gnuplot-nox") != std::string::npos);
+  CHECK(page.find("archsim report " + dir.string()) != std::string::npos);
+  CHECK(count(page, "<svg") == 0);
+  CHECK(files_with(dir / "charts", ".svg").empty());
+  CHECK(fs::is_regular_file(dir / "charts" / "latency.dat"));
+  CHECK(fs::is_regular_file(dir / "charts" / "latency.gp"));
+  fs::remove_all(dir);
+}
+
+TEST_CASE("report redraws from what is in DIR: stale charts go, edited scripts stay") {
+  if (!have_gnuplot()) return;
+  const fs::path dir = fresh_copy("redraw");
+  REQUIRE(write_run_report(dir, chart_dir()).charts_drawn);
+
+  // A student's edit of a copied script is used on the next `archsim report`.
+  std::string gp = slurp(dir / "charts" / "latency.gp");
+  const auto at = gp.find("set title \"");
+  REQUIRE(at != std::string::npos);
+  gp.insert(at + 11, "EDITED ");
+  std::ofstream(dir / "charts" / "latency.gp") << gp;
+  // Without a time series only the latency distribution remains.
+  fs::remove(dir / "timeseries.csv");
+  REQUIRE(write_run_report(dir, chart_dir()).charts_drawn);
+  CHECK(files_with(dir / "charts", ".svg") == std::vector<fs::path>{dir / "charts" / "cdf.svg"});
+  CHECK(count(slurp(dir / "report.html"), "<svg") == 1);
+
+  fs::create_directories(dir / "again");
+  for (const char* f : {"summary.json", "latency_cdf.csv"}) fs::copy_file(dir / f, dir / "again" / f);
+  fs::copy_file(sample_dir() / "timeseries.csv", dir / "again" / "timeseries.csv");
+  fs::create_directories(dir / "again" / "charts");
+  fs::copy_file(dir / "charts" / "latency.gp", dir / "again" / "charts" / "latency.gp");
+  const ReportResult r = write_run_report(dir / "again", chart_dir());
+  CHECK(r.charts_drawn);
+  CHECK(r.message.find("kept edited latency.gp") != std::string::npos);
+  CHECK(slurp(dir / "again" / "report.html").find("Your edited chart scripts were kept") != std::string::npos);
+  CHECK(slurp(dir / "again" / "charts" / "latency.svg").find("EDITED End-to-end") != std::string::npos);
+  fs::remove_all(dir);
+}
+
+TEST_CASE("a missing summary.json is an error that names the file") {
+  const fs::path dir = fresh_copy("missing");
+  fs::remove(dir / "summary.json");
+  CHECK_THROWS_WITH_AS(write_run_report(dir, chart_dir()), doctest::Contains("summary.json"), std::runtime_error);
+  fs::remove_all(dir);
+}
+
+TEST_CASE("compare report: bars with CIs, overlaid CDFs, cost, all inlined") {
+  const fs::path dir = fresh_copy("compare", "compare");
+  const ReportResult r = write_compare_report(dir, chart_dir());
+  INFO(r.message);
+  const std::string page = slurp(dir / "report.html");
+  check_self_contained(page);
+  for (const char* label : {"lb.algorithm=round_robin", "lb.algorithm=least_connections", "lb.algorithm=power_of_two"})
+    CHECK_MESSAGE(page.find(label) != std::string::npos, label);
+  CHECK(page.find("95% CI 199.3–226.8") != std::string::npos);  // round_robin p99 212 ms, from ci95
+  const std::string dat = slurp(dir / "charts" / "compare.dat");
+  CHECK(dat.find("lb.algorithm=least_connections,168,157.92,179.76,99.81,") != std::string::npos);
+  CHECK(count(slurp(dir / "charts" / "compare_cdf.dat"), "latency_ms,") == 6);  // 3 variants x 2 clients
+
+  if (!have_gnuplot()) return;
+  CHECK(r.charts_drawn);
+  const auto svgs = files_with(dir / "charts", ".svg");
+  CHECK(svgs.size() == 4);
+  for (const auto& f : svgs) {
+    INFO(f.filename().string());
+    const std::string svg = slurp(f);
+    std::string why;
+    CHECK_MESSAGE(well_formed(svg, why), why);
+    if (f.filename() == "compare_cdf.svg") {
+      CHECK(most_points(svg) >= 20);
+    } else {  // bar charts: every variant is labelled on the x axis
+      CHECK(svg.find("least_connections") != std::string::npos);
+      CHECK(svg.find("power_of_two") != std::string::npos);
+    }
+  }
+  CHECK(count(page, "<svg") == svgs.size());
+
+  ReportResult bare;
+  without_path([&] { bare = write_compare_report(dir, chart_dir()); });
+  CHECK_FALSE(bare.charts_drawn);
+  CHECK(slurp(dir / "report.html").find("apt-get install gnuplot-nox") != std::string::npos);
+  fs::remove_all(dir);
+}

@@ -1,0 +1,94 @@
+#!/bin/sh
+# browser_check.sh -- opens an archsim report.html in headless Chromium and checks that it
+# really renders: the screenshot is not blank, the DOM holds one <svg> per chart file,
+# and the console shows no error.
+#
+#   tools/browser_check.sh DIR [EXPECTED_SVG_COUNT]
+#
+# DIR holds report.html (from `archsim run --out DIR`, `archsim compare --out DIR` or
+# `archsim report DIR`). EXPECTED_SVG_COUNT defaults to the number of DIR/charts/*.svg.
+# Leaves DIR/report-screenshot.png for a person to look at. Exit 0 when all checks pass,
+# 1 when one fails, 77 (skip) when no Chromium is installed and ARCHSIM_REQUIRE_BROWSER
+# is unset. Install it with: apt-get install -y chromium  (Debian).
+#
+# In .ci/run, after the unit tests (which can keep their rendered sample):
+#   ARCHSIM_TEST_REPORT_OUT=build/report_sample build/unit_tests -tc='run report*'
+#   ARCHSIM_REQUIRE_BROWSER=1 tools/browser_check.sh build/report_sample
+# and for a real run: build/archsim run scenarios/... --out build/out/x && tools/browser_check.sh build/out/x
+set -eu
+
+dir=${1:?usage: browser_check.sh DIR [EXPECTED_SVG_COUNT]}
+page="$dir/report.html"
+[ -f "$page" ] || { echo "browser_check: $page does not exist" >&2; exit 1; }
+
+browser=""
+for b in chromium chromium-browser google-chrome; do
+  if command -v "$b" >/dev/null 2>&1; then browser=$b; break; fi
+done
+if [ -z "$browser" ]; then
+  echo "browser_check: no chromium on PATH (apt-get install -y chromium)" >&2
+  [ -n "${ARCHSIM_REQUIRE_BROWSER:-}" ] && exit 1
+  exit 77
+fi
+
+if [ $# -ge 2 ]; then
+  expected=$2
+else
+  expected=$(find "$dir/charts" -maxdepth 1 -name '*.svg' 2>/dev/null | wc -l)
+fi
+
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+abs_page=$(cd "$dir" && pwd)/report.html
+shot="$dir/report-screenshot.png"
+rm -f "$shot"
+
+# Everything that could reach the network is off: the page must render from disk alone.
+run_browser() {
+  timeout 120 "$browser" --headless --no-sandbox --disable-gpu --disable-quic --no-first-run \
+    --disable-background-networking --disable-component-update --disable-sync \
+    --disable-default-apps --disable-extensions --hide-scrollbars \
+    --user-data-dir="$work/profile" --window-size=1280,2000 "$@" "file://$abs_page"
+}
+
+run_browser --screenshot="$shot" >"$work/shot.out" 2>"$work/shot.err" || true
+run_browser --enable-logging=stderr --v=0 --dump-dom >"$work/dom.html" 2>"$work/dom.err" || true
+
+fail=0
+check() {  # check CONDITION-OK MESSAGE
+  if [ "$1" = 1 ]; then echo "ok   $2"; else echo "FAIL $2"; fail=1; fi
+}
+
+# 1. The screenshot exists and is not blank: many colours, and a fair share of the
+#    pixels are not the background.
+if [ -s "$shot" ]; then
+  colours=$(convert "$shot" -format '%k' info:)
+  # Mean of the image after turning every pixel that is not near-white into black:
+  # 1.0 would be a blank white page.
+  nonwhite=$(convert "$shot" -colorspace Gray -threshold 97% -format '%[fx:1-mean]' info:)
+  check "$( [ "$colours" -ge 64 ] && echo 1 || echo 0)" "screenshot has $colours distinct colours (>= 64)"
+  check "$(awk -v f="$nonwhite" 'BEGIN { print (f >= 0.03) ? 1 : 0 }')" "screenshot is $nonwhite non-white (>= 0.03)"
+else
+  check 0 "screenshot written ($(tail -n 3 "$work/shot.err" | tr '\n' ' '))"
+fi
+
+# 2. The DOM as the browser built it holds one <svg> per chart.
+if [ -s "$work/dom.html" ]; then
+  svgs=$(grep -o '<svg' "$work/dom.html" | wc -l)
+  check "$( [ "$svgs" -eq "$expected" ] && echo 1 || echo 0)" "DOM has $svgs <svg> elements (expected $expected)"
+  check "$(grep -q '</html>' "$work/dom.html" && echo 1 || echo 0)" "DOM is complete"
+else
+  check 0 "DOM dumped ($(tail -n 3 "$work/dom.err" | tr '\n' ' '))"
+fi
+
+# 3. No console errors while loading the page.
+errors=$(grep -E 'Uncaught|ERROR:CONSOLE|CONSOLE\(.*\)] "(Uncaught|Error|Failed)' "$work/dom.err" "$work/shot.err" || true)
+check "$( [ -z "$errors" ] && echo 1 || echo 0)" "no console errors"
+[ -n "$errors" ] && echo "$errors" | head -n 20
+
+# 4. Nothing was requested from outside the folder (the page only names local files).
+external=$(grep -oE '(src|href)="[a-z]+://[^"]*"' "$work/dom.html" | grep -v 'file://' || true)
+check "$( [ -z "$external" ] && echo 1 || echo 0)" "no external references in the DOM"
+
+echo "screenshot: $shot"
+exit $fail

@@ -1,0 +1,29 @@
+# compare_cdf.gp -- latency distributions of all variants overlaid (cumulative fraction, log x).
+#
+# Run in DIR/charts:  gnuplot compare_cdf.gp  (writes compare_cdf.svg, compare_cdf.png)
+# Reads compare_cdf.dat: one block per variant (per variant and client when the scenario
+#   has several clients), blocks separated by two blank lines; each block has a header
+#   "latency_ms,<variant>" and rows latency_ms,cumulative_fraction.
+# A curve further left is faster; where curves cross, one variant trades median for tail.
+# Read a percentile off the chart: p99 is where a curve crosses 0.99.
+load "style.gp"
+chart = "compare_cdf"
+file = "compare_cdf.dat"
+stats file nooutput
+nblocks = STATS_blocks
+set title "Latency distribution per variant (successful requests, end to end)"
+set xlabel "latency (ms, log scale)"
+set ylabel "fraction of requests at or below"
+set logscale x
+set yrange [0:1.02]
+set ytics 0.1
+set key inside bottom right opaque box lc rgb "#dddddd"
+set rmargin at screen 0.97
+set arrow from graph 0, first 0.99 to graph 1, first 0.99 nohead lc rgb "#bbbbbb" dt 2
+set label "p99" at graph 0.01, first 0.975 textcolor rgb "#888888"
+set arrow from graph 0, first 0.5 to graph 1, first 0.5 nohead lc rgb "#bbbbbb" dt 2
+set label "p50" at graph 0.01, first 0.485 textcolor rgb "#888888"
+do for [fmt in formats] {
+  eval open_output
+  plot for [b=0:nblocks-1] file index b using ($1 > 0 ? $1 : NaN):2 with steps lt (b+1) title columnheader(2)
+}

@@ -1,0 +1,29 @@
+# latency.gp -- end-to-end latency percentiles over time, offered load on the right axis.
+#
+# Run in DIR/charts:  gnuplot latency.gp     (writes latency.svg, latency.png)
+# Reads latency.dat (written by archsim from ../timeseries.csv):
+#   column 1            time_s, the end of each metrics window
+#   columns 2..N-1      per client, three columns: p50, p95, p99 latency in ms
+#   column N            load on the right axis: offered requests/s summed over clients
+# Colour is the percentile (p50 blue, p95 orange, p99 red); dash style is the client.
+# Try: set logscale y   (tails are easier to compare on a log axis)
+load "style.gp"
+chart = "latency"
+file = "latency.dat"
+stats file nooutput
+ncols = STATS_columns
+set title "End-to-end latency percentiles and offered load" textcolor rgb "#222222"
+set xlabel "time (s)"
+set ylabel "latency (ms)"
+set y2label "requests / s"
+set ytics nomirror
+set y2tics
+set yrange [0:*]
+set y2range [0:*]
+set key outside right top
+set rmargin at screen 0.74
+do for [fmt in formats] {
+  eval open_output
+  plot for [i=2:ncols-1] file using 1:i with lines lt ((i-2)%3+1) dt 1+(i-2)/3 title columnheader(i), \
+       file using 1:ncols axes x1y2 with lines lc rgb "#888888" lw 1.5 dt 3 title columnheader(ncols)
+}
