@@ -10,12 +10,12 @@
 // and allows kSigmas of them plus the histogram's bucket error. A correct engine fails a
 // 4.5-sigma check about once in 150,000 runs; the tests use fixed seeds, so a pass is stable.
 #pragma once
+#include <doctest/doctest.h>
+
 #include <cmath>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <string_view>
-
-#include <doctest/doctest.h>
-#include <nlohmann/json.hpp>
 
 #include "tests/e2e/run_archsim.h"
 

@@ -58,13 +58,9 @@ std::string archsim_bin() {
   return ARCHSIM_BIN;
 }
 
-std::string source_path(std::string_view rel) {
-  return std::string(ARCHSIM_SOURCE_DIR) + "/" + std::string(rel);
-}
+std::string source_path(std::string_view rel) { return std::string(ARCHSIM_SOURCE_DIR) + "/" + std::string(rel); }
 
-std::string basic_scenario(std::string_view file) {
-  return source_path("scenarios/basics/" + std::string(file));
-}
+std::string basic_scenario(std::string_view file) { return source_path("scenarios/basics/" + std::string(file)); }
 
 std::string scratch_dir(std::string_view name) {
   auto& r = scratch_root();
@@ -117,7 +113,8 @@ RunResult run_archsim(const std::vector<std::string>& args, double timeout_s) {
   const auto deadline = start + std::chrono::duration<double>(timeout_s);
   char buf[65536];
   while (open_fds > 0) {
-    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+    const auto left =
+        std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
     if (left.count() <= 0) {
       r.timed_out = true;
       ::kill(pid, SIGKILL);
@@ -144,20 +141,24 @@ RunResult run_archsim(const std::vector<std::string>& args, double timeout_s) {
   while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
   }
   r.wall_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  if (WIFEXITED(status)) r.exit_code = WEXITSTATUS(status);
-  else if (WIFSIGNALED(status)) r.signal = WTERMSIG(status);
+  if (WIFEXITED(status))
+    r.exit_code = WEXITSTATUS(status);
+  else if (WIFSIGNALED(status))
+    r.signal = WTERMSIG(status);
   return r;
 }
 
 std::string describe(const RunResult& r) {
   std::string s = "command: " + r.command + "\n";
-  if (r.timed_out) s += "timed out and was killed\n";
-  else if (r.signal) s += "died of signal " + std::to_string(r.signal) + " (" + strsignal(r.signal) + ")\n";
-  else s += "exit code " + std::to_string(r.exit_code) + "\n";
+  if (r.timed_out)
+    s += "timed out and was killed\n";
+  else if (r.signal)
+    s += "died of signal " + std::to_string(r.signal) + " (" + strsignal(r.signal) + ")\n";
+  else
+    s += "exit code " + std::to_string(r.exit_code) + "\n";
   constexpr std::size_t kMax = 2000;
   s += "stderr: " + (r.err.size() > kMax ? r.err.substr(0, kMax) + "..." : r.err);
-  if (r.exit_code != 0)
-    s += "\nstdout: " + (r.out.size() > kMax ? r.out.substr(0, kMax) + "..." : r.out);
+  if (r.exit_code != 0) s += "\nstdout: " + (r.out.size() > kMax ? r.out.substr(0, kMax) + "..." : r.out);
   return s;
 }
 
@@ -170,8 +171,7 @@ nlohmann::json parse_summary(const RunResult& r) {
   }
 }
 
-nlohmann::json run_summary(const std::string& scenario, const std::vector<std::string>& extra,
-                           double timeout_s) {
+nlohmann::json run_summary(const std::string& scenario, const std::vector<std::string>& extra, double timeout_s) {
   std::vector<std::string> args = {"run", scenario, "--json", "--quiet", "--out", scratch_dir("run")};
   args.insert(args.end(), extra.begin(), extra.end());
   return parse_summary(run_archsim(args, timeout_s));
@@ -203,7 +203,8 @@ bool has(const nlohmann::json& j, std::string_view dotted) {
 
 double num(const nlohmann::json& j, std::string_view dotted) {
   const auto& v = at(j, dotted);
-  if (!v.is_number()) throw std::runtime_error("summary field \"" + std::string(dotted) + "\" is not a number: " + v.dump());
+  if (!v.is_number())
+    throw std::runtime_error("summary field \"" + std::string(dotted) + "\" is not a number: " + v.dump());
   return v.get<double>();
 }
 

@@ -5,11 +5,10 @@
 // variable ARCHSIM_BIN names another one (e.g. a release build, to time the suite).
 // Arguments go to posix_spawn as an argv vector, never through a shell.
 #pragma once
+#include <nlohmann/json.hpp>
 #include <string>
 #include <string_view>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 namespace archsim::e2e {
 
@@ -43,8 +42,7 @@ std::string describe(const RunResult& r);
 nlohmann::json parse_summary(const RunResult& r);
 
 // Runs `archsim run <scenario> --json --quiet --out <scratch> <extra...>` and parses stdout.
-nlohmann::json run_summary(const std::string& scenario, const std::vector<std::string>& extra,
-                           double timeout_s = 120);
+nlohmann::json run_summary(const std::string& scenario, const std::vector<std::string>& extra, double timeout_s = 120);
 
 // The value at a dotted path ("components.web.latency_ms.mean"); throws std::runtime_error
 // naming the path when a segment is missing or the value is not a number.

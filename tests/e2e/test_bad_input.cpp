@@ -4,11 +4,11 @@
 //     <file>:<line>:<column>: <message>          for malformed JSON
 // Each input is a small file in tests/e2e/bad/ with exactly one fault; the test names the
 // JSON location it must be reported at and words the message must contain.
+#include <doctest/doctest.h>
+
 #include <regex>
 #include <string>
 #include <vector>
-
-#include <doctest/doctest.h>
 
 #include "tests/e2e/run_archsim.h"
 
@@ -49,8 +49,8 @@ std::string one_error_line(const RunResult& r) {
 
 struct Case {
   const char* file;
-  const char* pointer;               // the exact JSON pointer, or a prefix when `pointer_prefix`
-  std::vector<const char*> words;    // must appear in the message (case-sensitive)
+  const char* pointer;             // the exact JSON pointer, or a prefix when `pointer_prefix`
+  std::vector<const char*> words;  // must appear in the message (case-sensitive)
   bool pointer_prefix = false;
 };
 

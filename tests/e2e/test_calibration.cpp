@@ -5,6 +5,8 @@
 // archsim, over many independent runs, and prints each estimator's mean against theory and
 // its relative standard deviation. The tests quote the larger of two such calibrations
 // (100 and 300 runs), rounded up.
+#include <doctest/doctest.h>
+
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
@@ -12,8 +14,6 @@
 #include <queue>
 #include <utility>
 #include <vector>
-
-#include <doctest/doctest.h>
 
 #include "sim/random.h"
 #include "tests/e2e/theory.h"
@@ -51,8 +51,9 @@ Estimates open_queue(Rng& r, double lambda, int c, const std::function<double(Rn
   while (true) {
     t += exp_draw(r, 1 / lambda);
     if (t > warmup + seconds) break;
-    const std::size_t k = round_robin ? n++ % c
-                                      : static_cast<std::size_t>(std::min_element(free_at.begin(), free_at.end()) - free_at.begin());
+    const std::size_t k =
+        round_robin ? n++ % c
+                    : static_cast<std::size_t>(std::min_element(free_at.begin(), free_at.end()) - free_at.begin());
     const double done = std::max(t, free_at[k]) + service(r);
     free_at[k] = done;
     if (t >= warmup) sojourn.push_back(done - t);
@@ -117,7 +118,9 @@ TEST_CASE("calibration: run-to-run spread of the estimators the theory tests rea
            theory::mmc_sojourn_quantile(c, lambda, 100, 0.99), lambda);
   }
   e.clear();
-  for (int i = 0; i < runs; ++i) e.push_back(open_queue(r, 80, 1, [](Rng&) { return 0.01; }, 7200, 60, false));
+  for (int i = 0; i < runs; ++i)
+    e.push_back(open_queue(
+        r, 80, 1, [](Rng&) { return 0.01; }, 7200, 60, false));
   report("M/D/1 rho 0.8, 7200 s", e, theory::md1_mean_sojourn(80, 0.01), theory::md1_sojourn_quantile(80, 0.01, 0.5),
          theory::md1_sojourn_quantile(80, 0.01, 0.99), 80);
   e.clear();

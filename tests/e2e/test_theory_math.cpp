@@ -1,11 +1,11 @@
 // The closed forms of theory.h checked against independent facts (textbook special cases,
 // direct sums, numerical integration), so that a slip in the reference cannot make a wrong
 // engine pass. These tests do not run archsim.
+#include <doctest/doctest.h>
+
 #include <algorithm>
 #include <cmath>
 #include <vector>
-
-#include <doctest/doctest.h>
 
 #include "tests/e2e/theory.h"
 

@@ -9,8 +9,7 @@ namespace {
 
 void require_stable(double rho, const char* what) {
   if (!(rho > 0 && rho < 1))
-    throw std::invalid_argument(std::string(what) + ": utilization " + std::to_string(rho) +
-                                " is not in (0, 1)");
+    throw std::invalid_argument(std::string(what) + ": utilization " + std::to_string(rho) + " is not in (0, 1)");
 }
 
 void require_quantile(double q) {
@@ -25,8 +24,10 @@ double invert_cdf(Cdf cdf, double q, double hi) {
   while (cdf(hi) < q) hi *= 2;
   for (int i = 0; i < 200 && hi - lo > 1e-12 * hi; ++i) {
     double mid = 0.5 * (lo + hi);
-    if (cdf(mid) < q) lo = mid;
-    else hi = mid;
+    if (cdf(mid) < q)
+      lo = mid;
+    else
+      hi = mid;
   }
   return 0.5 * (lo + hi);
 }
@@ -75,8 +76,10 @@ double mmc_sojourn_tail(int c, double lambda, double mu, double t) {
   const double pw = erlang_c(c, lambda / mu);
   const double g = c * mu - lambda;  // rate of the conditional wait
   double both;                       // P(Exp(mu) + Exp(g) > t)
-  if (std::fabs(g - mu) < 1e-9 * mu) both = (1 + mu * t) * std::exp(-mu * t);
-  else both = (g * std::exp(-mu * t) - mu * std::exp(-g * t)) / (g - mu);
+  if (std::fabs(g - mu) < 1e-9 * mu)
+    both = (1 + mu * t) * std::exp(-mu * t);
+  else
+    both = (g * std::exp(-mu * t) - mu * std::exp(-g * t)) / (g - mu);
   return (1 - pw) * std::exp(-mu * t) + pw * both;
 }
 
@@ -120,8 +123,10 @@ double md1_wait_tail_asymptotic(double lambda, double d, double t) {
   while (f(hi) < 0) hi *= 2;
   for (int i = 0; i < 200; ++i) {
     const double mid = 0.5 * (lo + hi);
-    if (f(mid) < 0) lo = mid;
-    else hi = mid;
+    if (f(mid) < 0)
+      lo = mid;
+    else
+      hi = mid;
   }
   const double g = 0.5 * (lo + hi);
   return (1 - lambda * d) / (lambda * d * std::exp(g * d) - 1) * std::exp(-g * t);

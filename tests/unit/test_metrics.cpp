@@ -1,0 +1,78 @@
+#include <doctest/doctest.h>
+
+#include <cmath>
+
+#include "sim/metrics.h"
+#include "sim/pool.h"
+#include "sim/profile.h"
+
+using namespace archsim;
+
+TEST_CASE("metrics: gauges are time-weighted, windows and warm-up are separate") {
+  Metrics m(10 * kSecond, 5 * kSecond);
+  GaugeId g = m.gauge("web", "queue", "queue_length");
+  CounterId c = m.counter("web", "ok", "throughput_rps");
+  m.set(g, 2, 0);
+  m.add(c, 7);
+  m.reset_whole_run(5 * kSecond);  // warm-up ends: whole-run figures start here
+  m.set(g, 4, 7 * kSecond);        // 2 for 2 s, then 4 for 3 s
+  m.add(c, 3);
+  m.close_window(10 * kSecond);
+  // Window [0,10): 2 for 7 s, 4 for 3 s -> 2.6; counter 10 per 10 s -> 1/s.
+  REQUIRE(m.series().size() == 2);
+  CHECK(m.series()[0].metric == "queue_length");
+  CHECK(m.series()[0].values[0] == doctest::Approx(2.6));
+  CHECK(m.series()[1].values[0] == doctest::Approx(1.0));
+  // Since warm-up [5,10): (2*2 + 4*3)/5 = 3.2; counter total only after warm-up.
+  CHECK(m.average(g, 10 * kSecond) == doctest::Approx(3.2));
+  CHECK(m.total(c) == 3);
+}
+
+TEST_CASE("metrics: a ratio series divides integrals, not averages of ratios") {
+  Metrics m(10 * kSecond, 0);
+  GaugeId busy = m.gauge("s", "busy");
+  GaugeId cap = m.gauge("s", "capacity");
+  m.ratio_series("s", "utilization", busy, cap);
+  m.set(cap, 1, 0);
+  m.set(busy, 1, 0);
+  m.set(cap, 4, 5 * kSecond);  // capacity rises half way; busy stays 1
+  m.close_window(10 * kSecond);
+  // busy area 10, capacity area 5 + 20 = 25 -> 0.4 (an average of ratios would say 0.625)
+  CHECK(m.series()[0].values[0] == doctest::Approx(0.4));
+  CHECK(m.ratio(busy, cap, 10 * kSecond) == doctest::Approx(0.4));
+}
+
+TEST_CASE("metrics: histogram windows report p50/p95/p99 in ms, NaN when empty") {
+  Metrics m(kSecond, 0);
+  HistogramId h = m.histogram("c", "latency", "latency");
+  for (int i = 1; i <= 100; ++i) m.record(h, i * kMillisecond);
+  m.close_window(kSecond);
+  m.close_window(2 * kSecond);
+  CHECK(m.series()[0].metric == "latency_p50_ms");
+  CHECK(m.series()[0].values[0] == doctest::Approx(50).epsilon(0.01));
+  CHECK(m.series()[2].values[0] == doctest::Approx(99).epsilon(0.01));
+  CHECK(std::isnan(m.series()[0].values[1]));
+  CHECK(m.whole(h).count() == 100);
+}
+
+TEST_CASE("pool: stale handles are detected after reuse") {
+  Pool<int> p;
+  Handle a = p.alloc();
+  p[a] = 5;
+  p.free(a);
+  Handle b = p.alloc();  // reuses the slot with a new generation
+  CHECK(p.valid(b));
+  CHECK_FALSE(p.valid(a));
+  CHECK(p.live() == 1);
+}
+
+TEST_CASE("profile: piecewise-linear interpolation and piece bounds") {
+  Profile p{{{0, 100}, {10 * kSecond, 200}, {20 * kSecond, 200}}};
+  CHECK(p.at(-1) == 100);
+  CHECK(p.at(5 * kSecond) == doctest::Approx(150));
+  CHECK(p.at(30 * kSecond) == 200);
+  CHECK(p.piece_end(5 * kSecond) == 10 * kSecond);
+  CHECK(p.piece_max(5 * kSecond) == doctest::Approx(200));
+  CHECK(p.piece_end(25 * kSecond) == kTimeMax);
+  CHECK(p.max() == 200);
+}
