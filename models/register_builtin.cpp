@@ -1,7 +1,9 @@
 #include "models/register_builtin.h"
 
+#include "models/autoscaler/autoscaler.h"
 #include "models/balancer/balancer.h"
 #include "models/client/client.h"
+#include "models/faults/faults.h"
 #include "models/service/service.h"
 
 namespace archsim {
@@ -10,6 +12,9 @@ void register_builtin_models(Registry& r) {
   r.add("client", make_client);
   r.add("service", make_service);
   r.add("balancer", make_balancer);
+  // Top-level "faults" and every component's "failures" are played by one hidden injector.
+  r.add_section("faults", {"failures"}, make_fault_injector);
+  r.add("autoscaler", make_autoscaler);
 }
 
 }  // namespace archsim

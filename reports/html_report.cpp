@@ -133,15 +133,20 @@ void remove_stale(const fs::path& charts, const std::vector<std::string>& names,
 // Copies `file` from the templates unless DIR/charts holds an edited copy.
 void install_script(const fs::path& templates, const fs::path& charts, const std::string& file,
                     Drawing& d) {
-  const fs::path src = templates / file, dst = charts / file;
+  // A hidden copy of what was installed last tells a student's edit from an older
+  // template: only the former is kept when the templates change.
+  const fs::path src = templates / file, dst = charts / file, installed = charts / ("." + file + ".installed");
   std::error_code ec;
   if (fs::exists(dst, ec)) {
-    if (read_text(dst) != read_text(src)) {
+    const std::string now = read_text(dst);
+    const bool pristine = fs::exists(installed, ec) && read_text(installed) == now;
+    if (now != read_text(src) && !pristine) {
       d.kept_edits.push_back(file);
       return;
     }
   }
   fs::copy_file(src, dst, fs::copy_options::overwrite_existing, ec);
+  fs::copy_file(src, installed, fs::copy_options::overwrite_existing, ec);
 }
 
 Drawing draw(const fs::path& charts, const fs::path& templates, const std::vector<Chart>& list) {
@@ -361,12 +366,23 @@ std::vector<Chart> prepare_run_charts(const fs::path& charts, const json& summar
     list.push_back(chart);
   }
 
-  // Replicas: only components that record them (services under an autoscaler, mostly).
+  // Replicas: every service records them, but a chart of flat lines says nothing; draw
+  // the components whose counts change (an autoscaler, a crash, a zone outage), or all
+  // of them when the scenario has an autoscaler.
+  bool has_autoscaler = false;
+  if (summary.contains("components") && summary["components"].is_object())
+    for (const auto& [id, c] : summary["components"].items()) has_autoscaler = has_autoscaler || str_at(c, "type") == "autoscaler";
+  auto varies = [](const data::Points* p) {
+    if (p == nullptr || p->empty()) return false;
+    const double first = p->begin()->second;
+    return std::any_of(p->begin(), p->end(), [&](const auto& kv) { return kv.second != first; });
+  };
   cols.clear();
   for (const auto& c : ts.components()) {
     const auto* r = ts.find(c, "replicas");
     const auto* ready = ts.find(c, "ready_replicas");
     if (r == nullptr && ready == nullptr) continue;
+    if (!has_autoscaler && !varies(r) && !varies(ready)) continue;
     cols.push_back({c + " replicas", r});
     cols.push_back({c + " ready", ready});
   }
@@ -634,9 +650,11 @@ ReportResult write_compare_report(const fs::path& dir, const fs::path& chart_scr
                       html::number(num_at(s, "latency_ms.p50")), with_ci(s, "latency_ms.p99", p99, false),
                       html::number(num_at(s, "throughput_rps")), html::number(cost), met});
 
-    // A label names a sub-folder only when it cannot climb out of DIR.
-    if (!label.empty() && label.find('/') == std::string::npos && label != "." && label != "..") {
-      auto per = data::load_cdfs(dir / label / "latency_cdf.csv", label);
+    // The variant's folder is "dir" (archsim compare writes variant-N), else its label;
+    // either names a sub-folder only when it cannot climb out of DIR.
+    const std::string sub = v.contains("dir") && v["dir"].is_string() ? v["dir"].get<std::string>() : label;
+    if (!sub.empty() && sub.find('/') == std::string::npos && sub != "." && sub != "..") {
+      auto per = data::load_cdfs(dir / sub / "latency_cdf.csv", label);
       for (auto& c : per) {
         if (per.size() > 1) c.name = label + " " + c.name;
         else c.name = label;

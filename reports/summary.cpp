@@ -29,9 +29,12 @@ static ordered_json latency_json(const LatencyStats& l) {
 static ordered_json requests_json(const OutcomeCounts& o) {
   ordered_json causes = ordered_json::object();
   for (int k = 1; k < kStatusCount; ++k)
-    if (o.by_status[k] > 0 || k <= static_cast<int>(Status::Error))
+    if ((o.by_status[k] > 0 || k <= static_cast<int>(Status::Error)) && k != static_cast<int>(Status::Degraded))
       causes[std::string(status_name(static_cast<Status>(k)))] = o.by_status[k];
-  return ordered_json{{"total", o.total()}, {"ok", o.ok()}, {"failed", o.failed()}, {"by_cause", causes}};
+  ordered_json j{{"total", o.total()}, {"ok", o.ok()}, {"failed", o.failed()}};
+  if (o.degraded() > 0) j["degraded"] = o.degraded();  // part of ok: fallback answers
+  j["by_cause"] = causes;
+  return j;
 }
 
 // Puts `value` at a dotted path inside `obj`, creating objects on the way.
@@ -47,6 +50,49 @@ static void put_dotted(ordered_json& obj, const std::string& name, const ordered
     cur = &(*cur)[name.substr(start, dot - start)];
     start = dot + 1;
   }
+}
+
+// Nines of an availability: -log10(1 - a); null for a perfect run (no failure to count).
+static ordered_json nines(double a) {
+  if (a >= 1) return nullptr;
+  return round_sig(-std::log10(1 - a), 4);
+}
+
+// The availability report (SRE workbook terms): of requests and of time, nines, error
+// budget, observed MTBF/MTTR per component, each injected fault's time to detect and to
+// recover, alerts fired and resolved (seconds from the start of the run).
+static ordered_json availability_json(const AvailabilityResult& a) {
+  ordered_json o;
+  o["requests"] = round_sig(a.requests);
+  o["time"] = round_sig(a.time);
+  o["nines"] = ordered_json{{"requests", nines(a.requests)}, {"time", nines(a.time)}};
+  o["windows"] = ordered_json{{"total", a.windows}, {"meeting_slo", a.windows_met}};
+  ordered_json slo{{"availability", a.slo_availability}};
+  if (a.slo_latency_p99_ms > 0) slo["latency_p99_ms"] = round_sig(a.slo_latency_p99_ms);
+  if (a.slo_assumed) slo["assumed"] = true;  // the scenario has no "slo"
+  o["slo"] = slo;
+  ordered_json budget{{"allowed_failures", round_sig(a.budget_allowed)}, {"failures", round_sig(a.budget_used)}};
+  budget["consumed"] = a.budget_allowed > 0 ? ordered_json(round_sig(a.budget_used / a.budget_allowed, 4))
+                                            : ordered_json(a.budget_used > 0 ? nullptr : ordered_json(0.0));
+  o["error_budget"] = budget;
+  ordered_json extra = ordered_json::object();
+  for (const auto& [k, v] : a.figures) put_dotted(extra, k, round_sig(v));
+  o["components"] = extra.contains("components") ? extra["components"] : ordered_json::object();
+  ordered_json faults = ordered_json::array();
+  for (const auto& f : a.faults) {
+    ordered_json x{{"fault", f.label}, {"start_s", round_sig(f.start_s)}, {"end_s", round_sig(f.end_s)}};
+    x["time_to_detect_s"] = f.detected ? ordered_json(round_sig(f.detect_s)) : ordered_json(nullptr);
+    x["time_to_recover_s"] = f.recovered ? ordered_json(round_sig(f.recover_s)) : ordered_json(nullptr);
+    faults.push_back(x);
+  }
+  o["faults"] = faults;
+  ordered_json alerts = ordered_json::array();
+  for (const auto& al : a.alerts)
+    alerts.push_back(ordered_json{{"alert", al.name},
+                                  {"fired_s", round_sig(al.fired_s)},
+                                  {"resolved_s", al.resolved ? ordered_json(round_sig(al.resolved_s)) : ordered_json(nullptr)}});
+  o["alerts"] = alerts;
+  return o;
 }
 
 ordered_json summary_json(const RunResult& r) {
@@ -109,6 +155,7 @@ ordered_json summary_json(const RunResult& r) {
   }
   if (r.slo.has_latency || r.slo.has_availability) slo["met"] = r.slo.latency_met && r.slo.availability_met;
   j["slo"] = slo;
+  j["availability_report"] = availability_json(r.availability);
   j["run"] = ordered_json{{"wall_time_s", r.wall_time_s},
                           {"events", r.events},
                           {"events_per_s", r.wall_time_s > 0 ? static_cast<double>(r.events) / r.wall_time_s : 0.0}};

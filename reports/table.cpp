@@ -1,5 +1,6 @@
 #include "reports/table.h"
 
+#include <cmath>
 #include <cstdio>
 #include <sstream>
 
@@ -21,6 +22,43 @@ static std::string fmt(double v, int prec = 2) {
 static std::string ci(const ordered_json& s, const std::string& path, int prec = 2) {
   if (!s.contains("ci95") || !s["ci95"].contains(path)) return "";
   return " ±" + fmt(s["ci95"][path]["half_width"].get<double>(), prec);
+}
+
+// Availability: of time (windows meeting the SLO), nines, error budget, MTBF/MTTR, faults
+// with time to detect/recover, alerts. Printed when there is something to say about failures.
+static std::string availability_section(const ordered_json& s, const ordered_json& a) {
+  bool any = !a["faults"].empty() || !a["alerts"].empty() || !a["components"].empty() ||
+             (s.contains("slo") && s["slo"].contains("met"));
+  if (!any) return "";
+  std::ostringstream o;
+  auto opt = [](const ordered_json& v, const char* unit) { return v.is_number() ? fmt(v.get<double>(), 1) + unit : std::string("never"); };
+  o << "\navailability  requests " << fmt(num(a, "requests") * 100, 4) << "%" << ci(s, "availability_report.requests", 5);
+  if (a["nines"]["requests"].is_number()) o << " (" << fmt(a["nines"]["requests"].get<double>(), 2) << " nines)";
+  o << "   time " << fmt(num(a, "time") * 100, 2) << "%" << ci(s, "availability_report.time", 3) << " of "
+    << fmt(num(a["windows"], "total"), 0) << " windows meet the SLO";
+  if (a["slo"].contains("assumed")) o << " (no slo given: 99.9% assumed)";
+  o << "\n";
+  const ordered_json& b = a["error_budget"];
+  o << "error budget  " << fmt(num(b, "failures"), 0) << " failures of " << fmt(num(b, "allowed_failures"), 1)
+    << " allowed";
+  if (b["consumed"].is_number()) o << ": " << fmt(b["consumed"].get<double>() * 100, 1) << "% consumed" << ci(s, "availability_report.error_budget.consumed", 3);
+  o << "\n";
+  for (auto it = a["components"].begin(); it != a["components"].end(); ++it) {
+    const ordered_json& c = *it;
+    o << "  " << it.key() << ": uptime " << fmt(num(c, "uptime") * 100, 3) << "%, " << fmt(num(c, "outages"), std::floor(num(c, "outages")) == num(c, "outages") ? 0 : 2) << " outages";
+    if (c.contains("mtbf_s")) o << ", MTBF " << fmt(num(c, "mtbf_s"), 1) << " s, MTTR " << fmt(num(c, "mttr_s"), 1) << " s";
+    if (c.contains("injected_failures")) o << "; " << fmt(num(c, "injected_failures"), 0) << " injected failures";
+    if (c.contains("injected_mttr_s")) o << " (mean repair " << fmt(num(c, "injected_mttr_s"), 1) << " s)";
+    if (c.contains("oom_kills")) o << "; " << fmt(num(c, "oom_kills"), 0) << " OOM kills";
+    o << "\n";
+  }
+  for (const ordered_json& f : a["faults"])
+    o << "  fault " << f.value("fault", "") << " at " << fmt(num(f, "start_s"), 0) << " s: detected after "
+      << opt(f["time_to_detect_s"], " s") << ", recovered " << opt(f["time_to_recover_s"], " s") << " after it ended\n";
+  for (const ordered_json& al : a["alerts"])
+    o << "  alert " << al.value("alert", "") << " fired at " << fmt(num(al, "fired_s"), 0) << " s, resolved "
+      << (al["resolved_s"].is_number() ? "at " + fmt(al["resolved_s"].get<double>(), 0) + " s" : std::string("never")) << "\n";
+  return o.str();
 }
 
 std::string terminal_table(const ordered_json& s) {
@@ -87,6 +125,7 @@ std::string terminal_table(const ordered_json& s) {
       o << "   availability >= " << fmt(num(slo, "availability") * 100, 3) << "%: " << (slo["availability_met"].get<bool>() ? "yes" : "no");
     o << "\n";
   }
+  if (s.contains("availability_report")) o << availability_section(s, s["availability_report"]);
   return o.str();
 }
 

@@ -8,6 +8,7 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "sim/component.h"
@@ -41,6 +42,12 @@ class BuildContext {
   std::uint32_t route_index(const std::string& name);
   // Zone of this component ("" when none).
   const std::string& zone() const;
+  // The scenario's components built so far (all of them, for a section component): ids,
+  // types and zones by index, for references checked before t = 0.
+  std::uint32_t component_count() const;
+  const std::string& component_id(std::uint32_t i) const;
+  const std::string& component_type(std::uint32_t i) const;
+  const std::string& component_zone(std::uint32_t i) const;
 
  private:
   Simulation& sim_;
@@ -55,6 +62,11 @@ class ConnectContext {
   [[noreturn]] void fail(RefId ref, const std::string& message) const;
   std::uint32_t route_count() const;
   const std::string& route_name(std::uint32_t i) const;
+  // The component a reference resolved to, and the links of the topology: link i joins
+  // links()[i].first (caller) to .second (callee). For fault injection (Context::set_link_fault).
+  std::uint32_t target_index(RefId ref) const;
+  Component& component(std::uint32_t index) const;
+  std::vector<std::pair<std::uint32_t, std::uint32_t>> links() const;
 
  private:
   Simulation& sim_;
@@ -62,6 +74,24 @@ class ConnectContext {
 };
 
 using Factory = std::function<std::unique_ptr<Component>(Params&, BuildContext&)>;
+
+// A key found on a scenario component that a section claims (e.g. "failures"): the index of
+// the component and the key's object.
+struct ComponentKey {
+  std::uint32_t component = 0;
+  Params params;
+};
+// Builds the hidden component behind a top-level section (e.g. "faults"). `top` is the
+// scenario root: the factory reads its own section from it (top.objects(name)); `keys` are
+// the claimed per-component keys. Called after every scenario component exists, only when
+// the section is present and not empty or some component carries a claimed key.
+using SectionFactory =
+    std::function<std::unique_ptr<Component>(Params& top, std::vector<ComponentKey>& keys, BuildContext&)>;
+struct Section {
+  std::string name;
+  std::vector<std::string> component_keys;
+  SectionFactory factory;
+};
 
 class Registry {
  public:
@@ -75,9 +105,15 @@ class Registry {
     for (const auto& [k, v] : factories_) out.push_back(k);
     return out;
   }
+  // A top-level section handled by a hidden component (sections are built in the order added).
+  void add_section(std::string name, std::vector<std::string> component_keys, SectionFactory factory) {
+    sections_.push_back(Section{std::move(name), std::move(component_keys), std::move(factory)});
+  }
+  const std::vector<Section>& sections() const { return sections_; }
 
  private:
   std::map<std::string, Factory> factories_;
+  std::vector<Section> sections_;
 };
 
 }  // namespace archsim

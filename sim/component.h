@@ -17,6 +17,7 @@ namespace archsim {
 class Context;
 class ConnectContext;
 class ComponentReport;
+struct Description;
 using CallId = Handle;
 
 class Component {
@@ -38,6 +39,8 @@ class Component {
 
   // Whether this component can be the target of a synchronous call (clients cannot).
   virtual bool accepts_calls() const { return true; }
+  // For analysis without simulation (sim/describe.h): what a model says about itself.
+  virtual void describe(Description&) const {}
 
   const std::string& id() const { return id_; }
   const std::string& type() const { return type_; }

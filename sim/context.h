@@ -6,6 +6,7 @@
 #include <cstdint>
 
 #include "sim/component.h"
+#include "sim/distribution.h"
 #include "sim/metrics.h"
 #include "sim/random.h"
 #include "sim/request.h"
@@ -14,6 +15,18 @@
 namespace archsim {
 
 class Simulation;
+
+// Faults on one link, Istio-style: applied where the caller's sidecar would apply them.
+// `lose`: calls and replies vanish (a partition: the caller can only time out); `abort`:
+// this fraction of calls is answered Status::Error at once without reaching the callee;
+// `delay_fraction`: this fraction of calls waits `delay` more before delivery.
+struct LinkFault {
+  bool lose = false;
+  double abort = 0, delay_fraction = 0;
+  Distribution delay = Distribution::constant(0);
+  bool active() const { return lose || abort > 0 || delay_fraction > 0; }
+};
+
 using RefId = std::uint32_t;  // a resolved reference to another component (BuildContext::reference)
 
 class Context {
@@ -42,6 +55,23 @@ class Context {
   void schedule(Time delay, std::uint16_t tag, std::uint64_t data = 0);
 
   Metrics& metrics();
+
+  // Fault injection: replaces the fault state of link `link` (ConnectContext::links()).
+  void set_link_fault(std::uint32_t link, const LinkFault& fault);
+
+  // While alive, the context acts as component `index`: a model calling another's control
+  // surface (crash, scale_to, ...) must let the timers that component sets be its own.
+  class ActingAs {
+   public:
+    ActingAs(Context& ctx, std::uint32_t index) : ctx_(ctx), saved_(ctx.self_) { ctx.self_ = index; }
+    ~ActingAs() { ctx_.self_ = saved_; }
+    ActingAs(const ActingAs&) = delete;
+    ActingAs& operator=(const ActingAs&) = delete;
+
+   private:
+    Context& ctx_;
+    std::uint32_t saved_;
+  };
 
   // Client bookkeeping: unique ids and the end-to-end ledger behind summary.json.
   std::uint64_t next_request_id();

@@ -1,19 +1,18 @@
 #include "sim/errors.h"
 
 #include <algorithm>
+#include <sstream>
 
 namespace archsim {
 
 std::string ScenarioError::format(std::string_view file) const {
-  std::string out(file);
-  if (line_ > 0) {
-    out += ":" + std::to_string(line_) + ":" + std::to_string(column_);
-  } else if (!pointer_.empty()) {
-    out += ": " + pointer_;
-  }
-  out += ": ";
-  out += what();
-  return out;
+  // Built with a stream: GCC 12's -Wrestrict misfires on chains of std::string operator+.
+  std::ostringstream out;
+  out << file;
+  if (line_ > 0) out << ':' << line_ << ':' << column_;
+  else if (!pointer_.empty()) out << ": " << pointer_;
+  out << ": " << what();
+  return out.str();
 }
 
 static std::size_t edit_distance(std::string_view a, std::string_view b) {

@@ -23,6 +23,9 @@ enum class Status : std::uint8_t {
   Unavailable,  // no ready instance / backend, or the target is down
   Dropped,      // in flight on an instance that was terminated or crashed
   Shed,         // load shedding refused it
+  Degraded,     // a fallback answered (cached/default value): served, so it counts as ok for
+                // availability, and is reported apart as requests.degraded
+  PoolTimeout,  // no connection of the caller's pool came free within acquire_timeout
   kCount
 };
 inline constexpr int kStatusCount = static_cast<int>(Status::kCount);
@@ -30,9 +33,13 @@ inline constexpr int kStatusCount = static_cast<int>(Status::kCount);
 inline constexpr std::string_view status_name(Status s) {
   constexpr std::string_view names[] = {"ok",           "timeout",       "rejected",    "error",
                                         "rate_limited", "circuit_open",  "bulkhead_full",
-                                        "unavailable",  "dropped",       "shed"};
+                                        "unavailable",  "dropped",       "shed",
+                                        "degraded",     "pool_timeout"};
   return names[static_cast<int>(s)];
 }
+
+// Whether a caller got an answer it can use: a full one, or a fallback's degraded one.
+inline constexpr bool served(Status s) { return s == Status::Ok || s == Status::Degraded; }
 
 struct RequestInfo {
   std::uint64_t id = 0;        // unique per run: the client's request (attempts share it)

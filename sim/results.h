@@ -29,6 +29,16 @@ class ComponentReport {
   void add(std::string name, double value) { figures_.emplace_back(std::move(name), value); }
   void add_text(std::string name, std::string value) { texts_.emplace_back(std::move(name), std::move(value)); }
   void add_latency(std::string name, const Histogram& h) { latencies_.emplace_back(std::move(name), LatencyStats::from(h)); }
+  // An episode of the run for the availability report: kind "fault" (an injected fault, from
+  // start to end; end == start for an instantaneous one). The engine adds detect/recover times.
+  struct Interval {
+    std::string kind, label;
+    Time start = 0, end = 0;
+  };
+  void add_interval(std::string kind, std::string label, Time start, Time end) {
+    intervals_.push_back(Interval{std::move(kind), std::move(label), start, end});
+  }
+  const auto& intervals() const { return intervals_; }
   const auto& figures() const { return figures_; }
   const auto& texts() const { return texts_; }
   const auto& latencies() const { return latencies_; }
@@ -37,6 +47,7 @@ class ComponentReport {
   std::vector<std::pair<std::string, double>> figures_;
   std::vector<std::pair<std::string, std::string>> texts_;
   std::vector<std::pair<std::string, LatencyStats>> latencies_;
+  std::vector<Interval> intervals_;
 };
 
 struct ComponentResult {
@@ -51,7 +62,9 @@ struct OutcomeCounts {
     for (auto n : by_status) t += n;
     return t;
   }
-  std::uint64_t ok() const { return by_status[0]; }
+  // Served requests: full answers plus fallbacks' degraded ones (availability counts both).
+  std::uint64_t ok() const { return by_status[0] + degraded(); }
+  std::uint64_t degraded() const { return by_status[static_cast<int>(Status::Degraded)]; }
   std::uint64_t failed() const { return total() - ok(); }
 };
 
@@ -74,6 +87,31 @@ struct SloResult {
   bool latency_met = true, availability_met = true;
 };
 
+// Availability of the run (SRE-book terms): of requests (ok / total) and of time (windows
+// meeting the SLO), nines, error budget, injected faults with time to detect and to recover,
+// alerts fired and resolved. Times are seconds from the start of the run; NaN = never.
+struct AvailabilityResult {
+  double requests = 1, time = 1;          // fractions
+  std::uint64_t windows = 0, windows_met = 0;
+  bool slo_assumed = false;               // no "slo" in the scenario: 0.999 and no latency bound
+  double slo_availability = 0.999, slo_latency_p99_ms = 0;  // 0 = no latency bound
+  double budget_allowed = 0, budget_used = 0;  // failed requests the SLO allows / that failed
+  struct Fault {
+    std::string label;
+    double start_s = 0, end_s = 0, detect_s = 0, recover_s = 0;  // detect/recover: durations
+    bool detected = false, recovered = false;
+  };
+  std::vector<Fault> faults;
+  struct Alert {
+    std::string name;
+    double fired_s = 0, resolved_s = 0;
+    bool resolved = false;
+  };
+  std::vector<Alert> alerts;
+  // Figures from section components (e.g. "components.web.mttr_s"), dotted.
+  std::vector<std::pair<std::string, double>> figures;
+};
+
 struct RunResult {
   std::string scenario, description;
   std::uint64_t seed = 0;
@@ -87,6 +125,7 @@ struct RunResult {
   std::vector<ComponentResult> components;
   CostResult cost;
   SloResult slo;
+  AvailabilityResult availability;
 
   double window_s = 0;
   std::vector<Time> window_ends;

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <limits>
 #include <map>
 #include <set>
 
@@ -22,8 +23,14 @@ Simulation::Simulation(const json& doc, const Registry& registry, std::optional<
   parse_settings(top);
   if (seed) settings_.seed = *seed;
   metrics_ = std::make_unique<Metrics>(settings_.window, settings_.warmup);
+  // End-to-end per-window series: what the SLO windows, time to detect and alerts read.
+  e2e_ok_c_ = metrics_->counter("all", "ok", "throughput_rps");
+  e2e_failed_c_ = metrics_->counter("all", "failed", "errors_rps");
+  e2e_latency_h_ = metrics_->histogram("all", "latency", "latency");
   build_components(top, registry);
+  build_sections(top, registry);
   resolve_references(top);
+  parse_alerts(top);
   top.finish();
   check_call_cycles();
   for (auto& c : comps_) {
@@ -64,18 +71,15 @@ void Simulation::parse_settings(Params& top) {
     }
     settings_.per_million_requests = cost->number("per_million_requests", 0.0, 0.0, 1e9);
     settings_.per_gb_egress = cost->number("per_gb_egress", 0.0, 0.0, 1e9);
+    settings_.minimum_billing = cost->duration("minimum_billing", 0, 0, kDay);
   }
   if (auto slo = top.object_opt("slo")) {
     settings_.slo_latency_p99 = slo->duration_opt("latency_p99");
     if (slo->has("availability")) settings_.slo_availability = slo->number("availability", 0.0, 0.0, 1.0);
     else slo->known("availability");
   }
-  // Families that have not landed yet are refused, never silently ignored.
-  for (const char* k : {"faults", "alerts"}) {
-    const json& v = top.raw(k);
-    if (!v.is_null() && !(v.is_array() && v.empty()))
-      top.fail(k, std::string("\"") + k + "\" is not supported by this version of archsim yet");
-  }
+  // "faults" (and any other section) is built by a registry section (build_sections); "alerts"
+  // by parse_alerts, once every series exists.
 }
 
 void Simulation::build_components(Params& top, const Registry& registry) {
@@ -98,6 +102,11 @@ void Simulation::build_components(Params& top, const Registry& registry) {
     }
     std::string zone = cp.string("zone", "");
     zones_.push_back(zone);
+    // Keys a section claims (e.g. "failures") go to that section's hidden component.
+    section_keys_.resize(registry.sections().size());
+    for (std::size_t s = 0; s < registry.sections().size(); ++s)
+      for (const std::string& key : registry.sections()[s].component_keys)
+        if (cp.has(key)) section_keys_[s].push_back(ComponentKey{static_cast<std::uint32_t>(i), cp.object(key)});
     BuildContext bc(*this, static_cast<std::uint32_t>(i));
     // The id is needed by the factory (streams, metric names) before the component exists.
     pending_id_ = id;
@@ -110,6 +119,55 @@ void Simulation::build_components(Params& top, const Registry& registry) {
   pending_id_.clear();
 }
 
+// Each registry section with something to do becomes a hidden component, after the scenario's
+// own components (so it may reference any of them) and left out of the per-component report.
+void Simulation::build_sections(Params& top, const Registry& registry) {
+  hidden_from_ = static_cast<std::uint32_t>(comps_.size());
+  section_keys_.resize(registry.sections().size());
+  for (std::size_t s = 0; s < registry.sections().size(); ++s) {
+    const Section& sec = registry.sections()[s];
+    const json& v = top.raw(sec.name);
+    bool present = !v.is_null() && !(v.is_array() && v.empty()) && !(v.is_object() && v.empty());
+    if (!present && section_keys_[s].empty()) continue;
+    std::uint32_t index = static_cast<std::uint32_t>(comps_.size());
+    std::string id = "$" + sec.name;
+    zones_.emplace_back();
+    BuildContext bc(*this, index);
+    pending_id_ = id;
+    std::unique_ptr<Component> c = sec.factory(top, section_keys_[s], bc);
+    c->id_ = id;
+    c->type_ = sec.name;
+    c->index_ = index;
+    comps_.push_back(std::move(c));
+  }
+  pending_id_.clear();
+}
+
+void Simulation::parse_alerts(Params& top) {
+  std::vector<std::string> names;
+  const auto& series = metrics_->series();
+  for (const Series& x : series) names.push_back(x.component + "." + x.metric);
+  for (const Series& x : series)
+    if (x.metric == "errors_rps") names.push_back(x.component + ".availability");
+  std::set<std::string> seen;
+  for (Params& a : top.objects("alerts")) {
+    ScenarioSettings::Alert rule;
+    rule.pointer = a.pointer();
+    rule.name = a.string("name");
+    if (rule.name.empty()) a.fail("name", "must not be empty");
+    if (!seen.insert(rule.name).second) a.fail("name", "duplicate alert name \"" + rule.name + "\"");
+    rule.metric = a.string("metric");
+    if (std::find(names.begin(), names.end(), rule.metric) == names.end())
+      a.fail("metric", "unknown series \"" + rule.metric + "\"" + did_you_mean(rule.metric, names) +
+                           " (a series is \"<component>.<metric>\" as in timeseries.csv, e.g. \"all.errors_rps\")");
+    rule.greater = a.choice("op", ">", {">", "<"}) == ">";
+    rule.threshold = a.require_number("threshold");
+    rule.hold = a.duration("for", 0);
+    for (std::size_t i = 0; i < series.size(); ++i)
+      if (series[i].component + "." + series[i].metric == rule.metric) rule.series = static_cast<int>(i);
+    settings_.alerts.push_back(std::move(rule));
+  }
+}
 void Simulation::resolve_references(Params& top) {
   std::map<std::string, std::uint32_t> by_id;
   std::vector<std::string> ids;
@@ -164,6 +222,7 @@ void Simulation::resolve_references(Params& top) {
     }
     l.zero = l.latency.is_constant_zero();
     l.rng = Rng::stream(settings_.seed, comps_[r.from]->id() + "->" + comps_[r.to]->id(), 7);
+    l.fault_rng = Rng::stream(settings_.seed, comps_[r.from]->id() + "->" + comps_[r.to]->id(), 8);
     links_.push_back(std::move(l));
     r.link = static_cast<std::uint32_t>(links_.size() - 1);
     link_of[key] = r.link;
@@ -226,6 +285,10 @@ Metrics& BuildContext::metrics() { return *sim_.metrics_; }
 Time BuildContext::duration() const { return sim_.settings_.duration; }
 Time BuildContext::warmup() const { return sim_.settings_.warmup; }
 const std::string& BuildContext::zone() const { return sim_.zones_[index_]; }
+std::uint32_t BuildContext::component_count() const { return static_cast<std::uint32_t>(sim_.comps_.size()); }
+const std::string& BuildContext::component_id(std::uint32_t i) const { return sim_.comps_[i]->id(); }
+const std::string& BuildContext::component_type(std::uint32_t i) const { return sim_.comps_[i]->type(); }
+const std::string& BuildContext::component_zone(std::uint32_t i) const { return sim_.zones_[i]; }
 
 RefId BuildContext::reference_to(const std::string& target_id, const std::string& pointer, RefKind kind) {
   sim_.refs_.push_back(Simulation::Reference{index_, target_id, pointer, kind});
@@ -253,6 +316,13 @@ void ConnectContext::fail(RefId ref, const std::string& message) const {
 }
 std::uint32_t ConnectContext::route_count() const { return static_cast<std::uint32_t>(sim_.route_names_.size()); }
 const std::string& ConnectContext::route_name(std::uint32_t i) const { return sim_.route_names_[i]; }
+std::uint32_t ConnectContext::target_index(RefId ref) const { return sim_.refs_[ref].to; }
+Component& ConnectContext::component(std::uint32_t index) const { return *sim_.comps_[index]; }
+std::vector<std::pair<std::uint32_t, std::uint32_t>> ConnectContext::links() const {
+  std::vector<std::pair<std::uint32_t, std::uint32_t>> out;
+  for (const auto& l : sim_.links_) out.emplace_back(l.from, l.to);
+  return out;
+}
 
 // ---------------------------------------------------------------- Context
 
@@ -272,8 +342,27 @@ CallId Context::call(RefId ref, const RequestInfo& req, std::uint64_t token, Tim
   c.caller = self_;
   c.callee = r.to;
   c.link = r.link;
-  s.sched_.push(Event{s.now_ + s.link_delay(r.link), r.to, Simulation::kDeliver, 0, h});
-  if (timeout > 0) s.sched_.push(Event{s.now_ + timeout, self_, Simulation::kCallTimeout, 0, h});
+  Simulation::Link& l = s.links_[r.link];
+  if (l.faulted) [[unlikely]] {
+    if (l.fault.lose || (l.fault.abort > 0 && l.fault_rng.uniform() < l.fault.abort)) {
+      c.callee_done = true;  // never reaches the callee
+      if (l.fault.lose) {
+        c.reply_lost = true;  // only the caller's timeout ends it
+      } else {
+        c.status = Status::Error;  // Istio abort: answered by the caller's sidecar
+        s.sched_.push(Event{s.now_, self_, Simulation::kReply, 0, h});
+      }
+      if (timeout > 0) s.arm_timeout(self_, timeout, h);
+      return h;
+    }
+    Time extra = 0;
+    if (l.fault.delay_fraction > 0 && l.fault_rng.uniform() < l.fault.delay_fraction)
+      extra = l.fault.delay.sample_time(l.fault_rng);
+    s.sched_.push(Event{s.now_ + s.link_delay(r.link) + extra, r.to, Simulation::kDeliver, 0, h});
+  } else {
+    s.sched_.push(Event{s.now_ + s.link_delay(r.link), r.to, Simulation::kDeliver, 0, h});
+  }
+  if (timeout > 0) s.arm_timeout(self_, timeout, h);
   return h;
 }
 
@@ -287,6 +376,10 @@ void Context::reply(CallId h, Status status) {
     s.calls_.free(h);
     return;
   }
+  if (s.links_[c.link].faulted && s.links_[c.link].fault.lose) [[unlikely]] {
+    c.reply_lost = true;  // partitioned: the caller's timeout will end the call
+    return;
+  }
   s.sched_.push(Event{s.now_ + s.link_delay(c.link), c.caller, Simulation::kReply, 0, h});
 }
 
@@ -296,6 +389,12 @@ std::uint32_t Context::caller(CallId h) const { return sim_.calls_[h].caller; }
 
 void Context::schedule(Time delay, std::uint16_t tag, std::uint64_t data) {
   sim_.sched_.push(Event{sim_.now_ + delay, self_, Simulation::kTimer, tag, data});
+}
+
+void Context::set_link_fault(std::uint32_t link, const LinkFault& fault) {
+  Simulation::Link& l = sim_.links_[link];
+  l.fault = fault;
+  l.faulted = fault.active();
 }
 
 std::uint64_t Context::next_request_id() { return sim_.next_request_id_++; }
@@ -310,8 +409,10 @@ void Context::request_ended(const RequestInfo& req, Status status) {
   ++s.ended_total_;
   auto& route = s.routes_[req.route];
   ++route.outcomes.by_status[static_cast<int>(status)];
+  s.metrics_->add(served(status) ? s.e2e_ok_c_ : s.e2e_failed_c_);
   if (status == Status::Ok) {
     Time latency = s.now_ - req.start;
+    s.metrics_->record(s.e2e_latency_h_, latency);
     route.latency.record(latency);
     s.all_latency_.record(latency);
   }
@@ -335,17 +436,9 @@ void Simulation::dispatch(const Event& e) {
       calls_.free(e.data);
       break;
     }
-    case kCallTimeout: {
-      if (!calls_.valid(e.data)) break;  // answered in time: the timer is stale
-      CallRecord& c = calls_[e.data];
-      if (c.caller_done) break;
-      c.caller_done = true;
-      c.status = Status::Timeout;
-      ctx_.self_ = c.caller;
-      comps_[c.caller]->on_reply(ctx_, e.data, Status::Timeout, c.token);
-      // The call record lives on until the callee answers (or its reply arrives) and frees it.
+    case kTimeoutQueue:
+      drain_timeouts(static_cast<std::uint32_t>(e.data));
       break;
-    }
     case kTimer:
       ctx_.self_ = e.target;
       comps_[e.target]->on_timer(ctx_, e.tag, e.data);
@@ -365,9 +458,62 @@ void Simulation::dispatch(const Event& e) {
   }
 }
 
+// Timeouts of one caller with one duration expire in the order the calls were made, so
+// they wait in a FIFO with a single scheduler event for its head (the constant-timeout
+// timer list of BSD TCP). A call answered in time costs no event at all: its entry is
+// discarded when it reaches the head. Cost: O(1) per call; one event per queue wake-up.
+void Simulation::arm_timeout(std::uint32_t caller, Time timeout, CallId h) {
+  std::uint32_t q = UINT32_MAX;
+  for (std::uint32_t i : timeout_queues_of_[caller])
+    if (timeout_queues_[i].duration == timeout) q = i;
+  if (q == UINT32_MAX) {
+    q = static_cast<std::uint32_t>(timeout_queues_.size());
+    timeout_queues_.push_back(TimeoutQueue{timeout, {}, false});
+    timeout_queues_of_[caller].push_back(q);
+  }
+  TimeoutQueue& tq = timeout_queues_[q];
+  tq.fifo.push(PendingTimeout{now_ + timeout, h});
+  if (!tq.armed) {
+    tq.armed = true;
+    sched_.push(Event{now_ + timeout, 0, kTimeoutQueue, 0, q});
+  }
+}
+
+void Simulation::drain_timeouts(std::uint32_t q) {
+  timeout_queues_[q].armed = false;
+  for (;;) {
+    TimeoutQueue& tq = timeout_queues_[q];  // re-read: a callback may add queues
+    if (tq.fifo.empty()) return;
+    PendingTimeout head = tq.fifo.front();
+    if (!calls_.valid(head.call) || calls_[head.call].caller_done) {
+      tq.fifo.pop();  // answered in time
+      continue;
+    }
+    if (head.deadline > now_) {
+      tq.armed = true;
+      sched_.push(Event{head.deadline, 0, kTimeoutQueue, 0, q});
+      return;
+    }
+    tq.fifo.pop();
+    fire_timeout(head.call);
+  }
+}
+
+void Simulation::fire_timeout(CallId h) {
+  CallRecord& c = calls_[h];
+  c.caller_done = true;
+  c.status = Status::Timeout;
+  ctx_.self_ = c.caller;
+  comps_[c.caller]->on_reply(ctx_, h, Status::Timeout, c.token);
+  // The call record lives on until the callee answers (or its reply arrives) and frees it;
+  // a call or reply lost on a faulted link has nothing more to come.
+  if (calls_[h].reply_lost) calls_.free(h);
+}
+
 void Simulation::run(const std::function<void(double)>& progress) {
   auto wall_start = std::chrono::steady_clock::now();
   const Time end = settings_.duration;
+  timeout_queues_of_.resize(comps_.size());
   // Engine events go first at their times: they were pushed before any model's.
   if (settings_.warmup > 0) sched_.push(Event{settings_.warmup, 0, kWarmup, 0, 0});
   if (settings_.window < end) sched_.push(Event{settings_.window, 0, kWindow, 0, 0});
@@ -403,6 +549,109 @@ LatencyStats LatencyStats::from(const Histogram& h) {
   return s;
 }
 
+// SLO windows (the SRE workbook's "good minutes"): a window meets the SLO when its end-to-end
+// availability is at least slo.availability and its p99 at most slo.latency_p99. Time to detect
+// a fault = end of the first window breaking the SLO that ends after the fault starts, minus
+// the start; time to recover = end of the first window meeting it again after both the fault's
+// end and its detection, minus the fault's end. Alerts follow Prometheus rule evaluation, once
+// per window: the condition holding makes a rule pending; held for `for`, it fires; clearing,
+// it resolves. A window with no value (NaN) does not hold the condition.
+void Simulation::availability_report(RunResult& r) {
+  AvailabilityResult& a = r.availability;
+  const double nan = std::numeric_limits<double>::quiet_NaN();
+  std::uint64_t total = r.outcomes.total();
+  a.requests = total ? static_cast<double>(r.outcomes.ok()) / static_cast<double>(total) : 1.0;
+  a.slo_assumed = !settings_.slo_availability && !settings_.slo_latency_p99;
+  a.slo_availability = settings_.slo_availability.value_or(a.slo_assumed ? 0.999 : 0.0);
+  a.slo_latency_p99_ms = settings_.slo_latency_p99 ? to_millis(*settings_.slo_latency_p99) : 0;
+  a.budget_allowed = (1.0 - a.slo_availability) * static_cast<double>(total);
+  a.budget_used = static_cast<double>(r.outcomes.failed());
+
+  const std::vector<Time>& ends = r.window_ends;
+  auto find = [&](const std::string& comp, const std::string& metric) -> const Series* {
+    for (const Series& x : r.series)
+      if (x.component == comp && x.metric == metric) return &x;
+    return nullptr;
+  };
+  const Series* ok = find("all", "throughput_rps");
+  const Series* failed = find("all", "errors_rps");
+  const Series* p99 = find("all", "latency_p99_ms");
+  // Derived availability series, per window, for every component that reports errors_rps.
+  std::vector<Series> derived;
+  for (const Series& x : r.series) {
+    if (x.metric != "errors_rps") continue;
+    const Series* good = find(x.component, "throughput_rps");
+    if (!good) continue;
+    Series d{x.component, "availability", {}};
+    for (std::size_t w = 0; w < x.values.size() && w < good->values.size(); ++w) {
+      double g = good->values[w], b = x.values[w];
+      d.values.push_back(g + b > 0 ? g / (g + b) : nan);
+    }
+    derived.push_back(std::move(d));
+  }
+  std::vector<char> met(ends.size(), 1);
+  for (std::size_t w = 0; w < ends.size(); ++w) {
+    double g = ok->values[w], b = failed->values[w];
+    bool good = g + b <= 0 || g / (g + b) >= a.slo_availability;
+    if (a.slo_latency_p99_ms > 0 && !std::isnan(p99->values[w]) && p99->values[w] > a.slo_latency_p99_ms) good = false;
+    met[w] = good;
+    if (ends[w] <= settings_.warmup) continue;
+    ++a.windows;
+    if (good) ++a.windows_met;
+  }
+  a.time = a.windows ? static_cast<double>(a.windows_met) / static_cast<double>(a.windows) : 1.0;
+  for (AvailabilityResult::Fault& f : a.faults) {
+    Time start = from_seconds(f.start_s), end = from_seconds(f.end_s);
+    std::size_t w = 0;
+    while (w < ends.size() && (ends[w] <= start || met[w])) ++w;
+    if (w == ends.size()) continue;
+    f.detected = true;
+    f.detect_s = to_seconds(ends[w] - start);
+    Time after = std::max(end, ends[w]);
+    std::size_t v = w;
+    while (v < ends.size() && (ends[v] <= after || !met[v])) ++v;
+    if (v == ends.size()) continue;
+    f.recovered = true;
+    f.recover_s = to_seconds(ends[v] - end);
+  }
+  for (const ScenarioSettings::Alert& rule : settings_.alerts) {
+    const Series* x = nullptr;
+    if (rule.series >= 0) {
+      x = &r.series[static_cast<std::size_t>(rule.series)];
+    } else {
+      for (const Series& d : derived)
+        if (d.component + "." + d.metric == rule.metric) x = &d;
+    }
+    if (!x) continue;
+    bool firing = false, pending = false;
+    Time since = 0;
+    for (std::size_t w = 0; w < ends.size() && w < x->values.size(); ++w) {
+      double v = x->values[w];
+      bool cond = !std::isnan(v) && (rule.greater ? v > rule.threshold : v < rule.threshold);
+      if (cond) {
+        if (!pending && !firing) {
+          pending = true;
+          since = ends[w];
+        }
+        if (pending && ends[w] - since >= rule.hold) {
+          pending = false;
+          firing = true;
+          a.alerts.push_back(AvailabilityResult::Alert{rule.name, to_seconds(ends[w]), 0, false});
+        }
+      } else {
+        pending = false;
+        if (firing) {
+          firing = false;
+          a.alerts.back().resolved = true;
+          a.alerts.back().resolved_s = to_seconds(ends[w]);
+        }
+      }
+    }
+  }
+  for (Series& d : derived)
+    if (d.component == "all") r.series.push_back(std::move(d));
+}
+
 RunResult Simulation::result() {
   RunResult r;
   r.scenario = settings_.name;
@@ -430,32 +679,91 @@ RunResult Simulation::result() {
       r.latency_cdf.emplace_back(static_cast<double>(hi) / 1e6, cum / total);
     });
   }
-  double total_instance_cost = 0;
+  // Billing, over the whole run (warm-up included: the instances ran and were paid for).
+  // Instances: each from launch to termination at its type's price per hour, per second,
+  // at least cost.minimum_billing (EC2's per-second billing has a 60 s minimum). A model
+  // reports one "@bill:<type>" figure per instance (its life in seconds), or, more coarsely,
+  // instance_seconds and an instance_type. Requests: per_million_requests for every request
+  // sent. Egress: per_gb_egress for the "egress_gb" a model reports (clients: response_kb
+  // per successful reply).
+  auto price_of = [&](const std::string& type) {
+    auto it = settings_.prices_per_hour.find(type);
+    return it != settings_.prices_per_hour.end() ? it->second : settings_.default_price;
+  };
+  const double min_bill_s = to_seconds(settings_.minimum_billing);
+  double instance_usd = 0, instance_hours = 0, egress_gb = 0, peak_replicas = 0, mean_replicas = 0;
+  std::size_t instances = 0;
+  bool has_replicas = false;
+  static const std::string kBill = "@bill:";
   for (auto& c : comps_) {
     ComponentResult cr;
     cr.id = c->id();
     cr.type = c->type();
     ctx_.self_ = c->index();
     c->finish(ctx_, cr.report);
-    // Billing: a model reports instance_seconds and, optionally, its instance_type.
-    double seconds = 0;
+    if (c->index() >= hidden_from_) {  // a section's component feeds the availability report
+      for (const auto& [k, v] : cr.report.figures()) r.availability.figures.emplace_back(k, v);
+      for (const auto& iv : cr.report.intervals()) {
+        AvailabilityResult::Fault f;
+        f.label = iv.label;
+        f.start_s = to_seconds(iv.start);
+        f.end_s = to_seconds(iv.end);
+        r.availability.faults.push_back(std::move(f));
+      }
+      continue;
+    }
+    double seconds = 0, usd = 0;
+    bool per_instance = false;
     std::string itype;
-    for (const auto& [k, v] : cr.report.figures())
-      if (k == "instance_seconds") seconds = v;
+    for (const auto& [k, v] : cr.report.figures()) {
+      if (k.compare(0, kBill.size(), kBill) == 0) {
+        double billed = std::max(v, min_bill_s);
+        usd += billed / 3600.0 * price_of(k.substr(kBill.size()));
+        instance_hours += billed / 3600.0;
+        ++instances;
+        per_instance = true;
+      } else if (k == "instance_seconds") {
+        seconds = v;
+      } else if (k == "egress_gb") {
+        egress_gb += v;
+      } else if (k == "peak_replicas") {
+        peak_replicas += v;
+        has_replicas = true;
+      } else if (k == "mean_replicas") {
+        mean_replicas += v;
+      }
+    }
     for (const auto& [k, v] : cr.report.texts())
       if (k == "instance_type") itype = v;
-    if (seconds > 0) {
-      auto it = settings_.prices_per_hour.find(itype);
-      double price = it != settings_.prices_per_hour.end() ? it->second : settings_.default_price;
-      double usd = seconds / 3600.0 * price;
-      r.cost.by_component.emplace_back(c->id(), usd);
-      total_instance_cost += usd;
+    if (per_instance) {
+      // The per-instance figures are billing input, not results: keep them out of the
+      // report. (ComponentReport has no erase; the vector is not const, only its getter.)
+      auto& figs = const_cast<std::vector<std::pair<std::string, double>>&>(cr.report.figures());
+      figs.erase(std::remove_if(figs.begin(), figs.end(),
+                                [](const auto& f) { return f.first.compare(0, kBill.size(), kBill) == 0; }),
+                 figs.end());
+    } else if (seconds > 0) {
+      usd = seconds / 3600.0 * price_of(itype);
+      instance_hours += seconds / 3600.0;
     }
+    if (usd > 0) r.cost.by_component.emplace_back(c->id(), usd);
+    instance_usd += usd;
     r.components.push_back(std::move(cr));
   }
   std::uint64_t total_requests = r.outcomes.total();
-  r.cost.total_usd = total_instance_cost + settings_.per_million_requests * static_cast<double>(sent_total_) / 1e6;
+  const double requests_usd = settings_.per_million_requests * static_cast<double>(sent_total_) / 1e6;
+  const double egress_usd = settings_.per_gb_egress * egress_gb;
+  r.cost.total_usd = instance_usd + requests_usd + egress_usd;
   r.cost.per_million_requests_usd = total_requests ? r.cost.total_usd / static_cast<double>(total_requests) * 1e6 : 0;
+  r.cost.figures = {{"instances_usd", instance_usd}, {"requests_usd", requests_usd}, {"egress_usd", egress_usd},
+                    {"instance_hours", instance_hours}, {"egress_gb", egress_gb}};
+  if (instances > 0) r.cost.figures.emplace_back("instances_launched", static_cast<double>(instances));
+  if (has_replicas) {
+    // Sums over the services: the mean of a sum is the sum of the means; the peak is an
+    // upper bound when several services peak at different times.
+    r.cost.figures.emplace_back("peak_replicas", peak_replicas);
+    r.cost.figures.emplace_back("mean_replicas", mean_replicas);
+  }
 
   if (settings_.slo_latency_p99) {
     r.slo.has_latency = true;
@@ -471,6 +779,7 @@ RunResult Simulation::result() {
   r.window_s = to_seconds(settings_.window);
   r.window_ends = metrics_->window_ends();
   r.series = metrics_->series();
+  availability_report(r);
   r.wall_time_s = wall_time_s_;
   r.events = events_;
   return r;

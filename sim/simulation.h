@@ -22,6 +22,7 @@
 #include "sim/pool.h"
 #include "sim/request.h"
 #include "sim/results.h"
+#include "sim/ring.h"
 #include "sim/scheduler.h"
 
 namespace archsim {
@@ -34,8 +35,18 @@ struct ScenarioSettings {
   Distribution cross_zone_latency = Distribution::constant(0);
   std::map<std::string, double> prices_per_hour;  // instance type -> USD
   double default_price = 0.10, per_million_requests = 0, per_gb_egress = 0;
+  Time minimum_billing = 0;  // each instance is billed at least this long (AWS: 60 s)
   std::optional<Time> slo_latency_p99;
   std::optional<double> slo_availability;
+  // Alert rules on the window series, read as Prometheus rules (pending -> firing after `for`).
+  struct Alert {
+    std::string name, metric, pointer;
+    bool greater = true;
+    double threshold = 0;
+    Time hold = 0;  // "for"
+    int series = -1;
+  };
+  std::vector<Alert> alerts;
 };
 
 class Simulation {
@@ -71,7 +82,7 @@ class Simulation {
   friend class BuildContext;
   friend class ConnectContext;
 
-  enum EventKind : std::uint16_t { kDeliver = 1, kReply, kCallTimeout, kTimer, kWindow, kWarmup };
+  enum EventKind : std::uint16_t { kDeliver = 1, kReply, kTimeoutQueue, kTimer, kWindow, kWarmup };
   struct CallRecord {
     RequestInfo req;
     std::uint64_t token = 0;
@@ -79,12 +90,16 @@ class Simulation {
     std::uint32_t caller = 0, callee = 0, link = 0;
     Status status = Status::Ok;
     bool caller_done = false, callee_done = false;
+    bool reply_lost = false;  // a faulted link lost the call or its reply: only a timeout ends it
   };
   struct Link {
     std::uint32_t from = 0, to = 0;
     Distribution latency;
     bool zero = true;
     Rng rng;
+    bool faulted = false;  // one branch per call when no fault is active
+    LinkFault fault;
+    Rng fault_rng;
   };
   struct RouteLedger {
     OutcomeCounts outcomes;
@@ -95,7 +110,24 @@ class Simulation {
   void build_components(Params& top, const Registry& registry);
   void resolve_references(Params& top);
   void check_call_cycles();
+  void build_sections(Params& top, const Registry& registry);
+  void parse_alerts(Params& top);
+  void availability_report(RunResult& r);
   void dispatch(const Event& e);
+  void arm_timeout(std::uint32_t caller, Time timeout, CallId h);
+  void drain_timeouts(std::uint32_t queue);
+  void fire_timeout(CallId h);
+  struct PendingTimeout {
+    Time deadline = 0;
+    CallId call = 0;
+  };
+  struct TimeoutQueue {
+    Time duration = 0;
+    Ring<PendingTimeout> fifo;
+    bool armed = false;
+  };
+  std::vector<TimeoutQueue> timeout_queues_;
+  std::vector<std::vector<std::uint32_t>> timeout_queues_of_;  // per component
   Time link_delay(std::uint32_t link) {
     Link& l = links_[link];
     return l.zero ? 0 : l.latency.sample_time(l.rng);
@@ -113,10 +145,14 @@ class Simulation {
   std::vector<Link> links_;
   Pool<CallRecord> calls_;
   std::vector<std::string> route_names_;
+  std::uint32_t hidden_from_ = 0;  // components from this index on were built from sections
+  std::vector<std::vector<ComponentKey>> section_keys_;  // per registry section
 
   // End-to-end ledger of client requests.
   std::vector<RouteLedger> routes_;
   Histogram all_latency_;
+  CounterId e2e_ok_c_, e2e_failed_c_;  // per-window end-to-end series ("all"), for SLO windows
+  HistogramId e2e_latency_h_;
   std::uint64_t next_request_id_ = 1;
   std::uint64_t sent_ = 0, sent_total_ = 0, ended_total_ = 0, in_flight_at_warmup_ = 0;
   double wall_time_s_ = 0;

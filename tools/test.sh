@@ -8,3 +8,18 @@ bash tools/setup.sh --deps
 cmake --preset dev >/dev/null
 cmake --build --preset dev -j "$(nproc)"
 ctest --preset dev -j 2
+
+# Browser check: open a real run's report.html in headless Chromium (Debian's package,
+# installed here when absent: only the tests need it) and check that it renders its charts.
+browser_pkgs=()
+command -v chromium >/dev/null 2>&1 || browser_pkgs+=(chromium)
+command -v convert >/dev/null 2>&1 || browser_pkgs+=(imagemagick)
+if ((${#browser_pkgs[@]})); then
+  echo "test: installing ${browser_pkgs[*]} for the browser check"
+  SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${browser_pkgs[@]}" >/dev/null
+fi
+rm -rf build/browser-check
+build/dev/archsim run scenarios/basics/web-tier.json --set duration=10m --out build/browser-check --quiet >/dev/null
+ARCHSIM_REQUIRE_BROWSER=1 tools/browser_check.sh build/browser-check

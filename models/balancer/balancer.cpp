@@ -1,9 +1,11 @@
 #include "models/balancer/balancer.h"
 
 #include <algorithm>
+#include <cctype>
 #include <cmath>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -11,6 +13,7 @@
 #include "models/balancer/picker.h"
 #include "models/balancer/sticky.h"
 #include "models/resilience/token_bucket.h"
+#include "sim/describe.h"
 #include "sim/results.h"
 
 namespace archsim {
@@ -80,6 +83,24 @@ double cv(const std::vector<double>& xs) {
   return std::sqrt(var) / mean;
 }
 
+// What NGINX, HAProxy and Envoy call the algorithms, for suggestions.
+const char* real_system_alias(std::string name) {
+  for (char& ch : name) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+  static const std::pair<const char*, const char*> kAliases[] = {
+      {"least_conn", "least_connections"},    {"leastconn", "least_connections"},   // NGINX, HAProxy
+      {"least_request", "power_of_two"},      {"p2c", "power_of_two"},              // Envoy
+      {"roundrobin", "round_robin"},          {"rr", "round_robin"},                // HAProxy
+      {"static-rr", "weighted_round_robin"},  {"wrr", "weighted_round_robin"},
+      {"weighted", "weighted_round_robin"},   {"ring_hash", "consistent_hash"},     // Envoy
+      {"ketama", "consistent_hash"},          {"consistent", "consistent_hash"},
+      {"source", "ip_hash"},                  {"uri", "hash"},                      // HAProxy
+      {"cookie", "sticky"},
+  };
+  for (const auto& [from, to] : kAliases)
+    if (name == from) return to;
+  return nullptr;
+}
+
 class Balancer final : public Component {
  public:
   Balancer(Params& p, BuildContext& bc) : stream_(bc.stream_seed(3)), pick_rng_(bc.rng(2)) {
@@ -99,6 +120,7 @@ class Balancer final : public Component {
     if (auto mc = p.integer_or_null("max_connections", 1, 1'000'000'000)) max_connections_ = static_cast<std::uint64_t>(*mc);
     if (p.has("max_rps")) {
       double rate = p.number("max_rps", 0, 0.001, 1e9);
+      max_rps_ = rate;
       resilience::TokenBucketParams tb;
       tb.rate = rate;
       tb.burst = std::clamp<std::int64_t>(static_cast<std::int64_t>(std::ceil(rate)), 1, 9'000'000);
@@ -198,15 +220,24 @@ class Balancer final : public Component {
     Target& tg = targets_[t];
     Metrics& m = ctx.metrics();
     set_active(ctx, t, -1);
-    if (status != Status::Ok) m.add(tg.err_c);
+    if (!served(status)) m.add(tg.err_c);
     if (od_.on) {
-      if (status == Status::Ok) {
+      if (served(status)) {
         tg.consecutive_5xx = 0;
       } else if (status != Status::RateLimited && ++tg.consecutive_5xx >= od_.consecutive_5xx && !tg.ejected) {
         outlier_eject(ctx, t);
       }
     }
     complete(ctx, j, status);
+  }
+
+  // For `archsim analyze` (sim/describe.h): a forwarder with its targets, overhead and rate
+  // limit. Simplified: the request share follows the weights whatever the algorithm and routes.
+  void describe(Description& d) const override {
+    d.kind = Description::Kind::Forwarder;
+    for (const Target& t : targets_) d.targets.push_back(Description::Target{t.ref, t.weight});
+    d.latency_s = latency_.mean() / 1e9;
+    d.max_rps = max_rps_;
   }
 
   void finish(Context& ctx, ComponentReport& r) override {
@@ -317,8 +348,10 @@ class Balancer final : public Component {
         list += (list.empty() ? "" : ", ") + std::string(n);
       }
       names.emplace_back("sticky");
-      p.fail("algorithm", "unknown algorithm \"" + name + "\"" + did_you_mean(name, names) + "; known: " + list +
-                              ", sticky");
+      std::string hint = did_you_mean(name, names);
+      if (const char* alias = real_system_alias(name))
+        hint = " (did you mean \"" + std::string(alias) + "\"? that is archsim's name for it)";
+      p.fail("algorithm", "unknown algorithm \"" + name + "\"" + hint + "; known: " + list + ", sticky");
     }
     algorithm_ = *a;
     algorithm_text_ = sticky_alias_ ? "sticky" : name;
@@ -485,7 +518,7 @@ class Balancer final : public Component {
   void complete(Context& ctx, std::uint32_t j, Status status) {
     Metrics& m = ctx.metrics();
     const Time now = ctx.now();
-    if (status == Status::Ok) {
+    if (served(status)) {
       m.add(ok_c_);
       m.record(latency_h_, now - pending_[j].arrived);
     } else {
@@ -545,7 +578,7 @@ class Balancer final : public Component {
   void probe_done(Context& ctx, std::uint32_t t, Status status) {
     Target& tg = targets_[t];
     tg.probe_pending = false;
-    if (status == Status::Ok) {
+    if (served(status)) {
       tg.fail_streak = 0;
       ++tg.ok_streak;
       if (!tg.hc_ok && tg.ok_streak >= hc_.healthy) {
@@ -601,6 +634,7 @@ class Balancer final : public Component {
   Distribution latency_;
   std::optional<std::uint64_t> max_connections_;
   std::optional<resilience::TokenBucket> bucket_;
+  double max_rps_ = 0;
   Time upstream_timeout_ = 0;
   HealthCheck hc_;
   OutlierDetection od_;

@@ -4,7 +4,9 @@
 #include <optional>
 #include <vector>
 
+#include "models/resilience/call_policy.h"
 #include "sim/results.h"
+#include "sim/describe.h"
 #include "sim/zipf.h"
 
 namespace archsim {
@@ -16,17 +18,21 @@ struct RouteSpec {
   std::optional<ZipfSampler> zipf;
   std::uint64_t key_count = 0;
   bool write = false;
+  double response_kb = 0;  // body size of a successful reply, for cost.per_gb_egress
 };
 
 enum Tag : std::uint16_t { kArrival = 1, kThinkDone, kUsersTick };
 enum UserState : std::uint8_t { kIdle, kThinking, kWaiting };
 
-class Client final : public Component {
+class Client final : public Component, public CallSink {
  public:
   Client(Params& p, BuildContext& bc) : rng_(bc.rng(0)), key_rng_(bc.rng(1)) {
     target_ = bc.reference(p, "target", RefKind::SyncCall);
     timeout_ = p.duration("timeout", 0);
-    if (p.has("retry")) p.fail("retry", "client retries are not supported by this version of archsim yet");
+    // Resilience policies (retry, circuit_breaker, bulkhead, rate_limiter, fallback) wrap
+    // every request; "timeout" is then the per-attempt timeout.
+    if (CallPolicy::wanted(p))
+      policy_ = std::make_unique<CallPolicy>(p, bc, CallPolicy::Site::Client, bc.id(), "resilience", 0, *this, timeout_);
     bool has_arrivals = p.has("arrivals"), has_users = p.has("users");
     if (has_arrivals == has_users)
       p.fail_here(has_arrivals ? "give either \"arrivals\" (open loop) or \"users\" (closed loop), not both"
@@ -57,6 +63,11 @@ class Client final : public Component {
       total += r.number("weight", 1.0, 0.0, 1e9);
       s.cumulative = total;
       s.write = r.boolean("write", false);
+      s.response_kb = r.number("response_kb", 0.0, 0.0, 1e9);
+      if (s.response_kb > 0) {
+        if (kb_by_route_.size() <= s.route) kb_by_route_.resize(s.route + 1, 0.0);
+        kb_by_route_[s.route] = s.response_kb;
+      }
       if (auto keys = r.object_opt("keys")) {
         s.key_count = static_cast<std::uint64_t>(keys->integer("count", 1, 1, 1'000'000'000'000));
         double skew = keys->number("zipf", 0.0, 0.0, 10.0);
@@ -95,6 +106,10 @@ class Client final : public Component {
   void on_request(Context& ctx, CallId call) override { ctx.reply(call, Status::Error); }
 
   void on_timer(Context& ctx, std::uint16_t tag, std::uint64_t data) override {
+    if (is_policy_timer(tag)) {
+      policy_->on_timer(ctx, data);
+      return;
+    }
     switch (tag) {
       case kArrival:
         send(ctx, 0);
@@ -111,10 +126,19 @@ class Client final : public Component {
   }
 
   void on_reply(Context& ctx, CallId call, Status status, std::uint64_t token) override {
-    const RequestInfo& req = ctx.request(call);
-    if (status == Status::Ok) {
+    if (is_policy_token(token)) {
+      policy_->on_reply(ctx, call, status, token);
+      return;
+    }
+    call_ended(ctx, token, status, ctx.request(call));
+  }
+
+  // The request's end, exactly once, whatever retries a policy made on the way.
+  void call_ended(Context& ctx, std::uint64_t token, Status status, const RequestInfo& req) override {
+    if (served(status)) {
       ctx.metrics().add(ok_c_);
-      ctx.metrics().record(latency_h_, ctx.now() - req.start);
+      if (status == Status::Ok) ctx.metrics().record(latency_h_, ctx.now() - req.start);
+      if (req.route < kb_by_route_.size()) egress_kb_ += kb_by_route_[req.route];
     } else {
       ctx.metrics().add(failed_c_);
     }
@@ -136,6 +160,9 @@ class Client final : public Component {
     r.add("throughput_rps", static_cast<double>(m.total(ok_c_)) / measured);
     r.add("offered_rps", static_cast<double>(m.total(sent_c_)) / measured);
     r.add_latency("latency_ms", m.whole(latency_h_));
+    // Whole run, as billed (decimal GB, as cloud egress is priced).
+    if (egress_kb_ > 0) r.add("egress_gb", egress_kb_ / 1e6);
+    if (policy_) policy_->finish(ctx, r);
   }
 
  private:
@@ -179,7 +206,8 @@ class Client final : public Component {
     RequestInfo req;
     req.id = ctx.next_request_id();
     req.start = ctx.now();
-    req.deadline = timeout_ > 0 ? ctx.now() + timeout_ : kTimeMax;
+    // With a policy the timeout is per attempt (the policy sets each attempt's deadline).
+    req.deadline = timeout_ > 0 && !policy_ ? ctx.now() + timeout_ : kTimeMax;
     req.client = ctx.self();
     req.session = closed_ ? user : key_rng_.below(sessions_);
     const RouteSpec& r = pick_route();
@@ -191,7 +219,8 @@ class Client final : public Component {
     }
     ctx.metrics().add(sent_c_);
     ctx.request_sent(req);
-    ctx.call(target_, req, user, timeout_);
+    if (policy_) policy_->start(ctx, target_, req, user);
+    else ctx.call(target_, req, user, timeout_);
   }
 
   const RouteSpec& pick_route() {
@@ -223,15 +252,36 @@ class Client final : public Component {
 
   RefId target_ = 0;
   Time timeout_ = 0;
+  std::unique_ptr<CallPolicy> policy_;
   bool constant_ = false, closed_ = false;
   Profile rate_, users_;
   Distribution think_;
   std::vector<std::uint8_t> state_;
   std::uint64_t active_target_ = 0, sessions_ = 1000;
   std::vector<RouteSpec> routes_;
+  std::vector<double> kb_by_route_;  // response_kb by route index (empty: no egress priced)
+  double egress_kb_ = 0;
   Rng rng_, key_rng_;
   CounterId sent_c_, ok_c_, failed_c_;
   HistogramId latency_h_;
+
+ public:
+  // For `archsim analyze` (sim/describe.h): peak load, target and request mix.
+  void describe(Description& d) const override {
+    d.kind = Description::Kind::Source;
+    d.target = target_;
+    if (closed_) {
+      d.peak_users = users_.max();
+      d.think_mean_s = think_.mean() / 1e9;
+    } else {
+      d.peak_rate_rps = rate_.max();
+    }
+    double prev = 0;
+    for (const RouteSpec& r : routes_) {
+      d.routes.push_back({r.route, r.cumulative - prev});
+      prev = r.cumulative;
+    }
+  }
 };
 
 }  // namespace

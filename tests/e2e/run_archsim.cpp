@@ -172,7 +172,7 @@ nlohmann::json parse_summary(const RunResult& r) {
 }
 
 nlohmann::json run_summary(const std::string& scenario, const std::vector<std::string>& extra, double timeout_s) {
-  std::vector<std::string> args = {"run", scenario, "--json", "--quiet", "--out", scratch_dir("run")};
+  std::vector<std::string> args = {"run", scenario, "--json", "--quiet", "--no-report", "--out", scratch_dir("run")};
   args.insert(args.end(), extra.begin(), extra.end());
   return parse_summary(run_archsim(args, timeout_s));
 }

@@ -13,6 +13,7 @@ set title "Latency distribution (successful requests, end to end)"
 set xlabel "latency (ms, log scale)"
 set ylabel "fraction of requests at or below"
 set logscale x
+set autoscale xfix     # end the axis at the slowest request, not at the next decade
 set yrange [0:1.02]
 set ytics 0.1
 set arrow from graph 0, first 0.99 to graph 1, first 0.99 nohead lc rgb "#bbbbbb" dt 2

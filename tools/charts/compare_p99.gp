@@ -11,8 +11,10 @@ chart = "compare_p99"
 file = "compare.dat"
 stats file using 2 nooutput
 n = STATS_records
-stats file using 9 nooutput
-slo = (STATS_records > 0) ? STATS_max : NaN
+# The SLO column is NaN when the scenario has none; `stats` on an all-NaN column fails,
+# so the value is picked up row by row instead.
+slo = NaN
+stats file using (slo = (column(9) == column(9) ? column(9) : slo), 0) nooutput
 set title "p99 latency per variant (bars: mean, whiskers: 95% CI)"
 set ylabel "p99 latency (ms)"
 set yrange [0:*]

@@ -20,8 +20,10 @@ set ytics nomirror
 set y2tics
 set yrange [0:*]
 set y2range [0:*]
-set key outside right top
-set rmargin at screen 0.74
+# The right axis takes the space where the other charts keep their legend, so the
+# legend goes below the plot; the plot's left and right edges still line up with theirs.
+set key outside below center horizontal
+chart_height = chart_height + 40
 do for [fmt in formats] {
   eval open_output
   plot for [i=2:ncols-1] file using 1:i with lines lt ((i-2)%3+1) dt 1+(i-2)/3 title columnheader(i), \

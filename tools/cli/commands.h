@@ -27,7 +27,7 @@ struct CompareOptions {
   std::vector<std::string> sets;
   std::optional<std::uint64_t> seed;
   std::string out;
-  bool json = false, quiet = false;
+  bool json = false, quiet = false, no_report = false;
   int replications = 1, threads = 1;
 };
 

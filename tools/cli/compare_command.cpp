@@ -10,6 +10,7 @@
 #include "sim/scenario_file.h"
 #include "sim/simulation.h"
 #include "tools/cli/commands.h"
+#include "tools/cli/report_command.h"
 
 namespace archsim::cli {
 
@@ -140,6 +141,7 @@ int compare_command(const CompareOptions& o, const Registry& registry) {
   std::ofstream(out / "compare.json") << result.dump(2) << "\n";
   if (o.json) {
     std::cout << result.dump(2) << "\n";
+    if (!o.no_report) write_report(out, /*to_stderr=*/true);
     return 0;
   }
   // Balancer columns (share of requests per backend, load imbalance) come from the first
@@ -195,6 +197,8 @@ int compare_command(const CompareOptions& o, const Registry& registry) {
   }
   if (o.replications > 1) std::printf("(± is the half-width of a 95%% confidence interval over %d replications)\n", o.replications);
   std::printf("\nwrote %s\n", (out / "compare.json").string().c_str());
+  std::fflush(stdout);
+  if (!o.no_report) write_report(out, /*to_stderr=*/false);
   return 0;
 }
 

@@ -4,6 +4,7 @@
 
 #include "models/register_builtin.h"
 #include "tools/cli/commands.h"
+#include "tools/cli/report_command.h"
 
 int main(int argc, char** argv) {
   using namespace archsim;
@@ -26,6 +27,7 @@ int main(int argc, char** argv) {
       ->check(CLI::Range(1, 10000));
   run_cmd->add_option("--threads", run.threads, "Threads for replications")->check(CLI::Range(1, 256));
   run_cmd->add_flag("--quiet", run.quiet, "No progress bar");
+  run_cmd->add_flag("--no-report", run.no_report, "Do not write report.html and charts/");
 
   cli::CompareOptions cmp;
   std::uint64_t cmp_seed = 0;
@@ -39,10 +41,27 @@ int main(int argc, char** argv) {
   cmp_cmd->add_option("--out", cmp.out, "Output directory (default out/<scenario name>-compare)");
   cmp_cmd->add_flag("--json", cmp.json, "Print {\"variants\": [...]} to stdout instead of the table");
   cmp_cmd->add_flag("--quiet", cmp.quiet, "No progress bar");
+  cmp_cmd->add_flag("--no-report", cmp.no_report, "Do not write report.html and charts/");
 
   std::vector<std::string> validate_files;
   auto* val_cmd = app.add_subcommand("validate", "Check scenarios without running them");
   val_cmd->add_option("scenarios", validate_files, "Scenario JSON files")->required();
+
+  std::string report_dir;
+  auto* rep_cmd = app.add_subcommand("report", "Redraw report.html and charts/ from the data files of a run or compare folder");
+  rep_cmd->add_option("dir", report_dir, "Output folder of archsim run / compare")->required();
+
+  cli::GraphOptions graph;
+  auto* graph_cmd = app.add_subcommand("graph", "Draw the topology of a scenario (DOT, or SVG/PNG with graphviz)");
+  graph_cmd->add_option("scenario", graph.scenario, "Scenario JSON file")->required();
+  graph_cmd->add_option("-o,--output", graph.output, "FILE.svg, FILE.png or FILE.dot (default: DOT to stdout)");
+  graph_cmd->add_option("--set", graph.sets, "Override a field: PATH=VALUE");
+
+  cli::AnalyzeOptions analyze;
+  auto* an_cmd = app.add_subcommand("analyze", "Single points of failure and queueing estimates, without simulating");
+  an_cmd->add_option("scenario", analyze.scenario, "Scenario JSON file")->required();
+  an_cmd->add_option("--set", analyze.sets, "Override a field: PATH=VALUE");
+  an_cmd->add_flag("--json", analyze.json, "Print {\"spofs\", \"bottleneck\", \"components\"} as JSON");
 
   try {
     app.parse(argc, argv);
@@ -55,5 +74,8 @@ int main(int argc, char** argv) {
   if (*run_cmd) return cli::run_command(run, registry);
   if (*cmp_cmd) return cli::compare_command(cmp, registry);
   if (*val_cmd) return cli::validate_command(validate_files, registry);
+  if (*rep_cmd) return cli::report_command(report_dir);
+  if (*graph_cmd) return cli::graph_command(graph, registry);
+  if (*an_cmd) return cli::analyze_command(analyze, registry);
   return 2;
 }

@@ -8,6 +8,7 @@
 #include "sim/experiment.h"
 #include "sim/simulation.h"
 #include "tools/cli/commands.h"
+#include "tools/cli/report_command.h"
 
 namespace archsim::cli {
 
@@ -56,6 +57,7 @@ int run_command(const RunOptions& o, const Registry& registry) {
     std::cout << terminal_table(summary);
     std::cout << "\nwrote " << (out / "summary.json").string() << ", timeseries.csv, latency_cdf.csv\n";
   }
+  if (!o.no_report) write_report(out, /*to_stderr=*/o.json);
   return 0;
 }
 

@@ -1,0 +1,549 @@
+#include "models/resilience/call_policy.h"
+
+#include <algorithm>
+#include <cmath>
+
+#include <nlohmann/json.hpp>
+
+#include "sim/results.h"
+
+namespace archsim {
+
+using resilience::BulkheadDecision;
+using resilience::CircuitState;
+
+namespace {
+
+constexpr const char* kPolicyFields[] = {"retry", "circuit_breaker", "bulkhead", "rate_limiter", "fallback", "pool"};
+
+[[noreturn]] void fail_param(const Params& p, const resilience::ParamError& e) {
+  throw ScenarioError(p.pointer() + "/" + e.field, e.reason);
+}
+
+// Failure causes a retry may name in "on".
+std::vector<std::string> retryable_names() {
+  std::vector<std::string> out;
+  for (int k = 1; k < kStatusCount; ++k) {
+    Status s = static_cast<Status>(k);
+    if (s != Status::Degraded) out.emplace_back(status_name(s));
+  }
+  return out;
+}
+
+constexpr std::uint32_t bit(Status s) { return 1u << static_cast<int>(s); }
+
+}  // namespace
+
+bool CallPolicy::wanted(const Params& p) {
+  for (const char* k : kPolicyFields)
+    if (p.has(k)) return true;
+  return false;
+}
+
+CallPolicy::CallPolicy(Params& p, BuildContext& bc, Site site, std::string series, std::string figure_prefix,
+                       std::uint32_t index, CallSink& sink, Time timeout)
+    : sink_(sink),
+      site_(site),
+      index_(index),
+      timer_tag_(static_cast<std::uint16_t>(kPolicyTimerBase + index)),
+      series_(std::move(series)),
+      prefix_(std::move(figure_prefix)),
+      timeout_(timeout),
+      stream_(bc.stream_seed(0x9000 + index)) {
+  if (index >= kMaxPoliciesPerOwner) p.fail_here("too many resilience policies in one component");
+
+  if (auto r = p.object_opt("retry")) {
+    max_attempts_ = static_cast<int>(r->integer("max_attempts", 3, 1, 100));
+    resilience::BackoffParams bp;
+    if (auto b = r->object_opt("backoff")) {
+      bp.base = b->duration("base", bp.base);
+      bp.max = b->duration("max", std::max(bp.max, bp.base));
+      auto j = resilience::jitter_from_string(b->choice("jitter", "full", {"none", "full", "equal", "decorrelated"}).c_str());
+      bp.jitter = *j;
+      if (bp.max < bp.base) b->fail("max", "must not be less than base (" + format_duration(bp.base) + ")");
+      if (auto e = bp.check()) fail_param(*b, *e);
+    }
+    backoff_.emplace(bp);
+    // Resilience4j retries on every exception by default; refusals by our own breaker,
+    // limiter or bulkhead would only hammer a dependency that is known to be sick, so they
+    // are retried only when named.
+    std::vector<std::string> on = r->strings("on");
+    if (!r->has("on")) on = {"timeout", "error", "rejected", "unavailable", "dropped", "shed"};
+    std::vector<std::string> names = retryable_names();
+    for (std::size_t i = 0; i < on.size(); ++i) {
+      bool found = false;
+      for (int k = 1; k < kStatusCount; ++k)
+        if (static_cast<Status>(k) != Status::Degraded && on[i] == status_name(static_cast<Status>(k))) {
+          retry_on_mask_ |= 1u << k;
+          found = true;
+        }
+      if (!found) {
+        std::string list;
+        for (const auto& n : names) list += (list.empty() ? "" : ", ") + n;
+        throw ScenarioError(r->path("on") + "/" + std::to_string(i),
+                            "unknown cause \"" + on[i] + "\"" + did_you_mean(on[i], names) + "; causes: " + list);
+      }
+    }
+    if (r->has("budget")) {
+      const nlohmann::json& b = r->raw("budget");
+      if (b.is_number()) {
+        resilience::RetryBudgetParams bp2;
+        bp2.percent_can_retry = r->number("budget", 0.2, 0.0, 1000.0);
+        if (auto e = bp2.check()) fail_param(*r, resilience::ParamError{"budget", e->reason});
+        budget_kind_ = BudgetKind::Finagle;
+        budget_.emplace(bp2);
+      } else {
+        Params bo = r->object("budget");
+        std::string type = bo.choice("type", "finagle", {"finagle", "envoy"});
+        if (type == "finagle") {
+          resilience::RetryBudgetParams bp2;
+          bp2.percent_can_retry = bo.number("percent", 0.2, 0.0, 1000.0);
+          bp2.min_retries_per_sec = static_cast<int>(bo.integer("min_retries_per_sec", 10, 0, 1'000'000));
+          bp2.ttl = bo.duration("ttl", 10 * kSecond, kSecond, 60 * kSecond);
+          if (auto e = bp2.check()) fail_param(bo, *e);
+          budget_kind_ = BudgetKind::Finagle;
+          budget_.emplace(bp2);
+        } else {
+          resilience::ConcurrentRetryBudgetParams cp;
+          cp.budget_percent = bo.number("percent", 0.2, 0.0, 1.0);
+          cp.min_retry_concurrency = static_cast<int>(bo.integer("min_retry_concurrency", 3, 0, 1'000'000));
+          if (auto e = cp.check()) fail_param(bo, *e);
+          budget_kind_ = BudgetKind::Envoy;
+          concurrent_budget_.emplace(cp);
+        }
+      }
+    }
+  }
+
+  if (auto c = p.object_opt("circuit_breaker")) {
+    resilience::CircuitBreakerParams cp;
+    if (auto w = c->object_opt("window")) {
+      cp.window_type = w->choice("type", "count", {"count", "time"}) == "time"
+                           ? resilience::CircuitBreakerParams::WindowType::kTime
+                           : resilience::CircuitBreakerParams::WindowType::kCount;
+      cp.window_size = static_cast<int>(w->integer("size", 100, 1, 1'000'000));
+    }
+    cp.failure_rate_threshold = c->number("failure_rate_threshold", cp.failure_rate_threshold, 0.0, 1.0);
+    cp.slow_call_rate_threshold = c->number("slow_call_rate_threshold", cp.slow_call_rate_threshold, 0.0, 1.0);
+    cp.slow_call_duration = c->duration("slow_call_duration", cp.slow_call_duration);
+    cp.minimum_calls = static_cast<int>(c->integer("minimum_calls", cp.minimum_calls, 1, 1'000'000));
+    cp.wait_in_open = c->duration("wait_in_open", cp.wait_in_open, kMillisecond);
+    cp.half_open_calls = static_cast<int>(c->integer("half_open_calls", cp.half_open_calls, 1, 1'000'000));
+    cp.max_wait_in_half_open = c->duration("max_wait_in_half_open", 0);
+    if (auto e = cp.check()) fail_param(*c, *e);
+    breaker_.emplace(cp);
+  }
+
+  if (auto r = p.object_opt("rate_limiter")) {
+    std::string type = r->choice("type", "token_bucket", {"token_bucket", "sliding_window", "fixed_window"});
+    if (type == "token_bucket") {
+      resilience::TokenBucketParams tp;
+      tp.rate = r->require_number("rate", 0.001, 1e9);
+      tp.burst = r->integer("burst", std::clamp<std::int64_t>(static_cast<std::int64_t>(std::ceil(tp.rate)), 1, 9'000'000),
+                            1, 9'000'000);
+      if (auto e = tp.check()) fail_param(*r, *e);
+      rate_kind_ = RateKind::TokenBucket;
+      bucket_.emplace(tp, 0);
+    } else {
+      resilience::WindowRateLimiterParams wp;
+      wp.limit = r->require_integer("limit", 1, 10'000'000);
+      wp.period = r->duration("period", kSecond, 1);
+      if (auto e = wp.check()) fail_param(*r, *e);
+      if (type == "sliding_window") {
+        rate_kind_ = RateKind::SlidingWindow;
+        sliding_.emplace(wp);
+      } else {
+        rate_kind_ = RateKind::FixedWindow;
+        fixed_.emplace(wp, 0);
+      }
+    }
+  }
+
+  if (auto b = p.object_opt("bulkhead")) {
+    resilience::BulkheadParams bp;
+    bp.max_concurrent = static_cast<int>(b->integer("max_concurrent", 25, 1, 10'000'000));
+    bp.max_wait = b->duration("max_wait", 0);
+    bp.max_waiting = static_cast<int>(b->integer("max_waiting", 1000, 1, 10'000'000));
+    if (auto e = bp.check()) fail_param(*b, *e);
+    bulkhead_.emplace(bp);
+  }
+
+  if (auto pl = p.object_opt("pool")) {
+    if (site_ == Site::Client) pl->fail_here("a connection pool belongs to a service's call step (one pool per caller instance)");
+    resilience::BulkheadParams bp;
+    bp.max_concurrent = static_cast<int>(pl->integer("size", 10, 1, 10'000'000));  // HikariCP maximumPoolSize
+    bp.max_wait = pl->duration("acquire_timeout", 30 * kSecond);                    // HikariCP connectionTimeout
+    bp.max_waiting = static_cast<int>(pl->integer("max_waiting", 10000, 1, 10'000'000));
+    if (auto e = bp.check()) fail_param(*pl, *e);
+    pool_params_ = bp;
+  }
+
+  if (auto f = p.object_opt("fallback")) fallback_ = f->distribution("latency", Distribution::constant(0));
+
+  Metrics& m = bc.metrics();
+  calls_c_ = m.counter(series_, "policy_calls");
+  attempts_c_ = m.counter(series_, "attempts", "attempts_rps");
+  retries_c_ = m.counter(series_, "retries", backoff_ ? "retries_rps" : "");
+  budget_denied_c_ = m.counter(series_, "retry_budget_exhausted");
+  circuit_open_c_ = m.counter(series_, "circuit_open");
+  opened_c_ = m.counter(series_, "circuit_opened");
+  rate_limited_c_ = m.counter(series_, "rate_limited");
+  bulkhead_full_c_ = m.counter(series_, "bulkhead_full");
+  bulkhead_waited_c_ = m.counter(series_, "bulkhead_waited");
+  pool_timeout_c_ = m.counter(series_, "pool_timeout");
+  pool_waited_c_ = m.counter(series_, "pool_waited");
+  timeouts_c_ = m.counter(series_, "attempt_timeouts");
+  degraded_c_ = m.counter(series_, "degraded", fallback_ ? "degraded_rps" : "");
+  failed_c_ = m.counter(series_, "failed");
+  late_c_ = m.counter(series_, "late_replies");
+  state_g_ = m.gauge(series_, "circuit_state", breaker_ ? "circuit_state" : "");
+  open_g_ = m.gauge(series_, "circuit_open_time");
+}
+
+CallPolicy::~CallPolicy() = default;
+
+std::optional<CircuitState> CallPolicy::circuit_state() const {
+  if (!breaker_) return std::nullopt;
+  return breaker_->state();
+}
+
+// ---------------------------------------------------------------- slots, tokens, timers
+
+std::uint32_t CallPolicy::alloc_slot() {
+  std::uint32_t s;
+  if (!free_.empty()) {
+    s = free_.back();
+    free_.pop_back();
+  } else {
+    s = static_cast<std::uint32_t>(slots_.size());
+    slots_.emplace_back();
+  }
+  std::uint32_t gen = slots_[s].gen + 1;
+  slots_[s] = Slot{};
+  slots_[s].gen = gen;
+  return s;
+}
+
+void CallPolicy::free_slot(std::uint32_t s) {
+  slots_[s].phase = Phase::Free;
+  ++slots_[s].gen;
+  free_.push_back(s);
+}
+
+// Slot in bits 24..47, the low 24 bits of its generation below.
+std::uint64_t CallPolicy::waiter_of(std::uint32_t s) const {
+  return (static_cast<std::uint64_t>(s) << 24) | (slots_[s].gen & 0xffffffu);
+}
+
+std::uint64_t CallPolicy::timer_data(TimerKind k, std::uint32_t s) const {
+  return (static_cast<std::uint64_t>(k) << 56) | waiter_of(s);
+}
+
+void CallPolicy::schedule(Context& ctx, Time delay, TimerKind k, std::uint32_t s) {
+  ctx.schedule(delay, timer_tag_, timer_data(k, s));
+}
+
+resilience::Bulkhead& CallPolicy::pool_of(std::uint32_t instance) {
+  while (pools_.size() <= instance) pools_.emplace_back(*pool_params_);
+  return pools_[instance];
+}
+
+// ---------------------------------------------------------------- the call
+
+void CallPolicy::start(Context& ctx, RefId ref, const RequestInfo& req, std::uint64_t owner_token, std::uint32_t instance) {
+  std::uint32_t s = alloc_slot();
+  Slot& sl = slots_[s];
+  sl.req = req;
+  sl.owner_token = owner_token;
+  sl.ref = ref;
+  sl.instance = instance;
+  ctx.metrics().add(calls_c_);
+  if (budget_) budget_->on_request(ctx.now());
+  starting_ = true;
+  run_attempt(ctx, s, 0);
+  starting_ = false;
+}
+
+void CallPolicy::run_attempt(Context& ctx, std::uint32_t s, int stage) {
+  Metrics& m = ctx.metrics();
+  const Time now = ctx.now();
+  if (stage <= 0) {
+    if (breaker_) {
+      bool ok = breaker_->try_acquire(now);
+      sync_breaker(ctx);
+      if (!ok) {
+        m.add(circuit_open_c_);
+        attempt_failed(ctx, s, Status::CircuitOpen);
+        return;
+      }
+      slots_[s].permit = true;
+    }
+    bool admitted = true;
+    switch (rate_kind_) {
+      case RateKind::None: break;
+      case RateKind::TokenBucket: admitted = bucket_->try_acquire(now); break;
+      case RateKind::SlidingWindow: admitted = sliding_->try_acquire(now); break;
+      case RateKind::FixedWindow: admitted = fixed_->try_acquire(now); break;
+    }
+    if (!admitted) {
+      m.add(rate_limited_c_);
+      attempt_failed(ctx, s, Status::RateLimited);
+      return;
+    }
+  }
+  if (stage <= 1 && bulkhead_) {
+    switch (bulkhead_->try_acquire(waiter_of(s))) {
+      case BulkheadDecision::kAdmitted: slots_[s].bulkhead = true; break;
+      case BulkheadDecision::kMustWait:
+        m.add(bulkhead_waited_c_);
+        slots_[s].phase = Phase::WaitBulkhead;
+        schedule(ctx, bulkhead_->max_wait(), kBulkheadWait, s);
+        return;
+      case BulkheadDecision::kRejected:
+        m.add(bulkhead_full_c_);
+        attempt_failed(ctx, s, Status::BulkheadFull);
+        return;
+    }
+  }
+  if (stage <= 2 && pool_params_) {
+    resilience::Bulkhead& pool = pool_of(slots_[s].instance);
+    switch (pool.try_acquire(waiter_of(s))) {
+      case BulkheadDecision::kAdmitted: slots_[s].pool = true; break;
+      case BulkheadDecision::kMustWait:
+        m.add(pool_waited_c_);
+        slots_[s].phase = Phase::WaitPool;
+        schedule(ctx, pool.max_wait(), kPoolWait, s);
+        return;
+      case BulkheadDecision::kRejected:
+        m.add(pool_timeout_c_);
+        attempt_failed(ctx, s, Status::PoolTimeout);
+        return;
+    }
+  }
+  send(ctx, s);
+}
+
+void CallPolicy::send(Context& ctx, std::uint32_t s) {
+  Slot& sl = slots_[s];
+  ++sl.gen;  // wait timers of this attempt are stale from here on
+  sl.phase = Phase::InFlight;
+  sl.attempt_start = ctx.now();
+  sl.is_retry = sl.retries > 0;
+  RequestInfo req = sl.req;
+  req.attempt = static_cast<std::uint16_t>(sl.req.attempt + sl.retries);
+  if (timeout_ > 0) req.deadline = std::min(req.deadline, ctx.now() + timeout_);
+  if (concurrent_budget_) {
+    if (sl.is_retry) concurrent_budget_->on_retry_start();
+    else concurrent_budget_->on_request_start();
+  }
+  ctx.metrics().add(attempts_c_);
+  std::uint64_t token = kPolicyTokenBit | (static_cast<std::uint64_t>(index_) << 48) | waiter_of(s);
+  ctx.call(sl.ref, req, token, timeout_);
+}
+
+void CallPolicy::on_reply(Context& ctx, CallId, Status status, std::uint64_t token) {
+  std::uint32_t s = static_cast<std::uint32_t>((token >> 24) & 0xffffffu);
+  if (s >= slots_.size() || slots_[s].phase != Phase::InFlight || (slots_[s].gen & 0xffffffu) != (token & 0xffffffu)) {
+    ctx.metrics().add(late_c_);  // an attempt this policy no longer waits for
+    return;
+  }
+  Slot& sl = slots_[s];
+  if (concurrent_budget_) {
+    if (sl.is_retry) concurrent_budget_->on_retry_end();
+    else concurrent_budget_->on_request_end();
+  }
+  if (sl.permit) {
+    sl.permit = false;
+    breaker_->on_result(ctx.now(), ctx.now() - sl.attempt_start, !served(status));
+    sync_breaker(ctx);
+  }
+  if (status == Status::Timeout) ctx.metrics().add(timeouts_c_);
+  release_resources(ctx, s);
+  // release_resources may have resumed waiters (and grown slots_): index again.
+  if (served(status)) end_call(ctx, s, status);
+  else attempt_failed(ctx, s, status);
+}
+
+void CallPolicy::release_resources(Context& ctx, std::uint32_t s) {
+  std::optional<std::uint64_t> bulk_next, pool_next;
+  if (slots_[s].bulkhead) {
+    slots_[s].bulkhead = false;
+    bulk_next = bulkhead_->release();
+  }
+  if (slots_[s].pool) {
+    slots_[s].pool = false;
+    pool_next = pool_of(slots_[s].instance).release();
+  }
+  if (bulk_next) resume_waiter(ctx, *bulk_next, 2);
+  if (pool_next) resume_waiter(ctx, *pool_next, 3);
+}
+
+// A waiter was handed a bulkhead slot (stage 2 next: the pool) or a connection (stage 3: send).
+void CallPolicy::resume_waiter(Context& ctx, std::uint64_t waiter, int stage) {
+  std::uint32_t w = static_cast<std::uint32_t>(waiter >> 24);
+  Slot& sl = slots_[w];
+  if (stage == 2) sl.bulkhead = true;
+  else sl.pool = true;
+  if (!sink_.call_wanted(sl.owner_token)) {
+    abandon(ctx, w);
+    return;
+  }
+  ++sl.gen;  // its wait timer is stale
+  run_attempt(ctx, w, stage);
+}
+
+void CallPolicy::abandon(Context& ctx, std::uint32_t s) {
+  if (slots_[s].permit) {
+    slots_[s].permit = false;
+    breaker_->release_permission();
+  }
+  release_resources(ctx, s);
+  free_slot(s);
+}
+
+void CallPolicy::attempt_failed(Context& ctx, std::uint32_t s, Status status) {
+  Metrics& m = ctx.metrics();
+  Slot& sl = slots_[s];
+  if (sl.permit) {  // refused before it was sent: no outcome for the breaker
+    sl.permit = false;
+    breaker_->release_permission();
+  }
+  if (sl.bulkhead || sl.pool) release_resources(ctx, s);
+  Slot& cur = slots_[s];
+  if (backoff_ && cur.retries + 1 < max_attempts_ && retry_on(status)) {
+    int done = cur.retries;
+    Rng rng = Context::keyed_rng(stream_, cur.req.id, static_cast<std::uint64_t>(cur.req.attempt) * 1000 + static_cast<std::uint64_t>(done));
+    Time delay = backoff_->delay(done, rng, cur.backoff_prev);
+    bool allowed = ctx.now() + delay < cur.req.deadline;
+    if (allowed && budget_kind_ != BudgetKind::None) {
+      allowed = budget_ ? budget_->try_retry(ctx.now()) : concurrent_budget_->can_retry();
+      if (!allowed) m.add(budget_denied_c_);
+    }
+    if (allowed) {
+      ++cur.retries;
+      ++cur.gen;
+      cur.phase = Phase::Backoff;
+      m.add(retries_c_);
+      schedule(ctx, delay, kRetry, s);
+      return;
+    }
+  }
+  if (fallback_) {
+    Rng rng = Context::keyed_rng(stream_, cur.req.id, 0xfa11bac0ULL + cur.req.attempt);
+    ++cur.gen;
+    cur.phase = Phase::Fallback;
+    schedule(ctx, fallback_->sample_time(rng), kFallbackDone, s);
+    return;
+  }
+  end_call(ctx, s, status);
+}
+
+void CallPolicy::end_call(Context& ctx, std::uint32_t s, Status status) {
+  Metrics& m = ctx.metrics();
+  if (starting_) {
+    // Never answer from inside start(): the owner may be issuing calls in a loop.
+    Slot& sl = slots_[s];
+    ++sl.gen;
+    sl.phase = Phase::Finishing;
+    sl.final_status = status;
+    schedule(ctx, 0, kFinish, s);
+    return;
+  }
+  if (status == Status::Degraded) m.add(degraded_c_);
+  else if (!served(status)) m.add(failed_c_);
+  std::uint64_t owner = slots_[s].owner_token;
+  RequestInfo req = slots_[s].req;
+  free_slot(s);
+  sink_.call_ended(ctx, owner, status, req);
+}
+
+void CallPolicy::on_timer(Context& ctx, std::uint64_t data) {
+  TimerKind kind = static_cast<TimerKind>(data >> 56);
+  if (kind == kBreakerDeadline) {
+    if ((data & 0xffffffffu) != breaker_gen_) return;  // the breaker moved on since
+    breaker_->advance(ctx.now());
+    sync_breaker(ctx);
+    return;
+  }
+  std::uint32_t s = static_cast<std::uint32_t>((data >> 24) & 0xffffffu);
+  if (s >= slots_.size() || (slots_[s].gen & 0xffffffu) != (data & 0xffffffu)) return;  // stale
+  Slot& sl = slots_[s];
+  switch (kind) {
+    case kRetry:
+      if (sl.phase != Phase::Backoff) return;
+      if (!sink_.call_wanted(sl.owner_token)) {
+        free_slot(s);
+        return;
+      }
+      run_attempt(ctx, s, 0);
+      break;
+    case kBulkheadWait:
+      if (sl.phase != Phase::WaitBulkhead || !bulkhead_->cancel(waiter_of(s))) return;
+      ctx.metrics().add(bulkhead_full_c_);
+      attempt_failed(ctx, s, Status::BulkheadFull);
+      break;
+    case kPoolWait:
+      if (sl.phase != Phase::WaitPool || !pool_of(sl.instance).cancel(waiter_of(s))) return;
+      ctx.metrics().add(pool_timeout_c_);
+      attempt_failed(ctx, s, Status::PoolTimeout);
+      break;
+    case kFallbackDone:
+      if (sl.phase != Phase::Fallback) return;
+      end_call(ctx, s, Status::Degraded);
+      break;
+    case kFinish:
+      if (sl.phase != Phase::Finishing) return;
+      end_call(ctx, s, sl.final_status);
+      break;
+    case kBreakerDeadline: break;
+  }
+}
+
+// Records the breaker's state as a gauge (0 closed, 1 open, 2 half-open) and, while a
+// time-driven transition is due, keeps a timer at its deadline so that the series shows it
+// when it happens, not at the next call (Resilience4j's automaticTransitionFromOpenToHalfOpen).
+void CallPolicy::sync_breaker(Context& ctx) {
+  CircuitState st = breaker_->state();
+  if (st == shown_state_) return;
+  Metrics& m = ctx.metrics();
+  m.set(state_g_, static_cast<double>(st), ctx.now());
+  m.set(open_g_, st == CircuitState::kOpen ? 1.0 : 0.0, ctx.now());
+  if (st == CircuitState::kOpen) m.add(opened_c_);
+  shown_state_ = st;
+  ++breaker_gen_;
+  Time deadline = breaker_->next_deadline();
+  if (deadline != kTimeMax)
+    ctx.schedule(std::max<Time>(0, deadline - ctx.now()), timer_tag_,
+                 (static_cast<std::uint64_t>(kBreakerDeadline) << 56) | breaker_gen_);
+}
+
+void CallPolicy::finish(Context& ctx, ComponentReport& r) const {
+  const Metrics& m = ctx.metrics();
+  auto fig = [&](const char* name, CounterId c) { r.add(prefix_ + "." + name, static_cast<double>(m.total(c))); };
+  fig("calls", calls_c_);
+  fig("attempts", attempts_c_);
+  fig("failed", failed_c_);
+  if (timeout_ > 0) fig("attempt_timeouts", timeouts_c_);
+  if (backoff_) {
+    fig("retries", retries_c_);
+    if (budget_kind_ != BudgetKind::None) fig("retry_budget_exhausted", budget_denied_c_);
+  }
+  if (breaker_) {
+    fig("circuit_open", circuit_open_c_);
+    fig("circuit_opened", opened_c_);
+    r.add(prefix_ + ".circuit_open_fraction", m.average(open_g_, ctx.end_time()));
+    r.add(prefix_ + ".circuit_state", static_cast<double>(breaker_->state()));
+  }
+  if (rate_kind_ != RateKind::None) fig("rate_limited", rate_limited_c_);
+  if (bulkhead_) {
+    fig("bulkhead_full", bulkhead_full_c_);
+    fig("bulkhead_waited", bulkhead_waited_c_);
+  }
+  if (pool_params_) {
+    fig("pool_timeout", pool_timeout_c_);
+    fig("pool_waited", pool_waited_c_);
+  }
+  if (fallback_) fig("degraded", degraded_c_);
+}
+
+}  // namespace archsim

@@ -1,0 +1,197 @@
+// CallPolicy: the resilience decorators of one call site (a client, or one call step of a
+// service), composed in the order Resilience4j documents for its annotations and
+// Decorators (resilience4j.readme.io, "Getting started"; the aspect order is
+// Retry ( CircuitBreaker ( RateLimiter ( TimeLimiter ( Bulkhead ( call ) ) ) ) ), with a
+// fallback around everything):
+//
+//   fallback( retry( breaker -> rate limiter -> bulkhead -> connection pool -> call+timeout ) )
+//
+// Each attempt asks the circuit breaker for permission (CircuitOpen when refused), takes a
+// rate-limiter token (RateLimited, 429), a bulkhead slot (BulkheadFull, or a FIFO wait of
+// at most max_wait) and, on a service's call step, a connection of the caller instance's
+// `pool` (HikariCP: a call must borrow a connection and waits at most connectionTimeout for
+// one, then fails with SQLTransientConnectionException -> Status::PoolTimeout). Then it is
+// sent with the per-attempt `timeout`. Its outcome goes into the breaker (slow calls by
+// duration). A failed attempt whose cause is in retry.on is retried after an exponential
+// backoff with jitter (models/resilience/backoff.h, the AWS analysis) if max_attempts and the
+// retry budget (Finagle's RetryBudget, or Envoy's concurrent retry budget) allow; every
+// attempt carries the same RequestInfo.id with attempt + 1. When the last attempt fails and
+// a `fallback` is set, the call is answered Status::Degraded after the fallback latency
+// (a cached or default answer: served, but counted apart from ok).
+//
+// The state machines are the pure ones beside this file (circuit_breaker, backoff,
+// retry_budget, token_bucket, window_rate_limiter, bulkhead); this file only wires them to
+// the engine.
+//
+// Ownership and routing. The owner (client or service) keeps a vector of policies and
+// forwards to them what belongs to them:
+//   - replies whose token has kPolicyTokenBit set: policies[policy_of_token(token)]->on_reply
+//   - timers whose tag is >= kPolicyTimerBase: policies[policy_of_timer(tag)]->on_timer
+// A policy tells its owner how a call ended through CallSink::call_ended, never from inside
+// start() (an immediate refusal is delivered by a zero-delay timer), so an owner issuing
+// several calls in a loop is never re-entered.
+//
+// Simplifications:
+//   - The per-attempt timeout covers the call only; waiting for a bulkhead slot or a pool
+//     connection is bounded by max_wait / acquire_timeout (Resilience4j's TimeLimiter would
+//     include the bulkhead wait).
+//   - Local refusals (rate limiter, bulkhead, pool) give the breaker's permission back
+//     instead of recording a failure (Resilience4j records any exception by default).
+//   - A call whose owner no longer wants it (its request was dropped by a crash) is not
+//     retried and leaves any bulkhead/pool queue, but an attempt in flight runs to its end.
+//   - An attempt never outlives the caller's deadline: no retry starts after it.
+//   - The breaker, rate limiter, bulkhead and retry budget of a call step are shared by all
+//     instances of the calling service (one view per call site, as a mesh's cluster-level
+//     settings); only the connection pool is per caller instance (per instance slot: calls
+//     in flight on an instance that crashed keep their connection until they end).
+//
+// Cost: start/on_reply/on_timer are O(1) (breaker, limiter, bulkhead, budget are O(1)); one
+// slot per logical call in flight, recycled through a free list (no allocation once warm).
+#pragma once
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "models/resilience/backoff.h"
+#include "models/resilience/bulkhead.h"
+#include "models/resilience/circuit_breaker.h"
+#include "models/resilience/retry_budget.h"
+#include "models/resilience/token_bucket.h"
+#include "models/resilience/window_rate_limiter.h"
+#include "sim/build.h"
+#include "sim/context.h"
+
+namespace archsim {
+
+class ComponentReport;
+
+// Token and timer-tag spaces a policy owns inside its owner's.
+inline constexpr std::uint16_t kPolicyTimerBase = 0x100;
+inline constexpr std::uint64_t kPolicyTokenBit = 1ULL << 63;
+inline constexpr std::uint32_t kMaxPoliciesPerOwner = 0x7fff;
+inline bool is_policy_token(std::uint64_t token) { return (token & kPolicyTokenBit) != 0; }
+inline std::uint32_t policy_of_token(std::uint64_t token) { return static_cast<std::uint32_t>((token >> 48) & 0x7fff); }
+inline bool is_policy_timer(std::uint16_t tag) { return tag >= kPolicyTimerBase; }
+inline std::uint32_t policy_of_timer(std::uint16_t tag) { return static_cast<std::uint32_t>(tag - kPolicyTimerBase); }
+
+// What the owner of a policy implements.
+class CallSink {
+ public:
+  // The logical call started with `owner_token` ended: Ok, Degraded (fallback) or a failure.
+  // `req` is the request as the owner gave it to start().
+  virtual void call_ended(Context& ctx, std::uint64_t owner_token, Status status, const RequestInfo& req) = 0;
+  // Whether the owner still waits for this call (false: its request was dropped).
+  virtual bool call_wanted(std::uint64_t /*owner_token*/) const { return true; }
+
+ protected:
+  ~CallSink() = default;
+};
+
+class CallPolicy {
+ public:
+  enum class Site : std::uint8_t { Client, CallStep };
+
+  // Whether `p` has any policy field (retry, circuit_breaker, bulkhead, rate_limiter,
+  // fallback, pool). "timeout" alone needs no policy: the engine's call timeout does it.
+  static bool wanted(const Params& p);
+
+  // Reads the policy fields of `p` (a client object or a call step). `series` names the
+  // component column of its time series and metrics (the client id, or "api->payment");
+  // `figure_prefix` prefixes its figures in finish() ("resilience", "calls.payment");
+  // `index` is its place in the owner's vector (token and timer routing). `timeout` is the
+  // per-attempt timeout the owner read (0: none).
+  CallPolicy(Params& p, BuildContext& bc, Site site, std::string series, std::string figure_prefix,
+             std::uint32_t index, CallSink& sink, Time timeout);
+  ~CallPolicy();
+  CallPolicy(const CallPolicy&) = delete;
+  CallPolicy& operator=(const CallPolicy&) = delete;
+
+  // Starts a logical call of `req` over `ref`. `instance` selects the caller instance's
+  // connection pool (0 for a client). The answer comes later through the sink.
+  void start(Context& ctx, RefId ref, const RequestInfo& req, std::uint64_t owner_token, std::uint32_t instance = 0);
+  void on_reply(Context& ctx, CallId call, Status status, std::uint64_t token);
+  void on_timer(Context& ctx, std::uint64_t data);
+  void finish(Context& ctx, ComponentReport& r) const;
+
+  // For tests and reports.
+  std::optional<resilience::CircuitState> circuit_state() const;
+  Time timeout() const { return timeout_; }
+
+ private:
+  enum class Phase : std::uint8_t { Free, WaitBulkhead, WaitPool, InFlight, Backoff, Fallback, Finishing };
+  enum TimerKind : std::uint8_t { kRetry = 1, kBulkheadWait, kPoolWait, kFallbackDone, kBreakerDeadline, kFinish };
+  struct Slot {
+    RequestInfo req;  // as the owner gave it; attempts copy it with their own attempt/deadline
+    std::uint64_t owner_token = 0;
+    Time attempt_start = 0;
+    Time backoff_prev = 0;
+    RefId ref = 0;
+    std::uint32_t gen = 0;  // bumped whenever the slot moves on: stale tokens/timers carry an old one
+    std::uint32_t instance = 0;
+    std::uint16_t retries = 0;
+    Phase phase = Phase::Free;
+    Status final_status = Status::Ok;
+    bool permit = false, bulkhead = false, pool = false, is_retry = false;
+  };
+  enum class RateKind : std::uint8_t { None, TokenBucket, SlidingWindow, FixedWindow };
+  enum class BudgetKind : std::uint8_t { None, Finagle, Envoy };
+
+  std::uint32_t alloc_slot();
+  void free_slot(std::uint32_t s);
+  std::uint64_t waiter_of(std::uint32_t s) const;
+  std::uint64_t timer_data(TimerKind k, std::uint32_t s) const;
+  void schedule(Context& ctx, Time delay, TimerKind k, std::uint32_t s);
+  // Runs an attempt from `stage` on (0 breaker, 1 bulkhead, 2 pool, 3 send).
+  void run_attempt(Context& ctx, std::uint32_t s, int stage);
+  void send(Context& ctx, std::uint32_t s);
+  void attempt_failed(Context& ctx, std::uint32_t s, Status status);
+  void end_call(Context& ctx, std::uint32_t s, Status status);
+  // Gives back the bulkhead slot / pool connection the slot holds; resumes waiters handed them.
+  void release_resources(Context& ctx, std::uint32_t s);
+  void resume_waiter(Context& ctx, std::uint64_t waiter, int stage);
+  void abandon(Context& ctx, std::uint32_t s);
+  void sync_breaker(Context& ctx);
+  bool retry_on(Status s) const { return (retry_on_mask_ >> static_cast<int>(s)) & 1u; }
+  resilience::Bulkhead& pool_of(std::uint32_t instance);
+
+  CallSink& sink_;
+  Site site_;
+  std::uint32_t index_;
+  std::uint16_t timer_tag_;
+  std::string series_, prefix_;
+  Time timeout_ = 0;
+  std::uint64_t stream_ = 0;
+
+  // Retry.
+  int max_attempts_ = 1;
+  std::optional<resilience::Backoff> backoff_;
+  std::uint32_t retry_on_mask_ = 0;
+  BudgetKind budget_kind_ = BudgetKind::None;
+  std::optional<resilience::RetryBudget> budget_;
+  std::optional<resilience::ConcurrentRetryBudget> concurrent_budget_;
+  // Breaker, limiter, bulkhead, pool, fallback.
+  std::optional<resilience::CircuitBreaker> breaker_;
+  resilience::CircuitState shown_state_ = resilience::CircuitState::kClosed;
+  std::uint32_t breaker_gen_ = 0;
+  RateKind rate_kind_ = RateKind::None;
+  std::optional<resilience::TokenBucket> bucket_;
+  std::optional<resilience::SlidingWindowRateLimiter> sliding_;
+  std::optional<resilience::FixedWindowRateLimiter> fixed_;
+  std::optional<resilience::Bulkhead> bulkhead_;
+  std::optional<resilience::BulkheadParams> pool_params_;
+  std::vector<resilience::Bulkhead> pools_;  // per caller instance, grown on first use
+  std::optional<Distribution> fallback_;
+
+  std::vector<Slot> slots_;
+  std::vector<std::uint32_t> free_;
+  bool starting_ = false;
+
+  CounterId calls_c_, attempts_c_, retries_c_, budget_denied_c_, circuit_open_c_, opened_c_, rate_limited_c_,
+      bulkhead_full_c_, bulkhead_waited_c_, pool_timeout_c_, pool_waited_c_, timeouts_c_, degraded_c_, failed_c_,
+      late_c_;
+  GaugeId state_g_, open_g_;
+};
+
+}  // namespace archsim

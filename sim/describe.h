@@ -1,0 +1,68 @@
+// What a component says about itself for analysis without simulation (`archsim analyze`,
+// `archsim graph`): the few figures an open queueing network needs, filled by the model
+// from the parameters it already parsed. The engine and the reports never read a model's
+// internals; a model that does not describe itself is left out of the analytic estimate
+// (its kind stays Unknown) but still appears in the topology.
+//
+// Units: seconds and requests per second, plain doubles (this is not a hot path).
+// References are RefIds into Simulation::references(); routes are interned route indices
+// (BuildContext::route_index).
+#pragma once
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "sim/context.h"
+
+namespace archsim {
+
+struct Description {
+  enum class Kind : std::uint8_t { Unknown, Source, Server, Forwarder };
+  Kind kind = Kind::Unknown;
+
+  // ---- Source (a client): where its requests go and how many.
+  RefId target = 0;
+  double peak_rate_rps = 0;     // open loop: the highest arrival rate of the profile
+  double peak_users = 0;        // closed loop: the most concurrent users (peak_rate_rps is 0)
+  double think_mean_s = 0;      // closed loop: mean think time
+  struct RouteShare {
+    std::uint32_t route = 0;
+    double weight = 0;
+  };
+  std::vector<RouteShare> routes;  // request mix (weights, not normalised)
+
+  // ---- Server (a service): instances, workers, zones and per-route work.
+  std::uint32_t replicas = 0;      // instances at t = 0
+  std::uint32_t concurrency = 0;   // workers per instance
+  std::vector<std::string> zones;  // zones its instances are spread over (may be one "")
+  struct Call {
+    RefId ref = 0;
+    bool same_route = true;   // the call carries the caller's route
+    std::uint32_t route = 0;  // else this route
+    double timeout_s = 0;     // the caller stops waiting after this long (0 = never)
+  };
+  // Calls made together: one call, or a parallel block that waits for `wait_for` of them.
+  struct CallGroup {
+    std::vector<Call> calls;
+    std::uint32_t wait_for = 1;
+  };
+  struct Program {
+    bool any_route = false;  // the default program (routes without their own)
+    std::uint32_t route = 0;
+    double work_s = 0;       // mean CPU work per request, after `speed`
+    double work_scv = 1;     // squared coefficient of variation of the work (1 = exponential)
+    std::vector<CallGroup> groups;  // in the order they are made
+  };
+  std::vector<Program> programs;
+
+  // ---- Forwarder (a balancer): targets and their weights; no workers.
+  struct Target {
+    RefId ref = 0;
+    double weight = 1;
+  };
+  std::vector<Target> targets;
+  double latency_s = 0;  // mean added delay
+  double max_rps = 0;    // admission limit, 0 = none
+};
+
+}  // namespace archsim

@@ -1,0 +1,86 @@
+// The autoscaling scenarios and the autoscaler's bad input, through the binary: each bad
+// scenario exits 2 with one stderr line naming the JSON location (DESIGN.md §3), and the
+// shipped step-load scenario answers a target sweep with the HPA's trade-off (a lower
+// target runs more pods and pays more).
+#include <doctest/doctest.h>
+
+#include <fstream>
+#include <string>
+#include <vector>
+
+#include "tests/e2e/run_archsim.h"
+
+using namespace archsim::e2e;
+
+namespace {
+
+// A valid scenario with `hpa` as the autoscaler's JSON object (component index 2).
+std::string with_hpa(const std::string& hpa) {
+  return R"({"name": "bad", "duration": "1m", "components": [
+    {"id": "users", "type": "client", "target": "api", "arrivals": {"rate": 10}},
+    {"id": "api", "type": "service", "replicas": 2, "service_time": "10ms"},
+    )" + hpa + "]}";
+}
+
+std::string write(const std::string& name, const std::string& text) {
+  std::string path = scratch_dir("autoscaling-bad") + "/" + name + ".json";
+  std::ofstream(path) << text;
+  return path;
+}
+
+void check_bad(const std::string& name, const std::string& hpa, const std::string& pointer,
+               const std::vector<std::string>& words) {
+  std::string path = write(name, with_hpa(hpa));
+  RunResult r = run_archsim({"run", path, "--json", "--quiet", "--out", scratch_dir("autoscaling-out")}, 30);
+  INFO(describe(r));
+  CHECK(r.exit_code == 2);
+  CHECK(r.out.empty());
+  auto ls = lines(r.err);
+  REQUIRE(ls.size() == 1);
+  CHECK(ls[0].find(path + ": " + pointer + ": ") == 0);
+  for (const auto& w : words) CHECK_MESSAGE(ls[0].find(w) != std::string::npos, "missing: " << w);
+}
+
+}  // namespace
+
+TEST_CASE("autoscaler bad input: exit 2 at the JSON location") {
+  check_bad("min-above-max",
+            R"({"id": "hpa", "type": "autoscaler", "target": "api", "min_replicas": 5, "max_replicas": 3})",
+            "/components/2/min_replicas", {"max_replicas"});
+  check_bad("target-zero",
+            R"({"id": "hpa", "type": "autoscaler", "target": "api", "max_replicas": 3, "target_utilization": 0})",
+            "/components/2/target_utilization", {"(0, 1]"});
+  check_bad("target-150",
+            R"({"id": "hpa", "type": "autoscaler", "target": "api", "max_replicas": 3, "target_utilization": 1.5})",
+            "/components/2/target_utilization", {"(0, 1]"});
+  check_bad("not-a-service",
+            R"({"id": "hpa", "type": "autoscaler", "target": "users", "max_replicas": 3})",
+            "/components/2/target", {"client", "must be a service"});
+  check_bad("unknown-metric",
+            R"({"id": "hpa", "type": "autoscaler", "target": "api", "max_replicas": 3,
+                "metrics": [{"type": "cpuu", "target": 0.5}]})",
+            "/components/2/metrics/0/type", {"unknown metric \"cpuu\"", "cpu", "queue_length"});
+  check_bad("zero-period",
+            R"({"id": "hpa", "type": "autoscaler", "target": "api", "max_replicas": 3,
+                "behavior": {"scale_up": {"policies": [{"type": "pods", "value": 4, "period": "0s"}]}}})",
+            "/components/2/behavior/scale_up/policies/0/period", {"positive"});
+  check_bad("memory-without-limit",
+            R"({"id": "hpa", "type": "autoscaler", "target": "api", "max_replicas": 3, "metric": "memory"})",
+            "/components/2/metric", {"limit_mb"});
+}
+
+TEST_CASE("step-load: a lower HPA target runs more pods and costs more") {
+  std::string sc = source_path("scenarios/autoscaling/step-load.json");
+  auto lo = run_summary(sc, {"--set", "duration=12m", "--set", "api-hpa.target_utilization=0.5"});
+  auto hi = run_summary(sc, {"--set", "duration=12m", "--set", "api-hpa.target_utilization=0.9"});
+  CHECK(num(lo, "cost.mean_replicas") > num(hi, "cost.mean_replicas"));
+  CHECK(num(lo, "cost.total_usd") > num(hi, "cost.total_usd"));
+  CHECK(num(lo, "components.api-hpa.peak_desired_replicas") > num(hi, "components.api-hpa.peak_desired_replicas"));
+  // Conservation through scale-out and scale-in.
+  for (const auto* s : {&lo, &hi}) {
+    CHECK(num(*s, "requests.total") == num(*s, "requests.ok") + num(*s, "requests.failed"));
+  }
+  // Same scenario and seed: the same summary, byte for byte outside "run".
+  auto again = run_summary(sc, {"--set", "duration=12m", "--set", "api-hpa.target_utilization=0.5"});
+  CHECK(without_run(again).dump() == without_run(lo).dump());
+}

@@ -1,0 +1,147 @@
+// Fault injection and the availability report, end to end: k-of-n availability under random
+// failures against the Markov (binomial) formula, conservation under crashes, time to detect
+// and to recover for a crash, Prometheus-style alert timing, and bad fault/alert input.
+#include <doctest/doctest.h>
+
+#include <cmath>
+#include <fstream>
+#include <string>
+
+#include "tests/e2e/run_archsim.h"
+
+using archsim::e2e::at;
+using archsim::e2e::describe;
+using archsim::e2e::num;
+using archsim::e2e::run_archsim;
+using archsim::e2e::run_summary;
+using nlohmann::json;
+
+namespace {
+
+std::string write_scenario(const std::string& name, const json& doc) {
+  std::string path = archsim::e2e::scratch_dir("faults-" + name) + "/" + name + ".json";
+  std::ofstream(path) << doc.dump(2);
+  return path;
+}
+
+// P(at least k of n up) with each replica up with probability a (independent replicas:
+// the product-form stationary law of n alternating renewal processes).
+double k_of_n(int k, int n, double a) {
+  double p = 0;
+  for (int i = k; i <= n; ++i) p += std::tgamma(n + 1) / (std::tgamma(i + 1) * std::tgamma(n - i + 1)) * std::pow(a, i) * std::pow(1 - a, n - i);
+  return p;
+}
+
+json crash_scenario() {
+  // One service, all instances crash at 100 s and restart after exactly 60 s.
+  return json::parse(R"({
+    "name": "crash", "seed": 3, "duration": "300s", "warmup": "10s", "window": "10s",
+    "components": [
+      {"id": "users", "type": "client", "target": "web", "arrivals": {"rate": 100}, "timeout": "1s"},
+      {"id": "web", "type": "service", "replicas": 2, "concurrency": 4, "restart_time": "60s",
+       "service_time": {"dist": "exponential", "mean": "20ms"}}
+    ],
+    "faults": [{"at": "100s", "kind": "crash", "target": "web", "instances": "all"}],
+    "alerts": [{"name": "Down", "metric": "all.availability", "op": "<", "threshold": 0.99, "for": "20s"},
+               {"name": "Never", "metric": "web.ready_replicas", "op": ">", "threshold": 5}],
+    "slo": {"availability": 0.999}
+  })");
+}
+
+}  // namespace
+
+TEST_CASE("faults: k-of-n availability under exponential MTBF/MTTR matches the Markov formula") {
+  // 3 replicas, MTBF 10 min, MTTR 2 min: each up with probability 10/12. Light traffic keeps
+  // the run cheap; the figure is the time fraction with >= k ready replicas.
+  json doc = json::parse(R"({
+    "name": "kofn", "seed": 11, "duration": "40h", "window": "5m",
+    "components": [
+      {"id": "users", "type": "client", "target": "web", "arrivals": {"rate": 0.2}},
+      {"id": "web", "type": "service", "replicas": 3, "concurrency": 1,
+       "service_time": "1ms",
+       "failures": {"mtbf": {"dist": "exponential", "mean": "10m"},
+                    "mttr": {"dist": "exponential", "mean": "2m"}}}
+    ]
+  })");
+  json s = run_summary(write_scenario("kofn", doc), {"--replications", "12"});
+  const double a = 10.0 / 12.0;
+  for (int k = 1; k <= 3; ++k) {
+    std::string path = "availability_report.components.web.ready_at_least." + std::to_string(k);
+    double exact = k_of_n(k, 3, a);
+    double mean = num(s, path);
+    double half = num(s["ci95"][path], "half_width");
+    CAPTURE(k);
+    CAPTURE(exact);
+    CAPTURE(mean);
+    CAPTURE(half);
+    CHECK(half > 0);
+    CHECK(half < 0.02);  // precise enough that a wrong model (e.g. MTTR ignored) fails
+    CHECK(std::fabs(mean - exact) <= half * 1.3);
+  }
+}
+
+TEST_CASE("faults: every request ends exactly once under crashes, and detection/recovery times are exact") {
+  json s = run_summary(write_scenario("crash", crash_scenario()), {});
+  const json& r = s["requests"];
+  CHECK(num(r, "total") == num(r, "ok") + num(r, "failed"));
+  CHECK(num(r, "sent") + num(r, "in_flight_at_warmup") == num(r, "total") + num(r, "in_flight"));
+  CHECK(num(r, "failed") > 5000);  // ~60 s x 100 req/s unavailable, plus the dropped ones
+  CHECK(num(r, "by_cause.dropped") >= 1);
+  const json& f = at(s, "availability_report.faults")[0];
+  CHECK(f["start_s"].get<double>() == 100);
+  // First window breaking the SLO ends at 110 s; the instances return at 160 s, so the
+  // first window meeting it again is (160, 170]: 70 s after the (instantaneous) crash.
+  CHECK(f["time_to_detect_s"].get<double>() == doctest::Approx(10));
+  CHECK(f["time_to_recover_s"].get<double>() == doctest::Approx(70));
+  // Prometheus rule: pending at the 110 s evaluation, firing once held 20 s (130 s),
+  // resolved at the first evaluation where it clears (170 s).
+  const json& alerts = at(s, "availability_report.alerts");
+  REQUIRE(alerts.size() == 1);
+  CHECK(alerts[0]["alert"] == "Down");
+  CHECK(alerts[0]["fired_s"].get<double>() == doctest::Approx(130));
+  CHECK(alerts[0]["resolved_s"].get<double>() == doctest::Approx(170));
+  // 6 of 29 measured windows break the SLO (110..160).
+  CHECK(num(s, "availability_report.windows.total") == 29);
+  CHECK(num(s, "availability_report.windows.meeting_slo") == 23);
+  CHECK(num(s, "availability_report.components.web.outages") == 1);
+  CHECK(num(s, "availability_report.components.web.mttr_s") == doctest::Approx(60));
+}
+
+TEST_CASE("faults: the same scenario and seed give the same availability report") {
+  std::string path = write_scenario("crash-det", crash_scenario());
+  json a = archsim::e2e::without_run(run_summary(path, {}));
+  json b = archsim::e2e::without_run(run_summary(path, {}));
+  CHECK(a == b);
+}
+
+TEST_CASE("faults: bad fault and alert input exits 2 at the JSON location") {
+  struct Case {
+    const char* name;
+    const char* pointer;
+    const char* word;
+    json patch;
+  };
+  const Case cases[] = {
+      {"unknown-target", "/faults/0/target", "did you mean \"web\"", json::parse(R"({"faults": [{"at": "10s", "kind": "crash", "target": "webb"}]})")},
+      {"beyond-run", "/faults/0/at", "beyond", json::parse(R"({"faults": [{"at": "10m", "kind": "crash", "target": "web"}]})")},
+      {"rate-range", "/faults/0/rate", "", json::parse(R"({"faults": [{"at": "10s", "duration": "5s", "kind": "error_rate", "target": "web", "rate": 1.5}]})")},
+      {"zero-window", "/window", "", json::parse(R"({"window": "0s"})")},
+      {"slo-range", "/slo/availability", "", json::parse(R"({"slo": {"availability": 99.9}})")},
+      {"alert-metric", "/alerts/0/metric", "did you mean", json::parse(R"({"alerts": [{"name": "x", "metric": "web.error_rps", "threshold": 1}]})")},
+      {"failures-scope", "/components/0/failures/scope", "service", json::parse(R"({"components": [{"id": "users", "type": "client", "target": "web", "arrivals": {"rate": 1}, "failures": {"mtbf": "1m", "mttr": "1m"}}, {"id": "web", "type": "service", "service_time": "1ms"}]})")},
+      {"failures-unknown-key", "/components/1/failures", "mtbf", json::parse(R"({"components": [{"id": "users", "type": "client", "target": "web", "arrivals": {"rate": 1}}, {"id": "web", "type": "service", "service_time": "1ms", "failures": {"mtbff": "1m", "mttr": "1m"}}]})")},
+  };
+  for (const Case& c : cases) {
+    CAPTURE(c.name);
+    json doc = json::parse(R"({"name": "bad", "duration": "5m",
+      "components": [{"id": "users", "type": "client", "target": "web", "arrivals": {"rate": 1}},
+                     {"id": "web", "type": "service", "service_time": "1ms"}]})");
+    doc.merge_patch(c.patch);
+    std::string path = write_scenario(std::string("bad-") + c.name, doc);
+    auto r = run_archsim({"run", path, "--json", "--quiet", "--out", archsim::e2e::scratch_dir("bad")}, 30);
+    INFO(describe(r));
+    CHECK(r.exit_code == 2);
+    CHECK(r.err.find(std::string(": ") + c.pointer) != std::string::npos);
+    CHECK(r.err.find(c.word) != std::string::npos);
+  }
+}

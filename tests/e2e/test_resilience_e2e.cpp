@@ -1,0 +1,179 @@
+// Resilience policies end to end, through the binary and the scenarios a user runs
+// (scenarios/failures/): the stories those files tell must hold, every request must end
+// exactly once, and bad policy input must be refused with exit 2 and the JSON location.
+//
+//   - retry storm (Huang et al., "Metastable Failures in the Wild", OSDI 2022; Brooker's
+//     retry analysis): after a one-minute trigger, clients retrying without budget or jitter
+//     keep the system at zero goodput; with a retry budget and jittered backoff the same
+//     system recovers to full availability;
+//   - cascade: a slow dependency without protection drags down a route that never calls it;
+//     timeout + breaker + bulkhead keep that route healthy;
+//   - conservation: total = ok + failed and sent + in_flight_at_warmup = total + in_flight.
+#include <doctest/doctest.h>
+
+#include <cstdio>
+#include <fstream>
+#include <map>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "tests/e2e/run_archsim.h"
+
+using namespace archsim::e2e;
+
+namespace {
+
+std::string failures(const std::string& file) { return source_path("scenarios/failures/" + file); }
+
+// Average of (component, metric) over the windows whose end lies in (from_s, to_s].
+double window_average(const std::string& csv_path, const std::string& component, const std::string& metric,
+                      double from_s, double to_s) {
+  std::ifstream in(csv_path);
+  REQUIRE_MESSAGE(in.good(), "cannot read " << csv_path);
+  std::string line;
+  std::getline(in, line);  // header
+  double sum = 0;
+  int n = 0;
+  while (std::getline(in, line)) {
+    std::stringstream ss(line);
+    std::string t, c, m, v;
+    std::getline(ss, t, ',');
+    std::getline(ss, c, ',');
+    std::getline(ss, m, ',');
+    std::getline(ss, v, ',');
+    if (c != component || m != metric) continue;
+    double ts = std::stod(t);
+    if (ts <= from_s || ts > to_s || v == "nan" || v.empty()) continue;
+    sum += std::stod(v);
+    ++n;
+  }
+  REQUIRE_MESSAGE(n > 0, "no windows of " << component << "/" << metric << " in (" << from_s << ", " << to_s << "]");
+  return sum / n;
+}
+
+void check_conservation(const nlohmann::json& s) {
+  const double total = num(s, "requests.total"), ok = num(s, "requests.ok"), failed = num(s, "requests.failed");
+  CHECK(total == ok + failed);
+  CHECK(num(s, "requests.sent") + num(s, "requests.in_flight_at_warmup") == total + num(s, "requests.in_flight"));
+  double causes = 0;
+  for (const auto& [k, v] : at(s, "requests.by_cause").items()) causes += v.get<double>();
+  CHECK(causes == failed);
+}
+
+struct Run {
+  nlohmann::json summary;
+  std::string csv;
+};
+
+Run run_with_csv(const std::string& scenario, const std::string& name, std::vector<std::string> extra = {}) {
+  std::string out = scratch_dir(name);
+  std::vector<std::string> args = {"run", scenario, "--json", "--quiet", "--out", out};
+  args.insert(args.end(), extra.begin(), extra.end());
+  RunResult r = run_archsim(args, 60);
+  INFO(describe(r));
+  REQUIRE(r.exit_code == 0);
+  return Run{parse_summary(r), out + "/timeseries.csv"};
+}
+
+}  // namespace
+
+TEST_CASE("retry storm: stays down after the trigger without a budget, recovers with one") {
+  // The trigger (300/s on a 200/s API) lasts from 2m to 3m; compare the windows from 4m to
+  // the end (6m here), a minute after the trigger is gone.
+  const std::vector<std::string> shorter = {"--set", "duration=6m"};
+  Run storm = run_with_csv(failures("retry-storm.json"), "storm", shorter);
+  Run cured = run_with_csv(failures("retry-storm-budget.json"), "storm-budget", shorter);
+  for (const Run* r : {&storm, &cured}) check_conservation(r->summary);
+
+  const double offered = 140;
+  double storm_good = window_average(storm.csv, "users", "throughput_rps", 240, 360);
+  double storm_err = window_average(storm.csv, "users", "errors_rps", 240, 360);
+  double cured_good = window_average(cured.csv, "users", "throughput_rps", 240, 360);
+  double cured_err = window_average(cured.csv, "users", "errors_rps", 240, 360);
+  INFO("after the trigger: storm goodput ", storm_good, "/s errors ", storm_err, "/s; with budget goodput ", cured_good,
+       "/s errors ", cured_err, "/s");
+  // Metastable: the API is busy on abandoned work and almost nothing succeeds.
+  CHECK(storm_good < 0.05 * offered);
+  CHECK(storm_err > 0.9 * offered);
+  CHECK(num(storm.summary, "components.api.utilization") > 0.9);
+  // Before the trigger both were healthy (the storm is caused by the trigger, not the load).
+  CHECK(window_average(storm.csv, "users", "errors_rps", 30, 120) == 0);
+  // Recovered: every request succeeds again, and the budget did refuse retries.
+  CHECK(cured_good > 0.95 * offered);
+  CHECK(cured_err < 0.01 * offered);
+  CHECK(num(cured.summary, "components.users.resilience.retry_budget_exhausted") > 0);
+  // Retries multiplied the storm's attempts, not the cured run's.
+  CHECK(num(storm.summary, "components.users.resilience.attempts") > 3 * num(storm.summary, "requests.sent"));
+  CHECK(num(cured.summary, "components.users.resilience.attempts") < 1.2 * num(cured.summary, "requests.sent"));
+}
+
+TEST_CASE("cascade: a slow dependency takes down a route that never calls it, unless the call is protected") {
+  nlohmann::json bare = run_summary(failures("cascade.json"), {});
+  nlohmann::json guarded = run_summary(failures("cascade-protected.json"), {});
+  check_conservation(bare);
+  check_conservation(guarded);
+  CHECK(num(bare, "routes.browse.availability") < 0.5);
+  CHECK(num(bare, "components.api.utilization") > 0.99);  // every API worker stuck on payment
+  CHECK(num(guarded, "routes.browse.availability") > 0.999);
+  CHECK(num(guarded, "routes.browse.latency_ms.p99") < 100);
+  CHECK(num(guarded, "routes.pay.availability") > 0.1);  // pay still partly served
+  CHECK(num(guarded, "components.api.calls.payment.bulkhead_full") > 0);
+  CHECK(num(guarded, "requests.by_cause.bulkhead_full") == num(guarded, "components.api.calls.payment.bulkhead_full"));
+  // Same scenario, same seed: the same summary.
+  CHECK(without_run(guarded) == without_run(run_summary(failures("cascade-protected.json"), {})));
+}
+
+TEST_CASE("cascade-protected: --vary reaches the bulkhead of the call step") {
+  std::string out = scratch_dir("cascade-compare");
+  RunResult r = run_archsim({"compare", failures("cascade-protected.json"), "--vary",
+                             "api.routes.pay.1.bulkhead.max_concurrent=2,4,8", "--out", out, "--json"},
+                            60);
+  INFO(describe(r));
+  REQUIRE(r.exit_code == 0);
+  nlohmann::json j = nlohmann::json::parse(r.out);
+  CHECK(j.dump().find("max_concurrent=8") != std::string::npos);
+}
+
+TEST_CASE("rate limiter and pool scenarios report their own causes") {
+  nlohmann::json gw = run_summary(failures("rate-limit-gateway.json"), {});
+  check_conservation(gw);
+  CHECK(num(gw, "requests.by_cause.rate_limited") > 0);
+  CHECK(num(gw, "components.backend.utilization") < 0.85);
+  nlohmann::json pool = run_summary(failures("pool-exhaustion.json"), {});
+  check_conservation(pool);
+  CHECK(num(pool, "requests.by_cause.pool_timeout") > 0);
+  CHECK(num(pool, "routes.static.availability") == 1);
+  CHECK(num(pool, "components.db.utilization") < 0.5);  // the pool is the bottleneck, not the db
+}
+
+TEST_CASE("bad resilience input: exit 2, one line naming the JSON location") {
+  struct Case {
+    const char* name;
+    std::string policy;  // fields of the API's call step
+    const char* pointer;
+  };
+  const std::vector<Case> cases = {
+      {"threshold", R"("circuit_breaker": {"failure_rate_threshold": 1.2})", "/routes/pay/1/circuit_breaker/failure_rate_threshold"},
+      {"window", R"("circuit_breaker": {"window": {"type": "time", "size": 0}})", "/routes/pay/1/circuit_breaker/window/size"},
+      {"wait", R"("circuit_breaker": {"wait_in_open": "-1s"})", "/routes/pay/1/circuit_breaker/wait_in_open"},
+      {"attempts", R"("retry": {"max_attempts": 0})", "/routes/pay/1/retry/max_attempts"},
+      {"jitter", R"("retry": {"backoff": {"jitter": "fulll"}})", "/routes/pay/1/retry/backoff/jitter"},
+  };
+  for (const Case& c : cases) {
+    CAPTURE(c.name);
+    std::string dir = scratch_dir(std::string("bad-") + c.name);
+    std::string path = dir + "/bad.json";
+    std::ofstream(path) << R"({"duration": "1m", "components": [
+      {"id": "users", "type": "client", "target": "api", "arrivals": {"rate": 10}, "routes": [{"name": "pay"}]},
+      {"id": "api", "type": "service", "routes": {"pay": [{"work": "1ms"}, {"call": "payment", )" + c.policy + R"(}]}},
+      {"id": "payment", "type": "service", "service_time": "1ms"}]})";
+    RunResult r = run_archsim({"run", path, "--json", "--quiet", "--out", dir}, 30);
+    INFO(describe(r));
+    CHECK(r.exit_code == 2);
+    CHECK(r.out.empty());
+    auto ls = lines(r.err);
+    REQUIRE(ls.size() == 1);
+    CHECK(ls[0].find(path + ": /components/1" + c.pointer + ":") == 0);
+  }
+}

@@ -1,0 +1,48 @@
+// archsim report DIR, and the report step at the end of run and compare: both call the
+// writers of reports/html_report.h with the chart templates found by default_chart_dir().
+#include "tools/cli/report_command.h"
+
+#include <exception>
+#include <iostream>
+
+#include "reports/chart_scripts.h"
+#include "reports/html_report.h"
+
+namespace archsim::cli {
+
+namespace fs = std::filesystem;
+
+bool write_report(const fs::path& dir, bool to_stderr) {
+  std::ostream& os = to_stderr ? std::cerr : std::cout;
+  try {
+    std::error_code ec;
+    const bool compare = fs::is_regular_file(dir / "compare.json", ec);
+    const reports::ReportResult r = compare ? reports::write_compare_report(dir, reports::default_chart_dir())
+                                            : reports::write_run_report(dir, reports::default_chart_dir());
+    os << "report: " << (dir / "report.html").string() << "\n";
+    // The writer's message starts with "wrote <page>; "; keep only what follows.
+    std::string msg = r.message;
+    if (auto semi = msg.find("; "); msg.rfind("wrote ", 0) == 0 && semi != std::string::npos) msg = msg.substr(semi + 2);
+    if (!msg.empty()) os << "        " << msg << "\n";
+    return true;
+  } catch (const std::exception& e) {
+    // The data files are written; a page that cannot be is worth a warning, not a failure.
+    std::cerr << "archsim: warning: report not written: " << e.what() << "\n";
+    return false;
+  }
+}
+
+int report_command(const std::string& dir) {
+  std::error_code ec;
+  if (!fs::is_directory(dir, ec)) {
+    std::cerr << "archsim: report: " << dir << " is not a directory (give the --out folder of a run or compare)\n";
+    return 2;
+  }
+  if (!fs::is_regular_file(fs::path(dir) / "summary.json", ec) && !fs::is_regular_file(fs::path(dir) / "compare.json", ec)) {
+    std::cerr << "archsim: report: " << dir << " holds neither summary.json nor compare.json (is it an archsim output folder?)\n";
+    return 2;
+  }
+  return write_report(dir, false) ? 0 : 1;
+}
+
+}  // namespace archsim::cli
