@@ -31,9 +31,9 @@ using RefId = std::uint32_t;  // a resolved reference to another component (Buil
 
 class Context {
  public:
-  explicit Context(Simulation& sim) : sim_(sim) {}
+  Context(Simulation& sim, const Time& now) : sim_(sim), now_(now) {}
 
-  Time now() const;
+  Time now() const { return now_; }  // inline: read on every event
   Time end_time() const;
   Time warmup() const;
   std::uint32_t self() const { return self_; }
@@ -88,6 +88,7 @@ class Context {
  private:
   friend class Simulation;
   Simulation& sim_;
+  const Time& now_;
   std::uint32_t self_ = 0;
 };
 

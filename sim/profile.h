@@ -35,12 +35,14 @@ struct Profile {
   }
   // End of the linear piece holding t (kTimeMax after the last point).
   Time piece_end(Time t) const {
+    if (points.size() == 1) return t < points[0].first ? points[0].first : kTimeMax;  // a plain rate
     if (t < points.front().first) return points.front().first;
     std::size_t i = segment(t);
     return i + 1 < points.size() ? points[i + 1].first : kTimeMax;
   }
   // The largest value on [t, piece_end(t)): a bound for thinning.
   double piece_max(Time t) const {
+    if (points.size() == 1) return points[0].second;
     Time e = piece_end(t);
     return e == kTimeMax ? at(t) : std::max(at(t), at(e));
   }

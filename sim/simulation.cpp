@@ -18,7 +18,7 @@ using nlohmann::json;
 // ---------------------------------------------------------------- building
 
 Simulation::Simulation(const json& doc, const Registry& registry, std::optional<std::uint64_t> seed)
-    : ctx_(*this) {
+    : ctx_(*this, now_) {
   Params top(doc, "");
   parse_settings(top);
   if (seed) settings_.seed = *seed;
@@ -326,7 +326,6 @@ std::vector<std::pair<std::uint32_t, std::uint32_t>> ConnectContext::links() con
 
 // ---------------------------------------------------------------- Context
 
-Time Context::now() const { return sim_.now_; }
 Time Context::end_time() const { return sim_.settings_.duration; }
 Time Context::warmup() const { return sim_.settings_.warmup; }
 Metrics& Context::metrics() { return *sim_.metrics_; }
