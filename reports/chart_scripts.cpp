@@ -71,8 +71,9 @@ int run_in_dir(const fs::path& program, const std::string& script, const fs::pat
   // Everything the child needs is prepared before fork: after fork only
   // async-signal-safe calls are allowed in a possibly multi-threaded parent.
   const std::string prog = program.string();
-  const std::string dir = workdir.string();
-  const std::string logname = log.string();
+  // Absolute paths: the child changes directory before it opens the log.
+  const std::string dir = fs::absolute(workdir).string();
+  const std::string logname = fs::absolute(log).string();
   std::vector<char*> argv{const_cast<char*>(prog.c_str()), const_cast<char*>(script.c_str()), nullptr};
 
   const pid_t pid = ::fork();

@@ -332,8 +332,11 @@ std::vector<Chart> prepare_run_charts(const fs::path& charts, const json& summar
   for (const auto& c : clients) cols.push_back({c, ts.find(c, "throughput_rps")});
   if (data::write_wide(charts / "throughput.dat", "time_s", cols)) {
     std::vector<data::Column> errs;
-    for (const auto& c : clients) {
-      if (const auto* e = ts.find(c, "errors_rps")) errs.push_back({c + " errors", e});
+    std::vector<std::string> with_causes = clients;
+    with_causes.push_back("all");  // the engine's end-to-end ledger holds errors by cause
+    for (const auto& c : with_causes) {
+      if (c != "all")
+        if (const auto* e = ts.find(c, "errors_rps")) errs.push_back({c + " errors", e});
       for (const auto& m : ts.metrics_of(c)) {
         const std::string pre = "errors_", post = "_rps";
         if (m != "errors_rps" && m.size() > pre.size() + post.size() && m.rfind(pre, 0) == 0 &&

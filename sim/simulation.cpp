@@ -26,6 +26,10 @@ Simulation::Simulation(const json& doc, const Registry& registry, std::optional<
   // End-to-end per-window series: what the SLO windows, time to detect and alerts read.
   e2e_ok_c_ = metrics_->counter("all", "ok", "throughput_rps");
   e2e_failed_c_ = metrics_->counter("all", "failed", "errors_rps");
+  // Failures by cause over time ("errors_timeout_rps", ...); causes that never happen are
+  // left out of the results.
+  for (int k = 1; k < kStatusCount; ++k)
+    e2e_cause_c_[k] = metrics_->counter("all", "failed", "errors_" + std::string(status_name(static_cast<Status>(k))) + "_rps");
   e2e_latency_h_ = metrics_->histogram("all", "latency", "latency");
   build_components(top, registry);
   build_sections(top, registry);
@@ -408,12 +412,16 @@ void Context::request_ended(const RequestInfo& req, Status status) {
   ++s.ended_total_;
   auto& route = s.routes_[req.route];
   ++route.outcomes.by_status[static_cast<int>(status)];
-  s.metrics_->add(served(status) ? s.e2e_ok_c_ : s.e2e_failed_c_);
+  if (served(status)) {
+    s.metrics_->add(s.e2e_ok_c_);
+  } else {
+    s.metrics_->add(s.e2e_failed_c_);
+    s.metrics_->add(s.e2e_cause_c_[static_cast<int>(status)]);
+  }
   if (status == Status::Ok) {
     Time latency = s.now_ - req.start;
     s.metrics_->record(s.e2e_latency_h_, latency);
     route.latency.record(latency);
-    s.all_latency_.record(latency);
   }
 }
 
@@ -450,7 +458,6 @@ void Simulation::dispatch(const Event& e) {
     case kWarmup:
       metrics_->reset_whole_run(now_);
       for (auto& r : routes_) r = RouteLedger{};
-      all_latency_.clear();
       in_flight_at_warmup_ = sent_total_ - ended_total_;
       sent_ = 0;
       break;
@@ -670,10 +677,11 @@ RunResult Simulation::result() {
     for (int k = 0; k < kStatusCount; ++k) r.outcomes.by_status[k] += rr.outcomes.by_status[k];
     r.routes.push_back(std::move(rr));
   }
-  r.latency = LatencyStats::from(all_latency_);
-  if (all_latency_.count() > 0) {
-    double total = static_cast<double>(all_latency_.count()), cum = 0;
-    all_latency_.for_each_bucket([&](std::int64_t, std::int64_t hi, std::uint64_t count) {
+  const Histogram& all_latency = metrics_->whole(e2e_latency_h_);
+  r.latency = LatencyStats::from(all_latency);
+  if (all_latency.count() > 0) {
+    double total = static_cast<double>(all_latency.count()), cum = 0;
+    all_latency.for_each_bucket([&](std::int64_t, std::int64_t hi, std::uint64_t count) {
       cum += static_cast<double>(count);
       r.latency_cdf.emplace_back(static_cast<double>(hi) / 1e6, cum / total);
     });
@@ -778,6 +786,12 @@ RunResult Simulation::result() {
   r.window_s = to_seconds(settings_.window);
   r.window_ends = metrics_->window_ends();
   r.series = metrics_->series();
+  std::erase_if(r.series, [](const Series& x) {
+    if (x.component != "all" || x.metric.rfind("errors_", 0) != 0 || x.metric == "errors_rps") return false;
+    for (double v : x.values)
+      if (v != 0) return false;
+    return true;
+  });
   availability_report(r);
   r.wall_time_s = wall_time_s_;
   r.events = events_;

@@ -5,6 +5,7 @@
 //
 // No globals: two Simulations run side by side in one process (replications on threads).
 #pragma once
+#include <array>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -150,8 +151,8 @@ class Simulation {
 
   // End-to-end ledger of client requests.
   std::vector<RouteLedger> routes_;
-  Histogram all_latency_;
-  CounterId e2e_ok_c_, e2e_failed_c_;  // per-window end-to-end series ("all"), for SLO windows
+  CounterId e2e_ok_c_, e2e_failed_c_;
+  std::array<CounterId, kStatusCount> e2e_cause_c_{};  // per-window end-to-end series ("all"), for SLO windows
   HistogramId e2e_latency_h_;
   std::uint64_t next_request_id_ = 1;
   std::uint64_t sent_ = 0, sent_total_ = 0, ended_total_ = 0, in_flight_at_warmup_ = 0;

@@ -22,4 +22,5 @@ if ((${#browser_pkgs[@]})); then
 fi
 rm -rf build/browser-check
 build/dev/archsim run scenarios/basics/web-tier.json --set duration=10m --out build/browser-check --quiet >/dev/null
-ARCHSIM_REQUIRE_BROWSER=1 tools/browser_check.sh build/browser-check
+# web-tier draws four charts (latency, throughput, utilization, CDF): the page must show all four.
+ARCHSIM_REQUIRE_BROWSER=1 tools/browser_check.sh build/browser-check 4

@@ -125,6 +125,19 @@ TEST_CASE("run writes report.html whose charts are valid SVG with data and whose
   CHECK(!fs::exists(fs::path(out) / "charts" / "replicas.svg"));
 }
 
+TEST_CASE("charts are drawn when --out is a relative path") {
+  // gnuplot runs inside DIR/charts: every path handed to it must survive the change of directory.
+  if (!gnuplot_installed()) return;
+  const fs::path abs = archsim::e2e::scratch_dir("report-relative");
+  const fs::path rel = fs::relative(abs, fs::current_path());
+  REQUIRE(rel.is_relative());
+  auto r = run_archsim({"run", scenario("scenarios/basics/mm1.json"), "--set", "duration=3m", "--out", rel.string(), "--quiet"}, 60);
+  INFO(describe(r));
+  REQUIRE(r.exit_code == 0);
+  CHECK(fs::exists(abs / "charts" / "latency.svg"));
+  CHECK(r.out.find("0 charts drawn") == std::string::npos);
+}
+
 TEST_CASE("a run without gnuplot succeeds and the page says how to get the charts") {
   const std::string out = archsim::e2e::scratch_dir("report-nognuplot");
   const char* old = std::getenv("PATH");

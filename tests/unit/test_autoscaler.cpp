@@ -19,27 +19,14 @@
 
 #include <nlohmann/json.hpp>
 
-#include "models/register_builtin.h"
+#include "tests/unit/harness.h"
 #include "sim/simulation.h"
 
 using namespace archsim;
+using namespace archsim::test;
 
 namespace {
 
-const Registry& registry() {
-  static const Registry r = [] {
-    Registry x;
-    register_builtin_models(x);
-    return x;
-  }();
-  return r;
-}
-
-RunResult run(const std::string& text) {
-  Simulation sim(nlohmann::json::parse(text), registry());
-  sim.run();
-  return sim.result();
-}
 
 std::vector<double> series(const RunResult& r, const std::string& comp, const std::string& metric) {
   for (const Series& s : r.series)

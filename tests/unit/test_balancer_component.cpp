@@ -14,28 +14,15 @@
 
 #include <nlohmann/json.hpp>
 
-#include "models/register_builtin.h"
+#include "tests/unit/harness.h"
 #include "sim/errors.h"
 #include "sim/simulation.h"
 
 using namespace archsim;
+using namespace archsim::test;
 
 namespace {
 
-const Registry& registry() {
-  static const Registry r = [] {
-    Registry x;
-    register_builtin_models(x);
-    return x;
-  }();
-  return r;
-}
-
-RunResult run(const std::string& text) {
-  Simulation sim(nlohmann::json::parse(text), registry());
-  sim.run();
-  return sim.result();
-}
 
 const ComponentReport& report(const RunResult& r, const std::string& id) {
   for (const ComponentResult& c : r.components)

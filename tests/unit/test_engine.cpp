@@ -5,20 +5,12 @@
 
 #include <nlohmann/json.hpp>
 
-#include "models/register_builtin.h"
-#include "sim/simulation.h"
+#include "tests/unit/harness.h"
 
 using namespace archsim;
 using nlohmann::json;
 
-static RunResult run_json(const std::string& text) {
-  Registry reg;
-  register_builtin_models(reg);
-  json doc = json::parse(text);
-  Simulation sim(doc, reg);
-  sim.run();
-  return sim.result();
-}
+static RunResult run_json(const std::string& text) { return archsim::test::run(text); }
 
 static double figure(const RunResult& r, const std::string& comp, const std::string& name) {
   for (const auto& c : r.components)

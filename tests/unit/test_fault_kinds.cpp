@@ -5,8 +5,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "models/register_builtin.h"
-#include "sim/simulation.h"
+#include "tests/unit/harness.h"
 
 using namespace archsim;
 
@@ -18,12 +17,7 @@ RunResult run_with_fault(const std::string& fault, const std::string& routes = "
                      routes + R"(},
       {"id": "web", "type": "service", "concurrency": 100, "service_time": "10ms"}],
     "faults": [)" + fault + "]}";
-  Registry reg;
-  register_builtin_models(reg);
-  nlohmann::json doc = nlohmann::json::parse(text);
-  Simulation sim(doc, reg);
-  sim.run();
-  return sim.result();
+  return archsim::test::run(text);
 }
 
 std::uint64_t count(const RunResult& r, Status s) { return r.outcomes.by_status[static_cast<int>(s)]; }

@@ -1,0 +1,97 @@
+// Service: resilience policies on call steps, load shedding and idempotent writes.
+#include "models/service/service_impl.h"
+
+namespace archsim::service_internal {
+
+// A call of a step ended (directly, or through its policy after retries / fallback).
+void Service::call_ended(Context& ctx, std::uint64_t token, Status status, const RequestInfo&) {
+  std::uint32_t j = static_cast<std::uint32_t>(token >> 32);
+  Job& job = jobs_[j];
+  if (!job.live || job.serial != static_cast<std::uint32_t>(token)) return;  // a late reply of an earlier step
+  --job.pending;
+  if (served(status)) ++job.oks;
+  else ++job.fails;
+  if (status == Status::Degraded) job.status = Status::Degraded;  // a fallback answered: so do we
+  std::uint32_t issued = job.oks + job.fails + job.pending;
+  if (job.oks >= job.needed) {
+    ++job.serial;  // the rest of a k-of-n fan-out is no longer waited for
+    ++job.pc;
+    advance(ctx, j);
+  } else if (issued - job.fails < job.needed) {
+    ++job.serial;
+    // A caller's own policy refusals keep their cause (429 stays 429); the rest is a 5xx.
+    bool keep = status == Status::RateLimited || status == Status::CircuitOpen || status == Status::BulkheadFull ||
+                status == Status::PoolTimeout;
+    job.status = keep ? status : Status::Error;
+    complete(ctx, j);
+  }
+}
+
+bool Service::call_wanted(std::uint64_t token) const {
+  const Job& job = jobs_[static_cast<std::uint32_t>(token >> 32)];
+  return job.live && job.serial == static_cast<std::uint32_t>(token);
+}
+
+std::uint32_t Service::add_policy(Params& s, BuildContext& bc, Time timeout) {
+  std::string label = s.string("call");
+  int same = 0;
+  for (const std::string& l : policy_labels_)
+    if (l == label || l.rfind(label + "_", 0) == 0) ++same;
+  if (same) label += "_" + std::to_string(same + 1);
+  policy_labels_.push_back(label);
+  auto index = static_cast<std::uint32_t>(policies_.size());
+  policies_.push_back(std::make_unique<CallPolicy>(s, bc, CallPolicy::Site::CallStep, id_ + "->" + label,
+                                                   "calls." + label, index, *this, timeout));
+  return index + 1;
+}
+
+void Service::read_resilience(Params& p, Metrics& m) {
+  if (auto shed = p.object_opt("shed")) {
+    // Shed before the queue is full: a request that finds `queue_length` waiting is refused
+    // at once with its own cause, so callers can tell overload from a broken server.
+    shed_queue_ = static_cast<std::uint64_t>(shed->require_integer("queue_length", 0, 1'000'000'000));
+    shed_c_ = m.counter(id_, "shed", "shed_rps");
+  }
+  idempotent_ = p.boolean("idempotent", false);
+  Time ttl = p.duration("idempotency_ttl", 10 * kMinute, kSecond);
+  writes_ = resilience::WriteLedger(ttl);
+  writes_c_ = m.counter(id_, "writes");
+  duplicate_c_ = m.counter(id_, "duplicate_writes");
+  dedup_c_ = m.counter(id_, "deduplicated_writes");
+}
+
+// True when the request was answered here: shed, or a repeat of an applied idempotent write.
+bool Service::shed_or_deduplicate(Context& ctx, CallId call, const RequestInfo& req, const Instance& in) {
+  if (shed_queue_ != kNoShed && in.busy >= concurrency_ && in.queue.size() >= shed_queue_) {
+    ctx.metrics().add(shed_c_);
+    ctx.metrics().add(err_c_);
+    ctx.reply(call, Status::Shed);
+    return true;
+  }
+  if (idempotent_ && req.write && writes_.applied(req, ctx.now())) {
+    ctx.metrics().add(dedup_c_);
+    ctx.reply(call, Status::Ok);  // the saved result of the first request with this key
+    return true;
+  }
+  return false;
+}
+
+// A write was answered successfully: applied once, or again (duplicate / deduplicated).
+void Service::record_write(Context& ctx, const RequestInfo& req) {
+  if (writes_.apply(req, ctx.now())) ctx.metrics().add(writes_c_);
+  else ctx.metrics().add(idempotent_ ? dedup_c_ : duplicate_c_);
+}
+
+void Service::resilience_figures(Context& ctx, ComponentReport& r) {
+  Metrics& m = ctx.metrics();
+  if (shed_queue_ != kNoShed) r.add("shed", static_cast<double>(m.total(shed_c_)));
+  std::uint64_t w = m.total(writes_c_), d = m.total(duplicate_c_), dd = m.total(dedup_c_);
+  if (w + d + dd > 0 || idempotent_) {
+    r.add("writes", static_cast<double>(w));
+    r.add("duplicate_writes", static_cast<double>(d));
+    if (idempotent_) r.add("deduplicated_writes", static_cast<double>(dd));
+  }
+  for (const auto& pol : policies_) pol->finish(ctx, r);
+}
+
+}  // namespace archsim::service_internal
