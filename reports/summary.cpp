@@ -1,5 +1,6 @@
 #include "reports/summary.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <fstream>
@@ -28,9 +29,9 @@ static ordered_json latency_json(const LatencyStats& l) {
 
 static ordered_json requests_json(const OutcomeCounts& o) {
   ordered_json causes = ordered_json::object();
+  // Every cause, zeros included: the same keys in every run, so replications merge cleanly.
   for (int k = 1; k < kStatusCount; ++k)
-    if ((o.by_status[k] > 0 || k <= static_cast<int>(Status::Error)) && k != static_cast<int>(Status::Degraded))
-      causes[std::string(status_name(static_cast<Status>(k)))] = o.by_status[k];
+    if (k != static_cast<int>(Status::Degraded)) causes[std::string(status_name(static_cast<Status>(k)))] = o.by_status[k];
   ordered_json j{{"total", o.total()}, {"ok", o.ok()}, {"failed", o.failed()}};
   if (o.degraded() > 0) j["degraded"] = o.degraded();  // part of ok: fallback answers
   j["by_cause"] = causes;
@@ -200,8 +201,15 @@ static ordered_json* at_path_mut(ordered_json& j, const std::string& path) {
 ordered_json merge_replications(const std::vector<ordered_json>& runs) {
   if (runs.size() == 1) return runs.front();
   ordered_json out = runs.front();
+  // Paths of every run: a figure may exist only in the runs where it was defined (an MTTR
+  // needs an outage); it is averaged over those runs and its interval says how many.
   std::vector<std::string> paths;
-  collect(out, "", paths);
+  for (const auto& r : runs) {
+    std::vector<std::string> mine;
+    collect(r, "", mine);
+    for (auto& p : mine)
+      if (std::find(paths.begin(), paths.end(), p) == paths.end()) paths.push_back(std::move(p));
+  }
   ordered_json ci = ordered_json::object();
   const std::size_t n = runs.size();
   for (const std::string& p : paths) {
@@ -209,15 +217,19 @@ ordered_json merge_replications(const std::vector<ordered_json>& runs) {
     std::vector<double> xs;
     for (const auto& r : runs)
       if (const ordered_json* v = at_path(r, p); v && v->is_number()) xs.push_back(v->get<double>());
-    if (xs.size() != n) continue;
+    const std::size_t m = xs.size();
+    if (m == 0) continue;
     double mean = 0;
     for (double x : xs) mean += x;
-    mean /= static_cast<double>(n);
+    mean /= static_cast<double>(m);
     double var = 0;
     for (double x : xs) var += (x - mean) * (x - mean);
-    var /= static_cast<double>(n - 1);
-    double half = t95(n - 1) * std::sqrt(var / static_cast<double>(n));
+    double half = m > 1 ? t95(m - 1) * std::sqrt(var / static_cast<double>(m - 1) / static_cast<double>(m)) : 0.0;
     ordered_json* target = at_path_mut(out, p);
+    if (!target) {
+      put_dotted(out, p, 0);
+      target = at_path_mut(out, p);
+    }
     bool integral = target->is_number_integer() || target->is_number_unsigned();
     *target = round_sig(mean);
     if (integral && std::floor(mean) == mean) *target = static_cast<std::int64_t>(mean);
@@ -225,6 +237,7 @@ ordered_json merge_replications(const std::vector<ordered_json>& runs) {
                          {"lo", round_sig(mean - half)},
                          {"hi", round_sig(mean + half)},
                          {"half_width", round_sig(half)}};
+    if (m != n) ci[p]["runs"] = m;
   }
   out["replications"] = n;
   ordered_json seeds = ordered_json::array();

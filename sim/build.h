@@ -20,6 +20,16 @@ namespace archsim {
 
 class Simulation;
 
+// One entry of the scenario's top-level "instance_types" catalogue (an EC2-style machine
+// size): how fast it runs work (work time divides by speed), what it costs per hour (0 = not
+// given: cost.prices_per_hour or its default applies) and its memory (0 = not given).
+struct InstanceTypeSpec {
+  double speed = 1;
+  double price_per_hour = 0;
+  bool has_price = false;
+  double memory_mb = 0;
+};
+
 // How one component depends on another; synchronous calls must not form a cycle.
 enum class RefKind : std::uint8_t { SyncCall, AsyncSend, Control };
 
@@ -48,6 +58,10 @@ class BuildContext {
   const std::string& component_id(std::uint32_t i) const;
   const std::string& component_type(std::uint32_t i) const;
   const std::string& component_zone(std::uint32_t i) const;
+  // The scenario's instance-type catalogue ("instance_types"): nullptr when `name` is not in
+  // it. A model naming a type checks it with instance_type_names() (empty: no catalogue).
+  const InstanceTypeSpec* instance_type(const std::string& name) const;
+  std::vector<std::string> instance_type_names() const;
 
  private:
   Simulation& sim_;

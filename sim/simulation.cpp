@@ -77,6 +77,26 @@ void Simulation::parse_settings(Params& top) {
     settings_.per_gb_egress = cost->number("per_gb_egress", 0.0, 0.0, 1e9);
     settings_.minimum_billing = cost->duration("minimum_billing", 0, 0, kDay);
   }
+  // The instance-type catalogue, declared once: services naming a type take its speed, and
+  // billing its price. Read after "cost" so that a catalogue price wins over prices_per_hour.
+  if (auto types = top.object_opt("instance_types")) {
+    for (const auto& k : types->keys()) {
+      if (k.empty() || k == "default")
+        types->fail(k, "is not a usable instance type name (\"default\" is cost.prices_per_hour's fallback)");
+      Params t = types->object(k);
+      InstanceTypeSpec spec;
+      spec.speed = t.number("speed", 1.0, 1e-6, 1e6);  // relative to a speed-1 machine
+      if (t.has("price_per_hour")) {
+        spec.price_per_hour = t.number("price_per_hour", 0.0, 0.0, 1e6);
+        spec.has_price = true;
+        settings_.prices_per_hour[k] = spec.price_per_hour;
+      } else {
+        t.known("price_per_hour");
+      }
+      spec.memory_mb = t.number("memory_mb", 0.0, 0.0, 1e9);
+      settings_.instance_types[k] = spec;
+    }
+  }
   if (auto slo = top.object_opt("slo")) {
     settings_.slo_latency_p99 = slo->duration_opt("latency_p99");
     if (slo->has("availability")) settings_.slo_availability = slo->number("availability", 0.0, 0.0, 1.0);
@@ -293,6 +313,15 @@ std::uint32_t BuildContext::component_count() const { return static_cast<std::ui
 const std::string& BuildContext::component_id(std::uint32_t i) const { return sim_.comps_[i]->id(); }
 const std::string& BuildContext::component_type(std::uint32_t i) const { return sim_.comps_[i]->type(); }
 const std::string& BuildContext::component_zone(std::uint32_t i) const { return sim_.zones_[i]; }
+const InstanceTypeSpec* BuildContext::instance_type(const std::string& name) const {
+  auto it = sim_.settings_.instance_types.find(name);
+  return it == sim_.settings_.instance_types.end() ? nullptr : &it->second;
+}
+std::vector<std::string> BuildContext::instance_type_names() const {
+  std::vector<std::string> out;
+  for (const auto& [k, v] : sim_.settings_.instance_types) out.push_back(k);
+  return out;
+}
 
 RefId BuildContext::reference_to(const std::string& target_id, const std::string& pointer, RefKind kind) {
   sim_.refs_.push_back(Simulation::Reference{index_, target_id, pointer, kind});

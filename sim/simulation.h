@@ -35,6 +35,9 @@ struct ScenarioSettings {
   Distribution network_latency = Distribution::constant(0);
   Distribution cross_zone_latency = Distribution::constant(0);
   std::map<std::string, double> prices_per_hour;  // instance type -> USD
+  // "instance_types": the catalogue of machine sizes (speed, price, memory) by name. Its
+  // price_per_hour is also written into prices_per_hour (the catalogue wins over cost).
+  std::map<std::string, InstanceTypeSpec> instance_types;
   double default_price = 0.10, per_million_requests = 0, per_gb_egress = 0;
   Time minimum_billing = 0;  // each instance is billed at least this long (AWS: 60 s)
   std::optional<Time> slo_latency_p99;

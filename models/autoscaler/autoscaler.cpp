@@ -103,7 +103,7 @@ class Autoscaler final : public Component {
     if (sync_period_ <= 0) p.fail("sync_period", "must be positive (Kubernetes' default is 15s)");
     Metrics& m = bc.metrics();
     if (vertical_) {
-      read_vertical(p);
+      read_vertical(p, bc);
       speed_g_ = m.gauge(id_, "speed", "speed");
       return;
     }
@@ -268,12 +268,21 @@ class Autoscaler final : public Component {
     return ms;
   }
 
-  void read_vertical(Params& p) {
+  void read_vertical(Params& p, const BuildContext& bc) {
     sizes_pointer_ = p.path("sizes");
+    const std::vector<std::string> catalogue = bc.instance_type_names();
     for (Params& sp : p.objects("sizes")) {
       Size s;
       s.type = sp.string("instance_type");
-      s.speed = sp.number("speed", 1.0, 1e-6, 1e6);
+      // A size may name only a type of the scenario's "instance_types" and take its speed
+      // from there; an explicit speed wins. With a catalogue, every size must be in it.
+      const InstanceTypeSpec* spec = bc.instance_type(s.type);
+      if (!spec && !catalogue.empty())
+        sp.fail("instance_type", "unknown instance type \"" + s.type + "\"" + did_you_mean(s.type, catalogue) +
+                                     " (not in the scenario's instance_types)");
+      if (!spec && !sp.has("speed"))
+        sp.fail("speed", "is required: the scenario has no instance_types catalogue to take it from");
+      s.speed = sp.number("speed", spec ? spec->speed : 1.0, 1e-6, 1e6);
       if (!sizes_.empty() && s.speed <= sizes_.back().speed)
         sp.fail("speed", "sizes go from small to large: each speed must exceed the previous one");
       sizes_.push_back(s);

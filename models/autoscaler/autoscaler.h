@@ -42,11 +42,11 @@
 // AverageValue): the largest of the reactive and forecast proposals wins.
 //
 // Vertical mode ("mode": "vertical"): "sizes" [{"instance_type", "speed"}] from small to
-// large. When mean CPU utilization of ready pods stays above `scale_up_above` (or below
+// large; "speed" may be left out for a type of the scenario's "instance_types" catalogue. When mean CPU utilization of ready pods stays above `scale_up_above` (or below
 // `scale_down_below`) for `window`, and `cooldown` has passed since the last change, the
 // service moves one size up (down): set_instance_type(), then a rolling update, one instance
 // at a time (surge one of the new size, retire one old when it is ready). Price follows the
-// type through cost.prices_per_hour.
+// type through the catalogue's price_per_hour or cost.prices_per_hour.
 //
 // Simplifications: one metric source (the target's own instances, no metrics pipeline lag
 // beyond the sync window); no pod requests other than "all workers" for cpu; the HPA does

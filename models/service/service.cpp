@@ -13,11 +13,24 @@ Service::Service(Params& p, BuildContext& bc) : stream_(bc.stream_seed()), rng_(
   speed_ = p.number("speed", 1.0, 1e-6, 1e6);  // work time divides by it
   instance_type_ = p.string("instance_type", "");
   types_.push_back(instance_type_);
+  // The scenario's instance-type catalogue: a named type gives the speed (an explicit
+  // "speed" wins) and, in memory.limit_mb's absence, the memory limit.
+  const InstanceTypeSpec* itype = instance_type_.empty() ? nullptr : bc.instance_type(instance_type_);
+  if (!instance_type_.empty() && !itype) {
+    std::vector<std::string> known = bc.instance_type_names();
+    if (!known.empty()) {
+      std::string list;
+      for (const auto& k : known) list += (list.empty() ? "" : ", ") + k;
+      p.fail("instance_type", "unknown instance type \"" + instance_type_ + "\"" + did_you_mean(instance_type_, known) +
+                                  "; the scenario's instance_types are: " + list);
+    }
+  }
+  if (itype && !p.has("speed")) speed_ = itype->speed;
   startup_ = p.distribution("startup_time", Distribution::constant(0));
   restart_ = p.distribution("restart_time", Distribution::constant(0));
   grace_ = p.duration("termination_grace", 30 * kSecond);
   if (auto mem = p.object_opt("memory")) {
-    memory_limit_mb_ = mem->number("limit_mb", 0.0, 0.0, 1e9);
+    memory_limit_mb_ = mem->number("limit_mb", itype ? itype->memory_mb : 0.0, 0.0, 1e9);
     memory_base_mb_ = mem->number("base_mb", 0.0, 0.0, 1e9);
     memory_per_request_mb_ = mem->number("per_request_mb", 0.0, 0.0, 1e9);
   }

@@ -1,0 +1,33 @@
+// Merging replications: means and Student-t 95% intervals per figure, and figures that only
+// some runs define (an MTTR needs an outage) averaged over those runs, saying how many.
+#include <doctest/doctest.h>
+
+#include <nlohmann/json.hpp>
+
+#include "reports/summary.h"
+
+using namespace archsim;
+using nlohmann::ordered_json;
+
+TEST_CASE("merge: mean and t-interval per figure; partial figures say how many runs had them") {
+  std::vector<ordered_json> runs;
+  const double p99[] = {10, 12, 14};
+  for (int i = 0; i < 3; ++i) {
+    ordered_json r;
+    r["seed"] = i + 1;
+    r["latency_ms"]["p99"] = p99[i];
+    r["requests"]["total"] = 100;
+    if (i != 1) r["components"]["web"]["mttr_s"] = i == 0 ? 60.0 : 120.0;
+    r["run"] = ordered_json{{"wall_time_s", 1.0}, {"events", 10}, {"events_per_s", 10.0}};
+    runs.push_back(r);
+  }
+  ordered_json m = merge_replications(runs);
+  CHECK(m["latency_ms"]["p99"].get<double>() == doctest::Approx(12));
+  // s = 2, t(0.975, 2) = 4.303: half-width 4.303 * 2 / sqrt(3) = 4.969.
+  CHECK(m["ci95"]["latency_ms.p99"]["half_width"].get<double>() == doctest::Approx(4.969).epsilon(0.001));
+  CHECK(m["requests"]["total"] == 100);
+  CHECK(m["components"]["web"]["mttr_s"].get<double>() == doctest::Approx(90));
+  CHECK(m["ci95"]["components.web.mttr_s"]["runs"] == 2);
+  CHECK(m["replications"] == 3);
+  CHECK(m["run"]["events"].get<double>() == 30);
+}
