@@ -3,6 +3,8 @@
 #pragma once
 #include <string>
 
+#include <doctest/doctest.h>
+
 #include <nlohmann/json.hpp>
 
 #include "models/register_builtin.h"
@@ -24,6 +26,16 @@ inline RunResult run(const std::string& text) {
   Simulation sim(nlohmann::json::parse(text), registry());
   sim.run();
   return sim.result();
+}
+
+// A model's end-of-run figure `name` of component `id`; fails the test when it is missing.
+inline double fig(const RunResult& r, const std::string& id, const std::string& name) {
+  for (const ComponentResult& c : r.components)
+    if (c.id == id)
+      for (const auto& [k, v] : c.report.figures())
+        if (k == name) return v;
+  FAIL("component " << id << " has no figure " << name);
+  return 0;
 }
 
 }  // namespace archsim::test

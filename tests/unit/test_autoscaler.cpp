@@ -35,14 +35,6 @@ std::vector<double> series(const RunResult& r, const std::string& comp, const st
   return {};
 }
 
-double fig(const RunResult& r, const std::string& id, const std::string& name) {
-  for (const ComponentResult& c : r.components)
-    if (c.id == id)
-      for (const auto& [k, v] : c.report.figures())
-        if (k == name) return v;
-  FAIL("component " << id << " has no figure " << name);
-  return 0;
-}
 
 std::string text(const RunResult& r, const std::string& id, const std::string& name) {
   for (const ComponentResult& c : r.components)

@@ -31,12 +31,6 @@ const ComponentReport& report(const RunResult& r, const std::string& id) {
   std::abort();
 }
 
-double fig(const RunResult& r, const std::string& id, const std::string& name) {
-  for (const auto& [k, v] : report(r, id).figures())
-    if (k == name) return v;
-  FAIL("component " << id << " has no figure " << name);
-  return 0;
-}
 
 bool has_fig(const RunResult& r, const std::string& id, const std::string& name) {
   for (const auto& [k, v] : report(r, id).figures())

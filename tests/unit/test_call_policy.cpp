@@ -32,14 +32,6 @@ using namespace archsim::test;
 namespace {
 
 
-double fig(const RunResult& r, const std::string& id, const std::string& name) {
-  for (const ComponentResult& c : r.components)
-    if (c.id == id)
-      for (const auto& [k, v] : c.report.figures())
-        if (k == name) return v;
-  FAIL("component " << id << " has no figure " << name);
-  return 0;
-}
 
 const std::vector<double>& series(const RunResult& r, const std::string& component, const std::string& metric) {
   for (const Series& s : r.series)

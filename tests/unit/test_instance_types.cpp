@@ -50,14 +50,6 @@ double usd_of(const RunResult& r, const std::string& id) {
   return 0;
 }
 
-double fig(const RunResult& r, const std::string& id, const std::string& name) {
-  for (const ComponentResult& c : r.components)
-    if (c.id == id)
-      for (const auto& [k, v] : c.report.figures())
-        if (k == name) return v;
-  FAIL("no figure " << id << "." << name);
-  return 0;
-}
 
 }  // namespace
 

@@ -332,18 +332,9 @@ std::string tolerance(const Topology::Node& n) {
 }  // namespace
 
 int analyze_command(const AnalyzeOptions& o, const Registry& registry) {
-  auto doc = load_with_sets(o.scenario, o.sets);
-  if (!doc) return 2;
-  std::optional<Topology> topo;
-  std::string name;
-  try {
-    Simulation sim(*doc, registry);
-    topo = Topology::from(sim, *doc);
-    name = sim.settings().name;
-  } catch (const ScenarioError& e) {
-    std::cerr << e.format(o.scenario) << "\n";
-    return 2;
-  }
+  std::optional<Topology> topo = Topology::load(o.scenario, o.sets, registry);
+  if (!topo) return 2;
+  const std::string& name = topo->scenario_name;
   const Topology& t = *topo;
 
   // ---- single points of failure

@@ -136,18 +136,9 @@ static std::string topology_dot(const Topology& t, const std::string& name) {
 }
 
 int graph_command(const GraphOptions& o, const Registry& registry) {
-  auto doc = load_with_sets(o.scenario, o.sets);
-  if (!doc) return 2;
-  std::optional<Topology> topo;
-  std::string name;
-  try {
-    Simulation sim(*doc, registry);
-    topo = Topology::from(sim, *doc);
-    name = sim.settings().name;
-  } catch (const ScenarioError& e) {
-    std::cerr << e.format(o.scenario) << "\n";
-    return 2;
-  }
+  std::optional<Topology> topo = Topology::load(o.scenario, o.sets, registry);
+  if (!topo) return 2;
+  const std::string& name = topo->scenario_name;
   const std::string dot = topology_dot(*topo, name);
   if (o.output.empty() || o.output == "-") {
     std::cout << dot;

@@ -1,11 +1,14 @@
 #include "tools/cli/topology.h"
 
 #include <algorithm>
+#include <iostream>
 #include <map>
 
 #include <nlohmann/json.hpp>
 
+#include "sim/errors.h"
 #include "sim/params.h"
+#include "tools/cli/commands.h"
 
 namespace archsim::cli {
 
@@ -75,6 +78,21 @@ Topology Topology::from(const Simulation& sim, const nlohmann::json& doc) {
     }
   }
   return t;
+}
+
+std::optional<Topology> Topology::load(const std::string& scenario, const std::vector<std::string>& sets,
+                                       const Registry& registry) {
+  auto doc = load_with_sets(scenario, sets);
+  if (!doc) return std::nullopt;
+  try {
+    Simulation sim(*doc, registry);
+    Topology t = Topology::from(sim, *doc);
+    t.scenario_name = sim.settings().name;
+    return t;
+  } catch (const ScenarioError& e) {
+    std::cerr << e.format(scenario) << "\n";
+    return std::nullopt;
+  }
 }
 
 }  // namespace archsim::cli

@@ -3,6 +3,7 @@
 // self-description (sim/describe.h). Built once from a Simulation; no simulation is run.
 #pragma once
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -38,6 +39,12 @@ struct Topology {
   // recomputed here as the engine does: explicit link, else network latency plus the
   // cross-zone penalty between components in different zones).
   static Topology from(const Simulation& sim, const nlohmann::json& doc);
+  std::string scenario_name;
+
+  // Loads SCENARIO with --set overrides and builds its topology; on bad input prints the
+  // one-line error and returns nullopt (the caller exits 2).
+  static std::optional<Topology> load(const std::string& scenario, const std::vector<std::string>& sets,
+                                      const Registry& registry);
 };
 
 }  // namespace archsim::cli
