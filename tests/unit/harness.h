@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include "models/register_builtin.h"
+#include "sim/errors.h"
 #include "sim/simulation.h"
 
 namespace archsim::test {
@@ -36,6 +37,17 @@ inline double fig(const RunResult& r, const std::string& id, const std::string& 
         if (k == name) return v;
   FAIL("component " << id << " has no figure " << name);
   return 0;
+}
+
+// The ScenarioError a document raises while it is built (fails the test when none is).
+inline ScenarioError build_error(const std::string& text) {
+  try {
+    Simulation sim(nlohmann::json::parse(text), registry());
+  } catch (const ScenarioError& e) {
+    return e;
+  }
+  FAIL("expected a ScenarioError for " << text);
+  return ScenarioError("", "");
 }
 
 }  // namespace archsim::test

@@ -38,16 +38,6 @@ bool has_fig(const RunResult& r, const std::string& id, const std::string& name)
   return false;
 }
 
-// The ScenarioError a document raises while building.
-ScenarioError build_error(const std::string& text) {
-  try {
-    Simulation sim(nlohmann::json::parse(text), registry());
-  } catch (const ScenarioError& e) {
-    return e;
-  }
-  FAIL("expected a ScenarioError for " << text);
-  std::abort();
-}
 
 // A client -> lb -> targets scenario; `lb` is the balancer's JSON without id and type.
 std::string scenario(const std::string& lb, const std::string& services, const std::string& client_extra = "",

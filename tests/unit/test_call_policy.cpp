@@ -52,15 +52,6 @@ std::vector<std::pair<long, double>> changes(const RunResult& r, const std::vect
   return out;
 }
 
-ScenarioError build_error(const std::string& text) {
-  try {
-    Simulation sim(nlohmann::json::parse(text), registry());
-  } catch (const ScenarioError& e) {
-    return e;
-  }
-  FAIL("expected a ScenarioError for " << text);
-  std::abort();
-}
 
 // One client at a constant 40/s (every 25 ms) in front of a server with one worker, no
 // queue and 90 ms of work: per 100 ms one call succeeds and three are rejected (503).

@@ -34,15 +34,6 @@ std::string scenario(const std::string& svc, const std::string& extra = "", cons
     ]})";
 }
 
-ScenarioError build_error(const std::string& text) {
-  try {
-    Simulation sim(nlohmann::json::parse(text), registry());
-  } catch (const ScenarioError& e) {
-    return e;
-  }
-  FAIL("expected a ScenarioError for " << text);
-  return ScenarioError("", "");
-}
 
 double usd_of(const RunResult& r, const std::string& id) {
   for (const auto& [k, v] : r.cost.by_component)
