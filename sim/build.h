@@ -81,6 +81,8 @@ class ConnectContext {
   std::uint32_t target_index(RefId ref) const;
   Component& component(std::uint32_t index) const;
   std::vector<std::pair<std::uint32_t, std::uint32_t>> links() const;
+  // Every component's metrics exist by now: a model may resolve another's gauge by name.
+  const Metrics& metrics() const;
 
  private:
   Simulation& sim_;

@@ -17,8 +17,9 @@ CounterId Metrics::counter(const std::string& component, const std::string&, con
   return CounterId{static_cast<std::uint32_t>(counters_.size() - 1)};
 }
 
-GaugeId Metrics::gauge(const std::string& component, const std::string&, const std::string& series) {
+GaugeId Metrics::gauge(const std::string& component, const std::string& name, const std::string& series) {
   Gauge g;
+  gauge_keys_.emplace_back(component, name);
   if (!series.empty()) g.series = add_series(component, series);
   gauges_.push_back(g);
   return GaugeId{static_cast<std::uint32_t>(gauges_.size() - 1)};
@@ -38,6 +39,24 @@ HistogramId Metrics::histogram(const std::string& component, const std::string&,
 
 void Metrics::ratio_series(const std::string& component, const std::string& series, GaugeId num, GaugeId den) {
   ratios_.push_back(Ratio{num, den, 0, 0, add_series(component, series)});
+}
+
+std::optional<GaugeId> Metrics::find_gauge(const std::string& component, const std::string& name) const {
+  for (std::uint32_t i = 0; i < gauges_.size(); ++i) {
+    const Gauge& g = gauges_[i];
+    if (gauge_keys_[i].first != component) continue;
+    if (gauge_keys_[i].second == name || (g.series >= 0 && series_[g.series].metric == name)) return GaugeId{i};
+  }
+  return std::nullopt;
+}
+
+std::vector<std::string> Metrics::gauge_names() const {
+  std::vector<std::string> out;
+  for (std::size_t i = 0; i < gauges_.size(); ++i) {
+    const Gauge& g = gauges_[i];
+    out.push_back(gauge_keys_[i].first + "." + (g.series >= 0 ? series_[g.series].metric : gauge_keys_[i].second));
+  }
+  return out;
 }
 
 double Metrics::average(GaugeId id, Time now) const {

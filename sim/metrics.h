@@ -15,6 +15,8 @@
 // increments. Memory: two histograms (whole run + window) per histogram handle.
 #pragma once
 #include <cstdint>
+#include <optional>
+#include <utility>
 #include <string>
 #include <vector>
 
@@ -67,6 +69,11 @@ class Metrics {
 
   // --- queries (any time) ---
   double value(GaugeId g) const { return gauges_[g.i].value; }
+  // The gauge of `component` registered as `name` or recorded as series `name` (build time
+  // only: a linear search). Names are what timeseries.csv shows, e.g. ("worker", "queue_length").
+  std::optional<GaugeId> find_gauge(const std::string& component, const std::string& name) const;
+  // "component.name" of every gauge, for "did you mean" messages.
+  std::vector<std::string> gauge_names() const;
   std::uint64_t total(CounterId c) const { return counters_[c.i].total; }
   // Time-weighted average since warm-up (or since the last window boundary).
   double average(GaugeId g, Time now) const;
@@ -108,6 +115,7 @@ class Metrics {
   Time last_window_end_ = 0;
   std::vector<Counter> counters_;
   std::vector<Gauge> gauges_;
+  std::vector<std::pair<std::string, std::string>> gauge_keys_;  // (component, name), kept apart: gauges_ is hot
   std::vector<Hist> hists_;
   std::vector<Ratio> ratios_;
   std::vector<Series> series_;

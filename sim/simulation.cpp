@@ -343,6 +343,7 @@ std::uint32_t BuildContext::route_index(const std::string& name) {
 }
 
 Component& ConnectContext::target(RefId ref) const { return *sim_.comps_[sim_.refs_[ref].to]; }
+const Metrics& ConnectContext::metrics() const { return *sim_.metrics_; }
 const std::string& ConnectContext::pointer(RefId ref) const { return sim_.refs_[ref].pointer; }
 void ConnectContext::fail(RefId ref, const std::string& message) const {
   throw ScenarioError(sim_.refs_[ref].pointer, message);

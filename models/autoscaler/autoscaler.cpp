@@ -16,7 +16,7 @@
 namespace archsim {
 namespace {
 
-enum class Source : std::uint8_t { Cpu, Memory, Utilization, Rps, QueueLength, BusyWorkers, InFlight };
+enum class Source : std::uint8_t { Cpu, Memory, Utilization, Rps, QueueLength, BusyWorkers, InFlight, Gauge };
 
 struct SourceInfo {
   const char* name;
@@ -41,6 +41,7 @@ struct MetricSpec {
   bool utilization = true;
   double target = 0.8;
   std::string name, pointer;
+  GaugeId gauge;  // Source::Gauge: "<component>.<gauge>", resolved in connect()
 };
 
 struct ScheduleEntry {
@@ -119,6 +120,15 @@ class Autoscaler final : public Component {
     svc_ = dynamic_cast<ServiceControl*>(&t);
     if (!svc_)
       cc.fail(target_, "\"" + t.id() + "\" is a " + t.type() + "; an autoscaler's target must be a service");
+    for (MetricSpec& ms : metrics_) {
+      if (ms.source != Source::Gauge) continue;
+      const std::size_t dot = ms.name.find('.');
+      auto g = cc.metrics().find_gauge(ms.name.substr(0, dot), ms.name.substr(dot + 1));
+      if (!g)
+        throw ScenarioError(ms.pointer, "no gauge \"" + ms.name + "\"" + did_you_mean(ms.name, cc.metrics().gauge_names()) +
+                                            " (a gauge is named \"<component>.<metric>\" as in timeseries.csv)");
+      ms.gauge = *g;
+    }
     for (const MetricSpec& ms : metrics_)
       if (ms.source == Source::Memory && svc_->memory_limit_mb() <= 0)
         throw ScenarioError(ms.pointer, "the memory metric needs the target's memory.limit_mb (\"" + t.id() +
@@ -243,11 +253,20 @@ class Autoscaler final : public Component {
     const SourceInfo* info = nullptr;
     for (const auto& s : kSources)
       if (ms.name == s.name) info = &s;
+    if (!info && ms.name.find('.') != std::string::npos) {
+      // Any recorded gauge, "<component>.<gauge>" as timeseries.csv names it (KEDA's external
+      // metrics): its current total against a per-replica target, AverageValue-style.
+      ms.source = Source::Gauge;
+      ms.utilization = false;
+      ms.target = mp.require_number(shorthand ? "target_value" : "target", 0.0, 1e12);
+      if (ms.target <= 0) mp.fail(shorthand ? "target_value" : "target", "must be positive (a value per replica)");
+      return ms;
+    }
     if (!info) {
       std::string known;
       for (const auto& n : source_names()) known += (known.empty() ? "" : ", ") + n;
       mp.fail(type_key, "unknown metric \"" + ms.name + "\"" + did_you_mean(ms.name, source_names()) +
-                            "; known metrics: " + known);
+                            "; known metrics: " + known + ", or any gauge as \"<component>.<gauge>\"");
     }
     ms.source = info->source;
     ms.utilization = info->utilization;
@@ -330,6 +349,7 @@ class Autoscaler final : public Component {
       case Source::Memory: return s.memory_mb / svc_->memory_limit_mb();
       case Source::QueueLength: return static_cast<double>(s.queued);
       case Source::InFlight: return static_cast<double>(s.busy + s.queued);
+      case Source::Gauge: return std::nullopt;  // one value for the target, read in sync()
     }
     return std::nullopt;
   }
@@ -363,6 +383,14 @@ class Autoscaler final : public Component {
       o.type = metrics_[k].utilization ? MetricObservation::Type::Utilization : MetricObservation::Type::AverageValue;
       o.target = metrics_[k].target;
       o.pods.clear();
+      if (metrics_[k].source == Source::Gauge) {
+        // One value for the whole target: desired = ceil(value / target per replica).
+        o.type = MetricObservation::Type::TotalAverageValue;
+        o.value = ctx.metrics().value(metrics_[k].gauge);
+        for (const InstanceStat& s : stats_) o.pods.push_back(PodSample{std::nullopt, s.ready});
+        if (k == 0) demand += o.value;
+        continue;
+      }
       for (const InstanceStat& s : stats_) {
         PodSample ps;
         ps.ready = s.ready;

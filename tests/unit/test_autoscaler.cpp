@@ -213,3 +213,21 @@ TEST_CASE("predictive mode scales ahead of a rising load") {
   CHECK(fig(linear, "hpa", "mean_desired_replicas") > m0);
   CHECK(fig(holt, "hpa", "mean_desired_replicas") > m0);
 }
+
+TEST_CASE("autoscaler: any recorded gauge as a metric (KEDA-style), by its timeseries name") {
+  // 200 req/s for 100 ms each through lb: Little's law keeps 20 requests in flight at lb.
+  // Target 4 per replica: desired = ceil(20 / 4) = 5 (1 -> 4 -> 5 under the legacy limit).
+  auto scenario = [](const std::string& metric) {
+    return R"({"duration": "3m", "components": [
+      {"id": "users", "type": "client", "target": "lb", "arrivals": {"process": "constant", "rate": 200}},
+      {"id": "lb", "type": "balancer", "mode": "l7", "latency": "0ms", "targets": ["api"]},
+      {"id": "api", "type": "service", "replicas": 1, "concurrency": 100, "service_time": "100ms"},
+      {"id": "hpa", "type": "autoscaler", "target": "api", "min_replicas": 1, "max_replicas": 10,
+       "metrics": [{"type": ")" + metric + R"(", "target": 4}]}]})";
+  };
+  RunResult r = run(scenario("lb.in_flight"));
+  CHECK(fig(r, "api", "replicas") == 5);
+  ScenarioError e = build_error(scenario("lb.inflight"));
+  CHECK(e.pointer() == "/components/3/metrics/0/type");
+  CHECK(std::string(e.what()).find("did you mean \"lb.in_flight\"") != std::string::npos);
+}
