@@ -19,7 +19,9 @@
 // The instance is chosen by the built-in picker (models/balancer/picker.h; default
 // round_robin, as kube-proxy spreads connections evenly).
 // Simplifications: each worker is a core (no CPU contention inside an instance); no
-// connection costs; a failed downstream call fails the request (5xx).
+// connection costs; a failed downstream call fails the request with 5xx (Status::Error),
+// except refusals by the call's own policy (rate_limited, circuit_open, bulkhead_full,
+// pool_timeout), which keep their cause so a user sees which protection acted.
 #pragma once
 #include <cstdint>
 #include <memory>

@@ -124,7 +124,7 @@ class Service final : public ServiceControl, public CallSink {
   // ---- instances ----
 
   void launch(Context& ctx, bool already_ready);
-  void begin_startup(Context& ctx, std::uint32_t i, bool counted = true);
+  void begin_startup(Context& ctx, std::uint32_t i);
   void set_state(Context& ctx, std::uint32_t i, Instance::State st);
   int pick_victim() const;
   void retire(Context& ctx, std::uint32_t i);

@@ -101,12 +101,11 @@ void Service::launch(Context& ctx, bool already_ready) {
     ++ready_;
   } else {
     in.state = Instance::Starting;
-    begin_startup(ctx, i, /*counted=*/true);
+    begin_startup(ctx, i);
   }
 }
 
-void Service::begin_startup(Context& ctx, std::uint32_t i, bool counted) {
-  (void)counted;
+void Service::begin_startup(Context& ctx, std::uint32_t i) {
   Instance& in = instances_[i];
   in.state = Instance::Starting;
   ++in.timer_gen;
