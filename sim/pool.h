@@ -56,15 +56,6 @@ class Pool {
   std::size_t live() const { return live_count_; }
   std::size_t capacity() const { return items_.size(); }
 
-  // Calls f(handle, record) for every live record (end-of-run accounting; O(capacity)).
-  template <class F>
-  void for_each_live(F f) {
-    std::vector<bool> is_free(items_.size(), false);
-    for (std::uint32_t i : free_) is_free[i] = true;
-    for (std::uint32_t i = 0; i < items_.size(); ++i)
-      if (!is_free[i]) f((static_cast<Handle>(gens_[i]) << 32) | i, items_[i]);
-  }
-
  private:
   static std::uint32_t index(Handle h) { return static_cast<std::uint32_t>(h); }
   std::vector<T> items_;
