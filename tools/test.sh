@@ -11,14 +11,16 @@ ctest --preset dev -j 2
 
 # Browser check: open a real run's report.html in headless Chromium (Debian's package,
 # installed here when absent: only the tests need it) and check that it renders its charts.
+# Asked of dpkg, not of PATH: a machine may carry a stand-in `convert` that is not ImageMagick.
 browser_pkgs=()
-command -v chromium >/dev/null 2>&1 || browser_pkgs+=(chromium)
-command -v convert >/dev/null 2>&1 || browser_pkgs+=(imagemagick)
+for p in chromium imagemagick; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || browser_pkgs+=("$p")
+done
 if ((${#browser_pkgs[@]})); then
   echo "test: installing ${browser_pkgs[*]} for the browser check"
   SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
   $SUDO apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${browser_pkgs[@]}" >/dev/null
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${browser_pkgs[@]}" >/dev/null
 fi
 rm -rf build/browser-check
 build/dev/archsim run scenarios/basics/web-tier.json --set duration=10m --out build/browser-check --quiet >/dev/null
