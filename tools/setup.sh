@@ -8,16 +8,7 @@ cd "$(dirname "$0")/.."
 
 PACKAGES=(build-essential cmake libboost-graph-dev nlohmann-json3-dev libcli11-dev libeigen3-dev
           doctest-dev libbenchmark-dev gnuplot-nox graphviz python3 python3-jsonschema)
-missing=()
-for p in "${PACKAGES[@]}"; do
-  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
-done
-if ((${#missing[@]})); then
-  echo "setup: installing ${missing[*]}"
-  SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
-  $SUDO apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${missing[@]}" >/dev/null
-fi
+bash tools/install_packages.sh "${PACKAGES[@]}"
 [ "${1:-}" = "--deps" ] && exit 0
 
 cmake --preset release >/dev/null

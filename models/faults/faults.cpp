@@ -507,20 +507,23 @@ class FaultInjector final : public Component {
     return n;
   }
 
+  // Takes the process's instance (or every instance, or the component's links) down or up.
+  void set_down(Context& ctx, FailureSpec& s, const Process& p, bool down) {
+    if (!s.svc) {
+      for (std::uint32_t l : s.links) push_link(ctx, l);
+      return;
+    }
+    Context::ActingAs as(ctx, s.svc->index());
+    auto apply = [&](std::uint32_t k) { down ? void(s.svc->fail_instance(ctx, k)) : s.svc->repair_instance(ctx, k); };
+    if (!p.whole) return apply(p.slot);
+    for (std::uint32_t k = 0; k < s.svc->instance_slots(); ++k) apply(k);
+  }
+
   void fail(Context& ctx, Process& p, std::uint64_t index) {
     FailureSpec& s = specs_[p.spec];
     p.down_since = std::max<Time>(ctx.now(), 1);  // 0 means "up"
     if (ctx.now() >= ctx.warmup()) ++s.failures;
-    if (s.svc) {
-      Context::ActingAs as(ctx, s.svc->index());
-      if (p.whole) {
-        for (std::uint32_t k = 0; k < s.svc->instance_slots(); ++k) s.svc->fail_instance(ctx, k);
-      } else {
-        s.svc->fail_instance(ctx, p.slot);
-      }
-    } else {
-      for (std::uint32_t l : s.links) push_link(ctx, l);
-    }
+    set_down(ctx, s, p, true);
     ctx.schedule(s.mttr.sample_time(s.rng), kRepair, index);
   }
 
@@ -529,16 +532,7 @@ class FaultInjector final : public Component {
     Time from = std::max(p.down_since, ctx.warmup());
     if (ctx.now() > from) s.down_seconds += to_seconds(ctx.now() - from);
     p.down_since = 0;
-    if (s.svc) {
-      Context::ActingAs as(ctx, s.svc->index());
-      if (p.whole) {
-        for (std::uint32_t k = 0; k < s.svc->instance_slots(); ++k) s.svc->repair_instance(ctx, k);
-      } else {
-        s.svc->repair_instance(ctx, p.slot);
-      }
-    } else {
-      for (std::uint32_t l : s.links) push_link(ctx, l);
-    }
+    set_down(ctx, s, p, false);
     ctx.schedule(s.mtbf.sample_time(s.rng), kFail, index);
   }
 

@@ -87,3 +87,14 @@ TEST_CASE("engine: closed loop keeps exactly N users busy") {
   CHECK(r.latency.mean == doctest::Approx(50.0).epsilon(0.01));
   CHECK(static_cast<double>(r.outcomes.ok()) / r.measured_s == doctest::Approx(100.0).epsilon(0.01));
 }
+
+TEST_CASE("engine: calls between zones pay the cross-zone latency on top of the network's, both ways") {
+  // users in zone a, web in zone b: each direction 1 ms + 4 ms; web in zone a: 1 ms each way.
+  auto scenario = [](const char* web_zone) {
+    return std::string(R"({"duration": "10s", "network": {"latency": "1ms", "cross_zone_latency": "4ms"}, "components": [
+      {"id": "c", "type": "client", "zone": "a", "target": "s", "arrivals": {"process": "constant", "rate": 10}},
+      {"id": "s", "type": "service", "zone": ")") + web_zone + R"(", "concurrency": 10, "service_time": "3ms"}]})";
+  };
+  CHECK(run_json(scenario("b")).latency.mean == doctest::Approx(13.0).epsilon(0.005));
+  CHECK(run_json(scenario("a")).latency.mean == doctest::Approx(5.0).epsilon(0.005));
+}
