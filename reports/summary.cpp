@@ -8,6 +8,14 @@
 
 namespace archsim {
 
+// 16 hex digits: a JSON number would lose the low bits of a 64-bit hash.
+static std::string fingerprint_hex(std::uint64_t fp) {
+  char buf[17];
+  std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(fp));
+  return buf;
+}
+
+
 using nlohmann::ordered_json;
 
 double round_sig(double v, int digits) {
@@ -159,7 +167,8 @@ ordered_json summary_json(const RunResult& r) {
   j["availability_report"] = availability_json(r.availability);
   j["run"] = ordered_json{{"wall_time_s", r.wall_time_s},
                           {"events", r.events},
-                          {"events_per_s", r.wall_time_s > 0 ? static_cast<double>(r.events) / r.wall_time_s : 0.0}};
+                          {"events_per_s", r.wall_time_s > 0 ? static_cast<double>(r.events) / r.wall_time_s : 0.0},
+                          {"fingerprint", fingerprint_hex(r.fingerprint)}};
   return j;
 }
 
@@ -245,12 +254,19 @@ ordered_json merge_replications(const std::vector<ordered_json>& runs) {
   out["seeds"] = seeds;
   out["ci95"] = ci;
   // run: totals over the replications.
+  // The fingerprint of a set of replications hashes theirs in seed order.
   double wall = 0, events = 0;
+  std::uint64_t fp = 0xcbf29ce484222325ULL;
   for (const auto& r : runs) {
     wall += r["run"]["wall_time_s"].get<double>();
     events += r["run"]["events"].get<double>();
+    const auto& f = r["run"].find("fingerprint");
+    if (f != r["run"].end()) fp = (fp ^ std::stoull(f->get<std::string>(), nullptr, 16)) * 0x100000001b3ULL;
   }
-  out["run"] = ordered_json{{"wall_time_s", wall}, {"events", events}, {"events_per_s", wall > 0 ? events / wall : 0.0}};
+  out["run"] = ordered_json{{"wall_time_s", wall},
+                            {"events", events},
+                            {"events_per_s", wall > 0 ? events / wall : 0.0},
+                            {"fingerprint", fingerprint_hex(fp)}};
   // Keep "run" last, where a reader looks for it.
   ordered_json run = out["run"];
   out.erase("run");

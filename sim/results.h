@@ -133,6 +133,7 @@ struct RunResult {
 
   double wall_time_s = 0;
   std::uint64_t events = 0;
+  std::uint64_t fingerprint = 0;  // Simulation's event-stream hash (summary.json run.fingerprint)
 };
 
 }  // namespace archsim

@@ -385,7 +385,7 @@ CallId Context::call(RefId ref, const RequestInfo& req, std::uint64_t token, Tim
         c.status = Status::Error;  // Istio abort: answered by the caller's sidecar
         s.sched_.push(Event{s.now_, self_, Simulation::kReply, 0, h});
       }
-      if (timeout > 0) s.arm_timeout(self_, timeout, h);
+      if (timeout > 0) s.arm_timeout(timeout, h);
       return h;
     }
     Time extra = 0;
@@ -395,7 +395,7 @@ CallId Context::call(RefId ref, const RequestInfo& req, std::uint64_t token, Tim
   } else {
     s.sched_.push(Event{s.now_ + s.link_delay(r.link), r.to, Simulation::kDeliver, 0, h});
   }
-  if (timeout > 0) s.arm_timeout(self_, timeout, h);
+  if (timeout > 0) s.arm_timeout(timeout, h);
   return h;
 }
 
@@ -460,6 +460,7 @@ void Context::request_ended(const RequestInfo& req, Status status) {
 void Simulation::dispatch(const Event& e) {
   switch (e.kind) {
     case kDeliver:
+      fingerprint(e.target, kDeliver, 0);
       ctx_.self_ = e.target;
       comps_[e.target]->on_request(ctx_, e.data);
       break;
@@ -467,16 +468,19 @@ void Simulation::dispatch(const Event& e) {
       CallRecord& c = calls_[e.data];
       if (!c.caller_done) {
         c.caller_done = true;
+        timeouts_.erase(e.data);
+        fingerprint(c.caller, kReply, static_cast<std::uint16_t>(c.status));
         ctx_.self_ = c.caller;
         comps_[c.caller]->on_reply(ctx_, e.data, c.status, c.token);
       }
       calls_.free(e.data);
       break;
     }
-    case kTimeoutQueue:
-      drain_timeouts(static_cast<std::uint32_t>(e.data));
+    case kTimeouts:
+      expire_timeouts();
       break;
     case kTimer:
+      fingerprint(e.target, kTimer, e.tag);
       ctx_.self_ = e.target;
       comps_[e.target]->on_timer(ctx_, e.tag, e.data);
       break;
@@ -494,51 +498,32 @@ void Simulation::dispatch(const Event& e) {
   }
 }
 
-// Timeouts of one caller with one duration expire in the order the calls were made, so
-// they wait in a FIFO with a single scheduler event for its head (the constant-timeout
-// timer list of BSD TCP). A call answered in time costs no event at all: its entry is
-// discarded when it reaches the head. Cost: O(1) per call; one event per queue wake-up.
-void Simulation::arm_timeout(std::uint32_t caller, Time timeout, CallId h) {
-  std::uint32_t q = UINT32_MAX;
-  for (std::uint32_t i : timeout_queues_of_[caller])
-    if (timeout_queues_[i].duration == timeout) q = i;
-  if (q == UINT32_MAX) {
-    q = static_cast<std::uint32_t>(timeout_queues_.size());
-    timeout_queues_.push_back(TimeoutQueue{timeout, {}, false});
-    timeout_queues_of_[caller].push_back(q);
-  }
-  TimeoutQueue& tq = timeout_queues_[q];
-  tq.fifo.push(PendingTimeout{now_ + timeout, h});
-  if (!tq.armed) {
-    tq.armed = true;
-    sched_.push(Event{now_ + timeout, 0, kTimeoutQueue, 0, q});
-  }
+void Simulation::arm_timeout(Time timeout, CallId h) {
+  timeouts_.push(now_ + timeout, h);
+  rearm_timeouts();
 }
 
-void Simulation::drain_timeouts(std::uint32_t q) {
-  timeout_queues_[q].armed = false;
-  for (;;) {
-    TimeoutQueue& tq = timeout_queues_[q];  // re-read: a callback may add queues
-    if (tq.fifo.empty()) return;
-    PendingTimeout head = tq.fifo.front();
-    if (!calls_.valid(head.call) || calls_[head.call].caller_done) {
-      tq.fifo.pop();  // answered in time
-      continue;
-    }
-    if (head.deadline > now_) {
-      tq.armed = true;
-      sched_.push(Event{head.deadline, 0, kTimeoutQueue, 0, q});
-      return;
-    }
-    tq.fifo.pop();
-    fire_timeout(head.call);
-  }
+// Keeps a scheduler event at the earliest pending deadline. An event whose time is no longer
+// timeouts_armed_at_ (an earlier deadline came and went) is stale and ignored.
+void Simulation::rearm_timeouts() {
+  if (timeouts_.empty() || timeouts_.top().deadline >= timeouts_armed_at_) return;
+  timeouts_armed_at_ = timeouts_.top().deadline;
+  sched_.push(Event{timeouts_armed_at_, 0, kTimeouts, 0, 0});
+}
+
+void Simulation::expire_timeouts() {
+  if (now_ != timeouts_armed_at_) return;
+  timeouts_armed_at_ = kTimeMax;
+  // A callback may arm new timeouts; they end after now (timeouts are positive).
+  while (!timeouts_.empty() && timeouts_.top().deadline <= now_) fire_timeout(timeouts_.pop().call);
+  rearm_timeouts();
 }
 
 void Simulation::fire_timeout(CallId h) {
   CallRecord& c = calls_[h];
   c.caller_done = true;
   c.status = Status::Timeout;
+  fingerprint(c.caller, kReply, static_cast<std::uint16_t>(Status::Timeout));
   ctx_.self_ = c.caller;
   comps_[c.caller]->on_reply(ctx_, h, Status::Timeout, c.token);
   // The call record lives on until the callee answers (or its reply arrives) and frees it;
@@ -549,7 +534,6 @@ void Simulation::fire_timeout(CallId h) {
 void Simulation::run(const std::function<void(double)>& progress) {
   auto wall_start = std::chrono::steady_clock::now();
   const Time end = settings_.duration;
-  timeout_queues_of_.resize(comps_.size());
   // Engine events go first at their times: they were pushed before any model's.
   if (settings_.warmup > 0) sched_.push(Event{settings_.warmup, 0, kWarmup, 0, 0});
   if (settings_.window < end) sched_.push(Event{settings_.window, 0, kWindow, 0, 0});
@@ -825,6 +809,7 @@ RunResult Simulation::result() {
   availability_report(r);
   r.wall_time_s = wall_time_s_;
   r.events = events_;
+  r.fingerprint = fingerprint_;
   return r;
 }
 

@@ -25,6 +25,7 @@
 #include "sim/results.h"
 #include "sim/ring.h"
 #include "sim/scheduler.h"
+#include "sim/timeout_heap.h"
 
 namespace archsim {
 
@@ -86,7 +87,7 @@ class Simulation {
   friend class BuildContext;
   friend class ConnectContext;
 
-  enum EventKind : std::uint16_t { kDeliver = 1, kReply, kTimeoutQueue, kTimer, kWindow, kWarmup };
+  enum EventKind : std::uint16_t { kDeliver = 1, kReply, kTimeouts, kTimer, kWindow, kWarmup };
   struct CallRecord {
     RequestInfo req;
     std::uint64_t token = 0;
@@ -118,20 +119,14 @@ class Simulation {
   void parse_alerts(Params& top);
   void availability_report(RunResult& r);
   void dispatch(const Event& e);
-  void arm_timeout(std::uint32_t caller, Time timeout, CallId h);
-  void drain_timeouts(std::uint32_t queue);
+  // Call timeouts wait in one heap; one scheduler event stands at its earliest deadline
+  // (timeouts_armed_at_), so a call answered in time costs a heap push and erase, no event.
+  void arm_timeout(Time timeout, CallId h);
+  void rearm_timeouts();
+  void expire_timeouts();
   void fire_timeout(CallId h);
-  struct PendingTimeout {
-    Time deadline = 0;
-    CallId call = 0;
-  };
-  struct TimeoutQueue {
-    Time duration = 0;
-    Ring<PendingTimeout> fifo;
-    bool armed = false;
-  };
-  std::vector<TimeoutQueue> timeout_queues_;
-  std::vector<std::vector<std::uint32_t>> timeout_queues_of_;  // per component
+  TimeoutHeap timeouts_;
+  Time timeouts_armed_at_ = kTimeMax;
   Time link_delay(std::uint32_t link) {
     Link& l = links_[link];
     return l.zero ? 0 : l.latency.sample_time(l.rng);
@@ -141,6 +136,16 @@ class Simulation {
   Scheduler sched_;
   Time now_ = 0;
   std::uint64_t events_ = 0;
+  // Hash of what the components were handed, in order: (time, component, kind, tag) of every
+  // delivery, reply (tag = status; a timeout is a reply) and timer. Engine-internal events
+  // (timeout-list wake-ups, windows) are left out, so a change of how the engine stores its
+  // work keeps the fingerprint and a change of behaviour moves it (OMNeT++'s cfingerprint).
+  std::uint64_t fingerprint_ = 0xcbf29ce484222325ULL;
+  void fingerprint(std::uint32_t component, std::uint16_t kind, std::uint16_t tag) {
+    fingerprint_ = (fingerprint_ ^ static_cast<std::uint64_t>(now_)) * 0x100000001b3ULL;
+    fingerprint_ = (fingerprint_ ^ (static_cast<std::uint64_t>(component) << 32 | std::uint64_t{kind} << 16 | tag)) *
+                   0x100000001b3ULL;
+  }
   Context ctx_;
   std::unique_ptr<Metrics> metrics_;
   std::vector<std::unique_ptr<Component>> comps_;
