@@ -1,5 +1,7 @@
 #include "sim/distribution.h"
 
+#include "sim/exponential.h"
+
 #include <cmath>
 #include <cstdio>
 #include <limits>
@@ -54,7 +56,7 @@ double standard_normal_above(Rng& rng, double a) {
   // the normal tail.
   const double alpha = 0.5 * (a + std::sqrt(a * a + 4.0));
   for (;;) {
-    const double z = a - std::log(rng.uniform_pos()) / alpha;
+    const double z = a + standard_exponential(rng) / alpha;
     const double d = z - alpha;
     if (rng.uniform() < std::exp(-0.5 * d * d)) return z;
   }
@@ -161,7 +163,7 @@ double Distribution::sample(Rng& rng) const {
     case Kind::Constant:
       return p1;
     case Kind::Exponential:
-      return -p1 * std::log(rng.uniform_pos());
+      return p1 * standard_exponential(rng);
     case Kind::Uniform:
       return p1 + (p2 - p1) * rng.uniform();
     case Kind::Normal: {
@@ -171,7 +173,7 @@ double Distribution::sample(Rng& rng) const {
     case Kind::Lognormal:
       return std::exp(p1 + p2 * standard_normal(rng));
     case Kind::Pareto:
-      return p1 * std::exp(-std::log(rng.uniform_pos()) / p2);
+      return p1 * std::exp(standard_exponential(rng) / p2);
     case Kind::Empirical:
       return values[rng.below(values.size())];
   }

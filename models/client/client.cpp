@@ -7,6 +7,7 @@
 #include "models/resilience/call_policy.h"
 #include "sim/results.h"
 #include "sim/describe.h"
+#include "sim/exponential.h"
 #include "sim/zipf.h"
 
 namespace archsim {
@@ -41,6 +42,7 @@ class Client final : public Component, public CallSink {
       Params a = p.object("arrivals");
       constant_ = a.choice("process", "poisson", {"poisson", "constant"}) == "constant";
       rate_ = a.profile("rate", 0, 1e9);
+      flat_ = rate_.is_constant();
       if (rate_.max() <= 0) a.fail("rate", "must be positive somewhere in the run");
     } else {
       closed_ = true;
@@ -90,6 +92,8 @@ class Client final : public Component, public CallSink {
     ok_c_ = m.counter(id, "ok", "throughput_rps");
     failed_c_ = m.counter(id, "failed", "errors_rps");
     latency_h_ = m.histogram(id, "latency", "latency");
+    // Requests sent and not yet ended (retries included): end-to-end Little's law, L = X W.
+    in_system_g_ = m.gauge(id, "in_system");
   }
 
   bool accepts_calls() const override { return false; }
@@ -143,6 +147,7 @@ class Client final : public Component, public CallSink {
       ctx.metrics().add(failed_c_);
     }
     ctx.request_ended(req, status);
+    ctx.metrics().add(in_system_g_, -1, ctx.now());
     if (closed_) {
       std::uint64_t user = token;
       Time think = think_.sample_time(rng_);
@@ -160,6 +165,7 @@ class Client final : public Component, public CallSink {
     r.add("throughput_rps", static_cast<double>(m.total(ok_c_)) / measured);
     r.add("offered_rps", static_cast<double>(m.total(sent_c_)) / measured);
     r.add_latency("latency_ms", m.whole(latency_h_));
+    r.add("in_system", m.average(in_system_g_, ctx.end_time()));
     // Whole run, as billed (decimal GB, as cloud egress is priced).
     if (egress_kb_ > 0) r.add("egress_gb", egress_kb_ / 1e6);
     if (policy_) policy_->finish(ctx, r);
@@ -186,12 +192,13 @@ class Client final : public Component, public CallSink {
           continue;
         }
       } else {
-        cand = t + std::max<Time>(1, from_seconds(-std::log(rng_.uniform_pos()) / bound));
+        cand = t + std::max<Time>(1, from_seconds(standard_exponential(rng_) / bound));
         if (cand >= piece_end) {
           t = piece_end;
           continue;
         }
-        if (rng_.uniform() * bound > rate_.at(cand)) {
+        // A flat piece needs no thinning (every candidate is accepted): no draw, no lookup.
+        if (!flat_ && rng_.uniform() * bound > rate_.at(cand)) {
           t = cand;
           continue;
         }
@@ -218,6 +225,7 @@ class Client final : public Component, public CallSink {
       req.key = r.zipf ? r.zipf->sample(key_rng_) : key_rng_.below(r.key_count);
     }
     ctx.metrics().add(sent_c_);
+    ctx.metrics().add(in_system_g_, +1, ctx.now());
     ctx.request_sent(req);
     if (policy_) policy_->start(ctx, target_, req, user);
     else ctx.call(target_, req, user, timeout_);
@@ -254,6 +262,7 @@ class Client final : public Component, public CallSink {
   Time timeout_ = 0;
   std::unique_ptr<CallPolicy> policy_;
   bool constant_ = false, closed_ = false;
+  bool flat_ = false;  // the rate profile is one constant: Poisson arrivals need no thinning
   Profile rate_, users_;
   Distribution think_;
   std::vector<std::uint8_t> state_;
@@ -264,6 +273,7 @@ class Client final : public Component, public CallSink {
   Rng rng_, key_rng_;
   CounterId sent_c_, ok_c_, failed_c_;
   HistogramId latency_h_;
+  GaugeId in_system_g_;
 
  public:
   // For `archsim analyze` (sim/describe.h): peak load, target and request mix.

@@ -124,9 +124,9 @@ TEST_CASE("faults: bad fault and alert input exits 2 at the JSON location") {
   const Case cases[] = {
       {"unknown-target", "/faults/0/target", "did you mean \"web\"", json::parse(R"({"faults": [{"at": "10s", "kind": "crash", "target": "webb"}]})")},
       {"beyond-run", "/faults/0/at", "beyond", json::parse(R"({"faults": [{"at": "10m", "kind": "crash", "target": "web"}]})")},
-      {"rate-range", "/faults/0/rate", "", json::parse(R"({"faults": [{"at": "10s", "duration": "5s", "kind": "error_rate", "target": "web", "rate": 1.5}]})")},
-      {"zero-window", "/window", "", json::parse(R"({"window": "0s"})")},
-      {"slo-range", "/slo/availability", "", json::parse(R"({"slo": {"availability": 99.9}})")},
+      {"rate-range", "/faults/0/rate", "between 0 and 1, got 1.5", json::parse(R"({"faults": [{"at": "10s", "duration": "5s", "kind": "error_rate", "target": "web", "rate": 1.5}]})")},
+      {"zero-window", "/window", "at least 1ms", json::parse(R"({"window": "0s"})")},
+      {"slo-range", "/slo/availability", "between 0 and 1, got 99.9", json::parse(R"({"slo": {"availability": 99.9}})")},
       {"alert-metric", "/alerts/0/metric", "did you mean", json::parse(R"({"alerts": [{"name": "x", "metric": "web.error_rps", "threshold": 1}]})")},
       {"failures-scope", "/components/0/failures/scope", "service", json::parse(R"({"components": [{"id": "users", "type": "client", "target": "web", "arrivals": {"rate": 1}, "failures": {"mtbf": "1m", "mttr": "1m"}}, {"id": "web", "type": "service", "service_time": "1ms"}]})")},
       {"failures-unknown-key", "/components/1/failures", "mtbf", json::parse(R"({"components": [{"id": "users", "type": "client", "target": "web", "arrivals": {"rate": 1}}, {"id": "web", "type": "service", "service_time": "1ms", "failures": {"mtbff": "1m", "mttr": "1m"}}]})")},

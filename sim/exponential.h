@@ -1,0 +1,39 @@
+// Standard exponential variates by the ziggurat method (Marsaglia & Tsang 2000, "The
+// ziggurat method for generating random variables", 256 layers), about four times cheaper
+// than -log(u): 98.9% of draws are one 64-bit draw, a table load, a compare and a multiply;
+// the rest fall to the exact wedge or tail test.
+//
+// One 64-bit draw gives both the layer (its low 8 bits) and the abscissa (its high 53 bits),
+// disjoint bits, so the layer and the value are independent (Marsaglia and Tsang's 32-bit
+// original shares bits between them). The tables are computed once, in double precision, by
+// their recurrence; the results are the same on every platform that has IEEE doubles and a
+// correctly rounded exp/log (glibc's are), which the distribution tests check by moments.
+#pragma once
+#include <cstdint>
+
+#include "sim/random.h"
+
+namespace archsim {
+
+namespace detail {
+struct ExpZiggurat {
+  std::uint64_t k[256];  // acceptance thresholds on the 53-bit abscissa
+  double w[256];         // abscissa scale per layer
+  double f[256];         // exp(-x) at each layer's edge
+  ExpZiggurat();
+};
+const ExpZiggurat& exp_ziggurat();
+double exp_ziggurat_slow(Rng& rng, std::uint64_t u);
+}  // namespace detail
+
+// Exp(1): mean 1. Multiply by the mean for any other.
+inline double standard_exponential(Rng& rng) {
+  static const detail::ExpZiggurat& z = detail::exp_ziggurat();
+  const std::uint64_t u = rng.next();
+  const unsigned i = static_cast<unsigned>(u & 255);
+  const std::uint64_t j = u >> 11;
+  if (j < z.k[i]) return static_cast<double>(j) * z.w[i];
+  return detail::exp_ziggurat_slow(rng, u);
+}
+
+}  // namespace archsim
