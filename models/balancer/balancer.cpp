@@ -10,9 +10,9 @@
 
 #include <nlohmann/json.hpp>
 
-#include "models/balancer/picker.h"
 #include "models/balancer/sticky.h"
-#include "models/resilience/token_bucket.h"
+#include "models/common/picker/picker.h"
+#include "models/common/resilience/token_bucket.h"
 #include "sim/describe.h"
 #include "sim/results.h"
 

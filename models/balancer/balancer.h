@@ -2,9 +2,9 @@
 // NGINX `upstream`, an HAProxy `backend`, an Envoy cluster or an AWS ALB/NLB target group.
 //
 // What it follows:
-//  - Algorithms: the pickers of models/balancer/picker.h (NGINX smooth WRR and least_conn,
-//    Envoy RANDOM / LEAST_REQUEST / RING_HASH / MAGLEV, NGINX ip_hash / hash); `sticky`
-//    (StickyTable, NGINX Plus `sticky cookie`) on top of any of them.
+//  - Algorithms: the pickers of models/common/picker/picker.h (NGINX smooth WRR and
+//    least_conn, Envoy RANDOM / LEAST_REQUEST / RING_HASH / MAGLEV, NGINX ip_hash / hash);
+//    `sticky` (StickyTable, NGINX Plus `sticky cookie`) on top of any of them.
 //  - Proxy overhead: a per-request `latency` before forwarding. Defaults, from published
 //    figures: L7 (HTTP parsing, routing, header rewrite) lognormal median 300 us, p99 1 ms —
 //    Istio measures Envoy at 0.35 vCPU per 1000 req/s, i.e. ~0.35 ms of CPU per request,

@@ -21,7 +21,7 @@
 #include <span>
 #include <vector>
 
-#include "models/balancer/picker.h"
+#include "models/common/picker/picker.h"
 
 namespace archsim {
 

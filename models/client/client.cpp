@@ -4,7 +4,7 @@
 #include <optional>
 #include <vector>
 
-#include "models/resilience/call_policy.h"
+#include "models/common/resilience/call_policy.h"
 #include "sim/results.h"
 #include "sim/describe.h"
 #include "sim/exponential.h"

@@ -16,7 +16,7 @@
 // instance drops what it held, and comes back after `restart_time` + `startup_time`.
 // Scale-in picks victims as the ReplicaSet controller ranks pods: not-ready before ready,
 // then the most recently started.
-// The instance is chosen by the built-in picker (models/balancer/picker.h; default
+// The instance is chosen by the built-in picker (models/common/picker/picker.h; default
 // round_robin, as kube-proxy spreads connections evenly).
 // Simplifications: each worker is a core (no CPU contention inside an instance); no
 // connection costs; a failed downstream call fails the request with 5xx (Status::Error),

@@ -12,9 +12,9 @@
 #include <vector>
 
 #include "models/service/service.h"
-#include "models/balancer/picker.h"
-#include "models/resilience/call_policy.h"
-#include "models/resilience/idempotency.h"
+#include "models/common/picker/picker.h"
+#include "models/common/resilience/call_policy.h"
+#include "models/common/resilience/idempotency.h"
 #include "sim/results.h"
 #include "sim/describe.h"
 #include "sim/ring.h"

@@ -1,4 +1,4 @@
-// Call policies (models/resilience/call_policy.h) through the engine, in small simulations
+// Call policies (models/common/resilience/call_policy.h) through the engine, in small simulations
 // built from JSON strings, against behaviour that is not ours:
 //   - Resilience4j's circuit breaker state machine, read from the "circuit_state" series:
 //     CLOSED -> OPEN exactly at the outcome that completes minimum_calls (not before),

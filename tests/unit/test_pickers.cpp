@@ -13,8 +13,8 @@
 #include <string>
 #include <vector>
 
-#include "models/balancer/picker.h"
 #include "models/balancer/sticky.h"
+#include "models/common/picker/picker.h"
 
 using namespace archsim;
 

@@ -10,12 +10,12 @@
 #include <string>
 #include <vector>
 
-#include "models/resilience/backoff.h"
-#include "models/resilience/bulkhead.h"
-#include "models/resilience/circuit_breaker.h"
-#include "models/resilience/retry_budget.h"
-#include "models/resilience/token_bucket.h"
-#include "models/resilience/window_rate_limiter.h"
+#include "models/common/resilience/backoff.h"
+#include "models/common/resilience/bulkhead.h"
+#include "models/common/resilience/circuit_breaker.h"
+#include "models/common/resilience/retry_budget.h"
+#include "models/common/resilience/token_bucket.h"
+#include "models/common/resilience/window_rate_limiter.h"
 
 using namespace archsim;
 using namespace archsim::resilience;

@@ -1,5 +1,5 @@
 // Algorithm names, the factory and the shared helpers of the pickers (see picker.h).
-#include "models/balancer/picker.h"
+#include "models/common/picker/picker.h"
 
 #include <algorithm>
 #include <array>
@@ -8,7 +8,7 @@
 #include <stdexcept>
 #include <utility>
 
-#include "models/balancer/picker_internal.h"
+#include "models/common/picker/picker_internal.h"
 
 namespace archsim {
 namespace {

@@ -1,4 +1,4 @@
-#include "models/resilience/bulkhead.h"
+#include "models/common/resilience/bulkhead.h"
 
 namespace archsim::resilience {
 

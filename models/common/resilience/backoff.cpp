@@ -1,4 +1,4 @@
-#include "models/resilience/backoff.h"
+#include "models/common/resilience/backoff.h"
 
 #include <algorithm>
 #include <cstring>

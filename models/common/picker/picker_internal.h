@@ -6,7 +6,7 @@
 #include <span>
 #include <vector>
 
-#include "models/balancer/picker.h"
+#include "models/common/picker/picker.h"
 
 namespace archsim::picker_detail {
 

@@ -26,7 +26,7 @@
 #include <cstdint>
 #include <vector>
 
-#include "models/balancer/picker_internal.h"
+#include "models/common/picker/picker_internal.h"
 
 namespace archsim::picker_detail {
 namespace {

@@ -1,4 +1,4 @@
-#include "models/resilience/token_bucket.h"
+#include "models/common/resilience/token_bucket.h"
 
 #include <cmath>
 

@@ -24,7 +24,7 @@
 #include <optional>
 #include <vector>
 
-#include "models/resilience/param_error.h"
+#include "models/common/resilience/param_error.h"
 #include "sim/time.h"
 
 namespace archsim::resilience {

@@ -1,4 +1,4 @@
-#include "models/resilience/circuit_breaker.h"
+#include "models/common/resilience/circuit_breaker.h"
 
 #include <algorithm>
 

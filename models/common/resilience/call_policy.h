@@ -13,9 +13,9 @@
 // one, then fails with SQLTransientConnectionException -> Status::PoolTimeout). Then it is
 // sent with the per-attempt `timeout`. Its outcome goes into the breaker (slow calls by
 // duration). A failed attempt whose cause is in retry.on is retried after an exponential
-// backoff with jitter (models/resilience/backoff.h, the AWS analysis) if max_attempts and the
-// retry budget (Finagle's RetryBudget, or Envoy's concurrent retry budget) allow; every
-// attempt carries the same RequestInfo.id with attempt + 1. When the last attempt fails and
+// backoff with jitter (models/common/resilience/backoff.h, the AWS analysis) if
+// max_attempts and the retry budget (Finagle's RetryBudget, or Envoy's concurrent retry
+// budget) allow; every attempt carries the same RequestInfo.id with attempt + 1. When the last attempt fails and
 // a `fallback` is set, the call is answered Status::Degraded after the fallback latency
 // (a cached or default answer: served, but counted apart from ok).
 //
@@ -54,12 +54,12 @@
 #include <string>
 #include <vector>
 
-#include "models/resilience/backoff.h"
-#include "models/resilience/bulkhead.h"
-#include "models/resilience/circuit_breaker.h"
-#include "models/resilience/retry_budget.h"
-#include "models/resilience/token_bucket.h"
-#include "models/resilience/window_rate_limiter.h"
+#include "models/common/resilience/backoff.h"
+#include "models/common/resilience/bulkhead.h"
+#include "models/common/resilience/circuit_breaker.h"
+#include "models/common/resilience/retry_budget.h"
+#include "models/common/resilience/token_bucket.h"
+#include "models/common/resilience/window_rate_limiter.h"
 #include "sim/build.h"
 #include "sim/context.h"
 

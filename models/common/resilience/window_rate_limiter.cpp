@@ -1,4 +1,4 @@
-#include "models/resilience/window_rate_limiter.h"
+#include "models/common/resilience/window_rate_limiter.h"
 
 namespace archsim::resilience {
 

@@ -1,4 +1,4 @@
-#include "models/resilience/call_policy.h"
+#include "models/common/resilience/call_policy.h"
 
 #include <algorithm>
 #include <cmath>

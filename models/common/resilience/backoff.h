@@ -21,7 +21,7 @@
 #include <cstdint>
 #include <optional>
 
-#include "models/resilience/param_error.h"
+#include "models/common/resilience/param_error.h"
 #include "sim/random.h"
 #include "sim/time.h"
 

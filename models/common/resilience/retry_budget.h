@@ -32,7 +32,7 @@
 #include <cstdint>
 #include <optional>
 
-#include "models/resilience/param_error.h"
+#include "models/common/resilience/param_error.h"
 #include "sim/time.h"
 
 namespace archsim::resilience {

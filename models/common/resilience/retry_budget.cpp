@@ -1,4 +1,4 @@
-#include "models/resilience/retry_budget.h"
+#include "models/common/resilience/retry_budget.h"
 
 #include <algorithm>
 #include <cmath>

@@ -31,7 +31,7 @@
 #include <numeric>
 #include <vector>
 
-#include "models/balancer/picker_internal.h"
+#include "models/common/picker/picker_internal.h"
 
 namespace archsim::picker_detail {
 namespace {
