@@ -10,7 +10,7 @@
 #include <Eigen/Dense>
 
 #include "models/autoscaler/hpa_algorithm.h"
-#include "models/service/service.h"
+#include "models/common/capabilities.h"
 #include "sim/results.h"
 
 namespace archsim {
@@ -117,8 +117,10 @@ class Autoscaler final : public Component {
 
   void connect(ConnectContext& cc) override {
     Component& t = cc.target(target_);
-    svc_ = dynamic_cast<ServiceControl*>(&t);
-    if (!svc_)
+    const Capabilities caps = capabilities_of(t);
+    scalable_ = caps.scalable;
+    resizable_ = caps.resizable;
+    if (!scalable_ || (vertical_ && !resizable_))
       cc.fail(target_, "\"" + t.id() + "\" is a " + t.type() + "; an autoscaler's target must be a service");
     for (MetricSpec& ms : metrics_) {
       if (ms.source != Source::Gauge) continue;
@@ -130,24 +132,24 @@ class Autoscaler final : public Component {
       ms.gauge = *g;
     }
     for (const MetricSpec& ms : metrics_)
-      if (ms.source == Source::Memory && svc_->memory_limit_mb() <= 0)
+      if (ms.source == Source::Memory && scalable_->memory_limit_mb() <= 0)
         throw ScenarioError(ms.pointer, "the memory metric needs the target's memory.limit_mb (\"" + t.id() +
                                             "\" has none): utilization is memory used / limit");
     if (vertical_) {
-      const std::string& cur = svc_->instance_type();
+      const std::string& cur = resizable_->instance_type();
       auto it = std::find_if(sizes_.begin(), sizes_.end(), [&](const Size& s) { return s.type == cur; });
       if (it == sizes_.end())
         throw ScenarioError(sizes_pointer_, "the target \"" + t.id() + "\" has instance_type \"" + cur +
                                                 "\", which is not among these sizes; list it (with its speed)");
       size_ = static_cast<std::size_t>(it - sizes_.begin());
       // The catalogue's speed is the truth for its types, from the first instance on.
-      svc_->set_instance_type(it->type, it->speed);
+      resizable_->set_instance_type(it->type, it->speed);
     }
   }
 
   void start(Context& ctx) override {
     if (vertical_) ctx.metrics().set(speed_g_, sizes_[size_].speed, ctx.now());
-    else ctx.metrics().set(desired_g_, svc_->replicas(), ctx.now());
+    else ctx.metrics().set(desired_g_, scalable_->replicas(), ctx.now());
     ctx.schedule(sync_period_, kSync);
   }
 
@@ -158,7 +160,7 @@ class Autoscaler final : public Component {
       rollout_step(ctx);
       return;
     }
-    svc_->instance_stats(ctx.now(), stats_);
+    scalable_->instance_stats(ctx.now(), stats_);
     if (vertical_) vertical_sync(ctx);
     else horizontal_sync(ctx);
     remember(ctx.now());
@@ -332,7 +334,7 @@ class Autoscaler final : public Component {
   std::optional<double> sample(const MetricSpec& ms, const InstanceStat& s, Time now) const {
     const Prev* prev = nullptr;
     double dt = window_ns(s, now, prev);
-    double conc = static_cast<double>(svc_->concurrency());
+    double conc = static_cast<double>(scalable_->concurrency());
     switch (ms.source) {
       case Source::Cpu:
         if (dt <= 0) return std::nullopt;
@@ -346,7 +348,7 @@ class Autoscaler final : public Component {
       case Source::Rps:
         if (dt <= 0) return std::nullopt;
         return static_cast<double>(s.completed - (prev ? prev->completed : 0)) / (dt / 1e9);
-      case Source::Memory: return s.memory_mb / svc_->memory_limit_mb();
+      case Source::Memory: return s.memory_mb / scalable_->memory_limit_mb();
       case Source::QueueLength: return static_cast<double>(s.queued);
       case Source::InFlight: return static_cast<double>(s.busy + s.queued);
       case Source::Gauge: return std::nullopt;  // one value for the target, read in sync()
@@ -401,7 +403,7 @@ class Autoscaler final : public Component {
     }
     if (predictive_) add_forecast(ctx, demand);
 
-    const int current = static_cast<int>(svc_->replicas());
+    const int current = static_cast<int>(scalable_->replicas());
     HpaDecision d = hpa_.reconcile(now, current, observations_);
     int desired = d.replicas;
     last_reason_ = to_string(d.reason);
@@ -413,8 +415,7 @@ class Autoscaler final : public Component {
     }
     if (desired != current) {
       (desired > current ? scale_ups_ : scale_downs_) += 1;
-      Context::ActingAs as(ctx, svc_->index());  // the service's own timers (start-up, drain)
-      svc_->scale_to(ctx, static_cast<std::uint32_t>(desired));
+      scalable_->scale_to(ctx, static_cast<std::uint32_t>(desired));
     }
     last_desired_ = desired;
     peak_desired_ = std::max(peak_desired_, desired);
@@ -465,7 +466,7 @@ class Autoscaler final : public Component {
     o.target = metrics_[0].target;
     o.value = std::max(0.0, *forecast);
     o.pods = observations_[0].pods;
-    const MetricProposal prop = propose_replicas(o, static_cast<int>(svc_->replicas()), HpaTolerances{});
+    const MetricProposal prop = propose_replicas(o, static_cast<int>(scalable_->replicas()), HpaTolerances{});
     ctx.metrics().set(forecast_g_, prop.valid ? prop.replicas : 0, now);
     observations_.push_back(std::move(o));
   }
@@ -503,7 +504,7 @@ class Autoscaler final : public Component {
     if (below_since_ >= 0 && now - below_since_ >= window_ && size_ > 0) step = -1;
     if (step == 0 || !cooled) return;
     size_ = static_cast<std::size_t>(static_cast<long>(size_) + step);
-    svc_->set_instance_type(sizes_[size_].type, sizes_[size_].speed);
+    resizable_->set_instance_type(sizes_[size_].type, sizes_[size_].speed);
     last_reason_ = (step > 0 ? "ScaleUp to " : "ScaleDown to ") + sizes_[size_].type;
     ++resizes_;
     last_change_ = now;
@@ -516,7 +517,7 @@ class Autoscaler final : public Component {
   // A Deployment RollingUpdate with maxSurge 1, maxUnavailable 0: one new instance at a time;
   // when it is ready, one outdated instance is retired and the next new one launched.
   void rollout_step(Context& ctx) {
-    svc_->instance_stats(ctx.now(), rollout_stats_);
+    scalable_->instance_stats(ctx.now(), rollout_stats_);
     bool new_starting = false;
     std::uint32_t outdated = 0;
     for (const InstanceStat& s : rollout_stats_) {
@@ -524,9 +525,8 @@ class Autoscaler final : public Component {
       else if (!s.ready) new_starting = true;
     }
     if (!new_starting) {
-      Context::ActingAs as(ctx, svc_->index());  // the service's own timers (start-up, drain)
       if (surged_ && outdated > 0) {
-        svc_->retire_outdated(ctx);
+        resizable_->retire_outdated(ctx);
         --outdated;
         surged_ = false;
       }
@@ -534,7 +534,7 @@ class Autoscaler final : public Component {
         rolling_ = false;
         return;
       }
-      svc_->surge(ctx);
+      resizable_->surge(ctx);
       surged_ = true;
     }
     ctx.schedule(kSecond, kRollout);
@@ -542,7 +542,8 @@ class Autoscaler final : public Component {
 
   std::string id_;
   RefId target_ = 0;
-  ServiceControl* svc_ = nullptr;
+  Scalable* scalable_ = nullptr;    // the target's capabilities, found in connect()
+  Resizable* resizable_ = nullptr;  // vertical mode only
   bool vertical_ = false;
   Time sync_period_ = 15 * kSecond, last_sync_ = 0;
   std::vector<InstanceStat> stats_, rollout_stats_;

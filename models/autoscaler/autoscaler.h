@@ -10,7 +10,8 @@
 //
 // Horizontal mode (default), every `sync_period` (15 s, --horizontal-pod-autoscaler-sync-
 // period) from t = sync_period on:
-//   1. reads ServiceControl::instance_stats: every non-terminating instance is a pod;
+//   1. reads Scalable::instance_stats (models/common/capabilities.h): every
+//      non-terminating instance is a pod;
 //      a starting or restarting instance is an unready pod (its sample ignored, counted as
 //      the controller counts unready pods);
 //   2. turns the cumulative figures into per-pod samples over the window since the last

@@ -34,7 +34,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "models/service/service.h"
+#include "models/common/capabilities.h"
 #include "sim/results.h"
 
 namespace archsim {
@@ -54,9 +54,9 @@ struct Fault {
   Distribution add;
   double fraction = 1, factor = 1, per_request_mb = 0, per_second_mb = 0;
   // Resolved at connect.
-  ServiceControl* svc = nullptr;
+  bool direct = false;                       // acts on the target through its capabilities
   std::vector<std::uint32_t> links;          // links this fault acts on
-  std::vector<ServiceControl*> zone_services;
+  std::vector<std::uint32_t> zone_members;   // zone-aware components with instances in the zone
 };
 
 // One random-failure process: a service instance slot, or a whole component.
@@ -73,8 +73,8 @@ struct FailureSpec {
   Distribution mtbf, mttr;
   bool instance_scope = true;
   std::string pointer;
-  ServiceControl* svc = nullptr;
-  std::vector<std::uint32_t> links;  // component scope on a non-service: its links are lost
+  Crashable* crashable = nullptr;    // the component's instances, when it has them
+  std::vector<std::uint32_t> links;  // component scope on a non-crashable: its links are lost
   Rng rng;
   std::uint32_t failures = 0;        // counted from warm-up
   double down_seconds = 0;
@@ -109,10 +109,11 @@ class FaultInjector final : public Component {
   void connect(ConnectContext& cc) override {
     links_ = cc.links();
     link_faults_.assign(links_.size(), {});
-    for (Fault& f : faults_) resolve(cc, f);
+    for (std::uint32_t c = 0; c < ids_.size(); ++c) caps_.push_back(capabilities_of(cc.component(c)));
+    for (Fault& f : faults_) resolve(f);
     for (FailureSpec& s : specs_) {
-      s.svc = dynamic_cast<ServiceControl*>(&cc.component(s.component));
-      if (!s.svc) {
+      s.crashable = caps_[s.component].crashable;
+      if (!s.crashable) {
         if (s.instance_scope)
           throw ScenarioError(s.pointer + "/scope", "\"" + ids_[s.component] + "\" is a " + types_[s.component] +
                                                         ": instance failures need a service; use \"scope\": \"component\"");
@@ -129,7 +130,7 @@ class FaultInjector final : public Component {
     }
     for (std::size_t s = 0; s < specs_.size(); ++s) {
       FailureSpec& spec = specs_[s];
-      std::uint32_t slots = spec.svc && spec.instance_scope ? spec.svc->instance_slots() : 1;
+      std::uint32_t slots = spec.crashable && spec.instance_scope ? spec.crashable->instance_slots() : 1;
       for (std::uint32_t k = 0; k < slots; ++k) {
         Process p;
         p.component = spec.component;
@@ -161,7 +162,7 @@ class FaultInjector final : public Component {
     std::vector<char> seen(ids_.size(), 0);
     for (const Fault& f : faults_) {
       if (f.target >= 0) seen[static_cast<std::size_t>(f.target)] = 1;
-      for (ServiceControl* s : f.zone_services) seen[s->index()] = 1;
+      for (std::uint32_t m : f.zone_members) seen[m] = 1;
     }
     for (const FailureSpec& s : specs_) seen[s.component] = 1;
     for (std::uint32_t c = 0; c < ids_.size(); ++c) {
@@ -177,15 +178,15 @@ class FaultInjector final : public Component {
         r.add(base + "injected_failures", spec->failures);
         if (spec->failures > 0) r.add(base + "injected_mttr_s", down / spec->failures);
       }
-      ServiceControl* svc = nullptr;
-      if (spec) svc = spec->svc;
-      for (const Fault& f : faults_)
-        if (f.target == static_cast<std::int64_t>(c) && f.svc) svc = f.svc;
-      for (const Fault& f : faults_)
-        for (ServiceControl* s : f.zone_services)
-          if (s->index() == c) svc = s;
-      if (!svc) continue;
-      ServiceControl::ReadyHistory h = svc->ready_history(now, warm);
+      // Availability of a component whose instances a fault acted on.
+      bool acted = spec && spec->crashable;
+      for (const Fault& f : faults_) {
+        if (f.target == static_cast<std::int64_t>(c) && f.direct) acted = true;
+        if (std::find(f.zone_members.begin(), f.zone_members.end(), c) != f.zone_members.end()) acted = true;
+      }
+      const Crashable* crashable = caps_[c].crashable;
+      if (!acted || !crashable) continue;
+      Crashable::ReadyHistory h = crashable->ready_history(now, warm);
       double out_s = h.outage_seconds;
       r.add(base + "outages", h.outages);
       r.add(base + "downtime_s", out_s);
@@ -322,24 +323,28 @@ class FaultInjector final : public Component {
     return f;
   }
 
-  ServiceControl* need_service(ConnectContext& cc, const Fault& f) const {
-    auto* s = dynamic_cast<ServiceControl*>(&cc.component(static_cast<std::uint32_t>(f.target)));
-    if (!s)
+  const Capabilities& target_caps(const Fault& f) const { return caps_[static_cast<std::size_t>(f.target)]; }
+
+  // The fault acts on its target through a capability, which `has` says the target offers.
+  void need(Fault& f, bool has) const {
+    if (!has)
       throw ScenarioError(f.pointer + "/target", "\"" + ids_[static_cast<std::size_t>(f.target)] + "\" is a " +
                                                      types_[static_cast<std::size_t>(f.target)] + "; this fault needs a service");
-    return s;
+    f.direct = true;
   }
 
-  void resolve(ConnectContext& cc, Fault& f) {
+  void resolve(Fault& f) {
     switch (f.kind) {
       case Fault::Crash:
+        need(f, target_caps(f).crashable);
+        break;
       case Fault::Slowdown:
       case Fault::DiskFull:
-        f.svc = need_service(cc, f);
+        need(f, target_caps(f).degradable);
         break;
       case Fault::MemoryLeak:
-        f.svc = need_service(cc, f);
-        if (f.svc->memory_limit_mb() <= 0)
+        need(f, target_caps(f).degradable);
+        if (!target_caps(f).degradable->oom_killable())
           throw ScenarioError(f.pointer + "/target", "\"" + ids_[static_cast<std::size_t>(f.target)] +
                                                          "\" has no memory.limit_mb: a leak could never get it OOMKilled");
         break;
@@ -347,7 +352,7 @@ class FaultInjector final : public Component {
         bool found = false;
         std::vector<std::string> known;
         for (std::uint32_t c = 0; c < ids_.size(); ++c) {
-          auto* s = dynamic_cast<ServiceControl*>(&cc.component(c));
+          ZoneAware* s = caps_[c].zone_aware;
           const std::vector<std::string>* zs = s ? &s->zones() : nullptr;
           bool in_zone = false;
           if (zs) {
@@ -362,7 +367,7 @@ class FaultInjector final : public Component {
           if (!in_zone) continue;
           found = true;
           if (s) {
-            f.zone_services.push_back(s);
+            f.zone_members.push_back(c);
           } else {
             for (std::uint32_t l = 0; l < links_.size(); ++l)
               if (links_[l].first == c || links_[l].second == c) f.links.push_back(l);
@@ -388,9 +393,9 @@ class FaultInjector final : public Component {
       case Fault::Latency:
       case Fault::ErrorRate: {
         auto to = static_cast<std::uint32_t>(f.target);
-        if (f.kind == Fault::ErrorRate && f.link_from < 0) {
-          f.svc = dynamic_cast<ServiceControl*>(&cc.component(to));
-          if (f.svc) break;  // the service answers 5xx itself
+        if (f.kind == Fault::ErrorRate && f.link_from < 0 && caps_[to].degradable) {
+          f.direct = true;  // the service answers 5xx itself
+          break;
         }
         for (std::uint32_t l = 0; l < links_.size(); ++l)
           if (links_[l].second == to && (f.link_from < 0 || links_[l].first == static_cast<std::uint32_t>(f.link_from)))
@@ -408,28 +413,17 @@ class FaultInjector final : public Component {
 
   void begin(Context& ctx, Fault& f) {
     switch (f.kind) {
-      case Fault::Crash: {
-        Context::ActingAs as(ctx, f.svc->index());
-        f.svc->crash(ctx, f.instances);
-        break;
-      }
+      case Fault::Crash: target_caps(f).crashable->crash(ctx, f.instances); break;
       case Fault::ZoneOutage:
-        for (ServiceControl* s : f.zone_services) {
-          Context::ActingAs as(ctx, s->index());
-          s->fail_zone(ctx, f.zone);
-        }
+        for (std::uint32_t m : f.zone_members) caps_[m].zone_aware->fail_zone(ctx, f.zone);
         apply_links(ctx, f, true);
         break;
-      case Fault::Slowdown: f.svc->set_slowdown(f.factor); break;
-      case Fault::MemoryLeak: {
-        Context::ActingAs as(ctx, f.svc->index());
-        f.svc->set_memory_leak(ctx, f.per_request_mb, f.per_second_mb);
-        break;
-      }
-      case Fault::DiskFull: f.svc->set_disk_full(true); break;
+      case Fault::Slowdown: target_caps(f).degradable->set_slowdown(f.factor); break;
+      case Fault::MemoryLeak: target_caps(f).degradable->set_memory_leak(ctx, f.per_request_mb, f.per_second_mb); break;
+      case Fault::DiskFull: target_caps(f).degradable->set_disk_full(true); break;
       case Fault::ErrorRate:
-        if (f.svc) {
-          f.svc->set_error_rate(f.fraction);
+        if (f.direct) {
+          target_caps(f).degradable->set_error_rate(f.fraction);
           break;
         }
         apply_links(ctx, f, true);
@@ -443,22 +437,15 @@ class FaultInjector final : public Component {
     switch (f.kind) {
       case Fault::Crash: break;
       case Fault::ZoneOutage:
-        for (ServiceControl* s : f.zone_services) {
-          Context::ActingAs as(ctx, s->index());
-          s->restore_zone(ctx, f.zone);
-        }
+        for (std::uint32_t m : f.zone_members) caps_[m].zone_aware->restore_zone(ctx, f.zone);
         apply_links(ctx, f, false);
         break;
-      case Fault::Slowdown: f.svc->set_slowdown(1.0); break;
-      case Fault::MemoryLeak: {
-        Context::ActingAs as(ctx, f.svc->index());
-        f.svc->set_memory_leak(ctx, 0, 0);
-        break;
-      }
-      case Fault::DiskFull: f.svc->set_disk_full(false); break;
+      case Fault::Slowdown: target_caps(f).degradable->set_slowdown(1.0); break;
+      case Fault::MemoryLeak: target_caps(f).degradable->set_memory_leak(ctx, 0, 0); break;
+      case Fault::DiskFull: target_caps(f).degradable->set_disk_full(false); break;
       case Fault::ErrorRate:
-        if (f.svc) {
-          f.svc->set_error_rate(0);
+        if (f.direct) {
+          target_caps(f).degradable->set_error_rate(0);
           break;
         }
         apply_links(ctx, f, false);
@@ -502,21 +489,21 @@ class FaultInjector final : public Component {
     for (const Process& p : procs_)
       if (p.whole && p.down_since > 0) {
         const FailureSpec& s = specs_[p.spec];
-        if (!s.svc && std::find(s.links.begin(), s.links.end(), l) != s.links.end()) ++n;
+        if (!s.crashable && std::find(s.links.begin(), s.links.end(), l) != s.links.end()) ++n;
       }
     return n;
   }
 
   // Takes the process's instance (or every instance, or the component's links) down or up.
   void set_down(Context& ctx, FailureSpec& s, const Process& p, bool down) {
-    if (!s.svc) {
+    if (!s.crashable) {
       for (std::uint32_t l : s.links) push_link(ctx, l);
       return;
     }
-    Context::ActingAs as(ctx, s.svc->index());
-    auto apply = [&](std::uint32_t k) { down ? void(s.svc->fail_instance(ctx, k)) : s.svc->repair_instance(ctx, k); };
+    Crashable& c = *s.crashable;
+    auto apply = [&](std::uint32_t k) { down ? void(c.fail_instance(ctx, k)) : c.repair_instance(ctx, k); };
     if (!p.whole) return apply(p.slot);
-    for (std::uint32_t k = 0; k < s.svc->instance_slots(); ++k) apply(k);
+    for (std::uint32_t k = 0; k < c.instance_slots(); ++k) apply(k);
   }
 
   void fail(Context& ctx, Process& p, std::uint64_t index) {
@@ -539,6 +526,7 @@ class FaultInjector final : public Component {
   Rng rng_;
   Time run_end_ = 0;
   std::vector<std::string> ids_, types_, zones_;
+  std::vector<Capabilities> caps_;  // per component, found in connect()
   std::vector<Fault> faults_;
   std::vector<FailureSpec> specs_;
   std::vector<Process> procs_;

@@ -142,7 +142,7 @@ void Service::oom_kill(Context& ctx, std::uint32_t i) {
     ctx.schedule(restart_.sample_time(rng_) + backoff, kRestart, (static_cast<std::uint64_t>(i) << 32) | after.timer_gen);
 }
 
-ServiceControl::ReadyHistory Service::ready_history(Time now, Time warmup) const {
+Crashable::ReadyHistory Service::ready_history(Time now, Time warmup) const {
   ReadyHistory h;
   h.seconds_at = ready_seconds_;
   Time from = std::max(ready_last_, warmup);

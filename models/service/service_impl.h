@@ -11,10 +11,11 @@
 #include <string>
 #include <vector>
 
-#include "models/service/service.h"
+#include "models/common/capabilities.h"
 #include "models/common/picker/picker.h"
 #include "models/common/resilience/call_policy.h"
 #include "models/common/resilience/idempotency.h"
+#include "models/service/service.h"
 #include "sim/results.h"
 #include "sim/describe.h"
 #include "sim/ring.h"
@@ -69,7 +70,14 @@ struct Instance {
 
 enum Tag : std::uint16_t { kWorkDone = 1, kReady, kGraceOver, kRestart, kMemoryTick };
 
-class Service final : public ServiceControl, public CallSink {
+class Service final : public Component,
+                      public CallSink,
+                      public HasCapabilities,
+                      public Scalable,
+                      public Resizable,
+                      public Crashable,
+                      public ZoneAware,
+                      public Degradable {
  public:
   Service(Params& p, BuildContext& bc);
 
@@ -83,37 +91,44 @@ class Service final : public ServiceControl, public CallSink {
   bool call_wanted(std::uint64_t token) const override;
   void finish(Context& ctx, ComponentReport& r) override;
 
-  // ---- ServiceControl ----
+  // ---- capabilities (models/common/capabilities.h); each method taking a Context switches
+  // to this component itself (Context::ActingAs) ----
 
+  Capabilities capabilities() override { return {this, this, this, this, this}; }
+
+  // Scalable (service_instances.cpp)
   std::uint32_t replicas() const override { return replicas_; }
   std::uint32_t ready_replicas() const override { return ready_; }
   std::uint32_t concurrency() const override { return concurrency_; }
-  const std::vector<std::string>& zones() const override { return zones_; }
-  void set_slowdown(double factor) override { slowdown_ = factor; }
-  void set_error_rate(double rate) override { error_rate_ = rate; }
+  double memory_limit_mb() const override { return memory_limit_mb_; }
+  void scale_to(Context& ctx, std::uint32_t target) override;
+  void instance_stats(Time now, std::vector<InstanceStat>& out) const override;
 
-  // ---- fault injection ----
-
-  std::uint32_t instance_slots() const override { return static_cast<std::uint32_t>(instances_.size()); }
-
-  bool fail_instance(Context& ctx, std::uint32_t slot) override;
-  void repair_instance(Context& ctx, std::uint32_t slot) override;
-  bool set_memory_leak(Context& ctx, double per_request_mb, double per_second_mb) override;
-  void set_disk_full(bool full) override { disk_full_ = full; }
-
-  ReadyHistory ready_history(Time now, Time warmup) const override;
+  // Resizable (service_instances.cpp)
   const std::string& instance_type() const override { return instance_type_; }
   double speed() const override { return speed_; }
-  double memory_limit_mb() const override { return memory_limit_mb_; }
-
   void set_instance_type(const std::string& type, double speed) override;
   void surge(Context& ctx) override;
   bool retire_outdated(Context& ctx) override;
-  void scale_to(Context& ctx, std::uint32_t target) override;
-  void instance_stats(Time now, std::vector<InstanceStat>& out) const override;
+
+  // Crashable (service_faults.cpp)
   std::uint32_t crash(Context& ctx, std::uint32_t count) override;
+  std::uint32_t instance_slots() const override { return static_cast<std::uint32_t>(instances_.size()); }
+  bool fail_instance(Context& ctx, std::uint32_t slot) override;
+  void repair_instance(Context& ctx, std::uint32_t slot) override;
+  ReadyHistory ready_history(Time now, Time warmup) const override;
+
+  // ZoneAware (service_faults.cpp)
+  const std::vector<std::string>& zones() const override { return zones_; }
   void fail_zone(Context& ctx, const std::string& zone) override;
   void restore_zone(Context& ctx, const std::string& zone) override;
+
+  // Degradable (service_faults.cpp)
+  void set_slowdown(double factor) override { slowdown_ = factor; }
+  void set_error_rate(double rate) override { error_rate_ = rate; }
+  bool oom_killable() const override { return memory_limit_mb_ > 0; }
+  bool set_memory_leak(Context& ctx, double per_request_mb, double per_second_mb) override;
+  void set_disk_full(bool full) override { disk_full_ = full; }
 
  private:
   // ---- scenario ----
@@ -199,7 +214,7 @@ class Service final : public ServiceControl, public CallSink {
   std::vector<std::uint32_t> free_jobs_;
   GaugeId busy_g_, capacity_g_, cpu_g_, queued_g_, in_system_g_, replicas_g_, ready_g_, alive_g_;
   CounterId ok_c_, err_c_, rejected_c_, dropped_c_;
-  // Resilience (models/resilience): call policies of the call steps, shedding, write keys.
+  // Resilience (models/common/resilience): call policies of the call steps, shedding, write keys.
   static constexpr std::uint64_t kNoShed = UINT64_MAX;
   std::vector<std::unique_ptr<CallPolicy>> policies_;
   std::vector<std::string> policy_labels_;

@@ -1,0 +1,162 @@
+// Capabilities: what one model may ask of another, whatever family the other belongs to.
+//
+// An autoscaler scales "something Scalable", a fault injector crashes "something
+// Crashable"; neither names the service model. A component offers capabilities by also
+// deriving from HasCapabilities and returning pointers to the interfaces it implements
+// (usually `this`); capabilities_of() finds them. Look them up once, in connect(), and keep
+// the pointers: the lookup is a dynamic_cast, never done during a run.
+//
+// The interfaces are plain abstract classes, not Components: the pointers stay valid for
+// the component's life (the whole run) and are never owned or deleted through them.
+//
+// Context switch (OMNeT++'s Enter_Method, include/omnetpp/ccontextswitcher.h): every method
+// below that takes a Context makes the callee the acting component for its duration
+// (Context::ActingAs), so the timers it schedules and the metrics it sets are its own.
+// Callers call it as they are; an implementation must switch.
+#pragma once
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "sim/time.h"
+
+namespace archsim {
+
+class Component;
+class Context;
+
+// What an autoscaler or a fault injector sees of one instance (cumulative figures: take
+// differences between two readings).
+struct InstanceStat {
+  std::uint64_t serial = 0;     // stable identity of the instance
+  bool ready = false;           // serving traffic
+  bool starting = false;        // launched, not ready yet
+  Time launched = 0, ready_since = 0;
+  double busy_area = 0;         // integral of held workers over time (worker-ns)
+  double cpu_area = 0;          // integral of workers doing CPU work (worker-ns)
+  std::uint64_t completed = 0;  // requests answered
+  std::uint32_t busy = 0, queued = 0;
+  double memory_mb = 0;
+  std::uint32_t zone = 0;       // index into ZoneAware::zones()
+  double speed = 1;             // work time divides by it (its instance type's speed)
+  bool outdated = false;        // launched with an older instance type (a rollout replaces it)
+};
+
+// Horizontal scaling: a set of identical instances whose count can be changed (a
+// Deployment's replicas, as the HPA drives them).
+class Scalable {
+ public:
+  virtual std::uint32_t replicas() const = 0;        // desired instances (starting + ready + restarting)
+  virtual std::uint32_t ready_replicas() const = 0;
+  virtual std::uint32_t concurrency() const = 0;     // workers per instance
+  virtual double memory_limit_mb() const = 0;        // per instance; 0 when none is given
+  virtual void scale_to(Context& ctx, std::uint32_t replicas) = 0;
+  // Every instance that is not terminating, as of `now`; `out` is cleared first.
+  virtual void instance_stats(Time now, std::vector<InstanceStat>& out) const = 0;
+
+ protected:
+  ~Scalable() = default;
+};
+
+// Vertical sizing (the autoscaler's vertical mode). Instances launched after
+// set_instance_type() have the new type and speed; running ones keep theirs until a rollout
+// replaces them (surge one, retire one outdated, as a Deployment's RollingUpdate with
+// maxSurge 1 and maxUnavailable 0 does). Each instance is billed at the price of its own type.
+class Resizable {
+ public:
+  virtual const std::string& instance_type() const = 0;
+  virtual double speed() const = 0;
+  virtual void set_instance_type(const std::string& type, double speed) = 0;
+  // Launches one instance beyond the current count (the rollout's surge).
+  virtual void surge(Context& ctx) = 0;
+  // Retires one instance of an older type (not-ready first, then the oldest); false if none.
+  virtual bool retire_outdated(Context& ctx) = 0;
+
+ protected:
+  ~Resizable() = default;
+};
+
+// Instances that can die: crashed on purpose (Chaos Monkey) or failed at random (an
+// MTBF/MTTR process per instance slot), and the record of how many were ready over time.
+class Crashable {
+ public:
+  // Crashes up to `count` serving instances (all when count >= replicas); they restart.
+  // Returns how many were crashed.
+  virtual std::uint32_t crash(Context& ctx, std::uint32_t count) = 0;
+  // Instance slots that exist (some may be gone); random failures address instances by slot.
+  virtual std::uint32_t instance_slots() const = 0;
+  // Takes the instance in `slot` down (its work is dropped) with no restart until
+  // repair_instance(); false when the slot holds no live instance.
+  virtual bool fail_instance(Context& ctx, std::uint32_t slot) = 0;
+  // Restarts a failed instance (start-up time applies).
+  virtual void repair_instance(Context& ctx, std::uint32_t slot) = 0;
+  // Seconds since warm-up spent with each number of ready instances (index = ready count),
+  // outages (no ready instance) since warm-up and their total length, OOM kills.
+  struct ReadyHistory {
+    std::vector<double> seconds_at;
+    std::uint32_t outages = 0, oom_kills = 0;
+    double outage_seconds = 0;
+  };
+  virtual ReadyHistory ready_history(Time now, Time warmup) const = 0;
+
+ protected:
+  ~Crashable() = default;
+};
+
+// Instances placed in availability zones, which can fail as a whole.
+class ZoneAware {
+ public:
+  // The zones its instances are spread over (its component's zone, possibly "", when it
+  // names none).
+  virtual const std::vector<std::string>& zones() const = 0;
+  // Crashes every instance in `zone` and keeps them down until restore_zone().
+  virtual void fail_zone(Context& ctx, const std::string& zone) = 0;
+  virtual void restore_zone(Context& ctx, const std::string& zone) = 0;
+
+ protected:
+  ~ZoneAware() = default;
+};
+
+// Partial failures: the component keeps running but serves worse.
+class Degradable {
+ public:
+  // Service times multiply by `factor` (slow query, GC pause); 1 = normal.
+  virtual void set_slowdown(double factor) = 0;
+  // A fraction of requests answer 5xx at once (Istio fault abort); 0 = none.
+  virtual void set_error_rate(double rate) = 0;
+  // Whether a memory leak can get an instance killed (a memory limit exists).
+  virtual bool oom_killable() const = 0;
+  // Every serving instance leaks `per_request_mb` per request answered and `per_second_mb`
+  // per second; one whose memory passes its limit is OOMKilled and restarts with the
+  // kubelet's CrashLoopBackOff. Zero rates stop the leak. False when !oom_killable().
+  virtual bool set_memory_leak(Context& ctx, double per_request_mb, double per_second_mb) = 0;
+  // Requests that write (RequestInfo::write) fail with Status::Error; reads still work.
+  virtual void set_disk_full(bool full) = 0;
+
+ protected:
+  ~Degradable() = default;
+};
+
+// What a component offers; nullptr for what it does not.
+struct Capabilities {
+  Scalable* scalable = nullptr;
+  Resizable* resizable = nullptr;
+  Crashable* crashable = nullptr;
+  ZoneAware* zone_aware = nullptr;
+  Degradable* degradable = nullptr;
+};
+
+// A model with capabilities derives from this as well as from Component.
+class HasCapabilities {
+ public:
+  virtual Capabilities capabilities() = 0;
+
+ protected:
+  ~HasCapabilities() = default;
+};
+
+// The capabilities `c` offers (all null for a component without any). One dynamic_cast:
+// call it in connect(), not during the run.
+Capabilities capabilities_of(Component& c);
+
+}  // namespace archsim
