@@ -30,8 +30,12 @@ struct InstanceTypeSpec {
   double memory_mb = 0;
 };
 
-// How one component depends on another; synchronous calls must not form a cycle.
-enum class RefKind : std::uint8_t { SyncCall, AsyncSend, Control };
+// How one component depends on another. Synchronous calls must not form a cycle (a request
+// would wait on itself). AsyncSend: one-way messages (Context::send). AsyncCall: calls made
+// off any request's path (a queue delivering to its consumers, a replication stream): they
+// are answered, but nothing upstream waits on them, so they may close a loop. Control: no
+// messages at all (an autoscaler's target).
+enum class RefKind : std::uint8_t { SyncCall, AsyncSend, Control, AsyncCall };
 
 class BuildContext {
  public:

@@ -42,10 +42,26 @@ class Context {
   // A positive `timeout` ends the call with Status::Timeout if no reply came by then; the
   // callee's work still happens and its late reply is dropped.
   CallId call(RefId ref, const RequestInfo& req, std::uint64_t token, Time timeout = 0);
-  // Answers a call this component received. Exactly once per call.
-  void reply(CallId call, Status status);
-  // The request a call carries (valid until the call has been answered and its reply handled).
-  const RequestInfo& request(CallId call) const;
+  // Sends `req` one way over the link named by `ref` (publish to a queue, replicate to a
+  // replica): delivered like a call (on_request at the callee), but nobody waits and no
+  // reply travels back; the callee may still reply(), which only ends the record. A link
+  // that loses or aborts calls loses the message silently.
+  void send(RefId ref, const RequestInfo& req);
+  // Answers a call this component received. Exactly once per call. `result` travels back
+  // with the status (Context::result at the caller).
+  void reply(CallId call, Status status, Result result = {});
+  // The request a call carries, by value: a later call() may move the engine's storage, so
+  // no reference to it is handed out.
+  RequestInfo request(CallId call) const;
+  // The result the callee replied with, for a call this component made; read it in
+  // on_reply (the record is freed after). Empty for a timeout.
+  Result result(CallId call) const;
+  // For a call this component received: whether nobody waits for the answer any more (the
+  // caller timed out, or it was sent one way). The work may be cut short; reply() is still
+  // required, and is dropped.
+  bool abandoned(CallId call) const;
+  // For a call this component received: whether it was sent one way (Context::send).
+  bool one_way(CallId call) const;
   // When the call was sent by its caller.
   Time sent_at(CallId call) const;
   // Index of the component that made the call.

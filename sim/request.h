@@ -6,6 +6,7 @@
 #pragma once
 #include <cstdint>
 #include <string_view>
+#include <type_traits>
 
 #include "sim/time.h"
 
@@ -41,17 +42,31 @@ inline constexpr std::string_view status_name(Status s) {
 // Whether a caller got an answer it can use: a full one, or a fallback's degraded one.
 inline constexpr bool served(Status s) { return s == Status::Ok || s == Status::Degraded; }
 
+// What a reply carries besides its Status: a 64-bit value and flag bits whose meaning the
+// two ends agree on (a cache's hit or miss, a row found or not, a version, an offset, a
+// stock level read). Families name their bits in models/common (result_flags.h); the
+// engine only carries them. A timeout or a lost reply carries the empty result.
+struct Result {
+  std::uint64_t value = 0;
+  std::uint32_t flags = 0;
+  bool has(std::uint32_t bit) const { return (flags & bit) != 0; }
+};
+
 struct RequestInfo {
   std::uint64_t id = 0;        // unique per run: the client's request (attempts share it)
   std::uint64_t key = 0;       // the data key caches and shards use (0 when the route has none)
   std::uint64_t session = 0;   // client-side identity (user/connection) for affinity
+  std::uint64_t txn = 0;       // transaction id (0: none): the writes of one transaction share it
   Time start = 0;              // when the client created the request
   Time deadline = kTimeMax;    // absolute time after which nobody waits for it
   std::uint32_t route = 0;     // index into the scenario's route-name table
   std::uint32_t client = 0;    // component index of the originating client
+  std::uint32_t bytes = 0;     // payload size (cache memory, replication and egress volume)
   std::uint16_t attempt = 0;   // 0 for the first try, 1.. for retries
   bool has_key = false;
   bool write = false;          // the route writes (disk_full fails writes, replicas get them)
 };
+// Requests are copied into call records and between hops: they must stay plain values.
+static_assert(std::is_trivially_copyable_v<RequestInfo>);
 
 }  // namespace archsim

@@ -219,7 +219,7 @@ void Simulation::resolve_references(Params& top) {
     r.to = it->second;
     if (r.to == r.from && r.kind == RefKind::SyncCall)
       throw ScenarioError(r.pointer, "a component cannot call itself synchronously");
-    if (r.kind == RefKind::SyncCall && !comps_[r.to]->accepts_calls())
+    if (r.kind != RefKind::Control && !comps_[r.to]->accepts_calls())
       throw ScenarioError(r.pointer, "\"" + r.to_id + "\" is a " + comps_[r.to]->type() + " and cannot be called");
     auto key = std::make_pair(r.from, r.to);
     auto lk = link_of.find(key);
@@ -399,12 +399,38 @@ CallId Context::call(RefId ref, const RequestInfo& req, std::uint64_t token, Tim
   return h;
 }
 
-void Context::reply(CallId h, Status status) {
+void Context::send(RefId ref, const RequestInfo& req) {
+  Simulation& s = sim_;
+  const Simulation::Reference& r = s.refs_[ref];
+  CallId h = s.calls_.alloc();
+  Simulation::CallRecord& c = s.calls_[h];
+  c.req = req;
+  c.sent = s.now_;
+  c.caller = self_;
+  c.callee = r.to;
+  c.link = r.link;
+  c.one_way = true;
+  c.caller_done = true;  // nobody waits: the callee's reply ends the record
+  Simulation::Link& l = s.links_[r.link];
+  Time extra = 0;
+  if (l.faulted) [[unlikely]] {
+    if (l.fault.lose || (l.fault.abort > 0 && l.fault_rng.uniform() < l.fault.abort)) {
+      s.calls_.free(h);  // lost on the way: nobody is told
+      return;
+    }
+    if (l.fault.delay_fraction > 0 && l.fault_rng.uniform() < l.fault.delay_fraction)
+      extra = l.fault.delay.sample_time(l.fault_rng);
+  }
+  s.sched_.push(Event{s.now_ + s.link_delay(r.link) + extra, r.to, Simulation::kDeliver, 0, h});
+}
+
+void Context::reply(CallId h, Status status, Result result) {
   Simulation& s = sim_;
   Simulation::CallRecord& c = s.calls_[h];
   if (c.callee_done) throw std::logic_error("component " + s.comps_[self_]->id() + " answered a call twice at t=" + format_duration(s.now_));
   c.callee_done = true;
   c.status = status;
+  c.result = result;
   if (c.caller_done) {  // the caller gave up: the reply is dropped here
     s.calls_.free(h);
     return;
@@ -416,7 +442,10 @@ void Context::reply(CallId h, Status status) {
   s.sched_.push(Event{s.now_ + s.link_delay(c.link), c.caller, Simulation::kReply, 0, h});
 }
 
-const RequestInfo& Context::request(CallId h) const { return sim_.calls_[h].req; }
+RequestInfo Context::request(CallId h) const { return sim_.calls_[h].req; }
+Result Context::result(CallId h) const { return sim_.calls_[h].result; }
+bool Context::abandoned(CallId h) const { return sim_.calls_[h].caller_done; }
+bool Context::one_way(CallId h) const { return sim_.calls_[h].one_way; }
 Time Context::sent_at(CallId h) const { return sim_.calls_[h].sent; }
 std::uint32_t Context::caller(CallId h) const { return sim_.calls_[h].caller; }
 
@@ -523,6 +552,7 @@ void Simulation::fire_timeout(CallId h) {
   CallRecord& c = calls_[h];
   c.caller_done = true;
   c.status = Status::Timeout;
+  c.result = Result{};
   fingerprint(c.caller, kReply, static_cast<std::uint16_t>(Status::Timeout));
   ctx_.self_ = c.caller;
   comps_[c.caller]->on_reply(ctx_, h, Status::Timeout, c.token);

@@ -93,8 +93,10 @@ class Simulation {
     std::uint64_t token = 0;
     Time sent = 0;
     std::uint32_t caller = 0, callee = 0, link = 0;
+    Result result;
     Status status = Status::Ok;
     bool caller_done = false, callee_done = false;
+    bool one_way = false;  // Context::send: no reply travels back
     bool reply_lost = false;  // a faulted link lost the call or its reply: only a timeout ends it
   };
   struct Link {

@@ -122,6 +122,7 @@ static std::string topology_dot(const Topology& t, const std::string& name) {
     switch (ed.kind) {
       case RefKind::SyncCall: out << "[style=solid"; break;
       case RefKind::AsyncSend: out << "[style=dashed, label=\"async\""; break;
+      case RefKind::AsyncCall: out << "[style=dashed, label=\"delivers\""; break;
       case RefKind::Control: out << "[style=dotted, arrowhead=odot, color=\"#7c3aed\", label=\"controls\""; break;
     }
     out << "]";
