@@ -3,12 +3,14 @@
 #include "models/autoscaler/autoscaler.h"
 #include "models/balancer/balancer.h"
 #include "models/client/client.h"
+#include "models/common/causes.h"
 #include "models/faults/faults.h"
 #include "models/service/service.h"
 
 namespace archsim {
 
 void register_builtin_models(Registry& r) {
+  causes::register_common_causes(r);  // first: their values are constants
   r.add("client", make_client);
   r.add("service", make_service);
   r.add("balancer", make_balancer);

@@ -35,11 +35,11 @@ static ordered_json latency_json(const LatencyStats& l) {
                       {"p999", round_sig(l.p999)}, {"max", round_sig(l.max)}};
 }
 
-static ordered_json requests_json(const OutcomeCounts& o) {
+static ordered_json requests_json(const OutcomeCounts& o, const std::vector<std::string>& names) {
   ordered_json causes = ordered_json::object();
   // Every cause, zeros included: the same keys in every run, so replications merge cleanly.
-  for (int k = 1; k < kStatusCount; ++k)
-    if (k != static_cast<int>(Status::Degraded)) causes[std::string(status_name(static_cast<Status>(k)))] = o.by_status[k];
+  for (std::size_t k = 1; k < names.size(); ++k)
+    if (k != static_cast<std::size_t>(Status::Degraded)) causes[names[k]] = o.by_status[k];
   ordered_json j{{"total", o.total()}, {"ok", o.ok()}, {"failed", o.failed()}};
   if (o.degraded() > 0) j["degraded"] = o.degraded();  // part of ok: fallback answers
   j["by_cause"] = causes;
@@ -111,7 +111,7 @@ ordered_json summary_json(const RunResult& r) {
   j["seed"] = r.seed;
   j["duration_s"] = round_sig(r.duration_s);
   j["warmup_s"] = round_sig(r.warmup_s);
-  ordered_json req = requests_json(r.outcomes);
+  ordered_json req = requests_json(r.outcomes, r.cause_names);
   ordered_json requests;
   requests["sent"] = r.sent;
   for (auto& [k, v] : req.items()) requests[k] = v;

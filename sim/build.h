@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <functional>
 #include <map>
+#include <stdexcept>
 #include <memory>
 #include <string>
 #include <utility>
@@ -66,6 +67,8 @@ class BuildContext {
   // it. A model naming a type checks it with instance_type_names() (empty: no catalogue).
   const InstanceTypeSpec* instance_type(const std::string& name) const;
   std::vector<std::string> instance_type_names() const;
+  // Names of the failure causes, by value (Registry::add_cause), e.g. for a retry's "on".
+  const std::vector<std::string>& cause_names() const;
 
  private:
   Simulation& sim_;
@@ -115,6 +118,19 @@ struct Section {
 
 class Registry {
  public:
+  Registry() : causes_{"ok", "timeout", "rejected", "error", "unavailable", "dropped", "degraded"} {}
+  // Registers a failure cause and returns its value; the same name gives the same value.
+  // Throws std::logic_error past kMaxCauses (a programming error, not bad input).
+  Status add_cause(const std::string& name) {
+    for (std::size_t i = 0; i < causes_.size(); ++i)
+      if (causes_[i] == name) return static_cast<Status>(i);
+    if (causes_.size() >= static_cast<std::size_t>(kMaxCauses)) throw std::logic_error("too many failure causes: " + name);
+    causes_.push_back(name);
+    return static_cast<Status>(causes_.size() - 1);
+  }
+  // Every cause's name, by value.
+  const std::vector<std::string>& cause_names() const { return causes_; }
+
   void add(std::string type, Factory factory) { factories_[std::move(type)] = std::move(factory); }
   const Factory* find(const std::string& type) const {
     auto it = factories_.find(type);
@@ -133,6 +149,7 @@ class Registry {
 
  private:
   std::map<std::string, Factory> factories_;
+  std::vector<std::string> causes_;
   std::vector<Section> sections_;
 };
 

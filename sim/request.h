@@ -12,32 +12,24 @@
 
 namespace archsim {
 
-// How a call ended. The names are what summary.json reports under requests.by_cause.
+// How a call ended: a cause, a small number. The engine names its own below; families
+// register theirs with Registry::add_cause (sim/build.h), which hands out the next free
+// value, and give each a name: summary.json reports every cause by name under
+// requests.by_cause, in the order of their values.
 enum class Status : std::uint8_t {
   Ok = 0,
   Timeout,      // the caller gave up waiting
   Rejected,     // a full queue answered 503
   Error,        // the callee or something it depends on failed (5xx)
-  RateLimited,  // 429 from a rate limiter
-  CircuitOpen,  // a circuit breaker refused the call without sending it
-  BulkheadFull, // a bulkhead had no free slot
   Unavailable,  // no ready instance / backend, or the target is down
   Dropped,      // in flight on an instance that was terminated or crashed
-  Shed,         // load shedding refused it
-  Degraded,     // a fallback answered (cached/default value): served, so it counts as ok for
-                // availability, and is reported apart as requests.degraded
-  PoolTimeout,  // no connection of the caller's pool came free within acquire_timeout
-  kCount
+  Degraded,     // a substitute answer (a fallback's cached or default value): served, so it
+                // counts as ok for availability, and is reported apart as requests.degraded
 };
-inline constexpr int kStatusCount = static_cast<int>(Status::kCount);
-
-inline constexpr std::string_view status_name(Status s) {
-  constexpr std::string_view names[] = {"ok",           "timeout",       "rejected",    "error",
-                                        "rate_limited", "circuit_open",  "bulkhead_full",
-                                        "unavailable",  "dropped",       "shed",
-                                        "degraded",     "pool_timeout"};
-  return names[static_cast<int>(s)];
-}
+// Values below this are the engine's; registered causes follow.
+inline constexpr int kFirstRegisteredCause = static_cast<int>(Status::Degraded) + 1;
+// At most this many causes in all (outcome counters are fixed arrays of this size).
+inline constexpr int kMaxCauses = 32;
 
 // Whether a caller got an answer it can use: a full one, or a fallback's degraded one.
 inline constexpr bool served(Status s) { return s == Status::Ok || s == Status::Degraded; }

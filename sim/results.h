@@ -56,7 +56,7 @@ struct ComponentResult {
 };
 
 struct OutcomeCounts {
-  std::array<std::uint64_t, kStatusCount> by_status{};
+  std::array<std::uint64_t, kMaxCauses> by_status{};
   std::uint64_t total() const {
     std::uint64_t t = 0;
     for (auto n : by_status) t += n;
@@ -133,7 +133,8 @@ struct RunResult {
 
   double wall_time_s = 0;
   std::uint64_t events = 0;
-  std::uint64_t fingerprint = 0;  // Simulation's event-stream hash (summary.json run.fingerprint)
+  std::uint64_t fingerprint = 0;
+  std::vector<std::string> cause_names;  // by Status value (OutcomeCounts::by_status index)  // Simulation's event-stream hash (summary.json run.fingerprint)
 };
 
 }  // namespace archsim

@@ -28,8 +28,9 @@ Simulation::Simulation(const json& doc, const Registry& registry, std::optional<
   e2e_failed_c_ = metrics_->counter("all", "failed", "errors_rps");
   // Failures by cause over time ("errors_timeout_rps", ...); causes that never happen are
   // left out of the results.
-  for (int k = 1; k < kStatusCount; ++k)
-    e2e_cause_c_[k] = metrics_->counter("all", "failed", "errors_" + std::string(status_name(static_cast<Status>(k))) + "_rps");
+  cause_names_ = registry.cause_names();
+  for (std::size_t k = 1; k < cause_names_.size(); ++k)
+    e2e_cause_c_[k] = metrics_->counter("all", "failed", "errors_" + cause_names_[k] + "_rps");
   e2e_latency_h_ = metrics_->histogram("all", "latency", "latency");
   build_components(top, registry);
   build_sections(top, registry);
@@ -317,6 +318,7 @@ const InstanceTypeSpec* BuildContext::instance_type(const std::string& name) con
   auto it = sim_.settings_.instance_types.find(name);
   return it == sim_.settings_.instance_types.end() ? nullptr : &it->second;
 }
+const std::vector<std::string>& BuildContext::cause_names() const { return sim_.cause_names_; }
 std::vector<std::string> BuildContext::instance_type_names() const {
   std::vector<std::string> out;
   for (const auto& [k, v] : sim_.settings_.instance_types) out.push_back(k);
@@ -705,6 +707,7 @@ void Simulation::availability_report(RunResult& r) {
 RunResult Simulation::result() {
   RunResult r;
   r.scenario = settings_.name;
+  r.cause_names = cause_names_;
   r.description = settings_.description;
   r.seed = settings_.seed;
   r.duration_s = to_seconds(settings_.duration);
@@ -718,7 +721,7 @@ RunResult Simulation::result() {
     rr.name = route_names_[i];
     rr.outcomes = routes_[i].outcomes;
     rr.latency = LatencyStats::from(routes_[i].latency);
-    for (int k = 0; k < kStatusCount; ++k) r.outcomes.by_status[k] += rr.outcomes.by_status[k];
+    for (int k = 0; k < kMaxCauses; ++k) r.outcomes.by_status[k] += rr.outcomes.by_status[k];
     r.routes.push_back(std::move(rr));
   }
   const Histogram& all_latency = metrics_->whole(e2e_latency_h_);

@@ -135,6 +135,7 @@ class Simulation {
   }
 
   ScenarioSettings settings_;
+  std::vector<std::string> cause_names_;  // by Status value, from the registry
   Scheduler sched_;
   Time now_ = 0;
   std::uint64_t events_ = 0;
@@ -162,7 +163,7 @@ class Simulation {
   // End-to-end ledger of client requests.
   std::vector<RouteLedger> routes_;
   CounterId e2e_ok_c_, e2e_failed_c_;
-  std::array<CounterId, kStatusCount> e2e_cause_c_{};  // per-window end-to-end series ("all"), for SLO windows
+  std::array<CounterId, kMaxCauses> e2e_cause_c_{};  // per-window end-to-end series ("all"), for SLO windows
   HistogramId e2e_latency_h_;
   std::uint64_t next_request_id_ = 1;
   std::uint64_t sent_ = 0, sent_total_ = 0, ended_total_ = 0, in_flight_at_warmup_ = 0;

@@ -1,4 +1,5 @@
 #include "models/balancer/balancer.h"
+#include "models/common/causes.h"
 
 #include <algorithm>
 #include <cctype>
@@ -177,7 +178,7 @@ class Balancer final : public Component {
     if (bucket_ && !bucket_->try_acquire(now)) {
       m.add(rate_limited_c_);
       m.add(err_c_);
-      ctx.reply(call, Status::RateLimited);
+      ctx.reply(call, causes::RateLimited);
       return;
     }
     std::uint32_t j = new_pending();
@@ -224,7 +225,7 @@ class Balancer final : public Component {
     if (od_.on) {
       if (served(status)) {
         tg.consecutive_5xx = 0;
-      } else if (status != Status::RateLimited && ++tg.consecutive_5xx >= od_.consecutive_5xx && !tg.ejected) {
+      } else if (status != causes::RateLimited && ++tg.consecutive_5xx >= od_.consecutive_5xx && !tg.ejected) {
         outlier_eject(ctx, t);
       }
     }

@@ -13,7 +13,7 @@
 //  - Capacity: `max_connections` caps requests in flight through the balancer (Envoy's
 //    circuit-breaker max_requests / HAProxy maxconn without a queue): beyond it, 503
 //    (Status::Rejected). `max_rps`: a token bucket (Envoy local_ratelimit) holding one
-//    second of tokens; beyond it, 429 (Status::RateLimited).
+//    second of tokens; beyond it, 429 (causes::RateLimited).
 //  - Active health checks (Envoy / NGINX Plus / HAProxy / ALB): a probe on route "health"
 //    to every target each `interval`, failed by a non-Ok answer or by `timeout`;
 //    `unhealthy_threshold` consecutive failures eject the target, `healthy_threshold`

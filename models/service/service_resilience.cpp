@@ -1,5 +1,6 @@
 // Service: resilience policies on call steps, load shedding and idempotent writes.
 #include "models/service/service_impl.h"
+#include "models/common/causes.h"
 
 namespace archsim::service_internal {
 
@@ -20,9 +21,7 @@ void Service::call_ended(Context& ctx, std::uint64_t token, Status status, const
   } else if (issued - job.fails < job.needed) {
     ++job.serial;
     // A caller's own policy refusals keep their cause (429 stays 429); the rest is a 5xx.
-    bool keep = status == Status::RateLimited || status == Status::CircuitOpen || status == Status::BulkheadFull ||
-                status == Status::PoolTimeout;
-    job.status = keep ? status : Status::Error;
+    job.status = causes::is_policy_refusal(status) ? status : Status::Error;
     complete(ctx, j);
   }
 }
@@ -65,7 +64,7 @@ bool Service::shed_or_deduplicate(Context& ctx, CallId call, const RequestInfo& 
   if (shed_queue_ != kNoShed && in.busy >= concurrency_ && in.queue.size() >= shed_queue_) {
     ctx.metrics().add(shed_c_);
     ctx.metrics().add(err_c_);
-    ctx.reply(call, Status::Shed);
+    ctx.reply(call, causes::Shed);
     return true;
   }
   if (idempotent_ && req.write && writes_.applied(req, ctx.now())) {

@@ -23,6 +23,7 @@
 #include <nlohmann/json.hpp>
 
 #include "tests/unit/harness.h"
+#include "models/common/causes.h"
 #include "sim/errors.h"
 #include "sim/simulation.h"
 
@@ -86,7 +87,7 @@ TEST_CASE("circuit breaker: closed -> open at minimum_calls, open -> half-open a
   CHECK(fig(r, "users", "resilience.circuit_opened") == 3);
   // Refused while open: arrivals 300..1250 (40 of them) and 1350 (half-open, no permit left).
   CHECK(fig(r, "users", "resilience.circuit_open") >= 41);
-  CHECK(r.outcomes.by_status[static_cast<int>(Status::CircuitOpen)] == fig(r, "users", "resilience.circuit_open"));
+  CHECK(r.outcomes.by_status[static_cast<int>(causes::CircuitOpen)] == fig(r, "users", "resilience.circuit_open"));
 }
 
 TEST_CASE("circuit breaker: half-open -> closed when the permitted calls succeed") {
@@ -164,7 +165,7 @@ TEST_CASE("a token bucket at a gateway admits rate x t + burst; a sliding log ad
     CHECK(fig(r, "gw", "calls.backend.attempts") == admitted);
     CHECK(fig(r, "gw", "calls.backend.rate_limited") == 10000 - admitted);
     // 429 is its own cause all the way to the client.
-    CHECK(r.outcomes.by_status[static_cast<int>(Status::RateLimited)] == 10000 - admitted);
+    CHECK(r.outcomes.by_status[static_cast<int>(causes::RateLimited)] == 10000 - admitted);
     CHECK(r.outcomes.ok() == admitted);
   }
   SUBCASE("sliding window") {

@@ -1,4 +1,5 @@
 #include "models/common/resilience/call_policy.h"
+#include "models/common/causes.h"
 
 #include <algorithm>
 #include <cmath>
@@ -18,16 +19,6 @@ constexpr const char* kPolicyFields[] = {"retry", "circuit_breaker", "bulkhead",
 
 [[noreturn]] void fail_param(const Params& p, const resilience::ParamError& e) {
   throw ScenarioError(p.pointer() + "/" + e.field, e.reason);
-}
-
-// Failure causes a retry may name in "on".
-std::vector<std::string> retryable_names() {
-  std::vector<std::string> out;
-  for (int k = 1; k < kStatusCount; ++k) {
-    Status s = static_cast<Status>(k);
-    if (s != Status::Degraded) out.emplace_back(status_name(s));
-  }
-  return out;
 }
 
 constexpr std::uint32_t bit(Status s) { return 1u << static_cast<int>(s); }
@@ -69,11 +60,14 @@ CallPolicy::CallPolicy(Params& p, BuildContext& bc, Site site, std::string serie
     // are retried only when named.
     std::vector<std::string> on = r->strings("on");
     if (!r->has("on")) on = {"timeout", "error", "rejected", "unavailable", "dropped", "shed"};
-    std::vector<std::string> names = retryable_names();
+    // Failure causes a retry may name: every registered one but ok and degraded (served).
+    std::vector<std::string> names;
+    for (std::size_t k = 1; k < bc.cause_names().size(); ++k)
+      if (k != static_cast<std::size_t>(Status::Degraded)) names.push_back(bc.cause_names()[k]);
     for (std::size_t i = 0; i < on.size(); ++i) {
       bool found = false;
-      for (int k = 1; k < kStatusCount; ++k)
-        if (static_cast<Status>(k) != Status::Degraded && on[i] == status_name(static_cast<Status>(k))) {
+      for (std::size_t k = 1; k < bc.cause_names().size(); ++k)
+        if (k != static_cast<std::size_t>(Status::Degraded) && on[i] == bc.cause_names()[k]) {
           retry_on_mask_ |= 1u << k;
           found = true;
         }
@@ -273,7 +267,7 @@ void CallPolicy::run_attempt(Context& ctx, std::uint32_t s, int stage) {
       sync_breaker(ctx);
       if (!ok) {
         m.add(circuit_open_c_);
-        attempt_failed(ctx, s, Status::CircuitOpen);
+        attempt_failed(ctx, s, causes::CircuitOpen);
         return;
       }
       slots_[s].permit = true;
@@ -287,7 +281,7 @@ void CallPolicy::run_attempt(Context& ctx, std::uint32_t s, int stage) {
     }
     if (!admitted) {
       m.add(rate_limited_c_);
-      attempt_failed(ctx, s, Status::RateLimited);
+      attempt_failed(ctx, s, causes::RateLimited);
       return;
     }
   }
@@ -301,7 +295,7 @@ void CallPolicy::run_attempt(Context& ctx, std::uint32_t s, int stage) {
         return;
       case BulkheadDecision::kRejected:
         m.add(bulkhead_full_c_);
-        attempt_failed(ctx, s, Status::BulkheadFull);
+        attempt_failed(ctx, s, causes::BulkheadFull);
         return;
     }
   }
@@ -316,7 +310,7 @@ void CallPolicy::run_attempt(Context& ctx, std::uint32_t s, int stage) {
         return;
       case BulkheadDecision::kRejected:
         m.add(pool_timeout_c_);
-        attempt_failed(ctx, s, Status::PoolTimeout);
+        attempt_failed(ctx, s, causes::PoolTimeout);
         return;
     }
   }
@@ -480,12 +474,12 @@ void CallPolicy::on_timer(Context& ctx, std::uint64_t data) {
     case kBulkheadWait:
       if (sl.phase != Phase::WaitBulkhead || !bulkhead_->cancel(waiter_of(s))) return;
       ctx.metrics().add(bulkhead_full_c_);
-      attempt_failed(ctx, s, Status::BulkheadFull);
+      attempt_failed(ctx, s, causes::BulkheadFull);
       break;
     case kPoolWait:
       if (sl.phase != Phase::WaitPool || !pool_of(sl.instance).cancel(waiter_of(s))) return;
       ctx.metrics().add(pool_timeout_c_);
-      attempt_failed(ctx, s, Status::PoolTimeout);
+      attempt_failed(ctx, s, causes::PoolTimeout);
       break;
     case kFallbackDone:
       if (sl.phase != Phase::Fallback) return;

@@ -10,7 +10,7 @@
 // rate-limiter token (RateLimited, 429), a bulkhead slot (BulkheadFull, or a FIFO wait of
 // at most max_wait) and, on a service's call step, a connection of the caller instance's
 // `pool` (HikariCP: a call must borrow a connection and waits at most connectionTimeout for
-// one, then fails with SQLTransientConnectionException -> Status::PoolTimeout). Then it is
+// one, then fails with SQLTransientConnectionException -> causes::PoolTimeout). Then it is
 // sent with the per-attempt `timeout`. Its outcome goes into the breaker (slow calls by
 // duration). A failed attempt whose cause is in retry.on is retried after an exponential
 // backoff with jitter (models/common/resilience/backoff.h, the AWS analysis) if
