@@ -1,0 +1,59 @@
+// Database: a MySQL/InnoDB-style relational database tier: primaries and replicas, shards,
+// a connection limit, cores shared by queries, row locks on a stock item.
+//
+// Follows (read, not copied):
+//  - MySQL server: max_connections refuses a connection past the limit at once with
+//    ER_CON_COUNT_ERROR "Too many connections" (cause "too_many_connections"), per server.
+//  - MySQL replication (Replication Implementation / Semisynchronous Replication chapters of
+//    the reference manual; sql/rpl_replica.cc's receiver and applier threads): the primary
+//    commits and writes its binary log; each replica receives the events (I/O thread, the
+//    `replication_lag` draw covers send + receive) and applies them in order through its own
+//    resources (one applier, as replica_parallel_workers = 1), so a replica whose cores are
+//    saturated by reads falls behind. async: the write is acknowledged at commit.
+//    semi_sync (AFTER_SYNC): acknowledged when one replica has received it. sync (Galera /
+//    group-replication-like "all applied"): acknowledged when every live replica applied it.
+//  - Orchestrator / MHA style failover: the primary's death is noticed after
+//    failover.detection, the replica with the most received events is promoted after
+//    failover.promotion (it first applies its relay log); acknowledged writes it never
+//    received are lost (counted exactly: lost_writes = acknowledged position - promoted
+//    replica's received position); writes (and primary reads) during the gap fail with
+//    the cause "not_primary" (as MySQL's read_only / ER_OPTION_PREVENTS_STATEMENT).
+//  - InnoDB row locks: an update of the stock row holds its lock (a Resource of 1, FIFO)
+//    for the statement; a waiter gives up after lock_wait_timeout (innodb_lock_wait_timeout,
+//    ER_LOCK_WAIT_TIMEOUT: cause "lock_timeout"); a job that dies holding it releases it.
+//  - Sharding: sharding.h (Vitess key ranges and lookup vindexes, Ketama rings).
+//
+// Routes (RequestInfo::route names the query): "read", "write", every named query of
+// `queries` (a query named "write" or a request with RequestInfo::write writes), and with
+// `stock`: "stock_read" (value = units left, kNotFound at 0), "stock_decrement"
+// (unconditional: below zero counts as oversold) and "buy" (stock_update: check_then_act
+// reads the stock when it starts and decrements at its end if what it read was > 0: it
+// oversells when buys overlap; atomic holds the row lock and decrements only if > 0;
+// optimistic reads a version, and at its end fails with cause "write_conflict" and flag
+// kConflict if another buy changed it). Any other route fails with "unknown_query".
+//
+// Simplifications: a node is `cores` identical cores with one FIFO (no buffer pool, no
+// disk); a connection is held for the query's whole stay (lock wait, core wait, work, ack
+// wait), none for idle pooled connections; the stock row is one row of shard 0 and its
+// updates are not replicated; stale reads are judged by a fixed table of 16384 slots per
+// shard holding the latest acknowledged write position of the keys hashed to it (keys
+// sharing a slot make a read look stale slightly more often, never less); after a
+// promotion the other replicas resynchronise at once; a crashed primary comes back as a
+// replica (cloned) when the failover ends, or as the primary again when it had no replica;
+// a reshard provisions the new shards from t = 0, copies the moved rows at
+// reshard.copy_rate rows/s (a read on the source primary and a write on the destination)
+// and switches routing when the copy ends (Vitess Reshard + SwitchTraffic).
+//
+// Cost: no allocation per query in steady state (job slots and rings are reused); a
+// failover or a reshard scans the job slots and the version table once.
+#pragma once
+#include <memory>
+
+#include "sim/build.h"
+
+namespace archsim {
+
+// `r` registers the database's own failure causes; the factory keeps their values.
+void register_database(Registry& r);
+
+}  // namespace archsim
