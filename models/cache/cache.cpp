@@ -1,0 +1,823 @@
+#include "models/cache/cache.h"
+
+#include <algorithm>
+#include <cmath>
+#include <optional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "models/cache/cache_store.h"
+#include "models/cache/hash_slot.h"
+#include "models/cache/key_map.h"
+#include "models/common/capabilities.h"
+#include "models/common/resource.h"
+#include "models/common/result_flags.h"
+#include "sim/describe.h"
+#include "sim/results.h"
+
+namespace archsim {
+namespace {
+
+using cache::CacheStore;
+using cache::Entry;
+using cache::Eviction;
+using cache::KeyMap;
+using cache::StoreConfig;
+namespace rf = result_flags;
+
+enum class Pattern : std::uint8_t { CacheAside, ReadThrough, WriteThrough, WriteBehind };
+enum class Stampede : std::uint8_t { None, Lock, Coalesce, EarlyRefresh, TtlJitter };
+enum class Op : std::uint8_t { Get, Set, Delete };
+enum Tag : std::uint16_t { kServe = 1, kRetry, kFlush, kRestart, kPulseSet, kPulseClear, kLease };
+
+constexpr std::uint32_t kNone = KeyMap::kNone;
+// Backend calls carry a token: a job (index, generation), or a write-behind batch.
+constexpr std::uint64_t kBatchBit = 1ULL << 63;
+
+struct Job {
+  RequestInfo req;
+  CallId call{};
+  Time t0 = 0;               // when its backend read was sent
+  std::uint32_t gen = 0;
+  std::uint32_t next = kNone;  // free list / waiters of a flight
+  std::uint16_t node = 0;
+  Op op = Op::Get;
+  bool live = false;
+  bool has_caller = true;     // false for a background refresh
+  bool looked = false;        // its first look is counted (a lock retry is not a new lookup)
+};
+
+// A key whose value is being computed: a backend read in flight (read_through) or a lease
+// held by the caller that missed first (cache_aside).
+struct Flight {
+  std::uint64_t key = 0;
+  std::uint32_t head = kNone, tail = kNone;  // waiting jobs (coalesce)
+  std::uint32_t leader = kNone;              // the job reading the backend (read_through)
+  std::uint32_t gen = 0;
+  std::uint32_t next_free = kNone;
+  std::uint16_t node = 0;
+  bool live = false;
+};
+
+struct Node {
+  std::unique_ptr<CacheStore> store;
+  Resource workers;
+  bool down = false;
+  std::uint32_t epoch = 0;        // bumped at each crash: stale restarts and batches are known
+  std::uint64_t pending = 0;      // write-behind writes acked and not yet flushed
+  std::uint32_t busy = 0, queued = 0;
+};
+
+class Cache final : public Component, public HasCapabilities, public Crashable {
+ public:
+  Cache(Params& p, BuildContext& bc) : rng_(bc.rng(0)), restart_rng_(bc.rng(2)) {
+    static const std::vector<std::string> kPatterns{"cache_aside", "read_through", "write_through", "write_behind"};
+    static const std::vector<std::string> kEvictions{"lru", "lfu", "fifo", "random", "sampled_lru", "sampled_lfu", "tinylfu"};
+    static const std::vector<std::string> kStampedes{"none", "lock", "coalesce", "early_refresh", "ttl_jitter"};
+    std::string pat = p.choice("pattern", "cache_aside", kPatterns);
+    pattern_ = static_cast<Pattern>(std::find(kPatterns.begin(), kPatterns.end(), pat) - kPatterns.begin());
+    if (p.has("backend")) {
+      backend_ = bc.reference(p, "backend", RefKind::SyncCall);
+      has_backend_ = true;
+    } else if (pattern_ != Pattern::CacheAside) {
+      p.fail("pattern", "\"" + pat + "\" needs a \"backend\" (the component the cache reads or writes through)");
+    }
+    std::int64_t capacity = p.integer("capacity", 10000, 1, 1'000'000'000);
+    std::optional<std::int64_t> cap_bytes = p.integer_or_null("capacity_bytes", 1, std::int64_t{1} << 50);
+    std::string ev = p.choice("eviction", "lru", kEvictions);
+    if (ev == "tinylfu") p.fail("eviction", "\"tinylfu\" (W-TinyLFU) is not implemented yet; use lru, lfu, fifo, random, sampled_lru or sampled_lfu");
+    StoreConfig sc;
+    sc.eviction = ev == "lru" ? Eviction::Lru : ev == "lfu" ? Eviction::Lfu : ev == "fifo" ? Eviction::Fifo
+                : ev == "random" ? Eviction::Random : ev == "sampled_lru" ? Eviction::SampledLru : Eviction::SampledLfu;
+    sc.samples = static_cast<std::uint32_t>(p.integer("samples", 5, 1, 1024));
+    sc.lfu_log_factor = p.number("lfu_log_factor", 10, 0, 1e6);
+    sc.lfu_decay = p.duration("lfu_decay_time", 60 * kSecond);
+    if (sc.lfu_decay > 0 && sc.lfu_decay < 60 * kSecond) p.fail("lfu_decay_time", "is counted in whole minutes as in Redis: give 0 (no decay) or at least 1m");
+
+    std::string st = p.choice("stampede", "none", kStampedes);
+    stampede_ = static_cast<Stampede>(std::find(kStampedes.begin(), kStampedes.end(), st) - kStampedes.begin());
+    if (auto ttl = p.duration_opt("ttl")) {
+      if (*ttl <= 0) p.fail("ttl", "must be positive (omit it for no expiry)");
+      ttl_ = *ttl;
+    }
+    if (p.has("ttl_jitter")) {
+      const nlohmann::json& j = p.raw("ttl_jitter");
+      if (ttl_ == kTimeMax) p.fail("ttl_jitter", "needs a \"ttl\" to spread");
+      if (j.is_number()) {
+        double f = j.get<double>();
+        if (!(f >= 0) || f > 1) p.fail("ttl_jitter", "a fraction of the TTL must be in [0, 1] (a jitter above the TTL would give negative TTLs)");
+        jitter_ = static_cast<Time>(f * static_cast<double>(ttl_));
+      } else {
+        jitter_ = Params::parse_duration_value(j, p.path("ttl_jitter"));
+        if (jitter_ > ttl_) p.fail("ttl_jitter", "is above the ttl: expiries would fall in the past");
+      }
+    } else if (stampede_ == Stampede::TtlJitter) {
+      if (ttl_ == kTimeMax) p.fail("stampede", "\"ttl_jitter\" needs a \"ttl\" to spread");
+      jitter_ = ttl_ / 10;
+    }
+    if (stampede_ == Stampede::EarlyRefresh && ttl_ == kTimeMax) p.fail("stampede", "\"early_refresh\" needs a \"ttl\" (it refreshes before expiry)");
+    beta_ = p.number("early_refresh_beta", 1.0, 0.0, 1e6);
+    lock_retry_ = p.duration("lock_retry", 50 * kMillisecond, 1);
+    lease_timeout_ = p.duration("lease_timeout", 2 * kSecond, 1);
+    flush_interval_ = p.duration("flush_interval", kSecond, 1);
+    update_on_write_ = p.choice("on_write", "invalidate", {"invalidate", "update"}) == "update";
+    latency_ = p.distribution("latency", Distribution::constant(20'000));
+    concurrency_ = static_cast<std::uint32_t>(p.integer("concurrency", 1, 1, 1'000'000));
+    auto nodes = static_cast<std::uint32_t>(p.integer("nodes", 1, 1, cache::kHashSlots));
+    if (p.integer("replicas", 0, 0, 1000) > 0)
+      p.fail("replicas", "cache replicas (Sentinel-like failover) are not modelled yet; use 0");
+    if (p.boolean("local", false))
+      p.fail("local", "local (in-process, per instance) caches are not modelled yet; use a shared cache (false)");
+    restart_time_ = p.distribution("restart_time", Distribution::constant(10.0 * kSecond));
+    if (p.has("concurrency") && concurrency_ == 0) p.fail("concurrency", "must be >= 1");
+
+    // Capacity is the whole tier's, split evenly over the nodes (each at least one entry).
+    sc.capacity = static_cast<std::uint32_t>(std::max<std::int64_t>(1, (capacity + nodes - 1) / nodes));
+    if (cap_bytes) sc.capacity_bytes = static_cast<std::uint64_t>(std::max<std::int64_t>(1, (*cap_bytes + nodes - 1) / nodes));
+    nodes_.resize(nodes);
+    for (std::uint32_t n = 0; n < nodes; ++n) {
+      nodes_[n].store = std::make_unique<CacheStore>(sc, bc.stream_seed(100 + n));
+      nodes_[n].workers = Resource(concurrency_);
+    }
+    jobs_.reserve(1024);
+    flights_.reserve(256);
+
+    set_route_ = bc.route_index("set");
+    put_route_ = bc.route_index("put");
+    delete_route_ = bc.route_index("delete");
+    invalidate_route_ = bc.route_index("invalidate");
+
+    const std::string& id = bc.id();
+    Metrics& m = bc.metrics();
+    lookups_c_ = m.counter(id, "lookups", "lookups_rps");
+    hits_c_ = m.counter(id, "hits");
+    misses_c_ = m.counter(id, "misses");
+    evictions_c_ = m.counter(id, "evictions", "evictions_rps");
+    stale_c_ = m.counter(id, "stale_reads", "stale_reads_rps");
+    lost_c_ = m.counter(id, "lost_writes");
+    backend_reads_c_ = m.counter(id, "backend_reads", "backend_reads_rps");
+    backend_writes_c_ = m.counter(id, "backend_writes", "backend_writes_rps");
+    expired_c_ = m.counter(id, "expired");
+    early_c_ = m.counter(id, "early_refreshes");
+    coalesced_c_ = m.counter(id, "coalesced");
+    lock_retries_c_ = m.counter(id, "lock_retries");
+    dropped_c_ = m.counter(id, "dropped");
+    unavailable_c_ = m.counter(id, "unavailable");
+    writes_c_ = m.counter(id, "writes");
+    entries_g_ = m.gauge(id, "entries", "entries");
+    bytes_g_ = m.gauge(id, "memory_bytes", "memory_bytes");
+    flights_g_ = m.gauge(id, "keys_in_flight", "keys_in_flight");
+    pending_g_ = m.gauge(id, "unflushed_writes", "unflushed_writes");
+    hits_pulse_g_ = m.gauge(id, "hit_pulse");
+    lookups_pulse_g_ = m.gauge(id, "lookup_pulse");
+    m.ratio_series(id, "hit_ratio", hits_pulse_g_, lookups_pulse_g_);
+    ops_c_ = m.counter(id, "ops", "throughput_rps");
+    busy_g_ = m.gauge(id, "busy");
+    capacity_g_ = m.gauge(id, "capacity");
+    queued_g_ = m.gauge(id, "queue_length", "queue_length");
+    m.ratio_series(id, "utilization", busy_g_, capacity_g_);
+    seconds_at_.assign(nodes + 1, 0.0);
+    ready_ = nodes;
+  }
+
+  Capabilities capabilities() override {
+    Capabilities c;
+    c.crashable = this;
+    return c;
+  }
+
+  void start(Context& ctx) override {
+    ctx.metrics().set(capacity_g_, static_cast<double>(concurrency_) * static_cast<double>(nodes_.size()), 0);
+    if (pattern_ == Pattern::WriteBehind) ctx.schedule(flush_interval_, kFlush);
+    window_ = ctx.metrics().window();
+    schedule_pulse(ctx, window_);
+  }
+
+  void on_request(Context& ctx, CallId call) override {
+    RequestInfo req = ctx.request(call);
+    std::uint16_t n = node_of(req.key);
+    if (nodes_[n].down) {
+      ctx.metrics().add(unavailable_c_);
+      ctx.reply(call, Status::Unavailable);
+      return;
+    }
+    std::uint32_t j = alloc_job();
+    Job& job = jobs_[j];
+    job.req = req;
+    job.call = call;
+    job.node = n;
+    job.has_caller = true;
+    job.looked = false;
+    job.op = req.route == set_route_ || req.route == put_route_ ? Op::Set
+           : req.route == delete_route_ || req.route == invalidate_route_ ? Op::Delete
+           : req.write ? Op::Set : Op::Get;
+    ctx.metrics().add(ops_c_);
+    if (nodes_[n].workers.acquire(j)) {
+      begin_service(ctx, j);
+    } else {
+      ++nodes_[n].queued;
+      ctx.metrics().add(queued_g_, 1, ctx.now());
+    }
+  }
+
+  void on_timer(Context& ctx, std::uint16_t tag, std::uint64_t data) override {
+    switch (tag) {
+      case kServe: {
+        std::uint32_t j = job_of(data);
+        if (j == kNone) return;
+        Node& nd = nodes_[jobs_[j].node];
+        --nd.busy;
+        ctx.metrics().add(busy_g_, -1, ctx.now());
+        if (auto next = nd.workers.release()) {
+          --nd.queued;
+          ctx.metrics().add(queued_g_, -1, ctx.now());
+          begin_service(ctx, static_cast<std::uint32_t>(*next));
+        }
+        execute(ctx, j);
+        break;
+      }
+      case kRetry: {
+        std::uint32_t j = job_of(data);
+        if (j != kNone) execute(ctx, j);
+        break;
+      }
+      case kFlush: flush(ctx); break;
+      case kRestart: {
+        auto n = static_cast<std::uint32_t>(data & 0xffff);
+        auto epoch = static_cast<std::uint32_t>(data >> 16);
+        if (nodes_[n].down && nodes_[n].epoch == epoch) bring_up(ctx, n);
+        break;
+      }
+      case kPulseSet:
+        ctx.metrics().set(hits_pulse_g_, static_cast<double>(window_hits_), ctx.now());
+        ctx.metrics().set(lookups_pulse_g_, static_cast<double>(window_lookups_), ctx.now());
+        window_hits_ = window_lookups_ = 0;
+        break;
+      case kPulseClear:
+        ctx.metrics().set(hits_pulse_g_, 0, ctx.now());
+        ctx.metrics().set(lookups_pulse_g_, 0, ctx.now());
+        schedule_pulse(ctx, ctx.now() + 1 + window_);
+        break;
+      case kLease: {
+        auto f = static_cast<std::uint32_t>(data & 0xffffffff);
+        auto gen = static_cast<std::uint32_t>(data >> 32);
+        if (f < flights_.size() && flights_[f].live && flights_[f].gen == gen) {
+          // The lease holder never set the key: the waiters go to the database themselves.
+          release_flight(ctx, f, Status::Ok, Result{0, rf::kMiss});
+        }
+        break;
+      }
+    }
+  }
+
+  void on_reply(Context& ctx, CallId call, Status status, std::uint64_t token) override {
+    if (token & kBatchBit) {
+      batch_done(ctx, status, token);
+      return;
+    }
+    std::uint32_t j = job_of(token);
+    if (j == kNone) return;  // its node crashed meanwhile
+    Job& job = jobs_[j];
+    if (job.op == Op::Set) {  // write-through: the backend answered
+      ctx.reply(job.call, status, ctx.result(call));
+      free_job(j);
+      return;
+    }
+    // A read-through fill (or a background refresh).
+    Node& nd = nodes_[job.node];
+    std::uint32_t f = flights_map_.find(job.req.key);
+    if (served(status)) {
+      Time read_at = job.t0;
+      store_value(ctx, nd, job.req.key, job.req.bytes, read_at, ctx.now() - job.t0);
+      Result r{static_cast<std::uint64_t>(read_at), 0};
+      if (job.has_caller) ctx.reply(job.call, Status::Ok, r);
+      if (f != kNone && owns(f, j)) release_flight(ctx, f, Status::Ok, r);
+    } else {
+      if (job.has_caller) ctx.reply(job.call, status);
+      if (f != kNone && owns(f, j)) release_flight(ctx, f, status, Result{});
+    }
+    free_job(j);
+  }
+
+  void finish(Context& ctx, ComponentReport& r) override {
+    Metrics& m = ctx.metrics();
+    auto tot = [&](CounterId c) { return static_cast<double>(m.total(c)); };
+    double lookups = tot(lookups_c_);
+    double measured = to_seconds(ctx.end_time() - ctx.warmup());
+    r.add("throughput_rps", measured > 0 ? tot(ops_c_) / measured : 0.0);
+    r.add("utilization", m.ratio(busy_g_, capacity_g_, ctx.end_time()));
+    r.add("queue_length", m.average(queued_g_, ctx.end_time()));
+    r.add("hit_ratio", lookups > 0 ? tot(hits_c_) / lookups : 0.0);
+    r.add("lookups", lookups);
+    r.add("hits", tot(hits_c_));
+    r.add("misses", tot(misses_c_));
+    r.add("evictions", tot(evictions_c_));
+    r.add("expired", tot(expired_c_));
+    r.add("stale_reads", tot(stale_c_));
+    r.add("writes", tot(writes_c_));
+    r.add("lost_writes", tot(lost_c_));
+    r.add("backend_reads", tot(backend_reads_c_));
+    r.add("backend_writes", tot(backend_writes_c_));
+    r.add("early_refreshes", tot(early_c_));
+    r.add("coalesced", tot(coalesced_c_));
+    r.add("lock_retries", tot(lock_retries_c_));
+    r.add("dropped", tot(dropped_c_));
+    r.add("unavailable", tot(unavailable_c_));
+    r.add("entries", m.value(entries_g_));
+    r.add("entries_mean", m.average(entries_g_, ctx.end_time()));
+    r.add("memory_bytes", m.value(bytes_g_));
+    r.add("keys_in_flight_max", static_cast<double>(max_flights_));
+    r.add("unflushed_writes", m.value(pending_g_));
+    r.add("crashes", static_cast<double>(crashes_));
+  }
+
+  void describe(Description& d) const override {
+    // Analysed as a server: every operation is one `latency` on a node's workers; the
+    // backend calls of read-through and write-through are left out (they depend on the hit
+    // ratio, which only a run tells).
+    d.kind = Description::Kind::Server;
+    d.replicas = static_cast<std::uint32_t>(nodes_.size());
+    d.concurrency = concurrency_;
+    Description::Program prog;
+    prog.any_route = true;
+    prog.work_s = latency_.mean() / 1e9;
+    d.programs.push_back(prog);
+  }
+
+  // ---- Crashable ----
+  std::uint32_t crash(Context& ctx, std::uint32_t count) override {
+    Context::ActingAs acting(ctx, self_index());
+    std::uint32_t done = 0;
+    for (std::uint32_t n = 0; n < nodes_.size() && done < count; ++n) {
+      if (nodes_[n].down) continue;
+      take_down(ctx, n);
+      ctx.schedule(restart_time_.sample_time(restart_rng_), kRestart, n | (static_cast<std::uint64_t>(nodes_[n].epoch) << 16));
+      ++done;
+    }
+    return done;
+  }
+  std::uint32_t instance_slots() const override { return static_cast<std::uint32_t>(nodes_.size()); }
+  bool fail_instance(Context& ctx, std::uint32_t slot) override {
+    Context::ActingAs acting(ctx, self_index());
+    if (slot >= nodes_.size() || nodes_[slot].down) return false;
+    take_down(ctx, slot);
+    return true;
+  }
+  void repair_instance(Context& ctx, std::uint32_t slot) override {
+    Context::ActingAs acting(ctx, self_index());
+    if (slot < nodes_.size() && nodes_[slot].down) bring_up(ctx, slot);
+  }
+  ReadyHistory ready_history(Time now, Time warmup) const override {
+    ReadyHistory h;
+    h.seconds_at = seconds_at_;
+    Time from = std::max(last_ready_change_, warmup);
+    if (now > from) {
+      h.seconds_at[ready_] += to_seconds(now - from);
+      if (ready_ == 0) h.outage_seconds += to_seconds(now - from);
+    }
+    h.outages = outages_;
+    h.outage_seconds += outage_seconds_;
+    return h;
+  }
+
+ private:
+  std::uint32_t self_index() const { return index(); }
+
+  std::uint16_t node_of(std::uint64_t key) const {
+    if (nodes_.size() == 1) return 0;
+    return static_cast<std::uint16_t>(static_cast<std::uint64_t>(cache::hash_slot(key)) * nodes_.size() / cache::kHashSlots);
+  }
+
+  // ---- jobs ----
+  std::uint32_t alloc_job() {
+    std::uint32_t j;
+    if (free_jobs_ != kNone) {
+      j = free_jobs_;
+      free_jobs_ = jobs_[j].next;
+    } else {
+      j = static_cast<std::uint32_t>(jobs_.size());
+      jobs_.emplace_back();
+    }
+    jobs_[j].live = true;
+    jobs_[j].next = kNone;
+    return j;
+  }
+  void free_job(std::uint32_t j) {
+    Job& job = jobs_[j];
+    job.live = false;
+    ++job.gen;
+    job.next = free_jobs_;
+    free_jobs_ = j;
+  }
+  std::uint64_t token(std::uint32_t j) const { return j | (static_cast<std::uint64_t>(jobs_[j].gen) << 32); }
+  std::uint32_t job_of(std::uint64_t t) const {
+    auto j = static_cast<std::uint32_t>(t & 0xffffffff);
+    if (j >= jobs_.size() || !jobs_[j].live || jobs_[j].gen != static_cast<std::uint32_t>((t >> 32) & 0x7fffffff)) return kNone;
+    return j;
+  }
+
+  void begin_service(Context& ctx, std::uint32_t j) {
+    ++nodes_[jobs_[j].node].busy;
+    ctx.metrics().add(busy_g_, 1, ctx.now());
+    ctx.schedule(latency_.sample_time(rng_), kServe, token(j));
+  }
+
+  // ---- operations ----
+  void execute(Context& ctx, std::uint32_t j) {
+    switch (jobs_[j].op) {
+      case Op::Get: get(ctx, j); break;
+      case Op::Set: set(ctx, j); break;
+      case Op::Delete: del(ctx, j); break;
+    }
+  }
+
+  Time expiry_from(Time now) {
+    if (ttl_ == kTimeMax) return kTimeMax;
+    Time t = ttl_;
+    if (jitter_ > 0) t += static_cast<Time>(static_cast<double>(jitter_) * (2 * rng_.uniform() - 1));
+    return now + std::max<Time>(1, t);
+  }
+
+  void store_value(Context& ctx, Node& nd, std::uint64_t key, std::uint32_t bytes, Time read_at, Time delta) {
+    CacheStore& s = *nd.store;
+    std::uint64_t ev = s.evictions();
+    std::size_t before = s.size();
+    std::uint64_t bytes_before = s.bytes();
+    std::uint32_t slot = s.put(key, bytes, ctx.now());
+    if (slot != kNone) {
+      Entry& e = s.at(slot);
+      e.read_at = read_at;
+      e.delta = delta;
+      e.expiry = expiry_from(ctx.now());
+    }
+    if (s.evictions() > ev) ctx.metrics().add(evictions_c_, s.evictions() - ev);
+    size_changed(ctx, static_cast<double>(s.size()) - static_cast<double>(before),
+                 static_cast<double>(s.bytes()) - static_cast<double>(bytes_before));
+  }
+  void erase_key(Context& ctx, Node& nd, std::uint32_t slot) {
+    CacheStore& s = *nd.store;
+    double b = static_cast<double>(s.at(slot).bytes);
+    s.erase(slot);
+    size_changed(ctx, -1, -b);
+  }
+  void size_changed(Context& ctx, double entries, double bytes) {
+    if (entries != 0) ctx.metrics().add(entries_g_, entries, ctx.now());
+    if (bytes != 0) ctx.metrics().add(bytes_g_, bytes, ctx.now());
+  }
+
+  Time last_write(std::uint64_t key) const {
+    std::uint32_t w = writes_map_.find(key);
+    return w == kNone ? -1 : write_times_[w];
+  }
+  void record_write(std::uint64_t key, Time now) {
+    std::uint32_t w = writes_map_.find(key);
+    if (w == kNone) {
+      writes_map_.put(key, static_cast<std::uint32_t>(write_times_.size()));
+      write_times_.push_back(now);
+    } else {
+      write_times_[w] = now;
+    }
+  }
+
+  void get(Context& ctx, std::uint32_t j) {
+    Job& job = jobs_[j];
+    Node& nd = nodes_[job.node];
+    const std::uint64_t key = job.req.key;
+    const bool first = !job.looked;
+    job.looked = true;
+    if (first) {
+      ctx.metrics().add(lookups_c_);
+      ++window_lookups_;
+    }
+    std::uint32_t slot = nd.store->find(key);
+    if (slot != kNone && ctx.now() >= nd.store->at(slot).expiry) {  // lazy expiry
+      erase_key(ctx, nd, slot);
+      ctx.metrics().add(expired_c_);
+      slot = kNone;
+    }
+    if (slot != kNone) {
+      Entry& e = nd.store->at(slot);
+      bool refresh = false;
+      if (stampede_ == Stampede::EarlyRefresh && e.expiry != kTimeMax) {
+        // XFetch: recompute early when now - delta * beta * ln(U) >= expiry.
+        double early = static_cast<double>(e.delta) * beta_ * -std::log(rng_.uniform_pos());
+        refresh = static_cast<double>(ctx.now()) + early >= static_cast<double>(e.expiry);
+      }
+      if (refresh && pattern_ != Pattern::ReadThrough) {
+        ctx.metrics().add(early_c_);
+        count_miss(ctx, first);
+        ctx.reply(job.call, Status::Ok, Result{static_cast<std::uint64_t>(e.read_at), rf::kMiss});
+        free_job(j);
+        return;
+      }
+      nd.store->touch(slot, ctx.now());
+      std::uint32_t flags = 0;
+      if (e.read_at < last_write(key)) {
+        flags |= rf::kStale;
+        ctx.metrics().add(stale_c_);
+      }
+      if (first) {
+        ctx.metrics().add(hits_c_);
+        ++window_hits_;
+      }
+      Result r{static_cast<std::uint64_t>(e.read_at), flags};
+      if (refresh && flights_map_.find(key) == kNone) {
+        // Read-through early refresh: answer now, refresh in the background.
+        ctx.metrics().add(early_c_);
+        const RequestInfo req = job.req;
+        const CallId call = job.call;
+        const std::uint16_t node = job.node;
+        std::uint32_t b = alloc_job();  // may move jobs_: `job` is not used after this
+        jobs_[b].req = req;
+        jobs_[b].node = node;
+        jobs_[b].op = Op::Get;
+        jobs_[b].has_caller = false;
+        flights_[open_flight(ctx, key, node)].leader = b;
+        fetch(ctx, b);
+        ctx.reply(call, Status::Ok, r);
+        free_job(j);
+        return;
+      }
+      ctx.reply(job.call, Status::Ok, r);
+      free_job(j);
+      return;
+    }
+    if (first) count_miss(ctx, true);
+    std::uint32_t f = flights_map_.find(key);
+    if (pattern_ == Pattern::ReadThrough) {
+      if (f != kNone && (stampede_ == Stampede::Coalesce || stampede_ == Stampede::Lock)) {
+        wait_on(ctx, j, f);
+        return;
+      }
+      if (stampede_ == Stampede::Coalesce || stampede_ == Stampede::Lock) flights_[open_flight(ctx, key, job.node)].leader = j;
+      fetch(ctx, j);
+      return;
+    }
+    // Cache-aside: the caller reads the database and sets the key.
+    if (stampede_ == Stampede::Coalesce || stampede_ == Stampede::Lock) {
+      if (f != kNone) {
+        wait_on(ctx, j, f);
+        return;
+      }
+      std::uint32_t nf = open_flight(ctx, key, job.node);
+      ctx.schedule(lease_timeout_, kLease, nf | (static_cast<std::uint64_t>(flights_[nf].gen) << 32));
+    }
+    ctx.reply(job.call, Status::Ok, Result{0, rf::kMiss});
+    free_job(j);
+  }
+
+  void count_miss(Context& ctx, bool first) {
+    if (first) ctx.metrics().add(misses_c_);
+  }
+
+  // A miss that finds the key in flight: coalesce waits for the value, lock polls.
+  void wait_on(Context& ctx, std::uint32_t j, std::uint32_t f) {
+    if (stampede_ == Stampede::Lock) {
+      ctx.metrics().add(lock_retries_c_);
+      ctx.schedule(lock_retry_, kRetry, token(j));
+      return;
+    }
+    ctx.metrics().add(coalesced_c_);
+    Flight& fl = flights_[f];
+    jobs_[j].next = kNone;
+    if (fl.tail == kNone) fl.head = j;
+    else jobs_[fl.tail].next = j;
+    fl.tail = j;
+  }
+
+  void fetch(Context& ctx, std::uint32_t j) {
+    Job& job = jobs_[j];
+    job.t0 = ctx.now();
+    ctx.metrics().add(backend_reads_c_);
+    RequestInfo r = job.req;
+    r.write = false;
+    ctx.call(backend_, r, token(j));
+  }
+
+  std::uint32_t open_flight(Context& ctx, std::uint64_t key, std::uint16_t node) {
+    std::uint32_t f;
+    if (free_flights_ != kNone) {
+      f = free_flights_;
+      free_flights_ = flights_[f].next_free;
+    } else {
+      f = static_cast<std::uint32_t>(flights_.size());
+      flights_.emplace_back();
+    }
+    Flight& fl = flights_[f];
+    fl.key = key;
+    fl.node = node;
+    fl.head = fl.tail = kNone;
+    fl.leader = kNone;
+    fl.live = true;
+    flights_map_.put(key, f);
+    ++live_flights_;
+    max_flights_ = std::max(max_flights_, live_flights_);
+    ctx.metrics().set(flights_g_, static_cast<double>(live_flights_), ctx.now());
+    return f;
+  }
+  // Whether job j leads flight f (the read-through read of its key).
+  bool owns(std::uint32_t f, std::uint32_t j) const { return flights_[f].live && flights_[f].leader == j; }
+
+  // Answers every waiter of flight f and closes it.
+  void release_flight(Context& ctx, std::uint32_t f, Status status, Result r) {
+    Flight& fl = flights_[f];
+    std::uint32_t w = fl.head;
+    while (w != kNone) {
+      std::uint32_t next = jobs_[w].next;
+      ctx.reply(jobs_[w].call, status, r);
+      free_job(w);
+      w = next;
+    }
+    close_flight(ctx, f);
+  }
+  void close_flight(Context& ctx, std::uint32_t f) {
+    Flight& fl = flights_[f];
+    flights_map_.erase(fl.key);
+    fl.live = false;
+    ++fl.gen;
+    fl.head = fl.tail = kNone;
+    fl.next_free = free_flights_;
+    free_flights_ = f;
+    --live_flights_;
+    ctx.metrics().set(flights_g_, static_cast<double>(live_flights_), ctx.now());
+  }
+
+  void set(Context& ctx, std::uint32_t j) {
+    Job& job = jobs_[j];
+    Node& nd = nodes_[job.node];
+    const std::uint64_t key = job.req.key;
+    if (!job.req.write) {
+      // A fill after a miss: the value was read from the source after the request began.
+      store_value(ctx, nd, key, job.req.bytes, job.req.start, ctx.now() - job.req.start);
+      std::uint32_t f = flights_map_.find(key);
+      if (f != kNone) release_flight(ctx, f, Status::Ok, Result{static_cast<std::uint64_t>(job.req.start), 0});
+      ctx.reply(job.call, Status::Ok);
+      free_job(j);
+      return;
+    }
+    ctx.metrics().add(writes_c_);
+    record_write(key, ctx.now());
+    if (update_on_write_) {
+      store_value(ctx, nd, key, job.req.bytes, ctx.now(), 0);
+    } else {
+      std::uint32_t slot = nd.store->find(key);
+      if (slot != kNone) erase_key(ctx, nd, slot);
+    }
+    switch (pattern_) {
+      case Pattern::WriteThrough:
+        ctx.metrics().add(backend_writes_c_);
+        ctx.call(backend_, job.req, token(j));
+        return;  // answered when the backend acks
+      case Pattern::WriteBehind:
+        ++nd.pending;
+        ctx.metrics().add(pending_g_, 1, ctx.now());
+        break;
+      default: break;
+    }
+    ctx.reply(job.call, Status::Ok);
+    free_job(j);
+  }
+
+  void del(Context& ctx, std::uint32_t j) {
+    Job& job = jobs_[j];
+    Node& nd = nodes_[job.node];
+    record_write(job.req.key, ctx.now());
+    std::uint32_t slot = nd.store->find(job.req.key);
+    if (slot != kNone) erase_key(ctx, nd, slot);
+    ctx.reply(job.call, Status::Ok);
+    free_job(j);
+  }
+
+  // ---- write-behind ----
+  void flush(Context& ctx) {
+    for (std::uint32_t n = 0; n < nodes_.size(); ++n) {
+      Node& nd = nodes_[n];
+      if (nd.down || nd.pending == 0) continue;
+      RequestInfo r;
+      r.id = ctx.next_request_id();
+      r.start = ctx.now();
+      r.write = true;
+      r.route = set_route_;
+      r.bytes = static_cast<std::uint32_t>(std::min<std::uint64_t>(nd.pending, 0xffffffffu));
+      std::uint64_t count = std::min<std::uint64_t>(nd.pending, 0xffffffffu);
+      nd.pending -= count;
+      ctx.metrics().add(pending_g_, -static_cast<double>(count), ctx.now());
+      ctx.metrics().add(backend_writes_c_);
+      ctx.call(backend_, r, kBatchBit | (static_cast<std::uint64_t>(n) << 48) |
+                                (static_cast<std::uint64_t>(nd.epoch & 0xffff) << 32) | count);
+    }
+    if (ctx.now() + flush_interval_ <= ctx.end_time()) ctx.schedule(flush_interval_, kFlush);
+  }
+  void batch_done(Context& ctx, Status status, std::uint64_t token) {
+    if (served(status)) return;
+    auto n = static_cast<std::uint32_t>((token >> 48) & 0x7fff);
+    auto epoch = static_cast<std::uint32_t>((token >> 32) & 0xffff);
+    std::uint64_t count = token & 0xffffffff;
+    Node& nd = nodes_[n];
+    // A failed batch is written again at the next flush, unless its node crashed since.
+    if (!nd.down && (nd.epoch & 0xffff) == epoch) nd.pending += count;
+    else ctx.metrics().add(lost_c_, count);
+  }
+
+  // ---- crash and restart ----
+  void take_down(Context& ctx, std::uint32_t n) {
+    account_ready(ctx.now(), ctx.warmup());
+    Node& nd = nodes_[n];
+    nd.down = true;
+    ++nd.epoch;
+    if (ctx.now() >= ctx.warmup()) ++crashes_;
+    double entries = static_cast<double>(nd.store->size()), bytes = static_cast<double>(nd.store->bytes());
+    nd.store->clear();
+    size_changed(ctx, -entries, -bytes);
+    // Exactly the writes acked and not yet flushed are lost.
+    if (nd.pending > 0) {
+      ctx.metrics().add(lost_c_, nd.pending);
+      ctx.metrics().add(pending_g_, -static_cast<double>(nd.pending), ctx.now());
+      nd.pending = 0;
+    }
+    for (std::uint32_t f = 0; f < flights_.size(); ++f)
+      if (flights_[f].live && flights_[f].node == n) close_flight(ctx, f);
+    for (std::uint32_t j = 0; j < jobs_.size(); ++j) {
+      Job& job = jobs_[j];
+      if (!job.live || job.node != n) continue;
+      if (job.has_caller) {
+        ctx.metrics().add(dropped_c_);
+        ctx.reply(job.call, Status::Dropped);
+      }
+      free_job(j);
+    }
+    nd.workers = Resource(concurrency_);
+    ctx.metrics().add(busy_g_, -static_cast<double>(nd.busy), ctx.now());
+    ctx.metrics().add(queued_g_, -static_cast<double>(nd.queued), ctx.now());
+    ctx.metrics().add(capacity_g_, -static_cast<double>(concurrency_), ctx.now());
+    nd.busy = nd.queued = 0;
+    --ready_;
+    if (ready_ == 0 && ctx.now() >= ctx.warmup()) ++outages_;
+  }
+  void bring_up(Context& ctx, std::uint32_t n) {
+    account_ready(ctx.now(), ctx.warmup());
+    nodes_[n].down = false;
+    ctx.metrics().add(capacity_g_, static_cast<double>(concurrency_), ctx.now());
+    ++ready_;
+  }
+  void account_ready(Time now, Time warmup) {
+    Time from = std::max(last_ready_change_, warmup);
+    if (now > from) {
+      double s = to_seconds(now - from);
+      seconds_at_[ready_] += s;
+      if (ready_ == 0) outage_seconds_ += s;
+    }
+    last_ready_change_ = std::max(last_ready_change_, now);
+  }
+
+  // Per-window hit ratio: the window's hits and lookups are held for 1 ns just before the
+  // window closes, so the engine's ratio series (integral / integral) is hits / lookups.
+  void schedule_pulse(Context& ctx, Time window_end) {
+    Time end = std::min(window_end, ctx.end_time());
+    if (end - 2 < ctx.now()) return;
+    ctx.schedule(end - 2 - ctx.now(), kPulseSet);
+    ctx.schedule(end - 1 - ctx.now(), kPulseClear);
+  }
+
+  Pattern pattern_ = Pattern::CacheAside;
+  Stampede stampede_ = Stampede::None;
+  RefId backend_ = 0;
+  bool has_backend_ = false;
+  Time ttl_ = kTimeMax, jitter_ = 0;
+  double beta_ = 1;
+  Time lock_retry_ = 0, lease_timeout_ = 0, flush_interval_ = 0, window_ = 0;
+  bool update_on_write_ = false;
+  Distribution latency_, restart_time_;
+  std::uint32_t concurrency_ = 1;
+  std::uint32_t set_route_ = 0, put_route_ = 0, delete_route_ = 0, invalidate_route_ = 0;
+  std::vector<Node> nodes_;
+  std::vector<Job> jobs_;
+  std::uint32_t free_jobs_ = kNone;
+  std::vector<Flight> flights_;
+  std::uint32_t free_flights_ = kNone;
+  KeyMap flights_map_{256};
+  KeyMap writes_map_{1024};
+  std::vector<Time> write_times_;
+  std::uint64_t live_flights_ = 0, max_flights_ = 0;
+  std::uint64_t window_hits_ = 0, window_lookups_ = 0;
+  Rng rng_, restart_rng_;
+  // Ready-node history for the availability report.
+  std::uint32_t ready_ = 0;
+  std::vector<double> seconds_at_;
+  Time last_ready_change_ = 0;
+  std::uint32_t outages_ = 0, crashes_ = 0;
+  double outage_seconds_ = 0;
+
+  CounterId lookups_c_, hits_c_, misses_c_, evictions_c_, stale_c_, lost_c_, backend_reads_c_, backend_writes_c_,
+      expired_c_, early_c_, coalesced_c_, lock_retries_c_, dropped_c_, unavailable_c_, writes_c_, ops_c_;
+  GaugeId entries_g_, bytes_g_, flights_g_, pending_g_, hits_pulse_g_, lookups_pulse_g_, busy_g_, capacity_g_, queued_g_;
+};
+
+}  // namespace
+
+std::unique_ptr<Component> make_cache(Params& p, BuildContext& bc) { return std::make_unique<Cache>(p, bc); }
+
+}  // namespace archsim

@@ -1,0 +1,49 @@
+// Cache: a shared cache tier such as Redis or Memcached (type "cache").
+//
+// Follows: Redis (src/evict.c for the sampled LRU/LFU policies, src/expire.c / db.c for
+// lazy expiry, cluster.c keyHashSlot for sharding: CRC16 of the key mod 16384 slots, the
+// slots split evenly over `nodes`); the caching patterns as the AWS and Microsoft guides
+// name them (cache-aside, read-through, write-through, write-behind); memcache leases
+// (Nishtala et al., "Scaling Memcache at Facebook", NSDI 2013) for the lock and coalesce
+// stampede protections in cache-aside; XFetch (Vattani, Chierichetti, Lowenstein,
+// "Optimal Probabilistic Cache Stampede Prevention", VLDB 2015) for early refresh.
+//
+// Routes (RequestInfo::route by name): "set"/"put" store the key, "delete"/"invalidate"
+// drop it, anything else is a "get" (or a "set" when the request is a write). Keys come from
+// RequestInfo::key. Each node serves operations one `latency` each on `concurrency`
+// workers (models/common/resource.h; Redis is single-threaded: concurrency 1).
+//   get: hit -> Ok, value = the time the cached value was read from its source (its
+//        version), kStale when a write is known to have happened after that. Miss ->
+//        cache_aside: Ok with kMiss (the caller reads the database, then sets);
+//        read_through: the cache reads `backend` itself and answers with the value.
+//   set (a fill, !write): stores the key; its version is the request's start time.
+//   set (write): on_write "update" stores it, "invalidate" drops it; write_through then
+//        writes `backend` and answers after it; write_behind answers at once and sends the
+//        writes to `backend` in one batch call every `flush_interval`.
+//   delete: drops the key and records a write (a writer invalidating after its update).
+// Stampede: "coalesce" (single flight): one backend read per key at a time, the other
+// misses wait for it (cache_aside: the first miss gets a lease, the others wait for its
+// set, up to `lease_timeout`); "lock": the others retry every `lock_retry`; "early_refresh":
+// a hit past now - delta * beta * ln(U) >= expiry is treated as a miss (cache_aside) or
+// refreshed in the background (read_through), delta = the time the value took to compute;
+// "ttl_jitter": TTLs spread by +-ttl_jitter (0.1 of the TTL unless given).
+// Crashable (models/common/capabilities.h): a crashed node loses its contents, its queued
+// and running operations (Dropped) and its unflushed write-behind writes (lost_writes,
+// exactly those), answers Unavailable while down, and restarts cold after `restart_time`.
+//
+// Simplifications: expiry is lazy (on access; an expired entry holds its place until then
+// or until it is evicted), as Redis without its active expire cycle; a fill's version is the
+// client request's start time (the database read happened after it), so staleness is
+// judged conservatively; write-behind batches are counted, not coalesced per key; replicas,
+// failover and local (in-process) caches are not modelled (replicas > 0 and local = true
+// are refused).
+#pragma once
+#include <memory>
+
+#include "sim/build.h"
+
+namespace archsim {
+
+std::unique_ptr<Component> make_cache(Params& p, BuildContext& bc);
+
+}  // namespace archsim

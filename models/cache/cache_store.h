@@ -1,0 +1,341 @@
+// CacheStore: the contents of one cache node and its eviction policy, apart from any
+// simulation (unit-testable on a plain key stream).
+//
+// Policies, as named in the scenario:
+//   lru          exact least-recently-used: an intrusive doubly linked list, a hit moves the
+//                entry to the front, the victim is the tail.
+//   fifo         insertion order: the same list, hits do not move entries.
+//   lfu          exact in-cache LFU: the victim has the fewest hits since it was inserted,
+//                ties broken by least recent use (an indexed binary min-heap on (count, tick)).
+//   random       a uniform victim among the entries.
+//   sampled_lru  Redis's allkeys-lru (src/evict.c evictionPoolPopulate / performEvictions):
+//                `samples` random keys per eviction feed a pool of the 16 best candidates
+//                sorted by idle time; the victim is the pool's best whose key still exists.
+//                Pool scores are those of the sampling time, as in Redis.
+//   sampled_lfu  Redis's allkeys-lfu: the same pool, scored 255 - counter, with Redis's 8-bit
+//                logarithmic counter (LFULogIncr: incremented with probability
+//                1 / ((counter - 5) * lfu_log_factor + 1), new keys start at 5) and its decay
+//                (LFUDecrAndReturn: minus one per lfu_decay_time elapsed since the last access).
+// Simplifications: Redis's LRU clock ticks in seconds and its LFU clock in minutes (16 bits,
+// wrapping); here idle times are exact in ns and the LFU clock is in whole minutes of
+// simulated time without wrap. Samples are drawn with replacement (Redis's dictGetSomeKeys
+// walks buckets). Expired entries are evicted like any other (allkeys-*, not volatile-*).
+//
+// Capacity in entries and optionally in bytes (the entry's payload size): an insert evicts
+// until both fit; an entry larger than capacity_bytes alone is not stored.
+// Cost: find O(1) (KeyMap); hit and insert O(1) for lru/fifo/random, O(log n) for lfu,
+// O(samples + 16) for the sampled policies. Memory is reserved for `capacity` entries up
+// front: no allocation after construction.
+#pragma once
+#include <algorithm>
+#include <cstdint>
+#include <vector>
+
+#include "models/cache/key_map.h"
+#include "sim/random.h"
+#include "sim/time.h"
+
+namespace archsim::cache {
+
+enum class Eviction : std::uint8_t { Lru, Lfu, Fifo, Random, SampledLru, SampledLfu };
+
+struct StoreConfig {
+  Eviction eviction = Eviction::Lru;
+  std::uint32_t capacity = 1000;    // entries, >= 1
+  std::uint64_t capacity_bytes = 0;  // 0 = no byte limit
+  std::uint32_t samples = 5;
+  double lfu_log_factor = 10;       // Redis lfu-log-factor
+  Time lfu_decay = 60 * kSecond;    // Redis lfu-decay-time (1 minute); 0 = no decay
+};
+
+struct Entry {
+  std::uint64_t key = 0;
+  Time read_at = 0;   // when the value was read from its source (its version)
+  Time expiry = kTimeMax;
+  Time delta = 0;     // how long its recomputation took (XFetch's delta)
+  std::uint32_t bytes = 0;
+  std::uint32_t prev = KeyMap::kNone, next = KeyMap::kNone;  // lru / fifo list
+  std::uint32_t dense = 0;                                   // index in the dense array
+  std::uint32_t heap = 0;                                    // lfu heap index
+  std::uint64_t count = 0, tick = 0;                         // exact lfu
+  Time last_access = 0;                                      // sampled_lru
+  std::uint64_t lfu_minutes = 0;                             // sampled_lfu (Redis ldt)
+  std::uint8_t lfu_counter = 0;                              // sampled_lfu (Redis counter)
+};
+
+class CacheStore {
+ public:
+  static constexpr std::uint32_t kNone = KeyMap::kNone;
+  static constexpr std::uint8_t kLfuInitVal = 5;  // Redis LFU_INIT_VAL
+  static constexpr int kPoolSize = 16;            // Redis EVPOOL_SIZE
+
+  CacheStore(const StoreConfig& c, std::uint64_t seed) : cfg_(c), map_(c.capacity), rng_(seed) {
+    entries_.resize(c.capacity);
+    dense_.reserve(c.capacity);
+    free_.reserve(c.capacity);
+    for (std::uint32_t i = c.capacity; i > 0; --i) free_.push_back(i - 1);
+    if (c.eviction == Eviction::Lfu) heap_.reserve(c.capacity);
+  }
+
+  std::size_t size() const { return dense_.size(); }
+  std::uint64_t bytes() const { return bytes_; }
+  std::uint64_t evictions() const { return evictions_; }
+  const StoreConfig& config() const { return cfg_; }
+
+  std::uint32_t find(std::uint64_t key) const { return map_.find(key); }
+  Entry& at(std::uint32_t slot) { return entries_[slot]; }
+  const Entry& at(std::uint32_t slot) const { return entries_[slot]; }
+
+  // A read that found the entry.
+  void touch(std::uint32_t s, Time now) {
+    Entry& e = entries_[s];
+    switch (cfg_.eviction) {
+      case Eviction::Lru:
+        unlink(s);
+        push_front(s);
+        break;
+      case Eviction::Lfu:
+        ++e.count;
+        e.tick = ++tick_;
+        sift_down(e.heap);
+        break;
+      case Eviction::SampledLru: e.last_access = now; break;
+      case Eviction::SampledLfu: {
+        std::uint8_t c = lfu_decr_and_return(e, now);
+        e.lfu_counter = lfu_log_incr(c);
+        e.lfu_minutes = minutes(now);
+        break;
+      }
+      case Eviction::Fifo:
+      case Eviction::Random: break;
+    }
+  }
+
+  // Stores `key` (an overwrite counts as an access and keeps the entry's place). Evicts
+  // until it fits; returns its slot, or kNone when it is larger than capacity_bytes alone.
+  std::uint32_t put(std::uint64_t key, std::uint32_t bytes, Time now) {
+    if (cfg_.capacity_bytes > 0 && bytes > cfg_.capacity_bytes) {
+      std::uint32_t old = map_.find(key);
+      if (old != kNone) erase(old);
+      return kNone;
+    }
+    std::uint32_t s = map_.find(key);
+    if (s != kNone) {
+      touch(s, now);
+      bytes_ -= entries_[s].bytes;
+      entries_[s].bytes = bytes;
+      bytes_ += bytes;
+      while (cfg_.capacity_bytes > 0 && bytes_ > cfg_.capacity_bytes) evict_one(now, s);
+      return s;
+    }
+    while (dense_.size() >= cfg_.capacity || (cfg_.capacity_bytes > 0 && bytes_ + bytes > cfg_.capacity_bytes))
+      evict_one(now, kNone);
+    s = free_.back();
+    free_.pop_back();
+    Entry& e = entries_[s];
+    e = Entry{};
+    e.key = key;
+    e.bytes = bytes;
+    bytes_ += bytes;
+    e.dense = static_cast<std::uint32_t>(dense_.size());
+    dense_.push_back(s);
+    map_.put(key, s);
+    switch (cfg_.eviction) {
+      case Eviction::Lru:
+      case Eviction::Fifo: push_front(s); break;
+      case Eviction::Lfu:
+        e.count = 1;
+        e.tick = ++tick_;
+        e.heap = static_cast<std::uint32_t>(heap_.size());
+        heap_.push_back(s);
+        sift_up(e.heap);
+        break;
+      case Eviction::SampledLru: e.last_access = now; break;
+      case Eviction::SampledLfu:
+        e.lfu_counter = kLfuInitVal;
+        e.lfu_minutes = minutes(now);
+        break;
+      case Eviction::Random: break;
+    }
+    return s;
+  }
+
+  void erase(std::uint32_t s) {
+    Entry& e = entries_[s];
+    map_.erase(e.key);
+    bytes_ -= e.bytes;
+    switch (cfg_.eviction) {
+      case Eviction::Lru:
+      case Eviction::Fifo: unlink(s); break;
+      case Eviction::Lfu: heap_remove(e.heap); break;
+      default: break;
+    }
+    std::uint32_t last = dense_.back();
+    dense_[e.dense] = last;
+    entries_[last].dense = e.dense;
+    dense_.pop_back();
+    free_.push_back(s);
+  }
+
+  // Drops everything (a crash: the node restarts cold).
+  void clear() {
+    while (!dense_.empty()) erase(dense_.back());
+    pool_n_ = 0;
+  }
+
+  // The victim the policy would evict now (for tests); kNone when empty.
+  std::uint32_t victim(Time now) { return pick_victim(now); }
+
+  // Redis's LFUDecrAndReturn: the counter less one per decay period since the last access.
+  std::uint8_t lfu_decr_and_return(const Entry& e, Time now) const {
+    if (cfg_.lfu_decay <= 0) return e.lfu_counter;
+    std::uint64_t elapsed = minutes(now) - e.lfu_minutes;
+    std::uint64_t periods = elapsed / static_cast<std::uint64_t>(std::max<Time>(1, cfg_.lfu_decay / (60 * kSecond)));
+    return periods > e.lfu_counter ? 0 : static_cast<std::uint8_t>(e.lfu_counter - periods);
+  }
+  // Redis's LFULogIncr.
+  std::uint8_t lfu_log_incr(std::uint8_t counter) {
+    if (counter == 255) return 255;
+    double r = rng_.uniform();
+    double base = counter > kLfuInitVal ? counter - kLfuInitVal : 0;
+    double p = 1.0 / (base * cfg_.lfu_log_factor + 1);
+    return r < p ? static_cast<std::uint8_t>(counter + 1) : counter;
+  }
+
+ private:
+  static std::uint64_t minutes(Time t) { return static_cast<std::uint64_t>(t / (60 * kSecond)); }
+
+  void evict_one(Time now, std::uint32_t keep) {
+    std::uint32_t v = pick_victim(now);
+    if (v == keep) {
+      // Only possible with a byte limit on an overwrite: evict the next one instead.
+      if (dense_.size() <= 1) return;
+      v = dense_[entries_[keep].dense == 0 ? 1 : 0];
+    }
+    if (v == kNone) return;
+    erase(v);
+    ++evictions_;
+  }
+
+  std::uint32_t pick_victim(Time now) {
+    if (dense_.empty()) return kNone;
+    switch (cfg_.eviction) {
+      case Eviction::Lru:
+      case Eviction::Fifo: return tail_;
+      case Eviction::Lfu: return heap_[0];
+      case Eviction::Random: return dense_[rng_.below(dense_.size())];
+      case Eviction::SampledLru:
+      case Eviction::SampledLfu: return pool_victim(now);
+    }
+    return kNone;
+  }
+
+  // ---- Redis eviction pool (src/evict.c) ----
+  struct PoolItem {
+    std::uint64_t key;
+    std::uint64_t score;  // idle ns (lru) or 255 - counter (lfu): higher is evicted first
+  };
+  std::uint64_t score(const Entry& e, Time now) const {
+    if (cfg_.eviction == Eviction::SampledLru) return static_cast<std::uint64_t>(now - e.last_access);
+    return 255u - lfu_decr_and_return(e, now);
+  }
+  void pool_populate(Time now) {
+    for (std::uint32_t i = 0; i < cfg_.samples; ++i) {
+      const Entry& e = entries_[dense_[rng_.below(dense_.size())]];
+      std::uint64_t sc = score(e, now);
+      int k = 0;
+      while (k < pool_n_ && pool_[k].score < sc) ++k;
+      if (k == 0 && pool_n_ == kPoolSize) continue;  // worse than every pooled candidate
+      if (pool_n_ < kPoolSize) {
+        for (int j = pool_n_; j > k; --j) pool_[j] = pool_[j - 1];
+        ++pool_n_;
+      } else {
+        --k;  // full: drop the weakest (leftmost) candidate
+        for (int j = 0; j < k; ++j) pool_[j] = pool_[j + 1];
+      }
+      pool_[k] = PoolItem{e.key, sc};
+    }
+  }
+  std::uint32_t pool_victim(Time now) {
+    for (;;) {
+      pool_populate(now);
+      while (pool_n_ > 0) {
+        PoolItem it = pool_[--pool_n_];
+        std::uint32_t s = map_.find(it.key);
+        if (s != kNone) return s;  // Redis takes the best still existing key
+      }
+    }
+  }
+
+  // ---- intrusive list (lru, fifo) ----
+  void push_front(std::uint32_t s) {
+    Entry& e = entries_[s];
+    e.prev = kNone;
+    e.next = head_;
+    if (head_ != kNone) entries_[head_].prev = s;
+    head_ = s;
+    if (tail_ == kNone) tail_ = s;
+  }
+  void unlink(std::uint32_t s) {
+    Entry& e = entries_[s];
+    if (e.prev != kNone) entries_[e.prev].next = e.next;
+    else head_ = e.next;
+    if (e.next != kNone) entries_[e.next].prev = e.prev;
+    else tail_ = e.prev;
+    e.prev = e.next = kNone;
+  }
+
+  // ---- indexed min-heap on (count, tick) (lfu) ----
+  bool less(std::uint32_t a, std::uint32_t b) const {
+    const Entry& x = entries_[a];
+    const Entry& y = entries_[b];
+    return x.count != y.count ? x.count < y.count : x.tick < y.tick;
+  }
+  void place(std::uint32_t i, std::uint32_t s) {
+    heap_[i] = s;
+    entries_[s].heap = i;
+  }
+  void sift_up(std::uint32_t i) {
+    std::uint32_t s = heap_[i];
+    while (i > 0) {
+      std::uint32_t p = (i - 1) / 2;
+      if (!less(s, heap_[p])) break;
+      place(i, heap_[p]);
+      i = p;
+    }
+    place(i, s);
+  }
+  void sift_down(std::uint32_t i) {
+    std::uint32_t s = heap_[i];
+    const auto n = static_cast<std::uint32_t>(heap_.size());
+    for (;;) {
+      std::uint32_t c = 2 * i + 1;
+      if (c >= n) break;
+      if (c + 1 < n && less(heap_[c + 1], heap_[c])) ++c;
+      if (!less(heap_[c], s)) break;
+      place(i, heap_[c]);
+      i = c;
+    }
+    place(i, s);
+  }
+  void heap_remove(std::uint32_t i) {
+    std::uint32_t last = heap_.back();
+    heap_.pop_back();
+    if (i == heap_.size()) return;
+    place(i, last);
+    sift_up(i);
+    sift_down(entries_[last].heap);
+  }
+
+  StoreConfig cfg_;
+  KeyMap map_;
+  Rng rng_;
+  std::vector<Entry> entries_;
+  std::vector<std::uint32_t> dense_, free_, heap_;
+  std::uint32_t head_ = kNone, tail_ = kNone;
+  std::uint64_t tick_ = 0, bytes_ = 0, evictions_ = 0;
+  PoolItem pool_[kPoolSize]{};
+  int pool_n_ = 0;
+};
+
+}  // namespace archsim::cache

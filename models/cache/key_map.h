@@ -1,0 +1,102 @@
+// KeyMap: a map from 64-bit keys to 32-bit values by open addressing (linear probing,
+// backward-shift deletion, no tombstones), for the cache's key -> slot index and its small
+// side tables (keys in flight, latest write per key).
+//
+// Cost: find / insert / erase O(1) expected at load <= 1/2. Memory: 16 bytes per bucket,
+// buckets a power of two >= 2 x the reserved count. reserve() up front means no allocation
+// afterwards; past the reserve the table doubles (amortised O(1), an allocation only while
+// growing to its peak). Iteration order is the bucket order, which depends on the keys only:
+// deterministic, but the cache never lets a result depend on it.
+#pragma once
+#include <cstdint>
+#include <vector>
+
+namespace archsim::cache {
+
+class KeyMap {
+ public:
+  static constexpr std::uint32_t kNone = 0xffffffffu;
+
+  explicit KeyMap(std::size_t expected = 16) { reserve(expected); }
+
+  void reserve(std::size_t n) {
+    std::size_t want = 16;
+    while (want < 2 * n) want *= 2;
+    if (want > buckets_.size()) rehash(want);
+  }
+  std::size_t size() const { return size_; }
+  void clear() {
+    for (auto& b : buckets_) b.used = false;
+    size_ = 0;
+  }
+
+  std::uint32_t find(std::uint64_t key) const {
+    std::size_t i = home(key);
+    while (buckets_[i].used) {
+      if (buckets_[i].key == key) return buckets_[i].value;
+      i = (i + 1) & mask_;
+    }
+    return kNone;
+  }
+  // Sets key -> value (insert or overwrite).
+  void put(std::uint64_t key, std::uint32_t value) {
+    if (2 * (size_ + 1) > buckets_.size()) rehash(buckets_.size() * 2);
+    std::size_t i = home(key);
+    while (buckets_[i].used) {
+      if (buckets_[i].key == key) {
+        buckets_[i].value = value;
+        return;
+      }
+      i = (i + 1) & mask_;
+    }
+    buckets_[i] = Bucket{key, value, true};
+    ++size_;
+  }
+  // Removes key; false when absent. Backward shift keeps every probe chain unbroken.
+  bool erase(std::uint64_t key) {
+    std::size_t i = home(key);
+    while (buckets_[i].used && buckets_[i].key != key) i = (i + 1) & mask_;
+    if (!buckets_[i].used) return false;
+    std::size_t hole = i;
+    for (std::size_t j = (hole + 1) & mask_; buckets_[j].used; j = (j + 1) & mask_) {
+      std::size_t h = home(buckets_[j].key);
+      // Move j into the hole when its home is not cyclically in (hole, j].
+      bool stays = hole < j ? (h > hole && h <= j) : (h > hole || h <= j);
+      if (stays) continue;
+      buckets_[hole] = buckets_[j];
+      hole = j;
+    }
+    buckets_[hole].used = false;
+    --size_;
+    return true;
+  }
+
+ private:
+  struct Bucket {
+    std::uint64_t key = 0;
+    std::uint32_t value = 0;
+    bool used = false;
+  };
+  std::size_t home(std::uint64_t k) const {
+    k ^= k >> 33;
+    k *= 0xff51afd7ed558ccdULL;
+    k ^= k >> 33;
+    k *= 0xc4ceb9fe1a85ec53ULL;
+    k ^= k >> 33;
+    return static_cast<std::size_t>(k) & mask_;
+  }
+  void rehash(std::size_t n) {
+    std::vector<Bucket> old;
+    old.swap(buckets_);
+    buckets_.assign(n, Bucket{});
+    mask_ = n - 1;
+    size_ = 0;
+    for (const Bucket& b : old)
+      if (b.used) put(b.key, b.value);
+  }
+  std::vector<Bucket> buckets_;
+  std::size_t mask_ = 0;
+  std::size_t size_ = 0;
+};
+
+}  // namespace archsim::cache
