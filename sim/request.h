@@ -51,7 +51,9 @@ struct RequestInfo {
   std::uint64_t txn = 0;       // transaction id (0: none): the writes of one transaction share it
   Time start = 0;              // when the client created the request
   Time deadline = kTimeMax;    // absolute time after which nobody waits for it
-  std::uint32_t route = 0;     // index into the scenario's route-name table
+  std::uint16_t route = 0;     // index into the scenario's route-name table (at most 65,536 names)
+  std::uint16_t visit = 0;     // which pass of a loop sends it (0 outside loops): keyed draws mix it in,
+                               // so a station re-entered by the same request draws new work
   std::uint32_t client = 0;    // component index of the originating client
   std::uint32_t bytes = 0;     // payload size (cache memory, replication and egress volume)
   std::uint16_t attempt = 0;   // 0 for the first try, 1.. for retries

@@ -339,6 +339,7 @@ RefId BuildContext::reference(Params& p, std::string_view key, RefKind kind) {
 std::uint32_t BuildContext::route_index(const std::string& name) {
   for (std::size_t i = 0; i < sim_.route_names_.size(); ++i)
     if (sim_.route_names_[i] == name) return static_cast<std::uint32_t>(i);
+  if (sim_.route_names_.size() >= 65536) throw ScenarioError("", "more than 65,536 distinct route names");
   sim_.route_names_.push_back(name);
   sim_.routes_.emplace_back();
   return static_cast<std::uint32_t>(sim_.route_names_.size() - 1);

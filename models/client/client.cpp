@@ -134,11 +134,11 @@ class Client final : public Component, public CallSink {
       policy_->on_reply(ctx, call, status, token);
       return;
     }
-    call_ended(ctx, token, status, ctx.request(call));
+    call_ended(ctx, token, status, ctx.request(call), ctx.result(call));
   }
 
   // The request's end, exactly once, whatever retries a policy made on the way.
-  void call_ended(Context& ctx, std::uint64_t token, Status status, const RequestInfo& req) override {
+  void call_ended(Context& ctx, std::uint64_t token, Status status, const RequestInfo& req, Result) override {
     if (served(status)) {
       ctx.metrics().add(ok_c_);
       if (status == Status::Ok) ctx.metrics().record(latency_h_, ctx.now() - req.start);
@@ -218,7 +218,7 @@ class Client final : public Component, public CallSink {
     req.client = ctx.self();
     req.session = closed_ ? user : key_rng_.below(sessions_);
     const RouteSpec& r = pick_route();
-    req.route = r.route;
+    req.route = static_cast<std::uint16_t>(r.route);
     req.write = r.write;
     if (r.key_count > 0) {
       req.has_key = true;

@@ -7,6 +7,7 @@ Service::Service(Params& p, BuildContext& bc) : stream_(bc.stream_seed()), rng_(
   id_ = bc.id();
   initial_replicas_ = static_cast<std::uint32_t>(p.integer("replicas", 1, 0, 100000));
   concurrency_ = static_cast<std::uint32_t>(p.integer("concurrency", 1, 1, 1000000));
+  io_async_ = p.choice("io", "blocking", {"blocking", "async"}) == "async";
   if (static_cast<double>(initial_replicas_) * concurrency_ > 1e8)
     p.fail("concurrency", "replicas x concurrency exceeds 100 million workers");
   if (auto cap = p.integer_or_null("queue_capacity", 0, 1'000'000'000)) queue_capacity_ = static_cast<std::uint64_t>(*cap);
@@ -116,6 +117,7 @@ void Service::on_request(Context& ctx, CallId call) {
   ctx.metrics().add(in_system_g_, 1, ctx.now());
   if (in_.busy < concurrency_) {
     set_busy(ctx, in_, +1);
+    job.holds_worker = true;
     advance(ctx, j);
   } else {
     job.queued = true;
@@ -171,7 +173,7 @@ void Service::on_reply(Context& ctx, CallId call, Status status, std::uint64_t t
     policies_[policy_of_token(token)]->on_reply(ctx, call, status, token);
     return;
   }
-  call_ended(ctx, token, status, ctx.request(call));
+  call_ended(ctx, token, status, ctx.request(call), ctx.result(call));
 }
 
 void Service::finish(Context& ctx, ComponentReport& r) {
@@ -225,10 +227,22 @@ std::uint32_t Service::new_job() {
 void Service::issue_call(Context& ctx, std::uint32_t j, const Step& st) {
   Job& job = jobs_[j];
   RequestInfo down = job.req;
-  if (!st.keep_route) down.route = st.route;
+  if (!st.keep_route) down.route = static_cast<std::uint16_t>(st.route);
+  // A later pass of a repeat is another visit downstream: it must draw its own work there.
+  if (job.passes) down.visit = static_cast<std::uint16_t>(down.visit * 0x9e37u + job.passes);
   std::uint64_t token = (static_cast<std::uint64_t>(j) << 32) | job.serial;
   if (st.policy) policies_[st.policy - 1]->start(ctx, st.ref, down, token, job.instance);
   else ctx.call(st.ref, down, token, st.timeout);
+}
+
+// The salt of a job's keyed draws (work, choices): per attempt, and per pass of a repeat
+// (0 on the first, so routes without repeats draw as they always did).
+// The loop part is hashed, not multiplied: the keyed generator adds the salt to
+// id x 0x9e3779b97f4a7c15, so a linear salt such as passes x that constant would make pass 1
+// of request n draw what pass 0 of request n + 1 draws (correlated feedback, longer queues).
+static std::uint64_t pass_salt(const Job& job) {
+  const std::uint64_t loop = job.req.visit || job.passes ? mix64(job.req.visit, job.passes) : 0;
+  return (static_cast<std::uint64_t>(job.req.attempt) << 20) + loop;
 }
 
 // Runs the job's steps from its pc until one has to wait.
@@ -241,35 +255,124 @@ void Service::advance(Context& ctx, std::uint32_t j) {
     complete(ctx, j);
     return;
   }
-  if (job.pc >= prog.steps.size()) {
-    complete(ctx, j);
+  for (;;) {
+    if (job.pc >= prog.steps.size()) {
+      complete(ctx, j);
+      return;
+    }
+    const Step& st = prog.steps[job.pc];
+    switch (st.kind) {
+      case Step::Work: {
+        if (!job.holds_worker && !take_worker(ctx, j)) return;  // io async: queued for a worker
+        Rng r = Context::keyed_rng(stream_, job.req.id, pass_salt(job) + job.pc);
+        Time d = st.work.sample_time(r);
+        double scale = slowdown_ / instances_[job.instance].speed;
+        if (scale != 1.0) d = static_cast<Time>(static_cast<double>(d) * scale);
+        job.in_work = true;
+        set_cpu(ctx, instances_[job.instance], +1);
+        ctx.schedule(d, kWorkDone, (static_cast<std::uint64_t>(j) << 32) | job.serial);
+        return;
+      }
+      case Step::Call:
+        if (io_async_) release_worker(ctx, j);
+        job.pending = 1;
+        job.needed = 1;
+        job.oks = job.fails = 0;
+        issue_call(ctx, j, st);
+        return;
+      case Step::Parallel:
+        if (io_async_) release_worker(ctx, j);
+        job.pending = st.children;
+        job.needed = st.wait_for;
+        job.oks = job.fails = 0;
+        for (std::uint32_t k = 0; k < st.children; ++k) issue_call(ctx, j, prog.calls[st.first_child + k]);
+        return;
+      case Step::Publish: {
+        if (st.ack) {  // the broker's ack is a reply: wait for it as for a call
+          if (io_async_) release_worker(ctx, j);
+          job.pending = 1;
+          job.needed = 1;
+          job.oks = job.fails = 0;
+          issue_call(ctx, j, st);
+          return;
+        }
+        RequestInfo msg = job.req;
+        if (!st.keep_route) msg.route = static_cast<std::uint16_t>(st.route);
+        if (job.passes) msg.visit = static_cast<std::uint16_t>(msg.visit * 0x9e37u + job.passes);
+        ctx.send(st.ref, msg);
+        ++job.pc;
+        continue;
+      }
+      case Step::Choice: {
+        // Keyed by (request, attempt, pc): every variant of a comparison takes the same arms.
+        Rng r = Context::keyed_rng(stream_, job.req.id, pass_salt(job) + job.pc + 0xc401ce);
+        const ChoiceArm* arms = &prog.arms[st.first_child];
+        const double x = r.uniform() * arms[st.children - 1].cumulative;
+        std::uint32_t k = 0;
+        while (k + 1 < st.children && x >= arms[k].cumulative) ++k;
+        job.pc = arms[k].pc;
+        continue;
+      }
+      case Step::Jump:
+        job.pc = st.target;
+        continue;
+      case Step::Branch:
+        job.pc = (job.last.flags & st.mask) ? job.pc + 1 : st.target;
+        continue;
+      case Step::Repeat: {
+        // One draw per pass: the number of passes is geometric (a station re-entered with
+        // probability p, as in a Jackson network's feedback loop).
+        Rng r = Context::keyed_rng(stream_, job.req.id, pass_salt(job) + job.pc + 0x4e9e47);
+        if (r.uniform() < st.probability) {
+          ++job.passes;
+          job.pc = st.target;
+        } else {
+          ++job.pc;
+        }
+        continue;
+      }
+    }
+  }
+}
+
+// io async: a job coming back from its calls needs a worker again; false when it had to
+// queue for one (it resumes when a worker is handed on).
+bool Service::take_worker(Context& ctx, std::uint32_t j) {
+  Job& job = jobs_[j];
+  Instance& in = instances_[job.instance];
+  --in.detached;
+  if (in.busy < concurrency_) {
+    set_busy(ctx, in, +1);
+    job.holds_worker = true;
+    return true;
+  }
+  job.queued = true;
+  in.queue.push(j);
+  ctx.metrics().add(queued_g_, 1, ctx.now());
+  return false;
+}
+
+// io async: the job waits on a call without holding its worker (an event loop's callback).
+void Service::release_worker(Context& ctx, std::uint32_t j) {
+  Job& job = jobs_[j];
+  if (!job.holds_worker) return;
+  job.holds_worker = false;
+  ++instances_[job.instance].detached;
+  hand_worker_on(ctx, job.instance);
+}
+
+// A worker came free: the oldest queued job of the instance takes it, or it goes idle.
+void Service::hand_worker_on(Context& ctx, std::uint32_t inst) {
+  Instance& in = instances_[inst];
+  if (!in.queue.empty()) {
+    std::uint32_t next = in.queue.pop();
+    ctx.metrics().add(queued_g_, -1, ctx.now());
+    jobs_[next].holds_worker = true;
+    advance(ctx, next);
     return;
   }
-  const Step& st = prog.steps[job.pc];
-  switch (st.kind) {
-    case Step::Work: {
-      Rng r = Context::keyed_rng(stream_, job.req.id, (static_cast<std::uint64_t>(job.req.attempt) << 20) + job.pc);
-      Time d = st.work.sample_time(r);
-      double scale = slowdown_ / instances_[job.instance].speed;
-      if (scale != 1.0) d = static_cast<Time>(static_cast<double>(d) * scale);
-      job.in_work = true;
-      set_cpu(ctx, instances_[job.instance], +1);
-      ctx.schedule(d, kWorkDone, (static_cast<std::uint64_t>(j) << 32) | job.serial);
-      break;
-    }
-    case Step::Call:
-      job.pending = 1;
-      job.needed = 1;
-      job.oks = job.fails = 0;
-      issue_call(ctx, j, st);
-      break;
-    case Step::Parallel:
-      job.pending = st.children;
-      job.needed = st.wait_for;
-      job.oks = job.fails = 0;
-      for (std::uint32_t k = 0; k < st.children; ++k) issue_call(ctx, j, prog.calls[st.first_child + k]);
-      break;
-  }
+  set_busy(ctx, in, -1);
+  if (in.state == Instance::Draining && in.busy == 0 && in.detached == 0) set_state(ctx, inst, Instance::Gone);
 }
 
 // Answers the job's caller and forgets the job (its worker is handled by the caller).
@@ -292,19 +395,18 @@ void Service::finish_job(Context& ctx, std::uint32_t j) {
   m.add(in_system_g_, -1, ctx.now());
 }
 
-// Replies, then hands the worker to the next queued job of the instance.
+// Replies, then hands the worker (if the job held one) to the next queued job of the instance.
 void Service::complete(Context& ctx, std::uint32_t j) {
-  std::uint32_t inst = jobs_[j].instance;
+  const std::uint32_t inst = jobs_[j].instance;
+  const bool held = jobs_[j].holds_worker;
   finish_job(ctx, j);
-  Instance& in = instances_[inst];
-  if (!in.queue.empty()) {
-    std::uint32_t next = in.queue.pop();
-    ctx.metrics().add(queued_g_, -1, ctx.now());
-    advance(ctx, next);
+  if (held) {
+    hand_worker_on(ctx, inst);
     return;
   }
-  set_busy(ctx, in, -1);
-  if (in.state == Instance::Draining && in.busy == 0) set_state(ctx, inst, Instance::Gone);
+  Instance& in = instances_[inst];  // io async: it ended waiting on a call, without a worker
+  --in.detached;
+  if (in.state == Instance::Draining && in.busy == 0 && in.detached == 0) set_state(ctx, inst, Instance::Gone);
 }
 
 }  // namespace archsim::service_internal

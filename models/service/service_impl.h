@@ -22,20 +22,37 @@
 
 namespace archsim::service_internal {
 
+// A route is compiled to a flat list of steps run from pc 0; branches are jumps inside it.
+//   Work      CPU work (needs a worker)          Call / Parallel  wait for replies
+//   Publish   one-way send (or, with ack, a call)
+//   Choice    jump to one arm by weight           Jump             go to `target`
+//   Branch    after a call: go on when the last reply's flags meet `mask`, else to `target`
+//   Repeat    back to `target` with probability `probability` (a feedback loop)
 struct Step {
-  enum Kind : std::uint8_t { Work, Call, Parallel } kind = Work;
+  enum Kind : std::uint8_t { Work, Call, Parallel, Publish, Choice, Jump, Branch, Repeat } kind = Work;
   Distribution work;
   RefId ref = 0;
   std::uint32_t route = 0;
   bool keep_route = true;
+  bool continue_on_failure = false;  // Call: a failed call is a miss, not the request's failure
+  bool ack = false;                  // Publish: wait for the broker's reply
   Time timeout = 0;
   std::uint32_t policy = 0;  // Call: 1 + index into Service::policies_ (retry, breaker, ...); 0 for none
-  std::uint32_t first_child = 0, children = 0, wait_for = 0;  // Parallel: calls in `calls`
+  std::uint32_t first_child = 0, children = 0, wait_for = 0;  // Parallel: calls in `calls`; Choice: arms in `arms`
+  std::uint32_t target = 0;  // Jump, Branch, Repeat: a pc
+  std::uint32_t mask = 0;    // Branch: result flags that take the branch's first block
+  double probability = 0;    // Repeat
+};
+
+struct ChoiceArm {
+  double cumulative = 0;  // weights summed up to this arm
+  std::uint32_t pc = 0;   // where the arm's steps start
 };
 
 struct Program {
   std::vector<Step> steps;
-  std::vector<Step> calls;  // children of parallel steps
+  std::vector<Step> calls;      // children of parallel steps
+  std::vector<ChoiceArm> arms;  // arms of choice steps
   bool defined = false;
 };
 
@@ -46,13 +63,17 @@ struct Job {
   std::uint32_t instance = 0, program = 0, pc = 0;
   std::uint32_t serial = 0;  // names the step in flight; stale replies and timers carry an old one
   std::uint32_t pending = 0, oks = 0, fails = 0, needed = 0;
+  Result last;  // the last call's reply result (what Branch steps read)
+  std::uint32_t passes = 0;  // Repeat steps taken: later passes draw their own work and choices
   Status status = Status::Ok;
   bool live = false, in_work = false, queued = false;
+  bool holds_worker = false;  // io async: released while a call is outstanding
 };
 
 struct Instance {
   enum State : std::uint8_t { Starting, Ready, Draining, Down, Gone } state = Starting;
   std::uint32_t busy = 0, cpu = 0;  // workers held; workers in a CPU step
+  std::uint32_t detached = 0;       // io async: live jobs waiting on calls without a worker
   Ring<std::uint32_t> queue;
   std::uint64_t serial = 0;
   std::uint32_t timer_gen = 0;  // invalidates this instance's pending lifecycle timers
@@ -87,7 +108,7 @@ class Service final : public Component,
   void on_request(Context& ctx, CallId call) override;
   void on_timer(Context& ctx, std::uint16_t tag, std::uint64_t data) override;
   void on_reply(Context& ctx, CallId call, Status status, std::uint64_t token) override;
-  void call_ended(Context& ctx, std::uint64_t token, Status status, const RequestInfo&) override;
+  void call_ended(Context& ctx, std::uint64_t token, Status status, const RequestInfo&, Result result) override;
   bool call_wanted(std::uint64_t token) const override;
   void finish(Context& ctx, ComponentReport& r) override;
 
@@ -135,6 +156,8 @@ class Service final : public Component,
 
   void read_routes(Params& p, BuildContext& bc, bool has_default, const Distribution& def);
   void parse_steps(std::vector<Params>& list, BuildContext& bc, Program& prog, std::vector<Step>& out, bool in_parallel);
+  void parse_call_branches(Params& s, BuildContext& bc, Program& prog, Step& call);
+  std::uint32_t parse_block(Params& s, std::string_view key, BuildContext& bc, Program& prog);
 
   // ---- instances ----
 
@@ -160,6 +183,9 @@ class Service final : public Component,
   std::uint32_t new_job();
   void issue_call(Context& ctx, std::uint32_t j, const Step& st);
   void advance(Context& ctx, std::uint32_t j);
+  bool take_worker(Context& ctx, std::uint32_t j);
+  void release_worker(Context& ctx, std::uint32_t j);
+  void hand_worker_on(Context& ctx, std::uint32_t inst);
   void finish_job(Context& ctx, std::uint32_t j);
   void complete(Context& ctx, std::uint32_t j);
 
@@ -178,6 +204,7 @@ class Service final : public Component,
   std::uint64_t stream_;
   Rng rng_;
   std::uint32_t initial_replicas_ = 1, concurrency_ = 1;
+  bool io_async_ = false;  // "io": "async": workers are released while calls are outstanding
   std::uint64_t queue_capacity_ = UINT64_MAX;
   double speed_ = 1, slowdown_ = 1, error_rate_ = 0;
   double memory_limit_mb_ = 0, memory_base_mb_ = 0, memory_per_request_mb_ = 0;

@@ -156,7 +156,7 @@ int Service::pick_victim() const {
 
 void Service::retire(Context& ctx, std::uint32_t i) {
   Instance& in = instances_[i];
-  if (in.state != Instance::Ready || (in.busy == 0 && in.queue.empty())) {
+  if (in.state != Instance::Ready || (in.busy == 0 && in.queue.empty() && in.detached == 0)) {
     drop_jobs(ctx, i);
     set_state(ctx, i, Instance::Gone);
     return;
@@ -186,6 +186,7 @@ void Service::drop_jobs(Context& ctx, std::uint32_t i) {
     finish_job(ctx, j);
   }
   in.queue.clear();
+  in.detached = 0;
   if (in.busy) set_busy(ctx, in, -static_cast<int>(in.busy));
   if (in.cpu) set_cpu(ctx, in, -static_cast<int>(in.cpu));
   backends_[i].active = 0;

@@ -1,17 +1,22 @@
 // Service: resilience policies on call steps, load shedding and idempotent writes.
 #include "models/service/service_impl.h"
+#include "models/common/result_flags.h"
 #include "models/common/causes.h"
 
 namespace archsim::service_internal {
 
 // A call of a step ended (directly, or through its policy after retries / fallback).
-void Service::call_ended(Context& ctx, std::uint64_t token, Status status, const RequestInfo&) {
+void Service::call_ended(Context& ctx, std::uint64_t token, Status status, const RequestInfo&, Result result) {
   std::uint32_t j = static_cast<std::uint32_t>(token >> 32);
   Job& job = jobs_[j];
   if (!job.live || job.serial != static_cast<std::uint32_t>(token)) return;  // a late reply of an earlier step
   --job.pending;
-  if (served(status)) ++job.oks;
-  else ++job.fails;
+  if (served(status)) {
+    ++job.oks;
+    job.last = result;
+  } else {
+    ++job.fails;
+  }
   if (status == Status::Degraded) job.status = Status::Degraded;  // a fallback answered: so do we
   std::uint32_t issued = job.oks + job.fails + job.pending;
   if (job.oks >= job.needed) {
@@ -20,6 +25,15 @@ void Service::call_ended(Context& ctx, std::uint64_t token, Status status, const
     advance(ctx, j);
   } else if (issued - job.fails < job.needed) {
     ++job.serial;
+    const Step& st = programs_[job.program].steps[job.pc];
+    if (st.kind == Step::Call && st.continue_on_failure) {
+      // "on_failure": "continue" (cache-aside around a dead cache): the route goes on as if
+      // the reply had been a miss.
+      job.last = Result{0, result_flags::kCallFailed};
+      ++job.pc;
+      advance(ctx, j);
+      return;
+    }
     // A caller's own policy refusals keep their cause (429 stays 429); the rest is a 5xx.
     job.status = causes::is_policy_refusal(status) ? status : Status::Error;
     complete(ctx, j);

@@ -1,6 +1,8 @@
 // Service: reading routes and their steps from the scenario, and describing them to analyze.
 #include "models/service/service_impl.h"
 
+#include "models/common/result_flags.h"
+
 namespace archsim::service_internal {
 
 void Service::read_routes(Params& p, BuildContext& bc, bool has_default, const Distribution& def) {
@@ -35,6 +37,9 @@ void Service::read_routes(Params& p, BuildContext& bc, bool has_default, const D
     if (rp == kNoProgram) rp = default_program_;
 }
 
+// Steps are emitted into `out`: the program's flat step list (prog.steps), or the children
+// of a parallel block (calls only). Blocks inside a step (a call's on_miss, a choice's arms,
+// a repeat's body) are emitted in line, with Jump/Branch steps around them.
 void Service::parse_steps(std::vector<Params>& list, BuildContext& bc, Program& prog, std::vector<Step>& out, bool in_parallel) {
   for (Params& s : list) {
     Step st;
@@ -50,7 +55,14 @@ void Service::parse_steps(std::vector<Params>& list, BuildContext& bc, Program& 
         st.route = bc.route_index(s.string("route"));
       }
       st.timeout = s.duration("timeout", 0);
+      st.continue_on_failure = s.choice("on_failure", "fail", {"fail", "continue"}) == "continue";
       if (CallPolicy::wanted(s)) st.policy = add_policy(s, bc, st.timeout);
+      if (s.has("on_miss") || s.has("on_hit") || s.has("on_not_found") || s.has("on_found")) {
+        if (in_parallel) s.fail_here("a call inside a parallel block cannot branch on its result");
+        out.push_back(std::move(st));
+        parse_call_branches(s, bc, prog, out.back());
+        continue;
+      }
     } else if (s.has("parallel")) {
       if (in_parallel) s.fail("parallel", "parallel blocks do not nest");
       st.kind = Step::Parallel;
@@ -63,12 +75,90 @@ void Service::parse_steps(std::vector<Params>& list, BuildContext& bc, Program& 
       for (auto& c : children) prog.calls.push_back(c);
       st.wait_for = static_cast<std::uint32_t>(s.integer("wait_for", st.children, 1, st.children));
     } else if (s.has("publish")) {
-      s.fail("publish", "publishing to a queue is not supported by this version of archsim yet");
+      if (in_parallel) s.fail("publish", "a parallel block holds calls only");
+      st.kind = Step::Publish;
+      st.ack = s.boolean("ack", false);
+      // Waiting for the ack is a call on the request's path; a one-way publish is not.
+      st.ref = bc.reference(s, "publish", st.ack ? RefKind::SyncCall : RefKind::AsyncSend);
+      if (s.has("route")) {
+        st.keep_route = false;
+        st.route = bc.route_index(s.string("route"));
+      }
+      st.timeout = s.duration("timeout", 0);
+    } else if (s.has("choice")) {
+      if (in_parallel) s.fail("choice", "a parallel block holds calls only");
+      std::vector<Params> arms = s.objects("choice");
+      if (arms.empty()) s.fail("choice", "expected a non-empty array of {\"weight\": w, \"steps\": [...]}");
+      st.kind = Step::Choice;
+      st.first_child = static_cast<std::uint32_t>(prog.arms.size());
+      st.children = static_cast<std::uint32_t>(arms.size());
+      double total = 0;
+      for (Params& arm : arms) {
+        total += arm.number("weight", 1.0, 0.0, 1e9);
+        prog.arms.push_back(ChoiceArm{total, 0});
+      }
+      if (total <= 0) s.fail("choice", "the weights add up to zero");
+      const std::size_t choice_pc = out.size();
+      out.push_back(std::move(st));
+      std::vector<std::size_t> jumps;
+      for (std::size_t k = 0; k < arms.size(); ++k) {
+        prog.arms[out[choice_pc].first_child + k].pc = static_cast<std::uint32_t>(out.size());
+        std::vector<Params> body = arms[k].objects("steps");
+        parse_steps(body, bc, prog, out, false);
+        jumps.push_back(out.size());
+        Step j;
+        j.kind = Step::Jump;
+        out.push_back(j);
+      }
+      for (std::size_t at : jumps) out[at].target = static_cast<std::uint32_t>(out.size());
+      continue;
+    } else if (s.has("repeat")) {
+      if (in_parallel) s.fail("repeat", "a parallel block holds calls only");
+      std::vector<Params> body = s.objects("repeat");
+      if (body.empty()) s.fail("repeat", "expected a non-empty array of steps");
+      const double p = s.number("probability", 0.0, 0.0, 0.99);
+      const std::uint32_t start = static_cast<std::uint32_t>(out.size());
+      parse_steps(body, bc, prog, out, false);
+      st.kind = Step::Repeat;
+      st.target = start;
+      st.probability = p;
     } else {
-      s.fail_here("a step is {\"work\": ...}, {\"call\": \"<component>\"} or {\"parallel\": [...]}");
+      s.fail_here("a step is {\"work\": ...}, {\"call\": \"<component>\"}, {\"parallel\": [...]}, {\"publish\": \"<queue>\"}, "
+                  "{\"choice\": [...]} or {\"repeat\": [...]}");
     }
     out.push_back(std::move(st));
   }
+}
+
+// After a call: Branch (flags meet the mask -> go on into the first block; else jump to the
+// second), the first block, Jump to the end, the second block. on_miss / on_hit read the
+// cache's kMiss flag, on_not_found / on_found the kNotFound flag; a failed call whose step
+// says "on_failure": "continue" counts as a miss / not found.
+void Service::parse_call_branches(Params& s, BuildContext& bc, Program& prog, Step& call) {
+  const bool miss = s.has("on_miss") || s.has("on_hit");
+  const bool found = s.has("on_not_found") || s.has("on_found");
+  if (miss && found) s.fail_here("a call branches on miss/hit or on not_found/found, not both");
+  std::vector<Step>& out = prog.steps;
+  (void)call;
+  const std::size_t branch_pc = out.size();
+  Step br;
+  br.kind = Step::Branch;
+  br.mask = (miss ? result_flags::kMiss : result_flags::kNotFound) | result_flags::kCallFailed;
+  out.push_back(br);
+  parse_block(s, miss ? "on_miss" : "on_not_found", bc, prog);
+  const std::size_t jump_pc = out.size();
+  Step j;
+  j.kind = Step::Jump;
+  out.push_back(j);
+  out[branch_pc].target = static_cast<std::uint32_t>(out.size());
+  parse_block(s, miss ? "on_hit" : "on_found", bc, prog);
+  out[jump_pc].target = static_cast<std::uint32_t>(out.size());
+}
+
+std::uint32_t Service::parse_block(Params& s, std::string_view key, BuildContext& bc, Program& prog) {
+  std::vector<Params> body = s.objects(key);
+  parse_steps(body, bc, prog, prog.steps, false);
+  return static_cast<std::uint32_t>(body.size());
 }
 
 // For `archsim analyze` (sim/describe.h): instances, zones, and per route the mean work
@@ -86,14 +176,15 @@ void Service::describe(Description& d) const {
     out.any_route = any;
     out.route = route;
     double var = 0;  // steps are independent: variances add
+    // Simplification: every block of a branch, choice or repeat counts once, as if taken.
     for (const Step& s : prog.steps) {
       if (s.kind == Step::Work) {
         const double m = s.work.mean() / 1e9 / speed_;
         out.work_s += m;
         var += s.work.scv() * m * m;
-      } else if (s.kind == Step::Call) {
+      } else if (s.kind == Step::Call || (s.kind == Step::Publish && s.ack)) {
         out.groups.push_back({{call_of(s)}, 1});
-      } else {
+      } else if (s.kind == Step::Parallel) {
         Description::CallGroup g;
         g.wait_for = s.wait_for;
         for (std::uint32_t k = 0; k < s.children; ++k) g.calls.push_back(call_of(prog.calls[s.first_child + k]));

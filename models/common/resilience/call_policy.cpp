@@ -251,6 +251,7 @@ void CallPolicy::start(Context& ctx, RefId ref, const RequestInfo& req, std::uin
   sl.owner_token = owner_token;
   sl.ref = ref;
   sl.instance = instance;
+  sl.result = Result{};
   ctx.metrics().add(calls_c_);
   if (budget_) budget_->on_request(ctx.now());
   starting_ = true;
@@ -335,13 +336,14 @@ void CallPolicy::send(Context& ctx, std::uint32_t s) {
   ctx.call(sl.ref, req, token, timeout_);
 }
 
-void CallPolicy::on_reply(Context& ctx, CallId, Status status, std::uint64_t token) {
+void CallPolicy::on_reply(Context& ctx, CallId call, Status status, std::uint64_t token) {
   std::uint32_t s = static_cast<std::uint32_t>((token >> 24) & 0xffffffu);
   if (s >= slots_.size() || slots_[s].phase != Phase::InFlight || (slots_[s].gen & 0xffffffu) != (token & 0xffffffu)) {
     ctx.metrics().add(late_c_);  // an attempt this policy no longer waits for
     return;
   }
   Slot& sl = slots_[s];
+  sl.result = ctx.result(call);
   if (concurrent_budget_) {
     if (sl.is_retry) concurrent_budget_->on_retry_end();
     else concurrent_budget_->on_request_end();
@@ -447,8 +449,9 @@ void CallPolicy::end_call(Context& ctx, std::uint32_t s, Status status) {
   else if (!served(status)) m.add(failed_c_);
   std::uint64_t owner = slots_[s].owner_token;
   RequestInfo req = slots_[s].req;
+  Result result = status == Status::Ok ? slots_[s].result : Result{};
   free_slot(s);
-  sink_.call_ended(ctx, owner, status, req);
+  sink_.call_ended(ctx, owner, status, req, result);
 }
 
 void CallPolicy::on_timer(Context& ctx, std::uint64_t data) {

@@ -80,8 +80,10 @@ inline std::uint32_t policy_of_timer(std::uint16_t tag) { return static_cast<std
 class CallSink {
  public:
   // The logical call started with `owner_token` ended: Ok, Degraded (fallback) or a failure.
-  // `req` is the request as the owner gave it to start().
-  virtual void call_ended(Context& ctx, std::uint64_t owner_token, Status status, const RequestInfo& req) = 0;
+  // `req` is the request as the owner gave it to start(); `result` what the last attempt's
+  // reply carried (empty for a refusal, a timeout or a fallback).
+  virtual void call_ended(Context& ctx, std::uint64_t owner_token, Status status, const RequestInfo& req,
+                          Result result) = 0;
   // Whether the owner still waits for this call (false: its request was dropped).
   virtual bool call_wanted(std::uint64_t /*owner_token*/) const { return true; }
 
@@ -133,6 +135,7 @@ class CallPolicy {
     std::uint16_t retries = 0;
     Phase phase = Phase::Free;
     Status final_status = Status::Ok;
+    Result result;  // of the last attempt's reply
     bool permit = false, bulkhead = false, pool = false, is_retry = false;
   };
   enum class RateKind : std::uint8_t { None, TokenBucket, SlidingWindow, FixedWindow };
