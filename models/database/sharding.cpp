@@ -14,7 +14,7 @@ ShardMap::ShardMap(Sharding s, std::uint32_t shards, std::vector<std::uint64_t> 
   }
   if (s_ == Sharding::Directory) {
     directory_.resize(kBuckets);
-    for (std::uint32_t b = 0; b < kBuckets; ++b) directory_[b] = b % n_;
+    for (std::uint32_t b = 0; b < kBuckets; ++b) directory_[b] = static_cast<std::uint32_t>(std::uint64_t{b} * n_ / kBuckets);
   }
   if (s_ == Sharding::ConsistentHash) build_ring();
 }
@@ -42,7 +42,11 @@ void ShardMap::build_ring() {
   backends_.assign(n_, Backend{});
   // A shard's ring points depend on its number only: shard i keeps them when others join.
   for (std::uint32_t i = 0; i < n_; ++i) backends_[i].id = hash64(salt_ ^ 0x5368617264ULL, i);
-  ring_ = make_picker(Algorithm::consistent_hash, PickerOptions{});
+  // 160 points per shard whatever their number (libketama's count): no minimum ring size,
+  // so a joining shard leaves the others' points where they were.
+  PickerOptions o;
+  o.ring_min_size = 1;
+  ring_ = make_picker(Algorithm::consistent_hash, o);
   ring_->rebuild(backends_);
 }
 

@@ -9,7 +9,7 @@
 //                    splits the key space [0, rows) into m equal ranges.
 //   directory        a lookup table from each of 1024 buckets (hash(key) mod 1024, Vitess's
 //                    lookup vindex / Redis Cluster's hash slots in spirit) to a shard;
-//                    built round robin; resharding reassigns only as many buckets as the new
+//                    built in contiguous blocks of buckets; resharding reassigns only as many buckets as the new
 //                    shards need to be even (the directory is rewritten, not re-hashed).
 //   consistent_hash  a Ketama ring with 160 virtual nodes per shard: the ring picker of
 //                    models/common/picker (ring_picker.cpp); a new shard takes ~1/(n+1).
