@@ -8,6 +8,9 @@ Service::Service(Params& p, BuildContext& bc) : stream_(bc.stream_seed()), rng_(
   initial_replicas_ = static_cast<std::uint32_t>(p.integer("replicas", 1, 0, 100000));
   concurrency_ = static_cast<std::uint32_t>(p.integer("concurrency", 1, 1, 1000000));
   io_async_ = p.choice("io", "blocking", {"blocking", "async"}) == "async";
+  // Threads vs cores: a Tomcat-like instance runs 200 threads on 4 vCPUs; work steps then
+  // share the cores (processor sharing). Default: a core per worker.
+  cores_ = static_cast<std::uint32_t>(p.integer("cores", concurrency_, 1, concurrency_));
   if (static_cast<double>(initial_replicas_) * concurrency_ > 1e8)
     p.fail("concurrency", "replicas x concurrency exceeds 100 million workers");
   if (auto cap = p.integer_or_null("queue_capacity", 0, 1'000'000'000)) queue_capacity_ = static_cast<std::uint64_t>(*cap);
@@ -44,7 +47,25 @@ Service::Service(Params& p, BuildContext& bc) : stream_(bc.stream_seed()), rng_(
   if (zones_.empty()) zones_.push_back(bc.zone());
   bool has_default = p.has("service_time");
   Distribution def = p.distribution("service_time", Distribution::constant(0));
+  // A service-level "pool": one pool per instance shared by all routes' calls to its "for"
+  // components (an application's datasource), read before the routes that use it.
+  if (p.has("pool")) {
+    const auto index = static_cast<std::uint32_t>(policies_.size());
+    policy_labels_.push_back("pool");
+    policies_.push_back(std::make_unique<CallPolicy>(p, bc, CallPolicy::Site::ServicePool, id_ + "->pool", "pool", index,
+                                                     *this, 0));
+    shared_pool_ = index + 1;
+  } else {
+    p.known("pool");
+  }
   read_routes(p, bc, has_default, def);
+  if (shared_pool_) {
+    const auto& targets = policies_[shared_pool_ - 1]->pool_for();
+    for (std::size_t i = 0; i < targets.size(); ++i)
+      if (std::find(pooled_targets_.begin(), pooled_targets_.end(), targets[i]) == pooled_targets_.end())
+        throw ScenarioError(p.path("pool") + "/for/" + std::to_string(i),
+                            "no call step of this service calls \"" + targets[i] + "\" without a policy of its own");
+  }
 
   Metrics& m = bc.metrics();
   busy_g_ = m.gauge(id_, "busy", "busy_workers");
@@ -72,6 +93,7 @@ Service::Service(Params& p, BuildContext& bc) : stream_(bc.stream_seed()), rng_(
 void Service::start(Context& ctx) {
   for (std::uint32_t i = 0; i < initial_replicas_; ++i) launch(ctx, /*already_ready=*/true);
   update_counts(ctx);
+  if (memory_watched()) ctx.schedule(kMemoryTickPeriod, kMemoryTick);
 }
 
 void Service::on_request(Context& ctx, CallId call) {
@@ -124,6 +146,7 @@ void Service::on_request(Context& ctx, CallId call) {
     in_.queue.push(j);
     ctx.metrics().add(queued_g_, 1, ctx.now());
   }
+  check_memory(ctx, inst);
 }
 
 void Service::on_timer(Context& ctx, std::uint16_t tag, std::uint64_t data) {
@@ -158,6 +181,9 @@ void Service::on_timer(Context& ctx, std::uint16_t tag, std::uint64_t data) {
     }
     case kMemoryTick:
       memory_tick(ctx);
+      break;
+    case kPsDone:
+      ps_done(ctx, idx, gen);
       break;
     case kRestart: {
       Instance& in = instances_[idx];
@@ -231,7 +257,7 @@ void Service::issue_call(Context& ctx, std::uint32_t j, const Step& st) {
   // A later pass of a repeat is another visit downstream: it must draw its own work there.
   if (job.passes) down.visit = static_cast<std::uint16_t>(down.visit * 0x9e37u + job.passes);
   std::uint64_t token = (static_cast<std::uint64_t>(j) << 32) | job.serial;
-  if (st.policy) policies_[st.policy - 1]->start(ctx, st.ref, down, token, job.instance);
+  if (st.policy) policies_[st.policy - 1]->start(ctx, st.ref, down, token, job.instance, st.timeout);
   else ctx.call(st.ref, down, token, st.timeout);
 }
 
@@ -269,6 +295,10 @@ void Service::advance(Context& ctx, std::uint32_t j) {
         double scale = slowdown_ / instances_[job.instance].speed;
         if (scale != 1.0) d = static_cast<Time>(static_cast<double>(d) * scale);
         job.in_work = true;
+        if (shared_cores()) {
+          ps_start(ctx, job.instance, j, d);
+          return;
+        }
         set_cpu(ctx, instances_[job.instance], +1);
         ctx.schedule(d, kWorkDone, (static_cast<std::uint64_t>(j) << 32) | job.serial);
         return;

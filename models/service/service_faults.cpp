@@ -26,11 +26,11 @@ void Service::repair_instance(Context& ctx, std::uint32_t slot) {
 bool Service::set_memory_leak(Context& ctx, double per_request_mb, double per_second_mb) {
   Context::ActingAs as(ctx, index());  // timers and metrics it sets are the service's, whoever calls
   if (memory_limit_mb_ <= 0) return false;
-  bool was = leak_active();
+  bool was = memory_watched();
   leak_request_mb_ = per_request_mb;
   leak_second_mb_ = per_second_mb;
   for (Instance& in : instances_) in.leak_mark = in.completed;
-  if (!was && leak_active()) ctx.schedule(kMemoryTickPeriod, kMemoryTick);
+  if (!was && memory_watched()) ctx.schedule(kMemoryTickPeriod, kMemoryTick);
   return true;
 }
 
@@ -95,10 +95,12 @@ void Service::track_ready(const Context& ctx) {
   ready_last_ = now;
 }
 
-// Memory is sampled every 100 ms while a leak is active (the kernel would kill at the
-// allocation itself, up to 100 ms earlier).
+// Memory is sampled every 100 ms while it can change: a leak is active, or requests take
+// memory of their own (then an admission that passes the limit also kills at once:
+// check_memory). The sample feeds the memory_mb series; a leak kills at the sample, up to
+// 100 ms after the allocation that would have.
 void Service::memory_tick(Context& ctx) {
-  if (!leak_active()) return;
+  if (!memory_watched()) return;
   double peak = 0;
   for (std::uint32_t i = 0; i < instances_.size(); ++i) {
     Instance& in = instances_[i];
@@ -110,7 +112,7 @@ void Service::memory_tick(Context& ctx) {
     in.leaked_mb += leak_second_mb_ * to_seconds(kMemoryTickPeriod) +
                     leak_request_mb_ * static_cast<double>(in.completed - in.leak_mark);
     in.leak_mark = in.completed;
-    double mb = memory_base_mb_ + memory_per_request_mb_ * static_cast<double>(in.busy + in.queue.size()) + in.leaked_mb;
+    double mb = instance_memory_mb(in);
     if (mb > memory_limit_mb_) {
       oom_kill(ctx, i);
       continue;
@@ -156,6 +158,25 @@ Crashable::ReadyHistory Service::ready_history(Time now, Time warmup) const {
     h.outage_seconds += to_seconds(now - std::max(outage_start_, warmup));
   h.oom_kills = oom_kills_;
   return h;
+}
+
+}  // namespace archsim::service_internal
+
+namespace archsim::service_internal {
+
+// Requests in memory: working, queued, or waiting on calls without a worker (io async).
+double Service::instance_memory_mb(const Instance& in) const {
+  const double held = static_cast<double>(in.busy) + static_cast<double>(in.queue.size()) + static_cast<double>(in.detached);
+  return memory_base_mb_ + memory_per_request_mb_ * held + in.leaked_mb;
+}
+
+// After a request was admitted: an instance whose requests pass its memory limit is
+// OOMKilled at once, taking every request it holds with it. True when it was killed.
+bool Service::check_memory(Context& ctx, std::uint32_t inst) {
+  if (memory_limit_mb_ <= 0 || memory_per_request_mb_ <= 0) return false;
+  if (instance_memory_mb(instances_[inst]) <= memory_limit_mb_) return false;
+  oom_kill(ctx, inst);
+  return true;
 }
 
 }  // namespace archsim::service_internal

@@ -5,6 +5,7 @@
 //   service_instances.cpp   instance lifecycle: start-up, ready, drain, scale, types, billing
 //   service_faults.cpp      crashes, zone outages, memory leaks and OOM kills, ready history
 //   service_resilience.cpp  call policies of call steps, load shedding, idempotent writes
+//   service_cpu.cpp         work steps sharing an instance's cores (processor sharing)
 // Only these files include this header.
 #pragma once
 #include <algorithm>
@@ -87,9 +88,16 @@ struct Instance {
   std::uint64_t completed = 0;
   double speed = 1;        // of its instance type, fixed for its life
   std::uint32_t type = 0;  // index into Service::types_
+  // Processor sharing ("cores" < concurrency): work in virtual time. Each of the k jobs in a
+  // work step progresses at min(1, cores / k), so the virtual clock ps_v advances at that
+  // rate and a job ends when it reaches its finish tag (work started at ps_v + its work).
+  double ps_v = 0;
+  Time ps_last = 0;
+  std::vector<std::pair<double, std::uint32_t>> ps_heap;  // (finish tag, job), a min-heap
+  std::uint32_t ps_gen = 0;                               // invalidates the pending kPsDone timer
 };
 
-enum Tag : std::uint16_t { kWorkDone = 1, kReady, kGraceOver, kRestart, kMemoryTick };
+enum Tag : std::uint16_t { kWorkDone = 1, kReady, kGraceOver, kRestart, kMemoryTick, kPsDone };
 
 class Service final : public Component,
                       public CallSink,
@@ -170,6 +178,9 @@ class Service final : public Component,
   void drop_jobs(Context& ctx, std::uint32_t i);
   void track_ready(const Context& ctx);
   bool leak_active() const { return leak_request_mb_ > 0 || leak_second_mb_ > 0; }
+  bool memory_watched() const { return leak_active() || (memory_limit_mb_ > 0 && memory_per_request_mb_ > 0); }
+  double instance_memory_mb(const Instance& in) const;
+  bool check_memory(Context& ctx, std::uint32_t inst);
   void memory_tick(Context& ctx);
   void oom_kill(Context& ctx, std::uint32_t i);
   void update_counts(Context& ctx);
@@ -177,6 +188,18 @@ class Service final : public Component,
   void touch(const Context& ctx, Instance& in);
   void set_busy(Context& ctx, Instance& in, int delta);
   void set_cpu(Context& ctx, Instance& in, int delta);
+  // Worker-equivalents of `cpu` jobs in work: themselves, or with shared cores the busy cores
+  // scaled to the worker count, so that area / (concurrency x time) is the cores' utilization
+  // for the autoscaler and the cpu_utilization figure alike.
+  double cpu_load(std::uint32_t cpu) const {
+    return !shared_cores() ? cpu : std::min<double>(cpu, cores_) * concurrency_ / cores_;
+  }
+  bool shared_cores() const { return cores_ < concurrency_; }
+  void ps_start(Context& ctx, std::uint32_t inst, std::uint32_t j, Time work);
+  void ps_done(Context& ctx, std::uint32_t inst, std::uint32_t gen);
+  void ps_advance_clock(Instance& in, Time now) const;
+  void ps_reschedule(Context& ctx, std::uint32_t inst);
+  void ps_clear(Instance& in);
 
   // ---- requests ----
 
@@ -205,6 +228,8 @@ class Service final : public Component,
   Rng rng_;
   std::uint32_t initial_replicas_ = 1, concurrency_ = 1;
   bool io_async_ = false;  // "io": "async": workers are released while calls are outstanding
+  std::uint32_t cores_ = 0;  // per instance; = concurrency_ unless "cores" shares fewer
+  std::vector<std::uint32_t> ps_finished_;  // scratch of ps_done, reused
   std::uint64_t queue_capacity_ = UINT64_MAX;
   double speed_ = 1, slowdown_ = 1, error_rate_ = 0;
   double memory_limit_mb_ = 0, memory_base_mb_ = 0, memory_per_request_mb_ = 0;
@@ -245,6 +270,8 @@ class Service final : public Component,
   static constexpr std::uint64_t kNoShed = UINT64_MAX;
   std::vector<std::unique_ptr<CallPolicy>> policies_;
   std::vector<std::string> policy_labels_;
+  std::uint32_t shared_pool_ = 0;            // 1 + index of the service-level pool's policy; 0: none
+  std::vector<std::string> pooled_targets_;  // components whose calls took the shared pool
   std::uint64_t shed_queue_ = kNoShed;
   bool idempotent_ = false;
   resilience::WriteLedger writes_;

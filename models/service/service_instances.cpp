@@ -187,6 +187,7 @@ void Service::drop_jobs(Context& ctx, std::uint32_t i) {
   }
   in.queue.clear();
   in.detached = 0;
+  ps_clear(in);
   if (in.busy) set_busy(ctx, in, -static_cast<int>(in.busy));
   if (in.cpu) set_cpu(ctx, in, -static_cast<int>(in.cpu));
   backends_[i].active = 0;
@@ -217,7 +218,7 @@ void Service::set_alive(Context& ctx, int delta) {
 void Service::touch(const Context& ctx, Instance& in) {
   double dt = static_cast<double>(ctx.now() - in.area_last);
   in.busy_area += in.busy * dt;
-  in.cpu_area += in.cpu * dt;
+  in.cpu_area += cpu_load(in.cpu) * dt;
   in.area_last = ctx.now();
 }
 
@@ -229,8 +230,9 @@ void Service::set_busy(Context& ctx, Instance& in, int delta) {
 
 void Service::set_cpu(Context& ctx, Instance& in, int delta) {
   touch(ctx, in);
+  const double before = cpu_load(in.cpu);
   in.cpu = static_cast<std::uint32_t>(static_cast<int>(in.cpu) + delta);
-  ctx.metrics().add(cpu_g_, delta, ctx.now());
+  ctx.metrics().add(cpu_g_, cpu_load(in.cpu) - before, ctx.now());
 }
 
 }  // namespace archsim::service_internal

@@ -56,7 +56,16 @@ void Service::parse_steps(std::vector<Params>& list, BuildContext& bc, Program& 
       }
       st.timeout = s.duration("timeout", 0);
       st.continue_on_failure = s.choice("on_failure", "fail", {"fail", "continue"}) == "continue";
-      if (CallPolicy::wanted(s)) st.policy = add_policy(s, bc, st.timeout);
+      if (CallPolicy::wanted(s)) {
+        st.policy = add_policy(s, bc, st.timeout);
+      } else if (shared_pool_) {  // calls to the pool's components take one of its connections
+        const std::string target = s.string("call");
+        const auto& pooled = policies_[shared_pool_ - 1]->pool_for();
+        if (std::find(pooled.begin(), pooled.end(), target) != pooled.end()) {
+          st.policy = shared_pool_;
+          pooled_targets_.push_back(target);
+        }
+      }
       if (s.has("on_miss") || s.has("on_hit") || s.has("on_not_found") || s.has("on_found")) {
         if (in_parallel) s.fail_here("a call inside a parallel block cannot branch on its result");
         out.push_back(std::move(st));

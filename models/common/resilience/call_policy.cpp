@@ -42,6 +42,10 @@ CallPolicy::CallPolicy(Params& p, BuildContext& bc, Site site, std::string serie
       timeout_(timeout),
       stream_(bc.stream_seed(0x9000 + index)) {
   if (index >= kMaxPoliciesPerOwner) p.fail_here("too many resilience policies in one component");
+  if (site_ == Site::ServicePool)
+    for (const char* f : kPolicyFields)
+      if (std::string_view(f) != "pool" && p.has(f))
+        p.fail(f, "belongs on a call step or a client; a service itself takes only a \"pool\"");
 
   if (auto r = p.object_opt("retry")) {
     max_attempts_ = static_cast<int>(r->integer("max_attempts", 3, 1, 100));
@@ -164,6 +168,12 @@ CallPolicy::CallPolicy(Params& p, BuildContext& bc, Site site, std::string serie
 
   if (auto pl = p.object_opt("pool")) {
     if (site_ == Site::Client) pl->fail_here("a connection pool belongs to a service's call step (one pool per caller instance)");
+    if (site_ == Site::ServicePool) {
+      pool_for_ = pl->strings("for");
+      if (pool_for_.empty()) pl->fail("for", "name the components whose calls take a connection, e.g. [\"db\"]");
+    } else if (pl->has("for")) {
+      pl->fail("for", "only a service-level pool names its components; a call step's pool serves that step");
+    }
     resilience::BulkheadParams bp;
     bp.max_concurrent = static_cast<int>(pl->integer("size", 10, 1, 10'000'000));  // HikariCP maximumPoolSize
     bp.max_wait = pl->duration("acquire_timeout", 30 * kSecond);                    // HikariCP connectionTimeout
@@ -186,6 +196,10 @@ CallPolicy::CallPolicy(Params& p, BuildContext& bc, Site site, std::string serie
   bulkhead_waited_c_ = m.counter(series_, "bulkhead_waited");
   pool_timeout_c_ = m.counter(series_, "pool_timeout");
   pool_waited_c_ = m.counter(series_, "pool_waited");
+  if (pool_params_) {  // connections in use and requests waiting, over all caller instances
+    pool_in_use_g_ = m.gauge(series_, "pool_in_use", "pool_in_use");
+    pool_waiting_g_ = m.gauge(series_, "pool_waiting", "pool_waiting");
+  }
   timeouts_c_ = m.counter(series_, "attempt_timeouts");
   degraded_c_ = m.counter(series_, "degraded", fallback_ ? "degraded_rps" : "");
   failed_c_ = m.counter(series_, "failed");
@@ -244,7 +258,8 @@ resilience::Bulkhead& CallPolicy::pool_of(std::uint32_t instance) {
 
 // ---------------------------------------------------------------- the call
 
-void CallPolicy::start(Context& ctx, RefId ref, const RequestInfo& req, std::uint64_t owner_token, std::uint32_t instance) {
+void CallPolicy::start(Context& ctx, RefId ref, const RequestInfo& req, std::uint64_t owner_token, std::uint32_t instance,
+                       Time timeout) {
   std::uint32_t s = alloc_slot();
   Slot& sl = slots_[s];
   sl.req = req;
@@ -252,6 +267,7 @@ void CallPolicy::start(Context& ctx, RefId ref, const RequestInfo& req, std::uin
   sl.ref = ref;
   sl.instance = instance;
   sl.result = Result{};
+  sl.timeout = timeout >= 0 ? timeout : timeout_;
   ctx.metrics().add(calls_c_);
   if (budget_) budget_->on_request(ctx.now());
   starting_ = true;
@@ -303,9 +319,13 @@ void CallPolicy::run_attempt(Context& ctx, std::uint32_t s, int stage) {
   if (stage <= 2 && pool_params_) {
     resilience::Bulkhead& pool = pool_of(slots_[s].instance);
     switch (pool.try_acquire(waiter_of(s))) {
-      case BulkheadDecision::kAdmitted: slots_[s].pool = true; break;
+      case BulkheadDecision::kAdmitted:
+        slots_[s].pool = true;
+        m.add(pool_in_use_g_, 1, ctx.now());
+        break;
       case BulkheadDecision::kMustWait:
         m.add(pool_waited_c_);
+        m.add(pool_waiting_g_, 1, ctx.now());
         slots_[s].phase = Phase::WaitPool;
         schedule(ctx, pool.max_wait(), kPoolWait, s);
         return;
@@ -326,14 +346,14 @@ void CallPolicy::send(Context& ctx, std::uint32_t s) {
   sl.is_retry = sl.retries > 0;
   RequestInfo req = sl.req;
   req.attempt = static_cast<std::uint16_t>(sl.req.attempt + sl.retries);
-  if (timeout_ > 0) req.deadline = std::min(req.deadline, ctx.now() + timeout_);
+  if (sl.timeout > 0) req.deadline = std::min(req.deadline, ctx.now() + sl.timeout);
   if (concurrent_budget_) {
     if (sl.is_retry) concurrent_budget_->on_retry_start();
     else concurrent_budget_->on_request_start();
   }
   ctx.metrics().add(attempts_c_);
   std::uint64_t token = kPolicyTokenBit | (static_cast<std::uint64_t>(index_) << 48) | waiter_of(s);
-  ctx.call(sl.ref, req, token, timeout_);
+  ctx.call(sl.ref, req, token, sl.timeout);
 }
 
 void CallPolicy::on_reply(Context& ctx, CallId call, Status status, std::uint64_t token) {
@@ -369,6 +389,9 @@ void CallPolicy::release_resources(Context& ctx, std::uint32_t s) {
   if (slots_[s].pool) {
     slots_[s].pool = false;
     pool_next = pool_of(slots_[s].instance).release();
+    // A connection handed to a waiter stays in use; one waiter fewer.
+    if (pool_next) ctx.metrics().add(pool_waiting_g_, -1, ctx.now());
+    else ctx.metrics().add(pool_in_use_g_, -1, ctx.now());
   }
   if (bulk_next) resume_waiter(ctx, *bulk_next, 2);
   if (pool_next) resume_waiter(ctx, *pool_next, 3);
@@ -482,6 +505,7 @@ void CallPolicy::on_timer(Context& ctx, std::uint64_t data) {
     case kPoolWait:
       if (sl.phase != Phase::WaitPool || !pool_of(sl.instance).cancel(waiter_of(s))) return;
       ctx.metrics().add(pool_timeout_c_);
+      ctx.metrics().add(pool_waiting_g_, -1, ctx.now());
       attempt_failed(ctx, s, causes::PoolTimeout);
       break;
     case kFallbackDone:
@@ -539,6 +563,8 @@ void CallPolicy::finish(Context& ctx, ComponentReport& r) const {
   if (pool_params_) {
     fig("pool_timeout", pool_timeout_c_);
     fig("pool_waited", pool_waited_c_);
+    r.add(prefix_ + ".pool_in_use", m.average(pool_in_use_g_, ctx.end_time()));
+    r.add(prefix_ + ".pool_waiting", m.average(pool_waiting_g_, ctx.end_time()));
   }
   if (fallback_) fig("degraded", degraded_c_);
 }

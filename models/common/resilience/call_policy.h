@@ -93,7 +93,10 @@ class CallSink {
 
 class CallPolicy {
  public:
-  enum class Site : std::uint8_t { Client, CallStep };
+  // ServicePool: a service-level "pool" shared by every call step of the service to the
+  // components its "for" names (one HikariCP pool per instance for all routes, as an
+  // application's datasource is); it holds only the pool.
+  enum class Site : std::uint8_t { Client, CallStep, ServicePool };
 
   // Whether `p` has any policy field (retry, circuit_breaker, bulkhead, rate_limiter,
   // fallback, pool). "timeout" alone needs no policy: the engine's call timeout does it.
@@ -112,7 +115,10 @@ class CallPolicy {
 
   // Starts a logical call of `req` over `ref`. `instance` selects the caller instance's
   // connection pool (0 for a client). The answer comes later through the sink.
-  void start(Context& ctx, RefId ref, const RequestInfo& req, std::uint64_t owner_token, std::uint32_t instance = 0);
+  // `timeout` (>= 0) replaces the policy's own per-attempt timeout for this call (a shared
+  // pool serves steps with timeouts of their own).
+  void start(Context& ctx, RefId ref, const RequestInfo& req, std::uint64_t owner_token, std::uint32_t instance = 0,
+             Time timeout = -1);
   void on_reply(Context& ctx, CallId call, Status status, std::uint64_t token);
   void on_timer(Context& ctx, std::uint64_t data);
   void finish(Context& ctx, ComponentReport& r) const;
@@ -120,6 +126,8 @@ class CallPolicy {
   // For tests and reports.
   std::optional<resilience::CircuitState> circuit_state() const;
   Time timeout() const { return timeout_; }
+  // ServicePool: the component ids whose calls take a connection.
+  const std::vector<std::string>& pool_for() const { return pool_for_; }
 
  private:
   enum class Phase : std::uint8_t { Free, WaitBulkhead, WaitPool, InFlight, Backoff, Fallback, Finishing };
@@ -136,6 +144,7 @@ class CallPolicy {
     Phase phase = Phase::Free;
     Status final_status = Status::Ok;
     Result result;  // of the last attempt's reply
+    Time timeout = 0;  // per attempt (0: none)
     bool permit = false, bulkhead = false, pool = false, is_retry = false;
   };
   enum class RateKind : std::uint8_t { None, TokenBucket, SlidingWindow, FixedWindow };
@@ -170,6 +179,8 @@ class CallPolicy {
   // Retry.
   int max_attempts_ = 1;
   std::optional<resilience::Backoff> backoff_;
+  GaugeId pool_in_use_g_, pool_waiting_g_;
+  std::vector<std::string> pool_for_;
   std::uint32_t retry_on_mask_ = 0;
   BudgetKind budget_kind_ = BudgetKind::None;
   std::optional<resilience::RetryBudget> budget_;
