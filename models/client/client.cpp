@@ -4,6 +4,8 @@
 #include <optional>
 #include <vector>
 
+#include <nlohmann/json.hpp>
+
 #include "models/common/resilience/call_policy.h"
 #include "sim/results.h"
 #include "sim/describe.h"
@@ -22,12 +24,12 @@ struct RouteSpec {
   double response_kb = 0;  // body size of a successful reply, for cost.per_gb_egress
 };
 
-enum Tag : std::uint16_t { kArrival = 1, kThinkDone, kUsersTick };
+enum Tag : std::uint16_t { kArrival = 1, kThinkDone, kUsersTick, kSessionEnd };
 enum UserState : std::uint8_t { kIdle, kThinking, kWaiting };
 
 class Client final : public Component, public CallSink {
  public:
-  Client(Params& p, BuildContext& bc) : rng_(bc.rng(0)), key_rng_(bc.rng(1)) {
+  Client(Params& p, BuildContext& bc) : rng_(bc.rng(0)), key_rng_(bc.rng(1)), session_rng_(bc.rng(2)) {
     target_ = bc.reference(p, "target", RefKind::SyncCall);
     timeout_ = p.duration("timeout", 0);
     // Resilience policies (retry, circuit_breaker, bulkhead, rate_limiter, fallback) wrap
@@ -35,10 +37,35 @@ class Client final : public Component, public CallSink {
     if (CallPolicy::wanted(p))
       policy_ = std::make_unique<CallPolicy>(p, bc, CallPolicy::Site::Client, bc.id(), "resilience", 0, *this, timeout_);
     bool has_arrivals = p.has("arrivals"), has_users = p.has("users");
-    if (has_arrivals == has_users)
-      p.fail_here(has_arrivals ? "give either \"arrivals\" (open loop) or \"users\" (closed loop), not both"
-                               : "needs \"arrivals\" (open loop: {\"rate\": 100}) or \"users\" (closed loop)");
-    if (has_arrivals) {
+    bool has_sessions = p.has("sessions") && p.raw("sessions").is_object();
+    int modes = int(has_arrivals) + int(has_users) + int(has_sessions);
+    if (modes != 1)
+      p.fail_here(modes > 1 ? "give one of \"arrivals\" (open loop), \"users\" (closed loop) or \"sessions\" "
+                              "(users arriving for a session), not several"
+                            : "needs \"arrivals\" (open loop: {\"rate\": 100}), \"users\" (closed loop) or "
+                              "\"sessions\" ({\"rate\": 10, \"length\": \"30m\"})");
+    if (has_sessions) {
+      // Users arrive as a Poisson process of sessions; each stays closed-loop for a drawn
+      // session length; the concurrent users follow (M/G/infinity: L = rate x mean length).
+      closed_ = sessions_mode_ = true;
+      Params s = p.object("sessions");
+      rate_ = s.profile("rate", 0, 1e7);
+      flat_ = rate_.is_constant();
+      if (rate_.max() <= 0) s.fail("rate", "must be positive somewhere in the run (sessions per second)");
+      length_ = s.distribution("length");
+      if (!(length_.mean() > 0)) s.fail("length", "must have a positive mean (a session that lasts no time has no user)");
+      // Slots grow by doubling (amortised); reserve the expected peak, rate x mean length.
+      double expect = rate_.max() * length_.mean() / 1e9;
+      if (expect > 5e7)
+        s.fail("rate", "x the mean session length asks for about " + std::to_string(static_cast<long long>(expect)) +
+                           " concurrent users (the limit is 50 million users per client)");
+      std::size_t reserve = static_cast<std::size_t>(std::ceil(expect * 1.2)) + 16;
+      state_.reserve(reserve);
+      session_end_.reserve(reserve);
+      free_.reserve(reserve);
+      session_id_.reserve(reserve);
+      think_ = p.distribution("think_time", Distribution::constant(0));
+    } else if (has_arrivals) {
       Params a = p.object("arrivals");
       constant_ = a.choice("process", "poisson", {"poisson", "constant"}) == "constant";
       rate_ = a.profile("rate", 0, 1e9);
@@ -56,7 +83,12 @@ class Client final : public Component, public CallSink {
       think_ = p.distribution("think_time", Distribution::constant(0));
       state_.assign(static_cast<std::size_t>(std::ceil(peak)), kIdle);
     }
-    sessions_ = static_cast<std::uint64_t>(p.integer("sessions", 1000, 1, 1'000'000'000));
+    if (!sessions_mode_) {
+      if (closed_ && p.has("sessions"))
+        p.fail("sessions", "a number of sessions is for open loop; a closed-loop user is its own session "
+                           "(for arriving users give \"sessions\": {\"rate\": ..., \"length\": ...} instead of \"users\")");
+      sessions_ = static_cast<std::uint64_t>(p.integer("sessions", 1000, 1, 1'000'000'000));
+    }
     auto routes = p.objects("routes");
     double total = 0;
     for (Params& r : routes) {
@@ -94,12 +126,16 @@ class Client final : public Component, public CallSink {
     latency_h_ = m.histogram(id, "latency", "latency");
     // Requests sent and not yet ended (retries included): end-to-end Little's law, L = X W.
     in_system_g_ = m.gauge(id, "in_system");
+    if (sessions_mode_) {
+      active_g_ = m.gauge(id, "active_users", "active_users");
+      sessions_c_ = m.counter(id, "sessions", "sessions_per_s");
+    }
   }
 
   bool accepts_calls() const override { return false; }
 
   void start(Context& ctx) override {
-    if (!closed_) {
+    if (!closed_ || sessions_mode_) {
       schedule_next_arrival(ctx, 0);
       return;
     }
@@ -116,8 +152,12 @@ class Client final : public Component, public CallSink {
     }
     switch (tag) {
       case kArrival:
-        send(ctx, 0);
+        if (sessions_mode_) start_session(ctx);
+        else send(ctx, 0);
         schedule_next_arrival(ctx, ctx.now());
+        break;
+      case kSessionEnd:
+        end_session(ctx, data);
         break;
       case kThinkDone:
         user_cycle(ctx, data);
@@ -152,6 +192,13 @@ class Client final : public Component, public CallSink {
       std::uint64_t user = token;
       Time think = think_.sample_time(rng_);
       state_[user] = kThinking;
+      if (sessions_mode_ && ctx.now() + think >= session_end_[user]) {
+        // The session ends before the next request: the user leaves at its end (or now,
+        // when the last request outlasted it).
+        if (ctx.now() >= session_end_[user]) end_session(ctx, user);
+        else ctx.schedule(session_end_[user] - ctx.now(), kSessionEnd, user);
+        return;
+      }
       ctx.schedule(think, kThinkDone, user);
     }
   }
@@ -168,6 +215,22 @@ class Client final : public Component, public CallSink {
     r.add("in_system", m.average(in_system_g_, ctx.end_time()));
     // Whole run, as billed (decimal GB, as cloud egress is priced).
     if (egress_kb_ > 0) r.add("egress_gb", egress_kb_ / 1e6);
+    if (sessions_mode_) {
+      // Every session is one user's visit: daily active users are sessions started per
+      // simulated day (a user who comes twice a day counts twice), averaged over the whole
+      // days of the run; a run shorter than a day reports the sessions of its partial day.
+      double days = to_seconds(ctx.end_time()) / 86400.0;
+      std::uint64_t whole = static_cast<std::uint64_t>(std::floor(days + 1e-9));
+      std::uint64_t total = 0;
+      for (std::uint64_t d = 0; d < sessions_by_day_.size() && (whole == 0 || d < whole); ++d) total += sessions_by_day_[d];
+      r.add("sessions_started", static_cast<double>(sessions_started_));
+      r.add("daily_active_users", whole == 0 ? static_cast<double>(total) : static_cast<double>(total) / static_cast<double>(whole));
+      for (std::size_t d = 0; d < sessions_by_day_.size() && d < 31; ++d)
+        r.add("daily_active_users_day" + std::to_string(d + 1), static_cast<double>(sessions_by_day_[d]));
+      r.add("active_users", m.average(active_g_, ctx.end_time()));
+      r.add("active_users_peak", peak_active_);
+      r.add("session_length_mean_s", length_.mean() / 1e9);
+    }
     if (policy_) policy_->finish(ctx, r);
   }
 
@@ -216,7 +279,7 @@ class Client final : public Component, public CallSink {
     // With a policy the timeout is per attempt (the policy sets each attempt's deadline).
     req.deadline = timeout_ > 0 && !policy_ ? ctx.now() + timeout_ : kTimeMax;
     req.client = ctx.self();
-    req.session = closed_ ? user : key_rng_.below(sessions_);
+    req.session = sessions_mode_ ? session_id_[user] : closed_ ? user : key_rng_.below(sessions_);
     const RouteSpec& r = pick_route();
     req.route = static_cast<std::uint16_t>(r.route);
     req.write = r.write;
@@ -240,12 +303,47 @@ class Client final : public Component, public CallSink {
   }
 
   void user_cycle(Context& ctx, std::uint64_t user) {
-    if (user >= active_target_) {  // the population shrank: this user leaves
+    if (!sessions_mode_ && user >= active_target_) {  // the population shrank: this user leaves
       state_[user] = kIdle;
       return;
     }
     state_[user] = kWaiting;
     send(ctx, user);
+  }
+
+  // A user arrives: takes a free slot (or a new one), draws the session's length and sends
+  // the first request at once (the landing page).
+  void start_session(Context& ctx) {
+    std::uint64_t user;
+    if (!free_.empty()) {
+      user = free_.back();
+      free_.pop_back();
+    } else {
+      user = state_.size();
+      state_.push_back(kIdle);
+      session_end_.push_back(0);
+      session_id_.push_back(0);
+    }
+    Time len = length_.sample_time(session_rng_);
+    session_end_[user] = ctx.now() + len;
+    session_id_[user] = sessions_started_;
+    ++sessions_started_;
+    std::size_t day = static_cast<std::size_t>(ctx.now() / (86400 * kSecond));
+    if (sessions_by_day_.size() <= day) sessions_by_day_.resize(day + 1, 0);
+    ++sessions_by_day_[day];
+    ctx.metrics().add(sessions_c_);
+    ctx.metrics().add(active_g_, +1, ctx.now());
+    ++active_;
+    peak_active_ = std::max(peak_active_, static_cast<double>(active_));
+    state_[user] = kWaiting;
+    send(ctx, user);
+  }
+
+  void end_session(Context& ctx, std::uint64_t user) {
+    state_[user] = kIdle;
+    free_.push_back(static_cast<std::uint32_t>(user));
+    ctx.metrics().add(active_g_, -1, ctx.now());
+    --active_;
   }
 
   void adjust_users(Context& ctx) {
@@ -270,7 +368,18 @@ class Client final : public Component, public CallSink {
   std::vector<RouteSpec> routes_;
   std::vector<double> kb_by_route_;  // response_kb by route index (empty: no egress priced)
   double egress_kb_ = 0;
-  Rng rng_, key_rng_;
+  // Session mode: per slot the session's end and id; free slots; sessions per day.
+  bool sessions_mode_ = false;
+  Distribution length_;
+  std::vector<Time> session_end_;
+  std::vector<std::uint64_t> session_id_;
+  std::vector<std::uint32_t> free_;
+  std::vector<std::uint64_t> sessions_by_day_;
+  std::uint64_t sessions_started_ = 0, active_ = 0;
+  double peak_active_ = 0;
+  GaugeId active_g_;
+  CounterId sessions_c_;
+  Rng rng_, key_rng_, session_rng_;
   CounterId sent_c_, ok_c_, failed_c_;
   HistogramId latency_h_;
   GaugeId in_system_g_;
@@ -280,7 +389,10 @@ class Client final : public Component, public CallSink {
   void describe(Description& d) const override {
     d.kind = Description::Kind::Source;
     d.target = target_;
-    if (closed_) {
+    if (sessions_mode_) {
+      d.peak_users = rate_.max() * length_.mean() / 1e9;
+      d.think_mean_s = think_.mean() / 1e9;
+    } else if (closed_) {
       d.peak_users = users_.max();
       d.think_mean_s = think_.mean() / 1e9;
     } else {

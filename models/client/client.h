@@ -7,9 +7,19 @@
 //    Poisson process is drawn by thinning (Lewis & Shedler 1979) piece by piece;
 //  - closed loop: `users` concurrent users (a number or a profile), each sends, waits for the
 //    reply or its timeout, thinks (`think_time`), and sends again (JMeter / Locust users).
+//  - sessions: users arrive by a Poisson process of sessions (`sessions.rate`, a number or a
+//    profile) and stay for a drawn `sessions.length`; within it a user is closed-loop as
+//    above. The concurrent users are not an input but follow from arrivals and lengths, as
+//    in an M/G/infinity system (L = rate x mean length), the way web analytics see visits:
+//    Google Analytics ends a session after its inactivity timeout, and "daily active users"
+//    count the users seen in a day. A user whose session ends while thinking leaves at the
+//    session's end; one whose request is still in flight leaves when it ends.
+//    daily_active_users = sessions started per simulated day (each session is a distinct
+//    user: no returning users within a day), averaged over the run's whole days.
 // Requests pick a route by weight and a key per route (uniform or Zipf, as YCSB does).
 // Simplifications: no connection setup cost; a user count that falls lets users finish their
-// current request before they leave.
+// current request before they leave. Session slots are reused through a free list and grow
+// by doubling past the reserved rate x mean length (amortised, no allocation per request).
 #pragma once
 #include <memory>
 
