@@ -59,3 +59,21 @@ TEST_CASE("pool: bad service-level pool input is refused at its JSON location") 
       {"id": "api", "type": "service", "routes": {"default": [{"call": "db", "pool": {"size": 1, "for": ["db"]}}]}},
       {"id": "db", "type": "service", "service_time": "1ms"}]})").pointer() == "/components/1/routes/default/0/pool/for");
 }
+
+TEST_CASE("memory: requests held count against the limit at all times; passing it OOM-kills the instance") {
+  // 50 MB base + 10 MB per request held, 100 MB limit: the sixth request held kills it. At
+  // 60 req/s on one 10 ms worker queues form (rho 0.6), so some instant holds six; at
+  // 5 MB per request the eleventh would be needed, and the queue is almost never that long.
+  auto scenario = [](const char* per_request) {
+    return std::string(R"({"duration": "10m", "components": [
+      {"id": "c", "type": "client", "target": "s", "arrivals": {"rate": 60}},
+      {"id": "s", "type": "service", "concurrency": 1, "restart_time": "1s",
+       "memory": {"limit_mb": 100, "base_mb": 50, "per_request_mb": )") + per_request + R"(},
+       "service_time": {"dist": "exponential", "mean": "10ms"}}]})";
+  };
+  RunResult heavy = test::run(scenario("10"));
+  CHECK(test::fig(heavy, "s", "dropped") > 0);
+  CHECK(heavy.outcomes.by_status[static_cast<int>(Status::Dropped)] > 0);
+  RunResult light = test::run(scenario("0.5"));
+  CHECK(light.outcomes.failed() == 0);
+}
