@@ -531,10 +531,17 @@ class Database final : public Component, public HasCapabilities, public Crashabl
     else start_work(ctx, static_cast<std::uint32_t>(*next));
   }
 
+  // The statement ends: its effect first, then the core goes to the next waiter (which must
+  // see the effect, e.g. the stock this one decremented).
   void work_done(Context& ctx, std::uint32_t j) {
+    const std::uint32_t node = jobs_[j].node;
+    complete(ctx, j);
+    release_core(ctx, node);
+  }
+
+  void complete(Context& ctx, std::uint32_t j) {
     Job& job = jobs_[j];
     const std::uint32_t node = job.node;
-    release_core(ctx, node);
     const Query& q = queries_[job.query];
     if (job.internal) {
       --nodes_[node].conns;

@@ -1,0 +1,150 @@
+// The database model against ground truth that is not ours: key movement of mod-n hashing
+// ((n)/(n+1) of keys move when a shard joins) and of a consistent-hash ring (1/(n+1)); a
+// failover loses exactly the acknowledged writes the promoted replica had not received
+// (constant arrivals, cost and lag make that count exact arithmetic); a conditional update
+// under a row lock never oversells, a check-then-act does only when buys overlap; sync
+// replication never serves a stale read; bad input names its JSON location.
+#include <doctest/doctest.h>
+
+#include <string>
+
+#include "models/database/sharding.h"
+#include "tests/unit/harness.h"
+
+using archsim::database::ShardMap;
+using archsim::database::Sharding;
+using archsim::test::build_error;
+using archsim::test::fig;
+using archsim::test::run;
+
+namespace {
+
+std::string db_scenario(const std::string& db, const std::string& client, const std::string& extra = "",
+                        const std::string& duration = "20s") {
+  return R"({"name": "t", "seed": 3, "duration": ")" + duration + R"(", "warmup": "0s", "network": {"latency": "0s"},
+    "components": [{"id": "c", "type": "client", "target": "db", )" + client + R"(},
+                   {"id": "db", "type": "database", )" + db + R"(}])" + extra + "}";
+}
+
+}  // namespace
+
+TEST_CASE("database sharding: hash mod n moves n/(n+1) of the keys when a shard joins") {
+  for (std::uint32_t n : {4u, 9u}) {
+    ShardMap a(Sharding::Hash, n, {}, 100000, 7);
+    double f = ShardMap::moved_fraction(a, a.resharded(n + 1), 100000);
+    CHECK(f == doctest::Approx(static_cast<double>(n) / (n + 1)).epsilon(0.02));
+  }
+}
+
+TEST_CASE("database sharding: a consistent-hash ring moves about 1/(n+1), only to the new shard") {
+  ShardMap a(Sharding::ConsistentHash, 4, {}, 100000, 7);
+  ShardMap b = a.resharded(5);
+  double f = ShardMap::moved_fraction(a, b, 100000);
+  // 160 points per shard: the new shard's share is 1/5 within a few percent.
+  CHECK(f > 0.15);
+  CHECK(f < 0.25);
+  for (std::uint64_t k = 0; k < 20000; ++k)
+    if (a.shard_of(k) != b.shard_of(k)) REQUIRE(b.shard_of(k) == 4);
+}
+
+TEST_CASE("database sharding: directory reassigns only the buckets the new shard needs; range by split points") {
+  ShardMap a(Sharding::Directory, 4, {}, 100000, 7);
+  double f = ShardMap::moved_fraction(a, a.resharded(5), 100000);
+  CHECK(f == doctest::Approx(0.2).epsilon(0.05));
+  ShardMap r(Sharding::Range, 3, {100, 200}, 1000, 0);
+  CHECK(r.shard_of(0) == 0);
+  CHECK(r.shard_of(99) == 0);
+  CHECK(r.shard_of(100) == 1);
+  CHECK(r.shard_of(250) == 2);
+}
+
+TEST_CASE("database failover: exactly the acknowledged writes younger than the lag are lost") {
+  // Writes arrive every 10 ms, commit 1 ms later, reach each replica 50 ms after commit.
+  // At the crash the replicas have every write committed more than 50 ms before: the lost
+  // ones are the commits in the last 50 ms, i.e. 5 (the crash time is off the 10 ms grid).
+  auto r = run(db_scenario(
+      R"("cores": 4, "queries": {"write": "1ms", "read": "1ms"}, "replicas": 2, "replication": "async",
+         "replication_lag": "50ms", "failover": {"detection": "1s", "promotion": "1s"})",
+      R"("arrivals": {"process": "constant", "rate": 100}, "routes": [{"name": "write", "write": true, "keys": {"count": 1000}}])",
+      R"(, "faults": [{"at": "10003700us", "kind": "crash", "target": "db", "instances": 1}])"));
+  CHECK(fig(r, "db", "lost_writes") == 5);
+  CHECK(fig(r, "db", "failovers") == 1);
+  // Writes during the 2 s gap fail with not_primary: 200 of them.
+  CHECK(fig(r, "db", "not_primary") == doctest::Approx(200).epsilon(0.02));
+}
+
+TEST_CASE("database failover: semi_sync loses nothing") {
+  auto r = run(db_scenario(
+      R"("cores": 4, "queries": {"write": "1ms", "read": "1ms"}, "replicas": 2, "replication": "semi_sync",
+         "replication_lag": "50ms", "failover": {"detection": "1s", "promotion": "1s"})",
+      R"("arrivals": {"process": "constant", "rate": 100}, "routes": [{"name": "write", "write": true, "keys": {"count": 1000}}])",
+      R"(, "faults": [{"at": "10003700us", "kind": "crash", "target": "db", "instances": 1}])"));
+  CHECK(fig(r, "db", "lost_writes") == 0);
+  CHECK(fig(r, "db", "failovers") == 1);
+}
+
+TEST_CASE("database replication: sync never serves a stale read, async does") {
+  const std::string client =
+      R"("arrivals": {"rate": 2000}, "routes": [{"name": "read", "weight": 8, "keys": {"count": 50}},
+                                               {"name": "write", "weight": 2, "write": true, "keys": {"count": 50}}])";
+  auto db = [](const std::string& mode) {
+    return R"("cores": 8, "replicas": 2, "read_from": "replicas", "replication": ")" + mode +
+           R"(", "replication_lag": {"dist": "exponential", "mean": "20ms"})";
+  };
+  auto sync = run(db_scenario(db("sync"), client, "", "10s"));
+  auto async = run(db_scenario(db("async"), client, "", "10s"));
+  CHECK(fig(sync, "db", "stale_reads") == 0);
+  CHECK(fig(async, "db", "stale_reads") > 100);
+}
+
+TEST_CASE("database stock: atomic never oversells; check_then_act oversells only when buys overlap, more with more") {
+  auto sale = [](const std::string& mode, int cores) {
+    return run(db_scenario(R"("cores": )" + std::to_string(cores) +
+                               R"(, "max_connections": 100000, "queries": {"buy": "5ms"}, "stock": {"initial": 100}, "stock_update": ")" +
+                               mode + R"(", "lock_wait_timeout": "10s")",
+                           R"("arrivals": {"rate": 2000}, "routes": [{"name": "buy", "write": true}])", "", "3s"));
+  };
+  auto serial = sale("check_then_act", 1);
+  CHECK(fig(serial, "db", "oversold") == 0);
+  CHECK(fig(serial, "db", "sold") == 100);
+  double two = fig(sale("check_then_act", 2), "db", "oversold");
+  double many = fig(sale("check_then_act", 32), "db", "oversold");
+  CHECK(two >= 1);
+  CHECK(many > two);
+  auto atomic = sale("atomic", 32);
+  CHECK(fig(atomic, "db", "oversold") == 0);
+  CHECK(fig(atomic, "db", "sold") == 100);
+  CHECK(fig(atomic, "db", "lock_waits") > 0);
+  auto opt = sale("optimistic", 32);
+  CHECK(fig(opt, "db", "oversold") == 0);
+  CHECK(fig(opt, "db", "conflicts") > 0);
+}
+
+TEST_CASE("database connections: past max_connections calls are refused at once") {
+  auto r = run(db_scenario(R"("cores": 1, "max_connections": 3, "queries": {"read": "10ms"})",
+                           R"("arrivals": {"rate": 200}, "routes": [{"name": "read"}])", "", "5s"));
+  CHECK(fig(r, "db", "too_many_connections") > 100);
+  CHECK(fig(r, "db", "connections_in_use") <= 3);
+  CHECK(fig(r, "db", "utilization") > 0.9);
+}
+
+TEST_CASE("database: an unknown query fails with its own cause") {
+  auto r = run(db_scenario(R"("cores": 1)", R"("arrivals": {"rate": 10}, "routes": [{"name": "nope"}])", "", "2s"));
+  CHECK(fig(r, "db", "unknown_query") > 0);
+  CHECK(fig(r, "db", "throughput_rps") == 0);
+}
+
+TEST_CASE("database bad input: zero shards, split points out of order, negative replicas, unknown modes") {
+  const std::string client = R"("arrivals": {"rate": 10})";
+  CHECK(build_error(db_scenario(R"("shards": 0)", client)).pointer() == "/components/1/shards");
+  auto e = build_error(db_scenario(R"("sharding": "range", "split_points": [100, 50])", client));
+  CHECK(e.pointer() == "/components/1/split_points/1");
+  CHECK(std::string(e.what()).find("ascending") != std::string::npos);
+  CHECK(build_error(db_scenario(R"("shards": 4, "sharding": "range", "split_points": [10])", client)).pointer() ==
+        "/components/1/split_points");
+  CHECK(build_error(db_scenario(R"("replicas": -1)", client)).pointer() == "/components/1/replicas");
+  CHECK(build_error(db_scenario(R"("replicas": 1, "replication": "fast")", client)).pointer() == "/components/1/replication");
+  CHECK(build_error(db_scenario(R"("sharding": "modulo")", client)).pointer() == "/components/1/sharding");
+  CHECK(build_error(db_scenario(R"("stock_update": "atomic")", client)).pointer() == "/components/1/stock_update");
+  CHECK(build_error(db_scenario(R"("read_from": "replicas")", client)).pointer() == "/components/1/read_from");
+}
