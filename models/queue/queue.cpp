@@ -1,0 +1,855 @@
+#include "models/queue/queue.h"
+
+#include <algorithm>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "models/common/capabilities.h"
+#include "models/queue/assignor.h"
+#include "sim/pool.h"
+#include "sim/results.h"
+#include "sim/ring.h"
+
+namespace archsim {
+namespace {
+
+enum Tag : std::uint16_t { kAck = 1, kWake, kResume, kTick, kCommit, kElect, kBrokerUp };
+enum class Acks : std::uint8_t { None, Leader, All };
+enum class Delivery : std::uint8_t { AtMostOnce, AtLeastOnce, EffectivelyOnce };
+constexpr std::uint32_t kNoBroker = UINT32_MAX;
+constexpr Time kLagSample = kSecond;
+
+struct Msg {
+  RequestInfo req;
+  Time published = 0, replicated = 0;
+  CallId producer = kNoHandle;  // acks=all: the call answered once replicated
+  std::uint64_t seq = 0;        // append order over the whole queue
+  std::uint64_t offset = 0;
+  std::uint64_t member = 0;     // serial of the member processing it
+  std::uint32_t partition = 0;
+  std::uint16_t attempts = 0;   // failed processings
+  bool counted = false;         // in `produced`
+  bool settled = false;         // consumed, dead-lettered or lost (once)
+  bool truncated = false;       // cut from the log by a leader's crash
+  bool in_log = false, inflight = false;
+  std::uint32_t inflight_at = 0;  // index in Queue::inflight_ while inflight
+};
+
+struct Partition {
+  Ring<Handle> log;                // messages from offset `committed` on
+  std::uint64_t committed = 0;     // the group's committed offset = offset of log.front()
+  std::uint64_t position = 0;      // next offset to deliver
+  std::uint64_t done = 0;          // offsets below were processed (or skipped), in order
+  std::uint64_t last_seq = 0;      // seq of the last message processed first-time (order check)
+  Time last_replicated = 0;        // replication is in order: the high watermark only grows
+  Time blocked_until = 0;          // retry back-off
+  Time elected_at = 0;             // a leader election in progress ends then
+  std::uint32_t leader = 0;
+  std::int32_t owner = -1;         // member index
+  bool available = true, busy = false;
+  std::uint64_t end() const { return committed + log.size(); }
+};
+
+struct Member {
+  std::uint64_t serial = 0;
+  std::vector<std::uint32_t> parts;
+  std::uint32_t rr = 0;
+  std::uint32_t inflight = 0;
+};
+
+class Queue final : public Component, public HasCapabilities, public Crashable {
+ public:
+  Queue(Params& p, BuildContext& bc) : rng_(bc.rng(0)) {
+    work_queue_ = p.choice("mode", "log", {"log", "work_queue"}) == "work_queue";
+    partitions_ = static_cast<std::uint32_t>(p.integer("partitions", work_queue_ ? 1 : 6, 1, 100000));
+    if (work_queue_ && partitions_ != 1) p.fail("partitions", "a work_queue has no partitions (give mode \"log\")");
+    brokers_ = static_cast<std::uint32_t>(p.integer("replication_factor", 1, 1, 32));
+    const nlohmann::json& a = p.raw("acks");
+    std::string acks = a.is_null() ? "1" : a.is_number_integer() ? std::to_string(a.get<std::int64_t>())
+                                         : a.is_string() ? a.get<std::string>() : "?";
+    if (acks == "0") acks_ = Acks::None;
+    else if (acks == "1") acks_ = Acks::Leader;
+    else if (acks == "all" || acks == "-1") acks_ = Acks::All;
+    else p.fail("acks", "expected \"0\", \"1\" or \"all\" (Kafka's producer acks)");
+    if (auto c = p.integer_or_null("capacity", 1, 1'000'000'000'000)) capacity_ = static_cast<std::uint64_t>(*c);
+    block_ = p.choice("when_full", "block", {"block", "drop"}) == "block";
+    sticky_ = p.choice("keyless", "sticky", {"sticky", "round_robin"}) == "sticky";
+    sticky_batch_ = static_cast<std::uint32_t>(p.integer("sticky_batch", 16, 1, 1'000'000));
+    replication_ = p.distribution("replication_latency", Distribution::constant(from_seconds(0.001)));
+    election_ = p.duration("leader_election", from_seconds(5));
+    restart_ = p.duration("restart_time", from_seconds(60));
+    if (p.has("route")) {
+      has_route_ = true;
+      route_ = bc.route_index(p.string("route"));
+    }
+    if (work_queue_) {
+      visibility_ = p.duration("visibility_timeout", from_seconds(30), 1);
+      prefetch_ = static_cast<std::uint32_t>(p.integer("prefetch", 1, 1, 100000));
+    } else {
+      for (const char* k : {"visibility_timeout", "prefetch"})
+        if (p.has(k)) p.fail(k, "applies to mode \"work_queue\" only");
+    }
+    if (auto c = p.object_opt("consumers")) {
+      has_group_ = true;
+      if (!c->has("service")) c->missing("service");
+      consumer_ = bc.reference(*c, "service", RefKind::AsyncCall);
+      assignor_ = c->choice("assignor", "range", {"range", "round_robin"}) == "range" ? queue::Assignor::Range
+                                                                                      : queue::Assignor::RoundRobin;
+      std::string d = c->choice("delivery", "at_least_once", {"at_most_once", "at_least_once", "effectively_once"});
+      delivery_ = d == "at_most_once" ? Delivery::AtMostOnce : d == "at_least_once" ? Delivery::AtLeastOnce : Delivery::EffectivelyOnce;
+      max_retries_ = static_cast<std::uint32_t>(c->integer("max_retries", 3, 0, 1000));
+      if (c->has("dead_letter")) {
+        has_dlq_ = true;
+        dlq_ = bc.reference(*c, "dead_letter", RefKind::AsyncSend);
+        dlq_pointer_ = c->path("dead_letter");
+      }
+      pause_ = c->duration("rebalance_pause", from_seconds(3));
+      commit_interval_ = c->duration("commit_interval", from_seconds(5));
+      retry_backoff_ = c->duration("retry_backoff", from_seconds(0.1));
+    }
+    parts_.resize(partitions_);
+    for (std::uint32_t i = 0; i < partitions_; ++i) parts_[i].leader = i % brokers_;
+    alive_.assign(brokers_, true);
+    alive_changes_.push_back({0, brokers_});
+    const std::string& id = bc.id();
+    Metrics& m = bc.metrics();
+    produced_c_ = m.counter(id, "produced", "produced_rps");
+    consumed_c_ = m.counter(id, "consumed", "consumed_rps");
+    e2e_h_ = m.histogram(id, "end_to_end", "end_to_end");
+    lag_g_ = m.gauge(id, "consumer_lag", "consumer_lag");
+    lag_s_g_ = m.gauge(id, "consumer_lag_s", "consumer_lag_s");
+    idle_g_ = m.gauge(id, "idle_consumers", "idle_consumers");
+    if (!work_queue_)
+      for (std::uint32_t i = 0; i < partitions_; ++i) {
+        std::string n = "partition_lag.p" + std::to_string(i);
+        part_lag_g_.push_back(m.gauge(id, n, n));
+      }
+  }
+
+  Capabilities capabilities() override {
+    Capabilities c;
+    c.crashable = this;
+    return c;
+  }
+
+  void connect(ConnectContext& cc) override {
+    if (has_group_) {
+      scalable_ = capabilities_of(cc.target(consumer_)).scalable;
+      if (!scalable_) cc.fail(consumer_, "must name a service (its ready instances are the consumer group's members)");
+      stats_.reserve(1024);
+    }
+    if (has_dlq_ && cc.target(dlq_).type() != "queue") cc.fail(dlq_, "must name another queue component");
+    if (has_dlq_ && cc.target_index(dlq_) == index()) cc.fail(dlq_, "must name another queue, not this one");
+  }
+
+  void start(Context& ctx) override {
+    // The group forms once every component has started (the service's instances exist).
+    if (has_group_) ctx.schedule(0, kResume);
+    ctx.schedule(kLagSample, kTick);
+    if (has_group_ && !work_queue_ && commit_interval_ > 0 && delivery_ != Delivery::AtMostOnce)
+      ctx.schedule(commit_interval_, kCommit);
+  }
+
+  // ---- producers ----
+
+  void on_request(Context& ctx, CallId call) override {
+    if (has_group_ && group_started_) check_group(ctx);
+    if (capacity_ > 0 && held_ >= capacity_) {
+      if (!block_) {
+        ++dropped_;
+        ctx.reply(call, Status::Rejected);
+        return;
+      }
+      blocked_.push(call);
+      return;
+    }
+    publish(ctx, call);
+  }
+
+  void publish(Context& ctx, CallId call) {
+    RequestInfo req = ctx.request(call);
+    bool one_way = ctx.one_way(call);
+    std::uint32_t pi = pick_partition(req);
+    if (pi == kNoBroker) {  // no partition has a leader
+      if (acks_ == Acks::None || one_way) {
+        ++produced_;
+        ++lost_;
+        ctx.metrics().add(produced_c_);
+        ctx.reply(call, Status::Ok);
+      } else {
+        ++refused_;
+        ctx.reply(call, Status::Unavailable);
+      }
+      return;
+    }
+    Partition& p = parts_[pi];
+    Handle h = msgs_.alloc();
+    Msg& m = msgs_[h];
+    m.req = req;
+    m.published = ctx.now();
+    Time lag = brokers_ > 1 ? replication_.sample_time(rng_) : 0;
+    m.replicated = std::max(ctx.now() + lag, p.last_replicated);
+    p.last_replicated = m.replicated;
+    m.seq = ++seq_;
+    m.partition = pi;
+    m.offset = p.end();
+    m.in_log = true;
+    if (work_queue_) ready_.push(h);
+    else p.log.push(h);
+    ++held_;
+    if (acks_ != Acks::All || one_way || m.replicated <= ctx.now()) {
+      count_produced(ctx, m);
+      ctx.reply(call, Status::Ok);
+    } else {
+      m.producer = call;
+      ctx.schedule(m.replicated - ctx.now(), kAck, h);
+    }
+    if (!has_group_) return;
+    if (work_queue_) serve_work(ctx);
+    else if (p.owner >= 0) serve(ctx, static_cast<std::uint32_t>(p.owner));
+  }
+
+  std::uint32_t pick_partition(const RequestInfo& req) {
+    if (req.has_key) {
+      std::uint32_t pi = static_cast<std::uint32_t>(mix64(req.key, 0x6b61666b61ULL) % partitions_);
+      return parts_[pi].available ? pi : kNoBroker;
+    }
+    if (sticky_) {
+      if (sticky_left_ > 0 && parts_[sticky_part_].available) {
+        --sticky_left_;
+        return sticky_part_;
+      }
+      std::uint32_t avail = 0;
+      for (const Partition& q : parts_) avail += q.available ? 1 : 0;
+      if (avail == 0) return kNoBroker;
+      bool exclude = avail > 1 && parts_[sticky_part_].available;
+      std::uint64_t k = rng_.below(exclude ? avail - 1 : avail);
+      for (std::uint32_t i = 0; i < partitions_; ++i) {
+        if (!parts_[i].available || (exclude && i == sticky_part_)) continue;
+        if (k-- == 0) {
+          sticky_part_ = i;
+          break;
+        }
+      }
+      sticky_left_ = sticky_batch_ - 1;
+      return sticky_part_;
+    }
+    for (std::uint32_t n = 0; n < partitions_; ++n) {
+      std::uint32_t pi = rr_next_;
+      rr_next_ = (rr_next_ + 1) % partitions_;
+      if (parts_[pi].available) return pi;
+    }
+    return kNoBroker;
+  }
+
+  void count_produced(Context& ctx, Msg& m) {
+    m.counted = true;
+    ++produced_;
+    ctx.metrics().add(produced_c_);
+  }
+
+  // ---- consumers (log mode) ----
+
+  void serve(Context& ctx, std::uint32_t mi) {
+    Member& m = members_[mi];
+    if (m.inflight > 0 || ctx.now() < resume_at_ || m.parts.empty()) return;
+    std::size_t n = m.parts.size();
+    for (std::size_t k = 0; k < n; ++k) {
+      std::uint32_t pi = m.parts[(m.rr + k) % n];
+      if (try_deliver(ctx, mi, pi)) {
+        m.rr = static_cast<std::uint32_t>((m.rr + k + 1) % n);
+        return;
+      }
+    }
+  }
+
+  bool try_deliver(Context& ctx, std::uint32_t mi, std::uint32_t pi) {
+    Partition& p = parts_[pi];
+    if (p.busy || !p.available) return false;
+    if (ctx.now() < p.blocked_until) {
+      wake(ctx, p.blocked_until);
+      return false;
+    }
+    while (p.position < p.end()) {
+      Handle h = p.log.at(p.position - p.committed);
+      Msg& msg = msgs_[h];
+      if (msg.truncated || (msg.settled && delivery_ == Delivery::EffectivelyOnce)) {
+        if (!msg.truncated) ++suppressed_;
+        if (p.done == p.position) ++p.done;
+        ++p.position;
+        continue;
+      }
+      if (msg.replicated > ctx.now()) {  // above the high watermark: not readable yet
+        wake(ctx, msg.replicated);
+        return false;
+      }
+      Member& m = members_[mi];
+      set_inflight(h, true);
+      msg.member = m.serial;
+      p.busy = true;
+      ++m.inflight;
+      ++p.position;
+      if (msg.settled) ++redelivered_processed_;
+      RequestInfo req = msg.req;
+      if (has_route_) req.route = route_;
+      req.deadline = kTimeMax;
+      if (delivery_ == Delivery::AtMostOnce) commit(ctx, p, p.position);  // before processing
+      ctx.call(consumer_, req, h);
+      return true;
+    }
+    return false;
+  }
+
+  void on_reply(Context& ctx, CallId, Status status, std::uint64_t token) override {
+    Handle h = token;
+    set_inflight(h, false);
+    Msg& msg = msgs_[h];
+    std::int32_t mi = member_of(msg.member);
+    if (mi >= 0 && members_[mi].inflight > 0) --members_[mi].inflight;
+    if (work_queue_) return work_reply(ctx, h, status);
+    Partition& p = parts_[msg.partition];
+    p.busy = false;
+    std::uint64_t off = msg.offset;
+    bool advance = false;
+    if (status == Status::Ok) {
+      if (!msg.settled) {
+        settle_consumed(ctx, msg, p);
+      } else {
+        ++duplicates_;
+      }
+      advance = true;
+    } else if (delivery_ == Delivery::AtMostOnce) {
+      if (!msg.settled) settle(msg, lost_at_consumer_);
+      advance = true;
+    } else if (status == Status::Dropped) {  // the instance died holding it: deliver again
+      rewind(p, off);
+      ++redelivered_;
+    } else if (++msg.attempts > max_retries_) {
+      if (has_dlq_) ctx.send(dlq_, msg.req);
+      if (!msg.settled) settle(msg, dead_lettered_);
+      advance = true;
+    } else {
+      ++retries_;
+      rewind(p, off);
+      p.blocked_until = ctx.now() + retry_backoff_;
+    }
+    if (advance && p.done == off && p.position > off) p.done = off + 1;
+    if (delivery_ != Delivery::AtMostOnce && commit_interval_ == 0) commit(ctx, p, std::min(p.done, p.position));
+    release(h);
+    check_group(ctx);
+    if (mi >= 0 && static_cast<std::size_t>(mi) < members_.size()) serve(ctx, static_cast<std::uint32_t>(mi));
+    if (p.owner >= 0 && p.owner != mi) serve(ctx, static_cast<std::uint32_t>(p.owner));
+  }
+
+  void settle_consumed(Context& ctx, Msg& msg, Partition& p) {
+    settle(msg, consumed_);
+    ctx.metrics().add(consumed_c_);
+    ctx.metrics().record(e2e_h_, ctx.now() - msg.published);
+    if (msg.seq < p.last_seq) ++order_violations_;
+    p.last_seq = std::max(p.last_seq, msg.seq);
+  }
+
+  void settle(Msg& msg, std::uint64_t& counter) {
+    msg.settled = true;
+    if (msg.counted) ++counter;
+  }
+
+  static void rewind(Partition& p, std::uint64_t to) {
+    p.position = std::min(p.position, std::max(to, p.committed));
+    p.done = std::min(p.done, p.position);
+  }
+
+  // Commits the partition up to `upto`: the messages below leave the log.
+  void commit(Context& ctx, Partition& p, std::uint64_t upto) {
+    while (p.committed < upto && !p.log.empty()) {
+      Handle h = p.log.pop();
+      ++p.committed;
+      msgs_[h].in_log = false;
+      release(h);
+    }
+    p.done = std::max(p.done, p.committed);
+    admit_blocked(ctx);
+  }
+
+  void set_inflight(Handle h, bool on) {
+    Msg& m = msgs_[h];
+    if (on == m.inflight) return;
+    m.inflight = on;
+    if (on) {
+      m.inflight_at = static_cast<std::uint32_t>(inflight_.size());
+      inflight_.push_back(h);
+    } else {
+      Handle last = inflight_.back();
+      inflight_[m.inflight_at] = last;
+      msgs_[last].inflight_at = m.inflight_at;
+      inflight_.pop_back();
+    }
+  }
+
+  // A message leaves the pool once it is neither in a log nor being processed.
+  void release(Handle h) {
+    if (!msgs_.valid(h)) return;  // already released (a commit freed it first)
+    Msg& m = msgs_[h];
+    if (m.in_log || m.inflight) return;
+    if (m.producer != kNoHandle) return;  // its ack timer still refers to it
+    msgs_.free(h);
+    --held_;
+  }
+
+  void admit_blocked(Context& ctx) {
+    while (!blocked_.empty() && (capacity_ == 0 || held_ < capacity_)) publish(ctx, blocked_.pop());
+  }
+
+  std::int32_t member_of(std::uint64_t serial) const {
+    for (std::size_t i = 0; i < members_.size(); ++i)
+      if (members_[i].serial == serial) return static_cast<std::int32_t>(i);
+    return -1;
+  }
+
+  void wake(Context& ctx, Time at) {
+    if (wake_pending_ && wake_at_ <= at) return;
+    wake_pending_ = true;
+    wake_at_ = at;
+    ctx.schedule(std::max<Time>(0, at - ctx.now()), kWake);
+  }
+
+  void serve_all(Context& ctx) {
+    if (!has_group_) return;
+    if (work_queue_) return serve_work(ctx);
+    for (std::uint32_t i = 0; i < members_.size(); ++i) serve(ctx, i);
+  }
+
+  // ---- the group: membership and rebalances ----
+
+  void check_group(Context& ctx) {
+    std::uint32_t ready = scalable_->ready_replicas();
+    if (ready == known_ready_) return;
+    known_ready_ = ready;
+    rebalance(ctx);
+  }
+
+  void rebalance(Context& ctx) {
+    bool initial = !group_started_;
+    group_started_ = true;
+    scalable_->instance_stats(ctx.now(), stats_);
+    serials_.clear();
+    for (const InstanceStat& s : stats_)
+      if (s.ready) serials_.push_back(s.serial);
+    std::sort(serials_.begin(), serials_.end());
+    std::uint32_t desired = scalable_->replicas();
+    bool graceful = desired < last_desired_;  // a scale-in: leaving members commit first
+    last_desired_ = desired;
+    if (work_queue_) {  // competing consumers: no assignment, only the count of members
+      std::vector<Member> next(serials_.size());
+      for (std::size_t i = 0; i < serials_.size(); ++i) {
+        next[i].serial = serials_[i];
+        std::int32_t o = member_of(serials_[i]);
+        if (o >= 0) next[i].inflight = members_[o].inflight;
+      }
+      members_.swap(next);
+      serve_work(ctx);
+      return;
+    }
+    for (Member& m : members_) {
+      bool stays = std::binary_search(serials_.begin(), serials_.end(), m.serial);
+      if (!stays && !graceful && !initial) {
+        ++member_crashes_;
+        for (std::uint32_t pi : m.parts) rewind(parts_[pi], parts_[pi].committed);
+      }
+    }
+    for (Partition& p : parts_) {
+      if (delivery_ != Delivery::AtMostOnce) commit(ctx, p, std::min(p.done, p.position));
+      p.owner = -1;
+    }
+    // Keep in-flight counts of members that stay; the new ones start idle.
+    std::vector<std::uint32_t>& keep = old_members_;
+    keep.assign(serials_.size(), 0);
+    for (std::size_t i = 0; i < serials_.size(); ++i) {
+      std::int32_t o = member_of(serials_[i]);
+      if (o >= 0) keep[i] = members_[o].inflight;
+    }
+    members_.resize(serials_.size());
+    for (std::size_t i = 0; i < serials_.size(); ++i) {
+      members_[i].serial = serials_[i];
+      members_[i].inflight = keep[i];
+      members_[i].rr = 0;
+    }
+    queue::assign(assignor_, {partitions_}, static_cast<std::uint32_t>(members_.size()), assignment_);
+    std::uint32_t idle = 0;
+    for (std::size_t i = 0; i < members_.size(); ++i) {
+      members_[i].parts.clear();
+      for (const queue::TopicPartition& tp : assignment_[i]) {
+        members_[i].parts.push_back(tp.partition);
+        parts_[tp.partition].owner = static_cast<std::int32_t>(i);
+      }
+      if (members_[i].parts.empty()) ++idle;
+    }
+    idle_ = idle;
+    ctx.metrics().set(idle_g_, idle, ctx.now());
+    if (initial) {
+      serve_all(ctx);
+      return;
+    }
+    ++rebalances_;
+    resume_at_ = ctx.now() + pause_;
+    ctx.schedule(pause_, kResume);
+  }
+
+  // ---- work_queue mode ----
+
+  void serve_work(Context& ctx) {
+    std::size_t n = members_.size();
+    if (n == 0) return;
+    for (std::size_t tries = 0; tries < n && !ready_.empty(); ++tries) {
+      Member& m = members_[work_rr_ % n];
+      if (m.inflight >= prefetch_) {
+        work_rr_ = (work_rr_ + 1) % n;
+        continue;
+      }
+      Handle h = ready_.front();
+      Msg& msg = msgs_[h];
+      if (msg.settled && delivery_ == Delivery::EffectivelyOnce) {  // a late first delivery already did it
+        ready_.pop();
+        ++suppressed_;
+        msg.in_log = false;
+        release(h);
+        tries = 0;
+        continue;
+      }
+      if (msg.replicated > ctx.now()) {
+        wake(ctx, msg.replicated);
+        return;
+      }
+      ready_.pop();
+      msg.in_log = false;
+      set_inflight(h, true);
+      msg.member = m.serial;
+      ++m.inflight;
+      RequestInfo req = msg.req;
+      if (has_route_) req.route = route_;
+      req.deadline = kTimeMax;
+      ctx.call(consumer_, req, h, visibility_);
+      tries = 0;  // the same member may take more, up to its prefetch
+    }
+  }
+
+  void work_reply(Context& ctx, Handle h, Status status) {
+    Msg& msg = msgs_[h];
+    if (status == Status::Ok) {
+      if (!msg.settled) {
+        settle(msg, consumed_);
+        ctx.metrics().add(consumed_c_);
+        ctx.metrics().record(e2e_h_, ctx.now() - msg.published);
+      } else {
+        ++duplicates_;
+      }
+    } else if (status == Status::Timeout) {  // the visibility timeout: visible again, the work goes on
+      if (delivery_ == Delivery::EffectivelyOnce) ++suppressed_;
+      else ++duplicates_;
+      ++redelivered_;
+      requeue(h);
+    } else if (delivery_ == Delivery::AtMostOnce) {
+      if (!msg.settled) settle(msg, lost_at_consumer_);
+    } else if (status == Status::Dropped) {
+      ++redelivered_;
+      requeue(h);
+    } else if (++msg.attempts > max_retries_) {
+      if (has_dlq_) ctx.send(dlq_, msg.req);
+      if (!msg.settled) settle(msg, dead_lettered_);
+    } else {
+      ++retries_;
+      requeue(h);
+    }
+    release(h);
+    admit_blocked(ctx);
+    check_group(ctx);
+    serve_work(ctx);
+  }
+
+  void requeue(Handle h) {
+    msgs_[h].in_log = true;
+    ready_.push(h);
+  }
+
+  // ---- timers ----
+
+  void on_timer(Context& ctx, std::uint16_t tag, std::uint64_t data) override {
+    switch (tag) {
+      case kAck: {
+        Handle h = data;
+        if (!msgs_.valid(h)) return;
+        Msg& m = msgs_[h];
+        if (m.producer == kNoHandle) return;  // truncated before it was replicated
+        CallId call = m.producer;
+        m.producer = kNoHandle;
+        count_produced(ctx, m);
+        ctx.reply(call, Status::Ok);
+        release(h);
+        return;
+      }
+      case kWake:
+        wake_pending_ = false;
+        serve_all(ctx);
+        return;
+      case kResume:
+        if (has_group_ && !group_started_) check_group(ctx);
+        if (ctx.now() >= resume_at_) serve_all(ctx);
+        return;
+      case kTick:
+        if (has_group_ && group_started_) check_group(ctx);
+        sample_lag(ctx);
+        if (ctx.now() + kLagSample <= ctx.end_time()) ctx.schedule(kLagSample, kTick);
+        return;
+      case kCommit:
+        for (Partition& p : parts_) commit(ctx, p, std::min(p.done, p.position));
+        if (ctx.now() + commit_interval_ <= ctx.end_time()) ctx.schedule(commit_interval_, kCommit);
+        return;
+      case kElect:
+        elect(ctx, static_cast<std::uint32_t>(data));
+        return;
+      case kBrokerUp:
+        broker_up(ctx, static_cast<std::uint32_t>(data));
+        return;
+    }
+  }
+
+  void sample_lag(Context& ctx) {
+    double total = 0, oldest = 0;
+    if (work_queue_) {
+      total = static_cast<double>(ready_.size());
+      if (!ready_.empty()) oldest = to_seconds(ctx.now() - msgs_[ready_.front()].published);
+    } else {
+      for (std::uint32_t i = 0; i < partitions_; ++i) {
+        Partition& p = parts_[i];
+        double lag = static_cast<double>(p.end() - p.position);
+        ctx.metrics().set(part_lag_g_[i], lag, ctx.now());
+        total += lag;
+        if (p.position < p.end())
+          oldest = std::max(oldest, to_seconds(ctx.now() - msgs_[p.log.at(p.position - p.committed)].published));
+      }
+    }
+    ctx.metrics().set(lag_g_, total, ctx.now());
+    ctx.metrics().set(lag_s_g_, oldest, ctx.now());
+  }
+
+  // ---- brokers (Crashable) ----
+
+  std::uint32_t crash(Context& ctx, std::uint32_t count) override {
+    Context::ActingAs acting(ctx, index());
+    std::uint32_t n = 0;
+    for (std::uint32_t b = 0; b < brokers_ && n < count; ++b) {
+      if (!alive_[b]) continue;
+      broker_down(ctx, b);
+      ctx.schedule(restart_, kBrokerUp, b);
+      ++n;
+    }
+    return n;
+  }
+  std::uint32_t instance_slots() const override { return brokers_; }
+  bool fail_instance(Context& ctx, std::uint32_t slot) override {
+    Context::ActingAs acting(ctx, index());
+    if (slot >= brokers_ || !alive_[slot]) return false;
+    broker_down(ctx, slot);
+    return true;
+  }
+  void repair_instance(Context& ctx, std::uint32_t slot) override {
+    Context::ActingAs acting(ctx, index());
+    if (slot < brokers_ && !alive_[slot]) broker_up(ctx, slot);
+  }
+  ReadyHistory ready_history(Time now, Time warmup) const override {
+    ReadyHistory h;
+    h.seconds_at.assign(brokers_ + 1, 0.0);
+    for (std::size_t i = 0; i < alive_changes_.size(); ++i) {
+      Time from = std::max(alive_changes_[i].first, warmup);
+      Time to = i + 1 < alive_changes_.size() ? alive_changes_[i + 1].first : now;
+      to = std::min(to, now);
+      if (to <= from) continue;
+      std::uint32_t up = alive_changes_[i].second;
+      h.seconds_at[up] += to_seconds(to - from);
+      if (up == 0) {
+        ++h.outages;
+        h.outage_seconds += to_seconds(to - from);
+      }
+    }
+    return h;
+  }
+
+  void broker_down(Context& ctx, std::uint32_t b) {
+    alive_[b] = false;
+    ++broker_crashes_;
+    note_alive(ctx);
+    for (std::uint32_t pi = 0; pi < partitions_; ++pi) {
+      Partition& p = parts_[pi];
+      if (p.leader != b || !p.available) continue;
+      p.available = false;
+      p.leader = kNoBroker;
+      p.elected_at = ctx.now() + election_;
+      truncate_unreplicated(ctx, p);
+      ctx.schedule(election_, kElect, pi);
+    }
+  }
+
+  // The new leader has only what was replicated: the tail above the high watermark is gone.
+  void truncate_unreplicated(Context& ctx, Partition& p) {
+    std::uint64_t off = p.end();
+    while (off > p.position && off > p.committed) {
+      --off;
+      Msg& m = msgs_[p.log.at(off - p.committed)];
+      if (m.replicated <= ctx.now()) break;
+      if (m.truncated) continue;
+      m.truncated = true;
+      if (m.counted) {
+        settle(m, lost_);
+      } else if (m.producer != kNoHandle) {  // acks=all: never acknowledged, the producer is told
+        CallId call = m.producer;
+        m.producer = kNoHandle;
+        ++aborted_;
+        ctx.reply(call, Status::Unavailable);
+      }
+    }
+    p.last_replicated = ctx.now();
+  }
+
+  void elect(Context& ctx, std::uint32_t pi) {
+    Partition& p = parts_[pi];
+    if (p.available) return;
+    for (std::uint32_t j = 0; j < brokers_; ++j) {
+      std::uint32_t b = (pi + j) % brokers_;
+      if (!alive_[b]) continue;
+      p.leader = b;
+      p.available = true;
+      ++elections_;
+      if (has_group_ && p.owner >= 0 && !work_queue_) serve(ctx, static_cast<std::uint32_t>(p.owner));
+      return;
+    }
+  }
+
+  void broker_up(Context& ctx, std::uint32_t b) {
+    if (alive_[b]) return;
+    alive_[b] = true;
+    note_alive(ctx);
+    // Partitions with no replica left come back with the broker (their log survived on disk).
+    for (std::uint32_t pi = 0; pi < partitions_; ++pi)
+      if (!parts_[pi].available && ctx.now() >= parts_[pi].elected_at) elect(ctx, pi);
+  }
+
+  void note_alive(Context& ctx) {
+    std::uint32_t up = 0;
+    for (bool a : alive_) up += a ? 1 : 0;
+    alive_changes_.push_back({ctx.now(), up});
+  }
+
+  // ---- end of run ----
+
+  void finish(Context& ctx, ComponentReport& r) override {
+    sample_lag(ctx);
+    std::uint64_t retained = 0;
+    auto count = [&](Handle h) {
+      const Msg& m = msgs_[h];
+      if (m.counted && !m.settled) ++retained;
+    };
+    std::uint64_t inflight_unsettled = 0;  // counted apart: they are in no log
+    if (work_queue_) {
+      for (std::size_t i = 0; i < ready_.size(); ++i) count(ready_.at(i));
+    } else {
+      for (Partition& p : parts_)
+        for (std::size_t i = 0; i < p.log.size(); ++i) count(p.log.at(i));
+    }
+    // Deliveries in flight that already left the log (at-most-once, work queue).
+    for (Handle h : inflight_) {
+      const Msg& m = msgs_[h];
+      if (!m.in_log && m.counted && !m.settled) ++inflight_unsettled;
+    }
+    retained += inflight_unsettled;
+    Metrics& mt = ctx.metrics();
+    r.add("produced", static_cast<double>(produced_));
+    r.add("consumed", static_cast<double>(consumed_));
+    r.add("dead_lettered", static_cast<double>(dead_lettered_));
+    r.add("lost", static_cast<double>(lost_ + lost_at_consumer_));
+    r.add("lost_at_broker", static_cast<double>(lost_));
+    r.add("lost_at_consumer", static_cast<double>(lost_at_consumer_));
+    r.add("retained", static_cast<double>(retained));
+    r.add("duplicates", static_cast<double>(duplicates_));
+    r.add("duplicates_suppressed", static_cast<double>(suppressed_));
+    r.add("redelivered", static_cast<double>(redelivered_));
+    r.add("retries", static_cast<double>(retries_));
+    r.add("dropped", static_cast<double>(dropped_));
+    r.add("refused", static_cast<double>(refused_));
+    r.add("aborted", static_cast<double>(aborted_));
+    r.add("blocked_producers", static_cast<double>(blocked_.size()));
+    r.add("consumer_lag", mt.value(lag_g_));
+    r.add("consumer_lag_mean", mt.average(lag_g_, ctx.end_time()));
+    r.add("consumer_lag_s", mt.value(lag_s_g_));
+    if (!work_queue_)
+      for (std::uint32_t i = 0; i < partitions_; ++i)
+        r.add("partition_lag.p" + std::to_string(i), mt.value(part_lag_g_[i]));
+    r.add("members", static_cast<double>(members_.size()));
+    r.add("idle_consumers", static_cast<double>(idle_));
+    r.add("rebalances", static_cast<double>(rebalances_));
+    r.add("member_crashes", static_cast<double>(member_crashes_));
+    r.add("broker_crashes", static_cast<double>(broker_crashes_));
+    r.add("leader_elections", static_cast<double>(elections_));
+    r.add("order_violations", static_cast<double>(order_violations_));
+    double measured = to_seconds(ctx.end_time() - ctx.warmup());
+    r.add("throughput_rps", static_cast<double>(mt.total(consumed_c_)) / measured);
+    r.add_latency("end_to_end_ms", mt.whole(e2e_h_));
+  }
+
+  // ---- state ----
+  bool work_queue_ = false;
+  std::uint32_t partitions_ = 1, brokers_ = 1;
+  Acks acks_ = Acks::Leader;
+  std::uint64_t capacity_ = 0;
+  bool block_ = true, sticky_ = true;
+  std::uint32_t sticky_batch_ = 16, sticky_left_ = 0, sticky_part_ = 0, rr_next_ = 0;
+  Distribution replication_;
+  Time election_ = 0, restart_ = 0, visibility_ = 0;
+  std::uint32_t prefetch_ = 1;
+  bool has_route_ = false;
+  std::uint32_t route_ = 0;
+  bool has_group_ = false, has_dlq_ = false;
+  RefId consumer_ = 0, dlq_ = 0;
+  std::string dlq_pointer_;
+  queue::Assignor assignor_ = queue::Assignor::Range;
+  Delivery delivery_ = Delivery::AtLeastOnce;
+  std::uint32_t max_retries_ = 3;
+  Time pause_ = 0, commit_interval_ = 0, retry_backoff_ = 0;
+
+  Rng rng_;
+  Pool<Msg> msgs_;
+  std::vector<Partition> parts_;
+  Ring<Handle> ready_;       // work_queue: visible messages
+  Ring<CallId> blocked_;     // producers waiting for room (when_full "block")
+  std::uint64_t held_ = 0, seq_ = 0;
+  std::vector<Member> members_;
+  std::vector<std::vector<queue::TopicPartition>> assignment_;
+  std::vector<InstanceStat> stats_;
+  std::vector<std::uint64_t> serials_;
+  std::vector<std::uint32_t> old_members_;
+  std::vector<Handle> inflight_;  // messages being processed (unordered; Msg::inflight_at)
+  Scalable* scalable_ = nullptr;
+  std::uint32_t known_ready_ = UINT32_MAX, last_desired_ = 0, idle_ = 0, work_rr_ = 0;
+  bool group_started_ = false, wake_pending_ = false;
+  Time resume_at_ = 0, wake_at_ = 0;
+  std::vector<bool> alive_;
+  std::vector<std::pair<Time, std::uint32_t>> alive_changes_;
+
+  std::uint64_t produced_ = 0, consumed_ = 0, dead_lettered_ = 0, lost_ = 0, lost_at_consumer_ = 0;
+  std::uint64_t duplicates_ = 0, suppressed_ = 0, redelivered_ = 0, redelivered_processed_ = 0, retries_ = 0;
+  std::uint64_t dropped_ = 0, refused_ = 0, aborted_ = 0, order_violations_ = 0;
+  std::uint64_t rebalances_ = 0, member_crashes_ = 0, broker_crashes_ = 0, elections_ = 0;
+
+  CounterId produced_c_, consumed_c_;
+  HistogramId e2e_h_;
+  GaugeId lag_g_, lag_s_g_, idle_g_;
+  std::vector<GaugeId> part_lag_g_;
+};
+
+}  // namespace
+
+std::unique_ptr<Component> make_queue(Params& p, BuildContext& bc) { return std::make_unique<Queue>(p, bc); }
+
+}  // namespace archsim

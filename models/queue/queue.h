@@ -1,0 +1,69 @@
+// Queue: a Kafka-like partitioned log with a consumer group, or (mode "work_queue") a
+// RabbitMQ / SQS-like queue with competing consumers.
+//
+// What it follows (sources read: Apache Kafka clients/.../consumer/RangeAssignor.java and
+// RoundRobinAssignor.java, the producer's partitioner docs (KIP-480 sticky partitioner,
+// KIP-794), the consumer configuration docs (enable.auto.commit, auto.commit.interval.ms),
+// the replication design docs (high watermark, acks, leader election from the ISR); the
+// RabbitMQ consumer prefetch docs and the SQS visibility-timeout docs):
+//  - producers: a call (the reply is the broker's ack) or a one-way send (Context::send).
+//    Keyed messages go to hash(key) % partitions (Kafka hashes the key bytes with murmur2;
+//    we mix the 64-bit key); keyless ones go round robin or stick to one partition for
+//    `sticky_batch` messages, then switch to another available one at random (KIP-480).
+//  - acks: "0" the producer is answered at once and a message sent to a partition without
+//    a leader is lost; "1" answered after the leader's append; "all" answered once the
+//    followers have it (`replication_latency` later). Consumers read only replicated
+//    messages (below the high watermark). A leader's crash truncates what its followers did
+//    not have: with acks 0/1 those messages were acknowledged and are lost (counted); with
+//    acks=all they were not acknowledged, so the producer is told (Unavailable) instead.
+//  - brokers: `replication_factor` brokers, each holding a replica of every partition;
+//    partition p is led by broker p % brokers. A crashed broker's partitions are unavailable
+//    for `leader_election`, then led by a surviving broker; with none left, until a broker
+//    returns (`restart_time` after a crash).
+//  - the consumer group: the consuming service's ready instances are its members, ordered by
+//    instance serial (join order); partitions are assigned by Kafka's range or round-robin
+//    assignor (models/queue/assignor.h); members beyond the partitions are idle. A change of
+//    ready instances triggers a rebalance: consumption stops for `rebalance_pause`
+//    (the eager protocol's stop-the-world); surviving and gracefully leaving members commit
+//    first, a crashed member cannot, so its partitions restart from the last commit.
+//  - each member processes one message at a time from its partitions (round robin among
+//    them): a call to the service on `route` (default: the message's own route). Delivery:
+//      at_most_once      the offset is committed before processing: a failure or a crash
+//                        loses the message (counted lost);
+//      at_least_once     committed after processing, every `commit_interval` (Kafka's
+//                        auto-commit; 0 = after each message): a crash re-delivers what was
+//                        processed since the last commit (counted duplicates);
+//      effectively_once  as at_least_once, but a re-delivered message already processed is
+//                        recognised by its idempotency key and skipped (counted
+//                        duplicates_suppressed, never processed twice).
+//    A re-delivery carries the message unchanged (same id and attempt), so the consumer's
+//    keyed draws repeat: a message that fails (a poison message) fails every time.
+//    A failed processing is retried in place after `retry_backoff` (the partition waits, as
+//    a Kafka consumer that seeks back does) up to `max_retries`, then sent one way to the
+//    `dead_letter` queue and skipped.
+//  - work_queue mode: one FIFO of messages; every member may hold `prefetch` unacknowledged
+//    deliveries (RabbitMQ's basic.qos); an acknowledgement removes the message; a delivery
+//    not acknowledged within `visibility_timeout` becomes visible again and is re-delivered
+//    (SQS), while the first delivery's work still happens: a duplicate.
+//  - capacity: at most `capacity` messages held (not yet committed); when full, "drop"
+//    refuses (Rejected, counted dropped) and "block" holds the producer's call until room
+//    frees (backpressure: Kafka's producer blocking in send() when buffer.memory is full).
+// Ledger: produced = consumed + dead_lettered + lost + retained (retained counted at the end
+// from the logs and deliveries in flight), reported as figures.
+// Simplifications: no bytes or batches on the wire; no consumer fetch latency beyond the
+// link's; members are abstract (a message is processed on whichever instance the service's
+// own picker chooses); one topic per queue; no ISR shrinking or min.insync.replicas; a
+// partition that stops on a failing message blocks only itself.
+//
+// Cost: messages live in a slot pool (sim/pool.h) and partitions hold their handles in ring
+// buffers (sim/ring.h): no allocation per message once the peak is reached. Per event O(1)
+// except a member choosing among its partitions (O(partitions of the member)), a rebalance
+// (O(instances + partitions)) and the 1 s lag sample (O(partitions)).
+#pragma once
+#include <memory>
+
+#include "sim/build.h"
+
+namespace archsim {
+std::unique_ptr<Component> make_queue(Params& p, BuildContext& bc);
+}

@@ -1,0 +1,207 @@
+// The queue family end to end: message conservation in every shipped queue scenario, an
+// M/M/1 consumer's end-to-end delay against theory, lag growth and drain at the rates'
+// difference, idle members beyond the partitions, duplicates only with at-least-once and a
+// crash (as many as were processed since the last commit), acks=1 losing what acks=all
+// keeps, poison messages retried then dead-lettered, and bad input.
+#include <doctest/doctest.h>
+
+#include <cmath>
+#include <fstream>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "tests/e2e/run_archsim.h"
+
+using archsim::e2e::describe;
+using archsim::e2e::num;
+using archsim::e2e::run_archsim;
+using archsim::e2e::run_summary;
+using nlohmann::json;
+
+namespace {
+
+std::string scenario(const std::string& file) { return archsim::e2e::source_path("scenarios/queues/" + file); }
+
+std::string write_scenario(const std::string& name, const json& doc) {
+  std::string path = archsim::e2e::scratch_dir("queue-" + name) + "/" + name + ".json";
+  std::ofstream(path) << doc.dump(2);
+  return path;
+}
+
+// produced = consumed + dead_lettered + lost + retained, for every queue of a run.
+void check_conservation(const json& s) {
+  for (const auto& [id, c] : s.at("components").items()) {
+    if (c.at("type") != "queue") continue;
+    INFO("queue " << id);
+    double produced = c.at("produced"), consumed = c.at("consumed"), dlq = c.at("dead_lettered");
+    double lost = c.at("lost"), retained = c.at("retained");
+    CHECK(produced > 0);
+    CHECK(produced == consumed + dlq + lost + retained);
+    CHECK(c.at("order_violations").get<double>() == 0);
+  }
+}
+
+// The consumer_lag series of `component` from timeseries.csv: (window end s, value).
+std::vector<std::pair<double, double>> lag_series(const std::string& out, const std::string& component) {
+  std::ifstream in(out + "/timeseries.csv");
+  std::string line;
+  std::vector<std::pair<double, double>> v;
+  while (std::getline(in, line)) {
+    std::stringstream ss(line);
+    std::string t, c, m, x;
+    std::getline(ss, t, ',');
+    std::getline(ss, c, ',');
+    std::getline(ss, m, ',');
+    std::getline(ss, x, ',');
+    if (c == component && m == "consumer_lag") v.push_back({std::stod(t), std::stod(x)});
+  }
+  return v;
+}
+
+json crash_doc() {
+  // 200 events/s keyed over 4 partitions, one member per partition, auto-commit every 5 s;
+  // one consumer instance crashes at 62.5 s, 2.5 s after the last commit.
+  return json::parse(R"({
+    "name": "crashq", "seed": 5, "duration": "120s", "warmup": "0s",
+    "components": [
+      {"id": "users", "type": "client", "target": "q", "arrivals": {"rate": 200}, "routes": [{"name": "e", "keys": {"count": 1000}}]},
+      {"id": "q", "type": "queue", "partitions": 4, "replication_factor": 1, "acks": "1",
+       "consumers": {"service": "worker", "delivery": "at_least_once", "commit_interval": "5s", "rebalance_pause": "3s"}},
+      {"id": "worker", "type": "service", "replicas": 4, "concurrency": 1, "balancer": "least_connections", "restart_time": "10s",
+       "service_time": {"dist": "exponential", "mean": "10ms"}}],
+    "faults": [{"at": "62.5s", "kind": "crash", "target": "worker", "instances": 1}]
+  })");
+}
+
+}  // namespace
+
+TEST_CASE("queue: every shipped queue scenario conserves messages and keeps partition order") {
+  for (const char* f : {"order-events.json", "consumer-lag.json", "broker-down.json", "poison-messages.json"}) {
+    INFO(f);
+    check_conservation(run_summary(scenario(f), {"--set", "duration=120s"}));
+  }
+}
+
+TEST_CASE("queue: an M/M/1 consumer's end-to-end delay matches theory") {
+  // lambda = 80/s, one member, exponential 10 ms: rho = 0.8, W = S / (1 - rho) = 50 ms,
+  // sojourn exponential: p50 = W ln 2, p99 = W ln 100; mean lag (waiting, not in service)
+  // Lq = rho^2 / (1 - rho) = 3.2. A model that added the replication or commit step, or
+  // served two at once, would be off by far more than the tolerances.
+  json doc = json::parse(R"({"name": "mm1q", "seed": 3, "duration": "2000s", "warmup": "100s",
+    "components": [
+      {"id": "users", "type": "client", "target": "q", "arrivals": {"rate": 80}},
+      {"id": "q", "type": "queue", "partitions": 1, "replication_factor": 1, "acks": "1",
+       "consumers": {"service": "worker", "commit_interval": "0s"}},
+      {"id": "worker", "type": "service", "replicas": 1, "concurrency": 1, "service_time": {"dist": "exponential", "mean": "10ms"}}]})");
+  json s = run_summary(write_scenario("mm1", doc), {});
+  CHECK(num(s, "components.q.end_to_end_ms.mean") == doctest::Approx(50).epsilon(0.06));
+  CHECK(num(s, "components.q.end_to_end_ms.p50") == doctest::Approx(50 * std::log(2.0)).epsilon(0.06));
+  CHECK(num(s, "components.q.end_to_end_ms.p99") == doctest::Approx(50 * std::log(100.0)).epsilon(0.1));
+  CHECK(num(s, "components.q.consumer_lag_mean") == doctest::Approx(3.2).epsilon(0.1));
+  check_conservation(s);
+}
+
+TEST_CASE("queue: lag grows at produce - consume and drains at consume - produce") {
+  // consumer-lag.json: 150/s against 3 x (1 / 30 ms) = 100/s for 60 s, then 20/s.
+  std::string out = archsim::e2e::scratch_dir("queue-lag");
+  auto r = run_archsim({"run", scenario("consumer-lag.json"), "--quiet", "--out", out});
+  REQUIRE_MESSAGE(r.exit_code == 0, describe(r));
+  auto lag = lag_series(out, "jobs");
+  REQUIRE(lag.size() >= 20);
+  auto at = [&](double t) {
+    for (auto& [tt, v] : lag)
+      if (std::abs(tt - t) < 1e-6) return v;
+    FAIL("no window ending at " << t);
+    return 0.0;
+  };
+  // Window averages: growth 50/s between the windows ending 20 s and 55 s.
+  double growth = (at(55) - at(20)) / 35;
+  CHECK(growth == doctest::Approx(50).epsilon(0.08));
+  double drain = (at(70) - at(90)) / 20;
+  CHECK(drain == doctest::Approx(80).epsilon(0.08));
+  // Empty again by about 60 + 2900 / 80 = 96 s, and still at 110 s.
+  CHECK(at(95) > 100);
+  CHECK(at(110) < 1);
+}
+
+TEST_CASE("queue: members beyond the partitions stay idle") {
+  json s = run_summary(scenario("order-events.json"), {"--set", "duration=60s", "--set", "events.partitions=3"});
+  CHECK(num(s, "components.events.members") == 6);
+  CHECK(num(s, "components.events.idle_consumers") == 3);
+  s = run_summary(scenario("order-events.json"), {"--set", "duration=60s", "--set", "events.partitions=12"});
+  CHECK(num(s, "components.events.idle_consumers") == 0);
+}
+
+TEST_CASE("queue: duplicates only with at-least-once and a consumer crash") {
+  std::string path = write_scenario("crash", crash_doc());
+  json alo = run_summary(path, {});
+  // The crashed member's partition (50/s) re-delivers what it processed since the commit at
+  // 60 s: about 50 x 2.5 = 125 (Poisson: +-3 sigma ~ 35).
+  CHECK(num(alo, "components.q.member_crashes") == 1);
+  CHECK(num(alo, "components.q.duplicates") > 90);
+  CHECK(num(alo, "components.q.duplicates") < 160);
+  check_conservation(alo);
+  json eo = run_summary(path, {"--set", "q.consumers.delivery=effectively_once"});
+  CHECK(num(eo, "components.q.duplicates") == 0);
+  CHECK(num(eo, "components.q.duplicates_suppressed") == num(alo, "components.q.duplicates"));
+  json amo = run_summary(path, {"--set", "q.consumers.delivery=at_most_once"});
+  CHECK(num(amo, "components.q.duplicates") == 0);
+  check_conservation(amo);
+  json calm = run_summary(path, {"--set", "faults=[]"});
+  CHECK(num(calm, "components.q.duplicates") == 0);
+  CHECK(num(calm, "components.q.rebalances") == 0);
+}
+
+TEST_CASE("queue: a leader's crash loses unreplicated messages with acks=1, none with acks=all") {
+  json one = run_summary(scenario("broker-down.json"), {"--set", "duration=100s"});
+  json all = run_summary(scenario("broker-down.json"), {"--set", "duration=100s", "--set", "events.acks=all"});
+  CHECK(num(one, "components.events.broker_crashes") == 1);
+  CHECK(num(one, "components.events.lost") > 0);
+  CHECK(num(all, "components.events.lost") == 0);
+  CHECK(num(all, "components.events.aborted") > 0);  // the producer was told instead
+  // The 2 partitions the broker led were refused for the 5 s election: 300/s x 2/6 x 5 s.
+  CHECK(num(one, "components.events.refused") == doctest::Approx(500).epsilon(0.15));
+  check_conservation(one);
+  check_conservation(all);
+}
+
+TEST_CASE("queue: poison messages are retried max_retries times, then dead-lettered") {
+  json s = run_summary(scenario("poison-messages.json"), {"--set", "duration=200s"});
+  double produced = num(s, "components.orders.produced"), dlq = num(s, "components.orders.dead_lettered");
+  // One message in 50 is poison (a keyed choice: the same message fails every delivery).
+  CHECK(dlq / produced == doctest::Approx(0.02).epsilon(0.2));
+  double retries = num(s, "components.orders.retries");
+  CHECK(retries >= 3 * dlq);
+  CHECK(retries <= 3 * dlq + 4 * 3);  // at most the 4 partitions' messages still retrying at the end
+  CHECK(num(s, "components.orders-dlq.produced") == dlq);
+  check_conservation(s);
+  json now = run_summary(scenario("poison-messages.json"), {"--set", "duration=200s", "--set", "orders.consumers.max_retries=0"});
+  CHECK(num(now, "components.orders.retries") == 0);
+  CHECK(num(now, "components.orders.dead_lettered") == doctest::Approx(dlq).epsilon(0.1));
+}
+
+TEST_CASE("queue: bad input exits 2 with the JSON location") {
+  struct Case {
+    std::string set, pointer, word;
+  };
+  std::vector<Case> cases = {
+      {"events.partitions=0", "/components/2/partitions", "between 1"},
+      {"events.acks=2", "/components/2/acks", "all"},
+      {"events.consumers.delivery=exactly_once", "/components/2/consumers/delivery", "effectively_once"},
+      {"events.consumers.assignor=sticky", "/components/2/consumers/assignor", "round_robin"},
+      {"events.consumers={\"assignor\":\"range\"}", "/components/2/consumers", "service"},
+      {"events.consumers.service=users", "/components/2/consumers/service", "service"},
+      {"events.prefetch=5", "/components/2/prefetch", "work_queue"},
+  };
+  for (const Case& c : cases) {
+    INFO(c.set);
+    auto r = run_archsim({"run", scenario("order-events.json"), "--quiet", "--json", "--set", c.set, "--out",
+                          archsim::e2e::scratch_dir("queue-bad")});
+    CHECK(r.exit_code == 2);
+    CHECK(r.err.find("order-events.json") != std::string::npos);
+    CHECK(r.err.find(c.pointer) != std::string::npos);
+    CHECK(r.err.find(c.word) != std::string::npos);
+    INFO(r.err);
+  }
+}
