@@ -1,0 +1,129 @@
+// The cache family end to end: the shipped caching scenarios checked by their arithmetic
+// (write-behind loses exactly the writes acked since the last flush; coalescing sends one
+// backend read per key per expiry; the Redis-down fallback moves the whole read load to the
+// database), conservation, and bad cache input (exit 2, the JSON location, a word of the
+// message).
+#include <doctest/doctest.h>
+
+#include <fstream>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "tests/e2e/run_archsim.h"
+
+using archsim::e2e::describe;
+using archsim::e2e::num;
+using archsim::e2e::run_archsim;
+using archsim::e2e::run_summary;
+using nlohmann::json;
+
+namespace {
+
+std::string scenario(const std::string& f) { return archsim::e2e::source_path("scenarios/caching/" + f); }
+
+std::string write_doc(const std::string& name, const json& doc) {
+  std::string path = archsim::e2e::scratch_dir("cache-" + name) + "/" + name + ".json";
+  std::ofstream(path) << doc.dump(2);
+  return path;
+}
+
+json base_doc() {
+  return json::parse(R"({
+    "name": "cache-bad", "duration": "10s",
+    "components": [
+      {"id": "users", "type": "client", "target": "cache", "arrivals": {"rate": 10},
+       "routes": [{"name": "get", "keys": {"count": 100}}]},
+      {"id": "cache", "type": "cache", "pattern": "read_through", "backend": "db", "ttl": "1m"},
+      {"id": "db", "type": "service", "service_time": {"dist": "constant", "value": "1ms"}}
+    ]})");
+}
+
+}  // namespace
+
+TEST_CASE("cache: write-behind crash loses exactly the writes acked since the last flush") {
+  // 500 writes/s at constant spacing (t = 2 ms, 4 ms, ...), flushes every 5 s, crash at 62.5 s:
+  // the writes in (60 s, 62.5 s] are lost: 1250, none older (flushed) and no later one (the
+  // node is down and answers Unavailable until 72.5 s: 5000 requests).
+  json s = run_summary(scenario("write-behind-crash.json"), {});
+  CHECK(num(s, "components.cache.lost_writes") == 1250);
+  CHECK(num(s, "components.cache.unavailable") == 5000);
+  CHECK(num(s, "components.cache.crashes") == 1);
+  // Conservation: every write acked is either flushed, lost, or still unflushed at the end.
+  double writes = num(s, "components.cache.writes");
+  CHECK(writes == num(s, "requests.ok"));
+  // write_through loses nothing.
+  json wt = run_summary(scenario("write-behind-crash.json"), {"--set", "cache.pattern=write_through"});
+  CHECK(num(wt, "components.cache.lost_writes") == 0);
+  CHECK(num(wt, "components.cache.backend_writes") == num(wt, "components.cache.writes"));
+}
+
+TEST_CASE("cache: coalescing and locking send one backend read per key per expiry") {
+  // 200 keys filled in the first ~0.1 s, TTL 30 s, 5 min: each key is read from the database
+  // 10 times (at start and after each of 9 expiries) with single flight; unprotected, every
+  // read within the 200 ms query of an expired key goes to the database too (4000/s over 200
+  // keys: about 4 per burst per key).
+  for (const char* mode : {"coalesce", "lock"}) {
+    json s = run_summary(scenario("stampede.json"), {"--set", std::string("cache.stampede=") + mode});
+    INFO(mode);
+    CHECK(num(s, "components.cache.backend_reads") == 2000);
+  }
+  json none = run_summary(scenario("stampede.json"), {});
+  CHECK(num(none, "components.cache.backend_reads") > 4 * 2000);
+  json early = run_summary(scenario("stampede.json"), {"--set", "cache.stampede=early_refresh"});
+  CHECK(num(early, "components.cache.early_refreshes") > 0);
+  CHECK(num(early, "components.cache.hit_ratio") > num(none, "components.cache.hit_ratio"));
+}
+
+TEST_CASE("cache: cache-aside warms a cold cache; capacity raises the hit ratio") {
+  json s = run_summary(scenario("cache-aside.json"), {"--set", "duration=3m"});
+  double h = num(s, "components.cache.hit_ratio");
+  CHECK(h > 0.45);
+  CHECK(h < 0.7);
+  // Conservation at the cache: every lookup is a hit or a miss, and every miss was filled by
+  // a database read (the route's on_miss), so db requests == misses.
+  CHECK(num(s, "components.cache.hits") + num(s, "components.cache.misses") == num(s, "components.cache.lookups"));
+  json big = run_summary(scenario("cache-aside.json"), {"--set", "duration=3m", "--set", "cache.capacity=100000"});
+  CHECK(num(big, "components.cache.hit_ratio") > h + 0.1);
+}
+
+TEST_CASE("cache: Redis down sends the whole read load to the database") {
+  json s = run_summary(scenario("redis-down.json"), {});
+  CHECK(num(s, "components.cache.crashes") == 1);
+  // 2 minutes down at 3000 requests/s: every get in that time is refused (360,000), and the
+  // set after each database read that succeeded is refused too.
+  CHECK(num(s, "components.cache.unavailable") > 0.98 * 360000);
+  CHECK(num(s, "components.cache.unavailable") < 2 * 360000);
+  CHECK(num(s, "requests.failed") > 50000);
+}
+
+TEST_CASE("cache: bad input is exit 2 with the JSON location") {
+  struct Case {
+    const char* what;
+    std::function<void(json&)> edit;
+    const char* pointer;
+    const char* word;
+  };
+  std::vector<Case> cases = {
+      {"no backend", [](json& d) { d["components"][1].erase("backend"); }, "/components/1/pattern", "backend"},
+      {"capacity 0", [](json& d) { d["components"][1]["capacity"] = 0; }, "/components/1/capacity", "between 1"},
+      {"unknown pattern", [](json& d) { d["components"][1]["pattern"] = "write_around"; }, "/components/1/pattern", "read_through"},
+      {"unknown eviction", [](json& d) { d["components"][1]["eviction"] = "lru2"; }, "/components/1/eviction", "lru"},
+      {"samples 0", [](json& d) { d["components"][1]["samples"] = 0; }, "/components/1/samples", "between 1"},
+      {"jitter above ttl", [](json& d) { d["components"][1]["ttl_jitter"] = "2m"; }, "/components/1/ttl_jitter", "ttl"},
+      {"jitter fraction", [](json& d) { d["components"][1]["ttl_jitter"] = 1.5; }, "/components/1/ttl_jitter", "TTL"},
+      {"unknown field", [](json& d) { d["components"][1]["capacty"] = 5; }, "/components/1", "capacity"},
+      {"unknown backend", [](json& d) { d["components"][1]["backend"] = "dbb"; }, "/components/1/backend", "db"},
+  };
+  for (const Case& c : cases) {
+    json d = base_doc();
+    c.edit(d);
+    std::string path = write_doc("bad", d);
+    auto r = run_archsim({"run", path, "--json", "--quiet", "--out", archsim::e2e::scratch_dir("cache-bad-out")}, 30);
+    INFO(c.what << ": " << describe(r));
+    CHECK(r.exit_code == 2);
+    CHECK(r.err.find(path) != std::string::npos);
+    CHECK(r.err.find(c.pointer) != std::string::npos);
+    CHECK(r.err.find(c.word) != std::string::npos);
+  }
+}
