@@ -400,7 +400,16 @@ class Queue final : public Component, public HasCapabilities, public Crashable {
   }
 
   void admit_blocked(Context& ctx) {
-    while (!blocked_.empty() && (capacity_ == 0 || held_ < capacity_)) publish(ctx, blocked_.pop());
+    while (!blocked_.empty() && (capacity_ == 0 || held_ < capacity_)) {
+      CallId call = blocked_.pop();
+      // A producer that gave up waiting (Kafka's max.block.ms) sent nothing.
+      if (!ctx.one_way(call) && ctx.abandoned(call)) {
+        ++expired_;
+        ctx.reply(call, Status::Timeout);
+        continue;
+      }
+      publish(ctx, call);
+    }
   }
 
   std::int32_t member_of(std::uint64_t serial) const {
@@ -780,6 +789,7 @@ class Queue final : public Component, public HasCapabilities, public Crashable {
     r.add("refused", static_cast<double>(refused_));
     r.add("aborted", static_cast<double>(aborted_));
     r.add("blocked_producers", static_cast<double>(blocked_.size()));
+    r.add("expired", static_cast<double>(expired_));
     r.add("consumer_lag", mt.value(lag_g_));
     r.add("consumer_lag_mean", mt.average(lag_g_, ctx.end_time()));
     r.add("consumer_lag_s", mt.value(lag_s_g_));
@@ -839,6 +849,7 @@ class Queue final : public Component, public HasCapabilities, public Crashable {
 
   std::uint64_t produced_ = 0, consumed_ = 0, dead_lettered_ = 0, lost_ = 0, lost_at_consumer_ = 0;
   std::uint64_t duplicates_ = 0, suppressed_ = 0, redelivered_ = 0, redelivered_processed_ = 0, retries_ = 0;
+  std::uint64_t expired_ = 0;  // blocked producers that gave up before room freed
   std::uint64_t dropped_ = 0, refused_ = 0, aborted_ = 0, order_violations_ = 0;
   std::uint64_t rebalances_ = 0, member_crashes_ = 0, broker_crashes_ = 0, elections_ = 0;
 

@@ -77,7 +77,8 @@ json crash_doc() {
 }  // namespace
 
 TEST_CASE("queue: every shipped queue scenario conserves messages and keeps partition order") {
-  for (const char* f : {"order-events.json", "consumer-lag.json", "broker-down.json", "poison-messages.json"}) {
+  for (const char* f : {"order-events.json", "consumer-lag.json", "broker-down.json", "poison-messages.json", "work-queue.json",
+                        "lag-autoscaling.json"}) {
     INFO(f);
     check_conservation(run_summary(scenario(f), {"--set", "duration=120s"}));
   }
@@ -179,6 +180,60 @@ TEST_CASE("queue: poison messages are retried max_retries times, then dead-lette
   json now = run_summary(scenario("poison-messages.json"), {"--set", "duration=200s", "--set", "orders.consumers.max_retries=0"});
   CHECK(num(now, "components.orders.retries") == 0);
   CHECK(num(now, "components.orders.dead_lettered") == doctest::Approx(dlq).epsilon(0.1));
+}
+
+TEST_CASE("queue: a work queue re-delivers past the visibility timeout, and only then") {
+  json calm = run_summary(scenario("work-queue.json"), {"--set", "duration=120s"});
+  CHECK(num(calm, "components.jobs.duplicates") == 0);
+  CHECK(num(calm, "components.jobs.members") == 4);
+  // Little's law on the consumers: 8 slots, 60/s of lognormal work of mean
+  // 40 ms x exp(sigma^2 / 2) with sigma = ln(800 / 40) / 2.326: about 69% busy.
+  double sigma = std::log(20.0) / 2.3263;
+  double busy = 60 * 0.040 * std::exp(sigma * sigma / 2) / 8;
+  CHECK(num(calm, "components.worker.utilization") == doctest::Approx(busy).epsilon(0.1));
+  json tight = run_summary(scenario("work-queue.json"), {"--set", "duration=120s", "--set", "jobs.visibility_timeout=2s"});
+  // Every job slower than the timeout is delivered again: at least P(work > 2 s) of them.
+  double p_slow = 0.5 * std::erfc(std::log(2000.0 / 40) / sigma / std::sqrt(2.0));
+  CHECK(num(tight, "components.jobs.duplicates") >= p_slow * num(tight, "components.jobs.produced") * 0.8);
+  CHECK(num(tight, "components.jobs.duplicates") == num(tight, "components.jobs.redelivered"));
+  check_conservation(tight);
+}
+
+TEST_CASE("queue: a full queue drops or blocks its producers") {
+  // 100 events/s into a queue whose one consumer manages 50/s, capacity 200.
+  json doc = json::parse(R"({"name": "full", "seed": 1, "duration": "60s",
+    "components": [
+      {"id": "users", "type": "client", "target": "q", "arrivals": {"rate": 100}, "timeout": "1s"},
+      {"id": "q", "type": "queue", "partitions": 1, "capacity": 200, "when_full": "drop",
+       "consumers": {"service": "worker", "commit_interval": "0s"}},
+      {"id": "worker", "type": "service", "replicas": 1, "concurrency": 1, "service_time": "20ms"}]})");
+  json drop = run_summary(write_scenario("full", doc), {});
+  // Once full (after about 4 s), half the offered load is refused: about 50/s x 56 s.
+  CHECK(num(drop, "components.q.dropped") == doctest::Approx(50 * 56).epsilon(0.1));
+  CHECK(num(drop, "components.q.retained") <= 200);
+  CHECK(num(drop, "requests.by_cause.rejected") == num(drop, "components.q.dropped"));
+  check_conservation(drop);
+  json block = run_summary(write_scenario("full", doc), {"--set", "q.when_full=block"});
+  CHECK(num(block, "components.q.dropped") == 0);
+  CHECK(num(block, "requests.by_cause.timeout") > 1000);  // producers wait for room, past their 1 s timeout
+  // A producer that timed out while blocked sent nothing: the consumer's 50/s is all that
+  // gets in once the queue is full.
+  CHECK(num(block, "components.q.expired") > 1000);
+  CHECK(num(block, "components.q.produced") == doctest::Approx(200 + 50 * 60).epsilon(0.05));
+  check_conservation(block);
+}
+
+TEST_CASE("queue: scale events rebalance the group; graceful joins and leaves re-deliver nothing") {
+  json s = run_summary(scenario("lag-autoscaling.json"), {});
+  CHECK(num(s, "components.worker.peak_replicas") == 12);
+  CHECK(num(s, "components.jobs.rebalances") >= 2);
+  CHECK(num(s, "components.jobs.member_crashes") == 0);
+  CHECK(num(s, "components.jobs.duplicates") == 0);
+  check_conservation(s);
+  // Past the partition count, the extra members are idle.
+  json over = run_summary(scenario("lag-autoscaling.json"), {"--set", "duration=300s", "--set", "worker-hpa.max_replicas=16",
+                                                             "--set", "worker-hpa.min_replicas=16", "--set", "worker.replicas=16"});
+  CHECK(num(over, "components.jobs.idle_consumers") == 4);
 }
 
 TEST_CASE("queue: bad input exits 2 with the JSON location") {
