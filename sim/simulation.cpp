@@ -670,7 +670,9 @@ void Simulation::availability_report(RunResult& r) {
   for (const ScenarioSettings::Alert& rule : settings_.alerts) {
     const Series* x = nullptr;
     if (rule.series >= 0) {
-      x = &r.series[static_cast<std::size_t>(rule.series)];
+      // The recorder's own list: r.series has dropped the all-zero cause series since, so
+      // an index into it would name another series.
+      x = &metrics_->series()[static_cast<std::size_t>(rule.series)];
     } else {
       for (const Series& d : derived)
         if (d.component + "." + d.metric == rule.metric) x = &d;
