@@ -1,5 +1,7 @@
 #include "models/register_builtin.h"
 
+#include <utility>
+
 #include "models/autoscaler/autoscaler.h"
 #include "models/balancer/balancer.h"
 #include "models/cache/cache.h"
@@ -17,8 +19,11 @@ void register_builtin_models(Registry& r) {
   r.add("client", make_client);
   r.add("service", make_service);
   r.add("balancer", make_balancer);
-  // Top-level "faults" and every component's "failures" are played by one hidden injector.
-  r.add_section("faults", {"failures"}, make_fault_injector);
+  // Top-level "faults" and every component's "failures" are played by one hidden injector;
+  // the kinds of scheduled fault are a table (a family with kinds of its own adds them here).
+  FaultKindRegistry fault_kinds;
+  register_fault_kinds(fault_kinds);
+  r.add_section("faults", {"failures"}, fault_injector(std::move(fault_kinds)));
   r.add("autoscaler", make_autoscaler);
   r.add("cache", make_cache);
   r.add("queue", make_queue);

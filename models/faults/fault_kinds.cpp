@@ -1,0 +1,260 @@
+// The built-in kinds of scheduled fault (models/common/fault_kinds.h says how a kind is
+// played), as chaos-engineering tools and service meshes inject them:
+//   crash        Chaos Monkey / `kubectl delete pod`: instances die, drop what they hold, and
+//                come back after the service's restart_time (+ startup_time). Instantaneous.
+//   zone_outage  an AWS availability-zone failure: every instance in the zone is down until
+//                the fault ends; clients/balancers placed in the zone are cut off.
+//   partition    a network partition between groups: calls and replies crossing groups are
+//                lost, so callers can only time out (Jepsen's partitions).
+//   latency      Istio HTTPFaultInjection.delay: `percent` of calls on a link ("a->b") or to a
+//                component wait `add` more (Envoy fault filter, fixed_delay_percent).
+//   error_rate   Istio HTTPFaultInjection.abort: a fraction of calls answered 5xx by the
+//                caller's sidecar without reaching the callee; on a service, the service
+//                itself answers 5xx (a dependency returning errors).
+//   slowdown     service times x factor (slow queries, GC pauses).
+//   memory_leak  memory grows per request or per second until memory.limit_mb OOMKills the
+//                instance; the kubelet restarts it with CrashLoopBackOff (models/service).
+//   disk_full    writes (client routes with "write": true) fail with 5xx, reads work.
+// Sources read: Istio VirtualService HTTPFaultInjection and the Envoy fault filter docs
+// (delay/abort percentages), Kubernetes pod lifecycle (restart back-off).
+// Each acts through its target's capabilities (models/common/capabilities.h) or on links;
+// none knows which family its target belongs to.
+#include <algorithm>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "models/faults/faults.h"
+
+namespace archsim {
+namespace {
+
+// ---- reading ----
+
+void read_target(Params& p, const FaultWorld& w, FaultPlan& f) {
+  std::string id = p.string("target");
+  f.target = w.component(p, "target", id);
+  f.label += " " + id;
+}
+
+// "b" (every link into b) or "a->b" (the link from a to b).
+void read_link_target(Params& p, const FaultWorld& w, FaultPlan& f) {
+  std::string t = p.string("target");
+  auto arrow = t.find("->");
+  if (arrow != std::string::npos) {
+    std::string a = t.substr(0, arrow), b = t.substr(arrow + 2);
+    f.link_from = w.component(p, "target", a);
+    f.target = w.component(p, "target", b);
+  } else {
+    f.target = w.component(p, "target", t);
+  }
+  f.label += " " + t;
+}
+
+void read_crash(Params& p, const FaultWorld& w, FaultPlan& f) {
+  read_target(p, w, f);
+  const nlohmann::json& n = p.raw("instances");
+  if (n.is_null()) {
+    f.instances = 1;
+  } else if (n.is_string() && n.get<std::string>() == "all") {
+    f.instances = UINT32_MAX;
+  } else if (n.is_number_integer() && n.get<std::int64_t>() >= 1) {
+    f.instances = static_cast<std::uint32_t>(std::min<std::int64_t>(n.get<std::int64_t>(), UINT32_MAX - 1));
+  } else {
+    p.fail("instances", "expected a positive whole number or \"all\"");
+  }
+  f.label += f.instances == UINT32_MAX ? " (all instances)" : " (" + std::to_string(f.instances) + " instance" + (f.instances > 1 ? "s)" : ")");
+}
+
+void read_zone_outage(Params& p, const FaultWorld&, FaultPlan& f) {
+  f.zone = p.string("zone");  // checked at connect, where zone-aware components' zone lists are known
+  f.label += " " + f.zone;
+}
+
+void read_partition(Params& p, const FaultWorld& w, FaultPlan& f) {
+  const nlohmann::json& g = p.raw("groups");
+  if (!g.is_array() || g.size() < 2) p.fail("groups", "expected at least two groups: [[\"a\", \"b\"], [\"c\"]]");
+  std::vector<char> used(w.ids.size(), 0);
+  for (std::size_t i = 0; i < g.size(); ++i) {
+    std::string gp = p.path("groups") + "/" + std::to_string(i);
+    if (!g[i].is_array() || g[i].empty()) throw ScenarioError(gp, "expected a non-empty array of component ids");
+    std::vector<std::uint32_t> members;
+    for (std::size_t k = 0; k < g[i].size(); ++k) {
+      std::string mp = gp + "/" + std::to_string(k);
+      if (!g[i][k].is_string()) throw ScenarioError(mp, "expected a component id");
+      std::string id = g[i][k].get<std::string>();
+      auto it = std::find(w.ids.begin(), w.ids.end(), id);
+      if (it == w.ids.end()) throw ScenarioError(mp, "unknown component \"" + id + "\"" + did_you_mean(id, w.ids));
+      std::uint32_t idx = static_cast<std::uint32_t>(it - w.ids.begin());
+      if (used[idx]) throw ScenarioError(mp, "\"" + id + "\" is in more than one group");
+      used[idx] = 1;
+      members.push_back(idx);
+    }
+    f.groups.push_back(std::move(members));
+  }
+}
+
+void read_latency(Params& p, const FaultWorld& w, FaultPlan& f) {
+  read_link_target(p, w, f);
+  f.add = p.distribution("add");
+  f.fraction = p.number("percent", 100.0, 0.0, 100.0) / 100.0;
+}
+
+void read_error_rate(Params& p, const FaultWorld& w, FaultPlan& f) {
+  read_link_target(p, w, f);
+  f.fraction = p.require_number("rate", 0.0, 1.0);
+}
+
+void read_slowdown(Params& p, const FaultWorld& w, FaultPlan& f) {
+  read_target(p, w, f);
+  f.factor = p.require_number("factor", 1e-3, 1e6);
+}
+
+void read_memory_leak(Params& p, const FaultWorld& w, FaultPlan& f) {
+  read_target(p, w, f);
+  f.per_request_mb = p.number("per_request_mb", 0.0, 0.0, 1e9);
+  f.per_second_mb = p.number("per_second_mb", 0.0, 0.0, 1e9);
+  if (f.per_request_mb <= 0 && f.per_second_mb <= 0)
+    p.fail_here("a memory_leak needs \"per_request_mb\" or \"per_second_mb\" (positive)");
+}
+
+// ---- resolving, at connect ----
+
+void resolve_memory_leak(const FaultWorld& w, FaultPlan& f) {
+  if (!w.caps[f.target_index()].degradable->oom_killable())
+    throw ScenarioError(f.pointer + "/target", "\"" + w.ids[f.target_index()] +
+                                                   "\" has no memory.limit_mb: a leak could never get it OOMKilled");
+}
+
+// Zone-aware components with instances in the zone fail those instances; any other
+// component placed in the zone loses its links.
+void resolve_zone_outage(const FaultWorld& w, FaultPlan& f) {
+  bool found = false;
+  std::vector<std::string> known;
+  for (std::uint32_t c = 0; c < w.ids.size(); ++c) {
+    ZoneAware* s = w.caps[c].zone_aware;
+    const std::vector<std::string>* zs = s ? &s->zones() : nullptr;
+    bool in_zone = false;
+    if (zs) {
+      for (const auto& z : *zs) {
+        if (!z.empty()) known.push_back(z);
+        in_zone = in_zone || z == f.zone;
+      }
+    } else {
+      if (!w.zones[c].empty()) known.push_back(w.zones[c]);
+      in_zone = w.zones[c] == f.zone;
+    }
+    if (!in_zone) continue;
+    found = true;
+    if (s) {
+      f.members.push_back(c);
+    } else {
+      for (std::uint32_t l = 0; l < w.links.size(); ++l)
+        if (w.links[l].first == c || w.links[l].second == c) f.links.push_back(l);
+    }
+  }
+  if (!found) {
+    std::sort(known.begin(), known.end());
+    known.erase(std::unique(known.begin(), known.end()), known.end());
+    throw ScenarioError(f.pointer + "/zone", "no component is in zone \"" + f.zone + "\"" + did_you_mean(f.zone, known));
+  }
+}
+
+void resolve_partition(const FaultWorld& w, FaultPlan& f) {
+  std::vector<int> group(w.ids.size(), -1);
+  for (std::size_t g = 0; g < f.groups.size(); ++g)
+    for (std::uint32_t c : f.groups[g]) group[c] = static_cast<int>(g);
+  for (std::uint32_t l = 0; l < w.links.size(); ++l) {
+    int a = group[w.links[l].first], b = group[w.links[l].second];
+    if (a >= 0 && b >= 0 && a != b) f.links.push_back(l);
+  }
+}
+
+// The links into the target (from link_from only, when given).
+void resolve_links_to_target(const FaultWorld& w, FaultPlan& f) {
+  const std::uint32_t to = f.target_index();
+  for (std::uint32_t l = 0; l < w.links.size(); ++l)
+    if (w.links[l].second == to && (f.link_from < 0 || w.links[l].first == static_cast<std::uint32_t>(f.link_from)))
+      f.links.push_back(l);
+  if (f.links.empty())
+    throw ScenarioError(f.pointer + "/target", f.link_from >= 0 ? "no link from \"" + w.ids[static_cast<std::size_t>(f.link_from)] +
+                                                                       "\" to \"" + w.ids[to] + "\" (the first does not call the second)"
+                                                                 : "nothing calls \"" + w.ids[to] + "\"");
+}
+
+void resolve_error_rate(const FaultWorld& w, FaultPlan& f) {
+  if (f.link_from < 0 && w.caps[f.target_index()].degradable) {
+    f.direct = true;  // the service answers 5xx itself
+    return;
+  }
+  resolve_links_to_target(w, f);
+}
+
+// ---- playing ----
+
+Degradable& degradable(const FaultWorld& w, const FaultPlan& f) { return *w.caps[f.target_index()].degradable; }
+
+void apply_crash(Context& ctx, const FaultWorld& w, const FaultPlan& f) {
+  w.caps[f.target_index()].crashable->crash(ctx, f.instances);
+}
+
+void apply_zone_outage(Context& ctx, const FaultWorld& w, const FaultPlan& f) {
+  for (std::uint32_t m : f.members) w.caps[m].zone_aware->fail_zone(ctx, f.zone);
+}
+void revert_zone_outage(Context& ctx, const FaultWorld& w, const FaultPlan& f) {
+  for (std::uint32_t m : f.members) w.caps[m].zone_aware->restore_zone(ctx, f.zone);
+}
+
+void apply_error_rate(Context&, const FaultWorld& w, const FaultPlan& f) {
+  if (f.direct) degradable(w, f).set_error_rate(f.fraction);
+}
+void revert_error_rate(Context&, const FaultWorld& w, const FaultPlan& f) {
+  if (f.direct) degradable(w, f).set_error_rate(0);
+}
+
+void apply_slowdown(Context&, const FaultWorld& w, const FaultPlan& f) { degradable(w, f).set_slowdown(f.factor); }
+void revert_slowdown(Context&, const FaultWorld& w, const FaultPlan& f) { degradable(w, f).set_slowdown(1.0); }
+
+void apply_memory_leak(Context& ctx, const FaultWorld& w, const FaultPlan& f) {
+  degradable(w, f).set_memory_leak(ctx, f.per_request_mb, f.per_second_mb);
+}
+void revert_memory_leak(Context& ctx, const FaultWorld& w, const FaultPlan& f) { degradable(w, f).set_memory_leak(ctx, 0, 0); }
+
+void apply_disk_full(Context&, const FaultWorld& w, const FaultPlan& f) { degradable(w, f).set_disk_full(true); }
+void revert_disk_full(Context&, const FaultWorld& w, const FaultPlan& f) { degradable(w, f).set_disk_full(false); }
+
+}  // namespace
+
+void register_fault_kinds(FaultKindRegistry& k) {
+  k.add({.name = "crash",
+         .need = Need::Crashable,
+         .instantaneous = "a crash is instantaneous: instances come back after the service's restart_time",
+         .read = read_crash,
+         .apply = apply_crash});
+  k.add({.name = "zone_outage",
+         .effect = LinkEffect::Lose,
+         .read = read_zone_outage,
+         .resolve = resolve_zone_outage,
+         .apply = apply_zone_outage,
+         .revert = revert_zone_outage});
+  k.add({.name = "partition", .effect = LinkEffect::Lose, .read = read_partition, .resolve = resolve_partition});
+  k.add({.name = "latency", .effect = LinkEffect::Delay, .read = read_latency, .resolve = resolve_links_to_target});
+  k.add({.name = "error_rate",
+         .effect = LinkEffect::Abort,
+         .read = read_error_rate,
+         .resolve = resolve_error_rate,
+         .apply = apply_error_rate,
+         .revert = revert_error_rate});
+  k.add({.name = "slowdown", .need = Need::Degradable, .read = read_slowdown, .apply = apply_slowdown, .revert = revert_slowdown});
+  k.add({.name = "memory_leak",
+         .need = Need::Degradable,
+         .read = read_memory_leak,
+         .resolve = resolve_memory_leak,
+         .apply = apply_memory_leak,
+         .revert = revert_memory_leak});
+  k.add({.name = "disk_full", .need = Need::Degradable, .read = read_target, .apply = apply_disk_full, .revert = revert_disk_full});
+}
+
+}  // namespace archsim
