@@ -16,7 +16,7 @@
 namespace archsim {
 namespace {
 
-enum Tag : std::uint16_t { kAck = 1, kWake, kResume, kTick, kCommit, kElect, kBrokerUp };
+enum Tag : std::uint16_t { kAck = 1, kWake, kResume, kTick, kCommit, kElect, kBrokerUp, kRelay };
 enum class Acks : std::uint8_t { None, Leader, All };
 enum class Delivery : std::uint8_t { AtMostOnce, AtLeastOnce, EffectivelyOnce };
 constexpr std::uint32_t kNoBroker = UINT32_MAX;
@@ -81,6 +81,13 @@ class Queue final : public Component, public HasCapabilities, public Crashable {
     replication_ = p.distribution("replication_latency", Distribution::constant(from_seconds(0.001)));
     election_ = p.duration("leader_election", from_seconds(5));
     restart_ = p.duration("restart_time", from_seconds(60));
+    // The transactional outbox: events are written with the business write and relayed by a
+    // poller (Debezium / a polling publisher), or written to the broker directly (dual write).
+    std::string mode = p.choice("publish_mode", p.has("outbox") ? "outbox" : "dual_write", {"dual_write", "outbox"});
+    outbox_ = mode == "outbox";
+    poll_ = from_seconds(0.5);
+    if (auto o = p.object_opt("outbox")) poll_ = o->duration("poll_interval", poll_, 1);
+    if (p.has("outbox") && !outbox_) p.fail("publish_mode", "\"dual_write\" has no outbox: drop \"outbox\" or say \"outbox\"");
     if (p.has("route")) {
       has_route_ = true;
       route_ = bc.route_index(p.string("route"));
@@ -149,6 +156,7 @@ class Queue final : public Component, public HasCapabilities, public Crashable {
     // The group forms once every component has started (the service's instances exist).
     if (has_group_) ctx.schedule(0, kResume);
     ctx.schedule(kLagSample, kTick);
+    if (outbox_) ctx.schedule(poll_, kRelay);
     if (has_group_ && !work_queue_ && commit_interval_ > 0 && delivery_ != Delivery::AtMostOnce)
       ctx.schedule(commit_interval_, kCommit);
   }
@@ -172,6 +180,18 @@ class Queue final : public Component, public HasCapabilities, public Crashable {
   void publish(Context& ctx, CallId call) {
     RequestInfo req = ctx.request(call);
     bool one_way = ctx.one_way(call);
+    if (outbox_) {  // committed with the business write: the producer never sees the broker
+      Handle h = msgs_.alloc();
+      Msg& m = msgs_[h];
+      m.req = req;
+      m.published = ctx.now();
+      m.in_log = true;
+      outbox_q_.push(h);
+      ++held_;
+      count_produced(ctx, m);
+      ctx.reply(call, Status::Ok);
+      return;
+    }
     std::uint32_t pi = pick_partition(req);
     if (pi == kNoBroker) {  // no partition has a leader
       if (acks_ == Acks::None || one_way) {
@@ -185,21 +205,12 @@ class Queue final : public Component, public HasCapabilities, public Crashable {
       }
       return;
     }
-    Partition& p = parts_[pi];
     Handle h = msgs_.alloc();
-    Msg& m = msgs_[h];
-    m.req = req;
-    m.published = ctx.now();
-    Time lag = brokers_ > 1 ? replication_.sample_time(rng_) : 0;
-    m.replicated = std::max(ctx.now() + lag, p.last_replicated);
-    p.last_replicated = m.replicated;
-    m.seq = ++seq_;
-    m.partition = pi;
-    m.offset = p.end();
-    m.in_log = true;
-    if (work_queue_) ready_.push(h);
-    else p.log.push(h);
+    msgs_[h].req = req;
+    msgs_[h].published = ctx.now();
+    append(ctx, h, pi);
     ++held_;
+    Msg& m = msgs_[h];
     if (acks_ != Acks::All || one_way || m.replicated <= ctx.now()) {
       count_produced(ctx, m);
       ctx.reply(call, Status::Ok);
@@ -209,7 +220,40 @@ class Queue final : public Component, public HasCapabilities, public Crashable {
     }
     if (!has_group_) return;
     if (work_queue_) serve_work(ctx);
-    else if (p.owner >= 0) serve(ctx, static_cast<std::uint32_t>(p.owner));
+    else if (parts_[pi].owner >= 0) serve(ctx, static_cast<std::uint32_t>(parts_[pi].owner));
+  }
+
+  // Appends message `h` to partition `pi` (or the work queue) at the leader.
+  void append(Context& ctx, Handle h, std::uint32_t pi) {
+    Partition& p = parts_[pi];
+    Msg& m = msgs_[h];
+    Time lag = brokers_ > 1 ? replication_.sample_time(rng_) : 0;
+    m.replicated = std::max(ctx.now() + lag, p.last_replicated);
+    p.last_replicated = m.replicated;
+    m.seq = ++seq_;
+    m.partition = pi;
+    m.offset = p.end();
+    m.in_log = true;
+    if (work_queue_) ready_.push(h);
+    else p.log.push(h);
+  }
+
+  // The outbox relay's poll: every waiting event goes to its partition, or waits for the
+  // next poll when the partition has no leader (nothing is lost while the broker is down).
+  void relay(Context& ctx) {
+    for (std::size_t n = outbox_q_.size(); n > 0; --n) {
+      Handle h = outbox_q_.pop();
+      std::uint32_t pi = pick_partition(msgs_[h].req);
+      if (pi == kNoBroker) {
+        outbox_q_.push(h);
+        continue;
+      }
+      append(ctx, h, pi);
+      ++relayed_;
+      if (!has_group_) continue;
+      if (work_queue_) serve_work(ctx);
+      else if (parts_[pi].owner >= 0) serve(ctx, static_cast<std::uint32_t>(parts_[pi].owner));
+    }
   }
 
   std::uint32_t pick_partition(const RequestInfo& req) {
@@ -622,6 +666,10 @@ class Queue final : public Component, public HasCapabilities, public Crashable {
       case kBrokerUp:
         broker_up(ctx, static_cast<std::uint32_t>(data));
         return;
+      case kRelay:
+        relay(ctx);
+        if (ctx.now() + poll_ <= ctx.end_time()) ctx.schedule(poll_, kRelay);
+        return;
     }
   }
 
@@ -710,7 +758,19 @@ class Queue final : public Component, public HasCapabilities, public Crashable {
       if (m.replicated <= ctx.now()) break;
       if (m.truncated) continue;
       m.truncated = true;
-      if (m.counted) {
+      if (outbox_ && acks_ == Acks::All) {  // the relay was not acknowledged: it sends it again
+        Handle again = msgs_.alloc();
+        Msg& copy = msgs_[again];
+        Msg& old = msgs_[p.log.at(off - p.committed)];
+        copy.req = old.req;
+        copy.published = old.published;
+        copy.counted = true;
+        copy.in_log = true;
+        old.counted = false;
+        outbox_q_.push(again);
+        ++held_;
+        ++aborted_;
+      } else if (m.counted) {
         settle(m, lost_);
       } else if (m.producer != kNoHandle) {  // acks=all: never acknowledged, the producer is told
         CallId call = m.producer;
@@ -761,6 +821,7 @@ class Queue final : public Component, public HasCapabilities, public Crashable {
       if (m.counted && !m.settled) ++retained;
     };
     std::uint64_t inflight_unsettled = 0;  // counted apart: they are in no log
+    for (std::size_t i = 0; i < outbox_q_.size(); ++i) count(outbox_q_.at(i));
     if (work_queue_) {
       for (std::size_t i = 0; i < ready_.size(); ++i) count(ready_.at(i));
     } else {
@@ -790,6 +851,13 @@ class Queue final : public Component, public HasCapabilities, public Crashable {
     r.add("aborted", static_cast<double>(aborted_));
     r.add("blocked_producers", static_cast<double>(blocked_.size()));
     r.add("expired", static_cast<double>(expired_));
+    // Dual write: business writes whose event never reached the broker (refused, or lost
+    // after the ack, or not acknowledged). With the outbox, events wait instead.
+    if (!outbox_) r.add("events_missing", static_cast<double>(refused_ + lost_ + aborted_));
+    if (outbox_) {
+      r.add("outbox_relayed", static_cast<double>(relayed_));
+      r.add("outbox_waiting", static_cast<double>(outbox_q_.size()));
+    }
     r.add("consumer_lag", mt.value(lag_g_));
     r.add("consumer_lag_mean", mt.average(lag_g_, ctx.end_time()));
     r.add("consumer_lag_s", mt.value(lag_s_g_));
@@ -833,6 +901,10 @@ class Queue final : public Component, public HasCapabilities, public Crashable {
   std::vector<Partition> parts_;
   Ring<Handle> ready_;       // work_queue: visible messages
   Ring<CallId> blocked_;     // producers waiting for room (when_full "block")
+  Ring<Handle> outbox_q_;    // events written with their business write, not yet relayed
+  bool outbox_ = false;
+  Time poll_ = 0;
+  std::uint64_t relayed_ = 0;
   std::uint64_t held_ = 0, seq_ = 0;
   std::vector<Member> members_;
   std::vector<std::vector<queue::TopicPartition>> assignment_;

@@ -45,6 +45,11 @@
 //    deliveries (RabbitMQ's basic.qos); an acknowledgement removes the message; a delivery
 //    not acknowledged within `visibility_timeout` becomes visible again and is re-delivered
 //    (SQS), while the first delivery's work still happens: a duplicate.
+//  - publish_mode "outbox" (the transactional outbox with a polling relay): the producer's
+//    event is committed with its business write (answered Ok at once, counted produced) and
+//    a relay moves the waiting events to their partitions every `outbox.poll_interval`,
+//    keeping those whose partition has no leader. "dual_write" (the default) publishes
+//    directly: a refused or lost event after the business write is counted events_missing.
 //  - capacity: at most `capacity` messages held (not yet committed); when full, "drop"
 //    refuses (Rejected, counted dropped) and "block" holds the producer's call until room
 //    frees (backpressure: Kafka's producer blocking in send() when buffer.memory is full).
