@@ -462,11 +462,13 @@ class Queue final : public Component, public HasCapabilities, public Crashable {
     return -1;
   }
 
+  // One wake-up timer counts: the earliest asked for. A later one it replaced fires stale
+  // and does nothing; whoever still waits asks again when the earliest one serves them.
   void wake(Context& ctx, Time at) {
     if (wake_pending_ && wake_at_ <= at) return;
     wake_pending_ = true;
     wake_at_ = at;
-    ctx.schedule(std::max<Time>(0, at - ctx.now()), kWake);
+    ctx.schedule(std::max<Time>(0, at - ctx.now()), kWake, static_cast<std::uint64_t>(at));
   }
 
   void serve_all(Context& ctx) {
@@ -644,6 +646,7 @@ class Queue final : public Component, public HasCapabilities, public Crashable {
         return;
       }
       case kWake:
+        if (!wake_pending_ || static_cast<Time>(data) != wake_at_) return;  // replaced by an earlier one
         wake_pending_ = false;
         serve_all(ctx);
         return;
