@@ -45,8 +45,11 @@ TEST_CASE("golden fingerprints of the shipped scenarios") {
   const json g = golden();
   for (const auto& [scenario, entry] : g.items()) {
     SUBCASE(scenario.c_str()) {
-      const auto r = run_archsim({"run", source_path(scenario), "--set", "duration=" + entry["duration"].get<std::string>(),
-                                  "--json", "--quiet", "--no-report", "--out", scratch_dir("fingerprint")});
+      std::vector<std::string> args{"run", source_path(scenario), "--set", "duration=" + entry["duration"].get<std::string>(),
+                                    "--json", "--quiet", "--no-report", "--out", scratch_dir("fingerprint")};
+      if (entry.contains("set"))
+        for (const auto& s : entry["set"]) args.insert(args.end(), {"--set", s.get<std::string>()});
+      const auto r = run_archsim(args);
       const json s = parse_summary(r);
       INFO(describe(r));
       INFO("a moved fingerprint means the run behaves differently; if that is meant, update the golden value in the "

@@ -3,8 +3,8 @@
 
 Run only in a commit that means to change behaviour, and say why in its message:
     python3 tests/golden/update_fingerprints.py build/release/archsim
-Each entry runs `archsim run <scenario> --set duration=<duration> --json --quiet --no-report`
-and keeps summary.json's run.fingerprint. Every shipped scenario must have an entry (the
+Each entry runs `archsim run <scenario> --set duration=<duration> [--set <each of "set">]
+--json --quiet --no-report` and keeps summary.json's run.fingerprint. Every shipped scenario must have an entry (the
 e2e test checks it); a new scenario is added here with a duration short enough to run in
 about a second.
 """
@@ -18,8 +18,10 @@ only = set(sys.argv[2:])
 for scenario, e in entries.items():
     if only and scenario not in only:
         continue
-    out = subprocess.run([binary, "run", str(root / scenario), "--set", "duration=" + e["duration"],
-                          "--json", "--quiet", "--no-report"], check=True, capture_output=True, text=True).stdout
+    cmd = [binary, "run", str(root / scenario), "--set", "duration=" + e["duration"]]
+    for s in e.get("set", []):
+        cmd += ["--set", s]
+    out = subprocess.run(cmd + ["--json", "--quiet", "--no-report"], check=True, capture_output=True, text=True).stdout
     fp = json.loads(out)["run"]["fingerprint"]
     if fp != e.get("fingerprint"):
         print(f"{scenario}: {e.get('fingerprint')} -> {fp}")
