@@ -25,6 +25,9 @@ RUNS = [
     ("closed loop 1e6 users", "c", S + "closed-loop-users.json", ["users.users=1000000", "duration=60s"]),
     ("three-tier, retries + breaker + pool", "d", S + "three-tier.json", []),
     ("spike day, 5k -> 80k users", "e", "scenarios/autoscaling/spike-day.json", []),
+    ("cache-aside, Zipf keys, LRU", "f", "scenarios/caching/cache-aside.json", []),
+    ("read replicas, async replication", "g", "scenarios/databases/read-replicas.json", ["duration=10m"]),
+    ("order events through a partitioned log", "h", S + "queue-order-events.json", []),
 ]
 
 
