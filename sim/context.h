@@ -75,8 +75,10 @@ class Context {
   // Fault injection: replaces the fault state of link `link` (ConnectContext::links()).
   void set_link_fault(std::uint32_t link, const LinkFault& fault);
 
-  // While alive, the context acts as component `index`: a model calling another's control
-  // surface (crash, scale_to, ...) must let the timers that component sets be its own.
+  // While alive, the context acts as component `index` (OMNeT++'s Enter_Method). The callee
+  // uses it: a component whose control surface is called (crash, scale_to, ... in
+  // models/common/capabilities.h) opens one on its own index, so the timers it sets and the
+  // metrics it records are its own whoever called. Callers do nothing.
   class ActingAs {
    public:
     ActingAs(Context& ctx, std::uint32_t index) : ctx_(ctx), saved_(ctx.self_) { ctx.self_ = index; }
