@@ -250,12 +250,18 @@ std::uint32_t Service::new_job() {
   return j;
 }
 
-void Service::issue_call(Context& ctx, std::uint32_t j, const Step& st) {
-  Job& job = jobs_[j];
+// The request a call or publish step sends: the job's, on the step's route; a later pass
+// of a repeat is another visit downstream, which must draw its own work there.
+RequestInfo Service::downstream(const Job& job, const Step& st) {
   RequestInfo down = job.req;
   if (!st.keep_route) down.route = static_cast<std::uint16_t>(st.route);
-  // A later pass of a repeat is another visit downstream: it must draw its own work there.
   if (job.passes) down.visit = static_cast<std::uint16_t>(down.visit * 0x9e37u + job.passes);
+  return down;
+}
+
+void Service::issue_call(Context& ctx, std::uint32_t j, const Step& st) {
+  Job& job = jobs_[j];
+  RequestInfo down = downstream(job, st);
   std::uint64_t token = (static_cast<std::uint64_t>(j) << 32) | job.serial;
   if (st.policy) policies_[st.policy - 1]->start(ctx, st.ref, down, token, job.instance, st.timeout);
   else ctx.call(st.ref, down, token, st.timeout);
@@ -303,6 +309,13 @@ void Service::advance(Context& ctx, std::uint32_t j) {
         ctx.schedule(d, kWorkDone, (static_cast<std::uint64_t>(j) << 32) | job.serial);
         return;
       }
+      case Step::Publish:
+        if (!st.ack) {  // one way: nothing to wait for
+          ctx.send(st.ref, downstream(job, st));
+          ++job.pc;
+          continue;
+        }
+        [[fallthrough]];  // the broker's ack is a reply: wait for it as for a call
       case Step::Call:
         if (io_async_) release_worker(ctx, j);
         job.pending = 1;
@@ -317,22 +330,6 @@ void Service::advance(Context& ctx, std::uint32_t j) {
         job.oks = job.fails = 0;
         for (std::uint32_t k = 0; k < st.children; ++k) issue_call(ctx, j, prog.calls[st.first_child + k]);
         return;
-      case Step::Publish: {
-        if (st.ack) {  // the broker's ack is a reply: wait for it as for a call
-          if (io_async_) release_worker(ctx, j);
-          job.pending = 1;
-          job.needed = 1;
-          job.oks = job.fails = 0;
-          issue_call(ctx, j, st);
-          return;
-        }
-        RequestInfo msg = job.req;
-        if (!st.keep_route) msg.route = static_cast<std::uint16_t>(st.route);
-        if (job.passes) msg.visit = static_cast<std::uint16_t>(msg.visit * 0x9e37u + job.passes);
-        ctx.send(st.ref, msg);
-        ++job.pc;
-        continue;
-      }
       case Step::Choice: {
         // Keyed by (request, attempt, pc): every variant of a comparison takes the same arms.
         Rng r = Context::keyed_rng(stream_, job.req.id, pass_salt(job) + job.pc + 0xc401ce);

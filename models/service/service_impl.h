@@ -164,8 +164,8 @@ class Service final : public Component,
 
   void read_routes(Params& p, BuildContext& bc, bool has_default, const Distribution& def);
   void parse_steps(std::vector<Params>& list, BuildContext& bc, Program& prog, std::vector<Step>& out, bool in_parallel);
-  void parse_call_branches(Params& s, BuildContext& bc, Program& prog, Step& call);
-  std::uint32_t parse_block(Params& s, std::string_view key, BuildContext& bc, Program& prog);
+  void parse_call_branches(Params& s, BuildContext& bc, Program& prog);
+  void parse_block(Params& s, std::string_view key, BuildContext& bc, Program& prog);
 
   // ---- instances ----
 
@@ -204,6 +204,7 @@ class Service final : public Component,
   // ---- requests ----
 
   std::uint32_t new_job();
+  static RequestInfo downstream(const Job& job, const Step& st);
   void issue_call(Context& ctx, std::uint32_t j, const Step& st);
   void advance(Context& ctx, std::uint32_t j);
   bool take_worker(Context& ctx, std::uint32_t j);

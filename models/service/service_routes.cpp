@@ -69,7 +69,7 @@ void Service::parse_steps(std::vector<Params>& list, BuildContext& bc, Program& 
       if (s.has("on_miss") || s.has("on_hit") || s.has("on_not_found") || s.has("on_found")) {
         if (in_parallel) s.fail_here("a call inside a parallel block cannot branch on its result");
         out.push_back(std::move(st));
-        parse_call_branches(s, bc, prog, out.back());
+        parse_call_branches(s, bc, prog);
         continue;
       }
     } else if (s.has("parallel")) {
@@ -143,12 +143,11 @@ void Service::parse_steps(std::vector<Params>& list, BuildContext& bc, Program& 
 // second), the first block, Jump to the end, the second block. on_miss / on_hit read the
 // cache's kMiss flag, on_not_found / on_found the kNotFound flag; a failed call whose step
 // says "on_failure": "continue" counts as a miss / not found.
-void Service::parse_call_branches(Params& s, BuildContext& bc, Program& prog, Step& call) {
+void Service::parse_call_branches(Params& s, BuildContext& bc, Program& prog) {
   const bool miss = s.has("on_miss") || s.has("on_hit");
   const bool found = s.has("on_not_found") || s.has("on_found");
   if (miss && found) s.fail_here("a call branches on miss/hit or on not_found/found, not both");
   std::vector<Step>& out = prog.steps;
-  (void)call;
   const std::size_t branch_pc = out.size();
   Step br;
   br.kind = Step::Branch;
@@ -164,10 +163,9 @@ void Service::parse_call_branches(Params& s, BuildContext& bc, Program& prog, St
   out[jump_pc].target = static_cast<std::uint32_t>(out.size());
 }
 
-std::uint32_t Service::parse_block(Params& s, std::string_view key, BuildContext& bc, Program& prog) {
+void Service::parse_block(Params& s, std::string_view key, BuildContext& bc, Program& prog) {
   std::vector<Params> body = s.objects(key);
   parse_steps(body, bc, prog, prog.steps, false);
-  return static_cast<std::uint32_t>(body.size());
 }
 
 // For `archsim analyze` (sim/describe.h): instances, zones, and per route the mean work

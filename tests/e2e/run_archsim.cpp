@@ -1,5 +1,7 @@
 #include "tests/e2e/run_archsim.h"
 
+#include <fstream>
+
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
@@ -67,6 +69,12 @@ std::string scratch_dir(std::string_view name) {
   fs::path p = r.root / (std::string(name) + "-" + std::to_string(++r.counter));
   fs::create_directories(p);
   return p.string();
+}
+
+std::string write_scenario(const std::string& name, const nlohmann::json& doc) {
+  std::string path = scratch_dir(name) + "/" + name + ".json";
+  std::ofstream(path) << doc.dump(2);
+  return path;
 }
 
 RunResult run_archsim(const std::vector<std::string>& args, double timeout_s) {

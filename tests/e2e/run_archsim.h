@@ -30,6 +30,8 @@ std::string source_path(std::string_view rel);
 std::string basic_scenario(std::string_view file);
 // A fresh directory for --out, under the system temp dir, removed when the process exits.
 std::string scratch_dir(std::string_view name);
+// Writes `doc` as <fresh scratch dir>/<name>.json and returns its path (a scenario a test built).
+std::string write_scenario(const std::string& name, const nlohmann::json& doc);
 
 // Runs archsim with `args` (argv[1..]), kills it (SIGKILL) after `timeout_s` seconds.
 RunResult run_archsim(const std::vector<std::string>& args, double timeout_s = 120);

@@ -16,17 +16,13 @@ using archsim::e2e::describe;
 using archsim::e2e::num;
 using archsim::e2e::run_archsim;
 using archsim::e2e::run_summary;
+using archsim::e2e::write_scenario;
 using nlohmann::json;
 
 namespace {
 
 std::string scenario(const std::string& f) { return archsim::e2e::source_path("scenarios/caching/" + f); }
 
-std::string write_doc(const std::string& name, const json& doc) {
-  std::string path = archsim::e2e::scratch_dir("cache-" + name) + "/" + name + ".json";
-  std::ofstream(path) << doc.dump(2);
-  return path;
-}
 
 json base_doc() {
   return json::parse(R"({
@@ -118,7 +114,7 @@ TEST_CASE("cache: bad input is exit 2 with the JSON location") {
   for (const Case& c : cases) {
     json d = base_doc();
     c.edit(d);
-    std::string path = write_doc("bad", d);
+    std::string path = write_scenario("bad", d);
     auto r = run_archsim({"run", path, "--json", "--quiet", "--out", archsim::e2e::scratch_dir("cache-bad-out")}, 30);
     INFO(c.what << ": " << describe(r));
     CHECK(r.exit_code == 2);

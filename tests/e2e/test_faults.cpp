@@ -14,15 +14,11 @@ using archsim::e2e::describe;
 using archsim::e2e::num;
 using archsim::e2e::run_archsim;
 using archsim::e2e::run_summary;
+using archsim::e2e::write_scenario;
 using nlohmann::json;
 
 namespace {
 
-std::string write_scenario(const std::string& name, const json& doc) {
-  std::string path = archsim::e2e::scratch_dir("faults-" + name) + "/" + name + ".json";
-  std::ofstream(path) << doc.dump(2);
-  return path;
-}
 
 // P(at least k of n up) with each replica up with probability a (independent replicas:
 // the product-form stationary law of n alternating renewal processes).

@@ -17,17 +17,13 @@ using archsim::e2e::describe;
 using archsim::e2e::num;
 using archsim::e2e::run_archsim;
 using archsim::e2e::run_summary;
+using archsim::e2e::write_scenario;
 using nlohmann::json;
 
 namespace {
 
 std::string scenario(const std::string& file) { return archsim::e2e::source_path("scenarios/queues/" + file); }
 
-std::string write_scenario(const std::string& name, const json& doc) {
-  std::string path = archsim::e2e::scratch_dir("queue-" + name) + "/" + name + ".json";
-  std::ofstream(path) << doc.dump(2);
-  return path;
-}
 
 // produced = consumed + dead_lettered + lost + retained, for every queue of a run.
 void check_conservation(const json& s) {
