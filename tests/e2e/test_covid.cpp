@@ -62,6 +62,20 @@ TEST_CASE("covid: the monolith's Monday morning raises the story's four alarms, 
   CHECK(num(s, "availability") < 0.9);
 }
 
+TEST_CASE("covid: what-ifs of the study: a bigger database leaves the video crash; a CPU autoscaler never scales the monolith") {
+  // docs/studies/covid-2020.md, "A bigger database instead of a split": twice the cores end
+  // the pool waits, so the threads, the accept queues and memory never pile up; the video
+  // server's streams do not touch the database and still exceed its memory.
+  auto s = run_summary(source_path(kMorning), {"--set", "duration=30m", "--set", "db.cores=32"}, 240);
+  CHECK(alerts_fired(s) == std::set<std::string>{"Video streaming server crashed"});
+  // "An HPA instead of fixed counts": on CPU (target 70%) it sees the CPUs idle while the
+  // threads wait for the pool, and never adds an instance; the run is the baseline's.
+  auto h = run_summary(source_path(kMorning), {"--set", "duration=30m", "--set", "monolith-hpa.behavior={}"}, 240);
+  CHECK(num(h, "components.monolith-hpa.scale_ups") == 0);
+  CHECK(num(h, "components.monolith.cpu_utilization") < 0.3);
+  CHECK(alerts_fired(h).count("Database connection pool exhausted") == 1);
+}
+
 TEST_CASE("covid: the microservices hold the peak: API p99 < 50 ms, availability >= 99.9%, no alarm, at 80k and 100k users") {
   for (const std::string n : {"80000", "100000"}) {
     CAPTURE(n);
