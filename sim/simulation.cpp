@@ -564,6 +564,32 @@ void Simulation::fire_timeout(CallId h) {
   if (calls_[h].reply_lost) calls_.free(h);
 }
 
+// Names the components acting at the stuck instant (from the next events) and stops the run.
+void Simulation::stuck(const Event& first) {
+  std::map<std::string, std::set<std::string>> acting;  // component -> what it was handed
+  auto note = [&](const Event& e) {
+    if (e.kind == kDeliver) acting[comps_[e.target]->id()].insert("requests");
+    else if (e.kind == kTimer) acting[comps_[e.target]->id()].insert("timers");
+    else if (e.kind == kReply && calls_.valid(e.data)) acting[comps_[calls_[e.data].caller]->id()].insert("replies");
+  };
+  note(first);
+  for (int k = 0; k < 1000 && !sched_.empty() && sched_.next_time() == now_; ++k) {
+    Event e = sched_.pop();
+    note(e);
+    now_ = e.time;
+    dispatch(e);  // keep the loop turning: what it schedules at this instant is what we look at
+  }
+  std::string names;
+  for (const auto& [id, kinds] : acting) {
+    std::string k;
+    for (const auto& x : kinds) k += (k.empty() ? "" : ", ") + x;
+    names += (names.empty() ? "" : "; ") + id + " (" + k + ")";
+  }
+  throw std::runtime_error("no simulated time passed for 10 million events at t=" + format_duration(now_) + ": " +
+                           names + " keep acting at the same instant (a request answered in zero time in a "
+                           "closed loop, or another zero-delay cycle); give the work or the think time a duration");
+}
+
 void Simulation::run(const std::function<void(double)>& progress) {
   auto wall_start = std::chrono::steady_clock::now();
   const Time end = settings_.duration;
@@ -575,8 +601,19 @@ void Simulation::run(const std::function<void(double)>& progress) {
     c->start(ctx_);
   }
   std::uint64_t n = 0;
+  // Watchdog: a model that answers in zero time inside a closed loop (or any zero-delay
+  // cycle) acts forever at one instant, and the scheduler's same-time bucket grows until
+  // memory runs out. Past kStuckEvents events with no time passing (a few hundred MB) the
+  // run stops with the components seen acting, rather than hang.
+  constexpr std::uint64_t kStuckEvents = 10'000'000;
+  std::uint64_t same_instant = 0;
   while (!sched_.empty() && sched_.next_time() <= end) {
     Event e = sched_.pop();
+    if (e.time != now_) {
+      same_instant = 0;
+    } else if (++same_instant >= kStuckEvents) [[unlikely]] {
+      stuck(e);
+    }
     now_ = e.time;
     dispatch(e);
     if ((++n & 0x3ffff) == 0 && progress) progress(static_cast<double>(now_) / static_cast<double>(end));

@@ -121,6 +121,7 @@ class Simulation {
   void parse_alerts(Params& top);
   void availability_report(RunResult& r);
   void dispatch(const Event& e);
+  [[noreturn]] void stuck(const Event& first);
   // Call timeouts wait in one heap; one scheduler event stands at its earliest deadline
   // (timeouts_armed_at_), so a call answered in time costs a heap push and erase, no event.
   void arm_timeout(Time timeout, CallId h);
