@@ -1,7 +1,7 @@
 // html_report.h -- the study report: report.html with tables and gnuplot charts, written
 // from the data files of an output folder alone (summary.json, timeseries.csv,
-// latency_cdf.csv; compare.json for comparisons). It knows the file formats of
-// DESIGN.md section 5 and nothing of the models that produced them.
+// latency_cdf.csv; compare.json for comparisons). It knows those file formats
+// and nothing of the models that produced them.
 //
 // What a call leaves in DIR:
 //   report.html        one self-contained page: inline CSS, charts inlined as SVG, no

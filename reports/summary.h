@@ -1,4 +1,4 @@
-// summary.json (DESIGN.md §5) from a RunResult, merging replications with 95% confidence
+// summary.json from a RunResult, merging replications with 95% confidence
 // intervals, and the other data files of a run directory. Knows no model: component
 // figures are written as the models named them (dotted names nest).
 #pragma once

@@ -1,7 +1,7 @@
 // Building a simulation from a scenario: the registry of model factories, and what a
 // factory may use while it builds (BuildContext) and once every component exists
 // (ConnectContext). References between components are names in JSON, resolved to indices
-// before t = 0 (STYLE.md 9): nothing is looked up by string during a run.
+// before t = 0: nothing is looked up by string during a run.
 #pragma once
 #include <cstdint>
 #include <functional>

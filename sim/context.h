@@ -1,7 +1,7 @@
 // What a model can do while the simulation runs, and nothing more: read the clock, call
 // other components and answer calls, set timers on itself, record metrics, and report the
 // end of a client request. The Context is the engine's facade; models never see the
-// scheduler, the call pool or any output format (STYLE.md 4, 7).
+// scheduler, the call pool or any output format.
 #pragma once
 #include <cstdint>
 

@@ -5,7 +5,7 @@
 // pointer, e.g. /components/3/service_time/mean.
 //
 // Models include this header; it pulls only nlohmann's forward declarations, so model
-// files compile fast (STYLE.md 14).
+// files compile fast.
 #pragma once
 #include <cstdint>
 #include <limits>
@@ -51,7 +51,7 @@ class Params {
   Time duration(std::string_view key, Time def, Time lo = 0, Time hi = kTimeMax);
   Time duration(std::string_view key);  // required, >= 0
   std::optional<Time> duration_opt(std::string_view key);
-  // Distributions (DESIGN.md §2); values in nanoseconds for durations.
+  // Distributions (docs/scenario-format.md, Durations); values in nanoseconds for durations.
   Distribution distribution(std::string_view key, const Distribution& def);
   Distribution distribution(std::string_view key);  // required
   // A number or a piecewise-linear profile [["0s", 100], ["30m", 1600]].

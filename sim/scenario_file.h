@@ -10,7 +10,7 @@ namespace archsim {
 // Parses the file; throws ScenarioError (line/column for syntax errors).
 nlohmann::json load_scenario_file(const std::string& path);
 
-// Applies "PATH=VALUE" (DESIGN.md §3): the first segment is a component id when one
+// Applies "PATH=VALUE" (docs/scenario-format.md): the first segment is a component id when one
 // matches, else a top-level key; numeric segments index arrays; VALUE is JSON, else a
 // string. Throws ScenarioError with pointer "--set <assignment>" on a bad path.
 void apply_set(nlohmann::json& doc, const std::string& assignment);

@@ -22,7 +22,7 @@
 namespace archsim::e2e {
 
 inline constexpr double kSigmas = 4.5;
-// DESIGN.md: latency histograms have at most 1% relative error.
+// The metrics recorder's histograms (sim/histogram.h): have at most 1% relative error.
 inline constexpr double kHistogramError = 0.01;
 
 // Relative tolerance for a figure with relative standard deviation `rel_sd_ref` over a run

@@ -1,5 +1,5 @@
 // The autoscaling scenarios and the autoscaler's bad input, through the binary: each bad
-// scenario exits 2 with one stderr line naming the JSON location (DESIGN.md §3), and the
+// scenario exits 2 with one stderr line naming the JSON location (docs/scenario-format.md), and the
 // shipped step-load scenario answers a target sweep with the HPA's trade-off (a lower
 // target runs more pods and pays more).
 #include <doctest/doctest.h>

@@ -1,4 +1,4 @@
-// Bad scenarios are answered, never crashed on (DESIGN.md §3): exit code 2, stdout empty,
+// Bad scenarios are answered, never crashed on (docs/scenario-format.md): exit code 2, stdout empty,
 // and exactly one line on stderr,
 //     <file>: <json-pointer>: <message>          for a scenario that parses but is wrong
 //     <file>:<line>:<column>: <message>          for malformed JSON

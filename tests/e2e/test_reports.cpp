@@ -182,7 +182,7 @@ TEST_CASE("analyze finds the single database and no SPOF once it has a replica i
   REQUIRE(replicated.exit_code == 0);
   const auto p = nlohmann::json::parse(replicated.out);
   CHECK(p["spofs"].empty());
-  // The schema of DESIGN.md §3.
+  // The scenario format's schema (scenarios/schema.json).
   for (const char* key : {"utilization", "saturation_rps", "wait_ms"}) CHECK(p["components"]["db"].contains(key));
   CHECK(p["bottleneck"].is_string());
 

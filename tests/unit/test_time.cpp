@@ -1,4 +1,4 @@
-// Durations as the scenario format defines them (DESIGN.md §2): a decimal number and a unit
+// Durations as the scenario format defines them (docs/scenario-format.md, Durations): a decimal number and a unit
 // (ns, us, ms, s, m, h, d), or a plain number meaning seconds. Bad text is an error with a
 // reason, never a crash or a silent zero.
 #include <doctest/doctest.h>

@@ -1,4 +1,4 @@
-// The archsim subcommands (DESIGN.md §4). Each returns the process exit code:
+// The archsim subcommands. Each returns the process exit code:
 // 0 success, 1 a run that failed, 2 bad input.
 #pragma once
 #include <cstdint>

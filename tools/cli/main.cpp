@@ -1,4 +1,4 @@
-// archsim: the command line (DESIGN.md §4), wired with CLI11.
+// archsim: the command line, wired with CLI11.
 #include <CLI/CLI.hpp>
 #include <iostream>
 

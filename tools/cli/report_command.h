@@ -1,4 +1,4 @@
-// The report, graph and analyze subcommands (DESIGN.md §4) and the report step that run
+// The report, graph and analyze subcommands and the report step that run
 // and compare end with. Each command returns the process exit code: 0 success, 1 a run
 // or a drawing that failed, 2 bad input.
 #pragma once
