@@ -54,6 +54,8 @@ TEST_CASE("pool: bad service-level pool input is refused at its JSON location") 
   CHECK(err(R"("pool": {"size": 2, "for": ["dbb"]})").pointer() == "/components/1/pool/for/0");
   CHECK(err(R"("pool": {"size": 2, "for": ["db"]}, "retry": {"max_attempts": 2})").pointer() == "/components/1/retry");
   CHECK(err(R"("cores": 2, "concurrency": 1)").pointer() == "/components/1/cores");
+  CHECK(err(R"("io": "nonblocking")").pointer() == "/components/1/io");
+  CHECK(std::string(err(R"("io": "nonblocking")").what()).find("async") != std::string::npos);
   CHECK(test::build_error(R"({"components": [
       {"id": "c", "type": "client", "target": "api", "arrivals": {"rate": 1}},
       {"id": "api", "type": "service", "routes": {"default": [{"call": "db", "pool": {"size": 1, "for": ["db"]}}]}},

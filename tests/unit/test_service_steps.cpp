@@ -140,4 +140,6 @@ TEST_CASE("steps: bad branch, choice, publish and repeat input is refused at its
   CHECK(err(R"([{"repeat": [{"call": "x"}], "probability": 1}])").pointer() ==
         "/components/1/routes/default/0/probability");
   CHECK(err(R"([{"repeat": []}])").pointer() == "/components/1/routes/default/0/repeat");
+  CHECK(err(R"([{"publish": "x", "ack": "yes"}])").pointer() == "/components/1/routes/default/0/ack");
+  CHECK(err(R"([{"call": "x", "on_miss": {"call": "x"}}])").pointer() == "/components/1/routes/default/0/on_miss");
 }
