@@ -120,8 +120,9 @@ class Simulation {
   void build_sections(Params& top, const Registry& registry);
   void parse_alerts(Params& top);
   void availability_report(RunResult& r);
-  void dispatch(const Event& e);
-  [[noreturn]] void stuck(const Event& first);
+  // Inlined into the run loop (its hot caller); stuck() calls it too.
+  [[gnu::always_inline]] inline void dispatch(const Event& e);
+  [[noreturn, gnu::cold, gnu::noinline]] void stuck();
   // Call timeouts wait in one heap; one scheduler event stands at its earliest deadline
   // (timeouts_armed_at_), so a call answered in time costs a heap push and erase, no event.
   void arm_timeout(Time timeout, CallId h);
