@@ -40,7 +40,6 @@ Params::Params(const json& j, std::string pointer)
 
 const std::string& Params::pointer() const { return s_->pointer; }
 std::string Params::path(std::string_view key) const { return s_->pointer + "/" + escape_pointer_token(key); }
-const json& Params::object_json() const { return *s_->j; }
 
 bool Params::has(std::string_view key) const {
   auto it = s_->j->find(key);
@@ -248,11 +247,10 @@ Distribution Params::parse_distribution_checked(const nlohmann::json& j, const s
     if (shape <= 0) p.fail("shape", "must be positive");
     d = Distribution::pareto(scale, shape);
   } else {
-    const json& vals = p.raw("values");
-    if (!vals.is_array() || vals.empty()) p.fail("values", "expected a non-empty array of durations");
+    Value vals = p.value("values");
+    if (vals.shape() != Shape::array || vals.items().empty()) p.fail("values", "expected a non-empty array of durations");
     std::vector<double> v;
-    for (std::size_t i = 0; i < vals.size(); ++i)
-      v.push_back(static_cast<double>(parse_duration_value(vals[i], p.path("values") + "/" + std::to_string(i))));
+    for (const Value& x : vals.items()) v.push_back(static_cast<double>(x.duration()));
     d = Distribution::empirical(std::move(v));
   }
   p.finish();
@@ -344,6 +342,69 @@ const json& Params::raw(std::string_view key) {
   static const json null_json;
   const json* v = get(key);
   return v ? *v : null_json;
+}
+
+static Params::Shape shape_of(const json* v) {
+  using S = Params::Shape;
+  if (!v || v->is_null()) return S::absent;
+  if (v->is_boolean()) return S::boolean;
+  if (v->is_number()) return S::number;
+  if (v->is_string()) return S::string;
+  if (v->is_array()) return S::array;
+  return S::object;
+}
+
+Params::Shape Params::shape(std::string_view key) const {
+  auto it = s_->j->find(key);
+  return it == s_->j->end() ? Shape::absent : shape_of(&*it);
+}
+
+Params::Value Params::value(std::string_view key) { return Value(s_, get(key), path(key)); }
+
+Params::Shape Params::Value::shape() const { return shape_of(j_); }
+
+void Params::Value::fail(const std::string& message) const { throw ScenarioError(pointer_, message); }
+
+std::optional<std::string> Params::Value::as_string() const {
+  if (!j_ || !j_->is_string()) return std::nullopt;
+  return j_->get<std::string>();
+}
+
+std::optional<double> Params::Value::as_number() const {
+  if (!j_ || !j_->is_number()) return std::nullopt;
+  return j_->get<double>();
+}
+
+std::optional<std::int64_t> Params::Value::as_integer() const {
+  if (!j_ || !j_->is_number_integer()) return std::nullopt;
+  if (j_->is_number_unsigned() && j_->get<std::uint64_t>() > static_cast<std::uint64_t>(INT64_MAX)) return std::nullopt;
+  return j_->get<std::int64_t>();
+}
+
+std::optional<std::uint64_t> Params::Value::as_unsigned() const {
+  if (!j_ || !j_->is_number_integer()) return std::nullopt;
+  if (!j_->is_number_unsigned() && j_->get<std::int64_t>() < 0) return std::nullopt;
+  return j_->get<std::uint64_t>();
+}
+
+std::vector<Params::Value> Params::Value::items() const {
+  if (!j_ || !j_->is_array()) fail("expected an array, found " + (j_ ? type_name(*j_) : std::string("null")));
+  std::vector<Value> out;
+  out.reserve(j_->size());
+  for (std::size_t i = 0; i < j_->size(); ++i) out.push_back(Value(owner_, &(*j_)[i], pointer_ + "/" + std::to_string(i)));
+  return out;
+}
+
+Params Params::Value::object() const {
+  if (!j_ || !j_->is_object()) fail("expected an object, found " + (j_ ? type_name(*j_) : std::string("null")));
+  Params child(*j_, pointer_);
+  owner_->children.push_back(child.s_);
+  return child;
+}
+
+Time Params::Value::duration() const {
+  if (!j_) fail("is required");
+  return parse_duration_value(*j_, pointer_);
 }
 
 void Params::finish() {

@@ -64,10 +64,16 @@ class Params {
   Params object(std::string_view key);  // required object
   std::optional<Params> object_opt(std::string_view key);
   std::vector<Params> objects(std::string_view key);  // array of objects (absent -> empty)
-  // Raw access for shapes the readers above do not cover; marks the key as known.
-  const nlohmann::json& raw(std::string_view key);
-  const nlohmann::json& object_json() const;
   void known(std::string_view key);  // accept a key without reading it
+
+  // Fields that take more than one shape (a number or a duration, a string or an object, an
+  // array of ids or of objects, an array of arrays): the model asks for the shape and reads
+  // each case with the typed accessors of Value, wording its own error for a wrong shape.
+  // Null counts as absent, as for has().
+  enum class Shape : std::uint8_t { absent, boolean, number, string, array, object };
+  Shape shape(std::string_view key) const;  // does not mark the key as known
+  class Value;
+  Value value(std::string_view key);  // marks the key as known; absent when missing or null
 
   // Rejects unknown keys here and in every child obtained through object()/objects().
   void finish();
@@ -86,6 +92,40 @@ class Params {
   std::shared_ptr<State> s_;
   explicit Params(std::shared_ptr<State> s) : s_(std::move(s)) {}
   const nlohmann::json* get(std::string_view key);
+  // The JSON of a member (null when absent), marked as known. Only sim/ reads JSON directly
+  // (the scenario's sections); models go through the typed readers and Value.
+  const nlohmann::json& raw(std::string_view key);
+  friend class Simulation;
+};
+
+// One value of the document (a member, or an item of an array) with its JSON pointer. The
+// as_* accessors return nullopt when the value has another shape, so that the caller can
+// name what it expected; items(), object() and duration() fail with the pointer themselves.
+class Params::Value {
+ public:
+  Shape shape() const;
+  const std::string& pointer() const { return pointer_; }
+  std::optional<std::string> as_string() const;
+  std::optional<double> as_number() const;
+  // An integer literal (2, not 2.0) that fits the type.
+  std::optional<std::int64_t> as_integer() const;
+  std::optional<std::uint64_t> as_unsigned() const;
+  // An array's items, each with its pointer (.../3); another shape: "expected an array, found ...".
+  std::vector<Value> items() const;
+  // An object: "expected an object, found ..." otherwise. It is a child of the Params the
+  // value came from, so that Params' finish() checks its keys too.
+  Params object() const;
+  // A duration as Params::duration reads it ("250ms", "2s" or a number of seconds).
+  Time duration() const;
+  [[noreturn]] void fail(const std::string& message) const;
+
+ private:
+  friend class Params;
+  Value(std::shared_ptr<State> owner, const nlohmann::json* j, std::string pointer)
+      : owner_(std::move(owner)), j_(j), pointer_(std::move(pointer)) {}
+  std::shared_ptr<State> owner_;
+  const nlohmann::json* j_;  // nullptr: absent or null
+  std::string pointer_;
 };
 
 }  // namespace archsim

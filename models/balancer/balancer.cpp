@@ -9,8 +9,6 @@
 #include <utility>
 #include <vector>
 
-#include <nlohmann/json.hpp>
-
 #include "models/balancer/sticky.h"
 #include "models/common/picker/picker.h"
 #include "models/common/resilience/token_bucket.h"
@@ -302,20 +300,18 @@ class Balancer final : public Component {
   // ---------------------------------------------------------------- parsing
 
   void parse_targets(Params& p, BuildContext& bc) {
-    const nlohmann::json& list = p.raw("targets");
-    const std::string at = p.path("targets");
-    if (list.is_null()) p.fail("targets", "is required: the components this balancer sends requests to, e.g. [\"web-1\", {\"id\": \"web-2\", \"weight\": 2}]");
-    if (!list.is_array()) p.fail("targets", "expected an array of component ids or {\"id\": ..., \"weight\": ...}");
-    if (list.empty()) p.fail("targets", "is empty: a balancer needs at least one target");
-    for (std::size_t i = 0; i < list.size(); ++i) {
-      const nlohmann::json& item = list[i];
-      const std::string ptr = at + "/" + std::to_string(i);
+    const Params::Value list = p.value("targets");
+    if (list.shape() == Params::Shape::absent) p.fail("targets", "is required: the components this balancer sends requests to, e.g. [\"web-1\", {\"id\": \"web-2\", \"weight\": 2}]");
+    if (list.shape() != Params::Shape::array) p.fail("targets", "expected an array of component ids or {\"id\": ..., \"weight\": ...}");
+    const std::vector<Params::Value> items = list.items();
+    if (items.empty()) p.fail("targets", "is empty: a balancer needs at least one target");
+    for (const Params::Value& item : items) {
       Target t;
-      std::string id_ptr = ptr;
-      if (item.is_string()) {
-        t.id = item.get<std::string>();
-      } else if (item.is_object()) {
-        Params tp(item, ptr);
+      std::string id_ptr = item.pointer();
+      if (auto id = item.as_string()) {
+        t.id = *id;
+      } else if (item.shape() == Params::Shape::object) {
+        Params tp = item.object();
         t.id = tp.string("id");
         id_ptr = tp.path("id");
         t.weight = tp.number("weight", 1.0, -Params::kInf, 1e6);
@@ -323,7 +319,7 @@ class Balancer final : public Component {
           tp.fail("weight", "must be positive (a target with weight 0 would never be picked; remove it instead)");
         tp.finish();
       } else {
-        throw ScenarioError(ptr, "a target is a component id or {\"id\": ..., \"weight\": ...}");
+        item.fail("a target is a component id or {\"id\": ..., \"weight\": ...}");
       }
       if (t.id.empty()) throw ScenarioError(id_ptr, "must name a component");
       for (const Target& o : targets_)
@@ -388,21 +384,17 @@ class Balancer final : public Component {
     std::vector<std::string> ids;
     for (const Target& t : targets_) ids.push_back(t.id);
     for (const std::string& name : routes.keys()) {
-      const nlohmann::json& list = routes.raw(name);
-      const std::string at = routes.path(name);
-      if (!list.is_array() || list.empty())
+      const Params::Value list = routes.value(name);
+      if (list.shape() != Params::Shape::array || list.items().empty())
         routes.fail(name, "expected a non-empty array of target ids, e.g. [\"" + targets_.front().id + "\"]");
       std::vector<std::uint32_t> members;
-      for (std::size_t k = 0; k < list.size(); ++k) {
-        const std::string ptr = at + "/" + std::to_string(k);
-        if (!list[k].is_string()) throw ScenarioError(ptr, "expected a target id");
-        std::string id = list[k].get<std::string>();
-        auto it = std::find(ids.begin(), ids.end(), id);
-        if (it == ids.end())
-          throw ScenarioError(ptr, "\"" + id + "\" is not one of this balancer's targets" + did_you_mean(id, ids));
+      for (const Params::Value& item : list.items()) {
+        const std::optional<std::string> id = item.as_string();
+        if (!id) item.fail("expected a target id");
+        auto it = std::find(ids.begin(), ids.end(), *id);
+        if (it == ids.end()) item.fail("\"" + *id + "\" is not one of this balancer's targets" + did_you_mean(*id, ids));
         auto idx = static_cast<std::uint32_t>(it - ids.begin());
-        if (std::find(members.begin(), members.end(), idx) != members.end())
-          throw ScenarioError(ptr, "\"" + id + "\" is listed twice");
+        if (std::find(members.begin(), members.end(), idx) != members.end()) item.fail("\"" + *id + "\" is listed twice");
         members.push_back(idx);
       }
       std::uint32_t route = bc.route_index(name);

@@ -7,7 +7,6 @@
 #include <string>
 #include <vector>
 
-#include <nlohmann/json.hpp>
 
 #include "models/cache/cache_store.h"
 #include "models/cache/hash_slot.h"
@@ -104,14 +103,14 @@ class Cache final : public Component, public HasCapabilities, public Crashable {
       ttl_ = *ttl;
     }
     if (p.has("ttl_jitter")) {
-      const nlohmann::json& j = p.raw("ttl_jitter");
+      const Params::Value j = p.value("ttl_jitter");
       if (ttl_ == kTimeMax) p.fail("ttl_jitter", "needs a \"ttl\" to spread");
-      if (j.is_number()) {
-        double f = j.get<double>();
+      if (auto fraction = j.as_number()) {
+        double f = *fraction;
         if (!(f >= 0) || f > 1) p.fail("ttl_jitter", "a fraction of the TTL must be in [0, 1] (a jitter above the TTL would give negative TTLs)");
         jitter_ = static_cast<Time>(f * static_cast<double>(ttl_));
       } else {
-        jitter_ = Params::parse_duration_value(j, p.path("ttl_jitter"));
+        jitter_ = j.duration();
         if (jitter_ > ttl_) p.fail("ttl_jitter", "is above the ttl: expiries would fall in the past");
       }
     } else if (stampede_ == Stampede::TtlJitter) {

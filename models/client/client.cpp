@@ -4,7 +4,6 @@
 #include <optional>
 #include <vector>
 
-#include <nlohmann/json.hpp>
 
 #include "models/common/resilience/call_policy.h"
 #include "sim/results.h"
@@ -37,7 +36,7 @@ class Client final : public Component, public CallSink {
     if (CallPolicy::wanted(p))
       policy_ = std::make_unique<CallPolicy>(p, bc, CallPolicy::Site::Client, bc.id(), "resilience", 0, *this, timeout_);
     bool has_arrivals = p.has("arrivals"), has_users = p.has("users");
-    bool has_sessions = p.has("sessions") && p.raw("sessions").is_object();
+    bool has_sessions = p.shape("sessions") == Params::Shape::object;
     int modes = int(has_arrivals) + int(has_users) + int(has_sessions);
     if (modes != 1)
       p.fail_here(modes > 1 ? "give one of \"arrivals\" (open loop), \"users\" (closed loop) or \"sessions\" "

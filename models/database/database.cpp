@@ -8,7 +8,6 @@
 #include <string>
 #include <vector>
 
-#include <nlohmann/json.hpp>
 
 #include "models/common/capabilities.h"
 #include "models/common/resource.h"
@@ -161,16 +160,14 @@ class Database final : public Component, public HasCapabilities, public Crashabl
     std::vector<std::uint64_t> splits;
     if (p.has("split_points")) {
       if (s != Sharding::Range) p.fail("split_points", "only \"sharding\": \"range\" uses split points");
-      const nlohmann::json& a = p.raw("split_points");
-      if (!a.is_array()) p.fail("split_points", "must be an array of ascending keys");
-      for (std::size_t i = 0; i < a.size(); ++i) {
-        const std::string ptr = p.path("split_points") + "/" + std::to_string(i);
-        if (!a[i].is_number_unsigned() && !(a[i].is_number_integer() && a[i].get<std::int64_t>() >= 0))
-          throw ScenarioError(ptr, "must be a whole number >= 0 (a key)");
-        std::uint64_t k = a[i].get<std::uint64_t>();
+      const Params::Value a = p.value("split_points");
+      if (a.shape() != Params::Shape::array) p.fail("split_points", "must be an array of ascending keys");
+      for (const Params::Value& item : a.items()) {
+        const std::optional<std::uint64_t> key = item.as_unsigned();
+        if (!key) item.fail("must be a whole number >= 0 (a key)");
+        std::uint64_t k = *key;
         if (!splits.empty() && k <= splits.back())
-          throw ScenarioError(ptr, "split points must be in ascending order: " + std::to_string(k) + " after " +
-                                       std::to_string(splits.back()));
+          item.fail("split points must be in ascending order: " + std::to_string(k) + " after " + std::to_string(splits.back()));
         splits.push_back(k);
       }
     }

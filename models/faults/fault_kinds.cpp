@@ -24,7 +24,6 @@
 #include <string>
 #include <vector>
 
-#include <nlohmann/json.hpp>
 
 #include "models/faults/faults.h"
 
@@ -55,13 +54,14 @@ void read_link_target(Params& p, const FaultWorld& w, FaultPlan& f) {
 
 void read_crash(Params& p, const FaultWorld& w, FaultPlan& f) {
   read_target(p, w, f);
-  const nlohmann::json& n = p.raw("instances");
-  if (n.is_null()) {
+  const Params::Value n = p.value("instances");
+  const std::optional<std::int64_t> count = n.as_integer();
+  if (n.shape() == Params::Shape::absent) {
     f.instances = 1;
-  } else if (n.is_string() && n.get<std::string>() == "all") {
+  } else if (n.as_string() == "all") {
     f.instances = UINT32_MAX;
-  } else if (n.is_number_integer() && n.get<std::int64_t>() >= 1) {
-    f.instances = static_cast<std::uint32_t>(std::min<std::int64_t>(n.get<std::int64_t>(), UINT32_MAX - 1));
+  } else if (count && *count >= 1) {
+    f.instances = static_cast<std::uint32_t>(std::min<std::int64_t>(*count, UINT32_MAX - 1));
   } else {
     p.fail("instances", "expected a positive whole number or \"all\"");
   }
@@ -74,21 +74,21 @@ void read_zone_outage(Params& p, const FaultWorld&, FaultPlan& f) {
 }
 
 void read_partition(Params& p, const FaultWorld& w, FaultPlan& f) {
-  const nlohmann::json& g = p.raw("groups");
-  if (!g.is_array() || g.size() < 2) p.fail("groups", "expected at least two groups: [[\"a\", \"b\"], [\"c\"]]");
+  const Params::Value g = p.value("groups");
+  if (g.shape() != Params::Shape::array || g.items().size() < 2)
+    p.fail("groups", "expected at least two groups: [[\"a\", \"b\"], [\"c\"]]");
   std::vector<char> used(w.ids.size(), 0);
-  for (std::size_t i = 0; i < g.size(); ++i) {
-    std::string gp = p.path("groups") + "/" + std::to_string(i);
-    if (!g[i].is_array() || g[i].empty()) throw ScenarioError(gp, "expected a non-empty array of component ids");
+  for (const Params::Value& group : g.items()) {
+    if (group.shape() != Params::Shape::array || group.items().empty())
+      group.fail("expected a non-empty array of component ids");
     std::vector<std::uint32_t> members;
-    for (std::size_t k = 0; k < g[i].size(); ++k) {
-      std::string mp = gp + "/" + std::to_string(k);
-      if (!g[i][k].is_string()) throw ScenarioError(mp, "expected a component id");
-      std::string id = g[i][k].get<std::string>();
-      auto it = std::find(w.ids.begin(), w.ids.end(), id);
-      if (it == w.ids.end()) throw ScenarioError(mp, "unknown component \"" + id + "\"" + did_you_mean(id, w.ids));
+    for (const Params::Value& item : group.items()) {
+      const std::optional<std::string> id = item.as_string();
+      if (!id) item.fail("expected a component id");
+      auto it = std::find(w.ids.begin(), w.ids.end(), *id);
+      if (it == w.ids.end()) item.fail("unknown component \"" + *id + "\"" + did_you_mean(*id, w.ids));
       std::uint32_t idx = static_cast<std::uint32_t>(it - w.ids.begin());
-      if (used[idx]) throw ScenarioError(mp, "\"" + id + "\" is in more than one group");
+      if (used[idx]) item.fail("\"" + *id + "\" is in more than one group");
       used[idx] = 1;
       members.push_back(idx);
     }

@@ -5,7 +5,6 @@
 #include <string>
 #include <vector>
 
-#include <nlohmann/json.hpp>
 
 #include "models/common/capabilities.h"
 #include "models/queue/assignor.h"
@@ -67,9 +66,10 @@ class Queue final : public Component, public HasCapabilities, public Crashable {
     partitions_ = static_cast<std::uint32_t>(p.integer("partitions", work_queue_ ? 1 : 6, 1, 100000));
     if (work_queue_ && partitions_ != 1) p.fail("partitions", "a work_queue has no partitions (give mode \"log\")");
     brokers_ = static_cast<std::uint32_t>(p.integer("replication_factor", 1, 1, 32));
-    const nlohmann::json& a = p.raw("acks");
-    std::string acks = a.is_null() ? "1" : a.is_number_integer() ? std::to_string(a.get<std::int64_t>())
-                                         : a.is_string() ? a.get<std::string>() : "?";
+    const Params::Value a = p.value("acks");
+    std::string acks = a.shape() == Params::Shape::absent ? "1"
+                       : a.as_integer()                   ? std::to_string(*a.as_integer())
+                                                          : a.as_string().value_or("?");
     if (acks == "0") acks_ = Acks::None;
     else if (acks == "1") acks_ = Acks::Leader;
     else if (acks == "all" || acks == "-1") acks_ = Acks::All;

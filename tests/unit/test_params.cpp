@@ -88,3 +88,75 @@ TEST_CASE("did you mean: close words only") {
   CHECK(did_you_mean("servise", {"service", "client"}) == " (did you mean \"service\"?)");
   CHECK(did_you_mean("database", {"service", "client"}).empty());
 }
+
+TEST_CASE("params: shape() tells the JSON type without marking the key as known") {
+  json j = json::parse(R"({"n": 1.5, "s": "x", "o": {}, "a": [], "b": false, "z": null})");
+  Params p(j, "/c/0");
+  CHECK(p.shape("n") == Params::Shape::number);
+  CHECK(p.shape("s") == Params::Shape::string);
+  CHECK(p.shape("o") == Params::Shape::object);
+  CHECK(p.shape("a") == Params::Shape::array);
+  CHECK(p.shape("b") == Params::Shape::boolean);
+  CHECK(p.shape("z") == Params::Shape::absent);  // null is absent, as for has()
+  CHECK(p.shape("missing") == Params::Shape::absent);
+  // Nothing was read: every present key is still unknown.
+  CHECK(error_of([&] { p.finish(); }) == "/c/0/a: unknown field \"a\"");  // keys in name order
+}
+
+TEST_CASE("params: value() reads a field of several shapes, with typed accessors") {
+  json j = json::parse(R"({"acks": "all", "count": 3, "big": 18446744073709551615, "neg": -2, "frac": 0.25,
+                            "jitter": "250ms", "whole": 2.0, "none": null})");
+  Params p(j, "/components/2");
+  const Params::Value acks = p.value("acks");
+  CHECK(acks.shape() == Params::Shape::string);
+  CHECK(acks.pointer() == "/components/2/acks");
+  CHECK(acks.as_string() == std::optional<std::string>("all"));
+  CHECK_FALSE(acks.as_number());
+  CHECK_FALSE(acks.as_integer());
+  const Params::Value count = p.value("count");
+  CHECK(count.as_integer() == std::optional<std::int64_t>(3));
+  CHECK(count.as_unsigned() == std::optional<std::uint64_t>(3));
+  CHECK(count.as_number() == std::optional<double>(3.0));
+  CHECK_FALSE(count.as_string());
+  // An unsigned beyond int64 is no int64, but is a key; a negative integer is no key.
+  CHECK_FALSE(p.value("big").as_integer());
+  CHECK(p.value("big").as_unsigned() == std::optional<std::uint64_t>(18446744073709551615ULL));
+  CHECK(p.value("neg").as_integer() == std::optional<std::int64_t>(-2));
+  CHECK_FALSE(p.value("neg").as_unsigned());
+  // 2.0 is a number, not an integer literal; 0.25 neither.
+  CHECK_FALSE(p.value("whole").as_integer());
+  CHECK(p.value("whole").as_number() == std::optional<double>(2.0));
+  CHECK_FALSE(p.value("frac").as_integer());
+  CHECK(p.value("jitter").duration() == 250 * kMillisecond);
+  CHECK(p.value("none").shape() == Params::Shape::absent);
+  CHECK(p.value("absent").shape() == Params::Shape::absent);
+  CHECK(error_of([&] { p.value("absent").duration(); }) == "/components/2/absent: is required");
+  // value() marked every key it was asked for as known.
+  CHECK(error_of([&] { p.finish(); }).empty());
+}
+
+TEST_CASE("params: Value items and objects carry their JSON pointers into errors") {
+  json j = json::parse(R"({"targets": ["web-1", {"id": "web-2", "wieght": 2}, 7],
+                            "groups": [["a"], "b"], "budget": "x", "after": "soon"})");
+  Params p(j, "/components/4");
+  const std::vector<Params::Value> targets = p.value("targets").items();
+  REQUIRE(targets.size() == 3);
+  CHECK(targets[0].as_string() == std::optional<std::string>("web-1"));
+  CHECK(targets[0].pointer() == "/components/4/targets/0");
+  CHECK(error_of([&] { targets[0].object(); }) == "/components/4/targets/0: expected an object, found a string");
+  Params t1 = targets[1].object();
+  CHECK(t1.string("id") == "web-2");
+  CHECK(t1.pointer() == "/components/4/targets/1");
+  CHECK(error_of([&] { targets[2].fail("a target is a component id"); }) ==
+        "/components/4/targets/2: a target is a component id");
+  CHECK(error_of([&] { targets[2].items(); }) == "/components/4/targets/2: expected an array, found a number");
+  const std::vector<Params::Value> groups = p.value("groups").items();
+  CHECK(groups[0].items().at(0).pointer() == "/components/4/groups/0/0");
+  CHECK(error_of([&] { groups[1].items(); }) == "/components/4/groups/1: expected an array, found a string");
+  CHECK(error_of([&] { groups[0].duration(); }) ==
+        "/components/4/groups/0: expected a duration such as \"250ms\" or a number of seconds, found an array");
+  CHECK(error_of([&] { p.value("after").duration(); }).find("/components/4/after: ") == 0);
+  p.known("budget");
+  // An object read through a Value is a child: finish() checks its keys too.
+  CHECK(error_of([&] { p.finish(); }) == "/components/4/targets/1/wieght: unknown field \"wieght\"");
+}

@@ -4,7 +4,6 @@
 #include <algorithm>
 #include <cmath>
 
-#include <nlohmann/json.hpp>
 
 #include "sim/results.h"
 
@@ -83,8 +82,7 @@ CallPolicy::CallPolicy(Params& p, BuildContext& bc, Site site, std::string serie
       }
     }
     if (r->has("budget")) {
-      const nlohmann::json& b = r->raw("budget");
-      if (b.is_number()) {
+      if (r->shape("budget") == Params::Shape::number) {
         resilience::RetryBudgetParams bp2;
         bp2.percent_can_retry = r->number("budget", 0.2, 0.0, 1000.0);
         if (auto e = bp2.check()) fail_param(*r, resilience::ParamError{"budget", e->reason});
