@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "models/balancer/sticky.h"
+#include "models/common/health/health_tracker.h"
 #include "models/common/picker/picker.h"
 #include "models/common/resilience/token_bucket.h"
 #include "sim/describe.h"
@@ -24,17 +25,16 @@ enum Tag : std::uint16_t { kForward = 1, kProbe, kSweep };
 // probe carries kProbeBit | target.
 constexpr std::uint64_t kProbeBit = 1ULL << 63;
 
+// The probing and sweeping schedule; what the results mean is the HealthTracker's.
 struct HealthCheck {
   bool on = false;
   Time interval = 2 * kSecond, timeout = kSecond;
-  std::uint32_t unhealthy = 3, healthy = 2;
+  health::ActiveCheckParams thresholds;
 };
 
 struct OutlierDetection {
-  bool on = false;
-  std::uint32_t consecutive_5xx = 5;
-  Time base = 30 * kSecond, interval = 10 * kSecond, max_time = 300 * kSecond;
-  double max_percent = 10;
+  Time interval = 10 * kSecond;
+  health::OutlierParams params;
 };
 
 struct Target {
@@ -43,10 +43,7 @@ struct Target {
   double weight = 1;
   std::uint64_t bid = 0;  // Backend::id
   std::uint32_t active = 0;
-  // Health: eligible = hc_ok && !ejected.
-  bool hc_ok = true, ejected = false, probe_pending = false;
-  std::uint32_t fail_streak = 0, ok_streak = 0, consecutive_5xx = 0, times_ejected = 0;
-  Time ejected_at = 0;
+  bool probe_pending = false;  // health: the balancer's HealthTracker
   std::uint64_t ejections = 0;  // health-check and outlier ejections (whole run)
   Time first_ejection = -1;
   std::vector<std::pair<std::uint32_t, std::uint32_t>> places;  // (group, position) of its Backend copies
@@ -139,6 +136,7 @@ class Balancer final : public Component {
     if (sticky_alias_) sticky_ = true;
     if (auto hc = p.object_opt("health_check")) parse_health_check(*hc);
     if (auto od = p.object_opt("outlier_detection")) parse_outlier(*od);
+    health_ = health::HealthTracker(targets_.size(), hc_.thresholds, od_.params);
     health_route_ = bc.route_index("health");
 
     PickerOptions po;
@@ -160,7 +158,7 @@ class Balancer final : public Component {
       for (std::size_t i = 0; i < targets_.size(); ++i)
         ctx.schedule(hc_.interval * static_cast<Time>(i) / n, kProbe, i);
     }
-    if (od_.on) ctx.schedule(od_.interval, kSweep);
+    if (od_.params.on) ctx.schedule(od_.interval, kSweep);
   }
 
   void on_request(Context& ctx, CallId call) override {
@@ -220,13 +218,11 @@ class Balancer final : public Component {
     Metrics& m = ctx.metrics();
     set_active(ctx, t, -1);
     if (!served(status)) m.add(tg.err_c);
-    if (od_.on) {
-      if (served(status)) {
-        tg.consecutive_5xx = 0;
-      } else if (status != causes::RateLimited && ++tg.consecutive_5xx >= od_.consecutive_5xx && !tg.ejected) {
-        outlier_eject(ctx, t);
-      }
-    }
+    // Every non-Ok answer but 429 counts against the target (Envoy's consecutive_5xx).
+    const health::Outcome outcome = served(status)                     ? health::Outcome::success
+                                    : status == causes::RateLimited   ? health::Outcome::neutral
+                                                                      : health::Outcome::failure;
+    if (health_.request_result(t, outcome, ctx.now())) update_eligibility(ctx, t);
     complete(ctx, j, status);
   }
 
@@ -361,17 +357,18 @@ class Balancer final : public Component {
     if (hc_.timeout > hc_.interval)
       hc.fail("timeout", "must not exceed the interval (" + format_duration(hc_.interval) +
                              "): one probe per target is in flight at a time");
-    hc_.unhealthy = static_cast<std::uint32_t>(hc.integer("unhealthy_threshold", 3, 1, 1000));
-    hc_.healthy = static_cast<std::uint32_t>(hc.integer("healthy_threshold", 2, 1, 1000));
+    hc_.thresholds.unhealthy_threshold = static_cast<std::uint32_t>(hc.integer("unhealthy_threshold", 3, 1, 1000));
+    hc_.thresholds.healthy_threshold = static_cast<std::uint32_t>(hc.integer("healthy_threshold", 2, 1, 1000));
   }
 
   void parse_outlier(Params& od) {
-    od_.on = true;
-    od_.consecutive_5xx = static_cast<std::uint32_t>(od.integer("consecutive_5xx", 5, 1, 1'000'000));
-    od_.base = od.duration("base_ejection_time", 30 * kSecond, kMillisecond);
+    health::OutlierParams& o = od_.params;
+    o.on = true;
+    o.consecutive_failures = static_cast<std::uint32_t>(od.integer("consecutive_5xx", 5, 1, 1'000'000));
+    o.base_ejection = od.duration("base_ejection_time", 30 * kSecond, kMillisecond);
     od_.interval = od.duration("interval", 10 * kSecond, kMillisecond);
-    od_.max_time = od.duration("max_ejection_time", std::max<Time>(300 * kSecond, od_.base), od_.base);
-    od_.max_percent = od.number("max_ejection_percent", 10, 0, 100);
+    o.max_ejection = od.duration("max_ejection_time", std::max<Time>(300 * kSecond, o.base_ejection), o.base_ejection);
+    o.max_ejection_percent = od.number("max_ejection_percent", 10, 0, 100);
   }
 
   std::vector<std::uint32_t> all_members() const {
@@ -534,7 +531,7 @@ class Balancer final : public Component {
 
   void update_eligibility(Context& ctx, std::uint32_t t) {
     Target& tg = targets_[t];
-    const bool eligible = tg.hc_ok && !tg.ejected;
+    const bool eligible = health_.eligible(t);
     for (auto [g, pos] : tg.places) {
       Backend& b = groups_[g].backends[pos];
       if (b.eligible == eligible) continue;
@@ -569,49 +566,13 @@ class Balancer final : public Component {
   }
 
   void probe_done(Context& ctx, std::uint32_t t, Status status) {
-    Target& tg = targets_[t];
-    tg.probe_pending = false;
-    if (served(status)) {
-      tg.fail_streak = 0;
-      ++tg.ok_streak;
-      if (!tg.hc_ok && tg.ok_streak >= hc_.healthy) {
-        tg.hc_ok = true;
-        update_eligibility(ctx, t);
-      }
-    } else {
-      ctx.metrics().add(probe_fail_c_);
-      tg.ok_streak = 0;
-      ++tg.fail_streak;
-      if (tg.hc_ok && tg.fail_streak >= hc_.unhealthy) {
-        tg.hc_ok = false;
-        update_eligibility(ctx, t);
-      }
-    }
-  }
-
-  void outlier_eject(Context& ctx, std::uint32_t t) {
-    std::size_t ejected = 0;
-    for (const Target& o : targets_) ejected += o.ejected ? 1 : 0;
-    const double after = 100.0 * static_cast<double>(ejected + 1) / static_cast<double>(targets_.size());
-    if (ejected > 0 && after > od_.max_percent) return;  // Envoy: at least one, then the cap
-    Target& tg = targets_[t];
-    tg.ejected = true;
-    tg.ejected_at = ctx.now();
-    tg.consecutive_5xx = 0;
-    ++tg.times_ejected;
-    update_eligibility(ctx, t);
+    targets_[t].probe_pending = false;
+    if (!served(status)) ctx.metrics().add(probe_fail_c_);
+    if (health_.probe_result(t, served(status))) update_eligibility(ctx, t);
   }
 
   void sweep(Context& ctx) {
-    for (std::uint32_t t = 0; t < targets_.size(); ++t) {
-      Target& tg = targets_[t];
-      if (!tg.ejected) continue;
-      Time span = std::min(od_.max_time, od_.base * static_cast<Time>(tg.times_ejected));
-      if (ctx.now() - tg.ejected_at >= span) {
-        tg.ejected = false;
-        update_eligibility(ctx, t);
-      }
-    }
+    health_.sweep(ctx.now(), [&](std::uint32_t t) { update_eligibility(ctx, t); });
   }
 
   // ---------------------------------------------------------------- state
@@ -631,6 +592,7 @@ class Balancer final : public Component {
   Time upstream_timeout_ = 0;
   HealthCheck hc_;
   OutlierDetection od_;
+  health::HealthTracker health_;
   std::uint32_t health_route_ = 0;
   std::uint64_t probe_seq_ = 0;
 

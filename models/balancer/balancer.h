@@ -24,6 +24,8 @@
 //    in a row eject the target at once for base_ejection_time x (times ejected), capped by
 //    max_ejection_time (300 s); un-ejection is checked at each `interval` sweep (10 s); at
 //    most max_ejection_percent of targets are ejected, but at least one may always be.
+//    Both kinds of evidence are judged by models/common/health/health_tracker.h; the
+//    balancer sends the probes, runs the sweep and keeps the statistics.
 //  - L4 vs L7 (`mode`, default l7): an L7 balancer sees each request: it can route by route
 //    name (`routes`), hash the request key and use cookies. An L4 balancer sees connections
 //    only: no routes, no request keys, no cookies; it may hash the client (`hash_on:
