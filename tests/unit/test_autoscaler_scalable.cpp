@@ -19,12 +19,14 @@
 
 #include "models/common/capabilities.h"
 #include "models/register_builtin.h"
+#include "tests/unit/harness.h"
 #include "sim/build.h"
 #include "sim/context.h"
 #include "sim/results.h"
 #include "sim/simulation.h"
 
 using namespace archsim;
+using archsim::test::fig;
 
 namespace {
 
@@ -121,15 +123,6 @@ RunResult run(const std::string& text) {
   Simulation sim(nlohmann::json::parse(text), reg);
   sim.run();
   return sim.result();
-}
-
-double fig(const RunResult& r, const std::string& id, const std::string& name) {
-  for (const ComponentResult& c : r.components)
-    if (c.id == id)
-      for (const auto& [k, v] : c.report.figures())
-        if (k == name) return v;
-  FAIL("component " << id << " has no figure " << name);
-  return 0;
 }
 
 std::string scenario(const std::string& hpa_extra) {
