@@ -1,5 +1,6 @@
 // The archsim subcommands. Each returns the process exit code:
-// 0 success, 1 a run that failed, 2 bad input.
+// 0 success, 1 a run that failed, 2 bad input, 3 (kExitSloMissed, with --fail-on-slo)
+// the scenario's SLO was missed.
 #pragma once
 #include <cstdint>
 #include <optional>
@@ -18,6 +19,7 @@ struct RunOptions {
   std::vector<std::string> sets;
   std::string out;
   bool json = false, quiet = false, no_report = false;
+  bool fail_on_slo = false;  // exit kExitSloMissed when the SLO is missed (reports/slo_gate.h)
   int replications = 1, threads = 1;
 };
 
@@ -28,6 +30,7 @@ struct CompareOptions {
   std::optional<std::uint64_t> seed;
   std::string out;
   bool json = false, quiet = false, no_report = false;
+  bool fail_on_slo = false;  // exit kExitSloMissed when any variant misses the SLO
   int replications = 1, threads = 1;
 };
 
@@ -38,6 +41,9 @@ int validate_command(const std::vector<std::string>& files, const Registry& regi
 // Shared by the commands: load + --set, printing "file: location: message" on bad input.
 // Returns nullopt after printing the error.
 std::optional<nlohmann::json> load_with_sets(const std::string& file, const std::vector<std::string>& sets);
+// --fail-on-slo: 0 when the summary's SLO was met, else prints "archsim: SLO missed[ by
+// <who>]: ..." on stderr and returns kExitSloMissed.
+int slo_gate_exit(const nlohmann::ordered_json& summary, const std::string& who);
 // A progress bar on stderr when it is a terminal (and not quiet).
 struct Progress {
   explicit Progress(bool enabled);

@@ -3,6 +3,7 @@
 #include <cstdio>
 #include <iostream>
 
+#include "reports/slo_gate.h"
 #include "sim/errors.h"
 #include "sim/scenario_file.h"
 #include "tools/cli/commands.h"
@@ -18,6 +19,15 @@ std::optional<nlohmann::json> load_with_sets(const std::string& file, const std:
     std::cerr << e.format(file) << "\n";
     return std::nullopt;
   }
+}
+
+int slo_gate_exit(const nlohmann::ordered_json& summary, const std::string& who) {
+  const SloVerdict v = slo_verdict(summary);
+  if (v.met) return 0;
+  std::string why;
+  for (const auto& m : v.missed) why += (why.empty() ? "" : "; ") + m;
+  std::cerr << "archsim: SLO missed" << (who.empty() ? "" : " by " + who) << " (--fail-on-slo): " << why << "\n";
+  return kExitSloMissed;
 }
 
 Progress::Progress(bool on) : enabled(on && isatty(STDERR_FILENO)) {}

@@ -4,6 +4,7 @@
 #include <fstream>
 #include <iostream>
 
+#include "reports/slo_gate.h"
 #include "reports/summary.h"
 #include "sim/errors.h"
 #include "sim/experiment.h"
@@ -93,6 +94,11 @@ int compare_command(const CompareOptions& o, const Registry& registry) {
     nlohmann::json doc = *base;
     try {
       for (const auto& s : v.sets) apply_set(doc, s);
+      if (o.fail_on_slo && !scenario_has_slo(doc)) {
+        std::cerr << o.scenario << ": /slo: --fail-on-slo needs an \"slo\" with latency_p99 or availability to gate on"
+                  << " (variant " << v.label << ")\n";
+        return 2;
+      }
       Simulation probe(doc, registry, o.seed);
       seed = probe.settings().seed;
       name = probe.settings().name;
@@ -139,10 +145,18 @@ int compare_command(const CompareOptions& o, const Registry& registry) {
   }
   bar.done();
   std::ofstream(out / "compare.json") << result.dump(2) << "\n";
+  // --fail-on-slo: every variant is judged (each named on stderr); the code says whether any missed.
+  auto gate = [&] {
+    int code = 0;
+    if (o.fail_on_slo)
+      for (const auto& v : result["variants"])
+        code = std::max(code, slo_gate_exit(v["summary"], "variant " + v["label"].get<std::string>()));
+    return code;
+  };
   if (o.json) {
     std::cout << result.dump(2) << "\n";
     if (!o.no_report) write_report(out, /*to_stderr=*/true);
-    return 0;
+    return gate();
   }
   // Balancer columns (share of requests per backend, load imbalance) come from the first
   // balancer of the scenario, when there is one.
@@ -199,7 +213,7 @@ int compare_command(const CompareOptions& o, const Registry& registry) {
   std::printf("\nwrote %s\n", (out / "compare.json").string().c_str());
   std::fflush(stdout);
   if (!o.no_report) write_report(out, /*to_stderr=*/false);
-  return 0;
+  return gate();
 }
 
 }  // namespace archsim::cli

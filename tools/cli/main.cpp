@@ -9,6 +9,7 @@
 int main(int argc, char** argv) {
   using namespace archsim;
   CLI::App app{"archsim: a deterministic discrete-event simulator of web architectures"};
+  app.footer("Exit codes: 0 success, 1 a run that failed, 2 bad input, 3 SLO missed (with --fail-on-slo).");
   app.require_subcommand(1);
   app.set_version_flag("--version", "archsim 0.1");
 
@@ -28,6 +29,8 @@ int main(int argc, char** argv) {
   run_cmd->add_option("--threads", run.threads, "Threads for replications")->check(CLI::Range(1, 256));
   run_cmd->add_flag("--quiet", run.quiet, "No progress bar");
   run_cmd->add_flag("--no-report", run.no_report, "Do not write report.html and charts/");
+  run_cmd->add_flag("--fail-on-slo", run.fail_on_slo,
+                    "Exit with code 3 when the scenario's SLO is missed (a CI gate; every output is still written)");
 
   cli::CompareOptions cmp;
   std::uint64_t cmp_seed = 0;
@@ -42,6 +45,7 @@ int main(int argc, char** argv) {
   cmp_cmd->add_flag("--json", cmp.json, "Print {\"variants\": [...]} to stdout instead of the table");
   cmp_cmd->add_flag("--quiet", cmp.quiet, "No progress bar");
   cmp_cmd->add_flag("--no-report", cmp.no_report, "Do not write report.html and charts/");
+  cmp_cmd->add_flag("--fail-on-slo", cmp.fail_on_slo, "Exit with code 3 when any variant misses the scenario's SLO");
 
   std::vector<std::string> validate_files;
   auto* val_cmd = app.add_subcommand("validate", "Check scenarios without running them");

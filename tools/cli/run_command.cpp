@@ -2,6 +2,7 @@
 #include <fstream>
 #include <iostream>
 
+#include "reports/slo_gate.h"
 #include "reports/summary.h"
 #include "reports/table.h"
 #include "sim/errors.h"
@@ -17,6 +18,10 @@ namespace fs = std::filesystem;
 int run_command(const RunOptions& o, const Registry& registry) {
   auto doc = load_with_sets(o.scenario, o.sets);
   if (!doc) return 2;
+  if (o.fail_on_slo && !scenario_has_slo(*doc)) {
+    std::cerr << o.scenario << ": /slo: --fail-on-slo needs an \"slo\" with latency_p99 or availability to gate on\n";
+    return 2;
+  }
   std::uint64_t seed;
   std::string name;
   try {
@@ -58,7 +63,7 @@ int run_command(const RunOptions& o, const Registry& registry) {
     std::cout << "\nwrote " << (out / "summary.json").string() << ", timeseries.csv, latency_cdf.csv\n";
   }
   if (!o.no_report) write_report(out, /*to_stderr=*/o.json);
-  return 0;
+  return o.fail_on_slo ? slo_gate_exit(summary, "") : 0;
 }
 
 int validate_command(const std::vector<std::string>& files, const Registry& registry) {
