@@ -119,7 +119,22 @@ bool write_wide(const fs::path& file, const std::string& x_name, const std::vect
   out << safe_name(x_name);
   for (const auto& col : columns) out << ',' << safe_name(col.name);
   out << '\n';
+  // A stretch of windows where no column has a value (nothing served, no replica up) gets
+  // one all-NaN row at its start: gnuplot breaks a line at an undefined value, so the
+  // outage shows as a gap instead of a straight line drawn across it.
+  double step = 0;
+  for (auto it = xs.begin(); std::next(it) != xs.end(); ++it) {
+    const double d = *std::next(it) - *it;
+    if (d > 0 && (step == 0 || d < step)) step = d;
+  }
+  double last = std::nan("");
   for (double x : xs) {
+    if (step > 0 && x - last > 1.5 * step) {
+      out << fmt(last + step, 10);
+      for (std::size_t c = 0; c < columns.size(); ++c) out << ",NaN";
+      out << '\n';
+    }
+    last = x;
     out << fmt(x, 10);
     for (const auto& col : columns) {
       double y = std::nan("");

@@ -46,7 +46,9 @@ struct Column {
 
 // Writes `x_name,<col names>` then one row per x found in any column; a column without a
 // value at that x gets NaN. Names are made safe for the CSV header (no comma, quote or
-// line break). Returns false (and writes nothing) when no column has a point.
+// line break). Where the x values skip more than 1.5 times their smallest step, one all-NaN
+// row is added one step after the last value, so that a line breaks there. Returns false (and
+// writes nothing) when no column has a point.
 bool write_wide(const std::filesystem::path& file, const std::string& x_name,
                 const std::vector<Column>& columns);
 

@@ -13,13 +13,19 @@
 
 #include "reports/chart_scripts.h"
 #include "reports/html_data.h"
+#include "reports/html_json.h"
+#include "reports/html_marks.h"
 #include "reports/html_page.h"
+#include "reports/html_sections.h"
+#include "reports/html_whatif.h"
 
 namespace archsim::reports {
 namespace fs = std::filesystem;
 using nlohmann::json;
 
 namespace {
+
+using namespace js;
 
 // ---------------------------------------------------------------- files and JSON
 
@@ -38,66 +44,6 @@ json read_json(const fs::path& file) {
   } catch (const json::parse_error& e) {
     throw std::runtime_error(file.string() + ": not valid JSON: " + e.what());
   }
-}
-
-// A number at a '/'-free dotted path ("latency_ms.p99"), NaN when absent or not a number.
-double num_at(const json& j, const std::string& dotted) {
-  const json* cur = &j;
-  std::size_t start = 0;
-  while (start <= dotted.size()) {
-    const auto end = std::min(dotted.find('.', start), dotted.size());
-    const std::string key = dotted.substr(start, end - start);
-    if (!cur->is_object() || !cur->contains(key)) return std::nan("");
-    cur = &(*cur)[key];
-    start = end + 1;
-  }
-  return cur->is_number() ? cur->get<double>() : std::nan("");
-}
-
-std::string str_at(const json& j, const char* key) {
-  if (!j.is_object() || !j.contains(key)) return {};
-  const json& v = j[key];
-  return v.is_string() ? v.get<std::string>() : v.dump();
-}
-
-// Any JSON value as escaped, readable HTML (objects become "key: value" lists).
-std::string value_html(const json& v) {
-  if (v.is_number()) return html::number(v.get<double>());
-  if (v.is_boolean()) return v.get<bool>() ? "yes" : "no";
-  if (v.is_string()) return html::escape(v.get<std::string>());
-  if (v.is_null()) return "–";
-  std::string out;
-  if (v.is_object()) {
-    for (const auto& [k, x] : v.items()) {
-      if (!out.empty()) out += ", ";
-      out += html::escape(k) + ": " + value_html(x);
-    }
-  } else {
-    for (const auto& x : v) {
-      if (!out.empty()) out += ", ";
-      out += value_html(x);
-    }
-  }
-  return out;
-}
-
-// A bound ("lo" or "hi") of the 95% confidence interval of `key` ("latency_ms.p99"),
-// stored flat ({"ci95": {"latency_ms.p99": {"lo","hi"}}}) or nested; NaN when absent.
-double ci_bound(const json& summary, const std::string& key, const char* bound) {
-  if (!summary.is_object() || !summary.contains("ci95") || !summary["ci95"].is_object()) return std::nan("");
-  const json& ci = summary["ci95"];
-  if (ci.contains(key)) return num_at(ci[key], bound);
-  return num_at(ci, key + "." + bound);
-}
-
-// "12.3 (95% CI 11.9–12.7)" when the summary carries a confidence interval for `key`.
-std::string with_ci(const json& summary, const std::string& key, double value, bool as_percent) {
-  auto show = [&](double v) { return as_percent ? html::percent(v) : html::number(v); };
-  std::string out = show(value);
-  const double lo = ci_bound(summary, key, "lo"), hi = ci_bound(summary, key, "hi");
-  if (!std::isnan(lo) && !std::isnan(hi))
-    out += " <span class=\"ci\">(95% CI " + show(lo) + "–" + show(hi) + ")</span>";
-  return out;
 }
 
 // ---------------------------------------------------------------- charts
@@ -264,7 +210,8 @@ const std::vector<std::string> kRunCharts = {"latency", "throughput", "utilizati
                                              "hit_ratio", "replication_lag_ms", "consumer_lag", "circuit_state"};
 const std::vector<std::string> kRunData = {"latency.dat", "throughput.dat", "errors.dat", "utilization.dat",
                                            "queue.dat", "replicas.dat", "cdf.dat", "hit_ratio.dat",
-                                           "replication_lag_ms.dat", "consumer_lag.dat", "circuit_state.dat"};
+                                           "replication_lag_ms.dat", "consumer_lag.dat", "circuit_state.dat",
+                                           "annotations.gp"};
 
 std::vector<std::string> client_ids(const json& summary, const data::TimeSeries& ts) {
   std::vector<std::string> clients;
@@ -553,7 +500,14 @@ ReportResult write_run_report(const fs::path& dir, const fs::path& chart_script_
 
   const auto ts = data::TimeSeries::load(dir / "timeseries.csv");
   const auto cdfs = data::load_cdfs(dir / "latency_cdf.csv", "all clients");
-  const auto list = prepare_run_charts(charts, summary, ts, cdfs);
+  auto list = prepare_run_charts(charts, summary, ts, cdfs);
+  // Every time chart (all but the distribution) loads the marks and says what they are.
+  const std::string marked = marks::write_annotations(charts / "annotations.gp", summary, ts);
+  for (auto& c : list)
+    if (c.name != "cdf") {
+      if (!marked.empty()) c.caption += " " + marked;
+      c.data_files.push_back("annotations.gp");
+    }
   const Drawing drawing = draw(charts, chart_script_dir, list);
 
   ReportResult result;
@@ -587,7 +541,9 @@ ReportResult write_run_report(const fs::path& dir, const fs::path& chart_script_
           "</div>\n";
   page += "<h2>Requests and latency</h2>\n<div class=\"split\"><div>" + requests_table(summary) +
           "</div><div>" + latency_table(summary) + "</div></div>\n";
+  page += sections::availability(summary);
   page += "<h2>Charts</h2>\n" + notice + figures(charts, list);
+  page += sections::resilience(summary) + sections::balancing(summary) + sections::autoscaling(summary);
   page += routes_table(summary) + components_table(summary) + cost_table(summary);
   page += run_footer(summary) + "</main>\n</body>\n</html>\n";
   write_page(dir, page);
@@ -602,8 +558,9 @@ ReportResult write_compare_report(const fs::path& dir, const fs::path& chart_scr
   const json& variants = cmp["variants"];
   const fs::path charts = dir / "charts";
   fs::create_directories(charts);
-  const std::vector<std::string> names = {"compare_p99", "compare_availability", "compare_cost", "compare_cdf"};
-  remove_stale(charts, names, {"compare.dat", "compare_cdf.dat"});
+  const std::vector<std::string> names = {"compare_p99", "compare_availability", "compare_cost", "compare_cdf",
+                                          "whatif_p99", "whatif_availability"};
+  remove_stale(charts, names, {"compare.dat", "compare_cdf.dat", "whatif.dat", "whatif_axis.gp"});
 
   // compare.dat: one row per variant (columns documented in tools/charts/compare_p99.gp).
   std::ostringstream dat;
@@ -667,14 +624,27 @@ ReportResult write_compare_report(const fs::path& dir, const fs::path& chart_scr
   }
 
   std::vector<Chart> list;
+  // A numeric --vary is an axis: p99 and availability against it replace the bars.
+  const whatif::Plot what_if = whatif::write_data(charts, variants);
+  if (what_if.drawn) {
+    const std::string across = what_if.series > 1 ? ", one line per value of the other varied fields" : "";
+    const std::string band = what_if.bands ? "; the band is the 95% confidence interval across replications" : "";
+    list.push_back({"whatif_p99", "p99 latency against " + what_if.x_path,
+                    "The p99 end-to-end latency of each variant against " + what_if.x_path + across + band +
+                        ". The dash-dot line is the SLO when the scenario has one.",
+                    {"whatif.dat", "whatif_axis.gp"}});
+    list.push_back({"whatif_availability", "Availability against " + what_if.x_path,
+                    "Share of requests served against " + what_if.x_path + across + band + ".",
+                    {"whatif.dat", "whatif_axis.gp"}});
+  }
   if (!variants.empty()) {
     std::ofstream(charts / "compare.dat", std::ios::trunc) << dat.str();
-    if (any_p99)
+    if (any_p99 && !what_if.drawn)
       list.push_back({"compare_p99", "p99 latency per variant",
                       "Bars are the p99 end-to-end latency of each variant; whiskers the 95% confidence interval across "
                       "replications. Variants whose whiskers overlap are not clearly different.",
                       {"compare.dat"}});
-    if (any_avail)
+    if (any_avail && !what_if.drawn)
       list.push_back({"compare_availability", "Availability per variant",
                       "Share of requests that succeeded, with 95% confidence intervals; the axis starts just below the "
                       "lowest interval so that the nines can be told apart.",

@@ -9,7 +9,7 @@ file = "circuit_state.dat"
 stats file nooutput
 ncols = STATS_columns
 set title "Circuit breaker state"
-set xlabel "time (s)"
+eval load_marks
 set ylabel "state"
 set yrange [-0.2:2.2]
 set ytics ("closed" 0, "open" 1, "half-open" 2)
@@ -17,5 +17,5 @@ set ytics ("closed" 0, "open" 1, "half-open" 2)
 # a window that saw more than one state shows the time-weighted mean.
 do for [fmt in formats] {
   eval open_output
-  plot for [i=2:ncols] file using 1:i with steps lt (i-1) title columnheader(i)
+  plot for [i=2:ncols] file using ($1/time_div):i with steps lt (i-1) title columnheader(i)
 }

@@ -9,10 +9,10 @@ file = "consumer_lag.dat"
 stats file nooutput
 ncols = STATS_columns
 set title "Queue consumer lag"
-set xlabel "time (s)"
+eval load_marks
 set ylabel "messages not yet consumed"
 set yrange [0:*]
 do for [fmt in formats] {
   eval open_output
-  plot for [i=2:ncols] file using 1:i with lines lt (i-1) title columnheader(i)
+  plot for [i=2:ncols] file using ($1/time_div):i with lines lt (i-1) title columnheader(i)
 }

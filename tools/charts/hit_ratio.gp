@@ -9,10 +9,10 @@ file = "hit_ratio.dat"
 stats file nooutput
 ncols = STATS_columns
 set title "Cache hit ratio"
-set xlabel "time (s)"
+eval load_marks
 set ylabel "hits / lookups"
 set yrange [0:1.02]
 do for [fmt in formats] {
   eval open_output
-  plot for [i=2:ncols] file using 1:i with lines lt (i-1) title columnheader(i)
+  plot for [i=2:ncols] file using ($1/time_div):i with lines lt (i-1) title columnheader(i)
 }

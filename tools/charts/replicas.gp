@@ -10,12 +10,12 @@ file = "replicas.dat"
 stats file nooutput
 ncols = STATS_columns
 set title "Replicas: desired and ready"
-set xlabel "time (s)"
+eval load_marks
 set ylabel "replicas"
 set yrange [0:*]
 set ytics 1
 set mytics 1
 do for [fmt in formats] {
   eval open_output
-  plot for [i=2:ncols] file using 1:i with steps lt ((i-2)/2+1) dt 1+(i-2)%2 title columnheader(i)
+  plot for [i=2:ncols] file using ($1/time_div):i with steps lt ((i-2)/2+1) dt 1+(i-2)%2 title columnheader(i)
 }

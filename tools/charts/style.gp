@@ -7,12 +7,13 @@
 #     gnuplot -e "formats='png'" latency.gp          # only the PNG
 #     gnuplot -e "chart_width=1400" latency.gp       # wider
 # The .dat files are comma separated with one header line; NaN marks a window with no value.
+# NaN is left undefined on purpose (no `set datafile missing`): a line then breaks at it, so
+# a stretch where nothing was served shows as a gap, not as a line drawn across it.
 # Multi-series files are "wide": column 1 is the x value, each further column one series,
 # named by its header (which becomes the legend entry).
 
 set datafile separator comma
 set datafile columnheaders
-set datafile missing "NaN"
 set termoption noenhanced          # component ids such as web_v2 are not sub-scripted
 
 if (!exists("formats")) formats = "svg png"
@@ -47,3 +48,12 @@ set rmargin at screen 0.80
 # gnuplot has no procedures; this string is run with `eval open_output` inside a
 # `do for [fmt in formats]` loop, after the script has set `chart` (the base file name).
 open_output = 'if (fmt eq "svg") { set terminal svg size chart_width,chart_height font "Helvetica,12" background rgb "white" noenhanced } else { eval sprintf("set terminal %s size %d,%d font \"DejaVuSans,10\" background rgb \"white\" noenhanced", png_terminal, chart_width, chart_height) }; set output chart.".".fmt'
+
+# Time axes: annotations.gp, written by archsim beside the data from ../summary.json, sets
+# time_div and time_unit (seconds per unit: 1 "s", 60 "min", 3600 "h", 86400 "days") and the
+# x range of the run, and marks the warm-up, fault windows (shaded), alerts firing (red
+# dashed lines) and scale events (purple ticks). A time chart runs `eval load_marks` after
+# its own settings and plots x as ($1/time_div). Without the file, time stays in seconds.
+time_div = 1
+time_unit = "s"
+load_marks = 'if (system("test -s annotations.gp && echo 1 || echo 0") eq "1") { load "annotations.gp" }; set xlabel sprintf("time (%s)", time_unit)'

@@ -10,7 +10,7 @@ has_queue = system("test -s queue.dat && echo 1 || echo 0") eq "1"
 stats "utilization.dat" nooutput
 nu = STATS_columns
 if (has_queue) { stats "queue.dat" nooutput; nq = STATS_columns; chart_height = 560 }
-set xlabel "time (s)"
+eval load_marks
 do for [fmt in formats] {
   eval open_output
   if (has_queue) { set multiplot layout 2,1 title "Utilization and queue length per component" }
@@ -18,12 +18,13 @@ do for [fmt in formats] {
   set ylabel "utilization"
   set yrange [0:105]
   set format y "%.0f%%"
-  plot for [i=2:nu] "utilization.dat" using 1:(100*column(i)) with lines lt (i-1) title columnheader(i)
+  plot for [i=2:nu] "utilization.dat" using ($1/time_div):(100*column(i)) with lines lt (i-1) title columnheader(i)
   if (has_queue) {
     set format y "%g"
-    set yrange [0:*]
+    # At least 0..1: a queue that is all but empty reads as empty, not as a scale of 0.0003.
+    set yrange [0:1<*]
     set ylabel "requests waiting"
-    plot for [i=2:nq] "queue.dat" using 1:i with lines lt (i-1) title columnheader(i)
+    plot for [i=2:nq] "queue.dat" using ($1/time_div):i with lines lt (i-1) title columnheader(i)
     unset multiplot
   }
 }

@@ -1,0 +1,70 @@
+#include "reports/html_json.h"
+
+#include <algorithm>
+#include <cmath>
+
+#include "reports/html_page.h"
+
+namespace archsim::reports::js {
+
+// A number at a '/'-free dotted path ("latency_ms.p99"), NaN when absent or not a number.
+double num_at(const json& j, const std::string& dotted) {
+  const json* cur = &j;
+  std::size_t start = 0;
+  while (start <= dotted.size()) {
+    const auto end = std::min(dotted.find('.', start), dotted.size());
+    const std::string key = dotted.substr(start, end - start);
+    if (!cur->is_object() || !cur->contains(key)) return std::nan("");
+    cur = &(*cur)[key];
+    start = end + 1;
+  }
+  return cur->is_number() ? cur->get<double>() : std::nan("");
+}
+
+std::string str_at(const json& j, const char* key) {
+  if (!j.is_object() || !j.contains(key)) return {};
+  const json& v = j[key];
+  return v.is_string() ? v.get<std::string>() : v.dump();
+}
+
+// Any JSON value as escaped, readable HTML (objects become "key: value" lists).
+std::string value_html(const json& v) {
+  if (v.is_number()) return html::number(v.get<double>());
+  if (v.is_boolean()) return v.get<bool>() ? "yes" : "no";
+  if (v.is_string()) return html::escape(v.get<std::string>());
+  if (v.is_null()) return "–";
+  std::string out;
+  if (v.is_object()) {
+    for (const auto& [k, x] : v.items()) {
+      if (!out.empty()) out += ", ";
+      out += html::escape(k) + ": " + value_html(x);
+    }
+  } else {
+    for (const auto& x : v) {
+      if (!out.empty()) out += ", ";
+      out += value_html(x);
+    }
+  }
+  return out;
+}
+
+// A bound ("lo" or "hi") of the 95% confidence interval of `key` ("latency_ms.p99"),
+// stored flat ({"ci95": {"latency_ms.p99": {"lo","hi"}}}) or nested; NaN when absent.
+double ci_bound(const json& summary, const std::string& key, const char* bound) {
+  if (!summary.is_object() || !summary.contains("ci95") || !summary["ci95"].is_object()) return std::nan("");
+  const json& ci = summary["ci95"];
+  if (ci.contains(key)) return num_at(ci[key], bound);
+  return num_at(ci, key + "." + bound);
+}
+
+// "12.3 (95% CI 11.9–12.7)" when the summary carries a confidence interval for `key`.
+std::string with_ci(const json& summary, const std::string& key, double value, bool as_percent) {
+  auto show = [&](double v) { return as_percent ? html::percent(v) : html::number(v); };
+  std::string out = show(value);
+  const double lo = ci_bound(summary, key, "lo"), hi = ci_bound(summary, key, "hi");
+  if (!std::isnan(lo) && !std::isnan(hi))
+    out += " <span class=\"ci\">(95% CI " + show(lo) + "–" + show(hi) + ")</span>";
+  return out;
+}
+
+}  // namespace archsim::reports::js

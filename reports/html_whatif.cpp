@@ -1,0 +1,112 @@
+#include "reports/html_whatif.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <fstream>
+#include <map>
+#include <set>
+#include <vector>
+
+#include "reports/html_data.h"
+#include "reports/html_json.h"
+
+namespace archsim::reports::whatif {
+
+using nlohmann::json;
+using js::num_at;
+
+namespace {
+
+std::string g(double v) {
+  if (std::isnan(v)) return "NaN";
+  char buf[48];
+  std::snprintf(buf, sizeof buf, "%.10g", v);
+  return buf;
+}
+
+std::string value_text(const json& v) { return v.is_string() ? v.get<std::string>() : v.dump(); }
+
+// The bound of a confidence interval, or the value itself when the run had one replication.
+double bound(const json& s, const char* key, double value, const char* end) {
+  const double b = js::ci_bound(s, key, end);
+  return std::isnan(b) ? value : b;
+}
+
+}  // namespace
+
+Plot write_data(const std::filesystem::path& charts, const json& variants) {
+  Plot plot;
+  if (!variants.is_array() || variants.size() < 2) return plot;
+  // Candidate axes: paths set in every variant with a number every time.
+  std::vector<std::string> paths;
+  const json first = variants[0].value("set", json::object());
+  for (const auto& [path, v] : first.items()) paths.push_back(path);
+  std::size_t best_distinct = 1;
+  for (const std::string& p : paths) {
+    std::set<double> distinct;
+    bool numeric = true;
+    for (const json& v : variants) {
+      const json set = v.value("set", json::object());
+      if (!set.contains(p) || !set[p].is_number()) {
+        numeric = false;
+        break;
+      }
+      distinct.insert(set[p].get<double>());
+    }
+    if (numeric && distinct.size() > best_distinct) {
+      best_distinct = distinct.size();
+      plot.x_path = p;
+    }
+  }
+  if (plot.x_path.empty()) return plot;
+
+  // One series per combination of the other varied values, in first-seen order.
+  struct Point {
+    double x;
+    const json* summary;
+  };
+  std::vector<std::string> order;
+  std::map<std::string, std::vector<Point>> series;
+  for (const json& v : variants) {
+    const json set = v.value("set", json::object());
+    std::string label;
+    for (const auto& [path, value] : set.items())
+      if (path != plot.x_path) label += (label.empty() ? "" : " ") + path + "=" + value_text(value);
+    if (label.empty()) label = "all variants";
+    if (!series.count(label)) order.push_back(label);
+    series[label].push_back({set[plot.x_path].get<double>(), &v["summary"]});
+  }
+  std::string dat;
+  double slo_p99 = NAN, slo_av = NAN;
+  for (const std::string& label : order) {
+    auto& pts = series[label];
+    std::stable_sort(pts.begin(), pts.end(), [](const Point& a, const Point& b) { return a.x < b.x; });
+    if (!dat.empty()) dat += "\n\n";
+    dat += data::safe_name(plot.x_path) + "," + data::safe_name(label) +
+           ",p99_lo,p99_hi,availability_pct,availability_lo,availability_hi\n";
+    for (const Point& p : pts) {
+      const json& s = *p.summary;
+      const double p99 = num_at(s, "latency_ms.p99"), av = num_at(s, "availability");
+      const double lo = bound(s, "latency_ms.p99", p99, "lo"), hi = bound(s, "latency_ms.p99", p99, "hi");
+      plot.bands = plot.bands || lo != hi || bound(s, "availability", av, "lo") != bound(s, "availability", av, "hi");
+      dat += g(p.x) + "," + g(p99) + "," + g(lo) + "," + g(hi) + "," + g(av * 100) + "," +
+             g(bound(s, "availability", av, "lo") * 100) + "," + g(bound(s, "availability", av, "hi") * 100) + "\n";
+      if (std::isnan(slo_p99)) slo_p99 = num_at(s, "slo.latency_p99_ms");
+      if (std::isnan(slo_av)) slo_av = num_at(s, "slo.availability");
+    }
+  }
+  plot.series = static_cast<int>(order.size());
+  std::ofstream(charts / "whatif.dat", std::ios::trunc) << dat;
+  std::string axis = "# whatif_axis.gp -- written by archsim from ../compare.json for whatif_*.gp\n";
+  std::string name;
+  for (char c : plot.x_path) name += c == '\'' ? std::string("''") : std::string(1, c);
+  axis += "x_name = '" + name + "'\n";
+  if (!std::isnan(slo_p99)) axis += "slo_p99_ms = " + g(slo_p99) + "\n";
+  if (!std::isnan(slo_av)) axis += "slo_availability_pct = " + g(slo_av * 100) + "\n";
+  std::ofstream(charts / "whatif_axis.gp", std::ios::trunc) << axis;
+  plot.drawn = true;
+  return plot;
+}
+
+}  // namespace archsim::reports::whatif
