@@ -3,10 +3,12 @@
 # really renders: the screenshot is not blank, the DOM holds one <svg> per chart file,
 # and the console shows no error.
 #
-#   tools/browser_check.sh DIR [EXPECTED_SVG_COUNT]
+#   tools/browser_check.sh DIR [EXPECTED_SVG_COUNT [TEXT...]]
 #
 # DIR holds report.html (from `archsim run --out DIR`, `archsim compare --out DIR` or
 # `archsim report DIR`). EXPECTED_SVG_COUNT defaults to the number of DIR/charts/*.svg.
+# Each TEXT must occur in the DOM the browser built (e.g. 'id="availability"' for the
+# availability section, 'HighErrorRate</text>' for an alert marked on a chart).
 # Leaves DIR/report-screenshot.png for a person to look at. Exit 0 when all checks pass,
 # 1 when one fails, 77 (skip) when no Chromium is installed and ARCHSIM_REQUIRE_BROWSER
 # is unset. Install it with: apt-get install -y chromium  (Debian).
@@ -33,7 +35,9 @@ fi
 
 if [ $# -ge 2 ]; then
   expected=$2
+  shift 2
 else
+  shift 1
   expected=$(find "$dir/charts" -maxdepth 1 -name '*.svg' 2>/dev/null | wc -l)
 fi
 
@@ -80,6 +84,11 @@ if [ -s "$work/dom.html" ]; then
 else
   check 0 "DOM dumped ($(tail -n 3 "$work/dom.err" | tr '\n' ' '))"
 fi
+
+# 2b. The texts asked for are in the DOM.
+for text in "$@"; do
+  check "$(grep -qF -- "$text" "$work/dom.html" 2>/dev/null && echo 1 || echo 0)" "DOM contains $text"
+done
 
 # 3. No console errors while loading the page.
 errors=$(grep -E 'Uncaught|ERROR:CONSOLE|CONSOLE\(.*\)] "(Uncaught|Error|Failed)' "$work/dom.err" "$work/shot.err" || true)

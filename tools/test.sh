@@ -16,3 +16,8 @@ rm -rf build/browser-check
 build/dev/archsim run scenarios/basics/web-tier.json --set duration=10m --out build/browser-check --quiet >/dev/null
 # web-tier draws four charts (latency, throughput, utilization, CDF): the page must show all four.
 ARCHSIM_REQUIRE_BROWSER=1 tools/browser_check.sh build/browser-check 4
+# A failure run: the availability section and the marks of the fault and the alert are on
+# the page (latency, throughput, utilization, replicas, CDF).
+rm -rf build/browser-check-failure
+build/dev/archsim run scenarios/failures/zone-outage-single-zone.json --set duration=20m --out build/browser-check-failure --quiet >/dev/null
+ARCHSIM_REQUIRE_BROWSER=1 tools/browser_check.sh build/browser-check-failure 5 'id="availability"' 'zone_outage a</text>' 'HighErrorRate</text>'
