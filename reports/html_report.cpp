@@ -206,11 +206,12 @@ std::string card(const std::string& label, const std::string& value, const std::
 
 // ---------------------------------------------------------------- run report parts
 
-const std::vector<std::string> kRunCharts = {"latency", "throughput", "utilization", "replicas", "cdf",
+const std::vector<std::string> kRunCharts = {"latency", "throughput", "utilization", "replicas", "cdf", "retries", "balancer",
                                              "hit_ratio", "replication_lag_ms", "consumer_lag", "circuit_state"};
 const std::vector<std::string> kRunData = {"latency.dat", "throughput.dat", "errors.dat", "utilization.dat",
                                            "queue.dat", "replicas.dat", "cdf.dat", "hit_ratio.dat",
                                            "replication_lag_ms.dat", "consumer_lag.dat", "circuit_state.dat",
+                                           "retries.dat", "balancer.dat", "healthy.dat",
                                            "annotations.gp"};
 
 std::vector<std::string> client_ids(const json& summary, const data::TimeSeries& ts) {
@@ -348,6 +349,37 @@ std::vector<Chart> prepare_run_charts(const fs::path& charts, const json& summar
                     "crosses 0.99 is its p99; a long flat tail means a few very slow requests.",
                     {"cdf.dat"}});
 
+  // Retries: attempts (every try) and retries per second of each caller that records them.
+  cols.clear();
+  for (const auto& c : ts.components_with("attempts_rps")) {
+    cols.push_back({c + " attempts", ts.find(c, "attempts_rps")});
+    if (const auto* r = ts.find(c, "retries_rps")) cols.push_back({c + " retries", r});
+    if (const auto* o = ts.find(c, "offered_rps")) cols.push_back({c + " offered", o});
+  }
+  if (!cols.empty() && data::write_wide(charts / "retries.dat", "time_s", cols))
+    list.push_back({"retries", "Attempts and retries over time",
+                    "Attempts each caller sent per second (first tries and retries), its retries, and for a client the "
+                    "requests it was offered. Attempts well above the offered load are a retry storm: the callee "
+                    "sees several times the load the users asked for.",
+                    {"retries.dat"}});
+
+  // Balancers: requests per second sent to each backend (rps_<backend>) and healthy backends.
+  cols.clear();
+  std::vector<data::Column> healthy;
+  for (const auto& c : ts.components()) {
+    for (const auto& m : ts.metrics_of(c))
+      if (m.rfind("rps_", 0) == 0) cols.push_back({c + " → " + m.substr(4), ts.find(c, m)});
+    if (const auto* h = ts.find(c, "healthy_backends")) healthy.push_back({c + " healthy", h});
+  }
+  if (!cols.empty() && data::write_wide(charts / "balancer.dat", "time_s", cols)) {
+    Chart chart{"balancer", "Requests per backend",
+                "Requests per second each balancer sent to each backend (top) and the backends it considered "
+                "healthy (bottom). A backend ejected or failing its health checks drops out and the others take its share.",
+                {"balancer.dat"}};
+    if (data::write_wide(charts / "healthy.dat", "time_s", healthy)) chart.data_files.push_back("healthy.dat");
+    list.push_back(chart);
+  }
+
   struct Family { const char* metric; const char* title; const char* caption; };
   const Family families[] = {
       {"hit_ratio", "Cache hit ratio", "Fraction of lookups served from the cache per window; misses go to the backing store."},
@@ -408,12 +440,14 @@ std::string requests_table(const json& summary) {
   if (r.contains("by_cause") && r["by_cause"].is_object()) {
     for (const auto& [cause, v] : r["by_cause"].items()) {
       const double n = v.is_number() ? v.get<double>() : std::nan("");
+      if (n == 0) continue;  // summary.json lists every cause; the page only those that happened
       t.rows.push_back({"&nbsp;&nbsp;failed: " + html::escape(cause), html::number(n, 15), share(n)});
     }
   }
   for (const auto& [k, v] : r.items()) {
     if (k == "sent" || k == "total" || k == "ok" || k == "failed" || k == "in_flight" || k == "by_cause") continue;
-    t.rows.push_back({html::escape(k), value_html(v), ""});
+    t.rows.push_back({k == "in_flight_at_warmup" ? std::string("in flight when the warm-up ended") : html::escape(k),
+                      value_html(v), ""});
   }
   return t.render();
 }

@@ -100,6 +100,7 @@ TEST_CASE("report story: retries, balancer shares and scale events reach the pag
   const std::string retries = section(slurp(fs::path(storm) / "report.html"), "resilience");
   CHECK(retries.find("attempts per call") != std::string::npos);
   CHECK(std::regex_search(retries, std::regex("<strong>[2-9]\\.[0-9]+×</strong>")));  // retries amplify the load
+  CHECK(slurp(fs::path(storm) / "charts" / "retries.dat").rfind("time_s,users attempts,users retries,users offered\n", 0) == 0);
 
   const std::string lb = scratch_dir("story-lb");
   r = run_archsim({"run", source_path("scenarios/balancing/backend-failure.json"), "--set", "duration=5m", "--out", lb, "--quiet"}, 120);
@@ -107,6 +108,8 @@ TEST_CASE("report story: retries, balancer shares and scale events reach the pag
   const std::string bal = section(slurp(fs::path(lb) / "report.html"), "balancing");
   CHECK(bal.find("<td>s3</td>") != std::string::npos);
   CHECK(bal.find("time ejected") != std::string::npos);
+  CHECK(slurp(fs::path(lb) / "charts" / "balancer.dat").find(",lb → s3") != std::string::npos);
+  CHECK(slurp(fs::path(lb) / "charts" / "healthy.dat").find("lb healthy") != std::string::npos);
 
   const std::string hpa = scratch_dir("story-hpa");
   r = run_archsim({"run", source_path("scenarios/autoscaling/step-load.json"), "--out", hpa, "--quiet"}, 120);
