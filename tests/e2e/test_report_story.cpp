@@ -6,6 +6,7 @@
 #include <doctest/doctest.h>
 
 #include <algorithm>
+#include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -139,6 +140,21 @@ TEST_CASE("report story: a numeric --vary is an x axis with one line per other v
   const std::string svg = slurp(fs::path(out) / "charts" / "whatif_p99.svg");
   CHECK(svg.find("users.arrivals.rate") != std::string::npos);
   CHECK(svg.find("web.concurrency=2") != std::string::npos);
+
+  // With replications the lines get 95% bands: p99_lo < p99 < p99_hi somewhere, and the caption says so.
+  const std::string reps = scratch_dir("story-whatif-reps");
+  r = run_archsim({"compare", archsim::e2e::basic_scenario("mm1.json"), "--set", "duration=3m", "--vary",
+                   "users.arrivals.rate=50,70,90", "--replications", "3", "--out", reps, "--quiet"}, 240);
+  REQUIRE(r.exit_code == 0);
+  std::istringstream rows(slurp(fs::path(reps) / "charts" / "whatif.dat"));
+  std::string row;
+  bool banded = false;
+  while (std::getline(rows, row)) {
+    double x, p99, lo, hi;
+    if (std::sscanf(row.c_str(), "%lf,%lf,%lf,%lf", &x, &p99, &lo, &hi) == 4) banded = banded || (lo < p99 && p99 < hi);
+  }
+  CHECK(banded);
+  CHECK(slurp(fs::path(reps) / "report.html").find("the band is the 95% confidence interval") != std::string::npos);
 
   // A categorical --vary keeps the bars.
   const std::string cat = scratch_dir("story-bars");
