@@ -609,6 +609,8 @@ ReportResult write_compare_report(const fs::path& dir, const fs::path& chart_scr
   };
   std::vector<data::Cdf> cdfs;
   bool any_p99 = false, any_avail = false, any_cost = false;
+  // A chart of equal bars says nothing: availability and cost are charted only when they differ.
+  std::pair<double, double> av_range{INFINITY, -INFINITY}, cost_range{INFINITY, -INFINITY};
   html::Table t{{"variant", "changes", "requests", "availability", "p50 ms", "p99 ms", "rps", "cost USD", "SLO"},
                 {}, {false, false, true, true, true, true, true, true, false}, ""};
   std::string scenario = str_at(cmp, "scenario");
@@ -627,6 +629,8 @@ ReportResult write_compare_report(const fs::path& dir, const fs::path& chart_scr
     any_p99 = any_p99 || !std::isnan(p99);
     any_avail = any_avail || !std::isnan(av);
     any_cost = any_cost || !std::isnan(cost);
+    for (auto [x, range] : {std::pair{av, &av_range}, std::pair{cost, &cost_range}})
+      if (!std::isnan(x)) *range = {std::min(range->first, x), std::max(range->second, x)};
     dat << data::safe_name(label) << ',' << d(p99) << ',' << d(p99_lo) << ',' << d(p99_hi) << ',' << d(av * 100) << ','
         << d(av_lo * 100) << ',' << d(av_hi * 100) << ',' << d(cost) << ',' << d(num_at(s, "slo.latency_p99_ms")) << ','
         << d(num_at(s, "slo.availability") * 100) << '\n';
@@ -658,6 +662,7 @@ ReportResult write_compare_report(const fs::path& dir, const fs::path& chart_scr
   }
 
   std::vector<Chart> list;
+  std::string same;  // notices for figures equal in every variant
   // A numeric --vary is an axis: p99 and availability against it replace the bars.
   const whatif::Plot what_if = whatif::write_data(charts, variants);
   if (what_if.drawn) {
@@ -678,7 +683,10 @@ ReportResult write_compare_report(const fs::path& dir, const fs::path& chart_scr
                       "Bars are the p99 end-to-end latency of each variant; whiskers the 95% confidence interval across "
                       "replications. Variants whose whiskers overlap are not clearly different.",
                       {"compare.dat"}});
-    if (any_avail && !what_if.drawn)
+    if (any_avail && av_range.first == av_range.second)
+      same += "<p class=\"notice\">Availability is " + html::percent(av_range.first) +
+              " in every variant, so it is not charted.</p>\n";
+    if (any_avail && av_range.first != av_range.second && !what_if.drawn)
       list.push_back({"compare_availability", "Availability per variant",
                       "Share of requests that succeeded, with 95% confidence intervals; the axis starts just below the "
                       "lowest interval so that the nines can be told apart.",
@@ -688,7 +696,9 @@ ReportResult write_compare_report(const fs::path& dir, const fs::path& chart_scr
     list.push_back({"compare_cdf", "Latency distributions overlaid",
                     "Cumulative fraction of successful requests within a latency (log scale), one curve per variant.",
                     {"compare_cdf.dat"}});
-  if (any_cost)
+  if (any_cost && cost_range.first == cost_range.second)
+    same += "<p class=\"notice\">Cost is $" + html::number(cost_range.first) + " in every variant, so it is not charted.</p>\n";
+  if (any_cost && cost_range.first != cost_range.second)
     list.push_back({"compare_cost", "Cost per variant", "Total cost of the simulated run for each variant.", {"compare.dat"}});
 
   const Drawing drawing = draw(charts, chart_script_dir, list);
@@ -713,7 +723,7 @@ ReportResult write_compare_report(const fs::path& dir, const fs::path& chart_scr
     for (auto& row : t.rows) row.erase(row.begin() + 1);
   }
   page += "</div></header>\n<main>\n<h2>Variants</h2>\n" + t.render();
-  page += "<h2>Charts</h2>\n" + notice + figures(charts, list);
+  page += "<h2>Charts</h2>\n" + notice + same + figures(charts, list);
   page += "<footer>Written by archsim from <code>compare.json</code> and each variant's <code>latency_cdf.csv</code>; "
           "redraw with <code>archsim report DIR</code>, or edit a script in <code>charts/</code> and run "
           "<code>gnuplot NAME.gp</code> there.</footer>\n</main>\n</body>\n</html>\n";

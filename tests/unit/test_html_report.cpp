@@ -312,7 +312,7 @@ TEST_CASE("a missing summary.json is an error that names the file") {
   fs::remove_all(dir);
 }
 
-TEST_CASE("compare report: bars with CIs, overlaid CDFs, cost, all inlined") {
+TEST_CASE("compare report: bars with CIs, overlaid CDFs, cost only when it differs, all inlined") {
   const fs::path dir = fresh_copy("compare", "compare");
   const ReportResult r = write_compare_report(dir, chart_dir());
   INFO(r.message);
@@ -328,7 +328,9 @@ TEST_CASE("compare report: bars with CIs, overlaid CDFs, cost, all inlined") {
   if (!have_gnuplot()) return;
   CHECK(r.charts_drawn);
   const auto svgs = files_with(dir / "charts", ".svg");
-  CHECK(svgs.size() == 4);
+  CHECK(svgs.size() == 3);  // cost is $0.1283 in every variant: no cost chart, a notice instead
+  CHECK(!fs::exists(dir / "charts" / "compare_cost.svg"));
+  CHECK(slurp(dir / "report.html").find("Cost is $0.1283 in every variant") != std::string::npos);
   for (const auto& f : svgs) {
     INFO(f.filename().string());
     const std::string svg = slurp(f);
