@@ -3,48 +3,11 @@
 
 namespace archsim::service_internal {
 
-Service::Service(Params& p, BuildContext& bc) : stream_(bc.stream_seed()), rng_(bc.rng(3)) {
+Service::Service(Params& p, BuildContext& bc)
+    : stream_(bc.stream_seed()), rng_(bc.rng(3)), pool_(*this, *this, rng_) {
   id_ = bc.id();
-  initial_replicas_ = static_cast<std::uint32_t>(p.integer("replicas", 1, 0, 100000));
-  concurrency_ = static_cast<std::uint32_t>(p.integer("concurrency", 1, 1, 1000000));
+  pool_.read(p, bc);
   io_async_ = p.choice("io", "blocking", {"blocking", "async"}) == "async";
-  // Threads vs cores: a Tomcat-like instance runs 200 threads on 4 vCPUs; work steps then
-  // share the cores (processor sharing). Default: a core per worker.
-  cores_ = static_cast<std::uint32_t>(p.integer("cores", concurrency_, 1, concurrency_));
-  if (static_cast<double>(initial_replicas_) * concurrency_ > 1e8)
-    p.fail("concurrency", "replicas x concurrency exceeds 100 million workers");
-  if (auto cap = p.integer_or_null("queue_capacity", 0, 1'000'000'000)) queue_capacity_ = static_cast<std::uint64_t>(*cap);
-  speed_ = p.number("speed", 1.0, 1e-6, 1e6);  // work time divides by it
-  instance_type_ = p.string("instance_type", "");
-  types_.push_back(instance_type_);
-  // The scenario's instance-type catalogue: a named type gives the speed (an explicit
-  // "speed" wins) and, in memory.limit_mb's absence, the memory limit.
-  const InstanceTypeSpec* itype = instance_type_.empty() ? nullptr : bc.instance_type(instance_type_);
-  if (!instance_type_.empty() && !itype) {
-    std::vector<std::string> known = bc.instance_type_names();
-    if (!known.empty()) {
-      std::string list;
-      for (const auto& k : known) list += (list.empty() ? "" : ", ") + k;
-      p.fail("instance_type", "unknown instance type \"" + instance_type_ + "\"" + did_you_mean(instance_type_, known) +
-                                  "; the scenario's instance_types are: " + list);
-    }
-  }
-  if (itype && !p.has("speed")) speed_ = itype->speed;
-  startup_ = p.distribution("startup_time", Distribution::constant(0));
-  restart_ = p.distribution("restart_time", Distribution::constant(0));
-  grace_ = p.duration("termination_grace", 30 * kSecond);
-  if (auto mem = p.object_opt("memory")) {
-    memory_limit_mb_ = mem->number("limit_mb", itype ? itype->memory_mb : 0.0, 0.0, 1e9);
-    memory_base_mb_ = mem->number("base_mb", 0.0, 0.0, 1e9);
-    memory_per_request_mb_ = mem->number("per_request_mb", 0.0, 0.0, 1e9);
-  }
-  std::vector<std::string> names;
-  for (auto n : algorithm_names()) names.emplace_back(n);
-  std::string algo = p.choice("balancer", "round_robin", names);
-  picker_ = make_picker(*parse_algorithm(algo));
-  zones_ = p.strings("zones");
-  if (p.has("zones") && zones_.empty()) p.fail("zones", "expected a non-empty array of zone names");
-  if (zones_.empty()) zones_.push_back(bc.zone());
   bool has_default = p.has("service_time");
   Distribution def = p.distribution("service_time", Distribution::constant(0));
   // A service-level "pool": one pool per instance shared by all routes' calls to its "for"
@@ -67,34 +30,19 @@ Service::Service(Params& p, BuildContext& bc) : stream_(bc.stream_seed()), rng_(
                             "no call step of this service calls \"" + targets[i] + "\" without a policy of its own");
   }
 
+  // Registration order is the order of the series in timeseries.csv.
   Metrics& m = bc.metrics();
-  busy_g_ = m.gauge(id_, "busy", "busy_workers");
-  capacity_g_ = m.gauge(id_, "capacity");
-  cpu_g_ = m.gauge(id_, "cpu");
-  queued_g_ = m.gauge(id_, "queued", "queue_length");
-  in_system_g_ = m.gauge(id_, "in_system");
-  replicas_g_ = m.gauge(id_, "replicas", "replicas");
-  ready_g_ = m.gauge(id_, "ready_replicas", "ready_replicas");
-  alive_g_ = m.gauge(id_, "instances");
-  m.ratio_series(id_, "utilization", busy_g_, capacity_g_);
-  m.ratio_series(id_, "cpu_utilization", cpu_g_, capacity_g_);
+  pool_.register_metrics(m);
   ok_c_ = m.counter(id_, "ok", "throughput_rps");
   err_c_ = m.counter(id_, "errors", "errors_rps");
   rejected_c_ = m.counter(id_, "rejected");
   dropped_c_ = m.counter(id_, "dropped");
   latency_h_ = m.histogram(id_, "latency", "latency");
   read_resilience(p, m);
-  if (memory_limit_mb_ > 0) {
-    memory_g_ = m.gauge(id_, "memory_mb", "memory_mb");  // the largest instance's memory
-    oom_c_ = m.counter(id_, "oom_kills");
-  }
+  pool_.register_memory_metrics(m);
 }
 
-void Service::start(Context& ctx) {
-  for (std::uint32_t i = 0; i < initial_replicas_; ++i) launch(ctx, /*already_ready=*/true);
-  update_counts(ctx);
-  if (memory_watched()) ctx.schedule(kMemoryTickPeriod, kMemoryTick);
-}
+void Service::start(Context& ctx) { pool_.start(ctx); }
 
 void Service::on_request(Context& ctx, CallId call) {
   const RequestInfo& req = ctx.request(call);
@@ -108,26 +56,20 @@ void Service::on_request(Context& ctx, CallId call) {
     ctx.reply(call, Status::Error);
     return;
   }
-  PickInput in;
-  in.key = req.key;
-  in.has_key = req.has_key;
-  in.client = req.session;
-  in.session = req.session;
-  int pick = picker_->pick(backends_, in, rng_);
+  int pick = pool_.pick(req);
   if (pick < 0) {
     ctx.metrics().add(err_c_);
     ctx.reply(call, Status::Unavailable);
     return;
   }
   std::uint32_t inst = static_cast<std::uint32_t>(pick);
-  Instance& in_ = instances_[inst];
-  if (in_.busy >= concurrency_ && in_.queue.size() >= queue_capacity_) {
+  if (pool_.full(inst)) {
     ctx.metrics().add(rejected_c_);
     ctx.metrics().add(err_c_);
     ctx.reply(call, Status::Rejected);
     return;
   }
-  if (shed_or_deduplicate(ctx, call, req, in_)) return;  // load shedding, idempotent writes
+  if (shed_or_deduplicate(ctx, call, req, inst)) return;  // load shedding, idempotent writes
   std::uint32_t j = new_job();
   Job& job = jobs_[j];
   job.call = call;
@@ -135,23 +77,22 @@ void Service::on_request(Context& ctx, CallId call) {
   job.arrived = ctx.now();
   job.instance = inst;
   job.program = req.route < route_program_.size() ? route_program_[req.route] : default_program_;
-  ++backends_[inst].active;
-  ctx.metrics().add(in_system_g_, 1, ctx.now());
-  if (in_.busy < concurrency_) {
-    set_busy(ctx, in_, +1);
+  if (pool_.admit(ctx, inst, j)) {
     job.holds_worker = true;
     advance(ctx, j);
   } else {
     job.queued = true;
-    in_.queue.push(j);
-    ctx.metrics().add(queued_g_, 1, ctx.now());
   }
-  check_memory(ctx, inst);
+  pool_.check_memory(ctx, inst);
 }
 
 void Service::on_timer(Context& ctx, std::uint16_t tag, std::uint64_t data) {
   if (is_policy_timer(tag)) {
     policies_[policy_of_timer(tag)]->on_timer(ctx, data);
+    return;
+  }
+  if (ServerPool::owns_timer(tag)) {
+    pool_.on_timer(ctx, tag, data);
     return;
   }
   std::uint32_t idx = static_cast<std::uint32_t>(data >> 32);
@@ -161,36 +102,14 @@ void Service::on_timer(Context& ctx, std::uint16_t tag, std::uint64_t data) {
       Job& job = jobs_[idx];
       if (!job.live || job.serial != gen) return;
       job.in_work = false;
-      set_cpu(ctx, instances_[job.instance], -1);
+      pool_.add_cpu(ctx, job.instance, -1);
       ++job.pc;
       advance(ctx, idx);
       break;
     }
-    case kReady: {
-      Instance& in = instances_[idx];
-      if (in.timer_gen != gen || in.state != Instance::Starting) return;
-      set_state(ctx, idx, Instance::Ready);
-      break;
-    }
-    case kGraceOver: {
-      Instance& in = instances_[idx];
-      if (in.timer_gen != gen || in.state != Instance::Draining) return;
-      drop_jobs(ctx, idx);
-      set_state(ctx, idx, Instance::Gone);
-      break;
-    }
-    case kMemoryTick:
-      memory_tick(ctx);
-      break;
     case kPsDone:
       ps_done(ctx, idx, gen);
       break;
-    case kRestart: {
-      Instance& in = instances_[idx];
-      if (in.timer_gen != gen || in.state != Instance::Down || in.zone_down) return;
-      begin_startup(ctx, idx);
-      break;
-    }
   }
 }
 
@@ -207,31 +126,14 @@ void Service::finish(Context& ctx, ComponentReport& r) {
   Time now = ctx.end_time();
   double measured = to_seconds(now - ctx.warmup());
   r.add("throughput_rps", static_cast<double>(m.total(ok_c_)) / measured);
-  r.add("utilization", m.ratio(busy_g_, capacity_g_, now));
-  r.add("cpu_utilization", m.ratio(cpu_g_, capacity_g_, now));
-  r.add("busy_workers", m.average(busy_g_, now));
-  r.add("queue_length", m.average(queued_g_, now));
-  r.add("in_system", m.average(in_system_g_, now));
-  r.add("replicas", replicas());
-  r.add("ready_replicas", ready_replicas());
-  r.add("mean_replicas", m.average(replicas_g_, now));
-  r.add("peak_replicas", peak_replicas_);
-  r.add("concurrency", concurrency_);
+  pool_.report_load(ctx, r);
   r.add("ok", static_cast<double>(m.total(ok_c_)));
   r.add("errors", static_cast<double>(m.total(err_c_)));
   r.add("rejected", static_cast<double>(m.total(rejected_c_)));
   r.add("dropped", static_cast<double>(m.total(dropped_c_)));
   resilience_figures(ctx, r);
   r.add_latency("latency_ms", m.whole(latency_h_));
-  // Billing: every instance from launch to termination, over the whole run.
-  r.add("instance_seconds", (instance_area_ + alive_ * static_cast<double>(now - alive_last_)) / 1e9);
-  if (!instance_type_.empty()) r.add_text("instance_type", instance_type_);
-  // One "@bill:<type>" figure per instance ever launched: its life in seconds. The
-  // engine's billing turns them into dollars (per-type price, minimum billed time) and
-  // leaves them out of summary.json.
-  for (const auto& [type, seconds] : bills_) r.add("@bill:" + types_[type], seconds);
-  for (const Instance& in : instances_)
-    if (in.state != Instance::Gone) r.add("@bill:" + types_[in.type], to_seconds(now - in.launched));
+  pool_.report_billing(ctx, r);
 }
 
 std::uint32_t Service::new_job() {
@@ -298,14 +200,14 @@ void Service::advance(Context& ctx, std::uint32_t j) {
         if (!job.holds_worker && !take_worker(ctx, j)) return;  // io async: queued for a worker
         Rng r = Context::keyed_rng(stream_, job.req.id, pass_salt(job) + job.pc);
         Time d = st.work.sample_time(r);
-        double scale = slowdown_ / instances_[job.instance].speed;
+        double scale = slowdown_ / pool_.instance(job.instance).speed;
         if (scale != 1.0) d = static_cast<Time>(static_cast<double>(d) * scale);
         job.in_work = true;
-        if (shared_cores()) {
+        if (pool_.shared_cores()) {
           ps_start(ctx, job.instance, j, d);
           return;
         }
-        set_cpu(ctx, instances_[job.instance], +1);
+        pool_.add_cpu(ctx, job.instance, +1);
         ctx.schedule(d, kWorkDone, (static_cast<std::uint64_t>(j) << 32) | job.serial);
         return;
       }
@@ -366,16 +268,11 @@ void Service::advance(Context& ctx, std::uint32_t j) {
 // queue for one (it resumes when a worker is handed on).
 bool Service::take_worker(Context& ctx, std::uint32_t j) {
   Job& job = jobs_[j];
-  Instance& in = instances_[job.instance];
-  --in.detached;
-  if (in.busy < concurrency_) {
-    set_busy(ctx, in, +1);
+  if (pool_.reacquire_worker(ctx, job.instance, j)) {
     job.holds_worker = true;
     return true;
   }
   job.queued = true;
-  in.queue.push(j);
-  ctx.metrics().add(queued_g_, 1, ctx.now());
   return false;
 }
 
@@ -384,22 +281,14 @@ void Service::release_worker(Context& ctx, std::uint32_t j) {
   Job& job = jobs_[j];
   if (!job.holds_worker) return;
   job.holds_worker = false;
-  ++instances_[job.instance].detached;
-  hand_worker_on(ctx, job.instance);
+  resume(ctx, pool_.release_worker(ctx, job.instance));
 }
 
-// A worker came free: the oldest queued job of the instance takes it, or it goes idle.
-void Service::hand_worker_on(Context& ctx, std::uint32_t inst) {
-  Instance& in = instances_[inst];
-  if (!in.queue.empty()) {
-    std::uint32_t next = in.queue.pop();
-    ctx.metrics().add(queued_g_, -1, ctx.now());
-    jobs_[next].holds_worker = true;
-    advance(ctx, next);
-    return;
-  }
-  set_busy(ctx, in, -1);
-  if (in.state == Instance::Draining && in.busy == 0 && in.detached == 0) set_state(ctx, inst, Instance::Gone);
+// A worker was handed to queued job `next` (kNone: none waited, the worker went idle).
+void Service::resume(Context& ctx, std::uint32_t next) {
+  if (next == ServerPool::kNone) return;
+  jobs_[next].holds_worker = true;
+  advance(ctx, next);
 }
 
 // Answers the job's caller and forgets the job (its worker is handled by the caller).
@@ -414,12 +303,10 @@ void Service::finish_job(Context& ctx, std::uint32_t j) {
     m.add(err_c_);
   }
   ctx.reply(job.call, job.status);
-  ++instances_[job.instance].completed;
-  if (backends_[job.instance].active) --backends_[job.instance].active;
+  pool_.job_done(ctx, job.instance);
   job.live = false;
   ++job.serial;
   free_jobs_.push_back(j);
-  m.add(in_system_g_, -1, ctx.now());
 }
 
 // Replies, then hands the worker (if the job held one) to the next queued job of the instance.
@@ -427,13 +314,8 @@ void Service::complete(Context& ctx, std::uint32_t j) {
   const std::uint32_t inst = jobs_[j].instance;
   const bool held = jobs_[j].holds_worker;
   finish_job(ctx, j);
-  if (held) {
-    hand_worker_on(ctx, inst);
-    return;
-  }
-  Instance& in = instances_[inst];  // io async: it ended waiting on a call, without a worker
-  --in.detached;
-  if (in.state == Instance::Draining && in.busy == 0 && in.detached == 0) set_state(ctx, inst, Instance::Gone);
+  if (held) resume(ctx, pool_.worker_done(ctx, inst));
+  else pool_.detached_done(ctx, inst);  // io async: it ended waiting on a call, without a worker
 }
 
 }  // namespace archsim::service_internal

@@ -10,20 +10,19 @@
 // Per-route behaviour is a sequence of steps: CPU work (divided by `speed`), a synchronous
 // call with its own timeout, or parallel calls that wait for all or k of n.
 //
-// Instance lifecycle follows a Kubernetes pod: Starting (for `startup_time`, not ready,
-// gets no traffic) -> Ready -> Draining on scale-in (no new work; in-flight requests may
-// finish within `termination_grace`, the rest are dropped and counted) -> gone. A crashed
-// instance drops what it held, and comes back after `restart_time` + `startup_time`.
-// Scale-in picks victims as the ReplicaSet controller ranks pods: not-ready before ready,
-// then the most recently started.
-// The instance is chosen by the built-in picker (models/common/picker/picker.h; default
+// Instances, their workers and accept queues, the lifecycle of a Kubernetes pod (start-up,
+// ready, draining on scale-in, crashed and restarting), zones, memory and OOM kills and the
+// billing of each instance are the server pool's (models/common/server_pool/server_pool.h,
+// which says what it follows and where it simplifies); the service adds what requests do.
+// The instance is chosen by the pool's picker (models/common/picker/picker.h; default
 // round_robin, as kube-proxy spreads connections evenly).
 // Simplifications: each worker is a core (no CPU contention inside an instance); no
 // connection costs; a failed downstream call fails the request with 5xx (Status::Error),
 // except refusals by the call's own policy (rate_limited, circuit_open, bulkhead_full,
 // pool_timeout), which keep their cause so a user sees which protection acted.
 // Other models control it through its capabilities (models/common/capabilities.h): Scalable
-// and Resizable (autoscalers), Crashable, ZoneAware and Degradable (fault injection).
+// and Resizable (autoscalers), Crashable, ZoneAware (its pool's) and Degradable (its own:
+// slowdown, error rate, disk full; memory leaks go to the pool) for fault injection.
 #pragma once
 #include <memory>
 

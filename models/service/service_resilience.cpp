@@ -74,8 +74,8 @@ void Service::read_resilience(Params& p, Metrics& m) {
 }
 
 // True when the request was answered here: shed, or a repeat of an applied idempotent write.
-bool Service::shed_or_deduplicate(Context& ctx, CallId call, const RequestInfo& req, const Instance& in) {
-  if (shed_queue_ != kNoShed && in.busy >= concurrency_ && in.queue.size() >= shed_queue_) {
+bool Service::shed_or_deduplicate(Context& ctx, CallId call, const RequestInfo& req, std::uint32_t inst) {
+  if (shed_queue_ != kNoShed && pool_.saturated(inst, shed_queue_)) {
     ctx.metrics().add(shed_c_);
     ctx.metrics().add(err_c_);
     ctx.reply(call, causes::Shed);

@@ -172,9 +172,9 @@ void Service::parse_block(Params& s, std::string_view key, BuildContext& bc, Pro
 // and the calls made, in order (a parallel block is one group).
 void Service::describe(Description& d) const {
   d.kind = Description::Kind::Server;
-  d.replicas = initial_replicas_;
-  d.concurrency = concurrency_;
-  d.zones = zones_;
+  d.replicas = pool_.initial_replicas();
+  d.concurrency = pool_.concurrency();
+  d.zones = pool_.zones();
   auto call_of = [](const Step& s) { return Description::Call{s.ref, s.keep_route, s.route, to_seconds(s.timeout)}; };
   auto add = [&](std::uint32_t idx, bool any, std::uint32_t route) {
     const Program& prog = programs_[idx];
@@ -186,7 +186,7 @@ void Service::describe(Description& d) const {
     // Simplification: every block of a branch, choice or repeat counts once, as if taken.
     for (const Step& s : prog.steps) {
       if (s.kind == Step::Work) {
-        const double m = s.work.mean() / 1e9 / speed_;
+        const double m = s.work.mean() / 1e9 / pool_.speed();
         out.work_s += m;
         var += s.work.scv() * m * m;
       } else if (s.kind == Step::Call || (s.kind == Step::Publish && s.ack)) {

@@ -1,9 +1,45 @@
-// Service: the instance lifecycle (Kubernetes pod phases), scaling, instance types and billing.
-#include "models/service/service_impl.h"
+// Server pool: the instance lifecycle (Kubernetes pod phases), scaling, rollouts of instance
+// types, and the pool's timers (models/common/server_pool/server_pool.h).
+#include "models/common/server_pool/server_pool.h"
 
-namespace archsim::service_internal {
+namespace archsim {
 
-void Service::set_instance_type(const std::string& type, double speed) {
+void ServerPool::start(Context& ctx) {
+  for (std::uint32_t i = 0; i < initial_replicas_; ++i) launch(ctx, /*already_ready=*/true);
+  update_counts(ctx);
+  if (memory_watched()) ctx.schedule(kMemoryTickPeriod, kMemoryTick);
+}
+
+void ServerPool::on_timer(Context& ctx, std::uint16_t tag, std::uint64_t data) {
+  const auto i = static_cast<std::uint32_t>(data >> 32);
+  const auto gen = static_cast<std::uint32_t>(data);
+  switch (tag) {
+    case kReady: {
+      Instance& in = instances_[i];
+      if (in.timer_gen != gen || in.state != Instance::Starting) return;
+      set_state(ctx, i, Instance::Ready);
+      break;
+    }
+    case kGraceOver: {
+      Instance& in = instances_[i];
+      if (in.timer_gen != gen || in.state != Instance::Draining) return;
+      drop(ctx, i);
+      set_state(ctx, i, Instance::Gone);
+      break;
+    }
+    case kRestart: {
+      Instance& in = instances_[i];
+      if (in.timer_gen != gen || in.state != Instance::Down || in.zone_down) return;
+      begin_startup(ctx, i);
+      break;
+    }
+    case kMemoryTick:
+      memory_tick(ctx);
+      break;
+  }
+}
+
+void ServerPool::set_instance_type(const std::string& type, double speed) {
   auto it = std::find(types_.begin(), types_.end(), type);
   type_ = static_cast<std::uint32_t>(it - types_.begin());
   if (it == types_.end()) types_.push_back(type);
@@ -11,14 +47,14 @@ void Service::set_instance_type(const std::string& type, double speed) {
   speed_ = speed;
 }
 
-void Service::surge(Context& ctx) {
-  Context::ActingAs as(ctx, index());  // timers and metrics it sets are the service's, whoever calls
+void ServerPool::surge(Context& ctx) {
+  Context::ActingAs as(ctx, self_->index());  // timers and metrics it sets are the owner's, whoever calls
   launch(ctx, false);
   update_counts(ctx);
 }
 
-bool Service::retire_outdated(Context& ctx) {
-  Context::ActingAs as(ctx, index());  // timers and metrics it sets are the service's, whoever calls
+bool ServerPool::retire_outdated(Context& ctx) {
+  Context::ActingAs as(ctx, self_->index());
   int best = -1;
   for (std::uint32_t i = 0; i < instances_.size(); ++i) {
     const Instance& in = instances_[i];
@@ -37,8 +73,8 @@ bool Service::retire_outdated(Context& ctx) {
   return true;
 }
 
-void Service::scale_to(Context& ctx, std::uint32_t target) {
-  Context::ActingAs as(ctx, index());  // timers and metrics it sets are the service's, whoever calls
+void ServerPool::scale_to(Context& ctx, std::uint32_t target) {
+  Context::ActingAs as(ctx, self_->index());
   while (replicas_ < target) launch(ctx, false);
   while (replicas_ > target) {
     int victim = pick_victim();
@@ -48,10 +84,9 @@ void Service::scale_to(Context& ctx, std::uint32_t target) {
   update_counts(ctx);
 }
 
-void Service::instance_stats(Time now, std::vector<InstanceStat>& out) const {
+void ServerPool::instance_stats(Time now, std::vector<InstanceStat>& out) const {
   out.clear();
-  for (std::uint32_t i = 0; i < instances_.size(); ++i) {
-    const Instance& in = instances_[i];
+  for (const Instance& in : instances_) {
     if (in.state == Instance::Gone || in.state == Instance::Draining) continue;
     InstanceStat s;
     s.serial = in.serial;
@@ -73,7 +108,9 @@ void Service::instance_stats(Time now, std::vector<InstanceStat>& out) const {
   }
 }
 
-void Service::launch(Context& ctx, bool already_ready) {
+// A new instance in the first free slot: ready at once (the run's initial replicas) or
+// starting for startup_time.
+void ServerPool::launch(Context& ctx, bool already_ready) {
   std::uint32_t i = 0;
   while (i < instances_.size() && instances_[i].state != Instance::Gone) ++i;
   if (i == instances_.size()) {
@@ -90,6 +127,7 @@ void Service::launch(Context& ctx, bool already_ready) {
   in.area_last = ctx.now();
   in.speed = speed_;
   in.type = type_;
+  jobs_->slot_launched(i);
   backends_[i] = Backend{1.0, 0, false, backend_id(id_, in.serial)};
   membership_changed_ = true;
   set_alive(ctx, +1);
@@ -105,15 +143,15 @@ void Service::launch(Context& ctx, bool already_ready) {
   }
 }
 
-void Service::begin_startup(Context& ctx, std::uint32_t i) {
+void ServerPool::begin_startup(Context& ctx, std::uint32_t i) {
   Instance& in = instances_[i];
   in.state = Instance::Starting;
   ++in.timer_gen;
-  Time d = startup_.sample_time(rng_);
-  ctx.schedule(d, kReady, (static_cast<std::uint64_t>(i) << 32) | in.timer_gen);
+  Time d = startup_.sample_time(*rng_);
+  ctx.schedule(d, kReady, timer_data(i, in.timer_gen));
 }
 
-void Service::set_state(Context& ctx, std::uint32_t i, Instance::State st) {
+void ServerPool::set_state(Context& ctx, std::uint32_t i, Instance::State st) {
   Instance& in = instances_[i];
   bool was_ready = in.state == Instance::Ready;
   bool counted_before = in.state != Instance::Draining && in.state != Instance::Gone;
@@ -134,7 +172,7 @@ void Service::set_state(Context& ctx, std::uint32_t i, Instance::State st) {
 }
 
 // Not-ready before ready, then the most recently started (the ReplicaSet's ranking).
-int Service::pick_victim() const {
+int ServerPool::pick_victim() const {
   int best = -1;
   for (std::uint32_t i = 0; i < instances_.size(); ++i) {
     const Instance& in = instances_[i];
@@ -154,46 +192,43 @@ int Service::pick_victim() const {
   return best;
 }
 
-void Service::retire(Context& ctx, std::uint32_t i) {
+// Scale-in: an instance that holds nothing (or is not ready) goes at once; one that holds
+// requests drains for termination_grace.
+void ServerPool::retire(Context& ctx, std::uint32_t i) {
   Instance& in = instances_[i];
   if (in.state != Instance::Ready || (in.busy == 0 && in.queue.empty() && in.detached == 0)) {
-    drop_jobs(ctx, i);
+    drop(ctx, i);
     set_state(ctx, i, Instance::Gone);
     return;
   }
   set_state(ctx, i, Instance::Draining);
   ++in.timer_gen;
-  ctx.schedule(grace_, kGraceOver, (static_cast<std::uint64_t>(i) << 32) | in.timer_gen);
+  ctx.schedule(grace_, kGraceOver, timer_data(i, in.timer_gen));
 }
 
-void Service::go_down(Context& ctx, std::uint32_t i) {
-  drop_jobs(ctx, i);
+// A crash: what it held is dropped; it restarts after restart_time unless its zone is down.
+void ServerPool::go_down(Context& ctx, std::uint32_t i) {
+  drop(ctx, i);
   set_state(ctx, i, Instance::Down);
   Instance& in = instances_[i];
   ++in.timer_gen;
-  if (!in.zone_down) ctx.schedule(restart_.sample_time(rng_), kRestart, (static_cast<std::uint64_t>(i) << 32) | in.timer_gen);
+  if (!in.zone_down) ctx.schedule(restart_.sample_time(*rng_), kRestart, timer_data(i, in.timer_gen));
 }
 
-// Answers every request the instance holds with Status::Dropped (connection reset).
-void Service::drop_jobs(Context& ctx, std::uint32_t i) {
+// The owner answers every request the instance holds (connection reset); the instance is
+// then empty.
+void ServerPool::drop(Context& ctx, std::uint32_t i) {
+  jobs_->drop_jobs(ctx, i);
   Instance& in = instances_[i];
-  for (std::uint32_t j = 0; j < jobs_.size(); ++j) {
-    Job& job = jobs_[j];
-    if (!job.live || job.instance != i) continue;
-    ctx.metrics().add(dropped_c_);
-    if (job.queued) ctx.metrics().add(queued_g_, -1, ctx.now());
-    job.status = Status::Dropped;
-    finish_job(ctx, j);
-  }
+  if (!in.queue.empty()) ctx.metrics().add(queued_g_, -static_cast<double>(in.queue.size()), ctx.now());
   in.queue.clear();
   in.detached = 0;
-  ps_clear(in);
   if (in.busy) set_busy(ctx, in, -static_cast<int>(in.busy));
-  if (in.cpu) set_cpu(ctx, in, -static_cast<int>(in.cpu));
+  if (in.cpu) add_cpu(ctx, i, -static_cast<int>(in.cpu));
   backends_[i].active = 0;
 }
 
-void Service::update_counts(Context& ctx) {
+void ServerPool::update_counts(Context& ctx) {
   track_ready(ctx);
   if (membership_changed_) {
     picker_->rebuild(backends_);
@@ -208,31 +243,11 @@ void Service::update_counts(Context& ctx) {
   peak_replicas_ = std::max(peak_replicas_, replicas_);
 }
 
-void Service::set_alive(Context& ctx, int delta) {
+void ServerPool::set_alive(Context& ctx, int delta) {
   instance_area_ += alive_ * static_cast<double>(ctx.now() - alive_last_);
   alive_last_ = ctx.now();
   alive_ += delta;
   ctx.metrics().set(alive_g_, alive_, ctx.now());
 }
 
-void Service::touch(const Context& ctx, Instance& in) {
-  double dt = static_cast<double>(ctx.now() - in.area_last);
-  in.busy_area += in.busy * dt;
-  in.cpu_area += cpu_load(in.cpu) * dt;
-  in.area_last = ctx.now();
-}
-
-void Service::set_busy(Context& ctx, Instance& in, int delta) {
-  touch(ctx, in);
-  in.busy = static_cast<std::uint32_t>(static_cast<int>(in.busy) + delta);
-  ctx.metrics().add(busy_g_, delta, ctx.now());
-}
-
-void Service::set_cpu(Context& ctx, Instance& in, int delta) {
-  touch(ctx, in);
-  const double before = cpu_load(in.cpu);
-  in.cpu = static_cast<std::uint32_t>(static_cast<int>(in.cpu) + delta);
-  ctx.metrics().add(cpu_g_, cpu_load(in.cpu) - before, ctx.now());
-}
-
-}  // namespace archsim::service_internal
+}  // namespace archsim

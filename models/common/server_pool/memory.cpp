@@ -1,0 +1,72 @@
+// Server pool: instance memory, leaks and OOM kills (models/common/server_pool/server_pool.h).
+#include "models/common/server_pool/server_pool.h"
+
+namespace archsim {
+
+// Requests in memory: working, queued, or waiting on calls without a worker (io async).
+double ServerPool::instance_memory_mb(const Instance& in) const {
+  const double held = static_cast<double>(in.busy) + static_cast<double>(in.queue.size()) + static_cast<double>(in.detached);
+  return memory_base_mb_ + memory_per_request_mb_ * held + in.leaked_mb;
+}
+
+bool ServerPool::set_memory_leak(Context& ctx, double per_request_mb, double per_second_mb) {
+  Context::ActingAs as(ctx, self_->index());  // timers and metrics it sets are the owner's, whoever calls
+  if (memory_limit_mb_ <= 0) return false;
+  bool was = memory_watched();
+  leak_request_mb_ = per_request_mb;
+  leak_second_mb_ = per_second_mb;
+  for (Instance& in : instances_) in.leak_mark = in.completed;
+  if (!was && memory_watched()) ctx.schedule(kMemoryTickPeriod, kMemoryTick);
+  return true;
+}
+
+// Memory is sampled every 100 ms while it can change: a leak is active, or requests take
+// memory of their own (then an admission that passes the limit also kills at once:
+// check_memory). The sample feeds the memory_mb series; a leak kills at the sample, up to
+// 100 ms after the allocation that would have.
+void ServerPool::memory_tick(Context& ctx) {
+  if (!memory_watched()) return;
+  double peak = 0;
+  for (std::uint32_t i = 0; i < instances_.size(); ++i) {
+    Instance& in = instances_[i];
+    if (in.state == Instance::Down || in.state == Instance::Gone) {
+      in.leaked_mb = 0;  // the process restarts with fresh memory
+      in.leak_mark = in.completed;
+      continue;
+    }
+    in.leaked_mb += leak_second_mb_ * to_seconds(kMemoryTickPeriod) +
+                    leak_request_mb_ * static_cast<double>(in.completed - in.leak_mark);
+    in.leak_mark = in.completed;
+    double mb = instance_memory_mb(in);
+    if (mb > memory_limit_mb_) {
+      oom_kill(ctx, i);
+      continue;
+    }
+    peak = std::max(peak, mb);
+  }
+  ctx.metrics().set(memory_g_, peak, ctx.now());
+  ctx.schedule(kMemoryTickPeriod, kMemoryTick);
+}
+
+// OOMKilled: the container restarts after restart_time plus the kubelet's back-off: at once
+// after the first kill, then 10 s doubling per consecutive kill up to 5 min, reset after
+// 10 min of running (Kubernetes pod lifecycle, "Container restart policy"; Kubernetes in
+// Action 2nd ed. 6.2.1: CrashLoopBackOff).
+void ServerPool::oom_kill(Context& ctx, std::uint32_t i) {
+  Instance& in = instances_[i];
+  if (in.oom_restarts > 0 && in.state == Instance::Ready && ctx.now() - in.ready_since >= 10 * kMinute) in.oom_restarts = 0;
+  Time backoff = in.oom_restarts == 0 ? 0 : std::min<Time>((10 * kSecond) << std::min<std::uint32_t>(in.oom_restarts - 1, 5), 5 * kMinute);
+  ++in.oom_restarts;
+  ++oom_kills_;
+  ctx.metrics().add(oom_c_);
+  drop(ctx, i);
+  set_state(ctx, i, Instance::Down);
+  Instance& after = instances_[i];
+  after.leaked_mb = 0;
+  after.leak_mark = after.completed;
+  ++after.timer_gen;
+  if (!after.zone_down)
+    ctx.schedule(restart_.sample_time(*rng_) + backoff, kRestart, timer_data(i, after.timer_gen));
+}
+
+}  // namespace archsim

@@ -1,0 +1,42 @@
+// Server pool: its gauges and its end-of-run load figures (models/common/server_pool/server_pool.h).
+#include "models/common/server_pool/server_pool.h"
+
+#include "sim/results.h"
+
+namespace archsim {
+
+void ServerPool::register_metrics(Metrics& m) {
+  busy_g_ = m.gauge(id_, "busy", "busy_workers");
+  capacity_g_ = m.gauge(id_, "capacity");
+  cpu_g_ = m.gauge(id_, "cpu");
+  queued_g_ = m.gauge(id_, "queued", "queue_length");
+  in_system_g_ = m.gauge(id_, "in_system");
+  replicas_g_ = m.gauge(id_, "replicas", "replicas");
+  ready_g_ = m.gauge(id_, "ready_replicas", "ready_replicas");
+  alive_g_ = m.gauge(id_, "instances");
+  m.ratio_series(id_, "utilization", busy_g_, capacity_g_);
+  m.ratio_series(id_, "cpu_utilization", cpu_g_, capacity_g_);
+}
+
+void ServerPool::register_memory_metrics(Metrics& m) {
+  if (memory_limit_mb_ <= 0) return;
+  memory_g_ = m.gauge(id_, "memory_mb", "memory_mb");  // the largest instance's memory
+  oom_c_ = m.counter(id_, "oom_kills");
+}
+
+void ServerPool::report_load(Context& ctx, ComponentReport& r) const {
+  Metrics& m = ctx.metrics();
+  const Time now = ctx.end_time();
+  r.add("utilization", m.ratio(busy_g_, capacity_g_, now));
+  r.add("cpu_utilization", m.ratio(cpu_g_, capacity_g_, now));
+  r.add("busy_workers", m.average(busy_g_, now));
+  r.add("queue_length", m.average(queued_g_, now));
+  r.add("in_system", m.average(in_system_g_, now));
+  r.add("replicas", replicas());
+  r.add("ready_replicas", ready_replicas());
+  r.add("mean_replicas", m.average(replicas_g_, now));
+  r.add("peak_replicas", peak_replicas_);
+  r.add("concurrency", concurrency_);
+}
+
+}  // namespace archsim

@@ -1,0 +1,51 @@
+// Server pool: reading its fields of a component (models/common/server_pool/server_pool.h).
+#include "models/common/server_pool/server_pool.h"
+
+#include "sim/errors.h"
+
+namespace archsim {
+
+void ServerPool::read(Params& p, BuildContext& bc) {
+  id_ = bc.id();
+  initial_replicas_ = static_cast<std::uint32_t>(p.integer("replicas", 1, 0, 100000));
+  concurrency_ = static_cast<std::uint32_t>(p.integer("concurrency", 1, 1, 1000000));
+  // Threads vs cores: a Tomcat-like instance runs 200 threads on 4 vCPUs; work then shares
+  // the cores (processor sharing, run by the owner). Default: a core per worker.
+  cores_ = static_cast<std::uint32_t>(p.integer("cores", concurrency_, 1, concurrency_));
+  if (static_cast<double>(initial_replicas_) * concurrency_ > 1e8)
+    p.fail("concurrency", "replicas x concurrency exceeds 100 million workers");
+  if (auto cap = p.integer_or_null("queue_capacity", 0, 1'000'000'000)) queue_capacity_ = static_cast<std::uint64_t>(*cap);
+  speed_ = p.number("speed", 1.0, 1e-6, 1e6);  // work time divides by it
+  instance_type_ = p.string("instance_type", "");
+  types_.push_back(instance_type_);
+  // The scenario's instance-type catalogue: a named type gives the speed (an explicit
+  // "speed" wins) and, in memory.limit_mb's absence, the memory limit.
+  const InstanceTypeSpec* itype = instance_type_.empty() ? nullptr : bc.instance_type(instance_type_);
+  if (!instance_type_.empty() && !itype) {
+    std::vector<std::string> known = bc.instance_type_names();
+    if (!known.empty()) {
+      std::string list;
+      for (const auto& k : known) list += (list.empty() ? "" : ", ") + k;
+      p.fail("instance_type", "unknown instance type \"" + instance_type_ + "\"" + did_you_mean(instance_type_, known) +
+                                  "; the scenario's instance_types are: " + list);
+    }
+  }
+  if (itype && !p.has("speed")) speed_ = itype->speed;
+  startup_ = p.distribution("startup_time", Distribution::constant(0));
+  restart_ = p.distribution("restart_time", Distribution::constant(0));
+  grace_ = p.duration("termination_grace", 30 * kSecond);
+  if (auto mem = p.object_opt("memory")) {
+    memory_limit_mb_ = mem->number("limit_mb", itype ? itype->memory_mb : 0.0, 0.0, 1e9);
+    memory_base_mb_ = mem->number("base_mb", 0.0, 0.0, 1e9);
+    memory_per_request_mb_ = mem->number("per_request_mb", 0.0, 0.0, 1e9);
+  }
+  std::vector<std::string> names;
+  for (auto n : algorithm_names()) names.emplace_back(n);
+  std::string algo = p.choice("balancer", "round_robin", names);
+  picker_ = make_picker(*parse_algorithm(algo));
+  zones_ = p.strings("zones");
+  if (p.has("zones") && zones_.empty()) p.fail("zones", "expected a non-empty array of zone names");
+  if (zones_.empty()) zones_.push_back(bc.zone());
+}
+
+}  // namespace archsim

@@ -1,0 +1,353 @@
+// Server pool: the replicated servers a family puts behind its component id, with their
+// workers, accept queues and lifecycle. Shared by every family whose nodes are servers
+// (models/service today); the family keeps what its requests do, the pool where they wait.
+//
+// Follows two real systems:
+//  - A thread-per-request server (Tomcat's connector: maxThreads workers and an acceptCount
+//    queue, org/apache/tomcat/util/net/AbstractEndpoint.java): each instance has
+//    `concurrency` workers and one FIFO accept queue of `queue_capacity` (null = unbounded).
+//    A request is admitted to a free worker or queued; a full queue refuses it (the caller
+//    answers 503). Workers may share fewer `cores` (the owner runs processor sharing; the
+//    pool accounts the CPU so that cpu_utilization is the cores' utilization).
+//  - Kubernetes pods of a Deployment behind a Service (pkg/controller/replicaset, kubelet's
+//    pod lifecycle): an instance is Starting for `startup_time` (not ready, no traffic),
+//    Ready, Draining on scale-in (no new work, `termination_grace` for what it holds, then
+//    the rest is dropped), Down after a crash (restarts after `restart_time` + start-up),
+//    Gone. Scale-in ranks victims as the ReplicaSet controller does (not-ready first, then
+//    the newest). An instance whose memory passes `memory.limit_mb` is OOMKilled and
+//    restarts with the kubelet's CrashLoopBackOff. Instances are spread round-robin over
+//    `zones`; a zone outage takes its instances down until it is restored. The instance a
+//    request goes to is chosen by a picker (models/common/picker; kube-proxy spreads evenly:
+//    round_robin by default). Each instance is billed from launch to termination at the
+//    price of its own instance type.
+//
+// Simplifications: instances of one pool are identical but for their type's speed; no
+// readiness probes (ready when start-up ends); no pod scheduling onto nodes; memory is
+// base + per request held + a leak, sampled every 100 ms while it can change.
+//
+// What the pool does not know: the requests themselves. It holds job numbers (the owner's
+// slots) in its queues; the owner answers requests, and drops them when the pool tells it
+// to (PoolJobs::drop_jobs, on lifecycle changes only). The hot path (pick, admit,
+// take/release a worker, CPU accounting, finish) is inline here, with no virtual call and
+// no allocation; lifecycle and faults are in the .cpp files:
+//   pool_params.cpp  reading the pool's fields of a component
+//   metrics.cpp      its gauges and its end-of-run load figures
+//   lifecycle.cpp    launch, start-up, drain, scale, rollout, timers
+//   faults.cpp       crashes, random failures, zone outages, ready history
+//   memory.cpp       memory, leaks and OOM kills
+//   billing.cpp      instance lifetimes as billing figures
+// The pool offers the Scalable, Resizable, Crashable and ZoneAware capabilities
+// (models/common/capabilities.h): an owner returns it for them from capabilities().
+#pragma once
+#include <algorithm>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "models/common/capabilities.h"
+#include "models/common/picker/picker.h"
+#include "sim/build.h"
+#include "sim/context.h"
+#include "sim/distribution.h"
+#include "sim/metrics.h"
+#include "sim/random.h"
+#include "sim/request.h"
+#include "sim/ring.h"
+
+namespace archsim {
+
+class ComponentReport;
+
+// What the pool's owner does for it: the requests are the owner's, so dropping them is too.
+// Called on lifecycle changes (crash, the end of a drain, OOM kill, zone outage, scale-in of
+// an instance that is not ready), never per request.
+class PoolJobs {
+ public:
+  // Answers every request the instance in `slot` holds (working, queued, or waiting on
+  // calls without a worker) with a failure, and calls ServerPool::job_done for each. The pool
+  // then empties the instance's queue and frees its workers itself.
+  virtual void drop_jobs(Context& ctx, std::uint32_t slot) = 0;
+  // A new instance takes `slot` (a new slot, or one whose instance is gone): the owner
+  // resets what it keeps per slot.
+  virtual void slot_launched(std::uint32_t slot) = 0;
+
+ protected:
+  ~PoolJobs() = default;
+};
+
+struct PoolInstance {
+  enum State : std::uint8_t { Starting, Ready, Draining, Down, Gone } state = Starting;
+  std::uint32_t busy = 0, cpu = 0;  // workers held; workers in CPU work
+  std::uint32_t detached = 0;       // requests held without a worker (waiting on calls, io async)
+  Ring<std::uint32_t> queue;        // the accept queue: the owner's job numbers, FIFO
+  std::uint64_t serial = 0;         // identity over the run (slots are reused)
+  std::uint32_t timer_gen = 0;      // invalidates this instance's pending lifecycle timers
+  std::uint32_t zone = 0;           // index into zones()
+  bool zone_down = false;
+  double leaked_mb = 0;             // memory_leak fault: grows until OOMKilled
+  std::uint64_t leak_mark = 0;      // `completed` at the last memory tick
+  std::uint32_t oom_restarts = 0;   // consecutive OOM kills, for CrashLoopBackOff
+  Time launched = 0, ready_since = 0, area_last = 0;
+  double busy_area = 0, cpu_area = 0;
+  std::uint64_t completed = 0;      // requests answered
+  double speed = 1;                 // of its instance type, fixed for its life
+  std::uint32_t type = 0;           // index into the pool's instance types
+};
+
+class ServerPool final : public Scalable, public Resizable, public Crashable, public ZoneAware {
+ public:
+  using Instance = PoolInstance;
+  static constexpr std::uint32_t kNone = ~0u;
+  // The pool's timers: the owner forwards tags for which owns_timer() holds to on_timer().
+  // They are the numbers the service used before the pool was taken out of it (run
+  // fingerprints hash timer tags); an owner's own timers take any other tag.
+  enum Tag : std::uint16_t { kReady = 2, kGraceOver, kRestart, kMemoryTick };
+  static bool owns_timer(std::uint16_t tag) { return tag >= kReady && tag <= kMemoryTick; }
+
+  // `self` is the owning component (timers and metrics of capability calls are its own),
+  // `rng` the owner's stream: start-up and restart times and the picker draw from it.
+  ServerPool(Component& self, PoolJobs& jobs, Rng& rng) : self_(&self), jobs_(&jobs), rng_(&rng) {}
+  ServerPool(const ServerPool&) = delete;
+  ServerPool& operator=(const ServerPool&) = delete;
+
+  // ---- build (pool_params.cpp, metrics.cpp) ----
+
+  // Reads replicas, concurrency, cores, queue_capacity, speed, instance_type, startup_time,
+  // restart_time, termination_grace, memory, balancer and zones of the component `p`.
+  void read(Params& p, BuildContext& bc);
+  // Gauges busy, capacity, cpu, queued, in_system, replicas, ready_replicas, instances and
+  // the utilization ratios; register_memory_metrics the memory gauge and OOM counter (when
+  // there is a limit). Two calls so that an owner can keep the order of its series.
+  void register_metrics(Metrics& m);
+  void register_memory_metrics(Metrics& m);
+  // Load figures: utilization, cpu_utilization, busy_workers, queue_length, in_system,
+  // replicas, ready_replicas, mean_replicas, peak_replicas, concurrency.
+  void report_load(Context& ctx, ComponentReport& r) const;
+  // Billing figures (billing.cpp).
+  void report_billing(Context& ctx, ComponentReport& r) const;
+
+  // ---- run ----
+
+  // Launches the initial replicas, ready at once (the run starts in steady state).
+  void start(Context& ctx);
+  void on_timer(Context& ctx, std::uint16_t tag, std::uint64_t data);
+
+  // ---- requests (hot path) ----
+
+  // The ready instance a request goes to, or -1 when none is ready.
+  int pick(const RequestInfo& req) {
+    PickInput in;
+    in.key = req.key;
+    in.has_key = req.has_key;
+    in.client = req.session;
+    in.session = req.session;
+    return picker_->pick(backends_, in, *rng_);
+  }
+  const Instance& instance(std::uint32_t slot) const { return instances_[slot]; }
+  // Every worker of the instance busy and its queue holding `depth` or more.
+  bool saturated(std::uint32_t slot, std::uint64_t depth) const {
+    const Instance& in = instances_[slot];
+    return in.busy >= concurrency_ && in.queue.size() >= depth;
+  }
+  // No worker free and the queue full: a new request is refused.
+  bool full(std::uint32_t slot) const { return saturated(slot, queue_capacity_); }
+  // Admits job `j` (the caller checked !full(slot)): true when it got a worker at once,
+  // false when it waits in the queue (it comes back from release_worker / finish).
+  bool admit(Context& ctx, std::uint32_t slot, std::uint32_t j) {
+    ++backends_[slot].active;
+    ctx.metrics().add(in_system_g_, 1, ctx.now());
+    return take_free_worker(ctx, slot, j);
+  }
+  // A held request without a worker (io async, back from its calls) wants one again: true
+  // when it got one, false when it queued.
+  bool reacquire_worker(Context& ctx, std::uint32_t slot, std::uint32_t j) {
+    --instances_[slot].detached;
+    return take_free_worker(ctx, slot, j);
+  }
+  // The request keeps being held but gives its worker up (io async: waiting on a call). The
+  // worker goes to the oldest queued job, returned (it now holds the worker: resume it), or
+  // kNone when none waited.
+  [[nodiscard]] std::uint32_t release_worker(Context& ctx, std::uint32_t slot) {
+    ++instances_[slot].detached;
+    return hand_worker_on(ctx, slot);
+  }
+  // A request of the instance was answered (or dropped): counts it, and it no longer counts
+  // against the instance's load. Its worker, if any, is the caller's next step: worker_done
+  // (it held one) or detached_done (it did not).
+  void job_done(Context& ctx, std::uint32_t slot) {
+    ++instances_[slot].completed;
+    if (backends_[slot].active) --backends_[slot].active;
+    ctx.metrics().add(in_system_g_, -1, ctx.now());
+  }
+  // The worker of a finished request: to the oldest queued job (returned: resume it) or idle.
+  [[nodiscard]] std::uint32_t worker_done(Context& ctx, std::uint32_t slot) { return hand_worker_on(ctx, slot); }
+  // A finished request held no worker.
+  void detached_done(Context& ctx, std::uint32_t slot) {
+    Instance& in = instances_[slot];
+    --in.detached;
+    if (in.state == Instance::Draining && in.busy == 0 && in.detached == 0) set_state(ctx, slot, Instance::Gone);
+  }
+  // `delta` more (or fewer) of the instance's workers are doing CPU work.
+  void add_cpu(Context& ctx, std::uint32_t slot, int delta) {
+    Instance& in = instances_[slot];
+    touch(ctx, in);
+    const double before = cpu_load(in.cpu);
+    in.cpu = static_cast<std::uint32_t>(static_cast<int>(in.cpu) + delta);
+    ctx.metrics().add(cpu_g_, cpu_load(in.cpu) - before, ctx.now());
+  }
+  // After an admission: an instance whose requests pass its memory limit is OOMKilled at
+  // once, taking every request it holds with it. True when it was (memory.cpp).
+  bool check_memory(Context& ctx, std::uint32_t slot) {
+    if (memory_limit_mb_ <= 0 || memory_per_request_mb_ <= 0) return false;
+    if (instance_memory_mb(instances_[slot]) <= memory_limit_mb_) return false;
+    oom_kill(ctx, slot);
+    return true;
+  }
+
+  std::uint32_t cores() const { return cores_; }
+  bool shared_cores() const { return cores_ < concurrency_; }
+  std::uint32_t slots() const { return static_cast<std::uint32_t>(instances_.size()); }
+  std::uint32_t initial_replicas() const { return initial_replicas_; }
+
+  // ---- Scalable (lifecycle.cpp) ----
+  std::uint32_t replicas() const override { return replicas_; }
+  std::uint32_t ready_replicas() const override { return ready_; }
+  std::uint32_t concurrency() const override { return concurrency_; }
+  double memory_limit_mb() const override { return memory_limit_mb_; }
+  void scale_to(Context& ctx, std::uint32_t target) override;
+  void instance_stats(Time now, std::vector<InstanceStat>& out) const override;
+
+  // ---- Resizable (lifecycle.cpp) ----
+  const std::string& instance_type() const override { return instance_type_; }
+  double speed() const override { return speed_; }
+  void set_instance_type(const std::string& type, double speed) override;
+  void surge(Context& ctx) override;
+  bool retire_outdated(Context& ctx) override;
+
+  // ---- Crashable (faults.cpp) ----
+  std::uint32_t crash(Context& ctx, std::uint32_t count) override;
+  std::uint32_t instance_slots() const override { return slots(); }
+  bool fail_instance(Context& ctx, std::uint32_t slot) override;
+  void repair_instance(Context& ctx, std::uint32_t slot) override;
+  ReadyHistory ready_history(Time now, Time warmup) const override;
+
+  // ---- ZoneAware (faults.cpp) ----
+  const std::vector<std::string>& zones() const override { return zones_; }
+  void fail_zone(Context& ctx, const std::string& zone) override;
+  void restore_zone(Context& ctx, const std::string& zone) override;
+
+  // ---- memory (memory.cpp); the owner's Degradable forwards to these ----
+  bool oom_killable() const { return memory_limit_mb_ > 0; }
+  // Every serving instance leaks `per_request_mb` per request answered and `per_second_mb`
+  // per second; zero rates stop the leak. False when there is no memory limit.
+  bool set_memory_leak(Context& ctx, double per_request_mb, double per_second_mb);
+
+ private:
+  bool take_free_worker(Context& ctx, std::uint32_t slot, std::uint32_t j) {
+    Instance& in = instances_[slot];
+    if (in.busy < concurrency_) {
+      set_busy(ctx, in, +1);
+      return true;
+    }
+    in.queue.push(j);
+    ctx.metrics().add(queued_g_, 1, ctx.now());
+    return false;
+  }
+  std::uint32_t hand_worker_on(Context& ctx, std::uint32_t slot) {
+    Instance& in = instances_[slot];
+    if (!in.queue.empty()) {
+      const std::uint32_t next = in.queue.pop();
+      ctx.metrics().add(queued_g_, -1, ctx.now());
+      return next;
+    }
+    set_busy(ctx, in, -1);
+    if (in.state == Instance::Draining && in.busy == 0 && in.detached == 0) set_state(ctx, slot, Instance::Gone);
+    return kNone;
+  }
+  void touch(const Context& ctx, Instance& in) const {
+    const double dt = static_cast<double>(ctx.now() - in.area_last);
+    in.busy_area += in.busy * dt;
+    in.cpu_area += cpu_load(in.cpu) * dt;
+    in.area_last = ctx.now();
+  }
+  void set_busy(Context& ctx, Instance& in, int delta) {
+    touch(ctx, in);
+    in.busy = static_cast<std::uint32_t>(static_cast<int>(in.busy) + delta);
+    ctx.metrics().add(busy_g_, delta, ctx.now());
+  }
+  // Worker-equivalents of `cpu` workers in work: themselves, or with shared cores the busy
+  // cores scaled to the worker count, so that area / (concurrency x time) is the cores'
+  // utilization for the autoscaler and the cpu_utilization figure alike.
+  double cpu_load(std::uint32_t cpu) const {
+    return !shared_cores() ? cpu : std::min<double>(cpu, cores_) * concurrency_ / cores_;
+  }
+
+  // A lifecycle timer's data: the slot, and the generation that must still be current.
+  static std::uint64_t timer_data(std::uint32_t slot, std::uint32_t gen) { return (static_cast<std::uint64_t>(slot) << 32) | gen; }
+
+  // lifecycle.cpp
+  void launch(Context& ctx, bool already_ready);
+  void begin_startup(Context& ctx, std::uint32_t i);
+  void set_state(Context& ctx, std::uint32_t i, Instance::State st);
+  int pick_victim() const;
+  void retire(Context& ctx, std::uint32_t i);
+  void go_down(Context& ctx, std::uint32_t i);
+  void drop(Context& ctx, std::uint32_t i);
+  void update_counts(Context& ctx);
+  void set_alive(Context& ctx, int delta);
+  // faults.cpp
+  void track_ready(const Context& ctx);
+  // memory.cpp
+  bool leak_active() const { return leak_request_mb_ > 0 || leak_second_mb_ > 0; }
+  bool memory_watched() const { return leak_active() || (memory_limit_mb_ > 0 && memory_per_request_mb_ > 0); }
+  double instance_memory_mb(const Instance& in) const;
+  void memory_tick(Context& ctx);
+  void oom_kill(Context& ctx, std::uint32_t i);
+
+  Component* self_;
+  PoolJobs* jobs_;
+  Rng* rng_;
+  std::string id_;
+
+  // ---- configuration ----
+  std::uint32_t initial_replicas_ = 1, concurrency_ = 1;
+  std::uint32_t cores_ = 1;  // per instance; = concurrency_ unless "cores" shares fewer
+  std::uint64_t queue_capacity_ = UINT64_MAX;
+  double speed_ = 1;
+  double memory_limit_mb_ = 0, memory_base_mb_ = 0, memory_per_request_mb_ = 0;
+  Distribution startup_, restart_;
+  Time grace_ = 30 * kSecond;
+  std::vector<std::string> zones_;
+  std::string instance_type_;
+  std::vector<std::string> types_;  // every type this pool has run; [type_] is the current one
+  std::uint32_t type_ = 0;
+
+  // ---- instances ----
+  std::vector<Instance> instances_;
+  std::vector<Backend> backends_;  // parallel to instances_, for the picker
+  std::unique_ptr<Picker> picker_;
+  bool membership_changed_ = true;
+  std::uint32_t replicas_ = 0, ready_ = 0, peak_replicas_ = 0;
+  std::uint64_t next_serial_ = 0;
+
+  // ---- billing: instance lifetimes ----
+  double alive_ = 0, instance_area_ = 0;
+  Time alive_last_ = 0;
+  std::vector<std::pair<std::uint32_t, double>> bills_;  // (type, seconds) of terminated instances
+
+  // ---- faults: memory leaks, ready-level history ----
+  static constexpr Time kMemoryTickPeriod = 100 * kMillisecond;
+  double leak_request_mb_ = 0, leak_second_mb_ = 0;
+  std::uint32_t oom_kills_ = 0;
+  std::vector<double> ready_seconds_;
+  std::uint32_t ready_level_ = 0, outages_ = 0;
+  Time ready_last_ = 0, outage_start_ = kTimeMax;
+  double outage_seconds_ = 0;
+
+  // ---- metrics ----
+  GaugeId busy_g_, capacity_g_, cpu_g_, queued_g_, in_system_g_, replicas_g_, ready_g_, alive_g_, memory_g_;
+  CounterId oom_c_;
+};
+
+}  // namespace archsim
