@@ -8,11 +8,12 @@
 
 #include "models/common/capabilities.h"
 #include "models/common/server_pool/server_pool.h"
-#include "models/register_builtin.h"
 #include "sim/results.h"
 #include "sim/simulation.h"
+#include "tests/unit/harness.h"
 
 using namespace archsim;
+using archsim::test::fig;
 
 namespace {
 
@@ -157,7 +158,6 @@ class Script final : public Component {
 
 RunResult run(const std::string& server, const std::string& actions, const std::string& duration = "60s") {
   Registry reg;
-  register_builtin_models(reg);
   reg.add("pool_server", [](Params& p, BuildContext& bc) { return std::make_unique<PoolServer>(p, bc); });
   reg.add("script", [](Params& p, BuildContext& bc) { return std::make_unique<Script>(p, bc); });
   const std::string text = R"({"name": "pool", "duration": ")" + duration + R"(", "components": [
@@ -166,15 +166,6 @@ RunResult run(const std::string& server, const std::string& actions, const std::
   Simulation sim(nlohmann::json::parse(text), reg);
   sim.run();
   return sim.result();
-}
-
-double fig(const RunResult& r, const std::string& id, const std::string& name) {
-  for (const auto& c : r.components)
-    if (c.id == id)
-      for (const auto& [k, v] : c.report.figures())
-        if (k == name) return v;
-  FAIL("no figure " << id << "." << name);
-  return 0;
 }
 
 double status(Status s) { return static_cast<double>(s); }
