@@ -20,6 +20,9 @@ using nlohmann::ordered_json;
 
 double round_sig(double v, int digits) {
   if (v == 0 || !std::isfinite(v)) return v;
+  // Whole numbers (counters, failures of the error budget) stay exact: 9424635 requests
+  // are not 9424640. A double holds them exactly up to 2^53.
+  if (v == std::floor(v) && std::fabs(v) <= 9007199254740992.0) return v;
   double mag = std::floor(std::log10(std::fabs(v)));
   double scale = std::pow(10.0, digits - 1 - mag);
   double r = std::round(v * scale) / scale;
@@ -274,7 +277,7 @@ ordered_json merge_replications(const std::vector<ordered_json>& runs) {
   return out;
 }
 
-void write_timeseries_csv(const RunResult& r, const std::filesystem::path& file) {
+bool write_timeseries_csv(const RunResult& r, const std::filesystem::path& file) {
   std::ofstream out(file);
   out << "time_s,component,metric,value\n";
   char buf[64];
@@ -286,9 +289,11 @@ void write_timeseries_csv(const RunResult& r, const std::filesystem::path& file)
       out << t << ',' << s.component << ',' << s.metric << ',' << buf << '\n';
     }
   }
+  out.flush();
+  return static_cast<bool>(out);
 }
 
-void write_latency_cdf_csv(const RunResult& r, const std::filesystem::path& file) {
+bool write_latency_cdf_csv(const RunResult& r, const std::filesystem::path& file) {
   std::ofstream out(file);
   out << "component,latency_ms,cumulative_fraction\n";
   char buf[96];
@@ -296,6 +301,8 @@ void write_latency_cdf_csv(const RunResult& r, const std::filesystem::path& file
     std::snprintf(buf, sizeof buf, "all,%.6g,%.6g\n", ms, f);
     out << buf;
   }
+  out.flush();
+  return static_cast<bool>(out);
 }
 
 }  // namespace archsim

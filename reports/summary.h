@@ -21,10 +21,12 @@ nlohmann::ordered_json summary_json(const RunResult& r);
 nlohmann::ordered_json merge_replications(const std::vector<nlohmann::ordered_json>& runs);
 
 // timeseries.csv in long format: time_s,component,metric,value (windows without a value skipped).
-void write_timeseries_csv(const RunResult& r, const std::filesystem::path& file);
+// Both writers return false when the file could not be written whole.
+bool write_timeseries_csv(const RunResult& r, const std::filesystem::path& file);
 // latency_cdf.csv: component,latency_ms,cumulative_fraction (end to end over all clients).
-void write_latency_cdf_csv(const RunResult& r, const std::filesystem::path& file);
+bool write_latency_cdf_csv(const RunResult& r, const std::filesystem::path& file);
 
+// `v` to `digits` significant digits; whole numbers up to 2^53 are returned exact.
 double round_sig(double v, int digits = 6);
 
 }  // namespace archsim

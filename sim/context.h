@@ -68,6 +68,9 @@ class Context {
   std::uint32_t caller(CallId call) const;
 
   // Fires on_timer(tag, data) on this component after `delay` (>= 0).
+  // Here and in call/send/reply, a delay that takes the event past the end of time (a
+  // saturated sample, kTimeMax) saturates: the event is due after the end of the run and
+  // never fires, so the call is still in flight (or the timer pending) when the run ends.
   void schedule(Time delay, std::uint16_t tag, std::uint64_t data = 0);
 
   Metrics& metrics();

@@ -5,6 +5,28 @@
 
 namespace archsim {
 
+// Control characters from the input (a newline in an id, an ANSI escape) would split the
+// one-line message or drive the terminal: they are shown as \n, \t or \xHH.
+static std::string printable(std::string_view s) {
+  std::string out;
+  out.reserve(s.size());
+  for (char ch : s) {
+    const auto c = static_cast<unsigned char>(ch);
+    if (c == '\n') out += "\\n";
+    else if (c == '\t') out += "\\t";
+    else if (c == '\r') out += "\\r";
+    else if (c < 0x20 || c == 0x7f) {
+      static const char* hex = "0123456789abcdef";
+      out += "\\x";
+      out += hex[c >> 4];
+      out += hex[c & 15];
+    } else {
+      out += ch;
+    }
+  }
+  return out;
+}
+
 std::string ScenarioError::format(std::string_view file) const {
   // Built with a stream: GCC 12's -Wrestrict misfires on chains of std::string operator+.
   std::ostringstream out;
@@ -12,7 +34,7 @@ std::string ScenarioError::format(std::string_view file) const {
   if (line_ > 0) out << ':' << line_ << ':' << column_;
   else if (!pointer_.empty()) out << ": " << pointer_;
   out << ": " << what();
-  return out.str();
+  return printable(out.str());
 }
 
 static std::size_t edit_distance(std::string_view a, std::string_view b) {
@@ -30,17 +52,23 @@ static std::size_t edit_distance(std::string_view a, std::string_view b) {
 }
 
 std::string did_you_mean(std::string_view word, const std::vector<std::string>& candidates) {
+  // The edit distance costs |word| x |candidate|: past this length no suggestion is tried
+  // (a million-character id would take minutes against its peers).
+  constexpr std::size_t kMaxCompared = 128;
+  if (word.size() > kMaxCompared) return "";
+  // Close means: at most a third of the word wrong (and at least one edit allowed).
+  const std::size_t limit = std::max<std::size_t>(1, std::max(word.size(), std::size_t{3}) / 3);
   std::size_t best = SIZE_MAX;
   const std::string* pick = nullptr;
   for (const auto& c : candidates) {
+    // The distance is at least the difference in length: skip what cannot be close.
+    if (c.size() > word.size() + limit || c.size() + limit < word.size()) continue;
     std::size_t d = edit_distance(word, c);
     if (d < best) {
       best = d;
       pick = &c;
     }
   }
-  // Close means: at most a third of the word wrong (and at least one edit allowed).
-  std::size_t limit = std::max<std::size_t>(1, std::max(word.size(), std::size_t{3}) / 3);
   if (pick && best <= limit) return " (did you mean \"" + *pick + "\"?)";
   return "";
 }

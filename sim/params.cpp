@@ -119,9 +119,29 @@ std::int64_t Params::integer(std::string_view key, std::int64_t def, std::int64_
   const json* v = get(key);
   if (!v) return def;
   if (!v->is_number()) fail(key, "expected a whole number, found " + type_name(*v));
+  // Whole numbers as the file wrote them, never through a double (which rounds above 2^53:
+  // a seed 9007199254740993 would run as ...992); the bounds are printed exactly.
+  auto out_of_range = [&](const std::string& got) {
+    fail(key, "must be between " + std::to_string(lo) + " and " + std::to_string(hi) + ", got " + got);
+  };
+  if (v->is_number_unsigned()) {
+    const auto u = v->get<std::uint64_t>();
+    if (u > static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max()) || static_cast<std::int64_t>(u) > hi ||
+        static_cast<std::int64_t>(u) < lo)
+      out_of_range(std::to_string(u));
+    return static_cast<std::int64_t>(u);
+  }
+  if (v->is_number_integer()) {
+    const auto i = v->get<std::int64_t>();
+    if (i < lo || i > hi) out_of_range(std::to_string(i));
+    return i;
+  }
   double d = v->get<double>();
   if (d != std::floor(d)) fail(key, "expected a whole number, got " + fmt_num(d));
-  check_range(*this, key, d, static_cast<double>(lo), static_cast<double>(hi));
+  // 2^63 is exactly representable; the cast is defined only below it.
+  if (!(d >= static_cast<double>(lo) && d < 9223372036854775808.0 && static_cast<std::int64_t>(d) <= hi) ||
+      static_cast<std::int64_t>(d) < lo)
+    out_of_range(fmt_num(d));
   return static_cast<std::int64_t>(d);
 }
 

@@ -1,7 +1,9 @@
 #include "sim/scenario_file.h"
 
+#include <filesystem>
 #include <fstream>
-#include <sstream>
+#include <functional>
+#include <set>
 
 #include "sim/errors.h"
 
@@ -9,14 +11,95 @@ namespace archsim {
 
 using nlohmann::json;
 
+namespace {
+
+// A scenario is a few kB; anything this large is not one (and /dev/zero never ends).
+constexpr std::size_t kMaxScenarioBytes = std::size_t{64} << 20;
+
+// JSON pointer escaping of one reference token (RFC 6901).
+std::string pointer_token(const std::string& key) {
+  std::string out;
+  for (char c : key) {
+    if (c == '~') out += "~0";
+    else if (c == '/') out += "~1";
+    else out += c;
+  }
+  return out;
+}
+
+// Follows the parser through the document, so that errors the parser raises without a
+// position (a number a double cannot hold) and the duplicate keys it would silently merge
+// (the last one wins) are reported at their JSON pointer.
+struct Tracker {
+  struct Frame {
+    bool array = false;
+    std::size_t index = 0;  // arrays: the element being read
+    std::string key;        // objects: the member being read
+    std::set<std::string> keys;
+  };
+  std::vector<Frame> stack;
+
+  std::string pointer() const {
+    std::string p;
+    for (const Frame& f : stack) p += "/" + (f.array ? std::to_string(f.index) : pointer_token(f.key));
+    return p;
+  }
+  void value_done() {
+    if (!stack.empty() && stack.back().array) ++stack.back().index;
+  }
+  bool operator()(int, json::parse_event_t event, json& parsed) {
+    switch (event) {
+      case json::parse_event_t::object_start:
+        stack.push_back(Frame{});
+        break;
+      case json::parse_event_t::array_start:
+        stack.emplace_back();
+        stack.back().array = true;
+        break;
+      case json::parse_event_t::key: {
+        Frame& f = stack.back();
+        f.key = parsed.get<std::string>();
+        if (!f.keys.insert(f.key).second)
+          throw ScenarioError(pointer(), "duplicate key \"" + f.key + "\" (JSON readers keep only one of them; remove the other)");
+        break;
+      }
+      case json::parse_event_t::object_end:
+      case json::parse_event_t::array_end:
+        stack.pop_back();
+        value_done();
+        break;
+      case json::parse_event_t::value:
+        value_done();
+        break;
+    }
+    return true;
+  }
+};
+
+}  // namespace
+
 json load_scenario_file(const std::string& path) {
+  std::error_code ec;
+  if (std::filesystem::is_directory(path, ec)) throw ScenarioError("", "is a directory, not a scenario file");
   std::ifstream in(path, std::ios::binary);
   if (!in) throw ScenarioError("", "cannot open the file");
-  std::stringstream ss;
-  ss << in.rdbuf();
-  std::string text = ss.str();
+  std::string text;
+  char buf[1 << 16];
+  while (in.read(buf, sizeof buf) || in.gcount() > 0) {
+    text.append(buf, static_cast<std::size_t>(in.gcount()));
+    if (text.size() > kMaxScenarioBytes)
+      throw ScenarioError("", "larger than " + std::to_string(kMaxScenarioBytes >> 20) + " MB: not a scenario file");
+  }
+  if (in.bad()) throw ScenarioError("", "cannot read the file");
+  Tracker tracker;
   try {
-    return json::parse(text);
+    return json::parse(text, std::ref(tracker));
+  } catch (const json::out_of_range& e) {
+    // nlohmann's text: "[json.exception.out_of_range.406] number overflow parsing '1e400'".
+    std::string msg = e.what();
+    auto close = msg.find("] ");
+    throw ScenarioError(tracker.pointer(), (close == std::string::npos ? msg : msg.substr(close + 2)) +
+                                               " (beyond the range of a double)");
   } catch (const json::parse_error& e) {
     // Byte offset -> line and column (1-based), as editors count them.
     std::size_t pos = std::min<std::size_t>(e.byte == 0 ? 0 : e.byte - 1, text.size());
@@ -95,6 +178,8 @@ void apply_set(json& doc, const std::string& assignment) {
     value = json::parse(text);
   } catch (const json::parse_error&) {
     value = text;  // not JSON: a plain string such as least_connections or 300ms
+  } catch (const json::out_of_range&) {
+    throw ScenarioError("--set " + path, "the number " + text + " is beyond the range of a double");
   }
   std::vector<std::string> segs = root_segments(doc, path);
   json* cur = &doc;

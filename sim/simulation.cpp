@@ -47,6 +47,9 @@ Simulation::Simulation(const json& doc, const Registry& registry, std::optional<
 Simulation::~Simulation() = default;
 
 void Simulation::parse_settings(Params& top) {
+  // Only version 1 exists; a newer file would be misread, not read.
+  if (top.has("version") && top.integer("version", 1, 0, INT32_MAX) != 1)
+    top.fail("version", "this archsim reads version 1 scenarios only");
   top.known("version");
   top.known("$schema");
   settings_.name = top.string("name", "scenario");
@@ -117,6 +120,8 @@ void Simulation::build_components(Params& top, const Registry& registry) {
     Params& cp = list[i];
     std::string id = cp.string("id");
     if (id.empty()) cp.fail("id", "must not be empty");
+    if (id.find("->") != std::string::npos)
+      cp.fail("id", "must not contain \"->\": \"a->b\" names the link from a to b (in faults and series)");
     if (!seen.insert(id).second) cp.fail("id", "duplicate component id \"" + id + "\"");
     std::string type = cp.string("type");
     const Factory* f = registry.find(type);
@@ -200,8 +205,10 @@ void Simulation::resolve_references(Params& top) {
     by_id[c->id()] = c->index();
     ids.push_back(c->id());
   }
-  // Explicit links override the default latency of an edge.
+  // Explicit links override the default latency of an edge; each names an edge once, and
+  // an edge some call uses (checked below).
   std::map<std::pair<std::uint32_t, std::uint32_t>, Distribution> explicit_links;
+  std::map<std::pair<std::uint32_t, std::uint32_t>, std::string> link_pointer;
   for (Params& lp : top.objects("links")) {
     auto resolve = [&](const char* key) {
       std::string id = lp.string(key);
@@ -210,6 +217,9 @@ void Simulation::resolve_references(Params& top) {
       return it->second;
     };
     std::uint32_t a = resolve("from"), b = resolve("to");
+    if (!link_pointer.emplace(std::make_pair(a, b), lp.pointer()).second)
+      lp.fail("to", "a second link from \"" + comps_[a]->id() + "\" to \"" + comps_[b]->id() + "\" (the first is " +
+                        link_pointer[{a, b}] + ")");
     explicit_links[{a, b}] = lp.distribution("latency", Distribution::constant(0));
   }
   std::map<std::pair<std::uint32_t, std::uint32_t>, std::uint32_t> link_of;
@@ -252,6 +262,13 @@ void Simulation::resolve_references(Params& top) {
     r.link = static_cast<std::uint32_t>(links_.size() - 1);
     link_of[key] = r.link;
   }
+  for (const auto& [key, pointer] : link_pointer)
+    if (!link_of.count(key)) {
+      const bool reverse = link_of.count({key.second, key.first}) > 0;
+      throw ScenarioError(pointer, "no component calls \"" + comps_[key.second]->id() + "\" from \"" + comps_[key.first]->id() +
+                                       "\": this link changes nothing" +
+                                       (reverse ? " (calls go the other way: \"from\" is the caller, and replies use the same link)" : ""));
+    }
 }
 
 namespace {
@@ -394,9 +411,9 @@ CallId Context::call(RefId ref, const RequestInfo& req, std::uint64_t token, Tim
     Time extra = 0;
     if (l.fault.delay_fraction > 0 && l.fault_rng.uniform() < l.fault.delay_fraction)
       extra = l.fault.delay.sample_time(l.fault_rng);
-    s.sched_.push(Event{s.now_ + s.link_delay(r.link) + extra, r.to, Simulation::kDeliver, 0, h});
+    s.sched_.push(Event{after(after(s.now_, s.link_delay(r.link)), extra), r.to, Simulation::kDeliver, 0, h});
   } else {
-    s.sched_.push(Event{s.now_ + s.link_delay(r.link), r.to, Simulation::kDeliver, 0, h});
+    s.sched_.push(Event{after(s.now_, s.link_delay(r.link)), r.to, Simulation::kDeliver, 0, h});
   }
   if (timeout > 0) s.arm_timeout(timeout, h);
   return h;
@@ -424,7 +441,7 @@ void Context::send(RefId ref, const RequestInfo& req) {
     if (l.fault.delay_fraction > 0 && l.fault_rng.uniform() < l.fault.delay_fraction)
       extra = l.fault.delay.sample_time(l.fault_rng);
   }
-  s.sched_.push(Event{s.now_ + s.link_delay(r.link) + extra, r.to, Simulation::kDeliver, 0, h});
+  s.sched_.push(Event{after(after(s.now_, s.link_delay(r.link)), extra), r.to, Simulation::kDeliver, 0, h});
 }
 
 void Context::reply(CallId h, Status status, Result result) {
@@ -442,7 +459,7 @@ void Context::reply(CallId h, Status status, Result result) {
     c.reply_lost = true;  // partitioned: the caller's timeout will end the call
     return;
   }
-  s.sched_.push(Event{s.now_ + s.link_delay(c.link), c.caller, Simulation::kReply, 0, h});
+  s.sched_.push(Event{after(s.now_, s.link_delay(c.link)), c.caller, Simulation::kReply, 0, h});
 }
 
 RequestInfo Context::request(CallId h) const { return sim_.calls_[h].req; }
@@ -453,7 +470,7 @@ Time Context::sent_at(CallId h) const { return sim_.calls_[h].sent; }
 std::uint32_t Context::caller(CallId h) const { return sim_.calls_[h].caller; }
 
 void Context::schedule(Time delay, std::uint16_t tag, std::uint64_t data) {
-  sim_.sched_.push(Event{sim_.now_ + delay, self_, Simulation::kTimer, tag, data});
+  sim_.sched_.push(Event{after(sim_.now_, delay), self_, Simulation::kTimer, tag, data});
 }
 
 void Context::set_link_fault(std::uint32_t link, const LinkFault& fault) {
@@ -531,7 +548,7 @@ inline void Simulation::dispatch(const Event& e) {
 }
 
 void Simulation::arm_timeout(Time timeout, CallId h) {
-  timeouts_.push(now_ + timeout, h);
+  timeouts_.push(after(now_, timeout), h);
   rearm_timeouts();
 }
 

@@ -24,6 +24,15 @@ inline constexpr double to_seconds(Time t) { return static_cast<double>(t) / 1e9
 inline constexpr double to_millis(Time t) { return static_cast<double>(t) / 1e6; }
 // Rounds to the nearest nanosecond; callers guarantee the value is in range.
 inline Time from_seconds(double s) { return static_cast<Time>(s * 1e9 + (s >= 0 ? 0.5 : -0.5)); }
+// For a non-negative span that may not fit (a sampled gap, 1 / a tiny rate): kTimeMax when
+// it would overflow (NaN too), which callers read as "never, in this run".
+inline Time from_seconds_saturated(double s) {
+  const double ns = s * 1e9 + 0.5;
+  return ns < 9.2e18 ? static_cast<Time>(ns > 0 ? ns : 0) : kTimeMax;  // 9.2e18: largest safe cast below INT64_MAX
+}
+// t + delay for delay >= 0, saturating at kTimeMax: an instant past every run's end, so an
+// event scheduled there never fires (the run stops at its duration).
+inline constexpr Time after(Time t, Time delay) { return delay > kTimeMax - t ? kTimeMax : t + delay; }
 
 // Parses "250us", "15ms", "2s", "1.5m", "1h", "1d", "100ns" (decimal number, then unit).
 // Returns nullopt and sets *error to a one-line reason when the text is not a duration

@@ -11,5 +11,17 @@ done
 ((${#missing[@]})) || exit 0
 echo "installing ${missing[*]}"
 SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
-$SUDO apt-get update -qq
-DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${missing[@]}" >/dev/null
+# Another apt or dpkg (unattended-upgrades, a second setup) may hold the lock: wait for it
+# (DPkg::Lock::Timeout, apt >= 1.9.11) rather than fail, and retry a few times for the lists
+# lock of `apt-get update`, which older apts do not wait for.
+apt_wait() {
+  local try
+  for try in 1 2 3 4 5 6 7 8 9 10; do
+    if DEBIAN_FRONTEND=noninteractive $SUDO apt-get -o DPkg::Lock::Timeout=600 "$@"; then return 0; fi
+    echo "apt-get $1 failed (try $try of 10; another package manager may hold the lock); waiting 30 s" >&2
+    sleep 30
+  done
+  return 1
+}
+apt_wait update -qq
+apt_wait install -y -qq "${missing[@]}" >/dev/null

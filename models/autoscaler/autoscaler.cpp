@@ -100,8 +100,11 @@ class Autoscaler final : public Component {
     id_ = bc.id();
     target_ = bc.reference(p, "target", RefKind::Control);
     vertical_ = p.choice("mode", "horizontal", {"horizontal", "vertical"}) == "vertical";
+    // At least a second: metrics are scraped every 15 s or so, and each sync scans the
+    // recommendations of one stabilization window (window / sync_period of them), so a
+    // nanosecond period would cost a billion quadratic syncs per simulated second.
     sync_period_ = p.duration("sync_period", 15 * kSecond, 0, kDay);
-    if (sync_period_ <= 0) p.fail("sync_period", "must be positive (Kubernetes' default is 15s)");
+    if (sync_period_ < kSecond) p.fail("sync_period", "must be at least 1s (Kubernetes' default is 15s)");
     Metrics& m = bc.metrics();
     if (vertical_) {
       read_vertical(p, bc);
@@ -122,6 +125,15 @@ class Autoscaler final : public Component {
     resizable_ = caps.resizable;
     if (!scalable_ || (vertical_ && !resizable_))
       cc.fail(target_, "\"" + t.id() + "\" is a " + t.type() + "; an autoscaler's target must be a service");
+    // Two controllers of one kind on one service would overwrite each other's decisions every
+    // sync (Kubernetes leaves that to the user); the later one is the error.
+    for (const auto& [from, to] : cc.links()) {
+      if (to != cc.target_index(target_) || from >= index()) continue;
+      const auto* other = dynamic_cast<const Autoscaler*>(&cc.component(from));
+      if (other && other->vertical_ == vertical_)
+        cc.fail(target_, "\"" + t.id() + "\" is already scaled by autoscaler \"" + other->id() + "\" (" +
+                             (vertical_ ? "vertical" : "horizontal") + " too): give each service one");
+    }
     for (MetricSpec& ms : metrics_) {
       if (ms.source != Source::Gauge) continue;
       const std::size_t dot = ms.name.find('.');

@@ -93,6 +93,8 @@ class Client final : public Component, public CallSink {
     for (Params& r : routes) {
       RouteSpec s;
       s.route = bc.route_index(r.string("name"));
+      for (const RouteSpec& prev : routes_)
+        if (prev.route == s.route) r.fail("name", "route \"" + r.string("name") + "\" is listed twice (give it one weight)");
       total += r.number("weight", 1.0, 0.0, 1e9);
       s.cumulative = total;
       s.write = r.boolean("write", false);
@@ -191,7 +193,7 @@ class Client final : public Component, public CallSink {
       std::uint64_t user = token;
       Time think = think_.sample_time(rng_);
       state_[user] = kThinking;
-      if (sessions_mode_ && ctx.now() + think >= session_end_[user]) {
+      if (sessions_mode_ && after(ctx.now(), think) >= session_end_[user]) {
         // The session ends before the next request: the user leaves at its end (or now,
         // when the last request outlasted it).
         if (ctx.now() >= session_end_[user]) end_session(ctx, user);
@@ -248,13 +250,14 @@ class Client final : public Component, public CallSink {
       }
       Time cand;
       if (constant_) {
-        cand = t + std::max<Time>(1, from_seconds(1.0 / std::max(rate_.at(t), 1e-9)));
+        cand = after(t, std::max<Time>(1, from_seconds_saturated(1.0 / std::max(rate_.at(t), 1e-9))));
         if (rate_.at(t) <= 0) {
           t = piece_end;
           continue;
         }
       } else {
-        cand = t + std::max<Time>(1, from_seconds(standard_exponential(rng_) / bound));
+        // A rate so low that the gap overflows Time saturates: no arrival in this piece.
+        cand = after(t, std::max<Time>(1, from_seconds_saturated(standard_exponential(rng_) / bound)));
         if (cand >= piece_end) {
           t = piece_end;
           continue;
@@ -324,7 +327,7 @@ class Client final : public Component, public CallSink {
       session_id_.push_back(0);
     }
     Time len = length_.sample_time(session_rng_);
-    session_end_[user] = ctx.now() + len;
+    session_end_[user] = after(ctx.now(), len);
     session_id_[user] = sessions_started_;
     ++sessions_started_;
     std::size_t day = static_cast<std::size_t>(ctx.now() / (86400 * kSecond));

@@ -604,7 +604,7 @@ class Database final : public Component, public HasCapabilities, public Crashabl
       Node& rep = nodes_[r];
       if (r == node || !rep.up) continue;
       any = true;
-      Time arrival = std::max(rep.last_arrival, ctx.now() + lag_.sample_time(rep.rng));
+      Time arrival = std::max(rep.last_arrival, after(ctx.now(), lag_.sample_time(rep.rng)));
       rep.last_arrival = arrival;
       rep.transit.push(Transit{sh.pos, ctx.now()});
       ctx.schedule(arrival - ctx.now(), kTransit, node_token(r, rep.epoch));

@@ -228,7 +228,7 @@ class Queue final : public Component, public HasCapabilities, public Crashable {
     Partition& p = parts_[pi];
     Msg& m = msgs_[h];
     Time lag = brokers_ > 1 ? replication_.sample_time(rng_) : 0;
-    m.replicated = std::max(ctx.now() + lag, p.last_replicated);
+    m.replicated = std::max(after(ctx.now(), lag), p.last_replicated);
     p.last_replicated = m.replicated;
     m.seq = ++seq_;
     m.partition = pi;

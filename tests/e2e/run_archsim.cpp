@@ -6,6 +6,7 @@
 #include <poll.h>
 #include <signal.h>
 #include <spawn.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -77,7 +78,20 @@ std::string write_scenario(const std::string& name, const nlohmann::json& doc) {
   return path;
 }
 
-RunResult run_archsim(const std::vector<std::string>& args, double timeout_s) {
+namespace {
+RunResult spawn(const std::vector<std::string>& args, double timeout_s, std::size_t address_space_bytes, const std::string& cwd);
+}
+
+RunResult run_archsim(const std::vector<std::string>& args, double timeout_s, std::size_t address_space_bytes) {
+  return spawn(args, timeout_s, address_space_bytes, "");
+}
+
+RunResult run_archsim_in(const std::string& cwd, const std::vector<std::string>& args, double timeout_s) {
+  return spawn(args, timeout_s, 0, cwd);
+}
+
+namespace {
+RunResult spawn(const std::vector<std::string>& args, double timeout_s, std::size_t address_space_bytes, const std::string& cwd) {
   RunResult r;
   std::vector<std::string> argv_s;
   argv_s.push_back(archsim_bin());
@@ -103,7 +117,27 @@ RunResult run_archsim(const std::vector<std::string>& args, double timeout_s) {
 
   const auto start = std::chrono::steady_clock::now();
   pid_t pid = 0;
-  const int rc = ::posix_spawn(&pid, argv[0], &fa, nullptr, argv.data(), environ);
+  int rc = 0;
+  if (address_space_bytes == 0 && cwd.empty()) {
+    rc = ::posix_spawn(&pid, argv[0], &fa, nullptr, argv.data(), environ);
+  } else {
+    // posix_spawn cannot set a limit or a folder: fork, and in the child only async-signal-safe calls.
+    pid = ::fork();
+    if (pid == 0) {
+      if (address_space_bytes > 0) {
+        const rlimit lim{address_space_bytes, address_space_bytes};
+        ::setrlimit(RLIMIT_AS, &lim);
+      }
+      if (!cwd.empty() && ::chdir(cwd.c_str()) != 0) ::_exit(126);
+      ::dup2(out_pipe[1], STDOUT_FILENO);
+      ::dup2(err_pipe[1], STDERR_FILENO);
+      const int devnull = ::open("/dev/null", O_RDONLY);
+      if (devnull >= 0) ::dup2(devnull, STDIN_FILENO);
+      ::execve(argv[0], argv.data(), environ);
+      ::_exit(127);
+    }
+    if (pid < 0) rc = errno;
+  }
   posix_spawn_file_actions_destroy(&fa);
   ::close(out_pipe[1]);
   ::close(err_pipe[1]);
@@ -155,6 +189,8 @@ RunResult run_archsim(const std::vector<std::string>& args, double timeout_s) {
     r.signal = WTERMSIG(status);
   return r;
 }
+
+}  // namespace
 
 std::string describe(const RunResult& r) {
   std::string s = "command: " + r.command + "\n";

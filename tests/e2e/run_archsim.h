@@ -6,6 +6,7 @@
 // Arguments go to posix_spawn as an argv vector, never through a shell.
 #pragma once
 #include <nlohmann/json.hpp>
+#include <cstddef>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -33,8 +34,12 @@ std::string scratch_dir(std::string_view name);
 // Writes `doc` as <fresh scratch dir>/<name>.json and returns its path (a scenario a test built).
 std::string write_scenario(const std::string& name, const nlohmann::json& doc);
 
-// Runs archsim with `args` (argv[1..]), kills it (SIGKILL) after `timeout_s` seconds.
-RunResult run_archsim(const std::vector<std::string>& args, double timeout_s = 120);
+// Runs archsim with `args` (argv[1..]), kills it (SIGKILL) after `timeout_s` seconds. A
+// nonzero `address_space_bytes` caps the child's virtual memory (RLIMIT_AS), so that an
+// allocation too large fails with std::bad_alloc instead of swapping the machine.
+RunResult run_archsim(const std::vector<std::string>& args, double timeout_s = 120, std::size_t address_space_bytes = 0);
+// The same, run from the folder `cwd` (for what archsim writes relative to where it runs).
+RunResult run_archsim_in(const std::string& cwd, const std::vector<std::string>& args, double timeout_s = 120);
 
 // A short description of a result for test messages: command, exit status, stderr.
 std::string describe(const RunResult& r);

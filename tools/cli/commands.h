@@ -44,6 +44,11 @@ std::optional<nlohmann::json> load_with_sets(const std::string& file, const std:
 // --fail-on-slo: 0 when the summary's SLO was met, else prints "archsim: SLO missed[ by
 // <who>]: ..." on stderr and returns kExitSloMissed.
 int slo_gate_exit(const nlohmann::ordered_json& summary, const std::string& who);
+// --seed TEXT: a whole number from 0 to 2^63 - 1 (the range a scenario's "seed" takes), read
+// exactly; otherwise prints why and returns nullopt.
+std::optional<std::uint64_t> parse_seed(const std::string& text);
+// The one-line answer to std::bad_alloc while a scenario is built or validated (exit 2).
+int out_of_memory(const std::string& file);
 // A progress bar on stderr when it is a terminal (and not quiet).
 struct Progress {
   explicit Progress(bool enabled);

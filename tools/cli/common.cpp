@@ -1,5 +1,7 @@
 #include <unistd.h>
 
+#include <charconv>
+#include <cstdint>
 #include <cstdio>
 #include <iostream>
 
@@ -28,6 +30,25 @@ int slo_gate_exit(const nlohmann::ordered_json& summary, const std::string& who)
   for (const auto& m : v.missed) why += (why.empty() ? "" : "; ") + m;
   std::cerr << "archsim: SLO missed" << (who.empty() ? "" : " by " + who) << " (--fail-on-slo): " << why << "\n";
   return kExitSloMissed;
+}
+
+std::optional<std::uint64_t> parse_seed(const std::string& text) {
+  std::uint64_t v = 0;
+  const char* end = text.data() + text.size();
+  auto [ptr, ec] = std::from_chars(text.data(), end, v);
+  if (text.empty() || text[0] == '-' || text[0] == '+' || ec != std::errc() || ptr != end ||
+      v > static_cast<std::uint64_t>(INT64_MAX)) {
+    std::cerr << "archsim: --seed " << text << ": expected a whole number from 0 to " << INT64_MAX << "\n";
+    return std::nullopt;
+  }
+  return v;
+}
+
+int out_of_memory(const std::string& file) {
+  std::cerr << "archsim: " << file
+            << ": out of memory while building the simulation (the scenario asks for more than this machine has: "
+               "fewer users, sessions, components or windows)\n";
+  return 2;
 }
 
 Progress::Progress(bool on) : enabled(on && isatty(STDERR_FILENO)) {}

@@ -1,7 +1,6 @@
 #include <algorithm>
 #include <cstdio>
 #include <filesystem>
-#include <fstream>
 #include <iostream>
 
 #include "reports/slo_gate.h"
@@ -11,6 +10,7 @@
 #include "sim/scenario_file.h"
 #include "sim/simulation.h"
 #include "tools/cli/commands.h"
+#include "tools/cli/output_dir.h"
 #include "tools/cli/report_command.h"
 
 namespace archsim::cli {
@@ -105,11 +105,15 @@ int compare_command(const CompareOptions& o, const Registry& registry) {
     } catch (const ScenarioError& e) {
       std::cerr << e.format(o.scenario) << " (variant " << v.label << ")\n";
       return 2;
+    } catch (const std::bad_alloc&) {
+      return out_of_memory(o.scenario);
     }
     docs.push_back(std::move(doc));
   }
-  fs::path out = o.out.empty() ? fs::path("out") / (name + "-compare") : fs::path(o.out);
-  fs::create_directories(out);
+  const bool explicit_out = !o.out.empty();
+  auto dir = OutputDir::open(explicit_out ? fs::path(o.out) : fs::path("out") / (slugify(name) + "-compare"), explicit_out);
+  if (!dir) return 1;
+  const fs::path& out = dir->staging();
   Progress bar(!o.quiet);
   ordered_json result{{"scenario", name}, {"seed", seed}, {"replications", o.replications}, {"variants", ordered_json::array()}};
   for (std::size_t i = 0; i < variants.size(); ++i) {
@@ -138,13 +142,18 @@ int compare_command(const CompareOptions& o, const Registry& registry) {
       set[s.substr(0, eq)] = val;
     }
     fs::path vdir = out / ("variant-" + std::to_string(i + 1));
-    fs::create_directories(vdir);
-    write_timeseries_csv(runs.front(), vdir / "timeseries.csv");
-    write_latency_cdf_csv(runs.front(), vdir / "latency_cdf.csv");
+    std::error_code ec;
+    fs::create_directory(vdir, ec);
+    if (ec || !write_timeseries_csv(runs.front(), vdir / "timeseries.csv") ||
+        !write_latency_cdf_csv(runs.front(), vdir / "latency_cdf.csv")) {
+      bar.done();
+      std::cerr << "archsim: cannot write the CSV files in " << vdir.string() << "\n";
+      return 1;
+    }
     result["variants"].push_back(ordered_json{{"label", variants[i].label}, {"dir", vdir.filename().string()}, {"set", set}, {"summary", merge_replications(sums)}});
   }
   bar.done();
-  std::ofstream(out / "compare.json") << result.dump(2) << "\n";
+  if (!write_checked(out / "compare.json", result.dump(2) + "\n")) return 1;
   // --fail-on-slo: every variant is judged (each named on stderr); the code says whether any missed.
   auto gate = [&] {
     int code = 0;
@@ -155,7 +164,8 @@ int compare_command(const CompareOptions& o, const Registry& registry) {
   };
   if (o.json) {
     std::cout << result.dump(2) << "\n";
-    if (!o.no_report) write_report(out, /*to_stderr=*/true);
+    if (!o.no_report) write_report(out, /*to_stderr=*/true, dir->dest());
+    if (!dir->commit()) return 1;
     return gate();
   }
   // Balancer columns (share of requests per backend, load imbalance) come from the first
@@ -210,9 +220,10 @@ int compare_command(const CompareOptions& o, const Registry& registry) {
                 lb_id.c_str(), names.c_str());
   }
   if (o.replications > 1) std::printf("(± is the half-width of a 95%% confidence interval over %d replications)\n", o.replications);
-  std::printf("\nwrote %s\n", (out / "compare.json").string().c_str());
+  std::printf("\nwrote %s\n", (dir->dest() / "compare.json").string().c_str());
   std::fflush(stdout);
-  if (!o.no_report) write_report(out, /*to_stderr=*/false);
+  if (!o.no_report) write_report(out, /*to_stderr=*/false, dir->dest());
+  if (!dir->commit()) return 1;
   return gate();
 }
 

@@ -1,6 +1,7 @@
 // archsim: the command line, wired with CLI11.
 #include <CLI/CLI.hpp>
 #include <iostream>
+#include <new>
 
 #include "models/register_builtin.h"
 #include "tools/cli/commands.h"
@@ -17,7 +18,7 @@ int main(int argc, char** argv) {
   register_builtin_models(registry);
 
   cli::RunOptions run;
-  std::uint64_t run_seed = 0;
+  std::string run_seed;
   auto* run_cmd = app.add_subcommand("run", "Run a scenario and report latency, availability, cost and time series");
   run_cmd->add_option("scenario", run.scenario, "Scenario JSON file")->required();
   auto* run_seed_opt = run_cmd->add_option("--seed", run_seed, "Seed (overrides the scenario's)");
@@ -33,7 +34,7 @@ int main(int argc, char** argv) {
                     "Exit with code 3 when the scenario's SLO is missed (a CI gate; every output is still written)");
 
   cli::CompareOptions cmp;
-  std::uint64_t cmp_seed = 0;
+  std::string cmp_seed;
   auto* cmp_cmd = app.add_subcommand("compare", "Run variants of a scenario side by side (common random numbers)");
   cmp_cmd->add_option("scenario", cmp.scenario, "Scenario JSON file")->required();
   cmp_cmd->add_option("--vary", cmp.varies, "PATH=V1,V2,...; several --vary make a grid")->required();
@@ -73,13 +74,19 @@ int main(int argc, char** argv) {
     int code = app.exit(e);
     return code == 0 ? 0 : 2;
   }
-  if (*run_seed_opt) run.seed = run_seed;
-  if (*cmp_seed_opt) cmp.seed = cmp_seed;
-  if (*run_cmd) return cli::run_command(run, registry);
-  if (*cmp_cmd) return cli::compare_command(cmp, registry);
-  if (*val_cmd) return cli::validate_command(validate_files, registry);
-  if (*rep_cmd) return cli::report_command(report_dir);
-  if (*graph_cmd) return cli::graph_command(graph, registry);
-  if (*an_cmd) return cli::analyze_command(analyze, registry);
+  if (*run_seed_opt && !(run.seed = cli::parse_seed(run_seed))) return 2;
+  if (*cmp_seed_opt && !(cmp.seed = cli::parse_seed(cmp_seed))) return 2;
+  try {
+    if (*run_cmd) return cli::run_command(run, registry);
+    if (*cmp_cmd) return cli::compare_command(cmp, registry);
+    if (*val_cmd) return cli::validate_command(validate_files, registry);
+    if (*rep_cmd) return cli::report_command(report_dir);
+    if (*graph_cmd) return cli::graph_command(graph, registry);
+    if (*an_cmd) return cli::analyze_command(analyze, registry);
+  } catch (const std::bad_alloc&) {
+    // The commands catch it where they can name the file; this is the last line of defence.
+    std::cerr << "archsim: out of memory\n";
+    return 2;
+  }
   return 2;
 }

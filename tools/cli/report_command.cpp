@@ -12,16 +12,19 @@ namespace archsim::cli {
 
 namespace fs = std::filesystem;
 
-bool write_report(const fs::path& dir, bool to_stderr) {
+bool write_report(const fs::path& dir, bool to_stderr, const fs::path& shown) {
   std::ostream& os = to_stderr ? std::cerr : std::cout;
   try {
     std::error_code ec;
     const bool compare = fs::is_regular_file(dir / "compare.json", ec);
     const reports::ReportResult r = compare ? reports::write_compare_report(dir, reports::default_chart_dir())
                                             : reports::write_run_report(dir, reports::default_chart_dir());
-    os << "report: " << (dir / "report.html").string() << "\n";
+    const fs::path& where = shown.empty() ? dir : shown;
+    os << "report: " << (where / "report.html").string() << "\n";
     // The writer's message starts with "wrote <page>; "; keep only what follows.
     std::string msg = r.message;
+    for (std::size_t at; !shown.empty() && (at = msg.find(dir.string())) != std::string::npos;)
+      msg.replace(at, dir.string().size(), shown.string());
     if (auto semi = msg.find("; "); msg.rfind("wrote ", 0) == 0 && semi != std::string::npos) msg = msg.substr(semi + 2);
     if (!msg.empty()) os << "        " << msg << "\n";
     return true;

@@ -1,5 +1,4 @@
 #include <filesystem>
-#include <fstream>
 #include <iostream>
 
 #include "reports/slo_gate.h"
@@ -9,6 +8,7 @@
 #include "sim/experiment.h"
 #include "sim/simulation.h"
 #include "tools/cli/commands.h"
+#include "tools/cli/output_dir.h"
 #include "tools/cli/report_command.h"
 
 namespace archsim::cli {
@@ -31,6 +31,8 @@ int run_command(const RunOptions& o, const Registry& registry) {
   } catch (const ScenarioError& e) {
     std::cerr << e.format(o.scenario) << "\n";
     return 2;
+  } catch (const std::bad_alloc&) {
+    return out_of_memory(o.scenario);
   }
   Progress bar(!o.quiet);
   std::vector<RunResult> results;
@@ -46,23 +48,23 @@ int run_command(const RunOptions& o, const Registry& registry) {
   for (const auto& r : results) summaries.push_back(summary_json(r));
   nlohmann::ordered_json summary = merge_replications(summaries);
 
-  fs::path out = o.out.empty() ? fs::path("out") / name : fs::path(o.out);
-  std::error_code ec;
-  fs::create_directories(out, ec);
-  if (ec) {
-    std::cerr << "archsim: cannot create output directory " << out << ": " << ec.message() << "\n";
+  const bool explicit_out = !o.out.empty();
+  auto dir = OutputDir::open(explicit_out ? fs::path(o.out) : fs::path("out") / slugify(name), explicit_out);
+  if (!dir) return 1;
+  const fs::path& stage = dir->staging();
+  if (!write_checked(stage / "summary.json", summary.dump(2) + "\n")) return 1;
+  if (!write_timeseries_csv(results.front(), stage / "timeseries.csv") ||
+      !write_latency_cdf_csv(results.front(), stage / "latency_cdf.csv")) {
+    std::cerr << "archsim: cannot write the CSV files in " << stage.string() << "\n";
     return 1;
   }
-  std::ofstream(out / "summary.json") << summary.dump(2) << "\n";
-  write_timeseries_csv(results.front(), out / "timeseries.csv");
-  write_latency_cdf_csv(results.front(), out / "latency_cdf.csv");
-
   if (o.json) std::cout << summary.dump(2) << "\n";
   else {
     std::cout << terminal_table(summary);
-    std::cout << "\nwrote " << (out / "summary.json").string() << ", timeseries.csv, latency_cdf.csv\n";
+    std::cout << "\nwrote " << (dir->dest() / "summary.json").string() << ", timeseries.csv, latency_cdf.csv\n";
   }
-  if (!o.no_report) write_report(out, /*to_stderr=*/o.json);
+  if (!o.no_report) write_report(stage, /*to_stderr=*/o.json, dir->dest());
+  if (!dir->commit()) return 1;
   return o.fail_on_slo ? slo_gate_exit(summary, "") : 0;
 }
 
@@ -80,6 +82,8 @@ int validate_command(const std::vector<std::string>& files, const Registry& regi
     } catch (const ScenarioError& e) {
       std::cerr << e.format(f) << "\n";
       code = 2;
+    } catch (const std::bad_alloc&) {
+      code = out_of_memory(f);
     }
   }
   return code;

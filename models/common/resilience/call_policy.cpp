@@ -431,7 +431,7 @@ void CallPolicy::attempt_failed(Context& ctx, std::uint32_t s, Status status) {
     int done = cur.retries;
     Rng rng = Context::keyed_rng(stream_, cur.req.id, static_cast<std::uint64_t>(cur.req.attempt) * 1000 + static_cast<std::uint64_t>(done));
     Time delay = backoff_->delay(done, rng, cur.backoff_prev);
-    bool allowed = ctx.now() + delay < cur.req.deadline;
+    bool allowed = after(ctx.now(), delay) < cur.req.deadline;
     if (allowed && budget_kind_ != BudgetKind::None) {
       allowed = budget_ ? budget_->try_retry(ctx.now()) : concurrent_budget_->can_retry();
       if (!allowed) m.add(budget_denied_c_);
