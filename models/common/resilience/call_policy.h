@@ -17,7 +17,8 @@
 // max_attempts and the retry budget (Finagle's RetryBudget, or Envoy's concurrent retry
 // budget) allow; every attempt carries the same RequestInfo.id with attempt + 1. When the last attempt fails and
 // a `fallback` is set, the call is answered Status::Degraded after the fallback latency
-// (a cached or default answer: served, but counted apart from ok).
+// (a cached or default answer: served, so counted inside ok; summary.json shows the
+// fallback answers again on their own as "degraded", a part of ok).
 //
 // The state machines are the pure ones beside this file (circuit_breaker, backoff,
 // retry_budget, token_bucket, window_rate_limiter, bulkhead); this file only wires them to
