@@ -48,7 +48,10 @@ std::optional<OutputDir> OutputDir::open(const fs::path& requested, bool explici
   fs::path dest = requested;
   // A link the user named is where they want the output; anything else is not followed.
   if (explicit_out && fs::is_symlink(dest, ec)) dest = fs::weakly_canonical(dest, ec);
-  if (dest.filename().empty()) dest = dest.parent_path();  // "dir/" -> "dir"
+  // "dir/", "." or "a/..": name the folder itself, so that it has a leaf to stage beside.
+  const std::string leaf0 = dest.filename().string();
+  if (leaf0.empty() || leaf0 == "." || leaf0 == "..") dest = fs::absolute(dest, ec).lexically_normal();
+  if (dest.filename().empty()) dest = dest.parent_path();
   const auto st = fs::symlink_status(dest, ec);
   if (fs::exists(st)) {
     if (!fs::is_directory(st) && !(fs::is_symlink(st) && !explicit_out)) {
