@@ -7,6 +7,7 @@
 #include "models/cache/cache.h"
 #include "models/client/client.h"
 #include "models/common/causes.h"
+#include "models/common/instance_types.h"
 #include "models/database/database.h"
 #include "models/faults/faults.h"
 #include "models/queue/queue.h"
@@ -16,6 +17,7 @@ namespace archsim {
 
 void register_builtin_models(Registry& r) {
   causes::register_common_causes(r);  // first: their values are constants
+  register_instance_types(r);          // "instance_types": services take their speed from it
   r.add("client", make_client);
   r.add("service", make_service);
   r.add("balancer", make_balancer);

@@ -3,6 +3,7 @@
 // (ConnectContext). References between components are names in JSON, resolved to indices
 // before t = 0: nothing is looked up by string during a run.
 #pragma once
+#include <any>
 #include <cstdint>
 #include <functional>
 #include <map>
@@ -20,16 +21,6 @@
 namespace archsim {
 
 class Simulation;
-
-// One entry of the scenario's top-level "instance_types" catalogue (an EC2-style machine
-// size): how fast it runs work (work time divides by speed), what it costs per hour (0 = not
-// given: cost.prices_per_hour or its default applies) and its memory (0 = not given).
-struct InstanceTypeSpec {
-  double speed = 1;
-  double price_per_hour = 0;
-  bool has_price = false;
-  double memory_mb = 0;
-};
 
 // How one component depends on another. Synchronous calls must not form a cycle (a request
 // would wait on itself). AsyncSend: one-way messages (Context::send). AsyncCall: calls made
@@ -63,10 +54,9 @@ class BuildContext {
   const std::string& component_id(std::uint32_t i) const;
   const std::string& component_type(std::uint32_t i) const;
   const std::string& component_zone(std::uint32_t i) const;
-  // The scenario's instance-type catalogue ("instance_types"): nullptr when `name` is not in
-  // it. A model naming a type checks it with instance_type_names() (empty: no catalogue).
-  const InstanceTypeSpec* instance_type(const std::string& name) const;
-  std::vector<std::string> instance_type_names() const;
+  // What the reader of a top-level key returned (Registry::add_top_level, Stage::Settings),
+  // e.g. models/common's instance catalogue; nullptr when no reader has that name.
+  const std::any* top_level(std::string_view name) const;
   // Names of the failure causes, by value (Registry::add_cause), e.g. for a retry's "on".
   const std::vector<std::string>& cause_names() const;
 
@@ -116,6 +106,21 @@ struct Section {
   SectionFactory factory;
 };
 
+// A top-level key of the scenario that sim/ does not own: the instance catalogue (read by
+// models/common), cost, SLO and alerts (reports/ledgers). The engine marks the key known
+// and hands the scenario root to `read` while it builds, so that a scenario is validated
+// whole before t = 0 (a bad value is a ScenarioError with its pointer; a key nobody reads
+// is an unknown field). Stage::Settings: after the engine's own settings, before any
+// component; what `read` returns is kept for the factories (BuildContext::top_level).
+// Stage::Series: once every component and section exists, so names can be checked against
+// the series they registered (`metrics`); what it returns is dropped.
+struct TopLevelKey {
+  enum class Stage : std::uint8_t { Settings, Series };
+  std::string name;
+  Stage stage = Stage::Settings;
+  std::function<std::any(Params& top, const Metrics& metrics)> read;
+};
+
 class Registry {
  public:
   Registry() : causes_{"ok", "timeout", "rejected", "error", "unavailable", "dropped", "degraded"} {}
@@ -146,11 +151,18 @@ class Registry {
     sections_.push_back(Section{std::move(name), std::move(component_keys), std::move(factory)});
   }
   const std::vector<Section>& sections() const { return sections_; }
+  // A top-level key read by its owner (readers of one stage run in the order added).
+  void add_top_level(std::string name, TopLevelKey::Stage stage,
+                     std::function<std::any(Params& top, const Metrics& metrics)> read) {
+    top_level_.push_back(TopLevelKey{std::move(name), stage, std::move(read)});
+  }
+  const std::vector<TopLevelKey>& top_level() const { return top_level_; }
 
  private:
   std::map<std::string, Factory> factories_;
   std::vector<std::string> causes_;
   std::vector<Section> sections_;
+  std::vector<TopLevelKey> top_level_;
 };
 
 }  // namespace archsim

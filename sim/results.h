@@ -23,6 +23,23 @@ struct LatencyStats {
   static LatencyStats from(const Histogram& h);
 };
 
+// What a component used over the whole run (warm-up included: the machines ran and were
+// paid for), for the cost ledger (reports/ledgers/cost.h). Quantities only: prices, minimum
+// billing and the catalogue are the ledger's, read from the scenario.
+struct Usage {
+  // One instance ever launched: its type (as the scenario names it, "" for none) and its
+  // life from launch to termination (or the end of the run), in seconds.
+  struct Instance {
+    std::string type;
+    double seconds = 0;
+  };
+  std::vector<Instance> instances;
+  double egress_gb = 0;  // decimal GB sent out to users, as cloud egress is priced
+  // A replicated component's replica count, peak and time-weighted mean.
+  bool has_replicas = false;
+  double peak_replicas = 0, mean_replicas = 0;
+};
+
 // A model's end-of-run figures. Names may be dotted ("share.web-1") to nest them.
 class ComponentReport {
  public:
@@ -42,12 +59,16 @@ class ComponentReport {
   const auto& figures() const { return figures_; }
   const auto& texts() const { return texts_; }
   const auto& latencies() const { return latencies_; }
+  // Billing input, kept apart from the figures (summary.json shows the ledger's totals).
+  Usage& usage() { return usage_; }
+  const Usage& usage() const { return usage_; }
 
  private:
   std::vector<std::pair<std::string, double>> figures_;
   std::vector<std::pair<std::string, std::string>> texts_;
   std::vector<std::pair<std::string, LatencyStats>> latencies_;
   std::vector<Interval> intervals_;
+  Usage usage_;
 };
 
 struct ComponentResult {
@@ -74,6 +95,8 @@ struct RouteResult {
   LatencyStats latency;
 };
 
+// The ledgers' results (cost, SLO, availability): the engine leaves them empty; the
+// ledgers of reports/ledgers fill them from the rest of the RunResult after the run.
 struct CostResult {
   double total_usd = 0;
   double per_million_requests_usd = 0;
@@ -123,18 +146,25 @@ struct RunResult {
   std::vector<std::pair<double, double>> latency_cdf;  // (ms, cumulative fraction), end to end
   std::vector<RouteResult> routes;
   std::vector<ComponentResult> components;
+  // The hidden components built from registry sections ("$faults"): their figures and
+  // intervals (injected faults) feed the availability ledger, not the component table.
+  std::vector<ComponentResult> sections;
+  std::uint64_t sent_whole_run = 0;  // requests sent, warm-up included (billed per request)
+  Time warmup = 0;                   // warmup_s, exact
   CostResult cost;
   SloResult slo;
   AvailabilityResult availability;
 
   double window_s = 0;
   std::vector<Time> window_ends;
+  // Every series the run recorded, in the recorder's order (the ledgers drop the "all"
+  // cause series that stayed zero and add the derived availability series).
   std::vector<Series> series;
 
   double wall_time_s = 0;
   std::uint64_t events = 0;
-  std::uint64_t fingerprint = 0;
-  std::vector<std::string> cause_names;  // by Status value (OutcomeCounts::by_status index)  // Simulation's event-stream hash (summary.json run.fingerprint)
+  std::uint64_t fingerprint = 0;  // Simulation's event-stream hash (summary.json run.fingerprint)
+  std::vector<std::string> cause_names;  // by Status value (OutcomeCounts::by_status index)
 };
 
 }  // namespace archsim

@@ -2,8 +2,6 @@
 
 #include <algorithm>
 #include <chrono>
-#include <cmath>
-#include <limits>
 #include <map>
 #include <set>
 
@@ -32,10 +30,11 @@ Simulation::Simulation(const json& doc, const Registry& registry, std::optional<
   for (std::size_t k = 1; k < cause_names_.size(); ++k)
     e2e_cause_c_[k] = metrics_->counter("all", "failed", "errors_" + cause_names_[k] + "_rps");
   e2e_latency_h_ = metrics_->histogram("all", "latency", "latency");
+  read_top_level(top, registry, TopLevelKey::Stage::Settings);
   build_components(top, registry);
   build_sections(top, registry);
   resolve_references(top);
-  parse_alerts(top);
+  read_top_level(top, registry, TopLevelKey::Stage::Series);
   top.finish();
   check_call_cycles();
   for (auto& c : comps_) {
@@ -69,45 +68,17 @@ void Simulation::parse_settings(Params& top) {
     settings_.network_latency = net->distribution("latency", Distribution::constant(0));
     settings_.cross_zone_latency = net->distribution("cross_zone_latency", Distribution::constant(0));
   }
-  if (auto cost = top.object_opt("cost")) {
-    if (auto prices = cost->object_opt("prices_per_hour")) {
-      for (const auto& k : prices->keys()) {
-        double v = prices->number(k, 0.0, 0.0, 1e6);
-        if (k == "default") settings_.default_price = v;
-        else settings_.prices_per_hour[k] = v;
-      }
-    }
-    settings_.per_million_requests = cost->number("per_million_requests", 0.0, 0.0, 1e9);
-    settings_.per_gb_egress = cost->number("per_gb_egress", 0.0, 0.0, 1e9);
-    settings_.minimum_billing = cost->duration("minimum_billing", 0, 0, kDay);
+  // "faults" (and any other section) is built by a registry section (build_sections);
+  // "instance_types", "cost", "slo" and "alerts" by their owners (read_top_level).
+}
+
+void Simulation::read_top_level(Params& top, const Registry& registry, TopLevelKey::Stage stage) {
+  for (const TopLevelKey& k : registry.top_level()) {
+    if (k.stage != stage) continue;
+    std::any v = k.read(top, *metrics_);
+    top.known(k.name);
+    if (stage == TopLevelKey::Stage::Settings) top_level_.emplace_back(k.name, std::move(v));
   }
-  // The instance-type catalogue, declared once: services naming a type take its speed, and
-  // billing its price. Read after "cost" so that a catalogue price wins over prices_per_hour.
-  if (auto types = top.object_opt("instance_types")) {
-    for (const auto& k : types->keys()) {
-      if (k.empty() || k == "default")
-        types->fail(k, "is not a usable instance type name (\"default\" is cost.prices_per_hour's fallback)");
-      Params t = types->object(k);
-      InstanceTypeSpec spec;
-      spec.speed = t.number("speed", 1.0, 1e-6, 1e6);  // relative to a speed-1 machine
-      if (t.has("price_per_hour")) {
-        spec.price_per_hour = t.number("price_per_hour", 0.0, 0.0, 1e6);
-        spec.has_price = true;
-        settings_.prices_per_hour[k] = spec.price_per_hour;
-      } else {
-        t.known("price_per_hour");
-      }
-      spec.memory_mb = t.number("memory_mb", 0.0, 0.0, 1e9);
-      settings_.instance_types[k] = spec;
-    }
-  }
-  if (auto slo = top.object_opt("slo")) {
-    settings_.slo_latency_p99 = slo->duration_opt("latency_p99");
-    if (slo->has("availability")) settings_.slo_availability = slo->number("availability", 0.0, 0.0, 1.0);
-    else slo->known("availability");
-  }
-  // "faults" (and any other section) is built by a registry section (build_sections); "alerts"
-  // by parse_alerts, once every series exists.
 }
 
 void Simulation::build_components(Params& top, const Registry& registry) {
@@ -173,31 +144,6 @@ void Simulation::build_sections(Params& top, const Registry& registry) {
   pending_id_.clear();
 }
 
-void Simulation::parse_alerts(Params& top) {
-  std::vector<std::string> names;
-  const auto& series = metrics_->series();
-  for (const Series& x : series) names.push_back(x.component + "." + x.metric);
-  for (const Series& x : series)
-    if (x.metric == "errors_rps") names.push_back(x.component + ".availability");
-  std::set<std::string> seen;
-  for (Params& a : top.objects("alerts")) {
-    ScenarioSettings::Alert rule;
-    rule.pointer = a.pointer();
-    rule.name = a.string("name");
-    if (rule.name.empty()) a.fail("name", "must not be empty");
-    if (!seen.insert(rule.name).second) a.fail("name", "duplicate alert name \"" + rule.name + "\"");
-    rule.metric = a.string("metric");
-    if (std::find(names.begin(), names.end(), rule.metric) == names.end())
-      a.fail("metric", "unknown series \"" + rule.metric + "\"" + did_you_mean(rule.metric, names) +
-                           " (a series is \"<component>.<metric>\" as in timeseries.csv, e.g. \"all.errors_rps\")");
-    rule.greater = a.choice("op", ">", {">", "<"}) == ">";
-    rule.threshold = a.require_number("threshold");
-    rule.hold = a.duration("for", 0);
-    for (std::size_t i = 0; i < series.size(); ++i)
-      if (series[i].component + "." + series[i].metric == rule.metric) rule.series = static_cast<int>(i);
-    settings_.alerts.push_back(std::move(rule));
-  }
-}
 void Simulation::resolve_references(Params& top) {
   std::map<std::string, std::uint32_t> by_id;
   std::vector<std::string> ids;
@@ -331,15 +277,11 @@ std::uint32_t BuildContext::component_count() const { return static_cast<std::ui
 const std::string& BuildContext::component_id(std::uint32_t i) const { return sim_.comps_[i]->id(); }
 const std::string& BuildContext::component_type(std::uint32_t i) const { return sim_.comps_[i]->type(); }
 const std::string& BuildContext::component_zone(std::uint32_t i) const { return sim_.zones_[i]; }
-const InstanceTypeSpec* BuildContext::instance_type(const std::string& name) const {
-  auto it = sim_.settings_.instance_types.find(name);
-  return it == sim_.settings_.instance_types.end() ? nullptr : &it->second;
-}
 const std::vector<std::string>& BuildContext::cause_names() const { return sim_.cause_names_; }
-std::vector<std::string> BuildContext::instance_type_names() const {
-  std::vector<std::string> out;
-  for (const auto& [k, v] : sim_.settings_.instance_types) out.push_back(k);
-  return out;
+const std::any* BuildContext::top_level(std::string_view name) const {
+  for (const auto& [k, v] : sim_.top_level_)
+    if (k == name) return &v;
+  return nullptr;
 }
 
 RefId BuildContext::reference_to(const std::string& target_id, const std::string& pointer, RefKind kind) {
@@ -659,111 +601,6 @@ LatencyStats LatencyStats::from(const Histogram& h) {
   return s;
 }
 
-// SLO windows (the SRE workbook's "good minutes"): a window meets the SLO when its end-to-end
-// availability is at least slo.availability and its p99 at most slo.latency_p99. Time to detect
-// a fault = end of the first window breaking the SLO that ends after the fault starts, minus
-// the start; time to recover = end of the first window meeting it again after both the fault's
-// end and its detection, minus the fault's end. Alerts follow Prometheus rule evaluation, once
-// per window: the condition holding makes a rule pending; held for `for`, it fires; clearing,
-// it resolves. A window with no value (NaN) does not hold the condition.
-void Simulation::availability_report(RunResult& r) {
-  AvailabilityResult& a = r.availability;
-  const double nan = std::numeric_limits<double>::quiet_NaN();
-  std::uint64_t total = r.outcomes.total();
-  a.requests = total ? static_cast<double>(r.outcomes.ok()) / static_cast<double>(total) : 1.0;
-  a.slo_assumed = !settings_.slo_availability && !settings_.slo_latency_p99;
-  a.slo_availability = settings_.slo_availability.value_or(a.slo_assumed ? 0.999 : 0.0);
-  a.slo_latency_p99_ms = settings_.slo_latency_p99 ? to_millis(*settings_.slo_latency_p99) : 0;
-  a.budget_allowed = (1.0 - a.slo_availability) * static_cast<double>(total);
-  a.budget_used = static_cast<double>(r.outcomes.failed());
-
-  const std::vector<Time>& ends = r.window_ends;
-  auto find = [&](const std::string& comp, const std::string& metric) -> const Series* {
-    for (const Series& x : r.series)
-      if (x.component == comp && x.metric == metric) return &x;
-    return nullptr;
-  };
-  const Series* ok = find("all", "throughput_rps");
-  const Series* failed = find("all", "errors_rps");
-  const Series* p99 = find("all", "latency_p99_ms");
-  // Derived availability series, per window, for every component that reports errors_rps.
-  std::vector<Series> derived;
-  for (const Series& x : r.series) {
-    if (x.metric != "errors_rps") continue;
-    const Series* good = find(x.component, "throughput_rps");
-    if (!good) continue;
-    Series d{x.component, "availability", {}};
-    for (std::size_t w = 0; w < x.values.size() && w < good->values.size(); ++w) {
-      double g = good->values[w], b = x.values[w];
-      d.values.push_back(g + b > 0 ? g / (g + b) : nan);
-    }
-    derived.push_back(std::move(d));
-  }
-  std::vector<char> met(ends.size(), 1);
-  for (std::size_t w = 0; w < ends.size(); ++w) {
-    double g = ok->values[w], b = failed->values[w];
-    bool good = g + b <= 0 || g / (g + b) >= a.slo_availability;
-    if (a.slo_latency_p99_ms > 0 && !std::isnan(p99->values[w]) && p99->values[w] > a.slo_latency_p99_ms) good = false;
-    met[w] = good;
-    if (ends[w] <= settings_.warmup) continue;
-    ++a.windows;
-    if (good) ++a.windows_met;
-  }
-  a.time = a.windows ? static_cast<double>(a.windows_met) / static_cast<double>(a.windows) : 1.0;
-  for (AvailabilityResult::Fault& f : a.faults) {
-    Time start = from_seconds(f.start_s), end = from_seconds(f.end_s);
-    std::size_t w = 0;
-    while (w < ends.size() && (ends[w] <= start || met[w])) ++w;
-    if (w == ends.size()) continue;
-    f.detected = true;
-    f.detect_s = to_seconds(ends[w] - start);
-    Time after = std::max(end, ends[w]);
-    std::size_t v = w;
-    while (v < ends.size() && (ends[v] <= after || !met[v])) ++v;
-    if (v == ends.size()) continue;
-    f.recovered = true;
-    f.recover_s = to_seconds(ends[v] - end);
-  }
-  for (const ScenarioSettings::Alert& rule : settings_.alerts) {
-    const Series* x = nullptr;
-    if (rule.series >= 0) {
-      // The recorder's own list: r.series has dropped the all-zero cause series since, so
-      // an index into it would name another series.
-      x = &metrics_->series()[static_cast<std::size_t>(rule.series)];
-    } else {
-      for (const Series& d : derived)
-        if (d.component + "." + d.metric == rule.metric) x = &d;
-    }
-    if (!x) continue;
-    bool firing = false, pending = false;
-    Time since = 0;
-    for (std::size_t w = 0; w < ends.size() && w < x->values.size(); ++w) {
-      double v = x->values[w];
-      bool cond = !std::isnan(v) && (rule.greater ? v > rule.threshold : v < rule.threshold);
-      if (cond) {
-        if (!pending && !firing) {
-          pending = true;
-          since = ends[w];
-        }
-        if (pending && ends[w] - since >= rule.hold) {
-          pending = false;
-          firing = true;
-          a.alerts.push_back(AvailabilityResult::Alert{rule.name, to_seconds(ends[w]), 0, false});
-        }
-      } else {
-        pending = false;
-        if (firing) {
-          firing = false;
-          a.alerts.back().resolved = true;
-          a.alerts.back().resolved_s = to_seconds(ends[w]);
-        }
-      }
-    }
-  }
-  for (Series& d : derived)
-    if (d.component == "all") r.series.push_back(std::move(d));
-}
-
 RunResult Simulation::result() {
   RunResult r;
   r.scenario = settings_.name;
@@ -793,113 +630,19 @@ RunResult Simulation::result() {
       r.latency_cdf.emplace_back(static_cast<double>(hi) / 1e6, cum / total);
     });
   }
-  // Billing, over the whole run (warm-up included: the instances ran and were paid for).
-  // Instances: each from launch to termination at its type's price per hour, per second,
-  // at least cost.minimum_billing (EC2's per-second billing has a 60 s minimum). A model
-  // reports one "@bill:<type>" figure per instance (its life in seconds), or, more coarsely,
-  // instance_seconds and an instance_type. Requests: per_million_requests for every request
-  // sent. Egress: per_gb_egress for the "egress_gb" a model reports (clients: response_kb
-  // per successful reply).
-  auto price_of = [&](const std::string& type) {
-    auto it = settings_.prices_per_hour.find(type);
-    return it != settings_.prices_per_hour.end() ? it->second : settings_.default_price;
-  };
-  const double min_bill_s = to_seconds(settings_.minimum_billing);
-  double instance_usd = 0, instance_hours = 0, egress_gb = 0, peak_replicas = 0, mean_replicas = 0;
-  std::size_t instances = 0;
-  bool has_replicas = false;
-  static const std::string kBill = "@bill:";
+  r.sent_whole_run = sent_total_;
+  r.warmup = settings_.warmup;
   for (auto& c : comps_) {
     ComponentResult cr;
     cr.id = c->id();
     cr.type = c->type();
     ctx_.self_ = c->index();
     c->finish(ctx_, cr.report);
-    if (c->index() >= hidden_from_) {  // a section's component feeds the availability report
-      for (const auto& [k, v] : cr.report.figures()) r.availability.figures.emplace_back(k, v);
-      for (const auto& iv : cr.report.intervals()) {
-        AvailabilityResult::Fault f;
-        f.label = iv.label;
-        f.start_s = to_seconds(iv.start);
-        f.end_s = to_seconds(iv.end);
-        r.availability.faults.push_back(std::move(f));
-      }
-      continue;
-    }
-    double seconds = 0, usd = 0;
-    bool per_instance = false;
-    std::string itype;
-    for (const auto& [k, v] : cr.report.figures()) {
-      if (k.compare(0, kBill.size(), kBill) == 0) {
-        double billed = std::max(v, min_bill_s);
-        usd += billed / 3600.0 * price_of(k.substr(kBill.size()));
-        instance_hours += billed / 3600.0;
-        ++instances;
-        per_instance = true;
-      } else if (k == "instance_seconds") {
-        seconds = v;
-      } else if (k == "egress_gb") {
-        egress_gb += v;
-      } else if (k == "peak_replicas") {
-        peak_replicas += v;
-        has_replicas = true;
-      } else if (k == "mean_replicas") {
-        mean_replicas += v;
-      }
-    }
-    for (const auto& [k, v] : cr.report.texts())
-      if (k == "instance_type") itype = v;
-    if (per_instance) {
-      // The per-instance figures are billing input, not results: keep them out of the
-      // report. (ComponentReport has no erase; the vector is not const, only its getter.)
-      auto& figs = const_cast<std::vector<std::pair<std::string, double>>&>(cr.report.figures());
-      figs.erase(std::remove_if(figs.begin(), figs.end(),
-                                [](const auto& f) { return f.first.compare(0, kBill.size(), kBill) == 0; }),
-                 figs.end());
-    } else if (seconds > 0) {
-      usd = seconds / 3600.0 * price_of(itype);
-      instance_hours += seconds / 3600.0;
-    }
-    if (usd > 0) r.cost.by_component.emplace_back(c->id(), usd);
-    instance_usd += usd;
-    r.components.push_back(std::move(cr));
-  }
-  std::uint64_t total_requests = r.outcomes.total();
-  const double requests_usd = settings_.per_million_requests * static_cast<double>(sent_total_) / 1e6;
-  const double egress_usd = settings_.per_gb_egress * egress_gb;
-  r.cost.total_usd = instance_usd + requests_usd + egress_usd;
-  r.cost.per_million_requests_usd = total_requests ? r.cost.total_usd / static_cast<double>(total_requests) * 1e6 : 0;
-  r.cost.figures = {{"instances_usd", instance_usd}, {"requests_usd", requests_usd}, {"egress_usd", egress_usd},
-                    {"instance_hours", instance_hours}, {"egress_gb", egress_gb}};
-  if (instances > 0) r.cost.figures.emplace_back("instances_launched", static_cast<double>(instances));
-  if (has_replicas) {
-    // Sums over the services: the mean of a sum is the sum of the means; the peak is an
-    // upper bound when several services peak at different times.
-    r.cost.figures.emplace_back("peak_replicas", peak_replicas);
-    r.cost.figures.emplace_back("mean_replicas", mean_replicas);
-  }
-
-  if (settings_.slo_latency_p99) {
-    r.slo.has_latency = true;
-    r.slo.latency_p99_ms = to_millis(*settings_.slo_latency_p99);
-    r.slo.latency_met = r.latency.count > 0 && r.latency.p99 <= r.slo.latency_p99_ms;
-  }
-  if (settings_.slo_availability) {
-    r.slo.has_availability = true;
-    r.slo.availability = *settings_.slo_availability;
-    double avail = total_requests ? static_cast<double>(r.outcomes.ok()) / static_cast<double>(total_requests) : 1.0;
-    r.slo.availability_met = avail >= r.slo.availability;
+    (c->index() >= hidden_from_ ? r.sections : r.components).push_back(std::move(cr));
   }
   r.window_s = to_seconds(settings_.window);
   r.window_ends = metrics_->window_ends();
   r.series = metrics_->series();
-  std::erase_if(r.series, [](const Series& x) {
-    if (x.component != "all" || x.metric.rfind("errors_", 0) != 0 || x.metric == "errors_rps") return false;
-    for (double v : x.values)
-      if (v != 0) return false;
-    return true;
-  });
-  availability_report(r);
   r.wall_time_s = wall_time_s_;
   r.events = events_;
   r.fingerprint = fingerprint_;

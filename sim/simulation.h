@@ -5,6 +5,7 @@
 //
 // No globals: two Simulations run side by side in one process (replications on threads).
 #pragma once
+#include <any>
 #include <array>
 #include <cstdint>
 #include <functional>
@@ -29,29 +30,14 @@
 
 namespace archsim {
 
+// The engine's own top-level keys. The others (instance catalogue, cost, SLO, alerts) are
+// read by their owners through Registry::add_top_level.
 struct ScenarioSettings {
   std::string name, description;
   std::uint64_t seed = 1;
   Time duration = kHour, warmup = 0, window = 10 * kSecond;
   Distribution network_latency = Distribution::constant(0);
   Distribution cross_zone_latency = Distribution::constant(0);
-  std::map<std::string, double> prices_per_hour;  // instance type -> USD
-  // "instance_types": the catalogue of machine sizes (speed, price, memory) by name. Its
-  // price_per_hour is also written into prices_per_hour (the catalogue wins over cost).
-  std::map<std::string, InstanceTypeSpec> instance_types;
-  double default_price = 0.10, per_million_requests = 0, per_gb_egress = 0;
-  Time minimum_billing = 0;  // each instance is billed at least this long (AWS: 60 s)
-  std::optional<Time> slo_latency_p99;
-  std::optional<double> slo_availability;
-  // Alert rules on the window series, read as Prometheus rules (pending -> firing after `for`).
-  struct Alert {
-    std::string name, metric, pointer;
-    bool greater = true;
-    double threshold = 0;
-    Time hold = 0;  // "for"
-    int series = -1;
-  };
-  std::vector<Alert> alerts;
 };
 
 class Simulation {
@@ -118,8 +104,7 @@ class Simulation {
   void resolve_references(Params& top);
   void check_call_cycles();
   void build_sections(Params& top, const Registry& registry);
-  void parse_alerts(Params& top);
-  void availability_report(RunResult& r);
+  void read_top_level(Params& top, const Registry& registry, TopLevelKey::Stage stage);
   // Inlined into the run loop (its hot caller); stuck() calls it too.
   [[gnu::always_inline]] inline void dispatch(const Event& e);
   [[noreturn, gnu::cold, gnu::noinline]] void stuck();
@@ -161,6 +146,7 @@ class Simulation {
   std::vector<std::string> route_names_;
   std::uint32_t hidden_from_ = 0;  // components from this index on were built from sections
   std::vector<std::vector<ComponentKey>> section_keys_;  // per registry section
+  std::vector<std::pair<std::string, std::any>> top_level_;  // Stage::Settings readers' values
 
   // End-to-end ledger of client requests.
   std::vector<RouteLedger> routes_;

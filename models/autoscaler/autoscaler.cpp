@@ -11,6 +11,7 @@
 
 #include "models/autoscaler/hpa_algorithm.h"
 #include "models/common/capabilities.h"
+#include "models/common/instance_types.h"
 #include "sim/results.h"
 
 namespace archsim {
@@ -303,13 +304,13 @@ class Autoscaler final : public Component {
 
   void read_vertical(Params& p, const BuildContext& bc) {
     sizes_pointer_ = p.path("sizes");
-    const std::vector<std::string> catalogue = bc.instance_type_names();
+    const std::vector<std::string> catalogue = instance_type_names(bc);
     for (Params& sp : p.objects("sizes")) {
       Size s;
       s.type = sp.string("instance_type");
       // A size may name only a type of the scenario's "instance_types" and take its speed
       // from there; an explicit speed wins. With a catalogue, every size must be in it.
-      const InstanceTypeSpec* spec = bc.instance_type(s.type);
+      const InstanceTypeSpec* spec = instance_type(bc, s.type);
       if (!spec && !catalogue.empty())
         sp.fail("instance_type", "unknown instance type \"" + s.type + "\"" + did_you_mean(s.type, catalogue) +
                                      " (not in the scenario's instance_types)");

@@ -215,7 +215,10 @@ class Client final : public Component, public CallSink {
     r.add_latency("latency_ms", m.whole(latency_h_));
     r.add("in_system", m.average(in_system_g_, ctx.end_time()));
     // Whole run, as billed (decimal GB, as cloud egress is priced).
-    if (egress_kb_ > 0) r.add("egress_gb", egress_kb_ / 1e6);
+    if (egress_kb_ > 0) {
+      r.add("egress_gb", egress_kb_ / 1e6);
+      r.usage().egress_gb = egress_kb_ / 1e6;  // the cost ledger's per_gb_egress
+    }
     if (sessions_mode_) {
       // Every session is one user's visit: daily active users are sessions started per
       // simulated day (a user who comes twice a day counts twice), averaged over the whole

@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include "models/register_builtin.h"
+#include "reports/ledgers/ledgers.h"
 #include "sim/errors.h"
 #include "sim/simulation.h"
 
@@ -17,16 +18,21 @@ inline const Registry& registry() {
   static const Registry r = [] {
     Registry x;
     register_builtin_models(x);
+    ledgers::register_ledger_keys(x);
     return x;
   }();
   return r;
 }
 
-// Builds `text` (a scenario in JSON), runs it to the end and returns its figures.
+// Builds `text` (a scenario in JSON), runs it to the end and returns its figures, with the
+// ledgers (cost, SLO, availability, alerts) applied as the CLI applies them.
 inline RunResult run(const std::string& text) {
-  Simulation sim(nlohmann::json::parse(text), registry());
+  const nlohmann::json doc = nlohmann::json::parse(text);
+  Simulation sim(doc, registry());
   sim.run();
-  return sim.result();
+  RunResult r = sim.result();
+  ledgers::Ledgers(doc).apply(r);
+  return r;
 }
 
 // A model's end-of-run figure `name` of component `id`; fails the test when it is missing.

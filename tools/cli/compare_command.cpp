@@ -3,6 +3,7 @@
 #include <filesystem>
 #include <iostream>
 
+#include "reports/ledgers/ledgers.h"
 #include "reports/slo_gate.h"
 #include "reports/summary.h"
 #include "sim/errors.h"
@@ -128,6 +129,8 @@ int compare_command(const CompareOptions& o, const Registry& registry) {
       std::cerr << "archsim: " << o.scenario << ": variant " << variants[i].label << " failed: " << e.what() << "\n";
       return 1;
     }
+    const ledgers::Ledgers ledgers(docs[i]);
+    for (auto& r : runs) ledgers.apply(r);
     std::vector<ordered_json> sums;
     for (const auto& r : runs) sums.push_back(summary_json(r));
     ordered_json set = ordered_json::object();

@@ -4,6 +4,7 @@
 #include <new>
 
 #include "models/register_builtin.h"
+#include "reports/ledgers/ledgers.h"
 #include "tools/cli/commands.h"
 #include "tools/cli/report_command.h"
 
@@ -16,6 +17,8 @@ int main(int argc, char** argv) {
 
   Registry registry;
   register_builtin_models(registry);
+  // "cost", "slo" and "alerts" are the ledgers' (reports/ledgers), validated with the rest.
+  ledgers::register_ledger_keys(registry);
 
   cli::RunOptions run;
   std::string run_seed;

@@ -1,6 +1,7 @@
 #include <filesystem>
 #include <iostream>
 
+#include "reports/ledgers/ledgers.h"
 #include "reports/slo_gate.h"
 #include "reports/summary.h"
 #include "reports/table.h"
@@ -44,6 +45,8 @@ int run_command(const RunOptions& o, const Registry& registry) {
     return 1;
   }
   bar.done();
+  const ledgers::Ledgers ledgers(*doc);
+  for (auto& r : results) ledgers.apply(r);
   std::vector<nlohmann::ordered_json> summaries;
   for (const auto& r : results) summaries.push_back(summary_json(r));
   nlohmann::ordered_json summary = merge_replications(summaries);

@@ -1,5 +1,5 @@
-// Server pool: instance lifetimes as billing figures (models/common/server_pool/server_pool.h).
-// The one place where a pool's owner emits what billing reads.
+// Server pool: instance lifetimes as usage for the cost ledger (models/common/server_pool/server_pool.h).
+// The one place where a pool's owner hands over what billing reads.
 #include "models/common/server_pool/server_pool.h"
 
 #include "sim/results.h"
@@ -11,12 +11,15 @@ void ServerPool::report_billing(Context& ctx, ComponentReport& r) const {
   // Every instance from launch to termination, over the whole run.
   r.add("instance_seconds", (instance_area_ + alive_ * static_cast<double>(now - alive_last_)) / 1e9);
   if (!instance_type_.empty()) r.add_text("instance_type", instance_type_);
-  // One "@bill:<type>" figure per instance ever launched: its life in seconds. The
-  // engine's billing turns them into dollars (per-type price, minimum billed time) and
-  // leaves them out of summary.json.
-  for (const auto& [type, seconds] : bills_) r.add("@bill:" + types_[type], seconds);
+  // Every instance ever launched, with its life in seconds, for the cost ledger (per-type
+  // price, minimum billed time); and the replica counts it sums over pools.
+  Usage& u = r.usage();
+  for (const auto& [type, seconds] : bills_) u.instances.push_back({types_[type], seconds});
   for (const Instance& in : instances_)
-    if (in.state != Instance::Gone) r.add("@bill:" + types_[in.type], to_seconds(now - in.launched));
+    if (in.state != Instance::Gone) u.instances.push_back({types_[in.type], to_seconds(now - in.launched)});
+  u.has_replicas = true;
+  u.peak_replicas = peak_replicas_;
+  u.mean_replicas = ctx.metrics().average(replicas_g_, now);
 }
 
 }  // namespace archsim

@@ -1,6 +1,8 @@
 // Server pool: reading its fields of a component (models/common/server_pool/server_pool.h).
 #include "models/common/server_pool/server_pool.h"
 
+#include "models/common/instance_types.h"
+
 #include "sim/errors.h"
 
 namespace archsim {
@@ -20,9 +22,9 @@ void ServerPool::read(Params& p, BuildContext& bc) {
   types_.push_back(instance_type_);
   // The scenario's instance-type catalogue: a named type gives the speed (an explicit
   // "speed" wins) and, in memory.limit_mb's absence, the memory limit.
-  const InstanceTypeSpec* itype = instance_type_.empty() ? nullptr : bc.instance_type(instance_type_);
+  const InstanceTypeSpec* itype = instance_type_.empty() ? nullptr : archsim::instance_type(bc, instance_type_);
   if (!instance_type_.empty() && !itype) {
-    std::vector<std::string> known = bc.instance_type_names();
+    std::vector<std::string> known = instance_type_names(bc);
     if (!known.empty()) {
       std::string list;
       for (const auto& k : known) list += (list.empty() ? "" : ", ") + k;

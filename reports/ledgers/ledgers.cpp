@@ -1,0 +1,50 @@
+#include "reports/ledgers/ledgers.h"
+
+#include <nlohmann/json.hpp>
+
+#include "reports/ledgers/availability.h"
+
+namespace archsim::ledgers {
+
+void register_ledger_keys(Registry& r) {
+  using Stage = TopLevelKey::Stage;
+  r.add_top_level("cost", Stage::Settings, [](Params& top, const Metrics&) {
+    read_cost(top);
+    return std::any();
+  });
+  r.add_top_level("slo", Stage::Settings, [](Params& top, const Metrics&) {
+    read_slo(top);
+    return std::any();
+  });
+  r.add_top_level("alerts", Stage::Series, [](Params& top, const Metrics& m) {
+    read_alerts(top, &m);
+    return std::any();
+  });
+}
+
+Ledgers::Ledgers(const nlohmann::json& doc) {
+  Params top(doc, "");
+  cost_ = read_cost(top);
+  add_catalogue_prices(cost_, doc);
+  slo_ = read_slo(top);
+  alerts_ = read_alerts(top, nullptr);
+}
+
+void Ledgers::apply(RunResult& r) const {
+  r.cost = cost_ledger(cost_, r);
+  r.slo = slo_ledger(slo_, r);
+  r.availability = availability_ledger(slo_, r);
+  std::vector<Series> derived = derived_availability(r.series);
+  // Alerts read every series, those the summary leaves out included.
+  r.availability.alerts = evaluate_alerts(alerts_, r.window_ends, r.series, derived);
+  std::erase_if(r.series, [](const Series& x) {
+    if (x.component != "all" || x.metric.rfind("errors_", 0) != 0 || x.metric == "errors_rps") return false;
+    for (double v : x.values)
+      if (v != 0) return false;
+    return true;
+  });
+  for (Series& d : derived)
+    if (d.component == "all") r.series.push_back(std::move(d));
+}
+
+}  // namespace archsim::ledgers

@@ -1,0 +1,37 @@
+// The ledgers of a run: cost, SLO, availability and alerts, computed after the run from
+// its RunResult and the scenario's own sections ("cost", "slo", "alerts", and the prices of
+// "instance_types"). The engine knows none of them: a Simulation is built with
+// register_ledger_keys() so that these keys are validated with the rest of the scenario
+// before t = 0, and every RunResult is passed through Ledgers::apply() before it is reported.
+#pragma once
+#include <vector>
+
+#include <nlohmann/json_fwd.hpp>
+
+#include "reports/ledgers/alerts.h"
+#include "reports/ledgers/cost.h"
+#include "reports/ledgers/slo.h"
+#include "sim/build.h"
+#include "sim/results.h"
+
+namespace archsim::ledgers {
+
+// Registers "cost" and "slo" (read before any component) and "alerts" (read once every
+// series exists, so an alert on a series that does not exist is a validation error).
+void register_ledger_keys(Registry& r);
+
+class Ledgers {
+ public:
+  // `doc`: a scenario a Simulation built with register_ledger_keys() has accepted.
+  explicit Ledgers(const nlohmann::json& doc);
+  // Fills r.cost, r.slo and r.availability; drops the "all" cause series that stayed zero
+  // (causes that never happened) and adds the derived "all.availability" series.
+  void apply(RunResult& r) const;
+
+ private:
+  CostSettings cost_;
+  SloSettings slo_;
+  std::vector<AlertRule> alerts_;
+};
+
+}  // namespace archsim::ledgers
