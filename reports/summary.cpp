@@ -107,7 +107,7 @@ static ordered_json availability_json(const AvailabilityResult& a) {
   return o;
 }
 
-ordered_json summary_json(const RunResult& r) {
+ordered_json summary_json(const RunResult& r, const LedgerResults& l) {
   ordered_json j;
   j["scenario"] = r.scenario;
   if (!r.description.empty()) j["description"] = r.description;
@@ -149,25 +149,25 @@ ordered_json summary_json(const RunResult& r) {
   }
   j["components"] = comps;
   ordered_json cost;
-  cost["total_usd"] = round_sig(r.cost.total_usd);
-  cost["per_million_requests_usd"] = round_sig(r.cost.per_million_requests_usd);
+  cost["total_usd"] = round_sig(l.cost.total_usd);
+  cost["per_million_requests_usd"] = round_sig(l.cost.per_million_requests_usd);
   ordered_json by = ordered_json::object();
-  for (const auto& [k, v] : r.cost.by_component) by[k] = round_sig(v);
+  for (const auto& [k, v] : l.cost.by_component) by[k] = round_sig(v);
   cost["by_component"] = by;
-  for (const auto& [k, v] : r.cost.figures) cost[k] = round_sig(v);
+  for (const auto& [k, v] : l.cost.figures) cost[k] = round_sig(v);
   j["cost"] = cost;
   ordered_json slo = ordered_json::object();
-  if (r.slo.has_latency) {
-    slo["latency_p99_ms"] = round_sig(r.slo.latency_p99_ms);
-    slo["latency_met"] = r.slo.latency_met;
+  if (l.slo.has_latency) {
+    slo["latency_p99_ms"] = round_sig(l.slo.latency_p99_ms);
+    slo["latency_met"] = l.slo.latency_met;
   }
-  if (r.slo.has_availability) {
-    slo["availability"] = r.slo.availability;
-    slo["availability_met"] = r.slo.availability_met;
+  if (l.slo.has_availability) {
+    slo["availability"] = l.slo.availability;
+    slo["availability_met"] = l.slo.availability_met;
   }
-  if (r.slo.has_latency || r.slo.has_availability) slo["met"] = r.slo.latency_met && r.slo.availability_met;
+  if (l.slo.has_latency || l.slo.has_availability) slo["met"] = l.slo.latency_met && l.slo.availability_met;
   j["slo"] = slo;
-  j["availability_report"] = availability_json(r.availability);
+  j["availability_report"] = availability_json(l.availability);
   j["run"] = ordered_json{{"wall_time_s", r.wall_time_s},
                           {"events", r.events},
                           {"events_per_s", r.wall_time_s > 0 ? static_cast<double>(r.events) / r.wall_time_s : 0.0},

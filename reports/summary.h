@@ -8,13 +8,15 @@
 
 #include <nlohmann/json.hpp>
 
+#include "reports/ledgers/ledger_results.h"
 #include "sim/results.h"
 
 namespace archsim {
 
 // The summary of one run. Keys in a fixed order; figures rounded to 6 significant digits
 // so files are readable and byte-identical across machines.
-nlohmann::ordered_json summary_json(const RunResult& r);
+// `l`: what the ledgers made of `r` (reports/ledgers/ledgers.h Ledgers::apply).
+nlohmann::ordered_json summary_json(const RunResult& r, const LedgerResults& l);
 
 // Several replications of one scenario: every numeric figure becomes the mean over the
 // replications, and "ci95" holds {mean, lo, hi, half_width} per dotted path (Student t).

@@ -7,6 +7,7 @@
 
 #include "sim/metrics.h"
 #include "sim/params.h"
+#include "reports/ledgers/ledger_results.h"
 #include "sim/results.h"
 
 namespace archsim::ledgers {

@@ -15,6 +15,7 @@
 #include <nlohmann/json_fwd.hpp>
 
 #include "sim/params.h"
+#include "reports/ledgers/ledger_results.h"
 #include "sim/results.h"
 
 namespace archsim::ledgers {

@@ -30,13 +30,14 @@ Ledgers::Ledgers(const nlohmann::json& doc) {
   alerts_ = read_alerts(top, nullptr);
 }
 
-void Ledgers::apply(RunResult& r) const {
-  r.cost = cost_ledger(cost_, r);
-  r.slo = slo_ledger(slo_, r);
-  r.availability = availability_ledger(slo_, r);
+LedgerResults Ledgers::apply(RunResult& r) const {
+  LedgerResults l;
+  l.cost = cost_ledger(cost_, r);
+  l.slo = slo_ledger(slo_, r);
+  l.availability = availability_ledger(slo_, r);
   std::vector<Series> derived = derived_availability(r.series);
   // Alerts read every series, those the summary leaves out included.
-  r.availability.alerts = evaluate_alerts(alerts_, r.window_ends, r.series, derived);
+  l.availability.alerts = evaluate_alerts(alerts_, r.window_ends, r.series, derived);
   std::erase_if(r.series, [](const Series& x) {
     if (x.component != "all" || x.metric.rfind("errors_", 0) != 0 || x.metric == "errors_rps") return false;
     for (double v : x.values)
@@ -45,6 +46,7 @@ void Ledgers::apply(RunResult& r) const {
   });
   for (Series& d : derived)
     if (d.component == "all") r.series.push_back(std::move(d));
+  return l;
 }
 
 }  // namespace archsim::ledgers

@@ -2,7 +2,8 @@
 // its RunResult and the scenario's own sections ("cost", "slo", "alerts", and the prices of
 // "instance_types"). The engine knows none of them: a Simulation is built with
 // register_ledger_keys() so that these keys are validated with the rest of the scenario
-// before t = 0, and every RunResult is passed through Ledgers::apply() before it is reported.
+// before t = 0, and every RunResult is passed through Ledgers::apply() before it is reported
+// (summary_json takes both).
 #pragma once
 #include <vector>
 
@@ -10,6 +11,7 @@
 
 #include "reports/ledgers/alerts.h"
 #include "reports/ledgers/cost.h"
+#include "reports/ledgers/ledger_results.h"
 #include "reports/ledgers/slo.h"
 #include "sim/build.h"
 #include "sim/results.h"
@@ -24,9 +26,10 @@ class Ledgers {
  public:
   // `doc`: a scenario a Simulation built with register_ledger_keys() has accepted.
   explicit Ledgers(const nlohmann::json& doc);
-  // Fills r.cost, r.slo and r.availability; drops the "all" cause series that stayed zero
-  // (causes that never happened) and adds the derived "all.availability" series.
-  void apply(RunResult& r) const;
+  // The cost, SLO verdict and availability report of `r`. Also drops from r.series the
+  // "all" cause series that stayed zero (causes that never happened) and adds the derived
+  // "all.availability" series.
+  LedgerResults apply(RunResult& r) const;
 
  private:
   CostSettings cost_;

@@ -4,6 +4,7 @@
 #include <optional>
 
 #include "sim/params.h"
+#include "reports/ledgers/ledger_results.h"
 #include "sim/results.h"
 
 namespace archsim::ledgers {

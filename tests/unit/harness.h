@@ -24,14 +24,18 @@ inline const Registry& registry() {
   return r;
 }
 
+// A run's results with what the ledgers made of them (r.cost, r.slo, r.availability).
+struct Run : RunResult, LedgerResults {};
+
 // Builds `text` (a scenario in JSON), runs it to the end and returns its figures, with the
 // ledgers (cost, SLO, availability, alerts) applied as the CLI applies them.
-inline RunResult run(const std::string& text) {
+inline Run run(const std::string& text) {
   const nlohmann::json doc = nlohmann::json::parse(text);
   Simulation sim(doc, registry());
   sim.run();
-  RunResult r = sim.result();
-  ledgers::Ledgers(doc).apply(r);
+  Run r;
+  static_cast<RunResult&>(r) = sim.result();
+  static_cast<LedgerResults&>(r) = ledgers::Ledgers(doc).apply(r);
   return r;
 }
 

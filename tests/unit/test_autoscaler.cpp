@@ -45,7 +45,7 @@ std::string text(const RunResult& r, const std::string& id, const std::string& n
   return "";
 }
 
-double cost_of(const RunResult& r, const std::string& id) {
+double cost_of(const test::Run& r, const std::string& id) {
   for (const auto& [k, v] : r.cost.by_component)
     if (k == id) return v;
   return 0;
@@ -140,7 +140,7 @@ TEST_CASE("cost = sum of instance lifetimes x price, per second, with the minimu
   std::string text_ = scenario("12m", R"([["0s", 36], ["300s", 36], ["301s", 6]])", R"("replicas": 6)",
                                R"("min_replicas": 1, "max_replicas": 10, "target_utilization": 0.7)",
                                R"("cost": {"prices_per_hour": {"default": 0.36}},)");
-  RunResult r = run(text_);
+  test::Run r = run(text_);
   double pod_seconds = 0;
   for (double v : series(r, "api", "replicas")) pod_seconds += v * 15;
   double expected = pod_seconds / 3600 * 0.36;
@@ -188,7 +188,7 @@ TEST_CASE("vertical mode: sustained high CPU moves the service one size up by a 
        "sizes": [{"instance_type": "small", "speed": 1}, {"instance_type": "large", "speed": 2}],
        "scale_up_above": 0.8, "scale_down_below": 0.2, "window": "1m", "cooldown": "20m"}],
     "cost": {"prices_per_hour": {"small": 0.36, "large": 0.72}}})";
-  RunResult r = run(t);
+  test::Run r = run(t);
   CHECK(text(r, "api", "instance_type") == "large");
   CHECK(fig(r, "vpa", "resizes") == 1);
   // 85% at speed 1 -> 42.5% at speed 2: the last windows run on the large size only.

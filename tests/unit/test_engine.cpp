@@ -10,7 +10,7 @@
 using namespace archsim;
 using nlohmann::json;
 
-static RunResult run_json(const std::string& text) { return archsim::test::run(text); }
+static archsim::test::Run run_json(const std::string& text) { return archsim::test::run(text); }
 
 static double figure(const RunResult& r, const std::string& comp, const std::string& name) {
   for (const auto& c : r.components)
@@ -102,7 +102,7 @@ TEST_CASE("engine: calls between zones pay the cross-zone latency on top of the 
 TEST_CASE("engine: an alert on a component's series reads that series, whatever series the results leave out") {
   // The per-cause error series that stay zero are dropped from the results; a rule that kept
   // an index into them read another series (a pool alert fired at 40 s on a series of zeros).
-  RunResult r = run_json(R"({"duration": "5m", "window": "10s", "components": [
+  archsim::test::Run r = run_json(R"({"duration": "5m", "window": "10s", "components": [
     {"id": "c", "type": "client", "target": "s", "arrivals": {"rate": 50}},
     {"id": "s", "type": "service", "concurrency": 1, "service_time": {"dist": "exponential", "mean": "10ms"}}],
     "alerts": [{"name": "idle", "metric": "s.utilization", "op": "<", "threshold": 0.05},

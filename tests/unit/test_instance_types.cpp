@@ -35,7 +35,7 @@ std::string scenario(const std::string& svc, const std::string& extra = "", cons
 }
 
 
-double usd_of(const RunResult& r, const std::string& id) {
+double usd_of(const test::Run& r, const std::string& id) {
   for (const auto& [k, v] : r.cost.by_component)
     if (k == id) return v;
   return 0;
@@ -45,7 +45,7 @@ double usd_of(const RunResult& r, const std::string& id) {
 }  // namespace
 
 TEST_CASE("instance types: a c5.xlarge (speed 2) does 10 ms of work in 5 ms") {
-  const RunResult r = run(scenario(
+  const test::Run r = run(scenario(
       R"({"id": "api", "type": "service", "replicas": 2, "concurrency": 4, "instance_type": "c5.xlarge", "service_time": "10ms"})",
       "", "60s"));
   REQUIRE(r.latency.count > 1000);
@@ -55,7 +55,7 @@ TEST_CASE("instance types: a c5.xlarge (speed 2) does 10 ms of work in 5 ms") {
 }
 
 TEST_CASE("instance types: an explicit speed wins over the catalogue's") {
-  const RunResult r = run(scenario(
+  const test::Run r = run(scenario(
       R"({"id": "api", "type": "service", "replicas": 2, "concurrency": 4, "instance_type": "c5.xlarge", "speed": 4, "service_time": "10ms"})",
       "", "60s"));
   CHECK(r.latency.p50 == doctest::Approx(2.5).epsilon(0.01));
@@ -65,7 +65,7 @@ TEST_CASE("instance types: cost = instances x hours x the catalogue's price, whi
   // 3 instances for the whole hour at $0.17/h = $0.51. prices_per_hour says $1.00 for the
   // same type: the catalogue wins. m5.large has no catalogue price: prices_per_hour applies.
   const std::string cost = R"(, "cost": {"prices_per_hour": {"c5.xlarge": 1.0, "m5.large": 0.096, "default": 5}})";
-  const RunResult r = run(scenario(
+  const test::Run r = run(scenario(
       R"({"id": "api", "type": "service", "replicas": 3, "concurrency": 4, "instance_type": "c5.xlarge", "service_time": "10ms"},
       {"id": "side", "type": "service", "replicas": 2, "instance_type": "m5.large", "service_time": "1ms"})",
       cost));
@@ -75,7 +75,7 @@ TEST_CASE("instance types: cost = instances x hours x the catalogue's price, whi
 }
 
 TEST_CASE("instance types: vertical sizes that name only types take the catalogue's speeds") {
-  const RunResult r = run(scenario(
+  const test::Run r = run(scenario(
       R"({"id": "api", "type": "service", "replicas": 2, "concurrency": 4, "instance_type": "c5.xlarge", "service_time": "10ms"},
       {"id": "vpa", "type": "autoscaler", "target": "api", "mode": "vertical",
        "sizes": [{"instance_type": "c5.large"}, {"instance_type": "c5.xlarge"}]})",

@@ -202,7 +202,7 @@ TEST_CASE("ledgers: the scenario's keys are validated with the scenario, through
 TEST_CASE("ledgers: a run's cost comes from the service's instance lives, not from its figures") {
   // 3 replicas of a c5.xlarge-priced service for 10 s, each billed the 60 s minimum: 180 s
   // at $0.36/h = $0.018. The per-instance lives are billing input: no figure shows them.
-  RunResult r = test::run(R"({"duration": "10s", "components": [
+  test::Run r = test::run(R"({"duration": "10s", "components": [
     {"id": "c", "type": "client", "target": "s", "arrivals": {"rate": 10}},
     {"id": "s", "type": "service", "replicas": 3, "instance_type": "big", "service_time": "1ms"}],
     "cost": {"prices_per_hour": {"big": 0.36}, "minimum_billing": "60s"}})");

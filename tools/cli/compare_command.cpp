@@ -130,9 +130,8 @@ int compare_command(const CompareOptions& o, const Registry& registry) {
       return 1;
     }
     const ledgers::Ledgers ledgers(docs[i]);
-    for (auto& r : runs) ledgers.apply(r);
     std::vector<ordered_json> sums;
-    for (const auto& r : runs) sums.push_back(summary_json(r));
+    for (auto& r : runs) sums.push_back(summary_json(r, ledgers.apply(r)));
     ordered_json set = ordered_json::object();
     for (const auto& s : variants[i].sets) {
       auto eq = s.find('=');

@@ -46,9 +46,8 @@ int run_command(const RunOptions& o, const Registry& registry) {
   }
   bar.done();
   const ledgers::Ledgers ledgers(*doc);
-  for (auto& r : results) ledgers.apply(r);
   std::vector<nlohmann::ordered_json> summaries;
-  for (const auto& r : results) summaries.push_back(summary_json(r));
+  for (auto& r : results) summaries.push_back(summary_json(r, ledgers.apply(r)));
   nlohmann::ordered_json summary = merge_replications(summaries);
 
   const bool explicit_out = !o.out.empty();

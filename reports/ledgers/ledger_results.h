@@ -1,0 +1,55 @@
+// What the ledgers make of a run (reports/ledgers/ledgers.h): its cost, its verdict on the
+// SLO and its availability report, beside the RunResult they were computed from.
+#pragma once
+#include <cstdint>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace archsim {
+
+struct CostResult {
+  double total_usd = 0;
+  double per_million_requests_usd = 0;
+  std::vector<std::pair<std::string, double>> by_component;
+  std::vector<std::pair<std::string, double>> figures;  // peak/mean replicas, instance hours...
+};
+
+struct SloResult {
+  bool has_latency = false, has_availability = false;
+  double latency_p99_ms = 0, availability = 0;
+  bool latency_met = true, availability_met = true;
+};
+
+// Availability of the run (SRE-book terms): of requests (ok / total) and of time (windows
+// meeting the SLO), nines, error budget, injected faults with time to detect and to recover,
+// alerts fired and resolved. Times are seconds from the start of the run; NaN = never.
+struct AvailabilityResult {
+  double requests = 1, time = 1;          // fractions
+  std::uint64_t windows = 0, windows_met = 0;
+  bool slo_assumed = false;               // no "slo" in the scenario: 0.999 and no latency bound
+  double slo_availability = 0.999, slo_latency_p99_ms = 0;  // 0 = no latency bound
+  double budget_allowed = 0, budget_used = 0;  // failed requests the SLO allows / that failed
+  struct Fault {
+    std::string label;
+    double start_s = 0, end_s = 0, detect_s = 0, recover_s = 0;  // detect/recover: durations
+    bool detected = false, recovered = false;
+  };
+  std::vector<Fault> faults;
+  struct Alert {
+    std::string name;
+    double fired_s = 0, resolved_s = 0;
+    bool resolved = false;
+  };
+  std::vector<Alert> alerts;
+  // Figures from section components (e.g. "components.web.mttr_s"), dotted.
+  std::vector<std::pair<std::string, double>> figures;
+};
+
+struct LedgerResults {
+  CostResult cost;
+  SloResult slo;
+  AvailabilityResult availability;
+};
+
+}  // namespace archsim
