@@ -87,8 +87,7 @@ const char* real_system_alias(std::string name) {
       {"least_request", "power_of_two"},      {"p2c", "power_of_two"},              // Envoy
       {"roundrobin", "round_robin"},          {"rr", "round_robin"},                // HAProxy
       {"static-rr", "weighted_round_robin"},  {"wrr", "weighted_round_robin"},
-      {"weighted", "weighted_round_robin"},   {"ring_hash", "consistent_hash"},     // Envoy
-      {"ketama", "consistent_hash"},          {"consistent", "consistent_hash"},
+      {"weighted", "weighted_round_robin"},   {"consistent", "ketama"},             // NGINX
       {"source", "ip_hash"},                  {"uri", "hash"},                      // HAProxy
       {"cookie", "sticky"},
   };
@@ -141,6 +140,13 @@ class Balancer final : public Component {
 
     PickerOptions po;
     po.hash_seed = hash_name(bc.id());
+    if (algorithm_ == Algorithm::power_of_two) {  // Envoy least_request's two settings
+      po.choice_count = static_cast<std::uint32_t>(p.integer("choice_count", 2, 1, 100));
+      po.active_request_bias = p.number("active_request_bias", 1.0, 0, 100);
+    } else {
+      for (const char* f : {"choice_count", "active_request_bias"})
+        if (p.has(f)) p.fail(f, std::string(f) + " applies to \"power_of_two\" (Envoy LEAST_REQUEST) only");
+    }
     build_group(all_members(), po, expected_sessions);
     if (auto routes = p.object_opt("routes")) {
       if (l4_) p.fail("routes", "an L4 balancer sees connections, not requests: it cannot route by route name; use \"mode\": \"l7\"");

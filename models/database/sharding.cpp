@@ -42,11 +42,9 @@ void ShardMap::build_ring() {
   backends_.assign(n_, Backend{});
   // A shard's ring points depend on its number only: shard i keeps them when others join.
   for (std::uint32_t i = 0; i < n_; ++i) backends_[i].id = hash64(salt_ ^ 0x5368617264ULL, i);
-  // 160 points per shard whatever their number (libketama's count): no minimum ring size,
-  // so a joining shard leaves the others' points where they were.
-  PickerOptions o;
-  o.ring_min_size = 1;
-  ring_ = make_picker(Algorithm::consistent_hash, o);
+  // libketama's ring: 160 points per shard whatever their number, so a joining shard
+  // leaves the others' points where they were.
+  ring_ = make_picker(Algorithm::ketama);
   ring_->rebuild(backends_);
 }
 

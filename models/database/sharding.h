@@ -11,7 +11,7 @@
 //                    lookup vindex / Redis Cluster's hash slots in spirit) to a shard;
 //                    built in contiguous blocks of buckets; resharding reassigns only as many buckets as the new
 //                    shards need to be even (the directory is rewritten, not re-hashed).
-//   consistent_hash  a Ketama ring with 160 virtual nodes per shard: the ring picker of
+//   consistent_hash  libketama's ring, 160 MD5 points per shard: the ketama picker of
 //                    models/common/picker (ring_picker.cpp); a new shard takes ~1/(n+1).
 //
 // Cost: shard_of() is O(1) for hash/directory, O(log n) for range, O(log R) for the ring (R

@@ -15,6 +15,7 @@
 
 #include "models/balancer/sticky.h"
 #include "models/common/picker/picker.h"
+#include "models/common/picker/picker_internal.h"
 
 using namespace archsim;
 
@@ -96,13 +97,13 @@ double moved_fraction(const std::vector<std::uint64_t>& before, const std::vecto
 constexpr Algorithm kAll[] = {Algorithm::round_robin,  Algorithm::weighted_round_robin,
                               Algorithm::least_connections, Algorithm::random,
                               Algorithm::power_of_two, Algorithm::ip_hash,
-                              Algorithm::hash,         Algorithm::consistent_hash,
-                              Algorithm::maglev};
+                              Algorithm::hash,         Algorithm::ketama,
+                              Algorithm::ring_hash,    Algorithm::maglev};
 
 }  // namespace
 
 TEST_CASE("algorithm names parse, list and say which key they need") {
-  CHECK(algorithm_names().size() == std::size(kAll));
+  CHECK(algorithm_names().size() == std::size(kAll) + 1);  // + "consistent_hash"
   for (Algorithm a : kAll) {
     const auto parsed = parse_algorithm(algorithm_name(a));
     REQUIRE(parsed.has_value());
@@ -110,7 +111,10 @@ TEST_CASE("algorithm names parse, list and say which key they need") {
   }
   CHECK_FALSE(parse_algorithm("least_conn").has_value());
   CHECK_FALSE(parse_algorithm("").has_value());
-  CHECK(key_source(Algorithm::consistent_hash) == KeySource::request_key);
+  CHECK(key_source(Algorithm::ketama) == KeySource::request_key);
+  CHECK(key_source(Algorithm::ring_hash) == KeySource::request_key);
+  CHECK(parse_algorithm("consistent_hash") == Algorithm::ketama);  // the documented alias
+  CHECK(algorithm_name(Algorithm::ketama) == "ketama");
   CHECK(key_source(Algorithm::maglev) == KeySource::request_key);
   CHECK(key_source(Algorithm::hash) == KeySource::request_key);
   CHECK(key_source(Algorithm::ip_hash) == KeySource::client);
@@ -275,17 +279,71 @@ TEST_CASE("power_of_two: balls into bins gap is log log n, random's is sqrt") {
   CHECK(g1 >= 15);  // about sqrt(2 * 100 * ln 100) ~ 30
 }
 
-TEST_CASE("power_of_two with weights compares weight/(active+1)") {
-  auto b = backends_with_weights({1, 3});
+// Envoy's EdfScheduler (edf_scheduler.h) worked by hand: each host enters with deadline
+// now + 1/w, ties go to the earlier insertion, the popped host moves `now` to its deadline
+// and re-enters with w = weight / (active + 1)^bias read at that moment.
+TEST_CASE("power_of_two with unequal weights follows Envoy's EDF schedule, no draws") {
+  auto b = backends_with_weights({1, 2});
   auto p = built(Algorithm::power_of_two, b);
-  b[0].active = 0;  // 1/1 = 1
-  b[1].active = 2;  // 3/3 = 1: tie, first draw kept; both backends must appear
+  // a: 1, b: 0.5 | b@0.5 -> 1.0 | a@1 (order 0 < b's 2) -> 2 | b@1 -> 1.5 | b@1.5 -> 2 | a@2 ...
+  CHECK(letters(*p, b, 9) == "babbabbab");
+
+  // In flight: a idle, b with 3 (w = 2/4 = 0.5). a@1 -> 2 | b@2 (order 1) -> 4 | a@2 -> 3 |
+  // a@3 -> 4 (order 4) | b@4 (order 3) ...
+  b[1].active = 3;
+  p->rebuild(b);
+  CHECK(letters(*p, b, 5) == "abaab");
+
+  // Bias 0 ignores activity: weighted round robin whatever is in flight.
+  PickerOptions o;
+  o.active_request_bias = 0;
+  auto q = built(Algorithm::power_of_two, b, o);
+  CHECK(letters(*q, b, 6) == "babbab");
+  // Bias 0.5: b's weight 2/sqrt(4) = 1 ties a's 1/1; a was inserted first.
+  o.active_request_bias = 0.5;
+  auto r = built(Algorithm::power_of_two, b, o);
+  CHECK(letters(*r, b, 4) == "abab");
+}
+
+TEST_CASE("power_of_two 1:2 with equal load gives 1/3 and 2/3, not two draws' 1/4 and 3/4") {
+  // Two random draws comparing weight/(active+1) would send the light host 1/4 (it wins only
+  // when drawn twice); Envoy's schedule gives it exactly its weight share.
+  auto b = backends_with_weights({1, 2});
+  auto p = built(Algorithm::power_of_two, b);
+  b[0].active = 2;  // the same number in flight on both
+  b[1].active = 2;
+  Rng rng(9);
+  std::vector<int> count(2, 0);
+  for (int i = 0; i < 30000; ++i) ++count[static_cast<std::size_t>(p->pick(b, {}, rng))];
+  const double light = count[0] / 30000.0;
+  MESSAGE("light host's share " << light);
+  CHECK(std::abs(light - 1.0 / 3) < 0.01);
+
+  // Equal weights keep the two random draws (the busy host wins only 1/4 of picks).
+  auto e = backends_with_weights({2, 2});
+  e[0].active = 5;
+  auto pe = built(Algorithm::power_of_two, e);
+  CHECK(std::abs(shares(*pe, e, 40000)[0] - 0.25) < 0.01);
+  // choice_count 3: it wins only when all three draws land on it, 1/8.
+  PickerOptions o;
+  o.choice_count = 3;
+  auto p3 = built(Algorithm::power_of_two, e, o);
+  CHECK(std::abs(shares(*p3, e, 40000)[0] - 0.125) < 0.01);
+}
+
+TEST_CASE("power_of_two's EDF schedule leaves out an ineligible host and takes it back on notice") {
+  auto b = backends_with_weights({1, 2, 1});
+  auto p = built(Algorithm::power_of_two, b);
+  b[1].eligible = false;
+  p->eligibility_changed(b);
+  // a and c have equal weights: Envoy's unweighted path (two random draws) among them.
   const auto s = shares(*p, b, 20000);
-  CHECK(s[0] > 0.4);
-  CHECK(s[1] > 0.4);
-  b[1].active = 1;  // 3/2 > 1: the heavy backend wins whenever drawn (3/4 of picks)
-  const auto s2 = shares(*p, b, 20000);
-  CHECK(std::abs(s2[1] - 0.75) < 0.02);
+  CHECK(s[1] == 0);
+  CHECK(std::abs(s[0] - 0.5) < 0.02);
+  b[1].eligible = true;
+  p->eligibility_changed(b);
+  // A fresh schedule: b@0.5 -> 1 (order 3) | a@1 (order 0) | c@1 (order 2) | b@1 | b@1.5 | a@2 ...
+  CHECK(letters(*p, b, 8) == "bacbbacb");
 }
 
 TEST_CASE("ip_hash and hash: the same client or key always reaches the same backend") {
@@ -344,7 +402,7 @@ TEST_CASE("hash: a down backend's keys are rehashed, the others stay") {
 
 TEST_CASE("consistent hash: a joining node takes about 1/(n+1) of the keys, only from others") {
   auto b = equal_backends(10);
-  auto p = built(Algorithm::consistent_hash, b);
+  auto p = built(Algorithm::ketama, b);
   const auto before = owners(*p, b, 100000);
   auto b11 = equal_backends(11);
   p->rebuild(b11);
@@ -360,12 +418,12 @@ TEST_CASE("consistent hash: a joining node takes about 1/(n+1) of the keys, only
 
 TEST_CASE("consistent hash: removing a node moves only that node's keys") {
   auto b = equal_backends(10);
-  auto p = built(Algorithm::consistent_hash, b);
+  auto p = built(Algorithm::ketama, b);
   const auto before = owners(*p, b, 100000);
   const std::uint64_t gone = b[3].id;
   auto b9 = b;
   b9.erase(b9.begin() + 3);
-  auto q = built(Algorithm::consistent_hash, b9);
+  auto q = built(Algorithm::ketama, b9);
   const auto after = owners(*q, b9, 100000);
   for (std::size_t i = 0; i < before.size(); ++i) {
     if (before[i] == gone) {
@@ -381,16 +439,88 @@ TEST_CASE("consistent hash: removing a node moves only that node's keys") {
 
 TEST_CASE("consistent hash shares: even with virtual nodes, proportional to weight") {
   auto b = equal_backends(10);
-  auto p = built(Algorithm::consistent_hash, b);
+  auto p = built(Algorithm::ketama, b);
   for (double x : shares(*p, b, 100000)) {
     CHECK(x > 0.05);
     CHECK(x < 0.15);
   }
   auto w = backends_with_weights({1, 2});
-  auto q = built(Algorithm::consistent_hash, w);
+  auto q = built(Algorithm::ketama, w);
   const auto s = shares(*q, w, 100000);
   CHECK(s[1] / s[0] > 1.6);
   CHECK(s[1] / s[0] < 2.4);
+}
+
+TEST_CASE("ketama: the points are libketama's, MD5 of \"<server>-<k>\" in four little-endian words") {
+  // Reference: Python's hashlib.md5(b"10.0.0.1:11211-0").digest() and "...-39", read as
+  // int.from_bytes(digest[4h:4h+4], "little") for h = 0..3.
+  const auto pts = picker_detail::ketama_points("10.0.0.1:11211", 160);
+  REQUIRE(pts.size() == 160);
+  CHECK(pts[0] == 0x62092476u);
+  CHECK(pts[1] == 0x0fe39fe2u);
+  CHECK(pts[2] == 0x5c597f40u);
+  CHECK(pts[3] == 0x77757e51u);
+  CHECK(pts[156] == 0x6016d6feu);
+  CHECK(pts[159] == 0x973316d7u);
+}
+
+TEST_CASE("ketama: removing one of N hosts moves exactly that host's keys, for small N too") {
+  // The old ring was rescaled to 1024 points below 7 hosts, so survivors traded keys;
+  // NGINX's `hash consistent` never moves a survivor's key.
+  for (std::size_t n : {2u, 3u, 5u, 8u}) {
+    CAPTURE(n);
+    auto b = equal_backends(n);
+    auto p = built(Algorithm::ketama, b);
+    const auto before = owners(*p, b, 20000);
+    auto fewer = b;
+    fewer.erase(fewer.begin());
+    p->rebuild(fewer);
+    const auto after = owners(*p, fewer, 20000);
+    std::size_t moved_survivors = 0, moved = 0;
+    for (std::size_t i = 0; i < before.size(); ++i) {
+      if (before[i] != after[i]) ++moved;
+      if (before[i] != b[0].id && before[i] != after[i]) ++moved_survivors;
+    }
+    CHECK(moved_survivors == 0);
+    CHECK(moved > 0);
+  }
+}
+
+TEST_CASE("ring_hash: ring sizes and hashes per host as Envoy computes them") {
+  // scale = min(ceil(min_w * min_ring) / min_w, max_ring), ring = ceil(scale), host i takes
+  // points while the running count is below sum(scale * w_j, j <= i).
+  const std::vector<double> three{1, 1, 1};  // ceil(1024/3) = 342 each, ring 1026
+  CHECK(picker_detail::ring_hash_counts(three, 1024, 8 << 20) == std::vector<std::uint64_t>{342, 342, 342});
+  const std::vector<double> two{1, 1};  // 512 each: exactly the minimum
+  CHECK(picker_detail::ring_hash_counts(two, 1024, 8 << 20) == std::vector<std::uint64_t>{512, 512});
+  const std::vector<double> w123{1, 2, 3};  // min_w 1/6: ceil(1024/6) = 171 -> scale 1026
+  CHECK(picker_detail::ring_hash_counts(w123, 1024, 8 << 20) == std::vector<std::uint64_t>{171, 342, 513});
+  const std::vector<double> four{1, 1, 1, 1};  // Envoy's own example: max ring 6 gives 1.5 each
+  CHECK(picker_detail::ring_hash_counts(four, 1024, 6) == std::vector<std::uint64_t>{2, 1, 2, 1});
+  std::vector<double> many(200, 1.0);  // ceil(1024/200) = 6 each, ring 1200
+  const auto c = picker_detail::ring_hash_counts(many, 1024, 8 << 20);
+  CHECK(std::all_of(c.begin(), c.end(), [](std::uint64_t x) { return x == 6; }));
+}
+
+TEST_CASE("ring_hash: Envoy's rescaled ring moves survivors' keys; shares follow weights") {
+  auto b = equal_backends(3);
+  auto p = built(Algorithm::ring_hash, b);
+  const auto before = owners(*p, b, 20000);
+  b[0].eligible = false;
+  p->eligibility_changed(b);  // Envoy rebuilds from the healthy hosts: 512 points each
+  const auto after = owners(*p, b, 20000);
+  std::size_t moved_survivors = 0;
+  for (std::size_t i = 0; i < before.size(); ++i) {
+    CHECK(after[i] != b[0].id);
+    if (before[i] != b[0].id && before[i] != after[i]) ++moved_survivors;
+  }
+  MESSAGE("survivors' keys moved: " << moved_survivors);
+  CHECK(moved_survivors > 0);
+  auto w = backends_with_weights({1, 3});
+  auto q = built(Algorithm::ring_hash, w);
+  const auto s = shares(*q, w, 100000);
+  CHECK(s[1] / s[0] > 2.4);
+  CHECK(s[1] / s[0] < 3.6);
 }
 
 TEST_CASE("maglev: shares within a few percent of equal, weights honoured") {

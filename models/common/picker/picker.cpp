@@ -13,7 +13,7 @@
 namespace archsim {
 namespace {
 
-constexpr std::array<std::pair<std::string_view, Algorithm>, 9> kNames{{
+constexpr std::array<std::pair<std::string_view, Algorithm>, 11> kNames{{
     {"round_robin", Algorithm::round_robin},
     {"weighted_round_robin", Algorithm::weighted_round_robin},
     {"least_connections", Algorithm::least_connections},
@@ -21,7 +21,9 @@ constexpr std::array<std::pair<std::string_view, Algorithm>, 9> kNames{{
     {"power_of_two", Algorithm::power_of_two},
     {"ip_hash", Algorithm::ip_hash},
     {"hash", Algorithm::hash},
-    {"consistent_hash", Algorithm::consistent_hash},
+    {"ketama", Algorithm::ketama},
+    {"ring_hash", Algorithm::ring_hash},
+    {"consistent_hash", Algorithm::ketama},  // the name before ketama and ring_hash were apart
     {"maglev", Algorithm::maglev},
 }};
 
@@ -38,7 +40,8 @@ bool is_prime(std::uint64_t n) {
 KeySource key_source(Algorithm a) {
   switch (a) {
     case Algorithm::hash:
-    case Algorithm::consistent_hash:
+    case Algorithm::ketama:
+    case Algorithm::ring_hash:
     case Algorithm::maglev:
       return KeySource::request_key;
     case Algorithm::ip_hash:
@@ -78,14 +81,16 @@ std::unique_ptr<Picker> make_picker(Algorithm a, const PickerOptions& o) {
     case Algorithm::random:
     case Algorithm::power_of_two:
       if (o.choice_count == 0) throw std::invalid_argument("power_of_two: choice_count must be >= 1");
+      if (!(o.active_request_bias >= 0)) throw std::invalid_argument("power_of_two: active_request_bias must be >= 0");
       return make_random_picker(a, o);
     case Algorithm::ip_hash:
     case Algorithm::hash:
       return make_hash_picker(a, o);
-    case Algorithm::consistent_hash:
+    case Algorithm::ketama:
+    case Algorithm::ring_hash:
       if (o.ring_min_size == 0 || o.ring_min_size > o.ring_max_size || o.ring_points_per_weight == 0)
-        throw std::invalid_argument("consistent_hash: need 0 < ring_min_size <= ring_max_size");
-      return make_ring_picker(o);
+        throw std::invalid_argument("ring: need 0 < ring_min_size <= ring_max_size and points per weight > 0");
+      return make_ring_picker(a, o);
     case Algorithm::maglev:
       // The population walk only visits every slot when the size is prime.
       if (!is_prime(o.maglev_table_size) || o.maglev_table_size > (1ULL << 31))

@@ -7,9 +7,11 @@
 //   weighted_round_robin   NGINX smooth weighted round robin            rotation_pickers.cpp
 //   least_connections      NGINX least_conn (weighted, ties by SWRR)    rotation_pickers.cpp
 //   random                 Envoy RANDOM                                 random_pickers.cpp
-//   power_of_two           Envoy LEAST_REQUEST, choice_count 2          random_pickers.cpp
+//   power_of_two           Envoy LEAST_REQUEST (P2C; EDF when weighted) random_pickers.cpp
 //   ip_hash, hash          NGINX ip_hash / hash (weighted mod, rehash)  hash_pickers.cpp
-//   consistent_hash        Ketama ring as in Envoy RING_HASH            ring_picker.cpp
+//   ketama                 NGINX `hash consistent` / libketama ring     ring_picker.cpp
+//   ring_hash              Envoy RING_HASH ring                         ring_picker.cpp
+//   consistent_hash        another name for ketama (older scenarios)
 //   maglev                 Maglev table as in Envoy MAGLEV              maglev_picker.cpp
 //
 // Ownership and lifecycle. The owner keeps the std::span<const Backend> (its own array) and
@@ -24,7 +26,8 @@
 //
 // Hot path. pick() never allocates and draws from the Rng the caller passes (the owner's
 // component stream), so runs are reproducible. Draws per pick: none for the rotations and
-// for keyed hashing, one for random and for unkeyed hashing, choice_count for power_of_two;
+// for keyed hashing, one for random and for unkeyed hashing, choice_count for power_of_two
+// (none when weights differ: Envoy's EDF schedule);
 // give the picker a stream of its own (Rng::stream(seed, id, purpose)) so that switching
 // algorithm leaves arrivals and service times unchanged. Costs per pick are stated in each
 // .cpp header; n is the number of backends, small in practice.
@@ -52,7 +55,8 @@ enum class Algorithm : std::uint8_t {
   power_of_two,
   ip_hash,
   hash,
-  consistent_hash,
+  ketama,     // also written "consistent_hash"
+  ring_hash,
   maglev,
 };
 
@@ -76,22 +80,25 @@ struct PickInput {
 enum class KeySource : std::uint8_t { none, request_key, client };
 KeySource key_source(Algorithm a);
 
-// Names as users write them in JSON ("round_robin", "maglev", ...).
+// Names as users write them in JSON ("round_robin", "maglev", ...). "consistent_hash"
+// parses as ketama; algorithm_name(ketama) is "ketama".
 std::optional<Algorithm> parse_algorithm(std::string_view name);
 std::string_view algorithm_name(Algorithm a);
 std::vector<std::string_view> algorithm_names();  // for "did you mean" messages
 
 struct PickerOptions {
-  // consistent_hash: virtual nodes per unit of weight (NGINX `hash ... consistent` and
-  // libketama use 160), scaled up so the ring holds at least ring_min_size points and down
-  // so it holds at most ring_max_size (Envoy's minimum_ring_size / maximum_ring_size).
+  // ketama: points per unit of weight (NGINX `hash ... consistent` and libketama use 160).
+  // ring_hash: Envoy's minimum_ring_size / maximum_ring_size.
   std::uint32_t ring_points_per_weight = 160;
   std::uint64_t ring_min_size = 1024;
   std::uint64_t ring_max_size = 8 * 1024 * 1024;
   // maglev: lookup table size, prime (Envoy's default 65537).
   std::uint64_t maglev_table_size = 65537;
-  // power_of_two: random choices per pick (Envoy least_request choice_count).
+  // power_of_two (Envoy LEAST_REQUEST): random choices per pick when all weights are equal
+  // (choice_count), and the exponent of (active + 1) dividing each weight in the EDF
+  // schedule used when they differ (active_request_bias, >= 0; 0 = weighted round robin).
   std::uint32_t choice_count = 2;
+  double active_request_bias = 1.0;
   // Salt for hashing request keys and clients; the same salt gives the same mapping.
   std::uint64_t hash_seed = 0;
 };

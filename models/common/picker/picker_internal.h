@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <memory>
 #include <span>
+#include <string_view>
 #include <vector>
 
 #include "models/common/picker/picker.h"
@@ -21,7 +22,14 @@ int nth_eligible(std::span<const Backend> backends, std::size_t k);  // -1 if k 
 std::unique_ptr<Picker> make_rotation_picker(Algorithm a);
 std::unique_ptr<Picker> make_random_picker(Algorithm a, const PickerOptions& o);
 std::unique_ptr<Picker> make_hash_picker(Algorithm a, const PickerOptions& o);
-std::unique_ptr<Picker> make_ring_picker(const PickerOptions& o);
+std::unique_ptr<Picker> make_ring_picker(Algorithm a, const PickerOptions& o);
+
+// libketama's first `count` points of `server`: MD5 of "<server>-<k>", four little-endian
+// 32-bit words per digest (ring_picker.cpp).
+std::vector<std::uint32_t> ketama_points(std::string_view server, std::uint64_t count);
+// Envoy RING_HASH: points per host for these weights and ring bounds (ring_picker.cpp).
+std::vector<std::uint64_t> ring_hash_counts(std::span<const double> weights, std::uint64_t min_ring_size,
+                                            std::uint64_t max_ring_size);
 std::unique_ptr<Picker> make_maglev_picker(const PickerOptions& o);
 
 }  // namespace archsim::picker_detail
