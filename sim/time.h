@@ -34,7 +34,8 @@ inline Time from_seconds_saturated(double s) {
 // event scheduled there never fires (the run stops at its duration).
 inline constexpr Time after(Time t, Time delay) { return delay > kTimeMax - t ? kTimeMax : t + delay; }
 
-// Parses "250us", "15ms", "2s", "1.5m", "1h", "1d", "100ns" (decimal number, then unit).
+// Parses "250us", "15ms", "2s", "1.5m", "1h", "1d", "100ns" (decimal number, then unit),
+// and sums of them as Go writes durations: "5m1s", "1h30m", "1m0.5s". A plain number is seconds.
 // Returns nullopt and sets *error to a one-line reason when the text is not a duration
 // (unknown unit, missing number, negative, overflow).
 std::optional<Time> parse_duration(std::string_view text, std::string* error);

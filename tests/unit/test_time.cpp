@@ -46,8 +46,17 @@ TEST_CASE("plain numbers are seconds; fractions and exponents are exact to the n
   CHECK(parse("0.0000000015s") == 2);  // rounds to the nearest ns
 }
 
+TEST_CASE("compound durations as Go's time.ParseDuration reads them") {
+  CHECK(parse("5m1s") == 5 * kMinute + kSecond);
+  CHECK(parse("1h30m") == 90 * kMinute);
+  CHECK(parse("1m0.5s") == 60 * kSecond + 500 * kMillisecond);
+  CHECK(parse("2h45m30s") == 2 * kHour + 45 * kMinute + 30 * kSecond);
+  CHECK(parse("1s500ms") == 1500 * kMillisecond);
+}
+
 TEST_CASE("bad durations are errors with a reason") {
-  for (const char* bad : {"5 parsecs", "-1s", "", "ms", "s", "abc", "1.2.3s", "5 m s", "--1s"}) {
+  for (const char* bad : {"5 parsecs", "-1s", "", "ms", "s", "abc", "1.2.3s", "5 m s", "--1s", "5m1", "5m-1s",
+                          "1s2x", "5m 1s x"}) {
     CAPTURE(bad);
     std::string error;
     CHECK_FALSE(parse_duration(bad, &error).has_value());
