@@ -15,6 +15,7 @@
 
 #include "sim/component.h"
 #include "sim/context.h"
+#include "sim/continuation.h"
 #include "sim/params.h"
 #include "sim/random.h"
 
@@ -59,10 +60,23 @@ class BuildContext {
   const std::any* top_level(std::string_view name) const;
   // Names of the failure causes, by value (Registry::add_cause), e.g. for a retry's "on".
   const std::vector<std::string>& cause_names() const;
+  // Continuations (sim/continuation.h): the next sub-owner's token range and timer tag, for a
+  // part of this component that gets replies or timers of its own (a CallPolicy of a call
+  // step, the balancer's probes). Handed out in call order, k = 0, 1, ...; the component's own
+  // numbers are ContinuationSpace::kOwnTokens / kOwnTags. Past the limit: a scenario error at `at`.
+  SubOwner sub_owner(const Params& at) {
+    try {
+      return continuations_.sub_owner();
+    } catch (const std::length_error& e) {
+      at.fail_here(e.what());
+    }
+  }
+  std::uint32_t sub_owners() const { return continuations_.sub_owners(); }
 
  private:
   Simulation& sim_;
   std::uint32_t index_;
+  ContinuationSpace continuations_;
 };
 
 class ConnectContext {

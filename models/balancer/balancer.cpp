@@ -13,6 +13,7 @@
 #include "models/common/health/health_tracker.h"
 #include "models/common/picker/picker.h"
 #include "models/common/resilience/token_bucket.h"
+#include "sim/continuation.h"
 #include "sim/describe.h"
 #include "sim/results.h"
 
@@ -21,9 +22,8 @@ namespace {
 
 enum Tag : std::uint16_t { kForward = 1, kProbe, kSweep };
 
-// Tokens of calls this balancer makes: a forwarded request carries its pending slot, a
-// probe carries kProbeBit | target.
-constexpr std::uint64_t kProbeBit = 1ULL << 63;
+// Tokens of calls this balancer makes: a forwarded request carries its pending slot (the
+// balancer's own tokens), a probe its target in the probes' sub-owner range (sim/continuation.h).
 
 // The probing and sweeping schedule; what the results mean is the HealthTracker's.
 struct HealthCheck {
@@ -98,7 +98,8 @@ const char* real_system_alias(std::string name) {
 
 class Balancer final : public Component {
  public:
-  Balancer(Params& p, BuildContext& bc) : stream_(bc.stream_seed(3)), pick_rng_(bc.rng(2)) {
+  Balancer(Params& p, BuildContext& bc)
+      : stream_(bc.stream_seed(3)), pick_rng_(bc.rng(2)), probe_tokens_(bc.sub_owner(p).tokens) {
     parse_targets(p, bc);
     parse_algorithm(p);
     l4_ = p.choice("mode", "l7", {"l4", "l7"}) == "l4";
@@ -214,8 +215,8 @@ class Balancer final : public Component {
   }
 
   void on_reply(Context& ctx, CallId, Status status, std::uint64_t token) override {
-    if (token & kProbeBit) {
-      probe_done(ctx, static_cast<std::uint32_t>(token & ~kProbeBit), status);
+    if (probe_tokens_.owns(token)) {
+      probe_done(ctx, static_cast<std::uint32_t>(probe_tokens_.payload(token)), status);
       return;
     }
     std::uint32_t j = static_cast<std::uint32_t>(token);
@@ -568,7 +569,7 @@ class Balancer final : public Component {
     r.client = ctx.self();
     tg.probe_pending = true;
     ctx.metrics().add(probe_c_);
-    ctx.call(tg.ref, r, kProbeBit | t, hc_.timeout);
+    ctx.call(tg.ref, r, probe_tokens_.make(t), hc_.timeout);
   }
 
   void probe_done(Context& ctx, std::uint32_t t, Status status) {
@@ -585,6 +586,7 @@ class Balancer final : public Component {
 
   std::uint64_t stream_;
   Rng pick_rng_;
+  TokenRange probe_tokens_;  // health probes: payload = target index
   std::vector<Target> targets_;
   std::vector<Group> groups_;
   std::vector<std::uint32_t> route_group_;

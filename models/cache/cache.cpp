@@ -1,6 +1,7 @@
 #include "models/cache/cache.h"
 
 #include <algorithm>
+#include <cassert>
 #include <cmath>
 #include <optional>
 #include <memory>
@@ -11,6 +12,7 @@
 #include "models/cache/cache_store.h"
 #include "models/cache/hash_slot.h"
 #include "models/cache/key_map.h"
+#include "sim/continuation.h"
 #include "models/common/capabilities.h"
 #include "models/common/resource.h"
 #include "models/common/result_flags.h"
@@ -33,8 +35,8 @@ enum class Op : std::uint8_t { Get, Set, Delete };
 enum Tag : std::uint16_t { kServe = 1, kRetry, kFlush, kRestart, kPulseSet, kPulseClear, kLease };
 
 constexpr std::uint32_t kNone = KeyMap::kNone;
-// Backend calls carry a token: a job (index, generation), or a write-behind batch.
-constexpr std::uint64_t kBatchBit = 1ULL << 63;
+// Backend calls carry a token (sim/continuation.h): a job (slot, generation) in the cache's
+// own range, or a write-behind batch of node n in node n's sub-owner range (epoch, count).
 
 struct Job {
   RequestInfo req;
@@ -67,6 +69,7 @@ struct Node {
   bool down = false;
   std::uint32_t epoch = 0;        // bumped at each crash: stale restarts and batches are known
   std::uint64_t pending = 0;      // write-behind writes acked and not yet flushed
+  TokenRange batches;             // this node's write-behind batch tokens (sub-owner n)
   std::uint32_t busy = 0, queued = 0;
 };
 
@@ -138,6 +141,9 @@ class Cache final : public Component, public HasCapabilities, public Crashable {
     if (cap_bytes) sc.capacity_bytes = static_cast<std::uint64_t>(std::max<std::int64_t>(1, (*cap_bytes + nodes - 1) / nodes));
     nodes_.resize(nodes);
     for (std::uint32_t n = 0; n < nodes; ++n) {
+      const SubOwner sub = bc.sub_owner(p);  // node n is sub-owner n (batch_done reads n back)
+      assert(sub.index == n);
+      nodes_[n].batches = sub.tokens;
       nodes_[n].store = std::make_unique<CacheStore>(sc, bc.stream_seed(100 + n));
       nodes_[n].workers = Resource(concurrency_);
     }
@@ -261,9 +267,8 @@ class Cache final : public Component, public HasCapabilities, public Crashable {
         schedule_pulse(ctx, ctx.now() + 1 + window_);
         break;
       case kLease: {
-        auto f = static_cast<std::uint32_t>(data & 0xffffffff);
-        auto gen = static_cast<std::uint32_t>(data >> 32);
-        if (f < flights_.size() && flights_[f].live && flights_[f].gen == gen) {
+        const std::uint32_t f = slot_of(data);
+        if (f < flights_.size() && flights_[f].live && current_gen(data, flights_[f].gen)) {
           // The lease holder never set the key: the waiters go to the database themselves.
           release_flight(ctx, f, Status::Ok, Result{0, rf::kMiss});
         }
@@ -273,7 +278,7 @@ class Cache final : public Component, public HasCapabilities, public Crashable {
   }
 
   void on_reply(Context& ctx, CallId call, Status status, std::uint64_t token) override {
-    if (token & kBatchBit) {
+    if (ContinuationSpace::is_sub_token(token)) {
       batch_done(ctx, status, token);
       return;
     }
@@ -411,10 +416,12 @@ class Cache final : public Component, public HasCapabilities, public Crashable {
     job.next = free_jobs_;
     free_jobs_ = j;
   }
-  std::uint64_t token(std::uint32_t j) const { return j | (static_cast<std::uint64_t>(jobs_[j].gen) << 32); }
+  std::uint64_t token(std::uint32_t j) const {
+    return ContinuationSpace::kOwnTokens.make(slot_payload(j, jobs_[j].gen));
+  }
   std::uint32_t job_of(std::uint64_t t) const {
-    auto j = static_cast<std::uint32_t>(t & 0xffffffff);
-    if (j >= jobs_.size() || !jobs_[j].live || jobs_[j].gen != static_cast<std::uint32_t>((t >> 32) & 0x7fffffff)) return kNone;
+    const std::uint32_t j = slot_of(t);
+    if (j >= jobs_.size() || !jobs_[j].live || !current_gen(t, jobs_[j].gen)) return kNone;
     return j;
   }
 
@@ -562,7 +569,7 @@ class Cache final : public Component, public HasCapabilities, public Crashable {
         return;
       }
       std::uint32_t nf = open_flight(ctx, key, job.node);
-      ctx.schedule(lease_timeout_, kLease, nf | (static_cast<std::uint64_t>(flights_[nf].gen) << 32));
+      ctx.schedule(lease_timeout_, kLease, slot_payload(nf, flights_[nf].gen));
     }
     ctx.reply(job.call, Status::Ok, Result{0, rf::kMiss});
     free_job(j);
@@ -705,17 +712,16 @@ class Cache final : public Component, public HasCapabilities, public Crashable {
       nd.pending -= count;
       ctx.metrics().add(pending_g_, -static_cast<double>(count), ctx.now());
       ctx.metrics().add(backend_writes_c_);
-      ctx.call(backend_, r, kBatchBit | (static_cast<std::uint64_t>(n) << 48) |
-                                (static_cast<std::uint64_t>(nd.epoch & 0xffff) << 32) | count);
+      ctx.call(backend_, r, nd.batches.make((static_cast<std::uint64_t>(nd.epoch & 0xffff) << 32) | count));
     }
     if (ctx.now() + flush_interval_ <= ctx.end_time()) ctx.schedule(flush_interval_, kFlush);
   }
   void batch_done(Context& ctx, Status status, std::uint64_t token) {
     if (served(status)) return;
-    auto n = static_cast<std::uint32_t>((token >> 48) & 0x7fff);
-    auto epoch = static_cast<std::uint32_t>((token >> 32) & 0xffff);
-    std::uint64_t count = token & 0xffffffff;
-    Node& nd = nodes_[n];
+    Node& nd = nodes_[ContinuationSpace::sub_of_token(token)];
+    const std::uint64_t payload = nd.batches.payload(token);
+    auto epoch = static_cast<std::uint32_t>(payload >> 32);
+    std::uint64_t count = payload & 0xffffffff;
     // A failed batch is written again at the next flush, unless its node crashed since.
     if (!nd.down && (nd.epoch & 0xffff) == epoch) nd.pending += count;
     else ctx.metrics().add(lost_c_, count);

@@ -34,7 +34,8 @@ class Client final : public Component, public CallSink {
     // Resilience policies (retry, circuit_breaker, bulkhead, rate_limiter, fallback) wrap
     // every request; "timeout" is then the per-attempt timeout.
     if (CallPolicy::wanted(p))
-      policy_ = std::make_unique<CallPolicy>(p, bc, CallPolicy::Site::Client, bc.id(), "resilience", 0, *this, timeout_);
+      policy_ = std::make_unique<CallPolicy>(p, bc, CallPolicy::Site::Client, bc.id(), "resilience", bc.sub_owner(p),
+                                             *this, timeout_);
     bool has_arrivals = p.has("arrivals"), has_users = p.has("users");
     bool has_sessions = p.shape("sessions") == Params::Shape::object;
     int modes = int(has_arrivals) + int(has_users) + int(has_sessions);

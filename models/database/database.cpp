@@ -13,6 +13,7 @@
 #include "models/common/resource.h"
 #include "models/common/result_flags.h"
 #include "models/database/sharding.h"
+#include "sim/continuation.h"
 #include "sim/results.h"
 #include "sim/ring.h"
 
@@ -316,7 +317,9 @@ class Database final : public Component, public HasCapabilities, public Crashabl
   }
 
   void on_timer(Context& ctx, std::uint16_t tag, std::uint64_t data) override {
-    const std::uint32_t lo = static_cast<std::uint32_t>(data), hi = static_cast<std::uint32_t>(data >> 32);
+    // Timer data is slot_payload(slot, generation) (sim/continuation.h): a job and its
+    // generation, or a node and its epoch.
+    const std::uint32_t lo = slot_of(data), hi = static_cast<std::uint32_t>(data);
     switch (tag) {
       case kWorkDone:
         if (lo < jobs_.size() && jobs_[lo].gen == hi && jobs_[lo].state == JobState::Working) work_done(ctx, lo);
@@ -445,10 +448,10 @@ class Database final : public Component, public HasCapabilities, public Crashabl
     Time start = 0, end = -1;
   };
 
-  static std::uint64_t token(std::uint32_t j, std::uint32_t gen) { return (static_cast<std::uint64_t>(gen) << 32) | j; }
+  static std::uint64_t token(std::uint32_t j, std::uint32_t gen) { return slot_payload(j, gen); }
   std::uint64_t token(std::uint32_t j) const { return token(j, jobs_[j].gen); }
   static std::uint64_t node_token(std::uint32_t node, std::uint32_t epoch) {
-    return (static_cast<std::uint64_t>(epoch) << 32) | node;
+    return slot_payload(node, epoch);
   }
   static std::uint32_t session_slot(std::uint64_t session) {
     return static_cast<std::uint32_t>(mix64(session, 0x5e55) & (kSessionSlots - 1));

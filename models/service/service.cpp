@@ -14,8 +14,10 @@ Service::Service(Params& p, BuildContext& bc)
   // components (an application's datasource), read before the routes that use it.
   if (p.has("pool")) {
     const auto index = static_cast<std::uint32_t>(policies_.size());
+    const SubOwner sub = bc.sub_owner(p);  // policies_[k] is sub-owner k (is_policy_token)
+    assert(sub.index == index);
     policy_labels_.push_back("pool");
-    policies_.push_back(std::make_unique<CallPolicy>(p, bc, CallPolicy::Site::ServicePool, id_ + "->pool", "pool", index,
+    policies_.push_back(std::make_unique<CallPolicy>(p, bc, CallPolicy::Site::ServicePool, id_ + "->pool", "pool", sub,
                                                      *this, 0));
     shared_pool_ = index + 1;
   } else {
@@ -95,12 +97,13 @@ void Service::on_timer(Context& ctx, std::uint16_t tag, std::uint64_t data) {
     pool_.on_timer(ctx, tag, data);
     return;
   }
-  std::uint32_t idx = static_cast<std::uint32_t>(data >> 32);
-  std::uint32_t gen = static_cast<std::uint32_t>(data);
+  // kWorkDone: slot_payload(job, serial); kPsDone: slot_payload(instance, sharing generation).
+  const std::uint32_t idx = slot_of(data);
+  const auto gen = static_cast<std::uint32_t>(data);
   switch (tag) {
     case kWorkDone: {
       Job& job = jobs_[idx];
-      if (!job.live || job.serial != gen) return;
+      if (!job.live || !current_gen(data, job.serial)) return;
       job.in_work = false;
       pool_.add_cpu(ctx, job.instance, -1);
       ++job.pc;
@@ -164,7 +167,7 @@ RequestInfo Service::downstream(const Job& job, const Step& st) {
 void Service::issue_call(Context& ctx, std::uint32_t j, const Step& st) {
   Job& job = jobs_[j];
   RequestInfo down = downstream(job, st);
-  std::uint64_t token = (static_cast<std::uint64_t>(j) << 32) | job.serial;
+  std::uint64_t token = ContinuationSpace::kOwnTokens.make(slot_payload(j, job.serial));
   if (st.policy) policies_[st.policy - 1]->start(ctx, st.ref, down, token, job.instance, st.timeout);
   else ctx.call(st.ref, down, token, st.timeout);
 }
@@ -208,7 +211,7 @@ void Service::advance(Context& ctx, std::uint32_t j) {
           return;
         }
         pool_.add_cpu(ctx, job.instance, +1);
-        ctx.schedule(d, kWorkDone, (static_cast<std::uint64_t>(j) << 32) | job.serial);
+        ctx.schedule(d, kWorkDone, slot_payload(j, job.serial));
         return;
       }
       case Step::Publish:

@@ -43,7 +43,7 @@ void Service::ps_reschedule(Context& ctx, std::uint32_t inst) {
   if (ps.heap.empty()) return;
   const double rate = std::min(1.0, pool_.cores() / static_cast<double>(ps.heap.size()));
   const double left = std::max(0.0, ps.heap.front().first - ps.v);
-  ctx.schedule(static_cast<Time>(std::ceil(left / rate)), kPsDone, (static_cast<std::uint64_t>(inst) << 32) | ps.gen);
+  ctx.schedule(static_cast<Time>(std::ceil(left / rate)), kPsDone, slot_payload(inst, ps.gen));
 }
 
 void Service::ps_done(Context& ctx, std::uint32_t inst, std::uint32_t gen) {

@@ -20,6 +20,7 @@
 #include "models/common/resilience/idempotency.h"
 #include "models/service/service.h"
 #include "sim/results.h"
+#include "sim/continuation.h"
 #include "sim/describe.h"
 
 namespace archsim::service_internal {

@@ -7,9 +7,9 @@ namespace archsim::service_internal {
 
 // A call of a step ended (directly, or through its policy after retries / fallback).
 void Service::call_ended(Context& ctx, std::uint64_t token, Status status, const RequestInfo&, Result result) {
-  std::uint32_t j = static_cast<std::uint32_t>(token >> 32);
+  std::uint32_t j = slot_of(token);
   Job& job = jobs_[j];
-  if (!job.live || job.serial != static_cast<std::uint32_t>(token)) return;  // a late reply of an earlier step
+  if (!job.live || !current_gen(token, job.serial)) return;  // a late reply of an earlier step
   --job.pending;
   if (served(status)) {
     ++job.oks;
@@ -41,8 +41,8 @@ void Service::call_ended(Context& ctx, std::uint64_t token, Status status, const
 }
 
 bool Service::call_wanted(std::uint64_t token) const {
-  const Job& job = jobs_[static_cast<std::uint32_t>(token >> 32)];
-  return job.live && job.serial == static_cast<std::uint32_t>(token);
+  const Job& job = jobs_[slot_of(token)];
+  return job.live && current_gen(token, job.serial);
 }
 
 std::uint32_t Service::add_policy(Params& s, BuildContext& bc, Time timeout) {
@@ -53,8 +53,10 @@ std::uint32_t Service::add_policy(Params& s, BuildContext& bc, Time timeout) {
   if (same) label += "_" + std::to_string(same + 1);
   policy_labels_.push_back(label);
   auto index = static_cast<std::uint32_t>(policies_.size());
+  const SubOwner sub = bc.sub_owner(s);  // policies_[k] is sub-owner k (is_policy_token)
+  assert(sub.index == index);
   policies_.push_back(std::make_unique<CallPolicy>(s, bc, CallPolicy::Site::CallStep, id_ + "->" + label,
-                                                   "calls." + label, index, *this, timeout));
+                                                   "calls." + label, sub, *this, timeout));
   return index + 1;
 }
 

@@ -31,16 +31,16 @@ bool CallPolicy::wanted(const Params& p) {
 }
 
 CallPolicy::CallPolicy(Params& p, BuildContext& bc, Site site, std::string series, std::string figure_prefix,
-                       std::uint32_t index, CallSink& sink, Time timeout)
+                       const SubOwner& sub, CallSink& sink, Time timeout)
     : sink_(sink),
       site_(site),
-      index_(index),
-      timer_tag_(static_cast<std::uint16_t>(kPolicyTimerBase + index)),
+      index_(sub.index),
+      timer_tag_(sub.tags.make(0)),
+      tokens_(sub.tokens),
       series_(std::move(series)),
       prefix_(std::move(figure_prefix)),
       timeout_(timeout),
-      stream_(bc.stream_seed(0x9000 + index)) {
-  if (index >= kMaxPoliciesPerOwner) p.fail_here("too many resilience policies in one component");
+      stream_(bc.stream_seed(0x9000 + sub.index)) {
   if (site_ == Site::ServicePool)
     for (const char* f : kPolicyFields)
       if (std::string_view(f) != "pool" && p.has(f))
@@ -236,10 +236,8 @@ void CallPolicy::free_slot(std::uint32_t s) {
   free_.push_back(s);
 }
 
-// Slot in bits 24..47, the low 24 bits of its generation below.
-std::uint64_t CallPolicy::waiter_of(std::uint32_t s) const {
-  return (static_cast<std::uint64_t>(s) << 24) | (slots_[s].gen & 0xffffffu);
-}
+// Slot in bits 24..47, the low 24 bits of its generation below (kGenBits).
+std::uint64_t CallPolicy::waiter_of(std::uint32_t s) const { return slot_payload(s, slots_[s].gen, kGenBits); }
 
 std::uint64_t CallPolicy::timer_data(TimerKind k, std::uint32_t s) const {
   return (static_cast<std::uint64_t>(k) << 56) | waiter_of(s);
@@ -350,13 +348,14 @@ void CallPolicy::send(Context& ctx, std::uint32_t s) {
     else concurrent_budget_->on_request_start();
   }
   ctx.metrics().add(attempts_c_);
-  std::uint64_t token = kPolicyTokenBit | (static_cast<std::uint64_t>(index_) << 48) | waiter_of(s);
+  std::uint64_t token = tokens_.make(waiter_of(s));
   ctx.call(sl.ref, req, token, sl.timeout);
 }
 
 void CallPolicy::on_reply(Context& ctx, CallId call, Status status, std::uint64_t token) {
-  std::uint32_t s = static_cast<std::uint32_t>((token >> 24) & 0xffffffu);
-  if (s >= slots_.size() || slots_[s].phase != Phase::InFlight || (slots_[s].gen & 0xffffffu) != (token & 0xffffffu)) {
+  const std::uint64_t w = tokens_.payload(token);
+  std::uint32_t s = slot_of(w, kGenBits);
+  if (s >= slots_.size() || slots_[s].phase != Phase::InFlight || !current_gen(w, slots_[s].gen, kGenBits)) {
     ctx.metrics().add(late_c_);  // an attempt this policy no longer waits for
     return;
   }
@@ -397,7 +396,7 @@ void CallPolicy::release_resources(Context& ctx, std::uint32_t s) {
 
 // A waiter was handed a bulkhead slot (stage 2 next: the pool) or a connection (stage 3: send).
 void CallPolicy::resume_waiter(Context& ctx, std::uint64_t waiter, int stage) {
-  std::uint32_t w = static_cast<std::uint32_t>(waiter >> 24);
+  std::uint32_t w = slot_of(waiter, kGenBits);
   Slot& sl = slots_[w];
   if (stage == 2) sl.bulkhead = true;
   else sl.pool = true;
@@ -483,8 +482,9 @@ void CallPolicy::on_timer(Context& ctx, std::uint64_t data) {
     sync_breaker(ctx);
     return;
   }
-  std::uint32_t s = static_cast<std::uint32_t>((data >> 24) & 0xffffffu);
-  if (s >= slots_.size() || (slots_[s].gen & 0xffffffu) != (data & 0xffffffu)) return;  // stale
+  const std::uint64_t w = data & ((std::uint64_t{1} << 48) - 1);  // the kind is in bits 56..63
+  std::uint32_t s = slot_of(w, kGenBits);
+  if (s >= slots_.size() || !current_gen(w, slots_[s].gen, kGenBits)) return;  // stale
   Slot& sl = slots_[s];
   switch (kind) {
     case kRetry:

@@ -26,8 +26,11 @@
 //
 // Ownership and routing. The owner (client or service) keeps a vector of policies and
 // forwards to them what belongs to them:
-//   - replies whose token has kPolicyTokenBit set: policies[policy_of_token(token)]->on_reply
-//   - timers whose tag is >= kPolicyTimerBase: policies[policy_of_timer(tag)]->on_timer
+//   - each policy is a sub-owner of the owner's continuation space (sim/continuation.h): the
+//     owner asks its BuildContext for a SubOwner per policy and keeps policies[k] for
+//     sub-owner k, so replies whose token is a sub-owner's
+//     (ContinuationSpace::is_sub_token) go to policies[sub_of_token(token)]->on_reply and
+//     timers whose tag is (is_sub_tag) to policies[sub_of_tag(tag)]->on_timer
 // A policy tells its owner how a call ended through CallSink::call_ended, never from inside
 // start() (an immediate refusal is delivered by a zero-delay timer), so an owner issuing
 // several calls in a loop is never re-entered.
@@ -62,20 +65,19 @@
 #include "models/common/resilience/token_bucket.h"
 #include "models/common/resilience/window_rate_limiter.h"
 #include "sim/build.h"
+#include "sim/continuation.h"
 #include "sim/context.h"
 
 namespace archsim {
 
 class ComponentReport;
 
-// Token and timer-tag spaces a policy owns inside its owner's.
-inline constexpr std::uint16_t kPolicyTimerBase = 0x100;
-inline constexpr std::uint64_t kPolicyTokenBit = 1ULL << 63;
-inline constexpr std::uint32_t kMaxPoliciesPerOwner = 0x7fff;
-inline bool is_policy_token(std::uint64_t token) { return (token & kPolicyTokenBit) != 0; }
-inline std::uint32_t policy_of_token(std::uint64_t token) { return static_cast<std::uint32_t>((token >> 48) & 0x7fff); }
-inline bool is_policy_timer(std::uint16_t tag) { return tag >= kPolicyTimerBase; }
-inline std::uint32_t policy_of_timer(std::uint16_t tag) { return static_cast<std::uint32_t>(tag - kPolicyTimerBase); }
+// Routing of a policy's replies and timers in an owner whose every sub-owner is a policy
+// (policies[k] is sub-owner k).
+inline bool is_policy_token(std::uint64_t token) { return ContinuationSpace::is_sub_token(token); }
+inline std::uint32_t policy_of_token(std::uint64_t token) { return ContinuationSpace::sub_of_token(token); }
+inline bool is_policy_timer(std::uint16_t tag) { return ContinuationSpace::is_sub_tag(tag); }
+inline std::uint32_t policy_of_timer(std::uint16_t tag) { return ContinuationSpace::sub_of_tag(tag); }
 
 // What the owner of a policy implements.
 class CallSink {
@@ -106,10 +108,11 @@ class CallPolicy {
   // Reads the policy fields of `p` (a client object or a call step). `series` names the
   // component column of its time series and metrics (the client id, or "api->payment");
   // `figure_prefix` prefixes its figures in finish() ("resilience", "calls.payment");
-  // `index` is its place in the owner's vector (token and timer routing). `timeout` is the
+  // `sub` is what the owner's BuildContext handed out for it (bc.sub_owner): its token range,
+  // its timer tag, and its place k in the owner's vector. `timeout` is the
   // per-attempt timeout the owner read (0: none).
   CallPolicy(Params& p, BuildContext& bc, Site site, std::string series, std::string figure_prefix,
-             std::uint32_t index, CallSink& sink, Time timeout);
+             const SubOwner& sub, CallSink& sink, Time timeout);
   ~CallPolicy();
   CallPolicy(const CallPolicy&) = delete;
   CallPolicy& operator=(const CallPolicy&) = delete;
@@ -173,6 +176,8 @@ class CallPolicy {
   Site site_;
   std::uint32_t index_;
   std::uint16_t timer_tag_;
+  TokenRange tokens_;
+  static constexpr unsigned kGenBits = 24;
   std::string series_, prefix_;
   Time timeout_ = 0;
   std::uint64_t stream_ = 0;
