@@ -1,4 +1,5 @@
 #include "sim/params.h"
+#include "sim/json_pointer.h"
 
 #include <cmath>
 #include <nlohmann/json.hpp>
@@ -13,16 +14,6 @@ struct Params::State {
   std::vector<std::string> known;
   std::vector<std::shared_ptr<State>> children;
 };
-
-static std::string escape_pointer_token(std::string_view key) {
-  std::string out;
-  for (char c : key) {
-    if (c == '~') out += "~0";
-    else if (c == '/') out += "~1";
-    else out += c;
-  }
-  return out;
-}
 
 static std::string type_name(const json& j) {
   if (j.is_null()) return "null";
@@ -39,7 +30,7 @@ Params::Params(const json& j, std::string pointer)
 }
 
 const std::string& Params::pointer() const { return s_->pointer; }
-std::string Params::path(std::string_view key) const { return s_->pointer + "/" + escape_pointer_token(key); }
+std::string Params::path(std::string_view key) const { return s_->pointer + "/" + pointer_token(key); }
 
 bool Params::has(std::string_view key) const {
   auto it = s_->j->find(key);

@@ -6,6 +6,7 @@
 #include <set>
 
 #include "sim/errors.h"
+#include "sim/json_pointer.h"
 
 namespace archsim {
 
@@ -15,17 +16,6 @@ namespace {
 
 // A scenario is a few kB; anything this large is not one (and /dev/zero never ends).
 constexpr std::size_t kMaxScenarioBytes = std::size_t{64} << 20;
-
-// JSON pointer escaping of one reference token (RFC 6901).
-std::string pointer_token(const std::string& key) {
-  std::string out;
-  for (char c : key) {
-    if (c == '~') out += "~0";
-    else if (c == '/') out += "~1";
-    else out += c;
-  }
-  return out;
-}
 
 // Follows the parser through the document, so that errors the parser raises without a
 // position (a number a double cannot hold) and the duplicate keys it would silently merge
