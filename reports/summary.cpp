@@ -67,7 +67,8 @@ static void put_dotted(ordered_json& obj, const std::string& name, const ordered
 // Nines of an availability: -log10(1 - a); null for a perfect run (no failure to count).
 static ordered_json nines(double a) {
   if (a >= 1) return nullptr;
-  return round_sig(-std::log10(1 - a), 4);
+  // 0.0 - x, not -x: with a = 0, -log10(1) is -0.0, which would print as "-0.0".
+  return round_sig(0.0 - std::log10(1 - a), 4);
 }
 
 // The availability report (SRE workbook terms): of requests and of time, nines, error

@@ -141,3 +141,19 @@ TEST_CASE("faults: bad fault and alert input exits 2 at the JSON location") {
     CHECK(r.err.find(c.word) != std::string::npos);
   }
 }
+
+TEST_CASE("availability report: a run where every request fails has zero nines, not minus zero") {
+  // Every call times out (1 ms timeout, 10 ms of work): availability 0, so -log10(1 - 0) is
+  // -0.0 in IEEE arithmetic, which summary.json printed as "-0.0".
+  json doc = {{"name", "zero-nines"}, {"duration", "1m"}, {"warmup", "0s"},
+              {"components", json::array({
+                  {{"id", "users"}, {"type", "client"}, {"arrivals", {{"rate", 10}}}, {"timeout", "1ms"}, {"target", "web"}},
+                  {{"id", "web"}, {"type", "service"}, {"service_time", "10ms"}}})}};
+  json s = run_summary(write_scenario("zero-nines", doc), {});
+  for (const char* which : {"requests", "time"}) {
+    CAPTURE(which);
+    const double n = s["availability_report"]["nines"][which].get<double>();
+    CHECK(n == 0.0);
+    CHECK_FALSE(std::signbit(n));
+  }
+}
