@@ -1,6 +1,7 @@
 #include "tests/e2e/run_archsim.h"
 
 #include <fstream>
+#include <sstream>
 
 #include <fcntl.h>
 #include <poll.h>
@@ -267,6 +268,13 @@ std::vector<std::string> lines(std::string_view text) {
     pos = nl + 1;
   }
   return v;
+}
+
+std::string read_text(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::ostringstream s;
+  s << in.rdbuf();
+  return s.str();
 }
 
 }  // namespace archsim::e2e

@@ -41,6 +41,9 @@ RunResult run_archsim(const std::vector<std::string>& args, double timeout_s = 1
 // The same, run from the folder `cwd` (for what archsim writes relative to where it runs).
 RunResult run_archsim_in(const std::string& cwd, const std::vector<std::string>& args, double timeout_s = 120);
 
+// The whole content of the file at `path` ("" when it cannot be read).
+std::string read_text(const std::string& path);
+
 // A short description of a result for test messages: command, exit status, stderr.
 std::string describe(const RunResult& r);
 

@@ -165,10 +165,7 @@ TEST_CASE("hardening: a million-character id is answered quickly") {
 namespace {
 namespace fs = std::filesystem;
 
-std::string slurp(const fs::path& p) {
-  std::ifstream in(p);
-  return std::string(std::istreambuf_iterator<char>(in), {});
-}
+std::string slurp(const fs::path& p) { return archsim::e2e::read_text(p.string()); }
 }  // namespace
 
 TEST_CASE("hardening: the scenario name is never a path: output stays in out/<slug>") {

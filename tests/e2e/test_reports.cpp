@@ -22,12 +22,7 @@ using archsim::e2e::run_archsim;
 
 namespace {
 
-std::string slurp(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  std::ostringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
+std::string slurp(const fs::path& p) { return archsim::e2e::read_text(p.string()); }
 
 // Well-formedness of an XML document: every element closed in order, one root, no stray
 // '<'. Enough to tell a complete gnuplot SVG from a truncated or garbled one.

@@ -6,9 +6,12 @@
 #include <nlohmann/json.hpp>
 
 #include "sim/results.h"
+#include "tests/unit/harness.h"
 #include "sim/simulation.h"
 
 using namespace archsim;
+
+using archsim::test::fig;
 
 namespace {
 
@@ -91,15 +94,6 @@ RunResult run(const std::string& text) {
   Simulation sim(nlohmann::json::parse(text), reg);
   sim.run();
   return sim.result();
-}
-
-double fig(const RunResult& r, const std::string& id, const std::string& name) {
-  for (const auto& c : r.components)
-    if (c.id == id)
-      for (const auto& [k, v] : c.report.figures())
-        if (k == name) return v;
-  FAIL("no figure " << id << "." << name);
-  return 0;
 }
 
 }  // namespace
