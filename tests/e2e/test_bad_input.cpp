@@ -149,3 +149,44 @@ TEST_CASE("bad input: a missing scenario file") {
   INFO("stderr line: ", line);
   CHECK(line.find(path) != std::string::npos);
 }
+
+TEST_CASE("bad input: Envoy least_request's settings are checked, and refused on other algorithms") {
+  auto scenario = [](const std::string& algorithm, const nlohmann::json& extra) {
+    nlohmann::json lb = {{"id", "lb"}, {"type", "balancer"}, {"algorithm", algorithm}, {"targets", {"a", "b"}}};
+    lb.update(extra);
+    return nlohmann::json{{"duration", "10s"},
+                          {"components",
+                           {{{"id", "users"}, {"type", "client"}, {"target", "lb"}, {"arrivals", {{"rate", 10}}}},
+                            lb,
+                            {{"id", "a"}, {"type", "service"}, {"service_time", "1ms"}},
+                            {{"id", "b"}, {"type", "service"}, {"service_time", "1ms"}}}}};
+  };
+  struct BadField {
+    const char* name;
+    std::string algorithm;
+    nlohmann::json extra;
+    const char* pointer;
+    const char* word;
+  };
+  const std::vector<BadField> cases = {
+      {"choice-count-zero", "power_of_two", {{"choice_count", 0}}, "/components/1/choice_count", "choice_count"},
+      {"choice-count-huge", "power_of_two", {{"choice_count", 101}}, "/components/1/choice_count", "choice_count"},
+      {"bias-negative", "power_of_two", {{"active_request_bias", -1}}, "/components/1/active_request_bias",
+       "active_request_bias"},
+      {"choice-count-rr", "round_robin", {{"choice_count", 2}}, "/components/1/choice_count", "power_of_two"},
+      {"bias-ketama", "ketama", {{"active_request_bias", 1}}, "/components/1/active_request_bias", "power_of_two"},
+  };
+  for (const BadField& c : cases) {
+    CAPTURE(c.name);
+    const std::string path = archsim::e2e::write_scenario(c.name, scenario(c.algorithm, c.extra));
+    const std::string line = one_error_line(run_bad(path));
+    INFO("stderr line: ", line);
+    CHECK(line.rfind(path + ": " + c.pointer + ": ", 0) == 0);
+    CHECK(line.find(c.word) != std::string::npos);
+  }
+  // The same balancer with valid settings runs.
+  const RunResult ok = run_bad(archsim::e2e::write_scenario(
+      "least-request-ok", scenario("power_of_two", {{"choice_count", 3}, {"active_request_bias", 0.5}})));
+  INFO(describe(ok));
+  CHECK(ok.exit_code == 0);
+}
