@@ -211,6 +211,10 @@ class Autoscaler final : public Component {
       p.fail("min_replicas", "is " + std::to_string(spec.min_replicas) + ", above max_replicas (" +
                                  std::to_string(spec.max_replicas) + ")");
     spec.tolerance = p.number("tolerance", 0.1, 0.0, 10.0);
+    cpu_rule_.cpu_initialization_period =
+        p.duration("cpu_initialization_period", cpu_rule_.cpu_initialization_period, 0, kDay);
+    cpu_rule_.initial_readiness_delay =
+        p.duration("initial_readiness_delay", cpu_rule_.initial_readiness_delay, 0, kDay);
     bool has_list = p.has("metrics");
     if (has_list && (p.has("metric") || p.has("target_utilization") || p.has("target_value")))
       p.fail("metrics", "give either \"metrics\" or the shorthand \"metric\" + \"target_utilization\", not both");
@@ -337,16 +341,32 @@ class Autoscaler final : public Component {
     return it != prev_.end() && it->serial == serial ? &*it : nullptr;
   }
 
-  // The window an instance's differences cover: since the last sync, or since it became ready.
-  double window_ns(const InstanceStat& s, Time now, const Prev*& prev) const {
+  // The window an instance's differences cover: since the last sync (or its launch). CPU is
+  // measured over the whole window as the metrics pipeline does, including any part spent
+  // not ready (cpu_sample_unready decides whether such a sample counts); the other per-pod
+  // rates cover only the time since the instance became ready.
+  double window_ns(const InstanceStat& s, Time now, bool whole, const Prev*& prev) const {
     prev = prev_of(s.serial);
-    Time from = std::max(s.ready_since, prev ? last_sync_ : s.launched);
+    Time from = prev ? last_sync_ : s.launched;
+    if (!whole) from = std::max(s.ready_since, from);
     return static_cast<double>(now - from);
+  }
+
+  // groupPods' CPU rule for one instance sampled now over the sync period. An instance's Ready
+  // condition exists from its launch (False while it starts), so it always has one.
+  bool cpu_unready(const InstanceStat& s, Time now) const {
+    PodReadiness pod;
+    pod.ready = s.ready;
+    pod.started = s.launched;
+    pod.transition = s.readiness_changed;
+    pod.sample_at = now;
+    pod.window = sync_period_;
+    return cpu_sample_unready(pod, now, cpu_rule_);
   }
 
   std::optional<double> sample(const MetricSpec& ms, const InstanceStat& s, Time now) const {
     const Prev* prev = nullptr;
-    double dt = window_ns(s, now, prev);
+    double dt = window_ns(s, now, ms.source == Source::Cpu, prev);
     double conc = static_cast<double>(scalable_->concurrency());
     switch (ms.source) {
       case Source::Cpu:
@@ -408,8 +428,8 @@ class Autoscaler final : public Component {
       }
       for (const InstanceStat& s : stats_) {
         PodSample ps;
-        ps.ready = s.ready;
-        if (s.ready) ps.value = sample(metrics_[k], s, now);
+        ps.ready = metrics_[k].source == Source::Cpu ? !cpu_unready(s, now) : s.ready;
+        if (ps.ready) ps.value = sample(metrics_[k], s, now);
         if (k == 0 && ps.ready && ps.value) demand += *ps.value;
         o.pods.push_back(ps);
       }
@@ -559,6 +579,7 @@ class Autoscaler final : public Component {
   Resizable* resizable_ = nullptr;  // vertical mode only
   bool vertical_ = false;
   Time sync_period_ = 15 * kSecond, last_sync_ = 0;
+  CpuReadinessRule cpu_rule_;
   std::vector<InstanceStat> stats_, rollout_stats_;
   std::vector<Prev> prev_;
 

@@ -12,10 +12,15 @@
 // period) from t = sync_period on:
 //   1. reads Scalable::instance_stats (models/common/capabilities.h): every
 //      non-terminating instance is a pod;
-//      a starting or restarting instance is an unready pod (its sample ignored, counted as
-//      the controller counts unready pods);
+//      for cpu, which pods are unready is groupPods' rule (hpa_algorithm.h,
+//      cpu_sample_unready): inside `cpu_initialization_period` (5 m) of its launch a pod is
+//      unready while not ready and until one whole sync window has passed since it became
+//      ready; after it, only a pod never ready within `initial_readiness_delay` (30 s) of its
+//      launch is. For the other metrics a starting or restarting instance is unready. An
+//      unready pod's sample is ignored and it is counted as the controller counts them;
 //   2. turns the cumulative figures into per-pod samples over the window since the last
-//      sync (metrics-server's window is the sync period here):
+//      sync (metrics-server's window is the sync period here; cpu over the whole window,
+//      the other rates over the part since the pod became ready):
 //        cpu           Utilization  cpu_area difference / (concurrency x dt)   (request = all workers)
 //        memory        Utilization  memory_mb / memory.limit_mb                (needs limit_mb)
 //        utilization   Utilization  held workers (incl. waiting on calls) / concurrency

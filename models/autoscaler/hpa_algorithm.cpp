@@ -102,6 +102,13 @@ MetricProposal per_pod_replicas(const MetricObservation& m, int current, HpaTole
 
 }  // namespace
 
+bool cpu_sample_unready(const PodReadiness& pod, Time now, CpuReadinessRule rule) {
+  if (!pod.has_ready_condition) return true;
+  if (after(pod.started, rule.cpu_initialization_period) > now)
+    return !pod.ready || pod.sample_at < after(pod.transition, pod.window);
+  return !pod.ready && after(pod.started, rule.initial_readiness_delay) > pod.transition;
+}
+
 HpaRules default_scale_up_rules() {
   HpaRules r;
   r.stabilization_window = 0;

@@ -29,10 +29,13 @@
 // Where it simplifies:
 // - Every pod has the same request, so a Utilization sample is a fraction of it (0.7 = 70%)
 //   and the utilization target is stored as a whole percent, as the API's int32 is.
-// - Pod state is one flag. ready == false stands for every pod the controller puts in its
-//   "unready" set: Pending pods, and (CPU only) pods still in their initialization period or
-//   never ready. The component decides; a starting instance is unready for every metric.
-//   Terminating or failed pods are left out of `pods` altogether, as groupPods ignores them.
+// - Pod state is one flag in a PodSample. ready == false stands for every pod the controller
+//   puts in its "unready" set. For CPU the component decides it with cpu_sample_unready below,
+//   groupPods' rule for pods in their initialization period; for other metrics a pod that is
+//   not ready is unready (groupPods would count a Running, not-Ready pod with a sample as
+//   ready for memory or custom metrics; archsim's starting instances serve no traffic and
+//   report nothing worth averaging). Terminating or failed pods are left out of `pods`
+//   altogether, as groupPods ignores them.
 // - One HpaController serves one target; time is the caller's `now`, not a wall clock.
 // - Metric fetch failures other than "no usable sample" do not exist here.
 //
@@ -96,6 +99,34 @@ struct PodSample {
   std::optional<double> value;   // per-pod metric; nullopt = missing sample
   bool ready = true;             // false: unready (see header), its value is ignored
 };
+
+// groupPods' rule for a CPU sample (replica_calculator.go): the CPU a pod uses while it
+// starts (JIT warm-up, caches filling) says little about its steady load, so the controller
+// ignores the samples it cannot trust, as kube-controller-manager's two flags say.
+struct CpuReadinessRule {
+  Time cpu_initialization_period = 5 * kMinute;   // --horizontal-pod-autoscaler-cpu-initialization-period
+  Time initial_readiness_delay = 30 * kSecond;    // --horizontal-pod-autoscaler-initial-readiness-delay
+};
+
+// What groupPods reads of one pod and its CPU metric.
+struct PodReadiness {
+  bool has_ready_condition = true;  // false: no Ready condition or no start time yet
+  bool ready = true;                // the Ready condition's status
+  Time started = 0;                 // status.startTime (kept across container restarts)
+  Time transition = 0;              // the Ready condition's lastTransitionTime
+  Time sample_at = 0;               // the metric's timestamp (the end of its window)
+  Time window = 0;                  // the time the metric's sample covers
+};
+
+// True when groupPods puts the pod in its unready set for a CPU metric at `now`:
+// - no Ready condition (or start time): unready;
+// - inside the initialization period (started + period after now): unready when not ready,
+//   or when one whole window of samples has not been collected since readiness changed
+//   (sample_at before transition + window);
+// - after it: unready only when not ready and never ready since the start (the Ready
+//   condition last changed within initial_readiness_delay of the start).
+// Comparisons are strict as Go's time.After/Before are.
+bool cpu_sample_unready(const PodReadiness& pod, Time now, CpuReadinessRule rule);
 
 struct MetricObservation {
   enum class Type : unsigned char {

@@ -32,6 +32,7 @@ struct InstanceStat {
   bool ready = false;           // serving traffic
   bool starting = false;        // launched, not ready yet
   Time launched = 0, ready_since = 0;
+  Time readiness_changed = 0;   // last change of ready (Kubernetes' Ready lastTransitionTime)
   double busy_area = 0;         // integral of held workers over time (worker-ns)
   double cpu_area = 0;          // integral of workers doing CPU work (worker-ns)
   std::uint64_t completed = 0;  // requests answered

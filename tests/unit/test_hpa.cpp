@@ -408,3 +408,52 @@ TEST_CASE("validate_hpa_spec names the field") {
   s.behavior->scale_up.policies[1].period = 0;
   CHECK(validate_hpa_spec(s) == "behavior.scale_up.policies[1].period must be in (0s, 30m]");
 }
+
+// groupPods' CPU rule, against the CPU cases of replica_calculator_test.go's TestGroupPods
+// (its testing flags: a 2-minute CPU initialization period and a 10 s initial readiness
+// delay; times relative to its time.Now()). The expected sets are theirs.
+TEST_CASE("cpu_sample_unready follows groupPods' CPU cases") {
+  const CpuReadinessRule rule{2 * kMinute, 10 * kSecond};
+  const Time now = kHour;
+  auto pod = [&](bool ready, Time started_ago, Time changed_ago, Time sample_ago, Time window) {
+    PodReadiness p;
+    p.ready = ready;
+    p.started = now - started_ago;
+    p.transition = now - changed_ago;
+    p.sample_at = now - sample_ago;
+    p.window = window;
+    return p;
+  };
+  SUBCASE("no Ready condition: unready") {
+    PodReadiness p = pod(true, 0, 0, 0, 0);
+    p.has_ready_condition = false;
+    CHECK(cpu_sample_unready(p, now, rule));
+  }
+  SUBCASE("ready 30 s ago, a 30 s window collected since: counted") {
+    CHECK_FALSE(cpu_sample_unready(pod(true, kMinute, 30 * kSecond, 0, 30 * kSecond), now, rule));
+  }
+  SUBCASE("ready 30 s ago, a 60 s window reaching before it: unready") {
+    CHECK(cpu_sample_unready(pod(true, kMinute, 30 * kSecond, 0, kMinute), now, rule));
+  }
+  SUBCASE("not ready, started 10 m ago, never ready (changed 6 s after the start): unready") {
+    CHECK(cpu_sample_unready(pod(false, 10 * kMinute, 9 * kMinute + 54 * kSecond, 0, 0), now, rule));
+  }
+  SUBCASE("ready for 3 m, after the initialization period, an old sample: counted") {
+    CHECK_FALSE(cpu_sample_unready(pod(true, 3 * kMinute, 3 * kMinute, 2 * kMinute, kMinute), now, rule));
+  }
+  SUBCASE("not ready, was ready (changed 1 m after the start), after the period: counted") {
+    CHECK_FALSE(cpu_sample_unready(pod(false, 10 * kMinute, 9 * kMinute, 0, 0), now, rule));
+  }
+  SUBCASE("not ready, changed exactly the readiness delay after the start: counted (strict After)") {
+    CHECK_FALSE(cpu_sample_unready(pod(false, 10 * kMinute, 9 * kMinute + 50 * kSecond, 0, 0), now, rule));
+  }
+  SUBCASE("not ready inside the initialization period: unready whatever its sample") {
+    CHECK(cpu_sample_unready(pod(false, kMinute, 5 * kSecond, 0, 0), now, rule));
+  }
+  SUBCASE("the initialization period ends strictly after the start plus the period") {
+    // started exactly 2 m ago: start + period is not after now, so the period is over and a
+    // sample reaching before the readiness change still counts.
+    CHECK_FALSE(cpu_sample_unready(pod(true, 2 * kMinute, 10 * kSecond, 0, kMinute), now, rule));
+    CHECK(cpu_sample_unready(pod(true, 2 * kMinute - 1, 10 * kSecond, 0, kMinute), now, rule));
+  }
+}

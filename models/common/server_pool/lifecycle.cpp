@@ -94,6 +94,7 @@ void ServerPool::instance_stats(Time now, std::vector<InstanceStat>& out) const 
     s.starting = in.state == Instance::Starting || in.state == Instance::Down;
     s.launched = in.launched;
     s.ready_since = in.ready_since;
+    s.readiness_changed = in.readiness_changed;
     double dt = static_cast<double>(now - in.area_last);
     s.busy_area = in.busy_area + in.busy * dt;
     s.cpu_area = in.cpu_area + in.cpu * dt;
@@ -124,6 +125,7 @@ void ServerPool::launch(Context& ctx, bool already_ready) {
   in.serial = next_serial_++;
   in.zone = static_cast<std::uint32_t>(in.serial % zones_.size());
   in.launched = ctx.now();
+  in.readiness_changed = ctx.now();
   in.area_last = ctx.now();
   in.speed = speed_;
   in.type = type_;
@@ -159,7 +161,10 @@ void ServerPool::set_state(Context& ctx, std::uint32_t i, Instance::State st) {
   bool now_ready = st == Instance::Ready;
   bool counted_after = st != Instance::Draining && st != Instance::Gone;
   if (now_ready) in.ready_since = ctx.now();
-  if (was_ready != now_ready) ready_ += now_ready ? 1 : -1;
+  if (was_ready != now_ready) {
+    ready_ += now_ready ? 1 : -1;
+    in.readiness_changed = ctx.now();
+  }
   if (counted_before != counted_after) replicas_ += counted_after ? 1 : -1;
   backends_[i].eligible = now_ready;
   if (st == Instance::Gone) {

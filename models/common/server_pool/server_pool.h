@@ -89,6 +89,7 @@ struct PoolInstance {
   std::uint64_t leak_mark = 0;      // `completed` at the last memory tick
   std::uint32_t oom_restarts = 0;   // consecutive OOM kills, for CrashLoopBackOff
   Time launched = 0, ready_since = 0, area_last = 0;
+  Time readiness_changed = 0;       // last time `state == Ready` flipped (or the launch)
   double busy_area = 0, cpu_area = 0;
   std::uint64_t completed = 0;      // requests answered
   double speed = 1;                 // of its instance type, fixed for its life
