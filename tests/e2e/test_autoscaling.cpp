@@ -67,6 +67,14 @@ TEST_CASE("autoscaler bad input: exit 2 at the JSON location") {
   check_bad("memory-without-limit",
             R"({"id": "hpa", "type": "autoscaler", "target": "api", "max_replicas": 3, "metric": "memory"})",
             "/components/2/metric", {"limit_mb"});
+  check_bad("negative-cpu-initialization",
+            R"({"id": "hpa", "type": "autoscaler", "target": "api", "max_replicas": 3,
+                "cpu_initialization_period": "-5m"})",
+            "/components/2/cpu_initialization_period", {"duration"});
+  check_bad("readiness-delay-too-long",
+            R"({"id": "hpa", "type": "autoscaler", "target": "api", "max_replicas": 3,
+                "initial_readiness_delay": "2d"})",
+            "/components/2/initial_readiness_delay", {"1d"});
 }
 
 TEST_CASE("step-load: a lower HPA target runs more pods and costs more") {
