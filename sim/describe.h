@@ -35,6 +35,7 @@ struct Description {
   std::uint32_t replicas = 0;      // instances at t = 0
   std::uint32_t concurrency = 0;   // workers per instance
   std::vector<std::string> zones;  // zones its instances are spread over (may be one "")
+  long long queue_capacity = -1;   // waiting places per instance; -1 unbounded, 0 none
   struct Call {
     RefId ref = 0;
     bool same_route = true;   // the call carries the caller's route
@@ -61,8 +62,16 @@ struct Description {
     double weight = 1;
   };
   std::vector<Target> targets;
+  // Per route index: the targets (indices into `targets`) that route goes to; a route past
+  // the end, or with an empty list, goes to all of them.
+  std::vector<std::vector<std::uint32_t>> route_targets;
   double latency_s = 0;  // mean added delay
   double max_rps = 0;    // admission limit, 0 = none
+
+  // ---- A controller that resizes another component (an autoscaler): kind stays Unknown.
+  bool scales = false;
+  RefId scaled = 0;                // the component it resizes
+  std::uint32_t max_replicas = 0;  // the most instances it will run
 };
 
 }  // namespace archsim

@@ -12,6 +12,7 @@
 #include "models/autoscaler/hpa_algorithm.h"
 #include "models/common/capabilities.h"
 #include "models/common/instance_types.h"
+#include "sim/describe.h"
 #include "sim/results.h"
 
 namespace archsim {
@@ -118,6 +119,15 @@ class Autoscaler final : public Component {
   }
 
   bool accepts_calls() const override { return false; }
+
+  // For `archsim analyze` (sim/describe.h): the horizontal mode may grow its target to
+  // max_replicas, the capacity analyze assumes at the peak.
+  void describe(Description& d) const override {
+    if (vertical_) return;
+    d.scales = true;
+    d.scaled = target_;
+    d.max_replicas = static_cast<std::uint32_t>(max_);
+  }
 
   void connect(ConnectContext& cc) override {
     Component& t = cc.target(target_);

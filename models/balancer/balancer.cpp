@@ -233,11 +233,15 @@ class Balancer final : public Component {
     complete(ctx, j, status);
   }
 
-  // For `archsim analyze` (sim/describe.h): a forwarder with its targets, overhead and rate
-  // limit. Simplified: the request share follows the weights whatever the algorithm and routes.
+  // For `archsim analyze` (sim/describe.h): a forwarder with its targets, the targets of each
+  // route that has its own list, overhead and rate limit. Simplified: within a route's
+  // targets the request share follows the weights whatever the algorithm.
   void describe(Description& d) const override {
     d.kind = Description::Kind::Forwarder;
     for (const Target& t : targets_) d.targets.push_back(Description::Target{t.ref, t.weight});
+    d.route_targets.resize(route_group_.size());
+    for (std::size_t r = 0; r < route_group_.size(); ++r)
+      if (route_group_[r] != 0) d.route_targets[r] = groups_[route_group_[r]].members;
     d.latency_s = latency_.mean() / 1e9;
     d.max_rps = max_rps_;
   }

@@ -175,6 +175,7 @@ void Service::describe(Description& d) const {
   d.replicas = pool_.initial_replicas();
   d.concurrency = pool_.concurrency();
   d.zones = pool_.zones();
+  d.queue_capacity = pool_.queue_capacity();
   auto call_of = [](const Step& s) { return Description::Call{s.ref, s.keep_route, s.route, to_seconds(s.timeout)}; };
   auto add = [&](std::uint32_t idx, bool any, std::uint32_t route) {
     const Program& prog = programs_[idx];

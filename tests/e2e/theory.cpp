@@ -60,6 +60,17 @@ double erlang_c(int c, double a) {
   return b / (1 - rho * (1 - b));
 }
 
+double erlang_b(int c, double a) {
+  if (c < 0) throw std::invalid_argument("Erlang B needs c >= 0");
+  // The sum form, term by term (a^k / k! built incrementally), not the recursion analyze uses.
+  double term = 1, sum = 1;
+  for (int k = 1; k <= c; ++k) {
+    term *= a / k;
+    sum += term;
+  }
+  return term / sum;
+}
+
 MMc mmc(int c, double lambda, double mu) {
   const double a = lambda / mu;
   MMc r{};

@@ -32,6 +32,8 @@ struct MMc {
 // Erlang C probability of waiting with c servers and offered load a = lambda / mu (< c),
 // by the numerically stable Erlang B recursion B(k) = a B(k-1) / (k + a B(k-1)).
 double erlang_c(int c, double offered_load);
+// Erlang B: blocking of c servers with no queue, (a^c / c!) / sum_{k<=c} a^k / k!.
+double erlang_b(int c, double offered_load);
 MMc mmc(int c, double lambda, double mu);
 // P(sojourn > t): an Exp(mu) service plus, with probability C, an Exp(c mu - lambda) wait.
 double mmc_sojourn_tail(int c, double lambda, double mu, double t);

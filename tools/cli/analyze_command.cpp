@@ -18,18 +18,26 @@
 // 2. An analytic estimate at the peak offered load, as an open queueing network (Jackson):
 //    the traffic equations lambda = gamma + P^T lambda over (component, route) states are
 //    solved with Eigen; gamma is each client's peak rate split by its route weights; P
-//    holds the visit ratios of the routes' call steps and of the balancers' weights. A
-//    service worker is held for the whole request, downstream calls included (as the
-//    engine models a blocking thread pool), so the holding time of a route is its mean
-//    work plus, per call step, the round trip over the link and the callee's response
-//    time. Per service: utilization rho = lambda x E[hold] / (replicas x concurrency);
-//    the wait in queue of one instance as M/M/c (Erlang C, c = concurrency, lambda /
-//    replicas), the bottleneck (highest rho), and the offered load at which it saturates,
-//    total peak rate / rho (first order: holding times are taken at the peak load).
-//    Simplifications: exponential service assumed (M/M/c, whatever the distribution);
-//    a parallel block lasts its wait_for-th fastest mean; balancers split by weight
-//    whatever their algorithm; closed-loop clients count as N / (think + response at no
-//    load) requests/s; timeouts, retries, faults and autoscaling are ignored.
+//    holds the visit ratios of the routes' call steps and of the balancers' weights (over
+//    the targets a route is sent to, where a balancer has per-route lists). A service
+//    worker is held for the whole request, downstream calls included (as the engine models
+//    a blocking thread pool), so the holding time of a route is its mean work plus, per
+//    call step, the round trip over the link and the callee's response time. Capacity is
+//    the initial replicas, or an autoscaler's max_replicas where one scales the service.
+//    Per instance (its share of the arrivals, `concurrency` workers, its accept queue) the
+//    wait comes from the formula that fits (tools/analysis/queueing.h): Erlang B with no
+//    queue, M/M/c/K with a finite one, Pollaczek-Khinchine for one worker and Allen-Cunneen
+//    for several with an unbounded one, each with the holding time's squared coefficient of
+//    variation (the work's own, calls taken as exponential). The bottleneck is the highest
+//    demand utilization and the offered load at which it saturates is total peak rate /
+//    that utilization (first order: holding times are taken at the peak load).
+//    Closed-loop clients run at the throughput exact mean value analysis gives their peak
+//    population (one class; servers as Seidmann's multi-server stations; bounded by the
+//    worker pools held during downstream calls); see closed_loop().
+//    Simplifications: a parallel block lasts its wait_for-th fastest mean; balancers split
+//    by weight whatever their algorithm; open and closed clients do not see each other in
+//    the MVA; timeouts, retries and faults are ignored; an autoscaled service is taken at
+//    its max, not at the replicas its target utilization would run.
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
@@ -45,6 +53,7 @@
 #include <boost/graph/biconnected_components.hpp>
 
 #include "sim/errors.h"
+#include "tools/analysis/queueing.h"
 #include "tools/cli/commands.h"
 #include "tools/cli/report_command.h"
 #include "tools/cli/topology.h"
@@ -65,25 +74,19 @@ const Description::Program* program_for(const Description& d, std::uint32_t rout
   return any;
 }
 
-// Erlang C: probability that an arrival waits in an M/M/c queue with offered load a
-// (erlangs), through the numerically stable Erlang B recursion.
-double erlang_c(std::uint32_t c, double a) {
-  if (a >= c) return 1.0;
-  double b = 1.0;
-  for (std::uint32_t k = 1; k <= c; ++k) b = a * b / (k + a * b);
-  const double rho = a / c;
-  return b / (1.0 - rho * (1.0 - b));
-}
-
 struct ComponentEstimate {
   double lambda = 0;        // arrivals per second
   double hold_s = 0;        // mean worker holding time
   double work_s = 0;        // mean CPU work per request
-  double utilization = 0;   // held workers / capacity
+  double utilization = 0;   // held workers / capacity (carried load when some are turned away)
   double cpu_utilization = 0;
   double wait_s = 0;        // mean wait in queue (inf when overloaded)
+  double blocking = 0;      // fraction turned away by a full queue (finite queue_capacity)
   double response_s = 0;    // wait + hold, averaged over routes
+  std::uint32_t replicas = 0;  // instances assumed: an autoscaler's max_replicas, else the initial
   bool has_capacity = false;
+  const char* formula = "";
+  const char* validity = "";
 };
 
 class Analyzer {
@@ -100,13 +103,31 @@ class Analyzer {
           for (const auto& c : g.calls) routes_ = std::max(routes_, c.route + 1);
       }
     }
+    // Capacity at the peak is what an autoscaler may grow a component to.
+    scaled_max_.assign(t.nodes.size(), 0);
+    for (const auto& n : t.nodes)
+      if (n.desc.scales) {
+        std::uint32_t& m = scaled_max_[t.ref_target[n.desc.scaled]];
+        m = std::max(m, n.desc.max_replicas);
+      }
   }
 
   std::uint32_t state(std::uint32_t comp, std::uint32_t route) const { return comp * routes_ + route; }
 
+  // Instances assumed for a server: its autoscaler's max_replicas when it has one.
+  std::uint32_t replicas(std::uint32_t i) const {
+    return scaled_max_[i] > 0 ? std::max(scaled_max_[i], t_.nodes[i].desc.replicas) : t_.nodes[i].desc.replicas;
+  }
+  bool autoscaled(std::uint32_t i) const { return scaled_max_[i] > 0; }
+
+  // Waits found elsewhere (MVA for an all-closed network), per component; NaN: use the
+  // station formula.
+  void use_waits(std::vector<double> wait_s) { wait_override_ = std::move(wait_s); }
+
   // ---------------------------------------------------------------- traffic
 
-  void solve(double closed_scale_hint) {
+  // `rate[i]`: requests per second sent by source i (ignored for other components).
+  void solve(const std::vector<double>& rate) {
     const std::size_t n = t_.nodes.size() * routes_;
     Eigen::MatrixXd P = Eigen::MatrixXd::Zero(static_cast<Eigen::Index>(n), static_cast<Eigen::Index>(n));
     Eigen::VectorXd gamma = Eigen::VectorXd::Zero(static_cast<Eigen::Index>(n));
@@ -114,19 +135,19 @@ class Analyzer {
     for (std::uint32_t i = 0; i < t_.nodes.size(); ++i) {
       const Description& d = t_.nodes[i].desc;
       if (d.kind == Kind::Source) {
-        double rate = d.peak_rate_rps;
-        if (rate <= 0 && d.peak_users > 0) rate = d.peak_users / std::max(d.think_mean_s + closed_scale_hint, 1e-9);
-        offered_ += rate;
+        offered_ += rate[i];
         double total = 0;
         for (const auto& r : d.routes) total += r.weight;
         const std::uint32_t to = t_.ref_target[d.target];
         for (const auto& r : d.routes)
-          if (total > 0) gamma[state(to, r.route)] += rate * r.weight / total;
+          if (total > 0) gamma[state(to, r.route)] += rate[i] * r.weight / total;
       } else if (d.kind == Kind::Forwarder) {
-        double total = 0;
-        for (const auto& tg : d.targets) total += tg.weight;
-        for (std::uint32_t r = 0; r < routes_; ++r)
-          for (const auto& tg : d.targets) P(state(i, r), state(t_.ref_target[tg.ref], r)) += tg.weight / total;
+        for (std::uint32_t r = 0; r < routes_; ++r) {
+          const double total = forward_weight(d, r);
+          for_targets(d, r, [&](const Description::Target& tg) {
+            P(state(i, r), state(t_.ref_target[tg.ref], r)) += tg.weight / total;
+          });
+        }
       } else if (d.kind == Kind::Server) {
         for (std::uint32_t r = 0; r < routes_; ++r) {
           const auto* prog = program_for(d, r);
@@ -161,6 +182,21 @@ class Analyzer {
   }
 
  private:
+  // The targets a forwarder sends `route` to: its own list when it has one, else all.
+  template <class F>
+  static void for_targets(const Description& d, std::uint32_t route, F&& f) {
+    if (route < d.route_targets.size() && !d.route_targets[route].empty()) {
+      for (std::uint32_t k : d.route_targets[route]) f(d.targets[k]);
+    } else {
+      for (const auto& tg : d.targets) f(tg);
+    }
+  }
+  static double forward_weight(const Description& d, std::uint32_t route) {
+    double total = 0;
+    for_targets(d, route, [&](const Description::Target& tg) { total += tg.weight; });
+    return total > 0 ? total : 1.0;
+  }
+
   // Response time of a call to `comp` on `route`; computes `comp` first (calls form a DAG).
   double response(std::uint32_t comp, std::uint32_t route) {
     compute(comp);
@@ -174,27 +210,30 @@ class Analyzer {
     ComponentEstimate& e = est_[i];
     for (std::uint32_t r = 0; r < routes_; ++r) e.lambda += lambda(i, r);
     if (d.kind == Kind::Forwarder) {
-      double total = 0;
-      for (const auto& tg : d.targets) total += tg.weight;
       for (std::uint32_t r = 0; r < routes_; ++r) {
+        const double total = forward_weight(d, r);
         double sum = d.latency_s;
-        for (const auto& tg : d.targets)
+        for_targets(d, r, [&](const Description::Target& tg) {
           sum += tg.weight / total * (2 * t_.ref_latency_s[tg.ref] + response(t_.ref_target[tg.ref], r));
+        });
         resp_[state(i, r)] = sum;
       }
       if (d.max_rps > 0) {
         e.has_capacity = true;
         e.utilization = e.lambda / d.max_rps;
+        e.formula = "rate limit";
+        e.validity = "requests above max_rps are turned away";
       }
       e.response_s = weighted(i, resp_);
       return;
     }
     if (d.kind != Kind::Server) return;
-    double work_sum = 0;
+    double work_sum = 0, second_moment = 0;  // E[hold^2] summed over arrivals
     for (std::uint32_t r = 0; r < routes_; ++r) {
       const auto* prog = program_for(d, r);
       if (!prog) continue;
       double h = prog->work_s;
+      double var = prog->work_scv * prog->work_s * prog->work_s;
       for (const auto& g : prog->groups) {
         std::vector<double> times;
         for (const auto& c : g.calls) {
@@ -204,23 +243,40 @@ class Analyzer {
         std::sort(times.begin(), times.end());
         const std::size_t k = std::clamp<std::size_t>(g.wait_for, 1, times.size());
         h += times[k - 1];
+        var += times[k - 1] * times[k - 1];  // a call's response taken as exponential
       }
       hold_[state(i, r)] = h;
       work_sum += lambda(i, r) * prog->work_s;
+      second_moment += lambda(i, r) * (var + h * h);
     }
     e.has_capacity = true;
     e.hold_s = weighted(i, hold_);
     e.work_s = e.lambda > 0 ? work_sum / e.lambda : 0;
-    const double capacity = static_cast<double>(d.replicas) * d.concurrency;
+    e.replicas = replicas(i);
+    const double capacity = static_cast<double>(e.replicas) * d.concurrency;
     if (capacity <= 0) {
       e.utilization = e.lambda > 0 ? kInf : 0;
       e.wait_s = e.lambda > 0 ? kInf : 0;
-    } else {
+    } else if (!queueing_) {
       e.utilization = e.lambda * e.hold_s / capacity;
       e.cpu_utilization = work_sum / capacity;
-      const double a = e.lambda / d.replicas * e.hold_s;  // erlangs offered to one instance
-      e.wait_s = e.utilization >= 1 ? kInf : (a > 0 ? erlang_c(d.concurrency, a) * e.hold_s / (d.concurrency - a) : 0);
-      if (!queueing_) e.wait_s = 0;
+    } else {
+      // One instance: its share of the arrivals, `concurrency` workers, its accept queue.
+      const double mean2 = e.lambda > 0 ? second_moment / e.lambda : 0;
+      const double scv = e.hold_s > 0 ? std::max(0.0, mean2 / (e.hold_s * e.hold_s) - 1.0) : 1.0;
+      const analysis::StationEstimate st =
+          analysis::station(d.concurrency, d.queue_capacity, e.lambda / e.replicas, e.hold_s, scv);
+      e.utilization = st.utilization;
+      e.wait_s = st.wait_s;
+      e.blocking = st.blocking;
+      e.formula = st.formula;
+      e.validity = st.validity;
+      e.cpu_utilization = work_sum * (1 - st.blocking) / capacity;
+      if (i < wait_override_.size() && !std::isnan(wait_override_[i]) && st.blocking == 0) {
+        e.wait_s = wait_override_[i];
+        e.formula = "MVA";
+        e.validity = "closed loop, one class; Seidmann's approximation for several workers";
+      }
     }
     for (std::uint32_t r = 0; r < routes_; ++r) resp_[state(i, r)] = e.wait_s + hold_[state(i, r)];
     e.response_s = e.wait_s + e.hold_s;
@@ -239,12 +295,88 @@ class Analyzer {
   const Topology& t_;
   bool queueing_ = true;
   std::uint32_t routes_ = 1;
+  std::vector<std::uint32_t> scaled_max_;
+  std::vector<double> wait_override_;
   Eigen::VectorXd lambda_;
   double offered_ = 0;
   std::vector<ComponentEstimate> est_;
   std::vector<char> done_;
   std::vector<double> hold_, resp_;
 };
+
+bool closed_source(const Description& d) {
+  return d.kind == Kind::Source && d.peak_rate_rps <= 0 && d.peak_users > 0;
+}
+
+// The closed-loop clients as one class: their throughput at the peak population by exact
+// mean value analysis. Each server is a station whose demand is its own work per request,
+// with replicas x concurrency servers (Seidmann); links, balancers and every other
+// no-queue time form one delay station (the no-load response minus the work). Then no
+// worker pool may hold more than its capacity: a service's workers stay held while it
+// waits downstream, so X <= workers / (hold per request) bounds it too.
+struct ClosedLoop {
+  bool any = false;
+  double users = 0, think_s = 0, throughput = 0, response_s = 0;
+  bool held_workers_bound = false;  // the worker-pool bound, not MVA, set the throughput
+  bool exact = true;                // exact MVA (false: Schweitzer's, for a large population)
+  // Per component: the mean wait per visit MVA found (NaN where it has none). Used when every
+  // client is closed-loop: open formulas at the closed throughput would overstate the waits
+  // (a closed population never offers more than it has users).
+  std::vector<double> wait_s;
+};
+
+ClosedLoop closed_loop(const Topology& t) {
+  ClosedLoop cl;
+  std::vector<double> unit(t.nodes.size(), 0.0);
+  for (std::uint32_t i = 0; i < t.nodes.size(); ++i)
+    if (closed_source(t.nodes[i].desc)) {
+      cl.any = true;
+      cl.users += t.nodes[i].desc.peak_users;
+    }
+  if (!cl.any) return cl;
+  for (std::uint32_t i = 0; i < t.nodes.size(); ++i)
+    if (closed_source(t.nodes[i].desc)) {
+      unit[i] = t.nodes[i].desc.peak_users / cl.users;  // one request per second in all
+      cl.think_s += unit[i] * t.nodes[i].desc.think_mean_s;
+    }
+  Analyzer per_request(t, false);
+  per_request.solve(unit);
+  double no_load = 0, work = 0;
+  for (std::uint32_t i = 0; i < t.nodes.size(); ++i)
+    if (unit[i] > 0) no_load += unit[i] * per_request.client_response(i);
+  std::vector<analysis::MvaStation> stations;
+  std::vector<std::uint32_t> station_of;  // component of each station
+  double bound = kInf;
+  for (std::uint32_t i = 0; i < t.nodes.size(); ++i) {
+    const auto& e = per_request.estimate(i);
+    if (t.nodes[i].desc.kind != Kind::Server || e.lambda <= 0) continue;
+    station_of.push_back(i);
+    const auto workers = static_cast<std::uint32_t>(
+        std::min<double>(std::numeric_limits<std::uint32_t>::max(),
+                         static_cast<double>(per_request.replicas(i)) * t.nodes[i].desc.concurrency));
+    stations.push_back({e.lambda * e.work_s, workers});
+    work += e.lambda * e.work_s;
+    if (e.lambda * e.hold_s > 0) bound = std::min(bound, workers / (e.lambda * e.hold_s));
+  }
+  stations.push_back({std::max(0.0, no_load - work), 0});
+  const analysis::MvaResult m = analysis::mva(stations, static_cast<std::uint64_t>(std::llround(cl.users)), cl.think_s);
+  cl.throughput = m.throughput;
+  cl.response_s = m.response_s;
+  cl.exact = m.exact;
+  cl.wait_s.assign(t.nodes.size(), std::numeric_limits<double>::quiet_NaN());
+  for (std::size_t k = 0; k < station_of.size(); ++k) {
+    const std::uint32_t i = station_of[k];
+    const double visits = per_request.estimate(i).lambda;
+    cl.wait_s[i] = std::max(0.0, (m.residence_s[k] - stations[k].demand_s) / visits);
+  }
+  if (bound < cl.throughput) {
+    cl.throughput = bound;
+    cl.held_workers_bound = true;
+    cl.response_s = cl.users / bound - cl.think_s;
+    cl.wait_s.assign(t.nodes.size(), std::numeric_limits<double>::quiet_NaN());
+  }
+  return cl;
+}
 
 // ---------------------------------------------------------------- failures
 
@@ -364,20 +496,22 @@ int analyze_command(const AnalyzeOptions& o, const Registry& registry) {
   for (std::uint32_t v : articulation_points(t))
     if (t.nodes[v].desc.kind != Kind::Source && !t.nodes[v].hidden) cut_vertices.push_back(t.nodes[v].id);
 
-  // ---- analytic estimate at peak load
+  // ---- analytic estimate at peak load: open clients at their peak rate, closed-loop
+  // clients at the throughput mean value analysis gives their peak population.
+  const ClosedLoop loop = closed_loop(t);
+  std::vector<double> rates(t.nodes.size(), 0.0);
+  for (std::uint32_t i = 0; i < t.nodes.size(); ++i) {
+    const Description& d = t.nodes[i].desc;
+    if (d.kind != Kind::Source) continue;
+    rates[i] = closed_source(d) ? loop.throughput * d.peak_users / loop.users : d.peak_rate_rps;
+  }
+  bool all_closed = loop.any;
+  for (const auto& n : t.nodes)
+    if (n.desc.kind == Kind::Source && !closed_source(n.desc)) all_closed = false;
   Analyzer an(t, true), demand(t, false);
-  demand.solve(0);
-  // Closed-loop clients: N / (think + response at no load), the rate a closed population
-  // approaches from above (an optimistic bound; mean value analysis would be exact).
-  bool closed = false;
-  double no_load = 0;
-  for (std::uint32_t i = 0; i < t.nodes.size(); ++i)
-    if (t.nodes[i].desc.kind == Kind::Source && t.nodes[i].desc.peak_rate_rps <= 0 && t.nodes[i].desc.peak_users > 0) {
-      closed = true;
-      no_load = std::max(no_load, demand.client_response(i));
-    }
-  an.solve(no_load);
-  if (closed) demand.solve(no_load);
+  if (all_closed) an.use_waits(loop.wait_s);
+  an.solve(rates);
+  demand.solve(rates);
 
   // The bottleneck is the component with the highest demand (utilization without queueing
   // waits): it saturates first as the load grows, and the waits it causes upstream follow.
@@ -416,12 +550,30 @@ int analyze_command(const AnalyzeOptions& o, const Registry& registry) {
     c["hold_ms"] = num_or_null(e.hold_s * 1e3);
     c["response_ms"] = num_or_null(e.response_s * 1e3);
     if (n.desc.kind == Kind::Server) {
-      c["replicas"] = n.desc.replicas;
+      c["replicas"] = e.replicas;
+      if (an.autoscaled(i)) c["replicas_from"] = "autoscaler max_replicas";
       c["concurrency"] = n.desc.concurrency;
+      c["blocking"] = num_or_null(e.blocking);
+    }
+    if (*e.formula) {
+      c["formula"] = e.formula;
+      c["validity"] = e.validity;
     }
     c["failure_tolerance"] = tolerance(n);
     if (cut_off.count(n.id)) c["loss_cuts_off"] = cut_off[n.id];
     out["components"][n.id] = c;
+  }
+  if (loop.any) {
+    nlohmann::ordered_json cl;
+    cl["users"] = num_or_null(loop.users);
+    cl["think_s"] = num_or_null(loop.think_s);
+    cl["throughput_rps"] = num_or_null(loop.throughput);
+    cl["response_ms"] = num_or_null(loop.response_s * 1e3);
+    cl["formula"] = loop.held_workers_bound ? "worker-pool bound" : loop.exact ? "MVA" : "MVA (Schweitzer)";
+    cl["validity"] = loop.held_workers_bound
+                         ? "a worker pool held during downstream calls limits throughput before any CPU does"
+                         : "one class of users; multi-server stations by Seidmann's approximation";
+    out["closed_loop"] = cl;
   }
   out["articulation_points"] = cut_vertices;
   nlohmann::ordered_json unserved_json = nlohmann::ordered_json::array();
@@ -433,20 +585,25 @@ int analyze_command(const AnalyzeOptions& o, const Registry& registry) {
     return 0;
   }
 
-  std::printf("%s: analysis without simulation (peak offered load %s req/s)\n\n", name.c_str(), fmt(an.offered()).c_str());
-  std::printf("%-18s %-10s %9s %9s %8s %8s %9s %11s %12s  %s\n", "component", "type", "arrive/s", "hold ms", "util %",
-              "cpu %", "wait ms", "resp ms", "saturates at", "failure tolerance");
+  std::printf("%s: analysis without simulation (peak offered load %s req/s)\n", name.c_str(), fmt(an.offered()).c_str());
+  if (loop.any)
+    std::printf("closed loop: %s users, think %s s -> %s req/s, %s ms in the system (%s)\n", fmt(loop.users, 0).c_str(),
+                fmt(loop.think_s, 2).c_str(), fmt(loop.throughput).c_str(), fmt(loop.response_s * 1e3, 2).c_str(),
+                loop.held_workers_bound ? "worker-pool bound" : loop.exact ? "exact MVA" : "Schweitzer's approximate MVA");
+  std::printf("\n%-18s %-10s %9s %9s %8s %8s %9s %7s %11s %12s  %-20s %s\n", "component", "type", "arrive/s", "hold ms",
+              "util %", "cpu %", "wait ms", "block %", "resp ms", "saturates at", "formula", "failure tolerance");
   for (std::uint32_t i = 0; i < t.nodes.size(); ++i) {
     const auto& n = t.nodes[i];
     if (n.hidden || n.desc.kind == Kind::Source) continue;
     const auto& e = an.estimate(i);
     const std::string sat = e.has_capacity && std::isfinite(saturation(i)) ? fmt(saturation(i)) + " rps" : "-";
-    std::printf("%-18s %-10s %9s %9s %8s %8s %9s %11s %12s  %s%s\n", n.id.c_str(), n.type.c_str(), fmt(e.lambda).c_str(),
-                e.has_capacity ? fmt(e.hold_s * 1e3, 2).c_str() : "-",
+    std::printf("%-18s %-10s %9s %9s %8s %8s %9s %7s %11s %12s  %-20s %s%s\n", n.id.c_str(), n.type.c_str(),
+                fmt(e.lambda).c_str(), e.has_capacity ? fmt(e.hold_s * 1e3, 2).c_str() : "-",
                 e.has_capacity ? fmt(e.utilization * 100).c_str() : "-",
                 e.has_capacity ? fmt(e.cpu_utilization * 100).c_str() : "-",
-                e.has_capacity ? fmt(e.wait_s * 1e3, 3).c_str() : "-", fmt(e.response_s * 1e3, 2).c_str(), sat.c_str(),
-                tolerance(n).c_str(), cut_off.count(n.id) ? "  <- SPOF" : "");
+                e.has_capacity ? fmt(e.wait_s * 1e3, 3).c_str() : "-",
+                n.desc.kind == Kind::Server ? fmt(e.blocking * 100, 2).c_str() : "-", fmt(e.response_s * 1e3, 2).c_str(),
+                sat.c_str(), *e.formula ? e.formula : "-", tolerance(n).c_str(), cut_off.count(n.id) ? "  <- SPOF" : "");
   }
   std::printf("\n");
   if (!bottleneck.empty()) {
@@ -470,8 +627,12 @@ int analyze_command(const AnalyzeOptions& o, const Registry& registry) {
   for (const auto& cr : unserved)
     std::printf("warning: client %s has a route no component serves (route index %u)\n", t.nodes[cr.client].id.c_str(), cr.route);
   std::printf("\n(util: workers held, downstream waits included, as the simulation's utilization; cpu: work only.\n"
-              " wait: M/M/c queueing per instance (Erlang C). A component is redundant when its instances span two\n"
-              " or more zones; otherwise its loss -- a zone outage, a bad deploy -- takes all its instances.)\n");
+              " wait and block: per instance, by the formula named: Erlang B (no queue, exact for any service time),\n"
+              " M/M/c/K (finite queue, exponential service), Pollaczek-Khinchine (one worker, exact for any service\n"
+              " time), Allen-Cunneen (several workers: exact for exponential service, approximate otherwise), with\n"
+              " the holding time's variability. Capacity is an autoscaler's max_replicas where one scales the service.\n"
+              " A component is redundant when its instances span two or more zones; otherwise its loss -- a zone\n"
+              " outage, a bad deploy -- takes all its instances.)\n");
   return 0;
 }
 

@@ -210,6 +210,10 @@ class ServerPool final : public Scalable, public Resizable, public Crashable, pu
   bool shared_cores() const { return cores_ < concurrency_; }
   std::uint32_t slots() const { return static_cast<std::uint32_t>(instances_.size()); }
   std::uint32_t initial_replicas() const { return initial_replicas_; }
+  // Waiting places per instance: -1 when unbounded.
+  long long queue_capacity() const {
+    return queue_capacity_ == UINT64_MAX ? -1 : static_cast<long long>(queue_capacity_);
+  }
 
   // ---- Scalable (lifecycle.cpp) ----
   std::uint32_t replicas() const override { return replicas_; }
