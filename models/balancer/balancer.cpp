@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "models/balancer/sticky.h"
+#include "models/common/capabilities.h"
 #include "models/common/health/health_tracker.h"
 #include "models/common/picker/picker.h"
 #include "models/common/resilience/token_bucket.h"
@@ -96,10 +97,11 @@ const char* real_system_alias(std::string name) {
   return nullptr;
 }
 
-class Balancer final : public Component {
+class Balancer final : public Component, public HasCapabilities, public ZoneAware {
  public:
   Balancer(Params& p, BuildContext& bc)
       : stream_(bc.stream_seed(3)), pick_rng_(bc.rng(2)), probe_tokens_(bc.sub_owner(p).tokens) {
+    parse_zones(p, bc);
     parse_targets(p, bc);
     parse_algorithm(p);
     l4_ = p.choice("mode", "l7", {"l4", "l7"}) == "l4";
@@ -172,6 +174,12 @@ class Balancer final : public Component {
     Metrics& m = ctx.metrics();
     const Time now = ctx.now();
     m.add(received_c_);
+    if (zones_up_ == 0 && !zones_.empty()) {  // every zone it runs in is out
+      m.add(unavailable_c_);
+      m.add(err_c_);
+      ctx.reply(call, Status::Unavailable);
+      return;
+    }
     if (max_connections_ && in_flight_ >= *max_connections_) {
       m.add(rejected_c_);
       m.add(err_c_);
@@ -238,6 +246,7 @@ class Balancer final : public Component {
   // targets the request share follows the weights whatever the algorithm.
   void describe(Description& d) const override {
     d.kind = Description::Kind::Forwarder;
+    d.zones = zones_;
     for (const Target& t : targets_) d.targets.push_back(Description::Target{t.ref, t.weight});
     d.route_targets.resize(route_group_.size());
     for (std::size_t r = 0; r < route_group_.size(); ++r)
@@ -386,6 +395,44 @@ class Balancer final : public Component {
     std::vector<std::uint32_t> all(targets_.size());
     for (std::size_t i = 0; i < all.size(); ++i) all[i] = static_cast<std::uint32_t>(i);
     return all;
+  }
+
+  // ---- zones: a cloud load balancer (ALB, NLB, a GCP forwarding rule) runs nodes in every
+  // zone it is enabled in; DNS stops answering with a failed zone's nodes, so it serves
+  // while one zone is up. Without "zones" it lives in its component "zone" and a zone
+  // outage cuts its links, as for any single-zone component.
+  Capabilities capabilities() override {
+    Capabilities c;
+    if (!zones_.empty()) c.zone_aware = this;
+    return c;
+  }
+  const std::vector<std::string>& zones() const override { return zones_; }
+  void fail_zone(Context&, const std::string& zone) override { set_zone(zone, false); }
+  void restore_zone(Context&, const std::string& zone) override { set_zone(zone, true); }
+
+  void set_zone(const std::string& zone, bool up) {
+    for (std::size_t z = 0; z < zones_.size(); ++z)
+      if (zones_[z] == zone && zone_up_[z] != up) {
+        zone_up_[z] = up;
+        zones_up_ += up ? 1 : -1;
+      }
+  }
+
+  void parse_zones(Params& p, BuildContext& bc) {
+    if (!p.has("zones")) return;
+    if (!bc.zone().empty())
+      p.fail("zones", "give either \"zone\" (one zone) or \"zones\" (a balancer enabled in several), not both");
+    const Params::Value list = p.value("zones");
+    if (list.shape() != Params::Shape::array || list.items().empty())
+      p.fail("zones", "expected a non-empty array of zone names, e.g. [\"a\", \"b\"]");
+    for (const Params::Value& item : list.items()) {
+      const std::optional<std::string> z = item.as_string();
+      if (!z || z->empty()) item.fail("expected a zone name");
+      if (std::find(zones_.begin(), zones_.end(), *z) != zones_.end()) item.fail("\"" + *z + "\" is listed twice");
+      zones_.push_back(*z);
+    }
+    zone_up_.assign(zones_.size(), true);
+    zones_up_ = static_cast<std::uint32_t>(zones_.size());
   }
 
   void parse_routes(Params& routes, BuildContext& bc, const PickerOptions& po, std::size_t expected_sessions) {
@@ -594,6 +641,9 @@ class Balancer final : public Component {
   std::vector<Target> targets_;
   std::vector<Group> groups_;
   std::vector<std::uint32_t> route_group_;
+  std::vector<std::string> zones_;  // empty: a single-zone balancer (its component "zone")
+  std::vector<bool> zone_up_;
+  std::uint32_t zones_up_ = 0;
   Algorithm algorithm_ = Algorithm::round_robin;
   std::string algorithm_text_;
   bool l4_ = false, hash_on_client_ = false, sticky_ = false, sticky_alias_ = false;

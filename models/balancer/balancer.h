@@ -32,7 +32,14 @@
 //    client`, as Maglev and IPVS hash the 5-tuple) and keep source-address affinity
 //    (`sticky: {"cookie": false}`).
 //
-// Simplifications: an L4 balancer still decides per request (each request is its own
+//  - Zones: `zones` lists the zones a cloud load balancer is enabled in (an ALB or NLB has a
+//    node per zone); a zone outage takes that zone's node, and the balancer answers
+//    Status::Unavailable only while every one of its zones is out (DNS stops returning a
+//    failed zone's node). Without it the balancer sits in its component `zone` and a zone
+//    outage cuts its links, as for any single-zone component.
+//
+// Simplifications: a multi-zone balancer's nodes share one capacity (max_connections,
+// max_rps) and its links keep the latency of its component zone; an L4 balancer still decides per request (each request is its own
 // connection; no keep-alive pinning). No retries to another backend and no panic threshold
 // (with every target ejected, requests fail with Status::Unavailable, as NGINX's 502). The
 // client address is the request's (client, session) pair. Probes do the target's normal

@@ -157,3 +157,83 @@ TEST_CASE("availability report: a run where every request fails has zero nines, 
     CHECK_FALSE(std::signbit(n));
   }
 }
+
+namespace {
+
+// A balancer in front of a service spread over zones a and b; zone a fails from 60 s to
+// 120 s, then (with `both`) zone b too from 90 s to 120 s.
+json zoned_balancer(const json& lb_placement, bool both) {
+  json doc = json::parse(R"({
+    "name": "zoned-lb", "seed": 5, "duration": "180s", "warmup": "0s", "window": "10s",
+    "components": [
+      {"id": "users", "type": "client", "target": "lb", "arrivals": {"rate": 100}, "timeout": "1s"},
+      {"id": "lb", "type": "balancer", "targets": ["web"]},
+      {"id": "web", "type": "service", "replicas": 4, "concurrency": 4, "zones": ["a", "b"],
+       "restart_time": "1s", "service_time": {"dist": "exponential", "mean": "10ms"}}
+    ],
+    "faults": [{"at": "60s", "duration": "60s", "kind": "zone_outage", "zone": "a"}]
+  })");
+  doc["components"][1].merge_patch(lb_placement);
+  if (both) doc["faults"].push_back(json::parse(R"({"at": "90s", "duration": "30s", "kind": "zone_outage", "zone": "b"})"));
+  return doc;
+}
+
+}  // namespace
+
+TEST_CASE("balancer zones: a multi-zone balancer survives one zone's outage, a single-zone one does not") {
+  auto run = [](const std::string& name, const json& doc) {
+    auto r = run_archsim({"run", write_scenario(name, doc), "--json", "--quiet", "--no-report", "--out",
+                          archsim::e2e::scratch_dir(name)});
+    INFO(describe(r));
+    REQUIRE(r.exit_code == 0);
+    return json::parse(r.out);
+  };
+  // Multi-zone: the outage of a costs only the requests in flight on a's service instances
+  // (a few per second at most, out of 18,000).
+  const json multi = run("lb-multi-zone", zoned_balancer(json::parse(R"({"zones": ["a", "b"]})"), false));
+  CHECK(num(multi, "availability") > 0.995);
+  CHECK(num(multi, "components.lb.unavailable") == 0);
+  // Single-zone in a: the outage cuts its links for 60 s of 180 s: a third of the requests.
+  const json single = run("lb-single-zone", zoned_balancer(json::parse(R"({"zone": "a"})"), false));
+  CHECK(num(single, "availability") == doctest::Approx(2.0 / 3.0).epsilon(0.03));
+  // Both zones out for 30 s: the multi-zone balancer answers unavailable for about 3,000
+  // requests (100/s x 30 s, Poisson: within 5 sigma of 3,000).
+  const json both = run("lb-both-zones", zoned_balancer(json::parse(R"({"zones": ["a", "b"]})"), true));
+  CHECK(std::abs(num(both, "components.lb.unavailable") - 3000) < 5 * std::sqrt(3000.0));
+}
+
+TEST_CASE("balancer zones: analyze counts a multi-zone balancer as redundant; bad zones exit 2") {
+  const json doc = zoned_balancer(json::parse(R"({"zones": ["a", "b"]})"), false);
+  auto r = run_archsim({"analyze", write_scenario("lb-zones-analyze", doc), "--json"});
+  INFO(describe(r));
+  REQUIRE(r.exit_code == 0);
+  const json a = json::parse(r.out);
+  CHECK(a["spofs"].empty());
+  CHECK(a["components"]["lb"]["failure_tolerance"] == "redundant (zones a,b)");
+  // A single-zone balancer is the SPOF.
+  auto r1 = run_archsim({"analyze", write_scenario("lb-zone-analyze", zoned_balancer(json::parse(R"({"zone": "a"})"), false)),
+                         "--json"});
+  CHECK(json::parse(r1.out)["spofs"] == json::array({"lb"}));
+  struct Case {
+    const char* name;
+    json placement;
+    const char* pointer;
+    const char* word;
+  };
+  const Case cases[] = {
+      {"zones-and-zone", json::parse(R"({"zone": "a", "zones": ["a", "b"]})"), "/components/1/zones", "not both"},
+      {"zones-empty", json::parse(R"({"zones": []})"), "/components/1/zones", "non-empty"},
+      {"zones-twice", json::parse(R"({"zones": ["a", "a"]})"), "/components/1/zones/1", "twice"},
+      {"zones-number", json::parse(R"({"zones": ["a", 3]})"), "/components/1/zones/1", "zone name"},
+  };
+  for (const Case& c : cases) {
+    CAPTURE(c.name);
+    auto rb = run_archsim({"run", write_scenario(std::string("bad-") + c.name, zoned_balancer(c.placement, false)), "--json",
+                           "--quiet", "--out", archsim::e2e::scratch_dir("bad")},
+                          30);
+    INFO(describe(rb));
+    CHECK(rb.exit_code == 2);
+    CHECK(rb.err.find(std::string(": ") + c.pointer + ": ") != std::string::npos);
+    CHECK(rb.err.find(c.word) != std::string::npos);
+  }
+}

@@ -21,6 +21,7 @@ std::vector<std::string> Topology::Node::occupied_zones() const {
       if (std::find(out.begin(), out.end(), desc.zones[i]) == out.end()) out.push_back(desc.zones[i]);
     if (!out.empty()) return out;
   }
+  if (desc.kind == Description::Kind::Forwarder && !desc.zones.empty()) return desc.zones;  // a multi-zone balancer
   out.push_back(zone);
   return out;
 }
