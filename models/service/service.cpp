@@ -40,6 +40,8 @@ Service::Service(Params& p, BuildContext& bc)
   rejected_c_ = m.counter(id_, "rejected");
   dropped_c_ = m.counter(id_, "dropped");
   latency_h_ = m.histogram(id_, "latency", "latency");
+  queue_wait_h_ = m.histogram(id_, "queue_wait", "queue_wait");
+  waited_c_ = m.counter(id_, "waited");
   read_resilience(p, m);
   pool_.register_memory_metrics(m);
 }
@@ -77,6 +79,7 @@ void Service::on_request(Context& ctx, CallId call) {
   job.call = call;
   job.req = req;
   job.arrived = ctx.now();
+  job.waited = 0;
   job.instance = inst;
   job.program = req.route < route_program_.size() ? route_program_[req.route] : default_program_;
   if (pool_.admit(ctx, inst, j)) {
@@ -84,6 +87,7 @@ void Service::on_request(Context& ctx, CallId call) {
     advance(ctx, j);
   } else {
     job.queued = true;
+    job.queued_at = ctx.now();
   }
   pool_.check_memory(ctx, inst);
 }
@@ -136,6 +140,11 @@ void Service::finish(Context& ctx, ComponentReport& r) {
   r.add("dropped", static_cast<double>(m.total(dropped_c_)));
   resilience_figures(ctx, r);
   r.add_latency("latency_ms", m.whole(latency_h_));
+  // The accept-queue part of the latency (Kingman's Wq), and how many had any: P(wait > 0)
+  // is Erlang C's figure for an M/M/c service.
+  r.add_latency("queue_wait_ms", m.whole(queue_wait_h_));
+  const auto served_n = m.total(ok_c_);
+  r.add("waited_fraction", served_n ? static_cast<double>(m.total(waited_c_)) / static_cast<double>(served_n) : 0.0);
   pool_.report_billing(ctx, r);
 }
 
@@ -276,6 +285,7 @@ bool Service::take_worker(Context& ctx, std::uint32_t j) {
     return true;
   }
   job.queued = true;
+  job.queued_at = ctx.now();
   return false;
 }
 
@@ -291,6 +301,7 @@ void Service::release_worker(Context& ctx, std::uint32_t j) {
 void Service::resume(Context& ctx, std::uint32_t next) {
   if (next == ServerPool::kNone) return;
   jobs_[next].holds_worker = true;
+  jobs_[next].waited += ctx.now() - jobs_[next].queued_at;
   advance(ctx, next);
 }
 
@@ -302,6 +313,8 @@ void Service::finish_job(Context& ctx, std::uint32_t j) {
   if (served(job.status)) {
     m.add(ok_c_);
     m.record(latency_h_, ctx.now() - job.arrived);
+    m.record(queue_wait_h_, job.waited);
+    if (job.waited > 0) m.add(waited_c_);
   } else {
     m.add(err_c_);
   }

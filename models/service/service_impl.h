@@ -63,6 +63,7 @@ struct Job {
   CallId call = 0;
   RequestInfo req;
   Time arrived = 0;
+  Time queued_at = 0, waited = 0;  // in the instance's accept queue: since, and in all
   std::uint32_t instance = 0, program = 0, pc = 0;
   std::uint32_t serial = 0;  // names the step in flight; stale replies and timers carry an old one
   std::uint32_t pending = 0, oks = 0, fails = 0, needed = 0;
@@ -189,6 +190,8 @@ class Service final : public Component,
   resilience::WriteLedger writes_;
   CounterId shed_c_, writes_c_, duplicate_c_, dedup_c_;
   HistogramId latency_h_;
+  HistogramId queue_wait_h_;  // time a served request spent in the accept queue
+  CounterId waited_c_;        // served requests that waited at all
 
  public:
   void describe(Description& d) const override;
