@@ -579,6 +579,8 @@ ReportResult write_run_report(const fs::path& dir, const fs::path& chart_script_
   page += "<h2>Charts</h2>\n" + notice + figures(charts, list);
   page += sections::resilience(summary) + sections::balancing(summary) + sections::autoscaling(summary);
   page += routes_table(summary) + components_table(summary) + cost_table(summary);
+  // Runs written before analysis.json existed, or by hand, have none: the section is left out.
+  if (fs::exists(dir / "analysis.json")) page += sections::analysis(summary, read_json(dir / "analysis.json"));
   page += run_footer(summary) + "</main>\n</body>\n</html>\n";
   write_page(dir, page);
   result.message = "wrote " + (dir / "report.html").string() + "; " + result.message;

@@ -174,4 +174,29 @@ std::string autoscaling(const json& s) {
   return "<h2 id=\"autoscaling\">Autoscaling</h2>\n" + t.render();
 }
 
+std::string analysis(const json& s, const json& a) {
+  if (!object_at(a, "components") || !object_at(s, "components")) return {};
+  html::Table t{{"component", "formula", "arrivals / s (est.)", "throughput / s (sim.)", "utilization (est.)",
+                 "utilization (sim.)", "response ms (est.)", "latency ms (sim., mean)"},
+                {}, {false, false, true, true, true, true, true, true},
+                "The estimate is the open queueing network analyze solves at the peak offered load (closed-loop "
+                "clients by mean value analysis), each station by the formula named; the simulation runs the whole "
+                "profile, faults and policies included, so they agree only where the formula's assumptions hold "
+                "(docs/analyze.md)."};
+  for (const auto& [id, e] : a["components"].items()) {
+    if (str_at(e, "formula").empty() || !s["components"].contains(id)) continue;
+    const json& c = s["components"][id];
+    t.rows.push_back({"<strong>" + html::escape(id) + "</strong>", html::escape(str_at(e, "formula")),
+                      n(num_at(e, "arrival_rps")), n(num_at(c, "throughput_rps")), html::percent(num_at(e, "utilization")),
+                      html::percent(num_at(c, "utilization")), n(num_at(e, "response_ms")), n(num_at(c, "latency_ms.mean"))});
+  }
+  if (t.rows.empty()) return {};
+  std::string intro;
+  if (object_at(a, "closed_loop"))
+    intro = "<p>Closed loop: " + n(num_at(a, "closed_loop.users")) + " users at " +
+            n(num_at(a, "closed_loop.throughput_rps")) + " requests / s by " +
+            html::escape(str_at(a["closed_loop"], "formula")) + "; simulated " + n(num_at(s, "throughput_rps")) + ".</p>\n";
+  return "<h2 id=\"analysis\">Analysis beside the simulation</h2>\n" + intro + t.render();
+}
+
 }  // namespace archsim::reports::sections

@@ -31,4 +31,10 @@ std::string balancing(const nlohmann::json& summary);
 // "Autoscaling": per autoscaler, the replicas it asked for and its scale events.
 std::string autoscaling(const nlohmann::json& summary);
 
+// "Analysis beside the simulation": per component of analysis.json (what `archsim analyze`
+// estimates without simulating, written by `archsim run`), its arrivals, utilization and
+// response time next to the simulated ones, with the formula each estimate came from, as
+// JMT shows its analytic solution beside its simulation. Empty without an analysis.
+std::string analysis(const nlohmann::json& summary, const nlohmann::json& analysis);
+
 }  // namespace archsim::reports::sections

@@ -126,3 +126,19 @@ TEST_CASE("analyze takes an autoscaler's max_replicas as capacity and a balancer
   CHECK(num(a, "components.s2.utilization") == doctest::Approx(0.2));
   CHECK(a["components"]["s2"]["replicas_from"] == "autoscaler max_replicas");
 }
+
+TEST_CASE("run writes analysis.json beside its results and the report sets the estimate beside the simulation") {
+  const std::string out = archsim::e2e::scratch_dir("analysis-beside");
+  auto r = run_archsim({"run", basic_scenario("md1.json"), "--set", "duration=3m", "--out", out, "--quiet"});
+  INFO(describe(r));
+  REQUIRE(r.exit_code == 0);
+  const json a = json::parse(archsim::e2e::read_text(out + "/analysis.json"));
+  CHECK(a["components"]["web"]["formula"] == "Pollaczek-Khinchine");
+  const std::string page = archsim::e2e::read_text(out + "/report.html");
+  const auto at = page.find("id=\"analysis\"");
+  REQUIRE(at != std::string::npos);
+  CHECK(page.find("Pollaczek-Khinchine", at) != std::string::npos);
+  // A second run into the same folder replaces it (analysis.json is archsim's own file).
+  CHECK(run_archsim({"run", basic_scenario("md1.json"), "--set", "duration=3m", "--out", out, "--quiet", "--no-report"})
+            .exit_code == 0);
+}

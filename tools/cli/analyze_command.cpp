@@ -54,6 +54,7 @@
 
 #include "sim/errors.h"
 #include "tools/analysis/queueing.h"
+#include "tools/cli/analysis.h"
 #include "tools/cli/commands.h"
 #include "tools/cli/report_command.h"
 #include "tools/cli/topology.h"
@@ -437,6 +438,17 @@ std::vector<std::uint32_t> articulation_points(const Topology& t) {
   return out;
 }
 
+// printf into a string (the table is returned, not printed: run writes it beside its output).
+template <class... A>
+void appendf(std::string& out, const char* format, A... args) {
+  const int n = std::snprintf(nullptr, 0, format, args...);
+  if (n <= 0) return;
+  std::string buf(static_cast<std::size_t>(n) + 1, '\0');
+  std::snprintf(buf.data(), buf.size(), format, args...);
+  buf.resize(static_cast<std::size_t>(n));
+  out += buf;
+}
+
 std::string fmt(double v, int prec = 1) {
   if (std::isinf(v)) return "inf";
   char buf[64];
@@ -463,11 +475,10 @@ std::string tolerance(const Topology::Node& n) {
 
 }  // namespace
 
-int analyze_command(const AnalyzeOptions& o, const Registry& registry) {
-  std::optional<Topology> topo = Topology::load(o.scenario, o.sets, registry);
-  if (!topo) return 2;
-  const std::string& name = topo->scenario_name;
-  const Topology& t = *topo;
+Analysis analyze_topology(const Topology& t) {
+  const std::string& name = t.scenario_name;
+  Analysis result;
+  std::string& text = result.text;
 
   // ---- single points of failure
   Reachability reach(t);
@@ -580,24 +591,21 @@ int analyze_command(const AnalyzeOptions& o, const Registry& registry) {
   for (const auto& cr : unserved) unserved_json.push_back(t.nodes[cr.client].id);
   if (!unserved.empty()) out["clients_with_unserved_routes"] = unserved_json;
 
-  if (o.json) {
-    std::cout << out.dump(2) << "\n";
-    return 0;
-  }
+  result.json = out;
 
-  std::printf("%s: analysis without simulation (peak offered load %s req/s)\n", name.c_str(), fmt(an.offered()).c_str());
+  appendf(text, "%s: analysis without simulation (peak offered load %s req/s)\n", name.c_str(), fmt(an.offered()).c_str());
   if (loop.any)
-    std::printf("closed loop: %s users, think %s s -> %s req/s, %s ms in the system (%s)\n", fmt(loop.users, 0).c_str(),
+    appendf(text, "closed loop: %s users, think %s s -> %s req/s, %s ms in the system (%s)\n", fmt(loop.users, 0).c_str(),
                 fmt(loop.think_s, 2).c_str(), fmt(loop.throughput).c_str(), fmt(loop.response_s * 1e3, 2).c_str(),
                 loop.held_workers_bound ? "worker-pool bound" : loop.exact ? "exact MVA" : "Schweitzer's approximate MVA");
-  std::printf("\n%-18s %-10s %9s %9s %8s %8s %9s %7s %11s %12s  %-20s %s\n", "component", "type", "arrive/s", "hold ms",
+  appendf(text, "\n%-18s %-10s %9s %9s %8s %8s %9s %7s %11s %12s  %-20s %s\n", "component", "type", "arrive/s", "hold ms",
               "util %", "cpu %", "wait ms", "block %", "resp ms", "saturates at", "formula", "failure tolerance");
   for (std::uint32_t i = 0; i < t.nodes.size(); ++i) {
     const auto& n = t.nodes[i];
     if (n.hidden || n.desc.kind == Kind::Source) continue;
     const auto& e = an.estimate(i);
     const std::string sat = e.has_capacity && std::isfinite(saturation(i)) ? fmt(saturation(i)) + " rps" : "-";
-    std::printf("%-18s %-10s %9s %9s %8s %8s %9s %7s %11s %12s  %-20s %s%s\n", n.id.c_str(), n.type.c_str(),
+    appendf(text, "%-18s %-10s %9s %9s %8s %8s %9s %7s %11s %12s  %-20s %s%s\n", n.id.c_str(), n.type.c_str(),
                 fmt(e.lambda).c_str(), e.has_capacity ? fmt(e.hold_s * 1e3, 2).c_str() : "-",
                 e.has_capacity ? fmt(e.utilization * 100).c_str() : "-",
                 e.has_capacity ? fmt(e.cpu_utilization * 100).c_str() : "-",
@@ -605,34 +613,43 @@ int analyze_command(const AnalyzeOptions& o, const Registry& registry) {
                 n.desc.kind == Kind::Server ? fmt(e.blocking * 100, 2).c_str() : "-", fmt(e.response_s * 1e3, 2).c_str(),
                 sat.c_str(), *e.formula ? e.formula : "-", tolerance(n).c_str(), cut_off.count(n.id) ? "  <- SPOF" : "");
   }
-  std::printf("\n");
+  appendf(text, "\n");
   if (!bottleneck.empty()) {
-    std::printf("bottleneck: %s, %s%% of its workers busy at peak without queueing", bottleneck.c_str(), fmt(worst * 100).c_str());
-    if (worst >= 1) std::printf(" -- overloaded at peak: queues grow without bound (or fill and reject)\n");
-    else std::printf("; the system saturates near %s req/s (%.2fx the peak)\n", fmt(an.offered() / worst).c_str(), 1 / worst);
+    appendf(text, "bottleneck: %s, %s%% of its workers busy at peak without queueing", bottleneck.c_str(), fmt(worst * 100).c_str());
+    if (worst >= 1) appendf(text, " -- overloaded at peak: queues grow without bound (or fill and reject)\n");
+    else appendf(text, "; the system saturates near %s req/s (%.2fx the peak)\n", fmt(an.offered() / worst).c_str(), 1 / worst);
   }
   if (spofs.empty()) {
-    std::printf("single points of failure: none (no single component loss cuts a client route)\n");
+    appendf(text, "single points of failure: none (no single component loss cuts a client route)\n");
   } else {
-    std::printf("single points of failure:\n");
+    appendf(text, "single points of failure:\n");
     for (const auto& s : spofs) {
       std::string who;
       for (const auto& c : cut_off[s]) who += (who.empty() ? "" : ", ") + c;
-      std::printf("  %-16s its loss cuts off %s\n", s.c_str(), who.c_str());
+      appendf(text, "  %-16s its loss cuts off %s\n", s.c_str(), who.c_str());
     }
   }
   std::string cuts;
   for (const auto& c : cut_vertices) cuts += (cuts.empty() ? "" : ", ") + c;
-  std::printf("articulation points of the call graph: %s\n", cuts.empty() ? "none" : cuts.c_str());
+  appendf(text, "articulation points of the call graph: %s\n", cuts.empty() ? "none" : cuts.c_str());
   for (const auto& cr : unserved)
-    std::printf("warning: client %s has a route no component serves (route index %u)\n", t.nodes[cr.client].id.c_str(), cr.route);
-  std::printf("\n(util: workers held, downstream waits included, as the simulation's utilization; cpu: work only.\n"
+    appendf(text, "warning: client %s has a route no component serves (route index %u)\n", t.nodes[cr.client].id.c_str(), cr.route);
+  appendf(text, "\n(util: workers held, downstream waits included, as the simulation's utilization; cpu: work only.\n"
               " wait and block: per instance, by the formula named: Erlang B (no queue, exact for any service time),\n"
               " M/M/c/K (finite queue, exponential service), Pollaczek-Khinchine (one worker, exact for any service\n"
               " time), Allen-Cunneen (several workers: exact for exponential service, approximate otherwise), with\n"
               " the holding time's variability. Capacity is an autoscaler's max_replicas where one scales the service.\n"
               " A component is redundant when its instances span two or more zones; otherwise its loss -- a zone\n"
               " outage, a bad deploy -- takes all its instances.)\n");
+  return result;
+}
+
+int analyze_command(const AnalyzeOptions& o, const Registry& registry) {
+  std::optional<Topology> topo = Topology::load(o.scenario, o.sets, registry);
+  if (!topo) return 2;
+  const Analysis a = analyze_topology(*topo);
+  if (o.json) std::cout << a.json.dump(2) << "\n";
+  else std::cout << a.text;
   return 0;
 }
 

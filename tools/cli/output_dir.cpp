@@ -36,7 +36,7 @@ static bool archsim_entry(const fs::directory_entry& e) {
   const std::string n = e.path().filename().string();
   std::error_code ec;
   const auto st = e.symlink_status(ec);
-  if (n == "summary.json" || n == "timeseries.csv" || n == "latency_cdf.csv" || n == "report.html" ||
+  if (n == "summary.json" || n == "analysis.json" || n == "timeseries.csv" || n == "latency_cdf.csv" || n == "report.html" ||
       n == "report.html.tmp" || n == "compare.json")
     return fs::is_regular_file(st);
   const bool variant = n.rfind("variant-", 0) == 0 && n.size() > 8 && n.find_first_not_of("0123456789", 8) == std::string::npos;

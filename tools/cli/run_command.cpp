@@ -8,6 +8,7 @@
 #include "sim/errors.h"
 #include "sim/experiment.h"
 #include "sim/simulation.h"
+#include "tools/cli/analysis.h"
 #include "tools/cli/commands.h"
 #include "tools/cli/output_dir.h"
 #include "tools/cli/report_command.h"
@@ -25,10 +26,12 @@ int run_command(const RunOptions& o, const Registry& registry) {
   }
   std::uint64_t seed;
   std::string name;
+  nlohmann::ordered_json analysis;  // the analytic estimate, for the report to set beside the run
   try {
     Simulation probe(*doc, registry, o.seed);  // validates everything before t = 0
     seed = probe.settings().seed;
     name = probe.settings().name;
+    analysis = analyze_topology(Topology::from(probe, *doc)).json;
   } catch (const ScenarioError& e) {
     std::cerr << e.format(o.scenario) << "\n";
     return 2;
@@ -55,6 +58,7 @@ int run_command(const RunOptions& o, const Registry& registry) {
   if (!dir) return 1;
   const fs::path& stage = dir->staging();
   if (!write_checked(stage / "summary.json", summary.dump(2) + "\n")) return 1;
+  if (!write_checked(stage / "analysis.json", analysis.dump(2) + "\n")) return 1;
   if (!write_timeseries_csv(results.front(), stage / "timeseries.csv") ||
       !write_latency_cdf_csv(results.front(), stage / "latency_cdf.csv")) {
     std::cerr << "archsim: cannot write the CSV files in " << stage.string() << "\n";
@@ -63,7 +67,7 @@ int run_command(const RunOptions& o, const Registry& registry) {
   if (o.json) std::cout << summary.dump(2) << "\n";
   else {
     std::cout << terminal_table(summary);
-    std::cout << "\nwrote " << (dir->dest() / "summary.json").string() << ", timeseries.csv, latency_cdf.csv\n";
+    std::cout << "\nwrote " << (dir->dest() / "summary.json").string() << ", analysis.json, timeseries.csv, latency_cdf.csv\n";
   }
   if (!o.no_report) write_report(stage, /*to_stderr=*/o.json, dir->dest());
   if (!dir->commit()) return 1;
