@@ -164,6 +164,11 @@ TEST_CASE("bad resilience input: exit 2, one line naming the JSON location") {
       {"wait", R"("circuit_breaker": {"wait_in_open": "-1s"})", "/routes/pay/1/circuit_breaker/wait_in_open"},
       {"attempts", R"("retry": {"max_attempts": 0})", "/routes/pay/1/retry/max_attempts"},
       {"jitter", R"("retry": {"backoff": {"jitter": "fulll"}})", "/routes/pay/1/retry/backoff/jitter"},
+      {"multiplier", R"("retry": {"backoff": {"multiplier": 0.5}})", "/routes/pay/1/retry/backoff/multiplier"},
+      {"factor-range", R"("retry": {"backoff": {"jitter": "randomized", "randomization_factor": 2}})",
+       "/routes/pay/1/retry/backoff/randomization_factor"},
+      {"factor-without-randomized", R"("retry": {"backoff": {"randomization_factor": 0.3}})",
+       "/routes/pay/1/retry/backoff/randomization_factor"},
   };
   for (const Case& c : cases) {
     CAPTURE(c.name);
@@ -181,4 +186,30 @@ TEST_CASE("bad resilience input: exit 2, one line naming the JSON location") {
     REQUIRE(ls.size() == 1);
     CHECK(ls[0].find(path + ": /components/1" + c.pointer + ":") == 0);
   }
+}
+
+// The backoff multiplier end to end: a call that fails half the time, retried with no jitter
+// after 100 ms x multiplier^n. A request served on its third attempt waited 100 ms, then
+// 100 x m ms: 300 ms with m = 2 and 400 ms with m = 3, so the p90 of the served requests
+// (a quarter of them need three attempts) sits just above one or the other.
+TEST_CASE("retry backoff multiplier: the third attempt comes after base x (1 + multiplier)") {
+  auto p90 = [](const std::string& multiplier) {
+    std::string dir = scratch_dir("backoff-multiplier-" + multiplier);
+    std::string path = dir + "/s.json";
+    std::ofstream(path) << R"({"duration": "10m", "seed": 4, "components": [
+      {"id": "users", "type": "client", "target": "api", "arrivals": {"rate": 20},
+       "retry": {"max_attempts": 3, "backoff": {"base": "100ms", "jitter": "none", "multiplier": )" +
+                               multiplier + R"(}}},
+      {"id": "api", "type": "service", "concurrency": 100, "service_time": "1ms"}],
+      "faults": [{"at": "0s", "duration": "10m", "kind": "error_rate", "target": "api", "rate": 0.5}]})";
+    RunResult r = run_archsim({"run", path, "--json", "--quiet", "--no-report", "--out", dir + "/out"}, 60);
+    INFO(describe(r));
+    REQUIRE(r.exit_code == 0);
+    return num(nlohmann::json::parse(r.out), "latency_ms.p90");
+  };
+  const double two = p90("2"), three = p90("3");
+  CHECK(two > 300);
+  CHECK(two < 310);
+  CHECK(three > 400);
+  CHECK(three < 410);
 }

@@ -583,3 +583,52 @@ TEST_CASE("bulkhead: admits max_concurrent, queues up to max_waiting, rejects be
     CHECK_FALSE(bh.release().has_value());
   }
 }
+
+// Resilience4j's IntervalFunction: ofExponentialBackoff(initial, multiplier) waits
+// initial x multiplier^(n-1) before retry n; ofExponentialRandomBackoff adds a uniform
+// spread of +- randomizationFactor around it. Vectors worked by hand from those formulas.
+TEST_CASE("backoff with Resilience4j's multiplier: 400 ms x 1.5^n, capped") {
+  BackoffParams p{400 * ms, 2 * kSecond, Jitter::kNone};
+  p.multiplier = 1.5;
+  REQUIRE_FALSE(p.check());
+  Backoff b(p);
+  Rng rng(1);
+  Time prev = 0;
+  const Time expected[] = {400 * ms, 600 * ms, 900 * ms, 1350 * ms, 2000 * ms, 2000 * ms};
+  for (int k = 0; k < 6; ++k) CHECK(b.delay(k, rng, prev) == expected[k]);
+  CHECK(b.delay(100000, rng, prev) == 2 * kSecond);  // the loop stops at the cap
+  // Multiplier 1: a constant interval (Resilience4j's IntervalFunction.of(duration)).
+  p.multiplier = 1.0;
+  CHECK(Backoff(p).delay(7, rng, prev) == 400 * ms);
+  p.multiplier = 0.5;
+  CHECK(std::string(p.check()->field) == "multiplier");
+}
+
+TEST_CASE("backoff randomized: uniform in [t (1 - f), t (1 + f)] around Resilience4j's interval") {
+  BackoffParams p{100 * ms, 10 * kSecond, Jitter::kRandomized};
+  p.multiplier = 2.0;
+  p.randomization_factor = 0.5;
+  Backoff b(p);
+  Rng rng(9);
+  Time prev = 0;
+  for (int k = 0; k < 6; ++k) {
+    const double t = 100.0 * std::pow(2.0, k) * 1e6;
+    double sum = 0;
+    Time lo = kTimeMax, hi = -1;
+    for (int i = 0; i < 20000; ++i) {
+      const Time d = b.delay(k, rng, prev);
+      lo = std::min(lo, d);
+      hi = std::max(hi, d);
+      sum += static_cast<double>(d);
+    }
+    CHECK(static_cast<double>(lo) >= 0.5 * t);
+    CHECK(static_cast<double>(hi) <= 1.5 * t);
+    CHECK(static_cast<double>(lo) < 0.51 * t);  // the whole spread is used
+    CHECK(static_cast<double>(hi) > 1.49 * t);
+    // Mean t; 20000 uniform draws over a width of t give a standard error of t / 490.
+    CHECK(std::abs(sum / 20000 - t) < 5 * t / 490);
+  }
+  p.randomization_factor = 1.5;
+  CHECK(std::string(p.check()->field) == "randomization_factor");
+  CHECK(jitter_from_string("randomized") == Jitter::kRandomized);
+}

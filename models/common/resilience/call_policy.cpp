@@ -52,8 +52,14 @@ CallPolicy::CallPolicy(Params& p, BuildContext& bc, Site site, std::string serie
     if (auto b = r->object_opt("backoff")) {
       bp.base = b->duration("base", bp.base);
       bp.max = b->duration("max", std::max(bp.max, bp.base));
-      auto j = resilience::jitter_from_string(b->choice("jitter", "full", {"none", "full", "equal", "decorrelated"}).c_str());
+      auto j = resilience::jitter_from_string(
+          b->choice("jitter", "full", {"none", "full", "equal", "decorrelated", "randomized"}).c_str());
       bp.jitter = *j;
+      bp.multiplier = b->number("multiplier", 2.0, 1.0, 100.0);
+      if (bp.jitter == resilience::Jitter::kRandomized)
+        bp.randomization_factor = b->number("randomization_factor", 0.5, 0.0, 1.0);
+      else if (b->has("randomization_factor"))
+        b->fail("randomization_factor", "applies to \"jitter\": \"randomized\" (Resilience4j's exponential random backoff) only");
       if (bp.max < bp.base) b->fail("max", "must not be less than base (" + format_duration(bp.base) + ")");
       if (auto e = bp.check()) fail_param(*b, *e);
     }
