@@ -632,3 +632,33 @@ TEST_CASE("backoff randomized: uniform in [t (1 - f), t (1 + f)] around Resilien
   CHECK(std::string(p.check()->field) == "randomization_factor");
   CHECK(jitter_from_string("randomized") == Jitter::kRandomized);
 }
+
+// Resilience4j's AtomicRateLimiter with timeoutDuration: a caller without a permission in
+// this cycle reserves one of a later cycle when that cycle starts within the timeout, and
+// the reservation is paid for by the cycle it falls in (its activePermissions go negative).
+TEST_CASE("fixed window reserve: later cycles' permissions within timeout_duration, owed and repaid") {
+  FixedWindowRateLimiter f({2, 100 * ms}, 0);
+  // Cycle 0 (0..100 ms): two at once, then two owed by cycle 1 (wait until 100 ms), then
+  // two by cycle 2 (until 200 ms), then refused with a 150 ms timeout.
+  CHECK(f.reserve(10 * ms, 150 * ms) == Time{0});
+  CHECK(f.reserve(10 * ms, 150 * ms) == Time{0});
+  CHECK(f.reserve(10 * ms, 150 * ms) == 90 * ms);
+  CHECK(f.reserve(10 * ms, 150 * ms) == 90 * ms);
+  CHECK(f.reserve(20 * ms, 200 * ms) == 180 * ms);
+  CHECK(f.reserve(20 * ms, 200 * ms) == 180 * ms);
+  CHECK_FALSE(f.reserve(20 * ms, 150 * ms).has_value());  // would wait 280 ms; nothing taken
+  CHECK_FALSE(f.try_acquire(20 * ms));
+  // At 150 ms (cycle 1) its two permissions went to the reservations: none left; cycle 2's
+  // too; cycle 3 (300 ms) is free again.
+  CHECK(f.available(150 * ms) == 0);
+  CHECK(f.time_until_permit(150 * ms) == 150 * ms);
+  CHECK_FALSE(f.try_acquire(250 * ms));
+  CHECK(f.try_acquire(300 * ms));
+  CHECK(f.try_acquire(300 * ms));
+  CHECK_FALSE(f.try_acquire(399 * ms));
+  // Without waiting, reserve is try_acquire: nothing owed, a new cycle resets.
+  FixedWindowRateLimiter g({1, kSecond}, 0);
+  CHECK(g.reserve(0, 0) == Time{0});
+  CHECK_FALSE(g.reserve(1, 0).has_value());
+  CHECK(g.reserve(kSecond, 0) == Time{0});
+}

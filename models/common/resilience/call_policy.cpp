@@ -157,8 +157,12 @@ CallPolicy::CallPolicy(Params& p, BuildContext& bc, Site site, std::string serie
       } else {
         rate_kind_ = RateKind::FixedWindow;
         fixed_.emplace(wp, 0);
+        // Resilience4j's timeoutDuration (its default is 5 s; 0 here keeps refusing at once).
+        rate_wait_max_ = r->duration("timeout_duration", 0);
       }
     }
+    if (rate_kind_ != RateKind::FixedWindow && r->has("timeout_duration"))
+      r->fail("timeout_duration", "applies to \"type\": \"fixed_window\" (Resilience4j's RateLimiter) only");
   }
 
   if (auto b = p.object_opt("bulkhead")) {
@@ -196,6 +200,7 @@ CallPolicy::CallPolicy(Params& p, BuildContext& bc, Site site, std::string serie
   circuit_open_c_ = m.counter(series_, "circuit_open");
   opened_c_ = m.counter(series_, "circuit_opened");
   rate_limited_c_ = m.counter(series_, "rate_limited");
+  rate_waited_c_ = m.counter(series_, "rate_waited");
   bulkhead_full_c_ = m.counter(series_, "bulkhead_full");
   bulkhead_waited_c_ = m.counter(series_, "bulkhead_waited");
   pool_timeout_c_ = m.counter(series_, "pool_timeout");
@@ -296,7 +301,17 @@ void CallPolicy::run_attempt(Context& ctx, std::uint32_t s, int stage) {
       case RateKind::None: break;
       case RateKind::TokenBucket: admitted = bucket_->try_acquire(now); break;
       case RateKind::SlidingWindow: admitted = sliding_->try_acquire(now); break;
-      case RateKind::FixedWindow: admitted = fixed_->try_acquire(now); break;
+      case RateKind::FixedWindow: {
+        const std::optional<Time> wait = fixed_->reserve(now, rate_wait_max_);
+        admitted = wait.has_value();
+        if (admitted && *wait > 0) {  // a permission of a later cycle: proceed when it comes
+          m.add(rate_waited_c_);
+          slots_[s].phase = Phase::WaitRate;
+          schedule(ctx, *wait, kRateWait, s);
+          return;
+        }
+        break;
+      }
     }
     if (!admitted) {
       m.add(rate_limited_c_);
@@ -501,6 +516,10 @@ void CallPolicy::on_timer(Context& ctx, std::uint64_t data) {
       }
       run_attempt(ctx, s, 0);
       break;
+    case kRateWait:
+      if (sl.phase != Phase::WaitRate) return;
+      run_attempt(ctx, s, 1);  // the permission is held: on to the bulkhead and the pool
+      break;
     case kBulkheadWait:
       if (sl.phase != Phase::WaitBulkhead || !bulkhead_->cancel(waiter_of(s))) return;
       ctx.metrics().add(bulkhead_full_c_);
@@ -560,6 +579,7 @@ void CallPolicy::finish(Context& ctx, ComponentReport& r) const {
     r.add(prefix_ + ".circuit_state", static_cast<double>(breaker_->state()));
   }
   if (rate_kind_ != RateKind::None) fig("rate_limited", rate_limited_c_);
+  if (rate_wait_max_ > 0) fig("rate_waited", rate_waited_c_);
   if (bulkhead_) {
     fig("bulkhead_full", bulkhead_full_c_);
     fig("bulkhead_waited", bulkhead_waited_c_);

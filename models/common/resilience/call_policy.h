@@ -134,8 +134,8 @@ class CallPolicy {
   const std::vector<std::string>& pool_for() const { return pool_for_; }
 
  private:
-  enum class Phase : std::uint8_t { Free, WaitBulkhead, WaitPool, InFlight, Backoff, Fallback, Finishing };
-  enum TimerKind : std::uint8_t { kRetry = 1, kBulkheadWait, kPoolWait, kFallbackDone, kBreakerDeadline, kFinish };
+  enum class Phase : std::uint8_t { Free, WaitRate, WaitBulkhead, WaitPool, InFlight, Backoff, Fallback, Finishing };
+  enum TimerKind : std::uint8_t { kRetry = 1, kBulkheadWait, kPoolWait, kFallbackDone, kBreakerDeadline, kFinish, kRateWait };
   struct Slot {
     RequestInfo req;  // as the owner gave it; attempts copy it with their own attempt/deadline
     std::uint64_t owner_token = 0;
@@ -196,6 +196,7 @@ class CallPolicy {
   resilience::CircuitState shown_state_ = resilience::CircuitState::kClosed;
   std::uint32_t breaker_gen_ = 0;
   RateKind rate_kind_ = RateKind::None;
+  Time rate_wait_max_ = 0;  // fixed_window's timeout_duration: how long a call may wait for a permission
   std::optional<resilience::TokenBucket> bucket_;
   std::optional<resilience::SlidingWindowRateLimiter> sliding_;
   std::optional<resilience::FixedWindowRateLimiter> fixed_;
@@ -210,7 +211,7 @@ class CallPolicy {
 
   CounterId calls_c_, attempts_c_, retries_c_, budget_denied_c_, circuit_open_c_, opened_c_, rate_limited_c_,
       bulkhead_full_c_, bulkhead_waited_c_, pool_timeout_c_, pool_waited_c_, timeouts_c_, degraded_c_, failed_c_,
-      late_c_;
+      late_c_, rate_waited_c_;
   GaugeId state_g_, open_g_;
 };
 

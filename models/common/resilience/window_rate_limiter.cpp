@@ -1,5 +1,7 @@
 #include "models/common/resilience/window_rate_limiter.h"
 
+#include <algorithm>
+
 namespace archsim::resilience {
 
 std::optional<ParamError> WindowRateLimiterParams::check() const {
@@ -50,24 +52,40 @@ std::int64_t FixedWindowRateLimiter::cycle_of(Time now) const {
   return now <= start_ ? 0 : (now - start_) / period_;
 }
 
-bool FixedWindowRateLimiter::try_acquire(Time now) {
+void FixedWindowRateLimiter::refresh(Time now) {
   const std::int64_t c = cycle_of(now);
-  if (c > cycle_) {
-    cycle_ = c;
-    used_ = 0;
-  }
-  if (used_ >= limit_) return false;
+  if (c <= cycle_) return;
+  // Each cycle passed grants `limit` again; permissions reserved ahead are paid first.
+  const std::int64_t passed = c - cycle_;
+  used_ = passed >= (used_ + limit_ - 1) / limit_ ? 0 : used_ - passed * limit_;
+  cycle_ = c;
+}
+
+bool FixedWindowRateLimiter::try_acquire(Time now) { return reserve(now, 0).has_value(); }
+
+std::optional<Time> FixedWindowRateLimiter::reserve(Time now, Time timeout) {
+  refresh(now);
+  // Permission number used_ (0-based from this cycle) comes in cycle cycle_ + used_ / limit_.
+  const std::int64_t ahead = used_ / limit_;
+  const Time wait = ahead == 0 ? 0 : start_ + (cycle_ + ahead) * period_ - now;
+  if (wait > timeout) return std::nullopt;
   ++used_;
-  return true;
+  return wait;
 }
 
 std::int64_t FixedWindowRateLimiter::available(Time now) const {
-  return cycle_of(now) > cycle_ ? limit_ : limit_ - used_;
+  if (cycle_of(now) > cycle_) {
+    const std::int64_t passed = cycle_of(now) - cycle_;
+    return std::max<std::int64_t>(0, limit_ - std::max<std::int64_t>(0, used_ - passed * limit_));
+  }
+  return std::max<std::int64_t>(0, limit_ - used_);
 }
 
 Time FixedWindowRateLimiter::time_until_permit(Time now) const {
   if (available(now) > 0) return 0;
-  return start_ + (cycle_ + 1) * period_ - now;
+  const std::int64_t c = std::max(cycle_, cycle_of(now));
+  const std::int64_t owed = std::max<std::int64_t>(0, used_ - (c - cycle_) * limit_);
+  return start_ + (c + owed / limit_) * period_ - now;
 }
 
 }  // namespace archsim::resilience

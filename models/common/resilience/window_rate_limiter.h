@@ -14,9 +14,11 @@
 // pass within one period across a cycle boundary, which is the known cost of the design.
 // Resilience4j defaults: limitForPeriod 50, limitRefreshPeriod 500 ns, timeoutDuration 5 s.
 //
-// Simplification for both: no waiting for a permission (Resilience4j's timeoutDuration /
-// reservations). A refused request is answered at once (429); an owner that wants waiting
-// can use time_until_permit() to schedule a retry of the acquire.
+// Waiting: FixedWindowRateLimiter::reserve() is Resilience4j's reservation under
+// timeoutDuration: when no permission is left in this cycle, the caller may take one of a
+// later cycle if it comes within `timeout` (the permission is owed: later cycles grant that
+// many fewer, as AtomicRateLimiter's negative activePermissions do) and proceeds after the
+// wait. The sliding window has no waiting: a refused request is answered at once (429).
 //
 // Cost: O(1) per call, no allocation after construction.
 #pragma once
@@ -61,19 +63,24 @@ class FixedWindowRateLimiter {
   // Requires params.check() to be empty. Cycles start at `start`.
   explicit FixedWindowRateLimiter(const WindowRateLimiterParams& params, Time start = 0);
 
-  bool try_acquire(Time now);
+  bool try_acquire(Time now);  // reserve(now, 0)
+  // A permission now (0), or one of a later cycle whose start is within `timeout` (the
+  // wait until it); nullopt, with nothing taken, when none comes in time. Times must not
+  // go backwards.
+  std::optional<Time> reserve(Time now, Time timeout);
   // Permissions left in the cycle that contains `now`.
   std::int64_t available(Time now) const;
   Time time_until_permit(Time now) const;
 
  private:
   std::int64_t cycle_of(Time now) const;
+  void refresh(Time now);
 
   Time period_;
   std::int64_t limit_;
   Time start_;
   std::int64_t cycle_ = 0;
-  std::int64_t used_ = 0;
+  std::int64_t used_ = 0;  // permissions taken from cycle_ on (above limit_: owed by later cycles)
 };
 
 }  // namespace archsim::resilience
