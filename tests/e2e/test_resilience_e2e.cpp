@@ -171,6 +171,10 @@ TEST_CASE("bad resilience input: exit 2, one line naming the JSON location") {
        "/routes/pay/1/retry/backoff/randomization_factor"},
       {"rate-wait-token-bucket", R"("rate_limiter": {"rate": 5, "timeout_duration": "1s"})",
        "/routes/pay/1/rate_limiter/timeout_duration"},
+      {"open-multiplier", R"("circuit_breaker": {"wait_in_open_multiplier": 0.5})",
+       "/routes/pay/1/circuit_breaker/wait_in_open_multiplier"},
+      {"open-cap", R"("circuit_breaker": {"wait_in_open": "10s", "max_wait_in_open": "5s"})",
+       "/routes/pay/1/circuit_breaker/max_wait_in_open"},
   };
   for (const Case& c : cases) {
     CAPTURE(c.name);
@@ -242,4 +246,29 @@ TEST_CASE("fixed_window timeout_duration: a call waits for a later period's perm
   // The waits show in the latency: the p99 is a good part of a second, not 1 ms.
   CHECK(num(waiting, "latency_ms.p99") > 100);
   CHECK(num(at_once, "latency_ms.p99") < 10);
+}
+
+// The exponential open wait end to end: a dependency that always fails, a breaker that opens
+// on 5 calls and tries one call half-open. With a fixed 1 s wait it opens about once a
+// second; doubling the wait (1, 2, 4, 8, 16, 32 s) it opens 6 times in the first 63 s and
+// once more by 127 s: 7 in a 100 s run.
+TEST_CASE("circuit breaker wait_in_open_multiplier: each failed trial doubles the open wait") {
+  auto opened = [](const std::string& multiplier) {
+    std::string dir = scratch_dir("open-wait-" + multiplier);
+    std::string path = dir + "/s.json";
+    std::ofstream(path) << R"({"duration": "100s", "warmup": "0s", "seed": 3, "components": [
+      {"id": "users", "type": "client", "target": "api", "arrivals": {"rate": 50},
+       "circuit_breaker": {"window": {"type": "count", "size": 5}, "minimum_calls": 5, "wait_in_open": "1s",
+                           "half_open_calls": 1, "wait_in_open_multiplier": )" + multiplier + R"(}},
+      {"id": "api", "type": "service", "concurrency": 100, "service_time": "1ms"}],
+      "faults": [{"at": "0s", "duration": "100s", "kind": "error_rate", "target": "api", "rate": 1}]})";
+    RunResult r = run_archsim({"run", path, "--json", "--quiet", "--no-report", "--out", dir + "/out"}, 60);
+    INFO(describe(r));
+    REQUIRE(r.exit_code == 0);
+    return num(nlohmann::json::parse(r.out), "components.users.resilience.circuit_opened");
+  };
+  const double fixed = opened("1"), doubling = opened("2");
+  CHECK(fixed > 90);
+  CHECK(fixed <= 100);
+  CHECK(doubling == 7);
 }

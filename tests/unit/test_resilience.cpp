@@ -662,3 +662,33 @@ TEST_CASE("fixed window reserve: later cycles' permissions within timeout_durati
   CHECK_FALSE(g.reserve(1, 0).has_value());
   CHECK(g.reserve(kSecond, 0) == Time{0});
 }
+
+// Resilience4j's exponential waitIntervalFunctionInOpenState: OpenState(attempts) waits
+// interval(attempts), attempts 1 from CLOSED and +1 from each failed HALF_OPEN trial.
+TEST_CASE("circuit breaker: exponential wait in open, reset by closing") {
+  CircuitBreakerParams p = count_params(4, 4, 0.5);  // wait_in_open 30 s, 3 half-open calls
+  p.wait_in_open_multiplier = 2.0;
+  p.max_wait_in_open = 100 * kSecond;
+  REQUIRE_FALSE(p.check());
+  CircuitBreaker cb(p);
+  for (int i = 0; i < 4; ++i) call(cb, 0, F);
+  REQUIRE(cb.state() == CircuitState::kOpen);
+  CHECK(cb.next_deadline() == 30 * kSecond);  // first opening: 30 s
+  Time t = 30 * kSecond;
+  const Time waits[] = {60 * kSecond, 100 * kSecond, 100 * kSecond};  // 60, 120 capped, capped
+  for (Time w : waits) {
+    for (int i = 0; i < 3; ++i) call(cb, t, F);  // the half-open trial fails
+    REQUIRE(cb.state() == CircuitState::kOpen);
+    CHECK(cb.next_deadline() == t + w);
+    t += w;
+  }
+  for (int i = 0; i < 3; ++i) call(cb, t, S);  // a good trial closes it
+  REQUIRE(cb.state() == CircuitState::kClosed);
+  for (int i = 0; i < 4; ++i) call(cb, t, F);
+  CHECK(cb.next_deadline() == t + 30 * kSecond);  // back to the first wait
+  p.wait_in_open_multiplier = 0.9;
+  CHECK(std::string(p.check()->field) == "wait_in_open_multiplier");
+  p.wait_in_open_multiplier = 2;
+  p.max_wait_in_open = kSecond;
+  CHECK(std::string(p.check()->field) == "max_wait_in_open");
+}

@@ -130,6 +130,10 @@ CallPolicy::CallPolicy(Params& p, BuildContext& bc, Site site, std::string serie
     cp.slow_call_duration = c->duration("slow_call_duration", cp.slow_call_duration);
     cp.minimum_calls = static_cast<int>(c->integer("minimum_calls", cp.minimum_calls, 1, 1'000'000));
     cp.wait_in_open = c->duration("wait_in_open", cp.wait_in_open, kMillisecond);
+    cp.wait_in_open_multiplier = c->number("wait_in_open_multiplier", 1.0, 1.0, 100.0);
+    cp.max_wait_in_open = c->duration("max_wait_in_open", kTimeMax, kMillisecond);
+    if (cp.max_wait_in_open < cp.wait_in_open)
+      c->fail("max_wait_in_open", "must be at least wait_in_open (" + format_duration(cp.wait_in_open) + ")");
     cp.half_open_calls = static_cast<int>(c->integer("half_open_calls", cp.half_open_calls, 1, 1'000'000));
     cp.max_wait_in_half_open = c->duration("max_wait_in_half_open", 0);
     if (auto e = cp.check()) fail_param(*c, *e);

@@ -1,6 +1,7 @@
 #include "models/common/resilience/circuit_breaker.h"
 
 #include <algorithm>
+#include <cmath>
 
 namespace archsim::resilience {
 
@@ -23,6 +24,9 @@ std::optional<ParamError> CircuitBreakerParams::check() const {
   if (slow_call_duration < 0) return ParamError{"slow_call_duration", "must not be negative"};
   if (minimum_calls < 1) return ParamError{"minimum_calls", "must be at least 1"};
   if (wait_in_open < 0) return ParamError{"wait_in_open", "must not be negative"};
+  if (!(wait_in_open_multiplier >= 1.0 && wait_in_open_multiplier <= 100.0))
+    return ParamError{"wait_in_open_multiplier", "must be between 1 and 100"};
+  if (max_wait_in_open < wait_in_open) return ParamError{"max_wait_in_open", "must be at least wait_in_open"};
   if (half_open_calls < 1) return ParamError{"half_open_calls", "must be at least 1"};
   if (max_wait_in_half_open < 0)
     return ParamError{"max_wait_in_half_open", "must not be negative"};
@@ -126,10 +130,13 @@ void CircuitBreaker::transition(Time now, CircuitState to) {
   const CircuitState from = state_;
   state_ = to;
   switch (to) {
-    case CircuitState::kOpen:
-      open_until_ = now > kTimeMax - p_.wait_in_open ? kTimeMax : now + p_.wait_in_open;
+    case CircuitState::kOpen: {
+      open_attempts_ = from == CircuitState::kHalfOpen ? open_attempts_ + 1 : 1;
+      const Time wait = open_wait(open_attempts_);
+      open_until_ = now > kTimeMax - wait ? kTimeMax : now + wait;
       open_from_half_open_ = from == CircuitState::kHalfOpen;
       break;
+    }
     case CircuitState::kHalfOpen:
       half_open_since_ = now;
       half_open_permits_ = p_.half_open_calls;
@@ -142,6 +149,15 @@ void CircuitBreaker::transition(Time now, CircuitState to) {
   ++transitions_;
   last_ = Transition{now, from, to};
   if (listener_ != nullptr) listener_(listener_context_, last_);
+}
+
+Time CircuitBreaker::open_wait(int attempt) const {
+  if (p_.wait_in_open_multiplier == 1.0) return std::min(p_.wait_in_open, p_.max_wait_in_open);
+  // wait_in_open x multiplier^(attempt - 1), multiplied step by step, stopping at the cap.
+  double w = static_cast<double>(p_.wait_in_open);
+  const auto cap = static_cast<double>(p_.max_wait_in_open);
+  for (int k = 1; k < attempt && w < cap; ++k) w *= p_.wait_in_open_multiplier;
+  return w >= cap ? p_.max_wait_in_open : static_cast<Time>(std::llround(w));
 }
 
 void CircuitBreaker::advance(Time now) {

@@ -27,8 +27,10 @@
 // Simplifications:
 //   - Resilience4j's lazy check is strictly "after" the wait; we use ">=" so that a timer
 //     at the deadline and a call at the deadline agree (a 1 ns difference).
+//   - The open wait is fixed or exponential (wait_in_open_multiplier, max_wait_in_open), not
+//     randomized.
 //   - No DISABLED, FORCED_OPEN or METRICS_ONLY states, no exception classification (the
-//     owner decides what is a failure), constant wait in open (no IntervalFunction).
+//     owner decides what is a failure).
 //   - Time buckets are seconds of simulated time (now / 1 s), not epoch seconds.
 //   - As in Resilience4j, an outcome arriving in a state other than the one that permitted
 //     the call is recorded into the current state's window: in OPEN it is counted without
@@ -67,6 +69,11 @@ struct CircuitBreakerParams {
   Time slow_call_duration = 60 * kSecond;
   int minimum_calls = 100;               // >= 1
   Time wait_in_open = 60 * kSecond;      // >= 0
+  // Resilience4j's exponential waitIntervalFunctionInOpenState: the n-th OPEN in a row (each
+  // failed HALF_OPEN trial adds one; CLOSED resets) waits wait_in_open x multiplier^(n-1),
+  // at most max_wait_in_open. multiplier 1 (the default) is the fixed wait.
+  double wait_in_open_multiplier = 1.0;  // [1, 100]
+  Time max_wait_in_open = kTimeMax;      // >= wait_in_open
   int half_open_calls = 10;              // >= 1
   Time max_wait_in_half_open = 0;        // 0: no limit
 
@@ -151,12 +158,14 @@ class CircuitBreaker {
  private:
   enum class Verdict : std::uint8_t { kBelowMinimum, kBelow, kAbove };
   Verdict evaluate(const WindowCounts& c, int minimum) const;
+  Time open_wait(int attempt) const;  // the wait of the attempt-th OPEN in a row
   void transition(Time now, CircuitState to);
 
   CircuitBreakerParams p_;
   int closed_minimum_;
   CircuitState state_ = CircuitState::kClosed;
   Time open_until_ = 0;
+  int open_attempts_ = 0;  // OPENs in a row since the last CLOSED (Resilience4j's attempts)
   Time half_open_since_ = 0;
   int half_open_permits_ = 0;
   bool open_from_half_open_ = false;  // which window late outcomes in OPEN go to
