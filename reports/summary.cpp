@@ -4,6 +4,7 @@
 #include <cmath>
 #include <cstdio>
 #include <fstream>
+#include <sstream>
 #include <map>
 
 namespace archsim {
@@ -278,8 +279,8 @@ ordered_json merge_replications(const std::vector<ordered_json>& runs) {
   return out;
 }
 
-bool write_timeseries_csv(const RunResult& r, const std::filesystem::path& file) {
-  std::ofstream out(file);
+std::string timeseries_csv(const RunResult& r) {
+  std::ostringstream out;
   out << "time_s,component,metric,value\n";
   char buf[64];
   for (std::size_t w = 0; w < r.window_ends.size(); ++w) {
@@ -290,20 +291,32 @@ bool write_timeseries_csv(const RunResult& r, const std::filesystem::path& file)
       out << t << ',' << s.component << ',' << s.metric << ',' << buf << '\n';
     }
   }
+  return out.str();
+}
+
+std::string latency_cdf_csv(const RunResult& r) {
+  std::string out = "component,latency_ms,cumulative_fraction\n";
+  char buf[96];
+  for (const auto& [ms, f] : r.latency_cdf) {
+    std::snprintf(buf, sizeof buf, "all,%.6g,%.6g\n", ms, f);
+    out += buf;
+  }
+  return out;
+}
+
+static bool write_whole(const std::filesystem::path& file, const std::string& text) {
+  std::ofstream out(file, std::ios::binary);
+  out << text;
   out.flush();
   return static_cast<bool>(out);
 }
 
+bool write_timeseries_csv(const RunResult& r, const std::filesystem::path& file) {
+  return write_whole(file, timeseries_csv(r));
+}
+
 bool write_latency_cdf_csv(const RunResult& r, const std::filesystem::path& file) {
-  std::ofstream out(file);
-  out << "component,latency_ms,cumulative_fraction\n";
-  char buf[96];
-  for (const auto& [ms, f] : r.latency_cdf) {
-    std::snprintf(buf, sizeof buf, "all,%.6g,%.6g\n", ms, f);
-    out << buf;
-  }
-  out.flush();
-  return static_cast<bool>(out);
+  return write_whole(file, latency_cdf_csv(r));
 }
 
 }  // namespace archsim

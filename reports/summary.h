@@ -22,6 +22,11 @@ nlohmann::ordered_json summary_json(const RunResult& r, const LedgerResults& l);
 // replications, and "ci95" holds {mean, lo, hi, half_width} per dotted path (Student t).
 nlohmann::ordered_json merge_replications(const std::vector<nlohmann::ordered_json>& runs);
 
+// The text of timeseries.csv and latency_cdf.csv (below), for a caller that ships it
+// elsewhere before writing (a sweep's worker sends it to the process that writes).
+std::string timeseries_csv(const RunResult& r);
+std::string latency_cdf_csv(const RunResult& r);
+
 // timeseries.csv in long format: time_s,component,metric,value (windows without a value skipped).
 // Both writers return false when the file could not be written whole.
 bool write_timeseries_csv(const RunResult& r, const std::filesystem::path& file);

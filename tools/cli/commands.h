@@ -31,6 +31,7 @@ struct CompareOptions {
   std::string out;
   bool json = false, quiet = false, no_report = false;
   bool fail_on_slo = false;  // exit kExitSloMissed when any variant misses the SLO
+  bool resume = false;       // reuse the finished jobs kept in the output folder (DIR/jobs)
   int replications = 1, threads = 1;
 };
 

@@ -7,10 +7,11 @@
 #include "reports/slo_gate.h"
 #include "reports/summary.h"
 #include "sim/errors.h"
-#include "sim/experiment.h"
 #include "sim/scenario_file.h"
 #include "sim/simulation.h"
 #include "tools/cli/commands.h"
+#include "tools/cli/executor.h"
+#include "tools/cli/job_store.h"
 #include "tools/cli/output_dir.h"
 #include "tools/cli/report_command.h"
 
@@ -90,7 +91,7 @@ int compare_command(const CompareOptions& o, const Registry& registry) {
   }
   std::uint64_t seed = 0;
   std::string name;
-  std::vector<nlohmann::json> docs;
+  // Every variant is built (validated) before the first job runs.
   for (const Variant& v : variants) {
     nlohmann::json doc = *base;
     try {
@@ -109,52 +110,45 @@ int compare_command(const CompareOptions& o, const Registry& registry) {
     } catch (const std::bad_alloc&) {
       return out_of_memory(o.scenario);
     }
-    docs.push_back(std::move(doc));
   }
   const bool explicit_out = !o.out.empty();
   auto dir = OutputDir::open(explicit_out ? fs::path(o.out) : fs::path("out") / (slugify(name) + "-compare"), explicit_out);
   if (!dir) return 1;
   const fs::path& out = dir->staging();
+  // The job plan: every (variant, replication); every variant runs with the same seeds
+  // (common random numbers), and replication 0 of each also returns its time series.
+  const int reps = o.replications;
+  std::vector<JobSpec> jobs;
+  for (const Variant& v : variants)
+    for (int k = 0; k < reps; ++k) jobs.push_back(JobSpec{v.sets, seed + static_cast<std::uint64_t>(k), k == 0});
+  auto exec = make_thread_executor(*base, registry, o.threads);
+  JobStore store(dir->dest() / "jobs", scenario_hash(*base));
   Progress bar(!o.quiet);
+  SweepOutcome sweep = run_sweep(*exec, store, o.resume, jobs, [&](double f) { bar(f); });
+  bar.done();
+  if (sweep.reused)
+    std::cerr << "archsim: --resume: " << sweep.reused << " of " << jobs.size() << " jobs reused from "
+              << (dir->dest() / "jobs").string() << "\n";
+  if (int code = sweep_failures(sweep, jobs, o.scenario, [&](std::size_t j) { return "variant " + variants[j / reps].label; },
+                                dir->dest() / "jobs"))
+    return code;
   ordered_json result{{"scenario", name}, {"seed", seed}, {"replications", o.replications}, {"variants", ordered_json::array()}};
   for (std::size_t i = 0; i < variants.size(); ++i) {
-    std::vector<RunResult> runs;
-    try {
-      // Every variant runs with the same seeds: common random numbers.
-      runs = run_replications(docs[i], registry, seed, o.replications, o.threads, [&](double f) {
-        bar((static_cast<double>(i) + f) / static_cast<double>(variants.size()));
-      });
-    } catch (const std::exception& e) {
-      bar.done();
-      std::cerr << "archsim: " << o.scenario << ": variant " << variants[i].label << " failed: " << e.what() << "\n";
-      return 1;
-    }
-    const ledgers::Ledgers ledgers(docs[i]);
     std::vector<ordered_json> sums;
-    for (auto& r : runs) sums.push_back(summary_json(r, ledgers.apply(r)));
-    ordered_json set = ordered_json::object();
-    for (const auto& s : variants[i].sets) {
-      auto eq = s.find('=');
-      nlohmann::json val;
-      try {
-        val = nlohmann::json::parse(s.substr(eq + 1));
-      } catch (const nlohmann::json::parse_error&) {
-        val = s.substr(eq + 1);
-      }
-      set[s.substr(0, eq)] = val;
-    }
+    for (int k = 0; k < reps; ++k) sums.push_back(ordered_json::parse(sweep.outputs[i * reps + k].summary));
+    const JobOutput& first = sweep.outputs[i * reps];
+    const ordered_json merged = merge_replications(sums);
     fs::path vdir = out / ("variant-" + std::to_string(i + 1));
     std::error_code ec;
     fs::create_directory(vdir, ec);
-    if (ec || !write_timeseries_csv(runs.front(), vdir / "timeseries.csv") ||
-        !write_latency_cdf_csv(runs.front(), vdir / "latency_cdf.csv")) {
-      bar.done();
-      std::cerr << "archsim: cannot write the CSV files in " << vdir.string() << "\n";
+    if (ec || !write_checked(vdir / "summary.json", merged.dump(2) + "\n") ||
+        !write_checked(vdir / "timeseries.csv", first.timeseries_csv) ||
+        !write_checked(vdir / "latency_cdf.csv", first.latency_cdf_csv))
       return 1;
-    }
-    result["variants"].push_back(ordered_json{{"label", variants[i].label}, {"dir", vdir.filename().string()}, {"set", set}, {"summary", merge_replications(sums)}});
+    result["variants"].push_back(
+        ordered_json{{"label", variants[i].label}, {"dir", vdir.filename().string()}, {"set", sets_object(variants[i].sets)}, {"summary", merged}});
   }
-  bar.done();
+  if (!store.move_into(jobs, out / "jobs")) return 1;
   if (!write_checked(out / "compare.json", result.dump(2) + "\n")) return 1;
   // --fail-on-slo: every variant is judged (each named on stderr); the code says whether any missed.
   auto gate = [&] {

@@ -44,12 +44,14 @@ int main(int argc, char** argv) {
   cmp_cmd->add_option("--set", cmp.sets, "Override a field for every variant: PATH=VALUE");
   auto* cmp_seed_opt = cmp_cmd->add_option("--seed", cmp_seed, "Seed (overrides the scenario's)");
   cmp_cmd->add_option("--replications", cmp.replications, "Replications per variant")->check(CLI::Range(1, 10000));
-  cmp_cmd->add_option("--threads", cmp.threads, "Threads for replications")->check(CLI::Range(1, 256));
+  cmp_cmd->add_option("--threads", cmp.threads, "Threads: jobs (variant x replication) run side by side")->check(CLI::Range(1, 256));
   cmp_cmd->add_option("--out", cmp.out, "Output directory (default out/<scenario name>-compare)");
   cmp_cmd->add_flag("--json", cmp.json, "Print {\"variants\": [...]} to stdout instead of the table");
   cmp_cmd->add_flag("--quiet", cmp.quiet, "No progress bar");
   cmp_cmd->add_flag("--no-report", cmp.no_report, "Do not write report.html and charts/");
   cmp_cmd->add_flag("--fail-on-slo", cmp.fail_on_slo, "Exit with code 3 when any variant misses the scenario's SLO");
+  cmp_cmd->add_flag("--resume", cmp.resume,
+                    "Reuse the finished jobs kept in the output folder (DIR/jobs) and run only the missing ones");
 
   std::vector<std::string> validate_files;
   auto* val_cmd = app.add_subcommand("validate", "Check scenarios without running them");

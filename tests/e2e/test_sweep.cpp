@@ -1,0 +1,133 @@
+// Sweeps as job plans (tools/cli/sweep.h): `archsim compare` runs every (variant,
+// replication) as a job on the thread executor. The merged files (compare.json and every
+// variant's summary.json, timeseries.csv, latency_cdf.csv) must be byte-identical outside
+// "run" whatever the thread count; every variant is built before the first job runs; a
+// sweep killed part-way keeps its finished jobs, and --resume runs only the missing ones.
+#include <doctest/doctest.h>
+#include <stdlib.h>
+
+#include <csignal>
+#include <filesystem>
+#include <map>
+#include <nlohmann/json.hpp>
+
+#include "tests/e2e/run_archsim.h"
+
+namespace fs = std::filesystem;
+using archsim::e2e::describe;
+using archsim::e2e::lines;
+using archsim::e2e::read_text;
+using archsim::e2e::run_archsim;
+using archsim::e2e::scratch_dir;
+
+namespace {
+
+// A small sweep: the M/M/1 queue for 2 minutes at three arrival rates, two replications.
+std::vector<std::string> small_compare(const std::string& out, const std::string& threads) {
+  return {"compare", archsim::e2e::basic_scenario("mm1.json"), "--set", "duration=2m", "--vary",
+          "users.arrivals.rate=40,60,80", "--replications", "2", "--threads", threads, "--quiet", "--no-report",
+          "--out", out};
+}
+
+// The file's text with every "run" block removed (wall time, events/s differ between runs).
+std::string without_runs(const std::string& text) {
+  nlohmann::ordered_json j = nlohmann::ordered_json::parse(text);
+  j.erase("run");
+  if (j.contains("variants"))
+    for (auto& v : j["variants"]) v["summary"].erase("run");
+  return j.dump(2);
+}
+
+// Every merged file of a compare folder, "run" blocks removed from the JSON ones.
+std::map<std::string, std::string> merged_files(const fs::path& dir, std::size_t variants) {
+  std::map<std::string, std::string> files;
+  files["compare.json"] = without_runs(read_text((dir / "compare.json").string()));
+  for (std::size_t i = 1; i <= variants; ++i) {
+    const std::string v = "variant-" + std::to_string(i) + "/";
+    files[v + "summary.json"] = without_runs(read_text((dir / (v + "summary.json")).string()));
+    files[v + "timeseries.csv"] = read_text((dir / (v + "timeseries.csv")).string());
+    files[v + "latency_cdf.csv"] = read_text((dir / (v + "latency_cdf.csv")).string());
+  }
+  return files;
+}
+
+std::size_t job_files(const fs::path& dir) {
+  std::size_t n = 0;
+  std::error_code ec;
+  for (const auto& e : fs::directory_iterator(dir / "jobs", ec))
+    if (e.path().extension() == ".job") ++n;
+  return n;
+}
+
+}  // namespace
+
+TEST_CASE("sweep: compare's merged files are byte-identical outside \"run\" with 1 and 3 threads") {
+  const fs::path one = scratch_dir("sweep-1-thread"), three = scratch_dir("sweep-3-threads");
+  auto r1 = run_archsim(small_compare(one.string(), "1"), 120);
+  REQUIRE_MESSAGE(r1.exit_code == 0, describe(r1));
+  auto r3 = run_archsim(small_compare(three.string(), "3"), 120);
+  REQUIRE_MESSAGE(r3.exit_code == 0, describe(r3));
+  const auto a = merged_files(one, 3), b = merged_files(three, 3);
+  for (const auto& [name, text] : a) {
+    INFO(name);
+    CHECK(text.size() > 40);  // a real file, not two empty ones
+    CHECK(text == b.at(name));
+  }
+  // Each variant's summary.json is the merged summary compare.json holds for it.
+  const auto cmp = nlohmann::ordered_json::parse(read_text((one / "compare.json").string()));
+  REQUIRE(cmp["variants"].size() == 3);
+  auto v2 = nlohmann::ordered_json::parse(read_text((one / "variant-2" / "summary.json").string()));
+  CHECK(v2 == cmp["variants"][1]["summary"]);
+  CHECK(v2["replications"] == 2);
+  // The three rates really are different runs (a sweep that ran one variant thrice fails).
+  CHECK(cmp["variants"][0]["summary"]["latency_ms"]["p99"] != cmp["variants"][2]["summary"]["latency_ms"]["p99"]);
+  // The folder keeps the 6 jobs for --resume.
+  CHECK(job_files(one) == 6);
+}
+
+TEST_CASE("sweep: every variant is built before the first job runs; one that does not build is named, exit 2") {
+  const fs::path out = scratch_dir("sweep-bad-variant");
+  auto r = run_archsim({"compare", archsim::e2e::basic_scenario("mm1.json"), "--set", "duration=1h", "--vary",
+                        "web.replicas=1,2,-1", "--threads", "2", "--quiet", "--out", out.string()},
+                       60);
+  INFO(describe(r));
+  CHECK(r.exit_code == 2);
+  const auto err = lines(r.err);
+  REQUIRE(err.size() == 1);
+  CHECK(err[0].find("variant web.replicas=-1") != std::string::npos);
+  CHECK(err[0].find("/components/1/replicas") != std::string::npos);
+  CHECK(!fs::exists(out / "jobs"));  // nothing ran: an hour-long variant 1 would have been kept
+  CHECK(r.wall_s < 20);
+}
+
+TEST_CASE("sweep: a sweep killed part-way keeps its finished jobs, and --resume runs only the missing ones") {
+  const fs::path out = scratch_dir("sweep-resume"), whole = scratch_dir("sweep-whole");
+  // The process dies (SIGKILL) as it starts job 4 of 6, as a crashed machine would.
+  ::setenv("ARCHSIM_FAULT_KILL_JOB", "4", 1);
+  auto killed = run_archsim(small_compare(out.string(), "1"), 120);
+  ::unsetenv("ARCHSIM_FAULT_KILL_JOB");
+  INFO(describe(killed));
+  REQUIRE(killed.signal == SIGKILL);
+  CHECK(!fs::exists(out / "compare.json"));
+  CHECK(job_files(out) == 4);
+  // Re-run with --resume: only the 2 missing jobs run, and the result is the whole sweep's.
+  auto resumed = run_archsim([&] {
+    auto a = small_compare(out.string(), "2");
+    a.push_back("--resume");
+    return a;
+  }(), 120);
+  REQUIRE_MESSAGE(resumed.exit_code == 0, describe(resumed));
+  CHECK(resumed.err.find("4 of 6 jobs reused") != std::string::npos);
+  auto full = run_archsim(small_compare(whole.string(), "2"), 120);
+  REQUIRE_MESSAGE(full.exit_code == 0, describe(full));
+  const auto a = merged_files(out, 3), b = merged_files(whole, 3);
+  for (const auto& [name, text] : a) {
+    INFO(name);
+    CHECK(text == b.at(name));
+  }
+  CHECK(job_files(out) == 6);
+  // Without --resume every job runs again (nothing reused).
+  auto again = run_archsim(small_compare(out.string(), "2"), 120);
+  REQUIRE_MESSAGE(again.exit_code == 0, describe(again));
+  CHECK(again.err.find("reused") == std::string::npos);
+}

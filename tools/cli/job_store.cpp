@@ -1,0 +1,118 @@
+#include "tools/cli/job_store.h"
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <fstream>
+#include <iostream>
+#include <sstream>
+
+#include "tools/cli/output_dir.h"
+
+namespace archsim::cli {
+
+namespace fs = std::filesystem;
+
+fs::path JobStore::file(const JobSpec& spec) const { return dir_ / (hex16(job_key(hash_, spec)) + ".job"); }
+
+std::optional<JobOutput> JobStore::get(const JobSpec& spec) const {
+  std::ifstream in(file(spec), std::ios::binary);
+  if (!in) return std::nullopt;
+  std::ostringstream text;
+  text << in.rdbuf();
+  auto out = decode_job(text.str());
+  if (!out || !out->error.empty() || out->summary.empty()) return std::nullopt;
+  if (spec.want_series && out->timeseries_csv.empty()) return std::nullopt;
+  return out;
+}
+
+bool JobStore::put(const JobSpec& spec, const JobOutput& out) {
+  std::error_code ec;
+  fs::create_directories(dir_, ec);
+  const fs::path to = file(spec);
+  const fs::path tmp = to.string() + ".tmp-" + std::to_string(::getpid());
+  if (ec || !write_checked(tmp, encode_job(out))) return false;
+  fs::rename(tmp, to, ec);
+  if (ec) {
+    std::cerr << "archsim: cannot write " << to.string() << ": " << ec.message() << "\n";
+    return false;
+  }
+  return true;
+}
+
+bool JobStore::move_into(const std::vector<JobSpec>& specs, const fs::path& to) const {
+  std::error_code ec;
+  fs::create_directories(to, ec);
+  for (const auto& spec : specs) {
+    const fs::path from = file(spec);
+    if (!fs::exists(from, ec)) continue;
+    fs::rename(from, to / from.filename(), ec);
+    if (ec) {
+      std::cerr << "archsim: cannot move " << from.string() << " into " << to.string() << ": " << ec.message() << "\n";
+      return false;
+    }
+  }
+  return true;
+}
+
+SweepOutcome run_sweep(Executor& exec, JobStore& store, bool resume, const std::vector<JobSpec>& jobs,
+                       const std::function<void(double)>& progress) {
+  SweepOutcome o;
+  o.outputs.resize(jobs.size());
+  o.have.assign(jobs.size(), false);
+  std::vector<JobSpec> todo;
+  std::vector<std::size_t> index;  // todo[i] is jobs[index[i]]
+  for (std::size_t i = 0; i < jobs.size(); ++i) {
+    if (resume)
+      if (auto got = store.get(jobs[i])) {
+        o.outputs[i] = std::move(*got);
+        o.have[i] = true;
+        ++o.reused;
+        continue;
+      }
+    todo.push_back(jobs[i]);
+    index.push_back(i);
+  }
+  const double done_before = jobs.empty() ? 1.0 : static_cast<double>(o.reused) / static_cast<double>(jobs.size());
+  const double share = 1.0 - done_before;
+  o.complete = exec.run(
+      todo,
+      [&](std::size_t k, JobOutput&& out) {
+        const std::size_t i = index[k];
+        if (out.error.empty()) store.put(jobs[i], out);
+        o.outputs[i] = std::move(out);
+        o.have[i] = true;
+      },
+      [&](double f) {
+        if (progress) progress(done_before + share * f);
+      });
+  return o;
+}
+
+int sweep_failures(const SweepOutcome& sweep, const std::vector<JobSpec>& jobs, const std::string& scenario_file,
+                   const std::function<std::string(std::size_t)>& label_of, const fs::path& kept) {
+  std::size_t ok = 0, lost = 0, first_lost = jobs.size(), first_failed = jobs.size();
+  for (std::size_t i = 0; i < jobs.size(); ++i) {
+    if (!sweep.have[i]) {
+      ++lost;
+      first_lost = std::min(first_lost, i);
+    } else if (!sweep.outputs[i].error.empty()) {
+      first_failed = std::min(first_failed, i);
+    } else {
+      ++ok;
+    }
+  }
+  if (ok == jobs.size()) return 0;
+  const std::string tail = "; " + std::to_string(ok) + " of " + std::to_string(jobs.size()) +
+                           " jobs finished and are kept in " + kept.string() +
+                           ": run the same command with --resume to run only the others\n";
+  if (first_failed < jobs.size())
+    std::cerr << "archsim: " << scenario_file << ": " << label_of(first_failed) << " (seed " << jobs[first_failed].seed
+              << ") failed: " << sweep.outputs[first_failed].error << tail;
+  else
+    std::cerr << "archsim: " << scenario_file << ": " << lost << " jobs were lost with their worker (the first: "
+              << label_of(first_lost) << ", seed " << jobs[first_lost].seed << ")" << tail;
+  return 1;
+}
+
+}  // namespace archsim::cli

@@ -1,0 +1,56 @@
+// The finished jobs of a sweep, kept in the output folder as they finish (DIR/jobs/<key>.job,
+// each written whole: a temporary file renamed into place), so that a sweep that dies — a
+// killed process, an MPI rank lost and the job aborted — can be re-run with --resume and
+// runs only the jobs that are missing. A key hashes the base scenario, the job's sets, seed
+// and outputs (tools/cli/sweep.h job_key), so a changed scenario never reuses a result. The
+// key does not cover the archsim binary: a resumed sweep must be run by the same build.
+#pragma once
+#include <cstddef>
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "tools/cli/executor.h"
+#include "tools/cli/sweep.h"
+
+namespace archsim::cli {
+
+class JobStore {
+ public:
+  // `dir`: the jobs/ folder of the output folder; created on the first put().
+  JobStore(std::filesystem::path dir, std::uint64_t scenario_hash) : dir_(std::move(dir)), hash_(scenario_hash) {}
+  std::optional<JobOutput> get(const JobSpec& spec) const;
+  // Keeps a successful job. Prints why and returns false when it cannot be written.
+  bool put(const JobSpec& spec, const JobOutput& out);
+  // Moves the files of `specs` into `to` (the staging folder's jobs/): the folder that
+  // replaces the output folder keeps the jobs of this sweep and no others.
+  bool move_into(const std::vector<JobSpec>& specs, const std::filesystem::path& to) const;
+
+ private:
+  std::filesystem::path file(const JobSpec& spec) const;
+  std::filesystem::path dir_;
+  std::uint64_t hash_;
+};
+
+struct SweepOutcome {
+  std::vector<JobOutput> outputs;  // in job order
+  std::vector<bool> have;          // false: the job never reported (lost with its MPI rank)
+  std::size_t reused = 0;          // taken from the store (--resume)
+  bool complete = true;            // every job reported
+};
+
+// Runs `jobs` on `exec`, keeping each successful result in `store` as it arrives; with
+// `resume`, the jobs the store already has are read back instead of run.
+SweepOutcome run_sweep(Executor& exec, JobStore& store, bool resume, const std::vector<JobSpec>& jobs,
+                       const std::function<void(double)>& progress);
+
+// After a sweep: 0 when every job reported a result. Otherwise prints one line — the first
+// job that failed (labelled by `label_of(job index)`) or how many were lost, how many
+// finished and are kept in `kept`, and that --resume runs only the others — and returns 1.
+int sweep_failures(const SweepOutcome& sweep, const std::vector<JobSpec>& jobs, const std::string& scenario_file,
+                   const std::function<std::string(std::size_t)>& label_of, const std::filesystem::path& kept);
+
+}  // namespace archsim::cli

@@ -1,0 +1,150 @@
+#include "tools/cli/sweep.h"
+
+#include <csignal>
+#include <cstdio>
+#include <cstdlib>
+#include <exception>
+#include <new>
+
+#include "reports/ledgers/ledgers.h"
+#include "reports/summary.h"
+#include "sim/errors.h"
+#include "sim/random.h"
+#include "sim/scenario_file.h"
+#include "sim/simulation.h"
+
+namespace archsim::cli {
+
+JobOutput run_job(const nlohmann::json& base, const JobSpec& spec, const Registry& registry,
+                  const std::function<void(double)>& progress) {
+  JobOutput out;
+  try {
+    nlohmann::json doc = base;
+    for (const auto& s : spec.sets) apply_set(doc, s);
+    Simulation sim(doc, registry, spec.seed);
+    sim.run(progress);
+    RunResult r = sim.result();
+    const ledgers::Ledgers ledgers(doc);
+    const LedgerResults l = ledgers.apply(r);
+    out.summary = summary_json(r, l).dump();
+    if (spec.want_series) {
+      out.timeseries_csv = timeseries_csv(r);
+      out.latency_cdf_csv = latency_cdf_csv(r);
+    }
+  } catch (const ScenarioError& e) {
+    out.error = e.format("scenario");
+  } catch (const std::bad_alloc&) {
+    out.error = "out of memory";
+  } catch (const std::exception& e) {
+    out.error = e.what();
+  }
+  if (!out.error.empty()) out.summary.clear();
+  return out;
+}
+
+void fault_point(std::size_t job_index) {
+  static const char* kill_job = std::getenv("ARCHSIM_FAULT_KILL_JOB");
+  if (kill_job && std::to_string(job_index) == kill_job) std::raise(SIGKILL);
+}
+
+// Fields as "<length>\n<bytes>" after a magic line: binary-safe and cheap to parse.
+static void put_field(std::string& to, const std::string& field) {
+  to += std::to_string(field.size());
+  to += '\n';
+  to += field;
+}
+
+static bool get_field(const std::string& from, std::size_t& pos, std::string& field) {
+  const std::size_t nl = from.find('\n', pos);
+  if (nl == std::string::npos || nl == pos || nl - pos > 19) return false;
+  std::size_t n = 0;
+  for (std::size_t i = pos; i < nl; ++i) {
+    if (from[i] < '0' || from[i] > '9') return false;
+    n = n * 10 + static_cast<std::size_t>(from[i] - '0');
+  }
+  if (n > from.size() - nl - 1) return false;
+  field.assign(from, nl + 1, n);
+  pos = nl + 1 + n;
+  return true;
+}
+
+static const char kJobMagic[] = "archsim-job-output 1\n";
+static const char kSpecMagic[] = "archsim-job-spec 1\n";
+
+std::string encode_job(const JobOutput& out) {
+  std::string s = kJobMagic;
+  put_field(s, out.summary);
+  put_field(s, out.timeseries_csv);
+  put_field(s, out.latency_cdf_csv);
+  put_field(s, out.error);
+  return s;
+}
+
+std::optional<JobOutput> decode_job(const std::string& bytes) {
+  if (bytes.rfind(kJobMagic, 0) != 0) return std::nullopt;
+  std::size_t pos = sizeof kJobMagic - 1;
+  JobOutput out;
+  if (!get_field(bytes, pos, out.summary) || !get_field(bytes, pos, out.timeseries_csv) ||
+      !get_field(bytes, pos, out.latency_cdf_csv) || !get_field(bytes, pos, out.error) || pos != bytes.size())
+    return std::nullopt;
+  return out;
+}
+
+std::string encode_spec(const JobSpec& spec) {
+  std::string s = kSpecMagic;
+  put_field(s, std::to_string(spec.seed));
+  put_field(s, spec.want_series ? "1" : "0");
+  put_field(s, std::to_string(spec.sets.size()));
+  for (const auto& v : spec.sets) put_field(s, v);
+  return s;
+}
+
+std::optional<JobSpec> decode_spec(const std::string& bytes) {
+  if (bytes.rfind(kSpecMagic, 0) != 0) return std::nullopt;
+  std::size_t pos = sizeof kSpecMagic - 1;
+  std::string seed, series, count;
+  if (!get_field(bytes, pos, seed) || !get_field(bytes, pos, series) || !get_field(bytes, pos, count)) return std::nullopt;
+  JobSpec spec;
+  try {
+    spec.seed = std::stoull(seed);
+    spec.want_series = series == "1";
+    const std::size_t n = std::stoull(count);
+    if (n > bytes.size()) return std::nullopt;
+    spec.sets.resize(n);
+  } catch (const std::exception&) {
+    return std::nullopt;
+  }
+  for (auto& v : spec.sets)
+    if (!get_field(bytes, pos, v)) return std::nullopt;
+  if (pos != bytes.size()) return std::nullopt;
+  return spec;
+}
+
+std::uint64_t scenario_hash(const nlohmann::json& base) { return hash_name(base.dump()); }
+
+std::uint64_t job_key(std::uint64_t scenario, const JobSpec& spec) {
+  return mix64(scenario, hash_name(encode_spec(spec)));
+}
+
+std::string hex16(std::uint64_t v) {
+  char buf[17];
+  std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(v));
+  return buf;
+}
+
+nlohmann::ordered_json sets_object(const std::vector<std::string>& sets) {
+  nlohmann::ordered_json set = nlohmann::ordered_json::object();
+  for (const auto& s : sets) {
+    const auto eq = s.find('=');
+    nlohmann::json val;
+    try {
+      val = nlohmann::json::parse(s.substr(eq + 1));
+    } catch (const nlohmann::json::parse_error&) {
+      val = s.substr(eq + 1);
+    }
+    set[s.substr(0, eq)] = val;
+  }
+  return set;
+}
+
+}  // namespace archsim::cli

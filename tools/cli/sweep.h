@@ -1,0 +1,62 @@
+// A sweep as a list of jobs: one job is one replication (one seed) of one configuration of
+// a scenario, the configuration being the base scenario plus a list of --set overrides.
+// compare makes one job per (variant, replication); plan makes them round by round. An
+// executor (tools/cli/executor.h) runs the jobs anywhere (threads here, MPI ranks
+// elsewhere) and hands each result back as a JobOutput: the job's summary.json text and,
+// for the jobs that ask, the text of its CSV files. Results are merged in job order, never
+// in the order they finished, so the merged files are the same whatever ran them.
+#pragma once
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "sim/build.h"
+
+namespace archsim::cli {
+
+struct JobSpec {
+  std::vector<std::string> sets;  // "PATH=VALUE", applied to the base scenario in order
+  std::uint64_t seed = 0;
+  bool want_series = false;  // also return timeseries.csv and latency_cdf.csv
+};
+
+struct JobOutput {
+  std::string summary;  // summary.json of the run, compact (outside "run" the same everywhere)
+  std::string timeseries_csv, latency_cdf_csv;  // when the spec asked for them
+  std::string error;    // non-empty: the job failed, and why
+};
+
+// Runs one job in this process: the base scenario with the job's sets, seeded with its
+// seed. A run that fails is returned with `error` set, never thrown.
+JobOutput run_job(const nlohmann::json& base, const JobSpec& spec, const Registry& registry,
+                  const std::function<void(double)>& progress = {});
+
+// A test hook for the fault-tolerance tests: when the environment variable
+// ARCHSIM_FAULT_KILL_JOB is k, the process about to run job k of an executor's list kills
+// itself (SIGKILL), as a crashed worker or a lost MPI rank would. Executors call it first
+// thing for every job.
+void fault_point(std::size_t job_index);
+
+// A JobOutput as bytes and back (the MPI executor's messages and the job store's files).
+// decode_job returns nullopt for bytes that are not an encoded JobOutput.
+std::string encode_job(const JobOutput& out);
+std::optional<JobOutput> decode_job(const std::string& bytes);
+// The same for a JobSpec.
+std::string encode_spec(const JobSpec& spec);
+std::optional<JobSpec> decode_spec(const std::string& bytes);
+
+// FNV-1a of the base scenario (after the command's --set): two processes sweep the same
+// scenario when their hashes agree.
+std::uint64_t scenario_hash(const nlohmann::json& base);
+// The key of a job's result: the scenario hash, the job's sets, seed and outputs.
+std::uint64_t job_key(std::uint64_t scenario_hash, const JobSpec& spec);
+std::string hex16(std::uint64_t v);
+
+// The configuration named by `sets` as {"path": value}: each VALUE as JSON, else as a string.
+nlohmann::ordered_json sets_object(const std::vector<std::string>& sets);
+
+}  // namespace archsim::cli
