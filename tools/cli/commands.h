@@ -35,8 +35,22 @@ struct CompareOptions {
   int replications = 1, threads = 1;
 };
 
+// archsim plan (tools/cli/plan_command.cpp): exit 3 (kExitSloMissed) when no configuration
+// of the search meets the SLO.
+struct PlanOptions {
+  std::string scenario;
+  std::string slo;                    // "p99=200ms,availability=0.999"
+  std::vector<std::string> searches;  // "web.replicas=1..40,db.replicas=1..8"
+  std::vector<std::string> sets;
+  std::optional<std::uint64_t> seed;
+  std::string out;
+  bool json = false, quiet = false, resume = false;
+  int replications = 3, threads = 1;
+};
+
 int run_command(const RunOptions& o, const Registry& registry);
 int compare_command(const CompareOptions& o, const Registry& registry);
+int plan_command(const PlanOptions& o, const Registry& registry);
 int validate_command(const std::vector<std::string>& files, const Registry& registry);
 
 // Shared by the commands: load + --set, printing "file: location: message" on bad input.

@@ -11,7 +11,7 @@
 int main(int argc, char** argv) {
   using namespace archsim;
   CLI::App app{"archsim: a deterministic discrete-event simulator of web architectures"};
-  app.footer("Exit codes: 0 success, 1 a run that failed, 2 bad input, 3 SLO missed (with --fail-on-slo).");
+  app.footer("Exit codes: 0 success, 1 a run that failed, 2 bad input, 3 SLO missed (with --fail-on-slo; plan: no configuration meets it).");
   app.require_subcommand(1);
   app.set_version_flag("--version", "archsim 0.1");
 
@@ -53,6 +53,24 @@ int main(int argc, char** argv) {
   cmp_cmd->add_flag("--resume", cmp.resume,
                     "Reuse the finished jobs kept in the output folder (DIR/jobs) and run only the missing ones");
 
+  cli::PlanOptions plan;
+  std::string plan_seed;
+  auto* plan_cmd = app.add_subcommand("plan", "Find the cheapest configuration that meets an SLO (with confidence over replications)");
+  plan_cmd->add_option("scenario", plan.scenario, "Scenario JSON file")->required();
+  plan_cmd->add_option("--slo", plan.slo, "Objectives: p50|p90|p95|p99|p999=DURATION, availability=FRACTION (comma-separated)")
+      ->required();
+  plan_cmd->add_option("--search", plan.searches, "PATH=LO..HI or PATH=V1,V2,... (integers), comma-separated or repeated")
+      ->required();
+  plan_cmd->add_option("--set", plan.sets, "Override a field for every configuration: PATH=VALUE");
+  auto* plan_seed_opt = plan_cmd->add_option("--seed", plan_seed, "Seed (overrides the scenario's)");
+  plan_cmd->add_option("--replications", plan.replications, "Replications per configuration (default 3)")
+      ->check(CLI::Range(1, 10000));
+  plan_cmd->add_option("--threads", plan.threads, "Threads: jobs run side by side")->check(CLI::Range(1, 256));
+  plan_cmd->add_option("--out", plan.out, "Output directory (default out/<scenario name>-plan)");
+  plan_cmd->add_flag("--json", plan.json, "Print plan.json to stdout instead of the table");
+  plan_cmd->add_flag("--quiet", plan.quiet, "No progress");
+  plan_cmd->add_flag("--resume", plan.resume, "Reuse the finished jobs kept in the output folder (DIR/jobs)");
+
   std::vector<std::string> validate_files;
   auto* val_cmd = app.add_subcommand("validate", "Check scenarios without running them");
   val_cmd->add_option("scenarios", validate_files, "Scenario JSON files")->required();
@@ -81,9 +99,11 @@ int main(int argc, char** argv) {
   }
   if (*run_seed_opt && !(run.seed = cli::parse_seed(run_seed))) return 2;
   if (*cmp_seed_opt && !(cmp.seed = cli::parse_seed(cmp_seed))) return 2;
+  if (*plan_seed_opt && !(plan.seed = cli::parse_seed(plan_seed))) return 2;
   try {
     if (*run_cmd) return cli::run_command(run, registry);
     if (*cmp_cmd) return cli::compare_command(cmp, registry);
+    if (*plan_cmd) return cli::plan_command(plan, registry);
     if (*val_cmd) return cli::validate_command(validate_files, registry);
     if (*rep_cmd) return cli::report_command(report_dir);
     if (*graph_cmd) return cli::graph_command(graph, registry);
