@@ -12,6 +12,7 @@
 #include "tools/cli/commands.h"
 #include "tools/cli/executor.h"
 #include "tools/cli/job_store.h"
+#include "tools/cli/mpi_executor.h"
 #include "tools/cli/output_dir.h"
 #include "tools/cli/report_command.h"
 
@@ -69,7 +70,11 @@ static std::string cell(const ordered_json& s, const std::string& path, double s
 
 int compare_command(const CompareOptions& o, const Registry& registry) {
   auto base = load_with_sets(o.scenario, o.sets);
-  if (!base) return 2;
+  // Under MPI the ranks other than 0 serve jobs inside and return here (mpi_executor.h).
+  int worker_exit = 0;
+  auto exec = make_sweep_executor(base, o.scenario, registry, o.threads, o.quiet, &worker_exit);
+  if (mpi_rank() != 0) return worker_exit;
+  if (!base || !exec) return 2;
   // The grid of variants: the cartesian product of every --vary.
   std::vector<Variant> variants{Variant{}};
   for (const std::string& v : o.varies) {
@@ -121,7 +126,6 @@ int compare_command(const CompareOptions& o, const Registry& registry) {
   std::vector<JobSpec> jobs;
   for (const Variant& v : variants)
     for (int k = 0; k < reps; ++k) jobs.push_back(JobSpec{v.sets, seed + static_cast<std::uint64_t>(k), k == 0});
-  auto exec = make_thread_executor(*base, registry, o.threads);
   JobStore store(dir->dest() / "jobs", scenario_hash(*base));
   Progress bar(!o.quiet);
   SweepOutcome sweep = run_sweep(*exec, store, o.resume, jobs, [&](double f) { bar(f); });

@@ -6,10 +6,16 @@
 #include "models/register_builtin.h"
 #include "reports/ledgers/ledgers.h"
 #include "tools/cli/commands.h"
+#include "tools/cli/mpi_executor.h"
 #include "tools/cli/report_command.h"
 
 int main(int argc, char** argv) {
   using namespace archsim;
+  // Under mpirun/srun with several ranks, MPI starts here (tools/cli/mpi_executor.h).
+  cli::mpi_start(&argc, &argv);
+  struct MpiGuard {
+    ~MpiGuard() { cli::mpi_finish(); }
+  } mpi_guard;
   CLI::App app{"archsim: a deterministic discrete-event simulator of web architectures"};
   app.footer("Exit codes: 0 success, 1 a run that failed, 2 bad input, 3 SLO missed (with --fail-on-slo; plan: no configuration meets it).");
   app.require_subcommand(1);

@@ -19,6 +19,7 @@
 #include "tools/cli/commands.h"
 #include "tools/cli/executor.h"
 #include "tools/cli/job_store.h"
+#include "tools/cli/mpi_executor.h"
 #include "tools/cli/output_dir.h"
 #include "tools/cli/plan_search.h"
 
@@ -113,8 +114,11 @@ int plan_command(const PlanOptions& o, const Registry& registry) {
   const auto params = parse_search(o.searches);
   if (!params) return 2;
   auto base = load_with_sets(o.scenario, o.sets);
-  if (!base) return 2;
-  auto exec = make_thread_executor(*base, registry, o.threads);
+  // Under MPI the ranks other than 0 serve jobs inside and return here (mpi_executor.h).
+  int worker_exit = 0;
+  auto exec = make_sweep_executor(base, o.scenario, registry, o.threads, o.quiet, &worker_exit);
+  if (mpi_rank() != 0) return worker_exit;
+  if (!base || !exec) return 2;
   const std::string axis = slo->latency_ms.empty() ? "p99" : slo->latency_ms.front().first;
   auto sets_of = [&](const StaircaseSearch::Point& p) {
     std::vector<std::string> sets;

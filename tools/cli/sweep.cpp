@@ -42,9 +42,11 @@ JobOutput run_job(const nlohmann::json& base, const JobSpec& spec, const Registr
   return out;
 }
 
-void fault_point(std::size_t job_index) {
+void fault_point(std::size_t job_index, bool or_later) {
   static const char* kill_job = std::getenv("ARCHSIM_FAULT_KILL_JOB");
-  if (kill_job && std::to_string(job_index) == kill_job) std::raise(SIGKILL);
+  if (!kill_job) return;
+  const unsigned long long k = std::strtoull(kill_job, nullptr, 10);
+  if (job_index == k || (or_later && job_index > k)) std::raise(SIGKILL);
 }
 
 // Fields as "<length>\n<bytes>" after a magic line: binary-safe and cheap to parse.

@@ -1,0 +1,43 @@
+// Sweeps over MPI ranks: `mpirun -n N archsim compare|plan ...` (or srun under Slurm) runs
+// the same command in N processes. Rank 0 is the command: it validates, hands jobs out one at
+// a time to whichever rank asks next (slow jobs never stall the rest), runs jobs itself on a
+// thread between messages, merges, prints progress and writes every file. The other ranks
+// only serve jobs: they read the scenario themselves (after the command's --set), and rank 0
+// first checks that every rank's scenario hashes the same; they receive a JobSpec, run it and
+// send back the JobOutput (summary.json text, CSVs for the jobs that ask), encoded by
+// tools/cli/sweep.h. The results are merged in job order, so the output is byte-identical
+// to the thread executor's.
+//
+// Only archsim (tools/cli) links MPI, and only when CMake found it (ARCHSIM_WITH_MPI); without
+// it, or when not started by an MPI launcher, every function here is a no-op for one process.
+//
+// Lost ranks: Open MPI (4.x) ends the whole job when a rank dies, rank 0 included. The jobs
+// that finished before are in the output folder (tools/cli/job_store.h): the same command
+// with --resume runs only the missing ones.
+#pragma once
+#include <memory>
+#include <optional>
+
+#include <nlohmann/json.hpp>
+
+#include "sim/build.h"
+#include "tools/cli/executor.h"
+
+namespace archsim::cli {
+
+// Call first in main: initialises MPI when this process was started by mpirun or srun with
+// more than one rank (and archsim was built with MPI). mpi_finish() at the end.
+void mpi_start(int* argc, char*** argv);
+void mpi_finish();
+int mpi_rank();  // 0 without MPI
+int mpi_size();  // 1 without MPI
+
+// The executor of a sweep command. Without MPI: the thread executor. Under MPI, on every rank:
+// compares the scenario hashes of all ranks (`base` nullopt: this rank could not read it).
+// Rank 0 gets the MPI executor, or nullptr after printing the mismatch (exit 2). Other ranks
+// serve jobs until rank 0 is done and get nullptr with *worker_exit set (0, or 2 on a
+// mismatch): the command returns it.
+std::unique_ptr<Executor> make_sweep_executor(const std::optional<nlohmann::json>& base, const std::string& scenario_file,
+                                              const Registry& registry, int threads, bool quiet, int* worker_exit);
+
+}  // namespace archsim::cli
