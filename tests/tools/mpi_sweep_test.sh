@@ -4,7 +4,9 @@
 #     byte-identical outside "run" to the thread executor's;
 #  2. ranks that read different scenario files stop with one error from rank 0, exit 2;
 #  3. a rank killed at its job ends the MPI job; the jobs finished before are kept and the
-#     same command with --resume runs only the missing ones, to the same files.
+#     same command with --resume runs only the missing ones, to the same files;
+#  4. plan writes the same plan.json on 3 ranks as on 2 threads;
+#  5. commands other than compare and plan refuse to run on several ranks (exit 2).
 #   bash tests/tools/mpi_sweep_test.sh ARCHSIM_BIN SOURCE_DIR MPIEXEC
 set -euo pipefail
 bin=$1 src=$2 mpiexec=$3
@@ -74,4 +76,17 @@ echo "killed sweep: exit $code, $kept of 6 jobs kept"
 "${mpi[@]}" "$bin" "${args[@]}" --out "$work/resume" --resume 2>"$work/resume.err"
 grep -q "$kept of 6 jobs reused" "$work/resume.err" || { echo "FAIL: --resume did not reuse the $kept jobs"; cat "$work/resume.err"; exit 1; }
 same "$work/threads" "$work/resume"
+echo "== 4. plan: 3 ranks vs 2 threads, plan.json byte-identical"
+plan=(plan "$src/scenarios/basics/mmc.json" --set duration=2m --slo p99=60ms --search web.concurrency=1..16 --quiet)
+"$bin" "${plan[@]}" --threads 2 --out "$work/plan-threads" >/dev/null
+"${mpi[@]}" "$bin" "${plan[@]}" --out "$work/plan-mpi" >/dev/null
+cmp "$work/plan-threads/plan.json" "$work/plan-mpi/plan.json" || { echo "FAIL: plan.json differs"; exit 1; }
+echo "ok: plan.json identical"
+
+echo "== 5. other commands refuse MPI ranks"
+set +e
+"${mpi[@]}" "$bin" run "$src/scenarios/basics/mm1.json" --quiet --out "$work/run" >/dev/null 2>"$work/run.err"
+code=$?
+set -e
+[ "$code" -eq 2 ] && grep -q "only compare and plan run over MPI ranks" "$work/run.err" || { echo "FAIL: run under mpirun: exit $code"; exit 1; }
 echo "PASS"

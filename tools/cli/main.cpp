@@ -106,6 +106,12 @@ int main(int argc, char** argv) {
   if (*run_seed_opt && !(run.seed = cli::parse_seed(run_seed))) return 2;
   if (*cmp_seed_opt && !(cmp.seed = cli::parse_seed(cmp_seed))) return 2;
   if (*plan_seed_opt && !(plan.seed = cli::parse_seed(plan_seed))) return 2;
+  // Only the sweeps use MPI ranks; any other command under mpirun would run N times over.
+  if (cli::mpi_size() > 1 && !*cmp_cmd && !*plan_cmd) {
+    if (cli::mpi_rank() == 0)
+      std::cerr << "archsim: only compare and plan run over MPI ranks: run this command without mpirun or srun\n";
+    return 2;
+  }
   try {
     if (*run_cmd) return cli::run_command(run, registry);
     if (*cmp_cmd) return cli::compare_command(cmp, registry);
