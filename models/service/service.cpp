@@ -73,6 +73,13 @@ void Service::on_request(Context& ctx, CallId call) {
     ctx.reply(call, Status::Rejected);
     return;
   }
+  const double version_errors = pool_.instance(inst).error_rate;  // a bad version's (rollouts)
+  if (version_errors > 0 && rng_.uniform() < version_errors) {
+    ctx.metrics().add(err_c_);
+    pool_.observe(ctx, inst, false, 0);
+    ctx.reply(call, Status::Error);
+    return;
+  }
   if (shed_or_deduplicate(ctx, call, req, inst)) return;  // load shedding, idempotent writes
   std::uint32_t j = new_job();
   Job& job = jobs_[j];
@@ -134,6 +141,7 @@ void Service::finish(Context& ctx, ComponentReport& r) {
   double measured = to_seconds(now - ctx.warmup());
   r.add("throughput_rps", static_cast<double>(m.total(ok_c_)) / measured);
   pool_.report_load(ctx, r);
+  pool_.report_rollouts(ctx, r);
   r.add("ok", static_cast<double>(m.total(ok_c_)));
   r.add("errors", static_cast<double>(m.total(err_c_)));
   r.add("rejected", static_cast<double>(m.total(rejected_c_)));
@@ -318,6 +326,7 @@ void Service::finish_job(Context& ctx, std::uint32_t j) {
   } else {
     m.add(err_c_);
   }
+  pool_.observe(ctx, job.instance, served(job.status), ctx.now() - job.arrived);
   ctx.reply(job.call, job.status);
   pool_.job_done(ctx, job.instance);
   job.live = false;

@@ -8,6 +8,8 @@ void ServerPool::start(Context& ctx) {
   for (std::uint32_t i = 0; i < initial_replicas_; ++i) launch(ctx, /*already_ready=*/true);
   update_counts(ctx);
   if (memory_watched()) ctx.schedule(kMemoryTickPeriod, kMemoryTick);
+  if (deploy_)
+    for (std::uint32_t k = 0; k < deploy_->spec.rollouts.size(); ++k) ctx.schedule(deploy_->spec.rollouts[k].at, kRolloutBegin, k);
 }
 
 void ServerPool::on_timer(Context& ctx, std::uint16_t tag, std::uint64_t data) {
@@ -35,6 +37,12 @@ void ServerPool::on_timer(Context& ctx, std::uint16_t tag, std::uint64_t data) {
     }
     case kMemoryTick:
       memory_tick(ctx);
+      break;
+    case kRolloutBegin:
+      begin_rollout(ctx, static_cast<std::uint32_t>(data));
+      break;
+    case kAnalysis:
+      analysis_tick(ctx, static_cast<std::uint32_t>(data));
       break;
   }
 }
@@ -75,6 +83,11 @@ bool ServerPool::retire_outdated(Context& ctx) {
 
 void ServerPool::scale_to(Context& ctx, std::uint32_t target) {
   Context::ActingAs as(ctx, self_->index());
+  if (deploy_ && deploy_->in_progress) {  // the rollout aims at the new count (rollout.h)
+    deploy_->desired = target;
+    run_rollout(ctx);
+    return;
+  }
   while (replicas_ < target) launch(ctx, false);
   while (replicas_ > target) {
     int victim = pick_victim();
@@ -129,6 +142,12 @@ void ServerPool::launch(Context& ctx, bool already_ready) {
   in.area_last = ctx.now();
   in.speed = speed_;
   in.type = type_;
+  if (deploy_) {
+    const PodVersion& v = deploy_->spec.versions[deploy_->target];
+    in.version = deploy_->target;
+    in.speed = speed_ / v.work_factor;
+    in.error_rate = v.error_rate;
+  }
   jobs_->slot_launched(i);
   backends_[i] = Backend{1.0, 0, false, backend_id(id_, in.serial)};
   membership_changed_ = true;
@@ -246,6 +265,11 @@ void ServerPool::update_counts(Context& ctx) {
   m.set(ready_g_, ready_, ctx.now());
   m.set(capacity_g_, static_cast<double>(ready_) * concurrency_, ctx.now());
   peak_replicas_ = std::max(peak_replicas_, replicas_);
+  // The deployment controller syncs after every change of the pods (its informers' events).
+  if (deploy_ && deploy_->in_progress) {
+    if (!deploy_->syncing) run_rollout(ctx);
+    else track_rollout(ctx);
+  }
 }
 
 void ServerPool::set_alive(Context& ctx, int delta) {

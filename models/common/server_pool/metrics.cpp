@@ -16,6 +16,7 @@ void ServerPool::register_metrics(Metrics& m) {
   alive_g_ = m.gauge(id_, "instances");
   m.ratio_series(id_, "utilization", busy_g_, capacity_g_);
   m.ratio_series(id_, "cpu_utilization", cpu_g_, capacity_g_);
+  if (deploy_) register_rollout_metrics(m);
 }
 
 void ServerPool::register_memory_metrics(Metrics& m) {

@@ -48,6 +48,7 @@ void ServerPool::read(Params& p, BuildContext& bc) {
   zones_ = p.strings("zones");
   if (p.has("zones") && zones_.empty()) p.fail("zones", "expected a non-empty array of zone names");
   if (zones_.empty()) zones_.push_back(bc.zone());
+  read_deployment(p, bc);
 }
 
 }  // namespace archsim

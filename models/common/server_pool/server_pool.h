@@ -36,6 +36,8 @@
 //   faults.cpp       crashes, random failures, zone outages, ready history
 //   memory.cpp       memory, leaks and OOM kills
 //   billing.cpp      instance lifetimes as billing figures
+//   rollout.cpp      rollouts of new versions and their rollback (rollout.h: a Deployment's
+//                    RollingUpdate / Recreate, Argo Rollouts' analysis)
 // The pool offers the Scalable, Resizable, Crashable and ZoneAware capabilities
 // (models/common/capabilities.h): an owner returns it for them from capabilities().
 #pragma once
@@ -47,6 +49,7 @@
 
 #include "models/common/capabilities.h"
 #include "models/common/picker/picker.h"
+#include "models/common/server_pool/rollout.h"
 #include "sim/build.h"
 #include "sim/context.h"
 #include "sim/distribution.h"
@@ -92,8 +95,10 @@ struct PoolInstance {
   Time readiness_changed = 0;       // last time `state == Ready` flipped (or the launch)
   double busy_area = 0, cpu_area = 0;
   std::uint64_t completed = 0;      // requests answered
-  double speed = 1;                 // of its instance type, fixed for its life
+  double speed = 1;                 // of its instance type (and version), fixed for its life
   std::uint32_t type = 0;           // index into the pool's instance types
+  std::uint16_t version = 0;        // index into the deployment's versions (rollout.h)
+  double error_rate = 0;            // of its version: requests answered 5xx at once
 };
 
 class ServerPool final : public Scalable, public Resizable, public Crashable, public ZoneAware {
@@ -103,8 +108,13 @@ class ServerPool final : public Scalable, public Resizable, public Crashable, pu
   // The pool's timers: the owner forwards tags for which owns_timer() holds to on_timer().
   // They are the numbers the service used before the pool was taken out of it (run
   // fingerprints hash timer tags); an owner's own timers take any other tag.
+  // Tags 2..5 are the first ones; the owner keeps 1 and 6 (models/service); 7.. are the
+  // deployment controller's, scheduled only when the component has rollouts.
   enum Tag : std::uint16_t { kReady = 2, kGraceOver, kRestart, kMemoryTick };
-  static bool owns_timer(std::uint16_t tag) { return tag >= kReady && tag <= kMemoryTick; }
+  enum RolloutTag : std::uint16_t { kRolloutBegin = 7, kAnalysis, kLastTag = kAnalysis };
+  static bool owns_timer(std::uint16_t tag) {
+    return (tag >= kReady && tag <= kMemoryTick) || (tag >= kRolloutBegin && tag <= kLastTag);
+  }
 
   // `self` is the owning component (timers and metrics of capability calls are its own),
   // `rng` the owner's stream: start-up and restart times and the picker draw from it.
@@ -115,7 +125,8 @@ class ServerPool final : public Scalable, public Resizable, public Crashable, pu
   // ---- build (pool_params.cpp, metrics.cpp) ----
 
   // Reads replicas, concurrency, cores, queue_capacity, speed, instance_type, startup_time,
-  // restart_time, termination_grace, memory, balancer and zones of the component `p`.
+  // restart_time, termination_grace, memory, balancer, zones, deployment and rollouts of the
+  // component `p`.
   void read(Params& p, BuildContext& bc);
   // Gauges busy, capacity, cpu, queued, in_system, replicas, ready_replicas, instances and
   // the utilization ratios; register_memory_metrics the memory gauge and OOM counter (when
@@ -127,6 +138,9 @@ class ServerPool final : public Scalable, public Resizable, public Crashable, pu
   void report_load(Context& ctx, ComponentReport& r) const;
   // Billing figures (billing.cpp).
   void report_billing(Context& ctx, ComponentReport& r) const;
+  // What each rollout did ("rollouts.<k>.*" figures and a "rollout" interval each; rollout.cpp).
+  // Nothing when the component has no rollouts.
+  void report_rollouts(Context& ctx, ComponentReport& r) const;
 
   // ---- run ----
 
@@ -146,6 +160,12 @@ class ServerPool final : public Scalable, public Resizable, public Crashable, pu
     return picker_->pick(backends_, in, *rng_);
   }
   const Instance& instance(std::uint32_t slot) const { return instances_[slot]; }
+  // A response of the instance in `slot` (served or not; `latency` of a served one), for the
+  // rollout's analysis (rollout.h): counted when the instance runs the version under analysis.
+  // One test of a flag when the component has no rollouts.
+  void observe(Context& ctx, std::uint32_t slot, bool ok, Time latency) {
+    if (analysing_) observe_version(ctx, slot, ok, latency);
+  }
   // Every worker of the instance busy and its queue holding `depth` or more.
   bool saturated(std::uint32_t slot, std::uint64_t depth) const {
     const Instance& in = instances_[slot];
@@ -303,6 +323,17 @@ class ServerPool final : public Scalable, public Resizable, public Crashable, pu
   void set_alive(Context& ctx, int delta);
   // faults.cpp
   void track_ready(const Context& ctx);
+  // rollout.cpp
+  void read_deployment(Params& p, BuildContext& bc);
+  void register_rollout_metrics(Metrics& m);
+  void begin_rollout(Context& ctx, std::uint32_t k);
+  void run_rollout(Context& ctx);
+  bool sync_rolling(Context& ctx);
+  bool sync_recreate(Context& ctx);
+  void track_rollout(Context& ctx);
+  void analysis_tick(Context& ctx, std::uint32_t k);
+  void observe_version(Context& ctx, std::uint32_t slot, bool ok, Time latency);
+  int pick_victim_of(bool target_version, bool ready) const;
   // memory.cpp
   bool leak_active() const { return leak_request_mb_ > 0 || leak_second_mb_ > 0; }
   bool memory_watched() const { return leak_active() || (memory_limit_mb_ > 0 && memory_per_request_mb_ > 0); }
@@ -349,6 +380,10 @@ class ServerPool final : public Scalable, public Resizable, public Crashable, pu
   std::uint32_t ready_level_ = 0, outages_ = 0;
   Time ready_last_ = 0, outage_start_ = kTimeMax;
   double outage_seconds_ = 0;
+
+  // ---- deployments (rollout.h, rollout.cpp); deploy_ is null without rollouts ----
+  std::unique_ptr<PoolDeployment> deploy_;
+  bool analysing_ = false;  // a rollout's analysis is measuring the new version
 
   // ---- metrics ----
   GaugeId busy_g_, capacity_g_, cpu_g_, queued_g_, in_system_g_, replicas_g_, ready_g_, alive_g_, memory_g_;

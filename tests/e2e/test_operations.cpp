@@ -1,0 +1,222 @@
+// Operations end to end (issue 19): rollouts of new versions as a Kubernetes Deployment does
+// them, and their automatic rollback, through the binary and what it prints.
+//
+//   - a rolling update never has fewer than replicas - maxUnavailable ready instances nor more
+//     than replicas + maxSurge, with maxSurge / maxUnavailable resolved as Kubernetes'
+//     ResolveFenceposts does (percent surge rounds up, unavailability down, both 0 -> 1), and
+//     it uses the budget it has (the bounds are reached, so a controller that never moved
+//     would fail too);
+//   - the rollback fires at the end of the first analysis window whose new-version error
+//     ratio (read back from timeseries.csv) exceeds the threshold, never earlier nor later;
+//   - recreate stops the service (no ready instance for start-up time), rolling does not;
+//   - bad deployment input: exit 2, one line with file and JSON pointer.
+#include <doctest/doctest.h>
+
+#include <cmath>
+#include <fstream>
+#include <map>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "tests/e2e/run_archsim.h"
+
+using namespace archsim::e2e;
+using nlohmann::json;
+
+namespace {
+
+json rolling_doc(int replicas, const json& surge, const json& unavailable) {
+  json doc = json::parse(R"({
+    "name": "rolling", "seed": 4, "duration": "5m", "warmup": "10s", "window": "5s",
+    "components": [
+      {"id": "users", "type": "client", "target": "web", "arrivals": {"rate": 200}, "timeout": "2s"},
+      {"id": "web", "type": "service", "concurrency": 8, "service_time": {"dist": "exponential", "mean": "20ms"},
+       "startup_time": {"dist": "uniform", "min": "5s", "max": "15s"}, "termination_grace": "5s",
+       "deployment": {"strategy": "rolling"},
+       "rollouts": [{"at": "1m", "version": "v2", "work_factor": 1.1}]}
+    ]
+  })");
+  json& web = doc["components"][1];
+  web["replicas"] = replicas;
+  if (!surge.is_null()) web["deployment"]["max_surge"] = surge;
+  if (!unavailable.is_null()) web["deployment"]["max_unavailable"] = unavailable;
+  return doc;
+}
+
+// (window end s) -> value of (component, metric) in timeseries.csv.
+std::map<double, double> series(const std::string& csv, const std::string& component, const std::string& metric) {
+  std::ifstream in(csv);
+  REQUIRE_MESSAGE(in.good(), "cannot read " << csv);
+  std::map<double, double> out;
+  std::string line;
+  std::getline(in, line);
+  while (std::getline(in, line)) {
+    std::stringstream ss(line);
+    std::string t, c, m, v;
+    std::getline(ss, t, ',');
+    std::getline(ss, c, ',');
+    std::getline(ss, m, ',');
+    std::getline(ss, v, ',');
+    if (c == component && m == metric) out[std::stod(t)] = std::stod(v);
+  }
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("rollout: a rolling update keeps replicas - maxUnavailable ready and at most replicas + maxSurge") {
+  struct Case {
+    int replicas;
+    json surge, unavailable;
+    int want_surge, want_unavailable;
+  };
+  const std::vector<Case> cases = {
+      {10, nullptr, nullptr, 3, 2},  // the defaults 25% / 25%: ceil(2.5) and floor(2.5)
+      {10, 1, 0, 1, 0},
+      {10, 0, 3, 0, 3},
+      {6, "10%", "10%", 1, 0},       // ceil(0.6) = 1, floor(0.6) = 0
+      {6, "0%", "10%", 0, 1},        // both round to 0: unavailability becomes 1
+      {4, "50%", "50%", 2, 2},
+  };
+  for (const Case& c : cases) {
+    CAPTURE(c.replicas);
+    CAPTURE(c.surge.dump());
+    CAPTURE(c.unavailable.dump());
+    const json s = run_summary(write_scenario("rolling", rolling_doc(c.replicas, c.surge, c.unavailable)), {"--no-report"});
+    const json& r = at(s, "components.web.rollouts.0");
+    CHECK(num(r, "max_surge") == c.want_surge);
+    CHECK(num(r, "max_unavailable") == c.want_unavailable);
+    CHECK(num(r, "desired") == c.replicas);
+    // The bounds hold...
+    CHECK(num(r, "min_ready") >= c.replicas - c.want_unavailable);
+    CHECK(num(r, "max_replicas") <= c.replicas + c.want_surge);
+    // ...and are reached: the controller used the budget it had.
+    CHECK(num(r, "min_ready") == c.replicas - c.want_unavailable);
+    CHECK(num(r, "max_replicas") == c.replicas + c.want_surge);
+    CHECK(num(r, "no_ready_s") == 0);
+    CHECK(num(r, "completed_s") > 60);
+    CHECK(num(r, "completed_s") < 300);
+    CHECK(num(s, "components.web.ready_replicas") == c.replicas);
+  }
+}
+
+TEST_CASE("rollout: the rollback fires at the end of the first window whose error ratio exceeds the threshold") {
+  // A version failing 4% against a 5% threshold, rolled out one instance at a time (10 s of
+  // start-up each): a window of its responses exceeds 5% by chance or not, so the first
+  // failing window depends on the draws (the 80 s, 90 s, 100 s or 150 s window, or none before
+  // the rollout completes, across these seeds) and the test reads it back.
+  int later = 0, never = 0;
+  for (int seed : {1, 2, 3, 4, 5, 6, 7, 8}) {
+    CAPTURE(seed);
+    json doc = json::parse(R"({
+      "name": "canary", "duration": "8m", "warmup": "0s", "window": "10s",
+      "components": [
+        {"id": "users", "type": "client", "target": "api", "arrivals": {"rate": 200}, "timeout": "2s"},
+        {"id": "api", "type": "service", "replicas": 10, "concurrency": 8, "service_time": {"dist": "exponential", "mean": "10ms"},
+         "startup_time": "10s", "termination_grace": "5s",
+         "deployment": {"max_surge": 1, "max_unavailable": 0},
+         "rollouts": [{"at": "60s", "error_rate": 0.04,
+                       "rollback": {"metric": "error_rate", "threshold": 0.05, "window": "10s", "min_requests": 50}}]}
+      ]
+    })");
+    doc["seed"] = seed;
+    const std::string out = scratch_dir("canary");
+    const RunResult run = run_archsim({"run", write_scenario("canary", doc), "--json", "--quiet", "--out", out});
+    const json s = parse_summary(run);
+    const auto ok = series(out + "/timeseries.csv", "api", "new_version_rps");
+    const auto errors = series(out + "/timeseries.csv", "api", "new_version_errors_rps");
+    double expected = -1;
+    for (const auto& [t, rate] : ok) {
+      if (t <= 60) continue;
+      const double good = rate * 10, bad = errors.at(t) * 10;
+      if (good + bad >= 50 && bad / (good + bad) > 0.05) {
+        expected = t;
+        break;
+      }
+    }
+    const json& r = at(s, "components.api.rollouts.0");
+    if (expected < 0) {
+      CHECK(!has(r, "rolled_back_s"));
+      CHECK(has(r, "completed_s"));
+      ++never;
+      continue;
+    }
+    if (expected > 80) ++later;
+    CHECK(num(r, "rolled_back_s") == doctest::Approx(expected).epsilon(1e-9));
+    CHECK(num(r, "rollback_error_rate") > 0.05);
+    CHECK(num(r, "rollback_completed_s") > expected);
+    CHECK(!has(r, "completed_s"));
+  }
+  CHECK(later > 0);  // the rule is evaluated on every window, not only the first
+  CHECK(never > 0);  // and does not fire when no window exceeds the threshold
+}
+
+TEST_CASE("rollout: recreate leaves no ready instance for the start-up time; rolling keeps serving") {
+  const std::string file = source_path("scenarios/operations/deploy-rolling.json");
+  const json rolling = run_summary(file, {"--no-report"});
+  const json recreate = run_summary(file, {"--no-report", "--set", "web.deployment.strategy=recreate"});
+  CHECK(num(rolling, "availability") == 1.0);
+  CHECK(num(rolling, "components.web.rollouts.0.no_ready_s") == 0);
+  // Recreate: old instances drain (at most termination_grace), then 20 s of start-up.
+  const double gap = num(recreate, "components.web.rollouts.0.no_ready_s");
+  CHECK(gap >= 20);
+  CHECK(gap <= 30);
+  CHECK(num(recreate, "requests.by_cause.unavailable") > 0);
+  // Every request arriving in the gap fails at 240/s (Poisson), within 4 standard deviations.
+  const double lost = num(recreate, "requests.by_cause.unavailable");
+  CHECK(lost == doctest::Approx(240 * gap).epsilon(4 / std::sqrt(240 * gap)));
+}
+
+TEST_CASE("rollout: the bad canary of scenarios/operations is rolled back after its first measured window") {
+  const json s = run_summary(source_path("scenarios/operations/bad-canary-rollback.json"), {"--no-report"});
+  const json& r = at(s, "components.api.rollouts.0");
+  // The canary starts at 120 s and is ready at 135 s; the window ending at 130 s saw none of
+  // its responses (no measurement), the one ending at 140 s holds 5 s of them.
+  CHECK(num(r, "rolled_back_s") == 140);
+  CHECK(num(r, "max_replicas") == 7);
+  CHECK(num(r, "min_ready") == 6);
+  CHECK(num(s, "components.api.ready_replicas") == 6);
+}
+
+TEST_CASE("rollout: bad deployment input is refused with the file and JSON pointer") {
+  struct Case {
+    const char* name;
+    json deployment, rollouts;
+    const char* pointer;
+    const char* words;
+  };
+  const json one = json::parse(R"([{"at": "30s"}])");
+  const std::vector<Case> cases = {
+      {"both_zero", {{"max_surge", 0}, {"max_unavailable", 0}}, one, "/components/1/deployment/max_unavailable", "cannot both be 0"},
+      {"percent", {{"max_surge", "150%"}}, one, "/components/1/deployment/max_surge", "percentage"},
+      {"negative", {{"max_unavailable", -1}}, one, "/components/1/deployment/max_unavailable", "whole number"},
+      {"misspelled", {{"max_surg", 1}}, one, "/components/1/deployment/max_surg", "did you mean"},
+      {"recreate_surge", {{"strategy", "recreate"}, {"max_surge", 1}}, one, "/components/1/deployment/max_surge", "rolling"},
+      {"late", json::object(), json::parse(R"([{"at": "2m"}])"), "/components/1/rollouts/0/at", "end of the run"},
+      {"order", json::object(), json::parse(R"([{"at": "30s"}, {"at": "20s"}])"), "/components/1/rollouts/1/at", "later"},
+      {"negative_window", json::object(), json::parse(R"([{"at": "30s", "rollback": {"threshold": 0.1, "window": "-5s"}}])"),
+       "/components/1/rollouts/0/rollback/window", ""},
+      {"no_threshold", json::object(), json::parse(R"([{"at": "30s", "rollback": {"window": "5s"}}])"),
+       "/components/1/rollouts/0/rollback/threshold", "required"},
+      {"rollout_field", json::object(), json::parse(R"([{"at": "30s", "eror_rate": 0.1}])"), "/components/1/rollouts/0/eror_rate",
+       "did you mean"},
+  };
+  for (const Case& c : cases) {
+    CAPTURE(c.name);
+    json doc = json::parse(R"({"name": "bad", "duration": "60s", "components": [
+      {"id": "users", "type": "client", "target": "web", "arrivals": {"rate": 10}},
+      {"id": "web", "type": "service", "replicas": 2, "service_time": "1ms"}]})");
+    if (!c.deployment.empty()) doc["components"][1]["deployment"] = c.deployment;
+    doc["components"][1]["rollouts"] = c.rollouts;
+    const std::string path = write_scenario(c.name, doc);
+    const RunResult r = run_archsim({"run", path, "--json", "--quiet", "--out", scratch_dir("bad")}, 30);
+    INFO(describe(r));
+    CHECK(r.exit_code == 2);
+    CHECK(r.out.empty());
+    const auto ls = lines(r.err);
+    REQUIRE(ls.size() == 1);
+    CHECK(ls[0].rfind(path + ": " + c.pointer + ": ", 0) == 0);
+    CHECK(ls[0].find(c.words) != std::string::npos);
+  }
+}
