@@ -138,6 +138,19 @@ class Degradable {
   ~Degradable() = default;
 };
 
+// Voluntary disruptions (Kubernetes' eviction API, kubectl drain): instances evicted to
+// free their node, each replaced elsewhere, as far as the component's disruption budget allows.
+class Disruptable {
+ public:
+  // Drains the node holding `count` of its serving instances: each is evicted when its
+  // budget allows (it drains as on scale-in and a replacement starts), else the eviction is
+  // retried every 5 s until it is. Returns how many instances the drain concerns.
+  virtual std::uint32_t drain(Context& ctx, std::uint32_t count) = 0;
+
+ protected:
+  ~Disruptable() = default;
+};
+
 // What a component offers; nullptr for what it does not.
 struct Capabilities {
   Scalable* scalable = nullptr;
@@ -145,6 +158,7 @@ struct Capabilities {
   Crashable* crashable = nullptr;
   ZoneAware* zone_aware = nullptr;
   Degradable* degradable = nullptr;
+  Disruptable* disruptable = nullptr;
 };
 
 // A model with capabilities derives from this as well as from Component.

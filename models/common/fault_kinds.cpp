@@ -20,6 +20,7 @@ bool offers(const Capabilities& c, Need need) {
     case Need::Crashable: return c.crashable != nullptr;
     case Need::ZoneAware: return c.zone_aware != nullptr;
     case Need::Degradable: return c.degradable != nullptr;
+    case Need::Disruptable: return c.disruptable != nullptr;
   }
   return false;
 }

@@ -40,7 +40,7 @@ struct FaultPlan {
   std::string pointer;                         // JSON location of the fault object
   std::string label;                           // as reports show it: "<kind> <target> ..."
   std::int64_t target = -1, link_from = -1;    // component indices (link_from >= 0: a link "a->b")
-  std::uint32_t instances = 0;                 // crash: how many (UINT32_MAX = all)
+  std::uint32_t instances = 0;                 // crash, drain: how many (UINT32_MAX = all)
   std::string zone;                            // zone_outage
   std::vector<std::vector<std::uint32_t>> groups;  // partition
   Distribution add;                            // latency: the delay added
@@ -62,7 +62,7 @@ enum class LinkEffect : std::uint8_t { None, Lose, Abort, Delay };
 
 // The capability a kind needs on its target. The injector checks it at connect (failing
 // with "\"<id>\" is a <type>; this fault needs a service") and sets FaultPlan::direct.
-enum class Need : std::uint8_t { None, Scalable, Resizable, Crashable, ZoneAware, Degradable };
+enum class Need : std::uint8_t { None, Scalable, Resizable, Crashable, ZoneAware, Degradable, Disruptable };
 
 // Whether `c` offers what `need` names (always for Need::None).
 bool offers(const Capabilities& c, Need need);

@@ -15,6 +15,9 @@
 //   memory_leak  memory grows per request or per second until memory.limit_mb OOMKills the
 //                instance; the kubelet restarts it with CrashLoopBackOff (models/service).
 //   disk_full    writes (client routes with "write": true) fail with 5xx, reads work.
+//   drain        `kubectl drain` of the node holding `instances` of the target's instances:
+//                each is evicted when its PodDisruptionBudget allows, else retried every 5 s;
+//                an evicted instance drains and is replaced (models/common/server_pool).
 // Sources read: Istio VirtualService HTTPFaultInjection and the Envoy fault filter docs
 // (delay/abort percentages), Kubernetes pod lifecycle (restart back-off).
 // Each acts through its target's capabilities (models/common/capabilities.h) or on links;
@@ -66,6 +69,10 @@ void read_crash(Params& p, const FaultWorld& w, FaultPlan& f) {
     p.fail("instances", "expected a positive whole number or \"all\"");
   }
   f.label += f.instances == UINT32_MAX ? " (all instances)" : " (" + std::to_string(f.instances) + " instance" + (f.instances > 1 ? "s)" : ")");
+}
+
+void apply_drain(Context& ctx, const FaultWorld& w, const FaultPlan& f) {
+  w.caps[f.target_index()].disruptable->drain(ctx, f.instances);
 }
 
 void read_zone_outage(Params& p, const FaultWorld&, FaultPlan& f) {
@@ -255,6 +262,11 @@ void register_fault_kinds(FaultKindRegistry& k) {
          .apply = apply_memory_leak,
          .revert = revert_memory_leak});
   k.add({.name = "disk_full", .need = Need::Degradable, .read = read_target, .apply = apply_disk_full, .revert = revert_disk_full});
+  k.add({.name = "drain",
+         .need = Need::Disruptable,
+         .instantaneous = "a drain is instantaneous: its evictions go on until every instance concerned is replaced",
+         .read = read_crash,  // the same target and "instances"
+         .apply = apply_drain});
 }
 
 }  // namespace archsim

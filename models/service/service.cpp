@@ -142,6 +142,7 @@ void Service::finish(Context& ctx, ComponentReport& r) {
   r.add("throughput_rps", static_cast<double>(m.total(ok_c_)) / measured);
   pool_.report_load(ctx, r);
   pool_.report_rollouts(ctx, r);
+  pool_.report_disruptions(ctx, r);
   r.add("ok", static_cast<double>(m.total(ok_c_)));
   r.add("errors", static_cast<double>(m.total(err_c_)));
   r.add("rejected", static_cast<double>(m.total(rejected_c_)));

@@ -109,7 +109,7 @@ class Service final : public Component,
   // ---- capabilities (models/common/capabilities.h): scaling, crashes and zones are the
   // pool's; Degradable is the service's own, but for memory leaks, which it forwards ----
 
-  Capabilities capabilities() override { return {&pool_, &pool_, &pool_, &pool_, this}; }
+  Capabilities capabilities() override { return {&pool_, &pool_, &pool_, &pool_, this, &pool_}; }
 
   // Degradable
   void set_slowdown(double factor) override { slowdown_ = factor; }

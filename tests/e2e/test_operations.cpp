@@ -1,5 +1,6 @@
 // Operations end to end (issue 19): rollouts of new versions as a Kubernetes Deployment does
-// them, and their automatic rollback, through the binary and what it prints.
+// them, their automatic rollback, and node drains held by a PodDisruptionBudget, through the
+// binary and what it prints.
 //
 //   - a rolling update never has fewer than replicas - maxUnavailable ready instances nor more
 //     than replicas + maxSurge, with maxSurge / maxUnavailable resolved as Kubernetes'
@@ -9,7 +10,10 @@
 //   - the rollback fires at the end of the first analysis window whose new-version error
 //     ratio (read back from timeseries.csv) exceeds the threshold, never earlier nor later;
 //   - recreate stops the service (no ready instance for start-up time), rolling does not;
-//   - bad deployment input: exit 2, one line with file and JSON pointer.
+//   - a node drain never takes the ready count below the PodDisruptionBudget (as the
+//     disruption controller resolves it) and uses all of it; without one the node's instances
+//     go at once;
+//   - bad deployment and budget input: exit 2, one line with file and JSON pointer.
 #include <doctest/doctest.h>
 
 #include <cmath>
@@ -219,4 +223,103 @@ TEST_CASE("rollout: bad deployment input is refused with the file and JSON point
     CHECK(ls[0].rfind(path + ": " + c.pointer + ": ", 0) == 0);
     CHECK(ls[0].find(c.words) != std::string::npos);
   }
+}
+
+namespace {
+
+json drain_doc(const json& budget) {
+  json doc = json::parse(R"({
+    "name": "drain", "seed": 2, "duration": "4m", "warmup": "10s", "window": "5s",
+    "components": [
+      {"id": "users", "type": "client", "target": "web", "arrivals": {"rate": 100}, "timeout": "2s"},
+      {"id": "web", "type": "service", "replicas": 6, "concurrency": 8, "service_time": {"dist": "exponential", "mean": "20ms"},
+       "startup_time": {"dist": "uniform", "min": "10s", "max": "20s"}, "termination_grace": "5s"}
+    ],
+    "faults": [{"at": "60s", "kind": "drain", "target": "web", "instances": 4}]
+  })");
+  if (!budget.is_null()) doc["components"][1]["disruption_budget"] = budget;
+  return doc;
+}
+
+}  // namespace
+
+TEST_CASE("drain: evictions never take the ready count below the disruption budget, and use all of it") {
+  struct Case {
+    json budget;
+    int desired_healthy;  // as the disruption controller computes it for 6 replicas
+  };
+  const std::vector<Case> cases = {
+      {json{{"min_available", 5}}, 5},
+      {json{{"min_available", 3}}, 3},
+      {json{{"min_available", "50%"}}, 3},     // ceil(3)
+      {json{{"min_available", "60%"}}, 4},     // ceil(3.6)
+      {json{{"max_unavailable", 1}}, 5},
+      {json{{"max_unavailable", "34%"}}, 3},   // 6 - ceil(2.04)
+  };
+  for (const Case& c : cases) {
+    CAPTURE(c.budget.dump());
+    const json s = run_summary(write_scenario("drain", drain_doc(c.budget)), {"--no-report"});
+    const json& d = at(s, "components.web.drains.0");
+    CHECK(num(d, "desired_healthy") == c.desired_healthy);
+    CHECK(num(d, "min_ready") >= c.desired_healthy);  // the budget held
+    CHECK(num(d, "min_ready") == c.desired_healthy);  // and was used (4 evictions want more)
+    CHECK(num(d, "evicted") == 4);
+    CHECK(num(d, "completed_s") > 60);
+    CHECK(num(s, "components.web.ready_replicas") == 6);  // every evicted instance was replaced
+    if (c.desired_healthy > 2) CHECK(num(d, "refused") > 0);
+  }
+  // No budget: the node's 4 instances go at once.
+  const json s = run_summary(write_scenario("drain", drain_doc(nullptr)), {"--no-report"});
+  CHECK(num(s, "components.web.drains.0.min_ready") == 2);
+  CHECK(num(s, "components.web.drains.0.refused") == 0);
+  CHECK(num(s, "components.web.drains.0.completed_s") == 60);
+}
+
+TEST_CASE("drain: the shipped node drain keeps every request with its budget and loses some without") {
+  const std::string file = source_path("scenarios/operations/node-drain-pdb.json");
+  const json with = run_summary(file, {"--no-report"});
+  const json without = run_summary(file, {"--no-report", "--set", "web.disruption_budget=null"});
+  CHECK(num(with, "availability") == 1.0);
+  CHECK(num(with, "components.web.drains.0.min_ready") == 5);
+  CHECK(num(with, "components.web.drains.0.completed_s") == 210);  // three more replacements, 30 s each
+  CHECK(num(without, "components.web.drains.0.min_ready") == 2);
+  CHECK(num(without, "availability") < 0.995);
+  CHECK(num(without, "requests.by_cause.rejected") > 0);
+}
+
+TEST_CASE("drain: bad disruption budgets are refused with the file and JSON pointer") {
+  struct Case {
+    const char* name;
+    json budget;
+    const char* pointer;
+    const char* words;
+  };
+  const std::vector<Case> cases = {
+      {"too_large", {{"min_available", 7}}, "/components/1/disruption_budget/min_available", "larger than the replicas"},
+      {"too_large_max", {{"max_unavailable", 9}}, "/components/1/disruption_budget/max_unavailable", "larger than the replicas"},
+      {"both", {{"min_available", 1}, {"max_unavailable", 1}}, "/components/1/disruption_budget", "exactly one"},
+      {"none", json::object(), "/components/1/disruption_budget", "exactly one"},
+      {"percent", {{"min_available", "101%"}}, "/components/1/disruption_budget/min_available", "percentage"},
+      {"negative", {{"max_unavailable", -2}}, "/components/1/disruption_budget/max_unavailable", "whole number"},
+      {"misspelled", {{"min_available", 1}, {"min_availabel", 2}}, "/components/1/disruption_budget/min_availabel", "did you mean"},
+  };
+  for (const Case& c : cases) {
+    CAPTURE(c.name);
+    json doc = drain_doc(c.budget);
+    const std::string path = write_scenario(c.name, doc);
+    const RunResult r = run_archsim({"run", path, "--json", "--quiet", "--out", scratch_dir("bad")}, 30);
+    INFO(describe(r));
+    CHECK(r.exit_code == 2);
+    const auto ls = lines(r.err);
+    REQUIRE(ls.size() == 1);
+    CHECK(ls[0].rfind(path + ": " + c.pointer + ": ", 0) == 0);
+    CHECK(ls[0].find(c.words) != std::string::npos);
+  }
+  // A drain of something without instances.
+  json doc = drain_doc(nullptr);
+  doc["faults"][0]["target"] = "users";
+  const std::string path = write_scenario("drain_client", doc);
+  const RunResult r = run_archsim({"run", path, "--json", "--quiet", "--out", scratch_dir("bad")}, 30);
+  CHECK(r.exit_code == 2);
+  CHECK(r.err.rfind(path + ": /faults/0/target: ", 0) == 0);
 }

@@ -44,6 +44,10 @@ void ServerPool::on_timer(Context& ctx, std::uint16_t tag, std::uint64_t data) {
     case kAnalysis:
       analysis_tick(ctx, static_cast<std::uint32_t>(data));
       break;
+    case kEvictRetry:
+      disrupt_->retry_scheduled = false;
+      evict_pending(ctx);
+      break;
   }
 }
 
@@ -265,6 +269,10 @@ void ServerPool::update_counts(Context& ctx) {
   m.set(ready_g_, ready_, ctx.now());
   m.set(capacity_g_, static_cast<double>(ready_) * concurrency_, ctx.now());
   peak_replicas_ = std::max(peak_replicas_, replicas_);
+  if (disrupt_ && disrupt_->pending) {  // a drain under way: the lowest ready count it caused
+    DrainRecord& d = disrupt_->drains.back();
+    d.min_ready = std::min(d.min_ready, ready_);
+  }
   // The deployment controller syncs after every change of the pods (its informers' events).
   if (deploy_ && deploy_->in_progress) {
     if (!deploy_->syncing) run_rollout(ctx);

@@ -49,6 +49,7 @@ void ServerPool::read(Params& p, BuildContext& bc) {
   if (p.has("zones") && zones_.empty()) p.fail("zones", "expected a non-empty array of zone names");
   if (zones_.empty()) zones_.push_back(bc.zone());
   read_deployment(p, bc);
+  read_disruption_budget(p);
 }
 
 }  // namespace archsim

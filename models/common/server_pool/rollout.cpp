@@ -11,9 +11,6 @@
 
 namespace archsim {
 
-namespace {
-
-// maxSurge / maxUnavailable: a whole number, or a percentage "25%" of the desired replicas.
 IntOrPercent read_int_or_percent(Params& p, std::string_view key, IntOrPercent def) {
   const Params::Value v = p.value(key);
   if (v.shape() == Params::Shape::absent) return def;
@@ -31,6 +28,8 @@ IntOrPercent read_int_or_percent(Params& p, std::string_view key, IntOrPercent d
   }
   v.fail("expected a whole number of instances or a percentage such as \"25%\"");
 }
+
+namespace {
 
 struct VersionCounts {
   std::int64_t new_total = 0, new_ready = 0, old_total = 0, old_alive = 0;

@@ -33,6 +33,7 @@
 #include <vector>
 
 #include "sim/histogram.h"
+#include "sim/params.h"
 #include "sim/metrics.h"
 #include "sim/time.h"
 
@@ -50,6 +51,10 @@ struct IntOrPercent {
   }
   bool zero() const { return value == 0; }
 };
+
+// A whole number from 0 to 1e6 or a percentage "0%".."100%" at `key` of `p` (def when absent);
+// a scenario error naming the key otherwise.
+IntOrPercent read_int_or_percent(Params& p, std::string_view key, IntOrPercent def);
 
 // What a version changes: its work takes `work_factor` times as long, `error_rate` of its
 // requests fail with 5xx at once (a bad canary).

@@ -49,6 +49,7 @@
 
 #include "models/common/capabilities.h"
 #include "models/common/picker/picker.h"
+#include "models/common/server_pool/disruption.h"
 #include "models/common/server_pool/rollout.h"
 #include "sim/build.h"
 #include "sim/context.h"
@@ -99,9 +100,10 @@ struct PoolInstance {
   std::uint32_t type = 0;           // index into the pool's instance types
   std::uint16_t version = 0;        // index into the deployment's versions (rollout.h)
   double error_rate = 0;            // of its version: requests answered 5xx at once
+  bool evicting = false;            // on a node being drained, not evicted yet (disruption.cpp)
 };
 
-class ServerPool final : public Scalable, public Resizable, public Crashable, public ZoneAware {
+class ServerPool final : public Scalable, public Resizable, public Crashable, public ZoneAware, public Disruptable {
  public:
   using Instance = PoolInstance;
   static constexpr std::uint32_t kNone = ~0u;
@@ -109,9 +111,10 @@ class ServerPool final : public Scalable, public Resizable, public Crashable, pu
   // They are the numbers the service used before the pool was taken out of it (run
   // fingerprints hash timer tags); an owner's own timers take any other tag.
   // Tags 2..5 are the first ones; the owner keeps 1 and 6 (models/service); 7.. are the
-  // deployment controller's, scheduled only when the component has rollouts.
+  // deployment controller's and the drains', scheduled only when the component has rollouts
+  // or is drained.
   enum Tag : std::uint16_t { kReady = 2, kGraceOver, kRestart, kMemoryTick };
-  enum RolloutTag : std::uint16_t { kRolloutBegin = 7, kAnalysis, kLastTag = kAnalysis };
+  enum RolloutTag : std::uint16_t { kRolloutBegin = 7, kAnalysis, kEvictRetry, kLastTag = kEvictRetry };
   static bool owns_timer(std::uint16_t tag) {
     return (tag >= kReady && tag <= kMemoryTick) || (tag >= kRolloutBegin && tag <= kLastTag);
   }
@@ -141,6 +144,8 @@ class ServerPool final : public Scalable, public Resizable, public Crashable, pu
   // What each rollout did ("rollouts.<k>.*" figures and a "rollout" interval each; rollout.cpp).
   // Nothing when the component has no rollouts.
   void report_rollouts(Context& ctx, ComponentReport& r) const;
+  // What each drain did ("drains.<k>.*") and the budget ("disruption_budget.*"; disruption.cpp).
+  void report_disruptions(Context& ctx, ComponentReport& r) const;
 
   // ---- run ----
 
@@ -257,6 +262,9 @@ class ServerPool final : public Scalable, public Resizable, public Crashable, pu
   void repair_instance(Context& ctx, std::uint32_t slot) override;
   ReadyHistory ready_history(Time now, Time warmup) const override;
 
+  // ---- Disruptable (disruption.cpp) ----
+  std::uint32_t drain(Context& ctx, std::uint32_t count) override;
+
   // ---- ZoneAware (faults.cpp) ----
   const std::vector<std::string>& zones() const override { return zones_; }
   void fail_zone(Context& ctx, const std::string& zone) override;
@@ -334,6 +342,10 @@ class ServerPool final : public Scalable, public Resizable, public Crashable, pu
   void analysis_tick(Context& ctx, std::uint32_t k);
   void observe_version(Context& ctx, std::uint32_t slot, bool ok, Time latency);
   int pick_victim_of(bool target_version, bool ready) const;
+  // disruption.cpp
+  void read_disruption_budget(Params& p);
+  void evict_pending(Context& ctx);
+  bool eviction_allowed(const Instance& in) const;
   // memory.cpp
   bool leak_active() const { return leak_request_mb_ > 0 || leak_second_mb_ > 0; }
   bool memory_watched() const { return leak_active() || (memory_limit_mb_ > 0 && memory_per_request_mb_ > 0); }
@@ -384,6 +396,8 @@ class ServerPool final : public Scalable, public Resizable, public Crashable, pu
   // ---- deployments (rollout.h, rollout.cpp); deploy_ is null without rollouts ----
   std::unique_ptr<PoolDeployment> deploy_;
   bool analysing_ = false;  // a rollout's analysis is measuring the new version
+  // ---- voluntary disruptions (disruption.h); null until a budget or a drain exists ----
+  std::unique_ptr<PoolDisruption> disrupt_;
 
   // ---- metrics ----
   GaugeId busy_g_, capacity_g_, cpu_g_, queued_g_, in_system_g_, replicas_g_, ready_g_, alive_g_, memory_g_;
