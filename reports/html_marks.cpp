@@ -78,6 +78,33 @@ std::string write_annotations(const std::filesystem::path& file, const json& sum
     }
     if (faults > 0) said.push_back("orange bands: the fault windows (" + std::to_string(faults) + ")");
   }
+  // Episodes of components (a rollout, a rollback): blue bands; instantaneous ones (a rollout's
+  // steps) blue ticks at the top with their label.
+  int bands = 0, steps = 0;
+  if (a.contains("episodes") && a["episodes"].is_array()) {
+    for (const json& e : a["episodes"]) {
+      const double st = num_at(e, "start_s"), en = num_at(e, "end_s");
+      if (std::isnan(st)) continue;
+      const std::string label = js::str_at(e, "label");
+      if (std::isnan(en) || en <= st) {
+        if (steps >= kMaxTicks) continue;
+        gp += "set arrow from " + x(st) + ", graph 1 to " + x(st) + ", graph 0.94 nohead front linecolor rgb '#1F5F99' linewidth 2\n";
+        if (steps < 24)
+          gp += "set label " + quoted(label) + " at " + x(st) + ", graph " + (steps % 2 ? "0.905" : "0.925") +
+                " center font ',7' textcolor rgb '#1F5F99' front\n";
+        ++steps;
+        continue;
+      }
+      gp += "set object rect from " + x(st) + ", graph 0 to " + x(en) +
+            ", graph 1 behind fillcolor rgb '#d6e6f5' fillstyle solid 1.0 noborder\n";
+      if (bands < 12)
+        gp += "set label " + quoted(label) + " at " + x(st) + ", graph " + g(0.86 - 0.07 * (bands % 3)) +
+              " left offset char 0.3,0 font ',9' textcolor rgb '#1F5F99' front\n";
+      ++bands;
+    }
+    if (bands > 0) said.push_back("blue bands: rollouts and rollbacks (" + std::to_string(bands) + ")");
+    if (steps > 0) said.push_back("blue ticks at the top: their steps, new-version instances ready / desired (" + std::to_string(steps) + ")");
+  }
   int alerts = 0;
   if (a.contains("alerts") && a["alerts"].is_array()) {
     for (const json& al : a["alerts"]) {

@@ -100,6 +100,13 @@ static ordered_json availability_json(const AvailabilityResult& a) {
     faults.push_back(x);
   }
   o["faults"] = faults;
+  if (!a.episodes.empty()) {  // absent when no component recorded one (most runs)
+    ordered_json episodes = ordered_json::array();
+    for (const auto& e : a.episodes)
+      episodes.push_back(ordered_json{{"component", e.component}, {"kind", e.kind}, {"label", e.label},
+                                      {"start_s", round_sig(e.start_s)}, {"end_s", round_sig(e.end_s)}});
+    o["episodes"] = episodes;
+  }
   ordered_json alerts = ordered_json::array();
   for (const auto& al : a.alerts)
     alerts.push_back(ordered_json{{"alert", al.name},

@@ -43,6 +43,9 @@ AvailabilityResult availability_ledger(const SloSettings& slo, const RunResult& 
       a.faults.push_back(std::move(f));
     }
   }
+  for (const ComponentResult& c : r.components)
+    for (const auto& iv : c.report.intervals())
+      a.episodes.push_back({c.id, iv.kind, iv.label, to_seconds(iv.start), to_seconds(iv.end)});
   std::uint64_t total = r.outcomes.total();
   a.requests = total ? static_cast<double>(r.outcomes.ok()) / static_cast<double>(total) : 1.0;
   a.slo_assumed = !slo.availability && !slo.latency_p99;

@@ -42,6 +42,13 @@ struct AvailabilityResult {
     bool resolved = false;
   };
   std::vector<Alert> alerts;
+  // Episodes the scenario's components recorded (ComponentReport intervals of any kind, e.g.
+  // a rollout and its steps), in component order, for the charts' marks.
+  struct Episode {
+    std::string component, kind, label;
+    double start_s = 0, end_s = 0;
+  };
+  std::vector<Episode> episodes;
   // Figures from section components (e.g. "components.web.mttr_s"), dotted.
   std::vector<std::pair<std::string, double>> figures;
 };

@@ -173,7 +173,9 @@ TEST_CASE("rollout: recreate leaves no ready instance for the start-up time; rol
 }
 
 TEST_CASE("rollout: the bad canary of scenarios/operations is rolled back after its first measured window") {
-  const json s = run_summary(source_path("scenarios/operations/bad-canary-rollback.json"), {"--no-report"});
+  const std::string out = scratch_dir("bad-canary");
+  const RunResult run = run_archsim({"run", source_path("scenarios/operations/bad-canary-rollback.json"), "--json", "--quiet", "--out", out});
+  const json s = parse_summary(run);
   const json& r = at(s, "components.api.rollouts.0");
   // The canary starts at 120 s and is ready at 135 s; the window ending at 130 s saw none of
   // its responses (no measurement), the one ending at 140 s holds 5 s of them.
@@ -181,6 +183,17 @@ TEST_CASE("rollout: the bad canary of scenarios/operations is rolled back after 
   CHECK(num(r, "max_replicas") == 7);
   CHECK(num(r, "min_ready") == 6);
   CHECK(num(s, "components.api.ready_replicas") == 6);
+  // The rollout and its rollback are episodes of the availability report, marked on the charts.
+  std::vector<std::string> episodes;
+  for (const json& e : at(s, "availability_report.episodes"))
+    episodes.push_back(e.at("kind").get<std::string>() + ":" + e.at("label").get<std::string>() + "@" +
+                       std::to_string(static_cast<int>(e.at("start_s").get<double>())));
+  const std::vector<std::string> want = {"rollout_step:1/6@135", "rollout_step:0/6@155", "rollout:deploy api v2@120",
+                                         "rollout:rollback api to v1@140"};
+  CHECK(episodes == want);
+  const std::string marks = read_text(out + "/charts/annotations.gp");
+  CHECK(marks.find("'deploy api v2' at 120") != std::string::npos);
+  CHECK(marks.find("'rollback api to v1' at 140") != std::string::npos);
 }
 
 TEST_CASE("rollout: bad deployment input is refused with the file and JSON pointer") {

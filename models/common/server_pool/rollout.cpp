@@ -335,6 +335,10 @@ void ServerPool::report_rollouts(Context& ctx, ComponentReport& r) const {
       r.add(base + (ro.rule.metric == RollbackRule::ErrorRate ? "rollback_error_rate" : "rollback_p99_ms"), rec.measured);
       if (rec.rollback_completed >= 0) r.add(base + "rollback_completed_s", to_seconds(rec.rollback_completed));
     }
+    // Each step as an instant (capped: a long rollout's marks would cover the chart).
+    for (std::size_t i = 1; i < rec.steps.size() && i <= 24; ++i)
+      r.add_interval("rollout_step", std::to_string(rec.steps[i].new_ready) + "/" + std::to_string(rec.desired), rec.steps[i].at,
+                     rec.steps[i].at);
     const Time end = rec.completed >= 0 ? rec.completed : rec.rolled_back >= 0 ? rec.rolled_back : now;
     r.add_interval("rollout", "deploy " + id_ + " " + version, rec.started, end);
     if (rec.rolled_back >= 0)
