@@ -336,3 +336,65 @@ TEST_CASE("drain: bad disruption budgets are refused with the file and JSON poin
   CHECK(r.exit_code == 2);
   CHECK(r.err.rfind(path + ": /faults/0/target: ", 0) == 0);
 }
+
+TEST_CASE("liveness: a hung instance is restarted after failure_threshold x period; an aggressive probe makes a restart storm") {
+  // Every request takes 30 s on the only worker: the instance never answers a probe. Probes
+  // at 10, 20, 30 s fail at 11, 21, 31 s: the third kills it at 31 s; restarted at once, it
+  // is probed again 10 s after it is ready (41, 51, 61 s -> 62 s), and so on: 93 s.
+  json doc = json::parse(R"({
+    "name": "hung", "seed": 1, "duration": "100s", "warmup": "0s",
+    "components": [
+      {"id": "users", "type": "client", "target": "web", "arrivals": {"process": "constant", "rate": 1}, "timeout": "60s"},
+      {"id": "web", "type": "service", "replicas": 1, "concurrency": 1, "service_time": "30s",
+       "probes": {"liveness": {"period": "10s", "timeout": "1s", "failure_threshold": 3}}}
+    ]
+  })");
+  const json s = run_summary(write_scenario("hung", doc), {"--no-report"});
+  CHECK(num(s, "components.web.liveness.restarts") == 3);
+  CHECK(num(s, "components.web.liveness.failed_probes") == 9);
+  doc["components"][1]["probes"]["liveness"]["failure_threshold"] = 1;  // 11, 22, 33, ... 99 s
+  const json t = run_summary(write_scenario("hung", doc), {"--no-report"});
+  CHECK(num(t, "components.web.liveness.restarts") == 9);
+
+  const std::string file = source_path("scenarios/operations/liveness-restart-storm.json");
+  const json storm = run_summary(file, {"--no-report"});
+  const json lenient = run_summary(file, {"--no-report", "--set", "web.probes.liveness.timeout=5s", "--set",
+                                          "web.probes.liveness.failure_threshold=3", "--set", "web.probes.liveness.period=10s"});
+  const json none = run_summary(file, {"--no-report", "--set", "web.probes=null"});
+  CHECK(num(storm, "components.web.liveness.restarts") > 20);
+  CHECK(num(storm, "availability") < 0.5);
+  CHECK(num(lenient, "components.web.liveness.restarts") == 0);
+  CHECK(num(lenient, "availability") == num(none, "availability"));  // a probe that never fires changes nothing
+  CHECK(num(lenient, "availability") > 0.9);
+}
+
+TEST_CASE("liveness: bad probe settings are refused with the file and JSON pointer") {
+  struct Case {
+    const char* name;
+    json liveness;
+    const char* pointer;
+    const char* words;
+  };
+  const std::vector<Case> cases = {
+      {"timeout", {{"period", "5s"}, {"timeout", "6s"}}, "/components/1/probes/liveness/timeout", "period"},
+      {"period", {{"period", "0s"}}, "/components/1/probes/liveness/period", "positive"},
+      {"delay", {{"initial_delay", "-1s"}}, "/components/1/probes/liveness/initial_delay", ""},
+      {"threshold", {{"failure_threshold", 0}}, "/components/1/probes/liveness/failure_threshold", ""},
+      {"misspelled", {{"failure_treshold", 2}}, "/components/1/probes/liveness/failure_treshold", "did you mean"},
+  };
+  for (const Case& c : cases) {
+    CAPTURE(c.name);
+    json doc = json::parse(R"({"name": "bad", "duration": "60s", "components": [
+      {"id": "users", "type": "client", "target": "web", "arrivals": {"rate": 10}},
+      {"id": "web", "type": "service", "replicas": 2, "service_time": "1ms"}]})");
+    doc["components"][1]["probes"]["liveness"] = c.liveness;
+    const std::string path = write_scenario(c.name, doc);
+    const RunResult r = run_archsim({"run", path, "--json", "--quiet", "--out", scratch_dir("bad")}, 30);
+    INFO(describe(r));
+    CHECK(r.exit_code == 2);
+    const auto ls = lines(r.err);
+    REQUIRE(ls.size() == 1);
+    CHECK(ls[0].rfind(path + ": " + c.pointer + ": ", 0) == 0);
+    CHECK(ls[0].find(c.words) != std::string::npos);
+  }
+}

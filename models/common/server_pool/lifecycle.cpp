@@ -6,6 +6,8 @@ namespace archsim {
 
 void ServerPool::start(Context& ctx) {
   for (std::uint32_t i = 0; i < initial_replicas_; ++i) launch(ctx, /*already_ready=*/true);
+  if (probe_period_)
+    for (std::uint32_t i = 0; i < instances_.size(); ++i) arm_probe(ctx, i, probe_delay_ + probe_period_);
   update_counts(ctx);
   if (memory_watched()) ctx.schedule(kMemoryTickPeriod, kMemoryTick);
   if (deploy_)
@@ -44,6 +46,13 @@ void ServerPool::on_timer(Context& ctx, std::uint16_t tag, std::uint64_t data) {
     case kAnalysis:
       analysis_tick(ctx, static_cast<std::uint32_t>(data));
       break;
+    case kProbe:
+    case kProbeCheck: {
+      const Instance& in = instances_[i];
+      if (in.timer_gen != gen || in.state != Instance::Ready) return;  // restarted, drained or gone since
+      tag == kProbe ? probe(ctx, i) : probe_check(ctx, i);
+      break;
+    }
     case kEvictRetry:
       disrupt_->retry_scheduled = false;
       evict_pending(ctx);
@@ -183,7 +192,10 @@ void ServerPool::set_state(Context& ctx, std::uint32_t i, Instance::State st) {
   in.state = st;
   bool now_ready = st == Instance::Ready;
   bool counted_after = st != Instance::Draining && st != Instance::Gone;
-  if (now_ready) in.ready_since = ctx.now();
+  if (now_ready) {
+    in.ready_since = ctx.now();
+    if (probe_period_ && !was_ready) arm_probe(ctx, i, probe_delay_ + probe_period_);
+  }
   if (was_ready != now_ready) {
     ready_ += now_ready ? 1 : -1;
     in.readiness_changed = ctx.now();

@@ -17,6 +17,7 @@ void ServerPool::register_metrics(Metrics& m) {
   m.ratio_series(id_, "utilization", busy_g_, capacity_g_);
   m.ratio_series(id_, "cpu_utilization", cpu_g_, capacity_g_);
   if (deploy_) register_rollout_metrics(m);
+  if (probe_period_) probe_restart_c_ = m.counter(id_, "liveness_restarts", "liveness_restarts_rps");
 }
 
 void ServerPool::register_memory_metrics(Metrics& m) {
@@ -38,6 +39,10 @@ void ServerPool::report_load(Context& ctx, ComponentReport& r) const {
   r.add("mean_replicas", m.average(replicas_g_, now));
   r.add("peak_replicas", peak_replicas_);
   r.add("concurrency", concurrency_);
+  if (probe_period_) {
+    r.add("liveness.failed_probes", static_cast<double>(probe_failed_));
+    r.add("liveness.restarts", static_cast<double>(probe_restarts_));
+  }
 }
 
 }  // namespace archsim

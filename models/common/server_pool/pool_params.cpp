@@ -50,6 +50,7 @@ void ServerPool::read(Params& p, BuildContext& bc) {
   if (zones_.empty()) zones_.push_back(bc.zone());
   read_deployment(p, bc);
   read_disruption_budget(p);
+  read_probes(p);
 }
 
 }  // namespace archsim

@@ -22,7 +22,7 @@
 //    price of its own instance type.
 //
 // Simplifications: instances of one pool are identical but for their type's speed; no
-// readiness probes (ready when start-up ends); no pod scheduling onto nodes; memory is
+// readiness or startup probes (ready when start-up ends; probes.cpp has the liveness probe); no pod scheduling onto nodes; memory is
 // base + per request held + a leak, sampled every 100 ms while it can change.
 //
 // What the pool does not know: the requests themselves. It holds job numbers (the owner's
@@ -36,6 +36,7 @@
 //   faults.cpp       crashes, random failures, zone outages, ready history
 //   memory.cpp       memory, leaks and OOM kills
 //   billing.cpp      instance lifetimes as billing figures
+//   probes.cpp       the kubelet's liveness probe: a hung instance is restarted
 //   rollout.cpp      rollouts of new versions and their rollback (rollout.h: a Deployment's
 //                    RollingUpdate / Recreate, Argo Rollouts' analysis)
 // The pool offers the Scalable, Resizable, Crashable and ZoneAware capabilities
@@ -101,6 +102,9 @@ struct PoolInstance {
   std::uint16_t version = 0;        // index into the deployment's versions (rollout.h)
   double error_rate = 0;            // of its version: requests answered 5xx at once
   bool evicting = false;            // on a node being drained, not evicted yet (disruption.cpp)
+  std::uint8_t probe_failures = 0;  // consecutive failed liveness probes (probes.cpp)
+  std::uint32_t probe_need = 0;     // completions the probe in flight waits for (FIFO position + 1)
+  std::uint64_t probe_mark = 0;     // `completed` when it was sent
 };
 
 class ServerPool final : public Scalable, public Resizable, public Crashable, public ZoneAware, public Disruptable {
@@ -114,7 +118,7 @@ class ServerPool final : public Scalable, public Resizable, public Crashable, pu
   // deployment controller's and the drains', scheduled only when the component has rollouts
   // or is drained.
   enum Tag : std::uint16_t { kReady = 2, kGraceOver, kRestart, kMemoryTick };
-  enum RolloutTag : std::uint16_t { kRolloutBegin = 7, kAnalysis, kEvictRetry, kLastTag = kEvictRetry };
+  enum RolloutTag : std::uint16_t { kRolloutBegin = 7, kAnalysis, kEvictRetry, kProbe, kProbeCheck, kLastTag = kProbeCheck };
   static bool owns_timer(std::uint16_t tag) {
     return (tag >= kReady && tag <= kMemoryTick) || (tag >= kRolloutBegin && tag <= kLastTag);
   }
@@ -342,6 +346,11 @@ class ServerPool final : public Scalable, public Resizable, public Crashable, pu
   void analysis_tick(Context& ctx, std::uint32_t k);
   void observe_version(Context& ctx, std::uint32_t slot, bool ok, Time latency);
   int pick_victim_of(bool target_version, bool ready) const;
+  // probes.cpp
+  void read_probes(Params& p);
+  void arm_probe(Context& ctx, std::uint32_t i, Time delay);
+  void probe(Context& ctx, std::uint32_t i);
+  void probe_check(Context& ctx, std::uint32_t i);
   // disruption.cpp
   void read_disruption_budget(Params& p);
   void evict_pending(Context& ctx);
@@ -398,6 +407,11 @@ class ServerPool final : public Scalable, public Resizable, public Crashable, pu
   bool analysing_ = false;  // a rollout's analysis is measuring the new version
   // ---- voluntary disruptions (disruption.h); null until a budget or a drain exists ----
   std::unique_ptr<PoolDisruption> disrupt_;
+  // ---- liveness probe (probes.cpp); period 0 = none ----
+  Time probe_period_ = 0, probe_timeout_ = 0, probe_delay_ = 0;
+  std::uint32_t probe_threshold_ = 3;
+  std::uint64_t probe_failed_ = 0, probe_restarts_ = 0;
+  CounterId probe_restart_c_;
 
   // ---- metrics ----
   GaugeId busy_g_, capacity_g_, cpu_g_, queued_g_, in_system_g_, replicas_g_, ready_g_, alive_g_, memory_g_;
