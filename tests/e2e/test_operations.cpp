@@ -156,6 +156,28 @@ TEST_CASE("rollout: the rollback fires at the end of the first window whose erro
   CHECK(never > 0);  // and does not fire when no window exceeds the threshold
 }
 
+TEST_CASE("rollout: a latency_p99 rule rolls back a slow version and lets a fast one through") {
+  // Work 20 ms (exponential): p99 about 92 ms. The version under test works `factor` times as
+  // long; the rule fires on a window whose p99 of the new version exceeds 150 ms.
+  for (double factor : {1.0, 4.0}) {
+    CAPTURE(factor);
+    json doc = rolling_doc(4, 1, 0);
+    json& ro = doc["components"][1]["rollouts"][0];
+    ro["work_factor"] = factor;
+    ro["rollback"] = json{{"metric", "latency_p99"}, {"threshold", "150ms"}, {"window", "10s"}, {"min_requests", 20}};
+    const json s = run_summary(write_scenario("p99", doc), {"--no-report"});
+    const json& r = at(s, "components.web.rollouts.0");
+    if (factor == 1.0) {
+      CHECK(!has(r, "rolled_back_s"));
+      CHECK(has(r, "completed_s"));
+    } else {
+      CHECK(num(r, "rollback_p99_ms") > 150);
+      CHECK(num(r, "rolled_back_s") == doctest::Approx(std::round(num(r, "rolled_back_s") / 10) * 10));  // a window end
+      CHECK(num(r, "rollback_completed_s") > num(r, "rolled_back_s"));
+    }
+  }
+}
+
 TEST_CASE("rollout: recreate leaves no ready instance for the start-up time; rolling keeps serving") {
   const std::string file = source_path("scenarios/operations/deploy-rolling.json");
   const json rolling = run_summary(file, {"--no-report"});
