@@ -7,7 +7,9 @@
 // Requires monotone use, which a discrete-event run is: no event is pushed earlier than
 // the last one popped. Cost: push O(1); pop amortised O(log C) where C is the span of
 // pending times (each event moves down at most 64 buckets over its life). Memory: the
-// 65 bucket vectors keep their capacity, so a run in steady state allocates nothing.
+// 65 bucket vectors keep their capacity, so a run in steady state allocates nothing. A bit
+// mask of the non-empty buckets finds the next one to redistribute with one instruction
+// (a scan of the empty vectors cost about 80 instructions per redistribution).
 // Cancellation is lazy: the owner of a timer marks it stale (e.g. by a generation number
 // in `data`) and skips it when it fires; nothing is searched for.
 #pragma once
@@ -33,7 +35,9 @@ class Scheduler {
  public:
   void push(const Event& e) {
     assert(e.time >= static_cast<Time>(last_) && "event scheduled in the past");
-    buckets_[bucket_of(static_cast<std::uint64_t>(e.time))].push_back(e);
+    const std::size_t b = bucket_of(static_cast<std::uint64_t>(e.time));
+    buckets_[b].push_back(e);
+    nonempty_ |= std::uint64_t{1} << (b & 63);  // bucket 64 sets bit 0, which is never read
     ++size_;
   }
 
@@ -58,6 +62,7 @@ class Scheduler {
     head_ = 0;
     size_ = 0;
     last_ = 0;
+    nonempty_ = 0;
   }
 
  private:
@@ -70,13 +75,19 @@ class Scheduler {
     if (head_ < buckets_[0].size()) return;
     buckets_[0].clear();
     head_ = 0;
-    std::size_t i = 1;
-    while (buckets_[i].empty()) ++i;
+    // Lowest non-empty bucket above 0 (bucket 64 when none of 1..63 holds an event).
+    const std::uint64_t above = nonempty_ & ~std::uint64_t{1};
+    const std::size_t i = above ? static_cast<std::size_t>(std::countr_zero(above)) : 64;
+    nonempty_ &= ~(std::uint64_t{1} << (i & 63));
     std::vector<Event>& b = buckets_[i];
     std::uint64_t min = static_cast<std::uint64_t>(b[0].time);
     for (const Event& e : b) min = std::min(min, static_cast<std::uint64_t>(e.time));
     last_ = min;
-    for (const Event& e : b) buckets_[bucket_of(static_cast<std::uint64_t>(e.time))].push_back(e);
+    for (const Event& e : b) {
+      const std::size_t to = bucket_of(static_cast<std::uint64_t>(e.time));
+      buckets_[to].push_back(e);
+      nonempty_ |= std::uint64_t{1} << (to & 63);
+    }
     b.clear();
   }
 
@@ -84,6 +95,7 @@ class Scheduler {
   std::size_t head_ = 0;  // next unread event of bucket 0
   std::size_t size_ = 0;
   std::uint64_t last_ = 0;
+  std::uint64_t nonempty_ = 0;  // bit i: bucket i (1..63) may hold events; bit 0 is unused
 };
 
 }  // namespace archsim
