@@ -9,24 +9,20 @@ Histogram::Histogram() : counts_(kBucketCount, 0) {}
 
 void Histogram::merge(const Histogram& other) {
   if (other.total_ == 0) return;
-  for (std::size_t i = other.lo_; i <= other.hi_; ++i) counts_[i] += other.counts_[i];
+  for (std::size_t i = other.lo(), hi_i = other.hi(); i <= hi_i; ++i) counts_[i] += other.counts_[i];
   total_ += other.total_;
   sum_ += other.sum_;
   min_ = std::min(min_, other.min_);
   max_ = std::max(max_, other.max_);
-  lo_ = std::min(lo_, other.lo_);
-  hi_ = std::max(hi_, other.hi_);
 }
 
 void Histogram::clear() {
-  if (total_ != 0) std::fill(counts_.begin() + static_cast<std::ptrdiff_t>(lo_),
-                             counts_.begin() + static_cast<std::ptrdiff_t>(hi_) + 1, std::uint64_t{0});
+  if (total_ != 0) std::fill(counts_.begin() + static_cast<std::ptrdiff_t>(lo()),
+                             counts_.begin() + static_cast<std::ptrdiff_t>(hi()) + 1, std::uint64_t{0});
   total_ = 0;
   sum_ = 0;
   min_ = INT64_MAX;
   max_ = INT64_MIN;
-  lo_ = kBucketCount;
-  hi_ = 0;
 }
 
 double Histogram::mean() const {
@@ -44,7 +40,7 @@ double Histogram::percentile(double q) const {
   auto rank = static_cast<std::uint64_t>(std::ceil(exact * (1.0 - 1e-12)));
   rank = std::clamp<std::uint64_t>(rank, 1, total_);
   std::uint64_t seen = 0;
-  for (std::size_t i = lo_; i <= hi_; ++i) {
+  for (std::size_t i = lo(), hi_i = hi(); i <= hi_i; ++i) {
     seen += counts_[i];
     if (seen >= rank) {
       const auto lo = static_cast<double>(bucket_lower(i));

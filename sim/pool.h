@@ -39,6 +39,16 @@ class Pool {
     --live_count_;
   }
 
+  // free() without resetting the record, for an owner that assigns every field of a record
+  // it allocates (the engine's call records: resetting ~120 bytes per call was measurable).
+  void free_unreset(Handle h) {
+    std::uint32_t i = index(h);
+    assert(valid(h));
+    ++gens_[i];
+    free_.push_back(i);
+    --live_count_;
+  }
+
   bool valid(Handle h) const {
     std::uint32_t i = index(h);
     return i < items_.size() && gens_[i] == static_cast<std::uint32_t>(h >> 32);

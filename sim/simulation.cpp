@@ -331,12 +331,7 @@ CallId Context::call(RefId ref, const RequestInfo& req, std::uint64_t token, Tim
   const Simulation::Reference& r = s.refs_[ref];
   CallId h = s.calls_.alloc();
   Simulation::CallRecord& c = s.calls_[h];
-  c.req = req;
-  c.token = token;
-  c.sent = s.now_;
-  c.caller = self_;
-  c.callee = r.to;
-  c.link = r.link;
+  c.assign(req, token, s.now_, self_, r.to, r.link);
   Simulation::Link& l = s.links_[r.link];
   if (l.faulted) [[unlikely]] {
     if (l.fault.lose || (l.fault.abort > 0 && l.fault_rng.uniform() < l.fault.abort)) {
@@ -366,18 +361,14 @@ void Context::send(RefId ref, const RequestInfo& req) {
   const Simulation::Reference& r = s.refs_[ref];
   CallId h = s.calls_.alloc();
   Simulation::CallRecord& c = s.calls_[h];
-  c.req = req;
-  c.sent = s.now_;
-  c.caller = self_;
-  c.callee = r.to;
-  c.link = r.link;
+  c.assign(req, 0, s.now_, self_, r.to, r.link);
   c.one_way = true;
   c.caller_done = true;  // nobody waits: the callee's reply ends the record
   Simulation::Link& l = s.links_[r.link];
   Time extra = 0;
   if (l.faulted) [[unlikely]] {
     if (l.fault.lose || (l.fault.abort > 0 && l.fault_rng.uniform() < l.fault.abort)) {
-      s.calls_.free(h);  // lost on the way: nobody is told
+      s.calls_.free_unreset(h);  // lost on the way: nobody is told
       return;
     }
     if (l.fault.delay_fraction > 0 && l.fault_rng.uniform() < l.fault.delay_fraction)
@@ -394,7 +385,7 @@ void Context::reply(CallId h, Status status, Result result) {
   c.status = status;
   c.result = result;
   if (c.caller_done) {  // the caller gave up: the reply is dropped here
-    s.calls_.free(h);
+    s.calls_.free_unreset(h);
     return;
   }
   if (s.links_[c.link].faulted && s.links_[c.link].fault.lose) [[unlikely]] {
@@ -464,7 +455,7 @@ inline void Simulation::dispatch(const Event& e) {
         ctx_.self_ = c.caller;
         comps_[c.caller]->on_reply(ctx_, e.data, c.status, c.token);
       }
-      calls_.free(e.data);
+      calls_.free_unreset(e.data);
       break;
     }
     case kTimeouts:
@@ -520,7 +511,7 @@ void Simulation::fire_timeout(CallId h) {
   comps_[c.caller]->on_reply(ctx_, h, Status::Timeout, c.token);
   // The call record lives on until the callee answers (or its reply arrives) and frees it;
   // a call or reply lost on a faulted link has nothing more to come.
-  if (calls_[h].reply_lost) calls_.free(h);
+  if (calls_[h].reply_lost) calls_.free_unreset(h);
 }
 
 // Names the components acting at the stuck instant (from the next events) and stops the run.

@@ -84,6 +84,19 @@ class Simulation {
     bool caller_done = false, callee_done = false;
     bool one_way = false;  // Context::send: no reply travels back
     bool reply_lost = false;  // a faulted link lost the call or its reply: only a timeout ends it
+    // Every field, as a new call has them: records are freed without a reset
+    // (Pool::free_unreset), so Context::call and send assign them all here.
+    void assign(const RequestInfo& r, std::uint64_t t, Time now, std::uint32_t from, std::uint32_t to, std::uint32_t l) {
+      req = r;
+      token = t;
+      sent = now;
+      caller = from;
+      callee = to;
+      link = l;
+      result = Result{};
+      status = Status::Ok;
+      caller_done = callee_done = one_way = reply_lost = false;
+    }
   };
   struct Link {
     std::uint32_t from = 0, to = 0;
