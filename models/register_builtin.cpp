@@ -5,6 +5,7 @@
 #include "models/autoscaler/autoscaler.h"
 #include "models/balancer/balancer.h"
 #include "models/cache/cache.h"
+#include "models/cdn/cdn.h"
 #include "models/client/client.h"
 #include "models/common/causes.h"
 #include "models/common/instance_types.h"
@@ -28,6 +29,7 @@ void register_builtin_models(Registry& r) {
   r.add_section("faults", {"failures"}, fault_injector(std::move(fault_kinds)));
   r.add("autoscaler", make_autoscaler);
   r.add("cache", make_cache);
+  r.add("cdn", make_cdn);
   r.add("queue", make_queue);
   register_database(r);
 }

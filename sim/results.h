@@ -35,6 +35,7 @@ struct Usage {
   };
   std::vector<Instance> instances;
   double egress_gb = 0;  // decimal GB sent out to users, as cloud egress is priced
+  double edge_egress_gb = 0;  // decimal GB delivered by a CDN's edge (its own price per GB)
   // A replicated component's replica count, peak and time-weighted mean.
   bool has_replicas = false;
   double peak_replicas = 0, mean_replicas = 0;

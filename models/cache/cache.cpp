@@ -9,9 +9,9 @@
 #include <vector>
 
 
-#include "models/cache/cache_store.h"
+#include "models/common/cache_store/cache_store.h"
 #include "models/cache/hash_slot.h"
-#include "models/cache/key_map.h"
+#include "models/common/cache_store/key_map.h"
 #include "sim/continuation.h"
 #include "models/common/capabilities.h"
 #include "models/common/resource.h"

@@ -23,6 +23,7 @@ CostSettings read_cost(Params& top) {
     }
     s.per_million_requests = cost->number("per_million_requests", 0.0, 0.0, 1e9);
     s.per_gb_egress = cost->number("per_gb_egress", 0.0, 0.0, 1e9);
+    s.per_gb_edge_egress = cost->number("per_gb_edge_egress", 0.0, 0.0, 1e9);
     s.minimum_billing = cost->duration("minimum_billing", 0, 0, kDay);
   }
   return s;
@@ -40,7 +41,7 @@ void add_catalogue_prices(CostSettings& s, const nlohmann::json& doc) {
 CostResult cost_ledger(const CostSettings& s, const RunResult& r) {
   CostResult out;
   const double min_bill_s = to_seconds(s.minimum_billing);
-  double instance_usd = 0, instance_hours = 0, egress_gb = 0, peak_replicas = 0, mean_replicas = 0;
+  double instance_usd = 0, instance_hours = 0, egress_gb = 0, edge_egress_gb = 0, peak_replicas = 0, mean_replicas = 0;
   std::size_t instances = 0;
   bool has_replicas = false;
   for (const ComponentResult& c : r.components) {
@@ -53,6 +54,7 @@ CostResult cost_ledger(const CostSettings& s, const RunResult& r) {
       ++instances;
     }
     if (u.egress_gb > 0) egress_gb += u.egress_gb;
+    if (u.edge_egress_gb > 0) edge_egress_gb += u.edge_egress_gb;
     if (u.has_replicas) {
       peak_replicas += u.peak_replicas;
       mean_replicas += u.mean_replicas;
@@ -64,10 +66,15 @@ CostResult cost_ledger(const CostSettings& s, const RunResult& r) {
   std::uint64_t total_requests = r.outcomes.total();
   const double requests_usd = s.per_million_requests * static_cast<double>(r.sent_whole_run) / 1e6;
   const double egress_usd = s.per_gb_egress * egress_gb;
-  out.total_usd = instance_usd + requests_usd + egress_usd;
+  const double edge_egress_usd = s.per_gb_edge_egress * edge_egress_gb;
+  out.total_usd = instance_usd + requests_usd + egress_usd + edge_egress_usd;
   out.per_million_requests_usd = total_requests ? out.total_usd / static_cast<double>(total_requests) * 1e6 : 0;
   out.figures = {{"instances_usd", instance_usd}, {"requests_usd", requests_usd}, {"egress_usd", egress_usd},
                  {"instance_hours", instance_hours}, {"egress_gb", egress_gb}};
+  if (edge_egress_gb > 0 || s.per_gb_edge_egress > 0) {
+    out.figures.emplace_back("edge_egress_usd", edge_egress_usd);
+    out.figures.emplace_back("edge_egress_gb", edge_egress_gb);
+  }
   if (instances > 0) out.figures.emplace_back("instances_launched", static_cast<double>(instances));
   if (has_replicas) {
     // Sums over the services: the mean of a sum is the sum of the means; the peak is an

@@ -7,7 +7,9 @@
 // least cost.minimum_billing (EC2's per-second billing has a 60 s minimum); a type with no
 // price pays prices_per_hour.default. Requests: per_million_requests for every request
 // sent. Egress: per_gb_egress for the egress the models report (clients: response_kb per
-// successful reply).
+// successful reply; a CDN: the bytes it fetched from its origin), per_gb_edge_egress for the
+// bytes a CDN's edge delivered (a CDN prices them apart, lower at volume). The edge figures
+// appear only when a model reported edge egress or the price is set.
 #pragma once
 #include <map>
 #include <string>
@@ -22,7 +24,7 @@ namespace archsim::ledgers {
 
 struct CostSettings {
   std::map<std::string, double> prices_per_hour;  // instance type -> USD
-  double default_price = 0.10, per_million_requests = 0, per_gb_egress = 0;
+  double default_price = 0.10, per_million_requests = 0, per_gb_egress = 0, per_gb_edge_egress = 0;
   Time minimum_billing = 0;  // each instance is billed at least this long
   double price_of(const std::string& type) const;
 };

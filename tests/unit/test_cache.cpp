@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-#include "models/cache/cache_store.h"
+#include "models/common/cache_store/cache_store.h"
 #include "models/cache/hash_slot.h"
 #include "sim/zipf.h"
 #include "tests/unit/harness.h"

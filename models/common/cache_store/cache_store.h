@@ -1,5 +1,6 @@
 // CacheStore: the contents of one cache node and its eviction policy, apart from any
-// simulation (unit-testable on a plain key stream).
+// simulation (unit-testable on a plain key stream). Shared by the cache family (a Redis
+// node) and the cdn family (a point of presence), hence in models/common.
 //
 // Policies, as named in the scenario:
 //   lru          exact least-recently-used: an intrusive doubly linked list, a hit moves the
@@ -31,7 +32,7 @@
 #include <cstdint>
 #include <vector>
 
-#include "models/cache/key_map.h"
+#include "models/common/cache_store/key_map.h"
 #include "sim/random.h"
 #include "sim/time.h"
 
