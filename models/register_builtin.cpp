@@ -10,6 +10,7 @@
 #include "models/common/causes.h"
 #include "models/common/instance_types.h"
 #include "models/database/database.h"
+#include "models/dns/dns.h"
 #include "models/faults/faults.h"
 #include "models/queue/queue.h"
 #include "models/service/service.h"
@@ -30,6 +31,7 @@ void register_builtin_models(Registry& r) {
   r.add("autoscaler", make_autoscaler);
   r.add("cache", make_cache);
   r.add("cdn", make_cdn);
+  r.add("dns", make_dns);
   r.add("queue", make_queue);
   register_database(r);
 }

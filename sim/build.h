@@ -55,6 +55,9 @@ class BuildContext {
   const std::string& component_id(std::uint32_t i) const;
   const std::string& component_type(std::uint32_t i) const;
   const std::string& component_zone(std::uint32_t i) const;
+  // Region of component i ("" when none), and the regions network.regions declares.
+  const std::string& component_region(std::uint32_t i) const;
+  const std::vector<std::string>& region_names() const;
   // What the reader of a top-level key returned (Registry::add_top_level, Stage::Settings),
   // e.g. models/common's instance catalogue; nullptr when no reader has that name.
   const std::any* top_level(std::string_view name) const;
@@ -91,6 +94,11 @@ class ConnectContext {
   // links()[i].first (caller) to .second (callee). For fault injection (Context::set_link_fault).
   std::uint32_t target_index(RefId ref) const;
   Component& component(std::uint32_t index) const;
+  // Every component (sections' hidden ones included), its region ("" when none), and the
+  // mean one-way latency between two regions in seconds (0 within one region or for "").
+  std::uint32_t component_count() const;
+  const std::string& region(std::uint32_t index) const;
+  double region_latency_s(const std::string& a, const std::string& b) const;
   std::vector<std::pair<std::uint32_t, std::uint32_t>> links() const;
   // Every component's metrics exist by now: a model may resolve another's gauge by name.
   const Metrics& metrics() const;

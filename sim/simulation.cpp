@@ -67,9 +67,52 @@ void Simulation::parse_settings(Params& top) {
   if (auto net = top.object_opt("network")) {
     settings_.network_latency = net->distribution("latency", Distribution::constant(0));
     settings_.cross_zone_latency = net->distribution("cross_zone_latency", Distribution::constant(0));
+    if (auto regions = net->object_opt("regions")) read_regions(*regions);
   }
   // "faults" (and any other section) is built by a registry section (build_sections);
   // "instance_types", "cost", "slo" and "alerts" by their owners (read_top_level).
+}
+
+// network.regions: {"<name>": {"latency": {"<other>": dist, ...}}, ...}. Every two regions
+// need a latency, given in either one's object (not both).
+void Simulation::read_regions(Params& regions) {
+  std::vector<std::string>& names = settings_.region_names;
+  names = regions.keys();
+  const std::size_t n = names.size();
+  std::vector<Params> objs;
+  for (const std::string& name : names) {
+    if (name.empty()) regions.fail(name, "a region needs a name");
+    objs.push_back(regions.object(name));
+    settings_.region_pointers.push_back(regions.path(name));
+  }
+  settings_.region_latency.assign(n * n, Distribution::constant(0));
+  std::vector<char> given(n * n, 0);
+  for (std::size_t a = 0; a < n; ++a) {
+    auto lat = objs[a].object_opt("latency");
+    if (!lat) continue;
+    for (const std::string& other : lat->keys()) {
+      auto it = std::find(names.begin(), names.end(), other);
+      if (it == names.end()) lat->fail(other, "unknown region \"" + other + "\"" + did_you_mean(other, names));
+      const auto b = static_cast<std::size_t>(it - names.begin());
+      if (b == a) lat->fail(other, "is this region itself (within a region, links take network.latency)");
+      if (given[a * n + b]) lat->fail(other, "the latency between \"" + names[a] + "\" and \"" + other + "\" is given twice");
+      settings_.region_latency[a * n + b] = settings_.region_latency[b * n + a] = lat->distribution(other);
+      given[a * n + b] = given[b * n + a] = 1;
+    }
+  }
+  for (std::size_t a = 0; a < n; ++a)
+    for (std::size_t b = a + 1; b < n; ++b)
+      if (!given[a * n + b])
+        objs[a].fail_here("no latency between \"" + names[a] + "\" and \"" + names[b] + "\" (give it in either region's \"latency\")");
+}
+
+const Distribution& Simulation::region_latency(const std::string& a, const std::string& b) const {
+  static const Distribution kZero = Distribution::constant(0);
+  const std::vector<std::string>& names = settings_.region_names;
+  auto ia = std::find(names.begin(), names.end(), a), ib = std::find(names.begin(), names.end(), b);
+  if (a.empty() || b.empty() || ia == names.end() || ib == names.end()) return kZero;
+  return settings_.region_latency[static_cast<std::size_t>(ia - names.begin()) * names.size() +
+                                  static_cast<std::size_t>(ib - names.begin())];
 }
 
 void Simulation::read_top_level(Params& top, const Registry& registry, TopLevelKey::Stage stage) {
@@ -103,6 +146,14 @@ void Simulation::build_components(Params& top, const Registry& registry) {
     }
     std::string zone = cp.string("zone", "");
     zones_.push_back(zone);
+    std::string region = cp.string("region", "");
+    if (!region.empty() || cp.has("region")) {
+      const std::vector<std::string>& names = settings_.region_names;
+      if (std::find(names.begin(), names.end(), region) == names.end())
+        cp.fail("region", "unknown region \"" + region + "\"" + did_you_mean(region, names) +
+                              (names.empty() ? " (declare it in network.regions)" : ""));
+    }
+    regions_.push_back(region);
     // Keys a section claims (e.g. "failures") go to that section's hidden component.
     section_keys_.resize(registry.sections().size());
     for (std::size_t s = 0; s < registry.sections().size(); ++s)
@@ -118,6 +169,11 @@ void Simulation::build_components(Params& top, const Registry& registry) {
     comps_.push_back(std::move(c));
   }
   pending_id_.clear();
+  for (std::size_t r = 0; r < settings_.region_names.size(); ++r)
+    if (std::find(regions_.begin(), regions_.end(), settings_.region_names[r]) == regions_.end())
+      throw ScenarioError(settings_.region_pointers[r], "region \"" + settings_.region_names[r] +
+                                                            "\" has no components (give some component \"region\": \"" +
+                                                            settings_.region_names[r] + "\", or remove it)");
 }
 
 // Each registry section with something to do becomes a hidden component, after the scenario's
@@ -133,6 +189,7 @@ void Simulation::build_sections(Params& top, const Registry& registry) {
     std::uint32_t index = static_cast<std::uint32_t>(comps_.size());
     std::string id = "$" + sec.name;
     zones_.emplace_back();
+    regions_.emplace_back();
     BuildContext bc(*this, index);
     pending_id_ = id;
     std::unique_ptr<Component> c = sec.factory(top, section_keys_[s], bc);
@@ -199,6 +256,16 @@ void Simulation::resolve_references(Params& top) {
           l.latency = Distribution::constant(l.latency.p1 + settings_.cross_zone_latency.p1);
         else
           l.latency = settings_.cross_zone_latency;
+      }
+      // Between regions: the region latency on top (a sum of constants stays constant;
+      // otherwise the inter-region distribution alone, which dominates).
+      const std::string &ra = regions_[r.from], &rb = regions_[r.to];
+      if (!ra.empty() && !rb.empty() && ra != rb) {
+        const Distribution& rl = region_latency(ra, rb);
+        if (l.latency.kind == Distribution::Kind::Constant && rl.kind == Distribution::Kind::Constant)
+          l.latency = Distribution::constant(l.latency.p1 + rl.p1);
+        else
+          l.latency = rl;
       }
     }
     l.zero = l.latency.is_constant_zero();
@@ -277,6 +344,8 @@ std::uint32_t BuildContext::component_count() const { return static_cast<std::ui
 const std::string& BuildContext::component_id(std::uint32_t i) const { return sim_.comps_[i]->id(); }
 const std::string& BuildContext::component_type(std::uint32_t i) const { return sim_.comps_[i]->type(); }
 const std::string& BuildContext::component_zone(std::uint32_t i) const { return sim_.zones_[i]; }
+const std::string& BuildContext::component_region(std::uint32_t i) const { return sim_.regions_[i]; }
+const std::vector<std::string>& BuildContext::region_names() const { return sim_.settings_.region_names; }
 const std::vector<std::string>& BuildContext::cause_names() const { return sim_.cause_names_; }
 const std::any* BuildContext::top_level(std::string_view name) const {
   for (const auto& [k, v] : sim_.top_level_)
@@ -314,6 +383,11 @@ std::uint32_t ConnectContext::route_count() const { return static_cast<std::uint
 const std::string& ConnectContext::route_name(std::uint32_t i) const { return sim_.route_names_[i]; }
 std::uint32_t ConnectContext::target_index(RefId ref) const { return sim_.refs_[ref].to; }
 Component& ConnectContext::component(std::uint32_t index) const { return *sim_.comps_[index]; }
+std::uint32_t ConnectContext::component_count() const { return static_cast<std::uint32_t>(sim_.comps_.size()); }
+const std::string& ConnectContext::region(std::uint32_t index) const { return sim_.regions_[index]; }
+double ConnectContext::region_latency_s(const std::string& a, const std::string& b) const {
+  return sim_.region_latency(a, b).mean() / 1e9;
+}
 std::vector<std::pair<std::uint32_t, std::uint32_t>> ConnectContext::links() const {
   std::vector<std::pair<std::uint32_t, std::uint32_t>> out;
   for (const auto& l : sim_.links_) out.emplace_back(l.from, l.to);

@@ -38,6 +38,10 @@ struct ScenarioSettings {
   Time duration = kHour, warmup = 0, window = 10 * kSecond;
   Distribution network_latency = Distribution::constant(0);
   Distribution cross_zone_latency = Distribution::constant(0);
+  // network.regions: names in document order, the JSON pointer of each, and the one-way
+  // latency between every two of them (region_latency[a * n + b], symmetric).
+  std::vector<std::string> region_names, region_pointers;
+  std::vector<Distribution> region_latency;
 };
 
 class Simulation {
@@ -67,6 +71,8 @@ class Simulation {
   const std::vector<Reference>& references() const { return refs_; }
   const std::vector<std::unique_ptr<Component>>& components() const { return comps_; }
   const std::string& zone_of(std::uint32_t i) const { return zones_[i]; }
+  // The one-way latency between two declared regions (constant 0 for the same region or "").
+  const Distribution& region_latency(const std::string& a, const std::string& b) const;
 
  private:
   friend class Context;
@@ -113,6 +119,7 @@ class Simulation {
   };
 
   void parse_settings(Params& top);
+  void read_regions(Params& regions);
   void build_components(Params& top, const Registry& registry);
   void resolve_references(Params& top);
   void check_call_cycles();
@@ -153,6 +160,7 @@ class Simulation {
   std::unique_ptr<Metrics> metrics_;
   std::vector<std::unique_ptr<Component>> comps_;
   std::vector<std::string> zones_;
+  std::vector<std::string> regions_;  // by component index ("" when none)
   std::vector<Reference> refs_;
   std::vector<Link> links_;
   Pool<CallRecord> calls_;

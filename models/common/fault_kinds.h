@@ -25,6 +25,8 @@ class Context;
 // What the scenario's components are to a fault kind; the fault injector fills it.
 struct FaultWorld {
   std::vector<std::string> ids, types, zones;  // by component index, at build time
+  std::vector<std::string> regions;            // by component index ("" when none)
+  std::vector<std::string> region_names;       // network.regions, declared
   // At connect time (empty while reading):
   std::vector<Capabilities> caps;                               // by component index
   std::vector<std::pair<std::uint32_t, std::uint32_t>> links;   // link i: caller -> callee
@@ -42,6 +44,7 @@ struct FaultPlan {
   std::int64_t target = -1, link_from = -1;    // component indices (link_from >= 0: a link "a->b")
   std::uint32_t instances = 0;                 // crash, drain: how many (UINT32_MAX = all)
   std::string zone;                            // zone_outage
+  std::string region;                          // region_outage
   std::vector<std::vector<std::uint32_t>> groups;  // partition
   Distribution add;                            // latency: the delay added
   double fraction = 1;                         // latency: share delayed; error_rate: share aborted
@@ -50,7 +53,7 @@ struct FaultPlan {
   // Resolved at connect.
   bool direct = false;                         // acts on its target through a capability
   std::vector<std::uint32_t> links;            // links suffering the kind's LinkEffect
-  std::vector<std::uint32_t> members;          // other components it acts on (zone_outage)
+  std::vector<std::uint32_t> members;          // other components it acts on (zone_outage, region_outage)
 
   std::uint32_t target_index() const { return static_cast<std::uint32_t>(target); }
 };

@@ -4,6 +4,10 @@
 //                come back after the service's restart_time (+ startup_time). Instantaneous.
 //   zone_outage  an AWS availability-zone failure: every instance in the zone is down until
 //                the fault ends; clients/balancers placed in the zone are cut off.
+//   region_outage  a whole cloud region down (AWS us-east-1, 2021-12-07, at the scale of a
+//                region): every instance of every component placed in the region is down until
+//                the fault ends; components there without instances (clients, balancers,
+//                CDNs, DNS) are cut off. Regions are declared in network.regions.
 //   partition    a network partition between groups: calls and replies crossing groups are
 //                lost, so callers can only time out (Jepsen's partitions).
 //   latency      Istio HTTPFaultInjection.delay: `percent` of calls on a link ("a->b") or to a
@@ -78,6 +82,14 @@ void apply_drain(Context& ctx, const FaultWorld& w, const FaultPlan& f) {
 void read_zone_outage(Params& p, const FaultWorld&, FaultPlan& f) {
   f.zone = p.string("zone");  // checked at connect, where zone-aware components' zone lists are known
   f.label += " " + f.zone;
+}
+
+void read_region_outage(Params& p, const FaultWorld& w, FaultPlan& f) {
+  f.region = p.string("region");
+  if (std::find(w.region_names.begin(), w.region_names.end(), f.region) == w.region_names.end())
+    p.fail("region", "unknown region \"" + f.region + "\"" + did_you_mean(f.region, w.region_names) +
+                         (w.region_names.empty() ? " (declare it in network.regions)" : ""));
+  f.label += " " + f.region;
 }
 
 void read_partition(Params& p, const FaultWorld& w, FaultPlan& f) {
@@ -169,6 +181,20 @@ void resolve_zone_outage(const FaultWorld& w, FaultPlan& f) {
   }
 }
 
+// Every component placed in the region: zone-aware ones lose all their instances (each of
+// their zones fails), the others lose their links. The loader guarantees a region has some.
+void resolve_region_outage(const FaultWorld& w, FaultPlan& f) {
+  for (std::uint32_t c = 0; c < w.ids.size(); ++c) {
+    if (w.regions[c] != f.region) continue;
+    if (w.caps[c].zone_aware) {
+      f.members.push_back(c);
+    } else {
+      for (std::uint32_t l = 0; l < w.links.size(); ++l)
+        if (w.links[l].first == c || w.links[l].second == c) f.links.push_back(l);
+    }
+  }
+}
+
 void resolve_partition(const FaultWorld& w, FaultPlan& f) {
   std::vector<int> group(w.ids.size(), -1);
   for (std::size_t g = 0; g < f.groups.size(); ++g)
@@ -214,6 +240,19 @@ void revert_zone_outage(Context& ctx, const FaultWorld& w, const FaultPlan& f) {
   for (std::uint32_t m : f.members) w.caps[m].zone_aware->restore_zone(ctx, f.zone);
 }
 
+void apply_region_outage(Context& ctx, const FaultWorld& w, const FaultPlan& f) {
+  for (std::uint32_t m : f.members) {
+    const std::vector<std::string> zones = w.caps[m].zone_aware->zones();  // a copy: failing may not change it, but be safe
+    for (const std::string& z : zones) w.caps[m].zone_aware->fail_zone(ctx, z);
+  }
+}
+void revert_region_outage(Context& ctx, const FaultWorld& w, const FaultPlan& f) {
+  for (std::uint32_t m : f.members) {
+    const std::vector<std::string> zones = w.caps[m].zone_aware->zones();
+    for (const std::string& z : zones) w.caps[m].zone_aware->restore_zone(ctx, z);
+  }
+}
+
 void apply_error_rate(Context&, const FaultWorld& w, const FaultPlan& f) {
   if (f.direct) degradable(w, f).set_error_rate(f.fraction);
 }
@@ -246,6 +285,12 @@ void register_fault_kinds(FaultKindRegistry& k) {
          .resolve = resolve_zone_outage,
          .apply = apply_zone_outage,
          .revert = revert_zone_outage});
+  k.add({.name = "region_outage",
+         .effect = LinkEffect::Lose,
+         .read = read_region_outage,
+         .resolve = resolve_region_outage,
+         .apply = apply_region_outage,
+         .revert = revert_region_outage});
   k.add({.name = "partition", .effect = LinkEffect::Lose, .read = read_partition, .resolve = resolve_partition});
   k.add({.name = "latency", .effect = LinkEffect::Delay, .read = read_latency, .resolve = resolve_links_to_target});
   k.add({.name = "error_rate",

@@ -65,7 +65,9 @@ class FaultInjector final : public Component {
       world_.ids.push_back(bc.component_id(i));
       world_.types.push_back(bc.component_type(i));
       world_.zones.push_back(bc.component_zone(i));
+      world_.regions.push_back(bc.component_region(i));
     }
+    world_.region_names = bc.region_names();
     std::vector<Params> list = top.objects("faults");
     for (Params& p : list) faults_.push_back(read_fault(p, bc));
     for (ComponentKey& k : keys) {
