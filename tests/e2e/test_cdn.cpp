@@ -185,7 +185,7 @@ TEST_CASE("cdn: egress is billed at the edge and at the origin through the cost 
   const double edge_gb = num(s, "components.cdn.edge_egress_gb");
   const double origin_gb = num(s, "components.cdn.origin_egress_gb");
   CHECK(edge_gb == doctest::Approx(num(s, "components.viewers.ok") * 2.5e6 / 1e9).epsilon(1e-5));
-  CHECK(edge_gb <= sent * 2.5e6 / 1e9);
+  CHECK(edge_gb <= sent * 2.5e6 / 1e9 * (1 + 1e-5));  // summary figures carry 6 digits
   CHECK(origin_gb == doctest::Approx(num(s, "components.cdn.origin_fetches") * 2.5e6 / 1e9).epsilon(1e-5));
   CHECK(origin_gb < edge_gb);
   CHECK(num(s, "cost.edge_egress_usd") == doctest::Approx(0.02 * edge_gb).epsilon(1e-5));
