@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "sim/continuation.h"
+#include "sim/describe.h"
 #include "sim/results.h"
 
 namespace archsim {
@@ -204,6 +205,20 @@ class Dns final : public Component {
       ctx.call(targets_[t].ref, r, kProbeBit | t, probe_timeout_);
     }
     if (ctx.now() + interval_ <= ctx.end_time()) ctx.schedule(interval_, kProbe);
+  }
+
+  // For `archsim analyze` (sim/describe.h): a forwarder over its targets. Failover sends
+  // everything to the first target (the others stand by, so losing one is survived);
+  // weighted follows the weights; latency and geo depend on where viewers are, which the
+  // analysis does not know: an even split is assumed.
+  void describe(Description& d) const override {
+    d.kind = Description::Kind::Forwarder;
+    for (std::size_t k = 0; k < targets_.size(); ++k) {
+      double w = 1.0;
+      if (policy_ == Policy::Failover) w = k == 0 ? 1.0 : 0.0;
+      else if (policy_ == Policy::Weighted) w = targets_[k].weight;
+      d.targets.push_back(Description::Target{targets_[k].ref, w});
+    }
   }
 
   void finish(Context& ctx, ComponentReport& r) override {

@@ -125,3 +125,14 @@ TEST_CASE("regions: bad input is exit 2 with the file and JSON location") {
     CHECK(r.err.find(c.word) != std::string::npos);
   }
 }
+
+TEST_CASE("analyze sees through the DNS balancer: failover sends all to the primary, no regional service is a SPOF") {
+  auto r = archsim::e2e::run_archsim(
+      {"analyze", archsim::e2e::source_path("scenarios/edge/region-failover.json"), "--json"});
+  INFO(archsim::e2e::describe(r));
+  REQUIRE(r.exit_code == 0);
+  const auto a = nlohmann::json::parse(r.out);
+  CHECK(a["spofs"] == nlohmann::json::array({"dns"}));
+  CHECK(archsim::e2e::num(a, "components.web-east.arrival_rps") == doctest::Approx(200));
+  CHECK(archsim::e2e::num(a, "components.web-west.arrival_rps") == 0);
+}

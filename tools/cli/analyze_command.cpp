@@ -215,6 +215,7 @@ class Analyzer {
         const double total = forward_weight(d, r);
         double sum = d.latency_s;
         for_targets(d, r, [&](const Description::Target& tg) {
+          if (tg.weight <= 0) return;  // a standby (DNS failover) takes no share: 0 x inf would be NaN
           sum += tg.weight / total * (2 * t_.ref_latency_s[tg.ref] + response(t_.ref_target[tg.ref], r));
         });
         resp_[state(i, r)] = sum;
