@@ -17,11 +17,14 @@
 //   - sub-owner k (k = 0, 1, ... in the order the component asked for them) owns the tokens
 //     with bits 63..48 = 0x8000 | k (48-bit payload) and the single timer tag 0x100 + k (the
 //     sub-owner tells its timers apart by their 64-bit data).
-// Cost: every operation is a shift, a mask or a compare; nothing allocates or is virtual.
+// Cost: every operation is a shift, a mask or a compare; nothing is virtual, and only a
+// SlotTable allocates, when it grows past its peak.
 #pragma once
 #include <cassert>
+#include <cstddef>
 #include <cstdint>
 #include <stdexcept>
+#include <vector>
 
 namespace archsim {
 
@@ -42,6 +45,59 @@ constexpr bool current_gen(std::uint64_t payload, std::uint32_t current, unsigne
   const std::uint64_t mask = (std::uint64_t{1} << gen_bits) - 1;
   return (payload & mask) == (current & mask);
 }
+
+// Records of pending work kept in slots and named by slot_payload(slot, generation).
+// alloc() reuses the most recently freed slot (LIFO) and does not reset it: the owner sets
+// every field it reads. free() bumps the slot's generation, so find() of a payload made
+// before is kNoSlot (a late reply, a stale timer). Memory grows to the peak number of live
+// records, then slots are reused: no allocation per request in steady state.
+inline constexpr std::uint32_t kNoSlot = ~std::uint32_t{0};
+
+template <class T>
+class SlotTable {
+ public:
+  std::uint32_t alloc() {
+    std::uint32_t j;
+    if (!free_.empty()) {
+      j = free_.back();
+      free_.pop_back();
+    } else {
+      j = static_cast<std::uint32_t>(items_.size());
+      items_.emplace_back();
+      gens_.push_back(0);
+      live_.push_back(false);
+    }
+    live_[j] = true;
+    return j;
+  }
+  void free(std::uint32_t j) {
+    assert(live_[j]);
+    live_[j] = false;
+    ++gens_[j];
+    free_.push_back(j);
+  }
+  // Room for n records before the table grows.
+  void reserve(std::size_t n) {
+    items_.reserve(n);
+    gens_.reserve(n);
+    free_.reserve(n);
+    live_.reserve(n);
+  }
+  T& operator[](std::uint32_t j) { return items_[j]; }
+  const T& operator[](std::uint32_t j) const { return items_[j]; }
+  // The payload naming slot j's current record.
+  std::uint64_t payload(std::uint32_t j) const { return slot_payload(j, gens_[j]); }
+  // The live slot `payload` names, or kNoSlot when it is stale or was never made.
+  std::uint32_t find(std::uint64_t payload) const {
+    const std::uint32_t j = slot_of(payload);
+    return j < items_.size() && live_[j] && current_gen(payload, gens_[j]) ? j : kNoSlot;
+  }
+
+ private:
+  std::vector<T> items_;
+  std::vector<std::uint32_t> gens_, free_;
+  std::vector<bool> live_;
+};
 
 // ------------------------------------------------------------------ ranges
 // A block of call tokens: every token whose bits above payload_bits equal the block's prefix.

@@ -45,10 +45,7 @@ struct Job {
   RequestInfo req;
   CallId call{};
   Time t0 = 0;  // when its origin fetch was sent (the version it gets is at least this old)
-  std::uint32_t gen = 0;
-  std::uint32_t next_free = kNone;
   std::uint16_t pop = 0;
-  bool live = false;
 };
 
 StoreConfig store_config(Params& p, std::int64_t def_capacity, Eviction ev) {
@@ -158,7 +155,7 @@ class Cdn final : public Component {
 
   void on_timer(Context& ctx, std::uint16_t tag, std::uint64_t data) override {
     const std::uint32_t j = job_of(data);
-    if (j == kNone) return;
+    if (j == kNoSlot) return;
     Job& job = jobs_[j];
     const std::uint64_t key = job.req.key;
     if (tag == kEdge) {
@@ -193,7 +190,7 @@ class Cdn final : public Component {
 
   void on_reply(Context& ctx, CallId call, Status status, std::uint64_t token) override {
     const std::uint32_t j = job_of(token);
-    if (j == kNone) return;
+    if (j == kNoSlot) return;
     Job& job = jobs_[j];
     if (!served(status)) {
       ctx.metrics().add(failed_c_);
@@ -369,32 +366,11 @@ class Cdn final : public Component {
     free_job(j);
   }
 
-  // ---- jobs: a slot vector with a free list; tokens carry (slot, generation) ----
-  std::uint32_t alloc_job() {
-    std::uint32_t j;
-    if (free_jobs_ != kNone) {
-      j = free_jobs_;
-      free_jobs_ = jobs_[j].next_free;
-    } else {
-      j = static_cast<std::uint32_t>(jobs_.size());
-      jobs_.emplace_back();
-    }
-    jobs_[j].live = true;
-    return j;
-  }
-  void free_job(std::uint32_t j) {
-    Job& job = jobs_[j];
-    job.live = false;
-    ++job.gen;
-    job.next_free = free_jobs_;
-    free_jobs_ = j;
-  }
-  std::uint64_t token(std::uint32_t j) const { return ContinuationSpace::kOwnTokens.make(slot_payload(j, jobs_[j].gen)); }
-  std::uint32_t job_of(std::uint64_t t) const {
-    const std::uint32_t j = slot_of(t);
-    if (j >= jobs_.size() || !jobs_[j].live || !current_gen(t, jobs_[j].gen)) return kNone;
-    return j;
-  }
+  // ---- jobs: tokens carry (slot, generation) ----
+  std::uint32_t alloc_job() { return jobs_.alloc(); }
+  void free_job(std::uint32_t j) { jobs_.free(j); }
+  std::uint64_t token(std::uint32_t j) const { return ContinuationSpace::kOwnTokens.make(jobs_.payload(j)); }
+  std::uint32_t job_of(std::uint64_t t) const { return jobs_.find(t); }
 
   RefId origin_ = 0;
   Time ttl_ = kTimeMax, origin_timeout_ = 0;
@@ -407,8 +383,7 @@ class Cdn final : public Component {
   std::vector<std::uint16_t> by_caller_;  // PoP by caller component index (kUnrouted: by session)
   Method method_ = Method::Versioned;
   std::vector<Update> updates_;
-  std::vector<Job> jobs_;
-  std::uint32_t free_jobs_ = kNone;
+  SlotTable<Job> jobs_;
   Rng rng_;
   double edge_bytes_ = 0, origin_bytes_ = 0;
   CounterId requests_c_, hits_c_, fetches_c_, stale_c_, expired_c_, purged_c_, evictions_c_, failed_c_;

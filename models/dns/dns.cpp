@@ -41,9 +41,6 @@ struct Resolver {
 
 struct Job {
   CallId call{};
-  std::uint32_t gen = 0;
-  std::uint32_t next_free = kNone;
-  bool live = false;
 };
 
 class Dns final : public Component {
@@ -179,9 +176,9 @@ class Dns final : public Component {
       ctx.metrics().add(to_unhealthy_c_);
       t.last_unhealthy_send = ctx.now();
     }
-    const std::uint32_t j = alloc_job();
+    const std::uint32_t j = jobs_.alloc();
     jobs_[j].call = call;
-    ctx.call(t.ref, req, ContinuationSpace::kOwnTokens.make(slot_payload(j, jobs_[j].gen)));
+    ctx.call(t.ref, req, ContinuationSpace::kOwnTokens.make(jobs_.payload(j)));
   }
 
   void on_reply(Context& ctx, CallId call, Status status, std::uint64_t token) override {
@@ -189,10 +186,10 @@ class Dns final : public Component {
       probe_result(ctx, static_cast<std::uint32_t>(token & 0xffff), served(status));
       return;
     }
-    const std::uint32_t j = slot_of(token);
-    if (j >= jobs_.size() || !jobs_[j].live || !current_gen(token, jobs_[j].gen)) return;
+    const std::uint32_t j = jobs_.find(token);
+    if (j == kNoSlot) return;
     ctx.reply(jobs_[j].call, status, ctx.result(call));
-    free_job(j);
+    jobs_.free(j);
   }
 
   void on_timer(Context& ctx, std::uint16_t tag, std::uint64_t) override {
@@ -303,25 +300,6 @@ class Dns final : public Component {
     }
   }
 
-  std::uint32_t alloc_job() {
-    std::uint32_t j;
-    if (free_jobs_ != kNone) {
-      j = free_jobs_;
-      free_jobs_ = jobs_[j].next_free;
-    } else {
-      j = static_cast<std::uint32_t>(jobs_.size());
-      jobs_.emplace_back();
-    }
-    jobs_[j].live = true;
-    return j;
-  }
-  void free_job(std::uint32_t j) {
-    jobs_[j].live = false;
-    ++jobs_[j].gen;
-    jobs_[j].next_free = free_jobs_;
-    free_jobs_ = j;
-  }
-
   Policy policy_ = Policy::Failover;
   Time ttl_ = 0, interval_ = 0, probe_timeout_ = 0;
   std::uint32_t threshold_ = 3;
@@ -334,8 +312,7 @@ class Dns final : public Component {
   std::vector<std::uint16_t> geo_targets_;    // and their targets
   std::vector<std::uint16_t> geo_by_region_;  // geo: target by region index (connect)
   std::uint16_t geo_default_ = kNoTarget;
-  std::vector<Job> jobs_;
-  std::uint32_t free_jobs_ = kNone;
+  SlotTable<Job> jobs_;
   Rng rng_;
   CounterId requests_c_, resolutions_c_, to_unhealthy_c_;
 };

@@ -84,3 +84,23 @@ TEST_CASE("sub-owners past the limit are refused at build time, and the last one
   CHECK_THROWS_AS(space.sub_owner(), std::length_error);
   CHECK(space.sub_owners() == ContinuationSpace::kMaxSubOwners);
 }
+
+TEST_CASE("SlotTable: a freed slot's old payload is stale, slots are reused last-freed first") {
+  SlotTable<int> t;
+  const std::uint32_t a = t.alloc(), b = t.alloc();
+  t[a] = 7;
+  const std::uint64_t pa = t.payload(a), pb = t.payload(b);
+  CHECK(t.find(pa) == a);
+  CHECK(t.find(pb) == b);
+  t.free(a);
+  CHECK(t.find(pa) == kNoSlot);            // a late reply to the freed record finds nothing
+  const std::uint32_t c = t.alloc();
+  CHECK(c == a);                           // reused
+  CHECK(t.find(pa) == kNoSlot);            // still stale: the generation moved on
+  CHECK(t.find(t.payload(c)) == c);
+  CHECK(t.find(slot_payload(99, 0)) == kNoSlot);  // never made
+  t.free(b);
+  t.free(c);
+  CHECK(t.alloc() == c);                   // last freed first
+  CHECK(t.alloc() == b);
+}
