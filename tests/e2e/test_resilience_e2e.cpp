@@ -194,24 +194,33 @@ TEST_CASE("bad resilience input: exit 2, one line naming the JSON location") {
   }
 }
 
+namespace {
+// Runs a scenario given as JSON text (written to a scratch folder named `name`) and returns
+// its summary; the run must succeed.
+nlohmann::json run_text(const std::string& name, const std::string& text) {
+  const std::string dir = scratch_dir(name);
+  const std::string path = dir + "/s.json";
+  std::ofstream(path) << text;
+  RunResult r = run_archsim({"run", path, "--json", "--quiet", "--no-report", "--out", dir + "/out"}, 60);
+  INFO(describe(r));
+  REQUIRE(r.exit_code == 0);
+  return nlohmann::json::parse(r.out);
+}
+}  // namespace
+
 // The backoff multiplier end to end: a call that fails half the time, retried with no jitter
 // after 100 ms x multiplier^n. A request served on its third attempt waited 100 ms, then
 // 100 x m ms: 300 ms with m = 2 and 400 ms with m = 3, so the p90 of the served requests
 // (a quarter of them need three attempts) sits just above one or the other.
 TEST_CASE("retry backoff multiplier: the third attempt comes after base x (1 + multiplier)") {
   auto p90 = [](const std::string& multiplier) {
-    std::string dir = scratch_dir("backoff-multiplier-" + multiplier);
-    std::string path = dir + "/s.json";
-    std::ofstream(path) << R"({"duration": "10m", "seed": 4, "components": [
+    const nlohmann::json s = run_text("backoff-multiplier-" + multiplier, R"({"duration": "10m", "seed": 4, "components": [
       {"id": "users", "type": "client", "target": "api", "arrivals": {"rate": 20},
        "retry": {"max_attempts": 3, "backoff": {"base": "100ms", "jitter": "none", "multiplier": )" +
                                multiplier + R"(}}},
       {"id": "api", "type": "service", "concurrency": 100, "service_time": "1ms"}],
-      "faults": [{"at": "0s", "duration": "10m", "kind": "error_rate", "target": "api", "rate": 0.5}]})";
-    RunResult r = run_archsim({"run", path, "--json", "--quiet", "--no-report", "--out", dir + "/out"}, 60);
-    INFO(describe(r));
-    REQUIRE(r.exit_code == 0);
-    return num(nlohmann::json::parse(r.out), "latency_ms.p90");
+      "faults": [{"at": "0s", "duration": "10m", "kind": "error_rate", "target": "api", "rate": 0.5}]})");
+    return num(s, "latency_ms.p90");
   };
   const double two = p90("2"), three = p90("3");
   CHECK(two > 300);
@@ -226,16 +235,10 @@ TEST_CASE("retry backoff multiplier: the third attempt comes after base x (1 + m
 // later second's permission serves them all, at the price of the wait.
 TEST_CASE("fixed_window timeout_duration: a call waits for a later period's permission instead of failing") {
   auto run = [](const std::string& wait) {
-    std::string dir = scratch_dir("rate-wait-" + wait);
-    std::string path = dir + "/s.json";
-    std::ofstream(path) << R"({"duration": "20m", "seed": 2, "components": [
+    return run_text("rate-wait-" + wait, R"({"duration": "20m", "seed": 2, "components": [
       {"id": "users", "type": "client", "target": "api", "arrivals": {"rate": 8},
        "rate_limiter": {"type": "fixed_window", "limit": 10, "period": "1s", "timeout_duration": ")" + wait + R"("}},
-      {"id": "api", "type": "service", "concurrency": 100, "service_time": "1ms"}]})";
-    RunResult r = run_archsim({"run", path, "--json", "--quiet", "--no-report", "--out", dir + "/out"}, 60);
-    INFO(describe(r));
-    REQUIRE(r.exit_code == 0);
-    return nlohmann::json::parse(r.out);
+      {"id": "api", "type": "service", "concurrency": 100, "service_time": "1ms"}]})");
   };
   const auto at_once = run("0s"), waiting = run("2s");
   const double refused = num(at_once, "requests.by_cause.rate_limited") / num(at_once, "requests.total");
@@ -254,18 +257,13 @@ TEST_CASE("fixed_window timeout_duration: a call waits for a later period's perm
 // once more by 127 s: 7 in a 100 s run.
 TEST_CASE("circuit breaker wait_in_open_multiplier: each failed trial doubles the open wait") {
   auto opened = [](const std::string& multiplier) {
-    std::string dir = scratch_dir("open-wait-" + multiplier);
-    std::string path = dir + "/s.json";
-    std::ofstream(path) << R"({"duration": "100s", "warmup": "0s", "seed": 3, "components": [
+    const nlohmann::json s = run_text("open-wait-" + multiplier, R"({"duration": "100s", "warmup": "0s", "seed": 3, "components": [
       {"id": "users", "type": "client", "target": "api", "arrivals": {"rate": 50},
        "circuit_breaker": {"window": {"type": "count", "size": 5}, "minimum_calls": 5, "wait_in_open": "1s",
                            "half_open_calls": 1, "wait_in_open_multiplier": )" + multiplier + R"(}},
       {"id": "api", "type": "service", "concurrency": 100, "service_time": "1ms"}],
-      "faults": [{"at": "0s", "duration": "100s", "kind": "error_rate", "target": "api", "rate": 1}]})";
-    RunResult r = run_archsim({"run", path, "--json", "--quiet", "--no-report", "--out", dir + "/out"}, 60);
-    INFO(describe(r));
-    REQUIRE(r.exit_code == 0);
-    return num(nlohmann::json::parse(r.out), "components.users.resilience.circuit_opened");
+      "faults": [{"at": "0s", "duration": "100s", "kind": "error_rate", "target": "api", "rate": 1}]})");
+    return num(s, "components.users.resilience.circuit_opened");
   };
   const double fixed = opened("1"), doubling = opened("2");
   CHECK(fixed > 90);
