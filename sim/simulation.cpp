@@ -21,15 +21,8 @@ Simulation::Simulation(const json& doc, const Registry& registry, std::optional<
   parse_settings(top);
   if (seed) settings_.seed = *seed;
   metrics_ = std::make_unique<Metrics>(settings_.window, settings_.warmup);
-  // End-to-end per-window series: what the SLO windows, time to detect and alerts read.
-  e2e_ok_c_ = metrics_->counter("all", "ok", "throughput_rps");
-  e2e_failed_c_ = metrics_->counter("all", "failed", "errors_rps");
-  // Failures by cause over time ("errors_timeout_rps", ...); causes that never happen are
-  // left out of the results.
   cause_names_ = registry.cause_names();
-  for (std::size_t k = 1; k < cause_names_.size(); ++k)
-    e2e_cause_c_[k] = metrics_->counter("all", "failed", "errors_" + cause_names_[k] + "_rps");
-  e2e_latency_h_ = metrics_->histogram("all", "latency", "latency");
+  requests_.emplace(*metrics_, cause_names_);
   read_top_level(top, registry, TopLevelKey::Stage::Settings);
   build_components(top, registry);
   build_sections(top, registry);
@@ -364,14 +357,7 @@ RefId BuildContext::reference(Params& p, std::string_view key, RefKind kind) {
   return reference_to(target, p.path(key), kind);
 }
 
-std::uint32_t BuildContext::route_index(const std::string& name) {
-  for (std::size_t i = 0; i < sim_.route_names_.size(); ++i)
-    if (sim_.route_names_[i] == name) return static_cast<std::uint32_t>(i);
-  if (sim_.route_names_.size() >= 65536) throw ScenarioError("", "more than 65,536 distinct route names");
-  sim_.route_names_.push_back(name);
-  sim_.routes_.emplace_back();
-  return static_cast<std::uint32_t>(sim_.route_names_.size() - 1);
-}
+std::uint32_t BuildContext::route_index(const std::string& name) { return sim_.requests_->route_index(name); }
 
 Component& ConnectContext::target(RefId ref) const { return *sim_.comps_[sim_.refs_[ref].to]; }
 const Metrics& ConnectContext::metrics() const { return *sim_.metrics_; }
@@ -379,8 +365,8 @@ const std::string& ConnectContext::pointer(RefId ref) const { return sim_.refs_[
 void ConnectContext::fail(RefId ref, const std::string& message) const {
   throw ScenarioError(sim_.refs_[ref].pointer, message);
 }
-std::uint32_t ConnectContext::route_count() const { return static_cast<std::uint32_t>(sim_.route_names_.size()); }
-const std::string& ConnectContext::route_name(std::uint32_t i) const { return sim_.route_names_[i]; }
+std::uint32_t ConnectContext::route_count() const { return sim_.requests_->route_count(); }
+const std::string& ConnectContext::route_name(std::uint32_t i) const { return sim_.requests_->route_name(i); }
 std::uint32_t ConnectContext::target_index(RefId ref) const { return sim_.refs_[ref].to; }
 Component& ConnectContext::component(std::uint32_t index) const { return *sim_.comps_[index]; }
 std::uint32_t ConnectContext::component_count() const { return static_cast<std::uint32_t>(sim_.comps_.size()); }
@@ -488,28 +474,9 @@ void Context::set_link_fault(std::uint32_t link, const LinkFault& fault) {
 
 std::uint64_t Context::next_request_id() { return sim_.next_request_id_++; }
 
-void Context::request_sent(const RequestInfo&) {
-  ++sim_.sent_;
-  ++sim_.sent_total_;
-}
+void Context::request_sent(const RequestInfo&) { sim_.requests_->sent(); }
 
-void Context::request_ended(const RequestInfo& req, Status status) {
-  Simulation& s = sim_;
-  ++s.ended_total_;
-  auto& route = s.routes_[req.route];
-  ++route.outcomes.by_status[static_cast<int>(status)];
-  if (served(status)) {
-    s.metrics_->add(s.e2e_ok_c_);
-  } else {
-    s.metrics_->add(s.e2e_failed_c_);
-    s.metrics_->add(s.e2e_cause_c_[static_cast<int>(status)]);
-  }
-  if (status == Status::Ok) {
-    Time latency = s.now_ - req.start;
-    s.metrics_->record(s.e2e_latency_h_, latency);
-    route.latency.record(latency);
-  }
-}
+void Context::request_ended(const RequestInfo& req, Status status) { sim_.requests_->ended(req, status, sim_.now_); }
 
 // ---------------------------------------------------------------- running
 
@@ -547,9 +514,7 @@ inline void Simulation::dispatch(const Event& e) {
       break;
     case kWarmup:
       metrics_->reset_whole_run(now_);
-      for (auto& r : routes_) r = RouteLedger{};
-      in_flight_at_warmup_ = sent_total_ - ended_total_;
-      sent_ = 0;
+      requests_->end_warmup();
       break;
   }
 }
@@ -675,27 +640,7 @@ RunResult Simulation::result() {
   r.duration_s = to_seconds(settings_.duration);
   r.warmup_s = to_seconds(settings_.warmup);
   r.measured_s = to_seconds(settings_.duration - settings_.warmup);
-  r.sent = sent_;
-  r.in_flight = sent_total_ - ended_total_;
-  r.in_flight_at_warmup = in_flight_at_warmup_;
-  for (std::size_t i = 0; i < routes_.size(); ++i) {
-    RouteResult rr;
-    rr.name = route_names_[i];
-    rr.outcomes = routes_[i].outcomes;
-    rr.latency = LatencyStats::from(routes_[i].latency);
-    for (int k = 0; k < kMaxCauses; ++k) r.outcomes.by_status[k] += rr.outcomes.by_status[k];
-    r.routes.push_back(std::move(rr));
-  }
-  const Histogram& all_latency = metrics_->whole(e2e_latency_h_);
-  r.latency = LatencyStats::from(all_latency);
-  if (all_latency.count() > 0) {
-    double total = static_cast<double>(all_latency.count()), cum = 0;
-    all_latency.for_each_bucket([&](std::int64_t, std::int64_t hi, std::uint64_t count) {
-      cum += static_cast<double>(count);
-      r.latency_cdf.emplace_back(static_cast<double>(hi) / 1e6, cum / total);
-    });
-  }
-  r.sent_whole_run = sent_total_;
+  requests_->fill(r);
   r.warmup = settings_.warmup;
   for (auto& c : comps_) {
     ComponentResult cr;

@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -23,6 +24,7 @@
 #include "sim/metrics.h"
 #include "sim/pool.h"
 #include "sim/request.h"
+#include "sim/request_ledger.h"
 #include "sim/results.h"
 #include "sim/ring.h"
 #include "sim/scheduler.h"
@@ -113,11 +115,6 @@ class Simulation {
     LinkFault fault;
     Rng fault_rng;
   };
-  struct RouteLedger {
-    OutcomeCounts outcomes;
-    Histogram latency;
-  };
-
   void parse_settings(Params& top);
   void read_regions(Params& regions);
   void build_components(Params& top, const Registry& registry);
@@ -164,18 +161,12 @@ class Simulation {
   std::vector<Reference> refs_;
   std::vector<Link> links_;
   Pool<CallRecord> calls_;
-  std::vector<std::string> route_names_;
   std::uint32_t hidden_from_ = 0;  // components from this index on were built from sections
   std::vector<std::vector<ComponentKey>> section_keys_;  // per registry section
   std::vector<std::pair<std::string, std::any>> top_level_;  // Stage::Settings readers' values
 
-  // End-to-end ledger of client requests.
-  std::vector<RouteLedger> routes_;
-  CounterId e2e_ok_c_, e2e_failed_c_;
-  std::array<CounterId, kMaxCauses> e2e_cause_c_{};  // per-window end-to-end series ("all"), for SLO windows
-  HistogramId e2e_latency_h_;
+  std::optional<RequestLedger> requests_;  // the end-to-end ledger (sim/request_ledger.h), built with metrics_
   std::uint64_t next_request_id_ = 1;
-  std::uint64_t sent_ = 0, sent_total_ = 0, ended_total_ = 0, in_flight_at_warmup_ = 0;
   double wall_time_s_ = 0;
   std::string pending_id_;  // id of the component being built (BuildContext::id)
 };
