@@ -134,8 +134,12 @@ class Autoscaler final : public Component {
     const Capabilities caps = capabilities_of(t);
     scalable_ = caps.scalable;
     resizable_ = caps.resizable;
+    // Any family may implement the capabilities (models/common/capabilities.h); the message
+    // names what is missing rather than a family.
     if (!scalable_ || (vertical_ && !resizable_))
-      cc.fail(target_, "\"" + t.id() + "\" is a " + t.type() + "; an autoscaler's target must be a service");
+      cc.fail(target_, "\"" + t.id() + "\" is a " + t.type() + ", which cannot be " +
+                           (vertical_ ? "resized" : "scaled in and out") +
+                           "; an autoscaler's target must be a component with instances (a service)");
     // Two controllers of one kind on one service would overwrite each other's decisions every
     // sync (Kubernetes leaves that to the user); the later one is the error.
     for (const auto& [from, to] : cc.links()) {

@@ -55,7 +55,7 @@ TEST_CASE("autoscaler bad input: exit 2 at the JSON location") {
             "/components/2/target_utilization", {"(0, 1]"});
   check_bad("not-a-service",
             R"({"id": "hpa", "type": "autoscaler", "target": "users", "max_replicas": 3})",
-            "/components/2/target", {"client", "must be a service"});
+            "/components/2/target", {"client", "cannot be scaled in and out", "with instances"});
   check_bad("unknown-metric",
             R"({"id": "hpa", "type": "autoscaler", "target": "api", "max_replicas": 3,
                 "metrics": [{"type": "cpuu", "target": 0.5}]})",
