@@ -41,6 +41,10 @@ class Component {
   virtual bool accepts_calls() const { return true; }
   // For analysis without simulation (sim/describe.h): what a model says about itself.
   virtual void describe(Description&) const {}
+  // Bytes this component will hold at its peak that grow with the scenario's numbers (users,
+  // sessions, table sizes), estimated once built; the engine refuses a scenario whose
+  // estimate exceeds its memory budget (Simulation::kMemoryBudget) before t = 0.
+  virtual std::uint64_t memory_estimate() const { return 0; }
 
   const std::string& id() const { return id_; }
   const std::string& type() const { return type_; }

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cstdio>
 #include <map>
 #include <set>
 
@@ -34,6 +35,38 @@ Simulation::Simulation(const json& doc, const Registry& registry, std::optional<
     ConnectContext cc(*this, c->index());
     c->connect(cc);
   }
+  check_memory_budget();
+}
+
+// Before t = 0, so that a scenario too large for memory is an answer, not a bad_alloc an
+// hour in. The series: one double per series per window, held by the recorder (vectors grow
+// by doubling) and copied once into the results: 24 bytes per value at most.
+void Simulation::check_memory_budget() const {
+  const std::uint64_t windows = static_cast<std::uint64_t>((settings_.duration + settings_.window - 1) / settings_.window);
+  const std::uint64_t series = metrics_->series().size();
+  const double series_bytes = static_cast<double>(series) * static_cast<double>(windows) * 24.0;
+  double total = series_bytes, largest = 0;
+  std::size_t largest_at = 0;
+  for (std::size_t i = 0; i < comps_.size(); ++i) {
+    const double b = static_cast<double>(comps_[i]->memory_estimate());
+    total += b;
+    if (b > largest) largest = b, largest_at = i;
+  }
+  if (total <= static_cast<double>(kMemoryBudget)) return;
+  auto gb = [](double bytes) {
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%.1f GB", bytes / 1e9);
+    return std::string(buf);
+  };
+  const std::string what = "this run would hold about " + gb(total) + " (the budget is " +
+                           gb(static_cast<double>(kMemoryBudget)) + "): ";
+  if (series_bytes >= largest)
+    throw ScenarioError("/window", what + std::to_string(series) + " series x " + std::to_string(windows) +
+                                       " windows of " + format_duration(settings_.window) + " take " + gb(series_bytes) +
+                                       "; use a longer window or a shorter duration");
+  const std::string at = largest_at < hidden_from_ ? "/components/" + std::to_string(largest_at) : "";
+  throw ScenarioError(at, what + "\"" + comps_[largest_at]->id() + "\" alone takes " + gb(largest) +
+                              "; ask for fewer users, sessions or entries");
 }
 
 Simulation::~Simulation() = default;
@@ -298,7 +331,7 @@ void Simulation::check_call_cycles() {
   boost::depth_first_search(g, boost::visitor(vis));
   if (back.empty()) return;
   // Name the cycle: from the back edge's target, follow sync calls back to its source.
-  auto [u, v] = back.front();
+  const std::size_t u = back.front().first, v = back.front().second;  // lambdas capture no bindings before clang 16
   std::vector<std::size_t> path{v};
   std::set<std::size_t> seen{v};
   std::function<bool(std::size_t)> walk = [&](std::size_t x) {

@@ -52,6 +52,10 @@ class Simulation {
   // Throws ScenarioError naming the JSON location of anything wrong.
   Simulation(const nlohmann::json& doc, const Registry& registry, std::optional<std::uint64_t> seed = {});
   ~Simulation();
+  // The memory a scenario may ask for: above it (the per-window series of the run plus the
+  // components' own estimates) the scenario is refused at build time with the estimate.
+  static constexpr std::uint64_t kMemoryBudget = 8'000'000'000;  // 8 GB
+
   Simulation(const Simulation&) = delete;
   Simulation& operator=(const Simulation&) = delete;
 
@@ -120,6 +124,7 @@ class Simulation {
   void build_components(Params& top, const Registry& registry);
   void resolve_references(Params& top);
   void check_call_cycles();
+  void check_memory_budget() const;
   void build_sections(Params& top, const Registry& registry);
   void read_top_level(Params& top, const Registry& registry, TopLevelKey::Stage stage);
   // Inlined into the run loop (its hot caller); stuck() calls it too.

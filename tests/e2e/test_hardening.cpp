@@ -160,6 +160,46 @@ TEST_CASE("hardening: a million-character id is answered quickly") {
   CHECK(r.wall_s < 10);
 }
 
+TEST_CASE("hardening: a run too large for memory is refused before t = 0, with the estimate") {
+  // 40 services x 2 million one-second windows: hundreds of series of 2 million doubles
+  // each, many GB, allocated window by window until bad_alloc hours into the run.
+  json doc = base("many-windows");
+  doc["duration"] = "2000000s";
+  doc["window"] = "1s";
+  for (int i = 0; i < 40; ++i)
+    doc["components"].push_back(json{{"id", "s" + std::to_string(i)}, {"type", "service"}, {"service_time", "1ms"}});
+  std::string path = write_scenario("many-windows", doc);
+  auto r = run_archsim({"validate", path}, kTimeout);
+  expect_refused(r, path + ": /window: ", {"GB", "budget is 8.0 GB", "windows of 1s", "longer window"});
+  CHECK(r.wall_s < 10);
+  // A hundred times fewer windows is within the budget.
+  doc["window"] = "100s";
+  path = write_scenario("many-windows", doc);
+  r = run_archsim({"validate", path}, kTimeout);
+  INFO(describe(r));
+  CHECK(r.exit_code == 0);
+
+  // The users guard was per client (50 million each): three clients of 50 million users
+  // are 150 million, about 9.6 GB at 64 bytes a user, refused for the scenario as a whole.
+  doc = base("many-users");
+  doc["components"][0] = json::parse(R"({"id": "a", "type": "client", "target": "web", "users": 50000000,
+                                         "think_time": "1h"})");
+  for (const char* id : {"b", "c"}) {
+    json c = doc["components"][0];
+    c["id"] = id;
+    doc["components"].push_back(c);
+  }
+  path = write_scenario("many-users", doc);
+  r = run_archsim({"validate", path}, kTimeout);
+  expect_refused(r, path + ": /components/0: ", {"9.6 GB", "\"a\" alone takes 3.2 GB", "fewer users"});
+  // Two of them fit (6.4 GB).
+  doc["components"].erase(doc["components"].size() - 1);
+  path = write_scenario("many-users", doc);
+  r = run_archsim({"validate", path}, kTimeout);
+  INFO(describe(r));
+  CHECK(r.exit_code == 0);
+}
+
 // ------------------------------------------------------------------ output
 
 namespace {
