@@ -77,7 +77,7 @@ std::string availability(const json& s) {
                   "Observed per component: an outage is a stretch with no ready replica; MTBF is the mean up time "
                   "between outages, MTTR the mean outage length."};
     for (const auto& [id, x] : a["components"].items()) {
-      auto d = [&](const char* k) { return duration_text(num_at(x, k)); };
+      auto d = [&x = x](const char* k) { return duration_text(num_at(x, k)); };  // clang < 16 captures no binding
       c.rows.push_back({"<strong>" + html::escape(id) + "</strong>", html::percent(num_at(x, "uptime")),
                         count(num_at(x, "outages")), d("downtime_s"), d("mtbf_s"), d("mttr_s"),
                         count(num_at(x, "injected_failures")), d("injected_mttr_s"), count(num_at(x, "oom_kills"))});

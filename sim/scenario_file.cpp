@@ -81,6 +81,12 @@ json load_scenario_file(const std::string& path) {
       throw ScenarioError("", "larger than " + std::to_string(kMaxScenarioBytes >> 20) + " MB: not a scenario file");
   }
   if (in.bad()) throw ScenarioError("", "cannot read the file");
+  return parse_scenario_text(text);
+}
+
+json parse_scenario_text(const std::string& text) {
+  if (text.size() > kMaxScenarioBytes)
+    throw ScenarioError("", "larger than " + std::to_string(kMaxScenarioBytes >> 20) + " MB: not a scenario file");
   Tracker tracker;
   try {
     return json::parse(text, std::ref(tracker));

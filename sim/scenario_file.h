@@ -9,6 +9,9 @@ namespace archsim {
 
 // Parses the file; throws ScenarioError (line/column for syntax errors).
 nlohmann::json load_scenario_file(const std::string& path);
+// The same for a scenario already in memory (the fuzzers' entry point; the file loader's
+// parser): duplicate keys, numbers beyond a double and syntax errors are ScenarioErrors.
+nlohmann::json parse_scenario_text(const std::string& text);
 
 // Applies "PATH=VALUE" (docs/scenario-format.md): the first segment is a component id when one
 // matches, else a top-level key; numeric segments index arrays; VALUE is JSON, else a

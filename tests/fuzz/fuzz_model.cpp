@@ -1,0 +1,66 @@
+// The model fuzzer: any bytes as a scenario, cut to two simulated seconds without warm-up,
+// built and run; then the laws every run keeps are checked, from two sides that count
+// separately (the clients' own counters against the engine's end-to-end ledger):
+//   - what the clients sent is what the ledger saw sent;
+//   - what the clients saw end (ok + failed) is what the ledger counted by cause, and the
+//     routes add up to it;
+//   - what is still in flight is no more than what was sent;
+//   - every figure a component reports is a finite number.
+// A run the watchdog stops (no simulated time passing) is archsim's answer, not a crash.
+#include <cmath>
+#include <cstring>
+#include <stdexcept>
+
+#include <nlohmann/json.hpp>
+
+#include "sim/scenario_file.h"
+#include "sim/simulation.h"
+#include "tests/fuzz/fuzz_common.h"
+
+namespace {
+
+using archsim::fuzz::broken;
+
+void check_laws(const archsim::RunResult& r) {
+  double sent = 0, ended = 0;
+  for (const auto& c : r.components) {
+    for (const auto& [name, value] : c.report.figures())
+      if (!std::isfinite(value)) broken(c.id + "." + name + " is not a finite number");
+    if (c.type != "client") continue;
+    for (const auto& [name, value] : c.report.figures()) {
+      if (name == "sent") sent += value;
+      if (name == "ok" || name == "failed") ended += value;
+    }
+  }
+  if (sent != static_cast<double>(r.sent))
+    broken("clients sent " + std::to_string(sent) + ", the ledger saw " + std::to_string(r.sent));
+  if (ended != static_cast<double>(r.outcomes.total()))
+    broken("clients saw " + std::to_string(ended) + " end, the ledger " + std::to_string(r.outcomes.total()));
+  std::uint64_t by_route = 0;
+  for (const auto& route : r.routes) by_route += route.outcomes.total();
+  if (by_route != r.outcomes.total()) broken("routes add up to " + std::to_string(by_route));
+  if (r.in_flight > r.sent_whole_run) broken("more in flight than sent");
+}
+
+}  // namespace
+
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+  using namespace archsim;
+  const std::string text(reinterpret_cast<const char*>(data), size);
+  fuzz::accept_refusals([&] {
+    nlohmann::json doc = parse_scenario_text(text);
+    if (!doc.is_object()) return;
+    doc["duration"] = "2s";
+    doc.erase("warmup");
+    Simulation sim(doc, fuzz::registry());
+    try {
+      sim.run();
+    } catch (const std::runtime_error& e) {
+      // The watchdog's answer (exit 1 on the command line).
+      if (std::strncmp(e.what(), "no simulated time passed", 24) == 0) return;
+      throw;
+    }
+    check_laws(sim.result());
+  });
+  return 0;
+}

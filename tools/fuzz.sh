@@ -1,0 +1,62 @@
+#!/usr/bin/env bash
+# Fuzzing with libFuzzer (clang, the asan preset: address + undefined-behaviour sanitizers).
+#   bash tools/fuzz.sh                 every target for 10 minutes, on all cores
+#   bash tools/fuzz.sh --seconds N     every target for N seconds
+#   bash tools/fuzz.sh --replay        only replay the kept crash inputs (CI does this, then fuzzes briefly)
+# Seeds: every shipped scenario, the bad-input scenarios of the e2e tests and
+# tests/fuzz/set_seeds (for --set). An input that crashes is written to
+# tests/fuzz/regressions/<target>/: commit it with the fix; it is replayed on every run.
+# Assumes the asan preset is built (tools/test.sh builds it; or
+# `cmake --preset asan && cmake --build --preset asan --target fuzz_scenario fuzz_set fuzz_model`).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+seconds=600
+replay_only=0
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --seconds) seconds="$2"; shift 2 ;;
+    --replay) replay_only=1; shift ;;
+    *) echo "usage: tools/fuzz.sh [--seconds N] [--replay]" >&2; exit 2 ;;
+  esac
+done
+bin=build/asan
+work=build/fuzz-work
+mkdir -p "$work"
+# Refusals print nothing; a crash prints the sanitizer's report. Leaks are checked by the
+# unit tests under ASan; the fuzzers keep to crashes, hangs and broken laws.
+export ASAN_OPTIONS=detect_leaks=0:allocator_may_return_null=1
+export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
+
+status=0
+for target in fuzz_scenario fuzz_set fuzz_model; do
+  kept=tests/fuzz/regressions/$target
+  # Replay the kept inputs: each must now be answered without a crash.
+  if compgen -G "$kept/*" >/dev/null; then
+    echo "== $target: replaying $(ls "$kept" | wc -l) kept inputs"
+    "$bin/$target" -rss_limit_mb=4096 -timeout=60 "$kept"/* >"$work/$target-replay.log" 2>&1 ||
+      { echo "$target: a kept input crashes again (log: $work/$target-replay.log)"; tail -30 "$work/$target-replay.log"; status=1; }
+  fi
+  [ "$replay_only" = 1 ] && continue
+  seeds=("$work/$target-corpus")
+  mkdir -p "${seeds[0]}"
+  if [ "$target" = fuzz_set ]; then seeds+=(tests/fuzz/set_seeds)
+  else
+    # Left out: the three scenarios whose caches of millions of entries are allocated when
+    # built (seconds each, a minute under the sanitizers); a fuzzer mutates hundreds a minute.
+    rm -rf "$work/scenario-seeds" && mkdir -p "$work/scenario-seeds"
+    find scenarios tests/e2e/bad -name '*.json' ! -name schema.json ! -path '*/covid-2020/week.json' \
+      ! -path '*/covid-2020/microservices.json' ! -path '*/edge/video-cdn.json' -exec cp {} "$work/scenario-seeds/" \;
+    seeds+=("$work/scenario-seeds")
+  fi
+  # fuzz_model runs every input for two simulated seconds: a scenario with a million users or
+  # a million requests a second takes long, and 120 s without an answer is a finding.
+  echo "== $target: ${seconds} s"
+  if ! "$bin/$target" -max_total_time="$seconds" -rss_limit_mb=4096 -malloc_limit_mb=4096 -timeout=120 \
+       -max_len=65536 -artifact_prefix="$kept/" -print_final_stats=1 "${seeds[@]}" >"$work/$target.log" 2>&1; then
+    echo "$target: found a crash (kept in $kept; log: $work/$target.log)"
+    tail -40 "$work/$target.log"
+    status=1
+  fi
+  grep -E "stat::number_of_executed_units|stat::peak_rss_mb" "$work/$target.log" | sed "s/^/  $target /" || true
+done
+exit $status
