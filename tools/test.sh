@@ -1,13 +1,26 @@
 #!/usr/bin/env bash
 # Quick start, step two: install what is missing, build the dev preset (warnings are
-# errors) and run the whole test suite: unit tests, end-to-end tests of the CLI, and the
-# browser check of report.html.
+# errors) and run the whole test suite: unit tests, end-to-end tests of the CLI, the
+# sanitizer build's tests and bounded fuzzing, and the browser check of report.html.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash tools/setup.sh --deps
 cmake --preset dev >/dev/null
 cmake --build --preset dev -j "$(nproc)"
 ctest --preset dev -j 2
+
+# Sanitizers and fuzzing (clang from Debian; tools/fuzz.sh, tests/fuzz/README.md): the unit
+# suite and a shortened end-to-end subset under AddressSanitizer + UBSan (float-cast-overflow
+# included) with asserts on, then the kept crash inputs replayed and each fuzz target run
+# for a bounded time. The subset leaves out the two tests that cap the process's memory,
+# which ASan's shadow memory cannot run under.
+bash tools/install_packages.sh clang libclang-rt-14-dev
+cmake --preset asan >/dev/null
+cmake --build --preset asan -j "$(nproc)" --target unit_tests e2e_tests archsim fuzz_scenario fuzz_set fuzz_model
+ASAN_OPTIONS=detect_leaks=1 build/asan/unit_tests --no-intro
+(cd build/asan && ./e2e_tests --no-intro -tc='bad input*,hardening*,watchdog*,conservation*,determinism*' \
+   -tce='*out of memory*,*exhaust memory*')
+bash tools/fuzz.sh --seconds "${ARCHSIM_FUZZ_SECONDS:-45}"
 
 # Browser check: open a real run's report.html in headless Chromium (Debian's package,
 # installed here when absent: only the tests need it) and check that it renders its charts.
