@@ -8,6 +8,7 @@
 
 #include "models/common/capabilities.h"
 #include "models/queue/assignor.h"
+#include "models/queue/partitioner.h"
 #include "sim/pool.h"
 #include "sim/results.h"
 #include "sim/ring.h"
@@ -258,7 +259,7 @@ class Queue final : public Component, public HasCapabilities, public Crashable {
 
   std::uint32_t pick_partition(const RequestInfo& req) {
     if (req.has_key) {
-      std::uint32_t pi = static_cast<std::uint32_t>(mix64(req.key, 0x6b61666b61ULL) % partitions_);
+      std::uint32_t pi = queue::partition_for_key(req.key, partitions_);
       return parts_[pi].available ? pi : kNoBroker;
     }
     if (sticky_) {

@@ -7,9 +7,10 @@
 // the replication design docs (high watermark, acks, leader election from the ISR); the
 // RabbitMQ consumer prefetch docs and the SQS visibility-timeout docs):
 //  - producers: a call (the reply is the broker's ack) or a one-way send (Context::send).
-//    Keyed messages go to hash(key) % partitions (Kafka hashes the key bytes with murmur2;
-//    we mix the 64-bit key); keyless ones go round robin or stick to one partition for
-//    `sticky_batch` messages, then switch to another available one at random (KIP-480).
+//    Keyed messages go to toPositive(murmur2(key bytes)) % partitions as Kafka's default
+//    partitioner does (models/queue/partitioner.h: the key's decimal text as the bytes);
+//    keyless ones go round robin or stick to one partition for `sticky_batch` messages,
+//    then switch to another available one at random (KIP-480).
 //  - acks: "0" the producer is answered at once and a message sent to a partition without
 //    a leader is lost; "1" answered after the leader's append; "all" answered once the
 //    followers have it (`replication_latency` later). Consumers read only replicated

@@ -151,10 +151,11 @@ TEST_CASE("queue: duplicates only with at-least-once and a consumer crash") {
 }
 
 TEST_CASE("queue: a crash of every consumer loses what was in flight at most once, re-delivers it at least once") {
-  // 380/s over 4 members of 10 ms (95% busy): all 4 hold a message when they all crash at
-  // 62.5 s. At most once, those 4 were committed before processing: lost. At least once,
-  // they come back, and so does everything processed since the commit at 60 s: about
-  // 380 x 2.5 = 950 duplicates (Poisson: +-3 sigma ~ 90).
+  // 380/s over 4 members of 10 ms (95% busy): each member holds a message when they all
+  // crash at 62.5 s with probability about 0.95 (the keys' partitions are not quite even).
+  // At most once, those were committed before processing: lost. At least once, the same ones
+  // come back (the runs are alike until the crash), and so does everything processed since
+  // the commit at 60 s: about 380 x 2.5 = 950 duplicates (Poisson: +-3 sigma ~ 90).
   std::string path = write_scenario("crash-all", crash_doc());
   std::vector<std::string> all = {"--set", R"(faults=[{"at":"62.5s","kind":"crash","target":"worker","instances":"all"}])",
                                   "--set", "users.arrivals.rate=380"};
@@ -162,10 +163,11 @@ TEST_CASE("queue: a crash of every consumer loses what was in flight at most onc
   amo_args.insert(amo_args.end(), {"--set", "q.consumers.delivery=at_most_once"});
   json amo = run_summary(path, amo_args), alo = run_summary(path, alo_args);
   CHECK(num(amo, "components.q.member_crashes") == 4);
-  CHECK(num(amo, "components.q.lost_at_consumer") == 4);
+  CHECK(num(amo, "components.q.lost_at_consumer") >= 3);
+  CHECK(num(amo, "components.q.lost_at_consumer") <= 4);  // one per member at most
   CHECK(num(amo, "components.q.duplicates") == 0);
   CHECK(num(alo, "components.q.lost") == 0);
-  CHECK(num(alo, "components.q.redelivered") == 4);
+  CHECK(num(alo, "components.q.redelivered") == num(amo, "components.q.lost_at_consumer"));
   CHECK(num(alo, "components.q.duplicates") > 860);
   CHECK(num(alo, "components.q.duplicates") < 1040);
   check_conservation(amo);
