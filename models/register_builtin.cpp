@@ -32,8 +32,8 @@ void register_builtin_models(Registry& r) {
   r.add("cache", make_cache);
   r.add("cdn", make_cdn);
   r.add("dns", make_dns);
-  r.add("queue", make_queue);
   register_database(r);
+  register_queue(r);  // after the database: causes keep their values
 }
 
 }  // namespace archsim

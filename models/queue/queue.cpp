@@ -16,7 +16,7 @@
 namespace archsim {
 namespace {
 
-enum Tag : std::uint16_t { kAck = 1, kWake, kResume, kTick, kCommit, kElect, kBrokerUp, kRelay };
+enum Tag : std::uint16_t { kAck = 1, kWake, kResume, kTick, kCommit, kElect, kBrokerUp, kRelay, kIsrShrink };
 enum class Acks : std::uint8_t { None, Leader, All };
 enum class Delivery : std::uint8_t { AtMostOnce, AtLeastOnce, EffectivelyOnce };
 constexpr std::uint32_t kNoBroker = UINT32_MAX;
@@ -47,7 +47,9 @@ struct Partition {
   Time last_replicated = 0;        // replication is in order: the high watermark only grows
   Time blocked_until = 0;          // retry back-off
   Time elected_at = 0;             // a leader election in progress ends then
-  std::uint32_t leader = 0;
+  Time offline_since = 0;          // when it last lost its leader (while !available)
+  std::uint32_t leader = 0, last_leader = 0;
+  std::uint32_t isr = 0;           // in-sync replicas, a bit per broker (the leader's included)
   std::int32_t owner = -1;         // member index
   bool available = true, busy = false;
   std::uint64_t end() const { return committed + log.size(); }
@@ -62,7 +64,7 @@ struct Member {
 
 class Queue final : public Component, public HasCapabilities, public Crashable {
  public:
-  Queue(Params& p, BuildContext& bc) : rng_(bc.rng(0)) {
+  Queue(Params& p, BuildContext& bc, Status not_enough_replicas) : rng_(bc.rng(0)), not_enough_status_(not_enough_replicas) {
     work_queue_ = p.choice("mode", "log", {"log", "work_queue"}) == "work_queue";
     partitions_ = static_cast<std::uint32_t>(p.integer("partitions", work_queue_ ? 1 : 6, 1, 100000));
     if (work_queue_ && partitions_ != 1) p.fail("partitions", "a work_queue has no partitions (give mode \"log\")");
@@ -82,6 +84,12 @@ class Queue final : public Component, public HasCapabilities, public Crashable {
     replication_ = p.distribution("replication_latency", Distribution::constant(from_seconds(0.001)));
     election_ = p.duration("leader_election", from_seconds(5));
     restart_ = p.duration("restart_time", from_seconds(60));
+    // The ISR (Kafka's replica.lag.time.max.ms, min.insync.replicas, unclean.leader.election.enable).
+    min_isr_ = static_cast<std::uint32_t>(p.integer("min_insync_replicas", 1, 1, 32));
+    if (min_isr_ > brokers_)
+      p.fail("min_insync_replicas", "cannot exceed replication_factor (" + std::to_string(brokers_) + ")");
+    lag_max_ = p.duration("replica_lag_time_max", from_seconds(30), 1);
+    unclean_ = p.boolean("unclean_leader_election", false);
     // The transactional outbox: events are written with the business write and relayed by a
     // poller (Debezium / a polling publisher), or written to the broker directly (dual write).
     std::string mode = p.choice("publish_mode", p.has("outbox") ? "outbox" : "dual_write", {"dual_write", "outbox"});
@@ -119,8 +127,15 @@ class Queue final : public Component, public HasCapabilities, public Crashable {
       retry_backoff_ = c->duration("retry_backoff", from_seconds(0.1));
     }
     parts_.resize(partitions_);
-    for (std::uint32_t i = 0; i < partitions_; ++i) parts_[i].leader = i % brokers_;
+    const std::uint32_t everyone = brokers_ == 32 ? UINT32_MAX : (1u << brokers_) - 1;
+    for (std::uint32_t i = 0; i < partitions_; ++i) {
+      parts_[i].leader = i % brokers_;
+      parts_[i].isr = everyone;
+    }
     alive_.assign(brokers_, true);
+    shrink_at_.assign(brokers_, kTimeMax);
+    crash_seq_.assign(brokers_, 0);
+    crash_gen_.assign(brokers_, 0);
     alive_changes_.push_back({0, brokers_});
     const std::string& id = bc.id();
     Metrics& m = bc.metrics();
@@ -130,6 +145,7 @@ class Queue final : public Component, public HasCapabilities, public Crashable {
     lag_g_ = m.gauge(id, "consumer_lag", "consumer_lag");
     lag_s_g_ = m.gauge(id, "consumer_lag_s", "consumer_lag_s");
     idle_g_ = m.gauge(id, "idle_consumers", "idle_consumers");
+    isr_g_ = m.gauge(id, "isr_min", "isr_min");
     if (!work_queue_)
       for (std::uint32_t i = 0; i < partitions_; ++i) {
         std::string n = "partition_lag.p" + std::to_string(i);
@@ -206,6 +222,18 @@ class Queue final : public Component, public HasCapabilities, public Crashable {
       }
       return;
     }
+    if (below_min_isr(parts_[pi])) {  // Kafka's broker refuses acks=all writes: NotEnoughReplicas
+      ++not_enough_;
+      if (one_way) {  // nobody hears the error: the event is gone
+        ++produced_;
+        ++lost_;
+        ctx.metrics().add(produced_c_);
+        ctx.reply(call, Status::Ok);
+      } else {
+        ctx.reply(call, not_enough_status_);
+      }
+      return;
+    }
     Handle h = msgs_.alloc();
     msgs_[h].req = req;
     msgs_[h].published = ctx.now();
@@ -229,7 +257,9 @@ class Queue final : public Component, public HasCapabilities, public Crashable {
     Partition& p = parts_[pi];
     Msg& m = msgs_[h];
     Time lag = brokers_ > 1 ? replication_.sample_time(rng_) : 0;
-    m.replicated = std::max(after(ctx.now(), lag), p.last_replicated);
+    // The high watermark also waits for every in-sync follower, a crashed one included until
+    // it is dropped from the ISR (replica_lag_time_max after its crash).
+    m.replicated = std::max({after(ctx.now(), lag), p.last_replicated, isr_wait(p)});
     p.last_replicated = m.replicated;
     m.seq = ++seq_;
     m.partition = pi;
@@ -245,7 +275,7 @@ class Queue final : public Component, public HasCapabilities, public Crashable {
     for (std::size_t n = outbox_q_.size(); n > 0; --n) {
       Handle h = outbox_q_.pop();
       std::uint32_t pi = pick_partition(msgs_[h].req);
-      if (pi == kNoBroker) {
+      if (pi == kNoBroker || below_min_isr(parts_[pi])) {
         outbox_q_.push(h);
         continue;
       }
@@ -288,6 +318,20 @@ class Queue final : public Component, public HasCapabilities, public Crashable {
       if (parts_[pi].available) return pi;
     }
     return kNoBroker;
+  }
+
+  // acks=all writes need min_insync_replicas in the partition's ISR (Kafka checks at append).
+  bool below_min_isr(const Partition& p) const {
+    return acks_ == Acks::All && static_cast<std::uint32_t>(__builtin_popcount(p.isr)) < min_isr_;
+  }
+
+  // When the crashed followers still in the ISR leave it: the high watermark waits for them.
+  Time isr_wait(const Partition& p) const {
+    std::uint32_t waiting = p.isr & dead_mask_;
+    Time t = 0;
+    for (std::uint32_t b = 0; waiting != 0; ++b, waiting >>= 1)
+      if (waiting & 1u) t = std::max(t, shrink_at_[b]);
+    return t;
   }
 
   void count_produced(Context& ctx, Msg& m) {
@@ -670,6 +714,9 @@ class Queue final : public Component, public HasCapabilities, public Crashable {
       case kBrokerUp:
         broker_up(ctx, static_cast<std::uint32_t>(data));
         return;
+      case kIsrShrink:
+        isr_shrink(ctx, static_cast<std::uint32_t>(data & 0xff), data >> 8);
+        return;
       case kRelay:
         relay(ctx);
         if (ctx.now() + poll_ <= ctx.end_time()) ctx.schedule(poll_, kRelay);
@@ -694,6 +741,9 @@ class Queue final : public Component, public HasCapabilities, public Crashable {
     }
     ctx.metrics().set(lag_g_, total, ctx.now());
     ctx.metrics().set(lag_s_g_, oldest, ctx.now());
+    std::uint32_t smallest = brokers_;
+    for (const Partition& p : parts_) smallest = std::min(smallest, static_cast<std::uint32_t>(__builtin_popcount(p.isr)));
+    ctx.metrics().set(isr_g_, smallest, ctx.now());
   }
 
   // ---- brokers (Crashable) ----
@@ -740,12 +790,18 @@ class Queue final : public Component, public HasCapabilities, public Crashable {
 
   void broker_down(Context& ctx, std::uint32_t b) {
     alive_[b] = false;
+    dead_mask_ |= 1u << b;
+    crash_seq_[b] = seq_;
+    shrink_at_[b] = ctx.now() + lag_max_;
+    ctx.schedule(lag_max_, kIsrShrink, b | (++crash_gen_[b] << 8));
     ++broker_crashes_;
     note_alive(ctx);
     for (std::uint32_t pi = 0; pi < partitions_; ++pi) {
       Partition& p = parts_[pi];
       if (p.leader != b || !p.available) continue;
       p.available = false;
+      p.offline_since = ctx.now();
+      p.last_leader = b;
       p.leader = kNoBroker;
       p.elected_at = ctx.now() + election_;
       truncate_unreplicated(ctx, p);
@@ -786,24 +842,86 @@ class Queue final : public Component, public HasCapabilities, public Crashable {
     p.last_replicated = ctx.now();
   }
 
+  // A crashed follower leaves the ISR of the partitions it follows replica_lag_time_max after
+  // its crash (the leader's ISR shrink). Partitions without a leader keep theirs: nobody
+  // shrinks it, and their last in-sync replicas stay the ones eligible for a clean election.
+  void isr_shrink(Context& ctx, std::uint32_t b, std::uint64_t gen) {
+    if (alive_[b] || gen != crash_gen_[b]) return;  // it came back (and maybe crashed again)
+    for (Partition& p : parts_) {
+      if (!p.available || !(p.isr & (1u << b)) || p.leader == b) continue;
+      p.isr &= ~(1u << b);
+      ++isr_shrinks_;
+    }
+    if (has_group_) serve_all(ctx);  // the high watermark moves on
+  }
+
+  // Leader election from the partition's ISR (Kafka's controller, unclean election off): the
+  // first live in-sync replica leads and the old leader leaves the ISR. With none alive the
+  // partition stays offline until one returns, unless unclean_leader_election lets a live
+  // out-of-sync replica lead: what it lacks (appended after its crash) is gone, acks=all too.
   void elect(Context& ctx, std::uint32_t pi) {
     Partition& p = parts_[pi];
     if (p.available) return;
-    for (std::uint32_t j = 0; j < brokers_; ++j) {
+    std::uint32_t chosen = kNoBroker;
+    for (std::uint32_t j = 0; j < brokers_ && chosen == kNoBroker; ++j) {
       std::uint32_t b = (pi + j) % brokers_;
-      if (!alive_[b]) continue;
-      p.leader = b;
-      p.available = true;
-      ++elections_;
-      if (has_group_ && p.owner >= 0 && !work_queue_) serve(ctx, static_cast<std::uint32_t>(p.owner));
+      if (alive_[b] && (p.isr & (1u << b))) chosen = b;
+    }
+    if (chosen != kNoBroker) {
+      if (p.isr != (1u << p.last_leader)) p.isr &= ~(1u << p.last_leader);
+      p.isr |= 1u << chosen;
+    } else if (unclean_) {
+      for (std::uint32_t j = 0; j < brokers_ && chosen == kNoBroker; ++j)
+        if (alive_[(pi + j) % brokers_]) chosen = (pi + j) % brokers_;
+      if (chosen == kNoBroker) return;
+      ++unclean_elections_;
+      truncate_after(ctx, p, crash_seq_[chosen]);
+      p.isr = 1u << chosen;
+    } else {
       return;
     }
+    p.leader = chosen;
+    p.available = true;
+    offline_s_ += to_seconds(ctx.now() - p.offline_since);
+    ++elections_;
+    if (has_group_ && p.owner >= 0 && !work_queue_) serve(ctx, static_cast<std::uint32_t>(p.owner));
+  }
+
+  // An unclean leader has the partition's log only up to append order `seq`: the rest is cut,
+  // committed or not (the acknowledged ones are lost, acks=all's included).
+  void truncate_after(Context& ctx, Partition& p, std::uint64_t seq) {
+    std::uint64_t off = p.end();
+    while (off > p.position && off > p.committed) {  // what consumers already read stays read
+      --off;
+      Msg& m = msgs_[p.log.at(off - p.committed)];
+      if (m.seq <= seq) break;
+      if (m.truncated) continue;
+      m.truncated = true;
+      if (m.counted && !m.settled) {
+        settle(m, lost_);
+        ++lost_unclean_;
+      } else if (m.producer != kNoHandle) {
+        CallId call = m.producer;
+        m.producer = kNoHandle;
+        ++aborted_;
+        ctx.reply(call, Status::Unavailable);
+      }
+    }
+    p.last_replicated = ctx.now();
   }
 
   void broker_up(Context& ctx, std::uint32_t b) {
     if (alive_[b]) return;
     alive_[b] = true;
+    dead_mask_ &= ~(1u << b);
+    shrink_at_[b] = kTimeMax;
     note_alive(ctx);
+    // It catches up from the leaders (the time it takes is not modelled) and rejoins their ISR.
+    for (Partition& p : parts_) {
+      if (!p.available || (p.isr & (1u << b))) continue;
+      p.isr |= 1u << b;
+      ++isr_expands_;
+    }
     // Partitions with no replica left come back with the broker (their log survived on disk).
     for (std::uint32_t pi = 0; pi < partitions_; ++pi)
       if (!parts_[pi].available && ctx.now() >= parts_[pi].elected_at) elect(ctx, pi);
@@ -857,7 +975,7 @@ class Queue final : public Component, public HasCapabilities, public Crashable {
     r.add("expired", static_cast<double>(expired_));
     // Dual write: business writes whose event never reached the broker (refused, or lost
     // after the ack, or not acknowledged). With the outbox, events wait instead.
-    if (!outbox_) r.add("events_missing", static_cast<double>(refused_ + lost_ + aborted_));
+    if (!outbox_) r.add("events_missing", static_cast<double>(refused_ + lost_ + aborted_ + not_enough_));
     if (outbox_) {
       r.add("outbox_relayed", static_cast<double>(relayed_));
       r.add("outbox_waiting", static_cast<double>(outbox_q_.size()));
@@ -874,6 +992,21 @@ class Queue final : public Component, public HasCapabilities, public Crashable {
     r.add("member_crashes", static_cast<double>(member_crashes_));
     r.add("broker_crashes", static_cast<double>(broker_crashes_));
     r.add("leader_elections", static_cast<double>(elections_));
+    r.add("not_enough_replicas", static_cast<double>(not_enough_));
+    r.add("isr_shrinks", static_cast<double>(isr_shrinks_));
+    r.add("isr_expands", static_cast<double>(isr_expands_));
+    r.add("isr_min", mt.value(isr_g_));
+    r.add("unclean_elections", static_cast<double>(unclean_elections_));
+    r.add("lost_unclean", static_cast<double>(lost_unclean_));
+    double offline = offline_s_;
+    std::uint32_t offline_now = 0;
+    for (const Partition& p : parts_)
+      if (!p.available) {
+        offline += to_seconds(ctx.end_time() - p.offline_since);
+        ++offline_now;
+      }
+    r.add("partition_offline_s", offline);
+    r.add("offline_partitions", static_cast<double>(offline_now));
     r.add("order_violations", static_cast<double>(order_violations_));
     double measured = to_seconds(ctx.end_time() - ctx.warmup());
     r.add("throughput_rps", static_cast<double>(mt.total(consumed_c_)) / measured);
@@ -921,6 +1054,16 @@ class Queue final : public Component, public HasCapabilities, public Crashable {
   bool group_started_ = false, wake_pending_ = false;
   Time resume_at_ = 0, wake_at_ = 0;
   std::vector<bool> alive_;
+  std::uint32_t dead_mask_ = 0;          // a bit per crashed broker
+  std::vector<Time> shrink_at_;          // per broker: when a crashed one leaves the ISRs
+  std::vector<std::uint64_t> crash_seq_; // per broker: append order it had when it crashed
+  std::vector<std::uint64_t> crash_gen_; // per broker: crashes so far (stale shrink timers)
+  std::uint32_t min_isr_ = 1;
+  Time lag_max_ = 0;
+  bool unclean_ = false;
+  Status not_enough_status_;
+  double offline_s_ = 0;
+  std::uint64_t not_enough_ = 0, isr_shrinks_ = 0, isr_expands_ = 0, unclean_elections_ = 0, lost_unclean_ = 0;
   std::vector<std::pair<Time, std::uint32_t>> alive_changes_;
 
   std::uint64_t produced_ = 0, consumed_ = 0, dead_lettered_ = 0, lost_ = 0, lost_at_consumer_ = 0;
@@ -931,12 +1074,17 @@ class Queue final : public Component, public HasCapabilities, public Crashable {
 
   CounterId produced_c_, consumed_c_;
   HistogramId e2e_h_;
-  GaugeId lag_g_, lag_s_g_, idle_g_;
+  GaugeId lag_g_, lag_s_g_, idle_g_, isr_g_;
   std::vector<GaugeId> part_lag_g_;
 };
 
 }  // namespace
 
-std::unique_ptr<Component> make_queue(Params& p, BuildContext& bc) { return std::make_unique<Queue>(p, bc); }
+void register_queue(Registry& r) {
+  const Status not_enough = r.add_cause("not_enough_replicas");  // Kafka's NotEnoughReplicasException
+  r.add("queue", [not_enough](Params& p, BuildContext& bc) -> std::unique_ptr<Component> {
+    return std::make_unique<Queue>(p, bc, not_enough);
+  });
+}
 
 }  // namespace archsim

@@ -19,8 +19,18 @@
 //    acks=all they were not acknowledged, so the producer is told (Unavailable) instead.
 //  - brokers: `replication_factor` brokers, each holding a replica of every partition;
 //    partition p is led by broker p % brokers. A crashed broker's partitions are unavailable
-//    for `leader_election`, then led by a surviving broker; with none left, until a broker
-//    returns (`restart_time` after a crash).
+//    for `leader_election`, then led by the first live broker of their ISR; with none alive,
+//    offline until an in-sync one returns (`restart_time` after a crash), or with
+//    `unclean_leader_election` led at once by a live out-of-sync one, which loses what it
+//    lacks (messages appended after its crash), acknowledged or not.
+//  - the ISR (Kafka's replica.lag.time.max.ms and min.insync.replicas; sources read: the
+//    replication design docs, the broker configuration docs, core/.../server/
+//    ReplicaManager.scala and cluster/Partition.scala maybeShrinkIsr): a crashed follower
+//    stays in sync for `replica_lag_time_max`, holding the high watermark (acks=all producers
+//    and consumers wait), then leaves (Kafka checks every half of that period, so it leaves
+//    between 1 and 1.5 times it; we take 1); only partitions with a leader shrink; a
+//    returning broker rejoins at once. acks=all writes to a partition
+//    whose ISR is below `min_insync_replicas` are refused with cause not_enough_replicas.
 //  - the consumer group: the consuming service's ready instances are its members, ordered by
 //    instance serial (join order); partitions are assigned by Kafka's range or round-robin
 //    assignor (models/queue/assignor.h); members beyond the partitions are idle. A change of
@@ -58,8 +68,10 @@
 // from the logs and deliveries in flight), reported as figures.
 // Simplifications: no bytes or batches on the wire; no consumer fetch latency beyond the
 // link's; members are abstract (a message is processed on whichever instance the service's
-// own picker chooses); one topic per queue; no ISR shrinking or min.insync.replicas; a
-// partition that stops on a failing message blocks only itself.
+// own picker chooses); one topic per queue; only crashes take a follower out of sync (no
+// slow followers) and catching up takes no time; an acks=all write accepted with enough
+// in-sync replicas is answered Ok even if the ISR shrinks below the minimum before it is
+// replicated; a partition that stops on a failing message blocks only itself.
 //
 // Cost: messages live in a slot pool (sim/pool.h) and partitions hold their handles in ring
 // buffers (sim/ring.h): no allocation per message once the peak is reached. Per event O(1)
@@ -71,5 +83,6 @@
 #include "sim/build.h"
 
 namespace archsim {
-std::unique_ptr<Component> make_queue(Params& p, BuildContext& bc);
+// Registers the "queue" type and its failure cause "not_enough_replicas".
+void register_queue(Registry& r);
 }

@@ -2,9 +2,11 @@
 // M/M/1 consumer's end-to-end delay against theory, lag growth and drain at the rates'
 // difference, idle members beyond the partitions, duplicates only with at-least-once and a
 // crash (as many as were processed since the last commit), acks=1 losing what acks=all
-// keeps, poison messages retried then dead-lettered, and bad input.
+// keeps, poison messages retried then dead-lettered, the ISR (a crashed follower holding the
+// high watermark, min_insync_replicas, unclean election), and bad input.
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <fstream>
 #include <sstream>
@@ -74,7 +76,7 @@ json crash_doc() {
 
 TEST_CASE("queue: every shipped queue scenario conserves messages and keeps partition order") {
   for (const char* f : {"order-events.json", "consumer-lag.json", "broker-down.json", "poison-messages.json", "work-queue.json",
-                        "lag-autoscaling.json", "outbox.json"}) {
+                        "lag-autoscaling.json", "outbox.json", "min-insync.json", "unclean-election.json"}) {
     INFO(f);
     check_conservation(run_summary(scenario(f), {"--set", "duration=120s"}));
   }
@@ -279,6 +281,57 @@ TEST_CASE("queue: the outbox loses no event while the broker is down; the dual w
   check_conservation(box);
 }
 
+TEST_CASE("queue: a crashed follower holds the high watermark; below min_insync_replicas acks=all is refused") {
+  // min-insync.json: 3 brokers, 6 partitions, 200 events/s keyed evenly, min_insync_replicas 2,
+  // replica_lag_time_max 10 s. Broker 0 crashes at 60 s, broker 1 at 100 s, each back 90 s later.
+  json all = run_summary(scenario("min-insync.json"), {});
+  json one = run_summary(scenario("min-insync.json"), {"--set", "events.acks=1"});
+  // The ISR is 1 broker from 105 s (the 4 partitions broker 1 led, elected after 5 s) or 110 s
+  // (the 2 it followed, dropped 10 s after its crash) until broker 0 rejoins at 150 s:
+  // 200/s x (4 x 45 s + 2 x 40 s) / 6 = 8,667 writes refused. Refusing from the crash on
+  // (no wait for the ISR to shrink) would give 10,000; never refusing, 0.
+  CHECK(num(all, "components.events.not_enough_replicas") == doctest::Approx(8667).epsilon(0.04));
+  CHECK(num(one, "components.events.not_enough_replicas") == 0);  // acks=1 is never refused for it
+  // Shrinks: broker 0 out of the 4 partitions it followed at 70 s, broker 1 out of the 2 it
+  // followed at 110 s (a dead leader leaves by the election, not a shrink). Each return
+  // rejoins all 6 partitions' ISR.
+  CHECK(num(all, "components.events.isr_shrinks") == 6);
+  CHECK(num(all, "components.events.isr_expands") == 12);
+  CHECK(num(all, "components.events.isr_min") == 3);
+  // Consumers read below the high watermark, which waits for the crashed follower: an event
+  // appended just after a crash is consumed about 10 s later, acks=1 or not. Without the wait
+  // the worst would be the 5 s election (a led partition's unread events wait for it); with
+  // the ISR dropped at 2 s and a 1 s election, about 2 s.
+  CHECK(num(one, "components.events.end_to_end_ms.max") == doctest::Approx(10000).epsilon(0.05));
+  json quick = run_summary(scenario("min-insync.json"), {"--set", "events.acks=1", "--set", "events.replica_lag_time_max=2s",
+                                                         "--set", "events.leader_election=1s"});
+  CHECK(num(quick, "components.events.end_to_end_ms.max") == doctest::Approx(2000).epsilon(0.1));
+  check_conservation(all);
+  check_conservation(one);
+}
+
+TEST_CASE("queue: with no in-sync replica alive the partition stays offline, unless unclean election loses data") {
+  // unclean-election.json: 2 brokers, 4 partitions, 200 events/s, acks=all, nobody consumes.
+  // Broker 0 crashes at 60 s (out of every ISR at 70 s), broker 1 at 100 s; broker 0 returns
+  // at 120 s, broker 1 at 160 s.
+  json clean = run_summary(scenario("unclean-election.json"), {});
+  json unclean = run_summary(scenario("unclean-election.json"), {"--set", "events.unclean_leader_election=true"});
+  // Clean: offline from 100 s until broker 1 returns at 160 s, 4 x 60 s, plus the 2 partitions
+  // broker 0 led during their 5 s election at 60 s: 250 partition-seconds; nothing lost.
+  CHECK(num(clean, "components.events.partition_offline_s") == doctest::Approx(250).epsilon(0.01));
+  CHECK(num(clean, "components.events.lost") == 0);
+  CHECK(num(clean, "components.events.unclean_elections") == 0);
+  // Unclean: broker 0 leads at 120 s (4 x 20 s + 10 = 90) and lacks every event appended
+  // after its crash: 200/s x 40 s less the 500 refused in the first election (2 of 4
+  // partitions for 5 s): 7,500 acknowledged events lost, acks=all notwithstanding.
+  CHECK(num(unclean, "components.events.partition_offline_s") == doctest::Approx(90).epsilon(0.01));
+  CHECK(num(unclean, "components.events.unclean_elections") == 4);
+  CHECK(num(unclean, "components.events.lost_unclean") == doctest::Approx(7500).epsilon(0.04));
+  CHECK(num(unclean, "components.events.lost") >= num(unclean, "components.events.lost_unclean"));
+  check_conservation(clean);
+  check_conservation(unclean);
+}
+
 TEST_CASE("queue: bad input exits 2 with the JSON location") {
   struct Case {
     std::string set, pointer, word;
@@ -292,6 +345,10 @@ TEST_CASE("queue: bad input exits 2 with the JSON location") {
       {"events.consumers.service=users", "/components/2/consumers/service", "service"},
       {"events.prefetch=5", "/components/2/prefetch", "work_queue"},
       {"events.publish_mode=relay", "/components/2/publish_mode", "outbox"},
+      {"events.min_insync_replicas=7", "/components/2/min_insync_replicas", "replication_factor"},
+      {"events.min_insync_replicas=0", "/components/2/min_insync_replicas", "between 1"},
+      {"events.replica_lag_time_max=0s", "/components/2/replica_lag_time_max", "at least"},
+      {"events.unclean_leader_election=\"yes\"", "/components/2/unclean_leader_election", "true or false"},
   };
   for (const Case& c : cases) {
     INFO(c.set);
