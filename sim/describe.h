@@ -17,7 +17,7 @@
 namespace archsim {
 
 struct Description {
-  enum class Kind : std::uint8_t { Unknown, Source, Server, Forwarder };
+  enum class Kind : std::uint8_t { Unknown, Source, Server, Forwarder, Broker };
   Kind kind = Kind::Unknown;
 
   // ---- Source (a client): where its requests go and how many.
@@ -41,6 +41,7 @@ struct Description {
     bool same_route = true;   // the call carries the caller's route
     std::uint32_t route = 0;  // else this route
     double timeout_s = 0;     // the caller stops waiting after this long (0 = never)
+    bool one_way = false;     // sent, not waited for (a publish without ack): traffic, no holding time
   };
   // Calls made together: one call, or a parallel block that waits for `wait_for` of them.
   struct CallGroup {
@@ -67,6 +68,19 @@ struct Description {
   std::vector<std::vector<std::uint32_t>> route_targets;
   double latency_s = 0;  // mean added delay
   double max_rps = 0;    // admission limit, 0 = none
+
+  // ---- Broker (a queue): what it receives is delivered once to a consumer group, the ready
+  // instances of `consumer`; a member processes one message at a time from the partitions
+  // assigned to it (Kafka's range assignor), or, in a work queue (`partitions` 0), up to
+  // `prefetch` from one shared FIFO.
+  bool has_consumers = false;
+  RefId consumer = 0;
+  bool consumer_same_route = true;  // the message keeps its route
+  std::uint32_t consumer_route = 0;  // else this route
+  std::uint32_t partitions = 0;      // 0: a work queue
+  std::uint32_t prefetch = 1;
+  double ack_s = 0;            // mean wait of a producer that waits for the ack
+  double delivery_delay_s = 0; // mean time before a message can be consumed (replication, outbox poll)
 
   // ---- A controller that resizes another component (an autoscaler): kind stays Unknown.
   bool scales = false;

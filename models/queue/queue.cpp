@@ -9,6 +9,7 @@
 #include "models/common/capabilities.h"
 #include "models/queue/assignor.h"
 #include "models/queue/partitioner.h"
+#include "sim/describe.h"
 #include "sim/pool.h"
 #include "sim/results.h"
 #include "sim/ring.h"
@@ -176,6 +177,22 @@ class Queue final : public Component, public HasCapabilities, public Crashable {
     if (outbox_) ctx.schedule(poll_, kRelay);
     if (has_group_ && !work_queue_ && commit_interval_ > 0 && delivery_ != Delivery::AtMostOnce)
       ctx.schedule(commit_interval_, kCommit);
+  }
+
+  // For `archsim analyze` (sim/describe.h): a broker delivering each message once to the
+  // group. Producers that wait pay the replication with acks=all; consumers see a message
+  // once replicated, and with the outbox after half a poll interval on average.
+  void describe(Description& d) const override {
+    d.kind = Description::Kind::Broker;
+    const double replication = brokers_ > 1 ? replication_.mean() / 1e9 : 0.0;
+    d.ack_s = outbox_ ? 0.0 : acks_ == Acks::All ? replication : 0.0;
+    d.delivery_delay_s = replication + (outbox_ ? to_seconds(poll_) / 2 : 0.0);
+    d.has_consumers = has_group_;
+    d.consumer = consumer_;
+    d.consumer_same_route = !has_route_;
+    d.consumer_route = route_;
+    d.partitions = work_queue_ ? 0 : partitions_;
+    d.prefetch = work_queue_ ? prefetch_ : 1;
   }
 
   // ---- producers ----

@@ -190,8 +190,10 @@ void Service::describe(Description& d) const {
         const double m = s.work.mean() / 1e9 / pool_.speed();
         out.work_s += m;
         var += s.work.scv() * m * m;
-      } else if (s.kind == Step::Call || (s.kind == Step::Publish && s.ack)) {
-        out.groups.push_back({{call_of(s)}, 1});
+      } else if (s.kind == Step::Call || s.kind == Step::Publish) {
+        Description::Call c = call_of(s);
+        c.one_way = s.kind == Step::Publish && !s.ack;  // traffic for the queue, no wait here
+        out.groups.push_back({{c}, 1});
       } else if (s.kind == Step::Parallel) {
         Description::CallGroup g;
         g.wait_for = s.wait_for;

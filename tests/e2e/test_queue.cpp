@@ -3,7 +3,8 @@
 // difference, idle members beyond the partitions, duplicates only with at-least-once and a
 // crash (as many as were processed since the last commit), acks=1 losing what acks=all
 // keeps, poison messages retried then dead-lettered, the ISR (a crashed follower holding the
-// high watermark, min_insync_replicas, unclean election), and bad input.
+// high watermark, min_insync_replicas, unclean election), analyze's consumer estimate against
+// the simulation, and bad input.
 #include <doctest/doctest.h>
 
 #include <algorithm>
@@ -330,6 +331,37 @@ TEST_CASE("queue: with no in-sync replica alive the partition stays offline, unl
   CHECK(num(unclean, "components.events.lost") >= num(unclean, "components.events.lost_unclean"));
   check_conservation(clean);
   check_conservation(unclean);
+}
+
+TEST_CASE("queue: analyze estimates the consumers (M/M/1 per member) and says when they cannot keep up") {
+  auto analyze = [](const std::string& path, const std::vector<std::string>& sets) {
+    std::vector<std::string> args{"analyze", path, "--json"};
+    for (const auto& s : sets) args.insert(args.end(), {"--set", s});
+    auto r = run_archsim(args);
+    INFO(describe(r));
+    REQUIRE(r.exit_code == 0);
+    return json::parse(r.out);
+  };
+  // order-events.json: 6 analytics instances. 6 partitions: one each; 3 partitions: 3 busy
+  // members at twice the load, 3 idle. The simulation says how long an event takes.
+  for (const char* parts : {"6", "3"}) {
+    INFO("partitions " << parts);
+    const std::string set = std::string("events.partitions=") + parts;
+    json a = analyze(scenario("order-events.json"), {set});
+    const json& q = a["components"]["events"];
+    CHECK(q["formula"] == "M/M/1 per member");
+    CHECK(q["keeps_up"] == true);
+    CHECK(num(q, "busy_consumers") == std::min(6, std::stoi(parts)));
+    json s = run_summary(scenario("order-events.json"), {"--set", set});
+    CHECK(num(q, "end_to_end_ms") == doctest::Approx(num(s, "components.events.end_to_end_ms.mean")).epsilon(0.15));
+  }
+  // consumer-lag.json at its peak: 150/s against 3 members of 30 ms: the lag grows by 50/s.
+  json lag = analyze(scenario("consumer-lag.json"), {});
+  const json& jobs = lag["components"]["jobs"];
+  CHECK(jobs["keeps_up"] == false);
+  CHECK(num(jobs, "lag_grows_per_s") == doctest::Approx(50).epsilon(0.05));
+  auto r = run_archsim({"analyze", scenario("consumer-lag.json")});
+  CHECK(r.out.find("consumers cannot keep up") != std::string::npos);
 }
 
 TEST_CASE("queue: bad input exits 2 with the JSON location") {

@@ -34,6 +34,8 @@
 //    Closed-loop clients run at the throughput exact mean value analysis gives their peak
 //    population (one class; servers as Seidmann's multi-server stations; bounded by the
 //    worker pools held during downstream calls); see closed_loop().
+//    A queue forwards what it receives (one-way publishes included: traffic, no wait for the
+//    producer) to its consumer group; its members are its servers (compute_broker()).
 //    Simplifications: a parallel block lasts its wait_for-th fastest mean; balancers split
 //    by weight whatever their algorithm; open and closed clients do not see each other in
 //    the MVA; timeouts, retries and faults are ignored; an autoscaled service is taken at
@@ -84,6 +86,10 @@ struct ComponentEstimate {
   double wait_s = 0;        // mean wait in queue (inf when overloaded)
   double blocking = 0;      // fraction turned away by a full queue (finite queue_capacity)
   double response_s = 0;    // wait + hold, averaged over routes
+  // A queue's consumer group: members busy at once, end to end delay, lag growth.
+  std::uint32_t members = 0, busy_members = 0;
+  double end_to_end_s = 0;  // publish -> processed (inf: consumers cannot keep up)
+  double lag_growth = 0;    // messages per second the lag grows by (0: it stays bounded)
   std::uint32_t replicas = 0;  // instances assumed: an autoscaler's max_replicas, else the initial
   bool has_capacity = false;
   const char* formula = "";
@@ -149,6 +155,10 @@ class Analyzer {
             P(state(i, r), state(t_.ref_target[tg.ref], r)) += tg.weight / total;
           });
         }
+      } else if (d.kind == Kind::Broker) {
+        if (!d.has_consumers) continue;  // retained: nobody reads it during the run
+        for (std::uint32_t r = 0; r < routes_; ++r)
+          P(state(i, r), state(t_.ref_target[d.consumer], d.consumer_same_route ? r : d.consumer_route)) += 1.0;
       } else if (d.kind == Kind::Server) {
         for (std::uint32_t r = 0; r < routes_; ++r) {
           const auto* prog = program_for(d, r);
@@ -229,6 +239,7 @@ class Analyzer {
       e.response_s = weighted(i, resp_);
       return;
     }
+    if (d.kind == Kind::Broker) return compute_broker(i, d, e);
     if (d.kind != Kind::Server) return;
     double work_sum = 0, second_moment = 0;  // E[hold^2] summed over arrivals
     for (std::uint32_t r = 0; r < routes_; ++r) {
@@ -239,9 +250,11 @@ class Analyzer {
       for (const auto& g : prog->groups) {
         std::vector<double> times;
         for (const auto& c : g.calls) {
+          if (c.one_way) continue;  // a publish without ack: the worker does not wait
           const double t = 2 * t_.ref_latency_s[c.ref] + response(t_.ref_target[c.ref], c.same_route ? r : c.route);
           times.push_back(c.timeout_s > 0 ? std::min(t, c.timeout_s) : t);  // the caller stops waiting
         }
+        if (times.empty()) continue;
         std::sort(times.begin(), times.end());
         const std::size_t k = std::clamp<std::size_t>(g.wait_for, 1, times.size());
         h += times[k - 1];
@@ -282,6 +295,69 @@ class Analyzer {
     }
     for (std::uint32_t r = 0; r < routes_; ++r) resp_[state(i, r)] = e.wait_s + hold_[state(i, r)];
     e.response_s = e.wait_s + e.hold_s;
+  }
+
+  // A queue: producers wait ack_s; the group's members are its servers. In a log, a member
+  // serves the partitions Kafka's range assignor gives it one message at a time, so with
+  // messages spread evenly over the partitions, member k is an M/G/1 queue fed
+  // lambda x (its partitions / partitions), its service time the round trip to the consumer
+  // and the consumer's holding time on the message's route, without the consumer's own
+  // queueing wait (a member has one message in flight: the members are the queue), taken as
+  // exponential. Members beyond the partitions idle.
+  // A work queue is one M/G/c queue with members x prefetch servers. The busiest member
+  // decides whether the consumers keep up; beyond it the lag grows without bound.
+  void compute_broker(std::uint32_t i, const Description& d, ComponentEstimate& e) {
+    for (std::uint32_t r = 0; r < routes_; ++r) resp_[state(i, r)] = d.ack_s;
+    e.response_s = d.ack_s;
+    if (!d.has_consumers || e.lambda <= 0) return;
+    const std::uint32_t consumer = t_.ref_target[d.consumer];
+    double service = 0;  // mean time a member holds a message
+    compute(consumer);
+    for (std::uint32_t r = 0; r < routes_; ++r)
+      if (lambda(i, r) > 0)
+        service += lambda(i, r) / e.lambda *
+                   (2 * t_.ref_latency_s[d.consumer] + hold_[state(consumer, d.consumer_same_route ? r : d.consumer_route)]);
+    e.has_capacity = true;
+    e.hold_s = service;
+    e.members = replicas(consumer);
+    const double members = e.members;
+    e.busy_members = d.partitions == 0 ? e.members : std::min(d.partitions, e.members);
+    if (e.members == 0 || !std::isfinite(service)) {
+      e.utilization = e.wait_s = e.end_to_end_s = kInf;
+      e.lag_growth = e.lambda;
+      return;
+    }
+    if (d.partitions == 0) {  // a work queue: members x prefetch servers on one FIFO
+      const auto c = static_cast<std::uint32_t>(std::min<double>(members * d.prefetch, 1e6));
+      e.busy_members = e.members;
+      e.utilization = e.lambda * service / c;
+      if (queueing_) {
+        const analysis::StationEstimate st = analysis::station(c, -1, e.lambda, service, 1.0);
+        e.wait_s = st.wait_s;
+        e.formula = st.formula;
+        e.validity = "a work queue: members x prefetch servers; consumer response taken as exponential";
+      }
+      e.lag_growth = std::max(0.0, e.lambda - c / service);
+    } else {
+      const std::uint32_t busy = std::min(d.partitions, e.members);
+      e.busy_members = busy;
+      const std::uint32_t base = d.partitions / busy, extra = d.partitions % busy;
+      double wait_sum = 0;
+      for (std::uint32_t k = 0; k < busy; ++k) {
+        const double share = static_cast<double>(base + (k < extra ? 1 : 0)) / d.partitions;
+        const double lk = e.lambda * share;
+        e.utilization = std::max(e.utilization, lk * service);
+        e.lag_growth += std::max(0.0, lk - 1 / service);
+        if (queueing_) wait_sum += share * analysis::station(1, -1, lk, service, 1.0).wait_s;
+      }
+      if (queueing_) {
+        e.wait_s = wait_sum;
+        e.formula = "M/M/1 per member";
+        e.validity = "messages spread evenly over the partitions (Kafka's range assignment); consumer response taken as exponential";
+      }
+    }
+    if (e.utilization >= 1) e.wait_s = kInf;
+    e.end_to_end_s = d.delivery_delay_s + e.wait_s + service;
   }
 
   double weighted(std::uint32_t i, const std::vector<double>& per_route) const {
@@ -405,9 +481,13 @@ class Reachability {
       const auto* prog = program_for(d, route);
       ok = prog != nullptr;
       for (std::size_t g = 0; ok && prog && g < prog->groups.size(); ++g) {
-        std::uint32_t up = 0;
-        for (const auto& c : prog->groups[g].calls)
+        std::uint32_t up = 0, needed = 0;
+        for (const auto& c : prog->groups[g].calls) {
+          if (c.one_way) continue;  // a publish nobody waits for: its loss does not fail the route
+          ++needed;
           up += eval(t_.ref_target[c.ref], c.same_route ? route : c.route) ? 1 : 0;
+        }
+        if (needed == 0) continue;
         ok = up >= std::max<std::uint32_t>(1, prog->groups[g].wait_for);
       }
     } else if (d.kind == Kind::Forwarder) {
@@ -561,6 +641,14 @@ Analysis analyze_topology(const Topology& t) {
     c["cpu_utilization"] = e.has_capacity ? num_or_null(e.cpu_utilization) : nullptr;
     c["hold_ms"] = num_or_null(e.hold_s * 1e3);
     c["response_ms"] = num_or_null(e.response_s * 1e3);
+    if (n.desc.kind == Kind::Broker && e.has_capacity) {
+      c["consumers"] = e.members;
+      c["busy_consumers"] = e.busy_members;
+      if (n.desc.partitions > 0) c["partitions"] = n.desc.partitions;
+      c["end_to_end_ms"] = num_or_null(e.end_to_end_s * 1e3);
+      c["lag_grows_per_s"] = num_or_null(e.lag_growth);
+      c["keeps_up"] = e.lag_growth <= 0 && e.utilization < 1;
+    }
     if (n.desc.kind == Kind::Server) {
       c["replicas"] = e.replicas;
       if (an.autoscaled(i)) c["replicas_from"] = "autoscaler max_replicas";
@@ -615,6 +703,22 @@ Analysis analyze_topology(const Topology& t) {
                 sat.c_str(), *e.formula ? e.formula : "-", tolerance(n).c_str(), cut_off.count(n.id) ? "  <- SPOF" : "");
   }
   appendf(text, "\n");
+  for (std::uint32_t i = 0; i < t.nodes.size(); ++i) {
+    const auto& n = t.nodes[i];
+    const auto& e = an.estimate(i);
+    if (n.hidden || n.desc.kind != Kind::Broker || !e.has_capacity) continue;
+    std::string servers = n.desc.partitions > 0 ? std::to_string(n.desc.partitions) + " partitions over " +
+                                                      std::to_string(e.members) + " consumers (" +
+                                                      std::to_string(e.members - e.busy_members) + " idle)"
+                                                : std::to_string(e.members) + " consumers x prefetch " +
+                                                      std::to_string(n.desc.prefetch);
+    appendf(text, "queue %s: %s, %s msg/s, busiest consumer %s%% busy", n.id.c_str(), servers.c_str(),
+            fmt(e.lambda).c_str(), fmt(e.utilization * 100).c_str());
+    if (e.utilization >= 1)
+      appendf(text, " -- consumers cannot keep up: the lag grows by %s msg/s\n", fmt(e.lag_growth).c_str());
+    else
+      appendf(text, "; end to end %s ms (publish -> processed)\n", fmt(e.end_to_end_s * 1e3, 2).c_str());
+  }
   if (!bottleneck.empty()) {
     appendf(text, "bottleneck: %s, %s%% of its workers busy at peak without queueing", bottleneck.c_str(), fmt(worst * 100).c_str());
     if (worst >= 1) appendf(text, " -- overloaded at peak: queues grow without bound (or fill and reject)\n");
