@@ -49,6 +49,9 @@ class BuildContext {
   std::uint32_t route_index(const std::string& name);
   // Zone of this component ("" when none).
   const std::string& zone() const;
+  // network.cross_zone_latency: the extra one-way delay between zones, for a model that
+  // places parts of itself in several zones (a database's replicas).
+  const Distribution& cross_zone_latency() const;
   // The scenario's components built so far (all of them, for a section component): ids,
   // types and zones by index, for references checked before t = 0.
   std::uint32_t component_count() const;

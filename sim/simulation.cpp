@@ -366,6 +366,7 @@ Metrics& BuildContext::metrics() { return *sim_.metrics_; }
 Time BuildContext::duration() const { return sim_.settings_.duration; }
 Time BuildContext::warmup() const { return sim_.settings_.warmup; }
 const std::string& BuildContext::zone() const { return sim_.zones_[index_]; }
+const Distribution& BuildContext::cross_zone_latency() const { return sim_.settings_.cross_zone_latency; }
 std::uint32_t BuildContext::component_count() const { return static_cast<std::uint32_t>(sim_.comps_.size()); }
 const std::string& BuildContext::component_id(std::uint32_t i) const { return sim_.comps_[i]->id(); }
 const std::string& BuildContext::component_type(std::uint32_t i) const { return sim_.comps_[i]->type(); }

@@ -14,6 +14,7 @@
 #include "models/common/result_flags.h"
 #include "models/database/sharding.h"
 #include "sim/continuation.h"
+#include "sim/describe.h"
 #include "sim/results.h"
 #include "sim/ring.h"
 
@@ -31,11 +32,12 @@ struct Causes {
 enum class Kind : std::uint8_t { Read, Write, StockRead, StockDecrement, Buy };
 enum class Replication : std::uint8_t { Async, SemiSync, Sync };
 enum class StockUpdate : std::uint8_t { CheckThenAct, Atomic, Optimistic };
-enum Tag : std::uint16_t { kWorkDone = 1, kLockTimeout, kTransit, kApplyDone, kFailover, kReshard, kCopy };
+enum Tag : std::uint16_t { kWorkDone = 1, kLockTimeout, kTransit, kApplyDone, kFailover, kReshard, kCopy, kReply, kAck };
 
 constexpr std::uint64_t kApplyToken = 1ULL << 63;
 constexpr std::uint32_t kVersionSlots = 1u << 14;
 constexpr std::uint32_t kSessionSlots = 1u << 14;
+constexpr std::uint32_t kReadSlots = 1u << 14;
 
 struct Query {
   Distribution cost;
@@ -43,9 +45,20 @@ struct Query {
   Kind kind = Kind::Read;
 };
 
+// What one request's stock_read saw (optimistic updates compare it at their decrement).
+struct ReadNote {
+  std::uint64_t id = 0, version = 0;
+};
+
 struct Transit {
   std::uint64_t pos = 0;
   Time commit = 0;
+};
+
+// A replica's acknowledgement on its way back to the primary across zones.
+struct AckNote {
+  std::uint64_t pos = 0;
+  bool applied = false;  // an apply (sync) rather than a receipt (semi_sync)
 };
 
 struct Node {
@@ -55,10 +68,14 @@ struct Node {
   bool restarts = false;       // crashed (restarts at the failover's end), not failed (waits for repair)
   std::uint64_t received = 0;  // last binlog position received
   std::uint64_t applied = 0;   // last position applied (contiguous)
+  // What the primary knows of them: equal unless acknowledgements cross zones.
+  std::uint64_t ack_received = 0, ack_applied = 0;
+  std::uint32_t zone = 0;      // index into zone names; 0 is the endpoint's zone
   std::uint32_t conns = 0, busy = 0;
   std::uint32_t epoch = 0;     // invalidates transit and apply timers
   Time last_arrival = 0;
   Ring<Transit> transit, relay;
+  Ring<AckNote> acks;
   bool applying = false, apply_has_core = false;
   Rng rng;
   GaugeId busy_g;
@@ -76,7 +93,7 @@ struct Shard {
   CounterId load;
 };
 
-enum class JobState : std::uint8_t { Free, WaitLock, WaitCore, Working, WaitAck };
+enum class JobState : std::uint8_t { Free, WaitLock, WaitCore, Working, WaitAck, WaitReply };
 
 struct Job {
   CallId call = 0;
@@ -87,6 +104,20 @@ struct Job {
   bool lock_held = false, internal = false;
   std::int64_t stock_seen = 0;
   std::uint64_t version_seen = 0, pos = 0;
+  std::int32_t gather = -1;  // the scatter-gather query this job is one shard's part of (-1: none)
+  std::uint32_t part = 0;    // that part's shard: mixed into the cost draw, so parts differ
+  Status reply_status = Status::Ok;  // the answer on its way back across zones (WaitReply)
+  Result reply_result;
+};
+
+// A query without the shard key, sent to every shard (Vitess scatter): it answers when the
+// last part has (the slowest shard), with the first failure if any part failed.
+struct Gather {
+  CallId call = 0;
+  Time arrived = 0;
+  std::uint32_t remaining = 0;
+  Status status = Status::Ok;
+  Result result;
 };
 
 class Database final : public Component, public HasCapabilities, public Crashable {
@@ -110,6 +141,22 @@ class Database final : public Component, public HasCapabilities, public Crashabl
       promotion_ = f->duration("promotion", from_seconds(20));
     }
     rows_ = static_cast<std::uint64_t>(p.integer("rows", 100000, 1, 100'000'000));
+    // Multi-AZ: node k of every shard (primary first) in zones[k % n]. Callers reach the
+    // database at its endpoint, in the component's own `zone` (else zones[0]).
+    std::vector<std::string> zones = p.strings("zones");
+    if (p.has("zones") && zones.empty()) p.fail("zones", "must name at least one zone");
+    for (const std::string& z : zones)
+      if (z.empty()) p.fail("zones", "zone names must not be empty");
+    std::vector<std::string> zone_names{bc.zone().empty() && !zones.empty() ? zones[0] : bc.zone()};
+    std::vector<std::uint32_t> zone_of;
+    for (const std::string& z : zones) {
+      auto it = std::find(zone_names.begin(), zone_names.end(), z);
+      zone_of.push_back(static_cast<std::uint32_t>(it - zone_names.begin()));
+      if (it == zone_names.end()) zone_names.push_back(z);
+    }
+    cross_zone_ = bc.cross_zone_latency();
+    zone_names_ = zone_names;
+    multi_zone_ = zone_names.size() > 1 && !cross_zone_.is_constant_zero();
 
     // Queries.
     Distribution def_read = Distribution::exponential(from_seconds(0.001));
@@ -129,6 +176,7 @@ class Database final : public Component, public HasCapabilities, public Crashabl
     apply_cost_ = named["write"].cost;  // a replica applies a write at the cost of the "write" query
     if (auto s = p.object_opt("stock")) {
       has_stock_ = true;
+      reads_.assign(kReadSlots, ReadNote{});
       stock_ = s->integer("initial", 100, 0, 1'000'000'000'000);
       std::string u = p.choice("stock_update", "atomic", {"check_then_act", "atomic", "optimistic"});
       stock_update_ = u == "check_then_act" ? StockUpdate::CheckThenAct : u == "atomic" ? StockUpdate::Atomic : StockUpdate::Optimistic;
@@ -210,6 +258,7 @@ class Database final : public Component, public HasCapabilities, public Crashabl
     lock_timeouts_c_ = m.counter(id, "lock_timeouts");
     conflicts_c_ = m.counter(id, "conflicts", "conflicts_rps");
     copied_c_ = m.counter(id, "reshard_copied_rows");
+    scatter_c_ = m.counter(id, "scatter_queries");
     latency_h_ = m.histogram(id, "latency", "latency");
     lag_h_ = m.histogram(id, "replication_lag", "replication_lag");
     lock_wait_h_ = m.histogram(id, "lock_wait");
@@ -233,6 +282,7 @@ class Database final : public Component, public HasCapabilities, public Crashabl
         n.shard = s2;
         n.primary = k == 0;
         n.rng = bc.rng(1000 + nodes_.size());
+        n.zone = zone_of.empty() ? 0 : zone_of[k % zone_of.size()];
         n.busy_g = m.gauge(id, "busy.s" + std::to_string(s2) + "n" + std::to_string(k));
         sh.nodes.push_back(static_cast<std::uint32_t>(nodes_.size()));
         nodes_.push_back(std::move(n));
@@ -242,6 +292,38 @@ class Database final : public Component, public HasCapabilities, public Crashabl
     sessions_.assign(kSessionSlots, std::numeric_limits<Time>::min() / 2);
     jobs_.reserve(256);
     ready_seconds_.assign(nodes_.size() + 1, 0.0);
+  }
+
+  // For `archsim analyze` (sim/describe.h): each node is `cores` servers whose connections
+  // past the cores wait (M/M/c/K with K = max_connections: refusals are its blocking).
+  // Writes go to the primaries; with read_from replicas the reads go to the replicas, and
+  // every replica applies every write: the shard's nodes are pooled (one station per node,
+  // the load spread evenly), so a write's work counts the replicas' applies too, and the
+  // figures are the shard's average node (the busiest one is above it). Scatter queries
+  // (keyless) and the stock row are left out.
+  void describe(Description& d) const override {
+    d.kind = Description::Kind::Server;
+    const std::uint32_t per_shard = read_from_replicas_ ? 1 + replicas_ : 1;
+    d.replicas = shards_ * per_shard;
+    d.concurrency = std::min(cores_, max_conns_);
+    d.queue_capacity = static_cast<long long>(max_conns_ - d.concurrency);
+    d.zones = zone_names_;
+    const double apply = apply_cost_.mean() / 1e9, apply_var = apply_cost_.scv() * apply * apply;
+    for (std::uint32_t r = 0; r < route_query_.size(); ++r) {
+      if (route_query_[r] < 0) continue;
+      const Query& q = queries_[static_cast<std::size_t>(route_query_[r])];
+      Description::Program prog;
+      prog.route = r;
+      const double m = q.cost.mean() / 1e9;
+      double var = q.cost.scv() * m * m;
+      prog.work_s = m;
+      if (q.write && read_from_replicas_) {
+        prog.work_s += replicas_ * apply;
+        var += replicas_ * apply_var;
+      }
+      prog.work_scv = prog.work_s > 0 ? var / (prog.work_s * prog.work_s) : 1.0;
+      d.programs.push_back(std::move(prog));
+    }
   }
 
   Capabilities capabilities() override {
@@ -269,51 +351,102 @@ class Database final : public Component, public HasCapabilities, public Crashabl
       return;
     }
     const Query& q = queries_[static_cast<std::size_t>(qi)];
-    const bool write = q.write || req.write;
+    req.write = q.write || req.write;
     const bool stock = q.kind == Kind::StockRead || q.kind == Kind::StockDecrement || q.kind == Kind::Buy;
+    if (!stock && !req.has_key && shards_now() > 1) {
+      scatter(ctx, call, req, static_cast<std::uint32_t>(qi));
+      return;
+    }
     std::uint32_t s = stock ? 0 : map_->shard_of(req.has_key ? req.key : 0);
+    Status st = admit(ctx, call, req, static_cast<std::uint32_t>(qi), s, -1);
+    if (st != Status::Ok) ctx.reply(call, st);
+  }
+
+  // One part per shard of the current map; the caller's reply waits for the slowest part.
+  void scatter(Context& ctx, CallId call, const RequestInfo& req, std::uint32_t qi) {
+    const std::uint32_t n = shards_now();
+    std::uint32_t g;
+    if (!free_gathers_.empty()) {
+      g = free_gathers_.back();
+      free_gathers_.pop_back();
+    } else {
+      g = static_cast<std::uint32_t>(gathers_.size());
+      gathers_.emplace_back();
+      free_gathers_.reserve(gathers_.capacity());
+    }
+    gathers_[g] = Gather{call, ctx.now(), n + 1, Status::Ok, Result{}};  // +1: held while sending
+    ctx.metrics().add(scatter_c_);
+    for (std::uint32_t s = 0; s < n; ++s) {
+      Status st = admit(ctx, call, req, qi, s, static_cast<std::int32_t>(g));
+      if (st != Status::Ok) part_done(ctx, g, st, Result{});
+    }
+    part_done(ctx, g, Status::Ok, Result{});
+  }
+
+  void part_done(Context& ctx, std::uint32_t g, Status st, const Result& res) {
+    Gather& ga = gathers_[g];
+    if (ga.status == Status::Ok && st != Status::Ok) ga.status = st;
+    ga.result.value = std::max(ga.result.value, res.value);
+    ga.result.flags |= res.flags;
+    if (--ga.remaining > 0) return;
+    if (ga.status == Status::Ok) {
+      ctx.metrics().add(ok_c_);
+      ctx.metrics().record(latency_h_, ctx.now() - ga.arrived);
+    }
+    const CallId call = ga.call;
+    const Status out = ga.status;
+    const Result r = ga.result;
+    free_gathers_.push_back(g);
+    ctx.reply(call, out, out == Status::Ok ? r : Result{});
+  }
+
+  // Starts a job for `req` on shard `s` (a part of gather `g`, or the whole call when g < 0);
+  // returns the failure cause when it cannot start.
+  Status admit(Context& ctx, CallId call, const RequestInfo& req, std::uint32_t qi, std::uint32_t s, std::int32_t g) {
+    const Query& q = queries_[qi];
+    const bool stock = q.kind == Kind::StockRead || q.kind == Kind::StockDecrement || q.kind == Kind::Buy;
     Shard& sh = shard_[s];
     ctx.metrics().add(sh.load);
     int node = -1;
-    bool to_replica = !write && !stock && read_from_replicas_;
+    bool to_replica = !req.write && !stock && read_from_replicas_;
     if (to_replica && ryw_ > 0 && ctx.now() - sessions_[session_slot(req.session)] < ryw_) to_replica = false;
     if (to_replica) node = pick_replica(sh);
     if (node < 0) {
       if (!sh.has_primary) {
         ctx.metrics().add(not_primary_c_);
-        ctx.reply(call, causes_.not_primary);
-        return;
+        return causes_.not_primary;
       }
       node = static_cast<int>(sh.primary);
     }
     Node& n = nodes_[static_cast<std::size_t>(node)];
     if (n.conns >= max_conns_) {
       ctx.metrics().add(refused_c_);
-      ctx.reply(call, causes_.too_many_connections);
-      return;
+      return causes_.too_many_connections;
     }
     std::uint32_t j = alloc_job();
     Job& job = jobs_[j];
     job.call = call;
     job.req = req;
-    job.req.write = write;
     job.arrived = ctx.now();
     job.node = static_cast<std::uint32_t>(node);
-    job.query = static_cast<std::uint32_t>(qi);
+    job.query = qi;
     job.internal = false;
+    job.gather = g;
+    job.part = g < 0 ? 0 : s;
     ++n.conns;
     ctx.metrics().add(conns_g_, 1, ctx.now());
-    if (q.kind == Kind::Buy && stock_update_ == StockUpdate::Atomic) {
+    if ((q.kind == Kind::Buy || q.kind == Kind::StockDecrement) && stock_update_ == StockUpdate::Atomic) {
       job.lock_since = ctx.now();
       if (!lock_.acquire(j)) {
         job.state = JobState::WaitLock;
         ctx.metrics().add(lock_waits_c_);
         if (lock_wait_timeout_ > 0) ctx.schedule(lock_wait_timeout_, kLockTimeout, token(j));
-        return;
+        return Status::Ok;
       }
       job.lock_held = true;
     }
     to_cores(ctx, j);
+    return Status::Ok;
   }
 
   void on_timer(Context& ctx, std::uint16_t tag, std::uint64_t data) override {
@@ -346,6 +479,13 @@ class Database final : public Component, public HasCapabilities, public Crashabl
         else ctx.schedule(0, kCopy);
         break;
       case kCopy: copy_one(ctx); break;
+      case kReply:
+        if (lo < jobs_.size() && jobs_[lo].gen == hi && jobs_[lo].state == JobState::WaitReply)
+          end_job(ctx, lo, jobs_[lo].reply_status, jobs_[lo].reply_result);
+        break;
+      case kAck:
+        if (nodes_[lo].up && nodes_[lo].epoch == hi) ack_arrived(ctx, lo);
+        break;
     }
   }
 
@@ -370,6 +510,7 @@ class Database final : public Component, public HasCapabilities, public Crashabl
     r.add("lost_writes", static_cast<double>(m.total(lost_c_)));
     r.add("failovers", failovers_);
     if (m.total(unknown_c_) > 0) r.add("unknown_query", static_cast<double>(m.total(unknown_c_)));
+    if (m.total(scatter_c_) > 0) r.add("scatter_queries", static_cast<double>(m.total(scatter_c_)));
     if (shard_.size() > 1) {
       double mx = 0, sum = 0;
       for (std::size_t s = 0; s < shard_.size(); ++s) {
@@ -456,6 +597,7 @@ class Database final : public Component, public HasCapabilities, public Crashabl
   static std::uint32_t session_slot(std::uint64_t session) {
     return static_cast<std::uint32_t>(mix64(session, 0x5e55) & (kSessionSlots - 1));
   }
+  static std::uint32_t read_slot(std::uint64_t id) { return static_cast<std::uint32_t>(mix64(id, 0x5eed) & (kReadSlots - 1)); }
   static std::uint32_t version_slot(std::uint64_t key) { return static_cast<std::uint32_t>(mix64(key, 0x7e75) & (kVersionSlots - 1)); }
   std::uint32_t shards_now() const { return map_->shards(); }
 
@@ -515,7 +657,8 @@ class Database final : public Component, public HasCapabilities, public Crashabl
     if (job.internal) {
       cost = q.cost.sample_time(n.rng);
     } else {
-      Rng rng = Context::keyed_rng(stream_, job.req.id, job.req.attempt * 7919ULL + job.query);
+      // A scatter's parts mix in their shard (part 0 draws as an ordinary query does).
+      Rng rng = Context::keyed_rng(stream_, job.req.id, job.req.attempt * 7919ULL + job.query + job.part * 0x9e3779b1ULL);
       cost = q.cost.sample_time(rng);
     }
     ctx.schedule(cost, kWorkDone, token(j));
@@ -555,16 +698,39 @@ class Database final : public Component, public HasCapabilities, public Crashabl
     switch (q.kind) {
       case Kind::Read:
       case Kind::Write: break;
-      case Kind::StockRead:
+      case Kind::StockRead: {
         res.value = stock_ > 0 ? static_cast<std::uint64_t>(stock_) : 0;
         if (stock_ <= 0) res.flags |= rf::kNotFound;
+        // The version this request read, for its optimistic decrement.
+        ReadNote& note = reads_[read_slot(job.req.id)];
+        note = ReadNote{job.req.id, stock_version_};
         end_job(ctx, j, Status::Ok, res);
         return;
-      case Kind::StockDecrement:
-        decrement(ctx);
+      }
+      case Kind::StockDecrement: {
+        // The caller's second step, after its stock_read. check_then_act: UPDATE stock =
+        // stock - 1 (the caller checked; below zero is oversold). atomic: ... WHERE stock > 0
+        // under the row lock (0 rows: kNotFound). optimistic: ... WHERE version = the one
+        // this request read (else write_conflict).
+        if (job.lock_held) {
+          job.lock_held = false;
+          release_lock(ctx);
+        }
+        if (stock_update_ == StockUpdate::Optimistic) {
+          const ReadNote& note = reads_[read_slot(job.req.id)];
+          if (note.id != job.req.id || note.version != stock_version_) {
+            ctx.metrics().add(conflicts_c_);
+            res.flags |= rf::kConflict;
+            end_job(ctx, j, causes_.write_conflict, res);
+            return;
+          }
+        }
+        if (stock_update_ != StockUpdate::Atomic || stock_ > 0) decrement(ctx);
+        else res.flags |= rf::kNotFound;
         res.value = stock_ > 0 ? static_cast<std::uint64_t>(stock_) : 0;
         end_job(ctx, j, Status::Ok, res);
         return;
+      }
       case Kind::Buy: {
         if (job.lock_held) {
           job.lock_held = false;
@@ -607,7 +773,9 @@ class Database final : public Component, public HasCapabilities, public Crashabl
       Node& rep = nodes_[r];
       if (r == node || !rep.up) continue;
       any = true;
-      Time arrival = std::max(rep.last_arrival, after(ctx.now(), lag_.sample_time(rep.rng)));
+      Time delay = lag_.sample_time(rep.rng);
+      if (crosses(r, node)) delay += cross_zone_.sample_time(rep.rng);
+      Time arrival = std::max(rep.last_arrival, after(ctx.now(), delay));
       rep.last_arrival = arrival;
       rep.transit.push(Transit{sh.pos, ctx.now()});
       ctx.schedule(arrival - ctx.now(), kTransit, node_token(r, rep.epoch));
@@ -649,15 +817,26 @@ class Database final : public Component, public HasCapabilities, public Crashabl
   void end_job(Context& ctx, std::uint32_t j, Status st, Result res = {}) {
     Job& job = jobs_[j];
     Node& n = nodes_[job.node];
+    if (multi_zone_ && n.zone != 0 && job.state != JobState::WaitReply) {
+      // The node is in another zone than the endpoint the caller reached: the query and
+      // its answer cross zones once each (counted here, after the work, as one delay).
+      job.state = JobState::WaitReply;
+      job.reply_status = st;
+      job.reply_result = res;
+      ctx.schedule(cross_zone_.sample_time(n.rng) + cross_zone_.sample_time(n.rng), kReply, token(j));
+      return;
+    }
     --n.conns;
     ctx.metrics().add(conns_g_, -1, ctx.now());
-    if (st == Status::Ok) {
+    const std::int32_t g = job.gather;
+    if (st == Status::Ok && g < 0) {
       ctx.metrics().add(ok_c_);
       ctx.metrics().record(latency_h_, ctx.now() - job.arrived);
     }
     CallId call = job.call;
     free_job(j);
-    ctx.reply(call, st, res);
+    if (g >= 0) part_done(ctx, static_cast<std::uint32_t>(g), st, res);
+    else ctx.reply(call, st, res);
   }
 
   void drop_job(Context& ctx, std::uint32_t j) {
@@ -667,8 +846,10 @@ class Database final : public Component, public HasCapabilities, public Crashabl
     ctx.metrics().add(dropped_c_);
     CallId call = job.call;
     bool internal = job.internal;
+    const std::int32_t g = job.gather;
     free_job(j);
-    if (!internal) ctx.reply(call, Status::Dropped);
+    if (g >= 0) part_done(ctx, static_cast<std::uint32_t>(g), Status::Dropped, Result{});
+    else if (!internal) ctx.reply(call, Status::Dropped);
   }
 
   void free_job(std::uint32_t j) {
@@ -685,7 +866,7 @@ class Database final : public Component, public HasCapabilities, public Crashabl
     Transit t = n.transit.pop();
     n.received = t.pos;
     n.relay.push(t);
-    if (replication_ == Replication::SemiSync) check_acks(ctx, n.shard);
+    if (replication_ == Replication::SemiSync) send_ack(ctx, r, t.pos, false);
     try_apply(ctx, r);
   }
 
@@ -712,8 +893,8 @@ class Database final : public Component, public HasCapabilities, public Crashabl
       Transit t = n.relay.pop();
       n.applied = t.pos;
       ctx.metrics().record(lag_h_, ctx.now() - t.commit);
+      if (replication_ == Replication::Sync) send_ack(ctx, r, t.pos, true);
     }
-    if (replication_ == Replication::Sync) check_acks(ctx, n.shard);
     try_apply(ctx, r);
   }
 
@@ -727,13 +908,38 @@ class Database final : public Component, public HasCapabilities, public Crashabl
         const Node& rep = nodes_[r];
         if (r == sh.primary || !rep.up) continue;
         any = true;
-        if (replication_ == Replication::SemiSync && rep.received >= pos) ok = true;
-        if (replication_ == Replication::Sync && rep.applied < pos) ok = false;
+        if (replication_ == Replication::SemiSync && rep.ack_received >= pos) ok = true;
+        if (replication_ == Replication::Sync && rep.ack_applied < pos) ok = false;
       }
       if (!ok && any) return;
       sh.pending.pop();
       acknowledge(ctx, j);
     }
+  }
+
+  bool crosses(std::uint32_t a, std::uint32_t b) const { return multi_zone_ && nodes_[a].zone != nodes_[b].zone; }
+
+  // A replica tells the primary what it received (semi_sync) or applied (sync); across
+  // zones the note arrives a cross-zone delay later (notes are taken in order).
+  void send_ack(Context& ctx, std::uint32_t r, std::uint64_t pos, bool applied) {
+    Node& n = nodes_[r];
+    const Shard& sh = shard_[n.shard];
+    if (!crosses(r, sh.primary)) {
+      (applied ? n.ack_applied : n.ack_received) = pos;
+      check_acks(ctx, n.shard);
+      return;
+    }
+    n.acks.push(AckNote{pos, applied});
+    ctx.schedule(cross_zone_.sample_time(n.rng), kAck, node_token(r, n.epoch));
+  }
+
+  void ack_arrived(Context& ctx, std::uint32_t r) {
+    Node& n = nodes_[r];
+    if (n.acks.empty()) return;
+    AckNote a = n.acks.pop();
+    std::uint64_t& known = a.applied ? n.ack_applied : n.ack_received;
+    known = std::max(known, a.pos);
+    check_acks(ctx, n.shard);
   }
 
   // Stops a node's replication stream: events in transit are gone, the relay log emptied.
@@ -742,6 +948,7 @@ class Database final : public Component, public HasCapabilities, public Crashabl
     ++n.epoch;
     n.transit.clear();
     n.relay.clear();
+    n.acks.clear();
     n.last_arrival = 0;
     if (n.applying) {
       n.applying = false;
@@ -790,6 +997,7 @@ class Database final : public Component, public HasCapabilities, public Crashabl
           Node& rep = nodes_[o];
           ++rep.epoch;
           rep.transit.clear();
+          rep.acks.clear();
           rep.last_arrival = 0;
           // The relay log already received is still applied: re-arm its applier under the new epoch.
           if (rep.applying && rep.apply_has_core)
@@ -825,14 +1033,15 @@ class Database final : public Component, public HasCapabilities, public Crashabl
     sh.pos = pos;
     for (std::uint64_t& v : sh.versions) v = std::min(v, pos);
     reset_replication(ctx, b);
-    nb.applied = nb.received = pos;
+    nb.applied = nb.received = nb.ack_applied = nb.ack_received = pos;
     set_role(ctx, b, true);
     sh.primary = b;
     sh.has_primary = true;
     for (std::uint32_t r : sh.nodes) {
       if (r == b || !nodes_[r].up) continue;
       reset_replication(ctx, r);
-      nodes_[r].applied = nodes_[r].received = pos;  // resynchronised from the new primary
+      Node& o = nodes_[r];
+      o.applied = o.received = o.ack_applied = o.ack_received = pos;  // resynchronised from the new primary
     }
     close_interval(ctx, s);
     ++failovers_;
@@ -863,7 +1072,7 @@ class Database final : public Component, public HasCapabilities, public Crashabl
     n.up = true;
     ++up_count_;
     n.cores = Resource(cores_);
-    n.applied = n.received = sh.pos;
+    n.applied = n.received = n.ack_applied = n.ack_received = sh.pos;
     set_role(ctx, r, as_primary);
     if (as_primary) {
       sh.primary = r;
@@ -901,6 +1110,8 @@ class Database final : public Component, public HasCapabilities, public Crashabl
     job.node = sh.primary;
     job.query = q;
     job.req = RequestInfo{};
+    job.gather = -1;
+    job.part = 0;
     job.arrived = ctx.now();
     ++nodes_[sh.primary].conns;
     ctx.metrics().add(conns_g_, 1, ctx.now());
@@ -928,7 +1139,9 @@ class Database final : public Component, public HasCapabilities, public Crashabl
   std::uint32_t cores_ = 8, max_conns_ = 100, replicas_ = 0, shards_ = 1;
   bool read_from_replicas_ = false;
   Replication replication_ = Replication::Async;
-  Distribution lag_, apply_cost_;
+  Distribution lag_, apply_cost_, cross_zone_;
+  bool multi_zone_ = false;
+  std::vector<std::string> zone_names_;
   Time ryw_ = 0, lock_wait_timeout_ = 0, detection_ = from_seconds(10), promotion_ = from_seconds(20);
   std::uint64_t rows_ = 100000;
 
@@ -948,12 +1161,15 @@ class Database final : public Component, public HasCapabilities, public Crashabl
   std::int64_t stock_ = 0;
   std::uint64_t stock_version_ = 0;
   StockUpdate stock_update_ = StockUpdate::Atomic;
+  std::vector<ReadNote> reads_;
   Resource lock_{1};
 
   std::vector<Node> nodes_;
   std::vector<Shard> shard_;
   std::vector<Job> jobs_;
   std::vector<std::uint32_t> free_;
+  std::vector<Gather> gathers_;
+  std::vector<std::uint32_t> free_gathers_;
   std::vector<Time> sessions_;
 
   std::vector<Interval> intervals_;
@@ -963,7 +1179,7 @@ class Database final : public Component, public HasCapabilities, public Crashabl
   double failovers_ = 0;
 
   CounterId ok_c_, refused_c_, not_primary_c_, unknown_c_, stale_c_, lost_c_, dropped_c_, oversold_c_, sold_c_,
-      lock_waits_c_, lock_timeouts_c_, conflicts_c_, copied_c_;
+      lock_waits_c_, lock_timeouts_c_, conflicts_c_, copied_c_, scatter_c_;
   HistogramId latency_h_, lag_h_, lock_wait_h_;
   GaugeId conns_g_, primary_busy_g_, replica_busy_g_, primary_cap_g_, replica_cap_g_;
 };

@@ -21,12 +21,28 @@
 //  - InnoDB row locks: an update of the stock row holds its lock (a Resource of 1, FIFO)
 //    for the statement; a waiter gives up after lock_wait_timeout (innodb_lock_wait_timeout,
 //    ER_LOCK_WAIT_TIMEOUT: cause "lock_timeout"); a job that dies holding it releases it.
-//  - Sharding: sharding.h (Vitess key ranges and lookup vindexes, Ketama rings).
+//  - Sharding: sharding.h (Vitess key ranges and lookup vindexes, Ketama rings). A query
+//    without the shard key (a request with no key) on more than one shard is a scatter
+//    query, as Vitess's vtgate routes one without a primary vindex in its WHERE (a Scatter
+//    route; doc/LifeOfAQuery.md, "Scatter Query": vtgate answers once every vttablet has):
+//    one part per shard, each with its own connection, core and cost draw; the answer waits
+//    for the slowest part and fails if any part fails. Its latency is counted once.
+//  - Multi-AZ placement (RDS Multi-AZ / Aurora replicas in other availability zones):
+//    `zones` places node k of every shard in zones[k % n]. Callers reach the database's
+//    endpoint in its own zone (as a ProxySQL / RDS endpoint there): a node elsewhere adds a
+//    cross-zone round trip (network.cross_zone_latency, twice) to each answer; a binlog event
+//    to a replica in another zone than the primary's pays it once more, and a semi_sync /
+//    sync acknowledgement once on its way back. After a failover to another zone, the
+//    writes pay it too.
 //
 // Routes (RequestInfo::route names the query): "read", "write", every named query of
 // `queries` (a query named "write" or a request with RequestInfo::write writes), and with
-// `stock`: "stock_read" (value = units left, kNotFound at 0), "stock_decrement"
-// (unconditional: below zero counts as oversold) and "buy" (stock_update: check_then_act
+// `stock`: "stock_read" (value = units left, kNotFound at 0), "stock_decrement" (the
+// caller's second step after its stock_read, by stock_update: check_then_act decrements
+// unconditionally, below zero counts as oversold; atomic holds the row lock and decrements
+// only if > 0, else kNotFound; optimistic fails with "write_conflict" if the stock changed
+// since this request's stock_read, remembered by request id in a table of 16384 slots) and
+// "buy" (one statement, by stock_update: check_then_act
 // reads the stock when it starts and decrements at its end if what it read was > 0: it
 // oversells when buys overlap; atomic holds the row lock and decrements only if > 0;
 // optimistic reads a version, and at its end fails with cause "write_conflict" and flag
@@ -44,7 +60,7 @@
 // reshard.copy_rate rows/s (a read on the source primary and a write on the destination)
 // and switches routing when the copy ends (Vitess Reshard + SwitchTraffic).
 //
-// Cost: no allocation per query in steady state (job slots and rings are reused); a
+// Cost: no allocation per query in steady state (job, gather slots and rings are reused); a
 // failover or a reshard scans the job slots and the version table once.
 #pragma once
 #include <memory>

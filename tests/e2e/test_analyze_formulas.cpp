@@ -142,3 +142,42 @@ TEST_CASE("run writes analysis.json beside its results and the report sets the e
   CHECK(run_archsim({"run", basic_scenario("md1.json"), "--set", "duration=3m", "--out", out, "--quiet", "--no-report"})
             .exit_code == 0);
 }
+
+// The database describes itself to analyze: a node is `cores` servers with max_connections -
+// cores waiting places. 600 reads/s of exponential 5 ms on 4 cores is M/M/4 at rho 0.75
+// (Erlang C's wait, the bound of 1000 connections never reached), and the simulation agrees.
+// With read_from replicas the primary and its two replicas are pooled: a write counts its
+// two replicas' applies, so the utilization is the shard's average node, which the
+// simulation's primary and replica utilizations give: (primary + 2 x replica) / 3.
+TEST_CASE("analyze a database: M/M/c per node, reads to replicas pooled with the applies") {
+  auto db = [](const json& extra, const json& routes, double rate) {
+    json d = {{"id", "db"}, {"type", "database"}, {"cores", 4}, {"max_connections", 1000},
+              {"queries", {{"read", {{"dist", "exponential"}, {"mean", "5ms"}}}, {"write", {{"dist", "exponential"}, {"mean", "3ms"}}}}}};
+    d.update(extra);
+    return json{{"name", "analyze-db"}, {"seed", 1}, {"duration", "20m"}, {"warmup", "10s"},
+                {"network", {{"latency", "0s"}}},
+                {"components", {{{"id", "app"}, {"type", "client"}, {"target", "db"},
+                                 {"arrivals", {{"process", "poisson"}, {"rate", rate}}}, {"routes", routes}}, d}}};
+  };
+  const std::string one = write_scenario("analyze-db", db(json::object(), json::array({{{"name", "read"}}}), 600));
+  const json a = analyze(one);
+  const json& d = a["components"]["db"];
+  CHECK(num(d, "utilization") == doctest::Approx(0.75).epsilon(1e-6));
+  CHECK(num(d, "wait_ms") == doctest::Approx(theory::mmc(4, 600, 200).mean_wait * 1e3).epsilon(0.01));
+  const json s = run_summary(one, {});
+  // 20 minutes at 600/s: the mean sojourn is within 3 % (an engine without the queue would
+  // print 5 ms, M/M/4's is 6.9 ms).
+  CHECK(num(d, "response_ms") == doctest::Approx(num(s, "components.db.latency_ms.mean")).epsilon(0.03));
+
+  const json routes = json::array({{{"name", "read"}, {"weight", 90}}, {{"name", "write"}, {"weight", 10}, {"write", true}}});
+  const std::string rep = write_scenario(
+      "analyze-db-replicas", db({{"replicas", 2}, {"read_from", "replicas"}}, routes, 1000));
+  const json b = analyze(rep);
+  const json& e = b["components"]["db"];
+  CHECK(num(e, "replicas") == 3);
+  const json t = run_summary(rep, {"--set", "duration=5m"});
+  const double avg = (num(t, "components.db.primary_utilization") + 2 * num(t, "components.db.replica_utilization")) / 3;
+  // 900 x 5 ms + 100 x (3 + 2 x 3) ms = 5.4 core-seconds a second over 12 cores: 0.45.
+  CHECK(num(e, "utilization") == doctest::Approx(0.45).epsilon(1e-6));
+  CHECK(avg == doctest::Approx(0.45).epsilon(0.03));
+}
