@@ -17,7 +17,23 @@
 //                logarithmic counter (LFULogIncr: incremented with probability
 //                1 / ((counter - 5) * lfu_log_factor + 1), new keys start at 5) and its decay
 //                (LFUDecrAndReturn: minus one per lfu_decay_time elapsed since the last access).
-// Simplifications: Redis's LRU clock ticks in seconds and its LFU clock in minutes (16 bits,
+//   tinylfu      W-TinyLFU as Caffeine does it (caffeine/.../cache/BoundedLocalCache.java
+//                setMaximumSize, onAccess, evictFromWindow, evictFromMain, admit; its
+//                FrequencySketch in frequency_sketch.h): a window LRU of 1 % of the capacity
+//                (capacity - floor(0.99 capacity), so at least one entry) in front of a main
+//                segmented LRU whose protected segment holds at most 80 % of the main space.
+//                New keys enter the window; the window's LRU entry, pushed out, goes to the
+//                probation segment's MRU end as a candidate; while the store is over capacity
+//                the candidate and the probation's LRU entry (the victim) are compared by the
+//                sketch's frequency: the candidate stays only if it is strictly more frequent
+//                (or, when its count is above 5, with probability 1/128: Caffeine's defence
+//                against hash flooding), the loser is evicted. A probation hit moves the entry
+//                to the protected segment, whose LRU entries are demoted to probation's MRU
+//                end when it overflows. Every hit and every insert counts in the sketch.
+// Simplifications: Caffeine's hill climber (which resizes the window from the hit rate) is
+// not modelled: the window stays at 1 %; its eviction runs at once on the insert, not in a
+// deferred maintenance task (so there is exactly one eviction per insert into a full store);
+// tinylfu counts entries only (a byte capacity is refused by the callers). Redis's LRU clock ticks in seconds and its LFU clock in minutes (16 bits,
 // wrapping); here idle times are exact in ns and the LFU clock is in whole minutes of
 // simulated time without wrap. Samples are drawn with replacement (Redis's dictGetSomeKeys
 // walks buckets). Expired entries are evicted like any other (allkeys-*, not volatile-*).
@@ -32,13 +48,17 @@
 #include <cstdint>
 #include <vector>
 
+#include "models/common/cache_store/frequency_sketch.h"
 #include "models/common/cache_store/key_map.h"
 #include "sim/random.h"
 #include "sim/time.h"
 
 namespace archsim::cache {
 
-enum class Eviction : std::uint8_t { Lru, Lfu, Fifo, Random, SampledLru, SampledLfu };
+enum class Eviction : std::uint8_t { Lru, Lfu, Fifo, Random, SampledLru, SampledLfu, TinyLfu };
+
+// W-TinyLFU's segments (Entry::region); lru and fifo keep their one list as kWindow.
+enum Region : std::uint8_t { kWindow = 0, kProbation = 1, kProtected = 2 };
 
 struct StoreConfig {
   Eviction eviction = Eviction::Lru;
@@ -62,6 +82,7 @@ struct Entry {
   Time last_access = 0;                                      // sampled_lru
   std::uint64_t lfu_minutes = 0;                             // sampled_lfu (Redis ldt)
   std::uint8_t lfu_counter = 0;                              // sampled_lfu (Redis counter)
+  std::uint8_t region = kWindow;                             // tinylfu segment
 };
 
 class CacheStore {
@@ -70,12 +91,18 @@ class CacheStore {
   static constexpr std::uint8_t kLfuInitVal = 5;  // Redis LFU_INIT_VAL
   static constexpr int kPoolSize = 16;            // Redis EVPOOL_SIZE
 
-  CacheStore(const StoreConfig& c, std::uint64_t seed) : cfg_(c), map_(c.capacity), rng_(seed) {
-    entries_.resize(c.capacity);
-    dense_.reserve(c.capacity);
-    free_.reserve(c.capacity);
-    for (std::uint32_t i = c.capacity; i > 0; --i) free_.push_back(i - 1);
+  // tinylfu inserts before it evicts (as Caffeine), so it holds one entry above capacity.
+  CacheStore(const StoreConfig& c, std::uint64_t seed)
+      : cfg_(c), map_(c.capacity + (c.eviction == Eviction::TinyLfu)), rng_(seed),
+        sketch_(c.eviction == Eviction::TinyLfu ? c.capacity : 0) {
+    const std::uint32_t slots = c.capacity + (c.eviction == Eviction::TinyLfu);
+    entries_.resize(slots);
+    dense_.reserve(slots);
+    free_.reserve(slots);
+    for (std::uint32_t i = slots; i > 0; --i) free_.push_back(i - 1);
     if (c.eviction == Eviction::Lfu) heap_.reserve(c.capacity);
+    window_max_ = c.capacity - static_cast<std::uint32_t>(0.99 * c.capacity);
+    protected_max_ = static_cast<std::uint32_t>(0.8 * (c.capacity - window_max_));
   }
 
   std::size_t size() const { return dense_.size(); }
@@ -94,6 +121,10 @@ class CacheStore {
       case Eviction::Lru:
         unlink(s);
         push_front(s);
+        break;
+      case Eviction::TinyLfu:
+        sketch_.increment(e.key);
+        tiny_access(s);
         break;
       case Eviction::Lfu:
         ++e.count;
@@ -129,8 +160,9 @@ class CacheStore {
       while (cfg_.capacity_bytes > 0 && bytes_ > cfg_.capacity_bytes) evict_one(now, s);
       return s;
     }
-    while (dense_.size() >= cfg_.capacity || (cfg_.capacity_bytes > 0 && bytes_ + bytes > cfg_.capacity_bytes))
-      evict_one(now, kNone);
+    if (cfg_.eviction != Eviction::TinyLfu)
+      while (dense_.size() >= cfg_.capacity || (cfg_.capacity_bytes > 0 && bytes_ + bytes > cfg_.capacity_bytes))
+        evict_one(now, kNone);
     s = free_.back();
     free_.pop_back();
     Entry& e = entries_[s];
@@ -157,6 +189,11 @@ class CacheStore {
         e.lfu_minutes = minutes(now);
         break;
       case Eviction::Random: break;
+      case Eviction::TinyLfu:
+        sketch_.increment(key);
+        push_front(s, kWindow);
+        tiny_evict();
+        return map_.find(key);  // kNone when the new entry itself lost the admission
     }
     return s;
   }
@@ -167,7 +204,8 @@ class CacheStore {
     bytes_ -= e.bytes;
     switch (cfg_.eviction) {
       case Eviction::Lru:
-      case Eviction::Fifo: unlink(s); break;
+      case Eviction::Fifo:
+      case Eviction::TinyLfu: unlink(s); break;
       case Eviction::Lfu: heap_remove(e.heap); break;
       default: break;
     }
@@ -178,11 +216,19 @@ class CacheStore {
     free_.push_back(s);
   }
 
-  // Drops everything (a crash: the node restarts cold).
+  // Drops everything (a crash: the node restarts cold, its frequency history too).
   void clear() {
     while (!dense_.empty()) erase(dense_.back());
     pool_n_ = 0;
+    sketch_.clear();
   }
+
+  // tinylfu's sketch and segment sizes (for tests).
+  const FrequencySketch& sketch() const { return sketch_; }
+  std::uint32_t segment_size(Region r) const { return len_[r]; }
+  std::uint32_t window_max() const { return window_max_; }
+  std::uint32_t protected_max() const { return protected_max_; }
+  Region region_of(std::uint32_t slot) const { return static_cast<Region>(entries_[slot].region); }
 
   // The victim the policy would evict now (for tests); kNone when empty.
   std::uint32_t victim(Time now) { return pick_victim(now); }
@@ -222,13 +268,100 @@ class CacheStore {
     if (dense_.empty()) return kNone;
     switch (cfg_.eviction) {
       case Eviction::Lru:
-      case Eviction::Fifo: return tail_;
+      case Eviction::Fifo: return tail_[kWindow];
       case Eviction::Lfu: return heap_[0];
       case Eviction::Random: return dense_[rng_.below(dense_.size())];
       case Eviction::SampledLru:
       case Eviction::SampledLfu: return pool_victim(now);
+      case Eviction::TinyLfu:  // the entry evictFromMain would compare a candidate with
+        for (Region r : {kProbation, kProtected, kWindow})
+          if (tail_[r] != kNone) return tail_[r];
+        return kNone;
     }
     return kNone;
+  }
+
+  // ---- W-TinyLFU (Caffeine BoundedLocalCache) ----
+  void tiny_access(std::uint32_t s) {
+    const auto r = static_cast<Region>(entries_[s].region);
+    unlink(s);
+    if (r == kWindow) {
+      push_front(s, kWindow);
+    } else {  // probation and protected hits both go to the protected MRU end
+      push_front(s, kProtected);
+      while (len_[kProtected] > protected_max_) {  // demoteFromMainProtected
+        const std::uint32_t d = tail_[kProtected];
+        unlink(d);
+        push_front(d, kProbation);
+      }
+    }
+  }
+  // Caffeine's admit(candidate, victim).
+  bool admit(std::uint64_t candidate, std::uint64_t victim) {
+    const int vf = sketch_.frequency(victim);
+    const int cf = sketch_.frequency(candidate);
+    if (cf > vf) return true;
+    if (cf <= 5) return false;
+    return rng_.below(128) == 0;
+  }
+  void evict_tiny(std::uint32_t s) {
+    erase(s);
+    ++evictions_;
+  }
+  // evictFromWindow then evictFromMain, after an insert. The list ends: tail = LRU (Caffeine's
+  // first), head = MRU (its last); the candidates pushed out of the window are at probation's
+  // MRU end, the victim at its LRU end.
+  void tiny_evict() {
+    std::uint32_t candidates = 0;
+    while (len_[kWindow] > window_max_) {
+      const std::uint32_t c = tail_[kWindow];
+      unlink(c);
+      push_front(c, kProbation);
+      ++candidates;
+    }
+    Region victim_queue = kProbation;
+    std::uint32_t victim = tail_[kProbation];
+    std::uint32_t candidate = head_[kProbation];
+    while (dense_.size() > cfg_.capacity) {
+      if (candidates == 0) candidate = head_[kWindow];
+      if (candidate == kNone && victim == kNone) {
+        if (victim_queue == kProbation) {
+          victim = tail_[kProtected];
+          victim_queue = kProtected;
+          continue;
+        }
+        if (victim_queue == kProtected) {
+          victim = tail_[kWindow];
+          victim_queue = kWindow;
+          continue;
+        }
+        break;
+      }
+      if (victim == kNone) {
+        const std::uint32_t evict = candidate;
+        candidate = entries_[candidate].next;  // toward LRU (Caffeine's previous)
+        if (candidates > 0) --candidates;
+        evict_tiny(evict);
+        continue;
+      }
+      if (candidate == kNone) {
+        const std::uint32_t evict = victim;
+        victim = entries_[victim].prev;  // toward MRU (Caffeine's next)
+        evict_tiny(evict);
+        continue;
+      }
+      if (candidates > 0) --candidates;
+      if (admit(entries_[candidate].key, entries_[victim].key)) {
+        const std::uint32_t evict = victim;
+        victim = entries_[victim].prev;
+        candidate = entries_[candidate].next;
+        evict_tiny(evict);
+      } else {
+        const std::uint32_t evict = candidate;
+        candidate = candidates > 0 ? entries_[candidate].next : entries_[candidate].prev;
+        evict_tiny(evict);
+      }
+    }
   }
 
   // ---- Redis eviction pool (src/evict.c) ----
@@ -268,22 +401,26 @@ class CacheStore {
     }
   }
 
-  // ---- intrusive list (lru, fifo) ----
-  void push_front(std::uint32_t s) {
+  // ---- intrusive lists, head = most recent (lru, fifo: one list; tinylfu: one a segment) ----
+  void push_front(std::uint32_t s, Region r = kWindow) {
     Entry& e = entries_[s];
+    e.region = r;
     e.prev = kNone;
-    e.next = head_;
-    if (head_ != kNone) entries_[head_].prev = s;
-    head_ = s;
-    if (tail_ == kNone) tail_ = s;
+    e.next = head_[r];
+    if (head_[r] != kNone) entries_[head_[r]].prev = s;
+    head_[r] = s;
+    if (tail_[r] == kNone) tail_[r] = s;
+    ++len_[r];
   }
   void unlink(std::uint32_t s) {
     Entry& e = entries_[s];
+    const Region r = static_cast<Region>(e.region);
     if (e.prev != kNone) entries_[e.prev].next = e.next;
-    else head_ = e.next;
+    else head_[r] = e.next;
     if (e.next != kNone) entries_[e.next].prev = e.prev;
-    else tail_ = e.prev;
+    else tail_[r] = e.prev;
     e.prev = e.next = kNone;
+    --len_[r];
   }
 
   // ---- indexed min-heap on (count, tick) (lfu) ----
@@ -333,7 +470,9 @@ class CacheStore {
   Rng rng_;
   std::vector<Entry> entries_;
   std::vector<std::uint32_t> dense_, free_, heap_;
-  std::uint32_t head_ = kNone, tail_ = kNone;
+  FrequencySketch sketch_;
+  std::uint32_t head_[3] = {kNone, kNone, kNone}, tail_[3] = {kNone, kNone, kNone}, len_[3] = {0, 0, 0};
+  std::uint32_t window_max_ = 0, protected_max_ = 0;
   std::uint64_t tick_ = 0, bytes_ = 0, evictions_ = 0;
   PoolItem pool_[kPoolSize]{};
   int pool_n_ = 0;
