@@ -5,6 +5,7 @@
 #include <vector>
 
 
+#include "models/client/key_scramble.h"
 #include "models/common/resilience/call_policy.h"
 #include "sim/results.h"
 #include "sim/describe.h"
@@ -19,6 +20,7 @@ struct RouteSpec {
   double cumulative = 0;  // cumulative weight, for a pick by binary search
   std::optional<ZipfSampler> zipf;
   std::uint64_t key_count = 0;
+  bool scramble = false;  // YCSB's ScrambledZipfian: the rank hashed to a key (key_scramble.h)
   bool write = false;
   double response_kb = 0;  // body size of a successful reply, for cost.per_gb_egress
 };
@@ -108,6 +110,8 @@ class Client final : public Component, public CallSink {
         s.key_count = static_cast<std::uint64_t>(keys->integer("count", 1, 1, 1'000'000'000'000));
         double skew = keys->number("zipf", 0.0, 0.0, 10.0);
         if (skew > 0) s.zipf.emplace(s.key_count, skew);
+        s.scramble = keys->boolean("scramble", false);
+        if (s.scramble && skew <= 0) keys->fail("scramble", "scrambles a Zipf key space: give \"zipf\" > 0 (uniform keys have no hot ones to spread)");
       }
       routes_.push_back(std::move(s));
     }
@@ -297,6 +301,7 @@ class Client final : public Component, public CallSink {
     if (r.key_count > 0) {
       req.has_key = true;
       req.key = r.zipf ? r.zipf->sample(key_rng_) : key_rng_.below(r.key_count);
+      if (r.scramble) req.key = ycsb_scramble(req.key, r.key_count);
     }
     ctx.metrics().add(sent_c_);
     ctx.metrics().add(in_system_g_, +1, ctx.now());
