@@ -11,6 +11,7 @@
 
 #include "models/common/cache_store/cache_store.h"
 #include "models/cache/hash_slot.h"
+#include "models/cache/sentinel.h"
 #include "models/common/cache_store/key_map.h"
 #include "sim/continuation.h"
 #include "models/common/capabilities.h"
@@ -32,7 +33,7 @@ namespace rf = result_flags;
 enum class Pattern : std::uint8_t { CacheAside, ReadThrough, WriteThrough, WriteBehind };
 enum class Stampede : std::uint8_t { None, Lock, Coalesce, EarlyRefresh, TtlJitter };
 enum class Op : std::uint8_t { Get, Set, Delete };
-enum Tag : std::uint16_t { kServe = 1, kRetry, kFlush, kRestart, kPulseSet, kPulseClear, kLease };
+enum Tag : std::uint16_t { kServe = 1, kRetry, kFlush, kRestart, kPulseSet, kPulseClear, kLease, kReplicate, kFailover };
 
 constexpr std::uint32_t kNone = KeyMap::kNone;
 // Backend calls carry a token (sim/continuation.h): a job (slot, generation) in the cache's
@@ -45,6 +46,7 @@ struct Job {
   std::uint32_t gen = 0;
   std::uint32_t next = kNone;  // free list / waiters of a flight
   std::uint16_t node = 0;
+  std::uint8_t inst = 0;      // the node's instance serving it (Node::inst)
   Op op = Op::Get;
   bool live = false;
   bool has_caller = true;     // false for a background refresh
@@ -63,19 +65,42 @@ struct Flight {
   bool live = false;
 };
 
-struct Node {
+// One process of a node: its primary or one of its replicas.
+struct Instance {
   std::unique_ptr<CacheStore> store;
   Resource workers;
-  bool down = false;
+  std::uint32_t busy = 0, queued = 0;
+  std::uint32_t gen = 0;  // bumped at each crash: a stale restart timer is known
+  bool up = true;
+};
+
+// A write the primary applied and its replicas will apply `replication_lag` later.
+struct ReplOp {
+  Time due = 0;
+  std::uint64_t key = 0;
+  Time read_at = 0, expiry = kTimeMax, delta = 0;
+  std::uint32_t bytes = 0;
+  bool erase = false;
+  bool write = false;  // a client's write (a fill is not)
+};
+
+struct Node {
+  std::vector<Instance> inst;     // 1 + replicas; inst[primary] takes the writes
+  std::uint8_t primary = 0;
+  std::uint8_t next_read = 0;     // round robin over the replicas (read_from replicas)
+  bool down = false;              // no live primary
   std::uint32_t epoch = 0;        // bumped at each crash: stale restarts and batches are known
   std::uint64_t pending = 0;      // write-behind writes acked and not yet flushed
   TokenRange batches;             // this node's write-behind batch tokens (sub-owner n)
-  std::uint32_t busy = 0, queued = 0;
+  std::vector<ReplOp> log;        // replication stream, oldest first from log_head
+  std::size_t log_head = 0;
+  bool repl_armed = false;
+  CacheStore& store() { return *inst[primary].store; }
 };
 
 class Cache final : public Component, public HasCapabilities, public Crashable {
  public:
-  Cache(Params& p, BuildContext& bc) : rng_(bc.rng(0)), restart_rng_(bc.rng(2)) {
+  Cache(Params& p, BuildContext& bc) : rng_(bc.rng(0)), restart_rng_(bc.rng(2)), sentinel_rng_(bc.rng(3)) {
     static const std::vector<std::string> kPatterns{"cache_aside", "read_through", "write_through", "write_behind"};
     static const std::vector<std::string> kEvictions{"lru", "lfu", "fifo", "random", "sampled_lru", "sampled_lfu", "tinylfu"};
     static const std::vector<std::string> kStampedes{"none", "lock", "coalesce", "early_refresh", "ttl_jitter"};
@@ -90,10 +115,12 @@ class Cache final : public Component, public HasCapabilities, public Crashable {
     std::int64_t capacity = p.integer("capacity", 10000, 1, 1'000'000'000);
     std::optional<std::int64_t> cap_bytes = p.integer_or_null("capacity_bytes", 1, std::int64_t{1} << 50);
     std::string ev = p.choice("eviction", "lru", kEvictions);
-    if (ev == "tinylfu") p.fail("eviction", "\"tinylfu\" (W-TinyLFU) is not implemented yet; use lru, lfu, fifo, random, sampled_lru or sampled_lfu");
+    if (ev == "tinylfu" && cap_bytes)
+      p.fail("capacity_bytes", "W-TinyLFU (eviction \"tinylfu\") counts entries here: omit capacity_bytes or pick another eviction");
     StoreConfig sc;
     sc.eviction = ev == "lru" ? Eviction::Lru : ev == "lfu" ? Eviction::Lfu : ev == "fifo" ? Eviction::Fifo
-                : ev == "random" ? Eviction::Random : ev == "sampled_lru" ? Eviction::SampledLru : Eviction::SampledLfu;
+                : ev == "random" ? Eviction::Random : ev == "sampled_lru" ? Eviction::SampledLru
+                : ev == "sampled_lfu" ? Eviction::SampledLfu : Eviction::TinyLfu;
     sc.samples = static_cast<std::uint32_t>(p.integer("samples", 5, 1, 1024));
     sc.lfu_log_factor = p.number("lfu_log_factor", 10, 0, 1e6);
     sc.lfu_decay = p.duration("lfu_decay_time", 60 * kSecond);
@@ -129,8 +156,19 @@ class Cache final : public Component, public HasCapabilities, public Crashable {
     latency_ = p.distribution("latency", Distribution::constant(20'000));
     concurrency_ = static_cast<std::uint32_t>(p.integer("concurrency", 1, 1, 1'000'000));
     auto nodes = static_cast<std::uint32_t>(p.integer("nodes", 1, 1, cache::kHashSlots));
-    if (p.integer("replicas", 0, 0, 1000) > 0)
-      p.fail("replicas", "cache replicas (Sentinel-like failover) are not modelled yet; use 0");
+    replicas_ = static_cast<std::uint32_t>(p.integer("replicas", 0, 0, 15));
+    if (replicas_ > 0) {
+      read_replicas_ = p.choice("read_from", "primary", {"primary", "replicas"}) == "replicas";
+      replication_lag_ = p.duration("replication_lag", kMillisecond);
+      sentinels_ = static_cast<std::uint32_t>(p.integer("sentinels", 3, 1, cache::kMaxSentinels));
+      quorum_ = static_cast<std::uint32_t>(p.integer("quorum", 2, 1, cache::kMaxSentinels));
+      if (quorum_ > sentinels_) p.fail("quorum", "is above sentinels: that many sentinels can never agree the primary is down");
+      down_after_ = p.duration("down_after", 30 * kSecond, 1);
+      promotion_time_ = p.duration("promotion_time", kSecond);
+    } else {
+      for (const char* f : {"read_from", "replication_lag", "sentinels", "quorum", "down_after", "promotion_time"})
+        if (p.has(f)) p.fail(f, "needs \"replicas\" >= 1 (it configures replication and Sentinel failover)");
+    }
     if (p.boolean("local", false))
       p.fail("local", "local (in-process, per instance) caches are not modelled yet; use a shared cache (false)");
     restart_time_ = p.distribution("restart_time", Distribution::constant(10.0 * kSecond));
@@ -144,8 +182,14 @@ class Cache final : public Component, public HasCapabilities, public Crashable {
       const SubOwner sub = bc.sub_owner(p);  // node n is sub-owner n (batch_done reads n back)
       assert(sub.index == n);
       nodes_[n].batches = sub.tokens;
-      nodes_[n].store = std::make_unique<CacheStore>(sc, bc.stream_seed(100 + n));
-      nodes_[n].workers = Resource(concurrency_);
+      nodes_[n].inst.resize(1 + replicas_);
+      for (std::uint32_t i = 0; i <= replicas_; ++i) {
+        // Replica stores draw from their own streams (seed 100 + n is the primary's, as before).
+        const std::uint64_t seed = i == 0 ? bc.stream_seed(100 + n) : bc.stream_seed(100000 + n * 16 + i);
+        nodes_[n].inst[i].store = std::make_unique<CacheStore>(sc, seed);
+        nodes_[n].inst[i].workers = Resource(concurrency_);
+      }
+      if (replicas_ > 0) nodes_[n].log.reserve(1024);
     }
     jobs_.reserve(1024);
     flights_.reserve(256);
@@ -184,6 +228,11 @@ class Cache final : public Component, public HasCapabilities, public Crashable {
     capacity_g_ = m.gauge(id, "capacity");
     queued_g_ = m.gauge(id, "queue_length", "queue_length");
     m.ratio_series(id, "utilization", busy_g_, capacity_g_);
+    if (replicas_ > 0) {
+      failovers_c_ = m.counter(id, "failovers");
+      replica_reads_c_ = m.counter(id, "replica_reads", "replica_reads_rps");
+      unreplicated_c_ = m.counter(id, "unreplicated_lost");
+    }
     seconds_at_.assign(nodes + 1, 0.0);
     ready_ = nodes;
   }
@@ -195,7 +244,7 @@ class Cache final : public Component, public HasCapabilities, public Crashable {
   }
 
   void start(Context& ctx) override {
-    ctx.metrics().set(capacity_g_, static_cast<double>(concurrency_) * static_cast<double>(nodes_.size()), 0);
+    ctx.metrics().set(capacity_g_, static_cast<double>(concurrency_) * static_cast<double>(nodes_.size()) * serving_per_node(), 0);
     if (pattern_ == Pattern::WriteBehind) ctx.schedule(flush_interval_, kFlush);
     window_ = ctx.metrics().window();
     schedule_pulse(ctx, window_);
@@ -204,7 +253,11 @@ class Cache final : public Component, public HasCapabilities, public Crashable {
   void on_request(Context& ctx, CallId call) override {
     RequestInfo req = ctx.request(call);
     std::uint16_t n = node_of(req.key);
-    if (nodes_[n].down) {
+    const Op op = req.route == set_route_ || req.route == put_route_ ? Op::Set
+                : req.route == delete_route_ || req.route == invalidate_route_ ? Op::Delete
+                : req.write ? Op::Set : Op::Get;
+    const int i = serving_instance(nodes_[n], op);
+    if (i < 0) {
       ctx.metrics().add(unavailable_c_);
       ctx.reply(call, Status::Unavailable);
       return;
@@ -214,16 +267,16 @@ class Cache final : public Component, public HasCapabilities, public Crashable {
     job.req = req;
     job.call = call;
     job.node = n;
+    job.inst = static_cast<std::uint8_t>(i);
     job.has_caller = true;
     job.looked = false;
-    job.op = req.route == set_route_ || req.route == put_route_ ? Op::Set
-           : req.route == delete_route_ || req.route == invalidate_route_ ? Op::Delete
-           : req.write ? Op::Set : Op::Get;
+    job.op = op;
     ctx.metrics().add(ops_c_);
-    if (nodes_[n].workers.acquire(j)) {
+    Instance& in = nodes_[n].inst[static_cast<std::size_t>(i)];
+    if (in.workers.acquire(j)) {
       begin_service(ctx, j);
     } else {
-      ++nodes_[n].queued;
+      ++in.queued;
       ctx.metrics().add(queued_g_, 1, ctx.now());
     }
   }
@@ -233,7 +286,7 @@ class Cache final : public Component, public HasCapabilities, public Crashable {
       case kServe: {
         std::uint32_t j = job_of(data);
         if (j == kNone) return;
-        Node& nd = nodes_[jobs_[j].node];
+        Instance& nd = nodes_[jobs_[j].node].inst[jobs_[j].inst];
         --nd.busy;
         ctx.metrics().add(busy_g_, -1, ctx.now());
         if (auto next = nd.workers.release()) {
@@ -252,8 +305,18 @@ class Cache final : public Component, public HasCapabilities, public Crashable {
       case kFlush: flush(ctx); break;
       case kRestart: {
         auto n = static_cast<std::uint32_t>(data & 0xffff);
+        if (replicas_ > 0) {
+          restart_instance(ctx, n, static_cast<std::uint32_t>((data >> 16) & 0xff), static_cast<std::uint32_t>(data >> 24));
+          break;
+        }
         auto epoch = static_cast<std::uint32_t>(data >> 16);
         if (nodes_[n].down && nodes_[n].epoch == epoch) bring_up(ctx, n);
+        break;
+      }
+      case kReplicate: replicate(ctx, static_cast<std::uint32_t>(data)); break;
+      case kFailover: {
+        auto n = static_cast<std::uint32_t>(data & 0xffff);
+        if (nodes_[n].down && nodes_[n].epoch == static_cast<std::uint32_t>(data >> 16)) failover(ctx, n);
         break;
       }
       case kPulseSet:
@@ -336,6 +399,11 @@ class Cache final : public Component, public HasCapabilities, public Crashable {
     r.add("keys_in_flight_max", static_cast<double>(max_flights_));
     r.add("unflushed_writes", m.value(pending_g_));
     r.add("crashes", static_cast<double>(crashes_));
+    if (replicas_ > 0) {
+      r.add("failovers", tot(failovers_c_));
+      r.add("replica_reads", tot(replica_reads_c_));
+      r.add("unreplicated_lost", tot(unreplicated_c_));
+    }
   }
 
   void describe(Description& d) const override {
@@ -343,7 +411,7 @@ class Cache final : public Component, public HasCapabilities, public Crashable {
     // backend calls of read-through and write-through are left out (they depend on the hit
     // ratio, which only a run tells).
     d.kind = Description::Kind::Server;
-    d.replicas = static_cast<std::uint32_t>(nodes_.size());
+    d.replicas = static_cast<std::uint32_t>(static_cast<double>(nodes_.size()) * serving_per_node());
     d.concurrency = concurrency_;
     Description::Program prog;
     prog.any_route = true;
@@ -357,8 +425,9 @@ class Cache final : public Component, public HasCapabilities, public Crashable {
     std::uint32_t done = 0;
     for (std::uint32_t n = 0; n < nodes_.size() && done < count; ++n) {
       if (nodes_[n].down) continue;
+      const std::uint32_t victim = nodes_[n].primary;
       take_down(ctx, n);
-      ctx.schedule(restart_time_.sample_time(restart_rng_), kRestart, n | (static_cast<std::uint64_t>(nodes_[n].epoch) << 16));
+      ctx.schedule(restart_time_.sample_time(restart_rng_), kRestart, restart_data(n, victim));
       ++done;
     }
     return done;
@@ -372,7 +441,13 @@ class Cache final : public Component, public HasCapabilities, public Crashable {
   }
   void repair_instance(Context& ctx, std::uint32_t slot) override {
     Context::ActingAs acting(ctx, self_index());
-    if (slot < nodes_.size() && nodes_[slot].down) bring_up(ctx, slot);
+    if (slot >= nodes_.size()) return;
+    if (replicas_ > 0) {
+      for (std::uint32_t i = 0; i < nodes_[slot].inst.size(); ++i)
+        if (!nodes_[slot].inst[i].up) restart_instance(ctx, slot, i, nodes_[slot].inst[i].gen);
+      return;
+    }
+    if (nodes_[slot].down) bring_up(ctx, slot);
   }
   ReadyHistory ready_history(Time now, Time warmup) const override {
     ReadyHistory h;
@@ -426,7 +501,7 @@ class Cache final : public Component, public HasCapabilities, public Crashable {
   }
 
   void begin_service(Context& ctx, std::uint32_t j) {
-    ++nodes_[jobs_[j].node].busy;
+    ++nodes_[jobs_[j].node].inst[jobs_[j].inst].busy;
     ctx.metrics().add(busy_g_, 1, ctx.now());
     ctx.schedule(latency_.sample_time(rng_), kServe, token(j));
   }
@@ -447,8 +522,10 @@ class Cache final : public Component, public HasCapabilities, public Crashable {
     return now + std::max<Time>(1, t);
   }
 
-  void store_value(Context& ctx, Node& nd, std::uint64_t key, std::uint32_t bytes, Time read_at, Time delta) {
-    CacheStore& s = *nd.store;
+  void store_value(Context& ctx, Node& nd, std::uint64_t key, std::uint32_t bytes, Time read_at, Time delta,
+                   bool write = false) {
+    if (nd.down) return;  // a fill that arrives after the primary died has nowhere to go
+    CacheStore& s = nd.store();
     std::uint64_t ev = s.evictions();
     std::size_t before = s.size();
     std::uint64_t bytes_before = s.bytes();
@@ -458,14 +535,16 @@ class Cache final : public Component, public HasCapabilities, public Crashable {
       e.read_at = read_at;
       e.delta = delta;
       e.expiry = expiry_from(ctx.now());
+      if (replicas_ > 0) replicate_later(ctx, nd, ReplOp{0, key, read_at, e.expiry, delta, bytes, false, write});
     }
     if (s.evictions() > ev) ctx.metrics().add(evictions_c_, s.evictions() - ev);
     size_changed(ctx, static_cast<double>(s.size()) - static_cast<double>(before),
                  static_cast<double>(s.bytes()) - static_cast<double>(bytes_before));
   }
-  void erase_key(Context& ctx, Node& nd, std::uint32_t slot) {
-    CacheStore& s = *nd.store;
+  void erase_key(Context& ctx, Node& nd, std::uint32_t slot, bool write = false) {
+    CacheStore& s = nd.store();
     double b = static_cast<double>(s.at(slot).bytes);
+    if (replicas_ > 0) replicate_later(ctx, nd, ReplOp{0, s.at(slot).key, 0, kTimeMax, 0, 0, true, write});
     s.erase(slot);
     size_changed(ctx, -1, -b);
   }
@@ -498,14 +577,19 @@ class Cache final : public Component, public HasCapabilities, public Crashable {
       ctx.metrics().add(lookups_c_);
       ++window_lookups_;
     }
-    std::uint32_t slot = nd.store->find(key);
-    if (slot != kNone && ctx.now() >= nd.store->at(slot).expiry) {  // lazy expiry
-      erase_key(ctx, nd, slot);
+    // A replica serves from its own copy; it reports an expired key missing without
+    // deleting it (Redis replicas wait for the primary's DEL).
+    const bool on_replica = job.inst != nd.primary;
+    CacheStore& st = *nd.inst[job.inst].store;
+    if (first && on_replica) ctx.metrics().add(replica_reads_c_);
+    std::uint32_t slot = st.find(key);
+    if (slot != kNone && ctx.now() >= st.at(slot).expiry) {  // lazy expiry
+      if (!on_replica) erase_key(ctx, nd, slot);
       ctx.metrics().add(expired_c_);
       slot = kNone;
     }
     if (slot != kNone) {
-      Entry& e = nd.store->at(slot);
+      Entry& e = st.at(slot);
       bool refresh = false;
       if (stampede_ == Stampede::EarlyRefresh && e.expiry != kTimeMax) {
         // XFetch: recompute early when now - delta * beta * ln(U) >= expiry.
@@ -519,7 +603,7 @@ class Cache final : public Component, public HasCapabilities, public Crashable {
         free_job(j);
         return;
       }
-      nd.store->touch(slot, ctx.now());
+      st.touch(slot, ctx.now());
       std::uint32_t flags = 0;
       if (e.read_at < last_write(key)) {
         flags |= rf::kStale;
@@ -539,6 +623,7 @@ class Cache final : public Component, public HasCapabilities, public Crashable {
         std::uint32_t b = alloc_job();  // may move jobs_: `job` is not used after this
         jobs_[b].req = req;
         jobs_[b].node = node;
+        jobs_[b].inst = nd.primary;
         jobs_[b].op = Op::Get;
         jobs_[b].has_caller = false;
         flights_[open_flight(ctx, key, node)].leader = b;
@@ -667,10 +752,10 @@ class Cache final : public Component, public HasCapabilities, public Crashable {
     ctx.metrics().add(writes_c_);
     record_write(key, ctx.now());
     if (update_on_write_) {
-      store_value(ctx, nd, key, job.req.bytes, ctx.now(), 0);
+      store_value(ctx, nd, key, job.req.bytes, ctx.now(), 0, true);
     } else {
-      std::uint32_t slot = nd.store->find(key);
-      if (slot != kNone) erase_key(ctx, nd, slot);
+      std::uint32_t slot = nd.store().find(key);
+      if (slot != kNone) erase_key(ctx, nd, slot, true);
     }
     switch (pattern_) {
       case Pattern::WriteThrough:
@@ -691,8 +776,8 @@ class Cache final : public Component, public HasCapabilities, public Crashable {
     Job& job = jobs_[j];
     Node& nd = nodes_[job.node];
     record_write(job.req.key, ctx.now());
-    std::uint32_t slot = nd.store->find(job.req.key);
-    if (slot != kNone) erase_key(ctx, nd, slot);
+    std::uint32_t slot = nd.store().find(job.req.key);
+    if (slot != kNone) erase_key(ctx, nd, slot, true);
     ctx.reply(job.call, Status::Ok);
     free_job(j);
   }
@@ -731,11 +816,15 @@ class Cache final : public Component, public HasCapabilities, public Crashable {
   void take_down(Context& ctx, std::uint32_t n) {
     account_ready(ctx.now(), ctx.warmup());
     Node& nd = nodes_[n];
+    const std::uint32_t p = nd.primary;
+    Instance& in = nd.inst[p];
     nd.down = true;
     ++nd.epoch;
+    ++in.gen;
+    in.up = false;
     if (ctx.now() >= ctx.warmup()) ++crashes_;
-    double entries = static_cast<double>(nd.store->size()), bytes = static_cast<double>(nd.store->bytes());
-    nd.store->clear();
+    double entries = static_cast<double>(nd.store().size()), bytes = static_cast<double>(nd.store().bytes());
+    nd.store().clear();
     size_changed(ctx, -entries, -bytes);
     // Exactly the writes acked and not yet flushed are lost.
     if (nd.pending > 0) {
@@ -743,31 +832,157 @@ class Cache final : public Component, public HasCapabilities, public Crashable {
       ctx.metrics().add(pending_g_, -static_cast<double>(nd.pending), ctx.now());
       nd.pending = 0;
     }
-    for (std::uint32_t f = 0; f < flights_.size(); ++f)
-      if (flights_[f].live && flights_[f].node == n) close_flight(ctx, f);
+    if (replicas_ > 0) lose_unreplicated(ctx, nd);
+    for (std::uint32_t f = 0; f < flights_.size(); ++f) {
+      if (!flights_[f].live || flights_[f].node != n) continue;
+      // Waiters served by a replica outlive the primary: they are dropped with the flight.
+      if (replicas_ > 0)
+        for (std::uint32_t w = flights_[f].head; w != kNone; w = jobs_[w].next) jobs_[w].inst = static_cast<std::uint8_t>(p);
+      close_flight(ctx, f);
+    }
     for (std::uint32_t j = 0; j < jobs_.size(); ++j) {
       Job& job = jobs_[j];
-      if (!job.live || job.node != n) continue;
+      if (!job.live || job.node != n || job.inst != p) continue;
       if (job.has_caller) {
         ctx.metrics().add(dropped_c_);
         ctx.reply(job.call, Status::Dropped);
       }
       free_job(j);
     }
-    nd.workers = Resource(concurrency_);
-    ctx.metrics().add(busy_g_, -static_cast<double>(nd.busy), ctx.now());
-    ctx.metrics().add(queued_g_, -static_cast<double>(nd.queued), ctx.now());
+    in.workers = Resource(concurrency_);
+    ctx.metrics().add(busy_g_, -static_cast<double>(in.busy), ctx.now());
+    ctx.metrics().add(queued_g_, -static_cast<double>(in.queued), ctx.now());
     ctx.metrics().add(capacity_g_, -static_cast<double>(concurrency_), ctx.now());
-    nd.busy = nd.queued = 0;
+    in.busy = in.queued = 0;
     --ready_;
     if (ready_ == 0 && ctx.now() >= ctx.warmup()) ++outages_;
+    // Sentinel: the quorum-th sentinel to see the primary silent for down_after declares it
+    // down; the elected leader promotes a replica promotion_time later.
+    if (replicas_ > 0) {
+      const Time at = cache::odown_delay(sentinels_, quorum_, down_after_, sentinel_rng_) + promotion_time_;
+      ctx.schedule(at, kFailover, n | (static_cast<std::uint64_t>(nd.epoch) << 16));
+    }
   }
   void bring_up(Context& ctx, std::uint32_t n) {
     account_ready(ctx.now(), ctx.warmup());
     nodes_[n].down = false;
+    nodes_[n].inst[nodes_[n].primary].up = true;
     ctx.metrics().add(capacity_g_, static_cast<double>(concurrency_), ctx.now());
     ++ready_;
   }
+
+  // ---- replication and Sentinel failover ----
+  double serving_per_node() const { return 1.0 + (read_replicas_ ? replicas_ : 0); }
+  std::uint64_t restart_data(std::uint32_t n, std::uint32_t i) const {
+    if (replicas_ == 0) return n | (static_cast<std::uint64_t>(nodes_[n].epoch) << 16);
+    return n | (static_cast<std::uint64_t>(i) << 16) | (static_cast<std::uint64_t>(nodes_[n].inst[i].gen) << 24);
+  }
+  // The instance an operation goes to, or -1 (Unavailable): gets round robin over the live
+  // replicas with read_from replicas (the primary when none is live), the rest the primary.
+  int serving_instance(Node& nd, Op op) {
+    if (op == Op::Get && read_replicas_) {
+      const auto count = static_cast<std::uint32_t>(nd.inst.size());
+      for (std::uint32_t k = 0; k < count; ++k) {
+        const std::uint32_t i = (nd.next_read + k) % count;
+        if (i != nd.primary && nd.inst[i].up) {
+          nd.next_read = static_cast<std::uint8_t>(i + 1);
+          return static_cast<int>(i);
+        }
+      }
+    }
+    return nd.down ? -1 : static_cast<int>(nd.primary);
+  }
+  void replicate_later(Context& ctx, Node& nd, ReplOp op) {
+    op.due = ctx.now() + replication_lag_;
+    nd.log.push_back(op);
+    if (!nd.repl_armed) {
+      nd.repl_armed = true;
+      ctx.schedule(replication_lag_, kReplicate, static_cast<std::uint64_t>(&nd - nodes_.data()));
+    }
+  }
+  // Applies the replication stream's due operations to every live replica.
+  void replicate(Context& ctx, std::uint32_t n) {
+    Node& nd = nodes_[n];
+    nd.repl_armed = false;
+    while (nd.log_head < nd.log.size() && nd.log[nd.log_head].due <= ctx.now()) {
+      const ReplOp& op = nd.log[nd.log_head++];
+      for (std::uint32_t i = 0; i < nd.inst.size(); ++i) {
+        if (i == nd.primary || !nd.inst[i].up) continue;
+        CacheStore& st = *nd.inst[i].store;
+        if (op.erase) {
+          const std::uint32_t slot = st.find(op.key);
+          if (slot != kNone) st.erase(slot);
+        } else if (const std::uint32_t slot = st.put(op.key, op.bytes, ctx.now()); slot != kNone) {
+          Entry& e = st.at(slot);
+          e.read_at = op.read_at;
+          e.expiry = op.expiry;
+          e.delta = op.delta;
+        }
+      }
+    }
+    if (nd.log_head == nd.log.size()) {
+      nd.log.clear();
+      nd.log_head = 0;
+    } else {
+      if (nd.log_head > 4096 && 2 * nd.log_head > nd.log.size()) {
+        nd.log.erase(nd.log.begin(), nd.log.begin() + static_cast<std::ptrdiff_t>(nd.log_head));
+        nd.log_head = 0;
+      }
+      nd.repl_armed = true;
+      ctx.schedule(nd.log[nd.log_head].due - ctx.now(), kReplicate, n);
+    }
+  }
+  // The primary died holding the stream it had not sent yet: those operations never reach a
+  // replica; the client writes among them were acknowledged and are lost.
+  void lose_unreplicated(Context& ctx, Node& nd) {
+    std::uint64_t ops = 0, writes = 0;
+    for (std::size_t k = nd.log_head; k < nd.log.size(); ++k) {
+      ++ops;
+      writes += nd.log[k].write;
+    }
+    if (ops > 0) ctx.metrics().add(unreplicated_c_, ops);
+    if (writes > 0) ctx.metrics().add(lost_c_, writes);
+    nd.log.clear();
+    nd.log_head = 0;
+  }
+  // Sentinel promotes the first live replica (equal priorities and offsets here).
+  void failover(Context& ctx, std::uint32_t n) {
+    Node& nd = nodes_[n];
+    std::uint32_t best = kNone;
+    for (std::uint32_t i = 0; i < nd.inst.size() && best == kNone; ++i)
+      if (i != nd.primary && nd.inst[i].up) best = i;
+    if (best == kNone) return;  // nothing to promote: the node waits for its primary's restart
+    account_ready(ctx.now(), ctx.warmup());
+    nd.primary = static_cast<std::uint8_t>(best);
+    nd.down = false;
+    ++ready_;
+    ctx.metrics().add(failovers_c_);
+    if (!read_replicas_) ctx.metrics().add(capacity_g_, static_cast<double>(concurrency_), ctx.now());
+    size_changed(ctx, static_cast<double>(nd.store().size()), static_cast<double>(nd.store().bytes()));
+  }
+  // A crashed instance is back. Before any failover it is the primary again, empty (no
+  // persistence), and its replicas resynchronise to its empty data set; after one it rejoins
+  // as a replica with a full copy of the new primary's data.
+  void restart_instance(Context& ctx, std::uint32_t n, std::uint32_t i, std::uint32_t gen) {
+    Node& nd = nodes_[n];
+    Instance& in = nd.inst[i];
+    if (in.up || in.gen != gen) return;
+    in.up = true;
+    if (nd.down) {
+      account_ready(ctx.now(), ctx.warmup());
+      nd.primary = static_cast<std::uint8_t>(i);
+      nd.down = false;
+      ++nd.epoch;  // the pending failover is moot
+      ++ready_;
+      ctx.metrics().add(capacity_g_, static_cast<double>(concurrency_), ctx.now());
+      for (std::uint32_t k = 0; k < nd.inst.size(); ++k)
+        if (k != i && nd.inst[k].up) nd.inst[k].store->clear();
+    } else {
+      *in.store = nd.store();
+      if (read_replicas_) ctx.metrics().add(capacity_g_, static_cast<double>(concurrency_), ctx.now());
+    }
+  }
+
   void account_ready(Time now, Time warmup) {
     Time from = std::max(last_ready_change_, warmup);
     if (now > from) {
@@ -797,6 +1012,9 @@ class Cache final : public Component, public HasCapabilities, public Crashable {
   bool update_on_write_ = false;
   Distribution latency_, restart_time_;
   std::uint32_t concurrency_ = 1;
+  std::uint32_t replicas_ = 0, sentinels_ = 3, quorum_ = 2;
+  bool read_replicas_ = false;
+  Time replication_lag_ = 0, down_after_ = 0, promotion_time_ = 0;
   std::uint32_t set_route_ = 0, put_route_ = 0, delete_route_ = 0, invalidate_route_ = 0;
   std::vector<Node> nodes_;
   std::vector<Job> jobs_;
@@ -808,7 +1026,7 @@ class Cache final : public Component, public HasCapabilities, public Crashable {
   std::vector<Time> write_times_;
   std::uint64_t live_flights_ = 0, max_flights_ = 0;
   std::uint64_t window_hits_ = 0, window_lookups_ = 0;
-  Rng rng_, restart_rng_;
+  Rng rng_, restart_rng_, sentinel_rng_;
   // Ready-node history for the availability report.
   std::uint32_t ready_ = 0;
   std::vector<double> seconds_at_;
@@ -817,7 +1035,8 @@ class Cache final : public Component, public HasCapabilities, public Crashable {
   double outage_seconds_ = 0;
 
   CounterId lookups_c_, hits_c_, misses_c_, evictions_c_, stale_c_, lost_c_, backend_reads_c_, backend_writes_c_,
-      expired_c_, early_c_, coalesced_c_, lock_retries_c_, dropped_c_, unavailable_c_, writes_c_, ops_c_;
+      expired_c_, early_c_, coalesced_c_, lock_retries_c_, dropped_c_, unavailable_c_, writes_c_, ops_c_,
+      failovers_c_{}, replica_reads_c_{}, unreplicated_c_{};
   GaugeId entries_g_, bytes_g_, flights_g_, pending_g_, hits_pulse_g_, lookups_pulse_g_, busy_g_, capacity_g_, queued_g_;
 };
 

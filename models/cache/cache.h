@@ -2,7 +2,9 @@
 //
 // Follows: Redis (src/evict.c for the sampled LRU/LFU policies, src/expire.c / db.c for
 // lazy expiry, cluster.c keyHashSlot for sharding: CRC16 of the key mod 16384 slots, the
-// slots split evenly over `nodes`); the caching patterns as the AWS and Microsoft guides
+// slots split evenly over `nodes`; src/replication.c and src/sentinel.c for asynchronous
+// replicas and Sentinel failover, sentinel.h); Caffeine's W-TinyLFU for "tinylfu"
+// (models/common/cache_store); the caching patterns as the AWS and Microsoft guides
 // name them (cache-aside, read-through, write-through, write-behind); memcache leases
 // (Nishtala et al., "Scaling Memcache at Facebook", NSDI 2013) for the lock and coalesce
 // stampede protections in cache-aside; XFetch (Vattani, Chierichetti, Lowenstein,
@@ -30,13 +32,21 @@
 // Crashable (models/common/capabilities.h): a crashed node loses its contents, its queued
 // and running operations (Dropped) and its unflushed write-behind writes (lost_writes,
 // exactly those), answers Unavailable while down, and restarts cold after `restart_time`.
+// Replicas (replicas > 0): each node is a primary and replicas, each with its own store and
+// workers. The primary streams every change to the replicas, applied `replication_lag`
+// later; read_from "replicas" serves gets from them round robin. A crash hits the primary:
+// the stream it had not sent is lost (client writes in it count as lost_writes), its node
+// takes no writes until Sentinel (sentinel.h: the quorum-th sentinel's down_after, plus
+// promotion_time) promotes the first live replica; the crashed process returns after
+// restart_time as a replica with a full copy (or, if no failover happened, as an empty
+// primary whose replicas resync to nothing).
 //
 // Simplifications: expiry is lazy (on access; an expired entry holds its place until then
 // or until it is evicted), as Redis without its active expire cycle; a fill's version is the
 // client request's start time (the database read happened after it), so staleness is
-// judged conservatively; write-behind batches are counted, not coalesced per key; replicas,
-// failover and local (in-process) caches are not modelled (replicas > 0 and local = true
-// are refused).
+// judged conservatively; write-behind batches are counted, not coalesced per key; replicas
+// evict by their own policy instead of mirroring the primary's evictions; sentinels never
+// fail; local (in-process) caches are not modelled (local = true is refused).
 #pragma once
 #include <memory>
 

@@ -5,6 +5,7 @@
 // message).
 #include <doctest/doctest.h>
 
+#include <cmath>
 #include <fstream>
 #include <functional>
 #include <string>
@@ -83,6 +84,22 @@ TEST_CASE("cache: cache-aside warms a cold cache; capacity raises the hit ratio"
   CHECK(num(big, "components.cache.hit_ratio") > h + 0.1);
 }
 
+TEST_CASE("cache: W-TinyLFU beats LRU on the Zipf workload; scrambled keys keep the hit ratio") {
+  // Zipf 0.99 over 10^6 keys, 1% cached: LRU keeps recent one-hit wonders, W-TinyLFU admits
+  // only keys seen more often than its victim (Caffeine's simulator shows several points of
+  // hit ratio on such traces).
+  json lru = run_summary(scenario("cache-aside.json"), {"--set", "duration=3m"});
+  json tiny = run_summary(scenario("cache-aside.json"), {"--set", "duration=3m", "--set", "cache.eviction=tinylfu"});
+  const double h_lru = num(lru, "components.cache.hit_ratio"), h_tiny = num(tiny, "components.cache.hit_ratio");
+  INFO("lru " << h_lru << " tinylfu " << h_tiny);
+  CHECK(h_tiny > h_lru + 0.03);
+  CHECK(num(tiny, "components.cache.evictions") > 0);
+  // YCSB scrambling permutes which keys are hot (up to hash collisions): the hit ratio stays.
+  json scr = run_summary(scenario("cache-aside.json"), {"--set", "duration=3m", "--set", "users.routes.0.keys.scramble=true"});
+  INFO("scrambled " << num(scr, "components.cache.hit_ratio"));
+  CHECK(std::abs(num(scr, "components.cache.hit_ratio") - h_lru) < 0.02);
+}
+
 TEST_CASE("cache: Redis down sends the whole read load to the database") {
   json s = run_summary(scenario("redis-down.json"), {});
   CHECK(num(s, "components.cache.crashes") == 1);
@@ -91,6 +108,36 @@ TEST_CASE("cache: Redis down sends the whole read load to the database") {
   CHECK(num(s, "components.cache.unavailable") > 0.98 * 360000);
   CHECK(num(s, "components.cache.unavailable") < 2 * 360000);
   CHECK(num(s, "requests.failed") > 50000);
+}
+
+TEST_CASE("cache: Sentinel failover: writes wait for the promotion, unreplicated writes are lost, replicas read stale") {
+  json s = run_summary(scenario("sentinel-failover.json"), {});
+  CHECK(num(s, "components.cache.crashes") == 1);
+  CHECK(num(s, "components.cache.failovers") == 1);
+  // 500 writes/s refused from the crash until the promotion: down_after 5 s + the 2nd of 3
+  // sentinels' ping phases (in [0, 1 s)) + promotion 1 s, so between 6 and 7 s. Reads go on
+  // from the replicas (reading from the primary they would be refused too: 2000/s).
+  const double unavailable = num(s, "components.cache.unavailable");
+  CHECK(unavailable > 0.9 * 500 * 6);
+  CHECK(unavailable < 1.1 * 500 * 7);
+  // The writes of the last 20 ms before the crash (about 10) never reached a replica.
+  const double lost = num(s, "components.cache.lost_writes");
+  CHECK(lost >= 1);
+  CHECK(lost <= 30);
+  CHECK(num(s, "components.cache.unreplicated_lost") >= lost);
+  CHECK(num(s, "components.cache.replica_reads") > 0.99 * num(s, "components.cache.lookups"));
+  const double stale = num(s, "components.cache.stale_reads");
+  CHECK(stale > 0);
+
+  json primary = run_summary(scenario("sentinel-failover.json"), {"--set", "cache.read_from=primary"});
+  CHECK(num(primary, "components.cache.unavailable") > 0.9 * 2000 * 6);
+  CHECK(num(primary, "components.cache.replica_reads") == 0);
+  // Reading from the primary leaves only the stale values the lost writes left behind.
+  CHECK(num(primary, "components.cache.stale_reads") < stale);
+
+  json fast = run_summary(scenario("sentinel-failover.json"), {"--set", "cache.replication_lag=1ms"});
+  CHECK(num(fast, "components.cache.lost_writes") <= 5);
+  CHECK(num(fast, "components.cache.stale_reads") < stale);
 }
 
 TEST_CASE("cache: bad input is exit 2 with the JSON location") {
@@ -109,6 +156,19 @@ TEST_CASE("cache: bad input is exit 2 with the JSON location") {
       {"jitter above ttl", [](json& d) { d["components"][1]["ttl_jitter"] = "2m"; }, "/components/1/ttl_jitter", "ttl"},
       {"jitter fraction", [](json& d) { d["components"][1]["ttl_jitter"] = 1.5; }, "/components/1/ttl_jitter", "TTL"},
       {"unknown field", [](json& d) { d["components"][1]["capacty"] = 5; }, "/components/1", "capacity"},
+      {"tinylfu with bytes", [](json& d) { d["components"][1]["eviction"] = "tinylfu"; d["components"][1]["capacity_bytes"] = 1000; },
+       "/components/1/capacity_bytes", "tinylfu"},
+      {"scramble uniform", [](json& d) { d["components"][0]["routes"][0]["keys"]["scramble"] = true; },
+       "/components/0/routes/0/keys/scramble", "zipf"},
+      {"scramble not bool", [](json& d) { d["components"][0]["routes"][0]["keys"]["scramble"] = 1; d["components"][0]["routes"][0]["keys"]["zipf"] = 1; },
+       "/components/0/routes/0/keys/scramble", "true"},
+      {"quorum above sentinels", [](json& d) { d["components"][1]["replicas"] = 1; d["components"][1]["quorum"] = 4; },
+       "/components/1/quorum", "sentinels"},
+      {"read_from without replicas", [](json& d) { d["components"][1]["read_from"] = "replicas"; },
+       "/components/1/read_from", "replicas"},
+      {"too many replicas", [](json& d) { d["components"][1]["replicas"] = 16; }, "/components/1/replicas", "between"},
+      {"down_after 0", [](json& d) { d["components"][1]["replicas"] = 1; d["components"][1]["down_after"] = "0s"; },
+       "/components/1/down_after", ""},
       {"unknown backend", [](json& d) { d["components"][1]["backend"] = "dbb"; }, "/components/1/backend", "db"},
   };
   for (const Case& c : cases) {
