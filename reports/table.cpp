@@ -113,6 +113,22 @@ std::string terminal_table(const ordered_json& s) {
                   queue.c_str(), p50.c_str(), p99.c_str());
     o << line;
   }
+  // Components that report a hit ratio (caches, CDNs): their cache figures, those present.
+  for (auto it = s["components"].begin(); it != s["components"].end(); ++it) {
+    const ordered_json& c = *it;
+    if (!c.contains("hit_ratio") || !c["hit_ratio"].is_number()) continue;
+    o << "  " << it.key() << ": hit ratio " << fmt(num(c, "hit_ratio") * 100, 1) << "%" << ci(s, "components." + it.key() + ".hit_ratio", 1);
+    auto count = [&](const char* key, const char* label) {
+      if (c.contains(key) && c[key].is_number()) o << ", " << fmt(num(c, key), 0) << " " << label;
+    };
+    count("lookups", "lookups");
+    count("evictions", "evictions");
+    count("backend_reads", "backend reads");
+    count("stale_reads", "stale reads");
+    count("lost_writes", "lost writes");
+    count("failovers", "failovers");
+    o << "\n";
+  }
   if (s.contains("cost") && num(s["cost"], "total_usd") > 0)
     o << "\ncost  $" << fmt(num(s["cost"], "total_usd"), 4) << " total, $"
       << fmt(num(s["cost"], "per_million_requests_usd"), 4) << " per million requests\n";

@@ -6,6 +6,7 @@
 #include <doctest/doctest.h>
 
 #include <cmath>
+#include <cstdio>
 #include <fstream>
 #include <functional>
 #include <string>
@@ -138,6 +139,20 @@ TEST_CASE("cache: Sentinel failover: writes wait for the promotion, unreplicated
   json fast = run_summary(scenario("sentinel-failover.json"), {"--set", "cache.replication_lag=1ms"});
   CHECK(num(fast, "components.cache.lost_writes") <= 5);
   CHECK(num(fast, "components.cache.stale_reads") < stale);
+}
+
+TEST_CASE("cache: the terminal table prints the cache figures") {
+  const std::string out = archsim::e2e::scratch_dir("cache-table");
+  auto r = run_archsim({"run", scenario("sentinel-failover.json"), "--set", "duration=2m10s", "--no-report", "--out", out}, 60);
+  INFO(describe(r));
+  REQUIRE(r.exit_code == 0);
+  json s = json::parse(std::ifstream(out + "/summary.json"));
+  char want[64];
+  std::snprintf(want, sizeof want, "cache: hit ratio %.1f%%", num(s, "components.cache.hit_ratio") * 100);
+  CHECK(r.out.find(want) != std::string::npos);
+  CHECK(r.out.find(std::to_string(static_cast<long long>(num(s, "components.cache.lost_writes"))) + " lost writes") != std::string::npos);
+  CHECK(r.out.find("1 failovers") != std::string::npos);
+  CHECK(r.out.find("db: hit ratio") == std::string::npos);  // only components that report one
 }
 
 TEST_CASE("cache: bad input is exit 2 with the JSON location") {
