@@ -33,7 +33,7 @@ namespace rf = result_flags;
 enum class Pattern : std::uint8_t { CacheAside, ReadThrough, WriteThrough, WriteBehind };
 enum class Stampede : std::uint8_t { None, Lock, Coalesce, EarlyRefresh, TtlJitter };
 enum class Op : std::uint8_t { Get, Set, Delete };
-enum Tag : std::uint16_t { kServe = 1, kRetry, kFlush, kRestart, kPulseSet, kPulseClear, kLease, kReplicate, kFailover };
+enum Tag : std::uint16_t { kServe = 1, kRetry, kFlush, kRestart, kPulseSet, kPulseClear, kLease, kReplicate, kFailover, kClusterFail };
 
 constexpr std::uint32_t kNone = KeyMap::kNone;
 // Backend calls carry a token (sim/continuation.h): a job (slot, generation) in the cache's
@@ -95,6 +95,7 @@ struct Node {
   std::vector<ReplOp> log;        // replication stream, oldest first from log_head
   std::size_t log_head = 0;
   bool repl_armed = false;
+  bool cluster_fail = false;      // flagged FAIL by the cluster (counts in Cache::cluster_failed_)
   CacheStore& store() { return *inst[primary].store; }
 };
 
@@ -160,13 +161,24 @@ class Cache final : public Component, public HasCapabilities, public Crashable {
     if (replicas_ > 0) {
       read_replicas_ = p.choice("read_from", "primary", {"primary", "replicas"}) == "replicas";
       replication_lag_ = p.duration("replication_lag", kMillisecond);
-      sentinels_ = static_cast<std::uint32_t>(p.integer("sentinels", 3, 1, cache::kMaxSentinels));
-      quorum_ = static_cast<std::uint32_t>(p.integer("quorum", 2, 1, cache::kMaxSentinels));
-      if (quorum_ > sentinels_) p.fail("quorum", "is above sentinels: that many sentinels can never agree the primary is down");
-      down_after_ = p.duration("down_after", 30 * kSecond, 1);
-      promotion_time_ = p.duration("promotion_time", kSecond);
+      cluster_failover_ = p.choice("failover", "sentinel", {"sentinel", "cluster"}) == "cluster";
+      if (cluster_failover_) {
+        for (const char* f : {"sentinels", "quorum", "down_after", "promotion_time"})
+          if (p.has(f)) p.fail(f, "is a Sentinel setting; with \"failover\": \"cluster\" give cluster_node_timeout");
+        node_timeout_ = p.duration("cluster_node_timeout", 15 * kSecond, 1);
+        full_coverage_ = p.boolean("require_full_coverage", true);
+      } else {
+        for (const char* f : {"cluster_node_timeout", "require_full_coverage"})
+          if (p.has(f)) p.fail(f, "is a Redis Cluster setting: give \"failover\": \"cluster\"");
+        sentinels_ = static_cast<std::uint32_t>(p.integer("sentinels", 3, 1, cache::kMaxSentinels));
+        quorum_ = static_cast<std::uint32_t>(p.integer("quorum", 2, 1, cache::kMaxSentinels));
+        if (quorum_ > sentinels_) p.fail("quorum", "is above sentinels: that many sentinels can never agree the primary is down");
+        down_after_ = p.duration("down_after", 30 * kSecond, 1);
+        promotion_time_ = p.duration("promotion_time", kSecond);
+      }
     } else {
-      for (const char* f : {"read_from", "replication_lag", "sentinels", "quorum", "down_after", "promotion_time"})
+      for (const char* f : {"read_from", "replication_lag", "sentinels", "quorum", "down_after", "promotion_time", "failover",
+                            "cluster_node_timeout", "require_full_coverage"})
         if (p.has(f)) p.fail(f, "needs \"replicas\" >= 1 (it configures replication and Sentinel failover)");
     }
     if (p.boolean("local", false))
@@ -253,6 +265,11 @@ class Cache final : public Component, public HasCapabilities, public Crashable {
   void on_request(Context& ctx, CallId call) override {
     RequestInfo req = ctx.request(call);
     std::uint16_t n = node_of(req.key);
+    if (cluster_failed_ > 0) {  // CLUSTERDOWN: a slot is uncovered and full coverage is required
+      ctx.metrics().add(unavailable_c_);
+      ctx.reply(call, Status::Unavailable);
+      return;
+    }
     const Op op = req.route == set_route_ || req.route == put_route_ ? Op::Set
                 : req.route == delete_route_ || req.route == invalidate_route_ ? Op::Delete
                 : req.write ? Op::Set : Op::Get;
@@ -314,6 +331,14 @@ class Cache final : public Component, public HasCapabilities, public Crashable {
         break;
       }
       case kReplicate: replicate(ctx, static_cast<std::uint32_t>(data)); break;
+      case kClusterFail: {
+        auto n = static_cast<std::uint32_t>(data & 0xffff);
+        if (nodes_[n].down && nodes_[n].epoch == static_cast<std::uint32_t>(data >> 16) && !nodes_[n].cluster_fail) {
+          nodes_[n].cluster_fail = true;
+          ++cluster_failed_;
+        }
+        break;
+      }
       case kFailover: {
         auto n = static_cast<std::uint32_t>(data & 0xffff);
         if (nodes_[n].down && nodes_[n].epoch == static_cast<std::uint32_t>(data >> 16)) failover(ctx, n);
@@ -858,7 +883,20 @@ class Cache final : public Component, public HasCapabilities, public Crashable {
     if (ready_ == 0 && ctx.now() >= ctx.warmup()) ++outages_;
     // Sentinel: the quorum-th sentinel to see the primary silent for down_after declares it
     // down; the elected leader promotes a replica promotion_time later.
-    if (replicas_ > 0) {
+    if (replicas_ > 0 && cluster_failover_) {
+      // Redis Cluster (cluster.c): the others flag the node PFAIL after cluster-node-timeout
+      // and FAIL once a majority of primaries agree; a replica then waits 500 ms + random
+      // 0-500 ms (rank 0) and is elected by that majority. No majority of live primaries: no
+      // failover at all (the node waits for its restart).
+      const std::uint64_t data = n | (static_cast<std::uint64_t>(nd.epoch) << 16);
+      if (ready_ >= nodes_.size() / 2 + 1) {
+        if (full_coverage_) ctx.schedule(node_timeout_, kClusterFail, data);
+        const Time election = 500 * kMillisecond + static_cast<Time>(sentinel_rng_.uniform() * 500.0 * kMillisecond);
+        ctx.schedule(node_timeout_ + election, kFailover, data);
+      } else if (full_coverage_) {
+        ctx.schedule(node_timeout_, kClusterFail, data);  // never FAIL by vote, but its slots stay uncovered
+      }
+    } else if (replicas_ > 0) {
       const Time at = cache::odown_delay(sentinels_, quorum_, down_after_, sentinel_rng_) + promotion_time_;
       ctx.schedule(at, kFailover, n | (static_cast<std::uint64_t>(nd.epoch) << 16));
     }
@@ -945,6 +983,11 @@ class Cache final : public Component, public HasCapabilities, public Crashable {
     nd.log.clear();
     nd.log_head = 0;
   }
+  void clear_cluster_fail(Node& nd) {
+    if (!nd.cluster_fail) return;
+    nd.cluster_fail = false;
+    --cluster_failed_;
+  }
   // Sentinel promotes the first live replica (equal priorities and offsets here).
   void failover(Context& ctx, std::uint32_t n) {
     Node& nd = nodes_[n];
@@ -955,6 +998,7 @@ class Cache final : public Component, public HasCapabilities, public Crashable {
     account_ready(ctx.now(), ctx.warmup());
     nd.primary = static_cast<std::uint8_t>(best);
     nd.down = false;
+    clear_cluster_fail(nd);
     ++ready_;
     ctx.metrics().add(failovers_c_);
     if (!read_replicas_) ctx.metrics().add(capacity_g_, static_cast<double>(concurrency_), ctx.now());
@@ -972,6 +1016,7 @@ class Cache final : public Component, public HasCapabilities, public Crashable {
       account_ready(ctx.now(), ctx.warmup());
       nd.primary = static_cast<std::uint8_t>(i);
       nd.down = false;
+      clear_cluster_fail(nd);
       ++nd.epoch;  // the pending failover is moot
       ++ready_;
       ctx.metrics().add(capacity_g_, static_cast<double>(concurrency_), ctx.now());
@@ -1014,6 +1059,9 @@ class Cache final : public Component, public HasCapabilities, public Crashable {
   std::uint32_t concurrency_ = 1;
   std::uint32_t replicas_ = 0, sentinels_ = 3, quorum_ = 2;
   bool read_replicas_ = false;
+  bool cluster_failover_ = false, full_coverage_ = true;
+  Time node_timeout_ = 0;
+  std::uint32_t cluster_failed_ = 0;  // nodes flagged FAIL and not yet failed over
   Time replication_lag_ = 0, down_after_ = 0, promotion_time_ = 0;
   std::uint32_t set_route_ = 0, put_route_ = 0, delete_route_ = 0, invalidate_route_ = 0;
   std::vector<Node> nodes_;

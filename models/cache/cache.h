@@ -40,6 +40,10 @@
 // promotion_time) promotes the first live replica; the crashed process returns after
 // restart_time as a replica with a full copy (or, if no failover happened, as an empty
 // primary whose replicas resync to nothing).
+// failover "cluster" replaces Sentinel with Redis Cluster's own (cluster.c): the node's slots
+// fail until cluster_node_timeout flags it FAIL, then (require_full_coverage) every query is
+// refused (CLUSTERDOWN) until a replica is elected 500 ms + random 0-500 ms later by a
+// majority of the live primaries; without that majority there is no failover.
 //
 // Simplifications: expiry is lazy (on access; an expired entry holds its place until then
 // or until it is evicted), as Redis without its active expire cycle; a fill's version is the

@@ -141,6 +141,28 @@ TEST_CASE("cache: Sentinel failover: writes wait for the promotion, unreplicated
   CHECK(num(fast, "components.cache.stale_reads") < stale);
 }
 
+TEST_CASE("cache: Redis Cluster node loss: its slots fail for cluster-node-timeout, then CLUSTERDOWN until the promotion") {
+  json full = run_summary(scenario("cluster-node-loss.json"), {});
+  json part = run_summary(scenario("cluster-node-loss.json"), {"--set", "cache.require_full_coverage=false"});
+  CHECK(num(full, "components.cache.failovers") == 1);
+  CHECK(num(part, "components.cache.failovers") == 1);
+  // Without full coverage only the lost node's share of 3000 reads/s fails, for 15 s + the
+  // 0.5-1 s election: a share between a fifth and a half of the key space's load.
+  const double lost_share = num(part, "components.cache.unavailable");
+  INFO("partial " << lost_share << " full " << num(full, "components.cache.unavailable"));
+  CHECK(lost_share > 0.2 * 3000 * 16);
+  CHECK(lost_share < 0.5 * 3000 * 15.5);
+  // Full coverage adds the other nodes' reads during the election (CLUSTERDOWN), same seed.
+  const double clusterdown = num(full, "components.cache.unavailable") - lost_share;
+  CHECK(clusterdown > 0.5 * 3000 * 0.5 * 0.8);
+  CHECK(clusterdown < 0.8 * 3000 * 1.0 * 1.1);
+  // Two primaries: the survivor is no majority, so no failover; the whole cluster is down
+  // from the FAIL flag (15 s) until the node restarts (60 s), empty.
+  json two = run_summary(scenario("cluster-node-loss.json"), {"--set", "cache.nodes=2"});
+  CHECK(num(two, "components.cache.failovers") == 0);
+  CHECK(num(two, "components.cache.unavailable") > 0.95 * 3000 * 45);
+}
+
 TEST_CASE("cache: the terminal table prints the cache figures") {
   const std::string out = archsim::e2e::scratch_dir("cache-table");
   auto r = run_archsim({"run", scenario("sentinel-failover.json"), "--set", "duration=2m10s", "--no-report", "--out", out}, 60);
@@ -184,6 +206,12 @@ TEST_CASE("cache: bad input is exit 2 with the JSON location") {
       {"too many replicas", [](json& d) { d["components"][1]["replicas"] = 16; }, "/components/1/replicas", "between"},
       {"down_after 0", [](json& d) { d["components"][1]["replicas"] = 1; d["components"][1]["down_after"] = "0s"; },
        "/components/1/down_after", ""},
+      {"sentinel field in cluster mode", [](json& d) { d["components"][1]["replicas"] = 1; d["components"][1]["failover"] = "cluster"; d["components"][1]["quorum"] = 2; },
+       "/components/1/quorum", "cluster_node_timeout"},
+      {"cluster field with sentinel", [](json& d) { d["components"][1]["replicas"] = 1; d["components"][1]["cluster_node_timeout"] = "5s"; },
+       "/components/1/cluster_node_timeout", "cluster"},
+      {"unknown failover", [](json& d) { d["components"][1]["replicas"] = 1; d["components"][1]["failover"] = "raft"; },
+       "/components/1/failover", "sentinel"},
       {"unknown backend", [](json& d) { d["components"][1]["backend"] = "dbb"; }, "/components/1/backend", "db"},
   };
   for (const Case& c : cases) {
