@@ -100,7 +100,9 @@ TEST_CASE("conservation: every request ends exactly once, ok or failed with a ca
   CHECK(num(s, "requests.sent") + in_flight_at_warmup(s) == total + num(s, "requests.in_flight"));
   CHECK(num(s, "requests.in_flight") >= 0);
   double by_cause = 0;
-  for (const auto& [cause, n] : at(s, "requests.by_cause").items()) {
+  for (const auto& item : at(s, "requests.by_cause").items()) {
+    const std::string cause = item.key();  // named, not a binding: CAPTURE's lambda takes it (clang < 16)
+    const auto& n = item.value();
     CAPTURE(cause);
     CHECK(n.get<double>() >= 0);
     by_cause += n.get<double>();

@@ -30,7 +30,9 @@ std::string scenario(const std::string& file) { return archsim::e2e::source_path
 
 // produced = consumed + dead_lettered + lost + retained, for every queue of a run.
 void check_conservation(const json& s) {
-  for (const auto& [id, c] : s.at("components").items()) {
+  for (const auto& item : s.at("components").items()) {
+    const std::string id = item.key();  // named, not a binding: INFO's lambda takes it (clang < 16)
+    const auto& c = item.value();
     if (c.at("type") != "queue") continue;
     INFO("queue " << id);
     double produced = c.at("produced"), consumed = c.at("consumed"), dlq = c.at("dead_lettered");

@@ -68,8 +68,9 @@ TEST_CASE("sweep: compare's merged files are byte-identical outside \"run\" with
   auto r3 = run_archsim(small_compare(three.string(), "3"), 120);
   REQUIRE_MESSAGE(r3.exit_code == 0, describe(r3));
   const auto a = merged_files(one, 3), b = merged_files(three, 3);
-  for (const auto& [name, text] : a) {
-    INFO(name);
+  for (const auto& file : a) {
+    const auto& [name, text] = file;
+    INFO(file.first);  // the pair, not the binding: INFO's lambda takes it (clang < 16)
     CHECK(text.size() > 40);  // a real file, not two empty ones
     CHECK(text == b.at(name));
   }
@@ -121,8 +122,9 @@ TEST_CASE("sweep: a sweep killed part-way keeps its finished jobs, and --resume 
   auto full = run_archsim(small_compare(whole.string(), "2"), 120);
   REQUIRE_MESSAGE(full.exit_code == 0, describe(full));
   const auto a = merged_files(out, 3), b = merged_files(whole, 3);
-  for (const auto& [name, text] : a) {
-    INFO(name);
+  for (const auto& file : a) {
+    const auto& [name, text] = file;
+    INFO(file.first);  // the pair, not the binding: INFO's lambda takes it (clang < 16)
     CHECK(text == b.at(name));
   }
   CHECK(job_files(out) == 6);
