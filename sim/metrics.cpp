@@ -87,7 +87,15 @@ void Metrics::reset_whole_run(Time now) {
     g.area_at_warmup = area_now(g, now);
     g.warmup_time = now;
   }
-  for (Hist& h : hists_) h.whole.clear();
+  for (Hist& h : hists_) {
+    h.flush_zeros();
+    h.whole.clear();
+    if (h.has_series && h.window.count() > 0) {
+      if (!h.before_warmup) h.before_warmup = std::make_unique<Histogram>();
+      h.before_warmup->merge(h.window);
+      h.window.clear();
+    }
+  }
 }
 
 void Metrics::close_window(Time now) {
@@ -113,12 +121,20 @@ void Metrics::close_window(Time now) {
     g.window_time = now;
   }
   for (Hist& h : hists_) {
+    h.flush_zeros();
     if (!h.has_series) continue;
-    bool any = h.window.count() > 0;
-    series_[h.series].values.push_back(any ? h.window.percentile(50) / 1e6 : nan);
-    series_[h.series + 1].values.push_back(any ? h.window.percentile(95) / 1e6 : nan);
-    series_[h.series + 2].values.push_back(any ? h.window.percentile(99) / 1e6 : nan);
+    h.whole.merge(h.window);
+    const Histogram* w = &h.window;
+    if (h.before_warmup && h.before_warmup->count() > 0) {
+      h.before_warmup->merge(h.window);
+      w = h.before_warmup.get();
+    }
+    bool any = w->count() > 0;
+    series_[h.series].values.push_back(any ? w->percentile(50) / 1e6 : nan);
+    series_[h.series + 1].values.push_back(any ? w->percentile(95) / 1e6 : nan);
+    series_[h.series + 2].values.push_back(any ? w->percentile(99) / 1e6 : nan);
     h.window.clear();
+    if (h.before_warmup) h.before_warmup->clear();
   }
   window_ends_.push_back(now);
   last_window_end_ = now;

@@ -11,10 +11,15 @@
 //              (utilization = busy workers / capacity when capacity itself changes)
 //   histogram  log-linear latency histogram (sim/histogram.h, <= 1% relative error); its
 //              series are the p50 / p95 / p99 in milliseconds of each window
-// Cost on the hot path: add() two increments; set() one multiply-add; record() two bucket
-// increments. Memory: two histograms (whole run + window) per histogram handle.
+// Cost on the hot path: add() two increments; set() one multiply-add; record() one bucket
+// increment: a histogram with series records into its window only, and each closed window
+// is merged into the whole-run histogram (merging is exact: counts, sum, min and max, so
+// the whole run is what recording every value twice gave); record_zero() one increment.
+// Memory: two histograms (whole run + window) per histogram handle, a third for one whose
+// window spans the warm-up (it holds the window's values from before the warm-up).
 #pragma once
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <utility>
 #include <string>
@@ -63,9 +68,12 @@ class Metrics {
   }
   void add(GaugeId g, double delta, Time now) { set(g, gauges_[g.i].value + delta, now); }
   void record(HistogramId h, Time value) {
-    hists_[h.i].whole.record(value);
-    if (hists_[h.i].has_series) hists_[h.i].window.record(value);
+    Hist& s = hists_[h.i];
+    (s.has_series ? s.window : s.whole).record(value);
   }
+  // record(h, 0), counted: the zeros join the histogram when its window closes (a queue
+  // wait is zero for most requests of a service that is not saturated).
+  void record_zero(HistogramId h) { ++hists_[h.i].zeros; }
 
   // --- queries (any time) ---
   double value(GaugeId g) const { return gauges_[g.i].value; }
@@ -80,6 +88,8 @@ class Metrics {
   double window_average(GaugeId g, Time now) const;
   // integral(num) / integral(den) since warm-up; 0 when the denominator never rose.
   double ratio(GaugeId num, GaugeId den, Time now) const;
+  // The whole run up to the last closed window (the engine closes the last one at the end
+  // of the run, before any component reports).
   const Histogram& whole(HistogramId h) const { return hists_[h.i].whole; }
   std::uint64_t window_count(CounterId c) const { return counters_[c.i].window; }
 
@@ -102,8 +112,17 @@ class Metrics {
   };
   struct Hist {
     Histogram whole, window;
+    std::uint64_t zeros = 0;  // record_zero() calls not yet in the histogram
     bool has_series = false;
     int series = -1;  // first of three: p50, p95, p99
+    // The values of the current window recorded before the warm-up: in its percentiles,
+    // not in the whole run. Allocated at the warm-up, when a window spans it.
+    std::unique_ptr<Histogram> before_warmup;
+    Histogram& recorder() { return has_series ? window : whole; }
+    void flush_zeros() {
+      recorder().record_n(0, zeros);
+      zeros = 0;
+    }
   };
   struct Ratio { GaugeId num, den; double num_mark = 0, den_mark = 0; int series = -1; };
   static double area_now(const Gauge& g, Time now) {

@@ -86,7 +86,6 @@ void Service::on_request(Context& ctx, CallId call) {
   job.call = call;
   job.req = req;
   job.arrived = ctx.now();
-  job.waited = 0;
   job.instance = inst;
   job.program = req.route < route_program_.size() ? route_program_[req.route] : default_program_;
   if (pool_.admit(ctx, inst, j)) {
@@ -166,10 +165,16 @@ std::uint32_t Service::new_job() {
     j = static_cast<std::uint32_t>(jobs_.size());
     jobs_.emplace_back();
   }
-  std::uint32_t serial = jobs_[j].serial + 1;
-  jobs_[j] = Job{};
-  jobs_[j].serial = serial;
-  jobs_[j].live = true;
+  // A new job's state, field by field (a whole Job{} assigned per request was measurable);
+  // on_request sets the call, request, arrival, instance and program.
+  Job& job = jobs_[j];
+  job.queued_at = job.waited = 0;
+  job.pc = job.pending = job.oks = job.fails = job.needed = job.passes = 0;
+  job.last = Result{};
+  job.status = Status::Ok;
+  job.in_work = job.queued = job.holds_worker = false;
+  ++job.serial;
+  job.live = true;
   return j;
 }
 
@@ -322,8 +327,12 @@ void Service::finish_job(Context& ctx, std::uint32_t j) {
   if (served(job.status)) {
     m.add(ok_c_);
     m.record(latency_h_, ctx.now() - job.arrived);
-    m.record(queue_wait_h_, job.waited);
-    if (job.waited > 0) m.add(waited_c_);
+    if (job.waited > 0) {
+      m.record(queue_wait_h_, job.waited);
+      m.add(waited_c_);
+    } else {
+      m.record_zero(queue_wait_h_);
+    }
   } else {
     m.add(err_c_);
   }

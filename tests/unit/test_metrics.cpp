@@ -76,3 +76,51 @@ TEST_CASE("profile: piecewise-linear interpolation and piece bounds") {
   CHECK(p.piece_end(25 * kSecond) == kTimeMax);
   CHECK(p.max() == 200);
 }
+
+TEST_CASE("metrics: a histogram's whole run leaves out the part of a window before the warm-up") {
+  // Recorded once into the window and merged into the whole run when the window closes: a
+  // window that spans the warm-up keeps all its values for its percentiles, the whole run only
+  // those after the warm-up.
+  Metrics m(10 * kSecond, 5 * kSecond);
+  HistogramId h = m.histogram("c", "latency", "latency");
+  for (int i = 0; i < 90; ++i) m.record(h, 1000 * kMillisecond);  // before the warm-up
+  m.reset_whole_run(5 * kSecond);
+  for (int i = 0; i < 10; ++i) m.record(h, 1 * kMillisecond);
+  m.close_window(10 * kSecond);
+  CHECK(m.series()[0].values[0] == doctest::Approx(1000).epsilon(0.01));  // p50 of all 100
+  CHECK(m.whole(h).count() == 10);
+  CHECK(m.whole(h).max() == 1 * kMillisecond);
+  // The next window holds only its own values.
+  m.record(h, 2 * kMillisecond);
+  m.close_window(20 * kSecond);
+  CHECK(m.series()[0].values[1] == doctest::Approx(2).epsilon(0.01));
+  CHECK(m.whole(h).count() == 11);
+}
+
+TEST_CASE("metrics: record_zero is record(h, 0), with and without series") {
+  Metrics m(10 * kSecond, 0);
+  HistogramId counted = m.histogram("c", "wait", "wait");
+  HistogramId recorded = m.histogram("c", "wait2", "wait2");
+  HistogramId plain = m.histogram("c", "wait3");
+  for (int i = 0; i < 60; ++i) {
+    m.record_zero(counted);
+    m.record(recorded, 0);
+    m.record_zero(plain);
+  }
+  for (int i = 1; i <= 40; ++i) {
+    m.record(counted, i * kMillisecond);
+    m.record(recorded, i * kMillisecond);
+    m.record(plain, i * kMillisecond);
+  }
+  m.close_window(10 * kSecond);
+  for (HistogramId h : {counted, plain}) {
+    CHECK(m.whole(h).count() == m.whole(recorded).count());
+    CHECK(m.whole(h).min() == 0);
+    CHECK(m.whole(h).mean() == m.whole(recorded).mean());
+    CHECK(m.whole(h).percentile(50) == m.whole(recorded).percentile(50));
+    CHECK(m.whole(h).percentile(99) == m.whole(recorded).percentile(99));
+  }
+  CHECK(m.series()[0].values[0] == m.series()[3].values[0]);  // p50: 0
+  CHECK(m.series()[2].values[0] == m.series()[5].values[0]);  // p99
+  CHECK(m.whole(counted).percentile(50) == 0);
+}
