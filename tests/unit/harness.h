@@ -7,22 +7,11 @@
 
 #include <nlohmann/json.hpp>
 
-#include "models/register_builtin.h"
-#include "reports/ledgers/ledgers.h"
 #include "sim/errors.h"
 #include "sim/simulation.h"
+#include "tests/builtin_registry.h"
 
 namespace archsim::test {
-
-inline const Registry& registry() {
-  static const Registry r = [] {
-    Registry x;
-    register_builtin_models(x);
-    ledgers::register_ledger_keys(x);
-    return x;
-  }();
-  return r;
-}
 
 // A run's results with what the ledgers made of them (r.cost, r.slo, r.availability).
 struct Run : RunResult, LedgerResults {};
