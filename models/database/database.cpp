@@ -365,15 +365,7 @@ class Database final : public Component, public HasCapabilities, public Crashabl
   // One part per shard of the current map; the caller's reply waits for the slowest part.
   void scatter(Context& ctx, CallId call, const RequestInfo& req, std::uint32_t qi) {
     const std::uint32_t n = shards_now();
-    std::uint32_t g;
-    if (!free_gathers_.empty()) {
-      g = free_gathers_.back();
-      free_gathers_.pop_back();
-    } else {
-      g = static_cast<std::uint32_t>(gathers_.size());
-      gathers_.emplace_back();
-      free_gathers_.reserve(gathers_.capacity());
-    }
+    const std::uint32_t g = gathers_.alloc();
     gathers_[g] = Gather{call, ctx.now(), n + 1, Status::Ok, Result{}};  // +1: held while sending
     ctx.metrics().add(scatter_c_);
     for (std::uint32_t s = 0; s < n; ++s) {
@@ -396,7 +388,7 @@ class Database final : public Component, public HasCapabilities, public Crashabl
     const CallId call = ga.call;
     const Status out = ga.status;
     const Result r = ga.result;
-    free_gathers_.push_back(g);
+    gathers_.free(g);
     ctx.reply(call, out, out == Status::Ok ? r : Result{});
   }
 
@@ -1168,8 +1160,7 @@ class Database final : public Component, public HasCapabilities, public Crashabl
   std::vector<Shard> shard_;
   std::vector<Job> jobs_;
   std::vector<std::uint32_t> free_;
-  std::vector<Gather> gathers_;
-  std::vector<std::uint32_t> free_gathers_;
+  SlotTable<Gather> gathers_;  // scatter-gather queries waiting for their parts
   std::vector<Time> sessions_;
 
   std::vector<Interval> intervals_;
