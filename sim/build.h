@@ -18,6 +18,7 @@
 #include "sim/continuation.h"
 #include "sim/params.h"
 #include "sim/random.h"
+#include "sim/route_flow.h"
 
 namespace archsim {
 
@@ -47,6 +48,12 @@ class BuildContext {
   RefId reference_to(const std::string& target_id, const std::string& pointer, RefKind kind);
   // Interned route names: the same name gives the same index in every component.
   std::uint32_t route_index(const std::string& name);
+  // Route flow (sim/route_flow.h), checked before t = 0: this component sends `route` over
+  // `ref` (named at `pointer`); forwards what reaches it by `rule` (its `from` is set here);
+  // serves only `routes`. A component that declares nothing serves every route.
+  void sends_route(RefId ref, std::uint32_t route, std::string pointer);
+  void forwards_routes(RouteFlow::Rule rule);
+  void serves_only(std::vector<std::uint32_t> routes);
   // Zone of this component ("" when none).
   const std::string& zone() const;
   // network.cross_zone_latency: the extra one-way delay between zones, for a model that

@@ -25,6 +25,7 @@ struct Description {
   double peak_rate_rps = 0;     // open loop: the highest arrival rate of the profile
   double peak_users = 0;        // closed loop: the most concurrent users (peak_rate_rps is 0)
   double think_mean_s = 0;      // closed loop: mean think time
+  double mean_load = 0;         // the run's mean arrival rate (open) or users (closed), for its length estimate
   struct RouteShare {
     std::uint32_t route = 0;
     double weight = 0;

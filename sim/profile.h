@@ -46,6 +46,17 @@ struct Profile {
     Time e = piece_end(t);
     return e == kTimeMax ? at(t) : std::max(at(t), at(e));
   }
+  // The mean value over [0, end] (the area under the pieces divided by end), end > 0.
+  double mean_until(Time end) const {
+    double area = 0;
+    Time t = 0;
+    while (t < end) {
+      const Time e = std::min(piece_end(t), end);
+      area += 0.5 * (at(t) + at(e)) * static_cast<double>(e - t);
+      t = e;
+    }
+    return area / static_cast<double>(end);
+  }
   double max() const {
     double m = points.front().second;
     for (const auto& p : points) m = std::max(m, p.second);

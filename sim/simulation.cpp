@@ -10,6 +10,8 @@
 #include <boost/graph/depth_first_search.hpp>
 #include <nlohmann/json.hpp>
 
+#include "sim/describe.h"
+
 namespace archsim {
 
 using nlohmann::json;
@@ -28,6 +30,9 @@ Simulation::Simulation(const json& doc, const Registry& registry, std::optional<
   build_components(top, registry);
   build_sections(top, registry);
   resolve_references(top);
+  route_flow_.check(
+      static_cast<std::uint32_t>(comps_.size()), [&](RefId ref) { return refs_[ref].to; },
+      [&](std::uint32_t r) { return requests_->route_name(r); }, [&](std::uint32_t c) { return comps_[c]->id(); });
   read_top_level(top, registry, TopLevelKey::Stage::Series);
   top.finish();
   check_call_cycles();
@@ -36,6 +41,27 @@ Simulation::Simulation(const json& doc, const Registry& registry, std::optional<
     c->connect(cc);
   }
   check_memory_budget();
+  estimate_requests();
+}
+
+void Simulation::estimate_requests() {
+  const double seconds = to_seconds(settings_.duration);
+  double total = 0;
+  for (const auto& c : comps_) {
+    Description d;
+    c->describe(d);
+    if (d.kind != Description::Kind::Source) continue;
+    const bool closed = d.peak_users > 0 || d.peak_rate_rps <= 0;
+    total += closed ? d.mean_load * seconds / std::max(d.think_mean_s, 1e-3) : d.mean_load * seconds;
+  }
+  estimated_requests_ = total;
+  if (total <= kRequestBudget) return;
+  char buf[512];
+  std::snprintf(buf, sizeof buf,
+                "this run would simulate about %.2g requests, more than the budget of %.0g (at about a million "
+                "requests per second, %.0f days); shorten the duration or lower the load",
+                total, kRequestBudget, total / 1e6 / 86400);
+  throw ScenarioError("/duration", buf);
 }
 
 // Before t = 0, so that a scenario too large for memory is an answer, not a bad_alloc an
@@ -392,6 +418,15 @@ RefId BuildContext::reference(Params& p, std::string_view key, RefKind kind) {
 }
 
 std::uint32_t BuildContext::route_index(const std::string& name) { return sim_.requests_->route_index(name); }
+void BuildContext::sends_route(RefId ref, std::uint32_t route, std::string pointer) {
+  sim_.route_flow_.source(index_, ref, route, std::move(pointer));
+}
+void BuildContext::forwards_routes(RouteFlow::Rule rule) {
+  rule.from = index_;
+  if (rule.pointer.empty()) rule.pointer = sim_.refs_[rule.ref].pointer;
+  sim_.route_flow_.rule(std::move(rule));
+}
+void BuildContext::serves_only(std::vector<std::uint32_t> routes) { sim_.route_flow_.serves(index_, std::move(routes)); }
 
 Component& ConnectContext::target(RefId ref) const { return *sim_.comps_[sim_.refs_[ref].to]; }
 const Metrics& ConnectContext::metrics() const { return *sim_.metrics_; }

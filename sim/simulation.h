@@ -55,6 +55,13 @@ class Simulation {
   // The memory a scenario may ask for: above it (the per-window series of the run plus the
   // components' own estimates) the scenario is refused at build time with the estimate.
   static constexpr std::uint64_t kMemoryBudget = 8'000'000'000;  // 8 GB
+  // The requests a scenario may ask for: the sources' mean load over the run (a closed loop
+  // at most users / think time, think time taken as at least 1 ms). Above it the scenario is
+  // refused at build time: at about a million requests per second per core it would run
+  // for more than a day.
+  static constexpr double kRequestBudget = 1e11;
+  // That estimate for this scenario (0 when no source describes its load).
+  double estimated_requests() const { return estimated_requests_; }
 
   Simulation(const Simulation&) = delete;
   Simulation& operator=(const Simulation&) = delete;
@@ -125,6 +132,7 @@ class Simulation {
   void resolve_references(Params& top);
   void check_call_cycles();
   void check_memory_budget() const;
+  void estimate_requests();
   void build_sections(Params& top, const Registry& registry);
   void read_top_level(Params& top, const Registry& registry, TopLevelKey::Stage stage);
   // Inlined into the run loop (its hot caller); stuck() calls it too.
@@ -170,6 +178,8 @@ class Simulation {
   std::vector<std::vector<ComponentKey>> section_keys_;  // per registry section
   std::vector<std::pair<std::string, std::any>> top_level_;  // Stage::Settings readers' values
 
+  double estimated_requests_ = 0;
+  RouteFlow route_flow_;  // declared while building, checked once references resolve
   std::optional<RequestLedger> requests_;  // the end-to-end ledger (sim/request_ledger.h), built with metrics_
   std::uint64_t next_request_id_ = 1;
   double wall_time_s_ = 0;

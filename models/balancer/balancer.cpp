@@ -155,6 +155,7 @@ class Balancer final : public Component, public HasCapabilities, public ZoneAwar
       if (l4_) p.fail("routes", "an L4 balancer sees connections, not requests: it cannot route by route name; use \"mode\": \"l7\"");
       parse_routes(*routes, bc, po, expected_sessions);
     }
+    declare_route_flow(bc);
     register_metrics(bc);
   }
 
@@ -456,6 +457,28 @@ class Balancer final : public Component, public HasCapabilities, public ZoneAwar
       if (route_group_.size() <= route) route_group_.resize(route + 1, 0);
       route_group_[route] = static_cast<std::uint32_t>(groups_.size());
       build_group(members, po, expected_sessions);
+    }
+  }
+
+  // For the check before t = 0 (sim/route_flow.h): a route with its own target list goes
+  // to those targets, every other route to all of them.
+  void declare_route_flow(BuildContext& bc) const {
+    std::vector<std::uint32_t> routed;
+    for (std::uint32_t r = 0; r < route_group_.size(); ++r)
+      if (route_group_[r] != 0) routed.push_back(r);
+    for (std::uint32_t t = 0; t < targets_.size(); ++t) {
+      RouteFlow::Rule rest;
+      rest.ref = targets_[t].ref;
+      rest.routes = routed;
+      bc.forwards_routes(rest);
+      RouteFlow::Rule own;
+      own.ref = targets_[t].ref;
+      own.only = true;
+      for (std::uint32_t r : routed) {
+        const std::vector<std::uint32_t>& members = groups_[route_group_[r]].members;
+        if (std::find(members.begin(), members.end(), t) != members.end()) own.routes.push_back(r);
+      }
+      if (!own.routes.empty()) bc.forwards_routes(own);
     }
   }
 

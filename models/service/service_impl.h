@@ -128,6 +128,7 @@ class Service final : public Component,
  private:
   // ---- scenario ----
 
+  void declare_route_flow(BuildContext& bc) const;
   void read_routes(Params& p, BuildContext& bc, bool has_default, const Distribution& def);
   void parse_steps(std::vector<Params>& list, BuildContext& bc, Program& prog, std::vector<Step>& out, bool in_parallel);
   void parse_call_branches(Params& s, BuildContext& bc, Program& prog);

@@ -35,6 +35,37 @@ void Service::read_routes(Params& p, BuildContext& bc, bool has_default, const D
   }
   for (auto& rp : route_program_)
     if (rp == kNoProgram) rp = default_program_;
+  declare_route_flow(bc);
+}
+
+// For the check before t = 0 (sim/route_flow.h): without a default program this service
+// serves only its named routes; each program's calls and publishes pass on the routes that
+// run it (a named route's program: that route; the default program: every route without a
+// program of its own), under their own route name when the step gives one.
+void Service::declare_route_flow(BuildContext& bc) const {
+  std::vector<std::uint32_t> named;
+  for (std::uint32_t r = 0; r < route_program_.size(); ++r)
+    if (route_program_[r] != default_program_) named.push_back(r);
+  if (!programs_[default_program_].defined) bc.serves_only(named);
+  for (std::uint32_t idx = 0; idx < programs_.size(); ++idx) {
+    if (!programs_[idx].defined) continue;
+    RouteFlow::Rule rule;
+    if (idx == default_program_) {
+      rule.routes = named;
+    } else {
+      rule.only = true;
+      for (std::uint32_t r = 0; r < route_program_.size(); ++r)
+        if (route_program_[r] == idx) rule.routes.push_back(r);
+    }
+    for (const std::vector<Step>* list : {&programs_[idx].steps, &programs_[idx].calls})
+      for (const Step& st : *list) {
+        if (st.kind != Step::Call && st.kind != Step::Publish) continue;
+        RouteFlow::Rule r = rule;
+        r.ref = st.ref;
+        if (!st.keep_route) r.rename = st.route;
+        bc.forwards_routes(std::move(r));
+      }
+  }
 }
 
 // Steps are emitted into `out`: the program's flat step list (prog.steps), or the children

@@ -5,6 +5,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <iterator>
@@ -18,6 +19,7 @@ using archsim::e2e::lines;
 using archsim::e2e::run_archsim;
 using archsim::e2e::RunResult;
 using archsim::e2e::scratch_dir;
+using archsim::e2e::source_path;
 using archsim::e2e::write_scenario;
 using nlohmann::json;
 
@@ -179,10 +181,11 @@ TEST_CASE("hardening: a run too large for memory is refused before t = 0, with t
   INFO(describe(r));
   CHECK(r.exit_code == 0);
 
-  // The users guard was per client (50 million each): three clients of 50 million users
-  // are 150 million, about 9.6 GB at 64 bytes a user, refused for the scenario as a whole.
+  // The users guard was per client (50 million each) and assumed 64 bytes a user where a
+  // user with a request in flight holds about 400: three clients of 8 million users are
+  // 24 million, about 9.6 GB, refused for the scenario as a whole.
   doc = base("many-users");
-  doc["components"][0] = json::parse(R"({"id": "a", "type": "client", "target": "web", "users": 50000000,
+  doc["components"][0] = json::parse(R"({"id": "a", "type": "client", "target": "web", "users": 8000000,
                                          "think_time": "1h"})");
   for (const char* id : {"b", "c"}) {
     json c = doc["components"][0];
@@ -335,6 +338,25 @@ TEST_CASE("hardening: input that was silently misread is refused at its pointer"
           "routes": [{"name": "get", "weight": 1}, {"name": "get", "weight": 2}]},
          {"id": "web", "type": "service", "service_time": "1ms"}]})",
        "/components/0/routes/1/name: ", {"twice"}},
+      // A route no service on its way serves: every such request failed as `error`.
+      {"route-not-served", R"({"name": "x", "components": [
+         {"id": "users", "type": "client", "target": "web", "arrivals": {"rate": 10},
+          "routes": [{"name": "browse", "weight": 1}, {"name": "buy", "weight": 1}]},
+         {"id": "web", "type": "service", "routes": {"browse": [{"work": "1ms"}], "checkout": [{"work": "1ms"}]}}]})",
+       "/components/0/routes/1/name: ", {"route \"buy\" reaches \"web\"", "browse, checkout"}},
+      {"route-through-balancer", R"({"name": "x", "components": [
+         {"id": "users", "type": "client", "target": "lb", "arrivals": {"rate": 10},
+          "routes": [{"name": "browse", "weight": 1}, {"name": "buy", "weight": 1}]},
+         {"id": "lb", "type": "balancer", "mode": "l7", "targets": ["web", "shop"],
+          "routes": {"buy": ["shop"], "browse": ["web"]}},
+         {"id": "web", "type": "service", "routes": {"browse": [{"work": "1ms"}]}},
+         {"id": "shop", "type": "service", "routes": {"checkout": [{"work": "1ms"}]}}]})",
+       "/components/0/routes/1/name: ", {"\"buy\" reaches \"shop\"", "through \"lb\""}},
+      {"route-renamed-by-a-call", R"({"name": "x", "components": [
+         {"id": "users", "type": "client", "target": "web", "arrivals": {"rate": 10}},
+         {"id": "web", "type": "service", "routes": {"default": [{"call": "db", "route": "raed"}]}},
+         {"id": "db", "type": "service", "routes": {"read": [{"work": "1ms"}], "write": [{"work": "2ms"}]}}]})",
+       "/components/1/routes/default/0/call: ", {"\"raed\" reaches \"db\"", "read, write"}},
       {"two-autoscalers", R"({"name": "x", "components": [
          {"id": "users", "type": "client", "target": "web", "arrivals": {"rate": 10}},
          {"id": "web", "type": "service", "service_time": "1ms", "replicas": 2},
@@ -347,9 +369,76 @@ TEST_CASE("hardening: input that was silently misread is refused at its pointer"
     const std::string path = write_text(c.name, c.text);
     expect_refused(run_archsim({"validate", path}, kTimeout), path + ": " + c.head, c.words);
   }
+  // Routes that do arrive where they are served pass: a balancer's own list for "buy", a
+  // default route that takes any name, a call that keeps the request's route.
+  const std::string fine = R"({"name": "x", "components": [
+     {"id": "users", "type": "client", "target": "lb", "arrivals": {"rate": 10},
+      "routes": [{"name": "browse", "weight": 1}, {"name": "buy", "weight": 1}, {"name": "old", "weight": 0}]},
+     {"id": "lb", "type": "balancer", "mode": "l7", "targets": ["web", "shop"], "routes": {"buy": ["shop"]}},
+     {"id": "web", "type": "service", "routes": {"browse": [{"call": "api"}]}},
+     {"id": "shop", "type": "service", "routes": {"buy": [{"call": "api"}], "default": [{"work": "1ms"}]}},
+     {"id": "api", "type": "service", "routes": {"browse": [{"work": "1ms"}], "buy": [{"work": "1ms"}]}}]})";
+  const std::string path = write_text("routes-served", fine);
+  const RunResult r = run_archsim({"validate", path}, kTimeout);
+  INFO(describe(r));
+  CHECK(r.exit_code == 0);
 }
 
 // ------------------------------------------------------------------ numbers that lie
+
+TEST_CASE("hardening: utilization stays within 1 while a scale-in drains instances") {
+  // queue-workers scales in at the end of its burst: an instance that drains still works
+  // its last requests. Capacity counted only ready instances, so one window read 1.19.
+  const std::string out = scratch_dir("drain-util");
+  auto r = run_archsim({"run", source_path("scenarios/autoscaling/queue-workers.json"), "--out", out, "--quiet", "--no-report"}, 120);
+  INFO(describe(r));
+  REQUIRE(r.exit_code == 0);
+  int rows = 0;
+  double peak = 0;
+  for (const std::string& line : lines(archsim::e2e::read_text(out + "/timeseries.csv"))) {
+    const auto a = line.find(','), b = line.find(',', a + 1), c = line.find(',', b + 1);
+    if (c == std::string::npos || line.substr(b + 1, c - b - 1) != "utilization") continue;
+    ++rows;
+    peak = std::max(peak, std::stod(line.substr(c + 1)));
+  }
+  CHECK(rows > 100);
+  CHECK(peak > 0.9);  // the burst does fill the workers
+  CHECK(peak <= 1.0 + 1e-9);
+}
+
+TEST_CASE("hardening: a run of more requests than the budget is refused before t = 0; a long one is announced") {
+  // A billion arrivals per second for an hour: 3.6e12 requests, about 40 days of CPU.
+  json doc = base("huge-load");
+  doc["duration"] = "1h";
+  doc["components"][0]["arrivals"]["rate"] = 1e9;
+  std::string path = write_scenario("huge-load", doc);
+  expect_refused(run_archsim({"validate", path}, kTimeout), path + ": /duration: ", {"3.6e+12 requests", "budget of 1e+11"});
+  // A closed loop is bounded by its users over their think time: 1e6 users thinking 1 ms
+  // for 1 day are 8.6e13.
+  doc = base("huge-closed");
+  doc["duration"] = "1d";
+  doc["components"][0] = json::parse(R"({"id": "users", "type": "client", "target": "web", "users": 1000000, "think_time": "1ms"})");
+  path = write_scenario("huge-closed", doc);
+  expect_refused(run_archsim({"validate", path}, kTimeout), path + ": /duration: ", {"8.6e+13 requests"});
+  // 4e8 requests fit the budget and are announced before the run (stopped at once by a
+  // watchdog-free short timeout: only the note is wanted).
+  doc = base("long-load");
+  doc["duration"] = "4000s";
+  doc["components"][0]["arrivals"]["rate"] = 100000;
+  path = write_scenario("long-load", doc);
+  auto r = run_archsim({"validate", path}, kTimeout);
+  CHECK(r.exit_code == 0);
+  doc["duration"] = "40s";  // 4e6: no note
+  path = write_scenario("short-load", doc);
+  r = run_archsim({"run", path, "--no-report", "--out", scratch_dir("short-load")}, 120);
+  INFO(describe(r));
+  CHECK(r.exit_code == 0);
+  CHECK(r.err.find("note: about") == std::string::npos);
+  doc["duration"] = "4000s";
+  doc["components"][0]["arrivals"]["rate"] = 100000;
+  r = run_archsim({"run", write_scenario("long-load", doc), "--no-report", "--out", scratch_dir("long-load")}, 3);
+  CHECK(r.err.find("note: about 4e+08 requests to simulate: expect 7 minutes or more of CPU") != std::string::npos);
+}
 
 TEST_CASE("hardening: counters are exact, not rounded to 6 significant digits") {
   // Constant arrivals at 12345.67/s for 100 s: 1,234,567 requests (give or take the last

@@ -203,15 +203,14 @@ TEST_CASE("balancer: sticky sessions keep a session on its backend and move it w
 }
 
 TEST_CASE("balancer: outlier detection ejects after consecutive_5xx errors for base_ejection_time x times ejected (Envoy)") {
-  // "bad" has routes but none for the request's route: it answers every request with an
-  // error. consecutive_5xx 5: 5 errors, ejected at once for 30 s; un-ejected at the first
+  // "bad" answers every request with an error (an error_rate fault of 1 from t = 0). consecutive_5xx 5: 5 errors, ejected at once for 30 s; un-ejected at the first
   // 10 s sweep after that (t = 40 s); 5 more errors, ejected for 60 s (until after t = 100).
   // max_ejection_percent 10 of 2 hosts is less than one host, but Envoy always allows one.
   const RunResult r = run(scenario(
       R"("algorithm": "round_robin", "targets": ["good", "bad"],
          "outlier_detection": {"consecutive_5xx": 5, "base_ejection_time": "30s", "max_ejection_percent": 10})",
-      fast_service("good") + R"(, {"id": "bad", "type": "service", "routes": {"other": [{"work": "1ms"}]}})",
-      R"("arrivals": {"process": "constant", "rate": 100})"));
+      fast_service("good") + ", " + fast_service("bad"), R"("arrivals": {"process": "constant", "rate": 100})",
+      R"("faults": [{"at": "0s", "kind": "error_rate", "target": "bad", "rate": 1}], )"));
   CHECK(fig(r, "lb", "backends.bad.errors") == 10);
   CHECK(fig(r, "lb", "backends.bad.ejections") == 2);
   // Ejected over about [0.02, 40] and [40.1, 100]: 99.8% of the run.

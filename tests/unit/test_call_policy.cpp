@@ -107,15 +107,17 @@ TEST_CASE("circuit breaker: half-open -> closed when the permitted calls succeed
 }
 
 TEST_CASE("client retries follow the exponential backoff schedule") {
-  // One request at 1 s to a service with no behaviour for its route (an immediate 5xx).
+  // One request at 1 s to a service that answers every request with an error at once (an
+  // error_rate fault of 1).
   // Without jitter, attempts at 1.000, 1.100, 1.300, 1.700 s (base 100 ms, doubling).
   auto scenario = [](const std::string& jitter) {
     return R"({"duration": "3s", "window": "1ms",
+      "faults": [{"at": "0s", "kind": "error_rate", "target": "svc", "rate": 1}],
       "components": [
         {"id": "users", "type": "client", "target": "svc",
-         "arrivals": {"process": "constant", "rate": 0.5}, "routes": [{"name": "nowhere"}],
+         "arrivals": {"process": "constant", "rate": 0.5},
          "retry": {"max_attempts": 4, "backoff": {"base": "100ms", "max": "10s", "jitter": ")" + jitter + R"("}}},
-        {"id": "svc", "type": "service", "routes": {"somewhere": [{"work": "1ms"}]}}
+        {"id": "svc", "type": "service", "service_time": "1ms"}
       ]})";
   };
   auto attempt_times = [](const RunResult& r) {

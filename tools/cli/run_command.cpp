@@ -1,3 +1,4 @@
+#include <cstdio>
 #include <filesystem>
 #include <iostream>
 
@@ -32,6 +33,12 @@ int run_command(const RunOptions& o, const Registry& registry) {
     seed = probe.settings().seed;
     name = probe.settings().name;
     analysis = analyze_topology(Topology::from(probe, *doc)).json;
+    // A long run is said before it starts (the estimate is the sources' mean load; one core
+    // simulates roughly a million requests per second on simple topologies, fewer on deep ones).
+    const double requests = probe.estimated_requests() * o.replications;
+    if (!o.quiet && requests > 3e8)
+      std::fprintf(stderr, "note: about %.2g requests to simulate: expect %.0f minutes or more of CPU\n", requests,
+                   requests / 1e6 / 60);
   } catch (const ScenarioError& e) {
     std::cerr << e.format(o.scenario) << "\n";
     return 2;

@@ -189,6 +189,7 @@ void ServerPool::set_state(Context& ctx, std::uint32_t i, Instance::State st) {
   Instance& in = instances_[i];
   bool was_ready = in.state == Instance::Ready;
   bool counted_before = in.state != Instance::Draining && in.state != Instance::Gone;
+  if ((in.state == Instance::Draining) != (st == Instance::Draining)) draining_ += st == Instance::Draining ? 1 : -1;
   in.state = st;
   bool now_ready = st == Instance::Ready;
   bool counted_after = st != Instance::Draining && st != Instance::Gone;
@@ -279,7 +280,9 @@ void ServerPool::update_counts(Context& ctx) {
   Metrics& m = ctx.metrics();
   m.set(replicas_g_, replicas_, ctx.now());
   m.set(ready_g_, ready_, ctx.now());
-  m.set(capacity_g_, static_cast<double>(ready_) * concurrency_, ctx.now());
+  // A draining instance keeps its workers until its last request ends: they stay in the
+  // capacity, or utilization would pass 1 while a scale-in drains.
+  m.set(capacity_g_, static_cast<double>(ready_ + draining_) * concurrency_, ctx.now());
   peak_replicas_ = std::max(peak_replicas_, replicas_);
   if (disrupt_ && disrupt_->pending) {  // a drain under way: the lowest ready count it caused
     DrainRecord& d = disrupt_->drains.back();
