@@ -9,6 +9,7 @@
 #include <utility>
 #include <vector>
 
+#include "models/balancer/passive_health.h"
 #include "models/balancer/sticky.h"
 #include "models/common/capabilities.h"
 #include "models/common/health/health_tracker.h"
@@ -21,7 +22,7 @@
 namespace archsim {
 namespace {
 
-enum Tag : std::uint16_t { kForward = 1, kProbe, kSweep };
+enum Tag : std::uint16_t { kForward = 1, kProbe, kSweep, kFailTimeout };
 
 // Tokens of calls this balancer makes: a forwarded request carries its pending slot (the
 // balancer's own tokens), a probe its target in the probes' sub-owner range (sim/continuation.h).
@@ -48,6 +49,7 @@ struct Target {
   std::uint64_t ejections = 0;  // health-check and outlier ejections (whole run)
   Time first_ejection = -1;
   std::vector<std::pair<std::uint32_t, std::uint32_t>> places;  // (group, position) of its Backend copies
+  std::uint64_t fail_marks = 0;  // failures that (re)started a fail_timeout (NGINX max_fails)
   CounterId req_c, err_c;
   GaugeId active_g, down_g;
 };
@@ -66,6 +68,20 @@ struct Pending {
   CallId in = 0;
   Time arrived = 0;
   std::uint32_t target = 0;
+  std::uint32_t tries = 0;  // upstream attempts so far (next_upstream)
+  Time first_try = 0;
+  std::uint64_t tried = 0;  // bit t: target t was tried (the first 64 targets)
+  Status last = Status::Ok;  // the answer of the last try
+};
+
+// NGINX's proxy_next_upstream conditions, as archsim's statuses show them.
+enum NextUpstream : std::uint32_t {
+  kNuError = 1u << 0,          // connection refused or reset: Unavailable, Dropped
+  kNuTimeout = 1u << 1,        // Timeout
+  kNuHttp500 = 1u << 2,        // Error
+  kNuHttp503 = 1u << 3,        // Rejected (a full queue), Shed
+  kNuHttp429 = 1u << 4,        // RateLimited
+  kNuNonIdempotent = 1u << 5,  // writes too (NGINX does not pass POST/PATCH on by default)
 };
 
 double cv(const std::vector<double>& xs) {
@@ -137,6 +153,7 @@ class Balancer final : public Component, public HasCapabilities, public ZoneAwar
     }
     if (sticky_alias_) sticky_ = true;
     if (auto hc = p.object_opt("health_check")) parse_health_check(*hc);
+    parse_nginx_upstream(p);
     if (auto od = p.object_opt("outlier_detection")) parse_outlier(*od);
     health_ = health::HealthTracker(targets_.size(), hc_.thresholds, od_.params);
     health_route_ = bc.route_index("health");
@@ -209,6 +226,9 @@ class Balancer final : public Component, public HasCapabilities, public ZoneAwar
 
   void on_timer(Context& ctx, std::uint16_t tag, std::uint64_t data) override {
     switch (tag) {
+      case kFailTimeout:  // a server's fail_timeout may be over: look again
+        update_eligibility(ctx, static_cast<std::uint32_t>(data));
+        break;
       case kForward:
         forward(ctx, static_cast<std::uint32_t>(data));
         break;
@@ -239,6 +259,21 @@ class Balancer final : public Component, public HasCapabilities, public ZoneAwar
                                     : status == causes::RateLimited   ? health::Outcome::neutral
                                                                       : health::Outcome::failure;
     if (health_.request_result(t, outcome, ctx.now())) update_eligibility(ctx, t);
+    const std::uint32_t cond = next_upstream_condition(status);
+    if (passive_on_) {
+      // NGINX: an error or a timeout always fails the peer; an HTTP status only when
+      // proxy_next_upstream names it (ngx_http_upstream_next is called for it then).
+      const bool failed = (cond & (kNuError | kNuTimeout)) != 0 || (cond & next_upstream_) != 0;
+      passive_.on_result(t, ctx.now(), failed);
+      if (failed && passive_.fails(t) >= passive_.params().max_fails) ++tg.fail_marks;  // a fail_timeout (re)starts
+      sync_passive(ctx, t);
+    }
+    pending_[j].last = status;
+    if (cond != 0 && wants_next_upstream(ctx, j, cond)) {
+      m.add(next_upstream_c_);
+      forward(ctx, j);
+      return;
+    }
     complete(ctx, j, status);
   }
 
@@ -299,6 +334,15 @@ class Balancer final : public Component, public HasCapabilities, public ZoneAwar
     r.add("imbalance_cv", cv(load_per_weight));
     r.add("imbalance_cv_requests", cv(reqs_per_weight));
     r.add("ejections", static_cast<double>(ejections));
+    if (passive_on_) {
+      for (const Target& t : targets_) r.add("backends." + t.id + ".fail_timeouts", static_cast<double>(t.fail_marks));
+    }
+    if (next_upstream_ != 0) {
+      const double forwarded = static_cast<double>(m.total(first_tries_c_));
+      r.add("next_upstream.retries", static_cast<double>(m.total(next_upstream_c_)));
+      r.add("next_upstream.tries_per_request",
+            forwarded > 0 ? (forwarded + static_cast<double>(m.total(next_upstream_c_))) / forwarded : 0.0);
+    }
     if (hc_.on) {
       r.add("health_check.probes", static_cast<double>(m.total(probe_c_)));
       r.add("health_check.failed", static_cast<double>(m.total(probe_fail_c_)));
@@ -390,6 +434,87 @@ class Balancer final : public Component, public HasCapabilities, public ZoneAwar
     od_.interval = od.duration("interval", 10 * kSecond, kMillisecond);
     o.max_ejection = od.duration("max_ejection_time", std::max<Time>(300 * kSecond, o.base_ejection), o.base_ejection);
     o.max_ejection_percent = od.number("max_ejection_percent", 10, 0, 100);
+  }
+
+  // NGINX's max_fails / fail_timeout (server parameters, here for every target) and
+  // proxy_next_upstream / _tries / _timeout.
+  void parse_nginx_upstream(Params& p) {
+    if (p.has("max_fails") || p.has("fail_timeout")) {
+      PassiveHealthParams pp;
+      pp.max_fails = static_cast<std::uint32_t>(p.integer("max_fails", 1, 0, 1'000'000));
+      pp.fail_timeout = p.duration("fail_timeout", 10 * kSecond);
+      if (targets_.size() == 1)
+        p.fail(p.has("max_fails") ? "max_fails" : "fail_timeout",
+               "NGINX ignores max_fails and fail_timeout when an upstream has a single server (it is never "
+               "considered unavailable); give the balancer two targets or more, or remove the field");
+      passive_on_ = pp.max_fails > 0;
+      passive_ = PassiveHealth(targets_.size(), pp);
+    }
+    if (p.has("next_upstream")) {
+      static const std::vector<std::pair<std::string, std::uint32_t>> kConditions = {
+          {"error", kNuError},     {"timeout", kNuTimeout},   {"http_500", kNuHttp500},
+          {"http_503", kNuHttp503}, {"http_429", kNuHttp429}, {"non_idempotent", kNuNonIdempotent},
+          {"off", 0}};
+      std::vector<std::string> names;
+      for (const auto& c : kConditions) names.push_back(c.first);
+      const std::vector<std::string> list = p.strings("next_upstream");
+      if (list.empty()) p.fail("next_upstream", "name the conditions, e.g. [\"error\", \"timeout\"], or [\"off\"]");
+      for (std::size_t i = 0; i < list.size(); ++i) {
+        auto it = std::find_if(kConditions.begin(), kConditions.end(), [&](const auto& c) { return c.first == list[i]; });
+        if (it == kConditions.end()) {
+          std::string known;
+          for (const auto& n : names) known += (known.empty() ? "" : ", ") + n;
+          throw ScenarioError(p.path("next_upstream") + "/" + std::to_string(i),
+                              "unknown condition \"" + list[i] + "\"" + did_you_mean(list[i], names) + "; known: " + known);
+        }
+        if (it->second == 0 && list.size() > 1)
+          throw ScenarioError(p.path("next_upstream") + "/" + std::to_string(i), "\"off\" cannot be combined with other conditions");
+        next_upstream_ |= it->second;
+      }
+      if (next_upstream_ == kNuNonIdempotent)
+        p.fail("next_upstream", "\"non_idempotent\" only widens other conditions; add \"error\", \"timeout\", ...");
+    }
+    const bool retrying = next_upstream_ != 0;
+    for (const char* f : {"next_upstream_tries", "next_upstream_timeout"})
+      if (!retrying && p.has(f)) p.fail(f, std::string(f) + " applies when \"next_upstream\" names conditions");
+    next_upstream_tries_ = static_cast<std::uint32_t>(p.integer("next_upstream_tries", 0, 0, 1'000'000));
+    next_upstream_timeout_ = p.duration("next_upstream_timeout", 0);
+  }
+
+  // The proxy_next_upstream condition a failed answer meets (0: none, or a success).
+  static std::uint32_t next_upstream_condition(Status s) {
+    if (served(s)) return 0;
+    if (s == Status::Unavailable || s == Status::Dropped) return kNuError;
+    if (s == Status::Timeout) return kNuTimeout;
+    if (s == Status::Error) return kNuHttp500;
+    if (s == Status::Rejected || s == causes::Shed) return kNuHttp503;
+    if (s == causes::RateLimited) return kNuHttp429;
+    return 0;
+  }
+
+  // ngx_http_upstream_next's test: the condition is named, tries are left (at most one per
+  // target, as NGINX's tried bitmap allows, and next_upstream_tries when set), the
+  // next_upstream_timeout has not passed since the first try, writes only with
+  // non_idempotent, and the caller still waits.
+  bool wants_next_upstream(Context& ctx, std::uint32_t j, std::uint32_t cond) const {
+    if ((next_upstream_ & cond) == 0) return false;
+    const Pending& pd = pending_[j];
+    const RequestInfo& req = ctx.request(pd.in);
+    if (req.write && (next_upstream_ & kNuNonIdempotent) == 0) return false;
+    const std::uint32_t gi = req.route < route_group_.size() ? route_group_[req.route] : 0;
+    if (pd.tries >= groups_[gi].members.size()) return false;
+    if (next_upstream_tries_ > 0 && pd.tries >= next_upstream_tries_) return false;
+    if (next_upstream_timeout_ > 0 && ctx.now() - pd.first_try >= next_upstream_timeout_) return false;
+    return req.deadline == kTimeMax || ctx.now() < req.deadline;
+  }
+
+  // Shows `t`'s NGINX availability in its eligibility, and keeps a timer at the end of its
+  // fail_timeout.
+  void sync_passive(Context& ctx, std::uint32_t t) {
+    update_eligibility(ctx, t);
+    const Time again = passive_.available_again(t);
+    if (again != kTimeMax && !passive_.available(t, ctx.now()))
+      ctx.schedule(std::max<Time>(0, again - ctx.now()), kFailTimeout, t);
   }
 
   std::vector<std::uint32_t> all_members() const {
@@ -512,6 +637,8 @@ class Balancer final : public Component, public HasCapabilities, public ZoneAwar
     probe_fail_c_ = m.counter(id, "probe_failures");
     moved_c_ = m.counter(id, "sticky_moved");
     unkeyed_c_ = m.counter(id, "unkeyed");
+    next_upstream_c_ = m.counter(id, "next_upstream");
+    first_tries_c_ = m.counter(id, "first_tries");
     in_flight_g_ = m.gauge(id, "in_flight", "in_flight");
     healthy_g_ = m.gauge(id, "healthy_backends", "healthy_backends");
     latency_h_ = m.histogram(id, "latency", "latency");
@@ -558,9 +685,29 @@ class Balancer final : public Component, public HasCapabilities, public ZoneAwar
     const std::uint32_t gi = req.route < route_group_.size() ? route_group_[req.route] : 0;
     Group& g = groups_[gi];
     const PickInput in = pick_input(req);
-    if (!in.has_key && key_source(algorithm_) == KeySource::request_key) m.add(unkeyed_c_);
+    Pending& pd = pending_[j];
+    const bool retry = pd.tries > 0;
+    if (!retry && !in.has_key && key_source(algorithm_) == KeySource::request_key) m.add(unkeyed_c_);
     int k;
-    if (g.sticky) {
+    if (retry) {
+      // NGINX skips the servers this request already tried (its `tried` bitmap): they are
+      // hidden from the picker for this one pick.
+      std::uint64_t hidden = 0;  // bit t: target t was eligible and is hidden now
+      for (std::size_t b = 0; b < g.members.size(); ++b) {
+        const std::uint32_t member = g.members[b];
+        if (member < 64 && ((pd.tried >> member) & 1u) && g.backends[b].eligible) {
+          g.backends[b].eligible = false;
+          hidden |= std::uint64_t{1} << member;
+        }
+      }
+      k = g.picker->pick(g.backends, in, pick_rng_);
+      for (std::size_t b = 0; b < g.members.size(); ++b)
+        if (g.members[b] < 64 && ((hidden >> g.members[b]) & 1u)) g.backends[b].eligible = true;
+      if (k < 0) {  // no untried server left: the last try's answer stands
+        complete(ctx, j, pd.last);
+        return;
+      }
+    } else if (g.sticky) {
       std::optional<std::uint64_t> before = g.sticky->find(in.session);
       k = pick_sticky(*g.sticky, *g.picker, g.backends, in, pick_rng_);
       if (before && k >= 0 && *before != g.backends[static_cast<std::size_t>(k)].id) m.add(moved_c_);
@@ -574,6 +721,12 @@ class Balancer final : public Component, public HasCapabilities, public ZoneAwar
     }
     const std::uint32_t t = g.members[static_cast<std::size_t>(k)];
     pending_[j].target = t;
+    if (pending_[j].tries++ == 0) {
+      pending_[j].first_try = ctx.now();
+      m.add(first_tries_c_);
+    }
+    if (t < 64) pending_[j].tried |= std::uint64_t{1} << t;
+    if (passive_on_ && passive_.on_chosen(t, ctx.now())) sync_passive(ctx, t);
     m.add(targets_[t].req_c);
     set_active(ctx, t, +1);
     Time timeout = upstream_timeout_;
@@ -610,9 +763,15 @@ class Balancer final : public Component, public HasCapabilities, public ZoneAwar
 
   // ---------------------------------------------------------------- health
 
+  // Health checks, outlier detection and NGINX's max_fails all agree that `t` may be chosen.
+  bool eligible_now(std::uint32_t t) const {
+    return health_.eligible(t) && (!passive_on_ || passive_.available(t, now_));
+  }
+
   void update_eligibility(Context& ctx, std::uint32_t t) {
     Target& tg = targets_[t];
-    const bool eligible = health_.eligible(t);
+    now_ = ctx.now();
+    const bool eligible = eligible_now(t);
     for (auto [g, pos] : tg.places) {
       Backend& b = groups_[g].backends[pos];
       if (b.eligible == eligible) continue;
@@ -679,6 +838,12 @@ class Balancer final : public Component, public HasCapabilities, public ZoneAwar
   OutlierDetection od_;
   health::HealthTracker health_;
   std::uint32_t health_route_ = 0;
+  bool passive_on_ = false;
+  PassiveHealth passive_;
+  Time now_ = 0;  // of the last eligibility update (eligible_now reads it)
+  std::uint32_t next_upstream_ = 0;  // NextUpstream bits; 0: no retry on another backend
+  std::uint32_t next_upstream_tries_ = 0;
+  Time next_upstream_timeout_ = 0;
   std::uint64_t probe_seq_ = 0;
 
   std::vector<Pending> pending_;
@@ -686,7 +851,7 @@ class Balancer final : public Component, public HasCapabilities, public ZoneAwar
   std::uint64_t in_flight_ = 0;
 
   CounterId received_c_, ok_c_, err_c_, rejected_c_, rate_limited_c_, unavailable_c_, probe_c_, probe_fail_c_,
-      moved_c_, unkeyed_c_;
+      moved_c_, unkeyed_c_, next_upstream_c_, first_tries_c_;
   GaugeId in_flight_g_, healthy_g_;
   HistogramId latency_h_;
 };

@@ -26,6 +26,16 @@
 //    most max_ejection_percent of targets are ejected, but at least one may always be.
 //    Both kinds of evidence are judged by models/common/health/health_tracker.h; the
 //    balancer sends the probes, runs the sweep and keeps the statistics.
+//  - NGINX passive health (`max_fails`, `fail_timeout`; ngx_http_upstream_round_robin.c),
+//    kept by models/balancer/passive_health.h: an unavailable target is ineligible for the
+//    picker. Errors (Unavailable, Dropped) and timeouts always count as failures, HTTP
+//    statuses (Error = 500, Rejected/Shed = 503, RateLimited = 429) only when next_upstream
+//    names them, as ngx_http_upstream_next is only called for those.
+//  - NGINX proxy_next_upstream (`next_upstream`, `next_upstream_tries`,
+//    `next_upstream_timeout`; ngx_http_upstream.c, ngx_http_upstream_next): an answer meeting
+//    a named condition is sent again, at once, to a target this request has not tried (the
+//    tried ones are hidden from the picker for that pick, as NGINX's `tried` bitmap does); at
+//    most one try per target of the route, and writes only with `non_idempotent`.
 //  - L4 vs L7 (`mode`, default l7): an L7 balancer sees each request: it can route by route
 //    name (`routes`), hash the request key and use cookies. An L4 balancer sees connections
 //    only: no routes, no request keys, no cookies; it may hash the client (`hash_on:
@@ -40,11 +50,14 @@
 //
 // Simplifications: a multi-zone balancer's nodes share one capacity (max_connections,
 // max_rps) and its links keep the latency of its component zone; an L4 balancer still decides per request (each request is its own
-// connection; no keep-alive pinning). No retries to another backend and no panic threshold
+// connection; no keep-alive pinning). No panic threshold
 // (with every target ejected, requests fail with Status::Unavailable, as NGINX's 502). The
 // client address is the request's (client, session) pair. Probes do the target's normal
 // work for route "health" (a service without routes runs its service_time; a service with
 // routes needs a "health" or "*" route, otherwise it answers errors and is ejected).
+// next_upstream remembers tried targets among the first 64 only; a retry does not add the
+// proxy latency again; an L4 balancer retries too (NGINX's stream module retries connects
+// only). A retried request bypasses sticky sessions.
 // Sticky: when a session's backend is ejected, the session is balanced anew and sticks to
 // its new backend even after the old one returns (NGINX Plus and HAProxy ignore a cookie
 // naming a server that is down and then overwrite it); figure `sticky.moved` counts these.

@@ -150,7 +150,7 @@ TEST_CASE("bad input: a missing scenario file") {
   CHECK(line.find(path) != std::string::npos);
 }
 
-TEST_CASE("bad input: Envoy least_request's settings are checked, and refused on other algorithms") {
+TEST_CASE("bad input: Envoy least_request and NGINX upstream settings are checked, and refused where they do not apply") {
   auto scenario = [](const std::string& algorithm, const nlohmann::json& extra) {
     nlohmann::json lb = {{"id", "lb"}, {"type", "balancer"}, {"algorithm", algorithm}, {"targets", {"a", "b"}}};
     lb.update(extra);
@@ -175,6 +175,14 @@ TEST_CASE("bad input: Envoy least_request's settings are checked, and refused on
        "active_request_bias"},
       {"choice-count-rr", "round_robin", {{"choice_count", 2}}, "/components/1/choice_count", "power_of_two"},
       {"bias-ketama", "ketama", {{"active_request_bias", 1}}, "/components/1/active_request_bias", "power_of_two"},
+      {"max-fails-negative", "round_robin", {{"max_fails", -1}}, "/components/1/max_fails", "max_fails"},
+      {"fail-timeout-bad", "round_robin", {{"fail_timeout", "10 parsecs"}}, "/components/1/fail_timeout", "fail_timeout"},
+      {"next-upstream-unknown", "round_robin", {{"next_upstream", {"error", "http_501"}}}, "/components/1/next_upstream/1",
+       "http_501"},
+      {"next-upstream-tries-alone", "round_robin", {{"next_upstream_tries", 2}}, "/components/1/next_upstream_tries",
+       "next_upstream"},
+      {"next-upstream-timeout-negative", "round_robin", {{"next_upstream", {"error"}}, {"next_upstream_timeout", "-1s"}},
+       "/components/1/next_upstream_timeout", "next_upstream_timeout"},
   };
   for (const BadField& c : cases) {
     CAPTURE(c.name);
@@ -189,4 +197,10 @@ TEST_CASE("bad input: Envoy least_request's settings are checked, and refused on
       "least-request-ok", scenario("power_of_two", {{"choice_count", 3}, {"active_request_bias", 0.5}})));
   INFO(describe(ok));
   CHECK(ok.exit_code == 0);
+  const RunResult nginx = run_bad(archsim::e2e::write_scenario(
+      "nginx-upstream-ok", scenario("round_robin", {{"max_fails", 3}, {"fail_timeout", "30s"},
+                                                    {"next_upstream", {"error", "timeout"}}, {"next_upstream_tries", 2},
+                                                    {"next_upstream_timeout", "5s"}})));
+  INFO(describe(nginx));
+  CHECK(nginx.exit_code == 0);
 }

@@ -15,6 +15,7 @@
 #include <nlohmann/json.hpp>
 
 #include "tests/unit/harness.h"
+#include "models/balancer/passive_health.h"
 #include "sim/errors.h"
 #include "sim/simulation.h"
 
@@ -275,4 +276,120 @@ TEST_CASE("balancer: bad balancer input fails before t = 0 with its JSON locatio
     CHECK(e.pointer() == "/components/1/max_conections");
     CHECK(std::string(e.what()).find("max_connections") != std::string::npos);
   }
+}
+
+// NGINX's max_fails / fail_timeout bookkeeping (ngx_http_upstream_round_robin.c), step by step
+// on a hand-worked sequence with max_fails = 2, fail_timeout = 10 s.
+TEST_CASE("passive health: NGINX's fails / accessed / checked rules") {
+  PassiveHealth h(1, PassiveHealthParams{2, 10 * kSecond});
+  CHECK(h.available(0, 0));
+  h.on_result(0, 0, true);  // fails 1, accessed = checked = 0
+  CHECK(h.available(0, 0));
+  h.on_result(0, 5 * kSecond, false);  // accessed == checked: no reset
+  CHECK(h.fails(0) == 1);
+  CHECK_FALSE(h.on_chosen(0, 8 * kSecond));  // 8 - 0 <= 10: checked stays
+  CHECK(h.on_result(0, 8 * kSecond, true));  // fails 2 >= 2: unavailable
+  CHECK_FALSE(h.available(0, 8 * kSecond));
+  CHECK(h.available_again(0) == 18 * kSecond + 1);
+  CHECK_FALSE(h.available(0, 18 * kSecond));  // now - checked <= fail_timeout
+  CHECK(h.available(0, 18 * kSecond + 1));
+  CHECK(h.on_chosen(0, 20 * kSecond));  // the trial: checked = 20, the others keep away
+  CHECK_FALSE(h.available(0, 20 * kSecond));
+  CHECK(h.on_result(0, 20 * kSecond + kMillisecond, false));  // accessed 8 < checked 20: fails = 0
+  CHECK(h.available(0, 20 * kSecond + kMillisecond));
+  CHECK(h.fails(0) == 0);
+  // Failures further apart than fail_timeout add up unless a chosen request succeeds between.
+  h.on_result(0, 21 * kSecond, true);
+  CHECK_FALSE(h.on_chosen(0, 32 * kSecond));  // checked = 32 (it stays available: fails 1)
+  h.on_result(0, 32 * kSecond, false);       // accessed 21 < checked 32: reset
+  CHECK(h.fails(0) == 0);
+  h.on_result(0, 33 * kSecond, true);
+  CHECK(h.available(0, 33 * kSecond));
+  // max_fails = 0: never unavailable.
+  PassiveHealth off(1, PassiveHealthParams{0, 10 * kSecond});
+  for (int i = 0; i < 10; ++i) off.on_result(0, i, true);
+  CHECK(off.available(0, 10));
+  CHECK(off.available_again(0) == kTimeMax);
+}
+
+// A target that fails every request ("bad" answers 500 at once), max_fails 1, fail_timeout
+// 10 s, and next_upstream passing 500s on: bad fails once, is out for 10 s, is tried by one
+// request within two arrivals (20 ms) of its return, fails again, and so on. In 100 s that is
+// failures at t1 < 0.03 s and then every 10.01 to 10.02 s: t1 + 9 x 10.02 < 100 <
+// t1 + 10 x 10.01, so exactly 10, each passed on to "good": no request fails.
+TEST_CASE("balancer: max_fails / fail_timeout keep a failing target out for fail_timeout at a time (NGINX)") {
+  const std::string services =
+      fast_service("good") + R"(, {"id": "bad", "type": "service", "routes": {"other": [{"work": "1ms"}]}})";
+  const RunResult r = run(scenario(
+      R"("algorithm": "round_robin", "latency": "0s", "targets": ["good", "bad"],
+         "max_fails": 1, "fail_timeout": "10s", "next_upstream": ["error", "timeout", "http_500"])",
+      services, R"("arrivals": {"process": "constant", "rate": 100})"));
+  CHECK(fig(r, "lb", "backends.bad.requests") == 10);
+  CHECK(fig(r, "lb", "backends.bad.fail_timeouts") == 10);
+  CHECK(fig(r, "lb", "next_upstream.retries") == 10);
+  CHECK(fig(r, "lb", "backends.bad.ejected_fraction") > 0.99);
+  CHECK(fig(r, "lb", "errors") == 0);
+  CHECK(r.outcomes.failed() == 0);
+  // fail_timeout 25 s: failures at t1, ~25.01, ~50.02, ~75.03: 4.
+  const RunResult r25 = run(scenario(
+      R"("algorithm": "round_robin", "latency": "0s", "targets": ["good", "bad"],
+         "max_fails": 1, "fail_timeout": "25s", "next_upstream": ["http_500"])",
+      services, R"("arrivals": {"process": "constant", "rate": 100})"));
+  CHECK(fig(r25, "lb", "backends.bad.fail_timeouts") == 4);
+  // 500s are not failures for max_fails unless next_upstream names http_500 (NGINX calls
+  // ngx_http_upstream_next for them only then): bad keeps half the traffic.
+  const RunResult plain = run(scenario(
+      R"("algorithm": "round_robin", "latency": "0s", "targets": ["good", "bad"], "max_fails": 1)", services,
+      R"("arrivals": {"process": "constant", "rate": 100})"));
+  CHECK(fig(plain, "lb", "backends.bad.fail_timeouts") == 0);
+  CHECK(fig(plain, "lb", "share.bad") == doctest::Approx(0.5).epsilon(0.001));
+}
+
+// next_upstream with round robin over a, bad, c, d: the picks cycle a bad c d, and each pick
+// of bad is followed by a retry that takes the next pick (c): every 4 picks serve 3
+// requests, so a third of the requests are retried (4/3 tries per request), and none fails.
+// Without it a quarter of the requests fail; next_upstream_tries 1 is the same as without.
+TEST_CASE("balancer: next_upstream retries on another target; tries per request as round robin dictates") {
+  const std::string services = fast_service("a") + "," + fast_service("c") + "," + fast_service("d") +
+                               R"(, {"id": "bad", "type": "service", "routes": {"other": [{"work": "1ms"}]}})";
+  auto lb = [](const std::string& extra) {
+    return R"("algorithm": "round_robin", "latency": "0s", "targets": ["a", "bad", "c", "d"])" + extra;
+  };
+  const std::string arrivals = R"("arrivals": {"process": "constant", "rate": 100})";
+  const RunResult retried = run(scenario(lb(R"(, "next_upstream": ["error", "timeout", "http_500"])"), services, arrivals));
+  const double n = static_cast<double>(retried.outcomes.total());
+  CHECK(retried.outcomes.failed() == 0);
+  CHECK(std::abs(fig(retried, "lb", "next_upstream.retries") - n / 3) <= 1);
+  CHECK(fig(retried, "lb", "next_upstream.tries_per_request") == doctest::Approx(4.0 / 3).epsilon(0.001));
+  // a, c and d each serve a third: c's picks are all retries of bad's, d's and a's first tries.
+  for (const char* t : {"backends.a.requests", "backends.c.requests", "backends.d.requests", "backends.bad.requests"})
+    CHECK(std::abs(fig(retried, "lb", t) - n / 3) <= 1);
+
+  const RunResult bare = run(scenario(lb(""), services, arrivals));
+  CHECK(std::abs(static_cast<double>(bare.outcomes.failed()) - n / 4) <= 1);
+  const RunResult one_try = run(scenario(lb(R"(, "next_upstream": ["http_500"], "next_upstream_tries": 1)"), services, arrivals));
+  CHECK(one_try.outcomes.failed() == bare.outcomes.failed());
+  CHECK(fig(one_try, "lb", "next_upstream.retries") == 0);
+  // Writes are not passed on unless non_idempotent is named (NGINX 1.9.13 and later).
+  const std::string writes = R"("arrivals": {"process": "constant", "rate": 100}, "routes": [{"name": "w", "write": true}])";
+  const RunResult w = run(scenario(lb(R"(, "next_upstream": ["http_500"])"), services, writes));
+  CHECK(fig(w, "lb", "next_upstream.retries") == 0);
+  const RunResult wi = run(scenario(lb(R"(, "next_upstream": ["http_500", "non_idempotent"])"), services, writes));
+  CHECK(wi.outcomes.failed() == 0);
+}
+
+TEST_CASE("balancer: bad NGINX upstream input fails before t = 0 with its JSON location") {
+  const std::string svc = fast_service("a") + "," + fast_service("b");
+  const std::string arr = R"("arrivals": {"rate": 10})";
+  auto e = build_error(scenario(R"("targets": ["a", "b"], "next_upstream": ["error", "http_5000"])", svc, arr));
+  CHECK(e.pointer() == "/components/1/next_upstream/1");
+  CHECK(std::string(e.what()).find("http_500") != std::string::npos);
+  e = build_error(scenario(R"("targets": ["a", "b"], "next_upstream": ["off", "error"])", svc, arr));
+  CHECK(e.pointer() == "/components/1/next_upstream/0");
+  e = build_error(scenario(R"("targets": ["a", "b"], "next_upstream_tries": 2)", svc, arr));
+  CHECK(e.pointer() == "/components/1/next_upstream_tries");
+  e = build_error(scenario(R"("targets": ["a", "b"], "max_fails": -1)", svc, arr));
+  CHECK(e.pointer() == "/components/1/max_fails");
+  e = build_error(scenario(R"("targets": ["a"], "fail_timeout": "5s")", fast_service("a"), arr));
+  CHECK(e.pointer() == "/components/1/fail_timeout");
 }
