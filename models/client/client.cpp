@@ -150,6 +150,7 @@ class Client final : public Component, public CallSink {
   bool accepts_calls() const override { return false; }
 
   void start(Context& ctx) override {
+    if (policy_) policy_->begin(ctx);
     if (!closed_ || sessions_mode_) {
       schedule_next_arrival(ctx, 0);
       return;

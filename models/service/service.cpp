@@ -46,7 +46,10 @@ Service::Service(Params& p, BuildContext& bc)
   pool_.register_memory_metrics(m);
 }
 
-void Service::start(Context& ctx) { pool_.start(ctx); }
+void Service::start(Context& ctx) {
+  pool_.start(ctx);
+  for (auto& policy : policies_) policy->begin(ctx);
+}
 
 void Service::on_request(Context& ctx, CallId call) {
   const RequestInfo& req = ctx.request(call);

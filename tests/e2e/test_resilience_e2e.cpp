@@ -175,6 +175,18 @@ TEST_CASE("bad resilience input: exit 2, one line naming the JSON location") {
        "/routes/pay/1/circuit_breaker/wait_in_open_multiplier"},
       {"open-cap", R"("circuit_breaker": {"wait_in_open": "10s", "max_wait_in_open": "5s"})",
        "/routes/pay/1/circuit_breaker/max_wait_in_open"},
+      {"open-randomization", R"("circuit_breaker": {"wait_in_open_randomization_factor": 1.5})",
+       "/routes/pay/1/circuit_breaker/wait_in_open_randomization_factor"},
+      {"automatic-not-bool", R"("circuit_breaker": {"automatic_transition": "yes"})",
+       "/routes/pay/1/circuit_breaker/automatic_transition"},
+      {"state-half-open", R"("circuit_breaker": {"state": "half_open"})", "/routes/pay/1/circuit_breaker/state"},
+      {"state-change-order",
+       R"("circuit_breaker": {"state_changes": [{"at": "2m", "state": "forced_open"}, {"at": "1m", "state": "closed"}]})",
+       "/routes/pay/1/circuit_breaker/state_changes/1/at"},
+      {"state-change-unknown", R"("circuit_breaker": {"state_changes": [{"at": "1m", "state": "forced-open"}]})",
+       "/routes/pay/1/circuit_breaker/state_changes/0/state"},
+      {"state-change-missing", R"("circuit_breaker": {"state_changes": [{"at": "1m"}]})",
+       "/routes/pay/1/circuit_breaker/state_changes/0/state"},
   };
   for (const Case& c : cases) {
     CAPTURE(c.name);

@@ -2,7 +2,8 @@
 // built from JSON strings, against behaviour that is not ours:
 //   - Resilience4j's circuit breaker state machine, read from the "circuit_state" series:
 //     CLOSED -> OPEN exactly at the outcome that completes minimum_calls (not before),
-//     OPEN -> HALF_OPEN exactly wait_in_open later, HALF_OPEN -> OPEN or CLOSED on the
+//     OPEN -> HALF_OPEN at the first call after wait_in_open (Resilience4j's lazy default) or
+//     exactly at its end (automatic_transition), HALF_OPEN -> OPEN or CLOSED on the
 //     verdict of exactly half_open_calls outcomes;
 //   - exponential backoff schedules (Brooker, "Exponential Backoff And Jitter"): attempts at
 //     base x (1 + 2 + 4 ...) without jitter, within [t/2, t] per step with equal jitter;
@@ -56,13 +57,14 @@ std::vector<std::pair<long, double>> changes(const RunResult& r, const std::vect
 
 // One client at a constant 40/s (every 25 ms) in front of a server with one worker, no
 // queue and 90 ms of work: per 100 ms one call succeeds and three are rejected (503).
-std::string breaker_scenario(const std::string& rate, const std::string& duration) {
+// `extra` adds fields to the breaker.
+std::string breaker_scenario(const std::string& rate, const std::string& duration, const std::string& extra = "") {
   return R"({"duration": ")" + duration + R"(", "window": "1ms",
     "components": [
       {"id": "users", "type": "client", "target": "svc",
        "arrivals": {"process": "constant", "rate": )" + rate + R"(},
        "circuit_breaker": {"window": {"type": "count", "size": 10}, "minimum_calls": 10,
-                           "failure_rate_threshold": 0.5, "wait_in_open": "1s", "half_open_calls": 3}},
+                           "failure_rate_threshold": 0.5, "wait_in_open": "1s", "half_open_calls": 3)" + extra + R"(}},
       {"id": "svc", "type": "service", "concurrency": 1, "queue_capacity": 0, "service_time": "90ms"}
     ]})";
 }
@@ -72,12 +74,14 @@ std::string breaker_scenario(const std::string& rate, const std::string& duratio
 TEST_CASE("circuit breaker: closed -> open at minimum_calls, open -> half-open after the wait, half-open -> open") {
   // Outcomes: F50 F75 F100 OK115 F150 F175 F200 OK215 F250 F275 (ms). The 9th outcome (250)
   // is below minimum_calls; the 10th (275) completes it with 8/10 failures: OPEN at 275.
-  // HALF_OPEN at 1275 (wait_in_open 1 s); the 3 permitted calls arrive at 1275 (OK at 1365),
-  // 1300 and 1325 (rejected): 2/3 failed -> OPEN at 1365, HALF_OPEN again at 2365, and the
-  // same verdict (2375 OK at 2465, 2400 and 2425 rejected) opens it a third time at 2465.
+  // The wait (1 s) ends at 1275. Resilience4j's default is lazy: the call at 1275 is not
+  // strictly after the wait and is refused; the call at 1300 moves it HALF_OPEN and is
+  // permitted (OK at 1390), 1325 and 1350 are permitted and rejected by the busy server:
+  // 2/3 failed -> OPEN at 1390; the wait ends at 2390, the call at 2400 moves it HALF_OPEN,
+  // and the same verdict (2400 OK at 2490, 2425 and 2450 rejected) opens it again at 2490.
   RunResult r = run(breaker_scenario("40", "2500ms"));
   auto ch = changes(r, series(r, "users", "circuit_state"));
-  std::vector<std::pair<long, double>> want = {{0, 0}, {275, 1}, {1275, 2}, {1365, 1}, {2365, 2}, {2465, 1}};
+  std::vector<std::pair<long, double>> want = {{0, 0}, {275, 1}, {1300, 2}, {1390, 1}, {2400, 2}, {2490, 1}};
   REQUIRE(ch.size() == want.size());
   for (std::size_t i = 0; i < want.size(); ++i) {
     CAPTURE(i);
@@ -90,20 +94,86 @@ TEST_CASE("circuit breaker: closed -> open at minimum_calls, open -> half-open a
   CHECK(r.outcomes.by_status[static_cast<int>(causes::CircuitOpen)] == fig(r, "users", "resilience.circuit_open"));
 }
 
-TEST_CASE("circuit breaker: half-open -> closed when the permitted calls succeed") {
-  // The same start; from 1 s on the rate drops to 5/s (arrivals at 1225, 1425, 1625, 1825):
-  // the server keeps up, the three half-open calls (1425, 1625, 1825) succeed 90 ms later and
-  // the breaker closes at 1915 ms.
-  RunResult r = run(breaker_scenario(R"([["0s", 40], ["1s", 40], ["1001ms", 5]])", "3s"));
+TEST_CASE("circuit breaker automatic_transition: half-open exactly at the end of the wait") {
+  // The sequence above with Resilience4j's automaticTransitionFromOpenToHalfOpenEnabled: the
+  // state moves HALF_OPEN at 1275 by itself; the 3 permitted calls arrive at 1275 (OK at
+  // 1365), 1300 and 1325 (rejected): OPEN at 1365, HALF_OPEN at 2365, OPEN again at 2465.
+  RunResult r = run(breaker_scenario("40", "2500ms", R"(, "automatic_transition": true)"));
   auto ch = changes(r, series(r, "users", "circuit_state"));
-  std::vector<std::pair<long, double>> want = {{0, 0}, {275, 1}, {1275, 2}, {1915, 0}};
+  std::vector<std::pair<long, double>> want = {{0, 0}, {275, 1}, {1275, 2}, {1365, 1}, {2365, 2}, {2465, 1}};
   REQUIRE(ch.size() == want.size());
   for (std::size_t i = 0; i < want.size(); ++i) {
     CAPTURE(i);
     CHECK(ch[i].first == want[i].first);
     CHECK(ch[i].second == want[i].second);
   }
-  CHECK(fig(r, "users", "resilience.circuit_state") == 0);
+  CHECK(fig(r, "users", "resilience.circuit_opened") == 3);
+}
+
+TEST_CASE("circuit breaker: half-open -> closed when the permitted calls succeed") {
+  // The same start; from 1 s on the rate drops to 5/s (arrivals at 1225, 1425, 1625, 1825).
+  // Lazy: the wait ends at 1275 but nobody calls before 1425, which moves it HALF_OPEN; the
+  // server keeps up, the three half-open calls (1425, 1625, 1825) succeed 90 ms later and the
+  // breaker closes at 1915 ms. Automatic: HALF_OPEN at 1275 already, the same close.
+  for (bool automatic : {false, true}) {
+    CAPTURE(automatic);
+    RunResult r = run(breaker_scenario(R"([["0s", 40], ["1s", 40], ["1001ms", 5]])", "3s",
+                                       automatic ? R"(, "automatic_transition": true)" : ""));
+    auto ch = changes(r, series(r, "users", "circuit_state"));
+    std::vector<std::pair<long, double>> want = {{0, 0}, {275, 1}, {automatic ? 1275L : 1425L, 2}, {1915, 0}};
+    REQUIRE(ch.size() == want.size());
+    for (std::size_t i = 0; i < want.size(); ++i) {
+      CAPTURE(i);
+      CHECK(ch[i].first == want[i].first);
+      CHECK(ch[i].second == want[i].second);
+    }
+    CHECK(fig(r, "users", "resilience.circuit_state") == 0);
+  }
+}
+
+TEST_CASE("circuit breaker state and state_changes: disabled, forced_open and back to closed") {
+  // 40/s (every 25 ms) against a server with no capacity problem (1 ms of work) and no
+  // faults; the breaker starts DISABLED, an operator forces it open at 1010 ms and closes it
+  // at 2010 ms. Forced open refuses the 40 arrivals 1025..2000 and nothing else; disabled
+  // and closed permit all the others.
+  RunResult r = run(R"({"duration": "3s", "window": "1ms", "warmup": "0s",
+    "components": [
+      {"id": "users", "type": "client", "target": "svc", "arrivals": {"process": "constant", "rate": 40},
+       "circuit_breaker": {"state": "disabled", "minimum_calls": 5, "window": {"type": "count", "size": 5},
+                           "state_changes": [{"at": "1010ms", "state": "forced_open"}, {"at": "2010ms", "state": "closed"}]}},
+      {"id": "svc", "type": "service", "concurrency": 10, "service_time": "1ms"}
+    ]})");
+  auto ch = changes(r, series(r, "users", "circuit_state"));
+  std::vector<std::pair<long, double>> want = {{0, 3}, {1010, 4}, {2010, 0}};
+  REQUIRE(ch.size() == want.size());
+  for (std::size_t i = 0; i < want.size(); ++i) {
+    CAPTURE(i);
+    CHECK(ch[i].first == want[i].first);
+    CHECK(ch[i].second == want[i].second);
+  }
+  CHECK(fig(r, "users", "resilience.circuit_open") == 40);
+  CHECK(r.outcomes.by_status[static_cast<int>(causes::CircuitOpen)] == 40);
+  CHECK(fig(r, "users", "resilience.circuit_opened") == 0);  // forced open is not "opened"
+  CHECK(fig(r, "users", "resilience.attempts") == fig(r, "users", "resilience.calls") - 40);
+
+  // A dependency that fails every call: metrics_only records but never opens, disabled
+  // neither; closed opens at the 5th failure.
+  auto failing = [](const std::string& state) {
+    return run(R"({"duration": "2s", "warmup": "0s",
+      "components": [
+        {"id": "users", "type": "client", "target": "svc", "arrivals": {"process": "constant", "rate": 40},
+         "circuit_breaker": {"state": ")" + state + R"(", "minimum_calls": 5, "window": {"type": "count", "size": 5}}},
+        {"id": "svc", "type": "service", "concurrency": 10, "service_time": "1ms"}],
+      "faults": [{"at": "0s", "duration": "2s", "kind": "error_rate", "target": "svc", "rate": 1}]})");
+  };
+  for (const char* st : {"metrics_only", "disabled"}) {
+    CAPTURE(st);
+    RunResult m = failing(st);
+    CHECK(fig(m, "users", "resilience.circuit_open") == 0);
+    CHECK(fig(m, "users", "resilience.attempts") == fig(m, "users", "resilience.calls"));
+  }
+  CHECK(fig(failing("metrics_only"), "users", "resilience.circuit_state") == 5);
+  CHECK(fig(failing("closed"), "users", "resilience.circuit_open") > 0);
 }
 
 TEST_CASE("client retries follow the exponential backoff schedule") {

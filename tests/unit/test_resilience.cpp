@@ -6,6 +6,7 @@
 #include <doctest/doctest.h>
 
 #include <algorithm>
+#include <cmath>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -109,21 +110,23 @@ TEST_CASE("circuit breaker: open waits, half-open permits exactly N calls, then 
   REQUIRE(cb.state() == CircuitState::kOpen);
   CHECK(cb.next_deadline() == t_open + 30 * kSecond);
 
-  // Rejected for the whole wait, up to the last nanosecond.
+  // Rejected for the whole wait, up to and including its last instant: Resilience4j's lazy
+  // check permits a call only strictly after retryAfterWaitDuration.
   CHECK_FALSE(cb.try_acquire(t_open));
   CHECK_FALSE(cb.try_acquire(t_open + 10 * kSecond));
   CHECK_FALSE(cb.try_acquire(t_open + 30 * kSecond - 1));
+  CHECK_FALSE(cb.try_acquire(t_open + 30 * kSecond));
   CHECK(cb.state() == CircuitState::kOpen);
-  CHECK(cb.not_permitted_calls() == 3);
+  CHECK(cb.not_permitted_calls() == 4);
 
-  const Time t_half = t_open + 30 * kSecond;
+  const Time t_half = t_open + 30 * kSecond + 1;
   SUBCASE("half-open -> closed when the permitted calls fail below the threshold") {
     CHECK(cb.try_acquire(t_half));
     CHECK(cb.state() == CircuitState::kHalfOpen);
     CHECK(cb.try_acquire(t_half));
     CHECK(cb.try_acquire(t_half));
     CHECK_FALSE(cb.try_acquire(t_half));  // exactly half_open_calls = 3
-    CHECK(cb.not_permitted_calls() == 4);
+    CHECK(cb.not_permitted_calls() == 5);
     cb.on_result(t_half + 1, 10 * ms, S);
     cb.on_result(t_half + 2, 10 * ms, F);
     CHECK(cb.state() == CircuitState::kHalfOpen);  // verdict only after all 3
@@ -153,12 +156,15 @@ TEST_CASE("circuit breaker: open waits, half-open permits exactly N calls, then 
     cb.on_result(t_half + 3, 10 * ms, F);  // 2/3 >= 0.5
     CHECK(cb.state() == CircuitState::kOpen);
     // A new full wait from the reopening.
-    CHECK_FALSE(cb.try_acquire(t_half + 3 + 30 * kSecond - 1));
-    CHECK(cb.try_acquire(t_half + 3 + 30 * kSecond));
+    CHECK_FALSE(cb.try_acquire(t_half + 3 + 30 * kSecond));
+    CHECK(cb.try_acquire(t_half + 3 + 30 * kSecond + 1));
     CHECK(cb.state() == CircuitState::kHalfOpen);
   }
-  SUBCASE("advance() at next_deadline() is the automatic transition") {
+  SUBCASE("lazy by default: no timer, and advance() moves only strictly after the wait") {
+    CHECK(cb.timer_deadline() == kTimeMax);
     cb.advance(cb.next_deadline());
+    CHECK(cb.state() == CircuitState::kOpen);
+    cb.advance(t_half);
     CHECK(cb.state() == CircuitState::kHalfOpen);
     REQUIRE(cb.last_transition().has_value());
     CHECK(cb.last_transition()->at == t_half);
@@ -178,14 +184,17 @@ TEST_CASE("circuit breaker: max_wait_in_half_open reopens a half-open breaker") 
   p.max_wait_in_half_open = 5 * kSecond;
   CircuitBreaker cb(p);
   for (int i = 0; i < 5; ++i) call(cb, 0, F);
-  CHECK(cb.try_acquire(30 * kSecond));
+  const Time t = 30 * kSecond + 1;  // the first call after the (lazy) wait
+  CHECK(cb.try_acquire(t));
   CHECK(cb.state() == CircuitState::kHalfOpen);
-  CHECK(cb.next_deadline() == 35 * kSecond);
-  cb.advance(35 * kSecond - 1);
+  // Resilience4j schedules this one in both modes: the owner's timer is due.
+  CHECK(cb.next_deadline() == t + 5 * kSecond);
+  CHECK(cb.timer_deadline() == t + 5 * kSecond);
+  cb.advance(t + 5 * kSecond - 1);
   CHECK(cb.state() == CircuitState::kHalfOpen);
-  cb.advance(35 * kSecond);
+  cb.advance(t + 5 * kSecond);
   CHECK(cb.state() == CircuitState::kOpen);
-  CHECK(cb.next_deadline() == 65 * kSecond);
+  CHECK(cb.next_deadline() == t + 35 * kSecond);
 }
 
 TEST_CASE("circuit breaker: slow calls count (duration strictly above slow_call_duration)") {
@@ -669,6 +678,7 @@ TEST_CASE("circuit breaker: exponential wait in open, reset by closing") {
   CircuitBreakerParams p = count_params(4, 4, 0.5);  // wait_in_open 30 s, 3 half-open calls
   p.wait_in_open_multiplier = 2.0;
   p.max_wait_in_open = 100 * kSecond;
+  p.automatic_transition = true;  // calls exactly at each deadline are permitted
   REQUIRE_FALSE(p.check());
   CircuitBreaker cb(p);
   for (int i = 0; i < 4; ++i) call(cb, 0, F);
@@ -691,4 +701,149 @@ TEST_CASE("circuit breaker: exponential wait in open, reset by closing") {
   p.wait_in_open_multiplier = 2;
   p.max_wait_in_open = kSecond;
   CHECK(std::string(p.check()->field) == "max_wait_in_open");
+}
+
+// Resilience4j's two OPEN -> HALF_OPEN modes on one hand-worked sequence: opened at 0 with a
+// 30 s wait, nobody calls until 50 s. Lazy (the default, OpenState.tryAcquirePermission's
+// clock.isAfter check): the state stays OPEN through 30 s and moves at the 50 s call, so a
+// max_wait_in_half_open of 5 s runs from 50 s. Automatic (automaticTransitionFromOpenToHalfOpen-
+// Enabled, a scheduled transition): the owner's timer at 30 s moves it, the half-open limit
+// runs from 30 s and reopens it at 35 s, so the 50 s call is refused.
+TEST_CASE("circuit breaker: lazy OPEN -> HALF_OPEN at the next call, or automatic at the deadline") {
+  CircuitBreakerParams p = count_params(10, 5, 0.5);
+  p.max_wait_in_half_open = 5 * kSecond;
+  SUBCASE("lazy") {
+    CircuitBreaker cb(p);
+    for (int i = 0; i < 5; ++i) call(cb, 0, F);
+    CHECK(cb.timer_deadline() == kTimeMax);  // nothing to schedule
+    cb.advance(30 * kSecond);                // even a check at the deadline itself
+    CHECK(cb.state() == CircuitState::kOpen);
+    cb.advance(40 * kSecond);  // advance() is the same check as a call's
+    CHECK(cb.state() == CircuitState::kHalfOpen);
+    CHECK(cb.last_transition()->at == 40 * kSecond);
+    CHECK(cb.timer_deadline() == 45 * kSecond);
+  }
+  SUBCASE("lazy, first call at 50 s") {
+    CircuitBreaker cb(p);
+    for (int i = 0; i < 5; ++i) call(cb, 0, F);
+    CHECK(cb.try_acquire(50 * kSecond));
+    CHECK(cb.state() == CircuitState::kHalfOpen);
+    CHECK(cb.last_transition()->at == 50 * kSecond);
+    CHECK(cb.next_deadline() == 55 * kSecond);
+  }
+  SUBCASE("automatic") {
+    p.automatic_transition = true;
+    CircuitBreaker cb(p);
+    for (int i = 0; i < 5; ++i) call(cb, 0, F);
+    CHECK(cb.timer_deadline() == 30 * kSecond);
+    cb.advance(cb.timer_deadline());
+    CHECK(cb.state() == CircuitState::kHalfOpen);
+    CHECK(cb.last_transition()->at == 30 * kSecond);
+    CHECK(cb.timer_deadline() == 35 * kSecond);
+    cb.advance(cb.timer_deadline());
+    CHECK(cb.state() == CircuitState::kOpen);
+    CHECK(cb.next_deadline() == 65 * kSecond);
+    CHECK_FALSE(cb.try_acquire(50 * kSecond));
+  }
+}
+
+// IntervalFunction.ofRandomized / ofExponentialRandomBackoff: the n-th open wait is the
+// exponential wait (capped) spread uniformly over [w (1 - f), w (1 + f)].
+TEST_CASE("circuit breaker: randomized wait in open within [w - f w, w + f w], reproducible per seed") {
+  CircuitBreakerParams p = count_params(4, 4, 0.5);  // 30 s, 3 half-open calls
+  p.wait_in_open_randomization_factor = 0.5;
+  REQUIRE_FALSE(p.check());
+  auto first_wait = [&](std::uint64_t seed) {
+    CircuitBreaker cb(p, seed);
+    for (int i = 0; i < 4; ++i) call(cb, 0, F);
+    return cb.next_deadline();
+  };
+  double sum = 0;
+  Time lo = kTimeMax, hi = 0;
+  const int n = 2000;
+  for (int k = 0; k < n; ++k) {
+    const Time w = first_wait(static_cast<std::uint64_t>(k));
+    lo = std::min(lo, w);
+    hi = std::max(hi, w);
+    sum += static_cast<double>(w);
+  }
+  CHECK(lo >= 15 * kSecond);
+  CHECK(hi <= 45 * kSecond);
+  // Spread over the whole interval: the extremes of 2000 uniform draws lie within 1 % of its ends.
+  CHECK(lo < 15 * kSecond + 300 * ms);
+  CHECK(hi > 45 * kSecond - 300 * ms);
+  // Mean 30 s; the standard error of the mean is 30 s x 0.5 / sqrt(3) / sqrt(2000) = 0.19 s.
+  CHECK(std::abs(sum / n / kSecond - 30.0) < 0.8);
+  CHECK(first_wait(7) == first_wait(7));
+  CHECK(first_wait(7) != first_wait(8));
+
+  // With the multiplier: the third OPEN in a row waits 30 x 2^2 = 120 s, capped at 100 s, then
+  // randomized around the cap (Resilience4j randomizes after capping).
+  p.wait_in_open_multiplier = 2.0;
+  p.max_wait_in_open = 100 * kSecond;
+  p.automatic_transition = true;
+  CircuitBreaker cb(p, 3);
+  for (int i = 0; i < 4; ++i) call(cb, 0, F);
+  Time t = cb.next_deadline();
+  CHECK(t >= 15 * kSecond);
+  CHECK(t <= 45 * kSecond);
+  const Time centre[] = {60 * kSecond, 100 * kSecond};
+  for (Time c : centre) {
+    for (int i = 0; i < 3; ++i) call(cb, t, F);
+    REQUIRE(cb.state() == CircuitState::kOpen);
+    const Time w = cb.next_deadline() - t;
+    CHECK(w >= c / 2);
+    CHECK(w <= c + c / 2);
+    t += w;
+  }
+  p.wait_in_open_randomization_factor = 1.5;
+  CHECK(std::string(p.check()->field) == "wait_in_open_randomization_factor");
+}
+
+// Resilience4j's operator states: DISABLED permits and records nothing, FORCED_OPEN refuses
+// everything and never goes half-open by itself, METRICS_ONLY records but never opens;
+// moving back to CLOSED starts from an empty window.
+TEST_CASE("circuit breaker: disabled, forced_open and metrics_only states") {
+  CircuitBreakerParams p = count_params(10, 5, 0.5);
+  SUBCASE("disabled") {
+    p.initial_state = CircuitState::kDisabled;
+    REQUIRE_FALSE(p.check());
+    CircuitBreaker cb(p);
+    for (int i = 0; i < 50; ++i) call(cb, i * ms, F);
+    CHECK(cb.state() == CircuitState::kDisabled);
+    CHECK(cb.counts(50 * ms).calls == 0);
+    CHECK(cb.transitions() == 0);
+    CHECK(cb.timer_deadline() == kTimeMax);
+  }
+  SUBCASE("metrics_only") {
+    p.initial_state = CircuitState::kMetricsOnly;
+    CircuitBreaker cb(p);
+    for (int i = 0; i < 50; ++i) call(cb, i * ms, F);
+    CHECK(cb.state() == CircuitState::kMetricsOnly);
+    CHECK(cb.counts(50 * ms).calls == 10);  // the window's size
+    CHECK(cb.counts(50 * ms).failed == 10);
+  }
+  SUBCASE("forced_open, then closed") {
+    CircuitBreaker cb(p);
+    for (int i = 0; i < 4; ++i) call(cb, 0, F);  // one short of the minimum
+    cb.force_state(kSecond, CircuitState::kForcedOpen);
+    CHECK(cb.state() == CircuitState::kForcedOpen);
+    CHECK_FALSE(cb.try_acquire(kSecond));
+    CHECK_FALSE(cb.try_acquire(1000 * kSecond));  // no wait ends it
+    CHECK(cb.not_permitted_calls() == 2);
+    CHECK(cb.timer_deadline() == kTimeMax);
+    cb.force_state(1001 * kSecond, CircuitState::kClosed);
+    CHECK(cb.state() == CircuitState::kClosed);
+    // The 4 earlier failures are gone: 4 more stay below the minimum, the 5th opens.
+    for (int i = 0; i < 4; ++i) call(cb, 1001 * kSecond, F);
+    CHECK(cb.state() == CircuitState::kClosed);
+    call(cb, 1001 * kSecond, F);
+    CHECK(cb.state() == CircuitState::kOpen);
+    cb.force_state(1002 * kSecond, CircuitState::kOpen);  // not an operator state: ignored
+    CHECK(cb.state() == CircuitState::kOpen);
+  }
+  p.initial_state = CircuitState::kHalfOpen;
+  CHECK(std::string(p.check()->field) == "state");
+  CHECK(circuit_state_from_string("forced_open") == CircuitState::kForcedOpen);
+  CHECK_FALSE(circuit_state_from_string("forced-open").has_value());
 }

@@ -134,10 +134,24 @@ CallPolicy::CallPolicy(Params& p, BuildContext& bc, Site site, std::string serie
     cp.max_wait_in_open = c->duration("max_wait_in_open", kTimeMax, kMillisecond);
     if (cp.max_wait_in_open < cp.wait_in_open)
       c->fail("max_wait_in_open", "must be at least wait_in_open (" + format_duration(cp.wait_in_open) + ")");
+    cp.wait_in_open_randomization_factor = c->number("wait_in_open_randomization_factor", 0.0, 0.0, 1.0);
+    cp.automatic_transition = c->boolean("automatic_transition", false);
+    const std::vector<std::string> operator_states = {"closed", "disabled", "forced_open", "metrics_only"};
+    cp.initial_state = *resilience::circuit_state_from_string(c->choice("state", "closed", operator_states).c_str());
     cp.half_open_calls = static_cast<int>(c->integer("half_open_calls", cp.half_open_calls, 1, 1'000'000));
     cp.max_wait_in_half_open = c->duration("max_wait_in_half_open", 0);
     if (auto e = cp.check()) fail_param(*c, *e);
-    breaker_.emplace(cp);
+    // An operator's transitions during the run, in time order.
+    for (Params& ch : c->objects("state_changes")) {
+      const Time at = ch.duration("at");
+      if (!state_changes_.empty() && at < state_changes_.back().at)
+        ch.fail("at", "state changes must be in time order (the one before is at " +
+                          format_duration(state_changes_.back().at) + ")");
+      if (!ch.has("state")) ch.fail("state", "name the state: closed, disabled, forced_open or metrics_only");
+      const auto to = *resilience::circuit_state_from_string(ch.choice("state", "closed", operator_states).c_str());
+      state_changes_.push_back(StateChange{at, to});
+    }
+    breaker_.emplace(cp, mix64(stream_, 0xb4ea4e4ULL));
   }
 
   if (auto r = p.object_opt("rate_limiter")) {
@@ -219,6 +233,14 @@ CallPolicy::CallPolicy(Params& p, BuildContext& bc, Site site, std::string serie
   late_c_ = m.counter(series_, "late_replies");
   state_g_ = m.gauge(series_, "circuit_state", breaker_ ? "circuit_state" : "");
   open_g_ = m.gauge(series_, "circuit_open_time");
+}
+
+void CallPolicy::begin(Context& ctx) {
+  if (!breaker_) return;
+  sync_breaker(ctx);  // the gauges start at 0 (closed): show another initial state
+  for (std::size_t i = 0; i < state_changes_.size(); ++i)
+    ctx.schedule(std::max<Time>(0, state_changes_[i].at - ctx.now()), timer_tag_,
+                 (static_cast<std::uint64_t>(kStateChange) << 56) | i);
 }
 
 CallPolicy::~CallPolicy() = default;
@@ -501,6 +523,11 @@ void CallPolicy::end_call(Context& ctx, std::uint32_t s, Status status) {
 
 void CallPolicy::on_timer(Context& ctx, std::uint64_t data) {
   TimerKind kind = static_cast<TimerKind>(data >> 56);
+  if (kind == kStateChange) {
+    breaker_->force_state(ctx.now(), state_changes_[data & 0xffffffffu].to);
+    sync_breaker(ctx);
+    return;
+  }
   if (kind == kBreakerDeadline) {
     if ((data & 0xffffffffu) != breaker_gen_) return;  // the breaker moved on since
     breaker_->advance(ctx.now());
@@ -543,23 +570,26 @@ void CallPolicy::on_timer(Context& ctx, std::uint64_t data) {
       if (sl.phase != Phase::Finishing) return;
       end_call(ctx, s, sl.final_status);
       break;
-    case kBreakerDeadline: break;
+    case kBreakerDeadline:
+    case kStateChange: break;
   }
 }
 
-// Records the breaker's state as a gauge (0 closed, 1 open, 2 half-open) and, while a
-// time-driven transition is due, keeps a timer at its deadline so that the series shows it
-// when it happens, not at the next call (Resilience4j's automaticTransitionFromOpenToHalfOpen).
+// Records the breaker's state as a gauge (Resilience4j's order: 0 closed, 1 open, 2
+// half-open, 3 disabled, 4 forced open, 5 metrics only) and keeps a timer at the deadline of
+// the transitions Resilience4j schedules itself (the open wait only with automatic_transition;
+// a lazy open wait ends at the next call, and the series shows it then).
 void CallPolicy::sync_breaker(Context& ctx) {
   CircuitState st = breaker_->state();
   if (st == shown_state_) return;
   Metrics& m = ctx.metrics();
   m.set(state_g_, static_cast<double>(st), ctx.now());
-  m.set(open_g_, st == CircuitState::kOpen ? 1.0 : 0.0, ctx.now());
+  const bool refusing = st == CircuitState::kOpen || st == CircuitState::kForcedOpen;
+  m.set(open_g_, refusing ? 1.0 : 0.0, ctx.now());
   if (st == CircuitState::kOpen) m.add(opened_c_);
   shown_state_ = st;
   ++breaker_gen_;
-  Time deadline = breaker_->next_deadline();
+  Time deadline = breaker_->timer_deadline();
   if (deadline != kTimeMax)
     ctx.schedule(std::max<Time>(0, deadline - ctx.now()), timer_tag_,
                  (static_cast<std::uint64_t>(kBreakerDeadline) << 56) | breaker_gen_);

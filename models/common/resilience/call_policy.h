@@ -125,6 +125,9 @@ class CallPolicy {
              Time timeout = -1);
   void on_reply(Context& ctx, CallId call, Status status, std::uint64_t token);
   void on_timer(Context& ctx, std::uint64_t data);
+  // Called by the owner from its start(): shows a breaker's initial state other than closed
+  // and schedules the breaker's "state_changes" (an operator's transitions).
+  void begin(Context& ctx);
   void finish(Context& ctx, ComponentReport& r) const;
 
   // For tests and reports.
@@ -135,7 +138,7 @@ class CallPolicy {
 
  private:
   enum class Phase : std::uint8_t { Free, WaitRate, WaitBulkhead, WaitPool, InFlight, Backoff, Fallback, Finishing };
-  enum TimerKind : std::uint8_t { kRetry = 1, kBulkheadWait, kPoolWait, kFallbackDone, kBreakerDeadline, kFinish, kRateWait };
+  enum TimerKind : std::uint8_t { kRetry = 1, kBulkheadWait, kPoolWait, kFallbackDone, kBreakerDeadline, kFinish, kRateWait, kStateChange };
   struct Slot {
     RequestInfo req;  // as the owner gave it; attempts copy it with their own attempt/deadline
     std::uint64_t owner_token = 0;
@@ -193,6 +196,11 @@ class CallPolicy {
   std::optional<resilience::ConcurrentRetryBudget> concurrent_budget_;
   // Breaker, limiter, bulkhead, pool, fallback.
   std::optional<resilience::CircuitBreaker> breaker_;
+  struct StateChange {
+    Time at;
+    resilience::CircuitState to;
+  };
+  std::vector<StateChange> state_changes_;
   resilience::CircuitState shown_state_ = resilience::CircuitState::kClosed;
   std::uint32_t breaker_gen_ = 0;
   RateKind rate_kind_ = RateKind::None;

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 
 namespace archsim::resilience {
 
@@ -10,9 +11,37 @@ const char* to_string(CircuitState s) {
     case CircuitState::kClosed: return "closed";
     case CircuitState::kOpen: return "open";
     case CircuitState::kHalfOpen: return "half_open";
+    case CircuitState::kDisabled: return "disabled";
+    case CircuitState::kForcedOpen: return "forced_open";
+    case CircuitState::kMetricsOnly: return "metrics_only";
   }
   return "?";
 }
+
+std::optional<CircuitState> circuit_state_from_string(const char* name) {
+  if (name == nullptr) return std::nullopt;
+  for (CircuitState s : {CircuitState::kClosed, CircuitState::kOpen, CircuitState::kHalfOpen, CircuitState::kDisabled,
+                         CircuitState::kForcedOpen, CircuitState::kMetricsOnly})
+    if (std::strcmp(name, to_string(s)) == 0) return s;
+  return std::nullopt;
+}
+
+namespace {
+bool operator_state(CircuitState s) {
+  return s == CircuitState::kClosed || s == CircuitState::kDisabled || s == CircuitState::kForcedOpen ||
+         s == CircuitState::kMetricsOnly;
+}
+
+BackoffParams open_wait_params(const CircuitBreakerParams& p) {
+  BackoffParams b;
+  b.base = p.wait_in_open;
+  b.max = std::max(p.max_wait_in_open, p.wait_in_open);
+  b.multiplier = p.wait_in_open_multiplier;
+  b.jitter = p.wait_in_open_randomization_factor > 0 ? Jitter::kRandomized : Jitter::kNone;
+  b.randomization_factor = p.wait_in_open_randomization_factor;
+  return b;
+}
+}  // namespace
 
 std::optional<ParamError> CircuitBreakerParams::check() const {
   // Negated comparisons so that NaN is rejected too.
@@ -27,6 +56,10 @@ std::optional<ParamError> CircuitBreakerParams::check() const {
   if (!(wait_in_open_multiplier >= 1.0 && wait_in_open_multiplier <= 100.0))
     return ParamError{"wait_in_open_multiplier", "must be between 1 and 100"};
   if (max_wait_in_open < wait_in_open) return ParamError{"max_wait_in_open", "must be at least wait_in_open"};
+  if (!(wait_in_open_randomization_factor >= 0.0 && wait_in_open_randomization_factor <= 1.0))
+    return ParamError{"wait_in_open_randomization_factor", "must be between 0 and 1"};
+  if (!operator_state(initial_state))
+    return ParamError{"state", "must be closed, disabled, forced_open or metrics_only"};
   if (half_open_calls < 1) return ParamError{"half_open_calls", "must be at least 1"};
   if (max_wait_in_half_open < 0)
     return ParamError{"max_wait_in_half_open", "must not be negative"};
@@ -108,14 +141,18 @@ WindowCounts OutcomeWindow::counts(Time now) const {
 
 // ---------------------------------------------------------------------------------------
 
-CircuitBreaker::CircuitBreaker(const CircuitBreakerParams& params)
+CircuitBreaker::CircuitBreaker(const CircuitBreakerParams& params, std::uint64_t seed)
     : p_(params),
+      open_backoff_(open_wait_params(params)),
+      rng_(seed),
       // Resilience4j caps the minimum of a count window at its size, else it never opens.
       closed_minimum_(params.window_type == CircuitBreakerParams::WindowType::kCount
                           ? std::min(params.minimum_calls, params.window_size)
                           : params.minimum_calls),
       closed_window_(params.window_type, params.window_size),
-      half_open_window_(CircuitBreakerParams::WindowType::kCount, params.half_open_calls) {}
+      half_open_window_(CircuitBreakerParams::WindowType::kCount, params.half_open_calls) {
+  state_ = params.initial_state;
+}
 
 CircuitBreaker::Verdict CircuitBreaker::evaluate(const WindowCounts& c, int minimum) const {
   if (c.calls == 0 || c.calls < minimum) return Verdict::kBelowMinimum;
@@ -143,7 +180,14 @@ void CircuitBreaker::transition(Time now, CircuitState to) {
       half_open_window_.reset();
       break;
     case CircuitState::kClosed:
+    case CircuitState::kDisabled:
+    case CircuitState::kForcedOpen:
+    case CircuitState::kMetricsOnly:
+      // Resilience4j builds each of these states with new metrics.
       closed_window_.reset();
+      half_open_window_.reset();
+      open_attempts_ = 0;
+      open_from_half_open_ = false;
       break;
   }
   ++transitions_;
@@ -151,17 +195,19 @@ void CircuitBreaker::transition(Time now, CircuitState to) {
   if (listener_ != nullptr) listener_(listener_context_, last_);
 }
 
-Time CircuitBreaker::open_wait(int attempt) const {
-  if (p_.wait_in_open_multiplier == 1.0) return std::min(p_.wait_in_open, p_.max_wait_in_open);
-  // wait_in_open x multiplier^(attempt - 1), multiplied step by step, stopping at the cap.
-  double w = static_cast<double>(p_.wait_in_open);
-  const auto cap = static_cast<double>(p_.max_wait_in_open);
-  for (int k = 1; k < attempt && w < cap; ++k) w *= p_.wait_in_open_multiplier;
-  return w >= cap ? p_.max_wait_in_open : static_cast<Time>(std::llround(w));
+// wait_in_open x multiplier^(attempt - 1) capped, then randomized: the backoff schedule
+// with attempt - 1 earlier retries.
+Time CircuitBreaker::open_wait(int attempt) {
+  Time unused = 0;
+  return open_backoff_.delay(attempt - 1, rng_, unused);
+}
+
+void CircuitBreaker::force_state(Time now, CircuitState to) {
+  if (operator_state(to)) transition(now, to);
 }
 
 void CircuitBreaker::advance(Time now) {
-  if (state_ == CircuitState::kOpen && now >= open_until_) {
+  if (state_ == CircuitState::kOpen && (now > open_until_ || (p_.automatic_transition && now == open_until_))) {
     transition(now, CircuitState::kHalfOpen);
   }
   if (state_ == CircuitState::kHalfOpen && p_.max_wait_in_half_open > 0 &&
@@ -180,10 +226,17 @@ Time CircuitBreaker::next_deadline() const {
   return kTimeMax;
 }
 
+Time CircuitBreaker::timer_deadline() const {
+  if (state_ == CircuitState::kOpen && !p_.automatic_transition) return kTimeMax;
+  return next_deadline();
+}
+
 bool CircuitBreaker::try_acquire(Time now) {
   advance(now);
   switch (state_) {
     case CircuitState::kClosed:
+    case CircuitState::kDisabled:
+    case CircuitState::kMetricsOnly:
       return true;
     case CircuitState::kHalfOpen:
       if (half_open_permits_ > 0) {
@@ -192,6 +245,7 @@ bool CircuitBreaker::try_acquire(Time now) {
       }
       break;
     case CircuitState::kOpen:
+    case CircuitState::kForcedOpen:
       break;
   }
   ++not_permitted_;
@@ -210,6 +264,12 @@ void CircuitBreaker::on_result(Time now, Time duration, bool failure) {
       closed_window_.record(now, failure, slow);
       if (evaluate(closed_window_.counts(now), closed_minimum_) == Verdict::kAbove)
         transition(now, CircuitState::kOpen);
+      break;
+    case CircuitState::kDisabled:
+      break;  // records nothing
+    case CircuitState::kMetricsOnly:
+    case CircuitState::kForcedOpen:
+      closed_window_.record(now, failure, slow);  // for the figures; never a transition
       break;
     case CircuitState::kOpen:
       // Recorded for the figures only: the verdict was already given.

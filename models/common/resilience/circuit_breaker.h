@@ -18,19 +18,38 @@
 // A call is slow when its duration is strictly greater than slow_call_duration; a slow
 // failure counts both as failed and as slow. Rates compare as fractions: k/n >= threshold.
 //
-// OPEN -> HALF_OPEN happens lazily, when try_acquire() or advance() is called at a time
-// >= the end of the wait (Resilience4j's default, automaticTransitionFromOpenToHalfOpen
-// disabled, checks on the next call). An owner that wants the automatic transition
-// schedules a timer at next_deadline() and calls advance() there, so the recorded state
-// time series changes at the right moment.
+// Besides these, Resilience4j's operator states (CircuitBreaker.transitionTo...State, or the
+// actuator's updateState), each entered with fresh, empty windows:
+//   DISABLED      every call is permitted and nothing is recorded; the state never changes
+//                 by itself.
+//   FORCED_OPEN   every call is refused (counted as not permitted); never changes by itself.
+//   METRICS_ONLY  every call is permitted and recorded in the closed window, but the rates
+//                 never open the breaker.
+// force_state() moves to one of those or back to CLOSED (with an empty window); the breaker
+// can also start in one (params.initial_state).
 //
+// OPEN -> HALF_OPEN. Resilience4j's default (automaticTransitionFromOpenToHalfOpenEnabled
+// false) is lazy: OpenState.tryAcquirePermission checks clock.isAfter(retryAfterWaitDuration),
+// so the transition happens at the first call strictly after the end of the wait, and a
+// breaker nobody calls stays OPEN. try_acquire() and advance() do the same (now > end).
+// With automatic_transition, Resilience4j schedules the transition at the end of the wait;
+// the owner keeps a timer at timer_deadline() and calls advance() there, which then
+// transitions at now >= end. Resilience4j always schedules the HALF_OPEN -> OPEN of
+// max_wait_in_half_open: timer_deadline() includes it in both modes.
+//
+// The n-th OPEN in a row (each failed HALF_OPEN trial adds one; CLOSED resets) waits
+// wait_in_open x multiplier^(n-1), at most max_wait_in_open, then randomized by
+// wait_in_open_randomization_factor f to a uniform integer in [w - f w, w + f w]
+// (Resilience4j's IntervalFunction.ofRandomized / ofExponentialRandomBackoff, which
+// randomize after capping, so a randomized wait may exceed the cap by the factor; Spring
+// Boot's enableRandomizedWait / randomizedWaitFactor). The draw comes from the breaker's own
+// stream (the seed given at construction), one per OPEN.
+
 // Simplifications:
-//   - Resilience4j's lazy check is strictly "after" the wait; we use ">=" so that a timer
-//     at the deadline and a call at the deadline agree (a 1 ns difference).
-//   - The open wait is fixed or exponential (wait_in_open_multiplier, max_wait_in_open), not
-//     randomized.
-//   - No DISABLED, FORCED_OPEN or METRICS_ONLY states, no exception classification (the
-//     owner decides what is a failure).
+//   - In automatic mode a call at exactly the end of the wait is permitted (">=", where
+//     Resilience4j's own check is strictly after): the timer and the call agree.
+//   - No exception classification (the owner decides what is a failure). METRICS_ONLY does
+//     not publish Resilience4j's "failure rate exceeded" events.
 //   - Time buckets are seconds of simulated time (now / 1 s), not epoch seconds.
 //   - As in Resilience4j, an outcome arriving in a state other than the one that permitted
 //     the call is recorded into the current state's window: in OPEN it is counted without
@@ -49,15 +68,27 @@
 #include <optional>
 #include <vector>
 
+#include "models/common/resilience/backoff.h"
 #include "models/common/resilience/param_error.h"
+#include "sim/random.h"
 #include "sim/time.h"
 
 namespace archsim::resilience {
 
-enum class CircuitState : std::uint8_t { kClosed = 0, kOpen = 1, kHalfOpen = 2 };
+// The numbers are Resilience4j's State.getOrder(), and what a time series records.
+enum class CircuitState : std::uint8_t {
+  kClosed = 0,
+  kOpen = 1,
+  kHalfOpen = 2,
+  kDisabled = 3,
+  kForcedOpen = 4,
+  kMetricsOnly = 5
+};
 
-// "closed", "open", "half_open". The numeric value (0, 1, 2) is what a time series records.
+// "closed", "open", "half_open", "disabled", "forced_open", "metrics_only".
 const char* to_string(CircuitState s);
+// The inverse of to_string; nullopt for anything else.
+std::optional<CircuitState> circuit_state_from_string(const char* name);
 
 struct CircuitBreakerParams {
   enum class WindowType : std::uint8_t { kCount, kTime };
@@ -69,11 +100,14 @@ struct CircuitBreakerParams {
   Time slow_call_duration = 60 * kSecond;
   int minimum_calls = 100;               // >= 1
   Time wait_in_open = 60 * kSecond;      // >= 0
-  // Resilience4j's exponential waitIntervalFunctionInOpenState: the n-th OPEN in a row (each
-  // failed HALF_OPEN trial adds one; CLOSED resets) waits wait_in_open x multiplier^(n-1),
-  // at most max_wait_in_open. multiplier 1 (the default) is the fixed wait.
+  // Resilience4j's waitIntervalFunctionInOpenState (see the header comment). multiplier 1
+  // and factor 0 (the defaults) are the fixed wait.
   double wait_in_open_multiplier = 1.0;  // [1, 100]
   Time max_wait_in_open = kTimeMax;      // >= wait_in_open
+  double wait_in_open_randomization_factor = 0.0;  // [0, 1]
+  bool automatic_transition = false;     // automaticTransitionFromOpenToHalfOpenEnabled
+  // closed, disabled, forced_open or metrics_only (not open / half_open: those follow a wait).
+  CircuitState initial_state = CircuitState::kClosed;
   int half_open_calls = 10;              // >= 1
   Time max_wait_in_half_open = 0;        // 0: no limit
 
@@ -123,8 +157,8 @@ class CircuitBreaker {
   // Called synchronously on every state change; no allocation.
   using Listener = void (*)(void* context, const Transition& t);
 
-  // Requires params.check() to be empty.
-  explicit CircuitBreaker(const CircuitBreakerParams& params);
+  // Requires params.check() to be empty. `seed` feeds the randomized open wait only.
+  explicit CircuitBreaker(const CircuitBreakerParams& params, std::uint64_t seed = 0);
 
   void set_listener(Listener fn, void* context) {
     listener_ = fn;
@@ -140,11 +174,20 @@ class CircuitBreaker {
   void release_permission();
   // Records the outcome of a permitted call that took `duration`; may change the state.
   void on_result(Time now, Time duration, bool failure);
-  // Applies time-driven transitions due at `now` (OPEN -> HALF_OPEN after wait_in_open,
-  // HALF_OPEN -> OPEN after max_wait_in_half_open).
+  // Applies time-driven transitions due at `now`: OPEN -> HALF_OPEN once the wait is over
+  // (now > end, or now >= end with automatic_transition), HALF_OPEN -> OPEN once
+  // max_wait_in_half_open has passed (now >= limit).
   void advance(Time now);
-  // When advance() would next change the state by itself; kTimeMax if never.
+  // When the current wait ends (the open wait, or the half-open limit); kTimeMax if none.
   Time next_deadline() const;
+  // When the owner must call advance() for the transitions Resilience4j schedules itself:
+  // next_deadline() except for a lazy open wait (kTimeMax: the next call moves it).
+  Time timer_deadline() const;
+  // An operator's transition (Resilience4j's transitionToClosedState / DisabledState /
+  // ForcedOpenState / MetricsOnlyState): to CLOSED, DISABLED, FORCED_OPEN or METRICS_ONLY,
+  // with empty windows and the open-wait exponent reset. Requires one of those four; a
+  // move to the current state still resets the windows (and counts as a transition).
+  void force_state(Time now, CircuitState to);
 
   CircuitState state() const { return state_; }
   // Outcomes in the window the current state records into: the closed window in CLOSED
@@ -158,10 +201,12 @@ class CircuitBreaker {
  private:
   enum class Verdict : std::uint8_t { kBelowMinimum, kBelow, kAbove };
   Verdict evaluate(const WindowCounts& c, int minimum) const;
-  Time open_wait(int attempt) const;  // the wait of the attempt-th OPEN in a row
+  Time open_wait(int attempt);  // the wait of the attempt-th OPEN in a row (draws when randomized)
   void transition(Time now, CircuitState to);
 
   CircuitBreakerParams p_;
+  Backoff open_backoff_;  // the open waits: base wait_in_open, cap max_wait_in_open
+  Rng rng_;
   int closed_minimum_;
   CircuitState state_ = CircuitState::kClosed;
   Time open_until_ = 0;
