@@ -187,6 +187,12 @@ TEST_CASE("bad resilience input: exit 2, one line naming the JSON location") {
        "/routes/pay/1/circuit_breaker/state_changes/0/state"},
       {"state-change-missing", R"("circuit_breaker": {"state_changes": [{"at": "1m"}]})",
        "/routes/pay/1/circuit_breaker/state_changes/0/state"},
+      {"key-resolver-unknown", R"("rate_limiter": {"rate": 5, "key_resolver": "ip"})", "/routes/pay/1/rate_limiter/key_resolver"},
+      {"key-resolver-window", R"("rate_limiter": {"type": "sliding_window", "limit": 5, "key_resolver": "user"})",
+       "/routes/pay/1/rate_limiter/key_resolver"},
+      {"max-keys-alone", R"("rate_limiter": {"rate": 5, "max_keys": 10})", "/routes/pay/1/rate_limiter/max_keys"},
+      {"max-keys-zero", R"("rate_limiter": {"rate": 5, "key_resolver": "user", "max_keys": 0})",
+       "/routes/pay/1/rate_limiter/max_keys"},
   };
   for (const Case& c : cases) {
     CAPTURE(c.name);

@@ -162,8 +162,17 @@ CallPolicy::CallPolicy(Params& p, BuildContext& bc, Site site, std::string serie
       tp.burst = r->integer("burst", std::clamp<std::int64_t>(static_cast<std::int64_t>(std::ceil(tp.rate)), 1, 9'000'000),
                             1, 9'000'000);
       if (auto e = tp.check()) fail_param(*r, *e);
-      rate_kind_ = RateKind::TokenBucket;
-      bucket_.emplace(tp, 0);
+      // A gateway's KeyResolver: one bucket per user or per request key instead of one for all.
+      const std::string resolver = r->choice("key_resolver", "none", {"none", "request_key", "user"});
+      if (resolver == "none") {
+        rate_kind_ = RateKind::TokenBucket;
+        bucket_.emplace(tp, 0);
+        if (r->has("max_keys")) r->fail("max_keys", "applies with a \"key_resolver\" (one bucket per key)");
+      } else {
+        rate_kind_ = RateKind::KeyedTokenBucket;
+        key_by_user_ = resolver == "user";
+        keyed_.emplace(tp, static_cast<std::uint32_t>(r->integer("max_keys", 10'000, 1, 1'000'000)));
+      }
     } else {
       resilience::WindowRateLimiterParams wp;
       wp.limit = r->require_integer("limit", 1, 10'000'000);
@@ -179,6 +188,9 @@ CallPolicy::CallPolicy(Params& p, BuildContext& bc, Site site, std::string serie
         rate_wait_max_ = r->duration("timeout_duration", 0);
       }
     }
+    if (rate_kind_ != RateKind::TokenBucket && rate_kind_ != RateKind::KeyedTokenBucket)
+      for (const char* f : {"key_resolver", "max_keys"})
+        if (r->has(f)) r->fail(f, "applies to \"type\": \"token_bucket\" only");
     if (rate_kind_ != RateKind::FixedWindow && r->has("timeout_duration"))
       r->fail("timeout_duration", "applies to \"type\": \"fixed_window\" (Resilience4j's RateLimiter) only");
   }
@@ -326,6 +338,13 @@ void CallPolicy::run_attempt(Context& ctx, std::uint32_t s, int stage) {
     switch (rate_kind_) {
       case RateKind::None: break;
       case RateKind::TokenBucket: admitted = bucket_->try_acquire(now); break;
+      case RateKind::KeyedTokenBucket: {
+        const RequestInfo& req = slots_[s].req;
+        // Requests without a key share one bucket (Envoy's default bucket when no descriptor matches).
+        const std::uint64_t key = key_by_user_ ? req.session : req.has_key ? req.key : ~std::uint64_t{0};
+        admitted = keyed_->try_acquire(key, now);
+        break;
+      }
       case RateKind::SlidingWindow: admitted = sliding_->try_acquire(now); break;
       case RateKind::FixedWindow: {
         const std::optional<Time> wait = fixed_->reserve(now, rate_wait_max_);
@@ -613,6 +632,10 @@ void CallPolicy::finish(Context& ctx, ComponentReport& r) const {
     r.add(prefix_ + ".circuit_state", static_cast<double>(breaker_->state()));
   }
   if (rate_kind_ != RateKind::None) fig("rate_limited", rate_limited_c_);
+  if (keyed_) {
+    r.add(prefix_ + ".rate_limiter_keys", static_cast<double>(keyed_->keys()));
+    r.add(prefix_ + ".rate_limiter_keys_evicted_early", static_cast<double>(keyed_->early_evictions()));
+  }
   if (rate_wait_max_ > 0) fig("rate_waited", rate_waited_c_);
   if (bulkhead_) {
     fig("bulkhead_full", bulkhead_full_c_);

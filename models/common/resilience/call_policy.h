@@ -61,6 +61,7 @@
 #include "models/common/resilience/backoff.h"
 #include "models/common/resilience/bulkhead.h"
 #include "models/common/resilience/circuit_breaker.h"
+#include "models/common/resilience/keyed_token_buckets.h"
 #include "models/common/resilience/retry_budget.h"
 #include "models/common/resilience/token_bucket.h"
 #include "models/common/resilience/window_rate_limiter.h"
@@ -154,7 +155,7 @@ class CallPolicy {
     Time timeout = 0;  // per attempt (0: none)
     bool permit = false, bulkhead = false, pool = false, is_retry = false;
   };
-  enum class RateKind : std::uint8_t { None, TokenBucket, SlidingWindow, FixedWindow };
+  enum class RateKind : std::uint8_t { None, TokenBucket, KeyedTokenBucket, SlidingWindow, FixedWindow };
   enum class BudgetKind : std::uint8_t { None, Finagle, Envoy };
 
   std::uint32_t alloc_slot();
@@ -206,6 +207,8 @@ class CallPolicy {
   RateKind rate_kind_ = RateKind::None;
   Time rate_wait_max_ = 0;  // fixed_window's timeout_duration: how long a call may wait for a permission
   std::optional<resilience::TokenBucket> bucket_;
+  std::optional<resilience::KeyedTokenBuckets> keyed_;  // key_resolver: one bucket per key
+  bool key_by_user_ = false;                            // the request's session, else its key
   std::optional<resilience::SlidingWindowRateLimiter> sliding_;
   std::optional<resilience::FixedWindowRateLimiter> fixed_;
   std::optional<resilience::Bulkhead> bulkhead_;
