@@ -55,6 +55,16 @@ std::vector<std::pair<long, double>> changes(const RunResult& r, const std::vect
   return out;
 }
 
+// The circuit_state series of "users" changes exactly at these (ms, state) points.
+void check_circuit_states(const RunResult& r, const std::vector<std::pair<long, double>>& want) {
+  auto ch = changes(r, series(r, "users", "circuit_state"));
+  REQUIRE(ch.size() == want.size());
+  for (std::size_t i = 0; i < want.size(); ++i) {
+    CAPTURE(i);
+    CHECK(ch[i].first == want[i].first);
+    CHECK(ch[i].second == want[i].second);
+  }
+}
 
 // One client at a constant 40/s (every 25 ms) in front of a server with one worker, no
 // queue and 90 ms of work: per 100 ms one call succeeds and three are rejected (503).
@@ -81,14 +91,7 @@ TEST_CASE("circuit breaker: closed -> open at minimum_calls, open -> half-open a
   // 2/3 failed -> OPEN at 1390; the wait ends at 2390, the call at 2400 moves it HALF_OPEN,
   // and the same verdict (2400 OK at 2490, 2425 and 2450 rejected) opens it again at 2490.
   RunResult r = run(breaker_scenario("40", "2500ms"));
-  auto ch = changes(r, series(r, "users", "circuit_state"));
-  std::vector<std::pair<long, double>> want = {{0, 0}, {275, 1}, {1300, 2}, {1390, 1}, {2400, 2}, {2490, 1}};
-  REQUIRE(ch.size() == want.size());
-  for (std::size_t i = 0; i < want.size(); ++i) {
-    CAPTURE(i);
-    CHECK(ch[i].first == want[i].first);
-    CHECK(ch[i].second == want[i].second);
-  }
+  check_circuit_states(r, {{0, 0}, {275, 1}, {1300, 2}, {1390, 1}, {2400, 2}, {2490, 1}});
   CHECK(fig(r, "users", "resilience.circuit_opened") == 3);
   // Refused while open: arrivals 300..1250 (40 of them) and 1350 (half-open, no permit left).
   CHECK(fig(r, "users", "resilience.circuit_open") >= 41);
@@ -100,14 +103,7 @@ TEST_CASE("circuit breaker automatic_transition: half-open exactly at the end of
   // state moves HALF_OPEN at 1275 by itself; the 3 permitted calls arrive at 1275 (OK at
   // 1365), 1300 and 1325 (rejected): OPEN at 1365, HALF_OPEN at 2365, OPEN again at 2465.
   RunResult r = run(breaker_scenario("40", "2500ms", R"(, "automatic_transition": true)"));
-  auto ch = changes(r, series(r, "users", "circuit_state"));
-  std::vector<std::pair<long, double>> want = {{0, 0}, {275, 1}, {1275, 2}, {1365, 1}, {2365, 2}, {2465, 1}};
-  REQUIRE(ch.size() == want.size());
-  for (std::size_t i = 0; i < want.size(); ++i) {
-    CAPTURE(i);
-    CHECK(ch[i].first == want[i].first);
-    CHECK(ch[i].second == want[i].second);
-  }
+  check_circuit_states(r, {{0, 0}, {275, 1}, {1275, 2}, {1365, 1}, {2365, 2}, {2465, 1}});
   CHECK(fig(r, "users", "resilience.circuit_opened") == 3);
 }
 
@@ -120,14 +116,7 @@ TEST_CASE("circuit breaker: half-open -> closed when the permitted calls succeed
     CAPTURE(automatic);
     RunResult r = run(breaker_scenario(R"([["0s", 40], ["1s", 40], ["1001ms", 5]])", "3s",
                                        automatic ? R"(, "automatic_transition": true)" : ""));
-    auto ch = changes(r, series(r, "users", "circuit_state"));
-    std::vector<std::pair<long, double>> want = {{0, 0}, {275, 1}, {automatic ? 1275L : 1425L, 2}, {1915, 0}};
-    REQUIRE(ch.size() == want.size());
-    for (std::size_t i = 0; i < want.size(); ++i) {
-      CAPTURE(i);
-      CHECK(ch[i].first == want[i].first);
-      CHECK(ch[i].second == want[i].second);
-    }
+    check_circuit_states(r, {{0, 0}, {275, 1}, {automatic ? 1275L : 1425L, 2}, {1915, 0}});
     CHECK(fig(r, "users", "resilience.circuit_state") == 0);
   }
 }
@@ -144,14 +133,7 @@ TEST_CASE("circuit breaker state and state_changes: disabled, forced_open and ba
                            "state_changes": [{"at": "1010ms", "state": "forced_open"}, {"at": "2010ms", "state": "closed"}]}},
       {"id": "svc", "type": "service", "concurrency": 10, "service_time": "1ms"}
     ]})");
-  auto ch = changes(r, series(r, "users", "circuit_state"));
-  std::vector<std::pair<long, double>> want = {{0, 3}, {1010, 4}, {2010, 0}};
-  REQUIRE(ch.size() == want.size());
-  for (std::size_t i = 0; i < want.size(); ++i) {
-    CAPTURE(i);
-    CHECK(ch[i].first == want[i].first);
-    CHECK(ch[i].second == want[i].second);
-  }
+  check_circuit_states(r, {{0, 3}, {1010, 4}, {2010, 0}});
   CHECK(fig(r, "users", "resilience.circuit_open") == 40);
   CHECK(r.outcomes.by_status[static_cast<int>(causes::CircuitOpen)] == 40);
   CHECK(fig(r, "users", "resilience.circuit_opened") == 0);  // forced open is not "opened"

@@ -7,7 +7,8 @@
 //   fallback( retry( breaker -> rate limiter -> bulkhead -> connection pool -> call+timeout ) )
 //
 // Each attempt asks the circuit breaker for permission (CircuitOpen when refused), takes a
-// rate-limiter token (RateLimited, 429), a bulkhead slot (BulkheadFull, or a FIFO wait of
+// rate-limiter token (RateLimited, 429; with a key_resolver from the bucket of the request's
+// key or user, models/common/resilience/keyed_token_buckets.h), a bulkhead slot (BulkheadFull, or a FIFO wait of
 // at most max_wait) and, on a service's call step, a connection of the caller instance's
 // `pool` (HikariCP: a call must borrow a connection and waits at most connectionTimeout for
 // one, then fails with SQLTransientConnectionException -> causes::PoolTimeout). Then it is
