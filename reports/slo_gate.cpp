@@ -31,7 +31,9 @@ SloVerdict slo_verdict(const ordered_json& s) {
     v.has_objective = true;
     const double target = number_at(slo, "availability"), av = number_at(s, "availability");
     const bool ok = means ? av >= target : slo.value("availability_met", true);
-    if (!ok) {
+    if (!ok && !(s.contains("availability") && s["availability"].is_number())) {
+      v.missed.push_back("availability: no requests were made");
+    } else if (!ok) {
       std::snprintf(buf, sizeof buf, "availability %.6g%% < %.6g%%%s", av * 100, target * 100,
                     means ? " (mean of the replications)" : "");
       v.missed.push_back(buf);

@@ -67,7 +67,7 @@ static void put_dotted(ordered_json& obj, const std::string& name, const ordered
 
 // Nines of an availability: -log10(1 - a); null for a perfect run (no failure to count).
 static ordered_json nines(double a) {
-  if (a >= 1) return nullptr;
+  if (a >= 1 || std::isnan(a)) return nullptr;
   // 0.0 - x, not -x: with a = 0, -log10(1) is -0.0, which would print as "-0.0".
   return round_sig(0.0 - std::log10(1 - a), 4);
 }
@@ -77,7 +77,7 @@ static ordered_json nines(double a) {
 // recover, alerts fired and resolved (seconds from the start of the run).
 static ordered_json availability_json(const AvailabilityResult& a) {
   ordered_json o;
-  o["requests"] = round_sig(a.requests);
+  o["requests"] = std::isnan(a.requests) ? ordered_json(nullptr) : ordered_json(round_sig(a.requests));  // no requests
   o["time"] = round_sig(a.time);
   o["nines"] = ordered_json{{"requests", nines(a.requests)}, {"time", nines(a.time)}};
   o["windows"] = ordered_json{{"total", a.windows}, {"meeting_slo", a.windows_met}};
@@ -131,7 +131,9 @@ ordered_json summary_json(const RunResult& r, const LedgerResults& l) {
   requests["in_flight_at_warmup"] = r.in_flight_at_warmup;
   j["requests"] = requests;
   std::uint64_t total = r.outcomes.total();
-  j["availability"] = total ? round_sig(static_cast<double>(r.outcomes.ok()) / static_cast<double>(total)) : 1.0;
+  // No request, no availability: null rather than a perfect 1.0 over nothing (users: 0).
+  j["availability"] = total ? ordered_json(round_sig(static_cast<double>(r.outcomes.ok()) / static_cast<double>(total)))
+                            : ordered_json(nullptr);
   j["throughput_rps"] = round_sig(static_cast<double>(r.outcomes.ok()) / r.measured_s);
   j["latency_ms"] = latency_json(r.latency);
   ordered_json routes = ordered_json::object();

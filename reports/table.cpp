@@ -32,7 +32,9 @@ static std::string availability_section(const ordered_json& s, const ordered_jso
   if (!any) return "";
   std::ostringstream o;
   auto opt = [](const ordered_json& v, const char* unit) { return v.is_number() ? fmt(v.get<double>(), 1) + unit : std::string("never"); };
-  o << "\navailability  requests " << fmt(num(a, "requests") * 100, 4) << "%" << ci(s, "availability_report.requests", 5);
+  o << "\navailability  requests "
+    << (a.contains("requests") && a["requests"].is_number() ? fmt(num(a, "requests") * 100, 4) + "%" + ci(s, "availability_report.requests", 5)
+                                  : std::string("n/a (no requests)"));
   if (a["nines"]["requests"].is_number()) o << " (" << fmt(a["nines"]["requests"].get<double>(), 2) << " nines)";
   o << "   time " << fmt(num(a, "time") * 100, 2) << "%" << ci(s, "availability_report.time", 3) << " of "
     << fmt(num(a["windows"], "total"), 0) << " windows meet the SLO";
@@ -77,7 +79,10 @@ std::string terminal_table(const ordered_json& s) {
     if (it->get<double>() > 0) causes += (causes.empty() ? "" : ", ") + it.key() + " " + fmt(it->get<double>(), 0);
   if (!causes.empty()) o << " (" << causes << ")";
   o << "\n";
-  o << "availability  " << fmt(num(s, "availability") * 100, 3) << "%" << ci(s, "availability", 5)
+  o << "availability  "
+    << (s.contains("availability") && s["availability"].is_number()
+            ? fmt(num(s, "availability") * 100, 3) + "%" + ci(s, "availability", 5)
+            : std::string("n/a (no requests)"))
     << "    throughput  " << fmt(num(s, "throughput_rps"), 1) << " req/s" << ci(s, "throughput_rps", 1) << "\n\n";
 
   auto lat_row = [&](const std::string& name, const ordered_json& l, const std::string& path) {

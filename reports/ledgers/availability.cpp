@@ -47,7 +47,8 @@ AvailabilityResult availability_ledger(const SloSettings& slo, const RunResult& 
     for (const auto& iv : c.report.intervals())
       a.episodes.push_back({c.id, iv.kind, iv.label, to_seconds(iv.start), to_seconds(iv.end)});
   std::uint64_t total = r.outcomes.total();
-  a.requests = total ? static_cast<double>(r.outcomes.ok()) / static_cast<double>(total) : 1.0;
+  // NaN (null in summary.json) for a run with no request: not a perfect availability.
+  a.requests = total ? static_cast<double>(r.outcomes.ok()) / static_cast<double>(total) : std::nan("");
   a.slo_assumed = !slo.availability && !slo.latency_p99;
   a.slo_availability = slo.availability.value_or(a.slo_assumed ? 0.999 : 0.0);
   a.slo_latency_p99_ms = slo.latency_p99 ? to_millis(*slo.latency_p99) : 0;

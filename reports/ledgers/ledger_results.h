@@ -25,7 +25,7 @@ struct SloResult {
 // meeting the SLO), nines, error budget, injected faults with time to detect and to recover,
 // alerts fired and resolved. Times are seconds from the start of the run; NaN = never.
 struct AvailabilityResult {
-  double requests = 1, time = 1;          // fractions
+  double requests = 1, time = 1;          // fractions (requests: NaN when no request was made)
   std::uint64_t windows = 0, windows_met = 0;
   bool slo_assumed = false;               // no "slo" in the scenario: 0.999 and no latency bound
   double slo_availability = 0.999, slo_latency_p99_ms = 0;  // 0 = no latency bound

@@ -23,8 +23,8 @@ SloResult slo_ledger(const SloSettings& s, const RunResult& r) {
     out.has_availability = true;
     out.availability = *s.availability;
     std::uint64_t total = r.outcomes.total();
-    double avail = total ? static_cast<double>(r.outcomes.ok()) / static_cast<double>(total) : 1.0;
-    out.availability_met = avail >= out.availability;
+    // As the latency objective: a run with no request does not meet it (nothing was served).
+    out.availability_met = total > 0 && static_cast<double>(r.outcomes.ok()) / static_cast<double>(total) >= out.availability;
   }
   return out;
 }

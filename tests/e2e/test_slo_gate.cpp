@@ -82,3 +82,44 @@ TEST_CASE("slo gate: compare exits 3 when any variant misses and names it, 0 whe
   INFO(describe(ok));
   CHECK(ok.exit_code == 0);
 }
+
+// A run with no request at all (users: 0) has no availability: summary.json says null, not a
+// perfect 1.0 over nothing; the table says so; the availability objective is not met (as the
+// latency one is not without a sample), so the gate fails; compare shows "-" for it.
+TEST_CASE("no requests: availability is null, the table says n/a, the availability SLO is missed") {
+  const nlohmann::json doc = {
+      {"name", "zero-users"},
+      {"duration", "1m"},
+      {"components",
+       {{{"id", "users"}, {"type", "client"}, {"target", "web"}, {"users", 0}, {"think_time", "1s"}},
+        {{"id", "web"}, {"type", "service"}, {"service_time", "10ms"}}}},
+      {"slo", {{"availability", 0.99}}}};
+  const std::string path = write_scenario("zero-users", doc);
+  auto j = run_archsim({"run", path, "--json", "--quiet", "--no-report", "--out", scratch_dir("zero-json")}, 60);
+  INFO(describe(j));
+  REQUIRE(j.exit_code == 0);
+  const nlohmann::json s = nlohmann::json::parse(j.out);
+  CHECK(s["requests"]["total"] == 0);
+  CHECK(s["availability"].is_null());
+  CHECK(s["availability_report"]["requests"].is_null());
+  CHECK(s["availability_report"]["nines"]["requests"].is_null());
+  CHECK(s["slo"]["availability_met"] == false);
+
+  auto table = run_archsim({"run", path, "--no-report", "--out", scratch_dir("zero-table")}, 60);
+  INFO(describe(table));
+  CHECK(table.exit_code == 0);
+  CHECK(table.out.find("availability  n/a (no requests)") != std::string::npos);
+  CHECK(table.out.find("nan") == std::string::npos);
+
+  auto gate = run_archsim({"run", path, "--quiet", "--no-report", "--out", scratch_dir("zero-gate"), "--fail-on-slo"}, 60);
+  INFO(describe(gate));
+  CHECK(gate.exit_code == 3);
+  CHECK(gate.err.find("no requests") != std::string::npos);
+
+  auto cmp = run_archsim({"compare", path, "--vary", "users.users=0,5", "--out", scratch_dir("zero-compare"), "--json"}, 120);
+  INFO(describe(cmp));
+  REQUIRE(cmp.exit_code == 0);
+  const nlohmann::json c = nlohmann::json::parse(cmp.out);
+  CHECK(c["variants"][0]["summary"]["availability"].is_null());
+  CHECK(c["variants"][1]["summary"]["availability"] == 1.0);
+}

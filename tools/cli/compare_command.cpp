@@ -58,6 +58,7 @@ static std::string cell(const ordered_json& s, const std::string& path, double s
     if (dot == std::string::npos) break;
     start = dot + 1;
   }
+  if (!v->is_number()) return "-";  // null: e.g. the availability of a variant with no requests
   char buf[96];
   std::snprintf(buf, sizeof buf, "%.*f", prec, v->get<double>() * scale);
   std::string out = buf;
