@@ -312,6 +312,9 @@ TEST_CASE("passive health: NGINX's fails / accessed / checked rules") {
   CHECK(off.available_again(0) == kTimeMax);
 }
 
+// "bad" answers every request with an error at once (an error_rate fault of 1 from t = 0).
+const std::string kBadFails = R"("faults": [{"at": "0s", "kind": "error_rate", "target": "bad", "rate": 1}], )";
+
 // A target that fails every request ("bad" answers 500 at once), max_fails 1, fail_timeout
 // 10 s, and next_upstream passing 500s on: bad fails once, is out for 10 s, is tried by one
 // request within two arrivals (20 ms) of its return, fails again, and so on. In 100 s that is
@@ -319,11 +322,11 @@ TEST_CASE("passive health: NGINX's fails / accessed / checked rules") {
 // t1 + 10 x 10.01, so exactly 10, each passed on to "good": no request fails.
 TEST_CASE("balancer: max_fails / fail_timeout keep a failing target out for fail_timeout at a time (NGINX)") {
   const std::string services =
-      fast_service("good") + R"(, {"id": "bad", "type": "service", "routes": {"other": [{"work": "1ms"}]}})";
+      fast_service("good") + "," + fast_service("bad");
   const RunResult r = run(scenario(
       R"("algorithm": "round_robin", "latency": "0s", "targets": ["good", "bad"],
          "max_fails": 1, "fail_timeout": "10s", "next_upstream": ["error", "timeout", "http_500"])",
-      services, R"("arrivals": {"process": "constant", "rate": 100})"));
+      services, R"("arrivals": {"process": "constant", "rate": 100})", kBadFails));
   CHECK(fig(r, "lb", "backends.bad.requests") == 10);
   CHECK(fig(r, "lb", "backends.bad.fail_timeouts") == 10);
   CHECK(fig(r, "lb", "next_upstream.retries") == 10);
@@ -334,7 +337,7 @@ TEST_CASE("balancer: max_fails / fail_timeout keep a failing target out for fail
   const RunResult r25 = run(scenario(
       R"("algorithm": "round_robin", "latency": "0s", "targets": ["good", "bad"],
          "max_fails": 1, "fail_timeout": "25s", "next_upstream": ["http_500"])",
-      services, R"("arrivals": {"process": "constant", "rate": 100})"));
+      services, R"("arrivals": {"process": "constant", "rate": 100})", kBadFails));
   CHECK(fig(r25, "lb", "backends.bad.fail_timeouts") == 4);
   // 500s are not failures for max_fails unless next_upstream names http_500 (NGINX calls
   // ngx_http_upstream_next for them only then): bad keeps half the traffic.
@@ -350,13 +353,12 @@ TEST_CASE("balancer: max_fails / fail_timeout keep a failing target out for fail
 // requests, so a third of the requests are retried (4/3 tries per request), and none fails.
 // Without it a quarter of the requests fail; next_upstream_tries 1 is the same as without.
 TEST_CASE("balancer: next_upstream retries on another target; tries per request as round robin dictates") {
-  const std::string services = fast_service("a") + "," + fast_service("c") + "," + fast_service("d") +
-                               R"(, {"id": "bad", "type": "service", "routes": {"other": [{"work": "1ms"}]}})";
+  const std::string services = fast_service("a") + "," + fast_service("c") + "," + fast_service("d") + "," + fast_service("bad");
   auto lb = [](const std::string& extra) {
     return R"("algorithm": "round_robin", "latency": "0s", "targets": ["a", "bad", "c", "d"])" + extra;
   };
   const std::string arrivals = R"("arrivals": {"process": "constant", "rate": 100})";
-  const RunResult retried = run(scenario(lb(R"(, "next_upstream": ["error", "timeout", "http_500"])"), services, arrivals));
+  const RunResult retried = run(scenario(lb(R"(, "next_upstream": ["error", "timeout", "http_500"])"), services, arrivals, kBadFails));
   const double n = static_cast<double>(retried.outcomes.total());
   CHECK(retried.outcomes.failed() == 0);
   CHECK(std::abs(fig(retried, "lb", "next_upstream.retries") - n / 3) <= 1);
@@ -365,16 +367,16 @@ TEST_CASE("balancer: next_upstream retries on another target; tries per request 
   for (const char* t : {"backends.a.requests", "backends.c.requests", "backends.d.requests", "backends.bad.requests"})
     CHECK(std::abs(fig(retried, "lb", t) - n / 3) <= 1);
 
-  const RunResult bare = run(scenario(lb(""), services, arrivals));
+  const RunResult bare = run(scenario(lb(""), services, arrivals, kBadFails));
   CHECK(std::abs(static_cast<double>(bare.outcomes.failed()) - n / 4) <= 1);
-  const RunResult one_try = run(scenario(lb(R"(, "next_upstream": ["http_500"], "next_upstream_tries": 1)"), services, arrivals));
+  const RunResult one_try = run(scenario(lb(R"(, "next_upstream": ["http_500"], "next_upstream_tries": 1)"), services, arrivals, kBadFails));
   CHECK(one_try.outcomes.failed() == bare.outcomes.failed());
   CHECK(fig(one_try, "lb", "next_upstream.retries") == 0);
   // Writes are not passed on unless non_idempotent is named (NGINX 1.9.13 and later).
   const std::string writes = R"("arrivals": {"process": "constant", "rate": 100}, "routes": [{"name": "w", "write": true}])";
-  const RunResult w = run(scenario(lb(R"(, "next_upstream": ["http_500"])"), services, writes));
+  const RunResult w = run(scenario(lb(R"(, "next_upstream": ["http_500"])"), services, writes, kBadFails));
   CHECK(fig(w, "lb", "next_upstream.retries") == 0);
-  const RunResult wi = run(scenario(lb(R"(, "next_upstream": ["http_500", "non_idempotent"])"), services, writes));
+  const RunResult wi = run(scenario(lb(R"(, "next_upstream": ["http_500", "non_idempotent"])"), services, writes, kBadFails));
   CHECK(wi.outcomes.failed() == 0);
 }
 
