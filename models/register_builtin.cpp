@@ -34,6 +34,7 @@ void register_builtin_models(Registry& r) {
   r.add("dns", make_dns);
   register_database(r);
   register_queue(r);  // after the database: causes keep their values
+  causes::register_late_causes(r);  // last, for the same reason
 }
 
 }  // namespace archsim

@@ -12,4 +12,6 @@ void register_common_causes(Registry& r) {
     if (r.add_cause(name) != value) throw std::logic_error(std::string("cause ") + name + " registered out of order");
 }
 
+void register_late_causes(Registry& r) { r.add_cause("stale_endpoint"); }
+
 }  // namespace archsim::causes

@@ -19,6 +19,12 @@ inline constexpr Status PoolTimeout{kFirstRegisteredCause + 4};   // no pooled c
 // family registers its own. Throws std::logic_error if another cause came first.
 void register_common_causes(Registry& r);
 
+// Causes registered after every family's own (register_builtin_models calls it last), so that
+// adding one moves no earlier value (run fingerprints hash a reply's status). Their users look
+// their values up by name when they are built: stale_endpoint (a request sent to an instance
+// the caller's service-discovery view still lists, models/common/server_pool/discovery.cpp).
+void register_late_causes(Registry& r);
+
 // A refusal by the caller's own policy: the request fails with this cause kept (a 429 stays
 // a 429) rather than as the downstream error it did not reach.
 inline constexpr bool is_policy_refusal(Status s) {

@@ -70,6 +70,11 @@ void Service::on_request(Context& ctx, CallId call) {
     return;
   }
   std::uint32_t inst = static_cast<std::uint32_t>(pick);
+  if (pool_.stale_endpoint(ctx, inst)) {  // discovery lag: the caller still lists a gone instance
+    ctx.metrics().add(err_c_);
+    ctx.reply(call, pool_.stale_cause());
+    return;
+  }
   if (pool_.full(inst)) {
     ctx.metrics().add(rejected_c_);
     ctx.metrics().add(err_c_);
@@ -145,6 +150,7 @@ void Service::finish(Context& ctx, ComponentReport& r) {
   pool_.report_load(ctx, r);
   pool_.report_rollouts(ctx, r);
   pool_.report_disruptions(ctx, r);
+  pool_.report_discovery(r);
   r.add("ok", static_cast<double>(m.total(ok_c_)));
   r.add("errors", static_cast<double>(m.total(err_c_)));
   r.add("rejected", static_cast<double>(m.total(rejected_c_)));

@@ -390,26 +390,41 @@ TEST_CASE("liveness: a hung instance is restarted after failure_threshold x peri
   CHECK(num(lenient, "availability") > 0.9);
 }
 
-TEST_CASE("liveness: bad probe settings are refused with the file and JSON pointer") {
+TEST_CASE("probes: bad probe and discovery settings are refused with the file and JSON pointer") {
   struct Case {
     const char* name;
-    json liveness;
+    const char* key;  // "probes/<kind>" or "discovery"
+    json value;
     const char* pointer;
     const char* words;
   };
   const std::vector<Case> cases = {
-      {"timeout", {{"period", "5s"}, {"timeout", "6s"}}, "/components/1/probes/liveness/timeout", "period"},
-      {"period", {{"period", "0s"}}, "/components/1/probes/liveness/period", "positive"},
-      {"delay", {{"initial_delay", "-1s"}}, "/components/1/probes/liveness/initial_delay", ""},
-      {"threshold", {{"failure_threshold", 0}}, "/components/1/probes/liveness/failure_threshold", ""},
-      {"misspelled", {{"failure_treshold", 2}}, "/components/1/probes/liveness/failure_treshold", "did you mean"},
+      {"timeout", "probes/liveness", {{"period", "5s"}, {"timeout", "6s"}}, "/components/1/probes/liveness/timeout", "period"},
+      {"period", "probes/liveness", {{"period", "0s"}}, "/components/1/probes/liveness/period", "positive"},
+      {"delay", "probes/liveness", {{"initial_delay", "-1s"}}, "/components/1/probes/liveness/initial_delay", ""},
+      {"threshold", "probes/liveness", {{"failure_threshold", 0}}, "/components/1/probes/liveness/failure_threshold", ""},
+      {"misspelled", "probes/liveness", {{"failure_treshold", 2}}, "/components/1/probes/liveness/failure_treshold", "did you mean"},
+      {"liveness_success", "probes/liveness", {{"success_threshold", 2}}, "/components/1/probes/liveness/success_threshold", "unknown field"},
+      {"ready_timeout", "probes/readiness", {{"period", "2s"}, {"timeout", "3s"}}, "/components/1/probes/readiness/timeout", "period"},
+      {"ready_success", "probes/readiness", {{"success_threshold", 0}}, "/components/1/probes/readiness/success_threshold", ""},
+      {"ready_success_big", "probes/readiness", {{"success_threshold", 101}}, "/components/1/probes/readiness/success_threshold", ""},
+      {"ready_period", "probes/readiness", {{"period", "-2s"}}, "/components/1/probes/readiness/period", ""},
+      {"startup_threshold", "probes/startup", {{"failure_threshold", 0}}, "/components/1/probes/startup/failure_threshold", ""},
+      {"startup_success", "probes/startup", {{"success_threshold", 2}}, "/components/1/probes/startup/success_threshold", "unknown field"},
+      {"startup_timeout", "probes/startup", {{"timeout", "1s"}}, "/components/1/probes/startup/timeout", "unknown field"},
+      {"startup_delay", "probes/startup", {{"initial_delay", "soon"}}, "/components/1/probes/startup/initial_delay", ""},
+      {"probe_kind", "probes/readyness", json::object(), "/components/1/probes/readyness", "did you mean"},
+      {"lag_negative", "discovery", {{"propagation_delay", "-5s"}}, "/components/1/discovery/propagation_delay", ""},
+      {"lag_missing", "discovery", json::object(), "/components/1/discovery/propagation_delay", "required"},
+      {"lag_misspelled", "discovery", {{"propagation_dela", "5s"}}, "/components/1/discovery/propagation_dela", "did you mean"},
+      {"lag_type", "discovery", "5s", "/components/1/discovery", ""},
   };
   for (const Case& c : cases) {
     CAPTURE(c.name);
     json doc = json::parse(R"({"name": "bad", "duration": "60s", "components": [
       {"id": "users", "type": "client", "target": "web", "arrivals": {"rate": 10}},
       {"id": "web", "type": "service", "replicas": 2, "service_time": "1ms"}]})");
-    doc["components"][1]["probes"]["liveness"] = c.liveness;
+    doc["components"][1][json::json_pointer(std::string("/") + c.key)] = c.value;
     const std::string path = write_scenario(c.name, doc);
     const RunResult r = run_archsim({"run", path, "--json", "--quiet", "--out", scratch_dir("bad")}, 30);
     INFO(describe(r));
@@ -419,4 +434,147 @@ TEST_CASE("liveness: bad probe settings are refused with the file and JSON point
     CHECK(ls[0].rfind(path + ": " + c.pointer + ": ", 0) == 0);
     CHECK(ls[0].find(c.words) != std::string::npos);
   }
+}
+
+namespace {
+
+// A service of `replicas` round-robin instances under a constant `rate`, whose callers see
+// endpoint changes `delay` late; `event` is added to it (a fault list or rollouts).
+json discovery_doc(int replicas, double rate, const std::string& delay) {
+  json doc = json::parse(R"({
+    "name": "discovery", "seed": 3, "duration": "3m", "warmup": "0s", "window": "5s",
+    "components": [
+      {"id": "users", "type": "client", "target": "web", "arrivals": {"process": "constant"}, "timeout": "2s"},
+      {"id": "web", "type": "service", "concurrency": 8, "service_time": "10ms", "startup_time": "20s",
+       "restart_time": "2m", "termination_grace": "5s"}
+    ]
+  })");
+  doc["components"][0]["arrivals"]["rate"] = rate;
+  doc["components"][1]["replicas"] = replicas;
+  doc["components"][1]["discovery"]["propagation_delay"] = delay;
+  return doc;
+}
+
+}  // namespace
+
+TEST_CASE("discovery: callers send to a crashed instance for the propagation delay, and only then") {
+  // One of 4 round-robin instances crashes at 60 s and stays down (restart 2 m): until the
+  // callers' view drops it, a quarter of the 200 req/s goes to it and fails stale_endpoint,
+  // rate x share x lag. Constant arrivals and round robin make it exact to one request.
+  const double rate = 200;
+  const int replicas = 4;
+  for (const double lag : {0.0, 2.0, 5.0, 12.5}) {
+    CAPTURE(lag);
+    json doc = discovery_doc(replicas, rate, std::to_string(lag) + "s");
+    doc["faults"] = json::parse(R"([{"at": "60s", "kind": "crash", "target": "web"}])");
+    const json s = run_summary(write_scenario("discovery_crash", doc), {"--no-report"});
+    const double want = rate * lag / replicas;
+    CHECK(std::abs(num(s, "requests.by_cause.stale_endpoint") - want) <= 1);
+    CHECK(num(s, "requests.failed") == num(s, "requests.by_cause.stale_endpoint"));  // nothing else fails
+    if (lag > 0) CHECK(num(s, "components.web.discovery.stale_requests") == num(s, "requests.by_cause.stale_endpoint"));
+  }
+}
+
+TEST_CASE("discovery: a rolling update one instance at a time loses rate x lag requests to stale endpoints") {
+  // maxSurge 1, maxUnavailable 0: each of the R steps retires one old instance when a new one
+  // is ready; for `lag` the callers still list the old one (R listed, one of them gone) and not
+  // yet the new one, so each step loses rate x lag / R, and the R steps rate x lag. Steps are
+  // startup_time (20 s) apart, longer than the lag, so they do not overlap.
+  const double rate = 240;
+  const int replicas = 4;
+  for (const double lag : {0.0, 5.0, 10.0}) {
+    CAPTURE(lag);
+    json doc = discovery_doc(replicas, rate, std::to_string(lag) + "s");
+    doc["components"][1]["deployment"] = json::parse(R"({"strategy": "rolling", "max_surge": 1, "max_unavailable": 0})");
+    doc["components"][1]["rollouts"] = json::parse(R"([{"at": "30s"}])");
+    const json s = run_summary(write_scenario("discovery_rolling", doc), {"--no-report"});
+    CHECK(num(s, "components.web.rollouts.0.completed_s") == doctest::Approx(30 + 20 * replicas).epsilon(0.001));
+    const double lost = num(s, "requests.by_cause.stale_endpoint");
+    CHECK(std::abs(lost - rate * lag) <= replicas);  // one request per step of rounding
+    CHECK(num(s, "requests.failed") == lost);
+  }
+  // The shipped scenario (Poisson arrivals): rate x lag within 4 standard deviations; with no
+  // lag nothing fails.
+  const std::string file = source_path("scenarios/operations/deploy-discovery-lag.json");
+  const json lagged = run_summary(file, {"--no-report"});
+  const json none = run_summary(file, {"--no-report", "--set", "web.discovery.propagation_delay=0s"});
+  const double want = 240 * 5;
+  CHECK(num(lagged, "requests.by_cause.stale_endpoint") == doctest::Approx(want).epsilon(4 / std::sqrt(want)));
+  CHECK(num(none, "requests.by_cause.stale_endpoint") == 0);
+  CHECK(num(none, "availability") == 1.0);
+}
+
+TEST_CASE("readiness: a full thread pool takes the instance out of the endpoints, without a restart, and it comes back") {
+  // One instance, one worker, one queue place, 25 s per request, one request a second: busy
+  // from the first second on. Readiness probes every p = 10 s (timeout t = 1 s) wait behind
+  // the queue and fail; the F-th failure at delay + F x p + t takes it out of the endpoints.
+  // Then no request reaches it (they fail `unavailable`: it is the only one); it works off
+  // what it holds (at most 1 + queue_capacity requests of 25 s) and S probes in a row bring it
+  // back: no earlier than S ticks after the removal, no later than its held work + S x p.
+  const double p = 10, t = 1, delay = 0, service = 25, capacity = 1, rate = 1;
+  for (const int F : {1, 3}) {
+    for (const int S : {1, 2}) {
+      CAPTURE(F);
+      CAPTURE(S);
+      json doc = json::parse(R"({
+        "name": "readiness", "seed": 1, "duration": "200s", "warmup": "0s",
+        "components": [
+          {"id": "users", "type": "client", "target": "web", "arrivals": {"process": "constant", "rate": 1}, "timeout": "200s"},
+          {"id": "web", "type": "service", "replicas": 1, "concurrency": 1, "queue_capacity": 1, "service_time": "25s",
+           "probes": {"readiness": {"period": "10s", "timeout": "1s"}}}
+        ]
+      })");
+      doc["components"][1]["probes"]["readiness"]["failure_threshold"] = F;
+      doc["components"][1]["probes"]["readiness"]["success_threshold"] = S;
+      const json s = run_summary(write_scenario("readiness", doc), {"--no-report"});
+      const double removed = num(s, "components.web.readiness.first_removed_s");
+      const double back = num(s, "components.web.readiness.first_returned_s");
+      CHECK(removed == doctest::Approx(delay + F * p + t));
+      CHECK(back >= removed - t + S * p);
+      CHECK(back <= removed + (1 + capacity) * service + S * p);
+      CHECK(num(s, "components.web.readiness.returns") >= 1);
+      CHECK(num(s, "components.web.readiness.removals") >= num(s, "components.web.readiness.returns"));
+      CHECK(num(s, "requests.by_cause.dropped") == 0);  // not restarted: nothing it held was lost
+      CHECK(!has(s, "components.web.liveness"));
+      // Out of the endpoints from `removed` to `back`: every request of that span is refused.
+      CHECK(num(s, "requests.by_cause.unavailable") >= rate * (back - removed) - 1);
+    }
+  }
+}
+
+TEST_CASE("startup: a slow start is killed at initial_delay + failure_threshold x period; a probe that waits lets it start") {
+  // One instance crashes at 10 s and restarts at once (restart_time 0) with a start-up of
+  // `startup`. The startup probe ticks at 10 + delay + k x period; it fails until start-up is
+  // over and kills the container after F failures: at 10 + delay + F x period, and every
+  // delay + F x period after that while start-up is longer than that.
+  json doc = json::parse(R"({
+    "name": "startup", "seed": 1, "duration": "120s", "warmup": "0s",
+    "components": [
+      {"id": "users", "type": "client", "target": "web", "arrivals": {"process": "constant", "rate": 10}, "timeout": "5s"},
+      {"id": "web", "type": "service", "replicas": 1, "concurrency": 4, "service_time": "10ms", "restart_time": "0s",
+       "startup_time": "60s", "probes": {"startup": {"initial_delay": "5s", "period": "10s", "failure_threshold": 3}}}
+    ],
+    "faults": [{"at": "10s", "kind": "crash", "target": "web"}]
+  })");
+  const double crash = 10, delay = 5, period = 10, rate = 10;
+  const json slow = run_summary(write_scenario("startup", doc), {"--no-report"});
+  CHECK(num(slow, "components.web.startup.first_kill_s") == crash + delay + 3 * period);
+  CHECK(num(slow, "components.web.startup.kills") == std::floor((120 - crash) / (delay + 3 * period)));  // 45, 80, 115 s
+  CHECK(num(slow, "components.web.ready_replicas") == 0);
+
+  // 6 failures allowed (65 s > 60 s of start-up): the tick at 65 s after the restart sees it up.
+  doc["components"][1]["probes"]["startup"]["failure_threshold"] = 6;
+  const json patient = run_summary(write_scenario("startup", doc), {"--no-report"});
+  CHECK(num(patient, "components.web.startup.kills") == 0);
+  CHECK(num(patient, "components.web.ready_replicas") == 1);
+  const double ready_at = crash + delay + 6 * period;  // 75 s
+  CHECK(std::abs(num(patient, "requests.by_cause.unavailable") - rate * (ready_at - crash)) <= 1);
+
+  // A start-up of 20 s: ready at the first tick after it (10 + 5 + 2 x 10 = 35 s), not at 30 s.
+  doc["components"][1]["startup_time"] = "20s";
+  const json quick = run_summary(write_scenario("startup", doc), {"--no-report"});
+  CHECK(std::abs(num(quick, "requests.by_cause.unavailable") - rate * 25) <= 1);
+  doc["components"][1].erase("probes");
+  const json none = run_summary(write_scenario("startup", doc), {"--no-report"});
+  CHECK(std::abs(num(none, "requests.by_cause.unavailable") - rate * 20) <= 1);
 }

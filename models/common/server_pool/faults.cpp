@@ -9,7 +9,7 @@ std::uint32_t ServerPool::crash(Context& ctx, std::uint32_t count) {
   std::uint32_t n = 0;
   for (std::uint32_t i = 0; i < instances_.size() && n < count; ++i) {
     Instance::State st = instances_[i].state;
-    if (st != Instance::Ready && st != Instance::Starting) continue;
+    if (st != Instance::Ready && st != Instance::Unready && st != Instance::Starting) continue;
     go_down(ctx, i);
     ++n;
   }

@@ -8,6 +8,9 @@ void ServerPool::start(Context& ctx) {
   for (std::uint32_t i = 0; i < initial_replicas_; ++i) launch(ctx, /*already_ready=*/true);
   if (probe_period_)
     for (std::uint32_t i = 0; i < instances_.size(); ++i) arm_probe(ctx, i, probe_delay_ + probe_period_);
+  if (readiness_.period)  // the initial replicas have passed it (the run starts in steady state)
+    for (std::uint32_t i = 0; i < instances_.size(); ++i)
+      ctx.schedule(readiness_.delay + readiness_.period, kReadinessProbe, timer_data(i, instances_[i].timer_gen));
   update_counts(ctx);
   if (memory_watched()) ctx.schedule(kMemoryTickPeriod, kMemoryTick);
   if (deploy_)
@@ -21,7 +24,8 @@ void ServerPool::on_timer(Context& ctx, std::uint16_t tag, std::uint64_t data) {
     case kReady: {
       Instance& in = instances_[i];
       if (in.timer_gen != gen || in.state != Instance::Starting) return;
-      set_state(ctx, i, Instance::Ready);
+      if (startup_probe_.period) in.app_up = true;  // started when the startup probe sees it
+      else container_started(ctx, i);
       break;
     }
     case kGraceOver: {
@@ -49,10 +53,31 @@ void ServerPool::on_timer(Context& ctx, std::uint16_t tag, std::uint64_t data) {
     case kProbe:
     case kProbeCheck: {
       const Instance& in = instances_[i];
-      if (in.timer_gen != gen || in.state != Instance::Ready) return;  // restarted, drained or gone since
+      if (in.timer_gen != gen || !running(in)) return;  // restarted, drained or gone since
       tag == kProbe ? probe(ctx, i) : probe_check(ctx, i);
       break;
     }
+    case kReadinessProbe:
+    case kReadinessCheck: {
+      Instance& in = instances_[i];
+      if (in.timer_gen != gen || (in.state != Instance::Starting && !running(in))) return;
+      if (tag == kReadinessProbe) readiness_probe(ctx, i);
+      else if (running(in)) readiness_result(ctx, i, in.completed - in.ready_mark >= in.ready_need);
+      break;
+    }
+    case kStartupProbe: {
+      const Instance& in = instances_[i];
+      if (in.timer_gen != gen || in.state != Instance::Starting) return;
+      startup_probe(ctx, i);
+      break;
+    }
+    case kSwitch:
+    case kScaleDown:
+      blue_green_timer(ctx, tag, data);
+      break;
+    case kEndpointSync:
+      endpoint_sync(data);
+      break;
     case kEvictRetry:
       disrupt_->retry_scheduled = false;
       evict_pending(ctx);
@@ -138,8 +163,9 @@ void ServerPool::instance_stats(Time now, std::vector<InstanceStat>& out) const 
 // A new instance in the first free slot: ready at once (the run's initial replicas) or
 // starting for startup_time.
 void ServerPool::launch(Context& ctx, bool already_ready) {
+  // A slot whose terminated instance callers still list is not reused (discovery.cpp).
   std::uint32_t i = 0;
-  while (i < instances_.size() && instances_[i].state != Instance::Gone) ++i;
+  while (i < instances_.size() && (instances_[i].state != Instance::Gone || (discovery_delay_ && listed(i)))) ++i;
   if (i == instances_.size()) {
     instances_.emplace_back();
     backends_.emplace_back();
@@ -160,6 +186,8 @@ void ServerPool::launch(Context& ctx, bool already_ready) {
     in.version = deploy_->target;
     in.speed = speed_ / v.work_factor;
     in.error_rate = v.error_rate;
+    // blue-green: the new set waits out of the endpoints until the switch
+    in.parked = deploy_->in_progress && deploy_->spec.strategy == DeploymentSpec::BlueGreen && !deploy_->switched;
   }
   jobs_->slot_launched(i);
   backends_[i] = Backend{1.0, 0, false, backend_id(id_, in.serial)};
@@ -183,31 +211,38 @@ void ServerPool::begin_startup(Context& ctx, std::uint32_t i) {
   ++in.timer_gen;
   Time d = startup_.sample_time(*rng_);
   ctx.schedule(d, kReady, timer_data(i, in.timer_gen));
+  if (readiness_.period || startup_probe_.period) arm_container_probes(ctx, i);
 }
 
 void ServerPool::set_state(Context& ctx, std::uint32_t i, Instance::State st) {
   Instance& in = instances_[i];
+  const Instance::State before = in.state;
   bool was_ready = in.state == Instance::Ready;
   bool counted_before = in.state != Instance::Draining && in.state != Instance::Gone;
   if ((in.state == Instance::Draining) != (st == Instance::Draining)) draining_ += st == Instance::Draining ? 1 : -1;
   in.state = st;
   bool now_ready = st == Instance::Ready;
   bool counted_after = st != Instance::Draining && st != Instance::Gone;
-  if (now_ready) {
-    in.ready_since = ctx.now();
-    if (probe_period_ && !was_ready) arm_probe(ctx, i, probe_delay_ + probe_period_);
-  }
+  if (now_ready) in.ready_since = ctx.now();
+  // Liveness runs from the container's start (start-up over, startup probe passed).
+  if (probe_period_ && before == Instance::Starting && running(in)) arm_probe(ctx, i, probe_delay_ + probe_period_);
   if (was_ready != now_ready) {
     ready_ += now_ready ? 1 : -1;
     in.readiness_changed = ctx.now();
   }
+  // In the endpoints: ready and not parked (blue-green); callers see a change at once, or
+  // propagation_delay later (discovery.cpp).
+  const bool listed_before = was_ready && !in.parked, listed_after = now_ready && !in.parked;
+  if (!discovery_delay_) backends_[i].eligible = listed_after;
+  else if (listed_before != listed_after) endpoint_changed(ctx, i, listed_after);
   if (counted_before != counted_after) replicas_ += counted_after ? 1 : -1;
-  backends_[i].eligible = now_ready;
   if (st == Instance::Gone) {
     bills_.emplace_back(in.type, to_seconds(ctx.now() - in.launched));
     set_alive(ctx, -1);
-    backends_[i] = Backend{1.0, 0, false, 0};
-    membership_changed_ = true;
+    if (!discovery_delay_ || !listed(i)) {  // else when the callers' last update lands
+      backends_[i] = Backend{1.0, 0, false, 0};
+      membership_changed_ = true;
+    }
   }
   update_counts(ctx);
 }
@@ -237,7 +272,7 @@ int ServerPool::pick_victim() const {
 // requests drains for termination_grace.
 void ServerPool::retire(Context& ctx, std::uint32_t i) {
   Instance& in = instances_[i];
-  if (in.state != Instance::Ready || (in.busy == 0 && in.queue.empty() && in.detached == 0)) {
+  if (!running(in) || (in.busy == 0 && in.queue.empty() && in.detached == 0)) {
     drop(ctx, i);
     set_state(ctx, i, Instance::Gone);
     return;

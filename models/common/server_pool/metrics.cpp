@@ -18,6 +18,7 @@ void ServerPool::register_metrics(Metrics& m) {
   m.ratio_series(id_, "cpu_utilization", cpu_g_, capacity_g_);
   if (deploy_) register_rollout_metrics(m);
   if (probe_period_) probe_restart_c_ = m.counter(id_, "liveness_restarts", "liveness_restarts_rps");
+  if (discovery_delay_) stale_c_ = m.counter(id_, "stale_endpoint", "stale_endpoint_rps");
 }
 
 void ServerPool::register_memory_metrics(Metrics& m) {
@@ -43,6 +44,7 @@ void ServerPool::report_load(Context& ctx, ComponentReport& r) const {
     r.add("liveness.failed_probes", static_cast<double>(probe_failed_));
     r.add("liveness.restarts", static_cast<double>(probe_restarts_));
   }
+  report_probes(r);
 }
 
 }  // namespace archsim

@@ -51,6 +51,7 @@ void ServerPool::read(Params& p, BuildContext& bc) {
   read_deployment(p, bc);
   read_disruption_budget(p);
   read_probes(p);
+  read_discovery(p, bc);
 }
 
 }  // namespace archsim

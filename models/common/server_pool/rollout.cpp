@@ -44,11 +44,23 @@ void ServerPool::read_deployment(Params& p, BuildContext& bc) {
   auto d = std::make_unique<PoolDeployment>();
   DeploymentSpec& spec = d->spec;
   if (dep) {
-    spec.strategy = dep->choice("strategy", "rolling", {"rolling", "recreate"}) == "recreate" ? DeploymentSpec::Recreate
-                                                                                             : DeploymentSpec::Rolling;
-    if (spec.strategy == DeploymentSpec::Recreate) {
+    const std::string strategy = dep->choice("strategy", "rolling", {"rolling", "recreate", "blue_green"});
+    spec.strategy = strategy == "recreate"     ? DeploymentSpec::Recreate
+                    : strategy == "blue_green" ? DeploymentSpec::BlueGreen
+                                               : DeploymentSpec::Rolling;
+    if (spec.strategy != DeploymentSpec::BlueGreen)
+      for (const char* k : {"switch_delay", "scale_down_delay"})
+        if (dep->has(k)) dep->fail(k, "only a blue_green deployment takes it");
+    if (spec.strategy != DeploymentSpec::Rolling) {
       for (const char* k : {"max_surge", "max_unavailable"})
-        if (dep->has(k)) dep->fail(k, "only a rolling deployment takes it (recreate stops every old instance first)");
+        if (dep->has(k))
+          dep->fail(k, spec.strategy == DeploymentSpec::Recreate
+                           ? "only a rolling deployment takes it (recreate stops every old instance first)"
+                           : "only a rolling deployment takes it (blue_green starts the whole new set beside the old one)");
+      if (spec.strategy == DeploymentSpec::BlueGreen) {
+        spec.switch_delay = dep->duration("switch_delay", 0);
+        spec.scale_down_delay = dep->duration("scale_down_delay", 30 * kSecond);
+      }
     } else {
       spec.max_surge = read_int_or_percent(*dep, "max_surge", spec.max_surge);
       spec.max_unavailable = read_int_or_percent(*dep, "max_unavailable", spec.max_unavailable);
@@ -65,6 +77,12 @@ void ServerPool::read_deployment(Params& p, BuildContext& bc) {
     if (ro.at >= bc.duration()) r.fail("at", "is at or beyond the end of the run (" + format_duration(bc.duration()) + ")");
     if (ro.at <= last) r.fail("at", "must be later than the previous rollout's");
     last = ro.at;
+    if (r.has("switch_at")) {
+      if (spec.strategy != DeploymentSpec::BlueGreen) r.fail("switch_at", "only a blue_green deployment takes it");
+      ro.switch_at = r.duration("switch_at");
+      if (ro.switch_at < ro.at) r.fail("switch_at", "is before the rollout's \"at\"");
+      if (ro.switch_at >= bc.duration()) r.fail("switch_at", "is at or beyond the end of the run (" + format_duration(bc.duration()) + ")");
+    }
     PodVersion v;
     v.name = r.string("version", "v" + std::to_string(spec.versions.size() + 1));
     v.work_factor = r.number("work_factor", 1.0, 1e-3, 1e3);
@@ -107,9 +125,14 @@ void ServerPool::begin_rollout(Context& ctx, std::uint32_t k) {
   d.in_progress = true;
   d.rolling_back = false;
   d.desired = replicas_;
+  d.switched = d.switch_pending = d.scale_down_due = false;
+  ++d.switch_gen;
   if (d.spec.strategy == DeploymentSpec::Recreate) {
     d.surge = 0;
     d.unavailable = d.desired;
+  } else if (d.spec.strategy == DeploymentSpec::BlueGreen) {
+    d.surge = d.desired;  // the whole new set beside the old one
+    d.unavailable = 0;
   } else {  // ResolveFenceposts
     d.surge = d.spec.max_surge.scaled(d.desired, true);
     d.unavailable = d.spec.max_unavailable.scaled(d.desired, false);
@@ -137,9 +160,12 @@ void ServerPool::begin_rollout(Context& ctx, std::uint32_t k) {
 void ServerPool::run_rollout(Context& ctx) {
   PoolDeployment& d = *deploy_;
   d.syncing = true;
-  const bool recreate = d.spec.strategy == DeploymentSpec::Recreate;
-  for (std::uint32_t guard = 0; guard < 1'000'000; ++guard)
-    if (!(recreate ? sync_recreate(ctx) : sync_rolling(ctx))) break;
+  for (std::uint32_t guard = 0; guard < 1'000'000; ++guard) {
+    const bool changed = d.spec.strategy == DeploymentSpec::Recreate    ? sync_recreate(ctx)
+                         : d.spec.strategy == DeploymentSpec::BlueGreen ? sync_blue_green(ctx)
+                                                                        : sync_rolling(ctx);
+    if (!changed) break;
+  }
   update_counts(ctx);
   d.syncing = false;
   if (d.in_progress) track_rollout(ctx);  // completion is judged on the settled counts
@@ -301,6 +327,8 @@ void ServerPool::analysis_tick(Context& ctx, std::uint32_t k) {
     analysing_ = false;
     d.rolling_back = true;
     d.target = d.stable;
+    d.switched = d.switch_pending = d.scale_down_due = false;  // blue_green: switch back
+    ++d.switch_gen;
     run_rollout(ctx);
     return;
   }
@@ -329,6 +357,8 @@ void ServerPool::report_rollouts(Context& ctx, ComponentReport& r) const {
     if (k == d.current && d.zero_since >= 0) zero += now - d.zero_since;
     r.add(base + "no_ready_s", to_seconds(zero));
     r.add(base + "steps", static_cast<double>(rec.steps.size()));
+    if (rec.green_ready >= 0) r.add(base + "green_ready_s", to_seconds(rec.green_ready));
+    if (rec.switched >= 0) r.add(base + "switched_s", to_seconds(rec.switched));
     if (rec.completed >= 0) r.add(base + "completed_s", to_seconds(rec.completed));
     if (rec.rolled_back >= 0) {
       r.add(base + "rolled_back_s", to_seconds(rec.rolled_back));

@@ -17,11 +17,21 @@
 //    and after every readiness change (the informers' events).
 //  - pkg/controller/deployment/recreate.go: Recreate scales the old versions to zero, waits
 //    until none of their pods is left (terminating ones included), then creates the new one.
+//  - Argo Rollouts' BlueGreen strategy (rollout/bluegreen.go, the active and preview
+//    services): the new version's full set is started beside the old one and gets no traffic
+//    (preview); once every new instance is ready (after `switch_delay`, Argo's
+//    autoPromotionSeconds, or at a rollout's manual `switch_at`), the active service's selector
+//    moves to it: all traffic at once. The old set is kept without traffic for
+//    `scale_down_delay` (scaleDownDelaySeconds, default 30 s), so that a rollback is a switch
+//    back, then removed. A rollback switches back at once while the old set is still there.
 //  - Argo Rollouts AnalysisRun with failureLimit 0 / Flagger's metric checks: every `window`
 //    from the rollout's start, the new version's responses of that window are measured (error
 //    ratio, or p99 latency); the first window whose measure exceeds `threshold` aborts the
 //    rollout and rolls back to the previous version (a rollout to it, with the same strategy).
 //
+// Simplifications (blue-green): the preview service is not modelled (the new set gets no
+// traffic before the switch); the switch itself is instantaneous for the pool (with a
+// discovery lag, callers learn it late, discovery.cpp).
 // Simplifications: a version differs from the previous one only by a work-time factor and an
 // error rate; minReadySeconds and progressDeadlineSeconds are not modelled (ready = available);
 // analysis runs only while the rollout is in progress (Argo's background analysis ends with
@@ -72,6 +82,7 @@ struct RollbackRule {
 
 struct Rollout {
   Time at = 0;
+  Time switch_at = -1;            // blue_green: a manual switch no earlier than this (-1: none)
   std::uint16_t version = 0;      // index into DeploymentSpec::versions
   bool has_rule = false;
   RollbackRule rule;
@@ -79,8 +90,9 @@ struct Rollout {
 };
 
 struct DeploymentSpec {
-  enum Strategy : std::uint8_t { Rolling, Recreate } strategy = Rolling;
+  enum Strategy : std::uint8_t { Rolling, Recreate, BlueGreen } strategy = Rolling;
   IntOrPercent max_surge{25, true}, max_unavailable{25, true};  // Kubernetes' defaults
+  Time switch_delay = 0, scale_down_delay = 30 * kSecond;      // blue_green (Argo's defaults)
   std::vector<PodVersion> versions;  // [0] the version the run starts with
   std::vector<Rollout> rollouts;     // by time
 };
@@ -88,6 +100,7 @@ struct DeploymentSpec {
 // What one rollout did, for the report (times are absolute; -1 when it did not happen).
 struct RolloutRecord {
   Time started = -1, completed = -1, rolled_back = -1, rollback_completed = -1;
+  Time green_ready = -1, switched = -1;  // blue_green: the new set all ready; the traffic switch
   std::int64_t surge = 0, unavailable = 0, desired = 0;  // resolved at the start
   std::uint32_t min_ready = 0, max_replicas = 0, max_instances = 0;
   Time zero_ready = 0;             // time with no ready instance while it ran
@@ -107,6 +120,9 @@ struct PoolDeployment {
   std::int64_t desired = 0;        // the Deployment's replicas
   std::int64_t surge = 0, unavailable = 0;  // resolved for `desired` at the rollout's start
   bool in_progress = false, syncing = false, rolling_back = false;
+  // blue_green: traffic is on the target's set; a switch is scheduled; the old set may go.
+  bool switched = false, switch_pending = false, scale_down_due = false;
+  std::uint32_t switch_gen = 0;    // invalidates the pending switch / scale-down timers
   std::uint32_t current = 0;       // index of the rollout in progress (or the last one)
   std::vector<RolloutRecord> records;  // per rollout
   Time zero_since = -1;            // while no instance is ready during a rollout

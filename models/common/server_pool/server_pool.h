@@ -21,8 +21,9 @@
 //    round_robin by default). Each instance is billed from launch to termination at the
 //    price of its own instance type.
 //
-// Simplifications: instances of one pool are identical but for their type's speed; no
-// readiness or startup probes (ready when start-up ends; probes.cpp has the liveness probe); no pod scheduling onto nodes; memory is
+// Simplifications: instances of one pool are identical but for their type's speed; without
+// probes an instance is ready when its start-up ends (probes.cpp, readiness.cpp: the kubelet's
+// liveness, readiness and startup probes); no pod scheduling onto nodes; memory is
 // base + per request held + a leak, sampled every 100 ms while it can change.
 //
 // What the pool does not know: the requests themselves. It holds job numbers (the owner's
@@ -37,8 +38,13 @@
 //   memory.cpp       memory, leaks and OOM kills
 //   billing.cpp      instance lifetimes as billing figures
 //   probes.cpp       the kubelet's liveness probe: a hung instance is restarted
+//   readiness.cpp    its readiness probe (out of the endpoints, not restarted) and startup
+//                    probe (holds the others until the instance is up; kills a slow start)
 //   rollout.cpp      rollouts of new versions and their rollback (rollout.h: a Deployment's
 //                    RollingUpdate / Recreate, Argo Rollouts' analysis)
+//   bluegreen.cpp    the blue-green strategy: a second set, the traffic switch, scale-down
+//   discovery.cpp    service-discovery lag: callers see readiness changes `propagation_delay`
+//                    late (kube-proxy's endpoint sync, a Eureka client's registry cache)
 // The pool offers the Scalable, Resizable, Crashable and ZoneAware capabilities
 // (models/common/capabilities.h): an owner returns it for them from capabilities().
 #pragma once
@@ -82,7 +88,9 @@ class PoolJobs {
 };
 
 struct PoolInstance {
-  enum State : std::uint8_t { Starting, Ready, Draining, Down, Gone } state = Starting;
+  // Unready: running (it finishes what it holds) but out of the endpoints, because its
+  // readiness probe fails or has not passed yet (readiness.cpp); only with a readiness probe.
+  enum State : std::uint8_t { Starting, Ready, Draining, Down, Gone, Unready } state = Starting;
   std::uint32_t busy = 0, cpu = 0;  // workers held; workers in CPU work
   std::uint32_t detached = 0;       // requests held without a worker (waiting on calls, io async)
   Ring<std::uint32_t> queue;        // the accept queue: the owner's job numbers, FIFO
@@ -102,9 +110,17 @@ struct PoolInstance {
   std::uint16_t version = 0;        // index into the deployment's versions (rollout.h)
   double error_rate = 0;            // of its version: requests answered 5xx at once
   bool evicting = false;            // on a node being drained, not evicted yet (disruption.cpp)
+  bool parked = false;              // ready but out of the endpoints: a blue-green set without traffic (bluegreen.cpp)
   std::uint8_t probe_failures = 0;  // consecutive failed liveness probes (probes.cpp)
   std::uint32_t probe_need = 0;     // completions the probe in flight waits for (FIFO position + 1)
   std::uint64_t probe_mark = 0;     // `completed` when it was sent
+  std::uint16_t endpoint_updates = 0;  // readiness changes not yet seen by callers (discovery.cpp)
+  // Readiness and startup probes (readiness.cpp): results in a row, the readiness probe in
+  // flight (as probe_need / probe_mark), and whether start-up ended before the startup probe saw it.
+  std::uint8_t ready_failures = 0, ready_successes = 0, start_failures = 0;
+  bool app_up = false;
+  std::uint32_t ready_need = 0;
+  std::uint64_t ready_mark = 0;
 };
 
 class ServerPool final : public Scalable, public Resizable, public Crashable, public ZoneAware, public Disruptable {
@@ -115,10 +131,13 @@ class ServerPool final : public Scalable, public Resizable, public Crashable, pu
   // They are the numbers the service used before the pool was taken out of it (run
   // fingerprints hash timer tags); an owner's own timers take any other tag.
   // Tags 2..5 are the first ones; the owner keeps 1 and 6 (models/service); 7.. are the
-  // deployment controller's and the drains', scheduled only when the component has rollouts
-  // or is drained.
+  // deployment controller's, the drains', the probes' and the discovery lag's, scheduled only
+  // when the component uses them.
   enum Tag : std::uint16_t { kReady = 2, kGraceOver, kRestart, kMemoryTick };
-  enum RolloutTag : std::uint16_t { kRolloutBegin = 7, kAnalysis, kEvictRetry, kProbe, kProbeCheck, kLastTag = kProbeCheck };
+  enum RolloutTag : std::uint16_t {
+    kRolloutBegin = 7, kAnalysis, kEvictRetry, kProbe, kProbeCheck, kEndpointSync,
+    kReadinessProbe, kReadinessCheck, kStartupProbe, kSwitch, kScaleDown, kLastTag = kScaleDown
+  };
   static bool owns_timer(std::uint16_t tag) {
     return (tag >= kReady && tag <= kMemoryTick) || (tag >= kRolloutBegin && tag <= kLastTag);
   }
@@ -150,6 +169,8 @@ class ServerPool final : public Scalable, public Resizable, public Crashable, pu
   void report_rollouts(Context& ctx, ComponentReport& r) const;
   // What each drain did ("drains.<k>.*") and the budget ("disruption_budget.*"; disruption.cpp).
   void report_disruptions(Context& ctx, ComponentReport& r) const;
+  // The discovery lag and the requests sent to stale endpoints ("discovery.*"; discovery.cpp).
+  void report_discovery(ComponentReport& r) const;
 
   // ---- run ----
 
@@ -175,6 +196,17 @@ class ServerPool final : public Scalable, public Resizable, public Crashable, pu
   void observe(Context& ctx, std::uint32_t slot, bool ok, Time latency) {
     if (analysing_) observe_version(ctx, slot, ok, latency);
   }
+  // Service-discovery lag (discovery.cpp): the picked instance is one the callers still list
+  // but that no longer serves (terminated, draining, crashed, restarting). Counts it; the
+  // owner answers the request with stale_cause() at once. One test of a flag without a lag
+  // (pick() then returns ready instances only).
+  bool stale_endpoint(Context& ctx, std::uint32_t slot) {
+    if (!discovery_delay_ || running(instances_[slot])) return false;
+    ++stale_sent_;
+    ctx.metrics().add(stale_c_);
+    return true;
+  }
+  Status stale_cause() const { return stale_cause_; }
   // Every worker of the instance busy and its queue holding `depth` or more.
   bool saturated(std::uint32_t slot, std::uint64_t depth) const {
     const Instance& in = instances_[slot];
@@ -346,11 +378,37 @@ class ServerPool final : public Scalable, public Resizable, public Crashable, pu
   void analysis_tick(Context& ctx, std::uint32_t k);
   void observe_version(Context& ctx, std::uint32_t slot, bool ok, Time latency);
   int pick_victim_of(bool target_version, bool ready) const;
+  // bluegreen.cpp
+  bool sync_blue_green(Context& ctx);
+  void blue_green_switch(Context& ctx);
+  void blue_green_timer(Context& ctx, std::uint16_t tag, std::uint64_t gen);
+  void set_parked(Context& ctx, std::uint32_t i, bool parked);
   // probes.cpp
   void read_probes(Params& p);
   void arm_probe(Context& ctx, std::uint32_t i, Time delay);
   void probe(Context& ctx, std::uint32_t i);
   void probe_check(Context& ctx, std::uint32_t i);
+  // A probe sent now to the instance: true when a free worker answers it at once; else it
+  // waits behind the queue, and `need` / `mark` say when it has reached a worker.
+  bool probe_sent(const Instance& in, std::uint32_t& need, std::uint64_t& mark) const {
+    if (in.busy < concurrency_) return true;
+    need = static_cast<std::uint32_t>(in.queue.size()) + 1;
+    mark = in.completed;
+    return false;
+  }
+  static bool running(const Instance& in) { return in.state == Instance::Ready || in.state == Instance::Unready; }
+  // readiness.cpp
+  void arm_container_probes(Context& ctx, std::uint32_t i);
+  void container_started(Context& ctx, std::uint32_t i);
+  void readiness_probe(Context& ctx, std::uint32_t i);
+  void readiness_result(Context& ctx, std::uint32_t i, bool ok);
+  void startup_probe(Context& ctx, std::uint32_t i);
+  void report_probes(ComponentReport& r) const;
+  // discovery.cpp
+  void read_discovery(Params& p, BuildContext& bc);
+  void endpoint_changed(Context& ctx, std::uint32_t i, bool ready);
+  void endpoint_sync(std::uint64_t data);
+  bool listed(std::uint32_t i) const { return backends_[i].eligible || instances_[i].endpoint_updates; }
   // disruption.cpp
   void read_disruption_budget(Params& p);
   void evict_pending(Context& ctx);
@@ -413,6 +471,19 @@ class ServerPool final : public Scalable, public Resizable, public Crashable, pu
   std::uint32_t probe_threshold_ = 3;
   std::uint64_t probe_failed_ = 0, probe_restarts_ = 0;
   CounterId probe_restart_c_;
+  // ---- readiness and startup probes (readiness.cpp); period 0 = none ----
+  struct ProbeSpec {
+    Time period = 0, timeout = 0, delay = 0;
+    std::uint32_t failure_threshold = 3, success_threshold = 1;
+  };
+  ProbeSpec readiness_, startup_probe_;
+  std::uint64_t ready_failed_ = 0, ready_removals_ = 0, ready_returns_ = 0, start_failed_ = 0, start_kills_ = 0;
+  Time first_removed_ = -1, first_returned_ = -1, first_start_kill_ = -1;
+  // ---- service-discovery lag (discovery.cpp); 0 = callers see changes at once ----
+  Time discovery_delay_ = 0;
+  Status stale_cause_ = Status::Error;
+  std::uint64_t stale_sent_ = 0;
+  CounterId stale_c_;
 
   // ---- metrics ----
   GaugeId busy_g_, capacity_g_, cpu_g_, queued_g_, in_system_g_, replicas_g_, ready_g_, alive_g_, memory_g_;
