@@ -13,7 +13,16 @@
 //   - a node drain never takes the ready count below the PodDisruptionBudget (as the
 //     disruption controller resolves it) and uses all of it; without one the node's instances
 //     go at once;
-//   - bad deployment and budget input: exit 2, one line with file and JSON pointer.
+//   - service-discovery lag: requests to instances callers still list fail stale_endpoint,
+//     rate x share x lag (a crash; a rolling update one at a time: rate x lag), none at lag 0;
+//   - readiness takes a saturated instance out of the endpoints at delay + F x period + timeout
+//     without a restart and brings it back within the bounds S and its held work give; a
+//     startup probe kills a slow start at initial_delay + F x period;
+//   - blue-green: replicas ready throughout, 2 x replicas while both sets run (and billed),
+//     the switch when the last new instance is ready + switch_delay (or at switch_at), all
+//     traffic at once, a rollback switching back to the kept set;
+//   - bad deployment, budget, probe, discovery and blue-green input: exit 2, one line with
+//     file and JSON pointer.
 #include <doctest/doctest.h>
 
 #include <cmath>
@@ -577,4 +586,155 @@ TEST_CASE("startup: a slow start is killed at initial_delay + failure_threshold 
   doc["components"][1].erase("probes");
   const json none = run_summary(write_scenario("startup", doc), {"--no-report"});
   CHECK(std::abs(num(none, "requests.by_cause.unavailable") - rate * 20) <= 1);
+}
+
+namespace {
+
+json blue_green_doc(const json& deployment, const json& rollout) {
+  json doc = json::parse(R"({
+    "name": "blue-green", "seed": 5, "duration": "5m", "warmup": "10s", "window": "5s",
+    "components": [
+      {"id": "users", "type": "client", "target": "web", "arrivals": {"rate": 200}, "timeout": "2s"},
+      {"id": "web", "type": "service", "replicas": 4, "concurrency": 8, "service_time": {"dist": "exponential", "mean": "20ms"},
+       "startup_time": {"dist": "uniform", "min": "10s", "max": "30s"}, "termination_grace": "5s"}
+    ]
+  })");
+  doc["components"][1]["deployment"] = deployment;
+  doc["components"][1]["rollouts"] = json::array({rollout});
+  return doc;
+}
+
+// Time of the first rollout step at which `n` new instances were ready (from the episodes).
+double step_time(const json& s, int n, int desired) {
+  for (const json& e : at(s, "availability_report.episodes"))
+    if (e.at("kind") == "rollout_step" && e.at("label") == std::to_string(n) + "/" + std::to_string(desired))
+      return e.at("start_s").get<double>();
+  FAIL("no step " << n);
+  return -1;
+}
+
+}  // namespace
+
+TEST_CASE("blue-green: the whole new set starts beside the old, all traffic switches at once, the old set goes later") {
+  const int R = 4;
+  const double at_s = 60, scale_down = 30, grace = 5, end = 300;
+  for (const double delay : {0.0, 10.0}) {
+    CAPTURE(delay);
+    json deployment = {{"strategy", "blue_green"}, {"switch_delay", std::to_string(delay) + "s"}, {"scale_down_delay", "30s"}};
+    // A rule that never fires keeps the analysis running, so new_version_rps counts the new
+    // version's answers: none before the switch, all of them after.
+    json rollout = {{"at", "60s"}, {"version", "v2"}, {"rollback", {{"threshold", 1.0}, {"window", "5s"}}}};
+    const std::string out = scratch_dir("blue-green");
+    const RunResult run = run_archsim({"run", write_scenario("blue_green", blue_green_doc(deployment, rollout)), "--json", "--quiet", "--out", out});
+    const json s = parse_summary(run);
+    const json& r = at(s, "components.web.rollouts.0");
+    CHECK(num(r, "min_ready") == R);         // never fewer than replicas ready
+    CHECK(num(r, "max_replicas") == 2 * R);  // both sets, and no more
+    CHECK(num(r, "max_instances") == 2 * R);
+    const double green = step_time(s, R, R);  // the last green instance ready
+    CHECK(num(r, "green_ready_s") == doctest::Approx(green));
+    CHECK(green > at_s + 10);
+    CHECK(num(r, "switched_s") == doctest::Approx(green + delay));
+    CHECK(num(r, "completed_s") >= num(r, "switched_s") + scale_down);
+    CHECK(num(r, "completed_s") <= num(r, "switched_s") + scale_down + grace);
+    CHECK(num(s, "requests.failed") == 0);  // zero unavailable, zero anything
+    CHECK(num(s, "components.web.ready_replicas") == R);
+    // Both sets are billed while both run: R for the whole run, R more from `at` on, less the
+    // old set's time after it was removed.
+    const double completed = num(r, "completed_s");
+    CHECK(num(s, "components.web.instance_seconds") == doctest::Approx(R * completed + R * (end - at_s)).epsilon(0.001));
+    // The traffic: the new version answers nothing in any window that ends before the switch,
+    // and everything in every full window after it.
+    const auto rps = series(out + "/timeseries.csv", "web", "new_version_rps");
+    const auto all = series(out + "/timeseries.csv", "web", "throughput_rps");
+    int before = 0, after = 0;
+    for (const auto& [t, v] : rps) {
+      if (t <= num(r, "switched_s")) {
+        CHECK(v == 0);
+        ++before;
+      } else if (t - 5 >= num(r, "switched_s") && t <= completed) {
+        CHECK(v == doctest::Approx(all.at(t)));
+        ++after;
+      }
+    }
+    CHECK(before > 0);
+    CHECK(after > 0);
+  }
+}
+
+TEST_CASE("blue-green: a manual switch time waits for it; a rollback switches back at once to the kept set") {
+  json deployment = {{"strategy", "blue_green"}, {"scale_down_delay", "60s"}};
+  // Manual switch at 150 s, long after the green set is ready (at most 60 + 30 s).
+  const json manual = run_summary(write_scenario("bg_manual", blue_green_doc(deployment, {{"at", "60s"}, {"switch_at", "150s"}})),
+                                  {"--no-report"});
+  CHECK(num(manual, "components.web.rollouts.0.green_ready_s") <= 90);
+  CHECK(num(manual, "components.web.rollouts.0.switched_s") == 150);
+  CHECK(num(manual, "requests.failed") == 0);
+  // A switch time before the set is ready: the switch waits for the set.
+  const json early = run_summary(write_scenario("bg_early", blue_green_doc(deployment, {{"at", "60s"}, {"switch_at", "61s"}})),
+                                 {"--no-report"});
+  CHECK(num(early, "components.web.rollouts.0.switched_s") == num(early, "components.web.rollouts.0.green_ready_s"));
+  // A bad version (40% errors) rolled back by its analysis: the old set is still there, so
+  // traffic goes back at the end of the first window with its answers, and the bad set is
+  // removed scale_down_delay later.
+  json bad = {{"at", "60s"}, {"error_rate", 0.4}, {"rollback", {{"threshold", 0.1}, {"window", "5s"}, {"min_requests", 20}}}};
+  const json s = run_summary(write_scenario("bg_rollback", blue_green_doc(deployment, bad)), {"--no-report"});
+  const json& r = at(s, "components.web.rollouts.0");
+  const double switched = num(r, "switched_s"), back = num(r, "rolled_back_s");
+  CHECK(back > switched);
+  CHECK(back <= switched + 5);  // the first window after the switch that ends holds its answers
+  CHECK(num(r, "rollback_completed_s") >= back + 60);
+  CHECK(num(r, "rollback_completed_s") <= back + 60 + 5);
+  CHECK(num(r, "min_ready") == 4);
+  CHECK(num(s, "requests.by_cause.unavailable") == 0);
+  // Only the bad version's answers between the switch and the switch back failed: 40% of 200/s.
+  const double lost = num(s, "requests.by_cause.error");
+  const double want = 0.4 * 200 * (back - switched);
+  CHECK(lost == doctest::Approx(want).epsilon(5 / std::sqrt(want)));
+
+  // The shipped scenario: start-up 20 s from 180 s, switch 10 s later, old set kept 60 s.
+  const json shipped = run_summary(source_path("scenarios/operations/deploy-blue-green.json"), {"--no-report"});
+  CHECK(num(shipped, "components.web.rollouts.0.green_ready_s") == 200);
+  CHECK(num(shipped, "components.web.rollouts.0.switched_s") == 210);
+  CHECK(num(shipped, "components.web.rollouts.0.completed_s") == doctest::Approx(270).epsilon(0.001));
+  CHECK(num(shipped, "components.web.rollouts.0.min_ready") == 4);
+  CHECK(num(shipped, "availability") == 1.0);
+}
+
+TEST_CASE("blue-green: bad input is refused with the file and JSON pointer") {
+  struct Case {
+    const char* name;
+    json deployment, rollout;
+    const char* pointer;
+    const char* words;
+  };
+  const json plain = {{"at", "30s"}};
+  const std::vector<Case> cases = {
+      {"surge", {{"strategy", "blue_green"}, {"max_surge", 1}}, plain, "/components/1/deployment/max_surge", "rolling"},
+      {"unavailable", {{"strategy", "blue_green"}, {"max_unavailable", 0}}, plain, "/components/1/deployment/max_unavailable", "rolling"},
+      {"delay_rolling", {{"strategy", "rolling"}, {"switch_delay", "5s"}}, plain, "/components/1/deployment/switch_delay", "blue_green"},
+      {"scale_down_recreate", {{"strategy", "recreate"}, {"scale_down_delay", "5s"}}, plain, "/components/1/deployment/scale_down_delay", "blue_green"},
+      {"delay_negative", {{"strategy", "blue_green"}, {"switch_delay", "-5s"}}, plain, "/components/1/deployment/switch_delay", ""},
+      {"scale_down_text", {{"strategy", "blue_green"}, {"scale_down_delay", "later"}}, plain, "/components/1/deployment/scale_down_delay", ""},
+      {"strategy", {{"strategy", "blue-green"}}, plain, "/components/1/deployment/strategy", "did you mean"},
+      {"switch_rolling", {{"strategy", "rolling"}}, {{"at", "30s"}, {"switch_at", "40s"}}, "/components/1/rollouts/0/switch_at", "blue_green"},
+      {"switch_early", {{"strategy", "blue_green"}}, {{"at", "30s"}, {"switch_at", "20s"}}, "/components/1/rollouts/0/switch_at", "before"},
+      {"switch_late", {{"strategy", "blue_green"}}, {{"at", "30s"}, {"switch_at", "70s"}}, "/components/1/rollouts/0/switch_at", "end of the run"},
+  };
+  for (const Case& c : cases) {
+    CAPTURE(c.name);
+    json doc = json::parse(R"({"name": "bad", "duration": "60s", "components": [
+      {"id": "users", "type": "client", "target": "web", "arrivals": {"rate": 10}},
+      {"id": "web", "type": "service", "replicas": 2, "service_time": "1ms"}]})");
+    doc["components"][1]["deployment"] = c.deployment;
+    doc["components"][1]["rollouts"] = json::array({c.rollout});
+    const std::string path = write_scenario(c.name, doc);
+    const RunResult r = run_archsim({"run", path, "--json", "--quiet", "--out", scratch_dir("bad")}, 30);
+    INFO(describe(r));
+    CHECK(r.exit_code == 2);
+    const auto ls = lines(r.err);
+    REQUIRE(ls.size() == 1);
+    CHECK(ls[0].rfind(path + ": " + c.pointer + ": ", 0) == 0);
+    CHECK(ls[0].find(c.words) != std::string::npos);
+  }
 }
