@@ -551,6 +551,19 @@ TEST_CASE("readiness: a full thread pool takes the instance out of the endpoints
   }
 }
 
+TEST_CASE("readiness: the shipped burst takes instances out of rotation instead of restarting them") {
+  const std::string file = source_path("scenarios/operations/readiness-overload.json");
+  const json probed = run_summary(file, {"--no-report"});
+  const json none = run_summary(file, {"--no-report", "--set", "web.probes=null"});
+  CHECK(num(probed, "components.web.readiness.removals") > 0);
+  CHECK(num(probed, "components.web.readiness.returns") == num(probed, "components.web.readiness.removals"));
+  CHECK(num(probed, "components.web.readiness.first_removed_s") > 120);  // the burst starts at 120 s
+  CHECK(num(probed, "requests.by_cause.dropped") == 0);                 // nothing restarted
+  CHECK(num(probed, "requests.by_cause.unavailable") > 0);              // out of rotation: refused
+  CHECK(num(none, "requests.by_cause.unavailable") == 0);
+  CHECK(num(probed, "components.web.ready_replicas") == 4);             // all back
+}
+
 TEST_CASE("startup: a slow start is killed at initial_delay + failure_threshold x period; a probe that waits lets it start") {
   // One instance crashes at 10 s and restarts at once (restart_time 0) with a start-up of
   // `startup`. The startup probe ticks at 10 + delay + k x period; it fails until start-up is
