@@ -220,6 +220,7 @@ void ServerPool::set_state(Context& ctx, std::uint32_t i, Instance::State st) {
   bool was_ready = in.state == Instance::Ready;
   bool counted_before = in.state != Instance::Draining && in.state != Instance::Gone;
   if ((in.state == Instance::Draining) != (st == Instance::Draining)) draining_ += st == Instance::Draining ? 1 : -1;
+  if ((in.state == Instance::Unready) != (st == Instance::Unready)) unready_ += st == Instance::Unready ? 1 : -1;
   in.state = st;
   bool now_ready = st == Instance::Ready;
   bool counted_after = st != Instance::Draining && st != Instance::Gone;
@@ -316,8 +317,9 @@ void ServerPool::update_counts(Context& ctx) {
   m.set(replicas_g_, replicas_, ctx.now());
   m.set(ready_g_, ready_, ctx.now());
   // A draining instance keeps its workers until its last request ends: they stay in the
-  // capacity, or utilization would pass 1 while a scale-in drains.
-  m.set(capacity_g_, static_cast<double>(ready_ + draining_) * concurrency_, ctx.now());
+  // capacity, or utilization would pass 1 while a scale-in drains; so does an instance out of
+  // the endpoints by its readiness probe (it works off what it holds).
+  m.set(capacity_g_, static_cast<double>(ready_ + draining_ + unready_) * concurrency_, ctx.now());
   peak_replicas_ = std::max(peak_replicas_, replicas_);
   if (disrupt_ && disrupt_->pending) {  // a drain under way: the lowest ready count it caused
     DrainRecord& d = disrupt_->drains.back();

@@ -445,6 +445,7 @@ class ServerPool final : public Scalable, public Resizable, public Crashable, pu
   bool membership_changed_ = true;
   std::uint32_t replicas_ = 0, ready_ = 0, peak_replicas_ = 0;
   std::uint32_t draining_ = 0;  // instances in Draining: out of rotation, workers still theirs
+  std::uint32_t unready_ = 0;   // instances in Unready (readiness probe): likewise
   std::uint64_t next_serial_ = 0;
 
   // ---- billing: instance lifetimes ----
