@@ -80,7 +80,8 @@ std::string write_scenario(const std::string& name, const nlohmann::json& doc) {
 }
 
 namespace {
-RunResult spawn(const std::vector<std::string>& args, double timeout_s, std::size_t address_space_bytes, const std::string& cwd);
+RunResult spawn(const std::vector<std::string>& args, double timeout_s, std::size_t address_space_bytes, const std::string& cwd,
+                const std::function<void(pid_t)>& watch = {});
 }
 
 RunResult run_archsim(const std::vector<std::string>& args, double timeout_s, std::size_t address_space_bytes) {
@@ -91,8 +92,13 @@ RunResult run_archsim_in(const std::string& cwd, const std::vector<std::string>&
   return spawn(args, timeout_s, 0, cwd);
 }
 
+RunResult run_archsim_watched(const std::vector<std::string>& args, double timeout_s, const std::function<void(pid_t)>& watch) {
+  return spawn(args, timeout_s, 0, "", watch);
+}
+
 namespace {
-RunResult spawn(const std::vector<std::string>& args, double timeout_s, std::size_t address_space_bytes, const std::string& cwd) {
+RunResult spawn(const std::vector<std::string>& args, double timeout_s, std::size_t address_space_bytes, const std::string& cwd,
+                const std::function<void(pid_t)>& watch) {
   RunResult r;
   std::vector<std::string> argv_s;
   argv_s.push_back(archsim_bin());
@@ -163,7 +169,8 @@ RunResult spawn(const std::vector<std::string>& args, double timeout_s, std::siz
       ::kill(pid, SIGKILL);
       break;
     }
-    const int n = ::poll(fds, 2, static_cast<int>(std::min<long long>(left.count(), 1000)));
+    const int n = ::poll(fds, 2, static_cast<int>(std::min<long long>(left.count(), watch ? 20 : 1000)));
+    if (watch) watch(pid);
     if (n < 0 && errno != EINTR) break;
     for (int i = 0; i < 2; ++i) {
       if (fds[i].fd < 0 || !(fds[i].revents & (POLLIN | POLLHUP | POLLERR))) continue;

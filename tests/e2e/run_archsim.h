@@ -6,7 +6,10 @@
 // Arguments go to posix_spawn as an argv vector, never through a shell.
 #pragma once
 #include <nlohmann/json.hpp>
+#include <sys/types.h>
+
 #include <cstddef>
+#include <functional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -40,6 +43,10 @@ std::string write_scenario(const std::string& name, const nlohmann::json& doc);
 RunResult run_archsim(const std::vector<std::string>& args, double timeout_s = 120, std::size_t address_space_bytes = 0);
 // The same, run from the folder `cwd` (for what archsim writes relative to where it runs).
 RunResult run_archsim_in(const std::string& cwd, const std::vector<std::string>& args, double timeout_s = 120);
+
+// The same, calling `watch(pid)` about every 20 ms while archsim runs: a test can act on the
+// running process from outside (e.g. kill it when a file appears), as a crash would.
+RunResult run_archsim_watched(const std::vector<std::string>& args, double timeout_s, const std::function<void(pid_t)>& watch);
 
 // The whole content of the file at `path` ("" when it cannot be read).
 std::string read_text(const std::string& path);

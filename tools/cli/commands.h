@@ -54,8 +54,10 @@ int plan_command(const PlanOptions& o, const Registry& registry);
 int validate_command(const std::vector<std::string>& files, const Registry& registry);
 
 // Shared by the commands: load + --set, printing "file: location: message" on bad input.
-// Returns nullopt after printing the error.
-std::optional<nlohmann::json> load_with_sets(const std::string& file, const std::vector<std::string>& sets);
+// Returns nullopt after printing the error, or after storing it in `*error` when given (an
+// MPI worker rank, which prints it only when rank 0 says so).
+std::optional<nlohmann::json> load_with_sets(const std::string& file, const std::vector<std::string>& sets,
+                                             std::string* error = nullptr);
 // --fail-on-slo: 0 when the summary's SLO was met, else prints "archsim: SLO missed[ by
 // <who>]: ..." on stderr and returns kExitSloMissed.
 int slo_gate_exit(const nlohmann::ordered_json& summary, const std::string& who);

@@ -12,13 +12,15 @@
 
 namespace archsim::cli {
 
-std::optional<nlohmann::json> load_with_sets(const std::string& file, const std::vector<std::string>& sets) {
+std::optional<nlohmann::json> load_with_sets(const std::string& file, const std::vector<std::string>& sets,
+                                             std::string* error) {
   try {
     nlohmann::json doc = load_scenario_file(file);
     for (const auto& s : sets) apply_set(doc, s);
     return doc;
   } catch (const ScenarioError& e) {
-    std::cerr << e.format(file) << "\n";
+    if (error) *error = e.format(file);
+    else std::cerr << e.format(file) << "\n";
     return std::nullopt;
   }
 }

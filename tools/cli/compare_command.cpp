@@ -70,10 +70,11 @@ static std::string cell(const ordered_json& s, const std::string& path, double s
 }
 
 int compare_command(const CompareOptions& o, const Registry& registry) {
-  auto base = load_with_sets(o.scenario, o.sets);
+  std::string load_error;  // a worker rank's, printed only when rank 0 could read the file
+  auto base = load_with_sets(o.scenario, o.sets, mpi_rank() == 0 ? nullptr : &load_error);
   // Under MPI the ranks other than 0 serve jobs inside and return here (mpi_executor.h).
   int worker_exit = 0;
-  auto exec = make_sweep_executor(base, o.scenario, registry, o.threads, o.quiet, &worker_exit);
+  auto exec = make_sweep_executor(base, load_error, o.scenario, registry, o.threads, o.quiet, &worker_exit);
   if (mpi_rank() != 0) return worker_exit;
   if (!base || !exec) return 2;
   // The grid of variants: the cartesian product of every --vary.

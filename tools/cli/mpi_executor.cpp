@@ -8,8 +8,12 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <deque>
 #include <csignal>
 #include <cstdio>
 #include <mutex>
@@ -27,7 +31,8 @@ int mpi_rank() { return 0; }
 int mpi_size() { return 1; }
 
 std::unique_ptr<Executor> make_sweep_executor(const std::optional<nlohmann::json>& base, const std::string&,
-                                              const Registry& registry, int threads, bool, int* worker_exit) {
+                                              const std::string&, const Registry& registry, int threads, bool,
+                                              int* worker_exit) {
   *worker_exit = 0;
   if (!base) return nullptr;
   return make_thread_executor(*base, registry, threads);
@@ -40,7 +45,25 @@ namespace {
 bool g_active = false;
 int g_rank = 0, g_size = 1;
 
-enum Tag : int { kTagHash = 1, kTagVerdict = 2, kTagJob = 3, kTagResult = 4, kTagStop = 5 };
+enum Tag : int { kTagHash = 1, kTagVerdict = 2, kTagJob = 3, kTagResult = 4, kTagStop = 5, kTagAlive = 6 };
+
+// A worker running a job says so every kBeat; rank 0 takes a worker that has said nothing
+// for kSilence as lost (its process died, or its node) and hands its job to another rank.
+// The silence is long against a beat so that a loaded machine is not taken for a dead one:
+// a worker wrongly taken as lost costs a job run twice, never a wrong result.
+constexpr auto kBeat = std::chrono::milliseconds(250);
+constexpr auto kSilence = std::chrono::seconds(10);
+
+// Set when a rank was lost: MPI_Finalize would wait for it forever, so every rank left
+// skips it (mpi_finish).
+bool g_peer_lost = false;
+
+// Open MPI keeps the job alive when a rank dies only under `mpirun --enable-recovery`, which
+// it passes to the ranks as this variable.
+bool recovery_enabled() {
+  const char* v = std::getenv("OMPI_MCA_orte_enable_recovery");
+  return v && (std::string(v) == "1" || std::string(v) == "true");
+}
 
 // Launched by an MPI launcher with more than one rank? (Open MPI's mpirun, or a PMI/PMIx
 // launcher such as Slurm's srun.) A plain `archsim` never starts MPI.
@@ -50,8 +73,9 @@ bool launched_with_ranks() {
   return false;
 }
 
-void send_text(const std::string& s, int to, int tag) {
-  MPI_Send(s.data(), static_cast<int>(s.size()), MPI_CHAR, to, tag, MPI_COMM_WORLD);
+// Returns false when MPI reports an error (MPI_ERRORS_RETURN is set on MPI_COMM_WORLD).
+bool send_text(const std::string& s, int to, int tag) {
+  return MPI_Send(s.data(), static_cast<int>(s.size()), MPI_CHAR, to, tag, MPI_COMM_WORLD) == MPI_SUCCESS;
 }
 
 // Receives the next message from `from` (MPI_ANY_SOURCE allowed); returns its text.
@@ -64,10 +88,11 @@ std::string recv_text(int from, int tag, MPI_Status* st) {
   return s;
 }
 
-// What rank 0 says when the launcher stops it (Open MPI ends the job with SIGTERM when a
-// rank dies): how far the sweep got and how to finish it. Formatted after every job into the
-// spare one of two buffers, then published, so the handler only calls write().
-char g_stop_text[2][320];
+// What rank 0 says when the launcher stops it (Open MPI without --enable-recovery ends the
+// job with SIGTERM when a rank dies): how far the sweep got and how to finish it. Formatted
+// after every job into the spare one of two buffers, then published, so the handler only
+// calls write().
+char g_stop_text[2][480];
 std::atomic<int> g_stop_current{-1};
 
 void on_stop_signal(int sig) {
@@ -86,8 +111,9 @@ void publish_stop_text(std::size_t finished, std::size_t total) {
   const int next = g_stop_current.load() == 0 ? 1 : 0;
   std::snprintf(g_stop_text[next], sizeof g_stop_text[next],
                 "archsim: the MPI job was stopped (a rank died?) with %zu of %zu jobs of this round finished; they are "
-                "kept in the output folder's jobs/: the same command with --resume runs only the missing ones\n",
-                finished, total);
+                "kept in the output folder's jobs/: the same command with --resume runs only the missing ones%s\n",
+                finished, total,
+                recovery_enabled() ? "" : " (under mpirun --enable-recovery a lost rank costs only its job)");
   g_stop_current.store(next);
 }
 
@@ -95,123 +121,248 @@ void publish_stop_text(std::size_t finished, std::size_t total) {
 std::string with_index(std::size_t index, const std::string& payload) { return std::to_string(index) + "\n" + payload; }
 std::size_t split_index(const std::string& msg, std::string* payload) {
   const auto nl = msg.find('\n');
+  if (nl == std::string::npos) return SIZE_MAX;
   *payload = msg.substr(nl + 1);
-  return static_cast<std::size_t>(std::stoull(msg.substr(0, nl)));
+  try {
+    return static_cast<std::size_t>(std::stoull(msg.substr(0, nl)));
+  } catch (const std::exception&) {
+    return SIZE_MAX;
+  }
 }
 
-// Rank 0. Workers (ranks 1..N-1) are either idle (waiting for a job or the stop) or running
-// exactly one job; rank 0 also runs one job at a time on its own thread, and polls for
-// results between, so that it is a worker too and not only a dispatcher.
+// "users.arrivals.rate=60 seed 1": a job as the user can find it.
+std::string job_label(const JobSpec& spec) {
+  std::string s;
+  for (const auto& x : spec.sets) s += x + " ";
+  return s + "seed " + std::to_string(spec.seed);
+}
+
+using Clock = std::chrono::steady_clock;
+
+// Rank 0. Workers (ranks 1..N-1) are idle (waiting for a job or the stop), running exactly
+// one job, or lost; rank 0 also runs one job at a time on its own thread, and polls for
+// messages between, so that it is a worker too and not only a dispatcher. A job whose rank
+// is lost goes back to the front of the queue; the lost rank gets no more jobs and its late
+// messages are dropped.
 class MpiExecutor final : public Executor {
  public:
   MpiExecutor(const nlohmann::json& base, const Registry& registry, bool quiet)
-      : base_(base), registry_(registry), quiet_(quiet) {
-    for (int r = 1; r < g_size; ++r) idle_.push_back(r);
+      : base_(base), registry_(registry), quiet_(quiet), peers_(static_cast<std::size_t>(g_size)) {
     std::signal(SIGTERM, on_stop_signal);
   }
   ~MpiExecutor() override {
-    for (int r : idle_) send_text("", r, kTagStop);
+    // Lost ranks are told too (a send that cannot complete is not waited for): one taken for
+    // lost that was only slow then ends instead of waiting for a job forever.
+    const std::string stop = g_peer_lost ? "lost" : "";
+    for (int r = 1; r < g_size; ++r) {
+      if (!peers_[static_cast<std::size_t>(r)].lost) {
+        send_text(stop, r, kTagStop);
+        continue;
+      }
+      MPI_Request req;
+      if (MPI_Isend(stop.data(), static_cast<int>(stop.size()), MPI_CHAR, r, kTagStop, MPI_COMM_WORLD, &req) == MPI_SUCCESS)
+        MPI_Request_free(&req);
+    }
   }
 
   bool run(const std::vector<JobSpec>& jobs, const JobDone& done, const std::function<void(double)>& progress) override {
     const std::size_t n = jobs.size();
     std::size_t next = 0, finished = 0;
-    int busy = 0;
-    auto start = std::chrono::steady_clock::now();
+    std::deque<std::size_t> again;  // jobs of lost ranks, run before the others
+    std::vector<char> reported(n, 0);
+    struct Loss {
+      int rank;
+      std::size_t job;
+      int rerun_on = -1;
+    };
+    std::vector<Loss> losses;
+    auto start = Clock::now();
     auto last_line = start;
     publish_stop_text(0, n);
-    auto report = [&] {
-      publish_stop_text(finished, n);
-      if (progress) progress(static_cast<double>(finished) / static_cast<double>(n));
-      const auto now = std::chrono::steady_clock::now();
-      if (!quiet_ && (now - last_line > std::chrono::seconds(2) || finished == n)) {
-        last_line = now;
-        const double s = std::chrono::duration<double>(now - start).count();
-        std::fprintf(stderr, "archsim: %zu/%zu jobs done on %d MPI ranks (%.1f s)\n", finished, n, g_size, s);
-      }
-    };
     // Rank 0's own job, on a thread: one at a time.
     std::thread local;
     std::atomic<bool> local_done{false};
+    std::atomic<double> local_fraction{0};
     bool local_busy = false;
     std::size_t local_index = 0;
     JobOutput local_out;
-    auto start_local = [&](std::size_t k) {
-      local_busy = true;
-      local_index = k;
-      local_done = false;
-      local = std::thread([&, k] {
-        local_out = run_job(base_, jobs[k], registry_);
-        local_done = true;
-      });
+    auto report = [&] {
+      publish_stop_text(finished, n);
+      double sum = static_cast<double>(finished) + (local_busy ? local_fraction.load() : 0.0);
+      for (const Peer& p : peers_)
+        if (p.busy) sum += p.fraction;
+      if (progress) progress(std::min(1.0, sum / static_cast<double>(n)));
+      const auto now = Clock::now();
+      if (!quiet_ && (now - last_line > std::chrono::seconds(2) || finished == n)) {
+        last_line = now;
+        const double s = std::chrono::duration<double>(now - start).count();
+        std::fprintf(stderr, "archsim: %zu/%zu jobs done on %d MPI ranks (%.1f s)\n", finished, n, live_ranks(), s);
+      }
+    };
+    auto take = [&](std::size_t* k) {
+      if (!again.empty()) {
+        *k = again.front();
+        again.pop_front();
+        return true;
+      }
+      if (next < n) {
+        *k = next++;
+        return true;
+      }
+      return false;
+    };
+    auto finish = [&](std::size_t k, JobOutput&& out, int rank) {
+      if (k >= n || reported[k]) return;  // a job run twice (its first rank was slow, not lost)
+      reported[k] = 1;
+      ++finished;
+      for (Loss& l : losses)
+        if (l.job == k && l.rerun_on < 0) l.rerun_on = rank;
+      done(k, std::move(out));
+    };
+    auto lose = [&](int r, const char* why) {
+      Peer& p = peers_[static_cast<std::size_t>(r)];
+      p.lost = true;
+      g_peer_lost = true;
+      if (!p.busy) return;
+      p.busy = false;
+      if (!reported[p.job]) {
+        again.push_front(p.job);
+        losses.push_back(Loss{r, p.job});
+        std::fprintf(stderr, "archsim: MPI rank %d is lost (%s) while running %s: the job runs again on another rank\n", r,
+                     why, job_label(jobs[p.job]).c_str());
+      }
     };
     while (finished < n) {
       // Hand out what idle ranks can take.
-      while (next < n && !idle_.empty()) {
-        const int r = idle_.back();
-        idle_.pop_back();
-        send_text(with_index(next, encode_spec(jobs[next])), r, kTagJob);
-        ++next;
-        ++busy;
+      for (int r = 1; r < g_size; ++r) {
+        Peer& p = peers_[static_cast<std::size_t>(r)];
+        std::size_t k = 0;
+        if (p.lost || p.busy || !take(&k)) continue;
+        p.busy = true;
+        p.job = k;
+        p.fraction = 0;
+        p.heard = Clock::now();
+        if (!send_text(with_index(k, encode_spec(jobs[k])), r, kTagJob)) lose(r, "MPI could not send it a job");
       }
-      if (next < n && !local_busy) start_local(next++);
+      std::size_t k = 0;
+      if (!local_busy && take(&k)) {
+        local_busy = true;
+        local_index = k;
+        local_done = false;
+        local_fraction = 0;
+        local = std::thread([&, k] {
+          local_out = run_job(base_, jobs[k], registry_, [&](double f) { local_fraction = f; });
+          local_done = true;
+        });
+      }
       bool any = false;
       if (local_busy && local_done) {
         local.join();
         local_busy = false;
-        ++finished;
-        done(local_index, std::move(local_out));
+        finish(local_index, std::move(local_out), 0);
         report();
         any = true;
       }
       int flag = 0;
       MPI_Status st;
-      if (busy > 0) MPI_Iprobe(MPI_ANY_SOURCE, kTagResult, MPI_COMM_WORLD, &flag, &st);
+      MPI_Iprobe(MPI_ANY_SOURCE, MPI_ANY_TAG, MPI_COMM_WORLD, &flag, &st);
       if (flag) {
-        std::string payload;
-        const std::string msg = recv_text(st.MPI_SOURCE, kTagResult, &st);
-        const std::size_t k = split_index(msg, &payload);
-        auto out = decode_job(payload);
-        if (!out) {
-          out = JobOutput{};
-          out->error = "rank " + std::to_string(st.MPI_SOURCE) + " sent a result archsim cannot read";
-        }
-        idle_.push_back(st.MPI_SOURCE);
-        --busy;
-        ++finished;
-        done(k, std::move(*out));
-        report();
         any = true;
+        const int r = st.MPI_SOURCE;
+        const int tag = st.MPI_TAG;
+        std::string payload;
+        const std::string msg = recv_text(r, tag, &st);
+        Peer& p = peers_[static_cast<std::size_t>(r)];
+        const std::size_t j = split_index(msg, &payload);
+        if (p.lost || !p.busy || j != p.job) continue;  // a lost rank's late word, or a stray message
+        p.heard = Clock::now();
+        if (tag == kTagAlive) {
+          p.fraction = std::atof(payload.c_str());
+          report();
+        } else if (tag == kTagResult) {
+          auto out = decode_job(payload);
+          if (!out) {
+            out = JobOutput{};
+            out->error = "rank " + std::to_string(r) + " sent a result archsim cannot read";
+          }
+          p.busy = false;
+          finish(j, std::move(*out), r);
+          report();
+        }
+      }
+      const auto now = Clock::now();
+      for (int r = 1; r < g_size; ++r) {
+        const Peer& p = peers_[static_cast<std::size_t>(r)];
+        if (p.busy && !p.lost && now - p.heard > kSilence) lose(r, "no word from it for 10 s");
       }
       if (!any) std::this_thread::sleep_for(std::chrono::microseconds(200));
     }
+    if (local.joinable()) local.join();
+    for (const Loss& l : losses)
+      std::fprintf(stderr, "archsim: MPI rank %d was lost during %s, which ran again on rank %d: the results are complete\n",
+                   l.rank, job_label(jobs[l.job]).c_str(), l.rerun_on);
     return true;
   }
 
   std::string describe() const override {
-    return std::to_string(g_size) + " MPI ranks";
+    const int live = live_ranks();
+    return std::to_string(live) + " MPI ranks" + (live < g_size ? " (" + std::to_string(g_size - live) + " lost)" : "");
   }
 
  private:
+  struct Peer {
+    bool busy = false, lost = false;
+    std::size_t job = 0;
+    double fraction = 0;  // of its job, from its last beat
+    Clock::time_point heard;
+  };
+  int live_ranks() const {
+    int live = 1;
+    for (std::size_t r = 1; r < peers_.size(); ++r) live += peers_[r].lost ? 0 : 1;
+    return live;
+  }
   const nlohmann::json& base_;
   const Registry& registry_;
   bool quiet_;
-  std::vector<int> idle_;
+  std::vector<Peer> peers_;  // by rank; [0] unused
 };
 
-// Ranks 1..N-1: run the jobs rank 0 sends until it says stop.
+// Ranks 1..N-1: run the jobs rank 0 sends until it says stop. A job runs on a thread while
+// this one beats (kTagAlive with the job's progress) so that rank 0 can tell a long job from
+// a lost rank.
 void serve(const nlohmann::json& base, const Registry& registry) {
   for (;;) {
     MPI_Status st;
     MPI_Probe(0, MPI_ANY_TAG, MPI_COMM_WORLD, &st);
     const std::string msg = recv_text(0, st.MPI_TAG, &st);
-    if (st.MPI_TAG == kTagStop) return;
+    if (st.MPI_TAG == kTagStop) {
+      g_peer_lost = msg == "lost";
+      return;
+    }
     std::string payload;
     const std::size_t k = split_index(msg, &payload);
     JobOutput out;
-    if (auto spec = decode_spec(payload)) {
-      fault_point(k, /*or_later=*/true);
-      out = run_job(base, *spec, registry);
+    if (auto spec = decode_spec(payload); spec && k != SIZE_MAX) {
+      std::mutex mu;
+      std::condition_variable cv;
+      bool finished = false;
+      std::atomic<double> fraction{0};
+      std::thread job([&] {
+        JobOutput o = run_job(base, *spec, registry, [&](double f) { fraction = f; });
+        std::lock_guard<std::mutex> lock(mu);
+        out = std::move(o);
+        finished = true;
+        cv.notify_one();
+      });
+      {
+        std::unique_lock<std::mutex> lock(mu);
+        while (!cv.wait_for(lock, kBeat, [&] { return finished; })) {
+          char f[32];
+          std::snprintf(f, sizeof f, "%.4f", fraction.load());
+          send_text(with_index(k, f), 0, kTagAlive);
+        }
+      }
+      job.join();
     } else {
       out.error = "rank " + std::to_string(g_rank) + " received a job archsim cannot read";
     }
@@ -227,44 +378,54 @@ void mpi_start(int* argc, char*** argv) {
   MPI_Init_thread(argc, argv, MPI_THREAD_FUNNELED, &provided);
   MPI_Comm_rank(MPI_COMM_WORLD, &g_rank);
   MPI_Comm_size(MPI_COMM_WORLD, &g_size);
+  // A send to a lost rank returns an error instead of ending this process.
+  MPI_Comm_set_errhandler(MPI_COMM_WORLD, MPI_ERRORS_RETURN);
   g_active = g_size > 1;
   if (!g_active) MPI_Finalize();
 }
 
 void mpi_finish() {
-  if (g_active) MPI_Finalize();
+  // MPI_Finalize waits for every rank, a lost one too: after a loss the ranks left end
+  // without it (Open MPI under --enable-recovery accepts that).
+  if (g_active && !g_peer_lost) MPI_Finalize();
   g_active = false;
 }
 
 int mpi_rank() { return g_rank; }
 int mpi_size() { return g_active ? g_size : 1; }
 
-std::unique_ptr<Executor> make_sweep_executor(const std::optional<nlohmann::json>& base, const std::string& scenario_file,
-                                              const Registry& registry, int threads, bool quiet, int* worker_exit) {
+std::unique_ptr<Executor> make_sweep_executor(const std::optional<nlohmann::json>& base, const std::string& load_error,
+                                              const std::string& scenario_file, const Registry& registry, int threads,
+                                              bool quiet, int* worker_exit) {
   *worker_exit = 0;
   if (!g_active) return base ? make_thread_executor(*base, registry, threads) : nullptr;
   // Every rank's hash of the scenario it read (0: could not read it) to rank 0.
   unsigned long long mine = base ? scenario_hash(*base) : 0ULL;
   std::vector<unsigned long long> all(static_cast<std::size_t>(g_size));
   MPI_Gather(&mine, 1, MPI_UNSIGNED_LONG_LONG, all.data(), 1, MPI_UNSIGNED_LONG_LONG, 0, MPI_COMM_WORLD);
-  int verdict = 0;  // 0 go, 2 stop
+  // 0 go; 2 stop; 3 stop, and a worker that could not read the scenario says why (rank 0
+  // could: the reason is the worker's alone).
+  int verdict = 0;
   if (g_rank == 0 && base) {
     for (int r = 1; r < g_size && verdict == 0; ++r)
       if (all[static_cast<std::size_t>(r)] != mine) {
         verdict = 2;
-        if (all[static_cast<std::size_t>(r)] == 0)
-          std::cerr << "archsim: " << scenario_file << ": MPI rank " << r << " cannot read the scenario (see its error)\n";
-        else
+        if (all[static_cast<std::size_t>(r)] == 0) {
+          verdict = 3;
+          std::cerr << "archsim: " << scenario_file << ": MPI rank " << r << " cannot read the scenario (its error follows)\n";
+        } else {
           std::cerr << "archsim: " << scenario_file << ": MPI rank " << r << " reads a different scenario (hash "
                     << hex16(all[static_cast<std::size_t>(r)]) << ", rank 0 has " << hex16(mine)
                     << "): every rank must see the same file\n";
+        }
       }
   }
-  if (g_rank == 0 && !base) verdict = 2;
+  if (g_rank == 0 && !base) verdict = 2;  // rank 0 printed why; every rank stops
   MPI_Bcast(&verdict, 1, MPI_INT, 0, MPI_COMM_WORLD);
   if (g_rank != 0) {
     if (verdict == 0) serve(*base, registry);
-    *worker_exit = verdict;
+    if (verdict == 3 && !base) std::cerr << "archsim: MPI rank " << g_rank << ": " << load_error << "\n";
+    *worker_exit = verdict == 0 ? 0 : 2;
     return nullptr;
   }
   if (verdict != 0) return nullptr;

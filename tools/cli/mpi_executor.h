@@ -11,9 +11,15 @@
 // Only archsim (tools/cli) links MPI, and only when CMake found it (ARCHSIM_WITH_MPI); without
 // it, or when not started by an MPI launcher, every function here is a no-op for one process.
 //
-// Lost ranks: Open MPI (4.x) ends the whole job when a rank dies, rank 0 included. The jobs
-// that finished before are in the output folder (tools/cli/job_store.h): the same command
-// with --resume runs only the missing ones.
+// Lost ranks: a worker running a job beats every 250 ms; one silent for 10 s (or that MPI
+// cannot send to) is lost, its job runs again on another rank (rank 0 included, so a sweep
+// finishes while rank 0 lives), and rank 0 names the rank and the job. This needs Open MPI
+// to keep the job alive when a process dies: `mpirun --enable-recovery` (Open MPI 4.1 ends
+// the whole job otherwise). After a loss the ranks left end without MPI_Finalize, which
+// would wait for the lost one. Without --enable-recovery, or when rank 0 dies, the jobs
+// finished before are in the output folder (tools/cli/job_store.h): the same command with
+// --resume runs only the missing ones. A rank that dies before the first job (while the
+// scenario hashes are compared) still stalls the start.
 #pragma once
 #include <memory>
 #include <optional>
@@ -33,11 +39,14 @@ int mpi_rank();  // 0 without MPI
 int mpi_size();  // 1 without MPI
 
 // The executor of a sweep command. Without MPI: the thread executor. Under MPI, on every rank:
-// compares the scenario hashes of all ranks (`base` nullopt: this rank could not read it).
-// Rank 0 gets the MPI executor, or nullptr after printing the mismatch (exit 2). Other ranks
-// serve jobs until rank 0 is done and get nullptr with *worker_exit set (0, or 2 on a
+// compares the scenario hashes of all ranks (`base` nullopt: this rank could not read it,
+// `load_error` says why; only rank 0 prints its own load error, see load_with_sets). Rank 0
+// gets the MPI executor, or nullptr after printing the mismatch (exit 2); when only a worker
+// could not read the scenario, that worker prints its error after rank 0's line. Other
+// ranks serve jobs until rank 0 is done and get nullptr with *worker_exit set (0, or 2 on a
 // mismatch): the command returns it.
-std::unique_ptr<Executor> make_sweep_executor(const std::optional<nlohmann::json>& base, const std::string& scenario_file,
-                                              const Registry& registry, int threads, bool quiet, int* worker_exit);
+std::unique_ptr<Executor> make_sweep_executor(const std::optional<nlohmann::json>& base, const std::string& load_error,
+                                              const std::string& scenario_file, const Registry& registry, int threads,
+                                              bool quiet, int* worker_exit);
 
 }  // namespace archsim::cli

@@ -113,10 +113,11 @@ int plan_command(const PlanOptions& o, const Registry& registry) {
   if (!slo) return 2;
   const auto params = parse_search(o.searches);
   if (!params) return 2;
-  auto base = load_with_sets(o.scenario, o.sets);
+  std::string load_error;  // a worker rank's, printed only when rank 0 could read the file
+  auto base = load_with_sets(o.scenario, o.sets, mpi_rank() == 0 ? nullptr : &load_error);
   // Under MPI the ranks other than 0 serve jobs inside and return here (mpi_executor.h).
   int worker_exit = 0;
-  auto exec = make_sweep_executor(base, o.scenario, registry, o.threads, o.quiet, &worker_exit);
+  auto exec = make_sweep_executor(base, load_error, o.scenario, registry, o.threads, o.quiet, &worker_exit);
   if (mpi_rank() != 0) return worker_exit;
   if (!base || !exec) return 2;
   const std::string axis = slo->latency_ms.empty() ? "p99" : slo->latency_ms.front().first;

@@ -1,8 +1,6 @@
 #include "tools/cli/sweep.h"
 
-#include <csignal>
 #include <cstdio>
-#include <cstdlib>
 #include <exception>
 #include <new>
 
@@ -40,13 +38,6 @@ JobOutput run_job(const nlohmann::json& base, const JobSpec& spec, const Registr
   }
   if (!out.error.empty()) out.summary.clear();
   return out;
-}
-
-void fault_point(std::size_t job_index, bool or_later) {
-  static const char* kill_job = std::getenv("ARCHSIM_FAULT_KILL_JOB");
-  if (!kill_job) return;
-  const unsigned long long k = std::strtoull(kill_job, nullptr, 10);
-  if (job_index == k || (or_later && job_index > k)) std::raise(SIGKILL);
 }
 
 // Fields as "<length>\n<bytes>" after a magic line: binary-safe and cheap to parse.

@@ -35,13 +35,6 @@ struct JobOutput {
 JobOutput run_job(const nlohmann::json& base, const JobSpec& spec, const Registry& registry,
                   const std::function<void(double)>& progress = {});
 
-// A test hook for the fault-tolerance tests: when the environment variable
-// ARCHSIM_FAULT_KILL_JOB is k, the process about to run job k of an executor's list kills
-// itself (SIGKILL), as a crashed machine or a lost MPI rank would. The thread executor calls
-// it for every job; under MPI only the worker ranks do, with `or_later` (the first job
-// numbered k or above that a worker rank receives: rank 0 may have run job k itself).
-void fault_point(std::size_t job_index, bool or_later = false);
-
 // A JobOutput as bytes and back (the MPI executor's messages and the job store's files).
 // decode_job returns nullopt for bytes that are not an encoded JobOutput.
 std::string encode_job(const JobOutput& out);

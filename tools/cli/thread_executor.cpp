@@ -33,7 +33,6 @@ class ThreadExecutor final : public Executor {
     };
     auto worker = [&](int w) {
       for (std::size_t k = next++; k < n; k = next++) {
-        fault_point(k);
         JobOutput out = run_job(base_, jobs[k], registry_, [&](double f) {
           std::lock_guard<std::mutex> lock(mu);
           running[static_cast<std::size_t>(w)] = f;
