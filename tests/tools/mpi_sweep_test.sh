@@ -10,7 +10,8 @@
 #     and the same command with --resume runs only the missing ones, to the same files;
 #  5. a scenario no rank can read: rank 0's error alone, exit 2;
 #  6. plan writes the same plan.json on 3 ranks as on 2 threads;
-#  7. commands other than compare and plan refuse to run on several ranks (exit 2).
+#  7. run --replications writes the same files on 3 ranks as on 2 threads;
+#  8. commands other than run, compare and plan refuse to run on several ranks (exit 2).
 #   bash tests/tools/mpi_sweep_test.sh ARCHSIM_BIN SOURCE_DIR MPIEXEC
 set -euo pipefail
 bin=$1 src=$2 mpiexec=$3
@@ -147,10 +148,28 @@ plan=(plan "$src/scenarios/basics/mmc.json" --set duration=2m --slo p99=60ms --s
 cmp "$work/plan-threads/plan.json" "$work/plan-mpi/plan.json" || { echo "FAIL: plan.json differs"; exit 1; }
 echo "ok: plan.json identical"
 
-echo "== 7. other commands refuse MPI ranks"
+echo "== 7. run --replications: 3 ranks vs 2 threads, the same files"
+runargs=(run "$src/scenarios/basics/mm1.json" --set duration=10m --replications 5 --quiet --no-report --json)
+"$bin" "${runargs[@]}" --threads 2 --out "$work/run-threads" >/dev/null
+"${mpi[@]}" "$bin" "${runargs[@]}" --out "$work/run-mpi" >/dev/null
+python3 - "$work/run-threads" "$work/run-mpi" <<'EOF'
+import json, sys, pathlib
+a, b = map(pathlib.Path, sys.argv[1:])
+def strip(p):
+    j = json.loads(p.read_text()); j.pop("run", None); return json.dumps(j)
+assert json.loads((a / "summary.json").read_text())["replications"] == 5
+for f in ("summary.json", "analysis.json", "timeseries.csv", "latency_cdf.csv"):
+    x, y = a / f, b / f
+    same = strip(x) == strip(y) if f == "summary.json" else x.read_bytes() == y.read_bytes()
+    if not same or len(x.read_bytes()) < 40:
+        sys.exit(f"FAIL: {f} differs between {a} and {b}")
+print("ok: 4 files identical outside \"run\"")
+EOF
+
+echo "== 8. other commands refuse MPI ranks"
 set +e
-"${mpi[@]}" "$bin" run "$src/scenarios/basics/mm1.json" --quiet --out "$work/run" >/dev/null 2>"$work/run.err"
+"${mpi[@]}" "$bin" validate "$src/scenarios/basics/mm1.json" >/dev/null 2>"$work/validate.err"
 code=$?
 set -e
-[ "$code" -eq 2 ] && grep -q "only compare and plan run over MPI ranks" "$work/run.err" || { echo "FAIL: run under mpirun: exit $code"; exit 1; }
+[ "$code" -eq 2 ] && grep -q "only run, compare and plan run over MPI ranks" "$work/validate.err" || { echo "FAIL: validate under mpirun: exit $code"; exit 1; }
 echo "PASS"

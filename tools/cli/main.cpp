@@ -36,7 +36,7 @@ int main(int argc, char** argv) {
   run_cmd->add_flag("--json", run.json, "Print summary.json to stdout instead of the table");
   run_cmd->add_option("--replications", run.replications, "Independent replications (seeds seed, seed+1, ...)")
       ->check(CLI::Range(1, 10000));
-  run_cmd->add_option("--threads", run.threads, "Threads for replications")->check(CLI::Range(1, 256));
+  run_cmd->add_option("--threads", run.threads, "Threads: replications run side by side")->check(CLI::Range(1, 256));
   run_cmd->add_flag("--quiet", run.quiet, "No progress bar");
   run_cmd->add_flag("--no-report", run.no_report, "Do not write report.html and charts/");
   run_cmd->add_flag("--fail-on-slo", run.fail_on_slo,
@@ -106,10 +106,10 @@ int main(int argc, char** argv) {
   if (*run_seed_opt && !(run.seed = cli::parse_seed(run_seed))) return 2;
   if (*cmp_seed_opt && !(cmp.seed = cli::parse_seed(cmp_seed))) return 2;
   if (*plan_seed_opt && !(plan.seed = cli::parse_seed(plan_seed))) return 2;
-  // Only the sweeps use MPI ranks; any other command under mpirun would run N times over.
-  if (cli::mpi_size() > 1 && !*cmp_cmd && !*plan_cmd) {
+  // Only the commands that run jobs use MPI ranks; any other under mpirun would run N times over.
+  if (cli::mpi_size() > 1 && !*run_cmd && !*cmp_cmd && !*plan_cmd) {
     if (cli::mpi_rank() == 0)
-      std::cerr << "archsim: only compare and plan run over MPI ranks: run this command without mpirun or srun\n";
+      std::cerr << "archsim: only run, compare and plan run over MPI ranks: run this command without mpirun or srun\n";
     return 2;
   }
   try {

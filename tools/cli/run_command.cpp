@@ -2,15 +2,15 @@
 #include <filesystem>
 #include <iostream>
 
-#include "reports/ledgers/ledgers.h"
 #include "reports/slo_gate.h"
 #include "reports/summary.h"
 #include "reports/table.h"
 #include "sim/errors.h"
-#include "sim/experiment.h"
 #include "sim/simulation.h"
 #include "tools/cli/analysis.h"
 #include "tools/cli/commands.h"
+#include "tools/cli/executor.h"
+#include "tools/cli/mpi_executor.h"
 #include "tools/cli/output_dir.h"
 #include "tools/cli/report_command.h"
 
@@ -19,8 +19,14 @@ namespace archsim::cli {
 namespace fs = std::filesystem;
 
 int run_command(const RunOptions& o, const Registry& registry) {
-  auto doc = load_with_sets(o.scenario, o.sets);
-  if (!doc) return 2;
+  std::string load_error;  // a worker rank's, printed only when rank 0 could read the file
+  auto doc = load_with_sets(o.scenario, o.sets, mpi_rank() == 0 ? nullptr : &load_error);
+  // Replications are jobs of the sweep executor: threads, or MPI ranks under mpirun, whose
+  // ranks other than 0 serve jobs inside and return here (mpi_executor.h).
+  int worker_exit = 0;
+  auto exec = make_sweep_executor(doc, load_error, o.scenario, registry, o.threads, o.quiet, &worker_exit);
+  if (mpi_rank() != 0) return worker_exit;
+  if (!doc || !exec) return 2;
   if (o.fail_on_slo && !scenario_has_slo(*doc)) {
     std::cerr << o.scenario << ": /slo: --fail-on-slo needs an \"slo\" with latency_p99 or availability to gate on\n";
     return 2;
@@ -45,19 +51,23 @@ int run_command(const RunOptions& o, const Registry& registry) {
   } catch (const std::bad_alloc&) {
     return out_of_memory(o.scenario);
   }
+  // Replication k runs with seed + k; the first also returns its time series.
+  std::vector<JobSpec> jobs;
+  for (int k = 0; k < o.replications; ++k) jobs.push_back(JobSpec{{}, seed + static_cast<std::uint64_t>(k), k == 0});
+  std::vector<JobOutput> outputs(jobs.size());
   Progress bar(!o.quiet);
-  std::vector<RunResult> results;
-  try {
-    results = run_replications(*doc, registry, seed, o.replications, o.threads, [&](double f) { bar(f); });
-  } catch (const std::exception& e) {
-    bar.done();
-    std::cerr << "archsim: " << o.scenario << ": the run failed: " << e.what() << "\n";
-    return 1;
-  }
+  const bool complete = exec->run(jobs, [&](std::size_t k, JobOutput&& out) { outputs[k] = std::move(out); },
+                                  [&](double f) { bar(f); });
   bar.done();
-  const ledgers::Ledgers ledgers(*doc);
+  if (!complete) return 1;
   std::vector<nlohmann::ordered_json> summaries;
-  for (auto& r : results) summaries.push_back(summary_json(r, ledgers.apply(r)));
+  for (const JobOutput& out : outputs) {
+    if (!out.error.empty()) {
+      std::cerr << "archsim: " << o.scenario << ": the run failed: " << out.error << "\n";
+      return 1;
+    }
+    summaries.push_back(nlohmann::ordered_json::parse(out.summary));
+  }
   nlohmann::ordered_json summary = merge_replications(summaries);
 
   const bool explicit_out = !o.out.empty();
@@ -66,11 +76,9 @@ int run_command(const RunOptions& o, const Registry& registry) {
   const fs::path& stage = dir->staging();
   if (!write_checked(stage / "summary.json", summary.dump(2) + "\n")) return 1;
   if (!write_checked(stage / "analysis.json", analysis.dump(2) + "\n")) return 1;
-  if (!write_timeseries_csv(results.front(), stage / "timeseries.csv") ||
-      !write_latency_cdf_csv(results.front(), stage / "latency_cdf.csv")) {
-    std::cerr << "archsim: cannot write the CSV files in " << stage.string() << "\n";
+  if (!write_checked(stage / "timeseries.csv", outputs.front().timeseries_csv) ||
+      !write_checked(stage / "latency_cdf.csv", outputs.front().latency_cdf_csv))
     return 1;
-  }
   if (o.json) std::cout << summary.dump(2) << "\n";
   else {
     std::cout << terminal_table(summary);
