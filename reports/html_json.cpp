@@ -2,10 +2,22 @@
 
 #include <algorithm>
 #include <cmath>
+#include <fstream>
+#include <stdexcept>
 
 #include "reports/html_page.h"
 
 namespace archsim::reports::js {
+
+json read_json(const std::filesystem::path& file) {
+  std::ifstream in(file);
+  if (!in) throw std::runtime_error(file.string() + ": cannot open (is this an archsim output folder?)");
+  try {
+    return json::parse(in);
+  } catch (const json::parse_error& e) {
+    throw std::runtime_error(file.string() + ": not valid JSON: " + e.what());
+  }
+}
 
 // A number at a '/'-free dotted path ("latency_ms.p99"), NaN when absent or not a number.
 double num_at(const json& j, const std::string& dotted) {

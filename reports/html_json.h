@@ -3,6 +3,7 @@
 // (reports/summary.h) and nothing of the models that filled it.
 #pragma once
 
+#include <filesystem>
 #include <string>
 
 #include <nlohmann/json.hpp>
@@ -11,6 +12,9 @@ namespace archsim::reports::js {
 
 using nlohmann::json;
 
+// The JSON document in `file`; throws std::runtime_error naming the file when it cannot be
+// opened or is not valid JSON.
+json read_json(const std::filesystem::path& file);
 // A number at a '/'-free dotted path ("latency_ms.p99"), NaN when absent or not a number.
 double num_at(const json& j, const std::string& dotted);
 // A string member (other values as their JSON text); empty when absent.

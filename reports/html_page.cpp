@@ -2,7 +2,9 @@
 
 #include <cmath>
 #include <cstdio>
+#include <fstream>
 #include <regex>
+#include <stdexcept>
 
 namespace archsim::reports::html {
 
@@ -173,6 +175,28 @@ std::optional<std::string> inline_svg(std::string_view svg_text, std::string_vie
   static const std::regex urls(R"re(url\(#([^)]+)\))re");
   rest = std::regex_replace(rest, urls, "url(#" + p + "$1)");
   return open + rest;
+}
+
+std::string page_start(const std::string& title) {
+  return "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
+         "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
+         "<title>" + escape(title) + "</title>\n<style>" + std::string(stylesheet()) +
+         "</style>\n</head>\n<body>\n";
+}
+
+void write_page(const std::filesystem::path& dir, const std::string& page) {
+  const std::filesystem::path tmp = dir / "report.html.tmp";
+  {
+    std::ofstream out(tmp, std::ios::trunc | std::ios::binary);
+    out << page;
+    if (!out) throw std::runtime_error((dir / "report.html").string() + ": cannot write");
+  }
+  std::filesystem::rename(tmp, dir / "report.html");
+}
+
+std::string card(const std::string& label, const std::string& value, const std::string& sub) {
+  return "<div class=\"card\"><div class=\"label\">" + label + "</div><div class=\"value\">" + value +
+         "</div>" + (sub.empty() ? "" : "<div class=\"sub\">" + sub + "</div>") + "</div>";
 }
 
 }  // namespace archsim::reports::html

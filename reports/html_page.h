@@ -3,6 +3,7 @@
 // inline in an HTML page. No model knowledge, no JSON.
 #pragma once
 
+#include <filesystem>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -30,6 +31,14 @@ struct Table {
 
 // The page's style sheet (inline in <style>, no external font or file).
 std::string_view stylesheet();
+
+// The start of a page, up to and including <body>: title and the inline style sheet.
+std::string page_start(const std::string& title);
+// Writes `page` as DIR/report.html, whole (a temporary file renamed into place); throws
+// std::runtime_error naming the file when it cannot be written.
+void write_page(const std::filesystem::path& dir, const std::string& page);
+// A figure card: label, value and an optional line under it (all already HTML).
+std::string card(const std::string& label, const std::string& value, const std::string& sub = "");
 
 // Turns the text of an SVG file written by gnuplot into an inline <svg> element:
 // drops the XML declaration and DOCTYPE, the xmlns attributes (implied inside HTML) and

@@ -26,6 +26,9 @@ using nlohmann::json;
 namespace {
 
 using namespace js;
+using html::card;
+using html::page_start;
+using html::write_page;
 
 // ---------------------------------------------------------------- files and JSON
 
@@ -34,16 +37,6 @@ std::string read_text(const fs::path& file) {
   std::ostringstream s;
   s << in.rdbuf();
   return s.str();
-}
-
-json read_json(const fs::path& file) {
-  std::ifstream in(file);
-  if (!in) throw std::runtime_error(file.string() + ": cannot open (is this an archsim output folder?)");
-  try {
-    return json::parse(in);
-  } catch (const json::parse_error& e) {
-    throw std::runtime_error(file.string() + ": not valid JSON: " + e.what());
-  }
 }
 
 // ---------------------------------------------------------------- charts
@@ -180,28 +173,6 @@ std::string figures(const fs::path& charts, const std::vector<Chart>& list) {
     out += "</figcaption>\n</figure>\n";
   }
   return out;
-}
-
-std::string page_start(const std::string& title) {
-  return "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
-         "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
-         "<title>" + html::escape(title) + "</title>\n<style>" + std::string(html::stylesheet()) +
-         "</style>\n</head>\n<body>\n";
-}
-
-void write_page(const fs::path& dir, const std::string& page) {
-  const fs::path tmp = dir / "report.html.tmp";
-  {
-    std::ofstream out(tmp, std::ios::trunc | std::ios::binary);
-    out << page;
-    if (!out) throw std::runtime_error((dir / "report.html").string() + ": cannot write");
-  }
-  fs::rename(tmp, dir / "report.html");
-}
-
-std::string card(const std::string& label, const std::string& value, const std::string& sub = "") {
-  return "<div class=\"card\"><div class=\"label\">" + label + "</div><div class=\"value\">" + value +
-         "</div>" + (sub.empty() ? "" : "<div class=\"sub\">" + sub + "</div>") + "</div>";
 }
 
 // ---------------------------------------------------------------- run report parts
