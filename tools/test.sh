@@ -34,3 +34,9 @@ ARCHSIM_REQUIRE_BROWSER=1 tools/browser_check.sh build/browser-check 4
 rm -rf build/browser-check-failure
 build/dev/archsim run scenarios/failures/zone-outage-single-zone.json --set duration=20m --out build/browser-check-failure --quiet >/dev/null
 ARCHSIM_REQUIRE_BROWSER=1 tools/browser_check.sh build/browser-check-failure 5 'id="availability"' 'zone_outage a</text>' 'HighErrorRate</text>'
+# A plan page: one inline chart (cost against p99), the answer named (web-tier needs 3 web
+# replicas for p99 200 ms at 2 minutes, 2 replications).
+rm -rf build/browser-check-plan
+build/dev/archsim plan scenarios/basics/web-tier.json --set duration=2m --slo p99=200ms,availability=0.99 \
+  --search web.replicas=1..8 --replications 2 --quiet --out build/browser-check-plan >/dev/null
+ARCHSIM_REQUIRE_BROWSER=1 tools/browser_check.sh build/browser-check-plan 1 'id="cheapest"' 'web.replicas=3</strong>'

@@ -81,6 +81,23 @@ TEST_CASE("plan: the smallest M/M/c worker count whose Erlang C p99 meets the ta
     CHECK(e["meets_slo"].get<bool>() == (e["set"]["web.concurrency"].get<int>() >= expected));
   }
   CHECK(!plan["pareto"].empty());
+  // The configurations not run carry the verdict monotonicity gives them.
+  CHECK(plan["pruned"].size() + plan["evaluated"].size() == 16);
+  for (const auto& e : plan["pruned"]) {
+    INFO(e.dump());
+    const int c = e["set"]["web.concurrency"].get<int>();
+    if (!e["meets_slo"].is_null()) CHECK(e["meets_slo"].get<bool>() == (c >= expected));
+  }
+  // The page: the answer named, the chart inline, every configuration run in the table.
+  const std::string page = read_text((out / "report.html").string());
+  REQUIRE(!page.empty());
+  CHECK(page.find("The cheapest configuration meeting the SLO: <strong>web.concurrency=" + std::to_string(expected) +
+                  "</strong>") != std::string::npos);
+  CHECK(page.find("<svg") != std::string::npos);
+  CHECK(page.find("cheapest: web.concurrency=" + std::to_string(expected) + "</text>") != std::string::npos);
+  for (const auto& e : plan["evaluated"])
+    CHECK(page.find("<td>web.concurrency=" + e["set"]["web.concurrency"].dump()) != std::string::npos);
+  CHECK(page.find("SLO p99 110 ms") != std::string::npos);
 }
 
 TEST_CASE("plan: an SLO no configuration meets says so with the best found, exit 3") {
@@ -98,6 +115,10 @@ TEST_CASE("plan: an SLO no configuration meets says so with the best found, exit
   CHECK(plan["cheapest"].is_null());
   CHECK(plan["best_found"]["set"]["web.concurrency"] == 16);
   CHECK(plan["configurations_run"] == 1);  // the largest failed: by monotonicity nothing smaller can pass
+  // The page says so and names the best found.
+  const std::string page = read_text((out / "report.html").string());
+  CHECK(page.find("No configuration of the search meets the SLO. The best found: <strong>web.concurrency=16</strong>") !=
+        std::string::npos);
 }
 
 TEST_CASE("plan: bad input is one line and exit 2") {

@@ -44,7 +44,7 @@ struct PlanOptions {
   std::vector<std::string> sets;
   std::optional<std::uint64_t> seed;
   std::string out;
-  bool json = false, quiet = false, resume = false;
+  bool json = false, quiet = false, resume = false, no_report = false;
   int replications = 3, threads = 1;
 };
 

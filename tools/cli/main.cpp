@@ -75,6 +75,7 @@ int main(int argc, char** argv) {
   plan_cmd->add_option("--out", plan.out, "Output directory (default out/<scenario name>-plan)");
   plan_cmd->add_flag("--json", plan.json, "Print plan.json to stdout instead of the table");
   plan_cmd->add_flag("--quiet", plan.quiet, "No progress");
+  plan_cmd->add_flag("--no-report", plan.no_report, "Do not write report.html");
   plan_cmd->add_flag("--resume", plan.resume, "Reuse the finished jobs kept in the output folder (DIR/jobs)");
 
   std::vector<std::string> validate_files;

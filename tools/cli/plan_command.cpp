@@ -22,6 +22,7 @@
 #include "tools/cli/mpi_executor.h"
 #include "tools/cli/output_dir.h"
 #include "tools/cli/plan_search.h"
+#include "tools/cli/report_command.h"
 
 namespace archsim::cli {
 
@@ -255,6 +256,33 @@ int plan_command(const PlanOptions& o, const Registry& registry) {
   else result["best_found"] = entry(*best, axis);
   for (const Evaluation* e : front) result["pareto"].push_back(entry(*e, axis));
   for (const auto& [p, e] : evaluated) result["evaluated"].push_back(entry(e, axis));
+  // The configurations not run, with the verdict monotonicity gives them (null: none, the
+  // search did not need one): for the report page. The first kPrunedListed in grid order.
+  constexpr std::size_t kPrunedListed = 1000;
+  result["axis"] = axis;
+  result["pruned"] = ordered_json::array();
+  std::size_t unlisted = 0;
+  StaircaseSearch::Point p(sizes.size(), 0);
+  for (std::size_t i = 0; i < grid; ++i) {
+    for (std::size_t d = sizes.size(), carry = i; d-- > 0; carry /= sizes[d]) p[d] = carry % sizes[d];
+    if (evaluated.count(p)) continue;
+    if (result["pruned"].size() == kPrunedListed) {
+      ++unlisted;
+      continue;
+    }
+    ordered_json verdict;  // null
+    for (const auto& [q, e] : evaluated) {
+      bool below = true, above = true;  // q <= p, q >= p, componentwise
+      for (std::size_t d = 0; d < p.size(); ++d) {
+        below = below && q[d] <= p[d];
+        above = above && q[d] >= p[d];
+      }
+      if (e.meets && below) verdict = true;
+      if (!e.meets && above && verdict.is_null()) verdict = false;
+    }
+    result["pruned"].push_back(ordered_json{{"set", sets_object(sets_of(p))}, {"meets_slo", verdict}});
+  }
+  if (unlisted) result["pruned_unlisted"] = unlisted;
   const fs::path& out = dir->staging();
   if (!write_checked(out / "plan.json", result.dump(2) + "\n")) return 1;
   if (!store.move_into(all_jobs, out / "jobs")) return 1;
@@ -275,6 +303,7 @@ int plan_command(const PlanOptions& o, const Registry& registry) {
     std::printf("\nwrote %s\n", (dir->dest() / "plan.json").string().c_str());
     std::fflush(stdout);
   }
+  if (!o.no_report) write_report(out, /*to_stderr=*/o.json, dir->dest());
   if (!dir->commit()) return 1;
   if (!cheapest) {
     std::string why;

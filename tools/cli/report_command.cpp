@@ -6,6 +6,7 @@
 #include <iostream>
 
 #include "reports/chart_scripts.h"
+#include "reports/html_plan.h"
 #include "reports/html_report.h"
 
 namespace archsim::cli {
@@ -17,8 +18,10 @@ bool write_report(const fs::path& dir, bool to_stderr, const fs::path& shown) {
   try {
     std::error_code ec;
     const bool compare = fs::is_regular_file(dir / "compare.json", ec);
-    const reports::ReportResult r = compare ? reports::write_compare_report(dir, reports::default_chart_dir())
-                                            : reports::write_run_report(dir, reports::default_chart_dir());
+    const bool plan = fs::is_regular_file(dir / "plan.json", ec);
+    const reports::ReportResult r = plan      ? reports::write_plan_report(dir)
+                                    : compare ? reports::write_compare_report(dir, reports::default_chart_dir())
+                                              : reports::write_run_report(dir, reports::default_chart_dir());
     const fs::path& where = shown.empty() ? dir : shown;
     os << "report: " << (where / "report.html").string() << "\n";
     // The writer's message starts with "wrote <page>; "; keep only what follows.
@@ -41,8 +44,10 @@ int report_command(const std::string& dir) {
     std::cerr << "archsim: report: " << dir << " is not a directory (give the --out folder of a run or compare)\n";
     return 2;
   }
-  if (!fs::is_regular_file(fs::path(dir) / "summary.json", ec) && !fs::is_regular_file(fs::path(dir) / "compare.json", ec)) {
-    std::cerr << "archsim: report: " << dir << " holds neither summary.json nor compare.json (is it an archsim output folder?)\n";
+  if (!fs::is_regular_file(fs::path(dir) / "summary.json", ec) && !fs::is_regular_file(fs::path(dir) / "compare.json", ec) &&
+      !fs::is_regular_file(fs::path(dir) / "plan.json", ec)) {
+    std::cerr << "archsim: report: " << dir
+              << " holds none of summary.json, compare.json, plan.json (is it an archsim output folder?)\n";
     return 2;
   }
   return write_report(dir, false) ? 0 : 1;

@@ -10,8 +10,8 @@
 
 namespace archsim::cli {
 
-// Writes DIR/report.html (+ DIR/charts/) from the data files in DIR: the compare report
-// when DIR/compare.json exists, else the run report. Prints where the page is (to stderr
+// Writes DIR/report.html (+ DIR/charts/) from the data files in DIR: the plan report when
+// DIR/plan.json exists, the compare report when DIR/compare.json does, else the run report. Prints where the page is (to stderr
 // when `to_stderr`, so that --json keeps stdout clean). A report that cannot be written is
 // a warning, never a failed run: returns false and says why. `shown` is the folder named in
 // what is printed when it differs from `dir` (run and compare write into a staging folder).
