@@ -8,6 +8,7 @@
 
 #include <csignal>
 #include <filesystem>
+#include <fstream>
 #include <map>
 #include <nlohmann/json.hpp>
 
@@ -136,4 +137,34 @@ TEST_CASE("sweep: a sweep killed part-way keeps its finished jobs, and --resume 
   auto again = run_archsim(small_compare(out.string(), "2", "2h"), 120);
   REQUIRE_MESSAGE(again.exit_code == 0, describe(again));
   CHECK(again.err.find("reused") == std::string::npos);
+}
+
+TEST_CASE("sweep: --resume refuses jobs another archsim build wrote, in one line, exit 2") {
+  const fs::path out = scratch_dir("sweep-build");
+  auto first = run_archsim(small_compare(out.string(), "2"), 120);
+  REQUIRE_MESSAGE(first.exit_code == 0, describe(first));
+  // The folder names the build that wrote it; this build resumes it (every job reused).
+  const std::string build = read_text((out / "jobs" / "BUILD").string());
+  REQUIRE(build.size() == 17);
+  auto again = run_archsim([&] {
+    auto a = small_compare(out.string(), "2");
+    a.push_back("--resume");
+    return a;
+  }(), 120);
+  REQUIRE_MESSAGE(again.exit_code == 0, describe(again));
+  CHECK(again.err.find("6 of 6 jobs reused") != std::string::npos);
+  // As if another build had written it.
+  std::ofstream(out / "jobs" / "BUILD") << "0123456789abcdef\n";
+  auto other = run_archsim([&] {
+    auto a = small_compare(out.string(), "2");
+    a.push_back("--resume");
+    return a;
+  }(), 120);
+  INFO(describe(other));
+  CHECK(other.exit_code == 2);
+  const auto err = lines(other.err);
+  REQUIRE(err.size() == 1);
+  CHECK(err[0].find("was written by another archsim build (build 0123456789abcdef, this is build " + build.substr(0, 16) +
+                    ")") != std::string::npos);
+  CHECK(job_files(out) == 6);  // nothing was run or removed
 }

@@ -129,6 +129,7 @@ int compare_command(const CompareOptions& o, const Registry& registry) {
   for (const Variant& v : variants)
     for (int k = 0; k < reps; ++k) jobs.push_back(JobSpec{v.sets, seed + static_cast<std::uint64_t>(k), k == 0});
   JobStore store(dir->dest() / "jobs", scenario_hash(*base));
+  if (o.resume && !store.same_build()) return 2;
   Progress bar(!o.quiet);
   SweepOutcome sweep = run_sweep(*exec, store, o.resume, jobs, [&](double f) { bar(f); });
   bar.done();

@@ -6,6 +6,7 @@
 #include <fstream>
 #include <iostream>
 #include <sstream>
+#include <vector>
 
 #include "tools/cli/output_dir.h"
 
@@ -26,9 +27,48 @@ std::optional<JobOutput> JobStore::get(const JobSpec& spec) const {
   return out;
 }
 
+const std::string& build_id() {
+  static const std::string id = [] {
+    std::ifstream in("/proc/self/exe", std::ios::binary);
+    if (!in) return std::string("unknown");
+    std::uint64_t h = 0xcbf29ce484222325ULL;  // FNV-1a
+    std::vector<char> buf(1 << 16);
+    while (in.read(buf.data(), static_cast<std::streamsize>(buf.size())) || in.gcount() > 0) {
+      const auto n = static_cast<std::size_t>(in.gcount());
+      for (std::size_t i = 0; i < n; ++i) h = (h ^ static_cast<unsigned char>(buf[i])) * 0x100000001b3ULL;
+    }
+    return hex16(h);
+  }();
+  return id;
+}
+
+bool JobStore::same_build() const {
+  std::error_code ec;
+  bool any = false;
+  for (const auto& e : fs::directory_iterator(dir_, ec))
+    if (e.path().extension() == ".job") {
+      any = true;
+      break;
+    }
+  if (!any) return true;
+  std::ifstream in(dir_ / "BUILD");
+  std::string theirs;
+  std::getline(in, theirs);
+  if (theirs == build_id()) return true;
+  std::cerr << "archsim: --resume: " << dir_.string() << " was written by another archsim build ("
+            << (theirs.empty() ? std::string("no BUILD file") : "build " + theirs) << ", this is build " << build_id()
+            << "): its jobs cannot be reused; run without --resume to start over\n";
+  return false;
+}
+
 bool JobStore::put(const JobSpec& spec, const JobOutput& out) {
   std::error_code ec;
   fs::create_directories(dir_, ec);
+  if (!build_written_ && !ec) {
+    const fs::path tmp = dir_ / ("BUILD.tmp-" + std::to_string(::getpid()));
+    if (write_checked(tmp, build_id() + "\n")) fs::rename(tmp, dir_ / "BUILD", ec);
+    build_written_ = !ec;
+  }
   const fs::path to = file(spec);
   const fs::path tmp = to.string() + ".tmp-" + std::to_string(::getpid());
   if (ec || !write_checked(tmp, encode_job(out))) return false;
@@ -43,8 +83,9 @@ bool JobStore::put(const JobSpec& spec, const JobOutput& out) {
 bool JobStore::move_into(const std::vector<JobSpec>& specs, const fs::path& to) const {
   std::error_code ec;
   fs::create_directories(to, ec);
-  for (const auto& spec : specs) {
-    const fs::path from = file(spec);
+  std::vector<fs::path> files{dir_ / "BUILD"};
+  for (const auto& spec : specs) files.push_back(file(spec));
+  for (const fs::path& from : files) {
     if (!fs::exists(from, ec)) continue;
     fs::rename(from, to / from.filename(), ec);
     if (ec) {

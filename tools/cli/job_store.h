@@ -3,7 +3,8 @@
 // killed process, an MPI rank lost and the job aborted — can be re-run with --resume and
 // runs only the jobs that are missing. A key hashes the base scenario, the job's sets, seed
 // and outputs (tools/cli/sweep.h job_key), so a changed scenario never reuses a result. The
-// key does not cover the archsim binary: a resumed sweep must be run by the same build.
+// folder also holds BUILD, the hash of the archsim executable that wrote it: --resume refuses
+// a folder another build wrote (a changed engine would mix old and new results).
 #pragma once
 #include <cstddef>
 #include <cstdint>
@@ -23,17 +24,25 @@ class JobStore {
   // `dir`: the jobs/ folder of the output folder; created on the first put().
   JobStore(std::filesystem::path dir, std::uint64_t scenario_hash) : dir_(std::move(dir)), hash_(scenario_hash) {}
   std::optional<JobOutput> get(const JobSpec& spec) const;
+  // For --resume: true when the folder holds no job or was written by this build; otherwise
+  // prints one line naming the folder and both builds and returns false (exit 2).
+  bool same_build() const;
   // Keeps a successful job. Prints why and returns false when it cannot be written.
   bool put(const JobSpec& spec, const JobOutput& out);
-  // Moves the files of `specs` into `to` (the staging folder's jobs/): the folder that
-  // replaces the output folder keeps the jobs of this sweep and no others.
+  // Moves the files of `specs` and BUILD into `to` (the staging folder's jobs/): the folder
+  // that replaces the output folder keeps the jobs of this sweep and no others.
   bool move_into(const std::vector<JobSpec>& specs, const std::filesystem::path& to) const;
 
  private:
   std::filesystem::path file(const JobSpec& spec) const;
   std::filesystem::path dir_;
   std::uint64_t hash_;
+  bool build_written_ = false;
 };
+
+// The hash of this process's executable (/proc/self/exe), as 16 hex digits; "unknown" when
+// it cannot be read.
+const std::string& build_id();
 
 struct SweepOutcome {
   std::vector<JobOutput> outputs;  // in job order

@@ -160,6 +160,7 @@ int plan_command(const PlanOptions& o, const Registry& registry) {
   auto dir = OutputDir::open(explicit_out ? fs::path(o.out) : fs::path("out") / (slugify(name) + "-plan"), explicit_out);
   if (!dir) return 1;
   JobStore store(dir->dest() / "jobs", scenario_hash(*base));
+  if (o.resume && !store.same_build()) return 2;
   std::vector<JobSpec> all_jobs;  // of every round, for the folder's jobs/
   std::map<StaircaseSearch::Point, Evaluation> evaluated;
   StaircaseSearch search(sizes);
