@@ -132,6 +132,9 @@ TEST_CASE("plan: bad input is one line and exit 2") {
       {{"--slo", "p99=100ms", "--search", "web.concurrency=1..x"}, "expected LO..HI with whole numbers"},
       {{"--slo", "p98=100ms", "--search", "web.concurrency=1..4"}, "unknown objective \"p98\""},
       {{"--slo", "availability=1.5", "--search", "web.concurrency=1..4"}, "expected a fraction in (0, 1]"},
+      // Lists are of whole numbers only (no order to search non-numbers by): refused, not guessed.
+      {{"--slo", "p99=100ms", "--search", "web.concurrency=1.5,2"}, "web.concurrency=1.5: expected a whole number"},
+      {{"--slo", "p99=100ms", "--search", "web.service_time.mean=20ms,10ms"}, "expected a whole number or a range"},
   };
   for (const auto& c : cases) {
     std::vector<std::string> args = {"plan", mmc_scenario(), "--quiet", "--out", scratch_dir("plan-bad")};
