@@ -50,7 +50,7 @@ echo "== 1. 3 ranks vs 2 threads"
 "$bin" "${args[@]}" --threads 2 --out "$work/threads"
 "${mpi[@]}" "$bin" "${args[@]}" --out "$work/mpi" 2>"$work/mpi.err"
 same "$work/threads" "$work/mpi"
-[ "$(ls "$work/mpi/jobs" | wc -l)" -eq 6 ] || { echo "FAIL: expected 6 kept jobs"; exit 1; }
+[ "$(ls "$work/mpi/jobs" | grep -c '\.job$')" -eq 6 ] || { echo "FAIL: expected 6 kept jobs"; exit 1; }
 
 echo "== 2. ranks reading different scenario files"
 python3 - "$src/scenarios/basics/mm1.json" "$work" <<'EOF'
