@@ -8,7 +8,7 @@
 #     byte-identical to the threads' (exit 0);
 #  4. under a plain mpirun the same kill ends the MPI job; the jobs finished before are kept
 #     and the same command with --resume runs only the missing ones, to the same files;
-#  5. a scenario no rank can read: rank 0's error alone, exit 2;
+#  5. a scenario no rank can read, or a bad plan --search: rank 0's error alone, exit 2;
 #  6. plan writes the same plan.json on 3 ranks as on 2 threads;
 #  7. run --replications writes the same files on 3 ranks as on 2 threads;
 #  8. commands other than run, compare and plan refuse to run on several ranks (exit 2).
@@ -140,6 +140,12 @@ set -e
 [ "$code" -eq 2 ] || { echo "FAIL: unreadable scenario: exit $code, expected 2"; cat "$work/missing.err"; exit 1; }
 [ "$(grep -c "missing.json" "$work/missing.err")" -eq 1 ] || { echo "FAIL: expected one error line"; cat "$work/missing.err"; exit 1; }
 echo "ok: exit 2, one line"
+set +e
+"${mpi[@]}" "$bin" plan "$src/scenarios/basics/mmc.json" --slo p99=60ms --search web.concurrency=5..3 --quiet --out "$work/badplan" >/dev/null 2>"$work/badplan.err"
+code=$?
+set -e
+[ "$code" -eq 2 ] && [ "$(grep -c "empty range" "$work/badplan.err")" -eq 1 ] || { echo "FAIL: plan, empty range under MPI: exit $code"; cat "$work/badplan.err"; exit 1; }
+echo "ok: plan's bad --search under MPI: exit 2, one line"
 
 echo "== 6. plan: 3 ranks vs 2 threads, plan.json byte-identical"
 plan=(plan "$src/scenarios/basics/mmc.json" --set duration=2m --slo p99=60ms --search web.concurrency=1..16 --quiet)

@@ -110,10 +110,12 @@ std::string label(const Evaluation& e) { return joined(e.sets); }
 }  // namespace
 
 int plan_command(const PlanOptions& o, const Registry& registry) {
+  // Every MPI rank reads the flags the same way; only rank 0 says what is wrong with them.
+  if (mpi_rank() != 0) std::cerr.setstate(std::ios::badbit);
   const auto slo = parse_slo(o.slo);
-  if (!slo) return 2;
-  const auto params = parse_search(o.searches);
-  if (!params) return 2;
+  const auto params = slo ? parse_search(o.searches) : std::nullopt;
+  std::cerr.clear();
+  if (!slo || !params) return 2;
   std::string load_error;  // a worker rank's, printed only when rank 0 could read the file
   auto base = load_with_sets(o.scenario, o.sets, mpi_rank() == 0 ? nullptr : &load_error);
   // Under MPI the ranks other than 0 serve jobs inside and return here (mpi_executor.h).
