@@ -68,13 +68,20 @@ std::optional<fs::path> find_on_path(const std::string& name) {
 
 int run_in_dir(const fs::path& program, const std::string& script, const fs::path& workdir,
                const fs::path& log) {
+  return run_in_dir(program, std::vector<std::string>{script}, workdir, log);
+}
+
+int run_in_dir(const fs::path& program, const std::vector<std::string>& args, const fs::path& workdir,
+               const fs::path& log) {
   // Everything the child needs is prepared before fork: after fork only
   // async-signal-safe calls are allowed in a possibly multi-threaded parent.
   const std::string prog = program.string();
   // Absolute paths: the child changes directory before it opens the log.
   const std::string dir = fs::absolute(workdir).string();
   const std::string logname = fs::absolute(log).string();
-  std::vector<char*> argv{const_cast<char*>(prog.c_str()), const_cast<char*>(script.c_str()), nullptr};
+  std::vector<char*> argv{const_cast<char*>(prog.c_str())};
+  for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
+  argv.push_back(nullptr);
 
   const pid_t pid = ::fork();
   if (pid < 0) return -1;

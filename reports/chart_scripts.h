@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace archsim::reports {
 
@@ -25,6 +26,9 @@ std::optional<std::filesystem::path> find_on_path(const std::string& name);
 // stdout+stderr appended to `log`. fork/exec, no shell, so no quoting is involved.
 // Returns the exit status, or -1 when the process could not be started or was killed.
 int run_in_dir(const std::filesystem::path& program, const std::string& script,
+               const std::filesystem::path& workdir, const std::filesystem::path& log);
+// The same with any arguments: `program args...` (graphviz's `dot -Tsvg -o OUT IN`).
+int run_in_dir(const std::filesystem::path& program, const std::vector<std::string>& args,
                const std::filesystem::path& workdir, const std::filesystem::path& log);
 
 }  // namespace archsim::reports

@@ -131,6 +131,7 @@ td .detail { color:var(--muted); font-size: 12px; }
 td.num .ci { display:block; }
 figure { background:#fff; border:1px solid var(--line); border-radius: 8px; margin: 16px 0; padding: 12px 12px 8px; }
 figure svg.chart { display:block; width:100%; height:auto; }
+figure.topology svg.chart { margin: 0 auto; max-height: 640px; }
 figcaption { color:var(--muted); font-size: 13px; margin-top: 6px; }
 figcaption code, p code { background:#eef1f4; padding: 1px 4px; border-radius: 4px; font-size: 12px; }
 .notice { background:#fff8c5; border:1px solid #d4a72c; border-radius: 8px; padding: 12px 16px; margin: 16px 0; }

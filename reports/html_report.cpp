@@ -13,10 +13,12 @@
 
 #include "reports/chart_scripts.h"
 #include "reports/html_data.h"
+#include "reports/html_interactive.h"
 #include "reports/html_json.h"
 #include "reports/html_marks.h"
 #include "reports/html_page.h"
 #include "reports/html_sections.h"
+#include "reports/html_topology.h"
 #include "reports/html_whatif.h"
 
 namespace archsim::reports {
@@ -153,7 +155,10 @@ std::string charts_notice(const fs::path& dir, const Drawing& d, std::string& me
   return notice;
 }
 
-std::string figures(const fs::path& charts, const std::vector<Chart>& list) {
+// `payload`, when given, collects the interactive charts (html_interactive.h): each figure then
+// holds its interactive graphs with the static SVG below them, in a <details> the page's
+// script closes once the graphs are drawn.
+std::string figures(const fs::path& charts, const std::vector<Chart>& list, json* payload = nullptr) {
   std::string out;
   int n = 0;
   for (const auto& c : list) {
@@ -164,8 +169,18 @@ std::string figures(const fs::path& charts, const std::vector<Chart>& list) {
     if (fs::is_regular_file(svg_file, ec)) svg = html::inline_svg(read_text(svg_file), "c" + std::to_string(n) + "-", c.title);
     const std::string name = html::escape(c.name);
     out += "<figure id=\"chart-" + name + "\">\n";
+    std::string live;
+    if (payload != nullptr) {
+      std::vector<interactive::Panel> panels;
+      for (const auto& d : c.data_files)
+        if (auto p = interactive::panel_for(d)) panels.push_back(*p);
+      live = interactive::placeholder(charts, c.name, panels, *payload);
+    }
+    if (!live.empty()) out += "<p class=\"ichart-title\"><strong>" + html::escape(c.title) + "</strong></p>\n" + live +
+                              "<details class=\"static\" open><summary>Static chart (gnuplot: the same data and marks)</summary>\n";
     if (svg) out += *svg + "\n";
     else out += "<p><strong>" + html::escape(c.title) + "</strong> (not drawn)</p>\n";
+    if (!live.empty()) out += "</details>\n";
     out += "<figcaption>" + html::escape(c.caption) + " Files: ";
     if (svg) out += "<a href=\"charts/" + name + ".svg\">svg</a> · <a href=\"charts/" + name + ".png\">png</a> · ";
     out += "<code>charts/" + name + ".gp</code>";
@@ -507,7 +522,9 @@ ReportResult write_run_report(const fs::path& dir, const fs::path& chart_script_
   const auto cdfs = data::load_cdfs(dir / "latency_cdf.csv", "all clients");
   auto list = prepare_run_charts(charts, summary, ts, cdfs);
   // Every time chart (all but the distribution) loads the marks and says what they are.
-  const std::string marked = marks::write_annotations(charts / "annotations.gp", summary, ts);
+  const marks::Marks chart_marks = marks::collect(summary, ts);
+  marks::write_annotations(charts / "annotations.gp", chart_marks);
+  const std::string& marked = chart_marks.caption;
   for (auto& c : list)
     if (c.name != "cdf") {
       if (!marked.empty()) c.caption += " " + marked;
@@ -547,12 +564,19 @@ ReportResult write_run_report(const fs::path& dir, const fs::path& chart_script_
   page += "<h2>Requests and latency</h2>\n<div class=\"split\"><div>" + requests_table(summary) +
           "</div><div>" + latency_table(summary) + "</div></div>\n";
   page += sections::availability(summary);
-  page += "<h2>Charts</h2>\n" + notice + figures(charts, list);
+  page += topology::section(dir);
+  // The interactive charts need the library inlined; without it the static charts stand alone.
+  const auto library = interactive::load_library();
+  json payload = interactive::new_payload(chart_marks);
+  if (!library && !list.empty()) notice += interactive::missing_notice(interactive::library_path());
+  page += "<h2>Charts</h2>\n" + notice + figures(charts, list, library ? &payload : nullptr);
   page += sections::resilience(summary) + sections::balancing(summary) + sections::autoscaling(summary);
   page += routes_table(summary) + components_table(summary) + cost_table(summary);
   // Runs written before analysis.json existed, or by hand, have none: the section is left out.
   if (fs::exists(dir / "analysis.json")) page += sections::analysis(summary, read_json(dir / "analysis.json"));
-  page += run_footer(summary) + "</main>\n</body>\n</html>\n";
+  page += run_footer(summary) + "</main>\n";
+  if (library && !payload["charts"].empty()) page += interactive::scripts(*library, payload);
+  page += "</body>\n</html>\n";
   write_page(dir, page);
   result.message = "wrote " + (dir / "report.html").string() + "; " + result.message;
   return result;

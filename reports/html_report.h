@@ -4,8 +4,10 @@
 // and nothing of the models that produced them.
 //
 // What a call leaves in DIR:
-//   report.html        one self-contained page: inline CSS, charts inlined as SVG, no
-//                      script, font, stylesheet or image fetched from anywhere.
+//   report.html        one self-contained page: inline CSS, charts inlined as SVG, the
+//                      interactive charts' library (dygraphs) and data inlined as scripts
+//                      (html_interactive.h), the architecture diagram (html_topology.h);
+//                      no script, font, stylesheet or image fetched from anywhere.
 //   charts/*.dat       the data of each chart, split out of the CSV files (wide format).
 //   charts/*.gp        the chart scripts used, copied from `chart_script_dir`, so a student
 //                      can edit one and re-run it there (`cd DIR/charts && gnuplot latency.gp`).

@@ -22,6 +22,8 @@ struct Description {
 
   // ---- Source (a client): where its requests go and how many.
   RefId target = 0;
+  double target_timeout_s = 0;  // the client gives up after this long (0 = never)
+  std::string target_policy;    // its resilience policy in a few words, "" for none
   double peak_rate_rps = 0;     // open loop: the highest arrival rate of the profile
   double peak_users = 0;        // closed loop: the most concurrent users (peak_rate_rps is 0)
   double think_mean_s = 0;      // closed loop: mean think time
@@ -43,6 +45,7 @@ struct Description {
     std::uint32_t route = 0;  // else this route
     double timeout_s = 0;     // the caller stops waiting after this long (0 = never)
     bool one_way = false;     // sent, not waited for (a publish without ack): traffic, no holding time
+    std::string policy;       // its resilience policy in a few words ("retry x3, breaker"), "" for none
   };
   // Calls made together: one call, or a parallel block that waits for `wait_for` of them.
   struct CallGroup {
@@ -69,6 +72,7 @@ struct Description {
   std::vector<std::vector<std::uint32_t>> route_targets;
   double latency_s = 0;  // mean added delay
   double max_rps = 0;    // admission limit, 0 = none
+  std::string algorithm; // how it picks a target ("least_connections"), for diagrams
 
   // ---- Broker (a queue): what it receives is delivered once to a consumer group, the ready
   // instances of `consumer`; a member processes one message at a time from the partitions

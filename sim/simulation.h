@@ -83,6 +83,9 @@ class Simulation {
   };
   const std::vector<Reference>& references() const { return refs_; }
   const std::vector<std::unique_ptr<Component>>& components() const { return comps_; }
+  // The routes the scenario names, by interned index (sim/request_ledger.h).
+  std::uint32_t route_count() const { return requests_->route_count(); }
+  const std::string& route_name(std::uint32_t i) const { return requests_->route_name(i); }
   const std::string& zone_of(std::uint32_t i) const { return zones_[i]; }
   // The one-way latency between two declared regions (constant 0 for the same region or "").
   const Distribution& region_latency(const std::string& a, const std::string& b) const;

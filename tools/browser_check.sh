@@ -1,12 +1,14 @@
 #!/bin/sh
 # browser_check.sh -- opens an archsim report.html in headless Chromium and checks that it
 # really renders: the screenshot is not blank, the DOM holds one <svg> per chart file,
+# every interactive chart the page placed was drawn (a <canvas>, a chart object created),
 # and the console shows no error.
 #
 #   tools/browser_check.sh DIR [EXPECTED_SVG_COUNT [TEXT...]]
 #
 # DIR holds report.html (from `archsim run --out DIR`, `archsim compare --out DIR` or
-# `archsim report DIR`). EXPECTED_SVG_COUNT defaults to the number of DIR/charts/*.svg.
+# `archsim report DIR`). EXPECTED_SVG_COUNT defaults to the number of DIR/charts/*.svg plus
+# DIR/topology.svg (the architecture diagram).
 # Each TEXT must occur in the DOM the browser built (e.g. 'id="availability"' for the
 # availability section, 'HighErrorRate</text>' for an alert marked on a chart).
 # Leaves DIR/report-screenshot.png for a person to look at. Exit 0 when all checks pass,
@@ -39,6 +41,7 @@ if [ $# -ge 2 ]; then
 else
   shift 1
   expected=$(find "$dir/charts" -maxdepth 1 -name '*.svg' 2>/dev/null | wc -l)
+  [ -f "$dir/topology.svg" ] && expected=$((expected + 1))  # the architecture diagram
 fi
 
 work=$(mktemp -d)
@@ -83,6 +86,23 @@ if [ -s "$work/dom.html" ]; then
   check "$(grep -q '</html>' "$work/dom.html" && echo 1 || echo 0)" "DOM is complete"
 else
   check 0 "DOM dumped ($(tail -n 3 "$work/dom.err" | tr '\n' ' '))"
+fi
+
+# 2a. The interactive charts (dygraphs, inlined when the report was written): every graph
+#     the page placed was drawn -- the page's script marks each one data-chart-ready="1" and
+#     the <body> with the number drawn -- on a <canvas>. Without the library the page must
+#     say so (and the static charts above are then all there is).
+placed=$(grep -o '<div class="ichart" id="ichart-' "$page" | wc -l)
+if grep -q 'id="archsim-chart-data"' "$page"; then
+  ready=$(grep -o 'data-chart-ready="1"' "$work/dom.html" 2>/dev/null | wc -l)
+  canvases=$(grep -o '<canvas' "$work/dom.html" 2>/dev/null | wc -l)
+  check "$( [ "$ready" -eq "$placed" ] && [ "$placed" -gt 0 ] && echo 1 || echo 0)" "interactive charts drawn: $ready of $placed"
+  check "$(grep -q "data-interactive-charts=\"$placed\"" "$work/dom.html" 2>/dev/null && echo 1 || echo 0)" "page script counted $placed charts"
+  check "$( [ "$canvases" -ge "$placed" ] && echo 1 || echo 0)" "DOM has $canvases <canvas> elements (>= $placed)"
+elif grep -q 'Interactive charts are off' "$page"; then
+  echo "ok   no interactive charts: the page says the library was missing"
+else
+  echo "note this page has no interactive charts (a compare page draws static charts only)"
 fi
 
 # 2b. The texts asked for are in the DOM.

@@ -27,16 +27,31 @@ bash tools/fuzz.sh --seconds "${ARCHSIM_FUZZ_SECONDS:-45}"
 bash tools/install_packages.sh chromium imagemagick
 rm -rf build/browser-check
 build/dev/archsim run scenarios/basics/web-tier.json --set duration=10m --out build/browser-check --quiet >/dev/null
-# web-tier draws four charts (latency, throughput, utilization, CDF): the page must show all four.
-ARCHSIM_REQUIRE_BROWSER=1 tools/browser_check.sh build/browser-check 4
+# web-tier draws four charts (latency, throughput, utilization, CDF) and the architecture
+# diagram: the page must show all five, and the interactive charts drawn from the same data.
+ARCHSIM_REQUIRE_BROWSER=1 tools/browser_check.sh build/browser-check 5
 # A failure run: the availability section and the marks of the fault and the alert are on
-# the page (latency, throughput, utilization, replicas, CDF).
+# the page (latency, throughput, utilization, replicas, CDF, and the architecture diagram).
 rm -rf build/browser-check-failure
 build/dev/archsim run scenarios/failures/zone-outage-single-zone.json --set duration=20m --out build/browser-check-failure --quiet >/dev/null
-ARCHSIM_REQUIRE_BROWSER=1 tools/browser_check.sh build/browser-check-failure 5 'id="availability"' 'zone_outage a</text>' 'HighErrorRate</text>'
+ARCHSIM_REQUIRE_BROWSER=1 tools/browser_check.sh build/browser-check-failure 6 'id="availability"' 'zone_outage a</text>' 'HighErrorRate</text>'
 # A plan page: one inline chart (cost against p99), the answer named (web-tier needs 3 web
 # replicas for p99 200 ms at 2 minutes, 2 replications).
 rm -rf build/browser-check-plan
 build/dev/archsim plan scenarios/basics/web-tier.json --set duration=2m --slo p99=200ms,availability=0.99 \
   --search web.replicas=1..8 --replications 2 --quiet --out build/browser-check-plan >/dev/null
 ARCHSIM_REQUIRE_BROWSER=1 tools/browser_check.sh build/browser-check-plan 1 'id="cheapest"' 'web.replicas=3</strong>'
+# Without the charting library (libjs-dygraphs) the same page keeps its static charts and says so.
+ARCHSIM_DYGRAPHS_JS=/nonexistent build/dev/archsim report build/browser-check-failure >/dev/null
+ARCHSIM_REQUIRE_BROWSER=1 tools/browser_check.sh build/browser-check-failure 6 'Interactive charts are off'
+# An autoscaling and a balancing run: every chart (scale-event ticks, per-backend shares and
+# healthy backends among them) drawn both ways; and a compare page (static charts only).
+for s in autoscaling/step-load balancing/backend-failure; do
+  rm -rf "build/browser-check-${s%%/*}"
+  build/dev/archsim run "scenarios/$s.json" --set duration=10m --out "build/browser-check-${s%%/*}" --quiet >/dev/null
+  ARCHSIM_REQUIRE_BROWSER=1 tools/browser_check.sh "build/browser-check-${s%%/*}"
+done
+rm -rf build/browser-check-compare
+build/dev/archsim compare scenarios/basics/mm1.json --set duration=3m --vary users.arrivals.rate=50,70,90 \
+  --out build/browser-check-compare --quiet >/dev/null
+ARCHSIM_REQUIRE_BROWSER=1 tools/browser_check.sh build/browser-check-compare

@@ -289,6 +289,7 @@ class Balancer final : public Component, public HasCapabilities, public ZoneAwar
       if (route_group_[r] != 0) d.route_targets[r] = groups_[route_group_[r]].members;
     d.latency_s = latency_.mean() / 1e9;
     d.max_rps = max_rps_;
+    d.algorithm = algorithm_text_;
   }
 
   void finish(Context& ctx, ComponentReport& r) override {

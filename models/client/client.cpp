@@ -422,6 +422,8 @@ class Client final : public Component, public CallSink {
   void describe(Description& d) const override {
     d.kind = Description::Kind::Source;
     d.target = target_;
+    d.target_timeout_s = to_seconds(timeout_);
+    if (policy_) d.target_policy = policy_->summary();
     if (sessions_mode_) {
       d.peak_users = rate_.max() * length_.mean() / 1e9;
       d.mean_load = rate_.mean_until(duration_) * length_.mean() / 1e9;

@@ -207,7 +207,15 @@ void Service::describe(Description& d) const {
   d.concurrency = pool_.concurrency();
   d.zones = pool_.zones();
   d.queue_capacity = pool_.queue_capacity();
-  auto call_of = [](const Step& s) { return Description::Call{s.ref, s.keep_route, s.route, to_seconds(s.timeout)}; };
+  auto call_of = [&](const Step& s) {
+    Description::Call c;
+    c.ref = s.ref;
+    c.same_route = s.keep_route;
+    c.route = s.route;
+    c.timeout_s = to_seconds(s.timeout);
+    if (s.policy != 0) c.policy = policies_[s.policy - 1]->summary();
+    return c;
+  };
   auto add = [&](std::uint32_t idx, bool any, std::uint32_t route) {
     const Program& prog = programs_[idx];
     if (!prog.defined) return;

@@ -13,6 +13,7 @@
 #include "tools/cli/mpi_executor.h"
 #include "tools/cli/output_dir.h"
 #include "tools/cli/report_command.h"
+#include "tools/cli/topology_dot.h"
 
 namespace archsim::cli {
 
@@ -34,11 +35,14 @@ int run_command(const RunOptions& o, const Registry& registry) {
   std::uint64_t seed;
   std::string name;
   nlohmann::ordered_json analysis;  // the analytic estimate, for the report to set beside the run
+  std::string topology;             // the architecture as DOT, for the report's diagram
   try {
     Simulation probe(*doc, registry, o.seed);  // validates everything before t = 0
     seed = probe.settings().seed;
     name = probe.settings().name;
-    analysis = analyze_topology(Topology::from(probe, *doc)).json;
+    const Topology topo = Topology::from(probe, *doc);
+    analysis = analyze_topology(topo).json;
+    topology = topology_dot(topo, name);
     // A long run is said before it starts (the estimate is the sources' mean load; one core
     // simulates roughly a million requests per second on simple topologies, fewer on deep ones).
     const double requests = probe.estimated_requests() * o.replications;
@@ -76,13 +80,14 @@ int run_command(const RunOptions& o, const Registry& registry) {
   const fs::path& stage = dir->staging();
   if (!write_checked(stage / "summary.json", summary.dump(2) + "\n")) return 1;
   if (!write_checked(stage / "analysis.json", analysis.dump(2) + "\n")) return 1;
+  if (!write_checked(stage / "topology.dot", topology)) return 1;
   if (!write_checked(stage / "timeseries.csv", outputs.front().timeseries_csv) ||
       !write_checked(stage / "latency_cdf.csv", outputs.front().latency_cdf_csv))
     return 1;
   if (o.json) std::cout << summary.dump(2) << "\n";
   else {
     std::cout << terminal_table(summary);
-    std::cout << "\nwrote " << (dir->dest() / "summary.json").string() << ", analysis.json, timeseries.csv, latency_cdf.csv\n";
+    std::cout << "\nwrote " << (dir->dest() / "summary.json").string() << ", analysis.json, topology.dot, timeseries.csv, latency_cdf.csv\n";
   }
   if (!o.no_report) write_report(stage, /*to_stderr=*/o.json, dir->dest());
   if (!dir->commit()) return 1;

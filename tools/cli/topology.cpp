@@ -54,9 +54,11 @@ Topology Topology::from(const Simulation& sim, const nlohmann::json& doc) {
       explicit_links[{a->second, b->second}] = lat;
     }
   }
+  for (std::uint32_t i = 0; i < sim.route_count(); ++i) t.route_names.push_back(sim.route_name(i));
   std::map<std::tuple<std::uint32_t, std::uint32_t, RefKind>, std::size_t> edge_of;
   for (const auto& r : sim.references()) {
     t.ref_target.push_back(r.to);
+    t.ref_from.push_back(r.from);
     t.ref_kind.push_back(r.kind);
     double lat = s.network_latency.mean() / 1e9;
     if (auto ex = explicit_links.find({r.from, r.to}); ex != explicit_links.end()) {

@@ -34,6 +34,8 @@ struct Topology {
   std::vector<std::uint32_t> ref_target;  // RefId -> component index
   std::vector<RefKind> ref_kind;          // RefId -> kind
   std::vector<double> ref_latency_s;      // RefId -> mean one-way link latency (s)
+  std::vector<std::uint32_t> ref_from;    // RefId -> the caller's component index
+  std::vector<std::string> route_names;   // route index -> its name
 
   // `doc` is the scenario `sim` was built from (its "links" give per-link latencies,
   // recomputed here as the engine does: explicit link, else network latency plus the

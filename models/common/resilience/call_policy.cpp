@@ -222,6 +222,14 @@ CallPolicy::CallPolicy(Params& p, BuildContext& bc, Site site, std::string serie
 
   if (auto f = p.object_opt("fallback")) fallback_ = f->distribution("latency", Distribution::constant(0));
 
+  auto say = [&](const std::string& part) { summary_ += (summary_.empty() ? "" : ", ") + part; };
+  if (backoff_) say("retry x" + std::to_string(max_attempts_));
+  if (breaker_) say("breaker");
+  if (rate_kind_ != RateKind::None) say("rate limit");
+  if (bulkhead_) say("bulkhead " + std::to_string(bulkhead_->available()));
+  if (pool_params_) say("pool " + std::to_string(pool_params_->max_concurrent));
+  if (fallback_) say("fallback");
+
   Metrics& m = bc.metrics();
   calls_c_ = m.counter(series_, "policy_calls");
   attempts_c_ = m.counter(series_, "attempts", "attempts_rps");

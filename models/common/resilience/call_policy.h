@@ -134,6 +134,8 @@ class CallPolicy {
 
   // For tests and reports.
   std::optional<resilience::CircuitState> circuit_state() const;
+  // The policy in a few words for a diagram ("retry x3, breaker, bulkhead 4"); built once.
+  const std::string& summary() const { return summary_; }
   Time timeout() const { return timeout_; }
   // ServicePool: the component ids whose calls take a connection.
   const std::vector<std::string>& pool_for() const { return pool_for_; }
@@ -183,7 +185,7 @@ class CallPolicy {
   std::uint16_t timer_tag_;
   TokenRange tokens_;
   static constexpr unsigned kGenBits = 24;
-  std::string series_, prefix_;
+  std::string series_, prefix_, summary_;
   Time timeout_ = 0;
   std::uint64_t stream_ = 0;
 
