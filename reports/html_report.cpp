@@ -612,6 +612,28 @@ ReportResult write_compare_report(const fs::path& dir, const fs::path& chart_scr
                 {}, {false, false, true, true, true, true, true, true, false}, ""};
   std::string scenario = str_at(cmp, "scenario");
   bool changes_add_nothing = true;  // labels usually spell out the changes already
+  // A balancing comparison: the share of requests each backend got and the load imbalance
+  // (coefficient of variation across backends) of the scenario's first balancer, as the
+  // terminal table shows them.
+  std::string lb_id;
+  std::vector<std::string> backends;
+  if (!variants.empty() && variants[0].contains("summary") && variants[0]["summary"].contains("components") &&
+      variants[0]["summary"]["components"].is_object()) {
+    for (const auto& [id, c] : variants[0]["summary"]["components"].items()) {
+      if (str_at(c, "type") != "balancer" || !c.contains("share") || !c["share"].is_object()) continue;
+      lb_id = id;
+      for (const auto& [b, share] : c["share"].items()) backends.push_back(b);
+      break;
+    }
+  }
+  if (!lb_id.empty()) {
+    std::string backend_list;
+    for (const auto& b : backends) backend_list += (backend_list.empty() ? "" : "/") + b;
+    t.header.push_back("share % " + html::escape(lb_id) + " → " + html::escape(backend_list));
+    t.header.push_back("imbalance (CV)");
+    t.numeric.push_back(true);
+    t.numeric.push_back(true);
+  }
   for (const auto& v : variants) {
     const std::string label = str_at(v, "label");
     const json& s = v.value("summary", json::object());
@@ -640,15 +662,36 @@ ReportResult write_compare_report(const fs::path& dir, const fs::path& chart_scr
     for (const auto& [path, value] : set.items())
       changes += (changes.empty() ? "" : "<br>") + html::escape(path + "=" + (value.is_string() ? value.get<std::string>() : value.dump()));
     changes_add_nothing = changes_add_nothing && changes == html::escape(label);
-    t.rows.push_back({"<strong>" + html::escape(label) + "</strong>", changes,
-                      html::number(num_at(s, "requests.total"), 15), with_ci(s, "availability", av, true),
-                      html::number(num_at(s, "latency_ms.p50")), with_ci(s, "latency_ms.p99", p99, false),
-                      html::number(num_at(s, "throughput_rps")), html::number(cost), met});
-
     // The variant's folder is "dir" (archsim compare writes variant-N), else its label;
     // either names a sub-folder only when it cannot climb out of DIR.
     const std::string sub = v.contains("dir") && v["dir"].is_string() ? v["dir"].get<std::string>() : label;
-    if (!sub.empty() && sub.find('/') == std::string::npos && sub != "." && sub != "..") {
+    const bool sub_ok = !sub.empty() && sub.find('/') == std::string::npos && sub != "." && sub != "..";
+    std::string label_cell = "<strong>" + html::escape(label) + "</strong>";
+    // Its own data files, linked (a variant folder holds no report of its own).
+    if (sub_ok && fs::is_regular_file(dir / sub / "summary.json")) {
+      label_cell += "<br><span class=\"detail\">";
+      for (const char* f : {"summary.json", "timeseries.csv"})
+        if (fs::is_regular_file(dir / sub / f))
+          label_cell += std::string(f[0] == 's' ? "" : " · ") + "<a href=\"" + html::escape(sub) + "/" + f + "\">" + f + "</a>";
+      label_cell += "</span>";
+    }
+    t.rows.push_back({label_cell, changes,
+                      html::number(num_at(s, "requests.total"), 15), with_ci(s, "availability", av, true),
+                      html::number(num_at(s, "latency_ms.p50")), with_ci(s, "latency_ms.p99", p99, false),
+                      html::number(num_at(s, "throughput_rps")), html::number(cost), met});
+    if (!lb_id.empty()) {
+      const json* lb = s.contains("components") && s["components"].contains(lb_id) ? &s["components"][lb_id] : nullptr;
+      std::string shares;
+      for (const auto& b : backends) {
+        const bool has = lb && lb->contains("share") && (*lb)["share"].contains(b) && (*lb)["share"][b].is_number();
+        shares += (shares.empty() ? "" : "/") + (has ? html::number((*lb)["share"][b].get<double>() * 100, 3) : std::string("–"));
+      }
+      const bool cv = lb && lb->contains("imbalance_cv") && (*lb)["imbalance_cv"].is_number();
+      t.rows.back().push_back(shares);
+      t.rows.back().push_back(cv ? html::number((*lb)["imbalance_cv"].get<double>(), 3) : "–");
+    }
+
+    if (sub_ok) {
       auto per = data::load_cdfs(dir / sub / "latency_cdf.csv", label);
       for (auto& c : per) {
         if (per.size() > 1) c.name = label + " " + c.name;

@@ -156,6 +156,15 @@ TEST_CASE("report story: a numeric --vary is an x axis with one line per other v
   r = run_archsim({"compare", source_path("scenarios/balancing/slow-server.json"), "--set", "duration=2m", "--vary",
                    "lb.algorithm=round_robin,least_connections", "--out", cat, "--quiet"}, 240);
   REQUIRE(r.exit_code == 0);
-  CHECK(slurp(fs::path(cat) / "report.html").find("id=\"chart-compare_p99\"") != std::string::npos);
+  const std::string bars = slurp(fs::path(cat) / "report.html");
+  CHECK(bars.find("id=\"chart-compare_p99\"") != std::string::npos);
   CHECK(!fs::exists(fs::path(cat) / "charts" / "whatif.dat"));
+  // A balancing comparison keeps the terminal's share and imbalance columns, and each variant
+  // links its own data: round robin splits evenly, least connections starves the slow s4.
+  CHECK(bars.find("<th class=\"num\">share % lb → s1/s2/s3/s4</th><th class=\"num\">imbalance (CV)</th>") != std::string::npos);
+  const auto even = bars.find("<td class=\"num\">25/25/25/25</td>");
+  CHECK(even != std::string::npos);
+  CHECK(bars.find("<td class=\"num\">25/25/25/25</td>", even + 1) == std::string::npos);
+  CHECK(std::regex_search(bars, std::regex("<td class=\"num\">[0-9.]+/[0-9.]+/[0-9.]+/[0-9.]+</td>")));
+  CHECK(bars.find("<a href=\"variant-2/summary.json\">summary.json</a>") != std::string::npos);
 }
