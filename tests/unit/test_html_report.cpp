@@ -90,6 +90,13 @@ bool well_formed(const std::string& x, std::string& why) {
     } else if (tag.back() != '/') {
       const std::string name = tag.substr(0, tag.find_first_of(" \t\n"));
       static const std::vector<std::string> html_void = {"meta", "br", "hr", "img", "input", "link"};
+      // A script's or style's content is raw text up to its end tag ('<' there is code).
+      if (name == "script" || name == "style") {
+        const auto end = x.find("</" + name + ">", j);
+        if (end == std::string::npos) { why = "<" + name + "> never closed"; return false; }
+        i = end + name.size() + 3;
+        continue;
+      }
       if (std::find(html_void.begin(), html_void.end(), name) == html_void.end()) stack.push_back(name);
     }
     i = j + 1;
