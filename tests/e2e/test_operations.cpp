@@ -76,6 +76,20 @@ std::map<double, double> series(const std::string& csv, const std::string& compo
   return out;
 }
 
+// Runs `doc` (written as `name`): exit 2, nothing on stdout, and one line on stderr,
+// "<file>: <pointer>: ..." containing `words`.
+void expect_refused(const std::string& name, const json& doc, const std::string& pointer, const std::string& words) {
+  const std::string path = write_scenario(name, doc);
+  const RunResult r = run_archsim({"run", path, "--json", "--quiet", "--out", scratch_dir("bad")}, 30);
+  INFO(describe(r));
+  CHECK(r.exit_code == 2);
+  CHECK(r.out.empty());
+  const auto ls = lines(r.err);
+  REQUIRE(ls.size() == 1);
+  CHECK(ls[0].rfind(path + ": " + pointer + ": ", 0) == 0);
+  CHECK(ls[0].find(words) != std::string::npos);
+}
+
 }  // namespace
 
 TEST_CASE("rollout: a rolling update keeps replicas - maxUnavailable ready and at most replicas + maxSurge") {
@@ -257,15 +271,7 @@ TEST_CASE("rollout: bad deployment input is refused with the file and JSON point
       {"id": "web", "type": "service", "replicas": 2, "service_time": "1ms"}]})");
     if (!c.deployment.empty()) doc["components"][1]["deployment"] = c.deployment;
     doc["components"][1]["rollouts"] = c.rollouts;
-    const std::string path = write_scenario(c.name, doc);
-    const RunResult r = run_archsim({"run", path, "--json", "--quiet", "--out", scratch_dir("bad")}, 30);
-    INFO(describe(r));
-    CHECK(r.exit_code == 2);
-    CHECK(r.out.empty());
-    const auto ls = lines(r.err);
-    REQUIRE(ls.size() == 1);
-    CHECK(ls[0].rfind(path + ": " + c.pointer + ": ", 0) == 0);
-    CHECK(ls[0].find(c.words) != std::string::npos);
+    expect_refused(c.name, doc, c.pointer, c.words);
   }
 }
 
@@ -350,14 +356,7 @@ TEST_CASE("drain: bad disruption budgets are refused with the file and JSON poin
   for (const Case& c : cases) {
     CAPTURE(c.name);
     json doc = drain_doc(c.budget);
-    const std::string path = write_scenario(c.name, doc);
-    const RunResult r = run_archsim({"run", path, "--json", "--quiet", "--out", scratch_dir("bad")}, 30);
-    INFO(describe(r));
-    CHECK(r.exit_code == 2);
-    const auto ls = lines(r.err);
-    REQUIRE(ls.size() == 1);
-    CHECK(ls[0].rfind(path + ": " + c.pointer + ": ", 0) == 0);
-    CHECK(ls[0].find(c.words) != std::string::npos);
+    expect_refused(c.name, doc, c.pointer, c.words);
   }
   // A drain of something without instances.
   json doc = drain_doc(nullptr);
@@ -434,14 +433,7 @@ TEST_CASE("probes: bad probe and discovery settings are refused with the file an
       {"id": "users", "type": "client", "target": "web", "arrivals": {"rate": 10}},
       {"id": "web", "type": "service", "replicas": 2, "service_time": "1ms"}]})");
     doc["components"][1][json::json_pointer(std::string("/") + c.key)] = c.value;
-    const std::string path = write_scenario(c.name, doc);
-    const RunResult r = run_archsim({"run", path, "--json", "--quiet", "--out", scratch_dir("bad")}, 30);
-    INFO(describe(r));
-    CHECK(r.exit_code == 2);
-    const auto ls = lines(r.err);
-    REQUIRE(ls.size() == 1);
-    CHECK(ls[0].rfind(path + ": " + c.pointer + ": ", 0) == 0);
-    CHECK(ls[0].find(c.words) != std::string::npos);
+    expect_refused(c.name, doc, c.pointer, c.words);
   }
 }
 
@@ -741,13 +733,6 @@ TEST_CASE("blue-green: bad input is refused with the file and JSON pointer") {
       {"id": "web", "type": "service", "replicas": 2, "service_time": "1ms"}]})");
     doc["components"][1]["deployment"] = c.deployment;
     doc["components"][1]["rollouts"] = json::array({c.rollout});
-    const std::string path = write_scenario(c.name, doc);
-    const RunResult r = run_archsim({"run", path, "--json", "--quiet", "--out", scratch_dir("bad")}, 30);
-    INFO(describe(r));
-    CHECK(r.exit_code == 2);
-    const auto ls = lines(r.err);
-    REQUIRE(ls.size() == 1);
-    CHECK(ls[0].rfind(path + ": " + c.pointer + ": ", 0) == 0);
-    CHECK(ls[0].find(c.words) != std::string::npos);
+    expect_refused(c.name, doc, c.pointer, c.words);
   }
 }
