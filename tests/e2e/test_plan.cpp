@@ -100,13 +100,13 @@ TEST_CASE("plan: the smallest M/M/c worker count whose Erlang C p99 meets the ta
   CHECK(page.find("SLO p99 110 ms") != std::string::npos);
 }
 
-TEST_CASE("plan: an SLO no configuration meets says so with the best found, exit 3") {
+TEST_CASE("plan: an SLO no configuration meets says so with the best found, exit 2") {
   const fs::path out = scratch_dir("plan-unmet-out");
   auto r = run_archsim({"plan", mmc_scenario(), "--slo", "p99=5ms", "--search", "web.concurrency=1..16", "--quiet", "--out",
                         out.string()},
                        120);
   INFO(describe(r));
-  CHECK(r.exit_code == 3);
+  CHECK(r.exit_code == 2);
   const auto err = lines(r.err);
   REQUIRE(err.size() == 1);
   CHECK(err[0].find("no configuration of the search meets the SLO") != std::string::npos);

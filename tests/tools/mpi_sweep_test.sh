@@ -11,7 +11,13 @@
 #  5. a scenario no rank can read, or a bad plan --search: rank 0's error alone, exit 2;
 #  6. plan writes the same plan.json on 3 ranks as on 2 threads;
 #  7. run --replications writes the same files on 3 ranks as on 2 threads;
-#  8. commands other than run, compare and plan refuse to run on several ranks (exit 2).
+#  8. commands other than run, compare and plan refuse to run on several ranks (exit 2);
+#  9. a mistake on the command line is said once, not once per rank (exit 2);
+# 10. under mpirun --enable-recovery, a worker that dies before it has answered rank 0 at the
+#     start (here: blocked reading its scenario from a FIFO, then killed) is left out after
+#     20 s and the sweep runs on the other ranks to the same files (exit 0);
+# 11. a rank running another archsim build (so that --resume's build check on rank 0 holds
+#     for every rank): one line from rank 0, exit 2.
 #   bash tests/tools/mpi_sweep_test.sh ARCHSIM_BIN SOURCE_DIR MPIEXEC
 set -euo pipefail
 bin=$1 src=$2 mpiexec=$3
@@ -178,4 +184,48 @@ set +e
 code=$?
 set -e
 [ "$code" -eq 2 ] && grep -q "only run, compare and plan run over MPI ranks" "$work/validate.err" || { echo "FAIL: validate under mpirun: exit $code"; exit 1; }
+
+echo "== 9. a bad flag under MPI: one line, exit 2"
+set +e
+"${mpi[@]}" "$bin" compare "$src/scenarios/basics/mm1.json" --vary web.replicas=1,2 --replications 0 >/dev/null 2>"$work/flag.err"
+code=$?
+set -e
+[ "$code" -eq 2 ] && [ "$(grep -c "replications" "$work/flag.err")" -eq 1 ] || { echo "FAIL: bad flag under MPI: exit $code"; cat "$work/flag.err"; exit 1; }
+echo "ok: exit 2, one line"
+
+echo "== 10. --enable-recovery: a worker dies before it answers at the start; the others finish the sweep"
+mkfifo "$work/never.json"
+set +e
+"${mpi[@]}" --enable-recovery sh -c 'f=$1; [ "$OMPI_COMM_WORLD_RANK" = 2 ] && f=$2; shift 2; exec "$0" compare "$f" "$@"' \
+  "$bin" "$src/scenarios/basics/mm1.json" "$work/never.json" "${args[@]:2}" --out "$work/startloss" >/dev/null 2>"$work/startloss.err" &
+pid=$!
+r2="" waited=0
+# Rank 2 has passed MPI_Init and blocks opening the FIFO (the kernel's wait_for_partner).
+while [ "$waited" -lt 600 ]; do
+  r2=$(rank_pid "$pid" 2)
+  [ -n "$r2" ] && grep -q wait_for_partner "/proc/$r2/wchan" 2>/dev/null && break
+  r2=""
+  sleep 0.1
+  waited=$((waited + 1))
+done
+[ -n "$r2" ] && kill -9 "$r2"
+wait "$pid"
+code=$?
+set -e
+[ -n "$r2" ] || { echo "FAIL: rank 2 never blocked on its FIFO"; cat "$work/startloss.err"; exit 1; }
+[ "$code" -eq 0 ] || { echo "FAIL: the sweep that lost rank 2 at the start exited $code"; cat "$work/startloss.err"; exit 1; }
+grep -q "MPI rank 2 said nothing for 20 s at the start" "$work/startloss.err" || { echo "FAIL: rank 2 not named"; cat "$work/startloss.err"; exit 1; }
+same "$work/threads" "$work/startloss"
+
+echo "== 11. a rank running another build: one line, exit 2"
+cp "$bin" "$work/other-build"
+printf 'x' >>"$work/other-build"  # bytes after the ELF image: it runs the same, hashes differently
+set +e
+"${mpi[@]}" sh -c 'b=$0; [ "$OMPI_COMM_WORLD_RANK" = 1 ] && b=$1; shift; exec "$b" "$@"' \
+  "$bin" "$work/other-build" "${args[@]}" --out "$work/otherbuild" >/dev/null 2>"$work/otherbuild.err"
+code=$?
+set -e
+[ "$code" -eq 2 ] && [ "$(grep -c "MPI rank 1 runs another archsim build" "$work/otherbuild.err")" -eq 1 ] ||
+  { echo "FAIL: another build under MPI: exit $code"; cat "$work/otherbuild.err"; exit 1; }
+echo "ok: exit 2, one line"
 echo "PASS"

@@ -35,8 +35,8 @@ struct CompareOptions {
   int replications = 1, threads = 1;
 };
 
-// archsim plan (tools/cli/plan_command.cpp): exit 3 (kExitSloMissed) when no configuration
-// of the search meets the SLO.
+// archsim plan (tools/cli/plan_command.cpp): exit 2 when no configuration of the search
+// meets the SLO (after writing plan.json and the page, which name the best found).
 struct PlanOptions {
   std::string scenario;
   std::string slo;                    // "p99=200ms,availability=0.999"

@@ -17,7 +17,7 @@ int main(int argc, char** argv) {
     ~MpiGuard() { cli::mpi_finish(); }
   } mpi_guard;
   CLI::App app{"archsim: a deterministic discrete-event simulator of web architectures"};
-  app.footer("Exit codes: 0 success, 1 a run that failed, 2 bad input, 3 SLO missed (with --fail-on-slo; plan: no configuration meets it).");
+  app.footer("Exit codes: 0 success, 1 a run that failed, 2 bad input, 3 SLO missed (with --fail-on-slo). plan: 2 when no configuration of the search meets the SLO.");
   app.require_subcommand(1);
   app.set_version_flag("--version", "archsim 0.1");
 
@@ -98,15 +98,20 @@ int main(int argc, char** argv) {
   an_cmd->add_option("--set", analyze.sets, "Override a field: PATH=VALUE");
   an_cmd->add_flag("--json", analyze.json, "Print {\"spofs\", \"bottleneck\", \"components\"} as JSON");
 
-  try {
-    app.parse(argc, argv);
-  } catch (const CLI::ParseError& e) {
-    int code = app.exit(e);
-    return code == 0 ? 0 : 2;
+  {
+    // Under mpirun every rank parses the same command line: only rank 0 speaks of a mistake
+    // in it (or prints --help), so that the user reads it once, not once per rank.
+    cli::QuietUnlessRankZero quiet_workers;
+    try {
+      app.parse(argc, argv);
+    } catch (const CLI::ParseError& e) {
+      int code = app.exit(e);
+      return code == 0 ? 0 : 2;
+    }
+    if (*run_seed_opt && !(run.seed = cli::parse_seed(run_seed))) return 2;
+    if (*cmp_seed_opt && !(cmp.seed = cli::parse_seed(cmp_seed))) return 2;
+    if (*plan_seed_opt && !(plan.seed = cli::parse_seed(plan_seed))) return 2;
   }
-  if (*run_seed_opt && !(run.seed = cli::parse_seed(run_seed))) return 2;
-  if (*cmp_seed_opt && !(cmp.seed = cli::parse_seed(cmp_seed))) return 2;
-  if (*plan_seed_opt && !(plan.seed = cli::parse_seed(plan_seed))) return 2;
   // Only the commands that run jobs use MPI ranks; any other under mpirun would run N times over.
   if (cli::mpi_size() > 1 && !*run_cmd && !*cmp_cmd && !*plan_cmd) {
     if (cli::mpi_rank() == 0)

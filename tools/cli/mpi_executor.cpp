@@ -1,5 +1,7 @@
 #include "tools/cli/mpi_executor.h"
 
+#include "tools/cli/job_store.h"
+
 #include <cstdlib>
 #include <iostream>
 
@@ -22,6 +24,17 @@
 #endif
 
 namespace archsim::cli {
+
+QuietUnlessRankZero::QuietUnlessRankZero() : quiet_(mpi_rank() != 0) {
+  if (!quiet_) return;
+  std::cout.setstate(std::ios::badbit);
+  std::cerr.setstate(std::ios::badbit);
+}
+QuietUnlessRankZero::~QuietUnlessRankZero() {
+  if (!quiet_) return;
+  std::cout.clear();
+  std::cerr.clear();
+}
 
 #ifndef ARCHSIM_WITH_MPI
 
@@ -53,6 +66,15 @@ enum Tag : int { kTagHash = 1, kTagVerdict = 2, kTagJob = 3, kTagResult = 4, kTa
 // a worker wrongly taken as lost costs a job run twice, never a wrong result.
 constexpr auto kBeat = std::chrono::milliseconds(250);
 constexpr auto kSilence = std::chrono::seconds(10);
+// At the start a worker reads and builds the scenario before it answers: a large scenario
+// takes seconds, so the start waits longer than a running job's silence.
+constexpr auto kStartSilence = std::chrono::seconds(20);
+
+// Rank 0's answer to a worker's scenario hash and build.
+// kNoFinalize is added when a rank was left out: MPI_Finalize would wait for it forever.
+enum Verdict : int { kGo = 0, kStop = 2, kTellLoadError = 3, kLeftOut = 4, kNoFinalize = 8 };
+// The verdict a left-out rank is sent without waiting (the buffer must outlive the send).
+const int kLeftOutVerdict = kLeftOut | kNoFinalize;
 
 // Set when a rank was lost: MPI_Finalize would wait for it forever, so every rank left
 // skips it (mpi_finish).
@@ -304,6 +326,12 @@ class MpiExecutor final : public Executor {
     return true;
   }
 
+  // A worker that never answered at the start: it gets no job.
+  void leave_out(int r) {
+    peers_[static_cast<std::size_t>(r)].lost = true;
+    g_peer_lost = true;
+  }
+
   std::string describe() const override {
     const int live = live_ranks();
     return std::to_string(live) + " MPI ranks" + (live < g_size ? " (" + std::to_string(g_size - live) + " lost)" : "");
@@ -399,37 +427,80 @@ std::unique_ptr<Executor> make_sweep_executor(const std::optional<nlohmann::json
                                               bool quiet, int* worker_exit) {
   *worker_exit = 0;
   if (!g_active) return base ? make_thread_executor(*base, registry, threads) : nullptr;
-  // Every rank's hash of the scenario it read (0: could not read it) to rank 0.
-  unsigned long long mine = base ? scenario_hash(*base) : 0ULL;
-  std::vector<unsigned long long> all(static_cast<std::size_t>(g_size));
-  MPI_Gather(&mine, 1, MPI_UNSIGNED_LONG_LONG, all.data(), 1, MPI_UNSIGNED_LONG_LONG, 0, MPI_COMM_WORLD);
-  // 0 go; 2 stop; 3 stop, and a worker that could not read the scenario says why (rank 0
-  // could: the reason is the worker's alone).
-  int verdict = 0;
-  if (g_rank == 0 && base) {
-    for (int r = 1; r < g_size && verdict == 0; ++r)
-      if (all[static_cast<std::size_t>(r)] != mine) {
-        verdict = 2;
-        if (all[static_cast<std::size_t>(r)] == 0) {
-          verdict = 3;
-          std::cerr << "archsim: " << scenario_file << ": MPI rank " << r << " cannot read the scenario (its error follows)\n";
-        } else {
-          std::cerr << "archsim: " << scenario_file << ": MPI rank " << r << " reads a different scenario (hash "
-                    << hex16(all[static_cast<std::size_t>(r)]) << ", rank 0 has " << hex16(mine)
-                    << "): every rank must see the same file\n";
-        }
-      }
-  }
-  if (g_rank == 0 && !base) verdict = 2;  // rank 0 printed why; every rank stops
-  MPI_Bcast(&verdict, 1, MPI_INT, 0, MPI_COMM_WORLD);
+  // Every worker tells rank 0 the hash of the scenario it read (0: it could not read it) and
+  // the build it runs; rank 0 answers each with a verdict. Point to point rather than a
+  // collective, so that rank 0 can stop waiting for a worker that died before answering.
+  const unsigned long long mine = base ? scenario_hash(*base) : 0ULL;
   if (g_rank != 0) {
-    if (verdict == 0) serve(*base, registry);
-    if (verdict == 3 && !base) std::cerr << "archsim: MPI rank " << g_rank << ": " << load_error << "\n";
-    *worker_exit = verdict == 0 ? 0 : 2;
+    const std::string hello = std::to_string(mine) + "\n" + build_id();
+    send_text(hello, 0, kTagHash);
+    int verdict = 0;
+    MPI_Recv(&verdict, 1, MPI_INT, 0, kTagVerdict, MPI_COMM_WORLD, MPI_STATUS_IGNORE);
+    if (verdict & kNoFinalize) g_peer_lost = true;  // a rank was left out: rank 0 ends without MPI_Finalize
+    verdict &= ~kNoFinalize;
+    if (verdict == kGo) serve(*base, registry);
+    if (verdict == kTellLoadError && !base) std::cerr << "archsim: MPI rank " << g_rank << ": " << load_error << "\n";
+    *worker_exit = verdict == kGo || verdict == kLeftOut ? 0 : 2;
     return nullptr;
   }
-  if (verdict != 0) return nullptr;
-  return std::make_unique<MpiExecutor>(*base, registry, quiet);
+  std::vector<char> heard(static_cast<std::size_t>(g_size), 0);
+  std::vector<int> left_out;
+  int verdict = base ? kGo : kStop;  // without the scenario rank 0 printed why; every rank stops
+  const auto deadline = Clock::now() + kStartSilence;
+  for (int answered = 1; answered < g_size;) {
+    int flag = 0;
+    MPI_Status st;
+    MPI_Iprobe(MPI_ANY_SOURCE, kTagHash, MPI_COMM_WORLD, &flag, &st);
+    if (!flag) {
+      // Under --enable-recovery a worker that died before answering would be waited for
+      // forever; without it, mpirun ends the whole job when a rank dies.
+      if (recovery_enabled() && Clock::now() > deadline) {
+        for (int r = 1; r < g_size; ++r)
+          if (!heard[static_cast<std::size_t>(r)]) left_out.push_back(r);
+        break;
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(1));
+      continue;
+    }
+    const int r = st.MPI_SOURCE;
+    const std::string hello = recv_text(r, kTagHash, &st);
+    heard[static_cast<std::size_t>(r)] = 1;
+    ++answered;
+    if (verdict != kGo) continue;
+    const auto nl = hello.find('\n');
+    const unsigned long long theirs = std::strtoull(hello.substr(0, nl).c_str(), nullptr, 10);
+    const std::string their_build = nl == std::string::npos ? "" : hello.substr(nl + 1);
+    if (theirs == 0) {
+      verdict = kTellLoadError;
+      std::cerr << "archsim: " << scenario_file << ": MPI rank " << r << " cannot read the scenario (its error follows)\n";
+    } else if (theirs != mine) {
+      verdict = kStop;
+      std::cerr << "archsim: " << scenario_file << ": MPI rank " << r << " reads a different scenario (hash " << hex16(theirs)
+                << ", rank 0 has " << hex16(mine) << "): every rank must see the same file\n";
+    } else if (their_build != build_id()) {
+      verdict = kStop;
+      std::cerr << "archsim: MPI rank " << r << " runs another archsim build (" << their_build << ", rank 0 runs "
+                << build_id() << "): every rank must run the same build\n";
+    }
+  }
+  if (!left_out.empty()) g_peer_lost = true;
+  const int told = verdict | (left_out.empty() ? 0 : kNoFinalize);
+  for (int r = 1; r < g_size; ++r) {
+    if (!heard[static_cast<std::size_t>(r)]) {
+      // Told without waiting: a rank that was only slow reads it when it answers, and ends.
+      MPI_Request req;
+      if (MPI_Isend(&kLeftOutVerdict, 1, MPI_INT, r, kTagVerdict, MPI_COMM_WORLD, &req) == MPI_SUCCESS) MPI_Request_free(&req);
+      continue;
+    }
+    MPI_Send(&told, 1, MPI_INT, r, kTagVerdict, MPI_COMM_WORLD);
+  }
+  if (verdict != kGo) return nullptr;
+  for (int r : left_out)
+    std::cerr << "archsim: MPI rank " << r << " said nothing for " << kStartSilence.count()
+              << " s at the start (it died, or cannot start): the jobs run on the other ranks\n";
+  auto executor = std::make_unique<MpiExecutor>(*base, registry, quiet);
+  for (int r : left_out) executor->leave_out(r);
+  return executor;
 }
 
 #endif

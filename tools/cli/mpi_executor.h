@@ -18,8 +18,9 @@
 // the whole job otherwise). After a loss the ranks left end without MPI_Finalize, which
 // would wait for the lost one. Without --enable-recovery, or when rank 0 dies, the jobs
 // finished before are in the output folder (tools/cli/job_store.h): the same command with
-// --resume runs only the missing ones. A rank that dies before the first job (while the
-// scenario hashes are compared) still stalls the start.
+// --resume runs only the missing ones. At the start every worker sends rank 0 its scenario's
+// hash and its build (point to point, not a collective); under --enable-recovery a worker
+// silent for 20 s there (dead before it answered) is left out and told so if it was only slow.
 #pragma once
 #include <memory>
 #include <optional>
@@ -37,6 +38,19 @@ void mpi_start(int* argc, char*** argv);
 void mpi_finish();
 int mpi_rank();  // 0 without MPI
 int mpi_size();  // 1 without MPI
+
+// While it lives, std::cout and std::cerr say nothing on ranks other than 0 (a scope where
+// every rank would print the same words: the command line's errors and --help).
+class QuietUnlessRankZero {
+ public:
+  QuietUnlessRankZero();
+  ~QuietUnlessRankZero();
+  QuietUnlessRankZero(const QuietUnlessRankZero&) = delete;
+  QuietUnlessRankZero& operator=(const QuietUnlessRankZero&) = delete;
+
+ private:
+  bool quiet_ = false;
+};
 
 // The executor of a sweep command. Without MPI: the thread executor. Under MPI, on every rank:
 // compares the scenario hashes of all ranks (`base` nullopt: this rank could not read it,

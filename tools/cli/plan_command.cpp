@@ -313,7 +313,9 @@ int plan_command(const PlanOptions& o, const Registry& registry) {
     for (const auto& m : best->missed) why += (why.empty() ? "" : "; ") + m;
     std::cerr << "archsim: no configuration of the search meets the SLO; the best found, " << label(*best) << ": " << why
               << "\n";
-    return kExitSloMissed;
+    // Exit 2, as for a question the command cannot answer: no configuration of the
+    // search is an answer (the files written above still show the best found).
+    return 2;
   }
   return 0;
 }
