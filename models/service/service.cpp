@@ -1,6 +1,8 @@
 // The service model: building it, requests through the steps of their route, replies.
 #include "models/service/service_impl.h"
 
+#include <algorithm>
+
 namespace archsim::service_internal {
 
 Service::Service(Params& p, BuildContext& bc)
@@ -42,6 +44,20 @@ Service::Service(Params& p, BuildContext& bc)
   latency_h_ = m.histogram(id_, "latency", "latency");
   queue_wait_h_ = m.histogram(id_, "queue_wait", "queue_wait");
   waited_c_ = m.counter(id_, "waited");
+  if (p.has("wait_thresholds")) {
+    const auto v = p.value("wait_thresholds");
+    for (const auto& item : v.items()) {
+      const Time t = item.duration();
+      if (t <= 0) item.fail("expected a positive duration, such as \"50ms\"");
+      if (!wait_thresholds_.empty() && t <= wait_thresholds_.back())
+        item.fail("expected thresholds in ascending order, each once");
+      wait_thresholds_.push_back(t);
+    }
+    if (wait_thresholds_.empty()) v.fail("expected an array of one or more durations, such as [\"10ms\", \"100ms\"]");
+    if (wait_thresholds_.size() > kMaxWaitThresholds)
+      v.fail("at most " + std::to_string(kMaxWaitThresholds) + " thresholds");
+    for (Time t : wait_thresholds_) waited_over_c_.push_back(m.counter(id_, "waited_over_" + format_duration(t)));
+  }
   read_resilience(p, m);
   pool_.register_memory_metrics(m);
 }
@@ -162,6 +178,14 @@ void Service::finish(Context& ctx, ComponentReport& r) {
   r.add_latency("queue_wait_ms", m.whole(queue_wait_h_));
   const auto served_n = m.total(ok_c_);
   r.add("waited_fraction", served_n ? static_cast<double>(m.total(waited_c_)) / static_cast<double>(served_n) : 0.0);
+  // P(wait > t) for each threshold asked, as "wait_over": {"10ms": 0.12, ...} (a duration
+  // such as "1.5ms" would split a dotted name: its dot becomes "_").
+  for (std::size_t i = 0; i < wait_thresholds_.size(); ++i) {
+    std::string name = format_duration(wait_thresholds_[i]);
+    std::replace(name.begin(), name.end(), '.', '_');
+    r.add("wait_over." + name,
+          served_n ? static_cast<double>(m.total(waited_over_c_[i])) / static_cast<double>(served_n) : 0.0);
+  }
   pool_.report_billing(ctx, r);
 }
 
@@ -339,6 +363,7 @@ void Service::finish_job(Context& ctx, std::uint32_t j) {
     if (job.waited > 0) {
       m.record(queue_wait_h_, job.waited);
       m.add(waited_c_);
+      for (std::size_t i = 0; i < wait_thresholds_.size() && job.waited > wait_thresholds_[i]; ++i) m.add(waited_over_c_[i]);
     } else {
       m.record_zero(queue_wait_h_);
     }

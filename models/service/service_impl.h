@@ -193,6 +193,11 @@ class Service final : public Component,
   HistogramId latency_h_;
   HistogramId queue_wait_h_;  // time a served request spent in the accept queue
   CounterId waited_c_;        // served requests that waited at all
+  // "wait_thresholds": P(wait > t) per threshold t, counted exactly (not read off the
+  // histogram's buckets); ascending, at most kMaxWaitThresholds.
+  static constexpr std::size_t kMaxWaitThresholds = 8;
+  std::vector<Time> wait_thresholds_;
+  std::vector<CounterId> waited_over_c_;
 
  public:
   void describe(Description& d) const override;

@@ -204,3 +204,20 @@ TEST_CASE("bad input: Envoy least_request and NGINX upstream settings are checke
   INFO(describe(nginx));
   CHECK(nginx.exit_code == 0);
 }
+
+TEST_CASE("bad input: a service's wait_thresholds, each fault at its pointer") {
+  const std::string path = archsim::e2e::basic_scenario("mmc.json");
+  const Case cases[] = {
+      {"[]", "/components/1/wait_thresholds", {"one or more durations"}},
+      {"[\"0s\"]", "/components/1/wait_thresholds/0", {"positive duration"}},
+      {"[\"10ms\",\"5ms\"]", "/components/1/wait_thresholds/1", {"ascending"}},
+      {"[\"10ms\",\"10ms\"]", "/components/1/wait_thresholds/1", {"each once"}},
+      {"\"10ms\"", "/components/1/wait_thresholds", {"expected an array"}},
+      {"[\"1ms\",\"2ms\",\"3ms\",\"4ms\",\"5ms\",\"6ms\",\"7ms\",\"8ms\",\"9ms\"]", "/components/1/wait_thresholds",
+       {"at most 8"}},
+  };
+  for (const Case& c : cases) {
+    CAPTURE(c.file);
+    check_semantic_error(run_bad(path, {"--set", std::string("web.wait_thresholds=") + c.file}), path, c);
+  }
+}
