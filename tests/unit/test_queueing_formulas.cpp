@@ -5,6 +5,7 @@
 #include <doctest/doctest.h>
 
 #include <cmath>
+#include <functional>
 #include <vector>
 
 #include "tools/analysis/queueing.h"
@@ -106,4 +107,95 @@ TEST_CASE("MVA: the machine-repair model (M/M/1//N) and the asymptotic bounds") 
   const MvaResult big = mva({{0.001, 1}, {0.0005, 4}}, kExactMvaUsers + 1, 30.0);
   CHECK_FALSE(big.exact);
   CHECK(big.throughput == doctest::Approx(1000.0).epsilon(1e-3));
+}
+
+namespace {
+// The product-form normalisation constant of a closed network of single-server queueing
+// stations and one delay (think) station per class, summed over every state:
+//   G(N) = sum over states of prod_k [ n_k! prod_c D_ck^n_ck / n_ck! ] * prod_c Z_c^m_c / m_c!
+// where n_ck users of class c are at queue k and m_c think. Throughput X_c = G(N - e_c) / G(N)
+// (Lazowska et al., ch. 7; Buzen's convolution computes the same sum). A second, independent
+// route to what multi-class MVA computes by recursion.
+double normaliser(const std::vector<std::vector<double>>& d, const std::vector<double>& z, std::vector<int> n) {
+  const std::size_t classes = n.size(), queues = d[0].size();
+  // Distribute each class's users over the queues and the think station, recursively.
+  std::vector<std::vector<int>> at(classes, std::vector<int>(queues, 0));
+  std::function<double(std::size_t, std::size_t, int)> walk = [&](std::size_t c, std::size_t k, int left) -> double {
+    if (c == classes) {
+      double w = 1;
+      for (std::size_t q = 0; q < queues; ++q) {
+        int total = 0;
+        for (std::size_t cc = 0; cc < classes; ++cc) {
+          total += at[cc][q];
+          w *= std::pow(d[cc][q], at[cc][q]) / factorial(at[cc][q]);
+        }
+        w *= factorial(total);
+      }
+      return w;
+    }
+    if (k == queues) {  // the rest think
+      const double w = std::pow(z[c], left) / factorial(left);
+      return w * walk(c + 1, 0, c + 1 < classes ? n[c + 1] : 0);
+    }
+    double sum = 0;
+    for (int x = 0; x <= left; ++x) {
+      at[c][k] = x;
+      sum += walk(c, k + 1, left - x);
+    }
+    at[c][k] = 0;
+    return sum;
+  };
+  return walk(0, 0, n[0]);
+}
+}  // namespace
+
+TEST_CASE("multi-class MVA: exact against the product-form normalisation constant, summed state by state") {
+  // Two classes with different demands at two single-server queues (a CPU-heavy and an
+  // I/O-heavy class), think times 1 s and 0.5 s, populations 4 and 3.
+  const std::vector<std::vector<double>> d = {{0.20, 0.05}, {0.04, 0.30}};
+  const std::vector<double> z = {1.0, 0.5};
+  const std::vector<int> n = {4, 3};
+  std::vector<MvaClass> classes(2);
+  for (std::size_t c = 0; c < 2; ++c) {
+    classes[c].users = static_cast<std::uint64_t>(n[c]);
+    classes[c].think_s = z[c];
+    classes[c].demand_s = d[c];
+  }
+  const MultiMvaResult r = mva_multiclass({1, 1}, classes);
+  CHECK(r.exact);
+  const double g = normaliser(d, z, n);
+  for (std::size_t c = 0; c < 2; ++c) {
+    CAPTURE(c);
+    std::vector<int> less = n;
+    --less[c];
+    const double x = normaliser(d, z, less) / g;
+    CHECK(r.throughput[c] == doctest::Approx(x).epsilon(1e-9));
+    // Little's law over the loop: N_c = X_c (Z_c + R_c).
+    CHECK(r.throughput[c] * (z[c] + r.response_s[c]) == doctest::Approx(n[c]).epsilon(1e-9));
+  }
+  // A class whose demand is all at the other queue is slowed by the first class only through
+  // the queue they share: its throughput falls when the other class grows.
+  classes[0].users = 8;
+  const MultiMvaResult more = mva_multiclass({1, 1}, classes);
+  CHECK(more.throughput[1] < r.throughput[1]);
+}
+
+TEST_CASE("multi-class MVA: identical classes are one class; Bard-Schweitzer near exact for a large population") {
+  // Two identical classes are the single class of their merged population, exactly.
+  const std::vector<std::uint32_t> servers = {1, 4, 0};
+  MvaClass a{5, 2.0, {0.10, 0.30, 0.05}};
+  const MultiMvaResult two = mva_multiclass(servers, {a, a});
+  const MvaResult one = mva({{0.10, 1}, {0.30, 4}, {0.05, 0}}, 10, 2.0);
+  CHECK(two.exact);
+  CHECK(two.throughput[0] + two.throughput[1] == doctest::Approx(one.throughput).epsilon(1e-9));
+  CHECK(two.response_s[0] == doctest::Approx(one.response_s).epsilon(1e-9));
+  // 700 + 700 users: 491,401 population vectors, past the exact limit: the approximation,
+  // within 2 % of the exact single-class answer for 1,400 users.
+  a.users = 700;
+  a.think_s = 20;
+  const MultiMvaResult big = mva_multiclass(servers, {a, a});
+  const MvaResult exact = mva({{0.10, 1}, {0.30, 4}, {0.05, 0}}, 1400, 20);
+  CHECK(!big.exact);
+  CHECK(big.throughput[0] + big.throughput[1] == doctest::Approx(exact.throughput).epsilon(0.02));
+  CHECK(big.response_s[0] == doctest::Approx(exact.response_s).epsilon(0.05));
 }

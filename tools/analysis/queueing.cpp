@@ -84,6 +84,102 @@ StationEstimate station(std::uint32_t servers, long long queue, double lambda, d
   return out;
 }
 
+MultiMvaResult mva_multiclass(const std::vector<std::uint32_t>& servers, const std::vector<MvaClass>& classes) {
+  const std::size_t m = servers.size(), nc = classes.size();
+  MultiMvaResult out;
+  out.throughput.assign(nc, 0.0);
+  out.response_s.assign(nc, 0.0);
+  out.residence_s.assign(nc, std::vector<double>(m, 0.0));
+  if (nc == 1) {
+    std::vector<MvaStation> st(m);
+    for (std::size_t k = 0; k < m; ++k) st[k] = {classes[0].demand_s[k], servers[k]};
+    const MvaResult r = mva(st, classes[0].users, classes[0].think_s);
+    out.throughput[0] = r.throughput;
+    out.response_s[0] = r.response_s;
+    out.residence_s[0] = r.residence_s;
+    out.exact = r.exact;
+    return out;
+  }
+  // Seidmann, per class: a queue of demand D / c and a delay of D (c - 1) / c.
+  std::vector<std::vector<double>> qd(nc, std::vector<double>(m)), dl(nc, std::vector<double>(m));
+  for (std::size_t c = 0; c < nc; ++c)
+    for (std::size_t k = 0; k < m; ++k) {
+      const double d = classes[c].demand_s[k];
+      qd[c][k] = servers[k] == 0 ? 0.0 : d / servers[k];
+      dl[c][k] = d - qd[c][k];
+    }
+  double states = 1;
+  for (const auto& cl : classes) states *= static_cast<double>(cl.users) + 1;
+  if (states > static_cast<double>(kExactMultiStates)) {
+    // Bard-Schweitzer: an arriving class-c customer sees Q_k - Q_ck / N_c of the
+    // time-average queue (itself removed), iterated to a fixed point.
+    out.exact = false;
+    std::vector<std::vector<double>> q(nc, std::vector<double>(m, 0.0));
+    for (std::size_t c = 0; c < nc; ++c)
+      for (std::size_t k = 0; k < m; ++k) q[c][k] = static_cast<double>(classes[c].users) / static_cast<double>(m);
+    for (int iter = 0; iter < 100000; ++iter) {
+      std::vector<double> total(m, 0.0);
+      for (std::size_t c = 0; c < nc; ++c)
+        for (std::size_t k = 0; k < m; ++k) total[k] += q[c][k];
+      double change = 0;
+      for (std::size_t c = 0; c < nc; ++c) {
+        const double n = static_cast<double>(classes[c].users);
+        if (n == 0) continue;
+        double r = 0;
+        for (std::size_t k = 0; k < m; ++k) {
+          out.residence_s[c][k] = qd[c][k] * (1.0 + total[k] - q[c][k] / n) + dl[c][k];
+          r += out.residence_s[c][k];
+        }
+        const double x = n / (classes[c].think_s + r);
+        out.throughput[c] = x;
+        out.response_s[c] = r;
+        for (std::size_t k = 0; k < m; ++k) {
+          const double nq = x * (out.residence_s[c][k] - dl[c][k]);
+          change = std::max(change, std::abs(nq - q[c][k]) / std::max(1.0, nq));
+          q[c][k] = 0.5 * (q[c][k] + nq);  // damped, as in mva()
+        }
+      }
+      if (change < 1e-9) break;
+    }
+    return out;
+  }
+  // Exact: queue lengths (queue parts only) for every population vector, indexed in mixed
+  // radix, filled in order of increasing index (n - e_c always has a smaller index).
+  std::vector<std::size_t> radix(nc);
+  std::size_t count = 1;
+  for (std::size_t c = 0; c < nc; ++c) {
+    radix[c] = count;
+    count *= static_cast<std::size_t>(classes[c].users + 1);
+  }
+  std::vector<double> q(count * m, 0.0);
+  std::vector<std::uint64_t> n(nc, 0);
+  for (std::size_t idx = 1; idx < count; ++idx) {
+    // The next population vector (odometer).
+    for (std::size_t c = 0; c < nc; ++c) {
+      if (n[c] < classes[c].users) {
+        ++n[c];
+        break;
+      }
+      n[c] = 0;
+    }
+    double* qn = &q[idx * m];
+    for (std::size_t c = 0; c < nc; ++c) {
+      if (n[c] == 0) continue;
+      const double* prev = &q[(idx - radix[c]) * m];
+      double r = 0;
+      for (std::size_t k = 0; k < m; ++k) {
+        out.residence_s[c][k] = qd[c][k] * (1.0 + prev[k]) + dl[c][k];
+        r += out.residence_s[c][k];
+      }
+      const double x = static_cast<double>(n[c]) / (classes[c].think_s + r);
+      out.throughput[c] = x;
+      out.response_s[c] = r;
+      for (std::size_t k = 0; k < m; ++k) qn[k] += x * (out.residence_s[c][k] - dl[c][k]);
+    }
+  }
+  return out;
+}
+
 MvaResult mva(const std::vector<MvaStation>& stations, std::uint64_t users, double think_s) {
   // Seidmann: a c-server station of demand D is a queue of demand D / c in series with a
   // delay of D (c - 1) / c.

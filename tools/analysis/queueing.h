@@ -66,4 +66,26 @@ inline constexpr std::uint64_t kExactMvaUsers = 200'000;
 // point on the queue lengths seen at arrival, (N - 1) / N of the time-average ones).
 MvaResult mva(const std::vector<MvaStation>& stations, std::uint64_t users, double think_s);
 
+// Several classes of users (closed-loop clients whose routes differ), each with its own
+// population, think time and demand at every station (Lazowska et al. ch. 7). Stations:
+// `servers` per station as in MvaStation (0: a delay), demands per class and station in
+// `demand_s[c][k]`. Exact multi-class MVA over every population vector while there are at
+// most kExactMultiStates of them (the product of (N_c + 1)); above, the Bard-Schweitzer
+// approximation. One class is mva() above. A queueing station is taken as product form
+// (processor sharing, or FCFS with the same service time for every class): with FCFS and
+// class-dependent times the figures are an approximation.
+struct MvaClass {
+  std::uint64_t users = 0;
+  double think_s = 0;
+  std::vector<double> demand_s;  // per station
+};
+struct MultiMvaResult {
+  std::vector<double> throughput;                // per class, requests per second
+  std::vector<double> response_s;                // per class, think excluded
+  std::vector<std::vector<double>> residence_s;  // [class][station]
+  bool exact = true;
+};
+inline constexpr std::uint64_t kExactMultiStates = 400'000;
+MultiMvaResult mva_multiclass(const std::vector<std::uint32_t>& servers, const std::vector<MvaClass>& classes);
+
 }  // namespace archsim::analysis

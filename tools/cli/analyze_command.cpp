@@ -31,14 +31,16 @@
 //    variation (the work's own, calls taken as exponential). The bottleneck is the highest
 //    demand utilization and the offered load at which it saturates is total peak rate /
 //    that utilization (first order: holding times are taken at the peak load).
-//    Closed-loop clients run at the throughput exact mean value analysis gives their peak
-//    population (one class; servers as Seidmann's multi-server stations; bounded by the
+//    Closed-loop clients run at the throughputs mean value analysis gives their peak
+//    populations (a class per client whose routes or think time differ, exact while the
+//    population vectors are few, Bard-Schweitzer above; servers as Seidmann's multi-server
+//    stations; open clients' utilization taken first, as in a mixed network; bounded by the
 //    worker pools held during downstream calls); see closed_loop().
 //    A queue forwards what it receives (one-way publishes included: traffic, no wait for the
 //    producer) to its consumer group; its members are its servers (compute_broker()).
 //    Simplifications: a parallel block lasts its wait_for-th fastest mean; balancers split
-//    by weight whatever their algorithm; open and closed clients do not see each other in
-//    the MVA; timeouts, retries and faults are ignored; an autoscaled service is taken at
+//    by weight whatever their algorithm; the open clients' waits do not see the closed
+//    ones' queues (only their rates); timeouts, retries and faults are ignored; an autoscaled service is taken at
 //    its max, not at the replicas its target utilization would run.
 #include <algorithm>
 #include <cmath>
@@ -290,7 +292,7 @@ class Analyzer {
       if (i < wait_override_.size() && !std::isnan(wait_override_[i]) && st.blocking == 0) {
         e.wait_s = wait_override_[i];
         e.formula = "MVA";
-        e.validity = "closed loop, one class; Seidmann's approximation for several workers";
+        e.validity = "closed loop (a class per client that differs); Seidmann's approximation for several workers";
       }
     }
     for (std::uint32_t r = 0; r < routes_; ++r) resp_[state(i, r)] = e.wait_s + hold_[state(i, r)];
@@ -386,15 +388,23 @@ bool closed_source(const Description& d) {
   return d.kind == Kind::Source && d.peak_rate_rps <= 0 && d.peak_users > 0;
 }
 
-// The closed-loop clients as one class: their throughput at the peak population by exact
-// mean value analysis. Each server is a station whose demand is its own work per request,
-// with replicas x concurrency servers (Seidmann); links, balancers and every other
-// no-queue time form one delay station (the no-load response minus the work). Then no
-// worker pool may hold more than its capacity: a service's workers stay held while it
-// waits downstream, so X <= workers / (hold per request) bounds it too.
+// The closed-loop clients, a class each (their routes, populations and think times may
+// differ): their throughputs at the peak populations by multi-class mean value analysis.
+// Each server is a station whose demand per class is its own work per request of that
+// class, with replicas x concurrency servers (Seidmann); links, balancers and every other
+// no-queue time form one delay station per class (its no-load response minus its work).
+// Open clients at their peak rates take their utilization of each station first: the
+// closed classes see a station's queueing demand stretched by 1 / (1 - U_open), as in a
+// mixed network (Lazowska et al. ch. 7). Then no worker pool may hold more than its
+// capacity: a service's workers stay held while it waits downstream, so the classes'
+// throughputs are scaled down together until sum X_c hold_c <= workers at every pool.
 struct ClosedLoop {
   bool any = false;
   double users = 0, think_s = 0, throughput = 0, response_s = 0;
+  std::vector<double> rate;         // per component: a closed client's throughput (0 elsewhere)
+  std::vector<double> client_response_s;  // per component: a closed client's response (think excluded)
+  std::size_t classes = 0;
+  bool mixed = false;               // open clients share the stations
   bool held_workers_bound = false;  // the worker-pool bound, not MVA, set the throughput
   bool exact = true;                // exact MVA (false: Schweitzer's, for a large population)
   // Per component: the mean wait per visit MVA found (NaN where it has none). Used when every
@@ -405,53 +415,139 @@ struct ClosedLoop {
 
 ClosedLoop closed_loop(const Topology& t) {
   ClosedLoop cl;
-  std::vector<double> unit(t.nodes.size(), 0.0);
-  for (std::uint32_t i = 0; i < t.nodes.size(); ++i)
-    if (closed_source(t.nodes[i].desc)) {
-      cl.any = true;
-      cl.users += t.nodes[i].desc.peak_users;
+  const std::size_t nodes = t.nodes.size();
+  cl.rate.assign(nodes, 0.0);
+  cl.client_response_s.assign(nodes, 0.0);
+  std::vector<std::uint32_t> clients;
+  std::vector<double> open_rates(nodes, 0.0);
+  for (std::uint32_t i = 0; i < nodes; ++i) {
+    const Description& d = t.nodes[i].desc;
+    if (closed_source(d)) {
+      clients.push_back(i);
+      cl.users += d.peak_users;
+    } else if (d.kind == Kind::Source && d.peak_rate_rps > 0) {
+      open_rates[i] = d.peak_rate_rps;
+      cl.mixed = true;
     }
-  if (!cl.any) return cl;
-  for (std::uint32_t i = 0; i < t.nodes.size(); ++i)
-    if (closed_source(t.nodes[i].desc)) {
-      unit[i] = t.nodes[i].desc.peak_users / cl.users;  // one request per second in all
-      cl.think_s += unit[i] * t.nodes[i].desc.think_mean_s;
-    }
-  Analyzer per_request(t, false);
-  per_request.solve(unit);
-  double no_load = 0, work = 0;
-  for (std::uint32_t i = 0; i < t.nodes.size(); ++i)
-    if (unit[i] > 0) no_load += unit[i] * per_request.client_response(i);
-  std::vector<analysis::MvaStation> stations;
-  std::vector<std::uint32_t> station_of;  // component of each station
-  double bound = kInf;
-  for (std::uint32_t i = 0; i < t.nodes.size(); ++i) {
-    const auto& e = per_request.estimate(i);
-    if (t.nodes[i].desc.kind != Kind::Server || e.lambda <= 0) continue;
+  }
+  if (clients.empty()) return cl;
+  cl.any = true;
+  cl.classes = clients.size();
+  // The open clients' utilization of every station (demand only, no waits).
+  std::vector<double> open_u(nodes, 0.0);
+  if (cl.mixed) {
+    Analyzer open(t, false);
+    open.solve(open_rates);
+    for (std::uint32_t i = 0; i < nodes; ++i)
+      if (t.nodes[i].desc.kind == Kind::Server) open_u[i] = open.estimate(i).utilization;
+  }
+  // Per class: one request per second of that client alone gives its visits and demands.
+  std::vector<Analyzer> per_class;
+  per_class.reserve(clients.size());
+  std::vector<double> no_load(clients.size(), 0.0), work(clients.size(), 0.0);
+  for (std::size_t c = 0; c < clients.size(); ++c) {
+    std::vector<double> unit(nodes, 0.0);
+    unit[clients[c]] = 1;
+    per_class.emplace_back(t, false);
+    per_class.back().solve(unit);
+    no_load[c] = per_class.back().client_response(clients[c]);
+  }
+  std::vector<std::uint32_t> station_of, servers;  // component and servers of each station
+  std::vector<double> workers_of;
+  for (std::uint32_t i = 0; i < nodes; ++i) {
+    if (t.nodes[i].desc.kind != Kind::Server) continue;
+    bool used = false;
+    for (const auto& a : per_class) used = used || a.estimate(i).lambda > 0;
+    if (!used) continue;
+    const double w = std::min<double>(std::numeric_limits<std::uint32_t>::max(),
+                                      static_cast<double>(per_class[0].replicas(i)) * t.nodes[i].desc.concurrency);
     station_of.push_back(i);
-    const auto workers = static_cast<std::uint32_t>(
-        std::min<double>(std::numeric_limits<std::uint32_t>::max(),
-                         static_cast<double>(per_request.replicas(i)) * t.nodes[i].desc.concurrency));
-    stations.push_back({e.lambda * e.work_s, workers});
-    work += e.lambda * e.work_s;
-    if (e.lambda * e.hold_s > 0) bound = std::min(bound, workers / (e.lambda * e.hold_s));
+    servers.push_back(static_cast<std::uint32_t>(w));
+    workers_of.push_back(w);
   }
-  stations.push_back({std::max(0.0, no_load - work), 0});
-  const analysis::MvaResult m = analysis::mva(stations, static_cast<std::uint64_t>(std::llround(cl.users)), cl.think_s);
-  cl.throughput = m.throughput;
-  cl.response_s = m.response_s;
-  cl.exact = m.exact;
-  cl.wait_s.assign(t.nodes.size(), std::numeric_limits<double>::quiet_NaN());
-  for (std::size_t k = 0; k < station_of.size(); ++k) {
-    const std::uint32_t i = station_of[k];
-    const double visits = per_request.estimate(i).lambda;
-    cl.wait_s[i] = std::max(0.0, (m.residence_s[k] - stations[k].demand_s) / visits);
+  const std::size_t m = station_of.size();
+  servers.push_back(0);  // the delay station
+  std::vector<analysis::MvaClass> classes(clients.size());
+  std::vector<std::vector<double>> raw(clients.size(), std::vector<double>(m, 0.0));  // unstretched demands
+  for (std::size_t c = 0; c < clients.size(); ++c) {
+    classes[c].users = static_cast<std::uint64_t>(std::llround(t.nodes[clients[c]].desc.peak_users));
+    classes[c].think_s = t.nodes[clients[c]].desc.think_mean_s;
+    classes[c].demand_s.assign(m + 1, 0.0);
+    for (std::size_t k = 0; k < m; ++k) {
+      const auto& e = per_class[c].estimate(station_of[k]);
+      const double d = e.lambda * e.work_s;
+      raw[c][k] = d;
+      work[c] += d;
+      // Open work takes U_open of the station's capacity first: the closed classes' demand
+      // there stretches by 1 / (1 - U_open) (an overloaded station admits none of it).
+      const double u = open_u[station_of[k]];
+      classes[c].demand_s[k] = u >= 1 ? 1e12 : d / (1 - u);
+    }
+    classes[c].demand_s[m] = std::max(0.0, no_load[c] - work[c]);
   }
-  if (bound < cl.throughput) {
-    cl.throughput = bound;
+  // Clients with the same think time and demands are one class (exactly: MVA of the merged
+  // population), so that splitting users over identical clients costs nothing.
+  std::vector<std::size_t> class_of(clients.size());
+  std::vector<analysis::MvaClass> merged;
+  for (std::size_t c = 0; c < clients.size(); ++c) {
+    std::size_t g = 0;
+    while (g < merged.size() && !(merged[g].think_s == classes[c].think_s && merged[g].demand_s == classes[c].demand_s)) ++g;
+    if (g == merged.size()) {
+      merged.push_back(classes[c]);
+      merged.back().users = 0;
+    }
+    merged[g].users += classes[c].users;
+    class_of[c] = g;
+  }
+  cl.classes = merged.size();
+  const analysis::MultiMvaResult mr = analysis::mva_multiclass(servers, merged);
+  analysis::MultiMvaResult r;
+  for (std::size_t c = 0; c < clients.size(); ++c) {
+    const std::size_t g = class_of[c];
+    const double share = merged[g].users > 0 ? static_cast<double>(classes[c].users) / static_cast<double>(merged[g].users) : 0;
+    r.throughput.push_back(mr.throughput[g] * share);
+    r.response_s.push_back(mr.response_s[g]);
+    r.residence_s.push_back(mr.residence_s[g]);
+  }
+  cl.exact = mr.exact;
+  cl.throughput = 0;
+  double users_response = 0;
+  for (std::size_t c = 0; c < clients.size(); ++c) {
+    cl.rate[clients[c]] = r.throughput[c];
+    cl.client_response_s[clients[c]] = r.response_s[c];
+    cl.throughput += r.throughput[c];
+    cl.think_s += t.nodes[clients[c]].desc.peak_users / cl.users * classes[c].think_s;
+    users_response += r.throughput[c] * r.response_s[c];
+  }
+  cl.response_s = cl.throughput > 0 ? users_response / cl.throughput : kInf;
+  cl.wait_s.assign(nodes, std::numeric_limits<double>::quiet_NaN());
+  for (std::size_t k = 0; k < m; ++k) {
+    double visits = 0, waited = 0;
+    for (std::size_t c = 0; c < clients.size(); ++c) {
+      const double x = r.throughput[c];
+      visits += x * per_class[c].estimate(station_of[k]).lambda;
+      waited += x * std::max(0.0, r.residence_s[c][k] - raw[c][k]);
+    }
+    if (visits > 0) cl.wait_s[station_of[k]] = waited / visits;
+  }
+  // The held-worker bound, every class scaled by the same factor.
+  double scale = 1;
+  for (std::size_t k = 0; k < m; ++k) {
+    double held = 0;
+    for (std::size_t c = 0; c < clients.size(); ++c) {
+      const auto& e = per_class[c].estimate(station_of[k]);
+      held += r.throughput[c] * e.lambda * e.hold_s;
+    }
+    if (held > 0) scale = std::min(scale, workers_of[k] / held);
+  }
+  if (scale < 1) {
     cl.held_workers_bound = true;
-    cl.response_s = cl.users / bound - cl.think_s;
-    cl.wait_s.assign(t.nodes.size(), std::numeric_limits<double>::quiet_NaN());
+    cl.throughput *= scale;
+    for (double& x : cl.rate) x *= scale;
+    cl.response_s = cl.users / cl.throughput - cl.think_s;
+    for (std::uint32_t i : clients)
+      if (cl.rate[i] > 0) cl.client_response_s[i] = t.nodes[i].desc.peak_users / cl.rate[i] - t.nodes[i].desc.think_mean_s;
+    cl.wait_s.assign(nodes, std::numeric_limits<double>::quiet_NaN());
   }
   return cl;
 }
@@ -595,7 +691,7 @@ Analysis analyze_topology(const Topology& t) {
   for (std::uint32_t i = 0; i < t.nodes.size(); ++i) {
     const Description& d = t.nodes[i].desc;
     if (d.kind != Kind::Source) continue;
-    rates[i] = closed_source(d) ? loop.throughput * d.peak_users / loop.users : d.peak_rate_rps;
+    rates[i] = closed_source(d) ? loop.rate[i] : d.peak_rate_rps;
   }
   bool all_closed = loop.any;
   for (const auto& n : t.nodes)
@@ -669,10 +765,31 @@ Analysis analyze_topology(const Topology& t) {
     cl["think_s"] = num_or_null(loop.think_s);
     cl["throughput_rps"] = num_or_null(loop.throughput);
     cl["response_ms"] = num_or_null(loop.response_s * 1e3);
-    cl["formula"] = loop.held_workers_bound ? "worker-pool bound" : loop.exact ? "MVA" : "MVA (Schweitzer)";
-    cl["validity"] = loop.held_workers_bound
-                         ? "a worker pool held during downstream calls limits throughput before any CPU does"
-                         : "one class of users; multi-server stations by Seidmann's approximation";
+    cl["classes"] = loop.classes;
+    nlohmann::ordered_json per_client = nlohmann::ordered_json::object();
+    for (std::uint32_t i = 0; i < t.nodes.size(); ++i) {
+      if (!closed_source(t.nodes[i].desc)) continue;
+      nlohmann::ordered_json one;
+      one["users"] = num_or_null(t.nodes[i].desc.peak_users);
+      one["think_s"] = num_or_null(t.nodes[i].desc.think_mean_s);
+      one["throughput_rps"] = num_or_null(loop.rate[i]);
+      one["response_ms"] = num_or_null(loop.client_response_s[i] * 1e3);
+      per_client[t.nodes[i].id] = one;
+    }
+    cl["clients"] = per_client;
+    cl["formula"] = loop.held_workers_bound ? "worker-pool bound"
+                    : loop.classes > 1      ? (loop.exact ? "multi-class MVA" : "multi-class MVA (Bard-Schweitzer)")
+                                            : (loop.exact ? "MVA" : "MVA (Schweitzer)");
+    std::string validity =
+        loop.held_workers_bound
+            ? "a worker pool held during downstream calls limits throughput before any CPU does"
+            : std::string(loop.classes > 1 ? "a class per closed-loop client whose routes or think time differ"
+                                           : "one class of users") +
+                  "; multi-server stations by Seidmann's approximation" +
+                  (loop.classes > 1 ? "; product form (processor sharing, or FCFS with equal service times)" : "");
+    if (loop.mixed && !loop.held_workers_bound)
+      validity += "; open clients take their utilization of each station first (mixed network)";
+    cl["validity"] = validity;
     out["closed_loop"] = cl;
   }
   out["articulation_points"] = cut_vertices;
@@ -686,7 +803,16 @@ Analysis analyze_topology(const Topology& t) {
   if (loop.any)
     appendf(text, "closed loop: %s users, think %s s -> %s req/s, %s ms in the system (%s)\n", fmt(loop.users, 0).c_str(),
                 fmt(loop.think_s, 2).c_str(), fmt(loop.throughput).c_str(), fmt(loop.response_s * 1e3, 2).c_str(),
-                loop.held_workers_bound ? "worker-pool bound" : loop.exact ? "exact MVA" : "Schweitzer's approximate MVA");
+                loop.held_workers_bound ? "worker-pool bound"
+                : loop.classes > 1      ? (loop.exact ? "exact multi-class MVA" : "Bard-Schweitzer multi-class MVA")
+                : loop.exact            ? "exact MVA"
+                                        : "Schweitzer's approximate MVA");
+  if (loop.any && loop.classes > 1)
+    for (std::uint32_t i = 0; i < t.nodes.size(); ++i)
+      if (closed_source(t.nodes[i].desc))
+        appendf(text, "  %s: %s users, think %s s -> %s req/s, %s ms in the system\n", t.nodes[i].id.c_str(),
+                    fmt(t.nodes[i].desc.peak_users, 0).c_str(), fmt(t.nodes[i].desc.think_mean_s, 2).c_str(),
+                    fmt(loop.rate[i]).c_str(), fmt(loop.client_response_s[i] * 1e3, 2).c_str());
   appendf(text, "\n%-18s %-10s %9s %9s %8s %8s %9s %7s %11s %12s  %-20s %s\n", "component", "type", "arrive/s", "hold ms",
               "util %", "cpu %", "wait ms", "block %", "resp ms", "saturates at", "formula", "failure tolerance");
   for (std::uint32_t i = 0; i < t.nodes.size(); ++i) {
