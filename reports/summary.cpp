@@ -33,6 +33,14 @@ double round_sig(double v, int digits) {
   return std::strtod(buf, nullptr);
 }
 
+double round_availability(double a) {
+  if (!(a > 0 && a < 1)) return a;
+  const double r = 1.0 - round_sig(1.0 - a, 6);
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%.15g", r);  // print-stable, as round_sig
+  return std::strtod(buf, nullptr);
+}
+
 static ordered_json latency_json(const LatencyStats& l) {
   return ordered_json{{"count", l.count},          {"mean", round_sig(l.mean)}, {"p50", round_sig(l.p50)},
                       {"p90", round_sig(l.p90)},   {"p95", round_sig(l.p95)},   {"p99", round_sig(l.p99)},
@@ -77,8 +85,8 @@ static ordered_json nines(double a) {
 // recover, alerts fired and resolved (seconds from the start of the run).
 static ordered_json availability_json(const AvailabilityResult& a) {
   ordered_json o;
-  o["requests"] = std::isnan(a.requests) ? ordered_json(nullptr) : ordered_json(round_sig(a.requests));  // no requests
-  o["time"] = round_sig(a.time);
+  o["requests"] = std::isnan(a.requests) ? ordered_json(nullptr) : ordered_json(round_availability(a.requests));  // no requests
+  o["time"] = round_availability(a.time);
   o["nines"] = ordered_json{{"requests", nines(a.requests)}, {"time", nines(a.time)}};
   o["windows"] = ordered_json{{"total", a.windows}, {"meeting_slo", a.windows_met}};
   ordered_json slo{{"availability", a.slo_availability}};
@@ -132,7 +140,7 @@ ordered_json summary_json(const RunResult& r, const LedgerResults& l) {
   j["requests"] = requests;
   std::uint64_t total = r.outcomes.total();
   // No request, no availability: null rather than a perfect 1.0 over nothing (users: 0).
-  j["availability"] = total ? ordered_json(round_sig(static_cast<double>(r.outcomes.ok()) / static_cast<double>(total)))
+  j["availability"] = total ? ordered_json(round_availability(static_cast<double>(r.outcomes.ok()) / static_cast<double>(total)))
                             : ordered_json(nullptr);
   j["throughput_rps"] = round_sig(static_cast<double>(r.outcomes.ok()) / r.measured_s);
   j["latency_ms"] = latency_json(r.latency);
@@ -143,7 +151,7 @@ ordered_json summary_json(const RunResult& r, const LedgerResults& l) {
     ordered_json o;
     o["requests"] = t;
     o["ok"] = rr.outcomes.ok();
-    o["availability"] = round_sig(static_cast<double>(rr.outcomes.ok()) / static_cast<double>(t));
+    o["availability"] = round_availability(static_cast<double>(rr.outcomes.ok()) / static_cast<double>(t));
     o["throughput_rps"] = round_sig(static_cast<double>(rr.outcomes.ok()) / r.measured_s);
     o["latency_ms"] = latency_json(rr.latency);
     routes[rr.name] = o;

@@ -35,5 +35,9 @@ bool write_latency_cdf_csv(const RunResult& r, const std::filesystem::path& file
 
 // `v` to `digits` significant digits; whole numbers up to 2^53 are returned exact.
 double round_sig(double v, int digits = 6);
+// An availability (a fraction near 1) to 6 significant digits of its unavailability 1 - a,
+// so that five or more nines survive: 0.9999995 stays 0.9999995, where round_sig would say
+// 1 (a perfect run). 0, 1 and NaN are returned as they are.
+double round_availability(double a);
 
 }  // namespace archsim

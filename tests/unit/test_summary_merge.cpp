@@ -31,3 +31,14 @@ TEST_CASE("merge: mean and t-interval per figure; partial figures say how many r
   CHECK(m["replications"] == 3);
   CHECK(m["run"]["events"].get<double>() == 30);
 }
+
+TEST_CASE("availability keeps six significant digits of its unavailability: five nines and more survive") {
+  // 6 significant digits of the fraction itself would print 0.9999995 as 1, a perfect run.
+  CHECK(archsim::round_availability(0.9999995) == 0.9999995);
+  CHECK(archsim::round_availability(1.0 - 1.0 / 3e6) == 0.999999666667);
+  CHECK(archsim::round_availability(0.999991234) == 0.999991234);
+  CHECK(archsim::round_availability(0.123456789) == 0.123457);  // 1 - 0.876543
+  CHECK(archsim::round_availability(1.0) == 1.0);
+  CHECK(archsim::round_availability(0.0) == 0.0);
+  CHECK(archsim::round_sig(0.9999995) == 1.0);  // why the availability has its own rounding
+}

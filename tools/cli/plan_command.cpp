@@ -94,8 +94,8 @@ ordered_json entry(const Evaluation& e, const std::string& axis) {
                       {"cost_usd", round_sig(e.cost)},
                       {axis + "_ms", round_sig(e.latency)},
                       {axis + "_ms_hi", round_sig(e.latency_hi)},
-                      {"availability", round_sig(e.availability)},
-                      {"availability_lo", round_sig(e.availability_lo)},
+                      {"availability", round_availability(e.availability)},
+                      {"availability_lo", round_availability(e.availability_lo)},
                       {"meets_slo", e.meets}};
 }
 
