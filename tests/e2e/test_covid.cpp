@@ -3,6 +3,8 @@
 #include <doctest/doctest.h>
 
 #include <algorithm>
+#include <cmath>
+#include <map>
 #include <set>
 #include <string>
 #include <vector>
@@ -30,6 +32,24 @@ std::set<std::string> alerts_fired(const nlohmann::json& s) {
   std::set<std::string> names;
   for (const auto& a : at(s, "availability_report.alerts")) names.insert(a.at("alert").get<std::string>());
   return names;
+}
+
+// The alarms by the first word of their names, as the study's whatif.jq prints them.
+const std::string kPool = "Database connection pool exhausted";
+const std::string kMemory = "Memory usage 98% (out of memory)";
+const std::string kTimeout = "API response time 30,000 ms (timeout)";
+const std::string kVideo = "Video streaming server crashed";
+
+// `archsim compare monday-morning.json --vary <axis>=<values>`, as the study runs it (the
+// whole 40-minute morning), the variants' summaries in the order given.
+std::vector<nlohmann::json> morning_whatif(const std::string& vary, std::vector<std::string> extra = {}) {
+  std::vector<std::string> args = {"compare", source_path(kMorning), "--vary", vary, "--json", "--quiet", "--no-report",
+                                   "--out", scratch_dir("covid-whatif")};
+  args.insert(args.end(), extra.begin(), extra.end());
+  const nlohmann::json j = parse_summary(run_archsim(args, 900));
+  std::vector<nlohmann::json> out;
+  for (const auto& v : j.at("variants")) out.push_back(v.at("summary"));
+  return out;
 }
 }  // namespace
 
@@ -121,4 +141,96 @@ TEST_CASE("covid: a bad session field is refused with its JSON location, exit 2"
   r = run_archsim({"run", source_path(kMonolith), "--set", "users.sessions.length=0s", "--quiet"}, 60);
   CHECK(r.exit_code == 2);
   CHECK(r.err.find("positive mean") != std::string::npos);
+}
+
+TEST_CASE("covid: the study's what-ifs on the monolith's morning, in the direction and size it states") {
+  // Each block is a section of docs/studies/covid-2020.md "What if...?", run with the same
+  // --vary on the whole compressed morning; the baseline (the monolith as it was) runs once,
+  // so the blocks are scopes, not doctest subcases (which would rerun it for each).
+  const auto base = run_summary(source_path(kMorning), {}, 600);
+  const double base_avail = num(base, "availability");
+  REQUIRE(alerts_fired(base) == std::set<std::string>{kPool, kMemory, kTimeout, kVideo});
+  CHECK(base_avail > 0.45);
+  CHECK(base_avail < 0.65);
+
+  {
+    INFO("more monolith instances on the same database: max_connections refuses, 80 no better than 40");
+    const auto v = morning_whatif("monolith.replicas=40,80");
+    REQUIRE(v.size() == 2);
+    for (const auto& s : v) {
+      // 40 x 10 pool connections > max_connections 200: the database refuses about a
+      // million queries (the study: 1.2 M), so availability rises only to ~70%.
+      CHECK(num(s, "components.db.too_many_connections") > 500000);
+      CHECK(num(s, "availability") > base_avail + 0.08);
+      CHECK(num(s, "availability") < 0.8);
+      // Fewer waiters per pool and shorter queues: no pool and no memory alarm; the video
+      // server, which more instances only feed faster, still crashes.
+      CHECK(alerts_fired(s) == std::set<std::string>{kVideo});
+    }
+    // The database is the limit: doubling again buys (almost) nothing.
+    CHECK(std::abs(num(v[1], "availability") - num(v[0], "availability")) < 0.02);
+  }
+
+  {
+    INFO("an HPA on threads held or on memory scales, into the same max_connections; on CPU it never scales");
+    const auto v = morning_whatif(
+        "monolith-hpa.metrics=[{\"type\":\"utilization\",\"target\":0.7}],[{\"type\":\"memory\",\"target\":0.7}]",
+        {"--set", "monolith-hpa.behavior={}"});
+    REQUIRE(v.size() == 2);
+    for (const auto& s : v) {
+      CHECK(num(s, "components.monolith-hpa.scale_ups") > 0);
+      CHECK(num(s, "components.monolith.peak_replicas") > 20);
+      CHECK(num(s, "components.db.too_many_connections") > 300000);
+      CHECK(alerts_fired(s).count(kPool) == 1);  // the pool alarm still fires first
+      CHECK(num(s, "availability") > base_avail + 0.05);
+      CHECK(num(s, "availability") < 0.8);
+    }
+  }
+
+  {
+    INFO("a cache in front of the course reads clears the database's three alarms, not the video crash");
+    const auto v = morning_whatif(
+        "monolith.routes.course.1={\"call\":\"course-cache\",\"route\":\"get\",\"on_miss\":[{\"call\":\"db\","
+        "\"route\":\"course_page\"},{\"call\":\"course-cache\",\"route\":\"set\"}]}");
+    REQUIRE(v.size() == 1);
+    CHECK(alerts_fired(v[0]) == std::set<std::string>{kVideo});
+    CHECK(num(v[0], "availability") > base_avail + 0.05);
+    CHECK(num(v[0], "availability") < 0.75);  // video is 40% of the requests and still fails
+    CHECK(num(v[0], "components.course-cache.hit_ratio") > 0.5);
+  }
+
+  {
+    INFO("a bulkhead on video saves the video server, refuses video and leaves the database's alarms");
+    const auto v = morning_whatif("monolith.routes.video.2.bulkhead={\"max_concurrent\":1000},{\"max_concurrent\":400}");
+    REQUIRE(v.size() == 2);
+    double refused_before = 0;
+    for (const auto& s : v) {
+      const auto fired = alerts_fired(s);
+      CHECK(fired.count(kVideo) == 0);
+      CHECK(fired.count(kPool) == 1);
+      CHECK(fired.count(kMemory) == 1);
+      CHECK(num(s, "availability") < base_avail);
+      const double refused = num(s, "requests.by_cause.bulkhead_full");
+      CHECK(refused > 100000);
+      CHECK(refused > refused_before);  // the tighter bulkhead refuses more
+      refused_before = refused;
+    }
+  }
+}
+
+TEST_CASE("covid: isolation: a payment 20x slower hurts payment, not course, video or progress") {
+  // docs/studies/covid-2020.md "Isolation": the 80k peak with and without a slowdown of the
+  // payment service for the last two minutes.
+  const auto plain = run_summary(source_path(kMicro), peak("80000"), 240);
+  auto args = peak("80000");
+  args.insert(args.end(), {"--set", "faults=[{\"at\":\"150s\",\"duration\":\"2m\",\"kind\":\"slowdown\",\"target\":\"payment\",\"factor\":20}]"});
+  const auto slow = run_summary(source_path(kMicro), args, 240);
+  CHECK(num(slow, "routes.payment.latency_ms.p99") > 1000.0);
+  CHECK(num(slow, "routes.payment.latency_ms.p99") > 20 * num(plain, "routes.payment.latency_ms.p99"));
+  for (const std::string route : {"course", "video", "progress"}) {
+    CAPTURE(route);
+    const double before = num(plain, "routes." + route + ".latency_ms.p99");
+    CHECK(num(slow, "routes." + route + ".latency_ms.p99") == doctest::Approx(before).epsilon(0.1));
+  }
+  CHECK(at(slow, "availability_report.alerts").empty());
 }
