@@ -18,6 +18,7 @@
 #include "reports/html_marks.h"
 #include "reports/html_page.h"
 #include "reports/html_sections.h"
+#include "reports/html_traces.h"
 #include "reports/html_topology.h"
 #include "reports/html_whatif.h"
 
@@ -571,6 +572,7 @@ ReportResult write_run_report(const fs::path& dir, const fs::path& chart_script_
   if (!library && !list.empty()) notice += interactive::missing_notice(interactive::library_path());
   page += "<h2>Charts</h2>\n" + notice + figures(charts, list, library ? &payload : nullptr);
   page += sections::resilience(summary) + sections::balancing(summary) + sections::autoscaling(summary);
+  page += traces::section(dir);
   page += routes_table(summary) + components_table(summary) + cost_table(summary);
   // Runs written before analysis.json existed, or by hand, have none: the section is left out.
   if (fs::exists(dir / "analysis.json")) page += sections::analysis(summary, read_json(dir / "analysis.json"));

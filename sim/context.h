@@ -11,6 +11,7 @@
 #include "sim/random.h"
 #include "sim/request.h"
 #include "sim/time.h"
+#include "sim/trace.h"
 
 namespace archsim {
 
@@ -75,6 +76,14 @@ class Context {
 
   Metrics& metrics();
 
+  // Request traces (sim/trace.h): a model marks what a call it received spent from `begin`
+  // to `end` (waiting in its queue, working). One test of a flag when tracing is off; the
+  // engine keeps the span only when the call belongs to a traced request.
+  void trace_span(CallId call, TraceSpan::Kind kind, Time begin, Time end) {
+    if (tracing_) [[unlikely]]
+      record_trace_span(call, kind, begin, end);
+  }
+
   // Fault injection: replaces the fault state of link `link` (ConnectContext::links()).
   void set_link_fault(std::uint32_t link, const LinkFault& fault);
 
@@ -108,9 +117,11 @@ class Context {
 
  private:
   friend class Simulation;
+  void record_trace_span(CallId call, TraceSpan::Kind kind, Time begin, Time end);
   Simulation& sim_;
   const Time& now_;
   std::uint32_t self_ = 0;
+  bool tracing_ = false;
 };
 
 }  // namespace archsim

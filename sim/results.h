@@ -13,6 +13,7 @@
 #include "sim/metrics.h"
 #include "sim/request.h"
 #include "sim/time.h"
+#include "sim/trace.h"
 
 namespace archsim {
 
@@ -123,6 +124,8 @@ struct RunResult {
   std::uint64_t events = 0;
   std::uint64_t fingerprint = 0;  // Simulation's event-stream hash (summary.json run.fingerprint)
   std::vector<std::string> cause_names;  // by Status value (OutcomeCounts::by_status index)
+  std::vector<std::string> route_names;  // by route index (RequestInfo::route)
+  TraceData trace;                       // request traces (Simulation::enable_trace), empty when off
 };
 
 }  // namespace archsim

@@ -461,6 +461,8 @@ CallId Context::call(RefId ref, const RequestInfo& req, std::uint64_t token, Tim
   CallId h = s.calls_.alloc();
   Simulation::CallRecord& c = s.calls_[h];
   c.assign(req, token, s.now_, self_, r.to, r.link);
+  if (s.tracer_) [[unlikely]]
+    s.tracer_->call(h, req, self_, r.to, s.now_, false);
   Simulation::Link& l = s.links_[r.link];
   if (l.faulted) [[unlikely]] {
     if (l.fault.lose || (l.fault.abort > 0 && l.fault_rng.uniform() < l.fault.abort)) {
@@ -493,6 +495,8 @@ void Context::send(RefId ref, const RequestInfo& req) {
   c.assign(req, 0, s.now_, self_, r.to, r.link);
   c.one_way = true;
   c.caller_done = true;  // nobody waits: the callee's reply ends the record
+  if (s.tracer_) [[unlikely]]
+    s.tracer_->call(h, req, self_, r.to, s.now_, true);
   Simulation::Link& l = s.links_[r.link];
   Time extra = 0;
   if (l.faulted) [[unlikely]] {
@@ -513,6 +517,8 @@ void Context::reply(CallId h, Status status, Result result) {
   c.callee_done = true;
   c.status = status;
   c.result = result;
+  if (s.tracer_) [[unlikely]]
+    s.tracer_->replied(h, s.now_, status, c.caller_done);
   if (c.caller_done) {  // the caller gave up: the reply is dropped here
     s.calls_.free_unreset(h);
     return;
@@ -545,7 +551,20 @@ std::uint64_t Context::next_request_id() { return sim_.next_request_id_++; }
 
 void Context::request_sent(const RequestInfo&) { sim_.requests_->sent(); }
 
-void Context::request_ended(const RequestInfo& req, Status status) { sim_.requests_->ended(req, status, sim_.now_); }
+void Context::request_ended(const RequestInfo& req, Status status) {
+  sim_.requests_->ended(req, status, sim_.now_);
+  if (sim_.tracer_) [[unlikely]]
+    sim_.tracer_->request_ended(req, self_, sim_.now_, status);
+}
+
+void Context::record_trace_span(CallId call, TraceSpan::Kind kind, Time begin, Time end) {
+  sim_.tracer_->span(call, kind, begin, end);
+}
+
+void Simulation::enable_trace(std::uint32_t n) {
+  tracer_ = n ? std::make_unique<Tracer>(n, estimated_requests_) : nullptr;
+  ctx_.tracing_ = tracer_ != nullptr;
+}
 
 // ---------------------------------------------------------------- running
 
@@ -553,6 +572,8 @@ inline void Simulation::dispatch(const Event& e) {
   switch (e.kind) {
     case kDeliver:
       fingerprint(e.target, kDeliver, 0);
+      if (tracer_) [[unlikely]]
+        tracer_->delivered(e.data, now_);
       ctx_.self_ = e.target;
       comps_[e.target]->on_request(ctx_, e.data);
       break;
@@ -562,6 +583,8 @@ inline void Simulation::dispatch(const Event& e) {
         c.caller_done = true;
         timeouts_.erase(e.data);
         fingerprint(c.caller, kReply, static_cast<std::uint16_t>(c.status));
+        if (tracer_) [[unlikely]]
+          tracer_->answered(e.data, now_, c.status);
         ctx_.self_ = c.caller;
         comps_[c.caller]->on_reply(ctx_, e.data, c.status, c.token);
       }
@@ -615,6 +638,8 @@ void Simulation::fire_timeout(CallId h) {
   c.status = Status::Timeout;
   c.result = Result{};
   fingerprint(c.caller, kReply, static_cast<std::uint16_t>(Status::Timeout));
+  if (tracer_) [[unlikely]]
+    tracer_->answered(h, now_, Status::Timeout);
   ctx_.self_ = c.caller;
   comps_[c.caller]->on_reply(ctx_, h, Status::Timeout, c.token);
   // The call record lives on until the callee answers (or its reply arrives) and frees it;
@@ -725,6 +750,14 @@ RunResult Simulation::result() {
   r.wall_time_s = wall_time_s_;
   r.events = events_;
   r.fingerprint = fingerprint_;
+  for (std::uint32_t i = 0; i < requests_->route_count(); ++i) r.route_names.push_back(requests_->route_name(i));
+  if (tracer_) {
+    std::vector<std::string> ids;
+    for (const auto& c : comps_) ids.push_back(c->id());
+    r.trace = tracer_->take(std::move(ids), settings_.duration);
+    tracer_.reset();
+    ctx_.tracing_ = false;
+  }
   return r;
 }
 

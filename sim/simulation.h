@@ -29,6 +29,7 @@
 #include "sim/ring.h"
 #include "sim/scheduler.h"
 #include "sim/timeout_heap.h"
+#include "sim/trace.h"
 
 namespace archsim {
 
@@ -65,6 +66,10 @@ class Simulation {
 
   Simulation(const Simulation&) = delete;
   Simulation& operator=(const Simulation&) = delete;
+
+  // Records request traces of up to `n` sampled requests (sim/trace.h) in the run that
+  // follows; result().trace holds them. Call before run().
+  void enable_trace(std::uint32_t n);
 
   // Runs to the end of the scenario. `progress(fraction)` is called now and then.
   void run(const std::function<void(double)>& progress = {});
@@ -186,6 +191,7 @@ class Simulation {
   std::optional<RequestLedger> requests_;  // the end-to-end ledger (sim/request_ledger.h), built with metrics_
   std::uint64_t next_request_id_ = 1;
   double wall_time_s_ = 0;
+  std::unique_ptr<Tracer> tracer_;  // null unless enable_trace: the hooks test it, nothing more
   std::string pending_id_;  // id of the component being built (BuildContext::id)
 };
 

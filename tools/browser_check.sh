@@ -8,7 +8,7 @@
 #
 # DIR holds report.html (from `archsim run --out DIR`, `archsim compare --out DIR` or
 # `archsim report DIR`). EXPECTED_SVG_COUNT defaults to the number of DIR/charts/*.svg plus
-# DIR/topology.svg (the architecture diagram).
+# DIR/topology.svg (the architecture diagram); give '' for that default when TEXTs follow.
 # Each TEXT must occur in the DOM the browser built (e.g. 'id="availability"' for the
 # availability section, 'HighErrorRate</text>' for an alert marked on a chart).
 # Leaves DIR/report-screenshot.png for a person to look at. Exit 0 when all checks pass,
@@ -35,11 +35,12 @@ if [ -z "$browser" ]; then
   exit 77
 fi
 
-if [ $# -ge 2 ]; then
+if [ $# -ge 2 ] && [ -n "$2" ]; then
   expected=$2
   shift 2
 else
-  shift 1
+  # An empty EXPECTED_SVG_COUNT ('') takes the default and lets TEXTs follow.
+  if [ $# -ge 2 ]; then shift 2; else shift 1; fi
   expected=$(find "$dir/charts" -maxdepth 1 -name '*.svg' 2>/dev/null | wc -l)
   [ -f "$dir/topology.svg" ] && expected=$((expected + 1))  # the architecture diagram
 fi

@@ -262,11 +262,12 @@ void Service::advance(Context& ctx, std::uint32_t j) {
         double scale = slowdown_ / pool_.instance(job.instance).speed;
         if (scale != 1.0) d = static_cast<Time>(static_cast<double>(d) * scale);
         job.in_work = true;
-        if (pool_.shared_cores()) {
+        if (pool_.shared_cores()) {  // processor sharing: its end is not known yet (no work span)
           ps_start(ctx, job.instance, j, d);
           return;
         }
         pool_.add_cpu(ctx, job.instance, +1);
+        ctx.trace_span(job.call, TraceSpan::Work, ctx.now(), after(ctx.now(), d));
         ctx.schedule(d, kWorkDone, slot_payload(j, job.serial));
         return;
       }
@@ -349,6 +350,7 @@ void Service::resume(Context& ctx, std::uint32_t next) {
   if (next == ServerPool::kNone) return;
   jobs_[next].holds_worker = true;
   jobs_[next].waited += ctx.now() - jobs_[next].queued_at;
+  ctx.trace_span(jobs_[next].call, TraceSpan::Queue, jobs_[next].queued_at, ctx.now());
   advance(ctx, next);
 }
 

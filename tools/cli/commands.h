@@ -21,6 +21,7 @@ struct RunOptions {
   bool json = false, quiet = false, no_report = false;
   bool fail_on_slo = false;  // exit kExitSloMissed when the SLO is missed (reports/slo_gate.h)
   int replications = 1, threads = 1;
+  std::uint32_t trace = 0;   // --trace N: trace.json of N sampled requests (replication 1)
 };
 
 struct CompareOptions {

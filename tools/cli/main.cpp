@@ -37,6 +37,10 @@ int main(int argc, char** argv) {
   run_cmd->add_option("--replications", run.replications, "Independent replications (seeds seed, seed+1, ...)")
       ->check(CLI::Range(1, 10000));
   run_cmd->add_option("--threads", run.threads, "Threads: replications run side by side")->check(CLI::Range(1, 256));
+  run_cmd->add_option("--trace", run.trace,
+                      "Write trace.json: every hop of N sampled requests (spread over the run) as Chrome trace events, "
+                      "for ui.perfetto.dev or chrome://tracing")
+      ->check(CLI::Range(1, 100000));
   run_cmd->add_flag("--quiet", run.quiet, "No progress bar");
   run_cmd->add_flag("--no-report", run.no_report, "Do not write report.html and charts/");
   run_cmd->add_flag("--fail-on-slo", run.fail_on_slo,

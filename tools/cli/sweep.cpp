@@ -6,6 +6,7 @@
 
 #include "reports/ledgers/ledgers.h"
 #include "reports/summary.h"
+#include "reports/trace_json.h"
 #include "sim/errors.h"
 #include "sim/random.h"
 #include "sim/scenario_file.h"
@@ -20,6 +21,7 @@ JobOutput run_job(const nlohmann::json& base, const JobSpec& spec, const Registr
     nlohmann::json doc = base;
     for (const auto& s : spec.sets) apply_set(doc, s);
     Simulation sim(doc, registry, spec.seed);
+    if (spec.trace) sim.enable_trace(spec.trace);
     sim.run(progress);
     RunResult r = sim.result();
     const ledgers::Ledgers ledgers(doc);
@@ -29,6 +31,7 @@ JobOutput run_job(const nlohmann::json& base, const JobSpec& spec, const Registr
       out.timeseries_csv = timeseries_csv(r);
       out.latency_cdf_csv = latency_cdf_csv(r);
     }
+    if (spec.trace) out.trace_json = trace_json(r);
   } catch (const ScenarioError& e) {
     out.error = e.format("scenario");
   } catch (const std::bad_alloc&) {
@@ -70,6 +73,7 @@ std::string encode_job(const JobOutput& out) {
   put_field(s, out.timeseries_csv);
   put_field(s, out.latency_cdf_csv);
   put_field(s, out.error);
+  if (!out.trace_json.empty()) put_field(s, out.trace_json);  // optional: older encodings stay valid
   return s;
 }
 
@@ -78,8 +82,10 @@ std::optional<JobOutput> decode_job(const std::string& bytes) {
   std::size_t pos = sizeof kJobMagic - 1;
   JobOutput out;
   if (!get_field(bytes, pos, out.summary) || !get_field(bytes, pos, out.timeseries_csv) ||
-      !get_field(bytes, pos, out.latency_cdf_csv) || !get_field(bytes, pos, out.error) || pos != bytes.size())
+      !get_field(bytes, pos, out.latency_cdf_csv) || !get_field(bytes, pos, out.error))
     return std::nullopt;
+  if (pos != bytes.size() && !get_field(bytes, pos, out.trace_json)) return std::nullopt;
+  if (pos != bytes.size()) return std::nullopt;
   return out;
 }
 
@@ -89,6 +95,7 @@ std::string encode_spec(const JobSpec& spec) {
   put_field(s, spec.want_series ? "1" : "0");
   put_field(s, std::to_string(spec.sets.size()));
   for (const auto& v : spec.sets) put_field(s, v);
+  if (spec.trace) put_field(s, "trace=" + std::to_string(spec.trace));  // optional: job keys without a trace unchanged
   return s;
 }
 
@@ -109,6 +116,15 @@ std::optional<JobSpec> decode_spec(const std::string& bytes) {
   }
   for (auto& v : spec.sets)
     if (!get_field(bytes, pos, v)) return std::nullopt;
+  if (pos != bytes.size()) {
+    std::string trace;
+    if (!get_field(bytes, pos, trace) || trace.rfind("trace=", 0) != 0) return std::nullopt;
+    try {
+      spec.trace = static_cast<std::uint32_t>(std::stoul(trace.substr(6)));
+    } catch (const std::exception&) {
+      return std::nullopt;
+    }
+  }
   if (pos != bytes.size()) return std::nullopt;
   return spec;
 }

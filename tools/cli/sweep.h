@@ -22,12 +22,14 @@ struct JobSpec {
   std::vector<std::string> sets;  // "PATH=VALUE", applied to the base scenario in order
   std::uint64_t seed = 0;
   bool want_series = false;  // also return timeseries.csv and latency_cdf.csv
+  std::uint32_t trace = 0;   // also return trace.json of this many sampled requests (run --trace)
 };
 
 struct JobOutput {
   std::string summary;  // summary.json of the run, compact (outside "run" the same everywhere)
   std::string timeseries_csv, latency_cdf_csv;  // when the spec asked for them
   std::string error;    // non-empty: the job failed, and why
+  std::string trace_json;  // when the spec asked for a trace
 };
 
 // Runs one job in this process: the base scenario with the job's sets, seeded with its
