@@ -193,10 +193,10 @@ std::string figures(const fs::path& charts, const std::vector<Chart>& list, json
 
 // ---------------------------------------------------------------- run report parts
 
-const std::vector<std::string> kRunCharts = {"latency", "throughput", "utilization", "replicas", "cdf", "retries", "balancer",
+const std::vector<std::string> kRunCharts = {"latency", "throughput", "utilization", "replicas", "autoscaler", "cdf", "retries", "balancer",
                                              "hit_ratio", "replication_lag_ms", "consumer_lag", "circuit_state"};
 const std::vector<std::string> kRunData = {"latency.dat", "throughput.dat", "errors.dat", "utilization.dat",
-                                           "queue.dat", "replicas.dat", "cdf.dat", "hit_ratio.dat",
+                                           "queue.dat", "replicas.dat", "autoscaler.dat", "cdf.dat", "hit_ratio.dat",
                                            "replication_lag_ms.dat", "consumer_lag.dat", "circuit_state.dat",
                                            "retries.dat", "balancer.dat", "healthy.dat",
                                            "annotations.gp"};
@@ -329,6 +329,23 @@ std::vector<Chart> prepare_run_charts(const fs::path& charts, const json& summar
                     "Replicas the autoscaler asked for (solid) and those started and ready (dashed). The gap is the "
                     "start-up time every scale-up pays while the load is already there.",
                     {"replicas.dat"}});
+
+  // Autoscalers: each metric as the controller read it at its syncs (per ready replica), and
+  // its target (dashed): above the line it scales out, below it scales in.
+  cols.clear();
+  for (const auto& c : ts.components())
+    for (const auto& m : ts.metrics_of(c))
+      if (m.rfind("metric_", 0) == 0) {
+        const std::string name = m.substr(7);
+        cols.push_back({c + " " + name, ts.find(c, m)});
+        cols.push_back({c + " " + name + " target", ts.find(c, "target_" + name)});
+      }
+  if (!cols.empty() && data::write_wide(charts / "autoscaler.dat", "time_s", cols))
+    list.push_back({"autoscaler", "Autoscaler metric against its target",
+                    "What each autoscaler's metric read at its syncs, per ready replica (solid), and the target it "
+                    "steers to (dashed). Above the target it asks for more replicas (desired = ceil(replicas x "
+                    "metric / target)), below it fewer, within its tolerance, policies and stabilization window.",
+                    {"autoscaler.dat"}});
 
   if (data::write_cdf_blocks(charts / "cdf.dat", cdfs))
     list.push_back({"cdf", "Latency distribution",

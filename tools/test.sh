@@ -51,6 +51,13 @@ for s in autoscaling/step-load balancing/backend-failure; do
   build/dev/archsim run "scenarios/$s.json" --set duration=10m --out "build/browser-check-${s%%/*}" --quiet >/dev/null
   ARCHSIM_REQUIRE_BROWSER=1 tools/browser_check.sh "build/browser-check-${s%%/*}"
 done
+# The autoscaler's metric against its target is one of the autoscaling page's charts.
+ARCHSIM_REQUIRE_BROWSER=1 tools/browser_check.sh build/browser-check-autoscaling '' 'id="ichart-autoscaler-0"'
+# A run with request traces: the page links trace.json and lists the slowest traced requests.
+rm -rf build/browser-check-trace
+build/dev/archsim run scenarios/failures/cascade-protected.json --trace 10 --out build/browser-check-trace --quiet >/dev/null
+ARCHSIM_REQUIRE_BROWSER=1 tools/browser_check.sh build/browser-check-trace '' 'id="traces"' 'href="trace.json"'
+
 rm -rf build/browser-check-compare
 build/dev/archsim compare scenarios/basics/mm1.json --set duration=3m --vary users.arrivals.rate=50,70,90 \
   --out build/browser-check-compare --quiet >/dev/null

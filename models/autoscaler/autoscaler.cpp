@@ -116,6 +116,12 @@ class Autoscaler final : public Component {
     read_horizontal(p);
     desired_g_ = m.gauge(id_, "desired_replicas", "desired_replicas");
     if (predictive_) forecast_g_ = m.gauge(id_, "forecast_replicas", "forecast_replicas");
+    // What each metric read at the last sync (per ready replica, as the HPA compares it) and
+    // its target: the chart of the metric against the target that drives every decision.
+    for (const MetricSpec& ms : metrics_) {
+      observed_g_.push_back(m.gauge(id_, "metric_" + ms.name, "metric_" + ms.name));
+      target_g_.push_back(m.gauge(id_, "target_" + ms.name, "target_" + ms.name));
+    }
   }
 
   bool accepts_calls() const override { return false; }
@@ -177,6 +183,7 @@ class Autoscaler final : public Component {
   void start(Context& ctx) override {
     if (vertical_) ctx.metrics().set(speed_g_, sizes_[size_].speed, ctx.now());
     else ctx.metrics().set(desired_g_, scalable_->replicas(), ctx.now());
+    for (std::size_t k = 0; k < target_g_.size(); ++k) ctx.metrics().set(target_g_[k], metrics_[k].target, ctx.now());
     ctx.schedule(sync_period_, kSync);
   }
 
@@ -449,6 +456,7 @@ class Autoscaler final : public Component {
       }
     }
     if (predictive_) add_forecast(ctx, demand);
+    record_observed(ctx);
 
     const int current = static_cast<int>(scalable_->replicas());
     HpaDecision d = hpa_.reconcile(now, current, observations_);
@@ -468,6 +476,24 @@ class Autoscaler final : public Component {
     peak_desired_ = std::max(peak_desired_, desired);
     ctx.metrics().set(desired_g_, desired, now);
     if (observations_.size() > metrics_.size()) observations_.resize(metrics_.size());
+  }
+
+  // Each metric as the HPA compared it with its target: the mean over the replicas that gave
+  // a value (a gauge of the whole target: its value per ready replica).
+  void record_observed(Context& ctx) {
+    for (std::size_t k = 0; k < observed_g_.size(); ++k) {
+      const MetricObservation& o = observations_[k];
+      double sum = 0;
+      std::size_t n = 0, ready = 0;
+      for (const PodSample& ps : o.pods) {
+        ready += ps.ready ? 1 : 0;
+        if (ps.value) sum += *ps.value, ++n;
+      }
+      double v = 0;
+      if (metrics_[k].source == Source::Gauge) v = ready ? o.value / static_cast<double>(ready) : 0;
+      else if (n) v = sum / static_cast<double>(n);
+      ctx.metrics().set(observed_g_[k], v, ctx.now());
+    }
   }
 
   // The total demand of the first metric, forecast `horizon_` ahead, as one more metric: a
@@ -610,6 +636,7 @@ class Autoscaler final : public Component {
   std::uint64_t points_ = 0;
   std::vector<std::pair<Time, double>> history_points_;
   GaugeId desired_g_, forecast_g_, speed_g_;
+  std::vector<GaugeId> observed_g_, target_g_;  // by metric (horizontal mode)
   std::uint64_t syncs_ = 0;
   double scale_ups_ = 0, scale_downs_ = 0, holds_ = 0;
   int last_desired_ = 0, peak_desired_ = 0;
