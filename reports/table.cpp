@@ -134,6 +134,29 @@ std::string terminal_table(const ordered_json& s) {
     count("failovers", "failovers");
     o << "\n";
   }
+  // Components that keep a message ledger (queues): the ledger, and the dual write's two
+  // anomalies when the component sees the business write.
+  // A component with topics (a queue's "topics" object) has one line per topic as well.
+  auto ledger_line = [&](const std::string& name, const ordered_json& c) {
+    if (!c.contains("produced") || !c["produced"].is_number() || !c.contains("consumed")) return;
+    o << "  " << name << ": " << fmt(num(c, "produced"), 0) << " produced";
+    auto count = [&](const char* key, const char* label) {
+      if (c.contains(key) && c[key].is_number()) o << ", " << fmt(num(c, key), 0) << " " << label;
+    };
+    count("consumed", "consumed");
+    count("dead_lettered", "dead-lettered");
+    count("lost", "lost");
+    count("retained", "retained");
+    count("duplicates", "duplicates");
+    count("writes_without_event", "writes without event");
+    count("events_without_write", "events without write");
+    o << "\n";
+  };
+  for (auto it = s["components"].begin(); it != s["components"].end(); ++it) {
+    ledger_line(it.key(), *it);
+    if (it->contains("topics") && (*it)["topics"].is_object())
+      for (auto t = (*it)["topics"].begin(); t != (*it)["topics"].end(); ++t) ledger_line(it.key() + ".topics." + t.key(), *t);
+  }
   if (s.contains("cost") && num(s["cost"], "total_usd") > 0)
     o << "\ncost  $" << fmt(num(s["cost"], "total_usd"), 4) << " total, $"
       << fmt(num(s["cost"], "per_million_requests_usd"), 4) << " per million requests\n";

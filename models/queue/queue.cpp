@@ -37,6 +37,9 @@ struct Msg {
   bool truncated = false;       // cut from the log by a leader's crash
   bool in_log = false, inflight = false;
   std::uint32_t inflight_at = 0;  // index in Queue::inflight_ while inflight
+  // A record of the business write in flight for `producer` (never in a log): before the
+  // event is published (write first, outbox) or after its ack (publish first).
+  enum class Write : std::uint8_t { None, Before, After } write = Write::None;
 };
 
 struct Partition {
@@ -98,6 +101,23 @@ class Queue final : public Component, public HasCapabilities, public Crashable {
     poll_ = from_seconds(0.5);
     if (auto o = p.object_opt("outbox")) poll_ = o->duration("poll_interval", poll_, 1);
     if (p.has("outbox") && !outbox_) p.fail("publish_mode", "\"dual_write\" has no outbox: drop \"outbox\" or say \"outbox\"");
+    // The producer's business write, done here so that the queue sees both halves of the dual
+    // write: {"call": "<component>", "route": "<route>", "timeout": "<duration>"}.
+    if (auto w = p.object_opt("business_write")) {
+      has_write_ = true;
+      if (!w->has("call")) w->missing("call");
+      write_ref_ = bc.reference(*w, "call", RefKind::SyncCall);
+      if (w->has("route")) {
+        write_has_route_ = true;
+        write_route_ = bc.route_index(w->string("route"));
+      }
+      write_timeout_ = w->duration("timeout", 0);
+    }
+    if (p.has("dual_write_order")) {
+      publish_first_ = p.choice("dual_write_order", "write_first", {"write_first", "publish_first"}) == "publish_first";
+      if (!has_write_) p.fail("dual_write_order", "needs \"business_write\" (the write the event goes with)");
+      if (outbox_) p.fail("dual_write_order", "applies to publish_mode \"dual_write\" only (the outbox writes both at once)");
+    }
     if (p.has("route")) {
       has_route_ = true;
       route_ = bc.route_index(p.string("route"));
@@ -199,9 +219,16 @@ class Queue final : public Component, public HasCapabilities, public Crashable {
 
   void on_request(Context& ctx, CallId call) override {
     if (has_group_ && group_started_) check_group(ctx);
+    if (has_write_ && !publish_first_) return start_write(ctx, call, Msg::Write::Before);
+    admit(ctx, call);
+  }
+
+  // The capacity check, then the publish (after the business write when it goes first).
+  void admit(Context& ctx, CallId call) {
     if (capacity_ > 0 && held_ >= capacity_) {
       if (!block_) {
         ++dropped_;
+        missing_event();
         ctx.reply(call, Status::Rejected);
         return;
       }
@@ -209,6 +236,49 @@ class Queue final : public Component, public HasCapabilities, public Crashable {
       return;
     }
     publish(ctx, call);
+  }
+
+  // ---- the business write (business_write) ----
+
+  void start_write(Context& ctx, CallId call, Msg::Write phase) {
+    Handle h = msgs_.alloc();
+    Msg& m = msgs_[h];
+    m.req = ctx.request(call);
+    if (write_has_route_) m.req.route = write_route_;
+    m.req.write = true;
+    m.producer = call;
+    m.write = phase;
+    ctx.call(write_ref_, m.req, h, write_timeout_);
+  }
+
+  // Write first (or the outbox's transaction): a failed write is answered, nothing published.
+  // Publish first: the event is already acknowledged, so a failed write leaves it orphaned.
+  // A write that timed out counts as failed (the queue cannot see whether it committed later).
+  void write_reply(Context& ctx, Handle h, Status status) {
+    const CallId call = msgs_[h].producer;
+    const bool before = msgs_[h].write == Msg::Write::Before;
+    msgs_.free(h);
+    if (status == Status::Ok) {
+      ++writes_;
+      if (before) admit(ctx, call);
+      else ctx.reply(call, Status::Ok);
+      return;
+    }
+    ++writes_failed_;
+    if (!before) ++events_without_write_;
+    ctx.reply(call, status);
+  }
+
+  // The event the producer has just been promised is in the log (or the outbox): with publish
+  // first the business write comes now, and the producer is answered after it.
+  void acked(Context& ctx, CallId call) {
+    if (has_write_ && publish_first_) start_write(ctx, call, Msg::Write::After);
+    else ctx.reply(call, Status::Ok);
+  }
+
+  // An event that will not reach the log after its business write committed (write first).
+  void missing_event() {
+    if (has_write_ && !publish_first_) ++writes_without_event_;
   }
 
   void publish(Context& ctx, CallId call) {
@@ -232,9 +302,10 @@ class Queue final : public Component, public HasCapabilities, public Crashable {
         ++produced_;
         ++lost_;
         ctx.metrics().add(produced_c_);
-        ctx.reply(call, Status::Ok);
+        acked(ctx, call);
       } else {
         ++refused_;
+        missing_event();
         ctx.reply(call, Status::Unavailable);
       }
       return;
@@ -245,8 +316,9 @@ class Queue final : public Component, public HasCapabilities, public Crashable {
         ++produced_;
         ++lost_;
         ctx.metrics().add(produced_c_);
-        ctx.reply(call, Status::Ok);
+        acked(ctx, call);
       } else {
+        missing_event();
         ctx.reply(call, not_enough_status_);
       }
       return;
@@ -259,7 +331,7 @@ class Queue final : public Component, public HasCapabilities, public Crashable {
     Msg& m = msgs_[h];
     if (acks_ != Acks::All || one_way || m.replicated <= ctx.now()) {
       count_produced(ctx, m);
-      ctx.reply(call, Status::Ok);
+      acked(ctx, call);
     } else {
       m.producer = call;
       ctx.schedule(m.replicated - ctx.now(), kAck, h);
@@ -411,6 +483,7 @@ class Queue final : public Component, public HasCapabilities, public Crashable {
 
   void on_reply(Context& ctx, CallId, Status status, std::uint64_t token) override {
     Handle h = token;
+    if (msgs_[h].write != Msg::Write::None) return write_reply(ctx, h, status);
     set_inflight(h, false);
     Msg& msg = msgs_[h];
     std::int32_t mi = member_of(msg.member);
@@ -511,6 +584,7 @@ class Queue final : public Component, public HasCapabilities, public Crashable {
       // A producer that gave up waiting (Kafka's max.block.ms) sent nothing.
       if (!ctx.one_way(call) && ctx.abandoned(call)) {
         ++expired_;
+        missing_event();
         ctx.reply(call, Status::Timeout);
         continue;
       }
@@ -703,7 +777,7 @@ class Queue final : public Component, public HasCapabilities, public Crashable {
         CallId call = m.producer;
         m.producer = kNoHandle;
         count_produced(ctx, m);
-        ctx.reply(call, Status::Ok);
+        acked(ctx, call);
         release(h);
         return;
       }
@@ -853,6 +927,7 @@ class Queue final : public Component, public HasCapabilities, public Crashable {
         CallId call = m.producer;
         m.producer = kNoHandle;
         ++aborted_;
+        missing_event();
         ctx.reply(call, Status::Unavailable);
       }
     }
@@ -921,6 +996,7 @@ class Queue final : public Component, public HasCapabilities, public Crashable {
         CallId call = m.producer;
         m.producer = kNoHandle;
         ++aborted_;
+        missing_event();
         ctx.reply(call, Status::Unavailable);
       }
     }
@@ -993,6 +1069,16 @@ class Queue final : public Component, public HasCapabilities, public Crashable {
     // Dual write: business writes whose event never reached the broker (refused, or lost
     // after the ack, or not acknowledged). With the outbox, events wait instead.
     if (!outbox_) r.add("events_missing", static_cast<double>(refused_ + lost_ + aborted_ + not_enough_));
+    // With the business write here both halves of the dual write are seen: a committed write
+    // whose event was refused, given up or lost at the broker (write first; the outbox only
+    // loses relayed events a leader's crash cut with acks 0/1), and an acknowledged event
+    // whose write then failed (publish first).
+    if (has_write_) {
+      r.add("business_writes", static_cast<double>(writes_));
+      r.add("business_writes_failed", static_cast<double>(writes_failed_));
+      r.add("writes_without_event", static_cast<double>(writes_without_event_ + lost_));
+      r.add("events_without_write", static_cast<double>(events_without_write_));
+    }
     if (outbox_) {
       r.add("outbox_relayed", static_cast<double>(relayed_));
       r.add("outbox_waiting", static_cast<double>(outbox_q_.size()));
@@ -1058,6 +1144,11 @@ class Queue final : public Component, public HasCapabilities, public Crashable {
   Ring<Handle> outbox_q_;    // events written with their business write, not yet relayed
   bool outbox_ = false;
   Time poll_ = 0;
+  bool has_write_ = false, write_has_route_ = false, publish_first_ = false;
+  RefId write_ref_ = 0;
+  std::uint32_t write_route_ = 0;
+  Time write_timeout_ = 0;
+  std::uint64_t writes_ = 0, writes_failed_ = 0, writes_without_event_ = 0, events_without_write_ = 0;
   std::uint64_t relayed_ = 0;
   std::uint64_t held_ = 0, seq_ = 0;
   std::vector<Member> members_;

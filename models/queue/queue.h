@@ -61,6 +61,12 @@
 //    a relay moves the waiting events to their partitions every `outbox.poll_interval`,
 //    keeping those whose partition has no leader. "dual_write" (the default) publishes
 //    directly: a refused or lost event after the business write is counted events_missing.
+//  - `business_write` (the dual-write anomaly, both orders): the queue makes the producer's
+//    business write itself (a call), so it sees both halves. write_first: write, then
+//    publish; an event refused or lost after the write is a write without event. publish_first:
+//    publish, then write once acknowledged; a failed write leaves an event without write. The
+//    outbox: the event rides the write's transaction (neither). The producer is answered
+//    after both halves.
 //  - capacity: at most `capacity` messages held (not yet committed); when full, "drop"
 //    refuses (Rejected, counted dropped) and "block" holds the producer's call until room
 //    frees (backpressure: Kafka's producer blocking in send() when buffer.memory is full).

@@ -184,6 +184,13 @@ int compare_command(const CompareOptions& o, const Registry& registry) {
         break;
       }
   }
+  // Dual-write columns come from the first queue that sees its producers' business writes.
+  std::string dw_id;
+  if (!result["variants"].empty()) {
+    const ordered_json& comps = result["variants"][0]["summary"]["components"];
+    for (auto it = comps.begin(); it != comps.end() && dw_id.empty(); ++it)
+      if (it->contains("writes_without_event")) dw_id = it.key();
+  }
   auto share_cell = [&](const ordered_json& s) {
     std::string text;
     const ordered_json* v = nullptr;
@@ -204,6 +211,7 @@ int compare_command(const CompareOptions& o, const Registry& registry) {
   std::printf("%-36s %12s %12s %14s %12s %10s %12s %10s", "variant", "p50 ms", "p95 ms", "p99 ms", "max ms", "avail %",
               "req/s", "cost $");
   if (!lb_id.empty()) std::printf(" %*s %12s", sw, "share %", "imbalance");
+  if (!dw_id.empty()) std::printf(" %10s %10s", "no event", "no write");
   std::printf("\n");
   for (const auto& v : result["variants"]) {
     const ordered_json& s = v["summary"];
@@ -213,6 +221,9 @@ int compare_command(const CompareOptions& o, const Registry& registry) {
                 cell(s, "throughput_rps", 1, 1).c_str(), cell(s, "cost.total_usd", 1, 4).c_str());
     if (!lb_id.empty())
       std::printf(" %*s %12s", sw, share_cell(s).c_str(), cell(s, "components." + lb_id + ".imbalance_cv", 1, 3).c_str());
+    if (!dw_id.empty())
+      std::printf(" %10s %10s", cell(s, "components." + dw_id + ".writes_without_event", 1, 0).c_str(),
+                  cell(s, "components." + dw_id + ".events_without_write", 1, 0).c_str());
     std::printf("\n");
   }
   if (!lb_id.empty()) {
@@ -222,6 +233,9 @@ int compare_command(const CompareOptions& o, const Registry& registry) {
                 " requests in flight per backend and unit of weight, 0 = load follows the weights)\n",
                 lb_id.c_str(), names.c_str());
   }
+  if (!dw_id.empty())
+    std::printf("(queue %s: no event = business writes committed without their event; no write = events\n"
+                " published for a business write that then failed)\n", dw_id.c_str());
   if (o.replications > 1) std::printf("(± is the half-width of a 95%% confidence interval over %d replications)\n", o.replications);
   std::printf("\nwrote %s\n", (dir->dest() / "compare.json").string().c_str());
   std::fflush(stdout);
