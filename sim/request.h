@@ -57,6 +57,7 @@ struct RequestInfo {
   std::uint32_t client = 0;    // component index of the originating client
   std::uint32_t bytes = 0;     // payload size (cache memory, replication and egress volume)
   std::uint16_t attempt = 0;   // 0 for the first try, 1.. for retries
+  std::uint16_t topic = 0;     // a sub-address at the callee (a queue's topic), 0 = its first
   bool has_key = false;
   bool write = false;          // the route writes (disk_full fails writes, replicas get them)
 };

@@ -16,6 +16,7 @@
 #pragma once
 #include <cstdint>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "sim/time.h"
@@ -152,6 +153,17 @@ class Disruptable {
 };
 
 // What a component offers; nullptr for what it does not.
+// Named sub-addresses of a component (a queue's topics): a request's `topic` is the index of
+// one. A publisher resolves a name once, in connect().
+class Topics {
+ public:
+  virtual int topic_index(std::string_view name) const = 0;  // -1 when there is none by that name
+  virtual std::vector<std::string> topic_names() const = 0;
+
+ protected:
+  ~Topics() = default;
+};
+
 struct Capabilities {
   Scalable* scalable = nullptr;
   Resizable* resizable = nullptr;
@@ -159,6 +171,7 @@ struct Capabilities {
   ZoneAware* zone_aware = nullptr;
   Degradable* degradable = nullptr;
   Disruptable* disruptable = nullptr;
+  Topics* topics = nullptr;
 };
 
 // A model with capabilities derives from this as well as from Component.

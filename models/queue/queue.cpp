@@ -2,7 +2,9 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 
@@ -32,6 +34,7 @@ struct Msg {
   std::uint64_t member = 0;     // serial of the member processing it
   std::uint32_t partition = 0;
   std::uint16_t attempts = 0;   // failed processings
+  std::uint16_t topic = 0;      // index of its topic in the queue
   bool counted = false;         // in `produced`
   bool settled = false;         // consumed, dead-lettered or lost (once)
   bool truncated = false;       // cut from the log by a leader's crash
@@ -66,12 +69,41 @@ struct Member {
   std::uint32_t inflight = 0;
 };
 
-class Queue final : public Component, public HasCapabilities, public Crashable {
+// What the topics of one queue share: the brokers (every topic's partitions are led and
+// followed by them, so a broker's crash reaches them all), the append order (a broker's
+// crash_seq compares messages of any topic) and the message pool (a reply's token names a
+// message, whose `topic` says whose it is).
+struct Brokers {
+  std::uint32_t count = 1;
+  std::vector<bool> alive;
+  std::uint32_t dead_mask = 0;            // a bit per crashed broker
+  std::vector<Time> shrink_at;            // per broker: when a crashed one leaves the ISRs
+  std::vector<std::uint64_t> crash_seq;   // per broker: append order it had when it crashed
+  std::vector<std::uint64_t> crash_gen;   // per broker: crashes so far (stale shrink timers)
+  std::vector<std::pair<Time, std::uint32_t>> alive_changes;
+  std::uint64_t seq = 0, crashes = 0;
+  Pool<Msg> msgs;
+};
+
+// A topic's ledger at the end, for the queue's totals.
+struct TopicLedger {
+  std::uint64_t produced = 0, consumed = 0, dead_lettered = 0, lost = 0, retained = 0, duplicates = 0, order_violations = 0;
+  double lag = 0, consumed_total = 0;
+};
+
+// One topic: its partitions, consumer group and ledger, on the queue's brokers. Broker-level
+// fields are read from `p` (the queue's object), the topic's own from `tp` (one entry of
+// "topics", or the queue's object itself for the one-topic shorthand). Its timers carry its
+// index in the tag's high bits; figures are named `prefix` + name.
+class Topic {
  public:
-  Queue(Params& p, BuildContext& bc, Status not_enough_replicas) : rng_(bc.rng(0)), not_enough_status_(not_enough_replicas) {
-    work_queue_ = p.choice("mode", "log", {"log", "work_queue"}) == "work_queue";
-    partitions_ = static_cast<std::uint32_t>(p.integer("partitions", work_queue_ ? 1 : 6, 1, 100000));
-    if (work_queue_ && partitions_ != 1) p.fail("partitions", "a work_queue has no partitions (give mode \"log\")");
+  Topic(Params& p, Params& tp, BuildContext& bc, Brokers& sh, std::uint16_t index, std::string prefix, Status not_enough_replicas)
+      : msgs_(sh.msgs), seq_(sh.seq), alive_(sh.alive), dead_mask_(sh.dead_mask), shrink_at_(sh.shrink_at),
+        crash_seq_(sh.crash_seq), broker_crashes_(sh.crashes), topic_(index), prefix_(std::move(prefix)),
+        queue_index_(bc.index()), rng_(bc.rng(index)), not_enough_status_(not_enough_replicas) {
+    work_queue_ = tp.choice("mode", "log", {"log", "work_queue"}) == "work_queue";
+    partitions_ = static_cast<std::uint32_t>(tp.integer("partitions", work_queue_ ? 1 : 6, 1, 100000));
+    if (work_queue_ && partitions_ != 1) tp.fail("partitions", "a work_queue has no partitions (give mode \"log\")");
     brokers_ = static_cast<std::uint32_t>(p.integer("replication_factor", 1, 1, 32));
     const Params::Value a = p.value("acks");
     std::string acks = a.shape() == Params::Shape::absent ? "1"
@@ -81,10 +113,10 @@ class Queue final : public Component, public HasCapabilities, public Crashable {
     else if (acks == "1") acks_ = Acks::Leader;
     else if (acks == "all" || acks == "-1") acks_ = Acks::All;
     else p.fail("acks", "expected \"0\", \"1\" or \"all\" (Kafka's producer acks)");
-    if (auto c = p.integer_or_null("capacity", 1, 1'000'000'000'000)) capacity_ = static_cast<std::uint64_t>(*c);
-    block_ = p.choice("when_full", "block", {"block", "drop"}) == "block";
-    sticky_ = p.choice("keyless", "sticky", {"sticky", "round_robin"}) == "sticky";
-    sticky_batch_ = static_cast<std::uint32_t>(p.integer("sticky_batch", 16, 1, 1'000'000));
+    if (auto c = tp.integer_or_null("capacity", 1, 1'000'000'000'000)) capacity_ = static_cast<std::uint64_t>(*c);
+    block_ = tp.choice("when_full", "block", {"block", "drop"}) == "block";
+    sticky_ = tp.choice("keyless", "sticky", {"sticky", "round_robin"}) == "sticky";
+    sticky_batch_ = static_cast<std::uint32_t>(tp.integer("sticky_batch", 16, 1, 1'000'000));
     replication_ = p.distribution("replication_latency", Distribution::constant(from_seconds(0.001)));
     election_ = p.duration("leader_election", from_seconds(5));
     restart_ = p.duration("restart_time", from_seconds(60));
@@ -96,14 +128,14 @@ class Queue final : public Component, public HasCapabilities, public Crashable {
     unclean_ = p.boolean("unclean_leader_election", false);
     // The transactional outbox: events are written with the business write and relayed by a
     // poller (Debezium / a polling publisher), or written to the broker directly (dual write).
-    std::string mode = p.choice("publish_mode", p.has("outbox") ? "outbox" : "dual_write", {"dual_write", "outbox"});
+    std::string mode = tp.choice("publish_mode", tp.has("outbox") ? "outbox" : "dual_write", {"dual_write", "outbox"});
     outbox_ = mode == "outbox";
     poll_ = from_seconds(0.5);
-    if (auto o = p.object_opt("outbox")) poll_ = o->duration("poll_interval", poll_, 1);
-    if (p.has("outbox") && !outbox_) p.fail("publish_mode", "\"dual_write\" has no outbox: drop \"outbox\" or say \"outbox\"");
+    if (auto o = tp.object_opt("outbox")) poll_ = o->duration("poll_interval", poll_, 1);
+    if (tp.has("outbox") && !outbox_) tp.fail("publish_mode", "\"dual_write\" has no outbox: drop \"outbox\" or say \"outbox\"");
     // The producer's business write, done here so that the queue sees both halves of the dual
     // write: {"call": "<component>", "route": "<route>", "timeout": "<duration>"}.
-    if (auto w = p.object_opt("business_write")) {
+    if (auto w = tp.object_opt("business_write")) {
       has_write_ = true;
       if (!w->has("call")) w->missing("call");
       write_ref_ = bc.reference(*w, "call", RefKind::SyncCall);
@@ -113,23 +145,23 @@ class Queue final : public Component, public HasCapabilities, public Crashable {
       }
       write_timeout_ = w->duration("timeout", 0);
     }
-    if (p.has("dual_write_order")) {
-      publish_first_ = p.choice("dual_write_order", "write_first", {"write_first", "publish_first"}) == "publish_first";
-      if (!has_write_) p.fail("dual_write_order", "needs \"business_write\" (the write the event goes with)");
-      if (outbox_) p.fail("dual_write_order", "applies to publish_mode \"dual_write\" only (the outbox writes both at once)");
+    if (tp.has("dual_write_order")) {
+      publish_first_ = tp.choice("dual_write_order", "write_first", {"write_first", "publish_first"}) == "publish_first";
+      if (!has_write_) tp.fail("dual_write_order", "needs \"business_write\" (the write the event goes with)");
+      if (outbox_) tp.fail("dual_write_order", "applies to publish_mode \"dual_write\" only (the outbox writes both at once)");
     }
-    if (p.has("route")) {
+    if (tp.has("route")) {
       has_route_ = true;
-      route_ = bc.route_index(p.string("route"));
+      route_ = bc.route_index(tp.string("route"));
     }
     if (work_queue_) {
-      visibility_ = p.duration("visibility_timeout", from_seconds(30), 1);
-      prefetch_ = static_cast<std::uint32_t>(p.integer("prefetch", 1, 1, 100000));
+      visibility_ = tp.duration("visibility_timeout", from_seconds(30), 1);
+      prefetch_ = static_cast<std::uint32_t>(tp.integer("prefetch", 1, 1, 100000));
     } else {
       for (const char* k : {"visibility_timeout", "prefetch"})
-        if (p.has(k)) p.fail(k, "applies to mode \"work_queue\" only");
+        if (tp.has(k)) tp.fail(k, "applies to mode \"work_queue\" only");
     }
-    if (auto c = p.object_opt("consumers")) {
+    if (auto c = tp.object_opt("consumers")) {
       has_group_ = true;
       if (!c->has("service")) c->missing("service");
       consumer_ = bc.reference(*c, "service", RefKind::AsyncCall);
@@ -149,60 +181,67 @@ class Queue final : public Component, public HasCapabilities, public Crashable {
     }
     parts_.resize(partitions_);
     const std::uint32_t everyone = brokers_ == 32 ? UINT32_MAX : (1u << brokers_) - 1;
+    // Topic t's partition i is led by broker (i + t) mod brokers: each topic starts one broker
+    // further (Kafka starts each topic's replica assignment at a random broker).
     for (std::uint32_t i = 0; i < partitions_; ++i) {
-      parts_[i].leader = i % brokers_;
+      parts_[i].leader = (i + topic_) % brokers_;
       parts_[i].isr = everyone;
     }
-    alive_.assign(brokers_, true);
-    shrink_at_.assign(brokers_, kTimeMax);
-    crash_seq_.assign(brokers_, 0);
-    crash_gen_.assign(brokers_, 0);
-    alive_changes_.push_back({0, brokers_});
     const std::string& id = bc.id();
     Metrics& m = bc.metrics();
-    produced_c_ = m.counter(id, "produced", "produced_rps");
-    consumed_c_ = m.counter(id, "consumed", "consumed_rps");
-    e2e_h_ = m.histogram(id, "end_to_end", "end_to_end");
-    lag_g_ = m.gauge(id, "consumer_lag", "consumer_lag");
-    lag_s_g_ = m.gauge(id, "consumer_lag_s", "consumer_lag_s");
-    idle_g_ = m.gauge(id, "idle_consumers", "idle_consumers");
-    isr_g_ = m.gauge(id, "isr_min", "isr_min");
+    auto name = [&](const char* n) { return prefix_ + n; };
+    produced_c_ = m.counter(id, name("produced"), name("produced_rps"));
+    consumed_c_ = m.counter(id, name("consumed"), name("consumed_rps"));
+    e2e_h_ = m.histogram(id, name("end_to_end"), name("end_to_end"));
+    lag_g_ = m.gauge(id, name("consumer_lag"), name("consumer_lag"));
+    lag_s_g_ = m.gauge(id, name("consumer_lag_s"), name("consumer_lag_s"));
+    idle_g_ = m.gauge(id, name("idle_consumers"), name("idle_consumers"));
+    isr_g_ = m.gauge(id, name("isr_min"), name("isr_min"));
     if (!work_queue_)
       for (std::uint32_t i = 0; i < partitions_; ++i) {
-        std::string n = "partition_lag.p" + std::to_string(i);
+        std::string n = prefix_ + "partition_lag.p" + std::to_string(i);
         part_lag_g_.push_back(m.gauge(id, n, n));
       }
   }
 
-  Capabilities capabilities() override {
-    Capabilities c;
-    c.crashable = this;
-    return c;
-  }
+  std::uint32_t brokers() const { return brokers_; }
+  Time restart() const { return restart_; }
+  Time lag_max() const { return lag_max_; }
 
-  void connect(ConnectContext& cc) override {
+  void connect(ConnectContext& cc) {
     if (has_group_) {
       scalable_ = capabilities_of(cc.target(consumer_)).scalable;
       if (!scalable_) cc.fail(consumer_, "must name a service (its ready instances are the consumer group's members)");
       stats_.reserve(1024);
     }
     if (has_dlq_ && cc.target(dlq_).type() != "queue") cc.fail(dlq_, "must name another queue component");
-    if (has_dlq_ && cc.target_index(dlq_) == index()) cc.fail(dlq_, "must name another queue, not this one");
+    if (has_dlq_ && cc.target_index(dlq_) == queue_index_) cc.fail(dlq_, "must name another queue, not this one");
   }
 
-  void start(Context& ctx) override {
+  void start(Context& ctx) {
     // The group forms once every component has started (the service's instances exist).
-    if (has_group_) ctx.schedule(0, kResume);
-    ctx.schedule(kLagSample, kTick);
-    if (outbox_) ctx.schedule(poll_, kRelay);
+    if (has_group_) schedule(ctx, 0, kResume);
+    schedule(ctx, kLagSample, kTick);
+    if (outbox_) schedule(ctx, poll_, kRelay);
     if (has_group_ && !work_queue_ && commit_interval_ > 0 && delivery_ != Delivery::AtMostOnce)
-      ctx.schedule(commit_interval_, kCommit);
+      schedule(ctx, commit_interval_, kCommit);
+  }
+
+  // This topic's timers: its index above the tag's low 4 bits (Queue::on_timer routes them).
+  void schedule(Context& ctx, Time delay, std::uint16_t tag, std::uint64_t data = 0) {
+    ctx.schedule(delay, static_cast<std::uint16_t>(tag | (topic_ << 4)), data);
+  }
+
+  Handle new_msg() {
+    Handle h = msgs_.alloc();
+    msgs_[h].topic = topic_;
+    return h;
   }
 
   // For `archsim analyze` (sim/describe.h): a broker delivering each message once to the
   // group. Producers that wait pay the replication with acks=all; consumers see a message
   // once replicated, and with the outbox after half a poll interval on average.
-  void describe(Description& d) const override {
+  void describe(Description& d) const {
     d.kind = Description::Kind::Broker;
     const double replication = brokers_ > 1 ? replication_.mean() / 1e9 : 0.0;
     d.ack_s = outbox_ ? 0.0 : acks_ == Acks::All ? replication : 0.0;
@@ -217,7 +256,7 @@ class Queue final : public Component, public HasCapabilities, public Crashable {
 
   // ---- producers ----
 
-  void on_request(Context& ctx, CallId call) override {
+  void on_request(Context& ctx, CallId call) {
     if (has_group_ && group_started_) check_group(ctx);
     if (has_write_ && !publish_first_) return start_write(ctx, call, Msg::Write::Before);
     admit(ctx, call);
@@ -241,7 +280,7 @@ class Queue final : public Component, public HasCapabilities, public Crashable {
   // ---- the business write (business_write) ----
 
   void start_write(Context& ctx, CallId call, Msg::Write phase) {
-    Handle h = msgs_.alloc();
+    Handle h = new_msg();
     Msg& m = msgs_[h];
     m.req = ctx.request(call);
     if (write_has_route_) m.req.route = write_route_;
@@ -285,7 +324,7 @@ class Queue final : public Component, public HasCapabilities, public Crashable {
     RequestInfo req = ctx.request(call);
     bool one_way = ctx.one_way(call);
     if (outbox_) {  // committed with the business write: the producer never sees the broker
-      Handle h = msgs_.alloc();
+      Handle h = new_msg();
       Msg& m = msgs_[h];
       m.req = req;
       m.published = ctx.now();
@@ -323,7 +362,7 @@ class Queue final : public Component, public HasCapabilities, public Crashable {
       }
       return;
     }
-    Handle h = msgs_.alloc();
+    Handle h = new_msg();
     msgs_[h].req = req;
     msgs_[h].published = ctx.now();
     append(ctx, h, pi);
@@ -334,7 +373,7 @@ class Queue final : public Component, public HasCapabilities, public Crashable {
       acked(ctx, call);
     } else {
       m.producer = call;
-      ctx.schedule(m.replicated - ctx.now(), kAck, h);
+      schedule(ctx, m.replicated - ctx.now(), kAck, h);
     }
     if (!has_group_) return;
     if (work_queue_) serve_work(ctx);
@@ -481,7 +520,7 @@ class Queue final : public Component, public HasCapabilities, public Crashable {
     return false;
   }
 
-  void on_reply(Context& ctx, CallId, Status status, std::uint64_t token) override {
+  void on_reply(Context& ctx, CallId, Status status, std::uint64_t token) {
     Handle h = token;
     if (msgs_[h].write != Msg::Write::None) return write_reply(ctx, h, status);
     set_inflight(h, false);
@@ -507,7 +546,7 @@ class Queue final : public Component, public HasCapabilities, public Crashable {
       rewind(p, off);
       ++redelivered_;
     } else if (++msg.attempts > max_retries_) {
-      if (has_dlq_) ctx.send(dlq_, msg.req);
+      if (has_dlq_) dead_letter(ctx, msg.req);
       if (!msg.settled) settle(msg, dead_lettered_);
       advance = true;
     } else {
@@ -551,6 +590,12 @@ class Queue final : public Component, public HasCapabilities, public Crashable {
     }
     p.done = std::max(p.done, p.committed);
     admit_blocked(ctx);
+  }
+
+  // A dead letter goes to the dead-letter queue's first topic.
+  void dead_letter(Context& ctx, RequestInfo req) {
+    req.topic = 0;
+    ctx.send(dlq_, req);
   }
 
   void set_inflight(Handle h, bool on) {
@@ -604,7 +649,7 @@ class Queue final : public Component, public HasCapabilities, public Crashable {
     if (wake_pending_ && wake_at_ <= at) return;
     wake_pending_ = true;
     wake_at_ = at;
-    ctx.schedule(std::max<Time>(0, at - ctx.now()), kWake, static_cast<std::uint64_t>(at));
+    schedule(ctx, std::max<Time>(0, at - ctx.now()), kWake, static_cast<std::uint64_t>(at));
   }
 
   void serve_all(Context& ctx) {
@@ -686,7 +731,7 @@ class Queue final : public Component, public HasCapabilities, public Crashable {
     }
     ++rebalances_;
     resume_at_ = ctx.now() + pause_;
-    ctx.schedule(pause_, kResume);
+    schedule(ctx, pause_, kResume);
   }
 
   // ---- work_queue mode ----
@@ -748,7 +793,7 @@ class Queue final : public Component, public HasCapabilities, public Crashable {
       ++redelivered_;
       requeue(h);
     } else if (++msg.attempts > max_retries_) {
-      if (has_dlq_) ctx.send(dlq_, msg.req);
+      if (has_dlq_) dead_letter(ctx, msg.req);
       if (!msg.settled) settle(msg, dead_lettered_);
     } else {
       ++retries_;
@@ -767,7 +812,7 @@ class Queue final : public Component, public HasCapabilities, public Crashable {
 
   // ---- timers ----
 
-  void on_timer(Context& ctx, std::uint16_t tag, std::uint64_t data) override {
+  void on_timer(Context& ctx, std::uint16_t tag, std::uint64_t data) {
     switch (tag) {
       case kAck: {
         Handle h = data;
@@ -793,24 +838,18 @@ class Queue final : public Component, public HasCapabilities, public Crashable {
       case kTick:
         if (has_group_ && group_started_) check_group(ctx);
         sample_lag(ctx);
-        if (ctx.now() + kLagSample <= ctx.end_time()) ctx.schedule(kLagSample, kTick);
+        if (ctx.now() + kLagSample <= ctx.end_time()) schedule(ctx, kLagSample, kTick);
         return;
       case kCommit:
         for (Partition& p : parts_) commit(ctx, p, std::min(p.done, p.position));
-        if (ctx.now() + commit_interval_ <= ctx.end_time()) ctx.schedule(commit_interval_, kCommit);
+        if (ctx.now() + commit_interval_ <= ctx.end_time()) schedule(ctx, commit_interval_, kCommit);
         return;
       case kElect:
         elect(ctx, static_cast<std::uint32_t>(data));
         return;
-      case kBrokerUp:
-        broker_up(ctx, static_cast<std::uint32_t>(data));
-        return;
-      case kIsrShrink:
-        isr_shrink(ctx, static_cast<std::uint32_t>(data & 0xff), data >> 8);
-        return;
       case kRelay:
         relay(ctx);
-        if (ctx.now() + poll_ <= ctx.end_time()) ctx.schedule(poll_, kRelay);
+        if (ctx.now() + poll_ <= ctx.end_time()) schedule(ctx, poll_, kRelay);
         return;
     }
   }
@@ -837,56 +876,10 @@ class Queue final : public Component, public HasCapabilities, public Crashable {
     ctx.metrics().set(isr_g_, smallest, ctx.now());
   }
 
-  // ---- brokers (Crashable) ----
+  // ---- brokers (Queue calls these for every topic) ----
 
-  std::uint32_t crash(Context& ctx, std::uint32_t count) override {
-    Context::ActingAs acting(ctx, index());
-    std::uint32_t n = 0;
-    for (std::uint32_t b = 0; b < brokers_ && n < count; ++b) {
-      if (!alive_[b]) continue;
-      broker_down(ctx, b);
-      ctx.schedule(restart_, kBrokerUp, b);
-      ++n;
-    }
-    return n;
-  }
-  std::uint32_t instance_slots() const override { return brokers_; }
-  bool fail_instance(Context& ctx, std::uint32_t slot) override {
-    Context::ActingAs acting(ctx, index());
-    if (slot >= brokers_ || !alive_[slot]) return false;
-    broker_down(ctx, slot);
-    return true;
-  }
-  void repair_instance(Context& ctx, std::uint32_t slot) override {
-    Context::ActingAs acting(ctx, index());
-    if (slot < brokers_ && !alive_[slot]) broker_up(ctx, slot);
-  }
-  ReadyHistory ready_history(Time now, Time warmup) const override {
-    ReadyHistory h;
-    h.seconds_at.assign(brokers_ + 1, 0.0);
-    for (std::size_t i = 0; i < alive_changes_.size(); ++i) {
-      Time from = std::max(alive_changes_[i].first, warmup);
-      Time to = i + 1 < alive_changes_.size() ? alive_changes_[i + 1].first : now;
-      to = std::min(to, now);
-      if (to <= from) continue;
-      std::uint32_t up = alive_changes_[i].second;
-      h.seconds_at[up] += to_seconds(to - from);
-      if (up == 0) {
-        ++h.outages;
-        h.outage_seconds += to_seconds(to - from);
-      }
-    }
-    return h;
-  }
-
-  void broker_down(Context& ctx, std::uint32_t b) {
-    alive_[b] = false;
-    dead_mask_ |= 1u << b;
-    crash_seq_[b] = seq_;
-    shrink_at_[b] = ctx.now() + lag_max_;
-    ctx.schedule(lag_max_, kIsrShrink, b | (++crash_gen_[b] << 8));
-    ++broker_crashes_;
-    note_alive(ctx);
+  // Broker `b` crashed: the partitions it led lose their leader until an election.
+  void leader_down(Context& ctx, std::uint32_t b) {
     for (std::uint32_t pi = 0; pi < partitions_; ++pi) {
       Partition& p = parts_[pi];
       if (p.leader != b || !p.available) continue;
@@ -896,7 +889,7 @@ class Queue final : public Component, public HasCapabilities, public Crashable {
       p.leader = kNoBroker;
       p.elected_at = ctx.now() + election_;
       truncate_unreplicated(ctx, p);
-      ctx.schedule(election_, kElect, pi);
+      schedule(ctx, election_, kElect, pi);
     }
   }
 
@@ -910,7 +903,7 @@ class Queue final : public Component, public HasCapabilities, public Crashable {
       if (m.truncated) continue;
       m.truncated = true;
       if (outbox_ && acks_ == Acks::All) {  // the relay was not acknowledged: it sends it again
-        Handle again = msgs_.alloc();
+        Handle again = new_msg();
         Msg& copy = msgs_[again];
         Msg& old = msgs_[p.log.at(off - p.committed)];
         copy.req = old.req;
@@ -937,8 +930,7 @@ class Queue final : public Component, public HasCapabilities, public Crashable {
   // A crashed follower leaves the ISR of the partitions it follows replica_lag_time_max after
   // its crash (the leader's ISR shrink). Partitions without a leader keep theirs: nobody
   // shrinks it, and their last in-sync replicas stay the ones eligible for a clean election.
-  void isr_shrink(Context& ctx, std::uint32_t b, std::uint64_t gen) {
-    if (alive_[b] || gen != crash_gen_[b]) return;  // it came back (and maybe crashed again)
+  void isr_shrink(Context& ctx, std::uint32_t b) {
     for (Partition& p : parts_) {
       if (!p.available || !(p.isr & (1u << b)) || p.leader == b) continue;
       p.isr &= ~(1u << b);
@@ -956,7 +948,7 @@ class Queue final : public Component, public HasCapabilities, public Crashable {
     if (p.available) return;
     std::uint32_t chosen = kNoBroker;
     for (std::uint32_t j = 0; j < brokers_ && chosen == kNoBroker; ++j) {
-      std::uint32_t b = (pi + j) % brokers_;
+      std::uint32_t b = (pi + topic_ + j) % brokers_;
       if (alive_[b] && (p.isr & (1u << b))) chosen = b;
     }
     if (chosen != kNoBroker) {
@@ -964,7 +956,7 @@ class Queue final : public Component, public HasCapabilities, public Crashable {
       p.isr |= 1u << chosen;
     } else if (unclean_) {
       for (std::uint32_t j = 0; j < brokers_ && chosen == kNoBroker; ++j)
-        if (alive_[(pi + j) % brokers_]) chosen = (pi + j) % brokers_;
+        if (alive_[(pi + topic_ + j) % brokers_]) chosen = (pi + topic_ + j) % brokers_;
       if (chosen == kNoBroker) return;
       ++unclean_elections_;
       truncate_after(ctx, p, crash_seq_[chosen]);
@@ -1003,32 +995,22 @@ class Queue final : public Component, public HasCapabilities, public Crashable {
     p.last_replicated = ctx.now();
   }
 
+  // Broker `b` returned: it catches up from the leaders (the time it takes is not modelled)
+  // and rejoins their ISR; partitions with no replica left come back with it (their log
+  // survived on disk).
   void broker_up(Context& ctx, std::uint32_t b) {
-    if (alive_[b]) return;
-    alive_[b] = true;
-    dead_mask_ &= ~(1u << b);
-    shrink_at_[b] = kTimeMax;
-    note_alive(ctx);
-    // It catches up from the leaders (the time it takes is not modelled) and rejoins their ISR.
     for (Partition& p : parts_) {
       if (!p.available || (p.isr & (1u << b))) continue;
       p.isr |= 1u << b;
       ++isr_expands_;
     }
-    // Partitions with no replica left come back with the broker (their log survived on disk).
     for (std::uint32_t pi = 0; pi < partitions_; ++pi)
       if (!parts_[pi].available && ctx.now() >= parts_[pi].elected_at) elect(ctx, pi);
   }
 
-  void note_alive(Context& ctx) {
-    std::uint32_t up = 0;
-    for (bool a : alive_) up += a ? 1 : 0;
-    alive_changes_.push_back({ctx.now(), up});
-  }
-
   // ---- end of run ----
 
-  void finish(Context& ctx, ComponentReport& r) override {
+  TopicLedger finish(Context& ctx, ComponentReport& r) {
     sample_lag(ctx);
     std::uint64_t retained = 0;
     auto count = [&](Handle h) {
@@ -1050,57 +1032,57 @@ class Queue final : public Component, public HasCapabilities, public Crashable {
     }
     retained += inflight_unsettled;
     Metrics& mt = ctx.metrics();
-    r.add("produced", static_cast<double>(produced_));
-    r.add("consumed", static_cast<double>(consumed_));
-    r.add("dead_lettered", static_cast<double>(dead_lettered_));
-    r.add("lost", static_cast<double>(lost_ + lost_at_consumer_));
-    r.add("lost_at_broker", static_cast<double>(lost_));
-    r.add("lost_at_consumer", static_cast<double>(lost_at_consumer_));
-    r.add("retained", static_cast<double>(retained));
-    r.add("duplicates", static_cast<double>(duplicates_));
-    r.add("duplicates_suppressed", static_cast<double>(suppressed_));
-    r.add("redelivered", static_cast<double>(redelivered_));
-    r.add("retries", static_cast<double>(retries_));
-    r.add("dropped", static_cast<double>(dropped_));
-    r.add("refused", static_cast<double>(refused_));
-    r.add("aborted", static_cast<double>(aborted_));
-    r.add("blocked_producers", static_cast<double>(blocked_.size()));
-    r.add("expired", static_cast<double>(expired_));
+    r.add(prefix_ + "produced", static_cast<double>(produced_));
+    r.add(prefix_ + "consumed", static_cast<double>(consumed_));
+    r.add(prefix_ + "dead_lettered", static_cast<double>(dead_lettered_));
+    r.add(prefix_ + "lost", static_cast<double>(lost_ + lost_at_consumer_));
+    r.add(prefix_ + "lost_at_broker", static_cast<double>(lost_));
+    r.add(prefix_ + "lost_at_consumer", static_cast<double>(lost_at_consumer_));
+    r.add(prefix_ + "retained", static_cast<double>(retained));
+    r.add(prefix_ + "duplicates", static_cast<double>(duplicates_));
+    r.add(prefix_ + "duplicates_suppressed", static_cast<double>(suppressed_));
+    r.add(prefix_ + "redelivered", static_cast<double>(redelivered_));
+    r.add(prefix_ + "retries", static_cast<double>(retries_));
+    r.add(prefix_ + "dropped", static_cast<double>(dropped_));
+    r.add(prefix_ + "refused", static_cast<double>(refused_));
+    r.add(prefix_ + "aborted", static_cast<double>(aborted_));
+    r.add(prefix_ + "blocked_producers", static_cast<double>(blocked_.size()));
+    r.add(prefix_ + "expired", static_cast<double>(expired_));
     // Dual write: business writes whose event never reached the broker (refused, or lost
     // after the ack, or not acknowledged). With the outbox, events wait instead.
-    if (!outbox_) r.add("events_missing", static_cast<double>(refused_ + lost_ + aborted_ + not_enough_));
+    if (!outbox_) r.add(prefix_ + "events_missing", static_cast<double>(refused_ + lost_ + aborted_ + not_enough_));
     // With the business write here both halves of the dual write are seen: a committed write
     // whose event was refused, given up or lost at the broker (write first; the outbox only
     // loses relayed events a leader's crash cut with acks 0/1), and an acknowledged event
     // whose write then failed (publish first).
     if (has_write_) {
-      r.add("business_writes", static_cast<double>(writes_));
-      r.add("business_writes_failed", static_cast<double>(writes_failed_));
-      r.add("writes_without_event", static_cast<double>(writes_without_event_ + lost_));
-      r.add("events_without_write", static_cast<double>(events_without_write_));
+      r.add(prefix_ + "business_writes", static_cast<double>(writes_));
+      r.add(prefix_ + "business_writes_failed", static_cast<double>(writes_failed_));
+      r.add(prefix_ + "writes_without_event", static_cast<double>(writes_without_event_ + lost_));
+      r.add(prefix_ + "events_without_write", static_cast<double>(events_without_write_));
     }
     if (outbox_) {
-      r.add("outbox_relayed", static_cast<double>(relayed_));
-      r.add("outbox_waiting", static_cast<double>(outbox_q_.size()));
+      r.add(prefix_ + "outbox_relayed", static_cast<double>(relayed_));
+      r.add(prefix_ + "outbox_waiting", static_cast<double>(outbox_q_.size()));
     }
-    r.add("consumer_lag", mt.value(lag_g_));
-    r.add("consumer_lag_mean", mt.average(lag_g_, ctx.end_time()));
-    r.add("consumer_lag_s", mt.value(lag_s_g_));
+    r.add(prefix_ + "consumer_lag", mt.value(lag_g_));
+    r.add(prefix_ + "consumer_lag_mean", mt.average(lag_g_, ctx.end_time()));
+    r.add(prefix_ + "consumer_lag_s", mt.value(lag_s_g_));
     if (!work_queue_)
       for (std::uint32_t i = 0; i < partitions_; ++i)
-        r.add("partition_lag.p" + std::to_string(i), mt.value(part_lag_g_[i]));
-    r.add("members", static_cast<double>(members_.size()));
-    r.add("idle_consumers", static_cast<double>(idle_));
-    r.add("rebalances", static_cast<double>(rebalances_));
-    r.add("member_crashes", static_cast<double>(member_crashes_));
-    r.add("broker_crashes", static_cast<double>(broker_crashes_));
-    r.add("leader_elections", static_cast<double>(elections_));
-    r.add("not_enough_replicas", static_cast<double>(not_enough_));
-    r.add("isr_shrinks", static_cast<double>(isr_shrinks_));
-    r.add("isr_expands", static_cast<double>(isr_expands_));
-    r.add("isr_min", mt.value(isr_g_));
-    r.add("unclean_elections", static_cast<double>(unclean_elections_));
-    r.add("lost_unclean", static_cast<double>(lost_unclean_));
+        r.add(prefix_ + "partition_lag.p" + std::to_string(i), mt.value(part_lag_g_[i]));
+    r.add(prefix_ + "members", static_cast<double>(members_.size()));
+    r.add(prefix_ + "idle_consumers", static_cast<double>(idle_));
+    r.add(prefix_ + "rebalances", static_cast<double>(rebalances_));
+    r.add(prefix_ + "member_crashes", static_cast<double>(member_crashes_));
+    if (prefix_.empty()) r.add("broker_crashes", static_cast<double>(broker_crashes_));
+    r.add(prefix_ + "leader_elections", static_cast<double>(elections_));
+    r.add(prefix_ + "not_enough_replicas", static_cast<double>(not_enough_));
+    r.add(prefix_ + "isr_shrinks", static_cast<double>(isr_shrinks_));
+    r.add(prefix_ + "isr_expands", static_cast<double>(isr_expands_));
+    r.add(prefix_ + "isr_min", mt.value(isr_g_));
+    r.add(prefix_ + "unclean_elections", static_cast<double>(unclean_elections_));
+    r.add(prefix_ + "lost_unclean", static_cast<double>(lost_unclean_));
     double offline = offline_s_;
     std::uint32_t offline_now = 0;
     for (const Partition& p : parts_)
@@ -1108,15 +1090,37 @@ class Queue final : public Component, public HasCapabilities, public Crashable {
         offline += to_seconds(ctx.end_time() - p.offline_since);
         ++offline_now;
       }
-    r.add("partition_offline_s", offline);
-    r.add("offline_partitions", static_cast<double>(offline_now));
-    r.add("order_violations", static_cast<double>(order_violations_));
+    r.add(prefix_ + "partition_offline_s", offline);
+    r.add(prefix_ + "offline_partitions", static_cast<double>(offline_now));
+    r.add(prefix_ + "order_violations", static_cast<double>(order_violations_));
     double measured = to_seconds(ctx.end_time() - ctx.warmup());
-    r.add("throughput_rps", static_cast<double>(mt.total(consumed_c_)) / measured);
-    r.add_latency("end_to_end_ms", mt.whole(e2e_h_));
+    r.add(prefix_ + "throughput_rps", static_cast<double>(mt.total(consumed_c_)) / measured);
+    r.add_latency(prefix_ + "end_to_end_ms", mt.whole(e2e_h_));
+    TopicLedger l;
+    l.produced = produced_;
+    l.consumed = consumed_;
+    l.dead_lettered = dead_lettered_;
+    l.lost = lost_ + lost_at_consumer_;
+    l.retained = retained;
+    l.duplicates = duplicates_;
+    l.order_violations = order_violations_;
+    l.lag = mt.value(lag_g_);
+    l.consumed_total = static_cast<double>(mt.total(consumed_c_));
+    return l;
   }
-
   // ---- state ----
+  // Shared with the queue's other topics (Brokers).
+  Pool<Msg>& msgs_;
+  std::uint64_t& seq_;
+  const std::vector<bool>& alive_;
+  const std::uint32_t& dead_mask_;
+  const std::vector<Time>& shrink_at_;
+  const std::vector<std::uint64_t>& crash_seq_;
+  const std::uint64_t& broker_crashes_;
+  std::uint16_t topic_ = 0;
+  std::string prefix_;
+  std::uint32_t queue_index_ = 0;
+
   bool work_queue_ = false;
   std::uint32_t partitions_ = 1, brokers_ = 1;
   Acks acks_ = Acks::Leader;
@@ -1137,7 +1141,6 @@ class Queue final : public Component, public HasCapabilities, public Crashable {
   Time pause_ = 0, commit_interval_ = 0, retry_backoff_ = 0;
 
   Rng rng_;
-  Pool<Msg> msgs_;
   std::vector<Partition> parts_;
   Ring<Handle> ready_;       // work_queue: visible messages
   Ring<CallId> blocked_;     // producers waiting for room (when_full "block")
@@ -1150,7 +1153,7 @@ class Queue final : public Component, public HasCapabilities, public Crashable {
   Time write_timeout_ = 0;
   std::uint64_t writes_ = 0, writes_failed_ = 0, writes_without_event_ = 0, events_without_write_ = 0;
   std::uint64_t relayed_ = 0;
-  std::uint64_t held_ = 0, seq_ = 0;
+  std::uint64_t held_ = 0;
   std::vector<Member> members_;
   std::vector<std::vector<queue::TopicPartition>> assignment_;
   std::vector<InstanceStat> stats_;
@@ -1161,29 +1164,228 @@ class Queue final : public Component, public HasCapabilities, public Crashable {
   std::uint32_t known_ready_ = UINT32_MAX, last_desired_ = 0, idle_ = 0, work_rr_ = 0;
   bool group_started_ = false, wake_pending_ = false;
   Time resume_at_ = 0, wake_at_ = 0;
-  std::vector<bool> alive_;
-  std::uint32_t dead_mask_ = 0;          // a bit per crashed broker
-  std::vector<Time> shrink_at_;          // per broker: when a crashed one leaves the ISRs
-  std::vector<std::uint64_t> crash_seq_; // per broker: append order it had when it crashed
-  std::vector<std::uint64_t> crash_gen_; // per broker: crashes so far (stale shrink timers)
   std::uint32_t min_isr_ = 1;
   Time lag_max_ = 0;
   bool unclean_ = false;
   Status not_enough_status_;
   double offline_s_ = 0;
   std::uint64_t not_enough_ = 0, isr_shrinks_ = 0, isr_expands_ = 0, unclean_elections_ = 0, lost_unclean_ = 0;
-  std::vector<std::pair<Time, std::uint32_t>> alive_changes_;
 
   std::uint64_t produced_ = 0, consumed_ = 0, dead_lettered_ = 0, lost_ = 0, lost_at_consumer_ = 0;
   std::uint64_t duplicates_ = 0, suppressed_ = 0, redelivered_ = 0, redelivered_processed_ = 0, retries_ = 0;
   std::uint64_t expired_ = 0;  // blocked producers that gave up before room freed
   std::uint64_t dropped_ = 0, refused_ = 0, aborted_ = 0, order_violations_ = 0;
-  std::uint64_t rebalances_ = 0, member_crashes_ = 0, broker_crashes_ = 0, elections_ = 0;
+  std::uint64_t rebalances_ = 0, member_crashes_ = 0, elections_ = 0;
 
   CounterId produced_c_, consumed_c_;
   HistogramId e2e_h_;
   GaugeId lag_g_, lag_s_g_, idle_g_, isr_g_;
   std::vector<GaugeId> part_lag_g_;
+};
+
+
+// The queue component: the brokers and their topics. Without "topics" the queue's own object
+// is its one topic (figures unprefixed, as before topics existed); with "topics" every entry
+// is one, reported under topics.<name>, and the queue reports the ledger's totals.
+class Queue final : public Component, public HasCapabilities, public Crashable, public Topics {
+ public:
+  Queue(Params& p, BuildContext& bc, Status not_enough_replicas) {
+    if (p.has("topics")) {
+      // Fields of a topic belong to its entry: said here rather than as unknown fields.
+      for (const char* k : {"consumers", "partitions", "mode", "capacity", "when_full", "keyless", "sticky_batch", "route",
+                            "publish_mode", "outbox", "business_write", "dual_write_order", "visibility_timeout", "prefetch"})
+        if (p.has(k))
+          p.fail(k, std::string(k == std::string("consumers") ? "a consumer group belongs to a topic" : "a topic's field") +
+                        ": with \"topics\", give it in a topic's entry");
+      std::vector<Params> list = p.objects("topics");
+      if (list.empty()) p.fail("topics", "expected a non-empty array of {\"name\": ..., ...}");
+      if (list.size() > 4096) p.fail("topics", "at most 4096 topics");
+      for (std::size_t i = 0; i < list.size(); ++i) {
+        Params& tp = list[i];
+        if (!tp.has("name")) tp.missing("name");
+        std::string name = tp.string("name");
+        if (name.empty() || name.find('.') != std::string::npos || name.find('/') != std::string::npos)
+          tp.fail("name", "a topic's name is non-empty, without '.' or '/'");
+        if (std::find(names_.begin(), names_.end(), name) != names_.end())
+          tp.fail("name", "duplicate topic name \"" + name + "\"");
+        names_.push_back(name);
+        topics_.push_back(std::make_unique<Topic>(p, tp, bc, sh_, static_cast<std::uint16_t>(i), "topics." + name + ".",
+                                                  not_enough_replicas));
+      }
+    } else {
+      names_.push_back("");
+      topics_.push_back(std::make_unique<Topic>(p, p, bc, sh_, 0, "", not_enough_replicas));
+    }
+    const std::uint32_t brokers = topics_[0]->brokers();
+    sh_.count = brokers;
+    sh_.alive.assign(brokers, true);
+    sh_.shrink_at.assign(brokers, kTimeMax);
+    sh_.crash_seq.assign(brokers, 0);
+    sh_.crash_gen.assign(brokers, 0);
+    sh_.alive_changes.push_back({0, brokers});
+    restart_ = topics_[0]->restart();
+    lag_max_ = topics_[0]->lag_max();
+  }
+
+  Capabilities capabilities() override {
+    Capabilities c;
+    c.crashable = this;
+    if (!names_[0].empty()) c.topics = this;
+    return c;
+  }
+
+  // Topics: a request's `topic` is the index of a name.
+  int topic_index(std::string_view name) const override {
+    for (std::size_t i = 0; i < names_.size(); ++i)
+      if (names_[i] == name) return static_cast<int>(i);
+    return -1;
+  }
+  std::vector<std::string> topic_names() const override { return names_; }
+
+  void connect(ConnectContext& cc) override {
+    for (auto& t : topics_) t->connect(cc);
+  }
+  void start(Context& ctx) override {
+    for (auto& t : topics_) t->start(ctx);
+  }
+  // analyze describes the first topic only.
+  void describe(Description& d) const override { topics_[0]->describe(d); }
+
+  // A message goes to the topic its request names (a publish step's "topic"); one that names
+  // none, or a topic this queue does not have (index 0 from a client), to the first.
+  void on_request(Context& ctx, CallId call) override {
+    std::uint16_t t = topics_.size() == 1 ? 0 : ctx.request(call).topic;
+    topics_[t < topics_.size() ? t : 0]->on_request(ctx, call);
+  }
+  void on_reply(Context& ctx, CallId call, Status status, std::uint64_t token) override {
+    topics_[sh_.msgs[token].topic]->on_reply(ctx, call, status, token);
+  }
+  void on_timer(Context& ctx, std::uint16_t tag, std::uint64_t data) override {
+    switch (tag) {
+      case kBrokerUp:
+        broker_up(ctx, static_cast<std::uint32_t>(data));
+        return;
+      case kIsrShrink:
+        isr_shrink(ctx, static_cast<std::uint32_t>(data & 0xff), data >> 8);
+        return;
+      default:
+        topics_[tag >> 4]->on_timer(ctx, static_cast<std::uint16_t>(tag & 0xf), data);
+    }
+  }
+
+  // ---- brokers (Crashable) ----
+
+  std::uint32_t crash(Context& ctx, std::uint32_t count) override {
+    Context::ActingAs acting(ctx, index());
+    std::uint32_t n = 0;
+    for (std::uint32_t b = 0; b < sh_.count && n < count; ++b) {
+      if (!sh_.alive[b]) continue;
+      broker_down(ctx, b);
+      ctx.schedule(restart_, kBrokerUp, b);
+      ++n;
+    }
+    return n;
+  }
+  std::uint32_t instance_slots() const override { return sh_.count; }
+  bool fail_instance(Context& ctx, std::uint32_t slot) override {
+    Context::ActingAs acting(ctx, index());
+    if (slot >= sh_.count || !sh_.alive[slot]) return false;
+    broker_down(ctx, slot);
+    return true;
+  }
+  void repair_instance(Context& ctx, std::uint32_t slot) override {
+    Context::ActingAs acting(ctx, index());
+    if (slot < sh_.count && !sh_.alive[slot]) broker_up(ctx, slot);
+  }
+  ReadyHistory ready_history(Time now, Time warmup) const override {
+    ReadyHistory h;
+    h.seconds_at.assign(sh_.count + 1, 0.0);
+    const auto& changes = sh_.alive_changes;
+    for (std::size_t i = 0; i < changes.size(); ++i) {
+      Time from = std::max(changes[i].first, warmup);
+      Time to = i + 1 < changes.size() ? changes[i + 1].first : now;
+      to = std::min(to, now);
+      if (to <= from) continue;
+      std::uint32_t up = changes[i].second;
+      h.seconds_at[up] += to_seconds(to - from);
+      if (up == 0) {
+        ++h.outages;
+        h.outage_seconds += to_seconds(to - from);
+      }
+    }
+    return h;
+  }
+
+  // A broker's crash reaches every topic: the partitions it led lose their leader, and it
+  // leaves the ISR of those it followed replica_lag_time_max later.
+  void broker_down(Context& ctx, std::uint32_t b) {
+    sh_.alive[b] = false;
+    sh_.dead_mask |= 1u << b;
+    sh_.crash_seq[b] = sh_.seq;
+    sh_.shrink_at[b] = ctx.now() + lag_max_;
+    ctx.schedule(lag_max_, kIsrShrink, b | (++sh_.crash_gen[b] << 8));
+    ++sh_.crashes;
+    note_alive(ctx);
+    for (auto& t : topics_) t->leader_down(ctx, b);
+  }
+
+  void isr_shrink(Context& ctx, std::uint32_t b, std::uint64_t gen) {
+    if (sh_.alive[b] || gen != sh_.crash_gen[b]) return;  // it came back (and maybe crashed again)
+    for (auto& t : topics_) t->isr_shrink(ctx, b);
+  }
+
+  void broker_up(Context& ctx, std::uint32_t b) {
+    if (sh_.alive[b]) return;
+    sh_.alive[b] = true;
+    sh_.dead_mask &= ~(1u << b);
+    sh_.shrink_at[b] = kTimeMax;
+    note_alive(ctx);
+    for (auto& t : topics_) t->broker_up(ctx, b);
+  }
+
+  void note_alive(Context& ctx) {
+    std::uint32_t up = 0;
+    for (bool a : sh_.alive) up += a ? 1 : 0;
+    sh_.alive_changes.push_back({ctx.now(), up});
+  }
+
+  // With topics, each topic reports under topics.<name> and the queue its ledger's totals.
+  void finish(Context& ctx, ComponentReport& r) override {
+    if (names_[0].empty()) {
+      topics_[0]->finish(ctx, r);
+      return;
+    }
+    TopicLedger sum;
+    for (auto& t : topics_) {
+      TopicLedger l = t->finish(ctx, r);
+      sum.produced += l.produced;
+      sum.consumed += l.consumed;
+      sum.dead_lettered += l.dead_lettered;
+      sum.lost += l.lost;
+      sum.retained += l.retained;
+      sum.duplicates += l.duplicates;
+      sum.order_violations += l.order_violations;
+      sum.lag += l.lag;
+      sum.consumed_total += l.consumed_total;
+    }
+    r.add("topic_count", static_cast<double>(topics_.size()));
+    r.add("produced", static_cast<double>(sum.produced));
+    r.add("consumed", static_cast<double>(sum.consumed));
+    r.add("dead_lettered", static_cast<double>(sum.dead_lettered));
+    r.add("lost", static_cast<double>(sum.lost));
+    r.add("retained", static_cast<double>(sum.retained));
+    r.add("duplicates", static_cast<double>(sum.duplicates));
+    r.add("consumer_lag", sum.lag);
+    r.add("broker_crashes", static_cast<double>(sh_.crashes));
+    r.add("order_violations", static_cast<double>(sum.order_violations));
+    r.add("throughput_rps", sum.consumed_total / to_seconds(ctx.end_time() - ctx.warmup()));
+  }
+
+ private:
+  Brokers sh_;
+  std::vector<std::unique_ptr<Topic>> topics_;
+  std::vector<std::string> names_;  // "" for the one-topic shorthand
+  Time restart_ = 0, lag_max_ = 0;
 };
 
 }  // namespace

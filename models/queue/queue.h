@@ -70,11 +70,15 @@
 //  - capacity: at most `capacity` messages held (not yet committed); when full, "drop"
 //    refuses (Rejected, counted dropped) and "block" holds the producer's call until room
 //    frees (backpressure: Kafka's producer blocking in send() when buffer.memory is full).
+//  - topics: with "topics" the queue is a cluster hosting several topics (one Topic each:
+//    partitions, consumer group, bound, ledger) on shared brokers; a broker's crash reaches
+//    every topic's partitions. A request's `topic` (sim/request.h, set by a publish step's
+//    "topic") picks one; without "topics" the queue's own object is its one topic.
 // Ledger: produced = consumed + dead_lettered + lost + retained (retained counted at the end
 // from the logs and deliveries in flight), reported as figures.
 // Simplifications: no bytes or batches on the wire; no consumer fetch latency beyond the
 // link's; members are abstract (a message is processed on whichever instance the service's
-// own picker chooses); one topic per queue; only crashes take a follower out of sync (no
+// own picker chooses); only crashes take a follower out of sync (no
 // slow followers) and catching up takes no time; an acks=all write accepted with enough
 // in-sync replicas is answered Ok even if the ISR shrinks below the minimum before it is
 // replicated; a partition that stops on a failing message blocks only itself.

@@ -216,6 +216,7 @@ std::uint32_t Service::new_job() {
 RequestInfo Service::downstream(const Job& job, const Step& st) {
   RequestInfo down = job.req;
   if (!st.keep_route) down.route = static_cast<std::uint16_t>(st.route);
+  down.topic = st.topic;
   if (job.passes) down.visit = static_cast<std::uint16_t>(down.visit * 0x9e37u + job.passes);
   return down;
 }

@@ -45,6 +45,8 @@ struct Step {
   std::uint32_t target = 0;  // Jump, Branch, Repeat: a pc
   std::uint32_t mask = 0;    // Branch: result flags that take the branch's first block
   double probability = 0;    // Repeat
+  std::uint16_t topic = 0;   // Publish: the queue's topic (index), resolved in connect()
+  std::string topic_name, topic_pointer;  // Publish: as written, and where
 };
 
 struct ChoiceArm {
@@ -109,6 +111,7 @@ class Service final : public Component,
   // ---- capabilities (models/common/capabilities.h): scaling, crashes and zones are the
   // pool's; Degradable is the service's own, but for memory leaks, which it forwards ----
 
+  void connect(ConnectContext& cc) override;
   Capabilities capabilities() override { return {&pool_, &pool_, &pool_, &pool_, this, &pool_}; }
 
   // Degradable

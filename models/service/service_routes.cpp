@@ -2,6 +2,7 @@
 #include "models/service/service_impl.h"
 
 #include "models/common/result_flags.h"
+#include "sim/errors.h"
 
 namespace archsim::service_internal {
 
@@ -125,6 +126,10 @@ void Service::parse_steps(std::vector<Params>& list, BuildContext& bc, Program& 
         st.route = bc.route_index(s.string("route"));
       }
       st.timeout = s.duration("timeout", 0);
+      if (s.has("topic")) {
+        st.topic_name = s.string("topic");
+        st.topic_pointer = s.path("topic");
+      }
     } else if (s.has("choice")) {
       if (in_parallel) s.fail("choice", "a parallel block holds calls only");
       std::vector<Params> arms = s.objects("choice");
@@ -246,6 +251,25 @@ void Service::describe(Description& d) const {
   add(default_program_, true, 0);
   for (std::uint32_t r = 0; r < route_program_.size(); ++r)
     if (route_program_[r] != default_program_) add(route_program_[r], false, r);
+}
+
+}  // namespace archsim::service_internal
+
+namespace archsim::service_internal {
+
+// A publish step naming a topic: the queue must have it (its index travels in the request).
+void Service::connect(ConnectContext& cc) {
+  for (Program& prog : programs_)
+    for (Step& st : prog.steps) {
+      if (st.kind != Step::Publish || st.topic_name.empty()) continue;
+      Topics* topics = capabilities_of(cc.target(st.ref)).topics;
+      if (!topics) throw ScenarioError(st.topic_pointer, "\"" + st.topic_name + "\": the component published to has no \"topics\"");
+      int i = topics->topic_index(st.topic_name);
+      if (i < 0)
+        throw ScenarioError(st.topic_pointer, "unknown topic \"" + st.topic_name + "\"" +
+                                                  did_you_mean(st.topic_name, topics->topic_names()));
+      st.topic = static_cast<std::uint16_t>(i);
+    }
 }
 
 }  // namespace archsim::service_internal
