@@ -821,8 +821,17 @@ class Topic {
         if (m.producer == kNoHandle) return;  // truncated before it was replicated
         CallId call = m.producer;
         m.producer = kNoHandle;
-        count_produced(ctx, m);
-        acked(ctx, call);
+        count_produced(ctx, m);  // in the log either way: consumers read it
+        if (below_min_isr(parts_[m.partition])) {
+          // Replicated, but the ISR shrank below min_insync_replicas meanwhile: Kafka answers
+          // NotEnoughReplicasAfterAppend (Partition.checkEnoughReplicasReachOffset). Publish
+          // first, the write is not made: an event without its write.
+          ++not_enough_after_;
+          if (has_write_ && publish_first_) ++events_without_write_;
+          ctx.reply(call, not_enough_status_);
+        } else {
+          acked(ctx, call);
+        }
         release(h);
         return;
       }
@@ -1078,6 +1087,7 @@ class Topic {
     if (prefix_.empty()) r.add("broker_crashes", static_cast<double>(broker_crashes_));
     r.add(prefix_ + "leader_elections", static_cast<double>(elections_));
     r.add(prefix_ + "not_enough_replicas", static_cast<double>(not_enough_));
+    r.add(prefix_ + "not_enough_replicas_after_append", static_cast<double>(not_enough_after_));
     r.add(prefix_ + "isr_shrinks", static_cast<double>(isr_shrinks_));
     r.add(prefix_ + "isr_expands", static_cast<double>(isr_expands_));
     r.add(prefix_ + "isr_min", mt.value(isr_g_));
@@ -1169,6 +1179,7 @@ class Topic {
   bool unclean_ = false;
   Status not_enough_status_;
   double offline_s_ = 0;
+  std::uint64_t not_enough_after_ = 0;  // acks=all writes replicated with the ISR below the minimum
   std::uint64_t not_enough_ = 0, isr_shrinks_ = 0, isr_expands_ = 0, unclean_elections_ = 0, lost_unclean_ = 0;
 
   std::uint64_t produced_ = 0, consumed_ = 0, dead_lettered_ = 0, lost_ = 0, lost_at_consumer_ = 0;

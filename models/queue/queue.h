@@ -31,6 +31,9 @@
 //    between 1 and 1.5 times it; we take 1); only partitions with a leader shrink; a
 //    returning broker rejoins at once. acks=all writes to a partition
 //    whose ISR is below `min_insync_replicas` are refused with cause not_enough_replicas.
+//    One appended with enough of them but replicated after the ISR shrank below it stays in
+//    the log and its producer is told not_enough_replicas (Kafka's
+//    NotEnoughReplicasAfterAppend, Partition.checkEnoughReplicasReachOffset).
 //  - the consumer group: the consuming service's ready instances are its members, ordered by
 //    instance serial (join order); partitions are assigned by Kafka's range or round-robin
 //    assignor (models/queue/assignor.h); members beyond the partitions are idle. A change of
@@ -79,9 +82,8 @@
 // Simplifications: no bytes or batches on the wire; no consumer fetch latency beyond the
 // link's; members are abstract (a message is processed on whichever instance the service's
 // own picker chooses); only crashes take a follower out of sync (no
-// slow followers) and catching up takes no time; an acks=all write accepted with enough
-// in-sync replicas is answered Ok even if the ISR shrinks below the minimum before it is
-// replicated; a partition that stops on a failing message blocks only itself.
+// slow followers) and catching up takes no time; a partition that stops on a failing
+// message blocks only itself.
 //
 // Cost: messages live in a slot pool (sim/pool.h) and partitions hold their handles in ring
 // buffers (sim/ring.h): no allocation per message once the peak is reached. Per event O(1)

@@ -353,6 +353,11 @@ TEST_CASE("queue: a crashed follower holds the high watermark; below min_insync_
   // (no wait for the ISR to shrink) would give 10,000; never refusing, 0.
   CHECK(num(all, "components.events.not_enough_replicas") == doctest::Approx(8667).epsilon(0.04));
   CHECK(num(one, "components.events.not_enough_replicas") == 0);  // acks=1 is never refused for it
+  // Writes accepted at 100-110 s to the 2 partitions broker 1 followed (their ISR still 2)
+  // are replicated only when it leaves their ISR at 110 s, which leaves 1 in sync: Kafka's
+  // NotEnoughReplicasAfterAppend, 200/s x 10 s x 2/6 = 667 (keys spread by murmur2: 10%).
+  CHECK(num(all, "components.events.not_enough_replicas_after_append") == doctest::Approx(667).epsilon(0.1));
+  CHECK(num(one, "components.events.not_enough_replicas_after_append") == 0);
   // Shrinks: broker 0 out of the 4 partitions it followed at 70 s, broker 1 out of the 2 it
   // followed at 110 s (a dead leader leaves by the election, not a shrink). Each return
   // rejoins all 6 partitions' ISR.
