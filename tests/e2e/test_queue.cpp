@@ -269,7 +269,7 @@ TEST_CASE("queue: the outbox loses no event while the broker is down; the dual w
   CHECK(num(dual, "components.orders.events_missing") == doctest::Approx(3000).epsilon(0.1));
   CHECK(num(box, "components.orders.lost") == 0);
   CHECK(num(box, "components.orders.refused") == 0);
-  // The users see only the database's 10 s of refused writes (120 s to 130 s), never the broker.
+  // The users see only the database's 10 s of refused writes (100 s to 110 s), never the broker.
   CHECK(num(box, "availability") == doctest::Approx(1 - 1000.0 / 17000).epsilon(0.002));
   CHECK(num(box, "components.orders.produced") ==
         doctest::Approx(num(dual, "components.orders.produced") + num(dual, "components.orders.events_missing")).epsilon(0.01));
@@ -288,7 +288,7 @@ TEST_CASE("queue: the outbox loses no event while the broker is down; the dual w
 TEST_CASE("queue: the dual write's two anomalies, counted from the fault timeline; the outbox has neither") {
   // outbox.json with an order every 10 ms exactly (constant arrivals, 100/s); the queue makes
   // the business write to db itself. The broker is down from 60 s to 90 s: 3000 orders meet
-  // it. db refuses every write from 120 s to 130 s: 1000 orders meet that. Ground truth:
+  // it. db refuses every write from 100 s to 110 s: 1000 orders meet that. Ground truth:
   //   write first    3000 writes without event (written, then refused), 0 events without write
   //                  (a refused write publishes nothing);
   //   publish first  0 writes without event (a refused event is followed by no write), 1000
