@@ -56,6 +56,10 @@ class BuildContext {
   void serves_only(std::vector<std::uint32_t> routes);
   // Zone of this component ("" when none).
   const std::string& zone() const;
+  // This component lives inside the processes of its callers (an in-process library):
+  // links into it take no network latency (neither network.latency nor a zone or region
+  // penalty) unless the scenario's "links" give one explicitly.
+  void in_process();
   // network.cross_zone_latency: the extra one-way delay between zones, for a model that
   // places parts of itself in several zones (a database's replicas).
   const Distribution& cross_zone_latency() const;

@@ -42,12 +42,15 @@ class Context {
   // Sends `req` over the link named by `ref`. `token` comes back with the reply (on_reply).
   // A positive `timeout` ends the call with Status::Timeout if no reply came by then; the
   // callee's work still happens and its late reply is dropped.
-  CallId call(RefId ref, const RequestInfo& req, std::uint64_t token, Time timeout = 0);
+  // `from_instance` names which instance of this component makes the call (sim/request.h,
+  // kNoInstance); the callee reads it with caller_instance().
+  CallId call(RefId ref, const RequestInfo& req, std::uint64_t token, Time timeout = 0,
+              std::uint32_t from_instance = kNoInstance);
   // Sends `req` one way over the link named by `ref` (publish to a queue, replicate to a
   // replica): delivered like a call (on_request at the callee), but nobody waits and no
   // reply travels back; the callee may still reply(), which only ends the record. A link
   // that loses or aborts calls loses the message silently.
-  void send(RefId ref, const RequestInfo& req);
+  void send(RefId ref, const RequestInfo& req, std::uint32_t from_instance = kNoInstance);
   // Answers a call this component received. Exactly once per call. `result` travels back
   // with the status (Context::result at the caller).
   void reply(CallId call, Status status, Result result = {});
@@ -67,6 +70,8 @@ class Context {
   Time sent_at(CallId call) const;
   // Index of the component that made the call.
   std::uint32_t caller(CallId call) const;
+  // Which instance of the caller made it: the `from_instance` it passed (kNoInstance if none).
+  std::uint32_t caller_instance(CallId call) const;
 
   // Fires on_timer(tag, data) on this component after `delay` (>= 0).
   // Here and in call/send/reply, a delay that takes the event past the end of time (a

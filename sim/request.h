@@ -64,4 +64,10 @@ struct RequestInfo {
 // Requests are copied into call records and between hops: they must stay plain values.
 static_assert(std::is_trivially_copyable_v<RequestInfo>);
 
+// Context::call's `from_instance` when the caller names no instance of itself. A replicated
+// caller may say which of its instances makes a call (an opaque 32-bit value of its
+// choosing, carried with the call, not with the request: the next hop does not inherit it);
+// a callee that keeps state per calling instance reads it with Context::caller_instance.
+inline constexpr std::uint32_t kNoInstance = ~0u;
+
 }  // namespace archsim

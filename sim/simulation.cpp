@@ -206,6 +206,7 @@ void Simulation::build_components(Params& top, const Registry& registry) {
                               (names.empty() ? " (declare it in network.regions)" : ""));
     }
     regions_.push_back(region);
+    in_process_.push_back(0);
     // Keys a section claims (e.g. "failures") go to that section's hidden component.
     section_keys_.resize(registry.sections().size());
     for (std::size_t s = 0; s < registry.sections().size(); ++s)
@@ -242,6 +243,7 @@ void Simulation::build_sections(Params& top, const Registry& registry) {
     std::string id = "$" + sec.name;
     zones_.emplace_back();
     regions_.emplace_back();
+    in_process_.push_back(0);
     BuildContext bc(*this, index);
     pending_id_ = id;
     std::unique_ptr<Component> c = sec.factory(top, section_keys_[s], bc);
@@ -299,6 +301,8 @@ void Simulation::resolve_references(Params& top) {
     auto ex = explicit_links.find(key);
     if (ex != explicit_links.end()) {
       l.latency = ex->second;
+    } else if (in_process_[r.to]) {
+      l.latency = Distribution::constant(0);  // inside the caller's process: no network
     } else {
       l.latency = settings_.network_latency;
       const std::string &za = zones_[r.from], &zb = zones_[r.to];
@@ -392,6 +396,7 @@ Metrics& BuildContext::metrics() { return *sim_.metrics_; }
 Time BuildContext::duration() const { return sim_.settings_.duration; }
 Time BuildContext::warmup() const { return sim_.settings_.warmup; }
 const std::string& BuildContext::zone() const { return sim_.zones_[index_]; }
+void BuildContext::in_process() { sim_.in_process_[index_] = 1; }
 const Distribution& BuildContext::cross_zone_latency() const { return sim_.settings_.cross_zone_latency; }
 std::uint32_t BuildContext::component_count() const { return static_cast<std::uint32_t>(sim_.comps_.size()); }
 const std::string& BuildContext::component_id(std::uint32_t i) const { return sim_.comps_[i]->id(); }
@@ -455,12 +460,12 @@ Time Context::end_time() const { return sim_.settings_.duration; }
 Time Context::warmup() const { return sim_.settings_.warmup; }
 Metrics& Context::metrics() { return *sim_.metrics_; }
 
-CallId Context::call(RefId ref, const RequestInfo& req, std::uint64_t token, Time timeout) {
+CallId Context::call(RefId ref, const RequestInfo& req, std::uint64_t token, Time timeout, std::uint32_t from_instance) {
   Simulation& s = sim_;
   const Simulation::Reference& r = s.refs_[ref];
   CallId h = s.calls_.alloc();
   Simulation::CallRecord& c = s.calls_[h];
-  c.assign(req, token, s.now_, self_, r.to, r.link);
+  c.assign(req, token, s.now_, self_, r.to, r.link, from_instance);
   if (s.tracer_) [[unlikely]]
     s.tracer_->call(h, req, self_, r.to, s.now_, false);
   Simulation::Link& l = s.links_[r.link];
@@ -487,12 +492,12 @@ CallId Context::call(RefId ref, const RequestInfo& req, std::uint64_t token, Tim
   return h;
 }
 
-void Context::send(RefId ref, const RequestInfo& req) {
+void Context::send(RefId ref, const RequestInfo& req, std::uint32_t from_instance) {
   Simulation& s = sim_;
   const Simulation::Reference& r = s.refs_[ref];
   CallId h = s.calls_.alloc();
   Simulation::CallRecord& c = s.calls_[h];
-  c.assign(req, 0, s.now_, self_, r.to, r.link);
+  c.assign(req, 0, s.now_, self_, r.to, r.link, from_instance);
   c.one_way = true;
   c.caller_done = true;  // nobody waits: the callee's reply ends the record
   if (s.tracer_) [[unlikely]]
@@ -536,6 +541,7 @@ bool Context::abandoned(CallId h) const { return sim_.calls_[h].caller_done; }
 bool Context::one_way(CallId h) const { return sim_.calls_[h].one_way; }
 Time Context::sent_at(CallId h) const { return sim_.calls_[h].sent; }
 std::uint32_t Context::caller(CallId h) const { return sim_.calls_[h].caller; }
+std::uint32_t Context::caller_instance(CallId h) const { return sim_.calls_[h].from_instance; }
 
 void Context::schedule(Time delay, std::uint16_t tag, std::uint64_t data) {
   sim_.sched_.push(Event{after(sim_.now_, delay), self_, Simulation::kTimer, tag, data});

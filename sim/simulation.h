@@ -106,6 +106,7 @@ class Simulation {
     std::uint64_t token = 0;
     Time sent = 0;
     std::uint32_t caller = 0, callee = 0, link = 0;
+    std::uint32_t from_instance = kNoInstance;  // Context::call's: in what was padding (the record stays 120 B)
     Result result;
     Status status = Status::Ok;
     bool caller_done = false, callee_done = false;
@@ -113,8 +114,10 @@ class Simulation {
     bool reply_lost = false;  // a faulted link lost the call or its reply: only a timeout ends it
     // Every field, as a new call has them: records are freed without a reset
     // (Pool::free_unreset), so Context::call and send assign them all here.
-    void assign(const RequestInfo& r, std::uint64_t t, Time now, std::uint32_t from, std::uint32_t to, std::uint32_t l) {
+    void assign(const RequestInfo& r, std::uint64_t t, Time now, std::uint32_t from, std::uint32_t to, std::uint32_t l,
+                std::uint32_t inst) {
       req = r;
+      from_instance = inst;
       token = t;
       sent = now;
       caller = from;
@@ -179,6 +182,7 @@ class Simulation {
   std::vector<std::unique_ptr<Component>> comps_;
   std::vector<std::string> zones_;
   std::vector<std::string> regions_;  // by component index ("" when none)
+  std::vector<char> in_process_;      // by component index: BuildContext::in_process()
   std::vector<Reference> refs_;
   std::vector<Link> links_;
   Pool<CallRecord> calls_;

@@ -225,8 +225,9 @@ void Service::issue_call(Context& ctx, std::uint32_t j, const Step& st) {
   Job& job = jobs_[j];
   RequestInfo down = downstream(job, st);
   std::uint64_t token = ContinuationSpace::kOwnTokens.make(slot_payload(j, job.serial));
-  if (st.policy) policies_[st.policy - 1]->start(ctx, st.ref, down, token, job.instance, st.timeout);
-  else ctx.call(st.ref, down, token, st.timeout);
+  const std::uint32_t from = from_instance(job.instance);
+  if (st.policy) policies_[st.policy - 1]->start(ctx, st.ref, down, token, job.instance, st.timeout, from);
+  else ctx.call(st.ref, down, token, st.timeout, from);
 }
 
 // The salt of a job's keyed draws (work, choices): per attempt, and per pass of a repeat
@@ -274,7 +275,7 @@ void Service::advance(Context& ctx, std::uint32_t j) {
       }
       case Step::Publish:
         if (!st.ack) {  // one way: nothing to wait for
-          ctx.send(st.ref, downstream(job, st));
+          ctx.send(st.ref, downstream(job, st), from_instance(job.instance));
           ++job.pc;
           continue;
         }

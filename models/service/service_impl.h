@@ -174,6 +174,8 @@ class Service final : public Component,
   ServerPool pool_;         // instances, workers, queues, lifecycle, zones, memory, billing
   bool io_async_ = false;   // "io": "async": workers are released while calls are outstanding
   std::vector<PsState> ps_;                 // per pool slot, when cores are shared
+  std::vector<std::uint32_t> lives_;        // per pool slot: its process's life (models/common/caller_instance.h)
+  std::uint32_t from_instance(std::uint32_t slot) const;  // what the slot's calls carry
   std::vector<std::uint32_t> ps_finished_;  // scratch of ps_done, reused
   double slowdown_ = 1, error_rate_ = 0;
   bool disk_full_ = false;  // disk_full fault: writes fail

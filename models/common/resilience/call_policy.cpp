@@ -312,13 +312,14 @@ resilience::Bulkhead& CallPolicy::pool_of(std::uint32_t instance) {
 // ---------------------------------------------------------------- the call
 
 void CallPolicy::start(Context& ctx, RefId ref, const RequestInfo& req, std::uint64_t owner_token, std::uint32_t instance,
-                       Time timeout) {
+                       Time timeout, std::uint32_t from) {
   std::uint32_t s = alloc_slot();
   Slot& sl = slots_[s];
   sl.req = req;
   sl.owner_token = owner_token;
   sl.ref = ref;
   sl.instance = instance;
+  sl.from = from;
   sl.result = Result{};
   sl.timeout = timeout >= 0 ? timeout : timeout_;
   ctx.metrics().add(calls_c_);
@@ -423,7 +424,7 @@ void CallPolicy::send(Context& ctx, std::uint32_t s) {
   }
   ctx.metrics().add(attempts_c_);
   std::uint64_t token = tokens_.make(waiter_of(s));
-  ctx.call(sl.ref, req, token, sl.timeout);
+  ctx.call(sl.ref, req, token, sl.timeout, sl.from);
 }
 
 void CallPolicy::on_reply(Context& ctx, CallId call, Status status, std::uint64_t token) {

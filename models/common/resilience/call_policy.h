@@ -122,9 +122,10 @@ class CallPolicy {
   // Starts a logical call of `req` over `ref`. `instance` selects the caller instance's
   // connection pool (0 for a client). The answer comes later through the sink.
   // `timeout` (>= 0) replaces the policy's own per-attempt timeout for this call (a shared
-  // pool serves steps with timeouts of their own).
+  // pool serves steps with timeouts of their own). `from` is what every attempt carries as
+  // Context::call's from_instance (models/common/caller_instance.h).
   void start(Context& ctx, RefId ref, const RequestInfo& req, std::uint64_t owner_token, std::uint32_t instance = 0,
-             Time timeout = -1);
+             Time timeout = -1, std::uint32_t from = kNoInstance);
   void on_reply(Context& ctx, CallId call, Status status, std::uint64_t token);
   void on_timer(Context& ctx, std::uint64_t data);
   // Called by the owner from its start(): shows a breaker's initial state other than closed
@@ -151,6 +152,7 @@ class CallPolicy {
     RefId ref = 0;
     std::uint32_t gen = 0;  // bumped whenever the slot moves on: stale tokens/timers carry an old one
     std::uint32_t instance = 0;
+    std::uint32_t from = kNoInstance;  // the calling instance the attempts carry
     std::uint16_t retries = 0;
     Phase phase = Phase::Free;
     Status final_status = Status::Ok;
