@@ -15,6 +15,7 @@
 #include "models/common/cache_store/key_map.h"
 #include "sim/continuation.h"
 #include "models/common/capabilities.h"
+#include "models/common/caller_instance.h"
 #include "models/common/resource.h"
 #include "models/common/result_flags.h"
 #include "sim/describe.h"
@@ -45,7 +46,7 @@ struct Job {
   Time t0 = 0;               // when its backend read was sent
   std::uint32_t gen = 0;
   std::uint32_t next = kNone;  // free list / waiters of a flight
-  std::uint16_t node = 0;
+  std::uint32_t node = 0;     // a local cache: the calling instance's copy
   std::uint8_t inst = 0;      // the node's instance serving it (Node::inst)
   Op op = Op::Get;
   bool live = false;
@@ -61,7 +62,7 @@ struct Flight {
   std::uint32_t leader = kNone;              // the job reading the backend (read_through)
   std::uint32_t gen = 0;
   std::uint32_t next_free = kNone;
-  std::uint16_t node = 0;
+  std::uint32_t node = 0;
   bool live = false;
 };
 
@@ -96,6 +97,7 @@ struct Node {
   std::size_t log_head = 0;
   bool repl_armed = false;
   bool cluster_fail = false;      // flagged FAIL by the cluster (counts in Cache::cluster_failed_)
+  std::uint32_t life = kNone;     // a local copy: the life of its instance (models/common/caller_instance.h)
   CacheStore& store() { return *inst[primary].store; }
 };
 
@@ -107,6 +109,22 @@ class Cache final : public Component, public HasCapabilities, public Crashable {
     static const std::vector<std::string> kStampedes{"none", "lock", "coalesce", "early_refresh", "ttl_jitter"};
     std::string pat = p.choice("pattern", "cache_aside", kPatterns);
     pattern_ = static_cast<Pattern>(std::find(kPatterns.begin(), kPatterns.end(), pat) - kPatterns.begin());
+    local_ = p.boolean("local", false);
+    if (local_) {
+      // One in-process copy per calling instance: no nodes, replicas, failover, workers or
+      // restarts of its own (it lives and dies with its instance).
+      for (const char* f : {"nodes", "replicas", "read_from", "replication_lag", "sentinels", "quorum", "down_after",
+                            "promotion_time", "failover", "cluster_node_timeout", "require_full_coverage", "concurrency",
+                            "restart_time"})
+        if (p.has(f))
+          p.fail(f, "makes no sense for a local cache (\"local\": true: one in-process copy inside each instance of the "
+                    "calling service, which lives and dies with it); remove it or make the cache shared");
+      if (pattern_ == Pattern::WriteBehind)
+        p.fail("pattern", "\"write_behind\" is not modelled for a local cache (a write buffer in each instance); use "
+                          "cache_aside, read_through or write_through, or a shared cache");
+      local_pointer_ = p.pointer() + "/local";
+      bc.in_process();
+    }
     if (p.has("backend")) {
       backend_ = bc.reference(p, "backend", RefKind::SyncCall);
       has_backend_ = true;
@@ -154,9 +172,12 @@ class Cache final : public Component, public HasCapabilities, public Crashable {
     lease_timeout_ = p.duration("lease_timeout", 2 * kSecond, 1);
     flush_interval_ = p.duration("flush_interval", kSecond, 1);
     update_on_write_ = p.choice("on_write", "invalidate", {"invalidate", "update"}) == "update";
-    latency_ = p.distribution("latency", Distribution::constant(20'000));
+    // A shared cache's default is a Redis round trip's server side; a local one's an
+    // in-process hash lookup (Caffeine's get is well under a microsecond).
+    latency_ = p.distribution("latency", Distribution::constant(local_ ? 1'000 : 20'000));
     concurrency_ = static_cast<std::uint32_t>(p.integer("concurrency", 1, 1, 1'000'000));
-    auto nodes = static_cast<std::uint32_t>(p.integer("nodes", 1, 1, cache::kHashSlots));
+    // A local cache's copies (its "nodes") appear as instances call it (local_node).
+    auto nodes = local_ ? 0u : static_cast<std::uint32_t>(p.integer("nodes", 1, 1, cache::kHashSlots));
     replicas_ = static_cast<std::uint32_t>(p.integer("replicas", 0, 0, 15));
     if (replicas_ > 0) {
       read_replicas_ = p.choice("read_from", "primary", {"primary", "replicas"}) == "replicas";
@@ -181,14 +202,16 @@ class Cache final : public Component, public HasCapabilities, public Crashable {
                             "cluster_node_timeout", "require_full_coverage"})
         if (p.has(f)) p.fail(f, "needs \"replicas\" >= 1 (it configures replication and Sentinel failover)");
     }
-    if (p.boolean("local", false))
-      p.fail("local", "local (in-process, per instance) caches are not modelled yet; use a shared cache (false)");
     restart_time_ = p.distribution("restart_time", Distribution::constant(10.0 * kSecond));
     if (p.has("concurrency") && concurrency_ == 0) p.fail("concurrency", "must be >= 1");
 
-    // Capacity is the whole tier's, split evenly over the nodes (each at least one entry).
-    sc.capacity = static_cast<std::uint32_t>(std::max<std::int64_t>(1, (capacity + nodes - 1) / nodes));
-    if (cap_bytes) sc.capacity_bytes = static_cast<std::uint64_t>(std::max<std::int64_t>(1, (*cap_bytes + nodes - 1) / nodes));
+    // Capacity is the whole tier's, split evenly over the nodes (each at least one entry); a
+    // local cache's is each copy's.
+    const std::int64_t split = std::max<std::uint32_t>(nodes, 1);
+    sc.capacity = static_cast<std::uint32_t>(std::max<std::int64_t>(1, (capacity + split - 1) / split));
+    if (cap_bytes) sc.capacity_bytes = static_cast<std::uint64_t>(std::max<std::int64_t>(1, (*cap_bytes + split - 1) / split));
+    local_config_ = sc;
+    local_seed_ = bc.stream_seed(300);
     nodes_.resize(nodes);
     for (std::uint32_t n = 0; n < nodes; ++n) {
       const SubOwner sub = bc.sub_owner(p);  // node n is sub-owner n (batch_done reads n back)
@@ -245,14 +268,38 @@ class Cache final : public Component, public HasCapabilities, public Crashable {
       replica_reads_c_ = m.counter(id, "replica_reads", "replica_reads_rps");
       unreplicated_c_ = m.counter(id, "unreplicated_lost");
     }
+    if (local_) {
+      inconsistent_c_ = m.counter(id, "local_inconsistent_reads", "local_inconsistent_reads_rps");
+      cold_starts_c_ = m.counter(id, "local_cold_starts");
+    }
     seconds_at_.assign(nodes + 1, 0.0);
     ready_ = nodes;
   }
 
   Capabilities capabilities() override {
     Capabilities c;
-    c.crashable = this;
+    if (!local_) c.crashable = this;  // a local cache crashes with its instance, not by itself
     return c;
+  }
+
+  // A local cache lives inside the instances of one service: only a service names the
+  // instance that calls (models/common/caller_instance.h).
+  void connect(ConnectContext& cc) override {
+    if (!local_) return;
+    std::uint32_t caller = kNone;
+    for (const auto& [from, to] : cc.links()) {
+      if (to != index()) continue;
+      const Component& c = cc.component(from);
+      if (c.type() != "service")
+        throw ScenarioError(local_pointer_, "a local cache lives inside the instances of the service that calls it, but \"" +
+                                                c.id() + "\" (a " + c.type() + ") calls it; put a service in between or make "
+                                                "the cache shared (false)");
+      if (caller != kNone && caller != from)
+        throw ScenarioError(local_pointer_, "a local cache belongs to the instances of one service, but both \"" +
+                                                cc.component(caller).id() + "\" and \"" + c.id() +
+                                                "\" call it; give each service its own local cache");
+      caller = from;
+    }
   }
 
   void start(Context& ctx) override {
@@ -264,7 +311,7 @@ class Cache final : public Component, public HasCapabilities, public Crashable {
 
   void on_request(Context& ctx, CallId call) override {
     RequestInfo req = ctx.request(call);
-    std::uint16_t n = node_of(req.key);
+    std::uint32_t n = local_ ? local_node(ctx, call) : node_of(req.key);
     if (cluster_failed_ > 0) {  // CLUSTERDOWN: a slot is uncovered and full coverage is required
       ctx.metrics().add(unavailable_c_);
       ctx.reply(call, Status::Unavailable);
@@ -273,7 +320,7 @@ class Cache final : public Component, public HasCapabilities, public Crashable {
     const Op op = req.route == set_route_ || req.route == put_route_ ? Op::Set
                 : req.route == delete_route_ || req.route == invalidate_route_ ? Op::Delete
                 : req.write ? Op::Set : Op::Get;
-    const int i = serving_instance(nodes_[n], op);
+    const int i = local_ ? (n == kNone ? -1 : 0) : serving_instance(nodes_[n], op);
     if (i < 0) {
       ctx.metrics().add(unavailable_c_);
       ctx.reply(call, Status::Unavailable);
@@ -290,7 +337,7 @@ class Cache final : public Component, public HasCapabilities, public Crashable {
     job.op = op;
     ctx.metrics().add(ops_c_);
     Instance& in = nodes_[n].inst[static_cast<std::size_t>(i)];
-    if (in.workers.acquire(j)) {
+    if (local_ || in.workers.acquire(j)) {  // a local cache runs on the caller's own thread
       begin_service(ctx, j);
     } else {
       ++in.queued;
@@ -303,13 +350,15 @@ class Cache final : public Component, public HasCapabilities, public Crashable {
       case kServe: {
         std::uint32_t j = job_of(data);
         if (j == kNone) return;
-        Instance& nd = nodes_[jobs_[j].node].inst[jobs_[j].inst];
-        --nd.busy;
-        ctx.metrics().add(busy_g_, -1, ctx.now());
-        if (auto next = nd.workers.release()) {
-          --nd.queued;
-          ctx.metrics().add(queued_g_, -1, ctx.now());
-          begin_service(ctx, static_cast<std::uint32_t>(*next));
+        if (!local_) {
+          Instance& nd = nodes_[jobs_[j].node].inst[jobs_[j].inst];
+          --nd.busy;
+          ctx.metrics().add(busy_g_, -1, ctx.now());
+          if (auto next = nd.workers.release()) {
+            --nd.queued;
+            ctx.metrics().add(queued_g_, -1, ctx.now());
+            begin_service(ctx, static_cast<std::uint32_t>(*next));
+          }
         }
         execute(ctx, j);
         break;
@@ -380,7 +429,7 @@ class Cache final : public Component, public HasCapabilities, public Crashable {
     }
     // A read-through fill (or a background refresh).
     Node& nd = nodes_[job.node];
-    std::uint32_t f = flights_map_.find(job.req.key);
+    std::uint32_t f = flights_map_.find(flight_key(job.req.key, job.node));
     if (served(status)) {
       Time read_at = job.t0;
       store_value(ctx, nd, job.req.key, job.req.bytes, read_at, ctx.now() - job.t0);
@@ -424,6 +473,11 @@ class Cache final : public Component, public HasCapabilities, public Crashable {
     r.add("keys_in_flight_max", static_cast<double>(max_flights_));
     r.add("unflushed_writes", m.value(pending_g_));
     r.add("crashes", static_cast<double>(crashes_));
+    if (local_) {
+      r.add("local_copies", static_cast<double>(nodes_.size()));
+      r.add("local_inconsistent_reads", tot(inconsistent_c_));
+      r.add("local_cold_starts", tot(cold_starts_c_));
+    }
     if (replicas_ > 0) {
       r.add("failovers", tot(failovers_c_));
       r.add("replica_reads", tot(replica_reads_c_));
@@ -435,6 +489,7 @@ class Cache final : public Component, public HasCapabilities, public Crashable {
     // Analysed as a server: every operation is one `latency` on a node's workers; the
     // backend calls of read-through and write-through are left out (they depend on the hit
     // ratio, which only a run tells).
+    if (local_) return;  // in-process lookups on the caller's own threads: no queue of its own
     d.kind = Description::Kind::Server;
     d.replicas = static_cast<std::uint32_t>(static_cast<double>(nodes_.size()) * serving_per_node());
     d.concurrency = concurrency_;
@@ -490,9 +545,53 @@ class Cache final : public Component, public HasCapabilities, public Crashable {
  private:
   std::uint32_t self_index() const { return index(); }
 
-  std::uint16_t node_of(std::uint64_t key) const {
+  // ---- local (in-process) copies ----
+
+  // The copy of the calling instance (its pool slot), made on its first call; a new life of
+  // the slot (a restart or a new instance) starts it cold. kNone for a caller that names no
+  // instance (connect() lets only services call, and they always do).
+  std::uint32_t local_node(Context& ctx, CallId call) {
+    const std::uint32_t from = ctx.caller_instance(call);
+    if (from == kNoInstance) return kNone;
+    const std::uint32_t n = caller_instance::slot(from), life = caller_instance::life(from);
+    while (nodes_.size() <= n) {
+      Node& nd = nodes_.emplace_back();
+      nd.inst.resize(1);
+      nd.inst[0].store = std::make_unique<CacheStore>(local_config_, mix64(local_seed_, nodes_.size() - 1));
+    }
+    Node& nd = nodes_[n];
+    if (nd.life != life) {
+      if (nd.life != kNone) {
+        ctx.metrics().add(cold_starts_c_);
+        const double entries = static_cast<double>(nd.store().size()), bytes = static_cast<double>(nd.store().bytes());
+        nd.store().clear();
+        size_changed(ctx, -entries, -bytes);
+      }
+      nd.life = life;
+    }
+    return n;
+  }
+  // Whether another instance's live copy of `key` is on the other side of its latest write
+  // (`written`) from this one (`current`: this copy was read after it): two pods would answer
+  // the same read differently. Two copies both older than the latest write count as agreeing
+  // (only the latest write's time is kept). O(instances) per hit on a written key.
+  bool disagrees(std::uint32_t n, std::uint64_t key, bool current, Time written, Time now) const {
+    for (std::uint32_t m = 0; m < nodes_.size(); ++m) {
+      if (m == n) continue;
+      const CacheStore& st = *nodes_[m].inst[0].store;
+      const std::uint32_t slot = st.find(key);
+      if (slot == kNone) continue;
+      const Entry& e = st.at(slot);
+      if (now < e.expiry && (e.read_at >= written) != current) return true;
+    }
+    return false;
+  }
+  // Flights (keys being computed) are per copy for a local cache: each instance loads alone.
+  std::uint64_t flight_key(std::uint64_t key, std::uint32_t node) const { return local_ ? mix64(key, node) : key; }
+
+  std::uint32_t node_of(std::uint64_t key) const {
     if (nodes_.size() == 1) return 0;
-    return static_cast<std::uint16_t>(static_cast<std::uint64_t>(cache::hash_slot(key)) * nodes_.size() / cache::kHashSlots);
+    return static_cast<std::uint32_t>(static_cast<std::uint64_t>(cache::hash_slot(key)) * nodes_.size() / cache::kHashSlots);
   }
 
   // ---- jobs ----
@@ -526,8 +625,10 @@ class Cache final : public Component, public HasCapabilities, public Crashable {
   }
 
   void begin_service(Context& ctx, std::uint32_t j) {
-    ++nodes_[jobs_[j].node].inst[jobs_[j].inst].busy;
-    ctx.metrics().add(busy_g_, 1, ctx.now());
+    if (!local_) {
+      ++nodes_[jobs_[j].node].inst[jobs_[j].inst].busy;
+      ctx.metrics().add(busy_g_, 1, ctx.now());
+    }
     ctx.schedule(latency_.sample_time(rng_), kServe, token(j));
   }
 
@@ -630,21 +731,24 @@ class Cache final : public Component, public HasCapabilities, public Crashable {
       }
       st.touch(slot, ctx.now());
       std::uint32_t flags = 0;
-      if (e.read_at < last_write(key)) {
+      const Time written = last_write(key);
+      if (e.read_at < written) {
         flags |= rf::kStale;
         ctx.metrics().add(stale_c_);
       }
+      if (local_ && written >= 0 && disagrees(job.node, key, e.read_at >= written, written, ctx.now()))
+        ctx.metrics().add(inconsistent_c_);
       if (first) {
         ctx.metrics().add(hits_c_);
         ++window_hits_;
       }
       Result r{static_cast<std::uint64_t>(e.read_at), flags};
-      if (refresh && flights_map_.find(key) == kNone) {
+      if (refresh && flights_map_.find(flight_key(key, job.node)) == kNone) {
         // Read-through early refresh: answer now, refresh in the background.
         ctx.metrics().add(early_c_);
         const RequestInfo req = job.req;
         const CallId call = job.call;
-        const std::uint16_t node = job.node;
+        const std::uint32_t node = job.node;
         std::uint32_t b = alloc_job();  // may move jobs_: `job` is not used after this
         jobs_[b].req = req;
         jobs_[b].node = node;
@@ -662,7 +766,7 @@ class Cache final : public Component, public HasCapabilities, public Crashable {
       return;
     }
     if (first) count_miss(ctx, true);
-    std::uint32_t f = flights_map_.find(key);
+    std::uint32_t f = flights_map_.find(flight_key(key, job.node));
     if (pattern_ == Pattern::ReadThrough) {
       if (f != kNone && (stampede_ == Stampede::Coalesce || stampede_ == Stampede::Lock)) {
         wait_on(ctx, j, f);
@@ -713,7 +817,7 @@ class Cache final : public Component, public HasCapabilities, public Crashable {
     ctx.call(backend_, r, token(j));
   }
 
-  std::uint32_t open_flight(Context& ctx, std::uint64_t key, std::uint16_t node) {
+  std::uint32_t open_flight(Context& ctx, std::uint64_t key, std::uint32_t node) {
     std::uint32_t f;
     if (free_flights_ != kNone) {
       f = free_flights_;
@@ -723,12 +827,12 @@ class Cache final : public Component, public HasCapabilities, public Crashable {
       flights_.emplace_back();
     }
     Flight& fl = flights_[f];
-    fl.key = key;
+    fl.key = flight_key(key, node);
     fl.node = node;
     fl.head = fl.tail = kNone;
     fl.leader = kNone;
     fl.live = true;
-    flights_map_.put(key, f);
+    flights_map_.put(fl.key, f);
     ++live_flights_;
     max_flights_ = std::max(max_flights_, live_flights_);
     ctx.metrics().set(flights_g_, static_cast<double>(live_flights_), ctx.now());
@@ -768,7 +872,7 @@ class Cache final : public Component, public HasCapabilities, public Crashable {
     if (!job.req.write) {
       // A fill after a miss: the value was read from the source after the request began.
       store_value(ctx, nd, key, job.req.bytes, job.req.start, ctx.now() - job.req.start);
-      std::uint32_t f = flights_map_.find(key);
+      std::uint32_t f = flights_map_.find(flight_key(key, job.node));
       if (f != kNone) release_flight(ctx, f, Status::Ok, Result{static_cast<std::uint64_t>(job.req.start), 0});
       ctx.reply(job.call, Status::Ok);
       free_job(j);
@@ -1048,6 +1152,10 @@ class Cache final : public Component, public HasCapabilities, public Crashable {
   }
 
   Pattern pattern_ = Pattern::CacheAside;
+  bool local_ = false;
+  std::string local_pointer_;
+  StoreConfig local_config_;
+  std::uint64_t local_seed_ = 0;
   Stampede stampede_ = Stampede::None;
   RefId backend_ = 0;
   bool has_backend_ = false;
@@ -1084,7 +1192,7 @@ class Cache final : public Component, public HasCapabilities, public Crashable {
 
   CounterId lookups_c_, hits_c_, misses_c_, evictions_c_, stale_c_, lost_c_, backend_reads_c_, backend_writes_c_,
       expired_c_, early_c_, coalesced_c_, lock_retries_c_, dropped_c_, unavailable_c_, writes_c_, ops_c_,
-      failovers_c_{}, replica_reads_c_{}, unreplicated_c_{};
+      failovers_c_{}, replica_reads_c_{}, unreplicated_c_{}, inconsistent_c_{}, cold_starts_c_{};
   GaugeId entries_g_, bytes_g_, flights_g_, pending_g_, hits_pulse_g_, lookups_pulse_g_, busy_g_, capacity_g_, queued_g_;
 };
 

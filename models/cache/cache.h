@@ -45,12 +45,22 @@
 // refused (CLUSTERDOWN) until a replica is elected 500 ms + random 0-500 ms later by a
 // majority of the live primaries; without that majority there is no failover.
 //
+// local = true: a local, in-process cache (Caffeine's, or Guava's, inside each pod): one copy
+// (its own store, `capacity` each) per instance of the one service that calls it, known from
+// the call (Context::caller_instance, models/common/caller_instance.h); a new life of the
+// instance (a restart, a new instance in the slot) starts its copy cold. Operations take
+// `latency` on the caller's thread: no workers, queue or network (BuildContext::in_process).
+// A write or delete changes only the calling instance's copy: the others serve the old value
+// until TTL (stale_reads; local_inconsistent_reads when another live copy is on the other side
+// of the key's latest write). No nodes, replicas, crashes of its own or write-behind.
+//
 // Simplifications: expiry is lazy (on access; an expired entry holds its place until then
 // or until it is evicted), as Redis without its active expire cycle; a fill's version is the
 // client request's start time (the database read happened after it), so staleness is
 // judged conservatively; write-behind batches are counted, not coalesced per key; replicas
 // evict by their own policy instead of mirroring the primary's evictions; sentinels never
-// fail; local (in-process) caches are not modelled (local = true is refused).
+// fail; a local cache learns of an instance's restart at its next call, and compares copies
+// by the key's latest write only (two copies older than it count as agreeing).
 #pragma once
 #include <memory>
 

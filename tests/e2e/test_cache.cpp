@@ -213,6 +213,25 @@ TEST_CASE("cache: bad input is exit 2 with the JSON location") {
       {"unknown failover", [](json& d) { d["components"][1]["replicas"] = 1; d["components"][1]["failover"] = "raft"; },
        "/components/1/failover", "sentinel"},
       {"unknown backend", [](json& d) { d["components"][1]["backend"] = "dbb"; }, "/components/1/backend", "db"},
+      // A local (per-pod) cache has no nodes, replicas, failover or workers of its own, and
+      // lives inside the instances of one service.
+      {"local with nodes", [](json& d) { d["components"][1]["local"] = true; d["components"][1]["nodes"] = 3; },
+       "/components/1/nodes", "local cache"},
+      {"local with replicas", [](json& d) { d["components"][1]["local"] = true; d["components"][1]["replicas"] = 1; },
+       "/components/1/replicas", "local cache"},
+      {"local with failover", [](json& d) { d["components"][1]["local"] = true; d["components"][1]["failover"] = "cluster"; },
+       "/components/1/failover", "local cache"},
+      {"local with concurrency", [](json& d) { d["components"][1]["local"] = true; d["components"][1]["concurrency"] = 4; },
+       "/components/1/concurrency", "local cache"},
+      {"local write-behind", [](json& d) { d["components"][1]["local"] = true; d["components"][1]["pattern"] = "write_behind"; },
+       "/components/1/pattern", "write_behind"},
+      {"local called by a client", [](json& d) { d["components"][1]["local"] = true; }, "/components/1/local", "client"},
+      {"local called by two services", [](json& d) {
+         d["components"][1]["local"] = true;
+         d["components"][0]["target"] = "a";
+         d["components"].push_back({{"id", "a"}, {"type", "service"}, {"routes", {{"get", json::array({{{"call", "cache"}}, {{"call", "b"}}})}}}});
+         d["components"].push_back({{"id", "b"}, {"type", "service"}, {"routes", {{"get", json::array({{{"call", "cache"}}})}}}});
+       }, "/components/1/local", "one service"},
   };
   for (const Case& c : cases) {
     json d = base_doc();
