@@ -19,6 +19,9 @@ namespace archsim {
 struct Description {
   enum class Kind : std::uint8_t { Unknown, Source, Server, Forwarder, Broker };
   Kind kind = Kind::Unknown;
+  // Lives inside its callers' processes (BuildContext::in_process): it fails with them, never
+  // alone, so it is no single point of failure of its own.
+  bool in_process = false;
 
   // ---- Source (a client): where its requests go and how many.
   RefId target = 0;

@@ -489,7 +489,10 @@ class Cache final : public Component, public HasCapabilities, public Crashable {
     // Analysed as a server: every operation is one `latency` on a node's workers; the
     // backend calls of read-through and write-through are left out (they depend on the hit
     // ratio, which only a run tells).
-    if (local_) return;  // in-process lookups on the caller's own threads: no queue of its own
+    if (local_) {  // in-process lookups on the caller's own threads: no queue, and it fails with its pods
+      d.in_process = true;
+      return;
+    }
     d.kind = Description::Kind::Server;
     d.replicas = static_cast<std::uint32_t>(static_cast<double>(nodes_.size()) * serving_per_node());
     d.concurrency = concurrency_;

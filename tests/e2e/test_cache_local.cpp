@@ -16,6 +16,7 @@
 //   0 for one pod, 1 - (1 - e^{-w T}) / (w T) as N grows.
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <string>
 #include <vector>
@@ -99,7 +100,7 @@ TEST_CASE("local cache: each pod's LRU copy has Che's hit ratio for its own capa
   CHECK(std::abs(num(tier, "components.cache.hit_ratio") - che_4c) < 0.012);
   const double m1 = num(one, "components.cache.misses"), m4 = num(four, "components.cache.misses");
   CHECK(std::abs(m4 / m1 - 1) < 0.04);
-  CHECK(m4 / num(tier, "components.cache.misses") > 1.3);
+  CHECK(m4 / num(tier, "components.cache.misses") > 1.25);  // (1 - 0.261) / (1 - 0.448) = 1.34 by Che
   CHECK(num(four, "components.cache.stale_reads") == 0);  // nothing is written
 }
 
@@ -132,7 +133,7 @@ TEST_CASE("local cache: a read of a copy is stale with the probability its TTL a
   CHECK(std::abs(p4 - theory(4)) < 0.015);
   // Two pods answer differently: reads of a copy while another pod's copy is on the other
   // side of the latest write.
-  CHECK(num(four, "components.cache.local_inconsistent_reads") > 0.1 * num(four, "components.cache.hits"));
+  CHECK(num(four, "components.cache.local_inconsistent_reads") > 0.05 * num(four, "components.cache.hits"));
   // One pod: its write deletes the only copy; what is left is the fill race of a read that
   // began before a write (about w x 10 us per fill).
   json one = run_doc(pods_doc(1, 2000, keys, local, 0.5));
@@ -159,4 +160,13 @@ TEST_CASE("local cache: a pod that crashes comes back with an empty copy") {
   CHECK(num(calm, "components.cache.misses") == 0);
   CHECK(num(s, "components.cache.misses") >= 1000);
   CHECK(num(s, "components.cache.misses") <= 1005);
+}
+
+TEST_CASE("local cache: analyze counts a per-pod cache with its pods, not as a single point of failure") {
+  auto r = run_archsim({"analyze", archsim::e2e::source_path("scenarios/caching/l1-l2.json"), "--json"});
+  REQUIRE_MESSAGE(r.exit_code == 0, describe(r));
+  json spofs = json::parse(r.out)["spofs"];
+  INFO(spofs.dump());
+  CHECK(std::find(spofs.begin(), spofs.end(), "l2") != spofs.end());  // one shared Redis is one
+  CHECK(std::find(spofs.begin(), spofs.end(), "l1") == spofs.end());
 }

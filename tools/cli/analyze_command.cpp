@@ -639,6 +639,7 @@ nlohmann::ordered_json num_or_null(double v) {
 }
 
 std::string tolerance(const Topology::Node& n) {
+  if (n.desc.in_process) return "inside its callers";
   const auto zones = n.occupied_zones();
   if (zones.size() > 1) {
     std::string z;
@@ -673,7 +674,7 @@ Analysis analyze_topology(const Topology& t) {
   std::map<std::string, std::set<std::string>> cut_off;  // spof -> clients it cuts off
   for (std::uint32_t x = 0; x < t.nodes.size(); ++x) {
     const auto& n = t.nodes[x];
-    if (n.hidden || n.desc.kind == Kind::Source || n.occupied_zones().size() > 1) continue;
+    if (n.hidden || n.desc.kind == Kind::Source || n.desc.in_process || n.occupied_zones().size() > 1) continue;
     for (const auto& cr : served) {
       const Description& d = t.nodes[cr.client].desc;
       if (!reach.serves(t.ref_target[d.target], cr.route, x)) cut_off[n.id].insert(t.nodes[cr.client].id);
