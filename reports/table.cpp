@@ -130,6 +130,8 @@ std::string terminal_table(const ordered_json& s) {
     count("evictions", "evictions");
     count("backend_reads", "backend reads");
     count("stale_reads", "stale reads");
+    count("local_copies", "local copies");
+    count("local_inconsistent_reads", "reads inconsistent between copies");
     count("lost_writes", "lost writes");
     count("failovers", "failovers");
     o << "\n";

@@ -449,8 +449,10 @@ class Cache final : public Component, public HasCapabilities, public Crashable {
     double lookups = tot(lookups_c_);
     double measured = to_seconds(ctx.end_time() - ctx.warmup());
     r.add("throughput_rps", measured > 0 ? tot(ops_c_) / measured : 0.0);
-    r.add("utilization", m.ratio(busy_g_, capacity_g_, ctx.end_time()));
-    r.add("queue_length", m.average(queued_g_, ctx.end_time()));
+    if (!local_) {  // a local cache has no workers or queue of its own: the table prints "-"
+      r.add("utilization", m.ratio(busy_g_, capacity_g_, ctx.end_time()));
+      r.add("queue_length", m.average(queued_g_, ctx.end_time()));
+    }
     r.add("hit_ratio", lookups > 0 ? tot(hits_c_) / lookups : 0.0);
     r.add("lookups", lookups);
     r.add("hits", tot(hits_c_));

@@ -102,6 +102,9 @@ TEST_CASE("local cache: each pod's LRU copy has Che's hit ratio for its own capa
   CHECK(std::abs(m4 / m1 - 1) < 0.04);
   CHECK(m4 / num(tier, "components.cache.misses") > 1.25);  // (1 - 0.261) / (1 - 0.448) = 1.34 by Che
   CHECK(num(four, "components.cache.stale_reads") == 0);  // nothing is written
+  // No workers or queue of its own: no utilization figure (the table prints "-").
+  CHECK_FALSE(archsim::e2e::has(four, "components.cache.utilization"));
+  CHECK(archsim::e2e::has(tier, "components.cache.utilization"));
 }
 
 TEST_CASE("local cache: with a TTL each copy's hit ratio is rT / (1 + rT) at its own share r of a key's reads") {
