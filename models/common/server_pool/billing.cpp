@@ -17,6 +17,7 @@ void ServerPool::report_billing(Context& ctx, ComponentReport& r) const {
   for (const auto& [type, seconds] : bills_) u.instances.push_back({types_[type], seconds});
   for (const Instance& in : instances_)
     if (in.state != Instance::Gone) u.instances.push_back({types_[in.type], to_seconds(now - in.launched)});
+  if (addressed_) return;  // nodes are not the replica counts the ledger sums over services
   u.has_replicas = true;
   u.peak_replicas = peak_replicas_;
   u.mean_replicas = ctx.metrics().average(replicas_g_, now);

@@ -175,7 +175,7 @@ void ServerPool::launch(Context& ctx, bool already_ready) {
   in = Instance{};
   in.timer_gen = gen;
   in.serial = next_serial_++;
-  in.zone = static_cast<std::uint32_t>(in.serial % zones_.size());
+  in.zone = i < zone_of_.size() ? zone_of_[i] : static_cast<std::uint32_t>(in.serial % zones_.size());
   in.launched = ctx.now();
   in.readiness_changed = ctx.now();
   in.area_last = ctx.now();
@@ -246,6 +246,9 @@ void ServerPool::set_state(Context& ctx, std::uint32_t i, Instance::State st) {
     }
   }
   update_counts(ctx);
+  // The owner hears of a node leaving and rejoining (addressed use; no-ops for a service).
+  if (st == Instance::Down && before != Instance::Down) jobs_->slot_down(ctx, i);
+  else if (now_ready && !was_ready) jobs_->slot_ready(ctx, i);
 }
 
 // Not-ready before ready, then the most recently started (the ReplicaSet's ranking).
@@ -307,11 +310,13 @@ void ServerPool::drop(Context& ctx, std::uint32_t i) {
 
 void ServerPool::update_counts(Context& ctx) {
   track_ready(ctx);
-  if (membership_changed_) {
-    picker_->rebuild(backends_);
-    membership_changed_ = false;
-  } else {
-    picker_->eligibility_changed(backends_);
+  if (picker_) {  // none when addressed: the owner chooses the node
+    if (membership_changed_) {
+      picker_->rebuild(backends_);
+      membership_changed_ = false;
+    } else {
+      picker_->eligibility_changed(backends_);
+    }
   }
   Metrics& m = ctx.metrics();
   m.set(replicas_g_, replicas_, ctx.now());

@@ -11,11 +11,12 @@ void ServerPool::register_metrics(Metrics& m) {
   cpu_g_ = m.gauge(id_, "cpu");
   queued_g_ = m.gauge(id_, "queued", "queue_length");
   in_system_g_ = m.gauge(id_, "in_system");
-  replicas_g_ = m.gauge(id_, "replicas", "replicas");
-  ready_g_ = m.gauge(id_, "ready_replicas", "ready_replicas");
+  // Addressed nodes are not replicas (a database's "replicas" are its replication replicas).
+  replicas_g_ = addressed_ ? m.gauge(id_, "nodes", "nodes") : m.gauge(id_, "replicas", "replicas");
+  ready_g_ = addressed_ ? m.gauge(id_, "ready_nodes", "ready_nodes") : m.gauge(id_, "ready_replicas", "ready_replicas");
   alive_g_ = m.gauge(id_, "instances");
   m.ratio_series(id_, "utilization", busy_g_, capacity_g_);
-  m.ratio_series(id_, "cpu_utilization", cpu_g_, capacity_g_);
+  if (!addressed_) m.ratio_series(id_, "cpu_utilization", cpu_g_, capacity_g_);  // addressed owners need not add_cpu
   if (deploy_) register_rollout_metrics(m);
   if (probe_period_) probe_restart_c_ = m.counter(id_, "liveness_restarts", "liveness_restarts_rps");
   if (discovery_delay_) stale_c_ = m.counter(id_, "stale_endpoint", "stale_endpoint_rps");

@@ -18,20 +18,7 @@ void ServerPool::read(Params& p, BuildContext& bc) {
     p.fail("concurrency", "replicas x concurrency exceeds 100 million workers");
   if (auto cap = p.integer_or_null("queue_capacity", 0, 1'000'000'000)) queue_capacity_ = static_cast<std::uint64_t>(*cap);
   speed_ = p.number("speed", 1.0, 1e-6, 1e6);  // work time divides by it
-  instance_type_ = p.string("instance_type", "");
-  types_.push_back(instance_type_);
-  // The scenario's instance-type catalogue: a named type gives the speed (an explicit
-  // "speed" wins) and, in memory.limit_mb's absence, the memory limit.
-  const InstanceTypeSpec* itype = instance_type_.empty() ? nullptr : archsim::instance_type(bc, instance_type_);
-  if (!instance_type_.empty() && !itype) {
-    std::vector<std::string> known = instance_type_names(bc);
-    if (!known.empty()) {
-      std::string list;
-      for (const auto& k : known) list += (list.empty() ? "" : ", ") + k;
-      p.fail("instance_type", "unknown instance type \"" + instance_type_ + "\"" + did_you_mean(instance_type_, known) +
-                                  "; the scenario's instance_types are: " + list);
-    }
-  }
+  const InstanceTypeSpec* itype = read_instance_type(p, bc, "instance_type");
   if (itype && !p.has("speed")) speed_ = itype->speed;
   startup_ = p.distribution("startup_time", Distribution::constant(0));
   restart_ = p.distribution("restart_time", Distribution::constant(0));
@@ -52,6 +39,24 @@ void ServerPool::read(Params& p, BuildContext& bc) {
   read_disruption_budget(p);
   read_probes(p);
   read_discovery(p, bc);
+}
+
+const InstanceTypeSpec* ServerPool::read_instance_type(Params& p, BuildContext& bc, const char* field) {
+  instance_type_ = *field ? p.string(field, "") : std::string();
+  types_.push_back(instance_type_);
+  // The scenario's instance-type catalogue: a named type gives the speed (an explicit
+  // "speed" wins) and, in memory.limit_mb's absence, the memory limit.
+  const InstanceTypeSpec* itype = instance_type_.empty() ? nullptr : archsim::instance_type(bc, instance_type_);
+  if (!instance_type_.empty() && !itype) {
+    std::vector<std::string> known = instance_type_names(bc);
+    if (!known.empty()) {
+      std::string list;
+      for (const auto& k : known) list += (list.empty() ? "" : ", ") + k;
+      p.fail(field, "unknown instance type \"" + instance_type_ + "\"" + did_you_mean(instance_type_, known) +
+                        "; the scenario's instance_types are: " + list);
+    }
+  }
+  return itype;
 }
 
 }  // namespace archsim

@@ -32,6 +32,7 @@
 // take/release a worker, CPU accounting, finish) is inline here, with no virtual call and
 // no allocation; lifecycle and faults are in the .cpp files:
 //   pool_params.cpp  reading the pool's fields of a component
+//   addressed.cpp    the addressed use: configure(), crash_node(), withdraw()
 //   metrics.cpp      its gauges and its end-of-run load figures
 //   lifecycle.cpp    launch, start-up, drain, scale, rollout, timers
 //   faults.cpp       crashes, random failures, zone outages, ready history
@@ -47,6 +48,17 @@
 //                    late (kube-proxy's endpoint sync, a Eureka client's registry cache)
 // The pool offers the Scalable, Resizable, Crashable and ZoneAware capabilities
 // (models/common/capabilities.h): an owner returns it for them from capabilities().
+//
+// Addressed use (addressed.cpp), for a family whose nodes are servers but not interchangeable
+// replicas (a database's primary and replicas per shard, a Redis node per hash-slot range):
+// the owner fills PoolNodes from its own fields and calls configure() instead of read(); the
+// pool launches exactly `nodes` instances in slots 0..nodes-1, and the owner sends each
+// request to the slot it chooses (no picker: pick() must not be called) with the same
+// admit / worker_done / job_done calls. The pool keeps the workers and the FIFO, start-up,
+// crashes (crash_node, fail_instance, zone outages) and restarts, zones, memory and billing;
+// PoolJobs::slot_down / slot_ready tell the owner when a node leaves and rejoins. A node
+// keeps its slot for the run (no scaling, rollouts, probes or drains: the owner offers only
+// Crashable and ZoneAware of the pool's capabilities, or its own).
 #pragma once
 #include <algorithm>
 #include <cstdint>
@@ -69,6 +81,7 @@
 namespace archsim {
 
 class ComponentReport;
+struct InstanceTypeSpec;
 
 // What the pool's owner does for it: the requests are the owner's, so dropping them is too.
 // Called on lifecycle changes (crash, the end of a drain, OOM kill, zone outage, scale-in of
@@ -82,6 +95,13 @@ class PoolJobs {
   // A new instance takes `slot` (a new slot, or one whose instance is gone): the owner
   // resets what it keeps per slot.
   virtual void slot_launched(std::uint32_t slot) = 0;
+  // The instance in `slot` went Down (a crash, a failure waiting for repair, an OOM kill, its
+  // zone's outage), after drop_jobs emptied it. For an owner whose nodes are not
+  // interchangeable (addressed use, below): a database's failover starts here.
+  virtual void slot_down(Context& /*ctx*/, std::uint32_t /*slot*/) {}
+  // The instance in `slot` became Ready (its start-up over after a restart or a repair, or
+  // back from Unready); not called for the instances start() launches ready.
+  virtual void slot_ready(Context& /*ctx*/, std::uint32_t /*slot*/) {}
 
  protected:
   ~PoolJobs() = default;
@@ -123,6 +143,20 @@ struct PoolInstance {
   std::uint64_t ready_mark = 0;
 };
 
+// An addressed pool's configuration, filled by the owner from its own fields.
+struct PoolNodes {
+  std::uint32_t nodes = 1;          // slots 0..nodes-1, launched ready by start()
+  std::uint32_t workers = 1;        // per node: requests served at once
+  std::uint32_t cores = 0;          // per node; 0 = one per worker
+  long long queue_capacity = -1;    // waiting places per node; -1 = unbounded
+  double speed = 0;                 // 0 = the instance type's (1 without one)
+  const char* type_field = "instance_type";  // the owner's field naming the instance type ("" = none)
+  Distribution startup = Distribution::constant(0), restart = Distribution::constant(0);
+  std::vector<std::string> zones;   // zone names; empty = the component's zone
+  std::vector<std::uint32_t> zone_of;  // node -> index into zones; empty = round robin
+  double memory_limit_mb = 0, memory_base_mb = 0, memory_per_request_mb = 0;  // 0 = no limit
+};
+
 class ServerPool final : public Scalable, public Resizable, public Crashable, public ZoneAware, public Disruptable {
  public:
   using Instance = PoolInstance;
@@ -154,6 +188,10 @@ class ServerPool final : public Scalable, public Resizable, public Crashable, pu
   // restart_time, termination_grace, memory, balancer, zones, deployment and rollouts of the
   // component `p`.
   void read(Params& p, BuildContext& bc);
+  // Addressed use (addressed.cpp): the pool from the owner's PoolNodes; `p` is the component,
+  // blamed for an unknown instance type at `spec.type_field`.
+  void configure(Params& p, BuildContext& bc, const PoolNodes& spec);
+  bool addressed() const { return addressed_; }
   // Gauges busy, capacity, cpu, queued, in_system, replicas, ready_replicas, instances and
   // the utilization ratios; register_memory_metrics the memory gauge and OOM counter (when
   // there is a limit). Two calls so that an owner can keep the order of its series.
@@ -177,6 +215,18 @@ class ServerPool final : public Scalable, public Resizable, public Crashable, pu
   // Launches the initial replicas, ready at once (the run starts in steady state).
   void start(Context& ctx);
   void on_timer(Context& ctx, std::uint16_t tag, std::uint64_t data);
+
+  // ---- addressed use (addressed.cpp) ----
+
+  // The node in `slot` takes requests (Ready).
+  bool serving(std::uint32_t slot) const { return instances_[slot].state == Instance::Ready; }
+  // Crashes the node in `slot`: its jobs are dropped (PoolJobs::drop_jobs), slot_down is
+  // called, and it restarts after `restart` + `startup` (unless its zone is down), then
+  // slot_ready. False when it is not running or starting.
+  bool crash_node(Context& ctx, std::uint32_t slot);
+  // Job `j` waiting in the node's queue gives up (it no longer counts against the node; no
+  // job_done for it). O(queue length): for rare events (a failover), not per request.
+  void withdraw(Context& ctx, std::uint32_t slot, std::uint32_t j);
 
   // ---- requests (hot path) ----
 
@@ -420,6 +470,9 @@ class ServerPool final : public Scalable, public Resizable, public Crashable, pu
   void memory_tick(Context& ctx);
   void oom_kill(Context& ctx, std::uint32_t i);
 
+  // pool_params.cpp: the type named at `field` (or none), checked against the catalogue
+  const InstanceTypeSpec* read_instance_type(Params& p, BuildContext& bc, const char* field);
+
   Component* self_;
   PoolJobs* jobs_;
   Rng* rng_;
@@ -437,6 +490,8 @@ class ServerPool final : public Scalable, public Resizable, public Crashable, pu
   std::string instance_type_;
   std::vector<std::string> types_;  // every type this pool has run; [type_] is the current one
   std::uint32_t type_ = 0;
+  bool addressed_ = false;
+  std::vector<std::uint32_t> zone_of_;  // addressed: node -> zone
 
   // ---- instances ----
   std::vector<Instance> instances_;
