@@ -18,6 +18,7 @@
 #include "sim/continuation.h"
 #include "sim/params.h"
 #include "sim/random.h"
+#include "sim/connection_budget.h"
 #include "sim/route_flow.h"
 
 namespace archsim {
@@ -54,6 +55,14 @@ class BuildContext {
   void sends_route(RefId ref, std::uint32_t route, std::string pointer);
   void forwards_routes(RouteFlow::Rule rule);
   void serves_only(std::vector<std::uint32_t> routes);
+  // Connection budget (sim/connection_budget.h), checked before t = 0 as a warning: each
+  // instance of this component holds up to `size` connections over `ref` (a pool); this
+  // component runs `count` instances; the one `ref` names may run up to `max` instances (an
+  // autoscaler); this component accepts at most `max` connections (`what` names the limit).
+  void holds_connections(RefId ref, std::uint64_t size, std::string pointer);
+  void runs_instances(std::uint64_t count, std::string pointer);
+  void scales_up_to(RefId ref, std::uint64_t max, std::string pointer);
+  void limits_connections(std::uint64_t max, std::string pointer, std::string what);
   // Zone of this component ("" when none).
   const std::string& zone() const;
   // This component lives inside the processes of its callers (an in-process library):

@@ -37,6 +37,14 @@ std::string ScenarioError::format(std::string_view file) const {
   return printable(out.str());
 }
 
+std::string ScenarioWarning::format(std::string_view file) const {
+  std::ostringstream out;
+  out << file;
+  if (!pointer.empty()) out << ": " << pointer;
+  out << ": warning: " << message;
+  return printable(out.str());
+}
+
 static std::size_t edit_distance(std::string_view a, std::string_view b) {
   std::vector<std::size_t> prev(b.size() + 1), cur(b.size() + 1);
   for (std::size_t j = 0; j <= b.size(); ++j) prev[j] = j;

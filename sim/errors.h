@@ -24,6 +24,14 @@ class ScenarioError : public std::runtime_error {
   int line_, column_;
 };
 
+// Something a scenario probably got wrong that does not stop it from running (a connection
+// budget overrun: sim/connection_budget.h). Said at load on stderr, exit status unchanged.
+struct ScenarioWarning {
+  std::string pointer, message;
+  // "<file>: <pointer>: warning: <message>".
+  std::string format(std::string_view file) const;
+};
+
 // " (did you mean \"x\"?)" when a candidate is within a small edit distance of `word`,
 // else "". Used for unknown fields, types, component ids and algorithm names.
 std::string did_you_mean(std::string_view word, const std::vector<std::string>& candidates);

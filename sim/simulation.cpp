@@ -33,6 +33,8 @@ Simulation::Simulation(const json& doc, const Registry& registry, std::optional<
   route_flow_.check(
       static_cast<std::uint32_t>(comps_.size()), [&](RefId ref) { return refs_[ref].to; },
       [&](std::uint32_t r) { return requests_->route_name(r); }, [&](std::uint32_t c) { return comps_[c]->id(); });
+  warnings_ = connection_budget_.check([&](RefId ref) { return refs_[ref].to; },
+                                       [&](std::uint32_t c) { return comps_[c]->id(); });
   read_top_level(top, registry, TopLevelKey::Stage::Series);
   top.finish();
   check_call_cycles();
@@ -432,6 +434,18 @@ void BuildContext::forwards_routes(RouteFlow::Rule rule) {
   sim_.route_flow_.rule(std::move(rule));
 }
 void BuildContext::serves_only(std::vector<std::uint32_t> routes) { sim_.route_flow_.serves(index_, std::move(routes)); }
+void BuildContext::holds_connections(RefId ref, std::uint64_t size, std::string pointer) {
+  sim_.connection_budget_.pool(index_, ref, size, std::move(pointer));
+}
+void BuildContext::runs_instances(std::uint64_t count, std::string pointer) {
+  sim_.connection_budget_.instances(index_, count, std::move(pointer));
+}
+void BuildContext::scales_up_to(RefId ref, std::uint64_t max, std::string pointer) {
+  sim_.connection_budget_.scaler(ref, max, std::move(pointer));
+}
+void BuildContext::limits_connections(std::uint64_t max, std::string pointer, std::string what) {
+  sim_.connection_budget_.limit(index_, max, std::move(pointer), std::move(what));
+}
 
 Component& ConnectContext::target(RefId ref) const { return *sim_.comps_[sim_.refs_[ref].to]; }
 const Metrics& ConnectContext::metrics() const { return *sim_.metrics_; }

@@ -63,6 +63,9 @@ class Simulation {
   static constexpr double kRequestBudget = 1e11;
   // That estimate for this scenario (0 when no source describes its load).
   double estimated_requests() const { return estimated_requests_; }
+  // What the scenario probably got wrong but may run with (sim/connection_budget.h), found at
+  // build; the CLI says them on stderr and lists them in summary.json's "warnings".
+  const std::vector<ScenarioWarning>& warnings() const { return warnings_; }
 
   Simulation(const Simulation&) = delete;
   Simulation& operator=(const Simulation&) = delete;
@@ -192,6 +195,8 @@ class Simulation {
 
   double estimated_requests_ = 0;
   RouteFlow route_flow_;  // declared while building, checked once references resolve
+  ConnectionBudget connection_budget_;  // likewise; a warning, not an error
+  std::vector<ScenarioWarning> warnings_;
   std::optional<RequestLedger> requests_;  // the end-to-end ledger (sim/request_ledger.h), built with metrics_
   std::uint64_t next_request_id_ = 1;
   double wall_time_s_ = 0;

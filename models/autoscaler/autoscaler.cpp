@@ -114,6 +114,8 @@ class Autoscaler final : public Component {
       return;
     }
     read_horizontal(p);
+    // Its target may run max_replicas instances, each with its connection pools.
+    bc.scales_up_to(target_, static_cast<std::uint64_t>(max_), p.path("max_replicas"));
     desired_g_ = m.gauge(id_, "desired_replicas", "desired_replicas");
     if (predictive_) forecast_g_ = m.gauge(id_, "forecast_replicas", "forecast_replicas");
     // What each metric read at the last sync (per ready replica, as the HPA compares it) and

@@ -11,6 +11,7 @@
 
 #include "models/common/capabilities.h"
 #include "models/common/resource.h"
+#include "models/common/server_pool/server_pool.h"
 #include "models/common/result_flags.h"
 #include "models/database/sharding.h"
 #include "sim/continuation.h"
@@ -32,9 +33,11 @@ struct Causes {
 enum class Kind : std::uint8_t { Read, Write, StockRead, StockDecrement, Buy };
 enum class Replication : std::uint8_t { Async, SemiSync, Sync };
 enum class StockUpdate : std::uint8_t { CheckThenAct, Atomic, Optimistic };
-enum Tag : std::uint16_t { kWorkDone = 1, kLockTimeout, kTransit, kApplyDone, kFailover, kReshard, kCopy, kReply, kAck };
+// Own timer tags start past the server pool's (ServerPool::owns_timer).
+enum Tag : std::uint16_t { kWorkDone = 32, kLockTimeout, kTransit, kApplyDone, kFailover, kReshard, kCopy, kReply, kAck };
 
-constexpr std::uint64_t kApplyToken = 1ULL << 63;
+// A replica's applier waits for a core in its node's FIFO as job kApplyJob | node.
+constexpr std::uint32_t kApplyJob = 1u << 31;
 constexpr std::uint32_t kVersionSlots = 1u << 14;
 constexpr std::uint32_t kSessionSlots = 1u << 14;
 constexpr std::uint32_t kReadSlots = 1u << 14;
@@ -61,11 +64,13 @@ struct AckNote {
   bool applied = false;  // an apply (sync) rather than a receipt (semi_sync)
 };
 
+// A node is a slot of the database's server pool (its cores are the pool's workers, its core
+// wait the pool's FIFO); what it is to replication is kept here.
 struct Node {
-  Resource cores;
   std::uint32_t shard = 0;
   bool up = true, primary = false;
-  bool restarts = false;       // crashed (restarts at the failover's end), not failed (waits for repair)
+  bool lost = false;           // its jobs were dropped: slot_down has yet to act on the shard
+  bool waiting = false;        // back from a restart while its shard's failover runs: joins at its end
   std::uint64_t received = 0;  // last binlog position received
   std::uint64_t applied = 0;   // last position applied (contiguous)
   // What the primary knows of them: equal unless acknowledgements cross zones.
@@ -102,6 +107,7 @@ struct Job {
   std::uint32_t node = 0, query = 0, gen = 0;
   JobState state = JobState::Free;
   bool lock_held = false, internal = false;
+  bool in_pool = false;  // admitted to its node's pool (waiting for a core or working)
   std::int64_t stock_seen = 0;
   std::uint64_t version_seen = 0, pos = 0;
   std::int32_t gather = -1;  // the scatter-gather query this job is one shard's part of (-1: none)
@@ -120,13 +126,15 @@ struct Gather {
   Result result;
 };
 
-class Database final : public Component, public HasCapabilities, public Crashable {
+class Database final : public Component, public HasCapabilities, public Crashable, public PoolJobs {
  public:
-  Database(Params& p, BuildContext& bc, const Causes& causes) : causes_(causes) {
+  Database(Params& p, BuildContext& bc, const Causes& causes) : causes_(causes), pool_rng_(bc.rng(7)), pool_(*this, *this, pool_rng_) {
     const std::string id = bc.id();
     stream_ = bc.stream_seed(0);
     cores_ = static_cast<std::uint32_t>(p.integer("cores", 8, 1, 100000));
     max_conns_ = static_cast<std::uint32_t>(p.integer("max_connections", 100, 1, 10'000'000));
+    // Callers' pools summed over their instances past this: a warning at load (sim/connection_budget.h).
+    bc.limits_connections(max_conns_, p.path("max_connections"), "max_connections (per node)");
     read_from_replicas_ = p.choice("read_from", "primary", {"primary", "replicas"}) == "replicas";
     std::string rep = p.choice("replication", "async", {"async", "semi_sync", "sync"});
     replication_ = rep == "async" ? Replication::Async : rep == "semi_sync" ? Replication::SemiSync : Replication::Sync;
@@ -278,7 +286,6 @@ class Database final : public Component, public HasCapabilities, public Crashabl
       sh.load = m.counter(id, "shard" + std::to_string(s2), total_shards > 1 ? "shard" + std::to_string(s2) + "_rps" : "");
       for (std::uint32_t k = 0; k <= replicas_; ++k) {
         Node n;
-        n.cores = Resource(cores_);
         n.shard = s2;
         n.primary = k == 0;
         n.rng = bc.rng(1000 + nodes_.size());
@@ -289,6 +296,16 @@ class Database final : public Component, public HasCapabilities, public Crashabl
       }
       sh.primary = sh.nodes[0];
     }
+    // The nodes on the server pool, addressed (slot = node): `cores` workers each, an
+    // unbounded FIFO (max_connections bounds it), placed in their zones, billed by instance_type.
+    PoolNodes spec;
+    spec.nodes = static_cast<std::uint32_t>(nodes_.size());
+    spec.workers = cores_;
+    spec.restart = p.distribution("restart_time", Distribution::constant(0));  // mysqld restart + crash recovery
+    spec.zones = zone_names_;
+    for (const Node& n : nodes_) spec.zone_of.push_back(n.zone);
+    pool_.configure(p, bc, spec);
+    pool_.register_metrics(m);
     sessions_.assign(kSessionSlots, std::numeric_limits<Time>::min() / 2);
     jobs_.reserve(256);
     ready_seconds_.assign(nodes_.size() + 1, 0.0);
@@ -329,6 +346,7 @@ class Database final : public Component, public HasCapabilities, public Crashabl
   Capabilities capabilities() override {
     Capabilities c;
     c.crashable = this;
+    c.zone_aware = &pool_;  // a zone outage downs the nodes placed there (slot_down)
     return c;
   }
 
@@ -338,6 +356,7 @@ class Database final : public Component, public HasCapabilities, public Crashabl
     m.set(replica_cap_g_, static_cast<double>(cores_) * shards_ * replicas_, 0);
     if (has_reshard_) ctx.schedule(reshard_at_, kReshard);
     up_count_ = static_cast<std::uint32_t>(nodes_.size());
+    pool_.start(ctx);
   }
 
   // ---------------------------------------------------------------- requests
@@ -444,6 +463,7 @@ class Database final : public Component, public HasCapabilities, public Crashabl
   void on_timer(Context& ctx, std::uint16_t tag, std::uint64_t data) override {
     // Timer data is slot_payload(slot, generation) (sim/continuation.h): a job and its
     // generation, or a node and its epoch.
+    if (ServerPool::owns_timer(tag)) return pool_.on_timer(ctx, tag, data);
     const std::uint32_t lo = slot_of(data), hi = static_cast<std::uint32_t>(data);
     switch (tag) {
       case kWorkDone:
@@ -530,34 +550,79 @@ class Database final : public Component, public HasCapabilities, public Crashabl
       if (m.whole(lock_wait_h_).count() > 0) r.add_latency("lock_wait_ms", m.whole(lock_wait_h_));
     }
     for (const Interval& i : intervals_) r.add_interval("failover", i.label, i.start, i.end < 0 ? now : i.end);
+    pool_.report_billing(ctx, r);
   }
 
   // ---------------------------------------------------------------- Crashable
 
+  // A crash takes the primaries of the first `count` shards that have one: the pool drops
+  // their jobs and restarts them (restart + start-up); slot_down starts the failover.
   std::uint32_t crash(Context& ctx, std::uint32_t count) override {
-    Context::ActingAs as(ctx, index());
     std::uint32_t done = 0;
     for (std::uint32_t s = 0; s < shard_.size() && done < count; ++s) {
       Shard& sh = shard_[s];
       if (!sh.has_primary) continue;
-      kill_node(ctx, sh.primary, true);
-      ++done;
+      if (pool_.crash_node(ctx, sh.primary)) ++done;
     }
     return done;
   }
   std::uint32_t instance_slots() const override { return static_cast<std::uint32_t>(nodes_.size()); }
+  // A failed node waits for its repair (then starts up and rejoins: slot_ready).
   bool fail_instance(Context& ctx, std::uint32_t slot) override {
-    Context::ActingAs as(ctx, index());
     if (slot >= nodes_.size() || !nodes_[slot].up) return false;
-    kill_node(ctx, slot, false);
-    return true;
+    return pool_.fail_instance(ctx, slot);
   }
   void repair_instance(Context& ctx, std::uint32_t slot) override {
-    Context::ActingAs as(ctx, index());
     if (slot >= nodes_.size() || nodes_[slot].up) return;
+    pool_.repair_instance(ctx, slot);
+  }
+
+  // ---------------------------------------------------------------- PoolJobs
+
+  // The node in `slot` is going down (crash, failure, zone outage): it stops serving first,
+  // so that nothing below hands its cores or the row lock to its own jobs; its queries die
+  // with it (held connections, cores, the row lock) and its replication stream stops.
+  void drop_jobs(Context& ctx, std::uint32_t slot) override {
     Node& n = nodes_[slot];
-    Shard& sh = shard_[n.shard];
-    bring_up(ctx, slot, !sh.has_primary && !sh.failover_pending);
+    if (!n.up) return;
+    track_ready(ctx);
+    n.up = false;
+    n.lost = true;
+    --up_count_;
+    reset_replication(ctx, slot);
+    for (std::uint32_t j = 0; j < jobs_.size(); ++j) {
+      Job& job = jobs_[j];
+      if (job.state == JobState::Free || job.node != slot) continue;
+      if (job.state == JobState::WaitLock) lock_.cancel(j);
+      if (job.lock_held) {
+        job.lock_held = false;
+        release_lock(ctx);
+      }
+      drop_job(ctx, j);
+    }
+    set_busy(ctx, n, -static_cast<int>(n.busy));
+  }
+  void slot_launched(std::uint32_t) override {}
+  // What the node's loss does to its shard: a primary's starts the failover.
+  void slot_down(Context& ctx, std::uint32_t slot) override {
+    Node& n = nodes_[slot];
+    if (!n.lost) return;
+    n.lost = false;
+    n.waiting = false;
+    lose_node(ctx, slot);
+  }
+  // The node is back from a restart or a repair: during its shard's failover it waits for
+  // the failover's end; otherwise it rejoins as a replica cloned from the primary, or as the
+  // primary (crash recovery) when the shard has none.
+  void slot_ready(Context& ctx, std::uint32_t slot) override {
+    Node& n = nodes_[slot];
+    if (n.up) return;
+    const Shard& sh = shard_[n.shard];
+    if (sh.failover_pending) {
+      n.waiting = true;
+      return;
+    }
+    bring_up(ctx, slot, !sh.has_primary);
   }
   ReadyHistory ready_history(Time now, Time warmup) const override {
     ReadyHistory h;
@@ -632,7 +697,8 @@ class Database final : public Component, public HasCapabilities, public Crashabl
       return;
     }
     job.state = JobState::WaitCore;
-    if (nodes_[job.node].cores.acquire(j)) start_work(ctx, j);
+    job.in_pool = true;
+    if (pool_.admit(ctx, job.node, j)) start_work(ctx, j);
   }
 
   void start_work(Context& ctx, std::uint32_t j) {
@@ -653,23 +719,31 @@ class Database final : public Component, public HasCapabilities, public Crashabl
       Rng rng = Context::keyed_rng(stream_, job.req.id, job.req.attempt * 7919ULL + job.query + job.part * 0x9e3779b1ULL);
       cost = q.cost.sample_time(rng);
     }
-    ctx.schedule(cost, kWorkDone, token(j));
+    ctx.schedule(at_speed(cost, job.node), kWorkDone, token(j));
   }
 
-  // A core came free: the next waiter (a query or a replica's applier) takes it.
+  // Work of `cost` on `node`: slower or faster by its instance type's speed.
+  Time at_speed(Time cost, std::uint32_t node) const {
+    const double speed = pool_.instance(node).speed;
+    return speed == 1.0 ? cost : static_cast<Time>(static_cast<double>(cost) / speed);
+  }
+
+  // A core came free: the next waiter in the node's FIFO (a query or a replica's applier) takes it.
   void release_core(Context& ctx, std::uint32_t node) {
     Node& n = nodes_[node];
     set_busy(ctx, n, -1);
-    auto next = n.cores.release();
-    if (!next) return;
-    if (*next & kApplyToken) begin_apply(ctx, static_cast<std::uint32_t>(*next & 0xffffffffu));
-    else start_work(ctx, static_cast<std::uint32_t>(*next));
+    pool_.job_done(ctx, node);
+    const std::uint32_t next = pool_.worker_done(ctx, node);
+    if (next == ServerPool::kNone) return;
+    if (next & kApplyJob) begin_apply(ctx, next & ~kApplyJob);
+    else start_work(ctx, next);
   }
 
   // The statement ends: its effect first, then the core goes to the next waiter (which must
   // see the effect, e.g. the stock this one decremented).
   void work_done(Context& ctx, std::uint32_t j) {
     const std::uint32_t node = jobs_[j].node;
+    jobs_[j].in_pool = false;
     complete(ctx, j);
     release_core(ctx, node);
   }
@@ -833,6 +907,8 @@ class Database final : public Component, public HasCapabilities, public Crashabl
 
   void drop_job(Context& ctx, std::uint32_t j) {
     Job& job = jobs_[j];
+    if (job.in_pool) pool_.job_done(ctx, job.node);  // the pool empties the node's queue and workers itself
+    job.in_pool = false;
     --nodes_[job.node].conns;
     ctx.metrics().add(conns_g_, -1, ctx.now());
     ctx.metrics().add(dropped_c_);
@@ -866,14 +942,14 @@ class Database final : public Component, public HasCapabilities, public Crashabl
     Node& n = nodes_[r];
     if (n.applying || n.relay.empty()) return;
     n.applying = true;
-    if (n.cores.acquire(kApplyToken | r)) begin_apply(ctx, r);
+    if (pool_.admit(ctx, r, kApplyJob | r)) begin_apply(ctx, r);
   }
 
   void begin_apply(Context& ctx, std::uint32_t r) {
     Node& n = nodes_[r];
     n.apply_has_core = true;
     set_busy(ctx, n, +1);
-    ctx.schedule(apply_cost_.sample_time(n.rng), kApplyDone, node_token(r, n.epoch));
+    ctx.schedule(at_speed(apply_cost_.sample_time(n.rng), r), kApplyDone, node_token(r, n.epoch));
   }
 
   void apply_done(Context& ctx, std::uint32_t r) {
@@ -944,38 +1020,21 @@ class Database final : public Component, public HasCapabilities, public Crashabl
     n.last_arrival = 0;
     if (n.applying) {
       n.applying = false;
-      if (n.apply_has_core) {
-        n.apply_has_core = false;
-        if (n.up) release_core(ctx, r);
-      } else if (n.up) {
-        n.cores.cancel(kApplyToken | r);
-      }
+      const bool had_core = n.apply_has_core;
+      n.apply_has_core = false;
+      if (!n.up) pool_.job_done(ctx, r);  // going down: the pool empties the node itself
+      else if (had_core) release_core(ctx, r);
+      else pool_.withdraw(ctx, r, kApplyJob | r);
     }
   }
 
   // ---------------------------------------------------------------- failures
 
-  void kill_node(Context& ctx, std::uint32_t r, bool restarts) {
+  // A node lost (its jobs already dropped): a primary leaves its shard without one until
+  // the failover; a lost replica may be the acknowledgement a semi_sync / sync write waited for.
+  void lose_node(Context& ctx, std::uint32_t r) {
     Node& n = nodes_[r];
     Shard& sh = shard_[n.shard];
-    track_ready(ctx);
-    n.up = false;  // first: nothing below may hand its cores or the row lock to its own jobs
-    n.restarts = restarts;
-    --up_count_;
-    reset_replication(ctx, r);
-    // Its queries die with it: held connections, cores, the row lock.
-    for (std::uint32_t j = 0; j < jobs_.size(); ++j) {
-      Job& job = jobs_[j];
-      if (job.state == JobState::Free || job.node != r) continue;
-      if (job.state == JobState::WaitLock) lock_.cancel(j);
-      if (job.lock_held) {
-        job.lock_held = false;
-        release_lock(ctx);
-      }
-      drop_job(ctx, j);
-    }
-    set_busy(ctx, n, -static_cast<int>(n.busy));
-    n.cores = Resource(cores_);
     if (n.primary) {
       sh.pending.clear();
       sh.has_primary = false;
@@ -993,7 +1052,7 @@ class Database final : public Component, public HasCapabilities, public Crashabl
           rep.last_arrival = 0;
           // The relay log already received is still applied: re-arm its applier under the new epoch.
           if (rep.applying && rep.apply_has_core)
-            ctx.schedule(apply_cost_.sample_time(rep.rng), kApplyDone, node_token(o, rep.epoch));
+            ctx.schedule(at_speed(apply_cost_.sample_time(rep.rng), o), kApplyDone, node_token(o, rep.epoch));
         }
       ctx.schedule(detection_ + promotion_, kFailover, node_token(n.shard, sh.epoch));
     } else if (replication_ != Replication::Async) {
@@ -1013,8 +1072,10 @@ class Database final : public Component, public HasCapabilities, public Crashabl
     }
     const std::uint32_t old = sh.primary;
     if (best < 0) {
-      // No replica: crash recovery of the old primary (its redo log keeps every commit).
-      if (nodes_[old].restarts) bring_up(ctx, old, true);
+      // No replica: crash recovery of the old primary (its redo log keeps every commit),
+      // now if it is back, else when it is (slot_ready).
+      if (nodes_[old].waiting) bring_up(ctx, old, true);
+      rejoin_waiting(ctx, s);
       return;
     }
     const std::uint32_t b = static_cast<std::uint32_t>(best);
@@ -1037,7 +1098,13 @@ class Database final : public Component, public HasCapabilities, public Crashabl
     }
     close_interval(ctx, s);
     ++failovers_;
-    if (nodes_[old].restarts) bring_up(ctx, old, false);
+    rejoin_waiting(ctx, s);
+  }
+
+  // Nodes of the shard back from a restart during its failover rejoin as replicas.
+  void rejoin_waiting(Context& ctx, std::uint32_t s) {
+    for (std::uint32_t r : shard_[s].nodes)
+      if (nodes_[r].waiting) bring_up(ctx, r, !shard_[s].has_primary);
   }
 
   void set_role(Context& ctx, std::uint32_t r, bool primary) {
@@ -1062,8 +1129,8 @@ class Database final : public Component, public HasCapabilities, public Crashabl
     Node& n = nodes_[r];
     Shard& sh = shard_[n.shard];
     n.up = true;
+    n.waiting = false;
     ++up_count_;
-    n.cores = Resource(cores_);
     n.applied = n.received = n.ack_applied = n.ack_received = sh.pos;
     set_role(ctx, r, as_primary);
     if (as_primary) {
@@ -1127,6 +1194,8 @@ class Database final : public Component, public HasCapabilities, public Crashabl
 
  private:
   Causes causes_;
+  Rng pool_rng_;     // the pool's own draws (restart times)
+  ServerPool pool_;  // the nodes: slot = node index
   std::uint64_t stream_ = 0;
   std::uint32_t cores_ = 8, max_conns_ = 100, replicas_ = 0, shards_ = 1;
   bool read_from_replicas_ = false;

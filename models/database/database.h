@@ -35,6 +35,15 @@
 //    sync acknowledgement once on its way back. After a failover to another zone, the
 //    writes pay it too.
 //
+//  - Nodes are servers of the shared server pool (models/common/server_pool, its addressed
+//    use: slot = node): a node's `cores` are the pool's workers and its core wait the pool's
+//    FIFO (queries and the replica's applier alike); crashes, restarts after `restart_time`,
+//    failures waiting for repair, zone outages (a node is placed in its zone as above) and
+//    billing per node by `instance_type` (its speed scales the work) are the pool's. The pool
+//    says when a node went down (its primary's failover starts: lose_node) and when it is
+//    ready again (it rejoins as a replica cloned from the primary, or as the primary when
+//    its shard has none; during its shard's failover it waits for the failover's end).
+//
 // Routes (RequestInfo::route names the query): "read", "write", every named query of
 // `queries` (a query named "write" or a request with RequestInfo::write writes), and with
 // `stock`: "stock_read" (value = units left, kNotFound at 0), "stock_decrement" (the
@@ -55,7 +64,8 @@
 // shard holding the latest acknowledged write position of the keys hashed to it (keys
 // sharing a slot make a read look stale slightly more often, never less); after a
 // promotion the other replicas resynchronise at once; a crashed primary comes back as a
-// replica (cloned) when the failover ends, or as the primary again when it had no replica;
+// replica (cloned) when the failover ends, or as the primary again when it had no replica
+// (a restart_time longer than the failover: when it is back);
 // a reshard provisions the new shards from t = 0, copies the moved rows at
 // reshard.copy_rate rows/s (a read on the source primary and a write on the destination)
 // and switches routing when the copy ends (Vitess Reshard + SwitchTraffic).

@@ -9,6 +9,7 @@ Service::Service(Params& p, BuildContext& bc)
     : stream_(bc.stream_seed()), rng_(bc.rng(3)), pool_(*this, *this, rng_) {
   id_ = bc.id();
   pool_.read(p, bc);
+  bc.runs_instances(pool_.initial_replicas(), p.path("replicas"));  // each holds its own connection pools
   io_async_ = p.choice("io", "blocking", {"blocking", "async"}) == "async";
   bool has_default = p.has("service_time");
   Distribution def = p.distribution("service_time", Distribution::constant(0));
@@ -22,6 +23,7 @@ Service::Service(Params& p, BuildContext& bc)
     policies_.push_back(std::make_unique<CallPolicy>(p, bc, CallPolicy::Site::ServicePool, id_ + "->pool", "pool", sub,
                                                      *this, 0));
     shared_pool_ = index + 1;
+    shared_pool_pointer_ = p.path("pool") + "/size";
   } else {
     p.known("pool");
   }

@@ -190,6 +190,7 @@ class Service final : public Component,
   std::vector<std::unique_ptr<CallPolicy>> policies_;
   std::vector<std::string> policy_labels_;
   std::uint32_t shared_pool_ = 0;            // 1 + index of the service-level pool's policy; 0: none
+  std::string shared_pool_pointer_;          // its "size", for the connection budget's warning
   std::vector<std::string> pooled_targets_;  // components whose calls took the shared pool
   std::uint64_t shed_queue_ = kNoShed;
   bool idempotent_ = false;

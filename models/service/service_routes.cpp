@@ -90,11 +90,16 @@ void Service::parse_steps(std::vector<Params>& list, BuildContext& bc, Program& 
       st.continue_on_failure = s.choice("on_failure", "fail", {"fail", "continue"}) == "continue";
       if (CallPolicy::wanted(s)) {
         st.policy = add_policy(s, bc, st.timeout);
+        // A step's own pool: its connections to the callee, per instance.
+        if (const std::uint64_t size = policies_[st.policy - 1]->pool_size()) bc.holds_connections(st.ref, size, s.path("pool") + "/size");
       } else if (shared_pool_) {  // calls to the pool's components take one of its connections
         const std::string target = s.string("call");
         const auto& pooled = policies_[shared_pool_ - 1]->pool_for();
         if (std::find(pooled.begin(), pooled.end(), target) != pooled.end()) {
           st.policy = shared_pool_;
+          // The shared pool's connections go to each of its components (declared once each).
+          if (std::find(pooled_targets_.begin(), pooled_targets_.end(), target) == pooled_targets_.end())
+            bc.holds_connections(st.ref, policies_[shared_pool_ - 1]->pool_size(), shared_pool_pointer_);
           pooled_targets_.push_back(target);
         }
       }

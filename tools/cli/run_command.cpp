@@ -36,6 +36,7 @@ int run_command(const RunOptions& o, const Registry& registry) {
   std::string name;
   nlohmann::ordered_json analysis;  // the analytic estimate, for the report to set beside the run
   std::string topology;             // the architecture as DOT, for the report's diagram
+  nlohmann::ordered_json warnings = nlohmann::ordered_json::array();  // said on stderr now, kept in summary.json
   try {
     Simulation probe(*doc, registry, o.seed);  // validates everything before t = 0
     seed = probe.settings().seed;
@@ -43,6 +44,10 @@ int run_command(const RunOptions& o, const Registry& registry) {
     const Topology topo = Topology::from(probe, *doc);
     analysis = analyze_topology(topo).json;
     topology = topology_dot(topo, name);
+    for (const ScenarioWarning& w : probe.warnings()) {
+      std::cerr << w.format(o.scenario) << "\n";
+      warnings.push_back({{"pointer", w.pointer}, {"message", w.message}});
+    }
     // A long run is said before it starts (the estimate is the sources' mean load; one core
     // simulates roughly a million requests per second on simple topologies, fewer on deep ones).
     const double requests = probe.estimated_requests() * o.replications;
@@ -74,6 +79,7 @@ int run_command(const RunOptions& o, const Registry& registry) {
     summaries.push_back(nlohmann::ordered_json::parse(out.summary));
   }
   nlohmann::ordered_json summary = merge_replications(summaries);
+  if (!warnings.empty()) summary["warnings"] = warnings;  // absent when there are none
 
   const bool explicit_out = !o.out.empty();
   auto dir = OutputDir::open(explicit_out ? fs::path(o.out) : fs::path("out") / slugify(name), explicit_out);
@@ -108,6 +114,7 @@ int validate_command(const std::vector<std::string>& files, const Registry& regi
     }
     try {
       Simulation sim(*doc, registry);
+      for (const ScenarioWarning& w : sim.warnings()) std::cerr << w.format(f) << "\n";
       std::cout << f << ": ok (" << sim.components().size() << " components)\n";
     } catch (const ScenarioError& e) {
       std::cerr << e.format(f) << "\n";

@@ -140,6 +140,8 @@ class CallPolicy {
   Time timeout() const { return timeout_; }
   // ServicePool: the component ids whose calls take a connection.
   const std::vector<std::string>& pool_for() const { return pool_for_; }
+  // The connection pool's size (HikariCP maximumPoolSize), 0 without a pool.
+  std::uint64_t pool_size() const { return pool_params_ ? static_cast<std::uint64_t>(pool_params_->max_concurrent) : 0; }
 
  private:
   enum class Phase : std::uint8_t { Free, WaitRate, WaitBulkhead, WaitPool, InFlight, Backoff, Fallback, Finishing };
