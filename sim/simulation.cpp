@@ -710,7 +710,9 @@ void Simulation::run(const std::function<void(double)>& progress) {
   // with the components seen acting, rather than hang (a few hundred MB by then).
   Time checked_at = -1;
   int still = 0;
-  while (!sched_.empty() && sched_.next_time() <= end) {
+  // The run is [0, duration): an event at the end instant itself belongs to no window (a
+  // request sent then could never be answered, and the last window would hold it).
+  while (!sched_.empty() && sched_.next_time() < end) {
     Event e = sched_.pop();
     now_ = e.time;
     dispatch(e);

@@ -185,3 +185,20 @@ TEST_CASE("shipped basic scenarios are valid and say what they teach") {
   }
   CHECK(count >= 6);
 }
+
+TEST_CASE("a run covers [0, duration): nothing happens at the end instant itself") {
+  // Constant arrivals every 100 ms from t = 100 ms, 1 ms of work, a 10 s run: the arrivals
+  // at 0.1 s ... 9.9 s are the run's, 99 of them, each answered before the end. An engine
+  // that also acts at t = 10 s sends a 100th request that nothing can answer, and puts it in
+  // the last window.
+  json doc = json::parse(R"({"name": "end-instant", "seed": 1, "duration": "10s", "window": "1s",
+    "network": {"latency": "0ms"},
+    "components": [
+      {"id": "users", "type": "client", "target": "web", "arrivals": {"process": "constant", "rate": 10},
+       "routes": [{"name": "get", "weight": 1}], "timeout": "60s"},
+      {"id": "web", "type": "service", "replicas": 1, "concurrency": 4,
+       "service_time": {"dist": "constant", "value": "1ms"}}]})");
+  const json s = run_summary(archsim::e2e::write_scenario("end-instant", doc), {});
+  CHECK(num(s, "components.users.sent") == 99);
+  CHECK(num(s, "components.users.ok") == 99);
+}
