@@ -100,7 +100,10 @@ TEST_CASE("trace: web-tier's trace is valid trace-event JSON, a process per requ
   CHECK(flow_starts == flow_ends);
   CHECK(flow_starts.size() == 40);
   // Spans on one track nest or follow each other (Perfetto draws them as a stack).
-  for (auto& [key, list] : slices) {
+  for (auto& entry : slices) {
+    // Not a structured binding: INFO captures `key` in a lambda, which clang refuses for one.
+    const auto& key = entry.first;
+    auto& list = entry.second;
     std::sort(list.begin(), list.end(), [](const Slice& a, const Slice& b) {
       return a.ts != b.ts ? a.ts < b.ts : a.end > b.end;
     });
