@@ -5,6 +5,7 @@
 #include <doctest/doctest.h>
 
 #include <string>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -121,4 +122,33 @@ TEST_CASE("database e2e: nodes are billed by instance_type: nodes x hours x the 
   CHECK(num(sum, "components.db.instance_seconds") == doctest::Approx(180.0));
   CHECK(num(sum, "cost.by_component.db") == doctest::Approx(0.18));
   CHECK(sum["components"]["db"]["instance_type"] == "dbx");
+}
+
+TEST_CASE("database e2e: bad instance_type and restart_time are refused at their pointer, one line, exit 2") {
+  const std::string path = source_path("scenarios/databases/failover.json");
+  struct Case {
+    std::vector<std::string> sets;
+    const char* pointer;
+    const char* words;
+  };
+  const Case cases[] = {
+      {{"db.instance_type=5"}, "/components/1/instance_type", "expected a string"},
+      {{"db.instance_type=\"nope\"", "instance_types={\"m5.large\":{\"speed\":1,\"memory_mb\":8192}}"},
+       "/components/1/instance_type",
+       "unknown instance type \"nope\""},
+      {{"db.restart_time=\"-1s\""}, "/components/1/restart_time", "must not be negative"},
+      {{"db.restart_time=\"abc\""}, "/components/1/restart_time", "is not a duration"},
+  };
+  for (const Case& c : cases) {
+    std::vector<std::string> args{"run", path, "--quiet", "--no-report", "--json"};
+    for (const auto& s : c.sets) args.insert(args.end(), {"--set", s});
+    const auto r = run_archsim(args);
+    INFO(describe(r));
+    CHECK(r.exit_code == 2);
+    CHECK(r.out.empty());
+    const auto ls = archsim::e2e::lines(r.err);
+    REQUIRE(ls.size() == 1);
+    CHECK(ls[0].rfind(path + ": " + c.pointer + ": ", 0) == 0);
+    CHECK(ls[0].find(c.words) != std::string::npos);
+  }
 }
