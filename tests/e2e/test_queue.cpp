@@ -14,6 +14,7 @@
 #include <string>
 #include <vector>
 
+#include "tests/e2e/queue_checks.h"
 #include "tests/e2e/run_archsim.h"
 
 using archsim::e2e::describe;
@@ -35,11 +36,7 @@ void check_conservation(const json& s) {
     const auto& c = item.value();
     if (c.at("type") != "queue") continue;
     INFO("queue " << id);
-    double produced = c.at("produced"), consumed = c.at("consumed"), dlq = c.at("dead_lettered");
-    double lost = c.at("lost"), retained = c.at("retained");
-    CHECK(produced > 0);
-    CHECK(produced == consumed + dlq + lost + retained);
-    CHECK(c.at("order_violations").get<double>() == 0);
+    archsim::e2e::check_queue_ledger(c);
   }
 }
 

@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "tests/e2e/queue_checks.h"
 #include "tests/e2e/run_archsim.h"
 
 using archsim::e2e::describe;
@@ -21,12 +22,7 @@ namespace {
 
 std::string scenario(const std::string& file) { return archsim::e2e::source_path("scenarios/queues/" + file); }
 
-// produced = consumed + dead_lettered + lost + retained for the figures at `q`.
-void check_ledger(const json& q) {
-  CHECK(num(q, "produced") > 0);
-  CHECK(num(q, "produced") == num(q, "consumed") + num(q, "dead_lettered") + num(q, "lost") + num(q, "retained"));
-  CHECK(num(q, "order_violations") == 0);
-}
+using archsim::e2e::check_queue_ledger;
 
 }  // namespace
 
@@ -58,9 +54,9 @@ TEST_CASE("queue topics: each topic's own figures; a broker's crash reaches ever
   // About 100 orders and 200 clicks per second (the api's two routes, weights 1 and 2).
   CHECK(num(orders, "produced") == doctest::Approx(18000).epsilon(0.03));
   CHECK(num(clicks, "produced") == doctest::Approx(36000).epsilon(0.03));
-  check_ledger(orders);
-  check_ledger(clicks);
-  check_ledger(q);
+  check_queue_ledger(orders);
+  check_queue_ledger(clicks);
+  check_queue_ledger(q);
   CHECK(num(q, "produced") == num(orders, "produced") + num(clicks, "produced"));
   CHECK(num(q, "consumed") == num(orders, "consumed") + num(clicks, "consumed"));
   // Each topic's series: its lag in timeseries.csv under its own name.
