@@ -16,8 +16,8 @@
 #include "sim/continuation.h"
 #include "models/common/capabilities.h"
 #include "models/common/caller_instance.h"
-#include "models/common/resource.h"
 #include "models/common/result_flags.h"
+#include "models/common/server_pool/server_pool.h"
 #include "sim/describe.h"
 #include "sim/results.h"
 
@@ -34,7 +34,10 @@ namespace rf = result_flags;
 enum class Pattern : std::uint8_t { CacheAside, ReadThrough, WriteThrough, WriteBehind };
 enum class Stampede : std::uint8_t { None, Lock, Coalesce, EarlyRefresh, TtlJitter };
 enum class Op : std::uint8_t { Get, Set, Delete };
-enum Tag : std::uint16_t { kServe = 1, kRetry, kFlush, kRestart, kPulseSet, kPulseClear, kLease, kReplicate, kFailover, kClusterFail };
+// Own timer tags start past the server pool's (ServerPool::kFirstOwnerTag); restarts are the pool's.
+enum Tag : std::uint16_t {
+  kServe = ServerPool::kFirstOwnerTag, kRetry, kFlush, kPulseSet, kPulseClear, kLease, kReplicate, kFailover, kClusterFail
+};
 
 constexpr std::uint32_t kNone = KeyMap::kNone;
 // Backend calls carry a token (sim/continuation.h): a job (slot, generation) in the cache's
@@ -50,6 +53,7 @@ struct Job {
   std::uint8_t inst = 0;      // the node's instance serving it (Node::inst)
   Op op = Op::Get;
   bool live = false;
+  bool in_pool = false;       // admitted to its instance's pool slot (waiting for a worker or in service)
   bool has_caller = true;     // false for a background refresh
   bool looked = false;        // its first look is counted (a lock retry is not a new lookup)
 };
@@ -66,13 +70,13 @@ struct Flight {
   bool live = false;
 };
 
-// One process of a node: its primary or one of its replicas.
+// One process of a node: its primary or one of its replicas. Its workers, FIFO, crashes,
+// restarts and billing are a slot of the cache's server pool (Cache::pool_slot); what it holds
+// and its part in replication are kept here.
 struct Instance {
   std::unique_ptr<CacheStore> store;
-  Resource workers;
-  std::uint32_t busy = 0, queued = 0;
-  std::uint32_t gen = 0;  // bumped at each crash: a stale restart timer is known
-  bool up = true;
+  bool up = true;    // running and holding its data set (false from its crash until it rejoins)
+  bool lost = false; // its operations were dropped: slot_down has yet to act on its data
 };
 
 // A write the primary applied and its replicas will apply `replication_lag` later.
@@ -90,7 +94,7 @@ struct Node {
   std::uint8_t primary = 0;
   std::uint8_t next_read = 0;     // round robin over the replicas (read_from replicas)
   bool down = false;              // no live primary
-  std::uint32_t epoch = 0;        // bumped at each crash: stale restarts and batches are known
+  std::uint32_t epoch = 0;        // bumped at each crash: stale failovers and batches are known
   std::uint64_t pending = 0;      // write-behind writes acked and not yet flushed
   TokenRange batches;             // this node's write-behind batch tokens (sub-owner n)
   std::vector<ReplOp> log;        // replication stream, oldest first from log_head
@@ -101,9 +105,10 @@ struct Node {
   CacheStore& store() { return *inst[primary].store; }
 };
 
-class Cache final : public Component, public HasCapabilities, public Crashable {
+class Cache final : public Component, public HasCapabilities, public Crashable, public PoolJobs {
  public:
-  Cache(Params& p, BuildContext& bc) : rng_(bc.rng(0)), restart_rng_(bc.rng(2)), sentinel_rng_(bc.rng(3)) {
+  Cache(Params& p, BuildContext& bc)
+      : rng_(bc.rng(0)), restart_rng_(bc.rng(2)), sentinel_rng_(bc.rng(3)), pool_(*this, *this, restart_rng_) {
     static const std::vector<std::string> kPatterns{"cache_aside", "read_through", "write_through", "write_behind"};
     static const std::vector<std::string> kEvictions{"lru", "lfu", "fifo", "random", "sampled_lru", "sampled_lfu", "tinylfu"};
     static const std::vector<std::string> kStampedes{"none", "lock", "coalesce", "early_refresh", "ttl_jitter"};
@@ -115,7 +120,7 @@ class Cache final : public Component, public HasCapabilities, public Crashable {
       // restarts of its own (it lives and dies with its instance).
       for (const char* f : {"nodes", "replicas", "read_from", "replication_lag", "sentinels", "quorum", "down_after",
                             "promotion_time", "failover", "cluster_node_timeout", "require_full_coverage", "concurrency",
-                            "restart_time"})
+                            "restart_time", "instance_type"})
         if (p.has(f))
           p.fail(f, "makes no sense for a local cache (\"local\": true: one in-process copy inside each instance of the "
                     "calling service, which lives and dies with it); remove it or make the cache shared");
@@ -222,9 +227,19 @@ class Cache final : public Component, public HasCapabilities, public Crashable {
         // Replica stores draw from their own streams (seed 100 + n is the primary's, as before).
         const std::uint64_t seed = i == 0 ? bc.stream_seed(100 + n) : bc.stream_seed(100000 + n * 16 + i);
         nodes_[n].inst[i].store = std::make_unique<CacheStore>(sc, seed);
-        nodes_[n].inst[i].workers = Resource(concurrency_);
       }
       if (replicas_ > 0) nodes_[n].log.reserve(1024);
+    }
+    if (!local_) {
+      // Every process (a node's primary and replicas) is a slot of the server pool, addressed
+      // (pool_slot): `concurrency` workers and an unbounded FIFO each, restarted after
+      // restart_time, billed by instance_type (its speed divides `latency`).
+      per_node_ = 1 + replicas_;
+      PoolNodes spec;
+      spec.nodes = nodes * per_node_;
+      spec.workers = concurrency_;
+      spec.restart = restart_time_;
+      pool_.configure(p, bc, spec);
     }
     jobs_.reserve(1024);
     flights_.reserve(256);
@@ -259,10 +274,8 @@ class Cache final : public Component, public HasCapabilities, public Crashable {
     lookups_pulse_g_ = m.gauge(id, "lookup_pulse");
     m.ratio_series(id, "hit_ratio", hits_pulse_g_, lookups_pulse_g_);
     ops_c_ = m.counter(id, "ops", "throughput_rps");
-    busy_g_ = m.gauge(id, "busy");
-    capacity_g_ = m.gauge(id, "capacity");
-    queued_g_ = m.gauge(id, "queue_length", "queue_length");
-    m.ratio_series(id, "utilization", busy_g_, capacity_g_);
+    // Workers, queue and nodes are the pool's (a local cache has none: it runs on its callers' threads).
+    if (!local_) pool_.register_metrics(m);
     if (replicas_ > 0) {
       failovers_c_ = m.counter(id, "failovers");
       replica_reads_c_ = m.counter(id, "replica_reads", "replica_reads_rps");
@@ -303,7 +316,7 @@ class Cache final : public Component, public HasCapabilities, public Crashable {
   }
 
   void start(Context& ctx) override {
-    ctx.metrics().set(capacity_g_, static_cast<double>(concurrency_) * static_cast<double>(nodes_.size()) * serving_per_node(), 0);
+    if (!local_) pool_.start(ctx);
     if (pattern_ == Pattern::WriteBehind) ctx.schedule(flush_interval_, kFlush);
     window_ = ctx.metrics().window();
     schedule_pulse(ctx, window_);
@@ -335,30 +348,23 @@ class Cache final : public Component, public HasCapabilities, public Crashable {
     job.has_caller = true;
     job.looked = false;
     job.op = op;
+    job.in_pool = !local_;  // a local cache runs on the caller's own thread
     ctx.metrics().add(ops_c_);
-    Instance& in = nodes_[n].inst[static_cast<std::size_t>(i)];
-    if (local_ || in.workers.acquire(j)) {  // a local cache runs on the caller's own thread
-      begin_service(ctx, j);
-    } else {
-      ++in.queued;
-      ctx.metrics().add(queued_g_, 1, ctx.now());
-    }
+    if (local_ || pool_.admit(ctx, pool_slot(n, static_cast<std::uint32_t>(i)), j)) begin_service(ctx, j);
   }
 
   void on_timer(Context& ctx, std::uint16_t tag, std::uint64_t data) override {
+    if (ServerPool::owns_timer(tag)) return pool_.on_timer(ctx, tag, data);
     switch (tag) {
       case kServe: {
         std::uint32_t j = job_of(data);
         if (j == kNone) return;
-        if (!local_) {
-          Instance& nd = nodes_[jobs_[j].node].inst[jobs_[j].inst];
-          --nd.busy;
-          ctx.metrics().add(busy_g_, -1, ctx.now());
-          if (auto next = nd.workers.release()) {
-            --nd.queued;
-            ctx.metrics().add(queued_g_, -1, ctx.now());
-            begin_service(ctx, static_cast<std::uint32_t>(*next));
-          }
+        if (!local_) {  // the worker goes to the oldest operation queued on the instance
+          jobs_[j].in_pool = false;
+          const std::uint32_t slot = pool_slot(jobs_[j].node, jobs_[j].inst);
+          pool_.job_done(ctx, slot);
+          const std::uint32_t next = pool_.worker_done(ctx, slot);
+          if (next != ServerPool::kNone) begin_service(ctx, next);
         }
         execute(ctx, j);
         break;
@@ -369,16 +375,6 @@ class Cache final : public Component, public HasCapabilities, public Crashable {
         break;
       }
       case kFlush: flush(ctx); break;
-      case kRestart: {
-        auto n = static_cast<std::uint32_t>(data & 0xffff);
-        if (replicas_ > 0) {
-          restart_instance(ctx, n, static_cast<std::uint32_t>((data >> 16) & 0xff), static_cast<std::uint32_t>(data >> 24));
-          break;
-        }
-        auto epoch = static_cast<std::uint32_t>(data >> 16);
-        if (nodes_[n].down && nodes_[n].epoch == epoch) bring_up(ctx, n);
-        break;
-      }
       case kReplicate: replicate(ctx, static_cast<std::uint32_t>(data)); break;
       case kClusterFail: {
         auto n = static_cast<std::uint32_t>(data & 0xffff);
@@ -449,10 +445,7 @@ class Cache final : public Component, public HasCapabilities, public Crashable {
     double lookups = tot(lookups_c_);
     double measured = to_seconds(ctx.end_time() - ctx.warmup());
     r.add("throughput_rps", measured > 0 ? tot(ops_c_) / measured : 0.0);
-    if (!local_) {  // a local cache has no workers or queue of its own: the table prints "-"
-      r.add("utilization", m.ratio(busy_g_, capacity_g_, ctx.end_time()));
-      r.add("queue_length", m.average(queued_g_, ctx.end_time()));
-    }
+    if (!local_) pool_.report_utilization(ctx, r);  // a local cache has no workers or queue of its own: the table prints "-"
     r.add("hit_ratio", lookups > 0 ? tot(hits_c_) / lookups : 0.0);
     r.add("lookups", lookups);
     r.add("hits", tot(hits_c_));
@@ -485,6 +478,7 @@ class Cache final : public Component, public HasCapabilities, public Crashable {
       r.add("replica_reads", tot(replica_reads_c_));
       r.add("unreplicated_lost", tot(unreplicated_c_));
     }
+    if (!local_) pool_.report_billing(ctx, r);  // every process billed for the run, down or not
   }
 
   void describe(Description& d) const override {
@@ -504,36 +498,84 @@ class Cache final : public Component, public HasCapabilities, public Crashable {
     d.programs.push_back(prog);
   }
 
-  // ---- Crashable ----
+  // ---- Crashable: slots are nodes (hash-slot ranges); the pool crashes their primaries ----
+
+  // Crashes the primaries of the first `count` nodes that have one: the pool drops what they
+  // hold (drop_jobs), slot_down loses their contents and starts the failover, and the pool
+  // restarts them after restart_time (slot_ready).
   std::uint32_t crash(Context& ctx, std::uint32_t count) override {
-    Context::ActingAs acting(ctx, self_index());
     std::uint32_t done = 0;
     for (std::uint32_t n = 0; n < nodes_.size() && done < count; ++n) {
       if (nodes_[n].down) continue;
-      const std::uint32_t victim = nodes_[n].primary;
-      take_down(ctx, n);
-      ctx.schedule(restart_time_.sample_time(restart_rng_), kRestart, restart_data(n, victim));
-      ++done;
+      if (pool_.crash_node(ctx, pool_slot(n, nodes_[n].primary))) ++done;
     }
     return done;
   }
   std::uint32_t instance_slots() const override { return static_cast<std::uint32_t>(nodes_.size()); }
+  // Node `slot`'s primary fails and waits for its repair.
   bool fail_instance(Context& ctx, std::uint32_t slot) override {
-    Context::ActingAs acting(ctx, self_index());
     if (slot >= nodes_.size() || nodes_[slot].down) return false;
-    take_down(ctx, slot);
-    return true;
+    return pool_.fail_instance(ctx, pool_slot(slot, nodes_[slot].primary));
   }
+  // Every process of node `slot` that is down starts again (and rejoins: slot_ready).
   void repair_instance(Context& ctx, std::uint32_t slot) override {
-    Context::ActingAs acting(ctx, self_index());
     if (slot >= nodes_.size()) return;
-    if (replicas_ > 0) {
-      for (std::uint32_t i = 0; i < nodes_[slot].inst.size(); ++i)
-        if (!nodes_[slot].inst[i].up) restart_instance(ctx, slot, i, nodes_[slot].inst[i].gen);
+    for (std::uint32_t i = 0; i < nodes_[slot].inst.size(); ++i)
+      if (!nodes_[slot].inst[i].up) pool_.repair_instance(ctx, pool_slot(slot, i));
+  }
+
+  // ---- PoolJobs: the pool's lifecycle changes, in the cache's terms ----
+
+  // The process in `slot` is going down (crash or failure): what it serves dies with it. A
+  // primary takes its node out of service first (no live primary until a failover or its
+  // restart) and closes the node's flights, whose waiters (on replicas too) are dropped.
+  void drop_jobs(Context& ctx, std::uint32_t slot) override {
+    const std::uint32_t n = slot / per_node_, i = slot % per_node_;
+    Node& nd = nodes_[n];
+    Instance& in = nd.inst[i];
+    if (!in.up) return;
+    in.up = false;
+    in.lost = true;
+    if (i == nd.primary) {
+      nd.down = true;
+      ++nd.epoch;
+      for (std::uint32_t f = 0; f < flights_.size(); ++f) {
+        if (!flights_[f].live || flights_[f].node != n) continue;
+        for (std::uint32_t w = flights_[f].head; w != kNone; w = jobs_[w].next) jobs_[w].inst = static_cast<std::uint8_t>(i);
+        close_flight(ctx, f);
+      }
+    } else {
+      unlink_waiters(n, i);
+    }
+    for (std::uint32_t j = 0; j < jobs_.size(); ++j) {
+      Job& job = jobs_[j];
+      if (!job.live || job.node != n || job.inst != i) continue;
+      if (job.in_pool) pool_.job_done(ctx, slot);  // the pool empties the slot's queue and workers itself
+      if (job.has_caller) {
+        ctx.metrics().add(dropped_c_);
+        ctx.reply(job.call, Status::Dropped);
+      }
+      free_job(j);
+    }
+  }
+  void slot_launched(std::uint32_t) override {}
+  // The process is down: its contents are gone (no persistence). A primary's node loses its
+  // unflushed write-behind writes and the replication stream not yet sent, and Sentinel or
+  // the cluster starts the failover.
+  void slot_down(Context& ctx, std::uint32_t slot) override {
+    const std::uint32_t n = slot / per_node_, i = slot % per_node_;
+    Node& nd = nodes_[n];
+    Instance& in = nd.inst[i];
+    if (!in.lost) return;
+    in.lost = false;
+    if (i != nd.primary) {  // a replica's copy is not in the entries gauge; it resyncs when back
+      in.store->clear();
       return;
     }
-    if (nodes_[slot].down) bring_up(ctx, slot);
+    take_down(ctx, n);
   }
+  // The process is back (restart or repair): it rejoins (restart_instance).
+  void slot_ready(Context& ctx, std::uint32_t slot) override { restart_instance(ctx, slot / per_node_, slot % per_node_); }
   ReadyHistory ready_history(Time now, Time warmup) const override {
     ReadyHistory h;
     h.seconds_at = seconds_at_;
@@ -548,7 +590,6 @@ class Cache final : public Component, public HasCapabilities, public Crashable {
   }
 
  private:
-  std::uint32_t self_index() const { return index(); }
 
   // ---- local (in-process) copies ----
 
@@ -611,6 +652,7 @@ class Cache final : public Component, public HasCapabilities, public Crashable {
     }
     jobs_[j].live = true;
     jobs_[j].next = kNone;
+    jobs_[j].in_pool = false;
     return j;
   }
   void free_job(std::uint32_t j) {
@@ -629,12 +671,15 @@ class Cache final : public Component, public HasCapabilities, public Crashable {
     return j;
   }
 
+  // The operation has a worker (a shared cache's, in the pool) or the caller's thread (local):
+  // `latency`, divided by the speed of the node's instance type.
   void begin_service(Context& ctx, std::uint32_t j) {
+    Time t = latency_.sample_time(rng_);
     if (!local_) {
-      ++nodes_[jobs_[j].node].inst[jobs_[j].inst].busy;
-      ctx.metrics().add(busy_g_, 1, ctx.now());
+      const double speed = pool_.instance(pool_slot(jobs_[j].node, jobs_[j].inst)).speed;
+      if (speed != 1.0) t = static_cast<Time>(static_cast<double>(t) / speed);
     }
-    ctx.schedule(latency_.sample_time(rng_), kServe, token(j));
+    ctx.schedule(t, kServe, token(j));
   }
 
   // ---- operations ----
@@ -947,15 +992,34 @@ class Cache final : public Component, public HasCapabilities, public Crashable {
   }
 
   // ---- crash and restart ----
+
+  // Pool slot of node n's process i (0 = the node's first primary).
+  std::uint32_t pool_slot(std::uint32_t n, std::uint32_t i) const { return n * per_node_ + i; }
+
+  // A replica process going down leaves the flights it waited on (unreachable today: only
+  // primaries crash; kept so that any slot may go down).
+  void unlink_waiters(std::uint32_t n, std::uint32_t i) {
+    for (Flight& fl : flights_) {
+      if (!fl.live || fl.node != n) continue;
+      std::uint32_t head = kNone, tail = kNone;
+      for (std::uint32_t w = fl.head, next; w != kNone; w = next) {
+        next = jobs_[w].next;
+        if (jobs_[w].inst == i) continue;
+        jobs_[w].next = kNone;
+        if (tail == kNone) head = w;
+        else jobs_[tail].next = w;
+        tail = w;
+      }
+      fl.head = head;
+      fl.tail = tail;
+    }
+  }
+
+  // Node n's primary went down (drop_jobs has dropped its operations): its data set, its
+  // unflushed writes and unsent stream are lost, and the failover starts.
   void take_down(Context& ctx, std::uint32_t n) {
     account_ready(ctx.now(), ctx.warmup());
     Node& nd = nodes_[n];
-    const std::uint32_t p = nd.primary;
-    Instance& in = nd.inst[p];
-    nd.down = true;
-    ++nd.epoch;
-    ++in.gen;
-    in.up = false;
     if (ctx.now() >= ctx.warmup()) ++crashes_;
     double entries = static_cast<double>(nd.store().size()), bytes = static_cast<double>(nd.store().bytes());
     nd.store().clear();
@@ -967,27 +1031,6 @@ class Cache final : public Component, public HasCapabilities, public Crashable {
       nd.pending = 0;
     }
     if (replicas_ > 0) lose_unreplicated(ctx, nd);
-    for (std::uint32_t f = 0; f < flights_.size(); ++f) {
-      if (!flights_[f].live || flights_[f].node != n) continue;
-      // Waiters served by a replica outlive the primary: they are dropped with the flight.
-      if (replicas_ > 0)
-        for (std::uint32_t w = flights_[f].head; w != kNone; w = jobs_[w].next) jobs_[w].inst = static_cast<std::uint8_t>(p);
-      close_flight(ctx, f);
-    }
-    for (std::uint32_t j = 0; j < jobs_.size(); ++j) {
-      Job& job = jobs_[j];
-      if (!job.live || job.node != n || job.inst != p) continue;
-      if (job.has_caller) {
-        ctx.metrics().add(dropped_c_);
-        ctx.reply(job.call, Status::Dropped);
-      }
-      free_job(j);
-    }
-    in.workers = Resource(concurrency_);
-    ctx.metrics().add(busy_g_, -static_cast<double>(in.busy), ctx.now());
-    ctx.metrics().add(queued_g_, -static_cast<double>(in.queued), ctx.now());
-    ctx.metrics().add(capacity_g_, -static_cast<double>(concurrency_), ctx.now());
-    in.busy = in.queued = 0;
     --ready_;
     if (ready_ == 0 && ctx.now() >= ctx.warmup()) ++outages_;
     // Sentinel: the quorum-th sentinel to see the primary silent for down_after declares it
@@ -1014,16 +1057,11 @@ class Cache final : public Component, public HasCapabilities, public Crashable {
     account_ready(ctx.now(), ctx.warmup());
     nodes_[n].down = false;
     nodes_[n].inst[nodes_[n].primary].up = true;
-    ctx.metrics().add(capacity_g_, static_cast<double>(concurrency_), ctx.now());
     ++ready_;
   }
 
   // ---- replication and Sentinel failover ----
   double serving_per_node() const { return 1.0 + (read_replicas_ ? replicas_ : 0); }
-  std::uint64_t restart_data(std::uint32_t n, std::uint32_t i) const {
-    if (replicas_ == 0) return n | (static_cast<std::uint64_t>(nodes_[n].epoch) << 16);
-    return n | (static_cast<std::uint64_t>(i) << 16) | (static_cast<std::uint64_t>(nodes_[n].inst[i].gen) << 24);
-  }
   // The instance an operation goes to, or -1 (Unavailable): gets round robin over the live
   // replicas with read_from replicas (the primary when none is live), the rest the primary.
   int serving_instance(Node& nd, Op op) {
@@ -1110,16 +1148,19 @@ class Cache final : public Component, public HasCapabilities, public Crashable {
     clear_cluster_fail(nd);
     ++ready_;
     ctx.metrics().add(failovers_c_);
-    if (!read_replicas_) ctx.metrics().add(capacity_g_, static_cast<double>(concurrency_), ctx.now());
     size_changed(ctx, static_cast<double>(nd.store().size()), static_cast<double>(nd.store().bytes()));
   }
   // A crashed instance is back. Before any failover it is the primary again, empty (no
   // persistence), and its replicas resynchronise to its empty data set; after one it rejoins
   // as a replica with a full copy of the new primary's data.
-  void restart_instance(Context& ctx, std::uint32_t n, std::uint32_t i, std::uint32_t gen) {
+  void restart_instance(Context& ctx, std::uint32_t n, std::uint32_t i) {
     Node& nd = nodes_[n];
     Instance& in = nd.inst[i];
-    if (in.up || in.gen != gen) return;
+    if (in.up) return;
+    if (replicas_ == 0) {
+      if (nd.down) bring_up(ctx, n);
+      return;
+    }
     in.up = true;
     if (nd.down) {
       account_ready(ctx.now(), ctx.warmup());
@@ -1128,12 +1169,10 @@ class Cache final : public Component, public HasCapabilities, public Crashable {
       clear_cluster_fail(nd);
       ++nd.epoch;  // the pending failover is moot
       ++ready_;
-      ctx.metrics().add(capacity_g_, static_cast<double>(concurrency_), ctx.now());
       for (std::uint32_t k = 0; k < nd.inst.size(); ++k)
         if (k != i && nd.inst[k].up) nd.inst[k].store->clear();
     } else {
       *in.store = nd.store();
-      if (read_replicas_) ctx.metrics().add(capacity_g_, static_cast<double>(concurrency_), ctx.now());
     }
   }
 
@@ -1187,7 +1226,9 @@ class Cache final : public Component, public HasCapabilities, public Crashable {
   std::vector<Time> write_times_;
   std::uint64_t live_flights_ = 0, max_flights_ = 0;
   std::uint64_t window_hits_ = 0, window_lookups_ = 0;
-  Rng rng_, restart_rng_, sentinel_rng_;
+  Rng rng_, restart_rng_, sentinel_rng_;  // restart_rng_: the pool's draws (restart times)
+  ServerPool pool_;                        // the processes: pool_slot(node, instance)
+  std::uint32_t per_node_ = 1;             // processes per node: 1 + replicas
   // Ready-node history for the availability report.
   std::uint32_t ready_ = 0;
   std::vector<double> seconds_at_;
@@ -1198,7 +1239,7 @@ class Cache final : public Component, public HasCapabilities, public Crashable {
   CounterId lookups_c_, hits_c_, misses_c_, evictions_c_, stale_c_, lost_c_, backend_reads_c_, backend_writes_c_,
       expired_c_, early_c_, coalesced_c_, lock_retries_c_, dropped_c_, unavailable_c_, writes_c_, ops_c_,
       failovers_c_{}, replica_reads_c_{}, unreplicated_c_{}, inconsistent_c_{}, cold_starts_c_{};
-  GaugeId entries_g_, bytes_g_, flights_g_, pending_g_, hits_pulse_g_, lookups_pulse_g_, busy_g_, capacity_g_, queued_g_;
+  GaugeId entries_g_, bytes_g_, flights_g_, pending_g_, hits_pulse_g_, lookups_pulse_g_;
 };
 
 }  // namespace

@@ -13,7 +13,13 @@
 // Routes (RequestInfo::route by name): "set"/"put" store the key, "delete"/"invalidate"
 // drop it, anything else is a "get" (or a "set" when the request is a write). Keys come from
 // RequestInfo::key. Each node serves operations one `latency` each on `concurrency`
-// workers (models/common/resource.h; Redis is single-threaded: concurrency 1).
+// workers (Redis is single-threaded: concurrency 1).
+// Processes: every node's primary and each of its replicas is a slot of the shared server
+// pool (models/common/server_pool, its addressed use: slot = node x (1 + replicas) + process):
+// its workers and FIFO, its crash (the pool drops what it holds: drop_jobs), its restart
+// after `restart_time` (slot_ready), a failure waiting for repair, and its billing by
+// `instance_type` (each process for the whole run; the type's speed divides `latency`) are
+// the pool's. What a process holds, replication, failover and hash slots are the cache's.
 //   get: hit -> Ok, value = the time the cached value was read from its source (its
 //        version), kStale when a write is known to have happened after that. Miss ->
 //        cache_aside: Ok with kMiss (the caller reads the database, then sets);
@@ -29,8 +35,8 @@
 // a hit past now - delta * beta * ln(U) >= expiry is treated as a miss (cache_aside) or
 // refreshed in the background (read_through), delta = the time the value took to compute;
 // "ttl_jitter": TTLs spread by +-ttl_jitter (0.1 of the TTL unless given).
-// Crashable (models/common/capabilities.h): a crashed node loses its contents, its queued
-// and running operations (Dropped) and its unflushed write-behind writes (lost_writes,
+// Crashable (models/common/capabilities.h; slot = node, the crash reaches its primary): a
+// crashed node loses its contents, its queued and running operations (Dropped) and its unflushed write-behind writes (lost_writes,
 // exactly those), answers Unavailable while down, and restarts cold after `restart_time`.
 // Replicas (replicas > 0): each node is a primary and replicas, each with its own store and
 // workers. The primary streams every change to the replicas, applied `replication_lag`
@@ -49,7 +55,8 @@
 // (its own store, `capacity` each) per instance of the one service that calls it, known from
 // the call (Context::caller_instance, models/common/caller_instance.h); a new life of the
 // instance (a restart, a new instance in the slot) starts its copy cold. Operations take
-// `latency` on the caller's thread: no workers, queue or network (BuildContext::in_process).
+// `latency` on the caller's thread: no workers, queue or network (BuildContext::in_process),
+// and no pool: nothing of its own to bill or crash.
 // A write or delete changes only the calling instance's copy: the others serve the old value
 // until TTL (stale_reads; local_inconsistent_reads when another live copy is on the other side
 // of the key's latest write). No nodes, replicas, crashes of its own or write-behind.

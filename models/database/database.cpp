@@ -33,8 +33,8 @@ struct Causes {
 enum class Kind : std::uint8_t { Read, Write, StockRead, StockDecrement, Buy };
 enum class Replication : std::uint8_t { Async, SemiSync, Sync };
 enum class StockUpdate : std::uint8_t { CheckThenAct, Atomic, Optimistic };
-// Own timer tags start past the server pool's (ServerPool::owns_timer).
-enum Tag : std::uint16_t { kWorkDone = 32, kLockTimeout, kTransit, kApplyDone, kFailover, kReshard, kCopy, kReply, kAck };
+// Own timer tags start past the server pool's.
+enum Tag : std::uint16_t { kWorkDone = ServerPool::kFirstOwnerTag, kLockTimeout, kTransit, kApplyDone, kFailover, kReshard, kCopy, kReply, kAck };
 
 // A replica's applier waits for a core in its node's FIFO as job kApplyJob | node.
 constexpr std::uint32_t kApplyJob = 1u << 31;

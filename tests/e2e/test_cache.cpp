@@ -213,6 +213,15 @@ TEST_CASE("cache: bad input is exit 2 with the JSON location") {
       {"unknown failover", [](json& d) { d["components"][1]["replicas"] = 1; d["components"][1]["failover"] = "raft"; },
        "/components/1/failover", "sentinel"},
       {"unknown backend", [](json& d) { d["components"][1]["backend"] = "dbb"; }, "/components/1/backend", "db"},
+      // The nodes' machine (billing, speed): a string, and one of the catalogue's when there is one.
+      {"instance_type not a string", [](json& d) { d["components"][1]["instance_type"] = 5; },
+       "/components/1/instance_type", "expected a string"},
+      {"unknown instance_type", [](json& d) {
+         d["components"][1]["instance_type"] = "cache.r6g.larg";
+         d["instance_types"] = {{"cache.r6g.large", {{"speed", 1}, {"price_per_hour", 0.206}}}};
+       }, "/components/1/instance_type", "unknown instance type \"cache.r6g.larg\""},
+      {"local with instance_type", [](json& d) { d["components"][1]["local"] = true; d["components"][1]["instance_type"] = "cache.r6g.large"; },
+       "/components/1/instance_type", "local cache"},
       // A local (per-pod) cache has no nodes, replicas, failover or workers of its own, and
       // lives inside the instances of one service.
       {"local with nodes", [](json& d) { d["components"][1]["local"] = true; d["components"][1]["nodes"] = 3; },

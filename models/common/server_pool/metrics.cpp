@@ -28,6 +28,12 @@ void ServerPool::register_memory_metrics(Metrics& m) {
   oom_c_ = m.counter(id_, "oom_kills");
 }
 
+void ServerPool::report_utilization(Context& ctx, ComponentReport& r) const {
+  const Metrics& m = ctx.metrics();
+  r.add("utilization", m.ratio(busy_g_, capacity_g_, ctx.end_time()));
+  r.add("queue_length", m.average(queued_g_, ctx.end_time()));
+}
+
 void ServerPool::report_load(Context& ctx, ComponentReport& r) const {
   Metrics& m = ctx.metrics();
   const Time now = ctx.end_time();

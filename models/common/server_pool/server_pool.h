@@ -175,6 +175,12 @@ class ServerPool final : public Scalable, public Resizable, public Crashable, pu
   static bool owns_timer(std::uint16_t tag) {
     return (tag >= kReady && tag <= kMemoryTick) || (tag >= kRolloutBegin && tag <= kLastTag);
   }
+  // The first timer tag of an owner's own range: every tag from here up (to the component's
+  // kOwnTags end, sim/continuation.h) is the owner's, now and as the pool grows (a new pool
+  // timer takes a tag below it). A family written on the pool numbers its timers from here.
+  // The pool makes no calls, so every call token is the owner's; of job numbers it keeps
+  // only kNone.
+  static constexpr std::uint16_t kFirstOwnerTag = 32;
 
   // `self` is the owning component (timers and metrics of capability calls are its own),
   // `rng` the owner's stream: start-up and restart times and the picker draw from it.
@@ -200,6 +206,9 @@ class ServerPool final : public Scalable, public Resizable, public Crashable, pu
   // Load figures: utilization, cpu_utilization, busy_workers, queue_length, in_system,
   // replicas, ready_replicas, mean_replicas, peak_replicas, concurrency.
   void report_load(Context& ctx, ComponentReport& r) const;
+  // The first two of them alone, for an owner whose nodes are not replicas (addressed use):
+  // utilization (busy workers / workers of running nodes) and queue_length, time averages.
+  void report_utilization(Context& ctx, ComponentReport& r) const;
   // Billing figures (billing.cpp).
   void report_billing(Context& ctx, ComponentReport& r) const;
   // What each rollout did ("rollouts.<k>.*" figures and a "rollout" interval each; rollout.cpp).
@@ -545,5 +554,7 @@ class ServerPool final : public Scalable, public Resizable, public Crashable, pu
   GaugeId busy_g_, capacity_g_, cpu_g_, queued_g_, in_system_g_, replicas_g_, ready_g_, alive_g_, memory_g_;
   CounterId oom_c_;
 };
+
+static_assert(ServerPool::kFirstOwnerTag > ServerPool::kLastTag, "the pool's timer tags run into its owners' range");
 
 }  // namespace archsim
