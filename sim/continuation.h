@@ -62,41 +62,48 @@ class SlotTable {
       j = free_.back();
       free_.pop_back();
     } else {
-      j = static_cast<std::uint32_t>(items_.size());
-      items_.emplace_back();
-      gens_.push_back(0);
-      live_.push_back(false);
+      j = static_cast<std::uint32_t>(slots_.size());
+      slots_.emplace_back();
     }
-    live_[j] = true;
+    slots_[j].live = true;
     return j;
   }
   void free(std::uint32_t j) {
-    assert(live_[j]);
-    live_[j] = false;
-    ++gens_[j];
+    assert(slots_[j].live);
+    slots_[j].live = false;
+    ++slots_[j].gen;
     free_.push_back(j);
   }
+  // Makes every payload of the live slot j made so far stale, the record kept: its
+  // continuation was superseded (the rest of a k-of-n fan-out is no longer waited for).
+  void supersede(std::uint32_t j) { ++slots_[j].gen; }
   // Room for n records before the table grows.
   void reserve(std::size_t n) {
-    items_.reserve(n);
-    gens_.reserve(n);
+    slots_.reserve(n);
     free_.reserve(n);
-    live_.reserve(n);
   }
-  T& operator[](std::uint32_t j) { return items_[j]; }
-  const T& operator[](std::uint32_t j) const { return items_[j]; }
+  T& operator[](std::uint32_t j) { return slots_[j].item; }
+  const T& operator[](std::uint32_t j) const { return slots_[j].item; }
+  // Slots made so far, live or free: [0, size()) is what a scan over records visits.
+  std::uint32_t size() const { return static_cast<std::uint32_t>(slots_.size()); }
+  bool live(std::uint32_t j) const { return slots_[j].live; }
   // The payload naming slot j's current record.
-  std::uint64_t payload(std::uint32_t j) const { return slot_payload(j, gens_[j]); }
+  std::uint64_t payload(std::uint32_t j) const { return slot_payload(j, slots_[j].gen); }
   // The live slot `payload` names, or kNoSlot when it is stale or was never made.
   std::uint32_t find(std::uint64_t payload) const {
     const std::uint32_t j = slot_of(payload);
-    return j < items_.size() && live_[j] && current_gen(payload, gens_[j]) ? j : kNoSlot;
+    return j < slots_.size() && slots_[j].live && current_gen(payload, slots_[j].gen) ? j : kNoSlot;
   }
 
  private:
-  std::vector<T> items_;
-  std::vector<std::uint32_t> gens_, free_;
-  std::vector<bool> live_;
+  // One record with its generation and liveness side by side: a lookup touches one line.
+  struct Slot {
+    T item{};
+    std::uint32_t gen = 0;
+    bool live = false;
+  };
+  std::vector<Slot> slots_;
+  std::vector<std::uint32_t> free_;
 };
 
 // ------------------------------------------------------------------ ranges

@@ -133,13 +133,13 @@ void Service::on_timer(Context& ctx, std::uint16_t tag, std::uint64_t data) {
     pool_.on_timer(ctx, tag, data);
     return;
   }
-  // kWorkDone: slot_payload(job, serial); kPsDone: slot_payload(instance, sharing generation).
+  // kWorkDone: jobs_.payload(job); kPsDone: slot_payload(instance, sharing generation).
   const std::uint32_t idx = slot_of(data);
   const auto gen = static_cast<std::uint32_t>(data);
   switch (tag) {
     case kWorkDone: {
+      if (jobs_.find(data) == kNoSlot) return;
       Job& job = jobs_[idx];
-      if (!job.live || !current_gen(data, job.serial)) return;
       job.in_work = false;
       pool_.add_cpu(ctx, job.instance, -1);
       ++job.pc;
@@ -192,24 +192,13 @@ void Service::finish(Context& ctx, ComponentReport& r) {
 }
 
 std::uint32_t Service::new_job() {
-  std::uint32_t j;
-  if (!free_jobs_.empty()) {
-    j = free_jobs_.back();
-    free_jobs_.pop_back();
-  } else {
-    j = static_cast<std::uint32_t>(jobs_.size());
-    jobs_.emplace_back();
-  }
-  // A new job's state, field by field (a whole Job{} assigned per request was measurable);
-  // on_request sets the call, request, arrival, instance and program.
+  const std::uint32_t j = jobs_.alloc();
   Job& job = jobs_[j];
   job.queued_at = job.waited = 0;
   job.pc = job.pending = job.oks = job.fails = job.needed = job.passes = 0;
   job.last = Result{};
   job.status = Status::Ok;
   job.in_work = job.queued = job.holds_worker = false;
-  ++job.serial;
-  job.live = true;
   return j;
 }
 
@@ -226,7 +215,7 @@ RequestInfo Service::downstream(const Job& job, const Step& st) {
 void Service::issue_call(Context& ctx, std::uint32_t j, const Step& st) {
   Job& job = jobs_[j];
   RequestInfo down = downstream(job, st);
-  std::uint64_t token = ContinuationSpace::kOwnTokens.make(slot_payload(j, job.serial));
+  std::uint64_t token = ContinuationSpace::kOwnTokens.make(jobs_.payload(j));
   const std::uint32_t from = from_instance(job.instance);
   if (st.policy) policies_[st.policy - 1]->start(ctx, st.ref, down, token, job.instance, st.timeout, from);
   else ctx.call(st.ref, down, token, st.timeout, from);
@@ -272,7 +261,7 @@ void Service::advance(Context& ctx, std::uint32_t j) {
         }
         pool_.add_cpu(ctx, job.instance, +1);
         ctx.trace_span(job.call, TraceSpan::Work, ctx.now(), after(ctx.now(), d));
-        ctx.schedule(d, kWorkDone, slot_payload(j, job.serial));
+        ctx.schedule(d, kWorkDone, jobs_.payload(j));
         return;
       }
       case Step::Publish:
@@ -379,9 +368,7 @@ void Service::finish_job(Context& ctx, std::uint32_t j) {
   pool_.observe(ctx, job.instance, served(job.status), ctx.now() - job.arrived);
   ctx.reply(job.call, job.status);
   pool_.job_done(ctx, job.instance);
-  job.live = false;
-  ++job.serial;
-  free_jobs_.push_back(j);
+  jobs_.free(j);
 }
 
 // Replies, then hands the worker (if the job held one) to the next queued job of the instance.

@@ -64,7 +64,7 @@ void Service::ps_done(Context& ctx, std::uint32_t inst, std::uint32_t gen) {
   for (std::size_t k = 0; k < n; ++k) {
     const std::uint32_t j = ps_finished_[k];
     Job& job = jobs_[j];
-    if (!job.live || !job.in_work) continue;
+    if (!jobs_.live(j) || !job.in_work) continue;
     job.in_work = false;
     ++job.pc;
     advance(ctx, j);

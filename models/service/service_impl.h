@@ -67,12 +67,11 @@ struct Job {
   Time arrived = 0;
   Time queued_at = 0, waited = 0;  // in the instance's accept queue: since, and in all
   std::uint32_t instance = 0, program = 0, pc = 0;
-  std::uint32_t serial = 0;  // names the step in flight; stale replies and timers carry an old one
   std::uint32_t pending = 0, oks = 0, fails = 0, needed = 0;
   Result last;  // the last call's reply result (what Branch steps read)
   std::uint32_t passes = 0;  // Repeat steps taken: later passes draw their own work and choices
   Status status = Status::Ok;
-  bool live = false, in_work = false, queued = false;
+  bool in_work = false, queued = false;
   bool holds_worker = false;  // io async: released while a call is outstanding
 };
 
@@ -182,8 +181,9 @@ class Service final : public Component,
   std::vector<Program> programs_;
   std::vector<std::uint32_t> route_program_;
   std::uint32_t default_program_ = 0;
-  std::vector<Job> jobs_;
-  std::vector<std::uint32_t> free_jobs_;
+  // Requests held, by slot; the slot's generation names the step in flight (jobs_.payload):
+  // stale replies and timers carry an old one.
+  SlotTable<Job> jobs_;
   CounterId ok_c_, err_c_, rejected_c_, dropped_c_;
   // Resilience (models/common/resilience): call policies of the call steps, shedding, write keys.
   static constexpr std::uint64_t kNoShed = UINT64_MAX;

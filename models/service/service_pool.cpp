@@ -10,7 +10,7 @@ namespace archsim::service_internal {
 void Service::drop_jobs(Context& ctx, std::uint32_t slot) {
   for (std::uint32_t j = 0; j < jobs_.size(); ++j) {
     Job& job = jobs_[j];
-    if (!job.live || job.instance != slot) continue;
+    if (!jobs_.live(j) || job.instance != slot) continue;
     ctx.metrics().add(dropped_c_);
     job.status = Status::Dropped;
     finish_job(ctx, j);

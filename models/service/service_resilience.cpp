@@ -8,8 +8,8 @@ namespace archsim::service_internal {
 // A call of a step ended (directly, or through its policy after retries / fallback).
 void Service::call_ended(Context& ctx, std::uint64_t token, Status status, const RequestInfo&, Result result) {
   std::uint32_t j = slot_of(token);
+  if (jobs_.find(token) == kNoSlot) return;  // a late reply of an earlier step
   Job& job = jobs_[j];
-  if (!job.live || !current_gen(token, job.serial)) return;  // a late reply of an earlier step
   --job.pending;
   if (served(status)) {
     ++job.oks;
@@ -20,11 +20,11 @@ void Service::call_ended(Context& ctx, std::uint64_t token, Status status, const
   if (status == Status::Degraded) job.status = Status::Degraded;  // a fallback answered: so do we
   std::uint32_t issued = job.oks + job.fails + job.pending;
   if (job.oks >= job.needed) {
-    ++job.serial;  // the rest of a k-of-n fan-out is no longer waited for
+    jobs_.supersede(j);  // the rest of a k-of-n fan-out is no longer waited for
     ++job.pc;
     advance(ctx, j);
   } else if (issued - job.fails < job.needed) {
-    ++job.serial;
+    jobs_.supersede(j);
     const Step& st = programs_[job.program].steps[job.pc];
     if (st.kind == Step::Call && st.continue_on_failure) {
       // "on_failure": "continue" (cache-aside around a dead cache): the route goes on as if
@@ -41,8 +41,7 @@ void Service::call_ended(Context& ctx, std::uint64_t token, Status status, const
 }
 
 bool Service::call_wanted(std::uint64_t token) const {
-  const Job& job = jobs_[slot_of(token)];
-  return job.live && current_gen(token, job.serial);
+  return jobs_.find(token) != kNoSlot;
 }
 
 std::uint32_t Service::add_policy(Params& s, BuildContext& bc, Time timeout) {

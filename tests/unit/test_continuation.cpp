@@ -104,3 +104,19 @@ TEST_CASE("SlotTable: a freed slot's old payload is stale, slots are reused last
   CHECK(t.alloc() == c);                   // last freed first
   CHECK(t.alloc() == b);
 }
+
+TEST_CASE("SlotTable: supersede makes a live record's earlier payloads stale and keeps the record") {
+  SlotTable<int> t;
+  const std::uint32_t a = t.alloc();
+  t[a] = 5;
+  const std::uint64_t first = t.payload(a);
+  t.supersede(a);  // the rest of a fan-out is no longer waited for
+  CHECK(t.find(first) == kNoSlot);
+  CHECK(t.live(a));
+  CHECK(t[a] == 5);
+  CHECK(t.find(t.payload(a)) == a);  // what the record sends next is current
+  CHECK(t.size() == 1);
+  t.free(a);
+  CHECK_FALSE(t.live(a));
+  CHECK(t.size() == 1);  // a scan still visits the freed slot; live() says to skip it
+}
