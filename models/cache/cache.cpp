@@ -47,12 +47,10 @@ struct Job {
   RequestInfo req;
   CallId call{};
   Time t0 = 0;               // when its backend read was sent
-  std::uint32_t gen = 0;
-  std::uint32_t next = kNone;  // free list / waiters of a flight
+  std::uint32_t next = kNone;  // waiters of a flight
   std::uint32_t node = 0;     // a local cache: the calling instance's copy
   std::uint8_t inst = 0;      // the node's instance serving it (Node::inst)
   Op op = Op::Get;
-  bool live = false;
   bool in_pool = false;       // admitted to its instance's pool slot (waiting for a worker or in service)
   bool has_caller = true;     // false for a background refresh
   bool looked = false;        // its first look is counted (a lock retry is not a new lookup)
@@ -549,7 +547,7 @@ class Cache final : public Component, public HasCapabilities, public Crashable, 
     }
     for (std::uint32_t j = 0; j < jobs_.size(); ++j) {
       Job& job = jobs_[j];
-      if (!job.live || job.node != n || job.inst != i) continue;
+      if (!jobs_.live(j) || job.node != n || job.inst != i) continue;
       if (job.in_pool) pool_.job_done(ctx, slot);  // the pool empties the slot's queue and workers itself
       if (job.has_caller) {
         ctx.metrics().add(dropped_c_);
@@ -642,34 +640,15 @@ class Cache final : public Component, public HasCapabilities, public Crashable, 
 
   // ---- jobs ----
   std::uint32_t alloc_job() {
-    std::uint32_t j;
-    if (free_jobs_ != kNone) {
-      j = free_jobs_;
-      free_jobs_ = jobs_[j].next;
-    } else {
-      j = static_cast<std::uint32_t>(jobs_.size());
-      jobs_.emplace_back();
-    }
-    jobs_[j].live = true;
+    const std::uint32_t j = jobs_.alloc();
     jobs_[j].next = kNone;
     jobs_[j].in_pool = false;
     return j;
   }
-  void free_job(std::uint32_t j) {
-    Job& job = jobs_[j];
-    job.live = false;
-    ++job.gen;
-    job.next = free_jobs_;
-    free_jobs_ = j;
-  }
-  std::uint64_t token(std::uint32_t j) const {
-    return ContinuationSpace::kOwnTokens.make(slot_payload(j, jobs_[j].gen));
-  }
-  std::uint32_t job_of(std::uint64_t t) const {
-    const std::uint32_t j = slot_of(t);
-    if (j >= jobs_.size() || !jobs_[j].live || !current_gen(t, jobs_[j].gen)) return kNone;
-    return j;
-  }
+  void free_job(std::uint32_t j) { jobs_.free(j); }
+  std::uint64_t token(std::uint32_t j) const { return ContinuationSpace::kOwnTokens.make(jobs_.payload(j)); }
+  static_assert(kNoSlot == kNone);
+  std::uint32_t job_of(std::uint64_t t) const { return jobs_.find(t); }
 
   // The operation has a worker (a shared cache's, in the pool) or the caller's thread (local):
   // `latency`, divided by the speed of the node's instance type.
@@ -1217,8 +1196,7 @@ class Cache final : public Component, public HasCapabilities, public Crashable, 
   Time replication_lag_ = 0, down_after_ = 0, promotion_time_ = 0;
   std::uint32_t set_route_ = 0, put_route_ = 0, delete_route_ = 0, invalidate_route_ = 0;
   std::vector<Node> nodes_;
-  std::vector<Job> jobs_;
-  std::uint32_t free_jobs_ = kNone;
+  SlotTable<Job> jobs_;  // operations in progress; a slot's generation names its token
   std::vector<Flight> flights_;
   std::uint32_t free_flights_ = kNone;
   KeyMap flights_map_{256};
