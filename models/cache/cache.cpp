@@ -15,6 +15,7 @@
 #include "models/common/cache_store/key_map.h"
 #include "sim/continuation.h"
 #include "models/common/capabilities.h"
+#include "models/common/ready_ledger.h"
 #include "models/common/caller_instance.h"
 #include "models/common/result_flags.h"
 #include "models/common/server_pool/server_pool.h"
@@ -283,8 +284,8 @@ class Cache final : public Component, public HasCapabilities, public Crashable, 
       inconsistent_c_ = m.counter(id, "local_inconsistent_reads", "local_inconsistent_reads_rps");
       cold_starts_c_ = m.counter(id, "local_cold_starts");
     }
-    seconds_at_.assign(nodes + 1, 0.0);
     ready_ = nodes;
+    ready_ledger_ = ReadyLedger(nodes, nodes + 1);
   }
 
   Capabilities capabilities() override {
@@ -574,18 +575,7 @@ class Cache final : public Component, public HasCapabilities, public Crashable, 
   }
   // The process is back (restart or repair): it rejoins (restart_instance).
   void slot_ready(Context& ctx, std::uint32_t slot) override { restart_instance(ctx, slot / per_node_, slot % per_node_); }
-  ReadyHistory ready_history(Time now, Time warmup) const override {
-    ReadyHistory h;
-    h.seconds_at = seconds_at_;
-    Time from = std::max(last_ready_change_, warmup);
-    if (now > from) {
-      h.seconds_at[ready_] += to_seconds(now - from);
-      if (ready_ == 0) h.outage_seconds += to_seconds(now - from);
-    }
-    h.outages = outages_;
-    h.outage_seconds += outage_seconds_;
-    return h;
-  }
+  ReadyHistory ready_history(Time now, Time warmup) const override { return ready_ledger_.history(now, warmup); }
 
  private:
 
@@ -997,7 +987,6 @@ class Cache final : public Component, public HasCapabilities, public Crashable, 
   // Node n's primary went down (drop_jobs has dropped its operations): its data set, its
   // unflushed writes and unsent stream are lost, and the failover starts.
   void take_down(Context& ctx, std::uint32_t n) {
-    account_ready(ctx.now(), ctx.warmup());
     Node& nd = nodes_[n];
     if (ctx.now() >= ctx.warmup()) ++crashes_;
     double entries = static_cast<double>(nd.store().size()), bytes = static_cast<double>(nd.store().bytes());
@@ -1010,8 +999,7 @@ class Cache final : public Component, public HasCapabilities, public Crashable, 
       nd.pending = 0;
     }
     if (replicas_ > 0) lose_unreplicated(ctx, nd);
-    --ready_;
-    if (ready_ == 0 && ctx.now() >= ctx.warmup()) ++outages_;
+    set_ready(ctx, ready_ - 1);
     // Sentinel: the quorum-th sentinel to see the primary silent for down_after declares it
     // down; the elected leader promotes a replica promotion_time later.
     if (replicas_ > 0 && cluster_failover_) {
@@ -1033,10 +1021,9 @@ class Cache final : public Component, public HasCapabilities, public Crashable, 
     }
   }
   void bring_up(Context& ctx, std::uint32_t n) {
-    account_ready(ctx.now(), ctx.warmup());
     nodes_[n].down = false;
     nodes_[n].inst[nodes_[n].primary].up = true;
-    ++ready_;
+    set_ready(ctx, ready_ + 1);
   }
 
   // ---- replication and Sentinel failover ----
@@ -1121,11 +1108,10 @@ class Cache final : public Component, public HasCapabilities, public Crashable, 
     for (std::uint32_t i = 0; i < nd.inst.size() && best == kNone; ++i)
       if (i != nd.primary && nd.inst[i].up) best = i;
     if (best == kNone) return;  // nothing to promote: the node waits for its primary's restart
-    account_ready(ctx.now(), ctx.warmup());
     nd.primary = static_cast<std::uint8_t>(best);
     nd.down = false;
     clear_cluster_fail(nd);
-    ++ready_;
+    set_ready(ctx, ready_ + 1);
     ctx.metrics().add(failovers_c_);
     size_changed(ctx, static_cast<double>(nd.store().size()), static_cast<double>(nd.store().bytes()));
   }
@@ -1142,12 +1128,11 @@ class Cache final : public Component, public HasCapabilities, public Crashable, 
     }
     in.up = true;
     if (nd.down) {
-      account_ready(ctx.now(), ctx.warmup());
       nd.primary = static_cast<std::uint8_t>(i);
       nd.down = false;
       clear_cluster_fail(nd);
       ++nd.epoch;  // the pending failover is moot
-      ++ready_;
+      set_ready(ctx, ready_ + 1);
       for (std::uint32_t k = 0; k < nd.inst.size(); ++k)
         if (k != i && nd.inst[k].up) nd.inst[k].store->clear();
     } else {
@@ -1155,14 +1140,10 @@ class Cache final : public Component, public HasCapabilities, public Crashable, 
     }
   }
 
-  void account_ready(Time now, Time warmup) {
-    Time from = std::max(last_ready_change_, warmup);
-    if (now > from) {
-      double s = to_seconds(now - from);
-      seconds_at_[ready_] += s;
-      if (ready_ == 0) outage_seconds_ += s;
-    }
-    last_ready_change_ = std::max(last_ready_change_, now);
+  // The number of nodes serving (a primary up) is now `n`: the availability report's ledger.
+  void set_ready(Context& ctx, std::uint32_t n) {
+    ready_ = n;
+    ready_ledger_.set(ctx.now(), ctx.warmup(), n);
   }
 
   // Per-window hit ratio: the window's hits and lookups are held for 1 ns just before the
@@ -1209,10 +1190,8 @@ class Cache final : public Component, public HasCapabilities, public Crashable, 
   std::uint32_t per_node_ = 1;             // processes per node: 1 + replicas
   // Ready-node history for the availability report.
   std::uint32_t ready_ = 0;
-  std::vector<double> seconds_at_;
-  Time last_ready_change_ = 0;
-  std::uint32_t outages_ = 0, crashes_ = 0;
-  double outage_seconds_ = 0;
+  ReadyLedger ready_ledger_;  // nodes serving over time, outages (models/common/ready_ledger.h)
+  std::uint32_t crashes_ = 0;
 
   CounterId lookups_c_, hits_c_, misses_c_, evictions_c_, stale_c_, lost_c_, backend_reads_c_, backend_writes_c_,
       expired_c_, early_c_, coalesced_c_, lock_retries_c_, dropped_c_, unavailable_c_, writes_c_, ops_c_,

@@ -10,6 +10,7 @@
 
 
 #include "models/common/capabilities.h"
+#include "models/common/ready_ledger.h"
 #include "models/common/resource.h"
 #include "models/common/server_pool/server_pool.h"
 #include "models/common/result_flags.h"
@@ -308,7 +309,8 @@ class Database final : public Component, public HasCapabilities, public Crashabl
     pool_.register_metrics(m);
     sessions_.assign(kSessionSlots, std::numeric_limits<Time>::min() / 2);
     jobs_.reserve(256);
-    ready_seconds_.assign(nodes_.size() + 1, 0.0);
+    const auto nodes = static_cast<std::uint32_t>(nodes_.size());
+    ready_ledger_ = ReadyLedger(nodes, nodes + 1);  // every node up from the start
   }
 
   // For `archsim analyze` (sim/describe.h): each node is `cores` servers whose connections
@@ -585,10 +587,9 @@ class Database final : public Component, public HasCapabilities, public Crashabl
   void drop_jobs(Context& ctx, std::uint32_t slot) override {
     Node& n = nodes_[slot];
     if (!n.up) return;
-    track_ready(ctx);
     n.up = false;
     n.lost = true;
-    --up_count_;
+    set_up_count(ctx, up_count_ - 1);
     reset_replication(ctx, slot);
     for (std::uint32_t j = 0; j < jobs_.size(); ++j) {
       Job& job = jobs_[j];
@@ -625,11 +626,9 @@ class Database final : public Component, public HasCapabilities, public Crashabl
     bring_up(ctx, slot, !sh.has_primary);
   }
   ReadyHistory ready_history(Time now, Time warmup) const override {
-    ReadyHistory h;
-    h.seconds_at = ready_seconds_;
-    double from = to_seconds(std::max(ready_since_, warmup));
-    double to = to_seconds(now);
-    if (to > from) h.seconds_at[up_count_] += to - from;
+    // Nodes up over time from the ledger; an outage is a shard without a primary (a failover
+    // interval), which the ledger's level (nodes up) does not see.
+    ReadyHistory h = ready_ledger_.history(now, warmup);
     for (const Interval& i : intervals_) {
       Time a = std::max(i.start, warmup), b = i.end < 0 ? now : i.end;
       if (b > a) {
@@ -1063,7 +1062,6 @@ class Database final : public Component, public HasCapabilities, public Crashabl
   void failover(Context& ctx, std::uint32_t s) {
     Shard& sh = shard_[s];
     sh.failover_pending = false;
-    track_ready(ctx);
     int best = -1;
     for (std::uint32_t r : sh.nodes) {
       const Node& n = nodes_[r];
@@ -1125,12 +1123,11 @@ class Database final : public Component, public HasCapabilities, public Crashabl
   // A node comes back: as the primary (crash recovery, nothing lost) or as a replica cloned
   // from the primary at its current position.
   void bring_up(Context& ctx, std::uint32_t r, bool as_primary) {
-    track_ready(ctx);
     Node& n = nodes_[r];
     Shard& sh = shard_[n.shard];
     n.up = true;
     n.waiting = false;
-    ++up_count_;
+    set_up_count(ctx, up_count_ + 1);
     n.applied = n.received = n.ack_applied = n.ack_received = sh.pos;
     set_role(ctx, r, as_primary);
     if (as_primary) {
@@ -1140,11 +1137,10 @@ class Database final : public Component, public HasCapabilities, public Crashabl
     }
   }
 
-  void track_ready(Context& ctx) {
-    Time now = ctx.now(), warm = ctx.warmup();
-    Time from = std::max(ready_since_, warm);
-    if (now > from) ready_seconds_[up_count_] += to_seconds(now - from);
-    ready_since_ = now;
+  // The number of nodes up is now `n` (the availability report's ledger).
+  void set_up_count(Context& ctx, std::uint32_t n) {
+    up_count_ = n;
+    ready_ledger_.set(ctx.now(), ctx.warmup(), n, /*outage=*/false);
   }
 
   // ---------------------------------------------------------------- resharding
@@ -1233,9 +1229,8 @@ class Database final : public Component, public HasCapabilities, public Crashabl
   std::vector<Time> sessions_;
 
   std::vector<Interval> intervals_;
-  std::vector<double> ready_seconds_;
+  ReadyLedger ready_ledger_;  // nodes up over time (models/common/ready_ledger.h)
   std::uint32_t up_count_ = 0;
-  Time ready_since_ = 0;
   double failovers_ = 0;
 
   CounterId ok_c_, refused_c_, not_primary_c_, unknown_c_, stale_c_, lost_c_, dropped_c_, oversold_c_, sold_c_,

@@ -64,39 +64,12 @@ void ServerPool::restore_zone(Context& ctx, const std::string& zone) {
   update_counts(ctx);
 }
 
-// Time at each ready level and outages (no ready instance), since warm-up, for the
-// availability report; update_counts runs after every change of ready_.
-void ServerPool::track_ready(const Context& ctx) {
-  if (ready_ == ready_level_) return;
-  Time now = ctx.now(), w = ctx.warmup();
-  Time from = std::max(ready_last_, w);
-  if (now > from) {
-    if (ready_seconds_.size() <= ready_level_) ready_seconds_.resize(ready_level_ + 1, 0.0);
-    ready_seconds_[ready_level_] += to_seconds(now - from);
-  }
-  if (ready_level_ == 0 && outage_start_ != kTimeMax && now > std::max(outage_start_, w))
-    outage_seconds_ += to_seconds(now - std::max(outage_start_, w));
-  outage_start_ = kTimeMax;
-  if (ready_ == 0 && replicas_ > 0) {
-    outage_start_ = now;
-    if (now >= w) ++outages_;
-  }
-  ready_level_ = ready_;
-  ready_last_ = now;
-}
+// Time at each ready level and outages (no ready instance) for the availability report;
+// update_counts runs after every change of ready_. A pool scaled to zero is not down.
+void ServerPool::track_ready(const Context& ctx) { ready_ledger_.set(ctx.now(), ctx.warmup(), ready_, replicas_ > 0); }
 
 Crashable::ReadyHistory ServerPool::ready_history(Time now, Time warmup) const {
-  ReadyHistory h;
-  h.seconds_at = ready_seconds_;
-  Time from = std::max(ready_last_, warmup);
-  if (now > from) {
-    if (h.seconds_at.size() <= ready_level_) h.seconds_at.resize(ready_level_ + 1, 0.0);
-    h.seconds_at[ready_level_] += to_seconds(now - from);
-  }
-  h.outages = outages_;
-  h.outage_seconds = outage_seconds_;
-  if (ready_level_ == 0 && outage_start_ != kTimeMax && now > std::max(outage_start_, warmup))
-    h.outage_seconds += to_seconds(now - std::max(outage_start_, warmup));
+  ReadyHistory h = ready_ledger_.history(now, warmup);
   h.oom_kills = oom_kills_;
   return h;
 }

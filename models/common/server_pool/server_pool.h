@@ -67,6 +67,7 @@
 #include <vector>
 
 #include "models/common/capabilities.h"
+#include "models/common/ready_ledger.h"
 #include "models/common/picker/picker.h"
 #include "models/common/server_pool/disruption.h"
 #include "models/common/server_pool/rollout.h"
@@ -521,10 +522,7 @@ class ServerPool final : public Scalable, public Resizable, public Crashable, pu
   static constexpr Time kMemoryTickPeriod = 100 * kMillisecond;
   double leak_request_mb_ = 0, leak_second_mb_ = 0;
   std::uint32_t oom_kills_ = 0;
-  std::vector<double> ready_seconds_;
-  std::uint32_t ready_level_ = 0, outages_ = 0;
-  Time ready_last_ = 0, outage_start_ = kTimeMax;
-  double outage_seconds_ = 0;
+  ReadyLedger ready_ledger_;  // time at each ready level, outages (models/common/ready_ledger.h)
 
   // ---- deployments (rollout.h, rollout.cpp); deploy_ is null without rollouts ----
   std::unique_ptr<PoolDeployment> deploy_;
