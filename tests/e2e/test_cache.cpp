@@ -254,3 +254,29 @@ TEST_CASE("cache: bad input is exit 2 with the JSON location") {
     CHECK(r.err.find(c.word) != std::string::npos);
   }
 }
+
+TEST_CASE("cache: a hit adds at most two events to a request (the call's delivery and its reply)") {
+  // The same route with and without a read-through cache in front of nothing it needs: 10 keys
+  // in a cache of 100, so after the first 10 misses every lookup hits. The issue's budget is two
+  // scheduler events per hit; the cache's latency must not cost a third (a timer per lookup).
+  json doc = json::parse(R"({
+    "name": "hit-events", "seed": 1, "duration": "100s",
+    "components": [
+      {"id": "users", "type": "client", "target": "web", "arrivals": {"process": "poisson", "rate": 100},
+       "routes": [{"name": "get", "keys": {"count": 10}}]},
+      {"id": "web", "type": "service", "concurrency": 8, "service_time": {"dist": "constant", "value": "0ms"},
+       "routes": {"get": [{"call": "cache"}]}},
+      {"id": "cache", "type": "cache", "capacity": 100, "pattern": "read_through", "backend": "db", "latency": "0.2ms"},
+      {"id": "db", "type": "service", "concurrency": 8, "service_time": {"dist": "constant", "value": "1ms"}}
+    ]})");
+  json with = run_summary(write_scenario("hit-events", doc), {});
+  doc["components"][1]["routes"] = json::parse(R"({"get": [{"work": {"dist": "constant", "value": "0ms"}}]})");
+  json without = run_summary(write_scenario("hit-events-none", doc), {});
+  const double requests = num(with, "requests.total");
+  REQUIRE(requests == num(without, "requests.total"));  // the same arrivals
+  CHECK(num(with, "components.cache.hit_ratio") > 0.99);
+  const double added = (num(with, "run.events") - num(without, "run.events")) / requests;
+  INFO("events added per request by a cache hit: " << added);
+  CHECK(added <= 2.02);  // 10 misses among ~10,000 hits add their backend calls
+  CHECK(added >= 1.98);  // and a hit is not free: a call and a reply
+}
