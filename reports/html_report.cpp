@@ -21,6 +21,7 @@
 #include "reports/html_traces.h"
 #include "reports/html_topology.h"
 #include "reports/html_whatif.h"
+#include "reports/slo_gate.h"
 
 namespace archsim::reports {
 namespace fs = std::filesystem;
@@ -408,6 +409,20 @@ std::string slo_section(const json& summary) {
   const bool met = has_met && slo["met"].get<bool>();
   std::string out = std::string("<div class=\"verdict ") + (!has_met ? "none" : met ? "ok" : "bad") + "\"><strong>" +
                     (!has_met ? "SLO" : met ? "SLO met" : "SLO missed") + "</strong><ul>";
+  if (slo.contains("objectives") && slo["objectives"].is_array()) {
+    // One line per objective (reports/ledgers/slo.h), as the terminal prints them.
+    for (const json& item : slo["objectives"]) {
+      const nlohmann::ordered_json o(item);
+      const bool ok = o.value("met", false);
+      out += "<li>" + html::escape(slo_objective_label(o)) + " " + html::escape(slo_objective_value(o)) + ", target " +
+             html::escape(slo_objective_target(o)) + ": <span class=\"" + (ok ? "pass\">met" : "fail\">missed") + "</span>";
+      if (const std::string c = slo_objective_caveat(o); !c.empty()) out += " <small>(" + html::escape(c) + ")</small>";
+      if (o.contains("judged_on")) out += " <small>(" + html::escape(o["judged_on"].get<std::string>()) + ")</small>";
+      out += "</li>";
+    }
+    return out + "</ul></div>\n";
+  }
+  // A summary written before objectives existed: its p99 and availability targets.
   const double p99_target = num_at(slo, "latency_p99_ms");
   if (!std::isnan(p99_target)) {
     const double p99 = num_at(summary, "latency_ms.p99");
@@ -568,6 +583,10 @@ ReportResult write_run_report(const fs::path& dir, const fs::path& chart_script_
   if (summary.contains("replications")) meta += " · " + value_html(summary["replications"]) + " replications";
   page += "<p class=\"meta\">" + meta + "</p></div></header>\n<main>\n";
 
+  if (summary.contains("run") && summary["run"].value("partial", false))
+    page += "<div class=\"verdict bad\"><strong>Partial run</strong> — interrupted at " +
+            html::number(num_at(summary, "run.simulated_s")) + " s of simulated time (of " +
+            html::number(num_at(summary, "duration_s")) + " s): every figure below covers only that.</div>\n";
   page += slo_section(summary);
   const double total = num_at(summary, "requests.total");
   page += "<div class=\"cards\">" +

@@ -1,52 +1,135 @@
 #include "reports/slo_gate.h"
 
+#include <cmath>
 #include <cstdio>
 
 namespace archsim {
 
 using nlohmann::ordered_json;
 
-static double number_at(const ordered_json& j, const char* a, const char* b = nullptr) {
-  if (!j.contains(a)) return 0;
-  const ordered_json& v = b ? (j[a].contains(b) ? j[a][b] : ordered_json()) : j[a];
-  return v.is_number() ? v.get<double>() : 0;
+namespace {
+
+// Four significant digits: a percentile's histogram bucket is about 0.8% wide, so more would
+// be noise (summary.json keeps six).
+std::string num_text(double v) {
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%.4g", v);
+  return buf;
+}
+
+std::string percent_text(double v) { return num_text(v * 100) + "%"; }
+
+bool is_latency(const ordered_json& o) { return o.contains("target_ms"); }
+
+// "p99.9" for "latency_p999", "p50" for "latency_p50".
+std::string percentile_name(const std::string& key) {
+  if (key == "latency_p999") return "p99.9";
+  const std::size_t u = key.find('_');
+  return u == std::string::npos ? key : key.substr(u + 1);
+}
+
+const ordered_json* figures_of(const ordered_json& s, const ordered_json& o) {
+  if (!o.contains("route")) return &s;
+  const std::string r = o["route"].get<std::string>();
+  if (!s.contains("routes") || !s["routes"].contains(r)) return nullptr;
+  return &s["routes"][r];
+}
+
+}  // namespace
+
+std::string slo_objective_label(const ordered_json& o) {
+  const std::string key = o.value("objective", "");
+  std::string label;
+  if (o.contains("route")) label.append("route ").append(o["route"].get<std::string>()).append(": ");
+  if (key == "error_rate" || key == "availability") label.append(key == "error_rate" ? "error rate" : "availability");
+  else label.append(percentile_name(key)).append(" latency");
+  return label;
+}
+
+std::string slo_objective_target(const ordered_json& o) {
+  if (is_latency(o)) return "≤ " + num_text(o["target_ms"].get<double>()) + " ms";
+  const double t = o.value("target", 0.0);
+  return (o.value("objective", "") == "availability" ? "≥ " : "≤ ") + percent_text(t);
+}
+
+std::string slo_objective_value(const ordered_json& o) {
+  const char* key = is_latency(o) ? "value_ms" : "value";
+  if (!o.contains(key) || !o[key].is_number()) return "n/a";
+  const double v = o[key].get<double>();
+  return is_latency(o) ? num_text(v) + " ms" : percent_text(v);
+}
+
+std::string slo_objective_caveat(const ordered_json& o) {
+  if (!is_latency(o) || o.value("certain", true) || !o.contains("bucket_ms")) return "";
+  const ordered_json& b = o["bucket_ms"];
+  return "the target lies within the histogram bucket of the percentile (" + num_text(b[0].get<double>()) + "-" +
+         num_text(b[1].get<double>()) + " ms): the verdict is the estimate's";
 }
 
 SloVerdict slo_verdict(const ordered_json& s) {
   SloVerdict v;
   if (!s.contains("slo") || !s["slo"].is_object()) return v;
   const ordered_json& slo = s["slo"];
-  const bool means = s.contains("replications") && s["replications"].is_number() && s["replications"].get<double>() > 1;
-  char buf[160];
-  if (slo.contains("latency_p99_ms")) {
+  if (!slo.contains("objectives") || !slo["objectives"].is_array()) return v;
+  for (const ordered_json& o : slo["objectives"]) {
     v.has_objective = true;
-    const double target = number_at(slo, "latency_p99_ms"), p99 = number_at(s, "latency_ms", "p99");
-    const bool ok = means ? p99 <= target : slo.value("latency_met", true);
-    if (!ok) {
-      std::snprintf(buf, sizeof buf, "p99 latency %.6g ms > %.6g ms%s", p99, target, means ? " (mean of the replications)" : "");
-      v.missed.push_back(buf);
+    if (o.value("met", false)) continue;
+    const std::string value = slo_objective_value(o);
+    std::string phrase = slo_objective_label(o);
+    if (value == "n/a") {
+      phrase += is_latency(o) ? ": no request was served" : ": no requests were made";
+    } else {
+      const bool at_least = o.value("objective", "") == "availability";
+      std::string target = slo_objective_target(o);
+      target = target.substr(target.find(' ') + 1);  // without "≤ " / "≥ "
+      phrase += " " + value + (at_least ? " < " : " > ") + target;
     }
-  }
-  if (slo.contains("availability")) {
-    v.has_objective = true;
-    const double target = number_at(slo, "availability"), av = number_at(s, "availability");
-    const bool ok = means ? av >= target : slo.value("availability_met", true);
-    if (!ok && !(s.contains("availability") && s["availability"].is_number())) {
-      v.missed.push_back("availability: no requests were made");
-    } else if (!ok) {
-      std::snprintf(buf, sizeof buf, "availability %.6g%% < %.6g%%%s", av * 100, target * 100,
-                    means ? " (mean of the replications)" : "");
-      v.missed.push_back(buf);
-    }
+    if (o.contains("judged_on")) phrase += " (" + o["judged_on"].get<std::string>() + ")";
+    else if (const std::string c = slo_objective_caveat(o); !c.empty()) phrase += " (" + c + ")";
+    v.missed.push_back(phrase);
   }
   v.met = v.missed.empty();
   return v;
 }
 
+void judge_slo_on_means(ordered_json& s) {
+  if (!s.contains("slo") || !s["slo"].is_object() || !s["slo"].contains("objectives")) return;
+  ordered_json& slo = s["slo"];
+  const std::string on = "mean of the replications";
+  bool all = true;
+  for (ordered_json& o : slo["objectives"]) {
+    const ordered_json* f = figures_of(s, o);
+    const std::string key = o.value("objective", "");
+    double value = NAN;
+    if (f && is_latency(o)) {
+      const std::string p = key.substr(key.find('_') + 1);
+      if (f->contains("latency_ms") && (*f)["latency_ms"].contains(p) && (*f)["latency_ms"][p].is_number() &&
+          (*f)["latency_ms"].value("count", 0.0) > 0)
+        value = (*f)["latency_ms"][p].get<double>();
+    } else if (f && f->contains("availability") && (*f)["availability"].is_number()) {
+      const double a = (*f)["availability"].get<double>();
+      value = key == "availability" ? a : 1 - a;
+    }
+    const bool has = !std::isnan(value);
+    const double target = is_latency(o) ? o["target_ms"].get<double>() : o.value("target", 0.0);
+    const bool met = has && (key == "availability" ? value >= target : value <= target);
+    o[is_latency(o) ? "value_ms" : "value"] = has ? ordered_json(value) : ordered_json();
+    o.erase("bucket_ms");
+    o.erase("certain");
+    o["met"] = met;
+    o["judged_on"] = on;
+    all = all && met;
+    if (!o.contains("route") && key == "latency_p99" && slo.contains("latency_met")) slo["latency_met"] = met;
+    if (!o.contains("route") && key == "availability" && slo.contains("availability_met")) slo["availability_met"] = met;
+  }
+  slo["met"] = all;
+}
+
 bool scenario_has_slo(const nlohmann::json& doc) {
   if (!doc.is_object() || !doc.contains("slo") || !doc["slo"].is_object()) return false;
-  const nlohmann::json& slo = doc["slo"];
-  return slo.contains("latency_p99") || slo.contains("availability");
+  for (const auto& [k, v] : doc["slo"].items())
+    if (k != "routes" || (v.is_object() && !v.empty())) return true;
+  return false;
 }
 
 }  // namespace archsim

@@ -2,10 +2,11 @@
 //
 // `archsim run|compare --fail-on-slo` exits with kExitSloMissed when an objective is
 // missed, as k6 thresholds (exit 99) and Gatling assertions (a failed build) do, so that a CI
-// pipeline can stop on it. The verdict of one run is summary.json's "slo" (latency_met,
-// availability_met, decided by the engine on unrounded figures). With replications
-// ("replications" > 1) the gate judges the means over the replications (latency_ms.p99 and
-// availability against the targets), not the first replication's verdict.
+// pipeline can stop on it. The verdict of one run is summary.json's "slo": its "objectives"
+// (reports/ledgers/slo.h: latency percentiles, error rate, availability, overall and per
+// route), each decided by the engine on unrounded figures. With replications
+// ("replications" > 1) the objectives are judged again on the means over the replications
+// (judge_slo_on_means), not on the first replication's verdict.
 #pragma once
 
 #include <string>
@@ -20,12 +21,29 @@ namespace archsim {
 inline constexpr int kExitSloMissed = 3;
 
 struct SloVerdict {
-  bool has_objective = false;       // the summary's "slo" names a latency or availability target
+  bool has_objective = false;       // the summary's "slo" names at least one objective
   bool met = true;                  // every objective given was met
-  std::vector<std::string> missed;  // one phrase per missed objective: "p99 312 ms > 200 ms"
+  std::vector<std::string> missed;  // one phrase per missed objective: "p99 latency 312 ms > 200 ms"
 };
 
 SloVerdict slo_verdict(const nlohmann::ordered_json& summary);
+
+// A summary merged over replications (merge_replications): every objective of "slo" gets the
+// mean figure as its value and is met or missed on it ("judged_on": "mean of N replications";
+// the bucket of one replication's percentile no longer applies and is dropped); "met",
+// "latency_met" and "availability_met" follow.
+void judge_slo_on_means(nlohmann::ordered_json& merged);
+
+// An objective of summary.json's slo.objectives in words, for the terminal and the page:
+// "p99 latency" / "error rate" / "availability", prefixed "route R: " for a route's.
+std::string slo_objective_label(const nlohmann::ordered_json& objective);
+// Its target and its value as text: "≤ 200 ms" and "187 ms"; "≤ 1%" and "0.2%"; value "n/a"
+// without data.
+std::string slo_objective_target(const nlohmann::ordered_json& objective);
+std::string slo_objective_value(const nlohmann::ordered_json& objective);
+// "" when the verdict is certain, else why not: "the target lies within the histogram bucket
+// of the percentile (198.6-200.2 ms)".
+std::string slo_objective_caveat(const nlohmann::ordered_json& objective);
 
 // True when a scenario document (after --set) has an "slo" with at least one objective.
 bool scenario_has_slo(const nlohmann::json& scenario);

@@ -1,5 +1,7 @@
 #include "reports/summary.h"
 
+#include "reports/slo_gate.h"
+
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
@@ -45,6 +47,26 @@ static ordered_json latency_json(const LatencyStats& l) {
   return ordered_json{{"count", l.count},          {"mean", round_sig(l.mean)}, {"p50", round_sig(l.p50)},
                       {"p90", round_sig(l.p90)},   {"p95", round_sig(l.p95)},   {"p99", round_sig(l.p99)},
                       {"p999", round_sig(l.p999)}, {"max", round_sig(l.max)}};
+}
+
+// One objective of the SLO (reports/ledgers/slo.h): latencies in ms with the histogram
+// bucket their percentile lies in, rates as fractions; "value" null when there was no data.
+static ordered_json objective_json(const SloObjectiveResult& o) {
+  ordered_json j{{"objective", o.key}};
+  if (!o.route.empty()) j["route"] = o.route;
+  if (o.kind == SloObjectiveKind::Latency) {
+    j["target_ms"] = round_sig(o.target);
+    j["value_ms"] = o.has_data ? ordered_json(round_sig(o.value)) : ordered_json();
+    if (o.has_data) j["bucket_ms"] = ordered_json::array({round_sig(o.bucket_lo), round_sig(o.bucket_hi)});
+    j["certain"] = o.certain;
+  } else {
+    j["target"] = o.target;
+    j["value"] = o.has_data ? ordered_json(o.kind == SloObjectiveKind::Availability ? round_availability(o.value)
+                                                                                  : round_sig(o.value))
+                            : ordered_json();
+  }
+  j["met"] = o.met;
+  return j;
 }
 
 static ordered_json requests_json(const OutcomeCounts& o, const std::vector<std::string>& names) {
@@ -184,13 +206,27 @@ ordered_json summary_json(const RunResult& r, const LedgerResults& l) {
     slo["availability"] = l.slo.availability;
     slo["availability_met"] = l.slo.availability_met;
   }
-  if (l.slo.has_latency || l.slo.has_availability) slo["met"] = l.slo.latency_met && l.slo.availability_met;
+  if (!l.slo.objectives.empty()) {
+    ordered_json list = ordered_json::array();
+    bool all = true;
+    for (const SloObjectiveResult& o : l.slo.objectives) {
+      list.push_back(objective_json(o));
+      all = all && o.met;
+    }
+    slo["objectives"] = list;
+    slo["met"] = all;
+  }
   j["slo"] = slo;
   j["availability_report"] = availability_json(l.availability);
   j["run"] = ordered_json{{"wall_time_s", r.wall_time_s},
                           {"events", r.events},
                           {"events_per_s", r.wall_time_s > 0 ? static_cast<double>(r.events) / r.wall_time_s : 0.0},
                           {"fingerprint", fingerprint_hex(r.fingerprint)}};
+  if (r.partial) {
+    // Interrupted: the figures cover [0, simulated_s), not the scenario's duration_s.
+    j["run"]["partial"] = true;
+    j["run"]["simulated_s"] = round_sig(r.simulated_s);
+  }
   return j;
 }
 
@@ -293,6 +329,7 @@ ordered_json merge_replications(const std::vector<ordered_json>& runs) {
   ordered_json run = out["run"];
   out.erase("run");
   out["run"] = run;
+  judge_slo_on_means(out);
   return out;
 }
 

@@ -1,5 +1,7 @@
 #include "reports/table.h"
 
+#include "reports/slo_gate.h"
+
 #include <cmath>
 #include <cstdio>
 #include <sstream>
@@ -22,6 +24,24 @@ static std::string fmt(double v, int prec = 2) {
 static std::string ci(const ordered_json& s, const std::string& path, int prec = 2) {
   if (!s.contains("ci95") || !s["ci95"].contains(path)) return "";
   return " ±" + fmt(s["ci95"][path]["half_width"].get<double>(), prec);
+}
+
+// The SLO's verdict and one line per objective: target, value, met or MISSED, and a caveat
+// when the percentile's histogram bucket straddles the target.
+static std::string slo_lines(const ordered_json& slo) {
+  std::ostringstream o;
+  o << "\nSLO  " << (slo["met"].get<bool>() ? "met" : "MISSED") << "\n";
+  if (!slo.contains("objectives")) return o.str();
+  for (const ordered_json& ob : slo["objectives"]) {
+    char line[256];
+    std::snprintf(line, sizeof line, "  %-32s %14s %14s  %s", slo_objective_label(ob).c_str(), slo_objective_target(ob).c_str(),
+                  slo_objective_value(ob).c_str(), ob.value("met", false) ? "met" : "MISSED");
+    o << line;
+    if (const std::string c = slo_objective_caveat(ob); !c.empty()) o << " (" << c << ")";
+    if (ob.contains("judged_on")) o << " (" << ob["judged_on"].get<std::string>() << ")";
+    o << "\n";
+  }
+  return o.str();
 }
 
 // Availability: of time (windows meeting the SLO), nines, error budget, MTBF/MTTR, faults
@@ -70,7 +90,10 @@ std::string terminal_table(const ordered_json& s) {
   if (s.contains("replications")) o << "  replications " << s["replications"].get<int>();
   o << "  duration " << fmt(num(s, "duration_s"), 0) << " s";
   if (num(s, "warmup_s") > 0) o << " (warm-up " << fmt(num(s, "warmup_s"), 0) << " s)";
-  o << "\n\n";
+  o << "\n";
+  if (s.contains("run") && s["run"].value("partial", false))
+    o << "PARTIAL  interrupted at " << fmt(num(s["run"], "simulated_s"), 1) << " s of simulated time: the figures cover only that\n";
+  o << "\n";
   const ordered_json& r = s["requests"];
   std::snprintf(line, sizeof line, "requests  %.0f total, %.0f ok, %.0f failed", num(r, "total"), num(r, "ok"), num(r, "failed"));
   o << line;
@@ -162,15 +185,7 @@ std::string terminal_table(const ordered_json& s) {
   if (s.contains("cost") && num(s["cost"], "total_usd") > 0)
     o << "\ncost  $" << fmt(num(s["cost"], "total_usd"), 4) << " total, $"
       << fmt(num(s["cost"], "per_million_requests_usd"), 4) << " per million requests\n";
-  if (s.contains("slo") && s["slo"].contains("met")) {
-    const ordered_json& slo = s["slo"];
-    o << "\nSLO  " << (slo["met"].get<bool>() ? "met" : "MISSED");
-    if (slo.contains("latency_p99_ms"))
-      o << "   p99 <= " << fmt(num(slo, "latency_p99_ms"), 0) << " ms: " << (slo["latency_met"].get<bool>() ? "yes" : "no");
-    if (slo.contains("availability"))
-      o << "   availability >= " << fmt(num(slo, "availability") * 100, 3) << "%: " << (slo["availability_met"].get<bool>() ? "yes" : "no");
-    o << "\n";
-  }
+  if (s.contains("slo") && s["slo"].contains("met")) o << slo_lines(s["slo"]);
   if (s.contains("availability_report")) o << availability_section(s, s["availability_report"]);
   return o.str();
 }

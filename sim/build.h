@@ -158,12 +158,13 @@ struct Section {
 // is an unknown field). Stage::Settings: after the engine's own settings, before any
 // component; what `read` returns is kept for the factories (BuildContext::top_level).
 // Stage::Series: once every component and section exists, so names can be checked against
-// the series they registered (`metrics`); what it returns is dropped.
+// the series they registered (`metrics`) and the routes they named (`routes`, every interned
+// route name; empty at Stage::Settings); what it returns is dropped.
 struct TopLevelKey {
   enum class Stage : std::uint8_t { Settings, Series };
   std::string name;
   Stage stage = Stage::Settings;
-  std::function<std::any(Params& top, const Metrics& metrics)> read;
+  std::function<std::any(Params& top, const Metrics& metrics, const std::vector<std::string>& routes)> read;
 };
 
 class Registry {
@@ -198,7 +199,7 @@ class Registry {
   const std::vector<Section>& sections() const { return sections_; }
   // A top-level key read by its owner (readers of one stage run in the order added).
   void add_top_level(std::string name, TopLevelKey::Stage stage,
-                     std::function<std::any(Params& top, const Metrics& metrics)> read) {
+                     std::function<std::any(Params& top, const Metrics& metrics, const std::vector<std::string>& routes)> read) {
     top_level_.push_back(TopLevelKey{std::move(name), stage, std::move(read)});
   }
   const std::vector<TopLevelKey>& top_level() const { return top_level_; }

@@ -35,6 +35,8 @@ class Context {
   Context(Simulation& sim, const Time& now) : sim_(sim), now_(now) {}
 
   Time now() const { return now_; }  // inline: read on every event
+  // The end of the run: the scenario's duration, or where an interrupted run stopped
+  // (Simulation::run's `stop`; seen by finish(), so end-of-run figures cover what ran).
   Time end_time() const;
   Time warmup() const;
   std::uint32_t self() const { return self_; }

@@ -30,10 +30,9 @@ double Histogram::mean() const {
   return static_cast<double>(static_cast<long double>(sum_) / static_cast<long double>(total_));
 }
 
-double Histogram::percentile(double q) const {
-  if (total_ == 0) return 0;
-  if (!(q > 0)) return static_cast<double>(min_);
-  if (q >= 100) return static_cast<double>(max_);
+// The index of the bucket that holds the value of nearest rank ceil(q/100 * count), for
+// 0 < q < 100 and a non-empty histogram.
+std::size_t Histogram::rank_bucket(double q) const {
   // The relative nudge keeps q/100 * n from rounding up past an exact integer rank
   // (0.99 * 1e6 is 990000.0000000001 in doubles).
   const double exact = q / 100.0 * static_cast<double>(total_);
@@ -42,14 +41,28 @@ double Histogram::percentile(double q) const {
   std::uint64_t seen = 0;
   for (std::size_t i = lo(), hi_i = hi(); i <= hi_i; ++i) {
     seen += counts_[i];
-    if (seen >= rank) {
-      const auto lo = static_cast<double>(bucket_lower(i));
-      const auto hi = static_cast<double>(bucket_upper(i));
-      const double mid = lo + 0.5 * (hi - lo);
-      return std::clamp(mid, static_cast<double>(min_), static_cast<double>(max_));
-    }
+    if (seen >= rank) return i;
   }
-  return static_cast<double>(max_);
+  return hi();
+}
+
+double Histogram::percentile(double q) const {
+  if (total_ == 0) return 0;
+  if (!(q > 0)) return static_cast<double>(min_);
+  if (q >= 100) return static_cast<double>(max_);
+  const std::size_t i = rank_bucket(q);
+  const auto lo = static_cast<double>(bucket_lower(i));
+  const auto hi = static_cast<double>(bucket_upper(i));
+  const double mid = lo + 0.5 * (hi - lo);
+  return std::clamp(mid, static_cast<double>(min_), static_cast<double>(max_));
+}
+
+std::pair<std::int64_t, std::int64_t> Histogram::percentile_bounds(double q) const {
+  if (total_ == 0) return {0, 0};
+  if (!(q > 0)) return {min_, min_};
+  if (q >= 100) return {max_, max_};
+  const std::size_t i = rank_bucket(q);
+  return {std::max(bucket_lower(i), min_), std::min(bucket_upper(i), max_)};
 }
 
 }  // namespace archsim

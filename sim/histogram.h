@@ -17,6 +17,7 @@
 #include <bit>
 #include <cstddef>
 #include <cstdint>
+#include <utility>
 #include <vector>
 
 namespace archsim {
@@ -59,6 +60,10 @@ class Histogram {
   // Nearest-rank percentile, q in [0, 100]: the value of rank ceil(q/100 * count), reported
   // as its bucket's midpoint clamped to [min, max]. p0 = min, p100 = max, 0 when empty.
   double percentile(double q) const;
+  // The bucket that value of rank lies in, clamped to [min, max]: the true percentile is
+  // within [first, second] (both inclusive), whatever percentile() reports. {0, 0} when empty.
+  // A verdict such as "p99 <= target" is certain only when the target is outside this range.
+  std::pair<std::int64_t, std::int64_t> percentile_bounds(double q) const;
 
   // f(lower, upper, count) for each non-empty bucket in ascending order; the bucket holds
   // the integer values lower <= v <= upper (both inclusive, so the top bucket fits int64).
@@ -98,6 +103,7 @@ class Histogram {
   // is monotone), derived rather than kept, which saves record() two compares.
   std::size_t lo() const { return index_of(min_); }
   std::size_t hi() const { return index_of(max_); }
+  std::size_t rank_bucket(double q) const;
 };
 
 }  // namespace archsim

@@ -21,6 +21,12 @@ namespace archsim {
 struct LatencyStats {
   std::uint64_t count = 0;
   double mean = 0, p50 = 0, p90 = 0, p95 = 0, p99 = 0, p999 = 0, max = 0;
+  // The histogram bucket each percentile lies in (Histogram::percentile_bounds), in ms: the
+  // true p50 is within [p50_bounds.lo, p50_bounds.hi], and so on. For verdicts on targets.
+  struct Bounds {
+    double lo = 0, hi = 0;
+  };
+  Bounds p50_bounds, p90_bounds, p95_bounds, p99_bounds, p999_bounds;
   static LatencyStats from(const Histogram& h);
 };
 
@@ -101,6 +107,10 @@ struct RunResult {
   std::string scenario, description;
   std::uint64_t seed = 0;
   double duration_s = 0, warmup_s = 0, measured_s = 0;
+  // An interrupted run (Simulation::run's stop) ended at simulated_s < duration_s; its
+  // figures cover what was simulated (measured_s is from the warm-up's end to simulated_s).
+  bool partial = false;
+  double simulated_s = 0;
 
   std::uint64_t sent = 0, in_flight = 0, in_flight_at_warmup = 0;
   OutcomeCounts outcomes;

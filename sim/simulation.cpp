@@ -170,9 +170,12 @@ const Distribution& Simulation::region_latency(const std::string& a, const std::
 }
 
 void Simulation::read_top_level(Params& top, const Registry& registry, TopLevelKey::Stage stage) {
+  std::vector<std::string> routes;
+  if (stage == TopLevelKey::Stage::Series)
+    for (std::uint32_t i = 0; i < requests_->route_count(); ++i) routes.push_back(requests_->route_name(i));
   for (const TopLevelKey& k : registry.top_level()) {
     if (k.stage != stage) continue;
-    std::any v = k.read(top, *metrics_);
+    std::any v = k.read(top, *metrics_, routes);
     top.known(k.name);
     if (stage == TopLevelKey::Stage::Settings) top_level_.emplace_back(k.name, std::move(v));
   }
@@ -470,7 +473,7 @@ std::vector<std::pair<std::uint32_t, std::uint32_t>> ConnectContext::links() con
 
 // ---------------------------------------------------------------- Context
 
-Time Context::end_time() const { return sim_.settings_.duration; }
+Time Context::end_time() const { return sim_.stopped_ ? sim_.reached_ : sim_.settings_.duration; }
 Time Context::warmup() const { return sim_.settings_.warmup; }
 Metrics& Context::metrics() { return *sim_.metrics_; }
 
@@ -692,9 +695,9 @@ void Simulation::stuck() {
                            "closed loop, or another zero-delay cycle); give the work or the think time a duration");
 }
 
-void Simulation::run(const std::function<void(double)>& progress) {
+void Simulation::run(const std::function<void(double)>& progress, const std::atomic<bool>* stop) {
   auto wall_start = std::chrono::steady_clock::now();
-  const Time end = settings_.duration;
+  Time end = settings_.duration;
   // Engine events go first at their times: they were pushed before any model's.
   if (settings_.warmup > 0) sched_.push(Event{settings_.warmup, 0, kWarmup, 0, 0});
   if (settings_.window < end) sched_.push(Event{settings_.window, 0, kWindow, 0, 0});
@@ -716,17 +719,26 @@ void Simulation::run(const std::function<void(double)>& progress) {
     Event e = sched_.pop();
     now_ = e.time;
     dispatch(e);
-    if ((++n & 0xfffff) == 0) [[unlikely]] {
-      if (progress) progress(static_cast<double>(now_) / static_cast<double>(end));
-      if (now_ != checked_at) {
-        checked_at = now_;
-        still = 0;
-      } else if (++still >= 10) {
-        stuck();
+    if ((++n & 0xffff) == 0) [[unlikely]] {
+      // An interrupt (the CLI's SIGINT/SIGTERM) ends the run here, at the current time.
+      if (stop && stop->load(std::memory_order_relaxed)) {
+        end = now_;
+        stopped_ = true;
+        break;
+      }
+      if ((n & 0xfffff) == 0) {
+        if (progress) progress(static_cast<double>(now_) / static_cast<double>(end));
+        if (now_ != checked_at) {
+          checked_at = now_;
+          still = 0;
+        } else if (++still >= 10) {
+          stuck();
+        }
       }
     }
   }
   now_ = end;
+  reached_ = end;
   if (metrics_->window_ends().empty() || metrics_->window_ends().back() < end) metrics_->close_window(end);
   events_ = n;
   wall_time_s_ = std::chrono::duration<double>(std::chrono::steady_clock::now() - wall_start).count();
@@ -744,6 +756,15 @@ LatencyStats LatencyStats::from(const Histogram& h) {
   s.p99 = h.percentile(99) / 1e6;
   s.p999 = h.percentile(99.9) / 1e6;
   s.max = static_cast<double>(h.max()) / 1e6;
+  auto bounds = [&](double q) {
+    const auto [lo, hi] = h.percentile_bounds(q);
+    return Bounds{static_cast<double>(lo) / 1e6, static_cast<double>(hi) / 1e6};
+  };
+  s.p50_bounds = bounds(50);
+  s.p90_bounds = bounds(90);
+  s.p95_bounds = bounds(95);
+  s.p99_bounds = bounds(99);
+  s.p999_bounds = bounds(99.9);
   return s;
 }
 
@@ -756,6 +777,14 @@ RunResult Simulation::result() {
   r.duration_s = to_seconds(settings_.duration);
   r.warmup_s = to_seconds(settings_.warmup);
   r.measured_s = to_seconds(settings_.duration - settings_.warmup);
+  if (stopped_) {
+    // Before the warm-up ended the whole-run figures never restarted: they cover [0, reached).
+    r.partial = true;
+    r.simulated_s = to_seconds(reached_);
+    r.measured_s = to_seconds(reached_ > settings_.warmup ? reached_ - settings_.warmup : reached_);
+  } else {
+    r.simulated_s = r.duration_s;
+  }
   requests_->fill(r);
   r.warmup = settings_.warmup;
   for (auto& c : comps_) {

@@ -7,6 +7,7 @@
 #pragma once
 #include <any>
 #include <array>
+#include <atomic>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -74,8 +75,10 @@ class Simulation {
   // follows; result().trace holds them. Call before run().
   void enable_trace(std::uint32_t n);
 
-  // Runs to the end of the scenario. `progress(fraction)` is called now and then.
-  void run(const std::function<void(double)>& progress = {});
+  // Runs to the end of the scenario. `progress(fraction)` is called now and then. When
+  // `stop` becomes true (checked every 65,536 events, e.g. set by a signal handler) the run
+  // ends at the current simulated time instead: result() is then partial (RunResult::partial).
+  void run(const std::function<void(double)>& progress = {}, const std::atomic<bool>* stop = nullptr);
   RunResult result();
 
   const ScenarioSettings& settings() const { return settings_; }
@@ -200,6 +203,8 @@ class Simulation {
   std::optional<RequestLedger> requests_;  // the end-to-end ledger (sim/request_ledger.h), built with metrics_
   std::uint64_t next_request_id_ = 1;
   double wall_time_s_ = 0;
+  bool stopped_ = false;  // run() ended early on `stop`, at reached_
+  Time reached_ = 0;
   std::unique_ptr<Tracer> tracer_;  // null unless enable_trace: the hooks test it, nothing more
   std::string pending_id_;  // id of the component being built (BuildContext::id)
 };

@@ -32,7 +32,7 @@ const InstanceCatalogue* catalogue_of(const BuildContext& bc) {
 
 void register_instance_types(Registry& r) {
   r.add_top_level("instance_types", TopLevelKey::Stage::Settings,
-                  [](Params& top, const Metrics&) { return std::any(read_catalogue(top)); });
+                  [](Params& top, const Metrics&, const std::vector<std::string>&) { return std::any(read_catalogue(top)); });
 }
 
 const InstanceTypeSpec* instance_type(const BuildContext& bc, const std::string& name) {

@@ -15,10 +15,29 @@ struct CostResult {
   std::vector<std::pair<std::string, double>> figures;  // peak/mean replicas, instance hours...
 };
 
+enum class SloObjectiveKind : std::uint8_t { Latency, ErrorRate, Availability };
+// The latency percentiles an objective may name: its key suffix and the percentile.
+inline constexpr std::pair<const char*, double> kSloPercentiles[] = {
+    {"p50", 50}, {"p90", 90}, {"p95", 95}, {"p99", 99}, {"p999", 99.9}};
+
+// One objective judged on the run (reports/ledgers/slo.h).
+struct SloObjectiveResult {
+  SloObjectiveKind kind = SloObjectiveKind::Latency;
+  std::string key;    // as the scenario names it: "latency_p99", "error_rate", "availability"
+  std::string route;  // "" = every request
+  double target = 0;  // ms for a latency, a fraction for the rates
+  double value = 0;   // the run's figure, same unit; meaningless when !has_data
+  bool has_data = false;  // a latency needs a served request, a rate a finished one
+  double bucket_lo = 0, bucket_hi = 0;  // latency: the histogram bucket the percentile lies in
+  bool met = false;
+  bool certain = true;  // false: the latency target lies inside the percentile's bucket
+};
+
 struct SloResult {
   bool has_latency = false, has_availability = false;
   double latency_p99_ms = 0, availability = 0;
   bool latency_met = true, availability_met = true;
+  std::vector<SloObjectiveResult> objectives;
 };
 
 // Availability of the run (SRE-book terms): of requests (ok / total) and of time (windows

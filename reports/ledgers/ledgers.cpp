@@ -8,15 +8,16 @@ namespace archsim::ledgers {
 
 void register_ledger_keys(Registry& r) {
   using Stage = TopLevelKey::Stage;
-  r.add_top_level("cost", Stage::Settings, [](Params& top, const Metrics&) {
+  r.add_top_level("cost", Stage::Settings, [](Params& top, const Metrics&, const std::vector<std::string>&) {
     read_cost(top);
     return std::any();
   });
-  r.add_top_level("slo", Stage::Settings, [](Params& top, const Metrics&) {
-    read_slo(top);
+  // Once the components exist: a per-route objective must name a route they use.
+  r.add_top_level("slo", Stage::Series, [](Params& top, const Metrics&, const std::vector<std::string>& routes) {
+    read_slo(top, &routes);
     return std::any();
   });
-  r.add_top_level("alerts", Stage::Series, [](Params& top, const Metrics& m) {
+  r.add_top_level("alerts", Stage::Series, [](Params& top, const Metrics& m, const std::vector<std::string>&) {
     read_alerts(top, &m);
     return std::any();
   });
@@ -26,7 +27,7 @@ Ledgers::Ledgers(const nlohmann::json& doc) {
   Params top(doc, "");
   cost_ = read_cost(top);
   add_catalogue_prices(cost_, doc);
-  slo_ = read_slo(top);
+  slo_ = read_slo(top, nullptr);
   alerts_ = read_alerts(top, nullptr);
 }
 

@@ -18,8 +18,9 @@
 
 namespace archsim::ledgers {
 
-// Registers "cost" and "slo" (read before any component) and "alerts" (read once every
-// series exists, so an alert on a series that does not exist is a validation error).
+// Registers "cost" (read before any component), "slo" and "alerts" (read once every component
+// and series exists, so an objective on an unknown route or an alert on a series that does
+// not exist is a validation error).
 void register_ledger_keys(Registry& r);
 
 class Ledgers {

@@ -1,7 +1,18 @@
-// The scenario's "slo" and the run-wide verdict on it: p99 end-to-end latency at most
-// latency_p99, and the fraction of requests served (availability) at least availability.
+// The scenario's "slo" and the run-wide verdict on it, in the manner of k6 thresholds and
+// Gatling assertions: latency percentiles (latency_p50, _p90, _p95, _p99, _p999: at most this
+// long), error_rate (at most this fraction of requests failed) and availability (at least
+// this fraction served), for all requests and per route ("routes": {"<route>": {...the same
+// keys}}). Figures are the client's end to end, after warm-up (summary.json "latency_ms",
+// "availability" and "routes").
+//
+// Percentiles come from a histogram whose buckets are about 0.8% wide: a latency objective is
+// "met" when the reported percentile (its bucket's midpoint) is at most the target, and
+// "certain" only when the whole bucket lies on one side of the target; when the target falls
+// inside the bucket the verdict is the estimate's and the result says it is uncertain.
 #pragma once
 #include <optional>
+#include <string>
+#include <vector>
 
 #include "sim/params.h"
 #include "reports/ledgers/ledger_results.h"
@@ -9,13 +20,23 @@
 
 namespace archsim::ledgers {
 
-struct SloSettings {
-  std::optional<Time> latency_p99;
-  std::optional<double> availability;
+struct SloObjective {
+  SloObjectiveKind kind = SloObjectiveKind::Latency;
+  int percentile = 0;  // kind Latency: index into kSloPercentiles
+  double target = 0;   // ms for a latency, a fraction for the rates
+  std::string route;   // "" = every request
 };
 
-// Reads (and checks) the scenario's "slo". Throws ScenarioError.
-SloSettings read_slo(Params& top);
+struct SloSettings {
+  std::optional<Time> latency_p99;      // the run-wide p99 and availability objectives, which the
+  std::optional<double> availability;  // availability report's windows also judge
+  std::vector<SloObjective> objectives;  // every objective, in the order above, routes last
+};
+
+// Reads (and checks) the scenario's "slo". Throws ScenarioError. `routes`: the route names
+// the scenario's components named (an objective on another route is an error); nullptr skips
+// that check (a scenario already validated).
+SloSettings read_slo(Params& top, const std::vector<std::string>* routes);
 
 SloResult slo_ledger(const SloSettings& s, const RunResult& r);
 

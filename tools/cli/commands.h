@@ -2,6 +2,7 @@
 // 0 success, 1 a run that failed, 2 bad input, 3 (kExitSloMissed, with --fail-on-slo)
 // the scenario's SLO was missed.
 #pragma once
+#include <chrono>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -67,13 +68,17 @@ int slo_gate_exit(const nlohmann::ordered_json& summary, const std::string& who)
 std::optional<std::uint64_t> parse_seed(const std::string& text);
 // The one-line answer to std::bad_alloc while a scenario is built or validated (exit 2).
 int out_of_memory(const std::string& file);
-// A progress bar on stderr when it is a terminal (and not quiet).
+// A progress bar on stderr when it is a terminal (and not quiet), with the simulated clock
+// and an ETA (reports/progress_line.h). `sim_total_s`: the simulated time all the work covers
+// (the scenario's duration times the jobs), 0 for none.
 struct Progress {
-  explicit Progress(bool enabled);
+  explicit Progress(bool enabled, double sim_total_s = 0);
   void operator()(double fraction);
   void done();
   bool enabled;
+  double sim_total_s;
   int last = -1;
+  std::chrono::steady_clock::time_point start = std::chrono::steady_clock::now(), shown{};
 };
 
 }  // namespace archsim::cli

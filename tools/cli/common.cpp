@@ -1,10 +1,12 @@
 #include <unistd.h>
 
 #include <charconv>
+#include <chrono>
 #include <cstdint>
 #include <cstdio>
 #include <iostream>
 
+#include "reports/progress_line.h"
 #include "reports/slo_gate.h"
 #include "sim/errors.h"
 #include "sim/scenario_file.h"
@@ -53,20 +55,23 @@ int out_of_memory(const std::string& file) {
   return 2;
 }
 
-Progress::Progress(bool on) : enabled(on && isatty(STDERR_FILENO)) {}
+Progress::Progress(bool on, double sim_total) : enabled(on && isatty(STDERR_FILENO)), sim_total_s(sim_total) {}
 
 void Progress::operator()(double f) {
   if (!enabled) return;
-  int pct = static_cast<int>(f * 100);
-  if (pct == last) return;
+  const auto now = std::chrono::steady_clock::now();
+  const int pct = static_cast<int>(f * 100);
+  // A new percent, or half a second since the last line: the clock and ETA move between percents.
+  if (pct == last && now - shown < std::chrono::milliseconds(500)) return;
   last = pct;
-  int filled = pct * 40 / 100;
-  std::fprintf(stderr, "\r[%.*s%*s] %3d%%", filled, "########################################", 40 - filled, "", pct);
+  shown = now;
+  const std::string line = progress_line(f, sim_total_s, std::chrono::duration<double>(now - start).count());
+  std::fprintf(stderr, "\r%-90s", line.c_str());
   std::fflush(stderr);
 }
 
 void Progress::done() {
-  if (enabled && last >= 0) std::fprintf(stderr, "\r%60s\r", "");
+  if (enabled && last >= 0) std::fprintf(stderr, "\r%90s\r", "");
 }
 
 }  // namespace archsim::cli

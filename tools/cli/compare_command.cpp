@@ -11,6 +11,7 @@
 #include "sim/simulation.h"
 #include "tools/cli/commands.h"
 #include "tools/cli/executor.h"
+#include "tools/cli/interrupt.h"
 #include "tools/cli/job_store.h"
 #include "tools/cli/mpi_executor.h"
 #include "tools/cli/output_dir.h"
@@ -70,6 +71,7 @@ static std::string cell(const ordered_json& s, const std::string& path, double s
 }
 
 int compare_command(const CompareOptions& o, const Registry& registry) {
+  install_interrupt_handlers();
   std::string load_error;  // a worker rank's, printed only when rank 0 could read the file
   auto base = load_with_sets(o.scenario, o.sets, mpi_rank() == 0 ? nullptr : &load_error);
   // Under MPI the ranks other than 0 serve jobs inside and return here (mpi_executor.h).
@@ -98,19 +100,21 @@ int compare_command(const CompareOptions& o, const Registry& registry) {
   }
   std::uint64_t seed = 0;
   std::string name;
+  double sim_total_s = 0;  // every job's simulated time, for the progress bar's clock
   // Every variant is built (validated) before the first job runs.
   for (const Variant& v : variants) {
     nlohmann::json doc = *base;
     try {
       for (const auto& s : v.sets) apply_set(doc, s);
       if (o.fail_on_slo && !scenario_has_slo(doc)) {
-        std::cerr << o.scenario << ": /slo: --fail-on-slo needs an \"slo\" with latency_p99 or availability to gate on"
+        std::cerr << o.scenario << ": /slo: --fail-on-slo needs an \"slo\" with at least one objective to gate on"
                   << " (variant " << v.label << ")\n";
         return 2;
       }
       Simulation probe(doc, registry, o.seed);
       seed = probe.settings().seed;
       name = probe.settings().name;
+      sim_total_s += to_seconds(probe.settings().duration) * o.replications;
     } catch (const ScenarioError& e) {
       std::cerr << e.format(o.scenario) << " (variant " << v.label << ")\n";
       return 2;
@@ -130,12 +134,21 @@ int compare_command(const CompareOptions& o, const Registry& registry) {
     for (int k = 0; k < reps; ++k) jobs.push_back(JobSpec{v.sets, seed + static_cast<std::uint64_t>(k), k == 0});
   JobStore store(dir->dest() / "jobs", scenario_hash(*base));
   if (o.resume && !store.same_build()) return 2;
-  Progress bar(!o.quiet);
+  Progress bar(!o.quiet, sim_total_s);
   SweepOutcome sweep = run_sweep(*exec, store, o.resume, jobs, [&](double f) { bar(f); });
   bar.done();
   if (sweep.reused)
     std::cerr << "archsim: --resume: " << sweep.reused << " of " << jobs.size() << " jobs reused from "
               << (dir->dest() / "jobs").string() << "\n";
+  if (interrupt_signal() != 0) {
+    // The finished jobs are in DIR/jobs already (the store keeps each as it ends; an
+    // interrupted one is not kept); no variant folder is written, the staging folder goes.
+    std::size_t kept = 0;
+    for (std::size_t i = 0; i < jobs.size(); ++i) kept += sweep.have[i] && sweep.outputs[i].error.empty() && !sweep.outputs[i].partial;
+    std::cerr << "archsim: interrupted: " << kept << " of " << jobs.size() << " jobs finished and are kept in "
+              << (dir->dest() / "jobs").string() << ": run the same command with --resume to run only the others\n";
+    return interrupted_exit_code();
+  }
   if (int code = sweep_failures(sweep, jobs, o.scenario, [&](std::size_t j) { return "variant " + variants[j / reps].label; },
                                 dir->dest() / "jobs"))
     return code;
@@ -241,6 +254,7 @@ int compare_command(const CompareOptions& o, const Registry& registry) {
   std::fflush(stdout);
   if (!o.no_report) write_report(out, /*to_stderr=*/false, dir->dest());
   if (!dir->commit()) return 1;
+  if (interrupt_signal() != 0) return interrupted_exit_code();  // the signal came after the last job
   return gate();
 }
 

@@ -120,7 +120,7 @@ SweepOutcome run_sweep(Executor& exec, JobStore& store, bool resume, const std::
       todo,
       [&](std::size_t k, JobOutput&& out) {
         const std::size_t i = index[k];
-        if (out.error.empty()) store.put(jobs[i], out);
+        if (out.error.empty() && !out.partial) store.put(jobs[i], out);  // an interrupted job is run again
         o.outputs[i] = std::move(out);
         o.have[i] = true;
       },

@@ -17,7 +17,9 @@ int main(int argc, char** argv) {
     ~MpiGuard() { cli::mpi_finish(); }
   } mpi_guard;
   CLI::App app{"archsim: a deterministic discrete-event simulator of web architectures"};
-  app.footer("Exit codes: 0 success, 1 a run that failed, 2 bad input, 3 SLO missed (with --fail-on-slo). plan: 2 when no configuration of the search meets the SLO.");
+  app.footer("Exit codes: 0 success, 1 a run that failed, 2 bad input, 3 SLO missed (with --fail-on-slo), 130/143 "
+             "interrupted by SIGINT/SIGTERM (run writes what it simulated, marked partial; compare keeps finished jobs "
+             "for --resume). plan: 2 when no configuration of the search meets the SLO.");
   app.require_subcommand(1);
   app.set_version_flag("--version", "archsim 0.1");
 

@@ -10,6 +10,7 @@
 #include "tools/cli/analysis.h"
 #include "tools/cli/commands.h"
 #include "tools/cli/executor.h"
+#include "tools/cli/interrupt.h"
 #include "tools/cli/mpi_executor.h"
 #include "tools/cli/output_dir.h"
 #include "tools/cli/report_command.h"
@@ -20,6 +21,7 @@ namespace archsim::cli {
 namespace fs = std::filesystem;
 
 int run_command(const RunOptions& o, const Registry& registry) {
+  install_interrupt_handlers();
   std::string load_error;  // a worker rank's, printed only when rank 0 could read the file
   auto doc = load_with_sets(o.scenario, o.sets, mpi_rank() == 0 ? nullptr : &load_error);
   // Replications are jobs of the sweep executor: threads, or MPI ranks under mpirun, whose
@@ -29,11 +31,12 @@ int run_command(const RunOptions& o, const Registry& registry) {
   if (mpi_rank() != 0) return worker_exit;
   if (!doc || !exec) return 2;
   if (o.fail_on_slo && !scenario_has_slo(*doc)) {
-    std::cerr << o.scenario << ": /slo: --fail-on-slo needs an \"slo\" with latency_p99 or availability to gate on\n";
+    std::cerr << o.scenario << ": /slo: --fail-on-slo needs an \"slo\" with at least one objective to gate on\n";
     return 2;
   }
   std::uint64_t seed;
   std::string name;
+  double sim_total_s = 0;  // for the progress bar's simulated clock
   nlohmann::ordered_json analysis;  // the analytic estimate, for the report to set beside the run
   std::string topology;             // the architecture as DOT, for the report's diagram
   nlohmann::ordered_json warnings = nlohmann::ordered_json::array();  // said on stderr now, kept in summary.json
@@ -41,6 +44,7 @@ int run_command(const RunOptions& o, const Registry& registry) {
     Simulation probe(*doc, registry, o.seed);  // validates everything before t = 0
     seed = probe.settings().seed;
     name = probe.settings().name;
+    sim_total_s = to_seconds(probe.settings().duration) * o.replications;
     const Topology topo = Topology::from(probe, *doc);
     analysis = analyze_topology(topo).json;
     topology = topology_dot(topo, name);
@@ -65,12 +69,22 @@ int run_command(const RunOptions& o, const Registry& registry) {
   for (int k = 0; k < o.replications; ++k) jobs.push_back(JobSpec{{}, seed + static_cast<std::uint64_t>(k), k == 0});
   jobs.front().trace = o.trace;  // the traced requests are replication 1's, as its charts are
   std::vector<JobOutput> outputs(jobs.size());
-  Progress bar(!o.quiet);
+  Progress bar(!o.quiet, sim_total_s);
   const bool complete = exec->run(jobs, [&](std::size_t k, JobOutput&& out) { outputs[k] = std::move(out); },
                                   [&](double f) { bar(f); });
   bar.done();
   if (!complete) return 1;
   std::vector<nlohmann::ordered_json> summaries;
+  if (interrupt_signal() != 0) {
+    // Interrupted: replication 1 as far as it got (the one with the time series; the others
+    // would be merged over unequal lengths), marked partial.
+    const JobOutput& first = outputs.front();
+    if (first.summary.empty()) {
+      std::cerr << "archsim: " << o.scenario << ": interrupted before the simulation started: nothing written\n";
+      return interrupted_exit_code();
+    }
+    outputs.resize(1);
+  }
   for (const JobOutput& out : outputs) {
     if (!out.error.empty()) {
       std::cerr << "archsim: " << o.scenario << ": the run failed: " << out.error << "\n";
@@ -79,6 +93,16 @@ int run_command(const RunOptions& o, const Registry& registry) {
     summaries.push_back(nlohmann::ordered_json::parse(out.summary));
   }
   nlohmann::ordered_json summary = merge_replications(summaries);
+  if (interrupt_signal() != 0) {
+    nlohmann::ordered_json& run = summary["run"];
+    if (!run.contains("partial") && o.replications > 1) {  // replication 1 ended, others did not
+      run["partial"] = true;
+      run["simulated_s"] = summary.value("duration_s", 0.0);
+    }
+    if (o.replications > 1) run["replications_written"] = 1;
+    std::fprintf(stderr, "archsim: interrupted: writing what was simulated (%.6g s of %.6g s), marked partial\n",
+                 run.value("simulated_s", 0.0), summary.value("duration_s", 0.0));
+  }
   if (!warnings.empty()) summary["warnings"] = warnings;  // absent when there are none
 
   const bool explicit_out = !o.out.empty();
@@ -101,6 +125,7 @@ int run_command(const RunOptions& o, const Registry& registry) {
   }
   if (!o.no_report) write_report(stage, /*to_stderr=*/o.json, dir->dest());
   if (!dir->commit()) return 1;
+  if (interrupt_signal() != 0) return interrupted_exit_code();  // 130 / 143, even when the run had ended
   return o.fail_on_slo ? slo_gate_exit(summary, "") : 0;
 }
 

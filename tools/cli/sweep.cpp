@@ -11,19 +11,26 @@
 #include "sim/random.h"
 #include "sim/scenario_file.h"
 #include "sim/simulation.h"
+#include "tools/cli/interrupt.h"
 
 namespace archsim::cli {
 
 JobOutput run_job(const nlohmann::json& base, const JobSpec& spec, const Registry& registry,
                   const std::function<void(double)>& progress) {
   JobOutput out;
+  if (interrupt_flag().load(std::memory_order_relaxed)) {
+    out.partial = true;
+    out.error = "interrupted before it started";
+    return out;
+  }
   try {
     nlohmann::json doc = base;
     for (const auto& s : spec.sets) apply_set(doc, s);
     Simulation sim(doc, registry, spec.seed);
     if (spec.trace) sim.enable_trace(spec.trace);
-    sim.run(progress);
+    sim.run(progress, &interrupt_flag());
     RunResult r = sim.result();
+    out.partial = r.partial;
     const ledgers::Ledgers ledgers(doc);
     const LedgerResults l = ledgers.apply(r);
     out.summary = summary_json(r, l).dump();

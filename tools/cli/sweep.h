@@ -30,10 +30,15 @@ struct JobOutput {
   std::string timeseries_csv, latency_cdf_csv;  // when the spec asked for them
   std::string error;    // non-empty: the job failed, and why
   std::string trace_json;  // when the spec asked for a trace
+  // Interrupted (tools/cli/interrupt.h): the summary covers what was simulated (run.partial),
+  // or, with `error` set, the job never started. Never kept by a JobStore; not encoded.
+  bool partial = false;
 };
 
 // Runs one job in this process: the base scenario with the job's sets, seeded with its
-// seed. A run that fails is returned with `error` set, never thrown.
+// seed. A run that fails is returned with `error` set, never thrown. After SIGINT/SIGTERM
+// (interrupt_flag) the run stops where it is and returns partial; a job not yet started
+// returns at once, partial with `error` "interrupted before it started".
 JobOutput run_job(const nlohmann::json& base, const JobSpec& spec, const Registry& registry,
                   const std::function<void(double)>& progress = {});
 
