@@ -98,9 +98,9 @@ TEST_CASE("interrupt: compare keeps finished variants, leaves no half-written on
   const std::string file = long_mm1("interrupt-compare");
   const std::string out = scratch_dir("interrupt-compare-out");
   const fs::path jobs = fs::path(out) / "jobs";
-  // One thread: the 20 s variant finishes at once, then the 1000 h one runs until the signal,
+  // One thread: the 2-minute variant finishes at once, then the 1000 h one runs until the signal,
   // sent once the first job's file is in DIR/jobs.
-  const std::vector<std::string> args = {"compare", file, "--vary", "duration=20s,1000h", "--threads", "1", "--quiet",
+  const std::vector<std::string> args = {"compare", file, "--vary", "duration=2m,1000h", "--threads", "1", "--quiet",
                                          "--no-report", "--out", out};
   bool sent = false;
   auto r = run_archsim_watched(args, 90, [&](pid_t pid) {
