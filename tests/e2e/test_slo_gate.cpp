@@ -161,7 +161,7 @@ TEST_CASE("slo objectives: percentiles, error rate and per-route objectives, eac
                                           {"slow", {{"latency_p999", "40ms"}}}}}};  // missed
   const std::string file = write_scenario("objectives", two_routes(slo));
   const nlohmann::json s = archsim::e2e::run_summary(file, {"--no-report"});
-  REQUIRE(s["slo"]["objectives"].size() == 5);
+  REQUIRE(s["slo"]["objectives"].size() == 6);
   const auto* p50 = objective(s, "latency_p50");
   const auto* p95 = objective(s, "latency_p95");
   const auto* err = objective(s, "error_rate");
