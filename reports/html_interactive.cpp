@@ -213,6 +213,18 @@ constexpr const char* kDrawScript = R"js(
         ctx.fillStyle = '#C00000';
         ctx.fillText('SLO: p99 \u2264 ' + num(spec.slo_p99_ms) + ' ms', area.x + 4, ys - 4);
       }
+      if (p.slo_x !== undefined && p.slo_x !== null) {
+        var xs = g.toDomXCoord(p.slo_x);
+        ctx.strokeStyle = '#C00000';
+        ctx.lineWidth = 1.5;
+        ctx.setLineDash([8, 3, 2, 3]);
+        ctx.beginPath();
+        ctx.moveTo(xs, area.y);
+        ctx.lineTo(xs, area.y + area.h);
+        ctx.stroke();
+        ctx.fillStyle = '#C00000';
+        ctx.fillText(p.slo_x_label || 'SLO', xs + 4, area.y + 12);
+      }
       ctx.restore();
     };
   }
@@ -250,7 +262,7 @@ constexpr const char* kDrawScript = R"js(
         holder.appendChild(legend);
         var n = p.labels.length - 1;
         var colors = [];
-        for (var i = 0; i < n; ++i) colors.push(palette[i % palette.length]);
+        for (var i = 0; i < n; ++i) colors.push(p.colors && p.colors[i] ? p.colors[i] : palette[i % palette.length]);
         var yfmt = p.percent ? pct : num;
         var yaxis = { valueFormatter: yfmt, axisLabelFormatter: yfmt, axisLabelWidth: 62 };
         if (p.y_top > 0) {
@@ -266,31 +278,46 @@ constexpr const char* kDrawScript = R"js(
         var opts = {
           labels: p.labels,
           colors: colors,
-          xlabel: p.time_x ? 'time (' + unit + ')' : p.labels[0],
+          xlabel: p.time_x ? 'time (' + unit + ')' : p.xlabel || p.labels[0],
           ylabel: p.ylabel,
           labelsDiv: legend,
           legend: 'always',
           labelsSeparateLines: false,
           yLabelWidth: 16,
           connectSeparatedPoints: !!p.connect,
+          customBars: !!p.bars,
+          drawPoints: !!p.bars || !!p.dots,
+          pointSize: 2.5,
           stepPlot: !!p.step,
           strokeWidth: 1.6,
           includeZero: !p.logx && !p.states,
           animatedZooms: false,
           underlayCallback: marksUnder(p),
           axes: {
-            x: { valueFormatter: function (x) { return p.time_x ? num(x) + ' ' + unit : num(x) + ' ms'; },
+            x: { valueFormatter: function (x) { return p.time_x ? num(x) + ' ' + unit : num(x) + (p.xunit !== undefined ? p.xunit : ' ms'); },
                  axisLabelFormatter: num, logscale: !!p.logx },
             y: yaxis
           }
         };
         if (p.time_x && spec.time.end !== null) opts.dateWindow = [0, spec.time.end];
+        if (!p.time_x) opts.xRangePad = 14;  // points at the ends of an x axis of parameters stay whole
         if (p.y2) {
           opts.series = {};
           opts.series[p.labels[n]] = { axis: 'y2', strokePattern: [2, 3], color: '#888888' };
           colors[n - 1] = '#888888';
           opts.y2label = p.y2;
           opts.axes.y2 = { valueFormatter: num, axisLabelFormatter: num, includeZero: true, independentTicks: true };
+        }
+        if (p.points) {
+          opts.series = opts.series || {};
+          p.points.forEach(function (name) { opts.series[name] = { strokeWidth: 0, drawPoints: true, pointSize: 4, highlightCircleSize: 6 }; });
+        }
+        if (p.point_labels) {
+          var yf = yaxis.valueFormatter;
+          yaxis.valueFormatter = function (v, o, name, gr, row) {
+            var text = yf(v);
+            return row !== undefined && p.point_labels[row] ? text + ' (' + p.point_labels[row] + ')' : text;
+          };
         }
         var g = new Dygraph(plot, p.rows, opts);
         holder.appendChild(toggles(g, p.labels, colors));
@@ -353,13 +380,17 @@ std::optional<Panel> panel_for(const std::string& file) {
       {"throughput.dat", "requests / s"}, {"balancer.dat", "requests / s"}, {"errors.dat", "failed / s"},
       {"replicas.dat", "replicas"},       {"healthy.dat", "healthy backends"}, {"retries.dat", "per second"},
       {"autoscaler.dat", "metric per replica"},
-      {"replication_lag_ms.dat", "lag (ms)"}, {"consumer_lag.dat", "messages"}};
+      {"replication_lag_ms.dat", "lag (ms)"}, {"consumer_lag.dat", "messages"},
+      {"variants_throughput.dat", "requests / s"}};
   for (const auto& [name, label] : kPlain)
     if (file == name) {
       p.ylabel = label;
       return p;
     }
-  if (file == "latency.dat") {
+  if (file == "variants_p99.dat") {
+    p.ylabel = "p99 latency (ms)";
+    p.slo = true;
+  } else if (file == "latency.dat") {
     p.ylabel = "latency (ms)";
     p.y2_last = true;
     p.y2label = "requests / s";
@@ -375,7 +406,7 @@ std::optional<Panel> panel_for(const std::string& file) {
     p.ylabel = "state";
     p.step = true;
     p.states = {"closed", "open", "half-open"};
-  } else if (file == "cdf.dat") {
+  } else if (file == "cdf.dat" || file == "compare_cdf.dat") {
     p.ylabel = "fraction of requests";
     p.y_top_at_least = 1.02;
     p.time_x = false;
@@ -412,12 +443,17 @@ std::string placeholder(const fs::path& charts, const std::string& chart_name, c
                   {"connect", p.blocks}, {"logx", p.logx}, {"slo", p.slo}, {"percent", p.percent}, {"step", p.step}, {"y_top", p.y_top_at_least}};
     if (p.y2_last && labels.size() >= 3) panel["y2"] = p.y2label;
     if (!p.states.empty()) panel["states"] = p.states;
-    out += "<div class=\"ichart\" id=\"ichart-" + html::escape(chart_name) + "-" +
-           std::to_string(chart["panels"].size()) + "\"></div>\n";
     chart["panels"].push_back(std::move(panel));
   }
-  if (out.empty()) return {};
-  payload["charts"].push_back(std::move(chart));
+  return place(chart_name, std::move(chart["panels"]), payload);
+}
+
+std::string place(const std::string& chart_name, json panels, json& payload) {
+  if (!panels.is_array() || panels.empty()) return {};
+  std::string out;
+  for (std::size_t k = 0; k < panels.size(); ++k)
+    out += "<div class=\"ichart\" id=\"ichart-" + html::escape(chart_name) + "-" + std::to_string(k) + "\"></div>\n";
+  payload["charts"].push_back({{"name", chart_name}, {"panels", std::move(panels)}});
   return out + "<p class=\"ichart-hint\">Drag to zoom (shift-drag pans), double-click to zoom out; the values under the "
                "mouse show below the chart; tick a series to hide or show it.</p>\n";
 }

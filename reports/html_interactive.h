@@ -61,6 +61,17 @@ std::optional<Panel> panel_for(const std::string& data_file);
 std::string placeholder(const std::filesystem::path& charts, const std::string& chart_name,
                         const std::vector<Panel>& panels, nlohmann::json& payload);
 
+// A figure whose graphs the caller built (a comparison's what-if lines, its cost-vs-p99
+// scatter): each panel is {"labels": [x name, series...], "rows": [[x, y...]...], "ylabel"}
+// plus any of the options the page's script reads: "xlabel" and "xunit" (the x axis name
+// and the unit its hover value shows), "time_x", "percent", "y_top", "slo" (p99 objective as
+// a horizontal line), "dots" (points drawn on the lines), "slo_x" (a vertical line at that x, "slo_x_label" its text), "bars"
+// (each y cell is [lo, value, hi] or null: drawn as a line with a band), "points" (series
+// names drawn as dots without a line), "colors" (one per series), "connect" (lines join across missing values), and
+// "point_labels" (one text per row, shown with the hovered values). Adds them to `payload`
+// and returns the placeholders ("" when `panels` is empty).
+std::string place(const std::string& chart_name, nlohmann::json panels, nlohmann::json& payload);
+
 // The payload every chart shares: the marks and the time unit. Charts are added by placeholder().
 nlohmann::json new_payload(const marks::Marks& marks);
 

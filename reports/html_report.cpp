@@ -12,11 +12,13 @@
 #include <nlohmann/json.hpp>
 
 #include "reports/chart_scripts.h"
+#include "reports/html_compare_series.h"
 #include "reports/html_data.h"
 #include "reports/html_interactive.h"
 #include "reports/html_json.h"
 #include "reports/html_marks.h"
 #include "reports/html_page.h"
+#include "reports/html_pareto.h"
 #include "reports/html_sections.h"
 #include "reports/html_traces.h"
 #include "reports/html_topology.h"
@@ -50,6 +52,7 @@ struct Chart {
   std::string title;    // heading on the page
   std::string caption;  // what to look for
   std::vector<std::string> data_files;
+  json panels = json::array();  // interactive graphs built by the caller; empty: read from data_files
 };
 
 struct Drawing {
@@ -92,7 +95,8 @@ void install_script(const fs::path& templates, const fs::path& charts, const std
   fs::copy_file(src, installed, fs::copy_options::overwrite_existing, ec);
 }
 
-Drawing draw(const fs::path& charts, const fs::path& templates, const std::vector<Chart>& list) {
+// Installs the chart scripts and, when `run`, draws each chart with gnuplot.
+Drawing draw(const fs::path& charts, const fs::path& templates, const std::vector<Chart>& list, bool run = true) {
   Drawing d;
   std::error_code ec;
   d.scripts_found = !templates.empty() && fs::is_regular_file(templates / "style.gp", ec);
@@ -102,6 +106,7 @@ Drawing draw(const fs::path& charts, const fs::path& templates, const std::vecto
       if (fs::is_regular_file(templates / (c.name + ".gp"), ec)) install_script(templates, charts, c.name + ".gp", d);
     }
   }
+  if (!run) return d;
   const auto gnuplot = find_on_path("gnuplot");
   d.gnuplot_found = gnuplot.has_value();
   if (!d.gnuplot_found) return d;
@@ -172,7 +177,9 @@ std::string figures(const fs::path& charts, const std::vector<Chart>& list, json
     const std::string name = html::escape(c.name);
     out += "<figure id=\"chart-" + name + "\">\n";
     std::string live;
-    if (payload != nullptr) {
+    if (payload != nullptr && !c.panels.empty()) {
+      live = interactive::place(c.name, c.panels, *payload);
+    } else if (payload != nullptr) {
       std::vector<interactive::Panel> panels;
       for (const auto& d : c.data_files)
         if (auto p = interactive::panel_for(d)) panels.push_back(*p);
@@ -444,8 +451,17 @@ std::string slo_section(const json& summary) {
   return out + "</ul></div>\n";
 }
 
+// The number of replications merged into `summary` (1 for a single run).
+int replications(const json& summary) {
+  const double n = num_at(summary, "replications");
+  return std::isnan(n) || n < 1 ? 1 : static_cast<int>(n);
+}
+
 std::string requests_table(const json& summary) {
-  html::Table t{{"requests", "count", "share"}, {}, {false, true, true}, "Requests (after warm-up)"};
+  // Merged replications hold each count's mean: "1.75 still in flight" is a mean, and says so.
+  const int reps = replications(summary);
+  const std::string count = reps > 1 ? "mean count over " + std::to_string(reps) + " replications" : "count";
+  html::Table t{{"requests", count, "share"}, {}, {false, true, true}, "Requests (after warm-up)"};
   const json& r = summary.value("requests", json::object());
   const double total = num_at(r, "total");
   auto share = [&](double v) { return total > 0 && !std::isnan(v) ? html::percent(v / total) : std::string(); };
@@ -545,7 +561,7 @@ std::string run_footer(const json& summary) {
 
 }  // namespace
 
-ReportResult write_run_report(const fs::path& dir, const fs::path& chart_script_dir) {
+ReportResult write_run_report(const fs::path& dir, const fs::path& chart_script_dir, const RunPageOptions& options) {
   const json summary = read_json(dir / "summary.json");
   const fs::path charts = dir / "charts";
   fs::create_directories(charts);
@@ -563,11 +579,19 @@ ReportResult write_run_report(const fs::path& dir, const fs::path& chart_script_
       if (!marked.empty()) c.caption += " " + marked;
       c.data_files.push_back("annotations.gp");
     }
-  const Drawing drawing = draw(charts, chart_script_dir, list);
-
   ReportResult result;
-  std::string notice = charts_notice(dir, drawing, result.message);
-  result.charts_drawn = drawing.gnuplot_found && drawing.scripts_found && drawing.failed.empty() && !list.empty();
+  std::string notice;
+  if (options.static_charts) {
+    const Drawing drawing = draw(charts, chart_script_dir, list);
+    notice = charts_notice(dir, drawing, result.message);
+    result.charts_drawn = drawing.gnuplot_found && drawing.scripts_found && drawing.failed.empty() && !list.empty();
+  } else {
+    draw(charts, chart_script_dir, list, /*run=*/false);
+    notice = "<p class=\"notice\">The static charts of a comparison's variant are not drawn (the comparison stays "
+             "quick): their data and scripts are in <code>charts/</code>; run <code>archsim report " +
+             html::escape(dir.filename().string()) + "</code> in the comparison's folder to draw them with gnuplot.</p>\n";
+    result.message = "static charts not drawn";
+  }
   if (list.empty()) {
     notice += "<p class=\"notice\">No time series or latency distribution in this folder, so there are no charts.</p>\n";
     result.message = "no chart data (timeseries.csv / latency_cdf.csv missing or empty)";
@@ -581,7 +605,9 @@ ReportResult write_run_report(const fs::path& dir, const fs::path& chart_script_
   if (summary.contains("duration_s")) meta += " · simulated " + html::number(num_at(summary, "duration_s")) + " s";
   if (summary.contains("warmup_s")) meta += " (warm-up " + html::number(num_at(summary, "warmup_s")) + " s left out)";
   if (summary.contains("replications")) meta += " · " + value_html(summary["replications"]) + " replications";
-  page += "<p class=\"meta\">" + meta + "</p></div></header>\n<main>\n";
+  page += "<p class=\"meta\">" + meta + "</p>";
+  if (!options.context_html.empty()) page += "<p class=\"meta\">" + options.context_html + "</p>";
+  page += "</div></header>\n<main>\n";
 
   if (summary.contains("run") && summary["run"].value("partial", false))
     page += "<div class=\"verdict bad\"><strong>Partial run</strong> — interrupted at " +
@@ -589,9 +615,11 @@ ReportResult write_run_report(const fs::path& dir, const fs::path& chart_script_
             html::number(num_at(summary, "duration_s")) + " s): every figure below covers only that.</div>\n";
   page += slo_section(summary);
   const double total = num_at(summary, "requests.total");
+  const int reps = replications(summary);
   page += "<div class=\"cards\">" +
           card("availability", html::percent(num_at(summary, "availability")),
-               html::number(num_at(summary, "requests.failed"), 15) + " failed of " + html::number(total, 15)) +
+               html::number(num_at(summary, "requests.failed"), 15) + " failed of " + html::number(total, 15) +
+                   (reps > 1 ? " (means per replication)" : "")) +
           card("throughput", html::number(num_at(summary, "throughput_rps")), "requests / s") +
           card("p50 latency", html::number(num_at(summary, "latency_ms.p50")), "ms") +
           card("p99 latency", html::number(num_at(summary, "latency_ms.p99")), "ms") +
@@ -606,6 +634,15 @@ ReportResult write_run_report(const fs::path& dir, const fs::path& chart_script_
   const auto library = interactive::load_library();
   json payload = interactive::new_payload(chart_marks);
   if (!library && !list.empty()) notice += interactive::missing_notice(interactive::library_path());
+  // timeseries.csv and latency_cdf.csv hold the first replication only (run and compare write it).
+  if (reps > 1 && !list.empty()) {
+    std::string seed = "";
+    if (summary.contains("seeds") && summary["seeds"].is_array() && !summary["seeds"].empty())
+      seed = " (seed " + value_html(summary["seeds"][0]) + ")";
+    notice = "<p class=\"notice\"><strong>The charts show replication 1" + seed + " of " + std::to_string(reps) +
+             "</strong>: its time series and latency distribution. The cards and tables above are means over the " +
+             std::to_string(reps) + " replications, with 95% confidence intervals.</p>\n" + notice;
+  }
   page += "<h2>Charts</h2>\n" + notice + figures(charts, list, library ? &payload : nullptr);
   page += sections::resilience(summary) + sections::balancing(summary) + sections::autoscaling(summary);
   page += traces::section(dir);
@@ -628,8 +665,9 @@ ReportResult write_compare_report(const fs::path& dir, const fs::path& chart_scr
   const fs::path charts = dir / "charts";
   fs::create_directories(charts);
   const std::vector<std::string> names = {"compare_p99", "compare_availability", "compare_cost", "compare_cdf",
-                                          "whatif_p99", "whatif_availability"};
-  remove_stale(charts, names, {"compare.dat", "compare_cdf.dat", "whatif.dat", "whatif_axis.gp"});
+                                          "whatif_p99", "whatif_availability", "compare_pareto", "compare_timeseries"};
+  remove_stale(charts, names, {"compare.dat", "compare_cdf.dat", "whatif.dat", "whatif_axis.gp", "pareto.dat",
+                               "pareto_axis.gp", "variants_p99.dat", "variants_throughput.dat", "annotations.gp"});
 
   // compare.dat: one row per variant (columns documented in tools/charts/compare_p99.gp).
   std::ostringstream dat;
@@ -646,7 +684,9 @@ ReportResult write_compare_report(const fs::path& dir, const fs::path& chart_scr
   bool any_p99 = false, any_avail = false, any_cost = false;
   // A chart of equal bars says nothing: availability and cost are charted only when they differ.
   std::pair<double, double> av_range{INFINITY, -INFINITY}, cost_range{INFINITY, -INFINITY};
-  html::Table t{{"variant", "changes", "requests", "availability", "p50 ms", "p99 ms", "rps", "cost USD", "SLO"},
+  const int reps = variants.empty() ? 1 : replications(variants[0].value("summary", json::object()));
+  html::Table t{{"variant", "changes", reps > 1 ? "requests (mean per replication)" : "requests", "availability", "p50 ms",
+                 "p99 ms", "rps", "cost USD", "SLO"},
                 {}, {false, false, true, true, true, true, true, true, false}, ""};
   std::string scenario = str_at(cmp, "scenario");
   bool changes_add_nothing = true;  // labels usually spell out the changes already
@@ -672,7 +712,10 @@ ReportResult write_compare_report(const fs::path& dir, const fs::path& chart_scr
     t.numeric.push_back(true);
     t.numeric.push_back(true);
   }
+  std::vector<compare_series::VariantFolder> folders;
+  std::size_t index = 0;
   for (const auto& v : variants) {
+    ++index;
     const std::string label = str_at(v, "label");
     const json& s = v.value("summary", json::object());
     if (scenario.empty()) scenario = str_at(s, "scenario");
@@ -705,13 +748,25 @@ ReportResult write_compare_report(const fs::path& dir, const fs::path& chart_scr
     const std::string sub = v.contains("dir") && v["dir"].is_string() ? v["dir"].get<std::string>() : label;
     const bool sub_ok = !sub.empty() && sub.find('/') == std::string::npos && sub != "." && sub != "..";
     std::string label_cell = "<strong>" + html::escape(label) + "</strong>";
-    // Its own data files, linked (a variant folder holds no report of its own).
+    // Its own run page (written here, interactive charts only) and data files, linked.
     if (sub_ok && fs::is_regular_file(dir / sub / "summary.json")) {
+      const std::string context = "Variant " + std::to_string(index) + " of " + std::to_string(variants.size()) +
+                                  " of a comparison: <strong>" + html::escape(label) +
+                                  "</strong> · <a href=\"../report.html\">back to the comparison</a>";
+      bool own_page = false;
+      try {
+        write_run_report(dir / sub, chart_script_dir, RunPageOptions{false, context});
+        own_page = true;
+      } catch (const std::exception&) {
+        // A variant folder whose summary cannot be read gets no page; its row still stands.
+      }
       label_cell += "<br><span class=\"detail\">";
+      if (own_page) label_cell += "<a class=\"variant-report\" href=\"" + html::escape(sub) + "/report.html\">report</a> · ";
       for (const char* f : {"summary.json", "timeseries.csv"})
         if (fs::is_regular_file(dir / sub / f))
           label_cell += std::string(f[0] == 's' ? "" : " · ") + "<a href=\"" + html::escape(sub) + "/" + f + "\">" + f + "</a>";
       label_cell += "</span>";
+      folders.push_back({label, dir / sub});
     }
     t.rows.push_back({label_cell, changes,
                       html::number(num_at(s, "requests.total"), 15), with_ci(s, "availability", av, true),
@@ -749,10 +804,11 @@ ReportResult write_compare_report(const fs::path& dir, const fs::path& chart_scr
     list.push_back({"whatif_p99", "p99 latency against " + what_if.x_path,
                     "The p99 end-to-end latency of each variant against " + what_if.x_path + across + band +
                         ". The dash-dot line is the SLO when the scenario has one.",
-                    {"whatif.dat", "whatif_axis.gp"}});
-    list.push_back({"whatif_availability", "Availability against " + what_if.x_path,
-                    "Share of requests served against " + what_if.x_path + across + band + ".",
-                    {"whatif.dat", "whatif_axis.gp"}});
+                    {"whatif.dat", "whatif_axis.gp"}, what_if.p99_panels});
+    if (what_if.availability_varies)
+      list.push_back({"whatif_availability", "Availability against " + what_if.x_path,
+                      "Share of requests served against " + what_if.x_path + across + band + ".",
+                      {"whatif.dat", "whatif_axis.gp"}, what_if.availability_panels});
   }
   if (!variants.empty()) {
     std::ofstream(charts / "compare.dat", std::ios::trunc) << dat.str();
@@ -769,6 +825,32 @@ ReportResult write_compare_report(const fs::path& dir, const fs::path& chart_scr
                       "Share of requests that succeeded, with 95% confidence intervals; the axis starts just below the "
                       "lowest interval so that the nines can be told apart.",
                       {"compare.dat"}});
+  }
+  // Cost against p99: worth a chart only when the cost differs between variants.
+  if (any_cost && cost_range.first != cost_range.second)
+    if (const pareto::Plot front = pareto::write_data(charts, variants); front.drawn)
+      list.push_back({"compare_pareto", "Cost against p99 latency: the Pareto front",
+                      "One point per variant; the red line joins the " + std::to_string(front.on_front) +
+                          " variants no other variant beats on both cost and p99 (the Pareto front). A variant above or "
+                          "right of the line pays for latency it does not get. Hover a point for its variant.",
+                      {"pareto.dat", "pareto_axis.gp"}, front.panels});
+  // Every variant over time, with the first variant's warm-up (the same in all unless varied).
+  marks::Marks time_marks;
+  if (!variants.empty()) {
+    time_marks = marks::collect(variants[0].value("summary", json::object()), data::TimeSeries{});
+    std::erase_if(time_marks.list, [](const marks::Mark& m) { return m.kind != marks::Mark::Kind::warmup; });
+  }
+  if (auto files = compare_series::write_data(charts, folders); !files.empty()) {
+    marks::write_annotations(charts / "annotations.gp", time_marks);
+    files.push_back("annotations.gp");
+    list.push_back({"compare_timeseries", "Each variant over time",
+                    std::string("End-to-end p99 latency per window (top) and requests completed per second (bottom), one "
+                                "line per variant; the grey band is the warm-up, left out of the figures") +
+                        (reps > 1 ? ". These are replication 1 of each variant (its timeseries.csv); the tables above are "
+                                "means over the replications."
+                              : ".") +
+                        " Time in " + time_marks.unit.name + ".",
+                    files});
   }
   if (data::write_cdf_blocks(charts / "compare_cdf.dat", cdfs))
     list.push_back({"compare_cdf", "Latency distributions overlaid",
@@ -801,10 +883,16 @@ ReportResult write_compare_report(const fs::path& dir, const fs::path& chart_scr
     for (auto& row : t.rows) row.erase(row.begin() + 1);
   }
   page += "</div></header>\n<main>\n<h2>Variants</h2>\n" + t.render();
-  page += "<h2>Charts</h2>\n" + notice + same + figures(charts, list);
-  page += "<footer>Written by archsim from <code>compare.json</code> and each variant's <code>latency_cdf.csv</code>; "
-          "redraw with <code>archsim report DIR</code>, or edit a script in <code>charts/</code> and run "
-          "<code>gnuplot NAME.gp</code> there.</footer>\n</main>\n</body>\n</html>\n";
+  const auto library = interactive::load_library();
+  json payload = interactive::new_payload(time_marks);
+  std::string off;
+  if (!library && !list.empty()) off = interactive::missing_notice(interactive::library_path());
+  page += "<h2>Charts</h2>\n" + notice + off + same + figures(charts, list, library ? &payload : nullptr);
+  page += "<footer>Written by archsim from <code>compare.json</code> and each variant's <code>latency_cdf.csv</code> and "
+          "<code>timeseries.csv</code>; redraw with <code>archsim report DIR</code>, or edit a script in <code>charts/</code> "
+          "and run <code>gnuplot NAME.gp</code> there.</footer>\n</main>\n";
+  if (library && !payload["charts"].empty()) page += interactive::scripts(*library, payload);
+  page += "</body>\n</html>\n";
   write_page(dir, page);
   result.message = "wrote " + (dir / "report.html").string() + "; " + result.message;
   return result;

@@ -28,17 +28,29 @@ struct ReportResult {
   std::string message;        // one line for the terminal: what was written, what is missing
 };
 
+// How a run page is written when it is one variant of a comparison.
+struct RunPageOptions {
+  bool static_charts = true;  // run gnuplot; off, the page has its interactive charts and says
+                              // how to draw the static ones (`archsim report DIR`)
+  std::string context_html;   // a line under the title (the variant, a link back), trusted HTML
+};
+
 // Writes DIR/report.html for a run folder. Throws std::runtime_error naming the file when
 // DIR/summary.json is missing or not valid JSON; timeseries.csv and latency_cdf.csv are
 // optional (their charts are left out).
 ReportResult write_run_report(const std::filesystem::path& dir,
-                              const std::filesystem::path& chart_script_dir);
+                              const std::filesystem::path& chart_script_dir, const RunPageOptions& options = {});
 
 // Writes DIR/report.html for `archsim compare`: reads DIR/compare.json
-// ({"variants": [{"label", "set": {path: value}, "summary": {...}}]}) and, when present,
-// DIR/<label>/latency_cdf.csv. Charts: p99 and availability per variant with 95% CI
-// whiskers (from summary "ci95": {"latency_ms.p99": {"lo","hi"}, "availability": ...}),
-// overlaid latency CDFs, cost per variant. Throws like write_run_report.
+// ({"variants": [{"label", "dir", "set": {path: value}, "summary": {...}}]}) and, when
+// present, each variant folder's (DIR/<dir>, else DIR/<label>) latency_cdf.csv and
+// timeseries.csv. Charts: with a numeric --vary, p99 and availability against it (a line per
+// other value, 95% CI bands with replications; html_whatif.h), else p99 and availability
+// per variant with CI whiskers; cost against p99 with the Pareto front (html_pareto.h); every
+// variant's p99 and throughput over time (html_compare_series.h); overlaid latency CDFs; cost
+// per variant. Charts equal in every variant are left out and said to be. Each variant folder
+// gets its own run page (interactive charts only, linked from the table). Throws like
+// write_run_report.
 ReportResult write_compare_report(const std::filesystem::path& dir,
                                   const std::filesystem::path& chart_script_dir);
 

@@ -78,7 +78,7 @@ Plot write_data(const std::filesystem::path& charts, const json& variants) {
     series[label].push_back({set[plot.x_path].get<double>(), &v["summary"]});
   }
   std::string dat;
-  double slo_p99 = NAN, slo_av = NAN;
+  double slo_p99 = NAN, slo_av = NAN, av_min = INFINITY, av_max = -INFINITY;
   for (const std::string& label : order) {
     auto& pts = series[label];
     std::stable_sort(pts.begin(), pts.end(), [](const Point& a, const Point& b) { return a.x < b.x; });
@@ -92,11 +92,51 @@ Plot write_data(const std::filesystem::path& charts, const json& variants) {
       plot.bands = plot.bands || lo != hi || bound(s, "availability", av, "lo") != bound(s, "availability", av, "hi");
       dat += g(p.x) + "," + g(p99) + "," + g(lo) + "," + g(hi) + "," + g(av * 100) + "," +
              g(bound(s, "availability", av, "lo") * 100) + "," + g(bound(s, "availability", av, "hi") * 100) + "\n";
+      if (!std::isnan(av)) {
+        av_min = std::min(av_min, av);
+        av_max = std::max(av_max, av);
+      }
       if (std::isnan(slo_p99)) slo_p99 = num_at(s, "slo.latency_p99_ms");
       if (std::isnan(slo_av)) slo_av = num_at(s, "slo.availability");
     }
   }
   plot.series = static_cast<int>(order.size());
+  plot.availability_varies = av_min < av_max;
+  // The interactive form: one table on x, a column per series.
+  std::map<double, std::vector<std::pair<json, json>>> table;  // x -> (p99 cell, availability cell) per series
+  for (std::size_t k = 0; k < order.size(); ++k)
+    for (const Point& p : series[order[k]]) {
+      auto& row = table[p.x];
+      row.resize(order.size(), {json(nullptr), json(nullptr)});
+      const json& s = *p.summary;
+      const double p99 = num_at(s, "latency_ms.p99"), av = num_at(s, "availability") * 100;
+      auto cell = [&](const char* key, double v, double scale) {
+        if (std::isnan(v)) return json(nullptr);
+        if (!plot.bands) return json(v);
+        return json::array({bound(s, key, v / scale, "lo") * scale, v, bound(s, key, v / scale, "hi") * scale});
+      };
+      row[k] = {cell("latency_ms.p99", p99, 1), cell("availability", av, 100)};
+    }
+  json labels = json::array({plot.x_path});
+  for (const std::string& l : order) labels.push_back(l);
+  json p99_rows = json::array(), av_rows = json::array();
+  for (auto& [x, cells] : table) {
+    cells.resize(order.size(), {json(nullptr), json(nullptr)});
+    json a = json::array({x}), b = json::array({x});
+    for (const auto& [c99, cav] : cells) {
+      a.push_back(c99);
+      b.push_back(cav);
+    }
+    p99_rows.push_back(std::move(a));
+    av_rows.push_back(std::move(b));
+  }
+  const json common = {{"labels", labels}, {"time_x", false}, {"xlabel", plot.x_path}, {"xunit", ""},
+                       {"bars", plot.bands}, {"dots", true}, {"connect", true}};
+  json p99_panel = common, av_panel = common;
+  p99_panel.update({{"rows", std::move(p99_rows)}, {"ylabel", "p99 latency (ms)"}, {"slo", true}});
+  av_panel.update({{"rows", std::move(av_rows)}, {"ylabel", "availability (%)"}});
+  plot.p99_panels.push_back(std::move(p99_panel));
+  if (plot.availability_varies) plot.availability_panels.push_back(std::move(av_panel));
   std::ofstream(charts / "whatif.dat", std::ios::trunc) << dat;
   std::string axis = "# whatif_axis.gp -- written by archsim from ../compare.json for whatif_*.gp\n";
   std::string name;

@@ -15,6 +15,12 @@ struct Plot {
   std::string x_path;      // the --vary path on the x axis ("users.arrivals.rate")
   int series = 0;          // one line per combination of the other varied values
   bool bands = false;      // replications: 95% CI bands around the lines
+  bool availability_varies = false;  // some variant's availability differs from another's
+  // The same lines for the page's interactive charts (html_interactive.h place()): a p99
+  // panel and, when availability_varies, an availability panel; rows merged on x, a cell
+  // [lo, value, hi] when bands, null where a line has no point at that x.
+  nlohmann::json p99_panels = nlohmann::json::array();
+  nlohmann::json availability_panels = nlohmann::json::array();
 };
 
 // Picks the x axis among the varied paths of compare.json's variants ("set": {path: value}):

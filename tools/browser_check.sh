@@ -6,7 +6,8 @@
 #
 #   tools/browser_check.sh DIR [EXPECTED_SVG_COUNT [TEXT...]]
 #
-# DIR holds report.html (from `archsim run --out DIR`, `archsim compare --out DIR` or
+# DIR holds report.html (from `archsim run --out DIR`, `archsim compare --out DIR` -- whose
+# variant-N folders hold pages of their own, with interactive charts only -- or
 # `archsim report DIR`). EXPECTED_SVG_COUNT defaults to the number of DIR/charts/*.svg plus
 # DIR/topology.svg (the architecture diagram); give '' for that default when TEXTs follow.
 # Each TEXT must occur in the DOM the browser built (e.g. 'id="availability"' for the
@@ -103,7 +104,7 @@ if grep -q 'id="archsim-chart-data"' "$page"; then
 elif grep -q 'Interactive charts are off' "$page"; then
   echo "ok   no interactive charts: the page says the library was missing"
 else
-  echo "note this page has no interactive charts (a compare page draws static charts only)"
+  echo "note this page has no interactive charts (a plan page draws its one chart statically)"
 fi
 
 # 2b. The texts asked for are in the DOM.

@@ -58,7 +58,23 @@ rm -rf build/browser-check-trace
 build/dev/archsim run scenarios/failures/cascade-protected.json --trace 10 --out build/browser-check-trace --quiet >/dev/null
 ARCHSIM_REQUIRE_BROWSER=1 tools/browser_check.sh build/browser-check-trace '' 'id="traces"' 'href="trace.json"'
 
+# Compare pages: a numeric --vary drawn as interactive lines (a line per concurrency), every
+# variant over time, and each variant's own page (interactive charts only, no static SVG).
 rm -rf build/browser-check-compare
 build/dev/archsim compare scenarios/basics/mm1.json --set duration=3m --vary users.arrivals.rate=50,70,90 \
-  --out build/browser-check-compare --quiet >/dev/null
-ARCHSIM_REQUIRE_BROWSER=1 tools/browser_check.sh build/browser-check-compare
+  --vary web.concurrency=1,2 --out build/browser-check-compare --quiet >/dev/null
+ARCHSIM_REQUIRE_BROWSER=1 tools/browser_check.sh build/browser-check-compare '' 'id="ichart-whatif_p99-0"' \
+  'id="ichart-compare_timeseries-1"' 'href="variant-3/report.html"'
+ARCHSIM_REQUIRE_BROWSER=1 tools/browser_check.sh build/browser-check-compare/variant-3 0 'back to the comparison'
+# With replications and a cost that differs: confidence bands, and cost against p99 with the Pareto front.
+rm -rf build/browser-check-compare-reps
+build/dev/archsim compare scenarios/basics/web-tier.json --set duration=2m --vary web.replicas=1,2,3,4 \
+  --replications 3 --out build/browser-check-compare-reps --quiet >/dev/null
+ARCHSIM_REQUIRE_BROWSER=1 tools/browser_check.sh build/browser-check-compare-reps '' 'id="ichart-compare_pareto-0"' \
+  'id="ichart-whatif_availability-0"' 'the band is the 95% confidence interval'
+# A run with replications says its charts are replication 1's.
+rm -rf build/browser-check-reps
+build/dev/archsim run scenarios/basics/web-tier.json --set duration=2m --replications 3 --out build/browser-check-reps \
+  --quiet >/dev/null
+ARCHSIM_REQUIRE_BROWSER=1 tools/browser_check.sh build/browser-check-reps 5 'The charts show replication 1' \
+  'mean count over 3 replications'

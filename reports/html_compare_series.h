@@ -1,0 +1,25 @@
+// html_compare_series.h -- the time series of a comparison's variants side by side: the
+// end-to-end p99 latency and throughput of every variant over the run, one line per variant,
+// read from each variant folder's timeseries.csv (replication 1 when the comparison ran
+// replications: those files hold that replication's windows only).
+#pragma once
+
+#include <filesystem>
+#include <string>
+#include <vector>
+
+namespace archsim::reports::compare_series {
+
+struct VariantFolder {
+  std::string label;
+  std::filesystem::path dir;  // holds timeseries.csv
+};
+
+// Writes charts/variants_p99.dat and charts/variants_throughput.dat (time_s, then one column
+// per variant named by its label; NaN where a window has no value) from each folder's
+// end-to-end series: component "all" (the engine's ledger over every client), else the first
+// component that records latency_p99_ms. Returns the files written, in that order; none when
+// no variant has a time series.
+std::vector<std::string> write_data(const std::filesystem::path& charts, const std::vector<VariantFolder>& variants);
+
+}  // namespace archsim::reports::compare_series
