@@ -9,6 +9,8 @@
 #include <sstream>
 #include <map>
 
+#include "sim/histogram.h"
+
 namespace archsim {
 
 // 16 hex digits: a JSON number would lose the low bits of a 64-bit hash.
@@ -265,6 +267,16 @@ static ordered_json* at_path_mut(ordered_json& j, const std::string& path) {
   return const_cast<ordered_json*>(at_path(j, path));
 }
 
+// A latency percentile ("latency_ms.p99", "components.web.queue_wait_ms.p95"): a key p<digits>
+// under an object whose name ends in "_ms". Read from the histogram, it is its bucket's
+// midpoint, within 1/256 of the true value (sim/histogram.h).
+static bool histogram_percentile(const std::string& path) {
+  const auto dot = path.rfind('.');
+  if (dot == std::string::npos || dot < 3 || path.compare(dot - 3, 3, "_ms") != 0) return false;
+  const std::string key = path.substr(dot + 1);
+  return key.size() >= 2 && key[0] == 'p' && key.find_first_not_of("0123456789", 1) == std::string::npos;
+}
+
 ordered_json merge_replications(const std::vector<ordered_json>& runs) {
   if (runs.size() == 1) return runs.front();
   ordered_json out = runs.front();
@@ -292,6 +304,10 @@ ordered_json merge_replications(const std::vector<ordered_json>& runs) {
     double var = 0;
     for (double x : xs) var += (x - mean) * (x - mean);
     double half = m > 1 ? t95(m - 1) * std::sqrt(var / static_cast<double>(m - 1) / static_cast<double>(m)) : 0.0;
+    // Replications whose percentiles fall in one bucket agree to the bucket, not exactly: the
+    // interval is never narrower than what the histogram can tell apart.
+    if (m > 1 && histogram_percentile(p))
+      half = std::max(half, std::fabs(mean) / static_cast<double>(Histogram::kLinearLimit));
     ordered_json* target = at_path_mut(out, p);
     if (!target) {
       put_dotted(out, p, 0);

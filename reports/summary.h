@@ -20,6 +20,8 @@ nlohmann::ordered_json summary_json(const RunResult& r, const LedgerResults& l);
 
 // Several replications of one scenario: every numeric figure becomes the mean over the
 // replications, and "ci95" holds {mean, lo, hi, half_width} per dotted path (Student t).
+// A latency percentile's half-width is at least 1/256 of its mean, the histogram's resolution
+// (sim/histogram.h): replications that land in one bucket do not make it exact.
 nlohmann::ordered_json merge_replications(const std::vector<nlohmann::ordered_json>& runs);
 
 // The text of timeseries.csv and latency_cdf.csv (below), for a caller that ships it

@@ -95,7 +95,10 @@ std::string terminal_table(const ordered_json& s) {
     o << "PARTIAL  interrupted at " << fmt(num(s["run"], "simulated_s"), 1) << " s of simulated time: the figures cover only that\n";
   o << "\n";
   const ordered_json& r = s["requests"];
-  std::snprintf(line, sizeof line, "requests  %.0f total, %.0f ok, %.0f failed", num(r, "total"), num(r, "ok"), num(r, "failed"));
+  // Merged replications hold each count's mean, rounded here and said to be a mean.
+  const bool merged = s.contains("replications") && s["replications"].get<int>() > 1;
+  std::snprintf(line, sizeof line, "requests%s  %.0f total, %.0f ok, %.0f failed", merged ? " (mean per replication)" : "",
+                num(r, "total"), num(r, "ok"), num(r, "failed"));
   o << line;
   std::string causes;
   for (auto it = r["by_cause"].begin(); it != r["by_cause"].end(); ++it)

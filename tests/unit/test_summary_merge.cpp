@@ -42,3 +42,23 @@ TEST_CASE("availability keeps six significant digits of its unavailability: five
   CHECK(archsim::round_availability(0.0) == 0.0);
   CHECK(archsim::round_sig(0.9999995) == 1.0);  // why the availability has its own rounding
 }
+
+TEST_CASE("merge: a percentile's interval is never narrower than the histogram's resolution") {
+  // Three replications with the same p99 bucket: the t-interval alone would be 0 ("±0.00").
+  std::vector<ordered_json> runs;
+  for (int i = 0; i < 3; ++i) {
+    ordered_json r;
+    r["seed"] = i + 1;
+    r["latency_ms"]["p99"] = 512.0;
+    r["latency_ms"]["mean"] = 100.0;
+    r["requests"]["in_flight"] = 4;
+    r["run"] = ordered_json{{"wall_time_s", 1.0}, {"events", 10}, {"events_per_s", 10.0}};
+    runs.push_back(r);
+  }
+  ordered_json m = merge_replications(runs);
+  CHECK(m["ci95"]["latency_ms.p99"]["half_width"].get<double>() == doctest::Approx(2.0));  // 512 / 256
+  CHECK(m["ci95"]["latency_ms.p99"]["lo"].get<double>() == doctest::Approx(510.0));
+  // A mean and a count are exact: equal replications give a zero-width interval.
+  CHECK(m["ci95"]["latency_ms.mean"]["half_width"].get<double>() == 0);
+  CHECK(m["ci95"]["requests.in_flight"]["half_width"].get<double>() == 0);
+}
