@@ -762,7 +762,7 @@ ReportResult write_compare_report(const fs::path& dir, const fs::path& chart_scr
       }
       label_cell += "<br><span class=\"detail\">";
       if (own_page) label_cell += "<a class=\"variant-report\" href=\"" + html::escape(sub) + "/report.html\">report</a> · ";
-      for (const char* f : {"summary.json", "timeseries.csv"})
+      for (const char* f : {"summary.json", "timeseries.csv", "trace.json"})
         if (fs::is_regular_file(dir / sub / f))
           label_cell += std::string(f[0] == 's' ? "" : " · ") + "<a href=\"" + html::escape(sub) + "/" + f + "\">" + f + "</a>";
       label_cell += "</span>";

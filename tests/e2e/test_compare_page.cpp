@@ -126,11 +126,35 @@ TEST_CASE("compare page: interactive what-if lines with bands, the Pareto front,
 
 TEST_CASE("compare page: equal cost in every variant draws no Pareto chart") {
   const std::string out = scratch_dir("compare-page-samecost");
-  const auto r = run_archsim({"compare", source_path("scenarios/basics/mm1.json"), "--set", "duration=1m", "--vary",
+  const auto r = run_archsim({"compare", source_path("scenarios/basics/mm1.json"), "--set", "duration=2m", "--vary",
                               "web.concurrency=1,2", "--out", out, "--quiet"},
                              240);
   INFO(describe(r));
   REQUIRE(r.exit_code == 0);
   CHECK(!fs::exists(fs::path(out) / "charts" / "pareto.dat"));
   CHECK(slurp(fs::path(out) / "report.html").find("in every variant, so it is not charted") != std::string::npos);
+}
+
+TEST_CASE("compare --trace: each variant writes trace.json of its replication 1, linked from its row and page") {
+  const std::string out = scratch_dir("compare-trace");
+  const auto r = run_archsim({"compare", source_path("scenarios/basics/mm1.json"), "--set", "duration=2m", "--vary",
+                              "web.concurrency=1,2", "--replications", "2", "--trace", "5", "--out", out, "--quiet"},
+                             240);
+  INFO(describe(r));
+  REQUIRE(r.exit_code == 0);
+  for (const char* v : {"variant-1", "variant-2"}) {
+    CAPTURE(v);
+    const nlohmann::json trace = nlohmann::json::parse(slurp(fs::path(out) / v / "trace.json"));
+    REQUIRE(trace.contains("traceEvents"));
+    CHECK(trace["traceEvents"].size() > 5);
+    CHECK(slurp(fs::path(out) / v / "report.html").find("href=\"trace.json\"") != std::string::npos);
+  }
+  CHECK(slurp(fs::path(out) / "report.html").find("<a href=\"variant-2/trace.json\">trace.json</a>") != std::string::npos);
+  // Without --trace no variant has one.
+  const std::string plain = scratch_dir("compare-notrace");
+  REQUIRE(run_archsim({"compare", source_path("scenarios/basics/mm1.json"), "--set", "duration=2m", "--vary",
+                       "web.concurrency=1,2", "--out", plain, "--quiet"},
+                      240)
+              .exit_code == 0);
+  CHECK(!fs::exists(fs::path(plain) / "variant-1" / "trace.json"));
 }

@@ -35,6 +35,7 @@ struct CompareOptions {
   bool fail_on_slo = false;  // exit kExitSloMissed when any variant misses the SLO
   bool resume = false;       // reuse the finished jobs kept in the output folder (DIR/jobs)
   int replications = 1, threads = 1;
+  std::uint32_t trace = 0;   // --trace N: each variant's trace.json of N sampled requests (replication 1)
 };
 
 // archsim plan (tools/cli/plan_command.cpp): exit 2 when no configuration of the search

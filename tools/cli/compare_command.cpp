@@ -131,7 +131,10 @@ int compare_command(const CompareOptions& o, const Registry& registry) {
   const int reps = o.replications;
   std::vector<JobSpec> jobs;
   for (const Variant& v : variants)
-    for (int k = 0; k < reps; ++k) jobs.push_back(JobSpec{v.sets, seed + static_cast<std::uint64_t>(k), k == 0});
+    for (int k = 0; k < reps; ++k) {
+      jobs.push_back(JobSpec{v.sets, seed + static_cast<std::uint64_t>(k), k == 0});
+      if (k == 0) jobs.back().trace = o.trace;  // traced requests are replication 1's, as its charts are
+    }
   JobStore store(dir->dest() / "jobs", scenario_hash(*base));
   if (o.resume && !store.same_build()) return 2;
   Progress bar(!o.quiet, sim_total_s);
@@ -163,7 +166,8 @@ int compare_command(const CompareOptions& o, const Registry& registry) {
     fs::create_directory(vdir, ec);
     if (ec || !write_checked(vdir / "summary.json", merged.dump(2) + "\n") ||
         !write_checked(vdir / "timeseries.csv", first.timeseries_csv) ||
-        !write_checked(vdir / "latency_cdf.csv", first.latency_cdf_csv))
+        !write_checked(vdir / "latency_cdf.csv", first.latency_cdf_csv) ||
+        (!first.trace_json.empty() && !write_checked(vdir / "trace.json", first.trace_json)))
       return 1;
     result["variants"].push_back(
         ordered_json{{"label", variants[i].label}, {"dir", vdir.filename().string()}, {"set", sets_object(variants[i].sets)}, {"summary", merged}});

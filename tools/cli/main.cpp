@@ -58,6 +58,10 @@ int main(int argc, char** argv) {
   cmp_cmd->add_option("--replications", cmp.replications, "Replications per variant")->check(CLI::Range(1, 10000));
   cmp_cmd->add_option("--threads", cmp.threads, "Threads: jobs (variant x replication) run side by side")->check(CLI::Range(1, 256));
   cmp_cmd->add_option("--out", cmp.out, "Output directory (default out/<scenario name>-compare)");
+  cmp_cmd->add_option("--trace", cmp.trace,
+                      "Write each variant's trace.json: every hop of N sampled requests of its replication 1, as Chrome "
+                      "trace events (ui.perfetto.dev)")
+      ->check(CLI::Range(1, 100000));
   cmp_cmd->add_flag("--json", cmp.json, "Print {\"variants\": [...]} to stdout instead of the table");
   cmp_cmd->add_flag("--quiet", cmp.quiet, "No progress bar");
   cmp_cmd->add_flag("--no-report", cmp.no_report, "Do not write report.html and charts/");
