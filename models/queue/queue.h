@@ -22,7 +22,11 @@
 //    for `leader_election`, then led by the first live broker of their ISR; with none alive,
 //    offline until an in-sync one returns (`restart_time` after a crash), or with
 //    `unclean_leader_election` led at once by a live out-of-sync one, which loses what it
-//    lacks (messages appended after its crash), acknowledged or not.
+//    lacks (messages appended after its crash), acknowledged or not. The brokers are servers
+//    of the shared server pool (models/common/server_pool, its addressed use: slot b =
+//    broker b): their crashes, restarts, failures until repair, ready history and billing
+//    are the pool's; each is billed for the whole run at the price of `instance_type` (an
+//    Amazon MSK broker size such as kafka.m5.large, priced in the scenario's catalogue).
 //  - the ISR (Kafka's replica.lag.time.max.ms and min.insync.replicas; sources read: the
 //    replication design docs, the broker configuration docs, core/.../server/
 //    ReplicaManager.scala and cluster/Partition.scala maybeShrinkIsr): a crashed follower
@@ -79,11 +83,17 @@
 //    "topic") picks one; without "topics" the queue's own object is its one topic.
 // Ledger: produced = consumed + dead_lettered + lost + retained (retained counted at the end
 // from the logs and deliveries in flight), reported as figures.
-// Simplifications: no bytes or batches on the wire; no consumer fetch latency beyond the
+// Simplifications: no bytes or batches on the wire; an append or a fetch costs a broker no
+// time (the pool's workers and queue are not used: no broker saturates, and its speed is
+// unused); no consumer fetch latency beyond the
 // link's; members are abstract (a message is processed on whichever instance the service's
 // own picker chooses); only crashes take a follower out of sync (no
 // slow followers) and catching up takes no time; a partition that stops on a failing
 // message blocks only itself.
+//
+// Files: queue.cpp (the component: brokers on the pool, routing to topics), brokers.{h,cpp}
+// (broker fields, the state topics share), log.h (messages, partitions, members), topic.h
+// (one topic; its .cpp files by job), assignor.{h,cpp}, partitioner.{h,cpp}.
 //
 // Cost: messages live in a slot pool (sim/pool.h) and partitions hold their handles in ring
 // buffers (sim/ring.h): no allocation per message once the peak is reached. Per event O(1)

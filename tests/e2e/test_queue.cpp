@@ -458,3 +458,29 @@ TEST_CASE("queue: bad input exits 2 with the JSON location") {
     INFO(r.err);
   }
 }
+
+TEST_CASE("queue: brokers are billed by instance_type; a bad one exits 2 at its JSON location") {
+  // broker-down.json: 3 kafka.m5.large brokers (0.21 $/h) for 180 s, one of them down for 60 s
+  // (billed all the same): 3 x 180 s x 0.21 / 3600 = 0.0315 $.
+  json s = run_summary(scenario("broker-down.json"), {});
+  CHECK(num(s, "components.events.instance_seconds") == doctest::Approx(540.0));
+  CHECK(s["components"]["events"]["instance_type"] == "kafka.m5.large");
+  CHECK(num(s, "cost.by_component.events") == doctest::Approx(0.0315));
+  // Twice the brokers, twice the queue tier's cost.
+  json six = run_summary(scenario("broker-down.json"), {"--set", "events.replication_factor=6"});
+  CHECK(num(six, "cost.by_component.events") == doctest::Approx(0.063));
+  struct Case {
+    std::string set, pointer, word;
+  };
+  for (const Case& c : {Case{"events.instance_type=5", "/components/2/instance_type", "string"},
+                        Case{"events.instance_type=\"kafka.m5.huge\"", "/components/2/instance_type", "kafka.m5.huge"}}) {
+    INFO(c.set);
+    auto r = run_archsim({"run", scenario("broker-down.json"), "--quiet", "--json", "--set", c.set, "--out",
+                          archsim::e2e::scratch_dir("queue-bad-type")});
+    INFO(r.err);
+    CHECK(r.exit_code == 2);
+    CHECK(r.err.find("broker-down.json") != std::string::npos);
+    CHECK(r.err.find(c.pointer) != std::string::npos);
+    CHECK(r.err.find(c.word) != std::string::npos);
+  }
+}

@@ -18,6 +18,7 @@ void ServerPool::configure(Params& p, BuildContext& bc, const PoolNodes& spec) {
   speed_ = spec.speed > 0 ? spec.speed : itype ? itype->speed : 1.0;
   startup_ = spec.startup;
   restart_ = spec.restart;
+  ready_at_restart_ = spec.ready_at_restart && spec.startup.is_constant_zero();
   // No memory limit unless the owner gives one: a database node is not OOMKilled by its type.
   memory_limit_mb_ = spec.memory_limit_mb;
   memory_base_mb_ = spec.memory_base_mb;

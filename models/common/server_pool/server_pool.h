@@ -156,6 +156,10 @@ struct PoolNodes {
   std::vector<std::string> zones;   // zone names; empty = the component's zone
   std::vector<std::uint32_t> zone_of;  // node -> index into zones; empty = round robin
   double memory_limit_mb = 0, memory_base_mb = 0, memory_per_request_mb = 0;  // 0 = no limit
+  // With a zero `startup`: a restarted or repaired node is ready in that same event, with no
+  // ready timer between (an owner ported onto the pool whose nodes came back that way keeps
+  // its event order: the queue's brokers).
+  bool ready_at_restart = false;
 };
 
 class ServerPool final : public Scalable, public Resizable, public Crashable, public ZoneAware, public Disruptable {
@@ -502,6 +506,7 @@ class ServerPool final : public Scalable, public Resizable, public Crashable, pu
   std::uint32_t type_ = 0;
   bool addressed_ = false;
   std::vector<std::uint32_t> zone_of_;  // addressed: node -> zone
+  bool ready_at_restart_ = false;       // addressed: PoolNodes::ready_at_restart with no start-up
 
   // ---- instances ----
   std::vector<Instance> instances_;

@@ -1,0 +1,45 @@
+// Queue: the brokers' settings and the broker state every topic of a queue shares
+// (models/queue/queue.h states the model). The brokers themselves are servers of the shared
+// server pool (queue.cpp: slot b = broker b); what a topic needs of them is here: which are
+// down, when a crashed one leaves the ISRs, and the append order it had when it crashed.
+#pragma once
+#include <cstdint>
+#include <vector>
+
+#include "models/queue/log.h"
+#include "sim/distribution.h"
+#include "sim/params.h"
+#include "sim/pool.h"
+
+namespace archsim::queue {
+
+// The queue's broker-level fields (Kafka's cluster and producer settings), read once.
+struct BrokerSpec {
+  std::uint32_t brokers = 1;       // replication_factor: every broker holds a replica of every partition
+  Acks acks = Acks::Leader;
+  Distribution replication;        // replication_latency
+  Time election = 0;               // leader_election
+  Time restart = 0;                // restart_time: a crashed broker returns after it
+  std::uint32_t min_isr = 1;       // min_insync_replicas
+  Time lag_max = 0;                // replica_lag_time_max
+  bool unclean = false;            // unclean_leader_election
+};
+// Reads them from the queue's object `p` (bad input: Params::fail at the field).
+BrokerSpec read_broker_spec(Params& p);
+
+// What the topics of one queue share: the brokers' state (every topic's partitions are led and
+// followed by them, so a broker's crash reaches them all), the append order (a broker's
+// crash_seq compares messages of any topic) and the message pool (a reply's token names a
+// message, whose `topic` says whose it is).
+struct Brokers {
+  std::uint32_t count = 1;
+  std::uint32_t dead_mask = 0;            // a bit per broker not serving (crashed, failed, restarting)
+  std::vector<Time> shrink_at;            // per broker: when a crashed one leaves the ISRs
+  std::vector<std::uint64_t> crash_seq;   // per broker: append order it had when it crashed
+  std::vector<std::uint64_t> crash_gen;   // per broker: crashes so far (stale shrink timers)
+  std::uint64_t seq = 0, crashes = 0;
+  Pool<Msg> msgs;
+  bool alive(std::uint32_t b) const { return !(dead_mask & (1u << b)); }
+};
+
+}  // namespace archsim::queue

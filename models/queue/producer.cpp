@@ -1,0 +1,218 @@
+// Queue: producers (models/queue/topic.h): the bound, the business write of the dual-write
+// anomaly, publish and append at the leader, the outbox relay, the partitioner.
+#include <algorithm>
+
+#include "models/queue/partitioner.h"
+#include "models/queue/topic.h"
+
+namespace archsim::queue {
+
+void Topic::on_request(Context& ctx, CallId call) {
+  if (has_group_ && group_started_) check_group(ctx);
+  if (has_write_ && !publish_first_) return start_write(ctx, call, Msg::Write::Before);
+  admit(ctx, call);
+}
+
+// The capacity check, then the publish (after the business write when it goes first).
+void Topic::admit(Context& ctx, CallId call) {
+  if (capacity_ > 0 && held_ >= capacity_) {
+    if (!block_) {
+      ++dropped_;
+      missing_event();
+      ctx.reply(call, Status::Rejected);
+      return;
+    }
+    blocked_.push(call);
+    return;
+  }
+  publish(ctx, call);
+}
+
+void Topic::start_write(Context& ctx, CallId call, Msg::Write phase) {
+  Handle h = new_msg();
+  Msg& m = msgs_[h];
+  m.req = ctx.request(call);
+  if (write_has_route_) m.req.route = write_route_;
+  m.req.write = true;
+  m.producer = call;
+  m.write = phase;
+  ctx.call(write_ref_, m.req, h, write_timeout_);
+}
+
+// Write first (or the outbox's transaction): a failed write is answered, nothing published.
+// Publish first: the event is already acknowledged, so a failed write leaves it orphaned.
+// A write that timed out counts as failed (the queue cannot see whether it committed later).
+void Topic::write_reply(Context& ctx, Handle h, Status status) {
+  const CallId call = msgs_[h].producer;
+  const bool before = msgs_[h].write == Msg::Write::Before;
+  msgs_.free(h);
+  if (status == Status::Ok) {
+    ++writes_;
+    if (before) admit(ctx, call);
+    else ctx.reply(call, Status::Ok);
+    return;
+  }
+  ++writes_failed_;
+  if (!before) ++events_without_write_;
+  ctx.reply(call, status);
+}
+
+// The event the producer has just been promised is in the log (or the outbox): with publish
+// first the business write comes now, and the producer is answered after it.
+void Topic::acked(Context& ctx, CallId call) {
+  if (has_write_ && publish_first_) start_write(ctx, call, Msg::Write::After);
+  else ctx.reply(call, Status::Ok);
+}
+
+void Topic::publish(Context& ctx, CallId call) {
+  RequestInfo req = ctx.request(call);
+  bool one_way = ctx.one_way(call);
+  if (outbox_) {  // committed with the business write: the producer never sees the broker
+    Handle h = new_msg();
+    Msg& m = msgs_[h];
+    m.req = req;
+    m.published = ctx.now();
+    m.in_log = true;
+    outbox_q_.push(h);
+    ++held_;
+    count_produced(ctx, m);
+    ctx.reply(call, Status::Ok);
+    return;
+  }
+  std::uint32_t pi = pick_partition(req);
+  if (pi == kNoBroker) {  // no partition has a leader
+    if (acks_ == Acks::None || one_way) {
+      ++produced_;
+      ++lost_;
+      ctx.metrics().add(produced_c_);
+      acked(ctx, call);
+    } else {
+      ++refused_;
+      missing_event();
+      ctx.reply(call, Status::Unavailable);
+    }
+    return;
+  }
+  if (below_min_isr(parts_[pi])) {  // Kafka's broker refuses acks=all writes: NotEnoughReplicas
+    ++not_enough_;
+    if (one_way) {  // nobody hears the error: the event is gone
+      ++produced_;
+      ++lost_;
+      ctx.metrics().add(produced_c_);
+      acked(ctx, call);
+    } else {
+      missing_event();
+      ctx.reply(call, not_enough_status_);
+    }
+    return;
+  }
+  Handle h = new_msg();
+  msgs_[h].req = req;
+  msgs_[h].published = ctx.now();
+  append(ctx, h, pi);
+  ++held_;
+  Msg& m = msgs_[h];
+  if (acks_ != Acks::All || one_way || m.replicated <= ctx.now()) {
+    count_produced(ctx, m);
+    acked(ctx, call);
+  } else {
+    m.producer = call;
+    schedule(ctx, m.replicated - ctx.now(), kAck, h);
+  }
+  if (!has_group_) return;
+  if (work_queue_) serve_work(ctx);
+  else if (parts_[pi].owner >= 0) serve(ctx, static_cast<std::uint32_t>(parts_[pi].owner));
+}
+
+// Appends message `h` to partition `pi` (or the work queue) at the leader.
+void Topic::append(Context& ctx, Handle h, std::uint32_t pi) {
+  Partition& p = parts_[pi];
+  Msg& m = msgs_[h];
+  Time lag = brokers_ > 1 ? replication_.sample_time(rng_) : 0;
+  // The high watermark also waits for every in-sync follower, a crashed one included until
+  // it is dropped from the ISR (replica_lag_time_max after its crash).
+  m.replicated = std::max({after(ctx.now(), lag), p.last_replicated, isr_wait(p)});
+  p.last_replicated = m.replicated;
+  m.seq = ++sh_.seq;
+  m.partition = pi;
+  m.offset = p.end();
+  m.in_log = true;
+  if (work_queue_) ready_.push(h);
+  else p.log.push(h);
+}
+
+// The outbox relay's poll: every waiting event goes to its partition, or waits for the
+// next poll when the partition has no leader (nothing is lost while the broker is down).
+void Topic::relay(Context& ctx) {
+  for (std::size_t n = outbox_q_.size(); n > 0; --n) {
+    Handle h = outbox_q_.pop();
+    std::uint32_t pi = pick_partition(msgs_[h].req);
+    if (pi == kNoBroker || below_min_isr(parts_[pi])) {
+      outbox_q_.push(h);
+      continue;
+    }
+    append(ctx, h, pi);
+    ++relayed_;
+    if (!has_group_) continue;
+    if (work_queue_) serve_work(ctx);
+    else if (parts_[pi].owner >= 0) serve(ctx, static_cast<std::uint32_t>(parts_[pi].owner));
+  }
+}
+
+std::uint32_t Topic::pick_partition(const RequestInfo& req) {
+  if (req.has_key) {
+    std::uint32_t pi = partition_for_key(req.key, partitions_);
+    return parts_[pi].available ? pi : kNoBroker;
+  }
+  if (sticky_) {
+    if (sticky_left_ > 0 && parts_[sticky_part_].available) {
+      --sticky_left_;
+      return sticky_part_;
+    }
+    std::uint32_t avail = 0;
+    for (const Partition& q : parts_) avail += q.available ? 1 : 0;
+    if (avail == 0) return kNoBroker;
+    bool exclude = avail > 1 && parts_[sticky_part_].available;
+    std::uint64_t k = rng_.below(exclude ? avail - 1 : avail);
+    for (std::uint32_t i = 0; i < partitions_; ++i) {
+      if (!parts_[i].available || (exclude && i == sticky_part_)) continue;
+      if (k-- == 0) {
+        sticky_part_ = i;
+        break;
+      }
+    }
+    sticky_left_ = sticky_batch_ - 1;
+    return sticky_part_;
+  }
+  for (std::uint32_t n = 0; n < partitions_; ++n) {
+    std::uint32_t pi = rr_next_;
+    rr_next_ = (rr_next_ + 1) % partitions_;
+    if (parts_[pi].available) return pi;
+  }
+  return kNoBroker;
+}
+
+// When the crashed followers still in the ISR leave it: the high watermark waits for them.
+Time Topic::isr_wait(const Partition& p) const {
+  std::uint32_t waiting = p.isr & sh_.dead_mask;
+  Time t = 0;
+  for (std::uint32_t b = 0; waiting != 0; ++b, waiting >>= 1)
+    if (waiting & 1u) t = std::max(t, sh_.shrink_at[b]);
+  return t;
+}
+
+void Topic::admit_blocked(Context& ctx) {
+  while (!blocked_.empty() && (capacity_ == 0 || held_ < capacity_)) {
+    CallId call = blocked_.pop();
+    // A producer that gave up waiting (Kafka's max.block.ms) sent nothing.
+    if (!ctx.one_way(call) && ctx.abandoned(call)) {
+      ++expired_;
+      missing_event();
+      ctx.reply(call, Status::Timeout);
+      continue;
+    }
+    publish(ctx, call);
+  }
+}
+
+}  // namespace archsim::queue

@@ -1,0 +1,76 @@
+// Queue: work_queue mode (models/queue/topic.h): one FIFO, competing consumers with a
+// prefetch each, re-delivery past the visibility timeout (RabbitMQ / SQS).
+#include "models/queue/topic.h"
+
+namespace archsim::queue {
+
+void Topic::serve_work(Context& ctx) {
+  std::size_t n = members_.size();
+  if (n == 0) return;
+  for (std::size_t tries = 0; tries < n && !ready_.empty(); ++tries) {
+    Member& m = members_[work_rr_ % n];
+    if (m.inflight >= prefetch_) {
+      work_rr_ = (work_rr_ + 1) % n;
+      continue;
+    }
+    Handle h = ready_.front();
+    Msg& msg = msgs_[h];
+    if (msg.settled && delivery_ == Delivery::EffectivelyOnce) {  // a late first delivery already did it
+      ready_.pop();
+      ++suppressed_;
+      msg.in_log = false;
+      release(h);
+      tries = 0;
+      continue;
+    }
+    if (msg.replicated > ctx.now()) {
+      wake(ctx, msg.replicated);
+      return;
+    }
+    ready_.pop();
+    msg.in_log = false;
+    set_inflight(h, true);
+    msg.member = m.serial;
+    ++m.inflight;
+    RequestInfo req = msg.req;
+    if (has_route_) req.route = route_;
+    req.deadline = kTimeMax;
+    ctx.call(consumer_, req, h, visibility_);
+    tries = 0;  // the same member may take more, up to its prefetch
+  }
+}
+
+void Topic::work_reply(Context& ctx, Handle h, Status status) {
+  Msg& msg = msgs_[h];
+  if (status == Status::Ok) {
+    if (!msg.settled) {
+      settle(msg, consumed_);
+      ctx.metrics().add(consumed_c_);
+      ctx.metrics().record(e2e_h_, ctx.now() - msg.published);
+    } else {
+      ++duplicates_;
+    }
+  } else if (status == Status::Timeout) {  // the visibility timeout: visible again, the work goes on
+    if (delivery_ == Delivery::EffectivelyOnce) ++suppressed_;
+    else ++duplicates_;
+    ++redelivered_;
+    requeue(h);
+  } else if (delivery_ == Delivery::AtMostOnce) {
+    if (!msg.settled) settle(msg, lost_at_consumer_);
+  } else if (status == Status::Dropped) {
+    ++redelivered_;
+    requeue(h);
+  } else if (++msg.attempts > max_retries_) {
+    if (has_dlq_) dead_letter(ctx, msg.req);
+    if (!msg.settled) settle(msg, dead_lettered_);
+  } else {
+    ++retries_;
+    requeue(h);
+  }
+  release(h);
+  admit_blocked(ctx);
+  check_group(ctx);
+  serve_work(ctx);
+}
+
+}  // namespace archsim::queue
