@@ -18,6 +18,7 @@
 #include "sim/results.h"
 #include "sim/simulation.h"
 #include "tests/unit/harness.h"
+#include "tests/unit/timed_script.h"
 
 using namespace archsim;
 using archsim::test::fig;
@@ -28,28 +29,26 @@ namespace {
 // operation (figures status_<tag>, miss_<tag> (1 when the reply says miss), value_<tag> (the
 // cached value's version, ns) and ms_<tag>, when it was answered); {"at", "crash": n} crashes
 // the primaries of n nodes through the cache's Crashable capability.
-class CacheScript final : public Component {
+struct CacheAction {
+  Time at = 0;
+  std::uint64_t key = 0, tag = 0;
+  bool set = false;
+  std::uint32_t crash = 0;
+};
+
+class CacheScript final : public test::TimedScript<CacheAction> {
  public:
   CacheScript(Params& p, BuildContext& bc)
-      : target_(bc.reference(p, "target", RefKind::SyncCall)), set_(bc.route_index("set")), get_(bc.route_index("get")) {
-    for (Params& a : p.objects("actions")) {
-      Action x;
-      x.at = a.duration("at");
-      x.key = static_cast<std::uint64_t>(a.integer("key", 0, 0, 1'000'000));
-      x.set = a.string("route", "get") == "set";
-      x.tag = static_cast<std::uint64_t>(a.integer("tag", 0, 0, 1000));
-      x.crash = static_cast<std::uint32_t>(a.integer("crash", 0, 0, 100));
-      actions_.push_back(x);
-    }
-  }
-  bool accepts_calls() const override { return false; }
-  void connect(ConnectContext& cc) override { caps_ = capabilities_of(cc.target(target_)); }
-  void start(Context& ctx) override {
-    for (std::uint64_t i = 0; i < actions_.size(); ++i) ctx.schedule(actions_[i].at, 1, i);
-  }
-  void on_request(Context&, CallId) override {}
-  void on_timer(Context& ctx, std::uint16_t, std::uint64_t i) override {
-    const Action& a = actions_[i];
+      : TimedScript(p, bc,
+                    [](Params& a, CacheAction& x) {
+                      x.key = static_cast<std::uint64_t>(a.integer("key", 0, 0, 1'000'000));
+                      x.set = a.string("route", "get") == "set";
+                      x.tag = static_cast<std::uint64_t>(a.integer("tag", 0, 0, 1000));
+                      x.crash = static_cast<std::uint32_t>(a.integer("crash", 0, 0, 100));
+                    }),
+        set_(bc.route_index("set")),
+        get_(bc.route_index("get")) {}
+  void act(Context& ctx, const CacheAction& a) override {
     if (a.crash > 0) {
       caps_.crashable->crash(ctx, a.crash);
       return;
@@ -70,20 +69,9 @@ class CacheScript final : public Component {
     r_.add("value_" + t, static_cast<double>(res.value));
     r_.add("ms_" + t, to_seconds(ctx.now()) * 1000);
   }
-  void finish(Context&, ComponentReport& r) override { r = r_; }
 
  private:
-  struct Action {
-    Time at = 0;
-    std::uint64_t key = 0, tag = 0;
-    bool set = false;
-    std::uint32_t crash = 0;
-  };
-  RefId target_;
   std::uint32_t set_, get_;
-  std::vector<Action> actions_;
-  Capabilities caps_;
-  ComponentReport r_;
 };
 
 Registry registry() {

@@ -18,6 +18,7 @@
 #include "sim/results.h"
 #include "sim/simulation.h"
 #include "tests/unit/harness.h"
+#include "tests/unit/timed_script.h"
 
 using namespace archsim;
 using archsim::test::fig;
@@ -35,27 +36,23 @@ std::uint64_t key_for(std::uint32_t p) {
 // At each action's time: {"at", "publish": ["<topic index>", ...]} publishes to every partition of
 // each topic (figure "status_<tag>_t<topic>_p<partition>" = the reply's status), or
 // {"at", "do": "crash" | "fail" | "repair", "n"} acts on the queue's brokers.
-class Producer final : public Component {
+struct ProducerAction {
+  Time at = 0;
+  std::string what;
+  std::uint32_t n = 0, tag = 0;
+  std::vector<std::uint16_t> topics;
+};
+
+class Producer final : public test::TimedScript<ProducerAction> {
  public:
-  Producer(Params& p, BuildContext& bc) : target_(bc.reference(p, "target", RefKind::SyncCall)) {
-    for (Params& a : p.objects("actions")) {
-      Action x;
-      x.at = a.duration("at");
-      x.what = a.string("do", "");
-      x.n = static_cast<std::uint32_t>(a.integer("n", 0, 0, 1000));
-      x.tag = static_cast<std::uint32_t>(a.integer("tag", 0, 0, 1000));
-      for (const std::string& t : a.strings("publish")) x.topics.push_back(static_cast<std::uint16_t>(std::stoi(t)));
-      actions_.push_back(x);
-    }
-  }
-  bool accepts_calls() const override { return false; }
-  void connect(ConnectContext& cc) override { caps_ = capabilities_of(cc.target(target_)); }
-  void start(Context& ctx) override {
-    for (std::uint64_t i = 0; i < actions_.size(); ++i) ctx.schedule(actions_[i].at, 1, i);
-  }
-  void on_request(Context&, CallId) override {}
-  void on_timer(Context& ctx, std::uint16_t, std::uint64_t i) override {
-    const Action& a = actions_[i];
+  Producer(Params& p, BuildContext& bc)
+      : TimedScript(p, bc, [](Params& a, ProducerAction& x) {
+          x.what = a.string("do", "");
+          x.n = static_cast<std::uint32_t>(a.integer("n", 0, 0, 1000));
+          x.tag = static_cast<std::uint32_t>(a.integer("tag", 0, 0, 1000));
+          for (const std::string& t : a.strings("publish")) x.topics.push_back(static_cast<std::uint16_t>(std::stoi(t)));
+        }) {}
+  void act(Context& ctx, const ProducerAction& a) override {
     if (a.what == "crash") caps_.crashable->crash(ctx, a.n);
     else if (a.what == "fail") caps_.crashable->fail_instance(ctx, a.n);
     else if (a.what == "repair") caps_.crashable->repair_instance(ctx, a.n);
@@ -73,19 +70,6 @@ class Producer final : public Component {
                              std::to_string(token & 0xffff);
     r_.add(name, static_cast<double>(status));
   }
-  void finish(Context&, ComponentReport& r) override { r = r_; }
-
- private:
-  struct Action {
-    Time at = 0;
-    std::string what;
-    std::uint32_t n = 0, tag = 0;
-    std::vector<std::uint16_t> topics;
-  };
-  RefId target_;
-  std::vector<Action> actions_;
-  Capabilities caps_;
-  ComponentReport r_;
 };
 
 Registry registry() {

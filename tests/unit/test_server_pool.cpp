@@ -11,6 +11,7 @@
 #include "sim/results.h"
 #include "sim/simulation.h"
 #include "tests/unit/harness.h"
+#include "tests/unit/timed_script.h"
 
 using namespace archsim;
 using archsim::test::fig;
@@ -94,28 +95,24 @@ class PoolServer final : public Component, public HasCapabilities, public PoolJo
 // Runs `actions` at their times against "target": {"at", "call": key} calls it (figures
 // "status_<key>" and "ms_<key>": the reply's status and time), {"at", "do", "n", "zone",
 // "label"} acts on its capabilities; "probe" records "ready_<label>" and "replicas_<label>".
-class Script final : public Component {
+struct ScriptAction {
+  Time at = 0;
+  std::int64_t key = -1;
+  std::string what, zone, label;
+  std::uint32_t n = 0;
+};
+
+class Script final : public test::TimedScript<ScriptAction> {
  public:
-  Script(Params& p, BuildContext& bc) : target_(bc.reference(p, "target", RefKind::SyncCall)) {
-    for (Params& a : p.objects("actions")) {
-      Action x;
-      x.at = a.duration("at");
-      x.key = a.integer("call", -1, -1, 1000);
-      x.what = a.string("do", "");
-      x.n = static_cast<std::uint32_t>(a.integer("n", 0, 0, 1000));
-      x.zone = a.string("zone", "");
-      x.label = a.string("label", "");
-      actions_.push_back(x);
-    }
-  }
-  bool accepts_calls() const override { return false; }
-  void connect(ConnectContext& cc) override { caps_ = capabilities_of(cc.target(target_)); }
-  void start(Context& ctx) override {
-    for (std::uint64_t i = 0; i < actions_.size(); ++i) ctx.schedule(actions_[i].at, 1, i);
-  }
-  void on_request(Context&, CallId) override {}
-  void on_timer(Context& ctx, std::uint16_t, std::uint64_t i) override {
-    const Action& a = actions_[i];
+  Script(Params& p, BuildContext& bc)
+      : TimedScript(p, bc, [](Params& a, ScriptAction& x) {
+          x.key = a.integer("call", -1, -1, 1000);
+          x.what = a.string("do", "");
+          x.n = static_cast<std::uint32_t>(a.integer("n", 0, 0, 1000));
+          x.zone = a.string("zone", "");
+          x.label = a.string("label", "");
+        }) {}
+  void act(Context& ctx, const ScriptAction& a) override {
     if (a.key >= 0) {
       RequestInfo req;
       req.key = static_cast<std::uint64_t>(a.key);
@@ -141,19 +138,6 @@ class Script final : public Component {
     r_.add("status_" + std::to_string(key), static_cast<double>(status));
     r_.add("ms_" + std::to_string(key), to_seconds(ctx.now()) * 1000);
   }
-  void finish(Context&, ComponentReport& r) override { r = r_; }
-
- private:
-  struct Action {
-    Time at = 0;
-    std::int64_t key = -1;
-    std::string what, zone, label;
-    std::uint32_t n = 0;
-  };
-  RefId target_;
-  std::vector<Action> actions_;
-  Capabilities caps_;
-  ComponentReport r_;
 };
 
 RunResult run(const std::string& server, const std::string& actions, const std::string& duration = "60s") {
