@@ -46,11 +46,7 @@ void Topic::truncate_unreplicated(Context& ctx, Partition& p) {
     } else if (m.counted) {
       settle(m, lost_);
     } else if (m.producer != kNoHandle) {  // acks=all: never acknowledged, the producer is told
-      CallId call = m.producer;
-      m.producer = kNoHandle;
-      ++aborted_;
-      missing_event();
-      ctx.reply(call, Status::Unavailable);
+      abort_unacked(ctx, m);
     }
   }
   p.last_replicated = ctx.now();
@@ -100,6 +96,16 @@ void Topic::elect(Context& ctx, std::uint32_t pi) {
   if (has_group_ && p.owner >= 0 && !work_queue_) serve(ctx, static_cast<std::uint32_t>(p.owner));
 }
 
+// An acks=all message lost before it was acknowledged (its leader crashed, or an unclean
+// leader cut it): its producer is answered Unavailable, and the event will not reach the log.
+void Topic::abort_unacked(Context& ctx, Msg& m) {
+  CallId call = m.producer;
+  m.producer = kNoHandle;
+  ++aborted_;
+  missing_event();
+  ctx.reply(call, Status::Unavailable);
+}
+
 // An unclean leader has the partition's log only up to append order `seq`: the rest is cut,
 // committed or not (the acknowledged ones are lost, acks=all's included).
 void Topic::truncate_after(Context& ctx, Partition& p, std::uint64_t seq) {
@@ -114,11 +120,7 @@ void Topic::truncate_after(Context& ctx, Partition& p, std::uint64_t seq) {
       settle(m, lost_);
       ++lost_unclean_;
     } else if (m.producer != kNoHandle) {
-      CallId call = m.producer;
-      m.producer = kNoHandle;
-      ++aborted_;
-      missing_event();
-      ctx.reply(call, Status::Unavailable);
+      abort_unacked(ctx, m);
     }
   }
   p.last_replicated = ctx.now();

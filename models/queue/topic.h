@@ -128,6 +128,8 @@ class Topic {
   void truncate_unreplicated(Context& ctx, Partition& p);
   void elect(Context& ctx, std::uint32_t pi);
   void truncate_after(Context& ctx, Partition& p, std::uint64_t seq);
+  // Answers the unacknowledged producer of `m` (m.producer set) Unavailable.
+  void abort_unacked(Context& ctx, Msg& m);
 
   // ---- state ----
   // Shared with the queue's other topics (brokers.h).
