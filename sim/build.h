@@ -98,6 +98,17 @@ class BuildContext {
     }
   }
   std::uint32_t sub_owners() const { return continuations_.sub_owners(); }
+  // A block of `count` own timer tags for a part of this component that numbers its timers
+  // (ContinuationSpace::own_tags): blocks never overlap and are handed out in call order, so
+  // a part that needs fixed numbers (the server pool's, which run fingerprints hash) asks
+  // first. When none is left: a scenario error at `at`.
+  TagRange own_tags(std::uint16_t count, const Params& at) {
+    try {
+      return continuations_.own_tags(count);
+    } catch (const std::length_error& e) {
+      at.fail_here(e.what());
+    }
+  }
 
  private:
   Simulation& sim_;

@@ -10,10 +10,17 @@
 //      step of a service, the balancer's health probes, a cache's write-behind batches), each
 //      sub-owner gets a range of its own from the component's BuildContext (sim/build.h), so
 //      the numbers never collide and the owner routes a reply or timer with one comparison.
+//      Parts of a component that number several timers of their own (the server pool, a
+//      database's query and replication timers, a queue's topics) ask the BuildContext for a
+//      block of own tags the same way, so two parts never take the same tag and a block that
+//      does not fit is a scenario error, not a silent collision.
 //
 // Layout (fixed, so that timer tags, which the run's fingerprint hashes, keep their values):
-//   - the owner's own tokens are kOwnTokens (bit 63 clear, 63-bit payload) and its own timer
-//     tags kOwnTags (0 .. 0xff);
+//   - the owner's own tokens are kOwnTokens (bit 63 clear, 63-bit payload);
+//   - its own timer tags are kOwnTags (0 .. 0xff) and, once those are handed out,
+//     kMoreOwnTags (0x80ff .. 0xffff): blocks come from the first that still has room, in
+//     the order asked. A part that asks for nothing and numbers tags by hand (a component
+//     with one flat enum) must be the component's only user of own tags;
 //   - sub-owner k (k = 0, 1, ... in the order the component asked for them) owns the tokens
 //     with bits 63..48 = 0x8000 | k (48-bit payload) and the single timer tag 0x100 + k (the
 //     sub-owner tells its timers apart by their 64-bit data).
@@ -159,10 +166,29 @@ struct SubOwner {
 class ContinuationSpace {
  public:
   static constexpr TokenRange kOwnTokens{0, 63};
-  static constexpr TagRange kOwnTags{0, 0x100};
   static constexpr unsigned kSubPayloadBits = 48;
   static constexpr std::uint16_t kSubTagBase = 0x100;
   static constexpr std::uint32_t kMaxSubOwners = 0x7fff;
+  static constexpr TagRange kOwnTags{0, kSubTagBase};
+  static constexpr TagRange kMoreOwnTags{kSubTagBase + kMaxSubOwners, 0x10000 - (kSubTagBase + kMaxSubOwners)};
+
+  // A block of `count` own timer tags no other part of the component holds: from kOwnTags
+  // while it has room, then from kMoreOwnTags. A block never straddles the two, so a part
+  // routes its timers with TagRange::owns / index. Throws std::length_error when neither has
+  // room (BuildContext turns it into a scenario error at the place that asked).
+  TagRange own_tags(std::uint16_t count) {
+    if (count <= kOwnTags.count() - own_used_) {
+      const TagRange r(static_cast<std::uint16_t>(kOwnTags.first() + own_used_), count);
+      own_used_ = static_cast<std::uint16_t>(own_used_ + count);
+      return r;
+    }
+    if (count <= kMoreOwnTags.count() - more_used_) {
+      const TagRange r(static_cast<std::uint16_t>(kMoreOwnTags.first() + more_used_), count);
+      more_used_ = static_cast<std::uint16_t>(more_used_ + count);
+      return r;
+    }
+    throw std::length_error("too many timer tags in one component");
+  }
 
   // The next sub-owner's ranges. Throws std::length_error past kMaxSubOwners (BuildContext
   // turns it into a scenario error at the place that asked).
@@ -179,11 +205,12 @@ class ContinuationSpace {
   static constexpr std::uint32_t sub_of_token(std::uint64_t token) {
     return static_cast<std::uint32_t>((token >> kSubPayloadBits) & 0x7fff);
   }
-  static constexpr bool is_sub_tag(std::uint16_t tag) { return tag >= kSubTagBase; }
+  static constexpr bool is_sub_tag(std::uint16_t tag) { return tag >= kSubTagBase && tag < kMoreOwnTags.first(); }
   static constexpr std::uint32_t sub_of_tag(std::uint16_t tag) { return static_cast<std::uint32_t>(tag - kSubTagBase); }
 
  private:
   std::uint32_t next_ = 0;
+  std::uint16_t own_used_ = 0, more_used_ = 0;  // own tags handed out so far, per region
 };
 
 }  // namespace archsim

@@ -35,10 +35,9 @@ namespace rf = result_flags;
 enum class Pattern : std::uint8_t { CacheAside, ReadThrough, WriteThrough, WriteBehind };
 enum class Stampede : std::uint8_t { None, Lock, Coalesce, EarlyRefresh, TtlJitter };
 enum class Op : std::uint8_t { Get, Set, Delete };
-// Own timer tags start past the server pool's (ServerPool::kFirstOwnerTag); restarts are the pool's.
-enum Tag : std::uint16_t {
-  kServe = ServerPool::kFirstOwnerTag, kRetry, kFlush, kPulseSet, kPulseClear, kLease, kReplicate, kFailover, kClusterFail
-};
+// Own timers: indexes into the block of tags the cache takes after its server pool's (tags_,
+// from the BuildContext); restarts are the pool's.
+enum Tag : std::uint16_t { kServe, kRetry, kFlush, kPulseSet, kPulseClear, kLease, kReplicate, kFailover, kClusterFail, kTagCount };
 
 constexpr std::uint32_t kNone = KeyMap::kNone;
 // Backend calls carry a token (sim/continuation.h): a job (slot, generation) in the cache's
@@ -240,6 +239,7 @@ class Cache final : public Component, public HasCapabilities, public Crashable, 
       spec.restart = restart_time_;
       pool_.configure(p, bc, spec);
     }
+    tags_ = bc.own_tags(kTagCount, p);  // after the pool's block, which a local cache does not take
     jobs_.reserve(1024);
     flights_.reserve(256);
 
@@ -316,7 +316,7 @@ class Cache final : public Component, public HasCapabilities, public Crashable, 
 
   void start(Context& ctx) override {
     if (!local_) pool_.start(ctx);
-    if (pattern_ == Pattern::WriteBehind) ctx.schedule(flush_interval_, kFlush);
+    if (pattern_ == Pattern::WriteBehind) arm(ctx, flush_interval_, kFlush);
     window_ = ctx.metrics().window();
     schedule_pulse(ctx, window_);
   }
@@ -352,9 +352,16 @@ class Cache final : public Component, public HasCapabilities, public Crashable, 
     if (local_ || pool_.admit(ctx, pool_slot(n, static_cast<std::uint32_t>(i)), j)) begin_service(ctx, j);
   }
 
+  // Own timer `t` after `delay`.
+  void arm(Context& ctx, Time delay, Tag t, std::uint64_t data = 0) { ctx.schedule(delay, tags_.make(t), data); }
+
   void on_timer(Context& ctx, std::uint16_t tag, std::uint64_t data) override {
-    if (ServerPool::owns_timer(tag)) return pool_.on_timer(ctx, tag, data);
-    switch (tag) {
+    if (!tags_.owns(tag)) {
+      // A local cache has no pool, and its own block is the component's first tags.
+      if (!local_ && ServerPool::owns_timer(tag)) pool_.on_timer(ctx, tag, data);
+      return;
+    }
+    switch (static_cast<Tag>(tags_.index(tag))) {
       case kServe: {
         std::uint32_t j = job_of(data);
         if (j == kNone) return;
@@ -406,6 +413,7 @@ class Cache final : public Component, public HasCapabilities, public Crashable, 
         }
         break;
       }
+      case kTagCount: break;
     }
   }
 
@@ -648,7 +656,7 @@ class Cache final : public Component, public HasCapabilities, public Crashable, 
       const double speed = pool_.instance(pool_slot(jobs_[j].node, jobs_[j].inst)).speed;
       if (speed != 1.0) t = static_cast<Time>(static_cast<double>(t) / speed);
     }
-    ctx.schedule(t, kServe, token(j));
+    arm(ctx, t, kServe, token(j));
   }
 
   // ---- operations ----
@@ -802,7 +810,7 @@ class Cache final : public Component, public HasCapabilities, public Crashable, 
         return;
       }
       std::uint32_t nf = open_flight(ctx, key, job.node);
-      ctx.schedule(lease_timeout_, kLease, slot_payload(nf, flights_[nf].gen));
+      arm(ctx, lease_timeout_, kLease, slot_payload(nf, flights_[nf].gen));
     }
     ctx.reply(job.call, Status::Ok, Result{0, rf::kMiss});
     free_job(j);
@@ -816,7 +824,7 @@ class Cache final : public Component, public HasCapabilities, public Crashable, 
   void wait_on(Context& ctx, std::uint32_t j, std::uint32_t f) {
     if (stampede_ == Stampede::Lock) {
       ctx.metrics().add(lock_retries_c_);
-      ctx.schedule(lock_retry_, kRetry, token(j));
+      arm(ctx, lock_retry_, kRetry, token(j));
       return;
     }
     ctx.metrics().add(coalesced_c_);
@@ -947,7 +955,7 @@ class Cache final : public Component, public HasCapabilities, public Crashable, 
       ctx.metrics().add(backend_writes_c_);
       ctx.call(backend_, r, nd.batches.make((static_cast<std::uint64_t>(nd.epoch & 0xffff) << 32) | count));
     }
-    if (ctx.now() + flush_interval_ <= ctx.end_time()) ctx.schedule(flush_interval_, kFlush);
+    if (ctx.now() + flush_interval_ <= ctx.end_time()) arm(ctx, flush_interval_, kFlush);
   }
   void batch_done(Context& ctx, Status status, std::uint64_t token) {
     if (served(status)) return;
@@ -1009,15 +1017,15 @@ class Cache final : public Component, public HasCapabilities, public Crashable, 
       // failover at all (the node waits for its restart).
       const std::uint64_t data = n | (static_cast<std::uint64_t>(nd.epoch) << 16);
       if (ready_ >= nodes_.size() / 2 + 1) {
-        if (full_coverage_) ctx.schedule(node_timeout_, kClusterFail, data);
+        if (full_coverage_) arm(ctx, node_timeout_, kClusterFail, data);
         const Time election = 500 * kMillisecond + static_cast<Time>(sentinel_rng_.uniform() * 500.0 * kMillisecond);
-        ctx.schedule(node_timeout_ + election, kFailover, data);
+        arm(ctx, node_timeout_ + election, kFailover, data);
       } else if (full_coverage_) {
-        ctx.schedule(node_timeout_, kClusterFail, data);  // never FAIL by vote, but its slots stay uncovered
+        arm(ctx, node_timeout_, kClusterFail, data);  // never FAIL by vote, but its slots stay uncovered
       }
     } else if (replicas_ > 0) {
       const Time at = cache::odown_delay(sentinels_, quorum_, down_after_, sentinel_rng_) + promotion_time_;
-      ctx.schedule(at, kFailover, n | (static_cast<std::uint64_t>(nd.epoch) << 16));
+      arm(ctx, at, kFailover, n | (static_cast<std::uint64_t>(nd.epoch) << 16));
     }
   }
   void bring_up(Context& ctx, std::uint32_t n) {
@@ -1048,7 +1056,7 @@ class Cache final : public Component, public HasCapabilities, public Crashable, 
     nd.log.push_back(op);
     if (!nd.repl_armed) {
       nd.repl_armed = true;
-      ctx.schedule(replication_lag_, kReplicate, static_cast<std::uint64_t>(&nd - nodes_.data()));
+      arm(ctx, replication_lag_, kReplicate, static_cast<std::uint64_t>(&nd - nodes_.data()));
     }
   }
   // Applies the replication stream's due operations to every live replica.
@@ -1080,7 +1088,7 @@ class Cache final : public Component, public HasCapabilities, public Crashable, 
         nd.log_head = 0;
       }
       nd.repl_armed = true;
-      ctx.schedule(nd.log[nd.log_head].due - ctx.now(), kReplicate, n);
+      arm(ctx, nd.log[nd.log_head].due - ctx.now(), kReplicate, n);
     }
   }
   // The primary died holding the stream it had not sent yet: those operations never reach a
@@ -1151,8 +1159,8 @@ class Cache final : public Component, public HasCapabilities, public Crashable, 
   void schedule_pulse(Context& ctx, Time window_end) {
     Time end = std::min(window_end, ctx.end_time());
     if (end - 2 < ctx.now()) return;
-    ctx.schedule(end - 2 - ctx.now(), kPulseSet);
-    ctx.schedule(end - 1 - ctx.now(), kPulseClear);
+    arm(ctx, end - 2 - ctx.now(), kPulseSet);
+    arm(ctx, end - 1 - ctx.now(), kPulseClear);
   }
 
   Pattern pattern_ = Pattern::CacheAside;
@@ -1187,6 +1195,7 @@ class Cache final : public Component, public HasCapabilities, public Crashable, 
   std::uint64_t window_hits_ = 0, window_lookups_ = 0;
   Rng rng_, restart_rng_, sentinel_rng_;  // restart_rng_: the pool's draws (restart times)
   ServerPool pool_;                        // the processes: pool_slot(node, instance)
+  TagRange tags_;  // own timers: tags_.make(Tag)
   std::uint32_t per_node_ = 1;             // processes per node: 1 + replicas
   // Ready-node history for the availability report.
   std::uint32_t ready_ = 0;

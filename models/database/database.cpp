@@ -34,8 +34,9 @@ struct Causes {
 enum class Kind : std::uint8_t { Read, Write, StockRead, StockDecrement, Buy };
 enum class Replication : std::uint8_t { Async, SemiSync, Sync };
 enum class StockUpdate : std::uint8_t { CheckThenAct, Atomic, Optimistic };
-// Own timer tags start past the server pool's.
-enum Tag : std::uint16_t { kWorkDone = ServerPool::kFirstOwnerTag, kLockTimeout, kTransit, kApplyDone, kFailover, kReshard, kCopy, kReply, kAck };
+// Own timers: indexes into the block of tags the database takes after its server pool's
+// (tags_, from the BuildContext).
+enum Tag : std::uint16_t { kWorkDone, kLockTimeout, kTransit, kApplyDone, kFailover, kReshard, kCopy, kReply, kAck, kTagCount };
 
 // A replica's applier waits for a core in its node's FIFO as job kApplyJob | node.
 constexpr std::uint32_t kApplyJob = 1u << 31;
@@ -306,6 +307,7 @@ class Database final : public Component, public HasCapabilities, public Crashabl
     spec.zones = zone_names_;
     for (const Node& n : nodes_) spec.zone_of.push_back(n.zone);
     pool_.configure(p, bc, spec);
+    tags_ = bc.own_tags(kTagCount, p);
     pool_.register_metrics(m);
     sessions_.assign(kSessionSlots, std::numeric_limits<Time>::min() / 2);
     jobs_.reserve(256);
@@ -356,7 +358,7 @@ class Database final : public Component, public HasCapabilities, public Crashabl
     Metrics& m = ctx.metrics();
     m.set(primary_cap_g_, static_cast<double>(cores_) * shards_, 0);
     m.set(replica_cap_g_, static_cast<double>(cores_) * shards_ * replicas_, 0);
-    if (has_reshard_) ctx.schedule(reshard_at_, kReshard);
+    if (has_reshard_) arm(ctx, reshard_at_, kReshard);
     up_count_ = static_cast<std::uint32_t>(nodes_.size());
     pool_.start(ctx);
   }
@@ -453,7 +455,7 @@ class Database final : public Component, public HasCapabilities, public Crashabl
       if (!lock_.acquire(j)) {
         job.state = JobState::WaitLock;
         ctx.metrics().add(lock_waits_c_);
-        if (lock_wait_timeout_ > 0) ctx.schedule(lock_wait_timeout_, kLockTimeout, token(j));
+        if (lock_wait_timeout_ > 0) arm(ctx, lock_wait_timeout_, kLockTimeout, token(j));
         return Status::Ok;
       }
       job.lock_held = true;
@@ -462,12 +464,16 @@ class Database final : public Component, public HasCapabilities, public Crashabl
     return Status::Ok;
   }
 
+  // Own timer `t` after `delay`.
+  void arm(Context& ctx, Time delay, Tag t, std::uint64_t data = 0) { ctx.schedule(delay, tags_.make(t), data); }
+
   void on_timer(Context& ctx, std::uint16_t tag, std::uint64_t data) override {
     // Timer data is slot_payload(slot, generation) (sim/continuation.h): a job and its
     // generation, or a node and its epoch.
     if (ServerPool::owns_timer(tag)) return pool_.on_timer(ctx, tag, data);
+    if (!tags_.owns(tag)) return;
     const std::uint32_t lo = slot_of(data), hi = static_cast<std::uint32_t>(data);
-    switch (tag) {
+    switch (static_cast<Tag>(tags_.index(tag))) {
       case kWorkDone:
         if (lo < jobs_.size() && jobs_[lo].gen == hi && jobs_[lo].state == JobState::Working) work_done(ctx, lo);
         break;
@@ -490,7 +496,7 @@ class Database final : public Component, public HasCapabilities, public Crashabl
       case kReshard:
         reshard_started_ = ctx.now();
         if (moves_.empty()) cutover(ctx);
-        else ctx.schedule(0, kCopy);
+        else arm(ctx, 0, kCopy);
         break;
       case kCopy: copy_one(ctx); break;
       case kReply:
@@ -500,6 +506,7 @@ class Database final : public Component, public HasCapabilities, public Crashabl
       case kAck:
         if (nodes_[lo].up && nodes_[lo].epoch == hi) ack_arrived(ctx, lo);
         break;
+      case kTagCount: break;
     }
   }
 
@@ -718,7 +725,7 @@ class Database final : public Component, public HasCapabilities, public Crashabl
       Rng rng = Context::keyed_rng(stream_, job.req.id, job.req.attempt * 7919ULL + job.query + job.part * 0x9e3779b1ULL);
       cost = q.cost.sample_time(rng);
     }
-    ctx.schedule(at_speed(cost, job.node), kWorkDone, token(j));
+    arm(ctx, at_speed(cost, job.node), kWorkDone, token(j));
   }
 
   // Work of `cost` on `node`: slower or faster by its instance type's speed.
@@ -843,7 +850,7 @@ class Database final : public Component, public HasCapabilities, public Crashabl
       Time arrival = std::max(rep.last_arrival, after(ctx.now(), delay));
       rep.last_arrival = arrival;
       rep.transit.push(Transit{sh.pos, ctx.now()});
-      ctx.schedule(arrival - ctx.now(), kTransit, node_token(r, rep.epoch));
+      arm(ctx, arrival - ctx.now(), kTransit, node_token(r, rep.epoch));
     }
     if (replication_ == Replication::Async || !any) {
       acknowledge(ctx, j);
@@ -888,7 +895,7 @@ class Database final : public Component, public HasCapabilities, public Crashabl
       job.state = JobState::WaitReply;
       job.reply_status = st;
       job.reply_result = res;
-      ctx.schedule(cross_zone_.sample_time(n.rng) + cross_zone_.sample_time(n.rng), kReply, token(j));
+      arm(ctx, cross_zone_.sample_time(n.rng) + cross_zone_.sample_time(n.rng), kReply, token(j));
       return;
     }
     --n.conns;
@@ -948,7 +955,7 @@ class Database final : public Component, public HasCapabilities, public Crashabl
     Node& n = nodes_[r];
     n.apply_has_core = true;
     set_busy(ctx, n, +1);
-    ctx.schedule(at_speed(apply_cost_.sample_time(n.rng), r), kApplyDone, node_token(r, n.epoch));
+    arm(ctx, at_speed(apply_cost_.sample_time(n.rng), r), kApplyDone, node_token(r, n.epoch));
   }
 
   void apply_done(Context& ctx, std::uint32_t r) {
@@ -997,7 +1004,7 @@ class Database final : public Component, public HasCapabilities, public Crashabl
       return;
     }
     n.acks.push(AckNote{pos, applied});
-    ctx.schedule(cross_zone_.sample_time(n.rng), kAck, node_token(r, n.epoch));
+    arm(ctx, cross_zone_.sample_time(n.rng), kAck, node_token(r, n.epoch));
   }
 
   void ack_arrived(Context& ctx, std::uint32_t r) {
@@ -1051,9 +1058,9 @@ class Database final : public Component, public HasCapabilities, public Crashabl
           rep.last_arrival = 0;
           // The relay log already received is still applied: re-arm its applier under the new epoch.
           if (rep.applying && rep.apply_has_core)
-            ctx.schedule(at_speed(apply_cost_.sample_time(rep.rng), o), kApplyDone, node_token(o, rep.epoch));
+            arm(ctx, at_speed(apply_cost_.sample_time(rep.rng), o), kApplyDone, node_token(o, rep.epoch));
         }
-      ctx.schedule(detection_ + promotion_, kFailover, node_token(n.shard, sh.epoch));
+      arm(ctx, detection_ + promotion_, kFailover, node_token(n.shard, sh.epoch));
     } else if (replication_ != Replication::Async) {
       check_acks(ctx, n.shard);
     }
@@ -1153,7 +1160,7 @@ class Database final : public Component, public HasCapabilities, public Crashabl
     internal_job(ctx, from, read_query());
     internal_job(ctx, to, write_query());
     if (copied_ == moves_.size()) cutover(ctx);
-    else ctx.schedule(std::max<Time>(1, from_seconds(1.0 / copy_rate_)), kCopy);
+    else arm(ctx, std::max<Time>(1, from_seconds(1.0 / copy_rate_)), kCopy);
   }
 
   void internal_job(Context& ctx, std::uint32_t s, std::uint32_t q) {
@@ -1192,6 +1199,7 @@ class Database final : public Component, public HasCapabilities, public Crashabl
   Causes causes_;
   Rng pool_rng_;     // the pool's own draws (restart times)
   ServerPool pool_;  // the nodes: slot = node index
+  TagRange tags_;  // own timers: tags_.make(Tag)
   std::uint64_t stream_ = 0;
   std::uint32_t cores_ = 8, max_conns_ = 100, replicas_ = 0, shards_ = 1;
   bool read_from_replicas_ = false;

@@ -26,11 +26,6 @@ namespace {
 using queue::Topic;
 using queue::TopicLedger;
 
-// The queue's own timer: the first tag past the pool's (ServerPool::kFirstOwnerTag), below the
-// topics' (Topic::kFirstTag).
-constexpr std::uint16_t kIsrShrink = ServerPool::kFirstOwnerTag;
-static_assert(kIsrShrink < Topic::kFirstTag);
-
 // The queue component: the brokers and their topics. Without "topics" the queue's own object
 // is its one topic (figures unprefixed, as before topics existed); with "topics" every entry
 // is one, reported under topics.<name>, and the queue reports the ledger's totals.
@@ -80,6 +75,12 @@ class Queue final : public Component, public HasCapabilities, public Crashable, 
     nodes.ready_at_restart = true;  // back in the restart's (or repair's) own event, as before the pool
     pool_.configure(p, bc, nodes);
     pool_.register_metrics(bc.metrics());
+    // Own timers, after the pool's block: the ISR shrink's tag, then one block for the topics
+    // (topic t's timers are its t-th run of Topic::kTimers tags).
+    isr_shrink_tag_ = bc.own_tags(1, p).first();
+    topic_tags_ = bc.own_tags(static_cast<std::uint16_t>(Topic::kTimers * topics_.size()), p);
+    for (std::size_t t = 0; t < topics_.size(); ++t)
+      topics_[t]->set_tags(TagRange(static_cast<std::uint16_t>(topic_tags_.first() + Topic::kTimers * t), Topic::kTimers));
   }
 
   Capabilities capabilities() override {
@@ -118,9 +119,10 @@ class Queue final : public Component, public HasCapabilities, public Crashable, 
   }
   void on_timer(Context& ctx, std::uint16_t tag, std::uint64_t data) override {
     if (ServerPool::owns_timer(tag)) return pool_.on_timer(ctx, tag, data);
-    if (tag == kIsrShrink) return isr_shrink(ctx, static_cast<std::uint32_t>(data & 0xff), data >> 8);
-    const std::uint32_t t = static_cast<std::uint32_t>(tag - Topic::kFirstTag);
-    topics_[t >> 3]->on_timer(ctx, static_cast<Topic::Timer>(t & 7), data);
+    if (tag == isr_shrink_tag_) return isr_shrink(ctx, static_cast<std::uint32_t>(data & 0xff), data >> 8);
+    if (!topic_tags_.owns(tag)) return;
+    const std::uint32_t i = topic_tags_.index(tag);
+    topics_[i / Topic::kTimers]->on_timer(ctx, static_cast<Topic::Timer>(i % Topic::kTimers), data);
   }
 
   // ---- brokers (Crashable): the pool's, addressed ----
@@ -155,7 +157,7 @@ class Queue final : public Component, public HasCapabilities, public Crashable, 
     sh_.dead_mask |= 1u << b;
     sh_.crash_seq[b] = sh_.seq;
     sh_.shrink_at[b] = ctx.now() + spec_.lag_max;
-    ctx.schedule(spec_.lag_max, kIsrShrink, b | (++sh_.crash_gen[b] << 8));
+    ctx.schedule(spec_.lag_max, isr_shrink_tag_, b | (++sh_.crash_gen[b] << 8));
     ++sh_.crashes;
     for (auto& t : topics_) t->leader_down(ctx, b);
   }
@@ -219,6 +221,8 @@ class Queue final : public Component, public HasCapabilities, public Crashable, 
   std::vector<std::string> names_;  // "" for the one-topic shorthand
   Rng pool_rng_;     // the pool's own draws (none with a constant restart_time)
   ServerPool pool_;  // the brokers: slot = broker index
+  std::uint16_t isr_shrink_tag_ = 0;  // own timers (the constructor takes them after the pool's)
+  TagRange topic_tags_;
 };
 
 }  // namespace

@@ -123,7 +123,7 @@ void Topic::start(Context& ctx) {
 }
 
 void Topic::schedule(Context& ctx, Time delay, Timer kind, std::uint64_t data) {
-  ctx.schedule(delay, static_cast<std::uint16_t>(kFirstTag + (topic_ << 3 | kind)), data);
+  ctx.schedule(delay, tags_.make(kind), data);
 }
 
 // For `archsim analyze` (sim/describe.h): a broker delivering each message once to the
@@ -189,6 +189,8 @@ void Topic::on_timer(Context& ctx, Timer kind, std::uint64_t data) {
     case kRelay:
       relay(ctx);
       if (ctx.now() + poll_ <= ctx.end_time()) schedule(ctx, poll_, kRelay);
+      return;
+    case kTimers:
       return;
   }
 }

@@ -32,11 +32,10 @@ namespace archsim::queue {
 
 class Topic {
  public:
-  // A topic's timers, told apart by the queue (queue.cpp) from the tag's value: topic t's timer
-  // of kind k has tag kFirstTag + 8 t + k.
-  enum Timer : std::uint16_t { kAck, kWake, kResume, kTick, kCommit, kElect, kRelay };
-  static constexpr std::uint16_t kFirstTag = 40;
-  static constexpr std::uint32_t kMaxTopics = 4096;  // tags up to 40 + 8 x 4095 + 7 < 65536
+  // A topic's timers: kind k is the k-th tag of the block the queue hands it (set_tags; the
+  // queue routes a tag back by its block, queue.cpp).
+  enum Timer : std::uint16_t { kAck, kWake, kResume, kTick, kCommit, kElect, kRelay, kTimers };
+  static constexpr std::uint32_t kMaxTopics = 4096;  // kTimers x 4096 tags fit one block of own tags
 
   // The topic's own fields are read from `tp` (one entry of "topics", or the queue's object
   // itself for the one-topic shorthand), the brokers' from `spec`. Figures are named `prefix`
@@ -44,6 +43,9 @@ class Topic {
   Topic(Params& tp, BuildContext& bc, const BrokerSpec& spec, Brokers& sh, std::uint16_t index, std::string prefix,
         Status not_enough_replicas);
 
+  // Its block of kTimers own timer tags, handed out by the queue once its server pool has taken
+  // the component's first tags (sim/continuation.h).
+  void set_tags(TagRange tags) { tags_ = tags; }
   void connect(ConnectContext& cc);
   void start(Context& ctx);
   void describe(Description& d) const;
@@ -136,6 +138,7 @@ class Topic {
   Brokers& sh_;
   Pool<Msg>& msgs_;
   std::uint16_t topic_ = 0;
+  TagRange tags_;  // its timers: tags_.make(Timer)
   std::string prefix_;
   std::uint32_t queue_index_ = 0;
 

@@ -87,7 +87,10 @@ struct PsState {
 };
 
 // The service's own timers; tags 2..5 are the pool's (ServerPool::Tag).
-enum Tag : std::uint16_t { kWorkDone = 1, kPsDone = ServerPool::kMemoryTick + 1 };
+// The service's own timers: the two numbers inside its pool's block of tags that the pool
+// leaves to its owner (ServerPool::kLeftToOwner; they predate the pool, and run fingerprints
+// hash them).
+enum Tag : std::uint16_t { kWorkDone = ServerPool::kLeftToOwner[0], kPsDone = ServerPool::kLeftToOwner[1] };
 
 class Service final : public Component,
                       public CallSink,

@@ -102,6 +102,40 @@ TEST_CASE("queue topics: the one-topic shorthand and one explicit topic give the
   CHECK(num(a, "leader_elections") > 0);
 }
 
+TEST_CASE("queue topics: forty topics, the last one's timers past the component's first 256 tags, all fire") {
+  // Each topic's timers are a block of the queue's own tags (sim/continuation.h); 40 topics
+  // need 280 tags after the pool's 32 and the ISR's one, so their block comes from the high
+  // region. Only the last topic has traffic: its acks (acks=all), consumer wake-ups and
+  // the group's forming are all timers, and a misrouted one would leave a producer unanswered (the
+  // client's requests time out), a message unconsumed, or no commit.
+  json doc = json::parse(R"({
+    "name": "forty", "seed": 5, "duration": "60s", "warmup": "0s",
+    "components": [
+      {"id": "users", "type": "client", "target": "api", "arrivals": {"rate": 150}, "timeout": "2s",
+       "routes": [{"name": "e", "keys": {"count": 1000}}]},
+      {"id": "api", "type": "service", "replicas": 2, "concurrency": 8,
+       "routes": {"e": [{"work": {"dist": "exponential", "mean": "2ms"}}, {"publish": "q", "topic": "t39", "ack": true}]}},
+      {"id": "q", "type": "queue", "replication_factor": 2, "acks": "all", "topics": []},
+      {"id": "worker", "type": "service", "replicas": 4, "concurrency": 1,
+       "service_time": {"dist": "exponential", "mean": "10ms"}}]
+  })");
+  for (int t = 0; t < 40; ++t) {
+    json topic{{"name", "t" + std::to_string(t)}, {"partitions", 4}};
+    if (t == 39) topic["consumers"] = json{{"service", "worker"}, {"commit_interval", "2s"}};
+    doc["components"][2]["topics"].push_back(topic);
+  }
+  json s = run_summary(write_scenario("topics-forty", doc), {});
+  const json& a = s["components"]["q"]["topics"]["t39"];
+  // 150 requests/s for 60 s, each a publish: 9,000 (Poisson: within 3%), every one answered.
+  CHECK(num(a, "produced") == doctest::Approx(9000).epsilon(0.03));
+  CHECK(num(s["components"]["users"], "failed") == 0);
+  // The group (4 workers at 10 ms, 38% busy) keeps up: all but the last moments' consumed.
+  CHECK(num(a, "consumed") >= 0.99 * num(a, "produced"));
+  CHECK(num(a, "members") == 4);  // the group formed (the topic's resume timer)
+  check_queue_ledger(a);
+  for (int t = 0; t < 39; ++t) CHECK(num(s["components"]["q"]["topics"]["t" + std::to_string(t)], "produced") == 0);
+}
+
 TEST_CASE("queue topics: bad input exits 2 at the JSON location") {
   struct Case {
     std::vector<std::string> sets;

@@ -1,5 +1,5 @@
 // The continuation helper (sim/continuation.h): slot + generation payloads, token and timer
-// tag ranges handed out per sub-owner, and their fixed numbering (timer tags are hashed by
+// tag ranges handed out per sub-owner and blocks of own tags per part, and their fixed numbering (timer tags are hashed by
 // the golden fingerprints, so sub-owner k must keep tag 0x100 + k).
 #include <doctest/doctest.h>
 
@@ -83,6 +83,33 @@ TEST_CASE("sub-owners past the limit are refused at build time, and the last one
   CHECK(ContinuationSpace::is_sub_token(last.tokens.make(1)));
   CHECK_THROWS_AS(space.sub_owner(), std::length_error);
   CHECK(space.sub_owners() == ContinuationSpace::kMaxSubOwners);
+}
+
+TEST_CASE("own tags: blocks in the order asked, never overlapping, low region first, then the high one") {
+  ContinuationSpace space;
+  const TagRange pool = space.own_tags(32), db = space.own_tags(9);
+  CHECK(pool.first() == 0);
+  CHECK(db.first() == 32);  // the database's first timer keeps tag 32 behind its pool
+  CHECK_FALSE(pool.owns(32));
+  CHECK(db.owns(40));
+  CHECK_FALSE(db.owns(41));
+  // Sub-owners are another space: asking for one moves no own block.
+  const SubOwner sub = space.sub_owner();
+  const TagRange rest = space.own_tags(0x100 - 41);
+  CHECK(rest.first() == 41);
+  CHECK(rest.owns(0xff));
+  CHECK_FALSE(rest.owns(sub.tags.make(0)));
+  // The low region is full: the next block comes from the high one, past every sub-owner tag.
+  const TagRange more = space.own_tags(7);
+  CHECK(more.first() == 0x80ff);
+  CHECK(more.first() == ContinuationSpace::kMoreOwnTags.first());
+  CHECK_FALSE(ContinuationSpace::is_sub_tag(more.make(0)));
+  CHECK(ContinuationSpace::is_sub_tag(0x80fe));  // sub-owner kMaxSubOwners - 1
+  CHECK_FALSE(ContinuationSpace::is_sub_tag(0xffff));
+  // A block never straddles the regions; past both, refused.
+  const TagRange last = space.own_tags(static_cast<std::uint16_t>(ContinuationSpace::kMoreOwnTags.count() - 7));
+  CHECK(last.make(static_cast<std::uint16_t>(last.count() - 1)) == 0xffff);
+  CHECK_THROWS_AS(space.own_tags(1), std::length_error);
 }
 
 TEST_CASE("SlotTable: a freed slot's old payload is stale, slots are reused last-freed first") {

@@ -9,6 +9,7 @@ namespace archsim {
 
 void ServerPool::configure(Params& p, BuildContext& bc, const PoolNodes& spec) {
   id_ = bc.id();
+  take_tags(p, bc);
   addressed_ = true;
   initial_replicas_ = spec.nodes;
   concurrency_ = std::max<std::uint32_t>(1, spec.workers);

@@ -1,14 +1,22 @@
 // Server pool: reading its fields of a component (models/common/server_pool/server_pool.h).
 #include "models/common/server_pool/server_pool.h"
 
+#include <stdexcept>
+
 #include "models/common/instance_types.h"
 
 #include "sim/errors.h"
 
 namespace archsim {
 
+void ServerPool::take_tags(Params& p, BuildContext& bc) {
+  if (bc.own_tags(kTagBlock, p).first() != 0)
+    throw std::logic_error("the server pool must take its component's first timer tags: its numbers are fixed");
+}
+
 void ServerPool::read(Params& p, BuildContext& bc) {
   id_ = bc.id();
+  take_tags(p, bc);
   initial_replicas_ = static_cast<std::uint32_t>(p.integer("replicas", 1, 0, 100000));
   concurrency_ = static_cast<std::uint32_t>(p.integer("concurrency", 1, 1, 1000000));
   // Threads vs cores: a Tomcat-like instance runs 200 threads on 4 vCPUs; work then shares

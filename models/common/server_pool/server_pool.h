@@ -168,24 +168,25 @@ class ServerPool final : public Scalable, public Resizable, public Crashable, pu
   static constexpr std::uint32_t kNone = ~0u;
   // The pool's timers: the owner forwards tags for which owns_timer() holds to on_timer().
   // They are the numbers the service used before the pool was taken out of it (run
-  // fingerprints hash timer tags); an owner's own timers take any other tag.
-  // Tags 2..5 are the first ones; the owner keeps 1 and 6 (models/service); 7.. are the
-  // deployment controller's, the drains', the probes' and the discovery lag's, scheduled only
-  // when the component uses them.
+  // fingerprints hash timer tags), so they are fixed: the pool takes the block [0, kTagBlock)
+  // of its component's own tags from the BuildContext (sim/continuation.h) before any other
+  // part asks (read() and configure() check it), and the owner's other parts take their
+  // blocks after it. Tags 2..5 are the first ones; 7.. are the deployment controller's, the
+  // drains', the probes' and the discovery lag's, scheduled only when the component uses them.
+  // Inside the block the pool never schedules kLeftToOwner: the service's two work timers keep
+  // those numbers (models/service), from before there was a pool. The block is larger than the
+  // pool's last tag so that a new pool timer takes a free number below kTagBlock and no
+  // owner's tag moves.
   enum Tag : std::uint16_t { kReady = 2, kGraceOver, kRestart, kMemoryTick };
   enum RolloutTag : std::uint16_t {
     kRolloutBegin = 7, kAnalysis, kEvictRetry, kProbe, kProbeCheck, kEndpointSync,
     kReadinessProbe, kReadinessCheck, kStartupProbe, kSwitch, kScaleDown, kLastTag = kScaleDown
   };
-  static bool owns_timer(std::uint16_t tag) {
+  static constexpr bool owns_timer(std::uint16_t tag) {
     return (tag >= kReady && tag <= kMemoryTick) || (tag >= kRolloutBegin && tag <= kLastTag);
   }
-  // The first timer tag of an owner's own range: every tag from here up (to the component's
-  // kOwnTags end, sim/continuation.h) is the owner's, now and as the pool grows (a new pool
-  // timer takes a tag below it). A family written on the pool numbers its timers from here.
-  // The pool makes no calls, so every call token is the owner's; of job numbers it keeps
-  // only kNone.
-  static constexpr std::uint16_t kFirstOwnerTag = 32;
+  static constexpr std::uint16_t kTagBlock = 32;
+  static constexpr std::uint16_t kLeftToOwner[2] = {1, kMemoryTick + 1};
 
   // `self` is the owning component (timers and metrics of capability calls are its own),
   // `rng` the owner's stream: start-up and restart times and the picker draw from it.
@@ -377,6 +378,9 @@ class ServerPool final : public Scalable, public Resizable, public Crashable, pu
   bool set_memory_leak(Context& ctx, double per_request_mb, double per_second_mb);
 
  private:
+  // Takes the pool's block of timer tags (kTagBlock) from `bc`; throws std::logic_error when
+  // another part of the component asked first (the pool's numbers are fixed).
+  static void take_tags(Params& p, BuildContext& bc);
   bool take_free_worker(Context& ctx, std::uint32_t slot, std::uint32_t j) {
     Instance& in = instances_[slot];
     if (in.busy < concurrency_) {
@@ -558,6 +562,8 @@ class ServerPool final : public Scalable, public Resizable, public Crashable, pu
   CounterId oom_c_;
 };
 
-static_assert(ServerPool::kFirstOwnerTag > ServerPool::kLastTag, "the pool's timer tags run into its owners' range");
+static_assert(ServerPool::kTagBlock > ServerPool::kLastTag, "the pool's timer tags run past its block");
+static_assert(!ServerPool::owns_timer(ServerPool::kLeftToOwner[0]) && !ServerPool::owns_timer(ServerPool::kLeftToOwner[1]),
+              "a tag the pool leaves to its owner is the pool's");
 
 }  // namespace archsim
