@@ -17,7 +17,10 @@
 #     start (here: blocked reading its scenario from a FIFO, then killed) is left out after
 #     20 s and the sweep runs on the other ranks to the same files (exit 0);
 # 11. a rank running another archsim build (so that --resume's build check on rank 0 holds
-#     for every rank): one line from rank 0, exit 2.
+#     for every rank): one line from rank 0, exit 2;
+# 12. Ctrl-C on mpirun mid-sweep (Open MPI stops every rank with SIGTERM): non-zero exit, the
+#     jobs finished before are kept, no compare.json, and rank 0 says how to resume; --resume
+#     then runs only the missing ones, to the same files.
 #   bash tests/tools/mpi_sweep_test.sh ARCHSIM_BIN SOURCE_DIR MPIEXEC
 set -euo pipefail
 bin=$1 src=$2 mpiexec=$3
@@ -228,4 +231,29 @@ set -e
 [ "$code" -eq 2 ] && [ "$(grep -c "MPI rank 1 runs another archsim build" "$work/otherbuild.err")" -eq 1 ] ||
   { echo "FAIL: another build under MPI: exit $code"; cat "$work/otherbuild.err"; exit 1; }
 echo "ok: exit 2, one line"
+
+echo "== 12. Ctrl-C on mpirun mid-sweep: the finished jobs kept, --resume finishes"
+out=$work/interrupted
+set +e
+"${mpi[@]}" "$bin" "${long[@]}" --out "$out" >/dev/null 2>"$out.err" &
+pid=$!
+waited=0
+while [ "$waited" -lt 600 ] && ! ls "$out/jobs" 2>/dev/null | grep -q '\.job$'; do
+  sleep 0.1
+  waited=$((waited + 1))
+done
+kill -INT "$pid"
+wait "$pid"
+code=$?
+set -e
+[ "$code" -ne 0 ] || { echo "FAIL: an interrupted sweep exited 0"; exit 1; }
+[ ! -e "$out/compare.json" ] || { echo "FAIL: an interrupted sweep wrote compare.json"; exit 1; }
+kept=$(ls "$out/jobs" 2>/dev/null | grep -c '\.job$' || true)
+[ "$kept" -ge 1 ] && [ "$kept" -lt 8 ] || { echo "FAIL: $kept of 8 jobs kept after Ctrl-C"; cat "$out.err"; exit 1; }
+grep -q "the MPI job was stopped" "$out.err" || echo "note: rank 0's stop line did not come through mpirun"
+echo "interrupted sweep: exit $code, $kept of 8 jobs kept"
+"${mpi[@]}" "$bin" "${long[@]}" --out "$out" --resume 2>"$work/interrupted-resume.err"
+grep -q "$kept of 8 jobs reused" "$work/interrupted-resume.err" ||
+  { echo "FAIL: --resume did not reuse the $kept jobs"; cat "$work/interrupted-resume.err"; exit 1; }
+same "$work/long-threads" "$out" 4
 echo "PASS"

@@ -110,8 +110,8 @@ std::string recv_text(int from, int tag, MPI_Status* st) {
   return s;
 }
 
-// What rank 0 says when the launcher stops it (Open MPI without --enable-recovery ends the
-// job with SIGTERM when a rank dies): how far the sweep got and how to finish it. Formatted
+// What rank 0 says when the launcher stops it (Open MPI sends every rank SIGTERM on Ctrl-C,
+// and without --enable-recovery when a rank dies): how far the sweep got and how to finish it. Formatted
 // after every job into the spare one of two buffers, then published, so the handler only
 // calls write().
 char g_stop_text[2][480];
@@ -132,7 +132,7 @@ void on_stop_signal(int sig) {
 void publish_stop_text(std::size_t finished, std::size_t total) {
   const int next = g_stop_current.load() == 0 ? 1 : 0;
   std::snprintf(g_stop_text[next], sizeof g_stop_text[next],
-                "archsim: the MPI job was stopped (a rank died?) with %zu of %zu jobs of this round finished; they are "
+                "archsim: the MPI job was stopped (Ctrl-C, or a rank died) with %zu of %zu jobs of this round finished; they are "
                 "kept in the output folder's jobs/: the same command with --resume runs only the missing ones%s\n",
                 finished, total,
                 recovery_enabled() ? "" : " (under mpirun --enable-recovery a lost rank costs only its job)");
