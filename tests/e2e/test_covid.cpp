@@ -134,6 +134,27 @@ TEST_CASE("covid: daily active users follow from session arrivals and lengths, w
   CHECK(peak < 100000);
 }
 
+TEST_CASE("covid: the data tier is billed: every database, cache and broker at its AWS type's hourly price") {
+  // The study's cost per day counts the databases (RDS), the Redis nodes (ElastiCache) and
+  // the queue's broker (MSK) at the prices in the scenarios' cost.prices_per_hour. Ten
+  // minutes with almost no requests: every process is billed from t = 0 to the end whatever
+  // it serves, so each is price x 1/6 h.
+  const std::vector<std::string> quiet = {"--set", "duration=10m", "--set", "users.think_time=1h",
+                                          "--set", "players.think_time=1h"};
+  auto ms = run_summary(source_path(kMicro), quiet, 120);
+  for (const std::string db : {"auth-db", "course-db", "video-db", "payment-db", "analytics-db"}) {
+    CAPTURE(db);
+    CHECK(num(ms, "cost.by_component." + db) == doctest::Approx(1.00 / 6).epsilon(1e-4));  // db.r5.2xlarge
+  }
+  for (const std::string c : {"session-cache", "catalog-cache", "video-cache"}) {
+    CAPTURE(c);
+    CHECK(num(ms, "cost.by_component." + c) == doctest::Approx(0.216 / 6).epsilon(1e-4));  // cache.r5.large
+  }
+  CHECK(num(ms, "cost.by_component.events") == doctest::Approx(0.21 / 6).epsilon(1e-4));  // one kafka.m5.large
+  auto mono = run_summary(source_path(kMonolith), {"--set", "duration=10m", "--set", "users.think_time=1h"}, 120);
+  CHECK(num(mono, "cost.by_component.db") == doctest::Approx(2.00 / 6).epsilon(1e-4));  // db.r5.4xlarge
+}
+
 TEST_CASE("covid: a bad session field is refused with its JSON location, exit 2") {
   auto r = run_archsim({"run", source_path(kMonolith), "--set", "users.sessions.lenght=10m", "--quiet"}, 60);
   CHECK(r.exit_code == 2);
