@@ -1,6 +1,8 @@
 # microservices-day.gp -- the microservices' Monday beside the monolith's: users online, the
 # API's p99 against the story's 50 ms, the share of requests answered, and the share of the
-# application's instances ready, every point 5 minutes of the 5-s windows.
+# application's instances ready, every point 5 minutes of the 5-s windows. (The monolith's
+# users' requests include the video segments it proxies, seconds each; the microservices'
+# users are the API only, the segments being the players' downloads from object storage.)
 # Run from the repository root, after the study's
 #   archsim run scenarios/covid-2020/monolith.json --out out/m
 #   archsim run scenarios/covid-2020/microservices.json --out out/ms
@@ -35,7 +37,7 @@ set logscale y
 set yrange [5:100000]
 set key top right
 plot series(dir, "users", "latency_p99_ms", "max") with lines lw 1.5 lc rgb "#1f77b4" title "microservices (worst 5-s window)", \
-     series(monodir, "users", "latency_p99_ms", "max") with lines lw 1 lc rgb "#d62728" title "monolith (worst 5-s window)", \
+     series(monodir, "users", "latency_p99_ms", "max") with lines lw 1 lc rgb "#d62728" title "monolith (worst 5-s window; with the video it proxies)", \
      50 with lines dt 2 lw 2 lc rgb "black" title "the story's 50 ms"
 unset logscale y
 set ylabel "answered (%)"
