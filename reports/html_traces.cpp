@@ -25,8 +25,10 @@ std::string section(const fs::path& dir) {
          " sampled requests (every " + html::number(js::num_at(other, "every_nth_request"), 15) +
          "th) hop by hop: open it in Perfetto (<code>ui.perfetto.dev</code>, Open trace file: the file stays on "
          "your machine) or <code>chrome://tracing</code>. Each request is a process, slowest first; each component it touched is a "
-         "track with the time the request spent there: calls sent and waited for, queueing and work, retries and "
-         "timeouts, and replies that came after the caller gave up.</p>\n";
+         "track with the time the request spent there: calls sent and waited for, queueing (<code>queue</code>: for a "
+         "worker, a core, room, or a message in a log until a consumer took it), <code>lock</code> waits (a row lock, a "
+         "cache key another request was filling), <code>replication</code> waits (a write waiting for its replicas) and "
+         "<code>work</code>, retries and timeouts, and replies that came after the caller gave up.</p>\n";
   if (requests.empty()) return out;
   out += "<table class=\"num\"><caption>The slowest traced requests</caption>\n"
          "<tr><th>process</th><th>request id</th><th>route</th><th>latency (ms)</th><th>outcome</th></tr>\n";

@@ -29,6 +29,8 @@ int depth(TraceSpan::Kind k) {
     case TraceSpan::Send: return 2;
     case TraceSpan::Queue: return 3;
     case TraceSpan::Work: return 3;
+    case TraceSpan::Lock: return 3;
+    case TraceSpan::Replicate: return 3;
   }
   return 4;
 }
@@ -97,7 +99,9 @@ std::string trace_json(const RunResult& r) {
     for (const TraceSpan* s : spans) per_comp[s->component].push_back(s);
     std::map<const TraceSpan*, int> tid_of;
     for (auto& [c, list] : per_comp) {
-      auto end_of = [&](const TraceSpan* s) { return s->end == TraceSpan::kUnset ? t.end : s->end; };
+      // A model marks work or a wait with its end when it starts: one that would end after
+      // the run is cut at the run's end, as a span still open is.
+      auto end_of = [&](const TraceSpan* s) { return s->end == TraceSpan::kUnset ? t.end : std::min(s->end, t.end); };
       std::stable_sort(list.begin(), list.end(), [&](const TraceSpan* a, const TraceSpan* b) {
         if (a->begin != b->begin) return a->begin < b->begin;
         if (end_of(a) != end_of(b)) return end_of(a) > end_of(b);
@@ -128,7 +132,7 @@ std::string trace_json(const RunResult& r) {
     // extent nests them as sorted (the request around its first call).
     for (const auto& [c, list] : per_comp)
     for (const TraceSpan* s : list) {
-      const bool open = s->end == TraceSpan::kUnset;
+      const bool open = s->end == TraceSpan::kUnset || s->end > t.end;
       const Time end = open ? t.end : s->end;
       ordered_json args = ordered_json::object();
       std::string name, cat;
@@ -164,6 +168,14 @@ std::string trace_json(const RunResult& r) {
         case TraceSpan::Work:
           name = "work";
           cat = "work";
+          break;
+        case TraceSpan::Lock:
+          name = "lock";
+          cat = "lock";
+          break;
+        case TraceSpan::Replicate:
+          name = "replication";
+          cat = "replication";
           break;
       }
       if (open && s->kind != TraceSpan::Serve && s->kind != TraceSpan::Call) args["unfinished"] = true;

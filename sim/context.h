@@ -90,6 +90,12 @@ class Context {
     if (tracing_) [[unlikely]]
       record_trace_span(call, kind, begin, end);
   }
+  // The same for request `req` held by this component outside any call it serves (a message
+  // waiting in a log): drawn on this component's track, kept when the request is traced.
+  void trace_mark(const RequestInfo& req, TraceSpan::Kind kind, Time begin, Time end) {
+    if (tracing_) [[unlikely]]
+      record_trace_mark(req, kind, begin, end);
+  }
 
   // Fault injection: replaces the fault state of link `link` (ConnectContext::links()).
   void set_link_fault(std::uint32_t link, const LinkFault& fault);
@@ -125,6 +131,7 @@ class Context {
  private:
   friend class Simulation;
   void record_trace_span(CallId call, TraceSpan::Kind kind, Time begin, Time end);
+  void record_trace_mark(const RequestInfo& req, TraceSpan::Kind kind, Time begin, Time end);
   Simulation& sim_;
   const Time& now_;
   std::uint32_t self_ = 0;

@@ -584,6 +584,10 @@ void Context::record_trace_span(CallId call, TraceSpan::Kind kind, Time begin, T
   sim_.tracer_->span(call, kind, begin, end);
 }
 
+void Context::record_trace_mark(const RequestInfo& req, TraceSpan::Kind kind, Time begin, Time end) {
+  sim_.tracer_->mark(req, self_, kind, begin, end);
+}
+
 void Simulation::enable_trace(std::uint32_t n) {
   tracer_ = n ? std::make_unique<Tracer>(n, estimated_requests_) : nullptr;
   ctx_.tracing_ = tracer_ != nullptr;

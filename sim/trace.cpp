@@ -83,6 +83,20 @@ void Tracer::span(CallId h, TraceSpan::Kind kind, Time begin, Time end) {
   data_.spans.push_back(s);
 }
 
+void Tracer::mark(const RequestInfo& req, std::uint32_t component, TraceSpan::Kind kind, Time begin, Time end) {
+  auto it = requests_.find(req.id);
+  if (it == requests_.end()) return;
+  TraceSpan s;
+  s.kind = kind;
+  s.request = it->second;
+  s.route = req.route;
+  s.attempt = req.attempt;
+  s.component = component;
+  s.begin = begin;
+  s.end = end;
+  data_.spans.push_back(s);
+}
+
 void Tracer::request_ended(const RequestInfo& req, std::uint32_t client, Time now, Status status) {
   const std::int64_t k = index_of(req.id);
   if (k < 0) return;

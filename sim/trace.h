@@ -1,7 +1,8 @@
 // Request traces: every hop of a few sampled requests (Dapper's sampled spans, what
 // Perfetto or Jaeger draw), recorded by the engine where calls are sent, delivered,
 // answered and timed out, plus the spans a model marks on a call it serves (waiting in a
-// queue, working). reports/trace_json turns them into Chrome trace-event JSON.
+// queue, for a lock or for replicas; working) and on a request it holds outside any call (a
+// message waiting in a log). reports/trace_json turns them into Chrome trace-event JSON.
 //
 // Sampling is deterministic: request ids are handed out in order (Context::next_request_id),
 // and a request is traced when its id is a multiple of a stride chosen from the run's
@@ -29,9 +30,13 @@ using CallId = Handle;  // as sim/component.h names it
 struct TraceSpan {
   // Request: the client's whole request, on the client's track. Call: a call as its caller
   // waits for it (sent to answered or timed out). Send: a one-way send (an instant). Serve:
-  // the call at the callee, delivered to answered. Queue and Work: marked by the callee's
-  // model inside its Serve span.
-  enum Kind : std::uint8_t { Request, Call, Send, Serve, Queue, Work };
+  // the call at the callee, delivered to answered. Marked by the callee's model inside its
+  // Serve span: Queue (waited for a worker, a core, room), Work, Lock (waited for a lock
+  // another request held: a row lock, a cache key another request is filling) and Replicate
+  // (waited for replicas to acknowledge a write). A Queue span a model marks on a request
+  // outside any call (Tracer::mark: a message in a log until a consumer takes it) stands on
+  // its own on the model's track.
+  enum Kind : std::uint8_t { Request, Call, Send, Serve, Queue, Work, Lock, Replicate };
   Kind kind = Request;
   std::uint8_t status = 0;  // Status at the end (the caller's view for Call, the callee's for Serve)
   std::uint16_t route = 0;
@@ -65,6 +70,9 @@ class Tracer {
   void replied(CallId h, Time now, Status status, bool caller_gone);  // the callee answered
   void answered(CallId h, Time now, Status status);                    // the caller got it (or timed out)
   void span(CallId h, TraceSpan::Kind kind, Time begin, Time end);     // a model's mark on a call it serves
+  // A model's mark on its own track (`component`) for request `req` outside any call; kept
+  // only when the request is already traced (it never adds one to the sample).
+  void mark(const RequestInfo& req, std::uint32_t component, TraceSpan::Kind kind, Time begin, Time end);
   void request_ended(const RequestInfo& req, std::uint32_t client, Time now, Status status);
 
   TraceData take(std::vector<std::string> components, Time end);

@@ -47,6 +47,7 @@ struct Job {
   RequestInfo req;
   CallId call{};
   Time t0 = 0;               // when its backend read was sent
+  Time since = 0;            // when its wait began: for a worker, or for a key another request fills (traces)
   std::uint32_t next = kNone;  // waiters of a flight
   std::uint32_t node = 0;     // a local cache: the calling instance's copy
   std::uint8_t inst = 0;      // the node's instance serving it (Node::inst)
@@ -349,6 +350,7 @@ class Cache final : public Component, public HasCapabilities, public Crashable, 
     job.op = op;
     job.in_pool = !local_;  // a local cache runs on the caller's own thread
     ctx.metrics().add(ops_c_);
+    job.since = ctx.now();
     if (local_ || pool_.admit(ctx, pool_slot(n, static_cast<std::uint32_t>(i)), j)) begin_service(ctx, j);
   }
 
@@ -370,7 +372,10 @@ class Cache final : public Component, public HasCapabilities, public Crashable, 
           const std::uint32_t slot = pool_slot(jobs_[j].node, jobs_[j].inst);
           pool_.job_done(ctx, slot);
           const std::uint32_t next = pool_.worker_done(ctx, slot);
-          if (next != ServerPool::kNone) begin_service(ctx, next);
+          if (next != ServerPool::kNone) {
+            ctx.trace_span(jobs_[next].call, TraceSpan::Queue, jobs_[next].since, ctx.now());
+            begin_service(ctx, next);
+          }
         }
         execute(ctx, j);
         break;
@@ -656,6 +661,7 @@ class Cache final : public Component, public HasCapabilities, public Crashable, 
       const double speed = pool_.instance(pool_slot(jobs_[j].node, jobs_[j].inst)).speed;
       if (speed != 1.0) t = static_cast<Time>(static_cast<double>(t) / speed);
     }
+    ctx.trace_span(jobs_[j].call, TraceSpan::Work, ctx.now(), after(ctx.now(), t));
     arm(ctx, t, kServe, token(j));
   }
 
@@ -824,12 +830,14 @@ class Cache final : public Component, public HasCapabilities, public Crashable, 
   void wait_on(Context& ctx, std::uint32_t j, std::uint32_t f) {
     if (stampede_ == Stampede::Lock) {
       ctx.metrics().add(lock_retries_c_);
+      ctx.trace_span(jobs_[j].call, TraceSpan::Lock, ctx.now(), after(ctx.now(), lock_retry_));
       arm(ctx, lock_retry_, kRetry, token(j));
       return;
     }
     ctx.metrics().add(coalesced_c_);
     Flight& fl = flights_[f];
     jobs_[j].next = kNone;
+    jobs_[j].since = ctx.now();
     if (fl.tail == kNone) fl.head = j;
     else jobs_[fl.tail].next = j;
     fl.tail = j;
@@ -874,6 +882,7 @@ class Cache final : public Component, public HasCapabilities, public Crashable, 
     std::uint32_t w = fl.head;
     while (w != kNone) {
       std::uint32_t next = jobs_[w].next;
+      ctx.trace_span(jobs_[w].call, TraceSpan::Lock, jobs_[w].since, ctx.now());
       ctx.reply(jobs_[w].call, status, r);
       free_job(w);
       w = next;

@@ -106,6 +106,7 @@ struct Job {
   CallId call = 0;
   RequestInfo req;
   Time arrived = 0, lock_since = 0;
+  Time wait_since = 0;   // its wait for a core, then for replicas' acknowledgements, began (traces)
   std::uint32_t node = 0, query = 0, gen = 0;
   JobState state = JobState::Free;
   bool lock_held = false, internal = false;
@@ -481,6 +482,7 @@ class Database final : public Component, public HasCapabilities, public Crashabl
         if (lo < jobs_.size() && jobs_[lo].gen == hi && jobs_[lo].state == JobState::WaitLock) {
           lock_.cancel(lo);
           ctx.metrics().add(lock_timeouts_c_);
+          ctx.trace_span(jobs_[lo].call, TraceSpan::Lock, jobs_[lo].lock_since, ctx.now());
           end_job(ctx, lo, causes_.lock_timeout);
         }
         break;
@@ -704,6 +706,7 @@ class Database final : public Component, public HasCapabilities, public Crashabl
     }
     job.state = JobState::WaitCore;
     job.in_pool = true;
+    job.wait_since = ctx.now();
     if (pool_.admit(ctx, job.node, j)) start_work(ctx, j);
   }
 
@@ -724,6 +727,9 @@ class Database final : public Component, public HasCapabilities, public Crashabl
       // A scatter's parts mix in their shard (part 0 draws as an ordinary query does).
       Rng rng = Context::keyed_rng(stream_, job.req.id, job.req.attempt * 7919ULL + job.query + job.part * 0x9e3779b1ULL);
       cost = q.cost.sample_time(rng);
+      // Traces: its wait for a core (when it had to) and the statement's work.
+      if (job.wait_since < ctx.now()) ctx.trace_span(job.call, TraceSpan::Queue, job.wait_since, ctx.now());
+      ctx.trace_span(job.call, TraceSpan::Work, ctx.now(), after(ctx.now(), at_speed(cost, job.node)));
     }
     arm(ctx, at_speed(cost, job.node), kWorkDone, token(j));
   }
@@ -857,6 +863,7 @@ class Database final : public Component, public HasCapabilities, public Crashabl
       return;
     }
     job.state = JobState::WaitAck;
+    job.wait_since = ctx.now();
     sh.pending.push(j);
   }
 
@@ -874,6 +881,7 @@ class Database final : public Component, public HasCapabilities, public Crashabl
     Job& job = jobs_[w];
     job.lock_held = true;
     ctx.metrics().record(lock_wait_h_, ctx.now() - job.lock_since);
+    ctx.trace_span(job.call, TraceSpan::Lock, job.lock_since, ctx.now());
     to_cores(ctx, w);
   }
 
@@ -987,6 +995,7 @@ class Database final : public Component, public HasCapabilities, public Crashabl
       }
       if (!ok && any) return;
       sh.pending.pop();
+      ctx.trace_span(jobs_[j].call, TraceSpan::Replicate, jobs_[j].wait_since, ctx.now());
       acknowledge(ctx, j);
     }
   }

@@ -51,6 +51,7 @@ bool Topic::try_deliver(Context& ctx, std::uint32_t mi, std::uint32_t pi) {
     if (has_route_) req.route = route_;
     req.deadline = kTimeMax;
     if (delivery_ == Delivery::AtMostOnce) commit(ctx, p, p.position);  // before processing
+    if (msg.waiting_since < ctx.now()) ctx.trace_mark(msg.req, TraceSpan::Queue, msg.waiting_since, ctx.now());  // its time in the log
     ctx.call(consumer_, req, h);
     return true;
   }
@@ -62,6 +63,7 @@ void Topic::on_reply(Context& ctx, CallId, Status status, std::uint64_t token) {
   if (msgs_[h].write != Msg::Write::None) return write_reply(ctx, h, status);
   set_inflight(h, false);
   Msg& msg = msgs_[h];
+  msg.waiting_since = ctx.now();  // if it is delivered again, it waits from now
   std::int32_t mi = member_of(msg.member);
   if (mi >= 0 && members_[mi].inflight > 0) --members_[mi].inflight;
   if (work_queue_) return work_reply(ctx, h, status);

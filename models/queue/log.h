@@ -20,6 +20,7 @@ constexpr std::uint32_t kNoBroker = UINT32_MAX;
 struct Msg {
   RequestInfo req;
   Time published = 0, replicated = 0;
+  Time waiting_since = 0;       // visible to consumers since (appended, or back from a failed processing): traces
   CallId producer = kNoHandle;  // acks=all: the call answered once replicated
   std::uint64_t seq = 0;        // append order over the whole queue
   std::uint64_t offset = 0;

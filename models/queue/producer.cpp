@@ -22,7 +22,7 @@ void Topic::admit(Context& ctx, CallId call) {
       ctx.reply(call, Status::Rejected);
       return;
     }
-    blocked_.push(call);
+    blocked_.push(Blocked{call, ctx.now()});
     return;
   }
   publish(ctx, call);
@@ -137,6 +137,7 @@ void Topic::append(Context& ctx, Handle h, std::uint32_t pi) {
   m.partition = pi;
   m.offset = p.end();
   m.in_log = true;
+  m.waiting_since = m.published;  // the outbox's wait included
   if (work_queue_) ready_.push(h);
   else p.log.push(h);
 }
@@ -203,7 +204,8 @@ Time Topic::isr_wait(const Partition& p) const {
 
 void Topic::admit_blocked(Context& ctx) {
   while (!blocked_.empty() && (capacity_ == 0 || held_ < capacity_)) {
-    CallId call = blocked_.pop();
+    const auto [call, since] = blocked_.pop();
+    ctx.trace_span(call, TraceSpan::Queue, since, ctx.now());
     // A producer that gave up waiting (Kafka's max.block.ms) sent nothing.
     if (!ctx.one_way(call) && ctx.abandoned(call)) {
       ++expired_;

@@ -101,6 +101,7 @@ void Topic::elect(Context& ctx, std::uint32_t pi) {
 void Topic::abort_unacked(Context& ctx, Msg& m) {
   CallId call = m.producer;
   m.producer = kNoHandle;
+  ctx.trace_span(call, TraceSpan::Replicate, m.published, ctx.now());
   ++aborted_;
   missing_event();
   ctx.reply(call, Status::Unavailable);

@@ -151,6 +151,7 @@ void Topic::on_timer(Context& ctx, Timer kind, std::uint64_t data) {
       if (m.producer == kNoHandle) return;  // truncated before it was replicated
       CallId call = m.producer;
       m.producer = kNoHandle;
+      ctx.trace_span(call, TraceSpan::Replicate, m.published, ctx.now());
       count_produced(ctx, m);  // in the log either way: consumers read it
       if (below_min_isr(parts_[m.partition])) {
         // Replicated, but the ISR shrank below min_insync_replicas meanwhile: Kafka answers

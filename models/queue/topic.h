@@ -163,7 +163,11 @@ class Topic {
   Rng rng_;
   std::vector<Partition> parts_;
   Ring<Handle> ready_;       // work_queue: visible messages
-  Ring<CallId> blocked_;     // producers waiting for room (when_full "block")
+  struct Blocked {
+    CallId call;
+    Time since;  // when it began to wait (traces)
+  };
+  Ring<Blocked> blocked_;    // producers waiting for room (when_full "block")
   Ring<Handle> outbox_q_;    // events written with their business write, not yet relayed
   bool outbox_ = false;
   Time poll_ = 0;

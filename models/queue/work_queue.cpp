@@ -35,6 +35,7 @@ void Topic::serve_work(Context& ctx) {
     RequestInfo req = msg.req;
     if (has_route_) req.route = route_;
     req.deadline = kTimeMax;
+    if (msg.waiting_since < ctx.now()) ctx.trace_mark(msg.req, TraceSpan::Queue, msg.waiting_since, ctx.now());  // its time in the queue
     ctx.call(consumer_, req, h, visibility_);
     tries = 0;  // the same member may take more, up to its prefetch
   }

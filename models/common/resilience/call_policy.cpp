@@ -379,6 +379,7 @@ void CallPolicy::run_attempt(Context& ctx, std::uint32_t s, int stage) {
       case BulkheadDecision::kMustWait:
         m.add(bulkhead_waited_c_);
         slots_[s].phase = Phase::WaitBulkhead;
+        slots_[s].wait_since = ctx.now();
         schedule(ctx, bulkhead_->max_wait(), kBulkheadWait, s);
         return;
       case BulkheadDecision::kRejected:
@@ -398,6 +399,7 @@ void CallPolicy::run_attempt(Context& ctx, std::uint32_t s, int stage) {
         m.add(pool_waited_c_);
         m.add(pool_waiting_g_, 1, ctx.now());
         slots_[s].phase = Phase::WaitPool;
+        slots_[s].wait_since = ctx.now();
         schedule(ctx, pool.max_wait(), kPoolWait, s);
         return;
       case BulkheadDecision::kRejected:
@@ -475,6 +477,7 @@ void CallPolicy::resume_waiter(Context& ctx, std::uint64_t waiter, int stage) {
   Slot& sl = slots_[w];
   if (stage == 2) sl.bulkhead = true;
   else sl.pool = true;
+  ctx.trace_mark(sl.req, TraceSpan::Queue, sl.wait_since, ctx.now());  // on the caller's track
   if (!sink_.call_wanted(sl.owner_token)) {
     abandon(ctx, w);
     return;
@@ -581,11 +584,13 @@ void CallPolicy::on_timer(Context& ctx, std::uint64_t data) {
       break;
     case kBulkheadWait:
       if (sl.phase != Phase::WaitBulkhead || !bulkhead_->cancel(waiter_of(s))) return;
+      ctx.trace_mark(sl.req, TraceSpan::Queue, sl.wait_since, ctx.now());
       ctx.metrics().add(bulkhead_full_c_);
       attempt_failed(ctx, s, causes::BulkheadFull);
       break;
     case kPoolWait:
       if (sl.phase != Phase::WaitPool || !pool_of(sl.instance).cancel(waiter_of(s))) return;
+      ctx.trace_mark(sl.req, TraceSpan::Queue, sl.wait_since, ctx.now());
       ctx.metrics().add(pool_timeout_c_);
       ctx.metrics().add(pool_waiting_g_, -1, ctx.now());
       attempt_failed(ctx, s, causes::PoolTimeout);

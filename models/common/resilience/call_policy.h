@@ -151,6 +151,7 @@ class CallPolicy {
     std::uint64_t owner_token = 0;
     Time attempt_start = 0;
     Time backoff_prev = 0;
+    Time wait_since = 0;  // its wait for a bulkhead slot or a connection began (traces)
     RefId ref = 0;
     std::uint32_t gen = 0;  // bumped whenever the slot moves on: stale tokens/timers carry an old one
     std::uint32_t instance = 0;
