@@ -35,6 +35,17 @@ int depth(TraceSpan::Kind k) {
   return 4;
 }
 
+// A model's mark inside a served span (or on its own track): named by what it waited for or did.
+const char* mark_name(TraceSpan::Kind k) {
+  switch (k) {
+    case TraceSpan::Queue: return "queue";
+    case TraceSpan::Work: return "work";
+    case TraceSpan::Lock: return "lock";
+    case TraceSpan::Replicate: return "replication";
+    default: return "";
+  }
+}
+
 struct Traced {
   std::uint32_t index;   // into TraceData::request_ids
   Time latency;          // ended - started, or (run end - first span) when still in flight
@@ -162,20 +173,10 @@ std::string trace_json(const RunResult& r) {
           if (s->late) args["late"] = "answered after the caller gave up: the reply was dropped";
           break;
         case TraceSpan::Queue:
-          name = "queue";
-          cat = "queue";
-          break;
         case TraceSpan::Work:
-          name = "work";
-          cat = "work";
-          break;
         case TraceSpan::Lock:
-          name = "lock";
-          cat = "lock";
-          break;
         case TraceSpan::Replicate:
-          name = "replication";
-          cat = "replication";
+          name = cat = mark_name(s->kind);
           break;
       }
       if (open && s->kind != TraceSpan::Serve && s->kind != TraceSpan::Call) args["unfinished"] = true;
