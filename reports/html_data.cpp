@@ -148,6 +148,32 @@ bool write_wide(const fs::path& file, const std::string& x_name, const std::vect
   return static_cast<bool>(out);
 }
 
+bool write_steps(const fs::path& file, const std::string& x_name, const std::vector<Column>& columns, double end_x) {
+  std::set<double> xs;
+  for (const auto& col : columns)
+    if (col.values != nullptr)
+      for (const auto& [x, y] : *col.values) xs.insert(x);
+  if (xs.empty()) return false;
+  if (end_x > *xs.rbegin()) xs.insert(end_x);
+  std::ofstream out(file, std::ios::trunc);
+  out << safe_name(x_name);
+  for (const auto& col : columns) out << ',' << safe_name(col.name);
+  out << '\n';
+  for (double x : xs) {
+    out << fmt(x, 12);
+    for (const auto& col : columns) {
+      double y = std::nan("");  // before the column's first row, and after a "nan" row
+      if (col.values != nullptr) {
+        auto it = col.values->upper_bound(x);
+        if (it != col.values->begin()) y = std::prev(it)->second;
+      }
+      out << ',' << fmt(y, 8);
+    }
+    out << '\n';
+  }
+  return static_cast<bool>(out);
+}
+
 std::vector<Cdf> load_cdfs(const fs::path& csv, const std::string& fallback_name) {
   std::vector<Cdf> cdfs;
   std::ifstream in(csv);

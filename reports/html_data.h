@@ -52,6 +52,15 @@ struct Column {
 bool write_wide(const std::filesystem::path& file, const std::string& x_name,
                 const std::vector<Column>& columns);
 
+// A state's transitions (timeseries.csv rows of a Metrics::state) as steps: one row per x at
+// which any column changes, each column holding its last value at or before x (NaN before its
+// first row and from a "nan" row on), and a last row at `end_x` (the end of the run) so the
+// last state is drawn to the end. Drawn with gnuplot's "steps" and dygraphs' stepPlot, each
+// value holds until the next row: the chart changes at the exact transition times. Returns
+// false (and writes nothing) when no column has a row.
+bool write_steps(const std::filesystem::path& file, const std::string& x_name,
+                 const std::vector<Column>& columns, double end_x);
+
 // A cumulative distribution: (latency_ms, fraction) sorted by latency.
 struct Cdf {
   std::string name;

@@ -405,7 +405,7 @@ std::optional<Panel> panel_for(const std::string& file) {
   } else if (file == "circuit_state.dat") {
     p.ylabel = "state";
     p.step = true;
-    p.states = {"closed", "open", "half-open"};
+    p.states = {"closed", "open", "half-open", "disabled", "forced open", "metrics only"};  // Resilience4j's order
   } else if (file == "cdf.dat" || file == "compare_cdf.dat") {
     p.ylabel = "fraction of requests";
     p.y_top_at_least = 1.02;

@@ -397,7 +397,6 @@ std::vector<Chart> prepare_run_charts(const fs::path& charts, const json& summar
       {"hit_ratio", "Cache hit ratio", "Fraction of lookups served from the cache per window; misses go to the backing store."},
       {"replication_lag_ms", "Replication lag", "How far each replica trails its primary; a read from a replica can be this stale."},
       {"consumer_lag", "Queue consumer lag", "Messages published but not yet consumed; a line that keeps rising means the consumers cannot keep up."},
-      {"circuit_state", "Circuit breaker state", "Closed lets calls through, open fails them fast, half-open lets a few trial calls test the callee."},
   };
   for (const auto& f : families) {
     cols.clear();
@@ -405,6 +404,20 @@ std::vector<Chart> prepare_run_charts(const fs::path& charts, const json& summar
     const std::string file = std::string(f.metric) + ".dat";
     if (!cols.empty() && data::write_wide(charts / file, "time_s", cols)) list.push_back({f.metric, f.title, f.caption, {file}});
   }
+
+  // Circuit breakers: their state at every transition (a state, sim/metrics.h), drawn as
+  // steps that change at the exact times, not the windows' means (which are no state).
+  cols.clear();
+  for (const auto& c : ts.components_with("circuit_state_transitions"))
+    cols.push_back({c, ts.find(c, "circuit_state_transitions")});
+  double end = num_at(summary, "run.simulated_s");
+  if (std::isnan(end)) end = num_at(summary, "duration_s");
+  if (!cols.empty() && data::write_steps(charts / "circuit_state.dat", "time_s", cols, std::isnan(end) ? 0 : end))
+    list.push_back({"circuit_state", "Circuit breaker state",
+                    "Each breaker's state at every transition, at its exact time: closed lets calls through, open "
+                    "fails them fast, half-open lets a few trial calls test the callee (Resilience4j's states; "
+                    "disabled, forced open and metrics only are an operator's).",
+                    {"circuit_state.dat"}});
   return list;
 }
 
@@ -424,6 +437,7 @@ std::string slo_section(const json& summary) {
       out += "<li>" + html::escape(slo_objective_label(o)) + " " + html::escape(slo_objective_value(o)) + ", target " +
              html::escape(slo_objective_target(o)) + ": <span class=\"" + (ok ? "pass\">met" : "fail\">missed") + "</span>";
       if (const std::string c = slo_objective_caveat(o); !c.empty()) out += " <small>(" + html::escape(c) + ")</small>";
+      if (const std::string d = slo_objective_detail(o); !d.empty()) out += " <small>(" + html::escape(d) + ")</small>";
       if (o.contains("judged_on")) out += " <small>(" + html::escape(o["judged_on"].get<std::string>()) + ")</small>";
       out += "</li>";
     }

@@ -20,6 +20,14 @@ std::string num_text(double v) {
 std::string percent_text(double v) { return num_text(v * 100) + "%"; }
 
 bool is_latency(const ordered_json& o) { return o.contains("target_ms"); }
+bool is_windowed(const ordered_json& o) { return o.value("objective", "") == "availability_window"; }
+
+// "5 min", "1 h", "30 s": a window's length as people say it.
+std::string window_text(double s) {
+  if (s >= 3600 && std::fmod(s, 3600) == 0) return num_text(s / 3600) + " h";
+  if (s >= 60 && std::fmod(s, 60) == 0) return num_text(s / 60) + " min";
+  return num_text(s) + " s";
+}
 
 // "p99.9" for "latency_p999", "p50" for "latency_p50".
 std::string percentile_name(const std::string& key) {
@@ -41,7 +49,8 @@ std::string slo_objective_label(const ordered_json& o) {
   const std::string key = o.value("objective", "");
   std::string label;
   if (o.contains("route")) label.append("route ").append(o["route"].get<std::string>()).append(": ");
-  if (key == "error_rate" || key == "availability") label.append(key == "error_rate" ? "error rate" : "availability");
+  if (is_windowed(o)) label.append("availability per ").append(window_text(o.value("window_s", 0.0))).append(" window");
+  else if (key == "error_rate" || key == "availability") label.append(key == "error_rate" ? "error rate" : "availability");
   else label.append(percentile_name(key)).append(" latency");
   return label;
 }
@@ -49,13 +58,29 @@ std::string slo_objective_label(const ordered_json& o) {
 std::string slo_objective_target(const ordered_json& o) {
   if (is_latency(o)) return "≤ " + num_text(o["target_ms"].get<double>()) + " ms";
   const double t = o.value("target", 0.0);
+  if (is_windowed(o)) {
+    const double f = o.value("required_fraction_met", 1.0);
+    return "≥ " + percent_text(t) + (f < 1 ? " in " + percent_text(f) + " of windows" : " in every window");
+  }
   return (o.value("objective", "") == "availability" ? "≥ " : "≤ ") + percent_text(t);
+}
+
+std::string slo_objective_detail(const ordered_json& o) {
+  if (!is_windowed(o) || !o.contains("windows")) return "";
+  std::string d = num_text(o.value("windows_met", 0.0)) + " of " + num_text(o.value("windows", 0.0)) + " windows met";
+  if (o.contains("worst_window_start_s") && o["worst_window_start_s"].is_number()) {
+    const double start = o["worst_window_start_s"].get<double>();
+    d += ", the worst from " + num_text(start) + " s";
+  }
+  if (o.contains("last_window_s")) d += "; the last is " + window_text(o["last_window_s"].get<double>()) + " long";
+  return d;
 }
 
 std::string slo_objective_value(const ordered_json& o) {
   const char* key = is_latency(o) ? "value_ms" : "value";
   if (!o.contains(key) || !o[key].is_number()) return "n/a";
   const double v = o[key].get<double>();
+  if (is_windowed(o)) return "worst " + percent_text(v);
   return is_latency(o) ? num_text(v) + " ms" : percent_text(v);
 }
 
@@ -78,6 +103,8 @@ SloVerdict slo_verdict(const ordered_json& s) {
     std::string phrase = slo_objective_label(o);
     if (value == "n/a") {
       phrase += is_latency(o) ? ": no request was served" : ": no requests were made";
+    } else if (is_windowed(o)) {
+      phrase += ": " + slo_objective_detail(o) + " (target " + slo_objective_target(o).substr(4) + ", " + value + ")";
     } else {
       const bool at_least = o.value("objective", "") == "availability";
       std::string target = slo_objective_target(o);
@@ -100,6 +127,23 @@ void judge_slo_on_means(ordered_json& s) {
   for (ordered_json& o : slo["objectives"]) {
     const ordered_json* f = figures_of(s, o);
     const std::string key = o.value("objective", "");
+    if (is_windowed(o)) {
+      // The windows' figures averaged over the replications (slo.availability_window): met when
+      // the mean fraction of windows met reaches the required one (with 1, when every window
+      // of every replication met the target).
+      const ordered_json& w = slo.value("availability_window", ordered_json::object());
+      const double fraction = w.contains("fraction_met") && w["fraction_met"].is_number() ? w["fraction_met"].get<double>() : NAN;
+      const bool met = !std::isnan(fraction) && w.contains("worst") && w["worst"].is_number() &&
+                       fraction >= o.value("required_fraction_met", 1.0);
+      for (const char* k : {"windows", "windows_met", "fraction_met"})
+        if (w.contains(k)) o[k] = w[k];
+      o["value"] = w.contains("worst") ? w["worst"] : ordered_json();
+      o.erase("worst_window_start_s");
+      o["met"] = met;
+      o["judged_on"] = on;
+      all = all && met;
+      continue;
+    }
     double value = NAN;
     if (f && is_latency(o)) {
       const std::string p = key.substr(key.find('_') + 1);

@@ -35,12 +35,16 @@ SloVerdict slo_verdict(const nlohmann::ordered_json& summary);
 void judge_slo_on_means(nlohmann::ordered_json& merged);
 
 // An objective of summary.json's slo.objectives in words, for the terminal and the page:
-// "p99 latency" / "error rate" / "availability", prefixed "route R: " for a route's.
+// "p99 latency" / "error rate" / "availability" / "availability per 5 min window", prefixed
+// "route R: " for a route's.
 std::string slo_objective_label(const nlohmann::ordered_json& objective);
 // Its target and its value as text: "≤ 200 ms" and "187 ms"; "≤ 1%" and "0.2%"; value "n/a"
 // without data.
 std::string slo_objective_target(const nlohmann::ordered_json& objective);
 std::string slo_objective_value(const nlohmann::ordered_json& objective);
+// For an availability_window objective, its windows in words: "11 of 12 windows met, the
+// worst from 600 s"; "" for the others.
+std::string slo_objective_detail(const nlohmann::ordered_json& objective);
 // "" when the verdict is certain, else why not: "the target lies within the histogram bucket
 // of the percentile (198.6-200.2 ms)".
 std::string slo_objective_caveat(const nlohmann::ordered_json& objective);

@@ -61,6 +61,17 @@ static ordered_json objective_json(const SloObjectiveResult& o) {
     j["value_ms"] = o.has_data ? ordered_json(round_sig(o.value)) : ordered_json();
     if (o.has_data) j["bucket_ms"] = ordered_json::array({round_sig(o.bucket_lo), round_sig(o.bucket_hi)});
     j["certain"] = o.certain;
+  } else if (o.kind == SloObjectiveKind::AvailabilityWindow) {
+    j["window_s"] = round_sig(o.window_s);
+    j["target"] = o.target;
+    if (o.required_fraction < 1) j["required_fraction_met"] = o.required_fraction;
+    j["windows"] = o.windows;
+    j["windows_met"] = o.windows_met;
+    j["fraction_met"] = o.windows ? round_sig(static_cast<double>(o.windows_met) / static_cast<double>(o.windows)) : 0.0;
+    // The worst window's availability, and where it starts.
+    j["value"] = o.has_data ? ordered_json(round_availability(o.value)) : ordered_json();
+    if (o.has_data) j["worst_window_start_s"] = round_sig(o.worst_start_s);
+    if (o.windows > 0 && o.last_window_s < o.window_s) j["last_window_s"] = round_sig(o.last_window_s);
   } else {
     j["target"] = o.target;
     j["value"] = o.has_data ? ordered_json(o.kind == SloObjectiveKind::Availability ? round_availability(o.value)
@@ -214,6 +225,11 @@ ordered_json summary_json(const RunResult& r, const LedgerResults& l) {
     for (const SloObjectiveResult& o : l.slo.objectives) {
       list.push_back(objective_json(o));
       all = all && o.met;
+      // The windows' figures again outside the list, where merged replications average them
+      // (judge_slo_on_means judges the objective on these means).
+      if (o.kind == SloObjectiveKind::AvailabilityWindow)
+        slo["availability_window"] = ordered_json{{"windows", o.windows}, {"windows_met", o.windows_met},
+                                                  {"fraction_met", list.back()["fraction_met"]}, {"worst", list.back()["value"]}};
     }
     slo["objectives"] = list;
     slo["met"] = all;
@@ -349,11 +365,47 @@ ordered_json merge_replications(const std::vector<ordered_json>& runs) {
   return out;
 }
 
+// Seconds of an exact time with every digit it has (nanoseconds, trailing zeros dropped):
+// a transition at 12.3456789 s is not rounded to a window's six digits.
+static std::string exact_seconds(Time t) {
+  char buf[48];
+  std::snprintf(buf, sizeof buf, "%lld.%09lld", static_cast<long long>(t / kSecond), static_cast<long long>(t % kSecond));
+  std::string s = buf;
+  while (s.back() == '0') s.pop_back();
+  if (s.back() == '.') s.pop_back();
+  return s;
+}
+
 std::string timeseries_csv(const RunResult& r) {
   std::ostringstream out;
   out << "time_s,component,metric,value\n";
   char buf[64];
+  // State rows (Metrics::state): the value at 0, then one row per transition at its exact
+  // time, and "nan" where the kept transitions end (StateSeries::dropped). Merged with the
+  // window rows in time order; a state row at a window's end goes before the window's rows.
+  struct StateRow {
+    Time at;
+    const StateSeries* s;
+    double value;
+  };
+  std::vector<StateRow> rows;
+  for (const StateSeries& s : r.states) {
+    rows.push_back({0, &s, s.initial});
+    for (const auto& t : s.transitions) rows.push_back({t.at, &s, t.value});
+    if (s.dropped > 0) rows.push_back({s.dropped_from, &s, std::nan("")});
+  }
+  std::stable_sort(rows.begin(), rows.end(), [](const StateRow& a, const StateRow& b) { return a.at < b.at; });
+  std::size_t next = 0;
+  auto states_until = [&](Time end) {
+    for (; next < rows.size() && rows[next].at <= end; ++next) {
+      const StateRow& x = rows[next];
+      if (std::isnan(x.value)) std::snprintf(buf, sizeof buf, "nan");
+      else std::snprintf(buf, sizeof buf, "%.6g", x.value);
+      out << exact_seconds(x.at) << ',' << x.s->component << ',' << x.s->metric << ',' << buf << '\n';
+    }
+  };
   for (std::size_t w = 0; w < r.window_ends.size(); ++w) {
+    states_until(r.window_ends[w]);
     double t = to_seconds(r.window_ends[w]);
     for (const Series& s : r.series) {
       if (w >= s.values.size() || std::isnan(s.values[w])) continue;
@@ -361,6 +413,7 @@ std::string timeseries_csv(const RunResult& r) {
       out << t << ',' << s.component << ',' << s.metric << ',' << buf << '\n';
     }
   }
+  states_until(kTimeMax);
   return out.str();
 }
 

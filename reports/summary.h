@@ -29,7 +29,9 @@ nlohmann::ordered_json merge_replications(const std::vector<nlohmann::ordered_js
 std::string timeseries_csv(const RunResult& r);
 std::string latency_cdf_csv(const RunResult& r);
 
-// timeseries.csv in long format: time_s,component,metric,value (windows without a value skipped).
+// timeseries.csv in long format: time_s,component,metric,value (windows without a value skipped),
+// with each state's value at 0 and its transitions at their exact times (ns, every digit),
+// "nan" where the kept transitions end (sim/metrics.h, kind state).
 // Both writers return false when the file could not be written whole.
 bool write_timeseries_csv(const RunResult& r, const std::filesystem::path& file);
 // latency_cdf.csv: component,latency_ms,cumulative_fraction (end to end over all clients).

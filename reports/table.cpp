@@ -38,6 +38,7 @@ static std::string slo_lines(const ordered_json& slo) {
                   slo_objective_value(ob).c_str(), ob.value("met", false) ? "met" : "MISSED");
     o << line;
     if (const std::string c = slo_objective_caveat(ob); !c.empty()) o << " (" << c << ")";
+    if (const std::string d = slo_objective_detail(ob); !d.empty()) o << " (" << d << ")";
     if (ob.contains("judged_on")) o << " (" << ob["judged_on"].get<std::string>() << ")";
     o << "\n";
   }

@@ -41,6 +41,13 @@ void Metrics::ratio_series(const std::string& component, const std::string& seri
   ratios_.push_back(Ratio{num, den, 0, 0, add_series(component, series)});
 }
 
+StateId Metrics::state(const std::string& component, const std::string& name, double initial) {
+  StateSeries st{component, name, initial, {}, 0, 0};
+  st.transitions.reserve(kStateReserve);
+  states_.push_back(std::move(st));
+  return StateId{static_cast<std::uint32_t>(states_.size() - 1)};
+}
+
 std::optional<GaugeId> Metrics::find_gauge(const std::string& component, const std::string& name) const {
   for (std::uint32_t i = 0; i < gauges_.size(); ++i) {
     const Gauge& g = gauges_[i];

@@ -11,6 +11,15 @@
 //              (utilization = busy workers / capacity when capacity itself changes)
 //   histogram  log-linear latency histogram (sim/histogram.h, <= 1% relative error); its
 //              series are the p50 / p95 / p99 in milliseconds of each window
+//   state      a value that changes at discrete moments (a circuit breaker's closed / open /
+//              half-open): every transition as (time, value entered), at its exact time, not
+//              a per-window mean (a window that saw two states would average them into a
+//              value that is no state at all). Kept in a vector reserved at registration
+//              (kStateReserve) that grows to at most kStateKept transitions; the rest are
+//              counted (StateSeries::dropped, from dropped_from on), never stored. So
+//              recording costs one push_back, with no allocation once the vector holds
+//              kStateReserve, and at most kStateKept x 16 bytes per state. Transitions are
+//              kept from t = 0, warm-up included (as the series are).
 // Cost on the hot path: add() two increments; set() one multiply-add; record() one bucket
 // increment: a histogram with series records into its window only, and each closed window
 // is merged into the whole-run histogram (merging is exact: counts, sum, min and max, so
@@ -33,6 +42,7 @@ namespace archsim {
 struct CounterId { std::uint32_t i = 0; };
 struct GaugeId { std::uint32_t i = 0; };
 struct HistogramId { std::uint32_t i = 0; };
+struct StateId { std::uint32_t i = 0; };
 
 // One per-window series, in long format: (component, metric) with one value per window
 // (NaN where the window had nothing to say, e.g. no latency samples).
@@ -42,8 +52,25 @@ struct Series {
   std::vector<double> values;
 };
 
+// The transitions of one state (kind "state" above): the value at t = 0, then every change.
+struct StateSeries {
+  std::string component;
+  std::string metric;
+  double initial = 0;
+  struct Transition {
+    Time at;
+    double value;  // the value entered at `at`
+  };
+  std::vector<Transition> transitions;  // the first kStateKept, in time order
+  std::uint64_t dropped = 0;            // transitions after those, counted only
+  Time dropped_from = 0;                // when the first dropped one happened (dropped > 0)
+};
+
 class Metrics {
  public:
+  static constexpr std::size_t kStateReserve = 64;
+  static constexpr std::size_t kStateKept = 10000;
+
   Metrics(Time window, Time warmup) : window_(window), warmup_(warmup) {}
 
   // --- registration (build time) ---
@@ -54,6 +81,8 @@ class Metrics {
   HistogramId histogram(const std::string& component, const std::string& name,
                         const std::string& series_prefix = "");
   void ratio_series(const std::string& component, const std::string& series, GaugeId num, GaugeId den);
+  // A state named `name` (its metric in timeseries.csv), at `initial` from t = 0.
+  StateId state(const std::string& component, const std::string& name, double initial);
 
   // --- hot path ---
   void add(CounterId c, std::uint64_t n = 1) {
@@ -70,6 +99,16 @@ class Metrics {
   void record(HistogramId h, Time value) {
     Hist& s = hists_[h.i];
     (s.has_series ? s.window : s.whole).record(value);
+  }
+  // The state enters `value` at `now` (times never decrease). A transition to the value it
+  // holds is recorded too: the owner says what a transition is.
+  void enter(StateId s, double value, Time now) {
+    StateSeries& st = states_[s.i];
+    if (st.transitions.size() < kStateKept) {
+      st.transitions.push_back({now, value});
+    } else if (st.dropped++ == 0) {
+      st.dropped_from = now;
+    }
   }
   // record(h, 0), counted: the zeros join the histogram when its window closes (a queue
   // wait is zero for most requests of a service that is not saturated).
@@ -98,6 +137,7 @@ class Metrics {
   void close_window(Time now);     // at each window boundary, and once at the end
   const std::vector<Series>& series() const { return series_; }
   const std::vector<Time>& window_ends() const { return window_ends_; }
+  const std::vector<StateSeries>& states() const { return states_; }
   Time window() const { return window_; }
   Time warmup() const { return warmup_; }
 
@@ -138,6 +178,7 @@ class Metrics {
   std::vector<Hist> hists_;
   std::vector<Ratio> ratios_;
   std::vector<Series> series_;
+  std::vector<StateSeries> states_;
   std::vector<Time> window_ends_;
 };
 

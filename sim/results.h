@@ -129,6 +129,8 @@ struct RunResult {
   // Every series the run recorded, in the recorder's order (the ledgers drop the "all"
   // cause series that stayed zero and add the derived availability series).
   std::vector<Series> series;
+  // Every state the run recorded, transition by transition at its exact time (Metrics::state).
+  std::vector<StateSeries> states;
 
   double wall_time_s = 0;
   std::uint64_t events = 0;

@@ -802,6 +802,7 @@ RunResult Simulation::result() {
   r.window_s = to_seconds(settings_.window);
   r.window_ends = metrics_->window_ends();
   r.series = metrics_->series();
+  r.states = metrics_->states();
   r.wall_time_s = wall_time_s_;
   r.events = events_;
   r.fingerprint = fingerprint_;

@@ -56,7 +56,7 @@ ARCHSIM_REQUIRE_BROWSER=1 tools/browser_check.sh build/browser-check-autoscaling
 # A run with request traces: the page links trace.json and lists the slowest traced requests.
 rm -rf build/browser-check-trace
 build/dev/archsim run scenarios/failures/cascade-protected.json --trace 10 --out build/browser-check-trace --quiet >/dev/null
-ARCHSIM_REQUIRE_BROWSER=1 tools/browser_check.sh build/browser-check-trace '' 'id="traces"' 'href="trace.json"'
+ARCHSIM_REQUIRE_BROWSER=1 tools/browser_check.sh build/browser-check-trace '' 'id="traces"' 'href="trace.json"' 'id="ichart-circuit_state-0"'
 
 # Compare pages: a numeric --vary drawn as interactive lines (a line per concurrency), every
 # variant over time, and each variant's own page (interactive charts only, no static SVG).

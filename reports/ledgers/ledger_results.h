@@ -15,7 +15,8 @@ struct CostResult {
   std::vector<std::pair<std::string, double>> figures;  // peak/mean replicas, instance hours...
 };
 
-enum class SloObjectiveKind : std::uint8_t { Latency, ErrorRate, Availability };
+// AvailabilityWindow: availability judged window by window after warm-up (reports/ledgers/slo.h).
+enum class SloObjectiveKind : std::uint8_t { Latency, ErrorRate, Availability, AvailabilityWindow };
 // The latency percentiles an objective may name: its key suffix and the percentile.
 inline constexpr std::pair<const char*, double> kSloPercentiles[] = {
     {"p50", 50}, {"p90", 90}, {"p95", 95}, {"p99", 99}, {"p999", 99.9}};
@@ -31,6 +32,10 @@ struct SloObjectiveResult {
   double bucket_lo = 0, bucket_hi = 0;  // latency: the histogram bucket the percentile lies in
   bool met = false;
   bool certain = true;  // false: the latency target lies inside the percentile's bucket
+  // AvailabilityWindow: `target` is each window's, `value` the worst window's availability
+  // (has_data: some window had a finished request), starting at worst_start_s.
+  double window_s = 0, required_fraction = 1, worst_start_s = 0, last_window_s = 0;
+  std::uint64_t windows = 0, windows_met = 0;
 };
 
 struct SloResult {

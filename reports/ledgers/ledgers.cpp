@@ -13,8 +13,8 @@ void register_ledger_keys(Registry& r) {
     return std::any();
   });
   // Once the components exist: a per-route objective must name a route they use.
-  r.add_top_level("slo", Stage::Series, [](Params& top, const Metrics&, const std::vector<std::string>& routes) {
-    read_slo(top, &routes);
+  r.add_top_level("slo", Stage::Series, [](Params& top, const Metrics& m, const std::vector<std::string>& routes) {
+    read_slo(top, &routes, &m);
     return std::any();
   });
   r.add_top_level("alerts", Stage::Series, [](Params& top, const Metrics& m, const std::vector<std::string>&) {

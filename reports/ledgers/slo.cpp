@@ -1,6 +1,7 @@
 #include "reports/ledgers/slo.h"
 
 #include <algorithm>
+#include <cmath>
 
 #include "sim/errors.h"
 
@@ -28,6 +29,7 @@ std::string key_of(const SloObjective& o) {
     case SloObjectiveKind::Latency: return std::string("latency_") + kSloPercentiles[o.percentile].first;
     case SloObjectiveKind::ErrorRate: return "error_rate";
     case SloObjectiveKind::Availability: return "availability";
+    case SloObjectiveKind::AvailabilityWindow: return "availability_window";
   }
   return "";
 }
@@ -42,14 +44,36 @@ double percentile_of(const LatencyStats& l, int i, LatencyStats::Bounds& b) {
   }
 }
 
+// "availability_window": {"window", "target", "fraction_met"}; see slo.h.
+SloObjective read_window_objective(Params& w, const Metrics* series) {
+  SloObjective o;
+  o.kind = SloObjectiveKind::AvailabilityWindow;
+  if (!w.has("window")) w.fail("window", "give the length of a window, e.g. \"5m\"");
+  o.window = w.duration("window", 0, kMillisecond);
+  if (!w.has("target")) w.fail("target", "give the availability each window must reach, e.g. 0.999");
+  o.target = w.number("target", 0, 0, 1);
+  o.required_fraction = w.number("fraction_met", 1, 0, 1);
+  if (series) {
+    const Time base = series->window();
+    if (o.window < base || o.window % base != 0)
+      w.fail("window", "must be a whole number of the run's windows (\"window\": " + format_duration(base) +
+                           "): its requests are counted from them");
+    if (series->warmup() % base != 0)
+      w.fail("window", "windows start at the end of warm-up (" + format_duration(series->warmup()) +
+                           "), which must be a whole number of the run's windows (" + format_duration(base) + ")");
+  }
+  return o;
+}
+
 }  // namespace
 
-SloSettings read_slo(Params& top, const std::vector<std::string>* routes) {
+SloSettings read_slo(Params& top, const std::vector<std::string>* routes, const Metrics* series) {
   SloSettings s;
   if (auto slo = top.object_opt("slo")) {
     s.latency_p99 = slo->duration_opt("latency_p99");
     if (slo->has("availability")) s.availability = slo->number("availability", 0.0, 0.0, 1.0);
     read_objectives(*slo, "", s.objectives);
+    if (auto w = slo->object_opt("availability_window")) s.objectives.push_back(read_window_objective(*w, series));
     if (auto per_route = slo->object_opt("routes")) {
       for (const std::string& name : per_route->keys()) {
         if (routes && std::find(routes->begin(), routes->end(), name) == routes->end()) {
@@ -59,12 +83,70 @@ SloSettings read_slo(Params& top, const std::vector<std::string>* routes) {
                                     (known.empty() ? " (the scenario names no route)" : " (routes: " + known + ")"));
         }
         Params one = per_route->object(name);
+        if (one.has("availability_window"))
+          one.fail("availability_window", "is judged on all requests only (no series is kept per route): give it at the top of \"slo\"");
         read_objectives(one, name, s.objectives);
       }
     }
   }
   return s;
 }
+
+namespace {
+
+const Series* find_series(const RunResult& r, const char* metric) {
+  for (const Series& x : r.series)
+    if (x.component == "all" && x.metric == metric) return &x;
+  return nullptr;
+}
+
+// Windows of o.window from the warm-up's end, counted from the "all" series (rates x each
+// window's length give back the whole counts the recorder counted).
+void judge_windows(const SloObjective& o, const RunResult& r, SloObjectiveResult& x) {
+  x.window_s = to_seconds(o.window);
+  x.required_fraction = o.required_fraction;
+  const Series* ok = find_series(r, "throughput_rps");
+  const Series* failed = find_series(r, "errors_rps");
+  if (!ok || !failed) return;
+  struct Count {
+    std::uint64_t ok = 0, failed = 0;
+    Time end = 0;
+  };
+  std::vector<Count> windows;
+  Time prev = 0;
+  for (std::size_t w = 0; w < r.window_ends.size(); ++w) {
+    const Time end = r.window_ends[w];
+    const double span = to_seconds(end - prev);
+    prev = end;
+    if (end <= r.warmup) continue;
+    const std::size_t i = static_cast<std::size_t>((end - r.warmup - 1) / o.window);
+    if (i >= windows.size()) windows.resize(i + 1);
+    windows[i].ok += static_cast<std::uint64_t>(std::llround(ok->values[w] * span));
+    windows[i].failed += static_cast<std::uint64_t>(std::llround(failed->values[w] * span));
+    windows[i].end = end;
+  }
+  x.windows = windows.size();
+  x.value = 1;
+  for (std::size_t i = 0; i < windows.size(); ++i) {
+    const Count& c = windows[i];
+    const std::uint64_t n = c.ok + c.failed;
+    const double a = n ? static_cast<double>(c.ok) / static_cast<double>(n) : 1.0;
+    if (n) x.has_data = true;
+    if (a >= o.target) ++x.windows_met;
+    if (n && a < x.value) {
+      x.value = a;
+      x.worst_start_s = to_seconds(r.warmup + static_cast<Time>(i) * o.window);
+    }
+  }
+  if (!windows.empty())
+    x.last_window_s = to_seconds(windows.back().end - r.warmup - static_cast<Time>(windows.size() - 1) * o.window);
+  // At least the required fraction of the windows. As the whole-run objective, a run in which
+  // no request finished does not meet it.
+  x.met = x.has_data &&
+          static_cast<double>(x.windows_met) >= o.required_fraction * static_cast<double>(x.windows);
+}
+
+}  // namespace
 
 SloResult slo_ledger(const SloSettings& s, const RunResult& r) {
   SloResult out;
@@ -74,6 +156,11 @@ SloResult slo_ledger(const SloSettings& s, const RunResult& r) {
     x.key = key_of(o);
     x.route = o.route;
     x.target = o.target;
+    if (o.kind == SloObjectiveKind::AvailabilityWindow) {
+      judge_windows(o, r, x);
+      out.objectives.push_back(x);
+      continue;
+    }
     const OutcomeCounts* outcomes = &r.outcomes;
     const LatencyStats* latency = &r.latency;
     if (!o.route.empty()) {

@@ -5,6 +5,16 @@
 // keys}}). Figures are the client's end to end, after warm-up (summary.json "latency_ms",
 // "availability" and "routes").
 //
+// availability_window ({"window", "target", "fraction_met"}) judges availability window by
+// window, as SRE practice judges an SLO over its compliance windows: consecutive windows of
+// `window` from the end of warm-up (the last one shorter when the measured time is not a
+// multiple), each met when its finished requests were served at least `target` (a window
+// with none is met: nothing failed); the objective is met when at least `fraction_met` of
+// them (default 1: every one) are. Counts come from the run's per-window series, so `window`
+// must be a multiple of the run's `window` and the warm-up one too (else refused at the
+// pointer: the windows would split a series window and could not be counted exactly).
+// Whole-run only: the series are not kept per route.
+//
 // Percentiles come from a histogram whose buckets are about 0.8% wide: a latency objective is
 // "met" when the reported percentile (its bucket's midpoint) is at most the target, and
 // "certain" only when the whole bucket lies on one side of the target; when the target falls
@@ -25,6 +35,8 @@ struct SloObjective {
   int percentile = 0;  // kind Latency: index into kSloPercentiles
   double target = 0;   // ms for a latency, a fraction for the rates
   std::string route;   // "" = every request
+  Time window = 0;     // AvailabilityWindow: the length of a window
+  double required_fraction = 1;  // AvailabilityWindow: the fraction of windows that must meet it
 };
 
 struct SloSettings {
@@ -34,9 +46,10 @@ struct SloSettings {
 };
 
 // Reads (and checks) the scenario's "slo". Throws ScenarioError. `routes`: the route names
-// the scenario's components named (an objective on another route is an error); nullptr skips
-// that check (a scenario already validated).
-SloSettings read_slo(Params& top, const std::vector<std::string>* routes);
+// the scenario's components named (an objective on another route is an error); `series`: the
+// run's recorder, whose window and warm-up an availability_window must divide evenly. nullptr
+// skips those checks (a scenario already validated).
+SloSettings read_slo(Params& top, const std::vector<std::string>* routes, const Metrics* series = nullptr);
 
 SloResult slo_ledger(const SloSettings& s, const RunResult& r);
 

@@ -124,3 +124,36 @@ TEST_CASE("metrics: record_zero is record(h, 0), with and without series") {
   CHECK(m.series()[2].values[0] == m.series()[5].values[0]);  // p99
   CHECK(m.whole(counted).percentile(50) == 0);
 }
+
+TEST_CASE("metrics: a state keeps every transition at its exact time, bounded, with the rest counted") {
+  Metrics m(10 * kSecond, 5 * kSecond);
+  StateId s = m.state("api->db", "circuit_state_transitions", 3);
+  REQUIRE(m.states().size() == 1);
+  CHECK(m.states()[0].initial == 3);
+  CHECK(m.states()[0].transitions.capacity() >= Metrics::kStateReserve);  // reserved: no allocation at first
+  m.enter(s, 1, 1234567);
+  m.reset_whole_run(5 * kSecond);  // warm-up: transitions are a series, kept from t = 0
+  m.enter(s, 2, 7 * kSecond + 1);
+  m.close_window(10 * kSecond);
+  const StateSeries& st = m.states()[0];
+  REQUIRE(st.transitions.size() == 2);
+  CHECK(st.transitions[0].at == 1234567);
+  CHECK(st.transitions[0].value == 1);
+  CHECK(st.transitions[1].at == 7 * kSecond + 1);
+  CHECK(st.transitions[1].value == 2);
+  CHECK(st.dropped == 0);
+  CHECK(m.series().empty());  // a state adds no window series
+
+  // Past kStateKept the transitions are counted from the first one not kept, never stored.
+  for (std::size_t i = st.transitions.size(); i < Metrics::kStateKept; ++i)
+    m.enter(s, static_cast<double>(i % 3), 20 * kSecond + static_cast<Time>(i));
+  CHECK(st.transitions.size() == Metrics::kStateKept);
+  CHECK(st.dropped == 0);
+  const std::size_t cap = st.transitions.capacity();
+  m.enter(s, 0, 30 * kSecond);
+  m.enter(s, 1, 31 * kSecond);
+  CHECK(st.transitions.size() == Metrics::kStateKept);
+  CHECK(st.transitions.capacity() == cap);
+  CHECK(st.dropped == 2);
+  CHECK(st.dropped_from == 30 * kSecond);
+}

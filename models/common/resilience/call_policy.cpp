@@ -253,6 +253,20 @@ CallPolicy::CallPolicy(Params& p, BuildContext& bc, Site site, std::string serie
   late_c_ = m.counter(series_, "late_replies");
   state_g_ = m.gauge(series_, "circuit_state", breaker_ ? "circuit_state" : "");
   open_g_ = m.gauge(series_, "circuit_open_time");
+  if (breaker_) {
+    // Transitions are rare (each waits for a window's verdict or a wait): recording every one
+    // at its exact time costs nothing per call.
+    transitions_c_ = m.counter(series_, "circuit_transitions");
+    state_s_ = m.state(series_, "circuit_state_transitions", static_cast<double>(breaker_->state()));
+    metrics_ = &m;
+    breaker_->set_listener(&CallPolicy::on_transition, this);
+  }
+}
+
+void CallPolicy::on_transition(void* self, const resilience::CircuitBreaker::Transition& t) {
+  auto* p = static_cast<CallPolicy*>(self);
+  p->metrics_->enter(p->state_s_, static_cast<double>(t.to), t.at);
+  p->metrics_->add(p->transitions_c_);
 }
 
 void CallPolicy::begin(Context& ctx) {
@@ -642,6 +656,7 @@ void CallPolicy::finish(Context& ctx, ComponentReport& r) const {
   if (breaker_) {
     fig("circuit_open", circuit_open_c_);
     fig("circuit_opened", opened_c_);
+    fig("circuit_transitions", transitions_c_);
     r.add(prefix_ + ".circuit_open_fraction", m.average(open_g_, ctx.end_time()));
     r.add(prefix_ + ".circuit_state", static_cast<double>(breaker_->state()));
   }

@@ -181,6 +181,8 @@ class CallPolicy {
   void resume_waiter(Context& ctx, std::uint64_t waiter, int stage);
   void abandon(Context& ctx, std::uint32_t s);
   void sync_breaker(Context& ctx);
+  // The breaker's listener: every transition into the "circuit_state_transitions" state.
+  static void on_transition(void* self, const resilience::CircuitBreaker::Transition& t);
   bool retry_on(Status s) const { return (retry_on_mask_ >> static_cast<int>(s)) & 1u; }
   resilience::Bulkhead& pool_of(std::uint32_t instance);
 
@@ -230,8 +232,10 @@ class CallPolicy {
 
   CounterId calls_c_, attempts_c_, retries_c_, budget_denied_c_, circuit_open_c_, opened_c_, rate_limited_c_,
       bulkhead_full_c_, bulkhead_waited_c_, pool_timeout_c_, pool_waited_c_, timeouts_c_, degraded_c_, failed_c_,
-      late_c_, rate_waited_c_;
+      late_c_, rate_waited_c_, transitions_c_;
   GaugeId state_g_, open_g_;
+  StateId state_s_;
+  Metrics* metrics_ = nullptr;  // the run's recorder, for the breaker's listener
 };
 
 }  // namespace archsim

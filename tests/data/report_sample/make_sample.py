@@ -26,8 +26,15 @@ rows = []
 def row(t, comp, metric, v):
     rows.append(f"{t:g},{comp},{metric},{v:.6g}")
 
+# The breaker's transitions at their exact times (closed 0, open 1, half-open 2), as the
+# engine writes a state: a row at 0, then one per transition, before the window rows at or after it.
+breaker = [(0, 0), (441.37, 1), (466.37, 2), (466.52, 1), (471.52, 2), (471.6, 0)]
+
 for k in range(duration // window):
     t = (k + 1) * window
+    while breaker and breaker[0][0] <= t:
+        at, state = breaker.pop(0)
+        row(at, "web", "circuit_state_transitions", state)
     u, m = users_rate(t), 50.0
     offered = u + m
     ready = replicas_at(t - 30) if t >= 30 else 2
