@@ -271,8 +271,11 @@ constexpr const char* kDrawScript = R"js(
           yaxis.valueRange = [0, top];
         }
         if (p.states) {
-          yaxis.valueRange = [-0.2, p.states.length - 0.8];
-          yaxis.ticker = function () { return p.states.map(function (s, v) { return { v: v, label: s }; }); };
+          // The first three states always; a later one (an operator's) when some row holds it.
+          var shown = Math.min(3, p.states.length);
+          p.rows.forEach(function (r) { for (var j = 1; j < r.length; ++j) if (r[j] !== null && r[j] + 1 > shown) shown = Math.min(r[j] + 1, p.states.length); });
+          yaxis.valueRange = [-0.2, shown - 0.8];
+          yaxis.ticker = function () { return p.states.slice(0, shown).map(function (s, v) { return { v: v, label: s }; }); };
           yaxis.valueFormatter = function (v) { return p.states[v] !== undefined ? p.states[v] : num(v); };
         }
         var opts = {

@@ -13,7 +13,14 @@ ncols = STATS_columns
 set title "Circuit breaker state"
 eval load_marks
 set ylabel "state"
-set yrange [-0.2:5.2]
+# The operator's states (3..5) only get room when some breaker entered one.
+top = 2
+do for [i=2:ncols] {
+  stats file using i nooutput
+  if (STATS_max > top) { top = STATS_max }
+}
+set yrange [-0.2:top + 0.2]
+set lmargin 14
 # The engine's numbers, Resilience4j's State order: 0 closed, 1 open, 2 half-open, then the
 # operator's states.
 set ytics ("closed" 0, "open" 1, "half-open" 2, "disabled" 3, "forced open" 4, "metrics only" 5)
