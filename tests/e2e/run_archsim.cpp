@@ -1,5 +1,7 @@
 #include "tests/e2e/run_archsim.h"
 
+#include <doctest/doctest.h>
+
 #include <fstream>
 #include <sstream>
 
@@ -275,6 +277,25 @@ std::vector<std::string> lines(std::string_view text) {
     pos = nl + 1;
   }
   return v;
+}
+
+std::vector<std::pair<double, std::string>> series_rows(const std::string& csv, std::string_view component,
+                                                        std::string_view metric) {
+  std::ifstream in(csv);
+  REQUIRE_MESSAGE(in.good(), "cannot read " << csv);
+  std::vector<std::pair<double, std::string>> out;
+  std::string line;
+  std::getline(in, line);  // header
+  while (std::getline(in, line)) {
+    std::stringstream ss(line);
+    std::string t, c, m, v;
+    std::getline(ss, t, ',');
+    std::getline(ss, c, ',');
+    std::getline(ss, m, ',');
+    std::getline(ss, v, ',');
+    if (c == component && m == metric) out.emplace_back(std::stod(t), v);
+  }
+  return out;
 }
 
 std::string read_text(const std::string& path) {

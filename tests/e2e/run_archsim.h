@@ -12,6 +12,7 @@
 #include <functional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 namespace archsim::e2e {
@@ -73,5 +74,10 @@ nlohmann::json without_run(nlohmann::json j);
 
 // Splits stderr into lines (without the trailing newline; a final empty line is dropped).
 std::vector<std::string> lines(std::string_view text);
+
+// The (time_s, value as written) rows of (component, metric) in a timeseries.csv, in file
+// order (a window's end, or a state's transition). Fails the test when the file is unreadable.
+std::vector<std::pair<double, std::string>> series_rows(const std::string& csv, std::string_view component,
+                                                        std::string_view metric);
 
 }  // namespace archsim::e2e

@@ -59,20 +59,8 @@ json rolling_doc(int replicas, const json& surge, const json& unavailable) {
 
 // (window end s) -> value of (component, metric) in timeseries.csv.
 std::map<double, double> series(const std::string& csv, const std::string& component, const std::string& metric) {
-  std::ifstream in(csv);
-  REQUIRE_MESSAGE(in.good(), "cannot read " << csv);
   std::map<double, double> out;
-  std::string line;
-  std::getline(in, line);
-  while (std::getline(in, line)) {
-    std::stringstream ss(line);
-    std::string t, c, m, v;
-    std::getline(ss, t, ',');
-    std::getline(ss, c, ',');
-    std::getline(ss, m, ',');
-    std::getline(ss, v, ',');
-    if (c == component && m == metric) out[std::stod(t)] = std::stod(v);
-  }
+  for (const auto& row : archsim::e2e::series_rows(csv, component, metric)) out[row.first] = std::stod(row.second);
   return out;
 }
 

@@ -29,22 +29,11 @@ std::string failures(const std::string& file) { return source_path("scenarios/fa
 // Average of (component, metric) over the windows whose end lies in (from_s, to_s].
 double window_average(const std::string& csv_path, const std::string& component, const std::string& metric,
                       double from_s, double to_s) {
-  std::ifstream in(csv_path);
-  REQUIRE_MESSAGE(in.good(), "cannot read " << csv_path);
-  std::string line;
-  std::getline(in, line);  // header
   double sum = 0;
   int n = 0;
-  while (std::getline(in, line)) {
-    std::stringstream ss(line);
-    std::string t, c, m, v;
-    std::getline(ss, t, ',');
-    std::getline(ss, c, ',');
-    std::getline(ss, m, ',');
-    std::getline(ss, v, ',');
-    if (c != component || m != metric) continue;
-    double ts = std::stod(t);
-    if (ts <= from_s || ts > to_s || v == "nan" || v.empty()) continue;
+  for (const auto& row : archsim::e2e::series_rows(csv_path, component, metric)) {
+    const std::string& v = row.second;
+    if (row.first <= from_s || row.first > to_s || v == "nan" || v.empty()) continue;
     sum += std::stod(v);
     ++n;
   }

@@ -58,26 +58,6 @@ json breaker_scenario() {
   return doc;
 }
 
-// The (time_s, value) rows of (component, metric) in timeseries.csv, in file order.
-std::vector<std::pair<double, std::string>> rows_of(const std::string& csv, const std::string& component,
-                                                    const std::string& metric) {
-  std::ifstream in(csv);
-  REQUIRE_MESSAGE(in.good(), "cannot read " << csv);
-  std::vector<std::pair<double, std::string>> out;
-  std::string line;
-  std::getline(in, line);
-  while (std::getline(in, line)) {
-    std::stringstream ss(line);
-    std::string t, c, m, v;
-    std::getline(ss, t, ',');
-    std::getline(ss, c, ',');
-    std::getline(ss, m, ',');
-    std::getline(ss, v, ',');
-    if (c == component && m == metric) out.emplace_back(std::stod(t), v);
-  }
-  return out;
-}
-
 json objective(const json& summary, const std::string& key) {
   for (const json& o : summary["slo"]["objectives"])
     if (o["objective"] == key) return o;
@@ -94,7 +74,7 @@ TEST_CASE("circuit breaker: every transition at the time Resilience4j's state ma
   INFO(describe(r));
   REQUIRE(r.exit_code == 0);
 
-  const auto rows = rows_of(out + "/timeseries.csv", "users", "circuit_state_transitions");
+  const auto rows = archsim::e2e::series_rows(out + "/timeseries.csv", "users", "circuit_state_transitions");
   const std::vector<std::pair<double, std::string>> want = {
       {0, "0"}, {10.050, "1"}, {15.055, "2"}, {15.080, "1"}, {20.085, "2"}, {20.112, "0"}};
   REQUIRE(rows.size() == want.size());
@@ -195,8 +175,9 @@ TEST_CASE("slo availability_window: bad input is refused at its pointer, exit 2"
       {"fraction", {{{"window", "1m"}, {"target", 0.9}, {"fraction_met", -0.1}}, "/slo/availability_window/fraction_met"}},
       {"unknown field", {{{"window", "1m"}, {"target", 0.9}, {"windows", 3}}, "/slo/availability_window/windows"}},
   };
-  for (const auto& [name, c] : cases) {
-    CAPTURE(name);
+  for (const auto& entry : cases) {
+    const auto& c = entry.second;
+    CAPTURE(entry.first);
     json doc = client_and_service("5m", "1m", "10s");
     doc["slo"] = {{"availability_window", c.first}};
     auto r = run_archsim({"run", write_scenario("slo-window-bad", doc), "--quiet", "--no-report"}, 60);

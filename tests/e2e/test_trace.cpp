@@ -380,7 +380,9 @@ TEST_CASE("trace: tracing changes nothing simulated (the same fingerprint with a
       {"scenarios/queues/consumer-lag.json", {"--set", "duration=30s"}},
       {"scenarios/queues/min-insync.json", {"--set", "duration=120s"}},
       {"scenarios/queues/work-queue.json", {"--set", "duration=30s"}}};
-  for (const auto& [file, sets] : runs) {
+  for (const auto& run : runs) {
+    const auto& file = run.first;
+    const auto& sets = run.second;
     std::vector<std::string> plain = {"run", archsim::e2e::source_path(file), "--json", "--quiet", "--no-report",
                                       "--out", scratch_dir("trace-fp-plain")};
     plain.insert(plain.end(), sets.begin(), sets.end());
