@@ -42,18 +42,9 @@ void check_conservation(const json& s) {
 
 // The consumer_lag series of `component` from timeseries.csv: (window end s, value).
 std::vector<std::pair<double, double>> lag_series(const std::string& out, const std::string& component) {
-  std::ifstream in(out + "/timeseries.csv");
-  std::string line;
   std::vector<std::pair<double, double>> v;
-  while (std::getline(in, line)) {
-    std::stringstream ss(line);
-    std::string t, c, m, x;
-    std::getline(ss, t, ',');
-    std::getline(ss, c, ',');
-    std::getline(ss, m, ',');
-    std::getline(ss, x, ',');
-    if (c == component && m == "consumer_lag") v.push_back({std::stod(t), std::stod(x)});
-  }
+  for (const auto& row : archsim::e2e::series_rows(out + "/timeseries.csv", component, "consumer_lag"))
+    v.emplace_back(row.first, std::stod(row.second));
   return v;
 }
 
