@@ -16,17 +16,19 @@ namespace archsim::test {
 // A run's results with what the ledgers made of them (r.cost, r.slo, r.availability).
 struct Run : RunResult, LedgerResults {};
 
-// Builds `text` (a scenario in JSON), runs it to the end and returns its figures, with the
-// ledgers (cost, SLO, availability, alerts) applied as the CLI applies them.
-inline Run run(const std::string& text) {
+// Builds `text` (a scenario in JSON) with `reg` (a test may add its own driver components),
+// runs it to the end and returns its figures, with the ledgers (cost, SLO, availability,
+// alerts) applied as the CLI applies them.
+inline Run run(const std::string& text, const Registry& reg) {
   const nlohmann::json doc = nlohmann::json::parse(text);
-  Simulation sim(doc, registry());
+  Simulation sim(doc, reg);
   sim.run();
   Run r;
   static_cast<RunResult&>(r) = sim.result();
   static_cast<LedgerResults&>(r) = ledgers::Ledgers(doc).apply(r);
   return r;
 }
+inline Run run(const std::string& text) { return run(text, registry()); }
 
 // A model's end-of-run figure `name` of component `id`; fails the test when it is missing.
 inline double fig(const RunResult& r, const std::string& id, const std::string& name) {

@@ -85,13 +85,7 @@ test::Run run(const std::string& cache, const nlohmann::json& actions, const std
   const std::string text = R"({"name": "cache-pool", "duration": ")" + duration + R"(", )" + extra + R"( "components": [
       {"id": "cache", "type": "cache", )" + cache + R"(},
       {"id": "x", "type": "cache_script", "target": "cache", "actions": )" + actions.dump() + R"(}]})";
-  const nlohmann::json doc = nlohmann::json::parse(text);
-  Simulation sim(doc, ::registry());
-  sim.run();
-  test::Run r;
-  static_cast<RunResult&>(r) = sim.result();
-  static_cast<LedgerResults&>(r) = ledgers::Ledgers(doc).apply(r);
-  return r;
+  return test::run(text, ::registry());
 }
 
 nlohmann::json op(const std::string& at, std::uint64_t key, const char* route, int tag) {

@@ -79,13 +79,7 @@ Registry registry() {
 }
 
 test::Run run(const std::string& text) {
-  const nlohmann::json doc = nlohmann::json::parse(text);
-  Simulation sim(doc, ::registry());
-  sim.run();
-  test::Run r;
-  static_cast<RunResult&>(r) = sim.result();
-  static_cast<LedgerResults&>(r) = ledgers::Ledgers(doc).apply(r);
-  return r;
+  return test::run(text, ::registry());
 }
 
 // A queue "q" of 3 brokers and `queue_fields`, driven by `actions`.

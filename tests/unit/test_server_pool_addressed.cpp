@@ -170,13 +170,7 @@ std::string scenario(const std::string& server, const std::string& actions, cons
 }
 
 test::Run run(const std::string& text) {
-  const nlohmann::json doc = nlohmann::json::parse(text);
-  Simulation sim(doc, ::registry());
-  sim.run();
-  test::Run r;
-  static_cast<RunResult&>(r) = sim.result();
-  static_cast<LedgerResults&>(r) = ledgers::Ledgers(doc).apply(r);
-  return r;
+  return test::run(text, ::registry());
 }
 
 bool has_fig(const RunResult& r, const std::string& id, const std::string& name) {
