@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Fuzzing with libFuzzer (clang, the asan preset: address + undefined-behaviour sanitizers).
-#   bash tools/fuzz.sh                 every target for 10 minutes, on all cores
+#   bash tools/fuzz.sh                 every target for 10 minutes, the three at once
 #   bash tools/fuzz.sh --seconds N     every target for N seconds
 #   bash tools/fuzz.sh --replay        only replay the kept crash inputs (CI does this, then fuzzes briefly)
 # Seeds: every shipped scenario, the bad-input scenarios of the e2e tests and
@@ -28,32 +28,46 @@ export ASAN_OPTIONS=detect_leaks=0:allocator_may_return_null=1
 export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 
 status=0
+# Replay the kept inputs first, one target after another: each must now be answered
+# without a crash.
 for target in fuzz_scenario fuzz_set fuzz_model; do
   kept=tests/fuzz/regressions/$target
-  # Replay the kept inputs: each must now be answered without a crash.
   if compgen -G "$kept/*" >/dev/null; then
     echo "== $target: replaying $(ls "$kept" | wc -l) kept inputs"
     "$bin/$target" -rss_limit_mb=4096 -timeout=60 "$kept"/* >"$work/$target-replay.log" 2>&1 ||
       { echo "$target: a kept input crashes again (log: $work/$target-replay.log)"; tail -30 "$work/$target-replay.log"; status=1; }
   fi
-  [ "$replay_only" = 1 ] && continue
-  seeds=("$work/$target-corpus")
+done
+[ "$replay_only" = 1 ] && exit $status
+
+# Then fuzz: the three targets at once, each for the given seconds of wall time, so that
+# every core works (the machine's cores are shared among them when fewer than three).
+fuzz_one() {
+  local target=$1 kept=tests/fuzz/regressions/$1
+  local seeds=("$work/$target-corpus")
   mkdir -p "${seeds[0]}"
   if [ "$target" = fuzz_set ]; then seeds+=(tests/fuzz/set_seeds)
   else
     # Left out: the three scenarios whose caches of millions of entries are allocated when
     # built (seconds each, a minute under the sanitizers); a fuzzer mutates hundreds a minute.
-    rm -rf "$work/scenario-seeds" && mkdir -p "$work/scenario-seeds"
+    rm -rf "$work/$target-scenario-seeds" && mkdir -p "$work/$target-scenario-seeds"
     find scenarios tests/e2e/bad -name '*.json' ! -name schema.json ! -path '*/covid-2020/week.json' \
-      ! -path '*/covid-2020/microservices.json' ! -path '*/edge/video-cdn.json' -exec cp {} "$work/scenario-seeds/" \;
-    seeds+=("$work/scenario-seeds")
+      ! -path '*/covid-2020/microservices.json' ! -path '*/edge/video-cdn.json' -exec cp {} "$work/$target-scenario-seeds/" \;
+    seeds+=("$work/$target-scenario-seeds")
   fi
   # fuzz_model runs every input for two simulated seconds: a scenario with a million users or
   # a million requests a second takes long, and 120 s without an answer is a finding.
+  "$bin/$target" -max_total_time="$seconds" -rss_limit_mb=4096 -malloc_limit_mb=4096 -timeout=120 \
+    -max_len=65536 -artifact_prefix="$kept/" -print_final_stats=1 "${seeds[@]}" >"$work/$target.log" 2>&1
+}
+declare -A pids
+for target in fuzz_scenario fuzz_set fuzz_model; do
   echo "== $target: ${seconds} s"
-  if ! "$bin/$target" -max_total_time="$seconds" -rss_limit_mb=4096 -malloc_limit_mb=4096 -timeout=120 \
-       -max_len=65536 -artifact_prefix="$kept/" -print_final_stats=1 "${seeds[@]}" >"$work/$target.log" 2>&1; then
-    echo "$target: found a crash (kept in $kept; log: $work/$target.log)"
+  fuzz_one "$target" & pids[$target]=$!
+done
+for target in fuzz_scenario fuzz_set fuzz_model; do
+  if ! wait "${pids[$target]}"; then
+    echo "$target: found a crash (kept in tests/fuzz/regressions/$target; log: $work/$target.log)"
     tail -40 "$work/$target.log"
     status=1
   fi

@@ -8,6 +8,7 @@ bash tools/setup.sh --deps
 cmake --preset dev >/dev/null
 cmake --build --preset dev -j "$(nproc)"
 ctest --preset dev -j 2
+echo "== tools/test.sh: dev build and tests done at ${SECONDS} s"
 
 # Sanitizers and fuzzing (clang from Debian; tools/fuzz.sh, tests/fuzz/README.md): the unit
 # suite and a shortened end-to-end subset under AddressSanitizer + UBSan (float-cast-overflow
@@ -20,7 +21,9 @@ cmake --build --preset asan -j "$(nproc)" --target unit_tests e2e_tests archsim 
 ASAN_OPTIONS=detect_leaks=1 build/asan/unit_tests --no-intro
 (cd build/asan && ./e2e_tests --no-intro -tc='bad input*,hardening*,watchdog*,conservation*,determinism*' \
    -tce='*out of memory*,*exhaust memory*')
+echo "== tools/test.sh: sanitizer build and tests done at ${SECONDS} s"
 bash tools/fuzz.sh --seconds "${ARCHSIM_FUZZ_SECONDS:-45}"
+echo "== tools/test.sh: fuzzing done at ${SECONDS} s"
 
 # Browser check: open a real run's report.html in headless Chromium (Debian's package,
 # installed here when absent: only the tests need it) and check that it renders its charts.
@@ -78,3 +81,4 @@ build/dev/archsim run scenarios/basics/web-tier.json --set duration=2m --replica
   --quiet >/dev/null
 ARCHSIM_REQUIRE_BROWSER=1 tools/browser_check.sh build/browser-check-reps 5 'The charts show replication 1' \
   'mean count over 3 replications'
+echo "== tools/test.sh: browser checks done at ${SECONDS} s"
