@@ -134,9 +134,10 @@ TEST_CASE("covid: daily active users follow from session arrivals and lengths, w
   CHECK(peak < 100000);
 }
 
-TEST_CASE("covid: the data tier is billed: every database, cache and broker at its AWS type's hourly price") {
-  // The study's cost per day counts the databases (RDS), the Redis nodes (ElastiCache) and
-  // the queue's broker (MSK) at the prices in the scenarios' cost.prices_per_hour. Ten
+TEST_CASE("covid: the data tier is billed: every database, cache, broker and the stored video at its AWS hourly price") {
+  // The study's cost per day counts the databases (RDS), the Redis nodes (ElastiCache), the
+  // queue's broker (MSK) and the video object storage holds (S3 Standard, 64 TB as an hourly
+  // price) at the prices in the scenarios' cost.prices_per_hour. Ten
   // minutes with almost no requests: every process is billed from t = 0 to the end whatever
   // it serves, so each is price x 1/6 h.
   const std::vector<std::string> quiet = {"--set", "duration=10m", "--set", "users.think_time=1h",
@@ -151,6 +152,7 @@ TEST_CASE("covid: the data tier is billed: every database, cache and broker at i
     CHECK(num(ms, "cost.by_component." + c) == doctest::Approx(0.216 / 6).epsilon(1e-4));  // cache.r5.large
   }
   CHECK(num(ms, "cost.by_component.events") == doctest::Approx(0.21 / 6).epsilon(1e-4));  // one kafka.m5.large
+  CHECK(num(ms, "cost.by_component.object-storage") == doctest::Approx(1.997 / 6).epsilon(1e-4));  // s3.standard-64tb
   auto mono = run_summary(source_path(kMonolith), {"--set", "duration=10m", "--set", "users.think_time=1h"}, 120);
   CHECK(num(mono, "cost.by_component.db") == doctest::Approx(2.00 / 6).epsilon(1e-4));  // db.r5.4xlarge
 }
