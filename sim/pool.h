@@ -16,27 +16,25 @@ inline constexpr Handle kNoHandle = ~Handle{0};
 template <class T>
 class Pool {
  public:
+  // The most recently freed slot is reused first (a stack), so handles follow the order of
+  // frees and allocations alone.
   Handle alloc() {
     std::uint32_t i;
-    if (!free_.empty()) {
-      i = free_.back();
-      free_.pop_back();
+    if (free_head_ != kNoSlot) {
+      i = free_head_;
+      free_head_ = slots_[i].next_free;
     } else {
       i = static_cast<std::uint32_t>(items_.size());
       items_.emplace_back();
-      gens_.push_back(1);
+      slots_.push_back(Slot{1, kNoSlot});
     }
     ++live_count_;
-    return (static_cast<Handle>(gens_[i]) << 32) | i;
+    return (static_cast<Handle>(slots_[i].gen) << 32) | i;
   }
 
   void free(Handle h) {
-    std::uint32_t i = index(h);
-    assert(valid(h));
-    ++gens_[i];
-    items_[i] = T{};
-    free_.push_back(i);
-    --live_count_;
+    items_[index(h)] = T{};
+    free_unreset(h);
   }
 
   // free() without resetting the record, for an owner that assigns every field of a record
@@ -44,14 +42,16 @@ class Pool {
   void free_unreset(Handle h) {
     std::uint32_t i = index(h);
     assert(valid(h));
-    ++gens_[i];
-    free_.push_back(i);
+    Slot& s = slots_[i];
+    ++s.gen;
+    s.next_free = free_head_;
+    free_head_ = i;
     --live_count_;
   }
 
   bool valid(Handle h) const {
     std::uint32_t i = index(h);
-    return i < items_.size() && gens_[i] == static_cast<std::uint32_t>(h >> 32);
+    return i < items_.size() && slots_[i].gen == static_cast<std::uint32_t>(h >> 32);
   }
 
   T& operator[](Handle h) {
@@ -68,9 +68,17 @@ class Pool {
 
  private:
   static std::uint32_t index(Handle h) { return static_cast<std::uint32_t>(h); }
+  static constexpr std::uint32_t kNoSlot = ~0u;
+  // Per slot: its generation, and while free the next free slot. The free list threaded
+  // through the slots costs a store per free where a vector of free indices paid an
+  // out-of-line push_back.
+  struct Slot {
+    std::uint32_t gen;
+    std::uint32_t next_free;
+  };
   std::vector<T> items_;
-  std::vector<std::uint32_t> gens_;
-  std::vector<std::uint32_t> free_;
+  std::vector<Slot> slots_;
+  std::uint32_t free_head_ = kNoSlot;
   std::size_t live_count_ = 0;
 };
 

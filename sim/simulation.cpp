@@ -639,8 +639,14 @@ inline void Simulation::dispatch(const Event& e) {
 }
 
 void Simulation::arm_timeout(Time timeout, CallId h) {
-  timeouts_.push(after(now_, timeout), h);
-  rearm_timeouts();
+  const Time deadline = after(now_, timeout);
+  timeouts_.push(deadline, h);
+  // Outside expire_timeouts the armed event stands at or before the earliest deadline
+  // (rearm_timeouts keeps it so, an erase only raises the earliest), so a deadline no
+  // earlier than it changes nothing: the common case of a fixed timeout skips the heap's
+  // top(). kTimeMax is what expire_timeouts leaves while it fires: there the full check
+  // runs, as it always did.
+  if (deadline < timeouts_armed_at_ || timeouts_armed_at_ == kTimeMax) rearm_timeouts();
 }
 
 // Keeps a scheduler event at the earliest pending deadline. An event whose time is no longer
