@@ -125,7 +125,13 @@ class Context {
   // whatever order requests are served in, so variants compared with the same seed see the
   // same work (common random numbers).
   static Rng keyed_rng(std::uint64_t stream, std::uint64_t request_id, std::uint64_t salt) {
-    return Rng(mix64(stream, request_id * 0x9e3779b97f4a7c15ULL + salt));
+    return Rng(keyed_seed(stream, request_id, salt));
+  }
+  // The seed of that generator: Rng(keyed_seed(...)) is keyed_rng(...). A caller that needs
+  // one number passes it to Rng::first_output / first_uniform or
+  // Distribution::sample_time_keyed, which skip seeding the whole generator.
+  static std::uint64_t keyed_seed(std::uint64_t stream, std::uint64_t request_id, std::uint64_t salt) {
+    return mix64(stream, request_id * 0x9e3779b97f4a7c15ULL + salt);
   }
 
  private:

@@ -180,11 +180,26 @@ double Distribution::sample(Rng& rng) const {
   return 0;
 }
 
-Time Distribution::sample_time(Rng& rng) const {
-  const double v = sample(rng);
+// A sample rounded to the nearest ns, saturating at kTimeMax.
+static Time to_time(double v) {
   // 9.2e18 is the largest double below INT64_MAX that the cast handles safely.
   if (!(v < 9.2e18)) return kTimeMax;
   return static_cast<Time>(v + 0.5);
+}
+
+Time Distribution::sample_time(Rng& rng) const { return to_time(sample(rng)); }
+
+Time Distribution::sample_time_keyed(std::uint64_t seed) const {
+  switch (kind) {
+    case Kind::Constant:
+      return to_time(p1);
+    case Kind::Exponential:
+      return to_time(p1 * standard_exponential_keyed(seed));
+    default: {
+      Rng rng(seed);
+      return sample_time(rng);
+    }
+  }
 }
 
 double Distribution::mean() const {

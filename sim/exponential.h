@@ -36,4 +36,17 @@ inline double standard_exponential(Rng& rng) {
   return detail::exp_ziggurat_slow(rng, u);
 }
 
+// What standard_exponential(Rng(seed)) returns, building the generator only when the draw
+// leaves the fast path (1.1%): the fast path reads one number, Rng::first_output.
+inline double standard_exponential_keyed(std::uint64_t seed) {
+  static const detail::ExpZiggurat& z = detail::exp_ziggurat();
+  const std::uint64_t u = Rng::first_output(seed);
+  const unsigned i = static_cast<unsigned>(u & 255);
+  const std::uint64_t j = u >> 11;
+  if (j < z.k[i]) return static_cast<double>(j) * z.w[i];
+  Rng rng(seed);
+  rng.next();  // u
+  return detail::exp_ziggurat_slow(rng, u);
+}
+
 }  // namespace archsim

@@ -50,6 +50,16 @@ class Rng {
     for (auto& w : s_) w = splitmix64(sm);
   }
 
+  // What Rng(seed).next() returns, without seeding the other three words: the first output
+  // reads only the second one. For keyed draws, where a generator is built per draw and most
+  // draws need one number (Context::keyed_seed); the same bits as building it.
+  static std::uint64_t first_output(std::uint64_t seed) {
+    std::uint64_t sm = seed + 0x9e3779b97f4a7c15ULL;  // reseed's state after the first word
+    return rotl(splitmix64(sm) * 5, 7) * 9;
+  }
+  // What Rng(seed).uniform() returns.
+  static double first_uniform(std::uint64_t seed) { return static_cast<double>(first_output(seed) >> 11) * 0x1.0p-53; }
+
   std::uint64_t next() {
     const std::uint64_t result = rotl(s_[1] * 5, 7) * 9;
     const std::uint64_t t = s_[1] << 17;

@@ -250,8 +250,7 @@ void Service::advance(Context& ctx, std::uint32_t j) {
     switch (st.kind) {
       case Step::Work: {
         if (!job.holds_worker && !take_worker(ctx, j)) return;  // io async: queued for a worker
-        Rng r = Context::keyed_rng(stream_, job.req.id, pass_salt(job) + job.pc);
-        Time d = st.work.sample_time(r);
+        Time d = st.work.sample_time_keyed(Context::keyed_seed(stream_, job.req.id, pass_salt(job) + job.pc));
         double scale = slowdown_ / pool_.instance(job.instance).speed;
         if (scale != 1.0) d = static_cast<Time>(static_cast<double>(d) * scale);
         job.in_work = true;
@@ -287,9 +286,9 @@ void Service::advance(Context& ctx, std::uint32_t j) {
         return;
       case Step::Choice: {
         // Keyed by (request, attempt, pc): every variant of a comparison takes the same arms.
-        Rng r = Context::keyed_rng(stream_, job.req.id, pass_salt(job) + job.pc + 0xc401ce);
+        const std::uint64_t seed = Context::keyed_seed(stream_, job.req.id, pass_salt(job) + job.pc + 0xc401ce);
         const ChoiceArm* arms = &prog.arms[st.first_child];
-        const double x = r.uniform() * arms[st.children - 1].cumulative;
+        const double x = Rng::first_uniform(seed) * arms[st.children - 1].cumulative;
         std::uint32_t k = 0;
         while (k + 1 < st.children && x >= arms[k].cumulative) ++k;
         job.pc = arms[k].pc;
@@ -304,8 +303,8 @@ void Service::advance(Context& ctx, std::uint32_t j) {
       case Step::Repeat: {
         // One draw per pass: the number of passes is geometric (a station re-entered with
         // probability p, as in a Jackson network's feedback loop).
-        Rng r = Context::keyed_rng(stream_, job.req.id, pass_salt(job) + job.pc + 0x4e9e47);
-        if (r.uniform() < st.probability) {
+        if (Rng::first_uniform(Context::keyed_seed(stream_, job.req.id, pass_salt(job) + job.pc + 0x4e9e47)) <
+            st.probability) {
           ++job.passes;
           job.pc = st.target;
         } else {

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "sim/distribution.h"
+#include "sim/exponential.h"
 
 using archsim::Distribution;
 using archsim::Rng;
@@ -257,6 +258,38 @@ TEST_CASE("the same seed gives the same samples, another seed others") {
     }
     CHECK(any_differs);
   }
+}
+
+TEST_CASE("sample_time_keyed(seed) is sample_time(Rng(seed)), off the exponential's fast path too") {
+  const Distribution ds[] = {Distribution::constant(7.4),      Distribution::exponential(3e6),
+                             Distribution::uniform(1, 2),      Distribution::normal(1, 2),
+                             Distribution::lognormal_median_p99(1e6, 5e6), Distribution::pareto(1, 2),
+                             Distribution::empirical({1, 2, 3})};
+  for (const auto& d : ds) {
+    Rng seeds(11);
+    bool same = true;
+    for (int i = 0; i < 100'000; ++i) {  // about 1,100 exponential draws leave the fast path
+      const std::uint64_t seed = seeds.next();
+      Rng r(seed);
+      same = same && d.sample_time_keyed(seed) == d.sample_time(r);
+    }
+    CHECK(same);
+  }
+  // A seed whose exponential draw leaves the fast path: the late-built generator must go on
+  // where the first draw left it.
+  const Distribution e = Distribution::exponential(1e9);
+  const auto& z = archsim::detail::exp_ziggurat();
+  Rng seeds(12);
+  int slow = 0;
+  for (int i = 0; i < 100'000 && slow < 50; ++i) {
+    const std::uint64_t seed = seeds.next();
+    const std::uint64_t u = Rng::first_output(seed);
+    if ((u >> 11) < z.k[u & 255]) continue;
+    ++slow;
+    Rng r(seed);
+    CHECK(e.sample_time_keyed(seed) == e.sample_time(r));
+  }
+  CHECK(slow == 50);
 }
 
 TEST_CASE("invalid parameters are refused with a reason") {

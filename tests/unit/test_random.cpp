@@ -121,3 +121,17 @@ TEST_CASE("uniform() is in [0,1), uniform_pos() in (0,1], both with mean 1/2") {
   CHECK(zero.uniform() == 0.0);
   CHECK(zero.uniform_pos() == 0x1.0p-53);
 }
+
+TEST_CASE("first_output and first_uniform are the first draws of a generator so seeded") {
+  for (std::uint64_t seed : {std::uint64_t{0}, std::uint64_t{1}, std::uint64_t{0x9e3779b97f4a7c15ULL}, ~std::uint64_t{0}}) {
+    CHECK(Rng::first_output(seed) == Rng(seed).next());
+    CHECK(Rng::first_uniform(seed) == Rng(seed).uniform());
+  }
+  Rng seeds(5);
+  bool same = true;
+  for (int i = 0; i < 10000; ++i) {
+    const std::uint64_t seed = seeds.next();
+    same = same && Rng::first_output(seed) == Rng(seed).next() && Rng::first_uniform(seed) == Rng(seed).uniform();
+  }
+  CHECK(same);
+}
