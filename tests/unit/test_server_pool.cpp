@@ -132,6 +132,11 @@ class Script final : public test::TimedScript<ScriptAction> {
     } else if (a.what == "probe") {
       r_.add("ready_" + a.label, caps_.scalable->ready_replicas());
       r_.add("replicas_" + a.label, caps_.scalable->replicas());
+    } else if (a.what == "stats") {
+      std::vector<InstanceStat> v;
+      caps_.scalable->instance_stats(ctx.now(), v);
+      r_.add("cpu_area_s_" + a.label, v.at(0).cpu_area / 1e9);
+      r_.add("busy_area_s_" + a.label, v.at(0).busy_area / 1e9);
     }
   }
   void on_reply(Context& ctx, CallId, Status status, std::uint64_t key) override {
@@ -270,4 +275,22 @@ TEST_CASE("server pool: requests held pass the memory limit: the instance is OOM
   // The first kill restarts at once (no back-off; restart and start-up times are 0).
   CHECK(fig(r, "x", "status_4") == status(Status::Ok));
   CHECK(fig(r, "x", "ms_4") == doctest::Approx(1300));
+}
+
+TEST_CASE("server pool: between two changes the autoscaler's CPU area grows as the pool integrates it, shared cores included") {
+  // 4 workers on 1 core: one request in work keeps the core busy, which is 4 worker-equivalents
+  // (cpu_load), as the pool integrates at each change. Probed 1 s into a 10 s piece of work,
+  // with no change in between: 4 worker-seconds of CPU and 1 of busy worker. Counting the
+  // workers in work instead (1) is the error this catches; 2 s later, 12 and 3.
+  auto r = run(R"("replicas": 1, "concurrency": 4, "cores": 1, "work": "10s")",
+               R"([{"at": "0s", "call": 1}, {"at": "1s", "do": "stats", "label": "a"},
+                   {"at": "3s", "do": "stats", "label": "b"}])");
+  CHECK(fig(r, "x", "cpu_area_s_a") == doctest::Approx(4.0));
+  CHECK(fig(r, "x", "busy_area_s_a") == doctest::Approx(1.0));
+  CHECK(fig(r, "x", "cpu_area_s_b") == doctest::Approx(12.0));
+  // Without shared cores the two areas are the same.
+  auto u = run(R"("replicas": 1, "concurrency": 4, "work": "10s")",
+               R"([{"at": "0s", "call": 1}, {"at": "1s", "do": "stats", "label": "a"}])");
+  CHECK(fig(u, "x", "cpu_area_s_a") == doctest::Approx(1.0));
+  CHECK(fig(u, "x", "busy_area_s_a") == doctest::Approx(1.0));
 }

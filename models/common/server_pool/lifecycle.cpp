@@ -148,7 +148,7 @@ void ServerPool::instance_stats(Time now, std::vector<InstanceStat>& out) const 
     s.readiness_changed = in.readiness_changed;
     double dt = static_cast<double>(now - in.area_last);
     s.busy_area = in.busy_area + in.busy * dt;
-    s.cpu_area = in.cpu_area + in.cpu * dt;
+    s.cpu_area = in.cpu_area + cpu_load(in.cpu) * dt;  // as touch() integrates it
     s.completed = in.completed;
     s.busy = in.busy;
     s.queued = static_cast<std::uint32_t>(in.queue.size());
