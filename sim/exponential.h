@@ -26,24 +26,33 @@ const ExpZiggurat& exp_ziggurat();
 double exp_ziggurat_slow(Rng& rng, std::uint64_t u);
 }  // namespace detail
 
-// Exp(1): mean 1. Multiply by the mean for any other.
-inline double standard_exponential(Rng& rng) {
-  static const detail::ExpZiggurat& z = detail::exp_ziggurat();
-  const std::uint64_t u = rng.next();
+namespace detail {
+// The ziggurat's fast path for the random bits `u` (98.9% of draws): true with `x` set, or
+// false when the draw needs exp_ziggurat_slow.
+inline bool exp_ziggurat_fast(std::uint64_t u, double& x) {
+  static const ExpZiggurat& z = exp_ziggurat();
   const unsigned i = static_cast<unsigned>(u & 255);
   const std::uint64_t j = u >> 11;
-  if (j < z.k[i]) return static_cast<double>(j) * z.w[i];
+  if (j >= z.k[i]) return false;
+  x = static_cast<double>(j) * z.w[i];
+  return true;
+}
+}  // namespace detail
+
+// Exp(1): mean 1. Multiply by the mean for any other.
+inline double standard_exponential(Rng& rng) {
+  const std::uint64_t u = rng.next();
+  double x;
+  if (detail::exp_ziggurat_fast(u, x)) return x;
   return detail::exp_ziggurat_slow(rng, u);
 }
 
 // What standard_exponential(Rng(seed)) returns, building the generator only when the draw
 // leaves the fast path (1.1%): the fast path reads one number, Rng::first_output.
 inline double standard_exponential_keyed(std::uint64_t seed) {
-  static const detail::ExpZiggurat& z = detail::exp_ziggurat();
   const std::uint64_t u = Rng::first_output(seed);
-  const unsigned i = static_cast<unsigned>(u & 255);
-  const std::uint64_t j = u >> 11;
-  if (j < z.k[i]) return static_cast<double>(j) * z.w[i];
+  double x;
+  if (detail::exp_ziggurat_fast(u, x)) return x;
   Rng rng(seed);
   rng.next();  // u
   return detail::exp_ziggurat_slow(rng, u);

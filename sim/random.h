@@ -55,13 +55,13 @@ class Rng {
   // draws need one number (Context::keyed_seed); the same bits as building it.
   static std::uint64_t first_output(std::uint64_t seed) {
     std::uint64_t sm = seed + 0x9e3779b97f4a7c15ULL;  // reseed's state after the first word
-    return rotl(splitmix64(sm) * 5, 7) * 9;
+    return scramble(splitmix64(sm));
   }
   // What Rng(seed).uniform() returns.
-  static double first_uniform(std::uint64_t seed) { return static_cast<double>(first_output(seed) >> 11) * 0x1.0p-53; }
+  static double first_uniform(std::uint64_t seed) { return to_unit(first_output(seed)); }
 
   std::uint64_t next() {
-    const std::uint64_t result = rotl(s_[1] * 5, 7) * 9;
+    const std::uint64_t result = scramble(s_[1]);
     const std::uint64_t t = s_[1] << 17;
     s_[2] ^= s_[0];
     s_[3] ^= s_[1];
@@ -73,7 +73,7 @@ class Rng {
   }
 
   // Uniform in [0, 1) with 53 random bits.
-  double uniform() { return static_cast<double>(next() >> 11) * 0x1.0p-53; }
+  double uniform() { return to_unit(next()); }
   // Uniform in (0, 1]: safe to take the logarithm of.
   double uniform_pos() { return static_cast<double>((next() >> 11) + 1) * 0x1.0p-53; }
   // Uniform integer in [0, n), n > 0, by Lemire's multiply-shift (bias < n / 2^64).
@@ -84,6 +84,10 @@ class Rng {
 
  private:
   static constexpr std::uint64_t rotl(std::uint64_t x, int k) { return (x << k) | (x >> (64 - k)); }
+  // xoshiro256**'s output function of its second state word.
+  static constexpr std::uint64_t scramble(std::uint64_t s1) { return rotl(s1 * 5, 7) * 9; }
+  // The top 53 bits as a double in [0, 1).
+  static constexpr double to_unit(std::uint64_t x) { return static_cast<double>(x >> 11) * 0x1.0p-53; }
   std::uint64_t s_[4];
 };
 
