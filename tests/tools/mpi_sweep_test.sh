@@ -3,10 +3,11 @@
 #  1. a small compare on 3 ranks (oversubscribed on a small machine) writes files
 #     byte-identical outside "run" to the thread executor's;
 #  2. ranks that read different scenario files stop with one error from rank 0, exit 2;
-#  3. under mpirun --enable-recovery, a worker rank killed from outside mid-sweep loses only
-#     its job: rank 0 runs it again elsewhere, names the rank and the job, and the files are
-#     byte-identical to the threads' (exit 0);
-#  4. under a plain mpirun the same kill ends the MPI job; the jobs finished before are kept
+#  3. under mpirun --enable-recovery, a worker rank stopped from outside mid-sweep (SIGTERM)
+#     loses only its job: rank 0 runs it again elsewhere, names the rank and the job, and the
+#     files are byte-identical to the threads' (exit 0) — the stopped rank's cut-short job is
+#     never taken for its result;
+#  4. under a plain mpirun a rank killed (SIGKILL) ends the MPI job; the jobs finished before are kept
 #     and the same command with --resume runs only the missing ones, to the same files;
 #  5. a scenario no rank can read, or a bad plan --search: rank 0's error alone, exit 2;
 #  6. plan writes the same plan.json on 3 ranks as on 2 threads;
@@ -85,12 +86,14 @@ rank_pid() {
     if tr '\0' '\n' <"/proc/$p/environ" 2>/dev/null | grep -qx "OMPI_COMM_WORLD_RANK=$2"; then echo "$p"; return; fi
   done
 }
-# Runs a longer compare (8 jobs of about a second) under mpirun with the extra options "$@",
-# kills rank 1 (SIGKILL, from outside, as a crashed node) once the first job is kept, while
-# jobs remain to hand out so that every rank holds one; sets $code. Output folder $out,
-# stderr $out.err.
+# Runs a longer compare (8 jobs of about a second) under mpirun with the extra options "$@"
+# after the first, and sends rank 1 the signal $1 (KILL: a crashed node; TERM: a rank stopped
+# from outside, which must die as a lost rank and never hand in its cut-short job as a result)
+# once the first job is kept, while jobs remain to hand out so that every rank holds one; sets
+# $code. Output folder $out, stderr $out.err.
 kill_rank_1() {
-  local pid r1="" waited=0
+  local sig=$1 pid r1="" waited=0
+  shift
   set +e
   "${mpi[@]}" "$@" "$bin" "${long[@]}" --out "$out" >/dev/null 2>"$out.err" &
   pid=$!
@@ -104,12 +107,12 @@ kill_rank_1() {
   done
   local before
   before=$(ls "$out/jobs" 2>/dev/null | grep -c '\.job$' || true)
-  [ -n "$r1" ] && kill -9 "$r1"
+  [ -n "$r1" ] && kill -"$sig" "$r1"
   wait "$pid"
   code=$?
   set -e
   [ -n "$r1" ] || { echo "FAIL: no job kept, or no rank 1 found, within 60 s"; cat "$out.err"; exit 1; }
-  echo "killed rank 1 (pid $r1) when $before jobs were kept; mpirun exit $code"
+  echo "sent rank 1 (pid $r1) SIG$sig when $before jobs were kept; mpirun exit $code"
 }
 long=(compare "$src/scenarios/basics/mm1.json" --set duration=12h --vary users.arrivals.rate=30,40,50,60
       --replications 2 --quiet --no-report)
@@ -117,7 +120,7 @@ long=(compare "$src/scenarios/basics/mm1.json" --set duration=12h --vary users.a
 
 echo "== 3. mpirun --enable-recovery: rank 1 dies mid-sweep; its job runs again elsewhere and the sweep completes"
 out=$work/recover
-kill_rank_1 --enable-recovery
+kill_rank_1 TERM --enable-recovery
 [ "$code" -eq 0 ] || { echo "FAIL: the sweep that lost rank 1 exited $code"; cat "$out.err"; exit 1; }
 grep -Eq "MPI rank 1 was lost during users.arrivals.rate=[0-9]+ seed [0-9]+, which ran again on rank [02]" "$out.err" ||
   { echo "FAIL: rank 0 did not name the lost rank and its job"; cat "$out.err"; exit 1; }
@@ -128,7 +131,7 @@ same "$work/long-threads" "$out" 4
 
 echo "== 4. plain mpirun: rank 1 dies, Open MPI ends the job; --resume finishes it"
 out=$work/resume
-kill_rank_1
+kill_rank_1 KILL
 [ "$code" -ne 0 ] || { echo "FAIL: the killed sweep exited 0 without --enable-recovery"; exit 1; }
 # Rank 0's line is written from its SIGTERM handler; mpirun may be past forwarding output by
 # then, so its absence is only noted (mpirun itself names the rank that died).

@@ -359,6 +359,12 @@ class MpiExecutor final : public Executor {
 // this one beats (kTagAlive with the job's progress) so that rank 0 can tell a long job from
 // a lost rank.
 void serve(const nlohmann::json& base, const Registry& registry) {
+  // A worker that the launcher stops (SIGTERM on Ctrl-C) or that is told to stop from outside
+  // ends as a lost rank does. With compare's handlers (tools/cli/interrupt.h) it would instead
+  // cut its job short and send the partial summary as its result, and rank 0 would keep it for
+  // --resume as if complete: the encoding carries no `partial` (tools/cli/sweep.h).
+  std::signal(SIGINT, SIG_DFL);
+  std::signal(SIGTERM, SIG_DFL);
   for (;;) {
     MPI_Status st;
     MPI_Probe(0, MPI_ANY_TAG, MPI_COMM_WORLD, &st);
@@ -391,6 +397,8 @@ void serve(const nlohmann::json& base, const Registry& registry) {
         }
       }
       job.join();
+      // A signal that came before the handlers were reset: never a result rank 0 would keep.
+      if (out.partial && out.error.empty()) out.error = "rank " + std::to_string(g_rank) + " was interrupted during the job";
     } else {
       out.error = "rank " + std::to_string(g_rank) + " received a job archsim cannot read";
     }
