@@ -20,7 +20,9 @@
 #include <bit>
 #include <cassert>
 #include <cstdint>
+#include <cstdlib>
 #include <cstring>
+#include <new>
 #include <memory>
 
 #include "sim/time.h"
@@ -58,7 +60,7 @@ class Scheduler {
   Event pop() {
     ensure_front();
     --size_;
-    return buckets_[0].data[head_++];
+    return buckets_[0].data.get()[head_++];
   }
 
   void clear() {
@@ -100,19 +102,26 @@ class Scheduler {
   }
 
   // A FIFO of events that only grows (and is emptied whole): size and capacity in 32 bits.
+  // Its storage is left unwritten beyond `size` (malloc, not new Event[n], which would write
+  // every event's default members): untouched capacity costs address space, not resident
+  // memory, as std::vector's does. Event is trivially copyable, so bytes are events.
   struct Bucket {
-    std::unique_ptr<Event[]> data;
+    struct Free {
+      void operator()(Event* p) const { std::free(p); }
+    };
+    std::unique_ptr<Event, Free> data;
     std::uint32_t size = 0, capacity = 0;
     void push(const Event& e) {
       if (size == capacity) [[unlikely]]
         grow();
-      data[size++] = e;
+      data.get()[size++] = e;
     }
     [[gnu::noinline, gnu::cold]] void grow() {
       const std::uint32_t n = capacity ? 2 * capacity : 16;
-      std::unique_ptr<Event[]> bigger(new Event[n]);
-      if (size) std::memcpy(bigger.get(), data.get(), size * sizeof(Event));
-      data = std::move(bigger);
+      auto* bigger = static_cast<Event*>(std::malloc(std::size_t{n} * sizeof(Event)));
+      if (!bigger) throw std::bad_alloc();
+      if (size) std::memcpy(bigger, data.get(), size * sizeof(Event));
+      data.reset(bigger);
       capacity = n;
     }
   };
