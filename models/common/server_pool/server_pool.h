@@ -402,7 +402,11 @@ class ServerPool final : public Scalable, public Resizable, public Crashable, pu
     if (in.state == Instance::Draining && in.busy == 0 && in.detached == 0) set_state(ctx, slot, Instance::Gone);
     return kNone;
   }
+  // Integrates the busy and CPU areas up to now. With no time since the last touch it adds
+  // n x 0.0 = +0.0 (n finite, areas never -0.0): a no-op, skipped (a request's start and
+  // end each touch twice at one instant).
   void touch(const Context& ctx, Instance& in) const {
+    if (ctx.now() == in.area_last) return;
     const double dt = static_cast<double>(ctx.now() - in.area_last);
     in.busy_area += in.busy * dt;
     in.cpu_area += cpu_load(in.cpu) * dt;
