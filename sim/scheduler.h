@@ -59,6 +59,13 @@ class Scheduler {
   // Removes and returns the next event; requires !empty().
   Event pop() {
     ensure_front();
+    return pop_front();
+  }
+  // pop() right after next_time(), which made the front: without checking it again (the run
+  // loop asks for the time of every event before it takes it). Nothing may come between
+  // the two calls but pushes, which leave the front where it is.
+  Event pop_front() {
+    assert(head_ < buckets_[0].size && "pop_front() without next_time()");
     --size_;
     return buckets_[0].data.get()[head_++];
   }

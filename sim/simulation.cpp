@@ -689,7 +689,7 @@ void Simulation::stuck() {
     else if (e.kind == kReply && calls_.valid(e.data)) acting[comps_[calls_[e.data].caller]->id()].insert("replies");
   };
   for (int k = 0; k < 1000 && !sched_.empty() && sched_.next_time() == now_; ++k) {
-    Event e = sched_.pop();
+    Event e = sched_.pop_front();
     note(e);
     now_ = e.time;
     dispatch(e);  // keep the loop turning: what it schedules at this instant is what we look at
@@ -726,7 +726,7 @@ void Simulation::run(const std::function<void(double)>& progress, const std::ato
   // The run is [0, duration): an event at the end instant itself belongs to no window (a
   // request sent then could never be answered, and the last window would hold it).
   while (!sched_.empty() && sched_.next_time() < end) {
-    Event e = sched_.pop();
+    Event e = sched_.pop_front();
     now_ = e.time;
     dispatch(e);
     if ((++n & 0xffff) == 0) [[unlikely]] {
