@@ -28,10 +28,10 @@ ExpZiggurat::ExpZiggurat() {
   }
 }
 
-const ExpZiggurat& exp_ziggurat() {
-  static const ExpZiggurat z;
-  return z;
-}
+// 101: the first priority open to programs (GCC and clang run lower numbers first, and every
+// object without one after them), so no other static object's initializer can draw from
+// tables not yet built.
+[[gnu::init_priority(101)]] const ExpZiggurat exp_ziggurat_tables;
 
 double exp_ziggurat_slow(Rng& rng, std::uint64_t u) {
   const ExpZiggurat& z = exp_ziggurat();

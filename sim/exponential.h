@@ -22,7 +22,11 @@ struct ExpZiggurat {
   double f[256];         // exp(-x) at each layer's edge
   ExpZiggurat();
 };
-const ExpZiggurat& exp_ziggurat();
+// The tables, a namespace-scope object built before any ordinary static object of the
+// program (init_priority, exponential.cpp), so that a draw reads them directly: a function-
+// local static tested its guard on every draw.
+extern const ExpZiggurat exp_ziggurat_tables;
+inline const ExpZiggurat& exp_ziggurat() { return exp_ziggurat_tables; }
 double exp_ziggurat_slow(Rng& rng, std::uint64_t u);
 }  // namespace detail
 
@@ -30,7 +34,7 @@ namespace detail {
 // The ziggurat's fast path for the random bits `u` (98.9% of draws): true with `x` set, or
 // false when the draw needs exp_ziggurat_slow.
 inline bool exp_ziggurat_fast(std::uint64_t u, double& x) {
-  static const ExpZiggurat& z = exp_ziggurat();
+  const ExpZiggurat& z = exp_ziggurat_tables;
   const unsigned i = static_cast<unsigned>(u & 255);
   const std::uint64_t j = u >> 11;
   if (j >= z.k[i]) return false;
