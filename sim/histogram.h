@@ -48,8 +48,7 @@ class Histogram {
     counts_[i] += n;
     total_ += n;
     sum_ += static_cast<Int128>(v) * static_cast<Int128>(n);
-    if (v < min_) min_ = v;
-    if (v > max_) max_ = v;
+    if (v < min_ || v > max_) note_extremes(v);
   }
   // Adds other's counts: the result equals having recorded both streams into one.
   void merge(const Histogram& other);

@@ -276,12 +276,18 @@ class Client final : public Component, public CallSink {
       // without the profile's lookups. A gap that saturates at kTimeMax ends the arrivals, as there.
       const double rate = rate_.points[0].second;
       if (t >= end || rate <= 0) return;
-      const Time cand = after(t, std::max<Time>(1, from_seconds_saturated(standard_exponential(rng_) / rate)));
+      const Time cand = poisson_next(t, rate);
       if (cand == kTimeMax || cand > end) return;
       ctx.schedule(cand - ctx.now(), kArrival);
       return;
     }
     next_arrival_by_profile(ctx, t);
+  }
+  // The next point of a Poisson process of `rate` after `t`: at least 1 ns on, kTimeMax when
+  // the gap overflows Time (a rate so low there is no next point). Both arrival paths draw
+  // through it, so the fast path draws what the general one would.
+  [[gnu::always_inline]] Time poisson_next(Time t, double rate) {
+    return after(t, std::max<Time>(1, from_seconds_saturated(standard_exponential(rng_) / rate)));
   }
   // By thinning against the largest rate of the current linear piece; crossing into the
   // next piece restarts there (the process is memoryless). Out of line, so that the fast
@@ -306,7 +312,7 @@ class Client final : public Component, public CallSink {
         }
       } else {
         // A rate so low that the gap overflows Time saturates: no arrival in this piece.
-        cand = after(t, std::max<Time>(1, from_seconds_saturated(standard_exponential(rng_) / bound)));
+        cand = poisson_next(t, bound);
         if (cand >= piece_end) {
           t = piece_end;
           continue;

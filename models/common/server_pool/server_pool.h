@@ -319,16 +319,11 @@ class ServerPool final : public Scalable, public Resizable, public Crashable, pu
   void add_cpu(Context& ctx, std::uint32_t slot, int delta) {
     Instance& in = instances_[slot];
     touch(ctx, in);
-    if (!shared_cores()) {
-      // cpu_load is the worker count itself: the difference of two small integers as doubles
-      // is delta exactly, with no load to compute twice.
-      in.cpu = static_cast<std::uint32_t>(static_cast<int>(in.cpu) + delta);
-      ctx.metrics().add(cpu_g_, delta, ctx.now());
-      return;
-    }
-    const double before = cpu_load(in.cpu);
-    in.cpu = static_cast<std::uint32_t>(static_cast<int>(in.cpu) + delta);
-    ctx.metrics().add(cpu_g_, cpu_load(in.cpu) - before, ctx.now());
+    const std::uint32_t before = in.cpu;
+    in.cpu = static_cast<std::uint32_t>(static_cast<int>(before) + delta);
+    // Without shared cores cpu_load is the worker count itself, and the difference of two
+    // small integers as doubles is delta exactly: no load to compute twice.
+    ctx.metrics().add(cpu_g_, shared_cores() ? cpu_load(in.cpu) - cpu_load(before) : delta, ctx.now());
   }
   // After an admission: an instance whose requests pass its memory limit is OOMKilled at
   // once, taking every request it holds with it. True when it was (memory.cpp).
