@@ -65,52 +65,54 @@ class SlotTable {
  public:
   std::uint32_t alloc() {
     std::uint32_t j;
-    if (!free_.empty()) {
-      j = free_.back();
-      free_.pop_back();
+    if (free_head_ != kNoSlot) {
+      j = free_head_;
+      free_head_ = slots_[j].next;
     } else {
       j = static_cast<std::uint32_t>(slots_.size());
       slots_.emplace_back();
     }
-    slots_[j].live = true;
+    slots_[j].next = kLive;
     return j;
   }
   void free(std::uint32_t j) {
-    assert(slots_[j].live);
-    slots_[j].live = false;
+    assert(live(j));
     ++slots_[j].gen;
-    free_.push_back(j);
+    slots_[j].next = free_head_;
+    free_head_ = j;
   }
   // Makes every payload of the live slot j made so far stale, the record kept: its
   // continuation was superseded (the rest of a k-of-n fan-out is no longer waited for).
   void supersede(std::uint32_t j) { ++slots_[j].gen; }
   // Room for n records before the table grows.
-  void reserve(std::size_t n) {
-    slots_.reserve(n);
-    free_.reserve(n);
-  }
+  void reserve(std::size_t n) { slots_.reserve(n); }
   T& operator[](std::uint32_t j) { return slots_[j].item; }
   const T& operator[](std::uint32_t j) const { return slots_[j].item; }
   // Slots made so far, live or free: [0, size()) is what a scan over records visits.
   std::uint32_t size() const { return static_cast<std::uint32_t>(slots_.size()); }
-  bool live(std::uint32_t j) const { return slots_[j].live; }
+  bool live(std::uint32_t j) const { return slots_[j].next == kLive; }
   // The payload naming slot j's current record.
   std::uint64_t payload(std::uint32_t j) const { return slot_payload(j, slots_[j].gen); }
   // The live slot `payload` names, or kNoSlot when it is stale or was never made.
   std::uint32_t find(std::uint64_t payload) const {
     const std::uint32_t j = slot_of(payload);
-    return j < slots_.size() && slots_[j].live && current_gen(payload, slots_[j].gen) ? j : kNoSlot;
+    return j < slots_.size() && live(j) && current_gen(payload, slots_[j].gen) ? j : kNoSlot;
   }
 
  private:
-  // One record with its generation and liveness side by side: a lookup touches one line.
+  // `next` of a slot in use; any other value is the next free slot (kNoSlot: none).
+  static constexpr std::uint32_t kLive = kNoSlot - 1;
+  // One record with its generation and its place in the free list side by side: a lookup
+  // touches one line. The free list is threaded through the slots (a stack, the most recently
+  // freed first): a free is two stores, where a vector of free indices paid an out-of-line
+  // push_back per request.
   struct Slot {
     T item{};
     std::uint32_t gen = 0;
-    bool live = false;
+    std::uint32_t next = kNoSlot;  // a new slot is free until alloc() takes it
   };
   std::vector<Slot> slots_;
-  std::vector<std::uint32_t> free_;
+  std::uint32_t free_head_ = kNoSlot;
 };
 
 // ------------------------------------------------------------------ ranges
