@@ -49,6 +49,11 @@ class BuildContext {
   RefId reference_to(const std::string& target_id, const std::string& pointer, RefKind kind);
   // Interned route names: the same name gives the same index in every component.
   std::uint32_t route_index(const std::string& name);
+  // A component that ends client requests (Context::request_ended) names its latency
+  // histogram here: it must have series and record now - req.start of exactly the requests
+  // it ends with Status::Ok. The end-to-end ("all") latency is the sum of these histograms
+  // (sim/request_ledger.h), not a second record per request.
+  void end_to_end_latency(HistogramId h);
   // Route flow (sim/route_flow.h), checked before t = 0: this component sends `route` over
   // `ref` (named at `pointer`); forwards what reaches it by `rule` (its `from` is set here);
   // serves only `routes`. A component that declares nothing serves every route.

@@ -2,6 +2,7 @@
 
 #include <cmath>
 #include <limits>
+#include <stdexcept>
 
 namespace archsim {
 
@@ -88,7 +89,22 @@ double Metrics::ratio(GaugeId num, GaugeId den, Time now) const {
   return (area_now(n, now) - n.area_at_warmup) / dn;
 }
 
+void Metrics::sum_into(HistogramId source, HistogramId target) {
+  if (!hists_[source.i].has_series || source.i == target.i)
+    throw std::logic_error("Metrics::sum_into: the source must be another histogram, with series");
+  sums_.emplace_back(source.i, target.i);
+}
+
+void Metrics::merge_sums() {
+  for (const auto& [source, target] : sums_) {
+    Hist& s = hists_[source];
+    s.flush_zeros();
+    hists_[target].recorder().merge(s.window);
+  }
+}
+
 void Metrics::reset_whole_run(Time now) {
+  merge_sums();  // the sources' windows before the warm-up belong to the targets' too
   for (Counter& c : counters_) c.total = 0;
   for (Gauge& g : gauges_) {
     g.area_at_warmup = area_now(g, now);
@@ -127,6 +143,7 @@ void Metrics::close_window(Time now) {
     g.area_at_window = a;
     g.window_time = now;
   }
+  merge_sums();  // before any histogram closes its window
   for (Hist& h : hists_) {
     h.flush_zeros();
     if (!h.has_series) continue;

@@ -83,6 +83,13 @@ class Metrics {
   void ratio_series(const std::string& component, const std::string& series, GaugeId num, GaugeId den);
   // A state named `name` (its metric in timeseries.csv), at `initial` from t = 0.
   StateId state(const std::string& component, const std::string& name, double initial);
+  // Makes `target` the sum of its sources: every value recorded into `source` counts in
+  // `target` as if recorded there too, without a second record per value. The source's
+  // window is merged into the target's when a window closes and at the warm-up, before
+  // either moves on; merging is exact (counts, sum, min and max), so every figure and series
+  // of the target is what recording each value twice gave. `source` must have series (it
+  // records into its window); nothing else may read the target's window mid-run.
+  void sum_into(HistogramId source, HistogramId target);
 
   // --- hot path ---
   void add(CounterId c, std::uint64_t n = 1) {
@@ -169,6 +176,9 @@ class Metrics {
     return g.area + g.value * static_cast<double>(now - g.last);
   }
   int add_series(const std::string& component, const std::string& metric);
+  void merge_sums();  // each sum_into source's window into its target's
+
+  std::vector<std::pair<std::uint32_t, std::uint32_t>> sums_;  // (source, target) of sum_into
 
   Time window_, warmup_;
   Time last_window_end_ = 0;

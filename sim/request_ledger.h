@@ -35,6 +35,12 @@ class RequestLedger {
   std::uint32_t route_count() const { return static_cast<std::uint32_t>(names_.size()); }
   const std::string& route_name(std::uint32_t i) const { return names_[i]; }
 
+  // A client's latency histogram (with series): it records now - req.start of every request
+  // the client ends with Status::Ok, and the "all" latency is the sum of those histograms
+  // (Metrics::sum_into), so ended() does not record the value a second time. Every component
+  // that calls ended() declares one, at build time (BuildContext::end_to_end_latency).
+  void latency_source(HistogramId h) { metrics_.sum_into(h, latency_h_); }
+
   // The hot path: one per client request sent and one per request ended, at `now`.
   void sent() {
     ++sent_;
@@ -50,11 +56,7 @@ class RequestLedger {
       metrics_.add(failed_c_);
       metrics_.add(cause_c_[static_cast<int>(status)]);
     }
-    if (status == Status::Ok) {
-      const Time latency = now - req.start;
-      metrics_.record(latency_h_, latency);
-      route.latency.record(latency);
-    }
+    if (status == Status::Ok) route.latency.record(now - req.start);  // "all": latency_source
   }
 
   // The warm-up ends (Metrics::reset_whole_run restarts the "all" histogram's whole run).

@@ -428,6 +428,7 @@ RefId BuildContext::reference(Params& p, std::string_view key, RefKind kind) {
 }
 
 std::uint32_t BuildContext::route_index(const std::string& name) { return sim_.requests_->route_index(name); }
+void BuildContext::end_to_end_latency(HistogramId h) { sim_.requests_->latency_source(h); }
 void BuildContext::sends_route(RefId ref, std::uint32_t route, std::string pointer) {
   sim_.route_flow_.source(index_, ref, route, std::move(pointer));
 }

@@ -141,6 +141,7 @@ class Client final : public Component, public CallSink {
     ok_c_ = m.counter(id, "ok", "throughput_rps");
     failed_c_ = m.counter(id, "failed", "errors_rps");
     latency_h_ = m.histogram(id, "latency", "latency");
+    bc.end_to_end_latency(latency_h_);  // the "all" latency sums the clients' (call_ended records it)
     // Requests sent and not yet ended (retries included): end-to-end Little's law, L = X W.
     in_system_g_ = m.gauge(id, "in_system");
     if (sessions_mode_) {

@@ -1,10 +1,12 @@
 #include <doctest/doctest.h>
 
 #include <cmath>
+#include <stdexcept>
 
 #include "sim/metrics.h"
 #include "sim/pool.h"
 #include "sim/profile.h"
+#include "sim/random.h"
 
 using namespace archsim;
 
@@ -95,6 +97,62 @@ TEST_CASE("metrics: a histogram's whole run leaves out the part of a window befo
   m.close_window(20 * kSecond);
   CHECK(m.series()[0].values[1] == doctest::Approx(2).epsilon(0.01));
   CHECK(m.whole(h).count() == 11);
+}
+
+TEST_CASE("metrics: a histogram summed from two sources is what recording every value into it gave") {
+  // Two clients' latencies summed into "all" (sim/request_ledger.h), against "twice": every
+  // value recorded into it directly. Windows before, across and after the warm-up, zeros
+  // counted, an empty window: every series value and the whole run must be the same.
+  Metrics m(10 * kSecond, 15 * kSecond);
+  HistogramId all = m.histogram("all", "latency", "latency");
+  HistogramId twice = m.histogram("twice", "latency", "latency");
+  HistogramId a = m.histogram("a", "latency", "latency");
+  HistogramId b = m.histogram("b", "latency", "latency");
+  m.sum_into(a, all);
+  m.sum_into(b, all);
+  CHECK_THROWS_AS(m.sum_into(all, all), std::logic_error);
+  CHECK_THROWS_AS(m.sum_into(m.histogram("plain", "latency"), all), std::logic_error);  // no series: no window
+  Rng rng(7);
+  auto record = [&](int n, Time scale) {
+    for (int i = 0; i < n; ++i) {
+      const Time v = static_cast<Time>(rng.uniform() * static_cast<double>(scale));
+      HistogramId source = rng.uniform() < 0.3 ? a : b;
+      if (v < scale / 10) {
+        m.record_zero(source);
+        m.record(twice, 0);
+      } else {
+        m.record(source, v);
+        m.record(twice, v);
+      }
+    }
+  };
+  record(500, 40 * kMillisecond);
+  m.close_window(10 * kSecond);
+  record(300, 900 * kMillisecond);  // this window spans the warm-up
+  m.reset_whole_run(15 * kSecond);
+  record(200, 5 * kMillisecond);
+  m.close_window(20 * kSecond);
+  m.close_window(30 * kSecond);  // empty: NaN in both
+  record(1000, 70 * kMillisecond);
+  m.close_window(40 * kSecond);
+  for (int k = 0; k < 3; ++k) {  // p50, p95, p99 of "all" (series 0..2) and "twice" (3..5)
+    const auto& x = m.series()[k].values;
+    const auto& y = m.series()[3 + k].values;
+    REQUIRE(x.size() == 4);
+    for (std::size_t w = 0; w < x.size(); ++w) {
+      if (std::isnan(y[w])) CHECK(std::isnan(x[w]));
+      else CHECK(x[w] == y[w]);
+    }
+  }
+  CHECK(std::isnan(m.series()[0].values[2]));
+  CHECK(m.whole(all).count() == 1200);  // after the warm-up only
+  CHECK(m.whole(all).count() == m.whole(twice).count());
+  CHECK(m.whole(all).mean() == m.whole(twice).mean());
+  CHECK(m.whole(all).min() == m.whole(twice).min());
+  CHECK(m.whole(all).max() == m.whole(twice).max());
+  for (double q : {50.0, 90.0, 99.0, 99.9}) CHECK(m.whole(all).percentile(q) == m.whole(twice).percentile(q));
+  // The sources keep their own values.
+  CHECK(m.whole(a).count() + m.whole(b).count() == 1200);
 }
 
 TEST_CASE("metrics: record_zero is record(h, 0), with and without series") {

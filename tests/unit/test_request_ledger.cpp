@@ -11,20 +11,36 @@ RequestInfo request(std::uint32_t route, Time start) {
   r.start = start;
   return r;
 }
+
+// A client as the ledger expects one (BuildContext::end_to_end_latency): its latency
+// histogram, with series, records what it ends with Status::Ok, and it tells the ledger.
+struct FakeClient {
+  Metrics& m;
+  RequestLedger& ledger;
+  HistogramId latency;
+  FakeClient(Metrics& metrics, RequestLedger& l) : m(metrics), ledger(l), latency(m.histogram("users", "latency", "latency")) {
+    ledger.latency_source(latency);
+  }
+  void ended(const RequestInfo& req, Status status, Time now) {
+    if (status == Status::Ok) m.record(latency, now - req.start);
+    ledger.ended(req, status, now);
+  }
+};
 }  // namespace
 
 TEST_CASE("request ledger: routes by name, outcomes by cause, latency of answered requests only") {
   Metrics m(10 * kSecond, 0);
   RequestLedger ledger(m, {"ok", "timeout", "rejected", "error", "unavailable", "dropped", "degraded"});
+  FakeClient client(m, ledger);
   const std::uint32_t home = ledger.route_index("home");
   const std::uint32_t buy = ledger.route_index("buy");
   CHECK(ledger.route_index("home") == home);  // a name seen again keeps its index
   CHECK(ledger.route_count() == 2);
   CHECK(ledger.route_name(buy) == "buy");
   for (int i = 0; i < 4; ++i) ledger.sent();
-  ledger.ended(request(home, 0), Status::Ok, 30 * kMillisecond);
-  ledger.ended(request(home, kSecond), Status::Ok, kSecond + 10 * kMillisecond);
-  ledger.ended(request(buy, 0), Status::Timeout, 2 * kSecond);  // a failure: no latency recorded
+  client.ended(request(home, 0), Status::Ok, 30 * kMillisecond);
+  client.ended(request(home, kSecond), Status::Ok, kSecond + 10 * kMillisecond);
+  client.ended(request(buy, 0), Status::Timeout, 2 * kSecond);  // a failure: no latency recorded
   m.close_window(10 * kSecond);
   RunResult r;
   ledger.fill(r);
@@ -47,13 +63,14 @@ TEST_CASE("request ledger: routes by name, outcomes by cause, latency of answere
 TEST_CASE("request ledger: the warm-up restarts the counts and keeps the requests in flight apart") {
   Metrics m(10 * kSecond, 5 * kSecond);
   RequestLedger ledger(m, {"ok", "timeout"});
+  FakeClient client(m, ledger);
   const std::uint32_t home = ledger.route_index("home");
   for (int i = 0; i < 3; ++i) ledger.sent();
-  ledger.ended(request(home, 0), Status::Ok, kSecond);
+  client.ended(request(home, 0), Status::Ok, kSecond);
   m.reset_whole_run(5 * kSecond);
   ledger.end_warmup();  // two still in flight
   ledger.sent();
-  ledger.ended(request(home, 4 * kSecond), Status::Ok, 6 * kSecond);
+  client.ended(request(home, 4 * kSecond), Status::Ok, 6 * kSecond);
   m.close_window(10 * kSecond);
   RunResult r;
   ledger.fill(r);
