@@ -6,10 +6,12 @@
 #include <doctest/doctest.h>
 #include <signal.h>
 
+#include <algorithm>
 #include <csignal>
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <thread>
 #include <nlohmann/json.hpp>
 
 #include "tests/e2e/run_archsim.h"
@@ -86,6 +88,33 @@ TEST_CASE("sweep: compare's merged files are byte-identical outside \"run\" with
   CHECK(cmp["variants"][0]["summary"]["latency_ms"]["p99"] != cmp["variants"][2]["summary"]["latency_ms"]["p99"]);
   // The folder keeps the 6 jobs for --resume.
   CHECK(job_files(one) == 6);
+}
+
+TEST_CASE("sweep: without --threads, compare and run --replications use every core of the machine") {
+  const unsigned cores = std::clamp(std::thread::hardware_concurrency(), 1u, 256u);
+  const std::string all = std::to_string(cores) + (cores == 1 ? " thread" : " threads");
+  // compare: the default, then --threads 1; compare.json's "run" names what ran the jobs.
+  std::vector<std::string> args = small_compare(scratch_dir("sweep-default-threads"), "1");
+  const auto threads = std::find(args.begin(), args.end(), "--threads");
+  args.erase(threads, threads + 2);
+  const std::string out = args.back();
+  auto r = run_archsim(args, 120);
+  REQUIRE_MESSAGE(r.exit_code == 0, describe(r));
+  CHECK(nlohmann::json::parse(read_text(out + "/compare.json"))["run"]["executor"] == all);
+  const fs::path one = scratch_dir("sweep-one-thread");
+  r = run_archsim(small_compare(one.string(), "1"), 120);
+  REQUIRE_MESSAGE(r.exit_code == 0, describe(r));
+  CHECK(nlohmann::json::parse(read_text((one / "compare.json").string()))["run"]["executor"] == "1 thread");
+  // run --replications: summary.json's "run" says the same.
+  const std::string rep = scratch_dir("sweep-default-threads-run");
+  r = run_archsim({"run", archsim::e2e::basic_scenario("mm1.json"), "--set", "duration=2m", "--replications", "2",
+                   "--quiet", "--no-report", "--out", rep},
+                  120);
+  REQUIRE_MESSAGE(r.exit_code == 0, describe(r));
+  CHECK(nlohmann::json::parse(read_text(rep + "/summary.json"))["run"]["executor"] == all);
+  // The help says so.
+  r = run_archsim({"compare", "--help"}, 30);
+  CHECK(r.out.find("default: all " + std::to_string(cores) + " cores") != std::string::npos);
 }
 
 TEST_CASE("sweep: every variant is built before the first job runs; one that does not build is named, exit 2") {

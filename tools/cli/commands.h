@@ -21,7 +21,7 @@ struct RunOptions {
   std::string out;
   bool json = false, quiet = false, no_report = false;
   bool fail_on_slo = false;  // exit kExitSloMissed when the SLO is missed (reports/slo_gate.h)
-  int replications = 1, threads = 1;
+  int replications = 1, threads = 1;  // threads: default_threads() unless --threads (main.cpp)
   std::uint32_t trace = 0;   // --trace N: trace.json of N sampled requests (replication 1)
 };
 
@@ -34,7 +34,7 @@ struct CompareOptions {
   bool json = false, quiet = false, no_report = false;
   bool fail_on_slo = false;  // exit kExitSloMissed when any variant misses the SLO
   bool resume = false;       // reuse the finished jobs kept in the output folder (DIR/jobs)
-  int replications = 1, threads = 1;
+  int replications = 1, threads = 1;  // threads: default_threads() unless --threads (main.cpp)
   std::uint32_t trace = 0;   // --trace N: each variant's trace.json of N sampled requests (replication 1)
 };
 
@@ -48,7 +48,7 @@ struct PlanOptions {
   std::optional<std::uint64_t> seed;
   std::string out;
   bool json = false, quiet = false, resume = false, no_report = false;
-  int replications = 3, threads = 1;
+  int replications = 3, threads = 1;  // threads: default_threads() unless --threads (main.cpp)
 };
 
 int run_command(const RunOptions& o, const Registry& registry);

@@ -172,6 +172,9 @@ int compare_command(const CompareOptions& o, const Registry& registry) {
     result["variants"].push_back(
         ordered_json{{"label", variants[i].label}, {"dir", vdir.filename().string()}, {"set", sets_object(variants[i].sets)}, {"summary", merged}});
   }
+  // Outside the results, as every "run" block: what ran the jobs ("2 threads", "4 MPI ranks
+  // (3 workers)"); the files are the same whatever it was.
+  result["run"] = ordered_json{{"executor", exec->describe()}};
   if (!store.move_into(jobs, out / "jobs")) return 1;
   if (!write_checked(out / "compare.json", result.dump(2) + "\n")) return 1;
   // --fail-on-slo: every variant is judged (each named on stderr); the code says whether any missed.

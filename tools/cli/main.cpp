@@ -28,7 +28,11 @@ int main(int argc, char** argv) {
   // "cost", "slo" and "alerts" are the ledgers' (reports/ledgers), validated with the rest.
   ledgers::register_ledger_keys(registry);
 
+  // Sweeps use every core unless told otherwise (tools/cli/executor.h).
+  const int all_cores = cli::default_threads();
+  const std::string cores_note = " (default: all " + std::to_string(all_cores) + " cores)";
   cli::RunOptions run;
+  run.threads = all_cores;
   std::string run_seed;
   auto* run_cmd = app.add_subcommand("run", "Run a scenario and report latency, availability, cost and time series");
   run_cmd->add_option("scenario", run.scenario, "Scenario JSON file")->required();
@@ -38,7 +42,7 @@ int main(int argc, char** argv) {
   run_cmd->add_flag("--json", run.json, "Print summary.json to stdout instead of the table");
   run_cmd->add_option("--replications", run.replications, "Independent replications (seeds seed, seed+1, ...)")
       ->check(CLI::Range(1, 10000));
-  run_cmd->add_option("--threads", run.threads, "Threads: replications run side by side")->check(CLI::Range(1, 256));
+  run_cmd->add_option("--threads", run.threads, "Threads: replications run side by side" + cores_note)->check(CLI::Range(1, 256));
   run_cmd->add_option("--trace", run.trace,
                       "Write trace.json: every hop of N sampled requests (spread over the run) as Chrome trace events, "
                       "for ui.perfetto.dev or chrome://tracing")
@@ -49,6 +53,7 @@ int main(int argc, char** argv) {
                     "Exit with code 3 when the scenario's SLO is missed (a CI gate; every output is still written)");
 
   cli::CompareOptions cmp;
+  cmp.threads = all_cores;
   std::string cmp_seed;
   auto* cmp_cmd = app.add_subcommand("compare", "Run variants of a scenario side by side (common random numbers)");
   cmp_cmd->add_option("scenario", cmp.scenario, "Scenario JSON file")->required();
@@ -56,7 +61,7 @@ int main(int argc, char** argv) {
   cmp_cmd->add_option("--set", cmp.sets, "Override a field for every variant: PATH=VALUE");
   auto* cmp_seed_opt = cmp_cmd->add_option("--seed", cmp_seed, "Seed (overrides the scenario's)");
   cmp_cmd->add_option("--replications", cmp.replications, "Replications per variant")->check(CLI::Range(1, 10000));
-  cmp_cmd->add_option("--threads", cmp.threads, "Threads: jobs (variant x replication) run side by side")->check(CLI::Range(1, 256));
+  cmp_cmd->add_option("--threads", cmp.threads, "Threads: jobs (variant x replication) run side by side" + cores_note)->check(CLI::Range(1, 256));
   cmp_cmd->add_option("--out", cmp.out, "Output directory (default out/<scenario name>-compare)");
   cmp_cmd->add_option("--trace", cmp.trace,
                       "Write each variant's trace.json: every hop of N sampled requests of its replication 1, as Chrome "
@@ -70,6 +75,7 @@ int main(int argc, char** argv) {
                     "Reuse the finished jobs kept in the output folder (DIR/jobs) and run only the missing ones");
 
   cli::PlanOptions plan;
+  plan.threads = all_cores;
   std::string plan_seed;
   auto* plan_cmd = app.add_subcommand("plan", "Find the cheapest configuration that meets an SLO (with confidence over replications)");
   plan_cmd->add_option("scenario", plan.scenario, "Scenario JSON file")->required();
@@ -81,7 +87,7 @@ int main(int argc, char** argv) {
   auto* plan_seed_opt = plan_cmd->add_option("--seed", plan_seed, "Seed (overrides the scenario's)");
   plan_cmd->add_option("--replications", plan.replications, "Replications per configuration (default 3)")
       ->check(CLI::Range(1, 10000));
-  plan_cmd->add_option("--threads", plan.threads, "Threads: jobs run side by side")->check(CLI::Range(1, 256));
+  plan_cmd->add_option("--threads", plan.threads, "Threads: jobs run side by side" + cores_note)->check(CLI::Range(1, 256));
   plan_cmd->add_option("--out", plan.out, "Output directory (default out/<scenario name>-plan)");
   plan_cmd->add_flag("--json", plan.json, "Print plan.json to stdout instead of the table");
   plan_cmd->add_flag("--quiet", plan.quiet, "No progress");

@@ -93,6 +93,9 @@ int run_command(const RunOptions& o, const Registry& registry) {
     summaries.push_back(nlohmann::ordered_json::parse(out.summary));
   }
   nlohmann::ordered_json summary = merge_replications(summaries);
+  // What ran the replications ("2 threads", "4 MPI ranks (3 workers)"): with one there is
+  // nothing side by side to say.
+  if (o.replications > 1) summary["run"]["executor"] = exec->describe();
   if (interrupt_signal() != 0) {
     nlohmann::ordered_json& run = summary["run"];
     if (!run.contains("partial") && o.replications > 1) {  // replication 1 ended, others did not

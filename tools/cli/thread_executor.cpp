@@ -66,4 +66,9 @@ std::unique_ptr<Executor> make_thread_executor(const nlohmann::json& base, const
   return std::make_unique<ThreadExecutor>(base, registry, threads);
 }
 
+int default_threads() {
+  const unsigned cores = std::thread::hardware_concurrency();  // 0: unknown
+  return static_cast<int>(std::clamp(cores, 1u, 256u));
+}
+
 }  // namespace archsim::cli
