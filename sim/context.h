@@ -119,6 +119,8 @@ class Context {
   // Client bookkeeping: unique ids and the end-to-end ledger behind summary.json.
   std::uint64_t next_request_id();
   void request_sent(const RequestInfo& req);
+  // Only from a component that named its latency histogram at build time
+  // (BuildContext::end_to_end_latency): the end-to-end latency is the sum of those.
   void request_ended(const RequestInfo& req, Status status);
 
   // A generator keyed by (stream, request, salt): the same request draws the same numbers

@@ -1,6 +1,7 @@
 #include "sim/simulation.h"
 
 #include <algorithm>
+#include <cassert>
 #include <chrono>
 #include <cstdio>
 #include <map>
@@ -428,7 +429,11 @@ RefId BuildContext::reference(Params& p, std::string_view key, RefKind kind) {
 }
 
 std::uint32_t BuildContext::route_index(const std::string& name) { return sim_.requests_->route_index(name); }
-void BuildContext::end_to_end_latency(HistogramId h) { sim_.requests_->latency_source(h); }
+void BuildContext::end_to_end_latency(HistogramId h) {
+  sim_.requests_->latency_source(h);
+  if (sim_.ends_requests_.size() <= index_) sim_.ends_requests_.resize(index_ + 1, 0);
+  sim_.ends_requests_[index_] = 1;
+}
 void BuildContext::sends_route(RefId ref, std::uint32_t route, std::string pointer) {
   sim_.route_flow_.source(index_, ref, route, std::move(pointer));
 }
@@ -576,6 +581,10 @@ std::uint64_t Context::next_request_id() { return sim_.next_request_id_++; }
 void Context::request_sent(const RequestInfo&) { sim_.requests_->sent(); }
 
 void Context::request_ended(const RequestInfo& req, Status status) {
+  // The "all" latency is the sum of the declared histograms: an undeclared caller's answers
+  // would be missing from it without a sign (asserts are on in the sanitizer build).
+  assert(self_ < sim_.ends_requests_.size() && sim_.ends_requests_[self_] &&
+         "a component ending requests must name its latency histogram (BuildContext::end_to_end_latency)");
   sim_.requests_->ended(req, status, sim_.now_);
   if (sim_.tracer_) [[unlikely]]
     sim_.tracer_->request_ended(req, self_, sim_.now_, status);

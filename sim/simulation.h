@@ -189,6 +189,7 @@ class Simulation {
   std::vector<std::string> zones_;
   std::vector<std::string> regions_;  // by component index ("" when none)
   std::vector<char> in_process_;      // by component index: BuildContext::in_process()
+  std::vector<char> ends_requests_;   // by component index: BuildContext::end_to_end_latency() was called
   std::vector<Reference> refs_;
   std::vector<Link> links_;
   Pool<CallRecord> calls_;

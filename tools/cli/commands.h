@@ -14,6 +14,14 @@
 
 namespace archsim::cli {
 
+// The thread count of a sweep command (run --replications, compare, plan) when --threads is
+// not given: every core of the machine (std::thread::hardware_concurrency, 1 when it cannot
+// tell, at most 256), as OMNeT++'s opp_runall does; the executor never starts more threads
+// than there are jobs. Results do not depend on it; only memory (one simulation per thread)
+// and wall time do. Under MPI each rank runs one job at a time whatever this says.
+// (tools/cli/thread_executor.cpp)
+int default_threads();
+
 struct RunOptions {
   std::string scenario;
   std::optional<std::uint64_t> seed;
@@ -21,7 +29,7 @@ struct RunOptions {
   std::string out;
   bool json = false, quiet = false, no_report = false;
   bool fail_on_slo = false;  // exit kExitSloMissed when the SLO is missed (reports/slo_gate.h)
-  int replications = 1, threads = 1;  // threads: default_threads() unless --threads (main.cpp)
+  int replications = 1, threads = default_threads();
   std::uint32_t trace = 0;   // --trace N: trace.json of N sampled requests (replication 1)
 };
 
@@ -34,7 +42,7 @@ struct CompareOptions {
   bool json = false, quiet = false, no_report = false;
   bool fail_on_slo = false;  // exit kExitSloMissed when any variant misses the SLO
   bool resume = false;       // reuse the finished jobs kept in the output folder (DIR/jobs)
-  int replications = 1, threads = 1;  // threads: default_threads() unless --threads (main.cpp)
+  int replications = 1, threads = default_threads();
   std::uint32_t trace = 0;   // --trace N: each variant's trace.json of N sampled requests (replication 1)
 };
 
@@ -48,7 +56,7 @@ struct PlanOptions {
   std::optional<std::uint64_t> seed;
   std::string out;
   bool json = false, quiet = false, resume = false, no_report = false;
-  int replications = 3, threads = 1;  // threads: default_threads() unless --threads (main.cpp)
+  int replications = 3, threads = default_threads();
 };
 
 int run_command(const RunOptions& o, const Registry& registry);

@@ -35,11 +35,4 @@ class Executor {
 // Runs jobs on `threads` threads of this process, jobs of any variant side by side.
 std::unique_ptr<Executor> make_thread_executor(const nlohmann::json& base, const Registry& registry, int threads);
 
-// The thread count of a sweep command (run --replications, compare, plan) when --threads is
-// not given: every core of the machine (std::thread::hardware_concurrency, 1 when it cannot
-// tell, at most 256), as OMNeT++'s opp_runall does; the executor never starts more threads
-// than there are jobs. Results do not depend on it; only memory (one simulation per thread)
-// and wall time do. Under MPI each rank runs one job at a time whatever this says.
-int default_threads();
-
 }  // namespace archsim::cli

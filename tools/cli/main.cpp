@@ -28,11 +28,9 @@ int main(int argc, char** argv) {
   // "cost", "slo" and "alerts" are the ledgers' (reports/ledgers), validated with the rest.
   ledgers::register_ledger_keys(registry);
 
-  // Sweeps use every core unless told otherwise (tools/cli/executor.h).
-  const int all_cores = cli::default_threads();
-  const std::string cores_note = " (default: all " + std::to_string(all_cores) + " cores)";
+  // Sweeps use every core unless told otherwise (cli::default_threads, tools/cli/commands.h).
+  const std::string cores_note = " (default: all " + std::to_string(cli::default_threads()) + " cores)";
   cli::RunOptions run;
-  run.threads = all_cores;
   std::string run_seed;
   auto* run_cmd = app.add_subcommand("run", "Run a scenario and report latency, availability, cost and time series");
   run_cmd->add_option("scenario", run.scenario, "Scenario JSON file")->required();
@@ -53,7 +51,6 @@ int main(int argc, char** argv) {
                     "Exit with code 3 when the scenario's SLO is missed (a CI gate; every output is still written)");
 
   cli::CompareOptions cmp;
-  cmp.threads = all_cores;
   std::string cmp_seed;
   auto* cmp_cmd = app.add_subcommand("compare", "Run variants of a scenario side by side (common random numbers)");
   cmp_cmd->add_option("scenario", cmp.scenario, "Scenario JSON file")->required();
@@ -75,7 +72,6 @@ int main(int argc, char** argv) {
                     "Reuse the finished jobs kept in the output folder (DIR/jobs) and run only the missing ones");
 
   cli::PlanOptions plan;
-  plan.threads = all_cores;
   std::string plan_seed;
   auto* plan_cmd = app.add_subcommand("plan", "Find the cheapest configuration that meets an SLO (with confidence over replications)");
   plan_cmd->add_option("scenario", plan.scenario, "Scenario JSON file")->required();

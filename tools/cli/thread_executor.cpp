@@ -6,6 +6,7 @@
 #include <mutex>
 #include <thread>
 
+#include "tools/cli/commands.h"
 #include "tools/cli/executor.h"
 
 namespace archsim::cli {
