@@ -4,6 +4,7 @@
 #include <doctest/doctest.h>
 
 #include <map>
+#include <vector>
 
 #include "sim/random.h"
 #include "sim/scheduler.h"
@@ -57,4 +58,44 @@ TEST_CASE("scheduler: large time spans and clear") {
   CHECK(s.empty());
   s.push(Event{0, 0, 0, 0, 3});
   CHECK(s.pop().data == 3);
+}
+
+// The buckets are per 4-bit digit of the time: offsets from 1 ns to 2^56 ns reach every
+// level, and an event pushed again at a time already pending (before and after the front
+// moved) must still leave after the earlier ones of that time.
+TEST_CASE("scheduler: every digit level, ties pushed across redistributions") {
+  Scheduler s;
+  std::map<std::pair<Time, std::uint64_t>, std::uint64_t> ref;
+  Rng rng(11);
+  std::uint64_t seq = 0;
+  Time now = 0;
+  std::vector<Time> pending_times;
+  auto push = [&](Time t) {
+    s.push(Event{t, 0, 0, 0, seq});
+    ref[{t, seq}] = seq;
+    pending_times.push_back(t);
+    ++seq;
+  };
+  for (int step = 0; step < 100000; ++step) {
+    const auto r = rng.below(8);
+    if (r < 3 && !ref.empty()) {
+      REQUIRE(s.next_time() == ref.begin()->first.first);
+      Event e = s.pop();
+      REQUIRE(e.data == ref.begin()->second);
+      now = e.time;
+      ref.erase(ref.begin());
+    } else if (r == 3 && !ref.empty()) {
+      // A tie with some pending time (or the front's): same bucket, behind the others.
+      push(std::max(now, pending_times[rng.below(pending_times.size())]));
+    } else {
+      const int bits = static_cast<int>(rng.below(57));
+      push(now + static_cast<Time>(rng.below(std::uint64_t{1} << bits) + (r == 4 ? 0 : 1)));
+    }
+    REQUIRE(s.size() == ref.size());
+  }
+  while (!ref.empty()) {
+    REQUIRE(s.pop().data == ref.begin()->second);
+    ref.erase(ref.begin());
+  }
+  CHECK(s.empty());
 }
