@@ -1,6 +1,7 @@
 // KeyMap: a map from 64-bit keys to 32-bit values by open addressing (linear probing,
 // backward-shift deletion, no tombstones), for the cache's key -> slot index and its small
-// side tables (keys in flight, latest write per key).
+// side tables (keys in flight, latest write per key), the keyed rate limiters' buckets and
+// the applied idempotency keys of a service (a set: values unused).
 //
 // Cost: find / insert / erase O(1) expected at load <= 1/2. Memory: 16 bytes per bucket,
 // buckets a power of two >= 2 x the reserved count. reserve() up front means no allocation
@@ -40,17 +41,16 @@ class KeyMap {
   }
   // Sets key -> value (insert or overwrite).
   void put(std::uint64_t key, std::uint32_t value) {
-    if (2 * (size_ + 1) > buckets_.size()) rehash(buckets_.size() * 2);
-    std::size_t i = home(key);
-    while (buckets_[i].used) {
-      if (buckets_[i].key == key) {
-        buckets_[i].value = value;
-        return;
-      }
-      i = (i + 1) & mask_;
-    }
-    buckets_[i] = Bucket{key, value, true};
-    ++size_;
+    Bucket& b = place(key);
+    if (b.used) b.value = value;
+    else fill(b, key, value);
+  }
+  // Sets key -> value when the key is absent: true; false (and nothing changes) when present.
+  bool insert(std::uint64_t key, std::uint32_t value) {
+    Bucket& b = place(key);
+    if (b.used) return false;
+    fill(b, key, value);
+    return true;
   }
   // Removes key; false when absent. Backward shift keeps every probe chain unbroken.
   bool erase(std::uint64_t key) {
@@ -77,6 +77,18 @@ class KeyMap {
     std::uint32_t value = 0;
     bool used = false;
   };
+  // The bucket holding `key`, or the free one where it goes; grows first if one more key
+  // would pass a load of 1/2.
+  Bucket& place(std::uint64_t key) {
+    if (2 * (size_ + 1) > buckets_.size()) rehash(buckets_.size() * 2);
+    std::size_t i = home(key);
+    while (buckets_[i].used && buckets_[i].key != key) i = (i + 1) & mask_;
+    return buckets_[i];
+  }
+  void fill(Bucket& b, std::uint64_t key, std::uint32_t value) {
+    b = Bucket{key, value, true};
+    ++size_;
+  }
   std::size_t home(std::uint64_t k) const {
     k ^= k >> 33;
     k *= 0xff51afd7ed558ccdULL;
