@@ -3,6 +3,7 @@
 // as ns-3 checks every scheduler implementation against the same expectations.
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <map>
 #include <vector>
 
@@ -20,31 +21,40 @@ TEST_CASE("scheduler: equal times run in insertion order") {
   CHECK(s.empty());
 }
 
-TEST_CASE("scheduler: matches a (time, sequence) reference under random hold operations") {
+// The scheduler beside a reference ordered by (time, insertion sequence).
+struct Checked {
   Scheduler s;
   std::map<std::pair<Time, std::uint64_t>, std::uint64_t> ref;
-  Rng rng(7);
   std::uint64_t seq = 0;
   Time now = 0;
-  auto push = [&](Time t) {
+  void push(Time t) {
     s.push(Event{t, 0, 0, 0, seq});
     ref[{t, seq}] = seq;
     ++seq;
-  };
-  for (int i = 0; i < 1000; ++i) push(static_cast<Time>(rng.below(50)));
+  }
+  // Pops the next event, which must be the reference's first; the clock moves to it.
+  void pop_and_check() {
+    REQUIRE(s.next_time() == ref.begin()->first.first);
+    const Event e = s.pop();
+    REQUIRE(e.data == ref.begin()->second);
+    now = e.time;
+    ref.erase(ref.begin());
+  }
+};
+
+TEST_CASE("scheduler: matches a (time, sequence) reference under random hold operations") {
+  Checked c;
+  Rng rng(7);
+  for (int i = 0; i < 1000; ++i) c.push(static_cast<Time>(rng.below(50)));
   for (int step = 0; step < 200000; ++step) {
-    if (!ref.empty() && (rng.below(3) != 0 || ref.size() > 5000)) {
-      REQUIRE(s.next_time() == ref.begin()->first.first);
-      Event e = s.pop();
-      REQUIRE(e.data == ref.begin()->second);
-      now = e.time;
-      ref.erase(ref.begin());
+    if (!c.ref.empty() && (rng.below(3) != 0 || c.ref.size() > 5000)) {
+      c.pop_and_check();
     } else {
       // Many ties: small offsets, including zero, and the occasional far-future event.
       Time d = rng.below(10) == 0 ? static_cast<Time>(rng.below(1'000'000'000)) : static_cast<Time>(rng.below(4));
-      push(now + d);
+      c.push(c.now + d);
     }
-    REQUIRE(s.size() == ref.size());
+    REQUIRE(c.s.size() == c.ref.size());
   }
 }
 
@@ -64,38 +74,26 @@ TEST_CASE("scheduler: large time spans and clear") {
 // level, and an event pushed again at a time already pending (before and after the front
 // moved) must still leave after the earlier ones of that time.
 TEST_CASE("scheduler: every digit level, ties pushed across redistributions") {
-  Scheduler s;
-  std::map<std::pair<Time, std::uint64_t>, std::uint64_t> ref;
+  Checked c;
   Rng rng(11);
-  std::uint64_t seq = 0;
-  Time now = 0;
-  std::vector<Time> pending_times;
-  auto push = [&](Time t) {
-    s.push(Event{t, 0, 0, 0, seq});
-    ref[{t, seq}] = seq;
-    pending_times.push_back(t);
-    ++seq;
-  };
+  std::vector<Time> pushed;  // every time pushed: a tie draws one (or the clock, if past)
   for (int step = 0; step < 100000; ++step) {
     const auto r = rng.below(8);
-    if (r < 3 && !ref.empty()) {
-      REQUIRE(s.next_time() == ref.begin()->first.first);
-      Event e = s.pop();
-      REQUIRE(e.data == ref.begin()->second);
-      now = e.time;
-      ref.erase(ref.begin());
-    } else if (r == 3 && !ref.empty()) {
-      // A tie with some pending time (or the front's): same bucket, behind the others.
-      push(std::max(now, pending_times[rng.below(pending_times.size())]));
+    if (r < 3 && !c.ref.empty()) {
+      c.pop_and_check();
+      continue;
+    }
+    Time t;
+    if (r == 3 && !pushed.empty()) {
+      t = std::max(c.now, pushed[rng.below(pushed.size())]);  // same bucket, behind the others
     } else {
       const int bits = static_cast<int>(rng.below(57));
-      push(now + static_cast<Time>(rng.below(std::uint64_t{1} << bits) + (r == 4 ? 0 : 1)));
+      t = c.now + static_cast<Time>(rng.below(std::uint64_t{1} << bits) + (r == 4 ? 0 : 1));
     }
-    REQUIRE(s.size() == ref.size());
+    c.push(t);
+    pushed.push_back(t);
+    REQUIRE(c.s.size() == c.ref.size());
   }
-  while (!ref.empty()) {
-    REQUIRE(s.pop().data == ref.begin()->second);
-    ref.erase(ref.begin());
-  }
-  CHECK(s.empty());
+  while (!c.ref.empty()) c.pop_and_check();
+  CHECK(c.s.empty());
 }
