@@ -11,7 +11,8 @@
 // log16(span / gap) in practice, where a bucket per bit moved it up to log2 times. That
 // matters when many events are pending, each move being 48 bytes of memory traffic: with
 // a million users thinking 10 s (a think timer per four events, the rest 3 ms apart), 4.0
-// moves per event against 7.3 with a bucket per bit, 44 ns per hold against 63.
+// moves per event against 7.3 with a bucket per bit; tests/bench/bench_scheduler's hold
+// model at a million pending, 53 ns per hold against 75-78.
 // Memory: the buckets keep their capacity, so a run in steady state allocates nothing; the
 // price is held capacity, about six times the live events at a million pending (a bucket
 // per bit held four times: 170 MB against 106 MB for the million-user benchmark). Freeing

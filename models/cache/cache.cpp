@@ -339,6 +339,9 @@ class Cache final : public Component, public HasCapabilities, public Crashable, 
       ctx.reply(call, Status::Unavailable);
       return;
     }
+    // The operation looks the key up after its service time, other events later: ask for the
+    // map's bucket now, so that a store larger than the CPU's caches does not miss it then.
+    nodes_[n].inst[static_cast<std::size_t>(i)].store->prefetch(req.key);
     std::uint32_t j = alloc_job();
     Job& job = jobs_[j];
     job.req = req;

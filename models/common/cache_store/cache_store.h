@@ -111,6 +111,8 @@ class CacheStore {
   const StoreConfig& config() const { return cfg_; }
 
   std::uint32_t find(std::uint64_t key) const { return map_.find(key); }
+  // A find of `key` will follow (KeyMap::prefetch): nothing changes.
+  void prefetch(std::uint64_t key) const { map_.prefetch(key); }
   Entry& at(std::uint32_t slot) { return entries_[slot]; }
   const Entry& at(std::uint32_t slot) const { return entries_[slot]; }
 
