@@ -5,8 +5,9 @@
 // bucket is redistributed front to back.
 //
 // Requires monotone use, which a discrete-event run is: no event is pushed earlier than
-// the last one popped. The buckets are by 4-bit digit of the key, not by bit (the paper's
-// "radix heap with larger base", as Linux's timer wheel levels are): 16 levels of 16 buckets.
+// the last one popped. The buckets are by 4-bit digit of the key, not by bit (as the
+// paper's two-level radix heap splits its buckets into segments, and as the levels of
+// Linux's timer wheel are digits): 16 levels of 16 buckets.
 // Cost: push O(1); each event moves down at most 16 levels over its life, about
 // log16(span / gap) in practice, where a bucket per bit moved it up to log2 times. That
 // matters when many events are pending, each move being 48 bytes of memory traffic: with
@@ -15,7 +16,7 @@
 // model at a million pending, 53 ns per hold against 75-78.
 // Memory: the buckets keep their capacity, so a run in steady state allocates nothing; the
 // price is held capacity, about six times the live events at a million pending (a bucket
-// per bit held four times: 170 MB against 106 MB for the million-user benchmark). Freeing
+// per bit held four times: 168 MB against 106 MB for the million-user benchmark). Freeing
 // a large bucket once emptied took the memory below the bucket-per-bit figure but cost
 // more in page faults than the digits saved.
 // A bucket is a bare array with its size and capacity (not a std::vector): a push is a
