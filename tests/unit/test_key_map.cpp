@@ -5,9 +5,7 @@
 #include <doctest/doctest.h>
 
 #include <cstdint>
-#include <deque>
 #include <map>
-#include <utility>
 
 #include "models/common/cache_store/key_map.h"
 #include "models/common/resilience/idempotency.h"
@@ -50,20 +48,19 @@ TEST_CASE("key map: matches std::map under random put, insert, find and erase") 
 TEST_CASE("write ledger: a write applied within the ttl is a repeat, an older one is not") {
   const Time ttl = 10 * kSecond;
   resilience::WriteLedger ledger(ttl);
-  std::deque<std::pair<Time, std::uint64_t>> applied;  // (when, request id), oldest first
+  std::map<std::uint64_t, Time> applied_at;  // request id -> when its write was last applied
   Rng rng(5);
   Time now = 0;
   for (int step = 0; step < 50000; ++step) {
     now += static_cast<Time>(rng.below(5 * kMillisecond));
-    while (!applied.empty() && applied.front().first + ttl <= now) applied.pop_front();
     RequestInfo req;
     req.id = 1 + rng.below(2000);  // retries of the same request share the id
     req.route = 3;
-    bool repeat = false;
-    for (const auto& a : applied) repeat = repeat || a.second == req.id;
+    const auto it = applied_at.find(req.id);
+    const bool repeat = it != applied_at.end() && it->second + ttl > now;
     REQUIRE(ledger.applied(req, now) == repeat);
     REQUIRE(ledger.apply(req, now) == !repeat);
-    if (!repeat) applied.emplace_back(now, req.id);
+    if (!repeat) applied_at[req.id] = now;
   }
   // Another route of the same request is another key.
   RequestInfo other;

@@ -32,12 +32,8 @@ class KeyMap {
   }
 
   std::uint32_t find(std::uint64_t key) const {
-    std::size_t i = home(key);
-    while (buckets_[i].used) {
-      if (buckets_[i].key == key) return buckets_[i].value;
-      i = (i + 1) & mask_;
-    }
-    return kNone;
+    const Bucket& b = buckets_[probe(key)];
+    return b.used ? b.value : kNone;
   }
   // Asks the CPU to bring the key's home bucket into cache: a lookup of a large map misses
   // it, and a caller that knows the key some events before it looks up hides that miss.
@@ -57,10 +53,8 @@ class KeyMap {
   }
   // Removes key; false when absent. Backward shift keeps every probe chain unbroken.
   bool erase(std::uint64_t key) {
-    std::size_t i = home(key);
-    while (buckets_[i].used && buckets_[i].key != key) i = (i + 1) & mask_;
-    if (!buckets_[i].used) return false;
-    std::size_t hole = i;
+    std::size_t hole = probe(key);
+    if (!buckets_[hole].used) return false;
     for (std::size_t j = (hole + 1) & mask_; buckets_[j].used; j = (j + 1) & mask_) {
       std::size_t h = home(buckets_[j].key);
       // Move j into the hole when its home is not cyclically in (hole, j].
@@ -80,13 +74,16 @@ class KeyMap {
     std::uint32_t value = 0;
     bool used = false;
   };
-  // The bucket holding `key`, or the free one where it goes; grows first if one more key
-  // would pass a load of 1/2.
-  Bucket& place(std::uint64_t key) {
-    if (2 * (size_ + 1) > buckets_.size()) rehash(buckets_.size() * 2);
+  // The index of the bucket holding `key`, or of the free one that ends its probe chain.
+  std::size_t probe(std::uint64_t key) const {
     std::size_t i = home(key);
     while (buckets_[i].used && buckets_[i].key != key) i = (i + 1) & mask_;
-    return buckets_[i];
+    return i;
+  }
+  // probe() for a write: grows first if one more key would pass a load of 1/2.
+  Bucket& place(std::uint64_t key) {
+    if (2 * (size_ + 1) > buckets_.size()) rehash(buckets_.size() * 2);
+    return buckets_[probe(key)];
   }
   void fill(Bucket& b, std::uint64_t key, std::uint32_t value) {
     b = Bucket{key, value, true};
