@@ -1,5 +1,6 @@
 #include "models/client/client.h"
 
+#include <algorithm>
 #include <cmath>
 #include <optional>
 #include <vector>
@@ -364,6 +365,7 @@ class Client final : public Component, public CallSink {
   void user_cycle(Context& ctx, std::uint64_t user) {
     if (!sessions_mode_ && user >= active_target_) {  // the population shrank: this user leaves
       state_[user] = kIdle;
+      first_maybe_idle_ = std::min<std::uint64_t>(first_maybe_idle_, user);
       return;
     }
     state_[user] = kWaiting;
@@ -405,14 +407,19 @@ class Client final : public Component, public CallSink {
     --active_;
   }
 
+  // Called every simulated second while the population follows a profile: the scan starts
+  // at first_maybe_idle_, not at user 0 (it read all 80,000 users' states every second of
+  // the spike day), and wakes the same users in the same order.
   void adjust_users(Context& ctx) {
     active_target_ = static_cast<std::uint64_t>(std::llround(users_.at(ctx.now())));
-    for (std::uint64_t u = 0; u < active_target_ && u < state_.size(); ++u) {
+    const std::uint64_t end = std::min<std::uint64_t>(active_target_, state_.size());
+    for (std::uint64_t u = first_maybe_idle_; u < end; ++u) {
       if (state_[u] != kIdle) continue;
       // A new user starts after a think time, so a population does not fire in lockstep.
       state_[u] = kThinking;
       ctx.schedule(think_.sample_time(rng_), kThinkDone, u);
     }
+    first_maybe_idle_ = std::max(first_maybe_idle_, end);
   }
 
   RefId target_ = 0;
@@ -428,6 +435,9 @@ class Client final : public Component, public CallSink {
   Distribution think_;
   std::vector<std::uint8_t> state_;
   std::uint64_t active_target_ = 0, sessions_ = 1000;
+  // Closed loop: every user below this index is thinking or waiting. A user goes idle only
+  // at or above the target of its time (user_cycle), which lowers it.
+  std::uint64_t first_maybe_idle_ = 0;
   std::vector<RouteSpec> routes_;
   std::vector<double> kb_by_route_;  // response_kb by route index (empty: no egress priced)
   double egress_kb_ = 0;
