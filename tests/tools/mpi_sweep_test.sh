@@ -117,8 +117,16 @@ kill_rank_1() {
 # Long enough that a signal sent when the first job is kept lands mid-sweep (Ctrl-C reaches
 # the ranks through mpirun, not at once). 12 simulated hours were once enough; since the
 # run loop's pop stopped stalling (a1306a5) the 8 jobs of 12 h take 1.3 s in all (2
-# threads) and section 12's sweep finished before the signal landed. At 48 h, 4 of 8 kept.
-long=(compare "$src/scenarios/basics/mm1.json" --set duration=48h --vary users.arrivals.rate=30,40,50,60
+# threads) and section 12's sweep finished before the signal landed. So the length follows
+# this build's speed: at least 48 h, and as many hours as make the busiest job last about
+# 1.5 s (a faster engine must not make the test pass or fail by luck).
+t0=$(date +%s%N)
+"$bin" run "$src/scenarios/basics/mm1.json" --set duration=12h --set users.arrivals.rate=60 --quiet --no-report --json >/dev/null
+ms=$(( ($(date +%s%N) - t0) / 1000000 ))
+hours=$(( 12 * 1500 / (ms > 0 ? ms : 1) ))
+[ "$hours" -ge 48 ] || hours=48
+echo "long sweep: ${hours} simulated hours per job (12 h took ${ms} ms)"
+long=(compare "$src/scenarios/basics/mm1.json" --set duration=${hours}h --vary users.arrivals.rate=30,40,50,60
       --replications 2 --quiet --no-report)
 "$bin" "${long[@]}" --threads 2 --out "$work/long-threads"
 
