@@ -7,6 +7,7 @@
 
 
 #include "models/client/key_scramble.h"
+#include "models/client/session_ticket.h"
 #include "models/common/resilience/call_policy.h"
 #include "sim/results.h"
 #include "sim/describe.h"
@@ -173,7 +174,7 @@ class Client final : public Component, public CallSink {
     switch (tag) {
       case kArrival:
         if (sessions_mode_) start_session(ctx);
-        else send(ctx, 0);
+        else send(ctx, 0, 0);
         schedule_next_arrival(ctx, ctx.now());
         break;
       case kSessionEnd:
@@ -209,17 +210,17 @@ class Client final : public Component, public CallSink {
     ctx.request_ended(req, status);
     ctx.metrics().add(in_system_g_, -1, ctx.now());
     if (closed_) {
-      std::uint64_t user = token;
+      const std::uint64_t user = sessions_mode_ ? SessionTicket::user(token) : token;
       Time think = think_.sample_time(rng_);
       state_[user] = kThinking;
-      if (sessions_mode_ && after(ctx.now(), think) >= session_end_[user]) {
+      if (sessions_mode_ && session_over_before(token, after(ctx.now(), think))) {
         // The session ends before the next request: the user leaves at its end (or now,
         // when the last request outlasted it).
         if (ctx.now() >= session_end_[user]) end_session(ctx, user);
         else ctx.schedule(session_end_[user] - ctx.now(), kSessionEnd, user);
         return;
       }
-      ctx.schedule(think, kThinkDone, user);
+      ctx.schedule(think, kThinkDone, token);
     }
   }
 
@@ -331,14 +332,24 @@ class Client final : public Component, public CallSink {
     }
   }
 
-  void send(Context& ctx, std::uint64_t user) {
+  // Whether the session of `ticket` ends at or before `t` (the exact end read only when the
+  // ticket cannot tell).
+  bool session_over_before(std::uint64_t ticket, Time t) const {
+    const int known = SessionTicket::ends_by(ticket, t);
+    return known >= 0 ? known != 0 : t >= session_end_[SessionTicket::user(ticket)];
+  }
+
+  // One request of `user` (closed loop) or of nobody (open loop). `token` comes back in
+  // call_ended: the user's slot, or in session mode its SessionTicket.
+  void send(Context& ctx, std::uint64_t user, std::uint64_t token) {
     RequestInfo req;
     req.id = ctx.next_request_id();
     req.start = ctx.now();
     // With a policy the timeout is per attempt (the policy sets each attempt's deadline).
     req.deadline = timeout_ > 0 && !policy_ ? ctx.now() + timeout_ : kTimeMax;
     req.client = ctx.self();
-    req.session = sessions_mode_ ? session_id_[user] : closed_ ? user : key_rng_.below(sessions_);
+    req.session = !sessions_mode_ ? (closed_ ? user : key_rng_.below(sessions_))
+                  : SessionTicket::packed(token) ? SessionTicket::id(token) : session_id_[user];
     const RouteSpec& r = pick_route();
     req.route = static_cast<std::uint16_t>(r.route);
     req.write = r.write;
@@ -350,8 +361,8 @@ class Client final : public Component, public CallSink {
     ctx.metrics().add(sent_c_);
     ctx.metrics().add(in_system_g_, +1, ctx.now());
     ctx.request_sent(req);
-    if (policy_) policy_->start(ctx, target_, req, user);
-    else ctx.call(target_, req, user, timeout_);
+    if (policy_) policy_->start(ctx, target_, req, token);
+    else ctx.call(target_, req, token, timeout_);
   }
 
   const RouteSpec& pick_route() {
@@ -362,14 +373,16 @@ class Client final : public Component, public CallSink {
     return routes_.back();
   }
 
-  void user_cycle(Context& ctx, std::uint64_t user) {
+  // A think timer's end: `data` is the user's slot, or in session mode its SessionTicket.
+  void user_cycle(Context& ctx, std::uint64_t data) {
+    const std::uint64_t user = sessions_mode_ ? SessionTicket::user(data) : data;
     if (!sessions_mode_ && user >= active_target_) {  // the population shrank: this user leaves
       state_[user] = kIdle;
       first_maybe_idle_ = std::min<std::uint64_t>(first_maybe_idle_, user);
       return;
     }
     state_[user] = kWaiting;
-    send(ctx, user);
+    send(ctx, user, data);
   }
 
   // A user arrives: takes a free slot (or a new one), draws the session's length and sends
@@ -397,7 +410,7 @@ class Client final : public Component, public CallSink {
     ++active_;
     peak_active_ = std::max(peak_active_, static_cast<double>(active_));
     state_[user] = kWaiting;
-    send(ctx, user);
+    send(ctx, user, SessionTicket::make(user, session_end_[user], session_id_[user]));
   }
 
   void end_session(Context& ctx, std::uint64_t user) {
