@@ -33,6 +33,8 @@
 #include <stdexcept>
 #include <vector>
 
+#include "sim/huge_pages.h"
+
 namespace archsim {
 
 // ------------------------------------------------------------------ slot + generation
@@ -111,7 +113,7 @@ class SlotTable {
     std::uint32_t gen = 0;
     std::uint32_t next = kNoSlot;  // a new slot is free until alloc() takes it
   };
-  std::vector<Slot> slots_;
+  std::vector<Slot, HugePageAllocator<Slot>> slots_;
   std::uint32_t free_head_ = kNoSlot;
 };
 

@@ -8,6 +8,8 @@
 #include <cstdint>
 #include <vector>
 
+#include "sim/huge_pages.h"
+
 namespace archsim {
 
 using Handle = std::uint64_t;
@@ -76,7 +78,7 @@ class Pool {
     std::uint32_t gen;
     std::uint32_t next_free;
   };
-  std::vector<T> items_;
+  std::vector<T, HugePageAllocator<T>> items_;
   std::vector<Slot> slots_;
   std::uint32_t free_head_ = kNoSlot;
   std::size_t live_count_ = 0;

@@ -50,6 +50,7 @@
 
 #include "models/common/cache_store/frequency_sketch.h"
 #include "models/common/cache_store/key_map.h"
+#include "sim/huge_pages.h"
 #include "sim/random.h"
 #include "sim/time.h"
 
@@ -470,7 +471,7 @@ class CacheStore {
   StoreConfig cfg_;
   KeyMap map_;
   Rng rng_;
-  std::vector<Entry> entries_;
+  std::vector<Entry, HugePageAllocator<Entry>> entries_;
   std::vector<std::uint32_t> dense_, free_, heap_;
   FrequencySketch sketch_;
   std::uint32_t head_[3] = {kNone, kNone, kNone}, tail_[3] = {kNone, kNone, kNone}, len_[3] = {0, 0, 0};

@@ -12,6 +12,8 @@
 #include <cstdint>
 #include <vector>
 
+#include "sim/huge_pages.h"
+
 namespace archsim::cache {
 
 class KeyMap {
@@ -98,7 +100,7 @@ class KeyMap {
     return static_cast<std::size_t>(k) & mask_;
   }
   void rehash(std::size_t n) {
-    std::vector<Bucket> old;
+    std::vector<Bucket, HugePageAllocator<Bucket>> old;
     old.swap(buckets_);
     buckets_.assign(n, Bucket{});
     mask_ = n - 1;
@@ -106,7 +108,7 @@ class KeyMap {
     for (const Bucket& b : old)
       if (b.used) put(b.key, b.value);
   }
-  std::vector<Bucket> buckets_;
+  std::vector<Bucket, HugePageAllocator<Bucket>> buckets_;
   std::size_t mask_ = 0;
   std::size_t size_ = 0;
 };
