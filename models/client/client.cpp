@@ -398,10 +398,11 @@ class Client final : public Component, public CallSink {
       session_end_.push_back(0);
       session_id_.push_back(0);
     }
-    Time len = length_.sample_time(session_rng_);
-    session_end_[user] = after(ctx.now(), len);
-    session_id_[user] = sessions_started_;
-    ++sessions_started_;
+    const Time end = after(ctx.now(), length_.sample_time(session_rng_));
+    const std::uint64_t id = sessions_started_++;
+    // Kept for the end of the session, and for the tickets that cannot carry them.
+    session_end_[user] = end;
+    session_id_[user] = id;
     std::size_t day = static_cast<std::size_t>(ctx.now() / (86400 * kSecond));
     if (sessions_by_day_.size() <= day) sessions_by_day_.resize(day + 1, 0);
     ++sessions_by_day_[day];
@@ -410,7 +411,7 @@ class Client final : public Component, public CallSink {
     ++active_;
     peak_active_ = std::max(peak_active_, static_cast<double>(active_));
     state_[user] = kWaiting;
-    send(ctx, user, SessionTicket::make(user, session_end_[user], session_id_[user]));
+    send(ctx, user, SessionTicket::make(user, end, id));
   }
 
   void end_session(Context& ctx, std::uint64_t user) {
