@@ -41,7 +41,9 @@ std::string availability(const json& s) {
   const json& a = s["availability_report"];
   const bool has_slo = object_at(s, "slo") && s["slo"].contains("met");
   auto non_empty = [&](const char* k) { return a.contains(k) && !a[k].empty(); };
-  if (!non_empty("faults") && !non_empty("alerts") && !non_empty("components") && !has_slo) return {};
+  if (!non_empty("faults") && !non_empty("alerts") && !non_empty("alert_replications") && !non_empty("components") &&
+      !has_slo)
+    return {};
 
   std::string out = "<h2 id=\"availability\">Availability</h2>\n";
   // What a window is judged against.
@@ -105,6 +107,20 @@ std::string availability(const json& s) {
                          res.is_number() ? duration_text(res.get<double>() - num_at(x, "fired_s")) : "until the end"});
     }
     out += "<h3>Alerts</h3>\n" + al.render();
+  }
+  if (non_empty("alert_replications")) {
+    html::Table t{{"alert", "replications it fired in", "firings per replication", "first firing: mean", "earliest",
+                   "latest"},
+                  {}, {false, true, true, true, true, true},
+                  "Over all the replications; the Alerts table and the charts' marks are the first replication's."};
+    for (const json& x : a["alert_replications"]) {
+      const json& f = x["first_fired_s"];
+      t.rows.push_back({html::escape(str_at(x, "alert")),
+                        count(num_at(x, "replications_fired")) + " of " + count(num_at(x, "replications")),
+                        n(num_at(x, "firings_per_replication"), 3), duration_text(num_at(f, "mean")),
+                        duration_text(num_at(f, "min")), duration_text(num_at(f, "max"))});
+    }
+    out += "<h3>Alerts over the replications</h3>\n" + t.render();
   }
   return out;
 }

@@ -293,6 +293,51 @@ static bool histogram_percentile(const std::string& path) {
   return key.size() >= 2 && key[0] == 'p' && key.find_first_not_of("0123456789", 1) == std::string::npos;
 }
 
+// How often each alert rule fired over the replications: a rule that fires in one seed of
+// five is not the rule the first replication's list alone suggests.
+static ordered_json alert_replications(const std::vector<ordered_json>& runs) {
+  struct Tally {
+    std::string name;
+    std::size_t runs_fired = 0, firings = 0;
+    double first_sum = 0, first_min = 0, first_max = 0;
+  };
+  std::vector<Tally> tallies;
+  for (const auto& r : runs) {
+    const auto a = r.find("availability_report");
+    if (a == r.end() || !a->contains("alerts")) continue;
+    std::vector<std::pair<std::size_t, double>> first;  // tally index, earliest firing in this run
+    for (const auto& al : (*a)["alerts"]) {
+      const std::string name = al.value("alert", "");
+      const double fired = al.value("fired_s", 0.0);
+      std::size_t i = 0;
+      while (i < tallies.size() && tallies[i].name != name) ++i;
+      if (i == tallies.size()) tallies.push_back(Tally{name});
+      ++tallies[i].firings;
+      auto f = std::find_if(first.begin(), first.end(), [&](const auto& x) { return x.first == i; });
+      if (f == first.end()) first.emplace_back(i, fired);
+      else f->second = std::min(f->second, fired);
+    }
+    for (const auto& [i, t] : first) {
+      Tally& x = tallies[i];
+      x.first_min = x.runs_fired ? std::min(x.first_min, t) : t;
+      x.first_max = x.runs_fired ? std::max(x.first_max, t) : t;
+      x.first_sum += t;
+      ++x.runs_fired;
+    }
+  }
+  ordered_json out = ordered_json::array();
+  for (const Tally& x : tallies)
+    out.push_back(ordered_json{
+        {"alert", x.name},
+        {"replications_fired", x.runs_fired},
+        {"replications", runs.size()},
+        {"firings_per_replication", round_sig(static_cast<double>(x.firings) / static_cast<double>(runs.size()))},
+        {"first_fired_s", ordered_json{{"mean", round_sig(x.first_sum / static_cast<double>(x.runs_fired))},
+                                       {"min", round_sig(x.first_min)},
+                                       {"max", round_sig(x.first_max)}}}});
+  return out;
+}
+
 ordered_json merge_replications(const std::vector<ordered_json>& runs) {
   if (runs.size() == 1) return runs.front();
   ordered_json out = runs.front();
@@ -338,6 +383,7 @@ ordered_json merge_replications(const std::vector<ordered_json>& runs) {
                          {"half_width", round_sig(half)}};
     if (m != n) ci[p]["runs"] = m;
   }
+  if (out.contains("availability_report")) out["availability_report"]["alert_replications"] = alert_replications(runs);
   out["replications"] = n;
   ordered_json seeds = ordered_json::array();
   for (const auto& r : runs) seeds.push_back(r["seed"]);

@@ -22,6 +22,11 @@ nlohmann::ordered_json summary_json(const RunResult& r, const LedgerResults& l);
 // replications, and "ci95" holds {mean, lo, hi, half_width} per dotted path (Student t).
 // A latency percentile's half-width is at least 1/256 of its mean, the histogram's resolution
 // (sim/histogram.h): replications that land in one bucket do not make it exact.
+// Lists stay the first replication's (availability_report.alerts and .faults: the charts,
+// drawn from the first replication's series, mark them). How often each alert rule fired is
+// availability_report.alert_replications, one entry per rule that fired in any replication,
+// in order of first appearance: {alert, replications_fired, replications,
+// firings_per_replication, first_fired_s: {mean, min, max} over the replications it fired in}.
 nlohmann::ordered_json merge_replications(const std::vector<nlohmann::ordered_json>& runs);
 
 // The text of timeseries.csv and latency_cdf.csv (below), for a caller that ships it

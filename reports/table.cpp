@@ -48,7 +48,8 @@ static std::string slo_lines(const ordered_json& slo) {
 // Availability: of time (windows meeting the SLO), nines, error budget, MTBF/MTTR, faults
 // with time to detect/recover, alerts. Printed when there is something to say about failures.
 static std::string availability_section(const ordered_json& s, const ordered_json& a) {
-  bool any = !a["faults"].empty() || !a["alerts"].empty() || !a["components"].empty() ||
+  const bool tallied = a.contains("alert_replications") && !a["alert_replications"].empty();
+  bool any = !a["faults"].empty() || !a["alerts"].empty() || tallied || !a["components"].empty() ||
              (s.contains("slo") && s["slo"].contains("met"));
   if (!any) return "";
   std::ostringstream o;
@@ -78,9 +79,20 @@ static std::string availability_section(const ordered_json& s, const ordered_jso
   for (const ordered_json& f : a["faults"])
     o << "  fault " << f.value("fault", "") << " at " << fmt(num(f, "start_s"), 0) << " s: detected after "
       << opt(f["time_to_detect_s"], " s") << ", recovered " << opt(f["time_to_recover_s"], " s") << " after it ended\n";
+  // Merged replications: how often each rule fired, then the first replication's firings
+  // (the ones its charts mark), said to be that replication's.
+  if (a.contains("alert_replications"))
+    for (const ordered_json& t : a["alert_replications"]) {
+      const ordered_json& f = t["first_fired_s"];
+      o << "  alert " << t.value("alert", "") << ": fired in " << fmt(num(t, "replications_fired"), 0) << " of "
+        << fmt(num(t, "replications"), 0) << " replications, first at " << fmt(num(f, "mean"), 0) << " s on average ("
+        << fmt(num(f, "min"), 0) << " to " << fmt(num(f, "max"), 0) << " s)\n";
+    }
+  const char* whose = s.contains("replications") && s["replications"].get<int>() > 1 ? " (replication 1)" : "";
   for (const ordered_json& al : a["alerts"])
     o << "  alert " << al.value("alert", "") << " fired at " << fmt(num(al, "fired_s"), 0) << " s, resolved "
-      << (al["resolved_s"].is_number() ? "at " + fmt(al["resolved_s"].get<double>(), 0) + " s" : std::string("never")) << "\n";
+      << (al["resolved_s"].is_number() ? "at " + fmt(al["resolved_s"].get<double>(), 0) + " s" : std::string("never")) << whose
+      << "\n";
   return o.str();
 }
 

@@ -3,9 +3,11 @@
 // and to recover for a crash, Prometheus-style alert timing, and bad fault/alert input.
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <fstream>
 #include <string>
+#include <vector>
 
 #include "tests/e2e/run_archsim.h"
 
@@ -14,6 +16,7 @@ using archsim::e2e::describe;
 using archsim::e2e::num;
 using archsim::e2e::run_archsim;
 using archsim::e2e::run_summary;
+using archsim::e2e::source_path;
 using archsim::e2e::write_scenario;
 using nlohmann::json;
 
@@ -74,6 +77,56 @@ TEST_CASE("faults: k-of-n availability under exponential MTBF/MTTR matches the M
     CHECK(half < 0.02);  // precise enough that a wrong model (e.g. MTTR ignored) fails
     CHECK(std::fabs(mean - exact) <= half * 1.3);
   }
+}
+
+TEST_CASE("faults: with replications, each alert says in how many it fired and when it first did") {
+  // The shipped MTBF scenario, shortened: its ReplicaDown fires in every seed, its
+  // ErrorBudgetBurn (99% over a minute) only in some. The tally must be what the seeds' own
+  // runs say, one by one, not the first replication's list.
+  const std::string f = source_path("scenarios/failures/mtbf.json");
+  const std::vector<std::string> shorter{"--set", "duration=2h"};
+  std::vector<std::string> reps = shorter;
+  reps.insert(reps.end(), {"--replications", "6", "--seed", "1"});
+  const json m = run_summary(f, reps);
+  const json& tally = at(m, "availability_report.alert_replications");
+  for (const char* rule : {"ReplicaDown", "ErrorBudgetBurn"}) {
+    CAPTURE(rule);
+    int fired_in = 0, firings = 0;
+    double first_sum = 0, first_min = 1e300, first_max = -1;
+    for (int seed = 1; seed <= 6; ++seed) {
+      std::vector<std::string> one = shorter;
+      one.insert(one.end(), {"--seed", std::to_string(seed)});
+      double first = -1;
+      const json s = run_summary(f, one);
+      for (const json& al : at(s, "availability_report.alerts"))
+        if (al["alert"] == rule) {
+          ++firings;
+          if (first < 0) first = al["fired_s"].get<double>();
+        }
+      if (first < 0) continue;
+      ++fired_in;
+      first_sum += first;
+      first_min = std::min(first_min, first);
+      first_max = std::max(first_max, first);
+    }
+    const json* t = nullptr;
+    for (const json& x : tally)
+      if (x["alert"] == rule) t = &x;
+    if (fired_in == 0) {
+      CHECK(t == nullptr);
+      continue;
+    }
+    REQUIRE(t != nullptr);
+    CHECK((*t)["replications"] == 6);
+    CHECK((*t)["replications_fired"] == fired_in);
+    CHECK((*t)["firings_per_replication"].get<double>() == doctest::Approx(firings / 6.0));
+    CHECK((*t)["first_fired_s"]["mean"].get<double>() == doctest::Approx(first_sum / fired_in));
+    CHECK((*t)["first_fired_s"]["min"].get<double>() == first_min);
+    CHECK((*t)["first_fired_s"]["max"].get<double>() == first_max);
+  }
+  // The two rules differ, or the scenario no longer shows what the tally is for.
+  CHECK(tally.size() == 2);
+  CHECK(tally[0]["replications_fired"] != tally[1]["replications_fired"]);
 }
 
 TEST_CASE("faults: every request ends exactly once under crashes, and detection/recovery times are exact") {

@@ -62,3 +62,36 @@ TEST_CASE("merge: a percentile's interval is never narrower than the histogram's
   CHECK(m["ci95"]["latency_ms.mean"]["half_width"].get<double>() == 0);
   CHECK(m["ci95"]["requests.in_flight"]["half_width"].get<double>() == 0);
 }
+
+TEST_CASE("merge: alerts are tallied over the replications; the list stays the first replication's") {
+  // Three runs: A fires twice in run 1 (at 50 and 10 s: the earliest counts), once in run 3;
+  // B only in run 2; run 2 has no A.
+  const char* lists[] = {R"([{"alert":"A","fired_s":50},{"alert":"A","fired_s":10}])",
+                         R"([{"alert":"B","fired_s":300}])", R"([{"alert":"A","fired_s":40}])"};
+  std::vector<ordered_json> runs;
+  for (int i = 0; i < 3; ++i) {
+    ordered_json r;
+    r["seed"] = i + 1;
+    r["availability_report"]["requests"] = 0.9;
+    r["availability_report"]["alerts"] = ordered_json::parse(lists[i]);
+    r["run"] = ordered_json{{"wall_time_s", 1.0}, {"events", 10}, {"events_per_s", 10.0}};
+    runs.push_back(r);
+  }
+  ordered_json m = merge_replications(runs);
+  CHECK(m["availability_report"]["alerts"] == runs[0]["availability_report"]["alerts"]);
+  const ordered_json& t = m["availability_report"]["alert_replications"];
+  REQUIRE(t.size() == 2);
+  CHECK(t[0]["alert"] == "A");
+  CHECK(t[0]["replications_fired"] == 2);
+  CHECK(t[0]["replications"] == 3);
+  CHECK(t[0]["firings_per_replication"].get<double>() == doctest::Approx(1.0));
+  CHECK(t[0]["first_fired_s"]["mean"].get<double>() == doctest::Approx(25));  // (10 + 40) / 2
+  CHECK(t[0]["first_fired_s"]["min"].get<double>() == 10);
+  CHECK(t[0]["first_fired_s"]["max"].get<double>() == 40);
+  CHECK(t[1]["alert"] == "B");
+  CHECK(t[1]["replications_fired"] == 1);
+  CHECK(t[1]["first_fired_s"]["mean"].get<double>() == 300);
+  // No alert anywhere: an empty tally, the same key in every merged summary.
+  for (auto& r : runs) r["availability_report"]["alerts"] = ordered_json::array();
+  CHECK(merge_replications(runs)["availability_report"]["alert_replications"].empty());
+}
