@@ -1,8 +1,10 @@
 // Large, randomly addressed arrays on transparent huge pages (2 MiB instead of 4 KiB).
 //
 // A run's big tables (cache entries and their key maps, the write ledgers, the call records,
-// the jobs, the scheduler's buckets) are read at random places: with 4 KiB pages nearly
-// every such read also misses the TLB and walks the page table. Linux backs memory with huge
+// the jobs) are read at random places: with 4 KiB pages nearly every such read also misses
+// the TLB and walks the page table. The scheduler's buckets are not among them: they are
+// read in order, and zeroing whole huge pages of their unwritten capacity cost more than it
+// saved (sim/scheduler.h). Linux backs memory with huge
 // pages only where the process asks (madvise) when the system's THP mode is "madvise", the
 // default of several distributions; where it is "always" this changes nothing, where
 // "never", nothing either.
