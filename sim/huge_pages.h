@@ -4,10 +4,9 @@
 // the jobs) are read at random places: with 4 KiB pages nearly every such read also misses
 // the TLB and walks the page table. The scheduler's buckets are not among them: they are
 // read in order, and zeroing whole huge pages of their unwritten capacity cost more than it
-// saved (sim/scheduler.h). Linux backs memory with huge
-// pages only where the process asks (madvise) when the system's THP mode is "madvise", the
-// default of several distributions; where it is "always" this changes nothing, where
-// "never", nothing either.
+// saved (sim/scheduler.h). Linux backs memory with huge pages only where the process asks
+// (madvise) when the system's THP mode is "madvise", the default of several distributions;
+// where it is "always" this changes nothing, where "never", nothing either.
 //
 // alloc_maybe_huge(bytes): malloc, then the whole 2 MiB pages inside the block are advised
 // MADV_HUGEPAGE (a block under 4 MiB may hold none). The block is not aligned to a huge page:
