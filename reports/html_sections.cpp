@@ -109,18 +109,18 @@ std::string availability(const json& s) {
     out += "<h3>Alerts</h3>\n" + al.render();
   }
   if (non_empty("alert_replications")) {
-    html::Table t{{"alert", "replications it fired in", "firings per replication", "first firing: mean", "earliest",
-                   "latest"},
-                  {}, {false, true, true, true, true, true},
-                  "Over all the replications; the Alerts table and the charts' marks are the first replication's."};
+    html::Table tally{{"alert", "replications it fired in", "firings per replication", "first firing: mean",
+                       "earliest", "latest"},
+                      {}, {false, true, true, true, true, true},
+                      "Over all the replications; the Alerts table and the charts' marks are the first replication's."};
     for (const json& x : a["alert_replications"]) {
       const json& f = x["first_fired_s"];
-      t.rows.push_back({html::escape(str_at(x, "alert")),
+      tally.rows.push_back({html::escape(str_at(x, "alert")),
                         count(num_at(x, "replications_fired")) + " of " + count(num_at(x, "replications")),
                         n(num_at(x, "firings_per_replication"), 3), duration_text(num_at(f, "mean")),
                         duration_text(num_at(f, "min")), duration_text(num_at(f, "max"))});
     }
-    out += "<h3>Alerts over the replications</h3>\n" + t.render();
+    out += "<h3>Alerts over the replications</h3>\n" + tally.render();
   }
   return out;
 }
