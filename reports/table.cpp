@@ -20,6 +20,11 @@ static std::string fmt(double v, int prec = 2) {
   return buf;
 }
 
+// Whether `s` merges several replications (reports/summary.h merge_replications).
+static bool merged_replications(const ordered_json& s) {
+  return s.contains("replications") && s["replications"].get<int>() > 1;
+}
+
 // " ±x" when the summary holds a confidence interval for `path`.
 static std::string ci(const ordered_json& s, const std::string& path, int prec = 2) {
   if (!s.contains("ci95") || !s["ci95"].contains(path)) return "";
@@ -88,7 +93,7 @@ static std::string availability_section(const ordered_json& s, const ordered_jso
         << fmt(num(t, "replications"), 0) << " replications, first at " << fmt(num(f, "mean"), 0) << " s on average ("
         << fmt(num(f, "min"), 0) << " to " << fmt(num(f, "max"), 0) << " s)\n";
     }
-  const char* whose = s.contains("replications") && s["replications"].get<int>() > 1 ? " (replication 1)" : "";
+  const char* whose = merged_replications(s) ? " (replication 1)" : "";
   for (const ordered_json& al : a["alerts"])
     o << "  alert " << al.value("alert", "") << " fired at " << fmt(num(al, "fired_s"), 0) << " s, resolved "
       << (al["resolved_s"].is_number() ? "at " + fmt(al["resolved_s"].get<double>(), 0) + " s" : std::string("never")) << whose
@@ -109,7 +114,7 @@ std::string terminal_table(const ordered_json& s) {
   o << "\n";
   const ordered_json& r = s["requests"];
   // Merged replications hold each count's mean, rounded here and said to be a mean.
-  const bool merged = s.contains("replications") && s["replications"].get<int>() > 1;
+  const bool merged = merged_replications(s);
   std::snprintf(line, sizeof line, "requests%s  %.0f total, %.0f ok, %.0f failed", merged ? " (mean per replication)" : "",
                 num(r, "total"), num(r, "ok"), num(r, "failed"));
   o << line;
