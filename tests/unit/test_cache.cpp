@@ -98,6 +98,39 @@ TEST_CASE("cache: LRU, FIFO and LFU evict the exact victims on a small trace") {
   CHECK(lru.size() == 3);
 }
 
+TEST_CASE("cache: LRU whose list is built at the first eviction evicts in exact last-use order") {
+  // The store keeps no list until it first evicts (models/common/cache_store/cache_store.h):
+  // the victims must still be those of a move-to-front list. Reference: each key's last use.
+  constexpr std::uint32_t kCap = 64;
+  CacheStore st(cfg(Eviction::Lru, kCap), 1);
+  Rng rng(5);
+  std::vector<std::uint64_t> last_use(1000, 0);
+  std::uint64_t clock = 0;
+  auto access = [&](std::uint64_t k) {
+    ++clock;
+    std::uint32_t s = st.find(k);
+    if (s != CacheStore::kNone) st.touch(s, static_cast<Time>(clock));
+    else st.put(k, 0, static_cast<Time>(clock));
+    last_use[k] = clock;
+  };
+  for (int round = 0; round < 2; ++round) {  // the second round after a crash (clear)
+    for (std::uint64_t k = 1; k <= kCap; ++k) access(k);  // fill without evicting
+    for (int i = 0; i < 500; ++i) access(1 + rng.below(kCap));  // hits only: still no list
+    for (int i = 0; i < 2000; ++i) {
+      // The victim must be the least recently used key in the store.
+      std::uint64_t expect = 0;
+      for (std::uint64_t k = 1; k < last_use.size(); ++k)
+        if (st.find(k) != CacheStore::kNone && (expect == 0 || last_use[k] < last_use[expect])) expect = k;
+      REQUIRE(st.at(st.victim(0)).key == expect);
+      access(1 + rng.below(3 * kCap));
+    }
+    CHECK(st.evictions() > 0);
+    st.clear();
+    std::fill(last_use.begin(), last_use.end(), 0);
+    CHECK(st.size() == 0);
+  }
+}
+
 TEST_CASE("cache: byte capacity evicts until the new entry fits") {
   StoreConfig c = cfg(Eviction::Lru, 100);
   c.capacity_bytes = 1000;

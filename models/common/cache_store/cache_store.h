@@ -4,7 +4,11 @@
 //
 // Policies, as named in the scenario:
 //   lru          exact least-recently-used: an intrusive doubly linked list, a hit moves the
-//                entry to the front, the victim is the tail.
+//                entry to the front, the victim is the tail. The list is built at the first
+//                eviction: until then a hit only stamps the entry with the next tick, and the
+//                list is those stamps in order (the same order the moves would have made).
+//                A store that never fills (a key space smaller than its capacity) never
+//                pays the two random writes a move costs.
 //   fifo         insertion order: the same list, hits do not move entries.
 //   lfu          exact in-cache LFU: the victim has the fewest hits since it was inserted,
 //                ties broken by least recent use (an indexed binary min-heap on (count, tick)).
@@ -79,7 +83,7 @@ struct Entry {
   std::uint32_t prev = KeyMap::kNone, next = KeyMap::kNone;  // lru / fifo list
   std::uint32_t dense = 0;                                   // index in the dense array
   std::uint32_t heap = 0;                                    // lfu heap index
-  std::uint64_t count = 0, tick = 0;                         // exact lfu
+  std::uint64_t count = 0, tick = 0;                         // exact lfu; lru: its last access, until the list is built
   Time last_access = 0;                                      // sampled_lru
   std::uint64_t lfu_minutes = 0;                             // sampled_lfu (Redis ldt)
   std::uint8_t lfu_counter = 0;                              // sampled_lfu (Redis counter)
@@ -122,6 +126,10 @@ class CacheStore {
     Entry& e = entries_[s];
     switch (cfg_.eviction) {
       case Eviction::Lru:
+        if (!list_built_) {
+          e.tick = ++tick_;
+          break;
+        }
         unlink(s);
         push_front(s);
         break;
@@ -178,6 +186,12 @@ class CacheStore {
     map_.put(key, s);
     switch (cfg_.eviction) {
       case Eviction::Lru:
+        if (!list_built_) {
+          e.tick = ++tick_;
+          break;
+        }
+        push_front(s);
+        break;
       case Eviction::Fifo: push_front(s); break;
       case Eviction::Lfu:
         e.count = 1;
@@ -207,6 +221,8 @@ class CacheStore {
     bytes_ -= e.bytes;
     switch (cfg_.eviction) {
       case Eviction::Lru:
+        if (list_built_) unlink(s);
+        break;
       case Eviction::Fifo:
       case Eviction::TinyLfu: unlink(s); break;
       case Eviction::Lfu: heap_remove(e.heap); break;
@@ -224,6 +240,7 @@ class CacheStore {
     while (!dense_.empty()) erase(dense_.back());
     pool_n_ = 0;
     sketch_.clear();
+    list_built_ = cfg_.eviction != Eviction::Lru;  // empty: lru is lazy again until it fills
   }
 
   // tinylfu's sketch and segment sizes (for tests).
@@ -271,6 +288,8 @@ class CacheStore {
     if (dense_.empty()) return kNone;
     switch (cfg_.eviction) {
       case Eviction::Lru:
+        if (!list_built_) build_list();
+        return tail_[kWindow];
       case Eviction::Fifo: return tail_[kWindow];
       case Eviction::Lfu: return heap_[0];
       case Eviction::Random: return dense_[rng_.below(dense_.size())];
@@ -404,6 +423,15 @@ class CacheStore {
     }
   }
 
+  // lru: the list the moves would have made, from the entries' last-access ticks (unique).
+  void build_list() {
+    std::vector<std::uint32_t> order(dense_.begin(), dense_.end());
+    std::sort(order.begin(), order.end(),
+              [this](std::uint32_t a, std::uint32_t b) { return entries_[a].tick < entries_[b].tick; });
+    for (std::uint32_t s : order) push_front(s);  // the oldest first: it ends at the tail
+    list_built_ = true;
+  }
+
   // ---- intrusive lists, head = most recent (lru, fifo: one list; tinylfu: one a segment) ----
   void push_front(std::uint32_t s, Region r = kWindow) {
     Entry& e = entries_[s];
@@ -477,6 +505,7 @@ class CacheStore {
   std::uint32_t head_[3] = {kNone, kNone, kNone}, tail_[3] = {kNone, kNone, kNone}, len_[3] = {0, 0, 0};
   std::uint32_t window_max_ = 0, protected_max_ = 0;
   std::uint64_t tick_ = 0, bytes_ = 0, evictions_ = 0;
+  bool list_built_ = cfg_.eviction != Eviction::Lru;  // lru: false until the first eviction
   PoolItem pool_[kPoolSize]{};
   int pool_n_ = 0;
 };
