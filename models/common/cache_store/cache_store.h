@@ -8,7 +8,9 @@
 //                eviction: until then a hit only stamps the entry with the next tick, and the
 //                list is those stamps in order (the same order the moves would have made).
 //                A store that never fills (a key space smaller than its capacity) never
-//                pays the two random writes a move costs.
+//                pays the random writes a move costs (its two neighbours and the old head);
+//                the build is one sort of the entries, once per fill (and again after a
+//                clear).
 //   fifo         insertion order: the same list, hits do not move entries.
 //   lfu          exact in-cache LFU: the victim has the fewest hits since it was inserted,
 //                ties broken by least recent use (an indexed binary min-heap on (count, tick)).
