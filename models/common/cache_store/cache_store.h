@@ -128,10 +128,7 @@ class CacheStore {
     Entry& e = entries_[s];
     switch (cfg_.eviction) {
       case Eviction::Lru:
-        if (!list_built_) {
-          e.tick = ++tick_;
-          break;
-        }
+        if (stamped_only(e)) break;
         unlink(s);
         push_front(s);
         break;
@@ -188,12 +185,8 @@ class CacheStore {
     map_.put(key, s);
     switch (cfg_.eviction) {
       case Eviction::Lru:
-        if (!list_built_) {
-          e.tick = ++tick_;
-          break;
-        }
-        push_front(s);
-        break;
+        if (stamped_only(e)) break;
+        [[fallthrough]];
       case Eviction::Fifo: push_front(s); break;
       case Eviction::Lfu:
         e.count = 1;
@@ -223,8 +216,8 @@ class CacheStore {
     bytes_ -= e.bytes;
     switch (cfg_.eviction) {
       case Eviction::Lru:
-        if (list_built_) unlink(s);
-        break;
+        if (!list_built_) break;
+        [[fallthrough]];
       case Eviction::Fifo:
       case Eviction::TinyLfu: unlink(s); break;
       case Eviction::Lfu: heap_remove(e.heap); break;
@@ -291,7 +284,7 @@ class CacheStore {
     switch (cfg_.eviction) {
       case Eviction::Lru:
         if (!list_built_) build_list();
-        return tail_[kWindow];
+        [[fallthrough]];
       case Eviction::Fifo: return tail_[kWindow];
       case Eviction::Lfu: return heap_[0];
       case Eviction::Random: return dense_[rng_.below(dense_.size())];
@@ -425,6 +418,12 @@ class CacheStore {
     }
   }
 
+  // lru before its first eviction: an access stamps the entry instead of moving it (true).
+  bool stamped_only(Entry& e) {
+    if (list_built_) return false;
+    e.tick = ++tick_;
+    return true;
+  }
   // lru: the list the moves would have made, from the entries' last-access ticks (unique).
   void build_list() {
     std::vector<std::uint32_t> order(dense_.begin(), dense_.end());
