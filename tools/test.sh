@@ -17,9 +17,9 @@ echo "== tools/test.sh: dev build and tests done at ${SECONDS} s"
 # which ASan's shadow memory cannot run under.
 bash tools/install_packages.sh clang libclang-rt-14-dev
 cmake --preset asan >/dev/null
-cmake --build --preset asan -j "$(nproc)" --target unit_tests e2e_tests archsim fuzz_scenario fuzz_set fuzz_model
+cmake --build --preset asan -j "$(nproc)" --target unit_tests e2e_sanitizer_tests archsim fuzz_scenario fuzz_set fuzz_model
 ASAN_OPTIONS=detect_leaks=1 build/asan/unit_tests --no-intro
-(cd build/asan && ./e2e_tests --no-intro -tc='bad input*,hardening*,watchdog*,conservation*,determinism*' \
+(cd build/asan && ./e2e_sanitizer_tests --no-intro -tc='bad input*,hardening*,watchdog*,conservation*,determinism*' \
    -tce='*out of memory*,*exhaust memory*')
 echo "== tools/test.sh: sanitizer build and tests done at ${SECONDS} s"
 bash tools/fuzz.sh --seconds "${ARCHSIM_FUZZ_SECONDS:-45}"
