@@ -14,13 +14,18 @@ echo "== tools/test.sh: dev build and tests done at ${SECONDS} s"
 # suite and a shortened end-to-end subset under AddressSanitizer + UBSan (float-cast-overflow
 # included) with asserts on, then the kept crash inputs replayed and each fuzz target run
 # for a bounded time. The subset leaves out the two tests that cap the process's memory,
-# which ASan's shadow memory cannot run under.
+# which ASan's shadow memory cannot run under. e2e_sanitizer_tests is built from the files
+# that hold these cases (CMakeLists.txt), and checked below to hold all of them.
 bash tools/install_packages.sh clang libclang-rt-14-dev
 cmake --preset asan >/dev/null
 cmake --build --preset asan -j "$(nproc)" --target unit_tests e2e_sanitizer_tests archsim fuzz_scenario fuzz_set fuzz_model
 ASAN_OPTIONS=detect_leaks=1 build/asan/unit_tests --no-intro
-(cd build/asan && ./e2e_sanitizer_tests --no-intro -tc='bad input*,hardening*,watchdog*,conservation*,determinism*' \
-   -tce='*out of memory*,*exhaust memory*')
+SANITIZER_CASES=(-tc='bad input*,hardening*,watchdog*,conservation*,determinism*' -tce='*out of memory*,*exhaust memory*')
+(cd build/asan && ./e2e_sanitizer_tests --no-intro "${SANITIZER_CASES[@]}")
+# Every case of the whole suite under those names is in the sanitizer target's files.
+whole=$(build/dev/e2e_tests --no-intro --count "${SANITIZER_CASES[@]}" | grep 'test cases')
+subset=$(build/asan/e2e_sanitizer_tests --no-intro --count "${SANITIZER_CASES[@]}" | grep 'test cases')
+[ "$whole" = "$subset" ] || { echo "e2e_sanitizer_tests misses cases the sanitizer stage selects: whole suite '$whole', target '$subset' (CMakeLists.txt lists its files)" >&2; exit 1; }
 echo "== tools/test.sh: sanitizer build and tests done at ${SECONDS} s"
 bash tools/fuzz.sh --seconds "${ARCHSIM_FUZZ_SECONDS:-45}"
 echo "== tools/test.sh: fuzzing done at ${SECONDS} s"
