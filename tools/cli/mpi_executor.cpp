@@ -482,13 +482,12 @@ std::unique_ptr<Executor> make_sweep_executor(const std::optional<nlohmann::json
   if (g_rank != 0) {
     const std::string hello = std::to_string(mine) + "\n" + build_id();
     send_text(hello, 0, kTagHash);
-    int verdict = kStop;
+    // Rank 0 answers once every worker has read the scenario: seconds for a large one. No
+    // answer (MPI reports an error): rank 0 is gone, stop without finalizing.
+    int verdict = kStop | kNoFinalize;
     MPI_Status st;
-    // Rank 0 answers once every worker has read the scenario: seconds for a large one.
     if (probe_sleeping(0, kTagVerdict, &st))
       MPI_Recv(&verdict, 1, MPI_INT, 0, kTagVerdict, MPI_COMM_WORLD, MPI_STATUS_IGNORE);
-    else
-      verdict = kStop | kNoFinalize;
     if (verdict & kNoFinalize) g_peer_lost = true;  // a rank was left out: rank 0 ends without MPI_Finalize
     verdict &= ~kNoFinalize;
     if (verdict == kGo) serve(*base, registry);
@@ -500,6 +499,7 @@ std::unique_ptr<Executor> make_sweep_executor(const std::optional<nlohmann::json
   std::vector<int> left_out;
   int verdict = base ? kGo : kStop;  // without the scenario rank 0 printed why; every rank stops
   const auto deadline = Clock::now() + kStartSilence;
+  PollBackoff poll;
   for (int answered = 1; answered < g_size;) {
     int flag = 0;
     MPI_Status st;
@@ -512,9 +512,10 @@ std::unique_ptr<Executor> make_sweep_executor(const std::optional<nlohmann::json
           if (!heard[static_cast<std::size_t>(r)]) left_out.push_back(r);
         break;
       }
-      std::this_thread::sleep_for(std::chrono::milliseconds(1));
+      poll.sleep();
       continue;
     }
+    poll.reset();
     const int r = st.MPI_SOURCE;
     const std::string hello = recv_text(r, kTagHash, &st);
     heard[static_cast<std::size_t>(r)] = 1;
