@@ -220,7 +220,8 @@ int compare_command(const CompareOptions& o, const Registry& registry) {
       char buf[32];
       if (v && v->contains(b)) std::snprintf(buf, sizeof buf, "%.0f", (*v)[b].get<double>() * 100);
       else std::snprintf(buf, sizeof buf, "-");
-      text += (text.empty() ? "" : "/") + std::string(buf);
+      if (!text.empty()) text += '/';
+      text += buf;
     }
     return text;
   };
