@@ -88,7 +88,10 @@ void RouteFlow::check(std::uint32_t components, Target target, RouteName route_n
       for (std::uint32_t s : served) ok = ok || s == r.route;
       if (ok) continue;
       std::string list;
-      for (std::uint32_t s : served) list += (list.empty() ? "" : ", ") + route_name(s);
+      for (std::uint32_t s : served) {
+        if (!list.empty()) list += ", ";
+        list += route_name(s);
+      }
       std::string msg = "route \"" + route_name(r.route) + "\" reaches \"" + component_id(at) + "\"";
       if (r.via != at) msg += " (through \"" + component_id(r.via) + "\")";
       msg += ", which has no such route and no \"default\" route (its routes: " + list +
