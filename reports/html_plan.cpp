@@ -9,6 +9,7 @@
 
 #include "reports/html_json.h"
 #include "reports/html_page.h"
+#include "sim/text_list.h"
 
 namespace archsim::reports {
 namespace fs = std::filesystem;
@@ -20,7 +21,7 @@ namespace {
 std::string config_label(const json& set) {
   std::string s;
   for (auto it = set.begin(); it != set.end(); ++it)
-    s += (s.empty() ? "" : " ") + it.key() + "=" + (it->is_string() ? it->get<std::string>() : it->dump());
+    append_item(s, " ", it.key() + "=" + (it->is_string() ? it->get<std::string>() : it->dump()));
   return s;
 }
 
@@ -147,8 +148,9 @@ ReportResult write_plan_report(const fs::path& dir) {
   for (auto it = slo.begin(); it != slo.end(); ++it) {
     const std::string k = it.key();
     const bool ms = k.size() > 3 && k.compare(k.size() - 3, 3, "_ms") == 0;
-    objectives += (objectives.empty() ? "" : ", ") + html::escape(ms ? k.substr(0, k.size() - 3) : k) +
-                  (ms ? " ≤ " + html::number(it->get<double>()) + " ms" : " ≥ " + html::percent(it->get<double>()));
+    append_item(objectives, ", ",
+                html::escape(ms ? k.substr(0, k.size() - 3) : k) +
+                    (ms ? " ≤ " + html::number(it->get<double>()) + " ms" : " ≥ " + html::percent(it->get<double>())));
   }
   const std::string name = plan.value("scenario", "archsim plan");
   std::string page = html::page_start(name + " — plan");

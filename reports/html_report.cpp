@@ -24,6 +24,7 @@
 #include "reports/html_topology.h"
 #include "reports/html_whatif.h"
 #include "reports/slo_gate.h"
+#include "sim/text_list.h"
 
 namespace archsim::reports {
 namespace fs = std::filesystem;
@@ -144,8 +145,7 @@ std::string charts_notice(const fs::path& dir, const Drawing& d, std::string& me
              "were not found. Set <code>ARCHSIM_CHARTS</code> to that folder and run " + redo + ".</p>\n";
     message = "charts not drawn: chart scripts not found (set ARCHSIM_CHARTS to tools/charts)";
   } else if (!d.failed.empty()) {
-    std::string names;
-    for (const auto& f : d.failed) names += (names.empty() ? "" : ", ") + f;
+    const std::string names = join_items(d.failed, ", ");
     notice = "<p class=\"notice\"><strong>Some charts failed:</strong> " + html::escape(names) +
              ". gnuplot's messages are in <code>charts/gnuplot.log</code>.</p>\n";
     message = std::to_string(d.drawn) + " charts drawn; failed: " + names + " (see charts/gnuplot.log)";
@@ -153,8 +153,7 @@ std::string charts_notice(const fs::path& dir, const Drawing& d, std::string& me
     message = std::to_string(d.drawn) + " charts drawn";
   }
   if (!d.kept_edits.empty()) {
-    std::string names;
-    for (const auto& f : d.kept_edits) names += (names.empty() ? "" : ", ") + f;
+    const std::string names = join_items(d.kept_edits, ", ");
     notice += "<p class=\"notice\">Your edited chart scripts were kept and used: <code>" + html::escape(names) +
               "</code> (delete one to get the template back).</p>\n";
     message += "; kept edited " + names;
@@ -534,7 +533,7 @@ std::string components_table(const json& summary) {
       if (k == "type" || k == "throughput_rps" || k == "utilization" || k == "queue_length" || k == "in_system" ||
           k == "latency_ms")
         continue;
-      details += (details.empty() ? "" : "<br>") + html::escape(k) + ": " + value_html(v);
+      append_item(details, "<br>", html::escape(k) + ": " + value_html(v));
     }
     const double util = num_at(c, "utilization");
     t.rows.push_back({"<strong>" + html::escape(id) + "</strong>", html::escape(str_at(c, "type")),
@@ -719,8 +718,7 @@ ReportResult write_compare_report(const fs::path& dir, const fs::path& chart_scr
     }
   }
   if (!lb_id.empty()) {
-    std::string backend_list;
-    for (const auto& b : backends) backend_list += (backend_list.empty() ? "" : "/") + b;
+    const std::string backend_list = join_items(backends, "/");
     t.header.push_back("share % " + html::escape(lb_id) + " → " + html::escape(backend_list));
     t.header.push_back("imbalance (CV)");
     t.numeric.push_back(true);
@@ -755,7 +753,7 @@ ReportResult write_compare_report(const fs::path& dir, const fs::path& chart_scr
     std::string changes;
     const json set = v.value("set", json::object());
     for (const auto& [path, value] : set.items())
-      changes += (changes.empty() ? "" : "<br>") + html::escape(path + "=" + (value.is_string() ? value.get<std::string>() : value.dump()));
+      append_item(changes, "<br>", html::escape(path + "=" + (value.is_string() ? value.get<std::string>() : value.dump())));
     changes_add_nothing = changes_add_nothing && changes == html::escape(label);
     // The variant's folder is "dir" (archsim compare writes variant-N), else its label;
     // either names a sub-folder only when it cannot climb out of DIR.
@@ -791,7 +789,7 @@ ReportResult write_compare_report(const fs::path& dir, const fs::path& chart_scr
       std::string shares;
       for (const auto& b : backends) {
         const bool has = lb && lb->contains("share") && (*lb)["share"].contains(b) && (*lb)["share"][b].is_number();
-        shares += (shares.empty() ? "" : "/") + (has ? html::number((*lb)["share"][b].get<double>() * 100, 3) : std::string("–"));
+        append_item(shares, "/", has ? html::number((*lb)["share"][b].get<double>() * 100, 3) : std::string("–"));
       }
       const bool cv = lb && lb->contains("imbalance_cv") && (*lb)["imbalance_cv"].is_number();
       t.rows.back().push_back(shares);

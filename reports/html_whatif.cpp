@@ -10,6 +10,7 @@
 
 #include "reports/html_data.h"
 #include "reports/html_json.h"
+#include "sim/text_list.h"
 
 namespace archsim::reports::whatif {
 
@@ -72,7 +73,7 @@ Plot write_data(const std::filesystem::path& charts, const json& variants) {
     const json set = v.value("set", json::object());
     std::string label;
     for (const auto& [path, value] : set.items())
-      if (path != plot.x_path) label += (label.empty() ? "" : " ") + path + "=" + value_text(value);
+      if (path != plot.x_path) append_item(label, " ", path + "=" + value_text(value));
     if (label.empty()) label = "all variants";
     if (!series.count(label)) order.push_back(label);
     series[label].push_back({set[plot.x_path].get<double>(), &v["summary"]});

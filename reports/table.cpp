@@ -1,6 +1,7 @@
 #include "reports/table.h"
 
 #include "reports/slo_gate.h"
+#include "sim/text_list.h"
 
 #include <cmath>
 #include <cstdio>
@@ -120,7 +121,7 @@ std::string terminal_table(const ordered_json& s) {
   o << line;
   std::string causes;
   for (auto it = r["by_cause"].begin(); it != r["by_cause"].end(); ++it)
-    if (it->get<double>() > 0) causes += (causes.empty() ? "" : ", ") + it.key() + " " + fmt(it->get<double>(), 0);
+    if (it->get<double>() > 0) append_item(causes, ", ", it.key() + " " + fmt(it->get<double>(), 0));
   if (!causes.empty()) o << " (" << causes << ")";
   o << "\n";
   o << "availability  "

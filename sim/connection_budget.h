@@ -21,6 +21,7 @@
 
 #include "sim/context.h"
 #include "sim/errors.h"
+#include "sim/text_list.h"
 
 namespace archsim {
 
@@ -94,9 +95,9 @@ std::vector<ScenarioWarning> ConnectionBudget::evaluate(const std::vector<std::u
         }
       if (scaled) n = scaled;
       sum += p.size * n;
-      if (!parts.empty()) parts += "; ";
-      parts += id(p.from) + ": pool " + std::to_string(p.size) + " at " + p.pointer + " x " + std::to_string(n) +
-               " instances (" + how + ")";
+      append_item(parts, "; ",
+                  id(p.from) + ": pool " + std::to_string(p.size) + " at " + p.pointer + " x " + std::to_string(n) +
+                      " instances (" + how + ")");
     }
     if (sum <= l.max) continue;
     out.push_back(ScenarioWarning{l.pointer, "the connection pools to \"" + id(l.at) + "\" hold up to " + std::to_string(sum) +

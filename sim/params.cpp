@@ -1,5 +1,6 @@
 #include "sim/params.h"
 #include "sim/json_pointer.h"
+#include "sim/text_list.h"
 
 #include <cmath>
 #include <nlohmann/json.hpp>
@@ -169,8 +170,7 @@ std::string Params::choice(std::string_view key, std::string_view def, const std
   std::string v = string(key, def);
   for (const auto& c : choices)
     if (c == v) return v;
-  std::string list;
-  for (const auto& c : choices) list += (list.empty() ? "" : ", ") + c;
+  const std::string list = join_items(choices, ", ");
   fail(key, "unknown value \"" + v + "\"" + did_you_mean(v, choices) + "; expected one of: " + list);
 }
 

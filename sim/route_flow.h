@@ -21,6 +21,7 @@
 #include <vector>
 
 #include "sim/context.h"
+#include "sim/text_list.h"
 
 namespace archsim {
 
@@ -88,10 +89,7 @@ void RouteFlow::check(std::uint32_t components, Target target, RouteName route_n
       for (std::uint32_t s : served) ok = ok || s == r.route;
       if (ok) continue;
       std::string list;
-      for (std::uint32_t s : served) {
-        if (!list.empty()) list += ", ";
-        list += route_name(s);
-      }
+      for (std::uint32_t s : served) append_item(list, ", ", route_name(s));
       std::string msg = "route \"" + route_name(r.route) + "\" reaches \"" + component_id(at) + "\"";
       if (r.via != at) msg += " (through \"" + component_id(r.via) + "\")";
       msg += ", which has no such route and no \"default\" route (its routes: " + list +

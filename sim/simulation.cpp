@@ -12,6 +12,7 @@
 #include <nlohmann/json.hpp>
 
 #include "sim/describe.h"
+#include "sim/text_list.h"
 
 namespace archsim {
 
@@ -198,8 +199,7 @@ void Simulation::build_components(Params& top, const Registry& registry) {
     std::string type = cp.string("type");
     const Factory* f = registry.find(type);
     if (!f) {
-      std::string list_s;
-      for (const auto& t : types) list_s += (list_s.empty() ? "" : ", ") + t;
+      const std::string list_s = join_items(types, ", ");
       cp.fail("type", "unknown component type \"" + type + "\"" + did_you_mean(type, types) + "; known types: " + list_s);
     }
     std::string zone = cp.string("zone", "");
@@ -706,9 +706,8 @@ void Simulation::stuck() {
   }
   std::string names;
   for (const auto& [id, kinds] : acting) {
-    std::string k;
-    for (const auto& x : kinds) k += (k.empty() ? "" : ", ") + x;
-    names += (names.empty() ? "" : "; ") + id + " (" + k + ")";
+    const std::string k = join_items(kinds, ", ");
+    append_item(names, "; ", id + " (" + k + ")");
   }
   throw std::runtime_error("no simulated time passed for about 10 million events at t=" + format_duration(now_) + ": " +
                            names + " keep acting at the same instant (a request answered in zero time in a "

@@ -14,6 +14,7 @@
 #include "models/common/instance_types.h"
 #include "sim/describe.h"
 #include "sim/results.h"
+#include "sim/text_list.h"
 
 namespace archsim {
 namespace {
@@ -305,8 +306,7 @@ class Autoscaler final : public Component {
       return ms;
     }
     if (!info) {
-      std::string known;
-      for (const auto& n : source_names()) known += (known.empty() ? "" : ", ") + n;
+      const std::string known = join_items(source_names(), ", ");
       mp.fail(type_key, "unknown metric \"" + ms.name + "\"" + did_you_mean(ms.name, source_names()) +
                             "; known metrics: " + known + ", or any gauge as \"<component>.<gauge>\"");
     }

@@ -18,6 +18,7 @@
 #include "sim/continuation.h"
 #include "sim/describe.h"
 #include "sim/results.h"
+#include "sim/text_list.h"
 
 namespace archsim {
 namespace {
@@ -404,7 +405,7 @@ class Balancer final : public Component, public HasCapabilities, public ZoneAwar
       std::string list;
       for (auto n : algorithm_names()) {
         names.emplace_back(n);
-        list += (list.empty() ? "" : ", ") + std::string(n);
+        append_item(list, ", ", n);
       }
       names.emplace_back("sticky");
       std::string hint = did_you_mean(name, names);
@@ -463,8 +464,7 @@ class Balancer final : public Component, public HasCapabilities, public ZoneAwar
       for (std::size_t i = 0; i < list.size(); ++i) {
         auto it = std::find_if(kConditions.begin(), kConditions.end(), [&](const auto& c) { return c.first == list[i]; });
         if (it == kConditions.end()) {
-          std::string known;
-          for (const auto& n : names) known += (known.empty() ? "" : ", ") + n;
+          const std::string known = join_items(names, ", ");
           throw ScenarioError(p.path("next_upstream") + "/" + std::to_string(i),
                               "unknown condition \"" + list[i] + "\"" + did_you_mean(list[i], names) + "; known: " + known);
         }

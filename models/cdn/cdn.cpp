@@ -10,6 +10,7 @@
 #include "models/common/result_flags.h"
 #include "sim/continuation.h"
 #include "sim/results.h"
+#include "sim/text_list.h"
 
 namespace archsim {
 namespace {
@@ -104,7 +105,7 @@ class Cdn final : public Component {
         std::string pop = routing->string(client);
         auto it = std::find(names.begin(), names.end(), pop);
         if (it == names.end())
-          routing->fail(client, "unknown point of presence \"" + pop + "\"" + did_you_mean(pop, names) + "; the PoPs are " + join(names));
+          routing->fail(client, "unknown point of presence \"" + pop + "\"" + did_you_mean(pop, names) + "; the PoPs are " + join_items(names, ", "));
         routes_.push_back(Route{bc.reference_to(client, routing->path(client), RefKind::Control),
                                 static_cast<std::uint16_t>(it - names.begin())});
       }
@@ -244,12 +245,6 @@ class Cdn final : public Component {
     RefId ref = 0;
     std::uint16_t pop = 0;
   };
-
-  static std::string join(const std::vector<std::string>& v) {
-    std::string s;
-    for (const auto& x : v) s += (s.empty() ? "" : ", ") + x;
-    return s;
-  }
 
   static Time read_ttl(Params& p) {
     if (!p.has("ttl")) return kTimeMax;

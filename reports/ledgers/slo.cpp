@@ -4,6 +4,7 @@
 #include <cmath>
 
 #include "sim/errors.h"
+#include "sim/text_list.h"
 
 namespace archsim::ledgers {
 
@@ -77,8 +78,7 @@ SloSettings read_slo(Params& top, const std::vector<std::string>* routes, const 
     if (auto per_route = slo->object_opt("routes")) {
       for (const std::string& name : per_route->keys()) {
         if (routes && std::find(routes->begin(), routes->end(), name) == routes->end()) {
-          std::string known;
-          for (const std::string& r : *routes) known += (known.empty() ? "" : ", ") + r;
+          const std::string known = join_items(*routes, ", ");
           per_route->fail(name, "no route is named \"" + name + "\"" + did_you_mean(name, *routes) +
                                     (known.empty() ? " (the scenario names no route)" : " (routes: " + known + ")"));
         }

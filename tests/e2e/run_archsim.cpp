@@ -20,6 +20,8 @@
 #include <filesystem>
 #include <stdexcept>
 
+#include "sim/text_list.h"
+
 extern char** environ;
 
 #ifndef ARCHSIM_BIN
@@ -105,10 +107,7 @@ RunResult spawn(const std::vector<std::string>& args, double timeout_s, std::siz
   std::vector<std::string> argv_s;
   argv_s.push_back(archsim_bin());
   argv_s.insert(argv_s.end(), args.begin(), args.end());
-  for (const auto& a : argv_s) {
-    if (!r.command.empty()) r.command += ' ';
-    r.command += quote(a);
-  }
+  for (const auto& a : argv_s) archsim::append_item(r.command, " ", quote(a));
 
   int out_pipe[2], err_pipe[2];
   if (::pipe2(out_pipe, O_CLOEXEC) != 0) throw std::runtime_error("pipe: " + std::string(std::strerror(errno)));

@@ -57,6 +57,7 @@
 #include <boost/graph/biconnected_components.hpp>
 
 #include "sim/errors.h"
+#include "sim/text_list.h"
 #include "tools/analysis/queueing.h"
 #include "tools/cli/analysis.h"
 #include "tools/cli/commands.h"
@@ -642,8 +643,7 @@ std::string tolerance(const Topology::Node& n) {
   if (n.desc.in_process) return "inside its callers";
   const auto zones = n.occupied_zones();
   if (zones.size() > 1) {
-    std::string z;
-    for (const auto& x : zones) z += (z.empty() ? "" : ",") + x;
+    const std::string z = join_items(zones, ",");
     return "redundant (zones " + z + ")";
   }
   if (n.desc.kind == Kind::Server && n.desc.replicas >= 2) return "instances in one zone";
@@ -856,13 +856,11 @@ Analysis analyze_topology(const Topology& t) {
   } else {
     appendf(text, "single points of failure:\n");
     for (const auto& s : spofs) {
-      std::string who;
-      for (const auto& c : cut_off[s]) who += (who.empty() ? "" : ", ") + c;
+      const std::string who = join_items(cut_off[s], ", ");
       appendf(text, "  %-16s its loss cuts off %s\n", s.c_str(), who.c_str());
     }
   }
-  std::string cuts;
-  for (const auto& c : cut_vertices) cuts += (cuts.empty() ? "" : ", ") + c;
+  const std::string cuts = join_items(cut_vertices, ", ");
   appendf(text, "articulation points of the call graph: %s\n", cuts.empty() ? "none" : cuts.c_str());
   for (const auto& cr : unserved)
     appendf(text, "warning: client %s has a route no component serves (route index %u)\n", t.nodes[cr.client].id.c_str(), cr.route);

@@ -10,6 +10,7 @@
 #include "reports/slo_gate.h"
 #include "sim/errors.h"
 #include "sim/scenario_file.h"
+#include "sim/text_list.h"
 #include "tools/cli/commands.h"
 
 namespace archsim::cli {
@@ -30,8 +31,7 @@ std::optional<nlohmann::json> load_with_sets(const std::string& file, const std:
 int slo_gate_exit(const nlohmann::ordered_json& summary, const std::string& who) {
   const SloVerdict v = slo_verdict(summary);
   if (v.met) return 0;
-  std::string why;
-  for (const auto& m : v.missed) why += (why.empty() ? "" : "; ") + m;
+  const std::string why = join_items(v.missed, "; ");
   std::cerr << "archsim: SLO missed" << (who.empty() ? "" : " by " + who) << " (--fail-on-slo): " << why << "\n";
   return kExitSloMissed;
 }

@@ -9,6 +9,7 @@
 #include "sim/errors.h"
 #include "sim/scenario_file.h"
 #include "sim/simulation.h"
+#include "sim/text_list.h"
 #include "tools/cli/commands.h"
 #include "tools/cli/executor.h"
 #include "tools/cli/interrupt.h"
@@ -92,7 +93,7 @@ int compare_command(const CompareOptions& o, const Registry& registry) {
     for (const Variant& prev : variants)
       for (const std::string& val : split_values(v.substr(eq + 1))) {
         Variant n = prev;
-        n.label += (n.label.empty() ? "" : " ") + path + "=" + val;
+        append_item(n.label, " ", path + "=" + val);
         n.sets.push_back(path + "=" + val);
         next.push_back(n);
       }
@@ -220,8 +221,7 @@ int compare_command(const CompareOptions& o, const Registry& registry) {
       char buf[32];
       if (v && v->contains(b)) std::snprintf(buf, sizeof buf, "%.0f", (*v)[b].get<double>() * 100);
       else std::snprintf(buf, sizeof buf, "-");
-      if (!text.empty()) text += '/';
-      text += buf;
+      append_item(text, "/", buf);
     }
     return text;
   };
@@ -248,8 +248,7 @@ int compare_command(const CompareOptions& o, const Registry& registry) {
     std::printf("\n");
   }
   if (!lb_id.empty()) {
-    std::string names;
-    for (const std::string& b : backends) names += (names.empty() ? "" : "/") + b;
+    const std::string names = join_items(backends, "/");
     std::printf("(share %%: requests %s sent to %s; imbalance: coefficient of variation of the time-average\n"
                 " requests in flight per backend and unit of weight, 0 = load follows the weights)\n",
                 lb_id.c_str(), names.c_str());

@@ -16,6 +16,7 @@
 #include "sim/errors.h"
 #include "sim/scenario_file.h"
 #include "sim/simulation.h"
+#include "sim/text_list.h"
 #include "tools/cli/commands.h"
 #include "tools/cli/executor.h"
 #include "tools/cli/job_store.h"
@@ -99,13 +100,7 @@ ordered_json entry(const Evaluation& e, const std::string& axis) {
                       {"meets_slo", e.meets}};
 }
 
-std::string joined(const std::vector<std::string>& sets) {
-  std::string s;
-  for (const auto& x : sets) s += (s.empty() ? "" : " ") + x;
-  return s;
-}
-
-std::string label(const Evaluation& e) { return joined(e.sets); }
+std::string label(const Evaluation& e) { return join_items(e.sets, " "); }
 
 }  // namespace
 
@@ -143,7 +138,7 @@ int plan_command(const PlanOptions& o, const Registry& registry) {
       seed = probe.settings().seed;
       name = probe.settings().name;
     } catch (const ScenarioError& e) {
-      std::cerr << e.format(o.scenario) << " (--search configuration " << joined(sets_of(p)) << ")\n";
+      std::cerr << e.format(o.scenario) << " (--search configuration " << join_items(sets_of(p), " ") << ")\n";
       return 2;
     } catch (const std::bad_alloc&) {
       return out_of_memory(o.scenario);
@@ -179,7 +174,7 @@ int plan_command(const PlanOptions& o, const Registry& registry) {
     SweepOutcome sweep = run_sweep(*exec, store, o.resume, jobs, [&](double f) { bar(f); });
     bar.done();
     const std::size_t reps = static_cast<std::size_t>(o.replications);
-    if (int code = sweep_failures(sweep, jobs, o.scenario, [&](std::size_t j) { return "configuration " + joined(sets_of(points[j / reps])); },
+    if (int code = sweep_failures(sweep, jobs, o.scenario, [&](std::size_t j) { return "configuration " + join_items(sets_of(points[j / reps]), " "); },
                                   dir->dest() / "jobs"))
       return code;
     for (std::size_t i = 0; i < points.size(); ++i) {
@@ -309,8 +304,7 @@ int plan_command(const PlanOptions& o, const Registry& registry) {
   if (!o.no_report) write_report(out, /*to_stderr=*/o.json, dir->dest());
   if (!dir->commit()) return 1;
   if (!cheapest) {
-    std::string why;
-    for (const auto& m : best->missed) why += (why.empty() ? "" : "; ") + m;
+    const std::string why = join_items(best->missed, "; ");
     std::cerr << "archsim: no configuration of the search meets the SLO; the best found, " << label(*best) << ": " << why
               << "\n";
     // Exit 2, as for a question the command cannot answer: no configuration of the

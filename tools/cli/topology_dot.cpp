@@ -13,6 +13,8 @@
 #include <boost/graph/graphviz.hpp>
 #pragma GCC diagnostic pop
 
+#include "sim/text_list.h"
+
 namespace archsim::cli {
 
 namespace {
@@ -60,7 +62,7 @@ std::string label_of(const Topology::Node& n) {
   const auto zones = n.occupied_zones();
   std::string z;
   for (const auto& x : zones)
-    if (!x.empty()) z += (z.empty() ? "" : ",") + dot_escape(x);
+    if (!x.empty()) append_item(z, ",", dot_escape(x));
   if (!z.empty()) l << "\\n" << (zones.size() > 1 ? "zones " : "zone ") << z;
   return l.str();
 }
@@ -95,11 +97,11 @@ std::string edge_label(const Topology& t, const Topology::Edge& e) {
     std::string mix;
     for (const auto& r : d.routes)
       if (total > 0 && d.routes.size() > 1)
-        mix += (mix.empty() ? "" : ", ") + route(r.route) + " " + std::to_string(static_cast<int>(std::lround(100 * r.weight / total))) + "%";
+        append_item(mix, ", ", route(r.route) + " " + std::to_string(static_cast<int>(std::lround(100 * r.weight / total))) + "%");
     add_unique(lines, mix);
     std::string call;
     if (d.target_timeout_s > 0) call = "timeout " + duration_text(d.target_timeout_s);
-    if (!d.target_policy.empty()) call += (call.empty() ? "" : ", ") + d.target_policy;
+    if (!d.target_policy.empty()) append_item(call, ", ", d.target_policy);
     add_unique(lines, call);
   }
   for (const auto& prog : d.programs) {
@@ -109,10 +111,10 @@ std::string edge_label(const Topology& t, const Topology::Edge& e) {
         std::string line;
         if (!c.same_route) line = "route " + route(c.route);
         else if (!prog.any_route) line = "on " + route(prog.route);
-        if (group.calls.size() > 1) line += std::string(line.empty() ? "" : ", ") + "parallel";
-        if (c.one_way) line += std::string(line.empty() ? "" : ", ") + "one-way";
-        if (c.timeout_s > 0) line += (line.empty() ? "" : ", ") + std::string("timeout ") + duration_text(c.timeout_s);
-        if (!c.policy.empty()) line += (line.empty() ? "" : ", ") + c.policy;
+        if (group.calls.size() > 1) append_item(line, ", ", "parallel");
+        if (c.one_way) append_item(line, ", ", "one-way");
+        if (c.timeout_s > 0) append_item(line, ", ", std::string("timeout ") + duration_text(c.timeout_s));
+        if (!c.policy.empty()) append_item(line, ", ", c.policy);
         add_unique(lines, line);
       }
     }
@@ -139,7 +141,7 @@ std::string edge_label(const Topology& t, const Topology::Edge& e) {
     lines.push_back("+" + std::to_string(more) + " more");
   }
   std::string out;
-  for (const auto& l : lines) out += (out.empty() ? "" : "\\n") + dot_escape(l);
+  for (const auto& l : lines) append_item(out, "\\n", dot_escape(l));
   return out;
 }
 

@@ -6,6 +6,7 @@
 
 
 #include "sim/results.h"
+#include "sim/text_list.h"
 
 namespace archsim {
 
@@ -81,8 +82,7 @@ CallPolicy::CallPolicy(Params& p, BuildContext& bc, Site site, std::string serie
           found = true;
         }
       if (!found) {
-        std::string list;
-        for (const auto& n : names) list += (list.empty() ? "" : ", ") + n;
+        const std::string list = join_items(names, ", ");
         throw ScenarioError(r->path("on") + "/" + std::to_string(i),
                             "unknown cause \"" + on[i] + "\"" + did_you_mean(on[i], names) + "; causes: " + list);
       }
@@ -222,7 +222,7 @@ CallPolicy::CallPolicy(Params& p, BuildContext& bc, Site site, std::string serie
 
   if (auto f = p.object_opt("fallback")) fallback_ = f->distribution("latency", Distribution::constant(0));
 
-  auto say = [&](const std::string& part) { summary_ += (summary_.empty() ? "" : ", ") + part; };
+  auto say = [&](const std::string& part) { append_item(summary_, ", ", part); };
   if (backoff_) say("retry x" + std::to_string(max_attempts_));
   if (breaker_) say("breaker");
   if (rate_kind_ != RateKind::None) say("rate limit");

@@ -6,6 +6,7 @@
 #include "models/common/instance_types.h"
 
 #include "sim/errors.h"
+#include "sim/text_list.h"
 
 namespace archsim {
 
@@ -58,8 +59,7 @@ const InstanceTypeSpec* ServerPool::read_instance_type(Params& p, BuildContext& 
   if (!instance_type_.empty() && !itype) {
     std::vector<std::string> known = instance_type_names(bc);
     if (!known.empty()) {
-      std::string list;
-      for (const auto& k : known) list += (list.empty() ? "" : ", ") + k;
+      const std::string list = join_items(known, ", ");
       p.fail(field, "unknown instance type \"" + instance_type_ + "\"" + did_you_mean(instance_type_, known) +
                         "; the scenario's instance_types are: " + list);
     }
