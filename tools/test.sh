@@ -19,9 +19,16 @@ echo "== tools/test.sh: dev build and tests done at ${SECONDS} s"
 bash tools/install_packages.sh clang libclang-rt-14-dev
 cmake --preset asan >/dev/null
 cmake --build --preset asan -j "$(nproc)" --target unit_tests e2e_sanitizer_tests archsim fuzz_scenario fuzz_set fuzz_model
-ASAN_OPTIONS=detect_leaks=1 build/asan/unit_tests --no-intro
+# The unit suite and the e2e subset run side by side (about a minute each under ASan); the
+# unit suite's output is printed when it ends.
+ASAN_OPTIONS=detect_leaks=1 build/asan/unit_tests --no-intro >build/asan/unit_tests.log 2>&1 &
+unit_pid=$!
 SANITIZER_CASES=(-tc='bad input*,hardening*,watchdog*,conservation*,determinism*' -tce='*out of memory*,*exhaust memory*')
-(cd build/asan && ./e2e_sanitizer_tests --no-intro "${SANITIZER_CASES[@]}")
+e2e_failed=0 unit_failed=0
+(cd build/asan && ./e2e_sanitizer_tests --no-intro "${SANITIZER_CASES[@]}") || e2e_failed=1
+wait "$unit_pid" || unit_failed=1
+if [ "$unit_failed" = 1 ]; then cat build/asan/unit_tests.log >&2; else tail -n 4 build/asan/unit_tests.log; fi
+[ "$e2e_failed$unit_failed" = 00 ] || { echo "tests under the sanitizers failed (e2e $e2e_failed, unit $unit_failed)" >&2; exit 1; }
 # Every case of the whole suite under those names is in the sanitizer target's files.
 whole=$(build/dev/e2e_tests --no-intro --count "${SANITIZER_CASES[@]}" | grep 'test cases')
 subset=$(build/asan/e2e_sanitizer_tests --no-intro --count "${SANITIZER_CASES[@]}" | grep 'test cases')
