@@ -15,7 +15,6 @@ namespace {
 enum Tag : std::uint16_t { kProbe = 1 };
 enum class Policy : std::uint8_t { Failover, Weighted, Latency, Geo };
 
-constexpr std::uint32_t kNone = 0xffffffffu;
 constexpr std::uint16_t kNoTarget = 0xffff;
 // Probe tokens: bit 62 set, the target index below (request tokens are job slots + generation,
 // far below 2^62).

@@ -617,6 +617,8 @@ std::vector<std::uint32_t> articulation_points(const Topology& t) {
 }
 
 // printf into a string (the table is returned, not printed: run writes it beside its output).
+// Text without arguments is appended as it is (no format string to read).
+inline void appendf(std::string& out, const char* text) { out += text; }
 template <class... A>
 void appendf(std::string& out, const char* format, A... args) {
   const int n = std::snprintf(nullptr, 0, format, args...);

@@ -21,8 +21,6 @@ constexpr const char* kPolicyFields[] = {"retry", "circuit_breaker", "bulkhead",
   throw ScenarioError(p.pointer() + "/" + e.field, e.reason);
 }
 
-constexpr std::uint32_t bit(Status s) { return 1u << static_cast<int>(s); }
-
 }  // namespace
 
 bool CallPolicy::wanted(const Params& p) {
@@ -35,7 +33,6 @@ CallPolicy::CallPolicy(Params& p, BuildContext& bc, Site site, std::string serie
                        const SubOwner& sub, CallSink& sink, Time timeout)
     : sink_(sink),
       site_(site),
-      index_(sub.index),
       timer_tag_(sub.tags.make(0)),
       tokens_(sub.tokens),
       series_(std::move(series)),

@@ -188,7 +188,6 @@ class CallPolicy {
 
   CallSink& sink_;
   Site site_;
-  std::uint32_t index_;
   std::uint16_t timer_tag_;
   TokenRange tokens_;
   static constexpr unsigned kGenBits = 24;
