@@ -6,6 +6,7 @@
 #include <stdexcept>
 
 #include "reports/html_page.h"
+#include "sim/text_list.h"
 
 namespace archsim::reports::js {
 
@@ -47,15 +48,9 @@ std::string value_html(const json& v) {
   if (v.is_null()) return "–";
   std::string out;
   if (v.is_object()) {
-    for (const auto& [k, x] : v.items()) {
-      if (!out.empty()) out += ", ";
-      out += html::escape(k) + ": " + value_html(x);
-    }
+    for (const auto& [k, x] : v.items()) append_item(out, ", ", html::escape(k) + ": " + value_html(x));
   } else {
-    for (const auto& x : v) {
-      if (!out.empty()) out += ", ";
-      out += value_html(x);
-    }
+    for (const auto& x : v) append_item(out, ", ", value_html(x));
   }
   return out;
 }

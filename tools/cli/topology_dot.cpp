@@ -7,15 +7,13 @@
 
 // GCC's -Wmaybe-uninitialized misfires inside Boost's edge iterator (a boost::optional it
 // fills before use); the warning is silenced for these headers only (clang has no such group).
-#if defined(__GNUC__) && !defined(__clang__)
 #pragma GCC diagnostic push
+#ifndef __clang__
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
 #endif
 #include <boost/graph/adjacency_list.hpp>
 #include <boost/graph/graphviz.hpp>
-#if defined(__GNUC__) && !defined(__clang__)
 #pragma GCC diagnostic pop
-#endif
 
 #include "sim/text_list.h"
 
