@@ -159,8 +159,18 @@ class Scheduler {
     void push(const Event& e) {
       if (size == capacity) [[unlikely]]
         grow();
-      data.get()[size++] = e;
+      Event* const at = data.get() + size++;
+      *at = e;
+      // The line a few pushes ahead, fetched for writing now. A bucket's tail is memory
+      // last touched when the bucket last drained, often long gone from the near caches,
+      // and a push into a new line waited for it. Pushes to one bucket are spread out (a
+      // think timer per request), so the line has come by the push that needs it. A
+      // prefetch never faults, so past the capacity it is harmless; an integer address,
+      // because a pointer that far past the block would be undefined.
+      __builtin_prefetch(reinterpret_cast<const void*>(reinterpret_cast<std::uintptr_t>(at) + kAhead), 1, 3);
     }
+    // 8 events, 192 bytes: the next line but one or two (384 bytes measured the same).
+    static constexpr std::uintptr_t kAhead = 8 * sizeof(Event);
     // realloc, not malloc + copy + free: once a bucket is large glibc maps it on its own,
     // and growing such a block remaps its pages (mremap) instead of copying them into fresh
     // ones that the kernel must first fault in and zero (with a million pending think
