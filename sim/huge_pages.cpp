@@ -6,8 +6,11 @@
 
 namespace archsim {
 
-void* alloc_maybe_huge(std::size_t bytes) {
-  void* p = std::malloc(bytes ? bytes : 1);
+void* alloc_maybe_huge(std::size_t bytes, std::size_t align) {
+  if (bytes == 0) bytes = 1;
+  // aligned_alloc wants a size that is a multiple of the alignment.
+  void* p = align <= alignof(std::max_align_t) ? std::malloc(bytes)
+                                               : std::aligned_alloc(align, (bytes + align - 1) / align * align);
   if (!p) throw std::bad_alloc();
   // The whole huge pages inside the block (not an aligned block: see the header).
   const auto begin = reinterpret_cast<std::uintptr_t>(p);

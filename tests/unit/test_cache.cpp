@@ -76,6 +76,22 @@ double che_hit_ratio(const std::vector<double>& p, double cap, bool fifo) {
 
 }  // namespace
 
+TEST_CASE("cache: every entry of a large store lies in one cache line") {
+  // A get reads the entry's expiry and version and a hit writes its stamp or links: one
+  // line per lookup, only if the table starts on a line (it is larger than malloc's mmap
+  // threshold, whose blocks start 16 bytes into a page).
+  cache::StoreConfig cfg;
+  cfg.capacity = 100'000;
+  cache::CacheStore st(cfg, 1);
+  const std::uint32_t s = st.put(42, 1, 0);
+  REQUIRE(s != cache::CacheStore::kNone);
+  for (std::uint32_t slot : {std::uint32_t{0}, s, cfg.capacity - 1}) {
+    const auto at = reinterpret_cast<std::uintptr_t>(&st.at(slot));
+    CHECK(at % 64 == 0);
+    CHECK((at + sizeof(cache::Entry) - 1) / 64 == at / 64);
+  }
+}
+
 TEST_CASE("cache: LRU, FIFO and LFU evict the exact victims on a small trace") {
   // Capacity 3; trace a b c, a (hit), d: LRU evicts b (least recent), FIFO evicts a (oldest).
   CacheStore lru(cfg(Eviction::Lru, 3), 1), fifo(cfg(Eviction::Fifo, 3), 1), lfu(cfg(Eviction::Lfu, 3), 1);

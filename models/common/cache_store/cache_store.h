@@ -76,21 +76,36 @@ struct StoreConfig {
   Time lfu_decay = 60 * kSecond;    // Redis lfu-decay-time (1 minute); 0 = no decay
 };
 
-struct Entry {
+// One cache line, aligned to one (the table's allocator honours alignas): a get reads the
+// expiry and version and an lru hit moves the entry by its links, so every field a lookup and
+// a hit touch is in the one line the lookup missed. The per-policy state shares its bytes
+// where no policy uses both: the list links (lru, fifo, tinylfu) with lfu's hit count, and the
+// access stamp (lru before its list is built, lfu's tie-break) with sampled_lru's last access
+// and sampled_lfu's minutes. Each policy writes its own members before it reads them.
+struct alignas(64) Entry {
+  struct Links {
+    std::uint32_t prev = KeyMap::kNone, next = KeyMap::kNone;
+  };
   std::uint64_t key = 0;
   Time read_at = 0;   // when the value was read from its source (its version)
   Time expiry = kTimeMax;
   Time delta = 0;     // how long its recomputation took (XFetch's delta)
   std::uint32_t bytes = 0;
-  std::uint32_t prev = KeyMap::kNone, next = KeyMap::kNone;  // lru / fifo list
-  std::uint32_t dense = 0;                                   // index in the dense array
-  std::uint32_t heap = 0;                                    // lfu heap index
-  std::uint64_t count = 0, tick = 0;                         // exact lfu; lru: its last access, until the list is built
-  Time last_access = 0;                                      // sampled_lru
-  std::uint64_t lfu_minutes = 0;                             // sampled_lfu (Redis ldt)
-  std::uint8_t lfu_counter = 0;                              // sampled_lfu (Redis counter)
-  std::uint8_t region = kWindow;                             // tinylfu segment
+  std::uint32_t dense = 0;  // index in the dense array
+  union {
+    Links link{};         // lru / fifo list, tinylfu segment lists
+    std::uint64_t count;  // exact lfu: hits since inserted
+  };
+  union {
+    std::uint64_t tick = 0;     // exact lfu; lru: its last access, until the list is built
+    Time last_access;           // sampled_lru
+    std::uint64_t lfu_minutes;  // sampled_lfu (Redis ldt)
+  };
+  std::uint32_t heap = 0;           // lfu heap index
+  std::uint8_t lfu_counter = 0;     // sampled_lfu (Redis counter)
+  std::uint8_t region = kWindow;    // tinylfu segment
 };
+static_assert(sizeof(Entry) == 64, "a cache entry is one cache line");
 
 class CacheStore {
  public:
@@ -356,26 +371,26 @@ class CacheStore {
       }
       if (victim == kNone) {
         const std::uint32_t evict = candidate;
-        candidate = entries_[candidate].next;  // toward LRU (Caffeine's previous)
+        candidate = entries_[candidate].link.next;  // toward LRU (Caffeine's previous)
         if (candidates > 0) --candidates;
         evict_tiny(evict);
         continue;
       }
       if (candidate == kNone) {
         const std::uint32_t evict = victim;
-        victim = entries_[victim].prev;  // toward MRU (Caffeine's next)
+        victim = entries_[victim].link.prev;  // toward MRU (Caffeine's next)
         evict_tiny(evict);
         continue;
       }
       if (candidates > 0) --candidates;
       if (admit(entries_[candidate].key, entries_[victim].key)) {
         const std::uint32_t evict = victim;
-        victim = entries_[victim].prev;
-        candidate = entries_[candidate].next;
+        victim = entries_[victim].link.prev;
+        candidate = entries_[candidate].link.next;
         evict_tiny(evict);
       } else {
         const std::uint32_t evict = candidate;
-        candidate = candidates > 0 ? entries_[candidate].next : entries_[candidate].prev;
+        candidate = candidates > 0 ? entries_[candidate].link.next : entries_[candidate].link.prev;
         evict_tiny(evict);
       }
     }
@@ -437,9 +452,9 @@ class CacheStore {
   void push_front(std::uint32_t s, Region r = kWindow) {
     Entry& e = entries_[s];
     e.region = r;
-    e.prev = kNone;
-    e.next = head_[r];
-    if (head_[r] != kNone) entries_[head_[r]].prev = s;
+    e.link.prev = kNone;
+    e.link.next = head_[r];
+    if (head_[r] != kNone) entries_[head_[r]].link.prev = s;
     head_[r] = s;
     if (tail_[r] == kNone) tail_[r] = s;
     ++len_[r];
@@ -447,11 +462,11 @@ class CacheStore {
   void unlink(std::uint32_t s) {
     Entry& e = entries_[s];
     const Region r = static_cast<Region>(e.region);
-    if (e.prev != kNone) entries_[e.prev].next = e.next;
-    else head_[r] = e.next;
-    if (e.next != kNone) entries_[e.next].prev = e.prev;
-    else tail_[r] = e.prev;
-    e.prev = e.next = kNone;
+    if (e.link.prev != kNone) entries_[e.link.prev].link.next = e.link.next;
+    else head_[r] = e.link.next;
+    if (e.link.next != kNone) entries_[e.link.next].link.prev = e.link.prev;
+    else tail_[r] = e.link.prev;
+    e.link.prev = e.link.next = kNone;
     --len_[r];
   }
 
