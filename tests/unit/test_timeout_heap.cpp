@@ -14,10 +14,12 @@
 using namespace archsim;
 
 TEST_CASE("timeout heap: matches a (deadline, sequence) reference under pushes, erasures and pops") {
-  // -1: nearly in order, each deadline up to 36 before the latest or 3 after it, ties
-  // common: a balancer forwarding what is left of requests' deadlines after a latency of
-  // their own, so that the FIFO and the heap both hold entries of the same deadlines.
-  for (int in_order_percent : {100, 90, 50, 0, -1}) {
+  // kNearlyInOrder: each deadline up to 36 before the latest or 3 after it, ties common: a
+  // balancer forwarding what is left of requests' deadlines after a latency of their own,
+  // so that the FIFO and the heap both hold entries of the same deadlines. The other modes
+  // are the percentage of deadlines pushed in order, the rest anywhere in the next 1,000.
+  constexpr int kNearlyInOrder = -1;
+  for (int in_order_percent : {100, 90, 50, 0, kNearlyInOrder}) {
     CAPTURE(in_order_percent);
     TimeoutHeap h;
     Pool<int> slots;  // handles as the engine makes them: slots reused with a new generation
@@ -30,7 +32,7 @@ TEST_CASE("timeout heap: matches a (deadline, sequence) reference under pushes, 
       const std::uint64_t op = rng.below(10);
       if (op < 5 || ref.empty()) {  // push
         Handle c = slots.alloc();
-        Time d = in_order_percent < 0 ? std::max(now + 1, last + 3 - static_cast<Time>(rng.below(40)))
+        Time d = in_order_percent == kNearlyInOrder ? std::max(now + 1, last + 3 - static_cast<Time>(rng.below(40)))
                  : rng.below(100) < static_cast<std::uint64_t>(in_order_percent)
                      ? std::max(last, now + static_cast<Time>(rng.below(100)))
                      : now + 1 + static_cast<Time>(rng.below(1000));
