@@ -132,6 +132,7 @@ class Balancer final : public Component, public HasCapabilities, public ZoneAwar
     }
     latency_ = p.distribution("latency", l4_ ? Distribution::lognormal_median_p99(40e3, 150e3)
                                              : Distribution::lognormal_median_p99(300e3, 1e6));
+    latency_zero_ = latency_.is_constant_zero();
     if (auto mc = p.integer_or_null("max_connections", 1, 1'000'000'000)) max_connections_ = static_cast<std::uint64_t>(*mc);
     if (p.has("max_rps")) {
       double rate = p.number("max_rps", 0, 0.001, 1e9);
@@ -216,7 +217,7 @@ class Balancer final : public Component, public HasCapabilities, public ZoneAwar
     pending_[j].arrived = now;
     ++in_flight_;
     m.set(in_flight_g_, static_cast<double>(in_flight_), now);
-    if (latency_.is_constant_zero()) {
+    if (latency_zero_) {
       forward(ctx, j);
       return;
     }
@@ -654,14 +655,9 @@ class Balancer final : public Component, public HasCapabilities, public ZoneAwar
   // ---------------------------------------------------------------- requests
 
   std::uint32_t new_pending() {
-    if (!free_.empty()) {
-      std::uint32_t j = free_.back();
-      free_.pop_back();
-      pending_[j] = Pending{};
-      return j;
-    }
-    pending_.emplace_back();
-    return static_cast<std::uint32_t>(pending_.size() - 1);
+    const std::uint32_t j = pending_.alloc();
+    pending_[j] = Pending{};
+    return j;
   }
 
   PickInput pick_input(const RequestInfo& req) {
@@ -752,7 +748,7 @@ class Balancer final : public Component, public HasCapabilities, public ZoneAwar
     ctx.reply(pending_[j].in, status);
     --in_flight_;
     m.set(in_flight_g_, static_cast<double>(in_flight_), now);
-    free_.push_back(j);
+    pending_.free(j);
   }
 
   void set_active(Context& ctx, std::uint32_t t, int delta) {
@@ -831,6 +827,7 @@ class Balancer final : public Component, public HasCapabilities, public ZoneAwar
   std::string algorithm_text_;
   bool l4_ = false, hash_on_client_ = false, sticky_ = false, sticky_alias_ = false;
   Distribution latency_;
+  bool latency_zero_ = false;  // latency_ is 0: forward at once, no timer
   std::optional<std::uint64_t> max_connections_;
   std::optional<resilience::TokenBucket> bucket_;
   double max_rps_ = 0;
@@ -847,8 +844,7 @@ class Balancer final : public Component, public HasCapabilities, public ZoneAwar
   Time next_upstream_timeout_ = 0;
   std::uint64_t probe_seq_ = 0;
 
-  std::vector<Pending> pending_;
-  std::vector<std::uint32_t> free_;
+  SlotTable<Pending> pending_;  // the most recently freed slot first, as a stack of free indices did
   std::uint64_t in_flight_ = 0;
 
   CounterId received_c_, ok_c_, err_c_, rejected_c_, rate_limited_c_, unavailable_c_, probe_c_, probe_fail_c_,
