@@ -3,11 +3,12 @@
 #include "reports/slo_gate.h"
 
 #include <algorithm>
+#include <charconv>
 #include <cmath>
 #include <cstdio>
 #include <fstream>
-#include <sstream>
 #include <map>
+#include <string_view>
 
 #include "sim/histogram.h"
 
@@ -23,6 +24,25 @@ static std::string fingerprint_hex(std::uint64_t fp) {
 
 using nlohmann::ordered_json;
 
+// v printed with `digits` significant digits (printf's %.*g, which std::to_chars with a
+// precision is specified to match) and read back. to_chars and from_chars rather than
+// snprintf and strtod: the time-series file goes through here once per value of every
+// window, and the pair costs a fraction of the stdio round trip.
+static double through_text(double v, int digits) {
+  char buf[64];
+  const auto printed = std::to_chars(buf, buf + sizeof buf, v, std::chars_format::general, digits);
+  double r = v;
+  std::from_chars(buf, printed.ptr, r);
+  return r;
+}
+
+// Appends v as printf's %.6g (std::ostream's default for a double) would print it.
+static void append_g6(std::string& out, double v) {
+  char buf[32];
+  const auto printed = std::to_chars(buf, buf + sizeof buf, v, std::chars_format::general, 6);
+  out.append(buf, printed.ptr);
+}
+
 double round_sig(double v, int digits) {
   if (v == 0 || !std::isfinite(v)) return v;
   // Whole numbers (counters, failures of the error budget) stay exact: 9424635 requests
@@ -32,17 +52,13 @@ double round_sig(double v, int digits) {
   double scale = std::pow(10.0, digits - 1 - mag);
   double r = std::round(v * scale) / scale;
   // Print-stable: go through text so that the same value always yields the same double.
-  char buf[64];
-  std::snprintf(buf, sizeof buf, "%.*g", digits, r);
-  return std::strtod(buf, nullptr);
+  return through_text(r, digits);
 }
 
 double round_availability(double a) {
   if (!(a > 0 && a < 1)) return a;
   const double r = 1.0 - round_sig(1.0 - a, 6);
-  char buf[64];
-  std::snprintf(buf, sizeof buf, "%.15g", r);  // print-stable, as round_sig
-  return std::strtod(buf, nullptr);
+  return through_text(r, 15);  // print-stable, as round_sig
 }
 
 static ordered_json latency_json(const LatencyStats& l) {
@@ -423,9 +439,17 @@ static std::string exact_seconds(Time t) {
 }
 
 std::string timeseries_csv(const RunResult& r) {
-  std::ostringstream out;
-  out << "time_s,component,metric,value\n";
-  char buf[64];
+  // Built in a string, each window's time printed once (an ostringstream formatted it again
+  // for every row, through the locale): the file has a row per series per window.
+  std::string out = "time_s,component,metric,value\n";
+  auto row = [&](std::string_view time, const std::string& component, const std::string& metric) {
+    out += time;
+    out += ',';
+    out += component;
+    out += ',';
+    out += metric;
+    out += ',';
+  };
   // State rows (Metrics::state): the value at 0, then one row per transition at its exact
   // time, and "nan" where the kept transitions end (StateSeries::dropped). Merged with the
   // window rows in time order; a state row at a window's end goes before the window's rows.
@@ -445,30 +469,36 @@ std::string timeseries_csv(const RunResult& r) {
   auto states_until = [&](Time end) {
     for (; next < rows.size() && rows[next].at <= end; ++next) {
       const StateRow& x = rows[next];
-      if (std::isnan(x.value)) std::snprintf(buf, sizeof buf, "nan");
-      else std::snprintf(buf, sizeof buf, "%.6g", x.value);
-      out << exact_seconds(x.at) << ',' << x.s->component << ',' << x.s->metric << ',' << buf << '\n';
+      row(exact_seconds(x.at), x.s->component, x.s->metric);
+      if (std::isnan(x.value)) out += "nan";
+      else append_g6(out, x.value);
+      out += '\n';
     }
   };
+  std::string time;
   for (std::size_t w = 0; w < r.window_ends.size(); ++w) {
     states_until(r.window_ends[w]);
-    double t = to_seconds(r.window_ends[w]);
+    time.clear();
+    append_g6(time, to_seconds(r.window_ends[w]));
     for (const Series& s : r.series) {
       if (w >= s.values.size() || std::isnan(s.values[w])) continue;
-      std::snprintf(buf, sizeof buf, "%.6g", round_sig(s.values[w]));
-      out << t << ',' << s.component << ',' << s.metric << ',' << buf << '\n';
+      row(time, s.component, s.metric);
+      append_g6(out, round_sig(s.values[w]));
+      out += '\n';
     }
   }
   states_until(kTimeMax);
-  return out.str();
+  return out;
 }
 
 std::string latency_cdf_csv(const RunResult& r) {
   std::string out = "component,latency_ms,cumulative_fraction\n";
-  char buf[96];
   for (const auto& [ms, f] : r.latency_cdf) {
-    std::snprintf(buf, sizeof buf, "all,%.6g,%.6g\n", ms, f);
-    out += buf;
+    out += "all,";
+    append_g6(out, ms);
+    out += ',';
+    append_g6(out, f);
+    out += '\n';
   }
   return out;
 }

@@ -1,6 +1,7 @@
 #include "sim/histogram.h"
 
 #include <algorithm>
+#include <cassert>
 #include <cmath>
 
 namespace archsim {
@@ -30,14 +31,18 @@ double Histogram::mean() const {
   return static_cast<double>(static_cast<long double>(sum_) / static_cast<long double>(total_));
 }
 
-// The index of the bucket that holds the value of nearest rank ceil(q/100 * count), for
-// 0 < q < 100 and a non-empty histogram.
-std::size_t Histogram::rank_bucket(double q) const {
+// The nearest rank ceil(q/100 * count), for 0 < q < 100 and a non-empty histogram.
+std::uint64_t Histogram::rank_of(double q) const {
   // The relative nudge keeps q/100 * n from rounding up past an exact integer rank
   // (0.99 * 1e6 is 990000.0000000001 in doubles).
   const double exact = q / 100.0 * static_cast<double>(total_);
   auto rank = static_cast<std::uint64_t>(std::ceil(exact * (1.0 - 1e-12)));
-  rank = std::clamp<std::uint64_t>(rank, 1, total_);
+  return std::clamp<std::uint64_t>(rank, 1, total_);
+}
+
+// The index of the bucket that holds the value of nearest rank rank_of(q).
+std::size_t Histogram::rank_bucket(double q) const {
+  const std::uint64_t rank = rank_of(q);
   std::uint64_t seen = 0;
   for (std::size_t i = lo(), hi_i = hi(); i <= hi_i; ++i) {
     seen += counts_[i];
@@ -46,15 +51,38 @@ std::size_t Histogram::rank_bucket(double q) const {
   return hi();
 }
 
-double Histogram::percentile(double q) const {
-  if (total_ == 0) return 0;
-  if (!(q > 0)) return static_cast<double>(min_);
-  if (q >= 100) return static_cast<double>(max_);
-  const std::size_t i = rank_bucket(q);
+double Histogram::bucket_value(std::size_t i) const {
   const auto lo = static_cast<double>(bucket_lower(i));
   const auto hi = static_cast<double>(bucket_upper(i));
   const double mid = lo + 0.5 * (hi - lo);
   return std::clamp(mid, static_cast<double>(min_), static_cast<double>(max_));
+}
+
+double Histogram::percentile(double q) const {
+  if (total_ == 0) return 0;
+  if (!(q > 0)) return static_cast<double>(min_);
+  if (q >= 100) return static_cast<double>(max_);
+  return bucket_value(rank_bucket(q));
+}
+
+void Histogram::percentiles(std::span<const double> qs, std::span<double> out) const {
+  assert(out.size() >= qs.size() && std::is_sorted(qs.begin(), qs.end()));
+  std::size_t k = 0;
+  if (total_ == 0) {
+    for (; k < qs.size(); ++k) out[k] = 0;
+    return;
+  }
+  for (; k < qs.size() && !(qs[k] > 0); ++k) out[k] = static_cast<double>(min_);
+  std::size_t i = lo();
+  const std::size_t hi_i = hi();
+  std::uint64_t seen = counts_[i];
+  for (; k < qs.size() && qs[k] < 100; ++k) {
+    // Ranks ascend with q, so each search goes on from where the last one stopped.
+    const std::uint64_t rank = rank_of(qs[k]);
+    while (seen < rank && i < hi_i) seen += counts_[++i];
+    out[k] = bucket_value(i);
+  }
+  for (; k < qs.size(); ++k) out[k] = static_cast<double>(max_);
 }
 
 std::pair<std::int64_t, std::int64_t> Histogram::percentile_bounds(double q) const {

@@ -17,6 +17,7 @@
 #include <bit>
 #include <cstddef>
 #include <cstdint>
+#include <span>
 #include <utility>
 #include <vector>
 
@@ -61,6 +62,10 @@ class Histogram {
   // Nearest-rank percentile, q in [0, 100]: the value of rank ceil(q/100 * count), reported
   // as its bucket's midpoint clamped to [min, max]. p0 = min, p100 = max, 0 when empty.
   double percentile(double q) const;
+  // percentile(qs[k]) into out[k] for every k, in one walk over the buckets (a window's p50,
+  // p95 and p99 walked the range three times). qs must be ascending; the values are
+  // exactly percentile()'s.
+  void percentiles(std::span<const double> qs, std::span<double> out) const;
   // The bucket that value of rank lies in, clamped to [min, max]: the true percentile is
   // within [first, second] (both inclusive), whatever percentile() reports. {0, 0} when empty.
   // A verdict such as "p99 <= target" is certain only when the target is outside this range.
@@ -105,6 +110,8 @@ class Histogram {
   std::size_t lo() const { return index_of(min_); }
   std::size_t hi() const { return index_of(max_); }
   std::size_t rank_bucket(double q) const;
+  std::uint64_t rank_of(double q) const;
+  double bucket_value(std::size_t i) const;  // i's midpoint clamped to [min, max]
   [[gnu::noinline, gnu::cold]] void note_extremes(std::int64_t v) {
     if (v < min_) min_ = v;
     if (v > max_) max_ = v;

@@ -153,10 +153,11 @@ void Metrics::close_window(Time now) {
       h.before_warmup->merge(h.window);
       w = h.before_warmup.get();
     }
-    bool any = w->count() > 0;
-    series_[h.series].values.push_back(any ? w->percentile(50) / 1e6 : nan);
-    series_[h.series + 1].values.push_back(any ? w->percentile(95) / 1e6 : nan);
-    series_[h.series + 2].values.push_back(any ? w->percentile(99) / 1e6 : nan);
+    const bool any = w->count() > 0;
+    static constexpr double kQs[] = {50, 95, 99};
+    double p[3];
+    w->percentiles(kQs, p);
+    for (int k = 0; k < 3; ++k) series_[h.series + k].values.push_back(any ? p[k] / 1e6 : nan);
     h.window.clear();
     if (h.before_warmup) h.before_warmup->clear();
   }

@@ -769,11 +769,14 @@ LatencyStats LatencyStats::from(const Histogram& h) {
   s.count = h.count();
   if (s.count == 0) return s;
   s.mean = h.mean() / 1e6;
-  s.p50 = h.percentile(50) / 1e6;
-  s.p90 = h.percentile(90) / 1e6;
-  s.p95 = h.percentile(95) / 1e6;
-  s.p99 = h.percentile(99) / 1e6;
-  s.p999 = h.percentile(99.9) / 1e6;
+  static constexpr double kQs[] = {50, 90, 95, 99, 99.9};
+  double p[5];
+  h.percentiles(kQs, p);
+  s.p50 = p[0] / 1e6;
+  s.p90 = p[1] / 1e6;
+  s.p95 = p[2] / 1e6;
+  s.p99 = p[3] / 1e6;
+  s.p999 = p[4] / 1e6;
   s.max = static_cast<double>(h.max()) / 1e6;
   auto bounds = [&](double q) {
     const auto [lo, hi] = h.percentile_bounds(q);

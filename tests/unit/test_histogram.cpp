@@ -5,6 +5,7 @@
 
 #include <cmath>
 #include <cstdint>
+#include <iterator>
 #include <tuple>
 #include <vector>
 
@@ -177,4 +178,32 @@ TEST_CASE("for_each_bucket walks non-empty buckets in ascending order") {
   });
   CHECK(ordered);
   CHECK(total == h.count());
+}
+
+TEST_CASE("percentiles() in one walk returns exactly what percentile() returns for each q") {
+  // Ascending qs with repeats, the ends 0 and 100, and qs whose ranks fall in one bucket.
+  const double qs[] = {0, 0, 0.1, 1, 10, 25, 50, 50, 75, 90, 95, 99, 99.9, 99.99, 100, 100};
+  constexpr std::size_t kN = std::size(qs);
+  auto check = [&](const Histogram& h) {
+    double out[kN];
+    h.percentiles(qs, out);
+    for (std::size_t k = 0; k < kN; ++k) {
+      CAPTURE(qs[k]);
+      CHECK(out[k] == h.percentile(qs[k]));
+    }
+  };
+  Histogram empty;
+  check(empty);
+  Histogram one;
+  one.record(123456);
+  check(one);
+  Rng rng(17);
+  for (int n : {2, 3, 7, 100, 10'000}) {
+    Histogram sparse;  // few values spread over many scales: long runs of empty buckets
+    for (int i = 0; i < n; ++i) sparse.record(log_uniform(rng));
+    check(sparse);
+    Histogram dense;  // many values in a few buckets: several ranks in one bucket
+    for (int i = 0; i < n; ++i) dense.record(1000 + static_cast<std::int64_t>(rng.below(300)));
+    check(dense);
+  }
 }

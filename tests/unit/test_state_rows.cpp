@@ -1,9 +1,12 @@
 // A state's transitions on their way to the report: timeseries.csv rows at the exact times
 // (reports/summary.cpp), read back and written as steps for the charts (reports/html_data.cpp):
 // each value holds from its row until the next, and to the end of the run.
+// The numbers in that file are printed as printf's %g would print them (the last test).
 #include <doctest/doctest.h>
 
 #include <cmath>
+#include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -11,6 +14,7 @@
 
 #include "reports/html_data.h"
 #include "reports/summary.h"
+#include "sim/random.h"
 
 using namespace archsim;
 namespace fs = std::filesystem;
@@ -67,4 +71,39 @@ TEST_CASE("write_steps: each column holds its last value until the next row, to 
         "30,2,NaN\n");
   CHECK_FALSE(reports::data::write_steps(dir / "none.dat", "time_s", {{"a", nullptr}}, 30));
   fs::remove_all(dir);
+}
+
+TEST_CASE("timeseries.csv and round_sig print and round numbers exactly as printf's %g does") {
+  // The oracle is the C library: what the file held when it was written with snprintf.
+  auto g6 = [](double v) {
+    char buf[64];
+    std::snprintf(buf, sizeof buf, "%.6g", v);
+    return std::string(buf);
+  };
+  auto round_sig_printf = [](double v, int digits) {
+    if (v == 0 || !std::isfinite(v)) return v;
+    if (v == std::floor(v) && std::fabs(v) <= 9007199254740992.0) return v;
+    const double mag = std::floor(std::log10(std::fabs(v)));
+    const double scale = std::pow(10.0, digits - 1 - mag);
+    char buf[64];
+    std::snprintf(buf, sizeof buf, "%.*g", digits, std::round(v * scale) / scale);
+    return std::strtod(buf, nullptr);
+  };
+  Rng rng(11);
+  RunResult r;
+  Series s{"svc", "latency_p99_ms", {}};
+  std::string expected = "time_s,component,metric,value\n";
+  for (int w = 0; w < 2000; ++w) {
+    // Magnitudes from 1e-9 to 1e12, both signs, whole numbers and exact powers of ten.
+    const double mag = std::pow(10.0, static_cast<double>(rng.below(22)) - 9);
+    double v = (rng.uniform() - 0.25) * mag;
+    if (w % 7 == 0) v = std::round(v);
+    if (w % 11 == 0) v = mag;
+    r.window_ends.push_back((w + 1) * 1234567 * kMicrosecond / 1000);
+    s.values.push_back(v);
+    for (int digits : {4, 6, 15}) CHECK(round_sig(v, digits) == round_sig_printf(v, digits));
+    expected += g6(to_seconds(r.window_ends.back())) + ",svc,latency_p99_ms," + g6(round_sig_printf(v, 6)) + "\n";
+  }
+  r.series.push_back(s);
+  CHECK(timeseries_csv(r) == expected);
 }
