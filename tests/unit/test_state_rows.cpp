@@ -99,7 +99,7 @@ TEST_CASE("timeseries.csv and round_sig print and round numbers exactly as print
     double v = (rng.uniform() - 0.25) * mag;
     if (w % 7 == 0) v = std::round(v);
     if (w % 11 == 0) v = mag;
-    r.window_ends.push_back((w + 1) * 1234567 * kMicrosecond / 1000);
+    r.window_ends.push_back(static_cast<Time>(w + 1) * 1234567);  // ns: 1.234567 ms apart
     s.values.push_back(v);
     for (int digits : {4, 6, 15}) CHECK(round_sig(v, digits) == round_sig_printf(v, digits));
     expected += g6(to_seconds(r.window_ends.back())) + ",svc,latency_p99_ms," + g6(round_sig_printf(v, 6)) + "\n";
