@@ -233,3 +233,26 @@ TEST_CASE("analyze closed clients that differ by multi-class MVA, and open clien
           doctest::Approx(num(ms, std::string("components.") + c + ".throughput_rps")).epsilon(0.03));
   }
 }
+
+TEST_CASE("analyze a loop through a queue that re-enters with certainty: the singular traffic equations still answer") {
+  // Every job the worker takes publishes one more to the same queue: I - P^T is singular
+  // (the loop's traffic has no finite rate), so the sparse LU fails and the dense solver
+  // answers. What precedes the loop is still the clients' rate.
+  const json doc = json::parse(R"({
+    "name": "loop-through-queue", "duration": "1m",
+    "components": [
+      {"id": "users", "type": "client", "target": "api", "arrivals": {"rate": 60}, "routes": [{"name": "resize"}]},
+      {"id": "api", "type": "service", "replicas": 2, "concurrency": 8,
+       "routes": {"resize": [{"work": "1ms"}, {"publish": "jobs"}]}},
+      {"id": "jobs", "type": "queue", "mode": "work_queue", "replication_factor": 1,
+       "consumers": {"service": "worker"}},
+      {"id": "worker", "type": "service", "replicas": 4, "concurrency": 2,
+       "routes": {"resize": [{"work": "10ms"}, {"publish": "jobs"}]}}
+    ]})");
+  const json a = analyze(write_scenario("analyze-loop", doc));
+  CHECK(num(a, "components.api.arrival_rps") == doctest::Approx(60));
+  for (const char* c : {"api", "jobs", "worker"}) {
+    CAPTURE(c);
+    CHECK(a["components"][c]["arrival_rps"].is_number());
+  }
+}

@@ -142,10 +142,16 @@ class Analyzer {
   // `rate[i]`: requests per second sent by source i (ignored for other components).
   void solve(const std::vector<double>& rate) {
     const std::size_t n = t_.nodes.size() * routes_;
-    // P is sparse (a state leads to its callees' states, a few each) and n is components x
-    // routes: about 900 for the March 2020 microservices, whose dense LU with full pivoting
-    // took a third of a one-hour run. Entries of one (row, column) are summed, as += did.
-    std::vector<Eigen::Triplet<double>> visits;  // (row, column, visit ratio) of P
+    // A = I - P^T, built sparse: a state leads to its callees' states, a few each, and n is
+    // components x routes (about 900 for the March 2020 microservices, whose dense LU with
+    // full pivoting took a third of a one-hour run). setFromTriplets sums the entries of one
+    // (row, column), as adding into a dense P did.
+    std::vector<Eigen::Triplet<double>> a;
+    for (std::size_t k = 0; k < n; ++k) a.emplace_back(static_cast<int>(k), static_cast<int>(k), 1.0);
+    // P(from, to) = ratio: `from` sends `ratio` visits to `to` per visit of its own.
+    auto visit = [&](std::uint32_t from, std::uint32_t to, double ratio) {
+      a.emplace_back(static_cast<int>(to), static_cast<int>(from), -ratio);
+    };
     Eigen::VectorXd gamma = Eigen::VectorXd::Zero(static_cast<Eigen::Index>(n));
     offered_ = 0;
     for (std::uint32_t i = 0; i < t_.nodes.size(); ++i) {
@@ -161,28 +167,23 @@ class Analyzer {
         for (std::uint32_t r = 0; r < routes_; ++r) {
           const double total = forward_weight(d, r);
           for_targets(d, r, [&](const Description::Target& tg) {
-            visits.emplace_back(state(i, r), state(t_.ref_target[tg.ref], r), tg.weight / total);
+            visit(state(i, r), state(t_.ref_target[tg.ref], r), tg.weight / total);
           });
         }
       } else if (d.kind == Kind::Broker) {
         if (!d.has_consumers) continue;  // retained: nobody reads it during the run
         for (std::uint32_t r = 0; r < routes_; ++r)
-          visits.emplace_back(state(i, r), state(t_.ref_target[d.consumer], d.consumer_same_route ? r : d.consumer_route), 1.0);
+          visit(state(i, r), state(t_.ref_target[d.consumer], d.consumer_same_route ? r : d.consumer_route), 1.0);
       } else if (d.kind == Kind::Server) {
         for (std::uint32_t r = 0; r < routes_; ++r) {
           const auto* prog = program_for(d, r);
           if (!prog) continue;
           for (const auto& g : prog->groups)
             for (const auto& c : g.calls)
-              visits.emplace_back(state(i, r), state(t_.ref_target[c.ref], c.same_route ? r : c.route), 1.0);
+              visit(state(i, r), state(t_.ref_target[c.ref], c.same_route ? r : c.route), 1.0);
         }
       }
     }
-    // A = I - P^T.
-    std::vector<Eigen::Triplet<double>> a;
-    a.reserve(n + visits.size());
-    for (std::size_t k = 0; k < n; ++k) a.emplace_back(static_cast<int>(k), static_cast<int>(k), 1.0);
-    for (const auto& v : visits) a.emplace_back(v.col(), v.row(), -v.value());
     Eigen::SparseMatrix<double> A(static_cast<Eigen::Index>(n), static_cast<Eigen::Index>(n));
     A.setFromTriplets(a.begin(), a.end());
     Eigen::SparseLU<Eigen::SparseMatrix<double>> lu;
