@@ -285,9 +285,9 @@ std::optional<CircuitState> CallPolicy::circuit_state() const {
 
 std::uint32_t CallPolicy::alloc_slot() {
   std::uint32_t s;
-  if (!free_.empty()) {
-    s = free_.back();
-    free_.pop_back();
+  if (free_head_ != kNoFreeSlot) {
+    s = free_head_;
+    free_head_ = slots_[s].instance;
   } else {
     s = static_cast<std::uint32_t>(slots_.size());
     slots_.emplace_back();
@@ -301,7 +301,8 @@ std::uint32_t CallPolicy::alloc_slot() {
 void CallPolicy::free_slot(std::uint32_t s) {
   slots_[s].phase = Phase::Free;
   ++slots_[s].gen;
-  free_.push_back(s);
+  slots_[s].instance = free_head_;
+  free_head_ = s;
 }
 
 // Slot in bits 24..47, the low 24 bits of its generation below (kGenBits).

@@ -154,7 +154,7 @@ class CallPolicy {
     Time wait_since = 0;  // its wait for a bulkhead slot or a connection began (traces)
     RefId ref = 0;
     std::uint32_t gen = 0;  // bumped whenever the slot moves on: stale tokens/timers carry an old one
-    std::uint32_t instance = 0;
+    std::uint32_t instance = 0;  // while the slot is free: the next free slot (free_head_'s list)
     std::uint32_t from = kNoInstance;  // the calling instance the attempts carry
     std::uint16_t retries = 0;
     Phase phase = Phase::Free;
@@ -226,7 +226,10 @@ class CallPolicy {
   std::optional<Distribution> fallback_;
 
   std::vector<Slot> slots_;
-  std::vector<std::uint32_t> free_;
+  // Free slots as a stack threaded through them (the most recently freed first): a free is
+  // a store where a vector of free indices paid an out-of-line push_back per call.
+  static constexpr std::uint32_t kNoFreeSlot = ~std::uint32_t{0};
+  std::uint32_t free_head_ = kNoFreeSlot;
   bool starting_ = false;
 
   CounterId calls_c_, attempts_c_, retries_c_, budget_denied_c_, circuit_open_c_, opened_c_, rate_limited_c_,
