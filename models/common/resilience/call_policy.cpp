@@ -287,7 +287,7 @@ std::uint32_t CallPolicy::alloc_slot() {
   std::uint32_t s;
   if (free_head_ != kNoFreeSlot) {
     s = free_head_;
-    free_head_ = slots_[s].instance;
+    free_head_ = slots_[s].next_free;
   } else {
     s = static_cast<std::uint32_t>(slots_.size());
     slots_.emplace_back();
@@ -301,7 +301,7 @@ std::uint32_t CallPolicy::alloc_slot() {
 void CallPolicy::free_slot(std::uint32_t s) {
   slots_[s].phase = Phase::Free;
   ++slots_[s].gen;
-  slots_[s].instance = free_head_;
+  slots_[s].next_free = free_head_;
   free_head_ = s;
 }
 

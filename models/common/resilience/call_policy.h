@@ -154,7 +154,7 @@ class CallPolicy {
     Time wait_since = 0;  // its wait for a bulkhead slot or a connection began (traces)
     RefId ref = 0;
     std::uint32_t gen = 0;  // bumped whenever the slot moves on: stale tokens/timers carry an old one
-    std::uint32_t instance = 0;  // while the slot is free: the next free slot (free_head_'s list)
+    std::uint32_t instance = 0;
     std::uint32_t from = kNoInstance;  // the calling instance the attempts carry
     std::uint16_t retries = 0;
     Phase phase = Phase::Free;
@@ -162,6 +162,7 @@ class CallPolicy {
     Result result;  // of the last attempt's reply
     Time timeout = 0;  // per attempt (0: none)
     bool permit = false, bulkhead = false, pool = false, is_retry = false;
+    std::uint32_t next_free = 0;  // while free: the next free slot (in what was padding: 160 bytes)
   };
   enum class RateKind : std::uint8_t { None, TokenBucket, KeyedTokenBucket, SlidingWindow, FixedWindow };
   enum class BudgetKind : std::uint8_t { None, Finagle, Envoy };
