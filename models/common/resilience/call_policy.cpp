@@ -285,7 +285,7 @@ std::optional<CircuitState> CallPolicy::circuit_state() const {
 
 std::uint32_t CallPolicy::alloc_slot() {
   std::uint32_t s;
-  if (free_head_ != kNoFreeSlot) {
+  if (free_head_ != kNoSlot) {
     s = free_head_;
     free_head_ = slots_[s].next_free;
   } else {

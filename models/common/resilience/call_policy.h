@@ -227,10 +227,10 @@ class CallPolicy {
   std::optional<Distribution> fallback_;
 
   std::vector<Slot> slots_;
-  // Free slots as a stack threaded through them (the most recently freed first): a free is
-  // a store where a vector of free indices paid an out-of-line push_back per call.
-  static constexpr std::uint32_t kNoFreeSlot = ~std::uint32_t{0};
-  std::uint32_t free_head_ = kNoFreeSlot;
+  // Free slots as a stack threaded through them, the most recently freed first, as in
+  // SlotTable (sim/continuation.h). Not a SlotTable: a slot's generation moves on at every
+  // phase, not only when it is freed, and is cut to kGenBits beside the timer kind.
+  std::uint32_t free_head_ = kNoSlot;
   bool starting_ = false;
 
   CounterId calls_c_, attempts_c_, retries_c_, budget_denied_c_, circuit_open_c_, opened_c_, rate_limited_c_,
