@@ -618,7 +618,7 @@ inline void Simulation::dispatch(const Event& e) {
       CallRecord& c = calls_[e.data];
       if (!c.caller_done) {
         c.caller_done = true;
-        timeouts_.erase(e.data);
+        if (c.timed) timeouts_.answered();  // the entry is dead once the record is freed below
         fingerprint(c.caller, kReply, static_cast<std::uint16_t>(c.status));
         if (tracer_) [[unlikely]]
           tracer_->answered(e.data, now_, c.status);
@@ -650,20 +650,22 @@ inline void Simulation::dispatch(const Event& e) {
 
 void Simulation::arm_timeout(Time timeout, CallId h) {
   const Time deadline = after(now_, timeout);
-  timeouts_.push(deadline, h);
+  calls_[h].timed = true;
+  timeouts_.push(deadline, timeout, h);
   // Outside expire_timeouts the armed event stands at or before the earliest deadline
-  // (rearm_timeouts keeps it so, an erase only raises the earliest), so a deadline no
-  // earlier than it changes nothing: the common case of a fixed timeout skips the heap's
-  // top(). kTimeMax is what expire_timeouts leaves while it fires: there the full check
-  // runs, as it always did.
+  // (rearm_timeouts keeps it so, an answered call only raises the earliest), so a deadline
+  // no earlier than it changes nothing: the common case of a fixed timeout skips the
+  // store's front(). kTimeMax is what expire_timeouts leaves while it fires: there the full
+  // check runs, as it always did.
   if (deadline < timeouts_armed_at_ || timeouts_armed_at_ == kTimeMax) rearm_timeouts();
 }
 
 // Keeps a scheduler event at the earliest pending deadline. An event whose time is no longer
 // timeouts_armed_at_ (an earlier deadline came and went) is stale and ignored.
 void Simulation::rearm_timeouts() {
-  if (timeouts_.empty() || timeouts_.top().deadline >= timeouts_armed_at_) return;
-  timeouts_armed_at_ = timeouts_.top().deadline;
+  const auto* first = timeouts_.front();
+  if (!first || first->deadline >= timeouts_armed_at_) return;
+  timeouts_armed_at_ = first->deadline;
   sched_.push(Event{timeouts_armed_at_, 0, kTimeouts, 0, 0});
 }
 
@@ -671,7 +673,11 @@ void Simulation::expire_timeouts() {
   if (now_ != timeouts_armed_at_) return;
   timeouts_armed_at_ = kTimeMax;
   // A callback may arm new timeouts; they end after now (timeouts are positive).
-  while (!timeouts_.empty() && timeouts_.top().deadline <= now_) fire_timeout(timeouts_.pop().call);
+  for (const auto* first = timeouts_.front(); first && first->deadline <= now_; first = timeouts_.front()) {
+    const CallId h = first->call;
+    timeouts_.pop_front();
+    fire_timeout(h);
+  }
   rearm_timeouts();
 }
 

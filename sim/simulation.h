@@ -118,6 +118,7 @@ class Simulation {
     bool caller_done = false, callee_done = false;
     bool one_way = false;  // Context::send: no reply travels back
     bool reply_lost = false;  // a faulted link lost the call or its reply: only a timeout ends it
+    bool timed = false;  // a timeout was armed (arm_timeout): an answer tells the timeout store
     // Every field, as a new call has them: records are freed without a reset
     // (Pool::free_unreset), so Context::call and send assign them all here.
     void assign(const RequestInfo& r, std::uint64_t t, Time now, std::uint32_t from, std::uint32_t to, std::uint32_t l,
@@ -131,7 +132,7 @@ class Simulation {
       link = l;
       result = Result{};
       status = Status::Ok;
-      caller_done = callee_done = one_way = reply_lost = false;
+      caller_done = callee_done = one_way = reply_lost = timed = false;
     }
   };
   struct Link {
@@ -155,13 +156,15 @@ class Simulation {
   // Inlined into the run loop (its hot caller); stuck() calls it too.
   [[gnu::always_inline]] inline void dispatch(const Event& e);
   [[noreturn, gnu::cold, gnu::noinline]] void stuck();
-  // Call timeouts wait in one heap; one scheduler event stands at its earliest deadline
-  // (timeouts_armed_at_), so a call answered in time costs a heap push and erase, no event.
+  // Call timeouts wait in one store; one scheduler event stands at its earliest deadline
+  // (timeouts_armed_at_), so a call answered in time costs a push, a count and no event (the
+  // store sees the answer by the call's handle, freed in calls_: sim/timeout_heap.h).
   void arm_timeout(Time timeout, CallId h);
   void rearm_timeouts();
   void expire_timeouts();
   void fire_timeout(CallId h);
-  TimeoutHeap timeouts_;
+  Pool<CallRecord> calls_;
+  TimeoutHeap<Pool<CallRecord>> timeouts_{calls_};  // reads calls_'s generations: declared after it
   Time timeouts_armed_at_ = kTimeMax;
   Time link_delay(std::uint32_t link) {
     Link& l = links_[link];
@@ -192,7 +195,6 @@ class Simulation {
   std::vector<char> ends_requests_;   // by component index: BuildContext::end_to_end_latency() was called
   std::vector<Reference> refs_;
   std::vector<Link> links_;
-  Pool<CallRecord> calls_;
   std::uint32_t hidden_from_ = 0;  // components from this index on were built from sections
   std::vector<std::vector<ComponentKey>> section_keys_;  // per registry section
   std::vector<std::pair<std::string, std::any>> top_level_;  // Stage::Settings readers' values

@@ -1,26 +1,36 @@
-// The pending call timeouts of a simulation: (deadline, insertion sequence) -> call handle,
-// with removal when a call is answered in time. Two stores, one order:
-//  - a FIFO for every timeout whose deadline is no earlier than the last one it holds (a
-//    caller with one fixed timeout arms its calls in deadline order: the common case). An
-//    answered call leaves a tombstone (O(1), no sift); tombstones at the front are skipped,
-//    and the FIFO is compacted when more than half of it is dead, so its memory stays
-//    within twice the calls in flight.
-//  - an indexed 4-ary min-heap for the rest: a balancer forwards each call with what is
-//    left of the request's deadline, so deadlines come in any order.
-// top() and pop() take the smaller of the FIFO's front and the heap's top by (deadline,
-// sequence): the order is exactly that of one heap holding every entry.
+// The pending call timeouts of a simulation: (deadline, insertion sequence) -> call handle.
+// Three kinds of store, one order:
+//  - lanes: a FIFO per timeout duration in use (16 at most, found by the duration's hash).
+//    Calls armed with one duration get deadlines in the order they are armed, so a lane
+//    only appends. A scenario has a few fixed timeouts (a client's, each service's per
+//    dependency); a duration gets a lane when its slot is free and it is armed twice in a
+//    row there, so the one-off durations below never take one;
+//  - a FIFO for any other deadline no earlier than the last one it holds;
+//  - a 4-ary min-heap for the rest: a balancer forwards each call with what is left of the
+//    request's deadline, so those durations are all different and a little out of order.
+// front() and pop_front() take the smallest of the stores' fronts by (deadline, sequence):
+// the order is exactly that of one heap holding every entry, whichever store holds what.
 //
-// Why not one FIFO per (caller, duration): with a balancer nearly every call has a duration
-// of its own and per-duration lists multiply without bound. Here the cost does not depend
-// on how many durations exist, and the memory follows the calls in flight.
+// Cancellation is lazy, by the call's handle: an entry waits until its deadline pops it or
+// until its handle is freed in the calls' pool (the call was answered in time; a freed slot
+// gets a new generation, so the old handle is no longer valid). An answer costs the
+// answering path a counter (answered()), where finding and removing the entry cost a
+// position lookup and, for the heap, a sift (both missing the CPU's caches at a peak). A
+// dead entry is dropped when it reaches its store's front, or by a compaction once the dead
+// outnumber the waiting by 256: the memory follows the calls waiting (at most twice them
+// plus 256), not the calls made within the last timeout.
 //
-// Cost: push O(1) into the FIFO, O(log4 n) into the heap; erase O(1) amortised from the
-// FIFO, O(log4 n) from the heap; top O(1). Handles are Pool handles; positions are kept per
-// pool slot (the handle's low 32 bits), so a slot must not be waiting twice (a call is armed
-// once and erased or popped before its slot is reused). No allocation once the stores and
-// the slot table reach their peak.
+// Why not an unbounded list per duration: with a balancer nearly every call has a duration
+// of its own. Here the cost does not depend on how many durations exist.
+//
+// Cost: push O(1) into a lane or the FIFO, O(log4 n) into the heap; an answer O(1); front()
+// O(lanes) plus the dead entries it drops, each dropped once (O(1) from a lane or the FIFO,
+// O(log4 n) from the heap); a compaction O(n), amortised O(1) per push (it runs when more
+// than half of what is held is dead, and removes them all). No allocation once the
+// stores reach their peak.
 // Ties: equal deadlines leave in insertion order, the scheduler's own (time, insertion) rule.
 #pragma once
+#include <array>
 #include <cassert>
 #include <cstdint>
 #include <vector>
@@ -30,6 +40,9 @@
 
 namespace archsim {
 
+// Calls: the calls' pool (sim/pool.h's Pool<T>, or anything with valid(Handle)). It must
+// outlive the store.
+template <class Calls>
 class TimeoutHeap {
  public:
   struct Entry {
@@ -38,140 +51,167 @@ class TimeoutHeap {
     Handle call = 0;
   };
 
-  bool empty() const { return heap_.empty() && head_ == fifo_.size(); }
-  std::size_t size() const { return heap_.size() + fifo_live_; }
-  // Entries held, dead ones included: what the memory follows (at most 2 x size() + 64).
-  std::size_t stored() const { return heap_.size() + fifo_.size(); }
-  const Entry& top() const { return fifo_first() ? fifo_[head_] : heap_.front(); }
+  explicit TimeoutHeap(const Calls& calls) : calls_(calls) {}
 
-  void push(Time deadline, Handle call) {
-    const std::uint32_t slot = static_cast<std::uint32_t>(call);
-    if (slot >= pos_.size()) pos_.resize(slot + 1, 0);
-    assert(pos_[slot] == 0 && "a call slot armed twice");
-    if (head_ == fifo_.size() || deadline >= fifo_.back().deadline) {
-      pos_[slot] = kInFifo | static_cast<std::uint32_t>(fifo_.size());
-      fifo_.push_back(Entry{deadline, seq_++, call});
-      ++fifo_live_;
+  // Entries held, dead ones and consumed fronts included: what the memory follows (at most
+  // 2 x waiting() + 256 after each push).
+  std::size_t stored() const { return stored_; }
+  // Calls armed and neither popped nor answered.
+  std::size_t waiting() const { return waiting_; }
+
+  // Arms `call`'s timeout, `deadline` being `duration` after the present (so that calls of
+  // one duration come in deadline order). A call is armed at most once while its handle is
+  // valid.
+  void push(Time deadline, Time duration, Handle call) {
+    if (stored_ - waiting_ >= waiting_ + 256) [[unlikely]]
+      compact();
+    ++waiting_;
+    ++stored_;
+    const Entry e{deadline, seq_++, call};
+    Fifo& lane = fifos_[lane_of(duration)];
+    if (lane.duration == duration && (lane.empty() || deadline >= lane.q.back().deadline)) [[likely]] {
+      lane.q.push_back(e);
       return;
     }
-    heap_.push_back(Entry{deadline, seq_++, call});
+    if (lane.empty() && lane.duration != duration) {  // a free lane: claimed on a second try
+      if (lane.candidate == duration) {
+        lane.duration = duration;
+        lane.q.push_back(e);
+        return;
+      }
+      lane.candidate = duration;
+    }
+    Fifo& any = fifos_[kAnyOrder];
+    if (any.empty() || deadline >= any.q.back().deadline) {
+      any.q.push_back(e);
+      return;
+    }
+    heap_.push_back(e);
     sift_up(heap_.size() - 1);
   }
 
-  // Removes `call` if it is waiting; a call not waiting is ignored.
-  void erase(Handle call) {
-    const std::uint32_t slot = static_cast<std::uint32_t>(call);
-    if (slot >= pos_.size() || pos_[slot] == 0) return;
-    const std::uint32_t p = pos_[slot];
-    if (p & kInFifo) {
-      Entry& e = fifo_[p & ~kInFifo];
-      if (e.call != call) return;
-      e.call = kNoHandle;  // a tombstone
-      pos_[slot] = 0;
-      --fifo_live_;
-      skip_dead();
-      compact_if_sparse();
-      return;
+  // The earliest entry whose call is still waiting, or nullptr when none is; drops the dead
+  // entries ahead of it in each store. Valid until the next push or pop_front.
+  const Entry* front() {
+    const Entry* best = nullptr;
+    for (std::size_t i = 0; i < fifos_.size(); ++i) {
+      Fifo& f = fifos_[i];
+      while (!f.empty() && !calls_.valid(f.q[f.head].call)) consume(f);
+      if (!f.empty() && (!best || less(f.q[f.head], *best))) {
+        best = &f.q[f.head];
+        front_of_ = i;
+      }
     }
-    if (heap_[p - 1].call != call) return;
-    remove_at(p - 1);
+    while (!heap_.empty() && !calls_.valid(heap_.front().call)) pop_heap_top();
+    if (!heap_.empty() && (!best || less(heap_.front(), *best))) {
+      best = &heap_.front();
+      front_of_ = kHeap;
+    }
+    return best;
   }
 
-  Entry pop() {
-    if (fifo_first()) {
-      Entry e = fifo_[head_];
-      pos_[static_cast<std::uint32_t>(e.call)] = 0;
-      ++head_;
-      --fifo_live_;
-      skip_dead();
-      compact_if_sparse();
-      return e;
-    }
-    Entry e = heap_.front();
-    remove_at(0);
-    return e;
+  // An armed call was answered before its deadline; its handle is freed in the pool, now or
+  // later in the same event (until then the entry still counts as waiting for front()).
+  void answered() { --waiting_; }
+
+  // Removes the entry front() returned; requires a non-null front() just before, with nothing
+  // in between.
+  void pop_front() {
+    --waiting_;
+    if (front_of_ == kHeap) pop_heap_top();
+    else consume(fifos_[front_of_]);
   }
 
  private:
-  static constexpr std::uint32_t kInFifo = 0x80000000u;  // pos_: FIFO index | kInFifo, else heap index + 1
+  static constexpr std::size_t kLanes = 16;
+  static constexpr std::size_t kAnyOrder = kLanes;  // fifos_[kAnyOrder]: the FIFO of any duration
+  static constexpr std::size_t kHeap = kLanes + 1;
 
-  // Whether the FIFO's front is the earliest entry (requires !empty()).
-  bool fifo_first() const {
-    return head_ != fifo_.size() && (heap_.empty() || less(fifo_[head_], heap_.front()));
+  struct Fifo {
+    std::vector<Entry> q;  // deadlines non-decreasing; [head, end) waiting or dead
+    std::size_t head = 0;
+    Time duration = -1;   // a lane's duration (-1: none yet; unused by the FIFO of any duration)
+    Time candidate = -1;  // the last duration that found the lane free
+    bool empty() const { return head == q.size(); }
+  };
+
+  static std::size_t lane_of(Time duration) {
+    return static_cast<std::size_t>((static_cast<std::uint64_t>(duration) * 0x9e3779b97f4a7c15ULL) >> 60);
   }
-  // Keeps the FIFO's front live (or the FIFO empty, its storage reused from the start).
-  void skip_dead() {
-    while (head_ != fifo_.size() && fifo_[head_].call == kNoHandle) ++head_;
-    if (head_ == fifo_.size()) {
-      fifo_.clear();
-      head_ = 0;
+  void consume(Fifo& f) {
+    if (++f.head == f.q.size()) {  // empty: its storage is reused from the start
+      stored_ -= f.q.size();
+      f.q.clear();
+      f.head = 0;
     }
   }
-  // More than half of the FIFO's storage dead (tombstones, or the consumed front): compact.
-  // Each dead entry was one push, so this costs O(1) per push, amortised.
-  void compact_if_sparse() {
-    if (fifo_.size() > 64 && fifo_.size() > 2 * fifo_live_) compact();
-  }
-  // Drops the tombstones and the consumed front; live entries keep their order.
+
+  // Keeps the entries whose calls still wait: each FIFO in its order (its consumed front
+  // dropped), the heap rebuilt from what is left (Floyd's method). The order entries leave
+  // in is (deadline, sequence) whatever the heap's layout, so this changes nothing of it.
   void compact() {
-    std::size_t to = 0;
-    for (std::size_t i = head_; i < fifo_.size(); ++i) {
-      if (fifo_[i].call == kNoHandle) continue;
-      pos_[static_cast<std::uint32_t>(fifo_[i].call)] = kInFifo | static_cast<std::uint32_t>(to);
-      fifo_[to++] = fifo_[i];
+    stored_ = 0;
+    for (Fifo& f : fifos_) {
+      std::size_t to = 0;
+      for (std::size_t i = f.head; i < f.q.size(); ++i)
+        if (calls_.valid(f.q[i].call)) f.q[to++] = f.q[i];
+      f.q.resize(to);
+      f.head = 0;
+      stored_ += to;
     }
-    fifo_.resize(to);
-    head_ = 0;
+    std::size_t to = 0;
+    for (const Entry& e : heap_)
+      if (calls_.valid(e.call)) heap_[to++] = e;
+    heap_.resize(to);
+    stored_ += to;
+    if (heap_.size() > 1)
+      for (std::size_t i = (heap_.size() - 2) / 4 + 1; i-- > 0;) sift_down(i);
   }
 
   static bool less(const Entry& a, const Entry& b) {
     return a.deadline != b.deadline ? a.deadline < b.deadline : a.seq < b.seq;
   }
-  void place(std::size_t i, const Entry& e) {
-    heap_[i] = e;
-    pos_[static_cast<std::uint32_t>(e.call)] = static_cast<std::uint32_t>(i + 1);
-  }
-  void remove_at(std::size_t i) {
-    pos_[static_cast<std::uint32_t>(heap_[i].call)] = 0;
-    Entry last = heap_.back();
+  void pop_heap_top() {
+    --stored_;
+    const Entry last = heap_.back();
     heap_.pop_back();
-    if (i == heap_.size()) return;
-    place(i, last);
-    if (i > 0 && less(heap_[i], heap_[(i - 1) / 4])) sift_up(i);
-    else sift_down(i);
+    if (heap_.empty()) return;
+    heap_.front() = last;
+    sift_down(0);
   }
   void sift_up(std::size_t i) {
-    Entry e = heap_[i];
+    const Entry e = heap_[i];
     while (i > 0) {
-      std::size_t parent = (i - 1) / 4;
+      const std::size_t parent = (i - 1) / 4;
       if (!less(e, heap_[parent])) break;
-      place(i, heap_[parent]);
+      heap_[i] = heap_[parent];
       i = parent;
     }
-    place(i, e);
+    heap_[i] = e;
   }
   void sift_down(std::size_t i) {
-    Entry e = heap_[i];
+    const Entry e = heap_[i];
     const std::size_t n = heap_.size();
     for (;;) {
-      std::size_t first = 4 * i + 1;
+      const std::size_t first = 4 * i + 1;
       if (first >= n) break;
       std::size_t best = first;
       for (std::size_t c = first + 1; c < first + 4 && c < n; ++c)
         if (less(heap_[c], heap_[best])) best = c;
       if (!less(heap_[best], e)) break;
-      place(i, heap_[best]);
+      heap_[i] = heap_[best];
       i = best;
     }
-    place(i, e);
+    heap_[i] = e;
   }
 
-  std::vector<Entry> fifo_;  // deadlines non-decreasing; [head_, end) pending or tombstones
-  std::size_t head_ = 0;
-  std::size_t fifo_live_ = 0;
+  const Calls& calls_;
+  std::array<Fifo, kLanes + 1> fifos_;  // the lanes, then the FIFO of any duration
   std::vector<Entry> heap_;
-  std::vector<std::uint32_t> pos_;  // per pool slot: where it waits (kInFifo | index, or heap index + 1), 0 when not
+  std::size_t front_of_ = kHeap;  // which store front() took its entry from
   std::uint64_t seq_ = 0;
+  std::size_t waiting_ = 0;
+  std::size_t stored_ = 0;  // entries in the FIFOs (consumed fronts included) and the heap
 };
 
 }  // namespace archsim
