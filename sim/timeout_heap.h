@@ -112,7 +112,10 @@ class TimeoutHeap {
 
   // An armed call was answered before its deadline; its handle is freed in the pool, now or
   // later in the same event (until then the entry still counts as waiting for front()).
-  void answered() { --waiting_; }
+  void answered() {
+    assert(waiting_ > 0 && "an answer for a call that was not waiting");
+    --waiting_;
+  }
 
   // Removes the entry front() returned; requires a non-null front() just before, with nothing
   // in between.
