@@ -29,7 +29,7 @@
 #include "sim/results.h"
 #include "sim/ring.h"
 #include "sim/scheduler.h"
-#include "sim/timeout_heap.h"
+#include "sim/timeout_store.h"
 #include "sim/trace.h"
 
 namespace archsim {
@@ -158,13 +158,13 @@ class Simulation {
   [[noreturn, gnu::cold, gnu::noinline]] void stuck();
   // Call timeouts wait in one store; one scheduler event stands at its earliest deadline
   // (timeouts_armed_at_), so a call answered in time costs a push, a count and no event (the
-  // store sees the answer by the call's handle, freed in calls_: sim/timeout_heap.h).
+  // store sees the answer by the call's handle, freed in calls_: sim/timeout_store.h).
   void arm_timeout(Time timeout, CallId h);
   void rearm_timeouts();
   void expire_timeouts();
   void fire_timeout(CallId h);
   Pool<CallRecord> calls_;
-  TimeoutHeap<Pool<CallRecord>> timeouts_{calls_};  // reads calls_'s generations: declared after it
+  TimeoutStore<Pool<CallRecord>> timeouts_{calls_};  // reads calls_'s generations: declared after it
   Time timeouts_armed_at_ = kTimeMax;
   Time link_delay(std::uint32_t link) {
     Link& l = links_[link];

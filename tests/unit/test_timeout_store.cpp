@@ -9,12 +9,12 @@
 
 #include "sim/pool.h"
 #include "sim/random.h"
-#include "sim/timeout_heap.h"
+#include "sim/timeout_store.h"
 
 using namespace archsim;
-using Store = TimeoutHeap<Pool<int>>;
+using Store = TimeoutStore<Pool<int>>;
 
-TEST_CASE("timeout heap: matches a (deadline, sequence) reference under pushes, answers and pops") {
+TEST_CASE("timeout store: matches a (deadline, sequence) reference under pushes, answers and pops") {
   // kNearlyInOrder: each deadline up to 36 before the latest or 3 after it, ties common: a
   // balancer forwarding what is left of requests' deadlines after a latency of their own,
   // so that the FIFO and the heap both hold entries of the same deadlines. The other modes
@@ -104,7 +104,7 @@ TEST_CASE("timeout heap: matches a (deadline, sequence) reference under pushes, 
   }
 }
 
-TEST_CASE("timeout heap: calls answered in time leave no trace (memory follows the calls waiting)") {
+TEST_CASE("timeout store: calls answered in time leave no trace (memory follows the calls waiting)") {
   // Each call answered before the next few are made: a million calls pass; at most a handful
   // wait at any time. One caller with one fixed timeout (deadlines in order: a lane), and a
   // balancer's pattern (durations a little out of order: the FIFO and the heap).
@@ -133,7 +133,7 @@ TEST_CASE("timeout heap: calls answered in time leave no trace (memory follows t
   }
 }
 
-TEST_CASE("timeout heap: calls that all time out leave no trace either") {
+TEST_CASE("timeout store: calls that all time out leave no trace either") {
   // A partitioned link: every call waits for its deadline and is popped when it passes.
   Pool<int> slots;
   Store h(slots);
@@ -149,7 +149,7 @@ TEST_CASE("timeout heap: calls that all time out leave no trace either") {
   CHECK(h.stored() <= 2 * h.waiting() + 256);
 }
 
-TEST_CASE("timeout heap: a deadline a little out of order leaves after the equal ones pushed before it") {
+TEST_CASE("timeout store: a deadline a little out of order leaves after the equal ones pushed before it") {
   Pool<int> slots;
   Store h(slots);
   std::vector<Handle> c;

@@ -43,7 +43,7 @@ namespace archsim {
 // Calls: the calls' pool (sim/pool.h's Pool<T>, or anything with valid(Handle)). It must
 // outlive the store.
 template <class Calls>
-class TimeoutHeap {
+class TimeoutStore {
  public:
   struct Entry {
     Time deadline = 0;
@@ -51,7 +51,7 @@ class TimeoutHeap {
     Handle call = 0;
   };
 
-  explicit TimeoutHeap(const Calls& calls) : calls_(calls) {}
+  explicit TimeoutStore(const Calls& calls) : calls_(calls) {}
 
   // Entries held, dead ones and consumed fronts included: what the memory follows (at most
   // 2 x waiting() + 256 after each push).
