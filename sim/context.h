@@ -139,6 +139,8 @@ class Context {
  private:
   friend class Simulation;
   void record_trace_span(CallId call, TraceSpan::Kind kind, Time begin, Time end);
+  // reply() for all but its common case: a second answer, a caller gone, a faulted link, a tracer.
+  [[gnu::noinline]] void reply_otherwise(CallId call, Status status, Result result);
   void record_trace_mark(const RequestInfo& req, TraceSpan::Kind kind, Time begin, Time end);
   Simulation& sim_;
   const Time& now_;

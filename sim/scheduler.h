@@ -50,11 +50,16 @@ struct Event {
 class Scheduler {
  public:
   // Always inline: a push is a handful of instructions, and out of line (GCC's choice at
-  // the run loop's five callers) the call cost as much again.
+  // the run loop's five callers) the call cost as much again. A full bucket is left to
+  // push_growing() as the push's last act (a tail call), so that a caller that does nothing
+  // else, such as Context::schedule, keeps no registers across a call.
   [[gnu::always_inline]] void push(const Event& e) {
     assert(e.time >= static_cast<Time>(last_) && "event scheduled in the past");
     const std::size_t b = bucket_of(static_cast<std::uint64_t>(e.time));
-    buckets_[b].push(e);
+    Bucket& bucket = buckets_[b];
+    if (bucket.size == bucket.capacity) [[unlikely]]
+      return push_growing(e.time, e.target, e.kind, e.tag, e.data);
+    bucket.append(e);
     nonempty_[b >> 6] |= std::uint64_t{1} << (b & 63);  // bucket 0 sets a bit that is never read
     ++size_;
   }
@@ -159,6 +164,10 @@ class Scheduler {
     void push(const Event& e) {
       if (size == capacity) [[unlikely]]
         grow();
+      append(e);
+    }
+    // push() with room known to be there.
+    void append(const Event& e) {
       Event* const at = data.get() + size++;
       *at = e;
       // The line a few pushes ahead, fetched for writing now. A bucket's tail is memory
@@ -185,6 +194,15 @@ class Scheduler {
       capacity = n;
     }
   };
+
+  // The event by its members: a reference would make every caller build it in memory.
+  [[gnu::noinline]] void push_growing(Time time, std::uint32_t target, std::uint16_t kind, std::uint16_t tag,
+                                      std::uint64_t data) {
+    const std::size_t b = bucket_of(static_cast<std::uint64_t>(time));
+    buckets_[b].push(Event{time, target, kind, tag, data});
+    nonempty_[b >> 6] |= std::uint64_t{1} << (b & 63);
+    ++size_;
+  }
 
   std::array<Bucket, kBuckets> buckets_;
   // head_ and size_ are not neighbours: GCC otherwise updates the pair in pop_front() with

@@ -159,7 +159,7 @@ class Simulation {
   // Call timeouts wait in one store; one scheduler event stands at its earliest deadline
   // (timeouts_armed_at_), so a call answered in time costs a push, a count and no event (the
   // store sees the answer by the call's handle, freed in calls_: sim/timeout_store.h).
-  void arm_timeout(Time timeout, CallId h);
+  [[gnu::always_inline]] inline void arm_timeout(Time timeout, CallId h);
   void rearm_timeouts();
   void expire_timeouts();
   void fire_timeout(CallId h);

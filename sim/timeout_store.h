@@ -61,33 +61,17 @@ class TimeoutStore {
 
   // Arms `call`'s timeout, `deadline` being `duration` after the present (so that calls of
   // one duration come in deadline order). A call is armed at most once while its handle is
-  // valid.
-  void push(Time deadline, Time duration, Handle call) {
-    if (stored_ - waiting_ >= waiting_ + 256) [[unlikely]]
-      compact();
-    ++waiting_;
-    ++stored_;
-    const Entry e{deadline, seq_++, call};
+  // valid. The common case, an append to the duration's lane with room in it, is inline.
+  [[gnu::always_inline]] void push(Time deadline, Time duration, Handle call) {
     Fifo& lane = fifos_[lane_of(duration)];
-    if (lane.duration == duration && (lane.empty() || deadline >= lane.q.back().deadline)) [[likely]] {
-      lane.q.push_back(e);
+    if (stored_ - waiting_ < waiting_ + 256 && lane.duration == duration &&
+        (lane.empty() || deadline >= lane.q.back().deadline) && lane.q.size() < lane.q.capacity()) [[likely]] {
+      ++waiting_;
+      ++stored_;
+      lane.q.push_back(Entry{deadline, seq_++, call});
       return;
     }
-    if (lane.empty() && lane.duration != duration) {  // a free lane: claimed on a second try
-      if (lane.candidate == duration) {
-        lane.duration = duration;
-        lane.q.push_back(e);
-        return;
-      }
-      lane.candidate = duration;
-    }
-    Fifo& any = fifos_[kAnyOrder];
-    if (any.empty() || deadline >= any.q.back().deadline) {
-      any.q.push_back(e);
-      return;
-    }
-    heap_.push_back(e);
-    sift_up(heap_.size() - 1);
+    push_elsewhere(deadline, duration, call);
   }
 
   // The earliest entry whose call is still waiting, or nullptr when none is; drops the dead
@@ -137,6 +121,36 @@ class TimeoutStore {
     Time candidate = -1;  // the last duration that found the lane free
     bool empty() const { return head == q.size(); }
   };
+
+  // What push() does not do inline: a compaction, a lane's growth or claim, the FIFO of any
+  // duration, the heap.
+  [[gnu::noinline]] void push_elsewhere(Time deadline, Time duration, Handle call) {
+    if (stored_ - waiting_ >= waiting_ + 256) [[unlikely]]
+      compact();
+    ++waiting_;
+    ++stored_;
+    const Entry e{deadline, seq_++, call};
+    Fifo& lane = fifos_[lane_of(duration)];
+    if (lane.duration == duration && (lane.empty() || deadline >= lane.q.back().deadline)) {
+      lane.q.push_back(e);
+      return;
+    }
+    if (lane.empty() && lane.duration != duration) {  // a free lane: claimed on a second try
+      if (lane.candidate == duration) {
+        lane.duration = duration;
+        lane.q.push_back(e);
+        return;
+      }
+      lane.candidate = duration;
+    }
+    Fifo& any = fifos_[kAnyOrder];
+    if (any.empty() || deadline >= any.q.back().deadline) {
+      any.q.push_back(e);
+      return;
+    }
+    heap_.push_back(e);
+    sift_up(heap_.size() - 1);
+  }
 
   static std::size_t lane_of(Time duration) {
     return static_cast<std::size_t>((static_cast<std::uint64_t>(duration) * 0x9e3779b97f4a7c15ULL) >> 60);
