@@ -389,6 +389,11 @@ class ServerPool final : public Scalable, public Resizable, public Crashable, pu
       set_busy(ctx, in, +1);
       return true;
     }
+    return queue_for_worker(ctx, in, j);
+  }
+  // Out of line, and reached as a tail call: the queue's push may grow it (a call), and a
+  // call on the common path would make every admit save registers for it.
+  [[gnu::noinline]] bool queue_for_worker(Context& ctx, Instance& in, std::uint32_t j) {
     in.queue.push(j);
     ctx.metrics().add(queued_g_, 1, ctx.now());
     return false;
