@@ -333,9 +333,8 @@ void Simulation::resolve_references(Params& top) {
     l.rng = Rng::stream(settings_.seed, comps_[r.from]->id() + "->" + comps_[r.to]->id(), 7);
     // A constant's sample_time() reads no generator: taking it once here draws what every
     // crossing would.
-    l.fixed = l.latency.is_constant_zero()                       ? 0
-              : l.latency.kind == Distribution::Kind::Constant ? l.latency.sample_time(l.rng)
-                                                                 : -1;
+    l.zero = l.latency.is_constant_zero();
+    l.fixed = l.zero ? 0 : l.latency.kind == Distribution::Kind::Constant ? l.latency.sample_time(l.rng) : -1;
     l.fault_rng = Rng::stream(settings_.seed, comps_[r.from]->id() + "->" + comps_[r.to]->id(), 8);
     links_.push_back(std::move(l));
     r.link = static_cast<std::uint32_t>(links_.size() - 1);
