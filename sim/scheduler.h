@@ -198,10 +198,8 @@ class Scheduler {
   // The event by its members: a reference would make every caller build it in memory.
   [[gnu::noinline]] void push_growing(Time time, std::uint32_t target, std::uint16_t kind, std::uint16_t tag,
                                       std::uint64_t data) {
-    const std::size_t b = bucket_of(static_cast<std::uint64_t>(time));
-    buckets_[b].push(Event{time, target, kind, tag, data});
-    nonempty_[b >> 6] |= std::uint64_t{1} << (b & 63);
-    ++size_;
+    buckets_[bucket_of(static_cast<std::uint64_t>(time))].grow();
+    push(Event{time, target, kind, tag, data});  // now with room
   }
 
   std::array<Bucket, kBuckets> buckets_;

@@ -64,8 +64,7 @@ class TimeoutStore {
   // valid. The common case, an append to the duration's lane with room in it, is inline.
   [[gnu::always_inline]] void push(Time deadline, Time duration, Handle call) {
     Fifo& lane = fifos_[lane_of(duration)];
-    if (stored_ - waiting_ < waiting_ + 256 && lane.duration == duration &&
-        (lane.empty() || deadline >= lane.q.back().deadline) && lane.q.size() < lane.q.capacity()) [[likely]] {
+    if (!compaction_due() && lane.takes(duration, deadline) && lane.q.size() < lane.q.capacity()) [[likely]] {
       ++waiting_;
       ++stored_;
       lane.q.push_back(Entry{deadline, seq_++, call});
@@ -120,18 +119,22 @@ class TimeoutStore {
     Time duration = -1;   // a lane's duration (-1: none yet; unused by the FIFO of any duration)
     Time candidate = -1;  // the last duration that found the lane free
     bool empty() const { return head == q.size(); }
+    // A lane of `duration` whose last deadline is no later than `deadline`.
+    bool takes(Time d, Time deadline) const { return duration == d && (empty() || deadline >= q.back().deadline); }
   };
+  // The dead outnumber the waiting by 256: the next push compacts first.
+  bool compaction_due() const { return stored_ - waiting_ >= waiting_ + 256; }
 
   // What push() does not do inline: a compaction, a lane's growth or claim, the FIFO of any
   // duration, the heap.
   [[gnu::noinline]] void push_elsewhere(Time deadline, Time duration, Handle call) {
-    if (stored_ - waiting_ >= waiting_ + 256) [[unlikely]]
+    if (compaction_due()) [[unlikely]]
       compact();
     ++waiting_;
     ++stored_;
     const Entry e{deadline, seq_++, call};
     Fifo& lane = fifos_[lane_of(duration)];
-    if (lane.duration == duration && (lane.empty() || deadline >= lane.q.back().deadline)) {
+    if (lane.takes(duration, deadline)) {
       lane.q.push_back(e);
       return;
     }
