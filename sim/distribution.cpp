@@ -158,7 +158,7 @@ Distribution Distribution::empirical(std::vector<double> values) {
   return d;
 }
 
-double Distribution::sample(Rng& rng) const {
+double Distribution::sample_drawn(Rng& rng) const {
   switch (kind) {
     case Kind::Constant:
       return p1;
@@ -180,14 +180,7 @@ double Distribution::sample(Rng& rng) const {
   return 0;
 }
 
-// A sample rounded to the nearest ns, saturating at kTimeMax.
-static Time to_time(double v) {
-  // 9.2e18 is the largest double below INT64_MAX that the cast handles safely.
-  if (!(v < 9.2e18)) return kTimeMax;
-  return static_cast<Time>(v + 0.5);
-}
-
-Time Distribution::sample_time(Rng& rng) const { return to_time(sample(rng)); }
+Time Distribution::sample_time_drawn(Rng& rng) const { return to_time(sample_drawn(rng)); }
 
 Time Distribution::sample_time_keyed(std::uint64_t seed) const {
   switch (kind) {
@@ -197,7 +190,7 @@ Time Distribution::sample_time_keyed(std::uint64_t seed) const {
       return to_time(p1 * standard_exponential_keyed(seed));
     default: {
       Rng rng(seed);
-      return sample_time(rng);
+      return sample_time_drawn(rng);
     }
   }
 }

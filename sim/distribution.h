@@ -57,10 +57,11 @@ struct Distribution {
   static Distribution empirical(std::vector<double> values);  // non-empty, all finite and >= 0
 
   // Always >= 0 and finite for every valid distribution except a Pareto with a tiny shape,
-  // whose far tail may reach +inf.
-  double sample(Rng& rng) const;
+  // whose far tail may reach +inf. The constant kind, which reads no generator, is taken
+  // inline: a model's fixed service time or latency costs a compare, not a call.
+  double sample(Rng& rng) const { return kind == Kind::Constant ? p1 : sample_drawn(rng); }
   // sample() rounded to the nearest unit (ns), saturating at kTimeMax.
-  Time sample_time(Rng& rng) const;
+  Time sample_time(Rng& rng) const { return kind == Kind::Constant ? to_time(p1) : sample_time_drawn(rng); }
   // sample_time(Rng(seed)), the same value; cheaper for the constant and exponential kinds,
   // which build no generator (or, for 1.1% of exponential draws, build it late).
   Time sample_time_keyed(std::uint64_t seed) const;
@@ -72,6 +73,16 @@ struct Distribution {
   double scv() const;
   // True when every sample is exactly 0 (lets callers skip scheduling a zero delay).
   bool is_constant_zero() const;
+
+ private:
+  // A value rounded to the nearest ns, saturating at kTimeMax.
+  static Time to_time(double v) {
+    // 9.2e18 is the largest double below INT64_MAX that the cast handles safely.
+    if (!(v < 9.2e18)) return kTimeMax;
+    return static_cast<Time>(v + 0.5);
+  }
+  double sample_drawn(Rng& rng) const;    // sample() out of line, for the kinds that draw
+  Time sample_time_drawn(Rng& rng) const;  // to_time(sample_drawn(rng))
 };
 
 }  // namespace archsim
