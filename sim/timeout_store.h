@@ -8,6 +8,9 @@
 //  - a FIFO for any other deadline no earlier than the last one it holds;
 //  - a 4-ary min-heap for the rest: a balancer forwards each call with what is left of the
 //    request's deadline, so those durations are all different and a little out of order.
+//    Its entries are appended unsorted and enter the heap when front() next looks, those
+//    answered meanwhile (most of them: front() runs when a timeout is due or a new earliest
+//    deadline is armed, not per call) dropped without a sift.
 // front() and pop_front() take the smallest of the stores' fronts by (deadline, sequence):
 // the order is exactly that of one heap holding every entry, whichever store holds what.
 //
@@ -23,11 +26,11 @@
 // Why not an unbounded list per duration: with a balancer nearly every call has a duration
 // of its own. Here the cost does not depend on how many durations exist.
 //
-// Cost: push O(1) into a lane or the FIFO, O(log4 n) into the heap; an answer O(1); front()
-// O(lanes) plus the dead entries it drops, each dropped once (O(1) from a lane or the FIFO,
-// O(log4 n) from the heap); a compaction O(n), amortised O(1) per push (it runs when more
-// than half of what is held is dead, and removes them all). No allocation once the
-// stores reach their peak.
+// Cost: push O(1); an answer O(1); front() O(lanes) plus the dead entries it drops, each
+// dropped once (O(1) from a lane, the FIFO or the heap's unsorted appends, O(log4 n) from
+// the heap itself), plus O(log4 n) for each append still waiting as it enters the heap; a
+// compaction O(n), amortised O(1) per push (it runs when more than half of what is held is
+// dead, and removes them all). No allocation once the stores reach their peak.
 // Ties: equal deadlines leave in insertion order, the scheduler's own (time, insertion) rule.
 #pragma once
 #include <array>
@@ -85,6 +88,7 @@ class TimeoutStore {
         front_of_ = i;
       }
     }
+    if (heaped_ < heap_.size()) heap_appended();
     while (!heap_.empty() && !calls_.valid(heap_.front().call)) pop_heap_top();
     if (!heap_.empty() && (!best || less(heap_.front(), *best))) {
       best = &heap_.front();
@@ -151,8 +155,7 @@ class TimeoutStore {
       any.q.push_back(e);
       return;
     }
-    heap_.push_back(e);
-    sift_up(heap_.size() - 1);
+    heap_.push_back(e);  // sorted in by the next front(), if its call still waits then
   }
 
   static std::size_t lane_of(Time duration) {
@@ -166,9 +169,23 @@ class TimeoutStore {
     }
   }
 
+  // The entries appended since the last front() join the heap; those already answered leave.
+  void heap_appended() {
+    std::size_t to = heaped_;
+    for (std::size_t i = heaped_; i < heap_.size(); ++i) {
+      if (!calls_.valid(heap_[i].call)) continue;
+      heap_[to] = heap_[i];
+      sift_up(to++);
+    }
+    stored_ -= heap_.size() - to;
+    heap_.resize(to);
+    heaped_ = to;
+  }
+
   // Keeps the entries whose calls still wait: each FIFO in its order (its consumed front
-  // dropped), the heap rebuilt from what is left (Floyd's method). The order entries leave
-  // in is (deadline, sequence) whatever the heap's layout, so this changes nothing of it.
+  // dropped), the heap rebuilt from what is left, its appends included (Floyd's method).
+  // The order entries leave in is (deadline, sequence) whatever the heap's layout, so this
+  // changes nothing of it.
   void compact() {
     stored_ = 0;
     for (Fifo& f : fifos_) {
@@ -183,6 +200,7 @@ class TimeoutStore {
     for (const Entry& e : heap_)
       if (calls_.valid(e.call)) heap_[to++] = e;
     heap_.resize(to);
+    heaped_ = to;
     stored_ += to;
     if (heap_.size() > 1)
       for (std::size_t i = (heap_.size() - 2) / 4 + 1; i-- > 0;) sift_down(i);
@@ -192,9 +210,11 @@ class TimeoutStore {
     return a.deadline != b.deadline ? a.deadline < b.deadline : a.seq < b.seq;
   }
   void pop_heap_top() {
+    assert(heaped_ == heap_.size() && "the appends join the heap before its top leaves");
     --stored_;
     const Entry last = heap_.back();
     heap_.pop_back();
+    heaped_ = heap_.size();
     if (heap_.empty()) return;
     heap_.front() = last;
     sift_down(0);
@@ -227,7 +247,8 @@ class TimeoutStore {
 
   const Calls& calls_;
   std::array<Fifo, kLanes + 1> fifos_;  // the lanes, then the FIFO of any duration
-  std::vector<Entry> heap_;
+  std::vector<Entry> heap_;   // [0, heaped_) a 4-ary min-heap, then the appends in push order
+  std::size_t heaped_ = 0;
   std::size_t front_of_ = kHeap;  // which store front() took its entry from
   std::uint64_t seq_ = 0;
   std::size_t waiting_ = 0;

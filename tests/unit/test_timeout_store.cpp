@@ -1,6 +1,7 @@
 // The timeout store's contract: entries leave by (deadline, insertion), whatever mix of
 // fixed durations (its lanes), other in-order deadlines (its FIFO) and out-of-order ones
-// (its heap), answers (handles freed in the pool) and pops — checked against a reference ordered by an explicit sequence number;
+// (its heap, appended and sorted in when front() looks), answers (handles freed in the
+// pool) and pops — checked against a reference ordered by an explicit sequence number;
 // and its memory follows the calls in flight, not the calls ever armed.
 #include <doctest/doctest.h>
 
@@ -98,7 +99,9 @@ TEST_CASE("timeout store: matches a (deadline, sequence) reference under pushes,
         slots.free(c);
       }
       REQUIRE(h.waiting() == ref.size());
-      REQUIRE((h.front() == nullptr) == ref.empty());
+      // Not after every step: the heap's appends wait for front() to sort them in, and
+      // between two looks many are answered (dropped there without a sift).
+      if (step % 7 == 0) REQUIRE((h.front() == nullptr) == ref.empty());
     }
     CHECK(compactions > 10);
   }
