@@ -27,83 +27,88 @@ TEST_CASE("timeout store: matches a (deadline, sequence) reference under pushes,
   // (mostly answers, some in bursts), so that compactions run with many dead entries in
   // both stores.
   constexpr int kNearlyInOrder = -1, kFixed = -2, kManyFixed = -3;
-  for (int in_order_percent : {100, 90, 50, 0, kNearlyInOrder, kFixed, kManyFixed}) {
-    CAPTURE(in_order_percent);
-    Pool<int> slots;  // handles as the engine makes them: slots reused with a new generation
-    Store h(slots);
-    std::map<std::pair<Time, std::uint64_t>, Handle> ref;
-    std::vector<Handle> waiting, untimed;
-    Rng rng(11);
-    std::uint64_t seq = 0;
-    Time now = 0, last = 0;
-    int compactions = 0;  // pushes after which less was held than before
-    auto answer = [&](std::size_t k) {
-      Handle c = waiting[k];
-      waiting[k] = waiting.back();
-      waiting.pop_back();
-      for (auto it = ref.begin(); it != ref.end(); ++it)
-        if (it->second == c) {
-          ref.erase(it);
-          break;
-        }
-      h.answered();  // the answer: a count, and the handle freed
-      slots.free(c);
-    };
-    for (int step = 0; step < 100000; ++step) {
-      const bool growing = (step / 5000) % 2 == 0;
-      const std::uint64_t op = rng.below(20);
-      if (op < (growing ? 12u : 6u) || ref.empty()) {  // push
-        const std::size_t held = h.stored();
-        Handle c = slots.alloc();
-        Time d;
-        if (in_order_percent == kFixed || in_order_percent == kManyFixed)
-          d = now + (rng.below(5) == 0 ? 1 + static_cast<Time>(rng.below(1000))
-                                       : 10 + 37 * static_cast<Time>(rng.below(in_order_percent == kFixed ? 4 : 20)));
-        else if (in_order_percent == kNearlyInOrder)
-          d = std::max(now + 1, last + 3 - static_cast<Time>(rng.below(40)));
-        else
-          d = rng.below(100) < static_cast<std::uint64_t>(in_order_percent) ? std::max(last, now + static_cast<Time>(rng.below(100)))
-                                                                            : now + 1 + static_cast<Time>(rng.below(1000));
-        last = std::max(last, d);
-        h.push(d, d - now, c);
-        ref[{d, seq++}] = c;
-        waiting.push_back(c);
-        REQUIRE(h.stored() <= 2 * h.waiting() + 256);
-        compactions += h.stored() < held;
-      } else if (op == 10) {  // a call without a timeout, made or answered
-        if (untimed.empty() || rng.below(2) == 0) {
-          untimed.push_back(slots.alloc());
-        } else {
-          slots.free(untimed.back());
-          untimed.pop_back();
-        }
-      } else if (op < 16 && !waiting.empty()) {  // answer a random waiting call in time
-        answer(rng.below(waiting.size()));
-      } else if (op == 16 && !growing) {  // a burst of answers
-        for (int k = 0; k < 20 && !waiting.empty(); ++k) answer(rng.below(waiting.size()));
-      } else if (!ref.empty()) {  // pop the earliest (a timeout fires)
-        const Store::Entry* f = h.front();
-        REQUIRE(f != nullptr);
-        REQUIRE(f->deadline == ref.begin()->first.first);
-        REQUIRE(f->call == ref.begin()->second);
-        const Handle c = f->call;
-        h.pop_front();
-        now = ref.begin()->first.first;
-        ref.erase(ref.begin());
-        for (std::size_t k = 0; k < waiting.size(); ++k)
-          if (waiting[k] == c) {
-            waiting[k] = waiting.back();
-            waiting.pop_back();
+  // look_every: how often front() is asked between steps. Every step checks it most; every
+  // seventh lets the heap's appends wait for it and be answered meanwhile (dropped there
+  // without a sift).
+  for (int look_every : {1, 7}) {
+    for (int in_order_percent : {100, 90, 50, 0, kNearlyInOrder, kFixed, kManyFixed}) {
+      CAPTURE(look_every);
+      CAPTURE(in_order_percent);
+      Pool<int> slots;  // handles as the engine makes them: slots reused with a new generation
+      Store h(slots);
+      std::map<std::pair<Time, std::uint64_t>, Handle> ref;
+      std::vector<Handle> waiting, untimed;
+      Rng rng(11);
+      std::uint64_t seq = 0;
+      Time now = 0, last = 0;
+      int compactions = 0;  // pushes after which less was held than before
+      auto answer = [&](std::size_t k) {
+        Handle c = waiting[k];
+        waiting[k] = waiting.back();
+        waiting.pop_back();
+        for (auto it = ref.begin(); it != ref.end(); ++it)
+          if (it->second == c) {
+            ref.erase(it);
             break;
           }
+        h.answered();  // the answer: a count, and the handle freed
         slots.free(c);
+      };
+      for (int step = 0; step < 100000; ++step) {
+        const bool growing = (step / 5000) % 2 == 0;
+        const std::uint64_t op = rng.below(20);
+        if (op < (growing ? 12u : 6u) || ref.empty()) {  // push
+          const std::size_t held = h.stored();
+          Handle c = slots.alloc();
+          Time d;
+          if (in_order_percent == kFixed || in_order_percent == kManyFixed)
+            d = now + (rng.below(5) == 0 ? 1 + static_cast<Time>(rng.below(1000))
+                                         : 10 + 37 * static_cast<Time>(rng.below(in_order_percent == kFixed ? 4 : 20)));
+          else if (in_order_percent == kNearlyInOrder)
+            d = std::max(now + 1, last + 3 - static_cast<Time>(rng.below(40)));
+          else
+            d = rng.below(100) < static_cast<std::uint64_t>(in_order_percent)
+                    ? std::max(last, now + static_cast<Time>(rng.below(100)))
+                    : now + 1 + static_cast<Time>(rng.below(1000));
+          last = std::max(last, d);
+          h.push(d, d - now, c);
+          ref[{d, seq++}] = c;
+          waiting.push_back(c);
+          REQUIRE(h.stored() <= 2 * h.waiting() + 256);
+          compactions += h.stored() < held;
+        } else if (op == 10) {  // a call without a timeout, made or answered
+          if (untimed.empty() || rng.below(2) == 0) {
+            untimed.push_back(slots.alloc());
+          } else {
+            slots.free(untimed.back());
+            untimed.pop_back();
+          }
+        } else if (op < 16 && !waiting.empty()) {  // answer a random waiting call in time
+          answer(rng.below(waiting.size()));
+        } else if (op == 16 && !growing) {  // a burst of answers
+          for (int k = 0; k < 20 && !waiting.empty(); ++k) answer(rng.below(waiting.size()));
+        } else if (!ref.empty()) {  // pop the earliest (a timeout fires)
+          const Store::Entry* f = h.front();
+          REQUIRE(f != nullptr);
+          REQUIRE(f->deadline == ref.begin()->first.first);
+          REQUIRE(f->call == ref.begin()->second);
+          const Handle c = f->call;
+          h.pop_front();
+          now = ref.begin()->first.first;
+          ref.erase(ref.begin());
+          for (std::size_t k = 0; k < waiting.size(); ++k)
+            if (waiting[k] == c) {
+              waiting[k] = waiting.back();
+              waiting.pop_back();
+              break;
+            }
+          slots.free(c);
+        }
+        REQUIRE(h.waiting() == ref.size());
+        if (step % look_every == 0) REQUIRE((h.front() == nullptr) == ref.empty());
       }
-      REQUIRE(h.waiting() == ref.size());
-      // Not after every step: the heap's appends wait for front() to sort them in, and
-      // between two looks many are answered (dropped there without a sift).
-      if (step % 7 == 0) REQUIRE((h.front() == nullptr) == ref.empty());
+      CHECK(compactions > 10);
     }
-    CHECK(compactions > 10);
   }
 }
 
