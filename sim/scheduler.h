@@ -107,12 +107,16 @@ class Scheduler {
   static constexpr unsigned kDigits = 1u << kDigitBits;
   static constexpr unsigned kLevels = 64 / kDigitBits;
   static constexpr std::size_t kBuckets = std::size_t{kLevels} * kDigits;
+  static_assert(kDigits % kDigitBits == 0, "bucket_of multiplies by kDigits / kDigitBits");
 
   std::size_t bucket_of(std::uint64_t key) const {
     const std::uint64_t diff = key ^ last_;
     if (diff == 0) return 0;
-    const unsigned level = static_cast<unsigned>(63 - std::countl_zero(diff)) / kDigitBits;
-    return std::size_t{level} * kDigits + ((key >> (level * kDigitBits)) & (kDigits - 1));
+    // `shift`, the level's lowest bit, is the highest differing bit rounded down to a digit
+    // boundary (level * kDigitBits), so level * kDigits is shift * (kDigits / kDigitBits):
+    // no division and multiplication on the way, a few instructions less per push and move.
+    const unsigned shift = static_cast<unsigned>(63 - std::countl_zero(diff)) & ~(kDigitBits - 1);
+    return std::size_t{shift} * (kDigits / kDigitBits) + ((key >> shift) & (kDigits - 1));
   }
 
   // Makes bucket 0 hold the events of the minimum time, in insertion order.
