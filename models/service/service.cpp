@@ -157,7 +157,8 @@ void Service::on_reply(Context& ctx, CallId call, Status status, std::uint64_t t
     policies_[policy_of_token(token)]->on_reply(ctx, call, status, token);
     return;
   }
-  call_ended(ctx, token, status, ctx.request(call), ctx.result(call));
+  // Not through call_ended: a step's end needs no copy of the request its call carried.
+  step_ended(ctx, token, status, ctx.result(call));
 }
 
 void Service::finish(Context& ctx, ComponentReport& r) {

@@ -106,7 +106,10 @@ class Service final : public Component,
   void on_request(Context& ctx, CallId call) override;
   void on_timer(Context& ctx, std::uint16_t tag, std::uint64_t data) override;
   void on_reply(Context& ctx, CallId call, Status status, std::uint64_t token) override;
-  void call_ended(Context& ctx, std::uint64_t token, Status status, const RequestInfo&, Result result) override;
+  // CallSink: a policy ends a step's call (after its retries, or with its fallback).
+  void call_ended(Context& ctx, std::uint64_t token, Status status, const RequestInfo&, Result result) override {
+    step_ended(ctx, token, status, result);
+  }
   bool call_wanted(std::uint64_t token) const override;
   void finish(Context& ctx, ComponentReport& r) override;
 
@@ -161,6 +164,8 @@ class Service final : public Component,
 
   // ---- resilience: call policies, load shedding, idempotent writes ----
 
+  // A call of a job's current step ended, by its reply or through its policy.
+  void step_ended(Context& ctx, std::uint64_t token, Status status, Result result);
   std::uint32_t add_policy(Params& s, BuildContext& bc, Time timeout);
   void read_resilience(Params& p, Metrics& m);
   bool shed_or_deduplicate(Context& ctx, CallId call, const RequestInfo& req, std::uint32_t inst);

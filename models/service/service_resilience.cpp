@@ -6,7 +6,7 @@
 namespace archsim::service_internal {
 
 // A call of a step ended (directly, or through its policy after retries / fallback).
-void Service::call_ended(Context& ctx, std::uint64_t token, Status status, const RequestInfo&, Result result) {
+void Service::step_ended(Context& ctx, std::uint64_t token, Status status, Result result) {
   std::uint32_t j = slot_of(token);
   if (jobs_.find(token) == kNoSlot) return;  // a late reply of an earlier step
   Job& job = jobs_[j];
