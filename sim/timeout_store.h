@@ -5,7 +5,7 @@
 //    only appends. A scenario has a few fixed timeouts (a client's, each service's per
 //    dependency); a duration gets a lane when its slot is free and it is armed twice in a
 //    row there, so the one-off durations below never take one. Two recurring durations
-//    that hash to one slot (seven durations in sixteen slots collide three times in four)
+//    that hash to one slot (two of seven durations in sixteen slots do with odds of 0.79)
 //    would send all but one of them to the stores below, out of line and often to the
 //    heap: when a duration seen before finds its slot held by another, the lanes are
 //    hashed again with another multiplier under which every held duration and the new
