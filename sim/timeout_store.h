@@ -4,12 +4,7 @@
 //    Calls armed with one duration get deadlines in the order they are armed, so a lane
 //    only appends. A scenario has a few fixed timeouts (a client's, each service's per
 //    dependency); a duration gets a lane when its slot is free and it is armed twice in a
-//    row there, so the one-off durations below never take one. Two recurring durations
-//    that hash to one slot (two of seven durations in sixteen slots do with odds of 0.79)
-//    would send all but one of them to the stores below, out of line and often to the
-//    heap: when a duration seen before finds its slot held by another, the lanes are
-//    hashed again with another multiplier under which every held duration and the new
-//    one have slots of their own (relane());
+//    row there, so the one-off durations below never take one;
 //  - a FIFO for any other deadline no earlier than the last one it holds;
 //  - a 4-ary min-heap for the rest: a balancer forwards each call with what is left of the
 //    request's deadline, so those durations are all different and a little out of order.
@@ -38,11 +33,9 @@
 // dead, and removes them all). No allocation once the stores reach their peak.
 // Ties: equal deadlines leave in insertion order, the scheduler's own (time, insertion) rule.
 #pragma once
-#include <algorithm>
 #include <array>
 #include <cassert>
 #include <cstdint>
-#include <utility>
 #include <vector>
 
 #include "sim/pool.h"
@@ -68,12 +61,6 @@ class TimeoutStore {
   std::size_t stored() const { return stored_; }
   // Calls armed and neither popped nor answered.
   std::size_t waiting() const { return waiting_; }
-  // Durations that hold a lane.
-  std::size_t lanes_held() const {
-    std::size_t n = 0;
-    for (std::size_t i = 0; i < kLanes; ++i) n += fifos_[i].duration >= 0;
-    return n;
-  }
 
   // Arms `call`'s timeout, `deadline` being `duration` after the present (so that calls of
   // one duration come in deadline order). A call is armed at most once while its handle is
@@ -155,20 +142,13 @@ class TimeoutStore {
       lane.q.push_back(e);
       return;
     }
-    if (lane.duration != duration) {
-      // A duration armed before (twice in a row here, or seen_again()) claims the lane
-      // when it is free or its duration has nothing waiting, and otherwise one of its own.
-      const bool again = lane.candidate == duration || seen_again(duration);
-      lane.candidate = duration;
-      if (again && lane.empty()) {
+    if (lane.empty() && lane.duration != duration) {  // a free lane: claimed on a second try
+      if (lane.candidate == duration) {
         lane.duration = duration;
         lane.q.push_back(e);
         return;
       }
-      if (again && relane(duration)) {
-        fifos_[lane_of(duration)].q.push_back(e);
-        return;
-      }
+      lane.candidate = duration;
     }
     Fifo& any = fifos_[kAnyOrder];
     if (any.empty() || deadline >= any.q.back().deadline) {
@@ -178,76 +158,8 @@ class TimeoutStore {
     heap_.push_back(e);  // sorted in by the next front(), if its call still waits then
   }
 
-  std::size_t lane_of(Time duration) const { return slot_of(duration, multiplier_); }
-  static std::size_t slot_of(Time duration, std::uint64_t multiplier) {
-    return static_cast<std::size_t>((static_cast<std::uint64_t>(duration) * multiplier) >> 60);
-  }
-
-  // Whether `duration` was armed before while its slot's lane was not its own (remembered
-  // in a small table by a second hash): a recurring duration, not a balancer's one-off.
-  bool seen_again(Time duration) {
-    Time& seen = seen_[static_cast<std::size_t>((static_cast<std::uint64_t>(duration) * 0xd6e8feb86659fd93ULL) >> 58)];
-    if (seen == duration) return true;
-    seen = duration;
-    return false;
-  }
-
-  // Gives `duration` a lane of its own, the held ones keeping theirs, by hashing the lanes
-  // again with the first of a fixed sequence of multipliers under which all their slots
-  // differ; a lane left empty gives its duration up when no multiplier keeps it too. False
-  // (nothing changes) when none fits, and after 16 such failures no more is tried: a run
-  // with more recurring durations than lanes sends the rest to the stores below, as before.
-  // Which store holds an entry never changes the order entries leave in.
-  [[gnu::cold]] bool relane(Time duration) {
-    if (relane_failures_ >= 16) return false;
-    // Pass 0 keeps every held lane, pass 1 only those with entries.
-    for (int pass = 0; pass < 2; ++pass) {
-      auto kept = [&](const Fifo& f) { return f.duration >= 0 && (pass == 0 || !f.empty()); };
-      std::uint64_t m = multiplier_;
-      for (int attempt = 0; attempt < 64; ++attempt) {
-        m = next_multiplier(m);
-        std::uint32_t used = 1u << slot_of(duration, m);
-        bool fits = true;
-        for (std::size_t i = 0; i < kLanes && fits; ++i) {
-          if (!kept(fifos_[i])) continue;
-          const std::uint32_t bit = 1u << slot_of(fifos_[i].duration, m);
-          fits = (used & bit) == 0;
-          used |= bit;
-        }
-        if (!fits) continue;
-        // The kept lanes to their new slots; the others, emptied of their duration but not
-        // of their storage, to the slots left (one of them the new duration's).
-        std::array<Fifo, kLanes> moved;
-        std::uint32_t taken = 0, from_kept = 0;
-        for (std::size_t i = 0; i < kLanes; ++i) {
-          if (!kept(fifos_[i])) continue;
-          const std::size_t to = slot_of(fifos_[i].duration, m);
-          moved[to] = std::move(fifos_[i]);
-          taken |= 1u << to;
-          from_kept |= 1u << i;
-        }
-        std::size_t spare = 0;
-        for (std::size_t i = 0; i < kLanes; ++i) {
-          if (from_kept & (1u << i)) continue;
-          while (taken & (1u << spare)) ++spare;
-          moved[spare].q = std::move(fifos_[i].q);
-          taken |= 1u << spare;
-        }
-        multiplier_ = m;
-        std::move(moved.begin(), moved.end(), fifos_.begin());
-        fifos_[lane_of(duration)].duration = duration;
-        return true;
-      }
-    }
-    ++relane_failures_;
-    return false;
-  }
-  // splitmix64's step, made odd: a fixed sequence, so that runs stay the same.
-  static std::uint64_t next_multiplier(std::uint64_t m) {
-    std::uint64_t z = m + 0x9e3779b97f4a7c15ULL;
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-    return (z ^ (z >> 31)) | 1;
+  static std::size_t lane_of(Time duration) {
+    return static_cast<std::size_t>((static_cast<std::uint64_t>(duration) * 0x9e3779b97f4a7c15ULL) >> 60);
   }
   void consume(Fifo& f) {
     if (++f.head == f.q.size()) {  // empty: its storage is reused from the start
@@ -335,9 +247,6 @@ class TimeoutStore {
 
   const Calls& calls_;
   std::array<Fifo, kLanes + 1> fifos_;  // the lanes, then the FIFO of any duration
-  std::uint64_t multiplier_ = 0x9e3779b97f4a7c15ULL;  // lane_of's hash (relane() changes it)
-  std::array<Time, 64> seen_{};  // seen_again()'s table
-  int relane_failures_ = 0;
   std::vector<Entry> heap_;   // [0, heaped_) a 4-ary min-heap, then the appends in push order
   std::size_t heaped_ = 0;
   std::size_t front_of_ = kHeap;  // which store front() took its entry from

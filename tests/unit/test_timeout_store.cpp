@@ -178,33 +178,3 @@ TEST_CASE("timeout store: a deadline a little out of order leaves after the equa
   }
   CHECK(h.front() == nullptr);
 }
-
-TEST_CASE("timeout store: recurring durations whose lanes collide get lanes of their own") {
-  // The March 2020 microservices' timeouts, in ns. Under the store's first hash 2 s, 10 s
-  // and 30 s share a lane, as do 1 s and 5 s: without hashing again, three of the seven
-  // would never hold one.
-  const Time kDurations[] = {100'000'000, 1'000'000'000, 2'000'000'000, 5'000'000'000,
-                             10'000'000'000, 30'000'000'000, 60'000'000'000};
-  Pool<int> slots;
-  Store h(slots);
-  std::map<std::pair<Time, std::uint64_t>, Handle> ref;
-  std::uint64_t seq = 0;
-  Time now = 0;
-  Rng rng(5);
-  for (int k = 0; k < 400; ++k, now += 7) {  // in random order, as calls come
-    const Time d = kDurations[rng.below(7)];
-    const Handle c = slots.alloc();
-    h.push(now + d, d, c);
-    ref[{now + d, seq++}] = c;
-  }
-  CHECK(h.lanes_held() == 7);
-  // The lanes moved while they held entries: every entry still leaves in (deadline, sequence) order.
-  for (const auto& [key, call] : ref) {
-    const Store::Entry* f = h.front();
-    REQUIRE(f != nullptr);
-    CHECK(f->deadline == key.first);
-    CHECK(f->call == call);
-    h.pop_front();
-  }
-  CHECK(h.front() == nullptr);
-}
