@@ -107,7 +107,10 @@ class Scheduler {
   static constexpr unsigned kDigits = 1u << kDigitBits;
   static constexpr unsigned kLevels = 64 / kDigitBits;
   static constexpr std::size_t kBuckets = std::size_t{kLevels} * kDigits;
-  static_assert(kDigits % kDigitBits == 0, "bucket_of multiplies by kDigits / kDigitBits");
+  // bucket_of rounds a bit position down to a digit boundary with a mask and multiplies it
+  // by kDigits / kDigitBits: both need kDigitBits a power of two dividing kDigits.
+  static_assert(std::has_single_bit(kDigitBits) && kDigits % kDigitBits == 0,
+                "bucket_of needs kDigitBits a power of two dividing kDigits");
 
   std::size_t bucket_of(std::uint64_t key) const {
     const std::uint64_t diff = key ^ last_;
