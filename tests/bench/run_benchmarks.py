@@ -2,12 +2,20 @@
 """Whole-simulator benchmarks, one per topology class, on one core (taskset when present).
 
     python3 tests/bench/run_benchmarks.py [--build build/release] [--only NAME ...]
+                                          [--core N] [--pairs K] [--repeat R]
 
 For each run it prints simulated requests per wall second, scheduler events per request,
 nanoseconds per request and peak RSS; big-8x also runs the hand-written tight loop of the
 same model (tests/bench/tight_loop.cpp) in the same invocation and prints the ratio. The
 README's performance table is this script's output. Figures are wall-clock: run on an idle
 machine, and compare builds with the same script rather than across machines.
+
+Every process runs on core N (default 0; taskset on the script itself does not choose it,
+since each run is pinned here). big-8x and the tight loop run alternately K times (default
+3), each a whole process: a virtual machine's speed drifts within seconds, and one run of
+each, a second apart, gave ratios from 0.34 to 0.50 for one binary. The ratio printed is
+the median of the K pairs' ratios, with their range; the big-8x row is its median run.
+Every other row is the median of R runs by wall time (default 1), their range beside it.
 """
 import argparse, json, os, pathlib, shutil, subprocess, sys, tempfile, time
 
@@ -31,11 +39,33 @@ RUNS = [
 ]
 
 
+def run_archsim(cmd, pin, cls, name):
+    """One archsim run on the pinned core: its figures as a table row."""
+    # /usr/bin/time -f %M gives the peak RSS of this one process.
+    timed = ["/usr/bin/time", "-f", "%M"] + cmd if os.path.exists("/usr/bin/time") else cmd
+    p = subprocess.run(pin + timed, capture_output=True, text=True)
+    if p.returncode != 0:
+        sys.exit(f"failed: {' '.join(cmd)}\n{p.stderr}")
+    rss_mb = float(p.stderr.strip().splitlines()[-1]) / 1024 if timed[0] != cmd[0] else float("nan")
+    s = json.loads(p.stdout)
+    requests = sum(c.get("sent", 0) for c in s["components"].values() if c["type"] == "client")
+    wall = s["run"]["wall_time_s"]
+    return {"class": cls, "name": name, "requests": requests, "wall_s": wall,
+            "requests_per_s": requests / wall, "ns_per_request": wall / requests * 1e9,
+            "events_per_request": s["run"]["events"] / requests, "peak_rss_mb": rss_mb}
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--build", default=str(ROOT / "build/release"))
     ap.add_argument("--only", nargs="*", default=[])
+    ap.add_argument("--core", type=int, default=0)
+    ap.add_argument("--pairs", type=int, default=3)
+    ap.add_argument("--repeat", type=int, default=1)
     a = ap.parse_args()
+    if a.pairs < 1 or a.repeat < 1:
+        sys.exit("--pairs and --repeat must be at least 1")
+    pin = ["taskset", "-c", str(a.core)] if shutil.which("taskset") else []
     archsim = pathlib.Path(a.build) / "archsim"
     tight = pathlib.Path(a.build) / "tight_loop"
     out_dir = tempfile.mkdtemp(prefix="archsim-bench-")
@@ -46,32 +76,34 @@ def main():
         cmd = [str(archsim), "run", str(ROOT / scenario), "--json", "--quiet", "--no-report", "--out", out_dir]
         for s in sets:
             cmd += ["--set", s]
-        # /usr/bin/time -f %M gives the peak RSS of this one process.
-        timed = ["/usr/bin/time", "-f", "%M"] + cmd if os.path.exists("/usr/bin/time") else cmd
-        if shutil.which("taskset"):
-            timed = ["taskset", "-c", "0"] + timed
-        p = subprocess.run(timed, capture_output=True, text=True)
-        if p.returncode != 0:
-            sys.exit(f"failed: {' '.join(cmd)}\n{p.stderr}")
-        rss_mb = float(p.stderr.strip().splitlines()[-1]) / 1024 if timed[0] != cmd[0] else float("nan")
-        s = json.loads(p.stdout)
-        requests = sum(c.get("sent", 0) for c in s["components"].values() if c["type"] == "client")
-        wall = s["run"]["wall_time_s"]
-        row = {"class": cls, "name": name, "requests": requests, "wall_s": wall,
-               "requests_per_s": requests / wall, "ns_per_request": wall / requests * 1e9,
-               "events_per_request": s["run"]["events"] / requests, "peak_rss_mb": rss_mb}
-        if name == "big-8x" and tight.exists():
-            t = subprocess.run((["taskset", "-c", "0"] if shutil.which("taskset") else []) + [str(tight)],
-                               capture_output=True, text=True, check=True)
-            tl = json.loads(t.stdout)
-            row["tight_loop_requests_per_s"] = tl["requests_per_s"]
-            row["ratio_to_tight_loop"] = row["requests_per_s"] / tl["requests_per_s"]
+        pairs = a.pairs if name == "big-8x" and tight.exists() else 0
+        if not pairs:
+            runs = sorted((run_archsim(cmd, pin, cls, name) for _ in range(a.repeat)), key=lambda r: r["wall_s"])
+            row = runs[a.repeat // 2]
+            row["wall_range"] = (runs[0]["wall_s"], runs[-1]["wall_s"])
+        else:
+            # Alternating, so that both sides of each pair see the machine in the same phase.
+            runs, loops = [], []
+            for _ in range(pairs):
+                runs.append(run_archsim(cmd, pin, cls, name))
+                t = subprocess.run(pin + [str(tight)], capture_output=True, text=True, check=True)
+                loops.append(json.loads(t.stdout)["requests_per_s"])
+            ratios = sorted(r["requests_per_s"] / l for r, l in zip(runs, loops))
+            row = sorted(runs, key=lambda r: r["wall_s"])[pairs // 2]
+            row["tight_loop_requests_per_s"] = sorted(loops)[pairs // 2]
+            row["ratio_to_tight_loop"] = ratios[pairs // 2]
+            row["ratio_range"] = (ratios[0], ratios[-1])
         rows.append(row)
         extra = ""
+        if a.repeat > 1 and "wall_range" in row:
+            extra = f"  (median of {a.repeat} runs, {row['wall_range'][0]:.2f} to {row['wall_range'][1]:.2f} s)"
         if "ratio_to_tight_loop" in row:
-            extra = f"  tight loop {row['tight_loop_requests_per_s'] / 1e6:.2f} M/s, ratio {row['ratio_to_tight_loop']:.2f}"
-        print(f"({cls}) {name:40s} {requests / 1e6:8.2f} M req  {wall:7.2f} s  {row['requests_per_s'] / 1e6:6.2f} M req/s  "
-              f"{row['ns_per_request']:6.0f} ns/req  {row['events_per_request']:5.2f} ev/req  {rss_mb:7.1f} MB{extra}",
+            lo, hi = row["ratio_range"]
+            extra = (f"  tight loop {row['tight_loop_requests_per_s'] / 1e6:.2f} M/s, ratio {row['ratio_to_tight_loop']:.2f}"
+                     f" (median of {a.pairs} alternating pairs, {lo:.2f} to {hi:.2f})")
+        print(f"({cls}) {name:40s} {row['requests'] / 1e6:8.2f} M req  {row['wall_s']:7.2f} s  "
+              f"{row['requests_per_s'] / 1e6:6.2f} M req/s  {row['ns_per_request']:6.0f} ns/req  "
+              f"{row['events_per_request']:5.2f} ev/req  {row['peak_rss_mb']:7.1f} MB{extra}",
               flush=True)
     shutil.rmtree(out_dir, ignore_errors=True)
     by = {r["name"]: r for r in rows}
