@@ -14,7 +14,8 @@ Every process runs on core N (default 0; taskset on the script itself does not c
 since each run is pinned here). big-8x and the tight loop run alternately K times (default
 3), each a whole process: a virtual machine's speed drifts within seconds, and one run of
 each, a second apart, gave ratios from 0.34 to 0.50 for one binary. The ratio printed is
-the median of the K pairs' ratios, with their range; the big-8x row is its median run.
+the median of the K pairs' ratios (the upper middle one of an even count), with their range;
+the big-8x row is its median run.
 Every other row is the median of R runs by wall time (default 1), their range beside it.
 """
 import argparse, json, os, pathlib, shutil, subprocess, sys, tempfile, time
@@ -55,6 +56,12 @@ def run_archsim(cmd, pin, cls, name):
             "events_per_request": s["run"]["events"] / requests, "peak_rss_mb": rss_mb}
 
 
+def middle(items, key=lambda x: x):
+    """The median item by key (the upper one of an even count) and the range of the keys."""
+    ranked = sorted(items, key=key)
+    return ranked[len(ranked) // 2], (key(ranked[0]), key(ranked[-1]))
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--build", default=str(ROOT / "build/release"))
@@ -78,9 +85,9 @@ def main():
             cmd += ["--set", s]
         pairs = a.pairs if name == "big-8x" and tight.exists() else 0
         if not pairs:
-            runs = sorted((run_archsim(cmd, pin, cls, name) for _ in range(a.repeat)), key=lambda r: r["wall_s"])
-            row = runs[a.repeat // 2]
-            row["wall_range"] = (runs[0]["wall_s"], runs[-1]["wall_s"])
+            row, wall_range = middle([run_archsim(cmd, pin, cls, name) for _ in range(a.repeat)],
+                                     key=lambda r: r["wall_s"])
+            row["wall_range"] = wall_range
         else:
             # Alternating, so that both sides of each pair see the machine in the same phase.
             runs, loops = [], []
@@ -88,11 +95,9 @@ def main():
                 runs.append(run_archsim(cmd, pin, cls, name))
                 t = subprocess.run(pin + [str(tight)], capture_output=True, text=True, check=True)
                 loops.append(json.loads(t.stdout)["requests_per_s"])
-            ratios = sorted(r["requests_per_s"] / l for r, l in zip(runs, loops))
-            row = sorted(runs, key=lambda r: r["wall_s"])[pairs // 2]
-            row["tight_loop_requests_per_s"] = sorted(loops)[pairs // 2]
-            row["ratio_to_tight_loop"] = ratios[pairs // 2]
-            row["ratio_range"] = (ratios[0], ratios[-1])
+            row, _ = middle(runs, key=lambda r: r["wall_s"])
+            row["tight_loop_requests_per_s"], _ = middle(loops)
+            row["ratio_to_tight_loop"], row["ratio_range"] = middle([r["requests_per_s"] / l for r, l in zip(runs, loops)])
         rows.append(row)
         extra = ""
         if a.repeat > 1 and "wall_range" in row:
