@@ -150,6 +150,30 @@ TEST_CASE("bad input: a missing scenario file") {
   CHECK(line.find(path) != std::string::npos);
 }
 
+TEST_CASE("bad input: a mistake on the command line is one line naming the command") {
+  const std::string mm1 = archsim::e2e::source_path("scenarios/basics/mm1.json");
+  struct CommandLineCase {
+    std::vector<std::string> args;
+    const char* starts;  // the line's beginning: the command as far as it was understood
+    const char* word;    // what the line must say
+  };
+  const CommandLineCase cases[] = {
+      {{}, "archsim: ", "expected a command first: run, compare, plan, validate, report, graph or analyze"},
+      {{"simulate", mm1}, "archsim: ", "unknown command \"simulate\""},
+      {{"run"}, "archsim run: ", "scenario is required"},
+      {{"run", mm1, "--no-such-flag"}, "archsim run: ", "--no-such-flag"},
+      {{"run", mm1, "--threads", "999"}, "archsim run: ", "--threads"},
+      {{"compare", mm1}, "archsim compare: ", "--vary"},
+  };
+  for (const auto& c : cases) {
+    const std::string line = one_error_line(run_archsim(c.args, kTimeout));
+    INFO("stderr line: ", line);
+    CHECK(line.rfind(c.starts, 0) == 0);
+    CHECK(line.find(c.word) != std::string::npos);
+    CHECK(line.find("--help") != std::string::npos);
+  }
+}
+
 TEST_CASE("bad input: Envoy least_request and NGINX upstream settings are checked, and refused where they do not apply") {
   auto scenario = [](const std::string& algorithm, const nlohmann::json& extra) {
     nlohmann::json lb = {{"id", "lb"}, {"type", "balancer"}, {"algorithm", algorithm}, {"targets", {"a", "b"}}};

@@ -22,6 +22,24 @@ int main(int argc, char** argv) {
              "for --resume). plan: 2 when no configuration of the search meets the SLO.");
   app.require_subcommand(1);
   app.set_version_flag("--version", "archsim 0.1");
+  // A mistake on the command line is one line on stderr, as a bad scenario's is, naming the
+  // command: "archsim run: scenario is required (see archsim run --help)". CLI11's own
+  // message adds a second line of advice, and for a first word that is no command says only
+  // that a subcommand is required.
+  app.failure_message([argc, argv](const CLI::App* a, const CLI::Error& e) {
+    std::string command = "archsim";
+    for (const CLI::App* sub : a->get_subcommands()) command += " " + sub->get_name();
+    std::string what = e.what();
+    if (a->get_subcommands().empty()) {
+      std::string names;
+      const auto all = a->get_subcommands([](const CLI::App*) { return true; });
+      for (std::size_t i = 0; i < all.size(); ++i)
+        names += (i == 0 ? "" : i + 1 == all.size() ? " or " : ", ") + all[i]->get_name();
+      if (argc < 2 || argv[1][0] == '-') what = "expected a command first: " + names;
+      else what = "unknown command \"" + std::string(argv[1]) + "\": expected " + names;
+    }
+    return command + ": " + what + " (see " + command + " --help)\n";
+  });
 
   Registry registry;
   register_builtin_models(registry);
