@@ -5,6 +5,7 @@
 
 #include "models/register_builtin.h"
 #include "reports/ledgers/ledgers.h"
+#include "sim/text_list.h"
 #include "tools/cli/commands.h"
 #include "tools/cli/mpi_executor.h"
 #include "tools/cli/report_command.h"
@@ -27,14 +28,14 @@ int main(int argc, char** argv) {
   // message adds a second line of advice, and for a first word that is no command says only
   // that a subcommand is required.
   app.failure_message([argc, argv](const CLI::App* a, const CLI::Error& e) {
+    const auto given = a->get_subcommands();
     std::string command = "archsim";
-    for (const CLI::App* sub : a->get_subcommands()) command += " " + sub->get_name();
+    for (const CLI::App* sub : given) append_item(command, " ", sub->get_name());
     std::string what = e.what();
-    if (a->get_subcommands().empty()) {
-      std::string names;
+    if (given.empty()) {
+      std::string names;  // "run, compare, ... or analyze", as the parser has them
       const auto all = a->get_subcommands([](const CLI::App*) { return true; });
-      for (std::size_t i = 0; i < all.size(); ++i)
-        names += (i == 0 ? "" : i + 1 == all.size() ? " or " : ", ") + all[i]->get_name();
+      for (std::size_t i = 0; i < all.size(); ++i) append_item(names, i + 1 == all.size() ? " or " : ", ", all[i]->get_name());
       if (argc < 2 || argv[1][0] == '-') what = "expected a command first: " + names;
       else what = "unknown command \"" + std::string(argv[1]) + "\": expected " + names;
     }
