@@ -27,3 +27,29 @@ TEST_CASE("client users profile: users who left come back when the target rises 
   CHECK(fig(r, "users", "sent") == doctest::Approx(expected).epsilon(0.02));
   CHECK(fig(r, "users", "ok") == doctest::Approx(expected).epsilon(0.02));
 }
+
+TEST_CASE("client users profile: with exponential think times the population's one wake clock follows a falling and rising count") {
+  // Exponential think times share one wake clock (client.cpp, draw_wake) that picks among
+  // the users below the highest one still present. 1,000 users, none from 1m10s (every user
+  // leaves at the end of its cycle and the clock runs down to no users), 200 from 2m, 1,000
+  // from 4m; each request takes 500 ms, so a third of the users wait at any time. Measured
+  // from 3m to 4m and, in a second run, from 5m to 6m: X = N / (Z + R), R = 0.5 s. A clock
+  // that kept the old users' rate after they left, did not start again when the count rose,
+  // or woke users that were waiting, sends the wrong number in one window.
+  const std::string profile = R"([["0s", 1000], ["1m", 1000], ["1m10s", 0], ["2m", 0], ["2m1s", 200], ["4m", 200], ["4m1s", 1000], ["6m", 1000]])";
+  auto scenario = [&](const char* duration, const char* warmup) {
+    return std::string(R"({"name": "a", "duration": ")") + duration + R"(", "warmup": ")" + warmup +
+           R"(", "seed": 5, "components": [
+    {"id": "users", "type": "client", "target": "web", "users": )" + profile + R"(,
+     "think_time": {"dist": "exponential", "mean": "1s"}, "timeout": "10s"},
+    {"id": "web", "type": "service", "replicas": 4, "concurrency": 1000,
+     "service_time": {"dist": "constant", "value": "500ms"}}]})";
+  };
+  // 60 s at 200 / 1.5 per second: 8,000 requests, standard deviation under 90 (3% is 240).
+  const auto low = run(scenario("4m", "3m"));
+  CHECK(fig(low, "users", "sent") == doctest::Approx(200.0 * 60.0 / 1.5).epsilon(0.03));
+  // 60 s at 1,000 / 1.5 per second: 40,000, standard deviation under 200 (2% is 800).
+  const auto high = run(scenario("6m", "5m"));
+  CHECK(fig(high, "users", "sent") == doctest::Approx(1000.0 * 60.0 / 1.5).epsilon(0.02));
+  CHECK(fig(high, "users", "ok") == doctest::Approx(1000.0 * 60.0 / 1.5).epsilon(0.02));
+}
