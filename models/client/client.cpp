@@ -216,7 +216,11 @@ class Client final : public Component, public CallSink {
     if (closed_) {
       const std::uint64_t user = sessions_mode_ ? SessionTicket::user(token) : token;
       state_[user] = kThinking;
-      if (pooled_think_) return;  // the wake clock picks it (wake_clock)
+      if (pooled_think_) {  // the wake clock picks it (wake_clock)
+        ++thinking_;
+        if (thinking_ > clock_bound_) restart_clock(ctx);
+        return;
+      }
       Time think = think_.sample_time(rng_);
       if (sessions_mode_ && session_over_before(token, after(ctx.now(), think))) {
         // The session ends before the next request: the user leaves at its end (or now,
@@ -385,8 +389,8 @@ class Client final : public Component, public CallSink {
     if (!sessions_mode_ && user >= active_target_) {  // the population shrank: this user leaves
       state_[user] = kIdle;
       first_maybe_idle_ = std::min<std::uint64_t>(first_maybe_idle_, user);
-      // The wake clock's span ends at the highest user still present, so that a population
-      // that fell does not leave the clock ticking for the users who left.
+      // The wake clock's span ends at the highest user still present, so that its pick
+      // among the thinking users (wake_clock) does not try the users who left.
       while (span_ > 0 && state_[span_ - 1] == kIdle) --span_;
       return;
     }
@@ -440,38 +444,53 @@ class Client final : public Component, public CallSink {
       if (state_[u] != kIdle) continue;
       // A new user starts after a think time, so a population does not fire in lockstep.
       state_[u] = kThinking;
-      if (!pooled_think_) ctx.schedule(think_.sample_time(rng_), kThinkDone, u);
+      if (pooled_think_) ++thinking_;
+      else ctx.schedule(think_.sample_time(rng_), kThinkDone, u);
     }
     first_maybe_idle_ = std::max(first_maybe_idle_, end);
-    if (pooled_think_ && end > span_) {
-      // More users may think: the pending wake is drawn again at the new rate (the clock is
-      // memoryless, so the draw it replaces tells nothing about the next one).
-      span_ = end;
-      ++clock_gen_;
-      clock_at_ = static_cast<double>(ctx.now());
-      draw_wake(ctx);
+    if (pooled_think_) {
+      span_ = std::max(span_, end);
+      if (thinking_ > clock_bound_) restart_clock(ctx);
     }
   }
 
-  // Pooled think times (users mode, exponential think): one Poisson clock of rate
-  // span_ / mean in place of a timer per user. Each tick picks one of the span's users
-  // uniformly; a thinking user wakes, any other lets the tick pass. Every user thus wakes at
-  // rate 1 / mean while it thinks, which is what an exponential think timer of its own gives
-  // (uniformization: Jensen 1953), and the scheduler holds one event for the population
-  // instead of one per user. The tick's exact time is kept in double nanoseconds, so that
+  // The wake clock (users mode, exponential think times) in place of a timer per user.
+  // Its ticks come at rate clock_bound_ / mean, where clock_bound_ is at least the number of
+  // thinking users until the next tick; a tick wakes a thinking user, picked uniformly, with
+  // probability thinking_ / clock_bound_ and otherwise lets the moment pass (thinning). Each
+  // thinking user thus wakes at rate 1 / mean whatever the others do, which is what an
+  // exponential think timer of its own gives (uniformization: Jensen 1953), and the
+  // scheduler holds one event for the population instead of one per user. The bound is the
+  // count at the draw plus a margin of 1/64 and 4, so at most about 1 tick in 60 lets the
+  // moment pass at large counts, and the clock is drawn again (the pending tick ignored:
+  // the clock is memoryless) only when more users think than the bound allows.
+  void restart_clock(Context& ctx) {
+    ++clock_gen_;
+    clock_at_ = static_cast<double>(ctx.now());
+    draw_wake(ctx);
+  }
+  // The next tick after clock_at_, the tick's exact time kept in double nanoseconds so that
   // rounding each gap to the clock's 1 ns does not bend the rate at millions of users.
   void draw_wake(Context& ctx) {
-    if (span_ == 0) return;
-    clock_span_ = span_;
-    clock_at_ += standard_exponential(rng_) * think_.p1 / static_cast<double>(span_);
+    clock_bound_ = thinking_ == 0 ? 0 : thinking_ + thinking_ / 64 + 4;
+    if (clock_bound_ == 0) return;
+    clock_at_ += standard_exponential(rng_) * think_.p1 / static_cast<double>(clock_bound_);
     const Time at = std::max<Time>(ctx.now(), static_cast<Time>(std::llround(clock_at_)));
     if (at > ctx.end_time()) return;
     ctx.schedule(at - ctx.now(), kWakeClock, clock_gen_);
   }
   void wake_clock(Context& ctx) {
-    const std::uint64_t u = rng_.below(clock_span_);
+    const bool wake = rng_.below(clock_bound_) < thinking_;
+    std::uint64_t u = 0;
+    if (wake) {
+      // Uniform among the thinking users, by rejection among the users present: span_ /
+      // thinking_ tries on average, about one while most users think.
+      do u = rng_.below(span_);
+      while (state_[u] != kThinking);
+      --thinking_;
+    }
     draw_wake(ctx);
-    if (state_[u] == kThinking) user_cycle(ctx, u);
+    if (wake) user_cycle(ctx, u);
   }
 
   RefId target_ = 0;
@@ -485,11 +504,12 @@ class Client final : public Component, public CallSink {
   bool plain_poisson_ = false;
   Profile rate_, users_;
   Distribution think_;
-  // Closed loop with exponential think times: the wake clock (draw_wake). Users below span_
-  // may be thinking; the pending tick was drawn for clock_span_ users at clock_at_ (ns) and
-  // carries clock_gen_ (a tick of an older generation was replaced and is ignored).
+  // Closed loop with exponential think times: the wake clock (restart_clock). thinking_
+  // users think, all of them below span_; the pending tick was drawn with clock_bound_ at
+  // clock_at_ (ns) and carries clock_gen_ (a tick of an older generation was replaced and
+  // is ignored).
   bool pooled_think_ = false;
-  std::uint64_t span_ = 0, clock_span_ = 0, clock_gen_ = 0;
+  std::uint64_t thinking_ = 0, span_ = 0, clock_bound_ = 0, clock_gen_ = 0;
   double clock_at_ = 0;
   std::vector<std::uint8_t> state_;
   std::uint64_t active_target_ = 0, sessions_ = 1000;
