@@ -236,7 +236,7 @@ class Client final : public Component, public CallSink {
   // Per user slot: the state byte here and, per closed-loop user, one scheduler event at a
   // time (a think timer or a call): about 43 bytes measured (RSS of 1 and 2 million users),
   // 64 counted. With exponential think times a thinking user holds no event (draw_wake):
-  // 1 million users to 60 s, 11.4 MB of peak RSS against 157 MB with a timer each.
+  // 1 million users to 60 s, 12 MB of peak RSS against 157 MB with a timer each.
   // Every user may have a request in flight: kBytesPerUser each; an open loop holds at most
   // its peak rate x timeout requests (without a timeout an overload grows without a bound
   // that can be known before the run).

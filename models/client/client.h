@@ -8,11 +8,12 @@
 //  - closed loop: `users` concurrent users (a number or a profile), each sends, waits for the
 //    reply or its timeout, thinks (`think_time`), and sends again (JMeter / Locust users).
 //    With exponential think times the thinking users share one wake clock instead of a timer
-//    each: a Poisson clock at (users present) / (mean think) whose every tick picks one
-//    present user uniformly and wakes it if it is thinking (uniformization, Jensen 1953).
-//    Each thinking user then wakes at rate 1 / mean, the law of its own exponential timer,
-//    so the model is the same in distribution (not draw for draw); the scheduler holds one
-//    event for the population, not one per user.
+//    each: a Poisson clock at a bound B of the thinking count / (mean think) whose ticks
+//    wake a thinking user, picked uniformly, with probability (thinking) / B (uniformization
+//    and thinning: Jensen 1953, Lewis & Shedler 1979). Each thinking user then wakes at rate
+//    1 / mean, the law of its own exponential timer, so the model is the same in
+//    distribution (not draw for draw); the scheduler holds one event for the population,
+//    not one per user.
 //  - sessions: users arrive by a Poisson process of sessions (`sessions.rate`, a number or a
 //    profile) and stay for a drawn `sessions.length`; within it a user is closed-loop as
 //    above. The concurrent users are not an input but follow from arrivals and lengths, as

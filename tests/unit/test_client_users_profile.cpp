@@ -29,8 +29,8 @@ TEST_CASE("client users profile: users who left come back when the target rises 
 }
 
 TEST_CASE("client users profile: with exponential think times the population's one wake clock follows a falling and rising count") {
-  // Exponential think times share one wake clock (client.cpp, draw_wake) that picks among
-  // the users below the highest one still present. 1,000 users, none from 1m10s (every user
+  // Exponential think times share one wake clock (client.cpp, draw_wake) that wakes each
+  // thinking user at rate 1 / mean. 1,000 users, none from 1m10s (every user
   // leaves at the end of its cycle and the clock runs down to no users), 200 from 2m, 1,000
   // from 4m; each request takes 500 ms, so a third of the users wait at any time. Measured
   // from 3m to 4m and, in a second run, from 5m to 6m: X = N / (Z + R), R = 0.5 s. A clock
