@@ -13,12 +13,13 @@
 // matters when many events are pending, each move being 48 bytes of memory traffic: with
 // a million users thinking 10 s (a think timer per four events, the rest 3 ms apart), 4.0
 // moves per event against 7.3 with a bucket per bit; tests/bench/bench_scheduler's hold
-// model at a million pending, 53 ns per hold against 75-78.
+// model at a million pending, 53 ns per hold against 75-78. (Measured when each of those
+// users kept a timer of its own, as any model that keeps a timer per pending delay does.)
 // Memory: the buckets keep their capacity, so a run in steady state allocates nothing; the
 // price is held capacity, about six times the live events at a million pending (a bucket
-// per bit held four times: 168 MB against 106 MB for the million-user benchmark). Freeing
-// a large bucket once emptied took the memory below the bucket-per-bit figure but cost
-// more in page faults than the digits saved.
+// per bit held four times: 168 MB against 106 MB for the million-user benchmark, then with
+// a timer per user). Freeing a large bucket once emptied took the memory below the
+// bucket-per-bit figure but cost more in page faults than the digits saved.
 // A bucket is a bare array with its size and capacity (not a std::vector): a push is a
 // compare and a store, its growth out of line (std::vector's inline reallocation path made
 // every caller save six registers, and its size is a division by sizeof(Event)). A bit
