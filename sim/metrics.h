@@ -103,7 +103,9 @@ class Metrics {
     s.value = value;
   }
   void add(GaugeId g, double delta, Time now) { set(g, gauges_[g.i].value + delta, now); }
-  void record(HistogramId h, Time value) {
+  // Always inline, as Histogram::record is: GCC kept it out of line at -O3 with IPO, a call
+  // per fact (three or four a request).
+  [[gnu::always_inline]] void record(HistogramId h, Time value) {
     Hist& s = hists_[h.i];
     (s.has_series ? s.window : s.whole).record(value);
   }
