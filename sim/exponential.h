@@ -44,8 +44,8 @@ inline bool exp_ziggurat_fast(std::uint64_t u, double& x) {
 }  // namespace detail
 
 // Exp(1): mean 1. Multiply by the mean for any other.
-// Always inlined: its fast path is a few instructions, and a caller that grows (the
-// client's timer handler, with the wake clock) otherwise gets it as a call.
+// Always inlined: its fast path is a few instructions, and GCC's inlining limits otherwise
+// make it a call in any caller that has grown large.
 [[gnu::always_inline]] inline double standard_exponential(Rng& rng) {
   const std::uint64_t u = rng.next();
   double x;
