@@ -30,6 +30,13 @@ inline Time from_seconds_saturated(double s) {
   const double ns = s * 1e9 + 0.5;
   return ns < 9.2e18 ? static_cast<Time>(ns > 0 ? ns : 0) : kTimeMax;  // 9.2e18: largest safe cast below INT64_MAX
 }
+// A time kept in double nanoseconds (a clock that must not round each gap) to the nearest
+// nanosecond, halves away from zero: std::llround(ns) for 0 <= ns < 2^63, without its call
+// into libm. ns - trunc(ns) is exact there, and ns is whole from 2^53.
+inline Time round_ns(double ns) {
+  const auto n = static_cast<Time>(ns);
+  return ns - static_cast<double>(n) >= 0.5 ? n + 1 : n;
+}
 // t + delay for delay >= 0, saturating at kTimeMax: an instant past every run's end, so an
 // event scheduled there never fires (the run stops at its duration).
 inline constexpr Time after(Time t, Time delay) { return delay > kTimeMax - t ? kTimeMax : t + delay; }

@@ -469,14 +469,9 @@ class Client final : public Component, public CallSink {
     clock_at_ = static_cast<double>(ctx.now());
     draw_wake(ctx);
   }
-  // std::llround(x) for 0 <= x < 2^63, without its library call (a call per tick, 0.7% of
-  // the spike day's peak): x - trunc(x) is exact there, and x is whole from 2^53.
-  static Time round_ns(double x) {
-    const auto n = static_cast<Time>(x);
-    return x - static_cast<double>(n) >= 0.5 ? n + 1 : n;
-  }
   // The next tick after clock_at_, the tick's exact time kept in double nanoseconds so that
-  // rounding each gap to the clock's 1 ns does not bend the rate at millions of users.
+  // rounding each gap to the clock's 1 ns does not bend the rate at millions of users
+  // (round_ns, sim/time.h: llround's value without a call into libm at every tick).
   void draw_wake(Context& ctx) {
     clock_bound_ = thinking_ == 0 ? 0 : thinking_ + thinking_ / 64 + 4;
     if (clock_bound_ == 0) return;

@@ -3,6 +3,8 @@
 // reason, never a crash or a silent zero.
 #include <doctest/doctest.h>
 
+#include <cmath>
+#include <cstdint>
 #include <optional>
 #include <string>
 
@@ -89,4 +91,31 @@ TEST_CASE("conversions") {
   CHECK(to_millis(2500 * kMicrosecond) == 2.5);
   CHECK(from_seconds(1.5) == 1500 * kMillisecond);
   CHECK(from_seconds(1e-9 * 0.6) == 1);
+}
+
+TEST_CASE("round_ns is std::llround for every non-negative time, halves included") {
+  // Against the C library's rounding (ground truth), on the values where a quick rounding
+  // goes wrong: each side of every half, of every whole number and of every power of two,
+  // over all the binades a time in ns can take, and where doubles stop having fractions
+  // (2^52) and stop being whole numbers apart (2^53).
+  std::uint64_t checked = 0;
+  auto same = [&](double x) {
+    ++checked;
+    if (round_ns(x) != std::llround(x)) FAIL_CHECK("round_ns(" << x << ") = " << round_ns(x) << ", llround " << std::llround(x));
+  };
+  for (int e = -40; e < 63; ++e) {
+    const double p = std::ldexp(1.0, e);
+    for (double k : {1.0, 1.25, 1.5, 1.75, 1.9999999}) {
+      const double x = p * k;
+      const double f = std::floor(x);
+      for (double y : {x, f, f + 0.5, f + 1.0})
+        for (double z : {y, std::nextafter(y, 0.0), std::nextafter(y, 1e300)}) same(z);
+    }
+  }
+  CHECK(checked > 5000);
+  CHECK(round_ns(0.0) == 0);
+  CHECK(round_ns(0.49999999999999994) == 0);  // + 0.5 would round this one up
+  CHECK(round_ns(0.5) == 1);
+  CHECK(round_ns(4503599627370495.5) == 4503599627370496);  // 2^52 - 0.5
+  CHECK(round_ns(8.64e13 + 0.25) == 86'400'000'000'000);    // a day, as the clock keeps it
 }
