@@ -3,6 +3,7 @@
 
     python3 tests/bench/run_benchmarks.py [--build build/release] [--only NAME ...]
                                           [--core N] [--pairs K] [--repeat R]
+    python3 tests/bench/run_benchmarks.py --instructions [--build build/release]
 
 For each run it prints simulated requests per wall second, scheduler events per request,
 nanoseconds per request and peak RSS; big-8x also runs the hand-written tight loop of the
@@ -17,6 +18,11 @@ each, a second apart, gave ratios from 0.34 to 0.50 for one binary. The ratio pr
 the median of the K pairs' ratios (the upper middle one of an even count), with their range;
 the big-8x row is its median run.
 Every other row is the median of R runs by wall time (default 1), their range beside it.
+
+--instructions counts instructions instead of time (valgrind's callgrind, which a
+machine's load does not move): big-8x and the tight loop each run for 200 and 400
+simulated seconds, and the difference of instructions over the difference of requests is
+printed, so that start-up, warm-up and the reports cancel out. About 10 seconds.
 """
 import argparse, json, os, pathlib, shutil, subprocess, sys, tempfile, time
 
@@ -56,6 +62,46 @@ def run_archsim(cmd, pin, cls, name):
             "events_per_request": s["run"]["events"] / requests, "peak_rss_mb": rss_mb}
 
 
+def callgrind_total(cmd, pin, out_file):
+    """Instructions callgrind counts for one run of `cmd`, and the run's standard output."""
+    p = subprocess.run(pin + ["valgrind", "--tool=callgrind", f"--callgrind-out-file={out_file}"] + cmd,
+                       capture_output=True, text=True)
+    if p.returncode != 0:
+        sys.exit(f"failed under callgrind: {' '.join(cmd)}\n{p.stderr[-2000:]}")
+    with open(out_file) as f:
+        for line in f:
+            if line.startswith("totals:") or line.startswith("summary:"):
+                return int(line.split()[1]), p.stdout
+    sys.exit(f"no instruction total in {out_file}")
+
+
+def instructions_per_request(a, pin, out_dir):
+    """big-8x's and the tight loop's instructions per request (the README's method)."""
+    if not shutil.which("valgrind"):
+        sys.exit("--instructions needs valgrind (Debian package valgrind)")
+    archsim = pathlib.Path(a.build) / "archsim"
+    tight = pathlib.Path(a.build) / "tight_loop"
+    counts = {}
+    for seconds in (200, 400):
+        # A new folder per run: archsim refuses one holding files it did not write, and a
+        # folder a run already wrote would add the clearing of its files to the count.
+        cmd = [str(archsim), "run", str(ROOT / "scenarios/basics/big-8x.json"), "--json", "--quiet", "--no-report",
+               "--out", os.path.join(out_dir, f"run{seconds}"), "--set", f"duration={seconds}s"]
+        ir, out = callgrind_total(cmd, pin, os.path.join(out_dir, f"big-8x.{seconds}.cg"))
+        s = json.loads(out)
+        requests = sum(c.get("sent", 0) for c in s["components"].values() if c["type"] == "client")
+        counts[("big-8x", seconds)] = (ir, requests)
+        ir, out = callgrind_total([str(tight), str(seconds)], pin, os.path.join(out_dir, f"tight.{seconds}.cg"))
+        counts[("tight loop", seconds)] = (ir, json.loads(out)["requests"])
+    per = {}
+    for name in ("big-8x", "tight loop"):
+        (ir1, n1), (ir2, n2) = counts[(name, 200)], counts[(name, 400)]
+        per[name] = (ir2 - ir1) / (n2 - n1)
+        print(f"{name:10s} {ir1:>13,} and {ir2:>13,} instructions for {int(n1):>9,} and {int(n2):>9,} requests: "
+              f"{per[name]:,.1f} per request", flush=True)
+    print(f"big-8x takes {per['big-8x'] / per['tight loop']:.2f}x the tight loop's instructions per request")
+
+
 def middle(items, key=lambda x: x):
     """The median item by key (the upper one of an even count) and the range of the keys."""
     ranked = sorted(items, key=key)
@@ -69,6 +115,7 @@ def main():
     ap.add_argument("--core", type=int, default=0)
     ap.add_argument("--pairs", type=int, default=3)
     ap.add_argument("--repeat", type=int, default=1)
+    ap.add_argument("--instructions", action="store_true")
     a = ap.parse_args()
     if a.pairs < 1 or a.repeat < 1:
         sys.exit("--pairs and --repeat must be at least 1")
@@ -76,6 +123,10 @@ def main():
     archsim = pathlib.Path(a.build) / "archsim"
     tight = pathlib.Path(a.build) / "tight_loop"
     out_dir = tempfile.mkdtemp(prefix="archsim-bench-")
+    if a.instructions:
+        instructions_per_request(a, pin, out_dir)
+        shutil.rmtree(out_dir, ignore_errors=True)
+        return
     rows = []
     for name, cls, scenario, sets in RUNS:
         if a.only and not any(o in name for o in a.only):
