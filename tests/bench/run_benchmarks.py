@@ -46,6 +46,11 @@ RUNS = [
 ]
 
 
+def client_requests(summary):
+    """Requests the run's clients sent (summary.json as a dict)."""
+    return sum(c.get("sent", 0) for c in summary["components"].values() if c["type"] == "client")
+
+
 def run_archsim(cmd, pin, cls, name):
     """One archsim run on the pinned core: its figures as a table row."""
     # /usr/bin/time -f %M gives the peak RSS of this one process.
@@ -55,7 +60,7 @@ def run_archsim(cmd, pin, cls, name):
         sys.exit(f"failed: {' '.join(cmd)}\n{p.stderr}")
     rss_mb = float(p.stderr.strip().splitlines()[-1]) / 1024 if timed[0] != cmd[0] else float("nan")
     s = json.loads(p.stdout)
-    requests = sum(c.get("sent", 0) for c in s["components"].values() if c["type"] == "client")
+    requests = client_requests(s)
     wall = s["run"]["wall_time_s"]
     return {"class": cls, "name": name, "requests": requests, "wall_s": wall,
             "requests_per_s": requests / wall, "ns_per_request": wall / requests * 1e9,
@@ -75,12 +80,10 @@ def callgrind_total(cmd, pin, out_file):
     sys.exit(f"no instruction total in {out_file}")
 
 
-def instructions_per_request(a, pin, out_dir):
+def instructions_per_request(archsim, tight, pin, out_dir):
     """big-8x's and the tight loop's instructions per request (the README's method)."""
     if not shutil.which("valgrind"):
         sys.exit("--instructions needs valgrind (Debian package valgrind)")
-    archsim = pathlib.Path(a.build) / "archsim"
-    tight = pathlib.Path(a.build) / "tight_loop"
     counts = {}
     for seconds in (200, 400):
         # A new folder per run: archsim refuses one holding files it did not write, and a
@@ -88,9 +91,7 @@ def instructions_per_request(a, pin, out_dir):
         cmd = [str(archsim), "run", str(ROOT / "scenarios/basics/big-8x.json"), "--json", "--quiet", "--no-report",
                "--out", os.path.join(out_dir, f"run{seconds}"), "--set", f"duration={seconds}s"]
         ir, out = callgrind_total(cmd, pin, os.path.join(out_dir, f"big-8x.{seconds}.cg"))
-        s = json.loads(out)
-        requests = sum(c.get("sent", 0) for c in s["components"].values() if c["type"] == "client")
-        counts[("big-8x", seconds)] = (ir, requests)
+        counts[("big-8x", seconds)] = (ir, client_requests(json.loads(out)))
         ir, out = callgrind_total([str(tight), str(seconds)], pin, os.path.join(out_dir, f"tight.{seconds}.cg"))
         counts[("tight loop", seconds)] = (ir, json.loads(out)["requests"])
     per = {}
@@ -113,10 +114,14 @@ def main():
     ap.add_argument("--build", default=str(ROOT / "build/release"))
     ap.add_argument("--only", nargs="*", default=[])
     ap.add_argument("--core", type=int, default=0)
-    ap.add_argument("--pairs", type=int, default=3)
-    ap.add_argument("--repeat", type=int, default=1)
+    ap.add_argument("--pairs", type=int)  # 3 when not given
+    ap.add_argument("--repeat", type=int)  # 1 when not given
     ap.add_argument("--instructions", action="store_true")
     a = ap.parse_args()
+    if a.instructions and (a.only or a.pairs is not None or a.repeat is not None):
+        sys.exit("--instructions counts big-8x and the tight loop only: without --only, --pairs or --repeat")
+    a.pairs = 3 if a.pairs is None else a.pairs
+    a.repeat = 1 if a.repeat is None else a.repeat
     if a.pairs < 1 or a.repeat < 1:
         sys.exit("--pairs and --repeat must be at least 1")
     pin = ["taskset", "-c", str(a.core)] if shutil.which("taskset") else []
@@ -124,7 +129,7 @@ def main():
     tight = pathlib.Path(a.build) / "tight_loop"
     out_dir = tempfile.mkdtemp(prefix="archsim-bench-")
     if a.instructions:
-        instructions_per_request(a, pin, out_dir)
+        instructions_per_request(archsim, tight, pin, out_dir)
         shutil.rmtree(out_dir, ignore_errors=True)
         return
     rows = []
