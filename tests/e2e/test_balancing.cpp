@@ -1,4 +1,4 @@
-// Load balancing end to end, through the binary as a user runs it (issue 3): the shipped
+// Load balancing end to end, through the binary as a user runs it: the shipped
 // scenarios in scenarios/balancing/, `archsim compare` with common random numbers, and bad
 // balancer input.
 //

@@ -257,7 +257,7 @@ TEST_CASE("cache: bad input is exit 2 with the JSON location") {
 
 TEST_CASE("cache: a hit adds at most two events to a request (the call's delivery and its reply)") {
   // The same route with and without a read-through cache in front of nothing it needs: 10 keys
-  // in a cache of 100, so after the first 10 misses every lookup hits. The issue's budget is two
+  // in a cache of 100, so after the first 10 misses every lookup hits. The budget is two
   // scheduler events per hit; the cache's latency must not cost a third (a timer per lookup).
   json doc = json::parse(R"({
     "name": "hit-events", "seed": 1, "duration": "100s",

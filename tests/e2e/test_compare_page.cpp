@@ -1,4 +1,4 @@
-// The compare page as a what-if study (issue 15): a numeric --vary drawn interactively as
+// The compare page as a what-if study: a numeric --vary drawn interactively as
 // lines with confidence bands, cost against p99 with the Pareto front, every variant's time
 // series, and a run page per variant linked from the table.
 #include <doctest/doctest.h>

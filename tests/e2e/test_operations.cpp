@@ -1,4 +1,4 @@
-// Operations end to end (issue 19): rollouts of new versions as a Kubernetes Deployment does
+// Operations end to end: rollouts of new versions as a Kubernetes Deployment does
 // them, their automatic rollback, and node drains held by a PodDisruptionBudget, through the
 // binary and what it prints.
 //

@@ -1,4 +1,4 @@
-// Issue 15's honest state charts and the SLO judged over windows, through the binary.
+// Honest state charts and the SLO judged over windows, through the binary.
 //
 //   - A circuit breaker's transitions are recorded at their exact times (timeseries.csv rows
 //     "circuit_state_transitions", the report's step chart). A client calls every 10 ms; a
