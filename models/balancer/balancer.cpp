@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "models/balancer/passive_health.h"
+#include "models/balancer/proxy_queue.h"
 #include "models/balancer/sticky.h"
 #include "models/common/capabilities.h"
 #include "models/common/health/health_tracker.h"
@@ -23,7 +24,7 @@
 namespace archsim {
 namespace {
 
-enum Tag : std::uint16_t { kForward = 1, kProbe, kSweep, kFailTimeout };
+enum Tag : std::uint16_t { kForward = 1, kProbe, kSweep, kFailTimeout, kQueueTimeout };
 
 // Tokens of calls this balancer makes: a forwarded request carries its pending slot (the
 // balancer's own tokens), a probe its target in the probes' sub-owner range (sim/continuation.h).
@@ -51,17 +52,26 @@ struct Target {
   Time first_ejection = -1;
   std::vector<std::pair<std::uint32_t, std::uint32_t>> places;  // (group, position) of its Backend copies
   std::uint64_t fail_marks = 0;  // failures that (re)started a fail_timeout (NGINX max_fails)
+  std::uint32_t max_conn = 0;    // HAProxy's server maxconn; 0 = no limit
   CounterId req_c, err_c;
   GaugeId active_g, down_g;
 };
 
-// The targets a request may go to: all of them, or one L7 route's subset. Each group keeps
-// its own Backend array for its picker; `active` and `eligible` are copied into every group
-// a target belongs to.
-struct Group {
+// One worker process's view of a group: its own picker state and, without a shared zone,
+// its own count of the requests it has in flight to each backend (NGINX keeps its upstream
+// peers, their `conns` and the round-robin weights, in each worker's memory unless the
+// upstream has a `zone`).
+struct Lane {
   std::vector<Backend> backends;
-  std::vector<std::uint32_t> members;  // target index of each backend
   std::unique_ptr<Picker> picker;
+};
+
+// The targets a request may go to: all of them, or one L7 route's subset. Each group keeps
+// its own Backend arrays for its pickers (one lane, or one per worker); `eligible` is copied
+// into every lane of every group a target belongs to, `active` into its lane's copies.
+struct Group {
+  std::vector<std::uint32_t> members;  // target index of each backend
+  std::vector<Lane> lanes;
   std::optional<StickyTable> sticky;
 };
 
@@ -73,6 +83,10 @@ struct Pending {
   Time first_try = 0;
   std::uint64_t tried = 0;  // bit t: target t was tried (the first 64 targets)
   Status last = Status::Ok;  // the answer of the last try
+  std::uint32_t lane = 0;    // the worker that accepted the request's connection
+  bool queued = false;       // waiting in the proxy queue, as entry `queue_seq`
+  std::uint32_t queue_seq = 0;
+  Time enqueued = 0;
 };
 
 // NGINX's proxy_next_upstream conditions, as archsim's statuses show them.
@@ -117,7 +131,7 @@ const char* real_system_alias(std::string name) {
 class Balancer final : public Component, public HasCapabilities, public ZoneAware {
  public:
   Balancer(Params& p, BuildContext& bc)
-      : stream_(bc.stream_seed(3)), pick_rng_(bc.rng(2)), probe_tokens_(bc.sub_owner(p).tokens) {
+      : stream_(bc.stream_seed(3)), pick_rng_(bc.rng(2)), probe_tokens_(bc.sub_owner(p).tokens), worker_rng_(bc.rng(4)) {
     parse_zones(p, bc);
     parse_targets(p, bc);
     parse_algorithm(p);
@@ -162,13 +176,20 @@ class Balancer final : public Component, public HasCapabilities, public ZoneAwar
 
     PickerOptions po;
     po.hash_seed = hash_name(bc.id());
-    if (algorithm_ == Algorithm::power_of_two) {  // Envoy least_request's two settings
+    if (algorithm_ == Algorithm::power_of_two) {  // Envoy least_request's two settings, or NGINX's rule
       po.choice_count = static_cast<std::uint32_t>(p.integer("choice_count", 2, 1, 100));
       po.active_request_bias = p.number("active_request_bias", 1.0, 0, 100);
+      po.distinct_choices = p.boolean("distinct_choices", false);
+      if (po.distinct_choices)
+        for (const char* f : {"choice_count", "active_request_bias"})
+          if (p.has(f))
+            p.fail(f, std::string(f) + " is Envoy's; \"distinct_choices\" is NGINX's `random two least_conn`, which "
+                                       "draws exactly two servers and compares connections per weight: remove one of them");
     } else {
-      for (const char* f : {"choice_count", "active_request_bias"})
-        if (p.has(f)) p.fail(f, std::string(f) + " applies to \"power_of_two\" (Envoy LEAST_REQUEST) only");
+      for (const char* f : {"choice_count", "active_request_bias", "distinct_choices"})
+        if (p.has(f)) p.fail(f, std::string(f) + " applies to \"power_of_two\" only");
     }
+    parse_workers_and_queue(p);
     build_group(all_members(), po, expected_sessions);
     if (auto routes = p.object_opt("routes")) {
       if (l4_) p.fail("routes", "an L4 balancer sees connections, not requests: it cannot route by route name; use \"mode\": \"l7\"");
@@ -193,6 +214,9 @@ class Balancer final : public Component, public HasCapabilities, public ZoneAwar
   void on_request(Context& ctx, CallId call) override {
     Metrics& m = ctx.metrics();
     const Time now = ctx.now();
+    // The kernel's accept spreads new connections over the worker processes; each request
+    // is its own connection here.
+    const std::uint32_t lane = lanes_ > 1 ? accepting_worker() : 0;
     m.add(received_c_);
     if (zones_up_ == 0 && !zones_.empty()) {  // every zone it runs in is out
       m.add(unavailable_c_);
@@ -215,6 +239,7 @@ class Balancer final : public Component, public HasCapabilities, public ZoneAwar
     std::uint32_t j = new_pending();
     pending_[j].in = call;
     pending_[j].arrived = now;
+    pending_[j].lane = lane;
     ++in_flight_;
     m.set(in_flight_g_, static_cast<double>(in_flight_), now);
     if (latency_zero_) {
@@ -233,6 +258,9 @@ class Balancer final : public Component, public HasCapabilities, public ZoneAwar
         break;
       case kForward:
         forward(ctx, static_cast<std::uint32_t>(data));
+        break;
+      case kQueueTimeout:
+        queue_timeout(ctx, static_cast<std::uint32_t>(data), static_cast<std::uint32_t>(data >> 32));
         break;
       case kProbe:
         send_probe(ctx, static_cast<std::uint32_t>(data));
@@ -254,7 +282,7 @@ class Balancer final : public Component, public HasCapabilities, public ZoneAwar
     std::uint32_t t = pending_[j].target;
     Target& tg = targets_[t];
     Metrics& m = ctx.metrics();
-    set_active(ctx, t, -1);
+    set_active(ctx, t, pending_[j].lane, -1);
     if (!served(status)) m.add(tg.err_c);
     // Every non-Ok answer but 429 counts against the target (Envoy's consecutive_5xx).
     const health::Outcome outcome = served(status)                     ? health::Outcome::success
@@ -277,6 +305,7 @@ class Balancer final : public Component, public HasCapabilities, public ZoneAwar
       return;
     }
     complete(ctx, j, status);
+    if (queue_on_) serve_queue(ctx, t);
   }
 
   // For `archsim analyze` (sim/describe.h): a forwarder with its targets, the targets of each
@@ -358,6 +387,17 @@ class Balancer final : public Component, public HasCapabilities, public ZoneAwar
     }
     if (key_source(algorithm_) == KeySource::request_key && !hash_on_client_)
       r.add("unkeyed_requests", static_cast<double>(m.total(unkeyed_c_)));
+    if (lanes_ > 1) r.add("workers", static_cast<double>(lanes_));
+    if (queue_on_) {
+      const double first = static_cast<double>(m.total(first_tries_c_));
+      const double waited = static_cast<double>(m.total(queued_c_));
+      r.add("queue.waited", waited);
+      r.add("queue.waited_fraction", first + m.total(queue_timeouts_c_) > 0
+                                         ? waited / (first + static_cast<double>(m.total(queue_timeouts_c_))) : 0.0);
+      r.add("queue.timeouts", static_cast<double>(m.total(queue_timeouts_c_)));
+      r.add("queue.length", m.average(queue_len_g_, now));
+      r.add_latency("queue.wait_ms", m.whole(queue_wait_h_));
+    }
   }
 
  private:
@@ -381,6 +421,7 @@ class Balancer final : public Component, public HasCapabilities, public ZoneAwar
         t.weight = tp.number("weight", 1.0, -Params::kInf, 1e6);
         if (!(t.weight > 0))
           tp.fail("weight", "must be positive (a target with weight 0 would never be picked; remove it instead)");
+        if (auto mc = tp.integer_or_null("max_conn", 1, 1'000'000)) t.max_conn = static_cast<std::uint32_t>(*mc);
         tp.finish();
       } else {
         item.fail("a target is a component id or {\"id\": ..., \"weight\": ...}");
@@ -392,6 +433,41 @@ class Balancer final : public Component, public HasCapabilities, public ZoneAwar
       t.bid = backend_id(t.id, 0);
       targets_.push_back(std::move(t));
     }
+  }
+
+  // NGINX worker processes (`workers`, `shared_zone`) and HAProxy's maxconn queue
+  // (`max_conn` for every target or per target, `queue_timeout`).
+  void parse_workers_and_queue(Params& p) {
+    const auto workers = static_cast<std::uint32_t>(p.integer("workers", 1, 1, 256));
+    const bool shared = p.boolean("shared_zone", false);
+    if (p.has("shared_zone") && workers == 1)
+      p.fail("shared_zone", "applies with \"workers\" above 1 (NGINX's worker processes, which share their counts "
+                            "only through an upstream `zone`)");
+    lanes_ = shared ? 1 : workers;
+    reuseport_ = p.choice("accept", "exclusive", {"exclusive", "reuseport"}) == "reuseport";
+    if (p.has("accept") && lanes_ == 1)
+      p.fail("accept", "says how connections are spread over NGINX's worker processes: give \"workers\" above 1 "
+                       "(without \"shared_zone\")");
+    if (auto mc = p.integer_or_null("max_conn", 1, 1'000'000))
+      for (Target& t : targets_)
+        if (t.max_conn == 0) t.max_conn = static_cast<std::uint32_t>(*mc);
+    for (const Target& t : targets_) queue_on_ = queue_on_ || t.max_conn > 0;
+    hidden_.reserve(targets_.size());
+    if (!queue_on_) {
+      if (p.has("queue_timeout")) p.fail("queue_timeout", "applies with \"max_conn\" (HAProxy's `timeout queue` for the backend queue)");
+      return;
+    }
+    queue_timeout_ = p.duration("queue_timeout", 0);
+    const char* field = p.has("max_conn") ? "max_conn" : "targets";
+    if (key_source(algorithm_) != KeySource::none || sticky_ || sticky_alias_)
+      p.fail(field, "the proxy queue (HAProxy's maxconn) is modelled for algorithms that choose among the servers "
+                    "with room (round_robin, weighted_round_robin, least_connections, random, power_of_two); HAProxy "
+                    "queues a hashed or sticky request on its own server, which is not modelled");
+    if (lanes_ > 1)
+      p.fail(field, "the proxy queue follows HAProxy, whose threads share one count per server: give \"workers\" 1 "
+                    "or \"shared_zone\": true");
+    if (next_upstream_ != 0)
+      p.fail(field, "the proxy queue (HAProxy's maxconn) and NGINX's next_upstream are not modelled together");
   }
 
   void parse_algorithm(Params& p) {
@@ -613,15 +689,19 @@ class Balancer final : public Component, public HasCapabilities, public ZoneAwar
     const auto gi = static_cast<std::uint32_t>(groups_.size());
     Group g;
     g.members = members;
-    for (std::uint32_t t : members) {
+    g.lanes.resize(lanes_);
+    for (std::size_t pos = 0; pos < members.size(); ++pos) {
+      const std::uint32_t t = members[pos];
       Backend b;
       b.weight = targets_[t].weight;
       b.id = targets_[t].bid;
-      targets_[t].places.emplace_back(gi, static_cast<std::uint32_t>(g.backends.size()));
-      g.backends.push_back(b);
+      targets_[t].places.emplace_back(gi, static_cast<std::uint32_t>(pos));
+      for (Lane& lane : g.lanes) lane.backends.push_back(b);
     }
-    g.picker = make_picker(algorithm_, po);
-    g.picker->rebuild(g.backends);
+    for (Lane& lane : g.lanes) {
+      lane.picker = make_picker(algorithm_, po);
+      lane.picker->rebuild(lane.backends);
+    }
     if (sticky_) g.sticky.emplace(expected_sessions);
     groups_.push_back(std::move(g));
   }
@@ -641,6 +721,12 @@ class Balancer final : public Component, public HasCapabilities, public ZoneAwar
     unkeyed_c_ = m.counter(id, "unkeyed");
     next_upstream_c_ = m.counter(id, "next_upstream");
     first_tries_c_ = m.counter(id, "first_tries");
+    if (queue_on_) {
+      queued_c_ = m.counter(id, "queued");
+      queue_timeouts_c_ = m.counter(id, "queue_timeouts");
+      queue_len_g_ = m.gauge(id, "queue_length", "queue_length");
+      queue_wait_h_ = m.histogram(id, "queue_wait", "queue_wait");
+    }
     in_flight_g_ = m.gauge(id, "in_flight", "in_flight");
     healthy_g_ = m.gauge(id, "healthy_backends", "healthy_backends");
     latency_h_ = m.histogram(id, "latency", "latency");
@@ -681,6 +767,7 @@ class Balancer final : public Component, public HasCapabilities, public ZoneAwar
     const RequestInfo req = ctx.request(pending_[j].in);
     const std::uint32_t gi = req.route < route_group_.size() ? route_group_[req.route] : 0;
     Group& g = groups_[gi];
+    Lane& lane = g.lanes[pending_[j].lane];
     const PickInput in = pick_input(req);
     Pending& pd = pending_[j];
     const bool retry = pd.tries > 0;
@@ -689,34 +776,58 @@ class Balancer final : public Component, public HasCapabilities, public ZoneAwar
     if (retry) {
       // NGINX skips the servers this request already tried (its `tried` bitmap): they are
       // hidden from the picker for this one pick.
-      std::uint64_t hidden = 0;  // bit t: target t was eligible and is hidden now
-      for (std::size_t b = 0; b < g.members.size(); ++b) {
-        const std::uint32_t member = g.members[b];
-        if (member < 64 && ((pd.tried >> member) & 1u) && g.backends[b].eligible) {
-          g.backends[b].eligible = false;
-          hidden |= std::uint64_t{1} << member;
-        }
-      }
-      k = g.picker->pick(g.backends, in, pick_rng_);
-      for (std::size_t b = 0; b < g.members.size(); ++b)
-        if (g.members[b] < 64 && ((hidden >> g.members[b]) & 1u)) g.backends[b].eligible = true;
+      k = pick_hiding(g, lane, in, [&](std::uint32_t t) { return t < 64 && ((pd.tried >> t) & 1u); });
       if (k < 0) {  // no untried server left: the last try's answer stands
         complete(ctx, j, pd.last);
         return;
       }
+    } else if (queue_on_) {
+      // HAProxy: a request queues behind those already waiting; otherwise the algorithm
+      // chooses among the servers below their maxconn, and it queues when all are full.
+      bool full = queued_now_ > 0;
+      k = -1;
+      if (!full) {
+        k = pick_hiding(g, lane, in, [&](std::uint32_t t) { return at_max_conn(t); });
+        if (k < 0)
+          for (std::uint32_t t : g.members) full = full || (at_max_conn(t) && eligible_now(t));
+      }
+      if (full) {
+        enqueue(ctx, j);
+        return;
+      }
     } else if (g.sticky) {
       std::optional<std::uint64_t> before = g.sticky->find(in.session);
-      k = pick_sticky(*g.sticky, *g.picker, g.backends, in, pick_rng_);
-      if (before && k >= 0 && *before != g.backends[static_cast<std::size_t>(k)].id) m.add(moved_c_);
+      k = pick_sticky(*g.sticky, *lane.picker, lane.backends, in, pick_rng_);
+      if (before && k >= 0 && *before != lane.backends[static_cast<std::size_t>(k)].id) m.add(moved_c_);
     } else {
-      k = g.picker->pick(g.backends, in, pick_rng_);
+      k = lane.picker->pick(lane.backends, in, pick_rng_);
     }
     if (k < 0) {
       m.add(unavailable_c_);
       complete(ctx, j, Status::Unavailable);
       return;
     }
-    const std::uint32_t t = g.members[static_cast<std::size_t>(k)];
+    dispatch(ctx, j, g.members[static_cast<std::size_t>(k)], req);
+  }
+
+  // A pick among the lane's backends with those `hide(target)` names (and eligible) hidden
+  // for this one pick.
+  template <class Hide>
+  int pick_hiding(Group& g, Lane& lane, const PickInput& in, Hide hide) {
+    hidden_.clear();  // positions that were eligible and are hidden now (capacity reserved)
+    for (std::size_t b = 0; b < g.members.size(); ++b)
+      if (lane.backends[b].eligible && hide(g.members[b])) {
+        lane.backends[b].eligible = false;
+        hidden_.push_back(static_cast<std::uint32_t>(b));
+      }
+    const int k = lane.picker->pick(lane.backends, in, pick_rng_);
+    for (std::uint32_t b : hidden_) lane.backends[b].eligible = true;
+    return k;
+  }
+
+  // Sends pending request j to target t.
+  void dispatch(Context& ctx, std::uint32_t j, std::uint32_t t, const RequestInfo& req) {
+    Metrics& m = ctx.metrics();
     pending_[j].target = t;
     if (pending_[j].tries++ == 0) {
       pending_[j].first_try = ctx.now();
@@ -725,7 +836,7 @@ class Balancer final : public Component, public HasCapabilities, public ZoneAwar
     if (t < 64) pending_[j].tried |= std::uint64_t{1} << t;
     if (passive_on_ && passive_.on_chosen(t, ctx.now())) sync_passive(ctx, t);
     m.add(targets_[t].req_c);
-    set_active(ctx, t, +1);
+    set_active(ctx, t, pending_[j].lane, +1);
     Time timeout = upstream_timeout_;
     if (req.deadline != kTimeMax) {
       // Nobody waits beyond the deadline; Envoy would see the downstream reset and cancel.
@@ -734,6 +845,67 @@ class Balancer final : public Component, public HasCapabilities, public ZoneAwar
     }
     ctx.call(targets_[t].ref, req, j, timeout);
   }
+
+  // ---------------------------------------------------------------- proxy queue (HAProxy)
+
+  bool at_max_conn(std::uint32_t t) const { return targets_[t].max_conn > 0 && targets_[t].active >= targets_[t].max_conn; }
+
+  void enqueue(Context& ctx, std::uint32_t j) {
+    Metrics& m = ctx.metrics();
+    Pending& pd = pending_[j];
+    pd.queued = true;
+    pd.queue_seq = ++queue_seq_;
+    pd.enqueued = ctx.now();
+    queue_.push({j, pd.queue_seq});
+    ++queued_now_;
+    m.add(queued_c_);
+    m.set(queue_len_g_, static_cast<double>(queued_now_), ctx.now());
+    if (queue_timeout_ > 0)
+      ctx.schedule(queue_timeout_, kQueueTimeout, (static_cast<std::uint64_t>(pd.queue_seq) << 32) | j);
+  }
+
+  // HAProxy's process_srv_queue: target t has room, so it takes the oldest waiting requests.
+  void serve_queue(Context& ctx, std::uint32_t t) {
+    while (queued_now_ > 0 && !at_max_conn(t) && eligible_now(t)) {
+      const ProxyQueue::Item it = queue_.pop();
+      Pending& pd = pending_[it.slot];
+      if (!pending_.live(it.slot) || !pd.queued || pd.queue_seq != it.seq) continue;  // left at its timeout
+      pd.queued = false;
+      --queued_now_;
+      Metrics& m = ctx.metrics();
+      m.set(queue_len_g_, static_cast<double>(queued_now_), ctx.now());
+      m.record(queue_wait_h_, ctx.now() - pd.enqueued);
+      const RequestInfo req = ctx.request(pd.in);
+      dispatch(ctx, it.slot, t, req);
+    }
+  }
+
+  // `timeout queue`: a request still waiting gets HAProxy's 503.
+  void queue_timeout(Context& ctx, std::uint32_t j, std::uint32_t seq) {
+    if (!pending_.live(j) || !pending_[j].queued || pending_[j].queue_seq != seq) return;
+    pending_[j].queued = false;
+    --queued_now_;
+    Metrics& m = ctx.metrics();
+    m.set(queue_len_g_, static_cast<double>(queued_now_), ctx.now());
+    m.add(queue_timeouts_c_);
+    complete(ctx, j, Status::Rejected);
+  }
+
+  // The worker whose accept takes the next connection. NGINX on Linux (EPOLLEXCLUSIVE, no
+  // reuseport): the kernel wakes the first worker waiting on the listening socket, and each
+  // worker re-adds the socket to its epoll after every 16 connections it accepted, going to
+  // the back of the kernel's queue (ngx_event_accept.c, ngx_reorder_accept_events): runs of
+  // 16 connections per worker, in rotation. With `listen ... reuseport` each worker has its
+  // own socket and the kernel hashes each connection to one: a uniform draw per connection.
+  std::uint32_t accepting_worker() {
+    if (reuseport_) return static_cast<std::uint32_t>(worker_rng_.below(lanes_));
+    if (++accepted_ > kAcceptRun) {
+      accepted_ = 1;
+      head_worker_ = (head_worker_ + 1) % lanes_;
+    }
+    return head_worker_;
+  }
+  static constexpr std::uint32_t kAcceptRun = 16;  // NGINX's `c->requests++ % 16`
 
   // Replies to the caller and frees the slot.
   void complete(Context& ctx, std::uint32_t j, Status status) {
@@ -751,10 +923,14 @@ class Balancer final : public Component, public HasCapabilities, public ZoneAwar
     pending_.free(j);
   }
 
-  void set_active(Context& ctx, std::uint32_t t, int delta) {
+  // The target's count, and its count in the worker's lane of every group it is in.
+  void set_active(Context& ctx, std::uint32_t t, std::uint32_t lane, int delta) {
     Target& tg = targets_[t];
     tg.active = static_cast<std::uint32_t>(static_cast<int>(tg.active) + delta);
-    for (auto [g, pos] : tg.places) groups_[g].backends[pos].active = tg.active;
+    for (auto [g, pos] : tg.places) {
+      Backend& b = groups_[g].lanes[lane].backends[pos];
+      b.active = static_cast<std::uint32_t>(static_cast<int>(b.active) + delta);
+    }
     ctx.metrics().set(tg.active_g, tg.active, ctx.now());
   }
 
@@ -769,22 +945,25 @@ class Balancer final : public Component, public HasCapabilities, public ZoneAwar
     Target& tg = targets_[t];
     now_ = ctx.now();
     const bool eligible = eligible_now(t);
-    for (auto [g, pos] : tg.places) {
-      Backend& b = groups_[g].backends[pos];
-      if (b.eligible == eligible) continue;
-      b.eligible = eligible;
-      groups_[g].picker->eligibility_changed(groups_[g].backends);
-    }
+    for (auto [g, pos] : tg.places)
+      for (Lane& lane : groups_[g].lanes) {
+        Backend& b = lane.backends[pos];
+        if (b.eligible == eligible) continue;
+        b.eligible = eligible;
+        lane.picker->eligibility_changed(lane.backends);
+      }
     const Time now = ctx.now();
     Metrics& m = ctx.metrics();
     const bool was_down = m.value(tg.down_g) > 0;
-    if (was_down == !eligible) return;
-    m.set(tg.down_g, eligible ? 0.0 : 1.0, now);
-    m.add(healthy_g_, eligible ? 1.0 : -1.0, now);
-    if (!eligible) {
-      ++tg.ejections;
-      if (tg.first_ejection < 0) tg.first_ejection = now;
+    if (was_down != !eligible) {
+      m.set(tg.down_g, eligible ? 0.0 : 1.0, now);
+      m.add(healthy_g_, eligible ? 1.0 : -1.0, now);
+      if (!eligible) {
+        ++tg.ejections;
+        if (tg.first_ejection < 0) tg.first_ejection = now;
+      }
     }
+    if (eligible && queue_on_) serve_queue(ctx, t);  // HAProxy's pendconn_grab_from_px
   }
 
   void send_probe(Context& ctx, std::uint32_t t) {
@@ -846,11 +1025,22 @@ class Balancer final : public Component, public HasCapabilities, public ZoneAwar
 
   SlotTable<Pending> pending_;  // the most recently freed slot first, as a stack of free indices did
   std::uint64_t in_flight_ = 0;
+  std::vector<std::uint32_t> hidden_;  // pick_hiding's scratch, reserved for every target
+
+  std::uint32_t lanes_ = 1;  // NGINX worker processes that each keep their own counts
+  Rng worker_rng_;           // which worker accepts a connection (drawn only with reuseport)
+  bool reuseport_ = false;   // `accept`: "reuseport", else NGINX's exclusive accept in runs
+  std::uint32_t accepted_ = 0, head_worker_ = 0;
+  bool queue_on_ = false;    // some target has a max_conn: HAProxy's backend queue
+  Time queue_timeout_ = 0;   // HAProxy `timeout queue`; 0 = until the caller's deadline
+  ProxyQueue queue_;
+  std::uint64_t queued_now_ = 0;
+  std::uint32_t queue_seq_ = 0;
 
   CounterId received_c_, ok_c_, err_c_, rejected_c_, rate_limited_c_, unavailable_c_, probe_c_, probe_fail_c_,
-      moved_c_, unkeyed_c_, next_upstream_c_, first_tries_c_;
-  GaugeId in_flight_g_, healthy_g_;
-  HistogramId latency_h_;
+      moved_c_, unkeyed_c_, next_upstream_c_, first_tries_c_, queued_c_, queue_timeouts_c_;
+  GaugeId in_flight_g_, healthy_g_, queue_len_g_;
+  HistogramId latency_h_, queue_wait_h_;
 };
 
 }  // namespace

@@ -3,7 +3,8 @@
 //
 // What it follows:
 //  - Algorithms: the pickers of models/common/picker/picker.h (NGINX smooth WRR and
-//    least_conn, Envoy RANDOM / LEAST_REQUEST / RING_HASH / MAGLEV, NGINX ip_hash / hash);
+//    least_conn, Envoy RANDOM / LEAST_REQUEST / RING_HASH / MAGLEV, NGINX ip_hash / hash,
+//    and with `distinct_choices` NGINX's `random two least_conn` for power_of_two);
 //    `sticky` (StickyTable, NGINX Plus `sticky cookie`) on top of any of them.
 //  - Proxy overhead: a per-request `latency` before forwarding. Defaults, from published
 //    figures: L7 (HTTP parsing, routing, header rewrite) lognormal median 300 us, p99 1 ms —
@@ -14,6 +15,28 @@
 //    circuit-breaker max_requests / HAProxy maxconn without a queue): beyond it, 503
 //    (Status::Rejected). `max_rps`: a token bucket (Envoy local_ratelimit) holding one
 //    second of tokens; beyond it, 429 (causes::RateLimited).
+//  - Proxy queue (HAProxy `maxconn` on server lines, its backend queue and `timeout queue`;
+//    models/balancer/proxy_queue.h): `max_conn` (for every target, or per target) caps the
+//    requests in flight to one target; the algorithm chooses among the targets below it, a
+//    request that finds all of them full (or others already waiting) waits in one FIFO in
+//    the balancer, and a target that frees a slot takes the oldest waiting request at once.
+//    `queue_timeout` answers 503 (Status::Rejected) to a request that waited that long.
+//    Limited to the algorithms that choose among servers with room (no hashing, no sticky),
+//    one worker, no next_upstream.
+//  - NGINX worker processes (`workers`, default 1; `shared_zone`, default false): without an
+//    upstream `zone`, each worker keeps its own copy of the peers (ngx_http_upstream_round_
+//    robin.c, ngx_http_upstream_least_conn_module.c): its own `conns` counts and its own
+//    round-robin weights, so least_conn and random two see only the requests that worker
+//    sent. Each request is its own connection and the kernel's accept hands it to a worker
+//    (`accept`): by default as NGINX on Linux does (EPOLLEXCLUSIVE: the first waiting worker
+//    takes the connection, and each worker steps to the back of the kernel's queue after 16
+//    connections, ngx_event_accept.c ngx_reorder_accept_events), so workers take runs of 16
+//    in rotation; with "reuseport" (`listen ... reuseport`) the kernel hashes each
+//    connection to a worker, a uniform draw per request from a stream of its own. Each worker
+//    then has a picker and counts of its own. With `shared_zone` all workers share one view,
+//    as with one worker. Simplified: the head worker is assumed free to accept (a real worker
+//    busy at that instant lets the next one take the connection), and NGINX's max_fails
+//    state, also per worker without a zone, stays shared.
 //  - Active health checks (Envoy / NGINX Plus / HAProxy / ALB): a probe on route "health"
 //    to every target each `interval`, failed by a non-Ok answer or by `timeout`;
 //    `unhealthy_threshold` consecutive failures eject the target, `healthy_threshold`

@@ -148,6 +148,9 @@ class Cache final : public Component, public HasCapabilities, public Crashable, 
     sc.lfu_log_factor = p.number("lfu_log_factor", 10, 0, 1e6);
     sc.lfu_decay = p.duration("lfu_decay_time", 60 * kSecond);
     if (sc.lfu_decay > 0 && sc.lfu_decay < 60 * kSecond) p.fail("lfu_decay_time", "is counted in whole minutes as in Redis: give 0 (no decay) or at least 1m");
+    sc.lru_clock = p.duration("lru_clock", 0);
+    if (sc.lru_clock > 0 && sc.eviction != Eviction::SampledLru)
+      p.fail("lru_clock", "is Redis's LRU clock (its tick, 1s in Redis), read by \"sampled_lru\" only");
 
     std::string st = p.choice("stampede", "none", kStampedes);
     stampede_ = static_cast<Stampede>(std::find(kStampedes.begin(), kStampedes.end(), st) - kStampedes.begin());

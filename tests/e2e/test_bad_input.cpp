@@ -207,6 +207,22 @@ TEST_CASE("bad input: Envoy least_request and NGINX upstream settings are checke
        "next_upstream"},
       {"next-upstream-timeout-negative", "round_robin", {{"next_upstream", {"error"}}, {"next_upstream_timeout", "-1s"}},
        "/components/1/next_upstream_timeout", "next_upstream_timeout"},
+      {"distinct-rr", "round_robin", {{"distinct_choices", true}}, "/components/1/distinct_choices", "power_of_two"},
+      {"distinct-not-bool", "power_of_two", {{"distinct_choices", "yes"}}, "/components/1/distinct_choices", "boolean"},
+      {"distinct-three", "power_of_two", {{"distinct_choices", true}, {"choice_count", 3}}, "/components/1/choice_count",
+       "random two"},
+      {"workers-zero", "least_connections", {{"workers", 0}}, "/components/1/workers", "workers"},
+      {"shared-zone-one-worker", "least_connections", {{"shared_zone", true}}, "/components/1/shared_zone", "workers"},
+      {"accept-one-worker", "least_connections", {{"accept", "reuseport"}}, "/components/1/accept", "workers"},
+      {"accept-unknown", "least_connections", {{"workers", 2}, {"accept", "fifo"}}, "/components/1/accept", "reuseport"},
+      {"max-conn-zero", "round_robin", {{"max_conn", 0}}, "/components/1/max_conn", "max_conn"},
+      {"max-conn-hash", "ketama", {{"max_conn", 1}}, "/components/1/max_conn", "hashed"},
+      {"max-conn-workers", "round_robin", {{"max_conn", 1}, {"workers", 4}}, "/components/1/max_conn", "workers"},
+      {"queue-timeout-alone", "round_robin", {{"queue_timeout", "1s"}}, "/components/1/queue_timeout", "max_conn"},
+      {"queue-timeout-bad", "round_robin", {{"max_conn", 1}, {"queue_timeout", "soon"}}, "/components/1/queue_timeout",
+       "queue_timeout"},
+      {"target-max-conn-negative", "round_robin", {{"targets", {"a", {{"id", "b"}, {"max_conn", -1}}}}},
+       "/components/1/targets/1/max_conn", "max_conn"},
   };
   for (const BadField& c : cases) {
     CAPTURE(c.name);
@@ -227,6 +243,36 @@ TEST_CASE("bad input: Envoy least_request and NGINX upstream settings are checke
                                                     {"next_upstream_timeout", "5s"}})));
   INFO(describe(nginx));
   CHECK(nginx.exit_code == 0);
+  const RunResult mechanisms = run_bad(archsim::e2e::write_scenario(
+      "balancer-mechanisms-ok", scenario("power_of_two", {{"distinct_choices", true}, {"workers", 4}})));
+  INFO(describe(mechanisms));
+  CHECK(mechanisms.exit_code == 0);
+  const RunResult queue = run_bad(archsim::e2e::write_scenario(
+      "proxy-queue-ok", scenario("least_connections", {{"max_conn", 2}, {"queue_timeout", "5s"}})));
+  INFO(describe(queue));
+  CHECK(queue.exit_code == 0);
+}
+
+TEST_CASE("bad input: Redis's LRU clock is a duration, for sampled_lru only") {
+  auto scenario = [](const std::string& eviction, const nlohmann::json& clock) {
+    return nlohmann::json{
+        {"duration", "10s"},
+        {"components",
+         {{{"id", "users"}, {"type", "client"}, {"target", "api"}, {"arrivals", {{"rate", 10}}},
+           {"routes", {{{"name", "get"}, {"keys", {{"count", 100}}}}}}},
+          {{"id", "api"}, {"type", "service"}, {"routes", {{"get", {{{"call", "cache"}, {"route", "get"}}}}}}},
+          {{"id", "cache"}, {"type", "cache"}, {"eviction", eviction}, {"lru_clock", clock}}}}};
+  };
+  const std::string lru = archsim::e2e::write_scenario("lru-clock-exact-lru", scenario("lru", "1s"));
+  std::string line = one_error_line(run_bad(lru));
+  CHECK(line.rfind(lru + ": /components/2/lru_clock: ", 0) == 0);
+  CHECK(line.find("sampled_lru") != std::string::npos);
+  const std::string unit = archsim::e2e::write_scenario("lru-clock-unit", scenario("sampled_lru", "1 fortnight"));
+  line = one_error_line(run_bad(unit));
+  CHECK(line.rfind(unit + ": /components/2/lru_clock", 0) == 0);
+  const RunResult ok = run_bad(archsim::e2e::write_scenario("lru-clock-ok", scenario("sampled_lru", "1s")));
+  INFO(describe(ok));
+  CHECK(ok.exit_code == 0);
 }
 
 TEST_CASE("bad input: a service's wait_thresholds, each fault at its pointer") {

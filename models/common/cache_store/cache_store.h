@@ -18,7 +18,12 @@
 //   sampled_lru  Redis's allkeys-lru (src/evict.c evictionPoolPopulate / performEvictions):
 //                `samples` random keys per eviction feed a pool of the 16 best candidates
 //                sorted by idle time; the victim is the pool's best whose key still exists.
-//                Pool scores are those of the sampling time, as in Redis.
+//                Pool scores are those of the sampling time, as in Redis. With lru_clock
+//                set, idle times are read off Redis's LRU clock (server.h LRU_CLOCK,
+//                LRU_CLOCK_RESOLUTION 1000 ms; evict.c estimateObjectIdleTime): an access
+//                stamps the key with the clock's whole ticks, idle = (ticks now - ticks then)
+//                x resolution, so every key touched within one tick looks equally idle and a
+//                tie keeps the pool's order (a newly sampled key goes before its equals).
 //   sampled_lfu  Redis's allkeys-lfu: the same pool, scored 255 - counter, with Redis's 8-bit
 //                logarithmic counter (LFULogIncr: incremented with probability
 //                1 / ((counter - 5) * lfu_log_factor + 1), new keys start at 5) and its decay
@@ -39,9 +44,11 @@
 // Simplifications: Caffeine's hill climber (which resizes the window from the hit rate) is
 // not modelled: the window stays at 1 %; its eviction runs at once on the insert, not in a
 // deferred maintenance task (so there is exactly one eviction per insert into a full store);
-// tinylfu counts entries only (a byte capacity is refused by the callers). Redis's LRU clock ticks in seconds and its LFU clock in minutes (16 bits,
-// wrapping); here idle times are exact in ns and the LFU clock is in whole minutes of
-// simulated time without wrap. Samples are drawn with replacement (Redis's dictGetSomeKeys
+// tinylfu counts entries only (a byte capacity is refused by the callers). Redis's LRU clock
+// ticks in seconds (24 bits, wrapping after 194 days) and its LFU clock in minutes (16 bits,
+// wrapping); here idle times are exact in ns unless lru_clock is set (then whole ticks of
+// simulated time, no wrap, no lag: Redis refreshes its cached clock in serverCron, 10 times a
+// second), and the LFU clock is in whole minutes of simulated time without wrap. Samples are drawn with replacement (Redis's dictGetSomeKeys
 // walks buckets). Expired entries are evicted like any other (allkeys-*, not volatile-*).
 //
 // Capacity in entries and optionally in bytes (the entry's payload size): an insert evicts
@@ -74,6 +81,7 @@ struct StoreConfig {
   std::uint32_t samples = 5;
   double lfu_log_factor = 10;       // Redis lfu-log-factor
   Time lfu_decay = 60 * kSecond;    // Redis lfu-decay-time (1 minute); 0 = no decay
+  Time lru_clock = 0;               // sampled_lru: Redis's LRU clock tick (1 s); 0 = exact idle times
 };
 
 // One cache line, aligned to one (the table's allocator honours alignas): a get reads the
@@ -402,7 +410,10 @@ class CacheStore {
     std::uint64_t score;  // idle ns (lru) or 255 - counter (lfu): higher is evicted first
   };
   std::uint64_t score(const Entry& e, Time now) const {
-    if (cfg_.eviction == Eviction::SampledLru) return static_cast<std::uint64_t>(now - e.last_access);
+    if (cfg_.eviction == Eviction::SampledLru) {
+      if (cfg_.lru_clock > 0) return static_cast<std::uint64_t>(now / cfg_.lru_clock - e.last_access / cfg_.lru_clock);
+      return static_cast<std::uint64_t>(now - e.last_access);
+    }
     return 255u - lfu_decr_and_return(e, now);
   }
   void pool_populate(Time now) {

@@ -82,6 +82,8 @@ std::unique_ptr<Picker> make_picker(Algorithm a, const PickerOptions& o) {
     case Algorithm::power_of_two:
       if (o.choice_count == 0) throw std::invalid_argument("power_of_two: choice_count must be >= 1");
       if (!(o.active_request_bias >= 0)) throw std::invalid_argument("power_of_two: active_request_bias must be >= 0");
+      if (o.distinct_choices && o.choice_count != 2)
+        throw std::invalid_argument("power_of_two: distinct_choices (NGINX random two) draws exactly two servers");
       return make_random_picker(a, o);
     case Algorithm::ip_hash:
     case Algorithm::hash:

@@ -8,6 +8,7 @@
 //   least_connections      NGINX least_conn (weighted, ties by SWRR)    rotation_pickers.cpp
 //   random                 Envoy RANDOM                                 random_pickers.cpp
 //   power_of_two           Envoy LEAST_REQUEST (P2C; EDF when weighted) random_pickers.cpp
+//                          or, with distinct_choices, NGINX `random two least_conn`
 //   ip_hash, hash          NGINX ip_hash / hash (weighted mod, rehash)  hash_pickers.cpp
 //   ketama                 NGINX `hash consistent` / libketama ring     ring_picker.cpp
 //   ring_hash              Envoy RING_HASH ring                         ring_picker.cpp
@@ -99,6 +100,11 @@ struct PickerOptions {
   // schedule used when they differ (active_request_bias, >= 0; 0 = weighted round robin).
   std::uint32_t choice_count = 2;
   double active_request_bias = 1.0;
+  // power_of_two as NGINX's `random two least_conn` (ngx_http_upstream_random_module.c)
+  // instead of Envoy's: two *different* servers drawn in proportion to their weights, the one
+  // with fewer active requests per unit of weight wins, the second drawn on a tie. Needs
+  // choice_count 2 (NGINX's "two").
+  bool distinct_choices = false;
   // Salt for hashing request keys and clients; the same salt gives the same mapping.
   std::uint64_t hash_seed = 0;
 };

@@ -19,6 +19,19 @@
 //    flight, weights 1:2 give b a b b a b ... exactly; bias 0 is weighted round robin.
 // The schedule is rebuilt from the eligible hosts on rebuild() and eligibility_changed(),
 // as Envoy rebuilds it when its healthy host set changes.
+//
+// power_of_two with distinct_choices follows NGINX's `random two least_conn`
+// (src/http/modules/ngx_http_upstream_random_module.c, ngx_http_upstream_get_random2_peer):
+// a server is drawn with probability proportional to its weight (peek_random_peer: a
+// uniform number below the total weight, located in the cumulative ranges); draws that hit
+// the first server again, or a server that is down or failed, are drawn again; of the two
+// different servers the second wins unless `conns x weight` says the first has strictly
+// fewer connections per unit of weight (peer->conns * prev->weight > prev->conns *
+// peer->weight keeps the first). The same rule whatever the weights (no EDF). With one
+// eligible server it is chosen. Simplified: NGINX redraws at most 20 times and then falls
+// back to round robin, and uses round robin outright for an upstream of one server; here
+// the redraws are done exactly, as the draw among the eligible servers (other than the
+// first) that they converge to, so a pick costs exactly two random numbers.
 // Simplified: Envoy's FULL_SCAN selection method and slow start are not modelled, and after
 // building a schedule Envoy pre-picks (random seed mod n) entries so that many Envoys do
 // not start in step; we start at the head of the schedule. If the head turns ineligible
@@ -26,7 +39,8 @@
 //
 // Cost per pick: random O(n); power_of_two O(n) to count the eligible and O(n) per draw to
 // find the k-th of them, one random number per draw whatever the eligibility, so common
-// random numbers hold across variants; the weighted schedule O(log n), no random number.
+// random numbers hold across variants; the weighted schedule O(log n), no random number;
+// NGINX's random two O(n), two random numbers.
 // No allocation (the schedule's storage is reserved at rebuild).
 #include <algorithm>
 #include <cassert>
@@ -138,10 +152,50 @@ class LeastRequestPicker final : public Picker {
   std::uint64_t order_ = 0;
 };
 
+// NGINX `random two least_conn`: two different servers, weighted draws (see the header).
+class RandomTwoPicker final : public Picker {
+ public:
+  Algorithm algorithm() const override { return Algorithm::power_of_two; }
+  void rebuild(std::span<const Backend> backends) override { units_ = weight_units(backends); }
+  int pick(std::span<const Backend> backends, const PickInput&, Rng& rng) override {
+    assert(backends.size() == units_.size());
+    std::int64_t total = 0;
+    for (std::size_t i = 0; i < backends.size(); ++i) total += backends[i].eligible ? units_[i] : 0;
+    if (total == 0) return -1;
+    const int first = draw(backends, rng.below(static_cast<std::uint64_t>(total)), -1);
+    const std::int64_t rest = total - units_[static_cast<std::size_t>(first)];
+    const std::uint64_t x = rng.below(static_cast<std::uint64_t>(std::max<std::int64_t>(1, rest)));
+    if (rest == 0) return first;  // the only eligible server (the draw above kept CRN)
+    const int second = draw(backends, x, first);
+    const auto f = static_cast<std::size_t>(first), s = static_cast<std::size_t>(second);
+    // NGINX keeps the first only when the second has strictly more connections per weight.
+    const bool keep_first = static_cast<std::int64_t>(backends[s].active) * units_[f] >
+                            static_cast<std::int64_t>(backends[f].active) * units_[s];
+    return keep_first ? first : second;
+  }
+
+ private:
+  // The eligible server (other than `skip`) whose cumulative weight range holds x.
+  int draw(std::span<const Backend> backends, std::uint64_t x, int skip) const {
+    int last = -1;
+    for (std::size_t i = 0; i < backends.size(); ++i) {
+      if (!backends[i].eligible || static_cast<int>(i) == skip) continue;
+      last = static_cast<int>(i);
+      const auto u = static_cast<std::uint64_t>(units_[i]);
+      if (x < u) return last;
+      x -= u;
+    }
+    return last;
+  }
+
+  std::vector<std::int64_t> units_;
+};
+
 }  // namespace
 
 std::unique_ptr<Picker> make_random_picker(Algorithm a, const PickerOptions& o) {
   if (a == Algorithm::random) return std::make_unique<RandomPicker>();
+  if (o.distinct_choices) return std::make_unique<RandomTwoPicker>();
   return std::make_unique<LeastRequestPicker>(o.choice_count, o.active_request_bias);
 }
 
