@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Quick start, step two: install what is missing, build the dev preset (warnings are
 # errors) and run the whole test suite: unit tests, end-to-end tests of the CLI, the
-# sanitizer build's tests and bounded fuzzing, and the browser check of report.html.
+# sanitizer build's tests and bounded fuzzing, the browser check of report.html, and the
+# quick check against real NGINX, HAProxy and Redis.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash tools/setup.sh --deps
@@ -94,3 +95,9 @@ build/dev/archsim run scenarios/basics/web-tier.json --set duration=2m --replica
 ARCHSIM_REQUIRE_BROWSER=1 tools/browser_check.sh build/browser-check-reps 5 'The charts show replication 1' \
   'mean count over 3 replications'
 echo "== tools/test.sh: browser checks done at ${SECONDS} s"
+
+# archsim beside the real systems (tools/realcheck.sh, docs/validation.md): NGINX, HAProxy and
+# Redis from Debian's packages on loopback, the cases of the four mechanisms the check found,
+# shorter (3-4 minutes). It fails when a figure leaves its tolerance in two measurements.
+bash tools/realcheck.sh --quick
+echo "== tools/test.sh: real check done at ${SECONDS} s"

@@ -1,0 +1,81 @@
+"""The real check's page: one static HTML file, a table per case (no script, opens from disk)."""
+import html
+
+STYLE = """body{font:14px/1.45 system-ui,sans-serif;margin:2em auto;max-width:68em;color:#222}
+table{border-collapse:collapse;margin:.5em 0 1.5em}td,th{border:1px solid #ccc;padding:.25em .6em;text-align:right}
+th{background:#f3f3f3}td:first-child,th:first-child{text-align:left}.bad{background:#fdd}.ok{background:#efe}
+.note{color:#555;max-width:60em}code{background:#f4f4f4;padding:0 .2em}"""
+
+
+def _fmt(x, relative):
+    if x is None:
+        return "-"
+    return f"{x:.2f}" if relative else f"{x:.4f}"
+
+
+def _diff(d, relative):
+    return f"{100 * d:+.1f} %" if relative else f"{d:+.4f}"
+
+
+def _case(c):
+    out = [f"<h2 id='{html.escape(c['name'])}'>{html.escape(c['name'])}</h2>",
+           f"<p class='note'>{html.escape(c.get('about', ''))}</p>"]
+    others = [label for label in c["sim"] if label != "archsim"]
+    head = ["figure", "real", "archsim (mean ± sd of one replication)", "difference", "tolerance", ""]
+    for label in others:
+        head += [html.escape(label), "difference"]
+    out.append("<table><tr>" + "".join(f"<th>{h}</th>" for h in head) + "</tr>")
+    for row in c["checks"]:
+        rel = row["relative"]
+        key = row["figure"].replace("share ", "share.").replace("hit ratio", "hit_ratio")
+        cells = [html.escape(row["figure"] + (" (ms)" if rel else "")), _fmt(row["real"], rel),
+                 f"{_fmt(row['sim'], rel)} ± {_fmt(row['sim_sd'], rel)}", _diff(row["diff"], rel),
+                 ("±" + _diff(row["tolerance"], rel)[1:]), "ok" if row["ok"] else "OUT"]
+        for label in others:
+            s = c["sim"][label].get(key)
+            if s and s["mean"] is not None and row["real"]:
+                d = (s["mean"] - row["real"]) / row["real"] if rel else s["mean"] - row["real"]
+                cells += [f"{_fmt(s['mean'], rel)} ± {_fmt(s['sd'], rel)}", _diff(d, rel)]
+            else:
+                cells += ["-", "-"]
+        cls = "ok" if row["ok"] else "bad"
+        out.append(f"<tr class='{cls}'>" + "".join(f"<td>{x}</td>" for x in cells) + "</tr>")
+    out.append("</table>")
+    real = c["real"]
+    notes = []
+    if c["kind"] == "balancer":
+        notes.append(f"{real['ok']} of {real['requests']} requests answered after the warm-up; load generator lag "
+                     f"p99 {real['sender_lag_ms']['p99']:.2f} ms; backends slept longer than asked by "
+                     f"{', '.join(f'{x:.2f}' for x in real['service_overshoot_ms'])} ms on average.")
+        if real.get("nginx_workers"):
+            w = real["nginx_workers"]
+            notes.append(f"NGINX workers: connections per worker {w['connections_per_worker']}, mean run of "
+                         f"consecutive connections on one worker {w['mean_run_length']:.2f}.")
+    else:
+        notes.append(f"{real['bytes_per_key']:.1f} bytes of Redis memory per key; maxmemory {real['maxmemory']} bytes "
+                     f"held {real['keys_held_mean']:.1f} keys on average ({real['keys_held_min']}..{real['keys_held_max']}), "
+                     f"the capacity given to archsim ({real['capacity_used_keys']}); {real['requests']} requests at "
+                     f"{real['achieved_rate']:.0f}/s (client lag at most {real['lag_max_ms']:.1f} ms).")
+    if c.get("attempts", 1) > 1:
+        notes.append(f"Measured {c['attempts']} times: the first measurement was out of tolerance.")
+    out += [f"<p class='note'>{html.escape(n)}</p>" for n in notes]
+    return "\n".join(out)
+
+
+def write(path, report):
+    status = "passed" if report["passed"] else "FAILED"
+    head = [f"<h1>archsim beside NGINX, HAProxy and Redis ({html.escape(report['mode'])} run: {status})</h1>",
+            f"<p class='note'>Made by <code>{html.escape(report['command'])}</code> in {report['wall_seconds']:.0f} s; "
+            f"real processes at priority {html.escape(report['priority'])}; load average "
+            f"{report['load_average_start'][0]:.1f} at the start, {report['load_average_end'][0]:.1f} at the end. "
+            f"Each archsim figure is the mean of {report['settings']['replications']} replications of "
+            f"{report['settings']['seconds']} s measured after {report['settings']['warmup']} s of warm-up, as the real "
+            f"runs; ± is one replication's standard deviation. A figure passes within the larger of its fixed "
+            f"tolerance and three of those standard deviations.</p>"]
+    for proxy, o in report.get("overhead_ms", {}).items():
+        head.append(f"<p class='note'>{html.escape(proxy)} overhead (backends answering at once), given to archsim as "
+                    f"the balancer's latency: p50 {o['p50']:.2f} ms, p99 {o['p99']:.2f} ms, mean {o['mean']:.2f} ms.</p>")
+    body = "\n".join(head + [_case(c) for c in report["cases"]])
+    with open(path, "w") as f:
+        f.write(f"<!doctype html><html><head><meta charset='utf-8'><title>archsim real check</title>"
+                f"<style>{STYLE}</style></head><body>\n{body}\n</body></html>\n")
