@@ -10,21 +10,13 @@
 #include <vector>
 
 #include "models/common/picker/picker.h"
+#include "tests/unit/picker_fixtures.h"
 
 using namespace archsim;
 
 namespace {
 
-std::vector<Backend> weighted(std::initializer_list<double> weights) {
-  std::vector<Backend> out;
-  for (double w : weights) {
-    Backend b;
-    b.weight = w;
-    b.id = backend_id("web", out.size());
-    out.push_back(b);
-  }
-  return out;
-}
+std::vector<Backend> weighted(std::initializer_list<double> weights) { return test::backends_with_weights(weights); }
 
 std::unique_ptr<Picker> nginx_two(const std::vector<Backend>& b) {
   PickerOptions o;

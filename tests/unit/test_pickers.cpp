@@ -16,21 +16,13 @@
 #include "models/balancer/sticky.h"
 #include "models/common/picker/picker.h"
 #include "models/common/picker/picker_internal.h"
+#include "tests/unit/picker_fixtures.h"
 
 using namespace archsim;
 
 namespace {
 
-std::vector<Backend> backends_with_weights(std::initializer_list<double> weights) {
-  std::vector<Backend> out;
-  for (double w : weights) {
-    Backend b;
-    b.weight = w;
-    b.id = backend_id("web", out.size());
-    out.push_back(b);
-  }
-  return out;
-}
+using test::backends_with_weights;
 
 std::vector<Backend> equal_backends(std::size_t n, std::string_view name = "node") {
   std::vector<Backend> out(n);

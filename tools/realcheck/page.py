@@ -18,7 +18,8 @@ def _diff(d, relative):
 
 
 def _case(c):
-    out = [f"<h2 id='{html.escape(c['name'])}'>{html.escape(c['name'])}</h2>",
+    out = [f"<h2 id='{html.escape(c['name'])}'>{html.escape(c['name'])} "
+           f"<small>({c.get('measured_seconds', '?')} s measured)</small></h2>",
            f"<p class='note'>{html.escape(c.get('about', ''))}</p>"]
     others = [label for label in c["sim"] if label != "archsim"]
     head = ["figure", "real", "archsim (mean ± sd of one replication)", "difference", "tolerance", ""]
@@ -68,9 +69,9 @@ def write(path, report):
             f"<p class='note'>Made by <code>{html.escape(report['command'])}</code> in {report['wall_seconds']:.0f} s; "
             f"real processes at priority {html.escape(report['priority'])}; load average "
             f"{report['load_average_start'][0]:.1f} at the start, {report['load_average_end'][0]:.1f} at the end. "
-            f"Each archsim figure is the mean of {report['settings']['replications']} replications of "
-            f"{report['settings']['seconds']} s measured after {report['settings']['warmup']} s of warm-up, as the real "
-            f"runs; ± is one replication's standard deviation. A figure passes within the larger of its fixed "
+            f"Each archsim figure is the mean of {report['settings']['replications']} replications as long as the "
+            f"real run (measured after {report['settings']['warmup']} s of warm-up); ± is one replication's standard "
+            f"deviation. A figure passes within the larger of its fixed "
             f"tolerance and three of those standard deviations.</p>"]
     for proxy, o in report.get("overhead_ms", {}).items():
         head.append(f"<p class='note'>{html.escape(proxy)} overhead (backends answering at once), given to archsim as "
@@ -79,3 +80,26 @@ def write(path, report):
     with open(path, "w") as f:
         f.write(f"<!doctype html><html><head><meta charset='utf-8'><title>archsim real check</title>"
                 f"<style>{STYLE}</style></head><body>\n{body}\n</body></html>\n")
+
+
+def markdown(report):
+    """The same tables in Markdown (realcheck.md), for docs/validation.md."""
+    lines = []
+    for c in report["cases"]:
+        others = [label for label in c["sim"] if label != "archsim"]
+        head = ["figure", "real", "archsim", "diff", "tol"] + [x for label in others for x in (label, "diff")]
+        lines += [f"**{c['name']}** ({c.get('measured_seconds', report['settings']['seconds'])} s measured)", "",
+                  "| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+        for row in c["checks"]:
+            rel = row["relative"]
+            key = row["figure"].replace("share ", "share.").replace("hit ratio", "hit_ratio")
+            cells = [row["figure"] + (" ms" if rel else ""), _fmt(row["real"], rel),
+                     f"{_fmt(row['sim'], rel)} ± {_fmt(row['sim_sd'], rel)}", _diff(row["diff"], rel),
+                     _diff(row["tolerance"], rel).lstrip("+") + ("" if row["ok"] else " OUT")]
+            for label in others:
+                s = c["sim"][label].get(key)
+                d = (s["mean"] - row["real"]) / row["real"] if rel else s["mean"] - row["real"]
+                cells += [f"{_fmt(s['mean'], rel)} ± {_fmt(s['sd'], rel)}", _diff(d, rel)]
+            lines.append("| " + " | ".join(cells) + " |")
+        lines.append("")
+    return "\n".join(lines)

@@ -195,6 +195,8 @@ def finish(report, args, check):
     with open(os.path.join(args.out, "realcheck.json"), "w") as f:
         json.dump(report, f, indent=1)
     page.write(os.path.join(args.out, "index.html"), report)
+    with open(os.path.join(args.out, "realcheck.md"), "w") as f:
+        f.write(page.markdown(report))
     print(f"realcheck: {len(report['cases'])} cases; {args.out}/index.html", flush=True)
     if check and not report["passed"]:
         print("realcheck: FAILED: a figure stayed out of tolerance after a second measurement", file=sys.stderr)
