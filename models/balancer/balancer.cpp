@@ -193,6 +193,9 @@ class Balancer final : public Component, public HasCapabilities, public ZoneAwar
     build_group(all_members(), po, expected_sessions);
     if (auto routes = p.object_opt("routes")) {
       if (l4_) p.fail("routes", "an L4 balancer sees connections, not requests: it cannot route by route name; use \"mode\": \"l7\"");
+      if (queue_on_)
+        p.fail("routes", "the proxy queue (max_conn) is one queue for all the targets, as an HAProxy backend's; give each "
+                         "route its own balancer");
       parse_routes(*routes, bc, po, expected_sessions);
     }
     declare_route_flow(bc);
@@ -455,6 +458,7 @@ class Balancer final : public Component, public HasCapabilities, public ZoneAwar
     hidden_.reserve(targets_.size());
     if (!queue_on_) {
       if (p.has("queue_timeout")) p.fail("queue_timeout", "applies with \"max_conn\" (HAProxy's `timeout queue` for the backend queue)");
+      p.known("queue_timeout");  // null: as if absent
       return;
     }
     queue_timeout_ = p.duration("queue_timeout", 0);
@@ -785,6 +789,7 @@ class Balancer final : public Component, public HasCapabilities, public ZoneAwar
       // HAProxy: a request queues behind those already waiting; otherwise the algorithm
       // chooses among the servers below their maxconn, and it queues when all are full.
       bool full = queued_now_ > 0;
+      now_ = ctx.now();
       k = -1;
       if (!full) {
         k = pick_hiding(g, lane, in, [&](std::uint32_t t) { return at_max_conn(t); });
@@ -866,6 +871,7 @@ class Balancer final : public Component, public HasCapabilities, public ZoneAwar
 
   // HAProxy's process_srv_queue: target t has room, so it takes the oldest waiting requests.
   void serve_queue(Context& ctx, std::uint32_t t) {
+    now_ = ctx.now();
     while (queued_now_ > 0 && !at_max_conn(t) && eligible_now(t)) {
       const ProxyQueue::Item it = queue_.pop();
       Pending& pd = pending_[it.slot];

@@ -22,7 +22,7 @@
 //    the balancer, and a target that frees a slot takes the oldest waiting request at once.
 //    `queue_timeout` answers 503 (Status::Rejected) to a request that waited that long.
 //    Limited to the algorithms that choose among servers with room (no hashing, no sticky),
-//    one worker, no next_upstream.
+//    one worker, no next_upstream, no routes (one queue, as one HAProxy backend).
 //  - NGINX worker processes (`workers`, default 1; `shared_zone`, default false): without an
 //    upstream `zone`, each worker keeps its own copy of the peers (ngx_http_upstream_round_
 //    robin.c, ngx_http_upstream_least_conn_module.c): its own `conns` counts and its own
