@@ -3,7 +3,7 @@
 # loopback, measured with backends and load generators of tools/realcheck/, and the
 # equivalent scenarios run with replications. Writes build/realcheck-{full,quick}/
 # realcheck.json and index.html (docs/validation.md explains the cases and the table).
-#   bash tools/realcheck.sh            the full run (about 25 minutes)
+#   bash tools/realcheck.sh            the full run (about 32 minutes)
 #   bash tools/realcheck.sh --quick    the cases of the four mechanisms, shorter (3-4 minutes);
 #                                      exit 1 when a figure leaves its tolerance twice
 # Other flags go to tools/realcheck/realcheck.py (--cases a,b  --out DIR  --archsim PATH).

@@ -72,7 +72,8 @@ def write(path, report):
             f"Each archsim figure is the mean of {report['settings']['replications']} replications as long as the "
             f"real run (measured after {report['settings']['warmup']} s of warm-up); ± is one replication's standard "
             f"deviation. A figure passes within the larger of its fixed "
-            f"tolerance and three of those standard deviations.</p>"]
+            f"tolerance and three standard deviations of one replication and of the run-to-run noise combined "
+            f"(docs/validation.md).</p>"]
     for proxy, o in report.get("overhead_ms", {}).items():
         head.append(f"<p class='note'>{html.escape(proxy)} overhead (backends answering at once), given to archsim as "
                     f"the balancer's latency: p50 {o['p50']:.2f} ms, p99 {o['p99']:.2f} ms, mean {o['mean']:.2f} ms.</p>")
@@ -103,3 +104,40 @@ def markdown(report):
             lines.append("| " + " | ".join(cells) + " |")
         lines.append("")
     return "\n".join(lines)
+
+
+def summary_markdown(report):
+    """One table for the whole run: latencies per case, the largest share difference, hit
+    ratios; archsim as judged and, where the case has one, with its mechanism off."""
+    lines = ["| case | figure | real | archsim | diff | tolerance | mechanism off | diff |", "|---|---|---|---|---|---|---|---|"]
+    for c in report["cases"]:
+        off = c["sim"].get("mechanism off")
+        name = c["name"]
+        shares = [r for r in c["checks"] if r["figure"].startswith("share ")]
+        for row in c["checks"]:
+            if row["figure"].startswith("share "):
+                continue
+            rel = row["relative"]
+            key = row["figure"].replace("hit ratio", "hit_ratio")
+            cells = [name, row["figure"] + (" ms" if rel else ""), _fmt(row["real"], rel),
+                     f"{_fmt(row['sim'], rel)} ± {_fmt(row['sim_sd'], rel)}", _diff(row["diff"], rel),
+                     _diff(row["tolerance"], rel).lstrip("+") + ("" if row["ok"] else " OUT")]
+            if off:
+                s = off[key]
+                d = (s["mean"] - row["real"]) / row["real"] if rel else s["mean"] - row["real"]
+                cells += [f"{_fmt(s['mean'], rel)} ± {_fmt(s['sd'], rel)}", _diff(d, rel)]
+            else:
+                cells += ["", ""]
+            lines.append("| " + " | ".join(cells) + " |")
+            name = ""
+        if shares:
+            worst = max(shares, key=lambda r: abs(r["diff"]))
+            cells = ["", "shares (largest diff)", f"{worst['figure'][6:]} {worst['real']:.3f}", f"{worst['sim']:.3f}",
+                     _diff(worst["diff"], False), _diff(worst["tolerance"], False).lstrip("+") + ("" if worst["ok"] else " OUT")]
+            if off:
+                d = max((off["share." + r["figure"][6:]]["mean"] - r["real"] for r in shares), key=abs)
+                cells += ["", f"{d:+.4f}"]
+            else:
+                cells += ["", ""]
+            lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines) + "\n"

@@ -31,7 +31,7 @@ import cases as C  # noqa: E402
 import page  # noqa: E402
 from procs import Procs, exit_on_signals, free_port, python, wait_listening  # noqa: E402
 from proxies import start_proxy, start_redis  # noqa: E402
-from stats import compare, latency_stats, quantiles, sim_figures, TOLERANCES  # noqa: E402
+from stats import compare, latency_stats, quantiles, sim_figures, ENV_SPREAD, SPREAD_SIGMAS, TOLERANCES  # noqa: E402
 
 MODES = {
     # measured seconds, warm-up seconds, overhead seconds, replications
@@ -196,7 +196,7 @@ def finish(report, args, check):
         json.dump(report, f, indent=1)
     page.write(os.path.join(args.out, "index.html"), report)
     with open(os.path.join(args.out, "realcheck.md"), "w") as f:
-        f.write(page.markdown(report))
+        f.write(page.summary_markdown(report) + "\n" + page.markdown(report))
     print(f"realcheck: {len(report['cases'])} cases; {args.out}/index.html", flush=True)
     if check and not report["passed"]:
         print("realcheck: FAILED: a figure stayed out of tolerance after a second measurement", file=sys.stderr)
@@ -217,7 +217,7 @@ def resimulate(args, check):
         entry["checks"] = compare(case["kind"], entry["real"], sims["archsim"], C.BACKENDS)
         entry["passed"] = all(c["ok"] for c in entry["checks"])
         print(f"realcheck: {case['name']}: " + ("within tolerance" if entry["passed"] else "OUT of tolerance"), flush=True)
-    report["tolerances"] = TOLERANCES
+    report["tolerances"] = {"fixed": TOLERANCES, "run_to_run": ENV_SPREAD, "sigmas": SPREAD_SIGMAS}
     return finish(report, args, check)
 
 
@@ -254,7 +254,8 @@ def main():
     prefix, priority = priority_prefix()
     started = time.time()
     report = {"mode": mode, "command": "bash tools/realcheck.sh" + (" --quick" if args.quick else ""),
-              "priority": priority, "load_average_start": os.getloadavg(), "tolerances": TOLERANCES,
+              "priority": priority, "load_average_start": os.getloadavg(),
+              "tolerances": {"fixed": TOLERANCES, "run_to_run": ENV_SPREAD, "sigmas": SPREAD_SIGMAS},
               "settings": MODES[mode], "cases": []}
     overheads = {}
     m = MODES[mode]
