@@ -48,10 +48,10 @@ def _case(c):
         notes.append(f"{real['ok']} of {real['requests']} requests answered after the warm-up; load generator lag "
                      f"p99 {real['sender_lag_ms']['p99']:.2f} ms; backends slept longer than asked by "
                      f"{', '.join(f'{x:.2f}' for x in real['service_overshoot_ms'])} ms on average.")
-        if real.get("nginx_workers"):
+        if real.get("nginx_workers") and len(real["nginx_workers"]["connections_per_worker"]) > 1:
             w = real["nginx_workers"]
             notes.append(f"NGINX workers: connections per worker {w['connections_per_worker']}, mean run of "
-                         f"consecutive connections on one worker {w['mean_run_length']:.2f}.")
+                         f"connections accepted in a row by one worker {w['mean_run_length']:.2f}.")
     else:
         notes.append(f"{real['bytes_per_key']:.1f} bytes of Redis memory per key; maxmemory {real['maxmemory']} bytes "
                      f"held {real['keys_held_mean']:.1f} keys on average ({real['keys_held_min']}..{real['keys_held_max']}), "
