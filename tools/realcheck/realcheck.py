@@ -7,7 +7,7 @@ p99 and mean latency and each backend's share for the balancers, the hit ratio f
 Writes OUT/realcheck.json, OUT/index.html (a table per case) and, per case, the real
 measurements, the scenario and the processes' logs.
 
-    realcheck.py [--quick] [--out DIR] [--archsim PATH] [--cases a,b] [--no-check]
+    realcheck.py [--quick] [--out DIR] [--archsim PATH] [--cases a,b] [--seed N] [--check] [--resim]
 
 --quick runs the cases marked quick, shorter, and exits 1 when a figure leaves its tolerance
 (a case out of tolerance is measured once more first, and says so). The full run reports
@@ -297,4 +297,8 @@ def main():
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    try:
+        sys.exit(main())
+    except (RuntimeError, OSError, subprocess.SubprocessError) as e:  # a process that would not run
+        print(f"realcheck: {e}", file=sys.stderr)
+        sys.exit(2)
