@@ -9,6 +9,7 @@
 
 #include "reports/html_data.h"
 #include "reports/html_page.h"
+#include "reports/page_assets.h"
 
 #ifndef ARCHSIM_DYGRAPHS_JS
 #define ARCHSIM_DYGRAPHS_JS "/usr/share/javascript/dygraphs/dygraph.min.js"
@@ -149,209 +150,6 @@ std::string json_in_script(const json& j) {
   return out;
 }
 
-// Draws every placeholder of the page from the payload. Kept small and plain: the
-// options are dygraphs' own (https-free: the docs are in /usr/share/doc/libjs-dygraphs).
-constexpr const char* kDrawScript = R"js(
-(function () {
-  'use strict';
-  var spec = JSON.parse(document.getElementById('archsim-chart-data').textContent);
-  var palette = ['#0072B2', '#E69F00', '#D55E00', '#009E73', '#CC79A7', '#56B4E9', '#8C6D00', '#444444'];
-  var fills = { warmup: 'rgba(200,200,200,0.45)', fault: 'rgba(245,150,100,0.35)', episode: 'rgba(140,185,230,0.35)' };
-  var strokes = { step: '#1F5F99', alert: '#C00000', resolved: '#2E7D32', scale: '#7B3294' };
-  var unit = spec.time.unit;
-  function num(v) {
-    if (v === null || v === undefined || isNaN(v)) return '\u2013';
-    var a = Math.abs(v);
-    if (a !== 0 && (a >= 1e7 || a < 1e-4)) return v.toExponential(2);
-    return String(+v.toPrecision(4));
-  }
-  function pct(v) { return v === null || isNaN(v) ? '\u2013' : String(+(v * 100).toPrecision(4)) + '%'; }
-  function marksUnder(p) {
-    return function (ctx, area, g) {
-      ctx.save();
-      ctx.beginPath();
-      ctx.rect(area.x, area.y, area.w, area.h);
-      ctx.clip();
-      ctx.font = '11px sans-serif';
-      var row = {};
-      if (p.time_x) spec.marks.forEach(function (m) {
-        var x0 = g.toDomXCoord(m.from), x1 = g.toDomXCoord(m.to);
-        var n = row[m.kind] = (row[m.kind] || 0) + 1;
-        if (fills[m.kind]) {
-          ctx.fillStyle = fills[m.kind];
-          ctx.fillRect(x0, area.y, Math.max(2, x1 - x0), area.h);
-          if (m.label && n <= 12) {
-            ctx.fillStyle = m.kind === 'fault' ? '#A0410D' : m.kind === 'episode' ? '#1F5F99' : '#777777';
-            ctx.fillText(m.label, x0 + 3, area.y + (m.kind === 'warmup' ? area.h - 6 : 12 + 13 * ((n - 1) % 3)));
-          }
-          return;
-        }
-        ctx.strokeStyle = strokes[m.kind];
-        ctx.lineWidth = m.kind === 'scale' || m.kind === 'step' ? 2 : 1.2;
-        ctx.setLineDash(m.kind === 'alert' ? [6, 4] : m.kind === 'resolved' ? [2, 3] : []);
-        ctx.beginPath();
-        var top = m.kind === 'scale' ? area.y + area.h - 12 : area.y;
-        var bottom = m.kind === 'step' ? area.y + 12 : area.y + area.h;
-        ctx.moveTo(x0, top);
-        ctx.lineTo(x0, bottom);
-        ctx.stroke();
-        if (m.label && n <= 24) {
-          ctx.fillStyle = strokes[m.kind];
-          var y = m.kind === 'scale' ? top - 3 : m.kind === 'step' ? bottom + 11 : area.y + 40 + 13 * ((n - 1) % 3);
-          ctx.fillText(m.label, x0 + 3, y);
-        }
-      });
-      if (p.slo && spec.slo_p99_ms !== null) {
-        var ys = g.toDomYCoord(spec.slo_p99_ms, 0);
-        ctx.strokeStyle = '#C00000';
-        ctx.lineWidth = 1.5;
-        ctx.setLineDash([8, 3, 2, 3]);
-        ctx.beginPath();
-        ctx.moveTo(area.x, ys);
-        ctx.lineTo(area.x + area.w, ys);
-        ctx.stroke();
-        ctx.fillStyle = '#C00000';
-        ctx.fillText('SLO: p99 \u2264 ' + num(spec.slo_p99_ms) + ' ms', area.x + 4, ys - 4);
-      }
-      if (p.slo_x !== undefined && p.slo_x !== null) {
-        var xs = g.toDomXCoord(p.slo_x);
-        ctx.strokeStyle = '#C00000';
-        ctx.lineWidth = 1.5;
-        ctx.setLineDash([8, 3, 2, 3]);
-        ctx.beginPath();
-        ctx.moveTo(xs, area.y);
-        ctx.lineTo(xs, area.y + area.h);
-        ctx.stroke();
-        ctx.fillStyle = '#C00000';
-        ctx.fillText(p.slo_x_label || 'SLO', xs + 4, area.y + 12);
-      }
-      ctx.restore();
-    };
-  }
-  function toggles(g, labels, colors) {
-    var box = document.createElement('div');
-    box.className = 'ichart-toggles';
-    labels.slice(1).forEach(function (name, i) {
-      var l = document.createElement('label');
-      var c = document.createElement('input');
-      c.type = 'checkbox';
-      c.checked = true;
-      c.addEventListener('change', function () { g.setVisibility(i, c.checked); });
-      var sw = document.createElement('span');
-      sw.className = 'swatch';
-      sw.style.background = colors[i % colors.length];
-      l.appendChild(c);
-      l.appendChild(sw);
-      l.appendChild(document.createTextNode(name));
-      box.appendChild(l);
-    });
-    return box;
-  }
-  var drawn = 0;
-  spec.charts.forEach(function (chart) {
-    var ok = 0;
-    chart.panels.forEach(function (p, k) {
-      var holder = document.getElementById('ichart-' + chart.name + '-' + k);
-      if (!holder) return;
-      try {
-        var plot = document.createElement('div');
-        plot.className = 'ichart-plot';
-        var legend = document.createElement('div');
-        legend.className = 'ichart-legend';
-        holder.appendChild(plot);
-        holder.appendChild(legend);
-        var n = p.labels.length - 1;
-        var colors = [];
-        for (var i = 0; i < n; ++i) colors.push(p.colors && p.colors[i] ? p.colors[i] : palette[i % palette.length]);
-        var yfmt = p.percent ? pct : num;
-        var yaxis = { valueFormatter: yfmt, axisLabelFormatter: yfmt, axisLabelWidth: 62 };
-        if (p.y_top > 0) {
-          var top = p.y_top;
-          p.rows.forEach(function (r) { for (var j = 1; j < r.length; ++j) if (r[j] !== null && r[j] * 1.05 > top) top = r[j] * 1.05; });
-          yaxis.valueRange = [0, top];
-        }
-        if (p.states) {
-          // The first three states always; a later one (an operator's) when some row holds it.
-          var shown = Math.min(3, p.states.length);
-          p.rows.forEach(function (r) { for (var j = 1; j < r.length; ++j) if (r[j] !== null && r[j] + 1 > shown) shown = Math.min(r[j] + 1, p.states.length); });
-          yaxis.valueRange = [-0.2, shown - 0.8];
-          yaxis.ticker = function () { return p.states.slice(0, shown).map(function (s, v) { return { v: v, label: s }; }); };
-          yaxis.valueFormatter = function (v) { return p.states[v] !== undefined ? p.states[v] : num(v); };
-        }
-        var opts = {
-          labels: p.labels,
-          colors: colors,
-          xlabel: p.time_x ? 'time (' + unit + ')' : p.xlabel || p.labels[0],
-          ylabel: p.ylabel,
-          labelsDiv: legend,
-          legend: 'always',
-          labelsSeparateLines: false,
-          yLabelWidth: 16,
-          connectSeparatedPoints: !!p.connect,
-          customBars: !!p.bars,
-          drawPoints: !!p.bars || !!p.dots,
-          pointSize: 2.5,
-          stepPlot: !!p.step,
-          strokeWidth: 1.6,
-          includeZero: !p.logx && !p.states,
-          animatedZooms: false,
-          underlayCallback: marksUnder(p),
-          axes: {
-            x: { valueFormatter: function (x) { return p.time_x ? num(x) + ' ' + unit : num(x) + (p.xunit !== undefined ? p.xunit : ' ms'); },
-                 axisLabelFormatter: num, logscale: !!p.logx },
-            y: yaxis
-          }
-        };
-        if (p.time_x && spec.time.end !== null) opts.dateWindow = [0, spec.time.end];
-        if (!p.time_x) opts.xRangePad = 14;  // points at the ends of an x axis of parameters stay whole
-        if (p.y2) {
-          opts.series = {};
-          opts.series[p.labels[n]] = { axis: 'y2', strokePattern: [2, 3], color: '#888888' };
-          colors[n - 1] = '#888888';
-          opts.y2label = p.y2;
-          opts.axes.y2 = { valueFormatter: num, axisLabelFormatter: num, includeZero: true, independentTicks: true };
-        }
-        if (p.points) {
-          opts.series = opts.series || {};
-          p.points.forEach(function (name) { opts.series[name] = { strokeWidth: 0, drawPoints: true, pointSize: 4, highlightCircleSize: 6 }; });
-        }
-        if (p.point_labels) {
-          var yf = yaxis.valueFormatter;
-          yaxis.valueFormatter = function (v, o, name, gr, row) {
-            var text = yf(v);
-            return row !== undefined && p.point_labels[row] ? text + ' (' + p.point_labels[row] + ')' : text;
-          };
-        }
-        var g = new Dygraph(plot, p.rows, opts);
-        holder.appendChild(toggles(g, p.labels, colors));
-        holder.setAttribute('data-chart-ready', '1');
-        ++ok;
-        ++drawn;
-      } catch (e) {
-        console.error('Error: interactive chart ' + chart.name + ': ' + e);
-      }
-    });
-    var fig = document.getElementById('chart-' + chart.name);
-    var stat = fig && fig.querySelector('details.static');
-    if (stat && ok === chart.panels.length) stat.open = false;
-  });
-  document.body.setAttribute('data-interactive-charts', String(drawn));
-})();
-)js";
-
-// Page style for the interactive parts (the library's own sheet comes with it).
-constexpr const char* kStyle = R"css(
-.ichart { margin: 4px 0 10px; }
-.ichart-plot { width: 100%; height: 300px; }
-.ichart-legend { font-size: 12px; color: #333; min-height: 1.5em; margin-top: 4px; }
-.ichart-legend .dygraph-legend { position: static; width: auto; background: none; }
-.ichart-toggles { font-size: 12px; display: flex; flex-wrap: wrap; gap: 4px 14px; margin-top: 4px; }
-.ichart-toggles label { cursor: pointer; white-space: nowrap; }
-.ichart-toggles .swatch { display: inline-block; width: 14px; height: 3px; margin: 0 5px 3px 3px; vertical-align: middle; }
-.ichart-hint { color: var(--muted); font-size: 12px; margin: 2px 0 6px; }
-details.static > summary { color: var(--muted); font-size: 13px; cursor: pointer; }
-)css";
-
 }  // namespace
 
 fs::path library_path() {
@@ -393,6 +191,10 @@ std::optional<Panel> panel_for(const std::string& file) {
   if (file == "variants_p99.dat") {
     p.ylabel = "p99 latency (ms)";
     p.slo = true;
+  } else if (file == "latency_all.dat") {
+    p.ylabel = "latency (ms)";
+    p.y2_last = true;
+    p.y2label = "failed (%)";
   } else if (file == "latency.dat") {
     p.ylabel = "latency (ms)";
     p.y2_last = true;
@@ -421,22 +223,18 @@ std::optional<Panel> panel_for(const std::string& file) {
   return p;
 }
 
-json new_payload(const marks::Marks& m) {
+json marks_json(const marks::Marks& m) {
   json marks_list = json::array();
   for (const auto& mk : m.list)
     marks_list.push_back({{"kind", kind_name(mk.kind)}, {"from", mk.start_s / m.unit.div},
                           {"to", mk.end_s / m.unit.div}, {"label", mk.label}});
   return {{"time", {{"unit", m.unit.name}, {"div", m.unit.div}, {"end", cell(m.duration_s > 0 ? m.duration_s / m.unit.div : std::nan(""))}}},
           {"slo_p99_ms", cell(m.slo_p99_ms)},
-          {"marks", std::move(marks_list)},
-          {"charts", json::array()}};
+          {"marks", std::move(marks_list)}};
 }
 
-std::string placeholder(const fs::path& charts, const std::string& chart_name, const std::vector<Panel>& panels,
-                        json& payload) {
-  const double x_div = payload["time"]["div"].get<double>();
-  json chart = {{"name", chart_name}, {"panels", json::array()}};
-  std::string out;
+json read_panels(const fs::path& charts, const std::vector<Panel>& panels, double x_div) {
+  json out = json::array();
   for (const Panel& p : panels) {
     json labels = json::array(), rows = json::array();
     const bool ok = p.blocks ? read_blocks(charts / p.file, labels, rows)
@@ -446,34 +244,45 @@ std::string placeholder(const fs::path& charts, const std::string& chart_name, c
                   {"connect", p.blocks}, {"logx", p.logx}, {"slo", p.slo}, {"percent", p.percent}, {"step", p.step}, {"y_top", p.y_top_at_least}};
     if (p.y2_last && labels.size() >= 3) panel["y2"] = p.y2label;
     if (!p.states.empty()) panel["states"] = p.states;
-    chart["panels"].push_back(std::move(panel));
+    out.push_back(std::move(panel));
   }
-  return place(chart_name, std::move(chart["panels"]), payload);
-}
-
-std::string place(const std::string& chart_name, json panels, json& payload) {
-  if (!panels.is_array() || panels.empty()) return {};
-  std::string out;
-  for (std::size_t k = 0; k < panels.size(); ++k)
-    out += "<div class=\"ichart\" id=\"ichart-" + html::escape(chart_name) + "-" + std::to_string(k) + "\"></div>\n";
-  payload["charts"].push_back({{"name", chart_name}, {"panels", std::move(panels)}});
-  return out + "<p class=\"ichart-hint\">Drag to zoom (shift-drag pans), double-click to zoom out; the values under the "
-               "mouse show below the chart; tick a series to hide or show it.</p>\n";
-}
-
-std::string scripts(const Library& lib, const json& payload) {
-  std::string out = "<style>" + lib.css + kStyle + "</style>\n";
-  out += "<script>" + lib.js + "</script>\n";
-  out += "<script type=\"application/json\" id=\"archsim-chart-data\">" + json_in_script(payload) + "</script>\n";
-  out += std::string("<script>") + kDrawScript + "</script>\n";
   return out;
 }
 
-std::string missing_notice(const fs::path& path) {
-  return "<p class=\"notice\">Interactive charts are off: the dygraphs library was not found at <code>" +
-         html::escape(path.string()) +
-         "</code> (<code>apt-get install libjs-dygraphs</code>, then <code>archsim report DIR</code>); the static "
-         "charts below are complete.</p>\n";
+std::string render(const std::string& title, const json& data, const Library* lib) {
+  // The skeleton's markers are replaced in one pass, so a marker inside the data or the
+  // library's text is never read as one.
+  const std::string skeleton = page::asset("skeleton.html");
+  std::string script;
+  for (std::string_view m : page::script_modules()) script += "\n// ---- " + std::string(m) + "\n" + page::asset(m);
+  const std::pair<std::string, std::string> fill[] = {
+      {"@TITLE@", html::escape(title)},
+      {"@STYLE@", raw_text_safe((lib ? lib->css : std::string()) + page::asset("page.css"))},
+      {"@LIBRARY@", lib ? "<script>" + lib->js + "</script>" : std::string()},
+      {"@DATA@", json_in_script(data)},
+      {"@SCRIPT@", raw_text_safe(script)}};
+  std::string out;
+  out.reserve(skeleton.size() + script.size() + (lib ? lib->js.size() : 0) + 1024);
+  std::size_t at = 0;
+  while (at < skeleton.size()) {
+    const auto next = skeleton.find('@', at);
+    if (next == std::string::npos) break;
+    bool replaced = false;
+    for (const auto& [marker, text] : fill)
+      if (skeleton.compare(next, marker.size(), marker) == 0) {
+        out.append(skeleton, at, next - at);
+        out += text;
+        at = next + marker.size();
+        replaced = true;
+        break;
+      }
+    if (!replaced) {
+      out.append(skeleton, at, next + 1 - at);
+      at = next + 1;
+    }
+  }
+  out.append(skeleton, at, std::string::npos);
+  return out;
 }
 
 }  // namespace archsim::reports::interactive

@@ -1,15 +1,15 @@
-// html_interactive.h -- the interactive charts of report.html: zoom (drag; double-click
-// resets), values under the mouse, series switched on and off, drawn in the browser by
-// dygraphs (Debian's libjs-dygraphs, installed by tools/setup.sh), a library made for time
-// series. The library is read when the report is written and inlined into the page, so the
-// page opens offline and fetches nothing.
+// html_interactive.h -- what report.html is assembled from: the page's own files
+// (reports/page/, embedded at build time: page_assets.h), one JSON block of data, and the
+// charting library. The page's script draws every section from the data; its interactive
+// charts (zoom, values under the mouse, series switched on and off) are drawn by dygraphs
+// (Debian's libjs-dygraphs, installed by tools/setup.sh), read when the report is written
+// and inlined, so the page opens offline and fetches nothing.
 //
 // Each interactive chart draws the same data file the static gnuplot chart draws
-// (DIR/charts/*.dat), with the same marks (html_marks.h): warm-up and fault bands,
-// alert and scale-event lines, the p99 objective on the latency chart, time in the unit
-// that fits the run, and a gap where a window has no value. The static SVG stays on the
-// page under it (collapsed once the interactive chart is drawn): without the library, or
-// with scripts off, the page is complete with the static charts alone.
+// (DIR/charts/*.dat), with the same marks (html_marks.h): warm-up and fault bands, alert
+// firings and scale events, the p99 objective on the latency chart, time in the unit that
+// fits the run, and a gap where a window has no value. The static SVG is in the data too:
+// without the library the page shows it in place of the interactive chart.
 #pragma once
 
 #include <filesystem>
@@ -56,31 +56,23 @@ struct Panel {
 // nothing for a file it does not know (annotations.gp).
 std::optional<Panel> panel_for(const std::string& data_file);
 
-// The graphs of one figure, to be placed in it: one <div> per panel with the data read
-// from `charts`. Adds the chart to `payload` (see script()). Returns "" when no panel had data.
-std::string placeholder(const std::filesystem::path& charts, const std::string& chart_name,
-                        const std::vector<Panel>& panels, nlohmann::json& payload);
+// The graphs of one figure, read from its data files in `charts` (time in the unit whose
+// seconds are `x_div`): one panel per file that has data, as the page's script draws it
+// ({"labels", "rows", "ylabel", "time_x", "logx", "slo", "percent", "step", "y_top", "y2",
+// "states"}). A chart can also carry panels its writer built (a comparison's what-if lines,
+// its cost-vs-p99 scatter) with further options the script reads: "xlabel" and "xunit",
+// "dots", "slo_x" and "slo_x_label", "bars" (cells [lo, value, hi]), "points" (series drawn
+// as dots), "colors", "connect" and "point_labels" (reports/page/charts.js).
+nlohmann::json read_panels(const std::filesystem::path& charts, const std::vector<Panel>& panels, double x_div);
 
-// A figure whose graphs the caller built (a comparison's what-if lines, its cost-vs-p99
-// scatter): each panel is {"labels": [x name, series...], "rows": [[x, y...]...], "ylabel"}
-// plus any of the options the page's script reads: "xlabel" and "xunit" (the x axis name
-// and the unit its hover value shows), "time_x", "percent", "y_top", "slo" (p99 objective as
-// a horizontal line), "dots" (points drawn on the lines), "slo_x" (a vertical line at that x, "slo_x_label" its text), "bars"
-// (each y cell is [lo, value, hi] or null: drawn as a line with a band), "points" (series
-// names drawn as dots without a line), "colors" (one per series), "connect" (lines join across missing values), and
-// "point_labels" (one text per row, shown with the hovered values). Adds them to `payload`
-// and returns the placeholders ("" when `panels` is empty).
-std::string place(const std::string& chart_name, nlohmann::json panels, nlohmann::json& payload);
+// What every time chart shares: {"time": {"unit", "div", "end"}, "slo_p99_ms", "marks"}.
+nlohmann::json marks_json(const marks::Marks& marks);
 
-// The payload every chart shares: the marks and the time unit. Charts are added by placeholder().
-nlohmann::json new_payload(const marks::Marks& marks);
-
-// The end of the page: the library's style and code, the payload as JSON and the script
-// that draws every placeholder. Each drawn graph gets data-chart-ready="1"; the <body> gets
-// data-interactive-charts="N", the number drawn (the browser check reads both).
-std::string scripts(const Library& lib, const nlohmann::json& payload);
-
-// The one line the page shows when the library is missing.
-std::string missing_notice(const std::filesystem::path& path);
+// The whole page: the skeleton (reports/page/skeleton.html) with `title`, the style sheet
+// (the library's and the page's), the library when given, `data` as one JSON block
+// (<script type="application/json" id="archsim-page-data">) and the page's script, which
+// draws every section from that block (reports/page/main.js). Text inside <script> and
+// <style> is made safe: nothing in it can end the element early.
+std::string render(const std::string& title, const nlohmann::json& data, const Library* lib);
 
 }  // namespace archsim::reports::interactive

@@ -125,7 +125,9 @@ Marks collect(const json& summary, const data::TimeSeries& ts) {
       if (!std::isnan(resolved)) m.list.push_back({Mark::Kind::alert_resolved, resolved, resolved, ""});
     }
     if (const int n = count(Mark::Kind::alert_fired); n > 0)
-      said.push_back("red dashed lines: an alert fired; green dotted: it resolved (" + std::to_string(n) + " alerts)");
+      said.push_back("numbered red markers: an alert fired, the red bar along the top while it fired (" + std::to_string(n) +
+                     " firings, named under the chart; the static charts draw a red dashed line where one fired and a green "
+                     "dotted one where it resolved)");
   }
   scale_events(ts, m.list);
   if (const int n = count(Mark::Kind::scale); n > 0)

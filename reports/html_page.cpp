@@ -6,6 +6,8 @@
 #include <regex>
 #include <stdexcept>
 
+#include "reports/page_assets.h"
+
 namespace archsim::reports::html {
 
 std::string escape(std::string_view text) {
@@ -90,55 +92,7 @@ std::string Table::render() const {
   return out;
 }
 
-std::string_view stylesheet() {
-  return R"css(
-:root { --ink:#1f2328; --muted:#59636e; --line:#d8dee4; --bg:#f6f8fa; --ok:#1a7f37; --bad:#cf222e; --accent:#0072B2; }
-* { box-sizing: border-box; }
-body { margin:0; background:var(--bg); color:var(--ink);
-       font: 15px/1.5 system-ui, -apple-system, "Segoe UI", Roboto, "DejaVu Sans", Arial, sans-serif; }
-main { max-width: 1120px; margin: 0 auto; padding: 24px 28px 48px; }
-header.top { background:#24292f; color:#fff; padding: 22px 28px; }
-header.top .inner { max-width:1120px; margin:0 auto; }
-header.top h1 { margin:0 0 4px; font-size: 26px; font-weight:600; }
-header.top p { margin: 2px 0; color:#d0d7de; }
-header.top .meta { font-size: 13px; color:#afb8c1; }
-h2 { font-size: 19px; margin: 32px 0 10px; padding-bottom: 4px; border-bottom: 1px solid var(--line); }
-.cards { display:grid; grid-template-columns: repeat(auto-fit, minmax(160px, 1fr)); gap: 12px; margin: 18px 0; }
-.card { background:#fff; border:1px solid var(--line); border-radius: 8px; padding: 12px 14px; }
-.card .label { color:var(--muted); font-size: 12px; text-transform: uppercase; letter-spacing: .04em; }
-.card .value { font-size: 24px; font-weight: 600; font-variant-numeric: tabular-nums; }
-.card .sub { color:var(--muted); font-size: 12px; }
-.verdict { border-radius: 8px; padding: 14px 18px; margin: 18px 0; border:1px solid; background:#fff; }
-.verdict.ok { border-color: var(--ok); border-left: 8px solid var(--ok); }
-.verdict.bad { border-color: var(--bad); border-left: 8px solid var(--bad); }
-.verdict.none { border-color: var(--line); border-left: 8px solid var(--line); }
-.verdict strong { font-size: 18px; }
-.verdict.ok strong { color: var(--ok); } .verdict.bad strong { color: var(--bad); }
-.verdict ul { margin: 6px 0 0; padding-left: 20px; }
-.pass { color: var(--ok); font-weight:600; } .fail { color: var(--bad); font-weight:600; }
-.table-wrap { overflow-x:auto; }
-.split { display:grid; grid-template-columns: 1fr 1fr; gap: 24px; align-items: start; }
-.split table { width: 100%; }
-@media (max-width: 800px) { .split { grid-template-columns: 1fr; } }
-table { border-collapse: collapse; font-size: 14px; background:#fff; border:1px solid var(--line); margin: 8px 0 16px; min-width: 50%; }
-caption { text-align:left; color:var(--muted); font-size: 13px; padding: 0 0 4px; }
-th, td { padding: 6px 9px; border-bottom: 1px solid var(--line); text-align:left; vertical-align: top; }
-th { background:#f0f3f6; font-weight:600; font-size: 13px; }
-td.num, th.num { text-align:right; font-variant-numeric: tabular-nums; white-space: nowrap; }
-tbody tr:nth-child(even) td { background:#fafbfc; }
-td .detail { color:var(--muted); font-size: 12px; }
-.ci { color:var(--muted); font-size: 12px; }
-td.num .ci { display:block; }
-figure { background:#fff; border:1px solid var(--line); border-radius: 8px; margin: 16px 0; padding: 12px 12px 8px; }
-figure svg.chart { display:block; width:100%; height:auto; }
-figure.topology svg.chart { margin: 0 auto; max-height: 640px; }
-figcaption { color:var(--muted); font-size: 13px; margin-top: 6px; }
-figcaption code, p code { background:#eef1f4; padding: 1px 4px; border-radius: 4px; font-size: 12px; }
-.notice { background:#fff8c5; border:1px solid #d4a72c; border-radius: 8px; padding: 12px 16px; margin: 16px 0; }
-.notice code { background:#fff; }
-footer { color:var(--muted); font-size: 12px; margin-top: 36px; }
-)css";
-}
+std::string stylesheet() { return page::asset("page.css"); }
 
 std::optional<std::string> inline_svg(std::string_view svg_text, std::string_view id_prefix,
                                       std::string_view title) {

@@ -29,8 +29,8 @@ struct Table {
   std::string render() const;
 };
 
-// The page's style sheet (inline in <style>, no external font or file).
-std::string_view stylesheet();
+// The page's style sheet (reports/page/page.css, inline in <style>: no external font or file).
+std::string stylesheet();
 
 // The start of a page, up to and including <body>: title and the inline style sheet.
 std::string page_start(const std::string& title);

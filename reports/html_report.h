@@ -1,13 +1,16 @@
-// html_report.h -- the study report: report.html with tables and gnuplot charts, written
-// from the data files of an output folder alone (summary.json, timeseries.csv,
-// latency_cdf.csv; compare.json for comparisons). It knows those file formats
-// and nothing of the models that produced them.
+// html_report.h -- the study report: report.html with tables and charts, written from the
+// data files of an output folder alone (summary.json, timeseries.csv, latency_cdf.csv,
+// analysis.json, trace.json; compare.json for comparisons). It knows those file formats and
+// nothing of the models that produced them.
 //
 // What a call leaves in DIR:
-//   report.html        one self-contained page: inline CSS, charts inlined as SVG, the
-//                      interactive charts' library (dygraphs) and data inlined as scripts
-//                      (html_interactive.h), the architecture diagram (html_topology.h);
-//                      no script, font, stylesheet or image fetched from anywhere.
+//   report.html        one self-contained page: the page's own skeleton, style sheet and
+//                      script (reports/page/, embedded in archsim at build time), the
+//                      interactive charts' library (dygraphs, read from Debian's package) and
+//                      one JSON block of data the script draws every section from: the
+//                      summary, the charts' panels and static SVGs, the window series the
+//                      alert and data-tier sections need, the architecture diagram
+//                      (html_topology.h); no script, font, stylesheet or image fetched.
 //   charts/*.dat       the data of each chart, split out of the CSV files (wide format).
 //   charts/*.gp        the chart scripts used, copied from `chart_script_dir`, so a student
 //                      can edit one and re-run it there (`cd DIR/charts && gnuplot latency.gp`).

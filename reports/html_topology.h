@@ -6,12 +6,14 @@
 #pragma once
 
 #include <filesystem>
-#include <string>
+
+#include <nlohmann/json.hpp>
 
 namespace archsim::reports::topology {
 
-// The "Architecture" section: "" when DIR/topology.dot does not exist; a one-line notice
-// when `dot` is not on PATH or fails (its messages go to DIR/topology.log).
-std::string section(const std::filesystem::path& dir);
+// The "Architecture" section's data: null when DIR/topology.dot does not exist, else
+// {"svg": the drawing inline, "max_width_px"} or {"error": "no_dot" | "failed"} when `dot`
+// is not on PATH or fails (its messages go to DIR/topology.log).
+nlohmann::json for_page(const std::filesystem::path& dir);
 
 }  // namespace archsim::reports::topology

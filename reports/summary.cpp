@@ -172,6 +172,13 @@ static ordered_json availability_json(const AvailabilityResult& a) {
                                   {"fired_s", round_sig(al.fired_s)},
                                   {"resolved_s", al.resolved ? ordered_json(round_sig(al.resolved_s)) : ordered_json(nullptr)}});
   o["alerts"] = alerts;
+  if (!a.alert_rules.empty()) {  // absent when the scenario has no "alerts"
+    ordered_json rules = ordered_json::array();
+    for (const auto& r : a.alert_rules)
+      rules.push_back(ordered_json{{"alert", r.name}, {"metric", r.metric}, {"op", r.op},
+                                   {"threshold", r.threshold}, {"for_s", round_sig(r.for_s)}});
+    o["alert_rules"] = rules;
+  }
   return o;
 }
 

@@ -1,8 +1,9 @@
 #!/bin/sh
 # browser_check.sh -- opens an archsim report.html in headless Chromium and checks that it
-# really renders: the screenshot is not blank, the DOM holds one <svg> per chart file,
-# every interactive chart the page placed was drawn (a <canvas>, a chart object created),
-# and the console shows no error.
+# really renders: the screenshot is not blank, the page's script drew the page, the DOM
+# holds one <svg> per chart file, every interactive chart the page placed was drawn with
+# points (data-points="N", N > 0), every static chart's data file has rows, and the console
+# shows no error.
 #
 #   tools/browser_check.sh DIR [EXPECTED_SVG_COUNT [TEXT...]]
 #
@@ -11,7 +12,7 @@
 # `archsim report DIR`). EXPECTED_SVG_COUNT defaults to the number of DIR/charts/*.svg plus
 # DIR/topology.svg (the architecture diagram); give '' for that default when TEXTs follow.
 # Each TEXT must occur in the DOM the browser built (e.g. 'id="availability"' for the
-# availability section, 'HighErrorRate</text>' for an alert marked on a chart).
+# availability section, 'id="alert-charts"' for the charts of the alert rules).
 # Leaves DIR/report-screenshot.png for a person to look at. Exit 0 when all checks pass,
 # 1 when one fails, 77 (skip) when no Chromium is installed and ARCHSIM_REQUIRE_BROWSER
 # is unset. Install it with: apt-get install -y chromium  (Debian).
@@ -61,7 +62,10 @@ run_browser() {
 }
 
 run_browser --screenshot="$shot" >"$work/shot.out" 2>"$work/shot.err" || true
-run_browser --enable-logging=stderr --v=0 --dump-dom >"$work/dom.html" 2>"$work/dom.err" || true
+run_browser --enable-logging=stderr --v=0 --dump-dom >"$work/dom-full.html" 2>"$work/dom.err" || true
+# The checks read the DOM the script built, not the scripts' own text (the page's script
+# holds the words it may show): <script> elements are left out.
+perl -0pe 's{<script\b[^>]*>.*?</script>}{}gs' "$work/dom-full.html" >"$work/dom.html" 2>/dev/null || true
 
 fail=0
 check() {  # check CONDITION-OK MESSAGE
@@ -90,22 +94,40 @@ else
   check 0 "DOM dumped ($(tail -n 3 "$work/dom.err" | tr '\n' ' '))"
 fi
 
-# 2a. The interactive charts (dygraphs, inlined when the report was written): every graph
-#     the page placed was drawn -- the page's script marks each one data-chart-ready="1" and
-#     the <body> with the number drawn -- on a <canvas>. Without the library the page must
-#     say so (and the static charts above are then all there is).
-placed=$(grep -o '<div class="ichart" id="ichart-' "$page" | wc -l)
-if grep -q 'id="archsim-chart-data"' "$page"; then
+# 2a. The page's script drew the page (data-page-drawn on <body>) and every chart it placed:
+#     each chart holder (class "ichart") carries data-points="N", the points it plotted over
+#     all its series, and data-chart-ready="1" once dygraphs drew it on a <canvas>; a chart
+#     with N = 0 is a failure (an empty chart is not a drawn one). The <body> carries
+#     data-interactive-charts, the number drawn. Without the library the page must say so
+#     (and its static charts are then all there is).
+check "$(grep -q 'data-page-drawn="1"' "$work/dom.html" 2>/dev/null && echo 1 || echo 0)" "the page's script drew the page"
+placed=$(grep -oE '<div class="ichart( small)?"' "$work/dom.html" 2>/dev/null | wc -l)
+if grep -q 'id="archsim-page-data"' "$page" && ! grep -q 'Interactive charts are off' "$work/dom.html" 2>/dev/null; then
   ready=$(grep -o 'data-chart-ready="1"' "$work/dom.html" 2>/dev/null | wc -l)
   canvases=$(grep -o '<canvas' "$work/dom.html" 2>/dev/null | wc -l)
-  check "$( [ "$ready" -eq "$placed" ] && [ "$placed" -gt 0 ] && echo 1 || echo 0)" "interactive charts drawn: $ready of $placed"
-  check "$(grep -q "data-interactive-charts=\"$placed\"" "$work/dom.html" 2>/dev/null && echo 1 || echo 0)" "page script counted $placed charts"
+  empty=$(grep -oE '<div class="ichart( small)?" id="[^"]*" data-points="0"' "$work/dom.html" 2>/dev/null | sed 's/.*id="\([^"]*\)".*/\1/' | tr '\n' ' ')
+  unmarked=$(grep -oE '<div class="ichart( small)?" id="[^"]*"[^>]*>' "$work/dom.html" 2>/dev/null | grep -vc 'data-points="' || true)
+  if [ "$placed" -gt 0 ]; then
+    check "$( [ "$ready" -eq "$placed" ] && echo 1 || echo 0)" "interactive charts drawn: $ready of $placed"
+  else
+    echo "note this page has no interactive charts"
+  fi
+  check "$(grep -q "data-interactive-charts=\"$ready\"" "$work/dom.html" 2>/dev/null && echo 1 || echo 0)" "page script counted $ready charts"
   check "$( [ "$canvases" -ge "$placed" ] && echo 1 || echo 0)" "DOM has $canvases <canvas> elements (>= $placed)"
-elif grep -q 'Interactive charts are off' "$page"; then
+  check "$( [ -z "$empty" ] && echo 1 || echo 0)" "every chart has points${empty:+ (empty: $empty)}"
+  check "$( [ "$unmarked" -eq 0 ] && echo 1 || echo 0)" "every chart says how many points it drew ($unmarked without data-points)"
+elif grep -q 'Interactive charts are off' "$work/dom.html" 2>/dev/null; then
   echo "ok   no interactive charts: the page says the library was missing"
 else
   echo "note this page has no interactive charts (a plan page draws its one chart statically)"
 fi
+
+# 2c. Every static chart on the page names its data files (data-static-files); each must hold
+#     a header and at least one row: a chart drawn from an empty file shows nothing.
+for f in $(grep -o 'data-static-files="[^"]*"' "$work/dom.html" 2>/dev/null | sed 's/data-static-files="//; s/"$//' | tr ' ' '\n' | sort -u); do
+  rows=$(grep -cv '^[[:space:]]*$' "$dir/charts/$f" 2>/dev/null || echo 0)
+  check "$( [ "$rows" -ge 2 ] && echo 1 || echo 0)" "static chart data charts/$f has rows ($rows lines)"
+done
 
 # 2b. The texts asked for are in the DOM.
 for text in "$@"; do

@@ -66,6 +66,13 @@ struct AvailabilityResult {
     bool resolved = false;
   };
   std::vector<Alert> alerts;
+  // The scenario's alert rules as written (the page charts each one's series against its
+  // threshold): metric "<component>.<metric>", op ">" or "<", the hold time in seconds.
+  struct AlertRule {
+    std::string name, metric, op;
+    double threshold = 0, for_s = 0;
+  };
+  std::vector<AlertRule> alert_rules;
   // Episodes the scenario's components recorded (ComponentReport intervals of any kind, e.g.
   // a rollout and its steps), in component order, for the charts' marks.
   struct Episode {

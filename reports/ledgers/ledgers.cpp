@@ -39,6 +39,8 @@ LedgerResults Ledgers::apply(RunResult& r) const {
   std::vector<Series> derived = derived_availability(r.series);
   // Alerts read every series, those the summary leaves out included.
   l.availability.alerts = evaluate_alerts(alerts_, r.window_ends, r.series, derived);
+  for (const AlertRule& a : alerts_)
+    l.availability.alert_rules.push_back({a.name, a.metric, a.greater ? ">" : "<", a.threshold, to_seconds(a.hold)});
   std::erase_if(r.series, [](const Series& x) {
     if (x.component != "all" || x.metric.rfind("errors_", 0) != 0 || x.metric == "errors_rps") return false;
     for (double v : x.values)

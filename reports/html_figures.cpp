@@ -1,0 +1,134 @@
+#include "reports/html_figures.h"
+
+#include <fstream>
+#include <optional>
+#include <sstream>
+#include <system_error>
+
+#include "reports/chart_scripts.h"
+#include "reports/html_interactive.h"
+#include "reports/html_page.h"
+#include "sim/text_list.h"
+
+namespace archsim::reports::figures {
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+namespace {
+
+std::string read_text(const fs::path& file) {
+  std::ifstream in(file, std::ios::binary);
+  std::ostringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+// Copies `file` from the templates unless DIR/charts holds an edited copy.
+void install_script(const fs::path& templates, const fs::path& charts, const std::string& file, Drawing& d) {
+  // A hidden copy of what was installed last tells a student's edit from an older
+  // template: only the former is kept when the templates change.
+  const fs::path src = templates / file, dst = charts / file, installed = charts / ("." + file + ".installed");
+  std::error_code ec;
+  if (fs::exists(dst, ec)) {
+    const std::string now = read_text(dst);
+    const bool pristine = fs::exists(installed, ec) && read_text(installed) == now;
+    if (now != read_text(src) && !pristine) {
+      d.kept_edits.push_back(file);
+      return;
+    }
+  }
+  fs::copy_file(src, dst, fs::copy_options::overwrite_existing, ec);
+  fs::copy_file(src, installed, fs::copy_options::overwrite_existing, ec);
+}
+
+}  // namespace
+
+void remove_stale(const fs::path& charts, const std::vector<std::string>& names, const std::vector<std::string>& data_files) {
+  std::error_code ec;
+  for (const auto& n : names) {
+    fs::remove(charts / (n + ".svg"), ec);
+    fs::remove(charts / (n + ".png"), ec);
+  }
+  for (const auto& d : data_files) fs::remove(charts / d, ec);
+  fs::remove(charts / "gnuplot.log", ec);
+}
+
+Drawing draw(const fs::path& charts, const fs::path& templates, const std::vector<Chart>& list, bool run) {
+  Drawing d;
+  std::error_code ec;
+  d.scripts_found = !templates.empty() && fs::is_regular_file(templates / "style.gp", ec);
+  if (d.scripts_found) {
+    install_script(templates, charts, "style.gp", d);
+    for (const auto& c : list) {
+      if (fs::is_regular_file(templates / (c.name + ".gp"), ec)) install_script(templates, charts, c.name + ".gp", d);
+    }
+  }
+  if (!run) return d;
+  const auto gnuplot = find_on_path("gnuplot");
+  d.gnuplot_found = gnuplot.has_value();
+  if (!d.gnuplot_found) return d;
+  for (const auto& c : list) {
+    if (!fs::is_regular_file(charts / (c.name + ".gp"), ec)) {
+      d.failed.push_back(c.name);
+      continue;
+    }
+    const int status = run_in_dir(*gnuplot, c.name + ".gp", charts, charts / "gnuplot.log");
+    const fs::path svg = charts / (c.name + ".svg");
+    if (status == 0 && fs::is_regular_file(svg, ec) && fs::file_size(svg, ec) > 0) {
+      ++d.drawn;
+    } else {
+      // A failed script leaves a truncated file; no chart is better than a broken one.
+      fs::remove(svg, ec);
+      fs::remove(charts / (c.name + ".png"), ec);
+      d.failed.push_back(c.name);
+    }
+  }
+  return d;
+}
+
+json notice(const fs::path& dir, const Drawing& d, std::string& message) {
+  json out = {{"kind", ""}, {"failed", d.failed}, {"kept_edits", d.kept_edits},
+              {"redo", "archsim report " + dir.string()}};
+  if (!d.gnuplot_found) {
+    out["kind"] = "no_gnuplot";
+    message = "charts not drawn: gnuplot not found; install gnuplot (apt-get install gnuplot-nox) and run `archsim report " +
+              dir.string() + "`";
+  } else if (!d.scripts_found) {
+    out["kind"] = "no_scripts";
+    message = "charts not drawn: chart scripts not found (set ARCHSIM_CHARTS to tools/charts)";
+  } else if (!d.failed.empty()) {
+    out["kind"] = "failed";
+    const std::string names = join_items(d.failed, ", ");
+    message = std::to_string(d.drawn) + " charts drawn; failed: " + names + " (see charts/gnuplot.log)";
+  } else {
+    message = std::to_string(d.drawn) + " charts drawn";
+  }
+  if (!d.kept_edits.empty()) message += "; kept edited " + join_items(d.kept_edits, ", ");
+  return out;
+}
+
+json describe(const fs::path& charts, const std::vector<Chart>& list, bool interactive, double x_div) {
+  json out = json::array();
+  int n = 0;
+  for (const auto& c : list) {
+    ++n;
+    const fs::path svg_file = charts / (c.name + ".svg");
+    std::error_code ec;
+    std::optional<std::string> svg;
+    if (fs::is_regular_file(svg_file, ec)) svg = html::inline_svg(read_text(svg_file), "c" + std::to_string(n) + "-", c.title);
+    json panels = json::array();
+    if (interactive && !c.panels.empty()) {
+      panels = c.panels;
+    } else if (interactive) {
+      std::vector<interactive::Panel> list_of;
+      for (const auto& d : c.data_files)
+        if (auto p = interactive::panel_for(d)) list_of.push_back(*p);
+      panels = interactive::read_panels(charts, list_of, x_div);
+    }
+    out.push_back({{"name", c.name}, {"title", c.title}, {"caption", c.caption}, {"files", c.data_files},
+                   {"svg", svg ? json(*svg) : json(nullptr)}, {"panels", std::move(panels)}});
+  }
+  return out;
+}
+
+}  // namespace archsim::reports::figures

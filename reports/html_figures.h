@@ -1,0 +1,52 @@
+// html_figures.h -- the charts of a report page: each chart's gnuplot script installed in
+// DIR/charts (a student's edited copy kept), drawn to SVG and PNG when gnuplot is on PATH,
+// and described for the page's data (the static SVG inline, the interactive panels read
+// from the same data files). Knows the chart files, not the models.
+#pragma once
+
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+namespace archsim::reports::figures {
+
+struct Chart {
+  std::string name;     // base name of the script and of its outputs
+  std::string title;    // heading on the page
+  std::string caption;  // what is drawn and what to look for
+  std::vector<std::string> data_files;
+  nlohmann::json panels = nlohmann::json::array();  // interactive graphs built by the caller; empty: read from data_files
+};
+
+struct Drawing {
+  bool gnuplot_found = false;
+  bool scripts_found = false;
+  int drawn = 0;
+  std::vector<std::string> failed;
+  std::vector<std::string> kept_edits;
+};
+
+// Removes outputs of an earlier report so that a chart the data no longer calls for does not
+// linger on the page. Only the names given are touched (and charts/gnuplot.log).
+void remove_stale(const std::filesystem::path& charts, const std::vector<std::string>& names,
+                  const std::vector<std::string>& data_files);
+
+// Installs the chart scripts from `templates` (tools/charts) and, when `run`, draws each chart
+// with gnuplot. A script that fails leaves no SVG or PNG behind.
+Drawing draw(const std::filesystem::path& charts, const std::filesystem::path& templates,
+             const std::vector<Chart>& list, bool run = true);
+
+// What the page says about the static charts ({"kind": "no_gnuplot" | "no_scripts" |
+// "failed" | "", "failed": [...], "kept_edits": [...], "redo": "archsim report DIR"}) and,
+// in `message`, the one line for the terminal.
+nlohmann::json notice(const std::filesystem::path& dir, const Drawing& d, std::string& message);
+
+// The charts as the page's data: per chart {"name", "title", "caption", "files", "svg"
+// (the static chart inline, null when not drawn), "panels"} with the interactive panels read
+// from the data files (time divided by `x_div`) when `interactive`.
+nlohmann::json describe(const std::filesystem::path& charts, const std::vector<Chart>& list, bool interactive,
+                        double x_div);
+
+}  // namespace archsim::reports::figures

@@ -1,0 +1,25 @@
+// html_series.h -- the window series the page's script draws beyond the charts' data files:
+// the data tier's mechanisms (one section per cache, database, queue or CDN), each alert
+// rule's series, memory and OOM kills, and the all-request latency. Read by name from the
+// run's timeseries.csv; which component is what comes from summary.json's "type".
+#pragma once
+
+#include <nlohmann/json.hpp>
+
+#include "reports/html_data.h"
+
+namespace archsim::reports::series {
+
+// The component types whose sections the page draws from their series.
+bool is_data_tier(const std::string& type);
+
+// {"t": [window end times, in the time unit of `x_div` seconds], "by": {component: {metric:
+// [value or null per time]}}}: every series of the data-tier components and of the links
+// ("a->b": pools, call policies), the series each alert rule names
+// (availability_report.alert_rules; for a derived "<c>.availability", c's throughput_rps and
+// errors_rps), and wherever they are, memory_mb, memory_limit_mb, oom_kills, failed_fraction
+// and latency_all_p50/p95/p99_ms. Series recorded at their own times (a state's
+// transitions) are left out.
+nlohmann::json for_page(const data::TimeSeries& ts, const nlohmann::json& summary, double x_div);
+
+}  // namespace archsim::reports::series

@@ -1,0 +1,184 @@
+// compare.js -- the page of `archsim compare`: the variants side by side (the columns that
+// decide first: availability, failed share, p99 of the successful and of every request,
+// goodput, cost, SLO; a balancer's share and imbalance when the scenario has one), which
+// alarms fired in each variant and when, the comparison's charts, and with a numeric
+// --vary the data tier's headline figures and every request's p99 against it.
+(function (A) {
+  'use strict';
+
+  function variantOverrides(v) {
+    if (Array.isArray(v.overrides)) return v.overrides;
+    return A.overrides(v.summary || {});
+  }
+
+  function labelCell(v, info) {
+    var cell = '<strong>' + A.esc(v.label) + '</strong>';
+    if (!info || !info.sub) return cell;
+    var links = [];
+    if (info.own_page) links.push('<a class="variant-report" href="' + A.esc(info.sub) + '/report.html">report</a>');
+    (info.files || []).forEach(function (f) { links.push('<a href="' + A.esc(info.sub) + '/' + A.esc(f) + '">' + A.esc(f) + '</a>'); });
+    return cell + '<br><span class="detail">' + links.join(' \u00b7 ') + '</span>';
+  }
+
+  function firstBalancer(variants) {
+    var s = variants.length ? variants[0].summary || {} : {};
+    var ids = Object.keys(s.components || {});
+    for (var i = 0; i < ids.length; ++i) {
+      var c = s.components[ids[i]];
+      if (c.type === 'balancer' && c.share && typeof c.share === 'object') return { id: ids[i], backends: Object.keys(c.share) };
+    }
+    return null;
+  }
+
+  function variantsTable(d, root) {
+    var variants = d.compare.variants;
+    var reps = variants.length && typeof variants[0].summary.replications === 'number' ? variants[0].summary.replications : 1;
+    var all = variants.some(function (v) { return v.summary && v.summary.latency_all_ms; });
+    var lb = firstBalancer(variants);
+    var changesSay = variants.some(function (v) {
+      var set = Object.keys(v.set || {}).map(function (p) { return p + '=' + (typeof v.set[p] === 'string' ? v.set[p] : JSON.stringify(v.set[p])); });
+      return set.join(' ') !== v.label || variantOverrides(v).length;
+    });
+    var cols = [{ head: 'variant' }];
+    if (changesSay) cols.push({ head: 'changes' });
+    cols.push({ head: 'availability', num: true }, { head: 'failed', num: true }, { head: 'p99 ms, successful', num: true });
+    if (all) cols.push({ head: 'p99 ms, every request', num: true });
+    if (lb) cols.push({ head: 'share % ' + A.esc(lb.id) + ' \u2192 ' + A.esc(lb.backends.join('/')), num: true }, { head: 'imbalance (CV)', num: true });
+    cols.push({ head: 'p50 ms', num: true }, { head: 'goodput rps', num: true }, { head: 'cost USD', num: true }, { head: 'SLO' },
+              { head: reps > 1 ? 'requests (mean per replication)' : 'requests', num: true });
+    var rows = variants.map(function (v, i) {
+      var s = v.summary || {};
+      var row = [labelCell(v, d.folders && d.folders[i])];
+      if (changesSay) {
+        var ch = Object.keys(v.set || {}).map(function (p) { return A.esc(p + '=' + (typeof v.set[p] === 'string' ? v.set[p] : JSON.stringify(v.set[p]))); });
+        variantOverrides(v).forEach(function (o) { if (ch.indexOf(A.esc(o)) < 0) ch.push('<code>--set ' + A.esc(o) + '</code>'); });
+        row.push(ch.join('<br>'));
+      }
+      var total = A.numAt(s, 'requests.total'), failed = A.numAt(s, 'requests.failed');
+      row.push(A.withCi(s, 'availability', A.numAt(s, 'availability'), true), total > 0 ? A.pct(failed / total) : '\u2013',
+               A.withCi(s, 'latency_ms.p99', A.numAt(s, 'latency_ms.p99'), false));
+      if (all) row.push(A.num(A.numAt(s, 'latency_all_ms.p99')));
+      if (lb) {
+        var c = (s.components || {})[lb.id] || {};
+        row.push(lb.backends.map(function (b) { return c.share && typeof c.share[b] === 'number' ? A.num(c.share[b] * 100, 3) : '\u2013'; }).join('/'),
+                 typeof c.imbalance_cv === 'number' ? A.num(c.imbalance_cv, 3) : '\u2013');
+      }
+      var met = s.slo && typeof s.slo.met === 'boolean' ? (s.slo.met ? '<span class="pass">met</span>' : '<span class="fail">missed</span>') : '\u2013';
+      row.push(A.num(A.numAt(s, 'latency_ms.p50')), A.num(A.numAt(s, 'throughput_rps')), A.num(A.numAt(s, 'cost.total_usd')), met, A.count(total));
+      return row;
+    });
+    A.table(cols, rows, 'Availability and the failed share first: a variant whose p99 of successful requests looks better while more ' +
+            'requests fail is not better (every request\u2019s p99, when recorded, counts the failed ones at the time they failed).', root);
+  }
+
+  // Which alarms fired in each variant, and when (times in the run's unit).
+  function alarmsTable(d, root) {
+    var variants = d.compare.variants;
+    var names = [];
+    variants.forEach(function (v) {
+      var r = (v.summary || {}).availability_report || {};
+      (r.alert_rules || []).concat(r.alerts || []).forEach(function (a) { if (names.indexOf(a.alert) < 0) names.push(a.alert); });
+    });
+    if (!names.length) return;
+    A.section('alarms', 'Alarms per variant', root);
+    var rows = variants.map(function (v) {
+      var r = (v.summary || {}).availability_report || {};
+      var fired = names.map(function (name, k) {
+        var times = (r.alerts || []).filter(function (a) { return a.alert === name; }).map(function (a) {
+          return A.duration(a.fired_s) + (typeof a.resolved_s === 'number' ? '\u2013' + A.duration(a.resolved_s) : ' on');
+        });
+        return times.length ? '<span class="marker-legend"><span class="num">' + (k + 1) + '</span></span>' + A.esc(times.join(', ')) : '';
+      }).filter(function (x) { return x; });
+      return ['<strong>' + A.esc(v.label) + '</strong>', fired.length ? fired.join('<br>') : 'none'];
+    });
+    A.table([{ head: 'variant' }, { head: 'alarms fired (number, from\u2013to)' }], rows,
+            names.map(function (n, k) { return (k + 1) + ': ' + A.esc(n); }).join(' \u00b7 '), root);
+  }
+
+  // With a numeric --vary: every request's p99 and the failed share, and each data-tier
+  // component's headline figures, against the varied number (one line per combination of
+  // the other varied values).
+  function whatifExtras(d, root) {
+    var x = d.whatif_x;
+    if (!x) return 0;
+    var variants = d.compare.variants;
+    var groups = [];
+    variants.forEach(function (v) {
+      var set = v.set || {};
+      if (typeof set[x] !== 'number') return;
+      var key = Object.keys(set).filter(function (p) { return p !== x; }).map(function (p) { return p + '=' + JSON.stringify(set[p]); }).join(' ') || 'all variants';
+      var g = groups.filter(function (gr) { return gr.key === key; })[0];
+      if (!g) groups.push(g = { key: key, points: [] });
+      g.points.push({ x: set[x], s: v.summary || {} });
+    });
+    var xs = [];
+    groups.forEach(function (g) { g.points.forEach(function (p) { if (xs.indexOf(p.x) < 0) xs.push(p.x); }); });
+    xs.sort(function (a, b) { return a - b; });
+    function panel(value, ylabel, percent) {
+      var rows = xs.map(function (xv) {
+        return [xv].concat(groups.map(function (g) {
+          var p = g.points.filter(function (q) { return q.x === xv; })[0];
+          var v = p ? value(p.s) : NaN;
+          return isNaN(v) ? null : v;
+        }));
+      });
+      return { labels: [x].concat(groups.map(function (g) { return g.key; })), rows: rows, time_x: false, xlabel: x, xunit: '',
+               dots: true, connect: true, ylabel: ylabel, percent: !!percent };
+    }
+    var charts = [];
+    var failedShare = function (s) { var t = A.numAt(s, 'requests.total'); return t > 0 ? A.numAt(s, 'requests.failed') / t : NaN; };
+    charts.push({ id: 'whatif-failed', title: 'Failed share against ' + x, panel: panel(failedShare, 'failed', true) });
+    if (variants.some(function (v) { return v.summary && v.summary.latency_all_ms; }))
+      charts.push({ id: 'whatif-p99-all', title: 'p99 of every request against ' + x,
+                    panel: panel(function (s) { return A.numAt(s, 'latency_all_ms.p99'); }, 'p99, every request (ms)') });
+    var first = variants.length ? variants[0].summary || {} : {};
+    Object.keys(first.components || {}).forEach(function (id) {
+      (A.dataTierHeadlines[first.components[id].type] || []).forEach(function (h, k) {
+        charts.push({ id: 'whatif-' + id + '-' + k, title: id + ': ' + h[1] + ' against ' + x,
+                      panel: panel(function (s) { return A.numAt(s, 'components.' + id + '.' + h[0]); }, h[1], h[2]) });
+      });
+    });
+    charts = charts.filter(function (c) { return c.panel.rows.some(function (r) { return r.slice(1).some(function (v) { return v !== null; }); }); });
+    if (!charts.length) return 0;
+    A.section('whatif-more', 'What else changed with ' + x, root);
+    A.node('p', null, 'Beside p99 and availability: the share of requests that failed, every request\u2019s p99 when the runs recorded it, ' +
+           'and each data store\u2019s headline figures, one point per variant.', root);
+    var grid = A.node('div', 'multiples', null, root);
+    charts.forEach(function (c) { A.smallFigure(c.id, c.title, '', c.panel, { unit: '', small: true }, grid); });
+    return charts.length;
+  }
+
+  A.comparePage = function (d, root) {
+    var cmp = d.compare;
+    var variants = cmp.variants || [];
+    var s0 = variants.length ? variants[0].summary || {} : {};
+    var scenario = cmp.scenario || s0.scenario || 'archsim comparison';
+    var h = A.node('header', 'top', null, root);
+    var inner = A.node('div', 'inner', null, h);
+    A.node('h1', null, A.esc(scenario) + ': comparison', inner);
+    if (s0.description) A.node('p', null, A.esc(s0.description), inner);
+    if (variants.length) {
+      var meta = variants.length + ' variants \u00b7 seed ' + A.valueHtml(s0.seed) + ' (common random numbers: every variant sees the same arrivals)';
+      if (s0.replications !== undefined) meta += ' \u00b7 ' + A.valueHtml(s0.replications) + ' replications each';
+      A.node('p', 'meta', meta, inner);
+    }
+    var common = Array.isArray(cmp.overrides) ? cmp.overrides : [];
+    if (common.length) inner.insertAdjacentHTML('beforeend', A.overridesHtml(common));
+    var main = A.node('main', null, null, root);
+    A.section('variants', 'Variants', main);
+    variantsTable(d, main);
+    alarmsTable(d, main);
+    A.section('charts', 'Charts', main);
+    A.staticNotice(d, main);
+    (d.same || []).forEach(function (x) {
+      A.notice(x.what === 'cost' ? 'Cost is $' + A.esc(A.num(x.value)) + ' in every variant, so it is not charted.'
+                                 : 'Availability is ' + A.esc(A.pct(x.value)) + ' in every variant, so it is not charted.', main);
+    });
+    var view = A.view(d, null);
+    d.charts.forEach(function (c) { A.figure(c, view, main); });
+    whatifExtras(d, main);
+    A.node('footer', null, 'Written by archsim from <code>compare.json</code> and each variant\u2019s <code>latency_cdf.csv</code> and ' +
+           '<code>timeseries.csv</code>; redraw with <code>archsim report DIR</code>, or edit a script in <code>charts/</code> and run ' +
+           '<code>gnuplot NAME.gp</code> there.', main);
+  };
+})(typeof window !== 'undefined' ? (window.archsim = window.archsim || {}) : (globalThis.archsim = globalThis.archsim || {}));
