@@ -58,7 +58,8 @@ ReportResult write_compare_report(const fs::path& dir, const fs::path& chart_scr
   const std::vector<std::string> names = {"compare_p99", "compare_availability", "compare_cost", "compare_cdf",
                                           "whatif_p99", "whatif_availability", "compare_pareto", "compare_timeseries"};
   figures::remove_stale(charts, names, {"compare.dat", "compare_cdf.dat", "whatif.dat", "whatif_axis.gp", "pareto.dat",
-                                        "pareto_axis.gp", "variants_p99.dat", "variants_throughput.dat", "annotations.gp"});
+                                        "pareto_axis.gp", "variants_p99.dat", "variants_throughput.dat", "variants_p99_all.dat",
+                                        "variants_failed.dat", "annotations.gp"});
 
   // compare.dat: one row per variant (columns documented in tools/charts/compare_p99.gp).
   std::ostringstream dat;
@@ -167,7 +168,9 @@ ReportResult write_compare_report(const fs::path& dir, const fs::path& chart_scr
     files.push_back("annotations.gp");
     list.push_back({"compare_timeseries", "Each variant over time",
                     std::string("End-to-end p99 latency of the successful requests per window (top) and requests "
-                                "completed per second (bottom), one line per variant; the grey band is the warm-up, left "
+                                "completed per second (below it), one line per variant; then, when the runs recorded them, "
+                                "the p99 of every finished request and the share that failed, so that a p99 that falls "
+                                "while requests fail is not taken for an improvement. The grey band is the warm-up, left "
                                 "out of the figures") +
                         (reps > 1 ? ". These are replication 1 of each variant (its timeseries.csv); the tables above are "
                                     "means over the replications."

@@ -8,8 +8,11 @@ std::vector<std::string> write_data(const std::filesystem::path& charts, const s
   // The loaded series must outlive the writes (data::Column points into them).
   std::vector<data::TimeSeries> loaded;
   loaded.reserve(variants.size());
-  std::vector<data::Column> p99, rps;
-  for (const VariantFolder& v : variants) {
+  std::vector<data::Points> failed(variants.size());
+  std::vector<data::Column> p99, p99_all, rps, share;
+  bool any_failure = false;
+  for (std::size_t i = 0; i < variants.size(); ++i) {
+    const VariantFolder& v = variants[i];
     loaded.push_back(data::TimeSeries::load(v.dir / "timeseries.csv"));
     const data::TimeSeries& ts = loaded.back();
     std::string who = "all";
@@ -20,10 +23,26 @@ std::vector<std::string> write_data(const std::filesystem::path& charts, const s
     }
     p99.push_back({v.label, ts.find(who, "latency_p99_ms")});
     rps.push_back({v.label, ts.find(who, "throughput_rps")});
+    if (const auto* all = ts.find(who, "latency_all_p99_ms")) p99_all.push_back({v.label, all});
+    // The failed share of the finished requests per window, in %.
+    const auto* ok = ts.find(who, "throughput_rps");
+    const auto* bad = ts.find(who, "errors_rps");
+    if (ok != nullptr && bad != nullptr) {
+      for (const auto& [t, good] : *ok) {
+        const auto it = bad->find(t);
+        const double f = it == bad->end() ? 0 : it->second;
+        any_failure = any_failure || f > 0;
+        if (good + f > 0) failed[i][t] = 100 * f / (good + f);
+      }
+      share.push_back({v.label, &failed[i]});
+    }
   }
   std::vector<std::string> written;
   if (data::write_wide(charts / "variants_p99.dat", "time_s", p99)) written.push_back("variants_p99.dat");
   if (data::write_wide(charts / "variants_throughput.dat", "time_s", rps)) written.push_back("variants_throughput.dat");
+  if (!p99_all.empty() && data::write_wide(charts / "variants_p99_all.dat", "time_s", p99_all))
+    written.push_back("variants_p99_all.dat");
+  if (any_failure && data::write_wide(charts / "variants_failed.dat", "time_s", share)) written.push_back("variants_failed.dat");
   return written;
 }
 

@@ -182,7 +182,7 @@ std::optional<Panel> panel_for(const std::string& file) {
       {"replicas.dat", "replicas"},       {"healthy.dat", "healthy backends"}, {"retries.dat", "per second"},
       {"autoscaler.dat", "metric per replica"},
       {"replication_lag_ms.dat", "lag (ms)"}, {"consumer_lag.dat", "messages"},
-      {"variants_throughput.dat", "requests / s"}};
+      {"variants_throughput.dat", "requests / s"}, {"variants_p99_all.dat", "p99 of every request (ms)"}};
   for (const auto& [name, label] : kPlain)
     if (file == name) {
       p.ylabel = label;
@@ -200,6 +200,9 @@ std::optional<Panel> panel_for(const std::string& file) {
     p.y2_last = true;
     p.y2label = "requests / s";
     p.slo = true;
+  } else if (file == "variants_failed.dat") {
+    p.ylabel = "failed (% of requests)";
+    p.y_top_at_least = 1;
   } else if (file == "utilization.dat" || file == "hit_ratio.dat") {
     p.ylabel = file == "hit_ratio.dat" ? "hit ratio" : "busy";
     p.percent = true;

@@ -50,7 +50,8 @@ ARCHSIM_REQUIRE_BROWSER=1 tools/browser_check.sh build/browser-check 5
 # the page (latency, throughput, utilization, replicas, CDF, and the architecture diagram).
 rm -rf build/browser-check-failure
 build/dev/archsim run scenarios/failures/zone-outage-single-zone.json --set duration=20m --out build/browser-check-failure --quiet >/dev/null
-ARCHSIM_REQUIRE_BROWSER=1 tools/browser_check.sh build/browser-check-failure 6 'id="availability"' 'zone_outage a</text>' 'HighErrorRate</text>'
+ARCHSIM_REQUIRE_BROWSER=1 tools/browser_check.sh build/browser-check-failure 6 'id="availability"' 'zone_outage a</text>' 'HighErrorRate</text>' \
+  'of 117 windows' '<td>zone_outage a</td><td class="num">5 min</td><td class="num">15 min</td>' 'id="ichart-alert-1-0"'
 # A plan page: one inline chart (cost against p99), the answer named (web-tier needs 3 web
 # replicas for p99 200 ms at 2 minutes, 2 replications).
 rm -rf build/browser-check-plan
@@ -94,6 +95,47 @@ build/dev/archsim run scenarios/basics/web-tier.json --set duration=2m --replica
   --quiet >/dev/null
 ARCHSIM_REQUIRE_BROWSER=1 tools/browser_check.sh build/browser-check-reps 5 'The charts show replication 1' \
   'mean count over 3 replications'
+# The unit tests' sample report (tests/data/report_sample): the sections its summary calls for,
+# as the page's script draws them from the data block (text escaped, SLO, causes, routes,
+# autoscaler, balancer, cost).
+rm -rf build/report_sample
+ARCHSIM_TEST_REPORT_OUT=build/report_sample build/dev/unit_tests --no-intro -tc='run report*' >/dev/null
+ARCHSIM_REQUIRE_BROWSER=1 tools/browser_check.sh build/report_sample '' '<h1>web-tier-autoscale</h1>' 'seed 42' \
+  'slows down at 440 s &amp; the breaker opens &lt;briefly&gt;.' 'SLO missed' 'failed: timeout' '>checkout<' '>web-hpa<' \
+  'least_connections' 'per million requests'
+# The March 2020 morning (covid-2020/monday-morning.json, whole: its four alarms fire by 30
+# minutes): each alert rule's series with its threshold and firing windows, numbered markers
+# on the time charts, the database and its callers' pools in the data-tier section.
+rm -rf build/browser-check-covid
+build/dev/archsim run scenarios/covid-2020/monday-morning.json --out build/browser-check-covid --quiet >/dev/null
+ARCHSIM_REQUIRE_BROWSER=1 tools/browser_check.sh build/browser-check-covid '' 'id="alert-charts"' 'id="ichart-alert-1-0"' \
+  'id="ichart-alert-2-0"' 'id="ichart-alert-3-0"' 'id="ichart-alert-4-0"' 'class="marker-legend"' 'id="tier-db"' 'id="tier-pools"' \
+  'id="ichart-latency-1"' 'of 480 windows'
+# A failure run where most requests fail (a retry storm): the latency chart's second panel
+# counts every request and the failed share; the retries' amplification is on the page.
+rm -rf build/browser-check-storm
+build/dev/archsim run scenarios/failures/retry-storm.json --set duration=5m --out build/browser-check-storm --quiet >/dev/null
+ARCHSIM_REQUIRE_BROWSER=1 tools/browser_check.sh build/browser-check-storm '' 'id="ichart-latency-1"' 'id="resilience"' '×</strong>'
+# A data-tier page per family: each store's section with its mechanism over time.
+for s in caching/stampede:tier-cache databases/failover:tier-db queues/consumer-lag:tier-jobs edge/video-cdn:tier-cdn; do
+  name=${s%%:*}
+  out="build/browser-check-${name##*/}"
+  rm -rf "$out"
+  build/dev/archsim run "scenarios/$name.json" --set duration=150s --out "$out" --quiet >/dev/null
+  ARCHSIM_REQUIRE_BROWSER=1 tools/browser_check.sh "$out" '' "id=\"${s##*:}\"" "id=\"ichart-${s##*:}-1-0\""
+done
+# A balancing comparison keeps the share and imbalance columns (round robin splits evenly),
+# and a comparison with alert rules lists which alarms fired in each variant.
+rm -rf build/browser-check-compare-lb
+build/dev/archsim compare scenarios/balancing/slow-server.json --set duration=2m \
+  --vary lb.algorithm=round_robin,least_connections --out build/browser-check-compare-lb --quiet >/dev/null
+ARCHSIM_REQUIRE_BROWSER=1 tools/browser_check.sh build/browser-check-compare-lb '' 'share % lb → s1/s2/s3/s4' \
+  'imbalance (CV)' '>25/25/25/25<'
+rm -rf build/browser-check-compare-alarms
+build/dev/archsim compare scenarios/failures/zone-outage-single-zone.json --set duration=20m --vary users.arrivals.rate=200,400 \
+  --out build/browser-check-compare-alarms --quiet >/dev/null
+ARCHSIM_REQUIRE_BROWSER=1 tools/browser_check.sh build/browser-check-compare-alarms '' 'id="alarms"' 'HighErrorRate' \
+  'id="ichart-whatif-failed-0"'
 echo "== tools/test.sh: browser checks done at ${SECONDS} s"
 
 # archsim beside the real systems (tools/realcheck.sh, docs/validation.md): NGINX, HAProxy and

@@ -47,7 +47,7 @@
     var a = s.availability_report || {};
     var rules = view.alerts || [];
     if (rules.length) {
-      A.node('h3', null, 'Alerts: why each one fired', root);
+      A.node('h3', null, 'Alerts: each rule\u2019s series against its threshold', root);
       A.node('p', null, 'Each rule\u2019s series as the rule read it (one value per window), its threshold (dash-dot line) and the ' +
              'windows in which it fired (shaded). The numbers are those of the markers on the time charts.', root);
       var grid = A.node('div', 'multiples', null, root);
@@ -62,12 +62,12 @@
           var own = { unit: view.unit, end: view.end, marks: view.marks, alerts: rules, only: r.n, small: true,
                       hlines: [{ y: r.def.threshold, label: 'threshold ' + r.def.op + ' ' + A.num(r.def.threshold) }] };
           var f = A.smallFigure('alert-' + r.n, title, cap, panel, own, grid);
-          f.head.innerHTML = '<span class="alert-head"><span class="marker-legend"><span class="num">' + r.n + '</span></span><strong>' +
+          f.head.innerHTML = '<span class="alert-head"><span class="disc">' + r.n + '</span><strong>' +
                              A.esc(title) + '</strong></span>';
         } else {
-          var fig = A.node('figure', null, '<p class="ichart-title"><span class="alert-head"><span class="marker-legend"><span class="num">' +
-                           r.n + '</span></span><strong>' + A.esc(title) + '</strong></span></p>', grid);
-          A.node('figcaption', null, cap + (r.def ? ' Its series has no value in any window.' :
+          var fig = A.node('figure', null, '<p class="ichart-title"><span class="alert-head"><span class="disc">' +
+                           r.n + '</span><strong>' + A.esc(title) + '</strong></span></p>', grid);
+          A.node('figcaption', null, cap + (r.def ? ' Its series has no value in the run\u2019s files (a series that stayed at zero may be left out).' :
                  ' The run\u2019s summary does not record the rule, so its series is not drawn (rerun to get it).'), fig);
         }
       });

@@ -192,6 +192,27 @@
     return fig;
   };
 
+  // Adds to a latency distribution (a CDF panel: x latency, y fraction) the percentiles of a
+  // summary's latency_all_ms as dots, one series named `name`: every finished request's
+  // distribution beside the successful ones' curve (the run writes the curve of the
+  // successful requests only).
+  A.addPercentiles = function (panel, all, name) {
+    if (!panel || !all) return;
+    var at = { p50: 0.5, p90: 0.9, p95: 0.95, p99: 0.99, p999: 0.999 };
+    var width = panel.labels.length;
+    panel.labels = panel.labels.concat([name]);
+    panel.rows = panel.rows.map(function (r) { return r.concat([null]); });
+    Object.keys(at).forEach(function (k) {
+      if (typeof all[k] !== 'number' || !(all[k] > 0)) return;
+      var row = [all[k]];
+      for (var i = 1; i < width; ++i) row.push(null);
+      row.push(at[k]);
+      panel.rows.push(row);
+    });
+    panel.rows.sort(function (a, b) { return a[0] - b[0]; });
+    panel.points = (panel.points || []).concat([name]);
+  };
+
   // A small chart built by the page itself (an alert rule's series, a data-tier mechanism):
   // a figure with a title, one panel and a caption.
   A.smallFigure = function (id, title, caption, panel, view, parent) {

@@ -12,7 +12,8 @@
   }
 
   function labelCell(v, info) {
-    var cell = '<strong>' + A.esc(v.label) + '</strong>';
+    // Long labels break after "=", "." or ",", not inside a word.
+    var cell = '<strong>' + A.esc(v.label).replace(/([=.,])/g, '$1<wbr>') + '</strong>';
     if (!info || !info.sub) return cell;
     var links = [];
     if (info.own_page) links.push('<a class="variant-report" href="' + A.esc(info.sub) + '/report.html">report</a>');
@@ -44,8 +45,10 @@
     cols.push({ head: 'availability', num: true }, { head: 'failed', num: true }, { head: 'p99 ms, successful', num: true });
     if (all) cols.push({ head: 'p99 ms, every request', num: true });
     if (lb) cols.push({ head: 'share % ' + A.esc(lb.id) + ' \u2192 ' + A.esc(lb.backends.join('/')), num: true }, { head: 'imbalance (CV)', num: true });
-    cols.push({ head: 'p50 ms', num: true }, { head: 'goodput rps', num: true }, { head: 'cost USD', num: true }, { head: 'SLO' },
-              { head: reps > 1 ? 'requests (mean per replication)' : 'requests', num: true });
+    var slo = variants.some(function (v) { return v.summary && v.summary.slo && typeof v.summary.slo.met === 'boolean'; });
+    cols.push({ head: 'p50 ms', num: true }, { head: 'goodput rps', num: true }, { head: 'cost USD', num: true });
+    if (slo) cols.push({ head: 'SLO' });
+    cols.push({ head: reps > 1 ? 'requests (mean per replication)' : 'requests', num: true });
     var rows = variants.map(function (v, i) {
       var s = v.summary || {};
       var row = [labelCell(v, d.folders && d.folders[i])];
@@ -64,7 +67,9 @@
                  typeof c.imbalance_cv === 'number' ? A.num(c.imbalance_cv, 3) : '\u2013');
       }
       var met = s.slo && typeof s.slo.met === 'boolean' ? (s.slo.met ? '<span class="pass">met</span>' : '<span class="fail">missed</span>') : '\u2013';
-      row.push(A.num(A.numAt(s, 'latency_ms.p50')), A.num(A.numAt(s, 'throughput_rps')), A.num(A.numAt(s, 'cost.total_usd')), met, A.count(total));
+      row.push(A.num(A.numAt(s, 'latency_ms.p50')), A.num(A.numAt(s, 'throughput_rps')), A.num(A.numAt(s, 'cost.total_usd')));
+      if (slo) row.push(met);
+      row.push(A.count(total));
       return row;
     });
     A.table(cols, rows, 'Availability and the failed share first: a variant whose p99 of successful requests looks better while more ' +
@@ -83,16 +88,15 @@
     A.section('alarms', 'Alarms per variant', root);
     var rows = variants.map(function (v) {
       var r = (v.summary || {}).availability_report || {};
-      var fired = names.map(function (name, k) {
+      return ['<strong>' + A.esc(v.label) + '</strong>'].concat(names.map(function (name) {
         var times = (r.alerts || []).filter(function (a) { return a.alert === name; }).map(function (a) {
           return A.duration(a.fired_s) + (typeof a.resolved_s === 'number' ? '\u2013' + A.duration(a.resolved_s) : ' on');
         });
-        return times.length ? '<span class="marker-legend"><span class="num">' + (k + 1) + '</span></span>' + A.esc(times.join(', ')) : '';
-      }).filter(function (x) { return x; });
-      return ['<strong>' + A.esc(v.label) + '</strong>', fired.length ? fired.join('<br>') : 'none'];
+        return times.length ? A.esc(times.join(', ')) : '<span class="detail">did not fire</span>';
+      }));
     });
-    A.table([{ head: 'variant' }, { head: 'alarms fired (number, from\u2013to)' }], rows,
-            names.map(function (n, k) { return (k + 1) + ': ' + A.esc(n); }).join(' \u00b7 '), root);
+    A.table([{ head: 'variant' }].concat(names.map(function (n, k) { return { head: '<span class="disc">' + (k + 1) + '</span> ' + A.esc(n) }; })),
+            rows, 'When each alarm fired in each variant (from\u2013to, from the start of the run; \u201con\u201d: still firing at the end).', root);
   }
 
   // With a numeric --vary: every request's p99 and the failed share, and each data-tier
@@ -138,7 +142,8 @@
                       panel: panel(function (s) { return A.numAt(s, 'components.' + id + '.' + h[0]); }, h[1], h[2]) });
       });
     });
-    charts = charts.filter(function (c) { return c.panel.rows.some(function (r) { return r.slice(1).some(function (v) { return v !== null; }); }); });
+    // A figure that is zero (or absent) in every variant says nothing against the varied number.
+    charts = charts.filter(function (c) { return c.panel.rows.some(function (r) { return r.slice(1).some(function (v) { return v !== null && v !== 0; }); }); });
     if (!charts.length) return 0;
     A.section('whatif-more', 'What else changed with ' + x, root);
     A.node('p', null, 'Beside p99 and availability: the share of requests that failed, every request\u2019s p99 when the runs recorded it, ' +
@@ -175,7 +180,12 @@
                                  : 'Availability is ' + A.esc(A.pct(x.value)) + ' in every variant, so it is not charted.', main);
     });
     var view = A.view(d, null);
-    d.charts.forEach(function (c) { A.figure(c, view, main); });
+    d.charts.forEach(function (c) {
+      if (c.name === 'compare_cdf' && c.panels.length) variants.forEach(function (v) {
+        if (v.summary && v.summary.latency_all_ms) A.addPercentiles(c.panels[0], v.summary.latency_all_ms, v.label + ', every request');
+      });
+      A.figure(c, view, main);
+    });
     whatifExtras(d, main);
     A.node('footer', null, 'Written by archsim from <code>compare.json</code> and each variant\u2019s <code>latency_cdf.csv</code> and ' +
            '<code>timeseries.csv</code>; redraw with <code>archsim report DIR</code>, or edit a script in <code>charts/</code> and run ' +

@@ -5,8 +5,8 @@
   // cols: [{head, num (right-aligned number), html (the cell is HTML already)}]; rows: arrays
   // of cells. Returns the wrapping element, appended to `parent` when given.
   A.table = function (cols, rows, caption, parent) {
-    var out = '<table>';
-    if (caption) out += '<caption>' + caption + '</caption>';
+    // The caption sits above the table, not in it: a long one would widen a narrow table.
+    var out = (caption ? '<p class="table-caption">' + caption + '</p>' : '') + '<table' + (cols.length > 8 ? ' class="wide"' : '') + '>';
     out += '<thead><tr>' + cols.map(function (c) {
       return '<th' + (c.num ? ' class="num"' : '') + '>' + c.head + '</th>';
     }).join('') + '</tr></thead><tbody>';

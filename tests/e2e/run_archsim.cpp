@@ -307,4 +307,12 @@ std::string read_text(const std::string& path) {
   return s.str();
 }
 
+nlohmann::json page_data(const std::string& page) {
+  const std::string open = "<script type=\"application/json\" id=\"archsim-page-data\">";
+  const auto at = page.find(open);
+  if (at == std::string::npos) return nullptr;
+  const auto from = at + open.size();
+  return nlohmann::json::parse(page.substr(from, page.find("</script>", from) - from));
+}
+
 }  // namespace archsim::e2e

@@ -52,6 +52,10 @@ RunResult run_archsim_watched(const std::vector<std::string>& args, double timeo
 // The whole content of the file at `path` ("" when it cannot be read).
 std::string read_text(const std::string& path);
 
+// The data block of a report.html (the JSON its script draws every section from), parsed;
+// null when the page has none (a plan page).
+nlohmann::json page_data(const std::string& page);
+
 // A short description of a result for test messages: command, exit status, stderr.
 std::string describe(const RunResult& r);
 

@@ -22,9 +22,9 @@ namespace {
 
 std::string slurp(const fs::path& p) { return archsim::e2e::read_text(p.string()); }
 
-// The interactive charts' payload of a page (html_interactive.h), parsed.
+// The data block a page's script draws from (html_interactive.h render()), parsed.
 nlohmann::json payload(const std::string& page) {
-  const std::string open = "<script type=\"application/json\" id=\"archsim-chart-data\">";
+  const std::string open = "<script type=\"application/json\" id=\"archsim-page-data\">";
   const auto at = page.find(open);
   if (at == std::string::npos) return nlohmann::json();
   const auto from = at + open.size();
@@ -56,8 +56,9 @@ TEST_CASE("compare page: interactive what-if lines with bands, the Pareto front,
   REQUIRE(r.exit_code == 0);
   const std::string page = slurp(fs::path(out) / "report.html");
   const nlohmann::json p = payload(page);
-  if (p.is_null()) {  // no libjs-dygraphs on this machine: the page must say so
-    CHECK(page.find("Interactive charts are off") != std::string::npos);
+  REQUIRE(p.is_object());
+  if (p["library"]["present"] == false) {  // no libjs-dygraphs on this machine: the page's script says so
+    CHECK(p["charts"][0]["panels"].empty());
   } else {
     // p99 against the replicas: one line, three points, each [lo, p99, hi] with lo <= p99 <= hi
     // and a real interval somewhere (two replications differ).
@@ -116,10 +117,12 @@ TEST_CASE("compare page: interactive what-if lines with bands, the Pareto front,
   // With replications, the per-variant time series say which replication they show.
   CHECK(page.find("These are replication 1 of each variant") != std::string::npos);
   // Each variant's own page, linked, with its interactive charts and a way back.
-  CHECK(page.find("<a class=\"variant-report\" href=\"variant-2/report.html\">report</a>") != std::string::npos);
-  const std::string own = slurp(fs::path(out) / "variant-2" / "report.html");
-  CHECK(own.find("Variant 2 of 3 of a comparison: <strong>web.replicas=2</strong>") != std::string::npos);
-  CHECK(own.find("href=\"../report.html\"") != std::string::npos);
+  CHECK(p["folders"][1]["own_page"] == true);
+  CHECK(p["folders"][1]["sub"] == "variant-2");
+  const nlohmann::json own = payload(slurp(fs::path(out) / "variant-2" / "report.html"));
+  const std::string context = own["context_html"];
+  CHECK(context.find("Variant 2 of 3 of a comparison: <strong>web.replicas=2</strong>") != std::string::npos);
+  CHECK(context.find("href=\"../report.html\"") != std::string::npos);
   CHECK(!fs::exists(fs::path(out) / "variant-2" / "charts" / "latency.svg"));  // the comparison stays quick
   CHECK(fs::exists(fs::path(out) / "variant-2" / "charts" / "latency.dat"));
 }
@@ -147,9 +150,9 @@ TEST_CASE("compare --trace: each variant writes trace.json of its replication 1,
     const nlohmann::json trace = nlohmann::json::parse(slurp(fs::path(out) / v / "trace.json"));
     REQUIRE(trace.contains("traceEvents"));
     CHECK(trace["traceEvents"].size() > 5);
-    CHECK(slurp(fs::path(out) / v / "report.html").find("href=\"trace.json\"") != std::string::npos);
+    CHECK(archsim::e2e::page_data(slurp(fs::path(out) / v / "report.html"))["traces"]["requests"].get<int>() > 0);
   }
-  CHECK(slurp(fs::path(out) / "report.html").find("<a href=\"variant-2/trace.json\">trace.json</a>") != std::string::npos);
+  CHECK(payload(slurp(fs::path(out) / "report.html"))["folders"][1]["files"].dump().find("trace.json") != std::string::npos);
   // Without --trace no variant has one.
   const std::string plain = scratch_dir("compare-notrace");
   REQUIRE(run_archsim({"compare", source_path("scenarios/basics/mm1.json"), "--set", "duration=2m", "--vary",

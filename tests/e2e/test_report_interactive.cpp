@@ -1,8 +1,9 @@
 // The interactive charts of report.html (reports/html_interactive.h): the charting library is
 // read at report time from $ARCHSIM_DYGRAPHS_JS (else Debian's libjs-dygraphs) and inlined,
-// with each chart's data and the run's marks as JSON; without the library the page keeps its
-// static charts and says so in one line. What a browser makes of the page is checked by
-// tools/browser_check.sh; here, what the page holds.
+// with each chart's data and the run's marks in the page's one JSON block; without the
+// library the page keeps its static charts and says so. What a browser makes of the page
+// (every chart drawn with points) is checked by tools/browser_check.sh; here, what the page
+// holds.
 #include <doctest/doctest.h>
 
 #include <cstdlib>
@@ -49,9 +50,9 @@ class ScopedEnv {
   std::optional<std::string> saved_;
 };
 
-// The chart data the page carries, parsed.
+// The data block the page's script draws from, parsed.
 json chart_data(const std::string& page) {
-  const std::string open = "<script type=\"application/json\" id=\"archsim-chart-data\">";
+  const std::string open = "<script type=\"application/json\" id=\"archsim-page-data\">";
   const auto at = page.find(open);
   if (at == std::string::npos) return json();
   const auto start = at + open.size();
@@ -84,7 +85,7 @@ TEST_CASE("interactive charts: the library and every chart's data and marks are 
   CHECK(page.find("sourceMappingURL") == std::string::npos);
   CHECK(page.find(".dygraph-legend{position:absolute}") != std::string::npos);
   CHECK(page.find("Interactive charts are off") == std::string::npos);
-  // Three scripts (library, data, drawing) and no more: nothing ends one early.
+  // Three scripts (library, data, the page's own) and no more: nothing ends one early.
   CHECK(count(page, "<script") == 3);
   CHECK(count(page, "</script>") == 3);
 
@@ -126,16 +127,26 @@ TEST_CASE("interactive charts: the library and every chart's data and marks are 
   CHECK(rows > 150);
   CHECK(gaps_in_outage >= 1);
   CHECK(gaps_outside == 0);
-  // One placeholder per panel of every chart, and the CDF on its own latency axis.
-  std::size_t panels = 0;
-  for (const auto& c : data["charts"]) panels += c["panels"].size();
-  CHECK(count(page, "<div class=\"ichart\" id=\"ichart-") == panels);
+  // Every chart has panels with rows, and the CDF is on its own latency axis.
+  for (const auto& c : data["charts"]) {
+    INFO(c["name"]);
+    CHECK(!c["panels"].empty());
+    for (const auto& panel : c["panels"]) CHECK(!panel["rows"].empty());
+  }
   const json* cdf = chart(data, "cdf");
   REQUIRE(cdf != nullptr);
   CHECK((*cdf)["panels"][0]["time_x"] == false);
   CHECK((*cdf)["panels"][0]["logx"] == true);
-  // The static charts stay below, in a <details> the script closes once the graphs are drawn.
-  CHECK(count(page, "<details class=\"static\" open>") == data["charts"].size());
+  // The alert rule is recorded with the run and its series is in the page's store, so that
+  // the alerts section draws it against its threshold.
+  const json& rules = data["summary"]["availability_report"]["alert_rules"];
+  REQUIRE(rules.size() == 1);
+  CHECK(rules[0]["alert"] == "HighErrorRate");
+  CHECK(rules[0]["metric"] == "all.availability");
+  CHECK(rules[0]["op"] == "<");
+  CHECK(rules[0]["threshold"].get<double>() == doctest::Approx(0.99));
+  CHECK(data["series"]["by"]["all"]["availability"].size() == data["series"]["t"].size());
+  CHECK(data["series"]["t"].size() > 150);
 }
 
 TEST_CASE("interactive charts: without the library the page keeps its static charts and says so in one line") {
@@ -145,14 +156,23 @@ TEST_CASE("interactive charts: without the library the page keeps its static cha
   INFO(describe(r));
   REQUIRE(r.exit_code == 0);
   const std::string page = slurp(fs::path(out) / "report.html");
-  CHECK(count(page, "Interactive charts are off") == 1);
-  CHECK(page.find("/nonexistent/dygraph.min.js") != std::string::npos);
-  CHECK(page.find("<script") == std::string::npos);
-  CHECK(page.find("class=\"ichart\"") == std::string::npos);
-  CHECK(page.find("<details class=\"static\"") == std::string::npos);
-  // latency, throughput, utilization, CDF, and the architecture diagram when graphviz is there.
+  const json data = chart_data(page);
+  REQUIRE(data.is_object());
+  // The page says the library is missing (its script reads "library") and where it looked.
+  CHECK(data["library"]["present"] == false);
+  CHECK(data["library"]["path"] == "/nonexistent/dygraph.min.js");
+  CHECK(count(page, "<script") == 2);  // the data and the page's script
+  for (const auto& c : data["charts"]) CHECK(c["panels"].empty());
+  // latency, throughput, utilization, CDF as static charts, and the architecture diagram
+  // when graphviz is there.
   const bool dot = std::system("command -v dot >/dev/null 2>&1") == 0;
-  if (std::system("command -v gnuplot >/dev/null 2>&1") == 0) CHECK(count(page, "<svg") == (dot ? 5 : 4));
+  if (std::system("command -v gnuplot >/dev/null 2>&1") == 0) {
+    int drawn = 0;
+    for (const auto& c : data["charts"]) drawn += c["svg"].is_string() ? 1 : 0;
+    CHECK(drawn == 4);
+  }
+  CHECK(data["topology"].is_object() == true);
+  if (dot) CHECK(data["topology"]["svg"].is_string());
 }
 
 TEST_CASE("interactive charts: Debian's dygraphs is inlined whole when installed") {

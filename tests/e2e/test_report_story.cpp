@@ -1,8 +1,10 @@
 // The whole run on the page: a failure run's report.html carries the availability report
 // (error budget, SLO windows, nines, MTBF/MTTR, each fault's time to detect and recover,
-// alerts) as tables, and every time chart marks the fault window, the alert and the warm-up,
-// with the SLO line on the latency chart, a gap where nothing was served and time in the
-// unit that fits the run. A compare over a numeric --vary draws curves against it.
+// alerts and the rules they follow) in its data block, and every time chart marks the fault
+// window, the alert and the warm-up, with the SLO line on the latency chart, a gap where
+// nothing was served and time in the unit that fits the run. A compare over a numeric
+// --vary draws curves against it. The tables the page's script draws from these are checked
+// in a browser (tools/test.sh, tools/browser_check.sh).
 #include <doctest/doctest.h>
 
 #include <algorithm>
@@ -28,11 +30,24 @@ std::string slurp(const fs::path& p) { return archsim::e2e::read_text(p.string()
 
 bool gnuplot_installed() { return std::system("command -v gnuplot >/dev/null 2>&1") == 0; }
 
-// The text of the page between an element with id `id` and the next <h2>.
-std::string section(const std::string& page, const std::string& id) {
-  const auto at = page.find("id=\"" + id + "\"");
-  if (at == std::string::npos) return "";
-  return page.substr(at, page.find("<h2", at + 1) - at);
+// The data block the page's script draws from, parsed (null when absent).
+nlohmann::json page_data(const std::string& page) {
+  const std::string open = "<script type=\"application/json\" id=\"archsim-page-data\">";
+  const auto at = page.find(open);
+  if (at == std::string::npos) return nullptr;
+  const auto from = at + open.size();
+  return nlohmann::json::parse(page.substr(from, page.find("</script>", from) - from));
+}
+
+// The names of the charts the page draws.
+std::vector<std::string> chart_names(const nlohmann::json& data) {
+  std::vector<std::string> out;
+  for (const auto& c : data["charts"]) out.push_back(c["name"]);
+  return out;
+}
+
+bool has(const std::vector<std::string>& list, const std::string& x) {
+  return std::find(list.begin(), list.end(), x) != list.end();
 }
 
 // The pieces of line of the series whose key entry reads `title`: in gnuplot's SVG its
@@ -55,17 +70,21 @@ TEST_CASE("report story: a zone outage's page has the availability report and ma
   INFO(describe(r));
   REQUIRE(r.exit_code == 0);
   const std::string page = slurp(fs::path(out) / "report.html");
-  const std::string av = section(page, "availability");
-  REQUIRE(!av.empty());
-  // The terminal's figures, as tables: 30 min run, 30 s warm-up, 10 s windows = 177 windows.
-  CHECK(av.find("error budget consumed") != std::string::npos);
-  CHECK(av.find("of 177 windows") != std::string::npos);
-  CHECK(av.find("nines") != std::string::npos);
-  CHECK(av.find("MTBF") != std::string::npos);
-  CHECK(av.find("MTTR") != std::string::npos);
-  CHECK(av.find("<td>zone_outage a</td><td class=\"num\">5 min</td><td class=\"num\">15 min</td>") != std::string::npos);
-  CHECK(av.find("time to detect") != std::string::npos);
-  CHECK(av.find("<td>HighErrorRate</td>") != std::string::npos);
+  const nlohmann::json data = page_data(page);
+  REQUIRE(data.is_object());
+  const nlohmann::json& av = data["summary"]["availability_report"];
+  // The terminal's figures, for the page's tables: 30 min run, 30 s warm-up, 10 s windows = 177 windows.
+  CHECK(av["windows"]["total"] == 177);
+  CHECK(av["error_budget"].contains("consumed"));
+  CHECK(av["nines"].contains("requests"));
+  REQUIRE(av["faults"].size() == 1);
+  CHECK(av["faults"][0]["fault"] == "zone_outage a");
+  CHECK(av["faults"][0]["start_s"] == 300);
+  CHECK(av["faults"][0]["end_s"] == 900);
+  CHECK(av["faults"][0].contains("time_to_detect_s"));
+  REQUIRE(!av["alerts"].empty());
+  CHECK(av["alerts"][0]["alert"] == "HighErrorRate");
+  CHECK(av["alert_rules"][0]["alert"] == "HighErrorRate");
 
   // The marks every time chart loads: warm-up and fault shaded, alert line, SLO, minutes.
   const std::string marks = slurp(fs::path(out) / "charts" / "annotations.gp");
@@ -84,8 +103,11 @@ TEST_CASE("report story: a zone outage's page has the availability report and ma
   CHECK(latency.find("time (min)") != std::string::npos);
   // Nothing was served for 10 minutes: the p99 line is drawn in two pieces (plus the key's sample).
   CHECK(line_pieces(latency, "users p99") >= 3);
-  // The page inlines the marked charts.
-  CHECK(page.find("HighErrorRate</text>") != std::string::npos);
+  // The page carries the marked static charts.
+  bool marked_svg = false;
+  for (const auto& c : data["charts"])
+    if (c["name"] == "latency") marked_svg = c["svg"].get<std::string>().find("HighErrorRate</text>") != std::string::npos;
+  CHECK(marked_svg);
 }
 
 TEST_CASE("report story: retries, balancer shares and scale events reach the page") {
@@ -93,24 +115,28 @@ TEST_CASE("report story: retries, balancer shares and scale events reach the pag
   auto r = run_archsim({"run", source_path("scenarios/failures/retry-storm.json"), "--set", "duration=10m", "--out", storm, "--quiet"}, 120);
   INFO(describe(r));
   REQUIRE(r.exit_code == 0);
-  const std::string retries = section(slurp(fs::path(storm) / "report.html"), "resilience");
-  CHECK(retries.find("attempts per call") != std::string::npos);
-  CHECK(std::regex_search(retries, std::regex("<strong>[2-9]\\.[0-9]+×</strong>")));  // retries amplify the load
+  const nlohmann::json storm_data = page_data(slurp(fs::path(storm) / "report.html"));
+  const nlohmann::json& res = storm_data["summary"]["components"]["users"]["resilience"];
+  // Retries amplify the load: the page shows attempts per call, which is above 2 here.
+  CHECK(res["attempts"].get<double>() / res["calls"].get<double>() > 2);
+  // Most requests fail: the latency chart's second panel counts every request and the failed share.
+  for (const auto& c : storm_data["charts"])
+    if (c["name"] == "latency") CHECK(c["files"].dump().find("latency_all.dat") != std::string::npos);
   CHECK(slurp(fs::path(storm) / "charts" / "retries.dat").rfind("time_s,users attempts,users retries,users offered\n", 0) == 0);
 
   const std::string lb = scratch_dir("story-lb");
   r = run_archsim({"run", source_path("scenarios/balancing/backend-failure.json"), "--set", "duration=5m", "--out", lb, "--quiet"}, 120);
   REQUIRE(r.exit_code == 0);
-  const std::string bal = section(slurp(fs::path(lb) / "report.html"), "balancing");
-  CHECK(bal.find("<td>s3</td>") != std::string::npos);
-  CHECK(bal.find("time ejected") != std::string::npos);
+  const nlohmann::json lb_data = page_data(slurp(fs::path(lb) / "report.html"));
+  CHECK(lb_data["summary"]["components"]["lb"]["backends"].contains("s3"));
+  CHECK(lb_data["summary"]["components"]["lb"]["backends"]["s3"].contains("ejected_fraction"));
   CHECK(slurp(fs::path(lb) / "charts" / "balancer.dat").find(",lb → s3") != std::string::npos);
   CHECK(slurp(fs::path(lb) / "charts" / "healthy.dat").find("lb healthy") != std::string::npos);
 
   const std::string hpa = scratch_dir("story-hpa");
   r = run_archsim({"run", source_path("scenarios/autoscaling/step-load.json"), "--out", hpa, "--quiet"}, 120);
   REQUIRE(r.exit_code == 0);
-  CHECK(section(slurp(fs::path(hpa) / "report.html"), "autoscaling").find("api-hpa") != std::string::npos);
+  CHECK(page_data(slurp(fs::path(hpa) / "report.html"))["summary"]["components"]["api-hpa"]["type"] == "autoscaler");
   const std::string marks = slurp(fs::path(hpa) / "charts" / "annotations.gp");
   CHECK(marks.find("linecolor rgb '#7B3294'") != std::string::npos);  // scale-event ticks
   CHECK(marks.find("set label '+") != std::string::npos);
@@ -127,12 +153,14 @@ TEST_CASE("report story: a numeric --vary is an x axis with one line per other v
   CHECK(dat.find("users.arrivals.rate,web.concurrency=1,") == 0);
   CHECK(dat.find("\n\n\nusers.arrivals.rate,web.concurrency=2,") != std::string::npos);
   CHECK(std::regex_search(dat, std::regex("\n50,[^\n]*\n70,[^\n]*\n90,")));
-  const std::string page = slurp(fs::path(out) / "report.html");
-  CHECK(page.find("id=\"chart-whatif_p99\"") != std::string::npos);
+  const nlohmann::json data = page_data(slurp(fs::path(out) / "report.html"));
+  const auto names = chart_names(data);
+  CHECK(has(names, "whatif_p99"));
+  CHECK(data["whatif_x"] == "users.arrivals.rate");
   // Every variant serves all its requests: an availability chart of flat 100% lines says nothing.
-  CHECK(page.find("id=\"chart-whatif_availability\"") == std::string::npos);
-  CHECK(page.find("Availability is 100% in every variant") != std::string::npos);
-  CHECK(page.find("id=\"chart-compare_p99\"") == std::string::npos);  // no categorical bars
+  CHECK(!has(names, "whatif_availability"));
+  CHECK(data["same"] == nlohmann::json::parse(R"([{"what": "availability", "value": 1.0}])"));
+  CHECK(!has(names, "compare_p99"));  // no categorical bars
   if (!gnuplot_installed()) return;
   const std::string svg = slurp(fs::path(out) / "charts" / "whatif_p99.svg");
   CHECK(svg.find("users.arrivals.rate") != std::string::npos);
@@ -151,22 +179,25 @@ TEST_CASE("report story: a numeric --vary is an x axis with one line per other v
     if (std::sscanf(row.c_str(), "%lf,%lf,%lf,%lf", &x, &p99, &lo, &hi) == 4) banded = banded || (lo < p99 && p99 < hi);
   }
   CHECK(banded);
-  CHECK(slurp(fs::path(reps) / "report.html").find("the band is the 95% confidence interval") != std::string::npos);
+  CHECK(slurp(fs::path(reps) / "report.html").find("the band is the 95% confidence interval") != std::string::npos);  // a caption
 
   // A categorical --vary keeps the bars.
   const std::string cat = scratch_dir("story-bars");
   r = run_archsim({"compare", source_path("scenarios/balancing/slow-server.json"), "--set", "duration=2m", "--vary",
                    "lb.algorithm=round_robin,least_connections", "--out", cat, "--quiet"}, 240);
   REQUIRE(r.exit_code == 0);
-  const std::string bars = slurp(fs::path(cat) / "report.html");
-  CHECK(bars.find("id=\"chart-compare_p99\"") != std::string::npos);
+  const nlohmann::json bars = page_data(slurp(fs::path(cat) / "report.html"));
+  CHECK(has(chart_names(bars), "compare_p99"));
   CHECK(!fs::exists(fs::path(cat) / "charts" / "whatif.dat"));
-  // A balancing comparison keeps the terminal's share and imbalance columns, and each variant
-  // links its own data: round robin splits evenly, least connections starves the slow s4.
-  CHECK(bars.find("<th class=\"num\">share % lb → s1/s2/s3/s4</th><th class=\"num\">imbalance (CV)</th>") != std::string::npos);
-  const auto even = bars.find("<td class=\"num\">25/25/25/25</td>");
-  CHECK(even != std::string::npos);
-  CHECK(bars.find("<td class=\"num\">25/25/25/25</td>", even + 1) == std::string::npos);
-  CHECK(std::regex_search(bars, std::regex("<td class=\"num\">[0-9.]+/[0-9.]+/[0-9.]+/[0-9.]+</td>")));
-  CHECK(bars.find("<a href=\"variant-2/summary.json\">summary.json</a>") != std::string::npos);
+  // A balancing comparison: the page's table shows each backend's share and the imbalance
+  // (tools/test.sh checks the columns in a browser): round robin splits evenly, least
+  // connections starves the slow s4. Each variant links its own data.
+  const auto& v = bars["compare"]["variants"];
+  REQUIRE(v.size() == 2);
+  for (const char* b : {"s1", "s2", "s3", "s4"})
+    CHECK(v[0]["summary"]["components"]["lb"]["share"][b].get<double>() == doctest::Approx(0.25).epsilon(0.02));
+  CHECK(v[1]["summary"]["components"]["lb"]["share"]["s4"].get<double>() < 0.2);
+  CHECK(v[1]["summary"]["components"]["lb"].contains("imbalance_cv"));
+  CHECK(bars["folders"][1]["sub"] == "variant-2");
+  CHECK(bars["folders"][1]["files"][0] == "summary.json");
 }
