@@ -91,7 +91,6 @@ ReportResult write_run_report(const fs::path& dir, const fs::path& chart_script_
   data["traces"] = traces::for_page(dir);
   // Runs written before analysis.json existed, or by hand, have none: the section is left out.
   data["analysis"] = fs::exists(dir / "analysis.json") ? js::read_json(dir / "analysis.json") : json(nullptr);
-  data["dir"] = dir.string();
 
   const std::string name = summary.value("scenario", std::string("archsim run"));
   html::write_page(dir, interactive::render(name + " — archsim report", data, library ? &*library : nullptr));

@@ -121,7 +121,7 @@ for s in caching/stampede:tier-cache databases/failover:tier-db queues/consumer-
   name=${s%%:*}
   out="build/browser-check-${name##*/}"
   rm -rf "$out"
-  build/dev/archsim run "scenarios/$name.json" --set duration=150s --out "$out" --quiet >/dev/null
+  build/dev/archsim run "scenarios/$name.json" --set duration=150s --set warmup=30s --out "$out" --quiet >/dev/null
   ARCHSIM_REQUIRE_BROWSER=1 tools/browser_check.sh "$out" '' "id=\"${s##*:}\"" "id=\"ichart-${s##*:}-1-0\""
 done
 # A balancing comparison keeps the share and imbalance columns (round robin splits evenly),

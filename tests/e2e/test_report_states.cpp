@@ -54,6 +54,7 @@ TEST_CASE("report states: the autoscaler's metric against its target") {
   const std::string page = read_text(out + "/report.html");
   CHECK(page.find("Autoscaler metric against its target") != std::string::npos);
   bool charted = false;
-  for (const auto& c : archsim::e2e::page_data(page)["charts"]) charted = charted || (c["name"] == "autoscaler" && !c["panels"].empty());
+  const nlohmann::json data = archsim::e2e::page_data(page);
+  for (const auto& c : data["charts"]) charted = charted || (c["name"] == "autoscaler" && !c["panels"].empty());
   CHECK(charted);
 }

@@ -159,7 +159,7 @@ TEST_CASE("report story: a numeric --vary is an x axis with one line per other v
   CHECK(data["whatif_x"] == "users.arrivals.rate");
   // Every variant serves all its requests: an availability chart of flat 100% lines says nothing.
   CHECK(!has(names, "whatif_availability"));
-  CHECK(data["same"] == nlohmann::json::parse(R"([{"what": "availability", "value": 1.0}])"));
+  CHECK(data["same"][0] == nlohmann::json::parse(R"({"what": "availability", "value": 1.0})"));
   CHECK(!has(names, "compare_p99"));  // no categorical bars
   if (!gnuplot_installed()) return;
   const std::string svg = slurp(fs::path(out) / "charts" / "whatif_p99.svg");

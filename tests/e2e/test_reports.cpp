@@ -117,7 +117,8 @@ TEST_CASE("run writes report.html whose charts are valid SVG with data and whose
   // latency, throughput, utilization, cdf (replicas are constant here: no chart).
   CHECK(charts == 4);
   // The page carries them inline, for its script to set under the interactive charts.
-  for (const auto& c : archsim::e2e::page_data(page)["charts"]) CHECK(c["svg"].get<std::string>().rfind("<svg", 0) == 0);
+  const nlohmann::json data = archsim::e2e::page_data(page);
+  for (const auto& c : data["charts"]) CHECK(c["svg"].get<std::string>().rfind("<svg", 0) == 0);
   CHECK(!fs::exists(fs::path(out) / "charts" / "replicas.svg"));
 }
 
