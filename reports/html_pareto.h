@@ -25,7 +25,7 @@ std::vector<bool> front(const std::vector<Point>& points);
 struct Plot {
   bool drawn = false;  // at least two variants with both figures
   int on_front = 0;
-  nlohmann::json panels = nlohmann::json::array();  // the interactive scatter (html_interactive.h place())
+  nlohmann::json panels = nlohmann::json::array();  // the interactive scatter (a chart panel: html_interactive.h read_panels())
 };
 
 // Reads p99 (latency_ms.p99) and cost (cost.total_usd) of compare.json's variants. Writes
