@@ -100,7 +100,9 @@ fi
 #     with N = 0 is a failure (an empty chart is not a drawn one). The <body> carries
 #     data-interactive-charts, the number drawn. Without the library the page must say so
 #     (and its static charts are then all there is).
-check "$(grep -q 'data-page-drawn="1"' "$work/dom.html" 2>/dev/null && echo 1 || echo 0)" "the page's script drew the page"
+if grep -q 'id="archsim-page-data"' "$page"; then  # a plan page is drawn without a script
+  check "$(grep -q 'data-page-drawn="1"' "$work/dom.html" 2>/dev/null && echo 1 || echo 0)" "the page's script drew the page"
+fi
 placed=$(grep -oE '<div class="ichart( small)?"' "$work/dom.html" 2>/dev/null | wc -l)
 if grep -q 'id="archsim-page-data"' "$page" && ! grep -q 'Interactive charts are off' "$work/dom.html" 2>/dev/null; then
   ready=$(grep -o 'data-chart-ready="1"' "$work/dom.html" 2>/dev/null | wc -l)
