@@ -16,6 +16,39 @@ struct Params::State {
   std::vector<std::shared_ptr<State>> children;
 };
 
+namespace {
+thread_local FieldLog* current_log = nullptr;
+}
+
+FieldLog::FieldLog() : previous_(current_log) { current_log = this; }
+FieldLog::~FieldLog() { current_log = previous_; }
+FieldLog* FieldLog::current() { return current_log; }
+
+void FieldLog::note(FieldRead r) {
+  // Readers call one another (require_number reads through number): the outer call, noted
+  // first, names the kind; an inner one can only add that the field is required.
+  for (FieldRead& old : reads_)
+    if (old.key == r.key && old.object == r.object) {
+      old.required = old.required || r.required;
+      return;
+    }
+  reads_.push_back(std::move(r));
+}
+
+void Params::note(std::string_view key, const char* kind, const Where& where, bool required, std::string def, double lo,
+                  double hi, const std::vector<std::string>* choices) const {
+  FieldLog* log = current_log;
+  if (!log) return;
+  FieldRead r{s_->pointer, std::string(key), kind, required, std::move(def), lo, hi, {}, where};
+  if (choices) r.choices = *choices;
+  log->note(std::move(r));
+}
+
+static std::string json_text(double v) { return json(v).dump(); }
+static std::string json_text(std::int64_t v) { return json(v).dump(); }
+static std::string json_text(std::string_view v) { return json(v).dump(); }
+static std::string seconds_text(Time t) { return json(static_cast<double>(t) / 1e9).dump(); }
+
 static std::string type_name(const json& j) {
   if (j.is_null()) return "null";
   if (j.is_boolean()) return "a boolean";
@@ -44,14 +77,19 @@ std::vector<std::string> Params::keys() const {
   return out;
 }
 
-void Params::known(std::string_view key) {
+void Params::known(std::string_view key, Where where) {
+  note(key, "known", where);
+  mark(key);
+}
+
+void Params::mark(std::string_view key) {
   for (const auto& k : s_->known)
     if (k == key) return;
   s_->known.emplace_back(key);
 }
 
 const json* Params::get(std::string_view key) {
-  known(key);
+  mark(key);
   auto it = s_->j->find(key);
   if (it == s_->j->end() || it->is_null()) return nullptr;
   return &*it;
@@ -95,19 +133,22 @@ static double check_range(const Params& p, std::string_view key, double v, doubl
   return v;
 }
 
-double Params::number(std::string_view key, double def, double lo, double hi) {
+double Params::number(std::string_view key, double def, double lo, double hi, Where where) {
+  note(key, "number", where, false, json_text(def), lo, hi);
   const json* v = get(key);
   if (!v) return def;
   if (!v->is_number()) fail(key, "expected a number, found " + type_name(*v));
   return check_range(*this, key, v->get<double>(), lo, hi);
 }
 
-double Params::require_number(std::string_view key, double lo, double hi) {
-  if (!has(key)) { known(key); missing(key); }
+double Params::require_number(std::string_view key, double lo, double hi, Where where) {
+  note(key, "number", where, true, {}, lo, hi);
+  if (!has(key)) { mark(key); missing(key); }
   return number(key, 0.0, lo, hi);
 }
 
-std::int64_t Params::integer(std::string_view key, std::int64_t def, std::int64_t lo, std::int64_t hi) {
+std::int64_t Params::integer(std::string_view key, std::int64_t def, std::int64_t lo, std::int64_t hi, Where where) {
+  note(key, "integer", where, false, json_text(def), static_cast<double>(lo), static_cast<double>(hi));
   const json* v = get(key);
   if (!v) return def;
   if (!v->is_number()) fail(key, "expected a whole number, found " + type_name(*v));
@@ -137,36 +178,46 @@ std::int64_t Params::integer(std::string_view key, std::int64_t def, std::int64_
   return static_cast<std::int64_t>(d);
 }
 
-std::int64_t Params::require_integer(std::string_view key, std::int64_t lo, std::int64_t hi) {
-  if (!has(key)) { known(key); missing(key); }
+std::int64_t Params::require_integer(std::string_view key, std::int64_t lo, std::int64_t hi, Where where) {
+  note(key, "integer", where, true, {}, static_cast<double>(lo), static_cast<double>(hi));
+  if (!has(key)) { mark(key); missing(key); }
   return integer(key, 0, lo, hi);
 }
 
-std::optional<std::int64_t> Params::integer_or_null(std::string_view key, std::int64_t lo, std::int64_t hi) {
-  if (!has(key)) { known(key); return std::nullopt; }
+std::optional<std::int64_t> Params::integer_or_null(std::string_view key, std::int64_t lo, std::int64_t hi, Where where) {
+  note(key, "integer_or_null", where, false, "null", static_cast<double>(lo), static_cast<double>(hi));
+  if (!has(key)) { mark(key); return std::nullopt; }
   return integer(key, 0, lo, hi);
 }
 
-bool Params::boolean(std::string_view key, bool def) {
+bool Params::boolean(std::string_view key, bool def, Where where) {
+  note(key, "boolean", where, false, def ? "true" : "false");
   const json* v = get(key);
   if (!v) return def;
   if (!v->is_boolean()) fail(key, "expected true or false, found " + type_name(*v));
   return v->get<bool>();
 }
 
-std::string Params::string(std::string_view key, std::string_view def) {
+std::string Params::string(std::string_view key, std::string_view def, Where where) {
+  note(key, "string", where, false, json_text(def));
   const json* v = get(key);
   if (!v) return std::string(def);
   if (!v->is_string()) fail(key, "expected a string, found " + type_name(*v));
   return v->get<std::string>();
 }
 
-std::string Params::string(std::string_view key) {
-  if (!has(key)) { known(key); missing(key); }
+std::string Params::string(std::string_view key, Where where) {
+  note(key, "string", where, true);
+  if (!has(key)) { mark(key); missing(key); }
   return string(key, "");
 }
 
-std::string Params::choice(std::string_view key, std::string_view def, const std::vector<std::string>& choices) {
+std::string Params::choice(std::string_view key, std::string_view def, const std::vector<std::string>& choices,
+                          Where where) {
+  // An empty default that is not among the choices means "required" (a distribution's dist).
+  bool def_is_choice = false;
+  for (const auto& c : choices) def_is_choice = def_is_choice || c == def;
+  note(key, "choice", where, !def_is_choice, def_is_choice ? json_text(def) : std::string(), -kInf, kInf, &choices);
   std::string v = string(key, def);
   for (const auto& c : choices)
     if (c == v) return v;
@@ -188,7 +239,9 @@ Time Params::parse_duration_value(const nlohmann::json& j, const std::string& po
   return *t;
 }
 
-Time Params::duration(std::string_view key, Time def, Time lo, Time hi) {
+Time Params::duration(std::string_view key, Time def, Time lo, Time hi, Where where) {
+  note(key, "duration", where, false, seconds_text(def), static_cast<double>(lo) / 1e9,
+       hi == kTimeMax ? kInf : static_cast<double>(hi) / 1e9);
   const json* v = get(key);
   if (!v) return def;
   Time t = parse_duration_value(*v, path(key));
@@ -199,13 +252,15 @@ Time Params::duration(std::string_view key, Time def, Time lo, Time hi) {
   return t;
 }
 
-Time Params::duration(std::string_view key) {
-  if (!has(key)) { known(key); missing(key); }
+Time Params::duration(std::string_view key, Where where) {
+  note(key, "duration", where, true, {}, 0);
+  if (!has(key)) { mark(key); missing(key); }
   return duration(key, 0);
 }
 
-std::optional<Time> Params::duration_opt(std::string_view key) {
-  if (!has(key)) { known(key); return std::nullopt; }
+std::optional<Time> Params::duration_opt(std::string_view key, Where where) {
+  note(key, "duration", where, false, {}, 0);
+  if (!has(key)) { mark(key); return std::nullopt; }
   return duration(key, 0);
 }
 
@@ -268,18 +323,23 @@ Distribution Params::parse_distribution_checked(const nlohmann::json& j, const s
   return d;
 }
 
-Distribution Params::distribution(std::string_view key, const Distribution& def) {
+Distribution Params::distribution(std::string_view key, const Distribution& def, Where where) {
+  // Only a constant default has a plain value to state (seconds, as for durations).
+  note(key, "distribution", where, false,
+       def.kind == Distribution::Kind::Constant ? json_text(def.p1 / 1e9) : std::string());
   const json* v = get(key);
   if (!v) return def;
   return parse_distribution(*v, path(key));
 }
 
-Distribution Params::distribution(std::string_view key) {
-  if (!has(key)) { known(key); missing(key); }
+Distribution Params::distribution(std::string_view key, Where where) {
+  note(key, "distribution", where, true);
+  if (!has(key)) { mark(key); missing(key); }
   return distribution(key, Distribution{});
 }
 
-std::optional<Profile> Params::profile_opt(std::string_view key, double lo, double hi) {
+std::optional<Profile> Params::profile_opt(std::string_view key, double lo, double hi, Where where) {
+  note(key, "profile", where, false, {}, lo, hi);
   const json* v = get(key);
   if (!v) return std::nullopt;
   if (v->is_number()) return Profile::constant(check_range(*this, key, v->get<double>(), lo, hi));
@@ -302,13 +362,15 @@ std::optional<Profile> Params::profile_opt(std::string_view key, double lo, doub
   return prof;
 }
 
-Profile Params::profile(std::string_view key, double lo, double hi) {
+Profile Params::profile(std::string_view key, double lo, double hi, Where where) {
+  note(key, "profile", where, true, {}, lo, hi);
   auto p = profile_opt(key, lo, hi);
   if (!p) missing(key);
   return *p;
 }
 
-std::vector<std::string> Params::strings(std::string_view key) {
+std::vector<std::string> Params::strings(std::string_view key, Where where) {
+  note(key, "strings", where);
   const json* v = get(key);
   std::vector<std::string> out;
   if (!v) return out;
@@ -320,7 +382,8 @@ std::vector<std::string> Params::strings(std::string_view key) {
   return out;
 }
 
-Params Params::object(std::string_view key) {
+Params Params::object(std::string_view key, Where where) {
+  note(key, "object", where, true);
   const json* v = get(key);
   if (!v) missing(key);
   if (!v->is_object()) fail(key, "expected an object, found " + type_name(*v));
@@ -329,12 +392,14 @@ Params Params::object(std::string_view key) {
   return child;
 }
 
-std::optional<Params> Params::object_opt(std::string_view key) {
-  if (!has(key)) { known(key); return std::nullopt; }
+std::optional<Params> Params::object_opt(std::string_view key, Where where) {
+  note(key, "object", where);
+  if (!has(key)) { mark(key); return std::nullopt; }
   return object(key);
 }
 
-std::vector<Params> Params::objects(std::string_view key) {
+std::vector<Params> Params::objects(std::string_view key, Where where) {
+  note(key, "objects", where);
   const json* v = get(key);
   std::vector<Params> out;
   if (!v) return out;
@@ -349,7 +414,8 @@ std::vector<Params> Params::objects(std::string_view key) {
   return out;
 }
 
-const json& Params::raw(std::string_view key) {
+const json& Params::raw(std::string_view key, Where where) {
+  note(key, "raw", where);
   static const json null_json;
   const json* v = get(key);
   return v ? *v : null_json;
@@ -370,7 +436,10 @@ Params::Shape Params::shape(std::string_view key) const {
   return it == s_->j->end() ? Shape::absent : shape_of(&*it);
 }
 
-Params::Value Params::value(std::string_view key) { return Value(s_, get(key), path(key)); }
+Params::Value Params::value(std::string_view key, Where where) {
+  note(key, "value", where);
+  return Value(s_, get(key), path(key));
+}
 
 Params::Shape Params::Value::shape() const { return shape_of(j_); }
 

@@ -11,6 +11,7 @@
 #include <limits>
 #include <memory>
 #include <optional>
+#include <source_location>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -24,9 +25,44 @@
 
 namespace archsim {
 
+// One field a reader asked for, as `archsim validate --fields` prints it: the schema check
+// (tools/check_schema.py) holds these against scenarios/schema.json, so that a field a reader
+// gains is a field the schema must declare, with the same type, range, choices and default.
+struct FieldRead {
+  std::string object;   // JSON pointer of the object the field is a member of ("" = the root)
+  std::string key;
+  const char* kind;     // the reader: "number", "integer", "choice", "duration", ... (Params below)
+  bool required = false;
+  std::string def;      // the default as JSON text, durations in seconds ("" = none given)
+  double lo = -std::numeric_limits<double>::infinity();
+  double hi = std::numeric_limits<double>::infinity();
+  std::vector<std::string> choices;  // a choice's values
+  std::source_location where;        // the reader's caller (models/<family>/...)
+};
+
+// While one lives, every field read on its thread is recorded in it (the first read of a key
+// of an object wins; a later one only adds `required`). Without one the readers record
+// nothing and pay one thread-local load. Logs nest: the innermost records.
+class FieldLog {
+ public:
+  FieldLog();
+  ~FieldLog();
+  FieldLog(const FieldLog&) = delete;
+  FieldLog& operator=(const FieldLog&) = delete;
+  const std::vector<FieldRead>& reads() const { return reads_; }
+  void note(FieldRead r);
+  static FieldLog* current();
+
+ private:
+  std::vector<FieldRead> reads_;
+  FieldLog* previous_;
+};
+
 class Params {
  public:
   static constexpr double kInf = std::numeric_limits<double>::infinity();
+  // Each reader takes its caller's place in the source, which only a FieldLog keeps.
+  using Where = std::source_location;
 
   // `j` must outlive the Params; `pointer` is its JSON location ("" for the document root).
   Params(const nlohmann::json& j, std::string pointer);
@@ -36,35 +72,35 @@ class Params {
   bool has(std::string_view key) const;          // present and not null
   std::vector<std::string> keys() const;         // member names, in document order
 
-  double number(std::string_view key, double def, double lo = -kInf, double hi = kInf);
-  double require_number(std::string_view key, double lo = -kInf, double hi = kInf);
-  std::int64_t integer(std::string_view key, std::int64_t def, std::int64_t lo, std::int64_t hi);
-  std::int64_t require_integer(std::string_view key, std::int64_t lo, std::int64_t hi);
+  double number(std::string_view key, double def, double lo = -kInf, double hi = kInf, Where where = Where::current());
+  double require_number(std::string_view key, double lo = -kInf, double hi = kInf, Where where = Where::current());
+  std::int64_t integer(std::string_view key, std::int64_t def, std::int64_t lo, std::int64_t hi, Where where = Where::current());
+  std::int64_t require_integer(std::string_view key, std::int64_t lo, std::int64_t hi, Where where = Where::current());
   // A whole number or null (null / absent -> nullopt), e.g. queue_capacity.
-  std::optional<std::int64_t> integer_or_null(std::string_view key, std::int64_t lo, std::int64_t hi);
-  bool boolean(std::string_view key, bool def);
-  std::string string(std::string_view key, std::string_view def);
-  std::string string(std::string_view key);  // required
+  std::optional<std::int64_t> integer_or_null(std::string_view key, std::int64_t lo, std::int64_t hi, Where where = Where::current());
+  bool boolean(std::string_view key, bool def, Where where = Where::current());
+  std::string string(std::string_view key, std::string_view def, Where where = Where::current());
+  std::string string(std::string_view key, Where where = Where::current());  // required
   // One of `choices`, else an error listing them with a suggestion.
-  std::string choice(std::string_view key, std::string_view def, const std::vector<std::string>& choices);
+  std::string choice(std::string_view key, std::string_view def, const std::vector<std::string>& choices, Where where = Where::current());
   // Durations: "250ms", "2s", or a number of seconds.
-  Time duration(std::string_view key, Time def, Time lo = 0, Time hi = kTimeMax);
-  Time duration(std::string_view key);  // required, >= 0
-  std::optional<Time> duration_opt(std::string_view key);
+  Time duration(std::string_view key, Time def, Time lo = 0, Time hi = kTimeMax, Where where = Where::current());
+  Time duration(std::string_view key, Where where = Where::current());  // required, >= 0
+  std::optional<Time> duration_opt(std::string_view key, Where where = Where::current());
   // Distributions (docs/scenario-format.md, Durations); values in nanoseconds for durations.
-  Distribution distribution(std::string_view key, const Distribution& def);
-  Distribution distribution(std::string_view key);  // required
+  Distribution distribution(std::string_view key, const Distribution& def, Where where = Where::current());
+  Distribution distribution(std::string_view key, Where where = Where::current());  // required
   // A number or a piecewise-linear profile [["0s", 100], ["30m", 1600]].
-  Profile profile(std::string_view key, double lo, double hi);
-  std::optional<Profile> profile_opt(std::string_view key, double lo, double hi);
+  Profile profile(std::string_view key, double lo, double hi, Where where = Where::current());
+  std::optional<Profile> profile_opt(std::string_view key, double lo, double hi, Where where = Where::current());
 
   // An array of strings (absent -> empty).
-  std::vector<std::string> strings(std::string_view key);
+  std::vector<std::string> strings(std::string_view key, Where where = Where::current());
 
-  Params object(std::string_view key);  // required object
-  std::optional<Params> object_opt(std::string_view key);
-  std::vector<Params> objects(std::string_view key);  // array of objects (absent -> empty)
-  void known(std::string_view key);  // accept a key without reading it
+  Params object(std::string_view key, Where where = Where::current());  // required object
+  std::optional<Params> object_opt(std::string_view key, Where where = Where::current());
+  std::vector<Params> objects(std::string_view key, Where where = Where::current());  // array of objects (absent -> empty)
+  void known(std::string_view key, Where where = Where::current());  // accept a key without reading it
 
   // Fields that take more than one shape (a number or a duration, a string or an object, an
   // array of ids or of objects, an array of arrays): the model asks for the shape and reads
@@ -73,7 +109,7 @@ class Params {
   enum class Shape : std::uint8_t { absent, boolean, number, string, array, object };
   Shape shape(std::string_view key) const;  // does not mark the key as known
   class Value;
-  Value value(std::string_view key);  // marks the key as known; absent when missing or null
+  Value value(std::string_view key, Where where = Where::current());  // marks the key as known; absent when missing or null
 
   // Rejects unknown keys here and in every child obtained through object()/objects().
   void finish();
@@ -92,9 +128,12 @@ class Params {
   std::shared_ptr<State> s_;
   explicit Params(std::shared_ptr<State> s) : s_(std::move(s)) {}
   const nlohmann::json* get(std::string_view key);
+  void mark(std::string_view key);  // known, unrecorded
+  void note(std::string_view key, const char* kind, const Where& where, bool required = false,
+            std::string def = {}, double lo = -kInf, double hi = kInf, const std::vector<std::string>* choices = nullptr) const;
   // The JSON of a member (null when absent), marked as known. Only sim/ reads JSON directly
   // (the scenario's sections); models go through the typed readers and Value.
-  const nlohmann::json& raw(std::string_view key);
+  const nlohmann::json& raw(std::string_view key, Where where = Where::current());
   friend class Simulation;
 };
 

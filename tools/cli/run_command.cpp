@@ -132,25 +132,51 @@ int run_command(const RunOptions& o, const Registry& registry) {
   return o.fail_on_slo ? slo_gate_exit(summary, "") : 0;
 }
 
-int validate_command(const std::vector<std::string>& files, const Registry& registry) {
+// `--fields`: what the loader read of each file, for tools/check_schema.py (FieldRead).
+static nlohmann::json fields_json(const std::vector<FieldRead>& reads) {
+  nlohmann::json out = nlohmann::json::array();
+  for (const FieldRead& r : reads) {
+    nlohmann::json j = {{"object", r.object}, {"key", r.key}, {"kind", r.kind}, {"required", r.required}};
+    if (!r.def.empty()) j["default"] = nlohmann::json::parse(r.def);
+    if (r.lo != -Params::kInf) j["min"] = r.lo;
+    if (r.hi != Params::kInf) j["max"] = r.hi;
+    if (!r.choices.empty()) j["choices"] = r.choices;
+    j["source"] = std::string(r.where.file_name()) + ":" + std::to_string(r.where.line());
+    out.push_back(std::move(j));
+  }
+  return out;
+}
+
+int validate_command(const std::vector<std::string>& files, const Registry& registry, bool fields) {
   int code = 0;
+  nlohmann::json listing = nlohmann::json::array();
   for (const auto& f : files) {
-    auto doc = load_with_sets(f, {});
+    std::string load_error;
+    auto doc = load_with_sets(f, {}, fields ? &load_error : nullptr);
     if (!doc) {
       code = 2;
+      if (fields) listing.push_back({{"file", f}, {"ok", false}, {"error", load_error}, {"reads", nlohmann::json::array()}});
       continue;
     }
+    FieldLog log;
+    nlohmann::json entry = {{"file", f}, {"ok", true}};
     try {
       Simulation sim(*doc, registry);
       for (const ScenarioWarning& w : sim.warnings()) std::cerr << w.format(f) << "\n";
-      std::cout << f << ": ok (" << sim.components().size() << " components)\n";
+      if (!fields) std::cout << f << ": ok (" << sim.components().size() << " components)\n";
     } catch (const ScenarioError& e) {
-      std::cerr << e.format(f) << "\n";
+      if (fields) entry.update({{"ok", false}, {"error", e.format(f)}, {"pointer", e.pointer()}});
+      else std::cerr << e.format(f) << "\n";
       code = 2;
     } catch (const std::bad_alloc&) {
       code = out_of_memory(f);
     }
+    if (fields) {
+      entry["reads"] = fields_json(log.reads());
+      listing.push_back(std::move(entry));
+    }
   }
+  if (fields) std::cout << listing.dump(1) << "\n";
   return code;
 }
 
