@@ -16,7 +16,9 @@ that read it. This script checks, over every shipped scenario and every bad-inpu
 
 A failure says what to add or change, and where in schema.json. Needs python3-jsonschema.
 
-  check_schema.py ARCHSIM_BINARY [--list]     --list prints every field read, as JSON
+  check_schema.py ARCHSIM_BINARY [--list] [--add-defaults]
+--list prints every field read, as JSON; --add-defaults writes the readers' defaults the
+schema does not state into scenarios/schema.json.
 Exit 0 when all hold, 1 otherwise (77 when jsonschema is missing, which ctest skips).
 """
 import glob
@@ -43,9 +45,13 @@ SEMANTIC = {
     "sync_cycle.json": "a cycle of synchronous calls (a property of the graph, not of one value)",
 }
 
-# Whether a default the reader has and the schema does not state is a failure. The schema
-# states the defaults an editor shows; a sentinel (0 for "none") need not be one of them.
-STATE_DEFAULTS = False
+
+
+def sentinel(read):
+    """A default that stands for "none" or "unbounded" (the largest time or number), which an
+    editor need not show; every other constant default is stated in the schema."""
+    d = read["default"]
+    return isinstance(d, (int, float)) and not isinstance(d, bool) and abs(d) >= 1e9
 
 # Fields whose reader takes a wider range than the loader accepts in the end (a check after
 # the read narrows it): (key, source file) -> the check. The schema states the narrower rule.
@@ -522,7 +528,9 @@ def main(argv):
                 if (way == "accepted" and v["ok"]) or (way != "accepted" and way in v.get("error", "")):
                     problems.append(message)
 
-    # Types, units, ranges and choices, probed; defaults compared.
+    # Types, units, ranges and choices, probed; defaults compared (`--add-defaults` writes the
+    # missing ones into schema.json instead of failing).
+    added = 0
     for (fields, key), seen in typed.items():
         shapes = set().union(*(SHAPES.get(r["kind"], set()) for r, _, _ in seen))
         # A range the reader computes from other fields (cores up to concurrency) differs
@@ -554,15 +562,27 @@ def main(argv):
             continue
         read, src, at = given[0]
         stated = schema.keyword(list(fields), "default")
-        if stated and not same_default(read, stated[0]):
+        # A field whose default depends on a mode states it in each mode's branch: any agrees.
+        if stated and not any(same_default(read, d) for d in stated):
             problems.append(f"{src} reads \"{key}\" with default {json.dumps(read['default'])}, but #{fields[0]} "
                             f"says \"default\": {json.dumps(stated[0])} (at {at}): make them agree")
-        elif not stated and STATE_DEFAULTS:
+        elif not stated and not sentinel(read):
             d = read["default"]
-            text = json.dumps(f"{d:g}s" if read["kind"] in ("duration", "distribution") else d)
+            value = f"{d:g}s" if read["kind"] in ("duration", "distribution") else d
+            text = json.dumps(value)
+            if "--add-defaults" in argv:
+                target = pointer_get(schema.root, fields[0])
+                if isinstance(target, dict):
+                    target["default"] = value
+                    added += 1
+                continue
             problems.append(f"{src} reads \"{key}\" with default {json.dumps(d)}, which #{fields[0]} does not "
                             f"state (at {at}): add \"default\": {text}")
 
+    if added:
+        with open(SCHEMA, "w", encoding="utf-8") as f:
+            f.write(json.dumps(schema.root, indent=1, ensure_ascii=False) + "\n")
+        print(f"added {added} default(s) to scenarios/schema.json")
     # Object schemas no scenario reaches: their fields are checked by neither direction.
     reached = {sp for sp, _ in offered}
     unreached = sorted(sp for sp in schema.object_pointers() if sp not in reached)
