@@ -8,7 +8,7 @@ cd "$(dirname "$0")/.."
 
 PACKAGES=(build-essential cmake libboost-graph-dev nlohmann-json3-dev libcli11-dev libeigen3-dev
           doctest-dev libbenchmark-dev gnuplot-nox graphviz libjs-dygraphs python3 python3-jsonschema
-          openmpi-bin libopenmpi-dev jq)
+          openmpi-bin libopenmpi-dev jq libyaml-cpp-dev)
 bash tools/install_packages.sh "${PACKAGES[@]}"
 [ "${1:-}" = "--deps" ] && exit 0
 

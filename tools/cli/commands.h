@@ -31,6 +31,7 @@ struct RunOptions {
   bool fail_on_slo = false;  // exit kExitSloMissed when the SLO is missed (reports/slo_gate.h)
   int replications = 1, threads = default_threads();
   std::uint32_t trace = 0;   // --trace N: trace.json of N sampled requests (replication 1)
+  std::string trace_format = "chrome";  // --trace-format: trace.json, trace.otlp.json or both
 };
 
 struct CompareOptions {
@@ -59,7 +60,16 @@ struct PlanOptions {
   int replications = 3, threads = default_threads();
 };
 
+// archsim import (tools/cli/import_command.cpp, tools/import/import.h).
+struct ImportOptions {
+  std::vector<std::string> files, traces;
+  std::string output;
+  double sampled = 0;  // --sampled: the fraction of requests the traces hold (0: as the files say)
+  bool quiet = false;
+};
+
 int run_command(const RunOptions& o, const Registry& registry);
+int import_command(const ImportOptions& o, const Registry& registry);
 int compare_command(const CompareOptions& o, const Registry& registry);
 int plan_command(const PlanOptions& o, const Registry& registry);
 // `fields`: instead of a line per file, print as JSON what the loader read of each (every

@@ -64,6 +64,10 @@ int main(int argc, char** argv) {
                       "Write trace.json: every hop of N sampled requests (spread over the run) as Chrome trace events, "
                       "for ui.perfetto.dev or chrome://tracing")
       ->check(CLI::Range(1, 100000));
+  run_cmd->add_option("--trace-format", run.trace_format,
+                      "chrome (trace.json, the default), otlp (trace.otlp.json: OpenTelemetry spans, which archsim import "
+                      "reads) or both")
+      ->check(CLI::IsMember({"chrome", "otlp", "both"}));
   run_cmd->add_flag("--quiet", run.quiet, "No progress bar");
   run_cmd->add_flag("--no-report", run.no_report, "Do not write report.html and charts/");
   run_cmd->add_flag("--fail-on-slo", run.fail_on_slo,
@@ -132,6 +136,17 @@ int main(int argc, char** argv) {
   an_cmd->add_option("--set", analyze.sets, "Override a field: PATH=VALUE");
   an_cmd->add_flag("--json", analyze.json, "Print {\"spofs\", \"bottleneck\", \"components\"} as JSON");
 
+  cli::ImportOptions imp;
+  auto* imp_cmd = app.add_subcommand("import", "Build a scenario from Compose files or Kubernetes manifests and request "
+                                               "traces (Jaeger, Zipkin, OTLP JSON), listing what it guessed");
+  imp_cmd->add_option("files", imp.files, "Compose files, Kubernetes manifests, or folders of them (*.yaml, *.yml)");
+  imp_cmd->add_option("--traces", imp.traces, "Trace files to calibrate from (Jaeger, Zipkin v2 or OTLP JSON)");
+  imp_cmd->add_option("-o,--output", imp.output, "The scenario to write (SCENARIO.json; SCENARIO.guesses.txt beside it)")
+      ->required();
+  imp_cmd->add_option("--sampled", imp.sampled, "The fraction of requests the traces hold (default: as the files say, else 1)")
+      ->check(CLI::Range(1e-9, 1.0));
+  imp_cmd->add_flag("--quiet", imp.quiet, "Do not print the list of guesses (it is still written)");
+
   {
     // Under mpirun every rank parses the same command line: only rank 0 speaks of a mistake
     // in it (or prints --help), so that the user reads it once, not once per rank.
@@ -160,6 +175,7 @@ int main(int argc, char** argv) {
     if (*rep_cmd) return cli::report_command(report_dir);
     if (*graph_cmd) return cli::graph_command(graph, registry);
     if (*an_cmd) return cli::analyze_command(analyze, registry);
+    if (*imp_cmd) return cli::import_command(imp, registry);
   } catch (const std::bad_alloc&) {
     // The commands catch it where they can name the file; this is the last line of defence.
     std::cerr << "archsim: out of memory\n";

@@ -68,6 +68,7 @@ int run_command(const RunOptions& o, const Registry& registry) {
   std::vector<JobSpec> jobs;
   for (int k = 0; k < o.replications; ++k) jobs.push_back(JobSpec{{}, seed + static_cast<std::uint64_t>(k), k == 0});
   jobs.front().trace = o.trace;  // the traced requests are replication 1's, as its charts are
+  jobs.front().trace_format = o.trace_format;
   std::vector<JobOutput> outputs(jobs.size());
   Progress bar(!o.quiet, sim_total_s);
   const bool complete = exec->run(jobs, [&](std::size_t k, JobOutput&& out) { outputs[k] = std::move(out); },
@@ -120,11 +121,14 @@ int run_command(const RunOptions& o, const Registry& registry) {
     return 1;
   const bool traced = !outputs.front().trace_json.empty();
   if (traced && !write_checked(stage / "trace.json", outputs.front().trace_json)) return 1;
+  const bool otlp = !outputs.front().trace_otlp.empty();
+  if (otlp && !write_checked(stage / "trace.otlp.json", outputs.front().trace_otlp)) return 1;
   if (o.json) std::cout << summary.dump(2) << "\n";
   else {
     std::cout << terminal_table(summary);
     std::cout << "\nwrote " << (dir->dest() / "summary.json").string() << ", analysis.json, topology.dot, timeseries.csv, latency_cdf.csv"
-              << (traced ? ", trace.json (open it in ui.perfetto.dev)" : "") << "\n";
+              << (traced ? ", trace.json (open it in ui.perfetto.dev)" : "")
+              << (otlp ? ", trace.otlp.json (OpenTelemetry spans)" : "") << "\n";
   }
   if (!o.no_report) write_report(stage, /*to_stderr=*/o.json, dir->dest());
   if (!dir->commit()) return 1;

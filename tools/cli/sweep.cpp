@@ -7,6 +7,7 @@
 #include "reports/ledgers/ledgers.h"
 #include "reports/summary.h"
 #include "reports/trace_json.h"
+#include "reports/trace_otlp.h"
 #include "sim/errors.h"
 #include "sim/random.h"
 #include "sim/scenario_file.h"
@@ -38,7 +39,8 @@ JobOutput run_job(const nlohmann::json& base, const JobSpec& spec, const Registr
       out.timeseries_csv = timeseries_csv(r);
       out.latency_cdf_csv = latency_cdf_csv(r);
     }
-    if (spec.trace) out.trace_json = trace_json(r);
+    if (spec.trace && spec.trace_format != "otlp") out.trace_json = trace_json(r);
+    if (spec.trace && spec.trace_format != "chrome") out.trace_otlp = trace_otlp_json(r);
   } catch (const ScenarioError& e) {
     out.error = e.format("scenario");
   } catch (const std::bad_alloc&) {
@@ -80,7 +82,9 @@ std::string encode_job(const JobOutput& out) {
   put_field(s, out.timeseries_csv);
   put_field(s, out.latency_cdf_csv);
   put_field(s, out.error);
-  if (!out.trace_json.empty()) put_field(s, out.trace_json);  // optional: older encodings stay valid
+  // Optional, in this order: older encodings stay valid.
+  if (!out.trace_json.empty() || !out.trace_otlp.empty()) put_field(s, out.trace_json);
+  if (!out.trace_otlp.empty()) put_field(s, out.trace_otlp);
   return s;
 }
 
@@ -92,6 +96,7 @@ std::optional<JobOutput> decode_job(const std::string& bytes) {
       !get_field(bytes, pos, out.latency_cdf_csv) || !get_field(bytes, pos, out.error))
     return std::nullopt;
   if (pos != bytes.size() && !get_field(bytes, pos, out.trace_json)) return std::nullopt;
+  if (pos != bytes.size() && !get_field(bytes, pos, out.trace_otlp)) return std::nullopt;
   if (pos != bytes.size()) return std::nullopt;
   return out;
 }
@@ -103,6 +108,7 @@ std::string encode_spec(const JobSpec& spec) {
   put_field(s, std::to_string(spec.sets.size()));
   for (const auto& v : spec.sets) put_field(s, v);
   if (spec.trace) put_field(s, "trace=" + std::to_string(spec.trace));  // optional: job keys without a trace unchanged
+  if (spec.trace && spec.trace_format != "chrome") put_field(s, "trace_format=" + spec.trace_format);
   return s;
 }
 
@@ -131,6 +137,12 @@ std::optional<JobSpec> decode_spec(const std::string& bytes) {
     } catch (const std::exception&) {
       return std::nullopt;
     }
+  }
+  if (pos != bytes.size()) {
+    std::string format;
+    if (!get_field(bytes, pos, format) || format.rfind("trace_format=", 0) != 0) return std::nullopt;
+    spec.trace_format = format.substr(13);
+    if (spec.trace_format != "otlp" && spec.trace_format != "both") return std::nullopt;
   }
   if (pos != bytes.size()) return std::nullopt;
   return spec;

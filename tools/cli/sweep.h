@@ -23,13 +23,15 @@ struct JobSpec {
   std::uint64_t seed = 0;
   bool want_series = false;  // also return timeseries.csv and latency_cdf.csv
   std::uint32_t trace = 0;   // also return trace.json of this many sampled requests (run --trace)
+  std::string trace_format = "chrome";  // "chrome" (trace_json), "otlp" (trace_otlp) or "both"
 };
 
 struct JobOutput {
   std::string summary;  // summary.json of the run, compact (outside "run" the same everywhere)
   std::string timeseries_csv, latency_cdf_csv;  // when the spec asked for them
   std::string error;    // non-empty: the job failed, and why
-  std::string trace_json;  // when the spec asked for a trace
+  std::string trace_json;  // when the spec asked for a trace (Chrome trace events)
+  std::string trace_otlp;  // when the spec asked for it in OTLP/JSON (reports/trace_otlp.h)
   // Interrupted (tools/cli/interrupt.h): the summary covers what was simulated (run.partial),
   // or, with `error` set, the job never started. Never kept by a JobStore; not encoded.
   bool partial = false;

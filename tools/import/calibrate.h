@@ -1,0 +1,99 @@
+// What a set of traces says about a system: who calls whom with which route, in which order
+// (sequential calls one after another, parallel ones when their spans overlap), how long each
+// service works on its own per operation (its span minus its children), how often it fails on
+// its own, which calls are retried (a failed call followed by another call to the same
+// callee and route), the latency of each link, and the load: the clients, their route mix
+// and arrival rate. scenario_writer.cpp turns this into components and steps.
+//
+// Reading a trace: the root is the request. A SERVER (or CONSUMER) root is a request from
+// outside, sent by a client the importer adds ("users"); a root of another kind is the client
+// itself (a load generator's span, or archsim's own request span), whose service becomes the
+// client. Below a SERVER span, its service's CLIENT and PRODUCER spans are its calls (through
+// INTERNAL spans of the same service); each call's SERVER child is the callee's work. A call
+// with no SERVER child went to something not instrumented (a database, a cache, a broker):
+// it is named by peer.service, db.system or messaging.system, and its whole duration is that
+// callee's time. INTERNAL spans that archsim marks as waits (queue, lock, replication) are
+// not work. The gaps of a SERVER span not covered by calls or waits are its service's work,
+// one slot before, between and after the calls: the work steps of the route.
+#pragma once
+#include <cstdint>
+#include <map>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "tools/import/traces.h"
+
+namespace archsim::import {
+
+struct CallModel {
+  std::string callee, route;
+  bool one_way = false;             // a PRODUCER span: a publish
+  std::uint64_t calls = 0, failed = 0;   // logical calls (retries folded in) and those that failed in the end
+  int max_attempts = 1;             // the most attempts one logical call took
+  std::vector<double> backoffs;     // s, from a failed attempt's end to the next attempt
+  std::vector<double> timeouts;     // s, durations of attempts that timed out
+  std::set<std::string> retried_on; // the causes retried ("timeout", "error", ...)
+};
+
+struct StepModel {
+  enum Kind { Work, Call, Parallel } kind = Work;
+  std::vector<double> work;      // Work: own time samples, s
+  std::vector<CallModel> calls;  // Call: one; Parallel: one per branch
+};
+
+// One way an operation went (the same calls in the same order); an operation that took
+// several ways (a cache hit or miss) has several shapes, weighted by how often each was seen.
+struct ShapeModel {
+  std::string signature;  // "W C(db/read) W"
+  std::uint64_t count = 0;
+  std::vector<StepModel> steps;
+};
+
+struct OperationModel {
+  std::uint64_t count = 0, own_errors = 0;  // served; failed while every call succeeded
+  std::map<std::string, ShapeModel> shapes;
+};
+
+struct ServiceModel {
+  std::string name;
+  std::string type;      // archsim's component type when the traces say (archsim.component.type,
+                         // or cache/database/queue from db.system / messaging.system), else ""
+  std::string type_why;  // what said so
+  bool uninstrumented = false;  // known only from its callers' CLIENT spans
+  std::map<std::string, OperationModel> ops;  // by route
+  std::set<std::string> consumers;            // services a queue delivered to (route: consumer_route)
+  std::string consumer_route;
+};
+
+struct ClientModel {
+  std::string name;
+  bool added = false;     // synthesized for SERVER roots (no load generator in the traces)
+  std::string target;
+  std::map<std::string, std::uint64_t> routes;  // route -> requests
+  std::uint64_t requests = 0;
+  std::int64_t first_ns = 0, last_ns = 0;       // first and last request start
+  double sampling = 1;                          // fraction of requests traced
+  double rate = 0;                              // requests/s (0: unknown, one request)
+  std::vector<double> durations;                // s, end to end
+  CallModel call;                               // its calls to the target (retries, timeouts)
+};
+
+struct LinkModel {
+  std::vector<double> latency;  // s, one way: a call's start to its SERVER child's start
+};
+
+struct Calibration {
+  std::vector<std::string> files;  // "traces.json (OTLP JSON, 1200 traces)"
+  std::map<std::string, ServiceModel> services;
+  std::map<std::string, ClientModel> clients;
+  std::map<std::pair<std::string, std::string>, LinkModel> links;
+  std::vector<std::string> notes;
+  std::uint64_t traces = 0, spans = 0, skipped = 0;
+};
+
+// `sampling`: the fraction of requests the traces hold, when given on the command line
+// (0: read it from the files, else 1).
+Calibration calibrate(const std::vector<TraceFile>& files, double sampling);
+
+}  // namespace archsim::import

@@ -1,0 +1,29 @@
+// `archsim import`: Compose files, Kubernetes manifests and request traces in, a scenario and
+// the list of what it guessed out. The one header tools/cli includes; yaml-cpp stays inside
+// tools/import/yaml_json.cpp. docs/import.md is the user's page.
+#pragma once
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+namespace archsim::import {
+
+struct ImportRequest {
+  std::vector<std::string> files;   // YAML files or folders of them (*.yaml, *.yml)
+  std::vector<std::string> traces;  // Jaeger, Zipkin or OTLP JSON files
+  double sampling = 0;              // --sampled: the fraction of requests the traces hold (0: the files say, else 1)
+  std::string name;                 // the scenario's name
+  std::string guesses_file;         // named in the scenario's description
+};
+
+struct ImportResult {
+  nlohmann::ordered_json scenario;
+  std::string guesses_text;  // the list, as printed and written
+  std::size_t guesses = 0;
+};
+
+// Throws ImportError (tools/import/import_error.h) on bad input.
+ImportResult run_import(const ImportRequest& request);
+
+}  // namespace archsim::import

@@ -1,0 +1,302 @@
+// Which family each workload becomes, and the fields its manifest gives it.
+#include <algorithm>
+#include <cmath>
+#include <regex>
+
+#include "tools/import/quantity.h"
+#include "tools/import/writer_internal.h"
+
+namespace archsim::import {
+
+namespace {
+
+std::string fmt(double v) {
+  char b[32];
+  std::snprintf(b, sizeof b, "%.6g", v);
+  return b;
+}
+
+// An environment variable's value, "" when absent.
+std::string env(const Workload& w, const std::vector<std::string>& keys, std::string* which = nullptr) {
+  for (const std::string& k : keys)
+    for (const auto& [name, value] : w.env)
+      if (name == k && !value.empty()) {
+        if (which) *which = k;
+        return value;
+      }
+  return "";
+}
+
+// A whole number from a command-line word "--name=N" / "name=N" or the next word after "--name".
+std::optional<long long> arg(const Workload& w, const std::regex& key) {
+  for (std::size_t i = 0; i < w.env.size(); ++i) {
+    if (!w.env[i].first.empty()) continue;
+    const std::string& word = w.env[i].second;
+    std::smatch m;
+    static const std::regex kAssign("-*([A-Za-z_.-]+)=([0-9]+)");
+    if (std::regex_match(word, m, kAssign) && std::regex_match(m[1].str(), key)) return std::stoll(m[2].str());
+    if (std::regex_match(word, m, std::regex("-+([A-Za-z_.-]+)")) && std::regex_match(m[1].str(), key) &&
+        i + 1 < w.env.size() && w.env[i + 1].first.empty()) {
+      const std::string& next = w.env[i + 1].second;
+      if (!next.empty() && next.find_first_not_of("0123456789") == std::string::npos) return std::stoll(next);
+    }
+  }
+  return std::nullopt;
+}
+
+std::optional<long long> whole(const std::string& s) {
+  if (s.empty() || s.size() > 9 || s.find_first_not_of("0123456789") != std::string::npos) return std::nullopt;
+  return std::stoll(s);
+}
+
+ojson probe_json(const ProbeSpec& p, bool readiness) {
+  ojson o = {{"period", seconds_text(p.period_s)},
+             {"timeout", seconds_text(p.timeout_s)},
+             {"initial_delay", seconds_text(p.initial_delay_s)},
+             {"failure_threshold", p.failure_threshold}};
+  if (readiness) o["success_threshold"] = p.success_threshold;
+  return o;
+}
+
+}  // namespace
+
+std::string family_of_image(const std::string& image) {
+  std::string s = image.substr(0, image.find('@'));
+  const auto slash = s.rfind('/');
+  const auto colon = s.rfind(':');
+  if (colon != std::string::npos && (slash == std::string::npos || colon > slash)) s = s.substr(0, colon);
+  const std::string base = s.substr(s.rfind('/') == std::string::npos ? 0 : s.rfind('/') + 1);
+  static const std::map<std::string, std::string> kFamilies = {
+      {"redis", "cache"}, {"redis-stack", "cache"}, {"redis-stack-server", "cache"}, {"valkey", "cache"},
+      {"keydb", "cache"}, {"memcached", "cache"}, {"postgres", "database"}, {"postgresql", "database"},
+      {"postgis", "database"}, {"mysql", "database"}, {"mysql-server", "database"}, {"mariadb", "database"},
+      {"mongo", "database"}, {"mongodb", "database"}, {"mongodb-community-server", "database"},
+      {"percona-server", "database"}, {"kafka", "queue"}, {"cp-kafka", "queue"}, {"cp-server", "queue"},
+      {"redpanda", "queue"}, {"nginx", "balancer"}, {"nginx-unprivileged", "balancer"}, {"envoy", "balancer"},
+      {"haproxy", "balancer"}, {"traefik", "balancer"}, {"zookeeper", "skip"}, {"cp-zookeeper", "skip"}};
+  auto it = kFamilies.find(base);
+  return it == kFamilies.end() ? "" : it->second;
+}
+
+Component* Writer::find(const std::string& name) {
+  const std::string id = id_of(name);
+  for (Component& c : comps)
+    if (c.id == id) return &c;
+  return nullptr;
+}
+
+std::string Writer::id_of(const std::string& name) const {
+  auto it = name_to_id.find(name);
+  return it == name_to_id.end() ? "" : it->second;
+}
+
+void Writer::classify() {
+  static const std::set<std::string> kTypes = {"service", "balancer", "cache", "database", "queue"};
+  for (const auto& [name, c] : cal.clients) {
+    Component k;
+    k.id = name;
+    k.family = "client";
+    k.family_why = c.added ? "added: the traces' requests start at " + c.target : "the traces' requests start here";
+    name_to_id[name] = name;
+    comps.push_back(std::move(k));
+  }
+  for (const Workload& w : inv.workloads) {
+    std::string family = family_of_image(w.image);
+    if (family == "skip") {
+      g.add(Guess::Skipped, "", w.name + " (" + w.where.str() + ", image " + w.image +
+                                    "): coordination for a broker, not on any request's path");
+      continue;
+    }
+    Component c;
+    c.id = w.name;
+    c.workload = &w;
+    c.family_why = family.empty() ? "image " + (w.image.empty() ? std::string("(none)") : w.image) + ": no well-known family"
+                                  : "image " + w.image;
+    for (const std::string& n : [&] {
+           std::vector<std::string> v{w.name};
+           v.insert(v.end(), w.aliases.begin(), w.aliases.end());
+           return v;
+         }()) {
+      name_to_id[n] = w.name;
+      auto t = cal.services.find(n);
+      if (t != cal.services.end()) c.traced = &t->second;
+    }
+    if (c.traced && kTypes.count(c.traced->type)) {
+      family = c.traced->type;
+      c.family_why = c.traced->type_why;
+    } else if (c.traced && family == "balancer") {
+      family = "service";
+      c.family_why += " is a proxy, but its traces show what it calls per route: modelled as a service (a balancer "
+                      "forwards each route unchanged)";
+    }
+    c.family = family.empty() ? "service" : family;
+    comps.push_back(std::move(c));
+  }
+  for (const auto& [name, s] : cal.services) {
+    if (!id_of(name).empty()) continue;
+    Component c;
+    c.id = name;
+    c.traced = &s;
+    c.family = kTypes.count(s.type) ? s.type : "service";
+    c.family_why = kTypes.count(s.type) ? s.type_why : "seen in the traces, in no manifest";
+    name_to_id[name] = name;
+    comps.push_back(std::move(c));
+  }
+}
+
+void Writer::capacity(Component& c) {
+  ojson& j = c.json;
+  const Workload* w = c.workload;
+  const std::string p = c.id + ".";
+  j["replicas"] = w && w->replicas ? *w->replicas : 1;
+  if (!w || !w->replicas)
+    g.add(Guess::Placeholder, p + "replicas", w ? "1, Kubernetes' and Compose's default (the manifest sets none)"
+                                                : "1: the traces do not say how many instances served them");
+  // 0: neither a CPU limit nor a request.
+  const double cpu_cores = w ? (w->cpu_limit ? *w->cpu_limit : w->cpu_request.value_or(0)) : 0;
+  std::string key;
+  const std::string workers = w ? env(*w, {"WEB_CONCURRENCY", "GUNICORN_WORKERS", "UVICORN_WORKERS", "WORKERS",
+                                           "PUMA_MAX_THREADS", "MAX_THREADS", "THREADS", "SERVER_TOMCAT_THREADS_MAX",
+                                           "SERVER_TOMCAT_MAX_THREADS"},
+                                      &key)
+                                : "";
+  const long long cores = cpu_cores > 0 ? std::max(1LL, static_cast<long long>(std::ceil(cpu_cores - 1e-9))) : 0;
+  long long concurrency;
+  if (auto n = whole(workers); n && *n >= 1) {
+    concurrency = *n;
+    g.add(Guess::Inferred, p + "concurrency", std::to_string(concurrency) + " workers from " + key + " in its environment");
+  } else {
+    concurrency = 8 * std::max(1LL, cores);
+    g.add(Guess::Placeholder, p + "concurrency",
+          std::to_string(concurrency) + " workers per instance (8 per core): nothing says its thread pool or worker "
+          "count (WEB_CONCURRENCY, GUNICORN_WORKERS, THREADS, ... in the environment would)");
+  }
+  j["concurrency"] = concurrency;
+  if (cpu_cores > 0) {
+    if (cores < concurrency) j["cores"] = cores;
+    const bool limit = w->cpu_limit.has_value();
+    if (cpu_cores < 1 && !c.traced) {
+      j["speed"] = cpu_cores;
+      g.add(Guess::Approximate, p + "speed",
+            fmt(cpu_cores) + ": a CPU " + (limit ? "limit" : "request") + " below one core (" + fmt(cpu_cores) +
+                ") throttles its work to that fraction of a core's speed (the placeholder work is a core's)");
+    } else if (cpu_cores < 1) {
+      g.add(Guess::Approximate, p + "speed", "1: its CPU " + std::string(limit ? "limit" : "request") + " is " +
+                                                 fmt(cpu_cores) + " of a core, but the traced work already ran under it");
+    }
+    if (!limit) g.add(Guess::Approximate, p + "cores", "from the CPU request (" + fmt(cpu_cores) + "): it has no limit");
+  } else if (w) {
+    g.add(Guess::Placeholder, p + "cores", "one per worker (the format's default): no CPU limit or request");
+  }
+  if (w && (w->memory_limit_mb || w->memory_request_mb)) {
+    const double mb = w->memory_limit_mb ? *w->memory_limit_mb : *w->memory_request_mb;
+    j["memory"] = {{"limit_mb", std::round(mb * 1000) / 1000}};
+    if (!w->memory_limit_mb) g.add(Guess::Approximate, p + "memory.limit_mb", "from the memory request: it has no limit");
+  }
+}
+
+void Writer::lifecycle(Component& c) {
+  const Workload* w = c.workload;
+  if (!w) return;
+  ojson& j = c.json;
+  ojson probes = ojson::object();
+  if (w->startup) probes["startup"] = probe_json(*w->startup, false);
+  if (w->liveness) probes["liveness"] = probe_json(*w->liveness, false);
+  if (w->readiness) probes["readiness"] = probe_json(*w->readiness, true);
+  if (!probes.empty()) {
+    if (c.family != "service") {
+      g.add(Guess::Skipped, c.id, "its probes: archsim probes service instances only (a " + c.family + " has none)");
+    } else {
+      j["probes"] = probes;
+      if (w->probes_from == "healthcheck")
+        g.add(Guess::Approximate, c.id + ".probes.readiness",
+              "from its Compose healthcheck (interval, timeout, retries, start_period): an unhealthy container gets no "
+              "traffic until it passes again, as a readiness probe");
+      g.add(Guess::Approximate, c.id + ".probes",
+            "a probe waits for a worker like a request; what the real probe runs (HTTP, TCP, exec) takes no time here");
+    }
+  }
+  if (c.family != "service") {
+    if (!w->deployment.is_null() || !w->disruption_budget.is_null())
+      g.add(Guess::Skipped, c.id, "its update strategy and disruption budget: archsim rolls out services only");
+    return;
+  }
+  if (!w->deployment.is_null()) j["deployment"] = w->deployment;
+  if (w->termination_grace_s) j["termination_grace"] = seconds_text(*w->termination_grace_s);
+  if (!w->disruption_budget.is_null()) {
+    const ojson b = w->disruption_budget;
+    const int replicas = j.value("replicas", 1);
+    const auto& [key, value] = *b.items().begin();
+    if (value.is_number_integer() && ((key == "min_available" && value.get<int>() > replicas) ||
+                                      (key == "max_unavailable" && value.get<int>() > replicas)))
+      g.add(Guess::Skipped, c.id + ".disruption_budget",
+            w->budget_from + " asks for " + value.dump() + " of " + std::to_string(replicas) + " replicas: left out");
+    else
+      j["disruption_budget"] = b;
+  }
+}
+
+void Writer::data_family(Component& c) {
+  const Workload* w = c.workload;
+  ojson& j = c.json;
+  const std::string p = c.id + ".";
+  const std::string image = w ? w->image : "";
+  if (c.family == "cache") {
+    j["capacity"] = 100000;
+    g.add(Guess::Placeholder, p + "capacity", "100000 entries: a cache's size in keys is not in its manifest (Redis' "
+                                              "maxmemory is bytes; the hit ratio depends on it and on the keys' skew)");
+    const bool memcached = image.find("memcached") != std::string::npos;
+    long long threads = 1;
+    if (memcached) {
+      threads = arg(w ? *w : Workload{}, std::regex("t|threads")).value_or(4);
+      g.add(Guess::Inferred, p + "concurrency", std::to_string(threads) + " worker threads (memcached -t, default 4)");
+    }
+    j["concurrency"] = threads;
+    if (w && w->replicas && *w->replicas > 1)
+      g.add(Guess::Skipped, c.id, std::to_string(*w->replicas) + " replicas taken as one node (how they shard or "
+                                  "replicate is not in the manifest: set nodes or replicas)");
+  } else if (c.family == "database") {
+    const double cpu = w ? (w->cpu_limit ? *w->cpu_limit : w->cpu_request.value_or(0)) : 0;
+    if (cpu > 0) j["cores"] = std::max(1LL, static_cast<long long>(std::ceil(cpu - 1e-9)));
+    else g.add(Guess::Placeholder, p + "cores", "8, the family's default: no CPU limit or request");
+    const bool mysql = image.find("mysql") != std::string::npos || image.find("mariadb") != std::string::npos;
+    const bool mongo = image.find("mongo") != std::string::npos;
+    const auto given = w ? arg(*w, std::regex("max[_-]connections|maxConns|max_conns")) : std::nullopt;
+    j["max_connections"] = given ? *given : mysql ? 151 : mongo ? 65536 : 100;
+    if (!given)
+      g.add(Guess::Inferred, p + "max_connections",
+            std::string(mysql ? "151, MySQL's" : mongo ? "65536 (MongoDB's is about a million)," : "100, PostgreSQL's") +
+                " default max_connections: the manifest sets none");
+    if (w && w->replicas && *w->replicas > 1) {
+      j["replicas"] = *w->replicas - 1;
+      g.add(Guess::Inferred, p + "replicas", std::to_string(*w->replicas - 1) + ": of " +
+                                                 std::to_string(*w->replicas) + " pods, one primary and the rest replicas "
+                                                 "(async replication, reads from the primary)");
+    }
+  } else if (c.family == "queue") {
+    std::string key;
+    const std::string partitions = w ? env(*w, {"KAFKA_NUM_PARTITIONS", "KAFKA_CFG_NUM_PARTITIONS"}, &key) : "";
+    if (auto n = whole(partitions); n && *n >= 1) {
+      j["partitions"] = *n;
+      g.add(Guess::Inferred, p + "partitions", std::to_string(*n) + " from " + key + " (the broker's num.partitions)");
+    } else {
+      j["partitions"] = 1;
+      g.add(Guess::Placeholder, p + "partitions", "1, Kafka's num.partitions default: the topic's partitions are not in "
+                                                  "the manifest (they bound the consumers' parallelism)");
+    }
+    const std::string rf = w ? env(*w, {"KAFKA_DEFAULT_REPLICATION_FACTOR", "KAFKA_CFG_DEFAULT_REPLICATION_FACTOR"}, &key) : "";
+    const int brokers = w && w->replicas ? std::max(1, *w->replicas) : 1;
+    if (auto n = whole(rf); n && *n >= 1) {
+      j["replication_factor"] = std::min<long long>(*n, 32);
+      g.add(Guess::Inferred, p + "replication_factor", rf + " from " + key);
+    } else {
+      j["replication_factor"] = std::min(brokers, 3);
+      g.add(Guess::Inferred, p + "replication_factor", std::to_string(std::min(brokers, 3)) + ": one replica per broker (" +
+                                                           std::to_string(brokers) + "), at most 3");
+    }
+    j["acks"] = "all";
+    g.add(Guess::Inferred, p + "acks", "all, the Kafka producer's default since 3.0 (acks=all)");
+  }
+}
+
+}  // namespace archsim::import

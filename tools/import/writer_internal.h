@@ -1,0 +1,59 @@
+// The scenario writer's shared state (scenario_writer.cpp, writer_*.cpp): the components
+// being built, the names that lead to them, and the calls the steps make.
+#pragma once
+#include <map>
+#include <set>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "tools/import/calibrate.h"
+#include "tools/import/fit.h"
+#include "tools/import/guesses.h"
+#include "tools/import/inventory.h"
+
+namespace archsim::import {
+
+using ojson = nlohmann::ordered_json;
+
+struct Component {
+  std::string id;
+  std::string family;                 // client, service, balancer, cache, database, queue
+  std::string family_why;             // "image redis:7", "archsim.component.type", ...
+  const Workload* workload = nullptr;
+  const ServiceModel* traced = nullptr;
+  std::string consumes;               // the queue this service consumes (guessed from manifests)
+  ojson json = ojson::object();
+};
+
+struct Writer {
+  Inventory& inv;
+  const Calibration& cal;
+  Guesses& g;
+  std::vector<Component> comps;
+  std::map<std::string, std::string> name_to_id;        // workload names, aliases, trace names
+  std::set<std::pair<std::string, std::string>> edges;  // calls the steps make (from, to)
+
+  Component* find(const std::string& name);
+  std::string id_of(const std::string& name) const;  // "" when no component has that name
+
+  // writer_families.cpp
+  void classify();                          // comps from workloads and traced services
+  void capacity(Component& c);              // replicas, concurrency, cores, speed, memory
+  void lifecycle(Component& c);             // probes, deployment, grace, disruption budget
+  void data_family(Component& c);           // cache / database / queue / balancer fields
+  // writer_steps.cpp
+  ojson traced_steps(Component& c, const std::string& route, const OperationModel& op);
+  ojson call_step(const std::string& from, const CallModel& m, const std::string& where);
+  ojson work_step(const std::vector<double>& samples, const std::string& path, const std::string& what);
+  void guessed_steps(Component& c);         // from depends_on and environment
+  ojson fitted(const std::vector<double>& samples, const std::string& path, const std::string& what);
+  // writer_autoscaler.cpp
+  void autoscaler(const Component& c, ojson& components);
+};
+
+// The family an image names ("" for none), e.g. "docker.io/bitnami/redis:7.2" -> cache.
+std::string family_of_image(const std::string& image);
+
+}  // namespace archsim::import

@@ -1,0 +1,188 @@
+// A service's routes: from the traces' shapes (work fitted, calls as seen, retries and
+// timeouts as measured), or guessed from its manifest with placeholder work.
+#include <algorithm>
+#include <cmath>
+
+#include "tools/import/quantity.h"
+#include "tools/import/writer_internal.h"
+
+namespace archsim::import {
+
+namespace {
+
+double median(std::vector<double> v) {
+  std::sort(v.begin(), v.end());
+  return v[v.size() / 2];
+}
+
+// The causes a call step's retry.on may name (the engine's, the policies' and the families').
+const std::set<std::string> kCauses = {"timeout", "rejected", "error", "rate_limited", "circuit_open", "bulkhead_full",
+                                       "unavailable", "dropped", "shed", "pool_timeout"};
+
+constexpr std::size_t kMaxShapes = 8;
+constexpr double kMinShare = 0.01;
+
+}  // namespace
+
+ojson Writer::fitted(const std::vector<double>& samples, const std::string& path, const std::string& what) {
+  const Fit f = fit_distribution(samples);
+  g.add(Guess::Fitted, path, what + ": " + f.summary());
+  return f.dist;
+}
+
+ojson Writer::work_step(const std::vector<double>& samples, const std::string& path, const std::string& what) {
+  return {{"work", fitted(samples, path, what)}};
+}
+
+ojson Writer::call_step(const std::string& from, const CallModel& m, const std::string& path) {
+  const std::string to = id_of(m.callee);
+  Component* callee = find(m.callee);
+  if (to.empty() || !callee || callee->family == "client") return nullptr;
+  ojson s;
+  if (callee->family == "queue") {
+    s["publish"] = to;
+    s["route"] = m.route;
+    if (!m.one_way) s["ack"] = true;
+  } else {
+    s["call"] = to;
+    s["route"] = m.route;
+  }
+  edges.insert({from, to});
+  if (!m.timeouts.empty()) {
+    s["timeout"] = seconds_text(median(m.timeouts));
+    g.add(Guess::Fitted, path + ".timeout", "the median duration of the " + std::to_string(m.timeouts.size()) +
+                                                " attempts that timed out");
+  }
+  if (m.max_attempts > 1) {
+    ojson on = ojson::array();
+    for (const std::string& c : m.retried_on) {
+      const std::string cause = kCauses.count(c) ? c : "error";
+      if (std::find(on.begin(), on.end(), cause) == on.end()) on.push_back(cause);
+    }
+    s["retry"] = {{"max_attempts", m.max_attempts},
+                  {"backoff", {{"base", seconds_text(median(m.backoffs))}, {"multiplier", 1}, {"jitter", "none"}}},
+                  {"on", on}};
+    g.add(Guess::Inferred, path + ".retry",
+          "retries seen as repeated calls after a failure: up to " + std::to_string(m.max_attempts) +
+              " attempts; backoff the median gap between attempts (" + seconds_text(median(m.backoffs)) +
+              "), constant (the traces show " + std::to_string(m.backoffs.size()) + " gaps, not the policy's law)");
+  }
+  return s;
+}
+
+ojson Writer::traced_steps(Component& c, const std::string& route, const OperationModel& op) {
+  std::vector<const ShapeModel*> shapes;
+  for (const auto& [sig, s] : op.shapes) shapes.push_back(&s);
+  std::stable_sort(shapes.begin(), shapes.end(), [](const ShapeModel* a, const ShapeModel* b) { return a->count > b->count; });
+  std::uint64_t dropped = 0;
+  while (shapes.size() > 1 && (shapes.size() > kMaxShapes ||
+                               static_cast<double>(shapes.back()->count) < kMinShare * static_cast<double>(op.count))) {
+    dropped += shapes.back()->count;
+    shapes.pop_back();
+  }
+  const std::string base = c.id + ".routes." + route;
+  if (dropped)
+    g.add(Guess::Skipped, base, std::to_string(dropped) + " of " + std::to_string(op.count) +
+                                    " requests took rarer paths (under 1% each, or beyond the 8 commonest): left out");
+  ojson arms = ojson::array();
+  for (std::size_t a = 0; a < shapes.size(); ++a) {
+    const ShapeModel& shape = *shapes[a];
+    const std::string at = shapes.size() == 1 ? base : base + ".0.choice." + std::to_string(a) + ".steps";
+    ojson steps = ojson::array();
+    for (const StepModel& st : shape.steps) {
+      const std::string sp = at + "." + std::to_string(steps.size());
+      if (st.kind == StepModel::Work) {
+        std::vector<double> w = st.work;
+        std::sort(w.begin(), w.end());
+        if (w[w.size() / 2] < 1e-6) continue;  // no own time here in most requests
+        steps.push_back(work_step(st.work, sp + ".work", "own time of " + c.id + " on " + route));
+      } else if (st.kind == StepModel::Call) {
+        ojson s = call_step(c.id, st.calls[0], sp);
+        if (!s.is_null()) steps.push_back(s);
+      } else {
+        ojson par = ojson::array();
+        for (std::size_t k = 0; k < st.calls.size(); ++k) {
+          CallModel m = st.calls[k];
+          m.one_way = false;  // a parallel block holds calls
+          ojson s = call_step(c.id, m, sp + ".parallel." + std::to_string(par.size()));
+          if (!s.is_null() && s.contains("call")) par.push_back(s);
+        }
+        if (par.size() == 1) steps.push_back(par[0]);
+        else if (!par.empty()) steps.push_back({{"parallel", par}});
+      }
+    }
+    if (steps.empty()) steps.push_back({{"work", "0s"}});
+    arms.push_back({{"weight", shape.count}, {"steps", steps}});
+  }
+  if (arms.size() == 1) return arms[0]["steps"];
+  std::string ways;
+  for (const ShapeModel* s : shapes) ways += (ways.empty() ? "" : "; ") + std::to_string(s->count) + "x " + s->signature;
+  g.add(Guess::Inferred, base + ".0.choice",
+        "requests took " + std::to_string(shapes.size()) + " paths, each weighted by how often it was seen (" + ways +
+            "): a fixed mix, not a cache's hit ratio that would move with load");
+  return ojson::array({{{"choice", arms}}});
+}
+
+void Writer::guessed_steps(Component& c) {
+  const Workload* w = c.workload;
+  std::vector<std::pair<std::string, std::string>> refs;  // (component id, why)
+  auto add = [&](const std::string& name, const std::string& why) {
+    const std::string id = id_of(name);
+    if (id.empty() || id == c.id) return;
+    for (const auto& r : refs)
+      if (r.first == id) return;
+    refs.emplace_back(id, why);
+  };
+  if (w) {
+    for (const std::string& d : w->depends_on) add(d, "depends_on");
+    for (const auto& [key, value] : w->env) {
+      std::string token;
+      for (std::size_t i = 0; i <= value.size(); ++i) {
+        const char ch = i < value.size() ? value[i] : ' ';
+        if (std::isalnum(static_cast<unsigned char>(ch)) || ch == '-' || ch == '_') {
+          token += ch;
+          continue;
+        }
+        if (!token.empty()) add(token, key.empty() ? "its command line names it" : key + " names it");
+        token.clear();
+      }
+    }
+  }
+  const std::string p = c.id + ".routes.*";
+  ojson steps = ojson::array();
+  steps.push_back({{"work", {{"dist", "exponential"}, {"mean", "5ms"}}}});
+  g.add(Guess::Placeholder, p + ".0.work", "exponential mean 5ms of work per request: no trace of " + c.id +
+                                               " (import with --traces to measure it)");
+  std::vector<std::string> caches, dbs, queues, others;
+  std::string said;
+  for (const auto& [id, why] : refs) {
+    const Component* k = find(id);
+    if (!k || k->family == "client") continue;
+    (k->family == "cache" ? caches : k->family == "database" ? dbs : k->family == "queue" ? queues : others).push_back(id);
+    said += (said.empty() ? "" : ", ") + id + " (" + why + ")";
+  }
+  const bool consumer = !c.consumes.empty();
+  const std::string db_route = consumer ? "write" : "read";
+  if (!caches.empty() && !dbs.empty()) {
+    steps.push_back({{"call", caches[0]}, {"route", "get"},
+                     {"on_miss", ojson::array({{{"call", dbs[0]}, {"route", db_route}}, {{"call", caches[0]}, {"route", "set"}}})}});
+    edges.insert({c.id, caches[0]});
+    edges.insert({c.id, dbs[0]});
+    g.add(Guess::Inferred, p + "." + std::to_string(steps.size() - 1),
+          "cache-aside: get from " + caches[0] + ", on a miss " + db_route + " " + dbs[0] + " and set the key");
+    caches.erase(caches.begin());
+    dbs.erase(dbs.begin());
+  }
+  for (const std::string& id : caches) steps.push_back({{"call", id}, {"route", "get"}}), edges.insert({c.id, id});
+  for (const std::string& id : dbs) steps.push_back({{"call", id}, {"route", db_route}}), edges.insert({c.id, id});
+  for (const std::string& id : others) steps.push_back({{"call", id}}), edges.insert({c.id, id});
+  for (const std::string& id : queues)
+    if (c.consumes != id) steps.push_back({{"publish", id}}), edges.insert({c.id, id});
+  if (!said.empty())
+    g.add(Guess::Inferred, p, "calls, in this order, once per request: " + said +
+                                  (consumer ? "; a consumer's database calls are writes" : "") +
+                                  " (the manifest says what it depends on, not when it calls it)");
+  c.json["routes"] = {{"*", steps}};
+}
+
+}  // namespace archsim::import
