@@ -31,12 +31,8 @@ nlohmann::ordered_json write_scenario(Inventory& inv, const Calibration& cal, co
   // Who takes outside traffic, when the traces do not say (their roots do).
   std::vector<std::string> entries;
   std::set<std::string> referenced;
-  for (const Workload& w : inv.workloads) {
-    for (const std::string& d : w.depends_on) referenced.insert(wr.id_of(d));
-    for (const auto& [k, v] : w.env)
-      for (const Component& c : wr.comps)
-        if (c.id != w.name && v.find(c.id) != std::string::npos) referenced.insert(c.id);
-  }
+  for (const Workload& w : inv.workloads)
+    for (const auto& [id, why] : wr.named_by(w)) referenced.insert(id);
   if (cal.clients.empty()) {
     for (const Component& c : wr.comps)
       if (c.workload && !c.workload->exposed.empty() && (c.family == "service" || c.family == "balancer"))
@@ -63,8 +59,7 @@ nlohmann::ordered_json write_scenario(Inventory& inv, const Calibration& cal, co
           std::find(entries.begin(), entries.end(), s.id) != entries.end())
         continue;
       bool names = false;
-      for (const std::string& d : s.workload->depends_on) names = names || wr.id_of(d) == q.id;
-      for (const auto& [k, v] : s.workload->env) names = names || v.find(q.id) != std::string::npos;
+      for (const auto& [id, why] : wr.named_by(*s.workload)) names = names || id == q.id;
       if (!names) continue;
       s.consumes = q.id;
       q.json["consumers"] = {{"service", s.id}};
@@ -96,15 +91,14 @@ nlohmann::ordered_json write_scenario(Inventory& inv, const Calibration& cal, co
       }
     } else if (c.family == "balancer") {
       ojson targets = ojson::array(), routes = ojson::object();
-      for (const std::string& d : c.workload->depends_on) {
-        const Component* t = wr.find(d);
-        if (t && (t->family == "service" || t->family == "balancer")) targets.push_back(t->id);
+      std::string said;
+      for (const auto& [id, why] : wr.named_by(*c.workload)) {
+        const Component* t = wr.find(id);
+        if (!t || (t->family != "service" && t->family != "balancer")) continue;
+        targets.push_back(t->id);
+        said += (said.empty() ? "" : ", ") + t->id + " (" + why + ")";
       }
-      for (const auto& [k, v] : c.workload->env)
-        for (const Component& t : wr.comps)
-          if ((t.family == "service" || t.family == "balancer") && t.id != c.id && v.find(t.id) != std::string::npos &&
-              std::find(targets.begin(), targets.end(), t.id) == targets.end())
-            targets.push_back(t.id);
+      if (!said.empty()) g.add(Guess::Inferred, c.id + ".targets", "the backends it names: " + said);
       if (targets.empty()) {
         c.family = "service";
         out["type"] = "service";

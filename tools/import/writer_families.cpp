@@ -49,12 +49,14 @@ std::optional<long long> whole(const std::string& s) {
   return std::stoll(s);
 }
 
-ojson probe_json(const ProbeSpec& p, bool readiness) {
-  ojson o = {{"period", seconds_text(p.period_s)},
-             {"timeout", seconds_text(p.timeout_s)},
-             {"initial_delay", seconds_text(p.initial_delay_s)},
-             {"failure_threshold", p.failure_threshold}};
-  if (readiness) o["success_threshold"] = p.success_threshold;
+// archsim's startup probe succeeds once startup_time has passed: it has no timeout.
+enum class ProbeKind { Startup, Liveness, Readiness };
+ojson probe_json(const ProbeSpec& p, ProbeKind kind) {
+  ojson o = {{"period", seconds_text(p.period_s)}};
+  if (kind != ProbeKind::Startup) o["timeout"] = seconds_text(p.timeout_s);
+  o["initial_delay"] = seconds_text(p.initial_delay_s);
+  o["failure_threshold"] = p.failure_threshold;
+  if (kind == ProbeKind::Readiness) o["success_threshold"] = p.success_threshold;
   return o;
 }
 
@@ -200,9 +202,9 @@ void Writer::lifecycle(Component& c) {
   if (!w) return;
   ojson& j = c.json;
   ojson probes = ojson::object();
-  if (w->startup) probes["startup"] = probe_json(*w->startup, false);
-  if (w->liveness) probes["liveness"] = probe_json(*w->liveness, false);
-  if (w->readiness) probes["readiness"] = probe_json(*w->readiness, true);
+  if (w->startup) probes["startup"] = probe_json(*w->startup, ProbeKind::Startup);
+  if (w->liveness) probes["liveness"] = probe_json(*w->liveness, ProbeKind::Liveness);
+  if (w->readiness) probes["readiness"] = probe_json(*w->readiness, ProbeKind::Readiness);
   if (!probes.empty()) {
     if (c.family != "service") {
       g.add(Guess::Skipped, c.id, "its probes: archsim probes service instances only (a " + c.family + " has none)");

@@ -37,6 +37,10 @@ struct Writer {
 
   Component* find(const std::string& name);
   std::string id_of(const std::string& name) const;  // "" when no component has that name
+  // The components a workload names: depends_on, then the host names in its environment and
+  // command line (words between punctuation: "postgres://shop@postgres:5432" names postgres),
+  // each with why, in order, itself left out.
+  std::vector<std::pair<std::string, std::string>> named_by(const Workload& w) const;
 
   // writer_families.cpp
   void classify();                          // comps from workloads and traced services

@@ -24,6 +24,32 @@ constexpr double kMinShare = 0.01;
 
 }  // namespace
 
+std::vector<std::pair<std::string, std::string>> Writer::named_by(const Workload& w) const {
+  std::vector<std::pair<std::string, std::string>> refs;  // (component id, why)
+  const std::string self = id_of(w.name);
+  auto add = [&](const std::string& name, const std::string& why) {
+    const std::string id = id_of(name);
+    if (id.empty() || id == self) return;
+    for (const auto& r : refs)
+      if (r.first == id) return;
+    refs.emplace_back(id, why);
+  };
+  for (const std::string& d : w.depends_on) add(d, "depends_on");
+  for (const auto& [key, value] : w.env) {
+    std::string token;
+    for (std::size_t i = 0; i <= value.size(); ++i) {
+      const char ch = i < value.size() ? value[i] : ' ';
+      if (std::isalnum(static_cast<unsigned char>(ch)) || ch == '-' || ch == '_') {
+        token += ch;
+        continue;
+      }
+      if (!token.empty()) add(token, key.empty() ? "its command line names it" : key + " names it");
+      token.clear();
+    }
+  }
+  return refs;
+}
+
 ojson Writer::fitted(const std::vector<double>& samples, const std::string& path, const std::string& what) {
   const Fit f = fit_distribution(samples);
   g.add(Guess::Fitted, path, what + ": " + f.summary());
@@ -125,29 +151,7 @@ ojson Writer::traced_steps(Component& c, const std::string& route, const Operati
 
 void Writer::guessed_steps(Component& c) {
   const Workload* w = c.workload;
-  std::vector<std::pair<std::string, std::string>> refs;  // (component id, why)
-  auto add = [&](const std::string& name, const std::string& why) {
-    const std::string id = id_of(name);
-    if (id.empty() || id == c.id) return;
-    for (const auto& r : refs)
-      if (r.first == id) return;
-    refs.emplace_back(id, why);
-  };
-  if (w) {
-    for (const std::string& d : w->depends_on) add(d, "depends_on");
-    for (const auto& [key, value] : w->env) {
-      std::string token;
-      for (std::size_t i = 0; i <= value.size(); ++i) {
-        const char ch = i < value.size() ? value[i] : ' ';
-        if (std::isalnum(static_cast<unsigned char>(ch)) || ch == '-' || ch == '_') {
-          token += ch;
-          continue;
-        }
-        if (!token.empty()) add(token, key.empty() ? "its command line names it" : key + " names it");
-        token.clear();
-      }
-    }
-  }
+  const std::vector<std::pair<std::string, std::string>> refs = w ? named_by(*w) : decltype(named_by(*w)){};
   const std::string p = c.id + ".routes.*";
   ojson steps = ojson::array();
   steps.push_back({{"work", {{"dist", "exponential"}, {"mean", "5ms"}}}});
@@ -179,7 +183,7 @@ void Writer::guessed_steps(Component& c) {
   for (const std::string& id : queues)
     if (c.consumes != id) steps.push_back({{"publish", id}}), edges.insert({c.id, id});
   if (!said.empty())
-    g.add(Guess::Inferred, p, "calls, in this order, once per request: " + said +
+    g.add(Guess::Inferred, p, "calls once per request: " + said +
                                   (consumer ? "; a consumer's database calls are writes" : "") +
                                   " (the manifest says what it depends on, not when it calls it)");
   c.json["routes"] = {{"*", steps}};
