@@ -38,7 +38,7 @@ static bool archsim_entry(const fs::directory_entry& e) {
   const auto st = e.symlink_status(ec);
   if (n == "summary.json" || n == "analysis.json" || n == "timeseries.csv" || n == "latency_cdf.csv" || n == "report.html" ||
       n == "report.html.tmp" || n == "compare.json" || n == "plan.json" || n == "topology.dot" || n == "topology.svg" ||
-      n == "topology.log")
+      n == "topology.log" || n == "trace.json" || n == "trace.otlp.json")
     return fs::is_regular_file(st);
   const bool variant = n.rfind("variant-", 0) == 0 && n.size() > 8 && n.find_first_not_of("0123456789", 8) == std::string::npos;
   return (n == "charts" || n == "jobs" || variant) && fs::is_directory(st);

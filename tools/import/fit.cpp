@@ -119,7 +119,9 @@ Fit fit_distribution(std::vector<double> x) {
   }
   std::stable_sort(c.begin(), c.end(), [](const Candidate& a, const Candidate& b) { return a.d < b.d; });
   char buf[64];
-  if (c.front().d <= kEmpiricalAbove) {
+  // A family is kept unless its D exceeds both 0.1 and the KS test's 5% critical value
+  // 1.36/sqrt(n) (with few samples, any law is that far from the steps of their CDF).
+  if (c.front().d <= std::max(kEmpiricalAbove, 1.36 / std::sqrt(n))) {
     fit.family = c.front().family;
     fit.ks = c.front().d;
     fit.dist = c.front().dist;

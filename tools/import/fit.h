@@ -6,9 +6,10 @@
 // logs, written as its median and p99; uniform: the extremes; Pareto: the minimum and the
 // maximum-likelihood shape); a constant when every sample is within 0.1% of the median. The
 // fit with the smallest Kolmogorov-Smirnov distance D (the largest gap between the samples'
-// CDF and the fitted one) wins. When even the best D is above 0.1, no family describes the
-// samples and they are written as an empirical distribution of their 101 percentiles (0,
-// 1, ..., 100), whose D is about 0.01. The chosen D and the runner-up's are reported.
+// CDF and the fitted one) wins. When even the best D is above both 0.1 and the KS test's 5%
+// critical value 1.36/sqrt(n), no family describes the samples and they are written as an
+// empirical distribution of their 101 percentiles (0, 1, ..., 100), whose D is about 0.01
+// with many samples. The chosen D and the runner-up's are reported.
 #pragma once
 #include <cstddef>
 #include <string>

@@ -102,7 +102,8 @@ TraceFile read_trace_file(const std::string& path) {
         else ++col;
       }
       std::string what = first.what();
-      const auto colon = what.find("; ");
+      const auto column = what.find("column ");
+      const auto colon = column == std::string::npos ? std::string::npos : what.find(": ", column);
       if (colon != std::string::npos) what = what.substr(colon + 2);
       throw ImportError(path, "", "JSON syntax error: " + what, line_no, col);
     }
