@@ -26,6 +26,7 @@ class Ring {
   const T& front() const { return buf_[head_]; }
   // i-th element from the front.
   T& at(std::size_t i) { return buf_[(head_ + i) & (buf_.size() - 1)]; }
+  const T& at(std::size_t i) const { return buf_[(head_ + i) & (buf_.size() - 1)]; }
   void clear() { head_ = size_ = 0; }
 
  private:

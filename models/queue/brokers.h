@@ -4,6 +4,7 @@
 // down, when a crashed one leaves the ISRs, and the append order it had when it crashed.
 #pragma once
 #include <cstdint>
+#include <string>
 #include <vector>
 
 #include "models/queue/log.h"
@@ -27,10 +28,13 @@ struct BrokerSpec {
 // Reads them from the queue's object `p` (bad input: Params::fail at the field).
 BrokerSpec read_broker_spec(Params& p);
 
-// What the topics of one queue share: the brokers' state (every topic's partitions are led and
-// followed by them, so a broker's crash reaches them all), the append order (a broker's
-// crash_seq compares messages of any topic) and the message pool (a reply's token names a
-// message, whose `topic` says whose it is).
+class Topic;
+class Group;
+
+// What the topics and groups of one queue share: the brokers' state (every topic's partitions
+// are led and followed by them, so a broker's crash reaches them all), the append order (a
+// broker's crash_seq compares messages of any topic), the message pool (a reply's token names
+// a message, whose `topic` and `group` say whose it is), and the topics and groups by index.
 struct Brokers {
   std::uint32_t count = 1;
   std::uint32_t dead_mask = 0;            // a bit per broker not serving (crashed, failed, restarting)
@@ -39,6 +43,9 @@ struct Brokers {
   std::vector<std::uint64_t> crash_gen;   // per broker: crashes so far (stale shrink timers)
   std::uint64_t seq = 0, crashes = 0;
   Pool<Msg> msgs;
+  std::vector<Topic*> topics;            // by topic index
+  std::vector<std::string> topic_names;  // by topic index ("" for the one-topic shorthand)
+  std::vector<Group*> groups;            // by group index
   bool alive(std::uint32_t b) const { return !(dead_mask & (1u << b)); }
 };
 

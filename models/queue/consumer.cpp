@@ -1,28 +1,31 @@
-// Queue: log-mode consumers (models/queue/topic.h): delivery from a member's partitions below
+// Queue: a consumer group in log mode (group.h): delivery from a member's partitions below
 // the high watermark, the processing's reply (retries, dead letters, re-delivery), commits,
 // and the message pool's bookkeeping.
 #include <algorithm>
 
+#include "models/queue/group.h"
 #include "models/queue/topic.h"
 
 namespace archsim::queue {
 
-void Topic::serve(Context& ctx, std::uint32_t mi) {
+Topic& Group::topic_of(const Msg& m) const { return *sh_.topics[m.topic]; }
+
+void Group::serve(Context& ctx, std::uint32_t mi) {
   Member& m = members_[mi];
   if (m.inflight > 0 || ctx.now() < resume_at_ || m.parts.empty()) return;
   std::size_t n = m.parts.size();
   for (std::size_t k = 0; k < n; ++k) {
-    std::uint32_t pi = m.parts[(m.rr + k) % n];
-    if (try_deliver(ctx, mi, pi)) {
+    std::uint32_t ci = m.parts[(m.rr + k) % n];
+    if (try_deliver(ctx, mi, ci)) {
       m.rr = static_cast<std::uint32_t>((m.rr + k + 1) % n);
       return;
     }
   }
 }
 
-bool Topic::try_deliver(Context& ctx, std::uint32_t mi, std::uint32_t pi) {
-  Partition& p = parts_[pi];
-  if (p.busy || !p.available) return false;
+bool Group::try_deliver(Context& ctx, std::uint32_t mi, std::uint32_t ci) {
+  Cursor& p = cursors_[ci];
+  if (p.busy || !p.state->available) return false;
   if (ctx.now() < p.blocked_until) {
     wake(ctx, p.blocked_until);
     return false;
@@ -31,7 +34,7 @@ bool Topic::try_deliver(Context& ctx, std::uint32_t mi, std::uint32_t pi) {
     Handle h = p.log.at(p.position - p.committed);
     Msg& msg = msgs_[h];
     if (msg.truncated || (msg.settled && delivery_ == Delivery::EffectivelyOnce)) {
-      if (!msg.truncated) ++suppressed_;
+      if (!msg.truncated) ++t_.suppressed;
       if (p.done == p.position) ++p.done;
       ++p.position;
       continue;
@@ -46,7 +49,7 @@ bool Topic::try_deliver(Context& ctx, std::uint32_t mi, std::uint32_t pi) {
     p.busy = true;
     ++m.inflight;
     ++p.position;
-    if (msg.settled) ++redelivered_processed_;
+    if (msg.settled) ++t_.redelivered_processed;
     RequestInfo req = msg.req;
     if (has_route_) req.route = route_;
     req.deadline = kTimeMax;
@@ -58,16 +61,14 @@ bool Topic::try_deliver(Context& ctx, std::uint32_t mi, std::uint32_t pi) {
   return false;
 }
 
-void Topic::on_reply(Context& ctx, CallId, Status status, std::uint64_t token) {
-  Handle h = token;
-  if (msgs_[h].write != Msg::Write::None) return write_reply(ctx, h, status);
+void Group::on_reply(Context& ctx, Handle h, Status status) {
   set_inflight(h, false);
   Msg& msg = msgs_[h];
   msg.waiting_since = ctx.now();  // if it is delivered again, it waits from now
   std::int32_t mi = member_of(msg.member);
   if (mi >= 0 && members_[mi].inflight > 0) --members_[mi].inflight;
   if (work_queue_) return work_reply(ctx, h, status);
-  Partition& p = parts_[msg.partition];
+  Cursor& p = cursors_[cursor_of(msg)];
   p.busy = false;
   std::uint64_t off = msg.offset;
   bool advance = false;
@@ -75,21 +76,21 @@ void Topic::on_reply(Context& ctx, CallId, Status status, std::uint64_t token) {
     if (!msg.settled) {
       settle_consumed(ctx, msg, p);
     } else {
-      ++duplicates_;
+      ++t_.duplicates;
     }
     advance = true;
   } else if (delivery_ == Delivery::AtMostOnce) {
-    if (!msg.settled) settle(msg, lost_at_consumer_);
+    if (!msg.settled) settle(msg, t_.lost_at_consumer);
     advance = true;
   } else if (status == Status::Dropped) {  // the instance died holding it: deliver again
     rewind(p, off);
-    ++redelivered_;
+    ++t_.redelivered;
   } else if (++msg.attempts > max_retries_) {
     if (has_dlq_) dead_letter(ctx, msg.req);
-    if (!msg.settled) settle(msg, dead_lettered_);
+    if (!msg.settled) settle(msg, t_.dead_lettered);
     advance = true;
   } else {
-    ++retries_;
+    ++t_.retries;
     rewind(p, off);
     p.blocked_until = ctx.now() + retry_backoff_;
   }
@@ -101,16 +102,16 @@ void Topic::on_reply(Context& ctx, CallId, Status status, std::uint64_t token) {
   if (p.owner >= 0 && p.owner != mi) serve(ctx, static_cast<std::uint32_t>(p.owner));
 }
 
-void Topic::settle_consumed(Context& ctx, Msg& msg, Partition& p) {
-  settle(msg, consumed_);
+void Group::settle_consumed(Context& ctx, Msg& msg, Cursor& p) {
+  settle(msg, t_.consumed);
   ctx.metrics().add(consumed_c_);
   ctx.metrics().record(e2e_h_, ctx.now() - msg.published);
-  if (msg.seq < p.last_seq) ++order_violations_;
+  if (msg.seq < p.last_seq) ++t_.order_violations;
   p.last_seq = std::max(p.last_seq, msg.seq);
 }
 
-// Commits the partition up to `upto`: the messages below leave the log.
-void Topic::commit(Context& ctx, Partition& p, std::uint64_t upto) {
+// Commits the partition up to `upto`: the messages below leave the group's log.
+void Group::commit(Context& ctx, Cursor& p, std::uint64_t upto) {
   while (p.committed < upto && !p.log.empty()) {
     Handle h = p.log.pop();
     ++p.committed;
@@ -118,16 +119,16 @@ void Topic::commit(Context& ctx, Partition& p, std::uint64_t upto) {
     release(h);
   }
   p.done = std::max(p.done, p.committed);
-  admit_blocked(ctx);
+  sh_.topics[p.topic]->admit_blocked(ctx);
 }
 
 // A dead letter goes to the dead-letter queue's first topic.
-void Topic::dead_letter(Context& ctx, RequestInfo req) {
+void Group::dead_letter(Context& ctx, RequestInfo req) {
   req.topic = 0;
   ctx.send(dlq_, req);
 }
 
-void Topic::set_inflight(Handle h, bool on) {
+void Group::set_inflight(Handle h, bool on) {
   Msg& m = msgs_[h];
   if (on == m.inflight) return;
   m.inflight = on;
@@ -142,17 +143,11 @@ void Topic::set_inflight(Handle h, bool on) {
   }
 }
 
-// A message leaves the pool once it is neither in a log nor being processed.
-void Topic::release(Handle h) {
-  if (!msgs_.valid(h)) return;  // already released (a commit freed it first)
-  Msg& m = msgs_[h];
-  if (m.in_log || m.inflight) return;
-  if (m.producer != kNoHandle) return;  // its ack timer still refers to it
-  msgs_.free(h);
-  --held_;
+void Group::release(Handle h) {
+  if (msgs_.valid(h)) topic_of(msgs_[h]).release(h);  // else already released (a commit freed it first)
 }
 
-std::int32_t Topic::member_of(std::uint64_t serial) const {
+std::int32_t Group::member_of(std::uint64_t serial) const {
   for (std::size_t i = 0; i < members_.size(); ++i)
     if (members_[i].serial == serial) return static_cast<std::int32_t>(i);
   return -1;
@@ -160,15 +155,15 @@ std::int32_t Topic::member_of(std::uint64_t serial) const {
 
 // One wake-up timer counts: the earliest asked for. A later one it replaced fires stale
 // and does nothing; whoever still waits asks again when the earliest one serves them.
-void Topic::wake(Context& ctx, Time at) {
+void Group::wake(Context& ctx, Time at) {
   if (wake_pending_ && wake_at_ <= at) return;
   wake_pending_ = true;
   wake_at_ = at;
   schedule(ctx, std::max<Time>(0, at - ctx.now()), kWake, static_cast<std::uint64_t>(at));
 }
 
-void Topic::serve_all(Context& ctx) {
-  if (!has_group_) return;
+void Group::serve_all(Context& ctx) {
+  if (!has_consumers_) return;
   if (work_queue_) return serve_work(ctx);
   for (std::uint32_t i = 0; i < members_.size(); ++i) serve(ctx, i);
 }

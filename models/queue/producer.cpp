@@ -1,5 +1,6 @@
 // Queue: producers (models/queue/topic.h): the bound, the business write of the dual-write
-// anomaly, publish and append at the leader, the outbox relay, the partitioner.
+// anomaly, publish and append at the leader (to every group's log), the outbox relay, the
+// partitioner, and a message's release once no group holds it.
 #include <algorithm>
 
 #include "models/queue/partitioner.h"
@@ -8,7 +9,7 @@
 namespace archsim::queue {
 
 void Topic::on_request(Context& ctx, CallId call) {
-  if (has_group_ && group_started_) check_group(ctx);
+  for (const Sub& s : subs_) s.group->check(ctx);
   if (has_write_ && !publish_first_) return start_write(ctx, call, Msg::Write::Before);
   admit(ctx, call);
 }
@@ -82,9 +83,7 @@ void Topic::publish(Context& ctx, CallId call) {
   std::uint32_t pi = pick_partition(req);
   if (pi == kNoBroker) {  // no partition has a leader
     if (acks_ == Acks::None || one_way) {
-      ++produced_;
-      ++lost_;
-      ctx.metrics().add(produced_c_);
+      lost_before_log(ctx);
       acked(ctx, call);
     } else {
       ++refused_;
@@ -96,9 +95,7 @@ void Topic::publish(Context& ctx, CallId call) {
   if (below_min_isr(parts_[pi])) {  // Kafka's broker refuses acks=all writes: NotEnoughReplicas
     ++not_enough_;
     if (one_way) {  // nobody hears the error: the event is gone
-      ++produced_;
-      ++lost_;
-      ctx.metrics().add(produced_c_);
+      lost_before_log(ctx);
       acked(ctx, call);
     } else {
       missing_event();
@@ -119,27 +116,37 @@ void Topic::publish(Context& ctx, CallId call) {
     m.producer = call;
     schedule(ctx, m.replicated - ctx.now(), kAck, h);
   }
-  if (!has_group_) return;
-  if (work_queue_) serve_work(ctx);
-  else if (parts_[pi].owner >= 0) serve(ctx, static_cast<std::uint32_t>(parts_[pi].owner));
+  appended(ctx, pi);
 }
 
-// Appends message `h` to partition `pi` (or the work queue) at the leader.
+// Appends message `h` to partition `pi` (or the work queue) at the leader: the message goes
+// to the log of the first group that reads the topic, a copy of it to every other one's.
 void Topic::append(Context& ctx, Handle h, std::uint32_t pi) {
-  Partition& p = parts_[pi];
-  Msg& m = msgs_[h];
+  PartitionState& p = parts_[pi];
   Time lag = brokers_ > 1 ? replication_.sample_time(rng_) : 0;
+  Msg& m = msgs_[h];
   // The high watermark also waits for every in-sync follower, a crashed one included until
   // it is dropped from the ISR (replica_lag_time_max after its crash).
   m.replicated = std::max({after(ctx.now(), lag), p.last_replicated, isr_wait(p)});
   p.last_replicated = m.replicated;
   m.seq = ++sh_.seq;
   m.partition = pi;
-  m.offset = p.end();
+  m.offset = subs_[0].group->cursor(subs_[0].base + pi).end();
   m.in_log = true;
   m.waiting_since = m.published;  // the outbox's wait included
-  if (work_queue_) ready_.push(h);
-  else p.log.push(h);
+  m.group = subs_[0].group->index();
+  subs_[0].group->push(h, subs_[0].base + pi);
+  for (std::size_t k = 1; k < subs_.size(); ++k) {
+    const Handle c = new_msg();  // may move the pool: no reference held across it
+    Msg copy = msgs_[h];
+    copy.origin = h;
+    copy.copies = 0;
+    copy.producer = kNoHandle;
+    copy.group = subs_[k].group->index();
+    msgs_[c] = copy;
+    ++msgs_[h].copies;
+    subs_[k].group->push(c, subs_[k].base + pi);
+  }
 }
 
 // The outbox relay's poll: every waiting event goes to its partition, or waits for the
@@ -154,9 +161,7 @@ void Topic::relay(Context& ctx) {
     }
     append(ctx, h, pi);
     ++relayed_;
-    if (!has_group_) continue;
-    if (work_queue_) serve_work(ctx);
-    else if (parts_[pi].owner >= 0) serve(ctx, static_cast<std::uint32_t>(parts_[pi].owner));
+    appended(ctx, pi);
   }
 }
 
@@ -171,7 +176,7 @@ std::uint32_t Topic::pick_partition(const RequestInfo& req) {
       return sticky_part_;
     }
     std::uint32_t avail = 0;
-    for (const Partition& q : parts_) avail += q.available ? 1 : 0;
+    for (const PartitionState& q : parts_) avail += q.available ? 1 : 0;
     if (avail == 0) return kNoBroker;
     bool exclude = avail > 1 && parts_[sticky_part_].available;
     std::uint64_t k = rng_.below(exclude ? avail - 1 : avail);
@@ -194,7 +199,7 @@ std::uint32_t Topic::pick_partition(const RequestInfo& req) {
 }
 
 // When the crashed followers still in the ISR leave it: the high watermark waits for them.
-Time Topic::isr_wait(const Partition& p) const {
+Time Topic::isr_wait(const PartitionState& p) const {
   std::uint32_t waiting = p.isr & sh_.dead_mask;
   Time t = 0;
   for (std::uint32_t b = 0; waiting != 0; ++b, waiting >>= 1)
@@ -215,6 +220,44 @@ void Topic::admit_blocked(Context& ctx) {
     }
     publish(ctx, call);
   }
+}
+
+}  // namespace archsim::queue
+
+namespace archsim::queue {
+
+// A message leaves the pool once it is neither in a log nor being processed, and its ack timer
+// no longer refers to it; the message itself waits for its copies (it counts in the bound
+// until every group is done with it).
+void Topic::release(Handle h) {
+  if (!msgs_.valid(h)) return;  // already released (a commit freed it first)
+  Msg& m = msgs_[h];
+  if (m.in_log || m.inflight || m.producer != kNoHandle) return;
+  if (m.origin != kNoHandle) {  // a copy
+    const Handle o = m.origin;
+    msgs_.free(h);
+    Msg& om = msgs_[o];
+    if (--om.copies == 0 && om.released) {
+      msgs_.free(o);
+      --held_;
+    }
+    return;
+  }
+  if (m.copies > 0) {
+    m.released = true;
+    return;
+  }
+  msgs_.free(h);
+  --held_;
+}
+
+std::uint64_t Topic::outbox_retained() const {
+  std::uint64_t n = 0;
+  for (std::size_t i = 0; i < outbox_q_.size(); ++i) {
+    const Msg& m = msgs_[outbox_q_.at(i)];
+    if (m.counted && !m.settled) ++n;
+  }
+  return n;
 }
 
 }  // namespace archsim::queue

@@ -24,7 +24,7 @@ namespace archsim {
 namespace {
 
 using queue::Topic;
-using queue::TopicLedger;
+using queue::GroupLedger;
 
 // The queue component: the brokers and their topics. Without "topics" the queue's own object
 // is its one topic (figures unprefixed, as before topics existed); with "topics" every entry
@@ -55,12 +55,16 @@ class Queue final : public Component, public HasCapabilities, public Crashable, 
         if (std::find(names_.begin(), names_.end(), name) != names_.end())
           tp.fail("name", "duplicate topic name \"" + name + "\"");
         names_.push_back(name);
+        sh_.topic_names.push_back(name);
         topics_.push_back(std::make_unique<Topic>(tp, bc, spec_, sh_, static_cast<std::uint16_t>(i), "topics." + name + ".",
                                                   not_enough_replicas));
+        sh_.topics.push_back(topics_.back().get());
       }
     } else {
       names_.push_back("");
+      sh_.topic_names.push_back("");
       topics_.push_back(std::make_unique<Topic>(p, bc, spec_, sh_, 0, "", not_enough_replicas));
+      sh_.topics.push_back(topics_.back().get());
     }
     sh_.count = spec_.brokers;
     sh_.shrink_at.assign(spec_.brokers, kTimeMax);
@@ -114,8 +118,11 @@ class Queue final : public Component, public HasCapabilities, public Crashable, 
     std::uint16_t t = topics_.size() == 1 ? 0 : ctx.request(call).topic;
     topics_[t < topics_.size() ? t : 0]->on_request(ctx, call);
   }
-  void on_reply(Context& ctx, CallId call, Status status, std::uint64_t token) override {
-    topics_[sh_.msgs[token].topic]->on_reply(ctx, call, status, token);
+  // A reply is a business write's (its topic's) or a delivery's (the group holding the message).
+  void on_reply(Context& ctx, CallId, Status status, std::uint64_t token) override {
+    const queue::Msg& m = sh_.msgs[token];
+    if (m.write != queue::Msg::Write::None) return topics_[m.topic]->write_reply(ctx, token, status);
+    sh_.groups[m.group]->on_reply(ctx, token, status);
   }
   void on_timer(Context& ctx, std::uint16_t tag, std::uint64_t data) override {
     if (ServerPool::owns_timer(tag)) return pool_.on_timer(ctx, tag, data);
@@ -189,9 +196,9 @@ class Queue final : public Component, public HasCapabilities, public Crashable, 
   }
 
   void report_totals(Context& ctx, ComponentReport& r) {
-    TopicLedger sum;
+    GroupLedger sum;
     for (auto& t : topics_) {
-      TopicLedger l = t->finish(ctx, r);
+      GroupLedger l = t->finish(ctx, r);
       sum.produced += l.produced;
       sum.consumed += l.consumed;
       sum.dead_lettered += l.dead_lettered;

@@ -91,9 +91,11 @@
 // slow followers) and catching up takes no time; a partition that stops on a failing
 // message blocks only itself.
 //
-// Files: queue.cpp (the component: brokers on the pool, routing to topics), brokers.{h,cpp}
-// (broker fields, the state topics share), log.h (messages, partitions, members), topic.h
-// (one topic; its .cpp files by job), assignor.{h,cpp}, partitioner.{h,cpp}.
+// Files: queue.cpp (the component: brokers on the pool, routing to topics and groups),
+// brokers.{h,cpp} (broker fields, the state topics and groups share), log.h (messages,
+// partitions, cursors, members), topic.h (one topic: producers and replication; its .cpp
+// files by job), group.h (one consumer group: members, deliveries, commits; its .cpp files
+// by job), assignor.{h,cpp}, partitioner.{h,cpp}.
 //
 // Cost: messages live in a slot pool (sim/pool.h) and partitions hold their handles in ring
 // buffers (sim/ring.h): no allocation per message once the peak is reached. Per event O(1)

@@ -10,58 +10,67 @@ namespace archsim::queue {
 // Broker `b` crashed: the partitions it led lose their leader until an election.
 void Topic::leader_down(Context& ctx, std::uint32_t b) {
   for (std::uint32_t pi = 0; pi < partitions_; ++pi) {
-    Partition& p = parts_[pi];
+    PartitionState& p = parts_[pi];
     if (p.leader != b || !p.available) continue;
     p.available = false;
     p.offline_since = ctx.now();
     p.last_leader = b;
     p.leader = kNoBroker;
     p.elected_at = ctx.now() + election_;
-    truncate_unreplicated(ctx, p);
+    truncate_unreplicated(ctx, pi);
     schedule(ctx, election_, kElect, pi);
   }
 }
 
-// The new leader has only what was replicated: the tail above the high watermark is gone.
-void Topic::truncate_unreplicated(Context& ctx, Partition& p) {
-  std::uint64_t off = p.end();
-  while (off > p.position && off > p.committed) {
-    --off;
-    Msg& m = msgs_[p.log.at(off - p.committed)];
-    if (m.replicated <= ctx.now()) break;
-    if (m.truncated) continue;
-    m.truncated = true;
-    if (outbox_ && acks_ == Acks::All) {  // the relay was not acknowledged: it sends it again
-      Handle again = new_msg();
-      Msg& copy = msgs_[again];
-      Msg& old = msgs_[p.log.at(off - p.committed)];
-      copy.req = old.req;
-      copy.published = old.published;
-      copy.counted = true;
-      copy.in_log = true;
-      old.counted = false;
-      outbox_q_.push(again);
-      ++held_;
-      ++aborted_;
-    } else if (m.counted) {
-      settle(m, lost_);
-    } else if (m.producer != kNoHandle) {  // acks=all: never acknowledged, the producer is told
-      abort_unacked(ctx, m);
+// The new leader has only what was replicated: the tail above the high watermark is gone, from
+// every group's log (the group holding the message first: the producer's side is its).
+void Topic::truncate_unreplicated(Context& ctx, std::uint32_t pi) {
+  for (const Sub& s : subs_) {
+    Cursor& p = s.group->cursor(s.base + pi);
+    std::uint64_t off = p.end();
+    while (off > p.position && off > p.committed) {
+      --off;
+      const Handle h = p.log.at(off - p.committed);
+      Msg& m = msgs_[h];
+      if (m.replicated <= ctx.now()) break;
+      if (m.truncated) continue;
+      m.truncated = true;
+      if (m.origin != kNoHandle) {  // a copy: lost to its group if the message counted
+        if (counted(msgs_, m)) s.group->lost_truncated(m);
+      } else if (outbox_ && acks_ == Acks::All) {  // the relay was not acknowledged: it sends it again
+        const RequestInfo req = m.req;
+        const Time published = m.published;
+        m.counted = false;
+        Handle again = new_msg();  // may move the pool: `m` is not used after it
+        Msg& copy = msgs_[again];
+        copy.req = req;
+        copy.published = published;
+        copy.counted = true;
+        copy.in_log = true;
+        outbox_q_.push(again);
+        ++held_;
+        ++aborted_;
+      } else if (m.counted) {
+        ++lost_truncated_;
+        s.group->lost_truncated(m);
+      } else if (m.producer != kNoHandle) {  // acks=all: never acknowledged, the producer is told
+        abort_unacked(ctx, m);
+      }
     }
   }
-  p.last_replicated = ctx.now();
+  parts_[pi].last_replicated = ctx.now();
 }
 
 // A crashed follower leaves the ISR of the partitions it follows replica_lag_time_max after
 // its crash (the leader's ISR shrink). Partitions without a leader keep theirs: nobody
 // shrinks it, and their last in-sync replicas stay the ones eligible for a clean election.
 void Topic::isr_shrink(Context& ctx, std::uint32_t b) {
-  for (Partition& p : parts_) {
+  for (PartitionState& p : parts_) {
     if (!p.available || !(p.isr & (1u << b)) || p.leader == b) continue;
     p.isr &= ~(1u << b);
     ++isr_shrinks_;
   }
-  if (has_group_) serve_all(ctx);  // the high watermark moves on
+  serve_subscribers(ctx);  // the high watermark moves on
 }
 
 // Leader election from the partition's ISR (Kafka's controller, unclean election off): the
@@ -69,7 +78,7 @@ void Topic::isr_shrink(Context& ctx, std::uint32_t b) {
 // partition stays offline until one returns, unless unclean_leader_election lets a live
 // out-of-sync replica lead: what it lacks (appended after its crash) is gone, acks=all too.
 void Topic::elect(Context& ctx, std::uint32_t pi) {
-  Partition& p = parts_[pi];
+  PartitionState& p = parts_[pi];
   if (p.available) return;
   std::uint32_t chosen = kNoBroker;
   for (std::uint32_t j = 0; j < brokers_ && chosen == kNoBroker; ++j) {
@@ -84,7 +93,7 @@ void Topic::elect(Context& ctx, std::uint32_t pi) {
       if (sh_.alive((pi + topic_ + j) % brokers_)) chosen = (pi + topic_ + j) % brokers_;
     if (chosen == kNoBroker) return;
     ++unclean_elections_;
-    truncate_after(ctx, p, sh_.crash_seq[chosen]);
+    truncate_after(ctx, pi, sh_.crash_seq[chosen]);
     p.isr = 1u << chosen;
   } else {
     return;
@@ -93,7 +102,7 @@ void Topic::elect(Context& ctx, std::uint32_t pi) {
   p.available = true;
   offline_s_ += to_seconds(ctx.now() - p.offline_since);
   ++elections_;
-  if (has_group_ && p.owner >= 0 && !work_queue_) serve(ctx, static_cast<std::uint32_t>(p.owner));
+  for (const Sub& s : subs_) s.group->partition_back(ctx, s.base + pi);
 }
 
 // An acks=all message lost before it was acknowledged (its leader crashed, or an unclean
@@ -108,30 +117,37 @@ void Topic::abort_unacked(Context& ctx, Msg& m) {
 }
 
 // An unclean leader has the partition's log only up to append order `seq`: the rest is cut,
-// committed or not (the acknowledged ones are lost, acks=all's included).
-void Topic::truncate_after(Context& ctx, Partition& p, std::uint64_t seq) {
-  std::uint64_t off = p.end();
-  while (off > p.position && off > p.committed) {  // what consumers already read stays read
-    --off;
-    Msg& m = msgs_[p.log.at(off - p.committed)];
-    if (m.seq <= seq) break;
-    if (m.truncated) continue;
-    m.truncated = true;
-    if (m.counted && !m.settled) {
-      settle(m, lost_);
-      ++lost_unclean_;
-    } else if (m.producer != kNoHandle) {
-      abort_unacked(ctx, m);
+// committed or not (the acknowledged ones are lost, acks=all's included), from every group's
+// log but what that group's consumers already read.
+void Topic::truncate_after(Context& ctx, std::uint32_t pi, std::uint64_t seq) {
+  for (const Sub& s : subs_) {
+    Cursor& p = s.group->cursor(s.base + pi);
+    std::uint64_t off = p.end();
+    while (off > p.position && off > p.committed) {  // what consumers already read stays read
+      --off;
+      Msg& m = msgs_[p.log.at(off - p.committed)];
+      if (m.seq <= seq) break;
+      if (m.truncated) continue;
+      m.truncated = true;
+      if (counted(msgs_, m) && !m.settled) {
+        s.group->lost_truncated(m);
+        if (m.origin == kNoHandle) {
+          ++lost_truncated_;
+          ++lost_unclean_;
+        }
+      } else if (m.producer != kNoHandle) {
+        abort_unacked(ctx, m);
+      }
     }
   }
-  p.last_replicated = ctx.now();
+  parts_[pi].last_replicated = ctx.now();
 }
 
 // Broker `b` returned: it catches up from the leaders (the time it takes is not modelled)
 // and rejoins their ISR; partitions with no replica left come back with it (their log
 // survived on disk).
 void Topic::broker_up(Context& ctx, std::uint32_t b) {
-  for (Partition& p : parts_) {
+  for (PartitionState& p : parts_) {
     if (!p.available || (p.isr & (1u << b))) continue;
     p.isr |= 1u << b;
     ++isr_expands_;

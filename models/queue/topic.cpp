@@ -1,4 +1,4 @@
-// Queue: a topic's fields, connection, start, timers and lag sample (models/queue/topic.h).
+// Queue: a topic's fields, start, timers and description (models/queue/topic.h).
 #include "models/queue/topic.h"
 
 #include <algorithm>
@@ -12,8 +12,8 @@ constexpr Time kLagSample = kSecond;
 
 Topic::Topic(Params& tp, BuildContext& bc, const BrokerSpec& spec, Brokers& sh, std::uint16_t index, std::string prefix,
              Status not_enough_replicas)
-    : sh_(sh), msgs_(sh.msgs), topic_(index), prefix_(std::move(prefix)), queue_index_(bc.index()), rng_(bc.rng(index)),
-      not_enough_status_(not_enough_replicas) {
+    : sh_(sh), msgs_(sh.msgs), topic_(index), prefix_(std::move(prefix)), not_enough_status_(not_enough_replicas),
+      rng_(bc.rng(index)) {
   work_queue_ = tp.choice("mode", "log", {"log", "work_queue"}) == "work_queue";
   partitions_ = static_cast<std::uint32_t>(tp.integer("partitions", work_queue_ ? 1 : 6, 1, 100000));
   if (work_queue_ && partitions_ != 1) tp.fail("partitions", "a work_queue has no partitions (give mode \"log\")");
@@ -51,33 +51,11 @@ Topic::Topic(Params& tp, BuildContext& bc, const BrokerSpec& spec, Brokers& sh, 
     if (!has_write_) tp.fail("dual_write_order", "needs \"business_write\" (the write the event goes with)");
     if (outbox_) tp.fail("dual_write_order", "applies to publish_mode \"dual_write\" only (the outbox writes both at once)");
   }
-  if (tp.has("route")) {
-    has_route_ = true;
-    route_ = bc.route_index(tp.string("route"));
-  }
-  if (work_queue_) {
-    visibility_ = tp.duration("visibility_timeout", from_seconds(30), 1);
-    prefetch_ = static_cast<std::uint32_t>(tp.integer("prefetch", 1, 1, 100000));
-  } else {
-    for (const char* k : {"visibility_timeout", "prefetch"})
-      if (tp.has(k)) tp.fail(k, "applies to mode \"work_queue\" only");
-  }
-  if (auto c = tp.object_opt("consumers")) {
-    has_group_ = true;
-    if (!c->has("service")) c->missing("service");
-    consumer_ = bc.reference(*c, "service", RefKind::AsyncCall);
-    assignor_ = c->choice("assignor", "range", {"range", "round_robin"}) == "range" ? Assignor::Range : Assignor::RoundRobin;
-    std::string d = c->choice("delivery", "at_least_once", {"at_most_once", "at_least_once", "effectively_once"});
-    delivery_ = d == "at_most_once" ? Delivery::AtMostOnce : d == "at_least_once" ? Delivery::AtLeastOnce : Delivery::EffectivelyOnce;
-    max_retries_ = static_cast<std::uint32_t>(c->integer("max_retries", 3, 0, 1000));
-    if (c->has("dead_letter")) {
-      has_dlq_ = true;
-      dlq_ = bc.reference(*c, "dead_letter", RefKind::AsyncSend);
-    }
-    pause_ = c->duration("rebalance_pause", from_seconds(3));
-    commit_interval_ = c->duration("commit_interval", from_seconds(5));
-    retry_backoff_ = c->duration("retry_backoff", from_seconds(0.1));
-  }
+  // Its own group: "consumers", or nobody (the messages stay, counted retained).
+  std::optional<Params> consumers = tp.object_opt("consumers");
+  own_ = std::make_unique<Group>(consumers ? &*consumers : nullptr, tp, bc, sh_, work_queue_,
+                                 static_cast<std::uint16_t>(sh_.groups.size()), prefix_);
+  sh_.groups.push_back(own_.get());
   parts_.resize(partitions_);
   const std::uint32_t everyone = brokers_ == 32 ? UINT32_MAX : (1u << brokers_) - 1;
   // Topic t's partition i is led by broker (i + t) mod brokers: each topic starts one broker
@@ -86,47 +64,33 @@ Topic::Topic(Params& tp, BuildContext& bc, const BrokerSpec& spec, Brokers& sh, 
     parts_[i].leader = (i + topic_) % brokers_;
     parts_[i].isr = everyone;
   }
+  add_subscriber(*own_, own_->subscribe(*this));
   const std::string& id = bc.id();
   Metrics& m = bc.metrics();
-  auto name = [&](const char* n) { return prefix_ + n; };
-  produced_c_ = m.counter(id, name("produced"), name("produced_rps"));
-  consumed_c_ = m.counter(id, name("consumed"), name("consumed_rps"));
-  e2e_h_ = m.histogram(id, name("end_to_end"), name("end_to_end"));
-  lag_g_ = m.gauge(id, name("consumer_lag"), name("consumer_lag"));
-  lag_s_g_ = m.gauge(id, name("consumer_lag_s"), name("consumer_lag_s"));
-  idle_g_ = m.gauge(id, name("idle_consumers"), name("idle_consumers"));
-  isr_g_ = m.gauge(id, name("isr_min"), name("isr_min"));
-  if (!work_queue_)
-    for (std::uint32_t i = 0; i < partitions_; ++i) {
-      std::string n = prefix_ + "partition_lag.p" + std::to_string(i);
-      part_lag_g_.push_back(m.gauge(id, n, n));
-    }
+  produced_c_ = m.counter(id, prefix_ + "produced", prefix_ + "produced_rps");
+  own_->register_metrics(m, id);
+  isr_g_ = m.gauge(id, prefix_ + "isr_min", prefix_ + "isr_min");
+  own_->register_partition_metrics(m, id);
 }
 
-void Topic::connect(ConnectContext& cc) {
-  if (has_group_) {
-    scalable_ = capabilities_of(cc.target(consumer_)).scalable;
-    if (!scalable_) cc.fail(consumer_, "must name a service (its ready instances are the consumer group's members)");
-    stats_.reserve(1024);
-  }
-  if (has_dlq_ && cc.target(dlq_).type() != "queue") cc.fail(dlq_, "must name another queue component");
-  if (has_dlq_ && cc.target_index(dlq_) == queue_index_) cc.fail(dlq_, "must name another queue, not this one");
+void Topic::drop_idle_own_group() {
+  if (own_->reads() || subs_.size() < 2) return;
+  subs_.erase(subs_.begin());
 }
 
 void Topic::start(Context& ctx) {
   // The group forms once every component has started (the service's instances exist).
-  if (has_group_) schedule(ctx, 0, kResume);
+  own_->start(ctx);
   schedule(ctx, kLagSample, kTick);
   if (outbox_) schedule(ctx, poll_, kRelay);
-  if (has_group_ && !work_queue_ && commit_interval_ > 0 && delivery_ != Delivery::AtMostOnce)
-    schedule(ctx, commit_interval_, kCommit);
+  own_->start_commits(ctx);
 }
 
 void Topic::schedule(Context& ctx, Time delay, Timer kind, std::uint64_t data) {
   ctx.schedule(delay, tags_.make(kind), data);
 }
 
-// For `archsim analyze` (sim/describe.h): a broker delivering each message once to the
+// For `archsim analyze` (sim/describe.h): a broker delivering each message once to its own
 // group. Producers that wait pay the replication with acks=all; consumers see a message
 // once replicated, and with the outbox after half a poll interval on average.
 void Topic::describe(Description& d) const {
@@ -134,12 +98,12 @@ void Topic::describe(Description& d) const {
   const double replication = brokers_ > 1 ? replication_.mean() / 1e9 : 0.0;
   d.ack_s = outbox_ ? 0.0 : acks_ == Acks::All ? replication : 0.0;
   d.delivery_delay_s = replication + (outbox_ ? to_seconds(poll_) / 2 : 0.0);
-  d.has_consumers = has_group_;
-  d.consumer = consumer_;
-  d.consumer_same_route = !has_route_;
-  d.consumer_route = route_;
+  d.has_consumers = own_->reads();
+  d.consumer = own_->consumer();
+  d.consumer_same_route = !own_->has_route();
+  d.consumer_route = own_->route();
   d.partitions = work_queue_ ? 0 : partitions_;
-  d.prefetch = work_queue_ ? prefetch_ : 1;
+  d.prefetch = work_queue_ ? own_->prefetch() : 1;
 }
 
 void Topic::on_timer(Context& ctx, Timer kind, std::uint64_t data) {
@@ -167,22 +131,14 @@ void Topic::on_timer(Context& ctx, Timer kind, std::uint64_t data) {
       return;
     }
     case kWake:
-      if (!wake_pending_ || static_cast<Time>(data) != wake_at_) return;  // replaced by an earlier one
-      wake_pending_ = false;
-      serve_all(ctx);
-      return;
     case kResume:
-      if (has_group_ && !group_started_) check_group(ctx);
-      if (ctx.now() >= resume_at_) serve_all(ctx);
+    case kCommit:
+      own_->on_timer(ctx, static_cast<Group::Timer>(kind), data);
       return;
     case kTick:
-      if (has_group_ && group_started_) check_group(ctx);
-      sample_lag(ctx);
+      own_->tick(ctx);
+      sample_isr(ctx);
       if (ctx.now() + kLagSample <= ctx.end_time()) schedule(ctx, kLagSample, kTick);
-      return;
-    case kCommit:
-      for (Partition& p : parts_) commit(ctx, p, std::min(p.done, p.position));
-      if (ctx.now() + commit_interval_ <= ctx.end_time()) schedule(ctx, commit_interval_, kCommit);
       return;
     case kElect:
       elect(ctx, static_cast<std::uint32_t>(data));
@@ -196,25 +152,10 @@ void Topic::on_timer(Context& ctx, Timer kind, std::uint64_t data) {
   }
 }
 
-void Topic::sample_lag(Context& ctx) {
-  double total = 0, oldest = 0;
-  if (work_queue_) {
-    total = static_cast<double>(ready_.size());
-    if (!ready_.empty()) oldest = to_seconds(ctx.now() - msgs_[ready_.front()].published);
-  } else {
-    for (std::uint32_t i = 0; i < partitions_; ++i) {
-      Partition& p = parts_[i];
-      double lag = static_cast<double>(p.end() - p.position);
-      ctx.metrics().set(part_lag_g_[i], lag, ctx.now());
-      total += lag;
-      if (p.position < p.end())
-        oldest = std::max(oldest, to_seconds(ctx.now() - msgs_[p.log.at(p.position - p.committed)].published));
-    }
-  }
-  ctx.metrics().set(lag_g_, total, ctx.now());
-  ctx.metrics().set(lag_s_g_, oldest, ctx.now());
+void Topic::sample_isr(Context& ctx) {
   std::uint32_t smallest = brokers_;
-  for (const Partition& p : parts_) smallest = std::min(smallest, static_cast<std::uint32_t>(__builtin_popcount(p.isr)));
+  for (const PartitionState& p : parts_)
+    smallest = std::min(smallest, static_cast<std::uint32_t>(__builtin_popcount(p.isr)));
   ctx.metrics().set(isr_g_, smallest, ctx.now());
 }
 

@@ -1,10 +1,11 @@
-// Queue: work_queue mode (models/queue/topic.h): one FIFO, competing consumers with a
+// Queue: a consumer group in work_queue mode (group.h): one FIFO, competing consumers with a
 // prefetch each, re-delivery past the visibility timeout (RabbitMQ / SQS).
+#include "models/queue/group.h"
 #include "models/queue/topic.h"
 
 namespace archsim::queue {
 
-void Topic::serve_work(Context& ctx) {
+void Group::serve_work(Context& ctx) {
   std::size_t n = members_.size();
   if (n == 0) return;
   for (std::size_t tries = 0; tries < n && !ready_.empty(); ++tries) {
@@ -17,7 +18,7 @@ void Topic::serve_work(Context& ctx) {
     Msg& msg = msgs_[h];
     if (msg.settled && delivery_ == Delivery::EffectivelyOnce) {  // a late first delivery already did it
       ready_.pop();
-      ++suppressed_;
+      ++t_.suppressed;
       msg.in_log = false;
       release(h);
       tries = 0;
@@ -41,35 +42,36 @@ void Topic::serve_work(Context& ctx) {
   }
 }
 
-void Topic::work_reply(Context& ctx, Handle h, Status status) {
+void Group::work_reply(Context& ctx, Handle h, Status status) {
   Msg& msg = msgs_[h];
   if (status == Status::Ok) {
     if (!msg.settled) {
-      settle(msg, consumed_);
+      settle(msg, t_.consumed);
       ctx.metrics().add(consumed_c_);
       ctx.metrics().record(e2e_h_, ctx.now() - msg.published);
     } else {
-      ++duplicates_;
+      ++t_.duplicates;
     }
   } else if (status == Status::Timeout) {  // the visibility timeout: visible again, the work goes on
-    if (delivery_ == Delivery::EffectivelyOnce) ++suppressed_;
-    else ++duplicates_;
-    ++redelivered_;
+    if (delivery_ == Delivery::EffectivelyOnce) ++t_.suppressed;
+    else ++t_.duplicates;
+    ++t_.redelivered;
     requeue(h);
   } else if (delivery_ == Delivery::AtMostOnce) {
-    if (!msg.settled) settle(msg, lost_at_consumer_);
+    if (!msg.settled) settle(msg, t_.lost_at_consumer);
   } else if (status == Status::Dropped) {
-    ++redelivered_;
+    ++t_.redelivered;
     requeue(h);
   } else if (++msg.attempts > max_retries_) {
     if (has_dlq_) dead_letter(ctx, msg.req);
-    if (!msg.settled) settle(msg, dead_lettered_);
+    if (!msg.settled) settle(msg, t_.dead_lettered);
   } else {
-    ++retries_;
+    ++t_.retries;
     requeue(h);
   }
+  Topic& t = topic_of(msg);
   release(h);
-  admit_blocked(ctx);
+  t.admit_blocked(ctx);
   check_group(ctx);
   serve_work(ctx);
 }

@@ -1,0 +1,190 @@
+// Queue: one consumer group (models/queue/queue.h states the model): a service's ready
+// instances reading the partitions of the topics it subscribes to, each group with its own
+// committed offsets, deliveries, retries, dead letters and ledger, as Kafka's consumer groups
+// share a log and keep their own offsets. A topic's "consumers" is its own group (reported
+// under the topic's prefix); a queue's "groups" are further ones (fan-out, and subscriptions
+// to several topics), reported under groups.<name>.
+// The group's work is split by what it does:
+//   group.cpp         its fields, subscriptions, start, timers, membership and rebalances
+//   consumer.cpp      log mode: delivery, replies, retries, commits, dead letters
+//   work_queue.cpp    work_queue mode: competing consumers, prefetch, visibility timeout
+//   group_report.cpp  its lag, figures at the end and ledger
+#pragma once
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "models/common/capabilities.h"
+#include "models/queue/assignor.h"
+#include "models/queue/brokers.h"
+#include "models/queue/log.h"
+#include "sim/build.h"
+#include "sim/context.h"
+#include "sim/metrics.h"
+#include "sim/results.h"
+#include "sim/ring.h"
+
+namespace archsim::queue {
+
+class Topic;
+
+class Group {
+ public:
+  // A group's timers share the numbering of a topic's (topic.h, Topic::Timer), so that a
+  // topic's own group uses the topic's block of tags.
+  enum Timer : std::uint16_t { kWake = 1, kResume = 2, kTick = 3, kCommit = 4 };
+
+  // `consumers`: the group's consumer fields ("service", "assignor", "delivery", ...), or
+  // nullptr for a topic nobody reads; `fields`: where "route", "visibility_timeout" and
+  // "prefetch" are read (the topic's object for its own group, the group's object for the
+  // queue's "groups"). Figures are named `prefix` + name.
+  Group(Params* consumers, Params& fields, BuildContext& bc, Brokers& sh, bool work_queue, std::uint16_t index,
+        std::string prefix);
+
+  // Adds the partitions of `t` to what the group reads; returns the cursor index of its
+  // partition 0 (partition i is that + i). Subscribe in the order of the topics' names.
+  std::uint32_t subscribe(Topic& t);
+  // Metrics: the group's figures, then (after the topic's own, to keep the series order) its
+  // partitions' lag series.
+  void register_metrics(Metrics& m, const std::string& id);
+  void register_partition_metrics(Metrics& m, const std::string& id);
+
+  // Its timers: its topic's block (a topic's own group), or a block of its own (set_own_timers:
+  // then it also ticks by itself).
+  void set_tags(TagRange tags) { tags_ = tags; }
+  void set_own_timers() { own_timers_ = true; }
+  void connect(ConnectContext& cc);
+  // The group forms at t = 0 (kResume) and ticks if it has its own timers; start_commits sets
+  // the auto-commit timer (a topic sets it after its own timers, as it always did).
+  void start(Context& ctx);
+  void start_commits(Context& ctx);
+  void on_reply(Context& ctx, Handle h, Status status);
+  void on_timer(Context& ctx, Timer kind, std::uint64_t data);
+  // The periodic sample (a topic's tick for its own group): membership check and lag.
+  void tick(Context& ctx);
+
+  // ---- what topics tell it ----
+  bool reads() const { return has_consumers_; }
+  std::uint16_t index() const { return index_; }
+  Cursor& cursor(std::uint32_t c) { return cursors_[c]; }
+  // Message `h` joins cursor `c` (at its end; a work queue's FIFO).
+  void push(Handle h, std::uint32_t c) {
+    if (work_queue_) ready_.push(h);
+    else cursors_[c].log.push(h);
+  }
+  // A message was appended to cursor `c`: its reader may take it.
+  void appended(Context& ctx, std::uint32_t c);
+  // Membership may have changed (a producer's request, a tick).
+  void check(Context& ctx) {
+    if (has_consumers_ && group_started_) check_group(ctx);
+  }
+  // Partition readable again (an election).
+  void partition_back(Context& ctx, std::uint32_t c);
+  // Everything may move (the high watermark after an ISR shrink, the end of a pause).
+  void serve_all(Context& ctx);
+  // A copy of a counted message of this group's was cut from the log (a leader's crash).
+  void lost_truncated(Msg& m) { settle(m, t_.lost_truncated); }
+
+  // ---- for analyze (sim/describe.h) ----
+  RefId consumer() const { return consumer_; }
+  bool has_route() const { return has_route_; }
+  std::uint32_t route() const { return route_; }
+  std::uint32_t prefetch() const { return prefetch_; }
+
+  // ---- figures (group_report.cpp) ----
+  struct Tally {
+    std::uint64_t consumed = 0, dead_lettered = 0, lost_at_consumer = 0, lost_truncated = 0;
+    std::uint64_t duplicates = 0, suppressed = 0, redelivered = 0, redelivered_processed = 0, retries = 0;
+    std::uint64_t order_violations = 0, rebalances = 0, member_crashes = 0;
+  };
+  const Tally& tally() const { return t_; }
+  // Its ledger at the end: `produced`, `lost_before_log` and `outbox_retained` are its
+  // topics' (counted produced, lost before any log had them, waiting in the outbox).
+  GroupLedger ledger(Context& ctx, std::uint64_t produced, std::uint64_t lost_before_log, std::uint64_t outbox_retained);
+  void report_lag(Context& ctx, ComponentReport& r);
+  void report_members(ComponentReport& r);
+  void report_throughput(Context& ctx, ComponentReport& r);
+  // Every figure under its prefix (a queue's "groups"), after ledger().
+  void report(Context& ctx, ComponentReport& r, const GroupLedger& l, std::uint64_t lost_before_log);
+
+ private:
+  Topic& topic_of(const Msg& m) const;
+  std::uint32_t cursor_of(const Msg& m) const { return base_of_topic_[m.topic] + m.partition; }
+  void schedule(Context& ctx, Time delay, Timer kind, std::uint64_t data = 0);
+  void sample_lag(Context& ctx);
+
+  // consumer.cpp
+  void serve(Context& ctx, std::uint32_t mi);
+  bool try_deliver(Context& ctx, std::uint32_t mi, std::uint32_t ci);
+  void settle_consumed(Context& ctx, Msg& msg, Cursor& c);
+  void settle(Msg& msg, std::uint64_t& counter) {
+    msg.settled = true;
+    if (counted(msgs_, msg)) ++counter;
+  }
+  static void rewind(Cursor& c, std::uint64_t to) {
+    c.position = std::min(c.position, std::max(to, c.committed));
+    c.done = std::min(c.done, c.position);
+  }
+  void commit(Context& ctx, Cursor& c, std::uint64_t upto);
+  void dead_letter(Context& ctx, RequestInfo req);
+  void set_inflight(Handle h, bool on);
+  void release(Handle h);
+  std::int32_t member_of(std::uint64_t serial) const;
+  void wake(Context& ctx, Time at);
+
+  // group.cpp
+  void check_group(Context& ctx);
+  void rebalance(Context& ctx);
+
+  // work_queue.cpp
+  void serve_work(Context& ctx);
+  void work_reply(Context& ctx, Handle h, Status status);
+  void requeue(Handle h) {
+    msgs_[h].in_log = true;
+    ready_.push(h);
+  }
+
+  // ---- state ----
+  Brokers& sh_;
+  Pool<Msg>& msgs_;
+  std::uint16_t index_ = 0;
+  TagRange tags_;
+  bool own_timers_ = false;  // its own block of tags (a queue's "groups"), not its topic's
+  std::string prefix_;
+  std::uint32_t queue_index_ = 0;
+
+  bool work_queue_ = false;
+  bool has_consumers_ = false, has_dlq_ = false, has_route_ = false;
+  std::uint32_t route_ = 0;
+  Time visibility_ = 0;
+  std::uint32_t prefetch_ = 1;
+  RefId consumer_ = 0, dlq_ = 0;
+  Assignor assignor_ = Assignor::Range;
+  Delivery delivery_ = Delivery::AtLeastOnce;
+  std::uint32_t max_retries_ = 3;
+  Time pause_ = 0, commit_interval_ = 0, retry_backoff_ = 0;
+
+  std::vector<Cursor> cursors_;
+  std::vector<std::uint32_t> sub_base_;          // cursor index of each subscription's partition 0
+  std::vector<std::uint32_t> topic_partitions_;  // partitions of each subscription, in order
+  std::vector<std::uint32_t> base_of_topic_;     // by the queue's topic index: its sub_base_ (UINT32_MAX: not read)
+  Ring<Handle> ready_;       // work_queue: visible messages
+  std::vector<Member> members_;
+  std::vector<std::vector<TopicPartition>> assignment_;
+  std::vector<InstanceStat> stats_;
+  std::vector<std::uint64_t> serials_;
+  std::vector<std::uint32_t> old_members_;
+  std::vector<Handle> inflight_;  // messages being processed (unordered; Msg::inflight_at)
+  Scalable* scalable_ = nullptr;
+  std::uint32_t known_ready_ = UINT32_MAX, last_desired_ = 0, idle_ = 0, work_rr_ = 0;
+  bool group_started_ = false, wake_pending_ = false;
+  Time resume_at_ = 0, wake_at_ = 0;
+  Tally t_;
+
+  CounterId consumed_c_;
+  HistogramId e2e_h_;
+  GaugeId lag_g_, lag_s_g_, idle_g_;
+  std::vector<GaugeId> part_lag_g_;
+};
+
+}  // namespace archsim::queue
