@@ -23,6 +23,8 @@
 //      the other rates over the part since the pod became ready):
 //        cpu           Utilization  cpu_area difference / (concurrency x dt)   (request = all workers)
 //        memory        Utilization  memory_mb / memory.limit_mb                (needs limit_mb)
+//                      memory_mb is the pod's working set, as metrics-server reads it from
+//                      cAdvisor: base, requests held (waiting on calls too) and leaked memory
 //        utilization   Utilization  held workers (incl. waiting on calls) / concurrency
 //        rps           AverageValue requests answered per second per pod
 //        queue_length  AverageValue requests waiting in the pod's accept queue (now)

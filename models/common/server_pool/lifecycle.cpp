@@ -152,7 +152,9 @@ void ServerPool::instance_stats(Time now, std::vector<InstanceStat>& out) const 
     s.completed = in.completed;
     s.busy = in.busy;
     s.queued = static_cast<std::uint32_t>(in.queue.size());
-    s.memory_mb = memory_base_mb_ + memory_per_request_mb_ * (in.busy + in.queue.size());
+    // The pod's working set, as metrics-server reads it from cAdvisor: everything the pod
+    // holds (its base, the requests working, queued or waiting on calls, what a leak took).
+    s.memory_mb = instance_memory_mb(in);
     s.zone = in.zone;
     s.speed = in.speed;
     s.outdated = in.type != type_;
