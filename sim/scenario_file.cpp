@@ -190,6 +190,13 @@ void apply_set(json& doc, const std::string& assignment) {
       if (k >= cur->size()) throw ScenarioError("--set " + path, where + " is past the end of the array (" + std::to_string(cur->size()) + " items)");
       cur = &(*cur)[k];
     } else if (cur->is_object() || cur->is_null()) {
+      // null means absent (docs/scenario-format.md): the field goes, so that a field the
+      // scenario's mode does not read is not left behind as an unknown one; nothing is made
+      // on the way to a field that is not there.
+      if (value.is_null() && (last || cur->is_null() || !cur->contains(s))) {
+        if (cur->is_object()) cur->erase(s);
+        return;
+      }
       if (cur->is_null()) *cur = json::object();
       if (!last && !cur->contains(s)) (*cur)[s] = json::object();
       cur = &(*cur)[s];

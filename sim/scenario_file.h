@@ -15,7 +15,8 @@ nlohmann::json parse_scenario_text(const std::string& text);
 
 // Applies "PATH=VALUE" (docs/scenario-format.md): the first segment is a component id when one
 // matches, else a top-level key; numeric segments index arrays; VALUE is JSON, else a
-// string. Throws ScenarioError with pointer "--set <assignment>" on a bad path.
+// string. VALUE null removes an object's field (null means absent), making nothing on the
+// way to it; an array's item is set to null. Throws ScenarioError with pointer "--set <assignment>" on a bad path.
 void apply_set(nlohmann::json& doc, const std::string& assignment);
 
 // The JSON pointer the PATH of an assignment designates (for messages and --vary labels).
