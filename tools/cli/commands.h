@@ -72,9 +72,11 @@ int run_command(const RunOptions& o, const Registry& registry);
 int import_command(const ImportOptions& o, const Registry& registry);
 int compare_command(const CompareOptions& o, const Registry& registry);
 int plan_command(const PlanOptions& o, const Registry& registry);
-// `fields`: instead of a line per file, print as JSON what the loader read of each (every
-// field with its reader's type, range, choices and default) and its verdict.
-int validate_command(const std::vector<std::string>& files, const Registry& registry, bool fields = false);
+// `sets`: --set overrides applied to every file, as run applies them. `fields`: instead of a
+// line per file, print as JSON what the loader read of each (every field with its reader's
+// type, range, choices and default) and its verdict.
+int validate_command(const std::vector<std::string>& files, const std::vector<std::string>& sets,
+                     const Registry& registry, bool fields = false);
 
 // Shared by the commands: load + --set, printing "file: location: message" on bad input.
 // Returns nullopt after printing the error, or after storing it in `*error` when given (an

@@ -113,12 +113,13 @@ int main(int argc, char** argv) {
   plan_cmd->add_flag("--no-report", plan.no_report, "Do not write report.html");
   plan_cmd->add_flag("--resume", plan.resume, "Reuse the finished jobs kept in the output folder (DIR/jobs)");
 
-  std::vector<std::string> validate_files;
+  std::vector<std::string> validate_files, validate_sets;
   auto* val_cmd = app.add_subcommand("validate", "Check scenarios without running them");
   val_cmd->add_option("scenarios", validate_files, "Scenario JSON files")->required();
   bool validate_fields = false;
   val_cmd->add_flag("--fields", validate_fields,
                     "Print as JSON every field the loader read (type, range, choices, default) and each file's verdict");
+  val_cmd->add_option("--set", validate_sets, "Override a field of every scenario checked: PATH=VALUE");
 
   std::string report_dir;
   auto* rep_cmd = app.add_subcommand("report", "Redraw report.html and charts/ from the data files of a run or compare folder");
@@ -171,7 +172,7 @@ int main(int argc, char** argv) {
     if (*run_cmd) return cli::run_command(run, registry);
     if (*cmp_cmd) return cli::compare_command(cmp, registry);
     if (*plan_cmd) return cli::plan_command(plan, registry);
-    if (*val_cmd) return cli::validate_command(validate_files, registry, validate_fields);
+    if (*val_cmd) return cli::validate_command(validate_files, validate_sets, registry, validate_fields);
     if (*rep_cmd) return cli::report_command(report_dir);
     if (*graph_cmd) return cli::graph_command(graph, registry);
     if (*an_cmd) return cli::analyze_command(analyze, registry);

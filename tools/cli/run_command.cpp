@@ -151,12 +151,13 @@ static nlohmann::json fields_json(const std::vector<FieldRead>& reads) {
   return out;
 }
 
-int validate_command(const std::vector<std::string>& files, const Registry& registry, bool fields) {
+int validate_command(const std::vector<std::string>& files, const std::vector<std::string>& sets,
+                     const Registry& registry, bool fields) {
   int code = 0;
   nlohmann::json listing = nlohmann::json::array();
   for (const auto& f : files) {
     std::string load_error;
-    auto doc = load_with_sets(f, {}, fields ? &load_error : nullptr);
+    auto doc = load_with_sets(f, sets, fields ? &load_error : nullptr);
     if (!doc) {
       code = 2;
       if (fields) listing.push_back({{"file", f}, {"ok", false}, {"error", load_error}, {"reads", nlohmann::json::array()}});
