@@ -60,6 +60,9 @@ struct RequestInfo {
   std::uint16_t topic = 0;     // a sub-address at the callee (a queue's topic), 0 = its first
   bool has_key = false;
   bool write = false;          // the route writes (disk_full fails writes, replicas get them)
+  bool send_only = false;      // a one-way message sent as a call because its sender must wait for
+                               // room (models/common/capabilities.h, Backpressure): the callee
+                               // answers once it holds the message, not when it is done with it
 };
 // Requests are copied into call records and between hops: they must stay plain values.
 static_assert(std::is_trivially_copyable_v<RequestInfo>);

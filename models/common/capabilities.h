@@ -152,7 +152,32 @@ class Disruptable {
   ~Disruptable() = default;
 };
 
-// What a component offers; nullptr for what it does not.
+// Where a component runs against the data centre's failures. A zone or region outage takes
+// down what runs in the data centre; the users a client stands for are not in it (they
+// reach the site from outside, and fail over when it answers badly), unless the scenario
+// says the client runs inside (an internal caller, a batch job). A component that does not
+// offer this runs in the data centre.
+class Placement {
+ public:
+  virtual bool in_data_centre() const = 0;
+
+ protected:
+  ~Placement() = default;
+};
+
+// A component that bounds what producers may hand it and makes them wait for room (Kafka's
+// producer: send() blocks while its buffer is full, up to max.block.ms). A one-way sender
+// asks before it sends: while full() holds, it sends a call instead, marked
+// RequestInfo::send_only, and waits for its reply (Ok once the message is in, or a failure).
+class Backpressure {
+ public:
+  // Whether a message for sub-address `topic` would wait now.
+  virtual bool full(std::uint16_t topic) const = 0;
+
+ protected:
+  ~Backpressure() = default;
+};
+
 // Named sub-addresses of a component (a queue's topics): a request's `topic` is the index of
 // one. A publisher resolves a name once, in connect().
 class Topics {
@@ -164,6 +189,7 @@ class Topics {
   ~Topics() = default;
 };
 
+// What a component offers; nullptr for what it does not.
 struct Capabilities {
   Scalable* scalable = nullptr;
   Resizable* resizable = nullptr;
@@ -172,6 +198,8 @@ struct Capabilities {
   Degradable* degradable = nullptr;
   Disruptable* disruptable = nullptr;
   Topics* topics = nullptr;
+  Placement* placement = nullptr;
+  Backpressure* backpressure = nullptr;
 };
 
 // A model with capabilities derives from this as well as from Component.

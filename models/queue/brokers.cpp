@@ -25,6 +25,17 @@ BrokerSpec read_broker_spec(Params& p) {
     p.fail("min_insync_replicas", "cannot exceed replication_factor (" + std::to_string(s.brokers) + ")");
   s.lag_max = p.duration("replica_lag_time_max", from_seconds(30), 1);
   s.unclean = p.boolean("unclean_leader_election", false);
+  // The leader's write of a produce request before it answers acks=1 (and before followers
+  // fetch it): 0 by default, an append costing no time.
+  s.append = p.distribution("append_time", Distribution::constant(0));
+  // A broker's memory (its JVM heap and buffers): with a limit, a memory_leak fault can get a
+  // broker OOM-killed (it restarts as after a crash, with the kubelet's back-off).
+  if (auto m = p.object_opt("memory")) {
+    s.memory_limit_mb = m->number("limit_mb", 0.0, 0.0, 1e9);
+    s.memory_base_mb = m->number("base_mb", 0.0, 0.0, 1e9);
+    if (!(s.memory_limit_mb > 0)) m->fail("limit_mb", "is required and positive: the heap a broker is OOM-killed above");
+    if (s.memory_base_mb >= s.memory_limit_mb) m->fail("base_mb", "must be below limit_mb (a broker would be killed at start)");
+  }
   return s;
 }
 

@@ -24,12 +24,19 @@ struct BrokerSpec {
   std::uint32_t min_isr = 1;       // min_insync_replicas
   Time lag_max = 0;                // replica_lag_time_max
   bool unclean = false;            // unclean_leader_election
+  Distribution append;             // append_time: the leader's write of a produce request (0 by default)
+  double memory_limit_mb = 0, memory_base_mb = 0;  // memory: a broker's heap, OOM-killed past the limit
 };
 // Reads them from the queue's object `p` (bad input: Params::fail at the field).
 BrokerSpec read_broker_spec(Params& p);
 
 class Topic;
 class Group;
+}  // namespace archsim::queue
+namespace archsim {
+class ServerPool;
+}
+namespace archsim::queue {
 
 // What the topics and groups of one queue share: the brokers' state (every topic's partitions
 // are led and followed by them, so a broker's crash reaches them all), the append order (a
@@ -46,6 +53,11 @@ struct Brokers {
   std::vector<Topic*> topics;            // by topic index
   std::vector<std::string> topic_names;  // by topic index ("" for the one-topic shorthand)
   std::vector<Group*> groups;            // by group index
+  // Faults on the brokers (the queue's Degradable): appends and replication take `slowdown`
+  // times longer; with `disk_full` every produce request fails; `error_rate` of them fail.
+  double slowdown = 1, error_rate = 0;
+  bool disk_full = false;
+  ServerPool* pool = nullptr;  // the brokers (slot b = broker b): a leader's append counts as served
   bool alive(std::uint32_t b) const { return !(dead_mask & (1u << b)); }
 };
 

@@ -37,6 +37,7 @@ bool Group::try_deliver(Context& ctx, std::uint32_t mi, std::uint32_t ci) {
       if (!msg.truncated) ++t_.suppressed;
       if (p.done == p.position) ++p.done;
       ++p.position;
+      lag_moved(ctx, 0, +1);
       continue;
     }
     if (msg.replicated > ctx.now()) {  // above the high watermark: not readable yet
@@ -49,6 +50,7 @@ bool Group::try_deliver(Context& ctx, std::uint32_t mi, std::uint32_t ci) {
     p.busy = true;
     ++m.inflight;
     ++p.position;
+    lag_moved(ctx, 0, +1);
     if (msg.settled) ++t_.redelivered_processed;
     RequestInfo req = msg.req;
     if (has_route_) req.route = route_;
@@ -74,7 +76,7 @@ void Group::on_reply(Context& ctx, Handle h, Status status) {
   bool advance = false;
   if (status == Status::Ok) {
     if (!msg.settled) {
-      settle_consumed(ctx, msg, p);
+      settle_consumed(ctx, msg, &p);
     } else {
       ++t_.duplicates;
     }
@@ -83,7 +85,7 @@ void Group::on_reply(Context& ctx, Handle h, Status status) {
     if (!msg.settled) settle(msg, t_.lost_at_consumer);
     advance = true;
   } else if (status == Status::Dropped) {  // the instance died holding it: deliver again
-    rewind(p, off);
+    rewind(ctx, p, off);
     ++t_.redelivered;
   } else if (++msg.attempts > max_retries_) {
     if (has_dlq_) dead_letter(ctx, msg.req);
@@ -91,7 +93,7 @@ void Group::on_reply(Context& ctx, Handle h, Status status) {
     advance = true;
   } else {
     ++t_.retries;
-    rewind(p, off);
+    rewind(ctx, p, off);
     p.blocked_until = ctx.now() + retry_backoff_;
   }
   if (advance && p.done == off && p.position > off) p.done = off + 1;
@@ -102,21 +104,31 @@ void Group::on_reply(Context& ctx, Handle h, Status status) {
   if (p.owner >= 0 && p.owner != mi) serve(ctx, static_cast<std::uint32_t>(p.owner));
 }
 
-void Group::settle_consumed(Context& ctx, Msg& msg, Cursor& p) {
+// A first successful processing: consumed, its end-to-end time, and whether it came in order
+// (within its partition, `c`; a work queue has none) and within its key.
+void Group::settle_consumed(Context& ctx, Msg& msg, Cursor* c) {
   settle(msg, t_.consumed);
   ctx.metrics().add(consumed_c_);
   ctx.metrics().record(e2e_h_, ctx.now() - msg.published);
-  if (msg.seq < p.last_seq) ++t_.order_violations;
-  p.last_seq = std::max(p.last_seq, msg.seq);
+  if (c) {
+    if (msg.seq < c->last_seq) ++t_.order_violations;
+    c->last_seq = std::max(c->last_seq, msg.seq);
+  }
+  if (msg.req.has_key && !key_order_.processed(msg.req.key, msg.seq)) ++t_.key_order_violations;
 }
 
 // Commits the partition up to `upto`: the messages below leave the group's log.
 void Group::commit(Context& ctx, Cursor& p, std::uint64_t upto) {
+  const std::uint64_t was = p.committed;
   while (p.committed < upto && !p.log.empty()) {
     Handle h = p.log.pop();
     ++p.committed;
     msgs_[h].in_log = false;
     release(h);
+  }
+  if (p.committed != was) {
+    const auto n = static_cast<std::int64_t>(p.committed - was);
+    lag_moved(ctx, -n, -n);
   }
   p.done = std::max(p.done, p.committed);
   sh_.topics[p.topic]->admit_blocked(ctx);

@@ -17,7 +17,11 @@ Group::Group(Params* consumers, Params& fields, BuildContext& bc, Brokers& sh, b
     route_ = bc.route_index(fields.string("route"));
   }
   if (work_queue_) {
-    visibility_ = fields.duration("visibility_timeout", from_seconds(30), 1);
+    visibility_ = fields.duration("visibility_timeout", from_seconds(30));
+    if (visibility_ < kMillisecond)
+      fields.fail("visibility_timeout", "must be at least 1ms: RabbitMQ's consumer timeout counts milliseconds (SQS's "
+                                        "visibility timeout whole seconds), and a shorter one would deliver every message "
+                                        "again and again, without end, while its first processing runs");
     prefetch_ = static_cast<std::uint32_t>(fields.integer("prefetch", 1, 1, 100000));
   } else {
     for (const char* k : {"visibility_timeout", "prefetch"})
@@ -38,6 +42,10 @@ Group::Group(Params* consumers, Params& fields, BuildContext& bc, Brokers& sh, b
   }
   pause_ = c.duration("rebalance_pause", from_seconds(3));
   commit_interval_ = c.duration("commit_interval", from_seconds(5));
+  if (commit_interval_ > 0 && commit_interval_ < kMillisecond)
+    c.fail("commit_interval", "must be 0s (a commit after every message) or at least 1ms: Kafka's "
+                              "auto.commit.interval.ms counts milliseconds, and a shorter period would cost a commit "
+                              "event per partition every nanosecond");
   retry_backoff_ = c.duration("retry_backoff", from_seconds(0.1));
 }
 
@@ -62,6 +70,7 @@ void Group::register_metrics(Metrics& m, const std::string& id) {
   consumed_c_ = m.counter(id, name("consumed"), name("consumed_rps"));
   e2e_h_ = m.histogram(id, name("end_to_end"), name("end_to_end"));
   lag_g_ = m.gauge(id, name("consumer_lag"), name("consumer_lag"));
+  uncommitted_g_ = m.gauge(id, name("consumer_uncommitted"), name("consumer_uncommitted"));
   lag_s_g_ = m.gauge(id, name("consumer_lag_s"), name("consumer_lag_s"));
   idle_g_ = m.gauge(id, name("idle_consumers"), name("idle_consumers"));
 }
@@ -170,7 +179,7 @@ void Group::rebalance(Context& ctx) {
     bool stays = std::binary_search(serials_.begin(), serials_.end(), m.serial);
     if (!stays && !graceful && !initial) {
       ++t_.member_crashes;
-      for (std::uint32_t ci : m.parts) rewind(cursors_[ci], cursors_[ci].committed);
+      for (std::uint32_t ci : m.parts) rewind(ctx, cursors_[ci], cursors_[ci].committed);
     }
   }
   for (Cursor& c : cursors_) {

@@ -11,12 +11,14 @@
 //   group_report.cpp  its lag, figures at the end and ledger
 #pragma once
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
 #include "models/common/capabilities.h"
 #include "models/queue/assignor.h"
 #include "models/queue/brokers.h"
+#include "models/queue/key_order.h"
 #include "models/queue/log.h"
 #include "sim/build.h"
 #include "sim/context.h"
@@ -65,12 +67,18 @@ class Group {
 
   // ---- what topics tell it ----
   bool reads() const { return has_consumers_; }
+  bool reads_topic(std::uint16_t t) const { return t < base_of_topic_.size() && base_of_topic_[t] != UINT32_MAX; }
   std::uint16_t index() const { return index_; }
   Cursor& cursor(std::uint32_t c) { return cursors_[c]; }
   // Message `h` joins cursor `c` (at its end; a work queue's FIFO).
-  void push(Handle h, std::uint32_t c) {
-    if (work_queue_) ready_.push(h);
-    else cursors_[c].log.push(h);
+  void push(Context& ctx, Handle h, std::uint32_t c) {
+    if (work_queue_) {
+      ready_.push(h);
+      note_work_lag(ctx);
+    } else {
+      cursors_[c].log.push(h);
+      lag_moved(ctx, +1, 0);
+    }
   }
   // A message was appended to cursor `c`: its reader may take it.
   void appended(Context& ctx, std::uint32_t c);
@@ -96,6 +104,7 @@ class Group {
     std::uint64_t consumed = 0, dead_lettered = 0, lost_at_consumer = 0, lost_truncated = 0;
     std::uint64_t duplicates = 0, suppressed = 0, redelivered = 0, redelivered_processed = 0, retries = 0;
     std::uint64_t order_violations = 0, rebalances = 0, member_crashes = 0;
+    std::uint64_t key_order_violations = 0;  // a keyed message processed after a later one of its key
   };
   const Tally& tally() const { return t_; }
   // Its ledger at the end: `produced`, `lost_before_log` and `outbox_retained` are its
@@ -106,6 +115,7 @@ class Group {
   void report_throughput(Context& ctx, ComponentReport& r);
   // Every figure under its prefix (a queue's "groups"), after ledger().
   void report(Context& ctx, ComponentReport& r, const GroupLedger& l, std::uint64_t lost_before_log);
+  std::string assignment() const;
 
  private:
   Topic& topic_of(const Msg& m) const;
@@ -116,15 +126,22 @@ class Group {
   // consumer.cpp
   void serve(Context& ctx, std::uint32_t mi);
   bool try_deliver(Context& ctx, std::uint32_t mi, std::uint32_t ci);
-  void settle_consumed(Context& ctx, Msg& msg, Cursor& c);
+  void settle_consumed(Context& ctx, Msg& msg, Cursor* c);
   void settle(Msg& msg, std::uint64_t& counter) {
     msg.settled = true;
     if (counted(msgs_, msg)) ++counter;
   }
-  static void rewind(Cursor& c, std::uint64_t to) {
+  void rewind(Context& ctx, Cursor& c, std::uint64_t to) {
+    const std::uint64_t was = c.position;
     c.position = std::min(c.position, std::max(to, c.committed));
     c.done = std::min(c.done, c.position);
+    lag_moved(ctx, 0, -static_cast<std::int64_t>(was - c.position));
   }
+  // Kafka's lag (log end - committed, summed over the cursors) and the part of it fetched but
+  // not committed change by these: the gauges follow every change (group_report.cpp).
+  void lag_moved(Context& ctx, std::int64_t log, std::int64_t uncommitted);
+  // A work queue's: every message not acknowledged (visible or in flight), and those in flight.
+  void note_work_lag(Context& ctx);
   void commit(Context& ctx, Cursor& c, std::uint64_t upto);
   void dead_letter(Context& ctx, RequestInfo req);
   void set_inflight(Handle h, bool on);
@@ -180,11 +197,21 @@ class Group {
   bool group_started_ = false, wake_pending_ = false;
   Time resume_at_ = 0, wake_at_ = 0;
   Tally t_;
+  KeyOrder key_order_;
 
   CounterId consumed_c_;
   HistogramId e2e_h_;
-  GaugeId lag_g_, lag_s_g_, idle_g_;
+  std::uint64_t lag_n_ = 0, uncommitted_n_ = 0;  // log mode: the two gauges' values
+  GaugeId lag_g_, uncommitted_g_, lag_s_g_, idle_g_;
   std::vector<GaugeId> part_lag_g_;
 };
+
+// A queue's "groups" (groups.cpp): further consumer groups, each reading the topics it names
+// ("topics": their names; a queue without "topics" has its one topic) in the order of their
+// names, reported under groups.<name>. Each is subscribed to its topics and has its metrics
+// registered; tags are the queue's to hand out (set_tags). A topic read by one of them and
+// without consumers of its own no longer keeps its messages for nobody.
+std::vector<std::unique_ptr<Group>> read_groups(Params& p, BuildContext& bc, Brokers& sh,
+                                                const std::vector<std::unique_ptr<Topic>>& topics);
 
 }  // namespace archsim::queue

@@ -1,26 +1,44 @@
 // Queue: a consumer group's lag and its figures at the end of the run (group.h).
+#include <algorithm>
 #include <string>
 
 #include "models/queue/group.h"
 
 namespace archsim::queue {
 
+// Kafka's consumer lag, as kafka-consumer-groups, Burrow and KEDA's Kafka scaler read it: per
+// partition the log end offset minus the group's committed offset, summed. Messages fetched
+// and processed but not yet committed (auto-commit every commit_interval) are in it; they are
+// also counted apart (consumer_uncommitted). Both gauges change with every append, delivery,
+// rewind and commit, so a reader (an autoscaler's sync, a window's average) sees them as they
+// are at that instant.
+void Group::lag_moved(Context& ctx, std::int64_t log, std::int64_t uncommitted) {
+  lag_n_ = static_cast<std::uint64_t>(static_cast<std::int64_t>(lag_n_) + log);
+  uncommitted_n_ = static_cast<std::uint64_t>(static_cast<std::int64_t>(uncommitted_n_) + uncommitted);
+  if (log) ctx.metrics().set(lag_g_, static_cast<double>(lag_n_), ctx.now());
+  if (uncommitted) ctx.metrics().set(uncommitted_g_, static_cast<double>(uncommitted_n_), ctx.now());
+}
+
+// A work queue's lag is every message not yet acknowledged, visible or in flight (SQS's
+// visible + not visible, as KEDA's SQS scaler counts them; RabbitMQ's ready + unacked).
+void Group::note_work_lag(Context& ctx) {
+  ctx.metrics().set(lag_g_, static_cast<double>(ready_.size() + inflight_.size()), ctx.now());
+  ctx.metrics().set(uncommitted_g_, static_cast<double>(inflight_.size()), ctx.now());
+}
+
+// Every second: each partition's lag and the age of the oldest message not committed (in a
+// work queue, the oldest visible one).
 void Group::sample_lag(Context& ctx) {
-  double total = 0, oldest = 0;
+  double oldest = 0;
   if (work_queue_) {
-    total = static_cast<double>(ready_.size());
     if (!ready_.empty()) oldest = to_seconds(ctx.now() - msgs_[ready_.front()].published);
   } else {
     for (std::size_t i = 0; i < cursors_.size(); ++i) {
       Cursor& p = cursors_[i];
-      double lag = static_cast<double>(p.end() - p.position);
-      ctx.metrics().set(part_lag_g_[i], lag, ctx.now());
-      total += lag;
-      if (p.position < p.end())
-        oldest = std::max(oldest, to_seconds(ctx.now() - msgs_[p.log.at(p.position - p.committed)].published));
+      ctx.metrics().set(part_lag_g_[i], static_cast<double>(p.log.size()), ctx.now());
+      if (!p.log.empty()) oldest = std::max(oldest, to_seconds(ctx.now() - msgs_[p.log.front()].published));
     }
   }
-  ctx.metrics().set(lag_g_, total, ctx.now());
   ctx.metrics().set(lag_s_g_, oldest, ctx.now());
 }
 
@@ -50,6 +68,7 @@ GroupLedger Group::ledger(Context& ctx, std::uint64_t produced, std::uint64_t lo
   l.retained = retained;
   l.duplicates = t_.duplicates;
   l.order_violations = t_.order_violations;
+  l.key_order_violations = t_.key_order_violations;
   l.lag = ctx.metrics().value(lag_g_);
   l.consumed_total = static_cast<double>(ctx.metrics().total(consumed_c_));
   return l;
@@ -59,6 +78,8 @@ void Group::report_lag(Context& ctx, ComponentReport& r) {
   Metrics& mt = ctx.metrics();
   r.add(prefix_ + "consumer_lag", mt.value(lag_g_));
   r.add(prefix_ + "consumer_lag_mean", mt.average(lag_g_, ctx.end_time()));
+  r.add(prefix_ + "consumer_uncommitted", mt.value(uncommitted_g_));
+  r.add(prefix_ + "consumer_uncommitted_mean", mt.average(uncommitted_g_, ctx.end_time()));
   r.add(prefix_ + "consumer_lag_s", mt.value(lag_s_g_));
   if (!work_queue_)
     for (std::size_t i = 0; i < cursors_.size(); ++i) {
@@ -101,7 +122,24 @@ void Group::report(Context& ctx, ComponentReport& r, const GroupLedger& l, std::
   report_lag(ctx, r);
   report_members(r);
   r.add(prefix_ + "order_violations", static_cast<double>(t_.order_violations));
+  r.add(prefix_ + "key_order_violations", static_cast<double>(t_.key_order_violations));
+  r.add_text(prefix_ + "assignment", assignment());
   report_throughput(ctx, r);
+}
+
+// The partitions each member reads at the end, member by member (in join order), as
+// "<topic>-<partition>" (a one-topic queue: "p<partition>"), members apart by " | ".
+std::string Group::assignment() const {
+  std::string out;
+  for (std::size_t i = 0; i < members_.size(); ++i) {
+    if (i) out += " | ";
+    for (std::size_t k = 0; k < members_[i].parts.size(); ++k) {
+      const Cursor& c = cursors_[members_[i].parts[k]];
+      if (k) out += " ";
+      out += (sh_.topic_names[c.topic].empty() ? std::string("p") : sh_.topic_names[c.topic] + "-") + std::to_string(c.partition);
+    }
+  }
+  return out;
 }
 
 }  // namespace archsim::queue

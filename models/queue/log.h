@@ -92,6 +92,7 @@ struct Member {
 // A group's ledger at the end, for the queue's totals.
 struct GroupLedger {
   std::uint64_t produced = 0, consumed = 0, dead_lettered = 0, lost = 0, retained = 0, duplicates = 0, order_violations = 0;
+  std::uint64_t key_order_violations = 0;
   double lag = 0, consumed_total = 0;
 };
 

@@ -3,6 +3,7 @@
 // partitioner, and a message's release once no group holds it.
 #include <algorithm>
 
+#include "models/common/server_pool/server_pool.h"
 #include "models/queue/partitioner.h"
 #include "models/queue/topic.h"
 
@@ -14,7 +15,9 @@ void Topic::on_request(Context& ctx, CallId call) {
   admit(ctx, call);
 }
 
-// The capacity check, then the publish (after the business write when it goes first).
+// The capacity check, then the publish (after the business write when it goes first). A
+// full topic that blocks holds the producer, as Kafka's send() blocks while the producer's
+// buffer is full, at most max_block (max.block.ms); then it fails (a TimeoutException).
 void Topic::admit(Context& ctx, CallId call) {
   if (capacity_ > 0 && held_ >= capacity_) {
     if (!block_) {
@@ -23,10 +26,36 @@ void Topic::admit(Context& ctx, CallId call) {
       ctx.reply(call, Status::Rejected);
       return;
     }
+    if (max_block_ == 0) return expire(ctx, call, ctx.now());
     blocked_.push(Blocked{call, ctx.now()});
+    if (!block_timer_) {
+      block_timer_ = true;
+      ctx.schedule(max_block_, block_tag_, topic_);
+    }
     return;
   }
-  publish(ctx, call);
+  publish(ctx, call, ctx.now());
+}
+
+// A blocked producer's max_block is over: it is told (a one-way message is gone).
+void Topic::expire(Context& ctx, CallId call, Time since) {
+  ctx.trace_span(call, TraceSpan::Queue, since, ctx.now());
+  ++expired_;
+  missing_event();
+  ctx.reply(call, Status::Timeout);
+}
+
+// The block timer: the producers blocked for max_block give up; it is set again for the
+// next one to (producers wait in arrival order, each for max_block).
+void Topic::block_timeout(Context& ctx) {
+  block_timer_ = false;
+  while (!blocked_.empty() && blocked_.front().since + max_block_ <= ctx.now()) {
+    const auto [call, since] = blocked_.pop();
+    expire(ctx, call, since);
+  }
+  if (blocked_.empty()) return;
+  block_timer_ = true;
+  ctx.schedule(blocked_.front().since + max_block_ - ctx.now(), block_tag_, topic_);
 }
 
 void Topic::start_write(Context& ctx, CallId call, Msg::Write phase) {
@@ -65,14 +94,19 @@ void Topic::acked(Context& ctx, CallId call) {
   else ctx.reply(call, Status::Ok);
 }
 
-void Topic::publish(Context& ctx, CallId call) {
+// `since`: when the producer sent it (before any wait for room: Kafka's record timestamp is
+// taken in send(), before it blocks), the start of its end-to-end time.
+void Topic::publish(Context& ctx, CallId call, Time since) {
   RequestInfo req = ctx.request(call);
-  bool one_way = ctx.one_way(call);
+  // A one-way publish whose producer waited for room (RequestInfo::send_only) is answered
+  // once the message is in, whatever the acks: nobody waits for more.
+  const bool one_way = ctx.one_way(call) || req.send_only;
+  req.send_only = false;
   if (outbox_) {  // committed with the business write: the producer never sees the broker
     Handle h = new_msg();
     Msg& m = msgs_[h];
     m.req = req;
-    m.published = ctx.now();
+    m.published = since;
     m.in_log = true;
     outbox_q_.push(h);
     ++held_;
@@ -92,6 +126,17 @@ void Topic::publish(Context& ctx, CallId call) {
     }
     return;
   }
+  if (storage_refuses()) {  // a full log directory (KafkaStorageException), or an injected error
+    if (one_way) {  // nobody hears the error: the event is gone
+      lost_before_log(ctx);
+      acked(ctx, call);
+    } else {
+      ++produce_errors_;
+      missing_event();
+      ctx.reply(call, Status::Error);
+    }
+    return;
+  }
   if (below_min_isr(parts_[pi])) {  // Kafka's broker refuses acks=all writes: NotEnoughReplicas
     ++not_enough_;
     if (one_way) {  // nobody hears the error: the event is gone
@@ -105,29 +150,33 @@ void Topic::publish(Context& ctx, CallId call) {
   }
   Handle h = new_msg();
   msgs_[h].req = req;
-  msgs_[h].published = ctx.now();
-  append(ctx, h, pi);
+  msgs_[h].published = since;
+  const Time at_leader = append(ctx, h, pi);
   ++held_;
   Msg& m = msgs_[h];
-  if (acks_ != Acks::All || one_way || m.replicated <= ctx.now()) {
+  // acks=0 is answered at once, acks=1 once the leader wrote it, acks=all once replicated.
+  const Time ack_at = acks_ == Acks::All ? m.replicated : acks_ == Acks::Leader ? at_leader : ctx.now();
+  if (one_way || ack_at <= ctx.now()) {
     count_produced(ctx, m);
     acked(ctx, call);
   } else {
     m.producer = call;
-    schedule(ctx, m.replicated - ctx.now(), kAck, h);
+    schedule(ctx, ack_at - ctx.now(), kAck, h);
   }
   appended(ctx, pi);
 }
 
 // Appends message `h` to partition `pi` (or the work queue) at the leader: the message goes
 // to the log of the first group that reads the topic, a copy of it to every other one's.
-void Topic::append(Context& ctx, Handle h, std::uint32_t pi) {
+Time Topic::append(Context& ctx, Handle h, std::uint32_t pi) {
   PartitionState& p = parts_[pi];
-  Time lag = brokers_ > 1 ? replication_.sample_time(rng_) : 0;
+  const Time write = broker_time(append_time_);
+  Time lag = brokers_ > 1 ? broker_time(replication_) : 0;
   Msg& m = msgs_[h];
+  if (sh_.pool) sh_.pool->served(p.leader);
   // The high watermark also waits for every in-sync follower, a crashed one included until
   // it is dropped from the ISR (replica_lag_time_max after its crash).
-  m.replicated = std::max({after(ctx.now(), lag), p.last_replicated, isr_wait(p)});
+  m.replicated = std::max({after(ctx.now(), after(write, lag)), p.last_replicated, isr_wait(p)});
   p.last_replicated = m.replicated;
   m.seq = ++sh_.seq;
   m.partition = pi;
@@ -135,7 +184,7 @@ void Topic::append(Context& ctx, Handle h, std::uint32_t pi) {
   m.in_log = true;
   m.waiting_since = m.published;  // the outbox's wait included
   m.group = subs_[0].group->index();
-  subs_[0].group->push(h, subs_[0].base + pi);
+  subs_[0].group->push(ctx, h, subs_[0].base + pi);
   for (std::size_t k = 1; k < subs_.size(); ++k) {
     const Handle c = new_msg();  // may move the pool: no reference held across it
     Msg copy = msgs_[h];
@@ -145,8 +194,9 @@ void Topic::append(Context& ctx, Handle h, std::uint32_t pi) {
     copy.group = subs_[k].group->index();
     msgs_[c] = copy;
     ++msgs_[h].copies;
-    subs_[k].group->push(c, subs_[k].base + pi);
+    subs_[k].group->push(ctx, c, subs_[k].base + pi);
   }
+  return after(ctx.now(), write);
 }
 
 // The outbox relay's poll: every waiting event goes to its partition, or waits for the
@@ -155,7 +205,7 @@ void Topic::relay(Context& ctx) {
   for (std::size_t n = outbox_q_.size(); n > 0; --n) {
     Handle h = outbox_q_.pop();
     std::uint32_t pi = pick_partition(msgs_[h].req);
-    if (pi == kNoBroker || below_min_isr(parts_[pi])) {
+    if (pi == kNoBroker || below_min_isr(parts_[pi]) || sh_.disk_full) {
       outbox_q_.push(h);
       continue;
     }
@@ -210,15 +260,13 @@ Time Topic::isr_wait(const PartitionState& p) const {
 void Topic::admit_blocked(Context& ctx) {
   while (!blocked_.empty() && (capacity_ == 0 || held_ < capacity_)) {
     const auto [call, since] = blocked_.pop();
-    ctx.trace_span(call, TraceSpan::Queue, since, ctx.now());
-    // A producer that gave up waiting (Kafka's max.block.ms) sent nothing.
+    // A producer that gave up waiting (its own timeout) sent nothing.
     if (!ctx.one_way(call) && ctx.abandoned(call)) {
-      ++expired_;
-      missing_event();
-      ctx.reply(call, Status::Timeout);
+      expire(ctx, call, since);
       continue;
     }
-    publish(ctx, call);
+    ctx.trace_span(call, TraceSpan::Queue, since, ctx.now());
+    publish(ctx, call, since);
   }
 }
 

@@ -16,6 +16,7 @@
 #include "models/common/capabilities.h"
 #include "models/common/server_pool/server_pool.h"
 #include "models/queue/brokers.h"
+#include "models/queue/group.h"
 #include "models/queue/topic.h"
 #include "sim/describe.h"
 #include "sim/results.h"
@@ -29,13 +30,19 @@ using queue::GroupLedger;
 // The queue component: the brokers and their topics. Without "topics" the queue's own object
 // is its one topic (figures unprefixed, as before topics existed); with "topics" every entry
 // is one, reported under topics.<name>, and the queue reports the ledger's totals.
-class Queue final : public Component, public HasCapabilities, public Crashable, public Topics, public PoolJobs {
+class Queue final : public Component,
+                    public HasCapabilities,
+                    public Crashable,
+                    public Degradable,
+                    public Topics,
+                    public Backpressure,
+                    public PoolJobs {
  public:
   Queue(Params& p, BuildContext& bc, Status not_enough_replicas)
       : pool_rng_(bc.rng(kPoolStream)), pool_(*this, *this, pool_rng_) {
     if (p.has("topics")) {
       // Fields of a topic belong to its entry: said here rather than as unknown fields.
-      for (const char* k : {"consumers", "partitions", "mode", "capacity", "when_full", "keyless", "sticky_batch", "route",
+      for (const char* k : {"consumers", "partitions", "mode", "capacity", "when_full", "max_block", "keyless", "sticky_batch", "route",
                             "publish_mode", "outbox", "business_write", "dual_write_order", "visibility_timeout", "prefetch"})
         if (p.has(k))
           p.fail(k, std::string(k == std::string("consumers") ? "a consumer group belongs to a topic" : "a topic's field") +
@@ -66,6 +73,7 @@ class Queue final : public Component, public HasCapabilities, public Crashable, 
       topics_.push_back(std::make_unique<Topic>(p, bc, spec_, sh_, 0, "", not_enough_replicas));
       sh_.topics.push_back(topics_.back().get());
     }
+    groups_ = queue::read_groups(p, bc, sh_, topics_);
     sh_.count = spec_.brokers;
     sh_.shrink_at.assign(spec_.brokers, kTimeMax);
     sh_.crash_seq.assign(spec_.brokers, 0);
@@ -77,22 +85,46 @@ class Queue final : public Component, public HasCapabilities, public Crashable, 
     nodes.nodes = spec_.brokers;
     nodes.restart = Distribution::constant(spec_.restart);
     nodes.ready_at_restart = true;  // back in the restart's (or repair's) own event, as before the pool
+    nodes.memory_limit_mb = spec_.memory_limit_mb;
+    nodes.memory_base_mb = spec_.memory_base_mb;
     pool_.configure(p, bc, nodes);
     pool_.register_metrics(bc.metrics());
+    pool_.register_memory_metrics(bc.metrics());
+    sh_.pool = &pool_;
     // Own timers, after the pool's block: the ISR shrink's tag, then one block for the topics
     // (topic t's timers are its t-th run of Topic::kTimers tags).
     isr_shrink_tag_ = bc.own_tags(1, p).first();
     topic_tags_ = bc.own_tags(static_cast<std::uint16_t>(Topic::kTimers * topics_.size()), p);
     for (std::size_t t = 0; t < topics_.size(); ++t)
       topics_[t]->set_tags(TagRange(static_cast<std::uint16_t>(topic_tags_.first() + Topic::kTimers * t), Topic::kTimers));
+    // After the topics' block, so that the topics' tags keep their numbers.
+    const std::uint16_t block_tag = bc.own_tags(1, p).first();
+    block_tag_ = block_tag;
+    for (auto& t : topics_) {
+      t->set_block_tag(block_tag);
+      blocking_ = blocking_ || t->blocks();
+    }
+    // The queue's "groups": a block of Topic::kTimers tags each (they number their timers as
+    // a topic does).
+    if (!groups_.empty()) {
+      group_tags_ = bc.own_tags(static_cast<std::uint16_t>(Topic::kTimers * groups_.size()), p);
+      for (std::size_t g = 0; g < groups_.size(); ++g)
+        groups_[g]->set_tags(TagRange(static_cast<std::uint16_t>(group_tags_.first() + Topic::kTimers * g), Topic::kTimers));
+    }
   }
 
   Capabilities capabilities() override {
     Capabilities c;
     c.crashable = this;
+    c.degradable = this;
     if (!names_[0].empty()) c.topics = this;
+    if (blocking_) c.backpressure = this;
     return c;
   }
+
+  // Backpressure: a one-way publish to a full topic that blocks waits for room (its producer's
+  // send() blocks), so the publishing service asks before it sends.
+  bool full(std::uint16_t topic) const override { return topics_[topic < topics_.size() ? topic : 0]->full(); }
 
   // Topics: a request's `topic` is the index of a name.
   int topic_index(std::string_view name) const override {
@@ -104,10 +136,15 @@ class Queue final : public Component, public HasCapabilities, public Crashable, 
 
   void connect(ConnectContext& cc) override {
     for (auto& t : topics_) t->connect(cc);
+    for (auto& g : groups_) g->connect(cc);
   }
   void start(Context& ctx) override {
     for (auto& t : topics_) t->start(ctx);
     pool_.start(ctx);  // the brokers, ready at once: no timer
+    for (auto& g : groups_) {
+      g->start(ctx);
+      g->start_commits(ctx);
+    }
   }
   // analyze describes the first topic only.
   void describe(Description& d) const override { topics_[0]->describe(d); }
@@ -127,6 +164,11 @@ class Queue final : public Component, public HasCapabilities, public Crashable, 
   void on_timer(Context& ctx, std::uint16_t tag, std::uint64_t data) override {
     if (ServerPool::owns_timer(tag)) return pool_.on_timer(ctx, tag, data);
     if (tag == isr_shrink_tag_) return isr_shrink(ctx, static_cast<std::uint32_t>(data & 0xff), data >> 8);
+    if (tag == block_tag_) return topics_[data]->block_timeout(ctx);
+    if (group_tags_.owns(tag)) {
+      const std::uint32_t i = group_tags_.index(tag);
+      return groups_[i / Topic::kTimers]->on_timer(ctx, static_cast<queue::Group::Timer>(i % Topic::kTimers), data);
+    }
     if (!topic_tags_.owns(tag)) return;
     const std::uint32_t i = topic_tags_.index(tag);
     topics_[i / Topic::kTimers]->on_timer(ctx, static_cast<Topic::Timer>(i % Topic::kTimers), data);
@@ -152,6 +194,24 @@ class Queue final : public Component, public HasCapabilities, public Crashable, 
     if (slot < sh_.count && !sh_.alive(slot)) pool_.repair_instance(ctx, slot);
   }
   ReadyHistory ready_history(Time now, Time warmup) const override { return pool_.ready_history(now, warmup); }
+
+  // ---- Degradable: faults on the brokers (slow, failing, full disks, leaking memory) ----
+
+  // A slow broker (a slow disk, GC pauses): appends (append_time) and replication take
+  // `factor` times longer, for every broker.
+  void set_slowdown(double factor) override { sh_.slowdown = factor; }
+  // That fraction of produce requests is answered error by the brokers.
+  void set_error_rate(double rate) override { sh_.error_rate = rate; }
+  // A full log directory (Kafka's KafkaStorageException): every produce request fails with
+  // error; what is in the logs is still delivered.
+  void set_disk_full(bool full) override { sh_.disk_full = full; }
+  // A broker out of memory: with memory.limit_mb, a leak gets brokers OOM-killed; a killed
+  // broker is down as after a crash (its partitions' leaders move) and restarts after
+  // restart_time, with the kubelet's back-off when it is killed again and again.
+  bool oom_killable() const override { return pool_.oom_killable(); }
+  bool set_memory_leak(Context& ctx, double per_request_mb, double per_second_mb) override {
+    return pool_.set_memory_leak(ctx, per_request_mb, per_second_mb);
+  }
 
   // ---- PoolJobs: the pool's lifecycle events ----
 
@@ -181,6 +241,7 @@ class Queue final : public Component, public HasCapabilities, public Crashable, 
   void finish(Context& ctx, ComponentReport& r) override {
     if (names_[0].empty()) {
       topics_[0]->finish(ctx, r);
+      for (auto& g : groups_) report_group(ctx, r, *g);
     } else {
       report_totals(ctx, r);
     }
@@ -195,10 +256,28 @@ class Queue final : public Component, public HasCapabilities, public Crashable, 
     for (auto& t : topics_) t->isr_shrink(ctx, b);
   }
 
+  // A queue's group under groups.<name>., with its ledger over the topics it reads.
+  GroupLedger report_group(Context& ctx, ComponentReport& r, queue::Group& g) {
+    std::uint64_t produced = 0, lost_before_log = 0, outbox = 0;
+    for (auto& t : topics_)
+      if (g.reads_topic(t->index())) {
+        produced += t->produced();
+        lost_before_log += t->lost_before_log();
+        outbox += t->outbox_retained();
+      }
+    const GroupLedger l = g.ledger(ctx, produced, lost_before_log, outbox);
+    g.report(ctx, r, l, lost_before_log);
+    return l;
+  }
+
+  // With topics, each topic's figures (its own group's) and each group's, then the totals over
+  // every group: a message read by two groups counts once in each of their ledgers.
   void report_totals(Context& ctx, ComponentReport& r) {
     GroupLedger sum;
-    for (auto& t : topics_) {
-      GroupLedger l = t->finish(ctx, r);
+    std::vector<GroupLedger> ledgers;
+    for (auto& t : topics_) ledgers.push_back(t->finish(ctx, r));
+    for (auto& g : groups_) ledgers.push_back(report_group(ctx, r, *g));
+    for (const GroupLedger& l : ledgers) {
       sum.produced += l.produced;
       sum.consumed += l.consumed;
       sum.dead_lettered += l.dead_lettered;
@@ -206,6 +285,7 @@ class Queue final : public Component, public HasCapabilities, public Crashable, 
       sum.retained += l.retained;
       sum.duplicates += l.duplicates;
       sum.order_violations += l.order_violations;
+      sum.key_order_violations += l.key_order_violations;
       sum.lag += l.lag;
       sum.consumed_total += l.consumed_total;
     }
@@ -219,6 +299,7 @@ class Queue final : public Component, public HasCapabilities, public Crashable, 
     r.add("consumer_lag", sum.lag);
     r.add("broker_crashes", static_cast<double>(sh_.crashes));
     r.add("order_violations", static_cast<double>(sum.order_violations));
+    r.add("key_order_violations", static_cast<double>(sum.key_order_violations));
     r.add("throughput_rps", sum.consumed_total / to_seconds(ctx.end_time() - ctx.warmup()));
   }
 
@@ -229,7 +310,10 @@ class Queue final : public Component, public HasCapabilities, public Crashable, 
   Rng pool_rng_;     // the pool's own draws (none with a constant restart_time)
   ServerPool pool_;  // the brokers: slot = broker index
   std::uint16_t isr_shrink_tag_ = 0;  // own timers (the constructor takes them after the pool's)
-  TagRange topic_tags_;
+  TagRange topic_tags_, group_tags_;
+  std::vector<std::unique_ptr<queue::Group>> groups_;  // the queue's "groups" (topics own theirs)
+  std::uint16_t block_tag_ = 0;  // producers blocked too long (data: the topic's index)
+  bool blocking_ = false;        // some topic makes producers wait (a bound with when_full "block")
 };
 
 }  // namespace

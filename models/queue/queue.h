@@ -74,18 +74,35 @@
 //    publish, then write once acknowledged; a failed write leaves an event without write. The
 //    outbox: the event rides the write's transaction (neither). The producer is answered
 //    after both halves.
-//  - capacity: at most `capacity` messages held (not yet committed); when full, "drop"
-//    refuses (Rejected, counted dropped) and "block" holds the producer's call until room
-//    frees (backpressure: Kafka's producer blocking in send() when buffer.memory is full).
+//  - capacity: at most `capacity` messages held (not yet committed by every group); when
+//    full, "drop" refuses (Rejected, counted dropped) and "block" holds the producer until
+//    room frees, at most `max_block` (Kafka's producer: send() blocks while buffer.memory is
+//    full, up to max.block.ms, then throws a TimeoutException). A one-way publish step asks
+//    first (Backpressure, models/common/capabilities.h) and, while the topic is full, waits
+//    as a call answered once the message is in. A message's end-to-end time starts when it
+//    was sent, its wait for room included (the record's timestamp is taken in send()).
+//  - consumer lag: Kafka's (kafka-consumer-groups, Burrow, KEDA's Kafka scaler): log end
+//    offset minus the group's committed offset, summed over partitions; fetched but
+//    uncommitted messages are in it, and counted apart. A work queue's is every message not
+//    acknowledged (SQS visible + not visible).
 //  - topics: with "topics" the queue is a cluster hosting several topics (one Topic each:
-//    partitions, consumer group, bound, ledger) on shared brokers; a broker's crash reaches
-//    every topic's partitions. A request's `topic` (sim/request.h, set by a publish step's
-//    "topic") picks one; without "topics" the queue's own object is its one topic.
+//    partitions, its own consumer group, bound, ledger) on shared brokers; a broker's crash
+//    reaches every topic's partitions. A request's `topic` (sim/request.h, set by a publish
+//    step's "topic") picks one; without "topics" the queue's own object is its one topic.
+//  - groups (Kafka's consumer groups, publish-subscribe): a queue's "groups" each read every
+//    message of the topics they subscribe to (several topics: assigned over all of them by
+//    the group's assignor, topics in the order of their names), with their own offsets,
+//    deliveries and lag; each keyed message's processing order is checked per key.
+//  - faults on the brokers (Degradable): a slowdown stretches `append_time` (the leader's
+//    write, 0 by default) and the replication; a full disk (KafkaStorageException) or an
+//    error rate fails produce requests; with `memory.limit_mb` a memory leak gets brokers
+//    OOM-killed by the pool, which is a crash.
 // Ledger: produced = consumed + dead_lettered + lost + retained (retained counted at the end
 // from the logs and deliveries in flight), reported as figures.
-// Simplifications: no bytes or batches on the wire; an append or a fetch costs a broker no
-// time (the pool's workers and queue are not used: no broker saturates, and its speed is
-// unused); no consumer fetch latency beyond the
+// Simplifications: no bytes or batches on the wire; an append costs a broker `append_time`
+// (0 by default) and a fetch nothing (the pool's workers and queue are not used: no broker
+// saturates, and its speed is unused); the bound is the broker's, not each producer's
+// buffer; no consumer fetch latency beyond the
 // link's; members are abstract (a message is processed on whichever instance the service's
 // own picker chooses); only crashes take a follower out of sync (no
 // slow followers) and catching up takes no time; a partition that stops on a failing

@@ -20,11 +20,16 @@ Topic::Topic(Params& tp, BuildContext& bc, const BrokerSpec& spec, Brokers& sh, 
   brokers_ = spec.brokers;
   acks_ = spec.acks;
   replication_ = spec.replication;
+  append_time_ = spec.append;
   election_ = spec.election;
   min_isr_ = spec.min_isr;
   unclean_ = spec.unclean;
   if (auto c = tp.integer_or_null("capacity", 1, 1'000'000'000'000)) capacity_ = static_cast<std::uint64_t>(*c);
   block_ = tp.choice("when_full", "block", {"block", "drop"}) == "block";
+  // Kafka's max.block.ms (default 60 s): how long send() blocks on a full buffer before it
+  // throws; 0 fails at once.
+  max_block_ = tp.duration("max_block", from_seconds(60));
+  if (tp.has("max_block") && !block_) tp.fail("max_block", "applies to when_full \"block\" only");
   sticky_ = tp.choice("keyless", "sticky", {"sticky", "round_robin"}) == "sticky";
   sticky_batch_ = static_cast<std::uint32_t>(tp.integer("sticky_batch", 16, 1, 1'000'000));
   // The transactional outbox: events are written with the business write and relayed by a
@@ -96,8 +101,9 @@ void Topic::schedule(Context& ctx, Time delay, Timer kind, std::uint64_t data) {
 void Topic::describe(Description& d) const {
   d.kind = Description::Kind::Broker;
   const double replication = brokers_ > 1 ? replication_.mean() / 1e9 : 0.0;
-  d.ack_s = outbox_ ? 0.0 : acks_ == Acks::All ? replication : 0.0;
-  d.delivery_delay_s = replication + (outbox_ ? to_seconds(poll_) / 2 : 0.0);
+  const double write = append_time_.mean() / 1e9;
+  d.ack_s = outbox_ ? 0.0 : acks_ == Acks::All ? write + replication : acks_ == Acks::Leader ? write : 0.0;
+  d.delivery_delay_s = write + replication + (outbox_ ? to_seconds(poll_) / 2 : 0.0);
   d.has_consumers = own_->reads();
   d.consumer = own_->consumer();
   d.consumer_same_route = !own_->has_route();

@@ -80,6 +80,12 @@ class Topic {
   void release(Handle h);
   // Producers blocked on the bound get in while there is room.
   void admit_blocked(Context& ctx);
+  // Backpressure (models/common/capabilities.h): whether a producer would wait now.
+  bool full() const { return capacity_ > 0 && block_ && held_ >= capacity_; }
+  bool blocks() const { return capacity_ > 0 && block_; }
+  // The queue's timer for blocked producers (data: this topic's index): block_timeout().
+  void set_block_tag(std::uint16_t tag) { block_tag_ = tag; }
+  void block_timeout(Context& ctx);
 
   // ---- brokers (replication.cpp; the queue calls these for every topic) ----
   void leader_down(Context& ctx, std::uint32_t b);
@@ -108,8 +114,20 @@ class Topic {
   void missing_event() {  // an event that will not reach the log after its write committed (write first)
     if (has_write_ && !publish_first_) ++writes_without_event_;
   }
-  void publish(Context& ctx, CallId call);
-  void append(Context& ctx, Handle h, std::uint32_t pi);
+  void publish(Context& ctx, CallId call, Time since);
+  void expire(Context& ctx, CallId call, Time since);
+  // Returns when the leader has it (now + append_time).
+  Time append(Context& ctx, Handle h, std::uint32_t pi);
+  // A draw of `d` stretched by the brokers' slowdown (no draw for a constant 0).
+  Time broker_time(const Distribution& d) {
+    if (d.is_constant_zero()) return 0;
+    const Time t = d.sample_time(rng_);
+    return sh_.slowdown == 1 ? t : static_cast<Time>(static_cast<double>(t) * sh_.slowdown);
+  }
+  // The brokers refuse this produce request (a full disk, an injected error rate).
+  bool storage_refuses() {
+    return sh_.disk_full || (sh_.error_rate > 0 && rng_.uniform() < sh_.error_rate);
+  }
   void appended(Context& ctx, std::uint32_t pi) {
     for (const Sub& s : subs_) s.group->appended(ctx, s.base + pi);
   }
@@ -155,7 +173,7 @@ class Topic {
   std::uint64_t capacity_ = 0;
   bool block_ = true, sticky_ = true;
   std::uint32_t sticky_batch_ = 16, sticky_left_ = 0, sticky_part_ = 0, rr_next_ = 0;
-  Distribution replication_;
+  Distribution replication_, append_time_;
   Time election_ = 0;
   std::uint32_t min_isr_ = 1;
   bool unclean_ = false;
@@ -169,7 +187,10 @@ class Topic {
     CallId call;
     Time since;  // when it began to wait (traces)
   };
-  Ring<Blocked> blocked_;    // producers waiting for room (when_full "block")
+  Ring<Blocked> blocked_;    // producers waiting for room (when_full "block"), in arrival order
+  Time max_block_ = 0;       // how long one waits at most (Kafka's max.block.ms)
+  std::uint16_t block_tag_ = 0;
+  bool block_timer_ = false;  // a block timer is pending
   Ring<Handle> outbox_q_;    // events written with their business write, not yet relayed
   bool outbox_ = false;
   Time poll_ = 0;
@@ -187,6 +208,7 @@ class Topic {
   std::uint64_t produced_ = 0, lost_before_log_ = 0, lost_truncated_ = 0;
   std::uint64_t expired_ = 0;  // blocked producers that gave up before room freed
   std::uint64_t dropped_ = 0, refused_ = 0, aborted_ = 0;
+  std::uint64_t produce_errors_ = 0;  // refused by a full disk or an injected error rate
   std::uint64_t elections_ = 0;
 
   CounterId produced_c_;

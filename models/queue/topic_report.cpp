@@ -33,10 +33,12 @@ GroupLedger Topic::finish(Context& ctx, ComponentReport& r) {
   r.add(prefix_ + "aborted", static_cast<double>(aborted_));
   r.add(prefix_ + "blocked_producers", static_cast<double>(blocked_.size()));
   r.add(prefix_ + "expired", static_cast<double>(expired_));
+  r.add(prefix_ + "produce_errors", static_cast<double>(produce_errors_));
   const std::uint64_t lost_here = lost_before_log_ + lost_truncated_;  // the messages themselves, once
   // Dual write: business writes whose event never reached the broker (refused, or lost
   // after the ack, or not acknowledged). With the outbox, events wait instead.
-  if (!outbox_) r.add(prefix_ + "events_missing", static_cast<double>(refused_ + lost_here + aborted_ + not_enough_));
+  if (!outbox_)
+    r.add(prefix_ + "events_missing", static_cast<double>(refused_ + lost_here + aborted_ + not_enough_ + produce_errors_));
   // With the business write here both halves of the dual write are seen: a committed write
   // whose event was refused, given up or lost at the broker (write first; the outbox only
   // loses relayed events a leader's crash cut with acks 0/1), and an acknowledged event
@@ -75,6 +77,7 @@ GroupLedger Topic::finish(Context& ctx, ComponentReport& r) {
   r.add(prefix_ + "offline_partitions", static_cast<double>(offline_now));
   if (own_reads) {
     r.add(prefix_ + "order_violations", static_cast<double>(t.order_violations));
+    r.add(prefix_ + "key_order_violations", static_cast<double>(t.key_order_violations));
     g.report_throughput(ctx, r);
   }
   return l;

@@ -40,15 +40,14 @@ void Group::serve_work(Context& ctx) {
     ctx.call(consumer_, req, h, visibility_);
     tries = 0;  // the same member may take more, up to its prefetch
   }
+  note_work_lag(ctx);
 }
 
 void Group::work_reply(Context& ctx, Handle h, Status status) {
   Msg& msg = msgs_[h];
   if (status == Status::Ok) {
     if (!msg.settled) {
-      settle(msg, t_.consumed);
-      ctx.metrics().add(consumed_c_);
-      ctx.metrics().record(e2e_h_, ctx.now() - msg.published);
+      settle_consumed(ctx, msg, nullptr);
     } else {
       ++t_.duplicates;
     }
@@ -71,6 +70,7 @@ void Group::work_reply(Context& ctx, Handle h, Status status) {
   }
   Topic& t = topic_of(msg);
   release(h);
+  note_work_lag(ctx);
   t.admit_blocked(ctx);
   check_group(ctx);
   serve_work(ctx);

@@ -209,6 +209,7 @@ RequestInfo Service::downstream(const Job& job, const Step& st) {
   RequestInfo down = job.req;
   if (!st.keep_route) down.route = static_cast<std::uint16_t>(st.route);
   down.topic = st.topic;
+  down.send_only = st.kind == Step::Publish && !st.ack;
   if (job.passes) down.visit = static_cast<std::uint16_t>(down.visit * 0x9e37u + job.passes);
   return down;
 }
@@ -265,12 +266,15 @@ void Service::advance(Context& ctx, std::uint32_t j) {
         return;
       }
       case Step::Publish:
-        if (!st.ack) {  // one way: nothing to wait for
+        // One way: nothing to wait for, unless the queue is full and makes producers wait (as
+        // Kafka's send() blocks while its buffer is full): then the publish waits as a call,
+        // answered once the message is in (or failed after the queue's max_block).
+        if (!st.ack && !(st.backpressure && st.backpressure->full(st.topic))) {
           ctx.send(st.ref, downstream(job, st), from_instance(job.instance));
           ++job.pc;
           continue;
         }
-        [[fallthrough]];  // the broker's ack is a reply: wait for it as for a call
+        [[fallthrough]];  // the broker's ack, or room, is a reply: wait for it as for a call
       case Step::Call:
         if (io_async_) release_worker(ctx, j);
         job.pending = 1;

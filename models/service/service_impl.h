@@ -46,6 +46,7 @@ struct Step {
   std::uint32_t mask = 0;    // Branch: result flags that take the branch's first block
   double probability = 0;    // Repeat
   std::uint16_t topic = 0;   // Publish: the queue's topic (index), resolved in connect()
+  Backpressure* backpressure = nullptr;  // Publish without ack: the queue's, when it can make producers wait
   std::string topic_name, topic_pointer;  // Publish: as written, and where
 };
 

@@ -263,10 +263,13 @@ void Service::describe(Description& d) const {
 namespace archsim::service_internal {
 
 // A publish step naming a topic: the queue must have it (its index travels in the request).
+// A one-way publish keeps the queue's Backpressure, when it has one, to wait on a full queue.
 void Service::connect(ConnectContext& cc) {
   for (Program& prog : programs_)
     for (Step& st : prog.steps) {
-      if (st.kind != Step::Publish || st.topic_name.empty()) continue;
+      if (st.kind != Step::Publish) continue;
+      if (!st.ack) st.backpressure = capabilities_of(cc.target(st.ref)).backpressure;
+      if (st.topic_name.empty()) continue;
       Topics* topics = capabilities_of(cc.target(st.ref)).topics;
       if (!topics) throw ScenarioError(st.topic_pointer, "\"" + st.topic_name + "\": the component published to has no \"topics\"");
       int i = topics->topic_index(st.topic_name);

@@ -242,6 +242,9 @@ class ServerPool final : public Scalable, public Resizable, public Crashable, pu
   // Job `j` waiting in the node's queue gives up (it no longer counts against the node; no
   // job_done for it). O(queue length): for rare events (a failover), not per request.
   void withdraw(Context& ctx, std::uint32_t slot, std::uint32_t j);
+  // The node in `slot` served a request outside the pool's workers (a broker's append): it
+  // counts as answered, for a memory leak per request.
+  void served(std::uint32_t slot) { ++instances_[slot].completed; }
 
   // ---- requests (hot path) ----
 

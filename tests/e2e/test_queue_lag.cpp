@@ -1,0 +1,130 @@
+// Kafka's consumer lag and its producer's backpressure, end to end:
+//  - consumer_lag is the log end offset minus the committed offset (what kafka-consumer-groups,
+//    Burrow and KEDA's Kafka scaler read): with auto-commit every T at a rate r and fast
+//    consumers it saws from 0 to r T, r T / 2 on average;
+//  - an autoscaler on "<queue>.consumer_lag" asks, at its sync, for ceil(lag / target) as
+//    KEDA's Kafka scaler does;
+//  - a full queue that blocks holds the producer, one-way publishes included, as Kafka's
+//    send() blocks up to max.block.ms; what gets in is what the consumers take out
+//    (conservation), the rest fails after max_block;
+//  - the commit interval and the visibility timeout have the real systems' minimum.
+#include <doctest/doctest.h>
+
+#include <string>
+
+#include "tests/e2e/queue_checks.h"
+#include "tests/e2e/run_archsim.h"
+
+using archsim::e2e::describe;
+using archsim::e2e::num;
+using archsim::e2e::run_archsim;
+using archsim::e2e::run_summary;
+using archsim::e2e::write_scenario;
+using nlohmann::json;
+
+TEST_CASE("queue lag: Kafka's lag counts what was processed but not yet committed") {
+  // 80 messages/s evenly spaced, one partition, a consumer taking 1 ms: the lag of messages
+  // not yet fetched is about 0, but with auto-commit every 5 s the committed offset trails the
+  // log end by up to 400 messages, 200 on average (Kafka shows that; the old count showed 0.1).
+  json doc = json::parse(R"({"name": "lag80", "duration": "200s", "warmup": "10s",
+    "components": [
+      {"id": "users", "type": "client", "target": "q", "arrivals": {"process": "constant", "rate": 80}},
+      {"id": "q", "type": "queue", "partitions": 1, "replication_factor": 1,
+       "consumers": {"service": "worker", "commit_interval": "5s"}},
+      {"id": "worker", "type": "service", "replicas": 1, "concurrency": 1, "service_time": "1ms"}]})");
+  json s = run_summary(write_scenario("lag80", doc), {});
+  INFO(s["components"]["q"].dump());
+  CHECK(num(s, "components.q.consumer_lag_mean") == doctest::Approx(80 * 5 / 2.0).epsilon(0.02));
+  // Nearly all of it fetched and processed, waiting for the commit.
+  CHECK(num(s, "components.q.consumer_uncommitted_mean") == doctest::Approx(200).epsilon(0.02));
+  archsim::e2e::check_queue_ledger(s["components"]["q"]);
+  // Committing after every message, the lag is what waits and what is in process: M/D/1 at
+  // rho = 0.08 with constant arrivals holds about rho.
+  json each = run_summary(write_scenario("lag80-each", doc), {"--set", "q.consumers.commit_interval=0s"});
+  CHECK(num(each, "components.q.consumer_lag_mean") < 0.2);
+}
+
+TEST_CASE("queue lag: an autoscaler on consumer_lag asks for ceil(lag / target) at its sync, as KEDA does") {
+  // Commits every 4 s; at the first sync (15 s) the log holds the 240 messages of (12 s, 15 s]
+  // past the last commit: ceil(240 / 50) = 5 consumers. An autoscaler that read only the
+  // messages not yet fetched would see about 0 and stay at 1.
+  json doc = json::parse(R"({"name": "keda", "duration": "50s", "warmup": "0s",
+    "components": [
+      {"id": "users", "type": "client", "target": "q", "arrivals": {"process": "constant", "rate": 80}},
+      {"id": "q", "type": "queue", "partitions": 12, "replication_factor": 1, "keyless": "round_robin",
+       "consumers": {"service": "worker", "commit_interval": "4s"}},
+      {"id": "worker", "type": "service", "replicas": 1, "concurrency": 1, "service_time": "1ms"},
+      {"id": "hpa", "type": "autoscaler", "target": "worker", "min_replicas": 1, "max_replicas": 12,
+       "metrics": [{"type": "q.consumer_lag", "target": 50}],
+       "behavior": {"scale_up": {"policies": [{"type": "pods", "value": 100, "period": "15s"}]}}}]})");
+  json s = run_summary(write_scenario("keda", doc), {});
+  CHECK(num(s, "components.hpa.peak_desired_replicas") == 5);
+  CHECK(num(s, "components.hpa.scale_ups") >= 1);
+}
+
+TEST_CASE("queue block: a one-way publish into a full queue waits, up to max_block, as Kafka's send() does") {
+  // 200 publishes/s into a queue of 100 messages whose one consumer takes 10 ms (100/s). The
+  // publishing requests wait for room in arrival order: what gets in is what the consumer
+  // takes out (conservation at the bound: 100/s), so half of them give up after max_block
+  // (2 s, their publish failing with timeout, their request with error) and those that get in
+  // waited just under 2 s.
+  // A message's end-to-end time counts from the send: about 2 s blocked + 1 s in the log.
+  // A publish that never blocked would answer every request at once and show about 1 s.
+  json doc = json::parse(R"({"name": "block", "duration": "80s", "warmup": "20s",
+    "components": [
+      {"id": "users", "type": "client", "target": "api", "arrivals": {"process": "constant", "rate": 200}},
+      {"id": "api", "type": "service", "replicas": 1, "concurrency": 2000,
+       "routes": {"*": [{"work": "1ms"}, {"publish": "q"}]}},
+      {"id": "q", "type": "queue", "partitions": 1, "replication_factor": 1, "capacity": 100, "when_full": "block",
+       "max_block": "2s", "consumers": {"service": "worker", "commit_interval": "0s"}},
+      {"id": "worker", "type": "service", "replicas": 1, "concurrency": 1, "service_time": "10ms"}]})");
+  json s = run_summary(write_scenario("block", doc), {});
+  INFO(s["components"]["q"].dump());
+  CHECK(num(s, "availability") == doctest::Approx(0.5).epsilon(0.03));
+  // The publish's timeout fails the api's request, which its client sees as a 5xx.
+  CHECK(num(s, "requests.by_cause.error") == num(s, "requests.failed"));
+  CHECK(num(s, "components.q.expired") >= num(s, "requests.failed"));  // the queue counts from t = 0
+  CHECK(num(s, "latency_ms.p50") > 1800);
+  CHECK(num(s, "latency_ms.p50") < 2050);
+  CHECK(num(s, "components.q.end_to_end_ms.mean") == doctest::Approx(3010).epsilon(0.06));
+  CHECK(num(s, "components.q.throughput_rps") == doctest::Approx(100).epsilon(0.01));
+  CHECK(num(s, "requests.total") == num(s, "requests.ok") + num(s, "requests.failed"));
+  archsim::e2e::check_queue_ledger(s["components"]["q"]);
+  // max_block 0: a full queue fails the publish at once (what gets in is still 100/s).
+  json now = run_summary(write_scenario("block0", doc), {"--set", "q.max_block=0s"});
+  CHECK(num(now, "availability") == doctest::Approx(0.5).epsilon(0.03));
+  CHECK(num(now, "latency_ms.p99") < 50);
+}
+
+TEST_CASE("queue bad input: the commit interval and the visibility timeout have the real systems' minimum") {
+  const std::string base = archsim::e2e::source_path("scenarios/queues/consumer-lag.json");
+  const std::string work = archsim::e2e::source_path("scenarios/queues/work-queue.json");
+  struct Case {
+    std::string file, set, pointer, word;
+  };
+  const Case cases[] = {
+      {base, "jobs.consumers.commit_interval=1ns", "/components/2/consumers/commit_interval", "auto.commit.interval.ms"},
+      {base, "jobs.consumers.commit_interval=999us", "/components/2/consumers/commit_interval", "1ms"},
+      {work, "jobs.visibility_timeout=1ns", "/components/2/visibility_timeout", "1ms"},
+      {base, "jobs.max_block=-1s", "/components/2/max_block", "max_block"},
+      {base, "jobs.when_full=drop", "", ""},  // valid alone
+  };
+  for (const Case& c : cases) {
+    CAPTURE(c.set);
+    auto r = run_archsim({"validate", c.file, "--set", c.set}, 30);
+    INFO(describe(r));
+    if (c.pointer.empty()) {
+      CHECK(r.exit_code == 0);
+      continue;
+    }
+    CHECK(r.exit_code == 2);
+    CHECK(r.err.find(c.file + ": " + c.pointer + ": ") == 0);
+    CHECK(r.err.find(c.word) != std::string::npos);
+  }
+  // max_block belongs to when_full "block".
+  auto r = run_archsim({"validate", base, "--set", "jobs.when_full=drop", "--set", "jobs.max_block=5s"}, 30);
+  CHECK(r.exit_code == 2);
+  CHECK(r.err.find("/components/2/max_block") != std::string::npos);
+  // Commit intervals of 0 and of 1 ms are fine.
+  CHECK(run_archsim({"validate", base, "--set", "jobs.consumers.commit_interval=1ms"}, 30).exit_code == 0);
+}
