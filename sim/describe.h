@@ -10,6 +10,7 @@
 #pragma once
 #include <cstdint>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "sim/context.h"
@@ -34,6 +35,9 @@ struct Description {
   struct RouteShare {
     std::uint32_t route = 0;
     double weight = 0;
+    bool write = false;       // the route writes: a cache does not count it among its reads
+    std::uint64_t keys = 0;   // distinct data keys its requests carry (0: none)
+    double zipf = 0;          // their popularity exponent (0: uniform)
   };
   std::vector<RouteShare> routes;  // request mix (weights, not normalised)
 
@@ -42,6 +46,8 @@ struct Description {
   std::uint32_t concurrency = 0;   // workers per instance
   std::vector<std::string> zones;  // zones its instances are spread over (may be one "")
   long long queue_capacity = -1;   // waiting places per instance; -1 unbounded, 0 none
+  bool io_async = false;           // workers are released while calls are outstanding (a call holds none)
+  std::vector<std::uint32_t> pools;  // connections per instance of each connection pool its calls take
   struct Call {
     RefId ref = 0;
     bool same_route = true;   // the call carries the caller's route
@@ -49,20 +55,42 @@ struct Description {
     double timeout_s = 0;     // the caller stops waiting after this long (0 = never)
     bool one_way = false;     // sent, not waited for (a publish without ack): traffic, no holding time
     std::string policy;       // its resilience policy in a few words ("retry x3, breaker"), "" for none
+    std::uint32_t pool = 0;   // 1 + index into `pools`: the pool it takes a connection from; 0 none
   };
   // Calls made together: one call, or a parallel block that waits for `wait_for` of them.
   struct CallGroup {
     std::vector<Call> calls;
     std::uint32_t wait_for = 1;
   };
+  // A route as the analysis walks it, when its steps branch, choose or repeat: each step goes
+  // on to the next unless it says otherwise.
+  struct FlowStep {
+    enum class Kind : std::uint8_t { Work, Calls, Choice, Jump, Branch, Repeat } kind = Kind::Work;
+    double work_s = 0, work_scv = 1;  // Work: mean (after `speed`) and squared coefficient of variation
+    std::uint32_t group = 0;          // Calls: index into `groups`; Branch: the group whose reply decides
+    std::uint32_t target = 0;         // Jump: where to; Branch: where when not taken; Repeat: back to
+    std::vector<std::pair<double, std::uint32_t>> arms;  // Choice: (probability, first step) per arm
+    bool on_miss = true;              // Branch: taken (go on) on a cache miss, else on a row not found
+    double probability = 0;           // Repeat: the chance to go back
+  };
   struct Program {
     bool any_route = false;  // the default program (routes without their own)
     std::uint32_t route = 0;
-    double work_s = 0;       // mean CPU work per request, after `speed`
+    double work_s = 0;       // mean CPU work per request, after `speed` (every step once)
     double work_scv = 1;     // squared coefficient of variation of the work (1 = exponential)
     std::vector<CallGroup> groups;  // in the order they are made
+    std::vector<FlowStep> flow;     // the steps in order (empty: every work step and group once)
   };
   std::vector<Program> programs;
+
+  // ---- A cache (a Server whose operations are reads and writes of keys): what its hit
+  // ratio depends on, and the backend it reads through on a miss.
+  bool is_cache = false;
+  double cache_capacity = 0;       // entries; 0 unbounded
+  double cache_ttl_s = 0;          // 0: entries do not expire
+  std::string cache_eviction;      // "lru", "lfu", "fifo", "random", "sampled_lru", ...
+  bool cache_reads_through = false;  // it calls `cache_backend` on a miss (read-through)
+  RefId cache_backend = 0;
 
   // ---- Forwarder (a balancer): targets and their weights; no workers.
   struct Target {

@@ -500,9 +500,16 @@ class Cache final : public Component, public HasCapabilities, public Crashable, 
   }
 
   void describe(Description& d) const override {
-    // Analysed as a server: every operation is one `latency` on a node's workers; the
-    // backend calls of read-through and write-through are left out (they depend on the hit
-    // ratio, which only a run tells).
+    // What its hit ratio depends on: analyze estimates it (tools/analysis/cache_model.h) and
+    // weights the callers' on_miss branches and a read-through's backend reads by it.
+    const Eviction ev = local_config_.eviction;
+    d.is_cache = true;
+    d.cache_capacity = static_cast<double>(local_config_.capacity) * static_cast<double>(local_ ? 1 : nodes_.size());
+    d.cache_ttl_s = ttl_ == kTimeMax ? 0 : to_seconds(ttl_);
+    d.cache_eviction = ev == Eviction::Lru || ev == Eviction::SampledLru ? "lru" : ev == Eviction::Fifo || ev == Eviction::Random ? "fifo" : "lfu";
+    d.cache_reads_through = pattern_ == Pattern::ReadThrough;
+    d.cache_backend = backend_;
+    // Analysed as a server: every operation is one `latency` on a node's workers.
     if (local_) {  // in-process lookups on the caller's own threads: no queue, and it fails with its pods
       d.in_process = true;
       return;

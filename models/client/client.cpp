@@ -557,7 +557,13 @@ class Client final : public Component, public CallSink {
     }
     double prev = 0;
     for (const RouteSpec& r : routes_) {
-      d.routes.push_back({r.route, r.cumulative - prev});
+      Description::RouteShare share;
+      share.route = r.route;
+      share.weight = r.cumulative - prev;
+      share.write = r.write;
+      share.keys = r.key_count;
+      share.zipf = r.zipf ? r.zipf->exponent() : 0.0;
+      d.routes.push_back(share);
       prev = r.cumulative;
     }
   }

@@ -209,21 +209,34 @@ void Service::parse_block(Params& s, std::string_view key, BuildContext& bc, Pro
   parse_steps(body, bc, prog, prog.steps, false);
 }
 
-// For `archsim analyze` (sim/describe.h): instances, zones, and per route the mean work
-// and the calls made, in order (a parallel block is one group).
+// For `archsim analyze` (sim/describe.h): instances, zones, io, connection pools, and per
+// route the mean work, the calls made in order (a parallel block is one group) and the steps
+// as a flow (branches, choices and repeats), so that analyze can weight each by how often it
+// runs.
 void Service::describe(Description& d) const {
   d.kind = Description::Kind::Server;
   d.replicas = pool_.initial_replicas();
   d.concurrency = pool_.concurrency();
   d.zones = pool_.zones();
   d.queue_capacity = pool_.queue_capacity();
+  d.io_async = io_async_;
+  // Connection pools: a policy with a pool is one (the service-level pool shared by its steps).
+  std::vector<std::uint32_t> pool_of(policies_.size(), 0);
+  for (std::size_t k = 0; k < policies_.size(); ++k)
+    if (const std::uint64_t size = policies_[k]->pool_size()) {
+      d.pools.push_back(static_cast<std::uint32_t>(std::min<std::uint64_t>(size, UINT32_MAX)));
+      pool_of[k] = static_cast<std::uint32_t>(d.pools.size());
+    }
   auto call_of = [&](const Step& s) {
     Description::Call c;
     c.ref = s.ref;
     c.same_route = s.keep_route;
     c.route = s.route;
     c.timeout_s = to_seconds(s.timeout);
-    if (s.policy != 0) c.policy = policies_[s.policy - 1]->summary();
+    if (s.policy != 0) {
+      c.policy = policies_[s.policy - 1]->summary();
+      c.pool = pool_of[s.policy - 1];
+    }
     return c;
   };
   auto add = [&](std::uint32_t idx, bool any, std::uint32_t route) {
@@ -233,22 +246,51 @@ void Service::describe(Description& d) const {
     out.any_route = any;
     out.route = route;
     double var = 0;  // steps are independent: variances add
-    // Simplification: every block of a branch, choice or repeat counts once, as if taken.
+    std::uint32_t last_group = 0;
     for (const Step& s : prog.steps) {
+      Description::FlowStep f;
       if (s.kind == Step::Work) {
         const double m = s.work.mean() / 1e9 / pool_.speed();
         out.work_s += m;
         var += s.work.scv() * m * m;
+        f.work_s = m;
+        f.work_scv = s.work.scv();
       } else if (s.kind == Step::Call || s.kind == Step::Publish) {
         Description::Call c = call_of(s);
         c.one_way = s.kind == Step::Publish && !s.ack;  // traffic for the queue, no wait here
         out.groups.push_back({{c}, 1});
+        f.kind = Description::FlowStep::Kind::Calls;
+        f.group = last_group = static_cast<std::uint32_t>(out.groups.size() - 1);
       } else if (s.kind == Step::Parallel) {
         Description::CallGroup g;
         g.wait_for = s.wait_for;
         for (std::uint32_t k = 0; k < s.children; ++k) g.calls.push_back(call_of(prog.calls[s.first_child + k]));
         out.groups.push_back(std::move(g));
+        f.kind = Description::FlowStep::Kind::Calls;
+        f.group = last_group = static_cast<std::uint32_t>(out.groups.size() - 1);
+      } else if (s.kind == Step::Choice) {
+        f.kind = Description::FlowStep::Kind::Choice;
+        double prev = 0;
+        const double total = prog.arms[s.first_child + s.children - 1].cumulative;
+        for (std::uint32_t k = 0; k < s.children; ++k) {
+          const ChoiceArm& arm = prog.arms[s.first_child + k];
+          f.arms.emplace_back((arm.cumulative - prev) / total, arm.pc);
+          prev = arm.cumulative;
+        }
+      } else if (s.kind == Step::Jump) {
+        f.kind = Description::FlowStep::Kind::Jump;
+        f.target = s.target;
+      } else if (s.kind == Step::Branch) {  // right after the call whose reply it reads
+        f.kind = Description::FlowStep::Kind::Branch;
+        f.group = last_group;
+        f.target = s.target;
+        f.on_miss = (s.mask & result_flags::kMiss) != 0;
+      } else if (s.kind == Step::Repeat) {
+        f.kind = Description::FlowStep::Kind::Repeat;
+        f.target = s.target;
+        f.probability = s.probability;
       }
+      out.flow.push_back(std::move(f));
     }
     out.work_scv = out.work_s > 0 ? var / (out.work_s * out.work_s) : 1.0;
     d.programs.push_back(std::move(out));

@@ -20,11 +20,19 @@
 //    solved with Eigen's sparse LU; gamma is each client's peak rate split by its route
 //    weights; P holds the visit ratios of the routes' call steps and of the balancers'
 //    weights (over the targets a route is sent to, where a balancer has per-route lists).
-//    A service worker is held for the whole request, downstream calls included (as the
-//    engine models a blocking thread pool), so the holding time of a route is its mean work
-//    plus, per call step, the round trip over the link and the callee's response time.
-//    Capacity is the initial replicas, or an autoscaler's max_replicas where one scales the
-//    service.
+//    A route's steps count as often as they run (analyze_flow.cpp): a choice splits by its
+//    weights, a repeat of probability p runs its body 1 / (1 - p) times, and a branch on a
+//    cache's reply goes into on_miss at the cache's miss ratio, which comes from its size,
+//    eviction and TTL and the keys the clients send (Che's approximation for LRU, the
+//    FIFO/random and LFU ones, the TTL renewal formula: tools/analysis/cache_model.h); a
+//    read-through cache reads its backend on a miss. With blocking io a service worker is
+//    held for the whole request, downstream calls included (as the engine models a
+//    blocking thread pool), so the holding time of a route is its work plus, per call,
+//    the round trip over the link and the callee's response time; with io async it is held
+//    for the work only, taken again after each call, and the calls add to the response
+//    only. A caller's connection pool is an M/M/c queue of its size per instance (Erlang
+//    C's wait added to each pooled call). Capacity is the initial replicas, or an
+//    autoscaler's max_replicas where one scales the service.
 //    Per instance (its share of the arrivals, `concurrency` workers, its accept queue) the
 //    wait comes from the formula that fits (tools/analysis/queueing.h): Erlang B with no
 //    queue, M/M/c/K with a finite one, Pollaczek-Khinchine for one worker and Allen-Cunneen
@@ -43,26 +51,23 @@
 //    by weight whatever their algorithm; the open clients' waits do not see the closed
 //    ones' queues (only their rates); timeouts, retries and faults are ignored; an autoscaled service is taken at
 //    its max, not at the replicas its target utilization would run.
+//
+// Files: this one (the command, its table and JSON), analyze_network.{h,cpp} (the traffic
+// and the stations), analyze_flow.cpp (routes' steps, caches, connection pools),
+// analyze_closed_loop.cpp (MVA), analyze_failures.{h,cpp} (single points of failure).
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
-#include <functional>
 #include <iostream>
-#include <optional>
-#include <limits>
 #include <map>
+#include <optional>
 #include <set>
-
-#include <Eigen/Dense>
-#include <Eigen/SparseCore>
-#include <Eigen/SparseLU>
-#include <boost/graph/adjacency_list.hpp>
-#include <boost/graph/biconnected_components.hpp>
 
 #include "sim/errors.h"
 #include "sim/text_list.h"
-#include "tools/analysis/queueing.h"
 #include "tools/cli/analysis.h"
+#include "tools/cli/analyze_failures.h"
+#include "tools/cli/analyze_network.h"
 #include "tools/cli/commands.h"
 #include "tools/cli/report_command.h"
 #include "tools/cli/topology.h"
@@ -72,570 +77,6 @@ namespace archsim::cli {
 namespace {
 
 using Kind = Description::Kind;
-constexpr double kInf = std::numeric_limits<double>::infinity();
-
-const Description::Program* program_for(const Description& d, std::uint32_t route) {
-  const Description::Program* any = nullptr;
-  for (const auto& p : d.programs) {
-    if (!p.any_route && p.route == route) return &p;
-    if (p.any_route) any = &p;
-  }
-  return any;
-}
-
-struct ComponentEstimate {
-  double lambda = 0;        // arrivals per second
-  double hold_s = 0;        // mean worker holding time
-  double work_s = 0;        // mean CPU work per request
-  double utilization = 0;   // held workers / capacity (carried load when some are turned away)
-  double cpu_utilization = 0;
-  double wait_s = 0;        // mean wait in queue (inf when overloaded)
-  double blocking = 0;      // fraction turned away by a full queue (finite queue_capacity)
-  double response_s = 0;    // wait + hold, averaged over routes
-  // A queue's consumer group: members busy at once, end to end delay, lag growth.
-  std::uint32_t members = 0, busy_members = 0;
-  double end_to_end_s = 0;  // publish -> processed (inf: consumers cannot keep up)
-  double lag_growth = 0;    // messages per second the lag grows by (0: it stays bounded)
-  std::uint32_t replicas = 0;  // instances assumed: an autoscaler's max_replicas, else the initial
-  bool has_capacity = false;
-  const char* formula = "";
-  const char* validity = "";
-};
-
-class Analyzer {
- public:
-  // With `queueing` false every wait is zero: holding times are pure demand, which is what
-  // decides the bottleneck and the load at which it saturates (asymptotic bound analysis).
-  Analyzer(const Topology& t, bool queueing) : t_(t), queueing_(queueing) {
-    routes_ = 1;
-    for (const auto& n : t.nodes) {
-      for (const auto& r : n.desc.routes) routes_ = std::max(routes_, r.route + 1);
-      for (const auto& p : n.desc.programs) {
-        routes_ = std::max(routes_, p.route + 1);
-        for (const auto& g : p.groups)
-          for (const auto& c : g.calls) routes_ = std::max(routes_, c.route + 1);
-      }
-    }
-    // Capacity at the peak is what an autoscaler may grow a component to.
-    scaled_max_.assign(t.nodes.size(), 0);
-    for (const auto& n : t.nodes)
-      if (n.desc.scales) {
-        std::uint32_t& m = scaled_max_[t.ref_target[n.desc.scaled]];
-        m = std::max(m, n.desc.max_replicas);
-      }
-  }
-
-  std::uint32_t state(std::uint32_t comp, std::uint32_t route) const { return comp * routes_ + route; }
-
-  // Instances assumed for a server: its autoscaler's max_replicas when it has one.
-  std::uint32_t replicas(std::uint32_t i) const {
-    return scaled_max_[i] > 0 ? std::max(scaled_max_[i], t_.nodes[i].desc.replicas) : t_.nodes[i].desc.replicas;
-  }
-  bool autoscaled(std::uint32_t i) const { return scaled_max_[i] > 0; }
-
-  // Waits found elsewhere (MVA for an all-closed network), per component; NaN: use the
-  // station formula.
-  void use_waits(std::vector<double> wait_s) { wait_override_ = std::move(wait_s); }
-
-  // ---------------------------------------------------------------- traffic
-
-  // `rate[i]`: requests per second sent by source i (ignored for other components).
-  void solve(const std::vector<double>& rate) {
-    const std::size_t n = t_.nodes.size() * routes_;
-    // A = I - P^T, built sparse: a state leads to its callees' states, a few each, and n is
-    // components x routes (about 900 for the March 2020 microservices, whose dense LU with
-    // full pivoting took a third of a one-hour run). setFromTriplets sums the entries of one
-    // (row, column), as adding into a dense P did.
-    std::vector<Eigen::Triplet<double>> a;
-    for (std::size_t k = 0; k < n; ++k) a.emplace_back(static_cast<int>(k), static_cast<int>(k), 1.0);
-    // P(from, to) = ratio: `from` sends `ratio` visits to `to` per visit of its own.
-    auto visit = [&](std::uint32_t from, std::uint32_t to, double ratio) {
-      a.emplace_back(static_cast<int>(to), static_cast<int>(from), -ratio);
-    };
-    Eigen::VectorXd gamma = Eigen::VectorXd::Zero(static_cast<Eigen::Index>(n));
-    offered_ = 0;
-    for (std::uint32_t i = 0; i < t_.nodes.size(); ++i) {
-      const Description& d = t_.nodes[i].desc;
-      if (d.kind == Kind::Source) {
-        offered_ += rate[i];
-        double total = 0;
-        for (const auto& r : d.routes) total += r.weight;
-        const std::uint32_t to = t_.ref_target[d.target];
-        for (const auto& r : d.routes)
-          if (total > 0) gamma[state(to, r.route)] += rate[i] * r.weight / total;
-      } else if (d.kind == Kind::Forwarder) {
-        for (std::uint32_t r = 0; r < routes_; ++r) {
-          const double total = forward_weight(d, r);
-          for_targets(d, r, [&](const Description::Target& tg) {
-            visit(state(i, r), state(t_.ref_target[tg.ref], r), tg.weight / total);
-          });
-        }
-      } else if (d.kind == Kind::Broker) {
-        if (!d.has_consumers) continue;  // retained: nobody reads it during the run
-        for (std::uint32_t r = 0; r < routes_; ++r)
-          visit(state(i, r), state(t_.ref_target[d.consumer], d.consumer_same_route ? r : d.consumer_route), 1.0);
-      } else if (d.kind == Kind::Server) {
-        for (std::uint32_t r = 0; r < routes_; ++r) {
-          const auto* prog = program_for(d, r);
-          if (!prog) continue;
-          for (const auto& g : prog->groups)
-            for (const auto& c : g.calls)
-              visit(state(i, r), state(t_.ref_target[c.ref], c.same_route ? r : c.route), 1.0);
-        }
-      }
-    }
-    Eigen::SparseMatrix<double> A(static_cast<Eigen::Index>(n), static_cast<Eigen::Index>(n));
-    A.setFromTriplets(a.begin(), a.end());
-    Eigen::SparseLU<Eigen::SparseMatrix<double>> lu;
-    lu.compute(A);
-    if (lu.info() == Eigen::Success) {
-      lambda_ = lu.solve(gamma);
-    } else {
-      // Singular: a loop through queues that re-enters with certainty. The dense solver with
-      // full pivoting gives the answer this analysis always gave there.
-      lambda_ = Eigen::MatrixXd(A).fullPivLu().solve(gamma);
-    }
-    est_.assign(t_.nodes.size(), {});
-    done_.assign(t_.nodes.size(), 0);
-    hold_.assign(n, 0);
-    resp_.assign(n, 0);
-    for (std::uint32_t i = 0; i < t_.nodes.size(); ++i) compute(i);
-  }
-
-  double lambda(std::uint32_t comp, std::uint32_t route) const { return std::max(0.0, lambda_[state(comp, route)]); }
-  double offered() const { return offered_; }
-  const ComponentEstimate& estimate(std::uint32_t i) const { return est_[i]; }
-  // Mean end-to-end response of a client's requests (link both ways + target), in seconds.
-  double client_response(std::uint32_t i) const {
-    const Description& d = t_.nodes[i].desc;
-    double total = 0, sum = 0;
-    for (const auto& r : d.routes) total += r.weight;
-    const std::uint32_t to = t_.ref_target[d.target];
-    for (const auto& r : d.routes)
-      sum += r.weight / total * (2 * t_.ref_latency_s[d.target] + resp_[state(to, r.route)]);
-    return sum;
-  }
-
- private:
-  // The targets a forwarder sends `route` to: its own list when it has one, else all.
-  template <class F>
-  static void for_targets(const Description& d, std::uint32_t route, F&& f) {
-    if (route < d.route_targets.size() && !d.route_targets[route].empty()) {
-      for (std::uint32_t k : d.route_targets[route]) f(d.targets[k]);
-    } else {
-      for (const auto& tg : d.targets) f(tg);
-    }
-  }
-  static double forward_weight(const Description& d, std::uint32_t route) {
-    double total = 0;
-    for_targets(d, route, [&](const Description::Target& tg) { total += tg.weight; });
-    return total > 0 ? total : 1.0;
-  }
-
-  // Response time of a call to `comp` on `route`; computes `comp` first (calls form a DAG).
-  double response(std::uint32_t comp, std::uint32_t route) {
-    compute(comp);
-    return resp_[state(comp, route)];
-  }
-
-  void compute(std::uint32_t i) {
-    if (done_[i]) return;
-    done_[i] = 1;  // synchronous cycles are rejected when the scenario is built
-    const Description& d = t_.nodes[i].desc;
-    ComponentEstimate& e = est_[i];
-    for (std::uint32_t r = 0; r < routes_; ++r) e.lambda += lambda(i, r);
-    if (d.kind == Kind::Forwarder) {
-      for (std::uint32_t r = 0; r < routes_; ++r) {
-        const double total = forward_weight(d, r);
-        double sum = d.latency_s;
-        for_targets(d, r, [&](const Description::Target& tg) {
-          if (tg.weight <= 0) return;  // a standby (DNS failover) takes no share: 0 x inf would be NaN
-          sum += tg.weight / total * (2 * t_.ref_latency_s[tg.ref] + response(t_.ref_target[tg.ref], r));
-        });
-        resp_[state(i, r)] = sum;
-      }
-      if (d.max_rps > 0) {
-        e.has_capacity = true;
-        e.utilization = e.lambda / d.max_rps;
-        e.formula = "rate limit";
-        e.validity = "requests above max_rps are turned away";
-      }
-      e.response_s = weighted(i, resp_);
-      return;
-    }
-    if (d.kind == Kind::Broker) return compute_broker(i, d, e);
-    if (d.kind != Kind::Server) return;
-    double work_sum = 0, second_moment = 0;  // E[hold^2] summed over arrivals
-    for (std::uint32_t r = 0; r < routes_; ++r) {
-      const auto* prog = program_for(d, r);
-      if (!prog) continue;
-      double h = prog->work_s;
-      double var = prog->work_scv * prog->work_s * prog->work_s;
-      for (const auto& g : prog->groups) {
-        std::vector<double> times;
-        for (const auto& c : g.calls) {
-          if (c.one_way) continue;  // a publish without ack: the worker does not wait
-          const double t = 2 * t_.ref_latency_s[c.ref] + response(t_.ref_target[c.ref], c.same_route ? r : c.route);
-          times.push_back(c.timeout_s > 0 ? std::min(t, c.timeout_s) : t);  // the caller stops waiting
-        }
-        if (times.empty()) continue;
-        std::sort(times.begin(), times.end());
-        const std::size_t k = std::clamp<std::size_t>(g.wait_for, 1, times.size());
-        h += times[k - 1];
-        var += times[k - 1] * times[k - 1];  // a call's response taken as exponential
-      }
-      hold_[state(i, r)] = h;
-      work_sum += lambda(i, r) * prog->work_s;
-      second_moment += lambda(i, r) * (var + h * h);
-    }
-    e.has_capacity = true;
-    e.hold_s = weighted(i, hold_);
-    e.work_s = e.lambda > 0 ? work_sum / e.lambda : 0;
-    e.replicas = replicas(i);
-    const double capacity = static_cast<double>(e.replicas) * d.concurrency;
-    if (capacity <= 0) {
-      e.utilization = e.lambda > 0 ? kInf : 0;
-      e.wait_s = e.lambda > 0 ? kInf : 0;
-    } else if (!queueing_) {
-      e.utilization = e.lambda * e.hold_s / capacity;
-      e.cpu_utilization = work_sum / capacity;
-    } else {
-      // One instance: its share of the arrivals, `concurrency` workers, its accept queue.
-      const double mean2 = e.lambda > 0 ? second_moment / e.lambda : 0;
-      const double scv = e.hold_s > 0 ? std::max(0.0, mean2 / (e.hold_s * e.hold_s) - 1.0) : 1.0;
-      const analysis::StationEstimate st =
-          analysis::station(d.concurrency, d.queue_capacity, e.lambda / e.replicas, e.hold_s, scv);
-      e.utilization = st.utilization;
-      e.wait_s = st.wait_s;
-      e.blocking = st.blocking;
-      e.formula = st.formula;
-      e.validity = st.validity;
-      e.cpu_utilization = work_sum * (1 - st.blocking) / capacity;
-      if (i < wait_override_.size() && !std::isnan(wait_override_[i]) && st.blocking == 0) {
-        e.wait_s = wait_override_[i];
-        e.formula = "MVA";
-        e.validity = "closed loop (a class per client that differs); Seidmann's approximation for several workers";
-      }
-    }
-    for (std::uint32_t r = 0; r < routes_; ++r) resp_[state(i, r)] = e.wait_s + hold_[state(i, r)];
-    e.response_s = e.wait_s + e.hold_s;
-  }
-
-  // A queue: producers wait ack_s; the group's members are its servers. In a log, a member
-  // serves the partitions Kafka's range assignor gives it one message at a time, so with
-  // messages spread evenly over the partitions, member k is an M/G/1 queue fed
-  // lambda x (its partitions / partitions), its service time the round trip to the consumer
-  // and the consumer's holding time on the message's route, without the consumer's own
-  // queueing wait (a member has one message in flight: the members are the queue), taken as
-  // exponential. Members beyond the partitions idle.
-  // A work queue is one M/G/c queue with members x prefetch servers. The busiest member
-  // decides whether the consumers keep up; beyond it the lag grows without bound.
-  void compute_broker(std::uint32_t i, const Description& d, ComponentEstimate& e) {
-    for (std::uint32_t r = 0; r < routes_; ++r) resp_[state(i, r)] = d.ack_s;
-    e.response_s = d.ack_s;
-    if (!d.has_consumers || e.lambda <= 0) return;
-    const std::uint32_t consumer = t_.ref_target[d.consumer];
-    double service = 0;  // mean time a member holds a message
-    compute(consumer);
-    for (std::uint32_t r = 0; r < routes_; ++r)
-      if (lambda(i, r) > 0)
-        service += lambda(i, r) / e.lambda *
-                   (2 * t_.ref_latency_s[d.consumer] + hold_[state(consumer, d.consumer_same_route ? r : d.consumer_route)]);
-    e.has_capacity = true;
-    e.hold_s = service;
-    e.members = replicas(consumer);
-    const double members = e.members;
-    e.busy_members = d.partitions == 0 ? e.members : std::min(d.partitions, e.members);
-    if (e.members == 0 || !std::isfinite(service)) {
-      e.utilization = e.wait_s = e.end_to_end_s = kInf;
-      e.lag_growth = e.lambda;
-      return;
-    }
-    if (d.partitions == 0) {  // a work queue: members x prefetch servers on one FIFO
-      const auto c = static_cast<std::uint32_t>(std::min<double>(members * d.prefetch, 1e6));
-      e.busy_members = e.members;
-      e.utilization = e.lambda * service / c;
-      if (queueing_) {
-        const analysis::StationEstimate st = analysis::station(c, -1, e.lambda, service, 1.0);
-        e.wait_s = st.wait_s;
-        e.formula = st.formula;
-        e.validity = "a work queue: members x prefetch servers; consumer response taken as exponential";
-      }
-      e.lag_growth = std::max(0.0, e.lambda - c / service);
-    } else {
-      const std::uint32_t busy = std::min(d.partitions, e.members);
-      e.busy_members = busy;
-      const std::uint32_t base = d.partitions / busy, extra = d.partitions % busy;
-      double wait_sum = 0;
-      for (std::uint32_t k = 0; k < busy; ++k) {
-        const double share = static_cast<double>(base + (k < extra ? 1 : 0)) / d.partitions;
-        const double lk = e.lambda * share;
-        e.utilization = std::max(e.utilization, lk * service);
-        e.lag_growth += std::max(0.0, lk - 1 / service);
-        if (queueing_) wait_sum += share * analysis::station(1, -1, lk, service, 1.0).wait_s;
-      }
-      if (queueing_) {
-        e.wait_s = wait_sum;
-        e.formula = "M/M/1 per member";
-        e.validity = "messages spread evenly over the partitions (Kafka's range assignment); consumer response taken as exponential";
-      }
-    }
-    if (e.utilization >= 1) e.wait_s = kInf;
-    e.end_to_end_s = d.delivery_delay_s + e.wait_s + service;
-  }
-
-  double weighted(std::uint32_t i, const std::vector<double>& per_route) const {
-    double lam = 0, sum = 0;
-    for (std::uint32_t r = 0; r < routes_; ++r) {
-      if (lambda(i, r) <= 0) continue;  // an unused route may have an infinite time
-      lam += lambda(i, r);
-      sum += lambda(i, r) * per_route[state(i, r)];
-    }
-    return lam > 0 ? sum / lam : 0;
-  }
-
-  const Topology& t_;
-  bool queueing_ = true;
-  std::uint32_t routes_ = 1;
-  std::vector<std::uint32_t> scaled_max_;
-  std::vector<double> wait_override_;
-  Eigen::VectorXd lambda_;
-  double offered_ = 0;
-  std::vector<ComponentEstimate> est_;
-  std::vector<char> done_;
-  std::vector<double> hold_, resp_;
-};
-
-bool closed_source(const Description& d) {
-  return d.kind == Kind::Source && d.peak_rate_rps <= 0 && d.peak_users > 0;
-}
-
-// The closed-loop clients, a class each (their routes, populations and think times may
-// differ): their throughputs at the peak populations by multi-class mean value analysis.
-// Each server is a station whose demand per class is its own work per request of that
-// class, with replicas x concurrency servers (Seidmann); links, balancers and every other
-// no-queue time form one delay station per class (its no-load response minus its work).
-// Open clients at their peak rates take their utilization of each station first: the
-// closed classes see a station's queueing demand stretched by 1 / (1 - U_open), as in a
-// mixed network (Lazowska et al. ch. 7). Then no worker pool may hold more than its
-// capacity: a service's workers stay held while it waits downstream, so the classes'
-// throughputs are scaled down together until sum X_c hold_c <= workers at every pool.
-struct ClosedLoop {
-  bool any = false;
-  double users = 0, think_s = 0, throughput = 0, response_s = 0;
-  std::vector<double> rate;         // per component: a closed client's throughput (0 elsewhere)
-  std::vector<double> client_response_s;  // per component: a closed client's response (think excluded)
-  std::size_t classes = 0;
-  bool mixed = false;               // open clients share the stations
-  bool held_workers_bound = false;  // the worker-pool bound, not MVA, set the throughput
-  bool exact = true;                // exact MVA (false: Schweitzer's, for a large population)
-  // Per component: the mean wait per visit MVA found (NaN where it has none). Used when every
-  // client is closed-loop: open formulas at the closed throughput would overstate the waits
-  // (a closed population never offers more than it has users).
-  std::vector<double> wait_s;
-};
-
-ClosedLoop closed_loop(const Topology& t) {
-  ClosedLoop cl;
-  const std::size_t nodes = t.nodes.size();
-  cl.rate.assign(nodes, 0.0);
-  cl.client_response_s.assign(nodes, 0.0);
-  std::vector<std::uint32_t> clients;
-  std::vector<double> open_rates(nodes, 0.0);
-  for (std::uint32_t i = 0; i < nodes; ++i) {
-    const Description& d = t.nodes[i].desc;
-    if (closed_source(d)) {
-      clients.push_back(i);
-      cl.users += d.peak_users;
-    } else if (d.kind == Kind::Source && d.peak_rate_rps > 0) {
-      open_rates[i] = d.peak_rate_rps;
-      cl.mixed = true;
-    }
-  }
-  if (clients.empty()) return cl;
-  cl.any = true;
-  cl.classes = clients.size();
-  // The open clients' utilization of every station (demand only, no waits).
-  std::vector<double> open_u(nodes, 0.0);
-  if (cl.mixed) {
-    Analyzer open(t, false);
-    open.solve(open_rates);
-    for (std::uint32_t i = 0; i < nodes; ++i)
-      if (t.nodes[i].desc.kind == Kind::Server) open_u[i] = open.estimate(i).utilization;
-  }
-  // Per class: one request per second of that client alone gives its visits and demands.
-  std::vector<Analyzer> per_class;
-  per_class.reserve(clients.size());
-  std::vector<double> no_load(clients.size(), 0.0), work(clients.size(), 0.0);
-  for (std::size_t c = 0; c < clients.size(); ++c) {
-    std::vector<double> unit(nodes, 0.0);
-    unit[clients[c]] = 1;
-    per_class.emplace_back(t, false);
-    per_class.back().solve(unit);
-    no_load[c] = per_class.back().client_response(clients[c]);
-  }
-  std::vector<std::uint32_t> station_of, servers;  // component and servers of each station
-  std::vector<double> workers_of;
-  for (std::uint32_t i = 0; i < nodes; ++i) {
-    if (t.nodes[i].desc.kind != Kind::Server) continue;
-    bool used = false;
-    for (const auto& a : per_class) used = used || a.estimate(i).lambda > 0;
-    if (!used) continue;
-    const double w = std::min<double>(std::numeric_limits<std::uint32_t>::max(),
-                                      static_cast<double>(per_class[0].replicas(i)) * t.nodes[i].desc.concurrency);
-    station_of.push_back(i);
-    servers.push_back(static_cast<std::uint32_t>(w));
-    workers_of.push_back(w);
-  }
-  const std::size_t m = station_of.size();
-  servers.push_back(0);  // the delay station
-  std::vector<analysis::MvaClass> classes(clients.size());
-  std::vector<std::vector<double>> raw(clients.size(), std::vector<double>(m, 0.0));  // unstretched demands
-  for (std::size_t c = 0; c < clients.size(); ++c) {
-    classes[c].users = static_cast<std::uint64_t>(std::llround(t.nodes[clients[c]].desc.peak_users));
-    classes[c].think_s = t.nodes[clients[c]].desc.think_mean_s;
-    classes[c].demand_s.assign(m + 1, 0.0);
-    for (std::size_t k = 0; k < m; ++k) {
-      const auto& e = per_class[c].estimate(station_of[k]);
-      const double d = e.lambda * e.work_s;
-      raw[c][k] = d;
-      work[c] += d;
-      // Open work takes U_open of the station's capacity first: the closed classes' demand
-      // there stretches by 1 / (1 - U_open) (an overloaded station admits none of it).
-      const double u = open_u[station_of[k]];
-      classes[c].demand_s[k] = u >= 1 ? 1e12 : d / (1 - u);
-    }
-    classes[c].demand_s[m] = std::max(0.0, no_load[c] - work[c]);
-  }
-  // Clients with the same think time and demands are one class (exactly: MVA of the merged
-  // population), so that splitting users over identical clients costs nothing.
-  std::vector<std::size_t> class_of(clients.size());
-  std::vector<analysis::MvaClass> merged;
-  for (std::size_t c = 0; c < clients.size(); ++c) {
-    std::size_t g = 0;
-    while (g < merged.size() && !(merged[g].think_s == classes[c].think_s && merged[g].demand_s == classes[c].demand_s)) ++g;
-    if (g == merged.size()) {
-      merged.push_back(classes[c]);
-      merged.back().users = 0;
-    }
-    merged[g].users += classes[c].users;
-    class_of[c] = g;
-  }
-  cl.classes = merged.size();
-  const analysis::MultiMvaResult mr = analysis::mva_multiclass(servers, merged);
-  analysis::MultiMvaResult r;
-  for (std::size_t c = 0; c < clients.size(); ++c) {
-    const std::size_t g = class_of[c];
-    const double share = merged[g].users > 0 ? static_cast<double>(classes[c].users) / static_cast<double>(merged[g].users) : 0;
-    r.throughput.push_back(mr.throughput[g] * share);
-    r.response_s.push_back(mr.response_s[g]);
-    r.residence_s.push_back(mr.residence_s[g]);
-  }
-  cl.exact = mr.exact;
-  cl.throughput = 0;
-  double users_response = 0;
-  for (std::size_t c = 0; c < clients.size(); ++c) {
-    cl.rate[clients[c]] = r.throughput[c];
-    cl.client_response_s[clients[c]] = r.response_s[c];
-    cl.throughput += r.throughput[c];
-    cl.think_s += t.nodes[clients[c]].desc.peak_users / cl.users * classes[c].think_s;
-    users_response += r.throughput[c] * r.response_s[c];
-  }
-  cl.response_s = cl.throughput > 0 ? users_response / cl.throughput : kInf;
-  cl.wait_s.assign(nodes, std::numeric_limits<double>::quiet_NaN());
-  for (std::size_t k = 0; k < m; ++k) {
-    double visits = 0, waited = 0;
-    for (std::size_t c = 0; c < clients.size(); ++c) {
-      const double x = r.throughput[c];
-      visits += x * per_class[c].estimate(station_of[k]).lambda;
-      waited += x * std::max(0.0, r.residence_s[c][k] - raw[c][k]);
-    }
-    if (visits > 0) cl.wait_s[station_of[k]] = waited / visits;
-  }
-  // The held-worker bound, every class scaled by the same factor.
-  double scale = 1;
-  for (std::size_t k = 0; k < m; ++k) {
-    double held = 0;
-    for (std::size_t c = 0; c < clients.size(); ++c) {
-      const auto& e = per_class[c].estimate(station_of[k]);
-      held += r.throughput[c] * e.lambda * e.hold_s;
-    }
-    if (held > 0) scale = std::min(scale, workers_of[k] / held);
-  }
-  if (scale < 1) {
-    cl.held_workers_bound = true;
-    cl.throughput *= scale;
-    for (double& x : cl.rate) x *= scale;
-    cl.response_s = cl.users / cl.throughput - cl.think_s;
-    for (std::uint32_t i : clients)
-      if (cl.rate[i] > 0) cl.client_response_s[i] = t.nodes[i].desc.peak_users / cl.rate[i] - t.nodes[i].desc.think_mean_s;
-    cl.wait_s.assign(nodes, std::numeric_limits<double>::quiet_NaN());
-  }
-  return cl;
-}
-
-// ---------------------------------------------------------------- failures
-
-class Reachability {
- public:
-  explicit Reachability(const Topology& t) : t_(t) {}
-
-  // Whether `comp` can serve `route` with `removed` gone (-1: nothing removed).
-  bool serves(std::uint32_t comp, std::uint32_t route, long removed) {
-    memo_.clear();
-    removed_ = removed;
-    return eval(comp, route);
-  }
-
- private:
-  bool eval(std::uint32_t comp, std::uint32_t route) {
-    if (static_cast<long>(comp) == removed_) return false;
-    const auto key = std::make_pair(comp, route);
-    if (auto it = memo_.find(key); it != memo_.end()) return it->second;
-    memo_[key] = false;  // a cycle (asynchronous only) does not make a path
-    const Description& d = t_.nodes[comp].desc;
-    bool ok = true;
-    if (d.kind == Kind::Server) {
-      const auto* prog = program_for(d, route);
-      ok = prog != nullptr;
-      for (std::size_t g = 0; ok && prog && g < prog->groups.size(); ++g) {
-        std::uint32_t up = 0, needed = 0;
-        for (const auto& c : prog->groups[g].calls) {
-          if (c.one_way) continue;  // a publish nobody waits for: its loss does not fail the route
-          ++needed;
-          up += eval(t_.ref_target[c.ref], c.same_route ? route : c.route) ? 1 : 0;
-        }
-        if (needed == 0) continue;
-        ok = up >= std::max<std::uint32_t>(1, prog->groups[g].wait_for);
-      }
-    } else if (d.kind == Kind::Forwarder) {
-      ok = false;
-      for (const auto& tg : d.targets) ok = ok || eval(t_.ref_target[tg.ref], route);
-    } else {
-      // Not described: assume it needs every component it calls synchronously.
-      for (const auto& e : t_.edges)
-        if (e.from == comp && e.kind == RefKind::SyncCall) ok = ok && eval(e.to, route);
-    }
-    memo_[key] = ok;
-    return ok;
-  }
-
-  const Topology& t_;
-  long removed_ = -1;
-  std::map<std::pair<std::uint32_t, std::uint32_t>, bool> memo_;
-};
-
-std::vector<std::uint32_t> articulation_points(const Topology& t) {
-  using UGraph = boost::adjacency_list<boost::vecS, boost::vecS, boost::undirectedS>;
-  UGraph g(t.nodes.size());
-  for (const auto& e : t.edges)
-    if (e.kind != RefKind::Control && e.from != e.to) boost::add_edge(e.from, e.to, g);
-  std::vector<UGraph::vertex_descriptor> cut;
-  boost::articulation_points(g, std::back_inserter(cut));
-  std::vector<std::uint32_t> out(cut.begin(), cut.end());
-  std::sort(out.begin(), out.end());
-  return out;
-}
 
 // printf into a string (the table is returned, not printed: run writes it beside its output).
 // Text without arguments is appended as it is (no format string to read).
@@ -774,6 +215,15 @@ Analysis analyze_topology(const Topology& t) {
       if (an.autoscaled(i)) c["replicas_from"] = "autoscaler max_replicas";
       c["concurrency"] = n.desc.concurrency;
       c["blocking"] = num_or_null(e.blocking);
+      if (n.desc.io_async) c["worker_acquisitions"] = num_or_null(e.acquisitions);
+      if (e.pool_utilization >= 0) {
+        c["pool_utilization"] = num_or_null(e.pool_utilization);
+        c["pool_wait_ms"] = num_or_null(e.pool_wait_s * 1e3);
+      }
+    }
+    if (e.hit_ratio >= 0) {
+      c["hit_ratio"] = num_or_null(e.hit_ratio);
+      c["hit_formula"] = e.hit_formula;
     }
     if (*e.formula) {
       c["formula"] = e.formula;
@@ -816,6 +266,15 @@ Analysis analyze_topology(const Topology& t) {
     cl["validity"] = validity;
     out["closed_loop"] = cl;
   }
+  // Each open client's mean response (think time aside), as the clients' latency_ms.mean.
+  nlohmann::ordered_json clients = nlohmann::ordered_json::object();
+  for (std::uint32_t i = 0; i < t.nodes.size(); ++i) {
+    const Description& d = t.nodes[i].desc;
+    if (d.kind != Kind::Source || closed_source(d)) continue;
+    clients[t.nodes[i].id]["rate_rps"] = num_or_null(d.peak_rate_rps);
+    clients[t.nodes[i].id]["response_ms"] = num_or_null(an.client_response(i) * 1e3);
+  }
+  if (!clients.empty()) out["clients"] = clients;
   out["articulation_points"] = cut_vertices;
   nlohmann::ordered_json unserved_json = nlohmann::ordered_json::array();
   for (const auto& cr : unserved) unserved_json.push_back(t.nodes[cr.client].id);
@@ -868,6 +327,16 @@ Analysis analyze_topology(const Topology& t) {
       appendf(text, " -- consumers cannot keep up: the lag grows by %s msg/s\n", fmt(e.lag_growth).c_str());
     else
       appendf(text, "; end to end %s ms (publish -> processed)\n", fmt(e.end_to_end_s * 1e3, 2).c_str());
+  }
+  for (std::uint32_t i = 0; i < t.nodes.size(); ++i) {
+    const auto& n = t.nodes[i];
+    const auto& e = an.estimate(i);
+    if (n.hidden) continue;
+    if (e.hit_ratio >= 0 && e.lambda > 0)
+      appendf(text, "cache %s: hit ratio %s%% of its reads (%s)\n", n.id.c_str(), fmt(e.hit_ratio * 100).c_str(), e.hit_formula);
+    if (e.pool_utilization >= 0)
+      appendf(text, "pool of %s: %s%% of its connections busy, %s ms mean wait for one (Erlang C)\n", n.id.c_str(),
+              fmt(e.pool_utilization * 100).c_str(), fmt(e.pool_wait_s * 1e3, 3).c_str());
   }
   if (!bottleneck.empty()) {
     appendf(text, "bottleneck: %s, %s%% of its workers busy at peak without queueing", bottleneck.c_str(), fmt(worst * 100).c_str());
