@@ -8,6 +8,7 @@
 
 #include "models/client/key_scramble.h"
 #include "models/client/session_ticket.h"
+#include "models/common/capabilities.h"
 #include "models/common/resilience/call_policy.h"
 #include "sim/results.h"
 #include "sim/describe.h"
@@ -35,12 +36,15 @@ enum Tag : std::uint16_t { kArrival = 1, kThinkDone, kUsersTick, kSessionEnd, kW
 constexpr double kBytesPerUser = 400;
 enum UserState : std::uint8_t { kIdle, kThinking, kWaiting };
 
-class Client final : public Component, public CallSink {
+class Client final : public Component, public CallSink, public HasCapabilities, public Placement {
  public:
   Client(Params& p, BuildContext& bc) : rng_(bc.rng(0)), key_rng_(bc.rng(1)), session_rng_(bc.rng(2)) {
     target_ = bc.reference(p, "target", RefKind::SyncCall);
     duration_ = bc.duration();
     timeout_ = p.duration("timeout", 0);
+    // Users are outside the data centre: a zone or region outage where the client is placed
+    // cuts what runs there, not them, unless the client is an internal caller.
+    internal_ = p.boolean("internal", false);
     // Resilience policies (retry, circuit_breaker, bulkhead, rate_limiter, fallback) wrap
     // every request; "timeout" is then the per-attempt timeout.
     if (CallPolicy::wanted(p))
@@ -154,6 +158,13 @@ class Client final : public Component, public CallSink {
   }
 
   bool accepts_calls() const override { return false; }
+
+  Capabilities capabilities() override {
+    Capabilities c;
+    c.placement = this;
+    return c;
+  }
+  bool in_data_centre() const override { return internal_; }
 
   void start(Context& ctx) override {
     if (policy_) policy_->begin(ctx);
@@ -497,6 +508,7 @@ class Client final : public Component, public CallSink {
   RefId target_ = 0;
   Time duration_ = 0;
   Time timeout_ = 0;
+  bool internal_ = false;  // runs in the data centre (an internal caller): zone and region outages reach it
   std::unique_ptr<CallPolicy> policy_;
   bool constant_ = false, closed_ = false;
   bool flat_ = false;  // the rate profile is one constant: Poisson arrivals need no thinning

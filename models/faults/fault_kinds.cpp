@@ -3,11 +3,14 @@
 //   crash        Chaos Monkey / `kubectl delete pod`: instances die, drop what they hold, and
 //                come back after the service's restart_time (+ startup_time). Instantaneous.
 //   zone_outage  an AWS availability-zone failure: every instance in the zone is down until
-//                the fault ends; clients/balancers placed in the zone are cut off.
+//                the fault ends; balancers and other components placed in the zone are cut off.
 //   region_outage  a whole cloud region down (AWS us-east-1, 2021-12-07, at the scale of a
 //                region): every instance of every component placed in the region is down until
-//                the fault ends; components there without instances (clients, balancers,
-//                CDNs, DNS) are cut off. Regions are declared in network.regions.
+//                the fault ends; components there without instances (balancers, CDNs, DNS) are
+//                cut off. Regions are declared in network.regions.
+//                Neither reaches a client placed there: its users are not in the data centre
+//                (they lose what they called there and fail over), unless the client is
+//                "internal" (Placement, models/common/capabilities.h).
 //   partition    a network partition between groups: calls and replies crossing groups are
 //                lost, so callers can only time out (Jepsen's partitions).
 //   latency      Istio HTTPFaultInjection.delay: `percent` of calls on a link ("a->b") or to a
@@ -147,8 +150,14 @@ void resolve_memory_leak(const FaultWorld& w, FaultPlan& f) {
                                                    "\" has no memory.limit_mb: a leak could never get it OOMKilled");
 }
 
+// Users' clients placed in a failed zone or region stay up: they are outside the data centre.
+bool outside_data_centre(const FaultWorld& w, std::uint32_t c) {
+  const Placement* p = w.caps[c].placement;
+  return p && !p->in_data_centre();
+}
+
 // Zone-aware components with instances in the zone fail those instances; any other
-// component placed in the zone loses its links.
+// component placed in the zone (but a client outside the data centre) loses its links.
 void resolve_zone_outage(const FaultWorld& w, FaultPlan& f) {
   bool found = false;
   std::vector<std::string> known;
@@ -167,6 +176,7 @@ void resolve_zone_outage(const FaultWorld& w, FaultPlan& f) {
     }
     if (!in_zone) continue;
     found = true;
+    if (outside_data_centre(w, c)) continue;
     if (s) {
       f.members.push_back(c);
     } else {
@@ -185,7 +195,7 @@ void resolve_zone_outage(const FaultWorld& w, FaultPlan& f) {
 // their zones fails), the others lose their links. The loader guarantees a region has some.
 void resolve_region_outage(const FaultWorld& w, FaultPlan& f) {
   for (std::uint32_t c = 0; c < w.ids.size(); ++c) {
-    if (w.regions[c] != f.region) continue;
+    if (w.regions[c] != f.region || outside_data_centre(w, c)) continue;
     if (w.caps[c].zone_aware) {
       f.members.push_back(c);
     } else {

@@ -314,3 +314,9 @@ TEST_CASE("bad input: a service's wait_thresholds, each fault at its pointer") {
     check_semantic_error(run_bad(path, {"--set", std::string("web.wait_thresholds=") + c.file}), path, c);
   }
 }
+
+TEST_CASE("bad input: a client's internal placement is a boolean") {
+  const std::string path = archsim::e2e::basic_scenario("mmc.json");
+  check_semantic_error(run_bad(path, {"--set", "users.internal=\"yes\""}), path,
+                       {"", "/components/0/internal", {"true or false"}});
+}

@@ -75,6 +75,27 @@ TEST_CASE("regions: DNS failover completes no earlier than detection + TTL, and 
   }
 }
 
+TEST_CASE("regions: an outage of the users' region does not cut the users off; an internal client's does") {
+  // The viewers placed in us-east-1 itself: a cloud region's outage takes down what runs in
+  // its data centres, not the users near it, who resolve the name again and reach us-west-2
+  // as the west coast's viewers do. The failures are bounded as in the test above: every
+  // request until detection, then at most rate x TTL / 2. An internal client (one that runs in
+  // the region) is cut off with it: every request of the 10 minutes fails.
+  json doc = json::parse(archsim::e2e::read_text(scenario()));
+  const double rate = doc["components"][0]["arrivals"]["rate"].get<double>();
+  const double t0 = seconds(doc["faults"][0]["at"]), outage = seconds(doc["faults"][0]["duration"]);
+  const double ttl = seconds(doc["components"][1]["ttl"]);
+  json users = run_summary(scenario(), {"--set", "viewers.region=us-east-1"});
+  const double detect = num(users, "components.dns.targets.web-east.detected_down_s");
+  INFO("failed ", num(users, "requests.failed"), "; detection at ", detect, " s");
+  CHECK(detect < t0 + 60);
+  CHECK(num(users, "requests.failed") < 1.03 * rate * (detect - t0 + ttl / 2));
+  CHECK(num(users, "components.dns.targets.web-west.requests") > 0.9 * rate * (outage - (detect - t0) - ttl));
+  json internal = run_summary(scenario(), {"--set", "viewers.region=us-east-1", "--set", "viewers.internal=true"});
+  INFO("internal: failed ", num(internal, "requests.failed"));
+  CHECK(num(internal, "requests.failed") == doctest::Approx(rate * outage).epsilon(0.03));
+}
+
 TEST_CASE("regions: links between regions carry the region latency") {
   // No outage: every request goes to the primary in us-east-1, 35 ms each way from the
   // viewers' region, plus 1 ms links; with --set dns.policy=latency, to us-west-2 next door.
