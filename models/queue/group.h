@@ -110,6 +110,9 @@ class Group {
   // Its ledger at the end: `produced`, `lost_before_log` and `outbox_retained` are its
   // topics' (counted produced, lost before any log had them, waiting in the outbox).
   GroupLedger ledger(Context& ctx, std::uint64_t produced, std::uint64_t lost_before_log, std::uint64_t outbox_retained);
+  // Its ledger's figures from `consumed` to `retries` (a topic reports its own group's
+  // among its own figures with these).
+  void report_ledger(ComponentReport& r, const GroupLedger& l, std::uint64_t lost_before_log);
   void report_lag(Context& ctx, ComponentReport& r);
   void report_members(ComponentReport& r);
   void report_throughput(Context& ctx, ComponentReport& r);

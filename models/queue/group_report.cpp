@@ -107,8 +107,19 @@ void Group::report_throughput(Context& ctx, ComponentReport& r) {
 // A queue's "groups": every figure of the group under groups.<name>., with its own ledger
 // (produced = consumed + dead_lettered + lost + retained, over the topics it reads).
 void Group::report(Context& ctx, ComponentReport& r, const GroupLedger& l, std::uint64_t lost_before_log) {
-  const std::uint64_t lost_at_broker = lost_before_log + t_.lost_truncated;
   r.add(prefix_ + "produced", static_cast<double>(l.produced));
+  report_ledger(r, l, lost_before_log);
+  report_lag(ctx, r);
+  report_members(r);
+  r.add(prefix_ + "order_violations", static_cast<double>(t_.order_violations));
+  r.add(prefix_ + "key_order_violations", static_cast<double>(t_.key_order_violations));
+  r.add_text(prefix_ + "assignment", assignment());
+  report_throughput(ctx, r);
+}
+
+// Where every message it got went (its ledger but `produced`), and what it cost to get there.
+void Group::report_ledger(ComponentReport& r, const GroupLedger& l, std::uint64_t lost_before_log) {
+  const std::uint64_t lost_at_broker = lost_before_log + t_.lost_truncated;
   r.add(prefix_ + "consumed", static_cast<double>(t_.consumed));
   r.add(prefix_ + "dead_lettered", static_cast<double>(t_.dead_lettered));
   r.add(prefix_ + "lost", static_cast<double>(l.lost));
@@ -119,12 +130,6 @@ void Group::report(Context& ctx, ComponentReport& r, const GroupLedger& l, std::
   r.add(prefix_ + "duplicates_suppressed", static_cast<double>(t_.suppressed));
   r.add(prefix_ + "redelivered", static_cast<double>(t_.redelivered));
   r.add(prefix_ + "retries", static_cast<double>(t_.retries));
-  report_lag(ctx, r);
-  report_members(r);
-  r.add(prefix_ + "order_violations", static_cast<double>(t_.order_violations));
-  r.add(prefix_ + "key_order_violations", static_cast<double>(t_.key_order_violations));
-  r.add_text(prefix_ + "assignment", assignment());
-  report_throughput(ctx, r);
 }
 
 // The partitions each member reads at the end, member by member (in join order), as

@@ -14,20 +14,8 @@ GroupLedger Topic::finish(Context& ctx, ComponentReport& r) {
   sample_isr(ctx);
   const Group::Tally& t = g.tally();
   Metrics& mt = ctx.metrics();
-  const std::uint64_t lost_at_broker = lost_before_log_ + t.lost_truncated;
   r.add(prefix_ + "produced", static_cast<double>(produced_));
-  if (own_reads) {
-    r.add(prefix_ + "consumed", static_cast<double>(t.consumed));
-    r.add(prefix_ + "dead_lettered", static_cast<double>(t.dead_lettered));
-    r.add(prefix_ + "lost", static_cast<double>(lost_at_broker + t.lost_at_consumer));
-    r.add(prefix_ + "lost_at_broker", static_cast<double>(lost_at_broker));
-    r.add(prefix_ + "lost_at_consumer", static_cast<double>(t.lost_at_consumer));
-    r.add(prefix_ + "retained", static_cast<double>(l.retained));
-    r.add(prefix_ + "duplicates", static_cast<double>(t.duplicates));
-    r.add(prefix_ + "duplicates_suppressed", static_cast<double>(t.suppressed));
-    r.add(prefix_ + "redelivered", static_cast<double>(t.redelivered));
-    r.add(prefix_ + "retries", static_cast<double>(t.retries));
-  }
+  if (own_reads) g.report_ledger(r, l, lost_before_log_);
   r.add(prefix_ + "dropped", static_cast<double>(dropped_));
   r.add(prefix_ + "refused", static_cast<double>(refused_));
   r.add(prefix_ + "aborted", static_cast<double>(aborted_));

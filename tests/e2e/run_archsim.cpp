@@ -233,6 +233,14 @@ nlohmann::json run_summary(const std::string& scenario, const std::vector<std::s
   return parse_summary(run_archsim(args, timeout_s));
 }
 
+nlohmann::json run_analyze(const std::string& scenario, const std::vector<std::string>& sets) {
+  std::vector<std::string> args{"analyze", scenario, "--json"};
+  for (const auto& s : sets) args.insert(args.end(), {"--set", s});
+  const RunResult r = run_archsim(args);
+  if (r.exit_code != 0) throw std::runtime_error("analyze failed: " + describe(r));
+  return nlohmann::json::parse(r.out);
+}
+
 const nlohmann::json& at(const nlohmann::json& j, std::string_view dotted) {
   const nlohmann::json* cur = &j;
   std::size_t pos = 0;

@@ -65,6 +65,9 @@ nlohmann::json parse_summary(const RunResult& r);
 
 // Runs `archsim run <scenario> --json --quiet --out <scratch> <extra...>` and parses stdout.
 nlohmann::json run_summary(const std::string& scenario, const std::vector<std::string>& extra, double timeout_s = 120);
+// `archsim analyze SCENARIO --json`, each of `sets` after a --set, parsed; throws
+// std::runtime_error (with describe(r)) when it fails.
+nlohmann::json run_analyze(const std::string& scenario, const std::vector<std::string>& sets = {});
 
 // The value at a dotted path ("components.web.latency_ms.mean"); throws std::runtime_error
 // naming the path when a segment is missing or the value is not a number.

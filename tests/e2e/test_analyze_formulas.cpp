@@ -25,12 +25,7 @@ namespace theory = archsim::theory;
 namespace {
 
 json analyze(const std::string& scenario, const std::vector<std::string>& sets = {}) {
-  std::vector<std::string> args{"analyze", scenario, "--json"};
-  for (const auto& s : sets) args.insert(args.end(), {"--set", s});
-  const auto r = run_archsim(args);
-  INFO(describe(r));
-  REQUIRE(r.exit_code == 0);
-  return json::parse(r.out);
+  return archsim::e2e::run_analyze(scenario, sets);
 }
 
 // The simulation of the same scenario: `sets` plus one more, each after --set.

@@ -14,9 +14,7 @@
 
 #include "tests/e2e/run_archsim.h"
 
-using archsim::e2e::describe;
 using archsim::e2e::num;
-using archsim::e2e::run_archsim;
 using archsim::e2e::run_summary;
 using archsim::e2e::write_scenario;
 using nlohmann::json;
@@ -24,12 +22,7 @@ using nlohmann::json;
 namespace {
 
 json analyze(const std::string& scenario, const std::vector<std::string>& sets = {}) {
-  std::vector<std::string> args{"analyze", scenario, "--json"};
-  for (const auto& s : sets) args.insert(args.end(), {"--set", s});
-  const auto r = run_archsim(args);
-  INFO(describe(r));
-  REQUIRE(r.exit_code == 0);
-  return json::parse(r.out);
+  return archsim::e2e::run_analyze(scenario, sets);
 }
 
 std::vector<std::string> sets_of(const std::vector<std::string>& sets) {

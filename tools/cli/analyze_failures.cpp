@@ -7,20 +7,13 @@
 #include <boost/graph/adjacency_list.hpp>
 #include <boost/graph/biconnected_components.hpp>
 
+#include "tools/cli/analyze_network.h"
+
 namespace archsim::cli {
 
 namespace {
 
 using Kind = Description::Kind;
-
-const Description::Program* program_for(const Description& d, std::uint32_t route) {
-  const Description::Program* any = nullptr;
-  for (const auto& p : d.programs) {
-    if (!p.any_route && p.route == route) return &p;
-    if (p.any_route) any = &p;
-  }
-  return any;
-}
 
 }  // namespace
 

@@ -31,15 +31,6 @@ namespace {
 using Kind = Description::Kind;
 using Step = Description::FlowStep;
 
-const Description::Program* program_for(const Description& d, std::uint32_t route) {
-  const Description::Program* any = nullptr;
-  for (const auto& p : d.programs) {
-    if (!p.any_route && p.route == route) return &p;
-    if (p.any_route) any = &p;
-  }
-  return any;
-}
-
 analysis::CachePolicy policy_of(const std::string& eviction) {
   if (eviction == "fifo") return analysis::CachePolicy::Fifo;
   if (eviction == "lfu") return analysis::CachePolicy::Lfu;

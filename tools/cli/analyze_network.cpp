@@ -15,15 +15,6 @@ namespace {
 
 using Kind = Description::Kind;
 
-const Description::Program* program_for(const Description& d, std::uint32_t route) {
-  const Description::Program* any = nullptr;
-  for (const auto& p : d.programs) {
-    if (!p.any_route && p.route == route) return &p;
-    if (p.any_route) any = &p;
-  }
-  return any;
-}
-
 }  // namespace
 
 Analyzer::Analyzer(const Topology& t, bool queueing) : t_(t), queueing_(queueing) {

@@ -48,6 +48,16 @@ struct ComponentEstimate {
   double acquisitions = 1;
 };
 
+// The program a server runs for `route`: its own, else the default one (nullptr: none).
+inline const Description::Program* program_for(const Description& d, std::uint32_t route) {
+  const Description::Program* any = nullptr;
+  for (const auto& p : d.programs) {
+    if (!p.any_route && p.route == route) return &p;
+    if (p.any_route) any = &p;
+  }
+  return any;
+}
+
 // A route's steps weighted by how often they run per request (analyze_flow.cpp).
 struct RouteLoad {
   double work_s = 0;        // mean CPU work
