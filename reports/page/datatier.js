@@ -40,13 +40,14 @@
     queue: {
       panels: [
         { title: 'Produced and consumed', metrics: [/(^|\.)produced_rps$/, /(^|\.)consumed_rps$/], ylabel: 'messages / s' },
-        { title: 'Consumer lag', metrics: [/(^|\.)consumer_lag$/, /^partition_lag\./], ylabel: 'messages',
-          caption: 'Published but not yet consumed; a line that keeps rising means the consumers cannot keep up.' },
+        { title: 'Consumer lag', metrics: [/(^|\.)consumer_lag$/, /(^|\.)consumer_uncommitted$/, /^partition_lag\./], ylabel: 'messages',
+          caption: 'Kafka\u2019s lag: the log end minus the committed offset (what KEDA and Burrow read); uncommitted: fetched but not yet committed. A line that keeps rising means the consumers cannot keep up.' },
         { title: 'Consumer lag in time', metrics: [/(^|\.)consumer_lag_s$/], ylabel: 'seconds' },
         { title: 'End-to-end time of a message', metrics: [/end_to_end_p\d+_ms$/], ylabel: 'ms' },
         { title: 'Idle consumers and in-sync replicas', metrics: [/(^|\.)idle_consumers$/, /(^|\.)isr_min$/], ylabel: 'count', varies: true }],
-      figures: [['produced', 'produced'], ['consumed', 'consumed'], ['consumer_lag_mean', 'lag (mean)'], ['redelivered', 'redelivered'],
-                ['dead_lettered', 'dead letters'], ['duplicates', 'duplicates'], ['lost', 'lost'], ['end_to_end_ms.p99', 'end-to-end p99', 'ms']] },
+      figures: [['produced', 'produced'], ['consumed', 'consumed'], ['consumer_lag_mean', 'lag (mean)'], ['consumer_uncommitted_mean', 'uncommitted (mean)'], ['redelivered', 'redelivered'],
+                ['dead_lettered', 'dead letters'], ['duplicates', 'duplicates'], ['lost', 'lost'], ['produce_errors', 'produce errors'],
+                ['blocked_producers', 'blocked producers'], ['key_order_violations', 'out-of-order (per key)'], ['end_to_end_ms.p99', 'end-to-end p99', 'ms']] },
     cdn: {
       panels: [
         { title: 'Requests, edge hits and origin requests', metrics: ['throughput_rps', 'hits_rps', 'origin_rps'], ylabel: 'per second',
