@@ -31,9 +31,9 @@ BrokerSpec read_broker_spec(Params& p) {
   // A broker's memory (its JVM heap and buffers): with a limit, a memory_leak fault can get a
   // broker OOM-killed (it restarts as after a crash, with the kubelet's back-off).
   if (auto m = p.object_opt("memory")) {
-    s.memory_limit_mb = m->number("limit_mb", 0.0, 0.0, 1e9);
+    s.memory_limit_mb = m->require_number("limit_mb", 0.0, 1e9);
     s.memory_base_mb = m->number("base_mb", 0.0, 0.0, 1e9);
-    if (!(s.memory_limit_mb > 0)) m->fail("limit_mb", "is required and positive: the heap a broker is OOM-killed above");
+    if (!(s.memory_limit_mb > 0)) m->fail("limit_mb", "must be positive: the heap a broker is OOM-killed above");
     if (s.memory_base_mb >= s.memory_limit_mb) m->fail("base_mb", "must be below limit_mb (a broker would be killed at start)");
   }
   return s;
