@@ -49,11 +49,12 @@ class BuildContext {
   RefId reference_to(const std::string& target_id, const std::string& pointer, RefKind kind);
   // Interned route names: the same name gives the same index in every component.
   std::uint32_t route_index(const std::string& name);
-  // A component that ends client requests (Context::request_ended) names its latency
-  // histogram here: it must have series and record now - req.start of exactly the requests
-  // it ends with Status::Ok. The end-to-end ("all") latency is the sum of these histograms
-  // (sim/request_ledger.h), not a second record per request.
-  void end_to_end_latency(HistogramId h);
+  // A component that ends client requests (Context::request_ended) names its two latency
+  // histograms here, each with series or windowed (Metrics::windowed_histogram): `ok`
+  // records now - req.start of exactly the requests it ends with Status::Ok, `other` of
+  // every other request it ends. The end-to-end ("all") latency and latency_all are sums of
+  // these histograms (sim/request_ledger.h), not a second record per request.
+  void end_to_end_latency(HistogramId ok, HistogramId other);
   // Route flow (sim/route_flow.h), checked before t = 0: this component sends `route` over
   // `ref` (named at `pointer`); forwards what reaches it by `rule` (its `from` is set here);
   // serves only `routes`. A component that declares nothing serves every route.
@@ -175,7 +176,9 @@ struct Section {
 // component; what `read` returns is kept for the factories (BuildContext::top_level).
 // Stage::Series: once every component and section exists, so names can be checked against
 // the series they registered (`metrics`) and the routes they named (`routes`, every interned
-// route name; empty at Stage::Settings); what it returns is dropped.
+// route name; empty at Stage::Settings); what it returns is dropped, unless it is a
+// RequestPopulation (sim/request_ledger.h): the engine then counts those requests apart
+// (RunResult::population), after checking their names.
 struct TopLevelKey {
   enum class Stage : std::uint8_t { Settings, Series };
   std::string name;

@@ -11,9 +11,11 @@ int Metrics::add_series(const std::string& component, const std::string& metric)
   return static_cast<int>(series_.size()) - 1;
 }
 
-CounterId Metrics::counter(const std::string& component, const std::string&, const std::string& rate_series) {
+CounterId Metrics::counter(const std::string& component, const std::string&, const std::string& rate_series,
+                           CounterSeries kind) {
   Counter c;
   if (!rate_series.empty()) c.series = add_series(component, rate_series);
+  c.count_series = kind == kCountSeries;
   counters_.push_back(c);
   return CounterId{static_cast<std::uint32_t>(counters_.size() - 1)};
 }
@@ -34,6 +36,13 @@ HistogramId Metrics::histogram(const std::string& component, const std::string&,
     add_series(component, prefix + "_p95_ms");
     add_series(component, prefix + "_p99_ms");
   }
+  hists_.push_back(std::move(h));
+  return HistogramId{static_cast<std::uint32_t>(hists_.size() - 1)};
+}
+
+HistogramId Metrics::windowed_histogram(const std::string&, const std::string&) {
+  Hist h;
+  h.has_series = true;  // records into its window; series stays -1: none written
   hists_.push_back(std::move(h));
   return HistogramId{static_cast<std::uint32_t>(hists_.size() - 1)};
 }
@@ -91,7 +100,9 @@ double Metrics::ratio(GaugeId num, GaugeId den, Time now) const {
 
 void Metrics::sum_into(HistogramId source, HistogramId target) {
   if (!hists_[source.i].has_series || source.i == target.i)
-    throw std::logic_error("Metrics::sum_into: the source must be another histogram, with series");
+    throw std::logic_error("Metrics::sum_into: the source must be another histogram, with series or windowed");
+  for (const auto& [s, t] : sums_)
+    if (s == target.i || t == source.i) throw std::logic_error("Metrics::sum_into: sums do not chain");
   sums_.emplace_back(source.i, target.i);
 }
 
@@ -113,7 +124,9 @@ void Metrics::reset_whole_run(Time now) {
   for (Hist& h : hists_) {
     h.flush_zeros();
     h.whole.clear();
-    if (h.has_series && h.window.count() > 0) {
+    if (h.has_series && h.series < 0) {
+      h.window.clear();  // a windowed part of a sum: its target holds the window's values now
+    } else if (h.has_series && h.window.count() > 0) {
       if (!h.before_warmup) h.before_warmup = std::make_unique<Histogram>();
       h.before_warmup->merge(h.window);
       h.window.clear();
@@ -127,7 +140,10 @@ void Metrics::close_window(Time now) {
   const double seconds = to_seconds(span);
   const double nan = std::numeric_limits<double>::quiet_NaN();
   for (Counter& c : counters_) {
-    if (c.series >= 0) series_[c.series].values.push_back(static_cast<double>(c.window) / seconds);
+    if (c.series >= 0) {
+      const double n = static_cast<double>(c.window);
+      series_[c.series].values.push_back(c.count_series ? n : n / seconds);
+    }
     c.window = 0;
   }
   // Ratios read the gauges' window marks, so they go before the gauges move them.
@@ -148,6 +164,10 @@ void Metrics::close_window(Time now) {
     h.flush_zeros();
     if (!h.has_series) continue;
     h.whole.merge(h.window);
+    if (h.series < 0) {  // windowed: no series of its own
+      h.window.clear();
+      continue;
+    }
     const Histogram* w = &h.window;
     if (h.before_warmup && h.before_warmup->count() > 0) {
       h.before_warmup->merge(h.window);

@@ -4,13 +4,17 @@
 // warm-up, as OMNeT++'s result recorders do), while the series keep it.
 //
 // Kinds, as OMNeT++'s @statistic offers them:
-//   counter    count of events; its series is a rate per second over each window
+//   counter    count of events; its series is a rate per second over each window, or the
+//              count itself in each window (Metrics::kCountSeries: rare events, such as OOM
+//              kills, that a rate would make read as fractions)
 //   gauge      a level held over time (busy workers, queue length); averages are
 //              time-weighted: one multiply-add per change
 //   ratio      a series of integral(numerator gauge) / integral(denominator gauge) per window
 //              (utilization = busy workers / capacity when capacity itself changes)
 //   histogram  log-linear latency histogram (sim/histogram.h, <= 1% relative error); its
-//              series are the p50 / p95 / p99 in milliseconds of each window
+//              series are the p50 / p95 / p99 in milliseconds of each window. A windowed
+//              histogram records into its window as one with series does but writes none: a
+//              part of a sum (sum_into) whose own percentiles nobody reads
 //   state      a value that changes at discrete moments (a circuit breaker's closed / open /
 //              half-open): every transition as (time, value entered), at its exact time, not
 //              a per-window mean (a window that saw two states would average them into a
@@ -74,12 +78,17 @@ class Metrics {
   Metrics(Time window, Time warmup) : window_(window), warmup_(warmup) {}
 
   // --- registration (build time) ---
+  // How a counter's series reads: events per second over each window, or events in it.
+  enum CounterSeries : std::uint8_t { kRateSeries, kCountSeries };
   CounterId counter(const std::string& component, const std::string& name,
-                    const std::string& rate_series = "");
+                    const std::string& rate_series = "", CounterSeries kind = kRateSeries);
   GaugeId gauge(const std::string& component, const std::string& name,
                 const std::string& series = "");
   HistogramId histogram(const std::string& component, const std::string& name,
                         const std::string& series_prefix = "");
+  // A histogram that records into a window, as one with series, and writes no series (see
+  // the kinds above): a source for sum_into. Its whole run is kept as any histogram's.
+  HistogramId windowed_histogram(const std::string& component, const std::string& name);
   void ratio_series(const std::string& component, const std::string& series, GaugeId num, GaugeId den);
   // A state named `name` (its metric in timeseries.csv), at `initial` from t = 0.
   StateId state(const std::string& component, const std::string& name, double initial);
@@ -87,8 +96,10 @@ class Metrics {
   // `target` as if recorded there too, without a second record per value. The source's
   // window is merged into the target's when a window closes and at the warm-up, before
   // either moves on; merging is exact (counts, sum, min and max), so every figure and series
-  // of the target is what recording each value twice gave. `source` must have series (it
-  // records into its window); nothing else may read the target's window mid-run.
+  // of the target is what recording each value twice gave. `source` must have series or be
+  // windowed (it records into its window); nothing else may read the target's window
+  // mid-run. A target may have several sources; it must not itself be a source (the merges
+  // do not chain).
   void sum_into(HistogramId source, HistogramId target);
 
   // --- hot path ---
@@ -151,7 +162,11 @@ class Metrics {
   Time warmup() const { return warmup_; }
 
  private:
-  struct Counter { std::uint64_t total = 0, window = 0; int series = -1; };
+  struct Counter {
+    std::uint64_t total = 0, window = 0;
+    int series = -1;
+    bool count_series = false;  // kCountSeries
+  };
   struct Gauge {
     double value = 0, area = 0;  // area: integral of value over [0, last]
     Time last = 0;
@@ -162,8 +177,8 @@ class Metrics {
   struct Hist {
     Histogram whole, window;
     std::uint64_t zeros = 0;  // record_zero() calls not yet in the histogram
-    bool has_series = false;
-    int series = -1;  // first of three: p50, p95, p99
+    bool has_series = false;  // records into its window (with series, or windowed)
+    int series = -1;  // first of three: p50, p95, p99; -1 for a windowed histogram
     // The values of the current window recorded before the warm-up: in its percentiles,
     // not in the whole run. Allocated at the warm-up, when a window spans it.
     std::unique_ptr<Histogram> before_warmup;

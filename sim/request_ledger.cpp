@@ -1,6 +1,10 @@
 #include "sim/request_ledger.h"
 
+#include <algorithm>
+#include <stdexcept>
+
 #include "sim/errors.h"
+#include "sim/text_list.h"
 
 namespace archsim {
 
@@ -12,24 +16,109 @@ RequestLedger::RequestLedger(Metrics& metrics, const std::vector<std::string>& c
   for (std::size_t k = 1; k < cause_names.size(); ++k)
     cause_c_[k] = metrics_.counter("all", "failed", "errors_" + cause_names[k] + "_rps");
   latency_h_ = metrics_.histogram("all", "latency", "latency");
+  latency_all_h_ = metrics_.histogram("all", "latency_all", "latency_all");
+}
+
+RequestLedger::~RequestLedger() = default;
+
+void RequestLedger::latency_source(HistogramId ok, HistogramId other) {
+  metrics_.sum_into(ok, latency_h_);
+  metrics_.sum_into(ok, latency_all_h_);
+  metrics_.sum_into(other, latency_all_h_);
 }
 
 std::uint32_t RequestLedger::route_index(const std::string& name) {
   for (std::size_t i = 0; i < names_.size(); ++i)
     if (names_[i] == name) return static_cast<std::uint32_t>(i);
   if (names_.size() >= 65536) throw ScenarioError("", "more than 65,536 distinct route names");
+  if (population_) throw std::logic_error("RequestLedger: a route interned after the population was set");
   names_.push_back(name);
   routes_.emplace_back();
   return static_cast<std::uint32_t>(names_.size() - 1);
 }
 
+void RequestLedger::set_population(const RequestPopulation& sel, const std::vector<std::string>& ids,
+                                   const std::vector<std::string>& types, const std::vector<char>& ends_requests) {
+  if (population_) throw std::logic_error("RequestLedger: one population at most");
+  auto ends = [&](std::size_t c) { return c < ends_requests.size() && ends_requests[c]; };
+  std::vector<std::string> clients;  // the components that end requests, for the messages
+  for (std::size_t c = 0; c < ids.size(); ++c)
+    if (ends(c)) clients.push_back(ids[c]);
+  for (const std::string& id : ids)
+    if (id == sel.series)
+      throw ScenarioError(sel.pointer, "a component is named \"" + id + "\": the series of these requests would mix with "
+                                       "its own in timeseries.csv (rename the component)");
+  auto p = std::make_unique<Population>();
+  p->series = sel.series;
+  p->clients_named = !sel.clients.empty();
+  p->routes_named = !sel.routes.empty();
+  p->clients.assign(ids.size(), 0);
+  for (std::size_t c = 0; c < ids.size(); ++c) p->clients[c] = sel.clients.empty() && ends(c);
+  for (const auto& [id, pointer] : sel.clients) {
+    const std::size_t c = static_cast<std::size_t>(std::find(ids.begin(), ids.end(), id) - ids.begin());
+    if (c == ids.size() || !ends(c))
+      throw ScenarioError(pointer, (c == ids.size() ? "no component is named \"" + id + "\""
+                                                    : "\"" + id + "\" is a " + types[c] + ", not a client") +
+                                       did_you_mean(id, clients) + " (clients: " + join_items(clients, ", ") + ")");
+    p->clients[c] = 1;
+  }
+  p->routes.assign(names_.size(), sel.routes.empty() ? 1 : 0);
+  for (const auto& [name, pointer] : sel.routes) {
+    const std::size_t i = static_cast<std::size_t>(std::find(names_.begin(), names_.end(), name) - names_.begin());
+    if (i == names_.size())
+      throw ScenarioError(pointer, "no route is named \"" + name + "\"" + did_you_mean(name, names_) + " (routes: " +
+                                       join_items(names_, ", ") + ")");
+    p->routes[i] = 1;
+  }
+  p->by_route.resize(names_.size());
+  p->ok_c = metrics_.counter(p->series, "ok", "throughput_rps");
+  p->failed_c = metrics_.counter(p->series, "failed", "errors_rps");
+  p->latency_h = metrics_.histogram(p->series, "latency", "latency");
+  p->other_h = metrics_.windowed_histogram(p->series, "other");
+  p->latency_all_h = metrics_.histogram(p->series, "latency_all", "latency_all");
+  metrics_.sum_into(p->latency_h, p->latency_all_h);
+  metrics_.sum_into(p->other_h, p->latency_all_h);
+  population_ = std::move(p);
+}
+
+// A member request of the population ended: its counts, its latencies, its route's.
+void RequestLedger::Population::ended(Metrics& m, const RequestInfo& req, Status status, Time now) {
+  Route& route = by_route[req.route];
+  const int k = static_cast<int>(status);
+  ++outcomes.by_status[k];
+  ++route.outcomes.by_status[k];
+  m.add(served(status) ? ok_c : failed_c);
+  const Time latency = now - req.start;
+  if (status == Status::Ok) {
+    m.record(latency_h, latency);
+    route.latency.record(latency);
+  } else {
+    m.record(other_h, latency);
+    route.other.record(latency);
+  }
+}
+
 void RequestLedger::end_warmup() {
   for (auto& r : routes_) r = Route{};
+  if (population_) {
+    population_->outcomes = OutcomeCounts{};
+    for (auto& r : population_->by_route) r = Route{};
+  }
   in_flight_at_warmup_ = sent_total_ - ended_total_;
   sent_ = 0;
 }
 
-void RequestLedger::fill(RunResult& r) const {
+namespace {
+// Both histograms as one: every request that ended.
+LatencyStats all_of(const Histogram& ok, const Histogram& other) {
+  Histogram all;
+  all.merge(ok);
+  all.merge(other);
+  return LatencyStats::from(all);
+}
+}  // namespace
+
+void RequestLedger::fill(RunResult& r, const std::vector<std::string>& component_ids) const {
   r.sent = sent_;
   r.in_flight = sent_total_ - ended_total_;
   r.in_flight_at_warmup = in_flight_at_warmup_;
@@ -38,11 +127,13 @@ void RequestLedger::fill(RunResult& r) const {
     rr.name = names_[i];
     rr.outcomes = routes_[i].outcomes;
     rr.latency = LatencyStats::from(routes_[i].latency);
+    rr.latency_all = all_of(routes_[i].latency, routes_[i].other);
     for (int k = 0; k < kMaxCauses; ++k) r.outcomes.by_status[k] += rr.outcomes.by_status[k];
     r.routes.push_back(std::move(rr));
   }
   const Histogram& all_latency = metrics_.whole(latency_h_);
   r.latency = LatencyStats::from(all_latency);
+  r.latency_all = LatencyStats::from(metrics_.whole(latency_all_h_));
   if (all_latency.count() > 0) {
     double total = static_cast<double>(all_latency.count()), cum = 0;
     all_latency.for_each_bucket([&](std::int64_t, std::int64_t hi, std::uint64_t count) {
@@ -51,6 +142,27 @@ void RequestLedger::fill(RunResult& r) const {
     });
   }
   r.sent_whole_run = sent_total_;
+  if (!population_) return;
+  const Population& p = *population_;
+  PopulationResult& out = r.population.emplace();
+  out.series = p.series;
+  for (std::size_t c = 0; p.clients_named && c < p.clients.size() && c < component_ids.size(); ++c)
+    if (p.clients[c]) out.clients.push_back(component_ids[c]);
+  out.outcomes = p.outcomes;
+  out.latency = LatencyStats::from(metrics_.whole(p.latency_h));
+  out.latency_all = LatencyStats::from(metrics_.whole(p.latency_all_h));
+  for (std::size_t i = 0; i < names_.size(); ++i) {
+    if (!p.routes[i]) continue;
+    if (p.routes_named) out.routes.push_back(names_[i]);
+    const Route& route = p.by_route[i];
+    if (route.outcomes.total() == 0) continue;
+    RouteResult rr;
+    rr.name = names_[i];
+    rr.outcomes = route.outcomes;
+    rr.latency = LatencyStats::from(route.latency);
+    rr.latency_all = all_of(route.latency, route.other);
+    out.by_route.push_back(std::move(rr));
+  }
 }
 
 }  // namespace archsim

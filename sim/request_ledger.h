@@ -3,17 +3,29 @@
 // it through Context::request_sent / request_ended while the run goes; after the run it fills
 // the end-to-end part of RunResult (sent, in flight, outcomes, latency and its CDF, routes).
 //
+// Two latencies, as load generators report them (k6's http_req_duration over every request
+// beside its successful ones; Gatling's OK / KO / All columns): `latency` of the requests
+// answered Status::Ok, and `latency_all` of every request that ended, a failed one at the
+// moment it failed (a timeout at its timeout, a 503 when the refusal came back). A chart of
+// the first alone can show latency falling while requests fail: the survivors are the fast.
+//
 // It is the engine's and not a model's because routes are engine names (RequestInfo::route)
 // and because a scenario may have several clients: the ledger is their sum. Its per-window
-// "all" series (ok, failed, failed by cause, latency) are what the SLO windows, the time to
-// detect a fault and the alert rules read (reports/ledgers).
+// "all" series (ok, failed, failed by cause, latency, latency_all) are what the SLO windows,
+// the time to detect a fault and the alert rules read (reports/ledgers).
+//
+// A population (RequestPopulation): a part of the requests, by the clients that end them and
+// their routes, counted apart with series of its own (reports/ledgers: an SLO's scope). One
+// table lookup per request ended when a population is set, none otherwise.
 //
 // Warm-up: at its end the whole-run figures restart; requests still in flight then are
 // counted apart (in_flight_at_warmup) so that sent = ended + in flight holds after it.
 #pragma once
 #include <array>
 #include <cstdint>
+#include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "sim/histogram.h"
@@ -24,29 +36,53 @@
 
 namespace archsim {
 
+// A population the engine counts apart, asked for by a top-level key's reader (sim/build.h
+// TopLevelKey, Stage::Series, returns one): the requests that the components `clients` end,
+// on `routes` (empty: every client, every route). Each name comes with the JSON pointer an
+// error about it names. `series` is the component name of its series in timeseries.csv (no
+// scenario component may have it). The engine checks the names (a client must end requests,
+// a route must be one the scenario names) and fills RunResult::population.
+struct RequestPopulation {
+  std::string series;
+  std::string pointer;  // of the whole selection, for an error about it as a whole
+  std::vector<std::pair<std::string, std::string>> clients, routes;
+};
+
 class RequestLedger {
  public:
   // Registers the "all" series in `metrics`, one error series per cause in `cause_names`
   // (index = Status value; index 0 is ok and gets none).
   RequestLedger(Metrics& metrics, const std::vector<std::string>& cause_names);
+  ~RequestLedger();
 
   // The index of route `name`, added on first use (at build time). At most 65,536 routes.
   std::uint32_t route_index(const std::string& name);
   std::uint32_t route_count() const { return static_cast<std::uint32_t>(names_.size()); }
   const std::string& route_name(std::uint32_t i) const { return names_[i]; }
 
-  // A client's latency histogram (with series): it records now - req.start of every request
-  // the client ends with Status::Ok, and the "all" latency is the sum of those histograms
-  // (Metrics::sum_into), so ended() does not record the value a second time. Every component
-  // that calls ended() declares one, at build time (BuildContext::end_to_end_latency).
-  void latency_source(HistogramId h) { metrics_.sum_into(h, latency_h_); }
+  // A client's two latency histograms, with series or windowed: `ok` records now - req.start
+  // of every request the client ends with Status::Ok, `other` of every other one it ends
+  // (failed, or a fallback's degraded answer). The "all" latency is the sum of the clients'
+  // `ok`, the "all" latency_all the sum of both (Metrics::sum_into), so ended() records
+  // neither a second time. Every component that calls ended() declares them, at build time
+  // (BuildContext::end_to_end_latency).
+  void latency_source(HistogramId ok, HistogramId other);
 
-  // The hot path: one per client request sent and one per request ended, at `now`.
+  // Counts the requests of population `p` apart, with the series of component `p.series`:
+  // ok, failed, latency and latency_all as the "all" ones. `ids`, `types`: the scenario's
+  // components by index; `ends_requests[c]`: component c ends requests (a client). Throws
+  // ScenarioError at the pointer of a name that is not a client or not a route. At most one
+  // population, set at build time once every route is interned.
+  void set_population(const RequestPopulation& p, const std::vector<std::string>& ids,
+                      const std::vector<std::string>& types, const std::vector<char>& ends_requests);
+
+  // The hot path: one per client request sent and one per request ended, at `now`, by the
+  // component `client`.
   void sent() {
     ++sent_;
     ++sent_total_;
   }
-  void ended(const RequestInfo& req, Status status, Time now) {
+  void ended(const RequestInfo& req, Status status, Time now, std::uint32_t client) {
     ++ended_total_;
     Route& route = routes_[req.route];
     ++route.outcomes.by_status[static_cast<int>(status)];
@@ -56,27 +92,46 @@ class RequestLedger {
       metrics_.add(failed_c_);
       metrics_.add(cause_c_[static_cast<int>(status)]);
     }
-    if (status == Status::Ok) route.latency.record(now - req.start);  // "all": latency_source
+    // "all": latency_source
+    (status == Status::Ok ? route.latency : route.other).record(now - req.start);
+    if (population_) [[unlikely]]
+      if (population_->has(client, req.route)) population_->ended(metrics_, req, status, now);
   }
 
-  // The warm-up ends (Metrics::reset_whole_run restarts the "all" histogram's whole run).
+  // The warm-up ends (Metrics::reset_whole_run restarts the "all" histograms' whole run).
   void end_warmup();
 
   // Fills RunResult's end-to-end fields: sent, in_flight, in_flight_at_warmup, outcomes,
-  // routes, latency, latency_cdf, sent_whole_run.
-  void fill(RunResult& r) const;
+  // routes, latency, latency_all, latency_cdf, sent_whole_run, and population when one is set
+  // (its clients named by `component_ids`, by component index).
+  void fill(RunResult& r, const std::vector<std::string>& component_ids = {}) const;
 
  private:
   struct Route {
     OutcomeCounts outcomes;
-    Histogram latency;
+    Histogram latency, other;  // answered Ok; ended otherwise
   };
+  struct Population {
+    std::string series;
+    std::vector<char> clients, routes;  // membership by component and route index
+    bool clients_named = false, routes_named = false;  // else every one
+    OutcomeCounts outcomes;
+    std::vector<Route> by_route;
+    CounterId ok_c, failed_c;
+    HistogramId latency_h, other_h, latency_all_h;
+    bool has(std::uint32_t client, std::uint32_t route) const {
+      return client < clients.size() && clients[client] && routes[route];
+    }
+    void ended(Metrics& m, const RequestInfo& req, Status status, Time now);
+  };
+
   Metrics& metrics_;
   std::vector<std::string> names_;
   std::vector<Route> routes_;
   CounterId ok_c_, failed_c_;
   std::array<CounterId, kMaxCauses> cause_c_{};
-  HistogramId latency_h_;
+  HistogramId latency_h_, latency_all_h_;
+  std::unique_ptr<Population> population_;
   std::uint64_t sent_ = 0, sent_total_ = 0, ended_total_ = 0, in_flight_at_warmup_ = 0;
 };
 

@@ -48,6 +48,10 @@ struct Usage {
   double peak_replicas = 0, mean_replicas = 0;
 };
 
+// The interval kind (ComponentReport::add_interval) of an instance's OOM kill: reports list
+// these apart from the other episodes.
+inline constexpr const char* kOomKillKind = "oom_kill";
+
 // A model's end-of-run figures. Names may be dotted ("share.web-1") to nest them.
 class ComponentReport {
  public:
@@ -55,7 +59,9 @@ class ComponentReport {
   void add_text(std::string name, std::string value) { texts_.emplace_back(std::move(name), std::move(value)); }
   void add_latency(std::string name, const Histogram& h) { latencies_.emplace_back(std::move(name), LatencyStats::from(h)); }
   // An episode of the run for the availability report: kind "fault" (an injected fault, from
-  // start to end; end == start for an instantaneous one). The engine adds detect/recover times.
+  // start to end; end == start for an instantaneous one), kOomKillKind (an instance killed
+  // for its memory, until it is ready again), or any other the owner names (a rollout). The
+  // ledgers add detect/recover times to faults.
   struct Interval {
     std::string kind, label;
     Time start = 0, end = 0;
@@ -100,7 +106,20 @@ struct OutcomeCounts {
 struct RouteResult {
   std::string name;
   OutcomeCounts outcomes;
-  LatencyStats latency;
+  LatencyStats latency;      // requests answered Ok
+  LatencyStats latency_all;  // every request that ended, a failed one when it failed
+};
+
+// A part of the client requests counted apart (sim/request_ledger.h RequestPopulation): the
+// requests `clients` ended on `routes`, after warm-up. Its series are in RunResult::series
+// under the component name `series`.
+struct PopulationResult {
+  std::string series;
+  // The clients and routes the selection named, in the scenario's order; empty: every one.
+  std::vector<std::string> clients, routes;
+  OutcomeCounts outcomes;
+  LatencyStats latency, latency_all;
+  std::vector<RouteResult> by_route;  // each of `routes` that some request took
 };
 
 struct RunResult {
@@ -114,9 +133,11 @@ struct RunResult {
 
   std::uint64_t sent = 0, in_flight = 0, in_flight_at_warmup = 0;
   OutcomeCounts outcomes;
-  LatencyStats latency;
+  LatencyStats latency;      // requests answered Ok, end to end
+  LatencyStats latency_all;  // every request that ended, a failed one when it failed
   std::vector<std::pair<double, double>> latency_cdf;  // (ms, cumulative fraction), end to end
   std::vector<RouteResult> routes;
+  std::optional<PopulationResult> population;  // when a top-level reader asked for one
   std::vector<ComponentResult> components;
   // The hidden components built from registry sections ("$faults"): their figures and
   // intervals (injected faults) feed the availability ledger, not the component table.

@@ -180,7 +180,18 @@ void Simulation::read_top_level(Params& top, const Registry& registry, TopLevelK
     std::any v = k.read(top, *metrics_, routes);
     top.known(k.name);
     if (stage == TopLevelKey::Stage::Settings) top_level_.emplace_back(k.name, std::move(v));
+    else if (const auto* p = std::any_cast<RequestPopulation>(&v)) set_population(*p);
   }
+}
+
+// A reader's population (sim/request_ledger.h RequestPopulation), resolved by the ledger.
+void Simulation::set_population(const RequestPopulation& p) {
+  std::vector<std::string> ids, types;
+  for (const auto& c : comps_) {
+    ids.push_back(c->id());
+    types.push_back(c->type());
+  }
+  requests_->set_population(p, ids, types, ends_requests_);
 }
 
 void Simulation::build_components(Params& top, const Registry& registry) {
@@ -432,8 +443,8 @@ RefId BuildContext::reference(Params& p, std::string_view key, RefKind kind) {
 }
 
 std::uint32_t BuildContext::route_index(const std::string& name) { return sim_.requests_->route_index(name); }
-void BuildContext::end_to_end_latency(HistogramId h) {
-  sim_.requests_->latency_source(h);
+void BuildContext::end_to_end_latency(HistogramId ok, HistogramId other) {
+  sim_.requests_->latency_source(ok, other);
   if (sim_.ends_requests_.size() <= index_) sim_.ends_requests_.resize(index_ + 1, 0);
   sim_.ends_requests_[index_] = 1;
 }
@@ -604,7 +615,7 @@ void Context::request_ended(const RequestInfo& req, Status status) {
   // would be missing from it without a sign (asserts are on in the sanitizer build).
   assert(self_ < sim_.ends_requests_.size() && sim_.ends_requests_[self_] &&
          "a component ending requests must name its latency histogram (BuildContext::end_to_end_latency)");
-  sim_.requests_->ended(req, status, sim_.now_);
+  sim_.requests_->ended(req, status, sim_.now_, self_);
   if (sim_.tracer_) [[unlikely]]
     sim_.tracer_->request_ended(req, self_, sim_.now_, status);
 }
@@ -832,7 +843,11 @@ RunResult Simulation::result() {
   } else {
     r.simulated_s = r.duration_s;
   }
-  requests_->fill(r);
+  {
+    std::vector<std::string> ids;  // the population's clients are named by them
+    for (const auto& c : comps_) ids.push_back(c->id());
+    requests_->fill(r, ids);
+  }
   r.warmup = settings_.warmup;
   for (auto& c : comps_) {
     ComponentResult cr;

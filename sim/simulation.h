@@ -156,6 +156,7 @@ class Simulation {
   void estimate_requests();
   void build_sections(Params& top, const Registry& registry);
   void read_top_level(Params& top, const Registry& registry, TopLevelKey::Stage stage);
+  void set_population(const RequestPopulation& p);
   // Inlined into the run loop (its hot caller); stuck() calls it too.
   [[gnu::always_inline]] inline void dispatch(const Event& e);
   [[noreturn, gnu::cold, gnu::noinline]] void stuck();

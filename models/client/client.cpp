@@ -147,8 +147,15 @@ class Client final : public Component, public CallSink, public HasCapabilities, 
     sent_c_ = m.counter(id, "sent", "offered_rps");
     ok_c_ = m.counter(id, "ok", "throughput_rps");
     failed_c_ = m.counter(id, "failed", "errors_rps");
+    // Latency of the requests answered Ok, and of every request that ended (latency_all: a
+    // failed one when it failed): call_ended records each request once, into latency_h_ or
+    // other_h_, and latency_all_h_ is their sum, as the "all" ones are the clients' sums.
     latency_h_ = m.histogram(id, "latency", "latency");
-    bc.end_to_end_latency(latency_h_);  // the "all" latency sums the clients' (call_ended records it)
+    other_h_ = m.windowed_histogram(id, "latency_other");
+    latency_all_h_ = m.histogram(id, "latency_all", "latency_all");
+    m.sum_into(latency_h_, latency_all_h_);
+    m.sum_into(other_h_, latency_all_h_);
+    bc.end_to_end_latency(latency_h_, other_h_);
     // Requests sent and not yet ended (retries included): end-to-end Little's law, L = X W.
     in_system_g_ = m.gauge(id, "in_system");
     if (sessions_mode_) {
@@ -215,9 +222,9 @@ class Client final : public Component, public CallSink, public HasCapabilities, 
 
   // The request's end, exactly once, whatever retries a policy made on the way.
   void call_ended(Context& ctx, std::uint64_t token, Status status, const RequestInfo& req, Result) override {
+    ctx.metrics().record(status == Status::Ok ? latency_h_ : other_h_, ctx.now() - req.start);
     if (served(status)) {
       ctx.metrics().add(ok_c_);
-      if (status == Status::Ok) ctx.metrics().record(latency_h_, ctx.now() - req.start);
       if (req.route < kb_by_route_.size()) egress_kb_ += kb_by_route_[req.route];
     } else {
       ctx.metrics().add(failed_c_);
@@ -265,6 +272,7 @@ class Client final : public Component, public CallSink, public HasCapabilities, 
     r.add("throughput_rps", static_cast<double>(m.total(ok_c_)) / measured);
     r.add("offered_rps", static_cast<double>(m.total(sent_c_)) / measured);
     r.add_latency("latency_ms", m.whole(latency_h_));
+    r.add_latency("latency_all_ms", m.whole(latency_all_h_));
     r.add("in_system", m.average(in_system_g_, ctx.end_time()));
     // Whole run, as billed (decimal GB, as cloud egress is priced).
     if (egress_kb_ > 0) {
@@ -545,7 +553,7 @@ class Client final : public Component, public CallSink, public HasCapabilities, 
   CounterId sessions_c_;
   Rng rng_, key_rng_, session_rng_;
   CounterId sent_c_, ok_c_, failed_c_;
-  HistogramId latency_h_;
+  HistogramId latency_h_, other_h_, latency_all_h_;
   GaugeId in_system_g_;
 
  public:

@@ -2,6 +2,7 @@
 
 #include <cmath>
 #include <stdexcept>
+#include <vector>
 
 #include "sim/metrics.h"
 #include "sim/pool.h"
@@ -107,11 +108,14 @@ TEST_CASE("metrics: a histogram summed from two sources is what recording every 
   HistogramId all = m.histogram("all", "latency", "latency");
   HistogramId twice = m.histogram("twice", "latency", "latency");
   HistogramId a = m.histogram("a", "latency", "latency");
-  HistogramId b = m.histogram("b", "latency", "latency");
+  HistogramId b = m.windowed_histogram("b", "latency");  // a part of the sum with no series of its own
   m.sum_into(a, all);
   m.sum_into(b, all);
   CHECK_THROWS_AS(m.sum_into(all, all), std::logic_error);
   CHECK_THROWS_AS(m.sum_into(m.histogram("plain", "latency"), all), std::logic_error);  // no series: no window
+  CHECK_THROWS_AS(m.sum_into(all, twice), std::logic_error);  // a target is no source: sums do not chain
+  CHECK(m.series().size() == 9);  // all, twice and a: three each; b none
+  CHECK_THROWS_AS(m.sum_into(m.histogram("c", "latency", "latency"), a), std::logic_error);
   Rng rng(7);
   auto record = [&](int n, Time scale) {
     for (int i = 0; i < n; ++i) {
@@ -153,6 +157,19 @@ TEST_CASE("metrics: a histogram summed from two sources is what recording every 
   for (double q : {50.0, 90.0, 99.0, 99.9}) CHECK(m.whole(all).percentile(q) == m.whole(twice).percentile(q));
   // The sources keep their own values.
   CHECK(m.whole(a).count() + m.whole(b).count() == 1200);
+}
+
+TEST_CASE("metrics: a counter's series is a rate per second, or with kCountSeries the count of each window") {
+  Metrics m(5 * kSecond, 0);
+  CounterId rate = m.counter("web", "errors", "errors_rps");
+  CounterId count = m.counter("web", "oom_kills", "oom_kills", Metrics::kCountSeries);
+  m.add(rate, 3);
+  m.add(count, 3);
+  m.close_window(5 * kSecond);
+  m.close_window(10 * kSecond);
+  CHECK(m.series()[0].values == std::vector<double>{0.6, 0});
+  CHECK(m.series()[1].values == std::vector<double>{3, 0});
+  CHECK(m.total(count) == 3);
 }
 
 TEST_CASE("metrics: record_zero is record(h, 0), with and without series") {

@@ -1,5 +1,6 @@
 #include <doctest/doctest.h>
 
+#include "sim/errors.h"
 #include "sim/request_ledger.h"
 
 using namespace archsim;
@@ -13,24 +14,35 @@ RequestInfo request(std::uint32_t route, Time start) {
 }
 
 // A client as the ledger expects one (BuildContext::end_to_end_latency): its latency
-// histogram, with series, records what it ends with Status::Ok, and it tells the ledger.
+// histogram, with series, records what it ends with Status::Ok, a windowed one every other
+// request it ends, and it tells the ledger. Component index `index`.
 struct FakeClient {
   Metrics& m;
   RequestLedger& ledger;
-  HistogramId latency;
-  FakeClient(Metrics& metrics, RequestLedger& l) : m(metrics), ledger(l), latency(m.histogram("users", "latency", "latency")) {
-    ledger.latency_source(latency);
+  HistogramId latency, other;
+  std::uint32_t index;
+  FakeClient(Metrics& metrics, RequestLedger& l, std::uint32_t i = 0)
+      : m(metrics), ledger(l), latency(m.histogram("users", "latency", "latency")),
+        other(m.windowed_histogram("users", "other")), index(i) {
+    ledger.latency_source(latency, other);
   }
   void ended(const RequestInfo& req, Status status, Time now) {
-    if (status == Status::Ok) m.record(latency, now - req.start);
-    ledger.ended(req, status, now);
+    m.record(status == Status::Ok ? latency : other, now - req.start);
+    ledger.ended(req, status, now, index);
   }
 };
+const std::vector<std::string> kCauses = {"ok", "timeout", "rejected", "error", "unavailable", "dropped", "degraded"};
+
+const Series* series(const Metrics& m, const std::string& component, const std::string& metric) {
+  for (const Series& s : m.series())
+    if (s.component == component && s.metric == metric) return &s;
+  return nullptr;
+}
 }  // namespace
 
 TEST_CASE("request ledger: routes by name, outcomes by cause, latency of answered requests only") {
   Metrics m(10 * kSecond, 0);
-  RequestLedger ledger(m, {"ok", "timeout", "rejected", "error", "unavailable", "dropped", "degraded"});
+  RequestLedger ledger(m, kCauses);
   FakeClient client(m, ledger);
   const std::uint32_t home = ledger.route_index("home");
   const std::uint32_t buy = ledger.route_index("buy");
@@ -56,6 +68,12 @@ TEST_CASE("request ledger: routes by name, outcomes by cause, latency of answere
   CHECK(r.latency.count == 2);
   CHECK(r.routes[0].latency.mean == doctest::Approx(20.0).epsilon(0.02));  // (30 + 10) / 2 ms
   CHECK(r.routes[1].latency.count == 0);
+  // Every request that ended, the timeout at its 2 s: three values, the largest 2000 ms.
+  CHECK(r.latency_all.count == 3);
+  CHECK(r.latency_all.max == doctest::Approx(2000.0));
+  CHECK(r.routes[1].latency_all.count == 1);
+  CHECK(r.routes[1].latency_all.max == doctest::Approx(2000.0));
+  CHECK(r.routes[0].latency_all.count == 2);
   REQUIRE(!r.latency_cdf.empty());
   CHECK(r.latency_cdf.back().second == doctest::Approx(1.0));
 }
@@ -80,4 +98,57 @@ TEST_CASE("request ledger: the warm-up restarts the counts and keeps the request
   CHECK(r.in_flight == 2);
   CHECK(r.routes[0].outcomes.total() == 1);
   CHECK(r.latency.count == 1);
+}
+
+TEST_CASE("request ledger: a population counts the requests of its clients on its routes apart, with series of its own") {
+  Metrics m(10 * kSecond, 0);
+  RequestLedger ledger(m, kCauses);
+  FakeClient api(m, ledger, 0), video(m, ledger, 1);
+  const std::uint32_t page = ledger.route_index("page");
+  const std::uint32_t segment = ledger.route_index("segment");
+  RequestPopulation sel{"slo", "/slo/scope", {{"api", "/slo/scope/clients/0"}}, {{"page", "/slo/scope/routes/0"}}};
+  const std::vector<std::string> ids = {"api", "video", "web"}, types = {"client", "client", "service"};
+  const std::vector<char> ends = {1, 1, 0};
+  SUBCASE("names that are not a client or a route are refused where they are written") {
+    RequestPopulation bad = sel;
+    bad.clients = {{"web", "/slo/scope/clients/0"}};
+    CHECK_THROWS_WITH_AS(ledger.set_population(bad, ids, types, ends), doctest::Contains("is a service, not a client"), ScenarioError);
+    bad = sel;
+    bad.routes = {{"pag", "/slo/scope/routes/0"}};
+    CHECK_THROWS_WITH_AS(ledger.set_population(bad, ids, types, ends), doctest::Contains("did you mean \"page\""), ScenarioError);
+    bad = sel;
+    bad.series = "web";
+    CHECK_THROWS_AS(ledger.set_population(bad, ids, types, ends), ScenarioError);
+  }
+  SUBCASE("member requests only") {
+    ledger.set_population(sel, ids, types, ends);
+    api.ended(request(page, 0), Status::Ok, 20 * kMillisecond);
+    api.ended(request(page, 0), Status::Timeout, 500 * kMillisecond);
+    api.ended(request(segment, 0), Status::Ok, 3 * kSecond);       // not its route
+    video.ended(request(page, 0), Status::Ok, 4 * kSecond);        // not its client
+    video.ended(request(segment, 0), Status::Error, 1 * kSecond);  // neither
+    m.close_window(10 * kSecond);
+    RunResult r;
+    ledger.fill(r, ids);
+    REQUIRE(r.population);
+    CHECK(r.population->clients == std::vector<std::string>{"api"});
+    CHECK(r.population->routes == std::vector<std::string>{"page"});
+    CHECK(r.population->outcomes.total() == 2);
+    CHECK(r.population->outcomes.ok() == 1);
+    CHECK(r.population->latency.count == 1);
+    CHECK(r.population->latency.max == doctest::Approx(20.0));
+    CHECK(r.population->latency_all.count == 2);
+    CHECK(r.population->latency_all.max == doctest::Approx(500.0));
+    REQUIRE(r.population->by_route.size() == 1);
+    CHECK(r.population->by_route[0].outcomes.total() == 2);
+    // Its series: one ok and one failed request in the 10 s window, the p99 of all of them
+    // the timeout's 500 ms; the whole-run figures are every request's.
+    CHECK(series(m, "slo", "throughput_rps")->values.at(0) == doctest::Approx(0.1));
+    CHECK(series(m, "slo", "errors_rps")->values.at(0) == doctest::Approx(0.1));
+    CHECK(series(m, "slo", "latency_all_p99_ms")->values.at(0) == doctest::Approx(500.0).epsilon(0.005));
+    CHECK(series(m, "slo", "latency_p99_ms")->values.at(0) == doctest::Approx(20.0).epsilon(0.005));
+    CHECK(series(m, "all", "latency_all_p99_ms")->values.at(0) == doctest::Approx(4000.0).epsilon(0.005));
+    CHECK(r.outcomes.total() == 5);
+    CHECK(r.latency_all.count == 5);
+  }
 }
