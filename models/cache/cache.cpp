@@ -602,6 +602,7 @@ class Cache final : public Component, public HasCapabilities, public Crashable, 
   // The process is back (restart or repair): it rejoins (restart_instance).
   void slot_ready(Context& ctx, std::uint32_t slot) override { restart_instance(ctx, slot / per_node_, slot % per_node_); }
   ReadyHistory ready_history(Time now, Time warmup) const override { return ready_ledger_.history(now, warmup); }
+  Time crash_over(Time at, Time now) const override { return pool_.crash_over(at, now); }
 
  private:
 

@@ -100,6 +100,9 @@ class Crashable {
     double outage_seconds = 0;
   };
   virtual ReadyHistory ready_history(Time now, Time warmup) const = 0;
+  // How long a crash() at `at` lasted: the moment the last instance it took down was ready
+  // again (or removed); `now` while one is still down; `at` when it took none down.
+  virtual Time crash_over(Time at, Time now) const = 0;
 
  protected:
   ~Crashable() = default;

@@ -86,6 +86,10 @@ struct FaultKind {
   // taking a Context switch to their component themselves (capabilities.h).
   void (*apply)(Context& ctx, const FaultWorld& w, const FaultPlan& f) = nullptr;
   void (*revert)(Context& ctx, const FaultWorld& w, const FaultPlan& f) = nullptr;
+  // An instantaneous kind whose harm outlasts its instant (a crash: until the instances it
+  // took down are ready again): when the fault that began at `at` ended, `now` (the end of
+  // the run) while it goes on. Null: it ends where it began. Called once, at the end of the run.
+  Time (*lasted_until)(const FaultWorld& w, const FaultPlan& f, Time at, Time now) = nullptr;
 };
 
 class FaultKindRegistry {

@@ -634,6 +634,8 @@ class Database final : public Component, public HasCapabilities, public Crashabl
     }
     bring_up(ctx, slot, !sh.has_primary);
   }
+  // A crash lasts until the nodes it took down are back (rejoined as replicas or primaries).
+  Time crash_over(Time at, Time now) const override { return pool_.crash_over(at, now); }
   ReadyHistory ready_history(Time now, Time warmup) const override {
     // Nodes up over time from the ledger; an outage is a shard without a primary (a failover
     // interval), which the ledger's level (nodes up) does not see.

@@ -1,7 +1,8 @@
 // The built-in kinds of scheduled fault (models/common/fault_kinds.h says how a kind is
 // played), as chaos-engineering tools and service meshes inject them:
 //   crash        Chaos Monkey / `kubectl delete pod`: instances die, drop what they hold, and
-//                come back after the service's restart_time (+ startup_time). Instantaneous.
+//                come back after the service's restart_time (+ startup_time). Instantaneous to
+//                apply; reported as lasting until the last of those instances is ready again.
 //   zone_outage  an AWS availability-zone failure: every instance in the zone is down until
 //                the fault ends; balancers and other components placed in the zone are cut off.
 //   region_outage  a whole cloud region down (AWS us-east-1, 2021-12-07, at the scale of a
@@ -242,6 +243,11 @@ Degradable& degradable(const FaultWorld& w, const FaultPlan& f) { return *w.caps
 void apply_crash(Context& ctx, const FaultWorld& w, const FaultPlan& f) {
   w.caps[f.target_index()].crashable->crash(ctx, f.instances);
 }
+// A crash lasts until the last instance it took down is ready again (restart_time, start-up,
+// a CrashLoopBackOff if it is killed again on the way), not the instant it was applied.
+Time crash_lasted(const FaultWorld& w, const FaultPlan& f, Time at, Time now) {
+  return w.caps[f.target_index()].crashable->crash_over(at, now);
+}
 
 void apply_zone_outage(Context& ctx, const FaultWorld& w, const FaultPlan& f) {
   for (std::uint32_t m : f.members) w.caps[m].zone_aware->fail_zone(ctx, f.zone);
@@ -288,7 +294,8 @@ void register_fault_kinds(FaultKindRegistry& k) {
          .need = Need::Crashable,
          .instantaneous = "a crash is instantaneous: instances come back after the service's restart_time",
          .read = read_crash,
-         .apply = apply_crash});
+         .apply = apply_crash,
+         .lasted_until = crash_lasted});
   k.add({.name = "zone_outage",
          .effect = LinkEffect::Lose,
          .read = read_zone_outage,

@@ -139,8 +139,12 @@ class FaultInjector final : public Component {
   void finish(Context& ctx, ComponentReport& r) override {
     Time now = ctx.end_time(), warm = ctx.warmup();
     double measured = to_seconds(now - warm);
-    for (const Fault& f : faults_)
-      r.add_interval("fault", f.plan.label, f.at, f.has_end ? std::min(f.end, now) : (f.kind->instantaneous ? f.at : now));
+    for (const Fault& f : faults_) {
+      Time end = now;  // a fault without a duration lasts to the end of the run
+      if (f.has_end) end = std::min(f.end, now);
+      else if (f.kind->instantaneous) end = f.kind->lasted_until && f.at < now ? f.kind->lasted_until(world_, f.plan, f.at, now) : f.at;
+      r.add_interval("fault", f.plan.label, f.at, end);
+    }
     // Observed MTBF / MTTR per component concerned by a fault or random failures.
     std::vector<char> seen(world_.ids.size(), 0);
     for (const Fault& f : faults_) {

@@ -194,6 +194,7 @@ class Queue final : public Component,
     if (slot < sh_.count && !sh_.alive(slot)) pool_.repair_instance(ctx, slot);
   }
   ReadyHistory ready_history(Time now, Time warmup) const override { return pool_.ready_history(now, warmup); }
+  Time crash_over(Time at, Time now) const override { return pool_.crash_over(at, now); }
 
   // ---- Degradable: faults on the brokers (slow, failing, full disks, leaking memory) ----
 

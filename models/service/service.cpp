@@ -170,6 +170,7 @@ void Service::finish(Context& ctx, ComponentReport& r) {
   pool_.report_rollouts(ctx, r);
   pool_.report_disruptions(ctx, r);
   pool_.report_discovery(r);
+  pool_.report_memory(ctx, r);
   r.add("ok", static_cast<double>(m.total(ok_c_)));
   r.add("errors", static_cast<double>(m.total(err_c_)));
   r.add("rejected", static_cast<double>(m.total(rejected_c_)));

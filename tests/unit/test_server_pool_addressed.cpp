@@ -94,6 +94,7 @@ class NodeServer final : public Component, public HasCapabilities, public Crasha
   bool fail_instance(Context& ctx, std::uint32_t slot) override { return pool_.fail_instance(ctx, slot); }
   void repair_instance(Context& ctx, std::uint32_t slot) override { pool_.repair_instance(ctx, slot); }
   ReadyHistory ready_history(Time now, Time warmup) const override { return pool_.ready_history(now, warmup); }
+  Time crash_over(Time at, Time now) const override { return pool_.crash_over(at, now); }
 
  private:
   struct Job {

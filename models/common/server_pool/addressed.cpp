@@ -36,6 +36,7 @@ bool ServerPool::crash_node(Context& ctx, std::uint32_t slot) {
   const Instance::State st = instances_[slot].state;
   if (st != Instance::Ready && st != Instance::Unready && st != Instance::Starting) return false;
   go_down(ctx, slot);
+  note_crash(slot, ctx.now());
   update_counts(ctx);
   return true;
 }

@@ -11,6 +11,7 @@ std::uint32_t ServerPool::crash(Context& ctx, std::uint32_t count) {
     Instance::State st = instances_[i].state;
     if (st != Instance::Ready && st != Instance::Unready && st != Instance::Starting) continue;
     go_down(ctx, i);
+    note_crash(i, ctx.now());
     ++n;
   }
   update_counts(ctx);
@@ -67,6 +68,35 @@ void ServerPool::restore_zone(Context& ctx, const std::string& zone) {
 // Time at each ready level and outages (no ready instance) for the availability report;
 // update_counts runs after every change of ready_. A pool scaled to zero is not down.
 void ServerPool::track_ready(const Context& ctx) { ready_ledger_.set(ctx.now(), ctx.warmup(), ready_, replicas_ > 0); }
+
+// A crash took instance i down: it counts in the record of this instant until it is back.
+void ServerPool::note_crash(std::uint32_t i, Time now) {
+  if (crashes_.empty() || crashes_.back().at != now) crashes_.push_back(CrashRecord{now, -1, 0});
+  Instance& in = instances_[i];
+  if (in.crash_record != ~0u && in.crash_record != crashes_.size() - 1) {
+    // Crashed again before it was back: the earlier crash lasted until now.
+    CrashRecord& before = crashes_[in.crash_record];
+    if (--before.down == 0) before.over = now;
+  }
+  if (in.crash_record != crashes_.size() - 1) ++crashes_.back().down;
+  in.crash_record = static_cast<std::uint32_t>(crashes_.size() - 1);
+}
+
+void ServerPool::instance_back(std::uint32_t i, Time now) {
+  Instance& in = instances_[i];
+  if (in.oom_record != ~0u) ooms_[in.oom_record].over = now;
+  if (in.crash_record != ~0u) {
+    CrashRecord& c = crashes_[in.crash_record];
+    if (--c.down == 0) c.over = now;
+  }
+  in.oom_record = in.crash_record = ~0u;
+}
+
+Time ServerPool::crash_over(Time at, Time now) const {
+  for (auto it = crashes_.rbegin(); it != crashes_.rend(); ++it)
+    if (it->at == at) return it->down > 0 ? now : it->over;
+  return at;
+}
 
 Crashable::ReadyHistory ServerPool::ready_history(Time now, Time warmup) const {
   ReadyHistory h = ready_ledger_.history(now, warmup);

@@ -248,6 +248,8 @@ void ServerPool::set_state(Context& ctx, std::uint32_t i, Instance::State st) {
       membership_changed_ = true;
     }
   }
+  // Back from an OOM kill or a crash (ready, or removed for good): their records end here.
+  if ((now_ready || st == Instance::Gone) && (in.oom_record != ~0u || in.crash_record != ~0u)) instance_back(i, ctx.now());
   update_counts(ctx);
   // The owner hears of a node leaving and rejoining (addressed use; no-ops for a service).
   if (st == Instance::Down && before != Instance::Down) jobs_->slot_down(ctx, i);

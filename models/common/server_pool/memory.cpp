@@ -1,6 +1,10 @@
 // Server pool: instance memory, leaks and OOM kills (models/common/server_pool/server_pool.h).
 #include "models/common/server_pool/server_pool.h"
 
+#include <string>
+
+#include "sim/results.h"
+
 namespace archsim {
 
 // Requests in memory: working, queued, or waiting on calls without a worker (io async).
@@ -59,6 +63,12 @@ void ServerPool::oom_kill(Context& ctx, std::uint32_t i) {
   ++in.oom_restarts;
   ++oom_kills_;
   ctx.metrics().add(oom_c_);
+  if (in.oom_record != ~0u) ooms_[in.oom_record].over = ctx.now();  // killed again before it was ready
+  in.oom_record = ~0u;
+  if (ooms_.size() < kOomKept) {
+    in.oom_record = static_cast<std::uint32_t>(ooms_.size());
+    ooms_.push_back(OomRecord{ctx.now(), -1, i});
+  }
   drop(ctx, i);
   set_state(ctx, i, Instance::Down);
   Instance& after = instances_[i];
@@ -67,6 +77,14 @@ void ServerPool::oom_kill(Context& ctx, std::uint32_t i) {
   ++after.timer_gen;
   if (!after.zone_down)
     ctx.schedule(restart_.sample_time(*rng_) + backoff, kRestart, timer_data(i, after.timer_gen));
+}
+
+void ServerPool::report_memory(Context& ctx, ComponentReport& r) const {
+  if (memory_limit_mb_ <= 0) return;
+  r.add("oom_kills", static_cast<double>(ctx.metrics().total(oom_c_)));  // after warm-up, as every figure
+  for (const OomRecord& k : ooms_)
+    r.add_interval(kOomKillKind, "OOM kill of " + id_ + " instance " + std::to_string(k.slot + 1), k.at,
+                   k.over < 0 ? ctx.end_time() : k.over);
 }
 
 }  // namespace archsim

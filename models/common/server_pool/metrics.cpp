@@ -25,7 +25,7 @@ void ServerPool::register_metrics(Metrics& m) {
 void ServerPool::register_memory_metrics(Metrics& m) {
   if (memory_limit_mb_ <= 0) return;
   memory_g_ = m.gauge(id_, "memory_mb", "memory_mb");  // the largest instance's memory
-  oom_c_ = m.counter(id_, "oom_kills");
+  oom_c_ = m.counter(id_, "oom_kills", "oom_kills", Metrics::kCountSeries);  // kills in each window
 }
 
 void ServerPool::report_utilization(Context& ctx, ComponentReport& r) const {

@@ -122,6 +122,9 @@ struct PoolInstance {
   double leaked_mb = 0;             // memory_leak fault: grows until OOMKilled
   std::uint64_t leak_mark = 0;      // `completed` at the last memory tick
   std::uint32_t oom_restarts = 0;   // consecutive OOM kills, for CrashLoopBackOff
+  // Records it is down for, closed when it is ready again (faults.cpp instance_back): its
+  // last OOM kill's (index into the pool's kept kills) and a crash fault's; ~0u for none.
+  std::uint32_t oom_record = ~0u, crash_record = ~0u;
   Time launched = 0, ready_since = 0, area_last = 0;
   Time readiness_changed = 0;       // last time `state == Ready` flipped (or the launch)
   double busy_area = 0, cpu_area = 0;
@@ -220,6 +223,11 @@ class ServerPool final : public Scalable, public Resizable, public Crashable, pu
   // What each rollout did ("rollouts.<k>.*" figures and a "rollout" interval each; rollout.cpp).
   // Nothing when the component has no rollouts.
   void report_rollouts(Context& ctx, ComponentReport& r) const;
+  // With a memory limit (memory.cpp): "oom_kills", the kills after warm-up, and an interval
+  // of kind kOomKillKind (sim/results.h) for each of the first kOomKept kills of the run,
+  // from the kill to the instance's next Ready (or its removal, or the end of the run).
+  void report_memory(Context& ctx, ComponentReport& r) const;
+  static constexpr std::size_t kOomKept = 500;
   // What each drain did ("drains.<k>.*") and the budget ("disruption_budget.*"; disruption.cpp).
   void report_disruptions(Context& ctx, ComponentReport& r) const;
   // The discovery lag and the requests sent to stale endpoints ("discovery.*"; discovery.cpp).
@@ -367,6 +375,7 @@ class ServerPool final : public Scalable, public Resizable, public Crashable, pu
   bool fail_instance(Context& ctx, std::uint32_t slot) override;
   void repair_instance(Context& ctx, std::uint32_t slot) override;
   ReadyHistory ready_history(Time now, Time warmup) const override;
+  Time crash_over(Time at, Time now) const override;
 
   // ---- Disruptable (disruption.cpp) ----
   std::uint32_t drain(Context& ctx, std::uint32_t count) override;
@@ -449,6 +458,9 @@ class ServerPool final : public Scalable, public Resizable, public Crashable, pu
   void set_alive(Context& ctx, int delta);
   // faults.cpp
   void track_ready(const Context& ctx);
+  // The instance is ready again, or gone: closes the records it was down for. Only when it has one.
+  void instance_back(std::uint32_t i, Time now);
+  void note_crash(std::uint32_t i, Time now);
   // rollout.cpp
   void read_deployment(Params& p, BuildContext& bc);
   void register_rollout_metrics(Metrics& m);
@@ -545,6 +557,18 @@ class ServerPool final : public Scalable, public Resizable, public Crashable, pu
   static constexpr Time kMemoryTickPeriod = 100 * kMillisecond;
   double leak_request_mb_ = 0, leak_second_mb_ = 0;
   std::uint32_t oom_kills_ = 0;
+  // The first kOomKept OOM kills: when, which slot, when it was ready again (-1: not yet);
+  // and each crash instant (crash(), crash_node()): how many it took down are not back yet.
+  struct OomRecord {
+    Time at = 0, over = -1;
+    std::uint32_t slot = 0;
+  };
+  struct CrashRecord {
+    Time at = 0, over = -1;
+    std::uint32_t down = 0;
+  };
+  std::vector<OomRecord> ooms_;
+  std::vector<CrashRecord> crashes_;
   ReadyLedger ready_ledger_;  // time at each ready level, outages (models/common/ready_ledger.h)
 
   // ---- deployments (rollout.h, rollout.cpp); deploy_ is null without rollouts ----
