@@ -1,5 +1,7 @@
 #include "reports/html_page.h"
 
+#include "reports/number_text.h"
+
 #include <cmath>
 #include <cstdio>
 #include <fstream>
@@ -26,33 +28,7 @@ std::string escape(std::string_view text) {
   return out;
 }
 
-std::string number(double v, int digits) {
-  if (std::isnan(v)) return "–";
-  if (std::isinf(v)) return v > 0 ? "∞" : "-∞";
-  if (v == 0) return "0";
-  char buf[64];
-  const double mag = std::fabs(v);
-  if (mag >= 1e15 || mag < 1e-4) {
-    std::snprintf(buf, sizeof buf, "%.*g", digits, v);
-    return buf;
-  }
-  if (mag >= std::pow(10.0, digits)) {
-    std::snprintf(buf, sizeof buf, "%.0f", v);  // whole counts are shown in full
-    return buf;
-  }
-  // Fixed notation with just enough decimals for `digits` significant figures.
-  const int int_digits = mag >= 1 ? static_cast<int>(std::floor(std::log10(mag))) + 1 : 0;
-  int decimals = digits - int_digits;
-  if (mag < 1) decimals = digits - 1 - static_cast<int>(std::floor(std::log10(mag)));
-  if (decimals < 0) decimals = 0;
-  std::snprintf(buf, sizeof buf, "%.*f", decimals, v);
-  std::string s = buf;
-  if (s.find('.') != std::string::npos) {
-    while (!s.empty() && s.back() == '0') s.pop_back();
-    if (!s.empty() && s.back() == '.') s.pop_back();
-  }
-  return s;
-}
+std::string number(double v, int digits) { return readable_number(v, digits); }
 
 std::string percent(double fraction) {
   if (std::isnan(fraction)) return "–";

@@ -14,8 +14,9 @@ namespace archsim::reports::html {
 // Escapes & < > " ' so that any text is safe in element content and in attribute values.
 std::string escape(std::string_view text);
 
-// Formats a figure for people: at most `digits` significant digits, no exponent for
-// ordinary magnitudes, thousands kept as plain digits ("171000", "0.0125", "48.2").
+// Formats a figure for people (reports/number_text.h readable_number): at most `digits`
+// significant digits, no exponent for ordinary magnitudes, thousands grouped from 10,000 up
+// ("171,000", "4096", "0.0125", "48.2").
 std::string number(double v, int digits = 4);
 // 0.99 -> "99%", 0.99915 -> "99.915%": enough decimals to tell the nines apart.
 std::string percent(double fraction);

@@ -1,7 +1,8 @@
 #include "reports/slo_gate.h"
 
+#include "reports/number_text.h"
+
 #include <cmath>
-#include <cstdio>
 
 namespace archsim {
 
@@ -10,12 +11,9 @@ using nlohmann::ordered_json;
 namespace {
 
 // Four significant digits: a percentile's histogram bucket is about 0.8% wide, so more would
-// be noise (summary.json keeps six).
-std::string num_text(double v) {
-  char buf[64];
-  std::snprintf(buf, sizeof buf, "%.4g", v);
-  return buf;
-}
+// be noise (summary.json keeps six). Large values in full and grouped ("23,018 ms", never
+// "2.302e+04 ms").
+std::string num_text(double v) { return readable_number(v, 4); }
 
 std::string percent_text(double v) { return num_text(v * 100) + "%"; }
 
@@ -36,11 +34,19 @@ std::string percentile_name(const std::string& key) {
   return u == std::string::npos ? key : key.substr(u + 1);
 }
 
+// The figures an objective is judged on: the SLO's scoped population (slo.population, its
+// by_route for a route's objective) or the run's own.
 const ordered_json* figures_of(const ordered_json& s, const ordered_json& o) {
-  if (!o.contains("route")) return &s;
+  const ordered_json* whole = &s;
+  const char* routes = "routes";
+  if (s.contains("slo") && s["slo"].contains("population") && s["slo"]["population"].value("scoped", false)) {
+    whole = &s["slo"]["population"];
+    routes = "by_route";
+  }
+  if (!o.contains("route")) return whole;
   const std::string r = o["route"].get<std::string>();
-  if (!s.contains("routes") || !s["routes"].contains(r)) return nullptr;
-  return &s["routes"][r];
+  if (!whole->contains(routes) || !(*whole)[routes].contains(r)) return nullptr;
+  return &(*whole)[routes][r];
 }
 
 }  // namespace

@@ -1,5 +1,6 @@
 #include "reports/summary.h"
 
+#include "reports/ledgers/slo.h"
 #include "reports/slo_gate.h"
 
 #include <algorithm>
@@ -14,8 +15,7 @@
 
 namespace archsim {
 
-// 16 hex digits: a JSON number would lose the low bits of a 64-bit hash.
-static std::string fingerprint_hex(std::uint64_t fp) {
+std::string fingerprint_hex(std::uint64_t fp) {
   char buf[17];
   std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(fp));
   return buf;
@@ -109,8 +109,7 @@ static ordered_json requests_json(const OutcomeCounts& o, const std::vector<std:
   return j;
 }
 
-// Puts `value` at a dotted path inside `obj`, creating objects on the way.
-static void put_dotted(ordered_json& obj, const std::string& name, const ordered_json& value) {
+void put_dotted(ordered_json& obj, const std::string& name, const ordered_json& value) {
   ordered_json* cur = &obj;
   std::size_t start = 0;
   for (;;) {
@@ -134,8 +133,9 @@ static ordered_json nines(double a) {
 // The availability report (SRE workbook terms): of requests and of time, nines, error
 // budget, observed MTBF/MTTR per component, each injected fault's time to detect and to
 // recover, alerts fired and resolved (seconds from the start of the run).
-static ordered_json availability_json(const AvailabilityResult& a) {
+static ordered_json availability_json(const AvailabilityResult& a, const std::string& population) {
   ordered_json o;
+  o["population"] = population;  // the requests it counts: the SLO's (reports/ledgers/slo.h)
   o["requests"] = std::isnan(a.requests) ? ordered_json(nullptr) : ordered_json(round_availability(a.requests));  // no requests
   o["time"] = round_availability(a.time);
   o["nines"] = ordered_json{{"requests", nines(a.requests)}, {"time", nines(a.time)}};
@@ -166,6 +166,13 @@ static ordered_json availability_json(const AvailabilityResult& a) {
                                       {"start_s", round_sig(e.start_s)}, {"end_s", round_sig(e.end_s)}});
     o["episodes"] = episodes;
   }
+  if (!a.oom_kills.empty()) {  // absent when no instance was OOM-killed
+    ordered_json kills = ordered_json::array();
+    for (const auto& e : a.oom_kills)
+      kills.push_back(ordered_json{{"component", e.component}, {"label", e.label}, {"start_s", round_sig(e.start_s)},
+                                   {"end_s", round_sig(e.end_s)}});
+    o["oom_kills"] = kills;
+  }
   ordered_json alerts = ordered_json::array();
   for (const auto& al : a.alerts)
     alerts.push_back(ordered_json{{"alert", al.name},
@@ -180,6 +187,41 @@ static ordered_json availability_json(const AvailabilityResult& a) {
     o["alert_rules"] = rules;
   }
   return o;
+}
+
+// The requests the SLO is judged on (reports/ledgers/slo.h): its scope's population, or every
+// request. The same figures as the top level's, so that a headline can show either.
+static ordered_json population_json(const RunResult& r) {
+  ordered_json p;
+  p["label"] = ledgers::population_label(r);
+  p["scoped"] = r.population.has_value();
+  const OutcomeCounts& o = r.population ? r.population->outcomes : r.outcomes;
+  if (r.population) {
+    p["clients"] = r.population->clients;
+    p["routes"] = r.population->routes;
+  }
+  const std::uint64_t total = o.total();
+  p["requests"] = total;
+  p["ok"] = o.ok();
+  p["failed"] = o.failed();
+  p["availability"] = total ? ordered_json(round_availability(static_cast<double>(o.ok()) / static_cast<double>(total)))
+                            : ordered_json(nullptr);
+  p["throughput_rps"] = round_sig(static_cast<double>(o.ok()) / r.measured_s);
+  p["latency_ms"] = latency_json(r.population ? r.population->latency : r.latency);
+  p["latency_all_ms"] = latency_json(r.population ? r.population->latency_all : r.latency_all);
+  if (r.population) {
+    ordered_json by = ordered_json::object();
+    for (const RouteResult& rr : r.population->by_route) {
+      const std::uint64_t t = rr.outcomes.total();
+      by[rr.name] = ordered_json{{"requests", t},
+                                 {"ok", rr.outcomes.ok()},
+                                 {"availability", round_availability(static_cast<double>(rr.outcomes.ok()) / static_cast<double>(t))},
+                                 {"latency_ms", latency_json(rr.latency)},
+                                 {"latency_all_ms", latency_json(rr.latency_all)}};
+    }
+    p["by_route"] = by;
+  }
+  return p;
 }
 
 ordered_json summary_json(const RunResult& r, const LedgerResults& l) {
@@ -202,6 +244,7 @@ ordered_json summary_json(const RunResult& r, const LedgerResults& l) {
                             : ordered_json(nullptr);
   j["throughput_rps"] = round_sig(static_cast<double>(r.outcomes.ok()) / r.measured_s);
   j["latency_ms"] = latency_json(r.latency);
+  j["latency_all_ms"] = latency_json(r.latency_all);
   ordered_json routes = ordered_json::object();
   for (const RouteResult& rr : r.routes) {
     std::uint64_t t = rr.outcomes.total();
@@ -212,6 +255,7 @@ ordered_json summary_json(const RunResult& r, const LedgerResults& l) {
     o["availability"] = round_availability(static_cast<double>(rr.outcomes.ok()) / static_cast<double>(t));
     o["throughput_rps"] = round_sig(static_cast<double>(rr.outcomes.ok()) / r.measured_s);
     o["latency_ms"] = latency_json(rr.latency);
+    o["latency_all_ms"] = latency_json(rr.latency_all);
     routes[rr.name] = o;
   }
   j["routes"] = routes;
@@ -242,6 +286,7 @@ ordered_json summary_json(const RunResult& r, const LedgerResults& l) {
     slo["availability"] = l.slo.availability;
     slo["availability_met"] = l.slo.availability_met;
   }
+  if (l.slo.has_latency || l.slo.has_availability || !l.slo.objectives.empty()) slo["population"] = population_json(r);
   if (!l.slo.objectives.empty()) {
     ordered_json list = ordered_json::array();
     bool all = true;
@@ -258,7 +303,7 @@ ordered_json summary_json(const RunResult& r, const LedgerResults& l) {
     slo["met"] = all;
   }
   j["slo"] = slo;
-  j["availability_report"] = availability_json(l.availability);
+  j["availability_report"] = availability_json(l.availability, ledgers::population_label(r));
   j["run"] = ordered_json{{"wall_time_s", r.wall_time_s},
                           {"events", r.events},
                           {"events_per_s", r.wall_time_s > 0 ? static_cast<double>(r.events) / r.wall_time_s : 0.0},
@@ -269,169 +314,6 @@ ordered_json summary_json(const RunResult& r, const LedgerResults& l) {
     j["run"]["simulated_s"] = round_sig(r.simulated_s);
   }
   return j;
-}
-
-// Student t quantile for a two-sided 95% interval with `df` degrees of freedom.
-static double t95(std::size_t df) {
-  static const double table[] = {0,     12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262, 2.228,
-                                 2.201, 2.179,  2.160, 2.145, 2.131, 2.120, 2.110, 2.101, 2.093, 2.086,
-                                 2.080, 2.074,  2.069, 2.064, 2.060, 2.056, 2.052, 2.048, 2.045, 2.042};
-  if (df == 0) return 0;
-  if (df <= 30) return table[df];
-  return 1.96 + 2.4 / static_cast<double>(df);  // close to the table beyond 30
-}
-
-static void collect(const ordered_json& j, const std::string& prefix, std::vector<std::string>& paths) {
-  for (auto it = j.begin(); it != j.end(); ++it) {
-    std::string p = prefix.empty() ? it.key() : prefix + "." + it.key();
-    if (it->is_object()) collect(*it, p, paths);
-    else if (it->is_number() && !it->is_boolean()) paths.push_back(p);
-  }
-}
-
-static const ordered_json* at_path(const ordered_json& j, const std::string& path) {
-  const ordered_json* cur = &j;
-  std::size_t start = 0;
-  for (;;) {
-    std::size_t dot = path.find('.', start);
-    std::string key = path.substr(start, dot == std::string::npos ? std::string::npos : dot - start);
-    if (!cur->is_object() || !cur->contains(key)) return nullptr;
-    cur = &(*cur)[key];
-    if (dot == std::string::npos) return cur;
-    start = dot + 1;
-  }
-}
-
-static ordered_json* at_path_mut(ordered_json& j, const std::string& path) {
-  return const_cast<ordered_json*>(at_path(j, path));
-}
-
-// A latency percentile ("latency_ms.p99", "components.web.queue_wait_ms.p95"): a key p<digits>
-// under an object whose name ends in "_ms". Read from the histogram, it is its bucket's
-// midpoint, within 1/256 of the true value (sim/histogram.h).
-static bool histogram_percentile(const std::string& path) {
-  const auto dot = path.rfind('.');
-  if (dot == std::string::npos || dot < 3 || path.compare(dot - 3, 3, "_ms") != 0) return false;
-  const std::string key = path.substr(dot + 1);
-  return key.size() >= 2 && key[0] == 'p' && key.find_first_not_of("0123456789", 1) == std::string::npos;
-}
-
-// How often each alert rule fired over the replications: a rule that fires in one seed of
-// five is not the rule the first replication's list alone suggests.
-static ordered_json alert_replications(const std::vector<ordered_json>& runs) {
-  struct Tally {
-    std::string name;
-    std::size_t runs_fired = 0, firings = 0;
-    double first_sum = 0, first_min = 0, first_max = 0;
-  };
-  std::vector<Tally> tallies;
-  for (const auto& r : runs) {
-    const auto a = r.find("availability_report");
-    if (a == r.end() || !a->contains("alerts")) continue;
-    std::vector<std::pair<std::size_t, double>> first;  // tally index, earliest firing in this run
-    for (const auto& al : (*a)["alerts"]) {
-      const std::string name = al.value("alert", "");
-      const double fired = al.value("fired_s", 0.0);
-      std::size_t i = 0;
-      while (i < tallies.size() && tallies[i].name != name) ++i;
-      if (i == tallies.size()) tallies.push_back(Tally{name});
-      ++tallies[i].firings;
-      auto f = std::find_if(first.begin(), first.end(), [&](const auto& x) { return x.first == i; });
-      if (f == first.end()) first.emplace_back(i, fired);
-      else f->second = std::min(f->second, fired);
-    }
-    for (const auto& [i, t] : first) {
-      Tally& x = tallies[i];
-      x.first_min = x.runs_fired ? std::min(x.first_min, t) : t;
-      x.first_max = x.runs_fired ? std::max(x.first_max, t) : t;
-      x.first_sum += t;
-      ++x.runs_fired;
-    }
-  }
-  ordered_json out = ordered_json::array();
-  for (const Tally& x : tallies)
-    out.push_back(ordered_json{
-        {"alert", x.name},
-        {"replications_fired", x.runs_fired},
-        {"replications", runs.size()},
-        {"firings_per_replication", round_sig(static_cast<double>(x.firings) / static_cast<double>(runs.size()))},
-        {"first_fired_s", ordered_json{{"mean", round_sig(x.first_sum / static_cast<double>(x.runs_fired))},
-                                       {"min", round_sig(x.first_min)},
-                                       {"max", round_sig(x.first_max)}}}});
-  return out;
-}
-
-ordered_json merge_replications(const std::vector<ordered_json>& runs) {
-  if (runs.size() == 1) return runs.front();
-  ordered_json out = runs.front();
-  // Paths of every run: a figure may exist only in the runs where it was defined (an MTTR
-  // needs an outage); it is averaged over those runs and its interval says how many.
-  std::vector<std::string> paths;
-  for (const auto& r : runs) {
-    std::vector<std::string> mine;
-    collect(r, "", mine);
-    for (auto& p : mine)
-      if (std::find(paths.begin(), paths.end(), p) == paths.end()) paths.push_back(std::move(p));
-  }
-  ordered_json ci = ordered_json::object();
-  const std::size_t n = runs.size();
-  for (const std::string& p : paths) {
-    if (p == "seed" || p.rfind("run.", 0) == 0) continue;
-    std::vector<double> xs;
-    for (const auto& r : runs)
-      if (const ordered_json* v = at_path(r, p); v && v->is_number()) xs.push_back(v->get<double>());
-    const std::size_t m = xs.size();
-    if (m == 0) continue;
-    double mean = 0;
-    for (double x : xs) mean += x;
-    mean /= static_cast<double>(m);
-    double var = 0;
-    for (double x : xs) var += (x - mean) * (x - mean);
-    double half = m > 1 ? t95(m - 1) * std::sqrt(var / static_cast<double>(m - 1) / static_cast<double>(m)) : 0.0;
-    // Replications whose percentiles fall in one bucket agree to the bucket, not exactly: the
-    // interval is never narrower than what the histogram can tell apart.
-    if (m > 1 && histogram_percentile(p))
-      half = std::max(half, std::fabs(mean) / static_cast<double>(Histogram::kLinearLimit));
-    ordered_json* target = at_path_mut(out, p);
-    if (!target) {
-      put_dotted(out, p, 0);
-      target = at_path_mut(out, p);
-    }
-    bool integral = target->is_number_integer() || target->is_number_unsigned();
-    *target = round_sig(mean);
-    if (integral && std::floor(mean) == mean) *target = static_cast<std::int64_t>(mean);
-    ci[p] = ordered_json{{"mean", round_sig(mean)},
-                         {"lo", round_sig(mean - half)},
-                         {"hi", round_sig(mean + half)},
-                         {"half_width", round_sig(half)}};
-    if (m != n) ci[p]["runs"] = m;
-  }
-  if (out.contains("availability_report")) out["availability_report"]["alert_replications"] = alert_replications(runs);
-  out["replications"] = n;
-  ordered_json seeds = ordered_json::array();
-  for (const auto& r : runs) seeds.push_back(r["seed"]);
-  out["seeds"] = seeds;
-  out["ci95"] = ci;
-  // run: totals over the replications.
-  // The fingerprint of a set of replications hashes theirs in seed order.
-  double wall = 0, events = 0;
-  std::uint64_t fp = 0xcbf29ce484222325ULL;
-  for (const auto& r : runs) {
-    wall += r["run"]["wall_time_s"].get<double>();
-    events += r["run"]["events"].get<double>();
-    const auto& f = r["run"].find("fingerprint");
-    if (f != r["run"].end()) fp = (fp ^ std::stoull(f->get<std::string>(), nullptr, 16)) * 0x100000001b3ULL;
-  }
-  out["run"] = ordered_json{{"wall_time_s", wall},
-                            {"events", events},
-                            {"events_per_s", wall > 0 ? events / wall : 0.0},
-                            {"fingerprint", fingerprint_hex(fp)}};
-  // Keep "run" last, where a reader looks for it.
-  ordered_json run = out["run"];
-  out.erase("run");
-  out["run"] = run;
-  judge_slo_on_means(out);
-  return out;
 }
 
 // Seconds of an exact time with every digit it has (nanoseconds, trailing zeros dropped):

@@ -2,6 +2,7 @@
 // intervals, and the other data files of a run directory. Knows no model: component
 // figures are written as the models named them (dotted names nest).
 #pragma once
+#include <cstdint>
 #include <filesystem>
 #include <string>
 #include <vector>
@@ -41,6 +42,11 @@ std::string latency_cdf_csv(const RunResult& r);
 bool write_timeseries_csv(const RunResult& r, const std::filesystem::path& file);
 // latency_cdf.csv: component,latency_ms,cumulative_fraction (end to end over all clients).
 bool write_latency_cdf_csv(const RunResult& r, const std::filesystem::path& file);
+
+// A 64-bit hash as 16 hex digits (run.fingerprint): a JSON number would lose its low bits.
+std::string fingerprint_hex(std::uint64_t fp);
+// Puts `value` at the dotted path `name` inside `obj` ("a.b.c"), creating objects on the way.
+void put_dotted(nlohmann::ordered_json& obj, const std::string& name, const nlohmann::ordered_json& value);
 
 // `v` to `digits` significant digits; whole numbers up to 2^53 are returned exact.
 double round_sig(double v, int digits = 6);

@@ -1,10 +1,12 @@
 #include "reports/table.h"
 
+#include "reports/number_text.h"
 #include "reports/slo_gate.h"
 #include "sim/text_list.h"
 
 #include <cmath>
 #include <cstdio>
+#include <iomanip>
 #include <sstream>
 
 namespace archsim {
@@ -26,6 +28,12 @@ static bool merged_replications(const ordered_json& s) {
   return s.contains("replications") && s["replications"].get<int>() > 1;
 }
 
+// A latency in ms for a table cell: four significant digits, grouped thousands ("23,018",
+// "47.81", "0.4375"), "-" when missing.
+static std::string ms_cell(const ordered_json& l, const char* key) {
+  return l.contains(key) && l[key].is_number() ? readable_number(l[key].get<double>(), 4) : std::string("-");
+}
+
 // " ±x" when the summary holds a confidence interval for `path`.
 static std::string ci(const ordered_json& s, const std::string& path, int prec = 2) {
   if (!s.contains("ci95") || !s["ci95"].contains(path)) return "";
@@ -36,7 +44,10 @@ static std::string ci(const ordered_json& s, const std::string& path, int prec =
 // when the percentile's histogram bucket straddles the target.
 static std::string slo_lines(const ordered_json& slo) {
   std::ostringstream o;
-  o << "\nSLO  " << (slo["met"].get<bool>() ? "met" : "MISSED") << "\n";
+  o << "\nSLO  " << (slo["met"].get<bool>() ? "met" : "MISSED");
+  if (slo.contains("population") && slo["population"].value("scoped", false))
+    o << "  (judged on " << slo["population"].value("label", "") << ")";
+  o << "\n";
   if (!slo.contains("objectives")) return o.str();
   for (const ordered_json& ob : slo["objectives"]) {
     char line[256];
@@ -67,11 +78,14 @@ static std::string availability_section(const ordered_json& s, const ordered_jso
   o << "   time " << fmt(num(a, "time") * 100, 2) << "%" << ci(s, "availability_report.time", 3) << " of "
     << fmt(num(a["windows"], "total"), 0) << " windows meet the SLO";
   if (a["slo"].contains("assumed")) o << " (no slo given: 99.9% assumed)";
+  if (a.contains("population") && a["population"] != "all requests") o << " (" << a["population"].get<std::string>() << ")";
   o << "\n";
   const ordered_json& b = a["error_budget"];
-  o << "error budget  " << fmt(num(b, "failures"), 0) << " failures of " << fmt(num(b, "allowed_failures"), 1)
-    << " allowed";
-  if (b["consumed"].is_number()) o << ": " << fmt(b["consumed"].get<double>() * 100, 1) << "% consumed" << ci(s, "availability_report.error_budget.consumed", 3);
+  o << "error budget  " << group_thousands(fmt(num(b, "failures"), 0)) << " failures of "
+    << group_thousands(fmt(num(b, "allowed_failures"), 1)) << " allowed";
+  if (b["consumed"].is_number())
+    o << ": " << group_thousands(fmt(b["consumed"].get<double>() * 100, 1)) << "% consumed"
+      << ci(s, "availability_report.error_budget.consumed", 3);
   o << "\n";
   for (auto it = a["components"].begin(); it != a["components"].end(); ++it) {
     const ordered_json& c = *it;
@@ -116,12 +130,11 @@ std::string terminal_table(const ordered_json& s) {
   const ordered_json& r = s["requests"];
   // Merged replications hold each count's mean, rounded here and said to be a mean.
   const bool merged = merged_replications(s);
-  std::snprintf(line, sizeof line, "requests%s  %.0f total, %.0f ok, %.0f failed", merged ? " (mean per replication)" : "",
-                num(r, "total"), num(r, "ok"), num(r, "failed"));
-  o << line;
+  o << "requests" << (merged ? " (mean per replication)" : "") << "  " << group_thousands(fmt(num(r, "total"), 0)) << " total, "
+    << group_thousands(fmt(num(r, "ok"), 0)) << " ok, " << group_thousands(fmt(num(r, "failed"), 0)) << " failed";
   std::string causes;
   for (auto it = r["by_cause"].begin(); it != r["by_cause"].end(); ++it)
-    if (it->get<double>() > 0) append_item(causes, ", ", it.key() + " " + fmt(it->get<double>(), 0));
+    if (it->get<double>() > 0) append_item(causes, ", ", it.key() + " " + group_thousands(fmt(it->get<double>(), 0)));
   if (!causes.empty()) o << " (" << causes << ")";
   o << "\n";
   o << "availability  "
@@ -131,10 +144,9 @@ std::string terminal_table(const ordered_json& s) {
     << "    throughput  " << fmt(num(s, "throughput_rps"), 1) << " req/s" << ci(s, "throughput_rps", 1) << "\n\n";
 
   auto lat_row = [&](const std::string& name, const ordered_json& l, const std::string& path) {
-    std::snprintf(line, sizeof line, "%-18s %9s %9s %9s %9s %9s %9s %9s\n", name.c_str(),
-                  (fmt(num(l, "mean"))).c_str(), fmt(num(l, "p50")).c_str(), fmt(num(l, "p90")).c_str(),
-                  fmt(num(l, "p95")).c_str(), fmt(num(l, "p99")).c_str(), fmt(num(l, "p999")).c_str(),
-                  fmt(num(l, "max")).c_str());
+    std::snprintf(line, sizeof line, "%-18s %9s %9s %9s %9s %9s %9s %9s\n", name.c_str(), ms_cell(l, "mean").c_str(),
+                  ms_cell(l, "p50").c_str(), ms_cell(l, "p90").c_str(), ms_cell(l, "p95").c_str(),
+                  ms_cell(l, "p99").c_str(), ms_cell(l, "p999").c_str(), ms_cell(l, "max").c_str());
     o << line;
     std::string c = ci(s, path + ".p99");
     if (!c.empty()) o << std::string(18, ' ') << "  p99 95% CI" << c << " ms\n";
@@ -142,26 +154,34 @@ std::string terminal_table(const ordered_json& s) {
   std::snprintf(line, sizeof line, "%-18s %9s %9s %9s %9s %9s %9s %9s\n", "latency (ms)", "mean", "p50", "p90", "p95",
                 "p99", "p99.9", "max");
   o << line;
-  lat_row("end to end", s["latency_ms"], "latency_ms");
+  // Successful requests, then every request that ended (a failed one at the time it failed):
+  // the first alone reads best when requests fail, since the survivors are the fast ones.
+  lat_row("ok requests", s["latency_ms"], "latency_ms");
+  if (s.contains("latency_all_ms")) lat_row("all requests", s["latency_all_ms"], "latency_all_ms");
   for (auto it = s["routes"].begin(); it != s["routes"].end(); ++it)
     lat_row("  route " + it.key(), (*it)["latency_ms"], "routes." + it.key() + ".latency_ms");
   o << "\n";
-  std::snprintf(line, sizeof line, "%-18s %-9s %11s %8s %9s %9s %9s\n", "component", "type", "throughput", "util",
+  // An "oom kills" column when some component has a memory limit (it reports oom_kills).
+  bool memory = false;
+  for (const auto& c : s["components"]) memory = memory || c.contains("oom_kills");
+  std::snprintf(line, sizeof line, "%-18s %-9s %11s %8s %9s %9s %9s", "component", "type", "throughput", "util",
                 "queue", "p50 ms", "p99 ms");
-  o << line;
+  o << line << (memory ? "  oom kills\n" : "\n");
   for (auto it = s["components"].begin(); it != s["components"].end(); ++it) {
     const ordered_json& c = *it;
     std::string util = c.contains("utilization") ? fmt(num(c, "utilization") * 100, 1) + "%" : "-";
     std::string queue = c.contains("queue_length") ? fmt(num(c, "queue_length"), 2) : "-";
     std::string p50 = "-", p99 = "-";
     if (c.contains("latency_ms")) {
-      p50 = fmt(num(c["latency_ms"], "p50"));
-      p99 = fmt(num(c["latency_ms"], "p99"));
+      p50 = ms_cell(c["latency_ms"], "p50");
+      p99 = ms_cell(c["latency_ms"], "p99");
     }
-    std::snprintf(line, sizeof line, "%-18s %-9s %11s %8s %9s %9s %9s\n", it.key().c_str(),
-                  c.value("type", "").c_str(), (fmt(num(c, "throughput_rps"), 1) + "/s").c_str(), util.c_str(),
-                  queue.c_str(), p50.c_str(), p99.c_str());
+    std::snprintf(line, sizeof line, "%-18s %-9s %11s %8s %9s %9s %9s", it.key().c_str(), c.value("type", "").c_str(),
+                  (group_thousands(fmt(num(c, "throughput_rps"), 1)) + "/s").c_str(), util.c_str(), queue.c_str(),
+                  p50.c_str(), p99.c_str());
     o << line;
+    if (memory) o << "  " << std::setw(9) << (c.contains("oom_kills") ? group_thousands(fmt(num(c, "oom_kills"), 0)) : "-");
+    o << "\n";
   }
   // Components that report a hit ratio (caches, CDNs): their cache figures, those present.
   for (auto it = s["components"].begin(); it != s["components"].end(); ++it) {

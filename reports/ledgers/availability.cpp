@@ -43,22 +43,27 @@ AvailabilityResult availability_ledger(const SloSettings& slo, const RunResult& 
       a.faults.push_back(std::move(f));
     }
   }
+  // OOM kills apart from the other episodes: they are many, and the charts mark them apart.
   for (const ComponentResult& c : r.components)
     for (const auto& iv : c.report.intervals())
-      a.episodes.push_back({c.id, iv.kind, iv.label, to_seconds(iv.start), to_seconds(iv.end)});
-  std::uint64_t total = r.outcomes.total();
+      (iv.kind == kOomKillKind ? a.oom_kills : a.episodes)
+          .push_back({c.id, iv.kind, iv.label, to_seconds(iv.start), to_seconds(iv.end)});
+  // The SLO's population: every request, or its scope's (slo.h).
+  const SloFigures fig = slo_figures(slo, r);
+  const OutcomeCounts& outcomes = *fig.outcomes;
+  std::uint64_t total = outcomes.total();
   // NaN (null in summary.json) for a run with no request: not a perfect availability.
-  a.requests = total ? static_cast<double>(r.outcomes.ok()) / static_cast<double>(total) : std::nan("");
+  a.requests = total ? static_cast<double>(outcomes.ok()) / static_cast<double>(total) : std::nan("");
   a.slo_assumed = !slo.availability && !slo.latency_p99;
   a.slo_availability = slo.availability.value_or(a.slo_assumed ? 0.999 : 0.0);
   a.slo_latency_p99_ms = slo.latency_p99 ? to_millis(*slo.latency_p99) : 0;
   a.budget_allowed = (1.0 - a.slo_availability) * static_cast<double>(total);
-  a.budget_used = static_cast<double>(r.outcomes.failed());
+  a.budget_used = static_cast<double>(outcomes.failed());
 
   const std::vector<Time>& ends = r.window_ends;
-  const Series* ok = find(r.series, "all", "throughput_rps");
-  const Series* failed = find(r.series, "all", "errors_rps");
-  const Series* p99 = find(r.series, "all", "latency_p99_ms");
+  const Series* ok = find(r.series, fig.series, "throughput_rps");
+  const Series* failed = find(r.series, fig.series, "errors_rps");
+  const Series* p99 = find(r.series, fig.series, "latency_p99_ms");
   std::vector<char> met(ends.size(), 1);
   for (std::size_t w = 0; w < ends.size(); ++w) {
     double g = ok->values[w], b = failed->values[w];

@@ -6,6 +6,8 @@
 #include <utility>
 #include <vector>
 
+#include "sim/results.h"
+
 namespace archsim {
 
 struct CostResult {
@@ -80,6 +82,9 @@ struct AvailabilityResult {
     double start_s = 0, end_s = 0;
   };
   std::vector<Episode> episodes;
+  // Each OOM kill of an instance, from the kill to that instance's next ready moment (or the
+  // end of the run, or its removal), as components report them (interval kind kOomKillKind).
+  std::vector<Episode> oom_kills;
   // Figures from section components (e.g. "components.web.mttr_s"), dotted.
   std::vector<std::pair<std::string, double>> figures;
 };

@@ -12,10 +12,11 @@ void register_ledger_keys(Registry& r) {
     read_cost(top);
     return std::any();
   });
-  // Once the components exist: a per-route objective must name a route they use.
+  // Once the components exist: a per-route objective must name a route they use. A scope is
+  // handed back as the population the engine is to count apart (sim/build.h TopLevelKey).
   r.add_top_level("slo", Stage::Series, [](Params& top, const Metrics& m, const std::vector<std::string>& routes) {
-    read_slo(top, &routes, &m);
-    return std::any();
+    const SloSettings s = read_slo(top, &routes, &m);
+    return s.scope ? std::any(population(*s.scope)) : std::any();
   });
   r.add_top_level("alerts", Stage::Series, [](Params& top, const Metrics& m, const std::vector<std::string>&) {
     read_alerts(top, &m);
@@ -47,8 +48,15 @@ LedgerResults Ledgers::apply(RunResult& r) const {
       if (v != 0) return false;
     return true;
   });
-  for (Series& d : derived)
-    if (d.component == "all") r.series.push_back(std::move(d));
+  // The end-to-end availability and its complement, the failed share of the requests that
+  // ended in each window (NaN when none did), for every request and for the SLO's scope.
+  for (Series& d : derived) {
+    if (d.component != "all" && !(r.population && d.component == r.population->series)) continue;
+    Series failed{d.component, "failed_fraction", {}};
+    for (double a : d.values) failed.values.push_back(1.0 - a);
+    r.series.push_back(std::move(d));
+    r.series.push_back(std::move(failed));
+  }
   return l;
 }
 

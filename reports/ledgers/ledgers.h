@@ -29,7 +29,7 @@ class Ledgers {
   explicit Ledgers(const nlohmann::json& doc);
   // The cost, SLO verdict and availability report of `r`. Also drops from r.series the
   // "all" cause series that stayed zero (causes that never happened) and adds the derived
-  // "all.availability" series.
+  // "all.availability" and "all.failed_fraction" series (and "slo.*" ones for a scoped SLO).
   LedgerResults apply(RunResult& r) const;
 
  private:

@@ -66,7 +66,43 @@ SloObjective read_window_objective(Params& w, const Metrics* series) {
   return o;
 }
 
+// "scope": {"clients": [...], "routes": [...]}: lists of names, not empty when given, each
+// name once; routes checked here, clients by the engine (it knows which components end
+// requests).
+SloScope read_scope(Params& sc, const std::vector<std::string>* routes) {
+  SloScope out;
+  out.pointer = sc.pointer();
+  auto names = [&](const char* key, std::vector<std::pair<std::string, std::string>>& list) {
+    const Params::Value v = sc.value(key);
+    if (v.shape() == Params::Shape::absent) return;
+    const auto items = v.items();
+    if (items.empty()) v.fail(std::string("expected a non-empty array of ") + key + " (leave it out for every one)");
+    for (const Params::Value& item : items) {
+      const std::optional<std::string> name = item.as_string();
+      if (!name || name->empty()) item.fail("expected a name");
+      for (const auto& [seen, at] : list)
+        if (seen == *name) item.fail("\"" + *name + "\" is listed twice");
+      list.emplace_back(*name, item.pointer());
+    }
+  };
+  names("clients", out.clients);
+  names("routes", out.routes);
+  sc.finish();  // a misspelt list is named as such, before "names no population"
+  if (out.clients.empty() && out.routes.empty())
+    sc.fail_here("names no population: give \"clients\", \"routes\" or both (leave \"scope\" out for every request)");
+  if (routes)
+    for (const auto& [name, at] : out.routes)
+      if (std::find(routes->begin(), routes->end(), name) == routes->end())
+        throw ScenarioError(at, "no route is named \"" + name + "\"" + did_you_mean(name, *routes) + " (routes: " +
+                                    join_items(*routes, ", ") + ")");
+  return out;
+}
+
 }  // namespace
+
+RequestPopulation population(const SloScope& scope) {
+  return RequestPopulation{kSloSeries, scope.pointer, scope.clients, scope.routes};
+}
 
 SloSettings read_slo(Params& top, const std::vector<std::string>* routes, const Metrics* series) {
   SloSettings s;
@@ -75,8 +111,13 @@ SloSettings read_slo(Params& top, const std::vector<std::string>* routes, const 
     if (slo->has("availability")) s.availability = slo->number("availability", 0.0, 0.0, 1.0);
     read_objectives(*slo, "", s.objectives);
     if (auto w = slo->object_opt("availability_window")) s.objectives.push_back(read_window_objective(*w, series));
+    if (auto sc = slo->object_opt("scope")) s.scope = read_scope(*sc, routes);
     if (auto per_route = slo->object_opt("routes")) {
       for (const std::string& name : per_route->keys()) {
+        if (s.scope && !s.scope->routes.empty() &&
+            std::none_of(s.scope->routes.begin(), s.scope->routes.end(), [&](const auto& x) { return x.first == name; }))
+          per_route->fail(name, "is not a route of the SLO's scope (" + s.scope->routes.front().first +
+                                    (s.scope->routes.size() > 1 ? ", ..." : "") + "): its objectives would judge requests the SLO leaves out");
         if (routes && std::find(routes->begin(), routes->end(), name) == routes->end()) {
           const std::string known = join_items(*routes, ", ");
           per_route->fail(name, "no route is named \"" + name + "\"" + did_you_mean(name, *routes) +
@@ -94,19 +135,19 @@ SloSettings read_slo(Params& top, const std::vector<std::string>* routes, const 
 
 namespace {
 
-const Series* find_series(const RunResult& r, const char* metric) {
+const Series* find_series(const RunResult& r, const std::string& component, const char* metric) {
   for (const Series& x : r.series)
-    if (x.component == "all" && x.metric == metric) return &x;
+    if (x.component == component && x.metric == metric) return &x;
   return nullptr;
 }
 
-// Windows of o.window from the warm-up's end, counted from the "all" series (rates x each
-// window's length give back the whole counts the recorder counted).
-void judge_windows(const SloObjective& o, const RunResult& r, SloObjectiveResult& x) {
+// Windows of o.window from the warm-up's end, counted from the population's series ("all" or
+// the scope's; rates x each window's length give back the whole counts the recorder counted).
+void judge_windows(const SloObjective& o, const RunResult& r, const std::string& component, SloObjectiveResult& x) {
   x.window_s = to_seconds(o.window);
   x.required_fraction = o.required_fraction;
-  const Series* ok = find_series(r, "throughput_rps");
-  const Series* failed = find_series(r, "errors_rps");
+  const Series* ok = find_series(r, component, "throughput_rps");
+  const Series* failed = find_series(r, component, "errors_rps");
   if (!ok || !failed) return;
   struct Count {
     std::uint64_t ok = 0, failed = 0;
@@ -148,8 +189,24 @@ void judge_windows(const SloObjective& o, const RunResult& r, SloObjectiveResult
 
 }  // namespace
 
+SloFigures slo_figures(const SloSettings& s, const RunResult& r) {
+  if (s.scope && r.population)
+    return SloFigures{&r.population->outcomes, &r.population->latency, &r.population->by_route, r.population->series};
+  return SloFigures{&r.outcomes, &r.latency, &r.routes, "all"};
+}
+
+std::string population_label(const RunResult& r) {
+  if (!r.population) return "all requests";
+  const PopulationResult& p = *r.population;
+  std::string label;
+  if (!p.clients.empty()) label = (p.clients.size() > 1 ? "clients " : "client ") + join_items(p.clients, ", ");
+  if (!p.routes.empty()) append_item(label, "; ", (p.routes.size() > 1 ? "routes " : "route ") + join_items(p.routes, ", "));
+  return label;
+}
+
 SloResult slo_ledger(const SloSettings& s, const RunResult& r) {
   SloResult out;
+  const SloFigures fig = slo_figures(s, r);
   for (const SloObjective& o : s.objectives) {
     SloObjectiveResult x;
     x.kind = o.kind;
@@ -157,16 +214,17 @@ SloResult slo_ledger(const SloSettings& s, const RunResult& r) {
     x.route = o.route;
     x.target = o.target;
     if (o.kind == SloObjectiveKind::AvailabilityWindow) {
-      judge_windows(o, r, x);
+      judge_windows(o, r, fig.series, x);
       out.objectives.push_back(x);
       continue;
     }
-    const OutcomeCounts* outcomes = &r.outcomes;
-    const LatencyStats* latency = &r.latency;
+    const OutcomeCounts* outcomes = fig.outcomes;
+    const LatencyStats* latency = fig.latency;
     if (!o.route.empty()) {
-      auto it = std::find_if(r.routes.begin(), r.routes.end(), [&](const RouteResult& rr) { return rr.name == o.route; });
+      const std::vector<RouteResult>& routes = *fig.routes;
+      auto it = std::find_if(routes.begin(), routes.end(), [&](const RouteResult& rr) { return rr.name == o.route; });
       static const RouteResult kNone;  // a route no request took: no data, the objective is missed
-      const RouteResult& rr = it == r.routes.end() ? kNone : *it;
+      const RouteResult& rr = it == routes.end() ? kNone : *it;
       outcomes = &rr.outcomes;
       latency = &rr.latency;
     }
@@ -192,14 +250,14 @@ SloResult slo_ledger(const SloSettings& s, const RunResult& r) {
   if (s.latency_p99) {
     out.has_latency = true;
     out.latency_p99_ms = to_millis(*s.latency_p99);
-    out.latency_met = r.latency.count > 0 && r.latency.p99 <= out.latency_p99_ms;
+    out.latency_met = fig.latency->count > 0 && fig.latency->p99 <= out.latency_p99_ms;
   }
   if (s.availability) {
     out.has_availability = true;
     out.availability = *s.availability;
-    std::uint64_t total = r.outcomes.total();
+    std::uint64_t total = fig.outcomes->total();
     // As the latency objective: a run with no request does not meet it (nothing was served).
-    out.availability_met = total > 0 && static_cast<double>(r.outcomes.ok()) / static_cast<double>(total) >= out.availability;
+    out.availability_met = total > 0 && static_cast<double>(fig.outcomes->ok()) / static_cast<double>(total) >= out.availability;
   }
   return out;
 }

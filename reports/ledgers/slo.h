@@ -15,6 +15,14 @@
 // pointer: the windows would split a series window and could not be counted exactly).
 // Whole-run only: the series are not kept per route.
 //
+// scope ({"clients": [...], "routes": [...]}, either or both) names the population the SLO is
+// about: the requests those clients end on those routes (an absent list: every one), as an
+// SLO's SLI names the requests it counts (the API, not the video players' downloads). Every
+// objective, the availability_window and the availability report's SLO windows, error
+// budget and fault detection are then judged on that population alone, from the figures and
+// series the engine keeps for it (sim/request_ledger.h RequestPopulation, series component
+// "slo"). A per-route objective must name a route of the scope.
+//
 // Percentiles come from a histogram whose buckets are about 0.8% wide: a latency objective is
 // "met" when the reported percentile (its bucket's midpoint) is at most the target, and
 // "certain" only when the whole bucket lies on one side of the target; when the target falls
@@ -25,6 +33,7 @@
 #include <vector>
 
 #include "sim/params.h"
+#include "sim/request_ledger.h"
 #include "reports/ledgers/ledger_results.h"
 #include "sim/results.h"
 
@@ -39,17 +48,41 @@ struct SloObjective {
   double required_fraction = 1;  // AvailabilityWindow: the fraction of windows that must meet it
 };
 
+// The series component of a scoped SLO's population in timeseries.csv.
+inline constexpr const char* kSloSeries = "slo";
+
+struct SloScope {
+  std::string pointer;  // of "scope"
+  std::vector<std::pair<std::string, std::string>> clients, routes;  // (name, JSON pointer)
+};
+
 struct SloSettings {
   std::optional<Time> latency_p99;      // the run-wide p99 and availability objectives, which the
   std::optional<double> availability;  // availability report's windows also judge
   std::vector<SloObjective> objectives;  // every objective, in the order above, routes last
+  std::optional<SloScope> scope;         // none: every request
 };
+
+// What the SLO is judged on: the run's figures and "all" series, or its scope's population.
+struct SloFigures {
+  const OutcomeCounts* outcomes;
+  const LatencyStats* latency;
+  const std::vector<RouteResult>* routes;
+  std::string series;  // the series component: "all" or kSloSeries
+};
+SloFigures slo_figures(const SloSettings& s, const RunResult& r);
+// Which requests a headline figure covers, in words: "all requests", or "clients api; routes
+// course, auth" (a scope's population as the run resolved it).
+std::string population_label(const RunResult& r);
 
 // Reads (and checks) the scenario's "slo". Throws ScenarioError. `routes`: the route names
 // the scenario's components named (an objective on another route is an error); `series`: the
 // run's recorder, whose window and warm-up an availability_window must divide evenly. nullptr
 // skips those checks (a scenario already validated).
+// A scope is returned as the RequestPopulation the engine is to count (population()).
 SloSettings read_slo(Params& top, const std::vector<std::string>* routes, const Metrics* series = nullptr);
+// The population the engine counts for `scope` (series component kSloSeries).
+RequestPopulation population(const SloScope& scope);
 
 SloResult slo_ledger(const SloSettings& s, const RunResult& r);
 

@@ -138,10 +138,12 @@ TEST_CASE("faults: every request ends exactly once under crashes, and detection/
   CHECK(num(r, "by_cause.dropped") >= 1);
   const json& f = at(s, "availability_report.faults")[0];
   CHECK(f["start_s"].get<double>() == 100);
+  // The crash lasts until its instances are ready again: restart_time 60 s, no start-up.
+  CHECK(f["end_s"].get<double>() == 160);
   // First window breaking the SLO ends at 110 s; the instances return at 160 s, so the
-  // first window meeting it again is (160, 170]: 70 s after the (instantaneous) crash.
+  // first window meeting it again is (160, 170]: 10 s after the crash ended.
   CHECK(f["time_to_detect_s"].get<double>() == doctest::Approx(10));
-  CHECK(f["time_to_recover_s"].get<double>() == doctest::Approx(70));
+  CHECK(f["time_to_recover_s"].get<double>() == doctest::Approx(10));
   // Prometheus rule: pending at the 110 s evaluation, firing once held 20 s (130 s),
   // resolved at the first evaluation where it clears (170 s).
   const json& alerts = at(s, "availability_report.alerts");

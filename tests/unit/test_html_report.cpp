@@ -192,8 +192,12 @@ TEST_CASE("html helpers escape text and keep the nines apart") {
   CHECK(html::escape("a<b & \"c\" 'd'>") == "a&lt;b &amp; &quot;c&quot; &#39;d&#39;&gt;");
   CHECK(html::number(48.2) == "48.2");
   CHECK(html::number(0.0125) == "0.0125");
-  CHECK(html::number(171000, 15) == "171000");
+  CHECK(html::number(171000, 15) == "171,000");
   CHECK(html::number(1234.5678) == "1235");
+  CHECK(html::number(23018.35) == "23,018");  // not 2.302e+04
+  CHECK(html::number(-1234567.0) == "-1,234,567");
+  CHECK(html::number(12345.678, 7) == "12,345.68");
+  CHECK(html::number(1.5e-5) == "1.5e-05");
   CHECK(html::percent(0.99) == "99%");
   CHECK(html::percent(0.9995) == "99.95%");
   CHECK(html::percent(0.99915) == "99.915%");
