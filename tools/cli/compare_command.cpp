@@ -156,12 +156,18 @@ int compare_command(const CompareOptions& o, const Registry& registry) {
   if (int code = sweep_failures(sweep, jobs, o.scenario, [&](std::size_t j) { return "variant " + variants[j / reps].label; },
                                 dir->dest() / "jobs"))
     return code;
-  ordered_json result{{"scenario", name}, {"seed", seed}, {"replications", o.replications}, {"variants", ordered_json::array()}};
+  ordered_json result{{"scenario", name},         {"seed", seed}, {"replications", o.replications},
+                      {"overrides", o.sets},       // the --set common to every variant, as written
+                      {"variants", ordered_json::array()}};
   for (std::size_t i = 0; i < variants.size(); ++i) {
     std::vector<ordered_json> sums;
     for (int k = 0; k < reps; ++k) sums.push_back(ordered_json::parse(sweep.outputs[i * reps + k].summary));
     const JobOutput& first = sweep.outputs[i * reps];
-    const ordered_json merged = merge_replications(sums);
+    ordered_json merged = merge_replications(sums);
+    // What this variant changed: the common --set, then its own --vary values, in order.
+    std::vector<std::string> overrides = o.sets;
+    overrides.insert(overrides.end(), variants[i].sets.begin(), variants[i].sets.end());
+    merged["run"]["overrides"] = overrides;
     fs::path vdir = out / ("variant-" + std::to_string(i + 1));
     std::error_code ec;
     fs::create_directory(vdir, ec);
@@ -171,7 +177,8 @@ int compare_command(const CompareOptions& o, const Registry& registry) {
         (!first.trace_json.empty() && !write_checked(vdir / "trace.json", first.trace_json)))
       return 1;
     result["variants"].push_back(
-        ordered_json{{"label", variants[i].label}, {"dir", vdir.filename().string()}, {"set", sets_object(variants[i].sets)}, {"summary", merged}});
+        ordered_json{{"label", variants[i].label}, {"dir", vdir.filename().string()}, {"set", sets_object(variants[i].sets)},
+                     {"overrides", overrides}, {"summary", merged}});
   }
   // Outside the results, as every "run" block: what ran the jobs ("2 threads", "4 MPI ranks
   // (3 workers)"); the files are the same whatever it was.

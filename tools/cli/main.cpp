@@ -47,6 +47,9 @@ int main(int argc, char** argv) {
   // "cost", "slo" and "alerts" are the ledgers' (reports/ledgers), validated with the rest.
   ledgers::register_ledger_keys(registry);
 
+  // A repeatable option takes one value per use (--set A=1 --set B=2, or --set=A=1), so that
+  // flags go before the scenario file as well as after it: CLI11's default for a vector
+  // option takes every word up to the next option, the file too ("scenario is required").
   // Sweeps use every core unless told otherwise (cli::default_threads, tools/cli/commands.h).
   const std::string cores_note = " (default: all " + std::to_string(cli::default_threads()) + " cores)";
   cli::RunOptions run;
@@ -54,7 +57,7 @@ int main(int argc, char** argv) {
   auto* run_cmd = app.add_subcommand("run", "Run a scenario and report latency, availability, cost and time series");
   run_cmd->add_option("scenario", run.scenario, "Scenario JSON file")->required();
   auto* run_seed_opt = run_cmd->add_option("--seed", run_seed, "Seed (overrides the scenario's)");
-  run_cmd->add_option("--set", run.sets, "Override a field: PATH=VALUE (e.g. web.replicas=6)");
+  run_cmd->add_option("--set", run.sets, "Override a field: PATH=VALUE (e.g. web.replicas=6)")->allow_extra_args(false);
   run_cmd->add_option("--out", run.out, "Output directory (default out/<scenario name>)");
   run_cmd->add_flag("--json", run.json, "Print summary.json to stdout instead of the table");
   run_cmd->add_option("--replications", run.replications, "Independent replications (seeds seed, seed+1, ...)")
@@ -77,8 +80,8 @@ int main(int argc, char** argv) {
   std::string cmp_seed;
   auto* cmp_cmd = app.add_subcommand("compare", "Run variants of a scenario side by side (common random numbers)");
   cmp_cmd->add_option("scenario", cmp.scenario, "Scenario JSON file")->required();
-  cmp_cmd->add_option("--vary", cmp.varies, "PATH=V1,V2,...; several --vary make a grid")->required();
-  cmp_cmd->add_option("--set", cmp.sets, "Override a field for every variant: PATH=VALUE");
+  cmp_cmd->add_option("--vary", cmp.varies, "PATH=V1,V2,...; several --vary make a grid")->allow_extra_args(false)->required();
+  cmp_cmd->add_option("--set", cmp.sets, "Override a field for every variant: PATH=VALUE")->allow_extra_args(false);
   auto* cmp_seed_opt = cmp_cmd->add_option("--seed", cmp_seed, "Seed (overrides the scenario's)");
   cmp_cmd->add_option("--replications", cmp.replications, "Replications per variant")->check(CLI::Range(1, 10000));
   cmp_cmd->add_option("--threads", cmp.threads, "Threads: jobs (variant x replication) run side by side" + cores_note)->check(CLI::Range(1, 256));
@@ -101,8 +104,9 @@ int main(int argc, char** argv) {
   plan_cmd->add_option("--slo", plan.slo, "Objectives: p50|p90|p95|p99|p999=DURATION, availability=FRACTION (comma-separated)")
       ->required();
   plan_cmd->add_option("--search", plan.searches, "PATH=LO..HI or PATH=V1,V2,... (integers), comma-separated or repeated")
+      ->allow_extra_args(false)
       ->required();
-  plan_cmd->add_option("--set", plan.sets, "Override a field for every configuration: PATH=VALUE");
+  plan_cmd->add_option("--set", plan.sets, "Override a field for every configuration: PATH=VALUE")->allow_extra_args(false);
   auto* plan_seed_opt = plan_cmd->add_option("--seed", plan_seed, "Seed (overrides the scenario's)");
   plan_cmd->add_option("--replications", plan.replications, "Replications per configuration (default 3)")
       ->check(CLI::Range(1, 10000));
@@ -129,12 +133,12 @@ int main(int argc, char** argv) {
   auto* graph_cmd = app.add_subcommand("graph", "Draw the topology of a scenario (DOT, or SVG/PNG with graphviz)");
   graph_cmd->add_option("scenario", graph.scenario, "Scenario JSON file")->required();
   graph_cmd->add_option("-o,--output", graph.output, "FILE.svg, FILE.png or FILE.dot (default: DOT to stdout)");
-  graph_cmd->add_option("--set", graph.sets, "Override a field: PATH=VALUE");
+  graph_cmd->add_option("--set", graph.sets, "Override a field: PATH=VALUE")->allow_extra_args(false);
 
   cli::AnalyzeOptions analyze;
   auto* an_cmd = app.add_subcommand("analyze", "Single points of failure and queueing estimates, without simulating");
   an_cmd->add_option("scenario", analyze.scenario, "Scenario JSON file")->required();
-  an_cmd->add_option("--set", analyze.sets, "Override a field: PATH=VALUE");
+  an_cmd->add_option("--set", analyze.sets, "Override a field: PATH=VALUE")->allow_extra_args(false);
   an_cmd->add_flag("--json", analyze.json, "Print {\"spofs\", \"bottleneck\", \"components\"} as JSON");
 
   cli::ImportOptions imp;

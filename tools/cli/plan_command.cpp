@@ -244,6 +244,7 @@ int plan_command(const PlanOptions& o, const Registry& registry) {
   ordered_json search_json = ordered_json::object();
   for (const auto& prm : *params) search_json[prm.path] = prm.values;
   ordered_json result{{"scenario", name},       {"seed", seed},         {"replications", o.replications},
+                      {"overrides", o.sets},    // the --set common to every configuration, as written
                       {"slo", slo_json},        {"search", search_json}, {"configurations_run", evaluated.size()},
                       {"grid_size", 0},         {"cheapest", nullptr},  {"pareto", ordered_json::array()},
                       {"evaluated", ordered_json::array()}};

@@ -97,6 +97,7 @@ int run_command(const RunOptions& o, const Registry& registry) {
   // What ran the replications ("2 threads", "4 MPI ranks (3 workers)"): with one there is
   // nothing side by side to say.
   if (o.replications > 1) summary["run"]["executor"] = exec->describe();
+  summary["run"]["overrides"] = o.sets;  // every --set as written, in order (the page's header says them)
   if (interrupt_signal() != 0) {
     nlohmann::ordered_json& run = summary["run"];
     if (!run.contains("partial") && o.replications > 1) {  // replication 1 ended, others did not
