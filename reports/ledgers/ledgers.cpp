@@ -42,8 +42,12 @@ LedgerResults Ledgers::apply(RunResult& r) const {
   l.availability.alerts = evaluate_alerts(alerts_, r.window_ends, r.series, derived);
   for (const AlertRule& a : alerts_)
     l.availability.alert_rules.push_back({a.name, a.metric, a.greater ? ">" : "<", a.threshold, to_seconds(a.hold)});
-  std::erase_if(r.series, [](const Series& x) {
+  // A cause that never happened has no series, unless an alert rule watches it: the page
+  // draws each rule's series beside its threshold, and a flat zero says why it never fired.
+  std::erase_if(r.series, [this](const Series& x) {
     if (x.component != "all" || x.metric.rfind("errors_", 0) != 0 || x.metric == "errors_rps") return false;
+    for (const AlertRule& a : alerts_)
+      if (a.metric == "all." + x.metric) return false;
     for (double v : x.values)
       if (v != 0) return false;
     return true;

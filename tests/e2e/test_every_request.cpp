@@ -125,6 +125,24 @@ TEST_CASE("every request: in a retry storm the all-request p99 rises where reque
   CHECK(num(s, "latency_all_ms.p99") > 3 * num(s, "latency_ms.p99"));
 }
 
+TEST_CASE("every request: a cause that never happens keeps its series when an alert rule watches it") {
+  // The hand count fails by timeouts only. Unwatched, the causes that never happen are left
+  // out of timeseries.csv; the one an alert rule names stays, at zero in every window, so the
+  // page can draw the rule's series against its threshold.
+  json doc = hand_count_scenario();
+  doc["alerts"] = json::parse(R"([{"name": "unavailable", "metric": "all.errors_unavailable_rps", "op": ">",
+                                   "threshold": 1, "for": "0s"}])");
+  const std::string out = scratch_dir("alert-series");
+  const auto r = run_archsim({"run", write_scenario("alert-series", doc), "--quiet", "--out", out});
+  INFO(describe(r));
+  REQUIRE(r.exit_code == 0);
+  const auto watched = values(out, "all", "errors_unavailable_rps");
+  CHECK(watched.size() == values(out, "all", "errors_timeout_rps").size());
+  for (const auto& [t, v] : watched) CHECK(v == 0);
+  CHECK(values(out, "all", "errors_dropped_rps").empty());
+  CHECK(at(page_data(read_text(out + "/report.html")), "series.by.all").contains("errors_unavailable_rps"));
+}
+
 TEST_CASE("every request: OOM kills are counted whatever causes them, per window and per kill") {
   // Load-driven: 200 MB at rest, 4 MB per request held, a 512 MB limit: an instance holding
   // 79 requests is killed. 2 instances of 8 workers at 15 ms (1,067 requests/s) get 1,200
