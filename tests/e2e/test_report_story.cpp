@@ -123,6 +123,15 @@ TEST_CASE("report story: retries, balancer shares and scale events reach the pag
   for (const auto& c : storm_data["charts"])
     if (c["name"] == "latency") CHECK(c["files"].dump().find("latency_all.dat") != std::string::npos);
   CHECK(slurp(fs::path(storm) / "charts" / "retries.dat").rfind("time_s,users attempts,users retries,users offered\n", 0) == 0);
+  if (gnuplot_installed()) {
+    // The static latency chart draws every request too, below the successful ones: the
+    // all-request p99 goes on through the storm, where the successful p99 has no windows.
+    const std::string latency = slurp(fs::path(storm) / "charts" / "latency.svg");
+    CHECK(latency.find("Every request counted") != std::string::npos);
+    CHECK(latency.find("users p99 of every request") != std::string::npos);
+    CHECK(latency.find("failed (% of requests)") != std::string::npos);
+    CHECK(line_pieces(latency, "users p99 of every request") == 2);  // the key's sample and one unbroken line
+  }
 
   const std::string lb = scratch_dir("story-lb");
   r = run_archsim({"run", source_path("scenarios/balancing/backend-failure.json"), "--set", "duration=5m", "--out", lb, "--quiet"}, 120);
