@@ -36,9 +36,11 @@
     var reps = variants.length && typeof variants[0].summary.replications === 'number' ? variants[0].summary.replications : 1;
     var all = variants.some(function (v) { return v.summary && v.summary.latency_all_ms; });
     var lb = firstBalancer(variants);
+    var common = Array.isArray(d.compare.overrides) ? d.compare.overrides : [];
     var changesSay = variants.some(function (v) {
       var set = Object.keys(v.set || {}).map(function (p) { return p + '=' + (typeof v.set[p] === 'string' ? v.set[p] : JSON.stringify(v.set[p])); });
-      return set.join(' ') !== v.label || variantOverrides(v).length;
+      return set.join(' ') !== v.label ||
+             variantOverrides(v).some(function (o) { return set.indexOf(o) < 0 && common.indexOf(o) < 0; });
     });
     var cols = [{ head: 'variant' }];
     if (changesSay) cols.push({ head: 'changes' });
@@ -54,7 +56,10 @@
       var row = [labelCell(v, d.folders && d.folders[i])];
       if (changesSay) {
         var ch = Object.keys(v.set || {}).map(function (p) { return A.esc(p + '=' + (typeof v.set[p] === 'string' ? v.set[p] : JSON.stringify(v.set[p]))); });
-        variantOverrides(v).forEach(function (o) { if (ch.indexOf(A.esc(o)) < 0) ch.push('<code>--set ' + A.esc(o) + '</code>'); });
+        // The --set common to every variant is in the header; a variant's own are listed here.
+        variantOverrides(v).forEach(function (o) {
+          if (ch.indexOf(A.esc(o)) < 0 && common.indexOf(o) < 0) ch.push('<code>--set ' + A.esc(o) + '</code>');
+        });
         row.push(ch.join('<br>'));
       }
       var total = A.numAt(s, 'requests.total'), failed = A.numAt(s, 'requests.failed');

@@ -22,12 +22,14 @@
   };
 
   // The population an SLO judges, in words ("clients users; routes course, auth"), from
-  // slo.population (text, or {clients, routes}) or slo.clients / slo.routes; "" when it
-  // judges every request.
+  // slo.population (text, or {label} / {clients, routes}) or slo.clients / slo.routes; ""
+  // when it judges every request.
   A.population = function (slo) {
     if (!slo || typeof slo !== 'object') return '';
     var p = slo.population !== undefined ? slo.population : slo.scope;
     if (typeof p === 'string') return p;
+    if (p && typeof p === 'object' && p.scoped === false) return '';
+    if (p && typeof p.label === 'string') return p.label;
     var src = p && typeof p === 'object' ? p : slo;
     var parts = [];
     ['clients', 'routes'].forEach(function (k) {
@@ -111,6 +113,7 @@
   function cardRow(f, reps, cost, root) {
     var total = A.numAt(f, 'requests.total'), failed = A.numAt(f, 'requests.failed');
     if (isNaN(total) && typeof f.requests === 'number') total = f.requests;
+    if (isNaN(failed) && typeof f.failed === 'number') failed = f.failed;  // slo.population's own count
     var av = A.numAt(f, 'availability');
     if (isNaN(failed) && !isNaN(total) && !isNaN(av)) failed = Math.round(total * (1 - av));
     var share = total > 0 && !isNaN(failed) ? failed / total : NaN;
@@ -141,7 +144,14 @@
                       '$' + A.esc(A.num(A.numAt(s, 'cost.per_million_requests_usd'))) + ' per million requests');
     cardRow(s, reps, cost, root);
     var slo = s.slo || {};
-    var scope = (slo.population && slo.population.clients) || slo.clients;
+    var pop = slo.population;
+    if (pop && typeof pop === 'object' && pop.scoped === true && pop.latency_ms) {
+      // The SLO's own requests (summary.json slo.population), with their own figures.
+      A.node('p', 'population-note', 'The SLO\u2019s population, ' + A.esc(A.population(slo)) + ':', root);
+      cardRow(pop, reps, '', root);
+      return;
+    }
+    var scope = (pop && pop.clients) || slo.clients;
     if (Array.isArray(scope) && scope.length === 1 && s.components && s.components[scope[0]] && clients.length > 1) {
       A.node('p', 'population-note', 'The SLO\u2019s population, ' + A.esc(scope[0]) + ' alone:', root);
       var c = s.components[scope[0]];

@@ -34,7 +34,8 @@
                  '', A.count(b.failures) + ' failed requests of ' + A.num(b.allowed_failures) + ' the SLO allows over the run']);
     }
     A.table([{ head: 'measure' }, { head: 'value', num: true }, { head: 'nines', num: true }, { head: 'what it counts' }], rows,
-            'A window meets the SLO when ' + A.esc(sloText) + '.', root);
+            'A window meets the SLO when ' + A.esc(sloText) + '.' +
+            (typeof a.population === 'string' && a.population !== 'all requests' ? ' Requests counted: ' + A.esc(a.population) + '.' : ''), root);
     if (nonEmpty(a.components)) {
       var crow = Object.keys(a.components).map(function (id) {
         var x = a.components[id];

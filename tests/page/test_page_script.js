@@ -12,7 +12,7 @@ const vm = require('node:vm');
 
 const dir = path.join(__dirname, '..', '..', 'reports', 'page');
 globalThis.archsim = {};
-for (const f of ['format.js', 'marks.js', 'alerts.js']) vm.runInThisContext(fs.readFileSync(path.join(dir, f), 'utf8'), { filename: f });
+for (const f of ['format.js', 'marks.js', 'alerts.js', 'run_head.js']) vm.runInThisContext(fs.readFileSync(path.join(dir, f), 'utf8'), { filename: f });
 const A = globalThis.archsim;
 
 test('numbers read as written: grouped thousands, no exponent', () => {
@@ -64,4 +64,15 @@ test('a derived availability is completed / (completed + failed) per window', ()
   assert.deepStrictEqual(A.seriesByName(store, 'api.availability'), [0.9, null, null]);
   assert.deepStrictEqual(A.seriesByName(store, 'api.throughput_rps'), [90, 0, null]);
   assert.strictEqual(A.seriesByName(store, 'nope.availability'), null);
+});
+
+test('the SLO names its population as summary.json says it', () => {
+  // summary.json's slo.population: a label, whether it is scoped, and the names.
+  const scoped = { population: { label: 'client users; routes course, auth', scoped: true, clients: ['users'],
+                                 routes: ['course', 'auth'], latency_ms: {} } };
+  assert.strictEqual(A.population(scoped), 'client users; routes course, auth');
+  assert.strictEqual(A.population({ population: { label: 'all requests', scoped: false } }), '');
+  assert.strictEqual(A.population({ population: { clients: ['users'], routes: ['course'] } }), 'clients users; routes course');
+  assert.strictEqual(A.population({}), '');
+  assert.deepStrictEqual(A.overrides({ run: { overrides: ['duration=5m', 'api.replicas=3'] } }), ['duration=5m', 'api.replicas=3']);
 });
