@@ -90,9 +90,11 @@ TEST_CASE("compare page: interactive what-if lines with bands, the Pareto front,
     // Every variant over time: p99 and throughput, a column per variant.
     const auto* ts = chart(p, "compare_timeseries");
     REQUIRE(ts != nullptr);
-    // p99 and throughput; and the failed share, since one replica cannot serve all.
-    REQUIRE((*ts)["panels"].size() == 3);
-    CHECK((*ts)["panels"][2]["ylabel"] == "failed (% of requests)");
+    // p99 and throughput, every request's p99 (latency_all_p99_ms); and the failed share,
+    // since one replica cannot serve all.
+    REQUIRE((*ts)["panels"].size() == 4);
+    CHECK((*ts)["panels"][2]["ylabel"] == "p99 of every request (ms)");
+    CHECK((*ts)["panels"][3]["ylabel"] == "failed (% of requests)");
     CHECK((*ts)["panels"][0]["labels"] ==
           nlohmann::json({"time_s", "web.replicas=1", "web.replicas=2", "web.replicas=3"}));
     CHECK((*ts)["panels"][0]["rows"].size() >= 10);  // 2 minutes in 10 s windows
