@@ -4,6 +4,7 @@
 #include <doctest/doctest.h>
 
 #include <cmath>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -82,6 +83,33 @@ TEST_CASE("every request: latency_all counts failed requests at their time of fa
   // happened there. It has rows for the first three seconds only.
   for (const auto& [t, v] : values(out, "all", "latency_p99_ms")) CHECK(t <= 3);
   CHECK(series_rows(out + "/timeseries.csv", "users", "latency_all_p50_ms").size() == all_p99.size());
+}
+
+TEST_CASE("every request: the compare table has every request's p99 beside the successful ones") {
+  // The hand count with one server (the timeouts at 950 ms) and with two (300 + 200 ms
+  // arrivals: every request is answered in 300 ms).
+  const std::string out = scratch_dir("hand-count-compare");
+  const auto r = run_archsim({"compare", write_scenario("hand-count", hand_count_scenario()), "--vary", "web.replicas=1,2",
+                              "--quiet", "--no-report", "--out", out});
+  INFO(describe(r));
+  REQUIRE(r.exit_code == 0);
+  CHECK(r.out.find("all p99 ms") != std::string::npos);
+  // variant, p50, p95, p99 (successful), all p99 (every request): read from each variant's row.
+  auto row = [&](const std::string& label) {
+    const auto at = r.out.find("\n" + label + " ");
+    REQUIRE(at != std::string::npos);
+    std::istringstream line(r.out.substr(at + 1, r.out.find('\n', at + 1) - at - 1));
+    std::string name;
+    double p50 = 0, p95 = 0, p99 = 0, all99 = 0;
+    line >> name >> p50 >> p95 >> p99 >> all99;
+    return std::pair{p99, all99};
+  };
+  const auto [ok1, all1] = row("web.replicas=1");
+  CHECK(ok1 == doctest::Approx(900).epsilon(0.01));
+  CHECK(all1 == doctest::Approx(950).epsilon(0.01));
+  const auto [ok2, all2] = row("web.replicas=2");
+  CHECK(ok2 == doctest::Approx(300).epsilon(0.01));
+  CHECK(all2 == ok2);
 }
 
 TEST_CASE("every request: in a retry storm the all-request p99 rises where requests fail, the served p99 does not") {
