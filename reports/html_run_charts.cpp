@@ -213,8 +213,9 @@ std::vector<Chart> prepare(const fs::path& charts, const json& summary, const da
 
   if (data::write_cdf_blocks(charts / "cdf.dat", cdfs))
     list.push_back({"cdf", "Latency distribution",
-                    "Cumulative fraction of successful requests finished within a latency (log scale). Where a curve "
-                    "crosses 0.99 is its p99; a long flat tail means a few very slow requests.",
+                    "Cumulative fraction of successful requests finished within a latency (log scale); when some "
+                    "failed, \"every request\" is the same over every request that ended, a failed one at the time it "
+                    "failed. Where a curve crosses 0.99 is its p99; a long flat tail means a few very slow requests.",
                     {"cdf.dat"}});
 
   // Retries: attempts (every try) and retries per second of each caller that records them.

@@ -133,14 +133,19 @@ void RequestLedger::fill(RunResult& r, const std::vector<std::string>& component
   }
   const Histogram& all_latency = metrics_.whole(latency_h_);
   r.latency = LatencyStats::from(all_latency);
-  r.latency_all = LatencyStats::from(metrics_.whole(latency_all_h_));
-  if (all_latency.count() > 0) {
-    double total = static_cast<double>(all_latency.count()), cum = 0;
-    all_latency.for_each_bucket([&](std::int64_t, std::int64_t hi, std::uint64_t count) {
+  const Histogram& every = metrics_.whole(latency_all_h_);
+  r.latency_all = LatencyStats::from(every);
+  auto cdf = [](const Histogram& h, std::vector<std::pair<double, double>>& out) {
+    if (h.count() == 0) return;
+    const double total = static_cast<double>(h.count());
+    double cum = 0;
+    h.for_each_bucket([&](std::int64_t, std::int64_t hi, std::uint64_t count) {
       cum += static_cast<double>(count);
-      r.latency_cdf.emplace_back(static_cast<double>(hi) / 1e6, cum / total);
+      out.emplace_back(static_cast<double>(hi) / 1e6, cum / total);
     });
-  }
+  };
+  cdf(all_latency, r.latency_cdf);
+  if (every.count() > all_latency.count()) cdf(every, r.latency_all_cdf);
   r.sent_whole_run = sent_total_;
   if (!population_) return;
   const Population& p = *population_;

@@ -136,6 +136,9 @@ struct RunResult {
   LatencyStats latency;      // requests answered Ok, end to end
   LatencyStats latency_all;  // every request that ended, a failed one when it failed
   std::vector<std::pair<double, double>> latency_cdf;  // (ms, cumulative fraction), end to end
+  // The same over every request that ended (latency_all), failed ones at their failure;
+  // empty when none failed (it would be latency_cdf again).
+  std::vector<std::pair<double, double>> latency_all_cdf;
   std::vector<RouteResult> routes;
   std::optional<PopulationResult> population;  // when a top-level reader asked for one
   std::vector<ComponentResult> components;

@@ -83,6 +83,27 @@ TEST_CASE("every request: latency_all counts failed requests at their time of fa
   // happened there. It has rows for the first three seconds only.
   for (const auto& [t, v] : values(out, "all", "latency_p99_ms")) CHECK(t <= 3);
   CHECK(series_rows(out + "/timeseries.csv", "users", "latency_all_p50_ms").size() == all_p99.size());
+
+  // latency_cdf.csv: "all" (the served) ends at 900 ms; "every request" holds the seven
+  // below 950 ms (7 / total) and reaches 1 at the timeout's bucket.
+  std::istringstream cdf(read_text(out + "/latency_cdf.csv"));
+  std::string line;
+  double served_last = 0, every_below = 0, every_at = 0, every_last = 0;
+  while (std::getline(cdf, line)) {
+    const auto c1 = line.find(','), c2 = line.find(',', c1 + 1);
+    if (c2 == std::string::npos || line[0] == 'c') continue;  // the header
+    const std::string who = line.substr(0, c1);
+    const double ms = std::stod(line.substr(c1 + 1, c2 - c1 - 1)), f = std::stod(line.substr(c2 + 1));
+    if (who == "all") served_last = ms;
+    if (who != "every request") continue;
+    if (ms < 940) every_below = f;
+    if (every_at == 0 && f > 0.99) every_at = ms;
+    every_last = f;
+  }
+  CHECK(served_last == doctest::Approx(900).epsilon(0.01));
+  CHECK(every_below == doctest::Approx(7 / total));
+  CHECK(every_at == doctest::Approx(950).epsilon(0.01));
+  CHECK(every_last == doctest::Approx(1.0));
 }
 
 TEST_CASE("every request: the compare table has every request's p99 beside the successful ones") {

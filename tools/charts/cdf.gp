@@ -9,7 +9,9 @@ chart = "cdf"
 file = "cdf.dat"
 stats file nooutput
 nblocks = STATS_blocks
-set title "Latency distribution (successful requests, end to end)"
+# "all" is the successful requests; "every request" (when some failed) every request that
+# ended, a failed one at the time it failed.
+set title (nblocks > 1 ? "Latency distribution (end to end)" : "Latency distribution (successful requests, end to end)")
 set xlabel "latency (ms, log scale)"
 set ylabel "fraction of requests at or below"
 set logscale x
