@@ -68,6 +68,10 @@
 // evict by their own policy instead of mirroring the primary's evictions; sentinels never
 // fail; a local cache learns of an instance's restart at its next call, and compares copies
 // by the key's latest write only (two copies older than it count as agreeing).
+//
+// Files: cache_impl.h (the component's class and what each of its files does), params.{h,cpp},
+// one .cpp per job (operations, stampede, write_policy, replication, failover, local);
+// hash_slot.h, sentinel.h.
 #pragma once
 #include <memory>
 

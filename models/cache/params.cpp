@@ -1,0 +1,126 @@
+#include "models/cache/params.h"
+
+#include <algorithm>
+#include <optional>
+#include <vector>
+
+#include "models/cache/hash_slot.h"
+#include "models/cache/sentinel.h"
+#include "sim/params.h"
+
+namespace archsim::cache {
+
+CacheParams read_cache_params(Params& p, BuildContext& bc) {
+  CacheParams c;
+  static const std::vector<std::string> kPatterns{"cache_aside", "read_through", "write_through", "write_behind"};
+  static const std::vector<std::string> kEvictions{"lru", "lfu", "fifo", "random", "sampled_lru", "sampled_lfu", "tinylfu"};
+  static const std::vector<std::string> kStampedes{"none", "lock", "coalesce", "early_refresh", "ttl_jitter"};
+  std::string pat = p.choice("pattern", "cache_aside", kPatterns);
+  c.pattern = static_cast<Pattern>(std::find(kPatterns.begin(), kPatterns.end(), pat) - kPatterns.begin());
+  c.local = p.boolean("local", false);
+  if (c.local) {
+    // One in-process copy per calling instance: no nodes, replicas, failover, workers or
+    // restarts of its own (it lives and dies with its instance).
+    for (const char* f : {"nodes", "replicas", "read_from", "replication_lag", "sentinels", "quorum", "down_after",
+                          "promotion_time", "failover", "cluster_node_timeout", "require_full_coverage", "concurrency",
+                          "restart_time", "instance_type"})
+      if (p.has(f))
+        p.fail(f, "makes no sense for a local cache (\"local\": true: one in-process copy inside each instance of the "
+                  "calling service, which lives and dies with it); remove it or make the cache shared");
+    if (c.pattern == Pattern::WriteBehind)
+      p.fail("pattern", "\"write_behind\" is not modelled for a local cache (a write buffer in each instance); use "
+                        "cache_aside, read_through or write_through, or a shared cache");
+    c.local_pointer = p.pointer() + "/local";
+    bc.in_process();
+  }
+  if (p.has("backend")) {
+    c.backend = bc.reference(p, "backend", RefKind::SyncCall);
+    c.has_backend = true;
+  } else if (c.pattern != Pattern::CacheAside) {
+    p.fail("pattern", "\"" + pat + "\" needs a \"backend\" (the component the cache reads or writes through)");
+  }
+  std::int64_t capacity = p.integer("capacity", 10000, 1, 1'000'000'000);
+  std::optional<std::int64_t> cap_bytes = p.integer_or_null("capacity_bytes", 1, std::int64_t{1} << 50);
+  std::string ev = p.choice("eviction", "lru", kEvictions);
+  if (ev == "tinylfu" && cap_bytes)
+    p.fail("capacity_bytes", "W-TinyLFU (eviction \"tinylfu\") counts entries here: omit capacity_bytes or pick another eviction");
+  StoreConfig& sc = c.store;
+  sc.eviction = ev == "lru" ? Eviction::Lru : ev == "lfu" ? Eviction::Lfu : ev == "fifo" ? Eviction::Fifo
+              : ev == "random" ? Eviction::Random : ev == "sampled_lru" ? Eviction::SampledLru
+              : ev == "sampled_lfu" ? Eviction::SampledLfu : Eviction::TinyLfu;
+  sc.samples = static_cast<std::uint32_t>(p.integer("samples", 5, 1, 1024));
+  sc.lfu_log_factor = p.number("lfu_log_factor", 10, 0, 1e6);
+  sc.lfu_decay = p.duration("lfu_decay_time", 60 * kSecond);
+  if (sc.lfu_decay > 0 && sc.lfu_decay < 60 * kSecond) p.fail("lfu_decay_time", "is counted in whole minutes as in Redis: give 0 (no decay) or at least 1m");
+  sc.lru_clock = p.duration("lru_clock", 0);
+  if (sc.lru_clock > 0 && sc.eviction != Eviction::SampledLru)
+    p.fail("lru_clock", "is Redis's LRU clock (its tick, 1s in Redis), read by \"sampled_lru\" only");
+
+  std::string st = p.choice("stampede", "none", kStampedes);
+  c.stampede = static_cast<Stampede>(std::find(kStampedes.begin(), kStampedes.end(), st) - kStampedes.begin());
+  if (auto ttl = p.duration_opt("ttl")) {
+    if (*ttl <= 0) p.fail("ttl", "must be positive (omit it for no expiry)");
+    c.ttl = *ttl;
+  }
+  if (p.has("ttl_jitter")) {
+    const Params::Value j = p.value("ttl_jitter");
+    if (c.ttl == kTimeMax) p.fail("ttl_jitter", "needs a \"ttl\" to spread");
+    if (auto fraction = j.as_number()) {
+      double f = *fraction;
+      if (!(f >= 0) || f > 1) p.fail("ttl_jitter", "a fraction of the TTL must be in [0, 1] (a jitter above the TTL would give negative TTLs)");
+      c.jitter = static_cast<Time>(f * static_cast<double>(c.ttl));
+    } else {
+      c.jitter = j.duration();
+      if (c.jitter > c.ttl) p.fail("ttl_jitter", "is above the ttl: expiries would fall in the past");
+    }
+  } else if (c.stampede == Stampede::TtlJitter) {
+    if (c.ttl == kTimeMax) p.fail("stampede", "\"ttl_jitter\" needs a \"ttl\" to spread");
+    c.jitter = c.ttl / 10;
+  }
+  if (c.stampede == Stampede::EarlyRefresh && c.ttl == kTimeMax) p.fail("stampede", "\"early_refresh\" needs a \"ttl\" (it refreshes before expiry)");
+  c.beta = p.number("early_refresh_beta", 1.0, 0.0, 1e6);
+  c.lock_retry = p.duration("lock_retry", 50 * kMillisecond, 1);
+  c.lease_timeout = p.duration("lease_timeout", 2 * kSecond, 1);
+  c.flush_interval = p.duration("flush_interval", kSecond, 1);
+  c.update_on_write = p.choice("on_write", "invalidate", {"invalidate", "update"}) == "update";
+  // A shared cache's default is a Redis round trip's server side; a local one's an
+  // in-process hash lookup (Caffeine's get is well under a microsecond).
+  c.latency = p.distribution("latency", Distribution::constant(c.local ? 1'000 : 20'000));
+  c.concurrency = static_cast<std::uint32_t>(p.integer("concurrency", 1, 1, 1'000'000));
+  // A local cache's copies (its "nodes") appear as instances call it (Cache::local_node).
+  c.nodes = c.local ? 0u : static_cast<std::uint32_t>(p.integer("nodes", 1, 1, kHashSlots));
+  c.replicas = static_cast<std::uint32_t>(p.integer("replicas", 0, 0, 15));
+  if (c.replicas > 0) {
+    c.read_replicas = p.choice("read_from", "primary", {"primary", "replicas"}) == "replicas";
+    c.replication_lag = p.duration("replication_lag", kMillisecond);
+    c.cluster_failover = p.choice("failover", "sentinel", {"sentinel", "cluster"}) == "cluster";
+    if (c.cluster_failover) {
+      for (const char* f : {"sentinels", "quorum", "down_after", "promotion_time"})
+        if (p.has(f)) p.fail(f, "is a Sentinel setting; with \"failover\": \"cluster\" give cluster_node_timeout");
+      c.node_timeout = p.duration("cluster_node_timeout", 15 * kSecond, 1);
+      c.full_coverage = p.boolean("require_full_coverage", true);
+    } else {
+      for (const char* f : {"cluster_node_timeout", "require_full_coverage"})
+        if (p.has(f)) p.fail(f, "is a Redis Cluster setting: give \"failover\": \"cluster\"");
+      c.sentinels = static_cast<std::uint32_t>(p.integer("sentinels", 3, 1, kMaxSentinels));
+      c.quorum = static_cast<std::uint32_t>(p.integer("quorum", 2, 1, kMaxSentinels));
+      if (c.quorum > c.sentinels) p.fail("quorum", "is above sentinels: that many sentinels can never agree the primary is down");
+      c.down_after = p.duration("down_after", 30 * kSecond, 1);
+      c.promotion_time = p.duration("promotion_time", kSecond);
+    }
+  } else {
+    for (const char* f : {"read_from", "replication_lag", "sentinels", "quorum", "down_after", "promotion_time", "failover",
+                          "cluster_node_timeout", "require_full_coverage"})
+      if (p.has(f)) p.fail(f, "needs \"replicas\" >= 1 (it configures replication and Sentinel failover)");
+  }
+  c.restart_time = p.distribution("restart_time", Distribution::constant(10.0 * kSecond));
+
+  // Capacity is the whole tier's, split evenly over the nodes (each at least one entry); a
+  // local cache's is each copy's.
+  const std::int64_t split = std::max<std::uint32_t>(c.nodes, 1);
+  sc.capacity = static_cast<std::uint32_t>(std::max<std::int64_t>(1, (capacity + split - 1) / split));
+  if (cap_bytes) sc.capacity_bytes = static_cast<std::uint64_t>(std::max<std::int64_t>(1, (*cap_bytes + split - 1) / split));
+  return c;
+}
+
+}  // namespace archsim::cache

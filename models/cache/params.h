@@ -1,0 +1,59 @@
+// The cache's parameters (models/cache/cache.h states the model), read once from its JSON
+// object into CacheParams: units, ranges, defaults and the combinations that make no sense
+// (a Sentinel field without replicas, a node count on a local cache) are refused here, with
+// the field's location.
+#pragma once
+#include <cstdint>
+#include <string>
+
+#include "models/common/cache_store/cache_store.h"
+#include "sim/build.h"
+#include "sim/distribution.h"
+#include "sim/time.h"
+
+namespace archsim::cache {
+
+enum class Pattern : std::uint8_t { CacheAside, ReadThrough, WriteThrough, WriteBehind };
+enum class Stampede : std::uint8_t { None, Lock, Coalesce, EarlyRefresh, TtlJitter };
+
+struct CacheParams {
+  Pattern pattern = Pattern::CacheAside;
+  bool local = false;              // one in-process copy per calling instance
+  std::string local_pointer;       // JSON location of "local" (connect()'s errors)
+  bool has_backend = false;
+  RefId backend = 0;
+
+  // Contents: the store of each node (capacity already split over the nodes) or local copy.
+  StoreConfig store;
+  Time ttl = kTimeMax, jitter = 0;  // jitter: half-width of the TTL's spread
+
+  // Stampede control.
+  Stampede stampede = Stampede::None;
+  double beta = 1;                  // XFetch's beta (early_refresh)
+  Time lock_retry = 0, lease_timeout = 0;
+
+  // Write policies.
+  Time flush_interval = 0;          // write-behind
+  bool update_on_write = false;     // on_write "update" (else "invalidate")
+
+  // Service: per operation, per node.
+  Distribution latency;
+  std::uint32_t concurrency = 1;
+  Distribution restart_time;
+
+  // Nodes (hash-slot ranges), replication and failover.
+  std::uint32_t nodes = 1;          // 0 for a local cache (its copies appear as instances call)
+  std::uint32_t replicas = 0;
+  bool read_replicas = false;
+  Time replication_lag = 0;
+  bool cluster_failover = false, full_coverage = true;
+  Time node_timeout = 0;
+  std::uint32_t sentinels = 3, quorum = 2;
+  Time down_after = 0, promotion_time = 0;
+};
+
+// Reads the cache's fields from `p`; resolves its backend through `bc` (a local cache also
+// tells `bc` it runs in-process). Throws ScenarioError on a bad field.
+CacheParams read_cache_params(Params& p, BuildContext& bc);
+
+}  // namespace archsim::cache
