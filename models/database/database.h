@@ -72,6 +72,10 @@
 //
 // Cost: no allocation per query in steady state (job, gather slots and rings are reused); a
 // failover or a reshard scans the job slots and the version table once.
+//
+// Files: database_impl.h (the component's class and what each of its files does),
+// params.{h,cpp}, one .cpp per job (queries, stock, replication, failover, resharding);
+// sharding.{h,cpp}.
 #pragma once
 #include <memory>
 
