@@ -22,6 +22,10 @@ bool RouteFlow::passes(const Rule& r, std::uint32_t route) {
 
 void RouteFlow::refuse(const std::string& pointer, const std::string& message) { throw ScenarioError(pointer, message); }
 
+std::string RouteFlow::hint(const std::string& route, const std::vector<std::string>& served) {
+  return did_you_mean(route, served);
+}
+
 // A worklist over (component, route) pairs: each pair is added once, with the first origin
 // found (sources first, in declaration order, so the message names the earliest place).
 std::vector<std::vector<RouteFlow::Reach>> RouteFlow::propagate(std::uint32_t components, const std::vector<std::uint32_t>& to_of_ref,

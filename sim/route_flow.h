@@ -70,6 +70,8 @@ class RouteFlow {
                                             std::vector<std::string>& pointers) const;
   static bool passes(const Rule& r, std::uint32_t route);
   [[noreturn]] static void refuse(const std::string& pointer, const std::string& message);
+  // " (did you mean ...?)" when a served route is close to `route` (sim/errors.h), else "".
+  static std::string hint(const std::string& route, const std::vector<std::string>& served);
 };
 
 template <class Target, class RouteName, class ComponentId>
@@ -89,11 +91,15 @@ void RouteFlow::check(std::uint32_t components, Target target, RouteName route_n
       for (std::uint32_t s : served) ok = ok || s == r.route;
       if (ok) continue;
       std::string list;
-      for (std::uint32_t s : served) append_item(list, ", ", route_name(s));
+      std::vector<std::string> names;
+      for (std::uint32_t s : served) {
+        append_item(list, ", ", route_name(s));
+        names.push_back(route_name(s));
+      }
       std::string msg = "route \"" + route_name(r.route) + "\" reaches \"" + component_id(at) + "\"";
       if (r.via != at) msg += " (through \"" + component_id(r.via) + "\")";
       msg += ", which has no such route and no \"default\" route (its routes: " + list +
-             "), so every such request would fail";
+             "), so every such request would fail" + hint(route_name(r.route), names);
       refuse(pointers[r.origin], msg);
     }
   }

@@ -54,6 +54,7 @@ Cache::Cache(Params& p, BuildContext& bc)
   delete_route_ = bc.route_index("delete");
   invalidate_route_ = bc.route_index("invalidate");
   register_figures(bc);
+  if (p_.has_backend) declare_backend_routes(bc);
   ready_ = nodes;
   ready_ledger_ = ReadyLedger(nodes, nodes + 1);
 }
@@ -78,6 +79,10 @@ void Cache::register_figures(BuildContext& bc) {
   lost_c_ = f.count("lost_writes");
   backend_reads_c_ = f.count("backend_reads", "backend_reads_rps");
   backend_writes_c_ = f.count("backend_writes", "backend_writes_rps");
+  if (p_.pattern == Pattern::WriteBehind) {
+    flushed_c_ = f.count("flushed_writes");
+    flush_failures_c_ = f.count("flush_failures");
+  }
   early_c_ = f.count("early_refreshes");
   coalesced_c_ = f.count("coalesced");
   lock_retries_c_ = f.count("lock_retries");
@@ -108,6 +113,36 @@ void Cache::register_figures(BuildContext& bc) {
   m.ratio_series(id, "hit_ratio", hits_pulse_g_, lookups_pulse_g_);
   // Workers, queue and nodes are the pool's (a local cache has none: it runs on its callers' threads).
   if (!p_.local) pool_.register_metrics(m);
+}
+
+// What reaches the backend, for the route check before t = 0 (sim/route_flow.h): a backend
+// that serves only named routes (a database's queries) refuses a route it lacks at load, not
+// as a failed call per request. Read-through sends the reads (every route but the write and
+// delete ones); write-through the writes; write-behind its batches on one route.
+void Cache::declare_backend_routes(BuildContext& bc) {
+  RouteFlow::Rule rule;
+  rule.ref = p_.backend;
+  switch (p_.pattern) {
+    case Pattern::ReadThrough:
+      rule.routes = {set_route_, put_route_, delete_route_, invalidate_route_};
+      if (p_.has_read_route) {
+        rule.rename = p_.read_route;
+        rule.pointer = p_.read_route_pointer;
+      }
+      bc.forwards_routes(std::move(rule));
+      break;
+    case Pattern::WriteThrough:
+      rule.only = true;
+      rule.routes = {set_route_, put_route_};
+      if (p_.has_write_route) {
+        rule.rename = p_.write_route;
+        rule.pointer = p_.write_route_pointer;
+      }
+      bc.forwards_routes(std::move(rule));
+      break;
+    case Pattern::WriteBehind: bc.sends_route(p_.backend, p_.write_route, p_.write_route_pointer); break;
+    case Pattern::CacheAside: break;
+  }
 }
 
 Capabilities Cache::capabilities() {

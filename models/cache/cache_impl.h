@@ -127,6 +127,7 @@ class Cache final : public Component, public HasCapabilities, public Crashable, 
  private:
   // cache.cpp
   void register_figures(BuildContext& bc);
+  void declare_backend_routes(BuildContext& bc);
   // Own timer `t` after `delay`.
   void arm(Context& ctx, Time delay, Tag t, std::uint64_t data = 0) { ctx.schedule(delay, tags_.make(t), data); }
   void schedule_pulse(Context& ctx, Time window_end);
@@ -222,7 +223,7 @@ class Cache final : public Component, public HasCapabilities, public Crashable, 
   Figures figures_;  // every figure below, reported by finish() in the order declared
   CounterId lookups_c_, hits_c_, misses_c_, evictions_c_, stale_c_, lost_c_, backend_reads_c_, backend_writes_c_,
       expired_c_, early_c_, coalesced_c_, lock_retries_c_, dropped_c_, unavailable_c_, writes_c_, ops_c_,
-      failovers_c_{}, replica_reads_c_{}, unreplicated_c_{}, inconsistent_c_{}, cold_starts_c_{};
+      flushed_c_, flush_failures_c_, failovers_c_{}, replica_reads_c_{}, unreplicated_c_{}, inconsistent_c_{}, cold_starts_c_{};
   GaugeId entries_g_, bytes_g_, flights_g_, pending_g_, hits_pulse_g_, lookups_pulse_g_;
 };
 

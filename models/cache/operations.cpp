@@ -221,10 +221,13 @@ void Cache::set(Context& ctx, std::uint32_t j) {
     if (slot != kNone) erase_key(ctx, nd, slot, true);
   }
   switch (p_.pattern) {
-    case Pattern::WriteThrough:
+    case Pattern::WriteThrough: {
       ctx.metrics().add(backend_writes_c_);
-      ctx.call(p_.backend, job.req, token(j));
+      RequestInfo w = job.req;
+      if (p_.has_write_route) w.route = static_cast<std::uint16_t>(p_.write_route);
+      ctx.call(p_.backend, w, token(j));
       return;  // answered when the backend acks (write_through_done)
+    }
     case Pattern::WriteBehind: buffer_write(ctx, nd); break;
     default: break;
   }
@@ -249,6 +252,7 @@ void Cache::fetch(Context& ctx, std::uint32_t j) {
   ctx.metrics().add(backend_reads_c_);
   RequestInfo r = job.req;
   r.write = false;
+  if (p_.has_read_route) r.route = static_cast<std::uint16_t>(p_.read_route);
   ctx.call(p_.backend, r, token(j));
 }
 

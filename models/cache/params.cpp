@@ -39,6 +39,31 @@ CacheParams read_cache_params(Params& p, BuildContext& bc) {
   } else if (c.pattern != Pattern::CacheAside) {
     p.fail("pattern", "\"" + pat + "\" needs a \"backend\" (the component the cache reads or writes through)");
   }
+  if (auto r = p.object_opt("backend_routes")) {
+    if (!c.has_backend || c.pattern == Pattern::CacheAside)
+      p.fail("backend_routes", "names the routes of the cache's own calls to its backend: it needs a \"backend\" and a "
+                               "pattern that calls it (read_through, write_through or write_behind)");
+    if (r->has("read")) {
+      if (c.pattern != Pattern::ReadThrough)
+        r->fail("read", "only a read_through cache reads its backend");
+      c.has_read_route = true;
+      c.read_route = bc.route_index(r->string("read"));
+      c.read_route_pointer = r->path("read");
+      if (r->string("read").empty()) r->fail("read", "must name a route");
+    }
+    if (r->has("write")) {
+      if (c.pattern != Pattern::WriteThrough && c.pattern != Pattern::WriteBehind)
+        r->fail("write", "only a write_through or write_behind cache writes to its backend");
+      c.has_write_route = true;
+      c.write_route = bc.route_index(r->string("write"));
+      c.write_route_pointer = r->path("write");
+      if (r->string("write").empty()) r->fail("write", "must name a route");
+    }
+  }
+  if (c.pattern == Pattern::WriteBehind && !c.has_write_route) {
+    c.write_route = bc.route_index("write");
+    c.write_route_pointer = p.path("backend");
+  }
   std::int64_t capacity = p.integer("capacity", 10000, 1, 1'000'000'000);
   std::optional<std::int64_t> cap_bytes = p.integer_or_null("capacity_bytes", 1, std::int64_t{1} << 50);
   std::string ev = p.choice("eviction", "lru", kEvictions);
@@ -81,7 +106,12 @@ CacheParams read_cache_params(Params& p, BuildContext& bc) {
   c.beta = p.number("early_refresh_beta", 1.0, 0.0, 1e6);
   c.lock_retry = p.duration("lock_retry", 50 * kMillisecond, 1);
   c.lease_timeout = p.duration("lease_timeout", 2 * kSecond, 1);
-  c.flush_interval = p.duration("flush_interval", kSecond, 1);
+  // A flush is a batch call to the backend and a timer: 1 ns would be a billion of each per
+  // simulated second. Write-behind stores count this delay in whole seconds.
+  c.flush_interval = p.duration("flush_interval", kSecond, 0, kDay);
+  if (c.flush_interval < kSecond)
+    p.fail("flush_interval", "must be at least 1s: a write-behind store's delay is counted in whole seconds (Hazelcast's "
+                             "write-delay-seconds; 0 there means write-through, which is pattern \"write_through\" here)");
   c.update_on_write = p.choice("on_write", "invalidate", {"invalidate", "update"}) == "update";
   // A shared cache's default is a Redis round trip's server side; a local one's an
   // in-process hash lookup (Caffeine's get is well under a microsecond).

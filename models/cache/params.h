@@ -22,6 +22,13 @@ struct CacheParams {
   std::string local_pointer;       // JSON location of "local" (connect()'s errors)
   bool has_backend = false;
   RefId backend = 0;
+  // The routes of the cache's own calls to its backend ("backend_routes"): reads (read-through)
+  // on `read_route` when given, else on the request's own route; writes (write-through) on
+  // `write_route` when given, else on the request's own; write-behind batches on `write_route`
+  // ("write" unless given: a database's write query). The pointers say where each is named.
+  bool has_read_route = false, has_write_route = false;
+  std::uint32_t read_route = 0, write_route = 0;
+  std::string read_route_pointer, write_route_pointer;
 
   // Contents: the store of each node (capacity already split over the nodes) or local copy.
   StoreConfig store;

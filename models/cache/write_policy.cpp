@@ -26,7 +26,7 @@ void Cache::flush(Context& ctx) {
     r.id = ctx.next_request_id();
     r.start = ctx.now();
     r.write = true;
-    r.route = set_route_;
+    r.route = static_cast<std::uint16_t>(p_.write_route);
     r.bytes = static_cast<std::uint32_t>(std::min<std::uint64_t>(nd.pending, 0xffffffffu));
     std::uint64_t count = std::min<std::uint64_t>(nd.pending, 0xffffffffu);
     nd.pending -= count;
@@ -37,15 +37,25 @@ void Cache::flush(Context& ctx) {
   if (ctx.now() + p_.flush_interval <= ctx.end_time()) arm(ctx, p_.flush_interval, kFlush);
 }
 
+// The backend answered a batch. Conservation: every write acked to a client is flushed (once
+// its batch succeeds), unflushed, or lost.
 void Cache::batch_done(Context& ctx, Status status, std::uint64_t token) {
-  if (served(status)) return;
   Node& nd = nodes_[ContinuationSpace::sub_of_token(token)];
   const std::uint64_t payload = nd.batches.payload(token);
   auto epoch = static_cast<std::uint32_t>(payload >> 32);
   std::uint64_t count = payload & 0xffffffff;
+  if (served(status)) {
+    ctx.metrics().add(flushed_c_, count);
+    return;
+  }
+  ctx.metrics().add(flush_failures_c_);
   // A failed batch is written again at the next flush, unless its node crashed since.
-  if (!nd.down && (nd.epoch & 0xffff) == epoch) nd.pending += count;
-  else ctx.metrics().add(lost_c_, count);
+  if (!nd.down && (nd.epoch & 0xffff) == epoch) {
+    nd.pending += count;
+    ctx.metrics().add(pending_g_, static_cast<double>(count), ctx.now());
+  } else {
+    ctx.metrics().add(lost_c_, count);
+  }
 }
 
 // The node's primary crashed: exactly the writes acked and not yet flushed are lost.

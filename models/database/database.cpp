@@ -22,12 +22,17 @@ Database::Database(Params& p, BuildContext& bc, const Causes& causes)
     reads_.assign(kReadSlots, ReadNote{});
     stock_ = p_.stock_initial;
   }
+  std::vector<std::uint32_t> served;
   for (const auto& [name, x] : p_.queries) {
     std::uint32_t r = bc.route_index(name);
     if (route_query_.size() <= r) route_query_.resize(r + 1, -1);
     route_query_[r] = static_cast<std::int32_t>(queries_.size());
     queries_.push_back(x);
+    served.push_back(r);
   }
+  // A call to a query it does not define is refused before t = 0, where the route is named
+  // (sim/route_flow.h); one that reaches it through an undeclared hop fails as unknown_query.
+  bc.serves_only(std::move(served));
   map_ = std::make_unique<ShardMap>(p_.sharding, p_.shards, p_.split_points, p_.rows, hash_name(id));
   std::uint32_t total_shards = p_.shards;
   if (p_.has_reshard) {

@@ -241,6 +241,24 @@ TEST_CASE("cache: bad input is exit 2 with the JSON location") {
          d["components"].push_back({{"id", "a"}, {"type", "service"}, {"routes", {{"get", json::array({{{"call", "cache"}}, {{"call", "b"}}})}}}});
          d["components"].push_back({{"id", "b"}, {"type", "service"}, {"routes", {{"get", json::array({{{"call", "cache"}}})}}}});
        }, "/components/1/local", "one service"},
+      // A flush every nanosecond would be a billion batch calls per simulated second.
+      {"flush_interval below 1s", [](json& d) { d["components"][1]["pattern"] = "write_behind"; d["components"][1]["flush_interval"] = "1ns"; },
+       "/components/1/flush_interval", "whole seconds"},
+      {"backend_routes on cache-aside", [](json& d) { d["components"][1]["pattern"] = "cache_aside"; d["components"][1]["backend_routes"] = {{"read", "read"}}; },
+       "/components/1/backend_routes", "backend"},
+      {"backend_routes.read on write-behind", [](json& d) { d["components"][1]["pattern"] = "write_behind"; d["components"][1]["backend_routes"] = {{"read", "read"}}; },
+       "/components/1/backend_routes/read", "read_through"},
+      {"backend_routes.write on read-through", [](json& d) { d["components"][1]["backend_routes"] = {{"write", "write"}}; },
+       "/components/1/backend_routes/write", "write_through"},
+      {"backend_routes.read empty", [](json& d) { d["components"][1]["backend_routes"] = {{"read", ""}}; },
+       "/components/1/backend_routes/read", "name a route"},
+      {"backend_routes unknown key", [](json& d) { d["components"][1]["backend_routes"] = {{"raed", "read"}}; },
+       "/components/1/backend_routes/raed", "unknown field"},
+      // A database serves only its queries: a read-through cache's reads on the client's route
+      // "get" would all fail, so it is refused where the route is named.
+      {"read-through to a database on the client's route", [](json& d) {
+         d["components"][2] = {{"id", "db"}, {"type", "database"}, {"queries", {{"read", "1ms"}, {"write", "2ms"}}}};
+       }, "/components/0/routes/0/name", "through \"cache\""},
   };
   for (const Case& c : cases) {
     json d = base_doc();

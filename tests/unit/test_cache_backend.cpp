@@ -1,0 +1,70 @@
+// A cache in front of a database: what it sends its backend reaches a query the database
+// defines, and write-behind conserves its writes. Ground truth: conservation (every write
+// acknowledged to a client is flushed, still buffered, or lost: nothing else) and the
+// database's own count of completed writes (one per batch).
+#include <doctest/doctest.h>
+
+#include <string>
+
+#include "tests/unit/harness.h"
+
+using archsim::test::build_error;
+using archsim::test::fig;
+using archsim::test::run;
+
+namespace {
+
+// 400 writes/s over 1,000 keys through a write-behind cache flushing every second to a
+// database, no crash: every batch must reach the database's "write" query.
+std::string write_behind(const std::string& cache_extra, const std::string& db_queries) {
+  return R"({"duration": "30s", "warmup": "0s", "components": [
+    {"id": "c", "type": "client", "target": "cache", "arrivals": {"process": "constant", "rate": 400},
+     "routes": [{"name": "set", "write": true, "keys": {"count": 1000}}]},
+    {"id": "cache", "type": "cache", "pattern": "write_behind", "backend": "db", "flush_interval": "1s")" +
+         cache_extra + R"(},
+    {"id": "db", "type": "database", "queries": )" + db_queries + R"(}]})";
+}
+
+}  // namespace
+
+TEST_CASE("cache write-behind in front of a database: batches reach its write query, writes are conserved") {
+  auto r = run(write_behind("", R"({"read": "1ms", "write": "2ms"})"));
+  const double writes = fig(r, "cache", "writes");
+  CHECK(writes == doctest::Approx(400 * 30).epsilon(0.001));
+  // Conservation: acknowledged = flushed + buffered + lost.
+  CHECK(fig(r, "cache", "flushed_writes") + fig(r, "cache", "unflushed_writes") + fig(r, "cache", "lost_writes") == writes);
+  CHECK(fig(r, "cache", "unflushed_writes") >= 0);
+  CHECK(fig(r, "cache", "flush_failures") == 0);
+  // 30 flushes (t = 1 s ... 30 s; the last one's write may still run at the end): 29 or 30
+  // batches completed by the database, each one write query.
+  CHECK(fig(r, "db", "throughput_rps") * 30 >= 29);
+  CHECK(fig(r, "cache", "flushed_writes") >= writes - 400);
+}
+
+TEST_CASE("cache write-behind: backend_routes.write names the database's query; a route it lacks is refused at load") {
+  auto r = run(write_behind(R"(, "backend_routes": {"write": "upsert"})", R"({"read": "1ms", "upsert": "2ms"})"));
+  CHECK(fig(r, "cache", "flushed_writes") >= fig(r, "cache", "writes") - 400);
+  // The default route is "write", which every database defines (docs/families/database.md).
+  auto d = run(write_behind("", R"({"read": "1ms", "upsert": "2ms"})"));
+  CHECK(d.outcomes.failed() == 0);
+  CHECK(fig(d, "cache", "flush_failures") == 0);
+  // A typo in backend_routes: refused there, with the query it meant.
+  auto e = build_error(write_behind(R"(, "backend_routes": {"write": "upsret"})", R"({"read": "1ms", "upsert": "2ms"})"));
+  CHECK(e.pointer() == "/components/1/backend_routes/write");
+  CHECK(std::string(e.what()).find("did you mean \"upsert\"") != std::string::npos);
+}
+
+TEST_CASE("cache read-through in front of a database: reads go to backend_routes.read") {
+  const std::string s = R"({"duration": "20s", "warmup": "0s", "components": [
+    {"id": "c", "type": "client", "target": "cache", "arrivals": {"rate": 200},
+     "routes": [{"name": "get", "keys": {"count": 100}}]},
+    {"id": "cache", "type": "cache", "pattern": "read_through", "backend": "db", "backend_routes": {"read": "read"}},
+    {"id": "db", "type": "database", "queries": {"read": "1ms", "write": "2ms"}}]})";
+  auto r = run(s);
+  CHECK(r.outcomes.failed() == 0);
+  CHECK(fig(r, "cache", "backend_reads") == doctest::Approx(100).epsilon(0.05));  // each key once (no TTL)
+  // Without backend_routes the client's route "get" would reach the database: refused at load.
+  std::string bad = s;
+  bad.replace(bad.find(R"(, "backend_routes": {"read": "read"})"), std::string(R"(, "backend_routes": {"read": "read"})").size(), "");
+  CHECK(build_error(bad).pointer() == "/components/0/routes/0/name");
+}
