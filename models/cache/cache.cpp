@@ -16,7 +16,7 @@ namespace cache {
 namespace rf = result_flags;
 
 Cache::Cache(Params& p, BuildContext& bc)
-    : p_(read_cache_params(p, bc)), rng_(bc.rng(0)), restart_rng_(bc.rng(2)), sentinel_rng_(bc.rng(3)),
+    : p_(read_cache_params(p, bc)), rng_(bc.rng(0)), restart_rng_(bc.rng(2)), sentinel_rng_(bc.rng(3)), fault_rng_(bc.rng(13)),
       pool_(*this, *this, restart_rng_) {
   const std::uint32_t nodes = p_.nodes;
   local_config_ = p_.store;
@@ -88,6 +88,8 @@ void Cache::register_figures(BuildContext& bc) {
   lock_retries_c_ = f.count("lock_retries");
   dropped_c_ = f.count("dropped");
   unavailable_c_ = f.count("unavailable");
+  fault_errors_c_ = f.count("fault_errors", "", Figures::Show::IfAny);
+  oom_c_ = f.count("oom_errors", "", Figures::Show::IfAny);
   entries_g_ = f.level("entries", "entries");
   f.mean("entries_mean", entries_g_);
   bytes_g_ = f.level("memory_bytes", "memory_bytes");
@@ -148,12 +150,20 @@ void Cache::declare_backend_routes(BuildContext& bc) {
 Capabilities Cache::capabilities() {
   Capabilities c;
   if (!p_.local) c.crashable = this;  // a local cache crashes with its instance, not by itself
+  c.degradable = this;
   return c;
 }
 
 // A local cache lives inside the instances of one service: only a service names the
 // instance that calls (models/common/caller_instance.h).
 void Cache::connect(ConnectContext& cc) {
+  if (p_.has_source) {
+    source_ = capabilities_of(cc.target(p_.source)).key_writes;
+    if (source_) source_->keep_write_times();
+    else if (p_.pattern == Pattern::CacheAside)
+      cc.fail(p_.source, "\"" + cc.target(p_.source).id() + "\" (a " + cc.target(p_.source).type() +
+                             ") keeps no write times: a cache's source is a database");
+  }
   if (!p_.local) return;
   std::uint32_t caller = kNone;
   for (const auto& [from, to] : cc.links()) {
@@ -189,6 +199,11 @@ void Cache::on_request(Context& ctx, CallId call) {
   const Op op = req.route == set_route_ || req.route == put_route_ ? Op::Set
               : req.route == delete_route_ || req.route == invalidate_route_ ? Op::Delete
               : req.write ? Op::Set : Op::Get;
+  if ((disk_full_ && op != Op::Get) || (error_rate_ > 0 && fault_rng_.uniform() < error_rate_)) {
+    ctx.metrics().add(fault_errors_c_);
+    ctx.reply(call, Status::Error);
+    return;
+  }
   const int i = p_.local ? (n == kNone ? -1 : 0) : serving_instance(nodes_[n], op);
   if (i < 0) {
     ctx.metrics().add(unavailable_c_);

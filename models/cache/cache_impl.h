@@ -95,9 +95,21 @@ struct Node {
   CacheStore& store() { return *inst[primary].store; }
 };
 
-class Cache final : public Component, public HasCapabilities, public Crashable, public PoolJobs {
+class Cache final : public Component, public HasCapabilities, public Crashable, public Degradable, public PoolJobs {
  public:
   Cache(Params& p, BuildContext& bc);
+
+  // ---- Degradable (the same faults as a service's) ----
+  // slowdown: every operation's latency x factor (a slow Redis: a saturated host, swapping);
+  // error_rate: that fraction of operations answered Error at once; disk_full: Redis with
+  // stop-writes-on-bgsave-error refuses every command that writes (SET, DEL, a fill) with
+  // MISCONF while the disk cannot take its snapshot, and serves reads. No memory limit of
+  // its own: a memory_leak fault is refused.
+  void set_slowdown(double factor) override { slowdown_ = factor; }
+  void set_error_rate(double rate) override { error_rate_ = rate; }
+  bool oom_killable() const override { return false; }
+  bool set_memory_leak(Context&, double, double) override { return false; }
+  void set_disk_full(bool full) override { disk_full_ = full; }
 
   // ---- the component (cache.cpp) ----
   Capabilities capabilities() override;
@@ -147,7 +159,7 @@ class Cache final : public Component, public HasCapabilities, public Crashable, 
   void fetch(Context& ctx, std::uint32_t j);
   void fill_done(Context& ctx, CallId call, Status status, std::uint32_t j);
   Time expiry_from(Time now);
-  void store_value(Context& ctx, Node& nd, std::uint64_t key, std::uint32_t bytes, Time read_at, Time delta,
+  bool store_value(Context& ctx, Node& nd, std::uint64_t key, std::uint32_t value, Time read_at, Time delta,
                    bool write = false);
   void erase_key(Context& ctx, Node& nd, std::uint32_t slot, bool write = false);
   void size_changed(Context& ctx, double entries, double bytes);
@@ -207,11 +219,15 @@ class Cache final : public Component, public HasCapabilities, public Crashable, 
   std::vector<Flight> flights_;
   std::uint32_t free_flights_ = kNone;
   KeyMap flights_map_{256};
+  double slowdown_ = 1, error_rate_ = 0;  // Degradable: the faults in force
+  bool disk_full_ = false;
+  KeyWrites* source_ = nullptr;  // the store of record's write times (connect), or none
   KeyMap writes_map_{1024};
   std::vector<Time> write_times_;
   std::uint64_t live_flights_ = 0, max_flights_ = 0;
   std::uint64_t window_hits_ = 0, window_lookups_ = 0;
   Rng rng_, restart_rng_, sentinel_rng_;  // restart_rng_: the pool's draws (restart times)
+  Rng fault_rng_;  // error_rate's draws (its own stream)
   ServerPool pool_;                        // the processes: pool_slot(node, instance)
   TagRange tags_;  // own timers: tags_.make(Tag)
   std::uint32_t per_node_ = 1;             // processes per node: 1 + replicas
@@ -221,7 +237,7 @@ class Cache final : public Component, public HasCapabilities, public Crashable, 
   std::uint32_t crashes_ = 0;
 
   Figures figures_;  // every figure below, reported by finish() in the order declared
-  CounterId lookups_c_, hits_c_, misses_c_, evictions_c_, stale_c_, lost_c_, backend_reads_c_, backend_writes_c_,
+  CounterId fault_errors_c_, oom_c_, lookups_c_, hits_c_, misses_c_, evictions_c_, stale_c_, lost_c_, backend_reads_c_, backend_writes_c_,
       expired_c_, early_c_, coalesced_c_, lock_retries_c_, dropped_c_, unavailable_c_, writes_c_, ops_c_,
       flushed_c_, flush_failures_c_, failovers_c_{}, replica_reads_c_{}, unreplicated_c_{}, inconsistent_c_{}, cold_starts_c_{};
   GaugeId entries_g_, bytes_g_, flights_g_, pending_g_, hits_pulse_g_, lookups_pulse_g_;

@@ -24,13 +24,14 @@ std::uint32_t Cache::alloc_job() {
 }
 
 // The operation has a worker (a shared cache's, in the pool) or the caller's thread (local):
-// `latency`, divided by the speed of the node's instance type.
+// `latency`, divided by the speed of the node's instance type, times a slowdown fault's factor.
 void Cache::begin_service(Context& ctx, std::uint32_t j) {
   Time t = p_.latency.sample_time(rng_);
   if (!p_.local) {
     const double speed = pool_.instance(pool_slot(jobs_[j].node, jobs_[j].inst)).speed;
     if (speed != 1.0) t = static_cast<Time>(static_cast<double>(t) / speed);
   }
+  if (slowdown_ != 1.0) t = static_cast<Time>(static_cast<double>(t) * slowdown_);
   ctx.trace_span(jobs_[j].call, TraceSpan::Work, ctx.now(), after(ctx.now(), t));
   arm(ctx, t, kServe, token(j));
 }
@@ -50,10 +51,17 @@ Time Cache::expiry_from(Time now) {
   return now + std::max<Time>(1, t);
 }
 
-void Cache::store_value(Context& ctx, Node& nd, std::uint64_t key, std::uint32_t bytes, Time read_at, Time delta,
+// `value` is the request's bytes (0: the cache's value_bytes); the entry costs it plus the
+// per-key overhead. False when maxmemory_policy noeviction refuses it (it would need an eviction).
+bool Cache::store_value(Context& ctx, Node& nd, std::uint64_t key, std::uint32_t value, Time read_at, Time delta,
                         bool write) {
-  if (nd.down) return;  // a fill that arrives after the primary died has nowhere to go
+  if (nd.down) return true;  // a fill that arrives after the primary died has nowhere to go
   CacheStore& s = nd.store();
+  const std::uint32_t bytes = (value > 0 ? value : p_.value_bytes) + p_.key_overhead_bytes;
+  if (p_.no_eviction && !s.fits(key, bytes)) {
+    ctx.metrics().add(oom_c_);
+    return false;
+  }
   std::uint64_t ev = s.evictions();
   std::size_t before = s.size();
   std::uint64_t bytes_before = s.bytes();
@@ -68,6 +76,7 @@ void Cache::store_value(Context& ctx, Node& nd, std::uint64_t key, std::uint32_t
   if (s.evictions() > ev) ctx.metrics().add(evictions_c_, s.evictions() - ev);
   size_changed(ctx, static_cast<double>(s.size()) - static_cast<double>(before),
                static_cast<double>(s.bytes()) - static_cast<double>(bytes_before));
+  return true;
 }
 
 void Cache::erase_key(Context& ctx, Node& nd, std::uint32_t slot, bool write) {
@@ -83,9 +92,12 @@ void Cache::size_changed(Context& ctx, double entries, double bytes) {
   if (bytes != 0) ctx.metrics().add(bytes_g_, bytes, ctx.now());
 }
 
+// The latest write the cache knows of: its own writes and deletes, and the store of record's
+// commits (writers that updated the database without going through the cache).
 Time Cache::last_write(std::uint64_t key) const {
   std::uint32_t w = writes_map_.find(key);
-  return w == kNone ? -1 : write_times_[w];
+  const Time own = w == kNone ? -1 : write_times_[w];
+  return source_ ? std::max(own, source_->last_write(key)) : own;
 }
 
 void Cache::record_write(std::uint64_t key, Time now) {
@@ -205,18 +217,21 @@ void Cache::set(Context& ctx, std::uint32_t j) {
   const std::uint64_t key = job.req.key;
   if (!job.req.write) {
     // A fill after a miss: the value was read from the source after the request began.
-    store_value(ctx, nd, key, job.req.bytes, job.req.start, ctx.now() - job.req.start);
+    const bool stored = store_value(ctx, nd, key, job.req.bytes, job.req.start, ctx.now() - job.req.start);
     std::uint32_t f = flights_map_.find(flight_key(key, job.node));
     if (f != kNone) release_flight(ctx, f, Status::Ok, Result{static_cast<std::uint64_t>(job.req.start), 0});
-    ctx.reply(job.call, Status::Ok);
+    ctx.reply(job.call, stored ? Status::Ok : Status::Error);  // Redis noeviction: OOM
+    free_job(j);
+    return;
+  }
+  if (p_.update_on_write && !store_value(ctx, nd, key, job.req.bytes, ctx.now(), 0, true)) {
+    ctx.reply(job.call, Status::Error);  // Redis noeviction: the SET is refused (OOM), nothing written
     free_job(j);
     return;
   }
   ctx.metrics().add(writes_c_);
   record_write(key, ctx.now());
-  if (p_.update_on_write) {
-    store_value(ctx, nd, key, job.req.bytes, ctx.now(), 0, true);
-  } else {
+  if (!p_.update_on_write) {
     std::uint32_t slot = nd.store().find(key);
     if (slot != kNone) erase_key(ctx, nd, slot, true);
   }

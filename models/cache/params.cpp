@@ -39,6 +39,16 @@ CacheParams read_cache_params(Params& p, BuildContext& bc) {
   } else if (c.pattern != Pattern::CacheAside) {
     p.fail("pattern", "\"" + pat + "\" needs a \"backend\" (the component the cache reads or writes through)");
   }
+  if (p.has("source")) {
+    if (c.pattern != Pattern::CacheAside)
+      p.fail("source", "names the database a cache-aside cache's callers read and write; a \"" + pat +
+                           "\" cache has its \"backend\" for that");
+    c.source = bc.reference(p, "source", RefKind::Control);
+    c.has_source = true;
+  } else if (c.has_backend && c.pattern == Pattern::ReadThrough) {
+    c.source = c.backend;
+    c.has_source = true;
+  }
   if (auto r = p.object_opt("backend_routes")) {
     if (!c.has_backend || c.pattern == Pattern::CacheAside)
       p.fail("backend_routes", "names the routes of the cache's own calls to its backend: it needs a \"backend\" and a "
@@ -78,8 +88,6 @@ CacheParams read_cache_params(Params& p, BuildContext& bc) {
   sc.lfu_decay = p.duration("lfu_decay_time", 60 * kSecond);
   if (sc.lfu_decay > 0 && sc.lfu_decay < 60 * kSecond) p.fail("lfu_decay_time", "is counted in whole minutes as in Redis: give 0 (no decay) or at least 1m");
   sc.lru_clock = p.duration("lru_clock", 0);
-  if (sc.lru_clock > 0 && sc.eviction != Eviction::SampledLru)
-    p.fail("lru_clock", "is Redis's LRU clock (its tick, 1s in Redis), read by \"sampled_lru\" only");
 
   std::string st = p.choice("stampede", "none", kStampedes);
   c.stampede = static_cast<Stampede>(std::find(kStampedes.begin(), kStampedes.end(), st) - kStampedes.begin());
@@ -144,6 +152,37 @@ CacheParams read_cache_params(Params& p, BuildContext& bc) {
       if (p.has(f)) p.fail(f, "needs \"replicas\" >= 1 (it configures replication and Sentinel failover)");
   }
   c.restart_time = p.distribution("restart_time", Distribution::constant(10.0 * kSecond));
+
+  // Sizes: an entry costs its value plus the store's own bytes per key (Redis: the dict
+  // entry, the key's SDS string and the value's object header, each rounded up to a jemalloc
+  // size class, and a share of the hash table's buckets; docs/validation.md measures about
+  // 90 bytes beside a 32-byte value). A request's own `bytes`, when it has any, is its value.
+  c.value_bytes = static_cast<std::uint32_t>(p.integer("value_bytes", 0, 0, 512LL << 20));
+  c.key_overhead_bytes = static_cast<std::uint32_t>(p.integer("key_overhead_bytes", 0, 0, 1 << 20));
+
+  // Redis maxmemory-policy (src/evict.c), with capacity_bytes as maxmemory: allkeys-* evict
+  // among every key, volatile-* among the keys with an expiry (here every key when "ttl" is
+  // set, none otherwise: then, as in Redis, nothing can be evicted), noeviction answers a
+  // write that needs memory with an OOM error.
+  if (p.has("maxmemory_policy")) {
+    static const std::vector<std::string> kPolicies{"noeviction", "allkeys-lru", "allkeys-lfu", "allkeys-random",
+                                                    "volatile-lru", "volatile-lfu", "volatile-random", "volatile-ttl"};
+    const std::string pol = p.choice("maxmemory_policy", "noeviction", kPolicies);
+    if (!cap_bytes) p.fail("maxmemory_policy", "needs \"capacity_bytes\" (Redis maxmemory: the limit the policy acts at)");
+    if (p.has("eviction"))
+      p.fail("eviction", "is set by \"maxmemory_policy\" (" + pol + "): give one of the two");
+    const bool volatile_keys = pol.rfind("volatile-", 0) == 0;
+    if (pol == "noeviction" || (volatile_keys && c.ttl == kTimeMax)) {
+      c.no_eviction = true;
+    } else {
+      const std::string what = pol.substr(pol.find('-') + 1);
+      sc.eviction = what == "lru" ? Eviction::SampledLru : what == "lfu" ? Eviction::SampledLfu
+                  : what == "random" ? Eviction::Random : Eviction::SampledTtl;
+    }
+  }
+
+  if (sc.lru_clock > 0 && sc.eviction != Eviction::SampledLru)
+    p.fail("lru_clock", "is Redis's LRU clock (its tick, 1s in Redis), read by \"sampled_lru\" only");
 
   // Capacity is the whole tier's, split evenly over the nodes (each at least one entry); a
   // local cache's is each copy's.

@@ -26,9 +26,20 @@ struct CacheParams {
   // on `read_route` when given, else on the request's own route; writes (write-through) on
   // `write_route` when given, else on the request's own; write-behind batches on `write_route`
   // ("write" unless given: a database's write query). The pointers say where each is named.
+  // The store of record whose writes make a copy stale even when the writer went around the
+  // cache: a cache-aside cache's "source", a read-through cache's backend (when it keeps
+  // write times, as a database does). Write-through and write-behind see their writes.
+  bool has_source = false;
+  RefId source = 0;
   bool has_read_route = false, has_write_route = false;
   std::uint32_t read_route = 0, write_route = 0;
   std::string read_route_pointer, write_route_pointer;
+
+  // Entry sizes: a request's `bytes` or `value_bytes`, plus `key_overhead_bytes`.
+  std::uint32_t value_bytes = 0, key_overhead_bytes = 0;
+  // maxmemory_policy noeviction (or volatile-* without a TTL): a write that would need an
+  // eviction is answered with an error (Redis's OOM reply) instead.
+  bool no_eviction = false;
 
   // Contents: the store of each node (capacity already split over the nodes) or local copy.
   StoreConfig store;

@@ -192,6 +192,21 @@ class Topics {
   ~Topics() = default;
 };
 
+// A store of record that knows when each key was last written (a database's commit), so
+// that a cache in front of it can tell a copy older than the latest write even when the
+// writer went around the cache (updated the database without invalidating).
+class KeyWrites {
+ public:
+  // From connect(): the reader will ask; the store keeps its write times from then on
+  // (a store nobody reads keeps none).
+  virtual void keep_write_times() = 0;
+  // The time of the latest committed write of `key`, or -1 if it has none. O(1), no allocation.
+  virtual Time last_write(std::uint64_t key) const = 0;
+
+ protected:
+  ~KeyWrites() = default;
+};
+
 // What a component offers; nullptr for what it does not.
 struct Capabilities {
   Scalable* scalable = nullptr;
@@ -203,6 +218,7 @@ struct Capabilities {
   Topics* topics = nullptr;
   Placement* placement = nullptr;
   Backpressure* backpressure = nullptr;
+  KeyWrites* key_writes = nullptr;
 };
 
 // A model with capabilities derives from this as well as from Component.

@@ -14,7 +14,7 @@ namespace archsim {
 namespace database {
 
 Database::Database(Params& p, BuildContext& bc, const Causes& causes)
-    : p_(read_database_params(p, bc)), causes_(causes), pool_rng_(bc.rng(7)), pool_(*this, *this, pool_rng_) {
+    : p_(read_database_params(p, bc)), causes_(causes), pool_rng_(bc.rng(7)), pool_(*this, *this, pool_rng_), fault_rng_(bc.rng(13)) {
   const std::string id = bc.id();
   stream_ = bc.stream_seed(0);
   apply_cost_ = p_.queries.at("write").cost;
@@ -105,6 +105,7 @@ void Database::register_figures(BuildContext& bc) {
   lost_c_ = f.count("lost_writes");
   f.value("failovers", [this] { return failovers_; });
   unknown_c_ = f.count("unknown_query", "", Show::IfAny);
+  fault_errors_c_ = f.count("fault_errors", "", Show::IfAny);
   scatter_c_ = f.count("scatter_queries", "", Show::IfAny);
   const std::uint32_t shards = std::max(p_.shards, p_.has_reshard ? p_.reshard_to : 0u);  // every shard that will exist
   if (shards > 1) f.custom([this](Context& ctx, ComponentReport& r) { report_shards(ctx, r); });
@@ -174,14 +175,20 @@ void Database::describe(Description& d) const {
 Capabilities Database::capabilities() {
   Capabilities c;
   c.crashable = this;
+  c.key_writes = this;
+  c.degradable = this;
   c.zone_aware = &pool_;  // a zone outage downs the nodes placed there (slot_down)
   return c;
 }
 
 void Database::start(Context& ctx) {
   Metrics& m = ctx.metrics();
-  m.set(primary_cap_g_, static_cast<double>(p_.cores) * p_.shards, 0);
-  m.set(replica_cap_g_, static_cast<double>(p_.cores) * p_.shards * p_.replicas, 0);
+  // Every node that exists counts, a reshard's new shards included: they are provisioned (and
+  // billed) from t = 0 and take the copy's writes before the cutover, so a capacity of the
+  // old shards alone read utilizations above 1.
+  const double shards = static_cast<double>(shard_.size());
+  m.set(primary_cap_g_, p_.cores * shards, 0);
+  m.set(replica_cap_g_, p_.cores * shards * p_.replicas, 0);
   if (p_.has_reshard) arm(ctx, p_.reshard_at, kReshard);
   up_count_ = static_cast<std::uint32_t>(nodes_.size());
   pool_.start(ctx);
@@ -197,6 +204,11 @@ void Database::on_request(Context& ctx, CallId call) {
   }
   const Query& q = queries_[static_cast<std::size_t>(qi)];
   req.write = q.write || req.write;
+  if ((disk_full_ && req.write) || (error_rate_ > 0 && fault_rng_.uniform() < error_rate_)) {
+    ctx.metrics().add(fault_errors_c_);
+    ctx.reply(call, Status::Error);
+    return;
+  }
   const bool stock = is_stock(q.kind);
   if (!stock && !req.has_key && shards_now() > 1) {
     scatter(ctx, call, req, static_cast<std::uint32_t>(qi));

@@ -18,6 +18,7 @@
 #include <utility>
 #include <vector>
 
+#include "models/common/cache_store/key_map.h"
 #include "models/common/capabilities.h"
 #include "models/common/ready_ledger.h"
 #include "models/common/resource.h"
@@ -123,7 +124,8 @@ struct Gather {
   Result result;
 };
 
-class Database final : public Component, public HasCapabilities, public Crashable, public PoolJobs {
+class Database final : public Component, public HasCapabilities, public Crashable, public Degradable, public KeyWrites,
+                       public PoolJobs {
  public:
   Database(Params& p, BuildContext& bc, const Causes& causes);
 
@@ -149,6 +151,21 @@ class Database final : public Component, public HasCapabilities, public Crashabl
   // A crash lasts until the nodes it took down are back (rejoined as replicas or primaries).
   Time crash_over(Time at, Time now) const override { return pool_.crash_over(at, now); }
   ReadyHistory ready_history(Time now, Time warmup) const override;
+
+  // ---- Degradable (the same faults as a service's; queries.cpp applies them) ----
+  // slowdown: every query's and apply's cost x factor (a slow disk, a noisy neighbour);
+  // error_rate: that fraction of queries answered Error at once; disk_full: writes fail
+  // (PostgreSQL's "could not extend file: No space left on device"), reads go on. No memory
+  // limit of its own: a memory_leak fault is refused.
+  void set_slowdown(double factor) override { slowdown_ = factor; }
+  void set_error_rate(double rate) override { error_rate_ = rate; }
+  bool oom_killable() const override { return false; }
+  bool set_memory_leak(Context&, double, double) override { return false; }
+  void set_disk_full(bool full) override { disk_full_ = full; }
+
+  // ---- KeyWrites (replication.cpp): the commit time of each key's latest write ----
+  void keep_write_times() override { keep_write_times_ = true; }
+  Time last_write(std::uint64_t key) const override;
 
   // The routes the reshard's copy reads and writes with ("read", "write").
   void set_routes(std::uint32_t read_route, std::uint32_t write_route) {
@@ -270,8 +287,16 @@ class Database final : public Component, public HasCapabilities, public Crashabl
   std::uint32_t up_count_ = 0;
   double failovers_ = 0;
 
+  // Degradable: the faults in force, and the draws of error_rate (its own stream).
+  double slowdown_ = 1, error_rate_ = 0;
+  bool disk_full_ = false;
+  Rng fault_rng_;
+  // KeyWrites: a key's latest commit time (a write with a key), kept once a reader asked.
+  bool keep_write_times_ = false;
+  cache::KeyMap written_map_{1024};
+  std::vector<Time> written_at_;
   Figures figures_;  // every figure below, reported by finish() in the order declared
-  CounterId ok_c_, refused_c_, not_primary_c_, unknown_c_, stale_c_, lost_c_, dropped_c_, oversold_c_, sold_c_,
+  CounterId fault_errors_c_, ok_c_, refused_c_, not_primary_c_, unknown_c_, stale_c_, lost_c_, dropped_c_, oversold_c_, sold_c_,
       lock_waits_c_, lock_timeouts_c_, conflicts_c_, copied_c_, scatter_c_;
   HistogramId latency_h_, lag_h_, lock_wait_h_;
   GaugeId conns_g_, primary_busy_g_, replica_busy_g_, primary_cap_g_, replica_cap_g_;

@@ -127,9 +127,11 @@ void Database::start_work(Context& ctx, std::uint32_t j) {
 }
 
 // Work of `cost` on `node`: slower or faster by its instance type's speed.
+// A slowdown fault multiplies it.
 Time Database::at_speed(Time cost, std::uint32_t node) const {
   const double speed = pool_.instance(node).speed;
-  return speed == 1.0 ? cost : static_cast<Time>(static_cast<double>(cost) / speed);
+  if (speed != 1.0) cost = static_cast<Time>(static_cast<double>(cost) / speed);
+  return slowdown_ == 1.0 ? cost : static_cast<Time>(static_cast<double>(cost) * slowdown_);
 }
 
 // A core came free: the next waiter in the node's FIFO (a query or a replica's applier) takes it.

@@ -16,6 +16,15 @@ void Database::commit_write(Context& ctx, std::uint32_t j) {
   Shard& sh = shard_[n.shard];
   job.pos = ++sh.pos;
   n.received = n.applied = sh.pos;
+  if (keep_write_times_ && job.req.has_key) {
+    const std::uint32_t w = written_map_.find(job.req.key);
+    if (w == cache::KeyMap::kNone) {
+      written_map_.put(job.req.key, static_cast<std::uint32_t>(written_at_.size()));
+      written_at_.push_back(ctx.now());
+    } else {
+      written_at_[w] = ctx.now();
+    }
+  }
   bool any = false;
   for (std::uint32_t r : sh.nodes) {
     Node& rep = nodes_[r];
@@ -145,4 +154,11 @@ void Database::reset_replication(Context& ctx, std::uint32_t r) {
   }
 }
 
+// Visible on the primary from its commit (the time a cache's copy is compared against).
+Time Database::last_write(std::uint64_t key) const {
+  const std::uint32_t w = written_map_.find(key);
+  return w == cache::KeyMap::kNone ? -1 : written_at_[w];
+}
+
 }  // namespace archsim::database
+

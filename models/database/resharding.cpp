@@ -58,7 +58,6 @@ void Database::internal_job(Context& ctx, std::uint32_t s, std::uint32_t q) {
 void Database::cutover(Context& ctx) {
   cutover_at_ = ctx.now();
   map_ = std::move(new_map_);
-  ctx.metrics().set(primary_cap_g_, static_cast<double>(p_.cores) * std::max(p_.shards, map_->shards()), ctx.now());
 }
 
 void Database::report_reshard(ComponentReport& r) const {

@@ -256,6 +256,17 @@ TEST_CASE("cache: bad input is exit 2 with the JSON location") {
        "/components/1/backend_routes/raed", "unknown field"},
       // A database serves only its queries: a read-through cache's reads on the client's route
       // "get" would all fail, so it is refused where the route is named.
+      {"source on read-through", [](json& d) { d["components"][1]["source"] = "db"; }, "/components/1/source", "backend"},
+      {"source not a database", [](json& d) { d["components"][1]["pattern"] = "cache_aside"; d["components"][1].erase("backend"); d["components"][1]["source"] = "db"; },
+       "/components/1/source", "keeps no write times"},
+      {"value_bytes negative", [](json& d) { d["components"][1]["value_bytes"] = -1; }, "/components/1/value_bytes", "between"},
+      {"key_overhead_bytes not a number", [](json& d) { d["components"][1]["key_overhead_bytes"] = "90"; }, "/components/1/key_overhead_bytes", ""},
+      {"maxmemory_policy without capacity_bytes", [](json& d) { d["components"][1]["maxmemory_policy"] = "allkeys-lru"; },
+       "/components/1/maxmemory_policy", "capacity_bytes"},
+      {"maxmemory_policy unknown", [](json& d) { d["components"][1]["capacity_bytes"] = 1000; d["components"][1]["maxmemory_policy"] = "allkeys-lru2"; },
+       "/components/1/maxmemory_policy", "allkeys-lru"},
+      {"maxmemory_policy with eviction", [](json& d) { d["components"][1]["capacity_bytes"] = 1000; d["components"][1]["maxmemory_policy"] = "noeviction"; d["components"][1]["eviction"] = "lfu"; },
+       "/components/1/eviction", "maxmemory_policy"},
       {"read-through to a database on the client's route", [](json& d) {
          d["components"][2] = {{"id", "db"}, {"type", "database"}, {"queries", {{"read", "1ms"}, {"write", "2ms"}}}};
        }, "/components/0/routes/0/name", "through \"cache\""},

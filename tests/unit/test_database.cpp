@@ -158,3 +158,24 @@ TEST_CASE("database bad input: zero shards, split points out of order, negative 
   CHECK(build_error(db_scenario(R"("stock_update": "atomic")", client)).pointer() == "/components/1/stock_update");
   CHECK(build_error(db_scenario(R"("read_from": "replicas")", client)).pointer() == "/components/1/read_from");
 }
+
+// Resharding 2 -> 4 shards of one core: the busy core-seconds are the clients' work
+// (1000 reads/s x 1 ms, 60 s) plus the copy's (each moved row a 1 ms read on its old shard and
+// a 2 ms write on its new one), and the cores that exist are 4 from t = 0 (the new shards
+// are provisioned then). Conservation: utilization = (60 + 3 x rows_copied / 1000) / (4 x 60).
+// Counting only the old shards' cores until the cutover read the copy's writes on the new
+// shards as load on the old ones: utilization above 1 when the old shards were busy.
+TEST_CASE("database reshard: utilization counts the new shards' cores (busy work over every core, never above 1)") {
+  const std::string db = R"("cores": 1, "max_connections": 10000, "queries": {"read": "1ms", "write": "2ms"},
+    "shards": 2, "rows": 20000, "reshard": {"at": "10s", "shards": 4, "copy_rate": 1000})";
+  auto r = run(db_scenario(db, R"("arrivals": {"process": "constant", "rate": 1000}, "routes": [{"name": "read", "keys": {"count": 20000}}])",
+                           "", "60s"));
+  const double copied = fig(r, "db", "reshard_copied_rows");
+  CHECK(copied == doctest::Approx(10000).epsilon(0.05));  // hash mod 2 -> mod 4 moves half the rows
+  const double want = (60.0 + 3.0 * copied / 1000.0) / (4 * 60.0);
+  CHECK(fig(r, "db", "utilization") == doctest::Approx(want).epsilon(0.02));
+  // Old shards near saturation (0.9 of their cores) while the copy runs: never above 1.
+  auto h = run(db_scenario(db, R"("arrivals": {"process": "constant", "rate": 1800}, "routes": [{"name": "read", "keys": {"count": 20000}}])",
+                           "", "30s"));
+  CHECK(fig(h, "db", "utilization") <= 1.0);
+}

@@ -24,6 +24,7 @@
 //                stamps the key with the clock's whole ticks, idle = (ticks now - ticks then)
 //                x resolution, so every key touched within one tick looks equally idle and a
 //                tie keeps the pool's order (a newly sampled key goes before its equals).
+//   sampled_ttl  Redis's volatile-ttl: the same pool, scored by the nearest expiry (evict.c).
 //   sampled_lfu  Redis's allkeys-lfu: the same pool, scored 255 - counter, with Redis's 8-bit
 //                logarithmic counter (LFULogIncr: incremented with probability
 //                1 / ((counter - 5) * lfu_log_factor + 1), new keys start at 5) and its decay
@@ -69,7 +70,7 @@
 
 namespace archsim::cache {
 
-enum class Eviction : std::uint8_t { Lru, Lfu, Fifo, Random, SampledLru, SampledLfu, TinyLfu };
+enum class Eviction : std::uint8_t { Lru, Lfu, Fifo, Random, SampledLru, SampledLfu, TinyLfu, SampledTtl };
 
 // W-TinyLFU's segments (Entry::region); lru and fifo keep their one list as kWindow.
 enum Region : std::uint8_t { kWindow = 0, kProbation = 1, kProtected = 2 };
@@ -172,8 +173,18 @@ class CacheStore {
         break;
       }
       case Eviction::Fifo:
-      case Eviction::Random: break;
+      case Eviction::Random:
+      case Eviction::SampledTtl: break;
     }
+  }
+
+  // Whether put(key, bytes) would need no eviction: Redis's noeviction answers a write that
+  // needs memory with an error instead of storing it.
+  bool fits(std::uint64_t key, std::uint32_t bytes) const {
+    const std::uint32_t s = map_.find(key);
+    const std::uint64_t after = bytes_ + bytes - (s != kNone ? entries_[s].bytes : 0);
+    if (cfg_.capacity_bytes > 0 && after > cfg_.capacity_bytes) return false;
+    return s != kNone || dense_.size() < cfg_.capacity;
   }
 
   // Stores `key` (an overwrite counts as an access and keeps the entry's place). Evicts
@@ -223,7 +234,8 @@ class CacheStore {
         e.lfu_counter = kLfuInitVal;
         e.lfu_minutes = minutes(now);
         break;
-      case Eviction::Random: break;
+      case Eviction::Random:
+      case Eviction::SampledTtl: break;
       case Eviction::TinyLfu:
         sketch_.increment(key);
         push_front(s, kWindow);
@@ -312,7 +324,8 @@ class CacheStore {
       case Eviction::Lfu: return heap_[0];
       case Eviction::Random: return dense_[rng_.below(dense_.size())];
       case Eviction::SampledLru:
-      case Eviction::SampledLfu: return pool_victim(now);
+      case Eviction::SampledLfu:
+      case Eviction::SampledTtl: return pool_victim(now);
       case Eviction::TinyLfu:  // the entry evictFromMain would compare a candidate with
         for (Region r : {kProbation, kProtected, kWindow})
           if (tail_[r] != kNone) return tail_[r];
@@ -407,13 +420,15 @@ class CacheStore {
   // ---- Redis eviction pool (src/evict.c) ----
   struct PoolItem {
     std::uint64_t key;
-    std::uint64_t score;  // idle ns (lru) or 255 - counter (lfu): higher is evicted first
+    std::uint64_t score;  // idle ns (lru), 255 - counter (lfu), time to expiry's complement (ttl): higher is evicted first
   };
   std::uint64_t score(const Entry& e, Time now) const {
     if (cfg_.eviction == Eviction::SampledLru) {
       if (cfg_.lru_clock > 0) return static_cast<std::uint64_t>(now / cfg_.lru_clock - e.last_access / cfg_.lru_clock);
       return static_cast<std::uint64_t>(now - e.last_access);
     }
+    // volatile-ttl: the nearest expiry first (evict.c: idle = ULLONG_MAX - expire time).
+    if (cfg_.eviction == Eviction::SampledTtl) return static_cast<std::uint64_t>(kTimeMax - e.expiry);
     return 255u - lfu_decr_and_return(e, now);
   }
   void pool_populate(Time now) {
