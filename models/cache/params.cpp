@@ -116,7 +116,7 @@ CacheParams read_cache_params(Params& p, BuildContext& bc) {
   c.lease_timeout = p.duration("lease_timeout", 2 * kSecond, 1);
   // A flush is a batch call to the backend and a timer: 1 ns would be a billion of each per
   // simulated second. Write-behind stores count this delay in whole seconds.
-  c.flush_interval = p.duration("flush_interval", kSecond, 0, kDay);
+  c.flush_interval = p.duration("flush_interval", kSecond);
   if (c.flush_interval < kSecond)
     p.fail("flush_interval", "must be at least 1s: a write-behind store's delay is counted in whole seconds (Hazelcast's "
                              "write-delay-seconds; 0 there means write-through, which is pattern \"write_through\" here)");
