@@ -268,6 +268,7 @@ std::vector<Chart> prepare(const fs::path& charts, const json& summary, const da
   for (const auto& c : ts.components_with("circuit_state_transitions"))
     cols.push_back({c, ts.find(c, "circuit_state_transitions")});
   double end = num_at(summary, "run.simulated_s");
+  if (std::isnan(end)) end = num_at(summary, "ended_s");
   if (std::isnan(end)) end = num_at(summary, "duration_s");
   if (!cols.empty() && data::write_steps(charts / "circuit_state.dat", "time_s", cols, std::isnan(end) ? 0 : end))
     list.push_back({"circuit_state", "Circuit breaker state",

@@ -231,6 +231,8 @@ ordered_json summary_json(const RunResult& r, const LedgerResults& l) {
   j["seed"] = r.seed;
   j["duration_s"] = round_sig(r.duration_s);
   j["warmup_s"] = round_sig(r.warmup_s);
+  // A run whose fixed-count tests all ended before the duration (its cap) ended here.
+  if (r.ended_early) j["ended_s"] = round_sig(r.simulated_s);
   ordered_json req = requests_json(r.outcomes, r.cause_names);
   ordered_json requests;
   requests["sent"] = r.sent;

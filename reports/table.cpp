@@ -141,7 +141,22 @@ std::string terminal_table(const ordered_json& s) {
     << (s.contains("availability") && s["availability"].is_number()
             ? fmt(num(s, "availability") * 100, 3) + "%" + ci(s, "availability", 5)
             : std::string("n/a (no requests)"))
-    << "    throughput  " << fmt(num(s, "throughput_rps"), 1) << " req/s" << ci(s, "throughput_rps", 1) << "\n\n";
+    << "    throughput  " << fmt(num(s, "throughput_rps"), 1) << " req/s" << ci(s, "throughput_rps", 1) << "\n";
+  // Fixed-count load tests (a client's "iterations"), as ab prints them.
+  if (s.contains("components"))
+    for (auto it = s["components"].begin(); it != s["components"].end(); ++it) {
+      if (!it->is_object() || !it->contains("load_test")) continue;
+      const ordered_json& t = (*it)["load_test"];
+      o << "load test " << it.key() << "  " << fmt(num(t, "requests"), 0) << " requests by " << fmt(num(t, "users"), 0)
+        << " users in " << fmt(num(t, "duration_s"), 3) << " s: " << fmt(num(t, "requests_per_s"), 1)
+        << " req/s, " << fmt(num(t, "time_per_request_ms"), 1) << " ms per request";
+      if (num(t, "iterations_interrupted") > 0)
+        o << "; cut at the duration with " << fmt(num(t, "iterations_interrupted"), 0) << " of "
+          << fmt(num(t, "iterations_planned"), 0) << " iterations not run";
+      o << "\n";
+    }
+  if (s.contains("ended_s")) o << "the run ended at " << fmt(num(s, "ended_s"), 3) << " s, when its load tests ended\n";
+  o << "\n";
 
   auto lat_row = [&](const std::string& name, const ordered_json& l, const std::string& path) {
     std::snprintf(line, sizeof line, "%-18s %9s %9s %9s %9s %9s %9s %9s\n", name.c_str(), ms_cell(l, "mean").c_str(),

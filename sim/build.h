@@ -55,6 +55,10 @@ class BuildContext {
   // every other request it ends. The end-to-end ("all") latency and latency_all are sums of
   // these histograms (sim/request_ledger.h), not a second record per request.
   void end_to_end_latency(HistogramId ok, HistogramId other);
+  // This component runs a test that ends (a fixed count of requests): the run ends when every
+  // component that said so has called Context::test_ended, or at the scenario's duration,
+  // whichever comes first (the duration is then a cap, as k6's maxDuration).
+  void ends_run_when_done();
   // Route flow (sim/route_flow.h), checked before t = 0: this component sends `route` over
   // `ref` (named at `pointer`); forwards what reaches it by `rule` (its `from` is set here);
   // serves only `routes`. A component that declares nothing serves every route.

@@ -122,6 +122,10 @@ class Context {
   // Only from a component that named its latency histogram at build time
   // (BuildContext::end_to_end_latency): the end-to-end latency is the sum of those.
   void request_ended(const RequestInfo& req, Status status);
+  // Only from a component that called BuildContext::ends_run_when_done, once: its test is
+  // over. When the last such component has said so, the run ends at this instant (events
+  // already due at it still run); end_time() is then this instant in finish().
+  void test_ended();
 
   // A generator keyed by (stream, request, salt): the same request draws the same numbers
   // whatever order requests are served in, so variants compared with the same seed see the

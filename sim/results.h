@@ -130,6 +130,8 @@ struct RunResult {
   // figures cover what was simulated (measured_s is from the warm-up's end to simulated_s).
   bool partial = false;
   double simulated_s = 0;
+  // Every fixed-count test ended (Context::test_ended) at simulated_s, before duration_s.
+  bool ended_early = false;
 
   std::uint64_t sent = 0, in_flight = 0, in_flight_at_warmup = 0;
   OutcomeCounts outcomes;

@@ -443,6 +443,12 @@ RefId BuildContext::reference(Params& p, std::string_view key, RefKind kind) {
 }
 
 std::uint32_t BuildContext::route_index(const std::string& name) { return sim_.requests_->route_index(name); }
+void BuildContext::ends_run_when_done() { ++sim_.tests_running_; }
+void Context::test_ended() {
+  assert(sim_.tests_running_ > 0 && "test_ended() without ends_run_when_done(), or twice");
+  // An engine event after what is already due now: the run ends once this instant is done.
+  if (--sim_.tests_running_ == 0) sim_.sched_.push(Event{sim_.now_, 0, Simulation::kEndRun, 0, 0});
+}
 void BuildContext::end_to_end_latency(HistogramId ok, HistogramId other) {
   sim_.requests_->latency_source(ok, other);
   if (sim_.ends_requests_.size() <= index_) sim_.ends_requests_.resize(index_ + 1, 0);
@@ -493,7 +499,7 @@ std::vector<std::pair<std::uint32_t, std::uint32_t>> ConnectContext::links() con
 
 // ---------------------------------------------------------------- Context
 
-Time Context::end_time() const { return sim_.stopped_ ? sim_.reached_ : sim_.settings_.duration; }
+Time Context::end_time() const { return sim_.stopped_ || sim_.ended_early_ ? sim_.reached_ : sim_.settings_.duration; }
 Time Context::warmup() const { return sim_.settings_.warmup; }
 Metrics& Context::metrics() { return *sim_.metrics_; }
 
@@ -675,6 +681,10 @@ inline void Simulation::dispatch(const Event& e) {
       metrics_->reset_whole_run(now_);
       requests_->end_warmup();
       break;
+    case kEndRun:  // every fixed-count test ended (Context::test_ended): nothing else runs
+      sched_.clear();
+      ended_early_ = true;
+      break;
   }
 }
 
@@ -792,6 +802,7 @@ void Simulation::run(const std::function<void(double)>& progress, const std::ato
       }
     }
   }
+  if (ended_early_) end = now_;
   now_ = end;
   reached_ = end;
   if (metrics_->window_ends().empty() || metrics_->window_ends().back() < end) metrics_->close_window(end);
@@ -838,6 +849,11 @@ RunResult Simulation::result() {
   if (stopped_) {
     // Before the warm-up ended the whole-run figures never restarted: they cover [0, reached).
     r.partial = true;
+    r.simulated_s = to_seconds(reached_);
+    r.measured_s = to_seconds(reached_ > settings_.warmup ? reached_ - settings_.warmup : reached_);
+  } else if (ended_early_) {
+    // Every fixed-count test ended before the duration: the figures cover [0, reached).
+    r.ended_early = true;
     r.simulated_s = to_seconds(reached_);
     r.measured_s = to_seconds(reached_ > settings_.warmup ? reached_ - settings_.warmup : reached_);
   } else {

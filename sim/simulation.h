@@ -106,7 +106,7 @@ class Simulation {
   friend class BuildContext;
   friend class ConnectContext;
 
-  enum EventKind : std::uint16_t { kDeliver = 1, kReply, kTimeouts, kTimer, kWindow, kWarmup };
+  enum EventKind : std::uint16_t { kDeliver = 1, kReply, kTimeouts, kTimer, kWindow, kWarmup, kEndRun };
   struct CallRecord {
     RequestInfo req;
     std::uint64_t token = 0;
@@ -211,6 +211,10 @@ class Simulation {
   std::uint64_t next_request_id_ = 1;
   double wall_time_s_ = 0;
   bool stopped_ = false;  // run() ended early on `stop`, at reached_
+  // Components whose test has not ended yet (BuildContext::ends_run_when_done); the run ends
+  // when the count falls to zero (ended_early_, at reached_), the scenario's duration a cap.
+  std::uint32_t tests_running_ = 0;
+  bool ended_early_ = false;
   Time reached_ = 0;
   std::unique_ptr<Tracer> tracer_;  // null unless enable_trace: the hooks test it, nothing more
   std::string pending_id_;  // id of the component being built (BuildContext::id)

@@ -6,6 +6,7 @@
 #include <vector>
 
 
+#include "models/client/fixed_count.h"
 #include "models/client/key_scramble.h"
 #include "models/client/session_ticket.h"
 #include "models/common/capabilities.h"
@@ -100,6 +101,7 @@ class Client final : public Component, public CallSink, public HasCapabilities, 
       state_.assign(static_cast<std::size_t>(std::ceil(peak)), kIdle);
       pooled_think_ = think_.kind == Distribution::Kind::Exponential && think_.p1 > 0;
     }
+    read_fixed_count(p, bc);
     if (!sessions_mode_) {
       if (closed_ && p.has("sessions"))
         p.fail("sessions", "a number of sessions is for open loop; a closed-loop user is its own session "
@@ -177,6 +179,17 @@ class Client final : public Component, public CallSink, public HasCapabilities, 
     if (policy_) policy_->begin(ctx);
     if (!closed_ || sessions_mode_) {
       schedule_next_arrival(ctx, 0);
+      return;
+    }
+    if (fixed_.on) {  // ab and k6 start every user at once, with no think time first
+      active_target_ = fixed_.users;
+      first_maybe_idle_ = fixed_.users;
+      for (std::uint64_t u = 0; u < fixed_.users; ++u) {
+        if (!fixed_.begin(u)) continue;
+        state_[u] = kWaiting;
+        send(ctx, u, u);
+      }
+      if (pooled_think_) span_ = fixed_.users;
       return;
     }
     adjust_users(ctx);
@@ -295,6 +308,7 @@ class Client final : public Component, public CallSink, public HasCapabilities, 
       r.add("active_users_peak", peak_active_);
       r.add("session_length_mean_s", length_.mean() / 1e9);
     }
+    if (fixed_.on) report_fixed_count(ctx, r);
     if (policy_) policy_->finish(ctx, r);
   }
 
@@ -413,6 +427,16 @@ class Client final : public Component, public CallSink, public HasCapabilities, 
       while (span_ > 0 && state_[span_ - 1] == kIdle) --span_;
       return;
     }
+    if (fixed_.on) {  // an iteration (request and think time) ended
+      if (fixed_.end()) {  // the test's last iteration
+        test_end_ = ctx.now();
+        ctx.test_ended();
+      }
+      if (!fixed_.begin(user)) {
+        state_[user] = kIdle;
+        return;
+      }
+    }
     state_[user] = kWaiting;
     send(ctx, user, data);
   }
@@ -513,6 +537,23 @@ class Client final : public Component, public CallSink, public HasCapabilities, 
     if (wake) user_cycle(ctx, u);
   }
 
+  // `iterations` and `executor` (fixed_count.h): a closed loop of a constant number of users
+  // that stops after a count of iterations, and ends the run when it does.
+  void read_fixed_count(Params& p, BuildContext& bc) {
+    if (!p.has("iterations") && !p.has("executor")) return;
+    if (p.has("iterations") && (!closed_ || sessions_mode_))
+      p.fail("iterations", "stops a closed loop after a number of requests (ab -n, k6 iterations): give a number of "
+                           "\"users\" (ab -c, k6 vus), not \"arrivals\" or \"sessions\"");
+    fixed_.read(p, users_, bc.warmup());
+    bc.ends_run_when_done();
+  }
+  void report_fixed_count(Context& ctx, ComponentReport& r) const {
+    const double complete = static_cast<double>(ctx.metrics().total(ok_c_) + ctx.metrics().total(failed_c_));
+    fixed_.report(r, test_end_ >= 0 ? test_end_ : ctx.end_time(), complete);
+  }
+
+  FixedCount fixed_;
+  Time test_end_ = -1;  // when the last iteration ended (-1: the duration cut the test)
   RefId target_ = 0;
   Time duration_ = 0;
   Time timeout_ = 0;

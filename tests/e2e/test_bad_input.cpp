@@ -105,6 +105,7 @@ TEST_CASE("bad input: each fault is named at its JSON location") {
       {"wrong_type.json", "/components/1/replicas", {}},
       {"empty_components.json", "/components", {}},
       {"sync_cycle.json", "/components", {"cycle", "alpha", "beta"}, true},
+      {"fixed_count_open_loop.json", "/components/0/iterations", {"users", "arrivals"}},
   };
   for (const Case& c : cases) {
     const std::string path = bad(c.file);
@@ -319,4 +320,26 @@ TEST_CASE("bad input: a client's internal placement is a boolean") {
   const std::string path = archsim::e2e::basic_scenario("mmc.json");
   check_semantic_error(run_bad(path, {"--set", "users.internal=\"yes\""}), path,
                        {"", "/components/0/internal", {"true or false"}});
+}
+
+TEST_CASE("bad input: a fixed-count load test's iterations and executor, each fault at its pointer") {
+  const std::string path = archsim::e2e::basic_scenario("load-test.json");
+  struct SetCase {
+    std::vector<std::string> set;
+    Case c;
+  };
+  const SetCase cases[] = {
+      {{"users.iterations=0"}, {"", "/components/0/iterations", {}}},
+      {{"users.iterations=5"}, {"", "/components/0/iterations", {"fewer than the 10 users", "per_vu_iterations"}}},
+      {{"users.executor=\"constant-vus\""}, {"", "/components/0/executor", {"shared_iterations"}}},
+      {{"users.iterations=null"}, {"", "/components/0/executor", {"iterations"}}},
+      {{"warmup=1s"}, {"", "/components/0/iterations", {"warm-up"}}},
+      {{"users.users=[[\"0s\",1],[\"1m\",10]]"}, {"", "/components/0/users", {"profile"}}},
+  };
+  for (const SetCase& sc : cases) {
+    std::vector<std::string> extra;
+    for (const auto& a : sc.set) extra.insert(extra.end(), {"--set", a});
+    CAPTURE(sc.set.front());
+    check_semantic_error(run_bad(path, extra), path, sc.c);
+  }
 }
