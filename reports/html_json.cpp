@@ -6,17 +6,27 @@
 #include <stdexcept>
 
 #include "reports/html_page.h"
+#include "sim/json_text.h"
 #include "sim/text_list.h"
 
 namespace archsim::reports::js {
 
 json read_json(const std::filesystem::path& file) {
-  std::ifstream in(file);
+  std::ifstream in(file, std::ios::binary);
   if (!in) throw std::runtime_error(file.string() + ": cannot open (is this an archsim output folder?)");
+  // The folder's files are archsim's own (a trace of 100,000 requests is larger than a
+  // scenario), but the folder is the user's: the parser's other guards hold.
+  constexpr std::size_t kMaxBytes = std::size_t{4} << 30;
+  std::string text;
+  char buf[1 << 16];
+  while (in.read(buf, sizeof buf) || in.gcount() > 0) {
+    text.append(buf, static_cast<std::size_t>(in.gcount()));
+    if (text.size() > kMaxBytes) break;  // parse_json refuses it
+  }
   try {
-    return json::parse(in);
-  } catch (const json::parse_error& e) {
-    throw std::runtime_error(file.string() + ": not valid JSON: " + e.what());
+    return parse_json(text, nullptr, kMaxBytes);
+  } catch (const ScenarioError& e) {
+    throw std::runtime_error(e.format(file.string()) + " (not JSON archsim reads)");
   }
 }
 

@@ -50,9 +50,11 @@ void put_dotted(nlohmann::ordered_json& obj, const std::string& name, const nloh
 
 // `v` to `digits` significant digits; whole numbers up to 2^53 are returned exact.
 double round_sig(double v, int digits = 6);
-// An availability (a fraction near 1) to 6 significant digits of its unavailability 1 - a,
-// so that five or more nines survive: 0.9999995 stays 0.9999995, where round_sig would say
-// 1 (a perfect run). 0, 1 and NaN are returned as they are.
+// An availability to 6 significant digits of the smaller of itself and its unavailability
+// 1 - a: near 1, of 1 - a, so that five or more nines survive (0.9999995 stays 0.9999995,
+// where round_sig would say 1, a perfect run); near 0, of a itself (0.000123456789 is
+// 0.000123457, where rounding 1 - a would leave 0.000123). 0, 1 and NaN are returned as
+// they are.
 double round_availability(double a);
 
 }  // namespace archsim

@@ -2,6 +2,7 @@
 
 #include "reports/number_text.h"
 #include "reports/slo_gate.h"
+#include "sim/errors.h"
 #include "sim/text_list.h"
 
 #include <cmath>
@@ -244,7 +245,9 @@ std::string terminal_table(const ordered_json& s) {
       << fmt(num(s["cost"], "per_million_requests_usd"), 4) << " per million requests\n";
   if (s.contains("slo") && s["slo"].contains("met")) o << slo_lines(s["slo"]);
   if (s.contains("availability_report")) o << availability_section(s, s["availability_report"]);
-  return o.str();
+  // Names come from the user (a summary.json `archsim report` reads may hold anything): no
+  // control character reaches the terminal.
+  return printable(o.str(), /*keep_line_breaks=*/true);
 }
 
 }  // namespace archsim

@@ -5,14 +5,13 @@
 
 namespace archsim {
 
-// Control characters from the input (a newline in an id, an ANSI escape) would split the
-// one-line message or drive the terminal: they are shown as \n, \t or \xHH.
-static std::string printable(std::string_view s) {
+std::string printable(std::string_view s, bool keep_line_breaks) {
   std::string out;
   out.reserve(s.size());
   for (char ch : s) {
     const auto c = static_cast<unsigned char>(ch);
-    if (c == '\n') out += "\\n";
+    if (keep_line_breaks && c == '\n') out += ch;
+    else if (c == '\n') out += "\\n";
     else if (c == '\t') out += "\\t";
     else if (c == '\r') out += "\\r";
     else if (c < 0x20 || c == 0x7f) {

@@ -32,6 +32,11 @@ struct ScenarioWarning {
   std::string format(std::string_view file) const;
 };
 
+// `s` with its control characters shown as \n, \t, \r or \xHH (C0 and DEL): text from the
+// input (a newline in an id, an ANSI escape) would split a one-line message or drive the
+// terminal. With `keep_line_breaks`, '\n' stays a line break (a table of several lines).
+std::string printable(std::string_view s, bool keep_line_breaks = false);
+
 // " (did you mean \"x\"?)" when a candidate is within a small edit distance of `word`,
 // else "". Used for unknown fields, types, component ids and algorithm names.
 std::string did_you_mean(std::string_view word, const std::vector<std::string>& candidates);

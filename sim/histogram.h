@@ -28,6 +28,8 @@ class Histogram {
   static constexpr int kSubBucketBits = 7;                       // 128 sub-buckets per power of two
   static constexpr std::int64_t kLinearLimit = std::int64_t{2} << kSubBucketBits;  // 256
   static constexpr std::size_t kBucketCount = std::size_t{64 - kSubBucketBits} << kSubBucketBits;  // 7296
+  // What one histogram holds: its buckets and itself (57 KiB).
+  static constexpr std::size_t kBytes = kBucketCount * sizeof(std::uint64_t) + 64;
 
   Histogram();
 

@@ -1,72 +1,16 @@
 #include "sim/scenario_file.h"
 
+#include <cstdio>
 #include <filesystem>
 #include <fstream>
-#include <functional>
-#include <set>
 
 #include "sim/errors.h"
 #include "sim/json_pointer.h"
+#include "sim/json_text.h"
 
 namespace archsim {
 
 using nlohmann::json;
-
-namespace {
-
-// A scenario is a few kB; anything this large is not one (and /dev/zero never ends).
-constexpr std::size_t kMaxScenarioBytes = std::size_t{64} << 20;
-
-// Follows the parser through the document, so that errors the parser raises without a
-// position (a number a double cannot hold) and the duplicate keys it would silently merge
-// (the last one wins) are reported at their JSON pointer.
-struct Tracker {
-  struct Frame {
-    bool array = false;
-    std::size_t index = 0;  // arrays: the element being read
-    std::string key;        // objects: the member being read
-    std::set<std::string> keys;
-  };
-  std::vector<Frame> stack;
-
-  std::string pointer() const {
-    std::string p;
-    for (const Frame& f : stack) p += "/" + (f.array ? std::to_string(f.index) : pointer_token(f.key));
-    return p;
-  }
-  void value_done() {
-    if (!stack.empty() && stack.back().array) ++stack.back().index;
-  }
-  bool operator()(int, json::parse_event_t event, json& parsed) {
-    switch (event) {
-      case json::parse_event_t::object_start:
-        stack.push_back(Frame{});
-        break;
-      case json::parse_event_t::array_start:
-        stack.emplace_back();
-        stack.back().array = true;
-        break;
-      case json::parse_event_t::key: {
-        Frame& f = stack.back();
-        f.key = parsed.get<std::string>();
-        if (!f.keys.insert(f.key).second)
-          throw ScenarioError(pointer(), "duplicate key \"" + f.key + "\" (JSON readers keep only one of them; remove the other)");
-        break;
-      }
-      case json::parse_event_t::object_end:
-      case json::parse_event_t::array_end:
-        stack.pop_back();
-        value_done();
-        break;
-      case json::parse_event_t::value:
-        value_done();
-        break;
-    }
-    return true;
-  }
-};
-
-}  // namespace
 
 json load_scenario_file(const std::string& path) {
   std::error_code ec;
@@ -77,44 +21,60 @@ json load_scenario_file(const std::string& path) {
   char buf[1 << 16];
   while (in.read(buf, sizeof buf) || in.gcount() > 0) {
     text.append(buf, static_cast<std::size_t>(in.gcount()));
-    if (text.size() > kMaxScenarioBytes)
-      throw ScenarioError("", "larger than " + std::to_string(kMaxScenarioBytes >> 20) + " MB: not a scenario file");
+    if (text.size() > kMaxJsonBytes)
+      throw ScenarioError("", "larger than " + std::to_string(kMaxJsonBytes >> 20) + " MB: not a scenario file");
   }
   if (in.bad()) throw ScenarioError("", "cannot read the file");
   return parse_scenario_text(text);
 }
 
-json parse_scenario_text(const std::string& text) {
-  if (text.size() > kMaxScenarioBytes)
-    throw ScenarioError("", "larger than " + std::to_string(kMaxScenarioBytes >> 20) + " MB: not a scenario file");
-  Tracker tracker;
-  try {
-    return json::parse(text, std::ref(tracker));
-  } catch (const json::out_of_range& e) {
-    // nlohmann's text: "[json.exception.out_of_range.406] number overflow parsing '1e400'".
-    std::string msg = e.what();
-    auto close = msg.find("] ");
-    throw ScenarioError(tracker.pointer(), (close == std::string::npos ? msg : msg.substr(close + 2)) +
-                                               " (beyond the range of a double)");
-  } catch (const json::parse_error& e) {
-    // Byte offset -> line and column (1-based), as editors count them.
-    std::size_t pos = std::min<std::size_t>(e.byte == 0 ? 0 : e.byte - 1, text.size());
-    int line = 1, col = 1;
-    for (std::size_t i = 0; i < pos; ++i) {
-      if (text[i] == '\n') {
-        ++line;
-        col = 1;
-      } else {
-        ++col;
-      }
-    }
-    std::string msg = e.what();
-    // nlohmann's text: "[json.exception.parse_error.101] parse error at line 3, column 5: syntax error while parsing ..."
-    auto colon = msg.find(": ", msg.find("parse error"));
-    std::string reason = colon == std::string::npos ? msg : msg.substr(colon + 2);
-    throw ScenarioError("", "invalid JSON at line " + std::to_string(line) + ", column " + std::to_string(col) + ": " + reason,
-                        line, col);
+namespace {
+
+// The first control character of `s` (C0, DEL, or C1 encoded in UTF-8: U+0080..U+009F), or
+// npos; with `lines_ok`, tabs and line breaks are allowed.
+std::size_t control_at(std::string_view s, bool lines_ok) {
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    const auto c = static_cast<unsigned char>(s[i]);
+    if (lines_ok && (c == '\n' || c == '\t' || c == '\r')) continue;
+    if (c < 0x20 || c == 0x7f) return i;
+    if (c == 0xc2 && i + 1 < s.size() && static_cast<unsigned char>(s[i + 1]) <= 0x9f) return i;
   }
+  return std::string_view::npos;
+}
+
+void refuse_control(const std::string& pointer, std::string_view s, std::size_t at, bool key) {
+  char code[8];
+  const auto c = static_cast<unsigned char>(s[at]);
+  std::snprintf(code, sizeof code, "U+%04X", c == 0xc2 ? static_cast<unsigned char>(s[at + 1]) : c);
+  throw ScenarioError(pointer, std::string(key ? "a key" : "a string") + " holds the control character " + code + " at byte " +
+                                   std::to_string(at) +
+                                   ": names and values are printed on the terminal and in report.html, where control "
+                                   "characters would drive the terminal or break the page (a description may hold line "
+                                   "breaks and tabs)");
+}
+
+// Every key and string of `j` (depth-bounded by the parser, so recursion is safe).
+void check_text(const json& j, const std::string& pointer, bool description) {
+  if (j.is_string()) {
+    const auto& s = j.get_ref<const std::string&>();
+    if (auto at = control_at(s, description); at != std::string_view::npos) refuse_control(pointer, s, at, false);
+  } else if (j.is_object()) {
+    for (auto it = j.begin(); it != j.end(); ++it) {
+      const std::string p = pointer + "/" + pointer_token(it.key());
+      if (auto at = control_at(it.key(), false); at != std::string_view::npos) refuse_control(p, it.key(), at, true);
+      check_text(it.value(), p, it.key() == "description");
+    }
+  } else if (j.is_array()) {
+    for (std::size_t i = 0; i < j.size(); ++i) check_text(j[i], pointer + "/" + std::to_string(i), false);
+  }
+}
+
+}  // namespace
+
+json parse_scenario_text(const std::string& text) {
+  json doc = parse_json(text);
+  check_text(doc, "", false);
+  return doc;
 }
 
 static std::vector<std::string> split_path(const std::string& path) {
@@ -170,14 +130,21 @@ void apply_set(json& doc, const std::string& assignment) {
     throw ScenarioError("--set " + assignment, "expected PATH=VALUE, e.g. web.replicas=4");
   std::string path = assignment.substr(0, eq), text = assignment.substr(eq + 1);
   json value;
+  int depth = 0;
   try {
-    value = json::parse(text);
-  } catch (const json::parse_error&) {
+    value = parse_json(text, &depth);
+  } catch (const JsonSyntaxError&) {
     value = text;  // not JSON: a plain string such as least_connections or 300ms
-  } catch (const json::out_of_range&) {
-    throw ScenarioError("--set " + path, "the number " + text + " is beyond the range of a double");
+  } catch (const ScenarioError& e) {
+    throw ScenarioError("--set " + path, "the value " + (e.pointer().empty() ? "" : "at " + e.pointer() + " ") + "is refused: " + e.what());
   }
+  if (auto at = control_at(path, false); at != std::string_view::npos) refuse_control("--set " + path, path, at, true);
+  check_text(value, "--set " + path, path == "description" || path.ends_with(".description"));
   std::vector<std::string> segs = root_segments(doc, path);
+  // The path nests the value further: the document must stay within the parser's depth.
+  if (static_cast<int>(segs.size()) + depth > kMaxJsonDepth)
+    throw ScenarioError("--set " + path, "the path and the value together nest deeper than " + std::to_string(kMaxJsonDepth) +
+                                             " levels of arrays and objects");
   json* cur = &doc;
   std::string where;
   for (std::size_t i = 0; i < segs.size(); ++i) {

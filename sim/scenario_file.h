@@ -10,13 +10,17 @@ namespace archsim {
 // Parses the file; throws ScenarioError (line/column for syntax errors).
 nlohmann::json load_scenario_file(const std::string& path);
 // The same for a scenario already in memory (the fuzzers' entry point; the file loader's
-// parser): duplicate keys, numbers beyond a double and syntax errors are ScenarioErrors.
+// parser): what sim/json_text.h refuses (size, depth, duplicate keys, numbers beyond a
+// double, syntax), and a control character (C0, DEL, C1) in any key or string, tabs and line
+// breaks in a "description" excepted: names are printed on the terminal and in the page.
 nlohmann::json parse_scenario_text(const std::string& text);
 
 // Applies "PATH=VALUE" (docs/scenario-format.md): the first segment is a component id when one
 // matches, else a top-level key; numeric segments index arrays; VALUE is JSON, else a
 // string. VALUE null removes an object's field (null means absent), making nothing on the
-// way to it; an array's item is set to null. Throws ScenarioError with pointer "--set <assignment>" on a bad path.
+// way to it; an array's item is set to null. Throws ScenarioError with pointer "--set
+// <assignment>" on a bad path, a value the parser refuses, a control character, or a
+// document nested deeper than the parser allows.
 void apply_set(nlohmann::json& doc, const std::string& assignment);
 
 // The JSON pointer the PATH of an assignment designates (for messages and --vary labels).

@@ -54,8 +54,10 @@ class Simulation {
   // Throws ScenarioError naming the JSON location of anything wrong.
   Simulation(const nlohmann::json& doc, const Registry& registry, std::optional<std::uint64_t> seed = {});
   ~Simulation();
-  // The memory a scenario may ask for: above it (the per-window series of the run plus the
-  // components' own estimates) the scenario is refused at build time with the estimate.
+  // The memory a scenario may ask for: above it (the per-window series and histograms of the
+  // run plus the components' own estimates) the scenario is refused at build time with the
+  // estimate; the calls in flight are counted during the run, which stops (run() throws
+  // std::runtime_error "out of memory budget ...") when they would pass it.
   static constexpr std::uint64_t kMemoryBudget = 8'000'000'000;  // 8 GB
   // The requests a scenario may ask for: the sources' mean load over the run (a closed loop
   // at most users / think time, think time taken as at least 1 ms). Above it the scenario is
@@ -78,6 +80,9 @@ class Simulation {
   // Runs to the end of the scenario. `progress(fraction)` is called now and then. When
   // `stop` becomes true (checked every 65,536 events, e.g. set by a signal handler) the run
   // ends at the current simulated time instead: result() is then partial (RunResult::partial).
+  // Throws std::runtime_error (a run that failed, exit 1) when no simulated time passes for
+  // about 10 million events (the watchdog: "no simulated time passed ...") or when the calls
+  // in flight would pass the memory budget ("out of memory budget ...").
   void run(const std::function<void(double)>& progress = {}, const std::atomic<bool>* stop = nullptr);
   RunResult result();
 
@@ -152,7 +157,11 @@ class Simulation {
   void build_components(Params& top, const Registry& registry);
   void resolve_references(Params& top);
   void check_call_cycles();
-  void check_memory_budget() const;
+  void check_memory_budget();
+  void watch_in_flight() const;
+  // What a call in flight holds with its job, timeout and events (watch_in_flight).
+  static constexpr double kBytesPerCall = 330;
+  double fixed_bytes_ = 0;  // check_memory_budget's estimate: all but the calls in flight
   void estimate_requests();
   void build_sections(Params& top, const Registry& registry);
   void read_top_level(Params& top, const Registry& registry, TopLevelKey::Stage stage);

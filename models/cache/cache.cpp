@@ -6,6 +6,7 @@
 #include <cassert>
 
 #include "models/cache/cache_impl.h"
+#include "models/common/peak_instances.h"
 #include "models/common/result_flags.h"
 #include "sim/describe.h"
 #include "sim/results.h"
@@ -179,6 +180,14 @@ void Cache::connect(ConnectContext& cc) {
                                                 "\" call it; give each service its own local cache");
     caller = from;
   }
+  if (caller != kNone) local_copies_ = peak_instances(cc, caller);
+}
+
+// What its stores will hold (CacheStore::footprint): every node's primary and replicas, or a
+// local cache's copy in each instance of its caller.
+std::uint64_t Cache::memory_estimate() const {
+  const std::uint64_t stores = p_.local ? local_copies_ : nodes_.size() * (1 + std::uint64_t{p_.replicas});
+  return stores * CacheStore::footprint(local_config_);
 }
 
 void Cache::start(Context& ctx) {

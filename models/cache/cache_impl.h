@@ -114,6 +114,7 @@ class Cache final : public Component, public HasCapabilities, public Crashable, 
   // ---- the component (cache.cpp) ----
   Capabilities capabilities() override;
   void connect(ConnectContext& cc) override;
+  std::uint64_t memory_estimate() const override;
   void start(Context& ctx) override;
   void on_request(Context& ctx, CallId call) override;
   void on_timer(Context& ctx, std::uint16_t tag, std::uint64_t data) override;
@@ -210,6 +211,7 @@ class Cache final : public Component, public HasCapabilities, public Crashable, 
   // ---- state ----
   CacheParams p_;
   StoreConfig local_config_;
+  std::uint64_t local_copies_ = 0;  // a local cache: its caller's most instances (memory_estimate)
   std::uint64_t local_seed_ = 0;
   Time window_ = 0;
   std::uint32_t cluster_failed_ = 0;  // nodes flagged FAIL and not yet failed over

@@ -207,6 +207,13 @@ class Cdn final : public Component {
     serve(ctx, j, false, job.t0);
   }
 
+  // What the PoPs' and the shield's stores will hold (CacheStore::footprint).
+  std::uint64_t memory_estimate() const override {
+    std::uint64_t b = 0;
+    for (const Tier& t : tiers_) b += CacheStore::footprint(t.store->config());
+    return b;
+  }
+
   void finish(Context& ctx, ComponentReport& r) override {
     Metrics& m = ctx.metrics();
     auto tot = [&](CounterId c) { return static_cast<double>(m.total(c)); };

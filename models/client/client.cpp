@@ -268,12 +268,12 @@ class Client final : public Component, public CallSink, public HasCapabilities, 
   // time (a think timer or a call): about 43 bytes measured (RSS of 1 and 2 million users),
   // 64 counted. With exponential think times a thinking user holds no event (draw_wake):
   // 1 million users to 60 s, 12 MB of peak RSS against 157 MB with a timer each.
-  // Every user may have a request in flight: kBytesPerUser each; an open loop holds at most
-  // its peak rate x timeout requests (without a timeout an overload grows without a bound
-  // that can be known before the run).
+  // Every user may have a request in flight: kBytesPerUser each. An open loop's requests in
+  // flight are not charged here: how many there are depends on how the run goes (a stable
+  // system holds arrivals x response time, an overloaded one up to arrivals x timeout), so
+  // the engine counts them during the run (Simulation::watch_in_flight).
   std::uint64_t memory_estimate() const override {
-    const double open = closed_ || timeout_ <= 0 ? 0 : rate_.max() * to_seconds(timeout_);
-    return static_cast<std::uint64_t>((static_cast<double>(state_.capacity()) + open) * kBytesPerUser);
+    return static_cast<std::uint64_t>(static_cast<double>(state_.capacity()) * kBytesPerUser);
   }
 
   void finish(Context& ctx, ComponentReport& r) override {

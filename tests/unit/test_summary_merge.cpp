@@ -38,6 +38,9 @@ TEST_CASE("availability keeps six significant digits of its unavailability: five
   CHECK(archsim::round_availability(1.0 - 1.0 / 3e6) == 0.999999666667);
   CHECK(archsim::round_availability(0.999991234) == 0.999991234);
   CHECK(archsim::round_availability(0.123456789) == 0.123457);  // 1 - 0.876543
+  // Low: 6 significant digits of a itself (rounding 1 - a kept 6 decimal places: 0.000123).
+  CHECK(archsim::round_availability(0.000123456789) == 0.000123457);
+  CHECK(archsim::round_availability(0.0123456789) == 0.0123457);
   CHECK(archsim::round_availability(1.0) == 1.0);
   CHECK(archsim::round_availability(0.0) == 0.0);
   CHECK(archsim::round_sig(0.9999995) == 1.0);  // why the availability has its own rounding

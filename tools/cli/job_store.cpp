@@ -8,6 +8,7 @@
 #include <sstream>
 #include <vector>
 
+#include "sim/json_text.h"
 #include "tools/cli/output_dir.h"
 
 namespace archsim::cli {
@@ -23,6 +24,12 @@ std::optional<JobOutput> JobStore::get(const JobSpec& spec) const {
   text << in.rdbuf();
   auto out = decode_job(text.str());
   if (!out || !out->error.empty() || out->summary.empty()) return std::nullopt;
+  // The folder is the user's: a summary that is not JSON archsim would read is run again.
+  try {
+    parse_ordered_json(out->summary);
+  } catch (const ScenarioError&) {
+    return std::nullopt;
+  }
   if (spec.want_series && out->timeseries_csv.empty()) return std::nullopt;
   return out;
 }

@@ -9,6 +9,7 @@
 #include "reports/trace_json.h"
 #include "reports/trace_otlp.h"
 #include "sim/errors.h"
+#include "sim/json_text.h"
 #include "sim/random.h"
 #include "sim/scenario_file.h"
 #include "sim/simulation.h"
@@ -166,9 +167,9 @@ nlohmann::ordered_json sets_object(const std::vector<std::string>& sets) {
     const auto eq = s.find('=');
     nlohmann::json val;
     try {
-      val = nlohmann::json::parse(s.substr(eq + 1));
-    } catch (const nlohmann::json::parse_error&) {
-      val = s.substr(eq + 1);
+      val = parse_json(s.substr(eq + 1));
+    } catch (const ScenarioError&) {
+      val = s.substr(eq + 1);  // not JSON (apply_set refused any JSON it would not take)
     }
     set[s.substr(0, eq)] = val;
   }

@@ -28,11 +28,14 @@ class FrequencySketch {
   static constexpr std::uint64_t kOneMask = 0x1111111111111111ULL;
 
   explicit FrequencySketch(std::uint32_t capacity) {
-    const std::uint32_t words = std::max<std::uint32_t>(8, std::bit_ceil(std::max<std::uint32_t>(capacity, 1)));
+    const std::uint32_t words = words_for(capacity);
     table_.assign(words, 0);
     block_mask_ = (words >> 3) - 1;
     sample_size_ = capacity == 0 ? 10 : 10ULL * capacity;
   }
+
+  // The bytes a sketch for `capacity` holds.
+  static std::uint64_t bytes_for(std::uint32_t capacity) { return std::uint64_t{words_for(capacity)} * sizeof(std::uint64_t); }
 
   // The estimated count of `key` in the current sample, 0..15.
   int frequency(std::uint64_t key) const {
@@ -88,6 +91,9 @@ class FrequencySketch {
   std::uint64_t size() const { return size_; }
 
  private:
+  static std::uint32_t words_for(std::uint32_t capacity) {
+    return std::max<std::uint32_t>(8, std::bit_ceil(std::max<std::uint32_t>(capacity, 1)));
+  }
   static std::uint32_t java_hash(std::uint64_t key) { return static_cast<std::uint32_t>(key ^ (key >> 32)); }
   // Caffeine's supplemental hashes, in 32-bit unsigned arithmetic (Java's int wraps alike;
   // its >>> is the unsigned shift).

@@ -23,10 +23,11 @@ class KeyMap {
   explicit KeyMap(std::size_t expected = 16) { reserve(expected); }
 
   void reserve(std::size_t n) {
-    std::size_t want = 16;
-    while (want < 2 * n) want *= 2;
+    const std::size_t want = buckets_for(n);
     if (want > buckets_.size()) rehash(want);
   }
+  // The bytes reserve(n) takes.
+  static constexpr std::size_t bytes_for(std::size_t n) { return buckets_for(n) * sizeof(Bucket); }
   std::size_t size() const { return size_; }
   void clear() {
     for (auto& b : buckets_) b.used = false;
@@ -76,6 +77,11 @@ class KeyMap {
     std::uint32_t value = 0;
     bool used = false;
   };
+  static constexpr std::size_t buckets_for(std::size_t n) {
+    std::size_t want = 16;
+    while (want < 2 * n) want *= 2;
+    return want;
+  }
   // The index of the bucket holding `key`, or of the free one that ends its probe chain.
   std::size_t probe(std::uint64_t key) const {
     std::size_t i = home(key);
