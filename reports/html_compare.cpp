@@ -17,6 +17,7 @@
 #include "reports/html_page.h"
 #include "reports/html_pareto.h"
 #include "reports/html_whatif.h"
+#include "reports/write_file.h"
 
 namespace archsim::reports {
 namespace fs = std::filesystem;
@@ -136,7 +137,7 @@ ReportResult write_compare_report(const fs::path& dir, const fs::path& chart_scr
                       {"whatif.dat", "whatif_axis.gp"}, what_if.availability_panels});
   }
   if (!variants.empty()) {
-    std::ofstream(charts / "compare.dat", std::ios::trunc) << dat.str();
+    write_file(charts / "compare.dat", dat.str());
     if (any_p99 && !what_if.drawn)
       list.push_back({"compare_p99", "p99 latency per variant",
                       "Bars are the p99 end-to-end latency of each variant's successful requests; whiskers the 95% "

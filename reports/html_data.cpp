@@ -6,6 +6,9 @@
 #include <cstdlib>
 #include <fstream>
 #include <set>
+#include <sstream>
+
+#include "reports/write_file.h"
 
 namespace archsim::reports::data {
 namespace fs = std::filesystem;
@@ -115,7 +118,7 @@ bool write_wide(const fs::path& file, const std::string& x_name, const std::vect
     }
   }
   if (xs.empty()) return false;
-  std::ofstream out(file, std::ios::trunc);
+  std::ostringstream out;
   out << safe_name(x_name);
   for (const auto& col : columns) out << ',' << safe_name(col.name);
   out << '\n';
@@ -145,7 +148,8 @@ bool write_wide(const fs::path& file, const std::string& x_name, const std::vect
     }
     out << '\n';
   }
-  return static_cast<bool>(out);
+  write_file(file, out.str());
+  return true;
 }
 
 bool write_steps(const fs::path& file, const std::string& x_name, const std::vector<Column>& columns, double end_x) {
@@ -155,7 +159,7 @@ bool write_steps(const fs::path& file, const std::string& x_name, const std::vec
       for (const auto& [x, y] : *col.values) xs.insert(x);
   if (xs.empty()) return false;
   if (end_x > *xs.rbegin()) xs.insert(end_x);
-  std::ofstream out(file, std::ios::trunc);
+  std::ostringstream out;
   out << safe_name(x_name);
   for (const auto& col : columns) out << ',' << safe_name(col.name);
   out << '\n';
@@ -171,7 +175,8 @@ bool write_steps(const fs::path& file, const std::string& x_name, const std::vec
     }
     out << '\n';
   }
-  return static_cast<bool>(out);
+  write_file(file, out.str());
+  return true;
 }
 
 std::vector<Cdf> load_cdfs(const fs::path& csv, const std::string& fallback_name) {
@@ -201,7 +206,7 @@ std::vector<Cdf> load_cdfs(const fs::path& csv, const std::string& fallback_name
 
 bool write_cdf_blocks(const fs::path& file, const std::vector<Cdf>& cdfs) {
   bool any = false;
-  std::ofstream out(file, std::ios::trunc);
+  std::ostringstream out;
   for (const auto& c : cdfs) {
     if (c.points.empty()) continue;
     if (any) out << "\n\n";
@@ -209,11 +214,7 @@ bool write_cdf_blocks(const fs::path& file, const std::vector<Cdf>& cdfs) {
     for (const auto& [lat, frac] : c.points) out << fmt(lat, 8) << ',' << fmt(frac, 8) << '\n';
     any = true;
   }
-  out.close();
-  if (!any) {
-    std::error_code ec;
-    fs::remove(file, ec);
-  }
+  if (any) write_file(file, out.str());
   return any;
 }
 

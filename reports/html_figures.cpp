@@ -8,6 +8,7 @@
 #include "reports/chart_scripts.h"
 #include "reports/html_interactive.h"
 #include "reports/html_page.h"
+#include "reports/write_file.h"
 #include "sim/text_list.h"
 
 namespace archsim::reports::figures {
@@ -37,8 +38,8 @@ void install_script(const fs::path& templates, const fs::path& charts, const std
       return;
     }
   }
-  fs::copy_file(src, dst, fs::copy_options::overwrite_existing, ec);
-  fs::copy_file(src, installed, fs::copy_options::overwrite_existing, ec);
+  copy_whole(src, dst);
+  copy_whole(src, installed);
 }
 
 }  // namespace
@@ -72,16 +73,22 @@ Drawing draw(const fs::path& charts, const fs::path& templates, const std::vecto
       d.failed.push_back(c.name);
       continue;
     }
-    const int status = run_in_dir(*gnuplot, c.name + ".gp", charts, charts / "gnuplot.log");
-    const fs::path svg = charts / (c.name + ".svg");
-    if (status == 0 && fs::is_regular_file(svg, ec) && fs::file_size(svg, ec) > 0) {
+    const fs::path log = charts / "gnuplot.log";
+    const int status = run_in_dir(*gnuplot, c.name + ".gp", charts, log);
+    const fs::path svg = charts / (c.name + ".svg"), png = charts / (c.name + ".png");
+    const bool whole = output_whole(svg) && (!fs::exists(png, ec) || output_whole(png));
+    if (status == 0 && whole) {
       ++d.drawn;
-    } else {
-      // A failed script leaves a truncated file; no chart is better than a broken one.
-      fs::remove(svg, ec);
-      fs::remove(charts / (c.name + ".png"), ec);
-      d.failed.push_back(c.name);
+      continue;
     }
+    // gnuplot does not check its writes: on a full disk it exits 0 and leaves a truncated
+    // chart. That, or a failure its messages put down to a write, is a write that failed.
+    if (status == 0 || log_names_write_error(log))
+      throw WriteError("cannot write " + svg.string() + ": gnuplot's output is not whole (a full disk or a file size limit)");
+    // A failed script (a student's edit) leaves a truncated file; no chart is better than a broken one.
+    fs::remove(svg, ec);
+    fs::remove(png, ec);
+    d.failed.push_back(c.name);
   }
   return d;
 }

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "reports/html_json.h"
+#include "reports/write_file.h"
 
 namespace archsim::reports::marks {
 
@@ -204,7 +205,7 @@ void write_annotations(const std::filesystem::path& file, const Marks& m) {
         break;
     }
   }
-  std::ofstream(file, std::ios::trunc) << gp;
+  write_file(file, gp);
 }
 
 }  // namespace archsim::reports::marks

@@ -1,6 +1,7 @@
 #include "reports/html_page.h"
 
 #include "reports/number_text.h"
+#include "reports/write_file.h"
 
 #include <cmath>
 #include <cstdio>
@@ -22,7 +23,19 @@ std::string escape(std::string_view text) {
       case '>': out += "&gt;"; break;
       case '"': out += "&quot;"; break;
       case '\'': out += "&#39;"; break;
-      default: out += c;
+      case '\n':
+      case '\t': out += c; break;
+      default:
+        // A control character (a NUL in a name of a summary.json edited by hand) is shown,
+        // never written raw: NUL is not allowed in HTML and the others are invisible.
+        if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) {
+          static const char* hex = "0123456789abcdef";
+          out += "\\x";
+          out += hex[static_cast<unsigned char>(c) >> 4];
+          out += hex[c & 15];
+        } else {
+          out += c;
+        }
     }
   }
   return out;
@@ -117,12 +130,14 @@ std::string page_start(const std::string& title) {
 
 void write_page(const std::filesystem::path& dir, const std::string& page) {
   const std::filesystem::path tmp = dir / "report.html.tmp";
-  {
-    std::ofstream out(tmp, std::ios::trunc | std::ios::binary);
-    out << page;
-    if (!out) throw std::runtime_error((dir / "report.html").string() + ": cannot write");
+  try {
+    write_file(tmp, page);
+    rename_file(tmp, dir / "report.html");
+  } catch (const WriteError&) {
+    std::error_code ec;
+    std::filesystem::remove(tmp, ec);  // never left behind half written
+    throw;
   }
-  std::filesystem::rename(tmp, dir / "report.html");
 }
 
 std::string card(const std::string& label, const std::string& value, const std::string& sub) {

@@ -11,7 +11,8 @@
 
 namespace archsim::reports::html {
 
-// Escapes & < > " ' so that any text is safe in element content and in attribute values.
+// Escapes & < > " ' so that any text is safe in element content and in attribute values,
+// and shows control characters (but line breaks and tabs) as \xHH.
 std::string escape(std::string_view text);
 
 // Formats a figure for people (reports/number_text.h readable_number): at most `digits`

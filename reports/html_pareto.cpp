@@ -7,6 +7,7 @@
 
 #include "reports/html_data.h"
 #include "reports/html_json.h"
+#include "reports/write_file.h"
 
 namespace archsim::reports::pareto {
 
@@ -66,10 +67,10 @@ Plot write_data(const std::filesystem::path& charts, const json& variants) {
   dat += "\n\nlabel,p99_ms,cost_usd,on_front\n";
   for (std::size_t i = 0; i < points.size(); ++i)
     if (on[i]) dat += data::safe_name(points[i].label) + "," + g(points[i].p99_ms) + "," + g(points[i].cost_usd) + ",1\n";
-  std::ofstream(charts / "pareto.dat", std::ios::trunc) << dat;
+  write_file(charts / "pareto.dat", dat);
   std::string axis = "# pareto_axis.gp -- written by archsim from ../compare.json for compare_pareto.gp\n";
   if (!std::isnan(slo_p99)) axis += "slo_p99_ms = " + g(slo_p99) + "\n";
-  std::ofstream(charts / "pareto_axis.gp", std::ios::trunc) << axis;
+  write_file(charts / "pareto_axis.gp", axis);
   json panel = {{"labels", {"p99 latency (ms)", "variants", "Pareto front"}},
                 {"rows", std::move(rows)},
                 {"time_x", false},

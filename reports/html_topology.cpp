@@ -8,6 +8,7 @@
 
 #include "reports/chart_scripts.h"
 #include "reports/html_page.h"
+#include "reports/write_file.h"
 
 namespace archsim::reports::topology {
 namespace fs = std::filesystem;
@@ -22,6 +23,10 @@ nlohmann::json for_page(const fs::path& dir) {
   const auto dot = find_on_path("dot");
   if (!dot) return {{"error", "no_dot"}};
   const int status = run_in_dir(*dot, {"-Tsvg", "-o", "topology.svg", "topology.dot"}, dir, log);
+  // topology.dot is archsim's own: dot failing on it, or leaving a drawing that is not whole,
+  // is a write that failed when its messages say so or it claimed success.
+  if ((status == 0 && !output_whole(svg)) || (status != 0 && log_names_write_error(log)))
+    throw WriteError("cannot write " + svg.string() + ": dot's output is not whole (a full disk or a file size limit)");
   std::ifstream in(svg, std::ios::binary);
   std::ostringstream text;
   text << in.rdbuf();

@@ -10,6 +10,7 @@
 
 #include "reports/html_data.h"
 #include "reports/html_json.h"
+#include "reports/write_file.h"
 #include "sim/text_list.h"
 
 namespace archsim::reports::whatif {
@@ -138,14 +139,14 @@ Plot write_data(const std::filesystem::path& charts, const json& variants) {
   av_panel.update({{"rows", std::move(av_rows)}, {"ylabel", "availability (%)"}});
   plot.p99_panels.push_back(std::move(p99_panel));
   if (plot.availability_varies) plot.availability_panels.push_back(std::move(av_panel));
-  std::ofstream(charts / "whatif.dat", std::ios::trunc) << dat;
+  write_file(charts / "whatif.dat", dat);
   std::string axis = "# whatif_axis.gp -- written by archsim from ../compare.json for whatif_*.gp\n";
   std::string name;
   for (char c : plot.x_path) name += c == '\'' ? std::string("''") : std::string(1, c);
   axis += "x_name = '" + name + "'\n";
   if (!std::isnan(slo_p99)) axis += "slo_p99_ms = " + g(slo_p99) + "\n";
   if (!std::isnan(slo_av)) axis += "slo_availability_pct = " + g(slo_av * 100) + "\n";
-  std::ofstream(charts / "whatif_axis.gp", std::ios::trunc) << axis;
+  write_file(charts / "whatif_axis.gp", axis);
   plot.drawn = true;
   return plot;
 }

@@ -85,7 +85,7 @@ std::string write_scenario(const std::string& name, const nlohmann::json& doc) {
 
 namespace {
 RunResult spawn(const std::vector<std::string>& args, double timeout_s, std::size_t address_space_bytes, const std::string& cwd,
-                const std::function<void(pid_t)>& watch = {});
+                const std::function<void(pid_t)>& watch = {}, std::size_t file_size_bytes = 0);
 }
 
 RunResult run_archsim(const std::vector<std::string>& args, double timeout_s, std::size_t address_space_bytes) {
@@ -96,13 +96,17 @@ RunResult run_archsim_in(const std::string& cwd, const std::vector<std::string>&
   return spawn(args, timeout_s, 0, cwd);
 }
 
+RunResult run_archsim_file_limit(const std::vector<std::string>& args, std::size_t file_size_bytes, double timeout_s) {
+  return spawn(args, timeout_s, 0, "", {}, file_size_bytes);
+}
+
 RunResult run_archsim_watched(const std::vector<std::string>& args, double timeout_s, const std::function<void(pid_t)>& watch) {
   return spawn(args, timeout_s, 0, "", watch);
 }
 
 namespace {
 RunResult spawn(const std::vector<std::string>& args, double timeout_s, std::size_t address_space_bytes, const std::string& cwd,
-                const std::function<void(pid_t)>& watch) {
+                const std::function<void(pid_t)>& watch, std::size_t file_size_bytes) {
   RunResult r;
   std::vector<std::string> argv_s;
   argv_s.push_back(archsim_bin());
@@ -129,7 +133,7 @@ RunResult spawn(const std::vector<std::string>& args, double timeout_s, std::siz
   const auto start = std::chrono::steady_clock::now();
   pid_t pid = 0;
   int rc = 0;
-  if (address_space_bytes == 0 && cwd.empty()) {
+  if (address_space_bytes == 0 && cwd.empty() && file_size_bytes == 0) {
     rc = ::posix_spawn(&pid, argv[0], &fa, nullptr, argv.data(), environ);
   } else {
     // posix_spawn cannot set a limit or a folder: fork, and in the child only async-signal-safe calls.
@@ -138,6 +142,14 @@ RunResult spawn(const std::vector<std::string>& args, double timeout_s, std::siz
       if (address_space_bytes > 0) {
         const rlimit lim{address_space_bytes, address_space_bytes};
         ::setrlimit(RLIMIT_AS, &lim);
+      }
+      if (file_size_bytes > 0) {
+        // Ignored signals stay ignored across exec: archsim and its children see EFBIG.
+        struct sigaction ignore {};
+        ignore.sa_handler = SIG_IGN;
+        ::sigaction(SIGXFSZ, &ignore, nullptr);
+        const rlimit lim{file_size_bytes, file_size_bytes};
+        ::setrlimit(RLIMIT_FSIZE, &lim);
       }
       if (!cwd.empty() && ::chdir(cwd.c_str()) != 0) ::_exit(126);
       ::dup2(out_pipe[1], STDOUT_FILENO);

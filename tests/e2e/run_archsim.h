@@ -45,6 +45,11 @@ RunResult run_archsim(const std::vector<std::string>& args, double timeout_s = 1
 // The same, run from the folder `cwd` (for what archsim writes relative to where it runs).
 RunResult run_archsim_in(const std::string& cwd, const std::vector<std::string>& args, double timeout_s = 120);
 
+// The same with every file archsim and its children (gnuplot, dot) write capped at
+// `file_size_bytes` (RLIMIT_FSIZE, with SIGXFSZ ignored): a write past it fails with EFBIG as
+// one on a full disk fails with ENOSPC, without a mount or root.
+RunResult run_archsim_file_limit(const std::vector<std::string>& args, std::size_t file_size_bytes, double timeout_s = 120);
+
 // The same, calling `watch(pid)` about every 20 ms while archsim runs: a test can act on the
 // running process from outside (e.g. kill it when a file appears), as a crash would.
 RunResult run_archsim_watched(const std::vector<std::string>& args, double timeout_s, const std::function<void(pid_t)>& watch);

@@ -7,6 +7,7 @@
 #include "reports/slo_gate.h"
 #include "reports/summary.h"
 #include "sim/errors.h"
+#include "sim/json_text.h"
 #include "sim/scenario_file.h"
 #include "sim/simulation.h"
 #include "sim/text_list.h"
@@ -161,7 +162,7 @@ int compare_command(const CompareOptions& o, const Registry& registry) {
                       {"variants", ordered_json::array()}};
   for (std::size_t i = 0; i < variants.size(); ++i) {
     std::vector<ordered_json> sums;
-    for (int k = 0; k < reps; ++k) sums.push_back(ordered_json::parse(sweep.outputs[i * reps + k].summary));
+    for (int k = 0; k < reps; ++k) sums.push_back(parse_ordered_json(sweep.outputs[i * reps + k].summary));
     const JobOutput& first = sweep.outputs[i * reps];
     ordered_json merged = merge_replications(sums);
     // What this variant changed: the common --set, then its own --vary values, in order.
@@ -183,7 +184,6 @@ int compare_command(const CompareOptions& o, const Registry& registry) {
   // Outside the results, as every "run" block: what ran the jobs ("2 threads", "4 MPI ranks
   // (3 workers)"); the files are the same whatever it was.
   result["run"] = ordered_json{{"executor", exec->describe()}};
-  if (!store.move_into(jobs, out / "jobs")) return 1;
   if (!write_checked(out / "compare.json", result.dump(2) + "\n")) return 1;
   // --fail-on-slo: every variant is judged (each named on stderr); the code says whether any missed.
   auto gate = [&] {
@@ -193,10 +193,27 @@ int compare_command(const CompareOptions& o, const Registry& registry) {
         code = std::max(code, slo_gate_exit(v["summary"], "variant " + v["label"].get<std::string>()));
     return code;
   };
+  // A signal once every job had ended: the jobs are kept (DIR/jobs); the writing stops and
+  // the previous folder's files stay as they were (run_command.cpp says why).
+  auto stop_writing = [&] {
+    if (interrupt_signal() == 0) return false;
+    std::cerr << "archsim: interrupted while writing: all " << jobs.size() << " jobs finished and are kept in "
+              << (dir->dest() / "jobs").string()
+              << "; nothing else written: run the same command with --resume to write the output without running them again\n";
+    return true;
+  };
+  std::string report_said;
+  if (!o.no_report && !stop_writing()) {
+    const auto said = write_report(out, dir->dest());
+    if (!said) return 1;  // said why; the staging folder goes, the jobs stay for --resume
+    report_said = *said;
+  }
+  if (stop_writing()) return interrupted_exit_code();
+  // Last before the commit: until then the jobs stay in the old folder's jobs/, for --resume.
+  if (!store.move_into(jobs, out / "jobs") || !dir->commit()) return 1;
   if (o.json) {
     std::cout << result.dump(2) << "\n";
-    if (!o.no_report) write_report(out, /*to_stderr=*/true, dir->dest());
-    if (!dir->commit()) return 1;
+    std::cerr << report_said;
     return gate();
   }
   // Balancer columns (share of requests per backend, load imbalance) come from the first
@@ -268,10 +285,7 @@ int compare_command(const CompareOptions& o, const Registry& registry) {
                 " published for a business write that then failed)\n", dw_id.c_str());
   if (o.replications > 1) std::printf("(± is the half-width of a 95%% confidence interval over %d replications)\n", o.replications);
   std::printf("\nwrote %s\n", (dir->dest() / "compare.json").string().c_str());
-  std::fflush(stdout);
-  if (!o.no_report) write_report(out, /*to_stderr=*/false, dir->dest());
-  if (!dir->commit()) return 1;
-  if (interrupt_signal() != 0) return interrupted_exit_code();  // the signal came after the last job
+  std::cout << report_said << std::flush;
   return gate();
 }
 

@@ -3,9 +3,15 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <chrono>
 #include <cstdio>
 #include <cstring>
+#include <ctime>
+#include <fstream>
 #include <iostream>
+#include <sstream>
+
+#include "reports/write_file.h"
 
 namespace archsim::cli {
 
@@ -44,6 +50,62 @@ static bool archsim_entry(const fs::directory_entry& e) {
   return (n == "charts" || n == "jobs" || variant) && fs::is_directory(st);
 }
 
+namespace {
+
+// When process `pid` started (CLOCK_REALTIME), from its start in clock ticks after boot
+// (/proc/PID/stat, field 22) and the time since boot; nullopt when there is no such process.
+std::optional<fs::file_time_type> process_start(long pid) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
+  std::string stat;
+  if (!in || !std::getline(in, stat)) return std::nullopt;
+  // The command name (field 2) is in parentheses and may hold spaces: count from the last ')'.
+  const auto close = stat.rfind(')');
+  if (close == std::string::npos) return std::nullopt;
+  std::istringstream rest(stat.substr(close + 2));
+  std::string field;
+  for (int i = 3; i <= 22 && rest >> field; ++i)
+    if (i == 22) {
+      const double started = std::stod(field) / static_cast<double>(::sysconf(_SC_CLK_TCK));  // s after boot
+      timespec boot{};
+      ::clock_gettime(CLOCK_BOOTTIME, &boot);
+      const double age = static_cast<double>(boot.tv_sec) + static_cast<double>(boot.tv_nsec) / 1e9 - started;
+      return fs::file_time_type::clock::now() -
+             std::chrono::duration_cast<fs::file_time_type::duration>(std::chrono::duration<double>(age));
+    }
+  return std::nullopt;
+}
+
+// The staging (".LEAF.writing-PID") and set-aside (".LEAF.old-PID") folders of earlier runs
+// into the same destination whose process is gone: a run killed while writing (kill -9, a
+// crash, the machine) leaves one, up to the size of a whole output. A PID can be reused, so
+// a live process with the folder's PID is taken for its writer only if it started before the
+// folder was last modified: the writer started before it made the folder and wrote into it,
+// while a process that reused the PID started after the writer died, after its last write.
+// (The start is known to a clock tick, 10 ms: a PID reused within that keeps the folder until
+// a later run.) An ".old" folder is removed only while the destination exists (a run killed
+// between its two renames leaves the previous output there, under that name).
+void remove_abandoned(const fs::path& parent, const std::string& leaf, const fs::path& dest) {
+  std::error_code ec;
+  for (const auto& e : fs::directory_iterator(parent, ec)) {
+    const std::string n = e.path().filename().string();
+    std::string rest;
+    for (const char* kind : {".writing-", ".old-"})
+      if (n.rfind("." + leaf + kind, 0) == 0) rest = n.substr(leaf.size() + 1 + std::strlen(kind));
+    if (rest.empty() || rest.size() > 9 || rest.find_first_not_of("0123456789") != std::string::npos) continue;
+    const long pid = std::stol(rest);
+    if (pid == ::getpid()) continue;
+    std::error_code st;
+    if (!fs::is_directory(e.symlink_status(st))) continue;  // never follow a link out of here
+    const auto modified = fs::last_write_time(e.path(), st);
+    if (st) continue;
+    if (const auto started = process_start(pid); started && *started <= modified) continue;  // its writer, still running
+    if (n.find(".old-") != std::string::npos && !fs::exists(fs::symlink_status(dest, st))) continue;
+    fs::remove_all(e.path(), st);
+  }
+}
+
+}  // namespace
+
 std::optional<OutputDir> OutputDir::open(const fs::path& requested, bool explicit_out) {
   std::error_code ec;
   fs::path dest = requested;
@@ -80,6 +142,7 @@ std::optional<OutputDir> OutputDir::open(const fs::path& requested, bool explici
     return std::nullopt;
   }
   const std::string leaf = dest.filename().string();
+  remove_abandoned(parent, leaf, dest);
   const fs::path staging = parent / ("." + leaf + ".writing-" + std::to_string(::getpid()));
   fs::remove_all(staging, ec);  // a staging folder of a killed run that had this pid
   // create_directory fails when the name exists (a file or a planted link): never reused.
@@ -125,18 +188,13 @@ bool OutputDir::commit() {
 }
 
 bool write_checked(const fs::path& file, const std::string& text) {
-  std::FILE* f = std::fopen(file.c_str(), "wb");
-  if (!f) {
-    std::cerr << "archsim: cannot write " << file.string() << ": " << std::strerror(errno) << "\n";
+  try {
+    reports::write_file(file, text);
+    return true;
+  } catch (const reports::WriteError& e) {
+    std::cerr << "archsim: " << e.what() << "\n";
     return false;
   }
-  const bool ok = std::fwrite(text.data(), 1, text.size(), f) == text.size() && std::fflush(f) == 0;
-  const int err = errno;
-  if (std::fclose(f) != 0 || !ok) {
-    std::cerr << "archsim: cannot write " << file.string() << ": " << std::strerror(ok ? errno : err) << "\n";
-    return false;
-  }
-  return true;
 }
 
 }  // namespace archsim::cli

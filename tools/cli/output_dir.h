@@ -4,7 +4,8 @@
 // variant folders) goes into a fresh staging folder beside the destination; commit() then
 // moves the old folder aside, renames the staging folder into place and deletes the old one.
 // So a run killed while writing leaves the previous folder untouched (plus a hidden staging
-// folder), and files of two runs never mix (an old compare.json or report.html cannot outlive
+// folder, which the next run into the same destination removes once its process is gone:
+// output_dir.cpp remove_abandoned says how a reused PID is told apart), and files of two runs never mix (an old compare.json or report.html cannot outlive
 // the run that wrote it). The staging folder is new, so no file written there can be a
 // symlink someone placed in advance; a destination that is itself a symlink is replaced as a
 // link, never followed, unless the user named it with --out.

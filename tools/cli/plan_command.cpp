@@ -14,6 +14,7 @@
 #include "reports/slo_gate.h"
 #include "reports/summary.h"
 #include "sim/errors.h"
+#include "sim/json_text.h"
 #include "sim/scenario_file.h"
 #include "sim/simulation.h"
 #include "sim/text_list.h"
@@ -179,7 +180,7 @@ int plan_command(const PlanOptions& o, const Registry& registry) {
       return code;
     for (std::size_t i = 0; i < points.size(); ++i) {
       std::vector<ordered_json> sums;
-      for (std::size_t k = 0; k < reps; ++k) sums.push_back(ordered_json::parse(sweep.outputs[i * reps + k].summary));
+      for (std::size_t k = 0; k < reps; ++k) sums.push_back(parse_ordered_json(sweep.outputs[i * reps + k].summary));
       Evaluation e = judge(merge_replications(sums), *slo, axis);
       e.sets = sets_of(points[i]);
       e.set = sets_object(e.sets);
@@ -284,7 +285,14 @@ int plan_command(const PlanOptions& o, const Registry& registry) {
   if (unlisted) result["pruned_unlisted"] = unlisted;
   const fs::path& out = dir->staging();
   if (!write_checked(out / "plan.json", result.dump(2) + "\n")) return 1;
-  if (!store.move_into(all_jobs, out / "jobs")) return 1;
+  std::string report_said;
+  if (!o.no_report) {
+    const auto said = write_report(out, dir->dest());
+    if (!said) return 1;  // said why; the staging folder goes, the jobs stay for --resume
+    report_said = *said;
+  }
+  // Last before the commit: until then the jobs stay in the old folder's jobs/, for --resume.
+  if (!store.move_into(all_jobs, out / "jobs") || !dir->commit()) return 1;
 
   if (o.json) {
     std::cout << result.dump(2) << "\n";
@@ -302,8 +310,7 @@ int plan_command(const PlanOptions& o, const Registry& registry) {
     std::printf("\nwrote %s\n", (dir->dest() / "plan.json").string().c_str());
     std::fflush(stdout);
   }
-  if (!o.no_report) write_report(out, /*to_stderr=*/o.json, dir->dest());
-  if (!dir->commit()) return 1;
+  (o.json ? std::cerr : std::cout) << report_said << std::flush;
   if (!cheapest) {
     const std::string why = join_items(best->missed, "; ");
     std::cerr << "archsim: no configuration of the search meets the SLO; the best found, " << label(*best) << ": " << why

@@ -4,6 +4,7 @@
 
 #include <exception>
 #include <iostream>
+#include <sstream>
 
 #include "reports/chart_scripts.h"
 #include "reports/html_plan.h"
@@ -13,8 +14,8 @@ namespace archsim::cli {
 
 namespace fs = std::filesystem;
 
-bool write_report(const fs::path& dir, bool to_stderr, const fs::path& shown) {
-  std::ostream& os = to_stderr ? std::cerr : std::cout;
+std::optional<std::string> write_report(const fs::path& dir, const fs::path& shown) {
+  std::ostringstream os;
   try {
     std::error_code ec;
     const bool compare = fs::is_regular_file(dir / "compare.json", ec);
@@ -30,11 +31,10 @@ bool write_report(const fs::path& dir, bool to_stderr, const fs::path& shown) {
       msg.replace(at, dir.string().size(), shown.string());
     if (auto semi = msg.find("; "); msg.rfind("wrote ", 0) == 0 && semi != std::string::npos) msg = msg.substr(semi + 2);
     if (!msg.empty()) os << "        " << msg << "\n";
-    return true;
+    return os.str();
   } catch (const std::exception& e) {
-    // The data files are written; a page that cannot be is worth a warning, not a failure.
-    std::cerr << "archsim: warning: report not written: " << e.what() << "\n";
-    return false;
+    std::cerr << "archsim: the report could not be written: " << e.what() << "\n";
+    return std::nullopt;
   }
 }
 
@@ -50,7 +50,10 @@ int report_command(const std::string& dir) {
               << " holds none of summary.json, compare.json, plan.json (is it an archsim output folder?)\n";
     return 2;
   }
-  return write_report(dir, false) ? 0 : 1;
+  const auto said = write_report(dir);
+  if (!said) return 1;
+  std::cout << *said;
+  return 0;
 }
 
 }  // namespace archsim::cli

@@ -3,6 +3,7 @@
 // or a drawing that failed, 2 bad input.
 #pragma once
 #include <filesystem>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -11,11 +12,14 @@
 namespace archsim::cli {
 
 // Writes DIR/report.html (+ DIR/charts/) from the data files in DIR: the plan report when
-// DIR/plan.json exists, the compare report when DIR/compare.json does, else the run report. Prints where the page is (to stderr
-// when `to_stderr`, so that --json keeps stdout clean). A report that cannot be written is
-// a warning, never a failed run: returns false and says why. `shown` is the folder named in
-// what is printed when it differs from `dir` (run and compare write into a staging folder).
-bool write_report(const std::filesystem::path& dir, bool to_stderr, const std::filesystem::path& shown = {});
+// DIR/plan.json exists, the compare report when DIR/compare.json does, else the run report.
+// Returns the lines that say where the page is, for the caller to print once its output is
+// in place (`shown` is the folder named in them when it differs from `dir`: run and compare
+// write into a staging folder). A report that cannot be written whole (a write that failed:
+// reports/write_file.h, or anything else that stopped it) fails the command: prints one line
+// saying why and returns nullopt; the caller exits 1 and, for run and compare, keeps the
+// previous output folder (its staging folder is dropped).
+std::optional<std::string> write_report(const std::filesystem::path& dir, const std::filesystem::path& shown = {});
 
 // archsim report DIR
 int report_command(const std::string& dir);

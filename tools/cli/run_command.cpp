@@ -1,3 +1,4 @@
+#include <algorithm>
 #include <cstdio>
 #include <filesystem>
 #include <iostream>
@@ -6,6 +7,7 @@
 #include "reports/summary.h"
 #include "reports/table.h"
 #include "sim/errors.h"
+#include "sim/json_text.h"
 #include "sim/simulation.h"
 #include "tools/cli/analysis.h"
 #include "tools/cli/commands.h"
@@ -76,9 +78,15 @@ int run_command(const RunOptions& o, const Registry& registry) {
   bar.done();
   if (!complete) return 1;
   std::vector<nlohmann::ordered_json> summaries;
-  if (interrupt_signal() != 0) {
-    // Interrupted: replication 1 as far as it got (the one with the time series; the others
-    // would be merged over unequal lengths), marked partial.
+  // Interrupted while simulating: the signal cut a job short (or kept it from starting; under
+  // MPI a worker's cut job comes back as an error). A signal that came once every job had
+  // ended finds a complete run: see `stop_writing` below.
+  const bool partial = interrupt_signal() != 0 && std::any_of(outputs.begin(), outputs.end(), [](const JobOutput& out) {
+                         return out.partial || !out.error.empty();
+                       });
+  if (partial) {
+    // Replication 1 as far as it got (the one with the time series; the others would be
+    // merged over unequal lengths), marked partial.
     const JobOutput& first = outputs.front();
     if (first.summary.empty()) {
       std::cerr << "archsim: " << o.scenario << ": interrupted before the simulation started: nothing written\n";
@@ -91,14 +99,14 @@ int run_command(const RunOptions& o, const Registry& registry) {
       std::cerr << "archsim: " << o.scenario << ": the run failed: " << out.error << "\n";
       return 1;
     }
-    summaries.push_back(nlohmann::ordered_json::parse(out.summary));
+    summaries.push_back(parse_ordered_json(out.summary));
   }
   nlohmann::ordered_json summary = merge_replications(summaries);
   // What ran the replications ("2 threads", "4 MPI ranks (3 workers)"): with one there is
   // nothing side by side to say.
   if (o.replications > 1) summary["run"]["executor"] = exec->describe();
   summary["run"]["overrides"] = o.sets;  // every --set as written, in order (the page's header says them)
-  if (interrupt_signal() != 0) {
+  if (partial) {
     nlohmann::ordered_json& run = summary["run"];
     if (!run.contains("partial") && o.replications > 1) {  // replication 1 ended, others did not
       run["partial"] = true;
@@ -111,29 +119,53 @@ int run_command(const RunOptions& o, const Registry& registry) {
   if (!warnings.empty()) summary["warnings"] = warnings;  // absent when there are none
 
   const bool explicit_out = !o.out.empty();
-  auto dir = OutputDir::open(explicit_out ? fs::path(o.out) : fs::path("out") / slugify(name), explicit_out);
+  const fs::path dest = explicit_out ? fs::path(o.out) : fs::path("out") / slugify(name);
+  // A signal once the simulation had ended (interrupt.h): the run is complete, so nothing is
+  // written as partial; the writing stops where it is, the staging folder goes and the
+  // previous folder stays as it was. Checked between the steps and before the commit; after
+  // the commit the output is whole and in place, and the run ends as a complete one.
+  auto stop_writing = [&] {
+    if (partial || interrupt_signal() == 0) return false;
+    std::cerr << "archsim: interrupted while writing the output of a complete run: stopped, nothing written, "
+              << dest.string() << " left as it was\n";
+    return true;
+  };
+  if (stop_writing()) return interrupted_exit_code();
+  auto dir = OutputDir::open(dest, explicit_out);
   if (!dir) return 1;
   const fs::path& stage = dir->staging();
-  if (!write_checked(stage / "summary.json", summary.dump(2) + "\n")) return 1;
-  if (!write_checked(stage / "analysis.json", analysis.dump(2) + "\n")) return 1;
-  if (!write_checked(stage / "topology.dot", topology)) return 1;
-  if (!write_checked(stage / "timeseries.csv", outputs.front().timeseries_csv) ||
-      !write_checked(stage / "latency_cdf.csv", outputs.front().latency_cdf_csv))
-    return 1;
-  const bool traced = !outputs.front().trace_json.empty();
-  if (traced && !write_checked(stage / "trace.json", outputs.front().trace_json)) return 1;
-  const bool otlp = !outputs.front().trace_otlp.empty();
-  if (otlp && !write_checked(stage / "trace.otlp.json", outputs.front().trace_otlp)) return 1;
-  if (o.json) std::cout << summary.dump(2) << "\n";
-  else {
+  const JobOutput& first = outputs.front();
+  const bool traced = !first.trace_json.empty(), otlp = !first.trace_otlp.empty();
+  const std::string summary_text = summary.dump(2) + "\n", analysis_text = analysis.dump(2) + "\n";
+  const std::pair<const char*, const std::string*> files[] = {
+      {"summary.json", &summary_text},          {"analysis.json", &analysis_text},
+      {"topology.dot", &topology},              {"timeseries.csv", &first.timeseries_csv},
+      {"latency_cdf.csv", &first.latency_cdf_csv}, {"trace.json", traced ? &first.trace_json : nullptr},
+      {"trace.otlp.json", otlp ? &first.trace_otlp : nullptr}};
+  for (const auto& [file, text] : files) {
+    if (stop_writing()) return interrupted_exit_code();
+    if (text && !write_checked(stage / file, *text)) return 1;
+  }
+  std::string report_said;
+  if (!o.no_report && !stop_writing()) {
+    const auto said = write_report(stage, dir->dest());
+    if (!said) return 1;  // said why; the staging folder goes, the previous folder stays
+    report_said = *said;
+  }
+  if (stop_writing()) return interrupted_exit_code();
+  if (!dir->commit()) return 1;
+  // Said once the folder is in place: "wrote" is never printed for a folder that was not.
+  if (o.json) {
+    std::cout << summary_text;
+    std::cerr << report_said;
+  } else {
     std::cout << terminal_table(summary);
     std::cout << "\nwrote " << (dir->dest() / "summary.json").string() << ", analysis.json, topology.dot, timeseries.csv, latency_cdf.csv"
               << (traced ? ", trace.json (open it in ui.perfetto.dev)" : "")
-              << (otlp ? ", trace.otlp.json (OpenTelemetry spans)" : "") << "\n";
+              << (otlp ? ", trace.otlp.json (OpenTelemetry spans)" : "") << "\n"
+              << report_said;
   }
-  if (!o.no_report) write_report(stage, /*to_stderr=*/o.json, dir->dest());
-  if (!dir->commit()) return 1;
-  if (interrupt_signal() != 0) return interrupted_exit_code();  // 130 / 143, even when the run had ended
+  if (partial) return interrupted_exit_code();  // 130 / 143: what was written is partial
   return o.fail_on_slo ? slo_gate_exit(summary, "") : 0;
 }
 

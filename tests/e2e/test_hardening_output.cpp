@@ -1,0 +1,196 @@
+// The output folder of the second hardening round: a write that fails while the report is
+// drawn (a full disk, played by a file size limit), a staging folder left by kill -9, and a
+// signal while a complete run is being written. Each leaves the previous folder as it was or
+// the new one whole, never a mix, and says so with the right exit code.
+#include <doctest/doctest.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+#include "tests/e2e/run_archsim.h"
+
+namespace fs = std::filesystem;
+using archsim::e2e::describe;
+using archsim::e2e::read_text;
+using archsim::e2e::run_archsim;
+using archsim::e2e::run_archsim_watched;
+using archsim::e2e::RunResult;
+using archsim::e2e::scratch_dir;
+using archsim::e2e::write_scenario;
+using nlohmann::json;
+
+namespace {
+
+constexpr double kTimeout = 120;
+
+// Two services behind a balancer: charts (SVG and PNG of 20 to 70 kB each), a topology and a
+// page of about 300 kB, with data files smaller than the charts (a window of 10 s).
+std::string scenario(const std::string& name) {
+  json doc = json::parse(R"({"duration": "60s", "window": "10s", "components": [
+    {"id": "users", "type": "client", "target": "lb", "arrivals": {"rate": 200}, "timeout": "1s"},
+    {"id": "lb", "type": "balancer", "targets": ["web", "web2"]},
+    {"id": "web", "type": "service", "replicas": 2, "service_time": {"dist": "exponential", "mean": "4ms"}},
+    {"id": "web2", "type": "service", "replicas": 2, "service_time": {"dist": "exponential", "mean": "4ms"}}]})");
+  doc["name"] = name;
+  return write_scenario(name, doc);
+}
+
+// Every file under `dir` (relative path -> content).
+std::map<std::string, std::string> snapshot(const fs::path& dir) {
+  std::map<std::string, std::string> files;
+  for (const auto& e : fs::recursive_directory_iterator(dir))
+    if (e.is_regular_file()) files[fs::relative(e.path(), dir).string()] = read_text(e.path().string());
+  return files;
+}
+
+std::size_t leftovers(const fs::path& out) {
+  std::size_t n = 0;
+  for (const auto& e : fs::directory_iterator(out.parent_path())) {
+    const std::string name = e.path().filename().string();
+    n += name.rfind("." + out.filename().string() + ".", 0) == 0;
+  }
+  return n;
+}
+
+bool ends_with(const std::string& s, const std::string& tail) {
+  return s.size() >= tail.size() && s.compare(s.size() - tail.size(), tail.size(), tail) == 0;
+}
+
+fs::path staging_of(const fs::path& out, pid_t pid) {
+  return out.parent_path() / ("." + out.filename().string() + ".writing-" + std::to_string(pid));
+}
+
+}  // namespace
+
+TEST_CASE("hardening: a write that fails while the report is drawn fails the run and keeps the previous folder") {
+  const std::string file = scenario("full-disk");
+  const fs::path out = fs::path(scratch_dir("full-disk")) / "out";
+  auto r = run_archsim({"run", file, "--quiet", "--out", out.string()}, kTimeout);
+  REQUIRE_MESSAGE(r.exit_code == 0, describe(r));
+  const auto before = snapshot(out);
+  REQUIRE(before.count("report.html") == 1);
+  std::size_t largest = 0;  // the data files run writes itself, before the report
+  for (const char* f : {"summary.json", "analysis.json", "timeseries.csv", "latency_cdf.csv", "topology.dot"})
+    largest = std::max(largest, before.at(f).size());
+  REQUIRE(before.at("report.html").size() > largest);
+  // File size limits from just above the data files to just below the page: each write of the
+  // report phase that passes one (a .dat, a chart gnuplot truncates, dot's drawing, the page)
+  // fails in turn. Before, such a run exited 0 and committed zero-byte scripts, truncated
+  // charts and report.html.tmp.
+  int failed = 0;
+  bool chart = false, page = false;  // a chart gnuplot left truncated; the page itself
+  for (std::size_t limit = largest + 1; limit < before.at("report.html").size(); limit = limit * 3 / 2) {
+    CAPTURE(limit);
+    r = archsim::e2e::run_archsim_file_limit({"run", file, "--quiet", "--seed", "2", "--out", out.string()}, limit, kTimeout);
+    INFO(describe(r));
+    REQUIRE(r.signal == 0);
+    CHECK(r.exit_code == 1);
+    failed += r.exit_code == 1;
+    chart = chart || r.err.find("gnuplot's output is not whole") != std::string::npos;
+    page = page || r.err.find("report.html") != std::string::npos;
+    CHECK(r.err.find("cannot write") != std::string::npos);
+    CHECK(r.out.find("wrote") == std::string::npos);
+    CHECK(snapshot(out) == before);  // the previous folder, byte for byte
+    CHECK(leftovers(out) == 0);      // no staging folder, no report.html.tmp
+  }
+  CHECK(failed >= 3);
+  CHECK(chart);
+  CHECK(page);
+  // With room, the same run is written whole.
+  r = run_archsim({"run", file, "--quiet", "--seed", "2", "--out", out.string()}, kTimeout);
+  REQUIRE_MESSAGE(r.exit_code == 0, describe(r));
+  const auto after = snapshot(out);
+  CHECK(after.at("summary.json") != before.at("summary.json"));
+  CHECK(ends_with(after.at("report.html"), "</html>\n"));
+  for (const auto& [name, text] : after)
+    if (name.size() > 4 && name.substr(name.size() - 4) == ".svg") {
+      CAPTURE(name);
+      CHECK(ends_with(text.substr(0, text.find_last_not_of("\n ") + 1), "</svg>"));
+    }
+}
+
+TEST_CASE("hardening: the report of `archsim report DIR` that cannot be written is exit 1, no report.html.tmp left") {
+  const std::string file = scenario("report-full");
+  const fs::path out = fs::path(scratch_dir("report-full")) / "out";
+  auto r = run_archsim({"run", file, "--quiet", "--no-report", "--out", out.string()}, kTimeout);
+  REQUIRE_MESSAGE(r.exit_code == 0, describe(r));
+  r = archsim::e2e::run_archsim_file_limit({"report", out.string()}, 64 * 1024, kTimeout);
+  INFO(describe(r));
+  CHECK(r.exit_code == 1);
+  CHECK(r.err.find("cannot write") != std::string::npos);
+  CHECK(!fs::exists(out / "report.html.tmp"));
+  CHECK(!fs::exists(out / "report.html"));
+}
+
+TEST_CASE("hardening: a staging folder left by kill -9 is removed by the next run into the same folder") {
+  const std::string file = scenario("killed");
+  const fs::path out = fs::path(scratch_dir("killed")) / "out";
+  pid_t victim = 0;
+  auto r = run_archsim_watched({"run", file, "--quiet", "--out", out.string()}, kTimeout, [&](pid_t pid) {
+    if (victim == 0 && fs::exists(staging_of(out, pid))) {
+      victim = pid;
+      ::kill(pid, SIGKILL);
+    }
+  });
+  REQUIRE(victim != 0);
+  CHECK(r.signal == SIGKILL);
+  CHECK(fs::is_directory(staging_of(out, victim)));
+  // Two more, as a crash would leave them: one whose PID is gone, one whose PID a process
+  // took later (this test's own, with the folder made to look a year old: older than the
+  // process, so the process cannot be its writer).
+  pid_t gone = ::fork();
+  if (gone == 0) ::_exit(0);
+  ::waitpid(gone, nullptr, 0);
+  fs::create_directories(staging_of(out, gone) / "charts");
+  std::ofstream(staging_of(out, gone) / "summary.json") << "{}";
+  const fs::path reused = staging_of(out, ::getpid());
+  fs::create_directories(reused);
+  fs::last_write_time(reused, fs::file_time_type::clock::now() - std::chrono::hours(24 * 365));
+  // A folder whose PID is a process that started before it was made (this test's parent)
+  // may be a writer still at work: it is kept.
+  const fs::path running = out.parent_path() / ("." + out.filename().string() + ".writing-" + std::to_string(::getppid()));
+  fs::create_directories(running);
+
+  r = run_archsim({"run", file, "--quiet", "--no-report", "--out", out.string()}, kTimeout);
+  REQUIRE_MESSAGE(r.exit_code == 0, describe(r));
+  CHECK(!fs::exists(staging_of(out, victim)));
+  CHECK(!fs::exists(staging_of(out, gone)));
+  CHECK(!fs::exists(reused));
+  CHECK(fs::exists(running));
+  fs::remove_all(running);
+  CHECK(leftovers(out) == 0);
+}
+
+TEST_CASE("interrupt: SIGINT while a complete run is written stops the writing, keeps the previous folder, exit 130") {
+  const std::string file = scenario("interrupt-write");
+  const fs::path out = fs::path(scratch_dir("interrupt-write")) / "out";
+  auto r = run_archsim({"run", file, "--quiet", "--out", out.string()}, kTimeout);
+  REQUIRE_MESSAGE(r.exit_code == 0, describe(r));
+  const auto before = snapshot(out);
+  // The signal as soon as the staging folder exists: the simulation has ended, the writing
+  // (data files, then gnuplot's charts, dot's diagram and the page) has begun. Before, the run
+  // said "writing what was simulated (0 s of 60 s), marked partial", wrote it unmarked and
+  // exited 130.
+  bool sent = false;
+  r = run_archsim_watched({"run", file, "--quiet", "--seed", "2", "--out", out.string()}, kTimeout, [&](pid_t pid) {
+    if (!sent && fs::exists(staging_of(out, pid))) {
+      ::kill(pid, SIGINT);
+      sent = true;
+    }
+  });
+  INFO(describe(r));
+  REQUIRE(sent);
+  CHECK(r.exit_code == 130);
+  CHECK(r.err.find("interrupted while writing the output of a complete run") != std::string::npos);
+  CHECK(r.err.find("partial") == std::string::npos);
+  CHECK(r.out.find("wrote") == std::string::npos);
+  CHECK(snapshot(out) == before);
+  CHECK(leftovers(out) == 0);
+}
