@@ -60,6 +60,7 @@ void ServerPool::endpoint_sync(std::uint64_t data) {
   if (in.state == Instance::Gone && !listed(i)) {
     backends_[i] = Backend{1.0, 0, false, 0};
     membership_changed_ = true;
+    free_slots_.push(i);
   }
   if (membership_changed_) {
     picker_->rebuild(backends_);

@@ -165,9 +165,17 @@ void ServerPool::instance_stats(Time now, std::vector<InstanceStat>& out) const 
 // A new instance in the first free slot: ready at once (the run's initial replicas) or
 // starting for startup_time.
 void ServerPool::launch(Context& ctx, bool already_ready) {
-  // A slot whose terminated instance callers still list is not reused (discovery.cpp).
-  std::uint32_t i = 0;
-  while (i < instances_.size() && (instances_[i].state != Instance::Gone || (discovery_delay_ && listed(i)))) ++i;
+  // The lowest free slot; one whose terminated instance callers still list is not reused
+  // (discovery.cpp): it joins free_slots_ when their last update lands.
+  auto i = static_cast<std::uint32_t>(instances_.size());
+  while (!free_slots_.empty()) {
+    const std::uint32_t s = free_slots_.top();
+    free_slots_.pop();
+    if (instances_[s].state == Instance::Gone && !(discovery_delay_ && listed(s))) {
+      i = s;
+      break;
+    }
+  }
   if (i == instances_.size()) {
     instances_.emplace_back();
     backends_.emplace_back();
@@ -196,20 +204,22 @@ void ServerPool::launch(Context& ctx, bool already_ready) {
   membership_changed_ = true;
   set_alive(ctx, +1);
   ++replicas_;
+  in.state = already_ready ? Instance::Ready : Instance::Starting;
+  if (deploy_) deploy_->index.add(i, index_view(in));  // before begin_startup, which may change its state
   if (already_ready) {
-    in.state = Instance::Ready;
     in.ready_since = ctx.now();
     backends_[i].eligible = true;
     ++ready_;
   } else {
-    in.state = Instance::Starting;
     begin_startup(ctx, i);
   }
 }
 
 void ServerPool::begin_startup(Context& ctx, std::uint32_t i) {
   Instance& in = instances_[i];
+  if (deploy_) deploy_->index.remove(i, index_view(in));
   in.state = Instance::Starting;
+  if (deploy_) deploy_->index.add(i, index_view(in));
   ++in.timer_gen;
   if (ready_at_restart_) return container_started(ctx, i);  // addressed, no start-up and no probes
   Time d = startup_.sample_time(*rng_);
@@ -224,7 +234,9 @@ void ServerPool::set_state(Context& ctx, std::uint32_t i, Instance::State st) {
   bool counted_before = in.state != Instance::Draining && in.state != Instance::Gone;
   if ((in.state == Instance::Draining) != (st == Instance::Draining)) draining_ += st == Instance::Draining ? 1 : -1;
   if ((in.state == Instance::Unready) != (st == Instance::Unready)) unready_ += st == Instance::Unready ? 1 : -1;
+  if (deploy_) deploy_->index.remove(i, index_view(in));
   in.state = st;
+  if (deploy_) deploy_->index.add(i, index_view(in));
   bool now_ready = st == Instance::Ready;
   bool counted_after = st != Instance::Draining && st != Instance::Gone;
   if (now_ready) in.ready_since = ctx.now();
@@ -246,6 +258,7 @@ void ServerPool::set_state(Context& ctx, std::uint32_t i, Instance::State st) {
     if (!discovery_delay_ || !listed(i)) {  // else when the callers' last update lands
       backends_[i] = Backend{1.0, 0, false, 0};
       membership_changed_ = true;
+      free_slots_.push(i);
     }
   }
   // Back from an OOM kill or a crash (ready, or removed for good): their records end here.

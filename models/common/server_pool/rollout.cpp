@@ -29,14 +29,6 @@ IntOrPercent read_int_or_percent(Params& p, std::string_view key, IntOrPercent d
   v.fail("expected a whole number of instances or a percentage such as \"25%\"");
 }
 
-namespace {
-
-struct VersionCounts {
-  std::int64_t new_total = 0, new_ready = 0, old_total = 0, old_alive = 0;
-};
-
-}  // namespace
-
 void ServerPool::read_deployment(Params& p, BuildContext& bc) {
   std::optional<Params> dep = p.object_opt("deployment");
   std::vector<Params> list = p.objects("rollouts");
@@ -106,6 +98,7 @@ void ServerPool::read_deployment(Params& p, BuildContext& bc) {
   }
   if (spec.rollouts.empty()) return;  // a strategy with nothing to roll out: validated, no controller
   d->records.resize(spec.rollouts.size());
+  d->index = VersionIndex(spec.versions.size());
   deploy_ = std::move(d);
 }
 
@@ -171,29 +164,17 @@ void ServerPool::run_rollout(Context& ctx) {
   if (d.in_progress) track_rollout(ctx);  // completion is judged on the settled counts
 }
 
-namespace {
-VersionCounts count_versions(const std::vector<PoolInstance>& instances, std::uint16_t target) {
-  VersionCounts c;
-  for (const PoolInstance& in : instances) {
-    if (in.state == PoolInstance::Gone) continue;
-    const bool live = in.state != PoolInstance::Draining;
-    if (in.version == target) {
-      c.new_total += live;
-      c.new_ready += in.state == PoolInstance::Ready;
-    } else {
-      c.old_total += live;
-      ++c.old_alive;
-    }
-  }
-  return c;
+// What the deployment's index (version_index.h) reads of an instance.
+VersionIndex::View ServerPool::index_view(const Instance& in) {
+  return VersionIndex::View{in.version, in.launched, in.state != Instance::Gone,
+                            in.state != Instance::Gone && in.state != Instance::Draining, in.state == Instance::Ready};
 }
-}  // namespace
 
 // One sync of rolling.go: scale the new version up within replicas + maxSurge; if it did not,
 // remove old instances (unhealthy ones first) while ready stays >= replicas - maxUnavailable.
 bool ServerPool::sync_rolling(Context& ctx) {
   PoolDeployment& d = *deploy_;
-  const VersionCounts c = count_versions(instances_, d.target);
+  const VersionCounts c = d.index.counts(d.target);
   const std::int64_t R = d.desired, all = c.new_total + c.old_total;
   if (c.new_total > R) {  // scaled in during the rollout
     for (std::int64_t n = c.new_total - R; n > 0; --n) retire(ctx, static_cast<std::uint32_t>(pick_victim_of(true, false)));
@@ -227,7 +208,7 @@ bool ServerPool::sync_rolling(Context& ctx) {
 // recreate.go: every old instance stops; the new version starts once none is left.
 bool ServerPool::sync_recreate(Context& ctx) {
   PoolDeployment& d = *deploy_;
-  const VersionCounts c = count_versions(instances_, d.target);
+  const VersionCounts c = d.index.counts(d.target);
   if (c.old_total > 0) {
     for (int v; (v = pick_victim_of(false, false)) >= 0;) retire(ctx, static_cast<std::uint32_t>(v));
     return true;
@@ -248,22 +229,7 @@ bool ServerPool::sync_recreate(Context& ctx) {
 // first, then the most recently launched (the ReplicaSet's ranking); -1 when none.
 // `only_unready`: none of the ready ones.
 int ServerPool::pick_victim_of(bool target_version, bool only_unready) const {
-  const std::uint16_t target = deploy_->target;
-  int best = -1;
-  for (std::uint32_t i = 0; i < instances_.size(); ++i) {
-    const Instance& in = instances_[i];
-    if (in.state == Instance::Gone || in.state == Instance::Draining || (in.version == target) != target_version) continue;
-    const bool ready = in.state == Instance::Ready;
-    if (only_unready && ready) continue;
-    if (best < 0) {
-      best = static_cast<int>(i);
-      continue;
-    }
-    const Instance& b = instances_[static_cast<std::uint32_t>(best)];
-    const bool b_ready = b.state == Instance::Ready;
-    if (ready != b_ready ? !ready : in.launched >= b.launched) best = static_cast<int>(i);
-  }
-  return best;
+  return deploy_->index.victim(deploy_->target, target_version, only_unready);
 }
 
 // After every change of the counts while a rollout runs: its bounds, steps and completion.
@@ -282,8 +248,8 @@ void ServerPool::track_rollout(Context& ctx) {
   // Steps and the new_version_ready series follow the rollout's version (also while it is
   // rolled back); completion follows the target.
   const std::uint16_t rolled = d.spec.rollouts[d.current].version;
-  const VersionCounts c = count_versions(instances_, d.target);
-  const auto new_ready = static_cast<std::uint32_t>(rolled == d.target ? c.new_ready : count_versions(instances_, rolled).new_ready);
+  const VersionCounts c = d.index.counts(d.target);
+  const auto new_ready = static_cast<std::uint32_t>(rolled == d.target ? c.new_ready : d.index.counts(rolled).new_ready);
   ctx.metrics().set(d.new_ready_g, new_ready, now);
   const auto old_ready = static_cast<std::uint32_t>(ready_ - new_ready);
   if (rec.steps.size() < 256 && (rec.steps.empty() || rec.steps.back().new_ready != new_ready || rec.steps.back().old_ready != old_ready))

@@ -42,6 +42,7 @@
 #include <string>
 #include <vector>
 
+#include "models/common/server_pool/version_index.h"
 #include "sim/histogram.h"
 #include "sim/params.h"
 #include "sim/metrics.h"
@@ -131,6 +132,7 @@ struct PoolDeployment {
   Histogram window_latency;
   CounterId ok_c, errors_c;
   GaugeId new_ready_g;
+  VersionIndex index;  // the instances by version (version_index.h), kept by the pool
 };
 
 }  // namespace archsim

@@ -62,7 +62,9 @@
 #pragma once
 #include <algorithm>
 #include <cstdint>
+#include <functional>
 #include <memory>
+#include <queue>
 #include <string>
 #include <vector>
 
@@ -472,6 +474,7 @@ class ServerPool final : public Scalable, public Resizable, public Crashable, pu
   void analysis_tick(Context& ctx, std::uint32_t k);
   void observe_version(Context& ctx, std::uint32_t slot, bool ok, Time latency);
   int pick_victim_of(bool target_version, bool ready) const;
+  static VersionIndex::View index_view(const Instance& in);
   // bluegreen.cpp
   bool sync_blue_green(Context& ctx);
   void blue_green_switch(Context& ctx);
@@ -541,6 +544,9 @@ class ServerPool final : public Scalable, public Resizable, public Crashable, pu
   // ---- instances ----
   std::vector<Instance> instances_;
   std::vector<Backend> backends_;  // parallel to instances_, for the picker
+  // Slots a launch may reuse (Gone, and listed by no caller), lowest first; an entry whose
+  // slot was reused since is skipped (launch). A scan for the lowest made launches quadratic.
+  std::priority_queue<std::uint32_t, std::vector<std::uint32_t>, std::greater<>> free_slots_;
   std::unique_ptr<Picker> picker_;
   bool membership_changed_ = true;
   std::uint32_t replicas_ = 0, ready_ = 0, peak_replicas_ = 0;
