@@ -1,12 +1,15 @@
-// The model fuzzer: any bytes as a scenario, cut to two simulated seconds without warm-up,
-// built and run; then the laws every run keeps are checked, from two sides that count
-// separately (the clients' own counters against the engine's end-to-end ledger):
+// The model fuzzer: any bytes as a scenario, cut to two simulated seconds without warm-up
+// (with what it schedules moved into them, and mutated as JSON half of the time:
+// tests/fuzz/scenario_mutator.h), built and run; then the laws every run keeps are checked,
+// from two sides that count separately (the clients' own counters against the engine's
+// end-to-end ledger):
 //   - what the clients sent is what the ledger saw sent;
 //   - what the clients saw end (ok + failed) is what the ledger counted by cause, and the
 //     routes add up to it;
 //   - what is still in flight is no more than what was sent;
 //   - every figure a component reports is a finite number.
-// A run the watchdog stops (no simulated time passing) is archsim's answer, not a crash.
+// A run the watchdog stops (no simulated time passing) or the memory watch stops (calls in
+// flight past the budget) is archsim's answer, not a crash.
 #include <cmath>
 #include <cstring>
 #include <stdexcept>
@@ -16,6 +19,7 @@
 #include "sim/scenario_file.h"
 #include "sim/simulation.h"
 #include "tests/fuzz/fuzz_common.h"
+#include "tests/fuzz/scenario_mutator.h"
 
 namespace {
 
@@ -44,20 +48,28 @@ void check_laws(const archsim::RunResult& r) {
 
 }  // namespace
 
+extern "C" std::size_t LLVMFuzzerMutate(std::uint8_t* data, std::size_t size, std::size_t max_size);
+
+extern "C" std::size_t LLVMFuzzerCustomMutator(std::uint8_t* data, std::size_t size, std::size_t max_size, unsigned seed) {
+  if (seed % 2 == 0)
+    if (const std::size_t n = archsim::fuzz::mutate_structure(data, size, max_size, seed / 2)) return n;
+  return LLVMFuzzerMutate(data, size, max_size);
+}
+
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   using namespace archsim;
   const std::string text(reinterpret_cast<const char*>(data), size);
   fuzz::accept_refusals([&] {
     nlohmann::json doc = parse_scenario_text(text);
     if (!doc.is_object()) return;
-    doc["duration"] = "2s";
-    doc.erase("warmup");
+    fuzz::compress_schedule(doc, 2 * kSecond);
     Simulation sim(doc, fuzz::registry());
     try {
       sim.run();
     } catch (const std::runtime_error& e) {
-      // The watchdog's answer (exit 1 on the command line).
+      // The watchdog's and the memory watch's answers (exit 1 on the command line).
       if (std::strncmp(e.what(), "no simulated time passed", 24) == 0) return;
+      if (std::strncmp(e.what(), "out of memory budget", 20) == 0) return;
       throw;
     }
     check_laws(sim.result());
