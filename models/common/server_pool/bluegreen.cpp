@@ -15,12 +15,8 @@ namespace archsim {
 // it, and once scale_down_delay has passed, remove the old set.
 bool ServerPool::sync_blue_green(Context& ctx) {
   PoolDeployment& d = *deploy_;
-  std::int64_t new_total = 0, new_ready = 0;
-  for (const Instance& in : instances_) {
-    if (in.state == Instance::Gone || in.state == Instance::Draining || in.version != d.target) continue;
-    ++new_total;
-    new_ready += in.state == Instance::Ready;
-  }
+  const VersionCounts c = d.index.counts(d.target);
+  const std::int64_t new_total = c.new_total, new_ready = c.new_ready;
   if (new_total < d.desired) {
     for (std::int64_t n = new_total; n < d.desired; ++n) launch(ctx, false);  // parked until the switch
     return true;
@@ -73,9 +69,7 @@ void ServerPool::blue_green_timer(Context& ctx, std::uint16_t tag, std::uint64_t
     d.scale_down_due = true;
   } else {
     d.switch_pending = false;
-    std::int64_t ready = 0;
-    for (const Instance& in : instances_) ready += in.state == Instance::Ready && in.version == d.target;
-    if (ready >= d.desired) blue_green_switch(ctx);
+    if (d.index.counts(d.target).new_ready >= d.desired) blue_green_switch(ctx);
   }
   run_rollout(ctx);
 }
