@@ -12,8 +12,10 @@
 #include <sstream>
 
 #include "reports/chart_scripts.h"
+#include "reports/write_file.h"
 #include "sim/errors.h"
 #include "tools/cli/commands.h"
+#include "tools/cli/output_dir.h"
 #include "tools/cli/report_command.h"
 #include "tools/cli/topology.h"
 #include "tools/cli/topology_dot.h"
@@ -60,12 +62,7 @@ int graph_command(const GraphOptions& o, const Registry& registry) {
     fs::create_directories(out.parent_path(), ec);
   }
   if (ext == ".dot" || ext == ".gv") {
-    std::ofstream f(out);
-    f << dot;
-    if (!f) {
-      std::cerr << "archsim: graph: cannot write " << o.output << "\n";
-      return 1;
-    }
+    if (!write_checked(out, dot)) return 1;
     std::cout << "wrote " << o.output << "\n";
     return 0;
   }
@@ -76,12 +73,18 @@ int graph_command(const GraphOptions& o, const Registry& registry) {
     return 1;
   }
   const fs::path tmp = out.string() + ".tmp.dot";
-  std::ofstream(tmp) << dot;
+  if (!write_checked(tmp, dot)) return 1;
   const int status = run({"dot", "-T" + ext.substr(1), "-o", out.string(), tmp.string()});
   std::error_code ec;
   fs::remove(tmp, ec);
   if (status != 0) {
     std::cerr << "archsim: graph: dot failed (exit " << status << ") drawing " << o.output << "\n";
+    fs::remove(out, ec);  // what it wrote before it failed
+    return 1;
+  }
+  if (!reports::output_whole(out)) {  // dot does not always check its writes
+    std::cerr << "archsim: graph: cannot write " << o.output << ": dot's drawing is not whole (a full disk or a file size limit)\n";
+    fs::remove(out, ec);
     return 1;
   }
   std::cout << "wrote " << o.output << "\n";
