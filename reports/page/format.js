@@ -69,9 +69,16 @@
     return A.num(s / 86400, 3) + ' days';
   };
 
+  // Text as HTML: & < > " ' escaped, and a control character (a NUL or an ESC in a name of a
+  // summary.json edited by hand; archsim refuses them in scenarios) shown as \xHH, as the
+  // terminal table shows it, never drawn raw: NUL is not allowed in HTML, the others are
+  // invisible. Line breaks and tabs stay.
   A.esc = function (text) {
-    return String(text === null || text === undefined ? '' : text).replace(/[&<>"']/g, function (c) {
-      return { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' }[c];
+    return String(text === null || text === undefined ? '' : text).replace(/[&<>"']|[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g, function (c) {
+      var named = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' }[c];
+      if (named) return named;
+      var hex = c.charCodeAt(0).toString(16);
+      return '\\x' + (hex.length < 2 ? '0' : '') + hex;
     });
   };
 

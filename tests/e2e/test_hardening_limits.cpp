@@ -245,8 +245,9 @@ TEST_CASE("hardening: control characters in names are refused at load; the page 
                   kTimeout);
   expect_one_line(r, {"--set web.zone", "control character U+001B"});
 
-  // A summary.json edited by hand (archsim report redraws any folder): the page shows a NUL
-  // in a component's name as \x00, never raw.
+  // A summary.json edited by hand (archsim report redraws any folder): a NUL or an ESC in a
+  // component's name reaches the page's data as a JSON escape, never raw; the page's script
+  // shows it as \x00 (A.esc, tests/page/test_page_script.js).
   const std::string run_out = scratch_dir("control-report");
   r = run_archsim({"run", write_scenario("control-report", base("control-report")), "--quiet", "--no-report", "--out", run_out}, kTimeout);
   REQUIRE_MESSAGE(r.exit_code == 0, describe(r));
@@ -258,5 +259,5 @@ TEST_CASE("hardening: control characters in names are refused at load; the page 
   const std::string page = read_text(run_out + "/report.html");
   CHECK(page.find('\0') == std::string::npos);
   CHECK(page.find('\x1b') == std::string::npos);
-  CHECK(page.find("w\\x00\\x1b[2Jeb") != std::string::npos);
+  CHECK(page.find("w\\u0000\\u001b[2Jeb") != std::string::npos);
 }

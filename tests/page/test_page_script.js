@@ -76,3 +76,11 @@ test('the SLO names its population as summary.json says it', () => {
   assert.strictEqual(A.population({}), '');
   assert.deepStrictEqual(A.overrides({ run: { overrides: ['duration=5m', 'api.replicas=3'] } }), ['duration=5m', 'api.replicas=3']);
 });
+
+test('text is escaped for HTML, control characters shown as \\xHH, never drawn raw', () => {
+  assert.strictEqual(A.esc('w\u0000\u001b[2Jeb'), 'w\\x00\\x1b[2Jeb');
+  assert.strictEqual(A.esc('a\u009b2J\u007f'), 'a\\x9b2J\\x7f');
+  assert.strictEqual(A.esc('<b>&"\''), '&lt;b&gt;&amp;&quot;&#39;');
+  assert.strictEqual(A.esc('line one\n\tline two'), 'line one\n\tline two');
+  assert.strictEqual(A.esc('café'), 'café');
+});
