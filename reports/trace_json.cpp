@@ -35,16 +35,6 @@ int depth(TraceSpan::Kind k) {
   return 4;
 }
 
-// A model's mark inside a served span (or on its own track): named by what it waited for or did.
-const char* mark_name(TraceSpan::Kind k) {
-  switch (k) {
-    case TraceSpan::Queue: return "queue";
-    case TraceSpan::Work: return "work";
-    case TraceSpan::Lock: return "lock";
-    case TraceSpan::Replicate: return "replication";
-    default: return "";
-  }
-}
 
 struct Traced {
   std::uint32_t index;   // into TraceData::request_ids
@@ -176,7 +166,7 @@ std::string trace_json(const RunResult& r) {
         case TraceSpan::Work:
         case TraceSpan::Lock:
         case TraceSpan::Replicate:
-          name = cat = mark_name(s->kind);
+          name = cat = trace_mark_name(s->kind);
           break;
       }
       if (open && s->kind != TraceSpan::Serve && s->kind != TraceSpan::Call) args["unfinished"] = true;
@@ -211,6 +201,16 @@ std::string trace_json(const RunResult& r) {
                       {"requests", std::move(listed)}};
   doc["traceEvents"] = std::move(events);
   return doc.dump() + "\n";
+}
+
+const char* trace_mark_name(TraceSpan::Kind k) {
+  switch (k) {
+    case TraceSpan::Queue: return "queue";
+    case TraceSpan::Work: return "work";
+    case TraceSpan::Lock: return "lock";
+    case TraceSpan::Replicate: return "replication";
+    default: return "";
+  }
 }
 
 }  // namespace archsim

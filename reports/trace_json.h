@@ -25,4 +25,8 @@ namespace archsim {
 // Empty when the run recorded no trace.
 std::string trace_json(const RunResult& r);
 
+// A model's mark inside a served span (or on its own track), named by what it waited for or
+// did ("queue", "work", ...); both trace formats name marks so.
+const char* trace_mark_name(TraceSpan::Kind k);
+
 }  // namespace archsim

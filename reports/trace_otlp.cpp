@@ -7,6 +7,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "reports/trace_json.h"
+
 namespace archsim {
 
 using nlohmann::ordered_json;
@@ -34,16 +36,6 @@ ordered_json int_attr(const char* key, std::uint64_t v) {
   return {{"key", key}, {"value", {{"intValue", std::to_string(v)}}}};
 }
 ordered_json bool_attr(const char* key, bool v) { return {{"key", key}, {"value", {{"boolValue", v}}}}; }
-
-const char* mark_name(TraceSpan::Kind k) {
-  switch (k) {
-    case TraceSpan::Queue: return "queue";
-    case TraceSpan::Work: return "work";
-    case TraceSpan::Lock: return "lock";
-    case TraceSpan::Replicate: return "replication";
-    default: return "";
-  }
-}
 
 }  // namespace
 
@@ -146,7 +138,7 @@ std::string trace_otlp_json(const RunResult& r) {
         case TraceSpan::Work:
         case TraceSpan::Lock:
         case TraceSpan::Replicate: {
-          name = mark_name(s.kind);
+          name = trace_mark_name(s.kind);
           auto it = s.call ? serve_of.find(s.call) : serve_of.end();
           parent = it != serve_of.end() ? it->second : root_index;
           attrs.push_back(str_attr("archsim.mark", name));

@@ -8,6 +8,7 @@
 #include <regex>
 #include <sstream>
 
+#include "sim/json_pointer.h"
 #include "tools/import/import_error.h"
 
 namespace archsim::import {
@@ -120,15 +121,7 @@ std::string ImportError::format() const {
   return s;
 }
 
-std::string pointer_segment(const std::string& key) {
-  std::string out;
-  for (char c : key) {
-    if (c == '~') out += "~0";
-    else if (c == '/') out += "~1";
-    else out += c;
-  }
-  return out;
-}
+std::string pointer_segment(const std::string& key) { return pointer_token(key); }
 
 std::string dotted(const std::string& pointer) {
   if (pointer.empty()) return "(document)";
