@@ -50,7 +50,7 @@ struct FixedCount {
     if (warmup > 0)
       p.fail("iterations", "a fixed-count test measures every request it sends (ab and k6 have no warm-up): set the "
                            "scenario's \"warmup\" to 0");
-    iterations = static_cast<std::uint64_t>(p.integer("iterations", 1, 1, 1'000'000'000'000));
+    iterations = static_cast<std::uint64_t>(p.require_integer("iterations", 1, 1'000'000'000'000));  // present: read only then
     executor = p.choice("executor", "shared_iterations", {"shared_iterations", "per_vu_iterations"}) == "per_vu_iterations"
                    ? Executor::PerUser
                    : Executor::Shared;
