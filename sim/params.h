@@ -11,7 +11,6 @@
 #include <limits>
 #include <memory>
 #include <optional>
-#include <source_location>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -28,6 +27,19 @@ namespace archsim {
 // One field a reader asked for, as `archsim validate --fields` prints it: the schema check
 // (tools/check_schema.py) holds these against scenarios/schema.json, so that a field a reader
 // gains is a field the schema must declare, with the same type, range, choices and default.
+// A place in the source: the caller of the function whose default argument is
+// SourcePlace::current(). Built on __builtin_FILE and __builtin_LINE, which GCC and the
+// Clang of the sanitizer build (14, without std::source_location) both have.
+struct SourcePlace {
+  const char* file = "";
+  unsigned line_no = 0;
+  static constexpr SourcePlace current(const char* f = __builtin_FILE(), unsigned l = __builtin_LINE()) noexcept {
+    return SourcePlace{f, l};
+  }
+  const char* file_name() const { return file; }
+  unsigned line() const { return line_no; }
+};
+
 struct FieldRead {
   std::string object;   // JSON pointer of the object the field is a member of ("" = the root)
   std::string key;
@@ -37,7 +49,7 @@ struct FieldRead {
   double lo = -std::numeric_limits<double>::infinity();
   double hi = std::numeric_limits<double>::infinity();
   std::vector<std::string> choices;  // a choice's values
-  std::source_location where;        // the reader's caller (models/<family>/...)
+  SourcePlace where;                 // the reader's caller (models/<family>/...)
 };
 
 // While one lives, every field read on its thread is recorded in it (the first read of a key
@@ -62,7 +74,7 @@ class Params {
  public:
   static constexpr double kInf = std::numeric_limits<double>::infinity();
   // Each reader takes its caller's place in the source, which only a FieldLog keeps.
-  using Where = std::source_location;
+  using Where = SourcePlace;
 
   // `j` must outlive the Params; `pointer` is its JSON location ("" for the document root).
   Params(const nlohmann::json& j, std::string pointer);
