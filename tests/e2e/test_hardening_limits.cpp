@@ -30,6 +30,19 @@ using archsim::e2e::write_scenario;
 using archsim::e2e::write_text;
 using nlohmann::json;
 
+// Whether this test program runs under AddressSanitizer: GCC says so with
+// __SANITIZE_ADDRESS__, Clang (the sanitizer build's compiler) with __has_feature.
+#if defined(__SANITIZE_ADDRESS__)
+#define ARCHSIM_E2E_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define ARCHSIM_E2E_ASAN 1
+#endif
+#endif
+#ifndef ARCHSIM_E2E_ASAN
+#define ARCHSIM_E2E_ASAN 0
+#endif
+
 namespace {
 
 constexpr double kTimeout = 60;
@@ -133,7 +146,7 @@ TEST_CASE("hardening: a cache's capacity is charged before t = 0, and validate a
   auto r = run_archsim({"validate", path}, kTimeout);
   expect_one_line(r, {path + ": /components/2: ", "\"cache\" alone takes 11.5 GB", "budget is 8.0 GB"});
   CHECK(r.wall_s < 10);
-#if !defined(__SANITIZE_ADDRESS__)  // ASan reserves terabytes of address space: RLIMIT_AS cannot apply
+#if !ARCHSIM_E2E_ASAN  // ASan reserves terabytes of address space: RLIMIT_AS cannot apply
   // 4e7 entries (5.0 GB) are within the budget and are reserved at the first insert, not by
   // validate: it passes in 1 GB of address space.
   path = write_scenario("cache-big", cache_doc("cache-big", 40000000, 1));

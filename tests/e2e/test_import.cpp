@@ -190,8 +190,10 @@ TEST_CASE("import: the round trip of web-tier through its OTLP export recovers t
 
 TEST_CASE("import: the shop's Compose file and Kubernetes manifests import, validate and run as shipped") {
   const std::string dir = scratch_dir("import-shop");
-  for (const auto& [input, name] : std::vector<std::pair<std::string, std::string>>{
+  for (const auto& in_name : std::vector<std::pair<std::string, std::string>>{
            {"scenarios/import/shop/docker-compose.yaml", "shop-compose"}, {"scenarios/import/shop/k8s", "shop-k8s"}}) {
+    const std::string& input = in_name.first;  // not a structured binding: CAPTURE of one needs what Clang 14 lacks
+    const std::string& name = in_name.second;
     CAPTURE(name);
     auto r = run_archsim_in(source_path(""), {"import", input, "-o", dir + "/" + name + ".json"});
     INFO(describe(r));
