@@ -109,9 +109,9 @@ TEST_CASE("hardening: a write that fails while the report is drawn fails the run
   const auto after = snapshot(out);
   CHECK(after.at("summary.json") != before.at("summary.json"));
   CHECK(ends_with(after.at("report.html"), "</html>\n"));
-  for (const auto& file : after) {  // not a structured binding: CAPTURE of one needs what Clang 14 lacks
-    const std::string& name = file.first;
-    const std::string& text = file.second;
+  for (const auto& written : after) {  // not a structured binding: CAPTURE of one needs what Clang 14 lacks
+    const std::string& name = written.first;
+    const std::string& text = written.second;
     if (name.size() > 4 && name.substr(name.size() - 4) == ".svg") {
       CAPTURE(name);
       CHECK(ends_with(text.substr(0, text.find_last_not_of("\n ") + 1), "</svg>"));
