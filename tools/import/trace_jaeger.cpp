@@ -90,11 +90,7 @@ void read_jaeger(const json& doc, TraceFile& out) {
                : kind == "consumer" ? Span::Consumer : kind == "internal" ? Span::Internal : Span::Unspecified;
       s.error = get("error") == "true" || get("otel.status_code") == "ERROR";
       s.status = get("otel.status_description");
-      s.peer = get("peer.service");
-      s.db_system = get("db.system");
-      s.db_operation = get("db.operation");
-      s.messaging_system = get("messaging.system");
-      s.mark = get("archsim.mark");
+      read_common_attributes(s, get);
       s.component_type = get("archsim.component.type");
       out.spans.push_back(std::move(s));
     }

@@ -110,13 +110,7 @@ void read_otlp(const json& doc, const std::string& base, TraceFile& out) {
         s.status = status.value("message", "");
         const auto a = attributes(j.value("attributes", json::array()));
         auto get = [&](const char* k) { return a.count(k) ? a.at(k) : std::string(); };
-        s.peer = get("peer.service");
-        s.db_system = get("db.system");
-        if (s.db_system.empty()) s.db_system = get("db.system.name");
-        s.db_operation = get("db.operation");
-        if (s.db_operation.empty()) s.db_operation = get("db.operation.name");
-        s.messaging_system = get("messaging.system");
-        s.mark = get("archsim.mark");
+        read_common_attributes(s, get);
         s.unfinished = get("archsim.unfinished") == "true";
         if (j.contains("traceState") && j["traceState"].is_string())
           if (double p = sampling_of(j["traceState"].get<std::string>()); p > 0) ++samplings[p];

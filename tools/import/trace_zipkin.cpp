@@ -56,11 +56,7 @@ void read_zipkin(const json& doc, TraceFile& out) {
     auto get = [&](const char* k) { return tags.contains(k) && tags[k].is_string() ? tags[k].get<std::string>() : std::string(); };
     s.error = tags.contains("error");
     s.status = get("error");
-    if (s.peer.empty()) s.peer = get("peer.service");
-    s.db_system = get("db.system");
-    s.db_operation = get("db.operation");
-    s.messaging_system = get("messaging.system");
-    s.mark = get("archsim.mark");
+    read_common_attributes(s, get);
     s.component_type = get("archsim.component.type");
     out.spans.push_back(std::move(s));
   }

@@ -31,6 +31,20 @@ struct Span {
   std::string where;           // its JSON pointer in the file, for messages
 };
 
+// The attributes every format carries alike (OpenTelemetry's semantic conventions, and
+// archsim's own mark), read through `get(name)` -> the value or "": who was called when the
+// callee left no span (a peer already known is kept), the newer `*.name` forms of db.* too.
+template <class Get>
+void read_common_attributes(Span& s, Get get) {
+  if (s.peer.empty()) s.peer = get("peer.service");
+  s.db_system = get("db.system");
+  if (s.db_system.empty()) s.db_system = get("db.system.name");
+  s.db_operation = get("db.operation");
+  if (s.db_operation.empty()) s.db_operation = get("db.operation.name");
+  s.messaging_system = get("messaging.system");
+  s.mark = get("archsim.mark");
+}
+
 struct TraceFile {
   std::string file, format;  // format: "OTLP JSON", "Jaeger JSON", "Zipkin v2 JSON"
   std::vector<Span> spans;
