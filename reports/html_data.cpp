@@ -77,7 +77,6 @@ TimeSeries TimeSeries::load(const fs::path& csv) {
     const auto f = split_csv(line);
     double t = 0, v = 0;
     if (f.size() != 4 || !parse_number(f[0], t) || !parse_number(f[3], v) || f[1].empty() || f[2].empty()) {
-      ++ts.skipped_;
       continue;
     }
     auto [comp_it, new_comp] = ts.data_.try_emplace(f[1]);

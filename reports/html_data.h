@@ -15,15 +15,14 @@ namespace archsim::reports::data {
 using Points = std::map<double, double>;  // x -> y, sorted by x
 
 // timeseries.csv in long format: time_s,component,metric,value. Components and metrics
-// keep the order in which they first appear. Rows that do not parse are skipped and
-// counted. Memory: one map node per row (a run writes windows x series rows, small).
+// keep the order in which they first appear. Rows that do not parse are
+// skipped. Memory: one map node per row (a run writes windows x series rows, small).
 class TimeSeries {
  public:
   // A missing file gives an empty series set (a report without time charts).
   static TimeSeries load(const std::filesystem::path& csv);
 
   bool empty() const { return data_.empty(); }
-  std::size_t skipped_rows() const { return skipped_; }
   const Points* find(const std::string& component, const std::string& metric) const;
   // Components that recorded `metric`, in first-seen order.
   std::vector<std::string> components_with(const std::string& metric) const;
@@ -35,7 +34,6 @@ class TimeSeries {
   std::vector<std::string> order_;
   std::map<std::string, std::vector<std::string>> metric_order_;
   std::map<std::string, std::map<std::string, Points>> data_;
-  std::size_t skipped_ = 0;
 };
 
 // One column of a wide file; `values` must outlive the write.

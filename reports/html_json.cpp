@@ -74,14 +74,4 @@ double ci_bound(const json& summary, const std::string& key, const char* bound) 
   return num_at(ci, key + "." + bound);
 }
 
-// "12.3 (95% CI 11.9–12.7)" when the summary carries a confidence interval for `key`.
-std::string with_ci(const json& summary, const std::string& key, double value, bool as_percent) {
-  auto show = [&](double v) { return as_percent ? html::percent(v) : html::number(v); };
-  std::string out = show(value);
-  const double lo = ci_bound(summary, key, "lo"), hi = ci_bound(summary, key, "hi");
-  if (!std::isnan(lo) && !std::isnan(hi))
-    out += " <span class=\"ci\">(95% CI " + show(lo) + "–" + show(hi) + ")</span>";
-  return out;
-}
-
 }  // namespace archsim::reports::js

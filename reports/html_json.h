@@ -24,7 +24,5 @@ std::string value_html(const json& v);
 // A bound ("lo" or "hi") of the 95% confidence interval of `key` ("latency_ms.p99"),
 // stored flat ({"ci95": {"latency_ms.p99": {"lo","hi"}}}) or nested; NaN when absent.
 double ci_bound(const json& summary, const std::string& key, const char* bound);
-// "12.3 (95% CI 11.9–12.7)" when the summary carries a confidence interval for `key`.
-std::string with_ci(const json& summary, const std::string& key, double value, bool as_percent);
 
 }  // namespace archsim::reports::js

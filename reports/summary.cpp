@@ -7,7 +7,6 @@
 #include <charconv>
 #include <cmath>
 #include <cstdio>
-#include <fstream>
 #include <map>
 #include <string_view>
 #include <unordered_map>
@@ -445,21 +444,6 @@ std::string latency_cdf_csv(const RunResult& r) {
   rows("all", r.latency_cdf);
   rows("every request", r.latency_all_cdf);
   return out;
-}
-
-static bool write_whole(const std::filesystem::path& file, const std::string& text) {
-  std::ofstream out(file, std::ios::binary);
-  out << text;
-  out.flush();
-  return static_cast<bool>(out);
-}
-
-bool write_timeseries_csv(const RunResult& r, const std::filesystem::path& file) {
-  return write_whole(file, timeseries_csv(r));
-}
-
-bool write_latency_cdf_csv(const RunResult& r, const std::filesystem::path& file) {
-  return write_whole(file, latency_cdf_csv(r));
 }
 
 }  // namespace archsim

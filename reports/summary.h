@@ -3,7 +3,6 @@
 // figures are written as the models named them (dotted names nest).
 #pragma once
 #include <cstdint>
-#include <filesystem>
 #include <string>
 #include <vector>
 
@@ -30,18 +29,15 @@ nlohmann::ordered_json summary_json(const RunResult& r, const LedgerResults& l);
 // firings_per_replication, first_fired_s: {mean, min, max} over the replications it fired in}.
 nlohmann::ordered_json merge_replications(const std::vector<nlohmann::ordered_json>& runs);
 
-// The text of timeseries.csv and latency_cdf.csv (below), for a caller that ships it
-// elsewhere before writing (a sweep's worker sends it to the process that writes).
-std::string timeseries_csv(const RunResult& r);
-std::string latency_cdf_csv(const RunResult& r);
-
+// The text of timeseries.csv and latency_cdf.csv; the caller writes it (the output folder's
+// checked writes) or ships it elsewhere first (a sweep's worker sends it to the process
+// that writes).
 // timeseries.csv in long format: time_s,component,metric,value (windows without a value skipped),
 // with each state's value at 0 and its transitions at their exact times (ns, every digit),
 // "nan" where the kept transitions end (sim/metrics.h, kind state).
-// Both writers return false when the file could not be written whole.
-bool write_timeseries_csv(const RunResult& r, const std::filesystem::path& file);
+std::string timeseries_csv(const RunResult& r);
 // latency_cdf.csv: component,latency_ms,cumulative_fraction (end to end over all clients).
-bool write_latency_cdf_csv(const RunResult& r, const std::filesystem::path& file);
+std::string latency_cdf_csv(const RunResult& r);
 
 // A 64-bit hash as 16 hex digits (run.fingerprint): a JSON number would lose its low bits.
 std::string fingerprint_hex(std::uint64_t fp);

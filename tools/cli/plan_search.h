@@ -52,7 +52,6 @@ class StaircaseSearch {
   void record(const Point& p, bool pass);
   // Per outer point, its smallest passing point (when the search found one).
   std::vector<Point> answers() const;
-  std::size_t outer_points() const { return lo_.size(); }
 
  private:
   Point point(std::size_t outer, std::size_t v) const;
