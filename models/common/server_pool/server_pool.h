@@ -30,7 +30,9 @@
 // slots) in its queues; the owner answers requests, and drops them when the pool tells it
 // to (PoolJobs::drop_jobs, on lifecycle changes only). The hot path (pick, admit,
 // take/release a worker, CPU accounting, finish) is inline here, with no virtual call and
-// no allocation; lifecycle and faults are in the .cpp files:
+// no allocation; an instance's state is PoolInstance (pool_instance.h), what the owner
+// gives the pool PoolJobs and PoolNodes (pool_owner.h); lifecycle and faults are in the
+// .cpp files:
 //   pool_params.cpp  reading the pool's fields of a component
 //   addressed.cpp    the addressed use: configure(), crash_node(), withdraw()
 //   metrics.cpp      its gauges and its end-of-run load figures
@@ -72,6 +74,8 @@
 #include "models/common/ready_ledger.h"
 #include "models/common/picker/picker.h"
 #include "models/common/server_pool/disruption.h"
+#include "models/common/server_pool/pool_instance.h"
+#include "models/common/server_pool/pool_owner.h"
 #include "models/common/server_pool/rollout.h"
 #include "sim/build.h"
 #include "sim/context.h"
@@ -85,87 +89,6 @@ namespace archsim {
 
 class ComponentReport;
 struct InstanceTypeSpec;
-
-// What the pool's owner does for it: the requests are the owner's, so dropping them is too.
-// Called on lifecycle changes (crash, the end of a drain, OOM kill, zone outage, scale-in of
-// an instance that is not ready), never per request.
-class PoolJobs {
- public:
-  // Answers every request the instance in `slot` holds (working, queued, or waiting on
-  // calls without a worker) with a failure, and calls ServerPool::job_done for each. The pool
-  // then empties the instance's queue and frees its workers itself.
-  virtual void drop_jobs(Context& ctx, std::uint32_t slot) = 0;
-  // A new instance takes `slot` (a new slot, or one whose instance is gone): the owner
-  // resets what it keeps per slot.
-  virtual void slot_launched(std::uint32_t slot) = 0;
-  // The instance in `slot` went Down (a crash, a failure waiting for repair, an OOM kill, its
-  // zone's outage), after drop_jobs emptied it. For an owner whose nodes are not
-  // interchangeable (addressed use, below): a database's failover starts here.
-  virtual void slot_down(Context& /*ctx*/, std::uint32_t /*slot*/) {}
-  // The instance in `slot` became Ready (its start-up over after a restart or a repair, or
-  // back from Unready); not called for the instances start() launches ready.
-  virtual void slot_ready(Context& /*ctx*/, std::uint32_t /*slot*/) {}
-
- protected:
-  ~PoolJobs() = default;
-};
-
-struct PoolInstance {
-  // Unready: running (it finishes what it holds) but out of the endpoints, because its
-  // readiness probe fails or has not passed yet (readiness.cpp); only with a readiness probe.
-  enum State : std::uint8_t { Starting, Ready, Draining, Down, Gone, Unready } state = Starting;
-  std::uint32_t busy = 0, cpu = 0;  // workers held; workers in CPU work
-  std::uint32_t detached = 0;       // requests held without a worker (waiting on calls, io async)
-  Ring<std::uint32_t> queue;        // the accept queue: the owner's job numbers, FIFO
-  std::uint64_t serial = 0;         // identity over the run (slots are reused)
-  std::uint32_t timer_gen = 0;      // invalidates this instance's pending lifecycle timers
-  std::uint32_t zone = 0;           // index into zones()
-  bool zone_down = false;
-  double leaked_mb = 0;             // memory_leak fault: grows until OOMKilled
-  std::uint64_t leak_mark = 0;      // `completed` at the last memory tick
-  std::uint32_t oom_restarts = 0;   // consecutive OOM kills, for CrashLoopBackOff
-  // Records it is down for, closed when it is ready again (faults.cpp instance_back): its
-  // last OOM kill's (index into the pool's kept kills) and a crash fault's; ~0u for none.
-  std::uint32_t oom_record = ~0u, crash_record = ~0u;
-  Time launched = 0, ready_since = 0, area_last = 0;
-  Time readiness_changed = 0;       // last time `state == Ready` flipped (or the launch)
-  double busy_area = 0, cpu_area = 0;
-  std::uint64_t completed = 0;      // requests answered
-  double speed = 1;                 // of its instance type (and version), fixed for its life
-  std::uint32_t type = 0;           // index into the pool's instance types
-  std::uint16_t version = 0;        // index into the deployment's versions (rollout.h)
-  double error_rate = 0;            // of its version: requests answered 5xx at once
-  bool evicting = false;            // on a node being drained, not evicted yet (disruption.cpp)
-  bool parked = false;              // ready but out of the endpoints: a blue-green set without traffic (bluegreen.cpp)
-  std::uint8_t probe_failures = 0;  // consecutive failed liveness probes (probes.cpp)
-  std::uint32_t probe_need = 0;     // completions the probe in flight waits for (FIFO position + 1)
-  std::uint64_t probe_mark = 0;     // `completed` when it was sent
-  std::uint16_t endpoint_updates = 0;  // readiness changes not yet seen by callers (discovery.cpp)
-  // Readiness and startup probes (readiness.cpp): results in a row, the readiness probe in
-  // flight (as probe_need / probe_mark), and whether start-up ended before the startup probe saw it.
-  std::uint8_t ready_failures = 0, ready_successes = 0, start_failures = 0;
-  bool app_up = false;
-  std::uint32_t ready_need = 0;
-  std::uint64_t ready_mark = 0;
-};
-
-// An addressed pool's configuration, filled by the owner from its own fields.
-struct PoolNodes {
-  std::uint32_t nodes = 1;          // slots 0..nodes-1, launched ready by start()
-  std::uint32_t workers = 1;        // per node: requests served at once
-  std::uint32_t cores = 0;          // per node; 0 = one per worker
-  long long queue_capacity = -1;    // waiting places per node; -1 = unbounded
-  double speed = 0;                 // 0 = the instance type's (1 without one)
-  const char* type_field = "instance_type";  // the owner's field naming the instance type ("" = none)
-  Distribution startup = Distribution::constant(0), restart = Distribution::constant(0);
-  std::vector<std::string> zones;   // zone names; empty = the component's zone
-  std::vector<std::uint32_t> zone_of;  // node -> index into zones; empty = round robin
-  double memory_limit_mb = 0, memory_base_mb = 0, memory_per_request_mb = 0;  // 0 = no limit
-  // With a zero `startup`: a restarted or repaired node is ready in that same event, with no
-  // ready timer between (an owner ported onto the pool whose nodes came back that way keeps
-  // its event order: the queue's brokers).
-  bool ready_at_restart = false;
-};
 
 class ServerPool final : public Scalable, public Resizable, public Crashable, public ZoneAware, public Disruptable {
  public:
