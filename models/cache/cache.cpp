@@ -17,7 +17,7 @@ namespace cache {
 namespace rf = result_flags;
 
 Cache::Cache(Params& p, BuildContext& bc)
-    : p_(read_cache_params(p, bc)), rng_(bc.rng(0)), restart_rng_(bc.rng(2)), sentinel_rng_(bc.rng(3)), fault_rng_(bc.rng(13)),
+    : p_(read_cache_params(p, bc)), persist_(read_persistence(p, p_.local)), rng_(bc.rng(0)), restart_rng_(bc.rng(2)), sentinel_rng_(bc.rng(3)), fault_rng_(bc.rng(13)),
       pool_(*this, *this, restart_rng_) {
   const std::uint32_t nodes = p_.nodes;
   local_config_ = p_.store;
@@ -35,6 +35,7 @@ Cache::Cache(Params& p, BuildContext& bc)
     }
     if (p_.replicas > 0) nodes_[n].log.reserve(1024);
   }
+  init_disks(bc);
   if (!p_.local) {
     // Every process (a node's primary and replicas) is a slot of the server pool, addressed
     // (pool_slot): `concurrency` workers and an unbounded FIFO each, restarted after
@@ -98,6 +99,7 @@ void Cache::register_figures(BuildContext& bc) {
   f.value("keys_in_flight_max", [this] { return static_cast<double>(max_flights_); });
   pending_g_ = f.level("unflushed_writes", "unflushed_writes");
   f.value("crashes", [this] { return static_cast<double>(crashes_); });
+  register_durability_figures(f);
   if (p_.local) {
     f.value("local_copies", [this] { return static_cast<double>(nodes_.size()); });
     inconsistent_c_ = f.count("local_inconsistent_reads", "local_inconsistent_reads_rps");
@@ -186,13 +188,16 @@ void Cache::connect(ConnectContext& cc) {
 // What its stores will hold (CacheStore::footprint): every node's primary and replicas, or a
 // local cache's copy in each instance of its caller.
 std::uint64_t Cache::memory_estimate() const {
-  const std::uint64_t stores = p_.local ? local_copies_ : nodes_.size() * (1 + std::uint64_t{p_.replicas});
+  // A persistent node also holds its disk's image (durability.h).
+  const std::uint64_t images = !persist_.on ? 0 : nodes_.size();
+  const std::uint64_t stores = p_.local ? local_copies_ : nodes_.size() * (1 + std::uint64_t{p_.replicas}) + images;
   return stores * CacheStore::footprint(local_config_);
 }
 
 void Cache::start(Context& ctx) {
   if (!p_.local) pool_.start(ctx);
   if (p_.pattern == Pattern::WriteBehind) arm(ctx, p_.flush_interval, kFlush);
+  start_persistence(ctx);
   window_ = ctx.metrics().window();
   schedule_pulse(ctx, window_);
 }
@@ -284,6 +289,7 @@ void Cache::on_timer(Context& ctx, std::uint16_t tag, std::uint64_t data) {
       schedule_pulse(ctx, ctx.now() + 1 + window_);
       break;
     case kLease: lease_expired(ctx, data); break;
+    case kPersist: persist_tick(ctx); break;
     case kTagCount: break;
   }
 }

@@ -7,6 +7,7 @@
 //   replication.cpp   the stream from a node's primary to its replicas, replica reads
 //   failover.cpp      crashes and restarts (the pool's), Sentinel and Redis Cluster failover
 //   local.cpp         local (in-process) copies, one per calling instance
+//   durability.{h,cpp} Redis persistence: RDB snapshots, the append-only file, restarts from disk
 // Eviction is the store's (models/common/cache_store); key -> node is hash_slot.h.
 #pragma once
 #include <cstdint>
@@ -14,6 +15,7 @@
 #include <string>
 #include <vector>
 
+#include "models/cache/durability.h"
 #include "models/cache/params.h"
 #include "models/common/cache_store/cache_store.h"
 #include "models/common/cache_store/key_map.h"
@@ -28,7 +30,7 @@ namespace archsim::cache {
 enum class Op : std::uint8_t { Get, Set, Delete };
 // Own timers: indexes into the block of tags the cache takes after its server pool's (tags_,
 // from the BuildContext); restarts are the pool's.
-enum Tag : std::uint16_t { kServe, kRetry, kFlush, kPulseSet, kPulseClear, kLease, kReplicate, kFailover, kClusterFail, kTagCount };
+enum Tag : std::uint16_t { kServe, kRetry, kFlush, kPulseSet, kPulseClear, kLease, kReplicate, kFailover, kClusterFail, kPersist, kTagCount };
 
 inline constexpr std::uint32_t kNone = KeyMap::kNone;
 // Backend calls carry a token (sim/continuation.h): a job (slot, generation) in the cache's
@@ -92,6 +94,7 @@ struct Node {
   bool repl_armed = false;
   bool cluster_fail = false;      // flagged FAIL by the cluster (counts in Cache::cluster_failed_)
   std::uint32_t life = kNone;     // a local copy: the life of its instance (models/common/caller_instance.h)
+  Disk disk;                      // persistence: what a restart loads (durability.h)
   CacheStore& store() { return *inst[primary].store; }
 };
 
@@ -202,6 +205,15 @@ class Cache final : public Component, public HasCapabilities, public Crashable, 
   void restart_instance(Context& ctx, std::uint32_t n, std::uint32_t i);
   void set_ready(Context& ctx, std::uint32_t n);
 
+  // durability.cpp
+  void init_disks(BuildContext& bc);
+  void register_durability_figures(Figures& f);
+  void start_persistence(Context& ctx);
+  Time fsync_cost(Op op);
+  void persist_tick(Context& ctx);
+  void persist_at_crash(Node& nd);
+  void restore(Context& ctx, std::uint32_t n);
+
   // local.cpp
   std::uint32_t local_node(Context& ctx, CallId call);
   bool disagrees(std::uint32_t n, std::uint64_t key, bool current, Time written, Time now) const;
@@ -210,6 +222,7 @@ class Cache final : public Component, public HasCapabilities, public Crashable, 
 
   // ---- state ----
   CacheParams p_;
+  PersistenceParams persist_;  // read after p_ (durability.h)
   StoreConfig local_config_;
   std::uint64_t local_copies_ = 0;  // a local cache: its caller's most instances (memory_estimate)
   std::uint64_t local_seed_ = 0;
@@ -241,7 +254,8 @@ class Cache final : public Component, public HasCapabilities, public Crashable, 
   Figures figures_;  // every figure below, reported by finish() in the order declared
   CounterId fault_errors_c_, oom_c_, lookups_c_, hits_c_, misses_c_, evictions_c_, stale_c_, lost_c_, backend_reads_c_, backend_writes_c_,
       expired_c_, early_c_, coalesced_c_, lock_retries_c_, dropped_c_, unavailable_c_, writes_c_, ops_c_,
-      flushed_c_, flush_failures_c_, failovers_c_{}, replica_reads_c_{}, unreplicated_c_{}, inconsistent_c_{}, cold_starts_c_{};
+      flushed_c_, flush_failures_c_, failovers_c_{}, replica_reads_c_{}, unreplicated_c_{}, inconsistent_c_{}, cold_starts_c_{},
+      snapshots_c_{}, fsyncs_c_{}, unpersisted_c_{}, restored_c_{};
   GaugeId entries_g_, bytes_g_, flights_g_, pending_g_, hits_pulse_g_, lookups_pulse_g_;
 };
 

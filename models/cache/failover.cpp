@@ -93,6 +93,7 @@ void Cache::take_down(Context& ctx, std::uint32_t n) {
   Node& nd = nodes_[n];
   if (ctx.now() >= ctx.warmup()) ++crashes_;
   double entries = static_cast<double>(nd.store().size()), bytes = static_cast<double>(nd.store().bytes());
+  persist_at_crash(nd);  // what its disk keeps (durability.cpp)
   nd.store().clear();
   size_changed(ctx, -entries, -bytes);
   lose_unflushed(ctx, nd);
@@ -164,7 +165,10 @@ void Cache::restart_instance(Context& ctx, std::uint32_t n, std::uint32_t i) {
   Instance& in = nd.inst[i];
   if (in.up) return;
   if (p_.replicas == 0) {
-    if (nd.down) bring_up(ctx, n);
+    if (nd.down) {
+      restore(ctx, n);  // from its disk, if it persists (durability.cpp)
+      bring_up(ctx, n);
+    }
     return;
   }
   in.up = true;
@@ -174,8 +178,12 @@ void Cache::restart_instance(Context& ctx, std::uint32_t n, std::uint32_t i) {
     clear_cluster_fail(nd);
     ++nd.epoch;  // the pending failover is moot
     set_ready(ctx, ready_ + 1);
-    for (std::uint32_t k = 0; k < nd.inst.size(); ++k)
-      if (k != i && nd.inst[k].up) nd.inst[k].store->clear();
+    restore(ctx, n);  // from its disk, if it persists; its replicas resynchronise to that
+    for (std::uint32_t k = 0; k < nd.inst.size(); ++k) {
+      if (k == i || !nd.inst[k].up) continue;
+      if (!persist_.on) nd.inst[k].store->clear();
+      else *nd.inst[k].store = nd.store();
+    }
   } else {
     *in.store = nd.store();
   }

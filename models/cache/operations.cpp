@@ -32,6 +32,7 @@ void Cache::begin_service(Context& ctx, std::uint32_t j) {
     if (speed != 1.0) t = static_cast<Time>(static_cast<double>(t) / speed);
   }
   if (slowdown_ != 1.0) t = static_cast<Time>(static_cast<double>(t) * slowdown_);
+  t += fsync_cost(jobs_[j].op);  // appendfsync always: the write's fsync before its reply
   ctx.trace_span(jobs_[j].call, TraceSpan::Work, ctx.now(), after(ctx.now(), t));
   arm(ctx, t, kServe, token(j));
 }
@@ -67,6 +68,7 @@ bool Cache::store_value(Context& ctx, Node& nd, std::uint64_t key, std::uint32_t
   std::uint64_t bytes_before = s.bytes();
   std::uint32_t slot = s.put(key, bytes, ctx.now());
   if (slot != kNone) {
+    ++nd.disk.changes;  // a change of the data set (Redis's server.dirty; durability.h)
     Entry& e = s.at(slot);
     e.read_at = read_at;
     e.delta = delta;
@@ -84,6 +86,7 @@ void Cache::erase_key(Context& ctx, Node& nd, std::uint32_t slot, bool write) {
   double b = static_cast<double>(s.at(slot).bytes);
   if (p_.replicas > 0) replicate_later(ctx, nd, ReplOp{0, s.at(slot).key, 0, kTimeMax, 0, 0, true, write});
   s.erase(slot);
+  ++nd.disk.changes;
   size_changed(ctx, -1, -b);
 }
 

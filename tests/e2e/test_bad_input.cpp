@@ -343,3 +343,39 @@ TEST_CASE("bad input: a fixed-count load test's iterations and executor, each fa
     check_semantic_error(run_bad(path, extra), path, sc.c);
   }
 }
+
+TEST_CASE("bad input: a cache's persistence (Redis RDB and AOF), each fault at its pointer") {
+  const std::string path = archsim::e2e::source_path("scenarios/caching/redis-persistence.json");
+  const std::string at = "/components/2/persistence";
+  struct SetCase {
+    std::string set;
+    std::string pointer;
+    std::vector<const char*> words;
+  };
+  const SetCase cases[] = {
+      {"cache.persistence.save=\"60 10000\"", at + "/save", {"expected an array"}},
+      {"cache.persistence.save=[[\"60s\"]]", at + "/save/0", {"[seconds, changes]"}},
+      {"cache.persistence.save=[[\"1500ms\",10]]", at + "/save/0/0", {"whole number of seconds"}},
+      {"cache.persistence.save=[[\"60s\",0]]", at + "/save/0/1", {">= 1"}},
+      {"cache.persistence.save=[[\"60s\",1.5]]", at + "/save/0/1", {"integer"}},
+      {"cache.persistence.appendonly=\"yes\"", at + "/appendonly", {}},
+      {"cache.persistence.appendfsync=\"sometimes\"", at + "/appendfsync", {"everysec"}},
+      {"cache.persistence.fsync_latency=\"-1ms\"", at + "/fsync_latency", {}},
+      {"cache.persistence.apendonly=true", at + "/apendonly", {"appendonly"}},
+      {"cache.persistence=true", at, {"object"}},
+  };
+  for (const SetCase& sc : cases) {
+    CAPTURE(sc.set);
+    check_semantic_error(run_bad(path, {"--set", sc.set}), path, {"", sc.pointer.c_str(), sc.words, true});
+  }
+  // A local cache lives inside its caller's instances: no disk of its own.
+  const nlohmann::json local = {
+      {"duration", "10s"},
+      {"components",
+       {{{"id", "users"}, {"type", "client"}, {"target", "api"}, {"arrivals", {{"rate", 10}}},
+         {"routes", {{{"name", "get"}, {"keys", {{"count", 100}}}}}}},
+        {{"id", "api"}, {"type", "service"}, {"routes", {{"get", {{{"call", "cache"}, {"route", "get"}}}}}}},
+        {{"id", "cache"}, {"type", "cache"}, {"local", true}, {"persistence", {{"appendonly", true}}}}}}};
+  const std::string lp = archsim::e2e::write_scenario("persistence-local", local);
+  check_semantic_error(run_bad(lp), lp, {"", "/components/2/persistence", {"local"}});
+}
