@@ -35,6 +35,7 @@ void register_builtin_models(Registry& r) {
   register_database(r);
   register_queue(r);  // after the database: causes keep their values
   causes::register_late_causes(r);  // last, for the same reason
+  register_database_late_causes(r);  // after those: "deadlock"
 }
 
 }  // namespace archsim

@@ -18,6 +18,11 @@ Database::Database(Params& p, BuildContext& bc, const Causes& causes)
   const std::string id = bc.id();
   stream_ = bc.stream_seed(0);
   apply_cost_ = p_.queries.at("write").cost;
+  locks_p_ = read_lock_params(p, p_);  // adds the transactions to the queries
+  if (locks_p_.any) {
+    row_locks_.reserve(256);
+    cycle_.reserve(64);
+  }
   if (p_.has_stock) {
     reads_.assign(kReadSlots, ReadNote{});
     stock_ = p_.stock_initial;
@@ -84,6 +89,7 @@ void Database::register_figures(BuildContext& bc) {
   Metrics& m = bc.metrics();
   const bool replicas = p_.replicas > 0;
   const Show stock = p_.has_stock ? Show::Always : Show::Never;
+  const Show locks = p_.has_stock || locks_p_.any ? Show::Always : Show::Never;
   primary_busy_g_ = m.gauge(id, "primary_busy");
   replica_busy_g_ = m.gauge(id, "replica_busy");
   primary_cap_g_ = m.gauge(id, "primary_cores");
@@ -114,7 +120,12 @@ void Database::register_figures(BuildContext& bc) {
   sold_c_ = f.count("sold", "", stock);
   if (p_.has_stock) f.value("stock_left", [this] { return static_cast<double>(stock_); });
   lock_waits_c_ = f.count("lock_waits", "", stock);
-  lock_timeouts_c_ = f.count("lock_timeouts", "", stock);
+  lock_timeouts_c_ = f.count("lock_timeouts", "", locks);
+  if (locks_p_.any) {
+    row_waits_c_ = f.count("row_lock_waits", "row_lock_waits_rps");
+    row_wait_h_ = f.latency("row_lock_wait_ms", "row_lock_wait", "");
+    deadlocks_c_ = f.count("deadlocks", "deadlocks_rps");
+  }
   conflicts_c_ = f.count("conflicts", "conflicts_rps", stock);
   lock_wait_h_ = f.latency("lock_wait_ms", "lock_wait", "", p_.has_stock ? Show::IfAny : Show::Never);
   copied_c_ = m.counter(id, "reshard_copied_rows");
@@ -296,10 +307,18 @@ void register_database(Registry& r) {
   c.write_conflict = r.add_cause("write_conflict");
   c.unknown_query = r.add_cause("unknown_query");
   r.add("database", [c](Params& p, BuildContext& bc) -> std::unique_ptr<Component> {
-    auto db = std::make_unique<database::Database>(p, bc, c);
+    // "deadlock" is registered last (register_database_late_causes), so that adding it kept
+    // the values of the causes registered after the database's: found by name here, once.
+    database::Causes cc = c;
+    const std::vector<std::string>& names = bc.cause_names();
+    for (std::size_t k = 0; k < names.size(); ++k)
+      if (names[k] == "deadlock") cc.deadlock = static_cast<Status>(k);
+    auto db = std::make_unique<database::Database>(p, bc, cc);
     db->set_routes(bc.route_index("read"), bc.route_index("write"));
     return db;
   });
 }
+
+void register_database_late_causes(Registry& r) { r.add_cause("deadlock"); }
 
 }  // namespace archsim

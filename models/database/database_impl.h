@@ -5,6 +5,7 @@
 //   params.{h,cpp}   its parameters, read into DatabaseParams
 //   queries.cpp      a query's life on a node: connections (max_connections), the row lock,
 //                    cores (the pool's workers), its work, its answer
+//   locks.{h,cpp}    row locks of keyed writes, multi-row transactions, deadlock detection
 //   stock.cpp        the stock row: stock_read, stock_decrement and buy by stock_update
 //   replication.cpp  the binlog: commit, transit, relay and apply on replicas, semi-sync and
 //                    sync acknowledgements
@@ -23,6 +24,7 @@
 #include "models/common/ready_ledger.h"
 #include "models/common/resource.h"
 #include "models/common/server_pool/server_pool.h"
+#include "models/database/locks.h"
 #include "models/database/params.h"
 #include "models/database/sharding.h"
 #include "sim/continuation.h"
@@ -33,6 +35,7 @@ namespace archsim::database {
 
 struct Causes {
   Status too_many_connections, not_primary, lock_timeout, write_conflict, unknown_query;
+  Status deadlock = Status::Error;  // found by name at build (register_database)
 };
 
 // Own timers: indexes into the block of tags the database takes after its server pool's
@@ -112,6 +115,10 @@ struct Job {
   std::uint32_t part = 0;    // that part's shard: mixed into the cost draw, so parts differ
   Status reply_status = Status::Ok;  // the answer on its way back across zones (WaitReply)
   Result reply_result;
+  // Row locks (locks.cpp): its rows to lock, those it holds (locks.h: its weight), the row
+  // lock it waits for and the next job waiting for that lock.
+  std::uint8_t rows = 0, locked = 0;
+  std::uint32_t wait_lock = kNoLock, next_waiter = kNoJob;
 };
 
 // A query without the shard key, sent to every shard (Vitess scatter): it answers when the
@@ -219,6 +226,19 @@ class Database final : public Component, public HasCapabilities, public Crashabl
   void decrement(Context& ctx);
   void release_lock(Context& ctx);
 
+  // locks.cpp
+  std::uint64_t row_key(const Job& job, std::uint32_t i) const;
+  bool begin_row_locks(Context& ctx, std::uint32_t j);
+  bool lock_row(Context& ctx, std::uint32_t j);
+  bool rows_done(Context& ctx, std::uint32_t j);
+  void grant(Context& ctx, std::uint32_t l);
+  void release_rows(Context& ctx, std::uint32_t j);
+  void leave_wait(std::uint32_t j);
+  bool detect_deadlock(Context& ctx, std::uint32_t j);
+  void abort_transaction(Context& ctx, std::uint32_t j, Status cause);
+  void row_wait_timed_out(Context& ctx, std::uint32_t j);
+  void drop_rows(Context& ctx, std::uint32_t j);
+
   // replication.cpp
   void commit_write(Context& ctx, std::uint32_t j);
   void acknowledge(Context& ctx, std::uint32_t j);
@@ -275,6 +295,13 @@ class Database final : public Component, public HasCapabilities, public Crashabl
   std::vector<ReadNote> reads_;
   Resource lock_{1};
 
+  // Row locks (locks.cpp): the held rows by key, their locks, and the cycle being judged.
+  LockParams locks_p_;
+  cache::KeyMap lock_map_{256};
+  std::vector<RowLock> row_locks_;
+  std::uint32_t free_locks_ = kNoLock;
+  std::vector<std::uint32_t> cycle_;
+
   std::vector<Node> nodes_;
   std::vector<Shard> shard_;
   std::vector<Job> jobs_;
@@ -297,8 +324,8 @@ class Database final : public Component, public HasCapabilities, public Crashabl
   std::vector<Time> written_at_;
   Figures figures_;  // every figure below, reported by finish() in the order declared
   CounterId fault_errors_c_, ok_c_, refused_c_, not_primary_c_, unknown_c_, stale_c_, lost_c_, dropped_c_, oversold_c_, sold_c_,
-      lock_waits_c_, lock_timeouts_c_, conflicts_c_, copied_c_, scatter_c_;
-  HistogramId latency_h_, lag_h_, lock_wait_h_;
+      lock_waits_c_, lock_timeouts_c_, conflicts_c_, copied_c_, scatter_c_, deadlocks_c_{}, row_waits_c_{};
+  HistogramId latency_h_, lag_h_, lock_wait_h_, row_wait_h_{};
   GaugeId conns_g_, primary_busy_g_, replica_busy_g_, primary_cap_g_, replica_cap_g_;
 };
 

@@ -53,6 +53,7 @@ void Database::drop_jobs(Context& ctx, std::uint32_t slot) {
       job.lock_held = false;
       release_lock(ctx);
     }
+    if (job.rows > 0) drop_rows(ctx, j);  // its row locks (locks.cpp)
     drop_job(ctx, j);
   }
   set_busy(ctx, n, -static_cast<int>(n.busy));

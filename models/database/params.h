@@ -23,6 +23,9 @@ struct Query {
   Distribution cost;
   bool write = false;
   Kind kind = Kind::Read;
+  // Row locks (locks.h): the rows a keyed write locks (0: none), in descending order or not.
+  std::uint8_t rows = 0;
+  bool descending = false;
 };
 
 struct DatabaseParams {

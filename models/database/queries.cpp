@@ -48,6 +48,7 @@ Status Database::admit(Context& ctx, CallId call, const RequestInfo& req, std::u
   if ((q.kind == Kind::Buy || q.kind == Kind::StockDecrement) && p_.stock_update == StockUpdate::Atomic &&
       !lock_stock(ctx, j))
     return Status::Ok;  // waits for the row lock
+  if (!begin_row_locks(ctx, j)) return Status::Ok;  // waits for its first row (locks.cpp), or was a deadlock's victim
   to_cores(ctx, j);
   return Status::Ok;
 }
@@ -64,6 +65,8 @@ std::uint32_t Database::alloc_job() {
   }
   jobs_[j].state = JobState::WaitCore;
   jobs_[j].lock_held = false;
+  jobs_[j].rows = jobs_[j].locked = 0;
+  jobs_[j].wait_lock = kNoLock;
   return j;
 }
 
@@ -168,6 +171,7 @@ void Database::complete(Context& ctx, std::uint32_t j) {
     complete_stock(ctx, j);
     return;
   }
+  if (job.rows > 0 && !rows_done(ctx, j)) return;  // its next row first (locks.cpp)
   if (job.req.write) {
     commit_write(ctx, j);
     return;

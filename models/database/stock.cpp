@@ -23,6 +23,10 @@ bool Database::lock_stock(Context& ctx, std::uint32_t j) {
 
 // ER_LOCK_WAIT_TIMEOUT: the waiter gives up.
 void Database::lock_timed_out(Context& ctx, std::uint32_t j) {
+  if (jobs_[j].wait_lock != kNoLock) {  // a row lock's wait (locks.cpp)
+    row_wait_timed_out(ctx, j);
+    return;
+  }
   lock_.cancel(j);
   ctx.metrics().add(lock_timeouts_c_);
   ctx.trace_span(jobs_[j].call, TraceSpan::Lock, jobs_[j].lock_since, ctx.now());

@@ -379,3 +379,31 @@ TEST_CASE("bad input: a cache's persistence (Redis RDB and AOF), each fault at i
   const std::string lp = archsim::e2e::write_scenario("persistence-local", local);
   check_semantic_error(run_bad(lp), lp, {"", "/components/2/persistence", {"local"}});
 }
+
+TEST_CASE("bad input: a database's row locks and transactions, each fault at its pointer") {
+  const std::string path = archsim::e2e::source_path("scenarios/databases/deadlock.json");
+  const std::string at = "/components/2";
+  struct SetCase {
+    std::vector<std::string> set;
+    std::string pointer;
+    std::vector<const char*> words;
+  };
+  const SetCase cases[] = {
+      {{"db.row_locks=\"yes\""}, at + "/row_locks", {}},
+      {{"db.deadlock_detect=1"}, at + "/deadlock_detect", {}},
+      {{"db.transactions=null"}, at + "/deadlock_detect", {"row_locks"}},
+      {{"db.transactions.refund.rows=0"}, at + "/transactions/refund/rows", {}},
+      {{"db.transactions.refund.order=\"random\""}, at + "/transactions/refund/order", {"ascending"}},
+      {{"db.transactions.refund.row_cost=\"-5ms\""}, at + "/transactions/refund/row_cost", {}},
+      {{"db.transactions.refund.rowz=2"}, at + "/transactions/refund/rowz", {"rows"}},
+      {{"db.transactions.write={\"rows\":2}"}, at + "/transactions/write", {"already a query"}},
+      {{"db.shards=2"}, at + "/transactions", {"unsharded"}},
+      {{"db.transactions=[]"}, at + "/transactions", {"object"}},
+  };
+  for (const SetCase& sc : cases) {
+    std::vector<std::string> extra;
+    for (const auto& a : sc.set) extra.insert(extra.end(), {"--set", a});
+    CAPTURE(sc.set.front());
+    check_semantic_error(run_bad(path, extra), path, {"", sc.pointer.c_str(), sc.words, true});
+  }
+}
