@@ -23,6 +23,10 @@ Database::Database(Params& p, BuildContext& bc, const Causes& causes)
     row_locks_.reserve(256);
     cycle_.reserve(64);
   }
+  if (locks_p_.leases) {
+    leases_.reserve(64);
+    lease_notes_.assign(kReadSlots, ReadNote{});
+  }
   if (p_.has_stock) {
     reads_.assign(kReadSlots, ReadNote{});
     stock_ = p_.stock_initial;
@@ -89,7 +93,7 @@ void Database::register_figures(BuildContext& bc) {
   Metrics& m = bc.metrics();
   const bool replicas = p_.replicas > 0;
   const Show stock = p_.has_stock ? Show::Always : Show::Never;
-  const Show locks = p_.has_stock || locks_p_.any ? Show::Always : Show::Never;
+  const Show locks = p_.has_stock || locks_p_.any || locks_p_.leases ? Show::Always : Show::Never;
   primary_busy_g_ = m.gauge(id, "primary_busy");
   replica_busy_g_ = m.gauge(id, "replica_busy");
   primary_cap_g_ = m.gauge(id, "primary_cores");
@@ -125,6 +129,12 @@ void Database::register_figures(BuildContext& bc) {
     row_waits_c_ = f.count("row_lock_waits", "row_lock_waits_rps");
     row_wait_h_ = f.latency("row_lock_wait_ms", "row_lock_wait", "");
     deadlocks_c_ = f.count("deadlocks", "deadlocks_rps");
+  }
+  if (locks_p_.leases) {
+    lease_grants_c_ = f.count("lease_grants");
+    lease_expiries_c_ = f.count("lease_expiries");
+    unsafe_c_ = f.count("unsafe_writes");
+    fenced_c_ = f.count("fenced_writes");
   }
   conflicts_c_ = f.count("conflicts", "conflicts_rps", stock);
   lock_wait_h_ = f.latency("lock_wait_ms", "lock_wait", "", p_.has_stock ? Show::IfAny : Show::Never);
@@ -288,6 +298,7 @@ void Database::on_timer(Context& ctx, std::uint16_t tag, std::uint64_t data) {
       if (lo < jobs_.size() && jobs_[lo].gen == hi && jobs_[lo].state == JobState::WaitReply)
         end_job(ctx, lo, jobs_[lo].reply_status, jobs_[lo].reply_result);
       break;
+    case kLeaseExpire: lease_expired(ctx, data); break;
     case kAck:
       if (nodes_[lo].up && nodes_[lo].epoch == hi) ack_arrived(ctx, lo);
       break;
@@ -313,12 +324,16 @@ void register_database(Registry& r) {
     const std::vector<std::string>& names = bc.cause_names();
     for (std::size_t k = 0; k < names.size(); ++k)
       if (names[k] == "deadlock") cc.deadlock = static_cast<Status>(k);
+      else if (names[k] == "fenced") cc.fenced = static_cast<Status>(k);
     auto db = std::make_unique<database::Database>(p, bc, cc);
     db->set_routes(bc.route_index("read"), bc.route_index("write"));
     return db;
   });
 }
 
-void register_database_late_causes(Registry& r) { r.add_cause("deadlock"); }
+void register_database_late_causes(Registry& r) {
+  r.add_cause("deadlock");
+  r.add_cause("fenced");
+}
 
 }  // namespace archsim

@@ -6,6 +6,7 @@
 //   queries.cpp      a query's life on a node: connections (max_connections), the row lock,
 //                    cores (the pool's workers), its work, its answer
 //   locks.{h,cpp}    row locks of keyed writes, multi-row transactions, deadlock detection
+//   leases.cpp       leases (a distributed lock with a time to live) and fencing tokens
 //   stock.cpp        the stock row: stock_read, stock_decrement and buy by stock_update
 //   replication.cpp  the binlog: commit, transit, relay and apply on replicas, semi-sync and
 //                    sync acknowledgements
@@ -35,12 +36,12 @@ namespace archsim::database {
 
 struct Causes {
   Status too_many_connections, not_primary, lock_timeout, write_conflict, unknown_query;
-  Status deadlock = Status::Error;  // found by name at build (register_database)
+  Status deadlock = Status::Error, fenced = Status::Error;  // found by name at build (register_database)
 };
 
 // Own timers: indexes into the block of tags the database takes after its server pool's
 // (tags_, from the BuildContext).
-enum Tag : std::uint16_t { kWorkDone, kLockTimeout, kTransit, kApplyDone, kFailover, kReshard, kCopy, kReply, kAck, kTagCount };
+enum Tag : std::uint16_t { kWorkDone, kLockTimeout, kTransit, kApplyDone, kFailover, kReshard, kCopy, kReply, kAck, kLeaseExpire, kTagCount };
 
 // A replica's applier waits for a core in its node's FIFO as job kApplyJob | node.
 inline constexpr std::uint32_t kApplyJob = 1u << 31;
@@ -119,6 +120,7 @@ struct Job {
   // lock it waits for and the next job waiting for that lock.
   std::uint8_t rows = 0, locked = 0;
   std::uint32_t wait_lock = kNoLock, next_waiter = kNoJob;
+  std::uint32_t wait_lease = kNoLock;  // the lease it waits to acquire (leases.cpp)
 };
 
 // A query without the shard key, sent to every shard (Vitess scatter): it answers when the
@@ -227,6 +229,10 @@ class Database final : public Component, public HasCapabilities, public Crashabl
   void release_lock(Context& ctx);
 
   // locks.cpp
+  // The FIFO of jobs waiting for a row lock or a lease (head, tail; linked by next_waiter).
+  void wait_push(std::uint32_t& head, std::uint32_t& tail, std::uint32_t j);
+  std::uint32_t wait_pop(std::uint32_t& head, std::uint32_t& tail);
+  void wait_remove(std::uint32_t& head, std::uint32_t& tail, std::uint32_t j);
   std::uint64_t row_key(const Job& job, std::uint32_t i) const;
   bool begin_row_locks(Context& ctx, std::uint32_t j);
   bool lock_row(Context& ctx, std::uint32_t j);
@@ -238,6 +244,16 @@ class Database final : public Component, public HasCapabilities, public Crashabl
   void abort_transaction(Context& ctx, std::uint32_t j, Status cause);
   void row_wait_timed_out(Context& ctx, std::uint32_t j);
   void drop_rows(Context& ctx, std::uint32_t j);
+
+  // leases.cpp
+  std::uint32_t lease_of(std::uint64_t key);
+  void lease_acquire(Context& ctx, std::uint32_t j);
+  void grant_lease(Context& ctx, std::uint32_t l, std::uint32_t j);
+  void next_lease_holder(Context& ctx, std::uint32_t l);
+  void lease_expired(Context& ctx, std::uint64_t data);
+  bool lease_write(Context& ctx, std::uint32_t j);
+  void leave_lease_wait(std::uint32_t j);
+  void lease_wait_timed_out(Context& ctx, std::uint32_t j);
 
   // replication.cpp
   void commit_write(Context& ctx, std::uint32_t j);
@@ -301,6 +317,12 @@ class Database final : public Component, public HasCapabilities, public Crashabl
   std::vector<RowLock> row_locks_;
   std::uint32_t free_locks_ = kNoLock;
   std::vector<std::uint32_t> cycle_;
+  // Leases (leases.cpp): by key, the token each request was granted (by request id, 16384
+  // slots, as the stock's reads), the last token handed out.
+  cache::KeyMap lease_map_{64};
+  std::vector<Lease> leases_;
+  std::vector<ReadNote> lease_notes_;
+  std::uint64_t next_token_ = 0;
 
   std::vector<Node> nodes_;
   std::vector<Shard> shard_;
@@ -324,7 +346,8 @@ class Database final : public Component, public HasCapabilities, public Crashabl
   std::vector<Time> written_at_;
   Figures figures_;  // every figure below, reported by finish() in the order declared
   CounterId fault_errors_c_, ok_c_, refused_c_, not_primary_c_, unknown_c_, stale_c_, lost_c_, dropped_c_, oversold_c_, sold_c_,
-      lock_waits_c_, lock_timeouts_c_, conflicts_c_, copied_c_, scatter_c_, deadlocks_c_{}, row_waits_c_{};
+      lock_waits_c_, lock_timeouts_c_, conflicts_c_, copied_c_, scatter_c_, deadlocks_c_{}, row_waits_c_{},
+      lease_grants_c_{}, lease_expiries_c_{}, unsafe_c_{}, fenced_c_{};
   HistogramId latency_h_, lag_h_, lock_wait_h_, row_wait_h_{};
   GaugeId conns_g_, primary_busy_g_, replica_busy_g_, primary_cap_g_, replica_cap_g_;
 };

@@ -54,6 +54,7 @@ void Database::drop_jobs(Context& ctx, std::uint32_t slot) {
       release_lock(ctx);
     }
     if (job.rows > 0) drop_rows(ctx, j);  // its row locks (locks.cpp)
+    leave_lease_wait(j);                   // its wait for a lease (leases.cpp)
     drop_job(ctx, j);
   }
   set_busy(ctx, n, -static_cast<int>(n.busy));

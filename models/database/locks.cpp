@@ -31,10 +31,48 @@ LockParams read_lock_params(Params& p, DatabaseParams& d) {
     }
     l.any = true;
   }
+  if (auto le = p.object_opt("leases")) {
+    l.leases = true;
+    l.lease_ttl = le->duration("ttl", 10 * kSecond, 1);
+    l.fencing = le->boolean("fencing", false);
+    for (const char* name : {"lease_acquire", "lease_write"})
+      if (d.queries.count(name)) p.fail("leases", std::string("adds the query \"") + name + "\", already a query of this database");
+    Query acquire{d.queries.at("read").cost, false, Kind::LeaseAcquire};
+    Query write{d.queries.at("write").cost, true, Kind::LeaseWrite};
+    d.queries["lease_acquire"] = acquire;
+    d.queries["lease_write"] = write;
+  }
   l.any = l.any || l.row_locks;
   if (!l.any && p.has("deadlock_detect"))
     p.fail("deadlock_detect", "needs row locks: \"row_locks\": true or \"transactions\"");
   return l;
+}
+
+void Database::wait_push(std::uint32_t& head, std::uint32_t& tail, std::uint32_t j) {
+  jobs_[j].next_waiter = kNoJob;
+  if (tail == kNoJob) head = j;
+  else jobs_[tail].next_waiter = j;
+  tail = j;
+}
+
+std::uint32_t Database::wait_pop(std::uint32_t& head, std::uint32_t& tail) {
+  const std::uint32_t j = head;
+  if (j == kNoJob) return kNoJob;
+  head = jobs_[j].next_waiter;
+  if (head == kNoJob) tail = kNoJob;
+  return j;
+}
+
+// O(waiters): only a victim, a timeout or a crash leaves a queue from its middle.
+void Database::wait_remove(std::uint32_t& head, std::uint32_t& tail, std::uint32_t j) {
+  std::uint32_t prev = kNoJob;
+  for (std::uint32_t w = head; w != kNoJob; prev = w, w = jobs_[w].next_waiter) {
+    if (w != j) continue;
+    if (prev == kNoJob) head = jobs_[j].next_waiter;
+    else jobs_[prev].next_waiter = jobs_[j].next_waiter;
+    if (tail == j) tail = prev;
+    return;
+  }
 }
 
 // The i-th row job j locks: its key + i, or + rows - 1 - i in descending order.
@@ -76,10 +114,7 @@ bool Database::lock_row(Context& ctx, std::uint32_t j) {
   }
   RowLock& rl = row_locks_[l];
   job.wait_lock = l;
-  job.next_waiter = kNoJob;
-  if (rl.tail == kNoJob) rl.head = j;
-  else jobs_[rl.tail].next_waiter = j;
-  rl.tail = j;
+  wait_push(rl.head, rl.tail, j);
   job.state = JobState::WaitLock;
   job.lock_since = ctx.now();
   ctx.metrics().add(row_waits_c_);
@@ -105,7 +140,7 @@ bool Database::rows_done(Context& ctx, std::uint32_t j) {
 // core), or the row is unlocked.
 void Database::grant(Context& ctx, std::uint32_t l) {
   RowLock& rl = row_locks_[l];
-  const std::uint32_t w = rl.head;
+  const std::uint32_t w = wait_pop(rl.head, rl.tail);
   if (w == kNoJob) {
     lock_map_.erase(rl.key);
     rl.holder = kNoJob;
@@ -114,8 +149,6 @@ void Database::grant(Context& ctx, std::uint32_t l) {
     return;
   }
   Job& job = jobs_[w];
-  rl.head = job.next_waiter;
-  if (rl.head == kNoJob) rl.tail = kNoJob;
   rl.holder = w;
   job.wait_lock = kNoLock;
   ++job.locked;
@@ -145,14 +178,7 @@ void Database::leave_wait(std::uint32_t j) {
   Job& job = jobs_[j];
   if (job.wait_lock == kNoLock) return;
   RowLock& rl = row_locks_[job.wait_lock];
-  std::uint32_t prev = kNoJob;
-  for (std::uint32_t w = rl.head; w != kNoJob; prev = w, w = jobs_[w].next_waiter) {
-    if (w != j) continue;
-    if (prev == kNoJob) rl.head = job.next_waiter;
-    else jobs_[prev].next_waiter = job.next_waiter;
-    if (rl.tail == j) rl.tail = prev;
-    break;
-  }
+  wait_remove(rl.head, rl.tail, j);
   job.wait_lock = kNoLock;
 }
 

@@ -28,6 +28,7 @@
 // statement); rollback costs nothing; locks are exclusive and on rows only (no gap,
 // next-key or shared locks); locks are released at the commit, before replicas acknowledge
 // it; transactions run on an unsharded database (refused with shards or a reshard).
+// Leases (the distributed lock with a time to live, fencing tokens): leases.cpp states them.
 // Cost: a lock or a release is O(1) (a KeyMap of held rows, intrusive FIFO lists of waiters);
 // a detection walks the chain of waits once; no allocation per query in steady state.
 #pragma once
@@ -44,10 +45,15 @@ struct LockParams {
   bool row_locks = false;
   bool deadlock_detect = true;
   bool any = false;  // row_locks or a transaction: the lock table is in use
+  // Leases (leases.cpp): a distributed lock per key with a time to live, fencing tokens or not.
+  bool leases = false;
+  Time lease_ttl = 10 * kSecond;
+  bool fencing = false;
 };
 
-// Reads row_locks, deadlock_detect and "transactions" (each added to `d.queries` as a write
-// query with its rows and order). Throws ScenarioError on a bad field.
+// Reads row_locks, deadlock_detect, "transactions" (each added to `d.queries` as a write
+// query with its rows and order) and "leases" (adding the queries lease_acquire and
+// lease_write). Throws ScenarioError on a bad field.
 LockParams read_lock_params(Params& p, DatabaseParams& d);
 
 inline constexpr std::uint32_t kNoLock = 0xffffffffu;
@@ -59,6 +65,17 @@ struct RowLock {
   std::uint32_t holder = kNoJob;
   std::uint32_t head = kNoJob, tail = kNoJob;
   std::uint32_t next_free = kNoLock;
+};
+
+// A lease on one key (leases.cpp): the request holding it, its fencing token and expiry, the
+// jobs waiting to acquire it (oldest first), and the highest token a write carried (what the
+// storage compares a fenced write with).
+struct Lease {
+  std::uint64_t key = 0;
+  std::uint64_t holder = 0;  // request id; 0: free
+  std::uint64_t token = 0;
+  std::uint64_t fence = 0;
+  std::uint32_t head = kNoJob, tail = kNoJob;
 };
 
 }  // namespace archsim::database

@@ -15,7 +15,7 @@
 
 namespace archsim::database {
 
-enum class Kind : std::uint8_t { Read, Write, StockRead, StockDecrement, Buy };
+enum class Kind : std::uint8_t { Read, Write, StockRead, StockDecrement, Buy, LeaseAcquire, LeaseWrite };
 enum class Replication : std::uint8_t { Async, SemiSync, Sync };
 enum class StockUpdate : std::uint8_t { CheckThenAct, Atomic, Optimistic };
 

@@ -67,6 +67,7 @@ std::uint32_t Database::alloc_job() {
   jobs_[j].lock_held = false;
   jobs_[j].rows = jobs_[j].locked = 0;
   jobs_[j].wait_lock = kNoLock;
+  jobs_[j].wait_lease = kNoLock;
   return j;
 }
 
@@ -172,6 +173,11 @@ void Database::complete(Context& ctx, std::uint32_t j) {
     return;
   }
   if (job.rows > 0 && !rows_done(ctx, j)) return;  // its next row first (locks.cpp)
+  if (q.kind == Kind::LeaseAcquire) {  // leases.cpp
+    lease_acquire(ctx, j);
+    return;
+  }
+  if (q.kind == Kind::LeaseWrite && !lease_write(ctx, j)) return;  // refused by its fencing token
   if (job.req.write) {
     commit_write(ctx, j);
     return;

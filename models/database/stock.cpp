@@ -27,6 +27,10 @@ void Database::lock_timed_out(Context& ctx, std::uint32_t j) {
     row_wait_timed_out(ctx, j);
     return;
   }
+  if (jobs_[j].wait_lease != kNoLock) {  // a lease's (leases.cpp)
+    lease_wait_timed_out(ctx, j);
+    return;
+  }
   lock_.cancel(j);
   ctx.metrics().add(lock_timeouts_c_);
   ctx.trace_span(jobs_[j].call, TraceSpan::Lock, jobs_[j].lock_since, ctx.now());
@@ -90,7 +94,9 @@ void Database::complete_stock(Context& ctx, std::uint32_t j) {
       return;
     }
     case Kind::Read:
-    case Kind::Write: break;  // not the stock's
+    case Kind::Write:
+    case Kind::LeaseAcquire:
+    case Kind::LeaseWrite: break;  // not the stock's
   }
 }
 

@@ -8,6 +8,7 @@
 
 #include <regex>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "tests/e2e/run_archsim.h"
@@ -406,4 +407,22 @@ TEST_CASE("bad input: a database's row locks and transactions, each fault at its
     CAPTURE(sc.set.front());
     check_semantic_error(run_bad(path, extra), path, {"", sc.pointer.c_str(), sc.words, true});
   }
+}
+
+TEST_CASE("bad input: a database's leases, each fault at its pointer") {
+  const std::string path = archsim::e2e::source_path("scenarios/databases/lease-pause.json");
+  const std::string at = "/components/2/leases";
+  const std::pair<std::string, std::string> cases[] = {
+      {"db.leases.ttl=\"0s\"", at + "/ttl"},
+      {"db.leases.ttl=\"soon\"", at + "/ttl"},
+      {"db.leases.fencing=\"yes\"", at + "/fencing"},
+      {"db.leases.fence=true", at + "/fence"},
+      {"db.leases=true", at},
+  };
+  for (const auto& [set, pointer] : cases) {
+    CAPTURE(set);
+    check_semantic_error(run_bad(path, {"--set", set}), path, {"", pointer.c_str(), {}, true});
+  }
+  check_semantic_error(run_bad(path, {"--set", "db.queries.lease_write=\"1ms\""}), path,
+                       {"", at.c_str(), {"already a query"}, true});
 }

@@ -3,7 +3,8 @@
 // probability of waiting is rho and the mean wait rho D / (2 (1 - rho))), a constructed
 // two-transaction deadlock that finds exactly one victim by InnoDB's rule (the lighter, the
 // later waiter on a tie), the same pair without detection resolved by lock_wait_timeout, and
-// the lock-ordering fix.
+// the lock-ordering fix; a lease that expires while its holder pauses, whose write is counted
+// unsafe without fencing tokens and refused with them.
 #include <doctest/doctest.h>
 
 #include <string>
@@ -122,4 +123,27 @@ TEST_CASE("deadlock: the shipped scenario deadlocks in opposite orders and not i
   json fixed = run_summary(scenario("deadlock.json"), {"--set", "duration=1m", "--set", "db.transactions.refund.order=ascending"});
   CHECK(num(fixed, "components.db.deadlocks") == 0);
   CHECK(num(fixed, "requests.failed") == 0);
+}
+
+TEST_CASE("leases: a holder paused past its lease writes unsafely without fencing; its write is refused with it") {
+  // One job a second takes the key's lease (1.5 s), works 100 ms and writes. The job that
+  // begins its work at 11.001 s is stalled x50 (5 s): its lease expires at 12.501 s, the job
+  // of 12 s (waiting since 12.001 s) gets it, writes at 12.602 s and releases it; the paused
+  // job writes at 16.002 s. Exactly one write by a holder whose lease had expired.
+  json s = run_summary(scenario("lease-pause.json"), {});
+  CHECK(num(s, "components.db.lease_expiries") == 1);
+  CHECK(num(s, "components.db.unsafe_writes") == 1);
+  CHECK(num(s, "components.db.fenced_writes") == 0);
+  CHECK(num(s, "requests.failed") == 0);
+  // Fencing: the paused write's token is below the one the next holder wrote with: refused.
+  json fenced = run_summary(scenario("lease-pause.json"), {"--set", "db.leases.fencing=true"});
+  CHECK(num(fenced, "components.db.fenced_writes") == 1);
+  CHECK(num(fenced, "components.db.unsafe_writes") == 0);
+  CHECK(num(fenced, "requests.failed") == 1);
+  // A lease longer than the pause: nobody else acquires it, nothing is unsafe; the next job
+  // waits for the paused one's write instead (it gets the lease at 16.002 s).
+  json longer = run_summary(scenario("lease-pause.json"), {"--set", "db.leases.ttl=10s"});
+  CHECK(num(longer, "components.db.lease_expiries") == 0);
+  CHECK(num(longer, "components.db.unsafe_writes") == 0);
+  CHECK(num(longer, "routes.update.latency_ms.max") > 4000);
 }
