@@ -19,6 +19,7 @@ Database::Database(Params& p, BuildContext& bc, const Causes& causes)
   stream_ = bc.stream_seed(0);
   apply_cost_ = p_.queries.at("write").cost;
   locks_p_ = read_lock_params(p, p_);  // adds the transactions to the queries
+  cdc_ = read_cdc_params(p, bc, p_);
   if (locks_p_.any) {
     row_locks_.reserve(256);
     cycle_.reserve(64);
@@ -130,6 +131,11 @@ void Database::register_figures(BuildContext& bc) {
     row_wait_h_ = f.latency("row_lock_wait_ms", "row_lock_wait", "");
     deadlocks_c_ = f.count("deadlocks", "deadlocks_rps");
   }
+  if (cdc_.on) {
+    cdc_events_c_ = f.count("cdc_events", "cdc_events_rps");
+    cdc_capture_h_ = f.latency("cdc_capture_ms", "cdc_capture", "");
+    cdc_pending_g_ = f.level("cdc_pending", "cdc_pending");
+  }
   if (locks_p_.leases) {
     lease_grants_c_ = f.count("lease_grants");
     lease_expiries_c_ = f.count("lease_expiries");
@@ -211,6 +217,7 @@ void Database::start(Context& ctx) {
   m.set(primary_cap_g_, p_.cores * shards, 0);
   m.set(replica_cap_g_, p_.cores * shards * p_.replicas, 0);
   if (p_.has_reshard) arm(ctx, p_.reshard_at, kReshard);
+  if (cdc_.on) arm(ctx, cdc_.poll_interval, kCdcPoll);
   up_count_ = static_cast<std::uint32_t>(nodes_.size());
   pool_.start(ctx);
 }
@@ -299,6 +306,7 @@ void Database::on_timer(Context& ctx, std::uint16_t tag, std::uint64_t data) {
         end_job(ctx, lo, jobs_[lo].reply_status, jobs_[lo].reply_result);
       break;
     case kLeaseExpire: lease_expired(ctx, data); break;
+    case kCdcPoll: cdc_poll(ctx); break;
     case kAck:
       if (nodes_[lo].up && nodes_[lo].epoch == hi) ack_arrived(ctx, lo);
       break;

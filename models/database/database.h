@@ -21,7 +21,8 @@
 //  - InnoDB row locks: an update of the stock row holds its lock (a Resource of 1, FIFO)
 //    for the statement; a waiter gives up after lock_wait_timeout (innodb_lock_wait_timeout,
 //    ER_LOCK_WAIT_TIMEOUT: cause "lock_timeout"); a job that dies holding it releases it.
-//    Row locks of keyed writes, multi-row transactions and deadlock detection: locks.h.
+//    Row locks of keyed writes, multi-row transactions and deadlock detection: locks.h;
+//    leases and fencing tokens: leases.cpp; change data capture (Debezium): cdc.cpp.
 //  - Sharding: sharding.h (Vitess key ranges and lookup vindexes, Ketama rings). A query
 //    without the shard key (a request with no key) on more than one shard is a scatter
 //    query, as Vitess's vtgate routes one without a primary vindex in its WHERE (a Scatter
@@ -75,7 +76,8 @@
 // failover or a reshard scans the job slots and the version table once.
 //
 // Files: database_impl.h (the component's class and what each of its files does),
-// params.{h,cpp}, one .cpp per job (queries, stock, replication, failover, resharding, locks);
+// params.{h,cpp}, one .cpp per job (queries, stock, replication, failover, resharding, locks,
+// leases, cdc);
 // sharding.{h,cpp}.
 #pragma once
 #include <memory>

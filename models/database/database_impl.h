@@ -7,6 +7,7 @@
 //                    cores (the pool's workers), its work, its answer
 //   locks.{h,cpp}    row locks of keyed writes, multi-row transactions, deadlock detection
 //   leases.cpp       leases (a distributed lock with a time to live) and fencing tokens
+//   cdc.cpp          change data capture: committed writes as events into a queue
 //   stock.cpp        the stock row: stock_read, stock_decrement and buy by stock_update
 //   replication.cpp  the binlog: commit, transit, relay and apply on replicas, semi-sync and
 //                    sync acknowledgements
@@ -41,7 +42,7 @@ struct Causes {
 
 // Own timers: indexes into the block of tags the database takes after its server pool's
 // (tags_, from the BuildContext).
-enum Tag : std::uint16_t { kWorkDone, kLockTimeout, kTransit, kApplyDone, kFailover, kReshard, kCopy, kReply, kAck, kLeaseExpire, kTagCount };
+enum Tag : std::uint16_t { kWorkDone, kLockTimeout, kTransit, kApplyDone, kFailover, kReshard, kCopy, kReply, kAck, kLeaseExpire, kCdcPoll, kTagCount };
 
 // A replica's applier waits for a core in its node's FIFO as job kApplyJob | node.
 inline constexpr std::uint32_t kApplyJob = 1u << 31;
@@ -56,6 +57,19 @@ struct ReadNote {
 
 struct Transit {
   std::uint64_t pos = 0;
+  Time commit = 0;
+};
+
+// Change data capture (cdc.cpp): the connector, and one committed write it has yet to send.
+struct CdcParams {
+  bool on = false;
+  RefId queue = 0;
+  Time poll_interval = 0;
+  std::uint32_t route = 0;  // "change"
+};
+CdcParams read_cdc_params(Params& p, BuildContext& bc, const DatabaseParams& d);
+struct CdcEvent {
+  std::uint64_t key = 0;
   Time commit = 0;
 };
 
@@ -255,6 +269,10 @@ class Database final : public Component, public HasCapabilities, public Crashabl
   void leave_lease_wait(std::uint32_t j);
   void lease_wait_timed_out(Context& ctx, std::uint32_t j);
 
+  // cdc.cpp
+  void capture(Context& ctx, std::uint64_t key);
+  void cdc_poll(Context& ctx);
+
   // replication.cpp
   void commit_write(Context& ctx, std::uint32_t j);
   void acknowledge(Context& ctx, std::uint32_t j);
@@ -323,6 +341,9 @@ class Database final : public Component, public HasCapabilities, public Crashabl
   std::vector<Lease> leases_;
   std::vector<ReadNote> lease_notes_;
   std::uint64_t next_token_ = 0;
+  // Change data capture (cdc.cpp): committed writes not yet sent, oldest first.
+  CdcParams cdc_;
+  Ring<CdcEvent> cdc_log_;
 
   std::vector<Node> nodes_;
   std::vector<Shard> shard_;
@@ -347,8 +368,9 @@ class Database final : public Component, public HasCapabilities, public Crashabl
   Figures figures_;  // every figure below, reported by finish() in the order declared
   CounterId fault_errors_c_, ok_c_, refused_c_, not_primary_c_, unknown_c_, stale_c_, lost_c_, dropped_c_, oversold_c_, sold_c_,
       lock_waits_c_, lock_timeouts_c_, conflicts_c_, copied_c_, scatter_c_, deadlocks_c_{}, row_waits_c_{},
-      lease_grants_c_{}, lease_expiries_c_{}, unsafe_c_{}, fenced_c_{};
-  HistogramId latency_h_, lag_h_, lock_wait_h_, row_wait_h_{};
+      lease_grants_c_{}, lease_expiries_c_{}, unsafe_c_{}, fenced_c_{}, cdc_events_c_{};
+  HistogramId latency_h_, lag_h_, lock_wait_h_, row_wait_h_{}, cdc_capture_h_{};
+  GaugeId cdc_pending_g_{};
   GaugeId conns_g_, primary_busy_g_, replica_busy_g_, primary_cap_g_, replica_cap_g_;
 };
 

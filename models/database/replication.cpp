@@ -16,6 +16,7 @@ void Database::commit_write(Context& ctx, std::uint32_t j) {
   Shard& sh = shard_[n.shard];
   job.pos = ++sh.pos;
   n.received = n.applied = sh.pos;
+  if (cdc_.on && !job.internal && job.req.has_key) capture(ctx, job.req.key);  // cdc.cpp
   if (keep_write_times_ && job.req.has_key) {
     const std::uint32_t w = written_map_.find(job.req.key);
     if (w == cache::KeyMap::kNone) {

@@ -426,3 +426,20 @@ TEST_CASE("bad input: a database's leases, each fault at its pointer") {
   check_semantic_error(run_bad(path, {"--set", "db.queries.lease_write=\"1ms\""}), path,
                        {"", at.c_str(), {"already a query"}, true});
 }
+
+TEST_CASE("bad input: a database's change data capture, each fault at its pointer") {
+  const std::string path = archsim::e2e::source_path("scenarios/databases/cdc-projection.json");
+  const std::string at = "/components/1";
+  const std::pair<std::string, std::string> cases[] = {
+      {"db.cdc.queue=\"nowhere\"", at + "/cdc/queue"},
+      {"db.cdc.queue=null", at + "/cdc"},
+      {"db.cdc.poll_interval=\"0s\"", at + "/cdc/poll_interval"},
+      {"db.cdc.poll_intervall=\"1s\"", at + "/cdc/poll_intervall"},
+      {"db.cdc=\"changes\"", at + "/cdc"},
+      {"db.shards=2", at + "/cdc"},
+  };
+  for (const auto& [set, pointer] : cases) {
+    CAPTURE(set);
+    check_semantic_error(run_bad(path, {"--set", set}), path, {"", pointer.c_str(), {}, true});
+  }
+}
