@@ -180,6 +180,7 @@ std::optional<Panel> panel_for(const std::string& file) {
   static const std::pair<const char*, const char*> kPlain[] = {
       {"throughput.dat", "requests / s"}, {"balancer.dat", "requests / s"}, {"errors.dat", "failed / s"},
       {"replicas.dat", "replicas"},       {"healthy.dat", "healthy backends"}, {"retries.dat", "per second"},
+      {"business.dat", "per second"},
       {"autoscaler.dat", "metric per replica"},
       {"replication_lag_ms.dat", "lag (ms)"}, {"consumer_lag.dat", "messages"},
       {"variants_throughput.dat", "requests / s"}, {"variants_p99_all.dat", "p99 of every request (ms)"}};

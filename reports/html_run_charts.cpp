@@ -13,11 +13,11 @@ using js::num_at;
 using js::str_at;
 
 const std::vector<std::string> kCharts = {"latency", "throughput", "utilization", "replicas", "autoscaler", "cdf", "retries", "balancer",
-                                             "hit_ratio", "replication_lag_ms", "consumer_lag", "circuit_state"};
+                                             "hit_ratio", "replication_lag_ms", "consumer_lag", "circuit_state", "business"};
 const std::vector<std::string> kDataFiles = {"latency.dat", "latency_all.dat", "throughput.dat", "errors.dat", "utilization.dat",
                                            "queue.dat", "replicas.dat", "autoscaler.dat", "cdf.dat", "hit_ratio.dat",
                                            "replication_lag_ms.dat", "consumer_lag.dat", "circuit_state.dat",
-                                           "retries.dat", "balancer.dat", "healthy.dat",
+                                           "retries.dat", "balancer.dat", "healthy.dat", "business.dat",
                                            "annotations.gp"};
 
 std::vector<std::string> client_ids(const json& summary, const data::TimeSeries& ts) {
@@ -261,6 +261,18 @@ std::vector<Chart> prepare(const fs::path& charts, const json& summary, const da
     const std::string file = std::string(f.metric) + ".dat";
     if (!cols.empty() && data::write_wide(charts / file, "time_s", cols)) list.push_back({f.metric, f.title, f.caption, {file}});
   }
+
+  // Business counters (a route's "counters" at a client): each per second, per window.
+  cols.clear();
+  for (const auto& c : ts.components())
+    for (const auto& m : ts.metrics_of(c))
+      if (m.rfind("business_", 0) == 0) cols.push_back({c + " " + m.substr(9), ts.find(c, m)});
+  if (!cols.empty() && data::write_wide(charts / "business.dat", "time_s", cols))
+    list.push_back({"business", "Business counters",
+                    "The counters the scenario's routes define (orders placed, payments failed), per second in each "
+                    "window: a request served counts in its route's on_success counters, one that failed in its "
+                    "on_error ones. The business sees an outage here, in orders lost, before it reads a latency chart.",
+                    {"business.dat"}});
 
   // Circuit breakers: their state at every transition (a state, sim/metrics.h), drawn as
   // steps that change at the exact times, not the windows' means (which are no state).

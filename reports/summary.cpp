@@ -1,5 +1,7 @@
 #include "reports/summary.h"
 
+#include "reports/access_log.h"
+
 #include "reports/ledgers/slo.h"
 #include "reports/slo_gate.h"
 
@@ -314,6 +316,17 @@ ordered_json summary_json(const RunResult& r, const LedgerResults& l) {
     for (const auto& [k, v] : c.report.figures()) into.put(k, round_sig(v));
     for (const auto& [k, v] : c.report.latencies()) into.put(k, latency_json(v));
     comps[c.id] = o;
+  }
+  // Access logs (reports/access_log.h): what each logging client's file holds.
+  for (const auto& s : r.request_log.sources) {
+    if (!comps.contains(s.component)) continue;
+    comps[s.component]["access_log"] = ordered_json{{"file", access_log_name(s.component, s.format)},
+                                                    {"format", s.format},
+                                                    {"sample", s.sample},
+                                                    {"requests", s.ended},
+                                                    {"lines", s.sampled - s.unwritten},
+                                                    {"unwritten", s.unwritten},
+                                                    {"max_lines", s.max_lines}};
   }
   j["components"] = comps;
   ordered_json cost;

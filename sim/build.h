@@ -59,6 +59,10 @@ class BuildContext {
   // component that said so has called Context::test_ended, or at the scenario's duration,
   // whichever comes first (the duration is then a cap, as k6's maxDuration).
   void ends_run_when_done();
+  // This component, which ends client requests, keeps an access log (sim/request_log.h): a
+  // `sample` fraction (0 < sample <= 1) of the requests it ends, at most `max_lines` of them.
+  // `format` is a label for reports/ (the engine does not read it).
+  void log_requests(double sample, std::uint64_t max_lines, std::string format);
   // Route flow (sim/route_flow.h), checked before t = 0: this component sends `route` over
   // `ref` (named at `pointer`); forwards what reaches it by `rule` (its `from` is set here);
   // serves only `routes`. A component that declares nothing serves every route.

@@ -41,6 +41,10 @@ RefId BuildContext::reference(Params& p, std::string_view key, RefKind kind) {
 
 std::uint32_t BuildContext::route_index(const std::string& name) { return sim_.requests_->route_index(name); }
 void BuildContext::ends_run_when_done() { ++sim_.tests_running_; }
+void BuildContext::log_requests(double sample, std::uint64_t max_lines, std::string format) {
+  if (!sim_.request_log_) sim_.request_log_ = std::make_unique<RequestLog>(sim_.settings_.seed);
+  sim_.request_log_->add_source(index_, id(), sample, max_lines, std::move(format));
+}
 void BuildContext::end_to_end_latency(HistogramId ok, HistogramId other) {
   sim_.requests_->latency_source(ok, other);
   if (sim_.ends_requests_.size() <= index_) sim_.ends_requests_.resize(index_ + 1, 0);

@@ -121,7 +121,8 @@ class Context {
   void request_sent(const RequestInfo& req);
   // Only from a component that named its latency histogram at build time
   // (BuildContext::end_to_end_latency): the end-to-end latency is the sum of those.
-  void request_ended(const RequestInfo& req, Status status);
+  // `attempts`: the tries the request took (1 + retries), for the access log only.
+  void request_ended(const RequestInfo& req, Status status, std::uint16_t attempts = 1);
   // Only from a component that called BuildContext::ends_run_when_done, once: its test is
   // over. When the last such component has said so, the run ends at this instant (events
   // already due at it still run); end_time() is then this instant in finish().

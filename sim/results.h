@@ -13,6 +13,7 @@
 #include "sim/metrics.h"
 #include "sim/request.h"
 #include "sim/time.h"
+#include "sim/request_log.h"
 #include "sim/trace.h"
 
 namespace archsim {
@@ -164,6 +165,7 @@ struct RunResult {
   std::vector<std::string> cause_names;  // by Status value (OutcomeCounts::by_status index)
   std::vector<std::string> route_names;  // by route index (RequestInfo::route)
   TraceData trace;                       // request traces (Simulation::enable_trace), empty when off
+  RequestLogData request_log;            // access logs (BuildContext::log_requests), empty when none
 };
 
 }  // namespace archsim

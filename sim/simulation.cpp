@@ -138,7 +138,7 @@ std::uint64_t Context::next_request_id() { return sim_.next_request_id_++; }
 
 void Context::request_sent(const RequestInfo&) { sim_.requests_->sent(); }
 
-void Context::request_ended(const RequestInfo& req, Status status) {
+void Context::request_ended(const RequestInfo& req, Status status, std::uint16_t attempts) {
   // The "all" latency is the sum of the declared histograms: an undeclared caller's answers
   // would be missing from it without a sign (asserts are on in the sanitizer build).
   assert(self_ < sim_.ends_requests_.size() && sim_.ends_requests_[self_] &&
@@ -146,6 +146,8 @@ void Context::request_ended(const RequestInfo& req, Status status) {
   sim_.requests_->ended(req, status, sim_.now_, self_);
   if (sim_.tracer_) [[unlikely]]
     sim_.tracer_->request_ended(req, self_, sim_.now_, status);
+  if (sim_.request_log_) [[unlikely]]
+    sim_.request_log_->ended(req, self_, sim_.now_, status, attempts);
 }
 
 void Context::record_trace_span(CallId call, TraceSpan::Kind kind, Time begin, Time end) {
@@ -411,6 +413,7 @@ RunResult Simulation::result() {
     tracer_.reset();
     ctx_.tracing_ = false;
   }
+  if (request_log_) r.request_log = request_log_->take();
   return r;
 }
 

@@ -30,6 +30,7 @@
 #include "sim/ring.h"
 #include "sim/scheduler.h"
 #include "sim/timeout_store.h"
+#include "sim/request_log.h"
 #include "sim/trace.h"
 
 namespace archsim {
@@ -226,6 +227,7 @@ class Simulation {
   bool ended_early_ = false;
   Time reached_ = 0;
   std::unique_ptr<Tracer> tracer_;  // null unless enable_trace: the hooks test it, nothing more
+  std::unique_ptr<RequestLog> request_log_;  // null unless a component logs (BuildContext::log_requests)
   std::string pending_id_;  // id of the component being built (BuildContext::id)
 };
 

@@ -57,6 +57,7 @@ def sentinel(read):
 # the read narrows it): (key, source file) -> the check. The schema states the narrower rule.
 LATER_CHECKS = {
     ("partitions", "topic.cpp"): "a work_queue takes exactly one partition",
+    ("sample", "operational.h"): "an access log samples more than nothing (0 < sample)",
 }
 
 # Reader kinds whose value takes several shapes (Params::value) or is only accepted

@@ -74,6 +74,12 @@ ARCHSIM_REQUIRE_BROWSER=1 tools/browser_check.sh build/browser-check-autoscaling
 rm -rf build/browser-check-trace
 build/dev/archsim run scenarios/failures/cascade-protected.json --trace 10 --out build/browser-check-trace --quiet >/dev/null
 ARCHSIM_REQUIRE_BROWSER=1 tools/browser_check.sh build/browser-check-trace '' 'id="traces"' 'href="trace.json"' 'id="ichart-circuit_state-0"'
+# A run with an access log and business counters: the counters' chart is on the page, drawn
+# with points, and the log is written beside it.
+rm -rf build/browser-check-business
+build/dev/archsim run scenarios/operations/access-log-counters.json --out build/browser-check-business --quiet >/dev/null
+test -s build/browser-check-business/access-users.log
+ARCHSIM_REQUIRE_BROWSER=1 tools/browser_check.sh build/browser-check-business '' 'id="ichart-business-0"'
 
 # Compare pages: a numeric --vary drawn as interactive lines (a line per concurrency), every
 # variant over time, and each variant's own page (interactive charts only, no static SVG).

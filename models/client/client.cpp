@@ -8,6 +8,7 @@
 
 #include "models/client/fixed_count.h"
 #include "models/client/key_scramble.h"
+#include "models/client/operational.h"
 #include "models/client/session_ticket.h"
 #include "models/common/capabilities.h"
 #include "models/common/resilience/call_policy.h"
@@ -102,6 +103,7 @@ class Client final : public Component, public CallSink, public HasCapabilities, 
       pooled_think_ = think_.kind == Distribution::Kind::Exponential && think_.p1 > 0;
     }
     read_fixed_count(p, bc);
+    read_access_log(p, bc);
     if (!sessions_mode_) {
       if (closed_ && p.has("sessions"))
         p.fail("sessions", "a number of sessions is for open loop; a closed-loop user is its own session "
@@ -125,6 +127,7 @@ class Client final : public Component, public CallSink, public HasCapabilities, 
         if (kb_by_route_.size() <= s.route) kb_by_route_.resize(s.route + 1, 0.0);
         kb_by_route_[s.route] = s.response_kb;
       }
+      counters_.read(r, s.route, bc.id(), bc);
       if (auto keys = r.object_opt("keys")) {
         s.key_count = static_cast<std::uint64_t>(keys->integer("count", 1, 1, 1'000'000'000'000));
         double skew = keys->number("zipf", 0.0, 0.0, 10.0);
@@ -242,7 +245,8 @@ class Client final : public Component, public CallSink, public HasCapabilities, 
     } else {
       ctx.metrics().add(failed_c_);
     }
-    ctx.request_ended(req, status);
+    counters_.ended(ctx.metrics(), req.route, served(status));
+    ctx.request_ended(req, status, policy_ ? policy_->ending_attempts() : 1);
     ctx.metrics().add(in_system_g_, -1, ctx.now());
     if (closed_) {
       const std::uint64_t user = sessions_mode_ ? SessionTicket::user(token) : token;
@@ -309,6 +313,7 @@ class Client final : public Component, public CallSink, public HasCapabilities, 
       r.add("session_length_mean_s", length_.mean() / 1e9);
     }
     if (fixed_.on) report_fixed_count(ctx, r);
+    counters_.report(m, r);
     if (policy_) policy_->finish(ctx, r);
   }
 
@@ -553,6 +558,7 @@ class Client final : public Component, public CallSink, public HasCapabilities, 
   }
 
   FixedCount fixed_;
+  BusinessCounters counters_;
   Time test_end_ = -1;  // when the last iteration ended (-1: the duration cut the test)
   RefId target_ = 0;
   Time duration_ = 0;

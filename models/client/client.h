@@ -25,6 +25,8 @@
 //    user: no returning users within a day), averaged over the run's whole days.
 //  - fixed count: a closed loop that stops after `iterations` and ends the run when it does
 //    (ab -n, k6's shared-iterations and per-vu-iterations executors): fixed_count.h.
+//  - operational views: an access log of sampled requests and business counters per route
+//    (operational.h).
 // Requests pick a route by weight and a key per route (uniform or Zipf, as YCSB does).
 // Simplifications: no connection setup cost; a user count that falls lets users finish their
 // current request before they leave. Session slots are reused through a free list and grow

@@ -107,6 +107,7 @@ TEST_CASE("bad input: each fault is named at its JSON location") {
       {"empty_components.json", "/components", {}},
       {"sync_cycle.json", "/components", {"cycle", "alpha", "beta"}, true},
       {"fixed_count_open_loop.json", "/components/0/iterations", {"users", "arrivals"}},
+      {"access_log_sample_zero.json", "/components/0/access_log/sample", {"above 0"}},
   };
   for (const Case& c : cases) {
     const std::string path = bad(c.file);
@@ -441,5 +442,31 @@ TEST_CASE("bad input: a database's change data capture, each fault at its pointe
   for (const auto& [set, pointer] : cases) {
     CAPTURE(set);
     check_semantic_error(run_bad(path, {"--set", set}), path, {"", pointer.c_str(), {}, true});
+  }
+}
+
+TEST_CASE("bad input: an access log's and a business counter's fields, each fault at its pointer") {
+  const std::string path = archsim::e2e::source_path("scenarios/operations/access-log-counters.json");
+  struct SetCase {
+    std::vector<std::string> set;
+    Case c;
+  };
+  const SetCase cases[] = {
+      {{"users.access_log.sample=0"}, {"", "/components/0/access_log/sample", {"above 0"}}},
+      {{"users.access_log.sample=1.5"}, {"", "/components/0/access_log/sample", {}}},
+      {{"users.access_log.format=\"apache\""}, {"", "/components/0/access_log/format", {"combined", "json"}}},
+      {{"users.access_log.max_lines=0"}, {"", "/components/0/access_log/max_lines", {}}},
+      {{"users.access_log.max_lines=2000000"}, {"", "/components/0/access_log/max_lines", {}}},
+      {{"users.access_log.every=2"}, {"", "/components/0/access_log/every", {}}},
+      {{"users.routes.1.counters.orders_placed=\"on_win\""}, {"", "/components/0/routes/1/counters/orders_placed", {"on_success", "on_error"}}},
+      {{"users.routes.1.counters={\"orders placed\":\"on_success\"}"}, {"", "/components/0/routes/1/counters/orders placed", {"letters, digits or underscores"}}},
+      {{"users.routes.1.counters={}"}, {"", "/components/0/routes/1/counters", {"names no counter"}}},
+      {{"users.routes.1.counters=7"}, {"", "/components/0/routes/1/counters", {}}},
+  };
+  for (const SetCase& sc : cases) {
+    std::vector<std::string> extra;
+    for (const auto& a : sc.set) extra.insert(extra.end(), {"--set", a});
+    CAPTURE(sc.set.front());
+    check_semantic_error(run_bad(path, extra), path, sc.c);
   }
 }

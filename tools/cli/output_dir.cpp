@@ -46,6 +46,12 @@ static bool archsim_entry(const fs::directory_entry& e) {
       n == "report.html.tmp" || n == "compare.json" || n == "plan.json" || n == "topology.dot" || n == "topology.svg" ||
       n == "topology.log" || n == "trace.json" || n == "trace.otlp.json")
     return fs::is_regular_file(st);
+  // Access logs (reports/access_log.h): access-<client>.log or .jsonl.
+  const auto ends_with = [&](const char* tail) {
+    const std::string t = tail;
+    return n.size() > t.size() && n.compare(n.size() - t.size(), t.size(), t) == 0;
+  };
+  if (n.rfind("access-", 0) == 0 && (ends_with(".log") || ends_with(".jsonl"))) return fs::is_regular_file(st);
   const bool variant = n.rfind("variant-", 0) == 0 && n.size() > 8 && n.find_first_not_of("0123456789", 8) == std::string::npos;
   return (n == "charts" || n == "jobs" || variant) && fs::is_directory(st);
 }

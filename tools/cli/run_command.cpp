@@ -146,6 +146,12 @@ int run_command(const RunOptions& o, const Registry& registry) {
     if (stop_writing()) return interrupted_exit_code();
     if (text && !write_checked(stage / file, *text)) return 1;
   }
+  std::string logs_written;
+  for (const auto& [file, text] : first.access_logs) {
+    if (stop_writing()) return interrupted_exit_code();
+    if (!write_checked(stage / file, text)) return 1;
+    logs_written += ", " + file;
+  }
   std::string report_said;
   if (!o.no_report && !stop_writing()) {
     const auto said = write_report(stage, dir->dest());
@@ -162,7 +168,7 @@ int run_command(const RunOptions& o, const Registry& registry) {
     std::cout << terminal_table(summary);
     std::cout << "\nwrote " << (dir->dest() / "summary.json").string() << ", analysis.json, topology.dot, timeseries.csv, latency_cdf.csv"
               << (traced ? ", trace.json (open it in ui.perfetto.dev)" : "")
-              << (otlp ? ", trace.otlp.json (OpenTelemetry spans)" : "") << "\n"
+              << (otlp ? ", trace.otlp.json (OpenTelemetry spans)" : "") << logs_written << "\n"
               << report_said;
   }
   if (partial) return interrupted_exit_code();  // 130 / 143: what was written is partial

@@ -4,6 +4,7 @@
 #include <exception>
 #include <new>
 
+#include "reports/access_log.h"
 #include "reports/ledgers/ledgers.h"
 #include "reports/summary.h"
 #include "reports/trace_json.h"
@@ -39,6 +40,7 @@ JobOutput run_job(const nlohmann::json& base, const JobSpec& spec, const Registr
     if (spec.want_series) {
       out.timeseries_csv = timeseries_csv(r);
       out.latency_cdf_csv = latency_cdf_csv(r);
+      for (AccessLogFile& f : access_logs(r)) out.access_logs.emplace_back(std::move(f.name), std::move(f.text));
     }
     if (spec.trace && spec.trace_format != "otlp") out.trace_json = trace_json(r);
     if (spec.trace && spec.trace_format != "chrome") out.trace_otlp = trace_otlp_json(r);
@@ -84,8 +86,16 @@ std::string encode_job(const JobOutput& out) {
   put_field(s, out.latency_cdf_csv);
   put_field(s, out.error);
   // Optional, in this order: older encodings stay valid.
-  if (!out.trace_json.empty() || !out.trace_otlp.empty()) put_field(s, out.trace_json);
-  if (!out.trace_otlp.empty()) put_field(s, out.trace_otlp);
+  const bool logs = !out.access_logs.empty();
+  if (!out.trace_json.empty() || !out.trace_otlp.empty() || logs) put_field(s, out.trace_json);
+  if (!out.trace_otlp.empty() || logs) put_field(s, out.trace_otlp);
+  if (logs) {
+    put_field(s, std::to_string(out.access_logs.size()));
+    for (const auto& [name, text] : out.access_logs) {
+      put_field(s, name);
+      put_field(s, text);
+    }
+  }
   return s;
 }
 
@@ -98,6 +108,15 @@ std::optional<JobOutput> decode_job(const std::string& bytes) {
     return std::nullopt;
   if (pos != bytes.size() && !get_field(bytes, pos, out.trace_json)) return std::nullopt;
   if (pos != bytes.size() && !get_field(bytes, pos, out.trace_otlp)) return std::nullopt;
+  if (pos != bytes.size()) {
+    std::string count;
+    if (!get_field(bytes, pos, count) || count.empty() || count.size() > 6 ||
+        count.find_first_not_of("0123456789") != std::string::npos)
+      return std::nullopt;
+    out.access_logs.resize(std::stoul(count));
+    for (auto& [name, text] : out.access_logs)
+      if (!get_field(bytes, pos, name) || !get_field(bytes, pos, text)) return std::nullopt;
+  }
   if (pos != bytes.size()) return std::nullopt;
   return out;
 }

@@ -10,6 +10,7 @@
 #include <functional>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -32,6 +33,8 @@ struct JobOutput {
   std::string error;    // non-empty: the job failed, and why
   std::string trace_json;  // when the spec asked for a trace (Chrome trace events)
   std::string trace_otlp;  // when the spec asked for it in OTLP/JSON (reports/trace_otlp.h)
+  // Access logs (reports/access_log.h) as (file name, text), with the series (want_series).
+  std::vector<std::pair<std::string, std::string>> access_logs;
   // Interrupted (tools/cli/interrupt.h): the summary covers what was simulated (run.partial),
   // or, with `error` set, the job never started. Never kept by a JobStore; not encoded.
   bool partial = false;

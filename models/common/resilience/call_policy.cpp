@@ -560,6 +560,7 @@ void CallPolicy::end_call(Context& ctx, std::uint32_t s, Status status) {
   std::uint64_t owner = slots_[s].owner_token;
   RequestInfo req = slots_[s].req;
   Result result = status == Status::Ok ? slots_[s].result : Result{};
+  ending_attempts_ = static_cast<std::uint16_t>(slots_[s].retries + 1);
   free_slot(s);
   sink_.call_ended(ctx, owner, status, req, result);
 }

@@ -138,6 +138,8 @@ class CallPolicy {
   // The policy in a few words for a diagram ("retry x3, breaker, bulkhead 4"); built once.
   const std::string& summary() const { return summary_; }
   Time timeout() const { return timeout_; }
+  // Inside the sink's call_ended: the tries the call that ends took (1 + its retries).
+  std::uint16_t ending_attempts() const { return ending_attempts_; }
   // ServicePool: the component ids whose calls take a connection.
   const std::vector<std::string>& pool_for() const { return pool_for_; }
   // The connection pool's size (HikariCP maximumPoolSize), 0 without a pool.
@@ -233,6 +235,7 @@ class CallPolicy {
   std::uint32_t free_head_ = kNoSlot;
   bool starting_ = false;
 
+  std::uint16_t ending_attempts_ = 1;  // set by end_call for the sink's call_ended
   CounterId calls_c_, attempts_c_, retries_c_, budget_denied_c_, circuit_open_c_, opened_c_, rate_limited_c_,
       bulkhead_full_c_, bulkhead_waited_c_, pool_timeout_c_, pool_waited_c_, timeouts_c_, degraded_c_, failed_c_,
       late_c_, rate_waited_c_, transitions_c_;
