@@ -115,6 +115,18 @@ static std::vector<std::string> root_segments(const json& doc, const std::string
       }
     }
   }
+  // Then a fault's "name" (models/faults): "cpu-drop.duration" is /faults/<i>/duration.
+  const json* faults = doc.contains("faults") ? &doc["faults"] : nullptr;
+  if (faults && faults->is_array()) {
+    for (std::size_t i = 0; i < faults->size(); ++i) {
+      const json& f = (*faults)[i];
+      if (f.is_object() && f.contains("name") && f["name"].is_string() && f["name"].get<std::string>() == parts[0]) {
+        std::vector<std::string> out{"faults", std::to_string(i)};
+        out.insert(out.end(), parts.begin() + 1, parts.end());
+        return out;
+      }
+    }
+  }
   return parts;
 }
 

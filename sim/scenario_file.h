@@ -16,7 +16,7 @@ nlohmann::json load_scenario_file(const std::string& path);
 nlohmann::json parse_scenario_text(const std::string& text);
 
 // Applies "PATH=VALUE" (docs/scenario-format.md): the first segment is a component id when one
-// matches, else a top-level key; numeric segments index arrays; VALUE is JSON, else a
+// matches, else the "name" of a fault (faults[i]), else a top-level key; numeric segments index arrays; VALUE is JSON, else a
 // string. VALUE null removes an object's field (null means absent), making nothing on the
 // way to it; an array's item is set to null. Throws ScenarioError with pointer "--set
 // <assignment>" on a bad path, a value the parser refuses, a control character, or a

@@ -154,6 +154,7 @@ Capabilities Cache::capabilities() {
   Capabilities c;
   if (!p_.local) c.crashable = this;  // a local cache crashes with its instance, not by itself
   c.degradable = this;
+  c.keyed_store = this;
   return c;
 }
 
@@ -196,6 +197,7 @@ std::uint64_t Cache::memory_estimate() const {
 
 void Cache::start(Context& ctx) {
   if (!p_.local) pool_.start(ctx);
+  if (p_.preload > 0) preload(ctx);
   if (p_.pattern == Pattern::WriteBehind) arm(ctx, p_.flush_interval, kFlush);
   start_persistence(ctx);
   window_ = ctx.metrics().window();

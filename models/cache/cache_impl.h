@@ -98,7 +98,7 @@ struct Node {
   CacheStore& store() { return *inst[primary].store; }
 };
 
-class Cache final : public Component, public HasCapabilities, public Crashable, public Degradable, public PoolJobs {
+class Cache final : public Component, public HasCapabilities, public Crashable, public Degradable, public PoolJobs, public KeyedStore {
  public:
   Cache(Params& p, BuildContext& bc);
 
@@ -113,6 +113,11 @@ class Cache final : public Component, public HasCapabilities, public Crashable, 
   bool oom_killable() const override { return false; }
   bool set_memory_leak(Context&, double, double) override { return false; }
   void set_disk_full(bool full) override { disk_full_ = full; }
+
+  // ---- KeyedStore (operations.cpp): the cache_flush fault ----
+  // Every process of every node (replicas too) and every local copy loses keys [0, hottest),
+  // or everything; the entries series follows the primaries, as store_value's does.
+  std::uint64_t drop_keys(Context& ctx, std::uint64_t hottest) override;
 
   // ---- the component (cache.cpp) ----
   Capabilities capabilities() override;
@@ -163,6 +168,7 @@ class Cache final : public Component, public HasCapabilities, public Crashable, 
   void fetch(Context& ctx, std::uint32_t j);
   void fill_done(Context& ctx, CallId call, Status status, std::uint32_t j);
   Time expiry_from(Time now);
+  void preload(Context& ctx);
   bool store_value(Context& ctx, Node& nd, std::uint64_t key, std::uint32_t value, Time read_at, Time delta,
                    bool write = false);
   void erase_key(Context& ctx, Node& nd, std::uint32_t slot, bool write = false);

@@ -81,6 +81,34 @@ bool Cache::store_value(Context& ctx, Node& nd, std::uint64_t key, std::uint32_t
   return true;
 }
 
+std::uint64_t Cache::drop_keys(Context& ctx, std::uint64_t hottest) {
+  Context::ActingAs as(ctx, index());
+  std::uint64_t dropped = 0;
+  for (Node& nd : nodes_)
+    for (std::size_t i = 0; i < nd.inst.size(); ++i) {
+      CacheStore& st = *nd.inst[i].store;
+      const double n0 = static_cast<double>(st.size()), b0 = static_cast<double>(st.bytes());
+      if (hottest == kAllKeys) st.clear();
+      for (std::uint64_t k = 0; hottest != kAllKeys && k < hottest && st.size() > 0; ++k)
+        if (const std::uint32_t slot = st.find(k); slot != kNone) st.erase(slot);
+      dropped += static_cast<std::uint64_t>(n0) - st.size();
+      if (i == nd.primary) size_changed(ctx, static_cast<double>(st.size()) - n0, static_cast<double>(st.bytes()) - b0);
+    }
+  return dropped;
+}
+
+// Keys 0 .. preload-1 as fills read at t = 0, in every process of their node, each entry
+// costing value_bytes + key_overhead_bytes. A node whose share of the keys would not fit
+// (the keys hash unevenly) keeps the ones that do: a warm start never evicts.
+void Cache::preload(Context& ctx) {
+  const std::uint32_t bytes = p_.value_bytes + p_.key_overhead_bytes;
+  for (std::uint64_t k = 0; k < p_.preload; ++k)
+    for (Instance& in : nodes_[node_of(k)].inst)
+      if (in.store->fits(k, bytes))
+        if (const std::uint32_t slot = in.store->put(k, bytes, 0); slot != kNone) in.store->at(slot).expiry = expiry_from(0);
+  for (Node& nd : nodes_) size_changed(ctx, static_cast<double>(nd.store().size()), static_cast<double>(nd.store().bytes()));
+}
+
 void Cache::erase_key(Context& ctx, Node& nd, std::uint32_t slot, bool write) {
   CacheStore& s = nd.store();
   double b = static_cast<double>(s.at(slot).bytes);

@@ -43,6 +43,10 @@ struct CacheParams {
 
   // Contents: the store of each node (capacity already split over the nodes) or local copy.
   StoreConfig store;
+  // "preload": keys 0 .. preload-1 cached at t = 0 (a cache warmed before the run, as the
+  // OSDI 2022 look-aside experiment warms memcached); at most what capacity and
+  // capacity_bytes hold.
+  std::uint64_t preload = 0;
   Time ttl = kTimeMax, jitter = 0;  // jitter: half-width of the TTL's spread
 
   // Stampede control.

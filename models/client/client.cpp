@@ -38,7 +38,7 @@ enum Tag : std::uint16_t { kArrival = 1, kThinkDone, kUsersTick, kSessionEnd, kW
 constexpr double kBytesPerUser = 400;
 enum UserState : std::uint8_t { kIdle, kThinking, kWaiting };
 
-class Client final : public Component, public CallSink, public HasCapabilities, public Placement {
+class Client final : public Component, public CallSink, public HasCapabilities, public Placement, public LoadSource {
  public:
   Client(Params& p, BuildContext& bc) : rng_(bc.rng(0)), key_rng_(bc.rng(1)), session_rng_(bc.rng(2)) {
     target_ = bc.reference(p, "target", RefKind::SyncCall);
@@ -171,12 +171,25 @@ class Client final : public Component, public CallSink, public HasCapabilities, 
 
   bool accepts_calls() const override { return false; }
 
+  // A load spike (models/faults load_spike) scales an open loop's arrival rate; a closed
+  // loop offers none, so the injector refuses the fault at connect.
   Capabilities capabilities() override {
     Capabilities c;
     c.placement = this;
+    if (!closed_) c.load_source = this;
     return c;
   }
   bool in_data_centre() const override { return internal_; }
+  bool set_load_factor(Context& ctx, double factor) override {
+    if (closed_) return false;
+    Context::ActingAs as(ctx, index());
+    load_factor_ = factor;
+    // The arrival already drawn was drawn at the old rate: draw it again from now (the
+    // process is memoryless), the pending one left behind by its generation.
+    ++arrival_gen_;
+    schedule_next_arrival(ctx, ctx.now());
+    return true;
+  }
 
   void start(Context& ctx) override {
     if (policy_) policy_->begin(ctx);
@@ -208,6 +221,7 @@ class Client final : public Component, public CallSink, public HasCapabilities, 
     }
     switch (tag) {
       case kArrival:
+        if (data != arrival_gen_) break;  // drawn before a load spike changed the rate
         if (sessions_mode_) start_session(ctx);
         else send(ctx, 0, 0);
         schedule_next_arrival(ctx, ctx.now());
@@ -329,7 +343,7 @@ class Client final : public Component, public CallSink, public HasCapabilities, 
       if (t >= end || rate <= 0) return;
       const Time cand = poisson_next(t, rate);
       if (cand == kTimeMax || cand > end) return;
-      ctx.schedule(cand - ctx.now(), kArrival);
+      ctx.schedule(cand - ctx.now(), kArrival, arrival_gen_);
       return;
     }
     next_arrival_by_profile(ctx, t);
@@ -338,7 +352,7 @@ class Client final : public Component, public CallSink, public HasCapabilities, 
   // the gap overflows Time (a rate so low there is no next point). Both arrival paths draw
   // through it, so the fast path draws what the general one would.
   [[gnu::always_inline]] Time poisson_next(Time t, double rate) {
-    return after(t, std::max<Time>(1, from_seconds_saturated(standard_exponential(rng_) / rate)));
+    return after(t, std::max<Time>(1, from_seconds_saturated(standard_exponential(rng_) / (rate * load_factor_))));
   }
   // By thinning against the largest rate of the current linear piece; crossing into the
   // next piece restarts there (the process is memoryless). Out of line, so that the fast
@@ -356,7 +370,7 @@ class Client final : public Component, public CallSink, public HasCapabilities, 
       }
       Time cand;
       if (constant_) {
-        cand = after(t, std::max<Time>(1, from_seconds_saturated(1.0 / std::max(rate_.at(t), 1e-9))));
+        cand = after(t, std::max<Time>(1, from_seconds_saturated(1.0 / std::max(rate_.at(t) * load_factor_, 1e-9))));
         if (rate_.at(t) <= 0) {
           t = piece_end;
           continue;
@@ -375,7 +389,7 @@ class Client final : public Component, public CallSink, public HasCapabilities, 
         }
       }
       if (cand > end) return;
-      ctx.schedule(cand - ctx.now(), kArrival);
+      ctx.schedule(cand - ctx.now(), kArrival, arrival_gen_);
       return;
     }
   }
@@ -561,6 +575,8 @@ class Client final : public Component, public CallSink, public HasCapabilities, 
   BusinessCounters counters_;
   Time test_end_ = -1;  // when the last iteration ended (-1: the duration cut the test)
   RefId target_ = 0;
+  double load_factor_ = 1;      // a load spike's (set_load_factor)
+  std::uint64_t arrival_gen_ = 0;  // the pending arrival's: a rate change draws it again
   Time duration_ = 0;
   Time timeout_ = 0;
   bool internal_ = false;  // runs in the data centre (an internal caller): zone and region outages reach it

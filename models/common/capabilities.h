@@ -181,6 +181,33 @@ class Backpressure {
   ~Backpressure() = default;
 };
 
+// A source of offered load (an open-loop client): a load spike multiplies its arrival rate.
+class LoadSource {
+ public:
+  // Arrivals from now on come at `factor` times the scenario's rate (1 = as written). The
+  // next arrival already drawn keeps its time; the ones after it follow the new rate (a
+  // Poisson process is memoryless, so nothing else changes). False when the source cannot
+  // (a closed-loop population, whose load follows its replies).
+  virtual bool set_load_factor(Context& ctx, double factor) = 0;
+
+ protected:
+  ~LoadSource() = default;
+};
+
+// Stored keys that a fault can drop (a cache's contents: FLUSHALL, a node restarted empty, a
+// deploy that clears a local cache, a delete of the hottest keys).
+class KeyedStore {
+ public:
+  static constexpr std::uint64_t kAllKeys = ~std::uint64_t{0};
+  // Drops keys 0 .. hottest-1 from every copy the component holds (kAllKeys: everything).
+  // A Zipf route's rank r is key r (models/client, without "scramble"), so these are its
+  // `hottest` most popular keys. Returns how many entries were dropped.
+  virtual std::uint64_t drop_keys(Context& ctx, std::uint64_t hottest) = 0;
+
+ protected:
+  ~KeyedStore() = default;
+};
+
 // Named sub-addresses of a component (a queue's topics): a request's `topic` is the index of
 // one. A publisher resolves a name once, in connect().
 class Topics {
@@ -219,6 +246,8 @@ struct Capabilities {
   Placement* placement = nullptr;
   Backpressure* backpressure = nullptr;
   KeyWrites* key_writes = nullptr;
+  LoadSource* load_source = nullptr;
+  KeyedStore* keyed_store = nullptr;
 };
 
 // A model with capabilities derives from this as well as from Component.

@@ -21,6 +21,8 @@ bool offers(const Capabilities& c, Need need) {
     case Need::ZoneAware: return c.zone_aware != nullptr;
     case Need::Degradable: return c.degradable != nullptr;
     case Need::Disruptable: return c.disruptable != nullptr;
+    case Need::LoadSource: return c.load_source != nullptr;
+    case Need::KeyedStore: return c.keyed_store != nullptr;
   }
   return false;
 }

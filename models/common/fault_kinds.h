@@ -48,7 +48,8 @@ struct FaultPlan {
   std::vector<std::vector<std::uint32_t>> groups;  // partition
   Distribution add;                            // latency: the delay added
   double fraction = 1;                         // latency: share delayed; error_rate: share aborted
-  double factor = 1;                           // slowdown
+  double factor = 1;                           // slowdown; cpu_throttle: the CPU left; load_spike: x rate
+  std::uint64_t keys = 0;                      // cache_flush: the hottest keys dropped (KeyedStore::kAllKeys: all)
   double per_request_mb = 0, per_second_mb = 0;  // memory_leak
   // Resolved at connect.
   bool direct = false;                         // acts on its target through a capability
@@ -65,7 +66,7 @@ enum class LinkEffect : std::uint8_t { None, Lose, Abort, Delay };
 
 // The capability a kind needs on its target. The injector checks it at connect (failing
 // with "\"<id>\" is a <type>; this fault needs a service") and sets FaultPlan::direct.
-enum class Need : std::uint8_t { None, Scalable, Resizable, Crashable, ZoneAware, Degradable, Disruptable };
+enum class Need : std::uint8_t { None, Scalable, Resizable, Crashable, ZoneAware, Degradable, Disruptable, LoadSource, KeyedStore };
 
 // Whether `c` offers what `need` names (always for Need::None).
 bool offers(const Capabilities& c, Need need);

@@ -20,6 +20,13 @@
 //                caller's sidecar without reaching the callee; on a service, the service
 //                itself answers 5xx (a dependency returning errors).
 //   slowdown     service times x factor (slow queries, GC pauses).
+//   cpu_throttle `docker update --cpus` / a CPU quota cut (the OSDI 2022 retry experiment's
+//                trigger): the target keeps `factor` of its CPU (0.2 = an 80% drop), so its
+//                work takes 1 / factor as long.
+//   load_spike   an open-loop client's arrival rate x `factor` (the GC experiment's trigger).
+//   cache_flush  a cache loses its `keys` hottest keys, or everything ("all", the default:
+//                FLUSHALL, a node restarted empty, a deploy that clears a local cache).
+//                Instantaneous: the cache refills from its callers' misses.
 //   memory_leak  memory grows per request or per second until memory.limit_mb OOMKills the
 //                instance; the kubelet restarts it with CrashLoopBackOff (models/service).
 //   disk_full    writes (client routes with "write": true) fail with 5xx, reads work.
@@ -31,6 +38,8 @@
 // Each acts through its target's capabilities (models/common/capabilities.h) or on links;
 // none knows which family its target belongs to.
 #include <algorithm>
+#include <cmath>
+#include <cstdio>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -133,6 +142,30 @@ void read_error_rate(Params& p, const FaultWorld& w, FaultPlan& f) {
 void read_slowdown(Params& p, const FaultWorld& w, FaultPlan& f) {
   read_target(p, w, f);
   f.factor = p.require_number("factor", 1e-3, 1e6);
+}
+
+void read_cpu_throttle(Params& p, const FaultWorld& w, FaultPlan& f) {
+  read_target(p, w, f);
+  f.factor = p.require_number("factor", 1e-3, 1.0);
+  f.label += " (" + std::to_string(static_cast<int>(std::lround(f.factor * 100))) + "% CPU)";
+}
+
+void read_load_spike(Params& p, const FaultWorld& w, FaultPlan& f) {
+  read_target(p, w, f);
+  f.factor = p.require_number("factor", 0.01, 1e4);
+  char buf[32];
+  std::snprintf(buf, sizeof buf, " (x%g)", f.factor);
+  f.label += buf;
+}
+
+void read_cache_flush(Params& p, const FaultWorld& w, FaultPlan& f) {
+  read_target(p, w, f);
+  const Params::Value k = p.value("keys");
+  const std::optional<std::int64_t> n = k.as_integer();
+  if (k.shape() == Params::Shape::absent || k.as_string() == "all") f.keys = KeyedStore::kAllKeys;
+  else if (n && *n >= 1) f.keys = static_cast<std::uint64_t>(*n);
+  else p.fail("keys", "expected the number of hottest keys to drop (a positive whole number) or \"all\"");
+  f.label += f.keys == KeyedStore::kAllKeys ? " (all keys)" : " (" + std::to_string(f.keys) + " hottest keys)";
 }
 
 void read_memory_leak(Params& p, const FaultWorld& w, FaultPlan& f) {
@@ -279,6 +312,19 @@ void revert_error_rate(Context&, const FaultWorld& w, const FaultPlan& f) {
 void apply_slowdown(Context&, const FaultWorld& w, const FaultPlan& f) { degradable(w, f).set_slowdown(f.factor); }
 void revert_slowdown(Context&, const FaultWorld& w, const FaultPlan& f) { degradable(w, f).set_slowdown(1.0); }
 
+void apply_cpu_throttle(Context&, const FaultWorld& w, const FaultPlan& f) { degradable(w, f).set_slowdown(1.0 / f.factor); }
+
+void apply_load_spike(Context& ctx, const FaultWorld& w, const FaultPlan& f) {
+  w.caps[f.target_index()].load_source->set_load_factor(ctx, f.factor);
+}
+void revert_load_spike(Context& ctx, const FaultWorld& w, const FaultPlan& f) {
+  w.caps[f.target_index()].load_source->set_load_factor(ctx, 1.0);
+}
+
+void apply_cache_flush(Context& ctx, const FaultWorld& w, const FaultPlan& f) {
+  w.caps[f.target_index()].keyed_store->drop_keys(ctx, f.keys);
+}
+
 void apply_memory_leak(Context& ctx, const FaultWorld& w, const FaultPlan& f) {
   degradable(w, f).set_memory_leak(ctx, f.per_request_mb, f.per_second_mb);
 }
@@ -329,6 +375,15 @@ void register_fault_kinds(FaultKindRegistry& k) {
          .instantaneous = "a drain is instantaneous: its evictions go on until every instance concerned is replaced",
          .read = read_crash,  // the same target and "instances"
          .apply = apply_drain});
+  k.add({.name = "cpu_throttle", .need = Need::Degradable, .read = read_cpu_throttle, .apply = apply_cpu_throttle,
+         .revert = revert_slowdown});
+  k.add({.name = "load_spike", .need = Need::LoadSource, .read = read_load_spike, .apply = apply_load_spike,
+         .revert = revert_load_spike});
+  k.add({.name = "cache_flush",
+         .need = Need::KeyedStore,
+         .instantaneous = "a cache flush is instantaneous: the cache refills from its callers' misses",
+         .read = read_cache_flush,
+         .apply = apply_cache_flush});
 }
 
 }  // namespace archsim

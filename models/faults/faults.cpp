@@ -28,6 +28,7 @@ namespace {
 enum Tag : std::uint16_t { kBegin = 1, kEnd, kFail, kRepair };
 
 struct Fault {
+  std::string name;  // "name", or empty
   const FaultKind* kind = nullptr;
   Time at = 0, end = 0;
   bool has_end = false;
@@ -200,6 +201,17 @@ class FaultInjector final : public Component {
   Fault read_fault(Params& p, BuildContext& bc) {
     Fault f;
     f.plan.pointer = p.pointer();
+    // "name": how --set, --vary and archsim metastability --trigger address the fault
+    // ("cpu-drop.factor"): unique, and never a component id, which those paths try first.
+    if (p.has("name")) {
+      f.name = p.string("name");
+      if (f.name.empty() || f.name.find('.') != std::string::npos || f.name.find('=') != std::string::npos)
+        p.fail("name", "expected a name without \".\" or \"=\" (it starts a --set path: \"" + f.name + ".duration=10s\")");
+      if (std::find(world_.ids.begin(), world_.ids.end(), f.name) != world_.ids.end())
+        p.fail("name", "\"" + f.name + "\" is also a component id: --set " + f.name + ".… would change the component");
+      for (const Fault& other : faults_)
+        if (other.name == f.name) p.fail("name", "\"" + f.name + "\" names another fault too (" + other.plan.pointer + ")");
+    }
     if (!p.has("kind")) p.missing("kind");
     std::string kind = p.choice("kind", "crash", kinds_->names());
     f.kind = kinds_->find(kind);
@@ -215,6 +227,7 @@ class FaultInjector final : public Component {
     }
     f.plan.label = kind;
     f.kind->read(p, world_, f.plan);
+    if (!f.name.empty()) f.plan.label = f.name + ": " + f.plan.label;
     return f;
   }
 
@@ -224,7 +237,10 @@ class FaultInjector final : public Component {
       const std::uint32_t t = plan.target_index();
       if (!offers(world_.caps[t], f.kind->need))
         throw ScenarioError(plan.pointer + "/target",
-                            "\"" + world_.ids[t] + "\" is a " + world_.types[t] + "; this fault needs a service");
+                            "\"" + world_.ids[t] + "\" is a " + world_.types[t] + "; this fault needs " +
+                                (f.kind->need == Need::LoadSource ? "an open-loop client"
+                                 : f.kind->need == Need::KeyedStore ? "a cache"
+                                                                    : "a service"));
       plan.direct = true;
     }
     if (f.kind->resolve) f.kind->resolve(world_, plan);

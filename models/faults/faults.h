@@ -10,7 +10,7 @@
 namespace archsim {
 
 // The built-in kinds (crash, zone_outage, partition, latency, error_rate, slowdown,
-// memory_leak, disk_full, drain), in that order; models/faults/fault_kinds.cpp says what each follows.
+// memory_leak, disk_full, drain, cpu_throttle, load_spike, cache_flush), in that order; models/faults/fault_kinds.cpp says what each follows.
 void register_fault_kinds(FaultKindRegistry& kinds);
 
 // The factory of the fault injector playing the kinds in `kinds` (for Registry::add_section).

@@ -1,0 +1,138 @@
+// The faults that trigger metastable failures (OSDI 2022, "Metastable Failures in the Wild"):
+// cpu_throttle, load_spike and cache_flush, and a fault's "name" as a --set path. Ground
+// truth: utilization = arrival rate x work time (work time / CPU left under a throttle), a
+// Poisson count's mean and spread, and a preloaded cache missing each key once after a flush.
+#include <doctest/doctest.h>
+
+#include <cmath>
+#include <string>
+
+#include "tests/e2e/run_archsim.h"
+
+using archsim::e2e::describe;
+using archsim::e2e::num;
+using archsim::e2e::run_archsim;
+using archsim::e2e::run_summary;
+using archsim::e2e::write_scenario;
+using nlohmann::json;
+
+namespace {
+
+// 50 requests/s of constant 5 ms work on one worker: utilization 0.25 as written.
+json single_server() {
+  return json::parse(R"({
+    "name": "trigger", "seed": 5, "duration": "400s",
+    "components": [
+      {"id": "users", "type": "client", "target": "web", "arrivals": {"rate": 50}},
+      {"id": "web", "type": "service", "concurrency": 1,
+       "service_time": {"dist": "constant", "value": "5ms"}}
+    ]})");
+}
+
+// Ten keys, all preloaded, no expiry: every miss is one the flush caused.
+json preloaded_cache() {
+  return json::parse(R"({
+    "name": "flush", "seed": 2, "duration": "100s",
+    "components": [
+      {"id": "users", "type": "client", "target": "cache", "arrivals": {"rate": 100},
+       "routes": [{"name": "get", "keys": {"count": 10}}]},
+      {"id": "cache", "type": "cache", "capacity": 100, "preload": 10, "pattern": "read_through", "backend": "db"},
+      {"id": "db", "type": "service", "concurrency": 8, "service_time": {"dist": "constant", "value": "1ms"}}
+    ]})");
+}
+
+std::string first_line(const std::string& s) { return s.substr(0, s.find('\n')); }
+
+}  // namespace
+
+TEST_CASE("faults: cpu_throttle divides work by the CPU left, addressed by its name") {
+  json doc = single_server();
+  doc["faults"] = json::parse(R"([{"name": "cpu-drop", "at": "0s", "kind": "cpu_throttle", "target": "web", "factor": 0.5}])");
+  const std::string path = write_scenario("cpu-throttle", doc);
+  const json s = run_summary(path, {});
+  // 50/s x 5 ms / 0.5 = 0.5; untouched it would be 0.25.
+  CHECK(num(s, "components.web.utilization") == doctest::Approx(0.5).epsilon(0.04));
+  // The name addresses the fault as an id addresses a component: factor 1 is no throttle.
+  const json back = run_summary(path, {"--set", "cpu-drop.factor=1"});
+  CHECK(num(back, "components.web.utilization") == doctest::Approx(0.25).epsilon(0.04));
+}
+
+TEST_CASE("faults: load_spike multiplies an open loop's arrivals while it lasts") {
+  json doc = single_server();
+  doc["faults"] = json::parse(R"([{"at": "100s", "duration": "100s", "kind": "load_spike", "target": "users", "factor": 3}])");
+  const json s = run_summary(write_scenario("load-spike", doc), {});
+  // 300 s at 50/s and 100 s at 150/s: a Poisson count of mean 30,000 (sd 173). Without the
+  // spike the mean is 20,000; with the spike for the whole run, 60,000.
+  const double n = num(s, "requests.total");
+  CHECK(std::fabs(n - 30000) < 5 * std::sqrt(30000.0));
+}
+
+TEST_CASE("faults: cache_flush empties a preloaded cache, which then misses each key once") {
+  json doc = preloaded_cache();
+  const json warm = run_summary(write_scenario("flush-none", doc), {});
+  CHECK(num(warm, "components.cache.misses") == 0);  // preloaded: no miss at all
+  doc["faults"] = json::parse(R"([{"at": "50s", "kind": "cache_flush", "target": "cache"}])");
+  const json all = run_summary(write_scenario("flush-all", doc), {});
+  // Ten keys at 10/s each and a 1 ms fill: two reads of one key within a fill are rare.
+  CHECK(num(all, "components.cache.misses") >= 10);
+  CHECK(num(all, "components.cache.misses") <= 12);
+  doc["faults"][0]["keys"] = 3;
+  const json hot = run_summary(write_scenario("flush-hot", doc), {});
+  CHECK(num(hot, "components.cache.misses") >= 3);
+  CHECK(num(hot, "components.cache.misses") <= 4);
+}
+
+TEST_CASE("faults: bad trigger faults and names are refused in one line") {
+  struct Case {
+    const char* faults;
+    const char* pointer;
+    const char* words;
+  };
+  const Case cases[] = {
+      {R"([{"name": "a.b", "at": "1s", "kind": "cpu_throttle", "target": "web", "factor": 0.5}])", "/faults/0/name", "without"},
+      {R"([{"name": "web", "at": "1s", "kind": "cpu_throttle", "target": "web", "factor": 0.5}])", "/faults/0/name", "component id"},
+      {R"([{"name": "x", "at": "1s", "kind": "cpu_throttle", "target": "web", "factor": 0.5},
+           {"name": "x", "at": "2s", "kind": "slowdown", "target": "web", "factor": 2}])", "/faults/1/name", "another fault"},
+      {R"([{"at": "1s", "kind": "cpu_throttle", "target": "web", "factor": 2}])", "/faults/0/factor", ""},
+      {R"([{"at": "1s", "kind": "load_spike", "target": "web", "factor": 2}])", "/faults/0/target", "open-loop client"},
+      {R"([{"at": "1s", "kind": "cache_flush", "target": "web"}])", "/faults/0/target", "a cache"},
+  };
+  for (const Case& c : cases) {
+    CAPTURE(c.faults);
+    json doc = single_server();
+    doc["faults"] = json::parse(c.faults);
+    const std::string path = write_scenario("bad-trigger", doc);
+    const auto r = run_archsim({"run", path});
+    INFO(describe(r));
+    CHECK(r.exit_code == 2);
+    const std::string line = first_line(r.err);
+    CHECK(line.rfind(path + ": " + c.pointer, 0) == 0);
+    CHECK(line.find(c.words) != std::string::npos);
+  }
+  json cache = preloaded_cache();
+  cache["faults"] = json::parse(R"([{"at": "1s", "kind": "cache_flush", "target": "cache", "keys": 0}])");
+  const std::string keys = write_scenario("bad-flush-keys", cache);
+  auto r = run_archsim({"run", keys});
+  CHECK(r.exit_code == 2);
+  CHECK(first_line(r.err).rfind(keys + ": /faults/0/keys", 0) == 0);
+  cache["faults"] = json::parse(R"([{"at": "1s", "duration": "5s", "kind": "cache_flush", "target": "cache"}])");
+  const std::string dur = write_scenario("bad-flush-duration", cache);
+  r = run_archsim({"run", dur});
+  CHECK(r.exit_code == 2);
+  CHECK(first_line(r.err).find("instantaneous") != std::string::npos);
+  cache["faults"] = json::array();
+  cache["components"][1]["preload"] = 101;  // more than the capacity
+  const std::string pre = write_scenario("bad-preload", cache);
+  r = run_archsim({"run", pre});
+  CHECK(r.exit_code == 2);
+  CHECK(first_line(r.err).rfind(pre + ": /components/1/preload", 0) == 0);
+  // A closed loop's load follows its replies: a load spike on it is refused, not ignored.
+  json closed = single_server();
+  closed["components"][0].erase("arrivals");
+  closed["components"][0]["users"] = 10;
+  closed["faults"] = json::parse(R"([{"at": "1s", "kind": "load_spike", "target": "users", "factor": 2}])");
+  const std::string cl = write_scenario("bad-spike-closed", closed);
+  r = run_archsim({"run", cl});
+  CHECK(r.exit_code == 2);
+  CHECK(first_line(r.err).rfind(cl + ": /faults/0/target", 0) == 0);
+}
