@@ -136,3 +136,20 @@ TEST_CASE("faults: bad trigger faults and names are refused in one line") {
   CHECK(r.exit_code == 2);
   CHECK(first_line(r.err).rfind(cl + ": /faults/0/target", 0) == 0);
 }
+
+TEST_CASE("faults: the OSDI 2022 retry experiment stays failed after 10 s at -80% CPU, recovers after 9 s") {
+  // The paper's figure: 10 s at -80% CPU stays failed, 9 s recovers (and so do -78% and 25%
+  // less load; scenarios/metastability/README.md). Goodput in the last second says which.
+  const std::string scenario = archsim::e2e::source_path("scenarios/metastability/retry-storm.json");
+  auto goodput_at_end = [&](const std::string& name, const std::string& set) {
+    const std::string out = archsim::e2e::scratch_dir(name);
+    const auto r = run_archsim({"run", scenario, "--set", "duration=40s", "--set", set, "--json", "--quiet", "--no-report", "--out", out}, 300);
+    INFO(describe(r));
+    REQUIRE(r.exit_code == 0);
+    const auto rows = archsim::e2e::series_rows(out + "/timeseries.csv", "all", "throughput_rps");
+    REQUIRE(!rows.empty());
+    return std::stod(rows.back().second);
+  };
+  CHECK(goodput_at_end("retry-10s", "cpu-drop.duration=10s") == 0);
+  CHECK(goodput_at_end("retry-9s", "cpu-drop.duration=9s") > 12000);  // 13,333/s offered
+}
