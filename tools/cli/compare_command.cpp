@@ -24,32 +24,6 @@ namespace archsim::cli {
 namespace fs = std::filesystem;
 using nlohmann::ordered_json;
 
-// Splits "a,b,[1,2],{\"x\":1}" at the commas that are not inside brackets or quotes.
-static std::vector<std::string> split_values(const std::string& s) {
-  std::vector<std::string> out;
-  std::string cur;
-  int depth = 0;
-  bool quoted = false;
-  for (char c : s) {
-    if (c == '"') quoted = !quoted;
-    if (!quoted && (c == '[' || c == '{')) ++depth;
-    if (!quoted && (c == ']' || c == '}')) --depth;
-    if (c == ',' && depth == 0 && !quoted) {
-      out.push_back(cur);
-      cur.clear();
-    } else {
-      cur += c;
-    }
-  }
-  out.push_back(cur);
-  return out;
-}
-
-struct Variant {
-  std::string label;
-  std::vector<std::string> sets;  // "P=V"
-};
-
 static std::string cell(const ordered_json& s, const std::string& path, double scale = 1, int prec = 2) {
   const ordered_json* v = &s;
   std::size_t start = 0;
@@ -82,24 +56,9 @@ int compare_command(const CompareOptions& o, const Registry& registry) {
   if (mpi_rank() != 0) return worker_exit;
   if (!base || !exec) return 2;
   // The grid of variants: the cartesian product of every --vary.
-  std::vector<Variant> variants{Variant{}};
-  for (const std::string& v : o.varies) {
-    auto eq = v.find('=');
-    if (eq == std::string::npos || eq == 0 || eq + 1 == v.size()) {
-      std::cerr << "archsim: --vary " << v << ": expected PATH=V1,V2,... e.g. lb.algorithm=round_robin,least_connections\n";
-      return 2;
-    }
-    std::string path = v.substr(0, eq);
-    std::vector<Variant> next;
-    for (const Variant& prev : variants)
-      for (const std::string& val : split_values(v.substr(eq + 1))) {
-        Variant n = prev;
-        append_item(n.label, " ", path + "=" + val);
-        n.sets.push_back(path + "=" + val);
-        next.push_back(n);
-      }
-    variants = next;
-  }
+  const auto grid = vary_grid(o.varies);
+  if (!grid) return 2;
+  const std::vector<Variant>& variants = *grid;
   std::uint64_t seed = 0;
   std::string name;
   double sim_total_s = 0;  // every job's simulated time, for the progress bar's clock

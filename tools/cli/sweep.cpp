@@ -2,6 +2,7 @@
 
 #include <cstdio>
 #include <exception>
+#include <iostream>
 #include <new>
 
 #include "reports/access_log.h"
@@ -14,9 +15,52 @@
 #include "sim/random.h"
 #include "sim/scenario_file.h"
 #include "sim/simulation.h"
+#include "sim/text_list.h"
 #include "tools/cli/interrupt.h"
 
 namespace archsim::cli {
+
+std::vector<std::string> split_values(const std::string& s) {
+  std::vector<std::string> out;
+  std::string cur;
+  int depth = 0;
+  bool quoted = false;
+  for (char c : s) {
+    if (c == '"') quoted = !quoted;
+    if (!quoted && (c == '[' || c == '{')) ++depth;
+    if (!quoted && (c == ']' || c == '}')) --depth;
+    if (c == ',' && depth == 0 && !quoted) {
+      out.push_back(cur);
+      cur.clear();
+    } else {
+      cur += c;
+    }
+  }
+  out.push_back(cur);
+  return out;
+}
+
+std::optional<std::vector<Variant>> vary_grid(const std::vector<std::string>& varies) {
+  std::vector<Variant> variants{Variant{}};
+  for (const std::string& v : varies) {
+    auto eq = v.find('=');
+    if (eq == std::string::npos || eq == 0 || eq + 1 == v.size()) {
+      std::cerr << "archsim: --vary " << v << ": expected PATH=V1,V2,... e.g. lb.algorithm=round_robin,least_connections\n";
+      return std::nullopt;
+    }
+    std::string path = v.substr(0, eq);
+    std::vector<Variant> next;
+    for (const Variant& prev : variants)
+      for (const std::string& val : split_values(v.substr(eq + 1))) {
+        Variant n = prev;
+        append_item(n.label, " ", path + "=" + val);
+        n.sets.push_back(path + "=" + val);
+        next.push_back(n);
+      }
+    variants = next;
+  }
+  return variants;
+}
 
 JobOutput run_job(const nlohmann::json& base, const JobSpec& spec, const Registry& registry,
                   const std::function<void(double)>& progress) {

@@ -62,6 +62,18 @@ std::uint64_t scenario_hash(const nlohmann::json& base);
 std::uint64_t job_key(std::uint64_t scenario_hash, const JobSpec& spec);
 std::string hex16(std::uint64_t v);
 
+// Splits "a,b,[1,2],{\"x\":1}" at the commas that are not inside brackets or quotes.
+std::vector<std::string> split_values(const std::string& s);
+
+// One configuration of a grid: its label ("a=1 b=2") and its --set overrides.
+struct Variant {
+  std::string label;
+  std::vector<std::string> sets;  // "P=V"
+};
+// The cartesian product of every --vary "PATH=V1,V2,...", the first --vary outermost. Prints
+// one line and returns nullopt for a --vary that is not of that form.
+std::optional<std::vector<Variant>> vary_grid(const std::vector<std::string>& varies);
+
 // The configuration named by `sets` as {"path": value}: each VALUE as JSON, else as a string.
 nlohmann::ordered_json sets_object(const std::vector<std::string>& sets);
 
