@@ -26,7 +26,7 @@ const std::vector<std::string_view>& script_modules() {
   // Helpers first, then the charts, the sections, the pages, and main.js, which draws.
   static const std::vector<std::string_view> kOrder = {"format.js",   "charts.js",  "marks.js",   "tables.js",
                                                        "run_head.js", "sections.js", "alerts.js", "datatier.js",
-                                                       "compare.js",  "main.js"};
+                                                       "compare.js",  "metastability.js", "main.js"};
   return kOrder;
 }
 

@@ -58,6 +58,15 @@ rm -rf build/browser-check-plan
 build/dev/archsim plan scenarios/basics/web-tier.json --set duration=2m --slo p99=200ms,availability=0.99 \
   --search web.replicas=1..8 --replications 2 --quiet --out build/browser-check-plan >/dev/null
 ARCHSIM_REQUIRE_BROWSER=1 tools/browser_check.sh build/browser-check-plan 1 'id="cheapest"' 'web.replicas=3</strong>'
+# A metastability page: two maps side by side (no mitigation, no retries), each with its cells
+# (data-points), and the boundary cells' goodput over time drawn. The retry experiment's
+# 10 s cut, a 4-cell map at 20 s simulated each.
+rm -rf build/browser-check-metastability
+build/dev/archsim metastability scenarios/metastability/retry-storm.json --trigger cpu-drop --set duration=40s \
+  --vary client.arrivals.rate=10000,13333 --vary cpu-drop.factor=0.2,0.3 \
+  --mitigation no-retries:client.retry.max_attempts=1 --quiet --out build/browser-check-metastability >/dev/null
+ARCHSIM_REQUIRE_BROWSER=1 tools/browser_check.sh build/browser-check-metastability 0 'id="map-1"' 'class="cell stays_failed"' \
+  'id="ichart-cell-'
 # Without the charting library (libjs-dygraphs) the same page keeps its static charts and says so.
 ARCHSIM_DYGRAPHS_JS=/nonexistent build/dev/archsim report build/browser-check-failure >/dev/null
 ARCHSIM_REQUIRE_BROWSER=1 tools/browser_check.sh build/browser-check-failure 6 'Interactive charts are off'

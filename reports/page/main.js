@@ -1,6 +1,7 @@
 // main.js -- draws the page from its data block (reports/html_interactive.h render()): a
-// run's page or a comparison's. The <body> gets data-interactive-charts="N" (the graphs
-// drawn) and data-page-drawn="1" when done; tools/browser_check.sh reads both.
+// run's page, a comparison's or a metastability map's. The <body> gets
+// data-interactive-charts="N" (the graphs drawn) and data-page-drawn="1" when done;
+// tools/browser_check.sh reads both.
 (function (A) {
   'use strict';
 
@@ -94,6 +95,7 @@
   var d = JSON.parse(document.getElementById('archsim-page-data').textContent);
   var root = document.getElementById('archsim-page');
   if (d.page === 'compare') A.comparePage(d, root);
+  else if (d.page === 'metastability') A.metastabilityPage(d, root);
   else A.runPage(d, root);
   A.markScrolling(root);
   document.body.setAttribute('data-interactive-charts', String(A.drawn));

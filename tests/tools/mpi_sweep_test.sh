@@ -62,6 +62,21 @@ echo "== 1. 3 ranks vs 2 threads"
 same "$work/threads" "$work/mpi"
 [ "$(ls "$work/mpi/jobs" | grep -c '\.job$')" -eq 6 ] || { echo "FAIL: expected 6 kept jobs"; exit 1; }
 
+echo "== 1b. metastability: the same map on 3 ranks as on 2 threads"
+meta=(metastability "$src/scenarios/metastability/retry-storm.json" --trigger cpu-drop --set duration=30s
+      --set cpu-drop.at=10s --vary cpu-drop.duration=2s,10s --quiet --no-report)
+"$bin" "${meta[@]}" --threads 2 --out "$work/meta-threads"
+"${mpi[@]}" "$bin" "${meta[@]}" --out "$work/meta-mpi" 2>"$work/meta-mpi.err"
+python3 - "$work/meta-threads/metastability.json" "$work/meta-mpi/metastability.json" <<'EOF'
+import json, sys
+a, b = (json.load(open(p)) for p in sys.argv[1:3])
+for j in (a, b):
+    j.pop("run", None)
+if a != b or len(a["cells"]) != 2:
+    sys.exit("FAIL: metastability.json differs between 2 threads and 3 MPI ranks")
+print("ok: metastability.json identical outside \"run\"")
+EOF
+
 echo "== 2. ranks reading different scenario files"
 python3 - "$src/scenarios/basics/mm1.json" "$work" <<'EOF'
 import json, sys

@@ -60,6 +60,20 @@ struct PlanOptions {
   int replications = 3, threads = default_threads();
 };
 
+// archsim metastability (tools/cli/metastability_command.cpp): a vulnerability map.
+struct MetastabilityOptions {
+  std::string scenario;
+  std::string trigger;                   // the name of one of the scenario's faults
+  std::vector<std::string> varies, sets;
+  std::vector<std::string> mitigations;  // "NAME:PATH=VALUE[,PATH=VALUE...]"
+  std::optional<std::uint64_t> seed;
+  std::string out;
+  std::string window;                    // the verdict window (a duration); empty: to the end of the run
+  double fraction = 0.9;                 // of the goodput before the trigger
+  bool json = false, quiet = false, resume = false, no_report = false;
+  int replications = 1, threads = default_threads();
+};
+
 // archsim import (tools/cli/import_command.cpp, tools/import/import.h).
 struct ImportOptions {
   std::vector<std::string> files, traces;
@@ -72,6 +86,7 @@ int run_command(const RunOptions& o, const Registry& registry);
 int import_command(const ImportOptions& o, const Registry& registry);
 int compare_command(const CompareOptions& o, const Registry& registry);
 int plan_command(const PlanOptions& o, const Registry& registry);
+int metastability_command(const MetastabilityOptions& o, const Registry& registry);
 // `sets`: --set overrides applied to every file, as run applies them. `fields`: instead of a
 // line per file, print as JSON what the loader read of each (every field with its reader's
 // type, range, choices and default) and its verdict.

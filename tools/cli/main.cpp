@@ -117,6 +117,47 @@ int main(int argc, char** argv) {
   plan_cmd->add_flag("--no-report", plan.no_report, "Do not write report.html");
   plan_cmd->add_flag("--resume", plan.resume, "Reuse the finished jobs kept in the output folder (DIR/jobs)");
 
+  cli::MetastabilityOptions ms;
+  std::string ms_seed;
+  auto* ms_cmd = app.add_subcommand(
+      "metastability",
+      "Map where a trigger tips the system into a failure that outlasts it: each cell of the --vary grid recovers or "
+      "stays failed");
+  ms_cmd->footer(
+      "Verdict: goodput (requests answered ok per second) is compared with its mean between the warm-up and the "
+      "trigger's start. A cell stays failed unless, in a window starting no later than the middle of the verdict "
+      "window, goodput and its mean from there to the verdict window's end are both at least --fraction of that mean; "
+      "the verdict window "
+      "starts when the trigger ends and lasts --window (default: to the end of the run), at least the trigger's "
+      "duration. A cell whose goodput was already below --fraction of its offered load before the trigger is "
+      "'failed before'. See docs/learn/metastability.md.");
+  ms_cmd->add_option("scenario", ms.scenario, "Scenario JSON file")->required();
+  ms_cmd->add_option("--trigger", ms.trigger, "The \"name\" of the fault that triggers the failure")->required();
+  ms_cmd->add_option("--vary", ms.varies,
+                     "PATH=V1,V2,...; several make a grid: the first that is not TRIGGER.duration is the load (rows), "
+                     "the second the trigger size (columns), one map per value of the others")
+      ->allow_extra_args(false)
+      ->required();
+  ms_cmd->add_option("--set", ms.sets, "Override a field for every cell: PATH=VALUE")->allow_extra_args(false);
+  ms_cmd->add_option("--mitigation", ms.mitigations,
+                     "NAME:PATH=VALUE[,PATH=VALUE...]: the same maps again with these overrides, side by side on the page")
+      ->allow_extra_args(false);
+  auto* ms_seed_opt = ms_cmd->add_option("--seed", ms_seed, "Seed (overrides the scenario's)");
+  ms_cmd->add_option("--replications", ms.replications, "Replications per cell")->check(CLI::Range(1, 10000));
+  ms_cmd->add_option("--threads", ms.threads, "Threads: jobs (cell x replication) run side by side" + cores_note)
+      ->check(CLI::Range(1, 256));
+  ms_cmd->add_option("--window", ms.window,
+                     "The verdict window after the trigger ends (a duration, at least the trigger's; default: the rest "
+                     "of the run)");
+  ms_cmd->add_option("--fraction", ms.fraction, "Recovered: goodput back to this fraction of its level before the trigger "
+                                                "(default 0.9)")
+      ->check(CLI::Range(0.01, 1.0));
+  ms_cmd->add_option("--out", ms.out, "Output directory (default out/<scenario name>-metastability)");
+  ms_cmd->add_flag("--json", ms.json, "Print metastability.json to stdout instead of the maps");
+  ms_cmd->add_flag("--quiet", ms.quiet, "No progress bar");
+  ms_cmd->add_flag("--no-report", ms.no_report, "Do not write report.html");
+  ms_cmd->add_flag("--resume", ms.resume, "Reuse the finished jobs kept in the output folder (DIR/jobs)");
+
   std::vector<std::string> validate_files, validate_sets;
   auto* val_cmd = app.add_subcommand("validate", "Check scenarios without running them");
   val_cmd->add_option("scenarios", validate_files, "Scenario JSON files")->required();
@@ -165,17 +206,19 @@ int main(int argc, char** argv) {
     if (*run_seed_opt && !(run.seed = cli::parse_seed(run_seed))) return 2;
     if (*cmp_seed_opt && !(cmp.seed = cli::parse_seed(cmp_seed))) return 2;
     if (*plan_seed_opt && !(plan.seed = cli::parse_seed(plan_seed))) return 2;
+    if (*ms_seed_opt && !(ms.seed = cli::parse_seed(ms_seed))) return 2;
   }
   // Only the commands that run jobs use MPI ranks; any other under mpirun would run N times over.
-  if (cli::mpi_size() > 1 && !*run_cmd && !*cmp_cmd && !*plan_cmd) {
+  if (cli::mpi_size() > 1 && !*run_cmd && !*cmp_cmd && !*plan_cmd && !*ms_cmd) {
     if (cli::mpi_rank() == 0)
-      std::cerr << "archsim: only run, compare and plan run over MPI ranks: run this command without mpirun or srun\n";
+      std::cerr << "archsim: only run, compare, plan and metastability run over MPI ranks: run this command without mpirun or srun\n";
     return 2;
   }
   try {
     if (*run_cmd) return cli::run_command(run, registry);
     if (*cmp_cmd) return cli::compare_command(cmp, registry);
     if (*plan_cmd) return cli::plan_command(plan, registry);
+    if (*ms_cmd) return cli::metastability_command(ms, registry);
     if (*val_cmd) return cli::validate_command(validate_files, validate_sets, registry, validate_fields);
     if (*rep_cmd) return cli::report_command(report_dir);
     if (*graph_cmd) return cli::graph_command(graph, registry);

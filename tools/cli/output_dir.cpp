@@ -43,8 +43,8 @@ static bool archsim_entry(const fs::directory_entry& e) {
   std::error_code ec;
   const auto st = e.symlink_status(ec);
   if (n == "summary.json" || n == "analysis.json" || n == "timeseries.csv" || n == "latency_cdf.csv" || n == "report.html" ||
-      n == "report.html.tmp" || n == "compare.json" || n == "plan.json" || n == "topology.dot" || n == "topology.svg" ||
-      n == "topology.log" || n == "trace.json" || n == "trace.otlp.json")
+      n == "report.html.tmp" || n == "compare.json" || n == "plan.json" || n == "metastability.json" || n == "topology.dot" ||
+      n == "topology.svg" || n == "topology.log" || n == "trace.json" || n == "trace.otlp.json")
     return fs::is_regular_file(st);
   // Access logs (reports/access_log.h): access-<client>.log or .jsonl.
   const auto ends_with = [&](const char* tail) {

@@ -7,6 +7,7 @@
 #include <sstream>
 
 #include "reports/chart_scripts.h"
+#include "reports/html_metastability.h"
 #include "reports/html_plan.h"
 #include "reports/html_report.h"
 
@@ -20,7 +21,9 @@ std::optional<std::string> write_report(const fs::path& dir, const fs::path& sho
     std::error_code ec;
     const bool compare = fs::is_regular_file(dir / "compare.json", ec);
     const bool plan = fs::is_regular_file(dir / "plan.json", ec);
-    const reports::ReportResult r = plan      ? reports::write_plan_report(dir)
+    const bool meta = fs::is_regular_file(dir / "metastability.json", ec);
+    const reports::ReportResult r = meta      ? reports::write_metastability_report(dir)
+                                    : plan    ? reports::write_plan_report(dir)
                                     : compare ? reports::write_compare_report(dir, reports::default_chart_dir())
                                               : reports::write_run_report(dir, reports::default_chart_dir());
     const fs::path& where = shown.empty() ? dir : shown;
@@ -45,9 +48,9 @@ int report_command(const std::string& dir) {
     return 2;
   }
   if (!fs::is_regular_file(fs::path(dir) / "summary.json", ec) && !fs::is_regular_file(fs::path(dir) / "compare.json", ec) &&
-      !fs::is_regular_file(fs::path(dir) / "plan.json", ec)) {
+      !fs::is_regular_file(fs::path(dir) / "plan.json", ec) && !fs::is_regular_file(fs::path(dir) / "metastability.json", ec)) {
     std::cerr << "archsim: report: " << dir
-              << " holds none of summary.json, compare.json, plan.json (is it an archsim output folder?)\n";
+              << " holds none of summary.json, compare.json, plan.json, metastability.json (is it an archsim output folder?)\n";
     return 2;
   }
   const auto said = write_report(dir);

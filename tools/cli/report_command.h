@@ -12,7 +12,7 @@
 namespace archsim::cli {
 
 // Writes DIR/report.html (+ DIR/charts/) from the data files in DIR: the plan report when
-// DIR/plan.json exists, the compare report when DIR/compare.json does, else the run report.
+// DIR/plan.json exists, the metastability page when DIR/metastability.json does, the compare report when DIR/compare.json does, else the run report.
 // Returns the lines that say where the page is, for the caller to print once its output is
 // in place (`shown` is the folder named in them when it differs from `dir`: run and compare
 // write into a staging folder). A report that cannot be written whole (a write that failed:

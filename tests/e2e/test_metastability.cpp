@@ -1,0 +1,172 @@
+// `archsim metastability`: the verdict on hand-built cases whose answer is known without the
+// simulator, conservation of requests and attempts in every cell, the map byte-identical
+// whatever the thread count, the page, and bad input refused in one line.
+//
+// The known answers (Huang et al., OSDI 2022, section 2; queueing):
+//   - a CPU cut that leaves more capacity than the load (utilization 20% -> 40%) changes
+//     nothing: goodput never falls, so the cell recovers at once;
+//   - a CPU cut below the load queues work, and an open loop without retries drains that
+//     backlog at (capacity - load) once the CPU is back: it recovers;
+//   - the same cut with timeouts and immediate resends stays failed: every queued request
+//     times out, is sent again while the server still executes it, and the work offered
+//     stays above the capacity after the trigger ends (the paper's retry storm).
+#include <doctest/doctest.h>
+
+#include <cmath>
+#include <nlohmann/json.hpp>
+
+#include "tests/e2e/run_archsim.h"
+
+using archsim::e2e::describe;
+using archsim::e2e::lines;
+using archsim::e2e::read_text;
+using archsim::e2e::run_archsim;
+using archsim::e2e::scratch_dir;
+using nlohmann::json;
+
+namespace {
+
+// One server of 8 ms constant work (125/s) under 100 requests/s, Poisson; a client with a
+// 200 ms timeout and, with max_attempts 5, four immediate resends. "cpu-drop" halves the CPU
+// (62.5/s, below the load) for 5 s at 10 s.
+std::string retry_scenario() {
+  static const std::string path = archsim::e2e::write_scenario(
+      "meta-retry",
+      {{"name", "meta-retry"},
+       {"seed", 3},
+       {"duration", "40s"},
+       {"warmup", "2s"},
+       {"window", "1s"},
+       {"components",
+        {{{"id", "client"},
+          {"type", "client"},
+          {"target", "server"},
+          {"arrivals", {{"process", "poisson"}, {"rate", 100}}},
+          {"timeout", "200ms"},
+          {"retry",
+           {{"max_attempts", 5},
+            {"backoff", {{"base", "0s"}, {"max", "0s"}, {"jitter", "none"}}},
+            {"on", {"timeout", "rejected", "error"}}}}},
+         {{"id", "server"}, {"type", "service"}, {"concurrency", 1}, {"service_time", {{"dist", "constant"}, {"value", "8ms"}}}}}},
+       {"faults", {{{"name", "cpu-drop"}, {"at", "10s"}, {"duration", "5s"}, {"kind", "cpu_throttle"}, {"target", "server"}, {"factor", 0.5}}}}});
+  return path;
+}
+
+json run_map(const std::vector<std::string>& extra, const std::string& out) {
+  std::vector<std::string> args{"metastability", retry_scenario(), "--trigger", "cpu-drop", "--quiet", "--no-report", "--json",
+                                "--out", out};
+  args.insert(args.end(), extra.begin(), extra.end());
+  const auto r = run_archsim(args, 300);
+  REQUIRE_MESSAGE(r.exit_code == 0, describe(r));
+  return json::parse(r.out);
+}
+
+const json& cell(const json& m, const std::string& label) {
+  for (const auto& c : m["cells"])
+    if (c["label"] == label) return c;
+  FAIL("no cell " << label);
+  static json none;
+  return none;
+}
+
+}  // namespace
+
+TEST_CASE("metastability: a cut within the headroom recovers at once; a retry loop under overload stays failed, without retries it recovers") {
+  const json m = run_map({"--vary", "cpu-drop.factor=0.5,0.9", "--vary", "client.retry.max_attempts=1,5"},
+                         scratch_dir("meta-verdict"));
+  REQUIRE(m["cells"].size() == 4);
+  // 0.9 of the CPU: 8.9 ms work, utilization 89%: goodput never leaves the load.
+  for (const char* attempts : {"1", "5"}) {
+    const json& c = cell(m, std::string("cpu-drop.factor=0.9 client.retry.max_attempts=") + attempts);
+    CHECK(c["verdict"] == "recovers");
+    CHECK(c["recovery_s"]["mean"].get<double>() <= 2);  // a window or two of Poisson noise at most
+  }
+  // Half the CPU, no resends: the cut queues 5 s x (100 - 62.5)/s = 187 requests, whose
+  // clients time out while the server still executes them; the backlog drains at
+  // (125 - 100)/s, so goodput is back about 187 / 25 = 7.5 s after the cut.
+  const json& drained = cell(m, "cpu-drop.factor=0.5 client.retry.max_attempts=1");
+  CHECK(drained["verdict"] == "recovers");
+  CHECK(drained["recovery_s"]["mean"].get<double>() >= 5);
+  CHECK(drained["recovery_s"]["mean"].get<double>() <= 10);
+  // Half the CPU with four resends: stays failed, sustained by the attempts per request.
+  const json& storm = cell(m, "cpu-drop.factor=0.5 client.retry.max_attempts=5");
+  CHECK(storm["verdict"] == "stays_failed");
+  CHECK(storm["sustaining"]["name"] == "attempts per request");
+  CHECK(storm["sustaining"]["after"].get<double>() > 3 * storm["sustaining"]["before"].get<double>());
+  const json& rep = storm["replications"][0];
+  CHECK(rep["late_goodput_rps"].get<double>() < 0.5 * rep["baseline_goodput_rps"].get<double>());
+  // The map: load rows (one, none varied) x trigger size columns; the boundary pair chosen.
+  CHECK(m["axes"]["y"]["path"] == "cpu-drop.factor");
+  CHECK(m["axes"]["x"]["path"] == "client.retry.max_attempts");
+  REQUIRE(m["maps"].size() == 1);
+  CHECK(m["maps"][0]["chosen"].size() == 2);
+  CHECK(storm.contains("series"));
+}
+
+TEST_CASE("metastability: requests and attempts are conserved in every cell, and the map is the same on 1 or 2 threads") {
+  const std::vector<std::string> grid{"--vary", "cpu-drop.duration=2s,5s", "--vary", "cpu-drop.factor=0.5,0.7",
+                                      "--replications", "2", "--mitigation", "no-retries:client.retry.max_attempts=1"};
+  auto with = [&](const char* threads) {
+    std::vector<std::string> a = grid;
+    a.insert(a.end(), {"--threads", threads});
+    return a;
+  };
+  json one = run_map(with("1"), scratch_dir("meta-t1"));
+  json two = run_map(with("2"), scratch_dir("meta-t2"));
+  REQUIRE(one["cells"].size() == 8);
+  CHECK(one["maps"].size() == 4);  // 2 durations x 2 mitigations
+  for (const auto& c : one["cells"])
+    for (const auto& r : c["replications"]) {
+      INFO(c["label"].get<std::string>());
+      const json& q = r["requests"];
+      CHECK(q["sent"].get<double>() ==
+            q["ok"].get<double>() + q["failed"].get<double>() + q["in_flight"].get<double>() - q["in_flight_at_warmup"].get<double>());
+      const json& a = r["attempts"];
+      CHECK(a["attempts"].get<double>() == a["calls"].get<double>() + a["retries"].get<double>());
+      CHECK(a["calls"].get<double>() > 0);
+    }
+  one.erase("run");
+  two.erase("run");
+  CHECK(one.dump() == two.dump());
+}
+
+TEST_CASE("metastability: the page draws a map per mitigation from metastability.json") {
+  const std::string out = scratch_dir("meta-page");
+  const auto r = run_archsim({"metastability", retry_scenario(), "--trigger", "cpu-drop", "--vary", "cpu-drop.factor=0.5,0.9",
+                              "--mitigation", "no-retries:client.retry.max_attempts=1", "--quiet", "--out", out},
+                             300);
+  REQUIRE_MESSAGE(r.exit_code == 0, describe(r));
+  CHECK(r.out.find("map: no mitigation") != std::string::npos);
+  CHECK(r.out.find("FAILED") != std::string::npos);
+  const json data = archsim::e2e::page_data(read_text(out + "/report.html"));
+  REQUIRE(data.is_object());
+  CHECK(data["page"] == "metastability");
+  CHECK(data["meta"]["maps"].size() == 2);
+  CHECK(run_archsim({"report", out}).exit_code == 0);
+}
+
+TEST_CASE("metastability: bad input is refused in one line, exit 2") {
+  const std::string s = retry_scenario();
+  struct Case {
+    std::vector<std::string> args;
+    std::string says;
+  };
+  const std::vector<Case> cases{
+      {{"--trigger", "cpu-dorp", "--vary", "cpu-drop.factor=0.5"}, "no fault of that name (named: cpu-drop)"},
+      {{"--trigger", "cpu-drop", "--vary", "cpu-drop.factor=0.5", "--window", "3s"}, "shorter than the trigger (5 s)"},
+      {{"--trigger", "cpu-drop", "--vary", "cpu-drop.duration=29s"}, "the run leaves only 1 s after the trigger"},
+      {{"--trigger", "cpu-drop", "--vary", "cpu-drop.factor=0.5", "--window", "30s"}, "passes the end of the run"},
+      {{"--trigger", "cpu-drop", "--vary", "client.arivals.rate=50"}, "arivals"},
+      {{"--trigger", "cpu-drop", "--vary", "cpu-drop.at=1s"}, "no goodput before it"},
+      {{"--trigger", "cpu-drop", "--vary", "cpu-drop.factor=0.5", "--mitigation", "oops"}, "expected NAME:PATH=VALUE"},
+  };
+  for (const auto& c : cases) {
+    std::vector<std::string> args{"metastability", s, "--quiet", "--no-report", "--out", scratch_dir("meta-bad")};
+    args.insert(args.end(), c.args.begin(), c.args.end());
+    const auto r = run_archsim(args);
+    INFO(describe(r));
+    CHECK(r.exit_code == 2);
+    CHECK(lines(r.err).size() == 1);
+    CHECK(r.err.find(c.says) != std::string::npos);
+  }
+}
