@@ -82,6 +82,23 @@ TEST_CASE("faults: cache_flush empties a preloaded cache, which then misses each
   CHECK(num(hot, "components.cache.misses") <= 4);
 }
 
+TEST_CASE("cache: preload counts each entry's bytes and never passes capacity_bytes") {
+  // Ten keys of 100 + 50 bytes: 1,500 bytes, which 1,500 holds and 1,499 does not.
+  json doc = preloaded_cache();
+  doc["components"][1]["value_bytes"] = 100;
+  doc["components"][1]["key_overhead_bytes"] = 50;
+  doc["components"][1]["capacity_bytes"] = 1500;
+  const json s = run_summary(write_scenario("preload-bytes", doc), {});
+  CHECK(num(s, "components.cache.misses") == 0);
+  CHECK(num(s, "components.cache.evictions") == 0);
+  doc["components"][1]["capacity_bytes"] = 1499;
+  const std::string path = write_scenario("preload-too-big", doc);
+  const auto r = run_archsim({"run", path});
+  CHECK(r.exit_code == 2);
+  CHECK(first_line(r.err).rfind(path + ": /components/1/preload", 0) == 0);
+  CHECK(first_line(r.err).find("do not fit in capacity_bytes 1499") != std::string::npos);
+}
+
 TEST_CASE("faults: bad trigger faults and names are refused in one line") {
   struct Case {
     const char* faults;
