@@ -182,7 +182,7 @@ TEST_CASE("bad input: a mistake on the command line is one line naming the comma
     const char* word;    // what the line must say
   };
   const CommandLineCase cases[] = {
-      {{}, "archsim: ", "expected a command first: run, compare, plan, validate, report, graph, analyze or import"},
+      {{}, "archsim: ", "expected a command first: run, compare, plan, metastability, validate, report, graph, analyze or import"},
       {{"simulate", mm1}, "archsim: ", "unknown command \"simulate\""},
       {{"run"}, "archsim run: ", "scenario is required"},
       {{"run", mm1, "--no-such-flag"}, "archsim run: ", "--no-such-flag"},

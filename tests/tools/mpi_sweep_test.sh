@@ -216,7 +216,7 @@ set +e
 "${mpi[@]}" "$bin" validate "$src/scenarios/basics/mm1.json" >/dev/null 2>"$work/validate.err"
 code=$?
 set -e
-[ "$code" -eq 2 ] && grep -q "only run, compare and plan run over MPI ranks" "$work/validate.err" || { echo "FAIL: validate under mpirun: exit $code"; exit 1; }
+[ "$code" -eq 2 ] && grep -q "only run, compare, plan and metastability run over MPI ranks" "$work/validate.err" || { echo "FAIL: validate under mpirun: exit $code"; exit 1; }
 
 echo "== 9. a bad flag under MPI: one line, exit 2"
 set +e

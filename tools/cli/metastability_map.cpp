@@ -222,6 +222,13 @@ void print_maps(const ordered_json& result, std::ostream& os) {
     os << "\nmap: " << (map["mitigation"] == "none" ? std::string("no mitigation") : "mitigation " + map["mitigation"].get<std::string>())
        << (map["label"].get<std::string>().empty() ? "" : " · " + map["label"].get<std::string>()) << "\n";
     char buf[96];
+    if (ax.is_null()) {  // no axis: the one cell
+      const auto& c = cells[map["grid"][0][0].get<std::size_t>()];
+      os << "  " << c["verdict"].get<std::string>();
+      if (c["verdict"] == "recovers") os << " in " << c["recovery_s"]["mean"].get<double>() << " s";
+      os << "\n";
+      continue;
+    }
     std::snprintf(buf, sizeof buf, "%-22s", ay.is_null() ? "" : (ay["path"].get<std::string>() + " \\").c_str());
     os << buf;
     for (std::size_t x = 0; x < map["grid"][0].size(); ++x) {
