@@ -54,8 +54,10 @@ class Context {
   // that loses or aborts calls loses the message silently.
   void send(RefId ref, const RequestInfo& req, std::uint32_t from_instance = kNoInstance);
   // Answers a call this component received. Exactly once per call. `result` travels back
-  // with the status (Context::result at the caller).
-  void reply(CallId call, Status status, Result result = {});
+  // with the status (Context::result at the caller). Returns true when the answer is dropped
+  // because its caller gave up (timed out) before it: the work it cost was for nobody. False
+  // when it travels back, and for a call sent one way (nobody ever waited).
+  bool reply(CallId call, Status status, Result result = {});
   // The request a call carries, by value: a later call() may move the engine's storage, so
   // no reference to it is handed out.
   RequestInfo request(CallId call) const;
@@ -145,7 +147,7 @@ class Context {
   friend class Simulation;
   void record_trace_span(CallId call, TraceSpan::Kind kind, Time begin, Time end);
   // reply() for all but its common case: a second answer, a caller gone, a faulted link, a tracer.
-  [[gnu::noinline]] void reply_otherwise(CallId call, Status status, Result result);
+  [[gnu::noinline]] bool reply_otherwise(CallId call, Status status, Result result);
   void record_trace_mark(const RequestInfo& req, TraceSpan::Kind kind, Time begin, Time end);
   Simulation& sim_;
   const Time& now_;

@@ -63,6 +63,9 @@ struct RequestInfo {
   bool send_only = false;      // a one-way message sent as a call because its sender must wait for
                                // room (models/common/capabilities.h, Backpressure): the callee
                                // answers once it holds the message, not when it is done with it
+  bool cancel_at_deadline = false;  // the caller asks the callee to stop the work at `deadline` (gRPC's
+                                    // deadline propagation, a driver's query cancel); without it the
+                                    // callee runs the request to its end, as most databases do
 };
 // Requests are copied into call records and between hops: they must stay plain values.
 static_assert(std::is_trivially_copyable_v<RequestInfo>);

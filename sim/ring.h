@@ -1,6 +1,6 @@
 // A FIFO ring buffer of trivially copyable values whose storage doubles when full and is
 // never released: queues on the request path allocate only while growing to their peak.
-// Cost: push/pop O(1).
+// Cost: push/pop/pop_back O(1).
 #pragma once
 #include <cstddef>
 #include <vector>
@@ -22,6 +22,11 @@ class Ring {
     head_ = (head_ + 1) & (buf_.size() - 1);
     --size_;
     return v;
+  }
+  // The newest element (a LIFO pop), O(1).
+  T pop_back() {
+    --size_;
+    return buf_[(head_ + size_) & (buf_.size() - 1)];
   }
   const T& front() const { return buf_[head_]; }
   // i-th element from the front.

@@ -80,7 +80,7 @@ void Context::send(RefId ref, const RequestInfo& req, std::uint32_t from_instanc
   s.sched_.push(Event{after(after(s.now_, s.link_delay(r.link)), extra), r.to, Simulation::kDeliver, 0, h});
 }
 
-void Context::reply(CallId h, Status status, Result result) {
+bool Context::reply(CallId h, Status status, Result result) {
   Simulation& s = sim_;
   Simulation::CallRecord& c = s.calls_[h];
   // The common case on its own, so that it keeps few registers (the rest is a tail call):
@@ -91,12 +91,12 @@ void Context::reply(CallId h, Status status, Result result) {
     c.status = status;
     c.result = result;
     s.sched_.push(Event{after(s.now_, s.link_delay(c.link)), c.caller, Simulation::kReply, 0, h});
-    return;
+    return false;
   }
-  reply_otherwise(h, status, result);
+  return reply_otherwise(h, status, result);
 }
 
-void Context::reply_otherwise(CallId h, Status status, Result result) {
+bool Context::reply_otherwise(CallId h, Status status, Result result) {
   Simulation& s = sim_;
   Simulation::CallRecord& c = s.calls_[h];
   if (c.callee_done) throw std::logic_error("component " + s.comps_[self_]->id() + " answered a call twice at t=" + format_duration(s.now_));
@@ -105,15 +105,17 @@ void Context::reply_otherwise(CallId h, Status status, Result result) {
   c.result = result;
   if (s.tracer_) [[unlikely]]
     s.tracer_->replied(h, s.now_, status, c.caller_done);
-  if (c.caller_done) {  // the caller gave up: the reply is dropped here
+  if (c.caller_done) {  // the caller gave up (or never waited: one way): the reply is dropped here
+    const bool abandoned = !c.one_way;
     s.calls_.free_unreset(h);
-    return;
+    return abandoned;
   }
   if (s.links_[c.link].faulted && s.links_[c.link].fault.lose) [[unlikely]] {
     c.reply_lost = true;  // partitioned: the caller's timeout will end the call
-    return;
+    return false;
   }
   s.sched_.push(Event{after(s.now_, s.link_delay(c.link)), c.caller, Simulation::kReply, 0, h});
+  return false;
 }
 
 RequestInfo Context::request(CallId h) const { return sim_.calls_[h].req; }

@@ -12,6 +12,7 @@
 #include "models/client/session_ticket.h"
 #include "models/common/capabilities.h"
 #include "models/common/resilience/call_policy.h"
+#include "models/common/resilience/on_timeout.h"
 #include "sim/results.h"
 #include "sim/describe.h"
 #include "sim/exponential.h"
@@ -44,6 +45,7 @@ class Client final : public Component, public CallSink, public HasCapabilities, 
     target_ = bc.reference(p, "target", RefKind::SyncCall);
     duration_ = bc.duration();
     timeout_ = p.duration("timeout", 0);
+    cancel_ = read_cancel_on_timeout(p, timeout_);  // models/common/resilience/on_timeout.h
     // Users are outside the data centre: a zone or region outage where the client is placed
     // cuts what runs there, not them, unless the client is an internal caller.
     internal_ = p.boolean("internal", false);
@@ -410,6 +412,7 @@ class Client final : public Component, public CallSink, public HasCapabilities, 
     // With a policy the timeout is per attempt (the policy sets each attempt's deadline).
     req.deadline = timeout_ > 0 && !policy_ ? ctx.now() + timeout_ : kTimeMax;
     req.client = ctx.self();
+    req.cancel_at_deadline = cancel_;
     req.session = !sessions_mode_ ? (closed_ ? user : key_rng_.below(sessions_))
                   : SessionTicket::packed(token) ? SessionTicket::id(token) : session_id_[user];
     const RouteSpec& r = pick_route();
@@ -579,6 +582,7 @@ class Client final : public Component, public CallSink, public HasCapabilities, 
   std::uint64_t arrival_gen_ = 0;  // the pending arrival's: a rate change draws it again
   Time duration_ = 0;
   Time timeout_ = 0;
+  bool cancel_ = false;  // "on_timeout": "cancel": the callee stops at each attempt's deadline
   bool internal_ = false;  // runs in the data centre (an internal caller): zone and region outages reach it
   std::unique_ptr<CallPolicy> policy_;
   bool constant_ = false, closed_ = false;

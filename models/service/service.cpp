@@ -61,6 +61,7 @@ Service::Service(Params& p, BuildContext& bc)
     for (Time t : wait_thresholds_) waited_over_c_.push_back(m.counter(id_, "waited_over_" + format_duration(t)));
   }
   read_resilience(p, m);
+  read_queue_rules(p, m);
   pool_.register_memory_metrics(m);
 }
 
@@ -118,8 +119,7 @@ void Service::on_request(Context& ctx, CallId call) {
     job.holds_worker = true;
     advance(ctx, j);
   } else {
-    job.queued = true;
-    job.queued_at = ctx.now();
+    queued(ctx, j);
   }
   pool_.check_memory(ctx, inst);
 }
@@ -175,6 +175,7 @@ void Service::finish(Context& ctx, ComponentReport& r) {
   r.add("errors", static_cast<double>(m.total(err_c_)));
   r.add("rejected", static_cast<double>(m.total(rejected_c_)));
   r.add("dropped", static_cast<double>(m.total(dropped_c_)));
+  deadline_figures(ctx, r);
   resilience_figures(ctx, r);
   r.add_latency("latency_ms", m.whole(latency_h_));
   // The accept-queue part of the latency (Kingman's Wq), and how many had any: P(wait > 0)
@@ -196,7 +197,8 @@ void Service::finish(Context& ctx, ComponentReport& r) {
 std::uint32_t Service::new_job() {
   const std::uint32_t j = jobs_.alloc();
   Job& job = jobs_[j];
-  job.queued_at = job.waited = 0;
+  job.queued_at = job.waited = job.cpu = 0;
+  job.queue_limit = kTimeMax;
   job.pc = job.pending = job.oks = job.fails = job.needed = job.passes = 0;
   job.last = Result{};
   job.status = Status::Ok;
@@ -211,6 +213,7 @@ RequestInfo Service::downstream(const Job& job, const Step& st) {
   if (!st.keep_route) down.route = static_cast<std::uint16_t>(st.route);
   down.topic = st.topic;
   down.send_only = st.kind == Step::Publish && !st.ack;
+  down.cancel_at_deadline = st.cancel;  // each call says it for itself: the flag is not inherited
   if (job.passes) down.visit = static_cast<std::uint16_t>(down.visit * 0x9e37u + job.passes);
   return down;
 }
@@ -220,6 +223,9 @@ void Service::issue_call(Context& ctx, std::uint32_t j, const Step& st) {
   RequestInfo down = downstream(job, st);
   std::uint64_t token = ContinuationSpace::kOwnTokens.make(jobs_.payload(j));
   const std::uint32_t from = from_instance(job.instance);
+  // "cancel" propagates the call's deadline with it (gRPC's grpc-timeout); a policy sets each
+  // attempt's own.
+  if (st.cancel && !st.policy) down.deadline = std::min(down.deadline, after(ctx.now(), st.timeout));
   if (st.policy) policies_[st.policy - 1]->start(ctx, st.ref, down, token, job.instance, st.timeout, from);
   else ctx.call(st.ref, down, token, st.timeout, from);
 }
@@ -245,6 +251,10 @@ void Service::advance(Context& ctx, std::uint32_t j) {
     return;
   }
   for (;;) {
+    if (past_deadline(job, ctx.now())) [[unlikely]] {  // its caller asked it to stop by now
+      cancel(ctx, j);
+      return;
+    }
     if (job.pc >= prog.steps.size()) {
       complete(ctx, j);
       return;
@@ -258,9 +268,14 @@ void Service::advance(Context& ctx, std::uint32_t j) {
         if (scale != 1.0) d = static_cast<Time>(static_cast<double>(d) * scale);
         job.in_work = true;
         if (pool_.shared_cores()) {  // processor sharing: its end is not known yet (no work span)
+          job.cpu += d;
           ps_start(ctx, job.instance, j, d);
           return;
         }
+        // A cancel stops the work at the deadline (PostgreSQL checks for its cancel inside
+        // the executor's loops; a gRPC handler sees its context done), not at the step's end.
+        if (job.req.cancel_at_deadline) d = std::min(d, job.req.deadline - ctx.now());
+        job.cpu += d;
         pool_.add_cpu(ctx, job.instance, +1);
         ctx.trace_span(job.call, TraceSpan::Work, ctx.now(), after(ctx.now(), d));
         ctx.schedule(d, kWorkDone, jobs_.payload(j));
@@ -330,8 +345,7 @@ bool Service::take_worker(Context& ctx, std::uint32_t j) {
     job.holds_worker = true;
     return true;
   }
-  job.queued = true;
-  job.queued_at = ctx.now();
+  queued(ctx, j);
   return false;
 }
 
@@ -344,12 +358,20 @@ void Service::release_worker(Context& ctx, std::uint32_t j) {
 }
 
 // A worker was handed to queued job `next` (kNone: none waited, the worker went idle).
+// With queue rules a job dropped there hands the worker on to the next one, in a loop (a
+// long queue of expired jobs is emptied without recursion).
 void Service::resume(Context& ctx, std::uint32_t next) {
-  if (next == ServerPool::kNone) return;
-  jobs_[next].holds_worker = true;
-  jobs_[next].waited += ctx.now() - jobs_[next].queued_at;
-  ctx.trace_span(jobs_[next].call, TraceSpan::Queue, jobs_[next].queued_at, ctx.now());
-  advance(ctx, next);
+  while (next != ServerPool::kNone) {
+    jobs_[next].holds_worker = true;
+    jobs_[next].waited += ctx.now() - jobs_[next].queued_at;
+    ctx.trace_span(jobs_[next].call, TraceSpan::Queue, jobs_[next].queued_at, ctx.now());
+    const std::uint32_t inst = jobs_[next].instance;
+    if (!queue_rules_ || !dropped_from_queue(ctx, next)) [[likely]] {
+      advance(ctx, next);
+      return;
+    }
+    next = pool_.worker_done(ctx, inst);
+  }
 }
 
 // Answers the job's caller and forgets the job (its worker is handled by the caller).
@@ -371,7 +393,9 @@ void Service::finish_job(Context& ctx, std::uint32_t j) {
     m.add(err_c_);
   }
   pool_.observe(ctx, job.instance, served(job.status), ctx.now() - job.arrived);
-  ctx.reply(job.call, job.status);
+  // An answer nobody waits for any more: the CPU it cost was wasted.
+  if (ctx.reply(job.call, job.status) && job.cpu > 0) [[unlikely]]
+    m.add(wasted_c_, static_cast<std::uint64_t>(job.cpu));
   pool_.job_done(ctx, job.instance);
   jobs_.free(j);
 }

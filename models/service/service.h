@@ -9,6 +9,12 @@
 // blocking thread pool is: a slow dependency exhausts its callers' workers.
 // Per-route behaviour is a sequence of steps: CPU work (divided by `speed`), a synchronous
 // call with its own timeout, or parallel calls that wait for all or k of n.
+// A request whose caller gave up runs to its end (its CPU counted as wasted), unless its
+// caller's call said "on_timeout": "cancel" (gRPC's deadline propagation, pgjdbc's query
+// cancel; models/common/resilience/on_timeout.h): then it stops at the deadline, checked
+// before each step and when it reaches a worker, and a work step is cut at the deadline. The
+// "queue" rules drop queued requests nobody will be served by: expired ones, CoDel's and
+// adaptive LIFO's (Facebook's "Fail at Scale", ACM Queue 2015; service_deadline.cpp).
 //
 // Instances, their workers and accept queues, the lifecycle of a Kubernetes pod (start-up,
 // ready, draining on scale-in, crashed and restarting), zones, memory and OOM kills and the
@@ -17,7 +23,8 @@
 // The instance is chosen by the pool's picker (models/common/picker/picker.h; default
 // round_robin, as kube-proxy spreads connections evenly).
 // Simplifications: each worker is a core (no CPU contention inside an instance); no
-// connection costs; a failed downstream call fails the request with 5xx (Status::Error),
+// connection costs; a cancel reaches the callee at the deadline itself (no cancel message
+// crossing the network), and with shared cores stops a work step only at its end; a failed downstream call fails the request with 5xx (Status::Error),
 // except refusals by the call's own policy (rate_limited, circuit_open, bulkhead_full,
 // pool_timeout), which keep their cause so a user sees which protection acted.
 // Other models control it through its capabilities (models/common/capabilities.h): Scalable

@@ -6,6 +6,8 @@
 //                           of an instance, its per-instance state
 //   service_resilience.cpp  call policies of call steps, load shedding, idempotent writes
 //   service_cpu.cpp         work steps sharing an instance's cores (processor sharing)
+//   service_deadline.cpp    work nobody waits for: cancelled at the caller's deadline, dropped
+//                           from the queue (drop_expired, CoDel), counted as wasted CPU
 // Instances, workers, accept queues, lifecycle, zones, memory and billing are the server
 // pool's (models/common/server_pool/server_pool.h); the service keeps routes and steps, calls
 // and their resilience. Only these files include this header.
@@ -39,6 +41,7 @@ struct Step {
   bool keep_route = true;
   bool continue_on_failure = false;  // Call: a failed call is a miss, not the request's failure
   bool ack = false;                  // Publish: wait for the broker's reply
+  bool cancel = false;               // Call: "on_timeout": "cancel" (the callee stops at the call's deadline)
   Time timeout = 0;
   std::uint32_t policy = 0;  // Call: 1 + index into Service::policies_ (retry, breaker, ...); 0 for none
   std::uint32_t first_child = 0, children = 0, wait_for = 0;  // Parallel: calls in `calls`; Choice: arms in `arms`
@@ -67,6 +70,8 @@ struct Job {
   RequestInfo req;
   Time arrived = 0;
   Time queued_at = 0, waited = 0;  // in the instance's accept queue: since, and in all
+  Time cpu = 0;                    // CPU spent on it here (its work steps, as run)
+  Time queue_limit = kTimeMax;     // CoDel: it is dropped when it has queued longer than this
   std::uint32_t instance = 0, program = 0, pc = 0;
   std::uint32_t pending = 0, oks = 0, fails = 0, needed = 0;
   Result last;  // the last call's reply result (what Branch steps read)
@@ -163,6 +168,20 @@ class Service final : public Component,
   void finish_job(Context& ctx, std::uint32_t j);
   void complete(Context& ctx, std::uint32_t j);
 
+  // ---- work nobody waits for (service_deadline.cpp) ----
+
+  void read_queue_rules(Params& p, Metrics& m);
+  // A job at the head of its work: past the deadline its caller asked it to stop at.
+  static bool past_deadline(const Job& job, Time now) { return job.req.cancel_at_deadline && now >= job.req.deadline; }
+  // Stops job `j` at its caller's deadline (Status::Timeout, counted as cancelled, not an error).
+  void cancel(Context& ctx, std::uint32_t j);
+  // A queued job `j` was handed a worker: true when the queue rules drop it instead (its
+  // caller gave up, or it waited past its CoDel limit); then it is answered and gone.
+  bool dropped_from_queue(Context& ctx, std::uint32_t j);
+  void queued(Context& ctx, std::uint32_t j);  // job `j` went into its instance's queue
+  void end_unwanted(Context& ctx, std::uint32_t j, Status status);
+  void deadline_figures(Context& ctx, ComponentReport& r);
+
   // ---- resilience: call policies, load shedding, idempotent writes ----
 
   // A call of a job's current step ended, by its reply or through its policy.
@@ -194,6 +213,12 @@ class Service final : public Component,
   // stale replies and timers carry an old one.
   SlotTable<Job> jobs_;
   CounterId ok_c_, err_c_, rejected_c_, dropped_c_;
+  // Work nobody waits for (service_deadline.cpp): CPU nanoseconds of requests whose answer was
+  // dropped or that were cancelled; requests cancelled at their deadline; dropped from the queue.
+  CounterId wasted_c_, cancelled_c_, expired_c_, codel_c_;
+  bool drop_expired_ = false;      // "queue": {"drop_expired": true}
+  Time codel_target_ = 0, codel_interval_ = 0;  // "queue": {"codel": ...}; 0 = off
+  bool queue_rules_ = false;       // either of them
   // Resilience (models/common/resilience): call policies of the call steps, shedding, write keys.
   static constexpr std::uint64_t kNoShed = UINT64_MAX;
   std::vector<std::unique_ptr<CallPolicy>> policies_;

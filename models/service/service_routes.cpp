@@ -1,5 +1,6 @@
 // Service: reading routes and their steps from the scenario, and describing them to analyze.
 #include "models/service/service_impl.h"
+#include "models/common/resilience/on_timeout.h"
 
 #include "models/common/result_flags.h"
 #include "sim/errors.h"
@@ -87,6 +88,7 @@ void Service::parse_steps(std::vector<Params>& list, BuildContext& bc, Program& 
         st.route = bc.route_index(s.string("route"));
       }
       st.timeout = s.duration("timeout", 0);
+      st.cancel = read_cancel_on_timeout(s, st.timeout);
       st.continue_on_failure = s.choice("on_failure", "fail", {"fail", "continue"}) == "continue";
       if (CallPolicy::wanted(s)) {
         st.policy = add_policy(s, bc, st.timeout);

@@ -448,6 +448,12 @@ TEST_CASE("bad input: a database's change data capture, each fault at its pointe
 TEST_CASE("bad input: an access log's and a business counter's fields, each fault at its pointer") {
   const std::string path = archsim::e2e::source_path("scenarios/operations/access-log-counters.json");
   struct SetCase {
+
+TEST_CASE("bad input: on_timeout on a client and a call step, a service's queue rules, each fault at its pointer") {
+  const std::string mmc = archsim::e2e::basic_scenario("mmc.json");
+  const std::string tier = archsim::e2e::basic_scenario("web-tier.json");
+  struct SetCase {
+    std::string path;
     std::vector<std::string> set;
     Case c;
   };
@@ -462,11 +468,25 @@ TEST_CASE("bad input: an access log's and a business counter's fields, each faul
       {{"users.routes.1.counters={\"orders placed\":\"on_success\"}"}, {"", "/components/0/routes/1/counters/orders placed", {"letters, digits or underscores"}}},
       {{"users.routes.1.counters={}"}, {"", "/components/0/routes/1/counters", {"names no counter"}}},
       {{"users.routes.1.counters=7"}, {"", "/components/0/routes/1/counters", {}}},
+
+      {mmc, {"users.on_timeout=\"abort\""}, {"", "/components/0/on_timeout", {"continue, cancel"}}},
+      {mmc, {"users.on_timeout=\"cancel\"", "users.timeout=0"}, {"", "/components/0/on_timeout", {"\"timeout\""}}},
+      {tier, {"web.routes.browse.1.on_timeout=\"later\""}, {"", "/components/1/routes/browse/1/on_timeout", {"continue, cancel"}}},
+      {tier, {"web.routes.browse.1.on_timeout=\"cancel\"", "web.routes.browse.1.timeout=0"},
+       {"", "/components/1/routes/browse/1/on_timeout", {"\"timeout\""}}},
+      {mmc, {"web.queue=3"}, {"", "/components/1/queue", {"object"}}},
+      {mmc, {"web.queue.drop_expired=\"yes\""}, {"", "/components/1/queue/drop_expired", {"true or false"}}},
+      {mmc, {"web.queue.order=\"lifo\""}, {"", "/components/1/queue/order", {"adaptive_lifo"}}},
+      {mmc, {"web.queue.codel.target=\"200ms\""}, {"", "/components/1/queue/codel/target", {"shorter than interval"}}},
+      {mmc, {"web.queue.codel.interval=\"0s\""}, {"", "/components/1/queue/codel/interval", {}}},
+      {mmc, {"web.queue.size=3"}, {"", "/components/1/queue/size", {"unknown field"}}},
   };
   for (const SetCase& sc : cases) {
     std::vector<std::string> extra;
     for (const auto& a : sc.set) extra.insert(extra.end(), {"--set", a});
     CAPTURE(sc.set.front());
     check_semantic_error(run_bad(path, extra), path, sc.c);
+
+    check_semantic_error(run_bad(sc.path, extra), sc.path, sc.c);
   }
 }

@@ -17,6 +17,7 @@ struct PoolInstance {
   std::uint32_t busy = 0, cpu = 0;  // workers held; workers in CPU work
   std::uint32_t detached = 0;       // requests held without a worker (waiting on calls, io async)
   Ring<std::uint32_t> queue;        // the accept queue: the owner's job numbers, FIFO
+  Time queue_since = 0;             // the queue has not been empty since then (when it holds any)
   std::uint64_t serial = 0;         // identity over the run (slots are reused)
   std::uint32_t timer_gen = 0;      // invalidates this instance's pending lifecycle timers
   std::uint32_t zone = 0;           // index into zones()

@@ -7,7 +7,8 @@
 //    queue, org/apache/tomcat/util/net/AbstractEndpoint.java): each instance has
 //    `concurrency` workers and one FIFO accept queue of `queue_capacity` (null = unbounded).
 //    A request is admitted to a free worker or queued; a full queue refuses it (the caller
-//    answers 503). Workers may share fewer `cores` (the owner runs processor sharing; the
+//    answers 503); an owner may make the queue LIFO while it stands (set_adaptive_lifo,
+//    Facebook's adaptive LIFO). Workers may share fewer `cores` (the owner runs processor sharing; the
 //    pool accounts the CPU so that cpu_utilization is the cores' utilization).
 //  - Kubernetes pods of a Deployment behind a Service (pkg/controller/replicaset, kubelet's
 //    pod lifecycle): an instance is Starting for `startup_time` (not ready, no traffic),
@@ -213,6 +214,16 @@ class ServerPool final : public Scalable, public Resizable, public Crashable, pu
     const Instance& in = instances_[slot];
     return in.busy >= concurrency_ && in.queue.size() >= depth;
   }
+  // Whether the instance's queue is standing: not empty for longer than `interval` (CoDel's
+  // and Facebook's "Fail at Scale" test of a queue that no longer drains).
+  bool standing(std::uint32_t slot, Time now, Time interval) const {
+    const Instance& in = instances_[slot];
+    return !in.queue.empty() && now - in.queue_since > interval;
+  }
+  // Adaptive LIFO ("Fail at Scale", ACM Queue 2015): while the queue is standing for more
+  // than `interval`, a freed worker takes the newest waiting job instead of the oldest, so
+  // that the requests served are the ones whose callers still wait. 0 (the default): FIFO.
+  void set_adaptive_lifo(Time interval) { lifo_after_ = interval; }
   // No worker free and the queue full: a new request is refused.
   bool full(std::uint32_t slot) const { return saturated(slot, queue_capacity_); }
   // Admits job `j` (the caller checked !full(slot)): true when it got a worker at once,
@@ -331,6 +342,7 @@ class ServerPool final : public Scalable, public Resizable, public Crashable, pu
   // Out of line, and reached as a tail call: the queue's push may grow it (a call), and a
   // call on the common path would make every admit save registers for it.
   [[gnu::noinline]] bool queue_for_worker(Context& ctx, Instance& in, std::uint32_t j) {
+    if (in.queue.empty()) in.queue_since = ctx.now();
     in.queue.push(j);
     ctx.metrics().add(queued_g_, 1, ctx.now());
     return false;
@@ -338,7 +350,8 @@ class ServerPool final : public Scalable, public Resizable, public Crashable, pu
   std::uint32_t hand_worker_on(Context& ctx, std::uint32_t slot) {
     Instance& in = instances_[slot];
     if (!in.queue.empty()) {
-      const std::uint32_t next = in.queue.pop();
+      const std::uint32_t next =
+          lifo_after_ && ctx.now() - in.queue_since > lifo_after_ ? in.queue.pop_back() : in.queue.pop();
       ctx.metrics().add(queued_g_, -1, ctx.now());
       return next;
     }
@@ -452,6 +465,7 @@ class ServerPool final : public Scalable, public Resizable, public Crashable, pu
   std::uint32_t initial_replicas_ = 1, concurrency_ = 1;
   std::uint32_t cores_ = 1;  // per instance; = concurrency_ unless "cores" shares fewer
   std::uint64_t queue_capacity_ = UINT64_MAX;
+  Time lifo_after_ = 0;  // set_adaptive_lifo: LIFO once the queue stands this long; 0 = FIFO
   double speed_ = 1;
   double memory_limit_mb_ = 0, memory_base_mb_ = 0, memory_per_request_mb_ = 0;
   Distribution startup_, restart_;

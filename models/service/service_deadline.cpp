@@ -1,0 +1,96 @@
+// Service: work nobody waits for. A request whose caller gave up is either run to its end
+// (its answer is dropped: the CPU it took is counted as wasted), stopped at the deadline its
+// caller sent with it ("on_timeout": "cancel" on the caller's call,
+// models/common/resilience/on_timeout.h), or, waiting in the accept queue, dropped before it
+// starts by the service's queue rules:
+//   "drop_expired"   a queued request whose caller has already timed out is not started
+//                    (what a deadline-aware server does with a request it knows is dead);
+//   "codel"          Facebook's controlled delay ("Fail at Scale", ACM Queue 2015): a request
+//                    may wait `interval` (their N, 100 ms) in a queue that has been empty
+//                    within the last `interval`, but only `target` (their M, 5 ms) in a queue
+//                    that has not: a standing queue then sheds what it cannot serve in time;
+//   "order": "adaptive_lifo"   the same article's adaptive LIFO (the pool's): once the queue
+//                    stands longer than the interval the newest request is served first, so
+//                    that the ones served are those whose callers still wait.
+// Both checks are made when a worker is handed to the queued request (as a server dequeuing
+// it would), not when its limit passes: a dropped request's failure reaches its caller then.
+#include "models/service/service_impl.h"
+#include "models/common/causes.h"
+
+namespace archsim::service_internal {
+
+void Service::read_queue_rules(Params& p, Metrics& m) {
+  wasted_c_ = m.counter(id_, "wasted_cpu_ns");
+  cancelled_c_ = m.counter(id_, "cancelled");
+  expired_c_ = m.counter(id_, "expired");
+  codel_c_ = m.counter(id_, "codel_dropped");
+  auto q = p.object_opt("queue");
+  if (!q) return;
+  drop_expired_ = q->boolean("drop_expired", false);
+  Time standing = 100 * kMillisecond;  // adaptive LIFO's: CoDel's interval, or Fail at Scale's N
+  if (auto c = q->object_opt("codel")) {
+    codel_interval_ = c->duration("interval", 100 * kMillisecond, 1);
+    codel_target_ = c->duration("target", 5 * kMillisecond, 1);
+    if (codel_target_ >= codel_interval_)
+      c->fail("target", "must be shorter than interval (" + format_duration(codel_interval_) +
+                            "): it is the wait allowed in a queue that stands longer than that");
+    standing = codel_interval_;
+  }
+  if (q->choice("order", "fifo", {"fifo", "adaptive_lifo"}) == "adaptive_lifo") pool_.set_adaptive_lifo(standing);
+  queue_rules_ = drop_expired_ || codel_interval_ > 0;
+}
+
+void Service::queued(Context& ctx, std::uint32_t j) {
+  Job& job = jobs_[j];
+  job.queued = true;
+  job.queued_at = ctx.now();
+  // CoDel chooses the limit when the request joins the queue: short if the queue stands.
+  if (codel_interval_)
+    job.queue_limit = pool_.standing(job.instance, ctx.now(), codel_interval_) ? codel_target_ : codel_interval_;
+}
+
+// Answers a job nobody will be served by (its answer is dropped, or is a failure) without
+// counting it as served or failed here, and forgets it; its worker is the caller's business.
+void Service::end_unwanted(Context& ctx, std::uint32_t j, Status status) {
+  Job& job = jobs_[j];
+  if (job.cpu > 0) ctx.metrics().add(wasted_c_, static_cast<std::uint64_t>(job.cpu));
+  ctx.reply(job.call, status);
+  pool_.job_done(ctx, job.instance);
+  jobs_.free(j);
+}
+
+void Service::cancel(Context& ctx, std::uint32_t j) {
+  ctx.metrics().add(cancelled_c_);
+  const std::uint32_t inst = jobs_[j].instance;
+  const bool held = jobs_[j].holds_worker;
+  end_unwanted(ctx, j, Status::Timeout);  // gRPC's DEADLINE_EXCEEDED
+  if (held) resume(ctx, pool_.worker_done(ctx, inst));
+  else pool_.detached_done(ctx, inst);
+}
+
+bool Service::dropped_from_queue(Context& ctx, std::uint32_t j) {
+  const Job& job = jobs_[j];
+  if (drop_expired_ && ctx.abandoned(job.call) && !ctx.one_way(job.call)) {
+    ctx.metrics().add(expired_c_);
+    end_unwanted(ctx, j, Status::Timeout);
+    return true;
+  }
+  if (ctx.now() - job.queued_at > job.queue_limit) {  // CoDel: a failure its caller sees at once
+    ctx.metrics().add(codel_c_);
+    ctx.metrics().add(err_c_);
+    end_unwanted(ctx, j, causes::Shed);
+    return true;
+  }
+  return false;
+}
+
+void Service::deadline_figures(Context& ctx, ComponentReport& r) {
+  Metrics& m = ctx.metrics();
+  // CPU-seconds spent on requests whose callers no longer waited (answers dropped, cancels).
+  r.add("wasted_cpu_s", static_cast<double>(m.total(wasted_c_)) / static_cast<double>(kSecond));
+  if (const auto c = m.total(cancelled_c_)) r.add("cancelled", static_cast<double>(c));
+  if (drop_expired_) r.add("expired", static_cast<double>(m.total(expired_c_)));
+  if (codel_interval_) r.add("codel_dropped", static_cast<double>(m.total(codel_c_)));
+}
+
+}  // namespace archsim::service_internal
