@@ -26,6 +26,9 @@ Service::Service(Params& p, BuildContext& bc)
     shared_pool_pointer_ = p.path("pool") + "/size";
   } else {
     p.known("pool");
+    if (p.has("connect"))
+      p.fail("connect", "a service's \"connect\" is the cost of its \"pool\"'s connections: give it a pool, or "
+                        "put \"connect\" on the call step");
   }
   read_routes(p, bc, has_default, def);
   if (shared_pool_) {

@@ -490,3 +490,25 @@ TEST_CASE("bad input: on_timeout on a client and a call step, a service's queue 
     check_semantic_error(run_bad(sc.path, extra), sc.path, sc.c);
   }
 }
+
+TEST_CASE("bad input: a call's connection set-up, each fault at its pointer") {
+  const std::string mmc = archsim::e2e::basic_scenario("mmc.json");
+  const std::string tier = archsim::e2e::basic_scenario("web-tier.json");
+  struct SetCase {
+    std::string path;
+    std::string set;
+    Case c;
+  };
+  const SetCase cases[] = {
+      {tier, "web.routes.browse.1.connect={}", {"", "/components/1/routes/browse/1/connect/setup", {}}},
+      {tier, "web.routes.browse.1.connect={\"setup\":\"-1ms\"}", {"", "/components/1/routes/browse/1/connect/setup", {}, true}},
+      {tier, "web.routes.browse.1.connect={\"setup\":\"1ms\",\"reuse\":1}", {"", "/components/1/routes/browse/1/connect/reuse", {"true or false"}}},
+      {tier, "web.routes.browse.1.connect={\"setup\":\"1ms\",\"tls\":true}", {"", "/components/1/routes/browse/1/connect/tls", {"unknown field"}}},
+      {mmc, "users.connect=\"1ms\"", {"", "/components/0/connect", {"object"}}},
+      {mmc, "web.connect={\"setup\":\"1ms\"}", {"", "/components/1/connect", {"pool"}}},
+  };
+  for (const SetCase& sc : cases) {
+    CAPTURE(sc.set);
+    check_semantic_error(run_bad(sc.path, {"--set", sc.set}), sc.path, sc.c);
+  }
+}

@@ -15,7 +15,7 @@ using resilience::CircuitState;
 
 namespace {
 
-constexpr const char* kPolicyFields[] = {"retry", "circuit_breaker", "bulkhead", "rate_limiter", "fallback", "pool"};
+constexpr const char* kPolicyFields[] = {"retry", "circuit_breaker", "bulkhead", "rate_limiter", "fallback", "pool", "connect"};
 
 [[noreturn]] void fail_param(const Params& p, const resilience::ParamError& e) {
   throw ScenarioError(p.pointer() + "/" + e.field, e.reason);
@@ -41,8 +41,8 @@ CallPolicy::CallPolicy(Params& p, BuildContext& bc, Site site, std::string serie
       stream_(bc.stream_seed(0x9000 + sub.index)) {
   if (site_ == Site::ServicePool)
     for (const char* f : kPolicyFields)
-      if (std::string_view(f) != "pool" && p.has(f))
-        p.fail(f, "belongs on a call step or a client; a service itself takes only a \"pool\"");
+      if (std::string_view(f) != "pool" && std::string_view(f) != "connect" && p.has(f))
+        p.fail(f, "belongs on a call step or a client; a service itself takes only a \"pool\" (and its \"connect\")");
 
   if (auto r = p.object_opt("retry")) {
     max_attempts_ = static_cast<int>(r->integer("max_attempts", 3, 1, 100));
@@ -218,6 +218,7 @@ CallPolicy::CallPolicy(Params& p, BuildContext& bc, Site site, std::string serie
   }
 
   if (auto f = p.object_opt("fallback")) fallback_ = f->distribution("latency", Distribution::constant(0));
+  if (auto c = resilience::Connections::read(p)) connect_.emplace(*c);
 
   auto say = [&](const std::string& part) { append_item(summary_, ", ", part); };
   if (backoff_) say("retry x" + std::to_string(max_attempts_));
@@ -226,6 +227,7 @@ CallPolicy::CallPolicy(Params& p, BuildContext& bc, Site site, std::string serie
   if (bulkhead_) say("bulkhead " + std::to_string(bulkhead_->available()));
   if (pool_params_) say("pool " + std::to_string(pool_params_->max_concurrent));
   if (fallback_) say("fallback");
+  if (connect_) say("connect");
 
   Metrics& m = bc.metrics();
   calls_c_ = m.counter(series_, "policy_calls");
@@ -248,6 +250,7 @@ CallPolicy::CallPolicy(Params& p, BuildContext& bc, Site site, std::string serie
   degraded_c_ = m.counter(series_, "degraded", fallback_ ? "degraded_rps" : "");
   failed_c_ = m.counter(series_, "failed");
   late_c_ = m.counter(series_, "late_replies");
+  connects_c_ = m.counter(series_, "connections_opened", connect_ ? "connections_opened_rps" : "");
   state_g_ = m.gauge(series_, "circuit_state", breaker_ ? "circuit_state" : "");
   open_g_ = m.gauge(series_, "circuit_open_time");
   if (breaker_) {
@@ -423,7 +426,7 @@ void CallPolicy::run_attempt(Context& ctx, std::uint32_t s, int stage) {
   send(ctx, s);
 }
 
-void CallPolicy::send(Context& ctx, std::uint32_t s) {
+void CallPolicy::transmit(Context& ctx, std::uint32_t s) {
   Slot& sl = slots_[s];
   ++sl.gen;  // wait timers of this attempt are stale from here on
   sl.phase = Phase::InFlight;
@@ -460,6 +463,7 @@ void CallPolicy::on_reply(Context& ctx, CallId call, Status status, std::uint64_
     sync_breaker(ctx);
   }
   if (status == Status::Timeout) ctx.metrics().add(timeouts_c_);
+  if (sl.conn) release_connection(s, status == Status::Timeout);
   release_resources(ctx, s);
   // release_resources may have resumed waiters (and grown slots_): index again.
   if (served(status)) end_call(ctx, s, status);
@@ -499,6 +503,7 @@ void CallPolicy::resume_waiter(Context& ctx, std::uint64_t waiter, int stage) {
 }
 
 void CallPolicy::abandon(Context& ctx, std::uint32_t s) {
+  if (slots_[s].conn) release_connection(s, false);
   if (slots_[s].permit) {
     slots_[s].permit = false;
     breaker_->release_permission();
@@ -616,6 +621,9 @@ void CallPolicy::on_timer(Context& ctx, std::uint64_t data) {
       if (sl.phase != Phase::Finishing) return;
       end_call(ctx, s, sl.final_status);
       break;
+    case kConnected:
+      connected(ctx, s);
+      break;
     case kBreakerDeadline:
     case kStateChange: break;
   }
@@ -676,6 +684,7 @@ void CallPolicy::finish(Context& ctx, ComponentReport& r) const {
     r.add(prefix_ + ".pool_waiting", m.average(pool_waiting_g_, ctx.end_time()));
   }
   if (fallback_) fig("degraded", degraded_c_);
+  if (connect_) fig("connections_opened", connects_c_);
 }
 
 }  // namespace archsim

@@ -11,8 +11,10 @@
 // key or user, models/common/resilience/keyed_token_buckets.h), a bulkhead slot (BulkheadFull, or a FIFO wait of
 // at most max_wait) and, on a service's call step, a connection of the caller instance's
 // `pool` (HikariCP: a call must borrow a connection and waits at most connectionTimeout for
-// one, then fails with SQLTransientConnectionException -> causes::PoolTimeout). Then it is
-// sent with the per-attempt `timeout`. Its outcome goes into the breaker (slow calls by
+// one, then fails with SQLTransientConnectionException -> causes::PoolTimeout). With
+// "connect" the attempt then opens a connection unless an idle one is kept, and waits its
+// set-up (models/common/resilience/connections.h; call_policy_connect.cpp). Then it is
+// sent with the per-attempt `timeout` (which starts once the connection is up). Its outcome goes into the breaker (slow calls by
 // duration). A failed attempt whose cause is in retry.on is retried after an exponential
 // backoff with jitter (models/common/resilience/backoff.h, the AWS analysis) if
 // max_attempts and the retry budget (Finagle's RetryBudget, or Envoy's concurrent retry
@@ -62,6 +64,7 @@
 #include "models/common/resilience/backoff.h"
 #include "models/common/resilience/bulkhead.h"
 #include "models/common/resilience/circuit_breaker.h"
+#include "models/common/resilience/connections.h"
 #include "models/common/resilience/keyed_token_buckets.h"
 #include "models/common/resilience/retry_budget.h"
 #include "models/common/resilience/token_bucket.h"
@@ -146,8 +149,8 @@ class CallPolicy {
   std::uint64_t pool_size() const { return pool_params_ ? static_cast<std::uint64_t>(pool_params_->max_concurrent) : 0; }
 
  private:
-  enum class Phase : std::uint8_t { Free, WaitRate, WaitBulkhead, WaitPool, InFlight, Backoff, Fallback, Finishing };
-  enum TimerKind : std::uint8_t { kRetry = 1, kBulkheadWait, kPoolWait, kFallbackDone, kBreakerDeadline, kFinish, kRateWait, kStateChange };
+  enum class Phase : std::uint8_t { Free, WaitRate, WaitBulkhead, WaitPool, Connecting, InFlight, Backoff, Fallback, Finishing };
+  enum TimerKind : std::uint8_t { kRetry = 1, kBulkheadWait, kPoolWait, kFallbackDone, kBreakerDeadline, kFinish, kRateWait, kStateChange, kConnected };
   struct Slot {
     RequestInfo req;  // as the owner gave it; attempts copy it with their own attempt/deadline
     std::uint64_t owner_token = 0;
@@ -164,6 +167,7 @@ class CallPolicy {
     Result result;  // of the last attempt's reply
     Time timeout = 0;  // per attempt (0: none)
     bool permit = false, bulkhead = false, pool = false, is_retry = false;
+    bool conn = false;  // holds a connection ("connect")
     std::uint32_t next_free = 0;  // while free: the next free slot (in what was padding: 160 bytes)
   };
   enum class RateKind : std::uint8_t { None, TokenBucket, KeyedTokenBucket, SlidingWindow, FixedWindow };
@@ -176,7 +180,11 @@ class CallPolicy {
   void schedule(Context& ctx, Time delay, TimerKind k, std::uint32_t s);
   // Runs an attempt from `stage` on (0 breaker, 1 bulkhead, 2 pool, 3 send).
   void run_attempt(Context& ctx, std::uint32_t s, int stage);
+  // Stage 3: opens a connection first when the attempt needs one (call_policy_connect.cpp).
   void send(Context& ctx, std::uint32_t s);
+  void connected(Context& ctx, std::uint32_t s);
+  void release_connection(std::uint32_t s, bool close);
+  void transmit(Context& ctx, std::uint32_t s);  // sends the attempt
   void attempt_failed(Context& ctx, std::uint32_t s, Status status);
   void end_call(Context& ctx, std::uint32_t s, Status status);
   // Gives back the bulkhead slot / pool connection the slot holds; resumes waiters handed them.
@@ -227,6 +235,7 @@ class CallPolicy {
   std::optional<resilience::BulkheadParams> pool_params_;
   std::vector<resilience::Bulkhead> pools_;  // per caller instance, grown on first use
   std::optional<Distribution> fallback_;
+  std::optional<resilience::Connections> connect_;
 
   std::vector<Slot> slots_;
   // Free slots as a stack threaded through them, the most recently freed first, as in
@@ -238,7 +247,7 @@ class CallPolicy {
   std::uint16_t ending_attempts_ = 1;  // set by end_call for the sink's call_ended
   CounterId calls_c_, attempts_c_, retries_c_, budget_denied_c_, circuit_open_c_, opened_c_, rate_limited_c_,
       bulkhead_full_c_, bulkhead_waited_c_, pool_timeout_c_, pool_waited_c_, timeouts_c_, degraded_c_, failed_c_,
-      late_c_, rate_waited_c_, transitions_c_;
+      late_c_, rate_waited_c_, transitions_c_, connects_c_;
   GaugeId state_g_, open_g_;
   StateId state_s_;
   Metrics* metrics_ = nullptr;  // the run's recorder, for the breaker's listener

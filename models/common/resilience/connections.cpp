@@ -1,0 +1,14 @@
+#include "models/common/resilience/connections.h"
+
+namespace archsim::resilience {
+
+std::optional<ConnectParams> Connections::read(Params& p) {
+  auto c = p.object_opt("connect");
+  if (!c) return std::nullopt;
+  ConnectParams cp;
+  cp.setup = c->distribution("setup");  // required: a connection that costs nothing needs no "connect"
+  cp.reuse = c->boolean("reuse", true);
+  return cp;
+}
+
+}  // namespace archsim::resilience
