@@ -33,9 +33,15 @@ class PoolServer final : public Component, public HasCapabilities, public PoolJo
   void start(Context& ctx) override { pool_.start(ctx); }
   void on_request(Context& ctx, CallId call) override {
     const int pick = pool_.pick(ctx.request(call));
-    if (pick < 0) return ctx.reply(call, Status::Unavailable);
+    if (pick < 0) {
+      ctx.reply(call, Status::Unavailable);
+      return;
+    }
     const auto slot = static_cast<std::uint32_t>(pick);
-    if (pool_.full(slot)) return ctx.reply(call, Status::Rejected);
+    if (pool_.full(slot)) {
+      ctx.reply(call, Status::Rejected);
+      return;
+    }
     const auto j = static_cast<std::uint32_t>(jobs_.size());
     jobs_.push_back({call, slot, true});
     if (pool_.admit(ctx, slot, j)) begin(ctx, j);

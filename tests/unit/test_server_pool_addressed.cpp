@@ -52,7 +52,10 @@ class NodeServer final : public Component, public HasCapabilities, public Crasha
   void start(Context& ctx) override { pool_.start(ctx); }
   void on_request(Context& ctx, CallId call) override {
     const auto slot = static_cast<std::uint32_t>(ctx.request(call).key);
-    if (!pool_.serving(slot)) return ctx.reply(call, Status::Unavailable);
+    if (!pool_.serving(slot)) {
+      ctx.reply(call, Status::Unavailable);
+      return;
+    }
     const auto j = static_cast<std::uint32_t>(jobs_.size());
     jobs_.push_back({call, slot, true});
     if (pool_.admit(ctx, slot, j)) begin(ctx, j);
