@@ -49,6 +49,9 @@ class BuildContext {
   RefId reference_to(const std::string& target_id, const std::string& pointer, RefKind kind);
   // Interned route names: the same name gives the same index in every component.
   std::uint32_t route_index(const std::string& name);
+  // Interned key formats (a client route's keys.format): the same string gives the same
+  // index in every component, so one format used by two clients is one key space.
+  std::uint32_t key_format_index(const std::string& format);
   // A component that ends client requests (Context::request_ended) names its two latency
   // histograms here, each with series or windowed (Metrics::windowed_histogram): `ok`
   // records now - req.start of exactly the requests it ends with Status::Ok, `other` of

@@ -1,6 +1,8 @@
 // What a component sees of the Simulation while it is built (BuildContext: its parameters'
 // references, routes, connection pools, the run's settings) and connected (ConnectContext:
 // its targets, routes and links, resolved). The building itself is sim/simulation_build.cpp.
+#include <algorithm>
+
 #include "sim/simulation.h"
 
 namespace archsim {
@@ -40,6 +42,13 @@ RefId BuildContext::reference(Params& p, std::string_view key, RefKind kind) {
 }
 
 std::uint32_t BuildContext::route_index(const std::string& name) { return sim_.requests_->route_index(name); }
+std::uint32_t BuildContext::key_format_index(const std::string& format) {
+  auto& f = sim_.key_formats_;
+  const auto it = std::find(f.begin(), f.end(), format);
+  if (it != f.end()) return static_cast<std::uint32_t>(it - f.begin());
+  f.push_back(format);
+  return static_cast<std::uint32_t>(f.size() - 1);
+}
 void BuildContext::ends_run_when_done() { ++sim_.tests_running_; }
 void BuildContext::log_requests(double sample, std::uint64_t max_lines, std::string format) {
   if (!sim_.request_log_) sim_.request_log_ = std::make_unique<RequestLog>(sim_.settings_.seed);

@@ -205,6 +205,7 @@ class Simulation {
   std::vector<std::unique_ptr<Component>> comps_;
   std::vector<std::string> zones_;
   std::vector<std::string> regions_;  // by component index ("" when none)
+  std::vector<std::string> key_formats_;  // BuildContext::key_format_index
   std::vector<char> in_process_;      // by component index: BuildContext::in_process()
   std::vector<char> ends_requests_;   // by component index: BuildContext::end_to_end_latency() was called
   std::vector<Reference> refs_;

@@ -71,7 +71,7 @@
 //
 // Files: cache_impl.h (the component's class and what each of its files does), params.{h,cpp},
 // one .cpp per job (operations, stampede, write_policy, replication, failover, local);
-// hash_slot.h, sentinel.h.
+// models/common/hash/key_slot.h, sentinel.h.
 #pragma once
 #include <memory>
 

@@ -8,7 +8,7 @@
 //   failover.cpp      crashes and restarts (the pool's), Sentinel and Redis Cluster failover
 //   local.cpp         local (in-process) copies, one per calling instance
 //   durability.{h,cpp} Redis persistence: RDB snapshots, the append-only file, restarts from disk
-// Eviction is the store's (models/common/cache_store); key -> node is hash_slot.h.
+// Eviction is the store's (models/common/cache_store); key -> slot -> node is models/common/hash/key_slot.h.
 #pragma once
 #include <cstdint>
 #include <memory>

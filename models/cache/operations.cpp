@@ -3,7 +3,7 @@
 #include <cmath>
 
 #include "models/cache/cache_impl.h"
-#include "models/cache/hash_slot.h"
+#include "models/common/hash/key_slot.h"
 #include "models/common/result_flags.h"
 
 namespace archsim::cache {
@@ -13,7 +13,7 @@ static_assert(kNoSlot == kNone);
 
 std::uint32_t Cache::node_of(std::uint64_t key) const {
   if (nodes_.size() == 1) return 0;
-  return static_cast<std::uint32_t>(static_cast<std::uint64_t>(hash_slot(key)) * nodes_.size() / kHashSlots);
+  return static_cast<std::uint32_t>(static_cast<std::uint64_t>(key_slot(key)) * nodes_.size() / kHashSlots);
 }
 
 std::uint32_t Cache::alloc_job() {

@@ -4,7 +4,7 @@
 #include <optional>
 #include <vector>
 
-#include "models/cache/hash_slot.h"
+#include "models/common/hash/key_slot.h"
 #include "models/cache/sentinel.h"
 #include "sim/params.h"
 

@@ -7,6 +7,7 @@
 
 
 #include "models/client/fixed_count.h"
+#include "models/client/key_format.h"
 #include "models/client/key_scramble.h"
 #include "models/client/operational.h"
 #include "models/client/session_ticket.h"
@@ -27,6 +28,7 @@ struct RouteSpec {
   std::optional<ZipfSampler> zipf;
   std::uint64_t key_count = 0;
   bool scramble = false;  // YCSB's ScrambledZipfian: the rank hashed to a key (key_scramble.h)
+  std::optional<KeyFormat> format;  // string keys (keys.format): the number becomes a string key
   bool write = false;
   double response_kb = 0;  // body size of a successful reply, for cost.per_gb_egress
 };
@@ -136,6 +138,15 @@ class Client final : public Component, public CallSink, public HasCapabilities, 
         if (skew > 0) s.zipf.emplace(s.key_count, skew);
         s.scramble = keys->boolean("scramble", false);
         if (s.scramble && skew <= 0) keys->fail("scramble", "scrambles a Zipf key space: give \"zipf\" > 0 (uniform keys have no hot ones to spread)");
+        if (keys->has("format")) {
+          const std::string f = keys->string("format");
+          if (std::string why = KeyFormat::problem(f); !why.empty()) keys->fail("format", "\"" + f + "\" " + why);
+          const std::uint32_t index = bc.key_format_index(f);
+          if (index >= kMaxKeyFormats)
+            keys->fail("format", "is the scenario's " + std::to_string(index + 1) + "th key format; at most " +
+                                     std::to_string(kMaxKeyFormats) + " are distinct");
+          s.format.emplace(f, index, s.key_count);
+        }
       }
       routes_.push_back(std::move(s));
     }
@@ -422,6 +433,7 @@ class Client final : public Component, public CallSink, public HasCapabilities, 
       req.has_key = true;
       req.key = r.zipf ? r.zipf->sample(key_rng_) : key_rng_.below(r.key_count);
       if (r.scramble) req.key = ycsb_scramble(req.key, r.key_count);
+      if (r.format) req.key = r.format->key(req.key);
     }
     ctx.metrics().add(sent_c_);
     ctx.metrics().add(in_system_g_, +1, ctx.now());

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "models/common/hash/key_slot.h"
+
 namespace archsim::database {
 
 ShardMap::ShardMap(Sharding s, std::uint32_t shards, std::vector<std::uint64_t> split_points, std::uint64_t rows,
@@ -49,6 +51,9 @@ void ShardMap::build_ring() {
 }
 
 std::uint32_t ShardMap::shard_of(std::uint64_t key) const {
+  // A string key (models/common/hash/key_slot.h) is placed by its hash slot, so keys that
+  // share a hash tag share a shard; range sharding splits its key numbers.
+  if (is_string_key(key)) key = s_ == Sharding::Range ? key_number(key) : key_slot(key);
   switch (s_) {
     case Sharding::Hash: return static_cast<std::uint32_t>(hash64(key, salt_) % n_);
     case Sharding::Range:

@@ -9,7 +9,7 @@
 #include <vector>
 
 #include "models/common/cache_store/cache_store.h"
-#include "models/cache/hash_slot.h"
+#include "models/common/hash/key_slot.h"
 #include "sim/zipf.h"
 #include "tests/unit/harness.h"
 
@@ -216,12 +216,6 @@ TEST_CASE("cache: Redis's LFU counter grows logarithmically and decays per minut
   CHECK(c1 >= 15);
   CHECK(c1 <= 22);
   CHECK(s.lfu_decr_and_return(s.at(slot), 3 * 60 * kSecond) == c1 - 3);
-}
-
-TEST_CASE("cache: hash slots agree with Redis's CRC16") {
-  CHECK(crc16("123456789", 9) == 0x31C3);  // CRC-16/XMODEM check value (Redis cluster spec)
-  CHECK(hash_slot(123456789) == (0x31C3 & 16383));
-  CHECK(hash_slot(0) == (crc16("0", 1) & 16383));
 }
 
 // One get per second at t = 1, 2, ... s (constant arrivals, zero latencies): a read-through

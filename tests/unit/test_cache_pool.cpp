@@ -11,7 +11,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "models/cache/hash_slot.h"
+#include "models/common/hash/key_slot.h"
 #include "models/common/capabilities.h"
 #include "models/common/result_flags.h"
 #include "reports/ledgers/ledgers.h"
@@ -98,7 +98,7 @@ double status(Status s) { return static_cast<double>(s); }
 std::vector<std::uint64_t> keys_on(std::uint32_t node, std::uint32_t nodes, int n) {
   std::vector<std::uint64_t> out;
   for (std::uint64_t k = 1; static_cast<int>(out.size()) < n; ++k)
-    if (cache::hash_slot(k) * nodes / cache::kHashSlots == node) out.push_back(k);
+    if (key_slot(k) * nodes / kHashSlots == node) out.push_back(k);
   return out;
 }
 
