@@ -39,6 +39,9 @@ class RouteFlow {
     std::vector<std::uint32_t> routes;
     std::optional<std::uint32_t> rename;
     std::string pointer;  // where a renamed route is named (default: the reference's location)
+    // Appended to the refusal of a route this rule forwards unrenamed: how the forwarding
+    // component could name another (a cache's backend_routes).
+    std::string advice;
   };
   void rule(Rule r);
   // `at` serves exactly `routes` (and nothing else).
@@ -100,6 +103,9 @@ void RouteFlow::check(std::uint32_t components, Target target, RouteName route_n
       if (r.via != at) msg += " (through \"" + component_id(r.via) + "\")";
       msg += ", which has no such route and no \"default\" route (its routes: " + list +
              "), so every such request would fail" + hint(route_name(r.route), names);
+      for (const Rule& rule : rules_)
+        if (rule.from == r.via && to_of_ref[rule.ref] == at && !rule.rename && !rule.advice.empty())
+          msg += "; " + rule.advice;
       refuse(pointers[r.origin], msg);
     }
   }

@@ -134,6 +134,8 @@ void Cache::declare_backend_routes(BuildContext& bc) {
         rule.rename = p_.read_route;
         rule.pointer = p_.read_route_pointer;
       }
+      rule.advice = "a read-through cache reads its backend on the request's own route unless "
+                    "\"backend_routes\": {\"read\": ...} names the backend's read route";
       bc.forwards_routes(std::move(rule));
       break;
     case Pattern::WriteThrough:
@@ -143,6 +145,8 @@ void Cache::declare_backend_routes(BuildContext& bc) {
         rule.rename = p_.write_route;
         rule.pointer = p_.write_route_pointer;
       }
+      rule.advice = "a write-through cache writes its backend on the request's own route unless "
+                    "\"backend_routes\": {\"write\": ...} names the backend's write route";
       bc.forwards_routes(std::move(rule));
       break;
     case Pattern::WriteBehind: bc.sends_route(p_.backend, p_.write_route, p_.write_route_pointer); break;

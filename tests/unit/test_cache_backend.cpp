@@ -68,7 +68,10 @@ TEST_CASE("cache read-through in front of a database: reads go to backend_routes
   // Without backend_routes the client's route "get" would reach the database: refused at load.
   std::string bad = s;
   bad.replace(bad.find(R"(, "backend_routes": {"read": "read"})"), std::string(R"(, "backend_routes": {"read": "read"})").size(), "");
-  CHECK(build_error(bad).pointer() == "/components/0/routes/0/name");
+  const archsim::ScenarioError e = build_error(bad);
+  CHECK(e.pointer() == "/components/0/routes/0/name");
+  // The message says how to fix it: the field that names the database's read query.
+  CHECK(std::string(e.what()).find("\"backend_routes\": {\"read\": ...}") != std::string::npos);
 }
 
 // Stale reads when writers go around a shared cache (they update the database and leave the
