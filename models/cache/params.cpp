@@ -13,7 +13,7 @@ namespace archsim::cache {
 CacheParams read_cache_params(Params& p, BuildContext& bc) {
   CacheParams c;
   static const std::vector<std::string> kPatterns{"cache_aside", "read_through", "write_through", "write_behind"};
-  static const std::vector<std::string> kEvictions{"lru", "lfu", "fifo", "random", "sampled_lru", "sampled_lfu", "tinylfu"};
+  static const std::vector<std::string> kEvictions{"lru", "lfu", "fifo", "random", "sampled_lru", "sampled_lfu", "tinylfu", "perfect_lfu"};
   static const std::vector<std::string> kStampedes{"none", "lock", "coalesce", "early_refresh", "ttl_jitter"};
   std::string pat = p.choice("pattern", "cache_aside", kPatterns);
   c.pattern = static_cast<Pattern>(std::find(kPatterns.begin(), kPatterns.end(), pat) - kPatterns.begin());
@@ -82,7 +82,7 @@ CacheParams read_cache_params(Params& p, BuildContext& bc) {
   StoreConfig& sc = c.store;
   sc.eviction = ev == "lru" ? Eviction::Lru : ev == "lfu" ? Eviction::Lfu : ev == "fifo" ? Eviction::Fifo
               : ev == "random" ? Eviction::Random : ev == "sampled_lru" ? Eviction::SampledLru
-              : ev == "sampled_lfu" ? Eviction::SampledLfu : Eviction::TinyLfu;
+              : ev == "sampled_lfu" ? Eviction::SampledLfu : ev == "perfect_lfu" ? Eviction::PerfectLfu : Eviction::TinyLfu;
   sc.samples = static_cast<std::uint32_t>(p.integer("samples", 5, 1, 1024));
   sc.lfu_log_factor = p.number("lfu_log_factor", 10, 0, 1e6);
   sc.lfu_decay = p.duration("lfu_decay_time", 60 * kSecond);

@@ -12,6 +12,13 @@
 //                the build is one sort of the entries, once per fill (and again after a
 //                clear).
 //   fifo         insertion order: the same list, hits do not move entries.
+//   perfect_lfu  perfect LFU (Breslau et al., "Web Caching and Zipf-like Distributions",
+//                INFOCOM 1999): lfu's heap, but a key's count is every reference since the
+//                start, kept while it is out of the cache (history_), and a new key whose
+//                count does not exceed the least-counted cached key's is not stored. Under
+//                the independent reference model it holds the C most popular keys: its hit
+//                ratio tends to the sum of their popularities, the bound in-cache lfu stays
+//                below. The history grows with the keys seen (an allocation while it grows).
 //   lfu          exact in-cache LFU: the victim has the fewest hits since it was inserted,
 //                ties broken by least recent use (an indexed binary min-heap on (count, tick)).
 //   random       a uniform victim among the entries.
@@ -54,7 +61,7 @@
 //
 // Capacity in entries and optionally in bytes (the entry's payload size): an insert evicts
 // until both fit; an entry larger than capacity_bytes alone is not stored.
-// Cost: find O(1) (KeyMap); hit and insert O(1) for lru/fifo/random, O(log n) for lfu,
+// Cost: find O(1) (KeyMap); hit and insert O(1) for lru/fifo/random, O(log n) for lfu and perfect_lfu,
 // O(samples + 16) for the sampled policies. Memory (footprint(): about 105 bytes an entry,
 // 99 measured as peak RSS per entry of 1 and 2 million) is reserved for `capacity` entries
 // at the first insert, not at construction: building a scenario (`archsim validate`) must
@@ -73,7 +80,7 @@
 
 namespace archsim::cache {
 
-enum class Eviction : std::uint8_t { Lru, Lfu, Fifo, Random, SampledLru, SampledLfu, TinyLfu, SampledTtl };
+enum class Eviction : std::uint8_t { Lru, Lfu, Fifo, Random, SampledLru, SampledLfu, TinyLfu, SampledTtl, PerfectLfu };
 
 // W-TinyLFU's segments (Entry::region); lru and fifo keep their one list as kWindow.
 enum Region : std::uint8_t { kWindow = 0, kProbation = 1, kProtected = 2 };
@@ -106,7 +113,7 @@ struct alignas(64) Entry {
   std::uint32_t dense = 0;  // index in the dense array
   union {
     Links link{};         // lru / fifo list, tinylfu segment lists
-    std::uint64_t count;  // exact lfu: hits since inserted
+    std::uint64_t count;  // exact lfu: hits since inserted; perfect_lfu: references since the start
   };
   union {
     std::uint64_t tick = 0;     // exact lfu; lru: its last access, until the list is built
@@ -136,7 +143,7 @@ class CacheStore {
   static std::uint64_t footprint(const StoreConfig& c) {
     const std::uint64_t slots = slots_for(c);
     std::uint64_t b = slots * (sizeof(Entry) + 2 * sizeof(std::uint32_t)) + KeyMap::bytes_for(slots);
-    if (c.eviction == Eviction::Lfu) b += std::uint64_t{c.capacity} * sizeof(std::uint32_t);
+    if (heap_policy(c.eviction)) b += std::uint64_t{c.capacity} * sizeof(std::uint32_t);
     if (c.eviction == Eviction::TinyLfu) b += FrequencySketch::bytes_for(c.capacity);
     return b;
   }
@@ -166,6 +173,7 @@ class CacheStore {
         tiny_access(s);
         break;
       case Eviction::Lfu:
+      case Eviction::PerfectLfu:
         ++e.count;
         e.tick = ++tick_;
         sift_down(e.heap);
@@ -211,6 +219,16 @@ class CacheStore {
     }
     if (entries_.empty()) [[unlikely]]
       allocate();
+    std::uint64_t count = 1;
+    if (cfg_.eviction == Eviction::PerfectLfu) {
+      count = 1 + past_references(key);
+      // Perfect LFU admits a newcomer only over a less-referenced entry (ties keep the entry).
+      if (dense_.size() >= cfg_.capacity && !heap_.empty() && count <= entries_[heap_[0]].count) {
+        remember(key, count);
+        return kNone;
+      }
+      history_.erase(key);
+    }
     if (cfg_.eviction != Eviction::TinyLfu)
       while (dense_.size() >= cfg_.capacity || (cfg_.capacity_bytes > 0 && bytes_ + bytes > cfg_.capacity_bytes))
         evict_one(now, kNone);
@@ -230,7 +248,8 @@ class CacheStore {
         [[fallthrough]];
       case Eviction::Fifo: push_front(s); break;
       case Eviction::Lfu:
-        e.count = 1;
+      case Eviction::PerfectLfu:
+        e.count = count;
         e.tick = ++tick_;
         e.heap = static_cast<std::uint32_t>(heap_.size());
         heap_.push_back(s);
@@ -263,6 +282,10 @@ class CacheStore {
       case Eviction::Fifo:
       case Eviction::TinyLfu: unlink(s); break;
       case Eviction::Lfu: heap_remove(e.heap); break;
+      case Eviction::PerfectLfu:
+        heap_remove(e.heap);
+        remember(e.key, e.count);
+        break;
       default: break;
     }
     std::uint32_t last = dense_.back();
@@ -277,6 +300,7 @@ class CacheStore {
     while (!dense_.empty()) erase(dense_.back());
     pool_n_ = 0;
     sketch_.clear();
+    history_.clear();
     list_built_ = cfg_.eviction != Eviction::Lru;  // empty: lru is lazy again until it fills
   }
 
@@ -307,6 +331,15 @@ class CacheStore {
   }
 
  private:
+  static bool heap_policy(Eviction e) { return e == Eviction::Lfu || e == Eviction::PerfectLfu; }
+  // perfect_lfu's references to a key while it was out of the cache (saturating at 2^32 - 2).
+  std::uint64_t past_references(std::uint64_t key) const {
+    const std::uint32_t c = history_.find(key);
+    return c == kNone ? 0 : c;
+  }
+  void remember(std::uint64_t key, std::uint64_t count) {
+    history_.put(key, static_cast<std::uint32_t>(std::min<std::uint64_t>(count, kNone - 1)));
+  }
   static std::uint64_t minutes(Time t) { return static_cast<std::uint64_t>(t / (60 * kSecond)); }
   // tinylfu inserts before it evicts (as Caffeine), so it holds one entry above capacity.
   static std::uint32_t slots_for(const StoreConfig& c) { return c.capacity + (c.eviction == Eviction::TinyLfu); }
@@ -319,7 +352,7 @@ class CacheStore {
     dense_.reserve(slots);
     free_.reserve(slots);
     for (std::uint32_t i = slots; i > 0; --i) free_.push_back(i - 1);
-    if (cfg_.eviction == Eviction::Lfu) heap_.reserve(cfg_.capacity);
+    if (heap_policy(cfg_.eviction)) heap_.reserve(cfg_.capacity);
     if (cfg_.eviction == Eviction::TinyLfu) sketch_ = FrequencySketch(cfg_.capacity);
   }
 
@@ -342,7 +375,8 @@ class CacheStore {
         if (!list_built_) build_list();
         [[fallthrough]];
       case Eviction::Fifo: return tail_[kWindow];
-      case Eviction::Lfu: return heap_[0];
+      case Eviction::Lfu:
+      case Eviction::PerfectLfu: return heap_[0];
       case Eviction::Random: return dense_[rng_.below(dense_.size())];
       case Eviction::SampledLru:
       case Eviction::SampledLfu:
@@ -565,6 +599,7 @@ class CacheStore {
   std::vector<Entry, HugePageAllocator<Entry>> entries_;
   std::vector<std::uint32_t> dense_, free_, heap_;
   FrequencySketch sketch_;
+  KeyMap history_;  // perfect_lfu: key -> references, for keys not in the cache
   std::uint32_t head_[3] = {kNone, kNone, kNone}, tail_[3] = {kNone, kNone, kNone}, len_[3] = {0, 0, 0};
   std::uint32_t window_max_ = 0, protected_max_ = 0;
   std::uint64_t tick_ = 0, bytes_ = 0, evictions_ = 0;
