@@ -52,13 +52,13 @@ Time Cache::expiry_from(Time now) {
   return now + std::max<Time>(1, t);
 }
 
-// `value` is the request's bytes (0: the cache's value_bytes); the entry costs it plus the
+// `value` is the request's bytes (0: the key's value_bytes); the entry costs it plus the
 // per-key overhead. False when maxmemory_policy noeviction refuses it (it would need an eviction).
 bool Cache::store_value(Context& ctx, Node& nd, std::uint64_t key, std::uint32_t value, Time read_at, Time delta,
                         bool write) {
   if (nd.down) return true;  // a fill that arrives after the primary died has nowhere to go
   CacheStore& s = nd.store();
-  const std::uint32_t bytes = (value > 0 ? value : p_.value_bytes) + p_.key_overhead_bytes;
+  const std::uint32_t bytes = (value > 0 ? value : p_.value_sizes.of(key)) + p_.key_overhead_bytes;
   if (p_.no_eviction && !s.fits(key, bytes)) {
     ctx.metrics().add(oom_c_);
     return false;

@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <string>
 
+#include "models/cache/value_sizes.h"
 #include "models/common/cache_store/cache_store.h"
 #include "sim/build.h"
 #include "sim/distribution.h"
@@ -35,8 +36,9 @@ struct CacheParams {
   std::uint32_t read_route = 0, write_route = 0;
   std::string read_route_pointer, write_route_pointer;
 
-  // Entry sizes: a request's `bytes` or `value_bytes`, plus `key_overhead_bytes`.
-  std::uint32_t value_bytes = 0, key_overhead_bytes = 0;
+  // Entry sizes: a request's `bytes` or the key's `value_bytes`, plus `key_overhead_bytes`.
+  ValueSizes value_sizes;
+  std::uint32_t key_overhead_bytes = 0;
   // maxmemory_policy noeviction (or volatile-* without a TTL): a write that would need an
   // eviction is answered with an error (Redis's OOM reply) instead.
   bool no_eviction = false;
