@@ -468,6 +468,24 @@ TEST_CASE("bad input: an access log's and a business counter's fields, each faul
     for (const auto& a : sc.set) extra.insert(extra.end(), {"--set", a});
     CAPTURE(sc.set.front());
     check_semantic_error(run_bad(path, extra), path, sc.c);
+TEST_CASE("bad input: string key formats, value size distributions and perfect_lfu, each fault at its pointer") {
+  struct SetCase {
+    const char* scenario;
+    const char* set;
+    Case c;
+  };
+  const SetCase cases[] = {
+      {"hash-tags.json", "users.routes.0.keys.format=user", {"", "/components/0/routes/0/keys/format", {"has no %d"}}},
+      {"hash-tags.json", "users.routes.0.keys.format=u%s%d", {"", "/components/0/routes/0/keys/format", {"other than its one %d"}}},
+      {"maxmemory.json", "cache.value_bytes={\"dist\":\"uniform\",\"min\":10,\"max\":2}", {"", "/components/2/value_bytes/max", {"min"}}},
+      {"maxmemory.json", "cache.value_bytes={\"dist\":\"pareto\"}", {"", "/components/2/value_bytes/dist", {"lognormal"}}},
+      {"maxmemory.json", "cache.value_bytes={\"dist\":\"lognormal\",\"median\":100,\"p99\":50}", {"", "/components/2/value_bytes/p99", {"median"}}},
+      {"lfu-perfect.json", "cache.eviction=perfect-lfu", {"", "/components/2/eviction", {"perfect_lfu"}}},
+  };
+  for (const SetCase& sc : cases) {
+    const std::string path = archsim::e2e::source_path(std::string("scenarios/caching/") + sc.scenario);
+    CAPTURE(sc.set);
+    check_semantic_error(run_bad(path, {"--set", sc.set}), path, sc.c);
   }
 }
 
