@@ -101,11 +101,12 @@ std::uint64_t Cache::drop_keys(Context& ctx, std::uint64_t hottest) {
 // costing value_bytes + key_overhead_bytes. A node whose share of the keys would not fit
 // (the keys hash unevenly) keeps the ones that do: a warm start never evicts.
 void Cache::preload(Context& ctx) {
-  const std::uint32_t bytes = p_.value_bytes + p_.key_overhead_bytes;
-  for (std::uint64_t k = 0; k < p_.preload; ++k)
+  for (std::uint64_t k = 0; k < p_.preload; ++k) {
+    const std::uint32_t bytes = p_.value_sizes.of(k) + p_.key_overhead_bytes;
     for (Instance& in : nodes_[node_of(k)].inst)
       if (in.store->fits(k, bytes))
         if (const std::uint32_t slot = in.store->put(k, bytes, 0); slot != kNone) in.store->at(slot).expiry = expiry_from(0);
+  }
   for (Node& nd : nodes_) size_changed(ctx, static_cast<double>(nd.store().size()), static_cast<double>(nd.store().bytes()));
 }
 

@@ -206,10 +206,11 @@ CacheParams read_cache_params(Params& p, BuildContext& bc) {
   c.preload = static_cast<std::uint64_t>(p.integer("preload", 0, 0, capacity));
   if (c.preload > 0 && c.local) p.fail("preload", "warms a shared cache (a local cache's copies appear as its instances call)");
   if (c.preload > 0 && cap_bytes) {
-    const std::uint64_t entry = std::uint64_t{c.value_bytes} + c.key_overhead_bytes;
-    if (entry * c.preload > static_cast<std::uint64_t>(*cap_bytes))
-      p.fail("preload", std::to_string(c.preload) + " entries of " + std::to_string(entry) +
-                            " bytes (value_bytes + key_overhead_bytes) do not fit in capacity_bytes " + std::to_string(*cap_bytes));
+    std::uint64_t total = 0;  // each preloaded key's own size (value_bytes may be drawn per key)
+    for (std::uint64_t k = 0; k < c.preload; ++k) total += std::uint64_t{c.value_sizes.of(k)} + c.key_overhead_bytes;
+    if (total > static_cast<std::uint64_t>(*cap_bytes))
+      p.fail("preload", std::to_string(c.preload) + " entries of " + std::to_string(total) +
+                            " bytes in all (value_bytes + key_overhead_bytes) do not fit in capacity_bytes " + std::to_string(*cap_bytes));
   }
 
   if (sc.lru_clock > 0 && sc.eviction != Eviction::SampledLru)

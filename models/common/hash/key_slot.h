@@ -9,7 +9,7 @@
 //
 // Keys travel in a request as 64 bits (sim/request.h). Two kinds:
 //   integer keys   0 .. 2^41 - 1, a client route's `keys` without a format. Their string is
-//                  the decimal form, hashed per lookup by hash_slot() (at most 13 digits).
+//                  the decimal form, hashed per lookup by integer_key_slot() (at most 13 digits).
 //   string keys    a client route's `keys.format` ("{user%d}.followers"): the key string is
 //                  the format with %d replaced by the key number. The 64 bits carry the slot,
 //                  computed once per key number at load (the client's table), so caches and
