@@ -468,6 +468,9 @@ TEST_CASE("bad input: an access log's and a business counter's fields, each faul
     for (const auto& a : sc.set) extra.insert(extra.end(), {"--set", a});
     CAPTURE(sc.set.front());
     check_semantic_error(run_bad(path, extra), path, sc.c);
+  }
+}
+
 TEST_CASE("bad input: string key formats, value size distributions and perfect_lfu, each fault at its pointer") {
   struct SetCase {
     const char* scenario;
