@@ -101,18 +101,7 @@ int compare_command(const CompareOptions& o, const Registry& registry) {
   Progress bar(!o.quiet, sim_total_s);
   SweepOutcome sweep = run_sweep(*exec, store, o.resume, jobs, [&](double f) { bar(f); });
   bar.done();
-  if (sweep.reused)
-    std::cerr << "archsim: --resume: " << sweep.reused << " of " << jobs.size() << " jobs reused from "
-              << (dir->dest() / "jobs").string() << "\n";
-  if (interrupt_signal() != 0) {
-    // The finished jobs are in DIR/jobs already (the store keeps each as it ends; an
-    // interrupted one is not kept); no variant folder is written, the staging folder goes.
-    std::size_t kept = 0;
-    for (std::size_t i = 0; i < jobs.size(); ++i) kept += sweep.have[i] && sweep.outputs[i].error.empty() && !sweep.outputs[i].partial;
-    std::cerr << "archsim: interrupted: " << kept << " of " << jobs.size() << " jobs finished and are kept in "
-              << (dir->dest() / "jobs").string() << ": run the same command with --resume to run only the others\n";
-    return interrupted_exit_code();
-  }
+  if (int code = sweep_interrupted(sweep, jobs.size(), dir->dest() / "jobs")) return code;
   if (int code = sweep_failures(sweep, jobs, o.scenario, [&](std::size_t j) { return "variant " + variants[j / reps].label; },
                                 dir->dest() / "jobs"))
     return code;

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "sim/json_text.h"
+#include "tools/cli/interrupt.h"
 #include "tools/cli/output_dir.h"
 
 namespace archsim::cli {
@@ -135,6 +136,19 @@ SweepOutcome run_sweep(Executor& exec, JobStore& store, bool resume, const std::
         if (progress) progress(done_before + share * f);
       });
   return o;
+}
+
+int sweep_interrupted(const SweepOutcome& sweep, std::size_t jobs, const std::filesystem::path& kept) {
+  if (sweep.reused)
+    std::cerr << "archsim: --resume: " << sweep.reused << " of " << jobs << " jobs reused from " << kept.string() << "\n";
+  if (interrupt_signal() == 0) return 0;
+  // The finished jobs are in the store already (it keeps each as it ends; an interrupted
+  // one is not kept).
+  std::size_t finished = 0;
+  for (std::size_t i = 0; i < jobs; ++i) finished += sweep.have[i] && sweep.outputs[i].error.empty() && !sweep.outputs[i].partial;
+  std::cerr << "archsim: interrupted: " << finished << " of " << jobs << " jobs finished and are kept in " << kept.string()
+            << ": run the same command with --resume to run only the others\n";
+  return interrupted_exit_code();
 }
 
 int sweep_failures(const SweepOutcome& sweep, const std::vector<JobSpec>& jobs, const std::string& scenario_file,

@@ -56,6 +56,11 @@ struct SweepOutcome {
 SweepOutcome run_sweep(Executor& exec, JobStore& store, bool resume, const std::vector<JobSpec>& jobs,
                        const std::function<void(double)>& progress);
 
+// After a sweep: says how many jobs --resume took from the store; when the run was
+// interrupted, prints how many jobs finished and are kept in `kept` (run again with
+// --resume to run only the others) and returns the interrupted exit code; otherwise 0.
+int sweep_interrupted(const SweepOutcome& sweep, std::size_t jobs, const std::filesystem::path& kept);
+
 // After a sweep: 0 when every job reported a result. Otherwise prints one line — the first
 // job that failed (labelled by `label_of(job index)`) or how many were lost, how many
 // finished and are kept in `kept`, and that --resume runs only the others — and returns 1.
