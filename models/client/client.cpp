@@ -374,7 +374,8 @@ class Client final : public Component, public CallSink, public HasCapabilities, 
   [[gnu::noinline]] void next_arrival_by_profile(Context& ctx, Time t) {
     const Time end = ctx.end_time();
     while (t < end) {
-      double bound = rate_.piece_max(t);
+      // Only [t, end] matters: a candidate past the end is dropped whatever the bound.
+      double bound = rate_.piece_max(t, end);
       Time piece_end = rate_.piece_end(t);
       if (bound <= 0) {
         if (piece_end == kTimeMax) return;

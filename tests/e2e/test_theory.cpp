@@ -223,3 +223,18 @@ TEST_CASE("replications: the 95% interval of M/M/1's mean and p99 covers the the
     CHECK(half <= 3.0 * expected_half);
   }
 }
+
+TEST_CASE("open loop: a rate rising past the run's end sends the profile's integral over the run") {
+  // A load profile from 0/s to 1e6/s at 1000 s, in a 20 s run: the rate at the end is
+  // 20,000/s and the count a Poisson count of mean 200,000 (the area under the ramp), with
+  // a relative standard deviation of 0.22%. Thinning bounded by the far point drew 50
+  // rejected candidates per arrival (and 40,000 for the fuzzer's 1e9/s at 100 days); thinning
+  // bounded by the piece's start (0/s) would send nothing, and one that forgot the thinning
+  // draw would send 20,000/s throughout: 400,000.
+  const auto s = run_summary(basic_scenario("mm1.json"),
+                             {"--set", "duration=\"20s\"", "--set", "warmup=\"0s\"", "--set",
+                              R"(users.arrivals.rate=[["0s", 0], ["1000s", 1000000]])", "--set",
+                              "web.concurrency=1000", "--set", "web.service_time.mean=\"1ms\""});
+  check_no_failures(s);
+  check_rel(s, "latency_ms.count", 200000, throughput_tolerance(10000, 20));
+}

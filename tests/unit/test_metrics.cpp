@@ -80,6 +80,25 @@ TEST_CASE("profile: piecewise-linear interpolation and piece bounds") {
   CHECK(p.max() == 200);
 }
 
+TEST_CASE("profile: a piece that rises past the run's end is bounded by its value at the end") {
+  // A point at 100 days in a one-minute run: thinning against 1e9/s would draw about 40,000
+  // rejected candidates per arrival; the bound that matters is the rate at the run's end.
+  constexpr Time kDay = 86400 * kSecond;
+  Profile p{{{0, 100}, {100 * kDay, 1e9}}};
+  const double at_end = p.at(60 * kSecond);
+  CHECK(at_end == doctest::Approx(100 + (1e9 - 100) * 60.0 / 8.64e6));
+  CHECK(p.piece_max(0) == doctest::Approx(1e9));                  // no end given: the far point
+  CHECK(p.piece_max(0, 60 * kSecond) == doctest::Approx(at_end));  // bounded by the end
+  CHECK(p.piece_max(30 * kSecond, 60 * kSecond) == doctest::Approx(at_end));
+  // A falling piece keeps its start as the bound; an end before t bounds by the value at t.
+  Profile down{{{0, 1000}, {10 * kSecond, 0}}};
+  CHECK(down.piece_max(0, 5 * kSecond) == doctest::Approx(1000));
+  CHECK(p.piece_max(60 * kSecond, 30 * kSecond) == doctest::Approx(at_end));
+  // An end past the piece's own end changes nothing.
+  Profile two{{{0, 100}, {10 * kSecond, 200}, {20 * kSecond, 50}}};
+  CHECK(two.piece_max(0, 15 * kSecond) == doctest::Approx(200));
+}
+
 TEST_CASE("metrics: a histogram's whole run leaves out the part of a window before the warm-up") {
   // Recorded once into the window and merged into the whole run when the window closes: a
   // window that spans the warm-up keeps all its values for its percentiles, the whole run only
