@@ -79,7 +79,7 @@ class Simulation {
   void enable_trace(std::uint32_t n);
 
   // Runs to the end of the scenario. `progress(fraction)` is called now and then. When
-  // `stop` becomes true (checked every 65,536 events, e.g. set by a signal handler) the run
+  // `stop` becomes true (checked every 1,024 events, e.g. set by a signal handler) the run
   // ends at the current simulated time instead: result() is then partial (RunResult::partial).
   // Throws std::runtime_error (a run that failed, exit 1) when no simulated time passes for
   // about 10 million events (the watchdog: "no simulated time passed ...") or when the calls
