@@ -269,7 +269,7 @@ void Service::advance(Context& ctx, std::uint32_t j) {
       case Step::Work: {
         if (!job.holds_worker && !take_worker(ctx, j)) return;  // io async: queued for a worker
         Time d = st.work.sample_time_keyed(Context::keyed_seed(stream_, job.req.id, pass_salt(job) + job.pc));
-        double scale = slowdown_ / pool_.instance(job.instance).speed;
+        double scale = slowdown_ * pool_.gc_factor(job.instance) / pool_.instance(job.instance).speed;
         if (scale != 1.0) d = static_cast<Time>(static_cast<double>(d) * scale);
         job.in_work = true;
         if (pool_.shared_cores()) {  // processor sharing: its end is not known yet (no work span)

@@ -548,3 +548,21 @@ TEST_CASE("bad input: a call's connection set-up, each fault at its pointer") {
     check_semantic_error(run_bad(sc.path, {"--set", sc.set}), sc.path, sc.c);
   }
 }
+
+TEST_CASE("bad input: a service's garbage-collection cost, each fault at its pointer") {
+  const std::string mmc = archsim::e2e::basic_scenario("mmc.json");
+  struct SetCase {
+    std::string set;
+    Case c;
+  };
+  const SetCase cases[] = {
+      {"web.memory={\"gc_cost\":0.5}", {"", "/components/1/memory/gc_cost", {"limit_mb", "heap"}}},
+      {"web.memory={\"limit_mb\":256,\"gc_cost\":-1}", {"", "/components/1/memory/gc_cost", {}, true}},
+      {"web.memory={\"limit_mb\":256,\"gc_cost\":5000}", {"", "/components/1/memory/gc_cost", {}, true}},
+      {"web.memory={\"limit_mb\":256,\"gc_cost\":\"high\"}", {"", "/components/1/memory/gc_cost", {"number"}}},
+  };
+  for (const SetCase& sc : cases) {
+    CAPTURE(sc.set);
+    check_semantic_error(run_bad(mmc, {"--set", sc.set}), mmc, sc.c);
+  }
+}

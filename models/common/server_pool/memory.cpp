@@ -1,6 +1,7 @@
-// Server pool: instance memory, leaks and OOM kills (models/common/server_pool/server_pool.h).
+// Server pool: instance memory, leaks, OOM kills and garbage collection (models/common/server_pool/server_pool.h).
 #include "models/common/server_pool/server_pool.h"
 
+#include <algorithm>
 #include <string>
 
 #include "sim/results.h"
@@ -11,6 +12,21 @@ namespace archsim {
 double ServerPool::instance_memory_mb(const Instance& in) const {
   const double held = static_cast<double>(in.busy) + static_cast<double>(in.queue.size()) + static_cast<double>(in.detached);
   return memory_base_mb_ + memory_per_request_mb_ * held + in.leaked_mb;
+}
+
+// Garbage collection under memory pressure (memory.gc_cost = c): a work step takes
+// 1 + c x m / (limit - m) times as long on an instance using m of its heap `limit_mb`.
+// A tracing collector runs once per (heap - live) bytes allocated and each run costs in
+// proportion to the live bytes, so its time per byte allocated is c x live / (heap - live)
+// (Appel, "Garbage collection can be faster than stack allocation", IPL 1987; Jones,
+// Hosking and Moss, The Garbage Collection Handbook, 2012, on copying), c being the cost
+// of tracing a byte against that of allocating one. The live bytes are the instance's
+// memory (base + per request held: a queued request's buffers count, which is how a queue
+// feeds the collector). The heap's last 1% is not used: past it the factor stays at its
+// value there (1 + 99c) until the OOM kill at the limit.
+double ServerPool::gc_slowdown(const Instance& in) const {
+  const double live = std::min(instance_memory_mb(in), 0.99 * memory_limit_mb_);
+  return 1.0 + gc_cost_ * live / (memory_limit_mb_ - live);
 }
 
 bool ServerPool::set_memory_leak(Context& ctx, double per_request_mb, double per_second_mb) {

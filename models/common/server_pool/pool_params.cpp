@@ -36,6 +36,9 @@ void ServerPool::read(Params& p, BuildContext& bc) {
     memory_limit_mb_ = mem->number("limit_mb", itype ? itype->memory_mb : 0.0, 0.0, 1e9);
     memory_base_mb_ = mem->number("base_mb", 0.0, 0.0, 1e9);
     memory_per_request_mb_ = mem->number("per_request_mb", 0.0, 0.0, 1e9);
+    gc_cost_ = mem->number("gc_cost", 0.0, 0.0, 1e3);
+    if (gc_cost_ > 0 && memory_limit_mb_ <= 0)
+      mem->fail("gc_cost", "needs memory.limit_mb, the heap the collector works in");
   }
   std::vector<std::string> names;
   for (auto n : algorithm_names()) names.emplace_back(n);

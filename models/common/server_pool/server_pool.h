@@ -16,7 +16,8 @@
 //    the rest is dropped), Down after a crash (restarts after `restart_time` + start-up),
 //    Gone. Scale-in ranks victims as the ReplicaSet controller does (not-ready first, then
 //    the newest). An instance whose memory passes `memory.limit_mb` is OOMKilled and
-//    restarts with the kubelet's CrashLoopBackOff. Instances are spread round-robin over
+//    restarts with the kubelet's CrashLoopBackOff. With `memory.gc_cost` the limit is a
+//    garbage-collected heap (a JVM's -Xmx) and work slows as it fills: see gc_factor. Instances are spread round-robin over
 //    `zones`; a zone outage takes its instances down until it is restored. The instance a
 //    request goes to is chosen by a picker (models/common/picker; kube-proxy spreads evenly:
 //    round_robin by default). Each instance is billed from launch to termination at the
@@ -39,7 +40,7 @@
 //   metrics.cpp      its gauges and its end-of-run load figures
 //   lifecycle.cpp    launch, start-up, drain, scale, rollout, timers
 //   faults.cpp       crashes, random failures, zone outages, ready history
-//   memory.cpp       memory, leaks and OOM kills
+//   memory.cpp       memory, leaks, OOM kills and the garbage collector's slowdown
 //   billing.cpp      instance lifetimes as billing figures
 //   probes.cpp       the kubelet's liveness probe: a hung instance is restarted
 //   readiness.cpp    its readiness probe (out of the endpoints, not restarted) and startup
@@ -281,6 +282,10 @@ class ServerPool final : public Scalable, public Resizable, public Crashable, pu
     return true;
   }
 
+  // The factor on a work step's time from garbage collection under memory pressure
+  // (memory.gc_cost; memory.cpp): 1 without a collector.
+  double gc_factor(std::uint32_t slot) const { return gc_cost_ > 0 ? gc_slowdown(instances_[slot]) : 1.0; }
+
   std::uint32_t cores() const { return cores_; }
   bool shared_cores() const { return cores_ < concurrency_; }
   std::uint32_t slots() const { return static_cast<std::uint32_t>(instances_.size()); }
@@ -450,6 +455,7 @@ class ServerPool final : public Scalable, public Resizable, public Crashable, pu
   bool leak_active() const { return leak_request_mb_ > 0 || leak_second_mb_ > 0; }
   bool memory_watched() const { return leak_active() || (memory_limit_mb_ > 0 && memory_per_request_mb_ > 0); }
   double instance_memory_mb(const Instance& in) const;
+  double gc_slowdown(const Instance& in) const;
   void memory_tick(Context& ctx);
   void oom_kill(Context& ctx, std::uint32_t i);
 
@@ -468,6 +474,7 @@ class ServerPool final : public Scalable, public Resizable, public Crashable, pu
   Time lifo_after_ = 0;  // set_adaptive_lifo: LIFO once the queue stands this long; 0 = FIFO
   double speed_ = 1;
   double memory_limit_mb_ = 0, memory_base_mb_ = 0, memory_per_request_mb_ = 0;
+  double gc_cost_ = 0;  // memory.gc_cost; 0 = no garbage collector slowing work (gc_factor)
   Distribution startup_, restart_;
   Time grace_ = 30 * kSecond;
   std::vector<std::string> zones_;
