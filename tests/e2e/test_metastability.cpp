@@ -229,3 +229,63 @@ TEST_CASE("metastability: the look-aside cache recovers from 3,126 hottest keys 
   CHECK(1 - hits.second >= 5 * (1 - hits.first));
   CHECK(big["sustaining"]["name"] == "hit_ratio memcached");
 }
+
+TEST_CASE("memory.gc_cost: a work step takes 1 + c x m / (heap - m) times as long") {
+  // Ground truth: the cost model itself, at a memory that does not move (no per-request
+  // memory): 10 ms of constant work, one request at a time (constant arrivals 10/s, no
+  // queueing), c = 0.5. At 192 of 256 MB: 1 + 0.5 x 192 / 64 = 2.5, 25 ms; at 128 MB: 1.5,
+  // 15 ms; without a collector 10 ms.
+  for (const auto& point : std::vector<std::pair<double, double>>{{192, 25}, {128, 15}, {0, 10}}) {
+    const double base = point.first, expect_ms = point.second;
+    const std::string path = archsim::e2e::write_scenario(
+        "meta-gc-factor",
+        {{"name", "meta-gc-factor"},
+         {"seed", 1},
+         {"duration", "20s"},
+         {"network", {{"latency", "0ms"}}},
+         {"components",
+          {{{"id", "c"}, {"type", "client"}, {"target", "s"}, {"arrivals", {{"process", "constant"}, {"rate", 10}}}},
+           {{"id", "s"},
+            {"type", "service"},
+            {"concurrency", 1},
+            {"service_time", {{"dist", "constant"}, {"value", "10ms"}}},
+            {"memory", {{"limit_mb", 256}, {"base_mb", base}, {"gc_cost", 0.5}}}}}}});
+    const auto r = run_archsim({"run", path, "--json", "--quiet", "--no-report", "--out", scratch_dir("meta-gc-factor")});
+    REQUIRE_MESSAGE(r.exit_code == 0, describe(r));
+    const json s = json::parse(r.out);
+    INFO("base_mb " << base);
+    CHECK(s["components"]["s"]["latency_ms"]["mean"].get<double>() == doctest::Approx(expect_ms).epsilon(1e-6));
+  }
+}
+
+TEST_CASE("metastability: the JVM under garbage collection recovers from a 20% spike and stays failed after 50%") {
+  // The shipped scenario at 500 tasks/s, a 10 s spike. Ground truth for the failed state:
+  // the heap full (a 100-place queue and 100 threads hold 200 x 1.2 + 10 = 250 MB), each
+  // 2 ms allocation takes 1 + 0.5 x 250 / 6 = 21.8 times as long (18 with one task fewer),
+  // so the 2 cores serve 2 / (2 ms x 18 to 21.8) = 46 to 56 tasks/s. Without the collector
+  // the same spike recovers: the memory is what sustains the failure.
+  const auto r = run_archsim({"metastability", source_path("scenarios/metastability/gc-queue.json"), "--trigger", "spike", "--vary",
+                              "spike.factor=1.2,1.5", "--mitigation", "no-gc:jvm.memory.gc_cost=0", "--quiet", "--no-report", "--json",
+                              "--out", scratch_dir("meta-gc")},
+                             300);
+  REQUIRE_MESSAGE(r.exit_code == 0, describe(r));
+  const json m = json::parse(r.out);
+  auto find = [&](const std::string& label, const std::string& mitigation) -> const json& {
+    for (const auto& c : m["cells"])
+      if (c["label"] == label && c["mitigation"] == mitigation) return c;
+    FAIL("no cell " << label << " " << mitigation);
+    static json none;
+    return none;
+  };
+  const json& small = find("spike.factor=1.2", "none");
+  CHECK(small["verdict"] == "recovers");
+  CHECK(small["replications"][0]["late_goodput_rps"].get<double>() == doctest::Approx(500).epsilon(0.05));
+  const json& big = find("spike.factor=1.5", "none");
+  CHECK(big["verdict"] == "stays_failed");
+  CHECK(big["sustaining"]["name"] == "memory_mb jvm");
+  CHECK(big["sustaining"]["after"].get<double>() >= 245);
+  const double late = big["replications"][0]["late_goodput_rps"].get<double>();
+  CHECK(late >= 40);
+  CHECK(late <= 65);
+  CHECK(find("no-gc: spike.factor=1.5", "no-gc")["verdict"] == "recovers");
+}
