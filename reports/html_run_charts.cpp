@@ -13,10 +13,11 @@ using js::num_at;
 using js::str_at;
 
 const std::vector<std::string> kCharts = {"latency", "throughput", "utilization", "replicas", "autoscaler", "cdf", "retries", "balancer",
-                                             "hit_ratio", "replication_lag_ms", "consumer_lag", "circuit_state", "business"};
+                                             "hit_ratio", "replication_lag_ms", "consumer_lag", "wasted_cpu_s", "circuit_state",
+                                             "business"};
 const std::vector<std::string> kDataFiles = {"latency.dat", "latency_all.dat", "throughput.dat", "errors.dat", "utilization.dat",
                                            "queue.dat", "replicas.dat", "autoscaler.dat", "cdf.dat", "hit_ratio.dat",
-                                           "replication_lag_ms.dat", "consumer_lag.dat", "circuit_state.dat",
+                                           "replication_lag_ms.dat", "consumer_lag.dat", "wasted_cpu_s.dat", "circuit_state.dat",
                                            "retries.dat", "balancer.dat", "healthy.dat", "business.dat",
                                            "annotations.gp"};
 
@@ -261,6 +262,20 @@ std::vector<Chart> prepare(const fs::path& charts, const json& summary, const da
     const std::string file = std::string(f.metric) + ".dat";
     if (!cols.empty() && data::write_wide(charts / file, "time_s", cols)) list.push_back({f.metric, f.title, f.caption, {file}});
   }
+
+  // Wasted work: the components that spent CPU on requests nobody waited for any more, in
+  // some window (a chart of zeros says nothing; most runs waste none).
+  cols.clear();
+  for (const auto& c : ts.components_with("wasted_cpu_s")) {
+    const data::Points* p = ts.find(c, "wasted_cpu_s");
+    if (p != nullptr && std::any_of(p->begin(), p->end(), [](const auto& kv) { return kv.second > 0; })) cols.push_back({c, p});
+  }
+  if (!cols.empty() && data::write_wide(charts / "wasted_cpu_s.dat", "time_s", cols))
+    list.push_back({"wasted_cpu_s", "Wasted work",
+                    "CPU-seconds each component spent in each window on requests whose caller had already given up: "
+                    "answers nobody read, work cut at a deadline. Work that stays high after a trigger has gone is "
+                    "what keeps a metastable failure going (a retry storm).",
+                    {"wasted_cpu_s.dat"}});
 
   // Business counters (a route's "counters" at a client): each per second, per window.
   cols.clear();

@@ -15,7 +15,7 @@ CounterId Metrics::counter(const std::string& component, const std::string&, con
                            CounterSeries kind) {
   Counter c;
   if (!rate_series.empty()) c.series = add_series(component, rate_series);
-  c.count_series = kind == kCountSeries;
+  c.kind = kind;
   counters_.push_back(c);
   return CounterId{static_cast<std::uint32_t>(counters_.size() - 1)};
 }
@@ -142,7 +142,9 @@ void Metrics::close_window(Time now) {
   for (Counter& c : counters_) {
     if (c.series >= 0) {
       const double n = static_cast<double>(c.window);
-      series_[c.series].values.push_back(c.count_series ? n : n / seconds);
+      series_[c.series].values.push_back(c.kind == kCountSeries     ? n
+                                         : c.kind == kSecondsSeries ? n / static_cast<double>(kSecond)
+                                                                    : n / seconds);
     }
     c.window = 0;
   }

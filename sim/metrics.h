@@ -78,8 +78,9 @@ class Metrics {
   Metrics(Time window, Time warmup) : window_(window), warmup_(warmup) {}
 
   // --- registration (build time) ---
-  // How a counter's series reads: events per second over each window, or events in it.
-  enum CounterSeries : std::uint8_t { kRateSeries, kCountSeries };
+  // How a counter's series reads: events per second over each window, or events in it, or,
+  // for a counter of nanoseconds (CPU time spent), the seconds counted in it.
+  enum CounterSeries : std::uint8_t { kRateSeries, kCountSeries, kSecondsSeries };
   CounterId counter(const std::string& component, const std::string& name,
                     const std::string& rate_series = "", CounterSeries kind = kRateSeries);
   GaugeId gauge(const std::string& component, const std::string& name,
@@ -174,7 +175,7 @@ class Metrics {
   struct Counter {
     std::uint64_t total = 0, window = 0;
     int series = -1;
-    bool count_series = false;  // kCountSeries
+    CounterSeries kind = kRateSeries;
   };
   struct Gauge {
     double value = 0, area = 0;  // area: integral of value over [0, last]

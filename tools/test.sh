@@ -67,6 +67,11 @@ build/dev/archsim metastability scenarios/metastability/retry-storm.json --trigg
   --mitigation no-retries:client.retry.max_attempts=1 --quiet --out build/browser-check-metastability >/dev/null
 ARCHSIM_REQUIRE_BROWSER=1 tools/browser_check.sh build/browser-check-metastability 0 'id="map-1"' 'class="cell stays_failed"' \
   'id="ichart-cell-'
+# A run that wastes work (the retry storm's primary, busy with inserts whose clients have
+# timed out): the wasted-work chart is drawn both ways, with its points.
+rm -rf build/browser-check-wasted
+build/dev/archsim run scenarios/metastability/retry-storm.json --set duration=40s --out build/browser-check-wasted --quiet >/dev/null
+ARCHSIM_REQUIRE_BROWSER=1 tools/browser_check.sh build/browser-check-wasted '' 'id="chart-wasted_cpu_s"' 'id="ichart-wasted_cpu_s-0"'
 # Without the charting library (libjs-dygraphs) the same page keeps its static charts and says so.
 ARCHSIM_DYGRAPHS_JS=/nonexistent build/dev/archsim report build/browser-check-failure >/dev/null
 ARCHSIM_REQUIRE_BROWSER=1 tools/browser_check.sh build/browser-check-failure 6 'Interactive charts are off'

@@ -20,7 +20,9 @@
 namespace archsim::service_internal {
 
 void Service::read_queue_rules(Params& p, Metrics& m) {
-  wasted_c_ = m.counter(id_, "wasted_cpu_ns");
+  // The series: CPU-seconds spent in each window on work nobody waited for, counted when
+  // the request ends (answered late, cancelled or dropped).
+  wasted_c_ = m.counter(id_, "wasted_cpu_ns", "wasted_cpu_s", Metrics::kSecondsSeries);
   cancelled_c_ = m.counter(id_, "cancelled");
   expired_c_ = m.counter(id_, "expired");
   codel_c_ = m.counter(id_, "codel_dropped");

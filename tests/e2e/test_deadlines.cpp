@@ -72,6 +72,28 @@ TEST_CASE("on_timeout continue: the CPU of every answer nobody waits for is coun
   CHECK(num(calm, "requests.ok") == num(calm, "requests.sent"));
 }
 
+TEST_CASE("wasted work per window: wasted_cpu_s in timeseries.csv sums to the summary's, at the rate the load sets") {
+  // The same D/D/1 (5/s, S = 100 ms, T = 50 ms) in 1 s windows: 5 requests end in each, each
+  // wasting 0.1 CPU-second (an arrival at k x 0.2 s ends at k x 0.2 + 0.1 s, never on a
+  // window's edge), so every window reads 0.5 (the first 0.4: the first arrival is at 0.2 s)
+  // and the windows add up to the whole run's.
+  nlohmann::json doc = dd1(5, "50ms", "continue", "100ms");
+  doc["window"] = "1s";
+  const std::string out = scratch_dir("wasted-series");
+  const auto r = run_archsim({"run", write_scenario("wasted-series", doc), "--json", "--quiet", "--no-report", "--out", out});
+  REQUIRE_MESSAGE(r.exit_code == 0, describe(r));
+  const auto s = nlohmann::json::parse(r.out);
+  const auto rows = series_rows(out + "/timeseries.csv", "web", "wasted_cpu_s");
+  REQUIRE(rows.size() == 100);
+  double sum = 0;
+  for (const auto& row : rows) {
+    CAPTURE(row.first);
+    CHECK(std::stod(row.second) == doctest::Approx(row.first == 1 ? 0.4 : 0.5).epsilon(1e-9));
+    sum += std::stod(row.second);
+  }
+  CHECK(sum == doctest::Approx(num(s, "components.web.wasted_cpu_s")).epsilon(1e-9));
+}
+
 TEST_CASE("on_timeout cancel: the callee stops at the deadline, its utilization and queue drop accordingly") {
   // 15/s of 100 ms work is 150% of one worker: run to their ends, the queue grows without
   // bound. Cancelled at T = 50 ms each costs 50 ms: 75% busy, and no request ever waits.
