@@ -67,64 +67,22 @@
 // at the first insert, not at construction: building a scenario (`archsim validate`) must
 // not allocate what only a run fills, and a scenario too large is refused before the run
 // from footprint(). No allocation after the first insert.
+//
+// Files: entry.h (the configuration and the entry), this one (the store: lookups, inserts,
+// erasure, lru/fifo lists), lfu_heap.h (lfu's victim heap), redis_pool.h (the sampled
+// policies' pool and Redis's LFU counter), tinylfu.h (W-TinyLFU's segments and admission).
 #pragma once
 #include <algorithm>
 #include <cstdint>
 #include <vector>
 
+#include "models/common/cache_store/entry.h"
 #include "models/common/cache_store/frequency_sketch.h"
 #include "models/common/cache_store/key_map.h"
 #include "sim/huge_pages.h"
 #include "sim/random.h"
-#include "sim/time.h"
 
 namespace archsim::cache {
-
-enum class Eviction : std::uint8_t { Lru, Lfu, Fifo, Random, SampledLru, SampledLfu, TinyLfu, SampledTtl, PerfectLfu };
-
-// W-TinyLFU's segments (Entry::region); lru and fifo keep their one list as kWindow.
-enum Region : std::uint8_t { kWindow = 0, kProbation = 1, kProtected = 2 };
-
-struct StoreConfig {
-  Eviction eviction = Eviction::Lru;
-  std::uint32_t capacity = 1000;    // entries, >= 1
-  std::uint64_t capacity_bytes = 0;  // 0 = no byte limit
-  std::uint32_t samples = 5;
-  double lfu_log_factor = 10;       // Redis lfu-log-factor
-  Time lfu_decay = 60 * kSecond;    // Redis lfu-decay-time (1 minute); 0 = no decay
-  Time lru_clock = 0;               // sampled_lru: Redis's LRU clock tick (1 s); 0 = exact idle times
-};
-
-// One cache line, aligned to one (the table's allocator honours alignas): a get reads the
-// expiry and version and an lru hit moves the entry by its links, so every field a lookup and
-// a hit touch is in the one line the lookup missed. The per-policy state shares its bytes
-// where no policy uses both: the list links (lru, fifo, tinylfu) with lfu's hit count, and the
-// access stamp (lru before its list is built, lfu's tie-break) with sampled_lru's last access
-// and sampled_lfu's minutes. Each policy writes its own members before it reads them.
-struct alignas(64) Entry {
-  struct Links {
-    std::uint32_t prev = KeyMap::kNone, next = KeyMap::kNone;
-  };
-  std::uint64_t key = 0;
-  Time read_at = 0;   // when the value was read from its source (its version)
-  Time expiry = kTimeMax;
-  Time delta = 0;     // how long its recomputation took (XFetch's delta)
-  std::uint32_t bytes = 0;
-  std::uint32_t dense = 0;  // index in the dense array
-  union {
-    Links link{};         // lru / fifo list, tinylfu segment lists
-    std::uint64_t count;  // exact lfu: hits since inserted; perfect_lfu: references since the start
-  };
-  union {
-    std::uint64_t tick = 0;     // exact lfu; lru: its last access, until the list is built
-    Time last_access;           // sampled_lru
-    std::uint64_t lfu_minutes;  // sampled_lfu (Redis ldt)
-  };
-  std::uint32_t heap = 0;           // lfu heap index
-  std::uint8_t lfu_counter = 0;     // sampled_lfu (Redis counter)
-  std::uint8_t region = kWindow;    // tinylfu segment
-};
-static_assert(sizeof(Entry) == 64, "a cache entry is one cache line");
 
 class CacheStore {
  public:
@@ -315,20 +273,9 @@ class CacheStore {
   std::uint32_t victim(Time now) { return pick_victim(now); }
 
   // Redis's LFUDecrAndReturn: the counter less one per decay period since the last access.
-  std::uint8_t lfu_decr_and_return(const Entry& e, Time now) const {
-    if (cfg_.lfu_decay <= 0) return e.lfu_counter;
-    std::uint64_t elapsed = minutes(now) - e.lfu_minutes;
-    std::uint64_t periods = elapsed / static_cast<std::uint64_t>(std::max<Time>(1, cfg_.lfu_decay / (60 * kSecond)));
-    return periods > e.lfu_counter ? 0 : static_cast<std::uint8_t>(e.lfu_counter - periods);
-  }
+  std::uint8_t lfu_decr_and_return(const Entry& e, Time now) const;
   // Redis's LFULogIncr.
-  std::uint8_t lfu_log_incr(std::uint8_t counter) {
-    if (counter == 255) return 255;
-    double r = rng_.uniform();
-    double base = counter > kLfuInitVal ? counter - kLfuInitVal : 0;
-    double p = 1.0 / (base * cfg_.lfu_log_factor + 1);
-    return r < p ? static_cast<std::uint8_t>(counter + 1) : counter;
-  }
+  std::uint8_t lfu_log_incr(std::uint8_t counter);
 
  private:
   static bool heap_policy(Eviction e) { return e == Eviction::Lfu || e == Eviction::PerfectLfu; }
@@ -390,144 +337,27 @@ class CacheStore {
   }
 
   // ---- W-TinyLFU (Caffeine BoundedLocalCache) ----
-  void tiny_access(std::uint32_t s) {
-    const auto r = static_cast<Region>(entries_[s].region);
-    unlink(s);
-    if (r == kWindow) {
-      push_front(s, kWindow);
-    } else {  // probation and protected hits both go to the protected MRU end
-      push_front(s, kProtected);
-      while (len_[kProtected] > protected_max_) {  // demoteFromMainProtected
-        const std::uint32_t d = tail_[kProtected];
-        unlink(d);
-        push_front(d, kProbation);
-      }
-    }
-  }
+  void tiny_access(std::uint32_t s);
   // Caffeine's admit(candidate, victim).
-  bool admit(std::uint64_t candidate, std::uint64_t victim) {
-    const int vf = sketch_.frequency(victim);
-    const int cf = sketch_.frequency(candidate);
-    if (cf > vf) return true;
-    if (cf <= 5) return false;
-    return rng_.below(128) == 0;
-  }
-  void evict_tiny(std::uint32_t s) {
-    erase(s);
-    ++evictions_;
-  }
+  bool admit(std::uint64_t candidate, std::uint64_t victim);
+  void evict_tiny(std::uint32_t s);
   // evictFromWindow then evictFromMain, after an insert. The list ends: tail = LRU (Caffeine's
   // first), head = MRU (its last); the candidates pushed out of the window are at probation's
   // MRU end, the victim at its LRU end.
-  void tiny_evict() {
-    std::uint32_t candidates = 0;
-    while (len_[kWindow] > window_max_) {
-      const std::uint32_t c = tail_[kWindow];
-      unlink(c);
-      push_front(c, kProbation);
-      ++candidates;
-    }
-    Region victim_queue = kProbation;
-    std::uint32_t victim = tail_[kProbation];
-    std::uint32_t candidate = head_[kProbation];
-    while (dense_.size() > cfg_.capacity) {
-      if (candidates == 0) candidate = head_[kWindow];
-      if (candidate == kNone && victim == kNone) {
-        if (victim_queue == kProbation) {
-          victim = tail_[kProtected];
-          victim_queue = kProtected;
-          continue;
-        }
-        if (victim_queue == kProtected) {
-          victim = tail_[kWindow];
-          victim_queue = kWindow;
-          continue;
-        }
-        break;
-      }
-      if (victim == kNone) {
-        const std::uint32_t evict = candidate;
-        candidate = entries_[candidate].link.next;  // toward LRU (Caffeine's previous)
-        if (candidates > 0) --candidates;
-        evict_tiny(evict);
-        continue;
-      }
-      if (candidate == kNone) {
-        const std::uint32_t evict = victim;
-        victim = entries_[victim].link.prev;  // toward MRU (Caffeine's next)
-        evict_tiny(evict);
-        continue;
-      }
-      if (candidates > 0) --candidates;
-      if (admit(entries_[candidate].key, entries_[victim].key)) {
-        const std::uint32_t evict = victim;
-        victim = entries_[victim].link.prev;
-        candidate = entries_[candidate].link.next;
-        evict_tiny(evict);
-      } else {
-        const std::uint32_t evict = candidate;
-        candidate = candidates > 0 ? entries_[candidate].link.next : entries_[candidate].link.prev;
-        evict_tiny(evict);
-      }
-    }
-  }
+  void tiny_evict();
 
   // ---- Redis eviction pool (src/evict.c) ----
   struct PoolItem {
     std::uint64_t key;
     std::uint64_t score;  // idle ns (lru), 255 - counter (lfu), time to expiry's complement (ttl): higher is evicted first
   };
-  std::uint64_t score(const Entry& e, Time now) const {
-    if (cfg_.eviction == Eviction::SampledLru) {
-      if (cfg_.lru_clock > 0) return static_cast<std::uint64_t>(now / cfg_.lru_clock - e.last_access / cfg_.lru_clock);
-      return static_cast<std::uint64_t>(now - e.last_access);
-    }
-    // volatile-ttl: the nearest expiry first (evict.c: idle = ULLONG_MAX - expire time).
-    if (cfg_.eviction == Eviction::SampledTtl) return static_cast<std::uint64_t>(kTimeMax - e.expiry);
-    return 255u - lfu_decr_and_return(e, now);
-  }
-  void pool_populate(Time now) {
-    for (std::uint32_t i = 0; i < cfg_.samples; ++i) {
-      const Entry& e = entries_[dense_[rng_.below(dense_.size())]];
-      std::uint64_t sc = score(e, now);
-      int k = 0;
-      while (k < pool_n_ && pool_[k].score < sc) ++k;
-      if (k == 0 && pool_n_ == kPoolSize) continue;  // worse than every pooled candidate
-      if (pool_n_ < kPoolSize) {
-        for (int j = pool_n_; j > k; --j) pool_[j] = pool_[j - 1];
-        ++pool_n_;
-      } else {
-        --k;  // full: drop the weakest (leftmost) candidate
-        for (int j = 0; j < k; ++j) pool_[j] = pool_[j + 1];
-      }
-      pool_[k] = PoolItem{e.key, sc};
-    }
-  }
-  std::uint32_t pool_victim(Time now) {
-    for (;;) {
-      pool_populate(now);
-      while (pool_n_ > 0) {
-        PoolItem it = pool_[--pool_n_];
-        std::uint32_t s = map_.find(it.key);
-        if (s != kNone) return s;  // Redis takes the best still existing key
-      }
-    }
-  }
-
+  std::uint64_t score(const Entry& e, Time now) const;
+  void pool_populate(Time now);
+  std::uint32_t pool_victim(Time now);
   // lru before its first eviction: an access stamps the entry instead of moving it (true).
-  bool stamped_only(Entry& e) {
-    if (list_built_) return false;
-    e.tick = ++tick_;
-    return true;
-  }
+  bool stamped_only(Entry& e);
   // lru: the list the moves would have made, from the entries' last-access ticks (unique).
-  void build_list() {
-    std::vector<std::uint32_t> order(dense_.begin(), dense_.end());
-    std::sort(order.begin(), order.end(),
-              [this](std::uint32_t a, std::uint32_t b) { return entries_[a].tick < entries_[b].tick; });
-    for (std::uint32_t s : order) push_front(s);  // the oldest first: it ends at the tail
-    list_built_ = true;
-  }
+  void build_list();
 
   // ---- intrusive lists, head = most recent (lru, fifo: one list; tinylfu: one a segment) ----
   void push_front(std::uint32_t s, Region r = kWindow) {
@@ -552,46 +382,11 @@ class CacheStore {
   }
 
   // ---- indexed min-heap on (count, tick) (lfu) ----
-  bool less(std::uint32_t a, std::uint32_t b) const {
-    const Entry& x = entries_[a];
-    const Entry& y = entries_[b];
-    return x.count != y.count ? x.count < y.count : x.tick < y.tick;
-  }
-  void place(std::uint32_t i, std::uint32_t s) {
-    heap_[i] = s;
-    entries_[s].heap = i;
-  }
-  void sift_up(std::uint32_t i) {
-    std::uint32_t s = heap_[i];
-    while (i > 0) {
-      std::uint32_t p = (i - 1) / 2;
-      if (!less(s, heap_[p])) break;
-      place(i, heap_[p]);
-      i = p;
-    }
-    place(i, s);
-  }
-  void sift_down(std::uint32_t i) {
-    std::uint32_t s = heap_[i];
-    const auto n = static_cast<std::uint32_t>(heap_.size());
-    for (;;) {
-      std::uint32_t c = 2 * i + 1;
-      if (c >= n) break;
-      if (c + 1 < n && less(heap_[c + 1], heap_[c])) ++c;
-      if (!less(heap_[c], s)) break;
-      place(i, heap_[c]);
-      i = c;
-    }
-    place(i, s);
-  }
-  void heap_remove(std::uint32_t i) {
-    std::uint32_t last = heap_.back();
-    heap_.pop_back();
-    if (i == heap_.size()) return;
-    place(i, last);
-    sift_up(i);
-    sift_down(entries_[last].heap);
-  }
+  bool less(std::uint32_t a, std::uint32_t b) const;
+  void place(std::uint32_t i, std::uint32_t s);
+  void sift_up(std::uint32_t i);
+  void sift_down(std::uint32_t i);
+  void heap_remove(std::uint32_t i);
 
   StoreConfig cfg_;
   KeyMap map_;
@@ -609,3 +404,8 @@ class CacheStore {
 };
 
 }  // namespace archsim::cache
+
+// The member functions of one job each, defined out of the class.
+#include "models/common/cache_store/lfu_heap.h"
+#include "models/common/cache_store/redis_pool.h"
+#include "models/common/cache_store/tinylfu.h"
