@@ -219,6 +219,9 @@ void Cache::on_request(Context& ctx, CallId call) {
   const Op op = req.route == set_route_ || req.route == put_route_ ? Op::Set
               : req.route == delete_route_ || req.route == invalidate_route_ ? Op::Delete
               : req.write ? Op::Set : Op::Get;
+  if (op == Op::Set && req.bytes == 0)  // a route's own value size (route_value_bytes)
+    for (const CacheParams::RouteSize& r : p_.route_sizes)
+      if (r.route == req.route) req.bytes = r.sizes.of(req.key);
   if ((disk_full_ && op != Op::Get) || (error_rate_ > 0 && fault_rng_.uniform() < error_rate_)) {
     ctx.metrics().add(fault_errors_c_);
     ctx.reply(call, Status::Error);

@@ -9,6 +9,39 @@
 #include "sim/params.h"
 
 namespace archsim::cache {
+namespace {
+
+// `value_bytes` or one route's size in `route_value_bytes`: whole bytes, or a distribution
+// drawn per key (value_sizes.h). A route's constant is at least 1 byte (0 would mean "the
+// key's own size", which leaving the route out says).
+ValueSizes read_value_sizes(Params& p, const std::string& field, std::int64_t min_bytes) {
+  ValueSizes out;
+  if (p.shape(field) == Params::Shape::object) {
+    // Mixed sizes: drawn per key (value_sizes.h).
+    Params v = p.object(field);
+    static const std::vector<std::string> kDists{"uniform", "lognormal"};
+    if (!v.has("dist")) v.missing("dist");
+    const std::string d = v.choice("dist", "uniform", kDists);
+    out.drawn = true;
+    if (d == "uniform") {
+      const auto lo = v.integer("min", 1, 1, 512LL << 20);
+      const auto hi = v.require_integer("max", 1, 512LL << 20);
+      if (hi < lo) v.fail("max", "must be at least \"min\" (" + std::to_string(lo) + ")");
+      // Whole bytes lo..hi, each alike: uniform on [lo - 0.5, hi + 0.5) rounds to them.
+      out.dist = Distribution::uniform(static_cast<double>(lo) - 0.5, static_cast<double>(hi) + 0.5);
+    } else {
+      const auto median = v.require_integer("median", 1, 512LL << 20);
+      const auto p99 = v.require_integer("p99", 1, 512LL << 20);
+      if (p99 <= median) v.fail("p99", "must be above \"median\" (" + std::to_string(median) + ")");
+      out.dist = Distribution::lognormal_median_p99(static_cast<double>(median), static_cast<double>(p99));
+    }
+  } else {
+    out.constant = static_cast<std::uint32_t>(p.integer(field, min_bytes, min_bytes, 512LL << 20));
+  }
+  return out;
+}
+
+}  // namespace
 
 CacheParams read_cache_params(Params& p, BuildContext& bc) {
   CacheParams c;
@@ -157,27 +190,11 @@ CacheParams read_cache_params(Params& p, BuildContext& bc) {
   // entry, the key's SDS string and the value's object header, each rounded up to a jemalloc
   // size class, and a share of the hash table's buckets; docs/validation.md measures about
   // 90 bytes beside a 32-byte value). A request's own `bytes`, when it has any, is its value.
-  if (p.shape("value_bytes") == Params::Shape::object) {
-    // Mixed sizes: drawn per key (value_sizes.h).
-    Params v = p.object("value_bytes");
-    static const std::vector<std::string> kDists{"uniform", "lognormal"};
-    if (!v.has("dist")) v.missing("dist");
-    const std::string d = v.choice("dist", "uniform", kDists);
-    c.value_sizes.drawn = true;
-    if (d == "uniform") {
-      const auto lo = v.integer("min", 1, 1, 512LL << 20);
-      const auto hi = v.require_integer("max", 1, 512LL << 20);
-      if (hi < lo) v.fail("max", "must be at least \"min\" (" + std::to_string(lo) + ")");
-      // Whole bytes lo..hi, each alike: uniform on [lo - 0.5, hi + 0.5) rounds to them.
-      c.value_sizes.dist = Distribution::uniform(static_cast<double>(lo) - 0.5, static_cast<double>(hi) + 0.5);
-    } else {
-      const auto median = v.require_integer("median", 1, 512LL << 20);
-      const auto p99 = v.require_integer("p99", 1, 512LL << 20);
-      if (p99 <= median) v.fail("p99", "must be above \"median\" (" + std::to_string(median) + ")");
-      c.value_sizes.dist = Distribution::lognormal_median_p99(static_cast<double>(median), static_cast<double>(p99));
-    }
-  } else {
-    c.value_sizes.constant = static_cast<std::uint32_t>(p.integer("value_bytes", 0, 0, 512LL << 20));
+  c.value_sizes = read_value_sizes(p, "value_bytes", 0);
+  // Per-route sizes: the values a write on that route stores, whatever the key's own size.
+  if (auto r = p.object_opt("route_value_bytes")) {
+    for (const std::string& route : r->keys()) c.route_sizes.push_back({bc.route_index(route), read_value_sizes(*r, route, 1)});
+    if (c.route_sizes.size() > 64) p.fail("route_value_bytes", "names at most 64 routes");
   }
   c.key_overhead_bytes = static_cast<std::uint32_t>(p.integer("key_overhead_bytes", 0, 0, 1 << 20));
 

@@ -5,6 +5,7 @@
 #pragma once
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "models/cache/value_sizes.h"
 #include "models/common/cache_store/cache_store.h"
@@ -38,6 +39,14 @@ struct CacheParams {
 
   // Entry sizes: a request's `bytes` or the key's `value_bytes`, plus `key_overhead_bytes`.
   ValueSizes value_sizes;
+  // "route_value_bytes": the size of the values a write on that route stores, overriding
+  // value_bytes for the keys it writes (a request's own `bytes` still wins). Few routes: a
+  // write scans them (no lookup by name during the run).
+  struct RouteSize {
+    std::uint32_t route = 0;
+    ValueSizes sizes;
+  };
+  std::vector<RouteSize> route_sizes;
   std::uint32_t key_overhead_bytes = 0;
   // maxmemory_policy noeviction (or volatile-* without a TTL): a write that would need an
   // eviction is answered with an error (Redis's OOM reply) instead.

@@ -566,3 +566,21 @@ TEST_CASE("bad input: a service's garbage-collection cost, each fault at its poi
     check_semantic_error(run_bad(mmc, {"--set", sc.set}), mmc, sc.c);
   }
 }
+
+TEST_CASE("bad input: a cache's route_value_bytes, each fault at its pointer") {
+  const std::string path = archsim::e2e::source_path("scenarios/caching/maxmemory.json");
+  struct SetCase {
+    const char* set;
+    Case c;
+  };
+  const SetCase cases[] = {
+      {"cache.route_value_bytes=100", {"", "/components/2/route_value_bytes", {"object"}}},
+      {"cache.route_value_bytes={\"set\":0}", {"", "/components/2/route_value_bytes/set", {}}},
+      {"cache.route_value_bytes={\"set\":\"big\"}", {"", "/components/2/route_value_bytes/set", {}}},
+      {"cache.route_value_bytes={\"set\":{\"dist\":\"uniform\",\"min\":10,\"max\":2}}", {"", "/components/2/route_value_bytes/set/max", {"min"}}},
+  };
+  for (const SetCase& sc : cases) {
+    CAPTURE(sc.set);
+    check_semantic_error(run_bad(path, {"--set", sc.set}), path, sc.c);
+  }
+}

@@ -152,3 +152,23 @@ TEST_CASE("cache value sizes bad input: each fault at its field") {
   CHECK(build_error(mixed(R"({"dist": "lognormal", "median": 100})", 50, "")).pointer() == "/components/2/value_bytes/p99");
   CHECK(build_error(mixed(R"({"dist": "uniform", "min": 1, "max": 2, "mean": 3})", 50, "")).pointer() == "/components/2/value_bytes/mean");
 }
+
+TEST_CASE("cache route_value_bytes: each route's writes store its own size; memory_bytes is their exact sum") {
+  // Two write routes on disjoint string keys (50 each), written directly and kept (on_write
+  // update): every key ends cached with its route's size plus the 90-byte overhead.
+  const auto scenario = [](const std::string& sizes) {
+    return R"({"duration": "200s", "warmup": "50s", "components": [
+      {"id": "users", "type": "client", "target": "cache", "arrivals": {"rate": 200},
+       "routes": [{"name": "put_profile", "write": true, "keys": {"count": 50, "format": "profile:%d"}},
+                  {"name": "put_thumb", "write": true, "keys": {"count": 50, "format": "thumb:%d"}}]},
+      {"id": "cache", "type": "cache", "value_bytes": 100, "key_overhead_bytes": 90, "on_write": "update")" +
+           sizes + "}]}";
+  };
+  auto r = run(scenario(R"(, "route_value_bytes": {"put_profile": 2000, "put_thumb": 64})"));
+  CHECK(fig(r, "cache", "entries") == 100);
+  CHECK(fig(r, "cache", "memory_bytes") == 50 * (2000 + 90) + 50 * (64 + 90));
+  // A route left out keeps the cache's value_bytes.
+  auto one = run(scenario(R"(, "route_value_bytes": {"put_profile": 2000})"));
+  CHECK(fig(one, "cache", "memory_bytes") == 50 * (2000 + 90) + 50 * (100 + 90));
+  CHECK(build_error(scenario(R"(, "route_value_bytes": {"put_thumb": 0})")).pointer() == "/components/1/route_value_bytes/put_thumb");
+}
