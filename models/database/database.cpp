@@ -118,6 +118,13 @@ void Database::register_figures(BuildContext& bc) {
   unknown_c_ = f.count("unknown_query", "", Show::IfAny);
   fault_errors_c_ = f.count("fault_errors", "", Show::IfAny);
   scatter_c_ = f.count("scatter_queries", "", Show::IfAny);
+  // As a service's (models/service/service_deadline.cpp): core-seconds of queries nobody
+  // waited for any more (answered after their caller gave up, or cancelled part way).
+  wasted_c_ = m.counter(id, "wasted_cpu_ns", "wasted_cpu_s", Metrics::kSecondsSeries);
+  f.custom([this](Context& ctx, ComponentReport& r) {
+    r.add("wasted_cpu_s", static_cast<double>(ctx.metrics().total(wasted_c_)) / static_cast<double>(kSecond));
+  });
+  cancelled_c_ = f.count("cancelled", "", Show::IfAny);
   const std::uint32_t shards = std::max(p_.shards, p_.has_reshard ? p_.reshard_to : 0u);  // every shard that will exist
   if (shards > 1) f.custom([this](Context& ctx, ComponentReport& r) { report_shards(ctx, r); });
   if (p_.has_reshard) f.custom([this](Context&, ComponentReport& r) { report_reshard(r); });
@@ -237,6 +244,11 @@ void Database::on_request(Context& ctx, CallId call) {
     ctx.reply(call, Status::Error);
     return;
   }
+  if (req.cancel_at_deadline && ctx.now() >= req.deadline) [[unlikely]] {  // its cancel came with it
+    ctx.metrics().add(cancelled_c_);
+    ctx.reply(call, Status::Timeout);
+    return;
+  }
   const bool stock = is_stock(q.kind);
   if (!stock && !req.has_key && shards_now() > 1) {
     scatter(ctx, call, req, static_cast<std::uint32_t>(qi));
@@ -251,7 +263,7 @@ void Database::on_request(Context& ctx, CallId call) {
 void Database::scatter(Context& ctx, CallId call, const RequestInfo& req, std::uint32_t qi) {
   const std::uint32_t n = shards_now();
   const std::uint32_t g = gathers_.alloc();
-  gathers_[g] = Gather{call, ctx.now(), n + 1, Status::Ok, Result{}};  // +1: held while sending
+  gathers_[g] = Gather{call, ctx.now(), n + 1, Status::Ok, Result{}, 0};  // +1: held while sending
   ctx.metrics().add(scatter_c_);
   for (std::uint32_t s = 0; s < n; ++s) {
     Status st = admit(ctx, call, req, qi, s, static_cast<std::int32_t>(g));
@@ -273,8 +285,9 @@ void Database::part_done(Context& ctx, std::uint32_t g, Status st, const Result&
   const CallId call = ga.call;
   const Status out = ga.status;
   const Result r = ga.result;
+  const Time cpu = ga.cpu;
   gathers_.free(g);
-  ctx.reply(call, out, out == Status::Ok ? r : Result{});
+  if (ctx.reply(call, out, out == Status::Ok ? r : Result{})) count_wasted(ctx, cpu);
 }
 
 void Database::on_timer(Context& ctx, std::uint16_t tag, std::uint64_t data) {
@@ -307,6 +320,9 @@ void Database::on_timer(Context& ctx, std::uint16_t tag, std::uint64_t data) {
       break;
     case kLeaseExpire: lease_expired(ctx, data); break;
     case kCdcPoll: cdc_poll(ctx); break;
+    case kCancel:
+      if (lo < jobs_.size() && jobs_[lo].gen == hi && jobs_[lo].state != JobState::Free) cancel_query(ctx, lo);
+      break;
     case kAck:
       if (nodes_[lo].up && nodes_[lo].epoch == hi) ack_arrived(ctx, lo);
       break;

@@ -29,6 +29,11 @@
 //    route; doc/LifeOfAQuery.md, "Scatter Query": vtgate answers once every vttablet has):
 //    one part per shard, each with its own connection, core and cost draw; the answer waits
 //    for the slowest part and fails if any part fails. Its latency is counted once.
+//  - PostgreSQL's query cancel (pgjdbc's setQueryTimeout sends a CancelRequest; the backend
+//    aborts the statement's transaction) and MySQL's KILL QUERY: a query whose caller's call
+//    said "on_timeout": "cancel" is stopped at its deadline and rolled back (cancel.cpp).
+//    Without it the query runs to its end and its answer is dropped; either way the work
+//    done for nobody is counted (wasted_cpu_s), as a service counts it.
 //  - Multi-AZ placement (RDS Multi-AZ / Aurora replicas in other availability zones):
 //    `zones` places node k of every shard in zones[k % n]. Callers reach the database's
 //    endpoint in its own zone (as a ProxySQL / RDS endpoint there): a node elsewhere adds a
@@ -73,11 +78,12 @@
 // and switches routing when the copy ends (Vitess Reshard + SwitchTraffic).
 //
 // Cost: no allocation per query in steady state (job, gather slots and rings are reused); a
-// failover or a reshard scans the job slots and the version table once.
+// failover or a reshard scans the job slots and the version table once; a cancel of a
+// query queued for a core walks its node's queue once (at most max_connections).
 //
 // Files: database_impl.h (the component's class and what each of its files does),
-// params.{h,cpp}, one .cpp per job (queries, stock, replication, failover, resharding, locks,
-// leases, cdc);
+// params.{h,cpp}, one .cpp per job (queries, cancel, stock, replication, failover, resharding,
+// locks, leases, cdc);
 // sharding.{h,cpp}.
 #pragma once
 #include <memory>

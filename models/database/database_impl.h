@@ -8,6 +8,8 @@
 //   locks.{h,cpp}    row locks of keyed writes, multi-row transactions, deadlock detection
 //   leases.cpp       leases (a distributed lock with a time to live) and fencing tokens
 //   cdc.cpp          change data capture: committed writes as events into a queue
+//   cancel.cpp       a query its caller cancels at its deadline ("on_timeout": "cancel"):
+//                    stopped and rolled back; work nobody waits for counted as wasted
 //   stock.cpp        the stock row: stock_read, stock_decrement and buy by stock_update
 //   replication.cpp  the binlog: commit, transit, relay and apply on replicas, semi-sync and
 //                    sync acknowledgements
@@ -42,7 +44,11 @@ struct Causes {
 
 // Own timers: indexes into the block of tags the database takes after its server pool's
 // (tags_, from the BuildContext).
-enum Tag : std::uint16_t { kWorkDone, kLockTimeout, kTransit, kApplyDone, kFailover, kReshard, kCopy, kReply, kAck, kLeaseExpire, kCdcPoll, kTagCount };
+enum Tag : std::uint16_t {
+  kWorkDone, kLockTimeout, kTransit, kApplyDone, kFailover, kReshard, kCopy, kReply, kAck, kLeaseExpire, kCdcPoll,
+  kCancel,  // a query's caller sent a cancel at its deadline (cancel.cpp)
+  kTagCount
+};
 
 // A replica's applier waits for a core in its node's FIFO as job kApplyJob | node.
 inline constexpr std::uint32_t kApplyJob = 1u << 31;
@@ -135,6 +141,9 @@ struct Job {
   std::uint8_t rows = 0, locked = 0;
   std::uint32_t wait_lock = kNoLock, next_waiter = kNoJob;
   std::uint32_t wait_lease = kNoLock;  // the lease it waits to acquire (leases.cpp)
+  // Core time its statements took so far (at the node's speed), and when the one in work
+  // ends: a cancel mid-statement counts only what was done (cancel.cpp).
+  Time cpu = 0, work_end = 0;
 };
 
 // A query without the shard key, sent to every shard (Vitess scatter): it answers when the
@@ -145,6 +154,7 @@ struct Gather {
   std::uint32_t remaining = 0;
   Status status = Status::Ok;
   Result result;
+  Time cpu = 0;  // its parts' core time: wasted when nobody waits for the answer
 };
 
 class Database final : public Component, public HasCapabilities, public Crashable, public Degradable, public KeyWrites,
@@ -232,6 +242,11 @@ class Database final : public Component, public HasCapabilities, public Crashabl
   void complete(Context& ctx, std::uint32_t j);
   void end_job(Context& ctx, std::uint32_t j, Status st, Result res = {});
   void drop_job(Context& ctx, std::uint32_t j);
+
+  // cancel.cpp
+  void arm_cancel(Context& ctx, std::uint32_t j);
+  void cancel_query(Context& ctx, std::uint32_t j);
+  void count_wasted(Context& ctx, Time cpu);
 
   // stock.cpp
   static bool is_stock(Kind k) { return k == Kind::StockRead || k == Kind::StockDecrement || k == Kind::Buy; }
@@ -368,7 +383,7 @@ class Database final : public Component, public HasCapabilities, public Crashabl
   Figures figures_;  // every figure below, reported by finish() in the order declared
   CounterId fault_errors_c_, ok_c_, refused_c_, not_primary_c_, unknown_c_, stale_c_, lost_c_, dropped_c_, oversold_c_, sold_c_,
       lock_waits_c_, lock_timeouts_c_, conflicts_c_, copied_c_, scatter_c_, deadlocks_c_{}, row_waits_c_{},
-      lease_grants_c_{}, lease_expiries_c_{}, unsafe_c_{}, fenced_c_{}, cdc_events_c_{};
+      lease_grants_c_{}, lease_expiries_c_{}, unsafe_c_{}, fenced_c_{}, cdc_events_c_{}, cancelled_c_{}, wasted_c_{};
   HistogramId latency_h_, lag_h_, lock_wait_h_, row_wait_h_{}, cdc_capture_h_{};
   GaugeId cdc_pending_g_{};
   GaugeId conns_g_, primary_busy_g_, replica_busy_g_, primary_cap_g_, replica_cap_g_;

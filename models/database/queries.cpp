@@ -45,6 +45,7 @@ Status Database::admit(Context& ctx, CallId call, const RequestInfo& req, std::u
   job.part = g < 0 ? 0 : s;
   ++n.conns;
   ctx.metrics().add(conns_g_, 1, ctx.now());
+  arm_cancel(ctx, j);  // before any lock wait: a deadlock's victim is freed at once
   if ((q.kind == Kind::Buy || q.kind == Kind::StockDecrement) && p_.stock_update == StockUpdate::Atomic &&
       !lock_stock(ctx, j))
     return Status::Ok;  // waits for the row lock
@@ -68,6 +69,7 @@ std::uint32_t Database::alloc_job() {
   jobs_[j].rows = jobs_[j].locked = 0;
   jobs_[j].wait_lock = kNoLock;
   jobs_[j].wait_lease = kNoLock;
+  jobs_[j].cpu = 0;
   return j;
 }
 
@@ -116,18 +118,21 @@ void Database::start_work(Context& ctx, std::uint32_t j) {
     job.stock_seen = stock_;
     job.version_seen = stock_version_;
   }
-  Time cost;
   if (job.internal) {
-    cost = q.cost.sample_time(n.rng);
-  } else {
-    // A scatter's parts mix in their shard (part 0 draws as an ordinary query does).
-    Rng rng = Context::keyed_rng(stream_, job.req.id, job.req.attempt * 7919ULL + job.query + job.part * 0x9e3779b1ULL);
-    cost = q.cost.sample_time(rng);
-    // Traces: its wait for a core (when it had to) and the statement's work.
-    if (job.wait_since < ctx.now()) ctx.trace_span(job.call, TraceSpan::Queue, job.wait_since, ctx.now());
-    ctx.trace_span(job.call, TraceSpan::Work, ctx.now(), after(ctx.now(), at_speed(cost, job.node)));
+    arm(ctx, at_speed(q.cost.sample_time(n.rng), job.node), kWorkDone, token(j));
+    return;
   }
-  arm(ctx, at_speed(cost, job.node), kWorkDone, token(j));
+  // A scatter's parts mix in their shard (part 0 draws as an ordinary query does).
+  Rng rng = Context::keyed_rng(stream_, job.req.id, job.req.attempt * 7919ULL + job.query + job.part * 0x9e3779b1ULL);
+  const Time d = at_speed(q.cost.sample_time(rng), job.node);
+  job.cpu += d;
+  job.work_end = after(ctx.now(), d);
+  // Traces: its wait for a core (when it had to) and the statement's work, which a cancel
+  // cuts at the caller's deadline (cancel.cpp).
+  if (job.wait_since < ctx.now()) ctx.trace_span(job.call, TraceSpan::Queue, job.wait_since, ctx.now());
+  const Time end = job.req.cancel_at_deadline ? std::min(job.work_end, job.req.deadline) : job.work_end;
+  ctx.trace_span(job.call, TraceSpan::Work, ctx.now(), end);
+  arm(ctx, d, kWorkDone, token(j));
 }
 
 // Work of `cost` on `node`: slower or faster by its instance type's speed.
@@ -218,9 +223,14 @@ void Database::end_job(Context& ctx, std::uint32_t j, Status st, Result res) {
     ctx.metrics().record(latency_h_, ctx.now() - job.arrived);
   }
   CallId call = job.call;
+  const Time cpu = job.cpu;
   free_job(j);
-  if (g >= 0) part_done(ctx, static_cast<std::uint32_t>(g), st, res);
-  else ctx.reply(call, st, res);
+  if (g >= 0) {
+    gathers_[static_cast<std::uint32_t>(g)].cpu += cpu;
+    part_done(ctx, static_cast<std::uint32_t>(g), st, res);
+  } else if (ctx.reply(call, st, res)) {  // an answer nobody waits for: its work was wasted
+    count_wasted(ctx, cpu);
+  }
 }
 
 void Database::drop_job(Context& ctx, std::uint32_t j) {
