@@ -12,6 +12,7 @@
 #include "models/database/database.h"
 #include "models/dns/dns.h"
 #include "models/faults/faults.h"
+#include "models/function/function.h"
 #include "models/queue/queue.h"
 #include "models/service/service.h"
 
@@ -32,6 +33,7 @@ void register_builtin_models(Registry& r) {
   r.add("cache", make_cache);
   r.add("cdn", make_cdn);
   r.add("dns", make_dns);
+  r.add("function", make_function);
   register_database(r);
   register_queue(r);  // after the database: causes keep their values
   causes::register_late_causes(r);  // last, for the same reason

@@ -44,6 +44,9 @@ struct Usage {
   std::vector<Instance> instances;
   double egress_gb = 0;  // decimal GB sent out to users, as cloud egress is priced
   double edge_egress_gb = 0;  // decimal GB delivered by a CDN's edge (its own price per GB)
+  // Serverless functions: invocations billed, their billed GB-seconds (duration rounded up to
+  // 1 ms x memory in GB), and the GB-seconds of provisioned environments kept initialised.
+  double function_invocations = 0, function_gb_seconds = 0, function_provisioned_gb_seconds = 0;
   // A replicated component's replica count, peak and time-weighted mean.
   bool has_replicas = false;
   double peak_replicas = 0, mean_replicas = 0;

@@ -24,6 +24,9 @@ CostSettings read_cost(Params& top) {
     s.per_million_requests = cost->number("per_million_requests", 0.0, 0.0, 1e9);
     s.per_gb_egress = cost->number("per_gb_egress", 0.0, 0.0, 1e9);
     s.per_gb_edge_egress = cost->number("per_gb_edge_egress", 0.0, 0.0, 1e9);
+    s.per_million_invocations = cost->number("per_million_invocations", 0.0, 0.0, 1e9);
+    s.per_gb_second = cost->number("per_gb_second", 0.0, 0.0, 1e9);
+    s.per_gb_second_provisioned = cost->number("per_gb_second_provisioned", 0.0, 0.0, 1e9);
     s.minimum_billing = cost->duration("minimum_billing", 0, 0, kDay);
   }
   return s;
@@ -41,6 +44,8 @@ void add_catalogue_prices(CostSettings& s, const nlohmann::json& doc) {
 CostResult cost_ledger(const CostSettings& s, const RunResult& r) {
   CostResult out;
   const double min_bill_s = to_seconds(s.minimum_billing);
+  double fn_invocations = 0, fn_gb_s = 0, fn_provisioned_gb_s = 0;
+  bool has_function = false;
   double instance_usd = 0, instance_hours = 0, egress_gb = 0, edge_egress_gb = 0, peak_replicas = 0, mean_replicas = 0;
   std::size_t instances = 0;
   bool has_replicas = false;
@@ -55,6 +60,12 @@ CostResult cost_ledger(const CostSettings& s, const RunResult& r) {
     }
     if (u.egress_gb > 0) egress_gb += u.egress_gb;
     if (u.edge_egress_gb > 0) edge_egress_gb += u.edge_egress_gb;
+    if (u.function_invocations > 0 || u.function_provisioned_gb_seconds > 0) {
+      fn_invocations += u.function_invocations;
+      fn_gb_s += u.function_gb_seconds;
+      fn_provisioned_gb_s += u.function_provisioned_gb_seconds;
+      has_function = true;
+    }
     if (u.has_replicas) {
       peak_replicas += u.peak_replicas;
       mean_replicas += u.mean_replicas;
@@ -67,13 +78,21 @@ CostResult cost_ledger(const CostSettings& s, const RunResult& r) {
   const double requests_usd = s.per_million_requests * static_cast<double>(r.sent_whole_run) / 1e6;
   const double egress_usd = s.per_gb_egress * egress_gb;
   const double edge_egress_usd = s.per_gb_edge_egress * edge_egress_gb;
-  out.total_usd = instance_usd + requests_usd + egress_usd + edge_egress_usd;
+  const double function_usd = s.per_million_invocations * fn_invocations / 1e6 + s.per_gb_second * fn_gb_s +
+                              s.per_gb_second_provisioned * fn_provisioned_gb_s;
+  out.total_usd = instance_usd + requests_usd + egress_usd + edge_egress_usd + function_usd;
   out.per_million_requests_usd = total_requests ? out.total_usd / static_cast<double>(total_requests) * 1e6 : 0;
   out.figures = {{"instances_usd", instance_usd}, {"requests_usd", requests_usd}, {"egress_usd", egress_usd},
                  {"instance_hours", instance_hours}, {"egress_gb", egress_gb}};
   if (edge_egress_gb > 0 || s.per_gb_edge_egress > 0) {
     out.figures.emplace_back("edge_egress_usd", edge_egress_usd);
     out.figures.emplace_back("edge_egress_gb", edge_egress_gb);
+  }
+  if (has_function) {
+    out.figures.emplace_back("function_usd", function_usd);
+    out.figures.emplace_back("function_invocations", fn_invocations);
+    out.figures.emplace_back("function_gb_seconds", fn_gb_s);
+    out.figures.emplace_back("function_provisioned_gb_seconds", fn_provisioned_gb_s);
   }
   if (instances > 0) out.figures.emplace_back("instances_launched", static_cast<double>(instances));
   if (has_replicas) {

@@ -9,7 +9,10 @@
 // sent. Egress: per_gb_egress for the egress the models report (clients: response_kb per
 // successful reply; a CDN: the bytes it fetched from its origin), per_gb_edge_egress for the
 // bytes a CDN's edge delivered (a CDN prices them apart, lower at volume). The edge figures
-// appear only when a model reported edge egress or the price is set.
+// appear only when a model reported edge egress or the price is set. Serverless functions
+// (models/function): per_million_invocations for each invocation billed (a throttled request
+// is not), per_gb_second for the billed GB-seconds, per_gb_second_provisioned for provisioned
+// environments kept initialised; shown when a function ran.
 #pragma once
 #include <map>
 #include <string>
@@ -25,6 +28,7 @@ namespace archsim::ledgers {
 struct CostSettings {
   std::map<std::string, double> prices_per_hour;  // instance type -> USD
   double default_price = 0.10, per_million_requests = 0, per_gb_egress = 0, per_gb_edge_egress = 0;
+  double per_million_invocations = 0, per_gb_second = 0, per_gb_second_provisioned = 0;
   Time minimum_billing = 0;  // each instance is billed at least this long
   double price_of(const std::string& type) const;
 };

@@ -1,0 +1,188 @@
+#include "models/function/function.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdint>
+#include <memory>
+#include <vector>
+
+#include "models/common/causes.h"
+#include "sim/distribution.h"
+#include "sim/results.h"
+
+namespace archsim {
+namespace {
+
+enum Tag : std::uint16_t { kDone = 1, kReclaim = 2 };
+
+// Lambda's published CPU rule: one vCPU at 1,769 MB, a proportional share below.
+constexpr double kOneVcpuMb = 1769;
+
+enum class EnvState : std::uint8_t { None, Busy, Idle };
+
+struct Env {
+  EnvState state = EnvState::None;
+  bool provisioned = false;
+  bool cold = false;          // the request in hand waited for this environment's INIT
+  std::uint32_t generation = 0;  // bumped each time it goes idle: a reclaim timer names one idle spell
+  CallId call{};
+  Time busy_for = 0;          // INIT (if cold) + handler time of the request in hand
+};
+
+class Function final : public Component {
+ public:
+  Function(Params& p, BuildContext& bc) : rng_(bc.rng(0)) {
+    memory_mb_ = p.integer("memory_mb", 128, 128, 10240);  // Lambda's range and default
+    duration_ = p.distribution("duration");
+    init_ = p.distribution("init_duration", Distribution::constant(0.25 * kSecond));
+    idle_timeout_ = p.duration("idle_timeout", 10 * kMinute, 0, kDay);
+    concurrency_ = static_cast<std::uint32_t>(p.integer("concurrency", 1000, 1, 100'000));
+    provisioned_ = static_cast<std::uint32_t>(p.integer("provisioned", 0, 0, 100'000));
+    if (provisioned_ > concurrency_) p.fail("provisioned", "is more than the concurrency limit (provisioned environments count within it)");
+    cpu_stretch_ = std::max(1.0, kOneVcpuMb / static_cast<double>(memory_mb_));
+
+    envs_.resize(concurrency_);
+    free_.reserve(concurrency_);
+    for (std::uint32_t e = concurrency_; e > provisioned_; --e) free_.push_back(e - 1);
+    for (std::uint32_t e = 0; e < provisioned_; ++e) {
+      envs_[e].provisioned = true;
+      envs_[e].state = EnvState::Idle;
+      warm_provisioned_.push_back(e);
+    }
+    ring_.resize(concurrency_);
+    live_ = provisioned_;
+    peak_live_ = live_;
+
+    const std::string& id = bc.id();
+    Metrics& m = bc.metrics();
+    invocations_c_ = m.counter(id, "invocations", "invocations_rps");
+    cold_c_ = m.counter(id, "cold_starts", "cold_starts_rps");
+    throttled_c_ = m.counter(id, "throttled", "throttled_rps");
+  }
+
+  void on_request(Context& ctx, CallId call) override {
+    std::uint32_t e;
+    bool cold = false;
+    if (!warm_provisioned_.empty()) {
+      e = warm_provisioned_.back();
+      warm_provisioned_.pop_back();
+    } else if (ring_size_ > 0) {
+      e = ring_pop_back();  // the most recently used idle environment
+    } else if (!free_.empty()) {
+      e = free_.back();
+      free_.pop_back();
+      cold = true;
+      ++live_;
+      peak_live_ = std::max(peak_live_, live_);
+    } else {
+      ++throttled_;
+      ctx.metrics().add(throttled_c_);
+      ctx.reply(call, causes::RateLimited);
+      return;
+    }
+    Env& env = envs_[e];
+    env.state = EnvState::Busy;
+    env.cold = cold;
+    env.call = call;
+    const double handler_ns = static_cast<double>(duration_.sample_time(rng_)) * cpu_stretch_;
+    env.busy_for = (cold ? init_.sample_time(rng_) : 0) + static_cast<Time>(std::llround(handler_ns));
+    ++invocations_;
+    ctx.metrics().add(invocations_c_);
+    if (cold) {
+      ++cold_starts_;
+      ctx.metrics().add(cold_c_);
+    }
+    ctx.schedule(env.busy_for, kDone, e);
+  }
+
+  void on_timer(Context& ctx, std::uint16_t tag, std::uint64_t data) override {
+    if (tag == kDone) return done(ctx, static_cast<std::uint32_t>(data));
+    if (tag == kReclaim) return reclaim(static_cast<std::uint32_t>(data), static_cast<std::uint32_t>(data >> 32));
+  }
+
+  void finish(Context& ctx, ComponentReport& r) override {
+    // Whole-run figures: a cold start at t = 0 is the point of the model, warm-up or not.
+    r.add("invocations", static_cast<double>(invocations_));
+    r.add("cold_starts", static_cast<double>(cold_starts_));
+    r.add("cold_start_share", invocations_ ? static_cast<double>(cold_starts_) / static_cast<double>(invocations_) : 0.0);
+    r.add("throttled", static_cast<double>(throttled_));
+    r.add("environments_created", static_cast<double>(cold_starts_ + provisioned_));
+    r.add("environments_reclaimed", static_cast<double>(reclaimed_));
+    r.add("peak_environments", static_cast<double>(peak_live_));
+    r.add("billed_gb_seconds", billed_gb_s_);
+    const double gb = static_cast<double>(memory_mb_) / 1024.0;
+    Usage& u = r.usage();
+    u.function_invocations += static_cast<double>(invocations_);
+    u.function_gb_seconds += billed_gb_s_;
+    u.function_provisioned_gb_seconds += static_cast<double>(provisioned_) * gb * to_seconds(ctx.end_time());
+  }
+
+ private:
+  void done(Context& ctx, std::uint32_t e) {
+    Env& env = envs_[e];
+    ctx.reply(env.call, Status::Ok);
+    // Billed duration: rounded up to the next whole millisecond, times the memory in GB.
+    const auto billed_ms = static_cast<double>((env.busy_for + kMillisecond - 1) / kMillisecond);
+    billed_gb_s_ += billed_ms / 1000.0 * static_cast<double>(memory_mb_) / 1024.0;
+    env.state = EnvState::Idle;
+    env.call = CallId{};
+    if (env.provisioned) {
+      warm_provisioned_.push_back(e);
+      return;
+    }
+    ++env.generation;
+    ring_push_back(e);
+    ctx.schedule(idle_timeout_, kReclaim, (static_cast<std::uint64_t>(env.generation) << 32) | e);
+  }
+
+  // An environment idle for idle_timeout since it last finished. The idle timeout is one
+  // constant and reuse takes the newest, so the oldest idle one is at the ring's front.
+  void reclaim(std::uint32_t e, std::uint32_t generation) {
+    Env& env = envs_[e];
+    if (env.state != EnvState::Idle || env.generation != generation) return;  // reused since
+    // It is the front; the loop guards the invariant rather than trusting it.
+    for (std::uint32_t k = 0; k < ring_size_; ++k) {
+      const std::uint32_t slot = (ring_head_ + k) % concurrency_;
+      if (ring_[slot] != e) continue;
+      for (std::uint32_t j = k; j > 0; --j) ring_[(ring_head_ + j) % concurrency_] = ring_[(ring_head_ + j - 1) % concurrency_];
+      ring_head_ = (ring_head_ + 1) % concurrency_;
+      --ring_size_;
+      break;
+    }
+    env.state = EnvState::None;
+    free_.push_back(e);
+    --live_;
+    ++reclaimed_;
+  }
+
+  void ring_push_back(std::uint32_t e) {
+    ring_[(ring_head_ + ring_size_) % concurrency_] = e;
+    ++ring_size_;
+  }
+  std::uint32_t ring_pop_back() {
+    --ring_size_;
+    return ring_[(ring_head_ + ring_size_) % concurrency_];
+  }
+
+  std::int64_t memory_mb_ = 128;
+  Distribution duration_, init_;
+  Time idle_timeout_ = 0;
+  std::uint32_t concurrency_ = 1000, provisioned_ = 0;
+  double cpu_stretch_ = 1;
+  std::vector<Env> envs_;
+  std::vector<std::uint32_t> free_;              // slots with no environment
+  std::vector<std::uint32_t> warm_provisioned_;  // idle provisioned environments
+  std::vector<std::uint32_t> ring_;              // idle on-demand environments, oldest first
+  std::uint32_t ring_head_ = 0, ring_size_ = 0;
+  std::uint32_t live_ = 0, peak_live_ = 0;
+  std::uint64_t invocations_ = 0, cold_starts_ = 0, throttled_ = 0, reclaimed_ = 0;
+  double billed_gb_s_ = 0;
+  Rng rng_;
+  CounterId invocations_c_, cold_c_, throttled_c_;
+};
+
+}  // namespace
+
+std::unique_ptr<Component> make_function(Params& p, BuildContext& bc) { return std::make_unique<Function>(p, bc); }
+
+}  // namespace archsim

@@ -1,0 +1,41 @@
+// Serverless function: execution environments created on demand (type "function").
+//
+// Follows: AWS Lambda as its developer guide describes it ("Understanding the Lambda execution
+// environment lifecycle", "Understanding Lambda function scaling", "Configuring provisioned
+// concurrency", "Configure Lambda function memory") and its pricing page.
+//   - An execution environment serves one request at a time. A request takes an idle
+//     environment if one exists (the most recently used: the others go on ageing towards
+//     reclaim); else, below the concurrency limit, a new environment is created, and the
+//     request waits for its INIT phase (`init_duration`): a cold start. At the limit the
+//     request is throttled: answered at once with a 429 (the rate_limited cause).
+//   - An environment idle for `idle_timeout` is reclaimed (Lambda does not publish the figure;
+//     the default, 10 min, is in the range people observe).
+//   - `concurrency` is the function's reserved concurrency, or the account's limit (1,000 by
+//     default): the most environments it may have at once, busy or starting.
+//   - `provisioned` environments are initialised before the run and never reclaimed; requests
+//     take them first and spill over to on-demand environments. They count within
+//     `concurrency`.
+//   - Memory buys CPU: at 1,769 MB a function has the equivalent of one vCPU, and below that
+//     a share in proportion. `duration` is the handler's time with a whole vCPU; at
+//     `memory_mb` < 1769 it stretches by 1769 / memory_mb. Above it, no speed-up (one thread).
+//   - Billing (Usage, priced by the cost ledger): each invocation (throttled ones are not
+//     billed), and its duration rounded up to 1 ms, times memory in GB (memory_mb / 1024).
+//     A cold start's INIT phase is billed with its invocation, as Lambda bills it since
+//     August 2025: ceil(init + duration) in ms. A provisioned environment is billed per
+//     GB-second for the whole run.
+//
+// Simplifications: no scaling-rate limit (Lambda adds up to 1,000 environments per 10 s per
+// function; a step far above that is served sooner here); invocations on provisioned
+// environments are priced at the on-demand duration rate (Lambda's is lower); no faults, no
+// retries of asynchronous invocations (the caller sees the 429), no memory limit or timeout
+// on the handler; `init_duration` does not stretch with memory.
+#pragma once
+#include <memory>
+
+#include "sim/build.h"
+
+namespace archsim {
+
+std::unique_ptr<Component> make_function(Params& p, BuildContext& bc);
+
+}  // namespace archsim
