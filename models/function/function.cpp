@@ -86,6 +86,11 @@ class Function final : public Component {
     env.call = call;
     const double handler_ns = static_cast<double>(duration_.sample_time(rng_)) * cpu_stretch_;
     env.busy_for = (cold ? init_.sample_time(rng_) : 0) + static_cast<Time>(std::llround(handler_ns));
+    // Billed when it starts, its duration being known: a request the run's end cuts short is
+    // billed whole, as the invocation it is. Rounded up to the next whole millisecond, times
+    // the memory in GB.
+    const auto billed_ms = static_cast<double>((env.busy_for + kMillisecond - 1) / kMillisecond);
+    billed_gb_s_ += billed_ms / 1000.0 * static_cast<double>(memory_mb_) / 1024.0;
     ++invocations_;
     ctx.metrics().add(invocations_c_);
     if (cold) {
@@ -121,9 +126,6 @@ class Function final : public Component {
   void done(Context& ctx, std::uint32_t e) {
     Env& env = envs_[e];
     ctx.reply(env.call, Status::Ok);
-    // Billed duration: rounded up to the next whole millisecond, times the memory in GB.
-    const auto billed_ms = static_cast<double>((env.busy_for + kMillisecond - 1) / kMillisecond);
-    billed_gb_s_ += billed_ms / 1000.0 * static_cast<double>(memory_mb_) / 1024.0;
     env.state = EnvState::Idle;
     env.call = CallId{};
     if (env.provisioned) {

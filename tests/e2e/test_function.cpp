@@ -1,0 +1,111 @@
+// Serverless functions end to end (models/function), against AWS Lambda's published rules
+// and counts made by hand: cold starts when scaling from zero under a step load (one
+// environment per request in flight until the first ones are free again), throttling at
+// the concurrency limit (the excess arrivals get 429s), the cold-start share of Poisson
+// arrivals with idle reclaim (the chance that the last request finished longer than the idle
+// timeout ago), and the bill (invocations x price + sum of durations rounded up to 1 ms x GB x
+// price).
+#include <doctest/doctest.h>
+
+#include <cmath>
+#include <string>
+
+#include "tests/e2e/run_archsim.h"
+
+using archsim::e2e::num;
+using archsim::e2e::run_summary;
+using archsim::e2e::write_scenario;
+using nlohmann::json;
+
+namespace {
+
+// One client at `rate` (constant spacing: the first arrival at 1/rate) calling one function.
+json scenario(const std::string& process, double rate, const std::string& duration) {
+  json d = json::parse(R"({"seed": 7, "window": "1s",
+    "components": [
+      {"id": "app", "type": "client", "target": "fn", "timeout": "30s"},
+      {"id": "fn", "type": "function", "memory_mb": 1769, "duration": "95ms", "init_duration": "200ms",
+       "idle_timeout": "10m"}]})");
+  d["duration"] = duration;
+  d["components"][0]["arrivals"] = {{"process", process}, {"rate", rate}};
+  return d;
+}
+
+}  // namespace
+
+TEST_CASE("function: scaling from zero creates one environment per request until the first is free") {
+  // Arrivals every 10 ms from t = 10 ms; a new environment is busy 200 ms (INIT) + 95 ms. The
+  // first is free at 305 ms, so the arrivals at 10, 20, ..., 300 ms each find none idle: 30
+  // cold starts, and never more (reuse needs only 10 at 95 ms each).
+  json s = run_summary(write_scenario("fn-step", scenario("constant", 100, "10s")), {});
+  CHECK(num(s, "components.fn.cold_starts") == 30);
+  CHECK(num(s, "components.fn.environments_created") == 30);
+  CHECK(num(s, "components.fn.peak_environments") == 30);
+  CHECK(num(s, "components.fn.throttled") == 0);
+  CHECK(num(s, "components.fn.invocations") == 999);
+  // Provisioned concurrency: 30 environments initialised before the run; none is cold.
+  json p = run_summary(write_scenario("fn-step-prov", scenario("constant", 100, "10s")), {"--set", "fn.provisioned=30"});
+  CHECK(num(p, "components.fn.cold_starts") == 0);
+  CHECK(num(p, "components.fn.peak_environments") == 30);
+}
+
+TEST_CASE("function: at the concurrency limit the arrivals beyond it are throttled") {
+  // 5 environments, warm after their INIT (0 s here), 95 ms a request, an arrival every 10 ms:
+  // each environment takes one arrival in ten, so of each ten arrivals five are served and five
+  // get a 429. 999 arrivals: 99 blocks of ten and nine more (five served): 500 served.
+  json d = scenario("constant", 100, "10s");
+  d["components"][1]["init_duration"] = "0s";
+  d["components"][1]["concurrency"] = 5;
+  json s = run_summary(write_scenario("fn-limit", d), {});
+  CHECK(num(s, "components.fn.invocations") == 500);
+  CHECK(num(s, "components.fn.throttled") == 499);
+  CHECK(num(s, "components.fn.peak_environments") == 5);
+}
+
+TEST_CASE("function: with Poisson arrivals the cold-start share is the chance no environment is idle") {
+  // Requests take 1 ms (and INIT 1 ms): almost never is one in flight, so an environment is
+  // alive at an arrival iff the previous request finished less than idle_timeout T ago. The gap
+  // between Poisson arrivals is exponential: P(cold) = P(gap > T + 1 ms) = exp(-rate (T + 0.001))
+  // (a cold predecessor adds its 1 ms INIT: less than 0.001 on the share). ~60,000 arrivals:
+  // the share's standard error is about 0.002.
+  for (const auto& [rate, timeout] : {std::pair{2.0, 0.5}, std::pair{1.0, 2.0}}) {
+    json d = scenario("poisson", rate, std::to_string(static_cast<int>(60000 / rate)) + "s");
+    d["components"][1]["duration"] = "1ms";
+    d["components"][1]["init_duration"] = "1ms";
+    d["components"][1]["idle_timeout"] = std::to_string(timeout) + "s";
+    json s = run_summary(write_scenario("fn-poisson", d), {});
+    const double expect = std::exp(-rate * (timeout + 0.001));
+    const double share = num(s, "components.fn.cold_start_share");
+    INFO("rate ", rate, " idle_timeout ", timeout, ": cold share ", share, " expected ", expect);
+    CHECK(std::fabs(share - expect) < 0.01);
+    // Every environment but the ones alive at the end was reclaimed.
+    CHECK(num(s, "components.fn.environments_reclaimed") >= num(s, "components.fn.environments_created") - 3);
+  }
+}
+
+TEST_CASE("function: the bill is invocations x price + billed GB-seconds x price, durations rounded up to 1 ms") {
+  // 1,024 MB is 1769/1024 of a vCPU short: 95 ms of work take 164.116 ms, billed 165 ms; a cold
+  // start adds its 200 ms INIT: 364.116 ms, billed 365 ms. 1 GB: GB-seconds = seconds.
+  json d = scenario("constant", 100, "10s");
+  d["components"][1]["memory_mb"] = 1024;
+  d["components"][1]["concurrency"] = 40;
+  d["cost"] = json::parse(R"({"prices_per_hour": {"default": 0}, "per_million_invocations": 0.2,
+                              "per_gb_second": 0.0000166667})");
+  json s = run_summary(write_scenario("fn-bill", d), {});
+  const double n = num(s, "components.fn.invocations");
+  const double cold = num(s, "components.fn.cold_starts");
+  const double gb_s = (cold * 0.365 + (n - cold) * 0.165) * 1.0;
+  CHECK(cold > 0);
+  CHECK(num(s, "components.fn.billed_gb_seconds") == doctest::Approx(gb_s).epsilon(1e-6));
+  CHECK(num(s, "cost.function_gb_seconds") == doctest::Approx(gb_s).epsilon(1e-6));
+  CHECK(num(s, "cost.function_usd") == doctest::Approx(n * 0.2 / 1e6 + gb_s * 0.0000166667).epsilon(1e-5));
+  CHECK(num(s, "cost.total_usd") == doctest::Approx(num(s, "cost.function_usd")).epsilon(1e-9));
+  // Throttled requests are not billed: at a limit of 5 only the served ones are.
+  d["components"][1]["concurrency"] = 5;
+  json t = run_summary(write_scenario("fn-bill-limit", d), {});
+  CHECK(num(t, "components.fn.throttled") > 0);
+  CHECK(num(t, "cost.function_invocations") == num(t, "components.fn.invocations"));
+  // Provisioned: 5 environments x 1 GB x 10 s kept initialised.
+  json p = run_summary(write_scenario("fn-bill-prov", d), {"--set", "fn.provisioned=5", "--set", "cost.per_gb_second_provisioned=0.0000041667"});
+  CHECK(num(p, "cost.function_provisioned_gb_seconds") == doctest::Approx(5 * 1.0 * 10).epsilon(1e-9));
+}
