@@ -584,3 +584,32 @@ TEST_CASE("bad input: a cache's route_value_bytes, each fault at its pointer") {
     check_semantic_error(run_bad(path, {"--set", sc.set}), path, sc.c);
   }
 }
+
+TEST_CASE("bad input: a serverless function's fields and its prices, each fault at its pointer") {
+  const std::string file = bad("function_memory_too_small.json");
+  check_semantic_error(run_bad(file), file, {"function_memory_too_small.json", "/components/1/memory_mb", {"128"}});
+  const std::string fn = archsim::e2e::source_path("scenarios/serverless/cold-starts.json");
+  struct SetCase {
+    std::string set;
+    Case c;
+  };
+  const SetCase cases[] = {
+      {"fn.memory_mb=20000", {"", "/components/1/memory_mb", {"128", "10240"}}},
+      {"fn.memory_mb=\"big\"", {"", "/components/1/memory_mb", {}}},
+      {"fn.duration=\"-5ms\"", {"", "/components/1/duration", {}}},
+      {"fn.duration=null", {"", "/components/1/duration", {}}},
+      {"fn.init_duration=\"-1ms\"", {"", "/components/1/init_duration", {}}},
+      {"fn.idle_timeout=\"2d\"", {"", "/components/1/idle_timeout", {"1d"}}},
+      {"fn.concurrency=0", {"", "/components/1/concurrency", {}}},
+      {"fn.provisioned=-1", {"", "/components/1/provisioned", {}}},
+      {"fn.provisioned=30", {"", "/components/1/provisioned", {"concurrency"}}},
+      {"fn.reserved=5", {"", "/components/1/reserved", {"unknown field"}}},
+      {"cost.per_million_invocations=-1", {"", "/cost/per_million_invocations", {"between"}}},
+      {"cost.per_gb_second=\"cheap\"", {"", "/cost/per_gb_second", {"number"}}},
+      {"cost.per_gb_second_provisioned=-1", {"", "/cost/per_gb_second_provisioned", {"between"}}},
+  };
+  for (const SetCase& sc : cases) {
+    CAPTURE(sc.set);
+    check_semantic_error(run_bad(fn, {"--set", sc.set}), fn, sc.c);
+  }
+}
