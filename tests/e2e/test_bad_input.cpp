@@ -613,3 +613,14 @@ TEST_CASE("bad input: a serverless function's fields and its prices, each fault 
     check_semantic_error(run_bad(fn, {"--set", sc.set}), fn, sc.c);
   }
 }
+
+TEST_CASE("bad input: a memory_leak on a cache or database is refused at its target, naming the field") {
+  const std::string path = archsim::e2e::source_path("scenarios/caching/maxmemory.json");
+  for (const char* target : {"cache", "db"}) {
+    CAPTURE(target);
+    const std::string set = std::string("faults=[{\"at\":\"10s\",\"kind\":\"memory_leak\",\"target\":\"") + target +
+                            "\",\"per_second_mb\":1}]";
+    check_semantic_error(run_bad(path, {"--set", set}), path,
+                         {"", "/faults/0/target", {"memory.limit_mb", "not modelled"}});
+  }
+}
