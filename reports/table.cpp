@@ -217,6 +217,16 @@ std::string terminal_table(const ordered_json& s) {
     count("failovers", "failovers");
     o << "\n";
   }
+  // Serverless functions: what their bill and their users' first requests depend on.
+  for (auto it = s["components"].begin(); it != s["components"].end(); ++it) {
+    const ordered_json& c = *it;
+    if (!c.contains("cold_starts") || !c.contains("invocations")) continue;
+    o << "  " << it.key() << ": " << group_thousands(fmt(num(c, "invocations"), 0)) << " invocations, "
+      << group_thousands(fmt(num(c, "cold_starts"), 0)) << " cold starts (" << fmt(num(c, "cold_start_share") * 100, 2)
+      << "%), " << group_thousands(fmt(num(c, "throttled"), 0)) << " throttled, peak "
+      << fmt(num(c, "peak_environments"), 0) << " environments, " << group_thousands(fmt(num(c, "billed_gb_seconds"), 0))
+      << " GB-s billed\n";
+  }
   // Components that keep a message ledger (queues): the ledger, and the dual write's two
   // anomalies when the component sees the business write.
   // A component with topics (a queue's "topics" object) has one line per topic as well.

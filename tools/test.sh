@@ -72,6 +72,11 @@ ARCHSIM_REQUIRE_BROWSER=1 tools/browser_check.sh build/browser-check-metastabili
 rm -rf build/browser-check-wasted
 build/dev/archsim run scenarios/metastability/retry-storm.json --set duration=40s --out build/browser-check-wasted --quiet >/dev/null
 ARCHSIM_REQUIRE_BROWSER=1 tools/browser_check.sh build/browser-check-wasted '' 'id="chart-wasted_cpu_s"' 'id="ichart-wasted_cpu_s-0"'
+# A serverless burst: the functions chart (rates above, environments below) both ways.
+rm -rf build/browser-check-function
+build/dev/archsim run scenarios/serverless/cold-starts.json --out build/browser-check-function --quiet >/dev/null
+ARCHSIM_REQUIRE_BROWSER=1 tools/browser_check.sh build/browser-check-function '' 'id="chart-functions"' \
+  'id="ichart-functions-0"' 'id="ichart-functions-1"'
 # Without the charting library (libjs-dygraphs) the same page keeps its static charts and says so.
 ARCHSIM_DYGRAPHS_JS=/nonexistent build/dev/archsim report build/browser-check-failure >/dev/null
 ARCHSIM_REQUIRE_BROWSER=1 tools/browser_check.sh build/browser-check-failure 6 'Interactive charts are off'

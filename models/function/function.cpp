@@ -58,6 +58,11 @@ class Function final : public Component {
     invocations_c_ = m.counter(id, "invocations", "invocations_rps");
     cold_c_ = m.counter(id, "cold_starts", "cold_starts_rps");
     throttled_c_ = m.counter(id, "throttled", "throttled_rps");
+    // What Lambda's console charts beside invocations and throttles: the environments alive
+    // and the concurrent executions (environments busy with a request, its INIT included).
+    environments_g_ = m.gauge(id, "environments", "environments");
+    concurrent_g_ = m.gauge(id, "concurrent", "concurrent_executions");
+    m.set(environments_g_, static_cast<double>(live_), 0);
   }
 
   void on_request(Context& ctx, CallId call) override {
@@ -74,6 +79,7 @@ class Function final : public Component {
       cold = true;
       ++live_;
       peak_live_ = std::max(peak_live_, live_);
+      ctx.metrics().set(environments_g_, static_cast<double>(live_), ctx.now());
     } else {
       ++throttled_;
       ctx.metrics().add(throttled_c_);
@@ -93,6 +99,7 @@ class Function final : public Component {
     billed_gb_s_ += billed_ms / 1000.0 * static_cast<double>(memory_mb_) / 1024.0;
     ++invocations_;
     ctx.metrics().add(invocations_c_);
+    ctx.metrics().add(concurrent_g_, 1, ctx.now());
     if (cold) {
       ++cold_starts_;
       ctx.metrics().add(cold_c_);
@@ -102,10 +109,19 @@ class Function final : public Component {
 
   void on_timer(Context& ctx, std::uint16_t tag, std::uint64_t data) override {
     if (tag == kDone) return done(ctx, static_cast<std::uint32_t>(data));
-    if (tag == kReclaim) return reclaim(static_cast<std::uint32_t>(data), static_cast<std::uint32_t>(data >> 32));
+    if (tag == kReclaim) return reclaim(ctx, static_cast<std::uint32_t>(data), static_cast<std::uint32_t>(data >> 32));
   }
 
   void finish(Context& ctx, ComponentReport& r) override {
+    // Rates over the measured span, as every component's: served invocations per second, and
+    // the concurrency limit's mean share in use (the table's util column; near 1, arrivals
+    // are being throttled).
+    Metrics& m = ctx.metrics();
+    const double measured = to_seconds(ctx.end_time() - ctx.warmup());
+    r.add("throughput_rps", measured > 0 ? static_cast<double>(m.total(invocations_c_)) / measured : 0.0);
+    const double concurrent = m.average(concurrent_g_, ctx.end_time());
+    r.add("concurrent_executions", concurrent);
+    r.add("utilization", concurrent / static_cast<double>(concurrency_));
     // Whole-run figures: a cold start at t = 0 is the point of the model, warm-up or not.
     r.add("invocations", static_cast<double>(invocations_));
     r.add("cold_starts", static_cast<double>(cold_starts_));
@@ -126,6 +142,7 @@ class Function final : public Component {
   void done(Context& ctx, std::uint32_t e) {
     Env& env = envs_[e];
     ctx.reply(env.call, Status::Ok);
+    ctx.metrics().add(concurrent_g_, -1, ctx.now());
     env.state = EnvState::Idle;
     env.call = CallId{};
     if (env.provisioned) {
@@ -139,7 +156,7 @@ class Function final : public Component {
 
   // An environment idle for idle_timeout since it last finished. The idle timeout is one
   // constant and reuse takes the newest, so the oldest idle one is at the ring's front.
-  void reclaim(std::uint32_t e, std::uint32_t generation) {
+  void reclaim(Context& ctx, std::uint32_t e, std::uint32_t generation) {
     Env& env = envs_[e];
     if (env.state != EnvState::Idle || env.generation != generation) return;  // reused since
     // It is the front; the loop guards the invariant rather than trusting it.
@@ -155,6 +172,7 @@ class Function final : public Component {
     free_.push_back(e);
     --live_;
     ++reclaimed_;
+    ctx.metrics().set(environments_g_, static_cast<double>(live_), ctx.now());
   }
 
   void ring_push_back(std::uint32_t e) {
@@ -180,6 +198,7 @@ class Function final : public Component {
   std::uint64_t invocations_ = 0, cold_starts_ = 0, throttled_ = 0, reclaimed_ = 0;
   double billed_gb_s_ = 0;
   Rng rng_;
+  GaugeId environments_g_, concurrent_g_;
   CounterId invocations_c_, cold_c_, throttled_c_;
 };
 

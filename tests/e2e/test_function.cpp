@@ -112,3 +112,33 @@ TEST_CASE("function: the bill is invocations x price + billed GB-seconds x price
   json p = run_summary(write_scenario("fn-bill-prov", d), {"--set", "fn.provisioned=5", "--set", "cost.per_gb_second_provisioned=0.0000041667"});
   CHECK(num(p, "cost.function_provisioned_gb_seconds") == doctest::Approx(5 * 1.0 * 10).epsilon(1e-9));
 }
+
+TEST_CASE("function: environments and concurrent executions per window follow the step load, by hand and by Little's law") {
+  // The step load of the first case in 1 s windows. Environments: 30 created at 10, 20, ...,
+  // 300 ms and never reclaimed, so the first window's mean is sum over k of (1 - 0.01 k) =
+  // 30 - 4.65 and every later one 30. Concurrent executions: in the first second 30 cold
+  // requests of 295 ms, 60 warm ones of 95 ms, and 9 arriving from 910 ms whose remaining
+  // 90, 80, ..., 10 ms fall in it: 15.0 CPU-s. Later windows hold 100 requests of 95 ms in
+  // steady state (the load is periodic at 10 ms): 9.5, Little's law's lambda x W.
+  json d = scenario("constant", 100, "10s");
+  const std::string out = archsim::e2e::scratch_dir("fn-series");
+  const auto r = archsim::e2e::run_archsim({"run", write_scenario("fn-series", d), "--json", "--quiet", "--no-report", "--out", out});
+  REQUIRE(r.exit_code == 0);
+  const json s = json::parse(r.out);
+  const auto envs = archsim::e2e::series_rows(out + "/timeseries.csv", "fn", "environments");
+  const auto busy = archsim::e2e::series_rows(out + "/timeseries.csv", "fn", "concurrent_executions");
+  REQUIRE(envs.size() == 10);
+  REQUIRE(busy.size() == 10);
+  double area = 0;
+  for (std::size_t i = 0; i < envs.size(); ++i) {
+    CAPTURE(i);
+    CHECK(std::stod(envs[i].second) == doctest::Approx(i == 0 ? 25.35 : 30.0).epsilon(1e-9));
+    CHECK(std::stod(busy[i].second) == doctest::Approx(i == 0 ? 15.0 : 9.5).epsilon(1e-9));
+    area += std::stod(busy[i].second);
+  }
+  // The summary's mean is the same area over the run, and its utilization that mean over the
+  // concurrency limit (1,000 by default); the throughput counts the 999 invocations.
+  CHECK(num(s, "components.fn.concurrent_executions") == doctest::Approx(area / 10).epsilon(1e-9));
+  CHECK(num(s, "components.fn.utilization") == doctest::Approx(area / 10 / 1000).epsilon(1e-9));
+  CHECK(num(s, "components.fn.throughput_rps") == doctest::Approx(99.9).epsilon(1e-9));
+}
