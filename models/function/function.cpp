@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "models/common/causes.h"
+#include "sim/describe.h"
 #include "sim/distribution.h"
 #include "sim/results.h"
 
@@ -110,6 +111,22 @@ class Function final : public Component {
   void on_timer(Context& ctx, std::uint16_t tag, std::uint64_t data) override {
     if (tag == kDone) return done(ctx, static_cast<std::uint32_t>(data));
     if (tag == kReclaim) return reclaim(ctx, static_cast<std::uint32_t>(data), static_cast<std::uint32_t>(data >> 32));
+  }
+
+  // For `archsim analyze`: a loss system of `concurrency` servers and no queue (an arrival
+  // finding every environment busy is throttled), which is Erlang B's model; its blocking
+  // does not depend on the holding time's distribution. The holding time is the handler's,
+  // stretched for memory; cold starts' INIT is left out (rare in steady load).
+  void describe(Description& d) const override {
+    d.kind = Description::Kind::Server;
+    d.replicas = 1;
+    d.concurrency = concurrency_;
+    d.queue_capacity = 0;
+    Description::Program prog;
+    prog.any_route = true;
+    prog.work_s = duration_.mean() / 1e9 * cpu_stretch_;
+    prog.work_scv = duration_.scv();
+    d.programs.push_back(std::move(prog));
   }
 
   void finish(Context& ctx, ComponentReport& r) override {

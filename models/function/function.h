@@ -24,6 +24,8 @@
 //     August 2025: ceil(init + duration) in ms. A provisioned environment is billed per
 //     GB-second for the whole run.
 //
+// `archsim analyze` describes it as Erlang B's loss system (describe() in function.cpp).
+//
 // Simplifications: no scaling-rate limit (Lambda adds up to 1,000 environments per 10 s per
 // function; a step far above that is served sooner here); invocations on provisioned
 // environments are priced at the on-demand duration rate (Lambda's is lower); no faults, no

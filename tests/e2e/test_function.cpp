@@ -11,6 +11,7 @@
 #include <string>
 
 #include "tests/e2e/run_archsim.h"
+#include "tests/e2e/theory.h"
 
 using archsim::e2e::num;
 using archsim::e2e::run_summary;
@@ -141,4 +142,23 @@ TEST_CASE("function: environments and concurrent executions per window follow th
   CHECK(num(s, "components.fn.concurrent_executions") == doctest::Approx(area / 10).epsilon(1e-9));
   CHECK(num(s, "components.fn.utilization") == doctest::Approx(area / 10 / 1000).epsilon(1e-9));
   CHECK(num(s, "components.fn.throughput_rps") == doctest::Approx(99.9).epsilon(1e-9));
+}
+
+TEST_CASE("function: throttling is Erlang B's blocking, in the simulation and in analyze") {
+  // Environments with no INIT and no queue are a loss system of `concurrency` servers: the
+  // share of Poisson arrivals throttled is Erlang B(c, a), whatever the handler's time's law
+  // (lognormal here). 80/s x 95 ms = 7.6 Erlangs offered to 8 environments: B = 0.169.
+  json d = scenario("poisson", 80, "30m");
+  d["components"][1]["init_duration"] = "0s";
+  d["components"][1]["concurrency"] = 8;
+  d["components"][1]["duration"] = json::parse(R"({"dist": "lognormal", "mean": "95ms", "stddev": "60ms"})");
+  const std::string file = write_scenario("fn-erlang", d);
+  const double b = archsim::theory::erlang_b(8, 80 * 0.095);
+  json s = run_summary(file, {});
+  const double arrivals = num(s, "components.fn.invocations") + num(s, "components.fn.throttled");
+  CHECK(num(s, "components.fn.throttled") / arrivals == doctest::Approx(b).epsilon(0.03));
+  const json a = archsim::e2e::run_analyze(file, {});
+  const json& fn = a["components"]["fn"];
+  CHECK(fn["formula"] == "Erlang B");
+  CHECK(num(fn, "blocking") == doctest::Approx(b).epsilon(1e-6));
 }
