@@ -89,6 +89,7 @@ void Cache::register_figures(BuildContext& bc) {
   coalesced_c_ = f.count("coalesced");
   lock_retries_c_ = f.count("lock_retries");
   dropped_c_ = f.count("dropped");
+  cancelled_c_ = f.count("cancelled", "", Figures::Show::IfAny);
   unavailable_c_ = f.count("unavailable");
   fault_errors_c_ = f.count("fault_errors", "", Figures::Show::IfAny);
   oom_c_ = f.count("oom_errors", "", Figures::Show::IfAny);
@@ -265,7 +266,7 @@ void Cache::on_timer(Context& ctx, std::uint16_t tag, std::uint64_t data) {
         jobs_[j].in_pool = false;
         const std::uint32_t slot = pool_slot(jobs_[j].node, jobs_[j].inst);
         pool_.job_done(ctx, slot);
-        const std::uint32_t next = pool_.worker_done(ctx, slot);
+        const std::uint32_t next = next_live_job(ctx, slot);
         if (next != ServerPool::kNone) {
           ctx.trace_span(jobs_[next].call, TraceSpan::Queue, jobs_[next].since, ctx.now());
           begin_service(ctx, next);

@@ -160,6 +160,10 @@ class Cache final : public Component, public HasCapabilities, public Crashable, 
   std::uint64_t token(std::uint32_t j) const { return ContinuationSpace::kOwnTokens.make(jobs_.payload(j)); }
   std::uint32_t job_of(std::uint64_t t) const { return jobs_.find(t); }
   void begin_service(Context& ctx, std::uint32_t j);
+  // cancel.cpp: the worker of `slot`'s finished operation goes to the oldest queued one whose
+  // caller has not cancelled it (returned, kNone when none); the cancelled ones it passes are
+  // answered and dropped.
+  std::uint32_t next_live_job(Context& ctx, std::uint32_t slot);
   void execute(Context& ctx, std::uint32_t j);
   void get(Context& ctx, std::uint32_t j);
   void set(Context& ctx, std::uint32_t j);
@@ -261,7 +265,7 @@ class Cache final : public Component, public HasCapabilities, public Crashable, 
   CounterId fault_errors_c_, oom_c_, lookups_c_, hits_c_, misses_c_, evictions_c_, stale_c_, lost_c_, backend_reads_c_, backend_writes_c_,
       expired_c_, early_c_, coalesced_c_, lock_retries_c_, dropped_c_, unavailable_c_, writes_c_, ops_c_,
       flushed_c_, flush_failures_c_, failovers_c_{}, replica_reads_c_{}, unreplicated_c_{}, inconsistent_c_{}, cold_starts_c_{},
-      snapshots_c_{}, fsyncs_c_{}, unpersisted_c_{}, restored_c_{};
+      snapshots_c_{}, fsyncs_c_{}, unpersisted_c_{}, restored_c_{}, cancelled_c_{};
   GaugeId entries_g_, bytes_g_, flights_g_, pending_g_, hits_pulse_g_, lookups_pulse_g_;
 };
 

@@ -179,3 +179,27 @@ TEST_CASE("adaptive LIFO keeps the latency of served requests bounded where FIFO
     CHECK(num(lifo, "components.web.ok") == n);  // the same work done, in another order
   }
 }
+
+TEST_CASE("on_timeout cancel on a cache: operations still queued past their deadline never run, as a closed connection's unread commands") {
+  // One worker of a constant 10 ms, 150/s constant arrivals (the k-th at k/150 s), T = 50 ms,
+  // 10 s, no network latency. The worker is busy from the first arrival on: 999 operations
+  // end by 10 s and one is in service. With cancel, the operations queued at the end are the
+  // live ones, those of the last 50 ms (k = 1493..1499: 7), and every other one was dropped as
+  // the worker reached it: 1499 - 999 - 1 - 7 = 492, never looked up. Without it every one
+  // waits its turn: the queue grows by 50/s (a mean near 250) and none is dropped.
+  nlohmann::json doc = dd1(150, "50ms", "cancel", "10ms");
+  doc["duration"] = "10s";
+  doc["components"][0]["target"] = "c";
+  doc["components"][0]["routes"][0]["keys"] = {{"count", 100}};
+  doc["components"][1] = {{"id", "c"}, {"type", "cache"}, {"capacity", 1000}, {"latency", "10ms"}, {"concurrency", 1}};
+  const auto canc = run("cache-cancel", doc);
+  CHECK(num(canc, "components.users.sent") == 1499);
+  CHECK(num(canc, "components.c.lookups") == 999);
+  CHECK(num(canc, "components.c.cancelled") == 492);
+  CHECK(num(canc, "components.c.queue_length") < 8);
+  doc["components"][0]["on_timeout"] = "continue";
+  const auto cont = run("cache-continue", doc);
+  CHECK(num(cont, "components.c.lookups") == 999);
+  CHECK_FALSE(cont["components"]["c"].contains("cancelled"));
+  CHECK(num(cont, "components.c.queue_length") > 200);
+}
