@@ -41,6 +41,10 @@ class Function final : public Component {
     provisioned_ = static_cast<std::uint32_t>(p.integer("provisioned", 0, 0, 100'000));
     if (provisioned_ > concurrency_) p.fail("provisioned", "is more than the concurrency limit (provisioned environments count within it)");
     cpu_stretch_ = std::max(1.0, kOneVcpuMb / static_cast<double>(memory_mb_));
+    // Lambda's concurrency scaling rate: a bucket of `scaling_rate` new environments, refilled
+    // continuously over 10 s and never above that (unused rate does not accrue).
+    scale_cap_ = static_cast<double>(p.integer("scaling_rate", 1000, 1, 1'000'000));
+    scale_tokens_ = scale_cap_;
 
     envs_.resize(concurrency_);
     free_.reserve(concurrency_);
@@ -74,7 +78,7 @@ class Function final : public Component {
       warm_provisioned_.pop_back();
     } else if (ring_size_ > 0) {
       e = ring_pop_back();  // the most recently used idle environment
-    } else if (!free_.empty()) {
+    } else if (!free_.empty() && take_scaling_token(ctx.now())) {
       e = free_.back();
       free_.pop_back();
       cold = true;
@@ -82,6 +86,7 @@ class Function final : public Component {
       peak_live_ = std::max(peak_live_, live_);
       ctx.metrics().set(environments_g_, static_cast<double>(live_), ctx.now());
     } else {
+      if (!free_.empty()) ++throttled_scaling_;  // below the limit, but scaling too fast
       ++throttled_;
       ctx.metrics().add(throttled_c_);
       ctx.reply(call, causes::RateLimited);
@@ -144,6 +149,7 @@ class Function final : public Component {
     r.add("cold_starts", static_cast<double>(cold_starts_));
     r.add("cold_start_share", invocations_ ? static_cast<double>(cold_starts_) / static_cast<double>(invocations_) : 0.0);
     r.add("throttled", static_cast<double>(throttled_));
+    r.add("throttled_scaling", static_cast<double>(throttled_scaling_));
     r.add("environments_created", static_cast<double>(cold_starts_ + provisioned_));
     r.add("environments_reclaimed", static_cast<double>(reclaimed_));
     r.add("peak_environments", static_cast<double>(peak_live_));
@@ -192,6 +198,15 @@ class Function final : public Component {
     ctx.metrics().set(environments_g_, static_cast<double>(live_), ctx.now());
   }
 
+  // One new environment from the scaling-rate bucket, if it holds one (refilled first).
+  bool take_scaling_token(Time now) {
+    scale_tokens_ = std::min(scale_cap_, scale_tokens_ + to_seconds(now - scale_refilled_) * scale_cap_ / 10.0);
+    scale_refilled_ = now;
+    if (scale_tokens_ < 1) return false;
+    scale_tokens_ -= 1;
+    return true;
+  }
+
   void ring_push_back(std::uint32_t e) {
     ring_[(ring_head_ + ring_size_) % concurrency_] = e;
     ++ring_size_;
@@ -213,6 +228,9 @@ class Function final : public Component {
   std::uint32_t ring_head_ = 0, ring_size_ = 0;
   std::uint32_t live_ = 0, peak_live_ = 0;
   std::uint64_t invocations_ = 0, cold_starts_ = 0, throttled_ = 0, reclaimed_ = 0;
+  std::uint64_t throttled_scaling_ = 0;  // of throttled_: refused by the scaling rate
+  double scale_cap_ = 1000, scale_tokens_ = 1000;
+  Time scale_refilled_ = 0;
   double billed_gb_s_ = 0;
   Rng rng_;
   GaugeId environments_g_, concurrent_g_;

@@ -23,14 +23,17 @@
 //     A cold start's INIT phase is billed with its invocation, as Lambda bills it since
 //     August 2025: ceil(init + duration) in ms. A provisioned environment is billed per
 //     GB-second for the whole run.
+//   - Scaling rate ("Lambda scaling behavior"): a function creates at most `scaling_rate`
+//     (1,000) environments per 10 s, refilled continuously and never accrued beyond that; an
+//     arrival that needs a new environment when none can be created yet is throttled too
+//     (counted also in throttled_scaling).
 //
 // `archsim analyze` describes it as Erlang B's loss system (describe() in function.cpp).
 //
-// Simplifications: no scaling-rate limit (Lambda adds up to 1,000 environments per 10 s per
-// function; a step far above that is served sooner here); invocations on provisioned
-// environments are priced at the on-demand duration rate (Lambda's is lower); no faults, no
-// retries of asynchronous invocations (the caller sees the 429), no memory limit or timeout
-// on the handler; `init_duration` does not stretch with memory.
+// Simplifications: invocations on provisioned environments are priced at the on-demand
+// duration rate (Lambda's is lower); no faults, no retries of asynchronous invocations (the
+// caller sees the 429), no memory limit or timeout on the handler; `init_duration` does not
+// stretch with memory.
 #pragma once
 #include <memory>
 

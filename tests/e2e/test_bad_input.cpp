@@ -604,6 +604,8 @@ TEST_CASE("bad input: a serverless function's fields and its prices, each fault 
       {"fn.provisioned=-1", {"", "/components/1/provisioned", {}}},
       {"fn.provisioned=30", {"", "/components/1/provisioned", {"concurrency"}}},
       {"fn.reserved=5", {"", "/components/1/reserved", {"unknown field"}}},
+      {"fn.scaling_rate=0", {"", "/components/1/scaling_rate", {}}},
+      {"fn.scaling_rate=2.5", {"", "/components/1/scaling_rate", {}}},
       {"cost.per_million_invocations=-1", {"", "/cost/per_million_invocations", {"between"}}},
       {"cost.per_gb_second=\"cheap\"", {"", "/cost/per_gb_second", {"number"}}},
       {"cost.per_gb_second_provisioned=-1", {"", "/cost/per_gb_second_provisioned", {"between"}}},

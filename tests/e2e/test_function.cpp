@@ -162,3 +162,28 @@ TEST_CASE("function: throttling is Erlang B's blocking, in the simulation and in
   CHECK(fn["formula"] == "Erlang B");
   CHECK(num(fn, "blocking") == doctest::Approx(b).epsilon(1e-6));
 }
+
+TEST_CASE("function: the scaling rate adds at most 1,000 environments per 10 s, refilled continuously") {
+  // 3,000/s of 1 s handlers from t = 0 need 3,000 environments. The bucket starts full and
+  // gains 100 tokens a second; every token is spent within a second of its arrival (some
+  // arrival each second finds no environment idle), so by T s 1,000 + 100 T environments
+  // exist, less the token still maturing: 1,999 at 10 s. Each serves one arrival a second, so
+  // by 20 s at least the integral of 1,000 + 100 t (40,000) of the 60,000 arrivals are served
+  // and at most one more per environment: between 17,000 and 20,000 are throttled, all by the
+  // scaling rate; from 20 s on the 3,000 environments serve everything.
+  json d = scenario("constant", 3000, "10s");
+  d["components"][1]["init_duration"] = "0s";
+  d["components"][1]["duration"] = "1s";
+  d["components"][1]["concurrency"] = 5000;
+  json ten = run_summary(write_scenario("fn-scaling-10", d), {});
+  CHECK(num(ten, "components.fn.environments_created") == doctest::Approx(1999).epsilon(0.001));
+  d["duration"] = "30s";
+  json s = run_summary(write_scenario("fn-scaling", d), {});
+  CHECK(num(s, "components.fn.throttled") >= 17000);
+  CHECK(num(s, "components.fn.throttled") <= 20000);
+  CHECK(num(s, "components.fn.throttled_scaling") == num(s, "components.fn.throttled"));
+  CHECK(num(s, "components.fn.environments_created") == doctest::Approx(3000).epsilon(0.001));
+  // At 10,000 a bucket this large never binds: nothing is throttled.
+  json u = run_summary(write_scenario("fn-scaling-wide", d), {"--set", "fn.scaling_rate=10000"});
+  CHECK(num(u, "components.fn.throttled") == 0);
+}
