@@ -3,6 +3,7 @@
 #include <utility>
 
 #include "models/autoscaler/autoscaler.h"
+#include "models/autoscaler/vpa.h"
 #include "models/balancer/balancer.h"
 #include "models/cache/cache.h"
 #include "models/cdn/cdn.h"
@@ -30,6 +31,7 @@ void register_builtin_models(Registry& r) {
   register_fault_kinds(fault_kinds);
   r.add_section("faults", {"failures"}, fault_injector(std::move(fault_kinds)));
   r.add("autoscaler", make_autoscaler);
+  r.add("vpa", make_vpa);
   r.add("cache", make_cache);
   r.add("cdn", make_cdn);
   r.add("dns", make_dns);

@@ -21,7 +21,8 @@
 //   2. turns the cumulative figures into per-pod samples over the window since the last
 //      sync (metrics-server's window is the sync period here; cpu over the whole window,
 //      the other rates over the part since the pod became ready):
-//        cpu           Utilization  cpu_area difference / (concurrency x dt)   (request = all workers)
+//        cpu           Utilization  cpu_area difference / (concurrency x dt)   (of the pod's CPU request:
+//                      resources.requests.cpu, else its cores, else all workers)
 //        memory        Utilization  memory_mb / memory.limit_mb                (needs limit_mb)
 //                      memory_mb is the pod's working set, as metrics-server reads it from
 //                      cAdvisor: base, requests held (waiting on calls too) and leaked memory
@@ -57,9 +58,9 @@
 // type through the catalogue's price_per_hour or cost.prices_per_hour.
 //
 // Simplifications: one metric source (the target's own instances, no metrics pipeline lag
-// beyond the sync window); no pod requests other than "all workers" for cpu; the HPA does
-// not pause during a vertical rollout; the vertical mode resizes whole instances (a VM type
-// change), not containers' requests, and has no recommender histogram.
+// beyond the sync window); the HPA does not pause during a vertical rollout; the vertical
+// mode resizes whole instances (a VM type change), not containers' requests, and has no
+// recommender histogram: that is the Vertical Pod Autoscaler's ("type": "vpa", vpa.h).
 #pragma once
 #include <memory>
 

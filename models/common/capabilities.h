@@ -41,6 +41,7 @@ struct InstanceStat {
   double memory_mb = 0;
   std::uint32_t zone = 0;       // index into ZoneAware::zones()
   double speed = 1;             // work time divides by it (its instance type's speed)
+  double cpu_request = 1;       // its CPU in cores (CpuRequests); cpu_area / (concurrency x dt) is a fraction of it
   bool outdated = false;        // launched with an older instance type (a rollout replaces it)
 };
 
@@ -76,6 +77,23 @@ class Resizable {
 
  protected:
   ~Resizable() = default;
+};
+
+// Per-pod CPU requests, as the Vertical Pod Autoscaler's admission controller and updater
+// change them: instances launched after set_cpu_request() get the new request (their cores);
+// running ones keep theirs until they are evicted and replaced.
+class CpuRequests {
+ public:
+  virtual bool has_cpu_request() const = 0;  // the scenario gave the component a CPU request
+  virtual double cpu_request() const = 0;    // cores an instance launched now gets
+  virtual void set_cpu_request(double cores) = 0;
+  // Evicts the Ready instance `serial` (Kubernetes' eviction API): it drains as on scale-in
+  // and a replacement with the current request starts at once. False when it is not Ready
+  // or a disruption budget refuses.
+  virtual bool evict(Context& ctx, std::uint64_t serial) = 0;
+
+ protected:
+  ~CpuRequests() = default;
 };
 
 // Instances that can die: crashed on purpose (Chaos Monkey) or failed at random (an
@@ -248,6 +266,7 @@ struct Capabilities {
   KeyWrites* key_writes = nullptr;
   LoadSource* load_source = nullptr;
   KeyedStore* keyed_store = nullptr;
+  CpuRequests* cpu_requests = nullptr;
 };
 
 // A model with capabilities derives from this as well as from Component.

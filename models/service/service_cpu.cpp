@@ -1,4 +1,5 @@
-// Service: work steps sharing an instance's cores ("cores" < "concurrency"), as threads of a
+// Service: work steps sharing an instance's cores ("cores" < "concurrency", or its CPU
+// request "resources.requests.cpu", which may be fractional), as threads of a
 // thread pool share the vCPUs under the kernel's scheduler: egalitarian processor sharing.
 // With k jobs in work on c cores each progresses at min(1, c / k); a job's work (already
 // divided by the instance's speed and multiplied by any slowdown) ends when it has received
@@ -22,15 +23,15 @@ using Entry = std::pair<double, std::uint32_t>;
 constexpr auto kLater = std::greater<Entry>();  // std heaps are max-heaps: invert for a min-heap
 }  // namespace
 
-void Service::ps_advance_clock(PsState& ps, Time now) const {
+void Service::ps_advance_clock(PsState& ps, std::uint32_t inst, Time now) const {
   const double k = static_cast<double>(ps.heap.size());
-  if (k > 0) ps.v += static_cast<double>(now - ps.last) * std::min(1.0, pool_.cores() / k);
+  if (k > 0) ps.v += static_cast<double>(now - ps.last) * std::min(1.0, pool_.instance(inst).cores / k);
   ps.last = now;
 }
 
 void Service::ps_start(Context& ctx, std::uint32_t inst, std::uint32_t j, Time work) {
   PsState& ps = ps_[inst];
-  ps_advance_clock(ps, ctx.now());
+  ps_advance_clock(ps, inst, ctx.now());
   ps.heap.emplace_back(ps.v + static_cast<double>(work), j);
   std::push_heap(ps.heap.begin(), ps.heap.end(), kLater);
   pool_.add_cpu(ctx, inst, +1);
@@ -41,7 +42,7 @@ void Service::ps_reschedule(Context& ctx, std::uint32_t inst) {
   PsState& ps = ps_[inst];
   ++ps.gen;
   if (ps.heap.empty()) return;
-  const double rate = std::min(1.0, pool_.cores() / static_cast<double>(ps.heap.size()));
+  const double rate = std::min(1.0, pool_.instance(inst).cores / static_cast<double>(ps.heap.size()));
   const double left = std::max(0.0, ps.heap.front().first - ps.v);
   ctx.schedule(static_cast<Time>(std::ceil(left / rate)), kPsDone, slot_payload(inst, ps.gen));
 }
@@ -49,7 +50,7 @@ void Service::ps_reschedule(Context& ctx, std::uint32_t inst) {
 void Service::ps_done(Context& ctx, std::uint32_t inst, std::uint32_t gen) {
   PsState& ps = ps_[inst];
   if (gen != ps.gen) return;  // the sharing changed since: a later timer stands
-  ps_advance_clock(ps, ctx.now());
+  ps_advance_clock(ps, inst, ctx.now());
   // The timer was rounded up to a whole ns: every tag within half a ns of the clock is done.
   ps_finished_.clear();
   while (!ps.heap.empty() && ps.heap.front().first <= ps.v + 0.5) {

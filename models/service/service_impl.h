@@ -123,7 +123,11 @@ class Service final : public Component,
   // pool's; Degradable is the service's own, but for memory leaks, which it forwards ----
 
   void connect(ConnectContext& cc) override;
-  Capabilities capabilities() override { return {&pool_, &pool_, &pool_, &pool_, this, &pool_}; }
+  Capabilities capabilities() override {
+    Capabilities c{&pool_, &pool_, &pool_, &pool_, this, &pool_};
+    c.cpu_requests = &pool_;
+    return c;
+  }
 
   // Degradable
   void set_slowdown(double factor) override { slowdown_ = factor; }
@@ -152,7 +156,7 @@ class Service final : public Component,
 
   void ps_start(Context& ctx, std::uint32_t inst, std::uint32_t j, Time work);
   void ps_done(Context& ctx, std::uint32_t inst, std::uint32_t gen);
-  void ps_advance_clock(PsState& ps, Time now) const;
+  void ps_advance_clock(PsState& ps, std::uint32_t inst, Time now) const;
   void ps_reschedule(Context& ctx, std::uint32_t inst);
   void ps_clear(PsState& ps);
 

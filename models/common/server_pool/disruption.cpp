@@ -86,6 +86,23 @@ void ServerPool::evict_pending(Context& ctx) {
   }
 }
 
+// The Vertical Pod Autoscaler's updater evicts one pod through the eviction API: it drains as
+// on scale-in and its controller creates a replacement at once, which the admission controller
+// gives the current request (launch()). The disruption budget, if any, may refuse.
+bool ServerPool::evict(Context& ctx, std::uint64_t serial) {
+  Context::ActingAs as(ctx, self_->index());
+  for (std::uint32_t i = 0; i < instances_.size(); ++i) {
+    Instance& in = instances_[i];
+    if (in.serial != serial) continue;
+    if (in.state != Instance::Ready || (disrupt_ && !eviction_allowed(in))) return false;
+    retire(ctx, i);
+    launch(ctx, false);
+    update_counts(ctx);
+    return true;
+  }
+  return false;
+}
+
 void ServerPool::report_disruptions(Context&, ComponentReport& r) const {
   if (!disrupt_) return;
   const PoolDisruption& d = *disrupt_;

@@ -148,7 +148,8 @@ void ServerPool::instance_stats(Time now, std::vector<InstanceStat>& out) const 
     s.readiness_changed = in.readiness_changed;
     double dt = static_cast<double>(now - in.area_last);
     s.busy_area = in.busy_area + in.busy * dt;
-    s.cpu_area = in.cpu_area + cpu_load(in.cpu) * dt;  // as touch() integrates it
+    s.cpu_area = in.cpu_area + cpu_load(in, in.cpu) * dt;  // as touch() integrates it
+    s.cpu_request = in.cores;
     s.completed = in.completed;
     s.busy = in.busy;
     s.queued = static_cast<std::uint32_t>(in.queue.size());
@@ -190,6 +191,7 @@ void ServerPool::launch(Context& ctx, bool already_ready) {
   in.readiness_changed = ctx.now();
   in.area_last = ctx.now();
   in.speed = speed_;
+  in.cores = cpu_request_given_ ? cpu_request_ : cores_;  // the admission controller's request
   in.type = type_;
   if (deploy_) {
     const PodVersion& v = deploy_->spec.versions[deploy_->target];

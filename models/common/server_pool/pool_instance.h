@@ -33,6 +33,7 @@ struct PoolInstance {
   double busy_area = 0, cpu_area = 0;
   std::uint64_t completed = 0;      // requests answered
   double speed = 1;                 // of its instance type (and version), fixed for its life
+  double cores = 1;                 // its CPU (the pool's CPU request at its launch), fixed for its life
   std::uint32_t type = 0;           // index into the pool's instance types
   std::uint16_t version = 0;        // index into the deployment's versions (rollout.h)
   double error_rate = 0;            // of its version: requests answered 5xx at once

@@ -1,7 +1,10 @@
 // Server pool: reading its fields of a component (models/common/server_pool/server_pool.h).
 #include "models/common/server_pool/server_pool.h"
 
+#include <cmath>
+#include <cstdlib>
 #include <stdexcept>
+#include <string>
 
 #include "models/common/instance_types.h"
 
@@ -23,6 +26,17 @@ void ServerPool::read(Params& p, BuildContext& bc) {
   // Threads vs cores: a Tomcat-like instance runs 200 threads on 4 vCPUs; work then shares
   // the cores (processor sharing, run by the owner). Default: a core per worker.
   cores_ = static_cast<std::uint32_t>(p.integer("cores", concurrency_, 1, concurrency_));
+  cpu_request_ = cores_;
+  // A pod's CPU request (resources.requests.cpu, in cores: 0.5 = 500m). The instance gets
+  // exactly that much CPU, as with a limit equal to the request (Guaranteed QoS, a ratio the
+  // Vertical Pod Autoscaler keeps), and its CPU utilization is measured against it.
+  if (auto res = p.object_opt("resources")) {
+    Params req = res->object("requests");
+    cpu_request_ = read_cpu_quantity(req, "cpu");
+    if (p.has("cores"))
+      p.fail("cores", "give either cores or resources.requests.cpu: the request is the instance's cores");
+    cpu_request_given_ = true;
+  }
   if (static_cast<double>(initial_replicas_) * concurrency_ > 1e8)
     p.fail("concurrency", "replicas x concurrency exceeds 100 million workers");
   if (auto cap = p.integer_or_null("queue_capacity", 0, 1'000'000'000)) queue_capacity_ = static_cast<std::uint64_t>(*cap);
@@ -51,6 +65,29 @@ void ServerPool::read(Params& p, BuildContext& bc) {
   read_disruption_budget(p);
   read_probes(p);
   read_discovery(p, bc);
+}
+
+// A Kubernetes CPU quantity: cores as a number (0.5) or a string ("500m", "0.5", "2").
+double ServerPool::read_cpu_quantity(Params& p, const char* key) {
+  Params::Value v = p.value(key);
+  double cores = 0;
+  if (v.shape() == Params::Shape::absent) p.missing(key);
+  if (auto n = v.as_number()) {
+    cores = *n;
+  } else if (auto s = v.as_string()) {
+    std::string text = *s;
+    const bool milli = !text.empty() && text.back() == 'm';
+    if (milli) text.pop_back();
+    char* end = nullptr;
+    cores = text.empty() ? -1 : std::strtod(text.c_str(), &end);
+    if (text.empty() || *end != '\0' || !std::isfinite(cores))
+      v.fail("expected a CPU quantity in cores, as 0.5, \"500m\" or \"2\", found \"" + *s + "\"");
+    if (milli) cores /= 1000;
+  } else {
+    v.fail("expected a CPU quantity in cores, as 0.5, \"500m\" or \"2\"");
+  }
+  if (!(cores >= 0.001 && cores <= 1e4)) v.fail("must be between 0.001 (1m) and 10000 cores");
+  return cores;
 }
 
 const InstanceTypeSpec* ServerPool::read_instance_type(Params& p, BuildContext& bc, const char* field) {

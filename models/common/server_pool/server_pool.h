@@ -92,7 +92,12 @@ namespace archsim {
 class ComponentReport;
 struct InstanceTypeSpec;
 
-class ServerPool final : public Scalable, public Resizable, public Crashable, public ZoneAware, public Disruptable {
+class ServerPool final : public Scalable,
+                         public Resizable,
+                         public Crashable,
+                         public ZoneAware,
+                         public Disruptable,
+                         public CpuRequests {
  public:
   using Instance = PoolInstance;
   static constexpr std::uint32_t kNone = ~0u;
@@ -126,7 +131,7 @@ class ServerPool final : public Scalable, public Resizable, public Crashable, pu
 
   // ---- build (pool_params.cpp, metrics.cpp) ----
 
-  // Reads replicas, concurrency, cores, queue_capacity, speed, instance_type, startup_time,
+  // Reads replicas, concurrency, cores, resources, queue_capacity, speed, instance_type, startup_time,
   // restart_time, termination_grace, memory, balancer, zones, deployment and rollouts of the
   // component `p`.
   void read(Params& p, BuildContext& bc);
@@ -271,7 +276,7 @@ class ServerPool final : public Scalable, public Resizable, public Crashable, pu
     in.cpu = static_cast<std::uint32_t>(static_cast<int>(before) + delta);
     // Without shared cores cpu_load is the worker count itself, and the difference of two
     // small integers as doubles is delta exactly: no load to compute twice.
-    ctx.metrics().add(cpu_g_, shared_cores() ? cpu_load(in.cpu) - cpu_load(before) : delta, ctx.now());
+    ctx.metrics().add(cpu_g_, shared_cores() ? cpu_load(in, in.cpu) - cpu_load(in, before) : delta, ctx.now());
   }
   // After an admission: an instance whose requests pass its memory limit is OOMKilled at
   // once, taking every request it holds with it. True when it was (memory.cpp).
@@ -286,8 +291,10 @@ class ServerPool final : public Scalable, public Resizable, public Crashable, pu
   // (memory.gc_cost; memory.cpp): 1 without a collector.
   double gc_factor(std::uint32_t slot) const { return gc_cost_ > 0 ? gc_slowdown(instances_[slot]) : 1.0; }
 
-  std::uint32_t cores() const { return cores_; }
-  bool shared_cores() const { return cores_ < concurrency_; }
+  // Work shares each instance's cores (PoolInstance::cores) by processor sharing: fewer
+  // "cores" than workers, or a CPU request ("resources.requests.cpu"), which may change per
+  // instance (set_cpu_request).
+  bool shared_cores() const { return cores_ < concurrency_ || cpu_request_given_; }
   std::uint32_t slots() const { return static_cast<std::uint32_t>(instances_.size()); }
   std::uint32_t initial_replicas() const { return initial_replicas_; }
   // Waiting places per instance: -1 when unbounded.
@@ -320,6 +327,12 @@ class ServerPool final : public Scalable, public Resizable, public Crashable, pu
 
   // ---- Disruptable (disruption.cpp) ----
   std::uint32_t drain(Context& ctx, std::uint32_t count) override;
+
+  // ---- CpuRequests (disruption.cpp) ----
+  bool has_cpu_request() const override { return cpu_request_given_; }
+  double cpu_request() const override { return cpu_request_; }
+  void set_cpu_request(double cores) override { cpu_request_ = cores; }
+  bool evict(Context& ctx, std::uint64_t serial) override;
 
   // ---- ZoneAware (faults.cpp) ----
   const std::vector<std::string>& zones() const override { return zones_; }
@@ -371,7 +384,7 @@ class ServerPool final : public Scalable, public Resizable, public Crashable, pu
     if (ctx.now() == in.area_last) return;
     const double dt = static_cast<double>(ctx.now() - in.area_last);
     in.busy_area += in.busy * dt;
-    in.cpu_area += cpu_load(in.cpu) * dt;
+    in.cpu_area += cpu_load(in, in.cpu) * dt;
     in.area_last = ctx.now();
   }
   void set_busy(Context& ctx, Instance& in, int delta) {
@@ -380,10 +393,11 @@ class ServerPool final : public Scalable, public Resizable, public Crashable, pu
     ctx.metrics().add(busy_g_, delta, ctx.now());
   }
   // Worker-equivalents of `cpu` workers in work: themselves, or with shared cores the busy
-  // cores scaled to the worker count, so that area / (concurrency x time) is the cores'
-  // utilization for the autoscaler and the cpu_utilization figure alike.
-  double cpu_load(std::uint32_t cpu) const {
-    return !shared_cores() ? cpu : std::min<double>(cpu, cores_) * concurrency_ / cores_;
+  // cores of the instance scaled to the worker count, so that area / (concurrency x time) is
+  // the utilization of its cores (of its CPU request) for the autoscaler and the
+  // cpu_utilization figure alike.
+  double cpu_load(const Instance& in, std::uint32_t cpu) const {
+    return !shared_cores() ? cpu : std::min<double>(cpu, in.cores) * concurrency_ / in.cores;
   }
 
   // A lifecycle timer's data: the slot, and the generation that must still be current.
@@ -459,6 +473,8 @@ class ServerPool final : public Scalable, public Resizable, public Crashable, pu
   void memory_tick(Context& ctx);
   void oom_kill(Context& ctx, std::uint32_t i);
 
+  // pool_params.cpp: a Kubernetes CPU quantity (0.5, "500m") at `key`, in cores
+  static double read_cpu_quantity(Params& p, const char* key);
   // pool_params.cpp: the type named at `field` (or none), checked against the catalogue
   const InstanceTypeSpec* read_instance_type(Params& p, BuildContext& bc, const char* field);
 
@@ -470,6 +486,9 @@ class ServerPool final : public Scalable, public Resizable, public Crashable, pu
   // ---- configuration ----
   std::uint32_t initial_replicas_ = 1, concurrency_ = 1;
   std::uint32_t cores_ = 1;  // per instance; = concurrency_ unless "cores" shares fewer
+  // "resources.requests.cpu": the cores an instance launched now gets (= cores_ without one)
+  double cpu_request_ = 1;
+  bool cpu_request_given_ = false;
   std::uint64_t queue_capacity_ = UINT64_MAX;
   Time lifo_after_ = 0;  // set_adaptive_lifo: LIFO once the queue stands this long; 0 = FIFO
   double speed_ = 1;
