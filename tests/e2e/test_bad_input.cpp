@@ -626,3 +626,39 @@ TEST_CASE("bad input: a memory_leak on a cache or database is refused at its tar
                          {"", "/faults/0/target", {"memory.limit_mb", "not modelled"}});
   }
 }
+
+TEST_CASE("bad input: a service's CPU request and a vpa's fields, each fault at its pointer") {
+  const std::string path = archsim::e2e::source_path("scenarios/autoscaling/vpa-rightsizing.json");
+  struct SetCase {
+    std::string set;
+    Case c;
+  };
+  const SetCase cases[] = {
+      {"api.resources={\"requests\":{\"cpu\":0}}", {"", "/components/1/resources/requests/cpu", {}}},
+      {"api.resources={\"requests\":{\"cpu\":\"500 mcores\"}}", {"", "/components/1/resources/requests/cpu", {"500m"}}},
+      {"api.resources={\"requests\":{\"cpu\":\"0.5m\"}}", {"", "/components/1/resources/requests/cpu", {"0.001"}}},
+      {"api.resources={\"requests\":{\"cpu\":true}}", {"", "/components/1/resources/requests/cpu", {"CPU quantity"}}},
+      {"api.resources={\"requests\":{}}", {"", "/components/1/resources/requests/cpu", {}}},
+      {"api.resources={\"limits\":{\"cpu\":1}}", {"", "/components/1/resources/requests", {}}},
+      {"api.resources={\"requests\":{\"cpu\":1,\"memory\":512}}", {"", "/components/1/resources/requests/memory", {"unknown field"}}},
+      {"api.cores=4", {"", "/components/1/cores", {"resources.requests.cpu"}}},
+      {"api.resources=null", {"", "/components/2/target", {"resources", "requests"}}},
+      {"api-vpa.target=\"users\"", {"", "/components/2/target", {"service"}}},
+      {"api-vpa.mode=\"Auto\"", {"", "/components/2/mode", {"Recreate"}}},
+      {"api-vpa.interval=\"10ms\"", {"", "/components/2/interval", {"1s"}}},
+      {"api-vpa.half_life=\"0s\"", {"", "/components/2/half_life", {"24h"}}},
+      {"api-vpa.target_percentile=0.3", {"", "/components/2/target_percentile", {"lower_bound_percentile"}}},
+      {"api-vpa.target_percentile=2", {"", "/components/2/target_percentile", {}}},
+      {"api-vpa.lower_bound_percentile=0", {"", "/components/2/lower_bound_percentile", {"above 0"}}},
+      {"api-vpa.upper_bound_percentile=0.8", {"", "/components/2/upper_bound_percentile", {"target_percentile"}}},
+      {"api-vpa.safety_margin=-1", {"", "/components/2/safety_margin", {}}},
+      {"api-vpa.min_cpu=\"a lot\"", {"", "/components/2/min_cpu", {"number"}}},
+      {"api-vpa.min_replicas=0", {"", "/components/2/min_replicas", {}}},
+      {"api-vpa.eviction_tolerance=2", {"", "/components/2/eviction_tolerance", {}}},
+      {"api-vpa.update_mode=\"Off\"", {"", "/components/2/update_mode", {"unknown field"}}},
+  };
+  for (const SetCase& sc : cases) {
+    CAPTURE(sc.set);
+    check_semantic_error(run_bad(path, {"--set", sc.set}), path, sc.c);
+  }
+}
