@@ -45,9 +45,11 @@ class Context {
   // A positive `timeout` ends the call with Status::Timeout if no reply came by then; the
   // callee's work still happens and its late reply is dropped.
   // `from_instance` names which instance of this component makes the call (sim/request.h,
-  // kNoInstance); the callee reads it with caller_instance().
+  // kNoInstance); the callee reads it with caller_instance(). `hop` is what the callee reads
+  // in request(call).hop: it belongs to this call alone (req.hop is ignored), so a request
+  // forwarded by the callee carries 0 unless the callee says otherwise.
   CallId call(RefId ref, const RequestInfo& req, std::uint64_t token, Time timeout = 0,
-              std::uint32_t from_instance = kNoInstance);
+              std::uint32_t from_instance = kNoInstance, std::uint8_t hop = 0);
   // Sends `req` one way over the link named by `ref` (publish to a queue, replicate to a
   // replica): delivered like a call (on_request at the callee), but nobody waits and no
   // reply travels back; the callee may still reply(), which only ends the record. A link

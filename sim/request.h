@@ -66,6 +66,9 @@ struct RequestInfo {
   bool cancel_at_deadline = false;  // the caller asks the callee to stop the work at `deadline` (gRPC's
                                     // deadline propagation, a driver's query cancel); without it the
                                     // callee runs the request to its end, as most databases do
+  std::uint8_t hop = 0;        // this hop's own flags (Context::call's `hop`): set by the engine from the
+                               // call that carries it, so a callee that forwards the request never passes
+                               // them on; their meaning is the models' (models/common/security/tls.h)
 };
 // Requests are copied into call records and between hops: they must stay plain values.
 static_assert(std::is_trivially_copyable_v<RequestInfo>);

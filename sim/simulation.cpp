@@ -25,12 +25,13 @@ void Context::test_ended() {
   if (--sim_.tests_running_ == 0) sim_.sched_.push(Event{sim_.now_, 0, Simulation::kEndRun, 0, 0});
 }
 
-CallId Context::call(RefId ref, const RequestInfo& req, std::uint64_t token, Time timeout, std::uint32_t from_instance) {
+CallId Context::call(RefId ref, const RequestInfo& req, std::uint64_t token, Time timeout, std::uint32_t from_instance,
+                      std::uint8_t hop) {
   Simulation& s = sim_;
   const Simulation::Reference& r = s.refs_[ref];
   CallId h = s.calls_.alloc();
   Simulation::CallRecord& c = s.calls_[h];
-  c.assign(req, token, s.now_, self_, r.to, r.link, from_instance);
+  c.assign(req, token, s.now_, self_, r.to, r.link, from_instance, hop);
   if (s.tracer_) [[unlikely]]
     s.tracer_->call(h, req, self_, r.to, s.now_, false);
   Simulation::Link& l = s.links_[r.link];
@@ -62,7 +63,7 @@ void Context::send(RefId ref, const RequestInfo& req, std::uint32_t from_instanc
   const Simulation::Reference& r = s.refs_[ref];
   CallId h = s.calls_.alloc();
   Simulation::CallRecord& c = s.calls_[h];
-  c.assign(req, 0, s.now_, self_, r.to, r.link, from_instance);
+  c.assign(req, 0, s.now_, self_, r.to, r.link, from_instance, 0);
   c.one_way = true;
   c.caller_done = true;  // nobody waits: the callee's reply ends the record
   if (s.tracer_) [[unlikely]]

@@ -128,8 +128,9 @@ class Simulation {
     // Every field, as a new call has them: records are freed without a reset
     // (Pool::free_unreset), so Context::call and send assign them all here.
     void assign(const RequestInfo& r, std::uint64_t t, Time now, std::uint32_t from, std::uint32_t to, std::uint32_t l,
-                std::uint32_t inst) {
+                std::uint32_t inst, std::uint8_t hop) {
       req = r;
+      req.hop = hop;
       from_instance = inst;
       token = t;
       sent = now;

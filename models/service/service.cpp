@@ -30,6 +30,7 @@ Service::Service(Params& p, BuildContext& bc)
       p.fail("connect", "a service's \"connect\" is the cost of its \"pool\"'s connections: give it a pool, or "
                         "put \"connect\" on the call step");
   }
+  crypto_ = security::ServerCrypto::read(p);
   read_routes(p, bc, has_default, def);
   if (shared_pool_) {
     const auto& targets = policies_[shared_pool_ - 1]->pool_for();
@@ -49,6 +50,12 @@ Service::Service(Params& p, BuildContext& bc)
   latency_h_ = m.histogram(id_, "latency", "latency");
   queue_wait_h_ = m.histogram(id_, "queue_wait", "queue_wait");
   waited_c_ = m.counter(id_, "waited");
+  tls_c_ = m.counter(id_, "tls_handshakes");
+  tls_cpu_c_ = m.counter(id_, "tls_cpu_ns");
+  if (crypto_.has_jwt) {
+    jwt_c_ = m.counter(id_, "jwt_verifications");
+    jwt_cpu_c_ = m.counter(id_, "jwt_cpu_ns");
+  }
   if (p.has("wait_thresholds")) {
     const auto v = p.value("wait_thresholds");
     for (const auto& item : v.items()) {
@@ -145,7 +152,7 @@ void Service::on_timer(Context& ctx, std::uint16_t tag, std::uint64_t data) {
       Job& job = jobs_[idx];
       job.in_work = false;
       pool_.add_cpu(ctx, job.instance, -1);
-      ++job.pc;
+      work_ended(job);
       advance(ctx, idx);
       break;
     }
@@ -178,6 +185,14 @@ void Service::finish(Context& ctx, ComponentReport& r) {
   r.add("errors", static_cast<double>(m.total(err_c_)));
   r.add("rejected", static_cast<double>(m.total(rejected_c_)));
   r.add("dropped", static_cast<double>(m.total(dropped_c_)));
+  if (const auto n = m.total(tls_c_)) {  // only where a caller opens TLS connections to it
+    r.add("tls_handshakes", static_cast<double>(n));
+    r.add("tls_cpu_s", static_cast<double>(m.total(tls_cpu_c_)) / 1e9);
+  }
+  if (crypto_.has_jwt) {
+    r.add("jwt_verifications", static_cast<double>(m.total(jwt_c_)));
+    r.add("jwt_cpu_s", static_cast<double>(m.total(jwt_cpu_c_)) / 1e9);
+  }
   deadline_figures(ctx, r);
   resilience_figures(ctx, r);
   r.add_latency("latency_ms", m.whole(latency_h_));
@@ -205,7 +220,8 @@ std::uint32_t Service::new_job() {
   job.pc = job.pending = job.oks = job.fails = job.needed = job.passes = 0;
   job.last = Result{};
   job.status = Status::Ok;
-  job.in_work = job.queued = job.holds_worker = false;
+  job.in_work = job.queued = job.holds_worker = job.in_crypto = false;
+  job.crypto_paid = false;
   return j;
 }
 
@@ -259,6 +275,8 @@ void Service::advance(Context& ctx, std::uint32_t j) {
     cancel(ctx, j);
     return;
   }
+  if (!job.crypto_paid && pay_crypto(ctx, j)) [[unlikely]]
+    return;
   for (;;) {
     if (job.pc >= prog.steps.size()) {
       complete(ctx, j);
@@ -268,22 +286,7 @@ void Service::advance(Context& ctx, std::uint32_t j) {
     switch (st.kind) {
       case Step::Work: {
         if (!job.holds_worker && !take_worker(ctx, j)) return;  // io async: queued for a worker
-        Time d = st.work.sample_time_keyed(Context::keyed_seed(stream_, job.req.id, pass_salt(job) + job.pc));
-        double scale = slowdown_ * pool_.gc_factor(job.instance) / pool_.instance(job.instance).speed;
-        if (scale != 1.0) d = static_cast<Time>(static_cast<double>(d) * scale);
-        job.in_work = true;
-        if (pool_.shared_cores()) {  // processor sharing: its end is not known yet (no work span)
-          job.cpu += d;
-          ps_start(ctx, job.instance, j, d);
-          return;
-        }
-        // A cancel stops the work at the deadline (PostgreSQL checks for its cancel inside
-        // the executor's loops; a gRPC handler sees its context done), not at the step's end.
-        if (job.req.cancel_at_deadline) d = std::min(d, job.req.deadline - ctx.now());
-        job.cpu += d;
-        pool_.add_cpu(ctx, job.instance, +1);
-        ctx.trace_span(job.call, TraceSpan::Work, ctx.now(), after(ctx.now(), d));
-        ctx.schedule(d, kWorkDone, jobs_.payload(j));
+        run_work(ctx, j, st.work.sample_time_keyed(Context::keyed_seed(stream_, job.req.id, pass_salt(job) + job.pc)));
         return;
       }
       case Step::Publish:
@@ -297,6 +300,11 @@ void Service::advance(Context& ctx, std::uint32_t j) {
         }
         [[fallthrough]];  // the broker's ack, or room, is a reply: wait for it as for a call
       case Step::Call:
+        if (st.token_cache && token_cached(ctx, job, st)) [[unlikely]] {  // a verified token: no call
+          job.last = Result{};
+          ++job.pc;
+          continue;
+        }
         if (io_async_) release_worker(ctx, j);
         job.pending = 1;
         job.needed = 1;
@@ -340,6 +348,47 @@ void Service::advance(Context& ctx, std::uint32_t j) {
       }
     }
   }
+}
+
+void Service::run_work(Context& ctx, std::uint32_t j, Time d) {
+  Job& job = jobs_[j];
+  double scale = slowdown_ * pool_.gc_factor(job.instance) / pool_.instance(job.instance).speed;
+  if (scale != 1.0) d = static_cast<Time>(static_cast<double>(d) * scale);
+  job.in_work = true;
+  if (pool_.shared_cores()) {  // processor sharing: its end is not known yet (no work span)
+    job.cpu += d;
+    ps_start(ctx, job.instance, j, d);
+    return;
+  }
+  // A cancel stops the work at the deadline (PostgreSQL checks for its cancel inside
+  // the executor's loops; a gRPC handler sees its context done), not at the step's end.
+  if (job.req.cancel_at_deadline) d = std::min(d, job.req.deadline - ctx.now());
+  job.cpu += d;
+  pool_.add_cpu(ctx, job.instance, +1);
+  ctx.trace_span(job.call, TraceSpan::Work, ctx.now(), after(ctx.now(), d));
+  ctx.schedule(d, kWorkDone, jobs_.payload(j));
+}
+
+// Once per job, when it first runs (it holds a worker: it was admitted or handed one).
+bool Service::pay_crypto(Context& ctx, std::uint32_t j) {
+  Job& job = jobs_[j];
+  job.crypto_paid = true;
+  const Time handshake = crypto_.handshake_cpu(job.req.hop);
+  const Time d = handshake + crypto_.jwt;
+  if (d <= 0 && !crypto_.has_jwt && !(job.req.hop & security::hop::kKind)) return false;
+  Metrics& m = ctx.metrics();
+  if (job.req.hop & security::hop::kKind) {
+    m.add(tls_c_);
+    m.add(tls_cpu_c_, static_cast<std::uint64_t>(handshake));
+  }
+  if (crypto_.has_jwt) {
+    m.add(jwt_c_);
+    m.add(jwt_cpu_c_, static_cast<std::uint64_t>(crypto_.jwt));
+  }
+  if (d <= 0) return false;
+  job.in_crypto = true;
+  run_work(ctx, j, d);
+  return true;
 }
 
 // io async: a job coming back from its calls needs a worker again; false when it had to

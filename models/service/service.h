@@ -22,9 +22,14 @@
 // which says what it follows and where it simplifies); the service adds what requests do.
 // The instance is chosen by the pool's picker (models/common/picker/picker.h; default
 // round_robin, as kube-proxy spreads connections evenly).
+// Security's CPU (models/common/security/tls.h): a request that opens a TLS connection
+// ("connect": {"tls": ...} at its caller) first runs the server's side of the handshake on its
+// worker, and with "jwt" every request first verifies its token; a call step's "token_cache"
+// skips an authentication call whose token was answered within its ttl
+// (models/common/security/token_cache.h).
 // Simplifications: each worker is a core (no CPU contention inside an instance); a new
-// connection costs its caller latency only ("connect", models/common/resilience/connections.h),
-// no CPU on either side; a cancel reaches the callee at the deadline itself (no cancel message
+// connection without TLS costs its caller latency only ("connect",
+// models/common/resilience/connections.h), no CPU on either side; a cancel reaches the callee at the deadline itself (no cancel message
 // crossing the network), and with shared cores stops a work step only at its end; a failed downstream call fails the request with 5xx (Status::Error),
 // except refusals by the call's own policy (rate_limited, circuit_open, bulkhead_full,
 // pool_timeout), which keep their cause so a user sees which protection acted.

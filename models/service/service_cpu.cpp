@@ -67,7 +67,7 @@ void Service::ps_done(Context& ctx, std::uint32_t inst, std::uint32_t gen) {
     Job& job = jobs_[j];
     if (!jobs_.live(j) || !job.in_work) continue;
     job.in_work = false;
-    ++job.pc;
+    work_ended(job);
     advance(ctx, j);
   }
 }

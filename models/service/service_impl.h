@@ -20,6 +20,8 @@
 #include "models/common/server_pool/server_pool.h"
 #include "models/common/resilience/call_policy.h"
 #include "models/common/resilience/idempotency.h"
+#include "models/common/security/tls.h"
+#include "models/common/security/token_cache.h"
 #include "models/service/service.h"
 #include "sim/results.h"
 #include "sim/continuation.h"
@@ -44,6 +46,7 @@ struct Step {
   bool cancel = false;               // Call: "on_timeout": "cancel" (the callee stops at the call's deadline)
   Time timeout = 0;
   std::uint32_t policy = 0;  // Call: 1 + index into Service::policies_ (retry, breaker, ...); 0 for none
+  std::uint32_t token_cache = 0;  // Call: 1 + index into Service::token_caches_; 0 for none
   std::uint32_t first_child = 0, children = 0, wait_for = 0;  // Parallel: calls in `calls`; Choice: arms in `arms`
   std::uint32_t target = 0;  // Jump, Branch, Repeat: a pc
   std::uint32_t mask = 0;    // Branch: result flags that take the branch's first block
@@ -79,6 +82,8 @@ struct Job {
   Status status = Status::Ok;
   bool in_work = false, queued = false;
   bool holds_worker = false;  // io async: released while a call is outstanding
+  bool crypto_paid = false;   // its TLS handshake and JWT verification were run (or it needs none)
+  bool in_crypto = false;     // its work in progress is that, not the step at pc
 };
 
 // Processor sharing ("cores" < concurrency), per instance slot of the pool: work in virtual
@@ -166,6 +171,16 @@ class Service final : public Component,
   static RequestInfo downstream(const Job& job, const Step& st);
   void issue_call(Context& ctx, std::uint32_t j, const Step& st);
   void advance(Context& ctx, std::uint32_t j);
+  // Runs `d` of CPU work (before `speed` and slowdowns) for job `j`, which holds a worker.
+  void run_work(Context& ctx, std::uint32_t j, Time d);
+  // The CPU a job pays before its steps: its connection's TLS handshake, its token's
+  // verification (models/common/security/tls.h). False when it needs none.
+  bool pay_crypto(Context& ctx, std::uint32_t j);
+  // A job's work ended: on to its next step (or its first, after its crypto).
+  static void work_ended(Job& job) {
+    if (job.in_crypto) job.in_crypto = false;
+    else ++job.pc;
+  }
   bool take_worker(Context& ctx, std::uint32_t j);
   void release_worker(Context& ctx, std::uint32_t j);
   void resume(Context& ctx, std::uint32_t next);
@@ -195,6 +210,13 @@ class Service final : public Component,
   bool shed_or_deduplicate(Context& ctx, CallId call, const RequestInfo& req, std::uint32_t inst);
   void record_write(Context& ctx, const RequestInfo& req);
   void resilience_figures(Context& ctx, ComponentReport& r);
+  // A call step's "token_cache" (models/common/security/token_cache.h): read it; whether the
+  // job's token is cached (a hit: the call is not made); keep it after a successful call.
+  std::uint32_t add_token_cache(Params& s, Params& tc, BuildContext& bc);
+  bool token_cached(Context& ctx, const Job& job, const Step& st);
+  void token_answered(Context& ctx, const Job& job, const Step& st) {
+    token_caches_[st.token_cache - 1].cache.put(job.instance, job.req.session, ctx.now());
+  }
 
   // ---- state ----
 
@@ -210,6 +232,8 @@ class Service final : public Component,
   std::vector<std::uint32_t> ps_finished_;  // scratch of ps_done, reused
   double slowdown_ = 1, error_rate_ = 0;
   bool disk_full_ = false;  // disk_full fault: writes fail
+  security::ServerCrypto crypto_;  // "tls" and "jwt": the CPU of handshakes and token checks
+  CounterId tls_c_, tls_cpu_c_, jwt_c_, jwt_cpu_c_;
   std::vector<Program> programs_;
   std::vector<std::uint32_t> route_program_;
   std::uint32_t default_program_ = 0;
@@ -234,6 +258,12 @@ class Service final : public Component,
   bool idempotent_ = false;
   resilience::WriteLedger writes_;
   CounterId shed_c_, writes_c_, duplicate_c_, dedup_c_;
+  struct TokenCacheSite {
+    security::TokenCache cache;
+    std::string label;  // the called component, for its figures
+    CounterId hits, misses;
+  };
+  std::vector<TokenCacheSite> token_caches_;
   HistogramId latency_h_;
   HistogramId queue_wait_h_;  // time a served request spent in the accept queue
   CounterId waited_c_;        // served requests that waited at all

@@ -21,6 +21,9 @@ void Service::step_ended(Context& ctx, std::uint64_t token, Status status, Resul
   std::uint32_t issued = job.oks + job.fails + job.pending;
   if (job.oks >= job.needed) {
     jobs_.supersede(j);  // the rest of a k-of-n fan-out is no longer waited for
+    const Step& st = programs_[job.program].steps[job.pc];
+    if (st.token_cache) [[unlikely]]
+      token_answered(ctx, job, st);
     ++job.pc;
     advance(ctx, j);
   } else if (issued - job.fails < job.needed) {
@@ -106,6 +109,38 @@ void Service::resilience_figures(Context& ctx, ComponentReport& r) {
     if (idempotent_) r.add("deduplicated_writes", static_cast<double>(dd));
   }
   for (const auto& pol : policies_) pol->finish(ctx, r);
+  for (const TokenCacheSite& t : token_caches_) {
+    const auto hits = m.total(t.hits), misses = m.total(t.misses);
+    r.add("token_cache." + t.label + ".hits", static_cast<double>(hits));
+    r.add("token_cache." + t.label + ".misses", static_cast<double>(misses));
+    r.add("token_cache." + t.label + ".hit_ratio",
+          hits + misses ? static_cast<double>(hits) / static_cast<double>(hits + misses) : 0.0);
+  }
+}
+
+std::uint32_t Service::add_token_cache(Params& s, Params& tc, BuildContext& bc) {
+  const Time ttl = tc.duration("ttl");
+  if (ttl <= 0) tc.fail("ttl", "expected a positive duration, such as \"5m\"");
+  std::string label = s.string("call");
+  int same = 0;
+  for (const TokenCacheSite& t : token_caches_)
+    if (t.label == label || t.label.rfind(label + "_", 0) == 0) ++same;
+  if (same) label += "_" + std::to_string(same + 1);
+  Metrics& m = bc.metrics();
+  CounterId hits = m.counter(id_, "token_cache_hits_" + label);
+  CounterId misses = m.counter(id_, "token_cache_misses_" + label);
+  token_caches_.push_back(TokenCacheSite{security::TokenCache(ttl), label, hits, misses});
+  return static_cast<std::uint32_t>(token_caches_.size());
+}
+
+bool Service::token_cached(Context& ctx, const Job& job, const Step& st) {
+  TokenCacheSite& t = token_caches_[st.token_cache - 1];
+  if (t.cache.fresh(job.instance, job.req.session, ctx.now())) {
+    ctx.metrics().add(t.hits);
+    return true;
+  }
+  ctx.metrics().add(t.misses);
+  return false;
 }
 
 }  // namespace archsim::service_internal

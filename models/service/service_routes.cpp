@@ -105,8 +105,13 @@ void Service::parse_steps(std::vector<Params>& list, BuildContext& bc, Program& 
           pooled_targets_.push_back(target);
         }
       }
+      if (auto tc = s.object_opt("token_cache")) {
+        if (in_parallel) s.fail("token_cache", "a call inside a parallel block cannot use a token cache");
+        st.token_cache = add_token_cache(s, *tc, bc);
+      }
       if (s.has("on_miss") || s.has("on_hit") || s.has("on_not_found") || s.has("on_found")) {
         if (in_parallel) s.fail_here("a call inside a parallel block cannot branch on its result");
+        if (st.token_cache) s.fail("token_cache", "a call with a token cache cannot branch on its result");
         out.push_back(std::move(st));
         parse_call_branches(s, bc, prog);
         continue;

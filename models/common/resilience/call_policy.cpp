@@ -186,7 +186,8 @@ void CallPolicy::transmit(Context& ctx, std::uint32_t s) {
   }
   ctx.metrics().add(attempts_c_);
   std::uint64_t token = tokens_.make(waiter_of(s));
-  ctx.call(sl.ref, req, token, sl.timeout, sl.from);
+  ctx.call(sl.ref, req, token, sl.timeout, sl.from, sl.hop);
+  sl.hop = 0;  // a retry on a kept connection opens no handshake
 }
 
 void CallPolicy::on_reply(Context& ctx, CallId call, Status status, std::uint64_t token) {
@@ -430,6 +431,10 @@ void CallPolicy::finish(Context& ctx, ComponentReport& r) const {
   }
   if (fallback_) fig("degraded", degraded_c_);
   if (connect_) fig("connections_opened", connects_c_);
+  if (connect_ && connect_->tls()) {
+    fig("tls_full_handshakes", tls_full_c_);
+    fig("tls_resumed_handshakes", tls_resumed_c_);
+  }
 }
 
 }  // namespace archsim

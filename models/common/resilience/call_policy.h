@@ -168,6 +168,7 @@ class CallPolicy {
     Time timeout = 0;  // per attempt (0: none)
     bool permit = false, bulkhead = false, pool = false, is_retry = false;
     bool conn = false;  // holds a connection ("connect")
+    std::uint8_t hop = 0;  // the hop flags its next transmit carries (a TLS handshake), then 0
     std::uint32_t next_free = 0;  // while free: the next free slot (in what was padding: 160 bytes)
   };
   enum class RateKind : std::uint8_t { None, TokenBucket, KeyedTokenBucket, SlidingWindow, FixedWindow };
@@ -247,7 +248,7 @@ class CallPolicy {
   std::uint16_t ending_attempts_ = 1;  // set by end_call for the sink's call_ended
   CounterId calls_c_, attempts_c_, retries_c_, budget_denied_c_, circuit_open_c_, opened_c_, rate_limited_c_,
       bulkhead_full_c_, bulkhead_waited_c_, pool_timeout_c_, pool_waited_c_, timeouts_c_, degraded_c_, failed_c_,
-      late_c_, rate_waited_c_, transitions_c_, connects_c_;
+      late_c_, rate_waited_c_, transitions_c_, connects_c_, tls_full_c_, tls_resumed_c_;
   GaugeId state_g_, open_g_;
   StateId state_s_;
   Metrics* metrics_ = nullptr;  // the run's recorder, for the breaker's listener

@@ -254,6 +254,10 @@ CallPolicy::CallPolicy(Params& p, BuildContext& bc, Site site, std::string serie
   failed_c_ = m.counter(series_, "failed");
   late_c_ = m.counter(series_, "late_replies");
   connects_c_ = m.counter(series_, "connections_opened", connect_ ? "connections_opened_rps" : "");
+  if (connect_ && connect_->tls()) {
+    tls_full_c_ = m.counter(series_, "tls_full_handshakes", "tls_full_handshakes_rps");
+    tls_resumed_c_ = m.counter(series_, "tls_resumed_handshakes", "tls_resumed_handshakes_rps");
+  }
   state_g_ = m.gauge(series_, "circuit_state", breaker_ ? "circuit_state" : "");
   open_g_ = m.gauge(series_, "circuit_open_time");
   if (breaker_) {

@@ -19,7 +19,15 @@ void CallPolicy::send(Context& ctx, std::uint32_t s) {
   ctx.metrics().add(connects_c_);
   // Keyed by (request, attempt): every variant of a comparison pays the same set-up.
   const std::uint64_t salt = 0xc0ec7ULL + static_cast<std::uint64_t>(sl.req.attempt + sl.retries);
-  const Time setup = connect_->setup().sample_time_keyed(Context::keyed_seed(stream_, sl.req.id, salt));
+  Time setup = connect_->setup().sample_time_keyed(Context::keyed_seed(stream_, sl.req.id, salt));
+  if (const auto& tls = connect_->tls()) {
+    const std::uint8_t kind = connect_->handshake(sl.instance, ctx.now());
+    sl.hop = tls->flags(kind);
+    ctx.metrics().add(kind == security::hop::kFull ? tls_full_c_ : tls_resumed_c_);
+    const Distribution& rtt = tls->rtt ? *tls->rtt : connect_->setup();
+    for (int k = 0, n = tls->round_trips(kind); k < n; ++k)
+      setup = after(setup, rtt.sample_time_keyed(Context::keyed_seed(stream_, sl.req.id, salt + 0x715000ULL + k)));
+  }
   ++sl.gen;  // wait timers of this attempt are stale from here on
   sl.phase = Phase::Connecting;
   sl.wait_since = ctx.now();
@@ -33,6 +41,7 @@ void CallPolicy::connected(Context& ctx, std::uint32_t s) {
     abandon(ctx, s);
     return;
   }
+  if ((sl.hop & security::hop::kKind) == security::hop::kFull) connect_->full_handshake_done(sl.instance, ctx.now());
   transmit(ctx, s);
 }
 

@@ -8,6 +8,7 @@ std::optional<ConnectParams> Connections::read(Params& p) {
   ConnectParams cp;
   cp.setup = c->distribution("setup");  // required: a connection that costs nothing needs no "connect"
   cp.reuse = c->boolean("reuse", true);
+  cp.tls = security::TlsClient::read(*c);
   return cp;
 }
 

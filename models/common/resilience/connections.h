@@ -12,21 +12,24 @@
 //
 // Scenario: "connect": {"setup": duration or distribution, "reuse": true} on a client, a
 // call step or a service-level pool. "reuse": false opens a connection for every attempt
-// (HTTP/1.0, a client without keep-alive). This is the one place a connection's cost lives;
-// a handshake model (TLS, mTLS) adds its parts to `setup` here.
+// (HTTP/1.0, a client without keep-alive). This is the one place a connection's cost lives:
+// "tls" adds a TLS handshake's round trips to `setup` and tells the callee to charge its CPU
+// (models/common/security/tls.h); a caller instance keeps the session ticket of its last full
+// handshake for resumption.
 //
 // Per caller instance (a service's instance slot; 0 for a client): `open` connections, of
 // which `busy` carry an attempt; an attempt reuses an idle one (busy < open) or opens one.
 // Without a pool nothing bounds `open` but the attempts in flight; with a pool, its size.
 // Cost: acquire/release O(1); one entry per caller instance, grown on first use.
 //
-// Simplifications: the set-up is latency only (no CPU on either side); connections are
+// Simplifications: without "tls" the set-up is latency only (no CPU on either side); connections are
 // never closed for idleness, nor by the callee; a connection's set-up never fails.
 #pragma once
 #include <cstdint>
 #include <optional>
 #include <vector>
 
+#include "models/common/security/tls.h"
 #include "sim/distribution.h"
 #include "sim/params.h"
 
@@ -35,6 +38,7 @@ namespace archsim::resilience {
 struct ConnectParams {
   Distribution setup = Distribution::constant(0);
   bool reuse = true;
+  std::optional<security::TlsClient> tls;
 };
 
 class Connections {
@@ -61,10 +65,23 @@ class Connections {
     if (close || !p_.reuse) --c.open;
   }
   const Distribution& setup() const { return p_.setup; }
+  const std::optional<security::TlsClient>& tls() const { return p_.tls; }
+
+  // With "tls": the handshake a connection that caller instance `instance` opens at `now`
+  // takes (security::hop::kFull, or kResumed while the ticket of its last full handshake
+  // lives). Call after acquire() returned true.
+  std::uint8_t handshake(std::uint32_t instance, Time now) const {
+    const PerInstance& c = conns_[instance];
+    const bool live = p_.tls->resumption && c.ticket_from >= 0 && now < c.ticket_from + p_.tls->ticket_lifetime;
+    return live ? security::hop::kResumed : security::hop::kFull;
+  }
+  // A full handshake of `instance` completed at `now`: the server's ticket is kept.
+  void full_handshake_done(std::uint32_t instance, Time now) { conns_[instance].ticket_from = now; }
 
  private:
   struct PerInstance {
     std::uint32_t open = 0, busy = 0;
+    Time ticket_from = -1;  // when the kept session ticket was issued (-1: none)
   };
   ConnectParams p_;
   std::vector<PerInstance> conns_;
