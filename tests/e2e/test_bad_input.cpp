@@ -539,7 +539,7 @@ TEST_CASE("bad input: a call's connection set-up, each fault at its pointer") {
       {tier, "web.routes.browse.1.connect={}", {"", "/components/1/routes/browse/1/connect/setup", {}}},
       {tier, "web.routes.browse.1.connect={\"setup\":\"-1ms\"}", {"", "/components/1/routes/browse/1/connect/setup", {}, true}},
       {tier, "web.routes.browse.1.connect={\"setup\":\"1ms\",\"reuse\":1}", {"", "/components/1/routes/browse/1/connect/reuse", {"true or false"}}},
-      {tier, "web.routes.browse.1.connect={\"setup\":\"1ms\",\"tls\":true}", {"", "/components/1/routes/browse/1/connect/tls", {"unknown field"}}},
+      {tier, "web.routes.browse.1.connect={\"setup\":\"1ms\",\"keepalive\":true}", {"", "/components/1/routes/browse/1/connect/keepalive", {"unknown field"}}},
       {mmc, "users.connect=\"1ms\"", {"", "/components/0/connect", {"object"}}},
       {mmc, "web.connect={\"setup\":\"1ms\"}", {"", "/components/1/connect", {"pool"}}},
   };
@@ -660,5 +660,50 @@ TEST_CASE("bad input: a service's CPU request and a vpa's fields, each fault at 
   for (const SetCase& sc : cases) {
     CAPTURE(sc.set);
     check_semantic_error(run_bad(path, {"--set", sc.set}), path, sc.c);
+  }
+}
+
+TEST_CASE("bad input: TLS on a connection, a service's handshake and JWT CPU, a token cache, each fault at its pointer") {
+  const std::string path = archsim::e2e::source_path("scenarios/security/tls-and-jwt.json");
+  struct SetCase {
+    std::vector<std::string> sets;
+    Case c;
+  };
+  const SetCase cases[] = {
+      {{"users.connect.tls=true"}, {"", "/components/0/connect/tls", {"object"}}},
+      {{"users.connect.tls.version=\"1.1\""}, {"", "/components/0/connect/tls/version", {"1.2", "1.3"}}},
+      {{"users.connect.tls.version=\"1.2\"", "users.connect.tls.early_data=true"},
+       {"", "/components/0/connect/tls/early_data", {"TLS 1.3"}}},
+      {{"users.connect.tls.resumption=false", "users.connect.tls.early_data=true"},
+       {"", "/components/0/connect/tls/early_data", {"resumption"}}},
+      {{"users.connect.tls.resumption=\"yes\""}, {"", "/components/0/connect/tls/resumption", {"true or false"}}},
+      {{"users.connect.tls.mutual=1"}, {"", "/components/0/connect/tls/mutual", {"true or false"}}},
+      {{"users.connect.tls.ticket_lifetime=\"8d\""}, {"", "/components/0/connect/tls/ticket_lifetime", {}}},
+      {{"users.connect.tls.rtt=\"-1ms\""}, {"", "/components/0/connect/tls/rtt", {}}},
+      {{"users.connect.tls.cipher=\"aes\""}, {"", "/components/0/connect/tls/cipher", {"unknown field"}}},
+      {{"orders.tls.certificate=\"rsa1024\""}, {"", "/components/3/tls/certificate", {"rsa2048"}}},
+      {{"orders.tls.sign_cpu=\"-1ms\""}, {"", "/components/3/tls/sign_cpu", {}}},
+      {{"orders.tls.verify_cpu=\"slow\""}, {"", "/components/3/tls/verify_cpu", {}}},
+      {{"orders.tls.key_exchange_cpu=-1"}, {"", "/components/3/tls/key_exchange_cpu", {}}},
+      {{"orders.tls.session_cache=1"}, {"", "/components/3/tls/session_cache", {"unknown field"}}},
+      {{"gateway.jwt.alg=\"none\""}, {"", "/components/1/jwt/alg", {"RS256", "HS256"}}},
+      {{"gateway.jwt.verify_cpu=\"-1ms\""}, {"", "/components/1/jwt/verify_cpu", {}}},
+      {{"gateway.jwt.kid=1"}, {"", "/components/1/jwt/kid", {"unknown field"}}},
+      {{"gateway.jwt=\"RS256\""}, {"", "/components/1/jwt", {"object"}}},
+      {{"gateway.routes.browse.0.token_cache.ttl=\"0s\""}, {"", "/components/1/routes/browse/0/token_cache/ttl", {"positive"}}},
+      {{"gateway.routes.browse.0.token_cache={}"}, {"", "/components/1/routes/browse/0/token_cache/ttl", {}}},
+      {{"gateway.routes.browse.0.token_cache.size=5"}, {"", "/components/1/routes/browse/0/token_cache/size", {"unknown field"}}},
+      {{"gateway.routes.browse.0.on_miss=[{\"work\":\"1ms\"}]"}, {"", "/components/1/routes/browse/0/token_cache", {"branch"}}},
+      {{"gateway.routes.browse.0={\"parallel\":[{\"call\":\"auth\",\"token_cache\":{\"ttl\":\"1s\"}}]}"},
+       {"", "/components/1/routes/browse/0/parallel/0/token_cache", {"parallel"}}},
+  };
+  for (const SetCase& sc : cases) {
+    std::vector<std::string> args;
+    for (const std::string& s : sc.sets) {
+      args.push_back("--set");
+      args.push_back(s);
+    }
+    CAPTURE(sc.sets.back());
+    check_semantic_error(run_bad(path, args), path, sc.c);
   }
 }
