@@ -195,6 +195,7 @@ void Service::finish(Context& ctx, ComponentReport& r) {
   }
   deadline_figures(ctx, r);
   resilience_figures(ctx, r);
+  saga_figures(ctx, r);
   r.add_latency("latency_ms", m.whole(latency_h_));
   // The accept-queue part of the latency (Kingman's Wq), and how many had any: P(wait > 0)
   // is Erlang C's figure for an M/M/c service.
@@ -220,7 +221,7 @@ std::uint32_t Service::new_job() {
   job.pc = job.pending = job.oks = job.fails = job.needed = job.passes = 0;
   job.last = Result{};
   job.status = Status::Ok;
-  job.in_work = job.queued = job.holds_worker = job.in_crypto = false;
+  job.in_work = job.queued = job.holds_worker = job.in_crypto = job.inconsistent = false;
   job.crypto_paid = false;
   return j;
 }
@@ -333,6 +334,9 @@ void Service::advance(Context& ctx, std::uint32_t j) {
         continue;
       case Step::Branch:
         job.pc = (job.last.flags & st.mask) ? job.pc + 1 : st.target;
+        continue;
+      case Step::Saga:
+        if (!saga_step(ctx, j, st)) return;  // aborted: answered
         continue;
       case Step::Repeat: {
         // One draw per pass: the number of passes is geometric (a station re-entered with
@@ -469,6 +473,11 @@ namespace archsim {
 
 std::unique_ptr<Component> make_service(Params& p, BuildContext& bc) {
   return std::make_unique<service_internal::Service>(p, bc);
+}
+
+void register_service_late_causes(Registry& r) {
+  r.add_cause("saga_compensated");
+  r.add_cause("saga_inconsistent");
 }
 
 }  // namespace archsim

@@ -8,7 +8,8 @@
 // A worker is held for the whole request, including the downstream calls it waits on, as a
 // blocking thread pool is: a slow dependency exhausts its callers' workers.
 // Per-route behaviour is a sequence of steps: CPU work (divided by `speed`), a synchronous
-// call with its own timeout, or parallel calls that wait for all or k of n.
+// call with its own timeout, or parallel calls that wait for all or k of n, or a saga: calls
+// with compensating calls run in reverse order when a later one fails (service_saga.cpp).
 // A request whose caller gave up runs to its end (its CPU counted as wasted), unless its
 // caller's call said "on_timeout": "cancel" (gRPC's deadline propagation, pgjdbc's query
 // cancel; models/common/resilience/on_timeout.h): then it stops at the deadline, checked
@@ -44,5 +45,9 @@
 namespace archsim {
 
 std::unique_ptr<Component> make_service(Params& p, BuildContext& bc);
+
+// The causes of a saga that failed (service_saga.cpp): "saga_compensated" and
+// "saga_inconsistent", registered after every other cause so that no earlier value moves.
+void register_service_late_causes(Registry& r);
 
 }  // namespace archsim

@@ -6,6 +6,7 @@
 //                           of an instance, its per-instance state
 //   service_resilience.cpp  call policies of call steps, load shedding, idempotent writes
 //   service_cpu.cpp         work steps sharing an instance's cores (processor sharing)
+//   service_saga.cpp        saga blocks: calls with compensations run in reverse on a failure
 //   service_deadline.cpp    work nobody waits for: cancelled at the caller's deadline, dropped
 //                           from the queue (drop_expired, CoDel), counted as wasted CPU
 // Instances, workers, accept queues, lifecycle, zones, memory and billing are the server
@@ -35,8 +36,14 @@ namespace archsim::service_internal {
 //   Choice    jump to one arm by weight           Jump             go to `target`
 //   Branch    after a call: go on when the last reply's flags meet `mask`, else to `target`
 //   Repeat    back to `target` with probability `probability` (a feedback loop)
+//   Saga      bookkeeping of a saga block (service_saga.cpp): `saga_op` says which
 struct Step {
-  enum Kind : std::uint8_t { Work, Call, Parallel, Publish, Choice, Jump, Branch, Repeat } kind = Work;
+  enum Kind : std::uint8_t { Work, Call, Parallel, Publish, Choice, Jump, Branch, Repeat, Saga } kind = Work;
+  // Saga ops: Begin (counted), Check (after a forward call: failed -> `target`, its
+  // compensations), Compensated (after a compensating call: failed -> the saga is
+  // inconsistent), Commit (counted; Jump past the compensations follows), Abort (the request
+  // fails as compensated or inconsistent).
+  enum SagaOp : std::uint8_t { Begin, Check, Compensated, Commit, Abort } saga_op = Begin;
   Distribution work;
   RefId ref = 0;
   std::uint32_t route = 0;
@@ -84,6 +91,7 @@ struct Job {
   bool holds_worker = false;  // io async: released while a call is outstanding
   bool crypto_paid = false;   // its TLS handshake and JWT verification were run (or it needs none)
   bool in_crypto = false;     // its work in progress is that, not the step at pc
+  bool inconsistent = false;  // a saga's compensating call failed after its retries
 };
 
 // Processor sharing ("cores" < concurrency), per instance slot of the pool: work in virtual
@@ -156,6 +164,13 @@ class Service final : public Component,
   void parse_steps(std::vector<Params>& list, BuildContext& bc, Program& prog, std::vector<Step>& out, bool in_parallel);
   void parse_call_branches(Params& s, BuildContext& bc, Program& prog);
   void parse_block(Params& s, std::string_view key, BuildContext& bc, Program& prog);
+
+  // ---- sagas (service_saga.cpp) ----
+
+  void parse_saga(Params& s, BuildContext& bc, Program& prog, std::vector<Step>& out);
+  // Runs saga bookkeeping step `st` of job `j`; false when the job was answered (aborted).
+  bool saga_step(Context& ctx, std::uint32_t j, const Step& st);
+  void saga_figures(Context& ctx, ComponentReport& r);
 
   // ---- work sharing the cores (service_cpu.cpp) ----
 
@@ -272,6 +287,11 @@ class Service final : public Component,
   static constexpr std::size_t kMaxWaitThresholds = 8;
   std::vector<Time> wait_thresholds_;
   std::vector<CounterId> waited_over_c_;
+  // Sagas (service_saga.cpp): counted only on a service with a saga block.
+  bool sagas_ = false;
+  Status compensated_ = Status::Error, inconsistent_ = Status::Error;  // causes "saga_compensated", "saga_inconsistent"
+  CounterId saga_begun_c_, saga_committed_c_, saga_compensated_c_, saga_inconsistent_c_;
+  CounterId compensations_c_, compensation_failures_c_;
 
  public:
   void describe(Description& d) const override;

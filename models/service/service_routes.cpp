@@ -169,6 +169,10 @@ void Service::parse_steps(std::vector<Params>& list, BuildContext& bc, Program& 
       }
       for (std::size_t at : jumps) out[at].target = static_cast<std::uint32_t>(out.size());
       continue;
+    } else if (s.has("saga")) {
+      if (in_parallel) s.fail("saga", "a parallel block holds calls only");
+      parse_saga(s, bc, prog, out);
+      continue;
     } else if (s.has("repeat")) {
       if (in_parallel) s.fail("repeat", "a parallel block holds calls only");
       std::vector<Params> body = s.objects("repeat");
@@ -181,7 +185,7 @@ void Service::parse_steps(std::vector<Params>& list, BuildContext& bc, Program& 
       st.probability = p;
     } else {
       s.fail_here("a step is {\"work\": ...}, {\"call\": \"<component>\"}, {\"parallel\": [...]}, {\"publish\": \"<queue>\"}, "
-                  "{\"choice\": [...]} or {\"repeat\": [...]}");
+                  "{\"choice\": [...]}, {\"repeat\": [...]} or {\"saga\": [...]}");
     }
     out.push_back(std::move(st));
   }
