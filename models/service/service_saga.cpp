@@ -34,7 +34,7 @@ void Service::parse_saga(Params& s, BuildContext& bc, Program& prog, std::vector
     if (!x.has("call"))
       x.fail_here(std::string("a saga's ") + what + " is a call: {\"call\": \"<component>\", \"route\": \"...\"}");
     for (const char* key : {"on_miss", "on_hit", "on_found", "on_not_found", "on_failure"})
-      if (x.has(key)) x.fail(key, std::string("a saga's ") + what + " cannot have \"" + key + "\": its failure is the saga's to handle");
+      if (x.has(key)) x.fail(key, std::string("a saga's ") + what + " cannot have \"" + key + "\": the saga decides what follows it");
     std::vector<Params> single{x};
     std::vector<Step> tmp;
     parse_steps(single, bc, prog, tmp, false);

@@ -707,3 +707,26 @@ TEST_CASE("bad input: TLS on a connection, a service's handshake and JWT CPU, a 
     check_semantic_error(run_bad(path, args), path, sc.c);
   }
 }
+
+TEST_CASE("bad input: a saga's fields, each fault at its pointer") {
+  const std::string file = archsim::e2e::source_path("scenarios/transactions/saga.json");
+  struct SetCase {
+    std::string set;
+    Case c;
+  };
+  const SetCase cases[] = {
+      {"orders.routes.place.1.saga=[]", {"", "/components/1/routes/place/1/saga", {"non-empty"}}},
+      {"orders.routes.place.1.saga.2={\"work\":\"1ms\"}", {"", "/components/1/routes/place/1/saga/2", {"is a call"}}},
+      {"orders.routes.place.1.saga.2.on_failure=\"continue\"", {"", "/components/1/routes/place/1/saga/2/on_failure", {"saga"}}},
+      {"orders.routes.place.1.saga.2.on_miss=[]", {"", "/components/1/routes/place/1/saga/2/on_miss", {"saga"}}},
+      {"orders.routes.place.1.saga.0.compensate={\"work\":\"1ms\"}", {"", "/components/1/routes/place/1/saga/0/compensate", {"is a call"}}},
+      {"orders.routes.place.1.saga.0.compensate.call=\"nobody\"", {"", "/components/1/routes/place/1/saga/0/compensate/call", {"nobody"}}},
+      {"orders.routes.place.1.saga.0.compensate.retry.max_attempts=0", {"", "/components/1/routes/place/1/saga/0/compensate/retry/max_attempts", {}}},
+      {"orders.routes.place.1.saga.0.compensate.timeout=\"-1s\"", {"", "/components/1/routes/place/1/saga/0/compensate/timeout", {}}},
+      {"orders.routes.place.1.saga.0.compensation={}", {"", "/components/1/routes/place/1/saga/0/compensation", {"compensate"}}},
+  };
+  for (const SetCase& sc : cases) {
+    CAPTURE(sc.set);
+    check_semantic_error(run_bad(file, {"--set", sc.set}), file, sc.c);
+  }
+}
