@@ -10,6 +10,7 @@
 #include "models/client/client.h"
 #include "models/common/causes.h"
 #include "models/common/instance_types.h"
+#include "models/consensus/consensus.h"
 #include "models/database/database.h"
 #include "models/dns/dns.h"
 #include "models/faults/faults.h"
@@ -36,6 +37,7 @@ void register_builtin_models(Registry& r) {
   r.add("cdn", make_cdn);
   r.add("dns", make_dns);
   r.add("function", make_function);
+  r.add("consensus", make_consensus);
   register_database(r);
   register_queue(r);  // after the database: causes keep their values
   causes::register_late_causes(r);  // last, for the same reason
