@@ -61,6 +61,11 @@ void Group::finish(Context& ctx, ComponentReport& r) {
   r.add("writes_committed", static_cast<double>(committed_));
   r.add("writes_failed", static_cast<double>(failed_));
   r.add("writes_lost", static_cast<double>(lost_));
+  // Accepted and not yet answered when the run ended: the rest of the conservation
+  // writes = committed + failed + lost + in flight.
+  double in_flight = 0;
+  for (const Write& w : writes_) in_flight += w.state == WriteState::Free ? 0 : 1;
+  r.add("writes_in_flight", in_flight);
   r.add("not_leader", static_cast<double>(not_leader_));
   r.add("commit_latency_mean_s", commit_n_ ? commit_sum_s_ / static_cast<double>(commit_n_) : 0.0);
   r.add("elections", static_cast<double>(elections_));

@@ -730,3 +730,37 @@ TEST_CASE("bad input: a saga's fields, each fault at its pointer") {
     check_semantic_error(run_bad(file, {"--set", sc.set}), file, sc.c);
   }
 }
+
+TEST_CASE("bad input: a consensus group's fields and its own faults, each fault at its pointer") {
+  const std::string file = bad("consensus_too_many_members.json");
+  check_semantic_error(run_bad(file), file, {"consensus_too_many_members.json", "/components/1/members", {"9"}});
+  const std::string path = archsim::e2e::source_path("scenarios/consensus/raft-partition.json");
+  struct SetCase {
+    std::string set;
+    Case c;
+  };
+  const SetCase cases[] = {
+      {"group.members=4", {"", "/components/1/members", {"odd"}}},
+      {"group.members=0", {"", "/components/1/members", {}}},
+      {"group.quorum=\"yes\"", {"", "/components/1/quorum", {}}},
+      {"group.heartbeat=\"0s\"", {"", "/components/1/heartbeat", {}}},
+      {"group.election_timeout=\"150ms\"", {"", "/components/1/election_timeout", {"heartbeat"}}},
+      {"group.network=\"-1ms\"", {"", "/components/1/network", {}}},
+      {"group.fsync=\"slow\"", {"", "/components/1/fsync", {}}},
+      {"group.crash={}", {"", "/components/1/crash/at", {}}},
+      {"group.crash={\"at\":\"5s\",\"duration\":\"-1s\"}", {"", "/components/1/crash/duration", {}}},
+      {"group.crash={\"at\":\"5s\",\"member\":2}", {"", "/components/1/crash/member", {"unknown field"}}},
+      {"group.partition={\"at\":\"5s\",\"duration\":\"5s\"}", {"", "/components/1/partition/members", {}}},
+      {"group.partition={\"duration\":\"5s\",\"members\":[0]}", {"", "/components/1/partition/at", {}}},
+      {"group.partition={\"at\":\"5s\",\"members\":[0]}", {"", "/components/1/partition/duration", {}}},
+      {"group.partition={\"at\":\"5s\",\"duration\":\"5s\",\"members\":[7]}", {"", "/components/1/partition/members/0", {"0 to 4"}}},
+      {"group.partition={\"at\":\"5s\",\"duration\":\"5s\",\"members\":[1,1]}", {"", "/components/1/partition/members/1", {"twice"}}},
+      {"group.partition={\"at\":\"5s\",\"duration\":\"5s\",\"members\":[]}", {"", "/components/1/partition/members", {"not all"}}},
+      {"group.partition={\"at\":\"5s\",\"duration\":\"5s\",\"members\":[0,1,2,3,4]}", {"", "/components/1/partition/members", {"not all"}}},
+      {"group.partition={\"at\":\"5s\",\"duration\":\"5s\",\"members\":\"0\"}", {"", "/components/1/partition/members", {}}},
+  };
+  for (const SetCase& sc : cases) {
+    CAPTURE(sc.set);
+    check_semantic_error(run_bad(path, {"--set", sc.set}), path, sc.c);
+  }
+}
