@@ -114,14 +114,15 @@ TEST_CASE("consensus: a partition of five into two and three: the two cannot com
   CHECK(e >= 0.9);
   CHECK(e < 2.01);
   // 10 s x 100/s x 2/5 on the minority, and 3/5 of 100/s during the election.
-  CHECK(num(s, "components.group.writes_failed") == doctest::Approx(400 + 60 * e).epsilon(0.01));
+  // Arrivals every 10 ms in a five-member round: a count over an interval is exact to a few.
+  CHECK(std::abs(num(s, "components.group.writes_failed") - (400 + 60 * e)) <= 4);
   CHECK(num(s, "components.group.writes_lost") == 0);
   CHECK(conserved(s) == num(s, "components.group.writes"));
   // Quorum off: the same two accept writes for the whole partition (split brain) and lose them
   // at the heal: 400 conflicting writes counted; only the three's election gap fails.
   json q = run_summary(scenario, {"--set", "group.quorum=false"});
-  CHECK(num(q, "components.group.writes_lost") == doctest::Approx(400).epsilon(0.01));
-  CHECK(num(q, "components.group.writes_failed") == doctest::Approx(60 * e).epsilon(0.02));
+  CHECK(std::abs(num(q, "components.group.writes_lost") - 400) <= 2);
+  CHECK(std::abs(num(q, "components.group.writes_failed") - 60 * e) <= 4);
   CHECK(conserved(q) == num(q, "components.group.writes"));
   // Both modes commit the same durable writes on the majority side: quorum traded the
   // minority's availability (C over A), its absence their consistency (A over C).
