@@ -19,8 +19,9 @@
 //     next term, votes for itself and asks the others; a member grants one vote per term (and
 //     resets its own timer when it does); a candidate with a majority of votes leads. A split
 //     vote leaves every candidate to time out again with a new draw.
-//   - Pre-vote (etcd's --pre-vote, on by default since 3.5): a member that cannot reach a
-//     majority does not raise its term, so a healed minority does not depose the leader.
+//   - Pre-vote (etcd's --pre-vote, on by default in current releases): a member that cannot
+//     reach a majority does not raise its term, so a healed minority does not depose the
+//     leader.
 //   - A member hearing a higher term steps down. After a partition heals the old leader hears
 //     the new leader's term and steps down.
 //   - `"quorum": false` is an asynchronously replicated primary: the leader acknowledges a
