@@ -115,6 +115,7 @@ void Database::register_figures(BuildContext& bc) {
   dropped_c_ = f.count("dropped");
   lost_c_ = f.count("lost_writes");
   f.value("failovers", [this] { return failovers_; });
+  switchovers_c_ = f.count("switchovers", "", Show::IfAny);
   unknown_c_ = f.count("unknown_query", "", Show::IfAny);
   fault_errors_c_ = f.count("fault_errors", "", Show::IfAny);
   scatter_c_ = f.count("scatter_queries", "", Show::IfAny);
@@ -211,6 +212,7 @@ Capabilities Database::capabilities() {
   c.crashable = this;
   c.key_writes = this;
   c.degradable = this;
+  c.disruptable = this;
   c.zone_aware = &pool_;  // a zone outage downs the nodes placed there (slot_down)
   return c;
 }
@@ -309,8 +311,15 @@ void Database::on_timer(Context& ctx, std::uint16_t tag, std::uint64_t data) {
     case kApplyDone:
       if (nodes_[lo].up && nodes_[lo].epoch == hi) apply_done(ctx, lo);
       break;
-    case kFailover:
-      if (shard_[lo].epoch == hi) failover(ctx, lo);
+    case kFailover: {
+      const std::uint32_t s = lo & (kSwitchPromote - 1);
+      if (shard_[s].epoch != hi) break;
+      if (lo & (kSwitchCatchUp | kSwitchPromote))
+        switchover_step(ctx, s, (lo & kSwitchPromote) != 0);  // drain.cpp
+      else
+        failover(ctx, s);
+      break;
+    }
       break;
     case kReshard: reshard_start(ctx); break;
     case kCopy: copy_one(ctx); break;

@@ -14,6 +14,7 @@
 //   replication.cpp  the binlog: commit, transit, relay and apply on replicas, semi-sync and
 //                    sync acknowledgements
 //   failover.cpp     crashes, restarts and repairs (the pool's), failover and rejoin
+//   drain.cpp        the drain fault: a planned switchover (Patroni), nothing lost
 //   resharding.cpp   the copy of moved rows and the cutover
 //   sharding.{h,cpp} which shard owns a key (ShardMap)
 #pragma once
@@ -158,7 +159,7 @@ struct Gather {
 };
 
 class Database final : public Component, public HasCapabilities, public Crashable, public Degradable, public KeyWrites,
-                       public PoolJobs {
+                       public PoolJobs, public Disruptable {
  public:
   Database(Params& p, BuildContext& bc, const Causes& causes);
 
@@ -175,6 +176,9 @@ class Database final : public Component, public HasCapabilities, public Crashabl
   std::uint32_t instance_slots() const override { return static_cast<std::uint32_t>(nodes_.size()); }
   bool fail_instance(Context& ctx, std::uint32_t slot) override;
   void repair_instance(Context& ctx, std::uint32_t slot) override;
+
+  // ---- Disruptable (drain.cpp): a planned switchover of the first `count` shards' primaries ----
+  std::uint32_t drain(Context& ctx, std::uint32_t count) override;
 
   // ---- PoolJobs (failover.cpp) ----
   void drop_jobs(Context& ctx, std::uint32_t slot) override;
@@ -310,6 +314,12 @@ class Database final : public Component, public HasCapabilities, public Crashabl
   void bring_up(Context& ctx, std::uint32_t r, bool as_primary);
   void set_up_count(Context& ctx, std::uint32_t n);
 
+  // drain.cpp: a switchover's steps are kFailover timers whose shard index carries a bit
+  static constexpr std::uint32_t kSwitchCatchUp = 1u << 30, kSwitchPromote = 1u << 29;
+  std::uint64_t switch_token(std::uint32_t s, std::uint32_t bit) const;
+  int switch_candidate(const Shard& sh) const;
+  void switchover_step(Context& ctx, std::uint32_t s, bool promote);
+
   // resharding.cpp
   void plan_reshard(std::uint32_t to);
   void reshard_start(Context& ctx);
@@ -383,7 +393,8 @@ class Database final : public Component, public HasCapabilities, public Crashabl
   Figures figures_;  // every figure below, reported by finish() in the order declared
   CounterId fault_errors_c_, ok_c_, refused_c_, not_primary_c_, unknown_c_, stale_c_, lost_c_, dropped_c_, oversold_c_, sold_c_,
       lock_waits_c_, lock_timeouts_c_, conflicts_c_, copied_c_, scatter_c_, deadlocks_c_{}, row_waits_c_{},
-      lease_grants_c_{}, lease_expiries_c_{}, unsafe_c_{}, fenced_c_{}, cdc_events_c_{}, cancelled_c_{}, wasted_c_{};
+      lease_grants_c_{}, lease_expiries_c_{}, unsafe_c_{}, fenced_c_{}, cdc_events_c_{}, cancelled_c_{}, wasted_c_{},
+      switchovers_c_{};
   HistogramId latency_h_, lag_h_, lock_wait_h_, row_wait_h_{}, cdc_capture_h_{};
   GaugeId cdc_pending_g_{};
   GaugeId conns_g_, primary_busy_g_, replica_busy_g_, primary_cap_g_, replica_cap_g_;

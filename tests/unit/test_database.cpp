@@ -1,7 +1,8 @@
 // The database model against ground truth that is not ours: key movement of mod-n hashing
 // ((n)/(n+1) of keys move when a shard joins) and of a consistent-hash ring (1/(n+1)); a
 // failover loses exactly the acknowledged writes the promoted replica had not received
-// (constant arrivals, cost and lag make that count exact arithmetic); a conditional update
+// (constant arrivals, cost and lag make that count exact arithmetic), a planned switchover
+// (the drain fault, after Patroni) loses none; a conditional update
 // under a row lock never oversells, a check-then-act does only when buys overlap; sync
 // replication never serves a stale read; bad input names its JSON location.
 #include <doctest/doctest.h>
@@ -178,4 +179,36 @@ TEST_CASE("database reshard: utilization counts the new shards' cores (busy work
   auto h = run(db_scenario(db, R"("arrivals": {"process": "constant", "rate": 1800}, "routes": [{"name": "read", "keys": {"count": 20000}}])",
                            "", "30s"));
   CHECK(fig(h, "db", "utilization") <= 1.0);
+}
+
+TEST_CASE("database drain: a planned switchover loses no write where a crash loses 5, and pauses writes for catch-up + promotion") {
+  // As "exactly the acknowledged writes younger than the lag are lost" above, with the
+  // crash replaced by a drain (Patroni's switchover). At 10,003.7 ms the primary stops taking
+  // writes (none is in flight: the last one ended at 10,001 ms). The replicas apply the last
+  // write at 10,001 + 50 (lag) + 1 (apply) = 10,052 ms; the catch-up check runs every 1 ms
+  // from the drain, so it sees it at 10,052.7 ms, and the promotion takes 1 s: writes at
+  // 10,010 .. 11,050 ms, 105 of them, fail with not_primary, against 200 under the crash's
+  // 2 s detection + promotion. Nothing acknowledged is lost, and no failover is counted.
+  const std::string db = R"("cores": 4, "queries": {"write": "1ms", "read": "1ms"}, "replicas": 2, "replication": "async",
+         "replication_lag": "50ms", "failover": {"detection": "1s", "promotion": "1s"})";
+  const std::string client =
+      R"("arrivals": {"process": "constant", "rate": 100}, "routes": [{"name": "write", "write": true, "keys": {"count": 1000}}])";
+  auto drained = run(db_scenario(db, client, R"(, "faults": [{"at": "10003700us", "kind": "drain", "target": "db"}])"));
+  CHECK(fig(drained, "db", "lost_writes") == 0);
+  CHECK(fig(drained, "db", "switchovers") == 1);
+  CHECK(fig(drained, "db", "failovers") == 0);
+  CHECK(fig(drained, "db", "not_primary") == 105);
+  auto crashed = run(db_scenario(db, client, R"(, "faults": [{"at": "10003700us", "kind": "crash", "target": "db"}])"));
+  CHECK(fig(crashed, "db", "lost_writes") == 5);
+  // Every write is either answered Ok or refused: the drained run's completed writes are all
+  // of them but the refused ones (conservation; none dropped in flight).
+  CHECK(fig(drained, "db", "dropped") == 0);
+}
+
+TEST_CASE("database drain: a shard without a replica is not switched over (no candidate), so writes go on") {
+  auto r = run(db_scenario(R"("cores": 4, "queries": {"write": "1ms", "read": "1ms"}, "replicas": 0)",
+                           R"("arrivals": {"process": "constant", "rate": 100}, "routes": [{"name": "write", "write": true, "keys": {"count": 1000}}])",
+                           R"(, "faults": [{"at": "10s", "kind": "drain", "target": "db"}])"));
+  CHECK(fig(r, "db", "not_primary") == 0);
+  CHECK(fig(r, "db", "failovers") == 0);
 }
