@@ -240,7 +240,8 @@ class FaultInjector final : public Component {
                             "\"" + world_.ids[t] + "\" is a " + world_.types[t] + "; this fault needs " +
                                 (f.kind->need == Need::LoadSource ? "an open-loop client"
                                  : f.kind->need == Need::KeyedStore ? "a cache"
-                                                                    : "a service"));
+                                 : f.kind->need == Need::Disruptable ? "a service or a database"
+                                                                     : "a service"));
       plan.direct = true;
     }
     if (f.kind->resolve) f.kind->resolve(world_, plan);
