@@ -45,6 +45,8 @@ Cache::Cache(Params& p, BuildContext& bc)
     spec.nodes = nodes * per_node_;
     spec.workers = p_.concurrency;
     spec.restart = p_.restart_time;
+    spec.memory_limit_mb = p_.memory_limit_mb;
+    spec.memory_base_mb = p_.memory_base_mb;
     pool_.configure(p, bc, spec);
   }
   tags_ = bc.own_tags(kTagCount, p);  // after the pool's block, which a local cache does not take
@@ -100,6 +102,8 @@ void Cache::register_figures(BuildContext& bc) {
   f.value("keys_in_flight_max", [this] { return static_cast<double>(max_flights_); });
   pending_g_ = f.level("unflushed_writes", "unflushed_writes");
   f.value("crashes", [this] { return static_cast<double>(crashes_); });
+  // With memory.limit_mb: the OOM kills after warm-up (the pool's, as a service's).
+  if (p_.memory_limit_mb > 0) f.custom([this](Context& ctx, ComponentReport& r) { pool_.report_memory(ctx, r); });
   register_durability_figures(f);
   if (p_.local) {
     f.value("local_copies", [this] { return static_cast<double>(nodes_.size()); });
@@ -118,7 +122,10 @@ void Cache::register_figures(BuildContext& bc) {
   lookups_pulse_g_ = m.gauge(id, "lookup_pulse");
   m.ratio_series(id, "hit_ratio", hits_pulse_g_, lookups_pulse_g_);
   // Workers, queue and nodes are the pool's (a local cache has none: it runs on its callers' threads).
-  if (!p_.local) pool_.register_metrics(m);
+  if (!p_.local) {
+    pool_.register_metrics(m);
+    pool_.register_memory_metrics(m);  // memory_mb and oom_kills, with memory.limit_mb only
+  }
 }
 
 // What reaches the backend, for the route check before t = 0 (sim/route_flow.h): a backend

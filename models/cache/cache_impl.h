@@ -8,6 +8,7 @@
 //   failover.cpp      crashes and restarts (the pool's), Sentinel and Redis Cluster failover
 //   local.cpp         local (in-process) copies, one per calling instance
 //   durability.{h,cpp} Redis persistence: RDB snapshots, the append-only file, restarts from disk
+//   memory.cpp        the container memory limit: data set + baseline + a leak, the OOM kill
 // Eviction is the store's (models/common/cache_store); key -> slot -> node is models/common/hash/key_slot.h.
 #pragma once
 #include <cstdint>
@@ -106,12 +107,14 @@ class Cache final : public Component, public HasCapabilities, public Crashable, 
   // slowdown: every operation's latency x factor (a slow Redis: a saturated host, swapping);
   // error_rate: that fraction of operations answered Error at once; disk_full: Redis with
   // stop-writes-on-bgsave-error refuses every command that writes (SET, DEL, a fill) with
-  // MISCONF while the disk cannot take its snapshot, and serves reads. No memory limit of
-  // its own: a memory_leak fault is refused.
+  // MISCONF while the disk cannot take its snapshot, and serves reads. memory_leak: with
+  // memory.limit_mb, a process's RSS grows until it is OOM-killed (memory.cpp); without, refused.
   void set_slowdown(double factor) override { slowdown_ = factor; }
   void set_error_rate(double rate) override { error_rate_ = rate; }
-  bool oom_killable() const override { return false; }
-  bool set_memory_leak(Context&, double, double) override { return false; }
+  bool oom_killable() const override { return pool_.oom_killable(); }
+  bool set_memory_leak(Context& ctx, double per_request_mb, double per_second_mb) override {
+    return pool_.set_memory_leak(ctx, per_request_mb, per_second_mb);
+  }
   void set_disk_full(bool full) override { disk_full_ = full; }
 
   // ---- KeyedStore (operations.cpp): the cache_flush fault ----
@@ -141,6 +144,7 @@ class Cache final : public Component, public HasCapabilities, public Crashable, 
   void slot_launched(std::uint32_t) override {}
   void slot_down(Context& ctx, std::uint32_t slot) override;
   void slot_ready(Context& ctx, std::uint32_t slot) override;
+  double data_mb(std::uint32_t slot) const override;  // memory.cpp
   ReadyHistory ready_history(Time now, Time warmup) const override { return ready_ledger_.history(now, warmup); }
   // A crash lasts until the processes it took down are ready again.
   Time crash_over(Time at, Time now) const override { return pool_.crash_over(at, now); }

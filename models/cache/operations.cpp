@@ -108,6 +108,10 @@ void Cache::preload(Context& ctx) {
         if (const std::uint32_t slot = in.store->put(k, bytes, 0); slot != kNone) in.store->at(slot).expiry = expiry_from(0);
   }
   for (Node& nd : nodes_) size_changed(ctx, static_cast<double>(nd.store().size()), static_cast<double>(nd.store().bytes()));
+  // A persistent node warm at t = 0 loaded that data set from its disk at start-up (Redis
+  // counts it as saved): a restart loads it again (durability.h).
+  if (persist_.on)
+    for (Node& nd : nodes_) *nd.disk.image = nd.store();
 }
 
 void Cache::erase_key(Context& ctx, Node& nd, std::uint32_t slot, bool write) {

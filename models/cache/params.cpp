@@ -238,6 +238,7 @@ CacheParams read_cache_params(Params& p, BuildContext& bc) {
   const std::int64_t split = std::max<std::uint32_t>(c.nodes, 1);
   sc.capacity = static_cast<std::uint32_t>(std::max<std::int64_t>(1, (capacity + split - 1) / split));
   if (cap_bytes) sc.capacity_bytes = static_cast<std::uint64_t>(std::max<std::int64_t>(1, (*cap_bytes + split - 1) / split));
+  read_cache_memory(p, c, cap_bytes);
   return c;
 }
 

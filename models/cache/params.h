@@ -4,6 +4,7 @@
 // the field's location.
 #pragma once
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -73,6 +74,9 @@ struct CacheParams {
   Distribution latency;
   std::uint32_t concurrency = 1;
   Distribution restart_time;
+  // "memory" (memory.cpp): each process's container limit and baseline, in MiB; 0 = no limit
+  // (a memory_leak fault is then refused).
+  double memory_limit_mb = 0, memory_base_mb = 0;
 
   // Nodes (hash-slot ranges), replication and failover.
   std::uint32_t nodes = 1;          // 0 for a local cache (its copies appear as instances call)
@@ -88,5 +92,8 @@ struct CacheParams {
 // Reads the cache's fields from `p`; resolves its backend through `bc` (a local cache also
 // tells `bc` it runs in-process). Throws ScenarioError on a bad field.
 CacheParams read_cache_params(Params& p, BuildContext& bc);
+// Reads "memory" into `c` (memory.cpp), after `c.nodes` and `c.local`; `capacity_bytes` is the
+// whole tier's maxmemory when given.
+void read_cache_memory(Params& p, CacheParams& c, std::optional<std::int64_t> capacity_bytes);
 
 }  // namespace archsim::cache

@@ -181,12 +181,12 @@ void read_memory_leak(Params& p, const FaultWorld& w, FaultPlan& f) {
 
 void resolve_memory_leak(const FaultWorld& w, FaultPlan& f) {
   if (!w.caps[f.target_index()].degradable->oom_killable())
-    // Caches and databases model no process memory of their own, so naming memory.limit_mb
-    // alone would send the user to a field those components do not have.
+    // A database models no process memory of its own, so the message says which components
+    // take the field rather than sending the user to one the target may lack.
     throw ScenarioError(f.pointer + "/target",
                         "\"" + w.ids[f.target_index()] +
-                            "\" has no memory limit a leak could reach: a memory_leak needs a service or queue "
-                            "with memory.limit_mb (a cache's or database's leak is not modelled)");
+                            "\" has no memory limit a leak could reach: set its memory.limit_mb (a service's, queue's "
+                            "or shared cache's container limit; a database's leak is not modelled)");
 }
 
 // Users' clients placed in a failed zone or region stay up: they are outside the data centre.

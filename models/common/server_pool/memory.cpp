@@ -8,10 +8,11 @@
 
 namespace archsim {
 
-// Requests in memory: working, queued, or waiting on calls without a worker (io async).
+// Requests in memory: working, queued, or waiting on calls without a worker (io async), and
+// the owner's data (a cache's data set) as last sampled.
 double ServerPool::instance_memory_mb(const Instance& in) const {
   const double held = static_cast<double>(in.busy) + static_cast<double>(in.queue.size()) + static_cast<double>(in.detached);
-  return memory_base_mb_ + memory_per_request_mb_ * held + in.leaked_mb;
+  return memory_base_mb_ + memory_per_request_mb_ * held + in.leaked_mb + in.data_mb;
 }
 
 // Garbage collection under memory pressure (memory.gc_cost = c): a work step takes
@@ -51,9 +52,11 @@ void ServerPool::memory_tick(Context& ctx) {
     Instance& in = instances_[i];
     if (in.state == Instance::Down || in.state == Instance::Gone) {
       in.leaked_mb = 0;  // the process restarts with fresh memory
+      in.data_mb = 0;
       in.leak_mark = in.completed;
       continue;
     }
+    in.data_mb = jobs_->data_mb(i);
     in.leaked_mb += leak_second_mb_ * to_seconds(kMemoryTickPeriod) +
                     leak_request_mb_ * static_cast<double>(in.completed - in.leak_mark);
     in.leak_mark = in.completed;
@@ -89,6 +92,7 @@ void ServerPool::oom_kill(Context& ctx, std::uint32_t i) {
   set_state(ctx, i, Instance::Down);
   Instance& after = instances_[i];
   after.leaked_mb = 0;
+  after.data_mb = 0;
   after.leak_mark = after.completed;
   ++after.timer_gen;
   if (!after.zone_down)

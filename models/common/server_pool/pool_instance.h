@@ -23,6 +23,7 @@ struct PoolInstance {
   std::uint32_t zone = 0;           // index into zones()
   bool zone_down = false;
   double leaked_mb = 0;             // memory_leak fault: grows until OOMKilled
+  double data_mb = 0;               // the owner's data held in memory (PoolJobs::data_mb), at the last memory tick
   std::uint64_t leak_mark = 0;      // `completed` at the last memory tick
   std::uint32_t oom_restarts = 0;   // consecutive OOM kills, for CrashLoopBackOff
   // Records it is down for, closed when it is ready again (faults.cpp instance_back): its

@@ -30,6 +30,10 @@ class PoolJobs {
   // The instance in `slot` became Ready (its start-up over after a restart or a repair, or
   // back from Unready); not called for the instances start() launches ready.
   virtual void slot_ready(Context& /*ctx*/, std::uint32_t /*slot*/) {}
+  // The memory (MiB) the owner's data takes in the instance in `slot`: a cache node's data
+  // set. It counts towards memory.limit_mb beside base_mb and a leak; read at each memory
+  // tick (every 100 ms while a leak is active), never per request.
+  virtual double data_mb(std::uint32_t /*slot*/) const { return 0; }
 
  protected:
   ~PoolJobs() = default;
