@@ -29,6 +29,8 @@
 // iteration into one fsync). With replicas, the disk belongs to the node, whichever process is
 // its primary; a process that rejoins after a failover takes the new primary's copy, as before.
 // With both on, snapshots go on (counted) and a restart loads the AOF, as Redis does.
+// A node preloaded at t = 0 ("preload") loaded that data set from its disk at start-up: its
+// disk holds it (operations.cpp preload).
 #pragma once
 #include <cstdint>
 #include <memory>

@@ -16,6 +16,7 @@
 // to 100 ms after the sample that would have seen it); a MiB is 1,048,576 bytes of the store's
 // bytes (values and key_overhead_bytes), with no allocator fragmentation; the data set alone
 // is not watched without a leak (a maxmemory that fits under the limit is required instead).
+#include <cstdio>
 #include <string>
 
 #include "models/cache/cache_impl.h"
@@ -41,8 +42,12 @@ void read_cache_memory(Params& p, CacheParams& c, std::optional<std::int64_t> ca
   if (capacity_bytes) {
     const double per_node = static_cast<double>((*capacity_bytes + c.nodes - 1) / c.nodes) / kMiB;
     if (per_node + c.memory_base_mb >= c.memory_limit_mb)
-      m->fail("limit_mb", "is not above a node's maxmemory (capacity_bytes / nodes = " + std::to_string(per_node) +
+    {
+      char mib[32];
+      std::snprintf(mib, sizeof mib, "%.1f", per_node);
+      m->fail("limit_mb", std::string("is not above a node's maxmemory (capacity_bytes / nodes = ") + mib +
                               " MiB) plus base_mb: the data set alone would get the node OOM-killed");
+    }
   }
 }
 

@@ -622,8 +622,9 @@ TEST_CASE("bad input: a memory_leak on a cache or database is refused at its tar
     CAPTURE(target);
     const std::string set = std::string("faults=[{\"at\":\"10s\",\"kind\":\"memory_leak\",\"target\":\"") + target +
                             "\",\"per_second_mb\":1}]";
+    // A cache takes the field (it is absent here); a database's leak is not modelled.
     check_semantic_error(run_bad(path, {"--set", set}), path,
-                         {"", "/faults/0/target", {"memory.limit_mb", "not modelled"}});
+                         {"", "/faults/0/target", {"set its memory.limit_mb", "shared cache's"}});
   }
 }
 
@@ -769,4 +770,29 @@ TEST_CASE("bad input: a drain on a cache is refused at its target, naming what i
   const std::string path = archsim::e2e::source_path("scenarios/caching/maxmemory.json");
   check_semantic_error(run_bad(path, {"--set", "faults=[{\"at\":\"10s\",\"kind\":\"drain\",\"target\":\"cache\"}]"}), path,
                        {"", "/faults/0/target", {"is a cache", "a service or a database"}});
+}
+
+TEST_CASE("bad input: a cache's memory limit, each fault at its pointer") {
+  const std::string path = archsim::e2e::source_path("scenarios/caching/redis-oom-restart.json");
+  struct SetCase {
+    const char* set;
+    Case c;
+  };
+  const SetCase cases[] = {
+      {"cache.memory.limit_mb=0", {"", "/components/1/memory/limit_mb", {"positive"}}},
+      {"cache.memory.limit_mb=\"big\"", {"", "/components/1/memory/limit_mb", {"number"}}},
+      {"cache.memory={\"base_mb\":8}", {"", "/components/1/memory/limit_mb", {}}},
+      {"cache.memory.base_mb=600", {"", "/components/1/memory/base_mb", {"below limit_mb"}}},
+      {"cache.memory.base_mb=-1", {"", "/components/1/memory/base_mb", {}}},
+      {"cache.memory.limit_mb=150", {"", "/components/1/memory/limit_mb", {"maxmemory", "capacity_bytes"}}},
+      {"cache.memory.per_request_mb=1", {"", "/components/1/memory/per_request_mb", {"unknown field"}}},
+  };
+  for (const SetCase& sc : cases) {
+    CAPTURE(sc.set);
+    check_semantic_error(run_bad(path, {"--set", sc.set}), path, sc.c);
+  }
+  // A local cache lives in its callers' memory: the limit is theirs.
+  const std::string l1 = archsim::e2e::source_path("scenarios/caching/l1-l2.json");
+  check_semantic_error(run_bad(l1, {"--set", "l1.memory={\"limit_mb\":100}"}), l1,
+                       {"", "/components/2/memory", {"local", "calling service"}});
 }
