@@ -76,11 +76,14 @@ Database::Database(Params& p, BuildContext& bc, const Causes& causes)
   spec.nodes = static_cast<std::uint32_t>(nodes_.size());
   spec.workers = p_.cores;
   spec.restart = p_.restart_time;
+  spec.memory_limit_mb = p_.memory_limit_mb;
+  spec.memory_base_mb = p_.memory_base_mb;
   spec.zones = p_.zone_names;
   for (const Node& n : nodes_) spec.zone_of.push_back(n.zone);
   pool_.configure(p, bc, spec);
   tags_ = bc.own_tags(kTagCount, p);
   pool_.register_metrics(m);
+  pool_.register_memory_metrics(m);  // memory_mb and oom_kills, with memory.limit_mb only
   sessions_.assign(kSessionSlots, std::numeric_limits<Time>::min() / 2);
   jobs_.reserve(256);
   const auto nodes = static_cast<std::uint32_t>(nodes_.size());
@@ -156,6 +159,8 @@ void Database::register_figures(BuildContext& bc) {
   f.custom([this](Context& ctx, ComponentReport& r) {
     for (const Interval& i : intervals_) r.add_interval("failover", i.label, i.start, i.end < 0 ? ctx.end_time() : i.end);
   });
+  // With memory.limit_mb: the OOM kills after warm-up (the pool's, as a service's).
+  if (p_.memory_limit_mb > 0) f.custom([this](Context& ctx, ComponentReport& r) { pool_.report_memory(ctx, r); });
   f.custom([this](Context& ctx, ComponentReport& r) { pool_.report_billing(ctx, r); });
 
   m.ratio_series(id, "primary_utilization", primary_busy_g_, primary_cap_g_);

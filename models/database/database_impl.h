@@ -15,6 +15,7 @@
 //                    sync acknowledgements
 //   failover.cpp     crashes, restarts and repairs (the pool's), failover and rejoin
 //   drain.cpp        the drain fault: a planned switchover (Patroni), nothing lost
+//   memory.cpp       the container memory limit: a primary's leak and its OOM kill
 //   resharding.cpp   the copy of moved rows and the cutover
 //   sharding.{h,cpp} which shard owns a key (ShardMap)
 #pragma once
@@ -185,6 +186,7 @@ class Database final : public Component, public HasCapabilities, public Crashabl
   void slot_launched(std::uint32_t) override {}
   void slot_down(Context& ctx, std::uint32_t slot) override;
   void slot_ready(Context& ctx, std::uint32_t slot) override;
+  bool leaks(std::uint32_t slot) const override;  // memory.cpp
   // A crash lasts until the nodes it took down are back (rejoined as replicas or primaries).
   Time crash_over(Time at, Time now) const override { return pool_.crash_over(at, now); }
   ReadyHistory ready_history(Time now, Time warmup) const override;
@@ -192,12 +194,15 @@ class Database final : public Component, public HasCapabilities, public Crashabl
   // ---- Degradable (the same faults as a service's; queries.cpp applies them) ----
   // slowdown: every query's and apply's cost x factor (a slow disk, a noisy neighbour);
   // error_rate: that fraction of queries answered Error at once; disk_full: writes fail
-  // (PostgreSQL's "could not extend file: No space left on device"), reads go on. No memory
-  // limit of its own: a memory_leak fault is refused.
+  // (PostgreSQL's "could not extend file: No space left on device"), reads go on.
+  // memory_leak: with memory.limit_mb, a primary's memory grows until it is OOM-killed, a
+  // crash of that node (memory.cpp); without, refused.
   void set_slowdown(double factor) override { slowdown_ = factor; }
   void set_error_rate(double rate) override { error_rate_ = rate; }
-  bool oom_killable() const override { return false; }
-  bool set_memory_leak(Context&, double, double) override { return false; }
+  bool oom_killable() const override { return pool_.oom_killable(); }
+  bool set_memory_leak(Context& ctx, double per_request_mb, double per_second_mb) override {
+    return pool_.set_memory_leak(ctx, per_request_mb, per_second_mb);
+  }
   void set_disk_full(bool full) override { disk_full_ = full; }
 
   // ---- KeyWrites (replication.cpp): the commit time of each key's latest write ----

@@ -107,6 +107,7 @@ DatabaseParams read_database_params(Params& p, BuildContext& bc) {
     d.has_reshard = true;
   }
   d.restart_time = p.distribution("restart_time", Distribution::constant(0));  // mysqld restart + crash recovery
+  read_database_memory(p, d);
   return d;
 }
 

@@ -32,6 +32,9 @@ struct DatabaseParams {
   // Each node.
   std::uint32_t cores = 8, max_connections = 100;
   Distribution restart_time;
+  // "memory" (memory.cpp): each node's container limit and baseline, in MiB; 0 = no limit (a
+  // memory_leak fault is then refused).
+  double memory_limit_mb = 0, memory_base_mb = 0;
 
   // Queries by name (route): "read" and "write" always, the stock's three with `stock`.
   std::map<std::string, Query> queries;
@@ -70,5 +73,7 @@ struct DatabaseParams {
 // Reads the database's fields from `p` (and tells `bc` its connection limit and reads its
 // zone and the network's cross-zone latency). Throws ScenarioError on a bad field.
 DatabaseParams read_database_params(Params& p, BuildContext& bc);
+// Reads "memory" into `d` (memory.cpp). Throws ScenarioError on a bad field.
+void read_database_memory(Params& p, DatabaseParams& d);
 
 }  // namespace archsim::database

@@ -181,12 +181,10 @@ void read_memory_leak(Params& p, const FaultWorld& w, FaultPlan& f) {
 
 void resolve_memory_leak(const FaultWorld& w, FaultPlan& f) {
   if (!w.caps[f.target_index()].degradable->oom_killable())
-    // A database models no process memory of its own, so the message says which components
-    // take the field rather than sending the user to one the target may lack.
     throw ScenarioError(f.pointer + "/target",
                         "\"" + w.ids[f.target_index()] +
-                            "\" has no memory limit a leak could reach: set its memory.limit_mb (a service's, queue's "
-                            "or shared cache's container limit; a database's leak is not modelled)");
+                            "\" has no memory limit a leak could reach: set its memory.limit_mb (the container limit "
+                            "of a service, a queue's brokers, a shared cache's or a database's nodes)");
 }
 
 // Users' clients placed in a failed zone or region stay up: they are outside the data centre.

@@ -622,9 +622,9 @@ TEST_CASE("bad input: a memory_leak on a cache or database is refused at its tar
     CAPTURE(target);
     const std::string set = std::string("faults=[{\"at\":\"10s\",\"kind\":\"memory_leak\",\"target\":\"") + target +
                             "\",\"per_second_mb\":1}]";
-    // A cache takes the field (it is absent here); a database's leak is not modelled.
+    // Both take the field (absent here): the message names it.
     check_semantic_error(run_bad(path, {"--set", set}), path,
-                         {"", "/faults/0/target", {"set its memory.limit_mb", "shared cache's"}});
+                         {"", "/faults/0/target", {"set its memory.limit_mb", "container limit"}});
   }
 }
 
@@ -795,4 +795,23 @@ TEST_CASE("bad input: a cache's memory limit, each fault at its pointer") {
   const std::string l1 = archsim::e2e::source_path("scenarios/caching/l1-l2.json");
   check_semantic_error(run_bad(l1, {"--set", "l1.memory={\"limit_mb\":100}"}), l1,
                        {"", "/components/2/memory", {"local", "calling service"}});
+}
+
+TEST_CASE("bad input: a database's memory limit, each fault at its pointer") {
+  const std::string path = archsim::e2e::source_path("scenarios/databases/failover.json");
+  struct SetCase {
+    const char* set;
+    Case c;
+  };
+  const SetCase cases[] = {
+      {"db.memory={\"limit_mb\":0}", {"", "/components/1/memory/limit_mb", {"positive"}}},
+      {"db.memory={\"limit_mb\":\"big\"}", {"", "/components/1/memory/limit_mb", {"number"}}},
+      {"db.memory={\"base_mb\":8}", {"", "/components/1/memory/limit_mb", {}}},
+      {"db.memory={\"limit_mb\":100,\"base_mb\":100}", {"", "/components/1/memory/base_mb", {"below limit_mb"}}},
+      {"db.memory={\"limit_mb\":100,\"per_request_mb\":1}", {"", "/components/1/memory/per_request_mb", {"unknown field"}}},
+  };
+  for (const SetCase& sc : cases) {
+    CAPTURE(sc.set);
+    check_semantic_error(run_bad(path, {"--set", sc.set}), path, sc.c);
+  }
 }

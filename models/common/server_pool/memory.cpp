@@ -57,8 +57,9 @@ void ServerPool::memory_tick(Context& ctx) {
       continue;
     }
     in.data_mb = jobs_->data_mb(i);
-    in.leaked_mb += leak_second_mb_ * to_seconds(kMemoryTickPeriod) +
-                    leak_request_mb_ * static_cast<double>(in.completed - in.leak_mark);
+    if (jobs_->leaks(i))
+      in.leaked_mb += leak_second_mb_ * to_seconds(kMemoryTickPeriod) +
+                      leak_request_mb_ * static_cast<double>(in.completed - in.leak_mark);
     in.leak_mark = in.completed;
     double mb = instance_memory_mb(in);
     if (mb > memory_limit_mb_) {

@@ -34,6 +34,10 @@ class PoolJobs {
   // set. It counts towards memory.limit_mb beside base_mb and a leak; read at each memory
   // tick (every 100 ms while a leak is active), never per request.
   virtual double data_mb(std::uint32_t /*slot*/) const { return 0; }
+  // Whether a memory_leak fault grows the instance in `slot` (read at each memory tick):
+  // every instance of a service; a database's primaries only (its replicas run no queries'
+  // write path and leak nothing).
+  virtual bool leaks(std::uint32_t /*slot*/) const { return true; }
 
  protected:
   ~PoolJobs() = default;
