@@ -26,9 +26,19 @@
 set -euo pipefail
 bin=$1 src=$2 mpiexec=$3
 work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
-mpi=("$mpiexec" -n 3 --oversubscribe)
+# Every mpirun is bounded: a launch that hangs fails its section (exit 124 from timeout,
+# named below) instead of holding the suite until CI's own limit. --foreground: signals sent
+# to timeout (section 12's Ctrl-C) reach mpirun alone, which hands them to the ranks. The
+# longest takes about 10 s alone; 300 s leaves room for a busy machine.
+mpi=(timeout --foreground -k 10 "${ARCHSIM_MPI_TIMEOUT:-300}" "$mpiexec" -n 3 --oversubscribe)
 [ "$(id -u)" -eq 0 ] && mpi+=(--allow-run-as-root)
+section=""
+trap 'rc=$?; rm -rf "$work"; [ "$rc" -eq 0 ] || echo "FAIL: section \"$section\" exited $rc (124: mpirun did not end within ${ARCHSIM_MPI_TIMEOUT:-300} s)"' EXIT
+# A background mpirun's exit code $1 must not be timeout's (124; a 137 may be Open MPI's own,
+# for a rank killed on purpose).
+not_hung() {
+  [ "$1" -ne 124 ] || { echo "FAIL: section \"$section\": mpirun did not end within ${ARCHSIM_MPI_TIMEOUT:-300} s (exit $1)"; exit 1; }
+}
 args=(compare "$src/scenarios/basics/mm1.json" --set duration=2m --vary users.arrivals.rate=40,60,80
       --replications 2 --quiet --no-report)
 
@@ -57,12 +67,14 @@ EOF
 }
 
 echo "== 1. 3 ranks vs 2 threads"
+section="1. 3 ranks vs 2 threads"
 "$bin" "${args[@]}" --threads 2 --out "$work/threads"
 "${mpi[@]}" "$bin" "${args[@]}" --out "$work/mpi" 2>"$work/mpi.err"
 same "$work/threads" "$work/mpi"
 [ "$(ls "$work/mpi/jobs" | grep -c '\.job$')" -eq 6 ] || { echo "FAIL: expected 6 kept jobs"; exit 1; }
 
 echo "== 1b. metastability: the same map on 3 ranks as on 2 threads"
+section="1b. metastability: the same map on 3 ranks as on 2 threads"
 meta=(metastability "$src/scenarios/metastability/retry-storm.json" --trigger cpu-drop --set duration=30s
       --set cpu-drop.at=10s --vary cpu-drop.duration=2s,10s --quiet --no-report)
 "$bin" "${meta[@]}" --threads 2 --out "$work/meta-threads"
@@ -78,6 +90,7 @@ print("ok: metastability.json identical outside \"run\"")
 EOF
 
 echo "== 2. ranks reading different scenario files"
+section="2. ranks reading different scenario files"
 python3 - "$src/scenarios/basics/mm1.json" "$work" <<'EOF'
 import json, sys
 doc = json.load(open(sys.argv[1]))
@@ -94,10 +107,11 @@ grep -q "MPI rank 2 reads a different scenario" "$work/mismatch.err" || { echo "
 [ "$(grep -c "reads a different scenario" "$work/mismatch.err")" -eq 1 ] || { echo "FAIL: more than one error line"; exit 1; }
 echo "ok: exit 2, one line"
 
-# The pid of MPI rank $2 among the children of mpirun $1 (empty until it has started).
+# The pid of MPI rank $2 among the children of mpirun, itself the child of timeout $1 (empty
+# until it has started).
 rank_pid() {
   local p
-  for p in $(pgrep -P "$1" || true); do
+  for p in $(pgrep -P "$(pgrep -P "$1" | head -n 1)" || true); do
     if tr '\0' '\n' <"/proc/$p/environ" 2>/dev/null | grep -qx "OMPI_COMM_WORLD_RANK=$2"; then echo "$p"; return; fi
   done
 }
@@ -126,6 +140,7 @@ kill_rank_1() {
   wait "$pid"
   code=$?
   set -e
+  not_hung "$code"
   [ -n "$r1" ] || { echo "FAIL: no job kept, or no rank 1 found, within 60 s"; cat "$out.err"; exit 1; }
   echo "sent rank 1 (pid $r1) SIG$sig when $before jobs were kept; mpirun exit $code"
 }
@@ -146,6 +161,7 @@ long=(compare "$src/scenarios/basics/mm1.json" --set duration=${hours}h --vary u
 "$bin" "${long[@]}" --threads 2 --out "$work/long-threads"
 
 echo "== 3. mpirun --enable-recovery: rank 1 dies mid-sweep; its job runs again elsewhere and the sweep completes"
+section="3. mpirun --enable-recovery: rank 1 dies mid-sweep; its job runs again elsewhere and the sweep completes"
 out=$work/recover
 kill_rank_1 TERM --enable-recovery
 [ "$code" -eq 0 ] || { echo "FAIL: the sweep that lost rank 1 exited $code"; cat "$out.err"; exit 1; }
@@ -157,6 +173,7 @@ same "$work/long-threads" "$out" 4
 [ "$(ls "$out/jobs" | grep -c '\.job$')" -eq 8 ] || { echo "FAIL: expected 8 kept jobs"; exit 1; }
 
 echo "== 4. plain mpirun: rank 1 dies, Open MPI ends the job; --resume finishes it"
+section="4. plain mpirun: rank 1 dies, Open MPI ends the job; --resume finishes it"
 out=$work/resume
 kill_rank_1 KILL
 [ "$code" -ne 0 ] || { echo "FAIL: the killed sweep exited 0 without --enable-recovery"; exit 1; }
@@ -172,6 +189,7 @@ grep -q "$kept of 8 jobs reused" "$work/resume.err" || { echo "FAIL: --resume di
 same "$work/long-threads" "$out" 4
 
 echo "== 5. a scenario no rank can read: one error line (rank 0's), exit 2"
+section="5. a scenario no rank can read: one error line (rank 0's), exit 2"
 set +e
 "${mpi[@]}" "$bin" compare "$work/missing.json" --vary web.replicas=1,2 --quiet --no-report --out "$work/missing" >/dev/null 2>"$work/missing.err"
 code=$?
@@ -187,6 +205,7 @@ set -e
 echo "ok: plan's bad --search under MPI: exit 2, one line"
 
 echo "== 6. plan: 3 ranks vs 2 threads, plan.json byte-identical"
+section="6. plan: 3 ranks vs 2 threads, plan.json byte-identical"
 plan=(plan "$src/scenarios/basics/mmc.json" --set duration=2m --slo p99=60ms --search web.concurrency=1..16 --quiet)
 "$bin" "${plan[@]}" --threads 2 --out "$work/plan-threads" >/dev/null
 "${mpi[@]}" "$bin" "${plan[@]}" --out "$work/plan-mpi" >/dev/null
@@ -194,6 +213,7 @@ cmp "$work/plan-threads/plan.json" "$work/plan-mpi/plan.json" || { echo "FAIL: p
 echo "ok: plan.json identical"
 
 echo "== 7. run --replications: 3 ranks vs 2 threads, the same files"
+section="7. run --replications: 3 ranks vs 2 threads, the same files"
 runargs=(run "$src/scenarios/basics/mm1.json" --set duration=10m --replications 5 --quiet --no-report --json)
 "$bin" "${runargs[@]}" --threads 2 --out "$work/run-threads" >/dev/null
 "${mpi[@]}" "$bin" "${runargs[@]}" --out "$work/run-mpi" >/dev/null
@@ -212,6 +232,7 @@ print("ok: 4 files identical outside \"run\"")
 EOF
 
 echo "== 8. other commands refuse MPI ranks"
+section="8. other commands refuse MPI ranks"
 set +e
 "${mpi[@]}" "$bin" validate "$src/scenarios/basics/mm1.json" >/dev/null 2>"$work/validate.err"
 code=$?
@@ -219,6 +240,7 @@ set -e
 [ "$code" -eq 2 ] && grep -q "only run, compare, plan and metastability run over MPI ranks" "$work/validate.err" || { echo "FAIL: validate under mpirun: exit $code"; exit 1; }
 
 echo "== 9. a bad flag under MPI: one line, exit 2"
+section="9. a bad flag under MPI: one line, exit 2"
 set +e
 "${mpi[@]}" "$bin" compare "$src/scenarios/basics/mm1.json" --vary web.replicas=1,2 --replications 0 >/dev/null 2>"$work/flag.err"
 code=$?
@@ -227,30 +249,38 @@ set -e
 echo "ok: exit 2, one line"
 
 echo "== 10. --enable-recovery: a worker dies before it answers at the start; the others finish the sweep"
+section="10. --enable-recovery: a worker dies before it answers at the start; the others finish the sweep"
 mkfifo "$work/never.json"
 set +e
 "${mpi[@]}" --enable-recovery sh -c 'f=$1; [ "$OMPI_COMM_WORLD_RANK" = 2 ] && f=$2; shift 2; exec "$0" compare "$f" "$@"' \
   "$bin" "$src/scenarios/basics/mm1.json" "$work/never.json" "${args[@]:2}" --out "$work/startloss" >/dev/null 2>"$work/startloss.err" &
 pid=$!
 r2="" waited=0
-# Rank 2 has passed MPI_Init and blocks opening the FIFO (the kernel's wait_for_partner).
+# Rank 2 has passed MPI_Init and blocks opening the FIFO: the kernel's wait_for_partner, or
+# fifo_open where a kernel build inlines it.
+wchan=""
 while [ "$waited" -lt 600 ]; do
   r2=$(rank_pid "$pid" 2)
-  [ -n "$r2" ] && grep -q wait_for_partner "/proc/$r2/wchan" 2>/dev/null && break
+  wchan=$([ -n "$r2" ] && cat "/proc/$r2/wchan" 2>/dev/null || true)
+  case "$wchan" in wait_for_partner | fifo_open) break ;; esac
   r2=""
   sleep 0.1
   waited=$((waited + 1))
 done
-[ -n "$r2" ] && kill -9 "$r2"
+# Rank 2 never seen blocked: the sweep cannot end by itself (rank 2 waits on the FIFO forever),
+# so it is stopped before the failure is reported.
+if [ -n "$r2" ]; then kill -9 "$r2"; else kill -TERM "$pid"; fi
 wait "$pid"
 code=$?
 set -e
-[ -n "$r2" ] || { echo "FAIL: rank 2 never blocked on its FIFO"; cat "$work/startloss.err"; exit 1; }
+[ -n "$r2" ] || { echo "FAIL: rank 2 never blocked on its FIFO (last wchan: '${wchan}')"; cat "$work/startloss.err"; exit 1; }
+not_hung "$code"
 [ "$code" -eq 0 ] || { echo "FAIL: the sweep that lost rank 2 at the start exited $code"; cat "$work/startloss.err"; exit 1; }
 grep -q "MPI rank 2 said nothing for 20 s at the start" "$work/startloss.err" || { echo "FAIL: rank 2 not named"; cat "$work/startloss.err"; exit 1; }
 same "$work/threads" "$work/startloss"
 
 echo "== 11. a rank running another build: one line, exit 2"
+section="11. a rank running another build: one line, exit 2"
 cp "$bin" "$work/other-build"
 printf 'x' >>"$work/other-build"  # bytes after the ELF image: it runs the same, hashes differently
 set +e
@@ -263,6 +293,7 @@ set -e
 echo "ok: exit 2, one line"
 
 echo "== 12. Ctrl-C on mpirun mid-sweep: the finished jobs kept, --resume finishes"
+section="12. Ctrl-C on mpirun mid-sweep: the finished jobs kept, --resume finishes"
 out=$work/interrupted
 set +e
 "${mpi[@]}" "$bin" "${long[@]}" --out "$out" >/dev/null 2>"$out.err" &
@@ -276,6 +307,7 @@ kill -INT "$pid"
 wait "$pid"
 code=$?
 set -e
+not_hung "$code"
 [ "$code" -ne 0 ] || { echo "FAIL: an interrupted sweep exited 0"; exit 1; }
 [ ! -e "$out/compare.json" ] || { echo "FAIL: an interrupted sweep wrote compare.json"; exit 1; }
 kept=$(ls "$out/jobs" 2>/dev/null | grep -c '\.job$' || true)
