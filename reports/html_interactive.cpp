@@ -184,7 +184,8 @@ std::optional<Panel> panel_for(const std::string& file) {
       {"autoscaler.dat", "metric per replica"},
       {"replication_lag_ms.dat", "lag (ms)"}, {"consumer_lag.dat", "messages"},
       {"wasted_cpu_s.dat", "CPU-seconds per window"}, {"functions.dat", "per second"},
-      {"function_envs.dat", "environments"},
+      {"function_envs.dat", "environments"}, {"vpa.dat", "cores per pod"}, {"consensus.dat", "writes / s"},
+      {"consensus_leaders.dat", "members leading"},
       {"variants_throughput.dat", "requests / s"}, {"variants_p99_all.dat", "p99 of every request (ms)"}};
   for (const auto& [name, label] : kPlain)
     if (file == name) {

@@ -14,11 +14,12 @@ using js::str_at;
 
 const std::vector<std::string> kCharts = {"latency", "throughput", "utilization", "replicas", "autoscaler", "cdf", "retries", "balancer",
                                              "hit_ratio", "replication_lag_ms", "consumer_lag", "wasted_cpu_s", "functions",
-                                             "circuit_state", "business"};
+                                             "vpa", "consensus", "circuit_state", "business"};
 const std::vector<std::string> kDataFiles = {"latency.dat", "latency_all.dat", "throughput.dat", "errors.dat", "utilization.dat",
                                            "queue.dat", "replicas.dat", "autoscaler.dat", "cdf.dat", "hit_ratio.dat",
                                            "replication_lag_ms.dat", "consumer_lag.dat", "wasted_cpu_s.dat", "functions.dat",
-                                           "function_envs.dat", "circuit_state.dat",
+                                           "function_envs.dat", "vpa.dat", "consensus.dat", "consensus_leaders.dat",
+                                           "circuit_state.dat",
                                            "retries.dat", "balancer.dat", "healthy.dat", "business.dat",
                                            "annotations.gp"};
 
@@ -298,6 +299,46 @@ std::vector<Chart> prepare(const fs::path& charts, const json& summary, const da
                 "timeout are reclaimed, so the next burst starts cold again.",
                 {"functions.dat"}};
     if (data::write_wide(charts / "function_envs.dat", "time_s", envs)) chart.data_files.push_back("function_envs.dat");
+    list.push_back(chart);
+  }
+
+  // Vertical Pod Autoscalers: the recommendation (target between its bounds) against what the
+  // pods ask for and what they used, per pod, as `kubectl describe vpa` and the metrics show.
+  cols.clear();
+  for (const auto& c : ts.components_with("lower_bound_cpu")) {
+    cols.push_back({c + " target", ts.find(c, "target_cpu")});
+    cols.push_back({c + " lower bound", ts.find(c, "lower_bound_cpu")});
+    cols.push_back({c + " upper bound", ts.find(c, "upper_bound_cpu")});
+    cols.push_back({c + " request", ts.find(c, "request_cpu")});
+    cols.push_back({c + " usage", ts.find(c, "usage_cpu")});
+  }
+  if (!cols.empty() && data::write_wide(charts / "vpa.dat", "time_s", cols))
+    list.push_back({"vpa", "Vertical Pod Autoscaler",
+                    "Per pod, in cores: the CPU each VPA recommends (target) between its lower and upper bounds, "
+                    "the request the Ready pods run with, and what they used since the last sync. In Recreate "
+                    "mode a pod whose request falls outside the bounds is evicted and comes back with the target: "
+                    "the request line steps to it. The bounds narrow as the history grows.",
+                    {"vpa.dat"}});
+
+  // Consensus groups: writes committed, failed and lost per second (top), and the members
+  // leading (bottom): none during an election, two in a split brain.
+  cols.clear();
+  std::vector<data::Column> leaders;
+  for (const auto& c : ts.components_with("committed_rps")) {
+    cols.push_back({c + " committed", ts.find(c, "committed_rps")});
+    cols.push_back({c + " failed", ts.find(c, "failed_rps")});
+    cols.push_back({c + " lost", ts.find(c, "lost_rps")});
+    leaders.push_back({c + " leaders", ts.find(c, "leaders")});
+  }
+  if (!cols.empty() && data::write_wide(charts / "consensus.dat", "time_s", cols)) {
+    Chart chart{"consensus", "Consensus groups",
+                "Writes per second each replicated group committed (acknowledged by a majority), failed (no "
+                "leader, or a leader cut off from its majority) and lost (acknowledged, then overwritten by a new "
+                "leader: only with quorum off), top; the members acting as leader, bottom, means over each window. "
+                "Zero is an election; two is a split brain, which a majority quorum ends within an election "
+                "timeout and which, with quorum off, lasts as long as the partition.",
+                {"consensus.dat"}};
+    if (data::write_wide(charts / "consensus_leaders.dat", "time_s", leaders)) chart.data_files.push_back("consensus_leaders.dat");
     list.push_back(chart);
   }
 

@@ -60,6 +60,7 @@ class Vpa final : public Component {
     lower_g_ = m.gauge(id_, "lower_bound_cpu", "lower_bound_cpu");
     upper_g_ = m.gauge(id_, "upper_bound_cpu", "upper_bound_cpu");
     request_g_ = m.gauge(id_, "request_cpu", "request_cpu");
+    usage_g_ = m.gauge(id_, "usage_cpu", "usage_cpu");
   }
 
   bool accepts_calls() const override { return false; }
@@ -92,7 +93,7 @@ class Vpa final : public Component {
   void on_timer(Context& ctx, std::uint16_t, std::uint64_t) override {
     const Time now = ctx.now();
     scalable_->instance_stats(now, stats_);
-    sample(now);
+    sample(ctx, now);
     last_ = rec_.recommend();
     if (last_.valid) {
       ctx.metrics().set(target_g_, last_.target, now);
@@ -124,9 +125,12 @@ class Vpa final : public Component {
 
  private:
   // One sample per Ready pod that was there at the previous interval: its mean usage in cores.
-  void sample(Time now) {
+  // Their mean is charted beside the recommendation (what the pods used, what they ask for).
+  void sample(Context& ctx, Time now) {
     const double conc = static_cast<double>(scalable_->concurrency());
     const double dt = static_cast<double>(now - last_sync_);
+    double sum = 0;
+    int n = 0;
     for (const InstanceStat& s : stats_) {
       if (!s.ready) continue;
       auto it = std::lower_bound(prev_.begin(), prev_.end(), s.serial,
@@ -134,7 +138,9 @@ class Vpa final : public Component {
       if (it == prev_.end() || it->serial != s.serial || dt <= 0) continue;
       const double usage = (s.cpu_area - it->cpu_area) / (conc * dt) * s.cpu_request;
       rec_.add(usage, s.cpu_request, now);
+      sum += usage, ++n;
     }
+    if (n) ctx.metrics().set(usage_g_, sum / n, now);
   }
 
   // The updater: evicts Ready pods whose request is outside [lower, upper], as far as the
@@ -190,7 +196,7 @@ class Vpa final : public Component {
   std::vector<InstanceStat> stats_;
   std::vector<Prev> prev_;
   std::uint64_t evictions_ = 0, refused_ = 0;
-  GaugeId target_g_, lower_g_, upper_g_, request_g_;
+  GaugeId target_g_, lower_g_, upper_g_, request_g_, usage_g_;
 };
 
 }  // namespace

@@ -30,9 +30,23 @@ void Group::start(Context& ctx) {
   ctx.schedule(0, kHeartbeat, pack(0, 0, 0) | static_cast<std::uint64_t>(m_[0].gen) << 8);
   if (crash_at_ >= 0) ctx.schedule(crash_at_, kCrash);
   if (cut_at_ >= 0) ctx.schedule(cut_at_, kPartition);
+  note_leaders(ctx);
 }
 
 void Group::on_timer(Context& ctx, std::uint16_t tag, std::uint64_t d) {
+  dispatch(ctx, tag, d);
+  if (tag != kCommit) note_leaders(ctx);  // a commit changes no role
+}
+
+void Group::note_leaders(Context& ctx) {
+  int n = 0;
+  for (const Member& x : m_) n += x.up && x.role == Role::Leader ? 1 : 0;
+  if (n == leaders_) return;
+  leaders_ = n;
+  ctx.metrics().set(leaders_g_, n, ctx.now());
+}
+
+void Group::dispatch(Context& ctx, std::uint16_t tag, std::uint64_t d) {
   switch (tag) {
     case kCommit: return commit(ctx, static_cast<std::uint32_t>(d));
     case kElectionTimer: return election_timer(ctx, first(d), static_cast<std::uint32_t>(d >> 8));

@@ -51,6 +51,7 @@ Group::Group(Params& p, BuildContext& bc) : rng_(bc.rng(0)) {
   committed_c_ = m.counter(bc.id(), "writes_committed", "committed_rps");
   failed_c_ = m.counter(bc.id(), "writes_failed", "failed_rps");
   lost_c_ = m.counter(bc.id(), "writes_lost", "lost_rps");
+  leaders_g_ = m.gauge(bc.id(), "leaders", "leaders");
 }
 
 void Group::finish(Context& ctx, ComponentReport& r) {

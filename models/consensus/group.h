@@ -68,6 +68,10 @@ class Group final : public Component {
   void fail_writes_of(Context& ctx, int leader);
   std::uint32_t new_slot();
   // election.cpp
+  void dispatch(Context& ctx, std::uint16_t tag, std::uint64_t data);
+  // The leaders gauge: members up and leading, whatever their term (two while a cut-off
+  // leader has not yet stepped down, or for good with quorum off: split brain).
+  void note_leaders(Context& ctx);
   bool reachable(int a, int b) const;
   int reachable_count(int m) const;  // members m can reach, itself included
   void reset_timer(Context& ctx, int m);
@@ -107,6 +111,8 @@ class Group final : public Component {
   std::uint64_t commit_n_ = 0;
   Rng rng_;
   CounterId committed_c_, failed_c_, lost_c_;
+  GaugeId leaders_g_;
+  int leaders_ = -1;
 };
 
 }  // namespace archsim::consensus
