@@ -9,6 +9,8 @@ bash tools/setup.sh --deps
 cmake --preset dev >/dev/null
 cmake --build --preset dev -j "$(nproc)"
 ctest --preset dev -j 2
+# A passing test's output is only in ctest's log: say when the MPI test needed its second attempt.
+grep -h -B 2 'note: an mpirun hung' build/dev/Testing/Temporary/LastTest.log || true
 echo "== tools/test.sh: dev build and tests done at ${SECONDS} s"
 
 # Sanitizers and fuzzing (clang from Debian; tools/fuzz.sh, tests/fuzz/README.md): the unit

@@ -25,19 +25,29 @@
 #   bash tests/tools/mpi_sweep_test.sh ARCHSIM_BIN SOURCE_DIR MPIEXEC
 set -euo pipefail
 bin=$1 src=$2 mpiexec=$3
+# An mpirun that never ends (seen once in CI, in a run of this test that did not print where,
+# and never in many runs here) fails the attempt with 124; the test then runs once more, and
+# fails if the second attempt fails for any reason. Any other failure is final at once.
+if [ -z "${ARCHSIM_MPI_ATTEMPT:-}" ]; then
+  rc=0
+  ARCHSIM_MPI_ATTEMPT=1 bash "$0" "$@" || rc=$?
+  [ "$rc" -eq 124 ] || exit "$rc"
+  echo "note: an mpirun hung in the first attempt (its section is named above); running the test once more"
+  ARCHSIM_MPI_ATTEMPT=2 exec bash "$0" "$@"
+fi
 work=$(mktemp -d)
 # Every mpirun is bounded: a launch that hangs fails its section (exit 124 from timeout,
 # named below) instead of holding the suite until CI's own limit. --foreground: signals sent
 # to timeout (section 12's Ctrl-C) reach mpirun alone, which hands them to the ranks. The
-# longest takes about 10 s alone; 300 s leaves room for a busy machine.
-mpi=(timeout --foreground -k 10 "${ARCHSIM_MPI_TIMEOUT:-300}" "$mpiexec" -n 3 --oversubscribe)
+# longest takes about 10 s alone; 180 s leaves room for a busy machine.
+mpi=(timeout --foreground -k 10 "${ARCHSIM_MPI_TIMEOUT:-180}" "$mpiexec" -n 3 --oversubscribe)
 [ "$(id -u)" -eq 0 ] && mpi+=(--allow-run-as-root)
 section=""
-trap 'rc=$?; rm -rf "$work"; [ "$rc" -eq 0 ] || echo "FAIL: section \"$section\" exited $rc (124: mpirun did not end within ${ARCHSIM_MPI_TIMEOUT:-300} s)"' EXIT
+trap 'rc=$?; rm -rf "$work"; [ "$rc" -eq 0 ] || echo "FAIL: section \"$section\" exited $rc (124: mpirun did not end within ${ARCHSIM_MPI_TIMEOUT:-180} s)"' EXIT
 # A background mpirun's exit code $1 must not be timeout's (124; a 137 may be Open MPI's own,
 # for a rank killed on purpose).
 not_hung() {
-  [ "$1" -ne 124 ] || { echo "FAIL: section \"$section\": mpirun did not end within ${ARCHSIM_MPI_TIMEOUT:-300} s (exit $1)"; exit 1; }
+  [ "$1" -ne 124 ] || { echo "FAIL: section \"$section\": mpirun did not end within ${ARCHSIM_MPI_TIMEOUT:-180} s"; exit 124; }
 }
 args=(compare "$src/scenarios/basics/mm1.json" --set duration=2m --vary users.arrivals.rate=40,60,80
       --replications 2 --quiet --no-report)
