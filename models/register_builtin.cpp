@@ -42,7 +42,7 @@ void register_builtin_models(Registry& r) {
   register_queue(r);  // after the database: causes keep their values
   causes::register_late_causes(r);  // last, for the same reason
   register_database_late_causes(r);  // after those: "deadlock"
-  register_service_late_causes(r);   // after those: "saga_compensated", "saga_inconsistent"
+  register_service_late_causes(r);   // after those: "saga_compensated", "saga_inconsistent", "terminated"
 }
 
 }  // namespace archsim

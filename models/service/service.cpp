@@ -72,6 +72,11 @@ Service::Service(Params& p, BuildContext& bc)
   }
   read_resilience(p, m);
   read_queue_rules(p, m);
+  if (exec_timeout_) {  // registered last of all causes (register_service_late_causes): found by name
+    const std::vector<std::string>& names = bc.cause_names();
+    for (std::size_t k = 0; k < names.size(); ++k)
+      if (names[k] == "terminated") terminated_ = static_cast<Status>(k);
+  }
   pool_.register_memory_metrics(m);
 }
 
@@ -217,7 +222,7 @@ std::uint32_t Service::new_job() {
   const std::uint32_t j = jobs_.alloc();
   Job& job = jobs_[j];
   job.queued_at = job.waited = job.cpu = 0;
-  job.queue_limit = kTimeMax;
+  job.queue_limit = job.exec_limit = kTimeMax;
   job.pc = job.pending = job.oks = job.fails = job.needed = job.passes = 0;
   job.last = Result{};
   job.status = Status::Ok;
@@ -246,8 +251,9 @@ void Service::issue_call(Context& ctx, std::uint32_t j, const Step& st) {
   // "cancel" propagates the call's deadline with it (gRPC's grpc-timeout); a policy sets each
   // attempt's own.
   if (st.cancel && !st.policy) down.deadline = std::min(down.deadline, after(ctx.now(), st.timeout));
-  if (st.policy) policies_[st.policy - 1]->start(ctx, st.ref, down, token, job.instance, st.timeout, from);
-  else ctx.call(st.ref, down, token, st.timeout, from);
+  const Time timeout = exec_timeout_ ? capped_timeout(job, st.timeout, ctx.now()) : st.timeout;
+  if (st.policy) policies_[st.policy - 1]->start(ctx, st.ref, down, token, job.instance, timeout, from);
+  else ctx.call(st.ref, down, token, timeout, from);
 }
 
 // The salt of a job's keyed draws (work, choices): per attempt, and per pass of a repeat
@@ -274,6 +280,10 @@ void Service::advance(Context& ctx, std::uint32_t j) {
   // waiting (choices, jumps, one-way publishes) take no time.
   if (past_deadline(job, ctx.now())) [[unlikely]] {
     cancel(ctx, j);
+    return;
+  }
+  if (exec_timeout_ && past_execution_limit(ctx, job)) [[unlikely]] {
+    complete(ctx, j);  // terminated (finish_job says so)
     return;
   }
   if (!job.crypto_paid && pay_crypto(ctx, j)) [[unlikely]]
@@ -367,6 +377,7 @@ void Service::run_work(Context& ctx, std::uint32_t j, Time d) {
   // A cancel stops the work at the deadline (PostgreSQL checks for its cancel inside
   // the executor's loops; a gRPC handler sees its context done), not at the step's end.
   if (job.req.cancel_at_deadline) d = std::min(d, job.req.deadline - ctx.now());
+  if (job.exec_limit != kTimeMax) d = std::max<Time>(std::min(d, job.exec_limit - ctx.now()), 0);
   job.cpu += d;
   pool_.add_cpu(ctx, job.instance, +1);
   ctx.trace_span(job.call, TraceSpan::Work, ctx.now(), after(ctx.now(), d));
@@ -436,6 +447,8 @@ void Service::resume(Context& ctx, std::uint32_t next) {
 void Service::finish_job(Context& ctx, std::uint32_t j) {
   Job& job = jobs_[j];
   Metrics& m = ctx.metrics();
+  if (exec_timeout_) [[unlikely]]
+    check_terminated(ctx, job);
   if (job.req.write && served(job.status)) record_write(ctx, job.req);
   if (served(job.status)) {
     m.add(ok_c_);
@@ -478,6 +491,7 @@ std::unique_ptr<Component> make_service(Params& p, BuildContext& bc) {
 void register_service_late_causes(Registry& r) {
   r.add_cause("saga_compensated");
   r.add_cause("saga_inconsistent");
+  r.add_cause("terminated");  // execution_timeout (service_deadline.cpp)
 }
 
 }  // namespace archsim

@@ -46,8 +46,9 @@ namespace archsim {
 
 std::unique_ptr<Component> make_service(Params& p, BuildContext& bc);
 
-// The causes of a saga that failed (service_saga.cpp): "saga_compensated" and
-// "saga_inconsistent", registered after every other cause so that no earlier value moves.
+// The service's own causes, registered after every other cause so that no earlier value
+// moves: a saga that failed (service_saga.cpp), "saga_compensated" and "saga_inconsistent";
+// a request ended at the service's execution_timeout (service_deadline.cpp), "terminated".
 void register_service_late_causes(Registry& r);
 
 }  // namespace archsim

@@ -14,12 +14,28 @@
 //                    that the ones served are those whose callers still wait.
 // Both checks are made when a worker is handed to the queued request (as a server dequeuing
 // it would), not when its limit passes: a dropped request's failure reaches its caller then.
+//
+// The service's own limit, "execution_timeout", follows PHP-FPM's request_terminate_timeout
+// (php-fpm.conf; sapi/fpm/fpm/fpm_request.c checks each child's request against it and the
+// master kills the child) and Gunicorn's worker --timeout: a request still running that long
+// after a worker took it is ended there, whatever it is doing, and its caller gets an error
+// (nginx's 502 when the FPM child dies). Its clock starts when it first runs, not when it
+// arrives: time in the accept queue does not count. A work step is cut at the limit; a call
+// waits at most until it (the callee is not told, as MySQL is not when the PHP child dies:
+// its work goes on unless the call cancels). Simplified: the killed worker is back at once
+// (FPM forks a new child in about a millisecond); under processor sharing ("cores") a work
+// step is not cut but the request is ended when it finishes; a call with a retry policy is
+// capped per attempt, so a retry started before the limit may end after it.
 #include "models/service/service_impl.h"
 #include "models/common/causes.h"
 
 namespace archsim::service_internal {
 
 void Service::read_queue_rules(Params& p, Metrics& m) {
+  exec_timeout_ = p.duration("execution_timeout", 0, 0, 365 * kDay);
+  if (p.has("execution_timeout") && exec_timeout_ <= 0)
+    p.fail("execution_timeout", "must be positive, such as \"30s\" (PHP-FPM's request_terminate_timeout)");
+  if (exec_timeout_) terminated_c_ = m.counter(id_, "terminated", "terminated_rps");
   // The series: CPU-seconds spent in each window on work nobody waited for, counted when
   // the request ends (answered late, cancelled or dropped).
   wasted_c_ = m.counter(id_, "wasted_cpu_ns", "wasted_cpu_s", Metrics::kSecondsSeries);
@@ -86,8 +102,15 @@ bool Service::dropped_from_queue(Context& ctx, std::uint32_t j) {
   return false;
 }
 
+void Service::check_terminated(Context& ctx, Job& job) {
+  if (job.exec_limit == kTimeMax || ctx.now() < job.exec_limit) return;
+  ctx.metrics().add(terminated_c_);
+  job.status = terminated_;
+}
+
 void Service::deadline_figures(Context& ctx, ComponentReport& r) {
   Metrics& m = ctx.metrics();
+  if (exec_timeout_) r.add("terminated", static_cast<double>(m.total(terminated_c_)));
   // CPU-seconds spent on requests whose callers no longer waited (answers dropped, cancels).
   r.add("wasted_cpu_s", static_cast<double>(m.total(wasted_c_)) / static_cast<double>(kSecond));
   if (const auto c = m.total(cancelled_c_)) r.add("cancelled", static_cast<double>(c));

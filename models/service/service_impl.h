@@ -82,6 +82,8 @@ struct Job {
   Time queued_at = 0, waited = 0;  // in the instance's accept queue: since, and in all
   Time cpu = 0;                    // CPU spent on it here (its work steps, as run)
   Time queue_limit = kTimeMax;     // CoDel: it is dropped when it has queued longer than this
+  Time exec_limit = kTimeMax;      // execution_timeout: when its worker is taken from it (kTimeMax: not
+                                   // started, or no limit)
   std::uint32_t instance = 0, program = 0, pc = 0;
   std::uint32_t pending = 0, oks = 0, fails = 0, needed = 0;
   Result last;  // the last call's reply result (what Branch steps read)
@@ -215,6 +217,24 @@ class Service final : public Component,
   void queued(Context& ctx, std::uint32_t j);  // job `j` went into its instance's queue
   void end_unwanted(Context& ctx, std::uint32_t j, Status status);
   void deadline_figures(Context& ctx, ComponentReport& r);
+  // execution_timeout: starts job `j`'s clock when it first runs; true when the limit has
+  // passed (the caller then completes it, terminated).
+  bool past_execution_limit(Context& ctx, Job& job) {
+    if (job.exec_limit == kTimeMax) {
+      job.exec_limit = after(ctx.now(), exec_timeout_);
+      return false;
+    }
+    return ctx.now() >= job.exec_limit;
+  }
+  // The wait a call step may have under the limit: its own timeout (0: none), capped at what
+  // is left of the job's execution time.
+  static Time capped_timeout(const Job& job, Time timeout, Time now) {
+    if (job.exec_limit == kTimeMax) return timeout;
+    const Time left = std::max<Time>(job.exec_limit - now, 1);
+    return timeout > 0 ? std::min(timeout, left) : left;
+  }
+  // A job ending at or past its limit is terminated: counted, and failed with "terminated".
+  void check_terminated(Context& ctx, Job& job);
 
   // ---- resilience: call policies, load shedding, idempotent writes ----
 
@@ -262,6 +282,11 @@ class Service final : public Component,
   bool drop_expired_ = false;      // "queue": {"drop_expired": true}
   Time codel_target_ = 0, codel_interval_ = 0;  // "queue": {"codel": ...}; 0 = off
   bool queue_rules_ = false;       // either of them
+  // "execution_timeout" (PHP-FPM's request_terminate_timeout, Gunicorn's worker timeout):
+  // 0 = none; the requests terminated at it, with the cause "terminated".
+  Time exec_timeout_ = 0;
+  CounterId terminated_c_;
+  Status terminated_ = Status::Error;
   // Resilience (models/common/resilience): call policies of the call steps, shedding, write keys.
   static constexpr std::uint64_t kNoShed = UINT64_MAX;
   std::vector<std::unique_ptr<CallPolicy>> policies_;

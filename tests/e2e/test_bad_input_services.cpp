@@ -206,6 +206,23 @@ TEST_CASE("bad input: a service's garbage-collection cost, each fault at its poi
   }
 }
 
+TEST_CASE("bad input: a service's execution_timeout, each fault at its pointer") {
+  const std::string mmc = archsim::e2e::basic_scenario("mmc.json");
+  struct SetCase {
+    std::string set;
+    Case c;
+  };
+  const SetCase cases[] = {
+      {"web.execution_timeout=\"0s\"", {"", "/components/1/execution_timeout", {"positive", "request_terminate_timeout"}}},
+      {"web.execution_timeout=\"-1s\"", {"", "/components/1/execution_timeout", {}, true}},
+      {"web.execution_timeout=\"soon\"", {"", "/components/1/execution_timeout", {}, true}},
+  };
+  for (const SetCase& sc : cases) {
+    CAPTURE(sc.set);
+    check_semantic_error(run_bad(mmc, {"--set", sc.set}), mmc, sc.c);
+  }
+}
+
 TEST_CASE("bad input: a serverless function's fields and its prices, each fault at its pointer") {
   const std::string file = bad("function_memory_too_small.json");
   check_semantic_error(run_bad(file), file, {"function_memory_too_small.json", "/components/1/memory_mb", {"128"}});

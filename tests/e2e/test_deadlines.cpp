@@ -203,3 +203,61 @@ TEST_CASE("on_timeout cancel on a cache: operations still queued past their dead
   CHECK_FALSE(cont["components"]["c"].contains("cancelled"));
   CHECK(num(cont, "components.c.queue_length") > 200);
 }
+
+TEST_CASE("execution_timeout: a request is ended that long after a worker took it, queue time aside (PHP-FPM's request_terminate_timeout)") {
+  // D/D/1 at 1/s with S = 2 s and a limit of 500 ms: every request is cut at 500 ms of its
+  // work and fails as "terminated", so the worker is busy 0.5 s of each second.
+  nlohmann::json cut = dd1(1, "30s", "continue", "2s");
+  cut["components"][1]["execution_timeout"] = "500ms";
+  const auto s = run("exec-cut", cut);
+  const double sent = num(s, "requests.sent");
+  CHECK(num(s, "components.web.terminated") == sent);
+  CHECK(num(s, "requests.by_cause.terminated") == sent);
+  CHECK(num(s, "requests.ok") == 0);
+  CHECK(num(s, "components.users.latency_all_ms.max") == doctest::Approx(500));
+  CHECK(num(s, "components.web.utilization") == doctest::Approx(0.5).epsilon(0.01));
+  check_service_conservation(s, 1);
+
+  // The clock starts at the worker, not at arrival: 20/s for 2 s, then 1/s, with S = 80 ms
+  // (12.5/s): in the burst requests wait in the queue far longer than the limit of 100 ms,
+  // and none is terminated, each having run 80 ms.
+  nlohmann::json queued = dd1(10, "30s", "continue", "80ms");
+  queued["components"][0]["arrivals"]["rate"] =
+      nlohmann::json::array({nlohmann::json::array({"0s", 20}), nlohmann::json::array({"2s", 20}),
+                             nlohmann::json::array({"2010ms", 1})});
+  queued["components"][1]["execution_timeout"] = "100ms";
+  const auto q = run("exec-queued", queued);
+  CHECK(num(q, "components.web.terminated") == 0);
+  CHECK(num(q, "requests.ok") == num(q, "requests.sent"));
+  // 40 arrivals in 2 s of 80 ms each: the last of the burst waits about 3.2 - 2 = 1.2 s.
+  CHECK(num(q, "components.users.latency_ms.max") > 1000);
+}
+
+TEST_CASE("execution_timeout: a call is waited for only until the limit, and the callee's work goes on") {
+  // php: 100 ms of work, a call to a 10 s query, 50 ms of work; 1/s; a limit of 1 s. Each
+  // request frees its worker at exactly 1 s (terminated), while the database runs every
+  // query to its end: busy 10 s per second, as without the limit. Without it each php
+  // worker is held 10.15 s: two workers serve at most 0.2/s, and the queue grows.
+  nlohmann::json d = {{"seed", 1}, {"duration", "100s"}, {"network", {{"latency", "0ms"}}},
+                      {"components",
+                       {{{"id", "users"}, {"type", "client"}, {"target", "php"}, {"timeout", "60s"},
+                         {"arrivals", {{"process", "constant"}, {"rate", 1}}}},
+                        {{"id", "php"}, {"type", "service"}, {"replicas", 1}, {"concurrency", 2},
+                         {"execution_timeout", "1s"},
+                         {"routes", {{"default", {{{"work", "100ms"}}, {{"call", "db"}}, {{"work", "50ms"}}}}}}},
+                        {{"id", "db"}, {"type", "service"}, {"replicas", 1}, {"concurrency", 100}, {"service_time", "10s"}}}}};
+  const auto s = run("exec-call", d);
+  const double sent = num(s, "requests.sent");
+  // The last arrival (99 s) would end at the run's end instant: still in flight.
+  CHECK(num(s, "components.php.terminated") == sent - 1);
+  CHECK(num(s, "requests.failed") == sent - 1);
+  CHECK(num(s, "components.users.latency_all_ms.max") == doctest::Approx(1000));
+  CHECK(num(s, "components.php.busy_workers") == doctest::Approx(sent * 1.0 / 100).epsilon(0.01));
+  CHECK(num(s, "components.php.cpu_utilization") * 2 == doctest::Approx(sent * 0.1 / 100).epsilon(0.01));
+  CHECK(num(s, "components.db.busy_workers") > 9);  // every query runs its 10 s
+
+  d["components"][1].erase("execution_timeout");
+  const auto held = run("exec-call-held", d);
+  CHECK(num(held, "components.php.busy_workers") > 1.9);
+  CHECK(num(held, "requests.ok") < 0.25 * sent);
+}
