@@ -94,7 +94,8 @@ TEST_CASE("vpa: the usage it charts is the utilization law's, per pod, at every 
     // The first sync (60 s) has no earlier one to measure from; the second sets the gauge at
     // 120 s, and a window's figure is its mean: from the window (120 s, 180 s] on.
     if (t < 180) continue;
-    CAPTURE(t);
+    const double at = t;
+    CAPTURE(at);
     CHECK(std::stod(v) == doctest::Approx(0.2).epsilon(0.01));
     ++windows;
   }
