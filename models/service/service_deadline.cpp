@@ -32,9 +32,11 @@
 namespace archsim::service_internal {
 
 void Service::read_queue_rules(Params& p, Metrics& m) {
-  exec_timeout_ = p.duration("execution_timeout", 0, 0, 365 * kDay);
-  if (p.has("execution_timeout") && exec_timeout_ <= 0)
-    p.fail("execution_timeout", "must be positive, such as \"30s\" (PHP-FPM's request_terminate_timeout)");
+  if (p.has("execution_timeout")) {  // absent: no limit (0 is refused, not taken for none)
+    exec_timeout_ = p.duration("execution_timeout", 0, 0, 365 * kDay);
+    if (exec_timeout_ <= 0)
+      p.fail("execution_timeout", "must be positive, such as \"30s\" (PHP-FPM's request_terminate_timeout)");
+  }
   if (exec_timeout_) terminated_c_ = m.counter(id_, "terminated", "terminated_rps");
   // The series: CPU-seconds spent in each window on work nobody waited for, counted when
   // the request ends (answered late, cancelled or dropped).
