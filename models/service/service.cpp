@@ -72,6 +72,7 @@ Service::Service(Params& p, BuildContext& bc)
   }
   read_resilience(p, m);
   read_queue_rules(p, m);
+  read_event_sourcing(p);
   if (exec_timeout_) {  // registered last of all causes (register_service_late_causes): found by name
     const std::vector<std::string>& names = bc.cause_names();
     for (std::size_t k = 0; k < names.size(); ++k)
@@ -186,6 +187,7 @@ void Service::finish(Context& ctx, ComponentReport& r) {
   pool_.report_disruptions(ctx, r);
   pool_.report_discovery(r);
   pool_.report_memory(ctx, r);
+  event_figures(r);
   r.add("ok", static_cast<double>(m.total(ok_c_)));
   r.add("errors", static_cast<double>(m.total(err_c_)));
   r.add("rejected", static_cast<double>(m.total(rejected_c_)));

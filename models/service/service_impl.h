@@ -9,6 +9,7 @@
 //   service_saga.cpp        saga blocks: calls with compensations run in reverse on a failure
 //   service_deadline.cpp    work nobody waits for: cancelled at the caller's deadline, dropped
 //                           from the queue (drop_expired, CoDel), counted as wasted CPU
+//   service_events.cpp      event sourcing: a start replays the event log since the snapshot
 // Instances, workers, accept queues, lifecycle, zones, memory and billing are the server
 // pool's (models/common/server_pool/server_pool.h); the service keeps routes and steps, calls
 // and their resilience. Only these files include this header.
@@ -157,6 +158,7 @@ class Service final : public Component,
 
   void drop_jobs(Context& ctx, std::uint32_t slot) override;
   void slot_launched(std::uint32_t slot) override;
+  Time startup_work(Context& ctx, std::uint32_t slot) override;  // service_events.cpp
 
  private:
   // ---- scenario ----
@@ -166,6 +168,11 @@ class Service final : public Component,
   void parse_steps(std::vector<Params>& list, BuildContext& bc, Program& prog, std::vector<Step>& out, bool in_parallel);
   void parse_call_branches(Params& s, BuildContext& bc, Program& prog);
   void parse_block(Params& s, std::string_view key, BuildContext& bc, Program& prog);
+
+  // ---- event sourcing (service_events.cpp) ----
+
+  void read_event_sourcing(Params& p);
+  void event_figures(ComponentReport& r) const;
 
   // ---- sagas (service_saga.cpp) ----
 
@@ -287,6 +294,17 @@ class Service final : public Component,
   Time exec_timeout_ = 0;
   CounterId terminated_c_;
   Status terminated_ = Status::Error;
+  // "event_sourcing" (service_events.cpp): the log's length and its snapshots; every applied
+  // write appends one event.
+  struct EventSourcing {
+    bool on = false;
+    std::uint64_t history = 0;        // events before t = 0
+    std::uint64_t snapshot_every = 0; // a snapshot after every this many events; 0 = none
+    Time apply = 0, snapshot_load = 0;
+    std::uint64_t appended = 0;       // applied writes during the run
+    std::uint64_t replays = 0, replayed = 0;
+    Time replay_max = 0, replay_sum = 0;
+  } es_;
   // Resilience (models/common/resilience): call policies of the call steps, shedding, write keys.
   static constexpr std::uint64_t kNoShed = UINT64_MAX;
   std::vector<std::unique_ptr<CallPolicy>> policies_;

@@ -95,8 +95,11 @@ bool Service::shed_or_deduplicate(Context& ctx, CallId call, const RequestInfo& 
 
 // A write was answered successfully: applied once, or again (duplicate / deduplicated).
 void Service::record_write(Context& ctx, const RequestInfo& req) {
-  if (writes_.apply(req, ctx.now())) ctx.metrics().add(writes_c_);
+  const bool first = writes_.apply(req, ctx.now());
+  if (first) ctx.metrics().add(writes_c_);
   else ctx.metrics().add(idempotent_ ? dedup_c_ : duplicate_c_);
+  // Event sourcing: an applied command appends its event; a deduplicated repeat appends none.
+  if (es_.on && (first || !idempotent_)) ++es_.appended;
 }
 
 void Service::resilience_figures(Context& ctx, ComponentReport& r) {

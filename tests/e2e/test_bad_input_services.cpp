@@ -223,6 +223,26 @@ TEST_CASE("bad input: a service's execution_timeout, each fault at its pointer")
   }
 }
 
+TEST_CASE("bad input: a service's event_sourcing, each fault at its pointer") {
+  const std::string path = archsim::e2e::source_path("scenarios/transactions/event-sourcing.json");
+  struct SetCase {
+    std::string set;
+    Case c;
+  };
+  const SetCase cases[] = {
+      {"orders.event_sourcing={\"events\":5}", {"", "/components/1/event_sourcing/apply", {"required"}}},
+      {"orders.event_sourcing.apply=\"0s\"", {"", "/components/1/event_sourcing/apply", {"positive"}}},
+      {"orders.event_sourcing.events=-1", {"", "/components/1/event_sourcing/events", {}, true}},
+      {"orders.event_sourcing.snapshot_every=0", {"", "/components/1/event_sourcing/snapshot_every", {}, true}},
+      {"orders.event_sourcing.snapshot_load=\"1s\"", {"", "/components/1/event_sourcing/snapshot_load", {"snapshot_every"}}},
+      {"orders.event_sourcing.snapshots=10", {"", "/components/1/event_sourcing/snapshots", {"unknown field"}}},
+  };
+  for (const SetCase& sc : cases) {
+    CAPTURE(sc.set);
+    check_semantic_error(run_bad(path, {"--set", sc.set}), path, sc.c);
+  }
+}
+
 TEST_CASE("bad input: a serverless function's fields and its prices, each fault at its pointer") {
   const std::string file = bad("function_memory_too_small.json");
   check_semantic_error(run_bad(file), file, {"function_memory_too_small.json", "/components/1/memory_mb", {"128"}});

@@ -225,6 +225,7 @@ void ServerPool::begin_startup(Context& ctx, std::uint32_t i) {
   ++in.timer_gen;
   if (ready_at_restart_) return container_started(ctx, i);  // addressed, no start-up and no probes
   Time d = startup_.sample_time(*rng_);
+  d = after(d, jobs_->startup_work(ctx, i));
   ctx.schedule(d, kReady, timer_data(i, in.timer_gen));
   if (readiness_.period || startup_probe_.period) arm_container_probes(ctx, i);
 }

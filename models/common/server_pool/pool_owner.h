@@ -38,6 +38,10 @@ class PoolJobs {
   // every instance of a service; a database's primaries only (its replicas run no queries'
   // write path and leak nothing).
   virtual bool leaks(std::uint32_t /*slot*/) const { return true; }
+  // Start-up work of the owner's own, added to `startup_time` each time an instance in
+  // `slot` starts (launched after time 0, restarted, repaired): an event-sourced service
+  // replaying its log. Called once per start, never per request.
+  virtual Time startup_work(Context& /*ctx*/, std::uint32_t /*slot*/) { return 0; }
 
  protected:
   ~PoolJobs() = default;
