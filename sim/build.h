@@ -72,6 +72,9 @@ class BuildContext {
   void sends_route(RefId ref, std::uint32_t route, std::string pointer);
   void forwards_routes(RouteFlow::Rule rule);
   void serves_only(std::vector<std::uint32_t> routes);
+  // This component names `route` in a per-route `setting` at `pointer`: a warning before
+  // t = 0 if the declared flow shows it never arrives (RouteFlow::unreached).
+  void expects_route(std::uint32_t route, std::string pointer, std::string setting);
   // Connection budget (sim/connection_budget.h), checked before t = 0 as a warning: each
   // instance of this component holds up to `size` connections over `ref` (a pool); this
   // component runs `count` instances; the one `ref` names may run up to `max` instances (an

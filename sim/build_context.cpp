@@ -68,6 +68,9 @@ void BuildContext::forwards_routes(RouteFlow::Rule rule) {
   sim_.route_flow_.rule(std::move(rule));
 }
 void BuildContext::serves_only(std::vector<std::uint32_t> routes) { sim_.route_flow_.serves(index_, std::move(routes)); }
+void BuildContext::expects_route(std::uint32_t route, std::string pointer, std::string setting) {
+  sim_.route_flow_.expects(index_, route, std::move(pointer), std::move(setting));
+}
 void BuildContext::holds_connections(RefId ref, std::uint64_t size, std::string pointer) {
   sim_.connection_budget_.pool(index_, ref, size, std::move(pointer));
 }

@@ -14,6 +14,30 @@ void RouteFlow::rule(Rule r) { rules_.push_back(std::move(r)); }
 
 void RouteFlow::serves(std::uint32_t at, std::vector<std::uint32_t> routes) { serves_.emplace_back(at, std::move(routes)); }
 
+void RouteFlow::expects(std::uint32_t at, std::uint32_t route, std::string pointer, std::string setting) {
+  expected_.push_back(Expected{at, route, std::move(pointer), std::move(setting)});
+}
+
+bool RouteFlow::upstream_declared(std::uint32_t components, const std::vector<std::pair<std::uint32_t, std::uint32_t>>& edges,
+                                  std::uint32_t at) const {
+  std::vector<char> declared(components, 0), seen(components, 0);
+  for (const Source& s : sources_) declared[s.from] = 1;
+  for (const Rule& r : rules_) declared[r.from] = 1;
+  std::deque<std::uint32_t> work{at};
+  seen[at] = 1;
+  while (!work.empty()) {
+    const std::uint32_t c = work.front();
+    work.pop_front();
+    for (const auto& [from, to] : edges) {
+      if (to != c || seen[from]) continue;
+      if (!declared[from]) return false;
+      seen[from] = 1;
+      work.push_back(from);
+    }
+  }
+  return true;
+}
+
 bool RouteFlow::passes(const Rule& r, std::uint32_t route) {
   bool listed = false;
   for (std::uint32_t x : r.routes) listed = listed || x == route;

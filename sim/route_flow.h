@@ -13,6 +13,11 @@
 // the first route that reaches a component that does not serve it, at the location where that
 // route was named. A component that declares nothing serves every route and forwards nothing
 // (sound: an undeclared hop can only hide a failure from the check, never invent one).
+//
+// A component may also name routes in a per-route setting (a cache's route_value_bytes); a
+// named route that nothing sends there is a typo or a stale setting, which `unreached` warns of.
+// Only where every component upstream of it declared its flow: an undeclared hop may carry
+// routes the propagation cannot see, and the warning would then be wrong.
 #pragma once
 #include <algorithm>
 #include <cstdint>
@@ -21,6 +26,7 @@
 #include <vector>
 
 #include "sim/context.h"
+#include "sim/errors.h"
 #include "sim/text_list.h"
 
 namespace archsim {
@@ -46,11 +52,19 @@ class RouteFlow {
   void rule(Rule r);
   // `at` serves exactly `routes` (and nothing else).
   void serves(std::uint32_t at, std::vector<std::uint32_t> routes);
+  // `at` names `route` at `pointer` in `setting` (a per-route setting): it expects it to arrive.
+  void expects(std::uint32_t at, std::uint32_t route, std::string pointer, std::string setting);
 
   // Runs the check. `target(ref)` is the component a reference resolved to; `route_name` and
   // `component_id` name things in the message. Throws ScenarioError at the route's pointer.
   template <class Target, class RouteName, class ComponentId>
   void check(std::uint32_t components, Target target, RouteName route_name, ComponentId component_id) const;
+  // One warning per expected route that never reaches its component, where every component
+  // upstream of it declared its flow. `edges` are the scenario's request-carrying references
+  // as (from, to) component pairs; the rest as for check().
+  template <class Target, class RouteName, class ComponentId>
+  std::vector<ScenarioWarning> unreached(std::uint32_t components, const std::vector<std::pair<std::uint32_t, std::uint32_t>>& edges,
+                                         Target target, RouteName route_name, ComponentId component_id) const;
 
  private:
   struct Source {
@@ -67,25 +81,67 @@ class RouteFlow {
   std::vector<Source> sources_;
   std::vector<Rule> rules_;
   std::vector<std::pair<std::uint32_t, std::vector<std::uint32_t>>> serves_;
+  struct Expected {
+    std::uint32_t at, route;
+    std::string pointer, setting;
+  };
+  std::vector<Expected> expected_;
 
   // The reach sets of every component: which routes arrive, first origin of each.
   std::vector<std::vector<Reach>> propagate(std::uint32_t components, const std::vector<std::uint32_t>& to_of_ref,
                                             std::vector<std::string>& pointers) const;
+  template <class Target>
+  std::vector<std::uint32_t> targets_of_refs(Target target) const;
+  // Whether every component with a path of `edges` to `at` declared a source or a rule.
+  bool upstream_declared(std::uint32_t components, const std::vector<std::pair<std::uint32_t, std::uint32_t>>& edges,
+                         std::uint32_t at) const;
   static bool passes(const Rule& r, std::uint32_t route);
   [[noreturn]] static void refuse(const std::string& pointer, const std::string& message);
   // " (did you mean ...?)" when a served route is close to `route` (sim/errors.h), else "".
   static std::string hint(const std::string& route, const std::vector<std::string>& served);
 };
 
-template <class Target, class RouteName, class ComponentId>
-void RouteFlow::check(std::uint32_t components, Target target, RouteName route_name, ComponentId component_id) const {
-  if (serves_.empty()) return;
+template <class Target>
+std::vector<std::uint32_t> RouteFlow::targets_of_refs(Target target) const {
   RefId max_ref = 0;
   for (const Source& s : sources_) max_ref = std::max(max_ref, s.ref);
   for (const Rule& r : rules_) max_ref = std::max(max_ref, r.ref);
   std::vector<std::uint32_t> to_of_ref(static_cast<std::size_t>(max_ref) + 1, 0);
   for (const Source& s : sources_) to_of_ref[s.ref] = target(s.ref);
   for (const Rule& r : rules_) to_of_ref[r.ref] = target(r.ref);
+  return to_of_ref;
+}
+
+template <class Target, class RouteName, class ComponentId>
+std::vector<ScenarioWarning> RouteFlow::unreached(std::uint32_t components,
+                                                  const std::vector<std::pair<std::uint32_t, std::uint32_t>>& edges,
+                                                  Target target, RouteName route_name, ComponentId component_id) const {
+  std::vector<ScenarioWarning> out;
+  if (expected_.empty()) return out;
+  std::vector<std::string> pointers;
+  const std::vector<std::vector<Reach>> reach = propagate(components, targets_of_refs(target), pointers);
+  for (const Expected& e : expected_) {
+    bool arrives = false;
+    for (const Reach& r : reach[e.at]) arrives = arrives || r.route == e.route;
+    if (arrives || !upstream_declared(components, edges, e.at)) continue;
+    std::string list;
+    std::vector<std::string> names;
+    for (const Reach& r : reach[e.at]) {
+      append_item(list, ", ", route_name(r.route));
+      names.push_back(route_name(r.route));
+    }
+    out.push_back(ScenarioWarning{e.pointer, "route \"" + route_name(e.route) + "\" in " + e.setting + " never reaches \"" +
+                                                 component_id(e.at) + "\" (" +
+                                                 (list.empty() ? std::string("no route reaches it") : "the routes that do: " + list) +
+                                                 "), so the setting is never used" + hint(route_name(e.route), names)});
+  }
+  return out;
+}
+
+template <class Target, class RouteName, class ComponentId>
+void RouteFlow::check(std::uint32_t components, Target target, RouteName route_name, ComponentId component_id) const {
+  if (serves_.empty()) return;
+  const std::vector<std::uint32_t> to_of_ref = targets_of_refs(target);
   std::vector<std::string> pointers;
   const std::vector<std::vector<Reach>> reach = propagate(components, to_of_ref, pointers);
   for (const auto& [at, served] : serves_) {

@@ -37,6 +37,13 @@ Simulation::Simulation(const json& doc, const Registry& registry, std::optional<
       [&](std::uint32_t r) { return requests_->route_name(r); }, [&](std::uint32_t c) { return comps_[c]->id(); });
   warnings_ = connection_budget_.check([&](RefId ref) { return refs_[ref].to; },
                                        [&](std::uint32_t c) { return comps_[c]->id(); });
+  std::vector<std::pair<std::uint32_t, std::uint32_t>> edges;
+  for (const Reference& r : refs_)
+    if (r.kind != RefKind::Control) edges.emplace_back(r.from, r.to);
+  for (ScenarioWarning& w : route_flow_.unreached(
+           static_cast<std::uint32_t>(comps_.size()), edges, [&](RefId ref) { return refs_[ref].to; },
+           [&](std::uint32_t r) { return requests_->route_name(r); }, [&](std::uint32_t c) { return comps_[c]->id(); }))
+    warnings_.push_back(std::move(w));
   read_top_level(top, registry, TopLevelKey::Stage::Series);
   top.finish();
   check_call_cycles();

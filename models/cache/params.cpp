@@ -193,7 +193,10 @@ CacheParams read_cache_params(Params& p, BuildContext& bc) {
   c.value_sizes = read_value_sizes(p, "value_bytes", 0);
   // Per-route sizes: the values a write on that route stores, whatever the key's own size.
   if (auto r = p.object_opt("route_value_bytes")) {
-    for (const std::string& route : r->keys()) c.route_sizes.push_back({bc.route_index(route), read_value_sizes(*r, route, 1)});
+    for (const std::string& route : r->keys()) {
+      c.route_sizes.push_back({bc.route_index(route), read_value_sizes(*r, route, 1)});
+      bc.expects_route(c.route_sizes.back().route, r->path(route), "route_value_bytes");
+    }
     if (c.route_sizes.size() > 64) p.fail("route_value_bytes", "names at most 64 routes");
   }
   c.key_overhead_bytes = static_cast<std::uint32_t>(p.integer("key_overhead_bytes", 0, 0, 1 << 20));

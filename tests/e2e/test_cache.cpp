@@ -309,3 +309,20 @@ TEST_CASE("cache: a hit adds at most two events to a request (the call's deliver
   CHECK(added <= 2.02);  // 10 misses among ~10,000 hits add their backend calls
   CHECK(added >= 1.98);  // and a hit is not free: a call and a reply
 }
+
+TEST_CASE("cache: a route named in route_value_bytes that no caller sends to the cache is warned of, with the routes that do") {
+  const std::string path = archsim::e2e::source_path("scenarios/caching/cache-aside.json");
+  const std::string out = archsim::e2e::scratch_dir("route-value-bytes");
+  auto run = [&](const std::string& sizes) {
+    return archsim::e2e::run_archsim({"run", path, "--set", "duration=2m", "--set", "warmup=10s", "--set",
+                                      "cache.route_value_bytes=" + sizes, "--json", "--quiet", "--no-report", "--out", out});
+  };
+  const auto typo = run(R"({"sett": 100})");
+  CHECK(typo.exit_code == 0);
+  CHECK(typo.err.find("/components/2/route_value_bytes/sett: warning: route \"sett\" in route_value_bytes never reaches "
+                      "\"cache\" (the routes that do: get, set)") != std::string::npos);
+  CHECK(typo.err.find("did you mean \"set\"") != std::string::npos);
+  const auto right = run(R"({"set": 100})");
+  CHECK(right.exit_code == 0);
+  CHECK(right.err.find("warning") == std::string::npos);
+}

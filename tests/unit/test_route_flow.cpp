@@ -107,3 +107,39 @@ TEST_CASE("route flow: forwarding loops end") {
   CHECK(m.rfind("/x ", 0) == 0);
   CHECK(m.find("\"r0\" reaches \"c\" (through \"a\")") != std::string::npos);
 }
+
+TEST_CASE("route flow: a route a component names but nothing sends there is warned of, where every hop upstream declared its flow") {
+  // client(0) -> svc(1) -> cache(2); svc calls the cache with r5 (get) and r6 (set); the
+  // cache names r6 and r7 in a per-route setting. Edges: 0 -> 1, 1 -> 2.
+  World w{{1, 2, 2}, {"client", "svc", "cache"}};
+  const std::vector<std::pair<std::uint32_t, std::uint32_t>> edges{{0, 1}, {1, 2}};
+  auto unreached = [&](const RouteFlow& f, const std::vector<std::pair<std::uint32_t, std::uint32_t>>& e) {
+    return f.unreached(
+        3, e, [&](RefId r) { return w.refs[r]; }, [](std::uint32_t r) { return "r" + std::to_string(r); },
+        [&](std::uint32_t c) { return w.ids[c]; });
+  };
+  RouteFlow f;
+  f.source(0, 0, 0, "/components/0/routes/0/name");
+  for (auto [ref, route] : {std::pair<RefId, std::uint32_t>{1, 5}, {2, 6}}) {
+    RouteFlow::Rule step = rule(ref, false, {});
+    step.from = 1;
+    step.rename = route;
+    f.rule(step);
+  }
+  f.expects(2, 6, "/components/2/route_value_bytes/r6", "route_value_bytes");
+  f.expects(2, 7, "/components/2/route_value_bytes/r7", "route_value_bytes");
+  const auto ws = unreached(f, edges);
+  REQUIRE(ws.size() == 1);
+  CHECK(ws[0].pointer == "/components/2/route_value_bytes/r7");
+  CHECK(ws[0].message.find("route \"r7\" in route_value_bytes never reaches \"cache\" (the routes that do: r5, r6)") !=
+        std::string::npos);
+  // Another caller, x(3), that declares nothing and also calls the cache: it may send r7, so
+  // nothing is said.
+  World w4{{1, 2, 2, 2}, {"client", "svc", "cache", "x"}};
+  auto edges4 = edges;
+  edges4.emplace_back(3, 2);
+  const auto none = f.unreached(
+      4, edges4, [&](RefId r) { return w4.refs[r]; }, [](std::uint32_t r) { return "r" + std::to_string(r); },
+      [&](std::uint32_t c) { return w4.ids[c]; });
+  CHECK(none.empty());
+}
