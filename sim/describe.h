@@ -43,7 +43,9 @@ struct Description {
 
   // ---- Server (a service): instances, workers, zones and per-route work.
   std::uint32_t replicas = 0;      // instances at t = 0
-  std::uint32_t concurrency = 0;   // workers per instance
+  std::uint32_t concurrency = 0;   // workers per instance; kUnlimited: every request at once
+  static constexpr std::uint32_t kUnlimited = UINT32_MAX;  // (M/G/inf: no wait, no blocking)
+  std::uint32_t quorum = 0;        // instances that must be up to serve (a consensus majority); 0: one
   std::vector<std::string> zones;  // zones its instances are spread over (may be one "")
   long long queue_capacity = -1;   // waiting places per instance; -1 unbounded, 0 none
   bool io_async = false;           // workers are released while calls are outstanding (a call holds none)

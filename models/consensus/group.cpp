@@ -5,6 +5,7 @@
 
 #include "models/consensus/consensus.h"
 #include "models/consensus/group.h"
+#include "sim/describe.h"
 #include "sim/results.h"
 
 namespace archsim {
@@ -52,6 +53,19 @@ Group::Group(Params& p, BuildContext& bc) : rng_(bc.rng(0)) {
   failed_c_ = m.counter(bc.id(), "writes_failed", "failed_rps");
   lost_c_ = m.counter(bc.id(), "writes_lost", "lost_rps");
   leaders_g_ = m.gauge(bc.id(), "leaders", "leaders");
+}
+
+void Group::describe(Description& d) const {
+  d.kind = Description::Kind::Server;
+  d.replicas = static_cast<std::uint32_t>(n_);
+  d.quorum = static_cast<std::uint32_t>(majority_);
+  d.concurrency = Description::kUnlimited;
+  Description::Program prog;
+  prog.any_route = true;
+  const double fsync = fsync_.mean() / 1e9;
+  prog.work_s = n_ == 1 ? fsync : std::max(fsync, 2 * network_.mean() / 1e9 + fsync);
+  prog.work_scv = 0;
+  d.programs.push_back(std::move(prog));
 }
 
 void Group::finish(Context& ctx, ComponentReport& r) {

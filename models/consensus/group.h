@@ -60,6 +60,11 @@ class Group final : public Component {
   void on_request(Context& ctx, CallId call) override;
   void on_timer(Context& ctx, std::uint16_t tag, std::uint64_t data) override;
   void finish(Context& ctx, ComponentReport& r) override;
+  // For `archsim analyze`: a server of `members` instances, of which a majority must be up,
+  // taking every write at once (M/G/inf: writes never wait for one another here), each held
+  // for its commit: the leader's fsync beside the round trip and fsync of the followers, both
+  // at their means (2 network + fsync), as the majority's order statistic of constants is.
+  void describe(Description& d) const override;
 
  private:
   // writes.cpp

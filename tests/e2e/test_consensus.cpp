@@ -152,3 +152,20 @@ TEST_CASE("consensus: the leaders it charts: two for the partition with quorum o
   CHECK(on.second <= 2.0);
   CHECK(on.second < off.second / 4);
 }
+
+TEST_CASE("consensus: analyze takes a write for its commit (2 network + fsync, no wait) and a majority for its tolerance") {
+  // The shipped group: 0.5 ms between members and a 2 ms fsync, constants, so every commit
+  // takes the followers' round trip and their fsync: 3 ms, which the simulation measures too
+  // (the leader's own fsync runs beside it). Writes never wait for one another (M/G/inf), and
+  // five members tolerate two down.
+  const std::string path = source_path("scenarios/consensus/raft-partition.json");
+  const json a = archsim::e2e::run_analyze(path, {});
+  const json& g = a["components"]["group"];
+  CHECK(g["formula"] == "M/G/inf");
+  CHECK(num(g, "response_ms") == doctest::Approx(3.0));
+  CHECK(g["saturation_rps"].is_null());
+  CHECK(g["concurrency"].is_null());
+  CHECK(g["failure_tolerance"] == "majority of 5 (tolerates 2 down), in one zone");
+  json s = run_summary(path, {"--set", "faults=[]", "--set", "group.partition=null"});
+  CHECK(num(s, "components.group.commit_latency_mean_s") * 1e3 == doctest::Approx(num(g, "response_ms")).epsilon(0.01));
+}

@@ -57,6 +57,11 @@ StationEstimate mmck(std::uint32_t c, std::uint64_t k, double lambda, double mea
 StationEstimate station(std::uint32_t servers, long long queue, double lambda, double mean_s, double scv) {
   StationEstimate out;
   const double a = lambda * mean_s;
+  if (servers == UINT32_MAX) {  // Description::kUnlimited: nothing waits, nothing is refused
+    out.formula = "M/G/inf";
+    out.validity = "every request served at once: the response is the service time";
+    return out;
+  }
   if (queue == 0) {
     out.formula = "Erlang B";
     out.validity = "no queue: exact for any service distribution";

@@ -110,6 +110,9 @@ std::string tolerance(const Topology::Node& n) {
     const std::string z = join_items(zones, ",");
     return "redundant (zones " + z + ")";
   }
+  if (n.desc.quorum > 1)
+    return "majority of " + std::to_string(n.desc.replicas) + " (tolerates " +
+           std::to_string(n.desc.replicas - n.desc.quorum) + " down), in one zone";
   if (n.desc.kind == Kind::Server && n.desc.replicas >= 2) return "instances in one zone";
   if (n.desc.kind == Kind::Server) return "single instance";
   return "single component";
@@ -213,7 +216,7 @@ Analysis analyze_topology(const Topology& t) {
     if (n.desc.kind == Kind::Server) {
       c["replicas"] = e.replicas;
       if (an.autoscaled(i)) c["replicas_from"] = "autoscaler max_replicas";
-      c["concurrency"] = n.desc.concurrency;
+      c["concurrency"] = n.desc.concurrency == Description::kUnlimited ? nlohmann::ordered_json(nullptr) : nlohmann::ordered_json(n.desc.concurrency);
       c["blocking"] = num_or_null(e.blocking);
       if (n.desc.io_async) c["worker_acquisitions"] = num_or_null(e.acquisitions);
       if (e.pool_utilization >= 0) {

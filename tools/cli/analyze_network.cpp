@@ -242,7 +242,9 @@ void Analyzer::compute_server(std::uint32_t i, const Description& d, ComponentEs
     acq_sum += lambda(i, r) * acq[r];
     second_moment += lambda(i, r) * (var + h * h);
   }
-  e.has_capacity = true;
+  // A server that takes every request at once (Description::kUnlimited) never saturates: no
+  // capacity to report, and never the bottleneck.
+  e.has_capacity = d.concurrency != Description::kUnlimited;
   e.hold_s = weighted(i, hold_);
   e.work_s = e.lambda > 0 ? work_sum / e.lambda : 0;
   e.acquisitions = e.lambda > 0 ? acq_sum / e.lambda : 1;
