@@ -31,10 +31,10 @@
 // What the pool does not know: the requests themselves. It holds job numbers (the owner's
 // slots) in its queues; the owner answers requests, and drops them when the pool tells it
 // to (PoolJobs::drop_jobs, on lifecycle changes only). The hot path (pick, admit,
-// take/release a worker, CPU accounting, finish) is inline here, with no virtual call and
-// no allocation; an instance's state is PoolInstance (pool_instance.h), what the owner
-// gives the pool PoolJobs and PoolNodes (pool_owner.h); lifecycle and faults are in the
-// .cpp files:
+// take/release a worker, CPU accounting, finish) is declared here and defined inline in
+// hot_path.h, with no virtual call and no allocation; an instance's state is PoolInstance
+// (pool_instance.h), what the owner gives the pool PoolJobs and PoolNodes (pool_owner.h);
+// lifecycle and faults are in the .cpp files:
 //   pool_params.cpp  reading the pool's fields of a component
 //   addressed.cpp    the addressed use: configure(), crash_node(), withdraw()
 //   metrics.cpp      its gauges and its end-of-run load figures
@@ -189,43 +189,23 @@ class ServerPool final : public Scalable,
   // ---- requests (hot path) ----
 
   // The ready instance a request goes to, or -1 when none is ready.
-  int pick(const RequestInfo& req) {
-    PickInput in;
-    in.key = req.key;
-    in.has_key = req.has_key;
-    in.client = req.session;
-    in.session = req.session;
-    return picker_->pick(backends_, in, *rng_);
-  }
+  int pick(const RequestInfo& req);
   const Instance& instance(std::uint32_t slot) const { return instances_[slot]; }
   // A response of the instance in `slot` (served or not; `latency` of a served one), for the
   // rollout's analysis (rollout.h): counted when the instance runs the version under analysis.
   // One test of a flag when the component has no rollouts.
-  void observe(Context& ctx, std::uint32_t slot, bool ok, Time latency) {
-    if (analysing_) observe_version(ctx, slot, ok, latency);
-  }
+  void observe(Context& ctx, std::uint32_t slot, bool ok, Time latency);
   // Service-discovery lag (discovery.cpp): the picked instance is one the callers still list
   // but that no longer serves (terminated, draining, crashed, restarting). Counts it; the
   // owner answers the request with stale_cause() at once. One test of a flag without a lag
   // (pick() then returns ready instances only).
-  bool stale_endpoint(Context& ctx, std::uint32_t slot) {
-    if (!discovery_delay_ || running(instances_[slot])) return false;
-    ++stale_sent_;
-    ctx.metrics().add(stale_c_);
-    return true;
-  }
+  bool stale_endpoint(Context& ctx, std::uint32_t slot);
   Status stale_cause() const { return stale_cause_; }
   // Every worker of the instance busy and its queue holding `depth` or more.
-  bool saturated(std::uint32_t slot, std::uint64_t depth) const {
-    const Instance& in = instances_[slot];
-    return in.busy >= concurrency_ && in.queue.size() >= depth;
-  }
+  bool saturated(std::uint32_t slot, std::uint64_t depth) const;
   // Whether the instance's queue is standing: not empty for longer than `interval` (CoDel's
   // and Facebook's "Fail at Scale" test of a queue that no longer drains).
-  bool standing(std::uint32_t slot, Time now, Time interval) const {
-    const Instance& in = instances_[slot];
-    return !in.queue.empty() && now - in.queue_since > interval;
-  }
+  bool standing(std::uint32_t slot, Time now, Time interval) const;
   // Adaptive LIFO ("Fail at Scale", ACM Queue 2015): while the queue is standing for more
   // than `interval`, a freed worker takes the newest waiting job instead of the oldest, so
   // that the requests served are the ones whose callers still wait. 0 (the default): FIFO.
@@ -234,58 +214,27 @@ class ServerPool final : public Scalable,
   bool full(std::uint32_t slot) const { return saturated(slot, queue_capacity_); }
   // Admits job `j` (the caller checked !full(slot)): true when it got a worker at once,
   // false when it waits in the queue (it comes back from release_worker / finish).
-  bool admit(Context& ctx, std::uint32_t slot, std::uint32_t j) {
-    ++backends_[slot].active;
-    ctx.metrics().add(in_system_g_, 1, ctx.now());
-    return take_free_worker(ctx, slot, j);
-  }
+  bool admit(Context& ctx, std::uint32_t slot, std::uint32_t j);
   // A held request without a worker (io async, back from its calls) wants one again: true
   // when it got one, false when it queued.
-  bool reacquire_worker(Context& ctx, std::uint32_t slot, std::uint32_t j) {
-    --instances_[slot].detached;
-    return take_free_worker(ctx, slot, j);
-  }
+  bool reacquire_worker(Context& ctx, std::uint32_t slot, std::uint32_t j);
   // The request keeps being held but gives its worker up (io async: waiting on a call). The
   // worker goes to the oldest queued job, returned (it now holds the worker: resume it), or
   // kNone when none waited.
-  [[nodiscard]] std::uint32_t release_worker(Context& ctx, std::uint32_t slot) {
-    ++instances_[slot].detached;
-    return hand_worker_on(ctx, slot);
-  }
+  [[nodiscard]] std::uint32_t release_worker(Context& ctx, std::uint32_t slot);
   // A request of the instance was answered (or dropped): counts it, and it no longer counts
   // against the instance's load. Its worker, if any, is the caller's next step: worker_done
   // (it held one) or detached_done (it did not).
-  void job_done(Context& ctx, std::uint32_t slot) {
-    ++instances_[slot].completed;
-    if (backends_[slot].active) --backends_[slot].active;
-    ctx.metrics().add(in_system_g_, -1, ctx.now());
-  }
+  void job_done(Context& ctx, std::uint32_t slot);
   // The worker of a finished request: to the oldest queued job (returned: resume it) or idle.
-  [[nodiscard]] std::uint32_t worker_done(Context& ctx, std::uint32_t slot) { return hand_worker_on(ctx, slot); }
+  [[nodiscard]] std::uint32_t worker_done(Context& ctx, std::uint32_t slot);
   // A finished request held no worker.
-  void detached_done(Context& ctx, std::uint32_t slot) {
-    Instance& in = instances_[slot];
-    --in.detached;
-    if (in.state == Instance::Draining && in.busy == 0 && in.detached == 0) set_state(ctx, slot, Instance::Gone);
-  }
+  void detached_done(Context& ctx, std::uint32_t slot);
   // `delta` more (or fewer) of the instance's workers are doing CPU work.
-  void add_cpu(Context& ctx, std::uint32_t slot, int delta) {
-    Instance& in = instances_[slot];
-    touch(ctx, in);
-    const std::uint32_t before = in.cpu;
-    in.cpu = static_cast<std::uint32_t>(static_cast<int>(before) + delta);
-    // Without shared cores cpu_load is the worker count itself, and the difference of two
-    // small integers as doubles is delta exactly: no load to compute twice.
-    ctx.metrics().add(cpu_g_, shared_cores() ? cpu_load(in, in.cpu) - cpu_load(in, before) : delta, ctx.now());
-  }
+  void add_cpu(Context& ctx, std::uint32_t slot, int delta);
   // After an admission: an instance whose requests pass its memory limit is OOMKilled at
   // once, taking every request it holds with it. True when it was (memory.cpp).
-  bool check_memory(Context& ctx, std::uint32_t slot) {
-    if (memory_limit_mb_ <= 0 || memory_per_request_mb_ <= 0) return false;
-    if (instance_memory_mb(instances_[slot]) <= memory_limit_mb_) return false;
-    oom_kill(ctx, slot);
-    return true;
-  }
+  bool check_memory(Context& ctx, std::uint32_t slot);
 
   // The factor on a work step's time from garbage collection under memory pressure
   // (memory.gc_cost; memory.cpp): 1 without a collector.
@@ -349,14 +298,7 @@ class ServerPool final : public Scalable,
   // Takes the pool's block of timer tags (kTagBlock) from `bc`; throws std::logic_error when
   // another part of the component asked first (the pool's numbers are fixed).
   static void take_tags(Params& p, BuildContext& bc);
-  bool take_free_worker(Context& ctx, std::uint32_t slot, std::uint32_t j) {
-    Instance& in = instances_[slot];
-    if (in.busy < concurrency_) {
-      set_busy(ctx, in, +1);
-      return true;
-    }
-    return queue_for_worker(ctx, in, j);
-  }
+  bool take_free_worker(Context& ctx, std::uint32_t slot, std::uint32_t j);
   // Out of line, and reached as a tail call: the queue's push may grow it (a call), and a
   // call on the common path would make every admit save registers for it.
   [[gnu::noinline]] bool queue_for_worker(Context& ctx, Instance& in, std::uint32_t j) {
@@ -365,40 +307,17 @@ class ServerPool final : public Scalable,
     ctx.metrics().add(queued_g_, 1, ctx.now());
     return false;
   }
-  std::uint32_t hand_worker_on(Context& ctx, std::uint32_t slot) {
-    Instance& in = instances_[slot];
-    if (!in.queue.empty()) {
-      const std::uint32_t next =
-          lifo_after_ && ctx.now() - in.queue_since > lifo_after_ ? in.queue.pop_back() : in.queue.pop();
-      ctx.metrics().add(queued_g_, -1, ctx.now());
-      return next;
-    }
-    set_busy(ctx, in, -1);
-    if (in.state == Instance::Draining && in.busy == 0 && in.detached == 0) set_state(ctx, slot, Instance::Gone);
-    return kNone;
-  }
+  std::uint32_t hand_worker_on(Context& ctx, std::uint32_t slot);
   // Integrates the busy and CPU areas up to now. With no time since the last touch it adds
   // n x 0.0 = +0.0 (n finite, areas never -0.0): a no-op, skipped (a request's start and
   // end each touch twice at one instant).
-  void touch(const Context& ctx, Instance& in) const {
-    if (ctx.now() == in.area_last) return;
-    const double dt = static_cast<double>(ctx.now() - in.area_last);
-    in.busy_area += in.busy * dt;
-    in.cpu_area += cpu_load(in, in.cpu) * dt;
-    in.area_last = ctx.now();
-  }
-  void set_busy(Context& ctx, Instance& in, int delta) {
-    touch(ctx, in);
-    in.busy = static_cast<std::uint32_t>(static_cast<int>(in.busy) + delta);
-    ctx.metrics().add(busy_g_, delta, ctx.now());
-  }
+  void touch(const Context& ctx, Instance& in) const;
+  void set_busy(Context& ctx, Instance& in, int delta);
   // Worker-equivalents of `cpu` workers in work: themselves, or with shared cores the busy
   // cores of the instance scaled to the worker count, so that area / (concurrency x time) is
   // the utilization of its cores (of its CPU request) for the autoscaler and the
   // cpu_utilization figure alike.
-  double cpu_load(const Instance& in, std::uint32_t cpu) const {
-    return !shared_cores() ? cpu : std::min<double>(cpu, in.cores) * concurrency_ / in.cores;
-  }
+  double cpu_load(const Instance& in, std::uint32_t cpu) const;
 
   // A lifecycle timer's data: the slot, and the generation that must still be current.
   static std::uint64_t timer_data(std::uint32_t slot, std::uint32_t gen) { return (static_cast<std::uint64_t>(slot) << 32) | gen; }
@@ -574,3 +493,5 @@ static_assert(!ServerPool::owns_timer(ServerPool::kLeftToOwner[0]) && !ServerPoo
               "a tag the pool leaves to its owner is the pool's");
 
 }  // namespace archsim
+
+#include "models/common/server_pool/hot_path.h"  // the per-request functions declared above, inline
