@@ -89,6 +89,10 @@ class BuildContext {
   // links into it take no network latency (neither network.latency nor a zone or region
   // penalty) unless the scenario's "links" give one explicitly.
   void in_process();
+  // A proxy runs beside this component (a service mesh's sidecar): every link crossing into
+  // or out of it, requests and replies alike, takes `each` longer (added to the link's
+  // latency, beside the other end's proxy if it has one). Not for in-process components.
+  void proxies_crossings(Time each);
   // network.cross_zone_latency: the extra one-way delay between zones, for a model that
   // places parts of itself in several zones (a database's replicas).
   const Distribution& cross_zone_latency() const;

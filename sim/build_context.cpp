@@ -16,6 +16,7 @@ Time BuildContext::duration() const { return sim_.settings_.duration; }
 Time BuildContext::warmup() const { return sim_.settings_.warmup; }
 const std::string& BuildContext::zone() const { return sim_.zones_[index_]; }
 void BuildContext::in_process() { sim_.in_process_[index_] = 1; }
+void BuildContext::proxies_crossings(Time each) { sim_.proxy_[index_] = each; }
 const Distribution& BuildContext::cross_zone_latency() const { return sim_.settings_.cross_zone_latency; }
 std::uint32_t BuildContext::component_count() const { return static_cast<std::uint32_t>(sim_.comps_.size()); }
 const std::string& BuildContext::component_id(std::uint32_t i) const { return sim_.comps_[i]->id(); }

@@ -146,6 +146,7 @@ class Simulation {
     std::uint32_t from = 0, to = 0;
     Distribution latency;
     bool zero = true;  // tested first: a zero delay saves the saturating add as well
+    Time proxy = 0;    // the proxies beside its two ends (sidecars), added to every crossing
     // Every crossing's delay when the latency draws nothing (a constant), so that a crossing
     // costs no call into the distribution; -1 when it draws.
     Time fixed = 0;
@@ -183,7 +184,7 @@ class Simulation {
   Time timeouts_armed_at_ = kTimeMax;
   Time link_delay(std::uint32_t link) {
     Link& l = links_[link];
-    return l.zero ? 0 : l.fixed >= 0 ? l.fixed : l.latency.sample_time(l.rng);
+    return l.zero ? 0 : l.fixed >= 0 ? l.fixed : after(l.latency.sample_time(l.rng), l.proxy);
   }
 
   ScenarioSettings settings_;
@@ -208,6 +209,7 @@ class Simulation {
   std::vector<std::string> regions_;  // by component index ("" when none)
   std::vector<std::string> key_formats_;  // BuildContext::key_format_index
   std::vector<char> in_process_;      // by component index: BuildContext::in_process()
+  std::vector<Time> proxy_;           // by component index: BuildContext::proxies_crossings()
   std::vector<char> ends_requests_;   // by component index: BuildContext::end_to_end_latency() was called
   std::vector<Reference> refs_;
   std::vector<Link> links_;

@@ -263,6 +263,7 @@ void Simulation::build_components(Params& top, const Registry& registry) {
     }
     regions_.push_back(region);
     in_process_.push_back(0);
+    proxy_.push_back(0);
     // Keys a section claims (e.g. "failures") go to that section's hidden component.
     section_keys_.resize(registry.sections().size());
     for (std::size_t s = 0; s < registry.sections().size(); ++s)
@@ -300,6 +301,7 @@ void Simulation::build_sections(Params& top, const Registry& registry) {
     zones_.emplace_back();
     regions_.emplace_back();
     in_process_.push_back(0);
+    proxy_.push_back(0);
     BuildContext bc(*this, index);
     pending_id_ = id;
     std::unique_ptr<Component> c = sec.factory(top, section_keys_[s], bc);
@@ -381,10 +383,13 @@ void Simulation::resolve_references(Params& top) {
       }
     }
     l.rng = Rng::stream(settings_.seed, comps_[r.from]->id() + "->" + comps_[r.to]->id(), 7);
+    // Sidecar proxies at either end (BuildContext::proxies_crossings) add their delay to every
+    // crossing, requests and replies; not into a library inside the caller's process.
+    l.proxy = in_process_[r.to] ? 0 : after(proxy_[r.from], proxy_[r.to]);
     // A constant's sample_time() reads no generator: taking it once here draws what every
     // crossing would.
-    l.zero = l.latency.is_constant_zero();
-    l.fixed = l.zero ? 0 : l.latency.kind == Distribution::Kind::Constant ? l.latency.sample_time(l.rng) : -1;
+    l.zero = l.latency.is_constant_zero() && l.proxy == 0;
+    l.fixed = l.zero ? 0 : l.latency.kind == Distribution::Kind::Constant ? after(l.latency.sample_time(l.rng), l.proxy) : -1;
     l.fault_rng = Rng::stream(settings_.seed, comps_[r.from]->id() + "->" + comps_[r.to]->id(), 8);
     links_.push_back(std::move(l));
     r.link = static_cast<std::uint32_t>(links_.size() - 1);

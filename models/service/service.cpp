@@ -73,6 +73,7 @@ Service::Service(Params& p, BuildContext& bc)
   read_resilience(p, m);
   read_queue_rules(p, m);
   read_event_sourcing(p);
+  read_sidecar(p, bc, m);
   if (exec_timeout_) {  // registered last of all causes (register_service_late_causes): found by name
     const std::vector<std::string>& names = bc.cause_names();
     for (std::size_t k = 0; k < names.size(); ++k)
@@ -88,6 +89,8 @@ void Service::start(Context& ctx) {
 
 void Service::on_request(Context& ctx, CallId call) {
   const RequestInfo& req = ctx.request(call);
+  if (sidecar_) [[unlikely]]
+    through_sidecar(ctx);
   if (disk_full_ && req.write) {  // disk_full fault: writes fail, reads work
     ctx.metrics().add(err_c_);
     ctx.reply(call, Status::Error);
@@ -188,6 +191,7 @@ void Service::finish(Context& ctx, ComponentReport& r) {
   pool_.report_discovery(r);
   pool_.report_memory(ctx, r);
   event_figures(r);
+  sidecar_figures(ctx, r);
   r.add("ok", static_cast<double>(m.total(ok_c_)));
   r.add("errors", static_cast<double>(m.total(err_c_)));
   r.add("rejected", static_cast<double>(m.total(rejected_c_)));
@@ -247,6 +251,8 @@ RequestInfo Service::downstream(const Job& job, const Step& st) {
 
 void Service::issue_call(Context& ctx, std::uint32_t j, const Step& st) {
   Job& job = jobs_[j];
+  if (sidecar_) [[unlikely]]
+    through_sidecar(ctx);
   RequestInfo down = downstream(job, st);
   std::uint64_t token = ContinuationSpace::kOwnTokens.make(jobs_.payload(j));
   const std::uint32_t from = from_instance(job.instance);

@@ -10,6 +10,7 @@
 //   service_deadline.cpp    work nobody waits for: cancelled at the caller's deadline, dropped
 //                           from the queue (drop_expired, CoDel), counted as wasted CPU
 //   service_events.cpp      event sourcing: a start replays the event log since the snapshot
+//   service_mesh.cpp        a service mesh's sidecar: its delay on every crossing, CPU, memory
 // Instances, workers, accept queues, lifecycle, zones, memory and billing are the server
 // pool's (models/common/server_pool/server_pool.h); the service keeps routes and steps, calls
 // and their resilience. Only these files include this header.
@@ -169,6 +170,13 @@ class Service final : public Component,
   void parse_call_branches(Params& s, BuildContext& bc, Program& prog);
   void parse_block(Params& s, std::string_view key, BuildContext& bc, Program& prog);
 
+  // ---- the mesh's sidecar (service_mesh.cpp) ----
+
+  void read_sidecar(Params& p, BuildContext& bc, Metrics& m);
+  void sidecar_figures(Context& ctx, ComponentReport& r) const;
+  // A request or a call passes the sidecar: its CPU.
+  void through_sidecar(Context& ctx) { ctx.metrics().add(sidecar_cpu_c_, static_cast<std::uint64_t>(sidecar_cpu_)); }
+
   // ---- event sourcing (service_events.cpp) ----
 
   void read_event_sourcing(Params& p);
@@ -294,6 +302,11 @@ class Service final : public Component,
   Time exec_timeout_ = 0;
   CounterId terminated_c_;
   Status terminated_ = Status::Error;
+  // "sidecar" (service_mesh.cpp): on, its CPU per request through it, its memory per pod.
+  bool sidecar_ = false;
+  Time sidecar_cpu_ = 0;
+  double sidecar_memory_mb_ = 0;
+  CounterId sidecar_cpu_c_;
   // "event_sourcing" (service_events.cpp): the log's length and its snapshots; every applied
   // write appends one event.
   struct EventSourcing {

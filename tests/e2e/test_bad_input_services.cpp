@@ -243,6 +243,25 @@ TEST_CASE("bad input: a service's event_sourcing, each fault at its pointer") {
   }
 }
 
+TEST_CASE("bad input: a service's sidecar, each fault at its pointer") {
+  const std::string mmc = archsim::e2e::basic_scenario("mmc.json");
+  struct SetCase {
+    std::string set;
+    Case c;
+  };
+  const SetCase cases[] = {
+      {"web.sidecar={\"latency\":\"-1ms\"}", {"", "/components/1/sidecar/latency", {}, true}},
+      {"web.sidecar={\"cpu\":\"fast\"}", {"", "/components/1/sidecar/cpu", {}, true}},
+      {"web.sidecar={\"memory_mb\":-5}", {"", "/components/1/sidecar/memory_mb", {}, true}},
+      {"web.sidecar={\"retries\":2}", {"", "/components/1/sidecar/retries", {"unknown field"}}},
+      {"web.sidecar=true", {"", "/components/1/sidecar", {"object"}}},
+  };
+  for (const SetCase& sc : cases) {
+    CAPTURE(sc.set);
+    check_semantic_error(run_bad(mmc, {"--set", sc.set}), mmc, sc.c);
+  }
+}
+
 TEST_CASE("bad input: a serverless function's fields and its prices, each fault at its pointer") {
   const std::string file = bad("function_memory_too_small.json");
   check_semantic_error(run_bad(file), file, {"function_memory_too_small.json", "/components/1/memory_mb", {"128"}});
