@@ -1,6 +1,7 @@
 // Internals of the service model (models/service/service.h says what it follows and where
 // it simplifies). One class, its methods grouped by job in small files:
 //   service.cpp             building it, requests through the steps of their route, replies
+//   service_figures.cpp     its end-of-run figures
 //   service_routes.cpp      reading routes and steps from the scenario; describe() for analyze
 //   service_pool.cpp        what the service does for its server pool: dropping the requests
 //                           of an instance, its per-instance state
