@@ -31,6 +31,7 @@ Service::Service(Params& p, BuildContext& bc)
                         "put \"connect\" on the call step");
   }
   crypto_ = security::ServerCrypto::read(p);
+  read_sidecar(p, bc);
   read_routes(p, bc, has_default, def);
   if (shared_pool_) {
     const auto& targets = policies_[shared_pool_ - 1]->pool_for();
@@ -73,7 +74,7 @@ Service::Service(Params& p, BuildContext& bc)
   read_resilience(p, m);
   read_queue_rules(p, m);
   read_event_sourcing(p);
-  read_sidecar(p, bc, m);
+  register_sidecar(m);
   if (exec_timeout_) {  // registered last of all causes (register_service_late_causes): found by name
     const std::vector<std::string>& names = bc.cause_names();
     for (std::size_t k = 0; k < names.size(); ++k)

@@ -173,7 +173,8 @@ class Service final : public Component,
 
   // ---- the mesh's sidecar (service_mesh.cpp) ----
 
-  void read_sidecar(Params& p, BuildContext& bc, Metrics& m);
+  void read_sidecar(Params& p, BuildContext& bc);  // before the routes: their calls take its retries
+  void register_sidecar(Metrics& m);
   void sidecar_figures(Context& ctx, ComponentReport& r) const;
   // A request or a call passes the sidecar: its CPU.
   void through_sidecar(Context& ctx) { ctx.metrics().add(sidecar_cpu_c_, static_cast<std::uint64_t>(sidecar_cpu_)); }
@@ -308,6 +309,8 @@ class Service final : public Component,
   Time sidecar_cpu_ = 0;
   double sidecar_memory_mb_ = 0;
   CounterId sidecar_cpu_c_;
+  std::uint8_t mesh_tries_ = 1;  // "sidecar": {"retries": {"attempts": n}}: 1 + n tries per attempt
+  std::uint32_t mesh_on_ = 0;
   // "event_sourcing" (service_events.cpp): the log's length and its snapshots; every applied
   // write appends one event.
   struct EventSourcing {

@@ -15,22 +15,38 @@
 // Simplified: a constant delay per crossing (Istio gives the 90th percentile only); the
 // proxy's CPU is counted, not queued (its cores are never the bottleneck); its memory is a
 // constant per pod, left out of the HPA's memory metric (which in Kubernetes sums the pod's
-// containers over their requests); the mesh's own retries and timeouts are not modelled: a
-// call step's policy stands for both.
+// containers over their requests); the mesh's retries go again at once (Envoy waits a
+// jittered 25 ms), are not limited by Envoy's retry budget, and skip calls that take a
+// service-level pool; the mesh's own timeouts are not modelled (a call step's stands for it).
+//
+// "retries": {"attempts": n, "on": [causes]} are the sidecar's retries under every call the
+// service makes (CallPolicy::set_mesh_retries): each attempt of the application's policy is
+// tried up to 1 + n times at the callee, so an application that tries 3 times over a mesh
+// that tries 3 sends up to 9 requests per call to a callee that refuses them all.
 #include "models/service/service_impl.h"
 
 namespace archsim::service_internal {
 
-void Service::read_sidecar(Params& p, BuildContext& bc, Metrics& m) {
+void Service::read_sidecar(Params& p, BuildContext& bc) {
   auto s = p.object_opt("sidecar");
   if (!s) return;
   sidecar_ = true;
   const Time latency = s->duration("latency", 662500, 0, kMinute);
   sidecar_cpu_ = s->duration("cpu", 350 * kMicrosecond, 0, kMinute);
   sidecar_memory_mb_ = s->number("memory_mb", 40.0, 0.0, 1e6);
+  if (auto r = s->object_opt("retries")) {
+    // Istio's HTTPRetry: `attempts` retries after the first try, on 503s and failed
+    // connections by default (retryOn "connect-failure,refused-stream,unavailable").
+    mesh_tries_ = static_cast<std::uint8_t>(1 + r->require_integer("attempts", 0, 10));
+    mesh_on_ = CallPolicy::read_cause_mask(*r, "on", {"unavailable", "rejected"}, bc);
+    r->finish();
+  }
   s->finish();
   bc.proxies_crossings(latency);
-  sidecar_cpu_c_ = m.counter(id_, "sidecar_cpu_ns", "sidecar_cpu_s", Metrics::kSecondsSeries);
+}
+
+void Service::register_sidecar(Metrics& m) {
+  if (sidecar_) sidecar_cpu_c_ = m.counter(id_, "sidecar_cpu_ns", "sidecar_cpu_s", Metrics::kSecondsSeries);
 }
 
 void Service::sidecar_figures(Context& ctx, ComponentReport& r) const {

@@ -253,8 +253,11 @@ TEST_CASE("bad input: a service's sidecar, each fault at its pointer") {
       {"web.sidecar={\"latency\":\"-1ms\"}", {"", "/components/1/sidecar/latency", {}, true}},
       {"web.sidecar={\"cpu\":\"fast\"}", {"", "/components/1/sidecar/cpu", {}, true}},
       {"web.sidecar={\"memory_mb\":-5}", {"", "/components/1/sidecar/memory_mb", {}, true}},
-      {"web.sidecar={\"retries\":2}", {"", "/components/1/sidecar/retries", {"unknown field"}}},
+      {"web.sidecar={\"retry\":2}", {"", "/components/1/sidecar/retry", {"unknown field"}}},
       {"web.sidecar=true", {"", "/components/1/sidecar", {"object"}}},
+      {"web.sidecar={\"retries\":{\"attempts\":11}}", {"", "/components/1/sidecar/retries/attempts", {}, true}},
+      {"web.sidecar={\"retries\":{}}", {"", "/components/1/sidecar/retries/attempts", {}, true}},
+      {"web.sidecar={\"retries\":{\"attempts\":2,\"on\":[\"eror\"]}}", {"", "/components/1/sidecar/retries/on/0", {"unknown cause", "error"}}},
   };
   for (const SetCase& sc : cases) {
     CAPTURE(sc.set);

@@ -53,3 +53,33 @@ TEST_CASE("mesh: the proxy's CPU is one request's worth per request in and per c
   const json plain = run_summary(write_scenario("mesh-cpu-none", chain()), {"--set", "a.sidecar=null", "--set", "b.sidecar=null"});
   CHECK(num(s, "components.a.cpu_utilization") == doctest::Approx(num(plain, "components.a.cpu_utilization")));
 }
+
+TEST_CASE("mesh: the sidecar's retries multiply with the application's at a callee that fails every request") {
+  // a calls b, which fails every request (an error_rate fault of 1), with an application
+  // retry of 3 attempts on errors; a's sidecar retries 2 more times on errors (3 tries). The
+  // 501 calls made in the first 50 s (constant 10/s) all end by 100 s, so b receives exactly
+  // 3 x 3 = 9 requests per call, 6 of them the mesh's retries; without the mesh 3, and with
+  // the mesh alone 3.
+  json d = chain();
+  d["components"][0]["arrivals"]["rate"] =
+      json::array({json::array({"0s", 10}), json::array({"50s", 10}), json::array({"50001ms", 0})});
+  d["components"][1]["routes"]["default"][1] = {{"call", "b"}, {"retry", {{"max_attempts", 3}, {"on", {"error"}}}}};
+  d["components"][1]["sidecar"] = {{"retries", {{"attempts", 2}, {"on", {"error"}}}}};
+  d["components"][2].erase("sidecar");
+  d["faults"] = json::array({{{"at", "0s"}, {"duration", "200s"}, {"kind", "error_rate"}, {"target", "b"}, {"rate", 1.0}}});
+  const std::string file = write_scenario("mesh-retries", d);
+  const json s = run_summary(file, {});
+  const double calls = num(s, "components.a.calls.b.calls");
+  CHECK(calls == 501);
+  CHECK(num(s, "components.b.errors") == 9 * calls);
+  CHECK(num(s, "components.a.calls.b.attempts") == 9 * calls);
+  CHECK(num(s, "components.a.calls.b.mesh_retries") == 6 * calls);
+  CHECK(num(s, "components.a.calls.b.retries") == 2 * calls);  // the application's, as it sees them
+  const json app = run_summary(file, {"--set", "a.sidecar={}"});
+  CHECK(num(app, "components.b.errors") == 3 * calls);
+  const json mesh = run_summary(file, {"--set", "a.routes.default.1={\"call\":\"b\"}"});
+  CHECK(num(mesh, "components.b.errors") == 3 * calls);
+  // Causes the mesh does not retry (its default: unavailable and rejected) are tried once.
+  const json narrow = run_summary(file, {"--set", "a.sidecar={\"retries\":{\"attempts\":2}}"});
+  CHECK(num(narrow, "components.b.errors") == 3 * calls);
+}

@@ -177,13 +177,20 @@ void CallPolicy::transmit(Context& ctx, std::uint32_t s) {
   sl.phase = Phase::InFlight;
   sl.attempt_start = ctx.now();
   sl.is_retry = sl.retries > 0;
-  RequestInfo req = sl.req;
-  req.attempt = static_cast<std::uint16_t>(sl.req.attempt + sl.retries);
-  if (sl.timeout > 0) req.deadline = std::min(req.deadline, ctx.now() + sl.timeout);
   if (concurrent_budget_) {
     if (sl.is_retry) concurrent_budget_->on_retry_start();
     else concurrent_budget_->on_request_start();
   }
+  sl.mesh_tries = 1;
+  send_try(ctx, s);
+}
+
+void CallPolicy::send_try(Context& ctx, std::uint32_t s) {
+  Slot& sl = slots_[s];
+  RequestInfo req = sl.req;
+  // A mesh's retry is another attempt at the callee: its own number, so it draws its own work.
+  req.attempt = static_cast<std::uint16_t>(sl.req.attempt + sl.retries * mesh_tries_ + (sl.mesh_tries - 1));
+  if (sl.timeout > 0) req.deadline = std::min(req.deadline, ctx.now() + sl.timeout);
   ctx.metrics().add(attempts_c_);
   std::uint64_t token = tokens_.make(waiter_of(s));
   ctx.call(sl.ref, req, token, sl.timeout, sl.from, sl.hop);
@@ -198,6 +205,14 @@ void CallPolicy::on_reply(Context& ctx, CallId call, Status status, std::uint64_
     return;
   }
   Slot& sl = slots_[s];
+  // The caller's sidecar tries again at once, below the application's view of the attempt.
+  if (sl.mesh_tries < mesh_tries_ && !served(status) && ((mesh_on_mask_ >> static_cast<int>(status)) & 1u)) [[unlikely]] {
+    ++sl.mesh_tries;
+    ctx.metrics().add(mesh_retries_c_);
+    ++sl.gen;  // the try that failed is stale
+    send_try(ctx, s);
+    return;
+  }
   sl.result = ctx.result(call);
   if (concurrent_budget_) {
     if (sl.is_retry) concurrent_budget_->on_retry_end();
@@ -400,6 +415,7 @@ void CallPolicy::finish(Context& ctx, ComponentReport& r) const {
   auto fig = [&](const char* name, CounterId c) { r.add(prefix_ + "." + name, static_cast<double>(m.total(c))); };
   fig("calls", calls_c_);
   fig("attempts", attempts_c_);
+  if (mesh_tries_ > 1) fig("mesh_retries", mesh_retries_c_);
   fig("failed", failed_c_);
   if (timeout_ > 0) fig("attempt_timeouts", timeouts_c_);
   if (backoff_) {

@@ -109,6 +109,16 @@ class CallPolicy {
   // Whether `p` has any policy field (retry, circuit_breaker, bulkhead, rate_limiter,
   // fallback, pool). "timeout" alone needs no policy: the engine's call timeout does it.
   static bool wanted(const Params& p);
+  // The causes listed at `key` of `p` (or `defaults` when absent) as a mask by Status value;
+  // an unknown name is refused at its pointer. Every registered cause but ok and degraded.
+  static std::uint32_t read_cause_mask(Params& p, const char* key, const std::vector<std::string>& defaults,
+                                       const BuildContext& bc);
+  // A service mesh's sidecar under the caller (models/service/service_mesh.cpp): each attempt
+  // this policy sends is tried up to `tries` times by the proxy, again at once when it fails
+  // with a cause in `on_mask` (Envoy's retry policy under the application's). The application
+  // sees the last try's outcome as its attempt's; its breaker, limiter, bulkhead and budget
+  // count attempts, the callee every try. Called at build, once.
+  void set_mesh_retries(std::uint8_t tries, std::uint32_t on_mask, Metrics& m);
 
   // Reads the policy fields of `p` (a client object or a call step). `series` names the
   // component column of its time series and metrics (the client id, or "api->payment");
@@ -169,6 +179,7 @@ class CallPolicy {
     bool permit = false, bulkhead = false, pool = false, is_retry = false;
     bool conn = false;  // holds a connection ("connect")
     std::uint8_t hop = 0;  // the hop flags its next transmit carries (a TLS handshake), then 0
+    std::uint8_t mesh_tries = 0;  // tries of the attempt in flight, the mesh's retries included
     std::uint32_t next_free = 0;  // while free: the next free slot (in what was padding: 160 bytes)
   };
   enum class RateKind : std::uint8_t { None, TokenBucket, KeyedTokenBucket, SlidingWindow, FixedWindow };
@@ -186,6 +197,7 @@ class CallPolicy {
   void connected(Context& ctx, std::uint32_t s);
   void release_connection(std::uint32_t s, bool close);
   void transmit(Context& ctx, std::uint32_t s);  // sends the attempt
+  void send_try(Context& ctx, std::uint32_t s);  // puts the attempt's next try on the wire
   void attempt_failed(Context& ctx, std::uint32_t s, Status status);
   void end_call(Context& ctx, std::uint32_t s, Status status);
   // Gives back the bulkhead slot / pool connection the slot holds; resumes waiters handed them.
@@ -213,6 +225,9 @@ class CallPolicy {
   GaugeId pool_in_use_g_, pool_waiting_g_;
   std::vector<std::string> pool_for_;
   std::uint32_t retry_on_mask_ = 0;
+  std::uint8_t mesh_tries_ = 1;      // set_mesh_retries: tries per attempt (1: no mesh retries)
+  std::uint32_t mesh_on_mask_ = 0;
+  CounterId mesh_retries_c_;
   BudgetKind budget_kind_ = BudgetKind::None;
   std::optional<resilience::RetryBudget> budget_;
   std::optional<resilience::ConcurrentRetryBudget> concurrent_budget_;

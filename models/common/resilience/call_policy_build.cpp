@@ -68,25 +68,7 @@ CallPolicy::CallPolicy(Params& p, BuildContext& bc, Site site, std::string serie
     // Resilience4j retries on every exception by default; refusals by our own breaker,
     // limiter or bulkhead would only hammer a dependency that is known to be sick, so they
     // are retried only when named.
-    std::vector<std::string> on = r->strings("on");
-    if (!r->has("on")) on = {"timeout", "error", "rejected", "unavailable", "dropped", "shed"};
-    // Failure causes a retry may name: every registered one but ok and degraded (served).
-    std::vector<std::string> names;
-    for (std::size_t k = 1; k < bc.cause_names().size(); ++k)
-      if (k != static_cast<std::size_t>(Status::Degraded)) names.push_back(bc.cause_names()[k]);
-    for (std::size_t i = 0; i < on.size(); ++i) {
-      bool found = false;
-      for (std::size_t k = 1; k < bc.cause_names().size(); ++k)
-        if (k != static_cast<std::size_t>(Status::Degraded) && on[i] == bc.cause_names()[k]) {
-          retry_on_mask_ |= 1u << k;
-          found = true;
-        }
-      if (!found) {
-        const std::string list = join_items(names, ", ");
-        throw ScenarioError(r->path("on") + "/" + std::to_string(i),
-                            "unknown cause \"" + on[i] + "\"" + did_you_mean(on[i], names) + "; causes: " + list);
-      }
-    }
+    retry_on_mask_ = read_cause_mask(*r, "on", {"timeout", "error", "rejected", "unavailable", "dropped", "shed"}, bc);
     if (r->has("budget")) {
       if (r->shape("budget") == Params::Shape::number) {
         resilience::RetryBudgetParams bp2;
@@ -274,6 +256,37 @@ void CallPolicy::on_transition(void* self, const resilience::CircuitBreaker::Tra
   auto* p = static_cast<CallPolicy*>(self);
   p->metrics_->enter(p->state_s_, static_cast<double>(t.to), t.at);
   p->metrics_->add(p->transitions_c_);
+}
+
+
+std::uint32_t CallPolicy::read_cause_mask(Params& p, const char* key, const std::vector<std::string>& defaults,
+                                          const BuildContext& bc) {
+  std::vector<std::string> on = p.has(key) ? p.strings(key) : defaults;
+  // Failure causes a retry may name: every registered one but ok and degraded (served).
+  std::vector<std::string> names;
+  for (std::size_t k = 1; k < bc.cause_names().size(); ++k)
+    if (k != static_cast<std::size_t>(Status::Degraded)) names.push_back(bc.cause_names()[k]);
+  std::uint32_t mask = 0;
+  for (std::size_t i = 0; i < on.size(); ++i) {
+    bool found = false;
+    for (std::size_t k = 1; k < bc.cause_names().size() && k < 32; ++k)
+      if (k != static_cast<std::size_t>(Status::Degraded) && on[i] == bc.cause_names()[k]) {
+        mask |= 1u << k;
+        found = true;
+      }
+    if (!found) {
+      const std::string list = join_items(names, ", ");
+      throw ScenarioError(p.path(key) + "/" + std::to_string(i),
+                          "unknown cause \"" + on[i] + "\"" + did_you_mean(on[i], names) + "; causes: " + list);
+    }
+  }
+  return mask;
+}
+
+void CallPolicy::set_mesh_retries(std::uint8_t tries, std::uint32_t on_mask, Metrics& m) {
+  mesh_tries_ = tries;
+  mesh_on_mask_ = on_mask;
+  mesh_retries_c_ = m.counter(series_, "mesh_retries");
 }
 
 }  // namespace archsim
