@@ -165,6 +165,7 @@ void Cache::declare_backend_routes(BuildContext& bc) {
 Capabilities Cache::capabilities() {
   Capabilities c;
   if (!p_.local) c.crashable = this;  // a local cache crashes with its instance, not by itself
+  if (!p_.local) c.disruptable = this;  // refused without replicas: drain_refusal
   c.degradable = this;
   c.keyed_store = this;
   return c;

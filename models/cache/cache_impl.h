@@ -99,7 +99,8 @@ struct Node {
   CacheStore& store() { return *inst[primary].store; }
 };
 
-class Cache final : public Component, public HasCapabilities, public Crashable, public Degradable, public PoolJobs, public KeyedStore {
+class Cache final : public Component, public HasCapabilities, public Crashable, public Degradable, public PoolJobs, public KeyedStore,
+                    public Disruptable {
  public:
   Cache(Params& p, BuildContext& bc);
 
@@ -138,6 +139,10 @@ class Cache final : public Component, public HasCapabilities, public Crashable, 
   std::uint32_t instance_slots() const override { return static_cast<std::uint32_t>(nodes_.size()); }
   bool fail_instance(Context& ctx, std::uint32_t slot) override;
   void repair_instance(Context& ctx, std::uint32_t slot) override;
+
+  // ---- Disruptable (failover.cpp): a manual failover (CLUSTER FAILOVER) of the first `count` nodes ----
+  std::uint32_t drain(Context& ctx, std::uint32_t count) override;
+  const char* drain_refusal() const override;
 
   // ---- PoolJobs (failover.cpp): the pool's lifecycle changes, in the cache's terms ----
   void drop_jobs(Context& ctx, std::uint32_t slot) override;

@@ -33,6 +33,45 @@ void Cache::repair_instance(Context& ctx, std::uint32_t slot) {
     if (!nodes_[slot].inst[i].up) pool_.repair_instance(ctx, pool_slot(slot, i));
 }
 
+// ---- Disruptable: a planned removal of a node's primary ----
+
+// Redis Cluster's CLUSTER FAILOVER (default mode, cluster.c's manual failover; Sentinel's
+// planned switchover is modelled the same way): the primary pauses its clients, the replica
+// catches up with the primary's replication offset, is promoted, and the old primary
+// becomes its replica with the same data; its paused clients are redirected. Nothing
+// acknowledged is lost and no client sees an error. Simplifications: the catch-up (at most
+// replication_lag) is instantaneous, so the clients' pause is not charged; operations
+// queued at the old primary finish there (a read on its full copy, a write on the new
+// primary's store, as a redirected client's would).
+std::uint32_t Cache::drain(Context& ctx, std::uint32_t count) {
+  std::uint32_t done = 0;
+  for (std::uint32_t n = 0; n < nodes_.size() && done < count; ++n) {
+    Node& nd = nodes_[n];
+    if (nd.down) continue;
+    std::uint32_t next = kNone;
+    for (std::uint32_t i = 0; i < nd.inst.size() && next == kNone; ++i)
+      if (i != nd.primary && nd.inst[i].up) next = i;
+    if (next == kNone) continue;  // no live replica to hand over to: the node stays
+    for (std::size_t k = nd.log_head; k < nd.log.size(); ++k) nd.log[k].due = ctx.now();
+    replicate(ctx, n);  // the replica reaches the primary's offset before it takes over
+    const double entries = static_cast<double>(nd.store().size()), bytes = static_cast<double>(nd.store().bytes());
+    nd.primary = static_cast<std::uint8_t>(next);
+    size_changed(ctx, static_cast<double>(nd.store().size()) - entries, static_cast<double>(nd.store().bytes()) - bytes);
+    ctx.metrics().add(failovers_c_);
+    ++done;
+  }
+  return done;
+}
+
+// Without replicas a drained node's keys would have to migrate to other nodes (Redis
+// Cluster's resharding, MIGRATE) or be lost, neither of which is modelled.
+const char* Cache::drain_refusal() const {
+  if (p_.replicas == 0)
+    return "has no replicas: a drain of a cache is a manual failover to a replica (Redis's CLUSTER FAILOVER); "
+           "give it replicas, or crash it to lose its keys";
+  return nullptr;
+}
+
 // ---- PoolJobs ----
 
 // The process in `slot` is going down (crash or failure): what it serves dies with it. A

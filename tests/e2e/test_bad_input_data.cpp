@@ -225,12 +225,6 @@ TEST_CASE("bad input: a consensus group's fields and its own faults, each fault 
   }
 }
 
-TEST_CASE("bad input: a drain on a cache is refused at its target, naming what it needs (a database's is a switchover)") {
-  const std::string path = archsim::e2e::source_path("scenarios/caching/maxmemory.json");
-  check_semantic_error(run_bad(path, {"--set", "faults=[{\"at\":\"10s\",\"kind\":\"drain\",\"target\":\"cache\"}]"}), path,
-                       {"", "/faults/0/target", {"is a cache", "a service or a database"}});
-}
-
 TEST_CASE("bad input: a cache's memory limit, each fault at its pointer") {
   const std::string path = archsim::e2e::source_path("scenarios/caching/redis-oom-restart.json");
   struct SetCase {

@@ -1,0 +1,22 @@
+// Bad input on the drain fault: what cannot be drained is refused at the fault's target,
+// one line, exit 2 (tests/e2e/bad_input.h).
+#include <doctest/doctest.h>
+
+#include <string>
+
+#include "tests/e2e/bad_input.h"
+#include "tests/e2e/run_archsim.h"
+
+using namespace archsim::e2e::bad_input;
+
+TEST_CASE("bad input: a drain on a cache without replicas is refused at its target, naming what it needs") {
+  const std::string path = archsim::e2e::source_path("scenarios/caching/maxmemory.json");
+  check_semantic_error(run_bad(path, {"--set", "faults=[{\"at\":\"10s\",\"kind\":\"drain\",\"target\":\"cache\"}]"}), path,
+                       {"", "/faults/0/target", {"has no replicas", "CLUSTER FAILOVER"}});
+}
+
+TEST_CASE("bad input: a drain on a client is refused, naming what can be drained") {
+  const std::string path = archsim::e2e::source_path("scenarios/caching/maxmemory.json");
+  check_semantic_error(run_bad(path, {"--set", "faults=[{\"at\":\"10s\",\"kind\":\"drain\",\"target\":\"users\"}]"}), path,
+                       {"", "/faults/0/target", {"a service, a database or a distributed cache"}});
+}
