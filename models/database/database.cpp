@@ -20,6 +20,7 @@ Database::Database(Params& p, BuildContext& bc, const Causes& causes)
   apply_cost_ = p_.queries.at("write").cost;
   locks_p_ = read_lock_params(p, p_);  // adds the transactions to the queries
   cdc_ = read_cdc_params(p, bc, p_);
+  if (const StorageParams sp = read_storage_params(p, p_); sp.on) storage_ = std::make_unique<Storage>(sp, p_.shards, p_.rows, bc);
   if (locks_p_.any) {
     row_locks_.reserve(256);
     cycle_.reserve(64);
@@ -161,6 +162,7 @@ void Database::register_figures(BuildContext& bc) {
   });
   // With memory.limit_mb: the OOM kills after warm-up (the pool's, as a service's).
   if (p_.memory_limit_mb > 0) f.custom([this](Context& ctx, ComponentReport& r) { pool_.report_memory(ctx, r); });
+  if (storage_) storage_->register_figures(f);
   f.custom([this](Context& ctx, ComponentReport& r) { pool_.report_billing(ctx, r); });
 
   m.ratio_series(id, "primary_utilization", primary_busy_g_, primary_cap_g_);

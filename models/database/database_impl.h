@@ -16,6 +16,8 @@
 //   failover.cpp     crashes, restarts and repairs (the pool's), failover and rejoin
 //   drain.cpp        the drain fault: a planned switchover (Patroni), nothing lost
 //   memory.cpp       the container memory limit: a primary's leak and its OOM kill
+//   storage.{h,cpp}  the storage engine (InnoDB): inserts and reads through the clustered
+//                    index (btree.{h,cpp}) and the buffer pool (buffer_pool.{h,cpp})
 //   resharding.cpp   the copy of moved rows and the cutover
 //   sharding.{h,cpp} which shard owns a key (ShardMap)
 #pragma once
@@ -33,6 +35,7 @@
 #include "models/database/locks.h"
 #include "models/database/params.h"
 #include "models/database/sharding.h"
+#include "models/database/storage.h"
 #include "sim/continuation.h"
 #include "sim/figures.h"
 #include "sim/ring.h"
@@ -374,6 +377,8 @@ class Database final : public Component, public HasCapabilities, public Crashabl
   // Change data capture (cdc.cpp): committed writes not yet sent, oldest first.
   CdcParams cdc_;
   Ring<CdcEvent> cdc_log_;
+  // The storage engine (storage.h), with "storage" only: queries.cpp adds its I/O time.
+  std::unique_ptr<Storage> storage_;
 
   std::vector<Node> nodes_;
   std::vector<Shard> shard_;

@@ -124,7 +124,9 @@ void Database::start_work(Context& ctx, std::uint32_t j) {
   }
   // A scatter's parts mix in their shard (part 0 draws as an ordinary query does).
   Rng rng = Context::keyed_rng(stream_, job.req.id, job.req.attempt * 7919ULL + job.query + job.part * 0x9e3779b1ULL);
-  const Time d = at_speed(q.cost.sample_time(rng), job.node);
+  Time d = at_speed(q.cost.sample_time(rng), job.node);
+  // Its pages on the primary's storage engine (storage.h): an insert or a point read.
+  if (storage_ && n.primary && (q.kind == Kind::Read || q.kind == Kind::Write)) d += storage_->io(ctx, n.shard, job.req.write, rng);
   job.cpu += d;
   job.work_end = after(ctx.now(), d);
   // Traces: its wait for a core (when it had to) and the statement's work, which a cancel

@@ -1,0 +1,127 @@
+#include "models/database/storage.h"
+
+#include "models/database/params.h"
+#include "sim/context.h"
+#include "sim/params.h"
+#include "sim/results.h"
+
+namespace archsim::database {
+
+namespace {
+// A page's fixed parts (FIL header 38, page header 56, infimum and supremum 26, FIL trailer
+// 8) and the room sequential inserts leave free (dict_index_get_space_reserve: 1/16).
+constexpr std::uint32_t kPageOverhead = 128;
+constexpr std::uint32_t kReserve = static_cast<std::uint32_t>(kPageBytes / 16);
+}  // namespace
+
+StorageParams read_storage_params(Params& p, const DatabaseParams& d) {
+  StorageParams s;
+  auto o = p.object_opt("storage");
+  if (!o) return s;
+  if (d.has_reshard) p.fail("storage", "a reshard's copied rows are not stored rows: \"storage\" with \"reshard\" is not modelled");
+  // The table is loaded insert by insert before t = 0 (about 50 ns each): a bound keeps that
+  // under a few seconds and the index's pages within memory.
+  if (d.rows > 50'000'000)
+    p.fail("rows", "with \"storage\" the table is built insert by insert before the run: at most 50,000,000 rows");
+  s.on = true;
+  s.order = o->choice("key_order", "sequential", {"sequential", "random"}) == "random" ? KeyOrder::Random : KeyOrder::Sequential;
+  // A record must fit twice in a page (InnoDB's limit of about half a page per row).
+  s.row_bytes = static_cast<std::uint32_t>(o->integer("row_bytes", 200, 20, 8000));
+  s.buffer_pool_mb = o->number("buffer_pool_mb", 128, 1, 1e7);
+  s.page_read = o->distribution("page_read", Distribution::constant(from_seconds(500e-6)));
+  s.page_write = o->distribution("page_write", Distribution::constant(from_seconds(50e-6)));
+  s.old_blocks_time = o->duration("old_blocks_time", kSecond);
+  s.per_page = static_cast<std::uint32_t>((kPageBytes - kPageOverhead) / s.row_bytes);
+  s.per_page_sequential = static_cast<std::uint32_t>((kPageBytes - kPageOverhead - kReserve) / s.row_bytes);
+  s.pool_pages = static_cast<std::uint32_t>(s.buffer_pool_mb * 1024 * 1024 / kPageBytes);
+  return s;
+}
+
+Storage::Storage(const StorageParams& sp, std::uint32_t shards, std::uint64_t rows, BuildContext& bc) : p_(sp) {
+  shards_.reserve(shards);
+  Rng load = bc.rng(0x5107);
+  for (std::uint32_t s = 0; s < shards; ++s) {
+    shards_.push_back(Shard{LeafLevel(p_.order, p_.per_page, p_.per_page_sequential), BufferPool(p_.pool_pages, p_.old_blocks_time),
+                            bc.rng(0x5107'0000ULL + s)});
+    Shard& sh = shards_.back();
+    const std::uint64_t mine = rows / shards + (s < rows % shards ? 1 : 0);
+    // Room for the loaded pages at half fill and as many again for the run's inserts.
+    const std::size_t pages = static_cast<std::size_t>(mine / (p_.per_page / 2 + 1)) * 2 + 1024;
+    sh.index.reserve(pages);
+    sh.pool.reserve(pages);
+    for (std::uint64_t i = 0; i < mine; ++i) {
+      const LeafLevel::Insert ins = sh.index.insert(load, sh.split_rng);
+      sh.pool.access(ins.page, 0);
+      if (ins.split) sh.pool.create(ins.new_page, 0);
+    }
+  }
+}
+
+void Storage::register_figures(Figures& f) {
+  splits_c_ = f.count("page_splits", "page_splits_rps");
+  reads_c_ = f.count("page_reads", "page_reads_rps");
+  writes_c_ = f.count("page_writes");
+  f.ratio("buffer_pool_hit_ratio", &hits_c_, &accesses_c_);
+  hits_c_ = f.count("buffer_pool_hits", "", Figures::Show::Never);
+  accesses_c_ = f.count("buffer_pool_accesses", "", Figures::Show::Never);
+  f.value("index_pages", [this] {
+    double n = 0;
+    for (const Shard& s : shards_) n += s.index.pages();
+    return n;
+  });
+  f.value("fill_factor", [this] {
+    double rows = 0, room = 0;
+    for (const Shard& s : shards_) {
+      rows += static_cast<double>(s.index.rows());
+      room += static_cast<double>(s.index.pages()) * s.index.per_page();
+    }
+    return room > 0 ? rows / room : 0;
+  });
+  f.value("index_mb", [this] {
+    double n = 0;
+    for (const Shard& s : shards_) n += s.index.pages();
+    return n * static_cast<double>(kPageBytes) / (1024.0 * 1024.0);
+  });
+  f.value("buffer_pool_pages", [this] { return static_cast<double>(p_.pool_pages); });
+  f.value("table_rows", [this] {
+    double n = 0;
+    for (const Shard& s : shards_) n += static_cast<double>(s.index.rows());
+    return n;
+  });
+}
+
+Time Storage::io(Context& ctx, std::uint32_t shard, bool insert, Rng& rng) {
+  Shard& sh = shards_[shard];
+  Metrics& m = ctx.metrics();
+  const Time now = ctx.now();
+  std::uint32_t page = 0;
+  LeafLevel::Insert ins;
+  if (insert) {
+    ins = sh.index.insert(rng, sh.split_rng);
+    page = ins.page;
+  } else {
+    if (sh.index.rows() == 0) return 0;
+    page = sh.index.page_of_random_row(rng);
+  }
+  Time t = 0;
+  m.add(accesses_c_);
+  if (sh.pool.access(page, now)) {
+    m.add(hits_c_);
+  } else {
+    m.add(reads_c_);
+    t += p_.page_read.sample_time(rng);
+  }
+  if (!insert) return t;
+  t += p_.page_write.sample_time(rng);
+  m.add(writes_c_);
+  if (ins.split) {
+    // The new page is made in memory (no read), then written with its parent's new pointer.
+    sh.pool.create(ins.new_page, now);
+    t += p_.page_write.sample_time(rng) + p_.page_write.sample_time(rng);
+    m.add(writes_c_, 2);
+    m.add(splits_c_);
+  }
+  return t;
+}
+
+}  // namespace archsim::database
