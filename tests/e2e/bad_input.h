@@ -67,4 +67,16 @@ inline void check_semantic_error(const RunResult& r, const std::string& path, co
   }
 }
 
+// One scenario, one --set each: every setting is refused at its pointer (Case), one line.
+struct SetCase {
+  std::string set;
+  Case c;
+};
+inline void check_set_cases(const std::string& path, const std::vector<SetCase>& cases) {
+  for (const SetCase& sc : cases) {
+    CAPTURE(sc.set);
+    check_semantic_error(run_bad(path, {"--set", sc.set}), path, sc.c);
+  }
+}
+
 }  // namespace archsim::e2e::bad_input

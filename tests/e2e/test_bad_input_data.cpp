@@ -163,20 +163,12 @@ TEST_CASE("bad input: string key formats, value size distributions and perfect_l
 
 TEST_CASE("bad input: a cache's route_value_bytes, each fault at its pointer") {
   const std::string path = archsim::e2e::source_path("scenarios/caching/maxmemory.json");
-  struct SetCase {
-    const char* set;
-    Case c;
-  };
-  const SetCase cases[] = {
+  check_set_cases(path, {
       {"cache.route_value_bytes=100", {"", "/components/2/route_value_bytes", {"object"}}},
       {"cache.route_value_bytes={\"set\":0}", {"", "/components/2/route_value_bytes/set", {}}},
       {"cache.route_value_bytes={\"set\":\"big\"}", {"", "/components/2/route_value_bytes/set", {}}},
       {"cache.route_value_bytes={\"set\":{\"dist\":\"uniform\",\"min\":10,\"max\":2}}", {"", "/components/2/route_value_bytes/set/max", {"min"}}},
-  };
-  for (const SetCase& sc : cases) {
-    CAPTURE(sc.set);
-    check_semantic_error(run_bad(path, {"--set", sc.set}), path, sc.c);
-  }
+  });
 }
 
 TEST_CASE("bad input: a memory_leak on a cache or database is refused at its target, naming the field") {
@@ -195,11 +187,7 @@ TEST_CASE("bad input: a consensus group's fields and its own faults, each fault 
   const std::string file = bad("consensus_too_many_members.json");
   check_semantic_error(run_bad(file), file, {"consensus_too_many_members.json", "/components/1/members", {"9"}});
   const std::string path = archsim::e2e::source_path("scenarios/consensus/raft-partition.json");
-  struct SetCase {
-    std::string set;
-    Case c;
-  };
-  const SetCase cases[] = {
+  check_set_cases(path, {
       {"group.members=4", {"", "/components/1/members", {"odd"}}},
       {"group.members=0", {"", "/components/1/members", {}}},
       {"group.quorum=\"yes\"", {"", "/components/1/quorum", {}}},
@@ -218,20 +206,12 @@ TEST_CASE("bad input: a consensus group's fields and its own faults, each fault 
       {"group.partition={\"at\":\"5s\",\"duration\":\"5s\",\"members\":[]}", {"", "/components/1/partition/members", {"not all"}}},
       {"group.partition={\"at\":\"5s\",\"duration\":\"5s\",\"members\":[0,1,2,3,4]}", {"", "/components/1/partition/members", {"not all"}}},
       {"group.partition={\"at\":\"5s\",\"duration\":\"5s\",\"members\":\"0\"}", {"", "/components/1/partition/members", {}}},
-  };
-  for (const SetCase& sc : cases) {
-    CAPTURE(sc.set);
-    check_semantic_error(run_bad(path, {"--set", sc.set}), path, sc.c);
-  }
+  });
 }
 
 TEST_CASE("bad input: a cache's memory limit, each fault at its pointer") {
   const std::string path = archsim::e2e::source_path("scenarios/caching/redis-oom-restart.json");
-  struct SetCase {
-    const char* set;
-    Case c;
-  };
-  const SetCase cases[] = {
+  check_set_cases(path, {
       {"cache.memory.limit_mb=0", {"", "/components/1/memory/limit_mb", {"positive"}}},
       {"cache.memory.limit_mb=\"big\"", {"", "/components/1/memory/limit_mb", {"number"}}},
       {"cache.memory={\"base_mb\":8}", {"", "/components/1/memory/limit_mb", {}}},
@@ -239,11 +219,7 @@ TEST_CASE("bad input: a cache's memory limit, each fault at its pointer") {
       {"cache.memory.base_mb=-1", {"", "/components/1/memory/base_mb", {}}},
       {"cache.memory.limit_mb=150", {"", "/components/1/memory/limit_mb", {"maxmemory", "capacity_bytes"}}},
       {"cache.memory.per_request_mb=1", {"", "/components/1/memory/per_request_mb", {"unknown field"}}},
-  };
-  for (const SetCase& sc : cases) {
-    CAPTURE(sc.set);
-    check_semantic_error(run_bad(path, {"--set", sc.set}), path, sc.c);
-  }
+  });
   // A local cache lives in its callers' memory: the limit is theirs.
   const std::string l1 = archsim::e2e::source_path("scenarios/caching/l1-l2.json");
   check_semantic_error(run_bad(l1, {"--set", "l1.memory={\"limit_mb\":100}"}), l1,
@@ -252,19 +228,11 @@ TEST_CASE("bad input: a cache's memory limit, each fault at its pointer") {
 
 TEST_CASE("bad input: a database's memory limit, each fault at its pointer") {
   const std::string path = archsim::e2e::source_path("scenarios/databases/failover.json");
-  struct SetCase {
-    const char* set;
-    Case c;
-  };
-  const SetCase cases[] = {
+  check_set_cases(path, {
       {"db.memory={\"limit_mb\":0}", {"", "/components/1/memory/limit_mb", {"positive"}}},
       {"db.memory={\"limit_mb\":\"big\"}", {"", "/components/1/memory/limit_mb", {"number"}}},
       {"db.memory={\"base_mb\":8}", {"", "/components/1/memory/limit_mb", {}}},
       {"db.memory={\"limit_mb\":100,\"base_mb\":100}", {"", "/components/1/memory/base_mb", {"below limit_mb"}}},
       {"db.memory={\"limit_mb\":100,\"per_request_mb\":1}", {"", "/components/1/memory/per_request_mb", {"unknown field"}}},
-  };
-  for (const SetCase& sc : cases) {
-    CAPTURE(sc.set);
-    check_semantic_error(run_bad(path, {"--set", sc.set}), path, sc.c);
-  }
+  });
 }

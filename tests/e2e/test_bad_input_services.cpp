@@ -190,66 +190,38 @@ TEST_CASE("bad input: a call's connection set-up, each fault at its pointer") {
 
 TEST_CASE("bad input: a service's garbage-collection cost, each fault at its pointer") {
   const std::string mmc = archsim::e2e::basic_scenario("mmc.json");
-  struct SetCase {
-    std::string set;
-    Case c;
-  };
-  const SetCase cases[] = {
+  check_set_cases(mmc, {
       {"web.memory={\"gc_cost\":0.5}", {"", "/components/1/memory/gc_cost", {"limit_mb", "heap"}}},
       {"web.memory={\"limit_mb\":256,\"gc_cost\":-1}", {"", "/components/1/memory/gc_cost", {}, true}},
       {"web.memory={\"limit_mb\":256,\"gc_cost\":5000}", {"", "/components/1/memory/gc_cost", {}, true}},
       {"web.memory={\"limit_mb\":256,\"gc_cost\":\"high\"}", {"", "/components/1/memory/gc_cost", {"number"}}},
-  };
-  for (const SetCase& sc : cases) {
-    CAPTURE(sc.set);
-    check_semantic_error(run_bad(mmc, {"--set", sc.set}), mmc, sc.c);
-  }
+  });
 }
 
 TEST_CASE("bad input: a service's execution_timeout, each fault at its pointer") {
   const std::string mmc = archsim::e2e::basic_scenario("mmc.json");
-  struct SetCase {
-    std::string set;
-    Case c;
-  };
-  const SetCase cases[] = {
+  check_set_cases(mmc, {
       {"web.execution_timeout=\"0s\"", {"", "/components/1/execution_timeout", {"positive", "request_terminate_timeout"}}},
       {"web.execution_timeout=\"-1s\"", {"", "/components/1/execution_timeout", {}, true}},
       {"web.execution_timeout=\"soon\"", {"", "/components/1/execution_timeout", {}, true}},
-  };
-  for (const SetCase& sc : cases) {
-    CAPTURE(sc.set);
-    check_semantic_error(run_bad(mmc, {"--set", sc.set}), mmc, sc.c);
-  }
+  });
 }
 
 TEST_CASE("bad input: a service's event_sourcing, each fault at its pointer") {
   const std::string path = archsim::e2e::source_path("scenarios/transactions/event-sourcing.json");
-  struct SetCase {
-    std::string set;
-    Case c;
-  };
-  const SetCase cases[] = {
+  check_set_cases(path, {
       {"orders.event_sourcing={\"events\":5}", {"", "/components/1/event_sourcing/apply", {"required"}}},
       {"orders.event_sourcing.apply=\"0s\"", {"", "/components/1/event_sourcing/apply", {"positive"}}},
       {"orders.event_sourcing.events=-1", {"", "/components/1/event_sourcing/events", {}, true}},
       {"orders.event_sourcing.snapshot_every=0", {"", "/components/1/event_sourcing/snapshot_every", {}, true}},
       {"orders.event_sourcing.snapshot_load=\"1s\"", {"", "/components/1/event_sourcing/snapshot_load", {"snapshot_every"}}},
       {"orders.event_sourcing.snapshots=10", {"", "/components/1/event_sourcing/snapshots", {"unknown field"}}},
-  };
-  for (const SetCase& sc : cases) {
-    CAPTURE(sc.set);
-    check_semantic_error(run_bad(path, {"--set", sc.set}), path, sc.c);
-  }
+  });
 }
 
 TEST_CASE("bad input: a service's sidecar, each fault at its pointer") {
   const std::string mmc = archsim::e2e::basic_scenario("mmc.json");
-  struct SetCase {
-    std::string set;
-    Case c;
-  };
-  const SetCase cases[] = {
+  check_set_cases(mmc, {
       {"web.sidecar={\"latency\":\"-1ms\"}", {"", "/components/1/sidecar/latency", {}, true}},
       {"web.sidecar={\"cpu\":\"fast\"}", {"", "/components/1/sidecar/cpu", {}, true}},
       {"web.sidecar={\"memory_mb\":-5}", {"", "/components/1/sidecar/memory_mb", {}, true}},
@@ -258,22 +230,14 @@ TEST_CASE("bad input: a service's sidecar, each fault at its pointer") {
       {"web.sidecar={\"retries\":{\"attempts\":11}}", {"", "/components/1/sidecar/retries/attempts", {}, true}},
       {"web.sidecar={\"retries\":{}}", {"", "/components/1/sidecar/retries/attempts", {}, true}},
       {"web.sidecar={\"retries\":{\"attempts\":2,\"on\":[\"eror\"]}}", {"", "/components/1/sidecar/retries/on/0", {"unknown cause", "error"}}},
-  };
-  for (const SetCase& sc : cases) {
-    CAPTURE(sc.set);
-    check_semantic_error(run_bad(mmc, {"--set", sc.set}), mmc, sc.c);
-  }
+  });
 }
 
 TEST_CASE("bad input: a serverless function's fields and its prices, each fault at its pointer") {
   const std::string file = bad("function_memory_too_small.json");
   check_semantic_error(run_bad(file), file, {"function_memory_too_small.json", "/components/1/memory_mb", {"128"}});
   const std::string fn = archsim::e2e::source_path("scenarios/serverless/cold-starts.json");
-  struct SetCase {
-    std::string set;
-    Case c;
-  };
-  const SetCase cases[] = {
+  check_set_cases(fn, {
       {"fn.memory_mb=20000", {"", "/components/1/memory_mb", {"128", "10240"}}},
       {"fn.memory_mb=\"big\"", {"", "/components/1/memory_mb", {}}},
       {"fn.duration=\"-5ms\"", {"", "/components/1/duration", {}}},
@@ -289,20 +253,12 @@ TEST_CASE("bad input: a serverless function's fields and its prices, each fault 
       {"cost.per_million_invocations=-1", {"", "/cost/per_million_invocations", {"between"}}},
       {"cost.per_gb_second=\"cheap\"", {"", "/cost/per_gb_second", {"number"}}},
       {"cost.per_gb_second_provisioned=-1", {"", "/cost/per_gb_second_provisioned", {"between"}}},
-  };
-  for (const SetCase& sc : cases) {
-    CAPTURE(sc.set);
-    check_semantic_error(run_bad(fn, {"--set", sc.set}), fn, sc.c);
-  }
+  });
 }
 
 TEST_CASE("bad input: a service's CPU request and a vpa's fields, each fault at its pointer") {
   const std::string path = archsim::e2e::source_path("scenarios/autoscaling/vpa-rightsizing.json");
-  struct SetCase {
-    std::string set;
-    Case c;
-  };
-  const SetCase cases[] = {
+  check_set_cases(path, {
       {"api.resources={\"requests\":{\"cpu\":0}}", {"", "/components/1/resources/requests/cpu", {}}},
       {"api.resources={\"requests\":{\"cpu\":\"500 mcores\"}}", {"", "/components/1/resources/requests/cpu", {"500m"}}},
       {"api.resources={\"requests\":{\"cpu\":\"0.5m\"}}", {"", "/components/1/resources/requests/cpu", {"0.001"}}},
@@ -325,11 +281,7 @@ TEST_CASE("bad input: a service's CPU request and a vpa's fields, each fault at 
       {"api-vpa.min_replicas=0", {"", "/components/2/min_replicas", {}}},
       {"api-vpa.eviction_tolerance=2", {"", "/components/2/eviction_tolerance", {}}},
       {"api-vpa.update_mode=\"Off\"", {"", "/components/2/update_mode", {"unknown field"}}},
-  };
-  for (const SetCase& sc : cases) {
-    CAPTURE(sc.set);
-    check_semantic_error(run_bad(path, {"--set", sc.set}), path, sc.c);
-  }
+  });
 }
 
 TEST_CASE("bad input: TLS on a connection, a service's handshake and JWT CPU, a token cache, each fault at its pointer") {
@@ -379,11 +331,7 @@ TEST_CASE("bad input: TLS on a connection, a service's handshake and JWT CPU, a 
 
 TEST_CASE("bad input: a saga's fields, each fault at its pointer") {
   const std::string file = archsim::e2e::source_path("scenarios/transactions/saga.json");
-  struct SetCase {
-    std::string set;
-    Case c;
-  };
-  const SetCase cases[] = {
+  check_set_cases(file, {
       {"orders.routes.place.1.saga=[]", {"", "/components/1/routes/place/1/saga", {"non-empty"}}},
       {"orders.routes.place.1.saga.2={\"work\":\"1ms\"}", {"", "/components/1/routes/place/1/saga/2", {"is a call"}}},
       {"orders.routes.place.1.saga.2.on_failure=\"continue\"", {"", "/components/1/routes/place/1/saga/2/on_failure", {"saga"}}},
@@ -393,9 +341,5 @@ TEST_CASE("bad input: a saga's fields, each fault at its pointer") {
       {"orders.routes.place.1.saga.0.compensate.retry.max_attempts=0", {"", "/components/1/routes/place/1/saga/0/compensate/retry/max_attempts", {}}},
       {"orders.routes.place.1.saga.0.compensate.timeout=\"-1s\"", {"", "/components/1/routes/place/1/saga/0/compensate/timeout", {}}},
       {"orders.routes.place.1.saga.0.compensation={}", {"", "/components/1/routes/place/1/saga/0/compensation", {"compensate"}}},
-  };
-  for (const SetCase& sc : cases) {
-    CAPTURE(sc.set);
-    check_semantic_error(run_bad(file, {"--set", sc.set}), file, sc.c);
-  }
+  });
 }

@@ -11,20 +11,12 @@ using namespace archsim::e2e::bad_input;
 
 TEST_CASE("bad input: a database's storage engine, each fault at its pointer") {
   const std::string path = archsim::e2e::source_path("scenarios/databases/uuid-v4-vs-v7.json");
-  struct SetCase {
-    std::string set;
-    Case c;
-  };
-  const SetCase cases[] = {
+  check_set_cases(path, {
       {"db.storage.key_order=\"uuid\"", {"", "/components/1/storage/key_order", {"random"}}},
       {"db.storage.row_bytes=10", {"", "/components/1/storage/row_bytes", {}, true}},
       {"db.storage.buffer_pool_mb=0", {"", "/components/1/storage/buffer_pool_mb", {}, true}},
       {"db.storage.page_read=\"slow\"", {"", "/components/1/storage/page_read", {}, true}},
       {"db.storage.pages=4", {"", "/components/1/storage/pages", {"unknown field"}}},
       {"db.rows=60000000", {"", "/components/1/rows", {"50,000,000", "storage"}}},
-  };
-  for (const SetCase& sc : cases) {
-    CAPTURE(sc.set);
-    check_semantic_error(run_bad(path, {"--set", sc.set}), path, sc.c);
-  }
+  });
 }
