@@ -34,7 +34,8 @@
 //                each is evicted when its PodDisruptionBudget allows, else retried every 5 s;
 //                an evicted instance drains and is replaced (models/common/server_pool).
 //                On a database, a planned switchover of its primaries (models/database/drain.cpp);
-//                on a cache with replicas, a manual failover of its nodes (models/cache/failover.cpp).
+//                on a cache with replicas, a manual failover of its nodes (models/cache/failover.cpp);
+//                on a queue, Kafka's controlled shutdown of brokers (models/queue/queue.cpp).
 // Sources read: Istio VirtualService HTTPFaultInjection and the Envoy fault filter docs
 // (delay/abort percentages), Kubernetes pod lifecycle (restart back-off).
 // Each acts through its target's capabilities (models/common/capabilities.h) or on links;

@@ -240,7 +240,7 @@ class FaultInjector final : public Component {
                             "\"" + world_.ids[t] + "\" is a " + world_.types[t] + "; this fault needs " +
                                 (f.kind->need == Need::LoadSource ? "an open-loop client"
                                  : f.kind->need == Need::KeyedStore ? "a cache"
-                                 : f.kind->need == Need::Disruptable ? "a service, a database or a distributed cache"
+                                 : f.kind->need == Need::Disruptable ? "a service, a database, a distributed cache or a queue"
                                                                      : "a service"));
       plan.direct = true;
     }

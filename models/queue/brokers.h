@@ -49,6 +49,8 @@ struct Brokers {
   std::vector<std::uint64_t> crash_seq;   // per broker: append order it had when it crashed
   std::vector<std::uint64_t> crash_gen;   // per broker: crashes so far (stale shrink timers)
   std::uint64_t seq = 0, crashes = 0;
+  std::uint64_t controlled_shutdowns = 0;  // brokers stopped by a drain (Kafka's controlled shutdown)
+  std::uint32_t stopping = ~0u;            // the broker a drain is stopping, while it goes down
   Pool<Msg> msgs;
   std::vector<Topic*> topics;            // by topic index
   std::vector<std::string> topic_names;  // by topic index ("" for the one-topic shorthand)

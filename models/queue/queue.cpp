@@ -34,6 +34,7 @@ class Queue final : public Component,
                     public HasCapabilities,
                     public Crashable,
                     public Degradable,
+                    public Disruptable,
                     public Topics,
                     public Backpressure,
                     public PoolJobs {
@@ -78,6 +79,7 @@ class Queue final : public Component,
     sh_.shrink_at.assign(spec_.brokers, kTimeMax);
     sh_.crash_seq.assign(spec_.brokers, 0);
     sh_.crash_gen.assign(spec_.brokers, 0);
+    up_since_.assign(spec_.brokers, 0);
     // The brokers on the server pool, addressed (slot = broker): billed by instance_type; a
     // crashed one returns after restart_time, ready in that event (no start-up of its own). They take no work of
     // the pool's workers: an append costs no broker time (queue.h's simplifications).
@@ -117,6 +119,7 @@ class Queue final : public Component,
     Capabilities c;
     c.crashable = this;
     c.degradable = this;
+    c.disruptable = this;
     if (!names_[0].empty()) c.topics = this;
     if (blocking_) c.backpressure = this;
     return c;
@@ -196,6 +199,35 @@ class Queue final : public Component,
   ReadyHistory ready_history(Time now, Time warmup) const override { return pool_.ready_history(now, warmup); }
   Time crash_over(Time at, Time now) const override { return pool_.crash_over(at, now); }
 
+  // ---- Disruptable: a drain is a rolling restart's step, Kafka's controlled shutdown ----
+
+  // Stops `count` serving brokers cleanly, the longest up first (controlled.shutdown.enable, Kafka's
+  // default): each hands the partitions it leads to another live in-sync replica and leaves the
+  // ISRs before it stops (Topic::controlled_shutdown), then is down for restart_time (its pod
+  // evicted and started again with its volume) and rejoins as after a crash. A partition with
+  // no other live in-sync replica goes offline with it, as Kafka's broker stops anyway once its
+  // controlled-shutdown retries are spent (their 3 x 5 s are not modelled).
+  std::uint32_t drain(Context& ctx, std::uint32_t count) override {
+    Context::ActingAs as(ctx, index());  // producers told of a cut tail are answered by the queue
+    std::uint32_t n = 0;
+    while (n < count) {
+      // The broker up the longest, as a drain takes a pool's oldest serving instances: a
+      // rolling restart, one drain after another, goes round the brokers.
+      std::uint32_t b = sh_.count;
+      for (std::uint32_t c = 0; c < sh_.count; ++c)
+        if (sh_.alive(c) && (b == sh_.count || up_since_[c] < up_since_[b])) b = c;
+      if (b == sh_.count) break;
+      for (auto& t : topics_) t->controlled_shutdown(ctx, b);
+      sh_.stopping = b;
+      const bool stopped = pool_.crash_node(ctx, b);
+      sh_.stopping = ~0u;
+      if (!stopped) break;
+      ++n;
+      ++sh_.controlled_shutdowns;
+    }
+    return n;
+  }
+
   // ---- Degradable: faults on the brokers (slow, failing, full disks, leaking memory) ----
 
   // A slow broker (a slow disk, GC pauses): appends (append_time) and replication take
@@ -220,13 +252,19 @@ class Queue final : public Component,
   void drop_jobs(Context&, std::uint32_t) override {}
   void slot_launched(std::uint32_t) override {}
   // A broker's crash reaches every topic: the partitions it led lose their leader, and it
-  // leaves the ISR of those it followed replica_lag_time_max later.
+  // leaves the ISR of those it followed replica_lag_time_max later. One stopped by a drain has
+  // left the ISRs it could already (drain()): only what it could not hand over loses its leader.
   void slot_down(Context& ctx, std::uint32_t b) override {
     sh_.dead_mask |= 1u << b;
     sh_.crash_seq[b] = sh_.seq;
-    sh_.shrink_at[b] = ctx.now() + spec_.lag_max;
-    ctx.schedule(spec_.lag_max, isr_shrink_tag_, b | (++sh_.crash_gen[b] << 8));
-    ++sh_.crashes;
+    if (sh_.stopping == b) {
+      sh_.shrink_at[b] = ctx.now();
+      ++sh_.crash_gen[b];  // a shrink timer of an earlier crash no longer applies
+    } else {
+      sh_.shrink_at[b] = ctx.now() + spec_.lag_max;
+      ctx.schedule(spec_.lag_max, isr_shrink_tag_, b | (++sh_.crash_gen[b] << 8));
+      ++sh_.crashes;
+    }
     for (auto& t : topics_) t->leader_down(ctx, b);
   }
   // It is back (restarted or repaired): it rejoins the ISRs and leads what has no leader.
@@ -234,6 +272,7 @@ class Queue final : public Component,
     if (sh_.alive(b)) return;
     sh_.dead_mask &= ~(1u << b);
     sh_.shrink_at[b] = kTimeMax;
+    up_since_[b] = ctx.now();
     for (auto& t : topics_) t->broker_up(ctx, b);
   }
 
@@ -310,6 +349,7 @@ class Queue final : public Component,
   std::vector<std::string> names_;  // "" for the one-topic shorthand
   Rng pool_rng_;     // the pool's own draws (none with a constant restart_time)
   ServerPool pool_;  // the brokers: slot = broker index
+  std::vector<Time> up_since_;  // per broker: when it last became ready (a drain stops the oldest)
   std::uint16_t isr_shrink_tag_ = 0;  // own timers (the constructor takes them after the pool's)
   TagRange topic_tags_, group_tags_;
   std::vector<std::unique_ptr<queue::Group>> groups_;  // the queue's "groups" (topics own theirs)

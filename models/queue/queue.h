@@ -93,6 +93,10 @@
 //    message of the topics they subscribe to (several topics: assigned over all of them by
 //    the group's assignor, topics in the order of their names), with their own offsets,
 //    deliveries and lag; each keyed message's processing order is checked per key.
+//  - a drain (Disruptable) is Kafka's controlled shutdown (KafkaController.doControlledShutdown):
+//    the broker up the longest moves the leadership of its partitions to another live ISR
+//    replica and leaves the ISRs before it stops (no election wait, no ISR hold), then is down
+//    for restart_time; the unreplicated tail is cut as after a crash (KAFKA-20554).
 //  - faults on the brokers (Degradable): a slowdown stretches `append_time` (the leader's
 //    write, 0 by default) and the replication; a full disk (KafkaStorageException) or an
 //    error rate fails produce requests; with `memory.limit_mb` a memory leak gets brokers

@@ -61,6 +61,38 @@ void Topic::truncate_unreplicated(Context& ctx, std::uint32_t pi) {
   parts_[pi].last_replicated = ctx.now();
 }
 
+// Kafka's controlled shutdown (KafkaController.doControlledShutdown with the controlled-shutdown
+// leader election: the first live ISR replica other than the stopping broker leads, and the
+// stopping broker leaves the ISR): no election timeout, since the controller acts on the
+// broker's own request instead of noticing its session expire, and no wait for
+// replica_lag_time_max, since the broker leaves the ISRs it follows at once. The new leader has
+// only what it had fetched: a tail appended to the old leader and not yet replicated is cut,
+// as after a crash (acks=1 loses it, acks=all tells its producers).
+void Topic::controlled_shutdown(Context& ctx, std::uint32_t b) {
+  const std::uint32_t bit = 1u << b;
+  for (std::uint32_t pi = 0; pi < partitions_; ++pi) {
+    PartitionState& p = parts_[pi];
+    if (!p.available || !(p.isr & bit)) continue;
+    if (p.leader != b) {
+      p.isr &= ~bit;
+      ++isr_shrinks_;
+      continue;
+    }
+    std::uint32_t chosen = kNoBroker;
+    for (std::uint32_t j = 0; j < brokers_ && chosen == kNoBroker; ++j) {
+      const std::uint32_t c = (pi + topic_ + j) % brokers_;
+      if (c != b && sh_.alive(c) && (p.isr & (1u << c))) chosen = c;
+    }
+    if (chosen == kNoBroker) continue;  // nobody to hand it to: the controller gives up on it
+    truncate_unreplicated(ctx, pi);
+    p.leader = chosen;
+    p.isr &= ~bit;
+    ++isr_shrinks_;
+    ++leader_moves_;
+  }
+  serve_subscribers(ctx);  // the high watermark no longer waits for it
+}
+
 // A crashed follower leaves the ISR of the partitions it follows replica_lag_time_max after
 // its crash (the leader's ISR shrink). Partitions without a leader keep theirs: nobody
 // shrinks it, and their last in-sync replicas stay the ones eligible for a clean election.

@@ -89,6 +89,10 @@ class Topic {
 
   // ---- brokers (replication.cpp; the queue calls these for every topic) ----
   void leader_down(Context& ctx, std::uint32_t b);
+  // Broker `b` is about to stop cleanly (Kafka's controlled shutdown): the partitions it leads
+  // move at once to another live in-sync replica, and it leaves every ISR it is in. A partition
+  // with no other live in-sync replica keeps it as leader (its stop is then a crash for it).
+  void controlled_shutdown(Context& ctx, std::uint32_t b);
   void isr_shrink(Context& ctx, std::uint32_t b);
   void broker_up(Context& ctx, std::uint32_t b);
 
@@ -210,6 +214,7 @@ class Topic {
   std::uint64_t dropped_ = 0, refused_ = 0, aborted_ = 0;
   std::uint64_t produce_errors_ = 0;  // refused by a full disk or an injected error rate
   std::uint64_t elections_ = 0;
+  std::uint64_t leader_moves_ = 0;  // leaderships moved by a controlled shutdown
 
   CounterId produced_c_;
   GaugeId isr_g_;

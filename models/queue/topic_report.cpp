@@ -45,8 +45,12 @@ GroupLedger Topic::finish(Context& ctx, ComponentReport& r) {
     g.report_lag(ctx, r);
     g.report_members(r);
   }
-  if (prefix_.empty()) r.add("broker_crashes", static_cast<double>(sh_.crashes));
+  if (prefix_.empty()) {
+    r.add("broker_crashes", static_cast<double>(sh_.crashes));
+    r.add("controlled_shutdowns", static_cast<double>(sh_.controlled_shutdowns));
+  }
   r.add(prefix_ + "leader_elections", static_cast<double>(elections_));
+  r.add(prefix_ + "leader_moves", static_cast<double>(leader_moves_));
   r.add(prefix_ + "not_enough_replicas", static_cast<double>(not_enough_));
   r.add(prefix_ + "not_enough_replicas_after_append", static_cast<double>(not_enough_after_));
   r.add(prefix_ + "isr_shrinks", static_cast<double>(isr_shrinks_));

@@ -18,5 +18,5 @@ TEST_CASE("bad input: a drain on a cache without replicas is refused at its targ
 TEST_CASE("bad input: a drain on a client is refused, naming what can be drained") {
   const std::string path = archsim::e2e::source_path("scenarios/caching/maxmemory.json");
   check_semantic_error(run_bad(path, {"--set", "faults=[{\"at\":\"10s\",\"kind\":\"drain\",\"target\":\"users\"}]"}), path,
-                       {"", "/faults/0/target", {"a service, a database or a distributed cache"}});
+                       {"", "/faults/0/target", {"a service, a database, a distributed cache or a queue"}});
 }
