@@ -309,8 +309,7 @@ class Service final : public Component,
   Time sidecar_cpu_ = 0;
   double sidecar_memory_mb_ = 0;
   CounterId sidecar_cpu_c_;
-  std::uint8_t mesh_tries_ = 1;  // "sidecar": {"retries": {"attempts": n}}: 1 + n tries per attempt
-  std::uint32_t mesh_on_ = 0;
+  CallPolicy::Mesh mesh_;  // "sidecar": its retries and timeouts under every call (service_mesh.cpp)
   // "event_sourcing" (service_events.cpp): the log's length and its snapshots; every applied
   // write appends one event.
   struct EventSourcing {

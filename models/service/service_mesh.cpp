@@ -17,12 +17,16 @@
 // constant per pod, left out of the HPA's memory metric (which in Kubernetes sums the pod's
 // containers over their requests); the mesh's retries go again at once (Envoy waits a
 // jittered 25 ms), are not limited by Envoy's retry budget, and skip calls that take a
-// service-level pool; the mesh's own timeouts are not modelled (a call step's stands for it).
+// service-level pool; one route per calling service (Istio sets them per destination host).
 //
-// "retries": {"attempts": n, "on": [causes]} are the sidecar's retries under every call the
-// service makes (CallPolicy::set_mesh_retries): each attempt of the application's policy is
-// tried up to 1 + n times at the callee, so an application that tries 3 times over a mesh
-// that tries 3 sends up to 9 requests per call to a callee that refuses them all.
+// "retries": {"attempts": n, "on": [causes], "per_try_timeout": d} are the sidecar's retries
+// under every call the service makes, and "timeout" its route timeout over every try
+// (CallPolicy::set_mesh, after Istio's HTTPRetry and HTTPRoute.timeout): each attempt of the
+// application's policy is tried up to 1 + n times at the callee, so an application that
+// tries 3 times over a mesh that tries 3 sends up to 9 requests per call to a callee that
+// refuses them all. A per-try timeout is retried when "timeout" is among the causes (Envoy's
+// 5xx and gateway-error policies take a per-try timeout as retriable); the route's timeout and
+// the application's own end the attempt, whatever tries are left.
 #include "models/service/service_impl.h"
 
 namespace archsim::service_internal {
@@ -37,10 +41,13 @@ void Service::read_sidecar(Params& p, BuildContext& bc) {
   if (auto r = s->object_opt("retries")) {
     // Istio's HTTPRetry: `attempts` retries after the first try, on 503s and failed
     // connections by default (retryOn "connect-failure,refused-stream,unavailable").
-    mesh_tries_ = static_cast<std::uint8_t>(1 + r->require_integer("attempts", 0, 10));
-    mesh_on_ = CallPolicy::read_cause_mask(*r, "on", {"unavailable", "rejected"}, bc);
+    mesh_.tries = static_cast<std::uint8_t>(1 + r->require_integer("attempts", 0, 10));
+    mesh_.on_mask = CallPolicy::read_cause_mask(*r, "on", {"unavailable", "rejected"}, bc);
+    if (r->has("per_try_timeout")) mesh_.per_try_timeout = r->duration("per_try_timeout", 0, 1, kHour);
     r->finish();
   }
+  // HTTPRoute.timeout: over every try of an attempt (Istio's default: none).
+  if (s->has("timeout")) mesh_.timeout = s->duration("timeout", 0, 1, kHour);
   s->finish();
   bc.proxies_crossings(latency);
 }

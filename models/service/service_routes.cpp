@@ -91,9 +91,9 @@ void Service::parse_steps(std::vector<Params>& list, BuildContext& bc, Program& 
       st.cancel = read_cancel_on_timeout(s, st.timeout);
       st.continue_on_failure = s.choice("on_failure", "fail", {"fail", "continue"}) == "continue";
       // A meshed caller's sidecar retries under every call but those a service pool takes.
-      if (CallPolicy::wanted(s) || (mesh_tries_ > 1 && !shared_pool_)) {
+      if (CallPolicy::wanted(s) || (mesh_.active() && !shared_pool_)) {
         st.policy = add_policy(s, bc, st.timeout);
-        if (mesh_tries_ > 1) policies_[st.policy - 1]->set_mesh_retries(mesh_tries_, mesh_on_, bc.metrics());
+        if (mesh_.active()) policies_[st.policy - 1]->set_mesh(mesh_, bc.metrics());
         // A step's own pool: its connections to the callee, per instance.
         if (const std::uint64_t size = policies_[st.policy - 1]->pool_size()) bc.holds_connections(st.ref, size, s.path("pool") + "/size");
       } else if (shared_pool_) {  // calls to the pool's components take one of its connections

@@ -230,6 +230,10 @@ TEST_CASE("bad input: a service's sidecar, each fault at its pointer") {
       {"web.sidecar={\"retries\":{\"attempts\":11}}", {"", "/components/1/sidecar/retries/attempts", {}, true}},
       {"web.sidecar={\"retries\":{}}", {"", "/components/1/sidecar/retries/attempts", {}, true}},
       {"web.sidecar={\"retries\":{\"attempts\":2,\"on\":[\"eror\"]}}", {"", "/components/1/sidecar/retries/on/0", {"unknown cause", "error"}}},
+      {"web.sidecar={\"retries\":{\"attempts\":2,\"per_try_timeout\":\"0ms\"}}", {"", "/components/1/sidecar/retries/per_try_timeout", {}, true}},
+      {"web.sidecar={\"retries\":{\"attempts\":2,\"per_try_timeout\":\"soon\"}}", {"", "/components/1/sidecar/retries/per_try_timeout", {}, true}},
+      {"web.sidecar={\"timeout\":\"-5s\"}", {"", "/components/1/sidecar/timeout", {}, true}},
+      {"web.sidecar={\"timeout\":\"2h\"}", {"", "/components/1/sidecar/timeout", {}, true}},
   });
 }
 

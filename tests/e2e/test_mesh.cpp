@@ -83,3 +83,55 @@ TEST_CASE("mesh: the sidecar's retries multiply with the application's at a call
   const json narrow = run_summary(file, {"--set", "a.sidecar={\"retries\":{\"attempts\":2}}"});
   CHECK(num(narrow, "components.b.errors") == 3 * calls);
 }
+
+namespace {
+
+// a calls b, whose every request takes 300 ms (no queueing: 64 workers for 10/s), over a's
+// sidecar with no delay of its own, so that only the timeouts set the times: Istio's
+// HTTPRetry.perTryTimeout (retried, as Envoy's 5xx policy retries a per-try timeout), the
+// route's timeout over every try, and the application's own attempt timeout. 501 calls.
+json slow_callee() {
+  json d = chain();
+  d["components"][0]["arrivals"]["rate"] =
+      json::array({json::array({"0s", 10}), json::array({"50s", 10}), json::array({"50001ms", 0})});
+  d["components"][1]["concurrency"] = 64;
+  d["components"][1]["routes"]["default"] = json::array({{{"call", "b"}}});
+  d["components"][1]["sidecar"] =
+      json::parse(R"({"latency": "0ms", "retries": {"attempts": 2, "on": ["timeout"], "per_try_timeout": "100ms"}})");
+  d["components"][2] = json::parse(R"({"id": "b", "type": "service", "replicas": 1, "concurrency": 64, "service_time": "300ms"})");
+  return d;
+}
+
+}  // namespace
+
+TEST_CASE("mesh: per-try, route and application timeouts end a call where Envoy and the application would") {
+  const std::string file = write_scenario("mesh-timeouts", slow_callee());
+  // 3 tries of 100 ms each, every one cut by the per-try timeout: the call fails at 300 ms
+  // and b runs all three to the end (it is not told): 3 x 300 ms of work per call.
+  const json per_try = run_summary(file, {});
+  CHECK(num(per_try, "components.a.calls.b.calls") == 501);
+  CHECK(num(per_try, "components.a.calls.b.attempts") == 3 * 501);
+  CHECK(num(per_try, "components.a.calls.b.mesh_timeouts") == 3 * 501);
+  CHECK(num(per_try, "latency_all_ms.max") == doctest::Approx(300));
+  CHECK(num(per_try, "components.b.utilization") == doctest::Approx(3 * 501 * 0.3 / (64 * 100.0)));
+  // The route's 250 ms over every try: tries at 0, 100 and 200 ms, the third cut at 250 ms
+  // with 3 retries left.
+  const json route = run_summary(file, {"--set", "a.sidecar.timeout=250ms", "--set", "a.sidecar.retries.attempts=5"});
+  CHECK(num(route, "components.a.calls.b.attempts") == 3 * 501);
+  CHECK(num(route, "latency_all_ms.max") == doctest::Approx(250));
+  // The application's own 150 ms: it stops waiting during the second try.
+  const json app = run_summary(file, {"--set", "a.routes.default.0.timeout=150ms", "--set", "a.sidecar.retries.attempts=5"});
+  CHECK(num(app, "components.a.calls.b.attempts") == 2 * 501);
+  CHECK(num(app, "components.a.calls.b.attempt_timeouts") == 501);
+  CHECK(num(app, "latency_all_ms.max") == doctest::Approx(150));
+  // Stacked: the application's 3 attempts of 150 ms each carry 2 tries of the mesh: 6 requests
+  // at b per call, 6 x 300 ms of b's work for a call that fails.
+  const json stacked = run_summary(file, {"--set", "a.routes.default.0.timeout=150ms", "--set",
+                                          R"(a.routes.default.0.retry={"max_attempts":3,"on":["timeout"]})"});
+  CHECK(num(stacked, "components.a.calls.b.attempts") == 6 * 501);
+  CHECK(num(stacked, "components.b.utilization") == doctest::Approx(6 * 501 * 0.3 / (64 * 100.0)));
+  // A per-try timeout is retried only when the mesh retries timeouts.
+  const json once = run_summary(file, {"--set", R"(a.sidecar.retries.on=["error"])"});
+  CHECK(num(once, "components.a.calls.b.attempts") == 501);
+  CHECK(num(once, "latency_all_ms.max") == doctest::Approx(100));
+}

@@ -190,11 +190,27 @@ void CallPolicy::send_try(Context& ctx, std::uint32_t s) {
   RequestInfo req = sl.req;
   // A mesh's retry is another attempt at the callee: its own number, so it draws its own work.
   req.attempt = static_cast<std::uint16_t>(sl.req.attempt + sl.retries * mesh_tries_ + (sl.mesh_tries - 1));
-  if (sl.timeout > 0) req.deadline = std::min(req.deadline, ctx.now() + sl.timeout);
+  const Time timeout = mesh_timed_ ? mesh_try_timeout(ctx.now(), sl) : sl.timeout;
+  if (timeout > 0) req.deadline = std::min(req.deadline, ctx.now() + timeout);
   ctx.metrics().add(attempts_c_);
   std::uint64_t token = tokens_.make(waiter_of(s));
-  ctx.call(sl.ref, req, token, sl.timeout, sl.from, sl.hop);
+  ctx.call(sl.ref, req, token, timeout, sl.from, sl.hop);
   sl.hop = 0;  // a retry on a kept connection opens no handshake
+}
+
+Time CallPolicy::mesh_try_timeout(Time now, Slot& sl) const {
+  Time left = kTimeMax;  // until the application's attempt or the mesh's route gives up
+  sl.cut = MeshCut::App;
+  if (sl.timeout > 0) left = sl.attempt_start + sl.timeout - now;
+  if (mesh_timeout_ > 0 && sl.attempt_start + mesh_timeout_ - now < left) {
+    left = sl.attempt_start + mesh_timeout_ - now;
+    sl.cut = MeshCut::Route;
+  }
+  if (mesh_per_try_ > 0 && mesh_per_try_ < left) {
+    sl.cut = MeshCut::PerTry;
+    return mesh_per_try_;
+  }
+  return left == kTimeMax ? 0 : std::max<Time>(left, 1);
 }
 
 void CallPolicy::on_reply(Context& ctx, CallId call, Status status, std::uint64_t token) {
@@ -205,8 +221,13 @@ void CallPolicy::on_reply(Context& ctx, CallId call, Status status, std::uint64_
     return;
   }
   Slot& sl = slots_[s];
-  // The caller's sidecar tries again at once, below the application's view of the attempt.
-  if (sl.mesh_tries < mesh_tries_ && !served(status) && ((mesh_on_mask_ >> static_cast<int>(status)) & 1u)) [[unlikely]] {
+  if (mesh_timed_ && status == Status::Timeout && sl.cut != MeshCut::App) [[unlikely]]
+    ctx.metrics().add(mesh_timeouts_c_);
+  // The caller's sidecar tries again at once, below the application's view of the attempt,
+  // while neither the application nor the route has given up (a try its per-try timeout ended
+  // may go again; one they ended may not).
+  if (sl.mesh_tries < mesh_tries_ && !served(status) && ((mesh_on_mask_ >> static_cast<int>(status)) & 1u) &&
+      (status != Status::Timeout || sl.cut == MeshCut::PerTry) && mesh_time_left(ctx.now(), sl)) [[unlikely]] {
     ++sl.mesh_tries;
     ctx.metrics().add(mesh_retries_c_);
     ++sl.gen;  // the try that failed is stale
@@ -416,6 +437,7 @@ void CallPolicy::finish(Context& ctx, ComponentReport& r) const {
   fig("calls", calls_c_);
   fig("attempts", attempts_c_);
   if (mesh_tries_ > 1) fig("mesh_retries", mesh_retries_c_);
+  if (mesh_per_try_ > 0 || mesh_timeout_ > 0) fig("mesh_timeouts", mesh_timeouts_c_);
   fig("failed", failed_c_);
   if (timeout_ > 0) fig("attempt_timeouts", timeouts_c_);
   if (backoff_) {

@@ -113,12 +113,22 @@ class CallPolicy {
   // an unknown name is refused at its pointer. Every registered cause but ok and degraded.
   static std::uint32_t read_cause_mask(Params& p, const char* key, const std::vector<std::string>& defaults,
                                        const BuildContext& bc);
-  // A service mesh's sidecar under the caller (models/service/service_mesh.cpp): each attempt
-  // this policy sends is tried up to `tries` times by the proxy, again at once when it fails
-  // with a cause in `on_mask` (Envoy's retry policy under the application's). The application
-  // sees the last try's outcome as its attempt's; its breaker, limiter, bulkhead and budget
-  // count attempts, the callee every try. Called at build, once.
-  void set_mesh_retries(std::uint8_t tries, std::uint32_t on_mask, Metrics& m);
+  // A service mesh's sidecar under the caller (models/service/service_mesh.cpp), Istio's
+  // VirtualService route: each attempt this policy sends is tried up to `tries` times by the
+  // proxy, again at once when a try fails with a cause in `on_mask` (Envoy's retry policy
+  // under the application's). A try ends at the first of: its reply, `per_try_timeout` after
+  // it was sent (HTTPRetry.perTryTimeout: a timeout the proxy may retry), `timeout` after the
+  // attempt began (the route's timeout over every try: the proxy answers 504, no more tries),
+  // and the application's own attempt timeout (it stops waiting). The application sees the
+  // last try's outcome as its attempt's; its breaker, limiter, bulkhead and budget count
+  // attempts, the callee every try. 0 for a timeout: none (Istio's default). Called at build, once.
+  struct Mesh {
+    std::uint8_t tries = 1;
+    std::uint32_t on_mask = 0;
+    Time per_try_timeout = 0, timeout = 0;
+    bool active() const { return tries > 1 || per_try_timeout > 0 || timeout > 0; }
+  };
+  void set_mesh(const Mesh& mesh, Metrics& m);
 
   // Reads the policy fields of `p` (a client object or a call step). `series` names the
   // component column of its time series and metrics (the client id, or "api->payment");
@@ -159,6 +169,9 @@ class CallPolicy {
   std::uint64_t pool_size() const { return pool_params_ ? static_cast<std::uint64_t>(pool_params_->max_concurrent) : 0; }
 
  private:
+  // What ends a try that gets no reply: the application's attempt timeout (or none), the
+  // mesh's per-try timeout, or the mesh route's timeout.
+  enum class MeshCut : std::uint8_t { App, PerTry, Route };
   enum class Phase : std::uint8_t { Free, WaitRate, WaitBulkhead, WaitPool, Connecting, InFlight, Backoff, Fallback, Finishing };
   enum TimerKind : std::uint8_t { kRetry = 1, kBulkheadWait, kPoolWait, kFallbackDone, kBreakerDeadline, kFinish, kRateWait, kStateChange, kConnected };
   struct Slot {
@@ -180,6 +193,7 @@ class CallPolicy {
     bool conn = false;  // holds a connection ("connect")
     std::uint8_t hop = 0;  // the hop flags its next transmit carries (a TLS handshake), then 0
     std::uint8_t mesh_tries = 0;  // tries of the attempt in flight, the mesh's retries included
+    MeshCut cut = MeshCut::App;   // what ends the try in flight if no reply comes first
     std::uint32_t next_free = 0;  // while free: the next free slot (in what was padding: 160 bytes)
   };
   enum class RateKind : std::uint8_t { None, TokenBucket, KeyedTokenBucket, SlidingWindow, FixedWindow };
@@ -198,6 +212,12 @@ class CallPolicy {
   void release_connection(std::uint32_t s, bool close);
   void transmit(Context& ctx, std::uint32_t s);  // sends the attempt
   void send_try(Context& ctx, std::uint32_t s);  // puts the attempt's next try on the wire
+  // With the mesh's timeouts: the try's timeout (0: none) and, in sl.cut, what ends it.
+  Time mesh_try_timeout(Time now, Slot& sl) const;
+  // Whether neither the application's attempt timeout nor the mesh route's has passed.
+  bool mesh_time_left(Time now, const Slot& sl) const {
+    return (sl.timeout <= 0 || now < sl.attempt_start + sl.timeout) && (mesh_timeout_ <= 0 || now < sl.attempt_start + mesh_timeout_);
+  }
   void attempt_failed(Context& ctx, std::uint32_t s, Status status);
   void end_call(Context& ctx, std::uint32_t s, Status status);
   // Gives back the bulkhead slot / pool connection the slot holds; resumes waiters handed them.
@@ -225,9 +245,11 @@ class CallPolicy {
   GaugeId pool_in_use_g_, pool_waiting_g_;
   std::vector<std::string> pool_for_;
   std::uint32_t retry_on_mask_ = 0;
-  std::uint8_t mesh_tries_ = 1;      // set_mesh_retries: tries per attempt (1: no mesh retries)
+  std::uint8_t mesh_tries_ = 1;      // set_mesh: tries per attempt (1: no mesh retries)
   std::uint32_t mesh_on_mask_ = 0;
-  CounterId mesh_retries_c_;
+  Time mesh_per_try_ = 0, mesh_timeout_ = 0;
+  bool mesh_timed_ = false;          // a try's timeout is the mesh's computation (mesh_try_timeout)
+  CounterId mesh_retries_c_, mesh_timeouts_c_;
   BudgetKind budget_kind_ = BudgetKind::None;
   std::optional<resilience::RetryBudget> budget_;
   std::optional<resilience::ConcurrentRetryBudget> concurrent_budget_;

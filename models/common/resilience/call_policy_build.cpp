@@ -283,10 +283,15 @@ std::uint32_t CallPolicy::read_cause_mask(Params& p, const char* key, const std:
   return mask;
 }
 
-void CallPolicy::set_mesh_retries(std::uint8_t tries, std::uint32_t on_mask, Metrics& m) {
-  mesh_tries_ = tries;
-  mesh_on_mask_ = on_mask;
+void CallPolicy::set_mesh(const Mesh& mesh, Metrics& m) {
+  mesh_tries_ = mesh.tries;
+  mesh_on_mask_ = mesh.on_mask;
+  mesh_per_try_ = mesh.per_try_timeout;
+  mesh_timeout_ = mesh.timeout;
+  // Every try but the first is bounded by what is left of the attempt: with retries too.
+  mesh_timed_ = mesh.active();
   mesh_retries_c_ = m.counter(series_, "mesh_retries");
+  mesh_timeouts_c_ = m.counter(series_, "mesh_timeouts");
 }
 
 }  // namespace archsim
