@@ -31,6 +31,7 @@ StorageParams read_storage_params(Params& p, const DatabaseParams& d) {
   s.page_read = o->distribution("page_read", Distribution::constant(from_seconds(500e-6)));
   s.page_write = o->distribution("page_write", Distribution::constant(from_seconds(50e-6)));
   s.old_blocks_time = o->duration("old_blocks_time", kSecond);
+  s.parts = read_partition_params(*o);
   s.per_page = static_cast<std::uint32_t>((kPageBytes - kPageOverhead) / s.row_bytes);
   s.per_page_sequential = static_cast<std::uint32_t>((kPageBytes - kPageOverhead - kReserve) / s.row_bytes);
   s.pool_pages = static_cast<std::uint32_t>(s.buffer_pool_mb * 1024 * 1024 / kPageBytes);
@@ -41,18 +42,28 @@ Storage::Storage(const StorageParams& sp, std::uint32_t shards, std::uint64_t ro
   shards_.reserve(shards);
   Rng load = bc.rng(0x5107);
   for (std::uint32_t s = 0; s < shards; ++s) {
-    shards_.push_back(Shard{LeafLevel(p_.order, p_.per_page, p_.per_page_sequential), BufferPool(p_.pool_pages, p_.old_blocks_time),
-                            bc.rng(0x5107'0000ULL + s)});
+    shards_.push_back(Shard{{}, BufferPool(p_.pool_pages, p_.old_blocks_time), bc.rng(0x5107'0000ULL + s)});
     Shard& sh = shards_.back();
     const std::uint64_t mine = rows / shards + (s < rows % shards ? 1 : 0);
-    // Room for the loaded pages at half fill and as many again for the run's inserts.
-    const std::size_t pages = static_cast<std::size_t>(mine / (p_.per_page / 2 + 1)) * 2 + 1024;
-    sh.index.reserve(pages);
-    sh.pool.reserve(pages);
-    for (std::uint64_t i = 0; i < mine; ++i) {
-      const LeafLevel::Insert ins = sh.index.insert(load, sh.split_rng);
-      sh.pool.access(ins.page, 0);
-      if (ins.split) sh.pool.create(ins.new_page, 0);
+    // The partitions are loaded one after the other (a range's oldest period first), each in
+    // the key order, with room for its loaded pages at half fill and as many again for the
+    // run's inserts.
+    std::size_t all_pages = 0;
+    sh.parts.reserve(p_.parts.count);
+    for (std::uint32_t q = 0; q < p_.parts.count; ++q) {
+      sh.parts.push_back(Part{LeafLevel(p_.order, p_.per_page, p_.per_page_sequential), {}});
+      Part& pt = sh.parts.back();
+      const std::uint64_t n = loaded_rows(p_.parts, q, mine);
+      const std::size_t pages = static_cast<std::size_t>(n / (p_.per_page / 2 + 1)) * 2 + 1024;
+      pt.index.reserve(pages);
+      pt.pool_id.reserve(pages);
+      all_pages += pages;
+      sh.pool.reserve(all_pages);
+      for (std::uint64_t i = 0; i < n; ++i) {
+        const LeafLevel::Insert ins = pt.index.insert(load, sh.split_rng);
+        sh.pool.access(pool_id(sh, pt, ins.page), 0);
+        if (ins.split) sh.pool.create(pool_id(sh, pt, ins.new_page), 0);
+      }
     }
   }
 }
@@ -64,62 +75,103 @@ void Storage::register_figures(Figures& f) {
   f.ratio("buffer_pool_hit_ratio", &hits_c_, &accesses_c_);
   hits_c_ = f.count("buffer_pool_hits", "", Figures::Show::Never);
   accesses_c_ = f.count("buffer_pool_accesses", "", Figures::Show::Never);
-  f.value("index_pages", [this] {
-    double n = 0;
-    for (const Shard& s : shards_) n += s.index.pages();
-    return n;
-  });
+  f.value("index_pages", [this] { return index_pages(); });
   f.value("fill_factor", [this] {
     double rows = 0, room = 0;
-    for (const Shard& s : shards_) {
-      rows += static_cast<double>(s.index.rows());
-      room += static_cast<double>(s.index.pages()) * s.index.per_page();
-    }
+    for (const Shard& s : shards_)
+      for (const Part& pt : s.parts) {
+        rows += static_cast<double>(pt.index.rows());
+        room += static_cast<double>(pt.index.pages()) * pt.index.per_page();
+      }
     return room > 0 ? rows / room : 0;
   });
-  f.value("index_mb", [this] {
-    double n = 0;
-    for (const Shard& s : shards_) n += s.index.pages();
-    return n * static_cast<double>(kPageBytes) / (1024.0 * 1024.0);
-  });
+  f.value("index_mb", [this] { return index_pages() * static_cast<double>(kPageBytes) / (1024.0 * 1024.0); });
   f.value("buffer_pool_pages", [this] { return static_cast<double>(p_.pool_pages); });
   f.value("table_rows", [this] {
     double n = 0;
-    for (const Shard& s : shards_) n += static_cast<double>(s.index.rows());
+    for (const Shard& s : shards_)
+      for (const Part& pt : s.parts) n += static_cast<double>(pt.index.rows());
     return n;
   });
+  if (p_.parts.count > 1) {
+    f.value("partitions", [this] { return static_cast<double>(p_.parts.count); });
+    probes_c_ = f.count("partition_probes");
+    unpruned_c_ = f.count("unpruned_reads");
+  }
 }
 
-Time Storage::io(Context& ctx, std::uint32_t shard, bool insert, Rng& rng) {
-  Shard& sh = shards_[shard];
+double Storage::index_pages() const {
+  double n = 0;
+  for (const Shard& s : shards_)
+    for (const Part& pt : s.parts) n += pt.index.pages();
+  return n;
+}
+
+std::uint32_t Storage::pool_id(Shard& sh, Part& pt, std::uint32_t leaf) {
+  while (pt.pool_id.size() <= leaf) pt.pool_id.push_back(sh.pages++);  // leaves are made in order
+  return pt.pool_id[leaf];
+}
+
+Time Storage::touch(Context& ctx, Shard& sh, std::uint32_t page, Rng& rng) {
   Metrics& m = ctx.metrics();
-  const Time now = ctx.now();
-  std::uint32_t page = 0;
-  LeafLevel::Insert ins;
-  if (insert) {
-    ins = sh.index.insert(rng, sh.split_rng);
-    page = ins.page;
-  } else {
-    if (sh.index.rows() == 0) return 0;
-    page = sh.index.page_of_random_row(rng);
-  }
-  Time t = 0;
   m.add(accesses_c_);
-  if (sh.pool.access(page, now)) {
+  if (sh.pool.access(page, ctx.now())) {
     m.add(hits_c_);
-  } else {
-    m.add(reads_c_);
-    t += p_.page_read.sample_time(rng);
+    return 0;
   }
-  if (!insert) return t;
+  m.add(reads_c_);
+  return p_.page_read.sample_time(rng);
+}
+
+Time Storage::io(Context& ctx, std::uint32_t shard, bool insert_row, Rng& rng) {
+  Shard& sh = shards_[shard];
+  return insert_row ? insert(ctx, sh, rng) : read(ctx, sh, rng);
+}
+
+Time Storage::insert(Context& ctx, Shard& sh, Rng& rng) {
+  Metrics& m = ctx.metrics();
+  Part& pt = sh.parts[sh.parts.size() == 1 ? 0 : partition_of_insert(p_.parts, rng)];
+  const LeafLevel::Insert ins = pt.index.insert(rng, sh.split_rng);
+  Time t = touch(ctx, sh, pool_id(sh, pt, ins.page), rng);
   t += p_.page_write.sample_time(rng);
   m.add(writes_c_);
   if (ins.split) {
     // The new page is made in memory (no read), then written with its parent's new pointer.
-    sh.pool.create(ins.new_page, now);
+    sh.pool.create(pool_id(sh, pt, ins.new_page), ctx.now());
     t += p_.page_write.sample_time(rng) + p_.page_write.sample_time(rng);
     m.add(writes_c_, 2);
     m.add(splits_c_);
+  }
+  return t;
+}
+
+// A point read of one existing row, drawn uniformly from the table: one probe of its
+// partition's index, or of every partition's when the read cannot be pruned.
+Time Storage::read(Context& ctx, Shard& sh, Rng& rng) {
+  if (sh.parts.size() == 1) {
+    Part& pt = sh.parts[0];
+    if (pt.index.rows() == 0) return 0;
+    return touch(ctx, sh, pt.pool_id[pt.index.page_of_random_row(rng)], rng);
+  }
+  std::uint64_t rows = 0;
+  for (const Part& pt : sh.parts) rows += pt.index.rows();
+  if (rows == 0) return 0;
+  std::uint64_t u = rng.below(rows);
+  std::size_t q = 0;
+  while (u >= sh.parts[q].index.rows()) u -= sh.parts[q++].index.rows();
+  const double pruning = p_.parts.pruning;
+  Metrics& m = ctx.metrics();
+  if (pruning >= 1 || (pruning > 0 && rng.uniform() < pruning)) {
+    m.add(probes_c_);
+    Part& pt = sh.parts[q];
+    return touch(ctx, sh, pt.pool_id[pt.index.page_of_random_row(rng)], rng);
+  }
+  m.add(unpruned_c_);
+  Time t = 0;
+  for (Part& pt : sh.parts) {
+    if (pt.index.rows() == 0) continue;
+    m.add(probes_c_);
+    t += touch(ctx, sh, pt.pool_id[pt.index.page_of_random_row(rng)], rng);
   }
   return t;
 }

@@ -21,6 +21,11 @@
 // buffer_pool_hit_ratio, index_pages, fill_factor, index_mb, table_rows; series
 // page_reads_rps, page_splits_rps.
 //
+// With "partitions" each shard's table is several clustered indexes under the one pool
+// (models/database/partitions.h): an insert goes to its row's partition, a point read probes
+// one partition's index when pruned and every partition's otherwise. Figures
+// partition_probes (index probes by point reads) and unpruned_reads.
+//
 // Simplifications: the I/O time is spent on the query's core (a thread waiting for its read
 // holds its connection and its place); it is not scaled by the instance type's speed nor by
 // a slowdown fault. Only the primaries have a storage engine: replicas apply and read at the
@@ -34,6 +39,7 @@
 
 #include "models/database/btree.h"
 #include "models/database/buffer_pool.h"
+#include "models/database/partitions.h"
 #include "sim/build.h"
 #include "sim/distribution.h"
 #include "sim/figures.h"
@@ -49,6 +55,7 @@ struct StorageParams {
   double buffer_pool_mb = 128;  // innodb_buffer_pool_size's default
   Distribution page_read, page_write;
   Time old_blocks_time = kSecond;  // innodb_old_blocks_time
+  PartitionParams parts;           // "partitions" (models/database/partitions.h)
   // Derived: records per leaf page (full, and as sequential inserts leave it), pool pages.
   std::uint32_t per_page = 0, per_page_sequential = 0, pool_pages = 0;
 };
@@ -68,14 +75,27 @@ class Storage {
   Time io(Context& ctx, std::uint32_t shard, bool insert, Rng& rng);
 
  private:
-  struct Shard {
+  // One partition's clustered index, and its leaves' ids in the shard's pool (dense over
+  // the shard's partitions, in creation order).
+  struct Part {
     LeafLevel index;
+    std::vector<std::uint32_t> pool_id;
+  };
+  struct Shard {
+    std::vector<Part> parts;
     BufferPool pool;
     Rng split_rng;
+    std::uint32_t pages = 0;  // pool ids given out
   };
+  static std::uint32_t pool_id(Shard& sh, Part& pt, std::uint32_t leaf);
+  double index_pages() const;
+  // One page access through the pool: its read time on a miss.
+  Time touch(Context& ctx, Shard& sh, std::uint32_t page, Rng& rng);
+  Time insert(Context& ctx, Shard& sh, Rng& rng);
+  Time read(Context& ctx, Shard& sh, Rng& rng);
   StorageParams p_;
   std::vector<Shard> shards_;
-  CounterId splits_c_{}, reads_c_{}, writes_c_{}, hits_c_{}, accesses_c_{};
+  CounterId splits_c_{}, reads_c_{}, writes_c_{}, hits_c_{}, accesses_c_{}, probes_c_{}, unpruned_c_{};
 };
 
 }  // namespace archsim::database

@@ -18,5 +18,14 @@ TEST_CASE("bad input: a database's storage engine, each fault at its pointer") {
       {"db.storage.page_read=\"slow\"", {"", "/components/1/storage/page_read", {}, true}},
       {"db.storage.pages=4", {"", "/components/1/storage/pages", {"unknown field"}}},
       {"db.rows=60000000", {"", "/components/1/rows", {"50,000,000", "storage"}}},
+      {"db.storage.partitions={\"by\":\"range\"}", {"", "/components/1/storage/partitions/count", {"required"}}},
+      {"db.storage.partitions={\"by\":\"range\",\"count\":1}", {"", "/components/1/storage/partitions/count", {}, true}},
+      {"db.storage.partitions={\"by\":\"key\",\"count\":4}", {"", "/components/1/storage/partitions/by", {"range", "hash"}}},
+      {"db.storage.partitions={\"by\":\"list\",\"count\":3}", {"", "/components/1/storage/partitions/count", {"weights"}}},
+      {"db.storage.partitions={\"by\":\"list\",\"weights\":[1]}", {"", "/components/1/storage/partitions/weights", {"2 to 1024"}}},
+      {"db.storage.partitions={\"by\":\"list\",\"weights\":[1,0]}", {"", "/components/1/storage/partitions/weights/1", {"positive"}}},
+      {"db.storage.partitions={\"by\":\"hash\",\"count\":4,\"weights\":[1,1,1,1]}", {"", "/components/1/storage/partitions/weights", {"list"}}},
+      {"db.storage.partitions={\"by\":\"hash\",\"count\":4,\"pruning\":1.5}", {"", "/components/1/storage/partitions/pruning", {}, true}},
+      {"db.storage.partitions={\"by\":\"hash\",\"count\":4,\"prune\":1}", {"", "/components/1/storage/partitions/prune", {"unknown field"}}},
   });
 }

@@ -37,3 +37,39 @@ TEST_CASE("storage: random keys fill pages to ln 2 and miss the pool, sequential
   const json big = run_summary(path, {"--set", "db.storage.key_order=random", "--set", "db.storage.buffer_pool_mb=1024"});
   CHECK(num(big, "components.db.buffer_pool_hit_ratio") > 0.99);
 }
+
+TEST_CASE("storage: partitions by date keep random inserts in one partition's pages, and unpruned reads probe them all") {
+  // 12 range partitions (a year by month): every new row belongs to the current month, so the
+  // random inserts touch only the last partition's leaves, which fit in the pool: they hit
+  // as sequential keys do, while hash partitions spread them over every leaf as no
+  // partitioning does (an LRU under uniform reference hits pool / pages either way).
+  const std::string path = source_path("scenarios/databases/uuid-v4-vs-v7.json");
+  const json none = run_summary(path, {});
+  const json range = run_summary(path, {"--set", R"(db.storage.partitions={"by":"range","count":12})"});
+  const json hash = run_summary(path, {"--set", R"(db.storage.partitions={"by":"hash","count":12})"});
+  CHECK(num(none, "components.db.buffer_pool_hit_ratio") < 0.4);
+  CHECK(num(range, "components.db.buffer_pool_hit_ratio") > 0.9);
+  CHECK(num(hash, "components.db.buffer_pool_hit_ratio") ==
+        doctest::Approx(num(none, "components.db.buffer_pool_hit_ratio")).epsilon(0.05));
+  CHECK(num(range, "components.db.partitions") == 12);
+  // Pruned, every point read probes one index; unpruned (no partitioning column in the WHERE
+  // clause), every one of the 12.
+  const double reads = num(range, "components.db.partition_probes");
+  CHECK(reads > 10000);
+  CHECK(num(range, "components.db.unpruned_reads") == 0);
+  const json all = run_summary(path, {"--set", R"(db.storage.partitions={"by":"range","count":12,"pruning":0})"});
+  const double unpruned = num(all, "components.db.unpruned_reads");
+  CHECK(num(all, "components.db.partition_probes") == 12 * unpruned);
+  CHECK(unpruned == doctest::Approx(reads).epsilon(0.05));
+  CHECK(num(all, "components.db.page_reads") > num(range, "components.db.page_reads"));
+  // Half of them pruned: the unpruned share is binomial (3 sigma of about 16,400 draws).
+  const json half = run_summary(path, {"--set", R"(db.storage.partitions={"by":"hash","count":4,"pruning":0.5})"});
+  const double n = num(half, "components.db.partition_probes"), u = num(half, "components.db.unpruned_reads");
+  const double draws = n - 3 * u;  // each unpruned read probed 4 partitions, each pruned one 1
+  CHECK(std::abs(u - draws / 2) < 3 * std::sqrt(draws / 4));
+  // List partitions by weight: every loaded and inserted row is in one of them (the same
+  // inserts as without partitions, give or take the few in flight at the end).
+  const json list = run_summary(path, {"--set", R"(db.storage.partitions={"by":"list","weights":[6,3,1]})"});
+  CHECK(num(list, "components.db.table_rows") == doctest::Approx(num(none, "components.db.table_rows")).epsilon(1e-5));
+  CHECK(num(list, "components.db.partitions") == 3);
+}
