@@ -102,6 +102,7 @@ void Cache::register_figures(BuildContext& bc) {
   f.value("keys_in_flight_max", [this] { return static_cast<double>(max_flights_); });
   pending_g_ = f.level("unflushed_writes", "unflushed_writes");
   f.value("crashes", [this] { return static_cast<double>(crashes_); });
+  if (p_.replicas == 0 && !p_.local) f.value("shutdowns", [this] { return static_cast<double>(shutdowns_); });
   // With memory.limit_mb: the OOM kills after warm-up (the pool's, as a service's).
   if (p_.memory_limit_mb > 0) f.custom([this](Context& ctx, ComponentReport& r) { pool_.report_memory(ctx, r); });
   register_durability_figures(f);
@@ -165,7 +166,7 @@ void Cache::declare_backend_routes(BuildContext& bc) {
 Capabilities Cache::capabilities() {
   Capabilities c;
   if (!p_.local) c.crashable = this;  // a local cache crashes with its instance, not by itself
-  if (!p_.local) c.disruptable = this;  // refused without replicas: drain_refusal
+  if (!p_.local) c.disruptable = this;
   c.degradable = this;
   c.keyed_store = this;
   return c;

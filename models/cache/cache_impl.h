@@ -140,9 +140,9 @@ class Cache final : public Component, public HasCapabilities, public Crashable, 
   bool fail_instance(Context& ctx, std::uint32_t slot) override;
   void repair_instance(Context& ctx, std::uint32_t slot) override;
 
-  // ---- Disruptable (failover.cpp): a manual failover (CLUSTER FAILOVER) of the first `count` nodes ----
+  // ---- Disruptable (failover.cpp): a manual failover (CLUSTER FAILOVER) of the first `count`
+  // nodes; without replicas, their SHUTDOWN and restart ----
   std::uint32_t drain(Context& ctx, std::uint32_t count) override;
-  const char* drain_refusal() const override;
 
   // ---- PoolJobs (failover.cpp): the pool's lifecycle changes, in the cache's terms ----
   void drop_jobs(Context& ctx, std::uint32_t slot) override;
@@ -231,6 +231,7 @@ class Cache final : public Component, public HasCapabilities, public Crashable, 
   Time fsync_cost(Op op);
   void persist_tick(Context& ctx);
   void persist_at_crash(Node& nd);
+  void save_at_shutdown(Context& ctx, Node& nd);
   void restore(Context& ctx, std::uint32_t n);
 
   // local.cpp
@@ -268,7 +269,8 @@ class Cache final : public Component, public HasCapabilities, public Crashable, 
   // Ready-node history for the availability report.
   std::uint32_t ready_ = 0;
   ReadyLedger ready_ledger_;  // nodes serving over time, outages (models/common/ready_ledger.h)
-  std::uint32_t crashes_ = 0;
+  std::uint32_t crashes_ = 0, shutdowns_ = 0;
+  bool shutting_down_ = false;  // a drain is stopping a node: take_down counts no crash
 
   Figures figures_;  // every figure below, reported by finish() in the order declared
   CounterId fault_errors_c_, oom_c_, lookups_c_, hits_c_, misses_c_, evictions_c_, stale_c_, lost_c_, backend_reads_c_, backend_writes_c_,

@@ -113,6 +113,22 @@ void Cache::persist_at_crash(Node& nd) {
   nd.disk.at_image = nd.disk.changes;
 }
 
+// A SHUTDOWN (a drain): with save points configured Redis saves a snapshot, with the AOF it
+// flushes and fsyncs the file; either way the disk then holds the data set as it is. No
+// persistence (or a full disk): nothing is saved.
+void Cache::save_at_shutdown(Context& ctx, Node& nd) {
+  if (!persist_.on || disk_full_ || (persist_.save.empty() && !persist_.aof)) return;
+  Disk& d = nd.disk;
+  if (!persist_.save.empty()) {
+    d.at_snapshot = d.changes;
+    d.snapshot_time = ctx.now();
+    ctx.metrics().add(snapshots_c_);
+  }
+  *d.image = nd.store();
+  d.at_image = d.changes;
+  d.image_time = ctx.now();
+}
+
 // Node n's primary restarts with no failover having happened: it loads its disk. The changes
 // after the image are lost (lost_on_restart); the keys it loads serve hits at once.
 void Cache::restore(Context& ctx, std::uint32_t n) {

@@ -43,11 +43,29 @@ void Cache::repair_instance(Context& ctx, std::uint32_t slot) {
 // replication_lag) is instantaneous, so the clients' pause is not charged; operations
 // queued at the old primary finish there (a read on its full copy, a write on the new
 // primary's store, as a redirected client's would).
+// Without replicas there is nobody to hand the node to: the drain stops the process as
+// Kubernetes does, with SIGTERM, which Redis answers as SHUTDOWN (server.c
+// prepareForShutdown): with save points or the AOF it saves the data set before it exits, so
+// the restart after restart_time loads it whole (nothing lost, warm at once); without
+// persistence it comes back empty. Either way its keys are unavailable meanwhile, as after a
+// crash (`shutdowns`, not `crashes`). Simplified: the save takes no time; a full disk makes it
+// fail and the process stops all the same (Kubernetes kills it after its grace period).
 std::uint32_t Cache::drain(Context& ctx, std::uint32_t count) {
   std::uint32_t done = 0;
   for (std::uint32_t n = 0; n < nodes_.size() && done < count; ++n) {
     Node& nd = nodes_[n];
     if (nd.down) continue;
+    if (p_.replicas == 0) {
+      save_at_shutdown(ctx, nd);
+      shutting_down_ = true;
+      const bool stopped = pool_.crash_node(ctx, pool_slot(n, nd.primary));
+      shutting_down_ = false;
+      if (stopped) {
+        if (ctx.now() >= ctx.warmup()) ++shutdowns_;
+        ++done;
+      }
+      continue;
+    }
     std::uint32_t next = kNone;
     for (std::uint32_t i = 0; i < nd.inst.size() && next == kNone; ++i)
       if (i != nd.primary && nd.inst[i].up) next = i;
@@ -61,15 +79,6 @@ std::uint32_t Cache::drain(Context& ctx, std::uint32_t count) {
     ++done;
   }
   return done;
-}
-
-// Without replicas a drained node's keys would have to migrate to other nodes (Redis
-// Cluster's resharding, MIGRATE) or be lost, neither of which is modelled.
-const char* Cache::drain_refusal() const {
-  if (p_.replicas == 0)
-    return "has no replicas: a drain of a cache is a manual failover to a replica (Redis's CLUSTER FAILOVER); "
-           "give it replicas, or crash it to lose its keys";
-  return nullptr;
 }
 
 // ---- PoolJobs ----
@@ -130,7 +139,7 @@ void Cache::slot_ready(Context& ctx, std::uint32_t slot) { restart_instance(ctx,
 // unflushed writes and unsent stream are lost, and the failover starts.
 void Cache::take_down(Context& ctx, std::uint32_t n) {
   Node& nd = nodes_[n];
-  if (ctx.now() >= ctx.warmup()) ++crashes_;
+  if (ctx.now() >= ctx.warmup() && !shutting_down_) ++crashes_;
   double entries = static_cast<double>(nd.store().size()), bytes = static_cast<double>(nd.store().bytes());
   persist_at_crash(nd);  // what its disk keeps (durability.cpp)
   nd.store().clear();

@@ -168,9 +168,6 @@ class Disruptable {
   // budget allows (it drains as on scale-in and a replacement starts), else the eviction is
   // retried every 5 s until it is. Returns how many instances the drain concerns.
   virtual std::uint32_t drain(Context& ctx, std::uint32_t count) = 0;
-  // Why this component cannot be drained as configured (checked at connect, the scenario
-  // refused with it at the fault's target), or null when it can.
-  virtual const char* drain_refusal() const { return nullptr; }
 
  protected:
   ~Disruptable() = default;

@@ -34,7 +34,8 @@
 //                each is evicted when its PodDisruptionBudget allows, else retried every 5 s;
 //                an evicted instance drains and is replaced (models/common/server_pool).
 //                On a database, a planned switchover of its primaries (models/database/drain.cpp);
-//                on a cache with replicas, a manual failover of its nodes (models/cache/failover.cpp);
+//                on a cache, a manual failover of its nodes to replicas, or without replicas
+//                Redis's SHUTDOWN and a restart (models/cache/failover.cpp);
 //                on a queue, Kafka's controlled shutdown of brokers (models/queue/queue.cpp).
 // Sources read: Istio VirtualService HTTPFaultInjection and the Envoy fault filter docs
 // (delay/abort percentages), Kubernetes pod lifecycle (restart back-off).
@@ -89,11 +90,6 @@ void read_crash(Params& p, const FaultWorld& w, FaultPlan& f) {
     p.fail("instances", "expected a positive whole number or \"all\"");
   }
   f.label += f.instances == UINT32_MAX ? " (all instances)" : " (" + std::to_string(f.instances) + " instance" + (f.instances > 1 ? "s)" : ")");
-}
-
-void resolve_drain(const FaultWorld& w, FaultPlan& f) {
-  if (const char* why = w.caps[f.target_index()].disruptable->drain_refusal())
-    throw ScenarioError(f.pointer + "/target", "\"" + w.ids[f.target_index()] + "\" " + why);
 }
 
 void apply_drain(Context& ctx, const FaultWorld& w, const FaultPlan& f) {
@@ -384,7 +380,6 @@ void register_fault_kinds(FaultKindRegistry& k) {
          .need = Need::Disruptable,
          .instantaneous = "a drain is instantaneous: its evictions go on until every instance concerned is replaced",
          .read = read_crash,  // the same target and "instances"
-         .resolve = resolve_drain,
          .apply = apply_drain});
   k.add({.name = "cpu_throttle", .need = Need::Degradable, .read = read_cpu_throttle, .apply = apply_cpu_throttle,
          .revert = revert_slowdown});

@@ -9,10 +9,10 @@
 
 using namespace archsim::e2e::bad_input;
 
-TEST_CASE("bad input: a drain on a cache without replicas is refused at its target, naming what it needs") {
-  const std::string path = archsim::e2e::source_path("scenarios/caching/maxmemory.json");
-  check_semantic_error(run_bad(path, {"--set", "faults=[{\"at\":\"10s\",\"kind\":\"drain\",\"target\":\"cache\"}]"}), path,
-                       {"", "/faults/0/target", {"has no replicas", "CLUSTER FAILOVER"}});
+TEST_CASE("bad input: a drain on an in-process cache is refused: it is its service's memory, not a node") {
+  const std::string path = archsim::e2e::source_path("scenarios/caching/l1-l2.json");
+  check_semantic_error(run_bad(path, {"--set", "faults=[{\"at\":\"10s\",\"kind\":\"drain\",\"target\":\"l1\"}]"}), path,
+                       {"", "/faults/0/target", {"a service, a database, a distributed cache or a queue"}});
 }
 
 TEST_CASE("bad input: a drain on a client is refused, naming what can be drained") {
