@@ -168,6 +168,10 @@ class Disruptable {
   // budget allows (it drains as on scale-in and a replacement starts), else the eviction is
   // retried every 5 s until it is. Returns how many instances the drain concerns.
   virtual std::uint32_t drain(Context& ctx, std::uint32_t count) = 0;
+  // A drain of replicas rather than primaries (a database's; the fault's "role": "replica"):
+  // whether the component has replicas to drain, and the drain of `count` of them.
+  virtual bool drains_replicas() const { return false; }
+  virtual std::uint32_t drain_replicas(Context&, std::uint32_t) { return 0; }
 
  protected:
   ~Disruptable() = default;

@@ -43,6 +43,7 @@ struct FaultPlan {
   std::string label;                           // as reports show it: "<kind> <target> ..."
   std::int64_t target = -1, link_from = -1;    // component indices (link_from >= 0: a link "a->b")
   std::uint32_t instances = 0;                 // crash, drain: how many (UINT32_MAX = all)
+  bool replicas = false;                       // drain: a database's replicas ("role": "replica")
   std::string zone;                            // zone_outage
   std::string region;                          // region_outage
   std::vector<std::vector<std::uint32_t>> groups;  // partition

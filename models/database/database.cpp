@@ -120,6 +120,7 @@ void Database::register_figures(BuildContext& bc) {
   lost_c_ = f.count("lost_writes");
   f.value("failovers", [this] { return failovers_; });
   switchovers_c_ = f.count("switchovers", "", Show::IfAny);
+  replica_drains_c_ = f.count("replica_drains", "", Show::IfAny);
   unknown_c_ = f.count("unknown_query", "", Show::IfAny);
   fault_errors_c_ = f.count("fault_errors", "", Show::IfAny);
   scatter_c_ = f.count("scatter_queries", "", Show::IfAny);
@@ -319,6 +320,10 @@ void Database::on_timer(Context& ctx, std::uint16_t tag, std::uint64_t data) {
       if (nodes_[lo].up && nodes_[lo].epoch == hi) apply_done(ctx, lo);
       break;
     case kFailover: {
+      if (lo & kReplicaStop) {
+        replica_stop_step(ctx, lo & (kReplicaStop - 1));  // drain.cpp
+        break;
+      }
       const std::uint32_t s = lo & (kSwitchPromote - 1);
       if (shard_[s].epoch != hi) break;
       if (lo & (kSwitchCatchUp | kSwitchPromote))

@@ -97,6 +97,7 @@ struct Node {
   bool up = true, primary = false;
   bool lost = false;           // its jobs were dropped: slot_down has yet to act on the shard
   bool waiting = false;        // back from a restart while its shard's failover runs: joins at its end
+  bool leaving = false;        // drained: takes no new reads, stops once its queries are done
   std::uint64_t received = 0;  // last binlog position received
   std::uint64_t applied = 0;   // last position applied (contiguous)
   // What the primary knows of them: equal unless acknowledgements cross zones.
@@ -181,8 +182,11 @@ class Database final : public Component, public HasCapabilities, public Crashabl
   bool fail_instance(Context& ctx, std::uint32_t slot) override;
   void repair_instance(Context& ctx, std::uint32_t slot) override;
 
-  // ---- Disruptable (drain.cpp): a planned switchover of the first `count` shards' primaries ----
+  // ---- Disruptable (drain.cpp): a planned switchover of the first `count` shards' primaries,
+  // or a graceful stop of `count` replicas ----
   std::uint32_t drain(Context& ctx, std::uint32_t count) override;
+  bool drains_replicas() const override { return p_.replicas > 0; }
+  std::uint32_t drain_replicas(Context& ctx, std::uint32_t count) override;
 
   // ---- PoolJobs (failover.cpp) ----
   void drop_jobs(Context& ctx, std::uint32_t slot) override;
@@ -324,6 +328,9 @@ class Database final : public Component, public HasCapabilities, public Crashabl
 
   // drain.cpp: a switchover's steps are kFailover timers whose shard index carries a bit
   static constexpr std::uint32_t kSwitchCatchUp = 1u << 30, kSwitchPromote = 1u << 29;
+  // A replica's drain: a kFailover timer whose data is the node's index with this bit.
+  static constexpr std::uint32_t kReplicaStop = 1u << 28;
+  void replica_stop_step(Context& ctx, std::uint32_t r);
   std::uint64_t switch_token(std::uint32_t s, std::uint32_t bit) const;
   int switch_candidate(const Shard& sh) const;
   void switchover_step(Context& ctx, std::uint32_t s, bool promote);
@@ -404,7 +411,7 @@ class Database final : public Component, public HasCapabilities, public Crashabl
   CounterId fault_errors_c_, ok_c_, refused_c_, not_primary_c_, unknown_c_, stale_c_, lost_c_, dropped_c_, oversold_c_, sold_c_,
       lock_waits_c_, lock_timeouts_c_, conflicts_c_, copied_c_, scatter_c_, deadlocks_c_{}, row_waits_c_{},
       lease_grants_c_{}, lease_expiries_c_{}, unsafe_c_{}, fenced_c_{}, cdc_events_c_{}, cancelled_c_{}, wasted_c_{},
-      switchovers_c_{};
+      switchovers_c_{}, replica_drains_c_{};
   HistogramId latency_h_, lag_h_, lock_wait_h_, row_wait_h_{}, cdc_capture_h_{};
   GaugeId cdc_pending_g_{};
   GaugeId conns_g_, primary_busy_g_, replica_busy_g_, primary_cap_g_, replica_cap_g_;

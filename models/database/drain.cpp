@@ -12,6 +12,17 @@
 // received. A shard without an up replica is left alone (Patroni refuses a switchover without
 // a healthy candidate). Simplifications: reads already on replicas go on serving; the
 // scheduled demotion is immediate (no checkpoint time).
+//
+// A drain with "role": "replica" evicts replicas instead, one per shard in shard order (the
+// first up replica of each), as a replica pod's eviction under Patroni goes: its REST health
+// check answers 503 from the start of the shutdown, so the proxy in front (HAProxy on
+// Patroni's /replica check) sends it no new reads, and PostgreSQL's smart shutdown waits for
+// the sessions it serves to end. Once its queries are done (checked every millisecond) it
+// stops, is down for restart_time (the pool's restart, not counted a crash) and rejoins as a
+// replica cloned from the primary. Its reads go to the shard's other replicas meanwhile (or
+// to none: reads then fail as with no replica up). Simplified: no shutdown timeout (smart
+// shutdown waits as long as it takes); a write waiting for its acknowledgement (semi_sync,
+// sync) sees it leave as it would a crash.
 #include "models/database/database_impl.h"
 
 namespace archsim::database {
@@ -80,6 +91,34 @@ void Database::switchover_step(Context& ctx, std::uint32_t s, bool promote) {
   close_interval(ctx, s);
   ctx.metrics().add(switchovers_c_);
   rejoin_waiting(ctx, s);
+}
+
+std::uint32_t Database::drain_replicas(Context& ctx, std::uint32_t count) {
+  Context::ActingAs as(ctx, index());
+  std::uint32_t done = 0;
+  for (std::uint32_t s = 0; s < shard_.size() && done < count; ++s) {
+    for (std::uint32_t r : shard_[s].nodes) {
+      Node& n = nodes_[r];
+      if (r == shard_[s].primary || n.primary || !n.up || n.leaving) continue;
+      n.leaving = true;
+      arm(ctx, 0, kFailover, node_token(r | kReplicaStop, 0));
+      ++done;
+      break;
+    }
+  }
+  return done;
+}
+
+void Database::replica_stop_step(Context& ctx, std::uint32_t r) {
+  Node& n = nodes_[r];
+  if (!n.up || !n.leaving) return;  // it went down meanwhile (drop_jobs ends the drain)
+  if (n.conns > 0 && !n.primary) {
+    arm(ctx, kCatchUpPoll, kFailover, node_token(r | kReplicaStop, 0));
+    return;
+  }
+  n.leaving = false;
+  if (n.primary) return;  // promoted by a failover while it drained: it stays
+  if (pool_.crash_node(ctx, r)) ctx.metrics().add(replica_drains_c_);
 }
 
 }  // namespace archsim::database

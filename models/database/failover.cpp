@@ -43,6 +43,7 @@ void Database::drop_jobs(Context& ctx, std::uint32_t slot) {
   if (!n.up) return;
   n.up = false;
   n.lost = true;
+  n.leaving = false;
   set_up_count(ctx, up_count_ - 1);
   reset_replication(ctx, slot);
   for (std::uint32_t j = 0; j < jobs_.size(); ++j) {

@@ -83,7 +83,7 @@ int Database::pick_replica(Shard& sh) {
   const std::uint32_t n = static_cast<std::uint32_t>(sh.nodes.size());
   for (std::uint32_t i = 0; i < n; ++i) {
     std::uint32_t c = sh.nodes[(sh.rr + i) % n];
-    if (c == sh.primary || !nodes_[c].up || nodes_[c].primary) continue;
+    if (c == sh.primary || !nodes_[c].up || nodes_[c].primary || nodes_[c].leaving) continue;
     sh.rr = (sh.rr + i + 1) % n;
     return static_cast<int>(c);
   }

@@ -33,7 +33,8 @@
 //   drain        `kubectl drain` of the node holding `instances` of the target's instances:
 //                each is evicted when its PodDisruptionBudget allows, else retried every 5 s;
 //                an evicted instance drains and is replaced (models/common/server_pool).
-//                On a database, a planned switchover of its primaries (models/database/drain.cpp);
+//                On a database, a planned switchover of its primaries (models/database/drain.cpp),
+//                or with "role": "replica" a graceful stop and restart of replicas;
 //                on a cache, a manual failover of its nodes to replicas, or without replicas
 //                Redis's SHUTDOWN and a restart (models/cache/failover.cpp);
 //                on a queue, Kafka's controlled shutdown of brokers (models/queue/queue.cpp).
@@ -92,8 +93,22 @@ void read_crash(Params& p, const FaultWorld& w, FaultPlan& f) {
   f.label += f.instances == UINT32_MAX ? " (all instances)" : " (" + std::to_string(f.instances) + " instance" + (f.instances > 1 ? "s)" : ")");
 }
 
+void read_drain(Params& p, const FaultWorld& w, FaultPlan& f) {
+  read_crash(p, w, f);
+  f.replicas = p.choice("role", "primary", {"primary", "replica"}) == "replica";
+  if (f.replicas) f.label += " replicas";
+}
+
+void resolve_drain(const FaultWorld& w, FaultPlan& f) {
+  if (f.replicas && !w.caps[f.target_index()].disruptable->drains_replicas())
+    throw ScenarioError(f.pointer + "/role", "\"" + w.ids[f.target_index()] +
+                                                 "\" has no replicas to drain on their own: \"role\": \"replica\" needs a database with replicas");
+}
+
 void apply_drain(Context& ctx, const FaultWorld& w, const FaultPlan& f) {
-  w.caps[f.target_index()].disruptable->drain(ctx, f.instances);
+  Disruptable* d = w.caps[f.target_index()].disruptable;
+  if (f.replicas) d->drain_replicas(ctx, f.instances);
+  else d->drain(ctx, f.instances);
 }
 
 void read_zone_outage(Params& p, const FaultWorld&, FaultPlan& f) {
@@ -379,7 +394,8 @@ void register_fault_kinds(FaultKindRegistry& k) {
   k.add({.name = "drain",
          .need = Need::Disruptable,
          .instantaneous = "a drain is instantaneous: its evictions go on until every instance concerned is replaced",
-         .read = read_crash,  // the same target and "instances"
+         .read = read_drain,  // the crash's target and "instances", and "role"
+         .resolve = resolve_drain,
          .apply = apply_drain});
   k.add({.name = "cpu_throttle", .need = Need::Degradable, .read = read_cpu_throttle, .apply = apply_cpu_throttle,
          .revert = revert_slowdown});

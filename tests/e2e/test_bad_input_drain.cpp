@@ -20,3 +20,16 @@ TEST_CASE("bad input: a drain on a client is refused, naming what can be drained
   check_semantic_error(run_bad(path, {"--set", "faults=[{\"at\":\"10s\",\"kind\":\"drain\",\"target\":\"users\"}]"}), path,
                        {"", "/faults/0/target", {"a service, a database, a distributed cache or a queue"}});
 }
+
+TEST_CASE("bad input: a replica drain needs a database with replicas, and role is primary or replica") {
+  const std::string db = archsim::e2e::source_path("scenarios/databases/read-replicas.json");
+  check_set_cases(db, {
+      {"faults=[{\"at\":\"10s\",\"kind\":\"drain\",\"target\":\"db\",\"role\":\"secondary\"}]",
+       {"", "/faults/0/role", {"replica"}}},
+  });
+  const std::string pool = archsim::e2e::source_path("scenarios/databases/pool-exhaustion.json");
+  check_set_cases(pool, {
+      {"faults=[{\"at\":\"10s\",\"kind\":\"drain\",\"target\":\"db\",\"role\":\"replica\"}]", {"", "/faults/0/role", {"no replicas"}}},
+      {"faults=[{\"at\":\"10s\",\"kind\":\"drain\",\"target\":\"api\",\"role\":\"replica\"}]", {"", "/faults/0/role", {"no replicas"}}},
+  });
+}

@@ -65,3 +65,26 @@ TEST_CASE("database memory_leak: the OOM kill is a crash of the primary (the sam
   CHECK(num(oom, "components.db.lost_writes") > 0);  // async replication: the writes of the last lag interval
   CHECK(at(oom, "requests.by_cause") == at(crash, "requests.by_cause"));
 }
+
+TEST_CASE("database faults: a replica's drain takes it out of the reads first and stops it once its queries are done") {
+  // One replica serving every read (1 s each, 10/s, constant, 64 cores: no waiting). Drained
+  // at 20.05 s, it takes no new read (they go to the primary, as with no replica up) and
+  // stops when the last of the 10 it serves ends, at 21.0 s (PostgreSQL's smart shutdown);
+  // back 10 s later. The primary serves the reads arriving in [20.05 s, 31.0 s): 109, 109 s
+  // of its cores. A stop at once would have failed the 10 in flight and brought it back at
+  // 30.05 s (100 reads on the primary).
+  const json doc = json::parse(R"({"name": "replica-drain", "duration": "60s", "warmup": "0s", "network": {"latency": "0ms"},
+    "components": [
+      {"id": "app", "type": "client", "target": "db", "arrivals": {"process": "constant", "rate": 10},
+       "routes": [{"name": "read", "keys": {"count": 1000}}], "timeout": "10s"},
+      {"id": "db", "type": "database", "cores": 64, "max_connections": 200, "queries": {"read": "1s", "write": "1ms"},
+       "replicas": 1, "replication": "async", "replication_lag": "1ms", "read_from": "replicas", "restart_time": "10s"}],
+    "faults": [{"at": "20.05s", "kind": "drain", "target": "db", "role": "replica"}]})");
+  const json s = run_summary(archsim::e2e::write_scenario("replica-drain", doc), {});
+  CHECK(num(s, "components.db.replica_drains") == 1);
+  CHECK(num(s, "components.db.dropped") == 0);
+  CHECK(num(s, "requests.failed") == 0);
+  CHECK(num(s, "components.db.primary_utilization") * 64 * 60 == doctest::Approx(109).epsilon(1e-6));
+  CHECK(!s["components"]["db"].contains("switchovers"));  // the primary is not touched (shown if any)
+  CHECK(num(s, "components.db.failovers") == 0);
+}
