@@ -183,7 +183,7 @@ std::optional<Panel> panel_for(const std::string& file) {
       {"business.dat", "per second"},
       {"autoscaler.dat", "metric per replica"},
       {"replication_lag_ms.dat", "lag (ms)"}, {"consumer_lag.dat", "messages"},
-      {"wasted_cpu_s.dat", "CPU-seconds per window"}, {"functions.dat", "per second"},
+      {"wasted_cpu_s.dat", "CPU-seconds per window"}, {"functions.dat", "per second"}, {"storage.dat", "pages / s"},
       {"function_envs.dat", "environments"}, {"vpa.dat", "cores per pod"}, {"consensus.dat", "writes / s"},
       {"consensus_leaders.dat", "members leading"},
       {"variants_throughput.dat", "requests / s"}, {"variants_p99_all.dat", "p99 of every request (ms)"}};

@@ -88,6 +88,10 @@ build/dev/archsim run scenarios/consensus/raft-partition.json --set group.quorum
   --quiet >/dev/null
 ARCHSIM_REQUIRE_BROWSER=1 tools/browser_check.sh build/browser-check-consensus '' 'id="chart-consensus"' \
   'id="ichart-consensus-0"' 'id="ichart-consensus-1"'
+# A database's storage engine: its page reads and splits, both ways.
+rm -rf build/browser-check-storage
+build/dev/archsim run scenarios/databases/uuid-v4-vs-v7.json --out build/browser-check-storage --quiet >/dev/null
+ARCHSIM_REQUIRE_BROWSER=1 tools/browser_check.sh build/browser-check-storage '' 'id="chart-storage"' 'id="ichart-storage-0"'
 # Without the charting library (libjs-dygraphs) the same page keeps its static charts and says so.
 ARCHSIM_DYGRAPHS_JS=/nonexistent build/dev/archsim report build/browser-check-failure >/dev/null
 ARCHSIM_REQUIRE_BROWSER=1 tools/browser_check.sh build/browser-check-failure 6 'Interactive charts are off'

@@ -6,6 +6,8 @@
 #include <doctest/doctest.h>
 
 #include <cmath>
+#include <fstream>
+#include <sstream>
 #include <string>
 
 #include "tests/e2e/run_archsim.h"
@@ -72,4 +74,35 @@ TEST_CASE("storage: partitions by date keep random inserts in one partition's pa
   const json list = run_summary(path, {"--set", R"(db.storage.partitions={"by":"list","weights":[6,3,1]})"});
   CHECK(num(list, "components.db.table_rows") == doctest::Approx(num(none, "components.db.table_rows")).epsilon(1e-5));
   CHECK(num(list, "components.db.partitions") == 3);
+}
+
+TEST_CASE("storage: the page's storage chart draws the page reads and splits the summary counts") {
+  // Without a warm-up every window is counted: the per-second series times the window (2 s)
+  // sum to the run's page_reads and page_splits.
+  const std::string out = archsim::e2e::scratch_dir("storage-chart");
+  const auto r = archsim::e2e::run_archsim(
+      {"run", source_path("scenarios/databases/uuid-v4-vs-v7.json"), "--set", "warmup=0s", "--out", out, "--quiet"});
+  REQUIRE(r.exit_code == 0);
+  std::ifstream in(out + "/charts/storage.dat");
+  std::string line;
+  std::getline(in, line);
+  CHECK(line == "time_s,db page reads,db page splits");
+  double reads = 0, splits = 0;
+  int rows = 0;
+  while (std::getline(in, line)) {
+    std::stringstream ss(line);
+    std::string t, a, b;
+    std::getline(ss, t, ',');
+    std::getline(ss, a, ',');
+    std::getline(ss, b, ',');
+    reads += std::stod(a) * 2;
+    splits += std::stod(b) * 2;
+    ++rows;
+  }
+  CHECK(rows == 30);
+  std::ifstream sj(out + "/summary.json");
+  const json s = json::parse(sj);
+  CHECK(reads == doctest::Approx(num(s, "components.db.page_reads")).epsilon(1e-9));
+  CHECK(splits == doctest::Approx(num(s, "components.db.page_splits")).epsilon(1e-9));
+  CHECK(reads > 100000);
 }
