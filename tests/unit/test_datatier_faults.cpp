@@ -71,7 +71,7 @@ TEST_CASE("data-tier faults: error_rate on a cache or a database answers that sh
   }
 }
 
-TEST_CASE("data-tier faults: a memory leak is refused on a cache or a database (no memory limit of its own)") {
+TEST_CASE("data-tier faults: a memory leak is refused on a database without memory.limit_mb (nothing it could reach)") {
   const std::string text = R"({"duration": "5s", "components": [
       {"id": "c", "type": "client", "target": "db", "arrivals": {"rate": 10}, "routes": [{"name": "read"}]},
       {"id": "db", "type": "database"}],
