@@ -13,11 +13,10 @@
 // Mutual TLS between sidecars is the call's "connect": {"tls": {"mutual": true}} (its
 // handshakes on new connections; the per-request encryption is inside `cpu`).
 // Simplified: a constant delay per crossing (Istio gives the 90th percentile only); the
-// proxy's CPU is counted, not queued (its cores are never the bottleneck); its memory is a
-// constant per pod, left out of the HPA's memory metric (which in Kubernetes sums the pod's
-// containers over their requests); the mesh's retries go again at once (Envoy waits a
-// jittered 25 ms), are not limited by Envoy's retry budget, and skip calls that take a
-// service-level pool; one route per calling service (Istio sets them per destination host).
+// proxy's CPU is counted, not queued (its cores are never the bottleneck); its CPU and memory
+// are left out of the HPA's metrics (which in Kubernetes sum the pod's containers over their
+// requests); the mesh's retries are not limited by Envoy's retry budget, and skip calls that
+// take a service-level pool; one route per calling service (Istio sets them per destination host).
 //
 // "retries": {"attempts": n, "on": [causes], "per_try_timeout": d} are the sidecar's retries
 // under every call the service makes, and "timeout" its route timeout over every try
@@ -26,7 +25,9 @@
 // tries 3 times over a mesh that tries 3 sends up to 9 requests per call to a callee that
 // refuses them all. A per-try timeout is retried when "timeout" is among the causes (Envoy's
 // 5xx and gateway-error policies take a per-try timeout as retriable); the route's timeout and
-// the application's own end the attempt, whatever tries are left.
+// the application's own end the attempt, whatever tries are left. Each retry waits first,
+// as Envoy's jittered exponential back-off: "backoff" (base_interval, 25 ms) and
+// "backoff_max" (max_interval, 10 times it) (CallPolicy::Mesh).
 #include "models/service/service_impl.h"
 
 namespace archsim::service_internal {
@@ -44,6 +45,9 @@ void Service::read_sidecar(Params& p, BuildContext& bc) {
     mesh_.tries = static_cast<std::uint8_t>(1 + r->require_integer("attempts", 0, 10));
     mesh_.on_mask = CallPolicy::read_cause_mask(*r, "on", {"unavailable", "rejected"}, bc);
     if (r->has("per_try_timeout")) mesh_.per_try_timeout = r->duration("per_try_timeout", 0, 1, kHour);
+    // Envoy's retry back-off: base_interval 25 ms, max_interval 10 times it unless given.
+    mesh_.backoff = r->duration("backoff", 25 * kMillisecond, 1, kMinute);
+    mesh_.backoff_max = r->has("backoff_max") ? r->duration("backoff_max", 0, mesh_.backoff, kHour) : 10 * mesh_.backoff;
     r->finish();
   }
   // HTTPRoute.timeout: over every try of an attempt (Istio's default: none).

@@ -234,6 +234,8 @@ TEST_CASE("bad input: a service's sidecar, each fault at its pointer") {
       {"web.sidecar={\"retries\":{\"attempts\":2,\"per_try_timeout\":\"soon\"}}", {"", "/components/1/sidecar/retries/per_try_timeout", {}, true}},
       {"web.sidecar={\"timeout\":\"-5s\"}", {"", "/components/1/sidecar/timeout", {}, true}},
       {"web.sidecar={\"timeout\":\"2h\"}", {"", "/components/1/sidecar/timeout", {}, true}},
+      {"web.sidecar={\"retries\":{\"attempts\":2,\"backoff\":\"0s\"}}", {"", "/components/1/sidecar/retries/backoff", {}, true}},
+      {"web.sidecar={\"retries\":{\"attempts\":2,\"backoff\":\"50ms\",\"backoff_max\":\"10ms\"}}", {"", "/components/1/sidecar/retries/backoff_max", {}, true}},
   });
 }
 

@@ -89,7 +89,8 @@ namespace {
 // a calls b, whose every request takes 300 ms (no queueing: 64 workers for 10/s), over a's
 // sidecar with no delay of its own, so that only the timeouts set the times: Istio's
 // HTTPRetry.perTryTimeout (retried, as Envoy's 5xx policy retries a per-try timeout), the
-// route's timeout over every try, and the application's own attempt timeout. 501 calls.
+// route's timeout over every try, and the application's own attempt timeout. 501 calls. The
+// retries' back-off is 1 ns here (at most 2 ns of wait), so that the timeouts alone set the times.
 json slow_callee() {
   json d = chain();
   d["components"][0]["arrivals"]["rate"] =
@@ -97,7 +98,7 @@ json slow_callee() {
   d["components"][1]["concurrency"] = 64;
   d["components"][1]["routes"]["default"] = json::array({{{"call", "b"}}});
   d["components"][1]["sidecar"] =
-      json::parse(R"({"latency": "0ms", "retries": {"attempts": 2, "on": ["timeout"], "per_try_timeout": "100ms"}})");
+      json::parse(R"({"latency": "0ms", "retries": {"attempts": 2, "on": ["timeout"], "per_try_timeout": "100ms", "backoff": "1ns"}})");
   d["components"][2] = json::parse(R"({"id": "b", "type": "service", "replicas": 1, "concurrency": 64, "service_time": "300ms"})");
   return d;
 }
@@ -134,4 +135,26 @@ TEST_CASE("mesh: per-try, route and application timeouts end a call where Envoy 
   const json once = run_summary(file, {"--set", R"(a.sidecar.retries.on=["error"])"});
   CHECK(num(once, "components.a.calls.b.attempts") == 501);
   CHECK(num(once, "latency_all_ms.max") == doctest::Approx(100));
+}
+
+TEST_CASE("mesh: a retry waits Envoy's jittered back-off, the n-th uniform below (2^n - 1) x the base, capped") {
+  // The per-try case above with Envoy's default back-off (25 ms): the first retry waits
+  // U[0, 25 ms), the second U[0, 75 ms): a failed call takes 300 ms + 12.5 + 37.5 on average,
+  // within 3 standard errors (sd of the sum 22.8 ms over 501 calls: 1.0 ms), never 400 ms.
+  json d = slow_callee();
+  d["components"][1]["sidecar"]["retries"].erase("backoff");
+  const std::string file = write_scenario("mesh-backoff", d);
+  const json s = run_summary(file, {});
+  CHECK(num(s, "components.a.calls.b.attempts") == 3 * 501);
+  CHECK(num(s, "latency_all_ms.mean") == doctest::Approx(350).epsilon(3.1 / 350));
+  CHECK(num(s, "latency_all_ms.max") < 400);
+  // backoff_max 30 ms caps the second wait: E[min(U[0, 75), 30)] = 0.4 x 15 + 0.6 x 30 = 24 ms.
+  const json capped = run_summary(file, {"--set", "a.sidecar.retries.backoff_max=30ms"});
+  CHECK(num(capped, "latency_all_ms.mean") == doctest::Approx(300 + 12.5 + 24).epsilon(2.5 / 336.5));
+  CHECK(num(capped, "latency_all_ms.max") <= 300 + 25 + 30);
+  // The back-off counts in the attempt's time: with the application's 150 ms the second try
+  // starts at 100 ms + U[0, 25 ms) and is cut at 150 ms all the same.
+  const json app = run_summary(file, {"--set", "a.routes.default.0.timeout=150ms"});
+  CHECK(num(app, "components.a.calls.b.attempts") == 2 * 501);
+  CHECK(num(app, "latency_all_ms.max") == doctest::Approx(150));
 }

@@ -231,10 +231,36 @@ void CallPolicy::on_reply(Context& ctx, CallId call, Status status, std::uint64_
     ++sl.mesh_tries;
     ctx.metrics().add(mesh_retries_c_);
     ++sl.gen;  // the try that failed is stale
-    send_try(ctx, s);
+    const Time wait = mesh_backoff(ctx.now(), sl);
+    if (wait <= 0) {
+      send_try(ctx, s);
+      return;
+    }
+    // The failure stands as the attempt's outcome if the next try cannot go (kMeshRetry).
+    sl.result = ctx.result(call);
+    sl.final_status = status;
+    schedule(ctx, wait, kMeshRetry, s);
     return;
   }
   sl.result = ctx.result(call);
+  attempt_replied(ctx, s, status);
+}
+
+Time CallPolicy::mesh_backoff(Time now, const Slot& sl) const {
+  if (mesh_backoff_ <= 0) return 0;
+  const int retry = std::min(sl.mesh_tries - 1, 30);  // 1 for the first retry
+  const Time span = std::min<Time>(((Time{1} << retry) - 1) * mesh_backoff_, kTimeMax / 2);
+  Rng rng = Context::keyed_rng(stream_, sl.req.id, 0x3e5700ULL + static_cast<std::uint64_t>(sl.req.attempt) * 64 + sl.retries * 16 + sl.mesh_tries);
+  Time wait = std::min<Time>(static_cast<Time>(rng.below(static_cast<std::uint64_t>(span))), mesh_backoff_max_);
+  // Not past the attempt's end (the application's timeout or the route's): the try then
+  // cannot go, and the attempt ends there.
+  if (sl.timeout > 0) wait = std::min(wait, sl.attempt_start + sl.timeout - now);
+  if (mesh_timeout_ > 0) wait = std::min(wait, sl.attempt_start + mesh_timeout_ - now);
+  return wait;
+}
+
+void CallPolicy::attempt_replied(Context& ctx, std::uint32_t s, Status status) {
+  Slot& sl = slots_[s];
   if (concurrent_budget_) {
     if (sl.is_retry) concurrent_budget_->on_retry_end();
     else concurrent_budget_->on_request_end();
@@ -405,6 +431,14 @@ void CallPolicy::on_timer(Context& ctx, std::uint64_t data) {
       break;
     case kConnected:
       connected(ctx, s);
+      break;
+    case kMeshRetry:
+      // The mesh's back-off ended: the next try, unless the attempt's time ran out meanwhile
+      // (it ends with a timeout) or its caller no longer wants the call (the last failure).
+      if (sl.phase != Phase::InFlight) return;
+      if (!mesh_time_left(ctx.now(), sl)) attempt_replied(ctx, s, Status::Timeout);
+      else if (!sink_.call_wanted(sl.owner_token)) attempt_replied(ctx, s, sl.final_status);
+      else send_try(ctx, s);
       break;
     case kBreakerDeadline:
     case kStateChange: break;

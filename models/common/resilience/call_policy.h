@@ -121,11 +121,15 @@ class CallPolicy {
   // attempt began (the route's timeout over every try: the proxy answers 504, no more tries),
   // and the application's own attempt timeout (it stops waiting). The application sees the
   // last try's outcome as its attempt's; its breaker, limiter, bulkhead and budget count
-  // attempts, the callee every try. 0 for a timeout: none (Istio's default). Called at build, once.
+  // attempts, the callee every try. 0 for a timeout: none (Istio's default). A retry waits
+  // first, as Envoy's jittered exponential back-off (JitteredExponentialBackOffStrategy): the
+  // n-th a uniform draw in [0, (2^n - 1) x backoff), at most backoff_max, and never past the
+  // attempt's or the route's end. Called at build, once.
   struct Mesh {
     std::uint8_t tries = 1;
     std::uint32_t on_mask = 0;
     Time per_try_timeout = 0, timeout = 0;
+    Time backoff = 25 * kMillisecond, backoff_max = 250 * kMillisecond;  // Envoy's defaults
     bool active() const { return tries > 1 || per_try_timeout > 0 || timeout > 0; }
   };
   void set_mesh(const Mesh& mesh, Metrics& m);
@@ -173,7 +177,7 @@ class CallPolicy {
   // mesh's per-try timeout, or the mesh route's timeout.
   enum class MeshCut : std::uint8_t { App, PerTry, Route };
   enum class Phase : std::uint8_t { Free, WaitRate, WaitBulkhead, WaitPool, Connecting, InFlight, Backoff, Fallback, Finishing };
-  enum TimerKind : std::uint8_t { kRetry = 1, kBulkheadWait, kPoolWait, kFallbackDone, kBreakerDeadline, kFinish, kRateWait, kStateChange, kConnected };
+  enum TimerKind : std::uint8_t { kRetry = 1, kBulkheadWait, kPoolWait, kFallbackDone, kBreakerDeadline, kFinish, kRateWait, kStateChange, kConnected, kMeshRetry };
   struct Slot {
     RequestInfo req;  // as the owner gave it; attempts copy it with their own attempt/deadline
     std::uint64_t owner_token = 0;
@@ -214,6 +218,10 @@ class CallPolicy {
   void send_try(Context& ctx, std::uint32_t s);  // puts the attempt's next try on the wire
   // With the mesh's timeouts: the try's timeout (0: none) and, in sl.cut, what ends it.
   Time mesh_try_timeout(Time now, Slot& sl) const;
+  // The wait before the mesh's next try (sl.mesh_tries - 1 retries so far): 0 to send at once.
+  Time mesh_backoff(Time now, const Slot& sl) const;
+  // What follows a try's last reply (or a mesh retry that cannot go): the attempt's outcome.
+  void attempt_replied(Context& ctx, std::uint32_t s, Status status);
   // Whether neither the application's attempt timeout nor the mesh route's has passed.
   bool mesh_time_left(Time now, const Slot& sl) const {
     return (sl.timeout <= 0 || now < sl.attempt_start + sl.timeout) && (mesh_timeout_ <= 0 || now < sl.attempt_start + mesh_timeout_);
@@ -247,7 +255,7 @@ class CallPolicy {
   std::uint32_t retry_on_mask_ = 0;
   std::uint8_t mesh_tries_ = 1;      // set_mesh: tries per attempt (1: no mesh retries)
   std::uint32_t mesh_on_mask_ = 0;
-  Time mesh_per_try_ = 0, mesh_timeout_ = 0;
+  Time mesh_per_try_ = 0, mesh_timeout_ = 0, mesh_backoff_ = 0, mesh_backoff_max_ = 0;
   bool mesh_timed_ = false;          // a try's timeout is the mesh's computation (mesh_try_timeout)
   CounterId mesh_retries_c_, mesh_timeouts_c_;
   BudgetKind budget_kind_ = BudgetKind::None;
