@@ -2,6 +2,7 @@
 // itself is in client_run.cpp.
 #include "models/client/client.h"
 #include "models/client/client_model.h"
+#include "models/client/sessions.h"
 
 namespace archsim {
 namespace client {
@@ -231,6 +232,9 @@ void Client::describe(Description& d) const {
 
 }  // namespace client
 
-std::unique_ptr<Component> make_client(Params& p, BuildContext& bc) { return std::make_unique<client::Client>(p, bc); }
+std::unique_ptr<Component> make_client(Params& p, BuildContext& bc) {
+  if (p.shape("connections") == Params::Shape::object) return make_connection_client(p, bc);  // sessions.h
+  return std::make_unique<client::Client>(p, bc);
+}
 
 }  // namespace archsim

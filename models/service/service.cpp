@@ -81,6 +81,7 @@ Service::Service(Params& p, BuildContext& bc)
       if (names[k] == "terminated") terminated_ = static_cast<Status>(k);
   }
   pool_.register_memory_metrics(m);
+  read_connections(p, bc);
 }
 
 void Service::start(Context& ctx) {
@@ -128,6 +129,8 @@ void Service::on_request(Context& ctx, CallId call) {
     return;
   }
   if (shed_or_deduplicate(ctx, call, req, inst)) return;  // load shedding, idempotent writes
+  if (opens_connection(req) && !admit_connection(ctx, call, inst)) [[unlikely]]
+    return;
   std::uint32_t j = new_job();
   Job& job = jobs_[j];
   job.call = call;
@@ -151,6 +154,10 @@ void Service::on_timer(Context& ctx, std::uint16_t tag, std::uint64_t data) {
   }
   if (ServerPool::owns_timer(tag)) {
     pool_.on_timer(ctx, tag, data);
+    return;
+  }
+  if (conns_.on && tag == conns_.close_tag) [[unlikely]] {
+    close_connection(ctx, data);
     return;
   }
   // kWorkDone: jobs_.payload(job); kPsDone: slot_payload(instance, sharing generation).
@@ -429,6 +436,11 @@ void Service::finish_job(Context& ctx, std::uint32_t j) {
     m.add(err_c_);
   }
   pool_.observe(ctx, job.instance, served(job.status), ctx.now() - job.arrived);
+  if (opens_connection(job.req) && hold_connection(ctx, job)) [[unlikely]] {
+    pool_.job_done(ctx, job.instance);  // its set-up is over; the connection holds no worker
+    jobs_.free(j);
+    return;
+  }
   // An answer nobody waits for any more: the CPU it cost was wasted.
   if (ctx.reply(job.call, job.status) && job.cpu > 0) [[unlikely]]
     m.add(wasted_c_, static_cast<std::uint64_t>(job.cpu));

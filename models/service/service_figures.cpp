@@ -19,6 +19,7 @@ void Service::finish(Context& ctx, ComponentReport& r) {
   pool_.report_memory(ctx, r);
   event_figures(r);
   sidecar_figures(ctx, r);
+  connection_figures(ctx, r);
   r.add("ok", static_cast<double>(m.total(ok_c_)));
   r.add("errors", static_cast<double>(m.total(err_c_)));
   r.add("rejected", static_cast<double>(m.total(rejected_c_)));

@@ -12,6 +12,7 @@
 //                           from the queue (drop_expired, CoDel), counted as wasted CPU
 //   service_events.cpp      event sourcing: a start replays the event log since the snapshot
 //   service_mesh.cpp        a service mesh's sidecar: its delay on every crossing, CPU, memory
+//   connections.cpp         long-lived connections (WebSocket, SSE): held, limited, dropped
 // Instances, workers, accept queues, lifecycle, zones, memory and billing are the server
 // pool's (models/common/server_pool/server_pool.h); the service keeps routes and steps, calls
 // and their resilience. Only these files include this header.
@@ -26,6 +27,7 @@
 #include "models/common/resilience/idempotency.h"
 #include "models/common/security/tls.h"
 #include "models/common/security/token_cache.h"
+#include "models/service/connections.h"
 #include "models/service/service.h"
 #include "sim/results.h"
 #include "sim/continuation.h"
@@ -161,6 +163,7 @@ class Service final : public Component,
   void drop_jobs(Context& ctx, std::uint32_t slot) override;
   void slot_launched(std::uint32_t slot) override;
   Time startup_work(Context& ctx, std::uint32_t slot) override;  // service_events.cpp
+  double data_mb(std::uint32_t slot) const override;              // connections.cpp
 
  private:
   // ---- scenario ----
@@ -178,6 +181,22 @@ class Service final : public Component,
   void sidecar_figures(Context& ctx, ComponentReport& r) const;
   // A request or a call passes the sidecar: its CPU.
   void through_sidecar(Context& ctx) { ctx.metrics().add(sidecar_cpu_c_, static_cast<std::uint64_t>(sidecar_cpu_)); }
+
+  // ---- long-lived connections (connections.cpp) ----
+
+  void read_connections(Params& p, BuildContext& bc);
+  // A request that opens a connection (its route is the connections' route).
+  bool opens_connection(const RequestInfo& req) const { return conns_.on && req.route == conns_.route; }
+  // Before its set-up: false when `inst` is at its limit (the call is then answered, refused).
+  bool admit_connection(Context& ctx, CallId call, std::uint32_t inst);
+  // The set-up of `job` ended: true when its connection is now held (its call is not
+  // answered); false when it failed (the caller answers it as any request).
+  bool hold_connection(Context& ctx, const Job& job);
+  CallId release_connection(std::uint32_t h);
+  void connections_changed(Context& ctx, std::uint32_t slot);
+  void close_connection(Context& ctx, std::uint64_t data);
+  void drop_connections(Context& ctx, std::uint32_t slot);
+  void connection_figures(Context& ctx, ComponentReport& r) const;
 
   // ---- event sourcing (service_events.cpp) ----
 
@@ -338,6 +357,7 @@ class Service final : public Component,
     CounterId hits, misses;
   };
   std::vector<TokenCacheSite> token_caches_;
+  Connections conns_;  // "connections" (connections.cpp)
   HistogramId latency_h_;
   HistogramId queue_wait_h_;  // time a served request spent in the accept queue
   CounterId waited_c_;        // served requests that waited at all

@@ -15,6 +15,7 @@ void Service::drop_jobs(Context& ctx, std::uint32_t slot) {
     job.status = Status::Dropped;
     finish_job(ctx, j);
   }
+  drop_connections(ctx, slot);  // after its jobs: a connection still in set-up is one of them
   if (slot < ps_.size()) ps_clear(ps_[slot]);
   if (slot < lives_.size()) ++lives_[slot];  // its process ends: a local cache of it starts cold
 }

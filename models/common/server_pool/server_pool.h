@@ -235,6 +235,12 @@ class ServerPool final : public Scalable,
   // After an admission: an instance whose requests pass its memory limit is OOMKilled at
   // once, taking every request it holds with it. True when it was (memory.cpp).
   bool check_memory(Context& ctx, std::uint32_t slot);
+  // The owner's data in `slot` changes during the run (a service's held connections): its
+  // size (PoolJobs::data_mb) is set at once with note_data_mb, for the HPA's memory metric,
+  // and memory ticks sample it too, so the limit's OOM kill comes at the next tick (up to
+  // 100 ms late, as a leak's). Build time only.
+  void watch_owner_data() { owner_data_ = true; }
+  void note_data_mb(std::uint32_t slot, double mb) { instances_[slot].data_mb = mb; }
 
   // The factor on a work step's time from garbage collection under memory pressure
   // (memory.gc_cost; memory.cpp): 1 without a collector.
@@ -386,7 +392,9 @@ class ServerPool final : public Scalable,
   bool eviction_allowed(const Instance& in) const;
   // memory.cpp
   bool leak_active() const { return leak_request_mb_ > 0 || leak_second_mb_ > 0; }
-  bool memory_watched() const { return leak_active() || (memory_limit_mb_ > 0 && memory_per_request_mb_ > 0); }
+  bool memory_watched() const {
+    return leak_active() || (memory_limit_mb_ > 0 && (memory_per_request_mb_ > 0 || owner_data_));
+  }
   double instance_memory_mb(const Instance& in) const;
   double gc_slowdown(const Instance& in) const;
   void memory_tick(Context& ctx);
@@ -399,6 +407,7 @@ class ServerPool final : public Scalable,
 
   Component* self_;
   PoolJobs* jobs_;
+  bool owner_data_ = false;  // watch_owner_data()
   Rng* rng_;
   std::string id_;
 

@@ -1,0 +1,230 @@
+// The connection-holding client (sessions.h says what it models and where it simplifies).
+#include "models/client/sessions.h"
+
+#include <algorithm>
+#include <cmath>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "models/common/resilience/backoff.h"
+#include "sim/describe.h"
+#include "sim/exponential.h"
+#include "sim/results.h"
+
+namespace archsim {
+namespace client {
+namespace {
+
+enum Tag : std::uint16_t { kArrival = 1, kReconnect };
+
+// One user's session. `gen` names its current attempt (tokens and timers carry it): a reply
+// or timer of an older attempt, or of a slot reused since, is ignored.
+struct Session {
+  Time end = 0;
+  Time lost_at = 0;         // when the connection was lost or the attempt failed
+  Time prev_delay = 0;      // the decorrelated backoff's state
+  std::uint32_t failures = 0;  // consecutive failed attempts
+  std::uint32_t gen = 0;
+  std::uint64_t id = 0;
+};
+
+class ConnectionClient final : public Component {
+ public:
+  ConnectionClient(Params& p, BuildContext& bc) : rng_(bc.rng(0)), length_rng_(bc.rng(1)), jitter_rng_(bc.rng(2)) {
+    target_ = bc.reference(p, "target", RefKind::SyncCall);
+    for (const char* other : {"arrivals", "users", "sessions", "routes", "timeout", "think_time"})
+      if (p.has(other))
+        p.fail(other, "does not apply to a client with \"connections\": its users hold one connection each "
+                      "(give a second client for requests)");
+    Params c = p.object("connections");
+    rate_ = c.require_number("rate", 0, 1e7);
+    if (!(rate_ > 0)) c.fail("rate", "must be positive (sessions per second)");
+    length_ = c.distribution("length");
+    if (!(length_.mean() > 0)) c.fail("length", "must have a positive mean (a session that lasts no time holds no connection)");
+    const double expect = rate_ * length_.mean() / 1e9;
+    if (expect > 1e7)
+      c.fail("rate", "x the mean session length asks for about " + std::to_string(static_cast<long long>(expect)) +
+                         " connections at once (the limit is 10 million per client)");
+    route_ = bc.route_index(c.string("route"));
+    bc.sends_route(target_, route_, c.path("route"));
+    resilience::BackoffParams bp;
+    bp.base = kSecond;     // Socket.IO's reconnectionDelay
+    bp.max = 5 * kSecond;  // and reconnectionDelayMax
+    if (auto r = c.object_opt("reconnect")) {
+      bp.base = r->duration("base", bp.base);
+      bp.max = r->duration("max", std::max(bp.max, bp.base));
+      if (bp.max < bp.base) r->fail("max", "must not be less than base (" + format_duration(bp.base) + ")");
+      bp.jitter = *resilience::jitter_from_string(
+          r->choice("jitter", "full", {"none", "full", "equal", "decorrelated"}).c_str());
+      attempts_ = static_cast<std::uint32_t>(r->integer("attempts", attempts_, 1, 1'000'000));
+    }
+    backoff_.emplace(bp);
+    const auto reserve = static_cast<std::size_t>(std::ceil(expect * 1.2)) + 16;
+    sessions_.reserve(reserve);
+    free_.reserve(reserve);
+
+    const std::string id = bc.id();
+    Metrics& m = bc.metrics();
+    sessions_c_ = m.counter(id, "sessions", "sessions_per_s");
+    attempts_c_ = m.counter(id, "connection_attempts", "connection_attempts_per_s");
+    reconnects_c_ = m.counter(id, "reconnects", "reconnects_per_s");
+    drops_c_ = m.counter(id, "connections_lost", "connections_lost_per_s");
+    failed_c_ = m.counter(id, "connection_failures", "connection_failures_per_s");
+    gave_up_c_ = m.counter(id, "gave_up");
+    active_g_ = m.gauge(id, "active_users", "active_users");
+    delay_h_ = m.histogram(id, "reconnect_delay");
+  }
+
+  bool accepts_calls() const override { return false; }
+  void on_request(Context& ctx, CallId call) override { ctx.reply(call, Status::Error); }
+
+  void start(Context& ctx) override { next_arrival(ctx); }
+
+  void on_timer(Context& ctx, std::uint16_t tag, std::uint64_t data) override {
+    if (tag == kArrival) {
+      arrive(ctx);
+      next_arrival(ctx);
+      return;
+    }
+    const auto slot = static_cast<std::uint32_t>(data);
+    if (slot >= sessions_.size() || sessions_[slot].gen != static_cast<std::uint32_t>(data >> 32)) return;
+    Session& s = sessions_[slot];
+    if (ctx.now() >= s.end) return leave(ctx, slot);
+    ctx.metrics().record(delay_h_, ctx.now() - s.lost_at);
+    ctx.metrics().add(reconnects_c_);
+    connect(ctx, slot);
+  }
+
+  void on_reply(Context& ctx, CallId, Status status, std::uint64_t token) override {
+    const auto slot = static_cast<std::uint32_t>(token);
+    if (slot >= sessions_.size() || sessions_[slot].gen != static_cast<std::uint32_t>(token >> 32)) return;
+    Session& s = sessions_[slot];
+    if (status == Status::Ok || ctx.now() >= s.end) return leave(ctx, slot);  // closed at the session's end
+    if (status == Status::Dropped) {  // it was up (or in set-up) on an instance that went away
+      ctx.metrics().add(drops_c_);
+      s.failures = 0;
+      s.prev_delay = 0;
+    } else {
+      ctx.metrics().add(failed_c_);
+      if (++s.failures >= attempts_) {
+        ctx.metrics().add(gave_up_c_);
+        return leave(ctx, slot);
+      }
+    }
+    s.lost_at = ctx.now();
+    // The n-th consecutive failure waits the delay of attempt n (a drop: attempt 0).
+    const Time delay = backoff_->delay(static_cast<int>(s.failures), jitter_rng_, s.prev_delay);
+    ++s.gen;
+    if (after(ctx.now(), delay) >= s.end) return leave(ctx, slot);  // the user is gone before it
+    ctx.schedule(delay, kReconnect, token_of(slot));
+  }
+
+  void finish(Context& ctx, ComponentReport& r) override {
+    Metrics& m = ctx.metrics();
+    r.add("sessions_started", static_cast<double>(started_));
+    r.add("active_users", m.average(active_g_, ctx.end_time()));
+    r.add("connection_attempts", static_cast<double>(m.total(attempts_c_)));
+    r.add("reconnects", static_cast<double>(m.total(reconnects_c_)));
+    r.add("connections_lost", static_cast<double>(m.total(drops_c_)));
+    r.add("connection_failures", static_cast<double>(m.total(failed_c_)));
+    r.add("gave_up", static_cast<double>(m.total(gave_up_c_)));
+    r.add("connection_attempts_peak_per_s", static_cast<double>(std::max(peak_per_s_, this_second_)));
+    r.add_latency("reconnect_delay_ms", m.whole(delay_h_));
+  }
+
+  void describe(Description& d) const override {
+    d.kind = Description::Kind::Source;
+    d.target = target_;
+    d.peak_rate_rps = rate_;
+    d.mean_load = rate_;
+  }
+
+  std::uint64_t memory_estimate() const override { return sessions_.capacity() * sizeof(Session); }
+
+ private:
+  std::uint64_t token_of(std::uint32_t slot) const { return std::uint64_t{sessions_[slot].gen} << 32 | slot; }
+
+  void next_arrival(Context& ctx) {
+    const Time gap = std::max<Time>(1, from_seconds_saturated(standard_exponential(rng_) / rate_));
+    ctx.schedule(gap, kArrival);
+  }
+
+  void arrive(Context& ctx) {
+    std::uint32_t slot;
+    if (!free_.empty()) {
+      slot = free_.back();
+      free_.pop_back();
+    } else {
+      slot = static_cast<std::uint32_t>(sessions_.size());
+      sessions_.emplace_back();
+    }
+    Session& s = sessions_[slot];
+    s.end = after(ctx.now(), length_.sample_time(length_rng_));
+    s.failures = 0;
+    s.prev_delay = 0;
+    s.id = started_++;
+    ++s.gen;
+    ctx.metrics().add(sessions_c_);
+    ctx.metrics().add(active_g_, +1, ctx.now());
+    connect(ctx, slot);
+  }
+
+  void connect(Context& ctx, std::uint32_t slot) {
+    Session& s = sessions_[slot];
+    ++s.gen;
+    RequestInfo req;
+    req.id = ctx.next_request_id();
+    req.start = ctx.now();
+    req.deadline = s.end;  // the target holds the connection until then
+    req.client = ctx.self();
+    req.session = s.id;
+    req.route = static_cast<std::uint16_t>(route_);
+    req.attempt = static_cast<std::uint16_t>(std::min<std::uint32_t>(s.failures, 0xffff));
+    ctx.metrics().add(attempts_c_);
+    count_attempt(ctx.now());
+    ctx.call(target_, req, token_of(slot));
+  }
+
+  // Connection attempts per whole simulated second; the busiest second's count.
+  void count_attempt(Time now) {
+    const std::int64_t second = now / kSecond;
+    if (second != second_) {
+      peak_per_s_ = std::max(peak_per_s_, this_second_);
+      second_ = second;
+      this_second_ = 0;
+    }
+    ++this_second_;
+  }
+
+  void leave(Context& ctx, std::uint32_t slot) {
+    ++sessions_[slot].gen;  // its pending timer, if any, is now stale
+    free_.push_back(slot);
+    ctx.metrics().add(active_g_, -1, ctx.now());
+  }
+
+  RefId target_ = 0;
+  std::uint32_t route_ = 0;
+  double rate_ = 0;
+  Distribution length_;
+  std::optional<resilience::Backoff> backoff_;
+  std::uint32_t attempts_ = 20;
+  Rng rng_, length_rng_, jitter_rng_;
+  std::vector<Session> sessions_;
+  std::vector<std::uint32_t> free_;
+  std::uint64_t started_ = 0;
+  std::int64_t second_ = -1;
+  std::uint64_t this_second_ = 0, peak_per_s_ = 0;
+  CounterId sessions_c_, attempts_c_, reconnects_c_, drops_c_, failed_c_, gave_up_c_;
+  GaugeId active_g_;
+  HistogramId delay_h_;
+};
+
+}  // namespace
+}  // namespace client
+
+std::unique_ptr<Component> make_connection_client(Params& p, BuildContext& bc) {
+  return std::make_unique<client::ConnectionClient>(p, bc);
+}
+
+}  // namespace archsim

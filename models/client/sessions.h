@@ -1,0 +1,35 @@
+// A client whose users hold one long-lived connection each for their session (WebSocket,
+// server-sent events): a client with a "connections" object instead of "arrivals", "users"
+// or "sessions".
+//
+// Users arrive as a Poisson process of sessions (`rate` per second) and stay for a drawn
+// `length`; each opens a connection to `target` on `route` and keeps it to the session's end
+// (the target holds the call open: models/service/connections.cpp). The connections open at
+// once follow from arrivals and lengths (M/G/infinity: L = rate x mean length).
+//
+// When a connection is lost (the instance that held it died: Status::Dropped) or a connection
+// attempt fails (refused at the instance's limit, no instance ready), the user reconnects as
+// Socket.IO's client and a browser's EventSource do: after a delay from an exponential
+// backoff, here with AWS's "Exponential Backoff And Jitter" (Brooker, 2015) variants
+// (models/common/resilience/backoff.h): with full jitter the n-th consecutive failure waits
+// random_between(0, min(max, base * 2^n)); `base` 0 reconnects at once (an onclose handler
+// that calls connect(), the reconnect storm). A connection that was up resets the count, as
+// Socket.IO resets its attempts on "open"; a drop is followed by the delay of attempt 0.
+// After `attempts` consecutive failed attempts the user gives up (Socket.IO's
+// reconnectionAttempts) and leaves; so does a user whose session ends while it waits.
+//
+// Figures: sessions, connection attempts, reconnects (attempts after the first of a
+// session), drops seen, failed attempts, users who gave up, the reconnect delay's histogram
+// (from the loss to the new attempt), and the peak rate of connection attempts over any
+// whole simulated second.
+// Simplifications: a connection carries no messages here (the target counts none); the
+// client learns of a drop when the reset reaches it (one link latency), with no ping timeout;
+// Socket.IO's own jitter (randomizationFactor 0.5) is the "randomized" variant, not offered.
+#pragma once
+#include <memory>
+
+#include "sim/build.h"
+
+namespace archsim {
+std::unique_ptr<Component> make_connection_client(Params& p, BuildContext& bc);
+}
