@@ -1,0 +1,153 @@
+// Long-lived connections end to end (models/client/sessions.h, models/service/connections.cpp),
+// against ground truth that is not the model's: Little's law for the connections open at once
+// (an M/G/infinity system: L = arrival rate x mean session length, whatever the length's law),
+// conservation at a crash (every connection the instance held is lost and reconnects exactly
+// once), the reconnect delays of AWS's "Exponential Backoff And Jitter" (at once: all within one
+// round trip; full jitter: uniform over [0, base]), and refusals at a per-instance limit
+// counted by hand.
+#include <doctest/doctest.h>
+
+#include <cmath>
+#include <string>
+#include <vector>
+
+#include "tests/e2e/run_archsim.h"
+
+using archsim::e2e::num;
+using archsim::e2e::run_summary;
+using archsim::e2e::scratch_dir;
+using archsim::e2e::series_rows;
+using archsim::e2e::write_scenario;
+using nlohmann::json;
+
+namespace {
+
+// Users arriving at `rate` sessions per second, each holding one connection to a service of
+// `replicas` instances for a session of `length`; a 10 ms link each way.
+json scenario(double rate, const json& length, int replicas, const std::string& duration) {
+  json d = json::parse(R"({"seed": 11, "window": "1s", "network": {"latency": "10ms"},
+    "components": [
+      {"id": "users", "type": "client", "target": "chat",
+       "connections": {"route": "ws", "reconnect": {"base": "0s", "max": "0s"}}},
+      {"id": "chat", "type": "service", "concurrency": 64, "service_time": "2ms",
+       "connections": {"route": "ws", "memory_kb": 64}}]})");
+  d["duration"] = duration;
+  d["components"][0]["connections"]["rate"] = rate;
+  d["components"][0]["connections"]["length"] = length;
+  d["components"][1]["replicas"] = replicas;
+  return d;
+}
+
+// Runs `d` and returns its summary; `out` receives the output directory.
+json run(const std::string& name, const json& d, std::string& out, const std::vector<std::string>& sets = {}) {
+  out = scratch_dir(name);
+  std::vector<std::string> args{"run", write_scenario(name, d), "--json", "--quiet", "--no-report", "--out", out};
+  for (const auto& s : sets) args.insert(args.end(), {"--set", s});
+  return archsim::e2e::parse_summary(archsim::e2e::run_archsim(args));
+}
+
+// The value of (component, metric) in the window ending at `t`.
+double at_window(const std::string& out, const std::string& component, const std::string& metric, double t) {
+  for (const auto& [time, v] : series_rows(out + "/timeseries.csv", component, metric))
+    if (time == t) return std::stod(v);
+  FAIL("no window ending at " << t << " for " << component << "," << metric);
+  return 0;
+}
+
+}  // namespace
+
+TEST_CASE("connections: open at once follow Little's law, L = rate x mean session length") {
+  // 20 sessions/s of mean 60 s: L = 1,200. The count is Poisson(1,200) at any instant (sd 35)
+  // and its time average over 25 min after a 5 min warm-up has a standard error of about
+  // sqrt(2 x 60 s x 1,200 / 1,500 s) = 10; 36 (3%) is over 3.5 standard errors. A connection
+  // not closed at its session's end, or closed twice, would be off by hundreds.
+  for (const char* law : {"exponential", "constant"}) {
+    CAPTURE(law);
+    json len = std::string(law) == "constant" ? json("60s") : json{{"dist", "exponential"}, {"mean", "60s"}};
+    json d = scenario(20, len, 3, "30m");
+    d["warmup"] = "5m";
+    std::string out;
+    json s = run(std::string("conn-little-") + law, d, out);
+    CHECK(num(s, "components.chat.connections_mean") == doctest::Approx(1200).epsilon(0.03));
+    CHECK(num(s, "components.users.active_users") == doctest::Approx(1200).epsilon(0.03));
+    // Memory: 64 KiB per open connection on top of the base, on the instance that holds it.
+    CHECK(num(s, "components.chat.connections_dropped") == 0);
+    CHECK(num(s, "components.users.reconnects") == 0);
+  }
+}
+
+TEST_CASE("connections: a crashed instance drops every connection it held, and each reconnects once") {
+  // Sessions of an hour (none ends in the run) at 10/s on two instances; one crashes at
+  // 300.9 s, its k connections are reset and their users reconnect at once. Conservation:
+  // k lost = k dropped = k reconnects, and at the end every user holds one connection again.
+  json d = scenario(10, "1h", 2, "310s");
+  d["faults"] = json::array({{{"at", "300900ms"}, {"kind", "crash"}, {"target", "chat"}, {"instances", 1}}});
+  std::string out;
+  json s = run("conn-crash", d, out);
+  const double k = num(s, "components.chat.connections_dropped");
+  // Round robin spread the ~3,000 connections made by then evenly: the crashed instance held
+  // about half.
+  CHECK(k == doctest::Approx(num(s, "components.users.sessions_started") * 300.9 / 310 / 2).epsilon(0.03));
+  CHECK(num(s, "components.users.connections_lost") == k);
+  CHECK(num(s, "components.users.reconnects") == k);
+  CHECK(num(s, "components.users.connection_failures") == 0);
+  CHECK(num(s, "components.chat.connections_open_at_end") == num(s, "components.users.sessions_started"));
+  CHECK(num(s, "components.chat.connections_opened") == num(s, "components.users.sessions_started") + k);
+  // At once: the reset takes one 10 ms hop back and the new connection one hop out, so every
+  // reconnect reaches the service at 300.92 s, one round trip after the crash; their 2 ms
+  // set-ups, k over 128 workers, end about 25 ms later, inside the window that ends at 301 s.
+  CHECK(num(s, "components.users.reconnect_delay_ms.max") == 0);
+  CHECK(at_window(out, "users", "reconnects_per_s", 301) == k);
+  CHECK(at_window(out, "chat", "connections_opened_per_s", 301) >= k);
+  CHECK(at_window(out, "chat", "connections_opened_per_s", 302) < 30);  // new sessions only (10/s)
+  CHECK(num(s, "components.users.connection_attempts_peak_per_s") >= k);
+}
+
+TEST_CASE("connections: with full jitter the reconnects spread uniformly over [0, base]") {
+  // AWS's full jitter: the first reconnect after a drop waits random_between(0, min(max, base
+  // x 2^0)) = U[0, 2 s]. Its quartiles are 500, 1,000 and 1,500 ms; with about 1,500 delays
+  // the sample median's sd is 2,000 x sqrt(0.25 / 1,500) = 26 ms: 80 ms is 3 sd. A delay drawn
+  // from the wrong range, or not drawn, fails.
+  json d = scenario(10, "1h", 2, "310s");
+  d["components"][0]["connections"]["reconnect"] = {{"base", "2s"}, {"max", "2s"}, {"jitter", "full"}};
+  d["faults"] = json::array({{{"at", "300s"}, {"kind", "crash"}, {"target", "chat"}, {"instances", 1}}});
+  std::string out;
+  json s = run("conn-jitter", d, out);
+  const double k = num(s, "components.chat.connections_dropped");
+  REQUIRE(k > 1000);
+  CHECK(num(s, "components.users.reconnects") == k);
+  CHECK(num(s, "components.users.reconnect_delay_ms.count") == k);
+  CHECK(num(s, "components.users.reconnect_delay_ms.p50") == doctest::Approx(1000).epsilon(0.08));
+  CHECK(num(s, "components.users.reconnect_delay_ms.p90") == doctest::Approx(1800).epsilon(0.045));
+  CHECK(num(s, "components.users.reconnect_delay_ms.max") <= 2000 * 1.01);  // the histogram's 1%
+  // The loss is seen at 300.01 s: about half the reconnects fall in (300, 301], half in
+  // (301, 302], next to none after; at once they would all be in the first.
+  const double w1 = at_window(out, "users", "reconnects_per_s", 301), w2 = at_window(out, "users", "reconnects_per_s", 302);
+  CHECK(w1 == doctest::Approx(k * 0.495).epsilon(0.1));
+  CHECK(w2 == doctest::Approx(k * 0.5).epsilon(0.1));
+  CHECK(w1 + w2 + at_window(out, "users", "reconnects_per_s", 303) == k);
+  CHECK(num(s, "components.users.connection_attempts_peak_per_s") < k * 0.6);
+}
+
+TEST_CASE("connections: past the per-instance limit new connections are refused and counted") {
+  // One instance with room for 100 connections; hour-long sessions at 1/s: the first 100 are
+  // held, every later one is refused (and, with a single attempt, its user gives up).
+  json d = scenario(1, "1h", 1, "300s");
+  d["components"][1]["connections"]["limit"] = 100;
+  d["components"][0]["connections"]["reconnect"]["attempts"] = 1;
+  std::string out;
+  json s = run("conn-limit", d, out);
+  const double sessions = num(s, "components.users.sessions_started");
+  REQUIRE(sessions > 200);
+  CHECK(num(s, "components.chat.connections_peak") == 100);
+  CHECK(num(s, "components.chat.connections_open_at_end") == 100);
+  CHECK(num(s, "components.chat.connections_refused") == sessions - 100);
+  CHECK(num(s, "components.users.connection_failures") == sessions - 100);
+  CHECK(num(s, "components.users.gave_up") == sessions - 100);
+  // Memory per connection is the instance's: 100 x 64 KiB = 6.25 MiB over a 100 MiB base.
+  json m = scenario(1, "1h", 1, "300s");
+  m["components"][1]["connections"]["limit"] = 100;
+  m["components"][1]["memory"] = {{"limit_mb", 1000}, {"base_mb", 100}};
+  json ms = run("conn-memory", m, out);
+  CHECK(at_window(out, "chat", "memory_mb", 300) == doctest::Approx(106.25).epsilon(0.001));
+}
