@@ -72,6 +72,7 @@ class ConnectionClient final : public Component {
     drops_c_ = m.counter(id, "connections_lost", "connections_lost_per_s");
     failed_c_ = m.counter(id, "connection_failures", "connection_failures_per_s");
     gave_up_c_ = m.counter(id, "gave_up");
+    closed_early_c_ = m.counter(id, "closed_early");
     active_g_ = m.gauge(id, "active_users", "active_users");
     delay_h_ = m.histogram(id, "reconnect_delay");
   }
@@ -100,7 +101,11 @@ class ConnectionClient final : public Component {
     const auto slot = static_cast<std::uint32_t>(token);
     if (slot >= sessions_.size() || sessions_[slot].gen != static_cast<std::uint32_t>(token >> 32)) return;
     Session& s = sessions_[slot];
-    if (status == Status::Ok || ctx.now() >= s.end) return leave(ctx, slot);  // closed at the session's end
+    if (status == Status::Ok || ctx.now() >= s.end) {  // closed at the session's end
+      // Closed before it: a target that does not hold connections (no "connections" there).
+      if (status == Status::Ok && after(ctx.now(), kSecond) < s.end) ctx.metrics().add(closed_early_c_);
+      return leave(ctx, slot);
+    }
     if (status == Status::Dropped) {  // it was up (or in set-up) on an instance that went away
       ctx.metrics().add(drops_c_);
       s.failures = 0;
@@ -129,6 +134,7 @@ class ConnectionClient final : public Component {
     r.add("connections_lost", static_cast<double>(m.total(drops_c_)));
     r.add("connection_failures", static_cast<double>(m.total(failed_c_)));
     r.add("gave_up", static_cast<double>(m.total(gave_up_c_)));
+    r.add("closed_early", static_cast<double>(m.total(closed_early_c_)));
     r.add("connection_attempts_peak_per_s", static_cast<double>(std::max(peak_per_s_, this_second_)));
     r.add_latency("reconnect_delay_ms", m.whole(delay_h_));
   }
@@ -215,7 +221,7 @@ class ConnectionClient final : public Component {
   std::uint64_t started_ = 0;
   std::int64_t second_ = -1;
   std::uint64_t this_second_ = 0, peak_per_s_ = 0;
-  CounterId sessions_c_, attempts_c_, reconnects_c_, drops_c_, failed_c_, gave_up_c_;
+  CounterId sessions_c_, attempts_c_, reconnects_c_, drops_c_, failed_c_, gave_up_c_, closed_early_c_;
   GaugeId active_g_;
   HistogramId delay_h_;
 };

@@ -19,7 +19,8 @@
 // reconnectionAttempts) and leaves; so does a user whose session ends while it waits.
 //
 // Figures: sessions, connection attempts, reconnects (attempts after the first of a
-// session), drops seen, failed attempts, users who gave up, the reconnect delay's histogram
+// session), drops seen, failed attempts, users who gave up, connections closed well before
+// their session's end (a target that holds none: a wrong scenario), the reconnect delay's histogram
 // (from the loss to the new attempt), and the peak rate of connection attempts over any
 // whole simulated second.
 // Simplifications: a connection carries no messages here (the target counts none); the

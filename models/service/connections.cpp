@@ -33,7 +33,7 @@ void Service::read_connections(Params& p, BuildContext& bc) {
   if (!c) return;
   conns_.on = true;
   conns_.route = bc.route_index(c->string("route"));
-  if (c->has("limit")) conns_.limit = static_cast<std::uint64_t>(c->integer("limit", 1, 1, 1'000'000'000));
+  if (auto limit = c->integer_or_null("limit", 1, 1'000'000'000)) conns_.limit = static_cast<std::uint64_t>(*limit);
   conns_.memory_mb = c->number("memory_kb", 0.0, 0.0, 1e7) / 1024.0;
   conns_.close_tag = bc.own_tags(1, *c).first();
   if (conns_.memory_mb > 0) pool_.watch_owner_data();

@@ -73,7 +73,15 @@ TEST_CASE("connections: open at once follow Little's law, L = rate x mean sessio
     // Memory: 64 KiB per open connection on top of the base, on the instance that holds it.
     CHECK(num(s, "components.chat.connections_dropped") == 0);
     CHECK(num(s, "components.users.reconnects") == 0);
+    CHECK(num(s, "components.users.closed_early") == 0);
   }
+  // A target that holds no connections answers the opening request at once: each is counted
+  // (but those whose answer is still on its way when the run ends).
+  json d = scenario(20, "60s", 1, "1m");
+  d["components"][1].erase("connections");
+  json s = run_summary(write_scenario("conn-not-held", d), {});
+  CHECK(num(s, "components.users.closed_early") >= num(s, "components.users.sessions_started") - 2);
+  CHECK(num(s, "components.users.closed_early") > 1000);
 }
 
 TEST_CASE("connections: a crashed instance drops every connection it held, and each reconnects once") {
