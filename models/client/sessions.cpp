@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "models/common/held_connection.h"
 #include "models/common/resilience/backoff.h"
 #include "sim/describe.h"
 #include "sim/exponential.h"
@@ -16,7 +17,11 @@ namespace archsim {
 namespace client {
 namespace {
 
-enum Tag : std::uint16_t { kArrival = 1, kReconnect };
+enum Tag : std::uint16_t { kArrival = 1, kReconnect, kMessage };
+// Tokens and timer data: the slot in the low 32 bits, its attempt's generation (31 bits) above,
+// and this bit for a message's reply.
+constexpr std::uint64_t kMessageBit = std::uint64_t{1} << 63;
+constexpr std::uint32_t kGenMask = 0x7fffffff;
 
 // One user's session. `gen` names its current attempt (tokens and timers carry it): a reply
 // or timer of an older attempt, or of a slot reused since, is ignored.
@@ -31,7 +36,8 @@ struct Session {
 
 class ConnectionClient final : public Component {
  public:
-  ConnectionClient(Params& p, BuildContext& bc) : rng_(bc.rng(0)), length_rng_(bc.rng(1)), jitter_rng_(bc.rng(2)) {
+  ConnectionClient(Params& p, BuildContext& bc)
+      : rng_(bc.rng(0)), length_rng_(bc.rng(1)), jitter_rng_(bc.rng(2)), message_rng_(bc.rng(3)) {
     target_ = bc.reference(p, "target", RefKind::SyncCall);
     for (const char* other : {"arrivals", "users", "sessions", "routes", "timeout", "think_time"})
       if (p.has(other))
@@ -60,6 +66,12 @@ class ConnectionClient final : public Component {
       attempts_ = static_cast<std::uint32_t>(r->integer("attempts", attempts_, 1, 1'000'000));
     }
     backoff_.emplace(bp);
+    if (auto msg = c.object_opt("messages")) {
+      message_rate_ = msg->require_number("rate", 0, 1e6);
+      if (!(message_rate_ > 0)) msg->fail("rate", "must be positive (messages per second on each connection)");
+      message_route_ = bc.route_index(msg->string("route"));
+      bc.sends_route(target_, message_route_, msg->path("route"));
+    }
     const auto reserve = static_cast<std::size_t>(std::ceil(expect * 1.2)) + 16;
     sessions_.reserve(reserve);
     free_.reserve(reserve);
@@ -75,6 +87,11 @@ class ConnectionClient final : public Component {
     closed_early_c_ = m.counter(id, "closed_early");
     active_g_ = m.gauge(id, "active_users", "active_users");
     delay_h_ = m.histogram(id, "reconnect_delay");
+    if (message_rate_ > 0) {
+      msg_sent_c_ = m.counter(id, "messages_sent", "messages_per_s");
+      msg_ok_c_ = m.counter(id, "messages_ok");
+      msg_failed_c_ = m.counter(id, "messages_failed", "messages_failed_per_s");
+    }
   }
 
   bool accepts_calls() const override { return false; }
@@ -89,8 +106,9 @@ class ConnectionClient final : public Component {
       return;
     }
     const auto slot = static_cast<std::uint32_t>(data);
-    if (slot >= sessions_.size() || sessions_[slot].gen != static_cast<std::uint32_t>(data >> 32)) return;
+    if (!current(slot, data)) return;
     Session& s = sessions_[slot];
+    if (tag == kMessage) return message(ctx, slot);
     if (ctx.now() >= s.end) return leave(ctx, slot);
     ctx.metrics().record(delay_h_, ctx.now() - s.lost_at);
     ctx.metrics().add(reconnects_c_);
@@ -98,8 +116,12 @@ class ConnectionClient final : public Component {
   }
 
   void on_reply(Context& ctx, CallId, Status status, std::uint64_t token) override {
+    if (token & kMessageBit) {  // a message's answer, whatever became of its connection since
+      ctx.metrics().add(served(status) ? msg_ok_c_ : msg_failed_c_);
+      return;
+    }
     const auto slot = static_cast<std::uint32_t>(token);
-    if (slot >= sessions_.size() || sessions_[slot].gen != static_cast<std::uint32_t>(token >> 32)) return;
+    if (!current(slot, token)) return;
     Session& s = sessions_[slot];
     if (status == Status::Ok || ctx.now() >= s.end) {  // closed at the session's end
       // Closed before it: a target that does not hold connections (no "connections" there).
@@ -137,6 +159,11 @@ class ConnectionClient final : public Component {
     r.add("closed_early", static_cast<double>(m.total(closed_early_c_)));
     r.add("connection_attempts_peak_per_s", static_cast<double>(std::max(peak_per_s_, this_second_)));
     r.add_latency("reconnect_delay_ms", m.whole(delay_h_));
+    if (message_rate_ > 0) {
+      r.add("messages_sent", static_cast<double>(m.total(msg_sent_c_)));
+      r.add("messages_ok", static_cast<double>(m.total(msg_ok_c_)));
+      r.add("messages_failed", static_cast<double>(m.total(msg_failed_c_)));
+    }
   }
 
   void describe(Description& d) const override {
@@ -149,7 +176,32 @@ class ConnectionClient final : public Component {
   std::uint64_t memory_estimate() const override { return sessions_.capacity() * sizeof(Session); }
 
  private:
-  std::uint64_t token_of(std::uint32_t slot) const { return std::uint64_t{sessions_[slot].gen} << 32 | slot; }
+  std::uint64_t token_of(std::uint32_t slot) const { return std::uint64_t{sessions_[slot].gen & kGenMask} << 32 | slot; }
+  // Whether `token` (or timer data) names slot's current attempt.
+  bool current(std::uint32_t slot, std::uint64_t token) const {
+    return slot < sessions_.size() && (sessions_[slot].gen & kGenMask) == ((token >> 32) & kGenMask);
+  }
+
+  void schedule_message(Context& ctx, std::uint32_t slot) {
+    const Time gap = std::max<Time>(1, from_seconds_saturated(standard_exponential(message_rng_) / message_rate_));
+    if (after(ctx.now(), gap) < sessions_[slot].end) ctx.schedule(gap, kMessage, token_of(slot));
+  }
+
+  // The user sends a message on its connection (a chat line, a cursor move): to the instance
+  // that holds it. Messages form a Poisson process per connection attempt; a new attempt
+  // starts its own (the old one's timer is stale).
+  void message(Context& ctx, std::uint32_t slot) {
+    const Session& s = sessions_[slot];
+    RequestInfo req;
+    req.id = ctx.next_request_id();
+    req.start = ctx.now();
+    req.client = ctx.self();
+    req.session = s.id;
+    req.route = static_cast<std::uint16_t>(message_route_);
+    ctx.metrics().add(msg_sent_c_);
+    ctx.call(target_, req, token_of(slot) | kMessageBit, 0, kNoInstance, held_connection::kOnConnection);
+    schedule_message(ctx, slot);
+  }
 
   void next_arrival(Context& ctx) {
     const Time gap = std::max<Time>(1, from_seconds_saturated(standard_exponential(rng_) / rate_));
@@ -190,6 +242,7 @@ class ConnectionClient final : public Component {
     ctx.metrics().add(attempts_c_);
     count_attempt(ctx.now());
     ctx.call(target_, req, token_of(slot));
+    if (message_rate_ > 0) schedule_message(ctx, slot);
   }
 
   // Connection attempts per whole simulated second; the busiest second's count.
@@ -215,13 +268,16 @@ class ConnectionClient final : public Component {
   Distribution length_;
   std::optional<resilience::Backoff> backoff_;
   std::uint32_t attempts_ = 20;
-  Rng rng_, length_rng_, jitter_rng_;
+  double message_rate_ = 0;  // per connection per second; 0: none
+  std::uint32_t message_route_ = 0;
+  Rng rng_, length_rng_, jitter_rng_, message_rng_;
   std::vector<Session> sessions_;
   std::vector<std::uint32_t> free_;
   std::uint64_t started_ = 0;
   std::int64_t second_ = -1;
   std::uint64_t this_second_ = 0, peak_per_s_ = 0;
   CounterId sessions_c_, attempts_c_, reconnects_c_, drops_c_, failed_c_, gave_up_c_, closed_early_c_;
+  CounterId msg_sent_c_, msg_ok_c_, msg_failed_c_;
   GaugeId active_g_;
   HistogramId delay_h_;
 };

@@ -7,6 +7,10 @@
 // of the connection then goes to that instance (it is a stream on one TCP connection: NGINX's
 // proxy_pass with "Upgrade" keeps the client and the upstream paired for the connection's
 // life), so stickiness is not a balancing choice but what a connection is.
+//   - A message on the connection (a request the caller marks held_connection::kOnConnection,
+//     models/common/held_connection.h) runs on the instance that holds it, whatever the
+//     picker; one whose connection is not held (dropped, or still in its set-up) fails at
+//     once with Status::Unavailable, counted (a message written to a closed socket).
 //   - A connection ends at its caller's deadline (the client's session end), answered Ok.
 //   - A crashed, OOM-killed or drained instance drops every connection it holds at once,
 //     each answered Status::Dropped (a TCP reset, the close a browser's onclose sees); the
@@ -16,8 +20,8 @@
 //     (Status::Rejected, counted) before any set-up work.
 //   - "memory_kb" per open connection is the instance's memory (PoolJobs::data_mb): the
 //     memory series, the HPA's memory metric and memory.limit_mb's OOM kill see it.
-// Simplifications: an open connection holds no worker and costs no CPU between its set-up
-// and its end (messages on it are not modelled as work); the instance a connection goes to
+// Simplifications: an open connection holds no worker and costs no CPU but for its messages
+// (server pushes are not modelled); the instance a connection goes to
 // is the service's picker's choice, which counts requests, not connections (NGINX's
 // least_conn counts both); an idle timeout (proxy_read_timeout, 60 s by default) is not
 // applied: the client's session is taken to keep the connection alive with pings.
@@ -25,6 +29,8 @@
 
 #include <algorithm>
 #include <string>
+
+#include "models/common/held_connection.h"
 
 namespace archsim::service_internal {
 
@@ -49,6 +55,18 @@ void Service::read_connections(Params& p, BuildContext& bc) {
   conns_.refused_c = m.counter(id_, "connections_refused", "connections_refused_per_s");
   conns_.dropped_c = m.counter(id_, "connections_dropped", "connections_dropped_per_s");
   conns_.closed_c = m.counter(id_, "connections_closed");
+  conns_.messages_c = m.counter(id_, "connection_messages", "connection_messages_per_s");
+  conns_.orphans_c = m.counter(id_, "connection_messages_undelivered");
+}
+
+int Service::held_instance(Context& ctx, const RequestInfo& req) {
+  const auto it = conns_.by_key.find(held_connection::key(req.client, req.session));
+  if (it == conns_.by_key.end()) {
+    ctx.metrics().add(conns_.orphans_c);
+    return -1;
+  }
+  ctx.metrics().add(conns_.messages_c);
+  return static_cast<int>(conns_.held[it->second].instance);
 }
 
 // Open and opening connections of `slot`.
@@ -92,8 +110,12 @@ bool Service::hold_connection(Context& ctx, const Job& job) {
   if (conns_.by_instance.size() <= slot) conns_.by_instance.resize(slot + 1);
   const std::uint32_t h = conns_.held.alloc();
   auto& list = conns_.by_instance[slot];
-  conns_.held[h] = HeldConnection{job.call, slot, static_cast<std::uint32_t>(list.size())};
+  const std::uint64_t key = held_connection::key(job.req.client, job.req.session);
+  conns_.held[h] = HeldConnection{job.call, key, slot, static_cast<std::uint32_t>(list.size())};
   list.push_back(h);
+  // A caller's session holds one connection at a time: a newer one (a reconnect while the
+  // reset of the old one is on its way) is where its messages go.
+  conns_.by_key[key] = h;
   ++conns_.open;
   ctx.metrics().add(conns_.opened_c);
   if (job.req.deadline != kTimeMax) ctx.schedule(job.req.deadline - ctx.now(), conns_.close_tag, conns_.held.payload(h));
@@ -104,6 +126,7 @@ bool Service::hold_connection(Context& ctx, const Job& job) {
 // Takes held connection `h` off its instance's list; returns its call.
 CallId Service::release_connection(std::uint32_t h) {
   const HeldConnection c = conns_.held[h];
+  if (const auto it = conns_.by_key.find(c.key); it != conns_.by_key.end() && it->second == h) conns_.by_key.erase(it);
   auto& list = conns_.by_instance[c.instance];
   list[c.pos] = list.back();
   conns_.held[list[c.pos]].pos = c.pos;
@@ -150,6 +173,8 @@ void Service::connection_figures(Context& ctx, ComponentReport& r) const {
   r.add("connections_refused", static_cast<double>(m.total(conns_.refused_c)));
   r.add("connections_dropped", static_cast<double>(m.total(conns_.dropped_c)));
   r.add("connections_closed", static_cast<double>(m.total(conns_.closed_c)));
+  r.add("connection_messages", static_cast<double>(m.total(conns_.messages_c)));
+  r.add("connection_messages_undelivered", static_cast<double>(m.total(conns_.orphans_c)));
 }
 
 }  // namespace archsim::service_internal

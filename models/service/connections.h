@@ -2,10 +2,12 @@
 // state behind a service's "connections" block (connections.cpp says how they open, are held,
 // close and drop). Private to the service family.
 //
-// Cost: opening, closing and dropping one connection is O(1) (a slot table and a swap-remove
-// from its instance's list); an instance's crash walks its own connections once.
+// Cost: opening, closing and dropping one connection is O(1) (a slot table, a hash map's
+// node and a swap-remove from its instance's list); a message's instance is one hash lookup;
+// an instance's crash walks its own connections once.
 #pragma once
 #include <cstdint>
+#include <unordered_map>
 #include <vector>
 
 #include "sim/component.h"
@@ -17,6 +19,7 @@ namespace archsim::service_internal {
 // One held connection: the caller's call, answered only when the connection ends.
 struct HeldConnection {
   CallId call{};
+  std::uint64_t key = 0;       // held_connection::key of its caller and session
   std::uint32_t instance = 0;  // the pool slot that holds it (every message of it goes there)
   std::uint32_t pos = 0;       // its place in Connections::by_instance[instance]
 };
@@ -30,8 +33,11 @@ struct Connections {
   SlotTable<HeldConnection> held;
   std::vector<std::vector<std::uint32_t>> by_instance;  // per pool slot: its held connections
   std::vector<std::uint32_t> opening;                   // per pool slot: admitted, in set-up
+  // held_connection::key(client, session) -> its entry in `held`: where a message on it goes.
+  // One node allocated per connection opened (not per message).
+  std::unordered_map<std::uint64_t, std::uint32_t> by_key;
   std::uint64_t open = 0, peak = 0, peak_instance = 0;
-  CounterId opened_c, refused_c, dropped_c, closed_c;
+  CounterId opened_c, refused_c, dropped_c, closed_c, messages_c, orphans_c;
   GaugeId open_g, busiest_g;
   std::vector<GaugeId> instance_g;  // per initial replica (at most kInstanceSeries)
   static constexpr std::uint32_t kInstanceSeries = 16;

@@ -103,7 +103,7 @@ void Service::on_request(Context& ctx, CallId call) {
     ctx.reply(call, Status::Error);
     return;
   }
-  int pick = pool_.pick(req);
+  int pick = on_connection(req) ? held_instance(ctx, req) : pool_.pick(req);  // a message: where its connection is
   if (pick < 0) {
     ctx.metrics().add(err_c_);
     ctx.reply(call, Status::Unavailable);

@@ -22,6 +22,7 @@
 #include <vector>
 
 #include "models/common/capabilities.h"
+#include "models/common/held_connection.h"
 #include "models/common/server_pool/server_pool.h"
 #include "models/common/resilience/call_policy.h"
 #include "models/common/resilience/idempotency.h"
@@ -187,6 +188,10 @@ class Service final : public Component,
   void read_connections(Params& p, BuildContext& bc);
   // A request that opens a connection (its route is the connections' route).
   bool opens_connection(const RequestInfo& req) const { return conns_.on && req.route == conns_.route; }
+  // A message on a held connection (held_connection::kOnConnection).
+  bool on_connection(const RequestInfo& req) const { return conns_.on && (req.hop & held_connection::kOnConnection); }
+  // The instance that holds the connection message `req` travels on; -1 (counted) when none.
+  int held_instance(Context& ctx, const RequestInfo& req);
   // Before its set-up: false when `inst` is at its limit (the call is then answered, refused).
   bool admit_connection(Context& ctx, CallId call, std::uint32_t inst);
   // The set-up of `job` ended: true when its connection is now held (its call is not

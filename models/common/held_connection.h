@@ -1,0 +1,24 @@
+// A request that travels on a long-lived connection (a WebSocket or server-sent-events stream)
+// its caller holds with the callee: what a client with "connections" sets in Context::call's
+// `hop` flags on each message (models/client/sessions.h), and what a service with
+// "connections" reads to send the message to the instance that holds the caller's connection
+// (models/service/connections.cpp), with no balancing decision. The connection is named by
+// the caller's component index and the request's session (held_key).
+#pragma once
+#include <cstdint>
+
+#include "models/common/security/tls.h"
+
+namespace archsim::held_connection {
+
+// RequestInfo::hop: the request is a message on the caller's held connection.
+inline constexpr std::uint8_t kOnConnection = 16;
+static_assert((kOnConnection & (security::hop::kKind | security::hop::kTls12 | security::hop::kMutual)) == 0,
+              "a hop flag of its own, beside TLS's");
+
+// The callee's key of a connection: the calling component and its session (below 2^40).
+inline constexpr std::uint64_t key(std::uint32_t client, std::uint64_t session) {
+  return (std::uint64_t{client} << 40) ^ session;
+}
+
+}  // namespace archsim::held_connection
