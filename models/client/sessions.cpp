@@ -9,6 +9,7 @@
 
 #include "models/common/held_connection.h"
 #include "models/common/resilience/backoff.h"
+#include "models/common/security/tls.h"
 #include "sim/describe.h"
 #include "sim/exponential.h"
 #include "sim/results.h"
@@ -32,6 +33,7 @@ struct Session {
   std::uint32_t failures = 0;  // consecutive failed attempts
   std::uint32_t gen = 0;
   std::uint64_t id = 0;
+  bool first = true;  // no attempt of this session has been made yet
 };
 
 class ConnectionClient final : public Component {
@@ -66,6 +68,11 @@ class ConnectionClient final : public Component {
       attempts_ = static_cast<std::uint32_t>(r->integer("attempts", attempts_, 1, 1'000'000));
     }
     backoff_.emplace(bp);
+    // TLS 1.3 on each connection attempt: the target charges the handshake's CPU
+    // (models/common/security/tls.h). "resumed": a session's first attempt is a full
+    // handshake, its reconnects resume with the ticket it got (the servers share ticket keys).
+    const std::string tls = c.choice("tls", "none", {"none", "full", "resumed"});
+    tls_ = tls == "none" ? kNoTls : tls == "full" ? kAlwaysFull : kResume;
     if (auto msg = c.object_opt("messages")) {
       message_rate_ = msg->require_number("rate", 0, 1e6);
       if (!(message_rate_ > 0)) msg->fail("rate", "must be positive (messages per second on each connection)");
@@ -222,6 +229,7 @@ class ConnectionClient final : public Component {
     s.failures = 0;
     s.prev_delay = 0;
     s.id = started_++;
+    s.first = true;
     ++s.gen;
     ctx.metrics().add(sessions_c_);
     ctx.metrics().add(active_g_, +1, ctx.now());
@@ -241,7 +249,10 @@ class ConnectionClient final : public Component {
     req.attempt = static_cast<std::uint16_t>(std::min<std::uint32_t>(s.failures, 0xffff));
     ctx.metrics().add(attempts_c_);
     count_attempt(ctx.now());
-    ctx.call(target_, req, token_of(slot));
+    std::uint8_t hop = 0;
+    if (tls_ != kNoTls) hop = tls_ == kAlwaysFull || s.first ? security::hop::kFull : security::hop::kResumed;
+    s.first = false;
+    ctx.call(target_, req, token_of(slot), 0, kNoInstance, hop);
     if (message_rate_ > 0) schedule_message(ctx, slot);
   }
 
@@ -268,6 +279,7 @@ class ConnectionClient final : public Component {
   Distribution length_;
   std::optional<resilience::Backoff> backoff_;
   std::uint32_t attempts_ = 20;
+  enum Tls : std::uint8_t { kNoTls, kAlwaysFull, kResume } tls_ = kNoTls;
   double message_rate_ = 0;  // per connection per second; 0: none
   std::uint32_t message_route_ = 0;
   Rng rng_, length_rng_, jitter_rng_, message_rng_;

@@ -23,12 +23,16 @@
 // their session's end (a target that holds none: a wrong scenario), the reconnect delay's histogram
 // (from the loss to the new attempt), and the peak rate of connection attempts over any
 // whole simulated second.
+// With `tls`, every attempt opens a TLS 1.3 connection whose handshake CPU the target charges
+// (models/common/security/tls.h): a full handshake each time, or ("resumed") a full one for a
+// session's first attempt and a resumed one (PSK) for its reconnects.
 // With `messages`, each connection carries the user's messages, a Poisson process at
 // `messages.rate` per connection: requests of `messages.route` marked as travelling on the
 // connection (models/common/held_connection.h), so the target serves each on the instance
 // that holds it; one sent while the connection is down (before the client has seen the
 // reset) fails, as a write to a dead socket does.
-// Simplifications: the server's pushes are not modelled; messages are counted (sent, ok,
+// Simplifications: the TLS handshake's round trips are not added to the set-up (its CPU is);
+// the server's pushes are not modelled; messages are counted (sent, ok,
 // failed) but not in the run's end-to-end requests and latency; the client learns of a drop when the reset reaches it (one link latency), with no ping timeout;
 // Socket.IO's own jitter (randomizationFactor 0.5) is the "randomized" variant, not offered.
 #pragma once

@@ -41,6 +41,8 @@ TEST_CASE("bad input: a client's connections, each fault at its pointer") {
       {"browsers.connections.messages={\"rate\":1}", {"", "/components/0/connections/messages/route", {"required"}}},
       {"browsers.connections.messages={\"rate\":1,\"route\":\"chatter\"}", {"", "/components/0/connections/messages/route", {"no such route"}}},
       {"browsers.connections.messages={\"rate\":1,\"route\":\"ws\",\"size\":3}", {"", "/components/0/connections/messages/size", {"unknown field"}}},
+      {"browsers.connections.tls=\"1.3\"", {"", "/components/0/connections/tls", {"resumed"}}},
+      {"browsers.connections.tls=true", {"", "/components/0/connections/tls", {}, true}},
       {"browsers.connections.pushes=5", {"", "/components/0/connections/pushes", {"unknown field"}}},
       {"browsers.arrivals={\"rate\":1}", {"", "/components/0/arrivals", {"does not apply"}}},
       {"browsers.timeout=\"5s\"", {"", "/components/0/timeout", {"does not apply"}}},

@@ -61,13 +61,13 @@ TEST_CASE("connections: open at once follow Little's law, L = rate x mean sessio
   // and its time average over 25 min after a 5 min warm-up has a standard error of about
   // sqrt(2 x 60 s x 1,200 / 1,500 s) = 10; 36 (3%) is over 3.5 standard errors. A connection
   // not closed at its session's end, or closed twice, would be off by hundreds.
-  for (const char* law : {"exponential", "constant"}) {
+  for (const std::string law : {"exponential", "constant"}) {
     CAPTURE(law);
-    json len = std::string(law) == "constant" ? json("60s") : json{{"dist", "exponential"}, {"mean", "60s"}};
+    json len = law == "constant" ? json("60s") : json{{"dist", "exponential"}, {"mean", "60s"}};
     json d = scenario(20, len, 3, "30m");
     d["warmup"] = "5m";
     std::string out;
-    json s = run(std::string("conn-little-") + law, d, out);
+    json s = run("conn-little-" + law, d, out);
     CHECK(num(s, "components.chat.connections_mean") == doctest::Approx(1200).epsilon(0.03));
     CHECK(num(s, "components.users.active_users") == doctest::Approx(1200).epsilon(0.03));
     // Memory: 64 KiB per open connection on top of the base, on the instance that holds it.
@@ -109,6 +109,27 @@ TEST_CASE("connections: a crashed instance drops every connection it held, and e
   CHECK(at_window(out, "chat", "connections_opened_per_s", 301) >= k);
   CHECK(at_window(out, "chat", "connections_opened_per_s", 302) < 30);  // new sessions only (10/s)
   CHECK(num(s, "components.users.connection_attempts_peak_per_s") >= k);
+}
+
+TEST_CASE("connections: each attempt pays its TLS handshake at the service, a reconnect a resumed one") {
+  // OpenSSL's figures (models/common/security/tls.h): a full TLS 1.3 handshake costs the server
+  // an RSA-2048 signature (248.4 us) and an X25519 exchange (68.4 us); a resumed one (PSK with
+  // ECDHE) the exchange only. A crash makes k reconnects: with "full" every attempt pays the
+  // full price, with "resumed" the sessions' first attempts do and the k reconnects resume.
+  json d = scenario(10, "1h", 2, "310s");
+  d["faults"] = json::array({{{"at", "300s"}, {"kind", "crash"}, {"target", "chat"}, {"instances", 1}}});
+  for (const std::string tls : {"full", "resumed"}) {
+    CAPTURE(tls);
+    d["components"][0]["connections"]["tls"] = tls;
+    std::string out;
+    json s = run("conn-tls-" + tls, d, out);
+    const double sessions = num(s, "components.users.sessions_started");
+    const double k = num(s, "components.users.reconnects");
+    REQUIRE(k > 1000);
+    CHECK(num(s, "components.chat.tls_handshakes") == sessions + k);
+    const double expect = tls == "full" ? (sessions + k) * 316.8e-6 : sessions * 316.8e-6 + k * 68.4e-6;
+    CHECK(num(s, "components.chat.tls_cpu_s") == doctest::Approx(expect).epsilon(1e-5));  // 6 digits printed
+  }
 }
 
 TEST_CASE("connections: with full jitter the reconnects spread uniformly over [0, base]") {
