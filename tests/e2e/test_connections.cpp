@@ -208,3 +208,43 @@ TEST_CASE("connections: messages go to the instance that holds their connection"
   CHECK(num(s, "components.chat.connection_messages") + lost <= sent);
   CHECK(sent == doctest::Approx(num(s, "components.users.active_users") * 310).epsilon(0.02));
 }
+
+TEST_CASE("connections: their memory counts against the instance's limit, and an OOM kill drops them") {
+  // 256 MiB of base and a 300 MiB limit leave room for 44 MiB: 704 connections of 64 KiB.
+  // The 705th passes the limit; the kill comes at the next 100 ms memory tick (at 10
+  // arrivals/s, one more connection at most), and drops every connection the instance held.
+  json d = scenario(10, "1h", 1, "80s");
+  d["components"][1]["memory"] = {{"limit_mb", 300}, {"base_mb", 256}};
+  d["components"][1]["restart_time"] = "1h";
+  d["components"][0]["connections"]["reconnect"]["attempts"] = 1;
+  std::string out;
+  json s = run("conn-oom", d, out);
+  CHECK(num(s, "components.chat.oom_kills") == 1);
+  const double dropped = num(s, "components.chat.connections_dropped");
+  CHECK(dropped >= 705);
+  CHECK(dropped <= 707);
+  CHECK(num(s, "components.chat.connections_peak") == dropped);
+  CHECK(num(s, "components.users.connections_lost") == dropped);
+}
+
+TEST_CASE("connections: the HPA's memory metric sees them") {
+  // Two pods of 256 MiB base and a 1 GiB limit, 256 KiB per connection, an HPA on memory at a
+  // 50% target (10% tolerance, as Kubernetes'): it scales out once the pods' mean working set
+  // passes 55% of the limit, 563 MiB, that is 1,229 connections a pod (about 250 s in at 10
+  // sessions/s of an hour). Without memory per connection the pods stay at 25% and it never
+  // does. Kubernetes' rule, desired = ceil(current x utilization / target), then holds the 4
+  // pods where the mean is back within the tolerance: (4 x 256 + 0.25 x ~4,000) / 4,096 = 49%.
+  json d = scenario(10, "1h", 2, "400s");
+  d["components"][1]["connections"]["memory_kb"] = 256;
+  d["components"][1]["memory"] = {{"limit_mb", 1024}, {"base_mb", 256}};
+  d["components"].push_back({{"id", "hpa"}, {"type", "autoscaler"}, {"target", "chat"}, {"min_replicas", 2},
+                             {"max_replicas", 20}, {"metric", "memory"}, {"target_utilization", 0.5}});
+  std::string out;
+  json s = run("conn-hpa", d, out);
+  CHECK(num(s, "components.hpa.scale_ups") >= 1);
+  CHECK(num(s, "components.chat.peak_replicas") == 4);
+  d["components"][1]["connections"]["memory_kb"] = 0;
+  json none = run("conn-hpa-none", d, out);
+  CHECK(num(none, "components.hpa.scale_ups") == 0);
+  CHECK(num(none, "components.chat.peak_replicas") == 2);
+}
