@@ -173,11 +173,15 @@ class ConnectionClient final : public Component {
     }
   }
 
+  // For `archsim analyze`: in steady state, connections opened at the session rate and the
+  // messages of rate x mean length connections (Little's law); no reconnects.
   void describe(Description& d) const override {
     d.kind = Description::Kind::Source;
     d.target = target_;
-    d.peak_rate_rps = rate_;
-    d.mean_load = rate_;
+    const double messages = message_rate_ * rate_ * length_.mean() / 1e9;
+    d.peak_rate_rps = d.mean_load = rate_ + messages;
+    d.routes.push_back(Description::RouteShare{route_, rate_});
+    if (messages > 0) d.routes.push_back(Description::RouteShare{message_route_, messages});
   }
 
   std::uint64_t memory_estimate() const override { return sessions_.capacity() * sizeof(Session); }
