@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "models/common/causes.h"
+#include "models/common/held_connection.h"
 
 namespace archsim::balancer {
 
@@ -204,7 +205,10 @@ void Balancer::dispatch(Context& ctx, std::uint32_t j, std::uint32_t t, const Re
     Time left = std::max<Time>(1, req.deadline - ctx.now());
     timeout = timeout > 0 ? std::min(timeout, left) : left;
   }
-  ctx.call(targets_[t].ref, req, j, timeout);
+  // A message on a client's held connection stays one on the way (models/common/held_connection.h):
+  // the service behind serves it where the connection is, as NGINX's upgraded proxy_pass keeps
+  // a WebSocket's client and upstream paired.
+  ctx.call(targets_[t].ref, req, j, timeout, kNoInstance, req.hop & held_connection::kOnConnection);
 }
 
 void Balancer::enqueue(Context& ctx, std::uint32_t j) {

@@ -207,6 +207,18 @@ TEST_CASE("connections: messages go to the instance that holds their connection"
   CHECK(num(s, "components.users.messages_ok") + lost <= sent);
   CHECK(num(s, "components.chat.connection_messages") + lost <= sent);
   CHECK(sent == doctest::Approx(num(s, "components.users.active_users") * 310).epsilon(0.02));
+
+  // The same behind a load balancer (NGINX proxying the WebSocket): the balancer picks the
+  // service, the service the instance that holds the connection; the balancer sits beside the
+  // service (0 ms), so the round trip is the client's 1 s again, and so is the loss.
+  json lb = d;
+  lb["links"] = json::array({{{"from", "lb"}, {"to", "chat"}, {"latency", "0ms"}}});
+  lb["components"][0]["target"] = "lb";
+  lb["components"].push_back({{"id", "lb"}, {"type", "balancer"}, {"targets", {"chat"}}, {"algorithm", "round_robin"}});
+  json b = run("conn-messages-lb", lb, out);
+  const double kb = num(b, "components.chat.connections_dropped");
+  REQUIRE(kb > 1000);
+  CHECK(num(b, "components.chat.connection_messages_undelivered") == doctest::Approx(kb).epsilon(4 / std::sqrt(kb)));
 }
 
 TEST_CASE("connections: their memory counts against the instance's limit, and an OOM kill drops them") {
