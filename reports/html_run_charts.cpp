@@ -14,20 +14,22 @@ using js::str_at;
 
 const std::vector<std::string> kCharts = {"latency", "throughput", "utilization", "replicas", "autoscaler", "cdf", "retries", "balancer",
                                              "hit_ratio", "replication_lag_ms", "consumer_lag", "storage", "wasted_cpu_s", "functions",
-                                             "vpa", "consensus", "circuit_state", "business"};
+                                             "vpa", "consensus", "circuit_state", "business", "connections"};
 const std::vector<std::string> kDataFiles = {"latency.dat", "latency_all.dat", "throughput.dat", "errors.dat", "utilization.dat",
                                            "queue.dat", "replicas.dat", "autoscaler.dat", "cdf.dat", "hit_ratio.dat",
                                            "replication_lag_ms.dat", "consumer_lag.dat", "storage.dat", "wasted_cpu_s.dat", "functions.dat",
                                            "function_envs.dat", "vpa.dat", "consensus.dat", "consensus_leaders.dat",
                                            "circuit_state.dat",
                                            "retries.dat", "balancer.dat", "healthy.dat", "business.dat",
-                                           "annotations.gp"};
+                                           "connections.dat", "connection_churn.dat", "annotations.gp"};
 
 std::vector<std::string> client_ids(const json& summary, const data::TimeSeries& ts) {
   std::vector<std::string> clients;
   if (summary.contains("components") && summary["components"].is_object()) {
     for (const auto& [id, c] : summary["components"].items()) {
-      if (str_at(c, "type") == "client") clients.push_back(id);
+      // A client that sends requests; one whose users only hold connections has no request
+      // series (its own chart is the connections').
+      if (str_at(c, "type") == "client" && ts.find(id, "throughput_rps") != nullptr) clients.push_back(id);
     }
   }
   // summary.json objects come back sorted by key; the time series keeps the engine's order.
@@ -314,6 +316,37 @@ std::vector<Chart> prepare(const fs::path& charts, const json& summary, const da
                 "timeout are reclaimed, so the next burst starts cold again.",
                 {"functions.dat"}};
     if (data::write_wide(charts / "function_envs.dat", "time_s", envs)) chart.data_files.push_back("function_envs.dat");
+    list.push_back(chart);
+  }
+
+  // Long-lived connections: those open per service and on each of its first instances (top),
+  // and the connection set-ups per second: opened, refused, dropped, and the clients'
+  // reconnects (bottom), where a reconnect storm shows as one tall window.
+  cols.clear();
+  std::vector<data::Column> churn;
+  for (const auto& c : ts.components_with("connections_busiest")) {
+    cols.push_back({c + " open", ts.find(c, "connections")});
+    cols.push_back({c + " busiest instance", ts.find(c, "connections_busiest")});
+    for (int i = 1;; ++i) {
+      const data::Points* p = ts.find(c, "connections_instance" + std::to_string(i));
+      if (p == nullptr) break;
+      cols.push_back({c + " instance " + std::to_string(i), p});
+    }
+    churn.push_back({c + " opened", ts.find(c, "connections_opened_per_s")});
+    churn.push_back({c + " refused", ts.find(c, "connections_refused_per_s")});
+    churn.push_back({c + " dropped", ts.find(c, "connections_dropped_per_s")});
+  }
+  for (const auto& c : ts.components_with("reconnects_per_s")) churn.push_back({c + " reconnects", ts.find(c, "reconnects_per_s")});
+  if (!cols.empty() && data::write_wide(charts / "connections.dat", "time_s", cols)) {
+    Chart chart{"connections", "Long-lived connections",
+                "WebSocket or server-sent-events connections held by each service (means over each window): all "
+                "of them, the instance holding most, and each of its first instances (top); per second, the "
+                "connections opened, refused at an instance's limit and dropped with an instance, and the "
+                "clients' reconnects (bottom). A crash drops an instance's share at once; reconnecting at once "
+                "puts them all in one window, a jittered backoff spreads them. A restarted instance comes back "
+                "empty: held connections do not move.",
+                {"connections.dat"}};
+    if (data::write_wide(charts / "connection_churn.dat", "time_s", churn)) chart.data_files.push_back("connection_churn.dat");
     list.push_back(chart);
   }
 

@@ -227,6 +227,20 @@ std::string terminal_table(const ordered_json& s) {
       << fmt(num(c, "peak_environments"), 0) << " environments, " << group_thousands(fmt(num(c, "billed_gb_seconds"), 0))
       << " GB-s billed\n";
   }
+  // Long-lived connections: held by services, reconnected by clients.
+  for (auto it = s["components"].begin(); it != s["components"].end(); ++it) {
+    const ordered_json& c = *it;
+    if (c.contains("connections_peak_per_instance"))
+      o << "  " << it.key() << ": " << group_thousands(fmt(num(c, "connections_mean"), 0)) << " connections open on average (peak "
+        << group_thousands(fmt(num(c, "connections_peak"), 0)) << ", " << group_thousands(fmt(num(c, "connections_peak_per_instance"), 0))
+        << " on one instance), " << group_thousands(fmt(num(c, "connections_opened"), 0)) << " opened, "
+        << group_thousands(fmt(num(c, "connections_refused"), 0)) << " refused, "
+        << group_thousands(fmt(num(c, "connections_dropped"), 0)) << " dropped\n";
+    if (c.contains("connection_attempts_peak_per_s"))
+      o << "  " << it.key() << ": " << group_thousands(fmt(num(c, "reconnects"), 0)) << " reconnects, peak "
+        << group_thousands(fmt(num(c, "connection_attempts_peak_per_s"), 0)) << " connection attempts in one second, "
+        << group_thousands(fmt(num(c, "gave_up"), 0)) << " users gave up\n";
+  }
   // Components that keep a message ledger (queues): the ledger, and the dual write's two
   // anomalies when the component sees the business write.
   // A component with topics (a queue's "topics" object) has one line per topic as well.

@@ -260,3 +260,25 @@ TEST_CASE("connections: the HPA's memory metric sees them") {
   CHECK(num(none, "components.hpa.scale_ups") == 0);
   CHECK(num(none, "components.chat.peak_replicas") == 2);
 }
+
+TEST_CASE("connections: the report charts them, and the table says what the storm did") {
+  const std::string out = scratch_dir("conn-report");
+  auto r = archsim::e2e::run_archsim({"run", archsim::e2e::source_path("scenarios/realtime/websocket-reconnect-storm.json"),
+                                      "--out", out}, 120);
+  INFO(archsim::e2e::describe(r));
+  REQUIRE(r.exit_code == 0);
+  // The terminal table: the service's connections and the client's storm.
+  CHECK(r.out.find("chat: 29,602 connections open on average (peak ") != std::string::npos);
+  CHECK(r.out.find(" reconnects, peak ") != std::string::npos);
+  // The chart's data: open connections per instance, and the churn per second; the client of
+  // connections has no request series, so the latency chart leaves it out.
+  const std::string open = archsim::e2e::read_text(out + "/charts/connections.dat");
+  CHECK(open.rfind("time_s,chat open,chat busiest instance,chat instance 1,chat instance 2,chat instance 3,chat instance 4\n", 0) == 0);
+  const std::string churn = archsim::e2e::read_text(out + "/charts/connection_churn.dat");
+  CHECK(churn.rfind("time_s,chat opened,chat refused,chat dropped,browsers reconnects\n", 0) == 0);
+  CHECK(archsim::e2e::read_text(out + "/charts/latency.dat").find("browsers") == std::string::npos);
+  const json data = archsim::e2e::page_data(archsim::e2e::read_text(out + "/report.html"));
+  bool charted = false;
+  for (const auto& c : data["charts"]) charted = charted || c["name"] == "connections";
+  CHECK(charted);
+}
