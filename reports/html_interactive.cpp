@@ -185,7 +185,7 @@ std::optional<Panel> panel_for(const std::string& file) {
       {"replication_lag_ms.dat", "lag (ms)"}, {"consumer_lag.dat", "messages"},
       {"wasted_cpu_s.dat", "CPU-seconds per window"}, {"functions.dat", "per second"}, {"storage.dat", "pages / s"},
       {"function_envs.dat", "environments"}, {"vpa.dat", "cores per pod"}, {"consensus.dat", "writes / s"},
-      {"consensus_leaders.dat", "members leading"},
+      {"consensus_leaders.dat", "members leading"}, {"connections.dat", "connections"}, {"connection_churn.dat", "per second"},
       {"variants_throughput.dat", "requests / s"}, {"variants_p99_all.dat", "p99 of every request (ms)"}};
   for (const auto& [name, label] : kPlain)
     if (file == name) {

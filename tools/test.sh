@@ -92,6 +92,11 @@ ARCHSIM_REQUIRE_BROWSER=1 tools/browser_check.sh build/browser-check-consensus '
 rm -rf build/browser-check-storage
 build/dev/archsim run scenarios/databases/uuid-v4-vs-v7.json --out build/browser-check-storage --quiet >/dev/null
 ARCHSIM_REQUIRE_BROWSER=1 tools/browser_check.sh build/browser-check-storage '' 'id="chart-storage"' 'id="ichart-storage-0"'
+# Long-lived connections: open per instance, and a reconnect storm's set-ups, both ways.
+rm -rf build/browser-check-connections
+build/dev/archsim run scenarios/realtime/websocket-reconnect-storm.json --out build/browser-check-connections --quiet >/dev/null
+ARCHSIM_REQUIRE_BROWSER=1 tools/browser_check.sh build/browser-check-connections '' 'id="chart-connections"' \
+  'id="ichart-connections-0"' 'id="ichart-connections-1"'
 # Without the charting library (libjs-dygraphs) the same page keeps its static charts and says so.
 ARCHSIM_DYGRAPHS_JS=/nonexistent build/dev/archsim report build/browser-check-failure >/dev/null
 ARCHSIM_REQUIRE_BROWSER=1 tools/browser_check.sh build/browser-check-failure 6 'Interactive charts are off'
