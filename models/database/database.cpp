@@ -29,6 +29,10 @@ Database::Database(Params& p, BuildContext& bc, const Causes& causes)
     leases_.reserve(64);
     lease_notes_.assign(kReadSlots, ReadNote{});
   }
+  if (locks_p_.max_prepared) {
+    prepared_.reserve(std::min<std::uint32_t>(locks_p_.max_prepared, 4096));
+    aborted_ids_.assign(kReadSlots, 0);
+  }
   if (p_.has_stock) {
     reads_.assign(kReadSlots, ReadNote{});
     stock_ = p_.stock_initial;
@@ -143,6 +147,18 @@ void Database::register_figures(BuildContext& bc) {
     row_waits_c_ = f.count("row_lock_waits", "row_lock_waits_rps");
     row_wait_h_ = f.latency("row_lock_wait_ms", "row_lock_wait", "");
     deadlocks_c_ = f.count("deadlocks", "deadlocks_rps");
+  }
+  if (locks_p_.max_prepared) {
+    prepares_c_ = f.count("prepared_transactions");
+    prepared_commits_c_ = f.count("commit_prepared");
+    prepared_rollbacks_c_ = f.count("rollback_prepared");
+    prepare_refused_c_ = f.count("prepare_refused");
+    prepared_g_ = f.level("prepared_in_place", "prepared_in_place");
+    prepared_hold_h_ = f.latency("prepared_lock_held_ms", "prepared_lock_held", "");
+    prepared_held_c_ = m.counter(id, "prepared_lock_held_ns", "", Metrics::kSecondsSeries);
+    f.custom([this](Context& ctx, ComponentReport& r) {
+      r.add("prepared_lock_held_s", static_cast<double>(ctx.metrics().total(prepared_held_c_)) / static_cast<double>(kSecond));
+    });
   }
   if (cdc_.on) {
     cdc_events_c_ = f.count("cdc_events", "cdc_events_rps");

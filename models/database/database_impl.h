@@ -300,6 +300,11 @@ class Database final : public Component, public HasCapabilities, public Crashabl
   void leave_lease_wait(std::uint32_t j);
   void lease_wait_timed_out(Context& ctx, std::uint32_t j);
 
+  // two_phase.cpp
+  void two_phase_done(Context& ctx, std::uint32_t j);
+  void prepare(Context& ctx, std::uint32_t j);
+  bool end_prepared(Context& ctx, std::uint64_t id);
+
   // cdc.cpp
   void capture(Context& ctx, std::uint64_t key);
   void cdc_poll(Context& ctx);
@@ -381,6 +386,21 @@ class Database final : public Component, public HasCapabilities, public Crashabl
   std::vector<Lease> leases_;
   std::vector<ReadNote> lease_notes_;
   std::uint64_t next_token_ = 0;
+  // Prepared transactions (two_phase.cpp): by request id, each its row lock (kNoLock: it
+  // locked none) and when it prepared; the ids of rollbacks that found nothing prepared (by
+  // request id, 16384 slots, as the stock's reads): a prepare arriving after them is refused.
+  struct Prepared {
+    std::uint64_t id = 0;
+    std::uint32_t lock = kNoLock;
+    Time since = 0;
+  };
+  cache::KeyMap prepared_map_{64};
+  std::vector<Prepared> prepared_;
+  std::vector<std::uint32_t> free_prepared_;
+  std::vector<std::uint64_t> aborted_ids_;
+  CounterId prepares_c_{}, prepared_commits_c_{}, prepared_rollbacks_c_{}, prepare_refused_c_{}, prepared_held_c_{};
+  HistogramId prepared_hold_h_{};
+  GaugeId prepared_g_{};
   // Change data capture (cdc.cpp): committed writes not yet sent, oldest first.
   CdcParams cdc_;
   Ring<CdcEvent> cdc_log_;

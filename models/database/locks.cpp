@@ -42,6 +42,19 @@ LockParams read_lock_params(Params& p, DatabaseParams& d) {
     d.queries["lease_acquire"] = acquire;
     d.queries["lease_write"] = write;
   }
+  if (p.has("max_prepared_transactions")) {
+    l.max_prepared = static_cast<std::uint32_t>(p.integer("max_prepared_transactions", 0, 1, 1000000));
+    if (d.shards > 1 || d.has_reshard)
+      p.fail("max_prepared_transactions", "runs on an unsharded database: a prepared transaction on a shard is not modelled");
+    for (const char* name : {"prepare", "commit_prepared", "rollback_prepared"})
+      if (d.queries.count(name))
+        p.fail("max_prepared_transactions", std::string("adds the query \"") + name + "\", already a query of this database");
+    const Distribution& wc = d.queries.at("write").cost;
+    d.queries["prepare"] = Query{wc, true, Kind::Prepare, 1, false};
+    d.queries["commit_prepared"] = Query{wc, true, Kind::CommitPrepared};
+    d.queries["rollback_prepared"] = Query{wc, true, Kind::RollbackPrepared};
+    l.any = true;
+  }
   l.any = l.any || l.row_locks;
   if (!l.any && p.has("deadlock_detect"))
     p.fail("deadlock_detect", "needs row locks: \"row_locks\": true or \"transactions\"");
@@ -190,7 +203,8 @@ bool Database::detect_deadlock(Context& ctx, std::uint32_t j) {
   cycle_.clear();
   std::uint32_t h = row_locks_[jobs_[j].wait_lock].holder;
   while (h != j) {
-    if (h == kNoJob || cycle_.size() > jobs_.size()) return false;
+    // A prepared transaction waits for nothing but its coordinator: no cycle through it.
+    if (h == kNoJob || (h & kPreparedHolder) || cycle_.size() > jobs_.size()) return false;
     cycle_.push_back(h);
     const std::uint32_t l = jobs_[h].wait_lock;
     if (l == kNoLock) return false;  // the chain ends at a transaction that runs

@@ -29,6 +29,8 @@
 // next-key or shared locks); locks are released at the commit, before replicas acknowledge
 // it; transactions run on an unsharded database (refused with shards or a reshard).
 // Leases (the distributed lock with a time to live, fencing tokens): leases.cpp states them.
+// Prepared transactions (two-phase commit's participant), whose row lock outlives the query
+// that took it: two_phase.cpp states them.
 // Cost: a lock or a release is O(1) (a KeyMap of held rows, intrusive FIFO lists of waiters);
 // a detection walks the chain of waits once; no allocation per query in steady state.
 #pragma once
@@ -49,15 +51,22 @@ struct LockParams {
   bool leases = false;
   Time lease_ttl = 10 * kSecond;
   bool fencing = false;
+  // Two-phase commit's participant (two_phase.cpp): PostgreSQL's max_prepared_transactions
+  // (0: off; on, it adds the queries prepare, commit_prepared and rollback_prepared).
+  std::uint32_t max_prepared = 0;
 };
 
 // Reads row_locks, deadlock_detect, "transactions" (each added to `d.queries` as a write
-// query with its rows and order) and "leases" (adding the queries lease_acquire and
-// lease_write). Throws ScenarioError on a bad field.
+// query with its rows and order), "leases" (adding the queries lease_acquire and
+// lease_write) and max_prepared_transactions (adding prepare, commit_prepared and
+// rollback_prepared). Throws ScenarioError on a bad field.
 LockParams read_lock_params(Params& p, DatabaseParams& d);
 
 inline constexpr std::uint32_t kNoLock = 0xffffffffu;
 inline constexpr std::uint32_t kNoJob = 0xffffffffu;
+// A row lock's holder with this bit is no job but a prepared transaction (two_phase.cpp): its
+// index in the table of prepared transactions is the rest.
+inline constexpr std::uint32_t kPreparedHolder = 1u << 31;
 
 // One row's exclusive lock: its holder (a job) and the jobs waiting for it, oldest first.
 struct RowLock {

@@ -15,7 +15,10 @@
 
 namespace archsim::database {
 
-enum class Kind : std::uint8_t { Read, Write, StockRead, StockDecrement, Buy, LeaseAcquire, LeaseWrite };
+enum class Kind : std::uint8_t {
+  Read, Write, StockRead, StockDecrement, Buy, LeaseAcquire, LeaseWrite,
+  Prepare, CommitPrepared, RollbackPrepared  // two-phase commit's participant (two_phase.cpp)
+};
 enum class Replication : std::uint8_t { Async, SemiSync, Sync };
 enum class StockUpdate : std::uint8_t { CheckThenAct, Atomic, Optimistic };
 

@@ -179,6 +179,10 @@ void Database::complete(Context& ctx, std::uint32_t j) {
     complete_stock(ctx, j);
     return;
   }
+  if (q.kind >= Kind::Prepare) {  // two-phase commit's participant (two_phase.cpp)
+    two_phase_done(ctx, j);
+    return;
+  }
   if (job.rows > 0 && !rows_done(ctx, j)) return;  // its next row first (locks.cpp)
   if (q.kind == Kind::LeaseAcquire) {  // leases.cpp
     lease_acquire(ctx, j);

@@ -96,7 +96,10 @@ void Database::complete_stock(Context& ctx, std::uint32_t j) {
     case Kind::Read:
     case Kind::Write:
     case Kind::LeaseAcquire:
-    case Kind::LeaseWrite: break;  // not the stock's
+    case Kind::LeaseWrite:
+    case Kind::Prepare:
+    case Kind::CommitPrepared:
+    case Kind::RollbackPrepared: break;  // not the stock's
   }
 }
 

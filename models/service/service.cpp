@@ -167,6 +167,11 @@ void Service::on_timer(Context& ctx, std::uint16_t tag, std::uint64_t data) {
     case kWorkDone: {
       if (jobs_.find(data) == kNoSlot) return;
       Job& job = jobs_[idx];
+      if (job.in_doubt) [[unlikely]] {  // its coordinator is back: on to the rollbacks
+        job.in_doubt = false;
+        advance(ctx, idx);
+        break;
+      }
       job.in_work = false;
       pool_.add_cpu(ctx, job.instance, -1);
       work_ended(job);
@@ -320,6 +325,9 @@ void Service::advance(Context& ctx, std::uint32_t j) {
       case Step::Saga:
         if (!saga_step(ctx, j, st)) return;  // aborted: answered
         continue;
+      case Step::TwoPhase:
+        if (!two_phase_step(ctx, j, st)) return;  // in doubt (a timer resumes it), or answered
+        continue;
       case Step::Repeat: {
         // One draw per pass: the number of passes is geometric (a station re-entered with
         // probability p, as in a Jackson network's feedback loop).
@@ -469,6 +477,8 @@ void register_service_late_causes(Registry& r) {
   r.add_cause("saga_compensated");
   r.add_cause("saga_inconsistent");
   r.add_cause("terminated");  // execution_timeout (service_deadline.cpp)
+  r.add_cause("2pc_aborted");   // two-phase commit (service_two_phase.cpp)
+  r.add_cause("2pc_in_doubt");
 }
 
 }  // namespace archsim

@@ -35,6 +35,7 @@ void Service::finish(Context& ctx, ComponentReport& r) {
   deadline_figures(ctx, r);
   resilience_figures(ctx, r);
   saga_figures(ctx, r);
+  two_phase_figures(ctx, r);
   r.add_latency("latency_ms", m.whole(latency_h_));
   // The accept-queue part of the latency (Kingman's Wq), and how many had any: P(wait > 0)
   // is Erlang C's figure for an M/M/c service.

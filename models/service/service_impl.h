@@ -43,18 +43,24 @@ namespace archsim::service_internal {
 //   Branch    after a call: go on when the last reply's flags meet `mask`, else to `target`
 //   Repeat    back to `target` with probability `probability` (a feedback loop)
 //   Saga      bookkeeping of a saga block (service_saga.cpp): `saga_op` says which
+//   TwoPhase  bookkeeping of a two_phase_commit block (service_two_phase.cpp): `tpc_op` says which
 struct Step {
-  enum Kind : std::uint8_t { Work, Call, Parallel, Publish, Choice, Jump, Branch, Repeat, Saga } kind = Work;
+  enum Kind : std::uint8_t { Work, Call, Parallel, Publish, Choice, Jump, Branch, Repeat, Saga, TwoPhase } kind = Work;
   // Saga ops: Begin (counted), Check (after a forward call: failed -> `target`, its
   // compensations), Compensated (after a compensating call: failed -> the saga is
   // inconsistent), Commit (counted; Jump past the compensations follows), Abort (the request
   // fails as compensated or inconsistent).
   enum SagaOp : std::uint8_t { Begin, Check, Compensated, Commit, Abort } saga_op = Begin;
+  // Two-phase commit ops: TpcBegin (counted), Decide (after the prepares: a no vote ->
+  // `target`, the rollbacks; else the coordinator may crash there), Committed (counted),
+  // Aborted (the request fails as aborted or in doubt).
+  enum TpcOp : std::uint8_t { TpcBegin, Decide, Committed, Aborted } tpc_op = TpcBegin;
   Distribution work;
   RefId ref = 0;
   std::uint32_t route = 0;
   bool keep_route = true;
-  bool continue_on_failure = false;  // Call: a failed call is a miss, not the request's failure
+  bool continue_on_failure = false;  // Call: a failed call is a miss, not the request's failure;
+                                     // Parallel: every reply is waited for, failures flagged (2PC)
   bool ack = false;                  // Publish: wait for the broker's reply
   bool cancel = false;               // Call: "on_timeout": "cancel" (the callee stops at the call's deadline)
   Time timeout = 0;
@@ -100,6 +106,8 @@ struct Job {
   bool crypto_paid = false;   // its TLS handshake and JWT verification were run (or it needs none)
   bool in_crypto = false;     // its work in progress is that, not the step at pc
   bool inconsistent = false;  // a saga's compensating call failed after its retries
+  bool in_doubt = false;      // 2PC: its coordinator is down between the phases (a kWorkDone timer ends it)
+  bool was_in_doubt = false;  // 2PC: it was, and is being resolved after the recovery
 };
 
 // Processor sharing ("cores" < concurrency), per instance slot of the pool: work in virtual
@@ -214,6 +222,13 @@ class Service final : public Component,
   // Runs saga bookkeeping step `st` of job `j`; false when the job was answered (aborted).
   bool saga_step(Context& ctx, std::uint32_t j, const Step& st);
   void saga_figures(Context& ctx, ComponentReport& r);
+
+  // ---- two-phase commit (service_two_phase.cpp) ----
+
+  void parse_two_phase(Params& s, BuildContext& bc, Program& prog, std::vector<Step>& out);
+  // Runs 2PC bookkeeping step `st` of job `j`; false when the job waits or was answered.
+  bool two_phase_step(Context& ctx, std::uint32_t j, const Step& st);
+  void two_phase_figures(Context& ctx, ComponentReport& r);
 
   // ---- work sharing the cores (service_cpu.cpp) ----
 
@@ -376,6 +391,13 @@ class Service final : public Component,
   Status compensated_ = Status::Error, inconsistent_ = Status::Error;  // causes "saga_compensated", "saga_inconsistent"
   CounterId saga_begun_c_, saga_committed_c_, saga_compensated_c_, saga_inconsistent_c_;
   CounterId compensations_c_, compensation_failures_c_;
+  // Two-phase commit (service_two_phase.cpp): counted only on a service with such a block.
+  // The coordinator's crash between the phases: per transaction, and how long it is down.
+  bool tpc_ = false;
+  double tpc_crash_p_ = 0;
+  Time tpc_recovery_ = 0;
+  Status tpc_aborted_ = Status::Error, tpc_in_doubt_ = Status::Error;  // causes "2pc_aborted", "2pc_in_doubt"
+  CounterId tpc_begun_c_, tpc_committed_c_, tpc_aborted_c_, tpc_in_doubt_c_, tpc_commit_failures_c_;
 
  public:
   void describe(Description& d) const override;

@@ -19,6 +19,17 @@ void Service::step_ended(Context& ctx, std::uint64_t token, Status status, Resul
   }
   if (status == Status::Degraded) job.status = Status::Degraded;  // a fallback answered: so do we
   std::uint32_t issued = job.oks + job.fails + job.pending;
+  {
+    const Step& st = programs_[job.program].steps[job.pc];
+    if (st.kind == Step::Parallel && st.continue_on_failure) [[unlikely]] {  // 2PC: every vote counts
+      if (job.pending > 0) return;
+      jobs_.supersede(j);
+      job.last = Result{0, job.fails ? result_flags::kCallFailed : 0u};
+      ++job.pc;
+      advance(ctx, j);
+      return;
+    }
+  }
   if (job.oks >= job.needed) {
     jobs_.supersede(j);  // the rest of a k-of-n fan-out is no longer waited for
     const Step& st = programs_[job.program].steps[job.pc];

@@ -171,6 +171,10 @@ void Service::parse_steps(std::vector<Params>& list, BuildContext& bc, Program& 
       }
       for (std::size_t at : jumps) out[at].target = static_cast<std::uint32_t>(out.size());
       continue;
+    } else if (s.has("two_phase_commit")) {
+      if (in_parallel) s.fail("two_phase_commit", "a parallel block holds calls only");
+      parse_two_phase(s, bc, prog, out);
+      continue;
     } else if (s.has("saga")) {
       if (in_parallel) s.fail("saga", "a parallel block holds calls only");
       parse_saga(s, bc, prog, out);
@@ -187,7 +191,7 @@ void Service::parse_steps(std::vector<Params>& list, BuildContext& bc, Program& 
       st.probability = p;
     } else {
       s.fail_here("a step is {\"work\": ...}, {\"call\": \"<component>\"}, {\"parallel\": [...]}, {\"publish\": \"<queue>\"}, "
-                  "{\"choice\": [...]}, {\"repeat\": [...]} or {\"saga\": [...]}");
+                  "{\"choice\": [...]}, {\"repeat\": [...]}, {\"saga\": [...]} or {\"two_phase_commit\": {...}}");
     }
     out.push_back(std::move(st));
   }
