@@ -167,8 +167,8 @@ void Service::on_timer(Context& ctx, std::uint16_t tag, std::uint64_t data) {
     case kWorkDone: {
       if (jobs_.find(data) == kNoSlot) return;
       Job& job = jobs_[idx];
-      if (job.in_doubt) [[unlikely]] {  // its coordinator is back: on to the rollbacks
-        job.in_doubt = false;
+      if (job.tpc_wait) [[unlikely]] {  // 2PC: its coordinator is back, or phase 2 is resent
+        job.tpc_wait = false;
         advance(ctx, idx);
         break;
       }

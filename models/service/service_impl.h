@@ -53,7 +53,8 @@ struct Step {
   enum SagaOp : std::uint8_t { Begin, Check, Compensated, Commit, Abort } saga_op = Begin;
   // Two-phase commit ops: TpcBegin (counted), Decide (after the prepares: a no vote ->
   // `target`, the rollbacks; else the coordinator may crash there), Committed (counted),
-  // Aborted (the request fails as aborted or in doubt).
+  // Aborted (the request fails as aborted or in doubt); after a phase 2 with a failed reply,
+  // Committed and Aborted resend it instead.
   enum TpcOp : std::uint8_t { TpcBegin, Decide, Committed, Aborted } tpc_op = TpcBegin;
   Distribution work;
   RefId ref = 0;
@@ -106,7 +107,7 @@ struct Job {
   bool crypto_paid = false;   // its TLS handshake and JWT verification were run (or it needs none)
   bool in_crypto = false;     // its work in progress is that, not the step at pc
   bool inconsistent = false;  // a saga's compensating call failed after its retries
-  bool in_doubt = false;      // 2PC: its coordinator is down between the phases (a kWorkDone timer ends it)
+  bool tpc_wait = false;      // 2PC: its coordinator is down, or waits to resend phase 2 (a kWorkDone timer ends it)
   bool was_in_doubt = false;  // 2PC: it was, and is being resolved after the recovery
 };
 
@@ -396,8 +397,9 @@ class Service final : public Component,
   bool tpc_ = false;
   double tpc_crash_p_ = 0;
   Time tpc_recovery_ = 0;
+  Time tpc_retry_ = kSecond;  // "retry_interval": phase 2 resent to all after a failed reply
   Status tpc_aborted_ = Status::Error, tpc_in_doubt_ = Status::Error;  // causes "2pc_aborted", "2pc_in_doubt"
-  CounterId tpc_begun_c_, tpc_committed_c_, tpc_aborted_c_, tpc_in_doubt_c_, tpc_commit_failures_c_;
+  CounterId tpc_begun_c_, tpc_committed_c_, tpc_aborted_c_, tpc_in_doubt_c_, tpc_retries_c_;
 
  public:
   void describe(Description& d) const override;

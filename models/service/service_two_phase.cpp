@@ -19,12 +19,15 @@
 //   TpcBegin  Parallel(prepare...)  Decide(no vote -> R)  Parallel(commit_prepared...)
 //   Committed  Jump(end)   R: Parallel(rollback_prepared...)  Aborted   end:
 // The parallel steps wait for every reply (continue_on_failure), unlike a parallel block's.
+// A phase 2 with a failed reply (an error, a timeout) is sent again to every participant
+// after `retry_interval` (default 1 s), until all answer: a participant answers a
+// commit_prepared or rollback_prepared of a transaction it no longer holds with Ok, and a
+// coordinator must not leave a prepared participant behind (retries counted, phase2_retries).
 // Simplifications: the crash is of one transaction's coordinator state, not of the instance
 // (its other requests go on; the request is answered after the recovery, by when its caller
 // has usually timed out); a crash fault on the service drops its transactions with its
 // requests and their prepared rows stay locked to the end of the run (the coordinator's log
-// is not modelled); a commit_prepared that fails is counted (commit_failures), not retried
-// until it lands; participants' calls take no retry policy.
+// is not modelled); participants' calls take no retry policy of their own.
 #include "models/common/result_flags.h"
 #include "models/service/service_impl.h"
 #include "sim/errors.h"
@@ -41,6 +44,10 @@ void Service::parse_two_phase(Params& s, BuildContext& bc, Program& prog, std::v
     crash_p = c->number("probability", 0.0, 0.0, 1.0);
     recovery = c->duration("recovery", 0, 1);
   }
+  const Time retry = b.duration("retry_interval", kSecond, 1);
+  if (tpc_ && retry != tpc_retry_)
+    b.fail("retry_interval", "differs from another two_phase_commit block's of this service");
+  tpc_retry_ = retry;
   if (tpc_ && (crash_p != tpc_crash_p_ || recovery != tpc_recovery_))
     b.fail("coordinator_crash", "differs from another two_phase_commit block's of this service: its coordinator crashes and recovers as one");
   tpc_crash_p_ = crash_p;
@@ -101,7 +108,7 @@ void Service::parse_two_phase(Params& s, BuildContext& bc, Program& prog, std::v
     tpc_committed_c_ = m.counter(id_, "transactions_committed", "transactions_committed_rps");
     tpc_aborted_c_ = m.counter(id_, "transactions_aborted", "transactions_aborted_rps");
     tpc_in_doubt_c_ = m.counter(id_, "transactions_in_doubt", "transactions_in_doubt_rps");
-    tpc_commit_failures_c_ = m.counter(id_, "commit_failures");
+    tpc_retries_c_ = m.counter(id_, "phase2_retries");
   }
 }
 
@@ -124,17 +131,25 @@ bool Service::two_phase_step(Context& ctx, std::uint32_t j, const Step& st) {
       if (tpc_crash_p_ > 0 &&
           Rng::first_uniform(Context::keyed_seed(stream_, job.req.id, (std::uint64_t{job.req.attempt} << 20) + job.pc + 0x2bc0)) < tpc_crash_p_) {
         m.add(tpc_in_doubt_c_);
-        job.was_in_doubt = job.in_doubt = true;
+        job.was_in_doubt = job.tpc_wait = true;
         job.pc = st.target;
         ctx.schedule(tpc_recovery_, kWorkDone, jobs_.payload(j));
         return false;
       }
       break;
     case Step::Committed:
-      m.add(tpc_committed_c_);
-      if (failed) m.add(tpc_commit_failures_c_);
-      break;
     case Step::Aborted:
+      if (failed) {  // a participant may still hold the transaction: phase 2 again, to all
+        m.add(tpc_retries_c_);
+        job.tpc_wait = true;
+        --job.pc;
+        ctx.schedule(tpc_retry_, kWorkDone, jobs_.payload(j));
+        return false;
+      }
+      if (st.tpc_op == Step::Committed) {
+        m.add(tpc_committed_c_);
+        break;
+      }
       if (!job.was_in_doubt) m.add(tpc_aborted_c_);
       job.status = job.was_in_doubt ? tpc_in_doubt_ : tpc_aborted_;
       complete(ctx, j);
@@ -151,7 +166,7 @@ void Service::two_phase_figures(Context& ctx, ComponentReport& r) {
   r.add("transactions_committed", static_cast<double>(m.total(tpc_committed_c_)));
   r.add("transactions_aborted", static_cast<double>(m.total(tpc_aborted_c_)));
   r.add("transactions_in_doubt", static_cast<double>(m.total(tpc_in_doubt_c_)));
-  r.add("commit_failures", static_cast<double>(m.total(tpc_commit_failures_c_)));
+  r.add("phase2_retries", static_cast<double>(m.total(tpc_retries_c_)));
 }
 
 }  // namespace archsim::service_internal
