@@ -35,9 +35,10 @@ void Database::two_phase_done(Context& ctx, std::uint32_t j) {
     return;
   }
   const std::uint64_t id = job.req.id;
-  if (!end_prepared(ctx, id) && k == Kind::RollbackPrepared) aborted_ids_[read_slot(id)] = id;
-  if (k == Kind::CommitPrepared) ctx.metrics().add(prepared_commits_c_);
-  else ctx.metrics().add(prepared_rollbacks_c_);
+  // Counted when they end a prepared transaction (a coordinator's repeat ends none): the
+  // commits of every participant then add up to the coordinator's (atomicity).
+  if (end_prepared(ctx, id)) ctx.metrics().add(k == Kind::CommitPrepared ? prepared_commits_c_ : prepared_rollbacks_c_);
+  else if (k == Kind::RollbackPrepared) aborted_ids_[read_slot(id)] = id;
   end_job(ctx, j, Status::Ok);
 }
 
