@@ -42,7 +42,8 @@ void Service::parse_two_phase(Params& s, BuildContext& bc, Program& prog, std::v
   Time recovery = 0;
   if (auto c = b.object_opt("coordinator_crash")) {
     crash_p = c->number("probability", 0.0, 0.0, 1.0);
-    recovery = c->duration("recovery", 0, 1);
+    recovery = c->duration("recovery");
+    if (recovery <= 0) c->fail("recovery", "must be above 0: the coordinator's down time");
   }
   const Time retry = b.duration("retry_interval", kSecond, 1);
   if (tpc_ && retry != tpc_retry_)
