@@ -43,7 +43,7 @@ LockParams read_lock_params(Params& p, DatabaseParams& d) {
     d.queries["lease_write"] = write;
   }
   if (p.has("max_prepared_transactions")) {
-    l.max_prepared = static_cast<std::uint32_t>(p.integer("max_prepared_transactions", 0, 1, 1000000));
+    l.max_prepared = static_cast<std::uint32_t>(p.require_integer("max_prepared_transactions", 1, 1000000));
     if (d.shards > 1 || d.has_reshard)
       p.fail("max_prepared_transactions", "runs on an unsharded database: a prepared transaction on a shard is not modelled");
     for (const char* name : {"prepare", "commit_prepared", "rollback_prepared"})
