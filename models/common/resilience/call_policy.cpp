@@ -198,21 +198,6 @@ void CallPolicy::send_try(Context& ctx, std::uint32_t s) {
   sl.hop = 0;  // a retry on a kept connection opens no handshake
 }
 
-Time CallPolicy::mesh_try_timeout(Time now, Slot& sl) const {
-  Time left = kTimeMax;  // until the application's attempt or the mesh's route gives up
-  sl.cut = MeshCut::App;
-  if (sl.timeout > 0) left = sl.attempt_start + sl.timeout - now;
-  if (mesh_timeout_ > 0 && sl.attempt_start + mesh_timeout_ - now < left) {
-    left = sl.attempt_start + mesh_timeout_ - now;
-    sl.cut = MeshCut::Route;
-  }
-  if (mesh_per_try_ > 0 && mesh_per_try_ < left) {
-    sl.cut = MeshCut::PerTry;
-    return mesh_per_try_;
-  }
-  return left == kTimeMax ? 0 : std::max<Time>(left, 1);
-}
-
 void CallPolicy::on_reply(Context& ctx, CallId call, Status status, std::uint64_t token) {
   const std::uint64_t w = tokens_.payload(token);
   std::uint32_t s = slot_of(w, kGenBits);
@@ -244,19 +229,6 @@ void CallPolicy::on_reply(Context& ctx, CallId call, Status status, std::uint64_
   }
   sl.result = ctx.result(call);
   attempt_replied(ctx, s, status);
-}
-
-Time CallPolicy::mesh_backoff(Time now, const Slot& sl) const {
-  if (mesh_backoff_ <= 0) return 0;
-  const int retry = std::min(sl.mesh_tries - 1, 30);  // 1 for the first retry
-  const Time span = std::min<Time>(((Time{1} << retry) - 1) * mesh_backoff_, kTimeMax / 2);
-  Rng rng = Context::keyed_rng(stream_, sl.req.id, 0x3e5700ULL + static_cast<std::uint64_t>(sl.req.attempt) * 64 + sl.retries * 16 + sl.mesh_tries);
-  Time wait = std::min<Time>(static_cast<Time>(rng.below(static_cast<std::uint64_t>(span))), mesh_backoff_max_);
-  // Not past the attempt's end (the application's timeout or the route's): the try then
-  // cannot go, and the attempt ends there.
-  if (sl.timeout > 0) wait = std::min(wait, sl.attempt_start + sl.timeout - now);
-  if (mesh_timeout_ > 0) wait = std::min(wait, sl.attempt_start + mesh_timeout_ - now);
-  return wait;
 }
 
 void CallPolicy::attempt_replied(Context& ctx, std::uint32_t s, Status status) {
