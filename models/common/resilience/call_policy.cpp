@@ -189,7 +189,7 @@ void CallPolicy::send_try(Context& ctx, std::uint32_t s) {
   Slot& sl = slots_[s];
   RequestInfo req = sl.req;
   // A mesh's retry is another attempt at the callee: its own number, so it draws its own work.
-  req.attempt = static_cast<std::uint16_t>(sl.req.attempt + sl.retries * mesh_tries_ + (sl.mesh_tries - 1));
+  req.attempt = static_cast<std::uint16_t>(sl.req.attempt + sl.retries * mesh_.tries + (sl.mesh_tries - 1));
   const Time timeout = mesh_timed_ ? mesh_try_timeout(ctx.now(), sl) : sl.timeout;
   if (timeout > 0) req.deadline = std::min(req.deadline, ctx.now() + timeout);
   ctx.metrics().add(attempts_c_);
@@ -211,7 +211,7 @@ void CallPolicy::on_reply(Context& ctx, CallId call, Status status, std::uint64_
   // The caller's sidecar tries again at once, below the application's view of the attempt,
   // while neither the application nor the route has given up (a try its per-try timeout ended
   // may go again; one they ended may not).
-  if (sl.mesh_tries < mesh_tries_ && !served(status) && ((mesh_on_mask_ >> static_cast<int>(status)) & 1u) &&
+  if (sl.mesh_tries < mesh_.tries && !served(status) && ((mesh_.on_mask >> static_cast<int>(status)) & 1u) &&
       (status != Status::Timeout || sl.cut == MeshCut::PerTry) && mesh_time_left(ctx.now(), sl)) [[unlikely]] {
     ++sl.mesh_tries;
     ctx.metrics().add(mesh_retries_c_);
@@ -442,8 +442,8 @@ void CallPolicy::finish(Context& ctx, ComponentReport& r) const {
   auto fig = [&](const char* name, CounterId c) { r.add(prefix_ + "." + name, static_cast<double>(m.total(c))); };
   fig("calls", calls_c_);
   fig("attempts", attempts_c_);
-  if (mesh_tries_ > 1) fig("mesh_retries", mesh_retries_c_);
-  if (mesh_per_try_ > 0 || mesh_timeout_ > 0) fig("mesh_timeouts", mesh_timeouts_c_);
+  if (mesh_.tries > 1) fig("mesh_retries", mesh_retries_c_);
+  if (mesh_.per_try_timeout > 0 || mesh_.timeout > 0) fig("mesh_timeouts", mesh_timeouts_c_);
   fig("failed", failed_c_);
   if (timeout_ > 0) fig("attempt_timeouts", timeouts_c_);
   if (backoff_) {

@@ -224,7 +224,7 @@ class CallPolicy {
   void attempt_replied(Context& ctx, std::uint32_t s, Status status);
   // Whether neither the application's attempt timeout nor the mesh route's has passed.
   bool mesh_time_left(Time now, const Slot& sl) const {
-    return (sl.timeout <= 0 || now < sl.attempt_start + sl.timeout) && (mesh_timeout_ <= 0 || now < sl.attempt_start + mesh_timeout_);
+    return (sl.timeout <= 0 || now < sl.attempt_start + sl.timeout) && (mesh_.timeout <= 0 || now < sl.attempt_start + mesh_.timeout);
   }
   void attempt_failed(Context& ctx, std::uint32_t s, Status status);
   void end_call(Context& ctx, std::uint32_t s, Status status);
@@ -253,10 +253,8 @@ class CallPolicy {
   GaugeId pool_in_use_g_, pool_waiting_g_;
   std::vector<std::string> pool_for_;
   std::uint32_t retry_on_mask_ = 0;
-  std::uint8_t mesh_tries_ = 1;      // set_mesh: tries per attempt (1: no mesh retries)
-  std::uint32_t mesh_on_mask_ = 0;
-  Time mesh_per_try_ = 0, mesh_timeout_ = 0, mesh_backoff_ = 0, mesh_backoff_max_ = 0;
-  bool mesh_timed_ = false;          // a try's timeout is the mesh's computation (mesh_try_timeout)
+  Mesh mesh_{.tries = 1, .on_mask = 0, .per_try_timeout = 0, .timeout = 0, .backoff = 0, .backoff_max = 0};  // set_mesh; none
+  bool mesh_timed_ = false;  // a try's timeout is the mesh's computation (mesh_try_timeout)
   CounterId mesh_retries_c_, mesh_timeouts_c_;
   BudgetKind budget_kind_ = BudgetKind::None;
   std::optional<resilience::RetryBudget> budget_;

@@ -284,12 +284,7 @@ std::uint32_t CallPolicy::read_cause_mask(Params& p, const char* key, const std:
 }
 
 void CallPolicy::set_mesh(const Mesh& mesh, Metrics& m) {
-  mesh_tries_ = mesh.tries;
-  mesh_on_mask_ = mesh.on_mask;
-  mesh_per_try_ = mesh.per_try_timeout;
-  mesh_timeout_ = mesh.timeout;
-  mesh_backoff_ = mesh.backoff;
-  mesh_backoff_max_ = mesh.backoff_max;
+  mesh_ = mesh;
   // Every try but the first is bounded by what is left of the attempt: with retries too.
   mesh_timed_ = mesh.active();
   mesh_retries_c_ = m.counter(series_, "mesh_retries");
