@@ -60,13 +60,13 @@ void Service::read_connections(Params& p, BuildContext& bc) {
 }
 
 int Service::held_instance(Context& ctx, const RequestInfo& req) {
-  const auto it = conns_.by_key.find(held_connection::key(req.client, req.session));
-  if (it == conns_.by_key.end()) {
+  const std::uint32_t h = conns_.by_key.find(held_connection::key(req.client, req.session));
+  if (h == cache::KeyMap::kNone) {
     ctx.metrics().add(conns_.orphans_c);
     return -1;
   }
   ctx.metrics().add(conns_.messages_c);
-  return static_cast<int>(conns_.held[it->second].instance);
+  return static_cast<int>(conns_.held[h].instance);
 }
 
 // Open and opening connections of `slot`.
@@ -115,7 +115,7 @@ bool Service::hold_connection(Context& ctx, const Job& job) {
   list.push_back(h);
   // A caller's session holds one connection at a time: a newer one (a reconnect while the
   // reset of the old one is on its way) is where its messages go.
-  conns_.by_key[key] = h;
+  conns_.by_key.put(key, h);
   ++conns_.open;
   ctx.metrics().add(conns_.opened_c);
   if (job.req.deadline != kTimeMax) ctx.schedule(job.req.deadline - ctx.now(), conns_.close_tag, conns_.held.payload(h));
@@ -126,7 +126,7 @@ bool Service::hold_connection(Context& ctx, const Job& job) {
 // Takes held connection `h` off its instance's list; returns its call.
 CallId Service::release_connection(std::uint32_t h) {
   const HeldConnection c = conns_.held[h];
-  if (const auto it = conns_.by_key.find(c.key); it != conns_.by_key.end() && it->second == h) conns_.by_key.erase(it);
+  if (conns_.by_key.find(c.key) == h) conns_.by_key.erase(c.key);
   auto& list = conns_.by_instance[c.instance];
   list[c.pos] = list.back();
   conns_.held[list[c.pos]].pos = c.pos;

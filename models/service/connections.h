@@ -7,8 +7,9 @@
 // an instance's crash walks its own connections once.
 #pragma once
 #include <cstdint>
-#include <unordered_map>
 #include <vector>
+
+#include "models/common/cache_store/key_map.h"
 
 #include "sim/component.h"
 #include "sim/continuation.h"
@@ -34,8 +35,8 @@ struct Connections {
   std::vector<std::vector<std::uint32_t>> by_instance;  // per pool slot: its held connections
   std::vector<std::uint32_t> opening;                   // per pool slot: admitted, in set-up
   // held_connection::key(client, session) -> its entry in `held`: where a message on it goes.
-  // One node allocated per connection opened (not per message).
-  std::unordered_map<std::uint64_t, std::uint32_t> by_key;
+  // Open addressing: no allocation once it has grown to the peak of open connections.
+  cache::KeyMap by_key{1024};
   std::uint64_t open = 0, peak = 0, peak_instance = 0;
   CounterId opened_c, refused_c, dropped_c, closed_c, messages_c, orphans_c;
   GaugeId open_g, busiest_g;
