@@ -42,7 +42,7 @@ Storage::Storage(const StorageParams& sp, std::uint32_t shards, std::uint64_t ro
   shards_.reserve(shards);
   Rng load = bc.rng(0x5107);
   for (std::uint32_t s = 0; s < shards; ++s) {
-    shards_.push_back(Shard{{}, BufferPool(p_.pool_pages, p_.old_blocks_time), bc.rng(0x5107'0000ULL + s)});
+    shards_.push_back(Shard{{}, BufferPool(p_.pool_pages, p_.old_blocks_time), bc.rng(0x5107'0000ULL + s), 0, {}});
     Shard& sh = shards_.back();
     const std::uint64_t mine = rows / shards + (s < rows % shards ? 1 : 0);
     // The partitions are loaded one after the other (a range's oldest period first), each in
@@ -64,6 +64,7 @@ Storage::Storage(const StorageParams& sp, std::uint32_t shards, std::uint64_t ro
         sh.pool.access(pool_id(sh, pt, ins.page), 0);
         if (ins.split) sh.pool.create(pool_id(sh, pt, ins.new_page), 0);
       }
+      if (p_.parts.count > 1) sh.part_rows.append(n);
     }
   }
 }
@@ -130,7 +131,9 @@ Time Storage::io(Context& ctx, std::uint32_t shard, bool insert_row, Rng& rng) {
 
 Time Storage::insert(Context& ctx, Shard& sh, Rng& rng) {
   Metrics& m = ctx.metrics();
-  Part& pt = sh.parts[sh.parts.size() == 1 ? 0 : partition_of_insert(p_.parts, rng)];
+  const std::uint32_t q = sh.parts.size() == 1 ? 0 : partition_of_insert(p_.parts, rng);
+  if (sh.parts.size() > 1) sh.part_rows.add(q, 1);
+  Part& pt = sh.parts[q];
   const LeafLevel::Insert ins = pt.index.insert(rng, sh.split_rng);
   Time t = touch(ctx, sh, pool_id(sh, pt, ins.page), rng);
   t += p_.page_write.sample_time(rng);
@@ -153,12 +156,10 @@ Time Storage::read(Context& ctx, Shard& sh, Rng& rng) {
     if (pt.index.rows() == 0) return 0;
     return touch(ctx, sh, pt.pool_id[pt.index.page_of_random_row(rng)], rng);
   }
-  std::uint64_t rows = 0;
-  for (const Part& pt : sh.parts) rows += pt.index.rows();
+  const std::uint64_t rows = sh.part_rows.prefix(sh.parts.size());
   if (rows == 0) return 0;
-  std::uint64_t u = rng.below(rows);
-  std::size_t q = 0;
-  while (u >= sh.parts[q].index.rows()) u -= sh.parts[q++].index.rows();
+  std::uint64_t offset = 0;
+  const std::size_t q = sh.part_rows.find(rng.below(rows), offset);
   const double pruning = p_.parts.pruning;
   Metrics& m = ctx.metrics();
   if (pruning >= 1 || (pruning > 0 && rng.uniform() < pruning)) {

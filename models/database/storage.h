@@ -86,6 +86,7 @@ class Storage {
     BufferPool pool;
     Rng split_rng;
     std::uint32_t pages = 0;  // pool ids given out
+    PrefixSums part_rows;     // with partitions: each one's rows, to draw a read's partition
   };
   static std::uint32_t pool_id(Shard& sh, Part& pt, std::uint32_t leaf);
   double index_pages() const;
