@@ -100,6 +100,39 @@ TEST_CASE("analyze: choices split by weight and repeats run their body 1 / (1 - 
   CHECK(num(a["clients"]["users"], "response_ms") == doctest::Approx(num(s, "latency_ms.mean")).epsilon(0.08));
 }
 
+TEST_CASE("analyze: a repeat around exponential work is exponential work (SCV 1), and its M/G/1 wait exact") {
+  // One worker, 200 requests/s, a repeat of probability 0.5 around 1 ms of exponential work: a
+  // geometric number of exponential passes is exponential, here of mean 2 ms (rho = 0.4).
+  // Pollaczek-Khinchine: W = lambda E[S^2] / (2 (1 - rho)) = 200 x 2 x (2 ms)^2 / 1.2 = 1.333 ms.
+  // Summing each pass's variance by its visits (the old analysis) gave SCV 1 - p = 0.5 and
+  // 1.0 ms. A choice between 1 ms and 9 ms of constant work (mean 5, E[S^2] = 41 ms^2) is the
+  // second route: its variance is the paths', none of the steps'.
+  json doc = json::parse(R"({"name": "repeat-mg1", "duration": "30m", "warmup": "1m",
+    "components": [
+      {"id": "users", "type": "client", "target": "api", "arrivals": {"rate": 200}},
+      {"id": "api", "type": "service", "replicas": 1, "concurrency": 1,
+       "routes": {"*": [{"repeat": [{"work": {"dist": "exponential", "mean": "1ms"}}], "probability": 0.5}]}}]})");
+  const std::string path = write_scenario("repeat-mg1", doc);
+  const json a = analyze(path);
+  INFO(a["components"]["api"].dump());
+  CHECK(num(a["components"]["api"], "wait_ms") == doctest::Approx(4.0 / 3.0).epsilon(1e-6));
+  CHECK(num(a["clients"]["users"], "response_ms") == doctest::Approx(2.0 + 4.0 / 3.0).epsilon(1e-6));
+  const json s = run_summary(path, {});
+  CHECK(num(s, "latency_ms.mean") == doctest::Approx(2.0 + 4.0 / 3.0).epsilon(0.04));
+
+  doc["components"][0]["arrivals"]["rate"] = 100;
+  doc["components"][1]["routes"]["*"] = json::parse(R"([{"choice": [
+      {"weight": 1, "steps": [{"work": {"dist": "constant", "value": "1ms"}}]},
+      {"weight": 1, "steps": [{"work": {"dist": "constant", "value": "9ms"}}]}]}])");
+  // rho = 0.5: W = 100 x 41e-6 / (2 x 0.5) = 4.1 ms.
+  const std::string choice = write_scenario("choice-mg1", doc);
+  const json c = analyze(choice);
+  INFO(c["components"]["api"].dump());
+  CHECK(num(c["components"]["api"], "wait_ms") == doctest::Approx(4.1).epsilon(1e-6));
+  const json sc = run_summary(choice, {});
+  CHECK(num(sc, "latency_ms.mean") == doctest::Approx(5.0 + 4.1).epsilon(0.05));
+}
+
 TEST_CASE("analyze io async: a tandem of calls holds no worker while it waits") {
   // 360 requests/s through 4 async workers: 5 ms of work, a 10 ms call, 5 ms more, a second
   // 10 ms call. A worker is busy 10 ms a request, 360 x 10 ms / 4 = 90 %, not the 30 ms a

@@ -20,6 +20,8 @@
 #include <algorithm>
 #include <cmath>
 
+#include <Eigen/Dense>
+
 #include "tools/analysis/cache_model.h"
 #include "tools/analysis/queueing.h"
 #include "tools/cli/analyze_network.h"
@@ -35,6 +37,55 @@ analysis::CachePolicy policy_of(const std::string& eviction) {
   if (eviction == "fifo") return analysis::CachePolicy::Fifo;
   if (eviction == "lfu") return analysis::CachePolicy::Lfu;
   return analysis::CachePolicy::Lru;
+}
+
+// The second moment of a route's total work, E[S^2], exactly: the work left from step k on,
+// R_k, is the step's own work plus R of the step the flow goes to next, so its first two
+// moments solve linear systems over the steps (a repeat's jump back makes them cyclic):
+//   E[R_k]   = w_k + sum_j P_kj E[R_j]
+//   E[R_k^2] = E[W_k^2] + 2 w_k sum_j P_kj E[R_j] + sum_j P_kj E[R_j^2]
+// Summing each work step's variance by its visits instead leaves out the variance of how
+// many times a step runs and of which path is taken: a repeat of probability p around
+// exponential work (a geometric sum, itself exponential: SCV 1) came out with SCV 1 - p.
+double work_second_moment(const Description::Program& p, const std::function<double(std::uint32_t)>& taken) {
+  const std::size_t n = p.flow.size();
+  const auto end = static_cast<Eigen::Index>(n);
+  Eigen::MatrixXd a = Eigen::MatrixXd::Identity(end + 1, end + 1);  // I - P over steps and the end
+  Eigen::VectorXd w = Eigen::VectorXd::Zero(end + 1), w2 = Eigen::VectorXd::Zero(end + 1);
+  auto go = [&](std::size_t from, std::size_t to, double pr) {
+    a(static_cast<Eigen::Index>(from), static_cast<Eigen::Index>(std::min(to, n))) -= pr;
+  };
+  for (std::size_t k = 0; k < n; ++k) {
+    const Step& s = p.flow[k];
+    switch (s.kind) {
+      case Step::Kind::Work:
+        w[static_cast<Eigen::Index>(k)] = s.work_s;
+        w2[static_cast<Eigen::Index>(k)] = (1 + s.work_scv) * s.work_s * s.work_s;
+        go(k, k + 1, 1);
+        break;
+      case Step::Kind::Calls: go(k, k + 1, 1); break;
+      case Step::Kind::Repeat:  // after its body: back to the body's start with probability p
+        go(k, s.target, s.probability);
+        go(k, k + 1, 1 - s.probability);
+        break;
+      case Step::Kind::Choice:
+        for (const auto& [pr, to] : s.arms) go(k, to, pr);
+        break;
+      case Step::Kind::Jump: go(k, s.target, 1); break;
+      case Step::Kind::Branch: {
+        const double q = s.on_miss ? std::clamp(taken(s.group), 0.0, 1.0) : 0.0;
+        go(k, k + 1, q);
+        go(k, s.target, 1 - q);
+        break;
+      }
+    }
+  }
+  const auto lu = a.partialPivLu();
+  const Eigen::VectorXd m1 = lu.solve(w);
+  // P m1 = m1 - w: the mean of what is left after each step.
+  const Eigen::VectorXd after = m1 - w;
+  const Eigen::VectorXd m2 = lu.solve(w2 + 2 * w.cwiseProduct(after));
+  return std::max(0.0, m2[0]);
 }
 
 }  // namespace
@@ -86,14 +137,12 @@ RouteLoad expand_route(const Description::Program& p, const std::function<double
     if (p.flow[k].kind == Step::Kind::Repeat)
       for (std::size_t j = p.flow[k].target; j <= k; ++j) v[j] /= 1 - p.flow[k].probability;
   std::fill(out.group_visits.begin(), out.group_visits.end(), 0.0);
-  double var = 0;
   bool call_since_work = false;
   out.acquisitions = 1;
   for (std::size_t k = 0; k < n; ++k) {
     const Step& s = p.flow[k];
     if (s.kind == Step::Kind::Work) {
       out.work_s += v[k] * s.work_s;
-      var += v[k] * s.work_scv * s.work_s * s.work_s;
       // io async: work after a call takes a worker again.
       if (call_since_work) out.acquisitions += v[k];
       call_since_work = false;
@@ -102,7 +151,7 @@ RouteLoad expand_route(const Description::Program& p, const std::function<double
       for (const auto& c : p.groups[s.group].calls) call_since_work = call_since_work || !c.one_way;
     }
   }
-  out.work_m2 = var + out.work_s * out.work_s;
+  out.work_m2 = work_second_moment(p, taken);
   return out;
 }
 

@@ -61,7 +61,7 @@ inline const Description::Program* program_for(const Description& d, std::uint32
 // A route's steps weighted by how often they run per request (analyze_flow.cpp).
 struct RouteLoad {
   double work_s = 0;        // mean CPU work
-  double work_m2 = 0;       // its second moment (steps independent)
+  double work_m2 = 0;       // its second moment (over the paths the flow takes, repeats included)
   std::vector<double> group_visits;  // per call group: times it is made
   double acquisitions = 1;  // io async: 1 + the calls a work step follows (each takes a worker again)
 };
