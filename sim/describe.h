@@ -56,6 +56,7 @@ struct Description {
     std::uint32_t route = 0;  // else this route
     double timeout_s = 0;     // the caller stops waiting after this long (0 = never)
     bool one_way = false;     // sent, not waited for (a publish without ack): traffic, no holding time
+    bool optional = false;    // its failure is a miss, not the route's ("on_failure": "continue")
     std::string policy;       // its resilience policy in a few words ("retry x3, breaker"), "" for none
     std::uint32_t pool = 0;   // 1 + index into `pools`: the pool it takes a connection from; 0 none
   };

@@ -275,6 +275,11 @@ void Service::describe(Description& d) const {
       } else if (s.kind == Step::Call || s.kind == Step::Publish) {
         Description::Call c = call_of(s);
         c.one_way = s.kind == Step::Publish && !s.ack;  // traffic for the queue, no wait here
+        // on_failure continue: the route goes on as after a miss. A saga's step fails over to
+        // its compensations instead (the Check that follows it), so it is not optional.
+        const std::size_t at = static_cast<std::size_t>(&s - prog.steps.data());
+        c.optional = s.kind == Step::Call && s.continue_on_failure &&
+                     !(at + 1 < prog.steps.size() && prog.steps[at + 1].kind == Step::Saga);
         out.groups.push_back({{c}, 1});
         f.kind = Description::FlowStep::Kind::Calls;
         f.group = last_group = static_cast<std::uint32_t>(out.groups.size() - 1);

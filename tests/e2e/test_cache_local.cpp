@@ -166,10 +166,38 @@ TEST_CASE("local cache: a pod that crashes comes back with an empty copy") {
 }
 
 TEST_CASE("local cache: analyze counts a per-pod cache with its pods, not as a single point of failure") {
-  auto r = run_archsim({"analyze", archsim::e2e::source_path("scenarios/caching/l1-l2.json"), "--json"});
+  // The shared Redis (l2) is read with "on_failure": "continue", so its loss sends the reads
+  // to the database: not a single point of failure. Read strictly, one shared Redis is one;
+  // the per-pod cache (l1) is never one.
+  const std::string sc = archsim::e2e::source_path("scenarios/caching/l1-l2.json");
+  for (const bool strict : {false, true}) {
+    CAPTURE(strict);
+    std::vector<std::string> args{"analyze", sc, "--json"};
+    if (strict)
+      for (const char* s : {"api.routes.get.1.on_miss.0.on_failure=fail", "api.routes.update.2.on_failure=fail"})
+        args.insert(args.end(), {"--set", s});
+    auto r = run_archsim(args);
+    REQUIRE_MESSAGE(r.exit_code == 0, describe(r));
+    json spofs = json::parse(r.out)["spofs"];
+    INFO(spofs.dump());
+    CHECK((std::find(spofs.begin(), spofs.end(), "l2") != spofs.end()) == strict);
+    CHECK(std::find(spofs.begin(), spofs.end(), "l1") == spofs.end());
+  }
+}
+
+TEST_CASE("analyze: a cache read with on_failure continue is no single point of failure; what follows a miss is") {
+  // scenarios/caching/cache-aside.json: with the cache down every lookup fails over to the
+  // database as a miss would, so the cache cuts no client off; the one database instance does.
+  auto r = run_archsim({"analyze", archsim::e2e::source_path("scenarios/caching/cache-aside.json"), "--json"});
   REQUIRE_MESSAGE(r.exit_code == 0, describe(r));
   json spofs = json::parse(r.out)["spofs"];
   INFO(spofs.dump());
-  CHECK(std::find(spofs.begin(), spofs.end(), "l2") != spofs.end());  // one shared Redis is one
-  CHECK(std::find(spofs.begin(), spofs.end(), "l1") == spofs.end());
+  CHECK(std::find(spofs.begin(), spofs.end(), "cache") == spofs.end());
+  CHECK(std::find(spofs.begin(), spofs.end(), "db") != spofs.end());
+  // Without "on_failure": "continue" a dead cache fails the route: a single point of failure.
+  auto strict = run_archsim({"analyze", archsim::e2e::source_path("scenarios/caching/cache-aside.json"), "--json",
+                             "--set", "api.routes.get.1.on_failure=fail"});
+  REQUIRE_MESSAGE(strict.exit_code == 0, describe(strict));
+  json strict_spofs = json::parse(strict.out)["spofs"];
+  CHECK(std::find(strict_spofs.begin(), strict_spofs.end(), "cache") != strict_spofs.end());
 }

@@ -30,7 +30,9 @@ bool Reachability::eval(std::uint32_t comp, std::uint32_t route) {
     for (std::size_t g = 0; ok && prog && g < prog->groups.size(); ++g) {
       std::uint32_t up = 0, needed = 0;
       for (const auto& c : prog->groups[g].calls) {
-        if (c.one_way) continue;  // a publish nobody waits for: its loss does not fail the route
+        // A publish nobody waits for, or a call whose failure the route takes as a miss
+        // (cache-aside with "on_failure": "continue"): its loss does not fail the route.
+        if (c.one_way || c.optional) continue;
         ++needed;
         up += eval(t_.ref_target[c.ref], c.same_route ? route : c.route) ? 1 : 0;
       }
