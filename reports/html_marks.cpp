@@ -1,3 +1,4 @@
+#include <algorithm>
 #include "reports/html_marks.h"
 
 #include <cmath>
@@ -23,6 +24,19 @@ std::string quoted(const std::string& s) {
     else if (c != '\n' && c != '\r') out += c;
   }
   return out + "'";
+}
+
+// A gnuplot double-quoted string of several lines (the kind in which \n breaks a line).
+std::string quoted_lines(const std::vector<std::string>& lines) {
+  std::string out = "\"";
+  for (std::size_t k = 0; k < lines.size(); ++k) {
+    if (k) out += "\\n";
+    for (char c : lines[k]) {
+      if (c == '"' || c == '\\') out += '\\';
+      if (c != '\n' && c != '\r') out += c;
+    }
+  }
+  return out + "\"";
 }
 
 std::string g(double v) {
@@ -127,8 +141,9 @@ Marks collect(const json& summary, const data::TimeSeries& ts) {
     }
     if (const int n = count(Mark::Kind::alert_fired); n > 0)
       said.push_back("numbered red markers: an alert fired, the red bar along the top while it fired (" + std::to_string(n) +
-                     " firings, named under the chart; the static charts draw a red dashed line where one fired and a green "
-                     "dotted one where it resolved)");
+                     " firings, numbered by the rule's first firing and named under the chart; the static charts draw a "
+                     "red dashed line with the number where one fired, a green dotted one where it resolved, and name the "
+                     "numbers in a box at the top left)");
   }
   scale_events(ts, m.list);
   if (const int n = count(Mark::Kind::scale); n > 0)
@@ -152,7 +167,18 @@ void write_annotations(const std::filesystem::path& file, const Marks& m) {
   if (!std::isnan(m.duration_s) && m.duration_s > 0) gp += "set xrange [0:" + x(m.duration_s) + "]\n";
   if (!std::isnan(m.slo_p99_ms)) gp += "slo_p99_ms = " + g(m.slo_p99_ms) + "\n";
   // Labels are kept to the first few of a kind and stagger in height so they do not overlap.
-  int faults = 0, bands = 0, steps = 0, alerts = 0, ticks = 0;
+  int faults = 0, bands = 0, steps = 0, ticks = 0;
+  // Alerts are numbered as the page numbers them, by each rule's first firing (the list is in
+  // firing order), and named once in a legend: names at each line overprinted one another.
+  std::vector<std::string> rules;
+  auto number_of = [&](const std::string& name) {
+    const auto at = std::find(rules.begin(), rules.end(), name);
+    if (at != rules.end()) return static_cast<int>(at - rules.begin()) + 1;
+    rules.push_back(name);
+    return static_cast<int>(rules.size());
+  };
+  double last_alert_x = -1e300;
+  int alert_row = 0;
   // A shaded window with its label, the n-th of its kind (labels stagger over three heights).
   auto band = [&](const Mark& mk, const char* fill, const char* ink, double top, int n) {
     gp += "set object rect from " + x(mk.start_s) + ", graph 0 to " + x(mk.end_s) + ", graph 1 behind fillcolor rgb '" +
@@ -183,14 +209,19 @@ void write_annotations(const std::filesystem::path& file, const Marks& m) {
                 " center font ',7' textcolor rgb '#1F5F99' front\n";
         ++steps;
         break;
-      case Mark::Kind::alert_fired:
+      case Mark::Kind::alert_fired: {
         gp += "set arrow from " + x(mk.start_s) + ", graph 0 to " + x(mk.start_s) +
               ", graph 1 nohead front linecolor rgb '#C00000' linewidth 1.2 dashtype 2\n";
-        if (alerts < 12)
-          gp += "set label " + quoted(mk.label) + " at " + x(mk.start_s) + ", graph " + g(0.80 - 0.07 * (alerts % 3)) +
-                " left offset char 0.3,0 font ',9' textcolor rgb '#C00000' front\n";
-        ++alerts;
+        // The number just above the plot's top edge, clear of the bands' labels inside it;
+        // numbers of firings closer than 2 % of the run alternate left and right of their line.
+        const bool close = !std::isnan(m.duration_s) && m.duration_s > 0 && mk.start_s - last_alert_x < 0.02 * m.duration_s;
+        alert_row = close ? (alert_row + 1) % 2 : 0;
+        last_alert_x = mk.start_s;
+        gp += "set label '" + std::to_string(number_of(mk.label)) + "' at " + x(mk.start_s) + ", graph 1 " +
+              (alert_row ? "left offset char 0.2,0.6" : "right offset char -0.2,0.6") +
+              " font ',9' textcolor rgb '#C00000' front\n";
         break;
+      }
       case Mark::Kind::alert_resolved:
         gp += "set arrow from " + x(mk.start_s) + ", graph 0 to " + x(mk.start_s) +
               ", graph 1 nohead front linecolor rgb '#2E7D32' linewidth 1.2 dashtype 3\n";
@@ -204,6 +235,13 @@ void write_annotations(const std::filesystem::path& file, const Marks& m) {
         ++ticks;
         break;
     }
+  }
+  if (!rules.empty()) {
+    std::vector<std::string> legend;
+    for (std::size_t k = 0; k < rules.size() && k < 9; ++k) legend.push_back(std::to_string(k + 1) + "  " + rules[k]);
+    if (rules.size() > 9) legend.push_back("and " + std::to_string(rules.size() - 9) + " more");
+    gp += "set style textbox opaque fillcolor rgb '#ffffff' border lc rgb '#C00000'\n";
+    gp += "set label " + quoted_lines(legend) + " at graph 0.015, graph 0.9 left font ',8' textcolor rgb '#C00000' boxed front\n";
   }
   write_file(file, gp);
 }

@@ -76,6 +76,9 @@ std::vector<AvailabilityResult::Alert> evaluate_alerts(const std::vector<AlertRu
       }
     }
   }
+  // In the order they fire (a rule's episodes come out together above): the page numbers its
+  // markers, the table and the terminal list them in this order. Ties keep the rules' order.
+  std::stable_sort(out.begin(), out.end(), [](const auto& a, const auto& b) { return a.fired_s < b.fired_s; });
   return out;
 }
 

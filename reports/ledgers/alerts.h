@@ -27,7 +27,7 @@ std::vector<AlertRule> read_alerts(Params& top, const Metrics* series);
 
 // The alerts fired and resolved over the windows `ends`. `series` are the run's series (all
 // of them, zero ones included) and `derived` the derived availability series; a rule's
-// metric is looked up in the first, then in the second.
+// metric is looked up in the first, then in the second. In firing order (ties: the rules').
 std::vector<AvailabilityResult::Alert> evaluate_alerts(const std::vector<AlertRule>& rules,
                                                        const std::vector<Time>& ends,
                                                        const std::vector<Series>& series,

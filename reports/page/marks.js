@@ -12,9 +12,9 @@
   A.alertRed = '#C00000';
   A.oomInk = '#6A3D9A';
 
-  // The alert rules of a summary, numbered 1.. in the order the scenario lists them (rules
-  // that never fired keep their number), each with its firings {from, to} in the page's
-  // time unit (to = the end of the run while still firing).
+  // The alert rules of a summary, numbered 1.. in the order they first fire (the rules that
+  // never fired after them, in the scenario's order), each with its firings {from, to} in the
+  // page's time unit (to = the end of the run while still firing).
   A.alertIndex = function (summary, time) {
     var report = (summary && summary.availability_report) || {};
     var rules = [];
@@ -26,13 +26,17 @@
       }
       return rules[byName[name]];
     }
-    (report.alert_rules || []).forEach(function (r) { rule(r.alert).def = r; });
     var end = time && time.end !== null && time.end !== undefined ? time.end : null;
-    (report.alerts || []).forEach(function (a) {
-      if (typeof a.fired_s !== 'number') return;
+    var fired = (report.alerts || []).filter(function (a) { return typeof a.fired_s === 'number'; });
+    fired = fired.map(function (a, i) { return [a, i]; }).sort(function (x, y) {
+      return x[0].fired_s - y[0].fired_s || x[1] - y[1];
+    });
+    fired.forEach(function (x) {
+      var a = x[0];
       var to = typeof a.resolved_s === 'number' ? a.resolved_s / time.div : end;
       rule(a.alert).firings.push({ from: a.fired_s / time.div, to: to, resolved: typeof a.resolved_s === 'number' });
     });
+    (report.alert_rules || []).forEach(function (r) { rule(r.alert).def = r; });
     return rules;
   };
 

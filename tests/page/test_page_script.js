@@ -46,7 +46,7 @@ test('durations in the unit that fits', () => {
   assert.strictEqual(A.duration(3 * 3600), '3 h');
 });
 
-test('alert rules are numbered in the scenario order, firings in the page unit', () => {
+test('alert rules are numbered in the order they first fire, firings in the page unit', () => {
   const summary = { availability_report: {
     alert_rules: [{ alert: 'pool', metric: 'm->pool.pool_waiting', op: '>', threshold: 100, for_s: 30 },
                   { alert: 'never', metric: 'm.memory_mb', op: '>', threshold: 1, for_s: 0 },
@@ -54,9 +54,15 @@ test('alert rules are numbered in the scenario order, firings in the page unit',
     alerts: [{ alert: 'timeouts', fired_s: 1060, resolved_s: 1080 }, { alert: 'pool', fired_s: 800, resolved_s: null },
              { alert: 'timeouts', fired_s: 1125, resolved_s: 1215 }] } };
   const rules = A.alertIndex(summary, { unit: 'min', div: 60, end: 40 });
-  assert.deepStrictEqual(rules.map((r) => [r.n, r.name, r.firings.length]), [[1, 'pool', 1], [2, 'never', 0], [3, 'timeouts', 2]]);
+  // pool first fires at 800 s, timeouts at 1060 s; the rule that never fired comes last.
+  assert.deepStrictEqual(rules.map((r) => [r.n, r.name, r.firings.length]), [[1, 'pool', 1], [2, 'timeouts', 2], [3, 'never', 0]]);
   assert.deepStrictEqual(rules[0].firings[0], { from: 800 / 60, to: 40, resolved: false });  // still firing: to the end
-  assert.strictEqual(rules[2].firings[1].to, 1215 / 60);
+  assert.strictEqual(rules[1].firings[1].to, 1215 / 60);
+  assert.strictEqual(rules[2].def.metric, 'm.memory_mb');
+  // Listed out of order (a merged summary), they are numbered by firing time all the same.
+  const shuffled = { availability_report: { alert_rules: summary.availability_report.alert_rules,
+    alerts: [{ alert: 'timeouts', fired_s: 30, resolved_s: 40 }, { alert: 'never', fired_s: 10, resolved_s: 20 }] } };
+  assert.deepStrictEqual(A.alertIndex(shuffled, { unit: 's', div: 1, end: 60 }).map((r) => r.name), ['never', 'timeouts', 'pool']);
 });
 
 test('a derived availability is completed / (completed + failed) per window', () => {

@@ -130,6 +130,16 @@ TEST_CASE("alerts: pending, then firing after `for`, resolved when the condition
   REQUIRE(fired.size() == 1);
   CHECK(fired[0].fired_s == 30);
   CHECK(fired[0].resolved_s == 40);
+
+  // Several rules: listed in the order they fire, not in the rules' order ("errors" fires at
+  // 40 s and 110 s, "quiet" at 10 s and 50 s, "down" at 30 s).
+  fired = evaluate_alerts({rule, at_once, down}, ends(12), series, derived);
+  std::vector<std::pair<std::string, double>> order;
+  for (const auto& a : fired) order.emplace_back(a.name, a.fired_s);
+  CHECK(order == std::vector<std::pair<std::string, double>>{
+                     {"quiet", 10}, {"down", 30}, {"errors", 40}, {"quiet", 50}, {"errors", 110}});
+  CHECK(fired[0].resolved_s == 20);  // each keeps its own resolution
+  CHECK(fired[2].resolved_s == 50);
 }
 
 TEST_CASE("availability ledger: SLO windows, error budget, time to detect and to recover") {
