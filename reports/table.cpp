@@ -125,6 +125,14 @@ std::string terminal_table(const ordered_json& s) {
   o << "  duration " << fmt(num(s, "duration_s"), 0) << " s";
   if (num(s, "warmup_s") > 0) o << " (warm-up " << fmt(num(s, "warmup_s"), 0) << " s)";
   o << "\n";
+  // The what-if on the first lines: figures below are of the scenario as changed.
+  if (s.contains("run") && s["run"].contains("overrides") && s["run"]["overrides"].is_array() &&
+      !s["run"]["overrides"].empty()) {
+    std::string sets;
+    for (const auto& x : s["run"]["overrides"])
+      if (x.is_string()) append_item(sets, "  ", "--set " + printable(x.get<std::string>()));
+    o << "with " << sets << "\n";
+  }
   if (s.contains("run") && s["run"].value("partial", false))
     o << "PARTIAL  interrupted at " << fmt(num(s["run"], "simulated_s"), 1) << " s of simulated time: the figures cover only that\n";
   o << "\n";

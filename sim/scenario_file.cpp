@@ -127,6 +127,19 @@ static std::vector<std::string> root_segments(const json& doc, const std::string
       }
     }
   }
+  // Neither a component nor a fault, and not in the document: a path into it that is one typo
+  // away from a component's id or a fault's name is that typo ("wbe.replicas"), not a new
+  // top-level field (which would be refused later as an unknown field of the scenario).
+  if (parts.size() > 1 && !(doc.is_object() && doc.contains(parts[0]))) {
+    std::vector<std::string> names;
+    for (const json* list : {comps, faults})
+      if (list && list->is_array())
+        for (const json& c : *list)
+          for (const char* key : {"id", "name"})
+            if (c.is_object() && c.contains(key) && c[key].is_string()) names.push_back(c[key].get<std::string>());
+    if (const std::string hint = did_you_mean(parts[0], names); !hint.empty())
+      throw ScenarioError("--set " + path, "no component or fault named \"" + printable(parts[0]) + "\"" + hint);
+  }
   return parts;
 }
 

@@ -19,8 +19,9 @@ nlohmann::json parse_scenario_text(const std::string& text);
 // matches, else the "name" of a fault (faults[i]), else a top-level key; numeric segments index arrays; VALUE is JSON, else a
 // string. VALUE null removes an object's field (null means absent), making nothing on the
 // way to it; an array's item is set to null. Throws ScenarioError with pointer "--set
-// <assignment>" on a bad path, a value the parser refuses, a control character, or a
-// document nested deeper than the parser allows.
+// <assignment>" on a bad path, a value the parser refuses, a control character, a document
+// nested deeper than the parser allows, or a first segment that is no component, fault or key
+// of the document but one typo away from a component's id or a fault's name (did you mean).
 void apply_set(nlohmann::json& doc, const std::string& assignment);
 
 // The JSON pointer the PATH of an assignment designates (for messages and --vary labels).

@@ -85,6 +85,12 @@ TEST_CASE("bad input: --set is validated like the file") {
     CHECK(line.find("concurrency") != std::string::npos);
   }
   {
+    // A typo of a component's id is named as one, not as an unknown top-level field "wbe".
+    const std::string line = one_error_line(run_bad(path, {"--set", "wbe.replicas=2"}));
+    INFO("stderr line: ", line);
+    CHECK(line.find("no component or fault named \"wbe\" (did you mean \"web\"?)") != std::string::npos);
+  }
+  {
     const std::string line = one_error_line(run_bad(path, {"--set", "users.arrivals.rate=-1"}));
     INFO("stderr line: ", line);
     CHECK(line.find("rate") != std::string::npos);
@@ -133,6 +139,8 @@ TEST_CASE("bad input: a mistake on the command line is one line naming the comma
       {{"run", mm1, "--no-such-flag"}, "archsim run: ", "--no-such-flag"},
       {{"run", mm1, "--threads", "999"}, "archsim run: ", "--threads"},
       {{"compare", mm1}, "archsim compare: ", "--vary"},
+      {{"run", mm1, "--replication", "3"}, "archsim run: ", "did you mean \"--replications\"?"},
+      {{"compare", mm1, "--vary", "web.replicas=1,2", "--thread=2"}, "archsim compare: ", "did you mean \"--threads\"?"},
   };
   for (const auto& c : cases) {
     const std::string line = one_error_line(run_archsim(c.args, kTimeout));

@@ -29,6 +29,8 @@ TEST_CASE("overrides: --set before or after the file, and --set=, recorded in ru
     REQUIRE(r.exit_code == 0);
     const json s = json::parse(read_text(out + "/summary.json"));
     CHECK(at(s, "run.overrides") == json(want));
+    // The terminal says them under the run's first line, before any figure.
+    CHECK(r.out.find("\nwith --set duration=2m  --set warmup=0  --set users.arrivals.rate=40\n") != std::string::npos);
     CHECK(num(s, "duration_s") == 120);
     if (first.is_null()) first = without_run(s);
     else CHECK(without_run(s) == first);  // the same run whichever side the flags are on

@@ -82,11 +82,21 @@ TEST_CASE("--set: component ids first, then top-level keys, numeric segments ind
   CHECK(doc["seed"] == 7);
   CHECK(error_of([&] { apply_set(doc, "api.routes.pay.5.timeout=1s"); }).find("past the end") != std::string::npos);
   CHECK(error_of([&] { apply_set(doc, "noequals"); }).find("expected PATH=VALUE") != std::string::npos);
+  // A typo of a component's id is named as such, not left to become an unknown top-level field.
+  CHECK(error_of([&] { apply_set(doc, "apl.replicas=2"); }) ==
+        "--set apl.replicas: no component or fault named \"apl\" (did you mean \"api\"?)");
+  // Far from every id, or a top-level key the scenario has: set as written.
+  apply_set(doc, "slo.p99=200ms");
+  CHECK(doc["slo"]["p99"] == "200ms");
 }
 
 TEST_CASE("did you mean: close words only") {
   CHECK(did_you_mean("servise", {"service", "client"}) == " (did you mean \"service\"?)");
   CHECK(did_you_mean("database", {"service", "client"}).empty());
+  // Two neighbours swapped are one typo.
+  CHECK(did_you_mean("wbe", {"web", "users"}) == " (did you mean \"web\"?)");
+  CHECK(did_you_mean("reqeusts", {"requests"}) == " (did you mean \"requests\"?)");
+  CHECK(did_you_mean("bwe", {"web"}).empty());  // two swaps: not close for three letters
 }
 
 TEST_CASE("params: shape() tells the JSON type without marking the key as known") {

@@ -5,10 +5,40 @@
 
 #include "models/register_builtin.h"
 #include "reports/ledgers/ledgers.h"
+#include "sim/errors.h"
 #include "sim/text_list.h"
 #include "tools/cli/commands.h"
 #include "tools/cli/mpi_executor.h"
 #include "tools/cli/report_command.h"
+
+namespace {
+
+// " (did you mean --replications?)" for the first unexpected argument that is an option one
+// typo away from an option of the command given (CLI11 says only that it was not expected).
+std::string option_hint(const CLI::App& app, const CLI::Error& e) {
+  if (!dynamic_cast<const CLI::ExtrasError*>(&e)) return "";
+  const auto given = app.get_subcommands();
+  const CLI::App& cmd = given.empty() ? app : *given.back();
+  std::vector<std::string> names;
+  for (const CLI::Option* opt : cmd.get_options())
+    for (const std::string& n : opt->get_lnames()) names.push_back("--" + n);
+  const std::string what = e.what();
+  std::size_t at = what.find(": ");
+  for (at = at == std::string::npos ? 0 : at + 2; at < what.size();) {
+    std::size_t end = what.find(' ', at);
+    if (end == std::string::npos) end = what.size();
+    std::string word = what.substr(at, end - at);
+    at = end + 1;
+    if (word.size() < 3 || word[0] != '-') continue;
+    if (word[1] != '-') word.insert(0, "-");  // -replications
+    word = word.substr(0, word.find('='));
+    std::string hint = archsim::did_you_mean(word, names);
+    if (!hint.empty()) return hint;
+  }
+  return "";
+}
+
+}  // namespace
 
 int main(int argc, char** argv) {
   using namespace archsim;
@@ -39,7 +69,7 @@ int main(int argc, char** argv) {
       if (argc < 2 || argv[1][0] == '-') what = "expected a command first: " + names;
       else what = "unknown command \"" + std::string(argv[1]) + "\": expected " + names;
     }
-    return command + ": " + what + " (see " + command + " --help)\n";
+    return command + ": " + what + option_hint(*a, e) + " (see " + command + " --help)\n";
   });
 
   Registry registry;
