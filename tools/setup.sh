@@ -13,5 +13,7 @@ bash tools/install_packages.sh "${PACKAGES[@]}"
 [ "${1:-}" = "--deps" ] && exit 0
 
 cmake --preset release >/dev/null
-cmake --build --preset release -j "$(nproc)"
+# Only what it runs: the test and benchmark binaries are the test step's (tools/test.sh) and
+# the benchmarks' (`cmake --build --preset release` builds them all).
+cmake --build --preset release -j "$(nproc)" --target archsim
 ./build/release/archsim run scenarios/basics/mm1.json --out out/mm1
