@@ -2,7 +2,8 @@
 # The studies (docs/studies/*.md) and the learn pages (docs/learn/*.md) stay true to what
 # archsim does:
 #  1. every image a page shows exists in the repository, and the page's own commands draw
-#     it again (in the scratch copy below, from which the images were removed);
+#     it again under out/ (in the scratch copy below, from which the images were removed),
+#     writing nothing under docs/;
 #  2. every ```sh block of every page runs (exit 0), in a scratch copy of the repository's
 #     scenarios and pages, with every `archsim run` and `archsim compare` shortened to a few
 #     simulated minutes: the commands, flags, --set paths, jq filters and chart scripts are
@@ -37,9 +38,11 @@ for folder in studies learn; do
     if ! python3 "$src/tools/study/run_blocks.py" "$md" "$bin" "$scratch" --append --set duration=3m >"$scratch/log" 2>&1; then
       tail -40 "$scratch/log"; fail=1
     fi
-    # ... and drew every image the page shows.
+    # ... and drew every image the page shows, under out/ (docs/<folder>/PATH is drawn as
+    # out/<folder>/PATH), writing nothing under docs/.
     for img in $images; do
-      [ -s "$scratch/docs/$folder/$img" ] || { echo "$rel: its commands did not draw $img"; fail=1; }
+      [ -s "$scratch/out/$folder/$img" ] || { echo "$rel: its commands did not draw out/$folder/$img"; fail=1; }
+      if [ -e "$scratch/docs/$folder/$img" ]; then echo "$rel: its commands wrote docs/$folder/$img (only out/ may be written)"; fail=1; fi
     done
   done
 done

@@ -8,7 +8,7 @@ csv = dir . "/timeseries.csv"
 # One series of the long-format timeseries.csv (time_s,component,metric,value), as "t v".
 series(c, m) = sprintf("< awk -F, '$2==\"%s\" && $3==\"%s\" {print $1/60, $4}' %s", c, m, csv)
 set terminal svg size 900,900 dynamic font "sans,11" background "white"
-set output "docs/studies/covid-2020/alarms.svg"
+set output "out/studies/covid-2020/alarms.svg"
 set datafile separator whitespace
 set multiplot layout 5,1 title "monday-morning.json: the four alarms (dashed: the alert rule's threshold)"
 set lmargin 12

@@ -12,7 +12,7 @@ csv = dir . "/timeseries.csv"
 # 17,280 points, more than a page's chart shows).
 series(c, m) = sprintf("< awk -F, '$2==\"%s\" && $3==\"%s\" {b=int(($1-1)/300); s[b]+=$4; n[b]++} END {for (b in s) print (b+1)*300/3600, s[b]/n[b]}' %s | sort -g", c, m, csv)
 set terminal svg size 900,560 dynamic font "sans,11" background "white"
-set output "docs/studies/covid-2020/" . name . ".svg"
+set output "out/studies/covid-2020/" . name . ".svg"
 set datafile separator whitespace
 set multiplot layout 2,1 title what
 set lmargin 12

@@ -20,7 +20,7 @@ ready(d, ids) = sprintf("< awk -F, '$2 ~ /^(%s)$/ && $3==\"ready_replicas\" {r[$
 mono_ids = "monolith|video-server"
 ms_ids = "gateway|auth|course|video|payment|analytics"
 set terminal svg size 900,900 dynamic font "sans,11" background "white"
-set output "docs/studies/covid-2020/microservices-day.svg"
+set output "out/studies/covid-2020/microservices-day.svg"
 set datafile separator whitespace
 set multiplot layout 4,1 title "The same Monday: microservices.json (blue) and monolith.json (red), 5-min points"
 set lmargin 12

@@ -6,7 +6,7 @@
 csv(n) = sprintf("out/peak%d/timeseries.csv", n)
 series(n, c, m) = sprintf("< awk -F, '$2==\"%s\" && $3==\"%s\" {print $1/60, $4}' %s", c, m, csv(n))
 set terminal svg size 900,560 dynamic font "sans,11" background "white"
-set output "docs/studies/covid-2020/peak.svg"
+set output "out/studies/covid-2020/peak.svg"
 set datafile separator whitespace
 set multiplot layout 2,1 title "microservices.json at the peak: the API's p99 per 5-s window (the first 2 minutes are the ramp)"
 set lmargin 12

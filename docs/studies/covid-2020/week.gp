@@ -15,7 +15,7 @@ hourly(c, m, how) = sprintf("< awk -F, '$2==\"%s\" && $3==\"%s\" {b=int(($1-1)/3
 days = sprintf("< awk -F, -v segment_mb=10 -f docs/studies/covid-2020/days.awk %s", csv)
 dau = sprintf("< jq -r '.components.users | to_entries[] | select(.key|test(\"^daily_active_users_day\")) | \"\\(.key|ltrimstr(\"daily_active_users_day\")) \\(.value)\"' %s/summary.json", dir)
 set terminal svg size 900,760 dynamic font "sans,11" background "white"
-set output "docs/studies/covid-2020/week.svg"
+set output "out/studies/covid-2020/week.svg"
 set datafile separator whitespace
 set multiplot layout 3,1 title "week.json: the microservices from Monday 16 to Sunday 22 March (hourly)"
 set lmargin 12
@@ -37,7 +37,7 @@ plot hourly("users", "latency_p99_ms", "max") with lines lw 1 lc rgb "#aec7e8" t
      hourly("users", "latency_p99_ms", "mean") with lines lw 2 lc rgb "#1f77b4" title "the hour's mean 1-min p99", \
      50 with lines dt 2 lw 2 lc rgb "black" title "the story's 50 ms"
 unset multiplot
-set output "docs/studies/covid-2020/week-days.svg"
+set output "out/studies/covid-2020/week-days.svg"
 set terminal svg size 900,360 dynamic font "sans,11" background "white"
 set multiplot layout 1,2 title "week.json day by day (1 = Monday)"
 set yrange [0:*]
