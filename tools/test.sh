@@ -183,8 +183,8 @@ ARCHSIM_REQUIRE_BROWSER=1 tools/browser_check.sh build/browser-check-compare-ala
   'id="ichart-whatif-failed-0"'
 echo "== tools/test.sh: browser checks done at ${SECONDS} s"
 
-# archsim beside the real systems (tools/realcheck.sh, docs/validation.md): NGINX, HAProxy and
-# Redis from Debian's packages on loopback, the cases of the four mechanisms the check found,
-# shorter (3-4 minutes). It fails when a figure leaves its tolerance in two measurements.
+# archsim beside the real systems (tools/realcheck.sh, docs/validation.md): NGINX, HAProxy,
+# Redis, PostgreSQL and PgBouncer from Debian's packages on loopback, the mechanism cases,
+# shorter (6-7 minutes). It fails when a figure leaves its tolerance in two measurements.
 bash tools/realcheck.sh --quick
 echo "== tools/test.sh: real check done at ${SECONDS} s"

@@ -52,6 +52,19 @@ def _case(c):
             w = real["nginx_workers"]
             notes.append(f"NGINX workers: connections per worker {w['connections_per_worker']}, mean run of "
                          f"connections accepted in a row by one worker {w['mean_run_length']:.2f}.")
+    elif c["kind"] == "db":
+        measured = {"pool": f"a server connection held {real.get('hold_ms', 0):.2f} ms per transaction (statement "
+                            f"{real.get('statement_ms', 0):.2f} ms, hand-off {real.get('handoff_ms', 0):.2f} ms over "
+                            f"{real.get('handoff_pairs', 0)} back-to-back pairs); client overhead at idle "
+                            f"{real.get('idle_overhead_ms', 0):.2f} ms",
+                    "hotrow": f"the row lock held {real.get('hold_ms', 0):.2f} ms per transaction (sleep and statement "
+                              f"{real.get('held_ms', 0):.2f} ms, commit and hand-off {real.get('handoff_ms', 0):.2f} ms "
+                              f"over {real.get('handoff_pairs', 0)} back-to-back pairs)",
+                    "connect": f"{real.get('sessions', 0)} sessions of {real.get('hold_ms', 0):.2f} ms on average "
+                               f"(PostgreSQL's log_disconnections)"}[c["setup"]]
+        notes.append(f"{real['ok']} of {real['requests']} requests answered after the warm-up (failures by SQLSTATE: "
+                     f"{real['codes'] or 'none'}); {measured}, given to archsim as the query's time; load generator lag "
+                     f"p99 {real['sender_lag_ms']['p99']:.2f} ms.")
     else:
         notes.append(f"{real['bytes_per_key']:.1f} bytes of Redis memory per key; maxmemory {real['maxmemory']} bytes "
                      f"held {real['keys_held_mean']:.1f} keys on average ({real['keys_held_min']}..{real['keys_held_max']}), "
@@ -65,7 +78,7 @@ def _case(c):
 
 def write(path, report):
     status = "passed" if report["passed"] else "FAILED"
-    head = [f"<h1>archsim beside NGINX, HAProxy and Redis ({html.escape(report['mode'])} run: {status})</h1>",
+    head = [f"<h1>archsim beside the real systems ({html.escape(report['mode'])} run: {status})</h1>",
             f"<p class='note'>Made by <code>{html.escape(report['command'])}</code> in {report['wall_seconds']:.0f} s; "
             f"real processes at priority {html.escape(report['priority'])}; load average "
             f"{report['load_average_start'][0]:.1f} at the start, {report['load_average_end'][0]:.1f} at the end. "

@@ -64,16 +64,18 @@ class Procs:
     def __init__(self, logdir, prefix=()):
         self.logdir = logdir
         self.prefix = list(prefix)  # e.g. a scheduling priority (realcheck.py priority_prefix)
-        self.items = []  # (name, Popen, extra pids)
+        self.items = []  # (name, Popen, extra pids, stop signal)
 
-    def start(self, name, cmd):
-        """Starts `cmd` (after the prefix, which must exec it: chrt and nice do) with its output in LOGDIR/NAME.log."""
+    def start(self, name, cmd, stop_signal=signal.SIGTERM):
+        """Starts `cmd` (after the prefix, which must exec it: chrt, nice and setpriv do) with its
+        output in LOGDIR/NAME.log; stop() sends it `stop_signal` first (PostgreSQL's postmaster
+        wants SIGINT, its fast shutdown: SIGTERM is a smart one that waits for every client)."""
         if self.prefix and cmd[:len(self.prefix)] != self.prefix:
             cmd = self.prefix + list(cmd)
         log = open(os.path.join(self.logdir, name + ".log"), "w")
         p = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
         log.close()
-        self.items.append([name, p, []])
+        self.items.append([name, p, [], stop_signal])
         return p
 
     def adopt_children(self, p):
@@ -83,11 +85,11 @@ class Procs:
                 item[2] = children_of(p.pid)
 
     def stop(self):
-        for name, p, extra in reversed(self.items):
+        for name, p, extra, sig in reversed(self.items):
             if p.poll() is None:
-                p.send_signal(signal.SIGTERM)
+                p.send_signal(sig)
         deadline = time.monotonic() + 5
-        for name, p, extra in reversed(self.items):
+        for name, p, extra, sig in reversed(self.items):
             try:
                 p.wait(timeout=max(0.1, deadline - time.monotonic()))
             except subprocess.TimeoutExpired:

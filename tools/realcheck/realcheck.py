@@ -1,9 +1,10 @@
 #!/usr/bin/env python3
-"""archsim beside the real systems it models: NGINX, HAProxy and Redis on loopback.
+"""archsim beside the real systems it models: NGINX, HAProxy, Redis, PostgreSQL and PgBouncer on loopback.
 
 For each case (cases.py) it starts the real processes, measures them as a user would,
 writes the equivalent archsim scenario, runs it with replications and compares: p50, p90,
-p99 and mean latency and each backend's share for the balancers, the hit ratio for Redis.
+p99 and mean latency and each backend's share for the balancers, the hit ratio for Redis,
+waits, timeouts and refusals for the data tier (dbcases.py).
 Writes OUT/realcheck.json, OUT/index.html (a table per case) and, per case, the real
 measurements, the scenario and the processes' logs.
 
@@ -28,10 +29,15 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 
 import cases as C  # noqa: E402
+import dbcases as DB  # noqa: E402
 import page  # noqa: E402
 from procs import Procs, exit_on_signals, free_port, python, wait_listening  # noqa: E402
 from proxies import start_proxy, start_redis  # noqa: E402
-from stats import compare, latency_stats, quantiles, sim_figures, ENV_SPREAD, SPREAD_SIGMAS, TOLERANCES  # noqa: E402
+from stats import sim_figure, compare, latency_stats, quantiles, sim_figures, ENV_SPREAD, SPREAD_SIGMAS, TOLERANCES  # noqa: E402
+
+ALL_CASES = C.CASES + DB.CASES
+# The commands each kind of case needs (tools/realcheck.sh installs their packages).
+TOOLS = {"balancer": ("nginx", "haproxy"), "cache": ("redis-server",), "db": ("pgbouncer", "setpriv")}
 
 MODES = {
     # measured seconds, warm-up seconds, overhead seconds, replications
@@ -159,6 +165,12 @@ def simulate(case, real, args, mode, overheads, folder):
     m = settings(case, mode)
     sims = {}
     for v in case["variants"]:
+        if case["kind"] == "db":
+            sc = DB.scenario(case, v, m["seconds"], m["warmup"], real)
+            sc["_label"] = v["label"]
+            sims[v["label"]] = DB.sim_figures(case, run_archsim(args.archsim, sc, folder, m["replications"]), real,
+                                              sim_figure)
+            continue
         if case["kind"] == "balancer":
             means = [n + o for n, o in zip(case["means_ms"], real["service_overshoot_ms"])]
             sc = C.balancer_scenario(case, v, m["seconds"], m["warmup"], overheads[case["proxy"]], means)
@@ -208,7 +220,7 @@ def resimulate(args, check):
     """--resim: the stored real measurements against the current archsim."""
     with open(os.path.join(args.out, "realcheck.json")) as f:
         report = json.load(f)
-    known = {c["name"]: c for c in C.CASES}
+    known = {c["name"]: c for c in ALL_CASES}
     for entry in report["cases"]:
         case = known[entry["name"]]
         folder = os.path.join(args.out, case["name"])
@@ -238,16 +250,19 @@ def main():
     args.archsim = args.archsim or os.path.join(root, "build", "dev", "archsim")
     args.out = args.out or os.path.join(root, "build", "realcheck-" + mode)
     check = args.check or args.quick
-    for tool in ("nginx", "haproxy", "redis-server", args.archsim):
-        if not shutil.which(tool) and not os.access(tool, os.X_OK):
-            print(f"realcheck: {tool} not found (bash tools/realcheck.sh installs the packages)", file=sys.stderr)
-            return 2
+    if not os.access(args.archsim, os.X_OK):
+        print(f"realcheck: {args.archsim} not found (bash tools/realcheck.sh builds it)", file=sys.stderr)
+        return 2
     if args.resim:
         return resimulate(args, check)
-    chosen = [c for c in C.CASES if (c["name"] in args.cases.split(",") if args.cases else (c["quick"] or mode == "full"))]
+    chosen = [c for c in ALL_CASES if (c["name"] in args.cases.split(",") if args.cases else (c["quick"] or mode == "full"))]
     if not chosen:
-        print("realcheck: no such case; known: " + ", ".join(c["name"] for c in C.CASES), file=sys.stderr)
+        print("realcheck: no such case; known: " + ", ".join(c["name"] for c in ALL_CASES), file=sys.stderr)
         return 2
+    for tool in sorted({t for c in chosen for t in TOOLS[c["kind"]]}):
+        if not shutil.which(tool):
+            print(f"realcheck: {tool} not found (bash tools/realcheck.sh installs the packages)", file=sys.stderr)
+            return 2
     if os.path.isdir(args.out) and not args.resim:
         shutil.rmtree(args.out)
     os.makedirs(args.out)
@@ -277,6 +292,10 @@ def main():
             t0 = time.time()
             if case["kind"] == "balancer":
                 real = balancer_case(case, args, mode, prefix, overheads, folder, attempt)
+            elif case["kind"] == "db":
+                m = settings(case, mode)
+                real = DB.measure(case, os.path.join(folder, f"real-{attempt}"), prefix, m["seconds"], m["warmup"],
+                                  args.seed + attempt)
             else:
                 real = cache_case(case, args, mode, prefix, folder, attempt)
             sims = simulate(case, real, args, mode, overheads, folder)

@@ -17,11 +17,18 @@ measured over ten repeats of the quick run on a busy 2-core machine).
 import math
 
 # Fixed parts, set from the run-to-run spread of ten repeats of the quick run on a busy
-# 2-core machine (docs/validation.md): relative for latencies, absolute for the rest.
-TOLERANCES = {"p50": 0.06, "p90": 0.08, "p99": 0.15, "mean": 0.06, "share": 0.02, "hit_ratio": 0.01}
+# 2-core machine (docs/validation.md): relative for latencies and waits, absolute for the rest.
+TOLERANCES = {"p50": 0.06, "p90": 0.08, "p99": 0.15, "mean": 0.06, "share": 0.02, "hit_ratio": 0.01,
+              "wait_mean": 0.10, "wait_p90": 0.10, "wait_p99": 0.15, "db_share": 0.02}
 # Run-to-run standard deviation of the real figures with the same seeds (the largest over
-# the quick cases of ten repeats): relative for latencies, absolute for the rest.
-ENV_SPREAD = {"p50": 0.027, "p90": 0.035, "p99": 0.09, "mean": 0.03, "share": 0.003, "hit_ratio": 0.001}
+# the quick cases of ten repeats; for the data tier's waits and shares, over three repeats,
+# rounded up): relative for latencies and waits, absolute for the rest.
+ENV_SPREAD = {"p50": 0.027, "p90": 0.035, "p99": 0.09, "mean": 0.03, "share": 0.003, "hit_ratio": 0.001,
+              "wait_mean": 0.02, "wait_p90": 0.04, "wait_p99": 0.12, "db_share": 0.004}
+# The data tier's figures (tools/realcheck/dbcases.py): tolerance kind, relative or absolute.
+DB_FIGURES = {"wait mean": ("wait_mean", True), "wait p50": ("wait_mean", True), "wait p90": ("wait_p90", True),
+              "wait p99": ("wait_p99", True), "waited share": ("db_share", False),
+              "timeout share": ("db_share", False), "refused share": ("db_share", False)}
 SPREAD_SIGMAS = 3.0
 
 _T95 = [12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262, 2.228, 2.201, 2.179, 2.160, 2.145, 2.131,
@@ -68,7 +75,7 @@ def _at(doc, path):
     return cur
 
 
-def _figure(summary, path):
+def sim_figure(summary, path):
     mean = _at(summary, path)
     n = summary.get("replications", 1)
     ci = summary.get("ci95", {}).get(path)
@@ -78,12 +85,12 @@ def _figure(summary, path):
 
 def sim_figures(summary, kind, backends):
     if kind == "balancer":
-        out = {q: _figure(summary, "latency_ms." + q) for q in ("p50", "p90", "p99", "mean")}
+        out = {q: sim_figure(summary, "latency_ms." + q) for q in ("p50", "p90", "p99", "mean")}
         for i in range(backends):
-            out[f"share.s{i + 1}"] = _figure(summary, f"components.lb.share.s{i + 1}")
-        out["failed"] = _figure(summary, "requests.failed")
+            out[f"share.s{i + 1}"] = sim_figure(summary, f"components.lb.share.s{i + 1}")
+        out["failed"] = sim_figure(summary, "requests.failed")
         return out
-    return {"hit_ratio": _figure(summary, "components.cache.hit_ratio")}
+    return {"hit_ratio": sim_figure(summary, "components.cache.hit_ratio")}
 
 
 def compare(kind, real, sim, backends):
@@ -97,7 +104,11 @@ def compare(kind, real, sim, backends):
         rows.append({"figure": name, "real": r, "sim": s["mean"], "sim_sd": s["sd"], "diff": diff,
                      "relative": relative, "tolerance": tol, "ok": abs(diff) <= tol})
 
-    if kind == "balancer":
+    if kind == "db":
+        for name, value in real["figures"].items():
+            tol_kind, relative = DB_FIGURES[name]
+            row(name, value, sim[name], relative, tol_kind)
+    elif kind == "balancer":
         for q in ("p50", "p90", "p99", "mean"):
             row(q, real["latency_ms"][q], sim[q], True, q)
         for i in range(backends):
