@@ -1,4 +1,4 @@
-"""The data tier's cases of the real check: PostgreSQL and PgBouncer on loopback.
+"""The data tier's cases of the real check: PostgreSQL, PgBouncer and MariaDB on loopback.
 
 - pgbouncer-pool: PgBouncer in transaction mode, a pool of 4 server connections, each
   transaction `SELECT pg_sleep(0.05)` (80 transactions/s of capacity), 68/s offered: clients
@@ -14,6 +14,9 @@
 - postgres-hot-row: `UPDATE hot SET n = n + 1 WHERE id = 1`, then `pg_sleep(0.01)`, then
   COMMIT, from 120 sessions at 70/s: the row's lock lets one transaction through at a time,
   an M/D/1 queue. The model's database `row_locks`.
+- mariadb-deadlock: MariaDB's InnoDB, two transactions drawn equally, rows 1 then 2 or 2 then
+  1, each UPDATE followed by SLEEP(0.01): opposite orders deadlock and InnoDB rolls a victim
+  back at once (1213). The model's `transactions` with `deadlock_detect`.
 
 What the scenario is given is measured, never fitted: each query returns the server's clocks
 (statement_timestamp() when PostgreSQL received it, clock_timestamp() when the row lock was
@@ -33,7 +36,8 @@ import re
 import statistics
 import subprocess
 
-from pgservers import Cluster
+from dbservers import Cluster, MariaDB
+import mywire
 from pgwire import Connection
 from procs import Procs, python
 from stats import percentile
@@ -45,12 +49,16 @@ POOL_SQL = ("SELECT pg_sleep({s}), pg_backend_pid(), extract(epoch from statemen
 HOT_SQL = ("BEGIN; UPDATE hot SET n = n + 1 WHERE id = 1 RETURNING extract(epoch from statement_timestamp()), "
            "extract(epoch from clock_timestamp()); SELECT pg_sleep({s}), extract(epoch from clock_timestamp()); COMMIT")
 CONNECT_SQL = "SELECT pg_sleep({s})"
+# MariaDB: rows {a} then {b}, each UPDATE followed by a sleep; the server's clock around the
+# second row's sleep gives a row's cost (SYSDATE is the time of the call, NOW the statement's).
+DEADLOCK_SQL = ("BEGIN; UPDATE rc.t SET n = n + 1 WHERE id = {a}; DO SLEEP({s}); UPDATE rc.t SET n = n + 1 WHERE id = {b}; "
+                "SELECT UNIX_TIMESTAMP(SYSDATE(6)); DO SLEEP({s}); SELECT UNIX_TIMESTAMP(SYSDATE(6)); COMMIT")
 WAITED_MS = 0.5
 
 
 def _case(name, setup, rate, sleep_ms, about, off, quick=True, **kw):
     return dict({"name": name, "kind": "db", "setup": setup, "rate": rate, "sleep_ms": sleep_ms, "quick": quick,
-                 "about": about, "full_seconds": 120,
+                 "about": about, "full_seconds": 120, "quick_seconds": 25,
                  "variants": [{"label": "archsim", "set": {}}, {"label": "mechanism off", "set": off}]}, **kw)
 
 
@@ -69,7 +77,20 @@ CASES = [
     _case("postgres-hot-row", "hotrow", 70, 10, off={"row_locks": False},
           about="UPDATE hot SET n = n + 1 WHERE id = 1, then pg_sleep(0.01), then COMMIT, at 70/s from 120 sessions: "
                 "the row lock passes one transaction at a time (M/D/1). archsim: row_locks. Mechanism off: none."),
+    _case("mariadb-deadlock", "deadlock", 20, 10, off={"deadlock_detect": False},
+          about="MariaDB 10.11 (InnoDB), two transactions drawn equally at 20/s from 40 sessions: rows 1 then 2, or 2 "
+                "then 1, each UPDATE followed by SLEEP(0.01): opposite orders deadlock, and InnoDB's detection rolls a "
+                "victim back at once (1213). archsim: transactions ascending and descending with deadlock_detect. "
+                "Mechanism off: no detection (a deadlock lasts to innodb_lock_wait_timeout, 50 s)."),
 ]
+
+
+async def _mysql(port, sql):
+    conn = await mywire.Connection.open(port)
+    try:
+        return await conn.query(sql)
+    finally:
+        conn.close()
 
 
 async def _idle_overhead(port, sql, n=30):
@@ -107,11 +128,18 @@ def measure(case, folder, prefix, seconds, warmup, seed):
     """One real run of a case; its figures and the measured inputs of its scenario."""
     os.makedirs(folder, exist_ok=True)
     procs = Procs(folder, prefix)
-    cluster = Cluster(procs, folder)
+    cluster = MariaDB(procs, folder) if case["setup"] == "deadlock" else Cluster(procs, folder)
     s = case["sleep_ms"] / 1000
     out = os.path.join(folder, "requests.json")
+    proto = "pg"
     try:
-        cluster.start_postgres(max_connections=case.get("max_connections", 300))
+        if case["setup"] == "deadlock":
+            port, conns, overhead, proto = cluster.start(), 40, 0.0, "mysql"
+            asyncio.run(_mysql(port, "CREATE DATABASE rc; CREATE TABLE rc.t (id INT PRIMARY KEY, n BIGINT NOT NULL) "
+                                     "ENGINE=InnoDB; INSERT INTO rc.t VALUES (1, 0), (2, 0)"))
+            sql = [DEADLOCK_SQL.format(a=1, b=2, s=s), DEADLOCK_SQL.format(a=2, b=1, s=s)]
+        else:
+            cluster.start_postgres(max_connections=case.get("max_connections", 300))
         if case["setup"] == "pool":
             port = cluster.start_pgbouncer(case["pool_size"], case["query_wait_timeout_s"])
             sql, conns = POOL_SQL.format(s=s), 250
@@ -120,11 +148,13 @@ def measure(case, folder, prefix, seconds, warmup, seed):
             port = cluster.port
             cluster.sql("CREATE TABLE hot (id int PRIMARY KEY, n bigint NOT NULL); INSERT INTO hot VALUES (1, 0)")
             sql, conns, overhead = HOT_SQL.format(s=s), 120, 0.0
-        else:
+        elif case["setup"] == "connect":
             port, sql, conns, overhead = cluster.port, CONNECT_SQL.format(s=s), 0, 0.0
         cmd = prefix + [python(), os.path.join(HERE, "dbload.py"), "--port", str(port), "--rate", str(case["rate"]),
                         "--seconds", str(warmup + seconds), "--seed", str(seed), "--conns", str(conns),
-                        "--sql", sql, "--out", out]
+                        "--protocol", proto, "--out", out]
+        for text in (sql if isinstance(sql, list) else [sql]):
+            cmd += ["--sql", text]
         subprocess.run(cmd, check=True, timeout=warmup + seconds + 120, stdin=subprocess.DEVNULL)
     finally:
         procs.stop()
@@ -140,6 +170,9 @@ def analyze(case, folder, warmup):
         overhead = json.load(f)["idle_overhead_ms"]
     with open(os.path.join(folder, "requests.json")) as f:
         data = json.load(f)
+    for r in data["requests"]:  # [due, lag, latency, ok, code, [sql index, values...]] -> values apart
+        r.append(r[5][0])
+        r[5] = r[5][1:]
     rows = [r for r in data["requests"] if r[0] >= warmup]
     real = {"requests": len(rows), "ok": sum(1 for r in rows if r[3]), "opened": data["opened"],
             "codes": {c: sum(1 for r in rows if r[4] == c) for c in sorted({r[4] for r in rows if not r[3]})},
@@ -175,6 +208,12 @@ def analyze(case, folder, warmup):
         waits = [w - base for w in raw]
         real.update({"held_ms": held, "handoff_ms": handoff, "handoff_pairs": n, "hold_ms": held + handoff,
                      "before_lock_ms": base})
+    elif case["setup"] == "deadlock":
+        # values: the clock before and after the second row's sleep
+        real.update({"hold_ms": statistics.mean(1000 * (r[5][1] - r[5][0]) for r in ok),
+                     "deadlocks": real["codes"].get("1213", 0), "lock_timeouts": real["codes"].get("1205", 0),
+                     "victims_by_order": [sum(1 for r in rows if r[4] == "1213" and r[6] == i) for i in (0, 1)]})
+        waits = []
     else:
         sessions = _session_times_ms(os.path.join(folder, "postgres.log"))
         real.update({"sessions": len(sessions), "hold_ms": statistics.mean(sessions) if sessions else float("nan"),
@@ -191,6 +230,8 @@ def analyze(case, folder, warmup):
 
 
 def real_figures(case, real):
+    if case["setup"] == "deadlock":
+        return {"deadlock share": real["deadlocks"] / max(1, real["requests"])}
     if case["setup"] == "connect":
         return {"refused share": real["refused"] / max(1, real["requests"])}
     out = {"wait mean": real["wait_ms"]["mean"], "wait p90": real["wait_ms"]["p90"], "wait p99": real["wait_ms"]["p99"]}
@@ -206,22 +247,29 @@ def scenario(case, variant, seconds, warmup, real):
     """The archsim scenario of a case, from what its real run measured."""
     hold = {"dist": "constant", "value": f"{real['hold_ms'] * 1000:.1f}us"}
     setup = case["setup"]
-    db = {"id": "pg", "type": "database", "cores": 512, "max_connections": case.get("max_connections", 100000),
+    db = {"id": "db", "type": "database", "cores": 512, "max_connections": case.get("max_connections", 100000),
           "queries": {"read": hold, "write": hold}}
     client = {"id": "users", "type": "client", "arrivals": {"process": "poisson", "rate": case["rate"]}, "timeout": "600s"}
     comps = [client]
     if setup == "pool":
         pool = {"size": case["pool_size"], "acquire_timeout": f"{case['query_wait_timeout_s'] or 600}s",
                 "max_waiting": 100000}
-        step = {"call": "pg", "route": "read", "timeout": "600s", "pool": pool}
+        step = {"call": "db", "route": "read", "timeout": "600s", "pool": pool}
         if "pool" in variant["set"] and variant["set"]["pool"] is None:
             del step["pool"]
         elif variant["set"].get("acquire_timeout"):
             pool["acquire_timeout"] = variant["set"]["acquire_timeout"]
         client.update({"target": "bouncer", "routes": [{"name": "q"}]})
         comps += [{"id": "bouncer", "type": "service", "concurrency": 1000000, "routes": {"q": [step]}}, db]
+    elif setup == "deadlock":
+        client.update({"target": "db", "routes": [{"name": n, "weight": 1, "keys": {"count": 1}} for n in ("ab", "ba")]})
+        db.update({"lock_wait_timeout": "50s", "deadlock_detect": True,
+                   "transactions": {"ab": {"rows": 2, "order": "ascending", "row_cost": hold},
+                                    "ba": {"rows": 2, "order": "descending", "row_cost": hold}}})
+        db.update(variant["set"])
+        comps.append(db)
     else:
-        client.update({"target": "pg", "routes": [{"name": "write" if setup == "hotrow" else "read", "keys": {"count": 1}}]})
+        client.update({"target": "db", "routes": [{"name": "write" if setup == "hotrow" else "read", "keys": {"count": 1}}]})
         if setup == "hotrow":
             db["row_locks"] = True
         db.update({k: v for k, v in variant["set"].items()})
@@ -236,14 +284,17 @@ def sim_figures(case, summary, real, figure):
     setup = case["setup"]
     out = {}
     total = figure(summary, "requests.total")["mean"] or 1
+    if setup == "deadlock":
+        f = figure(summary, "requests.by_cause.deadlock")
+        return {"deadlock share": {"mean": (f["mean"] or 0) / total, "sd": f["sd"] / total}}
     if setup == "connect":
         f = figure(summary, "requests.by_cause.too_many_connections")
         return {"refused share": {"mean": (f["mean"] or 0) / total, "sd": f["sd"] / total}}
     if setup == "hotrow":
         for q in ("mean", "p90", "p99"):  # absent without row locks: no lock, no wait
-            f = figure(summary, "components.pg.row_lock_wait_ms." + q)
+            f = figure(summary, "components.db.row_lock_wait_ms." + q)
             out["wait " + q] = {"mean": f["mean"] or 0.0, "sd": f["sd"]}
-        waits, taken = figure(summary, "components.pg.row_lock_waits"), figure(summary, "components.pg.row_lock_wait_ms.count")
+        waits, taken = figure(summary, "components.db.row_lock_waits"), figure(summary, "components.db.row_lock_wait_ms.count")
         out["waited share"] = {"mean": (waits["mean"] or 0) / max(1, taken["mean"] or 0),
                                "sd": waits["sd"] / max(1, taken["mean"] or 0)}
         return out
@@ -251,7 +302,7 @@ def sim_figures(case, summary, real, figure):
     for q in ("mean", "p50", "p90", "p99"):
         f = figure(summary, "latency_ms." + q)
         out["wait " + q] = {"mean": (f["mean"] or 0) - real["hold_ms"], "sd": f["sd"]}
-    waited = figure(summary, "components.bouncer.calls.pg.pool_waited")
+    waited = figure(summary, "components.bouncer.calls.db.pool_waited")
     out["waited share"] = {"mean": (waited["mean"] or 0) / total, "sd": waited["sd"] / total}
     t = figure(summary, "requests.by_cause.pool_timeout")
     out["timeout share"] = {"mean": (t["mean"] or 0) / total, "sd": t["sd"] / total}

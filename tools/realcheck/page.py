@@ -61,7 +61,9 @@ def _case(c):
                               f"{real.get('held_ms', 0):.2f} ms, commit and hand-off {real.get('handoff_ms', 0):.2f} ms "
                               f"over {real.get('handoff_pairs', 0)} back-to-back pairs)",
                     "connect": f"{real.get('sessions', 0)} sessions of {real.get('hold_ms', 0):.2f} ms on average "
-                               f"(PostgreSQL's log_disconnections)"}[c["setup"]]
+                               f"(PostgreSQL's log_disconnections)",
+                    "deadlock": f"a row's statement and sleep took {real.get('hold_ms', 0):.2f} ms; deadlock victims "
+                                f"by order (1 then 2, 2 then 1): {real.get('victims_by_order')}"}[c["setup"]]
         notes.append(f"{real['ok']} of {real['requests']} requests answered after the warm-up (failures by SQLSTATE: "
                      f"{real['codes'] or 'none'}); {measured}, given to archsim as the query's time; load generator lag "
                      f"p99 {real['sender_lag_ms']['p99']:.2f} ms.")

@@ -1,10 +1,10 @@
 #!/usr/bin/env python3
-"""archsim beside the real systems it models: NGINX, HAProxy, Redis, PostgreSQL and PgBouncer on loopback.
+"""archsim beside the real systems it models: NGINX, HAProxy, Redis, PostgreSQL, PgBouncer, MariaDB.
 
 For each case (cases.py) it starts the real processes, measures them as a user would,
 writes the equivalent archsim scenario, runs it with replications and compares: p50, p90,
 p99 and mean latency and each backend's share for the balancers, the hit ratio for Redis,
-waits, timeouts and refusals for the data tier (dbcases.py).
+waits, timeouts, refusals and deadlocks for the data tier (dbcases.py).
 Writes OUT/realcheck.json, OUT/index.html (a table per case) and, per case, the real
 measurements, the scenario and the processes' logs.
 
@@ -37,7 +37,7 @@ from stats import sim_figure, compare, latency_stats, quantiles, sim_figures, EN
 
 ALL_CASES = C.CASES + DB.CASES
 # The commands each kind of case needs (tools/realcheck.sh installs their packages).
-TOOLS = {"balancer": ("nginx", "haproxy"), "cache": ("redis-server",), "db": ("pgbouncer", "setpriv")}
+TOOLS = {"balancer": ("nginx", "haproxy"), "cache": ("redis-server",), "db": ("pgbouncer", "setpriv", "mariadbd", "mariadb-install-db")}
 
 MODES = {
     # measured seconds, warm-up seconds, overhead seconds, replications
@@ -135,11 +135,12 @@ def run_archsim(archsim, scenario, folder, replications):
 
 
 def settings(case, mode):
-    """The mode's settings, with a case's own length in the full run (the mechanism cases run
-    longer there, so that one real run's scatter is small beside the gap they show)."""
+    """The mode's settings, with a case's own length where it has one (the mechanism cases run
+    longer in the full run, so that one real run's scatter is small beside the gap they show;
+    the data tier's run shorter in the quick one, so that they add under 4 minutes to CI)."""
     m = dict(MODES[mode])
-    if mode == "full" and case.get("full_seconds"):
-        m["seconds"] = case["full_seconds"]
+    if case.get(mode + "_seconds"):
+        m["seconds"] = case[mode + "_seconds"]
     return m
 
 

@@ -28,7 +28,8 @@ ENV_SPREAD = {"p50": 0.027, "p90": 0.035, "p99": 0.09, "mean": 0.03, "share": 0.
 # The data tier's figures (tools/realcheck/dbcases.py): tolerance kind, relative or absolute.
 DB_FIGURES = {"wait mean": ("wait_mean", True), "wait p50": ("wait_mean", True), "wait p90": ("wait_p90", True),
               "wait p99": ("wait_p99", True), "waited share": ("db_share", False),
-              "timeout share": ("db_share", False), "refused share": ("db_share", False)}
+              "timeout share": ("db_share", False), "refused share": ("db_share", False),
+              "deadlock share": ("db_share", False)}
 SPREAD_SIGMAS = 3.0
 
 _T95 = [12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262, 2.228, 2.201, 2.179, 2.160, 2.145, 2.131,

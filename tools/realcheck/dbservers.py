@@ -1,8 +1,9 @@
-"""PostgreSQL and PgBouncer for the real check: a throw-away cluster on loopback.
+"""PostgreSQL, PgBouncer and MariaDB for the real check: throw-away servers on loopback.
 
-Both refuse to run as root (initdb and the postmaster say so; PgBouncer too), so when the
-check runs as root they run as the `postgres` user Debian's package creates, through
-`setpriv`, which execs the server in place: the PID the check holds is the server's own. Data
+PostgreSQL and PgBouncer refuse to run as root (initdb and the postmaster say so; PgBouncer
+too), so when the check runs as root they run as the `postgres` user Debian's package
+creates, through `setpriv`, which execs the server in place: the PID the check holds is the
+server's own. MariaDB runs as the `mysql` user (its own `--user`, same PID). Data
 directory, sockets, configuration and logs live in a temporary directory that user owns; the
 logs are copied into the case's folder and the directory removed when the case ends.
 
@@ -18,9 +19,20 @@ import shutil
 import signal
 import subprocess
 import tempfile
+import time
 
 from pgwire import run_sql
 from procs import free_port, wait_listening
+
+
+def _remove(path):
+    """Removes a server's directory; a process that was killed rather than stopped may still be
+    writing its last files for a moment, so it tries again."""
+    for _ in range(10):
+        shutil.rmtree(path, ignore_errors=True)
+        if not os.path.exists(path):
+            return
+        time.sleep(0.3)
 
 
 def pg_bin(name):
@@ -30,11 +42,11 @@ def pg_bin(name):
     return found[-1]
 
 
-def _as_user():
+def _as_user(name="postgres"):
     """The command prefix that runs a server as an unprivileged user, and that user's ids."""
     if os.geteuid() != 0:
         return [], None
-    pw = pwd.getpwnam("postgres")
+    pw = pwd.getpwnam(name)
     return ["setpriv", f"--reuid={pw.pw_uid}", f"--regid={pw.pw_gid}", "--init-groups", "--"], pw
 
 
@@ -69,6 +81,7 @@ class Cluster:
         p = self.procs.start("postgres", self.user_prefix + [pg_bin("postgres"), "-D", data], stop_signal=signal.SIGINT)
         if not wait_listening(self.port, 30, p):
             raise RuntimeError(f"PostgreSQL did not start (see {self.folder}/postgres.log)")
+        self.procs.adopt_children(p)  # the checkpointer, writers and launchers: stopped too if it is killed
         return self.port
 
     def start_pgbouncer(self, pool_size, query_wait_timeout_s, max_client_conn=1000):
@@ -117,4 +130,42 @@ log_disconnections = 0
             src = os.path.join(self.tmp, name)
             if os.path.exists(src):
                 shutil.copy(src, os.path.join(self.folder, name))
-        shutil.rmtree(self.tmp, ignore_errors=True)
+        _remove(self.tmp)
+
+
+class MariaDB:
+    """One MariaDB server (InnoDB) for one case, without grant tables (any user gets in: the
+    check's client sends no password), binary log off and the redo log flushed once a second
+    (innodb_flush_log_at_trx_commit 0: no disk in the figures)."""
+
+    def __init__(self, procs, folder):
+        self.procs = procs
+        self.folder = folder
+        _, self.pw = _as_user("mysql")
+        self.tmp = tempfile.mkdtemp(prefix="archsim-realcheck-mariadb-")
+        if self.pw:
+            os.chown(self.tmp, self.pw.pw_uid, self.pw.pw_gid)
+        self.port = None
+
+    def start(self, lock_wait_timeout_s=50, deadlock_detect=True):
+        data = os.path.join(self.tmp, "data")
+        user = ["--user=" + self.pw.pw_name] if self.pw else []
+        res = subprocess.run(["mariadb-install-db", "--no-defaults", "--datadir=" + data, "--skip-test-db",
+                              "--auth-root-authentication-method=normal"] + user,
+                             capture_output=True, text=True, timeout=180, stdin=subprocess.DEVNULL)
+        if res.returncode != 0:
+            raise RuntimeError(f"mariadb-install-db failed: {res.stderr.strip()[-300:]}")
+        self.port = free_port()
+        p = self.procs.start("mariadb", ["mariadbd", "--no-defaults", "--datadir=" + data, "--port=" + str(self.port),
+                                         "--bind-address=127.0.0.1", "--socket=" + os.path.join(self.tmp, "sock"),
+                                         "--pid-file=" + os.path.join(self.tmp, "pid"), "--skip-grant-tables",
+                                         "--skip-log-bin", "--innodb-buffer-pool-size=32M",
+                                         "--innodb-flush-log-at-trx-commit=0",
+                                         f"--innodb-lock-wait-timeout={lock_wait_timeout_s}",
+                                         "--innodb-deadlock-detect=" + ("ON" if deadlock_detect else "OFF")] + user)
+        if not wait_listening(self.port, 60, p):
+            raise RuntimeError(f"MariaDB did not start (see {self.folder}/mariadb.log)")
+        return self.port
+
+    def close(self):
+        _remove(self.tmp)
