@@ -4,7 +4,7 @@
 # tools/realcheck/, and the equivalent scenarios run with replications. Writes
 # build/realcheck-{full,quick}/realcheck.json and index.html (docs/validation.md explains the
 # cases and the table).
-#   bash tools/realcheck.sh            the full run (about 42 minutes)
+#   bash tools/realcheck.sh            the full run (about 45 minutes)
 #   bash tools/realcheck.sh --quick    the mechanism cases, shorter (6-7 minutes);
 #                                      exit 1 when a figure leaves its tolerance twice
 # Other flags go to tools/realcheck/realcheck.py (--cases a,b  --out DIR  --archsim PATH).

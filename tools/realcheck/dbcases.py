@@ -40,6 +40,7 @@ from dbservers import Cluster, MariaDB
 import mywire
 from pgwire import Connection
 from procs import Procs, python
+import replica
 from stats import percentile
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -82,6 +83,7 @@ CASES = [
                 "then 1, each UPDATE followed by SLEEP(0.01): opposite orders deadlock, and InnoDB's detection rolls a "
                 "victim back at once (1213). archsim: transactions ascending and descending with deadlock_detect. "
                 "Mechanism off: no detection (a deadlock lasts to innodb_lock_wait_timeout, 50 s)."),
+    replica.CASE,  # postgres-replica-lag (replica.py)
 ]
 
 
@@ -126,6 +128,8 @@ def _session_times_ms(log):
 
 def measure(case, folder, prefix, seconds, warmup, seed):
     """One real run of a case; its figures and the measured inputs of its scenario."""
+    if case["setup"] == "replica":
+        return replica.measure(case, folder, prefix, seconds, warmup, seed)
     os.makedirs(folder, exist_ok=True)
     procs = Procs(folder, prefix)
     cluster = MariaDB(procs, folder) if case["setup"] == "deadlock" else Cluster(procs, folder)
@@ -245,6 +249,8 @@ def real_figures(case, real):
 
 def scenario(case, variant, seconds, warmup, real):
     """The archsim scenario of a case, from what its real run measured."""
+    if case["setup"] == "replica":
+        return replica.scenario(case, variant, seconds, warmup, real)
     hold = {"dist": "constant", "value": f"{real['hold_ms'] * 1000:.1f}us"}
     setup = case["setup"]
     db = {"id": "db", "type": "database", "cores": 512, "max_connections": case.get("max_connections", 100000),
@@ -282,6 +288,8 @@ def sim_figures(case, summary, real, figure):
     """archsim's figures of a case (mean and one replication's sd), named as real_figures names them.
     `figure(summary, path)` reads one figure with its spread (stats.sim_figure)."""
     setup = case["setup"]
+    if setup == "replica":
+        return replica.sim_figures(case, summary, real, figure)
     out = {}
     total = figure(summary, "requests.total")["mean"] or 1
     if setup == "deadlock":

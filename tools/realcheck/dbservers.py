@@ -60,7 +60,7 @@ class Cluster:
         self.tmp = tempfile.mkdtemp(prefix="archsim-realcheck-pg-")
         if self.pw:
             os.chown(self.tmp, self.pw.pw_uid, self.pw.pw_gid)
-        self.port = self.bouncer_port = None
+        self.port = self.bouncer_port = self.replica_port = None
 
     def start_postgres(self, max_connections=100, extra=None):
         data = os.path.join(self.tmp, "data")
@@ -82,7 +82,37 @@ class Cluster:
         if not wait_listening(self.port, 30, p):
             raise RuntimeError(f"PostgreSQL did not start (see {self.folder}/postgres.log)")
         self.procs.adopt_children(p)  # the checkpointer, writers and launchers: stopped too if it is killed
+        self.primary = p
         return self.port
+
+    def start_replica(self, extra=None):
+        """A streaming replica of the running primary: pg_basebackup -R (a base backup, WAL
+        streamed alongside, primary_conninfo and standby.signal written), then its own
+        postmaster on a free port, a hot standby that answers reads."""
+        data = os.path.join(self.tmp, "replica")
+        res = subprocess.run(self.user_prefix + [pg_bin("pg_basebackup"), "-D", data, "-h", "127.0.0.1",
+                                                 "-p", str(self.port), "-U", "postgres", "-R", "-X", "stream",
+                                                 "--no-sync", "-c", "fast"],
+                             capture_output=True, text=True, timeout=120, stdin=subprocess.DEVNULL)
+        if res.returncode != 0:
+            raise RuntimeError(f"pg_basebackup failed: {res.stderr.strip()[-300:]}")
+        self.replica_port = free_port()
+        conf = {"port": self.replica_port, "hot_standby": "on", "log_connections": "off",
+                "log_disconnections": "off"}
+        conf.update(extra or {})
+        with open(os.path.join(data, "postgresql.conf"), "a") as f:
+            f.write("".join(f"{k} = {v}\n" for k, v in conf.items()))
+        p = self.procs.start("replica", self.user_prefix + [pg_bin("postgres"), "-D", data], stop_signal=signal.SIGINT)
+        if not wait_listening(self.replica_port, 30, p):
+            raise RuntimeError(f"the replica did not start (see {self.folder}/replica.log)")
+        self.procs.adopt_children(p)  # its startup process (the applier) and WAL receiver
+        deadline = time.monotonic() + 30
+        while self.sql("SELECT count(*) FROM pg_stat_replication WHERE state = 'streaming'") != [["1"]]:
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"the replica did not stream (see {self.folder}/replica.log)")
+            time.sleep(0.1)
+        self.procs.adopt_children(self.primary)  # the primary's WAL sender to it, now there
+        return self.replica_port
 
     def start_pgbouncer(self, pool_size, query_wait_timeout_s, max_client_conn=1000):
         self.bouncer_port = free_port()

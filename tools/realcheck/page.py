@@ -63,7 +63,13 @@ def _case(c):
                     "connect": f"{real.get('sessions', 0)} sessions of {real.get('hold_ms', 0):.2f} ms on average "
                                f"(PostgreSQL's log_disconnections)",
                     "deadlock": f"a row's statement and sleep took {real.get('hold_ms', 0):.2f} ms; deadlock victims "
-                                f"by order (1 then 2, 2 then 1): {real.get('victims_by_order')}"}[c["setup"]]
+                                f"by order (1 then 2, 2 then 1): {real.get('victims_by_order')}"}.get(c["setup"])
+        if c["setup"] == "replica":
+            measured = (f"a write took {real['write_ms']:.3f} ms on the primary; the client read {real['gap_ms']['mean']:.2f} ms "
+                        f"after a write's end (mean; p50 {real['gap_ms']['p50']:.2f}) and {real['reads_per_write']:.2f} "
+                        f"times until it saw it; the monitor sampled every {real['monitor_poll_ms']['p50']:.2f} ms (p50); "
+                        f"real lag p99 {real['lag_ms']['p99']:.2f} ms: the write time, lags and gaps given to archsim")
+            real = dict(real, codes=None)
         notes.append(f"{real['ok']} of {real['requests']} requests answered after the warm-up (failures by SQLSTATE: "
                      f"{real['codes'] or 'none'}); {measured}, given to archsim as the query's time; load generator lag "
                      f"p99 {real['sender_lag_ms']['p99']:.2f} ms.")

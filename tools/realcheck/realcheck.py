@@ -4,7 +4,8 @@
 For each case (cases.py) it starts the real processes, measures them as a user would,
 writes the equivalent archsim scenario, runs it with replications and compares: p50, p90,
 p99 and mean latency and each backend's share for the balancers, the hit ratio for Redis,
-waits, timeouts, refusals and deadlocks for the data tier (dbcases.py).
+waits, timeouts, refusals and deadlocks for the data tier (dbcases.py), replication lag and stale reads
+for a streaming replica (replica.py).
 Writes OUT/realcheck.json, OUT/index.html (a table per case) and, per case, the real
 measurements, the scenario and the processes' logs.
 

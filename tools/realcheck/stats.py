@@ -19,17 +19,21 @@ import math
 # Fixed parts, set from the run-to-run spread of ten repeats of the quick run on a busy
 # 2-core machine (docs/validation.md): relative for latencies and waits, absolute for the rest.
 TOLERANCES = {"p50": 0.06, "p90": 0.08, "p99": 0.15, "mean": 0.06, "share": 0.02, "hit_ratio": 0.01,
-              "wait_mean": 0.10, "wait_p90": 0.10, "wait_p99": 0.15, "db_share": 0.02}
+              "wait_mean": 0.10, "wait_p90": 0.10, "wait_p99": 0.15, "db_share": 0.02,
+              "lag_mean": 0.10, "lag_p50": 0.10, "lag_p90": 0.10, "stale_share": 0.02}
 # Run-to-run standard deviation of the real figures with the same seeds (the largest over
 # the quick cases of ten repeats; for the data tier's waits and shares, over three repeats,
-# rounded up): relative for latencies and waits, absolute for the rest.
+# rounded up; for the replica's lag and stale share, the spread of three full runs):
+# relative for latencies, waits and lags, absolute for the rest.
 ENV_SPREAD = {"p50": 0.027, "p90": 0.035, "p99": 0.09, "mean": 0.03, "share": 0.003, "hit_ratio": 0.001,
-              "wait_mean": 0.02, "wait_p90": 0.04, "wait_p99": 0.12, "db_share": 0.004}
+              "wait_mean": 0.02, "wait_p90": 0.04, "wait_p99": 0.12, "db_share": 0.004,
+              "lag_mean": 0.12, "lag_p50": 0.04, "lag_p90": 0.11, "stale_share": 0.013}
 # The data tier's figures (tools/realcheck/dbcases.py): tolerance kind, relative or absolute.
 DB_FIGURES = {"wait mean": ("wait_mean", True), "wait p50": ("wait_mean", True), "wait p90": ("wait_p90", True),
               "wait p99": ("wait_p99", True), "waited share": ("db_share", False),
               "timeout share": ("db_share", False), "refused share": ("db_share", False),
-              "deadlock share": ("db_share", False)}
+              "deadlock share": ("db_share", False), "lag mean": ("lag_mean", True), "lag p50": ("lag_p50", True),
+              "lag p90": ("lag_p90", True), "stale share": ("stale_share", False)}
 SPREAD_SIGMAS = 3.0
 
 _T95 = [12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262, 2.228, 2.201, 2.179, 2.160, 2.145, 2.131,
