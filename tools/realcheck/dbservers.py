@@ -51,7 +51,8 @@ def _as_user(name="postgres"):
 
 
 class Cluster:
-    """One PostgreSQL cluster, and optionally a PgBouncer in front of it, for one case."""
+    """One PostgreSQL cluster, and optionally a streaming replica of it or a PgBouncer in front
+    of it, for one case."""
 
     def __init__(self, procs, folder):
         self.procs = procs
@@ -76,14 +77,20 @@ class Cluster:
                 "shared_buffers": "'32MB'", "jit": "off", "log_connections": "on", "log_disconnections": "on",
                 "log_line_prefix": "'%m [%p] '", "log_lock_waits": "off"}
         conf.update(extra or {})
+        self.primary = self._postmaster("postgres", "PostgreSQL", data, conf)
+        return self.port
+
+    def _postmaster(self, name, label, data, conf):
+        """Appends `conf` to the cluster's postgresql.conf and starts its postmaster (stopped
+        with SIGINT, its fast shutdown), with its children (the checkpointer, writers and
+        launchers; a replica's startup process and WAL receiver) stopped too if it is killed."""
         with open(os.path.join(data, "postgresql.conf"), "a") as f:
             f.write("".join(f"{k} = {v}\n" for k, v in conf.items()))
-        p = self.procs.start("postgres", self.user_prefix + [pg_bin("postgres"), "-D", data], stop_signal=signal.SIGINT)
-        if not wait_listening(self.port, 30, p):
-            raise RuntimeError(f"PostgreSQL did not start (see {self.folder}/postgres.log)")
-        self.procs.adopt_children(p)  # the checkpointer, writers and launchers: stopped too if it is killed
-        self.primary = p
-        return self.port
+        p = self.procs.start(name, self.user_prefix + [pg_bin("postgres"), "-D", data], stop_signal=signal.SIGINT)
+        if not wait_listening(conf["port"], 30, p):
+            raise RuntimeError(f"{label} did not start (see {self.folder}/{name}.log)")
+        self.procs.adopt_children(p)
+        return p
 
     def start_replica(self, extra=None):
         """A streaming replica of the running primary: pg_basebackup -R (a base backup, WAL
@@ -100,12 +107,7 @@ class Cluster:
         conf = {"port": self.replica_port, "hot_standby": "on", "log_connections": "off",
                 "log_disconnections": "off"}
         conf.update(extra or {})
-        with open(os.path.join(data, "postgresql.conf"), "a") as f:
-            f.write("".join(f"{k} = {v}\n" for k, v in conf.items()))
-        p = self.procs.start("replica", self.user_prefix + [pg_bin("postgres"), "-D", data], stop_signal=signal.SIGINT)
-        if not wait_listening(self.replica_port, 30, p):
-            raise RuntimeError(f"the replica did not start (see {self.folder}/replica.log)")
-        self.procs.adopt_children(p)  # its startup process (the applier) and WAL receiver
+        self._postmaster("replica", "the replica", data, conf)
         deadline = time.monotonic() + 30
         while self.sql("SELECT count(*) FROM pg_stat_replication WHERE state = 'streaming'") != [["1"]]:
             if time.monotonic() > deadline:
