@@ -92,6 +92,8 @@ def analyze(case, folder, warmup):
             alone.append(max(0.0, 1000 * (applied[end] - end) - write_ms))
         prev = end
     lags = sorted(1000 * (applied[r[3]] - r[3]) for r in ok if r[3] in applied)
+    if not lags or not alone:
+        raise RuntimeError(f"the replica's monitor saw no write applied (see {folder})")
     gaps = [1000 * (r[4] - r[3]) for r in ok]
     polls = sorted(1000 * (b[1] - a[1]) for a, b in zip(samples, samples[1:]))
     real = {"requests": len(rows), "ok": len(ok), "lagged_writes": len(lags), "writes_alone": len(alone),
