@@ -78,7 +78,8 @@ struct MetastabilityOptions {
 struct ImportOptions {
   std::vector<std::string> files, traces;
   std::string output;
-  double sampled = 0;  // --sampled: the fraction of requests the traces hold (0: as the files say)
+  double sampled = 0;  // --sampling: the probability that a request was traced (0: as the files say)
+  bool heavy_tails = false;  // --heavy-tails: lognormal and Pareto fits from under 100 samples too
   bool quiet = false;
 };
 

@@ -31,6 +31,7 @@ int import_command(const ImportOptions& o, const Registry& registry) {
   req.files = o.files;
   req.traces = o.traces;
   req.sampling = o.sampled;
+  req.heavy_tails = o.heavy_tails;
   req.name = out.stem().string();
   req.guesses_file = guesses.filename().string();
   import::ImportResult result;

@@ -219,8 +219,12 @@ int main(int argc, char** argv) {
   imp_cmd->add_option("--traces", imp.traces, "Trace files to calibrate from (Jaeger, Zipkin v2 or OTLP JSON)");
   imp_cmd->add_option("-o,--output", imp.output, "The scenario to write (SCENARIO.json; SCENARIO.guesses.txt beside it)")
       ->required();
-  imp_cmd->add_option("--sampled", imp.sampled, "The fraction of requests the traces hold (default: as the files say, else 1)")
+  imp_cmd->add_option("--sampling,--sampled", imp.sampled,
+                      "The probability that a request was traced (default: the root spans' sampler tags, else the "
+                      "file's, else 1)")
       ->check(CLI::Range(1e-9, 1.0));
+  imp_cmd->add_flag("--heavy-tails", imp.heavy_tails,
+                    "Allow heavy-tailed fits (lognormal, Pareto) from fewer than 100 samples");
   imp_cmd->add_flag("--quiet", imp.quiet, "Do not print the list of guesses (it is still written)");
 
   {

@@ -2,7 +2,9 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cstdio>
 #include <map>
+#include <set>
 
 namespace archsim::import {
 
@@ -46,7 +48,7 @@ std::string leaf_route(const Span& c, const std::string& type) {
 }
 
 struct Attempt {
-  const Span* client;  // the call as its caller timed it
+  const Span* client;  // the call as its caller timed it (the callee's span when the caller has none)
   const Span* server;  // the callee's span, null when the callee left none
 };
 
@@ -56,6 +58,7 @@ struct Logical {
   std::vector<Attempt> attempts;
   std::int64_t start = 0, end = 0;
   bool failed() const { return attempts.back().client->error; }
+  std::string key() const { return std::string(one_way ? "S(" : "C(") + callee + "/" + route + ")"; }
 };
 
 bool timed_out(const Attempt& a) {
@@ -64,12 +67,42 @@ bool timed_out(const Attempt& a) {
   return a.server && a.server->end_ns > a.client->end_ns;
 }
 
+void count_call(CallModel& m, const Logical& l) {
+  m.callee = l.callee;
+  m.route = l.route;
+  m.one_way = l.one_way;
+  ++m.calls;
+  if (l.failed()) ++m.failed;
+  m.max_attempts = std::max<int>(m.max_attempts, static_cast<int>(l.attempts.size()));
+  for (std::size_t k = 0; k < l.attempts.size(); ++k) {
+    const Attempt& a = l.attempts[k];
+    if (timed_out(a)) m.timeouts.push_back(secs(a.client->end_ns - a.client->start_ns));
+    if (k + 1 < l.attempts.size()) {
+      m.backoffs.push_back(secs(l.attempts[k + 1].client->start_ns - a.client->end_ns));
+      m.retried_on.insert(timed_out(a) ? "timeout" : a.client->status.empty() ? "error" : lower(a.client->status));
+    }
+  }
+}
+
+// A serving span as measured, before its calls are grouped: the grouping (which calls run in
+// parallel) is decided across every request of the operation (calibrate()).
+struct Observation {
+  ServiceModel* service;
+  std::string op;
+  std::int64_t start, end;
+  bool error;
+  std::vector<Logical> calls;  // in start order, deliveries after the span left out
+  std::vector<std::pair<std::int64_t, std::int64_t>> waits;
+};
+
 struct Walker {
   Calibration& cal;
   const std::vector<Span>& spans;
+  std::vector<Observation>& seen;
   std::map<std::pair<std::string, std::string>, std::vector<std::size_t>> children;
+  double weight = 1;  // of the trace being walked: the requests it stands for
 
-  Walker(Calibration& c, const std::vector<Span>& s) : cal(c), spans(s) {
+  Walker(Calibration& c, const std::vector<Span>& s, std::vector<Observation>& o) : cal(c), spans(s), seen(o) {
     for (std::size_t i = 0; i < spans.size(); ++i)
       if (!spans[i].parent.empty()) children[{spans[i].trace, spans[i].parent}].push_back(i);
   }
@@ -80,48 +113,65 @@ struct Walker {
     return it == children.end() ? none : it->second;
   }
 
+  const Span* other_service_child(const Span& s) {
+    for (std::size_t i : kids(s))
+      if (spans[i].service != s.service) return &spans[i];
+    return nullptr;
+  }
+
   ServiceModel& service(const std::string& name) {
     ServiceModel& m = cal.services[name];
     m.name = name;
     return m;
   }
 
-  // The calls a span's service makes below it (through its own INTERNAL spans), and its waits.
+  // The calls a span's service makes below it (through its own other spans), and its waits.
   void collect(const Span& node, const std::string& owner, std::vector<const Span*>& calls,
                std::vector<std::pair<std::int64_t, std::int64_t>>& waits) {
     for (std::size_t i : kids(node)) {
       const Span& c = spans[i];
-      if (calling(c) || serving(c)) {
-        if (c.service == owner || serving(c)) calls.push_back(&c);
-      } else if (c.service == owner) {
-        if (c.mark == "queue" || c.mark == "lock" || c.mark == "replication") waits.emplace_back(c.start_ns, c.end_ns);
-        else if (c.mark != "work") collect(c, owner, calls, waits);
+      if (!c.mark.empty() && c.service != owner) continue;  // another component's wait (a queue's), not a call
+      if (c.service != owner) {
+        calls.push_back(&c);  // Jaeger's rule: another service below is a call
+      } else if (calling(c) || (c.kind == Span::Unspecified && (other_service_child(c) || !c.peer.empty() ||
+                                                                 !c.db_system.empty() || !c.messaging_system.empty()))) {
+        calls.push_back(&c);
+      } else if (c.mark == "queue" || c.mark == "lock" || c.mark == "replication") {
+        waits.emplace_back(c.start_ns, c.end_ns);
+      } else if (c.mark != "work") {
+        collect(c, owner, calls, waits);
       }
     }
   }
 
   // Attempts folded into logical calls: a failed call followed by a call to the same callee
   // and route, not overlapping it, is its retry.
-  std::vector<Logical> logical(std::vector<const Span*> calls) {
+  std::vector<Logical> logical(const std::string& owner, std::vector<const Span*> calls) {
     std::sort(calls.begin(), calls.end(), [](const Span* a, const Span* b) {
       return a->start_ns != b->start_ns ? a->start_ns < b->start_ns : a->id < b->id;
     });
     std::vector<Logical> out;
     for (const Span* c : calls) {
-      Attempt a{c, nullptr};
-      if (serving(*c)) a.server = c;
-      else
-        for (std::size_t i : kids(*c))
-          if (serving(spans[i])) {
-            a.server = &spans[i];
-            break;
-          }
+      Attempt a{c, c->service != owner ? c : other_service_child(*c)};
       Logical l;
-      l.one_way = c->kind == Span::Producer;
-      const bool broker = l.one_way && !c->messaging_system.empty();
-      if (a.server && !broker) {
+      l.one_way = c->kind == Span::Producer ||
+                  (a.server && (a.server->follows || (a.server->kind == Span::Consumer && c->kind != Span::Client)));
+      const bool queue_span = a.server && a.server->component_type == "queue";  // the broker traced itself
+      if (a.server && (!l.one_way || queue_span)) {
         l.callee = a.server->service;
         l.route = a.server->name;
+      } else if (a.server) {  // asynchronous, to the consumer itself: through a queue the traces do not show
+        l.callee = !c->messaging_system.empty() ? lower(c->messaging_system) : !c->peer.empty() && c->peer != a.server->service
+                   ? c->peer : a.server->service + "-queue";
+        l.route = a.server->name;
+        ServiceModel& q = service(l.callee);
+        if (q.type.empty()) {
+          q.type = "queue";
+          q.type_why = c->messaging_system.empty() ? "an asynchronous link (FOLLOWS_FROM, PRODUCER or CONSUMER) to " +
+                                                         a.server->service + ", which the traces show no broker for"
+                                                   : "messaging.system " + c->messaging_system;
+        }
+        q.uninstrumented = true;
       } else {
         const std::string type = uninstrumented_type(*c);
         l.callee = !c->peer.empty() ? c->peer : !c->db_system.empty() ? lower(c->db_system)
@@ -132,7 +182,7 @@ struct Walker {
           m.type = type;
           m.type_why = !c->messaging_system.empty() ? "messaging.system " + c->messaging_system : "db.system " + c->db_system;
         }
-        if (!a.server) m.uninstrumented = true;
+        m.uninstrumented = true;
       }
       if (!out.empty() && out.back().failed() && out.back().callee == l.callee && out.back().route == l.route &&
           c->start_ns >= out.back().end) {
@@ -148,34 +198,17 @@ struct Walker {
     return out;
   }
 
-  void count_call(CallModel& m, const Logical& l) {
-    m.callee = l.callee;
-    m.route = l.route;
-    m.one_way = l.one_way;
-    ++m.calls;
-    if (l.failed()) ++m.failed;
-    m.max_attempts = std::max<int>(m.max_attempts, static_cast<int>(l.attempts.size()));
-    for (std::size_t k = 0; k < l.attempts.size(); ++k) {
-      const Attempt& a = l.attempts[k];
-      if (timed_out(a)) m.timeouts.push_back(secs(a.client->end_ns - a.client->start_ns));
-      if (k + 1 < l.attempts.size()) {
-        m.backoffs.push_back(secs(l.attempts[k + 1].client->start_ns - a.client->end_ns));
-        m.retried_on.insert(timed_out(a) ? "timeout" : a.client->status.empty() ? "error" : lower(a.client->status));
-      }
-    }
-  }
-
   // The callee side of each attempt: its own span walked, or (not instrumented) its time.
   void follow(const std::string& caller, const Logical& l) {
     for (const Attempt& a : l.attempts) {
-      if (a.server && !(l.one_way && !a.client->messaging_system.empty())) {
-        if (a.server != a.client && a.client->kind == Span::Client)
+      if (a.server && a.server->service == l.callee) {
+        if (a.server != a.client && !l.one_way)
           cal.links[{caller, l.callee}].latency.push_back(secs(std::max<std::int64_t>(0, a.server->start_ns - a.client->start_ns)));
         serve(*a.server);
         continue;
       }
       ServiceModel& m = service(l.callee);
-      if (a.server) {  // a broker's consumer: the queue delivers to its service
+      if (a.server) {  // through a queue: it delivers to the consumer's service
         m.consumers.insert(a.server->service);
         m.consumer_route = a.server->name;
         serve(*a.server);
@@ -193,86 +226,38 @@ struct Walker {
 
   void serve(const Span& s) {
     std::vector<const Span*> raw;
-    std::vector<std::pair<std::int64_t, std::int64_t>> waits;
-    collect(s, s.service, raw, waits);
-    std::vector<Logical> all = logical(raw);
+    Observation o{nullptr, s.name, s.start_ns, s.end_ns, s.error, {}, {}};
+    collect(s, s.service, raw, o.waits);
+    std::vector<Logical> all = logical(s.service, raw);
     ServiceModel& m = service(s.service);
+    o.service = &m;
+    m.busy_s += secs(s.end_ns - s.start_ns) * weight;
+    if (!s.host.empty()) m.hosts.insert(s.host);
+    ++m.served;
     if (m.type.empty() && !s.component_type.empty()) {
       m.type = s.component_type;
       m.type_why = "archsim.component.type";
     }
-    // Calls that start after the span ended are deliveries made later (a queue to its consumers).
-    std::vector<Logical> calls;
+    // A queue's calls are its deliveries to its consumers, and so are calls a service makes
+    // after its span ended (made later, for a message it took): neither is a step of the route.
+    const bool queue = s.component_type == "queue";
     for (Logical& l : all) {
-      if (l.start >= s.end_ns && s.end_ns > s.start_ns) {
+      if (queue || l.start > s.end_ns) {
         m.consumers.insert(l.callee);
         m.consumer_route = l.route;
         follow(s.service, l);
       } else {
-        calls.push_back(std::move(l));
+        o.calls.push_back(std::move(l));
       }
     }
-    // Groups of overlapping calls run in parallel.
-    std::vector<std::vector<const Logical*>> groups;
-    std::int64_t group_end = 0;
-    for (const Logical& l : calls) {
-      if (groups.empty() || l.start >= group_end) {
-        groups.emplace_back();
-        group_end = l.end;
-      }
-      groups.back().push_back(&l);
-      group_end = std::max(group_end, l.end);
-    }
-    auto own = [&](std::int64_t from, std::int64_t to) {
-      std::int64_t len = std::max<std::int64_t>(0, to - from);
-      for (const auto& [b, e] : waits) len -= std::max<std::int64_t>(0, std::min(e, to) - std::max(b, from));
-      return secs(std::max<std::int64_t>(0, len));
-    };
-    std::string sig = "W";
-    for (auto& g : groups) {
-      std::sort(g.begin(), g.end(), [](const Logical* a, const Logical* b) {
-        return a->callee != b->callee ? a->callee < b->callee : a->route < b->route;
-      });
-      std::string inner;
-      for (const Logical* l : g) inner += (inner.empty() ? "" : ",") + std::string(l->one_way ? "S(" : "C(") + l->callee + "/" + l->route + ")";
-      sig += g.size() == 1 ? " " + inner + " W" : " P(" + inner + ") W";
-    }
-    OperationModel& op = m.ops[s.name];
-    ++op.count;
-    bool call_failed = false;
-    for (const Logical& l : calls) call_failed = call_failed || l.failed();
-    if (s.error && !call_failed) ++op.own_errors;
-    ShapeModel& shape = op.shapes[sig];
-    shape.signature = sig;
-    ++shape.count;
-    if (shape.steps.empty()) {
-      shape.steps.emplace_back();
-      for (const auto& g : groups) {
-        StepModel st;
-        st.kind = g.size() == 1 ? StepModel::Call : StepModel::Parallel;
-        st.calls.resize(g.size());
-        shape.steps.push_back(std::move(st));
-        shape.steps.emplace_back();
-      }
-    }
-    std::int64_t at = s.start_ns;
-    std::size_t step = 0;
-    for (const auto& g : groups) {
-      std::int64_t start = g.front()->start, end = 0;
-      for (const Logical* l : g) start = std::min(start, l->start), end = std::max(end, l->end);
-      shape.steps[step++].work.push_back(own(at, start));
-      for (std::size_t k = 0; k < g.size(); ++k) count_call(shape.steps[step].calls[k], *g[k]);
-      ++step;
-      at = end;
-    }
-    shape.steps[step].work.push_back(own(at, s.end_ns));
-    for (const Logical& l : calls) follow(s.service, l);
+    for (const Logical& l : o.calls) follow(s.service, l);
+    seen.push_back(std::move(o));
   }
 
-  void root(const Span& r, double sampling) {
+  void root(const Span& r, double sampling, const std::string& from) {
     ClientModel* client = nullptr;
     std::vector<Logical> calls;
-    if (serving(r)) {
+    if (serving(r) || r.kind == Span::Unspecified) {
       std::string name = "users";
       auto it = cal.clients.find(name);
       if (it != cal.clients.end() && (!it->second.added || it->second.target != r.service)) name = "users-" + r.service;
@@ -284,7 +269,7 @@ struct Walker {
       std::vector<const Span*> raw;
       std::vector<std::pair<std::int64_t, std::int64_t>> waits;
       collect(r, r.service, raw, waits);
-      calls = logical(raw);
+      calls = logical(r.service, raw);
       if (calls.empty()) {
         ++cal.skipped;
         return;
@@ -293,13 +278,16 @@ struct Walker {
       client->name = r.service;
       client->target = calls.front().callee;
     }
+    weight = 1 / sampling;
     client->sampling = sampling;
+    client->sampling_from = from;
+    client->weight += weight;
     if (client->requests == 0 || r.start_ns < client->first_ns) client->first_ns = r.start_ns;
     if (client->requests == 0 || r.start_ns > client->last_ns) client->last_ns = r.start_ns;
     ++client->requests;
     ++client->routes[r.name];
     client->durations.push_back(secs(r.end_ns - r.start_ns));
-    if (serving(r)) {
+    if (client->added) {
       serve(r);
       return;
     }
@@ -315,13 +303,110 @@ struct Walker {
   }
 };
 
+// Which calls of each operation run in parallel: a pair of calls (by callee, route and
+// occurrence) overlapping in more than kParallelShare of the requests that made both.
+using PairKey = std::pair<std::string, std::string>;
+struct OpKey {
+  const ServiceModel* s;
+  std::string op;
+  bool operator<(const OpKey& o) const { return s != o.s ? s < o.s : op < o.op; }
+};
+
+std::vector<std::string> occurrence_keys(const Observation& o) {
+  std::map<std::string, int> n;
+  std::vector<std::string> keys;
+  for (const Logical& l : o.calls) {
+    const std::string k = l.key();
+    keys.push_back(k + "#" + std::to_string(++n[k]));
+  }
+  return keys;
+}
+
+// One observation into its operation's shapes, its calls grouped by the majority relation.
+void add_shape(const Observation& o, const std::set<PairKey>& parallel) {
+  const std::vector<std::string> keys = occurrence_keys(o);
+  std::vector<std::vector<std::size_t>> groups;
+  for (std::size_t i = 0; i < o.calls.size(); ++i) {
+    bool joins = false;
+    if (!groups.empty())
+      for (std::size_t j : groups.back())
+        joins = joins || parallel.count({std::min(keys[i], keys[j]), std::max(keys[i], keys[j])});
+    if (joins) groups.back().push_back(i);
+    else groups.push_back({i});
+  }
+  auto own = [&](std::int64_t from, std::int64_t to) {
+    std::int64_t len = std::max<std::int64_t>(0, to - from);
+    for (const auto& [b, e] : o.waits) len -= std::max<std::int64_t>(0, std::min(e, to) - std::max(b, from));
+    return secs(std::max<std::int64_t>(0, len));
+  };
+  std::string sig = "W";
+  for (auto& g : groups) {
+    std::sort(g.begin(), g.end(), [&](std::size_t a, std::size_t b) { return keys[a] < keys[b]; });
+    std::string inner;
+    for (std::size_t i : g) inner += (inner.empty() ? "" : ",") + o.calls[i].key();
+    sig += g.size() == 1 ? " " + inner + " W" : " P(" + inner + ") W";
+  }
+  OperationModel& op = o.service->ops[o.op];
+  ++op.count;
+  bool call_failed = false;
+  for (const Logical& l : o.calls) call_failed = call_failed || l.failed();
+  if (o.error && !call_failed) ++op.own_errors;
+  ShapeModel& shape = op.shapes[sig];
+  shape.signature = sig;
+  ++shape.count;
+  if (shape.steps.empty()) {
+    shape.steps.emplace_back();
+    for (const auto& g : groups) {
+      StepModel st;
+      st.kind = g.size() == 1 ? StepModel::Call : StepModel::Parallel;
+      st.calls.resize(g.size());
+      shape.steps.push_back(std::move(st));
+      shape.steps.emplace_back();
+    }
+  }
+  std::int64_t at = o.start;
+  std::size_t step = 0;
+  for (const auto& g : groups) {
+    std::int64_t start = o.calls[g.front()].start, end = 0;
+    for (std::size_t i : g) start = std::min(start, o.calls[i].start), end = std::max(end, o.calls[i].end);
+    shape.steps[step++].work.push_back(own(at, start));
+    for (std::size_t k = 0; k < g.size(); ++k) count_call(shape.steps[step].calls[k], o.calls[g[k]]);
+    ++step;
+    at = std::max(at, end);
+  }
+  shape.steps[step].work.push_back(own(at, o.end));
+}
+
+void build_shapes(const std::vector<Observation>& seen) {
+  std::map<OpKey, std::map<PairKey, std::pair<std::uint64_t, std::uint64_t>>> pairs;  // (both made, overlapped)
+  for (const Observation& o : seen) {
+    const std::vector<std::string> keys = occurrence_keys(o);
+    auto& p = pairs[{o.service, o.op}];
+    for (std::size_t i = 0; i < o.calls.size(); ++i)
+      for (std::size_t j = i + 1; j < o.calls.size(); ++j) {
+        auto& [both, overlapped] = p[{std::min(keys[i], keys[j]), std::max(keys[i], keys[j])}];
+        ++both;
+        if (o.calls[i].start < o.calls[j].end && o.calls[j].start < o.calls[i].end) ++overlapped;
+      }
+  }
+  std::map<OpKey, std::set<PairKey>> parallel;
+  for (const auto& [op, p] : pairs)
+    for (const auto& [k, n] : p)
+      if (static_cast<double>(n.second) > kParallelShare * static_cast<double>(n.first)) parallel[op].insert(k);
+  static const std::set<PairKey> none;
+  for (const Observation& o : seen) {
+    auto it = parallel.find({o.service, o.op});
+    add_shape(o, it == parallel.end() ? none : it->second);
+  }
+}
+
 }  // namespace
 
 Calibration calibrate(const std::vector<TraceFile>& files, double sampling) {
   Calibration cal;
+  std::vector<Observation> seen;
   for (const TraceFile& f : files) {
-    const double p = sampling > 0 ? sampling : f.sampling > 0 ? f.sampling : 1;
-    Walker w(cal, f.spans);
+    Walker w(cal, f.spans, seen);
     std::map<std::string, bool> unfinished;
     for (const Span& s : f.spans) unfinished[s.trace] = unfinished[s.trace] || s.unfinished;
     std::uint64_t traces = 0;
@@ -332,17 +417,43 @@ Calibration calibrate(const std::vector<TraceFile>& files, double sampling) {
         continue;
       }
       ++traces;
-      w.root(s, p);
+      // The sampling probability: --sampling, else the root span's sampler tags (Jaeger
+      // clients tag the root), else the file's (its processes' tags, OpenTelemetry's
+      // tracestate), else every request was traced.
+      if (sampling > 0) w.root(s, sampling, "--sampling");
+      else if (s.sampling > 0) w.root(s, s.sampling, "the root spans' sampler tags");
+      else if (f.sampling > 0) w.root(s, f.sampling, "the file's sampler (tracestate or process tags)");
+      else w.root(s, 1, "");
     }
     cal.traces += traces;
     cal.spans += f.spans.size();
+    char p[32];
+    std::snprintf(p, sizeof p, "%g", f.sampling);
     cal.files.push_back(f.file + " (" + f.format + ", " + std::to_string(traces) + " traces, " +
-                        std::to_string(f.spans.size()) + " spans" +
-                        (f.sampling > 0 ? ", sampled at " + std::to_string(f.sampling) : "") + ")");
+                        std::to_string(f.spans.size()) + " spans" + (f.sampling > 0 ? std::string(", sampled at ") + p : "") +
+                        ")");
+    if (f.orphans)
+      cal.notes.push_back(f.file + ": " + std::to_string(f.orphans) + " orphan spans (their parent is not in their trace: " +
+                          "lost or not sampled) and the " + std::to_string(f.below_orphans) +
+                          " spans below them left out; the rest of their traces is used");
+    if (f.cycles) cal.notes.push_back(f.file + ": " + std::to_string(f.cycles) + " spans whose parents form a cycle left out");
+    if (f.duplicates)
+      cal.notes.push_back(f.file + ": " + std::to_string(f.duplicates) + " spans repeating an id already seen in their trace left out");
+    if (f.skewed)
+      cal.notes.push_back(f.file + ": " + std::to_string(f.skewed) + " spans moved to correct clock skew between hosts (a " +
+                          "child that did not fit in its parent, centred in it as Jaeger's UI shows it)");
   }
-  for (auto& [name, c] : cal.clients)
+  build_shapes(seen);
+  std::int64_t first = 0, last = 0;
+  bool any = false;
+  for (auto& [name, c] : cal.clients) {
     if (c.requests >= 2 && c.last_ns > c.first_ns)
-      c.rate = static_cast<double>(c.requests - 1) / secs(c.last_ns - c.first_ns) / c.sampling;
+      c.rate = c.weight * static_cast<double>(c.requests - 1) / static_cast<double>(c.requests) / secs(c.last_ns - c.first_ns);
+    if (!any || c.first_ns < first) first = c.first_ns;
+    if (!any || c.last_ns > last) last = c.last_ns;
+    any = true;
+  }
+  cal.window_s = secs(last - first);
   return cal;
 }
 

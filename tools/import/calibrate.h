@@ -1,20 +1,30 @@
 // What a set of traces says about a system: who calls whom with which route, in which order
-// (sequential calls one after another, parallel ones when their spans overlap), how long each
-// service works on its own per operation (its span minus its children), how often it fails on
-// its own, which calls are retried (a failed call followed by another call to the same
-// callee and route), the latency of each link, and the load: the clients, their route mix
-// and arrival rate. scenario_writer.cpp turns this into components and steps.
+// (sequential calls one after another, parallel ones when their spans overlap in most of the
+// requests that made both), how long each service works on its own per operation (its span
+// minus its calls), how often it fails on its own, which calls are retried (a failed call
+// followed by another call to the same callee and route), the latency of each link, how many
+// requests each service holds at once, and the load: the clients, their route mix and
+// arrival rate. scenario_writer.cpp turns this into components and steps.
 //
-// Reading a trace: the root is the request. A SERVER (or CONSUMER) root is a request from
-// outside, sent by a client the importer adds ("users"); a root of another kind is the client
-// itself (a load generator's span, or archsim's own request span), whose service becomes the
-// client. Below a SERVER span, its service's CLIENT and PRODUCER spans are its calls (through
-// INTERNAL spans of the same service); each call's SERVER child is the callee's work. A call
-// with no SERVER child went to something not instrumented (a database, a cache, a broker):
-// it is named by peer.service, db.system or messaging.system, and its whole duration is that
-// callee's time. INTERNAL spans that archsim marks as waits (queue, lock, replication) are
-// not work. The gaps of a SERVER span not covered by calls or waits are its service's work,
-// one slot before, between and after the calls: the work steps of the route.
+// Reading a trace as Jaeger builds its dependency graph (jaeger's in-memory store
+// GetDependencies, spark-dependencies): a call wherever a span's service differs from its
+// parent's, whatever the tags, through CHILD_OF and FOLLOWS_FROM references alike. Kinds and
+// attributes refine it when present:
+// - the caller's side of a call is the parent's span when it is its service's CLIENT or
+//   PRODUCER span, or an untyped span (OpenTracing clients write no kind) whose child is in
+//   another service; its start to the callee's start is the link's latency;
+// - a CLIENT or PRODUCER span with no child in another service went to something not
+//   instrumented (a database, a cache, a broker): it is named by peer.service, db.system or
+//   messaging.system (else its operation), and its whole duration is that callee's time;
+// - a PRODUCER span, a FOLLOWS_FROM reference or a CONSUMER child is asynchronous: a publish
+//   to a queue (the broker's own span when the traces have it, else one named by
+//   messaging.system, else "<consumer>-queue") that the child's service consumes.
+// A root that is a SERVER, CONSUMER or untyped span is a request from outside, sent by a
+// client the importer adds ("users"); a CLIENT, PRODUCER or INTERNAL root is the client
+// itself (a load generator's span, or archsim's own request span). INTERNAL spans that
+// archsim marks as waits (queue, lock, replication) are not work. The gaps of a serving span
+// not covered by calls or waits are its service's work, one slot before, between and after
+// the calls: the work steps of the route.
 #pragma once
 #include <cstdint>
 #include <map>
@@ -64,6 +74,11 @@ struct ServiceModel {
   std::map<std::string, OperationModel> ops;  // by route
   std::set<std::string> consumers;            // services a queue delivered to (route: consumer_route)
   std::string consumer_route;
+  // Requests it held at once, by Little's law: the sum over its serving spans of their
+  // duration, each span weighted by its trace's 1/sampling, over the traces' time window.
+  double busy_s = 0;
+  std::uint64_t served = 0;
+  std::set<std::string> hosts;  // the hosts its spans came from (Jaeger's hostname / ip, OTLP host.name)
 };
 
 struct ClientModel {
@@ -73,7 +88,9 @@ struct ClientModel {
   std::map<std::string, std::uint64_t> routes;  // route -> requests
   std::uint64_t requests = 0;
   std::int64_t first_ns = 0, last_ns = 0;       // first and last request start
-  double sampling = 1;                          // fraction of requests traced
+  double sampling = 1;                          // fraction of requests traced (the commonest)
+  std::string sampling_from;                    // what said it: "--sampling", "sampler.type/param on root spans", ...
+  double weight = 0;                            // requests each traced one stands for, summed (sum of 1/sampling)
   double rate = 0;                              // requests/s (0: unknown, one request)
   std::vector<double> durations;                // s, end to end
   CallModel call;                               // its calls to the target (retries, timeouts)
@@ -90,10 +107,15 @@ struct Calibration {
   std::map<std::pair<std::string, std::string>, LinkModel> links;
   std::vector<std::string> notes;
   std::uint64_t traces = 0, spans = 0, skipped = 0;
+  double window_s = 0;  // the traced requests' time span (first to last start), for Little's law
 };
 
+// Calls of one operation that overlapped in more than this share of the requests that made
+// both are a parallel block, whatever they did in one request.
+constexpr double kParallelShare = 0.5;
+
 // `sampling`: the fraction of requests the traces hold, when given on the command line
-// (0: read it from the files, else 1).
+// (--sampling; 0: as each trace's root span says, else its file, else 1).
 Calibration calibrate(const std::vector<TraceFile>& files, double sampling);
 
 }  // namespace archsim::import

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <limits>
 #include <numeric>
 
 #include "tools/import/quantity.h"
@@ -13,8 +14,19 @@ namespace {
 
 constexpr double kZ99 = 2.3263478740408408;  // the standard normal's 99th percentile
 constexpr double kEmpiricalAbove = 0.1;
+constexpr double kParsimony = 2;  // BIC difference below which the simpler family is kept
+const double kLn2Pi = std::log(2 * M_PI);
 
 double phi(double z) { return 0.5 * std::erfc(-z / std::sqrt(2.0)); }
+// The standard normal's quantile, by bisection (fits are few: speed does not matter).
+double phi_inverse(double u) {
+  double lo = -40, hi = 40;
+  for (int k = 0; k < 200; ++k) {
+    const double mid = (lo + hi) / 2;
+    (phi(mid) < u ? lo : hi) = mid;
+  }
+  return (lo + hi) / 2;
+}
 
 double exp_cdf(double x, const double* p) { return x <= 0 ? 0 : 1 - std::exp(-x / p[0]); }
 double lognormal_cdf(double x, const double* p) { return x <= 0 ? 0 : phi((std::log(x) - p[0]) / p[1]); }
@@ -35,6 +47,22 @@ double quantile(const std::vector<double>& sorted, double q) {
 }
 
 std::string text(double s) { return seconds_text(s); }
+
+std::string percent(double fitted, double sample) {
+  if (!std::isfinite(fitted)) return "infinite";
+  if (sample <= 0) return fitted <= 0 ? "+0.0%" : "above 0";
+  char b[32];
+  std::snprintf(b, sizeof b, "%+.1f%%", 100 * (fitted / sample - 1));
+  return b;
+}
+
+struct Candidate {
+  std::string family;
+  int k;            // parameters
+  double bic, d;    // BIC, KS distance
+  double mean, p99;  // of the fitted law
+  nlohmann::json dist;
+};
 
 }  // namespace
 
@@ -57,14 +85,17 @@ std::string Fit::summary() const {
   else if (family == "uniform") what = "uniform " + dist["min"].get<std::string>() + ".." + dist["max"].get<std::string>();
   else if (family == "pareto") what = "pareto scale " + dist["scale"].get<std::string>() + " shape " + dist["shape"].dump();
   else what = "empirical (101 percentiles, p50 " + text(p50) + ", p99 " + text(p99) + ")";
-  char buf[160];
+  char buf[96];
   std::snprintf(buf, sizeof buf, ": KS D=%.3f over %zu samples", ks, n);
   std::string out = what + buf;
+  if (family != "constant")
+    out += ", mean " + percent(fit_mean, mean) + ", p99 " + percent(fit_p99, p99) + " against them";
+  if (tails_held_back) out += ", no heavy tail from under 100 samples";
   if (!runner_up.empty()) out += " (next: " + runner_up + ")";
   return out;
 }
 
-Fit fit_distribution(std::vector<double> x) {
+Fit fit_distribution(std::vector<double> x, bool heavy_tails) {
   std::sort(x.begin(), x.end());
   Fit fit;
   fit.n = x.size();
@@ -75,60 +106,89 @@ Fit fit_distribution(std::vector<double> x) {
   if (x.back() - x.front() <= 1e-3 * fit.p50 + 1e-12) {
     fit.family = "constant";
     fit.dist = {{"dist", "constant"}, {"value", text(fit.p50)}};
+    fit.fit_mean = fit.fit_p99 = fit.p50;
     return fit;
   }
   double var = 0;
   for (double v : x) var += (v - fit.mean) * (v - fit.mean);
   const double sd = std::sqrt(var / std::max(1.0, n - 1));
+  const double sd_ml = std::sqrt(var / n);
+  const double ln_n = std::log(n);
+  auto bic = [&](int k, double loglik) { return k * ln_n - 2 * loglik; };
+  const bool tails = heavy_tails || x.size() >= kHeavyTailSamples;
+  fit.tails_held_back = !tails && x.front() > 0;
 
-  struct Candidate {
-    std::string family;
-    double d;
-    nlohmann::json dist;
-  };
   std::vector<Candidate> c;
   if (fit.mean > 0) {
     const double p[1] = {fit.mean};
-    c.push_back({"exponential", ks_distance(x, exp_cdf, p), {{"dist", "exponential"}, {"mean", text(fit.mean)}}});
+    double ll = 0;
+    for (double v : x) ll += -std::log(fit.mean) - v / fit.mean;
+    c.push_back({"exponential", 1, bic(1, ll), ks_distance(x, exp_cdf, p), fit.mean, fit.mean * std::log(100.0),
+                 {{"dist", "exponential"}, {"mean", text(fit.mean)}}});
   }
-  if (fit.mean > 0 && sd > 0) {
+  if (fit.mean > 0 && sd_ml > 0) {
     const double p[2] = {fit.mean, sd};
-    c.push_back({"normal", ks_distance(x, normal_cdf, p), {{"dist", "normal"}, {"mean", text(fit.mean)}, {"stddev", text(sd)}}});
+    const double kept = 1 - phi(-fit.mean / sd);
+    double ll = 0;
+    for (double v : x) ll += -0.5 * kLn2Pi - std::log(sd) - 0.5 * std::pow((v - fit.mean) / sd, 2) - std::log(kept);
+    const double a = -fit.mean / sd;
+    const double tmean = fit.mean + sd * std::exp(-0.5 * a * a) / std::sqrt(2 * M_PI) / kept;
+    const double tp99 = fit.mean + sd * phi_inverse(phi(a) + 0.99 * kept);
+    c.push_back({"normal", 2, bic(2, ll), ks_distance(x, normal_cdf, p), tmean, tp99,
+                 {{"dist", "normal"}, {"mean", text(fit.mean)}, {"stddev", text(sd)}}});
   }
   {
     const double p[2] = {x.front(), x.back()};
-    c.push_back({"uniform", ks_distance(x, uniform_cdf, p), {{"dist", "uniform"}, {"min", text(x.front())}, {"max", text(x.back())}}});
+    const double ll = -n * std::log(x.back() - x.front());
+    c.push_back({"uniform", 2, bic(2, ll), ks_distance(x, uniform_cdf, p), (x.front() + x.back()) / 2,
+                 x.front() + 0.99 * (x.back() - x.front()),
+                 {{"dist", "uniform"}, {"min", text(x.front())}, {"max", text(x.back())}}});
   }
-  if (x.front() > 0) {
-    double mu = 0, s2 = 0;
+  if (x.front() > 0 && tails) {
+    double mu = 0, s2 = 0, logs = 0;
     for (double v : x) mu += std::log(v);
     mu /= n;
     for (double v : x) s2 += (std::log(v) - mu) * (std::log(v) - mu);
-    const double sigma = std::sqrt(s2 / std::max(1.0, n - 1));
+    const double sigma = std::sqrt(s2 / n);
     if (sigma > 0) {
       const double p[2] = {mu, sigma};
-      c.push_back({"lognormal", ks_distance(x, lognormal_cdf, p),
+      double ll = 0;
+      for (double v : x) ll += -std::log(v) - std::log(sigma) - 0.5 * kLn2Pi - 0.5 * std::pow((std::log(v) - mu) / sigma, 2);
+      c.push_back({"lognormal", 2, bic(2, ll), ks_distance(x, lognormal_cdf, p), std::exp(mu + sigma * sigma / 2),
+                   std::exp(mu + kZ99 * sigma),
                    {{"dist", "lognormal"}, {"median", text(std::exp(mu))}, {"p99", text(std::exp(mu + kZ99 * sigma))}}});
     }
-    double logs = 0;
     for (double v : x) logs += std::log(v / x.front());
     if (logs > 0) {
-      const double p[2] = {x.front(), n / logs};
-      c.push_back({"pareto", ks_distance(x, pareto_cdf, p), {{"dist", "pareto"}, {"scale", text(x.front())}, {"shape", p[1]}}});
+      const double alpha = n / logs;
+      const double p[2] = {x.front(), alpha};
+      double ll = n * std::log(alpha) + n * alpha * std::log(x.front());
+      for (double v : x) ll -= (alpha + 1) * std::log(v);
+      c.push_back({"pareto", 2, bic(2, ll), ks_distance(x, pareto_cdf, p),
+                   alpha > 1 ? alpha * x.front() / (alpha - 1) : std::numeric_limits<double>::infinity(),
+                   x.front() * std::pow(100.0, 1 / alpha), {{"dist", "pareto"}, {"scale", text(x.front())}, {"shape", alpha}}});
     }
   }
-  std::stable_sort(c.begin(), c.end(), [](const Candidate& a, const Candidate& b) { return a.d < b.d; });
+  std::stable_sort(c.begin(), c.end(), [](const Candidate& a, const Candidate& b) { return a.bic < b.bic; });
+  // Parsimony: the simplest family within kParsimony of the best BIC.
+  std::size_t pick = 0;
+  for (std::size_t i = 1; i < c.size(); ++i)
+    if (c[i].k < c[pick].k && c[i].bic - c.front().bic <= kParsimony) pick = i;
+  const Candidate chosen = c[pick];
+  c.erase(c.begin() + static_cast<long>(pick));
   char buf[64];
-  // A family is kept unless its D exceeds both 0.1 and the KS test's 5% critical value
+  if (!c.empty()) {
+    std::snprintf(buf, sizeof buf, " BIC %+.1f", c.front().bic - chosen.bic);
+    fit.runner_up = c.front().family + buf;
+  }
+  // The family is kept unless its D exceeds both 0.1 and the KS test's 5% critical value
   // 1.36/sqrt(n) (with few samples, any law is that far from the steps of their CDF).
-  if (c.front().d <= std::max(kEmpiricalAbove, 1.36 / std::sqrt(n))) {
-    fit.family = c.front().family;
-    fit.ks = c.front().d;
-    fit.dist = c.front().dist;
-    if (c.size() > 1) {
-      std::snprintf(buf, sizeof buf, " D=%.3f", c[1].d);
-      fit.runner_up = c[1].family + buf;
-    }
+  if (chosen.d <= std::max(kEmpiricalAbove, 1.36 / std::sqrt(n))) {
+    fit.family = chosen.family;
+    fit.ks = chosen.d;
+    fit.dist = chosen.dist;
+    fit.fit_mean = chosen.mean;
+    fit.fit_p99 = chosen.p99;
     return fit;
   }
   fit.family = "empirical";
@@ -137,6 +197,8 @@ Fit fit_distribution(std::vector<double> x) {
   for (int k = 0; k <= 100; ++k) q.push_back(quantile(x, k / 100.0));
   for (double v : q) values.push_back(text(v));
   fit.dist = {{"dist", "empirical"}, {"values", values}};
+  fit.fit_mean = std::accumulate(q.begin(), q.end(), 0.0) / static_cast<double>(q.size());
+  fit.fit_p99 = quantile(q, 0.99);
   // D of the 101 equally likely percentiles against the samples.
   double d = 0;
   for (std::size_t i = 0; i < x.size(); ++i) {
@@ -144,8 +206,8 @@ Fit fit_distribution(std::vector<double> x) {
     d = std::max({d, static_cast<double>(i + 1) / n - f, f - static_cast<double>(i) / n});
   }
   fit.ks = d;
-  std::snprintf(buf, sizeof buf, " D=%.3f", c.front().d);
-  fit.runner_up = "best family " + c.front().family + buf;
+  std::snprintf(buf, sizeof buf, " D=%.3f", chosen.d);
+  fit.runner_up = "best family " + chosen.family + buf;
   return fit;
 }
 

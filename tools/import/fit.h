@@ -1,15 +1,20 @@
 // Fitting a distribution of the scenario format to measured durations (a service's own time
 // per operation, a link's latency), for `archsim import --traces`.
 //
-// Criterion: each family the format has is fitted by its usual estimator (exponential: the
-// mean; normal: mean and standard deviation; lognormal: mean and standard deviation of the
-// logs, written as its median and p99; uniform: the extremes; Pareto: the minimum and the
-// maximum-likelihood shape); a constant when every sample is within 0.1% of the median. The
-// fit with the smallest Kolmogorov-Smirnov distance D (the largest gap between the samples'
-// CDF and the fitted one) wins. When even the best D is above both 0.1 and the KS test's 5%
-// critical value 1.36/sqrt(n), no family describes the samples and they are written as an
-// empirical distribution of their 101 percentiles (0, 1, ..., 100), whose D is about 0.01
-// with many samples. The chosen D and the runner-up's are reported.
+// Criterion: each family the format has is fitted by maximum likelihood (exponential: the
+// mean; normal, truncated at 0 as archsim draws it: the samples' mean and standard deviation;
+// lognormal: the mean and standard deviation of the logs, written as its median and p99;
+// uniform: the extremes; Pareto: the minimum and the maximum-likelihood shape); a constant
+// when every sample is within 0.1% of the median. The family with the smallest Bayesian
+// information criterion BIC = k ln n - 2 ln L wins, with a parsimony rule: a family of one
+// parameter (the exponential) is kept over one of two unless their BIC differ by more than
+// 2 (Kass and Raftery's "positive evidence"). Heavy tails (lognormal, Pareto) are fitted from
+// 100 samples or more only (unless asked): below that, a tail is extrapolated from a handful
+// of points. When the winner's Kolmogorov-Smirnov distance D (the largest gap between the
+// samples' CDF and the fitted one) is above both 0.1 and the KS test's 5% critical value
+// 1.36/sqrt(n), no family describes the samples and they are written as an empirical
+// distribution of their 101 percentiles (0, 1, ..., 100). Every fit reports D, its mean and
+// p99 against the samples', and the runner-up.
 #pragma once
 #include <cstddef>
 #include <string>
@@ -23,15 +28,20 @@ struct Fit {
   nlohmann::json dist;    // the scenario's distribution object
   std::string family;     // "exponential", "lognormal", ..., "empirical"
   double ks = 0;          // the chosen fit's Kolmogorov-Smirnov distance
-  std::string runner_up;  // the next best family and its D ("lognormal D=0.061"), "" if none
+  std::string runner_up;  // the next best family and its BIC ("lognormal BIC +3.1"), "" if none
   std::size_t n = 0;
   double mean = 0, p50 = 0, p99 = 0;  // of the samples, seconds
-  // "exponential mean 2.01ms: KS D=0.012 over 1600 samples (next: lognormal D=0.061)".
+  double fit_mean = 0, fit_p99 = 0;   // of the fitted law, seconds (infinite for a Pareto of shape <= 1)
+  bool tails_held_back = false;       // a heavy-tailed family was not tried: fewer than 100 samples
+  // "exponential mean 2.01ms: KS D=0.012 over 1600 samples, mean +0.0%, p99 -1.2% against
+  // them (next: lognormal BIC +41.0)".
   std::string summary() const;
 };
 
-// `seconds`: at least one sample, each >= 0.
-Fit fit_distribution(std::vector<double> seconds);
+constexpr std::size_t kHeavyTailSamples = 100;
+
+// `seconds`: at least one sample, each >= 0. `heavy_tails`: try lognormal and Pareto whatever n.
+Fit fit_distribution(std::vector<double> seconds, bool heavy_tails = false);
 
 // The Kolmogorov-Smirnov distance between sorted samples and a CDF.
 double ks_distance(const std::vector<double>& sorted, double (*cdf)(double, const double*), const double* params);

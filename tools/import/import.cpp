@@ -63,6 +63,7 @@ ImportResult run_import(const ImportRequest& req) {
   WriterOptions opt;
   opt.name = req.name;
   opt.guesses_file = req.guesses_file;
+  opt.heavy_tails = req.heavy_tails;
   std::vector<std::string> inputs = files;
   inputs.insert(inputs.end(), cal.files.begin(), cal.files.end());
   for (const std::string& f : files) opt.inputs.push_back(fs::path(f).filename().string());

@@ -12,7 +12,8 @@ namespace archsim::import {
 struct ImportRequest {
   std::vector<std::string> files;   // YAML files or folders of them (*.yaml, *.yml)
   std::vector<std::string> traces;  // Jaeger, Zipkin or OTLP JSON files
-  double sampling = 0;              // --sampled: the fraction of requests the traces hold (0: the files say, else 1)
+  double sampling = 0;              // --sampling: the fraction of requests the traces hold (0: the files say, else 1)
+  bool heavy_tails = false;         // --heavy-tails: allow lognormal and Pareto fits from under 100 samples
   std::string name;                 // the scenario's name
   std::string guesses_file;         // named in the scenario's description
 };

@@ -25,6 +25,7 @@ std::string fmt(double v) {
 
 nlohmann::ordered_json write_scenario(Inventory& inv, const Calibration& cal, const WriterOptions& opt, Guesses& g) {
   Writer wr{inv, cal, g, {}, {}, {}};
+  wr.heavy_tails = opt.heavy_tails;
   wr.classify();
   for (const std::string& n : inv.notes) g.add(Guess::Skipped, "", n);
 
@@ -143,12 +144,22 @@ nlohmann::ordered_json write_scenario(Inventory& inv, const Calibration& cal, co
                                                             (c.traced->uninstrumented ? ", from its callers' spans (network included)" : ""));
         if (c.family == "database" && !queries.empty()) j["queries"] = queries;
         if (c.family == "queue" && !c.traced->consumers.empty()) {
-          const std::string consumer = wr.id_of(*c.traced->consumers.begin());
-          if (!consumer.empty()) {
-            j["consumers"] = {{"service", consumer}};
-            if (!c.traced->consumer_route.empty()) j["route"] = c.traced->consumer_route;
+          // The first consuming service is the queue's own group; each other one reads every
+          // message too (a fan-out: Kafka consumer groups), as a group of its own.
+          ojson groups = ojson::array();
+          for (const std::string& name : c.traced->consumers) {
+            const std::string consumer = wr.id_of(name);
+            if (consumer.empty()) continue;
+            if (!j.contains("consumers")) j["consumers"] = {{"service", consumer}};
+            else groups.push_back({{"name", consumer}, {"service", consumer}});
             wr.edges.insert({c.id, consumer});
           }
+          if (!groups.empty()) {
+            j["groups"] = groups;
+            g.add(Guess::Inferred, c.id + ".groups", "every consuming service seen in the traces reads every message, "
+                                                     "each as its own consumer group (one message went to each)");
+          }
+          if (j.contains("consumers") && !c.traced->consumer_route.empty()) j["route"] = c.traced->consumer_route;
         }
       } else if (c.family == "database") {
         g.add(Guess::Placeholder, c.id + ".queries", "read exponential 1ms, write exponential 2ms (the family's defaults): "

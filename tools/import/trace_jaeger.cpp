@@ -1,100 +1,125 @@
 // Jaeger JSON as the query service's /api/traces and the UI's "Download JSON" write it
 // (jaeger model/json/model.go): data[] of traces, each with spans (traceID, spanID,
 // operationName, references CHILD_OF / FOLLOWS_FROM, startTime and duration in microseconds,
-// tags, processID) and processes (serviceName, tags; the client's sampler.type/sampler.param).
-#include <cstdlib>
+// tags, processID) and processes (serviceName, tags). What real exports do that the model
+// does not say: OpenTracing-era clients (jaeger-client-cpp, -go, -java) write no span.kind on
+// most spans; the sampler's tags (sampler.type / sampler.param) are on the ROOT span, the
+// process tags holding only the client's version, hostname and ip; a span may carry its parent
+// both as `parentSpanID` and in references, or only in one; tag values are typed (bool, int64,
+// float64, string).
 #include <map>
 #include <nlohmann/json.hpp>
 
 #include "tools/import/import_error.h"
+#include "tools/import/trace_json.h"
 #include "tools/import/traces.h"
 
 namespace archsim::import {
 
 namespace {
 
-using nlohmann::json;
+using Tags = std::map<std::string, std::string>;
 
-std::string tag_text(const json& v) {
-  if (v.is_string()) return v.get<std::string>();
-  if (v.is_boolean()) return v.get<bool>() ? "true" : "false";
-  return v.dump();
-}
-
-std::map<std::string, std::string> tags(const json& list) {
-  std::map<std::string, std::string> out;
-  if (!list.is_array()) return out;
-  for (const auto& t : list)
-    if (t.is_object() && t.contains("key") && t["key"].is_string()) out[t["key"].get<std::string>()] = tag_text(t.value("value", json()));
+Tags tags(const JsonAt& list) {
+  Tags out;
+  if (list.json().is_null()) return out;
+  list.expect_array("tags");
+  for (std::size_t i = 0; i < list.size(); ++i) {
+    const JsonAt t = list[i];
+    t.expect_object("a tag {key, type, value}");
+    out[t["key"].text("the tag's key")] = t["value"].scalar_text();
+  }
   return out;
 }
 
-std::int64_t micros(const json& v, const std::string& file, const std::string& where) {
-  if (!v.is_number() || v.get<double>() < 0) throw ImportError(file, where, "expected microseconds (a number >= 0)");
-  return v.get<std::int64_t>() * 1000;
+std::string get(const Tags& t, const char* k) {
+  auto it = t.find(k);
+  return it == t.end() ? std::string() : it->second;
 }
+
+Span::Kind kind_of(const std::string& kind) {
+  return kind == "server" ? Span::Server : kind == "client" ? Span::Client : kind == "producer" ? Span::Producer
+         : kind == "consumer" ? Span::Consumer : kind == "internal" ? Span::Internal : Span::Unspecified;
+}
+
+struct Process {
+  std::string service, host;
+  double sampling = 0;
+};
 
 }  // namespace
 
-void read_jaeger(const json& doc, TraceFile& out) {
-  const std::string& file = out.file;
-  if (!doc["data"].is_array()) throw ImportError(file, "/data", "expected an array of traces");
-  std::map<double, std::size_t> samplings;
-  for (std::size_t t = 0; t < doc["data"].size(); ++t) {
-    const std::string tp = "/data/" + std::to_string(t);
-    const json& trace = doc["data"][t];
-    if (!trace.is_object() || !trace.contains("spans") || !trace["spans"].is_array())
-      throw ImportError(file, tp + "/spans", "expected the trace's array of spans");
-    std::map<std::string, std::pair<std::string, double>> processes;  // id -> (service, sampling)
-    if (trace.contains("processes") && trace["processes"].is_object())
-      for (const auto& [id, p] : trace["processes"].items()) {
-        const auto pt = tags(p.value("tags", json::array()));
-        double sampling = 0;
-        if (pt.count("sampler.type") && pt.at("sampler.type") == "probabilistic" && pt.count("sampler.param"))
-          sampling = std::atof(pt.at("sampler.param").c_str());
-        processes[id] = {p.value("serviceName", ""), sampling};
+void read_jaeger(const JsonAt& doc, TraceFile& out) {
+  const JsonAt data = doc["data"];
+  data.expect_array("the traces");
+  for (std::size_t t = 0; t < data.size(); ++t) {
+    const JsonAt trace = data[t];
+    trace.expect_object("a trace {traceID, spans, processes}");
+    std::map<std::string, Process> processes;
+    const JsonAt procs = trace["processes"];
+    if (!procs.json().is_null()) {
+      procs.expect_object("the trace's processes");
+      for (const auto& [id, p] : procs.json().items()) {
+        const JsonAt pj = procs[id.c_str()];
+        pj.expect_object("a process {serviceName, tags}");
+        const Tags pt = tags(pj["tags"]);
+        Process& proc = processes[id];
+        proc.service = printable(pj["serviceName"].text("the process's serviceName"));
+        proc.host = get(pt, "hostname");
+        if (proc.host.empty()) proc.host = get(pt, "ip");
+        proc.sampling = sampler_probability(get(pt, "sampler.type"), get(pt, "sampler.param"));
       }
-    const json& spans = trace["spans"];
+    }
+    const JsonAt spans = trace["spans"];
+    spans.expect_array("the trace's spans");
     for (std::size_t i = 0; i < spans.size(); ++i) {
-      const json& j = spans[i];
+      const JsonAt j = spans[i];
+      j.expect_object("a span object");
       Span s;
-      s.where = tp + "/spans/" + std::to_string(i);
-      if (!j.is_object()) throw ImportError(file, s.where, "expected a span object");
-      s.trace = j.value("traceID", "");
-      s.id = j.value("spanID", "");
-      s.name = j.value("operationName", "");
-      const std::string pid = j.value("processID", "");
+      s.where = j.pointer();
+      s.trace = j["traceID"].text("the span's traceID");
+      s.id = j["spanID"].text("the span's spanID");
+      s.name = printable(j.text_or("operationName", "the span's operationName"));
+      const std::string pid = j["processID"].text("the span's processID");
       auto proc = processes.find(pid);
-      if (proc == processes.end())
-        throw ImportError(file, s.where + "/processID", "process \"" + pid + "\" is not in the trace's processes");
-      s.service = proc->second.first;
-      if (proc->second.second > 0 && j.value("references", json::array()).empty()) ++samplings[proc->second.second];
-      if (!j.contains("startTime") || !j.contains("duration"))
-        throw ImportError(file, s.where, "a span needs startTime and duration (microseconds)");
-      s.start_ns = micros(j["startTime"], file, s.where + "/startTime");
-      s.end_ns = s.start_ns + micros(j["duration"], file, s.where + "/duration");
-      // The parent: the first CHILD_OF reference, else a FOLLOWS_FROM one.
-      if (j.contains("references") && j["references"].is_array())
+      if (proc == processes.end()) j["processID"].fail("process \"" + printable(pid) + "\" is not in the trace's processes");
+      s.service = proc->second.service;
+      s.host = proc->second.host;
+      s.start_ns = j["startTime"].integer("startTime in microseconds") * 1000;
+      s.end_ns = s.start_ns + j["duration"].integer("duration in microseconds") * 1000;
+      // The parent: the first CHILD_OF reference in this trace, else a FOLLOWS_FROM one
+      // (jaeger model Span.ParentSpanID), else the older parentSpanID field.
+      const JsonAt refs = j["references"];
+      if (!refs.json().is_null()) {
+        refs.expect_array("the span's references");
         for (const char* type : {"CHILD_OF", "FOLLOWS_FROM"}) {
-          for (const auto& ref : j["references"])
-            if (ref.value("refType", "") == type && ref.value("traceID", s.trace) == s.trace) {
-              s.parent = ref.value("spanID", "");
-              break;
-            }
+          for (std::size_t r = 0; r < refs.size() && s.parent.empty(); ++r) {
+            const JsonAt ref = refs[r];
+            ref.expect_object("a reference {refType, traceID, spanID}");
+            if (ref["refType"].text("the reference's refType") != type) continue;
+            if (ref.text_or("traceID", "the reference's traceID", s.trace) != s.trace) continue;
+            s.parent = ref["spanID"].text("the reference's spanID");
+            s.follows = std::string(type) == "FOLLOWS_FROM";
+          }
           if (!s.parent.empty()) break;
         }
-      const auto tg = tags(j.value("tags", json::array()));
-      auto get = [&](const char* k) { return tg.count(k) ? tg.at(k) : std::string(); };
-      const std::string kind = get("span.kind");
-      s.kind = kind == "server" ? Span::Server : kind == "client" ? Span::Client : kind == "producer" ? Span::Producer
-               : kind == "consumer" ? Span::Consumer : kind == "internal" ? Span::Internal : Span::Unspecified;
-      s.error = get("error") == "true" || get("otel.status_code") == "ERROR";
-      s.status = get("otel.status_description");
-      read_common_attributes(s, get);
-      s.component_type = get("archsim.component.type");
+      }
+      if (s.parent.empty()) s.parent = j.text_or("parentSpanID", "the span's parentSpanID");
+      if (s.parent.find_first_not_of('0') == std::string::npos) s.parent.clear();  // "0": no parent
+      const Tags tg = tags(j["tags"]);
+      auto g = [&](const char* k) { return get(tg, k); };
+      s.kind = kind_of(g("span.kind"));
+      s.error = g("error") == "true" || g("otel.status_code") == "ERROR";
+      s.status = printable(g("otel.status_description"));
+      read_common_attributes(s, g);
+      s.component_type = g("archsim.component.type");
+      if (s.parent.empty() && s.sampling == 0) s.sampling = proc->second.sampling;
       out.spans.push_back(std::move(s));
     }
   }
+  std::map<double, std::size_t> samplings;  // the file's: the commonest of its roots'
+  for (const Span& s : out.spans)
+    if (s.parent.empty() && s.sampling > 0) ++samplings[s.sampling];
   std::size_t best = 0;
   for (const auto& [p, n] : samplings)
     if (n > best) best = n, out.sampling = p;

@@ -1,52 +1,57 @@
 // OTLP JSON (opentelemetry-proto docs/specification.md, "JSON Protobuf Encoding"; the
 // messages of opentelemetry/proto/trace/v1/trace.proto): hex trace and span ids, times in
 // nanoseconds as decimal strings (numbers accepted), enums as integers (their names too).
-#include <cmath>
+// Older exporters write instrumentationLibrarySpans for scopeSpans; an empty parentSpanId
+// ("") is a root.
+#include <cctype>
 #include <map>
 #include <nlohmann/json.hpp>
 
 #include "tools/import/import_error.h"
+#include "tools/import/trace_json.h"
 #include "tools/import/traces.h"
 
 namespace archsim::import {
 
 namespace {
 
-using nlohmann::json;
+using Attrs = std::map<std::string, std::string>;
 
-std::string attr_text(const json& value) {
+// An AnyValue's scalar as text (intValue is a decimal string in OTLP/JSON).
+std::string attr_text(const JsonAt& value) {
   if (!value.is_object()) return "";
-  if (value.contains("stringValue") && value["stringValue"].is_string()) return value["stringValue"].get<std::string>();
-  if (value.contains("intValue")) return value["intValue"].is_string() ? value["intValue"].get<std::string>() : value["intValue"].dump();
-  if (value.contains("boolValue")) return value["boolValue"].get<bool>() ? "true" : "false";
-  if (value.contains("doubleValue")) return value["doubleValue"].dump();
+  for (const char* k : {"stringValue", "intValue", "boolValue", "doubleValue"})
+    if (value.has(k)) return value[k].scalar_text();
   return "";
 }
 
-std::map<std::string, std::string> attributes(const json& list) {
-  std::map<std::string, std::string> out;
-  if (!list.is_array()) return out;
-  for (const auto& a : list)
-    if (a.is_object() && a.contains("key") && a["key"].is_string()) out[a["key"].get<std::string>()] = attr_text(a.value("value", json()));
+Attrs attributes(const JsonAt& list) {
+  Attrs out;
+  if (list.json().is_null()) return out;
+  list.expect_array("attributes");
+  for (std::size_t i = 0; i < list.size(); ++i) {
+    const JsonAt a = list[i];
+    a.expect_object("an attribute {key, value}");
+    out[a["key"].text("the attribute's key")] = attr_text(a["value"]);
+  }
   return out;
 }
 
-std::int64_t nanos(const json& v, const std::string& file, const std::string& where) {
-  if (v.is_number_integer()) return v.get<std::int64_t>();
-  if (v.is_string()) {
-    const std::string s = v.get<std::string>();
-    if (!s.empty() && s.find_first_not_of("0123456789") == std::string::npos && s.size() < 20) return std::stoll(s);
-  }
-  throw ImportError(file, where, "expected nanoseconds since the epoch (a decimal string)");
+std::string get(const Attrs& a, const char* k) {
+  auto it = a.find(k);
+  return it == a.end() ? std::string() : it->second;
 }
 
-Span::Kind kind_of(const json& k) {
+Span::Kind kind_of(const JsonAt& k) {
   static const std::map<std::string, Span::Kind> kNames = {
       {"SPAN_KIND_INTERNAL", Span::Internal}, {"SPAN_KIND_SERVER", Span::Server}, {"SPAN_KIND_CLIENT", Span::Client},
       {"SPAN_KIND_PRODUCER", Span::Producer}, {"SPAN_KIND_CONSUMER", Span::Consumer}};
-  if (k.is_number_integer() && k >= 0 && k <= 5) return static_cast<Span::Kind>(k.get<int>());
-  if (k.is_string() && kNames.count(k.get<std::string>())) return kNames.at(k.get<std::string>());
-  return Span::Unspecified;
+  const nlohmann::json& v = k.json();
+  if (v.is_null()) return Span::Unspecified;
+  if (v.is_number_integer() && v.get<std::int64_t>() >= 0 && v.get<std::int64_t>() <= 5)
+    return static_cast<Span::Kind>(v.get<int>());
+  if (v.is_string() && kNames.count(v.get<std::string>())) return kNames.at(v.get<std::string>());
+  k.fail("expected the span's kind (0 to 5, or SPAN_KIND_SERVER, ...)");
 }
 
 // OpenTelemetry's consistent-probability threshold: tracestate "ot=...th:<hex>...", a
@@ -67,53 +72,75 @@ double sampling_of(const std::string& state) {
 
 }  // namespace
 
-void read_otlp(const json& doc, const std::string& base, TraceFile& out) {
-  const std::string& file = out.file;
-  if (!doc.is_object() || !doc.contains("resourceSpans") || !doc["resourceSpans"].is_array())
-    throw ImportError(file, base + "/resourceSpans", "expected an array of resource spans");
-  const json& rs = doc["resourceSpans"];
+void read_otlp(const JsonAt& doc, TraceFile& out) {
+  doc.expect_object("an export request {resourceSpans}");
+  const JsonAt rs = doc["resourceSpans"];
+  rs.expect_array("the resource spans");
   std::map<double, std::size_t> samplings;
   for (std::size_t r = 0; r < rs.size(); ++r) {
-    const std::string rp = base + "/resourceSpans/" + std::to_string(r);
-    const json& res = rs[r];
-    const auto rattrs = attributes(res.value("resource", json::object()).value("attributes", json::array()));
-    const std::string service = rattrs.count("service.name") ? rattrs.at("service.name") : "";
-    const std::string type = rattrs.count("archsim.component.type") ? rattrs.at("archsim.component.type") : "";
-    const char* scopes_key = res.contains("scopeSpans") ? "scopeSpans" : "instrumentationLibrarySpans";
-    if (!res.contains(scopes_key)) continue;
-    const json& scopes = res[scopes_key];
-    if (!scopes.is_array()) throw ImportError(file, rp + "/" + scopes_key, "expected an array");
+    const JsonAt res = rs[r];
+    res.expect_object("a resource's spans {resource, scopeSpans}");
+    Attrs rattrs;
+    if (res.has("resource")) {
+      res["resource"].expect_object("the resource {attributes}");
+      rattrs = attributes(res["resource"]["attributes"]);
+    }
+    const std::string service = printable(get(rattrs, "service.name"));
+    const std::string type = get(rattrs, "archsim.component.type");
+    const std::string host = get(rattrs, "host.name");
+    const JsonAt scopes = res[res.has("scopeSpans") ? "scopeSpans" : "instrumentationLibrarySpans"];
+    if (scopes.json().is_null()) continue;
+    scopes.expect_array("the scope spans");
     for (std::size_t sc = 0; sc < scopes.size(); ++sc) {
-      const std::string sp = rp + "/" + scopes_key + "/" + std::to_string(sc) + "/spans";
-      if (!scopes[sc].contains("spans")) continue;
-      const json& spans = scopes[sc]["spans"];
-      if (!spans.is_array()) throw ImportError(file, sp, "expected an array of spans");
+      const JsonAt scope = scopes[sc];
+      scope.expect_object("a scope's spans {scope, spans}");
+      const JsonAt spans = scope["spans"];
+      if (spans.json().is_null()) continue;
+      spans.expect_array("the spans");
       for (std::size_t i = 0; i < spans.size(); ++i) {
-        const json& j = spans[i];
+        const JsonAt j = spans[i];
+        j.expect_object("a span object");
         Span s;
-        s.where = sp + "/" + std::to_string(i);
-        if (!j.is_object()) throw ImportError(file, s.where, "expected a span object");
-        s.trace = j.value("traceId", "");
-        s.id = j.value("spanId", "");
-        s.parent = j.value("parentSpanId", "");
+        s.where = j.pointer();
+        s.trace = j["traceId"].text("the span's traceId");
+        s.id = j["spanId"].text("the span's spanId");
+        s.parent = j.text_or("parentSpanId", "the span's parentSpanId");
         s.service = service;
+        s.host = host;
         s.component_type = type;
-        s.name = j.value("name", "");
-        s.kind = kind_of(j.value("kind", json(0)));
-        if (!j.contains("startTimeUnixNano") || !j.contains("endTimeUnixNano"))
-          throw ImportError(file, s.where, "a span needs startTimeUnixNano and endTimeUnixNano");
-        s.start_ns = nanos(j["startTimeUnixNano"], file, s.where + "/startTimeUnixNano");
-        s.end_ns = nanos(j["endTimeUnixNano"], file, s.where + "/endTimeUnixNano");
-        const json status = j.value("status", json::object());
-        const json code = status.value("code", json(0));
-        s.error = code == 2 || code == "STATUS_CODE_ERROR";
-        s.status = status.value("message", "");
-        const auto a = attributes(j.value("attributes", json::array()));
-        auto get = [&](const char* k) { return a.count(k) ? a.at(k) : std::string(); };
-        read_common_attributes(s, get);
-        s.unfinished = get("archsim.unfinished") == "true";
-        if (j.contains("traceState") && j["traceState"].is_string())
-          if (double p = sampling_of(j["traceState"].get<std::string>()); p > 0) ++samplings[p];
+        s.name = printable(j.text_or("name", "the span's name"));
+        s.kind = kind_of(j["kind"]);
+        s.start_ns = j["startTimeUnixNano"].integer("startTimeUnixNano (nanoseconds since the epoch)");
+        s.end_ns = j["endTimeUnixNano"].integer("endTimeUnixNano (nanoseconds since the epoch)");
+        if (j.has("status")) {
+          const JsonAt status = j["status"];
+          status.expect_object("the span's status {code, message}");
+          const nlohmann::json& code = status["code"].json();
+          s.error = code == 2 || code == "STATUS_CODE_ERROR";
+          s.status = printable(status.text_or("message", "the status message"));
+        }
+        const Attrs a = attributes(j["attributes"]);
+        auto g = [&](const char* k) { return get(a, k); };
+        read_common_attributes(s, g);
+        s.unfinished = g("archsim.unfinished") == "true";
+        // A span link of an asynchronous consumer is its parent when it has none (messaging
+        // semantic conventions: a batch receive links the messages' producers).
+        if (s.parent.empty() && j.has("links")) {
+          const JsonAt links = j["links"];
+          links.expect_array("the span's links");
+          if (links.size() > 0) {
+            links[std::size_t{0}].expect_object("a link {traceId, spanId}");
+            if (links[std::size_t{0}]["traceId"].text("the link's traceId") == s.trace) {
+              s.parent = links[std::size_t{0}]["spanId"].text("the link's spanId");
+              s.follows = true;
+            }
+          }
+        }
+        const std::string state = j.text_or("traceState", "the span's traceState");
+        if (double p = sampling_of(state); p > 0) {
+          ++samplings[p];
+          if (s.sampling == 0) s.sampling = p;
+        }
         out.spans.push_back(std::move(s));
       }
     }

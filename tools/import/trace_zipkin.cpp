@@ -2,90 +2,89 @@
 // traces (each an array of spans) as /api/v2/traces returns them. Times in microseconds;
 // localEndpoint.serviceName is the service, remoteEndpoint.serviceName the peer; a tag
 // "error" marks a failure. A SERVER span that shares its CLIENT's id (B3 single-host spans,
-// "shared": true) is given an id of its own, child of that CLIENT span.
+// "shared": true) is given an id of its own, child of that CLIENT span. Real exports: ids
+// are 16 or 32 hex digits, `kind` is often absent (a local span), tags are all strings.
 #include <algorithm>
 #include <map>
 #include <nlohmann/json.hpp>
 
 #include "tools/import/import_error.h"
+#include "tools/import/trace_json.h"
 #include "tools/import/traces.h"
 
 namespace archsim::import {
 
 namespace {
 
-using nlohmann::json;
+std::string endpoint_name(const JsonAt& span, const char* key) {
+  const JsonAt e = span[key];
+  if (e.json().is_null()) return "";
+  e.expect_object("an endpoint {serviceName, ipv4, port}");
+  return printable(e.text_or("serviceName", "the endpoint's serviceName"));
+}
 
-std::string endpoint_name(const json& span, const char* key) {
-  if (!span.contains(key) || !span[key].is_object()) return "";
-  return span[key].value("serviceName", "");
+void read_span(const JsonAt& j, TraceFile& out) {
+  Span s;
+  s.where = j.pointer();
+  j.expect_object("a span object (traceId, id, ...)");
+  s.trace = j["traceId"].text("the span's traceId");
+  s.id = j["id"].text("the span's id");
+  s.parent = j.text_or("parentId", "the span's parentId");
+  s.name = printable(j.text_or("name", "the span's name"));
+  s.service = endpoint_name(j, "localEndpoint");
+  s.peer = endpoint_name(j, "remoteEndpoint");
+  const std::string kind = j.text_or("kind", "the span's kind");
+  s.kind = kind == "SERVER" ? Span::Server : kind == "CLIENT" ? Span::Client : kind == "PRODUCER" ? Span::Producer
+           : kind == "CONSUMER" ? Span::Consumer : Span::Internal;
+  if (!j.has("timestamp") || !j.has("duration"))
+    j.fail("a span needs timestamp and duration (microseconds): an unfinished span cannot be timed");
+  s.start_ns = j["timestamp"].integer("timestamp in microseconds") * 1000;
+  s.end_ns = s.start_ns + j["duration"].integer("duration in microseconds") * 1000;
+  const JsonAt tags = j["tags"];
+  std::map<std::string, std::string> tg;
+  if (!tags.json().is_null()) {
+    tags.expect_object("the span's tags (a map of strings)");
+    for (const auto& [k, v] : tags.json().items()) tg[k] = tags[k.c_str()].scalar_text();
+  }
+  auto get = [&](const char* k) { return tg.count(k) ? tg.at(k) : std::string(); };
+  s.error = tg.count("error") > 0;
+  s.status = printable(get("error"));
+  read_common_attributes(s, get);
+  s.component_type = get("archsim.component.type");
+  out.spans.push_back(std::move(s));
 }
 
 }  // namespace
 
-void read_zipkin(const json& doc, TraceFile& out) {
-  const std::string& file = out.file;
-  std::vector<std::pair<const json*, std::string>> all;
-  for (std::size_t i = 0; i < doc.size(); ++i) {
-    if (doc[i].is_array()) {
-      for (std::size_t k = 0; k < doc[i].size(); ++k) all.emplace_back(&doc[i][k], "/" + std::to_string(i) + "/" + std::to_string(k));
-    } else {
-      all.emplace_back(&doc[i], "/" + std::to_string(i));
-    }
-  }
+void read_zipkin(const JsonAt& doc, TraceFile& out) {
   const std::size_t first = out.spans.size();
-  for (const auto& [jp, where] : all) {
-    const json& j = *jp;
-    Span s;
-    s.where = where;
-    if (!j.is_object()) throw ImportError(file, where, "expected a span object (traceId, id, ...)");
-    s.trace = j.value("traceId", "");
-    s.id = j.value("id", "");
-    s.parent = j.value("parentId", "");
-    s.name = j.value("name", "");
-    s.service = endpoint_name(j, "localEndpoint");
-    s.peer = endpoint_name(j, "remoteEndpoint");
-    const std::string kind = j.value("kind", "");
-    s.kind = kind == "SERVER" ? Span::Server : kind == "CLIENT" ? Span::Client : kind == "PRODUCER" ? Span::Producer
-             : kind == "CONSUMER" ? Span::Consumer : Span::Internal;
-    if (!j.contains("timestamp") || !j["timestamp"].is_number() || !j.contains("duration") || !j["duration"].is_number())
-      throw ImportError(file, where, "a span needs timestamp and duration (microseconds): an unfinished span cannot be timed");
-    s.start_ns = j["timestamp"].get<std::int64_t>() * 1000;
-    s.end_ns = s.start_ns + j["duration"].get<std::int64_t>() * 1000;
-    const json tags = j.value("tags", json::object());
-    auto get = [&](const char* k) { return tags.contains(k) && tags[k].is_string() ? tags[k].get<std::string>() : std::string(); };
-    s.error = tags.contains("error");
-    s.status = get("error");
-    read_common_attributes(s, get);
-    s.component_type = get("archsim.component.type");
-    out.spans.push_back(std::move(s));
+  for (std::size_t i = 0; i < doc.size(); ++i) {
+    const JsonAt item = doc[i];
+    if (item.is_array()) {
+      for (std::size_t k = 0; k < item.size(); ++k) read_span(item[k], out);
+    } else {
+      read_span(item, out);
+    }
   }
   // Shared spans: the server half of an id a client half also has.
   std::map<std::pair<std::string, std::string>, std::size_t> clients;
   for (std::size_t i = first; i < out.spans.size(); ++i)
     if (out.spans[i].kind == Span::Client) clients[{out.spans[i].trace, out.spans[i].id}] = i;
+  // (trace, shared id) -> the server half's service and new id.
+  std::map<std::pair<std::string, std::string>, std::pair<std::string, std::string>> renamed;
   for (std::size_t i = first; i < out.spans.size(); ++i) {
     Span& s = out.spans[i];
     if (s.kind != Span::Server || !clients.count({s.trace, s.id})) continue;
+    renamed[{s.trace, s.id}] = {s.service, s.id + "+server"};
     s.parent = s.id;
     s.id += "+server";
   }
-  // Children of a shared server span named its id: they hang under the server half.
-  std::map<std::pair<std::string, std::string>, std::string> renamed;
-  for (std::size_t i = first; i < out.spans.size(); ++i)
-    if (out.spans[i].kind == Span::Server && out.spans[i].id.size() > 7 &&
-        out.spans[i].id.compare(out.spans[i].id.size() - 7, 7, "+server") == 0)
-      renamed[{out.spans[i].trace, out.spans[i].parent}] = out.spans[i].id;
+  // Children of a shared id on the server's side (its service) hang under the server half.
   for (std::size_t i = first; i < out.spans.size(); ++i) {
     Span& s = out.spans[i];
     if (s.kind == Span::Server) continue;
     auto it = renamed.find({s.trace, s.parent});
-    if (it != renamed.end() && s.kind != Span::Server) {
-      // A child of the shared id on the server's side (its service) belongs to the server half.
-      const Span& server = *std::find_if(out.spans.begin() + static_cast<long>(first), out.spans.end(),
-                                         [&](const Span& x) { return x.trace == s.trace && x.id == it->second; });
-      if (server.service == s.service) s.parent = it->second;
-    }
+    if (it != renamed.end() && it->second.first == s.service) s.parent = it->second.second;
   }
 }
 

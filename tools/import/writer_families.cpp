@@ -151,7 +151,11 @@ void Writer::capacity(Component& c) {
   const Workload* w = c.workload;
   const std::string p = c.id + ".";
   j["replicas"] = w && w->replicas ? *w->replicas : 1;
-  if (!w || !w->replicas)
+  if ((!w || !w->replicas) && c.traced && !c.traced->hosts.empty()) {
+    j["replicas"] = c.traced->hosts.size();
+    g.add(Guess::Inferred, p + "replicas", std::to_string(c.traced->hosts.size()) +
+                                               ": the hosts its spans came from (hostname / ip / host.name)");
+  } else if (!w || !w->replicas)
     g.add(Guess::Placeholder, p + "replicas", w ? "1, Kubernetes' and Compose's default (the manifest sets none)"
                                                 : "1: the traces do not say how many instances served them");
   // 0: neither a CPU limit nor a request.
@@ -167,6 +171,18 @@ void Writer::capacity(Component& c) {
   if (auto n = whole(workers); n && *n >= 1) {
     concurrency = *n;
     g.add(Guess::Inferred, p + "concurrency", std::to_string(concurrency) + " workers from " + key + " in its environment");
+  } else if (c.traced && c.traced->served > 0 && cal.window_s > 0) {
+    // Little's law gives the requests it held at once on average; square-root staffing
+    // (Halfin and Whitt: L + 3 sqrt(L) workers) makes waiting for one rare at that load.
+    const double in_flight = c.traced->busy_s / cal.window_s;
+    const long long replicas = j["replicas"].get<long long>();
+    const auto needed = static_cast<long long>(std::ceil(in_flight + 3 * std::sqrt(in_flight)));
+    concurrency = std::max(8 * std::max(1LL, cores), (needed + replicas - 1) / replicas);
+    g.add(Guess::Inferred, p + "concurrency",
+          std::to_string(concurrency) + " workers per instance: the traces hold " + fmt(in_flight) +
+              " of its requests at once on average (Little's law: their spans' time, each standing for 1/sampling "
+              "requests, over the " + fmt(cal.window_s) + " s traced), L + 3 sqrt(L) = " + std::to_string(needed) +
+              " over " + std::to_string(replicas) + " instance(s), at least 8 per core");
   } else {
     concurrency = 8 * std::max(1LL, cores);
     g.add(Guess::Placeholder, p + "concurrency",

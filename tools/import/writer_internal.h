@@ -34,6 +34,7 @@ struct Writer {
   std::vector<Component> comps;
   std::map<std::string, std::string> name_to_id;        // workload names, aliases, trace names
   std::set<std::pair<std::string, std::string>> edges;  // calls the steps make (from, to)
+  bool heavy_tails = false;                             // fits may be heavy-tailed from few samples (--heavy-tails)
 
   Component* find(const std::string& name);
   std::string id_of(const std::string& name) const;  // "" when no component has that name

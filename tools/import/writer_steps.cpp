@@ -19,8 +19,12 @@ double median(std::vector<double> v) {
 const std::set<std::string> kCauses = {"timeout", "rejected", "error", "rate_limited", "circuit_open", "bulkhead_full",
                                        "unavailable", "dropped", "shed", "pool_timeout"};
 
+// Paths of an operation rarer than this share of its requests, or seen fewer times than a fit
+// needs, are folded into the others (their requests are named in the list): a path fitted
+// from a handful of samples says more about chance than about the system.
 constexpr std::size_t kMaxShapes = 8;
-constexpr double kMinShare = 0.01;
+constexpr double kMinShare = 0.05;
+constexpr std::uint64_t kMinCount = 20;
 
 }  // namespace
 
@@ -51,7 +55,7 @@ std::vector<std::pair<std::string, std::string>> Writer::named_by(const Workload
 }
 
 ojson Writer::fitted(const std::vector<double>& samples, const std::string& path, const std::string& what) {
-  const Fit f = fit_distribution(samples);
+  const Fit f = fit_distribution(samples, heavy_tails);
   g.add(Guess::Fitted, path, what + ": " + f.summary());
   return f.dist;
 }
@@ -101,15 +105,16 @@ ojson Writer::traced_steps(Component& c, const std::string& route, const Operati
   for (const auto& [sig, s] : op.shapes) shapes.push_back(&s);
   std::stable_sort(shapes.begin(), shapes.end(), [](const ShapeModel* a, const ShapeModel* b) { return a->count > b->count; });
   std::uint64_t dropped = 0;
-  while (shapes.size() > 1 && (shapes.size() > kMaxShapes ||
+  while (shapes.size() > 1 && (shapes.size() > kMaxShapes || shapes.back()->count < kMinCount ||
                                static_cast<double>(shapes.back()->count) < kMinShare * static_cast<double>(op.count))) {
     dropped += shapes.back()->count;
     shapes.pop_back();
   }
   const std::string base = c.id + ".routes." + route;
   if (dropped)
-    g.add(Guess::Skipped, base, std::to_string(dropped) + " of " + std::to_string(op.count) +
-                                    " requests took rarer paths (under 1% each, or beyond the 8 commonest): left out");
+    g.add(Guess::Inferred, base, std::to_string(dropped) + " of " + std::to_string(op.count) +
+                                     " requests took rarer paths (each under 5% of the requests or seen under 20 times, "
+                                     "or beyond the 8 commonest): folded into the commoner paths' weights");
   ojson arms = ojson::array();
   for (std::size_t a = 0; a < shapes.size(); ++a) {
     const ShapeModel& shape = *shapes[a];
@@ -126,12 +131,22 @@ ojson Writer::traced_steps(Component& c, const std::string& route, const Operati
         ojson s = call_step(c.id, st.calls[0], sp);
         if (!s.is_null()) steps.push_back(s);
       } else {
+        // A parallel block holds calls only: the publishes made alongside them (they do not
+        // wait for their consumers) go just before it.
         ojson par = ojson::array();
         for (std::size_t k = 0; k < st.calls.size(); ++k) {
-          CallModel m = st.calls[k];
-          m.one_way = false;  // a parallel block holds calls
-          ojson s = call_step(c.id, m, sp + ".parallel." + std::to_string(par.size()));
-          if (!s.is_null() && s.contains("call")) par.push_back(s);
+          const CallModel& m = st.calls[k];
+          const Component* callee = find(m.callee);
+          if (!callee || callee->family != "queue") continue;
+          ojson s = call_step(c.id, m, at + "." + std::to_string(steps.size()));
+          if (!s.is_null()) steps.push_back(s);
+        }
+        const std::string pp = at + "." + std::to_string(steps.size());
+        for (std::size_t k = 0; k < st.calls.size(); ++k) {
+          const Component* callee = find(st.calls[k].callee);
+          if (callee && callee->family == "queue") continue;
+          ojson s = call_step(c.id, st.calls[k], pp + ".parallel." + std::to_string(par.size()));
+          if (!s.is_null()) par.push_back(s);
         }
         if (par.size() == 1) steps.push_back(par[0]);
         else if (!par.empty()) steps.push_back({{"parallel", par}});

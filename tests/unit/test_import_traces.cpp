@@ -1,0 +1,180 @@
+// archsim import's trace readers and calibration on small documents in the shape of real
+// exports: a wrongly typed field is one located error (file, JSON pointer, what was expected);
+// names with control characters are made printable; orphan subtrees are dropped and counted;
+// clock skew is corrected as Jaeger's adjuster does; the sampler's tags are read on the root
+// span before the process; the call graph follows services, not span kinds (Jaeger's
+// dependency rule); calls overlapping in most requests are one parallel block; the fit keeps
+// heavy tails out below 100 samples and prefers the simpler family by BIC.
+#include <doctest/doctest.h>
+
+#include <cmath>
+
+#include "tools/import/calibrate.h"
+#include "tools/import/fit.h"
+#include "tools/import/import_error.h"
+#include "tools/import/traces.h"
+
+using namespace archsim::import;
+using nlohmann::json;
+
+namespace {
+
+std::string error_of(const json& doc) {
+  try {
+    read_trace_json(doc, "t.json");
+  } catch (const ImportError& e) {
+    return e.format();
+  }
+  return "";
+}
+
+// A Jaeger span: no kind (OpenTracing-era), CHILD_OF its parent, times in microseconds.
+json jspan(const std::string& id, const std::string& parent, const std::string& proc, const std::string& op,
+           std::int64_t start, std::int64_t dur, json tags = json::array()) {
+  json refs = json::array();
+  if (!parent.empty()) refs.push_back({{"refType", "CHILD_OF"}, {"traceID", "t1"}, {"spanID", parent}});
+  return {{"traceID", "t1"}, {"spanID", id},   {"operationName", op}, {"references", refs},
+          {"startTime", start}, {"duration", dur}, {"tags", tags},    {"processID", proc}};
+}
+
+json jaeger(json spans, json processes) {
+  return {{"data", json::array({{{"traceID", "t1"}, {"spans", spans}, {"processes", processes}}})}};
+}
+
+json proc(const std::string& service, const std::string& host) {
+  return {{"serviceName", service}, {"tags", json::array({{{"key", "hostname"}, {"type", "string"}, {"value", host}}})}};
+}
+
+}  // namespace
+
+TEST_CASE("import traces: a wrongly typed field is one error naming the file, the JSON pointer and what was expected") {
+  json j = jaeger(json::array({jspan("a", "", "p1", "GET", 0, 10)}), {{"p1", proc("web", "h1")}});
+  j["data"][0]["spans"][0]["spanID"] = 7;
+  CHECK(error_of(j) == "t.json: /data/0/spans/0/spanID: expected the span's spanID (a string), found a number");
+  j = jaeger(json::array({jspan("a", "", "p1", "GET", 0, 10)}), {{"p1", proc("web", "h1")}});
+  j["data"][0]["spans"][0]["duration"] = "long";
+  CHECK(error_of(j).find("/data/0/spans/0/duration: expected duration in microseconds (a whole number >= 0), found a string") !=
+        std::string::npos);
+  const json zipkin = json::parse(R"([{"traceId":"t","id":"a","name":5,"timestamp":1,"duration":2,
+                                       "localEndpoint":{"serviceName":"web"}}])");
+  CHECK(error_of(zipkin) == "t.json: /0/name: expected the span's name (a string), found a number");
+  CHECK(error_of(json::parse(R"({"resourceSpans":[[]]})")).find("/resourceSpans/0: expected a resource's spans") !=
+        std::string::npos);
+  CHECK(error_of(json::parse(R"({"resourceSpans":[{"scopeSpans":[{"spans":[{"traceId":"t","spanId":"a",
+        "startTimeUnixNano":"1","endTimeUnixNano":"2","kind":"sideways"}]}]}]})"))
+            .find("/resourceSpans/0/scopeSpans/0/spans/0/kind: expected the span's kind") != std::string::npos);
+}
+
+TEST_CASE("import traces: control characters in names are never kept raw") {
+  json j = jaeger(json::array({jspan("a", "", "p1", std::string("GET\x1b[31m") + '\0' + "x", 0, 10)}),
+                  {{"p1", proc("web\xc2\x9b", "h1")}});
+  const TraceFile t = read_trace_json(j, "t.json");
+  REQUIRE(t.spans.size() == 1);
+  CHECK(t.spans[0].name == "GET\\x1b[31m\\x00x");
+  CHECK(t.spans[0].service == "web\\u009b");
+  CHECK(printable("caf\xc3\xa9") == "caf\xc3\xa9");  // UTF-8 letters stay
+}
+
+TEST_CASE("import traces: orphan subtrees are dropped and counted, the rest of the trace kept") {
+  const json j = jaeger(json::array({jspan("a", "", "p1", "GET", 0, 100), jspan("b", "a", "p1", "db_client", 10, 20),
+                                     jspan("c", "lost", "p2", "work", 40, 10), jspan("d", "c", "p2", "more", 42, 5)}),
+                        {{"p1", proc("web", "h1")}, {"p2", proc("api", "h2")}});
+  const TraceFile t = read_trace_json(j, "t.json");
+  CHECK(t.spans.size() == 2);
+  CHECK(t.orphans == 1);
+  CHECK(t.below_orphans == 1);
+}
+
+TEST_CASE("import traces: clock skew is corrected as Jaeger's adjuster does") {
+  // The callee's host runs 5 ms ahead: its span (4 ms) starts after its caller's client span
+  // (6 ms) ended. Centred in it: 1 ms each way. Its own child on the same host moves with it.
+  const json j = jaeger(json::array({jspan("a", "", "p1", "GET", 0, 10000), jspan("b", "a", "p1", "call", 2000, 6000),
+                                     jspan("c", "b", "p2", "serve", 8000, 4000), jspan("d", "c", "p2", "inner", 8500, 1000)}),
+                        {{"p1", proc("web", "h1")}, {"p2", proc("api", "h2")}});
+  const TraceFile t = read_trace_json(j, "t.json");
+  REQUIRE(t.spans.size() == 4);
+  std::map<std::string, const Span*> by;
+  for (const Span& s : t.spans) by[s.id] = &s;
+  CHECK(by["c"]->start_ns == 3000000);
+  CHECK(by["d"]->start_ns == 3500000);
+  CHECK(by["b"]->start_ns == 2000000);
+  CHECK(t.skewed == 2);
+}
+
+TEST_CASE("import traces: the sampler's tags are read on the root span, before the process's") {
+  json root_tags = json::array({{{"key", "sampler.type"}, {"type", "string"}, {"value", "probabilistic"}},
+                                {{"key", "sampler.param"}, {"type", "float64"}, {"value", 0.2}}});
+  json p = proc("web", "h1");
+  p["tags"].push_back({{"key", "sampler.type"}, {"type", "string"}, {"value", "probabilistic"}});
+  p["tags"].push_back({{"key", "sampler.param"}, {"type", "float64"}, {"value", 0.5}});
+  TraceFile t = read_trace_json(jaeger(json::array({jspan("a", "", "p1", "GET", 0, 10, root_tags)}), {{"p1", p}}), "t.json");
+  CHECK(t.spans[0].sampling == doctest::Approx(0.2));
+  t = read_trace_json(jaeger(json::array({jspan("a", "", "p1", "GET", 0, 10)}), {{"p1", p}}), "t.json");
+  CHECK(t.spans[0].sampling == doctest::Approx(0.5));
+  CHECK(sampler_probability("const", "1") == 1);
+  CHECK(sampler_probability("ratelimiting", "2") == 0);  // traces per second: the probability is unknown
+  CHECK(sampler_probability("lowerbound", "0.001") == doctest::Approx(0.001));
+}
+
+TEST_CASE("import traces: calls are found where the service changes, whatever the kinds; overlap in most requests is parallel") {
+  // web (untyped root) -> web's untyped a_client/b_client -> api / auth. In 3 requests of 4
+  // the two calls overlap; in the 4th they happen one after the other: still one parallel block.
+  json spans = json::array();
+  for (int k = 0; k < 4; ++k) {
+    const std::string t = "t" + std::to_string(k);
+    auto sp = [&](const std::string& id, const std::string& parent, const std::string& pr, const std::string& op, std::int64_t s,
+                  std::int64_t d) {
+      json x = jspan(t + id, parent.empty() ? "" : t + parent, pr, op, k * 100000 + s, d);
+      x["traceID"] = t;
+      if (!parent.empty()) x["references"][0]["traceID"] = t;
+      spans.push_back(x);
+    };
+    sp("r", "", "p1", "GET /", 0, 50000);
+    sp("a", "r", "p1", "a_client", 1000, 10000);
+    sp("as", "a", "p2", "a_server", 2000, 8000);
+    const std::int64_t b = k == 3 ? 12000 : 2000;
+    sp("b", "r", "p1", "b_client", b, 10000);
+    sp("bs", "b", "p3", "b_server", b + 1000, 8000);
+  }
+  json doc = {{"data", json::array({{{"traceID", "t"}, {"spans", spans},
+                                      {"processes", {{"p1", proc("web", "h1")}, {"p2", proc("api", "h2")}, {"p3", proc("auth", "h3")}}}}})}};
+  const TraceFile t = read_trace_json(doc, "t.json");
+  const Calibration cal = calibrate({t}, 0);
+  REQUIRE(cal.clients.count("users"));
+  CHECK(cal.clients.at("users").target == "web");
+  const OperationModel& op = cal.services.at("web").ops.at("GET /");
+  CHECK(op.shapes.size() == 1);
+  const ShapeModel& shape = op.shapes.begin()->second;
+  CHECK(shape.signature == "W P(C(api/a_server),C(auth/b_server)) W");
+  CHECK(cal.links.count({"web", "api"}));
+  CHECK(cal.services.at("api").ops.count("a_server"));
+}
+
+TEST_CASE("import traces: the fit keeps heavy tails out below 100 samples and prefers the simpler family") {
+  // 40 lognormal samples: without heavy tails, a lighter family or the percentiles.
+  std::vector<double> x;
+  for (int i = 0; i < 40; ++i) {
+    const double u = (i + 0.5) / 40;
+    double lo = -10, hi = 10;
+    for (int k = 0; k < 100; ++k) {
+      const double mid = (lo + hi) / 2;
+      (0.5 * std::erfc(-mid / std::sqrt(2.0)) < u ? lo : hi) = mid;
+    }
+    x.push_back(0.004 * std::exp(1.2 * lo));
+  }
+  const Fit f = fit_distribution(x);
+  CHECK(f.family != "lognormal");
+  CHECK(f.family != "pareto");
+  CHECK(f.tails_held_back);
+  CHECK(f.summary().find("no heavy tail from under 100 samples") != std::string::npos);
+  const Fit asked = fit_distribution(x, true);
+  CHECK(asked.family == "lognormal");
+  CHECK(asked.summary().find("p99 ") != std::string::npos);
+  // Exponential samples: the one-parameter family, its mean and p99 within a few % of theirs.
+  std::vector<double> e;
+  for (int i = 0; i < 500; ++i) e.push_back(-0.002 * std::log(1 - (i + 0.5) / 500));
+  const Fit fe = fit_distribution(e);
+  CHECK(fe.family == "exponential");
+  CHECK(fe.fit_mean == doctest::Approx(fe.mean).epsilon(0.01));
+  CHECK(fe.fit_p99 == doctest::Approx(fe.p99).epsilon(0.05));
+}
