@@ -191,7 +191,9 @@ nlohmann::ordered_json write_scenario(Inventory& inv, const Calibration& cal, co
       g.add(Guess::Fitted, name + ".arrivals.rate",
             fmt(cm.rate) + " requests/s: " + std::to_string(cm.requests) + " traced requests over " +
                 fmt(static_cast<double>(cm.last_ns - cm.first_ns) / 1e9) + " s" +
-                (cm.sampling < 1 ? ", each standing for " + fmt(1 / cm.sampling) + " (the traces' sampling)" : ""));
+                (cm.sampling < 1 ? ", each standing for " + fmt(1 / cm.sampling) + " (sampled at " + fmt(cm.sampling) +
+                                       ", from " + cm.sampling_from + ")"
+                                 : ""));
     else
       g.add(Guess::Placeholder, name + ".arrivals.rate", "10 requests/s: the traces hold one request");
     g.add(Guess::Inferred, name + ".arrivals.process", "poisson: independent arrivals assumed (the traces' gaps are "
