@@ -441,7 +441,7 @@ Calibration calibrate(const std::vector<TraceFile>& files, double sampling) {
       cal.notes.push_back(f.file + ": " + std::to_string(f.duplicates) + " spans repeating an id already seen in their trace left out");
     if (f.skewed)
       cal.notes.push_back(f.file + ": " + std::to_string(f.skewed) + " spans moved to correct clock skew between hosts (a " +
-                          "child that did not fit in its parent, centred in it as Jaeger's UI shows it)");
+                          "child that did not fit in its parent, centred in it as Jaeger's query service does)");
   }
   build_shapes(seen);
   std::int64_t first = 0, last = 0;
