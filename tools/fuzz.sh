@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
 # Fuzzing with libFuzzer (clang, the asan preset: address + undefined-behaviour sanitizers).
-#   bash tools/fuzz.sh                 every target for 10 minutes, the three at once
+#   bash tools/fuzz.sh                 every target for 10 minutes, all at once
 #   bash tools/fuzz.sh --seconds N     every target for N seconds
 #   bash tools/fuzz.sh --replay        only replay the kept crash inputs (CI does this, then fuzzes briefly)
 # Seeds: every shipped scenario, the bad-input scenarios of the e2e tests and
-# tests/fuzz/set_seeds (for --set). An input that crashes is written to
-# tests/fuzz/regressions/<target>/: commit it with the fix; it is replayed on every run.
+# tests/fuzz/set_seeds (for --set); for the importer's targets, the Compose files, Kubernetes
+# manifests and traces of scenarios/import and tests/data/import. An input that crashes is
+# written to tests/fuzz/regressions/<target>/: commit it with the fix; it is replayed on every run.
 # Assumes the asan preset is built (tools/test.sh builds it; or
-# `cmake --preset asan && cmake --build --preset asan --target fuzz_scenario fuzz_set fuzz_model`).
+# `cmake --preset asan && cmake --build --preset asan --target $targets`, the list below).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 seconds=600
@@ -27,10 +28,26 @@ mkdir -p "$work"
 export ASAN_OPTIONS=detect_leaks=0:allocator_may_return_null=1
 export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 
+targets="fuzz_scenario fuzz_set fuzz_model fuzz_import_compose fuzz_import_k8s fuzz_import_jaeger fuzz_import_zipkin fuzz_import_otlp"
+
+# The importer's seeds, by target: the files of its kind (a folder each, made afresh).
+import_seeds() {
+  local dir="$work/$1-import-seeds"
+  rm -rf "$dir" && mkdir -p "$dir"
+  case "$1" in
+    fuzz_import_compose) find scenarios/import tests/data/import \( -name '*.yaml' -o -name '*.yml' \) -exec grep -l '^services:' {} + ;;
+    fuzz_import_k8s) find scenarios/import tests/data/import \( -name '*.yaml' -o -name '*.yml' \) -exec grep -l '^kind:' {} + ;;
+    fuzz_import_jaeger) grep -rl '"processes"' tests/data/import --include='*.json' ;;
+    fuzz_import_zipkin) grep -rl '"localEndpoint"' tests/data/import --include='*.json' ;;
+    fuzz_import_otlp) grep -rl '"resourceSpans"' tests/data/import --include='*.json' ;;
+  esac | sort -u | while read -r f; do cp "$f" "$dir/$(echo "$f" | tr / _)"; done
+  echo "$dir"
+}
+
 status=0
 # Replay the kept inputs first, one target after another: each must now be answered
 # without a crash.
-for target in fuzz_scenario fuzz_set fuzz_model; do
+for target in $targets; do
   kept=tests/fuzz/regressions/$target
   if compgen -G "$kept/*" >/dev/null; then
     echo "== $target: replaying $(ls "$kept" | wc -l) kept inputs"
@@ -40,13 +57,14 @@ for target in fuzz_scenario fuzz_set fuzz_model; do
 done
 [ "$replay_only" = 1 ] && exit $status
 
-# Then fuzz: the three targets at once, each for the given seconds of wall time, so that
-# every core works (the machine's cores are shared among them when fewer than three).
+# Then fuzz: every target at once, each for the given seconds of wall time, so that every
+# core works (the machine's cores are shared among them).
 fuzz_one() {
   local target=$1 kept=tests/fuzz/regressions/$1
   local seeds=("$work/$target-corpus")
   mkdir -p "${seeds[0]}"
   if [ "$target" = fuzz_set ]; then seeds+=(tests/fuzz/set_seeds)
+  elif [[ "$target" == fuzz_import_* ]]; then seeds+=("$(import_seeds "$target")")
   else
     # Left out of the model fuzzer: the three scenarios whose caches of millions of entries
     # are allocated at their first insert (seconds each, a minute under the sanitizers); a
@@ -66,11 +84,11 @@ fuzz_one() {
     -max_len=65536 -artifact_prefix="$kept/" -print_final_stats=1 "${seeds[@]}" >"$work/$target.log" 2>&1
 }
 declare -A pids
-for target in fuzz_scenario fuzz_set fuzz_model; do
+for target in $targets; do
   echo "== $target: ${seconds} s"
   fuzz_one "$target" & pids[$target]=$!
 done
-for target in fuzz_scenario fuzz_set fuzz_model; do
+for target in $targets; do
   if ! wait "${pids[$target]}"; then
     echo "$target: found a crash (kept in tests/fuzz/regressions/$target; log: $work/$target.log)"
     tail -40 "$work/$target.log"

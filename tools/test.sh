@@ -21,7 +21,8 @@ echo "== tools/test.sh: dev build and tests done at ${SECONDS} s"
 # that hold these cases (CMakeLists.txt), and checked below to hold all of them.
 bash tools/install_packages.sh clang libclang-rt-14-dev
 cmake --preset asan >/dev/null
-cmake --build --preset asan -j "$(nproc)" --target unit_tests e2e_sanitizer_tests archsim fuzz_scenario fuzz_set fuzz_model
+cmake --build --preset asan -j "$(nproc)" --target unit_tests e2e_sanitizer_tests archsim fuzz_scenario fuzz_set fuzz_model \
+  fuzz_import_compose fuzz_import_k8s fuzz_import_jaeger fuzz_import_zipkin fuzz_import_otlp
 # The unit suite and the e2e subset run side by side (about a minute each under ASan); the
 # unit suite's output is printed when it ends.
 ASAN_OPTIONS=detect_leaks=1 build/asan/unit_tests --no-intro >build/asan/unit_tests.log 2>&1 &

@@ -236,6 +236,19 @@ TEST_CASE("bad input: import answers bad manifests and traces in one line naming
       {"syntax.json", ":2:48: ", "JSON syntax error"},
       {"not-traces.json", ": ", "not a trace file"},
       {"zipkin-unfinished.json", ": /0: ", "needs timestamp and duration"},
+      // Hostile or careless YAML: each a located line, never a crash (issue 84's reproducers).
+      {"alias-merge-cycle.yaml", ":1:", "inside its own anchor"},
+      {"alias-list-cycle.yaml", ":1:", "inside its own anchor"},
+      {"alias-labels-cycle.yaml", ":1:", "inside its own anchor"},
+      {"non-utf8-name.yaml", ":4:7: ", "byte \\xff is not UTF-8 text"},
+      {"nul-name.yaml", ":2:3: services: ", "holds a NUL character"},
+      {"escape-name.yaml", ":3:5: services.\\x1b[31mred: ", "is not a Compose service name"},
+      {"hpa-empty-spec.yaml", ":20:", "required"},
+      {"pdb-selector-string.yaml", ":22:13: spec.selector: ", "expected a map (LabelSelector), not a string"},
+      {"k8s-typo.yaml", ":6:12: spec.replica: ", "not a field of DeploymentSpec (did you mean \"replicas\"?)"},
+      {"helm.yaml", ":4:10: ", "render it with `helm template` first"},
+      {"compose-cycle.yaml", ":10:17: services.c.depends_on: ", "a cycle of depends_on"},
+      {"compose-required-var.yaml", ":3:12: services.web.image: ", "required variable TAG is not set"},
   };
   for (const Case& c : cases) {
     CAPTURE(c.file);

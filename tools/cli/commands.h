@@ -77,6 +77,8 @@ struct MetastabilityOptions {
 // archsim import (tools/cli/import_command.cpp, tools/import/import.h).
 struct ImportOptions {
   std::vector<std::string> files, traces;
+  std::vector<std::string> env_files;  // --env-file: Compose variables
+  std::vector<std::string> entries;    // --entry: where requests enter
   std::string output;
   double sampled = 0;  // --sampling: the probability that a request was traced (0: as the files say)
   bool heavy_tails = false;  // --heavy-tails: lognormal and Pareto fits from under 100 samples too

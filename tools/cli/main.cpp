@@ -226,6 +226,8 @@ int main(int argc, char** argv) {
   imp_cmd->add_flag("--heavy-tails", imp.heavy_tails,
                     "Allow heavy-tailed fits (lognormal, Pareto) from fewer than 100 samples");
   imp_cmd->add_flag("--quiet", imp.quiet, "Do not print the list of guesses (it is still written)");
+  imp_cmd->add_option("--env-file", imp.env_files, "Variables for a Compose file's ${VAR} (default: .env beside the first file)");
+  imp_cmd->add_option("--entry", imp.entries, "Where requests enter, when no trace says (a workload's name; repeatable)");
 
   {
     // Under mpirun every rank parses the same command line: only rank 0 speaks of a mistake

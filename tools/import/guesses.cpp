@@ -11,6 +11,7 @@ const char* kind_name(Guess::Kind k) {
     case Guess::Fitted: return "fitted";
     case Guess::Approximate: return "approximate";
     case Guess::Skipped: return "skipped";
+    case Guess::Warning: return "warning";
   }
   return "";
 }
@@ -25,7 +26,7 @@ std::string Guesses::format(const std::string& scenario_file, const std::vector<
   for (const auto& i : inputs) out += "  " + i + "\n";
   out += "Placeholders are values no input gave: measure them, or change them with --set PATH=VALUE.\n";
   out += "Guesses follow a rule stated on their line; fitted values come from the traces with the fit's error.\n";
-  for (Guess::Kind k : {Guess::Placeholder, Guess::Inferred, Guess::Approximate, Guess::Fitted, Guess::Skipped}) {
+  for (Guess::Kind k : {Guess::Warning, Guess::Placeholder, Guess::Inferred, Guess::Approximate, Guess::Fitted, Guess::Skipped}) {
     if (count(k) == 0) continue;
     out += "\n" + std::string(kind_name(k)) + " (" + std::to_string(count(k)) + "):\n";
     for (const Guess& g : list_)

@@ -12,8 +12,10 @@ struct Guess {
   // guess: inferred by a rule (who calls whom from depends_on, a family from an image name);
   // fitted: measured in the traces (with the fit's error);
   // approximate: translated from a manifest field archsim models differently;
-  // skipped: something in the inputs that the scenario leaves out.
-  enum Kind { Placeholder, Inferred, Fitted, Approximate, Skipped };
+  // skipped: something in the inputs that the scenario leaves out;
+  // warning: what makes the scenario unlike the system unless someone acts (a component no
+  // request reaches, a call only guessed): also printed on stderr.
+  enum Kind { Placeholder, Inferred, Fitted, Approximate, Skipped, Warning };
   Kind kind;
   std::string path;  // "catalog.concurrency", "users.arrivals.rate", "" for the whole scenario
   std::string text;

@@ -58,6 +58,8 @@ struct Workload {
   std::vector<std::pair<std::string, std::string>> env;       // environment, command and args words
   std::map<std::string, std::string> labels;                  // pod template labels (selectors)
   std::string exposed;                                        // why it takes outside traffic, "" if not
+  std::vector<std::string> published;                         // Compose: the host ports it publishes
+  std::string container;                                      // Kubernetes: the container read (the app's)
   std::optional<ProbeSpec> readiness, liveness, startup;
   std::string probes_from;                                    // "healthcheck" or "probes", for notes
   nlohmann::json deployment;                                  // scenario "deployment", or null
@@ -65,7 +67,8 @@ struct Workload {
   nlohmann::json disruption_budget;                           // scenario "disruption_budget", or null
   std::string budget_from;                                    // "PodDisruptionBudget web-pdb (file:line)"
   std::optional<HpaSpec> hpa;
-  std::vector<std::string> aliases;  // names callers may use for it (Kubernetes Services selecting it)
+  std::vector<std::string> aliases;  // names callers may use for it (Kubernetes Services selecting it,
+                                     // a Compose hostname or container_name)
 };
 
 struct Inventory {

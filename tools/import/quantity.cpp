@@ -16,7 +16,7 @@ std::optional<double> k8s_quantity(const nlohmann::json& v) {
   static const std::regex kQuantity("([+-]?([0-9]+(\\.[0-9]*)?|\\.[0-9]+))([eE][+-]?[0-9]+|Ki|Mi|Gi|Ti|Pi|Ei|[numkMGTPE])?");
   std::smatch m;
   const std::string s = v.get<std::string>();
-  if (!std::regex_match(s, m, kQuantity)) return std::nullopt;
+  if (s.size() > 64 || !std::regex_match(s, m, kQuantity)) return std::nullopt;
   double x = std::strtod(m[1].str().c_str(), nullptr);
   const std::string suffix = m[4].str();
   if (suffix.empty()) return x;
@@ -42,17 +42,17 @@ std::optional<double> k8s_quantity(const nlohmann::json& v) {
 std::optional<double> compose_bytes(const nlohmann::json& v) {
   if (v.is_number()) return v.get<double>();
   if (!v.is_string()) return std::nullopt;
-  static const std::regex kBytes("([0-9]+(\\.[0-9]+)?)\\s*([bBkKmMgG]?)[bB]?");
+  // As Docker reads them (go-units' RAMInBytes): a number, an optional space, a unit letter,
+  // an optional "i" and an optional "b", each a binary multiple: "512m", "1gb", "2GiB".
+  static const std::regex kBytes("([0-9]+(\\.[0-9]+)?) ?([kKmMgGtTpP]?)[iI]?[bB]?");
   std::smatch m;
   const std::string s = v.get<std::string>();
-  if (!std::regex_match(s, m, kBytes)) return std::nullopt;
+  if (s.size() > 64 || !std::regex_match(s, m, kBytes)) return std::nullopt;
+  if (m[3].str().empty() && s.find_first_of("iI") != std::string::npos) return std::nullopt;  // "5ib"
   const double x = std::strtod(m[1].str().c_str(), nullptr);
-  switch (m[3].str().empty() ? 'b' : std::tolower(m[3].str()[0])) {
-    case 'k': return x * 1024;
-    case 'm': return x * 1024 * 1024;
-    case 'g': return x * 1024 * 1024 * 1024;
-    default: return x;
-  }
+  const std::string units = "kmgtp";
+  const auto power = m[3].str().empty() ? std::string::npos : units.find(static_cast<char>(std::tolower(m[3].str()[0])));
+  return power == std::string::npos ? x : x * std::pow(1024.0, static_cast<double>(power + 1));
 }
 
 std::optional<double> duration_seconds(const nlohmann::json& v) {

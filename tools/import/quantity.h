@@ -15,7 +15,7 @@ namespace archsim::import {
 // A Kubernetes quantity (string or number) as a plain number: "500m" -> 0.5, "1Gi" -> 2^30.
 // nullopt when it is not one.
 std::optional<double> k8s_quantity(const nlohmann::json& v);
-// Compose byte value ("512m", "1g", 1073741824) in bytes; nullopt when it is not one.
+// Compose byte value ("512m", "1g", "2GiB", 1073741824) in bytes; nullopt when it is not one.
 std::optional<double> compose_bytes(const nlohmann::json& v);
 // A duration ("30s", "1m30s", "1.5s"; a number is seconds) in seconds; nullopt when not one.
 std::optional<double> duration_seconds(const nlohmann::json& v);

@@ -11,17 +11,18 @@
 
 namespace archsim::import {
 
-// A Compose file: a map with `services` and no `kind`.
+// A Compose file: a map with `services` and no `kind`. Several are merged first, as Compose
+// merges `-f a.yaml -f b.yaml` (compose_merge.h), and read as one.
 bool is_compose(const YamlDocument& doc);
 void read_compose(const YamlDocument& doc, Inventory& inv);
 
 // Every Kubernetes document at once, since a Service, an HPA or a PDB may sit in another
 // file than the workload it refers to. Kinds that do not shape traffic (ConfigMap, Secret,
-// Namespace, RBAC, volumes, ...) are noted and skipped; a kind that is none of these is an error.
+// Namespace, RBAC, volumes, ...) and custom resources (kinds of other API groups) are noted
+// and skipped; an unknown kind of Kubernetes' own groups is an error (a typo).
 void read_kubernetes(const std::vector<const YamlDocument*>& docs, Inventory& inv);
 
-// The number of cores of a CPU limit or request, and the environment words a workload
-// carries, are read the same way for both formats (reader_common.cpp).
+// The words of a command line, as environment entries with no name (both formats).
 void add_env_words(Workload& w, const std::string& text);
 
 }  // namespace archsim::import

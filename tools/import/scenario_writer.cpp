@@ -24,32 +24,19 @@ std::string fmt(double v) {
 }  // namespace
 
 nlohmann::ordered_json write_scenario(Inventory& inv, const Calibration& cal, const WriterOptions& opt, Guesses& g) {
-  Writer wr{inv, cal, g, {}, {}, {}};
+  Writer wr{inv, cal, g, {}, {}, {}, {}, {}};
   wr.heavy_tails = opt.heavy_tails;
   wr.classify();
   for (const std::string& n : inv.notes) g.add(Guess::Skipped, "", n);
 
-  // Who takes outside traffic, when the traces do not say (their roots do).
+  // Who takes outside traffic, when the traces do not say (their roots do), and the calls
+  // the manifests suggest.
   std::vector<std::string> entries;
   std::set<std::string> referenced;
   for (const Workload& w : inv.workloads)
     for (const auto& [id, why] : wr.named_by(w)) referenced.insert(id);
-  if (cal.clients.empty()) {
-    for (const Component& c : wr.comps)
-      if (c.workload && !c.workload->exposed.empty() && (c.family == "service" || c.family == "balancer"))
-        entries.push_back(c.id);
-    std::string why = "exposed";
-    if (entries.empty()) {
-      for (const Component& c : wr.comps)
-        if ((c.family == "service" || c.family == "balancer") && !referenced.count(c.id)) entries.push_back(c.id);
-      why = "called by nothing else";
-    }
-    for (const std::string& e : entries) {
-      const Component* c = wr.find(e);
-      g.add(Guess::Inferred, "", "requests enter at " + e + ": " +
-                                     (why == "exposed" ? c->workload->exposed : std::string("no other workload names it")));
-    }
-  }
+  if (cal.clients.empty()) entries = wr.entry_points(opt.entries);
+  wr.plan_guessed_calls(entries);
 
   // Queues' consumers, when the traces do not say: a service that names the queue and that
   // nothing calls (a worker).
@@ -64,8 +51,10 @@ nlohmann::ordered_json write_scenario(Inventory& inv, const Calibration& cal, co
       if (!names) continue;
       s.consumes = q.id;
       q.json["consumers"] = {{"service", s.id}};
-      g.add(Guess::Inferred, q.id + ".consumers.service",
-            s.id + ": it names " + q.id + " and nothing calls it, so it reads the queue (one consumer group)");
+      wr.edges.insert({q.id, s.id});
+      g.add(Guess::Warning, q.id + ".consumers.service",
+            "guessed consumer " + s.id + ": it names " + q.id + " and nothing calls it, so it reads the queue (one "
+            "consumer group); no trace shows it");
       break;
     }
     if (!q.json.contains("consumers"))
@@ -93,13 +82,13 @@ nlohmann::ordered_json write_scenario(Inventory& inv, const Calibration& cal, co
     } else if (c.family == "balancer") {
       ojson targets = ojson::array(), routes = ojson::object();
       std::string said;
-      for (const auto& [id, why] : wr.named_by(*c.workload)) {
-        const Component* t = wr.find(id);
-        if (!t || (t->family != "service" && t->family != "balancer")) continue;
-        targets.push_back(t->id);
-        said += (said.empty() ? "" : ", ") + t->id + " (" + why + ")";
+      for (const auto& [id, why] : wr.guessed[c.id]) {
+        targets.push_back(id);
+        said += (said.empty() ? "" : ", ") + id + " (" + why + ")";
       }
-      if (!said.empty()) g.add(Guess::Inferred, c.id + ".targets", "the backends it names: " + said);
+      if (!said.empty())
+        g.add(Guess::Warning, c.id + ".targets", "guessed backends: " + said + ", not seen in any trace (the "
+                                                 "proxy's configuration, not its manifest, says where it forwards)");
       if (targets.empty()) {
         c.family = "service";
         out["type"] = "service";
@@ -266,6 +255,7 @@ nlohmann::ordered_json write_scenario(Inventory& inv, const Calibration& cal, co
               " failed while every call it made succeeded (its own errors), as an error rate over the whole run");
   }
 
+  wr.warn_unreached(components);
   g.add(Guess::Placeholder, "duration", "10m of simulated time, the first minute as warm-up");
   const std::size_t count = g.list().size();
   std::string from;

@@ -27,6 +27,7 @@ struct WriterOptions {
   std::vector<std::string> inputs;  // the input files, for the description
   std::string guesses_file;         // where the list goes, named in the description
   bool heavy_tails = false;         // --heavy-tails: lognormal and Pareto fits from under 100 samples too
+  std::vector<std::string> entries; // --entry: where requests enter, when no trace says
 };
 
 nlohmann::ordered_json write_scenario(Inventory& inv, const Calibration& cal, const WriterOptions& opt, Guesses& guesses);

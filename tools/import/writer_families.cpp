@@ -75,16 +75,14 @@ std::string family_of_image(const std::string& image) {
       {"mongo", "database"}, {"mongodb", "database"}, {"mongodb-community-server", "database"},
       {"percona-server", "database"}, {"kafka", "queue"}, {"cp-kafka", "queue"}, {"cp-server", "queue"},
       {"redpanda", "queue"}, {"nginx", "balancer"}, {"nginx-unprivileged", "balancer"}, {"envoy", "balancer"},
-      {"haproxy", "balancer"}, {"traefik", "balancer"}, {"zookeeper", "skip"}, {"cp-zookeeper", "skip"}};
+      {"haproxy", "balancer"}, {"traefik", "balancer"}};
   auto it = kFamilies.find(base);
   return it == kFamilies.end() ? "" : it->second;
 }
 
 Component* Writer::find(const std::string& name) {
-  const std::string id = id_of(name);
-  for (Component& c : comps)
-    if (c.id == id) return &c;
-  return nullptr;
+  auto it = index.find(id_of(name));
+  return it == index.end() ? nullptr : &comps[it->second];
 }
 
 std::string Writer::id_of(const std::string& name) const {
@@ -104,9 +102,11 @@ void Writer::classify() {
   }
   for (const Workload& w : inv.workloads) {
     std::string family = family_of_image(w.image);
-    if (family == "skip") {
-      g.add(Guess::Skipped, "", w.name + " (" + w.where.str() + ", image " + w.image +
-                                    "): coordination for a broker, not on any request's path");
+    const bool traced = cal.services.count(w.name) != 0;
+    if (const std::string role = infrastructure_role(w.image, w.name); !role.empty() && !traced) {
+      g.add(Guess::Skipped, "", w.name + " (" + w.where.str() + ", image " + (w.image.empty() ? "(none)" : w.image) +
+                                    "): " + role + ", off the request path: left out (what names it, as depends_on "
+                                    "does, is not taken as a call)");
       continue;
     }
     Component c;
@@ -134,6 +134,7 @@ void Writer::classify() {
     c.family = family.empty() ? "service" : family;
     comps.push_back(std::move(c));
   }
+  for (std::size_t i = 0; i < comps.size(); ++i) index[comps[i].id] = i;
   for (const auto& [name, s] : cal.services) {
     if (!id_of(name).empty()) continue;
     Component c;
@@ -142,6 +143,7 @@ void Writer::classify() {
     c.family = kTypes.count(s.type) ? s.type : "service";
     c.family_why = kTypes.count(s.type) ? s.type_why : "seen in the traces, in no manifest";
     name_to_id[name] = name;
+    index[c.id] = comps.size();
     comps.push_back(std::move(c));
   }
 }

@@ -34,7 +34,11 @@ struct Writer {
   std::vector<Component> comps;
   std::map<std::string, std::string> name_to_id;        // workload names, aliases, trace names
   std::set<std::pair<std::string, std::string>> edges;  // calls the steps make (from, to)
-  bool heavy_tails = false;                             // fits may be heavy-tailed from few samples (--heavy-tails)
+  std::map<std::string, std::size_t> index;             // component id -> comps position
+  // Without traces: the calls each service or balancer is guessed to make (callee id, why),
+  // from depends_on and the names in its environment, cycles left out (writer_manifest.cpp).
+  std::map<std::string, std::vector<std::pair<std::string, std::string>>> guessed;
+  bool heavy_tails = false;  // fits may be heavy-tailed from few samples (--heavy-tails)
 
   Component* find(const std::string& name);
   std::string id_of(const std::string& name) const;  // "" when no component has that name
@@ -54,11 +58,23 @@ struct Writer {
   ojson work_step(const std::vector<double>& samples, const std::string& path, const std::string& what);
   void guessed_steps(Component& c);         // from depends_on and environment
   ojson fitted(const std::vector<double>& samples, const std::string& path, const std::string& what);
+  // writer_manifest.cpp
+  // Where requests enter when no trace says (`asked`: --entry); throws ImportError when
+  // nothing in the manifests says and several services could be it.
+  std::vector<std::string> entry_points(const std::vector<std::string>& asked);
+  void plan_guessed_calls(const std::vector<std::string>& entries);
+  // A warning for each component of the written scenario that no client's request reaches.
+  void warn_unreached(const ojson& components);
   // writer_autoscaler.cpp
   void autoscaler(const Component& c, ojson& components);
 };
 
 // The family an image names ("" for none), e.g. "docker.io/bitnami/redis:7.2" -> cache.
 std::string family_of_image(const std::string& image);
+// What a well-known piece of infrastructure is ("a tracing agent or collector", "service
+// discovery or configuration", ...) from its image or name; "" for the app's own.
+std::string infrastructure_role(const std::string& image, const std::string& name);
+// A proxy or API gateway image (nginx, openresty, envoy, traefik, haproxy, kong, ...).
+bool gateway_image(const std::string& image);
 
 }  // namespace archsim::import

@@ -165,42 +165,43 @@ ojson Writer::traced_steps(Component& c, const std::string& route, const Operati
 }
 
 void Writer::guessed_steps(Component& c) {
-  const Workload* w = c.workload;
-  const std::vector<std::pair<std::string, std::string>> refs = w ? named_by(*w) : decltype(named_by(*w)){};
   const std::string p = c.id + ".routes.*";
   ojson steps = ojson::array();
   steps.push_back({{"work", {{"dist", "exponential"}, {"mean", "5ms"}}}});
   g.add(Guess::Placeholder, p + ".0.work", "exponential mean 5ms of work per request: no trace of " + c.id +
                                                " (import with --traces to measure it)");
   std::vector<std::string> caches, dbs, queues, others;
-  std::string said;
-  for (const auto& [id, why] : refs) {
+  std::map<std::string, std::string> why_of;
+  for (const auto& [id, why] : guessed[c.id]) {
     const Component* k = find(id);
-    if (!k || k->family == "client") continue;
     (k->family == "cache" ? caches : k->family == "database" ? dbs : k->family == "queue" ? queues : others).push_back(id);
-    said += (said.empty() ? "" : ", ") + id + " (" + why + ")";
+    why_of[id] = why;
   }
   const bool consumer = !c.consumes.empty();
   const std::string db_route = consumer ? "write" : "read";
+  // Each guessed call, warned about: only a startup order or a host name says it is made.
+  auto warn = [&](const std::string& to, const std::string& how) {
+    g.add(Guess::Warning, p + "." + std::to_string(steps.size() - 1),
+          "a guessed call " + c.id + " -> " + to + " (" + why_of[to] + "): " + how +
+              ", once per request; no trace shows it (the manifest says what " + c.id + " depends on, not when it calls it)");
+  };
   if (!caches.empty() && !dbs.empty()) {
     steps.push_back({{"call", caches[0]}, {"route", "get"},
                      {"on_miss", ojson::array({{{"call", dbs[0]}, {"route", db_route}}, {{"call", caches[0]}, {"route", "set"}}})}});
     edges.insert({c.id, caches[0]});
     edges.insert({c.id, dbs[0]});
-    g.add(Guess::Inferred, p + "." + std::to_string(steps.size() - 1),
-          "cache-aside: get from " + caches[0] + ", on a miss " + db_route + " " + dbs[0] + " and set the key");
+    warn(caches[0], "cache-aside: get from " + caches[0] + ", on a miss " + db_route + " " + dbs[0] + " and set the key");
+    warn(dbs[0], "on a miss of " + caches[0]);
     caches.erase(caches.begin());
     dbs.erase(dbs.begin());
   }
-  for (const std::string& id : caches) steps.push_back({{"call", id}, {"route", "get"}}), edges.insert({c.id, id});
-  for (const std::string& id : dbs) steps.push_back({{"call", id}, {"route", db_route}}), edges.insert({c.id, id});
-  for (const std::string& id : others) steps.push_back({{"call", id}}), edges.insert({c.id, id});
+  for (const std::string& id : caches) steps.push_back({{"call", id}, {"route", "get"}}), edges.insert({c.id, id}), warn(id, "a get");
+  for (const std::string& id : dbs)
+    steps.push_back({{"call", id}, {"route", db_route}}), edges.insert({c.id, id}),
+        warn(id, std::string("a ") + db_route + (consumer ? " (a consumer's database calls are writes)" : ""));
+  for (const std::string& id : others) steps.push_back({{"call", id}}), edges.insert({c.id, id}), warn(id, "a call");
   for (const std::string& id : queues)
-    if (c.consumes != id) steps.push_back({{"publish", id}}), edges.insert({c.id, id});
-  if (!said.empty())
-    g.add(Guess::Inferred, p, "calls once per request: " + said +
-                                  (consumer ? "; a consumer's database calls are writes" : "") +
-                                  " (the manifest says what it depends on, not when it calls it)");
+    if (c.consumes != id) steps.push_back({{"publish", id}}), edges.insert({c.id, id}), warn(id, "a publish");
   c.json["routes"] = {{"*", steps}};
 }
 

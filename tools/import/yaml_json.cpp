@@ -6,8 +6,8 @@
 #include <cstdlib>
 #include <fstream>
 #include <regex>
-#include <sstream>
 
+#include "sim/errors.h"
 #include "sim/json_pointer.h"
 #include "tools/import/import_error.h"
 
@@ -15,23 +15,101 @@ namespace archsim::import {
 
 namespace {
 
-// Manifests are small; a file past this is not one (or an alias bomb expanding).
+// Manifests are small; a file past this is not one, nor a document that expands (through
+// aliases) past these many nodes or bytes of text, nor one nested deeper than kMaxDepth (a
+// Kubernetes manifest is about 15 deep).
 constexpr std::size_t kMaxBytes = 64u << 20;
-constexpr std::size_t kMaxNodes = 5'000'000;
+constexpr std::size_t kMaxNodes = 1'000'000;
+constexpr std::size_t kMaxExpandedBytes = 256u << 20;
+constexpr int kMaxDepth = 128;
+
+bool is_name_char(char c, bool first) {
+  return c == '_' || (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (!first && c >= '0' && c <= '9');
+}
+
+// The Compose specification's interpolation of one string; throws std::invalid_argument
+// with the reason.
+std::string interpolate(const std::string& s, const Variables& vars) {
+  std::string out;
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    if (s[i] != '$') {
+      out += s[i];
+      continue;
+    }
+    if (i + 1 < s.size() && s[i + 1] == '$') {
+      out += '$';
+      ++i;
+      continue;
+    }
+    std::string name, op, arg;
+    if (i + 1 < s.size() && s[i + 1] == '{') {
+      std::size_t j = i + 2, depth = 1, close = std::string::npos;
+      for (std::size_t k = j; k < s.size(); ++k) {
+        if (s[k] == '{' && k > 0 && s[k - 1] == '$') ++depth;
+        else if (s[k] == '}' && --depth == 0) {
+          close = k;
+          break;
+        }
+      }
+      if (close == std::string::npos) throw std::invalid_argument("an unclosed ${ in \"" + shown(s) + "\"");
+      const std::string body = s.substr(j, close - j);
+      std::size_t n = 0;
+      while (n < body.size() && is_name_char(body[n], n == 0)) ++n;
+      name = body.substr(0, n);
+      if (name.empty()) throw std::invalid_argument("\"${" + shown(body) + "}\" names no variable (write $$ for a literal $)");
+      const std::string rest = body.substr(n);
+      if (!rest.empty()) {
+        const std::size_t opn = rest.size() >= 2 && rest[0] == ':' ? 2 : 1;
+        op = rest.substr(0, opn);
+        if (op != ":-" && op != "-" && op != ":?" && op != "?" && op != ":+" && op != "+")
+          throw std::invalid_argument("\"${" + shown(body) + "}\": expected ${VAR}, ${VAR:-default}, ${VAR-default}, "
+                                      "${VAR:?error} or ${VAR:+replacement}");
+        arg = interpolate(rest.substr(opn), vars);
+      }
+      i = close;
+    } else {
+      std::size_t n = i + 1;
+      while (n < s.size() && is_name_char(s[n], n == i + 1)) ++n;
+      name = s.substr(i + 1, n - i - 1);
+      if (name.empty()) {
+        out += '$';
+        continue;
+      }
+      i = n - 1;
+    }
+    auto it = vars.values.find(name);
+    const bool set = it != vars.values.end(), nonempty = set && !it->second.empty();
+    const std::string value = set ? it->second : "";
+    if (op == ":-") out += nonempty ? value : arg;
+    else if (op == "-") out += set ? value : arg;
+    else if (op == ":?" || op == "?") {
+      if (op == ":?" ? !nonempty : !set)
+        throw std::invalid_argument("required variable " + name + " is " + (set ? "empty" : "not set") +
+                                    (arg.empty() ? std::string() : ": " + arg));
+      out += value;
+    } else if (op == ":+") out += nonempty ? arg : "";
+    else if (op == "+") out += set ? arg : "";
+    else {
+      if (!set && vars.unset) vars.unset->push_back(name);
+      out += value;
+    }
+  }
+  return out;
+}
 
 struct Converter {
   YamlDocument& doc;
-  std::size_t nodes = 0;
+  const Variables* vars;
+  std::size_t nodes = 0, bytes = 0;
+  std::vector<YAML::Node> path;  // the ancestors of the node being converted
 
   void mark(const std::string& pointer, const YAML::Node& n) {
     const YAML::Mark m = n.Mark();
-    if (!m.is_null()) doc.marks.emplace(pointer, std::make_pair(m.line + 1, m.column + 1));
+    if (!m.is_null()) doc.marks.emplace(pointer, YamlMark{m.line + 1, m.column + 1, 0});
   }
 
   // YAML 1.2 core schema for plain scalars; quoted or !!str-tagged ones stay strings.
-  static nlohmann::json scalar(const YAML::Node& n) {
-    const std::string& s = n.Scalar();
-    const std::string& tag = n.Tag();
+  static nlohmann::json typed(const std::string& s, const std::string& tag) {
     if (tag != "?" && tag != "tag:yaml.org,2002:int" && tag != "tag:yaml.org,2002:float" &&
         tag != "tag:yaml.org,2002:bool" && tag != "tag:yaml.org,2002:null")
       return s;
@@ -41,6 +119,8 @@ struct Converter {
     static const std::regex kOct("0o[0-7]+");
     static const std::regex kHex("0x[0-9a-fA-F]+");
     static const std::regex kFloat("[-+]?(\\.[0-9]+|[0-9]+(\\.[0-9]*)?)([eE][-+]?[0-9]+)?");
+    static const std::regex kSpecial("[-+]?\\.(inf|Inf|INF)|\\.(nan|NaN|NAN)");
+    if (s.size() > 64) return s;  // no number or keyword is this long
     if (std::regex_match(s, kNull)) return nullptr;
     if (std::regex_match(s, kBool)) return s[0] == 't' || s[0] == 'T';
     if (std::regex_match(s, kInt) || std::regex_match(s, kOct) || std::regex_match(s, kHex)) {
@@ -52,28 +132,68 @@ struct Converter {
       return std::strtod(s.c_str(), nullptr);
     }
     if (std::regex_match(s, kFloat)) return std::strtod(s.c_str(), nullptr);
+    if (std::regex_match(s, kSpecial)) return s;  // JSON has no infinity: kept as written
     return s;
   }
 
+  void check_text(const std::string& s, const std::string& pointer, const char* what) {
+    bytes += s.size();
+    if (bytes > kMaxExpandedBytes)
+      doc.fail(pointer, "more than 256 MB of text once aliases are expanded: not a manifest");
+    if (const std::size_t bad = bad_utf8(s); bad != std::string::npos)
+      doc.fail(pointer, std::string(what) + " \"" + shown(s) + "\" " +
+                            (s[bad] == '\0' ? std::string("holds a NUL character")
+                                             : "is not UTF-8 text (byte " + shown(s.substr(bad, 1)) + ")") +
+                            " at offset " + std::to_string(bad));
+  }
+
+  nlohmann::json scalar(const YAML::Node& n, const std::string& pointer) {
+    std::string s = n.Scalar();
+    check_text(s, pointer, "the value");
+    if (vars) {
+      try {
+        s = interpolate(s, *vars);
+      } catch (const std::invalid_argument& e) {
+        doc.fail(pointer, std::string("interpolation: ") + e.what());
+      }
+      check_text(s, pointer, "the value");
+    }
+    return typed(s, n.Tag());
+  }
+
   nlohmann::json convert(const YAML::Node& n, const std::string& pointer) {
-    if (++nodes > kMaxNodes) doc.fail(pointer, "more than 5 million nodes once aliases are expanded: not a manifest");
+    if (++nodes > kMaxNodes)
+      doc.fail(pointer, "more than a million nodes once aliases are expanded: not a manifest (an alias bomb?)");
     mark(pointer, n);
+    if (static_cast<int>(path.size()) >= kMaxDepth) {
+      for (const YAML::Node& a : path)
+        if (a.is(n)) doc.fail(pointer, "an alias used inside its own anchor (the value would contain itself)");
+      doc.fail(pointer, "nested more than " + std::to_string(kMaxDepth) + " levels deep: not a manifest");
+    }
+    // A collection that is one of its own ancestors is an alias inside its own anchor.
+    if (n.IsMap() || n.IsSequence())
+      for (const YAML::Node& a : path)
+        if (a.is(n)) doc.fail(pointer, "an alias used inside its own anchor (the value would contain itself)");
     switch (n.Type()) {
       case YAML::NodeType::Null:
       case YAML::NodeType::Undefined: return nullptr;
-      case YAML::NodeType::Scalar: return scalar(n);
+      case YAML::NodeType::Scalar: return scalar(n, pointer);
       case YAML::NodeType::Sequence: {
+        path.push_back(n);
         nlohmann::json a = nlohmann::json::array();
         std::size_t i = 0;
         for (const auto& item : n) a.push_back(convert(item, pointer + "/" + std::to_string(i++)));
+        path.pop_back();
         return a;
       }
       case YAML::NodeType::Map: {
+        path.push_back(n);
         nlohmann::json o = nlohmann::json::object();
         std::vector<YAML::Node> merges;
         for (const auto& kv : n) {
           if (!kv.first.IsScalar()) doc.fail(pointer, "a map key that is not a plain value");
           const std::string key = kv.first.Scalar();
+          check_text(key, pointer, "the key");
           if (key == "<<" && kv.first.Tag() == "?") {
             merges.push_back(kv.second);
             continue;
@@ -81,8 +201,9 @@ struct Converter {
           const std::string child = pointer + "/" + pointer_segment(key);
           if (o.contains(key)) {
             mark(child, kv.first);
-            doc.fail(child, "the key \"" + key + "\" appears twice in one map (only one can be meant)");
+            doc.fail(child, "the key \"" + shown(key) + "\" appears twice in one map (only one can be meant)");
           }
+          if (kv.second.IsNull()) mark(child, kv.first);  // `spec:` with nothing: its key is the place
           o[key] = convert(kv.second, child);
         }
         // Merge keys: what the map does not set itself comes from the merged maps, in order.
@@ -93,13 +214,20 @@ struct Converter {
             for (const auto& s : m) sources.push_back(s);
           for (const YAML::Node& src : sources) {
             if (!src.IsMap()) doc.fail(pointer, "a merge key (<<) takes a map or a list of maps");
+            for (const YAML::Node& a : path)
+              if (a.is(src)) doc.fail(pointer, "a merge key (<<) of the map it is in: an alias used inside its own anchor (the value would contain itself)");
+            path.push_back(src);
             for (const auto& kv : src) {
+              if (!kv.first.IsScalar()) doc.fail(pointer, "a map key that is not a plain value");
               const std::string key = kv.first.Scalar();
-              if (o.contains(key)) continue;
+              check_text(key, pointer, "the key");
+              if (o.contains(key) || key == "<<") continue;
               o[key] = convert(kv.second, pointer + "/" + pointer_segment(key));
             }
+            path.pop_back();
           }
         }
+        path.pop_back();
         return o;
       }
     }
@@ -107,19 +235,14 @@ struct Converter {
   }
 };
 
-}  // namespace
+// A Compose file at the YAML level: a map with `services` and neither `kind` nor `apiVersion`.
+bool compose_node(const YAML::Node& n) { return n.IsMap() && n["services"] && !n["kind"] && !n["apiVersion"]; }
 
-std::string ImportError::format() const {
-  std::ostringstream out;
-  out << file_;
-  if (line_ > 0) out << ':' << line_ << ':' << column_;
-  if (!where_.empty()) out << ": " << where_;
-  out << ": " << what();
-  std::string s = out.str();
-  for (char& c : s)
-    if (c == '\n' || c == '\r' || c == '\t') c = ' ';
-  return s;
-}
+// Helm's template actions: `{{ .Values.x }}`, `{{- include ... }}`, `{{ if }}` ... `{{ end }}`.
+const std::regex kHelm("\\{\\{-?\\s*(\\.Values|\\.Release|\\.Chart|\\.Capabilities|\\.Files|\\.Template|include\\b|"
+                       "template\\b|if\\b|else\\b|end\\b|range\\b|with\\b|define\\b|toYaml\\b|tpl\\b|printf\\b|\\$)");
+
+}  // namespace
 
 std::string pointer_segment(const std::string& key) { return pointer_token(key); }
 
@@ -135,33 +258,63 @@ std::string dotted(const std::string& pointer) {
     for (std::size_t k = 0; (k = seg.find("~0", k)) != std::string::npos;) seg.replace(k, 2, "~");
     const bool index = !seg.empty() && seg.find_first_not_of("0123456789") == std::string::npos;
     if (index) out += "[" + seg + "]";
-    else out += (out.empty() ? "" : ".") + seg;
+    else out += (out.empty() ? "" : ".") + shown(seg, 60);
     i = j + 1;
   }
-  return out;
+  return shown(out, 300);
 }
 
-int YamlDocument::line(const std::string& pointer) const {
+namespace {
+
+const YamlMark* nearest(const YamlDocument& d, const std::string& pointer) {
   std::string p = pointer;
   for (;;) {
-    auto it = marks.find(p);
-    if (it != marks.end()) return it->second.first;
-    if (p.empty()) return 0;
+    auto it = d.marks.find(p);
+    if (it != d.marks.end()) return &it->second;
+    if (p.empty()) return nullptr;
     p = p.substr(0, p.rfind('/'));
   }
+}
+
+}  // namespace
+
+int YamlDocument::line(const std::string& pointer) const {
+  const YamlMark* m = nearest(*this, pointer);
+  return m ? m->line : 0;
+}
+
+std::string YamlDocument::place(const std::string& pointer) const {
+  const YamlMark* m = nearest(*this, pointer);
+  const std::string& f = m && m->source > 0 && m->source < static_cast<int>(sources.size()) ? sources[m->source] : file;
+  return m && m->line > 0 ? f + ":" + std::to_string(m->line) : f;
 }
 
 void YamlDocument::fail(const std::string& pointer, const std::string& message) const {
-  std::string p = pointer;
-  for (;;) {
-    auto it = marks.find(p);
-    if (it != marks.end()) throw ImportError(file, dotted(pointer), message, it->second.first, it->second.second);
-    if (p.empty()) throw ImportError(file, dotted(pointer), message);
-    p = p.substr(0, p.rfind('/'));
-  }
+  const YamlMark* m = nearest(*this, pointer);
+  if (!m) throw ImportError(file, dotted(pointer), message);
+  const std::string& f = m->source > 0 && m->source < static_cast<int>(sources.size()) ? sources[m->source] : file;
+  throw ImportError(f, dotted(pointer), message, m->line, m->column);
 }
 
-std::vector<YamlDocument> parse_yaml_text(const std::string& text, const std::string& name) {
+std::vector<YamlDocument> parse_yaml_text(const std::string& text, const std::string& name, const YamlOptions& options) {
+  if (const std::size_t bad = bad_utf8(text); bad != std::string::npos) {
+    const int line = 1 + static_cast<int>(std::count(text.begin(), text.begin() + static_cast<long>(bad), '\n'));
+    const std::size_t start = text.rfind('\n', bad == 0 ? 0 : bad - 1);
+    const int col = static_cast<int>(bad - (start == std::string::npos || bad == 0 ? 0 : start + 1)) + 1;
+    throw ImportError(name, "", text[bad] == '\0' ? "a NUL character: not YAML text"
+                                                  : "byte " + shown(text.substr(bad, 1)) + " is not UTF-8 text (YAML is UTF-8)",
+                      line, col);
+  }
+  std::smatch helm;
+  if (std::regex_search(text, helm, kHelm)) {
+    const std::size_t at = static_cast<std::size_t>(helm.position(0));
+    const int line = 1 + static_cast<int>(std::count(text.begin(), text.begin() + static_cast<long>(at), '\n'));
+    const std::size_t start = text.rfind('\n', at == 0 ? 0 : at - 1);
+    const int col = static_cast<int>(at - (start == std::string::npos || at == 0 ? 0 : start + 1)) + 1;
+    throw ImportError(name, "", "a Helm template (" + shown(helm.str(0), 40) +
+                                    " ...): render it with `helm template` first and import what it prints",
+                      line, col);
+  }
   std::vector<YAML::Node> nodes;
   try {
     nodes = YAML::LoadAll(text);
@@ -174,10 +327,11 @@ std::vector<YamlDocument> parse_yaml_text(const std::string& text, const std::st
   for (const YAML::Node& n : nodes) {
     YamlDocument d;
     d.file = name;
+    d.sources = {name};
     d.index = index++;
     if (n.IsNull()) continue;
     try {
-      Converter c{d};
+      Converter c{d, options.variables && compose_node(n) ? options.variables : nullptr, 0, 0, {}};
       d.value = c.convert(n, "");
     } catch (const YAML::Exception& e) {
       throw ImportError(name, "", "YAML: " + e.msg, e.mark.is_null() ? 0 : e.mark.line + 1,
@@ -188,7 +342,7 @@ std::vector<YamlDocument> parse_yaml_text(const std::string& text, const std::st
   return docs;
 }
 
-std::vector<YamlDocument> load_yaml_file(const std::string& path) {
+std::vector<YamlDocument> load_yaml_file(const std::string& path, const YamlOptions& options) {
   std::ifstream in(path, std::ios::binary);
   if (!in) throw ImportError(path, "", "cannot read the file");
   std::string text;
@@ -197,7 +351,115 @@ std::vector<YamlDocument> load_yaml_file(const std::string& path) {
     text.append(buf, static_cast<std::size_t>(in.gcount()));
     if (text.size() > kMaxBytes) throw ImportError(path, "", "larger than 64 MB: not a manifest");
   }
-  return parse_yaml_text(text, path);
+  return parse_yaml_text(text, path, options);
+}
+
+// ---- YamlNode: typed reads with the document's located errors.
+
+namespace {
+
+const char* type_name(const nlohmann::json& v) {
+  switch (v.type()) {
+    case nlohmann::json::value_t::object: return "a map";
+    case nlohmann::json::value_t::array: return "a list";
+    case nlohmann::json::value_t::string: return "a string";
+    case nlohmann::json::value_t::boolean: return "a boolean";
+    case nlohmann::json::value_t::null: return "nothing";
+    default: return "a number";
+  }
+}
+
+const nlohmann::json& null_json() {
+  static const nlohmann::json n;
+  return n;
+}
+
+}  // namespace
+
+YamlNode YamlNode::root(const YamlDocument& doc, const std::string& pointer) {
+  if (pointer.empty()) return YamlNode(doc, "", &doc.value);
+  const nlohmann::json::json_pointer p(pointer);
+  return YamlNode(doc, pointer, doc.value.contains(p) ? &doc.value.at(p) : nullptr);
+}
+
+const nlohmann::json& YamlNode::raw() const { return value_ ? *value_ : null_json(); }
+
+YamlNode YamlNode::operator[](const std::string& key) const {
+  const std::string p = pointer_ + "/" + pointer_segment(key);
+  if (!value_) return YamlNode(*doc_, p, nullptr);
+  if (!value_->is_object()) fail(std::string("expected a map (with ") + shown(key, 40) + "), not " + type_name(*value_));
+  auto it = value_->find(key);
+  return YamlNode(*doc_, p, it == value_->end() ? nullptr : &*it);
+}
+
+std::vector<std::pair<std::string, YamlNode>> YamlNode::entries(const std::string& expected) const {
+  std::vector<std::pair<std::string, YamlNode>> out;
+  if (!value_) return out;
+  if (!value_->is_object()) fail("expected " + expected + ", not " + type_name(*value_));
+  for (auto it = value_->begin(); it != value_->end(); ++it)
+    out.emplace_back(it.key(), YamlNode(*doc_, pointer_ + "/" + pointer_segment(it.key()), &it.value()));
+  return out;
+}
+
+std::vector<YamlNode> YamlNode::items(const std::string& expected) const {
+  std::vector<YamlNode> out;
+  if (!value_) return out;
+  if (!value_->is_array()) fail("expected " + expected + ", not " + type_name(*value_));
+  for (std::size_t i = 0; i < value_->size(); ++i)
+    out.emplace_back(*doc_, pointer_ + "/" + std::to_string(i), &(*value_)[i]);
+  return out;
+}
+
+void YamlNode::only(const std::vector<std::string>& known, const std::string& of) const {
+  for (const auto& [k, v] : entries("a map (" + of + ")"))
+    if (std::find(known.begin(), known.end(), k) == known.end())
+      v.fail("not a field of " + of + did_you_mean(k, known));
+}
+
+std::string YamlNode::str(const std::string& expected) const {
+  if (!value_) fail("required: " + expected);
+  if (!value_->is_string()) fail("expected " + expected + ", not " + type_name(*value_));
+  return value_->get<std::string>();
+}
+
+std::string YamlNode::text(const std::string& expected) const {
+  if (!value_) return "";
+  if (value_->is_string()) return value_->get<std::string>();
+  if (value_->is_number() || value_->is_boolean()) return value_->dump();
+  fail("expected " + expected + ", not " + type_name(*value_));
+}
+
+std::optional<std::string> YamlNode::str_or(const std::string& expected) const {
+  if (!value_) return std::nullopt;
+  return str(expected);
+}
+
+long long YamlNode::whole(long long lo, long long hi) const {
+  const std::string range = "a whole number from " + std::to_string(lo) + " to " + std::to_string(hi);
+  if (!value_) fail("required: " + range);
+  if (!value_->is_number_integer()) fail("expected " + range + ", not " + (value_->is_number() ? "a fraction" : type_name(*value_)));
+  const long long v = value_->is_number_unsigned() && value_->get<unsigned long long>() > 9'000'000'000'000'000'000ULL
+                          ? hi + 1
+                          : value_->get<long long>();
+  if (v < lo || v > hi) fail("expected " + range);
+  return v;
+}
+
+std::optional<long long> YamlNode::whole_or(long long lo, long long hi) const {
+  if (!value_) return std::nullopt;
+  return whole(lo, hi);
+}
+
+double YamlNode::number(double lo, double hi) const {
+  if (!value_ || !value_->is_number()) fail("expected a number" + std::string(value_ ? std::string(", not ") + type_name(*value_) : ""));
+  const double v = value_->get<double>();
+  if (!(v >= lo && v <= hi)) fail("expected a number from " + shown(nlohmann::json(lo).dump()) + " to " + nlohmann::json(hi).dump());
+  return v;
+}
+
+bool YamlNode::boolean() const {
+  if (!value_ || !value_->is_boolean()) fail("expected true or false");
+  return value_->get<bool>();
 }
 
 }  // namespace archsim::import

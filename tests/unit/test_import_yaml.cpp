@@ -1,0 +1,169 @@
+// archsim import's YAML layer (tools/import/yaml_json.h, compose_merge.h, import_error.h):
+// hostile YAML refused at its place (an alias inside its own anchor, an alias bomb, nesting
+// without end, bytes that are not UTF-8, a NUL, a Helm template), typed reads that turn a
+// wrongly typed field into a located error, the Compose specification's interpolation and
+// merge of several files, and what an error line may show of the input.
+#include <doctest/doctest.h>
+
+#include <string>
+
+#include "tools/import/compose_merge.h"
+#include "tools/import/import_error.h"
+#include "tools/import/quantity.h"
+#include "tools/import/yaml_json.h"
+
+using namespace archsim::import;
+using nlohmann::json;
+
+namespace {
+
+// The error parse_yaml_text gives, as the command line prints it ("" when none).
+std::string error_of(const std::string& text, const YamlOptions& options = {}) {
+  try {
+    parse_yaml_text(text, "t.yaml", options);
+  } catch (const ImportError& e) {
+    return e.format();
+  }
+  return "";
+}
+
+}  // namespace
+
+TEST_CASE("import: an alias inside its own anchor is a located error, not a crash") {
+  for (const char* text : {"x-a: &a {<<: *a}\nservices: {web: {image: x}}\n", "a: &a [*a]\n",
+                           "services: {web: &w {image: x, labels: *w}}\n", "a: &a\n  b:\n    c: *a\n"}) {
+    CAPTURE(text);
+    const std::string e = error_of(text);
+    CHECK(e.rfind("t.yaml:", 0) == 0);
+    CHECK(e.find("its own anchor") != std::string::npos);
+  }
+  // An alias of a finished anchor is fine, however often it is used.
+  const auto docs = parse_yaml_text("a: &a {x: 1}\nb: [*a, *a]\nc: {<<: *a, y: 2}\n", "t.yaml");
+  CHECK(docs[0].value["b"][1]["x"] == 1);
+  CHECK(docs[0].value["c"] == json({{"x", 1}, {"y", 2}}));
+}
+
+TEST_CASE("import: alias bombs and endless nesting are refused before they fill the memory") {
+  std::string bomb = "a0: &a0 [x, x, x, x, x, x, x, x, x, x]\n";
+  for (int i = 1; i < 9; ++i) {
+    bomb += "a" + std::to_string(i) + ": &a" + std::to_string(i) + " [";
+    for (int k = 0; k < 10; ++k) bomb += (k ? ", *a" : "*a") + std::to_string(i - 1);
+    bomb += "]\n";
+  }
+  CHECK(error_of(bomb).find("alias bomb") != std::string::npos);
+  const std::string deep = std::string(300, '[') + std::string(300, ']');
+  CHECK(error_of(deep).find("levels deep") != std::string::npos);
+}
+
+TEST_CASE("import: text that is not UTF-8, a NUL and control characters") {
+  CHECK(error_of("services:\n  \"api\xff\":\n    image: y\n") ==
+        "t.yaml:2:7: byte \\xff is not UTF-8 text (YAML is UTF-8)");
+  CHECK(error_of("a: \"x\\0y\"\n").find("a NUL character") != std::string::npos);
+  CHECK(error_of(std::string("a: 1\n\0b: 2\n", 11)).rfind("t.yaml:2:1: a NUL character", 0) == 0);
+  CHECK(bad_utf8("caf\xc3\xa9") == std::string::npos);
+  CHECK(bad_utf8("ab\xc3") == 2);         // cut short
+  CHECK(bad_utf8("\xc0\xaf") == 0);       // overlong
+  CHECK(bad_utf8("\xed\xa0\x80") == 0);   // a surrogate
+  CHECK(shown("\x1b[31mred\x07") == "\\x1b[31mred\\x07");
+  CHECK(shown("\xc2\x9b" "2J") == "\\x9b2J");  // C1 CSI
+  CHECK(shown(std::string(500, 'a'), 10) == "aaaaaaaaaa... (500 characters)");
+  // An error line is cut, whatever the message holds.
+  const ImportError long_one("f.yaml", "", std::string(9000, 'x'));
+  CHECK(long_one.format().size() < ImportError::kMaxLine + 40);
+}
+
+TEST_CASE("import: a Helm template is refused with what to do") {
+  const std::string e = error_of("metadata:\n  name: x\nspec:\n  replicas: {{ .Values.replicaCount }}\n");
+  CHECK(e.rfind("t.yaml:4:13: a Helm template", 0) == 0);
+  CHECK(e.find("helm template") != std::string::npos);
+  // Go templates of other tools (a log format) are not Helm's.
+  CHECK(error_of("services: {web: {image: x, labels: {fmt: \"{{.Name}}\"}}}\n").empty());
+}
+
+TEST_CASE("import: typed reads turn a wrongly typed field into the document's located error") {
+  const auto docs = parse_yaml_text("kind: HorizontalPodAutoscaler\nspec:\nsel: app=web\nn: 1.5\nlist: {a: 1}\n", "h.yaml");
+  const YamlNode root = YamlNode::root(docs[0]);
+  const YamlNode spec = root["spec"];
+  CHECK(!spec.present());  // `spec:` with nothing under it
+  CHECK(!spec["scaleTargetRef"]["name"].present());
+  try {
+    spec["maxReplicas"].whole(1, 100);
+    FAIL("no error");
+  } catch (const ImportError& e) {
+    CHECK(e.format() == "h.yaml:2:1: spec.maxReplicas: required: a whole number from 1 to 100");
+  }
+  try {
+    root["sel"]["matchLabels"];
+    FAIL("no error");
+  } catch (const ImportError& e) {
+    CHECK(e.format() == "h.yaml:3:6: sel: expected a map (with matchLabels), not a string");
+  }
+  CHECK_THROWS_WITH_AS(root["n"].whole(0, 9), doctest::Contains("not a fraction"), ImportError);
+  CHECK_THROWS_WITH_AS(root["list"].items(), doctest::Contains("expected a list, not a map"), ImportError);
+  CHECK_THROWS_WITH_AS(root["kind"].whole(0, 1), doctest::Contains("not a string"), ImportError);
+  CHECK_THROWS_WITH_AS(root.only({"kind", "spec"}, "it"), doctest::Contains("not a field of it"), ImportError);
+}
+
+TEST_CASE("import: Compose interpolation as the specification defines it") {
+  std::vector<std::string> unset;
+  Variables vars;
+  vars.values = {{"SET", "v"}, {"EMPTY", ""}, {"N", "3"}};
+  vars.unset = &unset;
+  YamlOptions opt;
+  opt.variables = &vars;
+  const auto docs = parse_yaml_text(
+      "services:\n  web:\n    image: \"x:${SET}-$SET-${MISSING}\"\n    a: ${EMPTY:-d1} ${EMPTY-d2} ${MISSING-d3}\n"
+      "    b: ${SET:+alt} ${EMPTY:+alt}|${EMPTY+alt}\n    c: $$HOME ${MISSING:-${SET}}\n    replicas: ${N:-2}\n"
+      "    r2: ${NOPE:-2}\n",
+      "c.yaml", opt);
+  const json& web = docs[0].value["services"]["web"];
+  CHECK(web["image"] == "x:v-v-");
+  CHECK(web["a"] == "d1  d3");
+  CHECK(web["b"] == "alt |alt");
+  CHECK(web["c"] == "$HOME v");
+  CHECK(web["replicas"] == 3);  // a plain scalar is typed after interpolation
+  CHECK(web["r2"] == 2);
+  CHECK(unset == std::vector<std::string>{"MISSING"});
+  CHECK(error_of("services: {web: {image: \"${TAG:?set TAG first}\"}}\n", opt) ==
+        "t.yaml:1:25: services.web.image: interpolation: required variable TAG is not set: set TAG first");
+  CHECK(error_of("services: {web: {image: \"${TAG\"}}\n", opt).find("an unclosed ${") != std::string::npos);
+  // Kubernetes manifests are not interpolated ($(VAR) and ${VAR} there are the kubelet's or the shell's).
+  CHECK(parse_yaml_text("kind: Pod\nx: ${SET}\n", "k.yaml", opt)[0].value["x"] == "${SET}");
+}
+
+TEST_CASE("import: several Compose files merge as Compose merges them, each node keeping its file") {
+  const auto a = parse_yaml_text(
+      "services:\n  api:\n    image: x:1\n    command: [a, b]\n    environment: [A=1, B=2]\n    ports: [\"80:80\"]\n"
+      "    depends_on: [db]\n  db:\n    image: postgres\n",
+      "a.yaml");
+  const auto b = parse_yaml_text(
+      "services:\n  api:\n    image: x:2\n    command: [c]\n    environment: {B: \"3\", C: \"4\"}\n    ports: [\"81:81\", \"80:80\"]\n"
+      "    depends_on: {cache: {condition: service_started}}\n  cache:\n    image: redis\n",
+      "b.yaml");
+  const YamlDocument m = merge_compose({&a[0], &b[0]}, {});
+  const json& api = m.value["services"]["api"];
+  CHECK(api["image"] == "x:2");
+  CHECK(api["command"] == json::array({"c"}));  // replaced whole
+  CHECK(api["environment"] == json({{"A", "1"}, {"B", "3"}, {"C", "4"}}));
+  CHECK(api["ports"] == json::array({"80:80", "81:81"}));
+  CHECK(api["depends_on"].size() == 2);
+  CHECK(m.value["services"].contains("cache"));
+  CHECK(m.place("/services/api/image") == "b.yaml:3");
+  CHECK(m.place("/services/db/image") == "a.yaml:9");
+  CHECK(m.place("/services/api/ports/1") == "b.yaml:6");
+  try {
+    m.fail("/services/cache/image", "bad");
+    FAIL("no error");
+  } catch (const ImportError& e) {
+    CHECK(e.format() == "b.yaml:9:12: services.cache.image: bad");
+  }
+}
+
+TEST_CASE("import: Compose byte values as Docker reads them") {
+  CHECK(*compose_bytes("2GiB") == 2.0 * 1024 * 1024 * 1024);
+  CHECK(*compose_bytes("512mb") == 512.0 * 1024 * 1024);
+  CHECK(*compose_bytes("1 TB") == 1024.0 * 1024 * 1024 * 1024);
+  CHECK(*compose_bytes("100") == 100);
+  CHECK(!compose_bytes("2Gibibytes"));
+  CHECK(!compose_bytes("5i"));
+}
