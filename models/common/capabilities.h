@@ -256,6 +256,18 @@ class KeyWrites {
   ~KeyWrites() = default;
 };
 
+// A participant of two-phase commit (PostgreSQL's PREPARE TRANSACTION): it holds a prepared
+// transaction, with its locks, from its yes vote to the coordinator's decision, and may vote
+// no. A coordinator accepts no other participant: a component that answers "prepare" as any
+// call (a cache, a plain service) would vote yes without preparing anything.
+class PreparedTransactions {
+ public:
+  virtual std::uint32_t max_prepared_transactions() const = 0;
+
+ protected:
+  ~PreparedTransactions() = default;
+};
+
 // What a component offers; nullptr for what it does not.
 struct Capabilities {
   Scalable* scalable = nullptr;
@@ -271,6 +283,7 @@ struct Capabilities {
   LoadSource* load_source = nullptr;
   KeyedStore* keyed_store = nullptr;
   CpuRequests* cpu_requests = nullptr;
+  PreparedTransactions* prepared_transactions = nullptr;
 };
 
 // A model with capabilities derives from this as well as from Component.

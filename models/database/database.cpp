@@ -238,6 +238,7 @@ Capabilities Database::capabilities() {
   c.degradable = this;
   c.disruptable = this;
   c.zone_aware = &pool_;  // a zone outage downs the nodes placed there (slot_down)
+  if (locks_p_.max_prepared) c.prepared_transactions = this;  // a participant of two-phase commit
   return c;
 }
 

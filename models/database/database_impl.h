@@ -164,9 +164,11 @@ struct Gather {
 };
 
 class Database final : public Component, public HasCapabilities, public Crashable, public Degradable, public KeyWrites,
-                       public PoolJobs, public Disruptable {
+                       public PoolJobs, public Disruptable, public PreparedTransactions {
  public:
   Database(Params& p, BuildContext& bc, const Causes& causes);
+  // ---- PreparedTransactions (two_phase.cpp): with max_prepared_transactions only ----
+  std::uint32_t max_prepared_transactions() const override { return locks_p_.max_prepared; }
 
   // ---- the component (database.cpp) ----
   void describe(Description& d) const override;

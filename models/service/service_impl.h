@@ -395,6 +395,7 @@ class Service final : public Component,
   // Two-phase commit (service_two_phase.cpp): counted only on a service with such a block.
   // The coordinator's crash between the phases: per transaction, and how long it is down.
   bool tpc_ = false;
+  std::vector<RefId> tpc_participants_;  // every block's participants, checked in connect()
   double tpc_crash_p_ = 0;
   Time tpc_recovery_ = 0;
   Time tpc_retry_ = kSecond;  // "retry_interval": phase 2 resent to all after a failed reply

@@ -329,6 +329,15 @@ namespace archsim::service_internal {
 // A publish step naming a topic: the queue must have it (its index travels in the request).
 // A one-way publish keeps the queue's Backpressure, when it has one, to wait on a full queue.
 void Service::connect(ConnectContext& cc) {
+  // A participant must prepare: anything else answers "prepare" as a call and votes yes.
+  for (const RefId ref : tpc_participants_) {
+    Component& c = cc.target(ref);
+    if (capabilities_of(c).prepared_transactions) continue;
+    cc.fail(ref, "\"" + c.id() + "\" is a " + c.type() +
+                     (c.type() == "database" ? " without max_prepared_transactions" : "") +
+                     ": a participant of two-phase commit must hold prepared transactions and may vote no (a database "
+                     "with max_prepared_transactions); this one would vote yes to every prepare without preparing anything");
+  }
   for (Program& prog : programs_)
     for (Step& st : prog.steps) {
       if (st.kind != Step::Publish) continue;

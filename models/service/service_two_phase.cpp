@@ -57,6 +57,7 @@ void Service::parse_two_phase(Params& s, BuildContext& bc, Program& prog, std::v
   std::vector<Time> timeouts;
   for (Params& x : list) {
     refs.push_back(bc.reference(x, "call", RefKind::SyncCall));
+    tpc_participants_.push_back(refs.back());
     timeouts.push_back(x.duration("timeout", 0));
   }
   // One phase's parallel step: a call of `route` to every participant, every reply waited for.

@@ -4,6 +4,7 @@
 #include <doctest/doctest.h>
 
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "tests/e2e/bad_input.h"
@@ -42,4 +43,21 @@ TEST_CASE("bad input: a database's max_prepared_transactions, each fault at its 
       {"ledger_b.shards=2", {"", at.c_str(), {"unsharded"}}},
       {"ledger_b.queries.prepare=\"1ms\"", {"", at.c_str(), {"already a query"}}},
   });
+}
+
+TEST_CASE("bad input: a two-phase-commit participant that cannot prepare is refused at load") {
+  // A cache or a plain service answers "prepare" as any call: it would vote yes without
+  // preparing anything, and the transaction would commit where nothing held it.
+  const std::string at = "/components/1/routes/transfer/0/two_phase_commit/participants/1/call";
+  for (const auto& [file, words] : std::vector<std::pair<std::string, std::vector<const char*>>>{
+           {"two_phase_cache_participant.json", {"\"sessions\" is a cache", "max_prepared_transactions"}},
+           {"two_phase_service_participant.json", {"\"audit\" is a service", "vote yes"}}}) {
+    CAPTURE(file);
+    check_semantic_error(run_bad(bad(file)), bad(file), {"", at.c_str(), words});
+  }
+  // A database without prepared transactions is no participant either (its routes say so first).
+  const std::string path = archsim::e2e::source_path("scenarios/transactions/two-phase-commit.json");
+  check_set_cases(path, {{"ledger_b.max_prepared_transactions=null",
+                          {"", "/components/1/routes/transfer/1/two_phase_commit/participants/1/call",
+                           {"route \"prepare\" reaches \"ledger_b\"", "no such route"}}}});
 }
