@@ -1,5 +1,8 @@
 #include "reports/chart_scripts.h"
 
+#include <signal.h>
+
+#include <algorithm>
 #include <cerrno>
 #include <cstdlib>
 #include <fcntl.h>
@@ -25,7 +28,20 @@ bool is_executable_file(const fs::path& p) {
   return ::stat(p.c_str(), &st) == 0 && S_ISREG(st.st_mode) && ::access(p.c_str(), X_OK) == 0;
 }
 
+std::atomic<const std::atomic<bool>*> g_stop{nullptr};
+
+bool drawing_stopped() {
+  const std::atomic<bool>* f = g_stop.load(std::memory_order_relaxed);
+  return f != nullptr && f->load(std::memory_order_relaxed);
+}
+
 }  // namespace
+
+void stop_drawing_when(const std::atomic<bool>* flag) { g_stop.store(flag, std::memory_order_relaxed); }
+
+void check_drawing() {
+  if (drawing_stopped()) throw DrawingStopped();
+}
 
 fs::path default_chart_dir() {
   if (const char* env = std::getenv("ARCHSIM_CHARTS"); env != nullptr && *env != '\0') {
@@ -83,6 +99,7 @@ int run_in_dir(const fs::path& program, const std::vector<std::string>& args, co
   for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
   argv.push_back(nullptr);
 
+  check_drawing();
   const pid_t pid = ::fork();
   if (pid < 0) return -1;
   if (pid == 0) {
@@ -96,9 +113,20 @@ int run_in_dir(const fs::path& program, const std::vector<std::string>& args, co
     ::execv(argv[0], argv.data());
     ::_exit(127);
   }
+  // Waited for by polling (1 ms doubling to 20 ms) rather than blocked on, so that a stop is seen while
+  // gnuplot or dot works: the signal handler restarts a blocked waitpid (SA_RESTART).
   int status = 0;
-  while (::waitpid(pid, &status, 0) < 0) {
-    if (errno != EINTR) return -1;
+  for (useconds_t nap = 1000;; nap = std::min<useconds_t>(nap * 2, 20000)) {
+    const pid_t got = ::waitpid(pid, &status, WNOHANG);
+    if (got == pid) break;
+    if (got < 0 && errno != EINTR) return -1;
+    if (drawing_stopped()) {
+      ::kill(pid, SIGKILL);
+      while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+      }
+      throw DrawingStopped();
+    }
+    ::usleep(nap);
   }
   return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
 }

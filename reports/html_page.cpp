@@ -1,5 +1,6 @@
 #include "reports/html_page.h"
 
+#include "reports/chart_scripts.h"
 #include "reports/number_text.h"
 #include "reports/write_file.h"
 
@@ -129,6 +130,7 @@ std::string page_start(const std::string& title) {
 }
 
 void write_page(const std::filesystem::path& dir, const std::string& page) {
+  check_drawing();  // a page drawn after a stop is not written
   const std::filesystem::path tmp = dir / "report.html.tmp";
   try {
     write_file(tmp, page);

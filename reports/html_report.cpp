@@ -6,6 +6,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "reports/chart_scripts.h"
 #include "reports/html_data.h"
 #include "reports/html_figures.h"
 #include "reports/html_interactive.h"
@@ -76,6 +77,7 @@ ReportResult write_run_report(const fs::path& dir, const fs::path& chart_script_
   }
   if (list.empty()) result.message = "no chart data (timeseries.csv / latency_cdf.csv missing or empty)";
 
+  check_drawing();  // before the page's data: seconds for a long run's series
   const auto library = interactive::load_library();
   json data = interactive::marks_json(chart_marks);
   const double x_div = data["time"]["div"].get<double>();

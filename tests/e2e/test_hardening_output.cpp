@@ -171,16 +171,17 @@ TEST_CASE("hardening: a staging folder left by kill -9 is removed by the next ru
   CHECK(leftovers(out) == 0);
 }
 
-TEST_CASE("interrupt: SIGINT while a complete run is written stops the writing, keeps the previous folder, exit 130") {
+TEST_CASE("interrupt: SIGINT while a complete run is written writes its results without the report, exit 130") {
   const std::string file = scenario("interrupt-write");
   const fs::path out = fs::path(scratch_dir("interrupt-write")) / "out";
   auto r = run_archsim({"run", file, "--quiet", "--out", out.string()}, kTimeout);
   REQUIRE_MESSAGE(r.exit_code == 0, describe(r));
   const auto before = snapshot(out);
   // The signal as soon as the staging folder exists: the simulation has ended, the writing
-  // (data files, then gnuplot's charts, dot's diagram and the page) has begun. Before, the run
-  // said "writing what was simulated (0 s of 60 s), marked partial", wrote it unmarked and
-  // exited 130.
+  // (data files, then gnuplot's charts, dot's diagram and the page) has begun. The run is
+  // complete: its data files are written and put in place, unmarked, as --no-report would;
+  // the report is left out. Before, the finished run was thrown away (the previous folder
+  // kept), after drawing the whole report.
   bool sent = false;
   r = run_archsim_watched({"run", file, "--quiet", "--seed", "2", "--out", out.string()}, kTimeout, [&](pid_t pid) {
     if (!sent && fs::exists(staging_of(out, pid))) {
@@ -191,9 +192,62 @@ TEST_CASE("interrupt: SIGINT while a complete run is written stops the writing, 
   INFO(describe(r));
   REQUIRE(sent);
   CHECK(r.exit_code == 130);
-  CHECK(r.err.find("interrupted while writing the output of a complete run") != std::string::npos);
+  CHECK(r.err.find("the run is complete and its results are written to " + out.string()) != std::string::npos);
   CHECK(r.err.find("partial") == std::string::npos);
-  CHECK(r.out.find("wrote") == std::string::npos);
-  CHECK(snapshot(out) == before);
+  const auto after = snapshot(out);
+  REQUIRE(after.count("summary.json") == 1);
+  CHECK(after.at("summary.json") != before.at("summary.json"));  // seed 2's
+  CHECK(json::parse(after.at("summary.json"))["run"].count("partial") == 0);
+  CHECK(after.count("timeseries.csv") == 1);
+  CHECK(after.count("report.html") == 0);
+  for (const auto& written : after) CHECK(written.first.rfind("charts/", 0) != 0);
   CHECK(leftovers(out) == 0);
+}
+
+TEST_CASE("hardening: a full disk under compare says once that jobs are not kept, and leaves no temporary job file") {
+  const std::string file = scenario("jobs-full");
+  const fs::path out = fs::path(scratch_dir("jobs-full")) / "out";
+  const std::vector<std::string> args = {"compare", file, "--vary", "web.replicas=1,2,3", "--threads", "1", "--quiet",
+                                         "--no-report", "--out", out.string()};
+  auto r = run_archsim(args, kTimeout);
+  REQUIRE_MESSAGE(r.exit_code == 0, describe(r));
+  // A file size limit above every file of the output but below a job's (its summary, series
+  // and CDF in one): each of the three jobs fails to be kept. Before, each failure was a
+  // line of its own and left its NAME.job.tmp-PID behind in jobs/.
+  std::size_t largest = 0, job = SIZE_MAX;
+  for (const auto& [name, text] : snapshot(out))
+    if (name.rfind("jobs/", 0) == 0) {
+      if (name.size() > 4 && name.substr(name.size() - 4) == ".job") job = std::min(job, text.size());
+    } else {
+      largest = std::max(largest, text.size());
+    }
+  REQUIRE(largest < job);
+  r = archsim::e2e::run_archsim_file_limit(args, largest + 1, kTimeout);
+  INFO(describe(r));
+  CHECK(r.exit_code == 0);
+  CHECK(archsim::e2e::lines(r.err).size() == 1);
+  CHECK(r.err.find("finished jobs cannot be kept for --resume") != std::string::npos);
+  auto temporary = [&] {
+    std::size_t n = 0;
+    std::error_code ec;
+    for (const auto& e : fs::recursive_directory_iterator(out.parent_path(), ec))
+      n += e.path().filename().string().find(".tmp-") != std::string::npos;
+    return n;
+  };
+  CHECK(temporary() == 0);
+  CHECK(leftovers(out) == 0);
+
+  // One left by a process that is gone (killed while writing it) is removed by the next sweep
+  // into the folder, even one that fails.
+  pid_t gone = ::fork();
+  if (gone == 0) ::_exit(0);
+  ::waitpid(gone, nullptr, 0);
+  fs::create_directories(out / "jobs");
+  const fs::path planted = out / "jobs" / ("0123456789abcdef.job.tmp-" + std::to_string(gone));
+  std::ofstream(planted) << "half a job";
+  r = archsim::e2e::run_archsim_file_limit(args, 64, kTimeout);
+  INFO(describe(r));
+  CHECK(r.exit_code == 1);
+  CHECK(!fs::exists(planted));
+  CHECK(temporary() == 0);
 }

@@ -1,12 +1,17 @@
 // Interrupts (tools/cli/interrupt.h): SIGINT or SIGTERM during `run` stops the simulation where
-// it is and writes the output folder, marked partial, exit 128 + signal; during `compare` the
-// finished jobs are kept for --resume and no variant folder is left behind. The runs here
+// it is and writes the output folder, marked partial, exit 128 + signal; during the report's
+// drawing it stops the drawing at once and writes the complete run without its report; during
+// `compare` the finished jobs are kept for --resume and no variant folder is left behind. The runs here
 // would take minutes; every child has a timeout, so a handler that does not stop cannot hang
 // the suite (it fails on timed_out instead).
 #include <doctest/doctest.h>
 #include <signal.h>
 
+#include <sys/stat.h>
+
+#include <cerrno>
 #include <chrono>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
@@ -126,4 +131,58 @@ TEST_CASE("interrupt: compare keeps finished variants, leaves no half-written on
   REQUIRE(!r2.timed_out);
   CHECK(r2.exit_code == 130);
   CHECK(r2.err.find("1 of 2 jobs reused") != std::string::npos);
+}
+
+TEST_CASE("interrupt: SIGTERM while the report is drawn stops the drawing at once and keeps the complete run") {
+  // A gnuplot that never ends (it writes its PID, then sleeps ten minutes): before, archsim
+  // waited for it (and drew every other chart after it, 33 to 55 s for a long run's), then
+  // threw the finished run away. The child's timeout is far below the sleep: a signal that did
+  // not stop the drawing fails the test on timed_out.
+  const fs::path bin = scratch_dir("interrupt-draw-bin");
+  const fs::path marker = bin / "gnuplot.pid";
+  {
+    std::ofstream gp(bin / "gnuplot");
+    gp << "#!/bin/sh\necho $$ > '" << marker.string() << "'\nexec sleep 600\n";
+  }
+  ::chmod((bin / "gnuplot").c_str(), 0755);
+  const std::string saved = std::getenv("PATH") ? std::getenv("PATH") : "";
+  setenv("PATH", (bin.string() + ":" + saved).c_str(), 1);
+  std::ifstream in(archsim::e2e::basic_scenario("mm1.json"));
+  nlohmann::json doc = nlohmann::json::parse(in);
+  doc["duration"] = "2m";
+  const std::string file = archsim::e2e::write_scenario("interrupt-draw", doc);
+  const std::string out = scratch_dir("interrupt-draw-out");
+  bool sent = false;
+  auto r = run_archsim_watched({"run", file, "--quiet", "--out", out}, 60, [&](pid_t pid) {
+    if (!sent && fs::exists(marker)) {
+      ::kill(pid, SIGTERM);
+      sent = true;
+    }
+  });
+  setenv("PATH", saved.c_str(), 1);
+  INFO(describe(r));
+  REQUIRE(sent);
+  REQUIRE(!r.timed_out);
+  CHECK(r.exit_code == 143);
+  CHECK(r.err.find("the run is complete and its results are written to") != std::string::npos);
+  CHECK(r.err.find("archsim report") != std::string::npos);
+  // The simulation's results, whole and not partial; no report, no half-drawn chart.
+  const nlohmann::json s = nlohmann::json::parse(read_text(out + "/summary.json"));
+  CHECK(!s["run"].contains("partial"));
+  CHECK(s["duration_s"] == 120.0);
+  for (const char* f : {"analysis.json", "timeseries.csv", "latency_cdf.csv", "topology.dot"}) {
+    CAPTURE(f);
+    CHECK(fs::exists(fs::path(out) / f));
+  }
+  CHECK(!fs::exists(fs::path(out) / "report.html"));
+  CHECK(!fs::exists(fs::path(out) / "charts"));
+  CHECK(count_entries(fs::path(out).parent_path(), "." + fs::path(out).filename().string() + ".writing") == 0);
+  // The gnuplot it was waiting for is gone (killed and reaped, not left sleeping).
+  const long gnuplot = std::stol(read_text(marker.string()));
+  CHECK(::kill(static_cast<pid_t>(gnuplot), 0) == -1);
+  CHECK(errno == ESRCH);
+  // `archsim report DIR` draws it later (gnuplot as it is on the machine).
+  auto report = archsim::e2e::run_archsim({"report", out}, 60);
+  CHECK_MESSAGE(report.exit_code == 0, describe(report));
+  CHECK(fs::exists(fs::path(out) / "report.html"));
 }

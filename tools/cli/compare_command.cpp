@@ -152,9 +152,10 @@ int compare_command(const CompareOptions& o, const Registry& registry) {
   };
   std::string report_said;
   if (!o.no_report && !stop_writing()) {
-    const auto said = write_report(out, dir->dest());
-    if (!said) return 1;  // said why; the staging folder goes, the jobs stay for --resume
-    report_said = *said;
+    bool stopped = false;  // by a signal: stop_writing() below says so
+    const auto said = write_report(out, dir->dest(), &stopped);
+    if (!said && !stopped) return 1;  // said why; the staging folder goes, the jobs stay for --resume
+    report_said = said.value_or("");
   }
   if (stop_writing()) return interrupted_exit_code();
   // Last before the commit: until then the jobs stay in the old folder's jobs/, for --resume.

@@ -2,6 +2,8 @@
 
 #include <csignal>
 
+#include "reports/chart_scripts.h"
+
 namespace archsim::cli {
 
 namespace {
@@ -25,6 +27,7 @@ void install_interrupt_handlers() {
   sa.sa_flags = SA_RESETHAND | SA_RESTART;  // a second signal: the default action (terminate)
   sigaction(SIGINT, &sa, nullptr);
   sigaction(SIGTERM, &sa, nullptr);
+  reports::stop_drawing_when(&g_stop);  // the report's drawing stops too (run_in_dir kills gnuplot)
 }
 
 const std::atomic<bool>& interrupt_flag() { return g_stop; }

@@ -4,12 +4,14 @@
 // `stop`): each ends at its current simulated time, and the command writes what it has —
 // `run` its output folder marked partial (summary.json run.partial, run.simulated_s), `compare`
 // keeps its finished jobs for --resume and writes no variant folder. A signal that comes
-// once every job has ended finds a complete run: nothing is written as partial; the writing
-// stops where it is and the previous output folder stays as it was (a complete run is never
-// presented as partial, and the user who pressed Ctrl-C gets no new folder). The process then
+// once every job has ended finds a complete run: `run` writes its results (summary.json and
+// the data files, unmarked) and leaves the report out, its drawing stopped where it was (the
+// flag is the report's too: reports/chart_scripts.h stop_drawing_when; gnuplot or dot is
+// killed within milliseconds); `compare` stops its drawing and keeps its jobs. The process then
 // exits 128 + the signal (130 for SIGINT, 143 for SIGTERM), as a shell reports a process a
-// signal ended; a signal after the output is in place changes nothing. A second signal takes its default action at once (the handler is reset after the
-// first), so a user who cannot wait for the report is never stuck.
+// signal ended; a signal after the output is in place changes nothing. A second signal takes
+// its default action at once (the handler is reset after the first), so a user who cannot
+// wait for a partial run's report is never stuck.
 #pragma once
 #include <atomic>
 

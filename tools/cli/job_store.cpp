@@ -8,6 +8,7 @@
 #include <sstream>
 #include <vector>
 
+#include "reports/write_file.h"
 #include "sim/json_text.h"
 #include "tools/cli/interrupt.h"
 #include "tools/cli/output_dir.h"
@@ -15,6 +16,21 @@
 namespace archsim::cli {
 
 namespace fs = std::filesystem;
+
+JobStore::JobStore(fs::path dir, std::uint64_t scenario_hash) : dir_(std::move(dir)), hash_(scenario_hash) {
+  std::error_code ec;
+  for (const auto& e : fs::directory_iterator(dir_, ec)) {
+    const std::string n = e.path().filename().string();
+    const auto at = n.rfind(".tmp-");
+    if (at == std::string::npos) continue;
+    const std::string pid = n.substr(at + 5);
+    if (pid.empty() || pid.size() > 9 || pid.find_first_not_of("0123456789") != std::string::npos) continue;
+    std::error_code st;
+    if (!fs::is_regular_file(e.symlink_status(st))) continue;
+    const auto modified = fs::last_write_time(e.path(), st);
+    if (!st && abandoned_by(std::stol(pid), modified)) fs::remove(e.path(), st);
+  }
+}
 
 fs::path JobStore::file(const JobSpec& spec) const { return dir_ / (hex16(job_key(hash_, spec)) + ".job"); }
 
@@ -70,22 +86,36 @@ bool JobStore::same_build() const {
 }
 
 bool JobStore::put(const JobSpec& spec, const JobOutput& out) {
+  const std::string tail = ".tmp-" + std::to_string(::getpid());
+  const fs::path to = file(spec), tmp = to.string() + tail;
+  std::string why;
+  try {
+    std::error_code ec;
+    fs::create_directories(dir_, ec);
+    if (ec) throw reports::WriteError("cannot create " + dir_.string() + ": " + ec.message());
+    if (!build_written_) {
+      const fs::path build_tmp = dir_ / ("BUILD" + tail);
+      try {
+        reports::write_file(build_tmp, build_id() + "\n");
+        reports::rename_file(build_tmp, dir_ / "BUILD");
+      } catch (const reports::WriteError&) {
+        fs::remove(build_tmp, ec);
+        throw;
+      }
+      build_written_ = true;
+    }
+    reports::write_file(tmp, encode_job(out));
+    reports::rename_file(tmp, to);
+    return true;
+  } catch (const reports::WriteError& e) {
+    why = e.what();
+  }
   std::error_code ec;
-  fs::create_directories(dir_, ec);
-  if (!build_written_ && !ec) {
-    const fs::path tmp = dir_ / ("BUILD.tmp-" + std::to_string(::getpid()));
-    if (write_checked(tmp, build_id() + "\n")) fs::rename(tmp, dir_ / "BUILD", ec);
-    build_written_ = !ec;
-  }
-  const fs::path to = file(spec);
-  const fs::path tmp = to.string() + ".tmp-" + std::to_string(::getpid());
-  if (ec || !write_checked(tmp, encode_job(out))) return false;
-  fs::rename(tmp, to, ec);
-  if (ec) {
-    std::cerr << "archsim: cannot write " << to.string() << ": " << ec.message() << "\n";
-    return false;
-  }
-  return true;
+  fs::remove(tmp, ec);  // a full disk leaves a truncated one
+  if (unkept_++ == 0)
+    std::cerr << "archsim: finished jobs cannot be kept for --resume (" << why
+              << "); the sweep goes on, and says no more of the jobs it cannot keep\n";
+  return false;
 }
 
 bool JobStore::move_into(const std::vector<JobSpec>& specs, const fs::path& to) const {

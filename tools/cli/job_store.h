@@ -21,13 +21,17 @@ namespace archsim::cli {
 
 class JobStore {
  public:
-  // `dir`: the jobs/ folder of the output folder; created on the first put().
-  JobStore(std::filesystem::path dir, std::uint64_t scenario_hash) : dir_(std::move(dir)), hash_(scenario_hash) {}
+  // `dir`: the jobs/ folder of the output folder; created on the first put(). The temporary
+  // files (NAME.tmp-PID) that an earlier sweep left there are removed once their process is
+  // gone (killed while writing one).
+  JobStore(std::filesystem::path dir, std::uint64_t scenario_hash);
   std::optional<JobOutput> get(const JobSpec& spec) const;
   // For --resume: true when the folder holds no job or was written by this build; otherwise
   // prints one line naming the folder and both builds and returns false (exit 2).
   bool same_build() const;
-  // Keeps a successful job. Prints why and returns false when it cannot be written.
+  // Keeps a successful job. Returns false when it cannot be written (a full disk), its
+  // temporary file removed; the first such failure of the sweep is said in one line, the
+  // others only counted (a full disk fails every job after it the same way).
   bool put(const JobSpec& spec, const JobOutput& out);
   // Moves the files of `specs` and BUILD into `to` (the staging folder's jobs/): the folder
   // that replaces the output folder keeps the jobs of this sweep and no others.
@@ -38,6 +42,7 @@ class JobStore {
   std::filesystem::path dir_;
   std::uint64_t hash_;
   bool build_written_ = false;
+  std::size_t unkept_ = 0;  // jobs put() could not write
 };
 
 // The hash of this process's executable (/proc/self/exe), as 16 hex digits; "unknown" when

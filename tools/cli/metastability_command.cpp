@@ -222,9 +222,10 @@ int metastability_command(const MetastabilityOptions& o, const Registry& registr
   if (!write_checked(out / "metastability.json", result.dump(2) + "\n")) return 1;
   std::string report_said;
   if (!o.no_report && interrupt_signal() == 0) {
-    const auto said = write_report(out, dir->dest());
-    if (!said) return 1;
-    report_said = *said;
+    bool stopped = false;  // by a signal: the exit below
+    const auto said = write_report(out, dir->dest(), &stopped);
+    if (!said && !stopped) return 1;
+    report_said = said.value_or("");
   }
   if (interrupt_signal() != 0) return interrupted_exit_code();
   if (!store.move_into(jobs, out / "jobs") || !dir->commit()) return 1;

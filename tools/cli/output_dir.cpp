@@ -103,14 +103,19 @@ void remove_abandoned(const fs::path& parent, const std::string& leaf, const fs:
     std::error_code st;
     if (!fs::is_directory(e.symlink_status(st))) continue;  // never follow a link out of here
     const auto modified = fs::last_write_time(e.path(), st);
-    if (st) continue;
-    if (const auto started = process_start(pid); started && *started <= modified) continue;  // its writer, still running
+    if (st || !abandoned_by(pid, modified)) continue;  // its writer, still running
     if (n.find(".old-") != std::string::npos && !fs::exists(fs::symlink_status(dest, st))) continue;
     fs::remove_all(e.path(), st);
   }
 }
 
 }  // namespace
+
+bool abandoned_by(long pid, fs::file_time_type modified) {
+  if (pid == ::getpid()) return false;
+  const auto started = process_start(pid);
+  return !started || *started > modified;
+}
 
 std::optional<OutputDir> OutputDir::open(const fs::path& requested, bool explicit_out) {
   std::error_code ec;

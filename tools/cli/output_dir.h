@@ -45,6 +45,11 @@ class OutputDir {
   bool done_ = false;
 };
 
+// Whether what process `pid` wrote last at `modified` (a staging folder, a job's temporary
+// file) is left over from a process that is gone: no process has the PID, or the one that has
+// it started after that write (a reused PID). The current process's own are never abandoned.
+bool abandoned_by(long pid, std::filesystem::file_time_type modified);
+
 // Writes `text` to `file`, checking every step (open, write, flush, close). Prints
 // "archsim: cannot write <file>: <reason>" and returns false on failure.
 bool write_checked(const std::filesystem::path& file, const std::string& text);

@@ -15,7 +15,7 @@ namespace archsim::cli {
 
 namespace fs = std::filesystem;
 
-std::optional<std::string> write_report(const fs::path& dir, const fs::path& shown) {
+std::optional<std::string> write_report(const fs::path& dir, const fs::path& shown, bool* stopped) {
   std::ostringstream os;
   try {
     std::error_code ec;
@@ -35,6 +35,13 @@ std::optional<std::string> write_report(const fs::path& dir, const fs::path& sho
     if (auto semi = msg.find("; "); msg.rfind("wrote ", 0) == 0 && semi != std::string::npos) msg = msg.substr(semi + 2);
     if (!msg.empty()) os << "        " << msg << "\n";
     return os.str();
+  } catch (const reports::DrawingStopped&) {
+    // The report's files only (reports/html_report.h writes these): the data files stay.
+    std::error_code ec;
+    for (const char* drawn : {"charts", "report.html", "report.html.tmp", "topology.svg", "topology.log"})
+      fs::remove_all(dir / drawn, ec);
+    if (stopped) *stopped = true;
+    return std::nullopt;
   } catch (const std::exception& e) {
     std::cerr << "archsim: the report could not be written: " << e.what() << "\n";
     return std::nullopt;

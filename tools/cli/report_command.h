@@ -18,8 +18,11 @@ namespace archsim::cli {
 // write into a staging folder). A report that cannot be written whole (a write that failed:
 // reports/write_file.h, or anything else that stopped it) fails the command: prints one line
 // saying why and returns nullopt; the caller exits 1 and, for run and compare, keeps the
-// previous output folder (its staging folder is dropped).
-std::optional<std::string> write_report(const std::filesystem::path& dir, const std::filesystem::path& shown = {});
+// previous output folder (its staging folder is dropped). A signal (interrupt.h) stops the
+// drawing where it is: what it drew is removed (DIR holds what it held before, the data files),
+// `*stopped` is set when given, nothing is printed, and it returns nullopt.
+std::optional<std::string> write_report(const std::filesystem::path& dir, const std::filesystem::path& shown = {},
+                                        bool* stopped = nullptr);
 
 // archsim report DIR
 int report_command(const std::string& dir);

@@ -80,7 +80,7 @@ int run_command(const RunOptions& o, const Registry& registry) {
   std::vector<nlohmann::ordered_json> summaries;
   // Interrupted while simulating: the signal cut a job short (or kept it from starting; under
   // MPI a worker's cut job comes back as an error). A signal that came once every job had
-  // ended finds a complete run: see `stop_writing` below.
+  // ended finds a complete run: its results are written, its report left out (below).
   const bool partial = interrupt_signal() != 0 && std::any_of(outputs.begin(), outputs.end(), [](const JobOutput& out) {
                          return out.partial || !out.error.empty();
                        });
@@ -120,17 +120,10 @@ int run_command(const RunOptions& o, const Registry& registry) {
 
   const bool explicit_out = !o.out.empty();
   const fs::path dest = explicit_out ? fs::path(o.out) : fs::path("out") / slugify(name);
-  // A signal once the simulation had ended (interrupt.h): the run is complete, so nothing is
-  // written as partial; the writing stops where it is, the staging folder goes and the
-  // previous folder stays as it was. Checked between the steps and before the commit; after
-  // the commit the output is whole and in place, and the run ends as a complete one.
-  auto stop_writing = [&] {
-    if (partial || interrupt_signal() == 0) return false;
-    std::cerr << "archsim: interrupted while writing the output of a complete run: stopped, nothing written, "
-              << dest.string() << " left as it was\n";
-    return true;
-  };
-  if (stop_writing()) return interrupted_exit_code();
+  // A signal once the simulation had ended (interrupt.h): the run is complete, and its results
+  // are written all the same (the data files take a moment); the report is what it costs: not
+  // begun, or its drawing stopped where it was (gnuplot killed, what it drew removed), as with
+  // --no-report. Exit 128 + the signal.
   auto dir = OutputDir::open(dest, explicit_out);
   if (!dir) return 1;
   const fs::path& stage = dir->staging();
@@ -142,23 +135,25 @@ int run_command(const RunOptions& o, const Registry& registry) {
       {"topology.dot", &topology},              {"timeseries.csv", &first.timeseries_csv},
       {"latency_cdf.csv", &first.latency_cdf_csv}, {"trace.json", traced ? &first.trace_json : nullptr},
       {"trace.otlp.json", otlp ? &first.trace_otlp : nullptr}};
-  for (const auto& [file, text] : files) {
-    if (stop_writing()) return interrupted_exit_code();
+  for (const auto& [file, text] : files)
     if (text && !write_checked(stage / file, *text)) return 1;
-  }
   std::string logs_written;
   for (const auto& [file, text] : first.access_logs) {
-    if (stop_writing()) return interrupted_exit_code();
     if (!write_checked(stage / file, text)) return 1;
     logs_written += ", " + file;
   }
   std::string report_said;
-  if (!o.no_report && !stop_writing()) {
-    const auto said = write_report(stage, dir->dest());
-    if (!said) return 1;  // said why; the staging folder goes, the previous folder stays
-    report_said = *said;
+  bool report_stopped = false;
+  // A partial run's report is drawn whole: its signal is the one that cut the simulation (a
+  // second takes its default action, interrupt.h).
+  if (partial) reports::stop_drawing_when(nullptr);
+  if (!o.no_report && (partial || interrupt_signal() == 0)) {
+    const auto said = write_report(stage, dir->dest(), &report_stopped);
+    if (!said && !report_stopped) return 1;  // said why; the staging folder goes, the previous folder stays
+    report_said = said.value_or("");
   }
-  if (stop_writing()) return interrupted_exit_code();
+  // A signal that came after the drawing ended finds the report whole: it is kept.
+  const bool report_left_out = !partial && !o.no_report && (report_stopped || report_said.empty());
   if (!dir->commit()) return 1;
   // Said once the folder is in place: "wrote" is never printed for a folder that was not.
   if (o.json) {
@@ -170,6 +165,11 @@ int run_command(const RunOptions& o, const Registry& registry) {
               << (traced ? ", trace.json (open it in ui.perfetto.dev)" : "")
               << (otlp ? ", trace.otlp.json (OpenTelemetry spans)" : "") << logs_written << "\n"
               << report_said;
+  }
+  if (report_left_out) {
+    std::cerr << "archsim: interrupted: the run is complete and its results are written to " << dir->dest().string()
+              << "; the report was left out (draw it with `archsim report " << dir->dest().string() << "`)\n";
+    return interrupted_exit_code();
   }
   if (partial) return interrupted_exit_code();  // 130 / 143: what was written is partial
   return o.fail_on_slo ? slo_gate_exit(summary, "") : 0;
