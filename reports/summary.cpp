@@ -391,6 +391,13 @@ std::string timeseries_csv(const RunResult& r) {
   // Built in a string, each window's time printed once (an ostringstream formatted it again
   // for every row, through the locale): the file has a row per series per window.
   std::string out = "time_s,component,metric,value\n";
+  // Room for every row at its longest (a time and a value of 13 characters at most), taken
+  // once: grown by doubling, the text of a long run held up to twice its size and three times
+  // while it moved, the largest part of the run's memory (Simulation::check_memory_budget).
+  std::size_t room = out.size();
+  for (const Series& s : r.series) room += s.values.size() * (s.component.size() + s.metric.size() + 3 + 2 * 13 + 1);
+  for (const StateSeries& s : r.states) room += (s.transitions.size() + 2) * (s.component.size() + s.metric.size() + 3 + 2 * 24 + 1);
+  out.reserve(room);
   auto row = [&](std::string_view time, const std::string& component, const std::string& metric) {
     out += time;
     out += ',';

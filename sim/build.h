@@ -158,6 +158,11 @@ class ConnectContext {
   const std::string& region(std::uint32_t index) const;
   double region_latency_s(const std::string& a, const std::string& b) const;
   std::vector<std::pair<std::uint32_t, std::uint32_t>> links() const;
+  // The components with a link to `index` (its callers, and the controllers that reference
+  // it: an autoscaler, a fault's target), in link order, each once. Indexed once for all
+  // components: a model that looks for its peers here costs O(its callers), where a walk of
+  // links() per component made a scenario of N autoscaled services quadratic to load.
+  const std::vector<std::uint32_t>& callers(std::uint32_t index) const;
   // Every component's metrics exist by now: a model may resolve another's gauge by name.
   const Metrics& metrics() const;
 

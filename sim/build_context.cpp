@@ -100,6 +100,15 @@ const std::string& ConnectContext::region(std::uint32_t index) const { return si
 double ConnectContext::region_latency_s(const std::string& a, const std::string& b) const {
   return sim_.region_latency(a, b).mean() / 1e9;
 }
+const std::vector<std::uint32_t>& ConnectContext::callers(std::uint32_t index) const {
+  auto& by_callee = sim_.callers_;
+  if (by_callee.empty()) {
+    by_callee.resize(sim_.comps_.size());
+    for (const auto& l : sim_.links_) by_callee[l.to].push_back(l.from);  // one link per (caller, callee)
+  }
+  return by_callee[index];
+}
+
 std::vector<std::pair<std::uint32_t, std::uint32_t>> ConnectContext::links() const {
   std::vector<std::pair<std::uint32_t, std::uint32_t>> out;
   for (const auto& l : sim_.links_) out.emplace_back(l.from, l.to);

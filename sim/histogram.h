@@ -9,7 +9,9 @@
 // sum is kept in a 128-bit integer). Simplification against HdrHistogram: the precision is
 // fixed (2 significant decimal digits' worth) and the range is always all of int64.
 //
-// Cost: 7296 buckets of 8 bytes (57 KiB), allocated once in the constructor. record() is a
+// Cost: 7296 buckets of 8 bytes (57 KiB), allocated once in the constructor (or, for one made
+// Histogram(kDeferred), by allocate(): the run's recorder allocates its histograms when the
+// run starts, so that loading a scenario of 100,000 services holds none). record() is a
 // count-leading-zeros, two shifts and two compares, no allocation (2.5 ns at -O2). clear() and merge()
 // touch only the range of buckets used; percentile() walks that range (at most 7296 steps).
 // Negative values are recorded as 0 (a latency cannot be negative; the caller has a bug).
@@ -32,6 +34,13 @@ class Histogram {
   static constexpr std::size_t kBytes = kBucketCount * sizeof(std::uint64_t) + 64;
 
   Histogram();
+  // Without buckets until allocate(): count() is 0 and the queries answer as for an empty
+  // histogram; record(), record_n() and merge() into it need allocate() first.
+  enum Deferred { kDeferred };
+  explicit Histogram(Deferred) {}
+  void allocate() {
+    if (counts_.empty()) counts_.assign(kBucketCount, 0);
+  }
 
   // record_n(v, 1) without its 128-bit multiply (the hot path: one value per fact). Always
   // inline: GCC kept it out of line at -O3 with IPO, a call per fact (about 4.7 per request

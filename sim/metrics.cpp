@@ -36,6 +36,7 @@ HistogramId Metrics::histogram(const std::string& component, const std::string&,
     add_series(component, prefix + "_p95_ms");
     add_series(component, prefix + "_p99_ms");
   }
+  if (!defer_histograms_) h.whole.allocate(), h.window.allocate();
   hists_.push_back(std::move(h));
   return HistogramId{static_cast<std::uint32_t>(hists_.size() - 1)};
 }
@@ -43,6 +44,7 @@ HistogramId Metrics::histogram(const std::string& component, const std::string&,
 HistogramId Metrics::windowed_histogram(const std::string&, const std::string&) {
   Hist h;
   h.has_series = true;  // records into its window; series stays -1: none written
+  if (!defer_histograms_) h.whole.allocate(), h.window.allocate();
   hists_.push_back(std::move(h));
   return HistogramId{static_cast<std::uint32_t>(hists_.size() - 1)};
 }
@@ -111,6 +113,18 @@ void Metrics::merge_sums() {
     Hist& s = hists_[source];
     s.flush_zeros();
     hists_[target].recorder().merge(s.window);
+  }
+}
+
+void Metrics::reserve_windows(std::size_t windows) {
+  for (Series& s : series_) s.values.reserve(windows);
+  window_ends_.reserve(windows);
+}
+
+void Metrics::allocate_histograms() {
+  for (Hist& h : hists_) {
+    h.whole.allocate();
+    if (h.has_series) h.window.allocate();
   }
 }
 

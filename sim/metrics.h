@@ -28,8 +28,9 @@
 // increment: a histogram with series records into its window only, and each closed window
 // is merged into the whole-run histogram (merging is exact: counts, sum, min and max, so
 // the whole run is what recording every value twice gave); record_zero() one increment.
-// Memory: two histograms (whole run + window) per histogram handle, a third for one whose
-// window spans the warm-up (it holds the window's values from before the warm-up).
+// Memory: one histogram (the whole run) per histogram handle, a second (the window) for one
+// that records into windows, a third for one whose window spans the warm-up (it holds the
+// window's values from before the warm-up); their buckets are allocated when the run starts.
 #pragma once
 #include <cstdint>
 #include <memory>
@@ -75,7 +76,10 @@ class Metrics {
   static constexpr std::size_t kStateReserve = 64;
   static constexpr std::size_t kStateKept = 10000;
 
-  Metrics(Time window, Time warmup) : window_(window), warmup_(warmup) {}
+  // With `defer_histograms` (the Simulation's), a histogram's buckets wait for
+  // allocate_histograms(); otherwise each has them when registered.
+  Metrics(Time window, Time warmup, bool defer_histograms = false)
+      : window_(window), warmup_(warmup), defer_histograms_(defer_histograms) {}
 
   // --- registration (build time) ---
   // How a counter's series reads: events per second over each window, or events in it, or,
@@ -159,13 +163,21 @@ class Metrics {
   const std::vector<Series>& series() const { return series_; }
   // What the registered histograms hold at their peak, for the memory budget: each keeps a
   // whole-run and a window histogram, and a third from the warm-up when it has series and the
-  // run has a warm-up (Hist::before_warmup). A service registers two (about 230 KB; 20,000
-  // services hold 4.6 GB of histograms, measured 236 KB each as peak RSS of validate).
+  // run has a warm-up (Hist::before_warmup). A service registers two with series (about
+  // 230 KB; 20,000 services hold 4.6 GB of histograms in a run).
   std::uint64_t histogram_bytes() const {
     std::uint64_t n = 0;
-    for (const Hist& h : hists_) n += 2 + (h.has_series && warmup_ > 0);
+    for (const Hist& h : hists_) n += 1 + h.has_series + (h.has_series && warmup_ > 0);
     return n * Histogram::kBytes;
   }
+  // Gives the histograms their buckets (Histogram::allocate): the whole-run one, and the
+  // window's of one with series. Called when the run starts: a scenario only loaded (validate,
+  // plan's probes) holds none, about 230 KB a service.
+  void allocate_histograms();
+  // Room for `windows` values in every series (and their end times), taken when the run
+  // starts: grown by doubling instead, the series held up to twice their values, three times
+  // while one moved (a long run's series are most of its memory: Simulation::check_memory_budget).
+  void reserve_windows(std::size_t windows);
   const std::vector<Time>& window_ends() const { return window_ends_; }
   const std::vector<StateSeries>& states() const { return states_; }
   Time window() const { return window_; }
@@ -185,7 +197,7 @@ class Metrics {
     int series = -1;
   };
   struct Hist {
-    Histogram whole, window;
+    Histogram whole{Histogram::kDeferred}, window{Histogram::kDeferred};
     std::uint64_t zeros = 0;  // record_zero() calls not yet in the histogram
     bool has_series = false;  // records into its window (with series, or windowed)
     int series = -1;  // first of three: p50, p95, p99; -1 for a windowed histogram
@@ -208,6 +220,7 @@ class Metrics {
   std::vector<std::pair<std::uint32_t, std::uint32_t>> sums_;  // (source, target) of sum_into
 
   Time window_, warmup_;
+  bool defer_histograms_ = false;
   Time last_window_end_ = 0;
   std::vector<Counter> counters_;
   std::vector<Gauge> gauges_;

@@ -2,7 +2,9 @@
 #include "sim/json_pointer.h"
 #include "sim/text_list.h"
 
+#include <algorithm>
 #include <cmath>
+#include <unordered_set>
 #include <nlohmann/json.hpp>
 
 namespace archsim {
@@ -12,8 +14,23 @@ using json = nlohmann::json;
 struct Params::State {
   const json* j;
   std::string pointer;
-  std::vector<std::string> known;
+  std::vector<std::string> known;  // in the order asked (for "did you mean")
+  // The same keys hashed, once there are many (a map of thousands of routes or regions): a
+  // lookup is then O(1) instead of a walk of every key asked so far.
+  std::unordered_set<std::string> known_index;
   std::vector<std::shared_ptr<State>> children;
+
+  static constexpr std::size_t kIndexFrom = 16;
+  bool is_known(std::string_view key) {
+    if (known.size() < kIndexFrom) return std::find(known.begin(), known.end(), key) != known.end();
+    if (known_index.empty()) known_index.insert(known.begin(), known.end());
+    return known_index.count(std::string(key)) > 0;
+  }
+  void add_known(std::string_view key) {
+    if (is_known(key)) return;
+    known.emplace_back(key);
+    if (!known_index.empty()) known_index.emplace(key);
+  }
 };
 
 namespace {
@@ -27,11 +44,18 @@ FieldLog* FieldLog::current() { return current_log; }
 void FieldLog::note(FieldRead r) {
   // Readers call one another (require_number reads through number): the outer call, noted
   // first, names the kind; an inner one can only add that the field is required.
-  for (FieldRead& old : reads_)
-    if (old.key == r.key && old.object == r.object) {
-      old.required = old.required || r.required;
-      return;
-    }
+  std::string id;
+  id.reserve(r.object.size() + 1 + r.key.size());
+  id.append(r.object).push_back('\0');
+  id.append(r.key);
+  ++notes_;
+  if (!index_.empty()) compared_ += index_.bucket_size(index_.bucket(id));
+  const auto [it, added] = index_.try_emplace(std::move(id), reads_.size());
+  if (!added) {
+    FieldRead& old = reads_[it->second];
+    old.required = old.required || r.required;
+    return;
+  }
   reads_.push_back(std::move(r));
 }
 
@@ -59,7 +83,7 @@ static std::string type_name(const json& j) {
 }
 
 Params::Params(const json& j, std::string pointer)
-    : s_(std::make_shared<State>(State{&j, std::move(pointer), {}, {}})) {
+    : s_(std::make_shared<State>(State{&j, std::move(pointer), {}, {}, {}})) {
   if (!j.is_object()) throw ScenarioError(s_->pointer.empty() ? "/" : s_->pointer, "expected an object, found " + type_name(j));
 }
 
@@ -82,11 +106,7 @@ void Params::known(std::string_view key, Where where) {
   mark(key);
 }
 
-void Params::mark(std::string_view key) {
-  for (const auto& k : s_->known)
-    if (k == key) return;
-  s_->known.emplace_back(key);
-}
+void Params::mark(std::string_view key) { s_->add_known(key); }
 
 const json* Params::get(std::string_view key) {
   mark(key);
@@ -99,10 +119,7 @@ void Params::missing(std::string_view key) const {
   // A misspelt required field is the fault to name, not the missing one.
   std::vector<std::string> wanted{std::string(key)};
   for (auto it = s_->j->begin(); it != s_->j->end(); ++it) {
-    bool is_known = false;
-    for (const auto& k : s_->known)
-      if (k == it.key()) is_known = true;
-    if (!is_known && !did_you_mean(it.key(), wanted).empty())
+    if (!s_->is_known(it.key()) && !did_you_mean(it.key(), wanted).empty())
       fail(it.key(), "unknown field \"" + it.key() + "\"" + did_you_mean(it.key(), wanted));
   }
   fail(key, "is required");
@@ -488,12 +505,8 @@ Time Params::Value::duration() const {
 }
 
 void Params::finish() {
-  for (auto it = s_->j->begin(); it != s_->j->end(); ++it) {
-    bool ok = false;
-    for (const auto& k : s_->known)
-      if (k == it.key()) ok = true;
-    if (!ok) fail(it.key(), "unknown field \"" + it.key() + "\"" + did_you_mean(it.key(), s_->known));
-  }
+  for (auto it = s_->j->begin(); it != s_->j->end(); ++it)
+    if (!s_->is_known(it.key())) fail(it.key(), "unknown field \"" + it.key() + "\"" + did_you_mean(it.key(), s_->known));
   for (auto& c : s_->children) Params(c).finish();
 }
 

@@ -13,6 +13,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 #include <nlohmann/json_fwd.hpp>
@@ -54,7 +55,10 @@ struct FieldRead {
 
 // While one lives, every field read on its thread is recorded in it (the first read of a key
 // of an object wins; a later one only adds `required`). Without one the readers record
-// nothing and pay one thread-local load. Logs nest: the innermost records.
+// nothing and pay one thread-local load. Logs nest: the innermost records. A read costs one
+// hash lookup of (object, key), whatever the log holds: a scenario of N components is read
+// in O(N), not O(N^2) (a balancer in front of 5,000 services took 80 s when each read
+// scanned the log).
 class FieldLog {
  public:
   FieldLog();
@@ -63,10 +67,16 @@ class FieldLog {
   FieldLog& operator=(const FieldLog&) = delete;
   const std::vector<FieldRead>& reads() const { return reads_; }
   void note(FieldRead r);
+  // The work of note(): how many reads it was given, and how many recorded ones it compared
+  // them with (those of the hash bucket it looked in), for the test that keeps it O(1).
+  std::uint64_t notes() const { return notes_; }
+  std::uint64_t compared() const { return compared_; }
   static FieldLog* current();
 
  private:
   std::vector<FieldRead> reads_;
+  std::unordered_map<std::string, std::size_t> index_;  // object '\0' key -> its place in reads_
+  std::uint64_t notes_ = 0, compared_ = 0;
   FieldLog* previous_;
 };
 

@@ -18,24 +18,29 @@ void RouteFlow::expects(std::uint32_t at, std::uint32_t route, std::string point
   expected_.push_back(Expected{at, route, std::move(pointer), std::move(setting)});
 }
 
-bool RouteFlow::upstream_declared(std::uint32_t components, const std::vector<std::pair<std::uint32_t, std::uint32_t>>& edges,
-                                  std::uint32_t at) const {
-  std::vector<char> declared(components, 0), seen(components, 0);
+std::vector<char> RouteFlow::upstream_declared(std::uint32_t components,
+                                               const std::vector<std::pair<std::uint32_t, std::uint32_t>>& edges) const {
+  std::vector<char> declared(components, 0);
   for (const Source& s : sources_) declared[s.from] = 1;
   for (const Rule& r : rules_) declared[r.from] = 1;
-  std::deque<std::uint32_t> work{at};
-  seen[at] = 1;
+  // A component is not covered when an undeclared one reaches it by one edge or more: walk
+  // forward from the undeclared ones' successors, each component once.
+  std::vector<std::vector<std::uint32_t>> next(components);
+  for (const auto& [from, to] : edges) next[from].push_back(to);
+  std::vector<char> tainted(components, 0);
+  std::deque<std::uint32_t> work;
+  for (std::uint32_t c = 0; c < components; ++c)
+    if (!declared[c])
+      for (std::uint32_t to : next[c])
+        if (!tainted[to]) tainted[to] = 1, work.push_back(to);
   while (!work.empty()) {
     const std::uint32_t c = work.front();
     work.pop_front();
-    for (const auto& [from, to] : edges) {
-      if (to != c || seen[from]) continue;
-      if (!declared[from]) return false;
-      seen[from] = 1;
-      work.push_back(from);
-    }
+    for (std::uint32_t to : next[c])
+      if (!tainted[to]) tainted[to] = 1, work.push_back(to);
   }
-  return true;
+  for (char& t : tainted) t = !t;
+  return tainted;
 }
 
 bool RouteFlow::passes(const Rule& r, std::uint32_t route) {

@@ -293,6 +293,8 @@ void Simulation::run(const std::function<void(double)>& progress, const std::ato
   // Engine events go first at their times: they were pushed before any model's.
   if (settings_.warmup > 0) sched_.push(Event{settings_.warmup, 0, kWarmup, 0, 0});
   if (settings_.window < end) sched_.push(Event{settings_.window, 0, kWindow, 0, 0});
+  metrics_->allocate_histograms();  // not at load: a scenario only validated holds none
+  metrics_->reserve_windows(static_cast<std::size_t>((settings_.duration + settings_.window - 1) / settings_.window));
   for (auto& c : comps_) {
     ctx_.self_ = c->index();
     c->start(ctx_);

@@ -213,6 +213,7 @@ class Simulation {
   std::vector<char> ends_requests_;   // by component index: BuildContext::end_to_end_latency() was called
   std::vector<Reference> refs_;
   std::vector<Link> links_;
+  std::vector<std::vector<std::uint32_t>> callers_;  // by callee, built at connect (ConnectContext::callers)
   std::uint32_t hidden_from_ = 0;  // components from this index on were built from sections
   std::vector<std::vector<ComponentKey>> section_keys_;  // per registry section
   std::vector<std::pair<std::string, std::any>> top_level_;  // Stage::Settings readers' values

@@ -4,6 +4,7 @@
 // components see while they are built and connected is sim/build_context.cpp.
 #include "sim/simulation.h"
 
+#include <algorithm>
 #include <cstdio>
 #include <map>
 #include <set>
@@ -25,7 +26,7 @@ Simulation::Simulation(const json& doc, const Registry& registry, std::optional<
   Params top(doc, "");
   parse_settings(top);
   if (seed) settings_.seed = *seed;
-  metrics_ = std::make_unique<Metrics>(settings_.window, settings_.warmup);
+  metrics_ = std::make_unique<Metrics>(settings_.window, settings_.warmup, /*defer_histograms=*/true);
   cause_names_ = registry.cause_names();
   requests_.emplace(*metrics_, cause_names_);
   read_top_level(top, registry, TopLevelKey::Stage::Settings);
@@ -81,17 +82,35 @@ static std::string gigabytes(double bytes) {
   return buf;
 }
 
+namespace {
+// What one value of a series costs the run at its peak (measured: peak RSS of `archsim run`
+// over series x windows, tests/bench/scale_scenario.py's notes in docs/development.md). The
+// run holds the recorder's copy (8 bytes, its vectors reserved whole when the run starts)
+// and the results' (8); the output holds timeseries.csv's row of the value (its time, the
+// component, the metric and the value as text) while the report reads the file back into a
+// sorted map of (time, value) per series, kReportBytesPerValue a value: the peak.
+constexpr double kRecorderBytesPerValue = 16;
+constexpr double kReportBytesPerValue = 80;
+// A row's time ("86399.5", "1.9872e+06") and value ("0.00123457") as the CSV prints them,
+// with the three commas and the line break.
+constexpr double kRowOverhead = 10 + 9 + 4;
+}  // namespace
+
 // Before t = 0, so that a scenario too large for memory is an answer, not a bad_alloc an
 // hour in. What is charged here is what the scenario's numbers fix before the run: the
-// series (one double per series per window, held by the recorder, whose vectors grow by
-// doubling, and copied once into the results: 24 bytes per value at most), the histograms
-// (Metrics::histogram_bytes) and what each component says it will hold (its users, tables,
-// cache entries: Component::memory_estimate). What depends on how the run goes, the requests
-// in flight, is watched during the run instead (watch_in_flight).
+// series (kRecorderBytesPerValue + kReportBytesPerValue + the row of timeseries.csv per value
+// per window, above), the histograms (Metrics::histogram_bytes) and what each component
+// says it will hold (its users, tables, cache entries: Component::memory_estimate). What
+// depends on how the run goes, the requests in flight, is watched during the run instead
+// (watch_in_flight).
 void Simulation::check_memory_budget() {
   const std::uint64_t windows = static_cast<std::uint64_t>((settings_.duration + settings_.window - 1) / settings_.window);
   const std::uint64_t series = metrics_->series().size();
-  const double series_bytes = static_cast<double>(series) * static_cast<double>(windows) * 24.0;
+  double per_window = 0;  // every series' value of one window
+  for (const Series& s : metrics_->series())
+    per_window += kRecorderBytesPerValue + kReportBytesPerValue + kRowOverhead +
+                  static_cast<double>(s.component.size() + s.metric.size());
+  const double series_bytes = per_window * static_cast<double>(windows);
   const double histogram_bytes = static_cast<double>(metrics_->histogram_bytes());
   double total = series_bytes + histogram_bytes, largest = 0;
   std::size_t largest_at = 0;
@@ -100,7 +119,9 @@ void Simulation::check_memory_budget() {
     total += b;
     if (b > largest) largest = b, largest_at = i;
   }
-  fixed_bytes_ = total;
+  // During the run only the recorder's copy is held beside the calls in flight.
+  fixed_bytes_ = total - series_bytes +
+                 kRecorderBytesPerValue / 2 * static_cast<double>(series) * static_cast<double>(windows);
   if (total <= static_cast<double>(kMemoryBudget)) return;
   const std::string what = "this run would hold about " + gigabytes(total) + " (the budget is " +
                            gigabytes(static_cast<double>(kMemoryBudget)) + "): ";
@@ -405,8 +426,14 @@ void Simulation::resolve_references(Params& top) {
 }
 
 namespace {
+// The DFS tree's parent of each vertex, and the first back edge found (a cycle).
 struct CycleFinder : boost::default_dfs_visitor {
+  std::vector<std::size_t>* parent;
   std::vector<std::pair<std::size_t, std::size_t>>* back_edges;
+  template <class Edge, class Graph>
+  void tree_edge(Edge e, const Graph& g) {
+    (*parent)[boost::target(e, g)] = boost::source(e, g);
+  }
   template <class Edge, class Graph>
   void back_edge(Edge e, const Graph& g) {
     back_edges->emplace_back(boost::source(e, g), boost::target(e, g));
@@ -420,26 +447,19 @@ void Simulation::check_call_cycles() {
   for (const Reference& r : refs_)
     if (r.kind == RefKind::SyncCall) boost::add_edge(r.from, r.to, g);
   std::vector<std::pair<std::size_t, std::size_t>> back;
+  std::vector<std::size_t> parent(comps_.size(), SIZE_MAX);
   CycleFinder vis;
+  vis.parent = &parent;
   vis.back_edges = &back;
   boost::depth_first_search(g, boost::visitor(vis));
   if (back.empty()) return;
-  // Name the cycle: from the back edge's target, follow sync calls back to its source.
-  const std::size_t u = back.front().first, v = back.front().second;  // lambdas capture no bindings before clang 16
-  std::vector<std::size_t> path{v};
-  std::set<std::size_t> seen{v};
-  std::function<bool(std::size_t)> walk = [&](std::size_t x) {
-    if (x == u) return true;
-    for (const Reference& r : refs_) {
-      if (r.kind != RefKind::SyncCall || r.from != x || seen.count(r.to)) continue;
-      seen.insert(r.to);
-      path.push_back(r.to);
-      if (walk(r.to)) return true;
-      path.pop_back();
-    }
-    return false;
-  };
-  walk(v);
+  // Name the cycle: a back edge u -> v closes it, v being an ancestor of u in the DFS tree;
+  // the tree's parents lead from u back up to v (linear in the cycle's length).
+  const std::size_t u = back.front().first, v = back.front().second;
+  std::vector<std::size_t> path;
+  for (std::size_t x = u; x != v; x = parent[x]) path.push_back(x);
+  path.push_back(v);
+  std::reverse(path.begin(), path.end());
   std::string names;
   for (std::size_t x : path) names += comps_[x]->id() + " -> ";
   names += comps_[v]->id();
@@ -449,7 +469,9 @@ void Simulation::check_call_cycles() {
       pointer = r.pointer;
       break;
     }
-  throw ScenarioError(pointer, "synchronous calls form a cycle: " + names + " (a request would wait on itself)");
+  throw ScenarioError(pointer, "synchronous calls form a cycle of " + std::to_string(path.size()) +
+                                   (path.size() == 1 ? " component: " : " components: ") + names +
+                                   " (a request would wait on itself)");
 }
 
 }  // namespace archsim

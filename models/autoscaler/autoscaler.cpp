@@ -69,8 +69,8 @@ void Autoscaler::connect(ConnectContext& cc) {
                          "; an autoscaler's target must be a component with instances (a service)");
   // Two controllers of one kind on one service would overwrite each other's decisions every
   // sync (Kubernetes leaves that to the user); the later one is the error.
-  for (const auto& [from, to] : cc.links()) {
-    if (to != cc.target_index(target_) || from >= index()) continue;
+  for (const std::uint32_t from : cc.callers(cc.target_index(target_))) {
+    if (from >= index()) continue;
     const auto* other = dynamic_cast<const Autoscaler*>(&cc.component(from));
     if (other && other->vertical_ == vertical_)
       cc.fail(target_, "\"" + t.id() + "\" is already scaled by autoscaler \"" + other->id() + "\" (" +

@@ -76,8 +76,8 @@ class Vpa final : public Component {
     if (!requests_->has_cpu_request())
       cc.fail(target_, "\"" + t.id() + "\" has no CPU request: give it \"resources\": {\"requests\": {\"cpu\": ...}} "
                        "(cores), what the vpa resizes");
-    for (const auto& [from, to] : cc.links()) {
-      if (to != cc.target_index(target_) || from >= index()) continue;
+    for (const std::uint32_t from : cc.callers(cc.target_index(target_))) {
+      if (from >= index()) continue;
       if (const auto* other = dynamic_cast<const Vpa*>(&cc.component(from)))
         cc.fail(target_, "\"" + t.id() + "\" is already resized by vpa \"" + other->id() + "\": give each service one");
     }

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <unordered_set>
 
 #include "sim/text_list.h"
 
@@ -33,6 +34,7 @@ void Balancer::parse_targets(Params& p, BuildContext& bc) {
   if (list.shape() != Params::Shape::array) p.fail("targets", "expected an array of component ids or {\"id\": ..., \"weight\": ...}");
   const std::vector<Params::Value> items = list.items();
   if (items.empty()) p.fail("targets", "is empty: a balancer needs at least one target");
+  std::unordered_set<std::string> listed;  // a walk of the targets so far made 20,000 targets quadratic
   for (const Params::Value& item : items) {
     Target t;
     std::string id_ptr = item.pointer();
@@ -51,8 +53,7 @@ void Balancer::parse_targets(Params& p, BuildContext& bc) {
       item.fail("a target is a component id or {\"id\": ..., \"weight\": ...}");
     }
     if (t.id.empty()) throw ScenarioError(id_ptr, "must name a component");
-    for (const Target& o : targets_)
-      if (o.id == t.id) throw ScenarioError(id_ptr, "\"" + t.id + "\" is listed twice; give it a weight instead");
+    if (!listed.insert(t.id).second) throw ScenarioError(id_ptr, "\"" + t.id + "\" is listed twice; give it a weight instead");
     t.ref = bc.reference_to(t.id, id_ptr, RefKind::SyncCall);
     t.bid = backend_id(t.id, 0);
     targets_.push_back(std::move(t));

@@ -184,8 +184,7 @@ void Cache::connect(ConnectContext& cc) {
   }
   if (!p_.local) return;
   std::uint32_t caller = kNone;
-  for (const auto& [from, to] : cc.links()) {
-    if (to != index()) continue;
+  for (const std::uint32_t from : cc.callers(index())) {
     const Component& c = cc.component(from);
     if (c.type() != "service")
       throw ScenarioError(p_.local_pointer, "a local cache lives inside the instances of the service that calls it, but \"" +

@@ -18,7 +18,7 @@ inline std::uint32_t peak_instances(const ConnectContext& cc, std::uint32_t comp
   Description own;
   cc.component(component).describe(own);
   std::uint32_t peak = std::max<std::uint32_t>(1, own.replicas);
-  for (std::uint32_t i = 0; i < cc.component_count(); ++i) {
+  for (const std::uint32_t i : cc.callers(component)) {  // an autoscaler references its target
     Description d;
     cc.component(i).describe(d);
     if (d.scales && cc.target_index(d.scaled) == component) peak = std::max(peak, d.max_replicas);
