@@ -129,22 +129,59 @@ bool write_wide(const fs::path& file, const std::string& x_name, const std::vect
     const double d = *std::next(it) - *it;
     if (d > 0 && (step == 0 || d < step)) step = d;
   }
+  auto value_at = [](const Column& col, double x) {
+    if (col.values != nullptr)
+      if (auto it = col.values->find(x); it != col.values->end()) return it->second;
+    return std::nan("");
+  };
+  auto gap_before = [&](double x, double last) {
+    if (!(step > 0 && x - last > 1.5 * step)) return;
+    out << fmt(last + step, 10);
+    for (std::size_t c = 0; c < columns.size(); ++c) out << ",NaN";
+    out << '\n';
+  };
   double last = std::nan("");
-  for (double x : xs) {
-    if (step > 0 && x - last > 1.5 * step) {
-      out << fmt(last + step, 10);
-      for (std::size_t c = 0; c < columns.size(); ++c) out << ",NaN";
+  if (xs.size() <= 2 * kPageColumns) {
+    for (double x : xs) {
+      gap_before(x, last);
+      last = x;
+      out << fmt(x, 10);
+      for (const auto& col : columns) out << ',' << fmt(value_at(col, x), 8);
       out << '\n';
     }
-    last = x;
-    out << fmt(x, 10);
-    for (const auto& col : columns) {
-      double y = std::nan("");
-      if (col.values != nullptr) {
-        if (auto it = col.values->find(x); it != col.values->end()) y = it->second;
+    write_file(file, out.str());
+    return true;
+  }
+  // A long run: kPageColumns columns of equal time, each drawn as two rows, every series'
+  // lowest value at the column's first window and its highest at its last (the envelope a
+  // dashboard draws per pixel column), so that a spike of one window still shows.
+  const double x0 = *xs.begin(), width = (*xs.rbegin() - x0) / kPageColumns;
+  std::vector<double> lo(columns.size()), hi(columns.size());
+  for (auto it = xs.begin(); it != xs.end();) {
+    const double first = *it;
+    const auto column = std::min<std::size_t>(kPageColumns - 1, static_cast<std::size_t>((first - x0) / width));
+    const double column_end = x0 + width * static_cast<double>(column + 1);
+    std::fill(lo.begin(), lo.end(), std::nan(""));
+    std::fill(hi.begin(), hi.end(), std::nan(""));
+    double end = first;
+    gap_before(first, last);
+    for (; it != xs.end() && (*it < column_end || column + 1 == kPageColumns); ++it) {
+      if (*it != first && step > 0 && *it - end > 1.5 * step) break;  // a gap inside the column ends it
+      end = *it;
+      for (std::size_t c = 0; c < columns.size(); ++c) {
+        const double y = value_at(columns[c], *it);
+        if (std::isnan(y)) continue;
+        lo[c] = std::isnan(lo[c]) ? y : std::min(lo[c], y);
+        hi[c] = std::isnan(hi[c]) ? y : std::max(hi[c], y);
       }
-      out << ',' << fmt(y, 8);
     }
+    last = end;
+    out << fmt(first, 10);
+    for (double y : lo) out << ',' << fmt(y, 8);
+    out << '\n';
+    if (end == first) continue;
+    out << fmt(end, 10);
+    for (double y : hi) out << ',' << fmt(y, 8);
     out << '\n';
   }
   write_file(file, out.str());

@@ -42,8 +42,14 @@ struct Column {
   const Points* values;
 };
 
+// Columns of time a chart draws at the most: a run with more windows than twice this is drawn
+// per column as its lowest and highest values (write_wide); timeseries.csv keeps every window.
+inline constexpr std::size_t kPageColumns = 600;
+
 // Writes `x_name,<col names>` then one row per x found in any column; a column without a
-// value at that x gets NaN. Names are made safe for the CSV header (no comma, quote or
+// value at that x gets NaN. With more than 2 x kPageColumns x values, the x range is cut into
+// kPageColumns equal columns, each written as two rows: every column's lowest value at the
+// column's first x, its highest at its last x (a gap of windows ends a column early). Names are made safe for the CSV header (no comma, quote or
 // line break). Where the x values skip more than 1.5 times their smallest step, one all-NaN
 // row is added one step after the last value, so that a line breaks there. Returns false (and
 // writes nothing) when no column has a point.

@@ -97,6 +97,14 @@ Marks collect(const json& summary, const data::TimeSeries& ts) {
     return n;
   };
 
+  // A long run's charts draw a column's lowest and highest values (data::write_wide).
+  std::size_t windows = 0;
+  for (const std::string& c : ts.components())
+    for (const std::string& metric : ts.metrics_of(c))
+      if (const data::Points* p = ts.find(c, metric)) windows = std::max(windows, p->size());
+  if (windows > 2 * data::kPageColumns)
+    said.push_back("lines: each of " + std::to_string(data::kPageColumns) + " columns of time drawn from its lowest to its highest window (" +
+                   std::to_string(windows) + " windows; every one is in timeseries.csv)");
   const double warmup = num_at(summary, "warmup_s");
   if (!std::isnan(warmup) && warmup > 0) {
     m.list.push_back({Mark::Kind::warmup, 0, warmup, "warm-up"});

@@ -55,18 +55,50 @@ json for_page(const data::TimeSeries& ts, const json& summary, double x_div) {
     kept.push_back({{c, m}, p});
     for (const auto& [t, v] : *p) times.insert(t);
   }
+  // A long run is drawn per column of time (data::kPageColumns, as the charts' data files
+  // are): each column's first and last windows, with every series' lowest and highest value.
+  std::vector<std::pair<std::size_t, std::size_t>> spans;  // [first, last] indices into `axis`
+  const std::vector<double> axis(times.begin(), times.end());
+  if (axis.size() > 2 * data::kPageColumns) {
+    const double x0 = axis.front(), width = (axis.back() - x0) / data::kPageColumns;
+    for (std::size_t i = 0; i < axis.size();) {
+      const auto column = std::min<std::size_t>(data::kPageColumns - 1, static_cast<std::size_t>((axis[i] - x0) / width));
+      const double column_end = x0 + width * static_cast<double>(column + 1);
+      std::size_t j = i;
+      while (j + 1 < axis.size() && (axis[j + 1] < column_end || column + 1 == data::kPageColumns)) ++j;
+      spans.push_back({i, j});
+      i = j + 1;
+    }
+  } else {
+    for (std::size_t i = 0; i < axis.size(); ++i) spans.push_back({i, i});
+  }
   json t = json::array(), by = json::object();
-  for (double x : times) t.push_back(x / x_div);
+  for (const auto& [a, b] : spans) {
+    t.push_back(axis[a] / x_div);
+    if (b != a) t.push_back(axis[b] / x_div);
+  }
+  std::vector<double> dense(axis.size());
   for (const auto& [key, p] : kept) {
+    std::fill(dense.begin(), dense.end(), std::nan(""));
+    for (std::size_t i = 0; const auto& [x, v] : *p) {
+      while (i < axis.size() && axis[i] < x) ++i;
+      if (i < axis.size() && axis[i] == x && std::isfinite(v)) dense[i] = v;
+    }
     json values = json::array();
-    auto it = p->begin();
-    for (double x : times) {
-      if (it != p->end() && it->first == x) {
-        values.push_back(std::isfinite(it->second) ? json(it->second) : json(nullptr));
-        ++it;
-      } else {
-        values.push_back(nullptr);
+    auto put = [&](double v) { values.push_back(std::isnan(v) ? json(nullptr) : json(v)); };
+    for (const auto& [a, b] : spans) {
+      if (a == b) {
+        put(dense[a]);
+        continue;
       }
+      double lo = std::nan(""), hi = std::nan("");
+      for (std::size_t i = a; i <= b; ++i)
+        if (!std::isnan(dense[i])) {
+          lo = std::isnan(lo) ? dense[i] : std::min(lo, dense[i]);
+          hi = std::isnan(hi) ? dense[i] : std::max(hi, dense[i]);
+        }
+      put(lo);
+      put(hi);
     }
     by[key.first][key.second] = std::move(values);
   }

@@ -19,7 +19,9 @@ bool is_data_tier(const std::string& type);
 // (availability_report.alert_rules; for a derived "<c>.availability", c's throughput_rps and
 // errors_rps), and wherever they are, memory_mb, memory_limit_mb, oom_kills, failed_fraction
 // and latency_all_p50/p95/p99_ms. Series recorded at their own times (a state's
-// transitions) are left out.
+// transitions) are left out. With more than 2 x data::kPageColumns windows, each of
+// kPageColumns equal columns of time is its first and last windows' times, every series'
+// lowest value at the first and highest at the last (as the charts' data files are).
 nlohmann::json for_page(const data::TimeSeries& ts, const nlohmann::json& summary, double x_div);
 
 }  // namespace archsim::reports::series
