@@ -43,6 +43,8 @@ SCHEMA = os.path.join(ROOT, "scenarios", "schema.json")
 SEMANTIC = {
     "missing_reference.json": "a reference to a component id that does not exist (schemas cannot cross-reference values)",
     "sync_cycle.json": "a cycle of synchronous calls (a property of the graph, not of one value)",
+    "two_phase_cache_participant.json": "a participant's type is the called component's (schemas cannot cross-reference values)",
+    "two_phase_service_participant.json": "a participant's type is the called component's (schemas cannot cross-reference values)",
 }
 
 
