@@ -234,6 +234,7 @@ TEST_CASE("bad input: import answers bad manifests and traces in one line naming
       {"zipkin-name-number.json", ": /0/name: ", "expected the span's name (a string), found a number"},
       {"not-utf8.json", ":2:", "not UTF-8"},
       {"syntax.json", ":2:48: ", "JSON syntax error"},
+      {"number-overflow.json", ": ", "a number beyond a double's range"},  // fuzz_import_jaeger's first finding
       {"not-traces.json", ": ", "not a trace file"},
       {"zipkin-unfinished.json", ": /0: ", "needs timestamp and duration"},
       // Hostile or careless YAML: each a located line, never a crash (issue 84's reproducers).

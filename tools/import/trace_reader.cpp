@@ -164,9 +164,18 @@ TraceFile read_trace_file(const std::string& path) {
              (parsed.get_ref<const std::string&>() == "logs" || parsed.get_ref<const std::string&>() == "warnings" ||
               parsed.get_ref<const std::string&>() == "events"));
   };
+  // A number past a double's range ("1e700") is nlohmann's out_of_range, not a parse_error:
+  // refused in one line like any other syntax error.
+  auto parse = [&](const std::string& s) {
+    try {
+      return nlohmann::json::parse(s, skip);
+    } catch (const nlohmann::json::out_of_range& e) {
+      throw ImportError(path, "", "JSON: a number beyond a double's range: " + printable(e.what()));
+    }
+  };
   nlohmann::json doc;
   try {
-    doc = nlohmann::json::parse(text, skip);
+    doc = parse(text);
   } catch (const nlohmann::json::parse_error& first) {
     // The collector's file exporter writes one OTLP object per line.
     std::istringstream lines(text);
@@ -176,7 +185,7 @@ TraceFile read_trace_file(const std::string& path) {
     while (std::getline(lines, line)) {
       if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
       try {
-        all.push_back(nlohmann::json::parse(line, skip));
+        all.push_back(parse(line));
       } catch (const nlohmann::json::parse_error&) {
         lines_ok = false;
         break;
