@@ -55,6 +55,12 @@ rm -rf build/browser-check-failure
 build/dev/archsim run scenarios/failures/zone-outage-single-zone.json --set duration=20m --out build/browser-check-failure --quiet >/dev/null
 ARCHSIM_REQUIRE_BROWSER=1 tools/browser_check.sh build/browser-check-failure 6 'id="availability"' 'zone_outage a</text>' 'HighErrorRate</text>' \
   'of 117 windows' '<td>zone_outage a</td><td class="num">5 min</td><td class="num">15 min</td>' 'id="ichart-alert-1-0"'
+# A run of more windows than a chart draws (web-tier for 2 hours in 5 s windows: 1,440): each of
+# 600 columns of time drawn as its lowest and highest window, said in the caption, charts drawn.
+rm -rf build/browser-check-long
+build/dev/archsim run scenarios/basics/web-tier.json --set duration=2h --set window=5s --out build/browser-check-long --quiet >/dev/null
+ARCHSIM_REQUIRE_BROWSER=1 tools/browser_check.sh build/browser-check-long 5 \
+  'columns of time drawn from its lowest to its highest window (1440 windows'
 # A plan page: one inline chart (cost against p99), the answer named (web-tier needs 3 web
 # replicas for p99 200 ms at 2 minutes, 2 replications).
 rm -rf build/browser-check-plan
