@@ -18,6 +18,7 @@
 #include <set>
 
 #include "tests/e2e/run_archsim.h"
+#include "tests/e2e/scenario_doc.h"
 
 namespace fs = std::filesystem;
 using archsim::e2e::describe;
@@ -27,6 +28,7 @@ using archsim::e2e::run_archsim;
 using archsim::e2e::run_archsim_in;
 using archsim::e2e::scratch_dir;
 using archsim::e2e::source_path;
+using archsim::e2e::component;
 using nlohmann::json;
 
 namespace {
@@ -39,14 +41,6 @@ json import_to(const std::vector<std::string>& args, const std::string& out) {
   REQUIRE(r.exit_code == 0);
   CHECK(r.out.find("it validates") != std::string::npos);
   return json::parse(read_text(out));
-}
-
-const json& component(const json& doc, const std::string& id) {
-  for (const auto& c : doc["components"])
-    if (c["id"] == id) return c;
-  FAIL("no component " << id);
-  static json none;
-  return none;
 }
 
 double ms(const std::string& d) {

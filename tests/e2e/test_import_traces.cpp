@@ -24,11 +24,13 @@
 #include <set>
 
 #include "tests/e2e/run_archsim.h"
+#include "tests/e2e/scenario_doc.h"
 
 using archsim::e2e::describe;
 using archsim::e2e::read_text;
 using archsim::e2e::run_archsim;
 using archsim::e2e::scratch_dir;
+using archsim::e2e::component;
 using nlohmann::json;
 
 namespace {
@@ -207,14 +209,6 @@ double own_ms(const json& steps) {
     }
   }
   return total;
-}
-
-const json& component(const json& doc, const std::string& id) {
-  for (const auto& c : doc["components"])
-    if (c["id"] == id) return c;
-  FAIL("no component " << id);
-  static json none;
-  return none;
 }
 
 }  // namespace
