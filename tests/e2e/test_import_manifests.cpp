@@ -52,7 +52,8 @@ std::set<std::pair<std::string, std::string>> edges(const json& doc) {
   std::set<std::pair<std::string, std::string>> out;
   for (const auto& c : doc["components"]) {
     const std::string id = c["id"];
-    if (c.contains("target")) out.insert({id, c["target"]});
+    // An autoscaler's target is the workload it scales, not a call.
+    if (c.contains("target") && c["type"] != "autoscaler") out.insert({id, c["target"]});
     if (c.contains("targets"))
       for (const auto& t : c["targets"]) out.insert({id, t});
     if (c.contains("consumers")) out.insert({id, c["consumers"]["service"]});
@@ -133,9 +134,7 @@ TEST_CASE("import: a benchmark-shaped Compose file without traces puts no infras
   CHECK(warnings.find("audit-service: receives no request") != std::string::npos);
 }
 
-// Skipped: fails as integrated (--entry on a workload refused; an autoscaler's edge taken for
-// a call; the multi-file error's place), to be mended next (see the issue 80 note).
-TEST_CASE("import: without a gateway the app's published port is the entry; services found through discovery are idle" * doctest::skip(true)) {
+TEST_CASE("import: without a gateway the app's published port is the entry; services found through discovery are idle") {
   const std::string dir = scratch_dir("import-travel");
   auto r = run_archsim({"import", "--quiet", "-o", dir + "/travel.json",
                         source_path("tests/data/import/manifests/travel-compose.yaml")});
@@ -160,9 +159,7 @@ TEST_CASE("import: without a gateway the app's published port is the entry; serv
   CHECK(bad.err.find("\"nope\" is no workload") != std::string::npos);
 }
 
-// Skipped: fails as integrated (--entry on a workload refused; an autoscaler's edge taken for
-// a call; the multi-file error's place), to be mended next (see the issue 80 note).
-TEST_CASE("import: Kubernetes manifests with a sidecar first, custom resources and a load generator" * doctest::skip(true)) {
+TEST_CASE("import: Kubernetes manifests with a sidecar first, custom resources and a load generator") {
   const std::string dir = scratch_dir("import-k8s-shop");
   auto r = run_archsim({"import", "--quiet", "-o", dir + "/shop.json", source_path("tests/data/import/manifests/k8s")});
   INFO(describe(r));
@@ -190,9 +187,7 @@ TEST_CASE("import: Kubernetes manifests with a sidecar first, custom resources a
   CHECK(r.err.find("warning: emailservice: receives no request") != std::string::npos);
 }
 
-// Skipped: fails as integrated (--entry on a workload refused; an autoscaler's edge taken for
-// a call; the multi-file error's place), to be mended next (see the issue 80 note).
-TEST_CASE("import: several Compose files merged in order, with extends, interpolation and an env file" * doctest::skip(true)) {
+TEST_CASE("import: several Compose files merged in order, with extends, interpolation and an env file") {
   const std::string dir = scratch_dir("import-multi");
   const std::string m = source_path("tests/data/import/manifests/multi/");
   auto r = run_archsim({"import", "--quiet", "-o", dir + "/multi.json", m + "compose.yaml", m + "compose.prod.yaml",
@@ -219,7 +214,7 @@ TEST_CASE("import: several Compose files merged in order, with extends, interpol
   auto bad = run_archsim({"import", "--quiet", "-o", dir + "/m2.json", m + "compose.yaml", m + "compose.prod.yaml"});
   CHECK(bad.exit_code == 2);
   CHECK(lines(bad.err).size() == 1);
-  CHECK(bad.err.find(m + "compose.prod.yaml:5:") == 0);
+  CHECK(bad.err.find(m + "compose.prod.yaml:6:") == 0);
   CHECK(bad.err.find("required variable WORKERS is not set: set WORKERS in the env file") != std::string::npos);
 }
 

@@ -216,7 +216,8 @@ int main(int argc, char** argv) {
   auto* imp_cmd = app.add_subcommand("import", "Build a scenario from Compose files or Kubernetes manifests and request "
                                                "traces (Jaeger, Zipkin, OTLP JSON), listing what it guessed");
   imp_cmd->add_option("files", imp.files, "Compose files, Kubernetes manifests, or folders of them (*.yaml, *.yml)");
-  imp_cmd->add_option("--traces", imp.traces, "Trace files to calibrate from (Jaeger, Zipkin v2 or OTLP JSON)");
+  imp_cmd->add_option("--traces", imp.traces, "Trace files to calibrate from (Jaeger, Zipkin v2 or OTLP JSON)")
+      ->allow_extra_args(false);
   imp_cmd->add_option("-o,--output", imp.output, "The scenario to write (SCENARIO.json; SCENARIO.guesses.txt beside it)")
       ->required();
   imp_cmd->add_option("--sampling,--sampled", imp.sampled,
@@ -226,8 +227,11 @@ int main(int argc, char** argv) {
   imp_cmd->add_flag("--heavy-tails", imp.heavy_tails,
                     "Allow heavy-tailed fits (lognormal, Pareto) from fewer than 100 samples");
   imp_cmd->add_flag("--quiet", imp.quiet, "Do not print the list of guesses (it is still written)");
-  imp_cmd->add_option("--env-file", imp.env_files, "Variables for a Compose file's ${VAR} (default: .env beside the first file)");
-  imp_cmd->add_option("--entry", imp.entries, "Where requests enter, when no trace says (a workload's name; repeatable)");
+  imp_cmd->add_option("--env-file", imp.env_files, "Variables for a Compose file's ${VAR} (default: .env beside the first file)")
+      ->allow_extra_args(false);
+  // One value per flag, as for --set: "--entry rate app.yaml" names the entry and the file.
+  imp_cmd->add_option("--entry", imp.entries, "Where requests enter, when no trace says (a workload's name; repeatable)")
+      ->allow_extra_args(false);
 
   {
     // Under mpirun every rank parses the same command line: only rank 0 speaks of a mistake

@@ -4,6 +4,7 @@
 // target of U% becomes U/100 x request / (cores x speed). Memory likewise against the limit.
 // Custom metrics are matched by name to archsim's per-pod ones; what has no match is dropped.
 #include <algorithm>
+#include <cmath>
 #include <cstdio>
 
 #include "tools/import/writer_internal.h"
@@ -56,7 +57,8 @@ void Writer::autoscaler(const Component& c, ojson& components) {
       const std::optional<double> basis = w->cpu_request ? w->cpu_request : w->cpu_limit;
       double target = m.target_type == "Utilization" ? m.value / 100 * basis.value_or(capacity) / capacity : m.value / capacity;
       const double raw = target;
-      target = std::clamp(target, 0.01, 1.0);
+      // Rounded to a millionth: 40 / 100 * 0.2 / 0.2 is 0.4000000000000001 in a double.
+      target = std::round(std::clamp(target, 0.01, 1.0) * 1e6) / 1e6;
       metrics.push_back({{"type", "cpu"}, {"target", target}});
       g.add(Guess::Approximate, mp,
             fmt(target) + " of the instance's cores busy, from " + where +
@@ -71,7 +73,7 @@ void Writer::autoscaler(const Component& c, ojson& components) {
       }
       const double basis_mb = w->memory_request_mb ? *w->memory_request_mb : limit_mb;
       double target = m.target_type == "Utilization" ? m.value / 100 * basis_mb / limit_mb : m.value / 1048576.0 / limit_mb;
-      target = std::clamp(target, 0.01, 1.0);
+      target = std::round(std::clamp(target, 0.01, 1.0) * 1e6) / 1e6;
       metrics.push_back({{"type", "memory"}, {"target", target}});
       g.add(Guess::Approximate, mp, fmt(target) + " of the memory limit, from " + where);
     } else if (!resource) {
