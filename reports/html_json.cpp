@@ -6,7 +6,7 @@
 #include <stdexcept>
 
 #include "reports/html_page.h"
-#include "sim/json_text.h"
+#include "scenario/json_text.h"
 #include "sim/text_list.h"
 
 namespace archsim::reports::js {

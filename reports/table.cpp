@@ -2,7 +2,7 @@
 
 #include "reports/number_text.h"
 #include "reports/slo_gate.h"
-#include "sim/errors.h"
+#include "scenario/errors.h"
 #include "sim/text_list.h"
 
 #include <cmath>

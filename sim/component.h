@@ -39,7 +39,7 @@ class Component {
 
   // Whether this component can be the target of a synchronous call (clients cannot).
   virtual bool accepts_calls() const { return true; }
-  // For analysis without simulation (sim/describe.h): what a model says about itself.
+  // For analysis without simulation (scenario/describe.h): what a model says about itself.
   virtual void describe(Description&) const {}
   // Bytes this component will hold at its peak that grow with the scenario's numbers (users,
   // sessions, table sizes), estimated once built; the engine refuses a scenario whose

@@ -30,6 +30,13 @@ struct LinkFault {
 
 using RefId = std::uint32_t;  // a resolved reference to another component (BuildContext::reference)
 
+// How one component depends on another. Synchronous calls must not form a cycle (a request
+// would wait on itself). AsyncSend: one-way messages (Context::send). AsyncCall: calls made
+// off any request's path (a queue delivering to its consumers, a replication stream): they
+// are answered, but nothing upstream waits on them, so they may close a loop. Control: no
+// messages at all (an autoscaler's target).
+enum class RefKind : std::uint8_t { SyncCall, AsyncSend, Control, AsyncCall };
+
 class Context {
  public:
   Context(Simulation& sim, const Time& now) : sim_(sim), now_(now) {}
@@ -106,7 +113,7 @@ class Context {
 
   // While alive, the context acts as component `index` (OMNeT++'s Enter_Method). The callee
   // uses it: a component whose control surface is called (crash, scale_to, ... in
-  // models/common/capabilities.h) opens one on its own index, so the timers it sets and the
+  // models/contracts/capabilities.h) opens one on its own index, so the timers it sets and the
   // metrics it records are its own whoever called. Callers do nothing.
   class ActingAs {
    public:

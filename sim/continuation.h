@@ -8,7 +8,7 @@
 //  (b) token and timer-tag ranges. A call token is 64 bits and a timer tag 16 bits, both
 //      private to one component. When a component embeds sub-owners (a CallPolicy per call
 //      step of a service, the balancer's health probes, a cache's write-behind batches), each
-//      sub-owner gets a range of its own from the component's BuildContext (sim/build.h), so
+//      sub-owner gets a range of its own from the component's BuildContext (scenario/build.h), so
 //      the numbers never collide and the owner routes a reply or timer with one comparison.
 //      Parts of a component that number several timers of their own (the server pool, a
 //      database's query and replication timers, a queue's topics) ask the BuildContext for a

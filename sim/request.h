@@ -13,7 +13,7 @@
 namespace archsim {
 
 // How a call ended: a cause, a small number. The engine names its own below; families
-// register theirs with Registry::add_cause (sim/build.h), which hands out the next free
+// register theirs with Registry::add_cause (scenario/build.h), which hands out the next free
 // value, and give each a name: summary.json reports every cause by name under
 // requests.by_cause, in the order of their values.
 enum class Status : std::uint8_t {
@@ -36,7 +36,7 @@ inline constexpr bool served(Status s) { return s == Status::Ok || s == Status::
 
 // What a reply carries besides its Status: a 64-bit value and flag bits whose meaning the
 // two ends agree on (a cache's hit or miss, a row found or not, a version, an offset, a
-// stock level read). Families name their bits in models/common (result_flags.h); the
+// stock level read). Families name their bits in models/contracts/result_flags.h; the
 // engine only carries them. A timeout or a lost reply carries the empty result.
 struct Result {
   std::uint64_t value = 0;
@@ -61,14 +61,14 @@ struct RequestInfo {
   bool has_key = false;
   bool write = false;          // the route writes (disk_full fails writes, replicas get them)
   bool send_only = false;      // a one-way message sent as a call because its sender must wait for
-                               // room (models/common/capabilities.h, Backpressure): the callee
+                               // room (models/contracts/capabilities.h, Backpressure): the callee
                                // answers once it holds the message, not when it is done with it
   bool cancel_at_deadline = false;  // the caller asks the callee to stop the work at `deadline` (gRPC's
                                     // deadline propagation, a driver's query cancel); without it the
                                     // callee runs the request to its end, as most databases do
   std::uint8_t hop = 0;        // this hop's own flags (Context::call's `hop`): set by the engine from the
                                // call that carries it, so a callee that forwards the request never passes
-                               // them on; their meaning is the models' (models/common/security/tls.h)
+                               // them on; their meaning is the models' (models/contracts/hop_flags.h)
 };
 // Requests are copied into call records and between hops: they must stay plain values.
 static_assert(std::is_trivially_copyable_v<RequestInfo>);

@@ -3,8 +3,6 @@
 #include <algorithm>
 #include <stdexcept>
 
-#include "sim/errors.h"
-#include "sim/text_list.h"
 
 namespace archsim {
 
@@ -30,46 +28,22 @@ void RequestLedger::latency_source(HistogramId ok, HistogramId other) {
 std::uint32_t RequestLedger::route_index(const std::string& name) {
   for (std::size_t i = 0; i < names_.size(); ++i)
     if (names_[i] == name) return static_cast<std::uint32_t>(i);
-  if (names_.size() >= 65536) throw ScenarioError("", "more than 65,536 distinct route names");
+  if (names_.size() >= 65536) throw std::length_error("more than 65,536 distinct route names");
   if (population_) throw std::logic_error("RequestLedger: a route interned after the population was set");
   names_.push_back(name);
   routes_.emplace_back();
   return static_cast<std::uint32_t>(names_.size() - 1);
 }
 
-void RequestLedger::set_population(const RequestPopulation& sel, const std::vector<std::string>& ids,
-                                   const std::vector<std::string>& types, const std::vector<char>& ends_requests) {
+void RequestLedger::set_population(PopulationMembers members) {
   if (population_) throw std::logic_error("RequestLedger: one population at most");
-  auto ends = [&](std::size_t c) { return c < ends_requests.size() && ends_requests[c]; };
-  std::vector<std::string> clients;  // the components that end requests, for the messages
-  for (std::size_t c = 0; c < ids.size(); ++c)
-    if (ends(c)) clients.push_back(ids[c]);
-  for (const std::string& id : ids)
-    if (id == sel.series)
-      throw ScenarioError(sel.pointer, "a component is named \"" + id + "\": the series of these requests would mix with "
-                                       "its own in timeseries.csv (rename the component)");
+  if (members.routes.size() != names_.size()) throw std::logic_error("RequestLedger: a population of other routes");
   auto p = std::make_unique<Population>();
-  p->series = sel.series;
-  p->clients_named = !sel.clients.empty();
-  p->routes_named = !sel.routes.empty();
-  p->clients.assign(ids.size(), 0);
-  for (std::size_t c = 0; c < ids.size(); ++c) p->clients[c] = sel.clients.empty() && ends(c);
-  for (const auto& [id, pointer] : sel.clients) {
-    const std::size_t c = static_cast<std::size_t>(std::find(ids.begin(), ids.end(), id) - ids.begin());
-    if (c == ids.size() || !ends(c))
-      throw ScenarioError(pointer, (c == ids.size() ? "no component is named \"" + id + "\""
-                                                    : "\"" + id + "\" is a " + types[c] + ", not a client") +
-                                       did_you_mean(id, clients) + " (clients: " + join_items(clients, ", ") + ")");
-    p->clients[c] = 1;
-  }
-  p->routes.assign(names_.size(), sel.routes.empty() ? 1 : 0);
-  for (const auto& [name, pointer] : sel.routes) {
-    const std::size_t i = static_cast<std::size_t>(std::find(names_.begin(), names_.end(), name) - names_.begin());
-    if (i == names_.size())
-      throw ScenarioError(pointer, "no route is named \"" + name + "\"" + did_you_mean(name, names_) + " (routes: " +
-                                       join_items(names_, ", ") + ")");
-    p->routes[i] = 1;
-  }
+  p->series = std::move(members.series);
+  p->clients_named = members.clients_named;
+  p->routes_named = members.routes_named;
+  p->clients = std::move(members.clients);
+  p->routes = std::move(members.routes);
   p->by_route.resize(names_.size());
   p->ok_c = metrics_.counter(p->series, "ok", "throughput_rps");
   p->failed_c = metrics_.counter(p->series, "failed", "errors_rps");

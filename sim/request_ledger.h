@@ -14,7 +14,7 @@
 // "all" series (ok, failed, failed by cause, latency, latency_all) are what the SLO windows,
 // the time to detect a fault and the alert rules read (reports/ledgers).
 //
-// A population (RequestPopulation): a part of the requests, by the clients that end them and
+// A population (PopulationMembers): a part of the requests, by the clients that end them and
 // their routes, counted apart with series of its own (reports/ledgers: an SLO's scope). One
 // table lookup per request ended when a population is set, none otherwise.
 //
@@ -36,16 +36,14 @@
 
 namespace archsim {
 
-// A population the engine counts apart, asked for by a top-level key's reader (sim/build.h
-// TopLevelKey, Stage::Series, returns one): the requests that the components `clients` end,
-// on `routes` (empty: every client, every route). Each name comes with the JSON pointer an
-// error about it names. `series` is the component name of its series in timeseries.csv (no
-// scenario component may have it). The engine checks the names (a client must end requests,
-// a route must be one the scenario names) and fills RunResult::population.
-struct RequestPopulation {
+// The requests a population counts (a RequestPopulation resolved by scenario/population.h):
+// `series`, the component name of its series in timeseries.csv; `clients[c]`, the requests that
+// component c ends count; `routes[r]`, those on route r; `*_named`, the selection named its
+// clients or routes (else it took every one).
+struct PopulationMembers {
   std::string series;
-  std::string pointer;  // of the whole selection, for an error about it as a whole
-  std::vector<std::pair<std::string, std::string>> clients, routes;
+  std::vector<char> clients, routes;
+  bool clients_named = false, routes_named = false;
 };
 
 class RequestLedger {
@@ -55,7 +53,8 @@ class RequestLedger {
   RequestLedger(Metrics& metrics, const std::vector<std::string>& cause_names);
   ~RequestLedger();
 
-  // The index of route `name`, added on first use (at build time). At most 65,536 routes.
+  // The index of route `name`, added on first use (at build time). At most 65,536 routes
+  // (std::length_error past them; BuildContext::route_index says it as a scenario error).
   std::uint32_t route_index(const std::string& name);
   std::uint32_t route_count() const { return static_cast<std::uint32_t>(names_.size()); }
   const std::string& route_name(std::uint32_t i) const { return names_[i]; }
@@ -68,13 +67,11 @@ class RequestLedger {
   // (BuildContext::end_to_end_latency).
   void latency_source(HistogramId ok, HistogramId other);
 
-  // Counts the requests of population `p` apart, with the series of component `p.series`:
-  // ok, failed, latency and latency_all as the "all" ones. `ids`, `types`: the scenario's
-  // components by index; `ends_requests[c]`: component c ends requests (a client). Throws
-  // ScenarioError at the pointer of a name that is not a client or not a route. At most one
-  // population, set at build time once every route is interned.
-  void set_population(const RequestPopulation& p, const std::vector<std::string>& ids,
-                      const std::vector<std::string>& types, const std::vector<char>& ends_requests);
+  // Counts the requests of population `members` apart, with the series of component
+  // `members.series`: ok, failed, latency and latency_all as the "all" ones. At most one
+  // population, set at build time once every route is interned (`members.routes` has one
+  // entry per route).
+  void set_population(PopulationMembers members);
 
   // The hot path: one per client request sent and one per request ended, at `now`, by the
   // component `client`.

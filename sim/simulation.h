@@ -5,7 +5,6 @@
 //
 // No globals: two Simulations run side by side in one process (replications on threads).
 #pragma once
-#include <any>
 #include <array>
 #include <atomic>
 #include <cstdint>
@@ -17,7 +16,6 @@
 
 #include <nlohmann/json_fwd.hpp>
 
-#include "sim/build.h"
 #include "sim/component.h"
 #include "sim/context.h"
 #include "sim/distribution.h"
@@ -34,6 +32,15 @@
 #include "sim/trace.h"
 
 namespace archsim {
+
+// The building half (scenario/simulation_build.cpp, scenario/build_context.cpp) is the
+// scenario layer's: the engine names its types here and includes none of it.
+class Params;
+class Registry;
+struct BuildState;
+struct RequestPopulation;
+struct ScenarioWarning;
+enum class TopLevelStage : std::uint8_t;
 
 // The engine's own top-level keys. The others (instance catalogue, cost, SLO, alerts) are
 // read by their owners through Registry::add_top_level.
@@ -67,7 +74,7 @@ class Simulation {
   static constexpr double kRequestBudget = 1e11;
   // That estimate for this scenario (0 when no source describes its load).
   double estimated_requests() const { return estimated_requests_; }
-  // What the scenario probably got wrong but may run with (sim/connection_budget.h), found at
+  // What the scenario probably got wrong but may run with (scenario/connection_budget.h), found at
   // build; the CLI says them on stderr and lists them in summary.json's "warnings".
   const std::vector<ScenarioWarning>& warnings() const { return warnings_; }
 
@@ -167,8 +174,8 @@ class Simulation {
   double fixed_bytes_ = 0;  // check_memory_budget's estimate: all but the calls in flight
   void estimate_requests();
   void build_sections(Params& top, const Registry& registry);
-  void read_top_level(Params& top, const Registry& registry, TopLevelKey::Stage stage);
-  void set_population(const RequestPopulation& p);
+  void read_top_level(Params& top, const Registry& registry, TopLevelStage stage);
+  void set_population(const RequestPopulation& p, const std::vector<std::string>& routes);
   // Inlined into the run loop (its hot caller); stuck() calls it too.
   [[gnu::always_inline]] inline void dispatch(const Event& e);
   [[noreturn, gnu::cold, gnu::noinline]] void stuck();
@@ -215,12 +222,9 @@ class Simulation {
   std::vector<Link> links_;
   std::vector<std::vector<std::uint32_t>> callers_;  // by callee, built at connect (ConnectContext::callers)
   std::uint32_t hidden_from_ = 0;  // components from this index on were built from sections
-  std::vector<std::vector<ComponentKey>> section_keys_;  // per registry section
-  std::vector<std::pair<std::string, std::any>> top_level_;  // Stage::Settings readers' values
 
   double estimated_requests_ = 0;
-  RouteFlow route_flow_;  // declared while building, checked once references resolve
-  ConnectionBudget connection_budget_;  // likewise; a warning, not an error
+  std::unique_ptr<BuildState> build_;  // what only the building reads (scenario/build.h)
   std::vector<ScenarioWarning> warnings_;
   std::optional<RequestLedger> requests_;  // the end-to-end ledger (sim/request_ledger.h), built with metrics_
   std::uint64_t next_request_id_ = 1;

@@ -4,7 +4,7 @@
 #pragma once
 #include "models/register_builtin.h"
 #include "reports/ledgers/ledgers.h"
-#include "sim/build.h"
+#include "scenario/build.h"
 
 namespace archsim::test {
 

@@ -1,19 +1,27 @@
 #!/usr/bin/env python3
-"""Checks the layering of archsim's sources by their #include "..." lines.
+"""Checks the layering of archsim's sources by their #include "..." lines, floor by floor:
 
-    sim/                 includes only sim/
-    reports/             sim/ and reports/
-    models/common/       sim/ and models/common/
-    models/<family>/     sim/, models/common/ and models/<family>/
-    models/register_builtin.*   sim/ and anything under models/
+    sim/                 the kernel: sim/ only (never scenario/: it is built through the
+                         scenario layer, which names its types only by declaration)
+    scenario/            sim/, scenario/: Params, the scenario file, errors, building a Simulation
+    lib/                 lib/ and, of sim/, only time.h, random.h and the two containers ring.h
+                         and huge_pages.h, which include nothing of the project: algorithms on
+                         time and random numbers, testable on their own
+    models/contracts/    sim/, scenario/, lib/, models/contracts/: what families agree on
+    models/server/       those and models/server/: the server pool, call policies, connections,
+                         security
+    models/<family>/     those and models/<family>/, never another family
+    models/register_builtin.*   sim/, scenario/, lib/ and anything under models/
+    reports/             sim/, scenario/ and reports/
 
-and no file under models/ includes nlohmann/json.hpp (or any nlohmann header but
-json_fwd.hpp): models read the scenario through sim/params.h's typed readers, and the
+and no file under models/ or lib/ includes nlohmann/json.hpp (or any nlohmann header but
+json_fwd.hpp): models read the scenario through scenario/params.h's typed readers, and the
 full JSON header is the heaviest include of the build.
 
-The CMake targets say the same (one library per family, linking archsim_sim and
-archsim_common only), but a header-only dependency links without complaint: this test
-catches it. Prints each offending file:line and exits 1; exits 0 when all is well.
+The CMake targets say the same (archsim_sim, archsim_scenario, archsim_lib,
+archsim_contracts, archsim_server, one library per family), but a header-only dependency
+links without complaint: this test catches it. Prints each offending file:line and exits 1;
+exits 0 when all is well.
 Usage: layering_check.py [source root]  (default: the repository holding this script)
        layering_check.py --self-test  (plants offending files in a scratch tree; each must be caught)
 """
@@ -28,19 +36,27 @@ JSON_FWD = "nlohmann/json_fwd.hpp"
 SUFFIXES = {".h", ".hpp", ".cpp", ".cc", ".inc"}
 
 
+LIB_FROM_SIM = ("sim/time.h", "sim/random.h", "sim/ring.h", "sim/huge_pages.h")
+FLOORS = ("sim/", "scenario/", "lib/", "models/contracts/")  # what every model may include
+
+
 def allowed(path: str) -> tuple[str, ...]:
     """The include prefixes a source file at `path` (relative, with '/') may use."""
     parts = path.split("/")
     if parts[0] == "sim":
         return ("sim/",)
+    if parts[0] == "scenario":
+        return ("sim/", "scenario/")
+    if parts[0] == "lib":
+        return ("lib/",) + LIB_FROM_SIM
     if parts[0] == "reports":
-        return ("sim/", "reports/")
+        return ("sim/", "scenario/", "reports/")
     if parts[0] == "models":
         if len(parts) == 2:  # models/register_builtin.{h,cpp}: the one place that sees every family
-            return ("sim/", "models/")
-        if parts[1] == "common":
-            return ("sim/", "models/common/")
-        return ("sim/", "models/common/", f"models/{parts[1]}/")
+            return ("sim/", "scenario/", "lib/", "models/")
+        if parts[1] == "contracts":
+            return FLOORS
+        return FLOORS + ("models/server/",) + ((f"models/{parts[1]}/",) if parts[1] != "server" else ())
     raise ValueError(path)
 
 
@@ -48,7 +64,7 @@ def check(root: pathlib.Path) -> tuple[int, list[str]]:
     """(files checked, offences as file:line: reason)."""
     offences = []
     checked = 0
-    for top in ("sim", "models", "reports"):
+    for top in ("sim", "scenario", "lib", "models", "reports"):
         for f in sorted((root / top).rglob("*")):
             if not f.is_file() or f.suffix not in SUFFIXES:
                 continue
@@ -61,9 +77,9 @@ def check(root: pathlib.Path) -> tuple[int, list[str]]:
                     offences.append(f"{rel}:{n}: includes \"{m.group(1)}\"; {rel.rsplit('/', 1)[0]}/ may include only "
                                     + ", ".join(ok))
                 m = SYSTEM_INCLUDE.match(line)
-                if m and top == "models" and m.group(1).startswith("nlohmann/") and m.group(1) != JSON_FWD:
+                if m and top in ("models", "lib") and m.group(1).startswith("nlohmann/") and m.group(1) != JSON_FWD:
                     offences.append(f"{rel}:{n}: includes <{m.group(1)}>; models read parameters through "
-                                    f"sim/params.h (<{JSON_FWD}> at most)")
+                                    f"scenario/params.h (<{JSON_FWD}> at most)")
     return checked, offences
 
 
@@ -71,14 +87,28 @@ def self_test() -> int:
     """Each planted file must give exactly one offence; the clean ones none."""
     planted = {
         "models/queue/bad_json.cpp": "#include <nlohmann/json.hpp>\n",
-        "models/common/bad_json.h": "  #  include <nlohmann/json.hpp>\n",
+        "models/contracts/bad_json.h": "  #  include <nlohmann/json.hpp>\n",
+        "lib/bad_json.h": "#include <nlohmann/json.hpp>\n",
         "models/cache/bad_family.cpp": '#include "models/queue/queue.h"\n',
-        "sim/bad_model.cpp": '#include "models/common/causes.h"\n',
+        "sim/bad_model.cpp": '#include "models/contracts/causes.h"\n',
+        "sim/bad_scenario.cpp": '#include "scenario/params.h"\n',
+        "scenario/bad_model.cpp": '#include "models/server/instance_types.h"\n',
+        "lib/bad_kernel.h": '#include "sim/context.h"\n',
+        "lib/bad_scenario.h": '#include "scenario/params.h"\n',
+        "lib/bad_contract.h": '#include "models/contracts/capabilities.h"\n',
+        "models/contracts/bad_server.h": '#include "models/server/pool/server_pool.h"\n',
+        "models/server/bad_family.h": '#include "models/service/service.h"\n',
         "reports/bad_model.cpp": '#include "models/service/service.h"\n',
     }
     clean = {
-        "models/queue/fine.cpp": '#include <nlohmann/json_fwd.hpp>\n#include "sim/params.h"\n#include "models/common/causes.h"\n',
-        "sim/fine.cpp": "#include <nlohmann/json.hpp>\n",
+        "models/queue/fine.cpp": ('#include <nlohmann/json_fwd.hpp>\n#include "scenario/params.h"\n'
+                                  '#include "models/contracts/causes.h"\n#include "models/server/pool/server_pool.h"\n'
+                                  '#include "lib/picker/picker.h"\n'),
+        "models/server/fine.h": '#include "models/contracts/capabilities.h"\n#include "lib/resilience/backoff.h"\n',
+        "lib/fine.h": '#include "sim/time.h"\n#include "sim/random.h"\n#include "lib/hash/digests.h"\n',
+        "scenario/fine.cpp": '#include "sim/context.h"\n#include <nlohmann/json.hpp>\n',
+        "sim/fine.cpp": "#include <nlohmann/json_fwd.hpp>\n",
+        "reports/fine.cpp": '#include "scenario/params.h"\n',
         "models/register_builtin.cpp": '#include "models/queue/queue.h"\n',
     }
     with tempfile.TemporaryDirectory() as tmp:

@@ -380,7 +380,7 @@ def source_name(src):
     path, _, line = src.rpartition(":")
     path = re.sub(r"^(\.\./)+", "", path)
     if os.path.isabs(path):
-        for top in ("/sim/", "/models/", "/reports/", "/tools/"):
+        for top in ("/sim/", "/scenario/", "/lib/", "/models/", "/reports/", "/tools/"):
             if top in path:
                 path = path[path.rindex(top) + 1:]
                 break

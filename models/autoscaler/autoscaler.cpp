@@ -6,7 +6,7 @@
 #include <string>
 
 #include "models/autoscaler/autoscaler_impl.h"
-#include "sim/describe.h"
+#include "scenario/describe.h"
 #include "sim/results.h"
 
 namespace archsim {
@@ -47,7 +47,7 @@ Autoscaler::Autoscaler(Params& p, BuildContext& bc) : hpa_(HpaSpec{}) {
   }
 }
 
-// For `archsim analyze` (sim/describe.h): the horizontal mode may grow its target to
+// For `archsim analyze` (scenario/describe.h): the horizontal mode may grow its target to
 // max_replicas, the capacity analyze assumes at the peak.
 void Autoscaler::describe(Description& d) const {
   if (vertical_) return;
@@ -61,7 +61,7 @@ void Autoscaler::connect(ConnectContext& cc) {
   const Capabilities caps = capabilities_of(t);
   scalable_ = caps.scalable;
   resizable_ = caps.resizable;
-  // Any family may implement the capabilities (models/common/capabilities.h); the message
+  // Any family may implement the capabilities (models/contracts/capabilities.h); the message
   // names what is missing rather than a family.
   if (!scalable_ || (vertical_ && !resizable_))
     cc.fail(target_, "\"" + t.id() + "\" is a " + t.type() + ", which cannot be " +

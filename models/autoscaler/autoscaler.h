@@ -10,7 +10,7 @@
 //
 // Horizontal mode (default), every `sync_period` (15 s, --horizontal-pod-autoscaler-sync-
 // period) from t = sync_period on:
-//   1. reads Scalable::instance_stats (models/common/capabilities.h): every
+//   1. reads Scalable::instance_stats (models/contracts/capabilities.h): every
 //      non-terminating instance is a pod;
 //      for cpu, which pods are unready is groupPods' rule (hpa_algorithm.h,
 //      cpu_sample_unready): inside `cpu_initialization_period` (5 m) of its launch a pod is
@@ -64,7 +64,7 @@
 #pragma once
 #include <memory>
 
-#include "sim/build.h"
+#include "scenario/build.h"
 
 namespace archsim {
 

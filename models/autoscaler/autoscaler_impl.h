@@ -15,8 +15,8 @@
 #include <vector>
 
 #include "models/autoscaler/hpa_algorithm.h"
-#include "models/common/capabilities.h"
-#include "sim/build.h"
+#include "models/contracts/capabilities.h"
+#include "scenario/build.h"
 #include "sim/component.h"
 #include "sim/context.h"
 #include "sim/metrics.h"
@@ -57,7 +57,7 @@ class Autoscaler final : public Component {
   Autoscaler(Params& p, BuildContext& bc);
 
   bool accepts_calls() const override { return false; }
-  // For `archsim analyze` (sim/describe.h): the horizontal mode may grow its target to
+  // For `archsim analyze` (scenario/describe.h): the horizontal mode may grow its target to
   // max_replicas, the capacity analyze assumes at the peak.
   void describe(Description& d) const override;
   void connect(ConnectContext& cc) override;

@@ -3,7 +3,7 @@
 #include <vector>
 
 #include "models/autoscaler/autoscaler_impl.h"
-#include "models/common/instance_types.h"
+#include "models/server/instance_types.h"
 #include "sim/text_list.h"
 
 namespace archsim::autoscaler_internal {

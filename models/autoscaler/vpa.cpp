@@ -7,7 +7,7 @@
 #include <vector>
 
 #include "models/autoscaler/vpa_recommender.h"
-#include "models/common/capabilities.h"
+#include "models/contracts/capabilities.h"
 #include "sim/component.h"
 #include "sim/context.h"
 #include "sim/metrics.h"

@@ -26,7 +26,7 @@
 // half-life makes 2 min of history weigh as a day does.
 //
 // The service's request ("resources.requests.cpu") is the CPU each instance gets and what
-// CPU utilization is measured against (models/common/server_pool/server_pool.h); the VPA
+// CPU utilization is measured against (models/server/pool/server_pool.h); the VPA
 // needs one. Combined with a horizontal autoscaler on cpu of the same service, the two act on
 // one signal (the Kubernetes docs warn against it): a smaller request raises the HPA's
 // utilization, which adds replicas, which lowers each pod's usage, which shrinks the request.
@@ -39,7 +39,7 @@
 #pragma once
 #include <memory>
 
-#include "sim/build.h"
+#include "scenario/build.h"
 
 namespace archsim {
 

@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <cmath>
 
-#include "models/common/causes.h"
+#include "models/contracts/causes.h"
 
 namespace archsim::balancer {
 

@@ -2,7 +2,7 @@
 // NGINX `upstream`, an HAProxy `backend`, an Envoy cluster or an AWS ALB/NLB target group.
 //
 // What it follows:
-//  - Algorithms: the pickers of models/common/picker/picker.h (NGINX smooth WRR and
+//  - Algorithms: the pickers of lib/picker/picker.h (NGINX smooth WRR and
 //    least_conn, Envoy RANDOM / LEAST_REQUEST / RING_HASH / MAGLEV, NGINX ip_hash / hash,
 //    and with `distinct_choices` NGINX's `random two least_conn` for power_of_two);
 //    `sticky` (StickyTable, NGINX Plus `sticky cookie`) on top of any of them.
@@ -47,7 +47,7 @@
 //    in a row eject the target at once for base_ejection_time x (times ejected), capped by
 //    max_ejection_time (300 s); un-ejection is checked at each `interval` sweep (10 s); at
 //    most max_ejection_percent of targets are ejected, but at least one may always be.
-//    Both kinds of evidence are judged by models/common/health/health_tracker.h; the
+//    Both kinds of evidence are judged by lib/health/health_tracker.h; the
 //    balancer sends the probes, runs the sweep and keeps the statistics.
 //  - NGINX passive health (`max_fails`, `fail_timeout`; ngx_http_upstream_round_robin.c),
 //    kept by models/balancer/passive_health.h: an unavailable target is ineligible for the
@@ -92,7 +92,7 @@
 #pragma once
 #include <memory>
 
-#include "sim/build.h"
+#include "scenario/build.h"
 
 namespace archsim {
 std::unique_ptr<Component> make_balancer(Params& p, BuildContext& bc);

@@ -18,12 +18,12 @@
 #include "models/balancer/passive_health.h"
 #include "models/balancer/proxy_queue.h"
 #include "models/balancer/sticky.h"
-#include "models/common/capabilities.h"
-#include "models/common/health/health_tracker.h"
-#include "models/common/picker/picker.h"
-#include "models/common/resilience/token_bucket.h"
+#include "models/contracts/capabilities.h"
+#include "lib/health/health_tracker.h"
+#include "lib/picker/picker.h"
+#include "lib/resilience/token_bucket.h"
 #include "sim/continuation.h"
-#include "sim/describe.h"
+#include "scenario/describe.h"
 #include "sim/results.h"
 
 namespace archsim::balancer {
@@ -111,7 +111,7 @@ class Balancer final : public Component, public HasCapabilities, public ZoneAwar
   void on_timer(Context& ctx, std::uint16_t tag, std::uint64_t data) override;
   void on_reply(Context& ctx, CallId, Status status, std::uint64_t token) override;
 
-  // For `archsim analyze` (sim/describe.h): a forwarder with its targets, the targets of each
+  // For `archsim analyze` (scenario/describe.h): a forwarder with its targets, the targets of each
   // route that has its own list, overhead and rate limit. Simplified: within a route's
   // targets the request share follows the weights whatever the algorithm.
   void describe(Description& d) const override;
@@ -160,7 +160,7 @@ class Balancer final : public Component, public HasCapabilities, public ZoneAwar
   void parse_zones(Params& p, BuildContext& bc);
   void parse_routes(Params& routes, BuildContext& bc, const PickerOptions& po, std::size_t expected_sessions);
 
-  // For the check before t = 0 (sim/route_flow.h): a route with its own target list goes
+  // For the check before t = 0 (scenario/route_flow.h): a route with its own target list goes
   // to those targets, every other route to all of them.
   void declare_route_flow(BuildContext& bc) const;
   void build_group(const std::vector<std::uint32_t>& members, const PickerOptions& po, std::size_t expected_sessions);

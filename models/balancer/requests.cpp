@@ -2,8 +2,8 @@
 
 #include <algorithm>
 
-#include "models/common/causes.h"
-#include "models/common/held_connection.h"
+#include "models/contracts/causes.h"
+#include "models/contracts/hop_flags.h"
 
 namespace archsim::balancer {
 
@@ -205,7 +205,7 @@ void Balancer::dispatch(Context& ctx, std::uint32_t j, std::uint32_t t, const Re
     Time left = std::max<Time>(1, req.deadline - ctx.now());
     timeout = timeout > 0 ? std::min(timeout, left) : left;
   }
-  // A message on a client's held connection stays one on the way (models/common/held_connection.h):
+  // A message on a client's held connection stays one on the way (models/contracts/hop_flags.h):
   // the service behind serves it where the connection is, as NGINX's upgraded proxy_pass keeps
   // a WebSocket's client and upstream paired.
   ctx.call(targets_[t].ref, req, j, timeout, kNoInstance, req.hop & held_connection::kOnConnection);

@@ -21,7 +21,7 @@
 #include <span>
 #include <vector>
 
-#include "models/common/picker/picker.h"
+#include "lib/picker/picker.h"
 
 namespace archsim {
 

@@ -6,9 +6,9 @@
 #include <cassert>
 
 #include "models/cache/cache_impl.h"
-#include "models/common/peak_instances.h"
-#include "models/common/result_flags.h"
-#include "sim/describe.h"
+#include "models/server/peak_instances.h"
+#include "models/contracts/result_flags.h"
+#include "scenario/describe.h"
 #include "sim/results.h"
 
 namespace archsim {
@@ -129,7 +129,7 @@ void Cache::register_figures(BuildContext& bc) {
   }
 }
 
-// What reaches the backend, for the route check before t = 0 (sim/route_flow.h): a backend
+// What reaches the backend, for the route check before t = 0 (scenario/route_flow.h): a backend
 // that serves only named routes (a database's queries) refuses a route it lacks at load, not
 // as a failed call per request. Read-through sends the reads (every route but the write and
 // delete ones); write-through the writes; write-behind its batches on one route.
@@ -173,7 +173,7 @@ Capabilities Cache::capabilities() {
 }
 
 // A local cache lives inside the instances of one service: only a service names the
-// instance that calls (models/common/caller_instance.h).
+// instance that calls (models/contracts/caller_instance.h).
 void Cache::connect(ConnectContext& cc) {
   if (p_.has_source) {
     source_ = capabilities_of(cc.target(p_.source)).key_writes;

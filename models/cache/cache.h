@@ -4,7 +4,7 @@
 // lazy expiry, cluster.c keyHashSlot for sharding: CRC16 of the key mod 16384 slots, the
 // slots split evenly over `nodes`; src/replication.c and src/sentinel.c for asynchronous
 // replicas and Sentinel failover, sentinel.h); Caffeine's W-TinyLFU for "tinylfu"
-// (models/common/cache_store); the caching patterns as the AWS and Microsoft guides
+// (lib/cache_store); the caching patterns as the AWS and Microsoft guides
 // name them (cache-aside, read-through, write-through, write-behind); memcache leases
 // (Nishtala et al., "Scaling Memcache at Facebook", NSDI 2013) for the lock and coalesce
 // stampede protections in cache-aside; XFetch (Vattani, Chierichetti, Lowenstein,
@@ -15,7 +15,7 @@
 // RequestInfo::key. Each node serves operations one `latency` each on `concurrency`
 // workers (Redis is single-threaded: concurrency 1).
 // Processes: every node's primary and each of its replicas is a slot of the shared server
-// pool (models/common/server_pool, its addressed use: slot = node x (1 + replicas) + process):
+// pool (models/server/pool, its addressed use: slot = node x (1 + replicas) + process):
 // its workers and FIFO, its crash (the pool drops what it holds: drop_jobs), its restart
 // after `restart_time` (slot_ready), a failure waiting for repair, and its billing by
 // `instance_type` (each process for the whole run; the type's speed divides `latency`) are
@@ -35,7 +35,7 @@
 // a hit past now - delta * beta * ln(U) >= expiry is treated as a miss (cache_aside) or
 // refreshed in the background (read_through), delta = the time the value took to compute;
 // "ttl_jitter": TTLs spread by +-ttl_jitter (0.1 of the TTL unless given).
-// Crashable (models/common/capabilities.h; slot = node, the crash reaches its primary): a
+// Crashable (models/contracts/capabilities.h; slot = node, the crash reaches its primary): a
 // crashed node loses its contents, its queued and running operations (Dropped) and its unflushed write-behind writes (lost_writes,
 // exactly those), answers Unavailable while down, and restarts cold after `restart_time`.
 // Replicas (replicas > 0): each node is a primary and replicas, each with its own store and
@@ -53,7 +53,7 @@
 //
 // local = true: a local, in-process cache (Caffeine's, or Guava's, inside each pod): one copy
 // (its own store, `capacity` each) per instance of the one service that calls it, known from
-// the call (Context::caller_instance, models/common/caller_instance.h); a new life of the
+// the call (Context::caller_instance, models/contracts/caller_instance.h); a new life of the
 // instance (a restart, a new instance in the slot) starts its copy cold. Operations take
 // `latency` on the caller's thread: no workers, queue or network (BuildContext::in_process),
 // and no pool: nothing of its own to bill or crash.
@@ -71,11 +71,11 @@
 //
 // Files: cache_impl.h (the component's class and what each of its files does), params.{h,cpp},
 // one .cpp per job (operations, stampede, write_policy, replication, failover, local);
-// models/common/hash/key_slot.h, sentinel.h.
+// lib/hash/key_slot.h, sentinel.h.
 #pragma once
 #include <memory>
 
-#include "sim/build.h"
+#include "scenario/build.h"
 
 namespace archsim {
 

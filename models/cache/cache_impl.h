@@ -9,7 +9,7 @@
 //   local.cpp         local (in-process) copies, one per calling instance
 //   durability.{h,cpp} Redis persistence: RDB snapshots, the append-only file, restarts from disk
 //   memory.cpp        the container memory limit: data set + baseline + a leak, the OOM kill
-// Eviction is the store's (models/common/cache_store); key -> slot -> node is models/common/hash/key_slot.h.
+// Eviction is the store's (lib/cache_store); key -> slot -> node is lib/hash/key_slot.h.
 #pragma once
 #include <cstdint>
 #include <memory>
@@ -18,11 +18,11 @@
 
 #include "models/cache/durability.h"
 #include "models/cache/params.h"
-#include "models/common/cache_store/cache_store.h"
-#include "models/common/cache_store/key_map.h"
-#include "models/common/capabilities.h"
-#include "models/common/ready_ledger.h"
-#include "models/common/server_pool/server_pool.h"
+#include "lib/cache_store/cache_store.h"
+#include "lib/cache_store/key_map.h"
+#include "models/contracts/capabilities.h"
+#include "models/contracts/ready_ledger.h"
+#include "models/server/pool/server_pool.h"
 #include "sim/continuation.h"
 #include "sim/figures.h"
 
@@ -94,7 +94,7 @@ struct Node {
   std::size_t log_head = 0;
   bool repl_armed = false;
   bool cluster_fail = false;      // flagged FAIL by the cluster (counts in Cache::cluster_failed_)
-  std::uint32_t life = kNone;     // a local copy: the life of its instance (models/common/caller_instance.h)
+  std::uint32_t life = kNone;     // a local copy: the life of its instance (models/contracts/caller_instance.h)
   Disk disk;                      // persistence: what a restart loads (durability.h)
   CacheStore& store() { return *inst[primary].store; }
 };
@@ -268,7 +268,7 @@ class Cache final : public Component, public HasCapabilities, public Crashable, 
   std::uint32_t per_node_ = 1;             // processes per node: 1 + replicas
   // Ready-node history for the availability report.
   std::uint32_t ready_ = 0;
-  ReadyLedger ready_ledger_;  // nodes serving over time, outages (models/common/ready_ledger.h)
+  ReadyLedger ready_ledger_;  // nodes serving over time, outages (models/contracts/ready_ledger.h)
   std::uint32_t crashes_ = 0, shutdowns_ = 0;
   bool shutting_down_ = false;  // a drain is stopping a node: take_down counts no crash
 

@@ -1,5 +1,5 @@
 // A cache operation whose caller cancels it at its deadline ("on_timeout": "cancel" on the
-// caller's call, models/common/resilience/on_timeout.h).
+// caller's call, models/server/call_policy/on_timeout.h).
 //
 // Follows memcached and Redis, neither of which can stop a command: once a worker has it, a
 // command runs to its end (it is atomic and takes microseconds). What a client that gave up

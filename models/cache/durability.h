@@ -36,9 +36,9 @@
 #include <memory>
 #include <vector>
 
-#include "models/common/cache_store/cache_store.h"
+#include "lib/cache_store/cache_store.h"
 #include "sim/distribution.h"
-#include "sim/params.h"
+#include "scenario/params.h"
 #include "sim/time.h"
 
 namespace archsim::cache {

@@ -2,7 +2,7 @@
 // call and started cold by each new life of the instance; and the check of whether two live
 // copies would answer the same read differently.
 #include "models/cache/cache_impl.h"
-#include "models/common/caller_instance.h"
+#include "models/contracts/caller_instance.h"
 
 namespace archsim::cache {
 

@@ -9,7 +9,7 @@
 // policy). A memory_leak fault grows the RSS, not used_memory: maxmemory ("capacity_bytes",
 // memory_bytes) never evicts for it, and the node runs on until data set + base_mb + leak
 // passes limit_mb, when the kernel kills it. The kill is the server pool's
-// (models/common/server_pool/memory.cpp): counted in oom_kills, restarted after restart_time
+// (models/server/pool/memory.cpp): counted in oom_kills, restarted after restart_time
 // with the kubelet's CrashLoopBackOff, the leak gone. The restart is a crash's: empty, or
 // loaded from RDB/AOF when the node persists (durability.cpp).
 // Simplifications: memory is sampled every 100 ms while a leak is active (the kill comes up

@@ -3,8 +3,8 @@
 #include <cmath>
 
 #include "models/cache/cache_impl.h"
-#include "models/common/hash/key_slot.h"
-#include "models/common/result_flags.h"
+#include "lib/hash/key_slot.h"
+#include "models/contracts/result_flags.h"
 
 namespace archsim::cache {
 

@@ -4,9 +4,9 @@
 #include <optional>
 #include <vector>
 
-#include "models/common/hash/key_slot.h"
+#include "lib/hash/key_slot.h"
 #include "models/cache/sentinel.h"
-#include "sim/params.h"
+#include "scenario/params.h"
 
 namespace archsim::cache {
 namespace {

@@ -9,8 +9,8 @@
 #include <vector>
 
 #include "models/cache/value_sizes.h"
-#include "models/common/cache_store/cache_store.h"
-#include "sim/build.h"
+#include "lib/cache_store/cache_store.h"
+#include "scenario/build.h"
 #include "sim/distribution.h"
 #include "sim/time.h"
 

@@ -4,7 +4,7 @@
 #include <algorithm>
 
 #include "models/cache/cache_impl.h"
-#include "models/common/result_flags.h"
+#include "models/contracts/result_flags.h"
 
 namespace archsim::cache {
 

@@ -6,8 +6,8 @@
 #include <string>
 #include <vector>
 
-#include "models/common/cache_store/cache_store.h"
-#include "models/common/result_flags.h"
+#include "lib/cache_store/cache_store.h"
+#include "models/contracts/result_flags.h"
 #include "sim/continuation.h"
 #include "sim/results.h"
 #include "sim/text_list.h"

@@ -3,7 +3,7 @@
 // Follows: Amazon CloudFront and Fastly as their documentation describes them. A request
 // reaches one PoP (the one its client is routed to, as DNS / anycast steer a viewer to the
 // nearest edge; unrouted clients are spread over the PoPs by session); each PoP is its own
-// cache (models/common/cache_store: capacity in objects and optionally bytes, an eviction
+// cache (lib/cache_store: capacity in objects and optionally bytes, an eviction
 // policy, CloudFront's default TTL from when the object was fetched, a hit not extending
 // it). A miss goes to the optional origin shield (CloudFront Origin Shield, Fastly shielding:
 // one more cache tier between every PoP and the origin, so the origin sees one fetch per
@@ -30,7 +30,7 @@
 #pragma once
 #include <memory>
 
-#include "sim/build.h"
+#include "scenario/build.h"
 
 namespace archsim {
 

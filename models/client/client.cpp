@@ -11,7 +11,7 @@ Client::Client(Params& p, BuildContext& bc) : rng_(bc.rng(0)), key_rng_(bc.rng(1
   target_ = bc.reference(p, "target", RefKind::SyncCall);
   duration_ = bc.duration();
   timeout_ = p.duration("timeout", 0);
-  cancel_ = read_cancel_on_timeout(p, timeout_);  // models/common/resilience/on_timeout.h
+  cancel_ = read_cancel_on_timeout(p, timeout_);  // models/server/call_policy/on_timeout.h
   // Users are outside the data centre: a zone or region outage where the client is placed
   // cuts what runs there, not them, unless the client is an internal caller.
   internal_ = p.boolean("internal", false);
@@ -199,7 +199,7 @@ void Client::report_fixed_count(Context& ctx, ComponentReport& r) const {
   fixed_.report(r, test_end_ >= 0 ? test_end_ : ctx.end_time(), complete);
 }
 
-// For `archsim analyze` (sim/describe.h): peak load, target and request mix.
+// For `archsim analyze` (scenario/describe.h): peak load, target and request mix.
 void Client::describe(Description& d) const {
   d.kind = Description::Kind::Source;
   d.target = target_;

@@ -34,7 +34,7 @@
 #pragma once
 #include <memory>
 
-#include "sim/build.h"
+#include "scenario/build.h"
 
 namespace archsim {
 std::unique_ptr<Component> make_client(Params& p, BuildContext& bc);

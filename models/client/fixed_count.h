@@ -21,7 +21,7 @@
 #include <string>
 #include <vector>
 
-#include "sim/params.h"
+#include "scenario/params.h"
 #include "sim/profile.h"
 #include "sim/results.h"
 #include "sim/time.h"

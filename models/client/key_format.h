@@ -1,6 +1,6 @@
 // A client route's string keys (`keys.format`, e.g. "{user%d}.followers"): the key string is
 // the format with %d replaced by the drawn key number, and the request carries it as a string
-// key (models/common/hash/key_slot.h): its format's index and its Redis Cluster hash slot
+// key (lib/hash/key_slot.h): its format's index and its Redis Cluster hash slot
 // (keyHashSlot, hash tags included), so no cache or shard ever formats or hashes a string.
 //
 // Cost: the slot of a number is computed once, at its first draw, into a table of two bytes
@@ -14,7 +14,7 @@
 #include <string_view>
 #include <vector>
 
-#include "models/common/hash/key_slot.h"
+#include "lib/hash/key_slot.h"
 
 namespace archsim {
 

@@ -18,7 +18,7 @@
 #include <string>
 #include <vector>
 
-#include "sim/build.h"
+#include "scenario/build.h"
 
 namespace archsim {
 

@@ -7,10 +7,10 @@
 #include <string>
 #include <vector>
 
-#include "models/common/held_connection.h"
-#include "models/common/resilience/backoff.h"
-#include "models/common/security/tls.h"
-#include "sim/describe.h"
+#include "models/contracts/hop_flags.h"
+#include "lib/resilience/backoff.h"
+#include "models/server/security/tls.h"
+#include "scenario/describe.h"
 #include "sim/exponential.h"
 #include "sim/results.h"
 
@@ -69,7 +69,7 @@ class ConnectionClient final : public Component {
     }
     backoff_.emplace(bp);
     // TLS 1.3 on each connection attempt: the target charges the handshake's CPU
-    // (models/common/security/tls.h). "resumed": a session's first attempt is a full
+    // (models/server/security/tls.h). "resumed": a session's first attempt is a full
     // handshake, its reconnects resume with the ticket it got (the servers share ticket keys).
     const std::string tls = c.choice("tls", "none", {"none", "full", "resumed"});
     tls_ = tls == "none" ? kNoTls : tls == "full" ? kAlwaysFull : kResume;

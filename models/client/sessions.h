@@ -11,7 +11,7 @@
 // attempt fails (refused at the instance's limit, no instance ready), the user reconnects as
 // Socket.IO's client and a browser's EventSource do: after a delay from an exponential
 // backoff, here with AWS's "Exponential Backoff And Jitter" (Brooker, 2015) variants
-// (models/common/resilience/backoff.h): with full jitter the n-th consecutive failure waits
+// (lib/resilience/backoff.h): with full jitter the n-th consecutive failure waits
 // random_between(0, min(max, base * 2^n)); `base` 0 reconnects at once (an onclose handler
 // that calls connect(), the reconnect storm). A connection that was up resets the count, as
 // Socket.IO resets its attempts on "open"; a drop is followed by the delay of attempt 0.
@@ -24,11 +24,11 @@
 // (from the loss to the new attempt), and the peak rate of connection attempts over any
 // whole simulated second.
 // With `tls`, every attempt opens a TLS 1.3 connection whose handshake CPU the target charges
-// (models/common/security/tls.h): a full handshake each time, or ("resumed") a full one for a
+// (models/server/security/tls.h): a full handshake each time, or ("resumed") a full one for a
 // session's first attempt and a resumed one (PSK) for its reconnects.
 // With `messages`, each connection carries the user's messages, a Poisson process at
 // `messages.rate` per connection: requests of `messages.route` marked as travelling on the
-// connection (models/common/held_connection.h), so the target serves each on the instance
+// connection (models/contracts/hop_flags.h), so the target serves each on the instance
 // that holds it; one sent while the connection is down (before the client has seen the
 // reset) fails, as a write to a dead socket does.
 // Simplifications: the TLS handshake's round trips are not added to the set-up (its CPU is);
@@ -38,7 +38,7 @@
 #pragma once
 #include <memory>
 
-#include "sim/build.h"
+#include "scenario/build.h"
 
 namespace archsim {
 std::unique_ptr<Component> make_connection_client(Params& p, BuildContext& bc);

@@ -44,7 +44,7 @@
 #pragma once
 #include <memory>
 
-#include "sim/build.h"
+#include "scenario/build.h"
 
 namespace archsim {
 

@@ -5,7 +5,7 @@
 
 #include "models/consensus/consensus.h"
 #include "models/consensus/group.h"
-#include "sim/describe.h"
+#include "scenario/describe.h"
 #include "sim/results.h"
 
 namespace archsim {

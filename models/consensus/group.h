@@ -5,7 +5,7 @@
 #include <cstdint>
 #include <vector>
 
-#include "sim/build.h"
+#include "scenario/build.h"
 #include "sim/distribution.h"
 #include "sim/random.h"
 

@@ -1,5 +1,5 @@
 // A query whose caller cancels it at its deadline ("on_timeout": "cancel" on the caller's
-// call, models/common/resilience/on_timeout.h), and the work nobody waits for.
+// call, models/server/call_policy/on_timeout.h), and the work nobody waits for.
 //
 // Follows PostgreSQL's query cancel: pgjdbc's Statement.setQueryTimeout sends a
 // CancelRequest when it expires; the backend's StatementCancelHandler

@@ -7,7 +7,7 @@
 #include <limits>
 
 #include "models/database/database_impl.h"
-#include "sim/describe.h"
+#include "scenario/describe.h"
 #include "sim/results.h"
 
 namespace archsim {
@@ -46,7 +46,7 @@ Database::Database(Params& p, BuildContext& bc, const Causes& causes)
     served.push_back(r);
   }
   // A call to a query it does not define is refused before t = 0, where the route is named
-  // (sim/route_flow.h); one that reaches it through an undeclared hop fails as unknown_query.
+  // (scenario/route_flow.h); one that reaches it through an undeclared hop fails as unknown_query.
   bc.serves_only(std::move(served));
   map_ = std::make_unique<ShardMap>(p_.sharding, p_.shards, p_.split_points, p_.rows, hash_name(id));
   std::uint32_t total_shards = p_.shards;
@@ -199,7 +199,7 @@ void Database::report_shards(Context& ctx, ComponentReport& r) const {
   if (sum > 0) r.add("shard_imbalance", mx / (sum / static_cast<double>(shards_now())));
 }
 
-// For `archsim analyze` (sim/describe.h): each node is `cores` servers whose connections
+// For `archsim analyze` (scenario/describe.h): each node is `cores` servers whose connections
 // past the cores wait (M/M/c/K with K = max_connections: refusals are its blocking).
 // Writes go to the primaries; with read_from replicas the reads go to the replicas, and
 // every replica applies every write: the shard's nodes are pooled (one station per node,

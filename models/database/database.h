@@ -42,7 +42,7 @@
 //    sync acknowledgement once on its way back. After a failover to another zone, the
 //    writes pay it too.
 //
-//  - Nodes are servers of the shared server pool (models/common/server_pool, its addressed
+//  - Nodes are servers of the shared server pool (models/server/pool, its addressed
 //    use: slot = node): a node's `cores` are the pool's workers and its core wait the pool's
 //    FIFO (queries and the replica's applier alike); crashes, restarts after `restart_time`,
 //    failures waiting for repair, zone outages (a node is placed in its zone as above) and
@@ -88,7 +88,7 @@
 #pragma once
 #include <memory>
 
-#include "sim/build.h"
+#include "scenario/build.h"
 
 namespace archsim {
 

@@ -27,11 +27,11 @@
 #include <utility>
 #include <vector>
 
-#include "models/common/cache_store/key_map.h"
-#include "models/common/capabilities.h"
-#include "models/common/ready_ledger.h"
-#include "models/common/resource.h"
-#include "models/common/server_pool/server_pool.h"
+#include "lib/cache_store/key_map.h"
+#include "models/contracts/capabilities.h"
+#include "models/contracts/ready_ledger.h"
+#include "lib/resource.h"
+#include "models/server/pool/server_pool.h"
 #include "models/database/locks.h"
 #include "models/database/params.h"
 #include "models/database/sharding.h"
@@ -417,7 +417,7 @@ class Database final : public Component, public HasCapabilities, public Crashabl
   std::vector<Time> sessions_;
 
   std::vector<Interval> intervals_;
-  ReadyLedger ready_ledger_;  // nodes up over time (models/common/ready_ledger.h)
+  ReadyLedger ready_ledger_;  // nodes up over time (models/contracts/ready_ledger.h)
   std::uint32_t up_count_ = 0;
   double failovers_ = 0;
 

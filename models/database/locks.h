@@ -39,7 +39,7 @@
 #include <vector>
 
 #include "models/database/params.h"
-#include "sim/params.h"
+#include "scenario/params.h"
 
 namespace archsim::database {
 

@@ -5,7 +5,7 @@
 // to MySQL or PostgreSQL: the server process dies as in a crash (PostgreSQL's postmaster
 // treats a backend killed by the OOM killer as a crash and restarts every backend with crash
 // recovery; mysqld is simply gone). The kill is the server pool's
-// (models/common/server_pool/memory.cpp: counted in oom_kills, restarted after restart_time
+// (models/server/pool/memory.cpp: counted in oom_kills, restarted after restart_time
 // with CrashLoopBackOff) and reaches the database as a crash fault's loss of that node
 // does (failover.cpp: the failover per detection and promotion, the writes the promoted
 // replica never received lost).

@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <optional>
 
-#include "sim/params.h"
+#include "scenario/params.h"
 
 namespace archsim::database {
 
@@ -11,7 +11,7 @@ DatabaseParams read_database_params(Params& p, BuildContext& bc) {
   DatabaseParams d;
   d.cores = static_cast<std::uint32_t>(p.integer("cores", 8, 1, 100000));
   d.max_connections = static_cast<std::uint32_t>(p.integer("max_connections", 100, 1, 10'000'000));
-  // Callers' pools summed over their instances past this: a warning at load (sim/connection_budget.h).
+  // Callers' pools summed over their instances past this: a warning at load (scenario/connection_budget.h).
   bc.limits_connections(d.max_connections, p.path("max_connections"), "max_connections (per node)");
   d.read_from_replicas = p.choice("read_from", "primary", {"primary", "replicas"}) == "replicas";
   std::string rep = p.choice("replication", "async", {"async", "semi_sync", "sync"});

@@ -9,7 +9,7 @@
 #include <vector>
 
 #include "models/database/sharding.h"
-#include "sim/build.h"
+#include "scenario/build.h"
 #include "sim/distribution.h"
 #include "sim/time.h"
 

@@ -20,7 +20,7 @@
 #include <cstdint>
 #include <vector>
 
-#include "sim/params.h"
+#include "scenario/params.h"
 #include "sim/random.h"
 
 namespace archsim::database {

@@ -2,7 +2,7 @@
 // the stock's atomic updates, a core (the pool's workers, FIFO), its work, and its answer (a
 // read, a write's commit, crossing zones back to the endpoint when its node is elsewhere).
 #include "models/database/database_impl.h"
-#include "models/common/result_flags.h"
+#include "models/contracts/result_flags.h"
 
 namespace archsim::database {
 

@@ -2,7 +2,7 @@
 
 #include <algorithm>
 
-#include "models/common/hash/key_slot.h"
+#include "lib/hash/key_slot.h"
 
 namespace archsim::database {
 
@@ -51,7 +51,7 @@ void ShardMap::build_ring() {
 }
 
 std::uint32_t ShardMap::shard_of(std::uint64_t key) const {
-  // A string key (models/common/hash/key_slot.h) is placed by its hash slot, so keys that
+  // A string key (lib/hash/key_slot.h) is placed by its hash slot, so keys that
   // share a hash tag share a shard; range sharding splits its key numbers.
   if (is_string_key(key)) key = s_ == Sharding::Range ? key_number(key) : key_slot(key);
   switch (s_) {

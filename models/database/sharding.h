@@ -12,10 +12,10 @@
 //                    built in contiguous blocks of buckets; resharding reassigns only as many buckets as the new
 //                    shards need to be even (the directory is rewritten, not re-hashed).
 //   consistent_hash  libketama's ring, 160 MD5 points per shard: the ketama picker of
-//                    models/common/picker (ring_picker.cpp); a new shard takes ~1/(n+1).
+//                    lib/picker (ring_picker.cpp); a new shard takes ~1/(n+1).
 //
 // A string key (a client route's keys.format) is placed by its Redis Cluster hash slot
-// (models/common/hash/key_slot.h) in place of the key: keys that share a hash tag share a
+// (lib/hash/key_slot.h) in place of the key: keys that share a hash tag share a
 // shard under hash, directory and consistent_hash; range splits the key numbers.
 //
 // Cost: shard_of() is O(1) for hash/directory, O(log n) for range, O(log R) for the ring (R
@@ -26,7 +26,7 @@
 #include <string>
 #include <vector>
 
-#include "models/common/picker/picker.h"
+#include "lib/picker/picker.h"
 
 namespace archsim::database {
 

@@ -1,7 +1,7 @@
 // The stock row (one row of shard 0): stock_read, stock_decrement and buy by stock_update, and
 // the InnoDB row lock the atomic updates hold (a Resource of 1, FIFO, innodb_lock_wait_timeout).
 #include "models/database/database_impl.h"
-#include "models/common/result_flags.h"
+#include "models/contracts/result_flags.h"
 
 namespace archsim::database {
 

@@ -2,7 +2,7 @@
 
 #include "models/database/params.h"
 #include "sim/context.h"
-#include "sim/params.h"
+#include "scenario/params.h"
 #include "sim/results.h"
 
 namespace archsim::database {

@@ -40,7 +40,7 @@
 #include "models/database/btree.h"
 #include "models/database/buffer_pool.h"
 #include "models/database/partitions.h"
-#include "sim/build.h"
+#include "scenario/build.h"
 #include "sim/distribution.h"
 #include "sim/figures.h"
 

@@ -6,7 +6,7 @@
 #include <vector>
 
 #include "sim/continuation.h"
-#include "sim/describe.h"
+#include "scenario/describe.h"
 #include "sim/results.h"
 
 namespace archsim {
@@ -203,7 +203,7 @@ class Dns final : public Component {
     if (ctx.now() + interval_ <= ctx.end_time()) ctx.schedule(interval_, kProbe);
   }
 
-  // For `archsim analyze` (sim/describe.h): a forwarder over its targets. Failover sends
+  // For `archsim analyze` (scenario/describe.h): a forwarder over its targets. Failover sends
   // everything to the first target (the others stand by, so losing one is survived);
   // weighted follows the weights; latency and geo depend on where viewers are, which the
   // analysis does not know: an even split is assumed.

@@ -1,4 +1,4 @@
-// The built-in kinds of scheduled fault (models/common/fault_kinds.h says how a kind is
+// The built-in kinds of scheduled fault (models/contracts/fault_kinds.h says how a kind is
 // played), as chaos-engineering tools and service meshes inject them:
 //   crash        Chaos Monkey / `kubectl delete pod`: instances die, drop what they hold, and
 //                come back after the service's restart_time (+ startup_time). Instantaneous to
@@ -11,7 +11,7 @@
 //                cut off. Regions are declared in network.regions.
 //                Neither reaches a client placed there: its users are not in the data centre
 //                (they lose what they called there and fail over), unless the client is
-//                "internal" (Placement, models/common/capabilities.h).
+//                "internal" (Placement, models/contracts/capabilities.h).
 //   partition    a network partition between groups: calls and replies crossing groups are
 //                lost, so callers can only time out (Jepsen's partitions).
 //   latency      Istio HTTPFaultInjection.delay: `percent` of calls on a link ("a->b") or to a
@@ -32,7 +32,7 @@
 //   disk_full    writes (client routes with "write": true) fail with 5xx, reads work.
 //   drain        `kubectl drain` of the node holding `instances` of the target's instances:
 //                each is evicted when its PodDisruptionBudget allows, else retried every 5 s;
-//                an evicted instance drains and is replaced (models/common/server_pool).
+//                an evicted instance drains and is replaced (models/server/pool).
 //                On a database, a planned switchover of its primaries (models/database/drain.cpp),
 //                or with "role": "replica" a graceful stop and restart of replicas;
 //                on a cache, a manual failover of its nodes to replicas, or without replicas
@@ -40,7 +40,7 @@
 //                on a queue, Kafka's controlled shutdown of brokers (models/queue/queue.cpp).
 // Sources read: Istio VirtualService HTTPFaultInjection and the Envoy fault filter docs
 // (delay/abort percentages), Kubernetes pod lifecycle (restart back-off).
-// Each acts through its target's capabilities (models/common/capabilities.h) or on links;
+// Each acts through its target's capabilities (models/contracts/capabilities.h) or on links;
 // none knows which family its target belongs to.
 #include <algorithm>
 #include <cmath>

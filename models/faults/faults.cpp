@@ -2,7 +2,7 @@
 //
 // Scheduled faults ("faults": [{"at", "duration", "kind", "target", ...}]): the injector
 // reads "at", "duration" and "kind" and plays the kind's entry of the FaultKindRegistry
-// (models/common/fault_kinds.h; the built-in kinds and what they follow are in
+// (models/contracts/fault_kinds.h; the built-in kinds and what they follow are in
 // fault_kinds.cpp): apply() at "at", revert() after "duration", and the kind's LinkEffect
 // on the links it resolved, composed with the other faults active on each link.
 // Random failures ("failures": {"mtbf", "mttr", "scope"} on a component) alternate up
@@ -19,7 +19,7 @@
 #include <string>
 #include <utility>
 
-#include "models/common/capabilities.h"
+#include "models/contracts/capabilities.h"
 #include "sim/results.h"
 
 namespace archsim {

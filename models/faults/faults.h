@@ -1,11 +1,11 @@
 // Fault injection: the scenario's top-level "faults" (scheduled) and every component's
 // "failures" (random, from MTBF/MTTR distributions), played by one hidden component the
-// engine builds from the "faults" section (sim/build.h Registry::add_section).
+// engine builds from the "faults" section (scenario/build.h Registry::add_section).
 // What each kind of scheduled fault does is an entry of a FaultKindRegistry
-// (models/common/fault_kinds.h); register_fault_kinds() adds the built-in ones.
+// (models/contracts/fault_kinds.h); register_fault_kinds() adds the built-in ones.
 #pragma once
-#include "models/common/fault_kinds.h"
-#include "sim/build.h"
+#include "models/contracts/fault_kinds.h"
+#include "scenario/build.h"
 
 namespace archsim {
 

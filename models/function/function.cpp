@@ -6,8 +6,8 @@
 #include <memory>
 #include <vector>
 
-#include "models/common/causes.h"
-#include "sim/describe.h"
+#include "models/contracts/causes.h"
+#include "scenario/describe.h"
 #include "sim/distribution.h"
 #include "sim/results.h"
 

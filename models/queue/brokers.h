@@ -9,7 +9,7 @@
 
 #include "models/queue/log.h"
 #include "sim/distribution.h"
-#include "sim/params.h"
+#include "scenario/params.h"
 #include "sim/pool.h"
 
 namespace archsim::queue {

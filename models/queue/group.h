@@ -15,12 +15,12 @@
 #include <string>
 #include <vector>
 
-#include "models/common/capabilities.h"
+#include "models/contracts/capabilities.h"
 #include "models/queue/assignor.h"
 #include "models/queue/brokers.h"
 #include "models/queue/key_order.h"
 #include "models/queue/log.h"
-#include "sim/build.h"
+#include "scenario/build.h"
 #include "sim/context.h"
 #include "sim/metrics.h"
 #include "sim/results.h"
@@ -93,7 +93,7 @@ class Group {
   // A copy of a counted message of this group's was cut from the log (a leader's crash).
   void lost_truncated(Msg& m) { settle(m, t_.lost_truncated); }
 
-  // ---- for analyze (sim/describe.h) ----
+  // ---- for analyze (scenario/describe.h) ----
   RefId consumer() const { return consumer_; }
   bool has_route() const { return has_route_; }
   std::uint32_t route() const { return route_; }

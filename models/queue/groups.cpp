@@ -5,7 +5,7 @@
 
 #include "models/queue/group.h"
 #include "models/queue/topic.h"
-#include "sim/errors.h"
+#include "scenario/errors.h"
 
 namespace archsim::queue {
 

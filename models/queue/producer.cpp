@@ -3,7 +3,7 @@
 // partitioner, and a message's release once no group holds it.
 #include <algorithm>
 
-#include "models/common/server_pool/server_pool.h"
+#include "models/server/pool/server_pool.h"
 #include "models/queue/partitioner.h"
 #include "models/queue/topic.h"
 

@@ -13,12 +13,12 @@
 #include <string_view>
 #include <vector>
 
-#include "models/common/capabilities.h"
-#include "models/common/server_pool/server_pool.h"
+#include "models/contracts/capabilities.h"
+#include "models/server/pool/server_pool.h"
 #include "models/queue/brokers.h"
 #include "models/queue/group.h"
 #include "models/queue/topic.h"
-#include "sim/describe.h"
+#include "scenario/describe.h"
 #include "sim/results.h"
 
 namespace archsim {

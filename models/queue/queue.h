@@ -23,7 +23,7 @@
 //    offline until an in-sync one returns (`restart_time` after a crash), or with
 //    `unclean_leader_election` led at once by a live out-of-sync one, which loses what it
 //    lacks (messages appended after its crash), acknowledged or not. The brokers are servers
-//    of the shared server pool (models/common/server_pool, its addressed use: slot b =
+//    of the shared server pool (models/server/pool, its addressed use: slot b =
 //    broker b): their crashes, restarts, failures until repair, ready history and billing
 //    are the pool's; each is billed for the whole run at the price of `instance_type` (an
 //    Amazon MSK broker size such as kafka.m5.large, priced in the scenario's catalogue).
@@ -78,7 +78,7 @@
 //    full, "drop" refuses (Rejected, counted dropped) and "block" holds the producer until
 //    room frees, at most `max_block` (Kafka's producer: send() blocks while buffer.memory is
 //    full, up to max.block.ms, then throws a TimeoutException). A one-way publish step asks
-//    first (Backpressure, models/common/capabilities.h) and, while the topic is full, waits
+//    first (Backpressure, models/contracts/capabilities.h) and, while the topic is full, waits
 //    as a call answered once the message is in. A message's end-to-end time starts when it
 //    was sent, its wait for room included (the record's timestamp is taken in send()).
 //  - consumer lag: Kafka's (kafka-consumer-groups, Burrow, KEDA's Kafka scaler): log end
@@ -125,7 +125,7 @@
 #pragma once
 #include <memory>
 
-#include "sim/build.h"
+#include "scenario/build.h"
 
 namespace archsim {
 // Registers the "queue" type and its failure cause "not_enough_replicas".

@@ -95,7 +95,7 @@ void Topic::schedule(Context& ctx, Time delay, Timer kind, std::uint64_t data) {
   ctx.schedule(delay, tags_.make(kind), data);
 }
 
-// For `archsim analyze` (sim/describe.h): a broker delivering each message once to its own
+// For `archsim analyze` (scenario/describe.h): a broker delivering each message once to its own
 // group. Producers that wait pay the replication with acks=all; consumers see a message
 // once replicated, and with the outbox after half a poll interval on average.
 void Topic::describe(Description& d) const {

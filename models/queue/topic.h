@@ -19,9 +19,9 @@
 #include "models/queue/brokers.h"
 #include "models/queue/group.h"
 #include "models/queue/log.h"
-#include "sim/build.h"
+#include "scenario/build.h"
 #include "sim/context.h"
-#include "sim/describe.h"
+#include "scenario/describe.h"
 #include "sim/metrics.h"
 #include "sim/random.h"
 #include "sim/results.h"
@@ -80,7 +80,7 @@ class Topic {
   void release(Handle h);
   // Producers blocked on the bound get in while there is room.
   void admit_blocked(Context& ctx);
-  // Backpressure (models/common/capabilities.h): whether a producer would wait now.
+  // Backpressure (models/contracts/capabilities.h): whether a producer would wait now.
   bool full() const { return capacity_ > 0 && block_ && held_ >= capacity_; }
   bool blocks() const { return capacity_ > 0 && block_; }
   // The queue's timer for blocked producers (data: this topic's index): block_timeout().

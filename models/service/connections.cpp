@@ -8,7 +8,7 @@
 // proxy_pass with "Upgrade" keeps the client and the upstream paired for the connection's
 // life), so stickiness is not a balancing choice but what a connection is.
 //   - A message on the connection (a request the caller marks held_connection::kOnConnection,
-//     models/common/held_connection.h) runs on the instance that holds it, whatever the
+//     models/contracts/hop_flags.h) runs on the instance that holds it, whatever the
 //     picker; one whose connection is not held (dropped, or still in its set-up) fails at
 //     once with Status::Unavailable, counted (a message written to a closed socket).
 //   - A connection ends at its caller's deadline (the client's session end), answered Ok.
@@ -30,7 +30,7 @@
 #include <algorithm>
 #include <string>
 
-#include "models/common/held_connection.h"
+#include "models/contracts/hop_flags.h"
 
 namespace archsim::service_internal {
 

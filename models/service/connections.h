@@ -9,7 +9,7 @@
 #include <cstdint>
 #include <vector>
 
-#include "models/common/cache_store/key_map.h"
+#include "lib/cache_store/key_map.h"
 
 #include "sim/component.h"
 #include "sim/continuation.h"

@@ -1,7 +1,7 @@
 // Service: work nobody waits for. A request whose caller gave up is either run to its end
 // (its answer is dropped: the CPU it took is counted as wasted), stopped at the deadline its
 // caller sent with it ("on_timeout": "cancel" on the caller's call,
-// models/common/resilience/on_timeout.h), or, waiting in the accept queue, dropped before it
+// models/server/call_policy/on_timeout.h), or, waiting in the accept queue, dropped before it
 // starts by the service's queue rules:
 //   "drop_expired"   a queued request whose caller has already timed out is not started
 //                    (what a deadline-aware server does with a request it knows is dead);
@@ -27,7 +27,7 @@
 // step is not cut but the request is ended when it finishes; a call with a retry policy is
 // capped per attempt, so a retry started before the limit may end after it.
 #include "models/service/service_impl.h"
-#include "models/common/causes.h"
+#include "models/contracts/causes.h"
 
 namespace archsim::service_internal {
 

@@ -14,25 +14,25 @@
 //   service_mesh.cpp        a service mesh's sidecar: its delay on every crossing, CPU, memory
 //   connections.cpp         long-lived connections (WebSocket, SSE): held, limited, dropped
 // Instances, workers, accept queues, lifecycle, zones, memory and billing are the server
-// pool's (models/common/server_pool/server_pool.h); the service keeps routes and steps, calls
+// pool's (models/server/pool/server_pool.h); the service keeps routes and steps, calls
 // and their resilience. Only these files include this header.
 #pragma once
 #include <algorithm>
 #include <string>
 #include <vector>
 
-#include "models/common/capabilities.h"
-#include "models/common/held_connection.h"
-#include "models/common/server_pool/server_pool.h"
-#include "models/common/resilience/call_policy.h"
-#include "models/common/resilience/idempotency.h"
-#include "models/common/security/tls.h"
-#include "models/common/security/token_cache.h"
+#include "models/contracts/capabilities.h"
+#include "models/contracts/hop_flags.h"
+#include "models/server/pool/server_pool.h"
+#include "models/server/call_policy/call_policy.h"
+#include "models/server/idempotency.h"
+#include "models/server/security/tls.h"
+#include "lib/cache_store/token_cache.h"
 #include "models/service/connections.h"
 #include "models/service/service.h"
 #include "sim/results.h"
 #include "sim/continuation.h"
-#include "sim/describe.h"
+#include "scenario/describe.h"
 
 namespace archsim::service_internal {
 
@@ -149,7 +149,7 @@ class Service final : public Component,
   bool call_wanted(std::uint64_t token) const override;
   void finish(Context& ctx, ComponentReport& r) override;
 
-  // ---- capabilities (models/common/capabilities.h): scaling, crashes and zones are the
+  // ---- capabilities (models/contracts/capabilities.h): scaling, crashes and zones are the
   // pool's; Degradable is the service's own, but for memory leaks, which it forwards ----
 
   void connect(ConnectContext& cc) override;
@@ -248,7 +248,7 @@ class Service final : public Component,
   // Runs `d` of CPU work (before `speed` and slowdowns) for job `j`, which holds a worker.
   void run_work(Context& ctx, std::uint32_t j, Time d);
   // The CPU a job pays before its steps: its connection's TLS handshake, its token's
-  // verification (models/common/security/tls.h). False when it needs none.
+  // verification (models/server/security/tls.h). False when it needs none.
   bool pay_crypto(Context& ctx, std::uint32_t j);
   // A job's work ended: on to its next step (or its first, after its crypto).
   static void work_ended(Job& job) {
@@ -302,7 +302,7 @@ class Service final : public Component,
   bool shed_or_deduplicate(Context& ctx, CallId call, const RequestInfo& req, std::uint32_t inst);
   void record_write(Context& ctx, const RequestInfo& req);
   void resilience_figures(Context& ctx, ComponentReport& r);
-  // A call step's "token_cache" (models/common/security/token_cache.h): read it; whether the
+  // A call step's "token_cache" (lib/cache_store/token_cache.h): read it; whether the
   // job's token is cached (a hit: the call is not made); keep it after a successful call.
   std::uint32_t add_token_cache(Params& s, Params& tc, BuildContext& bc);
   bool token_cached(Context& ctx, const Job& job, const Step& st);
@@ -319,7 +319,7 @@ class Service final : public Component,
   ServerPool pool_;         // instances, workers, queues, lifecycle, zones, memory, billing
   bool io_async_ = false;   // "io": "async": workers are released while calls are outstanding
   std::vector<PsState> ps_;                 // per pool slot, when cores are shared
-  std::vector<std::uint32_t> lives_;        // per pool slot: its process's life (models/common/caller_instance.h)
+  std::vector<std::uint32_t> lives_;        // per pool slot: its process's life (models/contracts/caller_instance.h)
   std::uint32_t from_instance(std::uint32_t slot) const;  // what the slot's calls carry
   std::vector<std::uint32_t> ps_finished_;  // scratch of ps_done, reused
   double slowdown_ = 1, error_rate_ = 0;
@@ -361,7 +361,7 @@ class Service final : public Component,
     std::uint64_t replays = 0, replayed = 0;
     Time replay_max = 0, replay_sum = 0;
   } es_;
-  // Resilience (models/common/resilience): call policies of the call steps, shedding, write keys.
+  // Resilience (models/server/call_policy): call policies of the call steps, shedding, write keys.
   static constexpr std::uint64_t kNoShed = UINT64_MAX;
   std::vector<std::unique_ptr<CallPolicy>> policies_;
   std::vector<std::string> policy_labels_;

@@ -1,8 +1,8 @@
-// Service: what it does for its server pool (models/common/server_pool/server_pool.h):
+// Service: what it does for its server pool (models/server/pool/server_pool.h):
 // dropping the requests of an instance that goes away, and its per-instance state.
 #include "models/service/service_impl.h"
 
-#include "models/common/caller_instance.h"
+#include "models/contracts/caller_instance.h"
 
 namespace archsim::service_internal {
 
@@ -29,7 +29,7 @@ void Service::slot_launched(std::uint32_t slot) {
   ps_[slot] = PsState{};
 }
 
-// Calls carry the calling instance (models/common/caller_instance.h): a callee keeping state
+// Calls carry the calling instance (models/contracts/caller_instance.h): a callee keeping state
 // per instance (a local cache) tells the instances, and their restarts, apart.
 std::uint32_t Service::from_instance(std::uint32_t slot) const {
   return caller_instance::pack(slot, slot < lives_.size() ? lives_[slot] : 0);

@@ -1,7 +1,7 @@
 // Service: resilience policies on call steps, load shedding and idempotent writes.
 #include "models/service/service_impl.h"
-#include "models/common/result_flags.h"
-#include "models/common/causes.h"
+#include "models/contracts/result_flags.h"
+#include "models/contracts/causes.h"
 
 namespace archsim::service_internal {
 

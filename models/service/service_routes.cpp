@@ -1,9 +1,9 @@
 // Service: reading routes and their steps from the scenario, and describing them to analyze.
 #include "models/service/service_impl.h"
-#include "models/common/resilience/on_timeout.h"
+#include "models/server/call_policy/on_timeout.h"
 
-#include "models/common/result_flags.h"
-#include "sim/errors.h"
+#include "models/contracts/result_flags.h"
+#include "scenario/errors.h"
 
 namespace archsim::service_internal {
 
@@ -40,7 +40,7 @@ void Service::read_routes(Params& p, BuildContext& bc, bool has_default, const D
   declare_route_flow(bc);
 }
 
-// For the check before t = 0 (sim/route_flow.h): without a default program this service
+// For the check before t = 0 (scenario/route_flow.h): without a default program this service
 // serves only its named routes; each program's calls and publishes pass on the routes that
 // run it (a named route's program: that route; the default program: every route without a
 // program of its own), under their own route name when the step gives one.
@@ -226,7 +226,7 @@ void Service::parse_block(Params& s, std::string_view key, BuildContext& bc, Pro
   parse_steps(body, bc, prog, prog.steps, false);
 }
 
-// For `archsim analyze` (sim/describe.h): instances, zones, io, connection pools, and per
+// For `archsim analyze` (scenario/describe.h): instances, zones, io, connection pools, and per
 // route the mean work, the calls made in order (a parallel block is one group) and the steps
 // as a flow (branches, choices and repeats), so that analyze can weight each by how often it
 // runs.

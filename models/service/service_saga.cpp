@@ -20,9 +20,9 @@
 // have done its work downstream: that case, which real sagas handle with idempotent
 // retries or a compensation of the uncertain step, is left out); the orchestrator's state is
 // in memory, so a saga whose instance crashes is lost with its request, not resumed.
-#include "models/common/result_flags.h"
+#include "models/contracts/result_flags.h"
 #include "models/service/service_impl.h"
-#include "sim/errors.h"
+#include "scenario/errors.h"
 
 namespace archsim::service_internal {
 

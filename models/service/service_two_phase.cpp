@@ -28,9 +28,9 @@
 // has usually timed out); a crash fault on the service drops its transactions with its
 // requests and their prepared rows stay locked to the end of the run (the coordinator's log
 // is not modelled); participants' calls take no retry policy of their own.
-#include "models/common/result_flags.h"
+#include "models/contracts/result_flags.h"
 #include "models/service/service_impl.h"
-#include "sim/errors.h"
+#include "scenario/errors.h"
 
 namespace archsim::service_internal {
 

@@ -6,7 +6,7 @@
 #include <vector>
 
 #include "sim/metrics.h"
-#include "sim/params.h"
+#include "scenario/params.h"
 #include "reports/ledgers/ledger_results.h"
 #include "sim/results.h"
 

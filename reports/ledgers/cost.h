@@ -19,7 +19,7 @@
 
 #include <nlohmann/json_fwd.hpp>
 
-#include "sim/params.h"
+#include "scenario/params.h"
 #include "reports/ledgers/ledger_results.h"
 #include "sim/results.h"
 
@@ -36,7 +36,7 @@ struct CostSettings {
 // Reads (and checks) the scenario's "cost". Throws ScenarioError.
 CostSettings read_cost(Params& top);
 // Adds the catalogue's prices (they win over cost.prices_per_hour) from `doc`, a scenario a
-// Simulation has validated (models/common/instance_types.h checks them).
+// Simulation has validated (models/server/instance_types.h checks them).
 void add_catalogue_prices(CostSettings& s, const nlohmann::json& doc);
 
 CostResult cost_ledger(const CostSettings& s, const RunResult& r);

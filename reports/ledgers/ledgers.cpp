@@ -13,7 +13,7 @@ void register_ledger_keys(Registry& r) {
     return std::any();
   });
   // Once the components exist: a per-route objective must name a route they use. A scope is
-  // handed back as the population the engine is to count apart (sim/build.h TopLevelKey).
+  // handed back as the population the engine is to count apart (scenario/build.h TopLevelKey).
   r.add_top_level("slo", Stage::Series, [](Params& top, const Metrics& m, const std::vector<std::string>& routes) {
     const SloSettings s = read_slo(top, &routes, &m);
     return s.scope ? std::any(population(*s.scope)) : std::any();

@@ -13,7 +13,7 @@
 #include "reports/ledgers/cost.h"
 #include "reports/ledgers/ledger_results.h"
 #include "reports/ledgers/slo.h"
-#include "sim/build.h"
+#include "scenario/build.h"
 #include "sim/results.h"
 
 namespace archsim::ledgers {

@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <cmath>
 
-#include "sim/errors.h"
+#include "scenario/errors.h"
 #include "sim/text_list.h"
 
 namespace archsim::ledgers {

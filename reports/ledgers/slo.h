@@ -20,7 +20,7 @@
 // SLO's SLI names the requests it counts (the API, not the video players' downloads). Every
 // objective, the availability_window and the availability report's SLO windows, error
 // budget and fault detection are then judged on that population alone, from the figures and
-// series the engine keeps for it (sim/request_ledger.h RequestPopulation, series component
+// series the engine keeps for it (scenario/population.h RequestPopulation, series component
 // "slo"). A per-route objective must name a route of the scope.
 //
 // Percentiles come from a histogram whose buckets are about 0.8% wide: a latency objective is
@@ -32,8 +32,8 @@
 #include <string>
 #include <vector>
 
-#include "sim/params.h"
-#include "sim/request_ledger.h"
+#include "scenario/params.h"
+#include "scenario/population.h"
 #include "reports/ledgers/ledger_results.h"
 #include "sim/results.h"
 

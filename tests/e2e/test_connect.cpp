@@ -1,4 +1,4 @@
-// Connection set-up cost end to end (models/common/resilience/connections.h): a caller pays
+// Connection set-up cost end to end (models/server/call_policy/connections.h): a caller pays
 // `setup` on each connection it opens; kept connections are reused; a timed-out attempt's
 // connection is closed, so its retry pays again. No network latency and callees with
 // workers to spare: a request's latency is its work plus the set-up when it opened a

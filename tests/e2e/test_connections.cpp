@@ -112,7 +112,7 @@ TEST_CASE("connections: a crashed instance drops every connection it held, and e
 }
 
 TEST_CASE("connections: each attempt pays its TLS handshake at the service, a reconnect a resumed one") {
-  // OpenSSL's figures (models/common/security/tls.h): a full TLS 1.3 handshake costs the server
+  // OpenSSL's figures (models/server/security/tls.h): a full TLS 1.3 handshake costs the server
   // an RSA-2048 signature (248.4 us) and an X25519 exchange (68.4 us); a resumed one (PSK with
   // ECDHE) the exchange only. A crash makes k reconnects: with "full" every attempt pays the
   // full price, with "resumed" the sessions' first attempts do and the k reconnects resume.

@@ -1,4 +1,4 @@
-// Security's cost end to end (models/common/security): TLS handshakes on new connections, JWT
+// Security's cost end to end (models/server/security): TLS handshakes on new connections, JWT
 // verification per request, a token cache in front of an authentication call. Ground truth:
 // the handshakes RFC 8446 and RFC 5246 define (round trips, and the server's one signature
 // plus one ECDHE on a full handshake), OpenSSL's session rule (not resumed past creation time
@@ -39,7 +39,7 @@ double cpu_ms_per_request(const json& s) {
   return num(s, "components.web.cpu_utilization") * 4 * 100.0 * 1000.0 / num(s, "components.web.ok");
 }
 
-// OpenSSL 3.0 `speed` on one core (models/common/security/tls.h): RSA-2048 sign and verify,
+// OpenSSL 3.0 `speed` on one core (models/server/security/tls.h): RSA-2048 sign and verify,
 // two X25519 scalar multiplications, in ms.
 constexpr double kRsaSign = 0.2484, kRsaVerify = 0.0178, kEcdhe = 0.0684;
 

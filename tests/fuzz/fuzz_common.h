@@ -13,8 +13,8 @@
 #include <new>
 #include <string>
 
-#include "sim/build.h"
-#include "sim/errors.h"
+#include "scenario/build.h"
+#include "scenario/errors.h"
 #include "tests/builtin_registry.h"
 
 namespace archsim::fuzz {

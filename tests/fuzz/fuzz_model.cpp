@@ -16,7 +16,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "sim/scenario_file.h"
+#include "scenario/scenario_file.h"
 #include "sim/simulation.h"
 #include "tests/fuzz/fuzz_common.h"
 #include "tests/fuzz/scenario_mutator.h"

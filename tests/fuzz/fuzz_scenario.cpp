@@ -2,7 +2,7 @@
 // `archsim validate` runs. Seeds: every shipped and test scenario (tools/fuzz.sh).
 #include <nlohmann/json.hpp>
 
-#include "sim/scenario_file.h"
+#include "scenario/scenario_file.h"
 #include "sim/simulation.h"
 #include "tests/fuzz/fuzz_common.h"
 

@@ -28,8 +28,8 @@
 
 #include <nlohmann/json.hpp>
 
-#include "sim/errors.h"
-#include "sim/json_text.h"
+#include "scenario/errors.h"
+#include "scenario/json_text.h"
 #include "sim/random.h"
 #include "sim/time.h"
 
@@ -61,7 +61,7 @@ inline bool is_profile(const nlohmann::json& a) {
   return true;
 }
 
-// Depth is bounded by the parser (sim/json_text.h): recursion is safe.
+// Depth is bounded by the parser (scenario/json_text.h): recursion is safe.
 inline void compress(nlohmann::json& j, double f, bool in_faults) {
   if (j.is_object()) {
     for (auto it = j.begin(); it != j.end(); ++it) {

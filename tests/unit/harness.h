@@ -7,7 +7,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "sim/errors.h"
+#include "scenario/errors.h"
 #include "sim/simulation.h"
 #include "tests/builtin_registry.h"
 

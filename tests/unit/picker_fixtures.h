@@ -3,7 +3,7 @@
 #include <initializer_list>
 #include <vector>
 
-#include "models/common/picker/picker.h"
+#include "lib/picker/picker.h"
 
 namespace archsim::test {
 

@@ -1,4 +1,4 @@
-// The autoscaler drives anything Scalable (models/common/capabilities.h), not only the
+// The autoscaler drives anything Scalable (models/contracts/capabilities.h), not only the
 // service. No family but the service implements Scalable yet, so the target here is a test
 // component: a pool whose instances start after `start_time` and share a fixed number of
 // requests in flight. The real autoscaler model (registered as in the CLI) scales it on the
@@ -17,10 +17,10 @@
 
 #include <nlohmann/json.hpp>
 
-#include "models/common/capabilities.h"
+#include "models/contracts/capabilities.h"
 #include "models/register_builtin.h"
 #include "tests/unit/harness.h"
-#include "sim/build.h"
+#include "scenario/build.h"
 #include "sim/context.h"
 #include "sim/results.h"
 #include "sim/simulation.h"

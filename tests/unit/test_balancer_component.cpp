@@ -16,7 +16,7 @@
 
 #include "tests/unit/harness.h"
 #include "models/balancer/passive_health.h"
-#include "sim/errors.h"
+#include "scenario/errors.h"
 #include "sim/simulation.h"
 
 using namespace archsim;

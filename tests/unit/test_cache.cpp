@@ -8,8 +8,8 @@
 #include <string>
 #include <vector>
 
-#include "models/common/cache_store/cache_store.h"
-#include "models/common/hash/key_slot.h"
+#include "lib/cache_store/cache_store.h"
+#include "lib/hash/key_slot.h"
 #include "sim/zipf.h"
 #include "tests/unit/harness.h"
 
@@ -115,7 +115,7 @@ TEST_CASE("cache: LRU, FIFO and LFU evict the exact victims on a small trace") {
 }
 
 TEST_CASE("cache: LRU whose list is built at the first eviction evicts in exact last-use order") {
-  // The store keeps no list until it first evicts (models/common/cache_store/cache_store.h):
+  // The store keeps no list until it first evicts (lib/cache_store/cache_store.h):
   // the victims must still be those of a move-to-front list. Reference: each key's last use.
   constexpr std::uint32_t kCap = 64;
   CacheStore st(cfg(Eviction::Lru, kCap), 1);

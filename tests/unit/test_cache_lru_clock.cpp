@@ -9,7 +9,7 @@
 #include <cmath>
 #include <cstdint>
 
-#include "models/common/cache_store/cache_store.h"
+#include "lib/cache_store/cache_store.h"
 #include "sim/zipf.h"
 
 using namespace archsim;

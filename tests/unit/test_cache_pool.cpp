@@ -11,9 +11,9 @@
 
 #include <nlohmann/json.hpp>
 
-#include "models/common/hash/key_slot.h"
-#include "models/common/capabilities.h"
-#include "models/common/result_flags.h"
+#include "lib/hash/key_slot.h"
+#include "models/contracts/capabilities.h"
+#include "models/contracts/result_flags.h"
 #include "reports/ledgers/ledgers.h"
 #include "sim/results.h"
 #include "sim/simulation.h"

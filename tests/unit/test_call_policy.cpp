@@ -1,4 +1,4 @@
-// Call policies (models/common/resilience/call_policy.h) through the engine, in small simulations
+// Call policies (models/server/call_policy/call_policy.h) through the engine, in small simulations
 // built from JSON strings, against behaviour that is not ours:
 //   - Resilience4j's circuit breaker state machine, read from the "circuit_state" series:
 //     CLOSED -> OPEN exactly at the outcome that completes minimum_calls (not before),
@@ -24,9 +24,9 @@
 #include <nlohmann/json.hpp>
 
 #include "tests/unit/harness.h"
-#include "models/common/causes.h"
-#include "models/common/resilience/keyed_token_buckets.h"
-#include "sim/errors.h"
+#include "models/contracts/causes.h"
+#include "lib/resilience/keyed_token_buckets.h"
+#include "scenario/errors.h"
 #include "sim/simulation.h"
 
 using namespace archsim;

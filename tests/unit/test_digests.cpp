@@ -5,7 +5,7 @@
 #include <cstdint>
 #include <string>
 
-#include "models/common/hash/digests.h"
+#include "lib/hash/digests.h"
 
 using namespace archsim;
 

@@ -1,4 +1,4 @@
-// The health tracker (models/common/health/health_tracker.h) against the rules it follows:
+// The health tracker (lib/health/health_tracker.h) against the rules it follows:
 // HAProxy's fall/rise counting for active checks, Envoy's consecutive_5xx ejection with
 // base_ejection_time x times ejected, capped by max_ejection_time, and the
 // max_ejection_percent cap that still lets one member go.
@@ -7,7 +7,7 @@
 #include <cstdint>
 #include <vector>
 
-#include "models/common/health/health_tracker.h"
+#include "lib/health/health_tracker.h"
 
 using namespace archsim;
 using namespace archsim::health;

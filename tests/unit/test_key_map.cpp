@@ -1,4 +1,4 @@
-// The open-addressing KeyMap (models/common/cache_store/key_map.h) against std::map under
+// The open-addressing KeyMap (lib/cache_store/key_map.h) against std::map under
 // random puts, inserts, finds and erases (backward-shift deletion must keep every probe
 // chain whole), and the idempotency ledger built on it against the rule it states: a key
 // applied within the last ttl is a repeat, and only then.
@@ -7,8 +7,8 @@
 #include <cstdint>
 #include <map>
 
-#include "models/common/cache_store/key_map.h"
-#include "models/common/resilience/idempotency.h"
+#include "lib/cache_store/key_map.h"
+#include "models/server/idempotency.h"
 #include "sim/random.h"
 
 using namespace archsim;

@@ -8,7 +8,7 @@
 #include <string>
 
 #include "models/client/key_format.h"
-#include "models/common/hash/key_slot.h"
+#include "lib/hash/key_slot.h"
 #include "tests/unit/harness.h"
 
 using namespace archsim;

@@ -16,7 +16,7 @@
 #include "reports/ledgers/availability.h"
 #include "reports/ledgers/cost.h"
 #include "reports/ledgers/ledgers.h"
-#include "sim/errors.h"
+#include "scenario/errors.h"
 #include "sim/simulation.h"
 #include "tests/unit/harness.h"
 

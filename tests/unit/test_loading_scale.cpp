@@ -7,8 +7,8 @@
 
 #include <string>
 
-#include "sim/errors.h"
-#include "sim/params.h"
+#include "scenario/errors.h"
+#include "scenario/params.h"
 #include "tests/unit/harness.h"
 
 using namespace archsim;

@@ -2,9 +2,9 @@
 
 #include <nlohmann/json.hpp>
 
-#include "sim/errors.h"
-#include "sim/params.h"
-#include "sim/scenario_file.h"
+#include "scenario/errors.h"
+#include "scenario/params.h"
+#include "scenario/scenario_file.h"
 
 using namespace archsim;
 using nlohmann::json;

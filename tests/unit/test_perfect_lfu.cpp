@@ -8,7 +8,7 @@
 #include <cstdint>
 #include <string>
 
-#include "models/common/cache_store/cache_store.h"
+#include "lib/cache_store/cache_store.h"
 #include "sim/zipf.h"
 #include "tests/unit/harness.h"
 

@@ -9,7 +9,7 @@
 #include <cstdint>
 #include <vector>
 
-#include "models/common/picker/picker.h"
+#include "lib/picker/picker.h"
 #include "tests/unit/picker_fixtures.h"
 
 using namespace archsim;

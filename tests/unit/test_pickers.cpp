@@ -14,8 +14,8 @@
 #include <vector>
 
 #include "models/balancer/sticky.h"
-#include "models/common/picker/picker.h"
-#include "models/common/picker/picker_internal.h"
+#include "lib/picker/picker.h"
+#include "lib/picker/picker_internal.h"
 #include "tests/unit/picker_fixtures.h"
 
 using namespace archsim;

@@ -11,10 +11,10 @@
 
 #include <nlohmann/json.hpp>
 
-#include "models/common/capabilities.h"
+#include "models/contracts/capabilities.h"
 #include "models/queue/partitioner.h"
 #include "reports/ledgers/ledgers.h"
-#include "sim/errors.h"
+#include "scenario/errors.h"
 #include "sim/results.h"
 #include "sim/simulation.h"
 #include "tests/unit/harness.h"

@@ -1,9 +1,9 @@
 // The ready-level ledger every family's availability figures come from
-// (models/common/ready_ledger.h): time at each level, outages and their length, from the
+// (models/contracts/ready_ledger.h): time at each level, outages and their length, from the
 // warm-up on, worked by hand.
 #include <doctest/doctest.h>
 
-#include "models/common/ready_ledger.h"
+#include "models/contracts/ready_ledger.h"
 
 using namespace archsim;
 

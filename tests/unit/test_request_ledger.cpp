@@ -1,6 +1,7 @@
 #include <doctest/doctest.h>
 
-#include "sim/errors.h"
+#include "scenario/errors.h"
+#include "scenario/population.h"
 #include "sim/request_ledger.h"
 
 using namespace archsim;
@@ -109,19 +110,21 @@ TEST_CASE("request ledger: a population counts the requests of its clients on it
   RequestPopulation sel{"slo", "/slo/scope", {{"api", "/slo/scope/clients/0"}}, {{"page", "/slo/scope/routes/0"}}};
   const std::vector<std::string> ids = {"api", "video", "web"}, types = {"client", "client", "service"};
   const std::vector<char> ends = {1, 1, 0};
+  const std::vector<std::string> routes = {ledger.route_name(0), ledger.route_name(1)};
+  auto resolve = [&](const RequestPopulation& p) { return resolve_population(p, ids, types, ends, routes); };
   SUBCASE("names that are not a client or a route are refused where they are written") {
     RequestPopulation bad = sel;
     bad.clients = {{"web", "/slo/scope/clients/0"}};
-    CHECK_THROWS_WITH_AS(ledger.set_population(bad, ids, types, ends), doctest::Contains("is a service, not a client"), ScenarioError);
+    CHECK_THROWS_WITH_AS(resolve(bad), doctest::Contains("is a service, not a client"), ScenarioError);
     bad = sel;
     bad.routes = {{"pag", "/slo/scope/routes/0"}};
-    CHECK_THROWS_WITH_AS(ledger.set_population(bad, ids, types, ends), doctest::Contains("did you mean \"page\""), ScenarioError);
+    CHECK_THROWS_WITH_AS(resolve(bad), doctest::Contains("did you mean \"page\""), ScenarioError);
     bad = sel;
     bad.series = "web";
-    CHECK_THROWS_AS(ledger.set_population(bad, ids, types, ends), ScenarioError);
+    CHECK_THROWS_AS(resolve(bad), ScenarioError);
   }
   SUBCASE("member requests only") {
-    ledger.set_population(sel, ids, types, ends);
+    ledger.set_population(resolve(sel));
     api.ended(request(page, 0), Status::Ok, 20 * kMillisecond);
     api.ended(request(page, 0), Status::Timeout, 500 * kMillisecond);
     api.ended(request(segment, 0), Status::Ok, 3 * kSecond);       // not its route

@@ -11,12 +11,12 @@
 #include <string>
 #include <vector>
 
-#include "models/common/resilience/backoff.h"
-#include "models/common/resilience/bulkhead.h"
-#include "models/common/resilience/circuit_breaker.h"
-#include "models/common/resilience/retry_budget.h"
-#include "models/common/resilience/token_bucket.h"
-#include "models/common/resilience/window_rate_limiter.h"
+#include "lib/resilience/backoff.h"
+#include "lib/resilience/bulkhead.h"
+#include "lib/resilience/circuit_breaker.h"
+#include "lib/resilience/retry_budget.h"
+#include "lib/resilience/token_bucket.h"
+#include "lib/resilience/window_rate_limiter.h"
 
 using namespace archsim;
 using namespace archsim::resilience;

@@ -1,10 +1,10 @@
-// Resource and Store (models/common/resource.h) against SimPy's semantics: FIFO grants,
+// Resource and Store (lib/resource.h) against SimPy's semantics: FIFO grants,
 // hand-off on release, cancelled waiters skipped, bounded stores refusing when full.
 #include <doctest/doctest.h>
 
 #include <vector>
 
-#include "models/common/resource.h"
+#include "lib/resource.h"
 
 using namespace archsim;
 

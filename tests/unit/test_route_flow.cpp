@@ -4,8 +4,8 @@
 #include <utility>
 #include <vector>
 
-#include "sim/errors.h"
-#include "sim/route_flow.h"
+#include "scenario/errors.h"
+#include "scenario/route_flow.h"
 
 using namespace archsim;
 

@@ -1,4 +1,4 @@
-// The server pool (models/common/server_pool) on its own: a small server written here holds
+// The server pool (models/server/pool) on its own: a small server written here holds
 // each request for `work` on a worker, and a script calls it and acts on its capabilities at
 // given times. Lifecycle, the FIFO accept queue, crashes and restarts, draining, zones and
 // OOM kills are checked against times worked out by hand.
@@ -6,8 +6,8 @@
 
 #include <nlohmann/json.hpp>
 
-#include "models/common/capabilities.h"
-#include "models/common/server_pool/server_pool.h"
+#include "models/contracts/capabilities.h"
+#include "models/server/pool/server_pool.h"
 #include "sim/results.h"
 #include "sim/simulation.h"
 #include "tests/unit/harness.h"

@@ -6,7 +6,7 @@
 
 #include <cmath>
 
-#include "models/common/result_flags.h"
+#include "models/contracts/result_flags.h"
 #include "tests/unit/harness.h"
 
 using namespace archsim;

@@ -1,11 +1,11 @@
-// W-TinyLFU (models/common/cache_store: Caffeine's policy) against hand-worked admission
+// W-TinyLFU (lib/cache_store: Caffeine's policy) against hand-worked admission
 // decisions on a capacity-10 store, the sketch's saturation and aging, and the point of the
 // policy: on a Zipf stream polluted by one-off scans it keeps the hot keys that LRU flushes.
 #include <doctest/doctest.h>
 
 #include <cstdint>
 
-#include "models/common/cache_store/cache_store.h"
+#include "lib/cache_store/cache_store.h"
 #include "sim/zipf.h"
 #include "tests/unit/harness.h"
 

@@ -1,4 +1,4 @@
-// The deployment's index of instances by version (models/common/server_pool/version_index.h)
+// The deployment's index of instances by version (models/server/pool/version_index.h)
 // against the pass over every instance it replaced: the same counts and the same victim
 // (not ready first, then the latest launch, then the highest slot) after every change of a
 // random life of launches, readiness changes, drains and terminations.
@@ -7,7 +7,7 @@
 #include <cstdint>
 #include <vector>
 
-#include "models/common/server_pool/version_index.h"
+#include "models/server/pool/version_index.h"
 #include "sim/random.h"
 
 using archsim::VersionCounts;

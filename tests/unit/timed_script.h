@@ -6,11 +6,11 @@
 #include <cstdint>
 #include <vector>
 
-#include "models/common/capabilities.h"
-#include "sim/build.h"
+#include "models/contracts/capabilities.h"
+#include "scenario/build.h"
 #include "sim/component.h"
 #include "sim/context.h"
-#include "sim/params.h"
+#include "scenario/params.h"
 #include "sim/results.h"
 
 namespace archsim::test {

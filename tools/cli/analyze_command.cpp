@@ -63,7 +63,7 @@
 #include <optional>
 #include <set>
 
-#include "sim/errors.h"
+#include "scenario/errors.h"
 #include "sim/text_list.h"
 #include "tools/cli/analysis.h"
 #include "tools/cli/analyze_failures.h"

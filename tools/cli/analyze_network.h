@@ -14,7 +14,7 @@
 
 #include <Eigen/Dense>
 
-#include "sim/describe.h"
+#include "scenario/describe.h"
 #include "tools/cli/topology.h"
 
 namespace archsim::cli {

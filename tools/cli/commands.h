@@ -10,7 +10,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "sim/build.h"
+#include "scenario/build.h"
 
 namespace archsim::cli {
 

@@ -8,8 +8,8 @@
 
 #include "reports/progress_line.h"
 #include "reports/slo_gate.h"
-#include "sim/errors.h"
-#include "sim/scenario_file.h"
+#include "scenario/errors.h"
+#include "scenario/scenario_file.h"
 #include "sim/text_list.h"
 #include "tools/cli/commands.h"
 

@@ -11,7 +11,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "sim/build.h"
+#include "scenario/build.h"
 #include "tools/cli/sweep.h"
 
 namespace archsim::cli {

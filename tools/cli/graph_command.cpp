@@ -13,7 +13,7 @@
 
 #include "reports/chart_scripts.h"
 #include "reports/write_file.h"
-#include "sim/errors.h"
+#include "scenario/errors.h"
 #include "tools/cli/commands.h"
 #include "tools/cli/output_dir.h"
 #include "tools/cli/report_command.h"

@@ -11,7 +11,7 @@
 #include <iostream>
 #include <new>
 
-#include "sim/errors.h"
+#include "scenario/errors.h"
 #include "sim/simulation.h"
 #include "tools/cli/commands.h"
 #include "tools/cli/output_dir.h"

@@ -9,7 +9,7 @@
 #include <vector>
 
 #include "reports/write_file.h"
-#include "sim/json_text.h"
+#include "scenario/json_text.h"
 #include "tools/cli/interrupt.h"
 #include "tools/cli/output_dir.h"
 

@@ -5,7 +5,7 @@
 
 #include "models/register_builtin.h"
 #include "reports/ledgers/ledgers.h"
-#include "sim/errors.h"
+#include "scenario/errors.h"
 #include "sim/text_list.h"
 #include "tools/cli/commands.h"
 #include "tools/cli/mpi_executor.h"

@@ -7,10 +7,10 @@
 #include <filesystem>
 #include <iostream>
 
-#include "sim/errors.h"
-#include "sim/json_text.h"
-#include "sim/params.h"
-#include "sim/scenario_file.h"
+#include "scenario/errors.h"
+#include "scenario/json_text.h"
+#include "scenario/params.h"
+#include "scenario/scenario_file.h"
 #include "sim/simulation.h"
 #include "tools/cli/commands.h"
 #include "tools/cli/interrupt.h"

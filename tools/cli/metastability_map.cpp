@@ -4,7 +4,7 @@
 #include <cmath>
 #include <cstdio>
 
-#include "sim/json_text.h"
+#include "scenario/json_text.h"
 
 namespace archsim::cli::metastability {
 

@@ -15,7 +15,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "sim/build.h"
+#include "scenario/build.h"
 #include "tools/cli/executor.h"
 
 namespace archsim::cli::mpi {

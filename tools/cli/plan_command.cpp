@@ -13,9 +13,9 @@
 
 #include "reports/slo_gate.h"
 #include "reports/summary.h"
-#include "sim/errors.h"
-#include "sim/json_text.h"
-#include "sim/scenario_file.h"
+#include "scenario/errors.h"
+#include "scenario/json_text.h"
+#include "scenario/scenario_file.h"
 #include "sim/simulation.h"
 #include "sim/text_list.h"
 #include "tools/cli/commands.h"

@@ -6,8 +6,8 @@
 
 #include <nlohmann/json.hpp>
 
-#include "sim/errors.h"
-#include "sim/params.h"
+#include "scenario/errors.h"
+#include "scenario/params.h"
 #include "tools/cli/commands.h"
 
 namespace archsim::cli {

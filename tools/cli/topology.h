@@ -1,14 +1,14 @@
 // The topology of a built scenario as the graph and analyze commands see it: one vertex
 // per component, one edge per distinct (from, to, kind) reference, plus each component's
-// self-description (sim/describe.h). Built once from a Simulation; no simulation is run.
+// self-description (scenario/describe.h). Built once from a Simulation; no simulation is run.
 #pragma once
 #include <cstdint>
 #include <optional>
 #include <string>
 #include <vector>
 
-#include "sim/build.h"
-#include "sim/describe.h"
+#include "scenario/build.h"
+#include "scenario/describe.h"
 #include "sim/simulation.h"
 
 #include <nlohmann/json_fwd.hpp>

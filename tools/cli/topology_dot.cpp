@@ -87,7 +87,7 @@ void add_unique(std::vector<std::string>& lines, const std::string& line) {
 
 // What the edge from `e.from` to `e.to` carries, one line per distinct call: its route, the
 // caller's timeout and resilience policy (retry, breaker, bulkhead, ...), a balancer's weight;
-// then the link's one-way latency. Read from the caller's self-description (sim/describe.h).
+// then the link's one-way latency. Read from the caller's self-description (scenario/describe.h).
 std::string edge_label(const Topology& t, const Topology::Edge& e) {
   const Description& d = t.nodes[e.from].desc;
   auto to_here = [&](RefId ref) { return ref < t.ref_target.size() && t.ref_target[ref] == e.to; };

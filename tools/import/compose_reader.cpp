@@ -10,7 +10,7 @@
 #include <regex>
 #include <set>
 
-#include "sim/errors.h"
+#include "scenario/errors.h"
 #include "tools/import/import_error.h"
 #include "tools/import/quantity.h"
 #include "tools/import/readers.h"

@@ -1,5 +1,5 @@
 // Bad input to `archsim import` (a manifest or a trace file): one line naming the file and
-// the place, as a bad scenario's error does (sim/errors.h). The CLI prints format() and exits 2.
+// the place, as a bad scenario's error does (scenario/errors.h). The CLI prints format() and exits 2.
 #pragma once
 #include <cstddef>
 #include <stdexcept>

@@ -10,7 +10,7 @@
 #include <map>
 #include <regex>
 
-#include "sim/errors.h"
+#include "scenario/errors.h"
 #include "tools/import/import_error.h"
 #include "tools/import/k8s_pod.h"
 #include "tools/import/quantity.h"

@@ -7,8 +7,8 @@
 #include <fstream>
 #include <regex>
 
-#include "sim/errors.h"
-#include "sim/json_pointer.h"
+#include "scenario/errors.h"
+#include "scenario/json_pointer.h"
 #include "tools/import/import_error.h"
 
 namespace archsim::import {
