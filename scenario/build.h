@@ -50,7 +50,9 @@ class BuildContext {
   // records now - req.start of exactly the requests it ends with Status::Ok, `other` of
   // every other request it ends. The end-to-end ("all") latency and latency_all are sums of
   // these histograms (sim/request_ledger.h), not a second record per request.
-  void end_to_end_latency(HistogramId ok, HistogramId other);
+  // `deadline`: the client's timeout (0: none), the deadline of its goodput in deadline
+  // (sim/request_ledger.h client_deadline).
+  void end_to_end_latency(HistogramId ok, HistogramId other, Time deadline = 0);
   // This component runs a test that ends (a fixed count of requests): the run ends when every
   // component that said so has called Context::test_ended, or at the scenario's duration,
   // whichever comes first (the duration is then a cap, as k6's maxDuration).
@@ -193,8 +195,9 @@ struct Section {
 // Stage::Series: once every component and section exists, so names can be checked against
 // the series they registered (`metrics`) and the routes they named (`routes`, every interned
 // route name; empty at Stage::Settings); what it returns is dropped, unless it is a
-// RequestPopulation (scenario/population.h): the engine then counts those requests apart
-// (RunResult::population), after checking their names.
+// LedgerAsk (scenario/population.h): the engine then counts its population's requests apart
+// (RunResult::population), after checking their names, and counts the answers within its
+// deadline as goodput in deadline.
 enum class TopLevelStage : std::uint8_t { Settings, Series };
 struct TopLevelKey {
   using Stage = TopLevelStage;

@@ -2,6 +2,7 @@
 // (an SLO's scope: reports/ledgers/slo.h), by names, and its resolution against the scenario
 // into the membership the engine's ledger counts (sim/request_ledger.h PopulationMembers).
 #pragma once
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -18,6 +19,13 @@ struct RequestPopulation {
   std::string series;
   std::string pointer;  // of the whole selection, for an error about it as a whole
   std::vector<std::pair<std::string, std::string>> clients, routes;
+};
+
+// What a top-level key's reader (the SLO's) hands the engine at Stage::Series: a population
+// to count apart, and the latency within which an answer is in time (0: none declared).
+struct LedgerAsk {
+  std::optional<RequestPopulation> population;
+  Time deadline = 0;
 };
 
 // `sel` among the scenario's components (`ids` and `types` by index; `ends_requests[c]`:

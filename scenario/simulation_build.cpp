@@ -222,7 +222,10 @@ void Simulation::read_top_level(Params& top, const Registry& registry, TopLevelS
     std::any v = k.read(top, *metrics_, routes);
     top.known(k.name);
     if (stage == TopLevelKey::Stage::Settings) build_->top_level.emplace_back(k.name, std::move(v));
-    else if (const auto* p = std::any_cast<RequestPopulation>(&v)) set_population(*p, routes);
+    else if (const auto* a = std::any_cast<LedgerAsk>(&v)) {
+      if (a->population) set_population(*a->population, routes);
+      requests_->slo_deadline(a->deadline);
+    }
   }
 }
 

@@ -35,6 +35,24 @@ std::uint32_t RequestLedger::route_index(const std::string& name) {
   return static_cast<std::uint32_t>(names_.size() - 1);
 }
 
+void RequestLedger::client_deadline(std::uint32_t client, Time timeout) {
+  if (timeout <= 0) return;
+  if (deadline_.size() <= client) deadline_.resize(client + 1, kTimeMax);
+  deadline_[client] = timeout;
+  count_in_time();
+}
+
+void RequestLedger::slo_deadline(Time latency) {
+  if (latency <= 0) return;
+  slo_deadline_ = latency;
+  count_in_time();
+}
+
+void RequestLedger::count_in_time() {
+  if (!in_time_on_) in_time_c_ = metrics_.counter("all", "in_time", "goodput_in_deadline_rps");
+  in_time_on_ = true;
+}
+
 void RequestLedger::set_population(PopulationMembers members) {
   if (population_) throw std::logic_error("RequestLedger: one population at most");
   if (members.routes.size() != names_.size()) throw std::logic_error("RequestLedger: a population of other routes");

@@ -73,6 +73,16 @@ class RequestLedger {
   // entry per route).
   void set_population(PopulationMembers members);
 
+  // Goodput in deadline: the answers served within their request's deadline, counted per
+  // window as the series ("all", "goodput_in_deadline_rps"), which archsim metastability's
+  // verdict reads (an answer served late is not goodput: its user has moved on). A request's
+  // deadline is the SLO's latency where the scenario declares one (slo_deadline: every
+  // request), else its client's timeout (client_deadline, at the client's build); a client
+  // with neither counts every answer it is served. A run where no request has a deadline has
+  // no such series and pays nothing per request. Build time only.
+  void client_deadline(std::uint32_t client, Time timeout);
+  void slo_deadline(Time latency);
+
   // The hot path: one per client request sent and one per request ended, at `now`, by the
   // component `client`.
   void sent() {
@@ -93,6 +103,8 @@ class RequestLedger {
     (status == Status::Ok ? route.latency : route.other).record(now - req.start);
     if (population_) [[unlikely]]
       if (population_->has(client, req.route)) population_->ended(metrics_, req, status, now);
+    if (in_time_on_) [[unlikely]]
+      if (served(status) && now - req.start <= deadline_of(client)) metrics_.add(in_time_c_);
   }
 
   // The warm-up ends (Metrics::reset_whole_run restarts the "all" histograms' whole run).
@@ -129,6 +141,14 @@ class RequestLedger {
   std::array<CounterId, kMaxCauses> cause_c_{};
   HistogramId latency_h_, latency_all_h_;
   std::unique_ptr<Population> population_;
+  bool in_time_on_ = false;
+  Time slo_deadline_ = 0;       // > 0: every request's deadline
+  std::vector<Time> deadline_;  // else by client index (kTimeMax, or past its end: none)
+  void count_in_time();
+  Time deadline_of(std::uint32_t client) const {
+    return slo_deadline_ > 0 ? slo_deadline_ : client < deadline_.size() ? deadline_[client] : kTimeMax;
+  }
+  CounterId in_time_c_;
   std::uint64_t sent_ = 0, sent_total_ = 0, ended_total_ = 0, in_flight_at_warmup_ = 0;
 };
 

@@ -137,7 +137,7 @@ Client::Client(Params& p, BuildContext& bc) : rng_(bc.rng(0)), key_rng_(bc.rng(1
   latency_all_h_ = m.histogram(id, "latency_all", "latency_all");
   m.sum_into(latency_h_, latency_all_h_);
   m.sum_into(other_h_, latency_all_h_);
-  bc.end_to_end_latency(latency_h_, other_h_);
+  bc.end_to_end_latency(latency_h_, other_h_, timeout_);
   // Requests sent and not yet ended (retries included): end-to-end Little's law, L = X W.
   in_system_g_ = m.gauge(id, "in_system");
   if (sessions_mode_) {

@@ -13,10 +13,14 @@ void register_ledger_keys(Registry& r) {
     return std::any();
   });
   // Once the components exist: a per-route objective must name a route they use. A scope is
-  // handed back as the population the engine is to count apart (scenario/build.h TopLevelKey).
+  // handed back as the population the engine is to count apart (scenario/build.h TopLevelKey),
+  // the latency objective as the deadline of goodput in deadline (slo_deadline in slo.h).
   r.add_top_level("slo", Stage::Series, [](Params& top, const Metrics& m, const std::vector<std::string>& routes) {
     const SloSettings s = read_slo(top, &routes, &m);
-    return s.scope ? std::any(population(*s.scope)) : std::any();
+    LedgerAsk ask;
+    if (s.scope) ask.population = population(*s.scope);
+    ask.deadline = slo_deadline(s);
+    return std::any(ask);
   });
   r.add_top_level("alerts", Stage::Series, [](Params& top, const Metrics& m, const std::vector<std::string>&) {
     read_alerts(top, &m);

@@ -104,6 +104,13 @@ RequestPopulation population(const SloScope& scope) {
   return RequestPopulation{kSloSeries, scope.pointer, scope.clients, scope.routes};
 }
 
+Time slo_deadline(const SloSettings& s) {
+  const SloObjective* best = nullptr;
+  for (const SloObjective& o : s.objectives)
+    if (o.kind == SloObjectiveKind::Latency && o.route.empty() && (!best || o.percentile > best->percentile)) best = &o;
+  return best ? static_cast<Time>(std::llround(best->target * 1e6)) : 0;
+}
+
 SloSettings read_slo(Params& top, const std::vector<std::string>* routes, const Metrics* series) {
   SloSettings s;
   if (auto slo = top.object_opt("slo")) {

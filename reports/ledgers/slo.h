@@ -83,6 +83,11 @@ std::string population_label(const RunResult& r);
 SloSettings read_slo(Params& top, const std::vector<std::string>* routes, const Metrics* series = nullptr);
 // The population the engine counts for `scope` (series component kSloSeries).
 RequestPopulation population(const SloScope& scope);
+// The latency within which an answer is in time, the deadline of the engine's goodput in
+// deadline (sim/request_ledger.h slo_deadline): the target of the highest percentile among
+// the whole-run latency objectives (p99 over p95: the SLO tolerates answers up to it), 0 when
+// none is declared.
+Time slo_deadline(const SloSettings& s);
 
 SloResult slo_ledger(const SloSettings& s, const RunResult& r);
 

@@ -155,3 +155,35 @@ TEST_CASE("request ledger: a population counts the requests of its clients on it
     CHECK(r.latency_all.count == 5);
   }
 }
+
+TEST_CASE("request ledger: goodput in deadline counts the answers served within the client's timeout, or the SLO's latency") {
+  // Two clients: index 0 with a 200 ms timeout, index 1 with none (every answer it is served
+  // counts). Answers at 100 ms and 300 ms for each, a failure for client 0: in the first 10 s
+  // window, client 0's 100 ms answer and both of client 1's are in time: 3 of 4 served.
+  Metrics m(10 * kSecond, 0);
+  RequestLedger ledger(m, kCauses);
+  FakeClient a(m, ledger, 0), b(m, ledger, 1);
+  CHECK(series(m, "all", "goodput_in_deadline_rps") == nullptr);  // no deadline yet: no series, nothing per request
+  ledger.client_deadline(0, 200 * kMillisecond);
+  ledger.client_deadline(1, 0);
+  const std::uint32_t home = ledger.route_index("home");
+  a.ended(request(home, 0), Status::Ok, 100 * kMillisecond);
+  a.ended(request(home, 0), Status::Ok, 300 * kMillisecond);
+  a.ended(request(home, 0), Status::Timeout, 200 * kMillisecond);
+  b.ended(request(home, 0), Status::Ok, 100 * kMillisecond);
+  b.ended(request(home, 0), Status::Ok, 300 * kMillisecond);
+  // An SLO's latency (read after the clients, at Stage::Series) is every request's deadline.
+  m.close_window(10 * kSecond);
+  ledger.slo_deadline(150 * kMillisecond);
+  a.ended(request(home, 10 * kSecond), Status::Ok, 10 * kSecond + 100 * kMillisecond);
+  b.ended(request(home, 10 * kSecond), Status::Ok, 10 * kSecond + 160 * kMillisecond);
+  m.close_window(20 * kSecond);
+  const Series* s = series(m, "all", "goodput_in_deadline_rps");
+  REQUIRE(s != nullptr);
+  REQUIRE(s->values.size() == 2);
+  CHECK(s->values[0] == doctest::Approx(0.3));  // 3 in 10 s
+  CHECK(s->values[1] == doctest::Approx(0.1));  // client 1's 160 ms is late for the SLO's 150 ms
+  const Series* ok = series(m, "all", "throughput_rps");
+  REQUIRE(ok != nullptr);
+  CHECK(ok->values[0] == doctest::Approx(0.4));  // every answer served, late or not
+}
