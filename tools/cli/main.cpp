@@ -151,16 +151,17 @@ int main(int argc, char** argv) {
   std::string ms_seed;
   auto* ms_cmd = app.add_subcommand(
       "metastability",
-      "Map where a trigger tips the system into a failure that outlasts it: each cell of the --vary grid recovers or "
-      "stays failed");
+      "Map where a trigger tips the system into a failure that outlasts it: each cell of the --vary grid recovers, "
+      "recovers slowly or stays failed");
   ms_cmd->footer(
-      "Verdict: goodput (requests answered ok per second) is compared with its mean between the warm-up and the "
-      "trigger's start. A cell stays failed unless, in a window starting no later than the middle of the verdict "
-      "window, goodput and its mean from there to the verdict window's end are both at least --fraction of that mean; "
-      "the verdict window "
-      "starts when the trigger ends and lasts --window (default: to the end of the run), at least the trigger's "
-      "duration. A cell whose goodput was already below --fraction of its offered load before the trigger is "
-      "'failed before'. See docs/learn/metastability.md.");
+      "Verdict: goodput in deadline (answers within the SLO's latency, else the client's timeout; with neither, "
+      "answers of windows whose latency stays within twice the slowest p99 before the trigger) is compared with its "
+      "mean between the warm-up and the trigger's start. A cell recovers at the first window after the trigger's end "
+      "where goodput, and its mean from there to the end of the span followed (--window), are both at least "
+      "--fraction of that mean, however long it takes; else it recovers slowly when, over the span's last half, "
+      "goodput rises or a state that moved (queue, hit ratio, memory, attempts per request) moves back beyond 3 "
+      "standard errors of its trend, and stays failed when nothing moves back. A cell whose goodput was already below "
+      "--fraction of its offered load before the trigger is 'failed before'. See docs/learn/metastability.md.");
   ms_cmd->add_option("scenario", ms.scenario, "Scenario JSON file")->required();
   ms_cmd->add_option("--trigger", ms.trigger, "The \"name\" of the fault that triggers the failure")->required();
   ms_cmd->add_option("--vary", ms.varies,
@@ -177,8 +178,8 @@ int main(int argc, char** argv) {
   ms_cmd->add_option("--threads", ms.threads, "Threads: jobs (cell x replication) run side by side" + cores_note)
       ->check(CLI::Range(1, 256));
   ms_cmd->add_option("--window", ms.window,
-                     "The verdict window after the trigger ends (a duration, at least the trigger's; default: the rest "
-                     "of the run)");
+                     "The span followed after the trigger ends (a duration, at least the trigger's; the run is "
+                     "lengthened to hold it; default: the rest of the run)");
   ms_cmd->add_option("--fraction", ms.fraction, "Recovered: goodput back to this fraction of its level before the trigger "
                                                 "(default 0.9)")
       ->check(CLI::Range(0.01, 1.0));

@@ -66,6 +66,12 @@ ordered_json counts(const ordered_json& s) {
 
 ordered_json effect_json(const Effect& e) { return {{"name", e.name}, {"before", r4(e.before)}, {"after", r4(e.after)}}; }
 
+ordered_json share_json(const int* count, int reps) {
+  ordered_json o = ordered_json::object();
+  for (int v = 0; v < kVerdicts; ++v) o[verdict_name(static_cast<Verdict>(v))] = r4(count[v] / double(reps));
+  return o;
+}
+
 }  // namespace
 
 ordered_json map_json(const Layout& layout, const std::vector<Mitigation>& mitigations, const std::vector<CellPlan>& cells,
@@ -73,10 +79,14 @@ ordered_json map_json(const Layout& layout, const std::vector<Mitigation>& mitig
   ordered_json out;
   out["verdict_rule"] = {
       {"fraction", rule.fraction},
-      {"text", "stays failed unless, in a window that starts no later than the middle of the verdict window (which runs from "
-               "the trigger's end for at least the trigger's length), goodput and its mean from there to the verdict "
-               "window's end are both at least fraction x its mean before the trigger; failed_before when goodput before "
-               "the trigger was below fraction x the offered load"}};
+      {"text", "goodput is goodput in deadline (answers within the SLO's latency where one is declared, else the client's "
+               "timeout; with neither, the answers of windows whose latency percentiles stay within twice the slowest p99 "
+               "before the trigger). A cell recovers at the first window after the trigger's end whose goodput, and whose "
+               "mean goodput from it to the end of the span followed, are both at least fraction x its mean before the "
+               "trigger, however long that takes; otherwise it recovers slowly when, over the last half of the span, "
+               "goodput rises or a state that moved (a queue, a cache's hit ratio, memory, attempts per request) moves back "
+               "by more than 3 standard errors of its trend (the time is then projected), and stays failed when nothing "
+               "moves back; failed_before when goodput before the trigger was below fraction x the offered load"}};
   auto axis = [&](int i) {
     return i < 0 ? ordered_json(nullptr) : ordered_json{{"path", layout.paths[i]}, {"values", layout.values[i]}};
   };
@@ -98,7 +108,8 @@ ordered_json map_json(const Layout& layout, const std::vector<Mitigation>& mitig
     const CellPlan& c = cells[i];
     const Rule cell_rule{rule.fraction, c.verdict_s};
     ordered_json jreps = ordered_json::array();
-    int count[3] = {0, 0, 0};
+    int count[kVerdicts] = {0, 0, 0, 0};
+    int timed = 0;
     double rec_sum = 0, rec_max = 0;
     const Judgement* shown = nullptr;
     std::vector<Judgement> js;
@@ -111,7 +122,8 @@ ordered_json map_json(const Layout& layout, const std::vector<Mitigation>& mitig
     for (int k = 0; k < reps; ++k) {
       const Judgement& j = js[static_cast<std::size_t>(k)];
       ++count[static_cast<int>(j.verdict)];
-      if (j.verdict == Verdict::Recovers) {
+      if (j.recovery_s >= 0) {
+        ++timed;
         rec_sum += j.recovery_s;
         rec_max = std::max(rec_max, j.recovery_s);
       }
@@ -120,10 +132,15 @@ ordered_json map_json(const Layout& layout, const std::vector<Mitigation>& mitig
       for (const Effect& e : j.effects) eff.push_back(effect_json(e));
       ordered_json jr{{"seed", nullptr},
                       {"verdict", verdict_name(j.verdict)},
-                      {"recovery_s", j.verdict == Verdict::Recovers ? ordered_json(r4(j.recovery_s)) : ordered_json(nullptr)},
+                      {"recovery_s", j.recovery_s >= 0 ? ordered_json(r4(j.recovery_s)) : ordered_json(nullptr)},
+                      {"recovery_projected", j.verdict == Verdict::RecoversSlowly},
                       {"baseline_goodput_rps", r4(j.baseline_goodput)},
                       {"baseline_offered_rps", r4(j.baseline_offered)},
                       {"late_goodput_rps", r4(j.late_goodput)},
+                      {"late_after_ms", j.late_ms > 0 ? ordered_json(r4(j.late_ms)) : ordered_json(nullptr)},
+                      {"trend", {{"from_s", r4(j.horizon_from_s)}, {"to_s", r4(j.horizon_to_s)},
+                                 {"moving", j.moving.empty() ? ordered_json(nullptr) : ordered_json(j.moving)},
+                                 {"slope_per_s", r4(j.slope)}, {"t", r4(std::clamp(j.slope_t, -1e9, 1e9))}}},
                       {"effects", eff}};
       const ordered_json s = parse_ordered_json(outputs[i * static_cast<std::size_t>(reps) + static_cast<std::size_t>(k)].summary);
       jr["seed"] = s.value("seed", 0);
@@ -132,7 +149,7 @@ ordered_json map_json(const Layout& layout, const std::vector<Mitigation>& mitig
     }
     // The cell's verdict: the one most replications reached; a tie goes to the worse.
     Verdict v = Verdict::StaysFailed;
-    for (Verdict w : {Verdict::FailedBefore, Verdict::Recovers})
+    for (Verdict w : {Verdict::FailedBefore, Verdict::RecoversSlowly, Verdict::Recovers})
       if (count[static_cast<int>(w)] > count[static_cast<int>(v)]) v = w;
     verdicts.push_back(v);
     ordered_json values = ordered_json::array();
@@ -144,11 +161,11 @@ ordered_json map_json(const Layout& layout, const std::vector<Mitigation>& mitig
                     {"trigger", {{"start_s", c.start_s}, {"end_s", c.end_s}}},
                     {"window", {{"start_s", c.end_s}, {"end_s", c.end_s + c.verdict_s}}},
                     {"verdict", verdict_name(v)},
-                    {"share", {{"recovers", r4(count[0] / double(reps))}, {"stays_failed", r4(count[1] / double(reps))},
-                               {"failed_before", r4(count[2] / double(reps))}}},
-                    {"recovery_s", count[0] ? ordered_json{{"mean", r4(rec_sum / count[0])}, {"max", r4(rec_max)}}
-                                            : ordered_json(nullptr)},
-                    {"sustaining", shown && shown->sustained ? effect_json(shown->effects[0]) : ordered_json(nullptr)},
+                    {"share", share_json(count, reps)},
+                    {"recovery_s", timed ? ordered_json{{"mean", r4(rec_sum / timed)}, {"max", r4(rec_max)}}
+                                         : ordered_json(nullptr)},
+                    {"sustaining", v == Verdict::StaysFailed && shown && shown->sustained ? effect_json(shown->effects[0])
+                                                                                          : ordered_json(nullptr)},
                     {"replications", std::move(jreps)}};
     jcells.push_back(std::move(jc));
   }
@@ -195,18 +212,39 @@ ordered_json map_json(const Layout& layout, const std::vector<Mitigation>& mitig
       maps.push_back(std::move(map));
     }
   }
-  // Goodput and offered work over time (replication 1) of the chosen cells.
+  // Goodput and offered work over time (replication 1) of the chosen cells, with the
+  // sustaining effect's series where the cell stays failed.
   for (std::size_t i = 0; i < cells.size(); ++i) {
     if (!chosen[i]) continue;
+    const CellPlan& c = cells[i];
     const RunSeries s = parse_series(outputs[i * static_cast<std::size_t>(reps)].timeseries_csv);
-    ordered_json t = ordered_json::array(), g = t, off = t, att = t;
+    const Judgement j = judge(s, c.warmup_s, c.start_s, c.end_s, Rule{rule.fraction, c.verdict_s});
+    const ordered_json& sus = jcells[i]["sustaining"];
+    const std::vector<double>* effect = nullptr;
+    std::vector<double> per_request;
+    if (!sus.is_null()) {
+      const std::string name = sus["name"];
+      if (name == "attempts per request") {
+        per_request.assign(s.t.size(), NAN);
+        for (std::size_t w = 0; w < s.t.size(); ++w)
+          if (s.offered[w] > 0) per_request[w] = s.attempts[w] / s.offered[w];
+        effect = &per_request;
+      } else if (auto it = s.effects.find(name); it != s.effects.end()) {
+        effect = &it->second;
+      }
+    }
+    ordered_json t = ordered_json::array(), g = t, in = t, off = t, att = t, eff = t;
     for (std::size_t w = 0; w < s.t.size(); ++w) {
       t.push_back(s.t[w]);
       g.push_back(r4(s.goodput[w]));
+      in.push_back(r4(j.goodput[w]));
       off.push_back(r4(s.offered[w]));
       att.push_back(r4(s.attempts[w]));
+      if (effect) eff.push_back(std::isnan((*effect)[w]) ? ordered_json(nullptr) : ordered_json(r4((*effect)[w])));
     }
-    jcells[i]["series"] = {{"time_s", t}, {"goodput_rps", g}, {"offered_rps", off}, {"attempts_rps", att}};
+    jcells[i]["series"] = {{"time_s", t}, {"goodput_rps", g}, {"goodput_in_deadline_rps", in}, {"offered_rps", off},
+                           {"attempts_rps", att}};
+    if (effect) jcells[i]["series"]["effect"] = {{"name", sus["name"]}, {"values", eff}};
   }
   out["cells"] = std::move(jcells);
   out["maps"] = std::move(maps);
@@ -226,6 +264,7 @@ void print_maps(const ordered_json& result, std::ostream& os) {
       const auto& c = cells[map["grid"][0][0].get<std::size_t>()];
       os << "  " << c["verdict"].get<std::string>();
       if (c["verdict"] == "recovers") os << " in " << c["recovery_s"]["mean"].get<double>() << " s";
+      if (c["verdict"] == "recovers_slowly") os << ", projected in " << c["recovery_s"]["mean"].get<double>() << " s";
       os << "\n";
       continue;
     }
@@ -242,9 +281,9 @@ void print_maps(const ordered_json& result, std::ostream& os) {
       for (const auto& idx : map["grid"][y]) {
         const auto& c = cells[idx.get<std::size_t>()];
         const std::string v = c["verdict"];
-        std::string text = v == "recovers" ? "ok" : v == "stays_failed" ? "FAILED" : "over";
-        if (v == "recovers") {
-          std::snprintf(buf, sizeof buf, " %gs", c["recovery_s"]["mean"].get<double>());
+        std::string text = v == "recovers" ? "ok" : v == "recovers_slowly" ? "slow" : v == "stays_failed" ? "FAILED" : "over";
+        if (v == "recovers" || v == "recovers_slowly") {
+          std::snprintf(buf, sizeof buf, v == "recovers" ? " %gs" : " ~%gs", c["recovery_s"]["mean"].get<double>());
           text += buf;
         }
         const double share = c["share"][v].get<double>();
@@ -258,8 +297,9 @@ void print_maps(const ordered_json& result, std::ostream& os) {
       os << "\n";
     }
   }
-  os << "\n(ok Ns: recovers N s after the trigger ends; FAILED: stays failed; over: failed before the trigger;\n"
-        " k/n: the share of replications that agree, when they do not all)\n";
+  os << "\n(ok Ns: recovers N s after the trigger ends; slow ~Ns: still coming back at the end of the span followed,\n"
+        " projected back N s after the trigger ends; FAILED: stays failed, nothing moving back; over: failed before the\n"
+        " trigger; k/n: the share of replications that agree, when they do not all)\n";
 }
 
 }  // namespace archsim::cli::metastability

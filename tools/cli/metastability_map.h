@@ -46,14 +46,16 @@ Layout layout_of(const std::vector<std::string>& varies, const std::string& trig
 // rule, the axes, the mitigations, every cell (its verdict with the share of replications
 // per verdict, recovery times, the sustaining effect, each replication's figures and the
 // conservation counts of its requests and attempts) and the maps, each with the cells of
-// its grid and, for the cells chosen at its boundary, goodput and offered work over time.
+// its grid and, for the cells chosen at its boundary, goodput and offered work over time
+// (and the sustaining effect's series where the cell stays failed).
 // `outputs`: the jobs in cell order, `reps` per cell.
 nlohmann::ordered_json map_json(const Layout& layout, const std::vector<Mitigation>& mitigations,
                                 const std::vector<CellPlan>& cells, const std::vector<JobOutput>& outputs, int reps,
                                 const Rule& rule);
 
-// The maps as text: a grid per map, each cell "ok 2s" (recovers in 2 s), "FAILED" or
-// "over" (failed before the trigger), with the share of replications when they disagree.
+// The maps as text: a grid per map, each cell "ok 2s" (recovers in 2 s), "slow ~300s"
+// (recovers slowly, projected), "FAILED" or "over" (failed before the trigger), with the share
+// of replications when they disagree.
 void print_maps(const nlohmann::ordered_json& result, std::ostream& os);
 
 }  // namespace archsim::cli::metastability
