@@ -97,16 +97,30 @@ std::uint64_t Cache::drop_keys(Context& ctx, std::uint64_t hottest) {
   return dropped;
 }
 
-// Keys 0 .. preload-1 as fills read at t = 0, in every process of their node, each entry
-// costing value_bytes + key_overhead_bytes. A node whose share of the keys would not fit
-// (the keys hash unevenly) keeps the ones that do: a warm start never evicts.
+// Keys 0 .. preload-1 (the hottest) as fills read at t = 0, in every process of their node,
+// each entry costing value_bytes + key_overhead_bytes. A node whose share of the keys would
+// not fit (the keys hash unevenly) keeps the hottest that do: a warm start never evicts. They
+// are stored coldest first, so that the hottest key is the most recently used, as a warm-up
+// by reads leaves it (a real LRU's head; among lfu's equal counts, the latest tick): stored
+// hottest first, an LRU's first evictions would take the hottest keys.
 void Cache::preload(Context& ctx) {
+  std::vector<std::vector<std::uint64_t>> kept(nodes_.size());
+  std::vector<std::uint64_t> count(nodes_.size(), 0), bytes(nodes_.size(), 0);
   for (std::uint64_t k = 0; k < p_.preload; ++k) {
-    const std::uint32_t bytes = p_.value_sizes.of(k) + p_.key_overhead_bytes;
-    for (Instance& in : nodes_[node_of(k)].inst)
-      if (in.store->fits(k, bytes))
-        if (const std::uint32_t slot = in.store->put(k, bytes, 0); slot != kNone) in.store->at(slot).expiry = expiry_from(0);
+    const std::size_t n = node_of(k);
+    const std::uint64_t b = p_.value_sizes.of(k) + p_.key_overhead_bytes;
+    const StoreConfig& c = nodes_[n].store().config();
+    if (count[n] + 1 > c.capacity || (c.capacity_bytes > 0 && bytes[n] + b > c.capacity_bytes)) continue;
+    ++count[n];
+    bytes[n] += b;
+    kept[n].push_back(k);
   }
+  for (std::size_t n = 0; n < nodes_.size(); ++n)
+    for (auto k = kept[n].rbegin(); k != kept[n].rend(); ++k) {
+      const std::uint32_t b = p_.value_sizes.of(*k) + p_.key_overhead_bytes;
+      for (Instance& in : nodes_[n].inst)
+        if (const std::uint32_t slot = in.store->put(*k, b, 0); slot != kNone) in.store->at(slot).expiry = expiry_from(0);
+    }
   for (Node& nd : nodes_) size_changed(ctx, static_cast<double>(nd.store().size()), static_cast<double>(nd.store().bytes()));
   // A persistent node warm at t = 0 loaded that data set from its disk at start-up (Redis
   // counts it as saved): a restart loads it again (durability.h).

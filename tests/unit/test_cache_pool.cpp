@@ -6,6 +6,7 @@
 // at its instance type's hourly price, and the type's speed divides the latency.
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <string>
 #include <vector>
 
@@ -190,4 +191,59 @@ TEST_CASE("cache on the pool: every process is billed hours x its type's price, 
   CHECK(fig(f, "x", "ms_1") == doctest::Approx(1000.5));
   REQUIRE(f.cost.by_component.size() == 1);
   CHECK(f.cost.by_component[0].second == doctest::Approx(0.5));
+}
+
+TEST_CASE("cache preload: the hottest keys are the most recently used, as a warm-up by reads leaves an LRU") {
+  // Ground truth: an LRU written here from its definition (the most recent use at the
+  // front; a use moves the key there; an insert into a full cache evicts the back), warmed as
+  // traffic warms one: under the independent reference model a key's expected time since its
+  // last read is 1 / its popularity, so the hottest were read last. Keys 0 .. 9 are the
+  // popularity ranks the preload warms (0 the hottest): read 9 first, 0 last. The model's
+  // cache, preloaded with the same 10 keys, then takes the same script: new keys set (each
+  // evicting), old keys read (hits move them, misses do not fill: nothing is set on a miss).
+  // Every read must hit or miss as the reference does; stored hottest first, the first sets
+  // evicted keys 0, 1, 2 ... and the hottest reads missed.
+  std::vector<std::uint64_t> lru;  // front = most recently used
+  auto use = [&](std::uint64_t k) {
+    const auto it = std::find(lru.begin(), lru.end(), k);
+    const bool hit = it != lru.end();
+    if (hit) lru.erase(it);
+    lru.insert(lru.begin(), k);
+    return hit;
+  };
+  for (std::uint64_t k = 10; k-- > 0;) use(k);
+  auto ref_set = [&](std::uint64_t k) {
+    if (std::find(lru.begin(), lru.end(), k) == lru.end() && lru.size() == 10) lru.pop_back();
+    use(k);
+  };
+  auto ref_get = [&](std::uint64_t k) {
+    const auto it = std::find(lru.begin(), lru.end(), k);
+    if (it == lru.end()) return false;
+    use(k);
+    return true;
+  };
+  nlohmann::json acts = nlohmann::json::array();
+  std::vector<std::pair<int, bool>> expect;  // (tag, hit)
+  int tag = 1, ms = 1000;
+  auto at = [&] { return std::to_string(ms++) + "ms"; };
+  auto set = [&](std::uint64_t k) {
+    acts.push_back(op(at(), k, "set", 0));
+    ref_set(k);
+  };
+  auto get = [&](std::uint64_t k) {
+    acts.push_back(op(at(), k, "get", tag));
+    expect.emplace_back(tag++, ref_get(k));
+  };
+  for (std::uint64_t k : {100, 101, 102}) set(k);  // evicts the three coldest
+  for (std::uint64_t k : {0, 1, 2, 7, 8, 9}) get(k);
+  for (std::uint64_t k : {103, 104, 105, 106}) set(k);
+  for (std::uint64_t k = 0; k < 10; ++k) get(k);
+  auto r = run(R"("capacity": 10, "preload": 10, "eviction": "lru", "latency": {"dist": "constant", "value": "100us"})", acts, "10s");
+  int hits = 0;
+  for (const auto& [t, hit] : expect) {
+    CAPTURE(t);
+    CHECK(fig(r, "x", "miss_" + std::to_string(t)) == (hit ? 0 : 1));
+    hits += hit;
+  }
+  CHECK(hits == 6);  // 0, 1, 2 hit and 7, 8, 9 miss; then 0, 1, 2 hit, 3 .. 9 miss (the second sets took 3 .. 6)
 }
