@@ -55,6 +55,36 @@ TEST_CASE("import: alias bombs and endless nesting are refused before they fill 
   CHECK(error_of(deep).find("levels deep") != std::string::npos);
 }
 
+TEST_CASE("import: plain scalars typed by YAML 1.2's core schema; quoted ones stay strings") {
+  const auto docs = parse_yaml_text(
+      "n: [~, null, Null, NULL, '']\n"
+      "b: [true, True, TRUE, false, False, FALSE, yes, 'true']\n"
+      "i: [0, -12, +7, 0o17, 0x1f, 0xFF, 0o8, 0x, 99999999999999999999]\n"
+      "f: [1.5, -.5, 2., 1e3, -1.5E-2, +3.0e+1, ., 1e, e3, 1.2.3]\n"
+      "s: [.inf, -.Inf, +.INF, .nan, .NaN, -.nan, 12abc, '42', !!str 7]\n",
+      "t.yaml");
+  const json& v = docs[0].value;
+  CHECK(v["n"] == json::parse(R"([null, null, null, null, ""])"));
+  CHECK(v["b"] == json::parse(R"([true, true, true, false, false, false, "yes", "true"])"));
+  CHECK(v["i"][0] == 0);
+  CHECK(v["i"][1] == -12);
+  CHECK(v["i"][2] == 7);
+  CHECK(v["i"][3] == 15);
+  CHECK(v["i"][4] == 31);
+  CHECK(v["i"][5] == 255);
+  CHECK(v["i"][6] == "0o8");
+  CHECK(v["i"][7] == "0x");
+  CHECK(v["i"][8].is_number_float());  // past a long long: read as a double
+  CHECK(v["f"][0] == 1.5);
+  CHECK(v["f"][1] == -0.5);
+  CHECK(v["f"][2] == 2.0);
+  CHECK(v["f"][3] == 1000.0);
+  CHECK(v["f"][4] == -0.015);
+  CHECK(v["f"][5] == 30.0);
+  for (int k = 6; k < 10; ++k) CHECK(v["f"][k].is_string());
+  CHECK(v["s"] == json::parse(R"([".inf", "-.Inf", "+.INF", ".nan", ".NaN", "-.nan", "12abc", "42", "7"])"));
+}
+
 TEST_CASE("import: text that is not UTF-8, a NUL and control characters") {
   CHECK(error_of("services:\n  \"api\xff\":\n    image: y\n") ==
         "t.yaml:2:7: byte \\xff is not UTF-8 text (YAML is UTF-8)");

@@ -6,6 +6,7 @@
 #include <cstdlib>
 #include <fstream>
 #include <regex>
+#include <unordered_set>
 
 #include "scenario/errors.h"
 #include "scenario/json_pointer.h"
@@ -97,11 +98,62 @@ std::string interpolate(const std::string& s, const Variables& vars) {
   return out;
 }
 
+// The YAML 1.2 core schema's plain scalars, matched by hand: std::regex costs a microsecond a
+// scalar, and an alias-expanded document has a million of them.
+bool digits(const std::string& s, std::size_t from, int base) {
+  if (from >= s.size()) return false;
+  for (std::size_t i = from; i < s.size(); ++i) {
+    const char c = s[i];
+    const bool ok = base == 8 ? c >= '0' && c <= '7'
+                    : base == 16 ? (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F')
+                                 : c >= '0' && c <= '9';
+    if (!ok) return false;
+  }
+  return true;
+}
+// [-+]?[0-9]+
+bool integer(const std::string& s) { return digits(s, s.empty() || (s[0] != '-' && s[0] != '+') ? 0 : 1, 10); }
+// 0o[0-7]+, 0x[0-9a-fA-F]+
+bool prefixed_digits(const std::string& s, const char* prefix, int base) { return s.rfind(prefix, 0) == 0 && digits(s, 2, base); }
+// [-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?
+bool decimal(const std::string& s) {
+  std::size_t i = !s.empty() && (s[0] == '-' || s[0] == '+') ? 1 : 0;
+  auto run = [&] {
+    const std::size_t from = i;
+    while (i < s.size() && s[i] >= '0' && s[i] <= '9') ++i;
+    return i - from;
+  };
+  const std::size_t whole = run();
+  if (i < s.size() && s[i] == '.') {
+    ++i;
+    if (run() == 0 && whole == 0) return false;
+  } else if (whole == 0) {
+    return false;
+  }
+  if (i < s.size() && (s[i] == 'e' || s[i] == 'E')) {
+    ++i;
+    if (i < s.size() && (s[i] == '-' || s[i] == '+')) ++i;
+    if (run() == 0) return false;
+  }
+  return i == s.size();
+}
+// [-+]?\.(inf|Inf|INF)|\.(nan|NaN|NAN)
+bool special(const std::string& s) {
+  const std::string t = !s.empty() && (s[0] == '-' || s[0] == '+') ? s.substr(1) : s;
+  if (t == ".inf" || t == ".Inf" || t == ".INF") return true;
+  return s == ".nan" || s == ".NaN" || s == ".NAN";
+}
+
 struct Converter {
   YamlDocument& doc;
   const Variables* vars;
   std::size_t nodes = 0, bytes = 0;
   std::vector<YAML::Node> path;  // the ancestors of the node being converted
+  // Collections converted once (by their place in the text): a second visit is an alias's
+  // copy, whose nodes are not marked again (an error in it names the place of the alias, the
+  // nearest marked pointer), so a document that aliases expand costs no mark per node.
+  std::unordered_set<std::size_t> converted;
+  bool marking = true;
 
   void mark(const std::string& pointer, const YAML::Node& n) {
     const YAML::Mark m = n.Mark();
@@ -113,26 +165,20 @@ struct Converter {
     if (tag != "?" && tag != "tag:yaml.org,2002:int" && tag != "tag:yaml.org,2002:float" &&
         tag != "tag:yaml.org,2002:bool" && tag != "tag:yaml.org,2002:null")
       return s;
-    static const std::regex kNull("~|null|Null|NULL|");
-    static const std::regex kBool("true|True|TRUE|false|False|FALSE");
-    static const std::regex kInt("[-+]?[0-9]+");
-    static const std::regex kOct("0o[0-7]+");
-    static const std::regex kHex("0x[0-9a-fA-F]+");
-    static const std::regex kFloat("[-+]?(\\.[0-9]+|[0-9]+(\\.[0-9]*)?)([eE][-+]?[0-9]+)?");
-    static const std::regex kSpecial("[-+]?\\.(inf|Inf|INF)|\\.(nan|NaN|NAN)");
     if (s.size() > 64) return s;  // no number or keyword is this long
-    if (std::regex_match(s, kNull)) return nullptr;
-    if (std::regex_match(s, kBool)) return s[0] == 't' || s[0] == 'T';
-    if (std::regex_match(s, kInt) || std::regex_match(s, kOct) || std::regex_match(s, kHex)) {
-      const bool oct = s.rfind("0o", 0) == 0, hex = s.rfind("0x", 0) == 0;
+    if (s.empty() || s == "~" || s == "null" || s == "Null" || s == "NULL") return nullptr;
+    if (s == "true" || s == "True" || s == "TRUE") return true;
+    if (s == "false" || s == "False" || s == "FALSE") return false;
+    const bool oct = prefixed_digits(s, "0o", 8), hex = prefixed_digits(s, "0x", 16);
+    if (oct || hex || integer(s)) {
       errno = 0;
       char* end = nullptr;
       const long long v = std::strtoll(s.c_str() + (oct || hex ? 2 : 0), &end, oct ? 8 : hex ? 16 : 10);
       if (errno == 0) return v;
       return std::strtod(s.c_str(), nullptr);
     }
-    if (std::regex_match(s, kFloat)) return std::strtod(s.c_str(), nullptr);
-    if (std::regex_match(s, kSpecial)) return s;  // JSON has no infinity: kept as written
+    if (decimal(s)) return std::strtod(s.c_str(), nullptr);
+    if (special(s)) return s;  // JSON has no infinity: kept as written
     return s;
   }
 
@@ -164,7 +210,14 @@ struct Converter {
   nlohmann::json convert(const YAML::Node& n, const std::string& pointer) {
     if (++nodes > kMaxNodes)
       doc.fail(pointer, "more than a million nodes once aliases are expanded: not a manifest (an alias bomb?)");
-    mark(pointer, n);
+    if (marking) mark(pointer, n);
+    struct Restore {
+      bool& flag;
+      bool was;
+      ~Restore() { flag = was; }
+    } restore{marking, marking};
+    if (marking && (n.IsMap() || n.IsSequence()) && !n.Mark().is_null() && !converted.insert(n.Mark().pos).second)
+      marking = false;
     if (static_cast<int>(path.size()) >= kMaxDepth) {
       for (const YAML::Node& a : path)
         if (a.is(n)) doc.fail(pointer, "an alias used inside its own anchor (the value would contain itself)");
@@ -203,7 +256,7 @@ struct Converter {
             mark(child, kv.first);
             doc.fail(child, "the key \"" + shown(key) + "\" appears twice in one map (only one can be meant)");
           }
-          if (kv.second.IsNull()) mark(child, kv.first);  // `spec:` with nothing: its key is the place
+          if (kv.second.IsNull() && marking) mark(child, kv.first);  // `spec:` with nothing: its key is the place
           o[key] = convert(kv.second, child);
         }
         // Merge keys: what the map does not set itself comes from the merged maps, in order.
@@ -331,7 +384,7 @@ std::vector<YamlDocument> parse_yaml_text(const std::string& text, const std::st
     d.index = index++;
     if (n.IsNull()) continue;
     try {
-      Converter c{d, options.variables && compose_node(n) ? options.variables : nullptr, 0, 0, {}};
+      Converter c{d, options.variables && compose_node(n) ? options.variables : nullptr, 0, 0, {}, {}, true};
       d.value = c.convert(n, "");
     } catch (const YAML::Exception& e) {
       throw ImportError(name, "", "YAML: " + e.msg, e.mark.is_null() ? 0 : e.mark.line + 1,
