@@ -38,6 +38,7 @@ void Service::read_connections(Params& p, BuildContext& bc) {
   auto c = p.object_opt("connections");
   if (!c) return;
   conns_.on = true;
+  conns_.by_key.reserve(1024);
   conns_.route = bc.route_index(c->string("route"));
   if (auto limit = c->integer_or_null("limit", 1, 1'000'000'000)) conns_.limit = static_cast<std::uint64_t>(*limit);
   conns_.memory_mb = c->number("memory_kb", 0.0, 0.0, 1e7) / 1024.0;

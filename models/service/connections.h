@@ -36,7 +36,9 @@ struct Connections {
   std::vector<std::uint32_t> opening;                   // per pool slot: admitted, in set-up
   // held_connection::key(client, session) -> its entry in `held`: where a message on it goes.
   // Open addressing: no allocation once it has grown to the peak of open connections.
-  cache::KeyMap by_key{1024};
+  // Reserved for 1,024 when the service holds connections (connections.cpp): every service
+  // has this member, and 32 KB each was most of a service's memory before any request.
+  cache::KeyMap by_key{0};
   std::uint64_t open = 0, peak = 0, peak_instance = 0;
   CounterId opened_c, refused_c, dropped_c, closed_c, messages_c, orphans_c;
   GaugeId open_g, busiest_g;
