@@ -17,14 +17,15 @@
 // 1000) beyond which calls are rejected. No ThreadPoolBulkhead.
 //
 // Cost: try_acquire and release O(1); cancel O(1) for the oldest waiter (the usual case,
-// since all waits have the same length) and O(waiting) otherwise. The waiter ring is
-// allocated at construction (8 bytes x max_waiting, none when max_wait is 0).
+// since all waits have the same length) and O(waiting) otherwise. The waiters are a
+// WaitQueue (lib/wait_queue.h): its ring grows to the peak of waiters and is reused.
 #pragma once
 #include <cstdint>
 #include <optional>
 #include <vector>
 
 #include "lib/resilience/param_error.h"
+#include "lib/wait_queue.h"
 #include "sim/time.h"
 
 namespace archsim::resilience {
@@ -38,23 +39,6 @@ struct BulkheadParams {
 };
 
 enum class BulkheadDecision : std::uint8_t { kAdmitted, kMustWait, kRejected };
-
-// A FIFO of waiter tokens with a fixed capacity.
-class WaiterQueue {
- public:
-  explicit WaiterQueue(int capacity);
-  bool push(std::uint64_t token);  // false when full
-  std::optional<std::uint64_t> pop();
-  bool remove(std::uint64_t token);  // first occurrence; false if absent
-  int size() const { return size_; }
-  int capacity() const { return static_cast<int>(ring_.size()); }
-
- private:
-  std::size_t index(int i) const { return (head_ + static_cast<std::size_t>(i)) % ring_.size(); }
-  std::vector<std::uint64_t> ring_;
-  std::size_t head_ = 0;
-  int size_ = 0;
-};
 
 class Bulkhead {
  public:
@@ -73,7 +57,7 @@ class Bulkhead {
 
   Time max_wait() const { return max_wait_; }
   int in_use() const { return in_use_; }
-  int waiting() const { return waiters_.size(); }
+  int waiting() const { return static_cast<int>(waiters_.size()); }
   int available() const { return max_concurrent_ - in_use_; }
   // Calls refused at once plus waiters that gave up (cancel() returned true).
   std::int64_t rejected() const { return rejected_; }
@@ -83,7 +67,7 @@ class Bulkhead {
   Time max_wait_;
   int in_use_ = 0;
   std::int64_t rejected_ = 0;
-  WaiterQueue waiters_;
+  WaitQueue<std::uint64_t> waiters_;  // bounded by max_waiting
 };
 
 }  // namespace archsim::resilience

@@ -16,7 +16,7 @@
 //    (Status::Rejected). `max_rps`: a token bucket (Envoy local_ratelimit) holding one
 //    second of tokens; beyond it, 429 (causes::RateLimited).
 //  - Proxy queue (HAProxy `maxconn` on server lines, its backend queue and `timeout queue`;
-//    models/balancer/proxy_queue.h): `max_conn` (for every target, or per target) caps the
+//    models/balancer/balancer_impl.h queue_): `max_conn` (for every target, or per target) caps the
 //    requests in flight to one target; the algorithm chooses among the targets below it, a
 //    request that finds all of them full (or others already waiting) waits in one FIFO in
 //    the balancer, and a target that frees a slot takes the oldest waiting request at once.

@@ -14,9 +14,9 @@
 #include <utility>
 #include <vector>
 
+#include "lib/wait_queue.h"
 #include "models/balancer/balancer.h"
 #include "models/balancer/passive_health.h"
-#include "models/balancer/proxy_queue.h"
 #include "models/balancer/sticky.h"
 #include "models/contracts/capabilities.h"
 #include "lib/health/health_tracker.h"
@@ -256,7 +256,14 @@ class Balancer final : public Component, public HasCapabilities, public ZoneAwar
   std::uint32_t accepted_ = 0, head_worker_ = 0;
   bool queue_on_ = false;    // some target has a max_conn: HAProxy's backend queue
   Time queue_timeout_ = 0;   // HAProxy `timeout queue`; 0 = until the caller's deadline
-  ProxyQueue queue_;
+  // HAProxy's backend queue (src/queue.c: pendconn_add, process_srv_queue): one FIFO for the
+  // whole backend, of (pending slot, its queue_seq) in arrival order. A request that left at
+  // its `timeout queue` stays in it, told stale by its sequence number when it reaches the
+  // head (WaitQueue::pop_live), so a timeout costs no search.
+  struct Queued {
+    std::uint32_t slot = 0, seq = 0;
+  };
+  WaitQueue<Queued> queue_;
   std::uint64_t queued_now_ = 0;
   std::uint32_t queue_seq_ = 0;
   CounterId received_c_, ok_c_, err_c_, rejected_c_, rate_limited_c_, unavailable_c_, probe_c_, probe_fail_c_,

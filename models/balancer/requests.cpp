@@ -227,17 +227,18 @@ void Balancer::enqueue(Context& ctx, std::uint32_t j) {
 
 void Balancer::serve_queue(Context& ctx, std::uint32_t t) {
   now_ = ctx.now();
+  auto waiting = [&](const Queued& q) { return pending_.live(q.slot) && pending_[q.slot].queued && pending_[q.slot].queue_seq == q.seq; };
   while (queued_now_ > 0 && !at_max_conn(t) && eligible_now(t)) {
-    const ProxyQueue::Item it = queue_.pop();
-    Pending& pd = pending_[it.slot];
-    if (!pending_.live(it.slot) || !pd.queued || pd.queue_seq != it.seq) continue;  // left at its timeout
+    const std::optional<Queued> it = queue_.pop_live(waiting);  // those that left at their timeout dropped
+    if (!it) break;  // cannot happen while queued_now_ > 0
+    Pending& pd = pending_[it->slot];
     pd.queued = false;
     --queued_now_;
     Metrics& m = ctx.metrics();
     m.set(queue_len_g_, static_cast<double>(queued_now_), ctx.now());
     m.record(queue_wait_h_, ctx.now() - pd.enqueued);
     const RequestInfo req = ctx.request(pd.in);
-    dispatch(ctx, it.slot, t, req);
+    dispatch(ctx, it->slot, t, req);
   }
 }
 

@@ -20,6 +20,7 @@
 #include "models/cache/params.h"
 #include "lib/cache_store/cache_store.h"
 #include "lib/cache_store/key_map.h"
+#include "lib/wait_queue.h"
 #include "models/contracts/capabilities.h"
 #include "models/contracts/ready_ledger.h"
 #include "models/server/pool/server_pool.h"
@@ -55,7 +56,7 @@ struct Job {
 // held by the caller that missed first (cache_aside).
 struct Flight {
   std::uint64_t key = 0;
-  std::uint32_t head = kNone, tail = kNone;  // waiting jobs (coalesce)
+  WaitList waiters;                          // waiting jobs (coalesce), linked by Job::next
   std::uint32_t leader = kNone;              // the job reading the backend (read_through)
   std::uint32_t gen = 0;
   std::uint32_t next_free = kNone;
@@ -198,6 +199,10 @@ class Cache final : public Component, public HasCapabilities, public Crashable, 
   void close_flight(Context& ctx, std::uint32_t f);
   void lease_expired(Context& ctx, std::uint64_t data);
   void unlink_waiters(std::uint32_t n, std::uint32_t i);
+  // The link of a flight's WaitList: job w's next.
+  auto waiter_link() {
+    return [this](std::uint32_t w) -> std::uint32_t& { return jobs_[w].next; };
+  }
 
   // write_policy.cpp
   void write_through_done(Context& ctx, CallId call, Status status, std::uint32_t j);

@@ -98,7 +98,7 @@ void Cache::drop_jobs(Context& ctx, std::uint32_t slot) {
     ++nd.epoch;
     for (std::uint32_t f = 0; f < flights_.size(); ++f) {
       if (!flights_[f].live || flights_[f].node != n) continue;
-      for (std::uint32_t w = flights_[f].head; w != kNone; w = jobs_[w].next) jobs_[w].inst = static_cast<std::uint8_t>(i);
+      flights_[f].waiters.for_each(waiter_link(), [&](std::uint32_t w) { jobs_[w].inst = static_cast<std::uint8_t>(i); });
       close_flight(ctx, f);
     }
   } else {

@@ -2,6 +2,7 @@
 // by the first caller that missed), the misses that wait for them (coalesce) or poll them
 // (lock), and the lease that expires when its holder never sets the key.
 #include <algorithm>
+#include <utility>
 
 #include "models/cache/cache_impl.h"
 #include "models/contracts/result_flags.h"
@@ -20,11 +21,8 @@ void Cache::wait_on(Context& ctx, std::uint32_t j, std::uint32_t f) {
   }
   ctx.metrics().add(coalesced_c_);
   Flight& fl = flights_[f];
-  jobs_[j].next = kNone;
   jobs_[j].since = ctx.now();
-  if (fl.tail == kNone) fl.head = j;
-  else jobs_[fl.tail].next = j;
-  fl.tail = j;
+  fl.waiters.push(j, waiter_link());
 }
 
 std::uint32_t Cache::open_flight(Context& ctx, std::uint64_t key, std::uint32_t node) {
@@ -39,7 +37,7 @@ std::uint32_t Cache::open_flight(Context& ctx, std::uint64_t key, std::uint32_t 
   Flight& fl = flights_[f];
   fl.key = flight_key(key, node);
   fl.node = node;
-  fl.head = fl.tail = kNone;
+  fl.waiters = WaitList{};
   fl.leader = kNone;
   fl.live = true;
   flights_map_.put(fl.key, f);
@@ -52,13 +50,12 @@ std::uint32_t Cache::open_flight(Context& ctx, std::uint64_t key, std::uint32_t 
 // Answers every waiter of flight f and closes it.
 void Cache::release_flight(Context& ctx, std::uint32_t f, Status status, Result r) {
   Flight& fl = flights_[f];
-  std::uint32_t w = fl.head;
-  while (w != kNone) {
-    std::uint32_t next = jobs_[w].next;
+  // Taken off the flight first: a reply may open flights (flights_ grows, `fl` moves).
+  WaitList waiting = std::exchange(fl.waiters, WaitList{});
+  for (std::uint32_t w; (w = waiting.pop(waiter_link())) != kNone;) {
     ctx.trace_span(jobs_[w].call, TraceSpan::Lock, jobs_[w].since, ctx.now());
     ctx.reply(jobs_[w].call, status, r);
     free_job(w);
-    w = next;
   }
   close_flight(ctx, f);
 }
@@ -68,7 +65,7 @@ void Cache::close_flight(Context& ctx, std::uint32_t f) {
   flights_map_.erase(fl.key);
   fl.live = false;
   ++fl.gen;
-  fl.head = fl.tail = kNone;
+  fl.waiters = WaitList{};
   fl.next_free = free_flights_;
   free_flights_ = f;
   --live_flights_;
@@ -87,17 +84,10 @@ void Cache::lease_expired(Context& ctx, std::uint64_t data) {
 void Cache::unlink_waiters(std::uint32_t n, std::uint32_t i) {
   for (Flight& fl : flights_) {
     if (!fl.live || fl.node != n) continue;
-    std::uint32_t head = kNone, tail = kNone;
-    for (std::uint32_t w = fl.head, next; w != kNone; w = next) {
-      next = jobs_[w].next;
-      if (jobs_[w].inst == i) continue;
-      jobs_[w].next = kNone;
-      if (tail == kNone) head = w;
-      else jobs_[tail].next = w;
-      tail = w;
-    }
-    fl.head = head;
-    fl.tail = tail;
+    WaitList kept;  // the waiters of other instances, in their order
+    for (std::uint32_t w; (w = fl.waiters.pop(waiter_link())) != kNone;)
+      if (jobs_[w].inst != i) kept.push(w, waiter_link());
+    fl.waiters = kept;
   }
 }
 

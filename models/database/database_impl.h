@@ -276,10 +276,10 @@ class Database final : public Component, public HasCapabilities, public Crashabl
   void release_lock(Context& ctx);
 
   // locks.cpp
-  // The FIFO of jobs waiting for a row lock or a lease (head, tail; linked by next_waiter).
-  void wait_push(std::uint32_t& head, std::uint32_t& tail, std::uint32_t j);
-  std::uint32_t wait_pop(std::uint32_t& head, std::uint32_t& tail);
-  void wait_remove(std::uint32_t& head, std::uint32_t& tail, std::uint32_t j);
+  // The link of the WaitList of jobs waiting for a row lock or a lease: job w's next_waiter.
+  auto waiter_link() {
+    return [this](std::uint32_t w) -> std::uint32_t& { return jobs_[w].next_waiter; };
+  }
   std::uint64_t row_key(const Job& job, std::uint32_t i) const;
   bool begin_row_locks(Context& ctx, std::uint32_t j);
   bool lock_row(Context& ctx, std::uint32_t j);

@@ -27,7 +27,7 @@ std::uint32_t Database::lease_of(std::uint64_t key) {
   std::uint32_t l = lease_map_.find(key);
   if (l != cache::KeyMap::kNone) return l;
   l = static_cast<std::uint32_t>(leases_.size());
-  leases_.push_back(Lease{key, 0, 0, 0, kNoJob, kNoJob});
+  leases_.push_back(Lease{key, 0, 0, 0, WaitList{}});
   lease_map_.put(key, l);
   return l;
 }
@@ -41,7 +41,7 @@ void Database::lease_acquire(Context& ctx, std::uint32_t j) {
     return;
   }
   job.wait_lease = l;
-  wait_push(le.head, le.tail, j);
+  le.waiters.push(j, waiter_link());
   job.state = JobState::WaitLock;
   job.lock_since = ctx.now();
   if (p_.lock_wait_timeout > 0) arm(ctx, p_.lock_wait_timeout, kLockTimeout, token(j));
@@ -66,7 +66,7 @@ void Database::grant_lease(Context& ctx, std::uint32_t l, std::uint32_t j) {
 void Database::next_lease_holder(Context& ctx, std::uint32_t l) {
   Lease& le = leases_[l];
   le.holder = 0;
-  const std::uint32_t w = wait_pop(le.head, le.tail);
+  const std::uint32_t w = le.waiters.pop(waiter_link());
   if (w != kNoJob) grant_lease(ctx, l, w);
 }
 
@@ -110,7 +110,7 @@ void Database::leave_lease_wait(std::uint32_t j) {
   Job& job = jobs_[j];
   if (job.wait_lease == kNoLock) return;
   Lease& le = leases_[job.wait_lease];
-  wait_remove(le.head, le.tail, j);
+  le.waiters.remove(j, waiter_link());
   job.wait_lease = kNoLock;
 }
 

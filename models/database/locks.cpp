@@ -61,33 +61,6 @@ LockParams read_lock_params(Params& p, DatabaseParams& d) {
   return l;
 }
 
-void Database::wait_push(std::uint32_t& head, std::uint32_t& tail, std::uint32_t j) {
-  jobs_[j].next_waiter = kNoJob;
-  if (tail == kNoJob) head = j;
-  else jobs_[tail].next_waiter = j;
-  tail = j;
-}
-
-std::uint32_t Database::wait_pop(std::uint32_t& head, std::uint32_t& tail) {
-  const std::uint32_t j = head;
-  if (j == kNoJob) return kNoJob;
-  head = jobs_[j].next_waiter;
-  if (head == kNoJob) tail = kNoJob;
-  return j;
-}
-
-// O(waiters): only a victim, a timeout or a crash leaves a queue from its middle.
-void Database::wait_remove(std::uint32_t& head, std::uint32_t& tail, std::uint32_t j) {
-  std::uint32_t prev = kNoJob;
-  for (std::uint32_t w = head; w != kNoJob; prev = w, w = jobs_[w].next_waiter) {
-    if (w != j) continue;
-    if (prev == kNoJob) head = jobs_[j].next_waiter;
-    else jobs_[prev].next_waiter = jobs_[j].next_waiter;
-    if (tail == j) tail = prev;
-    return;
-  }
-}
-
 // The i-th row job j locks: its key + i, or + rows - 1 - i in descending order.
 std::uint64_t Database::row_key(const Job& job, std::uint32_t i) const {
   const std::uint32_t idx = queries_[job.query].descending ? job.rows - 1 - i : i;
@@ -119,7 +92,7 @@ bool Database::lock_row(Context& ctx, std::uint32_t j) {
       l = static_cast<std::uint32_t>(row_locks_.size());
       row_locks_.emplace_back();
     }
-    row_locks_[l] = RowLock{key, j, kNoJob, kNoJob, kNoLock};
+    row_locks_[l] = RowLock{key, j, WaitList{}, kNoLock};
     lock_map_.put(key, l);
     ++job.locked;
     ctx.metrics().record(row_wait_h_, 0);
@@ -127,7 +100,7 @@ bool Database::lock_row(Context& ctx, std::uint32_t j) {
   }
   RowLock& rl = row_locks_[l];
   job.wait_lock = l;
-  wait_push(rl.head, rl.tail, j);
+  rl.waiters.push(j, waiter_link());
   job.state = JobState::WaitLock;
   job.lock_since = ctx.now();
   ctx.metrics().add(row_waits_c_);
@@ -153,7 +126,7 @@ bool Database::rows_done(Context& ctx, std::uint32_t j) {
 // core), or the row is unlocked.
 void Database::grant(Context& ctx, std::uint32_t l) {
   RowLock& rl = row_locks_[l];
-  const std::uint32_t w = wait_pop(rl.head, rl.tail);
+  const std::uint32_t w = rl.waiters.pop(waiter_link());
   if (w == kNoJob) {
     lock_map_.erase(rl.key);
     rl.holder = kNoJob;
@@ -191,7 +164,7 @@ void Database::leave_wait(std::uint32_t j) {
   Job& job = jobs_[j];
   if (job.wait_lock == kNoLock) return;
   RowLock& rl = row_locks_[job.wait_lock];
-  wait_remove(rl.head, rl.tail, j);
+  rl.waiters.remove(j, waiter_link());
   job.wait_lock = kNoLock;
 }
 

@@ -31,13 +31,15 @@
 // Leases (the distributed lock with a time to live, fencing tokens): leases.cpp states them.
 // Prepared transactions (two-phase commit's participant), whose row lock outlives the query
 // that took it: two_phase.cpp states them.
-// Cost: a lock or a release is O(1) (a KeyMap of held rows, intrusive FIFO lists of waiters);
+// Cost: a lock or a release is O(1) (a KeyMap of held rows, WaitLists of waiters, linked
+// through the jobs (lib/wait_queue.h));
 // a detection walks the chain of waits once; no allocation per query in steady state.
 #pragma once
 #include <cstdint>
 #include <string>
 #include <vector>
 
+#include "lib/wait_queue.h"
 #include "models/database/params.h"
 #include "scenario/params.h"
 
@@ -72,7 +74,7 @@ inline constexpr std::uint32_t kPreparedHolder = 1u << 31;
 struct RowLock {
   std::uint64_t key = 0;
   std::uint32_t holder = kNoJob;
-  std::uint32_t head = kNoJob, tail = kNoJob;
+  WaitList waiters;  // linked through the jobs' next_waiter
   std::uint32_t next_free = kNoLock;
 };
 
@@ -84,7 +86,7 @@ struct Lease {
   std::uint64_t holder = 0;  // request id; 0: free
   std::uint64_t token = 0;
   std::uint64_t fence = 0;
-  std::uint32_t head = kNoJob, tail = kNoJob;
+  WaitList waiters;  // linked through the jobs' next_waiter
 };
 
 }  // namespace archsim::database

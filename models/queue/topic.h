@@ -25,6 +25,7 @@
 #include "sim/metrics.h"
 #include "sim/random.h"
 #include "sim/results.h"
+#include "lib/wait_queue.h"
 #include "sim/ring.h"
 
 namespace archsim::queue {
@@ -191,7 +192,7 @@ class Topic {
     CallId call;
     Time since;  // when it began to wait (traces)
   };
-  Ring<Blocked> blocked_;    // producers waiting for room (when_full "block"), in arrival order
+  WaitQueue<Blocked> blocked_;  // producers waiting for room (when_full "block"), in arrival order
   Time max_block_ = 0;       // how long one waits at most (Kafka's max.block.ms)
   std::uint16_t block_tag_ = 0;
   bool block_timer_ = false;  // a block timer is pending

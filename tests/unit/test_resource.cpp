@@ -1,5 +1,5 @@
-// Resource and Store (lib/resource.h) against SimPy's semantics: FIFO grants,
-// hand-off on release, cancelled waiters skipped, bounded stores refusing when full.
+// Resource (lib/resource.h) against SimPy's semantics: FIFO grants, hand-off on release,
+// cancelled waiters skipped.
 #include <doctest/doctest.h>
 
 #include <vector>
@@ -41,21 +41,4 @@ TEST_CASE("resource: a cancelled waiter is skipped; growing the capacity grants 
   CHECK(r.in_use() == 2);
   CHECK(r.try_acquire());
   CHECK_FALSE(r.try_acquire());
-}
-
-TEST_CASE("store: items wait for getters and getters for items, in FIFO order; a bounded store refuses") {
-  Store s(2);
-  std::uint64_t to = 0;
-  CHECK(s.put(100, &to) == Store::Put::Kept);
-  CHECK(s.put(101, &to) == Store::Put::Kept);
-  CHECK(s.put(102, &to) == Store::Put::Full);
-  CHECK(*s.get(1) == 100);
-  CHECK(*s.poll() == 101);
-  CHECK_FALSE(s.get(7));
-  CHECK_FALSE(s.get(8));
-  CHECK(s.put(103, &to) == Store::Put::Handed);
-  CHECK(to == 7);
-  CHECK(s.put(104, &to) == Store::Put::Handed);
-  CHECK(to == 8);
-  CHECK(s.size() == 0);
 }
