@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
-# archsim beside the real systems it models: NGINX, HAProxy, Redis, PostgreSQL, PgBouncer and
-# MariaDB (Debian's packages) on loopback, measured with backends and load generators of
-# tools/realcheck/, and the equivalent scenarios run with replications. Writes
+# archsim beside the real systems it models: NGINX, HAProxy, Redis, PostgreSQL, PgBouncer,
+# MariaDB and memcached (Debian's packages) on loopback, measured with backends and load
+# generators of tools/realcheck/, and the equivalent scenarios run with replications. Writes
 # build/realcheck-{full,quick}/realcheck.json and index.html (docs/validation.md explains the
 # cases and the table).
-#   bash tools/realcheck.sh            the full run (about 45 minutes)
-#   bash tools/realcheck.sh --quick    the mechanism cases, shorter (6-7 minutes);
+#   bash tools/realcheck.sh            the full run (about 55 minutes)
+#   bash tools/realcheck.sh --quick    the mechanism cases, shorter (8-9 minutes);
 #                                      exit 1 when a figure leaves its tolerance twice
 # Other flags go to tools/realcheck/realcheck.py (--cases a,b  --out DIR  --archsim PATH).
 set -euo pipefail
@@ -13,7 +13,7 @@ cd "$(dirname "$0")/.."
 # postgresql, pgbouncer and mariadb-server also create the unprivileged `postgres` and `mysql`
 # users the data tier's cases run their servers as (initdb, the postmaster and PgBouncer
 # refuse root).
-bash tools/install_packages.sh nginx haproxy redis-server postgresql pgbouncer mariadb-server python3 util-linux
+bash tools/install_packages.sh nginx haproxy redis-server postgresql pgbouncer mariadb-server memcached python3 util-linux
 if [ -z "${ARCHSIM_REALCHECK_BIN:-}" ] && [ ! -x build/dev/archsim ]; then
   cmake --preset dev >/dev/null
   cmake --build --preset dev -j "$(nproc)" --target archsim

@@ -1,11 +1,13 @@
 #!/usr/bin/env python3
-"""archsim beside the real systems it models: NGINX, HAProxy, Redis, PostgreSQL, PgBouncer, MariaDB.
+"""archsim beside the real systems it models: NGINX, HAProxy, Redis, PostgreSQL, PgBouncer, MariaDB,
+memcached.
 
 For each case (cases.py) it starts the real processes, measures them as a user would,
 writes the equivalent archsim scenario, runs it with replications and compares: p50, p90,
 p99 and mean latency and each backend's share for the balancers, the hit ratio for Redis,
 waits, timeouts, refusals and deadlocks for the data tier (dbcases.py), replication lag and stale reads
-for a streaming replica (replica.py).
+for a streaming replica (replica.py), the hit ratio, latency and metastability boundary of a
+look-aside memcached in front of MariaDB (lookaside.py).
 Writes OUT/realcheck.json, OUT/index.html (a table per case) and, per case, the real
 measurements, the scenario and the processes' logs.
 
@@ -31,14 +33,16 @@ sys.path.insert(0, HERE)
 
 import cases as C  # noqa: E402
 import dbcases as DB  # noqa: E402
+import lookaside as LA  # noqa: E402
 import page  # noqa: E402
 from procs import Procs, exit_on_signals, free_port, python, wait_listening  # noqa: E402
 from proxies import start_proxy, start_redis  # noqa: E402
 from stats import sim_figure, compare, latency_stats, quantiles, sim_figures, ENV_SPREAD, SPREAD_SIGMAS, TOLERANCES  # noqa: E402
 
-ALL_CASES = C.CASES + DB.CASES
+ALL_CASES = C.CASES + DB.CASES + LA.CASES
 # The commands each kind of case needs (tools/realcheck.sh installs their packages).
-TOOLS = {"balancer": ("nginx", "haproxy"), "cache": ("redis-server",), "db": ("pgbouncer", "setpriv", "mariadbd", "mariadb-install-db")}
+TOOLS = {"balancer": ("nginx", "haproxy"), "cache": ("redis-server",), "db": ("pgbouncer", "setpriv", "mariadbd", "mariadb-install-db"),
+         "lookaside": ("memcached", "mariadbd", "mariadb-install-db")}
 
 MODES = {
     # measured seconds, warm-up seconds, overhead seconds, replications
@@ -165,6 +169,8 @@ def balancer_case(case, args, mode, prefix, overheads, folder, attempt):
 def simulate(case, real, args, mode, overheads, folder):
     """archsim's figures for every variant of the case, from what the real run measured."""
     m = settings(case, mode)
+    if case["kind"] == "lookaside":
+        return LA.simulate(case, real, args.archsim, m, folder, run_archsim, sim_figure)
     sims = {}
     for v in case["variants"]:
         if case["kind"] == "db":
@@ -181,6 +187,15 @@ def simulate(case, real, args, mode, overheads, folder):
         sc["_label"] = v["label"]
         sims[v["label"]] = sim_figures(run_archsim(args.archsim, sc, folder, m["replications"]), case["kind"], C.BACKENDS)
     return sims
+
+
+def judge(case, entry, real, sims):
+    """The checks of a case; the look-aside boundary's grid, real beside archsim, goes in `entry` and is printed."""
+    if case["kind"] == "lookaside" and case["setup"] == "boundary":
+        entry["grid"] = LA.grid_text(real, sims["archsim"])
+        print(f"realcheck: {case['name']}: real | archsim metastability\n{entry['grid']}", flush=True)
+        return LA.grid_checks(real, sims["archsim"])
+    return compare(case["kind"], real, sims["archsim"], C.BACKENDS)
 
 
 def cache_case(case, args, mode, prefix, folder, attempt):
@@ -228,7 +243,7 @@ def resimulate(args, check):
         folder = os.path.join(args.out, case["name"])
         sims = simulate(case, entry["real"], args, report["mode"], report.get("overhead_values_us", {}), folder)
         entry["sim"], entry["variants"] = sims, case["variants"]
-        entry["checks"] = compare(case["kind"], entry["real"], sims["archsim"], C.BACKENDS)
+        entry["checks"] = judge(case, entry, entry["real"], sims)
         entry["passed"] = all(c["ok"] for c in entry["checks"])
         print(f"realcheck: {case['name']}: " + ("within tolerance" if entry["passed"] else "OUT of tolerance"), flush=True)
     report["tolerances"] = {"fixed": TOLERANCES, "run_to_run": ENV_SPREAD, "sigmas": SPREAD_SIGMAS}
@@ -294,6 +309,10 @@ def main():
             t0 = time.time()
             if case["kind"] == "balancer":
                 real = balancer_case(case, args, mode, prefix, overheads, folder, attempt)
+            elif case["kind"] == "lookaside":
+                m = settings(case, mode)
+                real = LA.measure(case, os.path.join(folder, f"real-{attempt}"), prefix, m["seconds"], m["warmup"],
+                                  args.seed + attempt)
             elif case["kind"] == "db":
                 m = settings(case, mode)
                 real = DB.measure(case, os.path.join(folder, f"real-{attempt}"), prefix, m["seconds"], m["warmup"],
@@ -301,7 +320,7 @@ def main():
             else:
                 real = cache_case(case, args, mode, prefix, folder, attempt)
             sims = simulate(case, real, args, mode, overheads, folder)
-            checks = compare(case["kind"], real, sims["archsim"], C.BACKENDS)
+            checks = judge(case, entry, real, sims)
             ok = all(c["ok"] for c in checks)
             entry.update({"real": real, "sim": sims, "checks": checks, "attempts": attempt, "passed": ok,
                           "measured_seconds": settings(case, mode)["seconds"], "seconds": round(time.time() - t0, 1)})

@@ -34,6 +34,9 @@ DB_FIGURES = {"wait mean": ("wait_mean", True), "wait p50": ("wait_mean", True),
               "timeout share": ("db_share", False), "refused share": ("db_share", False),
               "deadlock share": ("db_share", False), "lag mean": ("lag_mean", True), "lag p50": ("lag_p50", True),
               "lag p90": ("lag_p90", True), "stale share": ("stale_share", False)}
+# The look-aside case's figures (tools/realcheck/lookaside.py), named "<figure> @<load>/s".
+LOOKASIDE_FIGURES = {"hit ratio": ("hit_ratio", False), "mean": ("mean", True), "p90": ("p90", True),
+                     "p99": ("p99", True)}
 SPREAD_SIGMAS = 3.0
 
 _T95 = [12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262, 2.228, 2.201, 2.179, 2.160, 2.145, 2.131,
@@ -112,6 +115,10 @@ def compare(kind, real, sim, backends):
     if kind == "db":
         for name, value in real["figures"].items():
             tol_kind, relative = DB_FIGURES[name]
+            row(name, value, sim[name], relative, tol_kind)
+    elif kind == "lookaside":
+        for name, value in real["figures"].items():
+            tol_kind, relative = LOOKASIDE_FIGURES[name.split(" @")[0]]
             row(name, value, sim[name], relative, tol_kind)
     elif kind == "balancer":
         for q in ("p50", "p90", "p99", "mean"):
