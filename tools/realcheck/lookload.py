@@ -32,6 +32,7 @@ import json
 import random
 import time
 
+from cacheclient import zipf_cdf  # the Redis check's exact Zipf law
 import mywire
 
 VALUE = b"v" * 32
@@ -90,14 +91,6 @@ class Memcached:
 
     def close(self):
         self.writer.close()
-
-
-def zipf_cdf(n, s):
-    cdf, total = [], 0.0
-    for k in range(1, n + 1):
-        total += k ** -s
-        cdf.append(total)
-    return [c / total for c in cdf]
 
 
 def key_of(i):
