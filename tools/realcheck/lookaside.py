@@ -16,14 +16,15 @@ assumed: each miss's round trip as the worker saw it (protocol, the SELECT, the 
 overshoot, the wake-up of a thread on a busy machine), and memcached's get and set likewise.
 
 - lookaside-miss-cost: cache-aside reads at a few loads; the hit ratio and the latency
-  (from arrival to answer, the queue for a worker included) beside archsim's, given the
+  (from its arrival in the web tier's queue to its answer) beside archsim's, given the
   measured miss cost, cache operations and the worker's own time per request. Mechanism
   off: no limit of workers (no queue in the web tier).
-- lookaside-boundary (full run only): the metastability grid, LOADS x DROPS: at each load,
+- lookaside-boundary (full run only): the metastability grid, GRID_LOADS x DROPS: at each load,
   the hottest k keys are deleted from memcached (flush_all for "all") after the baseline and
   the run is followed for SPAN_S; every real cell is judged by the rule of `archsim
   metastability` (verdict.py) on its 1 s windows of goodput in deadline, and the same grid
-  is drawn by `archsim metastability` with the costs measured in those runs.
+  is drawn by `archsim metastability` with the costs measured in those runs. The port of
+  the rule is checked on archsim's own series (rule_check).
 """
 import asyncio
 import json
