@@ -132,6 +132,8 @@ def markdown(report):
                 cells += [f"{_fmt(s['mean'], rel)} ± {_fmt(s['sd'], rel)}", _diff(d, rel)]
             lines.append("| " + " | ".join(cells) + " |")
         lines.append("")
+        if c.get("grid"):  # the look-aside boundary: both maps side by side
+            lines += ["```text", c["grid"], "```", ""]
     return "\n".join(lines)
 
 
