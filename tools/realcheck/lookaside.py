@@ -67,15 +67,15 @@ CASES = [
 ]
 
 
-def start_servers(procs, folder):
-    """memcached and MariaDB on free ports, MariaDB with the table of KEYS rows the misses read."""
+def start_servers(procs, folder, db):
+    """memcached and MariaDB (`db`, a dbservers.MariaDB the caller closes) on free ports, MariaDB
+    with the table of KEYS rows the misses read."""
     mc = free_port()
     user = ["-u", "memcache"] if os.geteuid() == 0 else []
     p = procs.start("memcached", ["memcached", "-l", "127.0.0.1", "-p", str(mc), "-U", "0", "-m", "64", "-t", "2",
                                   "-c", "1024"] + user)
     if not wait_listening(mc, 10, p):
         raise RuntimeError(f"memcached did not start (see {folder}/memcached.log)")
-    db = MariaDB(procs, folder)
     port = db.start()
 
     async def create():
@@ -86,7 +86,7 @@ def start_servers(procs, folder):
         finally:
             conn.close()
     asyncio.run(create())
-    return mc, port, db
+    return mc, port
 
 
 def run_load(prefix, folder, name, ports, rate, seconds, seed, drop_at=0.0, drop_keys=None):
@@ -145,9 +145,9 @@ def measure(case, folder, prefix, seconds, warmup, seed):
     """One real run of a case: the servers once, then a load generator per load (or per cell)."""
     os.makedirs(folder, exist_ok=True)
     procs = Procs(folder, prefix)
-    db = None
+    db = MariaDB(procs, folder)
     try:
-        mc, port, db = start_servers(procs, folder)
+        mc, port = start_servers(procs, folder, db)
         if case["setup"] == "boundary":
             return measure_grid(folder, prefix, (mc, port), warmup, seed)
         per_load, runs = {}, []
@@ -157,8 +157,7 @@ def measure(case, folder, prefix, seconds, warmup, seed):
             per_load[str(rate)] = load_figures(data, warmup)
     finally:
         procs.stop()
-        if db:
-            db.close()
+        db.close()
     real = {"loads": per_load, "costs": costs(runs, warmup)}
     real["figures"] = {}
     for rate, f in per_load.items():
