@@ -191,7 +191,7 @@ ARCHSIM_REQUIRE_BROWSER=1 tools/browser_check.sh build/browser-check-compare-ala
 echo "== tools/test.sh: browser checks done at ${SECONDS} s"
 
 # archsim beside the real systems (tools/realcheck.sh, docs/validation.md): NGINX, HAProxy,
-# Redis, PostgreSQL, PgBouncer and MariaDB from Debian's packages on loopback, the mechanism cases,
-# shorter (6-7 minutes). It fails when a figure leaves its tolerance in two measurements.
+# Redis, PostgreSQL, PgBouncer, MariaDB and memcached from Debian's packages on loopback, the
+# mechanism cases, shorter (8-9 minutes). It fails when a figure leaves its tolerance in two measurements.
 bash tools/realcheck.sh --quick
 echo "== tools/test.sh: real check done at ${SECONDS} s"
