@@ -12,16 +12,12 @@ namespace archsim::reports::series {
 
 using nlohmann::json;
 
-bool is_data_tier(const std::string& type) {
-  return type == "cache" || type == "database" || type == "queue" || type == "cdn";
-}
-
 json for_page(const data::TimeSeries& ts, const json& summary, double x_div) {
   std::set<std::pair<std::string, std::string>> wanted;
   std::set<std::string> whole;  // components taken with every series
   if (summary.contains("components") && summary["components"].is_object())
     for (const auto& [id, c] : summary["components"].items())
-      if (is_data_tier(js::str_at(c, "type"))) whole.insert(id);
+      if (c.is_object() && c.contains("page")) whole.insert(id);
   for (const auto& c : ts.components())
     if (c.find("->") != std::string::npos) whole.insert(c);
   for (const auto& c : whole)

@@ -10,11 +10,9 @@
 
 namespace archsim::reports::series {
 
-// The component types whose sections the page draws from their series.
-bool is_data_tier(const std::string& type);
-
 // {"t": [window end times, in the time unit of `x_div` seconds], "by": {component: {metric:
-// [value or null per time]}}}: every series of the data-tier components and of the links
+// [value or null per time]}}}: every series of the components that declared a page section (summary.json's
+// components.<id>.page: sim/page_section.h) and of the links
 // ("a->b": pools, call policies), the series each alert rule names
 // (availability_report.alert_rules; for a derived "<c>.availability", c's throughput_rps and
 // errors_rps), and wherever they are, memory_mb, memory_limit_mb, oom_kills, failed_fraction

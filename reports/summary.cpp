@@ -65,6 +65,27 @@ double round_availability(double a) {
   return through_text(r, 15);  // print-stable, as round_sig
 }
 
+// A component's declared page section (sim/page_section.h), as the page's script reads it.
+static ordered_json page_json(const PageSection& page) {
+  ordered_json panels = ordered_json::array();
+  for (const PageSection::Panel& p : page.panels) {
+    ordered_json o{{"title", p.title}, {"ylabel", p.ylabel}, {"series", p.series}};
+    if (!p.caption.empty()) o["caption"] = p.caption;
+    if (!p.capacity.empty()) o["capacity"] = p.capacity;
+    if (p.percent) o["percent"] = true;
+    if (p.varies) o["varies"] = true;
+    panels.push_back(std::move(o));
+  }
+  ordered_json headlines = ordered_json::array();
+  for (const PageSection::Headline& h : page.headlines) {
+    ordered_json o{{"figure", h.figure}, {"label", h.label}};
+    if (!h.unit.empty()) o["unit"] = h.unit;
+    if (h.compare) o["compare"] = true;
+    headlines.push_back(std::move(o));
+  }
+  return ordered_json{{"panels", std::move(panels)}, {"headlines", std::move(headlines)}};
+}
+
 static ordered_json latency_json(const LatencyStats& l) {
   return ordered_json{{"count", l.count},          {"mean", round_sig(l.mean)}, {"p50", round_sig(l.p50)},
                       {"p90", round_sig(l.p90)},   {"p95", round_sig(l.p95)},   {"p99", round_sig(l.p99)},
@@ -315,6 +336,7 @@ ordered_json summary_json(const RunResult& r, const LedgerResults& l) {
     for (const auto& [k, v] : c.report.texts()) into.put(k, v);
     for (const auto& [k, v] : c.report.figures()) into.put(k, round_sig(v));
     for (const auto& [k, v] : c.report.latencies()) into.put(k, latency_json(v));
+    if (!c.report.page().empty()) o["page"] = page_json(c.report.page());
     comps[c.id] = o;
   }
   // Access logs (reports/access_log.h): what each logging client's file holds.

@@ -11,6 +11,7 @@
 
 #include "sim/histogram.h"
 #include "sim/metrics.h"
+#include "sim/page_section.h"
 #include "sim/request.h"
 #include "sim/time.h"
 #include "sim/request_log.h"
@@ -80,6 +81,9 @@ class ComponentReport {
   // Billing input, kept apart from the figures (summary.json shows the ledger's totals).
   Usage& usage() { return usage_; }
   const Usage& usage() const { return usage_; }
+  // What the page shows of the component (sim/page_section.h); empty: nothing of its own.
+  PageSection& page() { return page_; }
+  const PageSection& page() const { return page_; }
 
  private:
   std::vector<std::pair<std::string, double>> figures_;
@@ -87,6 +91,7 @@ class ComponentReport {
   std::vector<std::pair<std::string, LatencyStats>> latencies_;
   std::vector<Interval> intervals_;
   Usage usage_;
+  PageSection page_;
 };
 
 struct ComponentResult {

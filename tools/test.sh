@@ -135,6 +135,12 @@ build/dev/archsim compare scenarios/basics/mm1.json --set duration=3m --vary use
 ARCHSIM_REQUIRE_BROWSER=1 tools/browser_check.sh build/browser-check-compare '' 'id="ichart-whatif_p99-0"' \
   'id="ichart-compare_timeseries-1"' 'href="variant-3/report.html"'
 ARCHSIM_REQUIRE_BROWSER=1 tools/browser_check.sh build/browser-check-compare/variant-3 0 'back to the comparison'
+# A data store's declared headline figures plotted against the varied number (the cache's hit ratio).
+rm -rf build/browser-check-compare-cache
+build/dev/archsim compare scenarios/caching/stampede.json --set duration=60s --set warmup=10s \
+  --vary users.arrivals.rate=1000,2000,4000 --out build/browser-check-compare-cache --quiet >/dev/null
+ARCHSIM_REQUIRE_BROWSER=1 tools/browser_check.sh build/browser-check-compare-cache '' 'id="ichart-whatif-cache-0-0"' \
+  'cache: hit ratio against'
 # With replications and a cost that differs: confidence bands, and cost against p99 with the Pareto front.
 rm -rf build/browser-check-compare-reps
 build/dev/archsim compare scenarios/basics/web-tier.json --set duration=2m --vary web.replicas=1,2,3,4 \
@@ -168,7 +174,8 @@ ARCHSIM_REQUIRE_BROWSER=1 tools/browser_check.sh build/browser-check-covid '' 'i
 rm -rf build/browser-check-storm
 build/dev/archsim run scenarios/failures/retry-storm.json --set duration=5m --out build/browser-check-storm --quiet >/dev/null
 ARCHSIM_REQUIRE_BROWSER=1 tools/browser_check.sh build/browser-check-storm '' 'id="ichart-latency-1"' 'id="resilience"' '×</strong>'
-# A data-tier page per family: each store's section with its mechanism over time.
+# A data-tier page per family: each store's section with its mechanism over time, as the
+# family declared it (its page.cpp: sim/page_section.h).
 for s in caching/stampede:tier-cache databases/failover:tier-db queues/consumer-lag:tier-jobs edge/video-cdn:tier-cdn; do
   name=${s%%:*}
   out="build/browser-check-${name##*/}"

@@ -323,7 +323,10 @@ void Cache::on_reply(Context& ctx, CallId call, Status status, std::uint64_t tok
   else fill_done(ctx, call, status, j);
 }
 
-void Cache::finish(Context& ctx, ComponentReport& r) { figures_.report(ctx, r); }
+void Cache::finish(Context& ctx, ComponentReport& r) {
+  figures_.report(ctx, r);
+  declare_page(r.page());
+}
 
 void Cache::describe(Description& d) const {
   // What its hit ratio depends on: analyze estimates it (tools/analysis/cache_model.h) and

@@ -26,6 +26,7 @@
 #include "models/server/pool/server_pool.h"
 #include "sim/continuation.h"
 #include "sim/figures.h"
+#include "sim/page_section.h"
 
 namespace archsim::cache {
 
@@ -284,5 +285,8 @@ class Cache final : public Component, public HasCapabilities, public Crashable, 
       snapshots_c_{}, fsyncs_c_{}, unpersisted_c_{}, restored_c_{}, cancelled_c_{};
   GaugeId entries_g_, bytes_g_, flights_g_, pending_g_, hits_pulse_g_, lookups_pulse_g_;
 };
+
+// What the page shows of a cache (page.cpp), declared at its end of run.
+void declare_page(PageSection& page);
 
 }  // namespace archsim::cache

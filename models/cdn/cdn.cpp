@@ -245,6 +245,7 @@ class Cdn final : public Component {
     r.add("origin_egress_gb", origin_bytes_ / 1e9);
     r.usage().edge_egress_gb = edge_bytes_ / 1e9;
     r.usage().egress_gb = origin_bytes_ / 1e9;
+    cdn::declare_page(r.page());
   }
 
  private:

@@ -31,9 +31,14 @@
 #include <memory>
 
 #include "scenario/build.h"
+#include "sim/page_section.h"
 
 namespace archsim {
 
 std::unique_ptr<Component> make_cdn(Params& p, BuildContext& bc);
+namespace cdn {
+// What the page shows of a CDN (page.cpp), declared at its end of run.
+void declare_page(PageSection& page);
+}  // namespace cdn
 
 }  // namespace archsim

@@ -368,7 +368,10 @@ void Database::on_timer(Context& ctx, std::uint16_t tag, std::uint64_t data) {
   }
 }
 
-void Database::finish(Context& ctx, ComponentReport& r) { figures_.report(ctx, r); }
+void Database::finish(Context& ctx, ComponentReport& r) {
+  figures_.report(ctx, r);
+  declare_page(r.page());
+}
 
 }  // namespace database
 

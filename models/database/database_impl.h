@@ -38,6 +38,7 @@
 #include "models/database/storage.h"
 #include "sim/continuation.h"
 #include "sim/figures.h"
+#include "sim/page_section.h"
 #include "sim/ring.h"
 
 namespace archsim::database {
@@ -438,5 +439,8 @@ class Database final : public Component, public HasCapabilities, public Crashabl
   GaugeId cdc_pending_g_{};
   GaugeId conns_g_, primary_busy_g_, replica_busy_g_, primary_cap_g_, replica_cap_g_;
 };
+
+// What the page shows of a database (page.cpp), declared at its end of run.
+void declare_page(PageSection& page);
 
 }  // namespace archsim::database

@@ -286,6 +286,7 @@ class Queue final : public Component,
       report_totals(ctx, r);
     }
     pool_.report_billing(ctx, r);
+    queue::declare_page(r.page());
   }
 
  private:

@@ -126,8 +126,13 @@
 #include <memory>
 
 #include "scenario/build.h"
+#include "sim/page_section.h"
 
 namespace archsim {
 // Registers the "queue" type and its failure cause "not_enough_replicas".
 void register_queue(Registry& r);
-}
+namespace queue {
+// What the page shows of a queue (page.cpp), declared at its end of run.
+void declare_page(PageSection& page);
+}  // namespace queue
+}  // namespace archsim

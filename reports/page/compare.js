@@ -142,7 +142,7 @@
                     panel: panel(function (s) { return A.numAt(s, 'latency_all_ms.p99'); }, 'p99, every request (ms)') });
     var first = variants.length ? variants[0].summary || {} : {};
     Object.keys(first.components || {}).forEach(function (id) {
-      (A.dataTierHeadlines[first.components[id].type] || []).forEach(function (h, k) {
+      A.dataTierHeadlines(first.components[id]).forEach(function (h, k) {
         charts.push({ id: 'whatif-' + id + '-' + k, title: id + ': ' + h[1] + ' against ' + x,
                       panel: panel(function (s) { return A.numAt(s, 'components.' + id + '.' + h[0]); }, h[1], h[2]) });
       });

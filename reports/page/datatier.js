@@ -1,62 +1,30 @@
-// datatier.js -- the data tier on the page: one section per cache, database, queue and CDN
-// (summary.json components of those types), with its headline figures and small charts of
-// its mechanism over time from the window series the run recorded (timeseries.csv names):
-// a cache's hit ratio, the reads it sends to its backend (a stampede is a spike there),
-// evictions and memory; a database's queries and refusals, connections, replication lag,
-// stale reads, nodes ready (a dip is a failover) and load per shard; a queue's produced and
-// consumed rates, lag and end-to-end time; a CDN's hits and origin requests. The connection
-// pools of its callers ("<service>->pool": in use and waiting) come with it.
+// datatier.js -- the data tier on the page: one section per component that declared what the
+// page should show of it (summary.json's components.<id>.page: the caches, databases, queues
+// and CDNs today, each family in its own page.cpp), with its headline figures and small
+// charts of its mechanism over time from the window series the run recorded (timeseries.csv
+// names). This file names no family: it draws what is declared. The connection pools of the
+// callers ("<service>->pool": in use and waiting) come with it.
 (function (A) {
   'use strict';
-  // Per type: the panels (series matched by exact name or pattern) and the summary figures.
-  var KINDS = {
-    cache: {
-      panels: [
-        { title: 'Hit ratio', metrics: ['hit_ratio'], ylabel: 'hits / lookups', percent: true },
-        { title: 'Lookups, and reads and writes sent to the backend', metrics: ['lookups_rps', 'backend_reads_rps', 'backend_writes_rps'],
-          ylabel: 'per second', caption: 'A miss reads the backend: a stampede (many misses of one key at once) is a spike of backend reads.' },
-        { title: 'Evictions and stale or inconsistent reads', metrics: ['evictions_rps', 'stale_reads_rps', 'local_inconsistent_reads_rps', 'replica_reads_rps'],
-          ylabel: 'per second' },
-        { title: 'Memory used and entries', metrics: ['memory_bytes'], ylabel: 'bytes', capacity: ['max_memory_bytes', 'capacity_bytes', 'memory_limit_bytes'] },
-        { title: 'Entries', metrics: ['entries'], ylabel: 'keys' },
-        { title: 'Keys being filled, writes not yet flushed', metrics: ['keys_in_flight', 'unflushed_writes'], ylabel: 'count' },
-        { title: 'Nodes ready', metrics: ['nodes', 'ready_nodes'], ylabel: 'nodes', varies: true }],
-      figures: [['hit_ratio', 'hit ratio', 'pct'], ['lookups', 'lookups'], ['misses', 'misses'], ['backend_reads', 'backend reads'],
-                ['coalesced', 'coalesced misses'], ['evictions', 'evictions'], ['stale_reads', 'stale reads'], ['lost_writes', 'lost writes'],
-                ['unavailable', 'unavailable']] },
-    database: {
-      panels: [
-        { title: 'Queries, refusals and conflicts', metrics: ['throughput_rps', 'refused_rps', 'conflicts_rps'], ylabel: 'per second' },
-        { title: 'Connections in use', metrics: ['connections_in_use'], ylabel: 'connections' },
-        { title: 'Replication lag', metrics: ['replication_lag_p50_ms', 'replication_lag_p95_ms', 'replication_lag_p99_ms'], ylabel: 'ms',
-          caption: 'How far the replicas trail the primary: a read from a replica can be this stale.' },
-        { title: 'Stale reads', metrics: ['stale_reads_rps'], ylabel: 'per second' },
-        { title: 'Nodes ready (a dip is a failover)', metrics: ['nodes', 'ready_nodes'], ylabel: 'nodes', varies: true },
-        { title: 'Load per shard', metrics: [/^shard\d+_rps$/], ylabel: 'queries / s' },
-        { title: 'Primary and replicas busy', metrics: ['primary_utilization', 'replica_utilization'], ylabel: 'busy', percent: true }],
-      figures: [['failovers', 'failovers'], ['lost_writes', 'lost writes'], ['stale_reads', 'stale reads'],
-                ['replication_lag_ms.p99', 'replication lag p99', 'ms'], ['too_many_connections', 'refused (too many connections)'],
-                ['connections_in_use', 'connections in use (mean)'], ['not_primary', 'writes refused (not primary)']] },
-    queue: {
-      panels: [
-        { title: 'Produced and consumed', metrics: [/(^|\.)produced_rps$/, /(^|\.)consumed_rps$/], ylabel: 'messages / s' },
-        { title: 'Consumer lag', metrics: [/(^|\.)consumer_lag$/, /(^|\.)consumer_uncommitted$/, /^partition_lag\./], ylabel: 'messages',
-          caption: 'Kafka\u2019s lag: the log end minus the committed offset (what KEDA and Burrow read); uncommitted: fetched but not yet committed. A line that keeps rising means the consumers cannot keep up.' },
-        { title: 'Consumer lag in time', metrics: [/(^|\.)consumer_lag_s$/], ylabel: 'seconds' },
-        { title: 'End-to-end time of a message', metrics: [/end_to_end_p\d+_ms$/], ylabel: 'ms' },
-        { title: 'Idle consumers and in-sync replicas', metrics: [/(^|\.)idle_consumers$/, /(^|\.)isr_min$/], ylabel: 'count', varies: true }],
-      figures: [['produced', 'produced'], ['consumed', 'consumed'], ['consumer_lag_mean', 'lag (mean)'], ['consumer_uncommitted_mean', 'uncommitted (mean)'], ['redelivered', 'redelivered'],
-                ['dead_lettered', 'dead letters'], ['duplicates', 'duplicates'], ['lost', 'lost'], ['produce_errors', 'produce errors'],
-                ['blocked_producers', 'blocked producers'], ['key_order_violations', 'out-of-order (per key)'], ['end_to_end_ms.p99', 'end-to-end p99', 'ms']] },
-    cdn: {
-      panels: [
-        { title: 'Requests, edge hits and origin requests', metrics: ['throughput_rps', 'hits_rps', 'origin_rps'], ylabel: 'per second',
-          caption: 'What the edge did not serve from its cache went to the origin.' },
-        { title: 'Origin failures and stale serves', metrics: ['origin_failures_rps', 'stale_serves_rps'], ylabel: 'per second' }],
-      figures: [['hit_ratio', 'hit ratio', 'pct'], ['offload', 'offload', 'pct'], ['origin_fetches', 'origin fetches'],
-                ['origin_failures', 'origin failures'], ['stale_serves', 'stale serves'], ['evictions', 'evictions']] }
-  };
-  A.dataTierKinds = KINDS;
+  // What a component declared of itself (summary.json's components.<id>.page, written from
+  // the family's sim/page_section.h declaration): its panels, each a list of series named
+  // exactly or as a /pattern/, and its headline figures [figure, label, unit].
+  function declared(c) {
+    if (!A.objectAt(c, 'page') || !Array.isArray(c.page.panels)) return null;
+    var p = c.page;
+    var spec = function (name) {
+      var m = /^\/(.*)\/$/.exec(name);
+      return m ? new RegExp(m[1]) : name;
+    };
+    return {
+      panels: p.panels.map(function (q) {
+        return { title: q.title, ylabel: q.ylabel, caption: q.caption, percent: !!q.percent, varies: !!q.varies,
+                 capacity: q.capacity || [], metrics: (q.series || []).map(spec) };
+      }),
+      figures: (p.headlines || []).map(function (h) { return [h.figure, h.label, h.unit || '']; })
+    };
+  }
+  A.declaredSection = declared;
 
   function matches(spec, name) { return typeof spec === 'string' ? spec === name : spec.test(name); }
 
@@ -137,22 +105,22 @@
 
   A.dataTierSection = function (d, view, root) {
     var s = d.summary;
-    var ids = Object.keys(s.components || {}).filter(function (id) { return KINDS[s.components[id].type]; });
+    var ids = Object.keys(s.components || {}).filter(function (id) { return declared(s.components[id]); });
     var hasPools = d.series && d.series.by && Object.keys(d.series.by).some(function (c) { return d.series.by[c].pool_in_use; });
     if (!ids.length && !hasPools) return;
     A.section('data-tier', 'Data tier', root);
     A.node('p', null, 'Each data store\u2019s mechanism over time, one small chart per mechanism, with the same time axis and marks ' +
            'as the charts above.', root);
-    ids.forEach(function (id) { drawComponent(d, view, id, s.components[id], KINDS[s.components[id].type], root); });
+    ids.forEach(function (id) { drawComponent(d, view, id, s.components[id], declared(s.components[id]), root); });
     drawPools(d, view, root);
   };
 
-  // The data-tier headline figure of each component type, for what-if plots against a
-  // varied number: [summary path, label, percent?].
-  A.dataTierHeadlines = {
-    cache: [['hit_ratio', 'hit ratio', true], ['backend_reads', 'backend reads', false]],
-    database: [['replication_lag_ms.p99', 'replication lag p99 (ms)', false], ['stale_reads', 'stale reads', false]],
-    queue: [['consumer_lag_mean', 'consumer lag, mean (messages)', false], ['end_to_end_ms.p99', 'end-to-end p99 (ms)', false]],
-    cdn: [['hit_ratio', 'hit ratio', true], ['origin_fetches', 'origin fetches', false]]
+  // The headline figures a component declared for what-if plots against a varied number:
+  // [summary path, label, percent?].
+  A.dataTierHeadlines = function (c) {
+    var p = A.objectAt(c, 'page') ? c.page : {};
+    return (p.headlines || []).filter(function (h) { return h.compare; }).map(function (h) {
+      return [h.figure, h.label + (h.unit === 'ms' ? ' (ms)' : ''), h.unit === 'pct'];
+    });
   };
 })(typeof window !== 'undefined' ? (window.archsim = window.archsim || {}) : (globalThis.archsim = globalThis.archsim || {}));
