@@ -257,7 +257,16 @@ struct Walker {
   void root(const Span& r, double sampling, const std::string& from) {
     ClientModel* client = nullptr;
     std::vector<Logical> calls;
-    if (serving(r) || r.kind == Span::Unspecified) {
+    if (!serving(r) && r.kind != Span::Unspecified) {
+      std::vector<const Span*> raw;
+      std::vector<std::pair<std::int64_t, std::int64_t>> waits;
+      collect(r, r.service, raw, waits);
+      calls = logical(r.service, raw);
+    }
+    // An INTERNAL root that calls nothing is its service's own work (a job, a handler whose
+    // SDK leaves no SERVER span), not a load generator: a request to that service.
+    const bool own_work = r.kind == Span::Internal && calls.empty();
+    if (serving(r) || r.kind == Span::Unspecified || own_work) {
       std::string name = "users";
       auto it = cal.clients.find(name);
       if (it != cal.clients.end() && (!it->second.added || it->second.target != r.service)) name = "users-" + r.service;
@@ -266,10 +275,6 @@ struct Walker {
       client->added = true;
       client->target = r.service;
     } else {
-      std::vector<const Span*> raw;
-      std::vector<std::pair<std::int64_t, std::int64_t>> waits;
-      collect(r, r.service, raw, waits);
-      calls = logical(r.service, raw);
       if (calls.empty()) {
         ++cal.skipped;
         return;
@@ -285,7 +290,9 @@ struct Walker {
     if (client->requests == 0 || r.start_ns < client->first_ns) client->first_ns = r.start_ns;
     if (client->requests == 0 || r.start_ns > client->last_ns) client->last_ns = r.start_ns;
     ++client->requests;
-    ++client->routes[r.name];
+    // A client's route is what its target serves: the root's own name when the root is the
+    // target's span, the first call's route when the root is the caller's (a client span).
+    ++client->routes[client->added ? r.name : calls.front().route];
     client->durations.push_back(secs(r.end_ns - r.start_ns));
     if (client->added) {
       serve(r);
@@ -436,6 +443,10 @@ Calibration calibrate(const std::vector<TraceFile>& files, double sampling) {
       cal.notes.push_back(f.file + ": " + std::to_string(f.orphans) + " orphan spans (their parent is not in their trace: " +
                           "lost or not sampled) and the " + std::to_string(f.below_orphans) +
                           " spans below them left out; the rest of their traces is used");
+    if (f.remote_roots)
+      cal.notes.push_back(f.file + ": " + std::to_string(f.remote_roots) + " traces with no root span whose top span's " +
+                          "parent is not in the file (a caller that passed its trace context on but exported no span): " +
+                          "that span taken as where the request entered");
     if (f.cycles) cal.notes.push_back(f.file + ": " + std::to_string(f.cycles) + " spans whose parents form a cycle left out");
     if (f.duplicates)
       cal.notes.push_back(f.file + ": " + std::to_string(f.duplicates) + " spans repeating an id already seen in their trace left out");

@@ -21,7 +21,8 @@
 //   messaging.system, else "<consumer>-queue") that the child's service consumes.
 // A root that is a SERVER, CONSUMER or untyped span is a request from outside, sent by a
 // client the importer adds ("users"); a CLIENT, PRODUCER or INTERNAL root is the client
-// itself (a load generator's span, or archsim's own request span). INTERNAL spans that
+// itself (a load generator's span, or archsim's own request span; an INTERNAL root that
+// calls nothing is its service's own work, a request to it). INTERNAL spans that
 // archsim marks as waits (queue, lock, replication) are not work. The gaps of a serving span
 // not covered by calls or waits are its service's work, one slot before, between and after
 // the calls: the work steps of the route.

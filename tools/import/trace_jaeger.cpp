@@ -6,7 +6,14 @@
 // most spans; the sampler's tags (sampler.type / sampler.param) are on the ROOT span, the
 // process tags holding only the client's version, hostname and ip; a span may carry its parent
 // both as `parentSpanID` and in references, or only in one; tag values are typed (bool, int64,
-// float64, string).
+// float64, string, binary as base64 text). What real files also do, all read:
+// - the traces without the query API's wrapper: one trace object {traceID, spans, processes}
+//   (jaeger's own converter fixtures, the UI's test traces), or a bare array of them;
+// - a span's process embedded in it ("process": {serviceName, tags}) instead of a processID
+//   (jaeger model/json FromDomainEmbedProcess), or both;
+// - a process per instance, several of them naming one service (each its own host);
+// - the host as OpenTelemetry's host.name when the trace came in over OTLP (Jaeger v2);
+// - references to a span of another trace (read past: the parent is this trace's).
 #include <map>
 #include <nlohmann/json.hpp>
 
@@ -47,75 +54,96 @@ struct Process {
   double sampling = 0;
 };
 
+Process process_of(const JsonAt& pj) {
+  pj.expect_object("a process {serviceName, tags}");
+  const Tags pt = tags(pj["tags"]);
+  Process proc;
+  proc.service = printable(pj["serviceName"].text("the process's serviceName"));
+  for (const char* k : {"hostname", "host.name", "ip"})
+    if (proc.host.empty()) proc.host = printable(get(pt, k));
+  proc.sampling = sampler_probability(get(pt, "sampler.type"), get(pt, "sampler.param"));
+  return proc;
+}
+
+void read_trace(const JsonAt& trace, TraceFile& out) {
+  trace.expect_object("a trace {traceID, spans, processes}");
+  std::map<std::string, Process> processes;
+  const JsonAt procs = trace["processes"];
+  if (!procs.json().is_null()) {
+    procs.expect_object("the trace's processes");
+    for (const auto& [id, p] : procs.json().items()) processes[id] = process_of(procs[id.c_str()]);
+  }
+  const JsonAt spans = trace["spans"];
+  spans.expect_array("the trace's spans");
+  for (std::size_t i = 0; i < spans.size(); ++i) {
+    const JsonAt j = spans[i];
+    j.expect_object("a span object");
+    Span s;
+    s.where = j.pointer();
+    s.trace = j["traceID"].text("the span's traceID");
+    s.id = j["spanID"].text("the span's spanID");
+    s.name = printable(j.text_or("operationName", "the span's operationName"));
+    // Its process: by processID in the trace's processes, else embedded in the span.
+    Process embedded;
+    const Process* proc = nullptr;
+    if (j.has("processID") || !j.has("process")) {
+      const std::string pid = j["processID"].text("the span's processID");
+      auto it = processes.find(pid);
+      if (it == processes.end()) j["processID"].fail("process \"" + printable(pid) + "\" is not in the trace's processes");
+      proc = &it->second;
+    } else {
+      embedded = process_of(j["process"]);
+      proc = &embedded;
+    }
+    s.service = proc->service;
+    s.host = proc->host;
+    s.start_ns = j["startTime"].integer("startTime in microseconds") * 1000;
+    s.end_ns = s.start_ns + j["duration"].integer("duration in microseconds") * 1000;
+    // The parent: the first CHILD_OF reference in this trace, else a FOLLOWS_FROM one
+    // (jaeger model Span.ParentSpanID), else the older parentSpanID field.
+    const JsonAt refs = j["references"];
+    if (!refs.json().is_null()) {
+      refs.expect_array("the span's references");
+      for (const char* type : {"CHILD_OF", "FOLLOWS_FROM"}) {
+        for (std::size_t r = 0; r < refs.size() && s.parent.empty(); ++r) {
+          const JsonAt ref = refs[r];
+          ref.expect_object("a reference {refType, traceID, spanID}");
+          if (ref["refType"].text("the reference's refType") != type) continue;
+          if (ref.text_or("traceID", "the reference's traceID", s.trace) != s.trace) continue;
+          s.parent = ref["spanID"].text("the reference's spanID");
+          s.follows = std::string(type) == "FOLLOWS_FROM";
+        }
+        if (!s.parent.empty()) break;
+      }
+    }
+    if (s.parent.empty()) s.parent = j.text_or("parentSpanID", "the span's parentSpanID");
+    if (s.parent.find_first_not_of('0') == std::string::npos) s.parent.clear();  // "0": no parent
+    const Tags tg = tags(j["tags"]);
+    auto g = [&](const char* k) { return get(tg, k); };
+    s.kind = kind_of(g("span.kind"));
+    s.error = g("error") == "true" || g("otel.status_code") == "ERROR";
+    s.status = printable(g("otel.status_description"));
+    read_common_attributes(s, g);
+    s.component_type = g("archsim.component.type");
+    if (s.parent.empty() && s.sampling == 0) s.sampling = proc->sampling;
+    out.spans.push_back(std::move(s));
+  }
+}
+
 }  // namespace
 
+bool jaeger_shaped(const nlohmann::json& doc) {
+  auto trace = [](const nlohmann::json& t) { return t.is_object() && t.contains("spans") && !t.contains("resourceSpans"); };
+  return (doc.is_object() && (doc.contains("data") || trace(doc))) || (doc.is_array() && !doc.empty() && trace(doc[0]));
+}
+
 void read_jaeger(const JsonAt& doc, TraceFile& out) {
-  const JsonAt data = doc["data"];
-  data.expect_array("the traces");
-  for (std::size_t t = 0; t < data.size(); ++t) {
-    const JsonAt trace = data[t];
-    trace.expect_object("a trace {traceID, spans, processes}");
-    std::map<std::string, Process> processes;
-    const JsonAt procs = trace["processes"];
-    if (!procs.json().is_null()) {
-      procs.expect_object("the trace's processes");
-      for (const auto& [id, p] : procs.json().items()) {
-        const JsonAt pj = procs[id.c_str()];
-        pj.expect_object("a process {serviceName, tags}");
-        const Tags pt = tags(pj["tags"]);
-        Process& proc = processes[id];
-        proc.service = printable(pj["serviceName"].text("the process's serviceName"));
-        proc.host = get(pt, "hostname");
-        if (proc.host.empty()) proc.host = get(pt, "ip");
-        proc.sampling = sampler_probability(get(pt, "sampler.type"), get(pt, "sampler.param"));
-      }
-    }
-    const JsonAt spans = trace["spans"];
-    spans.expect_array("the trace's spans");
-    for (std::size_t i = 0; i < spans.size(); ++i) {
-      const JsonAt j = spans[i];
-      j.expect_object("a span object");
-      Span s;
-      s.where = j.pointer();
-      s.trace = j["traceID"].text("the span's traceID");
-      s.id = j["spanID"].text("the span's spanID");
-      s.name = printable(j.text_or("operationName", "the span's operationName"));
-      const std::string pid = j["processID"].text("the span's processID");
-      auto proc = processes.find(pid);
-      if (proc == processes.end()) j["processID"].fail("process \"" + printable(pid) + "\" is not in the trace's processes");
-      s.service = proc->second.service;
-      s.host = proc->second.host;
-      s.start_ns = j["startTime"].integer("startTime in microseconds") * 1000;
-      s.end_ns = s.start_ns + j["duration"].integer("duration in microseconds") * 1000;
-      // The parent: the first CHILD_OF reference in this trace, else a FOLLOWS_FROM one
-      // (jaeger model Span.ParentSpanID), else the older parentSpanID field.
-      const JsonAt refs = j["references"];
-      if (!refs.json().is_null()) {
-        refs.expect_array("the span's references");
-        for (const char* type : {"CHILD_OF", "FOLLOWS_FROM"}) {
-          for (std::size_t r = 0; r < refs.size() && s.parent.empty(); ++r) {
-            const JsonAt ref = refs[r];
-            ref.expect_object("a reference {refType, traceID, spanID}");
-            if (ref["refType"].text("the reference's refType") != type) continue;
-            if (ref.text_or("traceID", "the reference's traceID", s.trace) != s.trace) continue;
-            s.parent = ref["spanID"].text("the reference's spanID");
-            s.follows = std::string(type) == "FOLLOWS_FROM";
-          }
-          if (!s.parent.empty()) break;
-        }
-      }
-      if (s.parent.empty()) s.parent = j.text_or("parentSpanID", "the span's parentSpanID");
-      if (s.parent.find_first_not_of('0') == std::string::npos) s.parent.clear();  // "0": no parent
-      const Tags tg = tags(j["tags"]);
-      auto g = [&](const char* k) { return get(tg, k); };
-      s.kind = kind_of(g("span.kind"));
-      s.error = g("error") == "true" || g("otel.status_code") == "ERROR";
-      s.status = printable(g("otel.status_description"));
-      read_common_attributes(s, g);
-      s.component_type = g("archsim.component.type");
-      if (s.parent.empty() && s.sampling == 0) s.sampling = proc->second.sampling;
-      out.spans.push_back(std::move(s));
-    }
+  if (doc.is_object() && !doc.has("data") && doc.has("spans")) {
+    read_trace(doc, out);  // one trace, as the query service's model writes it
+  } else {
+    const JsonAt data = doc.is_array() ? doc : doc["data"];
+    data.expect_array("the traces");
+    for (std::size_t t = 0; t < data.size(); ++t) read_trace(data[t], out);
   }
   std::map<double, std::size_t> samplings;  // the file's: the commonest of its roots'
   for (const Span& s : out.spans)

@@ -1,8 +1,10 @@
 #include <algorithm>
 #include <cstdlib>
 #include <fstream>
+#include <map>
 #include <nlohmann/json.hpp>
 #include <sstream>
+#include <set>
 #include <unordered_map>
 
 #include "tools/import/import_error.h"
@@ -51,12 +53,27 @@ void check(TraceFile& t) {
   }
   std::unordered_map<std::pair<std::string, std::string>, std::vector<std::size_t>, PairHash> children;
   std::vector<std::size_t> stack;
+  std::map<std::string, std::vector<std::size_t>> heads;  // per trace, spans whose parent is not in it
+  std::set<std::string> rooted;
   for (std::size_t i = 0; i < t.spans.size(); ++i) {
     if (!keep[i]) continue;
     const Span& s = t.spans[i];
-    if (s.parent.empty()) stack.push_back(i);
+    if (s.parent.empty()) stack.push_back(i), rooted.insert(s.trace);
     else if (by_id.count({s.trace, s.parent})) children[{s.trace, s.parent}].push_back(i);
-    else ++t.orphans;
+    else heads[s.trace].push_back(i);
+  }
+  // A trace with no root and one span whose parent is missing began in a caller that traced
+  // nothing of its own but passed its context on (a load generator, a browser, an untraced
+  // proxy: telemetrygen's exports look so): that span is the request's root, as Jaeger's UI
+  // shows it. A trace with a root, or with several such heads, lost spans: those are orphans.
+  for (auto& [trace, h] : heads) {
+    if (!rooted.count(trace) && h.size() == 1) {
+      t.spans[h[0]].parent.clear();
+      stack.push_back(h[0]);
+      ++t.remote_roots;
+    } else {
+      t.orphans += h.size();
+    }
   }
   // From the roots down: reachable spans are kept, each moved by its host's skew.
   std::vector<char> reached(t.spans.size(), 0);
@@ -132,15 +149,15 @@ TraceFile read_trace_json(const nlohmann::json& doc, const std::string& name) {
   } else if (doc.is_array() && !doc.empty() && doc[0].is_object() && doc[0].contains("resourceSpans")) {
     t.format = "OTLP JSON";  // one export request per line, gathered by read_trace_file
     for (std::size_t i = 0; i < doc.size(); ++i) read_otlp(at[i], t);
-  } else if (doc.is_object() && doc.contains("data")) {
+  } else if (jaeger_shaped(doc)) {
     t.format = "Jaeger JSON";
     read_jaeger(at, t);
   } else if (doc.is_array()) {
     t.format = "Zipkin v2 JSON";
     read_zipkin(at, t);
   } else {
-    throw ImportError(name, "", "not a trace file: expected OTLP JSON (resourceSpans), Jaeger JSON (data[].spans) "
-                                "or Zipkin v2 JSON (an array of spans)");
+    throw ImportError(name, "", "not a trace file: expected OTLP JSON (resourceSpans), Jaeger JSON (data[].spans, "
+                                "or one trace {traceID, spans, processes}) or Zipkin v2 JSON (an array of spans)");
   }
   if (t.spans.empty()) throw ImportError(name, "", "no spans in this " + t.format + " file");
   check(t);

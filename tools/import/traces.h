@@ -72,13 +72,17 @@ struct TraceFile {
   // their trace (lost or unsampled) with the spans below them, spans of a parent cycle, spans
   // whose id was seen before in their trace; spans moved to correct clock skew.
   std::size_t orphans = 0, below_orphans = 0, cycles = 0, duplicates = 0, skewed = 0;
+  // Traces whose only top span's parent is not in the file (its caller passed a context but
+  // exported nothing): that span taken as the root.
+  std::size_t remote_roots = 0;
 };
 
 // Reads and checks a trace file. Every span must have a trace id, an id, a service and times
 // with end >= start, each field of its type: anything else is an ImportError naming the file
 // and the field's JSON pointer. Then, as Jaeger's query service does before showing a trace:
 // spans not reachable from a root (an orphan whose parent was lost, and its subtree; a parent
-// cycle) and repeated ids are dropped and counted; clock skew is corrected (a child on another
+// cycle) and repeated ids are dropped and counted (a trace with no root but one span whose
+// parent is elsewhere has that span as its root: remote_roots); clock skew is corrected (a child on another
 // host that does not fit in its parent is moved into it, its subtree on the same host with it:
 // jaeger model/adjuster/clockskew.go).
 TraceFile read_trace_file(const std::string& path);
@@ -88,6 +92,8 @@ TraceFile read_trace_json(const nlohmann::json& doc, const std::string& name);
 // The format readers (trace_otlp.cpp, trace_jaeger.cpp, trace_zipkin.cpp): spans as found,
 // names made printable (trace_json.h).
 class JsonAt;
+// A Jaeger document: {data: [traces]}, one trace {traceID, spans, processes}, or an array of them.
+bool jaeger_shaped(const nlohmann::json& doc);
 void read_otlp(const JsonAt& doc, TraceFile& out);
 void read_jaeger(const JsonAt& doc, TraceFile& out);
 void read_zipkin(const JsonAt& doc, TraceFile& out);

@@ -2,6 +2,8 @@
 // timeouts as measured), or guessed from its manifest with placeholder work.
 #include <algorithm>
 #include <cmath>
+#include <map>
+#include <set>
 
 #include "tools/import/quantity.h"
 #include "tools/import/writer_internal.h"
@@ -104,9 +106,28 @@ ojson Writer::traced_steps(Component& c, const std::string& route, const Operati
   std::vector<const ShapeModel*> shapes;
   for (const auto& [sig, s] : op.shapes) shapes.push_back(&s);
   std::stable_sort(shapes.begin(), shapes.end(), [](const ShapeModel* a, const ShapeModel* b) { return a->count > b->count; });
+  // A rare path is folded only when the paths kept call everything it calls: every traced
+  // call edge stays in the scenario (a search of Jaeger's UI returns 20 traces, in which a
+  // path seen 3 times may be the only one reaching a service).
+  auto callees = [](const ShapeModel* sh) {
+    std::set<std::string> out;
+    for (const StepModel& st : sh->steps)
+      for (const CallModel& m : st.calls) out.insert(m.callee);
+    return out;
+  };
+  auto covered = [&](const ShapeModel* last) {
+    std::set<std::string> kept;
+    for (const ShapeModel* sh : shapes)
+      if (sh != last) kept.merge(callees(sh));
+    const std::set<std::string> its = callees(last);
+    return std::includes(kept.begin(), kept.end(), its.begin(), its.end());
+  };
   std::uint64_t dropped = 0;
-  while (shapes.size() > 1 && (shapes.size() > kMaxShapes || shapes.back()->count < kMinCount ||
-                               static_cast<double>(shapes.back()->count) < kMinShare * static_cast<double>(op.count))) {
+  while (shapes.size() > 1 &&
+         (shapes.size() > kMaxShapes ||
+          ((shapes.back()->count < kMinCount ||
+            static_cast<double>(shapes.back()->count) < kMinShare * static_cast<double>(op.count)) &&
+           covered(shapes.back())))) {
     dropped += shapes.back()->count;
     shapes.pop_back();
   }
@@ -114,7 +135,33 @@ ojson Writer::traced_steps(Component& c, const std::string& route, const Operati
   if (dropped)
     g.add(Guess::Inferred, base, std::to_string(dropped) + " of " + std::to_string(op.count) +
                                      " requests took rarer paths (each under 5% of the requests or seen under 20 times, "
-                                     "or beyond the 8 commonest): folded into the commoner paths' weights");
+                                     "calling nothing the others do not, or beyond the 8 commonest): folded into the "
+                                     "commoner paths' weights");
+  // A retry policy is the caller's, not one call's: attempts seen on any call of this
+  // operation to a callee and route stand for every such call (HotROD's driver retries each of
+  // its dozen Redis GetDriver calls; a trace shows the retries on the two that failed).
+  std::map<std::pair<std::string, std::string>, CallModel> policy;
+  std::map<std::pair<std::string, std::string>, std::pair<int, int>> seen;  // (steps that retried, steps)
+  for (const ShapeModel* shape : shapes)
+    for (const StepModel& st : shape->steps)
+      for (const CallModel& m : st.calls) {
+        CallModel& p = policy[{m.callee, m.route}];
+        p.max_attempts = std::max(p.max_attempts, m.max_attempts);
+        p.backoffs.insert(p.backoffs.end(), m.backoffs.begin(), m.backoffs.end());
+        p.retried_on.insert(m.retried_on.begin(), m.retried_on.end());
+        auto& [retried, all] = seen[{m.callee, m.route}];
+        retried += m.max_attempts > 1;
+        ++all;
+      }
+  for (const auto& [key, n] : seen)
+    if (n.first > 0 && n.first < n.second)
+      g.add(Guess::Inferred, base, "retries of " + key.first + " " + key.second + " seen on " + std::to_string(n.first) +
+                                       " of its " + std::to_string(n.second) + " calls in this route: the policy given to all");
+  auto with_policy = [&](CallModel m) {
+    const CallModel& p = policy[{m.callee, m.route}];
+    if (p.max_attempts > 1) m.max_attempts = p.max_attempts, m.backoffs = p.backoffs, m.retried_on = p.retried_on;
+    return m;
+  };
   ojson arms = ojson::array();
   for (std::size_t a = 0; a < shapes.size(); ++a) {
     const ShapeModel& shape = *shapes[a];
@@ -128,7 +175,7 @@ ojson Writer::traced_steps(Component& c, const std::string& route, const Operati
         if (w[w.size() / 2] < 1e-6) continue;  // no own time here in most requests
         steps.push_back(work_step(st.work, sp + ".work", "own time of " + c.id + " on " + route));
       } else if (st.kind == StepModel::Call) {
-        ojson s = call_step(c.id, st.calls[0], sp);
+        ojson s = call_step(c.id, with_policy(st.calls[0]), sp);
         if (!s.is_null()) steps.push_back(s);
       } else {
         // A parallel block holds calls only: the publishes made alongside them (they do not
@@ -145,7 +192,7 @@ ojson Writer::traced_steps(Component& c, const std::string& route, const Operati
         for (std::size_t k = 0; k < st.calls.size(); ++k) {
           const Component* callee = find(st.calls[k].callee);
           if (callee && callee->family == "queue") continue;
-          ojson s = call_step(c.id, st.calls[k], pp + ".parallel." + std::to_string(par.size()));
+          ojson s = call_step(c.id, with_policy(st.calls[k]), pp + ".parallel." + std::to_string(par.size()));
           if (!s.is_null()) par.push_back(s);
         }
         if (par.size() == 1) steps.push_back(par[0]);
