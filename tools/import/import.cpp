@@ -9,6 +9,7 @@
 #include "tools/import/calibrate.h"
 #include "tools/import/compose_merge.h"
 #include "tools/import/import_error.h"
+#include "tools/import/name_match.h"
 #include "tools/import/readers.h"
 #include "tools/import/scenario_writer.h"
 #include "tools/import/traces.h"
@@ -124,6 +125,9 @@ ImportResult run_import(const ImportRequest& req) {
 
   std::vector<TraceFile> traces;
   for (const std::string& t : req.traces) traces.push_back(read_trace_file(t));
+  // The traces' names as the manifests spell them, before anything is measured under them.
+  NameMatches names_matched;
+  if (!inv.workloads.empty() && !traces.empty()) names_matched = match_names(inv, traces);
   const Calibration cal = calibrate(traces, req.sampling);
   if (inv.workloads.empty() && cal.services.empty() && cal.clients.empty())
     throw ImportError(!names.empty() ? names.front() : req.traces.front(), "", "no workload and no traced service to import");
@@ -142,6 +146,13 @@ ImportResult run_import(const ImportRequest& req) {
   for (const std::string& f : names) opt.inputs.push_back(fs::path(f).filename().string());
   for (const std::string& f : req.traces) opt.inputs.push_back(fs::path(f).filename().string());
   Guesses g;
+  for (const auto& m : names_matched.matched)
+    g.add(Guess::Inferred, m.workload, "the traces' " + m.trace_name + " is " + m.workload + ": " + m.how);
+  for (const auto& [name, why] : names_matched.unmatched_traced)
+    g.add(Guess::Warning, name, "the traces' service " + name + ": " + why + ": modelled as a component of its own, "
+                                "beside the manifests' workloads");
+  for (const std::string& w : names_matched.unmatched_workloads)
+    g.add(Guess::Inferred, w, "no traced service is " + w + ": what it does per request is not measured");
   for (const std::string& n : cal.notes) g.add(Guess::Skipped, "", n);
   if (cal.skipped) g.add(Guess::Skipped, "", std::to_string(cal.skipped) + " traces left out (a span still open when the "
                                                                           "recording ended, or a root with no call)");

@@ -43,28 +43,40 @@ bool contains_any(const std::string& s, const std::vector<std::string>& words) {
 }  // namespace
 
 std::string infrastructure_role(const std::string& image, const std::string& name) {
+  // A word with a '/' names an image's path (an organisation's images); any other, the image's
+  // own name or the workload's: jaegertracing/example-hotrod is Jaeger's demo app, not Jaeger.
   const std::string i = image_path(image), n = lower(name);
+  const std::string base = i.substr(i.rfind('/') == std::string::npos ? 0 : i.rfind('/') + 1);
+  auto named = [&](const std::vector<std::string>& words) {
+    for (const std::string& w : words)
+      if (w.find('/') != std::string::npos ? i.find(w) != std::string::npos
+                                           : base.find(w) != std::string::npos || n.find(w) != std::string::npos)
+        return true;
+    return false;
+  };
   struct Role {
     const char* what;
     std::vector<std::string> words;
   };
   static const std::vector<Role> kRoles = {
-      {"a tracing agent or collector", {"jaeger", "zipkin", "opentelemetry-collector", "otel-collector", "otelcol",
-                                        "otel/", "grafana/tempo", "skywalking-oap", "signoz"}},
+      {"a tracing agent or collector", {"jaeger", "jaegertracing/all-in-one", "zipkin", "opentelemetry-collector",
+                                        "otel-collector", "otelcol", "otel/", "grafana/tempo", "skywalking-oap",
+                                        "signoz"}},
       {"service discovery or configuration", {"consul", "eureka", "nacos", "etcd", "config-server", "configserver"}},
       {"coordination for a broker", {"zookeeper"}},
       {"metrics or dashboards", {"prometheus", "grafana", "alertmanager", "cadvisor", "pushgateway", "statsd",
-                                 "graphite", "telegraf", "exporter", "kube-state-metrics", "victoriametrics"}},
+                                 "graphite", "telegraf", "exporter", "kube-state-metrics", "victoriametrics",
+                                 "victoria-metrics"}},
       {"a log shipper or log viewer", {"fluentd", "fluent-bit", "logstash", "filebeat", "kibana", "loki", "promtail",
                                        "logspout"}},
       {"an admin UI", {"adminer", "phpmyadmin", "mongo-express", "redis-commander", "pgadmin", "kafka-ui", "kafdrop",
                        "portainer", "redisinsight"}},
       {"a load generator (the scenario's clients are the load)", {"locust", "loadgenerator", "load-generator",
-                                                                 "load-test", "grafana/k6", "loadimpact", "vegeta",
+                                                                 "load-test", "grafana/k6", "loadimpact/", "vegeta",
                                                                  "jmeter"}},
   };
   for (const Role& r : kRoles)
-    if (contains_any(i, r.words) || contains_any(n, r.words)) return r.what;
+    if (named(r.words)) return r.what;
   return "";
 }
 
