@@ -334,3 +334,13 @@ TEST_CASE("import: Java tracers' short names matched to Kubernetes Deployments b
   CHECK(all.find(", a pod of ts-travel-service") != std::string::npos);
   CHECK(all.find("the traces' route is ts-route-service") != std::string::npos);
 }
+
+TEST_CASE("import: a demo app published by a tracing project's organisation is the app, not a tracer") {
+  const std::string dir = scratch_dir("import-demo-app");
+  auto r = run_archsim({"import", "--quiet", "-o", dir + "/d.json", source_path("tests/data/import/manifests/hotrod-compose.yaml")});
+  INFO(describe(r));
+  REQUIRE(r.exit_code == 0);  // the app skipped as a tracer left no component: an invalid scenario
+  const json doc = json::parse(read_text(dir + "/d.json"));
+  CHECK(ids(doc) == std::set<std::string>{"users", "rides"});
+  CHECK(read_text(dir + "/d.guesses.txt").find("tracer (") != std::string::npos);
+}
