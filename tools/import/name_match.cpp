@@ -214,9 +214,8 @@ void stores_by_owner(const Inventory& inv, const Names& known, std::vector<Trace
     }
   }
   for (const auto& [key, v] : found)
-    out.matched.push_back({key.second, key.first + "'s calls",
-                           "a store named after its owner " + key.first + ": " + std::to_string(v.first) +
-                               " of its spans with no callee span call it (" + v.second + ")"});
+    out.matched.push_back({key.second, key.first,
+                           std::to_string(v.first) + " of its spans with no callee span (" + v.second + ")", true});
 }
 
 }  // namespace

@@ -30,7 +30,8 @@ namespace archsim::import {
 
 struct NameMatches {
   struct Match {
-    std::string workload, trace_name, how;
+    std::string workload, trace_name, how;  // a store: trace_name is the owner whose calls reach it
+    bool store = false;
   };
   std::vector<Match> matched;                   // services, and stores named by their owner
   std::vector<std::pair<std::string, std::string>> unmatched_traced;  // traced services no workload is: (name, why)
