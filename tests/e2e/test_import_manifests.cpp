@@ -344,3 +344,38 @@ TEST_CASE("import: a demo app published by a tracing project's organisation is t
   CHECK(ids(doc) == std::set<std::string>{"users", "rides"});
   CHECK(read_text(dir + "/d.guesses.txt").find("tracer (") != std::string::npos);
 }
+
+// A RabbitMQ broker in Compose (tests/data/import/manifests/rabbit-compose.yaml) named for its
+// role: a queue component, its publisher and consumer guessed from the services' environment
+// without traces, and read from PRODUCER / CONSUMER spans with messaging.system rabbitmq with them.
+TEST_CASE("import: a RabbitMQ container is a queue, its producer and consumer from env vars or from messaging spans") {
+  const std::string dir = scratch_dir("import-rabbit");
+  const std::string compose = source_path("tests/data/import/manifests/rabbit-compose.yaml");
+  for (const bool traced : {false, true}) {
+    CAPTURE(traced);
+    std::vector<std::string> args = {"import", "--quiet", "-o", dir + "/r.json", compose};
+    if (traced) args.insert(args.end(), {"--traces", source_path("tests/data/import/rabbit-orders.json")});
+    auto r = run_archsim(args);
+    INFO(describe(r));
+    REQUIRE(r.exit_code == 0);
+    const json doc = json::parse(read_text(dir + "/r.json"));
+    CHECK(ids(doc) == std::set<std::string>{"users", "web", "broker", "shipping"});  // no second "rabbitmq"
+    for (const auto& c : doc["components"])
+      if (c["id"] == "broker") {
+        CHECK(c["type"] == "queue");
+        CHECK(c["consumers"]["service"] == "shipping");
+        CHECK(c["partitions"] == 1);
+      }
+    const auto e = edges(doc);
+    CHECK(e.count({"web", "broker"}));
+    CHECK(e.count({"broker", "shipping"}));
+    const std::string all = read_text(dir + "/r.guesses.txt");
+    CHECK(all.find("Kafka") == std::string::npos);
+    CHECK(all.find("receives no request") == std::string::npos);
+    if (traced)
+      CHECK(all.find("broker: the broker the traces' messaging spans name (messaging.system rabbitmq, 48 spans)") !=
+            std::string::npos);
+    else
+      CHECK(all.find("guessed consumer shipping") != std::string::npos);
+  }
+}

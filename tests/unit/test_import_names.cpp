@@ -103,6 +103,7 @@ TEST_CASE("import names: a store named by its owner, from db.system or from a le
   bool store = false;
   for (const auto& x : m.matched)
     if (x.store && x.trace_name == "geo")
-      store = x.workload == "mongodb-geo" && x.how == "1 of its spans with no callee span (a store's word in the operation mongo.find)";
+      store = x.workload == "mongodb-geo" && x.how == "the store the traces' geo calls, named after its owner: 1 of its spans "
+                                                      "with no callee span (a store's word in the operation mongo.find)";
   CHECK(store);
 }

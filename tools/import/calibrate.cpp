@@ -161,8 +161,11 @@ struct Walker {
         l.callee = a.server->service;
         l.route = a.server->name;
       } else if (a.server) {  // asynchronous, to the consumer itself: through a queue the traces do not show
-        l.callee = !c->messaging_system.empty() ? lower(c->messaging_system) : !c->peer.empty() && c->peer != a.server->service
-                   ? c->peer : a.server->service + "-queue";
+        // The broker by name when the call names one (peer.service, or the workload the name
+        // matching found for its messaging.system), else by its messaging.system.
+        l.callee = !c->peer.empty() && c->peer != a.server->service ? c->peer
+                   : !c->messaging_system.empty()                   ? lower(c->messaging_system)
+                                                                    : a.server->service + "-queue";
         l.route = a.server->name;
         ServiceModel& q = service(l.callee);
         if (q.type.empty()) {

@@ -147,8 +147,7 @@ ImportResult run_import(const ImportRequest& req) {
   for (const std::string& f : req.traces) opt.inputs.push_back(fs::path(f).filename().string());
   Guesses g;
   for (const auto& m : names_matched.matched)
-    g.add(Guess::Inferred, m.workload, m.store ? "the store the traces' " + m.trace_name + " calls, named after its owner: " + m.how
-                                               : "the traces' " + m.trace_name + " is " + m.workload + ": " + m.how);
+    g.add(Guess::Inferred, m.workload, m.store ? m.how : "the traces' " + m.trace_name + " is " + m.workload + ": " + m.how);
   for (const auto& [name, why] : names_matched.unmatched_traced)
     g.add(Guess::Warning, name, "the traces' service " + name + ": " + why + ": modelled as a component of its own, "
                                 "beside the manifests' workloads");

@@ -215,7 +215,33 @@ void stores_by_owner(const Inventory& inv, const Names& known, std::vector<Trace
   }
   for (const auto& [key, v] : found)
     out.matched.push_back({key.second, key.first,
-                           std::to_string(v.first) + " of its spans with no callee span (" + v.second + ")", true});
+                           "the store the traces' " + key.first + " calls, named after its owner: " + std::to_string(v.first) +
+                               " of its spans with no callee span (" + v.second + ")",
+                           true});
+}
+
+// Spans naming a broker by its messaging.system (rabbitmq, kafka, nats): the one workload running
+// that broker (by its name or image) as the call's peer, whatever the workload is called.
+void brokers(const Inventory& inv, const Names& known, std::vector<TraceFile>& traces, NameMatches& out) {
+  std::map<std::pair<std::string, std::string>, std::size_t> found;  // (system, workload) -> spans
+  for (TraceFile& f : traces)
+    for (Span& s : f.spans) {
+      if (s.messaging_system.empty() || (!s.peer.empty() && known.count(s.peer))) continue;
+      const std::string kind = store_kind_of(tokens(s.messaging_system));
+      if (kind.empty()) continue;
+      Names candidates;
+      for (const Workload& w : inv.workloads)
+        if (store_kind_of(tokens(image_base(w.image))) == kind || store_kind_of(tokens(w.name)) == kind)
+          candidates.insert(w.name);
+      if (candidates.size() != 1) continue;
+      s.peer = *candidates.begin();
+      ++found[{s.messaging_system, s.peer}];
+    }
+  for (const auto& [key, n] : found)
+    out.matched.push_back({key.second, key.first,
+                           "the broker the traces' messaging spans name (messaging.system " + key.first + ", " +
+                               std::to_string(n) + " spans): the one workload running it, by its image or name",
+                           true});
 }
 
 }  // namespace
@@ -251,6 +277,7 @@ NameMatches match_names(const Inventory& inv, std::vector<TraceFile>& traces) {
 
   Names known;  // workload names, which the spans now use
   for (const Workload& w : inv.workloads) known.insert(w.name);
+  brokers(inv, known, traces, out);
   stores_by_owner(inv, known, traces, out);
   Names named;
   for (const auto& x : out.matched) named.insert(x.workload);

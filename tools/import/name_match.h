@@ -15,7 +15,9 @@
 //   mongodb-geo, user-timeline-redis), for a call whose callee left no span: named by its
 //   db.system / messaging.system / peer.service, or, for a leaf span of OpenTracing-era clients
 //   that carries no tag at all, by a store's word in its operation (post_storage_mmc_mget_client,
-//   read_home_timeline_redis_find_client).
+//   read_home_timeline_redis_find_client);
+// - a broker named by the messaging spans' messaging.system (rabbitmq, kafka, nats): the one
+//   workload whose image or name is that broker, whatever it is called (`broker`, `mq`).
 // A match must be one to one: a trace name two workloads could be (or a workload two trace
 // names claim, as one container running several traced services does) is left unmatched.
 #pragma once
@@ -30,8 +32,8 @@ namespace archsim::import {
 
 struct NameMatches {
   struct Match {
-    std::string workload, trace_name, how;  // a store: trace_name is the owner whose calls reach it
-    bool store = false;
+    std::string workload, trace_name, how;
+    bool store = false;  // a store or broker the traces reach only through calls: `how` says it whole
   };
   std::vector<Match> matched;                   // services, and stores named by their owner
   std::vector<std::pair<std::string, std::string>> unmatched_traced;  // traced services no workload is: (name, why)

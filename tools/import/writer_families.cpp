@@ -74,7 +74,7 @@ std::string family_of_image(const std::string& image) {
       {"postgis", "database"}, {"mysql", "database"}, {"mysql-server", "database"}, {"mariadb", "database"},
       {"mongo", "database"}, {"mongodb", "database"}, {"mongodb-community-server", "database"},
       {"percona-server", "database"}, {"kafka", "queue"}, {"cp-kafka", "queue"}, {"cp-server", "queue"},
-      {"redpanda", "queue"}, {"nginx", "balancer"}, {"nginx-unprivileged", "balancer"}, {"envoy", "balancer"},
+      {"redpanda", "queue"}, {"rabbitmq", "queue"}, {"nats", "queue"}, {"nats-streaming", "queue"}, {"nginx", "balancer"}, {"nginx-unprivileged", "balancer"}, {"envoy", "balancer"},
       {"haproxy", "balancer"}, {"traefik", "balancer"}};
   auto it = kFamilies.find(base);
   return it == kFamilies.end() ? "" : it->second;
@@ -294,6 +294,23 @@ void Writer::data_family(Component& c) {
                                                  "(async replication, reads from the primary)");
     }
   } else if (c.family == "queue") {
+    // RabbitMQ and NATS have no partitions: a RabbitMQ classic queue is one ordered queue on one
+    // node that its consumers share, its publishers not waiting for a confirm unless they ask;
+    // a NATS subject likewise (core NATS holds no replica). Kafka's defaults are for Kafka.
+    const std::string said = (w ? w->image : std::string()) + " " + c.family_why;
+    const bool rabbit = said.find("rabbitmq") != std::string::npos, nats = said.find("nats") != std::string::npos;
+    if (rabbit || nats) {
+      const std::string what = rabbit ? "a RabbitMQ classic queue" : "a NATS subject";
+      j["partitions"] = 1;
+      g.add(Guess::Inferred, p + "partitions", "1: " + what + " is one ordered queue its consumers share");
+      j["replication_factor"] = 1;
+      g.add(Guess::Inferred, p + "replication_factor", "1: " + what + (rabbit ? " lives on one node (a quorum queue would "
+                                                                               "replicate to 3)" : " keeps no replica"));
+      j["acks"] = rabbit ? "1" : "0";
+      g.add(Guess::Inferred, p + "acks", rabbit ? "1: the broker's own receipt (publisher confirms from one node)"
+                                                : "0: core NATS publishes without an acknowledgement");
+      return;
+    }
     std::string key;
     const std::string partitions = w ? env(*w, {"KAFKA_NUM_PARTITIONS", "KAFKA_CFG_NUM_PARTITIONS"}, &key) : "";
     if (auto n = whole(partitions); n && *n >= 1) {

@@ -13,7 +13,10 @@ traces and manifests"), each in the shape of a public benchmark's real export. R
   `srv-geo` and `srv-rate` (Compose services `geo` and `rate`) and whose database and cache
   calls are CLIENT spans with db.system and no callee span.
 - route-k8s.json: two services whose JAEGER_SERVICE_NAME differs from their Deployment's name,
-  reporting pod names (`<Deployment>-<ReplicaSet hash>-<suffix>`) as their hostname tag."""
+  reporting pod names (`<Deployment>-<ReplicaSet hash>-<suffix>`) as their hostname tag.
+- rabbit-orders.json: a shop publishing each order to RabbitMQ and a worker consuming it, as
+  OpenTelemetry's Java agent exports them through Jaeger: PRODUCER and CONSUMER spans with
+  messaging.system rabbitmq and no peer.service, the consumer CHILD_OF the producer."""
 import json
 
 def tag(k, v):
@@ -129,6 +132,26 @@ def route_k8s():
         traces.append({"traceID": tid, "spans": spans, "processes": procs, "warnings": None})
     write("route-k8s.json", traces)
 
+def rabbit():
+    r = Lcg(17)
+    procs = {"p1": proc("web", "web", "Java-1.32.0"), "p2": proc("shipping", "shipping", "Java-1.32.0")}
+    traces, t = [], 1716000000000000
+    for i in range(24):
+        t += r.next(40000, 160000)
+        tid = "%016x" % (0x7ab0000000000000 + i)
+        root, pub, con = ("%016x" % (0x7ab1000000000000 + 4 * i + k) for k in range(3))
+        p0 = t + r.next(300, 900); pd = r.next(150, 400)
+        c0 = p0 + pd + r.next(200, 2000)
+        mtags = [tag("messaging.system", "rabbitmq"), tag("messaging.destination.name", "orders"),
+                 tag("messaging.rabbitmq.destination.routing_key", "orders.created")]
+        spans = [span(tid, root, "POST /order", None, t, (p0 + pd - t) + r.next(500, 1500), "p1",
+                      [tag("span.kind", "server"), tag("http.request.method", "POST")]),
+                 span(tid, pub, "orders publish", root, p0, pd, "p1", [tag("span.kind", "producer")] + mtags),
+                 span(tid, con, "orders process", pub, c0, r.next(2000, 6000), "p2", [tag("span.kind", "consumer")] + mtags)]
+        traces.append({"traceID": tid, "spans": spans, "processes": procs, "warnings": None})
+    write("rabbit-orders.json", traces)
+
 social()
 hotel()
 route_k8s()
+rabbit()
