@@ -49,15 +49,6 @@ std::string normal(const std::string& s) {
   return out;
 }
 
-// The image's name without registry, path, tag or digest: "docker.io/jaegertracing/example-hotrod:1.6" -> example-hotrod.
-std::string image_base(const std::string& image) {
-  std::string s = image.substr(0, image.find('@'));
-  const auto slash = s.rfind('/');
-  if (const auto colon = s.rfind(':'); colon != std::string::npos && (slash == std::string::npos || colon > slash))
-    s = s.substr(0, colon);
-  return s.substr(s.rfind('/') == std::string::npos ? 0 : s.rfind('/') + 1);
-}
-
 // A store's kind from one word (a db.system value, a token of an operation's name).
 std::string store_kind(const std::string& word) {
   static const std::map<std::string, std::string> kWords = {

@@ -62,12 +62,16 @@ ojson probe_json(const ProbeSpec& p, ProbeKind kind) {
 
 }  // namespace
 
-std::string family_of_image(const std::string& image) {
+std::string image_base(const std::string& image) {
   std::string s = image.substr(0, image.find('@'));
   const auto slash = s.rfind('/');
   const auto colon = s.rfind(':');
   if (colon != std::string::npos && (slash == std::string::npos || colon > slash)) s = s.substr(0, colon);
-  const std::string base = s.substr(s.rfind('/') == std::string::npos ? 0 : s.rfind('/') + 1);
+  return s.substr(s.rfind('/') == std::string::npos ? 0 : s.rfind('/') + 1);
+}
+
+std::string family_of_image(const std::string& image) {
+  const std::string base = image_base(image);
   static const std::map<std::string, std::string> kFamilies = {
       {"redis", "cache"}, {"redis-stack", "cache"}, {"redis-stack-server", "cache"}, {"valkey", "cache"},
       {"keydb", "cache"}, {"memcached", "cache"}, {"postgres", "database"}, {"postgresql", "database"},

@@ -69,6 +69,8 @@ struct Writer {
   void autoscaler(const Component& c, ojson& components);
 };
 
+// The image's own name, without registry, path, tag or digest: "docker.io/bitnami/redis:7.2" -> redis.
+std::string image_base(const std::string& image);
 // The family an image names ("" for none), e.g. "docker.io/bitnami/redis:7.2" -> cache.
 std::string family_of_image(const std::string& image);
 // What a well-known piece of infrastructure is ("a tracing agent or collector", "service
