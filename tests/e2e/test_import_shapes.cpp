@@ -15,8 +15,12 @@
 //   the one that failed retried at once (a different one in each trace);
 // - seven-traces.json: a handful of traces, as a search of Jaeger's UI returns, in three of
 //   which the gateway calls a service no other path reaches.
+// - millisecond-starts.json: Jaeger's Java client before 1.0 (Train-Ticket's export): start
+//   times on whole milliseconds, durations in microseconds, two calls made one after the other
+//   in the same millisecond seeming to overlap.
 // Each imports (exit 0), validates, and has the calls its traces show; each gave a one-line
-// refusal, an invalid scenario, a policy on two calls of twelve or an idle service before.
+// refusal, an invalid scenario, a policy on two calls of twelve, an idle service or a parallel
+// block before.
 #include <doctest/doctest.h>
 
 #include <nlohmann/json.hpp>
@@ -109,4 +113,12 @@ TEST_CASE("import: a path seen in three of seven traces is kept when no other re
   CHECK(calls(component(s.doc, "gateway"), "catalog"));
   CHECK(calls(component(s.doc, "gateway"), "checkout"));
   CHECK(s.guesses.find("receives no request") == std::string::npos);
+}
+
+TEST_CASE("import: calls overlapping by less than a millisecond clock's resolution are not parallel") {
+  const Imported s = import_shape("millisecond-starts.json");
+  const std::string routes = component(s.doc, "ts-travel-service")["routes"].dump();
+  CHECK(routes.find("parallel") == std::string::npos);
+  CHECK(routes.find("\"call\":\"ts-route-service\"") != routes.rfind("\"call\":\"ts-route-service\""));  // two calls
+  CHECK(s.guesses.find("every span starts on a whole millisecond") != std::string::npos);
 }

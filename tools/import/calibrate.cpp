@@ -93,6 +93,7 @@ struct Observation {
   bool error;
   std::vector<Logical> calls;  // in start order, deliveries after the span left out
   std::vector<std::pair<std::int64_t, std::int64_t>> waits;
+  std::int64_t resolution = 0;  // of its file's start times: overlaps shorter than it are rounding
 };
 
 struct Walker {
@@ -101,6 +102,7 @@ struct Walker {
   std::vector<Observation>& seen;
   std::map<std::pair<std::string, std::string>, std::vector<std::size_t>> children;
   double weight = 1;  // of the trace being walked: the requests it stands for
+  std::int64_t resolution = 0;  // the file's start-time resolution (TraceFile::start_resolution_ns)
 
   Walker(Calibration& c, const std::vector<Span>& s, std::vector<Observation>& o) : cal(c), spans(s), seen(o) {
     for (std::size_t i = 0; i < spans.size(); ++i)
@@ -229,7 +231,7 @@ struct Walker {
 
   void serve(const Span& s) {
     std::vector<const Span*> raw;
-    Observation o{nullptr, s.name, s.start_ns, s.end_ns, s.error, {}, {}};
+    Observation o{nullptr, s.name, s.start_ns, s.end_ns, s.error, {}, {}, resolution};
     collect(s, s.service, raw, o.waits);
     std::vector<Logical> all = logical(s.service, raw);
     ServiceModel& m = service(s.service);
@@ -396,7 +398,10 @@ void build_shapes(const std::vector<Observation>& seen) {
       for (std::size_t j = i + 1; j < o.calls.size(); ++j) {
         auto& [both, overlapped] = p[{std::min(keys[i], keys[j]), std::max(keys[i], keys[j])}];
         ++both;
-        if (o.calls[i].start < o.calls[j].end && o.calls[j].start < o.calls[i].end) ++overlapped;
+        // Overlapping by more than the clock's resolution: two calls made one after the other
+        // within one millisecond of a millisecond clock seem to overlap, and are not parallel.
+        if (std::min(o.calls[i].end, o.calls[j].end) - std::max(o.calls[i].start, o.calls[j].start) > o.resolution)
+          ++overlapped;
       }
   }
   std::map<OpKey, std::set<PairKey>> parallel;
@@ -417,6 +422,7 @@ Calibration calibrate(const std::vector<TraceFile>& files, double sampling) {
   std::vector<Observation> seen;
   for (const TraceFile& f : files) {
     Walker w(cal, f.spans, seen);
+    w.resolution = f.start_resolution_ns;
     std::map<std::string, bool> unfinished;
     for (const Span& s : f.spans) unfinished[s.trace] = unfinished[s.trace] || s.unfinished;
     std::uint64_t traces = 0;
@@ -446,6 +452,10 @@ Calibration calibrate(const std::vector<TraceFile>& files, double sampling) {
       cal.notes.push_back(f.file + ": " + std::to_string(f.orphans) + " orphan spans (their parent is not in their trace: " +
                           "lost or not sampled) and the " + std::to_string(f.below_orphans) +
                           " spans below them left out; the rest of their traces is used");
+    if (f.start_resolution_ns)
+      cal.notes.push_back(f.file + ": every span starts on a whole millisecond while durations are finer (a millisecond " +
+                          "clock, as Jaeger's Java client before 1.0 wrote): calls overlapping by less than that are " +
+                          "not taken as parallel");
     if (f.remote_roots)
       cal.notes.push_back(f.file + ": " + std::to_string(f.remote_roots) + " traces with no root span whose top span's " +
                           "parent is not in the file (a caller that passed its trace context on but exported no span): " +

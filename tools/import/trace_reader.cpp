@@ -38,6 +38,13 @@ std::string host_of(const Span& s) { return s.host.empty() ? s.service : s.host;
 
 // Fields present, ids unique, parents found; then the clock-skew adjustment from each root.
 void check(TraceFile& t) {
+  constexpr std::int64_t kMs = 1000000;
+  bool ms_starts = !t.spans.empty(), finer = false;
+  for (const Span& s : t.spans) {
+    ms_starts = ms_starts && s.start_ns % kMs == 0;
+    finer = finer || (s.end_ns - s.start_ns) % kMs != 0;
+  }
+  if (ms_starts && finer) t.start_resolution_ns = kMs;
   for (const Span& s : t.spans) {
     if (s.trace.empty()) throw ImportError(t.file, s.where, "a span without a trace id");
     if (s.id.empty()) throw ImportError(t.file, s.where, "a span without a span id");

@@ -75,6 +75,9 @@ struct TraceFile {
   // Traces whose only top span's parent is not in the file (its caller passed a context but
   // exported nothing): that span taken as the root.
   std::size_t remote_roots = 0;
+  // 1 ms when every span starts on a whole millisecond and some duration is finer (a millisecond
+  // wall clock for starts, a finer one for durations: Jaeger's Java client before 1.0); else 0.
+  std::int64_t start_resolution_ns = 0;
 };
 
 // Reads and checks a trace file. Every span must have a trace id, an id, a service and times
