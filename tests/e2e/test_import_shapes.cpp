@@ -18,11 +18,13 @@
 // - millisecond-starts.json: Jaeger's Java client before 1.0 (Train-Ticket's export): start
 //   times on whole milliseconds, durations in microseconds, two calls made one after the other
 //   in the same millisecond seeming to overlap.
+// - worker-pool.json: HotROD's frontend asking route for ten routes through three workers.
 // Each imports (exit 0), validates, and has the calls its traces show; each gave a one-line
 // refusal, an invalid scenario, a policy on two calls of twelve, an idle service or a parallel
-// block before.
+// block (of all ten calls) before.
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <nlohmann/json.hpp>
 #include <string>
 
@@ -121,4 +123,19 @@ TEST_CASE("import: calls overlapping by less than a millisecond clock's resoluti
   CHECK(routes.find("parallel") == std::string::npos);
   CHECK(routes.find("\"call\":\"ts-route-service\"") != routes.rfind("\"call\":\"ts-route-service\""));  // two calls
   CHECK(s.guesses.find("every span starts on a whole millisecond") != std::string::npos);
+}
+
+TEST_CASE("import: calls through a pool of workers are waves of parallel blocks, not one block of all") {
+  const Imported s = import_shape("worker-pool.json");
+  std::size_t blocks = 0, calls = 0, widest = 0;
+  for (const auto& step : component(s.doc, "frontend")["routes"]["HTTP GET /dispatch"]) {
+    if (step.contains("call")) ++calls;
+    if (!step.contains("parallel")) continue;
+    ++blocks;
+    calls += step["parallel"].size();
+    widest = std::max<std::size_t>(widest, step["parallel"].size());
+  }
+  CHECK(calls == 10);
+  CHECK(blocks >= 3);
+  CHECK(widest <= 4);  // three workers; a pair's overlap is decided by most requests, not each
 }

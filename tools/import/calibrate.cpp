@@ -339,10 +339,13 @@ void add_shape(const Observation& o, const std::set<PairKey>& parallel) {
   const std::vector<std::string> keys = occurrence_keys(o);
   std::vector<std::vector<std::size_t>> groups;
   for (std::size_t i = 0; i < o.calls.size(); ++i) {
-    bool joins = false;
-    if (!groups.empty())
+    // A call joins the block being built when it runs beside every call already in it: calls
+    // through a pool of workers (HotROD's frontend asks route for ten routes three at a time)
+    // are waves of blocks, not one block of all (the tenth starts after the first ended).
+    bool joins = !groups.empty();
+    if (joins)
       for (std::size_t j : groups.back())
-        joins = joins || parallel.count({std::min(keys[i], keys[j]), std::max(keys[i], keys[j])});
+        joins = joins && parallel.count({std::min(keys[i], keys[j]), std::max(keys[i], keys[j])});
     if (joins) groups.back().push_back(i);
     else groups.push_back({i});
   }

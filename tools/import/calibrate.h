@@ -112,7 +112,8 @@ struct Calibration {
 };
 
 // Calls of one operation that overlapped in more than this share of the requests that made
-// both are a parallel block, whatever they did in one request.
+// both are a parallel block, whatever they did in one request; a call joins a block only when
+// it runs beside every call already in it (calls through a pool of workers are waves of blocks).
 constexpr double kParallelShare = 0.5;
 
 // `sampling`: the fraction of requests the traces hold, when given on the command line
