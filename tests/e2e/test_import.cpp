@@ -230,6 +230,7 @@ TEST_CASE("bad input: import answers bad manifests and traces in one line naming
       {"syntax.json", ":2:48: ", "JSON syntax error"},
       {"number-overflow.json", ": ", "a number beyond a double's range"},  // fuzz_import_jaeger's first finding
       {"not-traces.json", ": ", "not a trace file"},
+      {"console-spans.json", ": ", "what OpenTelemetry's console exporter prints"},  // taken for an export by users
       {"zipkin-unfinished.json", ": /0: ", "needs timestamp and duration"},
       // Hostile or careless YAML: each a located line, never a crash (issue 84's reproducers).
       {"alias-merge-cycle.yaml", ":1:", "inside its own anchor"},

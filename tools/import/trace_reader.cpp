@@ -17,6 +17,15 @@ namespace {
 
 constexpr std::size_t kMaxBytes = 1u << 30;  // 1 GB of JSON: far more spans than a calibration needs
 
+// A span as OpenTelemetry's console exporter prints it, one per line, for people to read (ids
+// as "0x..." text, times as ISO dates): users take it for an export.
+bool console_span(const nlohmann::json& j) {
+  return j.is_object() && j.contains("context") && j.contains("name") && !j.contains("resourceSpans");
+}
+const char* const kConsole = "not a trace file: spans with a \"context\", one per line, are what OpenTelemetry's console "
+                             "exporter prints; export with the OTLP file exporter (JSON lines of resourceSpans), or save "
+                             "the traces from Jaeger or Zipkin";
+
 struct PairHash {
   std::size_t operator()(const std::pair<std::string, std::string>& p) const {
     return std::hash<std::string>()(p.first) * 31 + std::hash<std::string>()(p.second);
@@ -162,6 +171,8 @@ TraceFile read_trace_json(const nlohmann::json& doc, const std::string& name) {
   } else if (doc.is_array()) {
     t.format = "Zipkin v2 JSON";
     read_zipkin(at, t);
+  } else if (console_span(doc)) {
+    throw ImportError(name, "", kConsole);
   } else {
     throw ImportError(name, "", "not a trace file: expected OTLP JSON (resourceSpans), Jaeger JSON (data[].spans, "
                                 "or one trace {traceID, spans, processes}) or Zipkin v2 JSON (an array of spans)");
@@ -215,6 +226,7 @@ TraceFile read_trace_file(const std::string& path) {
         break;
       }
     }
+    if (lines_ok && !all.empty() && console_span(all[0])) throw ImportError(path, "", kConsole);
     if (!lines_ok || all.empty() || !all[0].is_object() || !all[0].contains("resourceSpans")) {
       // Line and column of the first error, as a scenario's syntax error is reported.
       int line_no = 1, col = 1;
