@@ -25,6 +25,7 @@
 #include <doctest/doctest.h>
 
 #include <algorithm>
+#include <fstream>
 #include <nlohmann/json.hpp>
 #include <string>
 
@@ -138,4 +139,21 @@ TEST_CASE("import: calls through a pool of workers are waves of parallel blocks,
   CHECK(calls == 10);
   CHECK(blocks >= 3);
   CHECK(widest <= 4);  // three workers; a pair's overlap is decided by most requests, not each
+}
+
+// The trace's service is no workload's name, so its host is tried as a pod's name.
+TEST_CASE("import: a hostname of 800,000 characters is matched against the manifests without a crash") {
+  const std::string dir = scratch_dir("import-long-host");
+  json doc = {{"data", json::array({{{"traceID", "t1"},
+                                     {"spans", json::array({{{"traceID", "t1"}, {"spanID", "s1"}, {"operationName", "GET /"},
+                                                             {"references", json::array()}, {"startTime", 1700000000000000},
+                                                             {"duration", 1000}, {"processID", "p1"}}})},
+                                     {"processes", {{"p1", {{"serviceName", "web"},
+                                                            {"tags", json::array({{{"key", "hostname"}, {"type", "string"},
+                                                                                   {"value", std::string(800000, 'a') + "-1"}}})}}}}}}})}};
+  std::ofstream(dir + "/t.json") << doc.dump();
+  std::ofstream(dir + "/c.yaml") << "services:\n  api:\n    image: example/api\n    ports: ['80:80']\n";
+  auto r = run_archsim({"import", "--quiet", dir + "/c.yaml", "--traces", dir + "/t.json", "-o", dir + "/s.json"});
+  INFO(describe(r));
+  CHECK(r.exit_code == 0);  // libstdc++'s recursive regex overflowed the stack on it (SIGSEGV)
 }

@@ -72,6 +72,9 @@ std::vector<std::string> pod_owners(const std::string& host) {
   static const std::regex kDeployment("(.+)-[a-z0-9]{5,10}-[a-z0-9]{5}");
   static const std::regex kShort("(.+)-(?:[0-9]+|[a-z0-9]{5})");
   std::vector<std::string> out;
+  // A pod's name is a DNS label (at most 253 characters); longer text is no pod's, and
+  // libstdc++'s regex recurses per character (a megabyte-long hostname would overflow the stack).
+  if (host.size() > 253) return out;
   std::smatch m;
   if (std::regex_match(host, m, kDeployment)) out.push_back(m[1].str());
   if (std::regex_match(host, m, kShort)) out.push_back(m[1].str());
