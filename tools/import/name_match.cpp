@@ -157,9 +157,35 @@ struct Matcher {
   }
 };
 
+// The one workload named <owner>-<store> or <store>-<owner> for a store of `kind` (the owner's
+// name without srv/svc/service/...; db, cache, store allowed beside the store's word), "" if none or several.
+std::string owner_store(const Inventory& inv, const std::string& owner, const std::string& kind) {
+  const std::vector<std::string> own = stem(owner);
+  Names candidates;
+  for (const Workload& w : inv.workloads) {
+    std::vector<std::string> rest = tokens(w.name);
+    bool has_owner = true;
+    for (const std::string& t : own) {
+      auto it = std::find(rest.begin(), rest.end(), t);
+      if (it == rest.end()) has_owner = false;
+      else rest.erase(it);
+    }
+    if (!has_owner || rest.empty()) continue;
+    bool store_word = store_kind_of(tokens(image_base(w.image))) == kind;
+    bool only_store = true;
+    for (const std::string& t : rest) {
+      store_word = store_word || store_kind(t) == kind;
+      only_store = only_store && (store_kind(t) == kind || t == "db" || t == "cache" || t == "store");
+    }
+    if (store_word && only_store) candidates.insert(w.name);
+  }
+  return candidates.size() == 1 ? *candidates.begin() : "";
+}
+
 // Spans calling a store their service owns: the store's workload as the call's peer.
 void stores_by_owner(const Inventory& inv, const Names& known, std::vector<TraceFile>& traces, NameMatches& out) {
   std::map<std::pair<std::string, std::string>, std::pair<std::size_t, std::string>> found;  // (owner, store) -> spans, how
+  std::map<std::pair<std::string, std::string>, std::string> store_of;                      // (owner, kind) -> store
   for (TraceFile& f : traces) {
     std::set<std::pair<std::string, std::string>> parents, called_out;  // (trace, span) with any child / another service's
     std::map<std::pair<std::string, std::string>, const Span*> by_id;
@@ -181,27 +207,11 @@ void stores_by_owner(const Inventory& inv, const Names& known, std::vector<Trace
       else if (!s.peer.empty()) kind = store_kind_of(tokens(s.peer)), how = "peer.service " + s.peer;
       else if (!parents.count({s.trace, s.id})) kind = store_kind_of(tokens(s.name)), how = "a store's word in the operation " + s.name;
       if (kind.empty()) continue;
-      const std::vector<std::string> own = stem(s.service);
-      Names candidates;
-      for (const Workload& w : inv.workloads) {
-        std::vector<std::string> rest = tokens(w.name);
-        bool has_owner = true;
-        for (const std::string& t : own) {
-          auto it = std::find(rest.begin(), rest.end(), t);
-          if (it == rest.end()) has_owner = false;
-          else rest.erase(it);
-        }
-        if (!has_owner || rest.empty()) continue;
-        bool store_word = store_kind_of(tokens(image_base(w.image))) == kind;
-        bool only_store = true;
-        for (const std::string& t : rest) {
-          store_word = store_word || store_kind(t) == kind;
-          only_store = only_store && (store_kind(t) == kind || t == "db" || t == "cache" || t == "store");
-        }
-        if (store_word && only_store) candidates.insert(w.name);
-      }
-      if (candidates.size() != 1) continue;
-      s.peer = *candidates.begin();
+      // The owner's store of this kind, looked up once per (owner, kind): spans are many.
+      auto cached = store_of.find({s.service, kind});
+      if (cached == store_of.end()) cached = store_of.emplace(std::make_pair(s.service, kind), owner_store(inv, s.service, kind)).first;
+      if (cached->second.empty()) continue;
+      s.peer = cached->second;
       auto& [n, said] = found[{s.service, s.peer}];
       ++n;
       if (said.empty()) said = how;
@@ -218,17 +228,19 @@ void stores_by_owner(const Inventory& inv, const Names& known, std::vector<Trace
 // that broker (by its name or image) as the call's peer, whatever the workload is called.
 void brokers(const Inventory& inv, const Names& known, std::vector<TraceFile>& traces, NameMatches& out) {
   std::map<std::pair<std::string, std::string>, std::size_t> found;  // (system, workload) -> spans
+  std::map<std::string, std::string> broker_of;                       // kind -> the one workload, "" if none or several
+  for (const Workload& w : inv.workloads)
+    for (const std::string& kind : {store_kind_of(tokens(image_base(w.image))), store_kind_of(tokens(w.name))}) {
+      if (kind.empty()) continue;
+      auto [it, fresh] = broker_of.emplace(kind, w.name);
+      if (!fresh && it->second != w.name) it->second.clear();
+    }
   for (TraceFile& f : traces)
     for (Span& s : f.spans) {
       if (s.messaging_system.empty() || (!s.peer.empty() && known.count(s.peer))) continue;
-      const std::string kind = store_kind_of(tokens(s.messaging_system));
-      if (kind.empty()) continue;
-      Names candidates;
-      for (const Workload& w : inv.workloads)
-        if (store_kind_of(tokens(image_base(w.image))) == kind || store_kind_of(tokens(w.name)) == kind)
-          candidates.insert(w.name);
-      if (candidates.size() != 1) continue;
-      s.peer = *candidates.begin();
+      auto it = broker_of.find(store_kind_of(tokens(s.messaging_system)));
+      if (it == broker_of.end() || it->second.empty()) continue;
+      s.peer = it->second;
       ++found[{s.messaging_system, s.peer}];
     }
   for (const auto& [key, n] : found)
