@@ -49,9 +49,11 @@ TEST_CASE("bad input: a two-phase-commit participant that cannot prepare is refu
   // A cache or a plain service answers "prepare" as any call: it would vote yes without
   // preparing anything, and the transaction would commit where nothing held it.
   const std::string at = "/components/1/routes/transfer/0/two_phase_commit/participants/1/call";
-  for (const auto& [file, words] : std::vector<std::pair<std::string, std::vector<const char*>>>{
+  for (const auto& c : std::vector<std::pair<std::string, std::vector<const char*>>>{
            {"two_phase_cache_participant.json", {"\"sessions\" is a cache", "max_prepared_transactions"}},
            {"two_phase_service_participant.json", {"\"audit\" is a service", "vote yes"}}}) {
+    const std::string& file = c.first;  // not a structured binding: CAPTURE's lambda takes it (clang < 16)
+    const auto& words = c.second;
     CAPTURE(file);
     check_semantic_error(run_bad(bad(file)), bad(file), {"", at.c_str(), words});
   }

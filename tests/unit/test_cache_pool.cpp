@@ -240,7 +240,9 @@ TEST_CASE("cache preload: the hottest keys are the most recently used, as a warm
   for (std::uint64_t k = 0; k < 10; ++k) get(k);
   auto r = run(R"("capacity": 10, "preload": 10, "eviction": "lru", "latency": {"dist": "constant", "value": "100us"})", acts, "10s");
   int hits = 0;
-  for (const auto& [t, hit] : expect) {
+  for (const auto& e : expect) {  // not a structured binding: CAPTURE's lambda takes it (clang < 16)
+    const int t = e.first;
+    const bool hit = e.second;
     CAPTURE(t);
     CHECK(fig(r, "x", "miss_" + std::to_string(t)) == (hit ? 0 : 1));
     hits += hit;
