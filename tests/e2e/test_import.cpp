@@ -229,6 +229,8 @@ TEST_CASE("bad input: import answers bad manifests and traces in one line naming
       {"not-utf8.json", ":2:", "not UTF-8"},
       {"syntax.json", ":2:48: ", "JSON syntax error"},
       {"number-overflow.json", ": ", "a number beyond a double's range"},  // fuzz_import_jaeger's first finding
+      // fuzz_import_jaeger's second: nanoseconds past 64 bits (a clock in nanoseconds written as microseconds)
+      {"micros-overflow.json", ": /data/0/spans/0/startTime: ", "past the year 2116"},
       {"not-traces.json", ": ", "not a trace file"},
       {"console-spans.json", ": ", "what OpenTelemetry's console exporter prints"},  // taken for an export by users
       {"zipkin-unfinished.json", ": /0: ", "needs timestamp and duration"},

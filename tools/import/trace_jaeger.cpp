@@ -97,8 +97,8 @@ void read_trace(const JsonAt& trace, TraceFile& out) {
     }
     s.service = proc->service;
     s.host = proc->host;
-    s.start_ns = j["startTime"].integer("startTime in microseconds") * 1000;
-    s.end_ns = s.start_ns + j["duration"].integer("duration in microseconds") * 1000;
+    s.start_ns = j["startTime"].micros_as_nanos("startTime in microseconds");
+    s.end_ns = s.start_ns + j["duration"].micros_as_nanos("duration in microseconds");
     // The parent: the first CHILD_OF reference in this trace, else a FOLLOWS_FROM one
     // (jaeger model Span.ParentSpanID), else the older parentSpanID field.
     const JsonAt refs = j["references"];

@@ -114,6 +114,13 @@ std::int64_t JsonAt::integer(const char* what) const {
        (v_->is_number() ? "a negative or too large number" : json_type_name(*v_)));
 }
 
+std::int64_t JsonAt::micros_as_nanos(const char* what) const {
+  const std::int64_t us = integer(what);
+  if (us > INT64_MAX / 2000)
+    fail(std::string("expected ") + what + ", found " + std::to_string(us) + ": past the year 2116 (a clock in nanoseconds?)");
+  return us * 1000;
+}
+
 std::string JsonAt::scalar_text() const {
   if (v_->is_string()) return v_->get<std::string>();
   if (v_->is_boolean()) return v_->get<bool>() ? "true" : "false";

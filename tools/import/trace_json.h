@@ -32,6 +32,9 @@ class JsonAt {
   std::string text(const char* what) const;                                  // a string, required
   std::string text_or(const char* key, const char* what, std::string dflt = {}) const;  // absent or null: dflt
   std::int64_t integer(const char* what) const;          // a whole number >= 0 (or its decimal string)
+  // A time or duration in microseconds (Jaeger, Zipkin), in nanoseconds: at most
+  // INT64_MAX / 2000 us (the year 2116), so that a start and a duration add without overflow.
+  std::int64_t micros_as_nanos(const char* what) const;
   std::string scalar_text() const;                       // a tag's value as text (string, number, bool)
 
   [[noreturn]] void fail(const std::string& message) const;

@@ -38,8 +38,8 @@ void read_span(const JsonAt& j, TraceFile& out) {
            : kind == "CONSUMER" ? Span::Consumer : Span::Internal;
   if (!j.has("timestamp") || !j.has("duration"))
     j.fail("a span needs timestamp and duration (microseconds): an unfinished span cannot be timed");
-  s.start_ns = j["timestamp"].integer("timestamp in microseconds") * 1000;
-  s.end_ns = s.start_ns + j["duration"].integer("duration in microseconds") * 1000;
+  s.start_ns = j["timestamp"].micros_as_nanos("timestamp in microseconds");
+  s.end_ns = s.start_ns + j["duration"].micros_as_nanos("duration in microseconds");
   const JsonAt tags = j["tags"];
   std::map<std::string, std::string> tg;
   if (!tags.json().is_null()) {
