@@ -250,7 +250,11 @@ void Writer::lifecycle(Component& c) {
   if (!w->disruption_budget.is_null()) {
     const ojson b = w->disruption_budget;
     const int replicas = j.value("replicas", 1);
-    const auto& [key, value] = *b.items().begin();
+    // One entry (min_available or max_unavailable). Read through a named iterator: a
+    // binding to *b.items().begin() refers into a temporary (ASan: stack-use-after-scope).
+    const auto first = b.begin();
+    const std::string key = b.is_object() && !b.empty() ? first.key() : std::string();
+    const ojson value = b.is_object() && !b.empty() ? first.value() : ojson();
     if (value.is_number_integer() && ((key == "min_available" && value.get<int>() > replicas) ||
                                       (key == "max_unavailable" && value.get<int>() > replicas)))
       g.add(Guess::Skipped, c.id + ".disruption_budget",
