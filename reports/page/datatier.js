@@ -24,7 +24,6 @@
       figures: (p.headlines || []).map(function (h) { return [h.figure, h.label, h.unit || '']; })
     };
   }
-  A.declaredSection = declared;
 
   function matches(spec, name) { return typeof spec === 'string' ? spec === name : spec.test(name); }
 
