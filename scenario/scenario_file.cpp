@@ -179,6 +179,10 @@ void apply_set(json& doc, const std::string& assignment) {
     if (cur->is_array()) {
       if (!is_index(s)) throw ScenarioError("--set " + path, where + " is inside an array: use a number");
       std::size_t k = std::stoul(s);
+      if (last && k == cur->size()) {  // one past the last item appends (a fault added to a scenario's)
+        cur->push_back(value);
+        return;
+      }
       if (k >= cur->size()) throw ScenarioError("--set " + path, where + " is past the end of the array (" + std::to_string(cur->size()) + " items)");
       cur = &(*cur)[k];
     } else if (cur->is_object() || cur->is_null()) {

@@ -121,9 +121,9 @@ class Cache final : public Component, public HasCapabilities, public Crashable, 
   void set_disk_full(bool full) override { disk_full_ = full; }
 
   // ---- KeyedStore (operations.cpp): the cache_flush fault ----
-  // Every process of every node (replicas too) and every local copy loses keys [0, hottest),
+  // Every process of every node (replicas too) and every local copy loses keys [first, end),
   // or everything; the entries series follows the primaries, as store_value's does.
-  std::uint64_t drop_keys(Context& ctx, std::uint64_t hottest) override;
+  std::uint64_t drop_keys(Context& ctx, std::uint64_t first, std::uint64_t end) override;
 
   // ---- the component (cache.cpp) ----
   Capabilities capabilities() override;

@@ -81,15 +81,16 @@ bool Cache::store_value(Context& ctx, Node& nd, std::uint64_t key, std::uint32_t
   return true;
 }
 
-std::uint64_t Cache::drop_keys(Context& ctx, std::uint64_t hottest) {
+std::uint64_t Cache::drop_keys(Context& ctx, std::uint64_t first, std::uint64_t end) {
   Context::ActingAs as(ctx, index());
   std::uint64_t dropped = 0;
   for (Node& nd : nodes_)
     for (std::size_t i = 0; i < nd.inst.size(); ++i) {
       CacheStore& st = *nd.inst[i].store;
       const double n0 = static_cast<double>(st.size()), b0 = static_cast<double>(st.bytes());
-      if (hottest == kAllKeys) st.clear();
-      for (std::uint64_t k = 0; hottest != kAllKeys && k < hottest && st.size() > 0; ++k)
+      const bool all = first == 0 && end == kAllKeys;
+      if (all) st.clear();
+      for (std::uint64_t k = first; !all && k < end && st.size() > 0; ++k)
         if (const std::uint32_t slot = st.find(k); slot != kNone) st.erase(slot);
       dropped += static_cast<std::uint64_t>(n0) - st.size();
       if (i == nd.primary) size_changed(ctx, static_cast<double>(st.size()) - n0, static_cast<double>(st.bytes()) - b0);

@@ -58,6 +58,7 @@ class Client final : public Component, public CallSink, public HasCapabilities, 
   }
   bool in_data_centre() const override { return internal_; }
   bool set_load_factor(Context& ctx, double factor) override;
+  bool set_key_shift(Context& ctx, std::uint64_t offset) override;
 
   void start(Context& ctx) override;
 
@@ -130,6 +131,7 @@ class Client final : public Component, public CallSink, public HasCapabilities, 
   Time test_end_ = -1;  // when the last iteration ended (-1: the duration cut the test)
   RefId target_ = 0;
   double load_factor_ = 1;      // a load spike's (set_load_factor)
+  std::uint64_t key_shift_ = 0;  // a hot-key shift's offset (set_key_shift); 0 costs one test per request
   std::uint64_t arrival_gen_ = 0;  // the pending arrival's: a rate change draws it again
   Time duration_ = 0;
   Time timeout_ = 0;

@@ -15,6 +15,14 @@ bool Client::set_load_factor(Context& ctx, double factor) {
   return true;
 }
 
+bool Client::set_key_shift(Context&, std::uint64_t offset) {
+  bool keyed = false;
+  for (const RouteSpec& r : routes_) keyed = keyed || r.key_count > 0;
+  if (!keyed) return false;
+  key_shift_ = offset;
+  return true;
+}
+
 void Client::start(Context& ctx) {
   if (policy_) policy_->begin(ctx);
   if (!closed_ || sessions_mode_) {
@@ -180,6 +188,7 @@ void Client::send(Context& ctx, std::uint64_t user, std::uint64_t token) {
   if (r.key_count > 0) {
     req.has_key = true;
     req.key = r.zipf ? r.zipf->sample(key_rng_) : key_rng_.below(r.key_count);
+    if (key_shift_ != 0) req.key = (req.key + key_shift_ % r.key_count) % r.key_count;
     if (r.scramble) req.key = ycsb_scramble(req.key, r.key_count);
     if (r.format) req.key = r.format->key(req.key);
   }

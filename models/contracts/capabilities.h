@@ -211,6 +211,10 @@ class LoadSource {
   // Poisson process is memoryless, so nothing else changes). False when the source cannot
   // (a closed-loop population, whose load follows its replies).
   virtual bool set_load_factor(Context& ctx, double factor) = 0;
+  // A workload change (a hot-key shift): from now on a key route's rank r asks for key
+  // (r + offset) mod its key count, so the hot set moves to keys that were cold (0: as
+  // written). False when the source draws no keys.
+  virtual bool set_key_shift(Context& ctx, std::uint64_t offset) = 0;
 
  protected:
   ~LoadSource() = default;
@@ -221,10 +225,11 @@ class LoadSource {
 class KeyedStore {
  public:
   static constexpr std::uint64_t kAllKeys = ~std::uint64_t{0};
-  // Drops keys 0 .. hottest-1 from every copy the component holds (kAllKeys: everything).
-  // A Zipf route's rank r is key r (models/client, without "scramble"), so these are its
-  // `hottest` most popular keys. Returns how many entries were dropped.
-  virtual std::uint64_t drop_keys(Context& ctx, std::uint64_t hottest) = 0;
+  // Drops keys first .. end-1 from every copy the component holds (end = kAllKeys with
+  // first = 0: everything). A Zipf route's rank r is key r (models/client, without
+  // "scramble"), so [0, k) are its k most popular keys; a delete script walking them in
+  // slices drops [first, end) at each step. Returns how many entries were dropped.
+  virtual std::uint64_t drop_keys(Context& ctx, std::uint64_t first, std::uint64_t end) = 0;
 
  protected:
   ~KeyedStore() = default;

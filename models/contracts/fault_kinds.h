@@ -51,6 +51,9 @@ struct FaultPlan {
   double fraction = 1;                         // latency: share delayed; error_rate: share aborted
   double factor = 1;                           // slowdown; cpu_throttle: the CPU left; load_spike: x rate
   std::uint64_t keys = 0;                      // cache_flush: the hottest keys dropped (KeyedStore::kAllKeys: all)
+  std::uint32_t passes = 1;                    // cache_flush over a "duration": how often the keys are walked
+  std::uint64_t offset = 0;                    // key_shift: ranks move by this many keys
+  Time span = 0;                               // the fault's "duration" (0: none), set before read()
   double per_request_mb = 0, per_second_mb = 0;  // memory_leak
   // Resolved at connect.
   bool direct = false;                         // acts on its target through a capability
@@ -92,6 +95,11 @@ struct FaultKind {
   // took down are ready again): when the fault that began at `at` ended, `now` (the end of
   // the run) while it goes on. Null: it ends where it began. Called once, at the end of the run.
   Time (*lasted_until)(const FaultWorld& w, const FaultPlan& f, Time at, Time now) = nullptr;
+  // A kind that acts in steps spread over its duration (a delete script walking the keys):
+  // how many steps the plan takes (0: none), and step i of n, played at at + i x span / n,
+  // after apply() at the same instant for i = 0. Null: no steps.
+  std::uint32_t (*steps)(const FaultPlan& f) = nullptr;
+  void (*step)(Context& ctx, const FaultWorld& w, const FaultPlan& f, std::uint32_t i, std::uint32_t n) = nullptr;
 };
 
 class FaultKindRegistry {

@@ -26,7 +26,17 @@
 //   load_spike   an open-loop client's arrival rate x `factor` (the GC experiment's trigger).
 //   cache_flush  a cache loses its `keys` hottest keys, or everything ("all", the default:
 //                FLUSHALL, a node restarted empty, a deploy that clears a local cache).
-//                Instantaneous: the cache refills from its callers' misses.
+//                Without "duration", at once: the cache refills from its callers' misses.
+//                With one, as a delete script does it (the OSDI 2022 look-aside experiment
+//                deletes the hot keys in sequential passes over seconds to minutes): the
+//                keys are walked hottest first at an even pace, `passes` times in turn
+//                over the duration, so keys refilled since the last pass are deleted again;
+//                the walk moves in slices of at most 100 ms. "all" with a duration is a
+//                FLUSHALL at the start of each pass.
+//   key_shift    a workload change on an open-loop client: the hot set moves, rank r asking
+//                for key (r + offset) mod the route's key count from "at" (until "duration"
+//                ends, when one is given; without, for good). A cache holding the old hot
+//                set misses the new one until it refills.
 //   memory_leak  memory grows per request or per second until memory.limit_mb OOMKills the
 //                instance; the kubelet restarts it with CrashLoopBackOff (models/service).
 //   disk_full    writes (client routes with "write": true) fail with 5xx, reads work.
@@ -185,6 +195,22 @@ void read_cache_flush(Params& p, const FaultWorld& w, FaultPlan& f) {
   else if (n && *n >= 1) f.keys = static_cast<std::uint64_t>(*n);
   else p.fail("keys", "expected the number of hottest keys to drop (a positive whole number) or \"all\"");
   f.label += f.keys == KeyedStore::kAllKeys ? " (all keys)" : " (" + std::to_string(f.keys) + " hottest keys)";
+  if (f.span > 0) {
+    f.passes = static_cast<std::uint32_t>(p.integer("passes", 1, 1, 1000));
+    f.label += " over " + format_duration(f.span) + (f.passes > 1 ? " in " + std::to_string(f.passes) + " passes" : "");
+  } else if (p.has("passes")) {
+    p.fail("passes", "counts the passes of a deletion spread over a \"duration\": give one, or drop \"passes\"");
+  }
+}
+
+void read_key_shift(Params& p, const FaultWorld& w, FaultPlan& f) {
+  read_target(p, w, f);
+  const Params::Value v = p.value("offset");
+  const std::optional<std::uint64_t> n = v.as_unsigned();
+  if (v.shape() == Params::Shape::absent) p.missing("offset");
+  if (!n || *n == 0) p.fail("offset", "expected how many keys the hot set moves by (a positive whole number)");
+  f.offset = *n;
+  f.label += " (+" + std::to_string(f.offset) + " keys)";
 }
 
 void read_memory_leak(Params& p, const FaultWorld& w, FaultPlan& f) {
@@ -343,7 +369,33 @@ void revert_load_spike(Context& ctx, const FaultWorld& w, const FaultPlan& f) {
 }
 
 void apply_cache_flush(Context& ctx, const FaultWorld& w, const FaultPlan& f) {
-  w.caps[f.target_index()].keyed_store->drop_keys(ctx, f.keys);
+  if (f.span == 0) w.caps[f.target_index()].keyed_store->drop_keys(ctx, 0, f.keys);  // else in steps
+}
+
+// A pass walks the keys in slices of at most 100 ms each (at least one key per slice);
+// "all" is one FLUSHALL per pass.
+std::uint32_t cache_flush_slices(const FaultPlan& f) {
+  if (f.keys == KeyedStore::kAllKeys) return 1;
+  const Time per_pass = f.span / f.passes;
+  const auto by_time = static_cast<std::uint64_t>(std::max<Time>(1, (per_pass + 100 * kMillisecond - 1) / (100 * kMillisecond)));
+  return static_cast<std::uint32_t>(std::min<std::uint64_t>({by_time, f.keys, 100000}));
+}
+std::uint32_t cache_flush_steps(const FaultPlan& f) { return f.span == 0 ? 0 : f.passes * cache_flush_slices(f); }
+void cache_flush_step(Context& ctx, const FaultWorld& w, const FaultPlan& f, std::uint32_t i, std::uint32_t) {
+  KeyedStore& store = *w.caps[f.target_index()].keyed_store;
+  if (f.keys == KeyedStore::kAllKeys) {
+    store.drop_keys(ctx, 0, KeyedStore::kAllKeys);
+    return;
+  }
+  const std::uint64_t n = cache_flush_slices(f), s = i % n;
+  store.drop_keys(ctx, f.keys * s / n, f.keys * (s + 1) / n);
+}
+
+void apply_key_shift(Context& ctx, const FaultWorld& w, const FaultPlan& f) {
+  w.caps[f.target_index()].load_source->set_key_shift(ctx, f.offset);
+}
+void revert_key_shift(Context& ctx, const FaultWorld& w, const FaultPlan& f) {
+  w.caps[f.target_index()].load_source->set_key_shift(ctx, 0);
 }
 
 void apply_memory_leak(Context& ctx, const FaultWorld& w, const FaultPlan& f) {
@@ -403,9 +455,12 @@ void register_fault_kinds(FaultKindRegistry& k) {
          .revert = revert_load_spike});
   k.add({.name = "cache_flush",
          .need = Need::KeyedStore,
-         .instantaneous = "a cache flush is instantaneous: the cache refills from its callers' misses",
          .read = read_cache_flush,
-         .apply = apply_cache_flush});
+         .apply = apply_cache_flush,
+         .steps = cache_flush_steps,
+         .step = cache_flush_step});
+  k.add({.name = "key_shift", .need = Need::LoadSource, .read = read_key_shift, .apply = apply_key_shift,
+         .revert = revert_key_shift});
 }
 
 }  // namespace archsim

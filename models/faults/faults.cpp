@@ -25,7 +25,7 @@
 namespace archsim {
 namespace {
 
-enum Tag : std::uint16_t { kBegin = 1, kEnd, kFail, kRepair };
+enum Tag : std::uint16_t { kBegin = 1, kEnd, kFail, kRepair, kStep };
 
 struct Fault {
   std::string name;  // "name", or empty
@@ -134,6 +134,7 @@ class FaultInjector final : public Component {
       case kEnd: end(ctx, faults_[data]); break;
       case kFail: fail(ctx, procs_[data], data); break;
       case kRepair: repair(ctx, procs_[data], data); break;
+      case kStep: step(ctx, data >> 32, static_cast<std::uint32_t>(data)); break;
     }
   }
 
@@ -224,6 +225,7 @@ class FaultInjector final : public Component {
       if (*d <= 0) p.fail("duration", "must be positive");
       f.has_end = true;
       f.end = f.at + *d;
+      f.plan.span = *d;
     }
     f.plan.label = kind;
     f.kind->read(p, world_, f.plan);
@@ -252,6 +254,18 @@ class FaultInjector final : public Component {
   void begin(Context& ctx, Fault& f) {
     if (f.kind->apply) f.kind->apply(ctx, world_, f.plan);
     apply_links(ctx, f, true);
+    if (f.kind->steps && f.kind->steps(f.plan) > 0) step(ctx, static_cast<std::uint64_t>(&f - faults_.data()), 0);
+  }
+
+  // Step i of a stepped kind, then the next one scheduled (one timer pending at a time).
+  void step(Context& ctx, std::uint64_t id, std::uint32_t i) {
+    const Fault& f = faults_[id];
+    const std::uint32_t n = f.kind->steps(f.plan);
+    f.kind->step(ctx, world_, f.plan, i, n);
+    if (i + 1 < n) {
+      const Time next = f.at + static_cast<Time>(static_cast<double>(f.plan.span) * (i + 1) / n);
+      if (next < run_end_) ctx.schedule(next - ctx.now(), kStep, id << 32 | (i + 1));  // a delay
+    }
   }
 
   void end(Context& ctx, Fault& f) {

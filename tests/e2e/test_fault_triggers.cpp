@@ -1,9 +1,11 @@
 // The faults that trigger metastable failures (OSDI 2022, "Metastable Failures in the Wild"):
-// cpu_throttle, load_spike and cache_flush, and a fault's "name" as a --set path. Ground
-// truth: utilization = arrival rate x work time (work time / CPU left under a throttle), a
-// Poisson count's mean and spread, and a preloaded cache missing each key once after a flush.
+// cpu_throttle, load_spike, cache_flush (at once or walked over a duration) and key_shift, and
+// a fault's "name" as a --set path. Ground truth: utilization = arrival rate x work time (work
+// time / CPU left under a throttle), a Poisson count's mean and spread, a preloaded cache
+// missing each key once after a flush, and a key's first read among Poisson reads.
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <string>
 
@@ -82,6 +84,73 @@ TEST_CASE("faults: cache_flush empties a preloaded cache, which then misses each
   CHECK(num(hot, "components.cache.misses") <= 4);
 }
 
+TEST_CASE("faults: cache_flush over a duration walks the keys at an even pace, once per pass") {
+  // Ten preloaded keys read 10 times a second each: a key deleted is missed once, then
+  // refilled long before the walk comes back to it. Over 40 s in 1 s windows.
+  json doc = preloaded_cache();
+  doc["window"] = "1s";
+  doc["faults"] = json::parse(R"([{"at": "20s", "duration": "40s", "kind": "cache_flush", "target": "cache", "keys": 10}])");
+  const std::string out = archsim::e2e::scratch_dir("flush-walk");
+  auto r = run_archsim({"run", write_scenario("flush-walk", doc), "--quiet", "--no-report", "--json", "--out", out});
+  REQUIRE(r.exit_code == 0);
+  const json once = json::parse(r.out);
+  CHECK(num(once, "components.cache.misses") >= 10);
+  CHECK(num(once, "components.cache.misses") <= 12);
+  // One key every 4 s (ten slices of the 40 s pass): no window refills more than two keys,
+  // where a flush at once refills all ten in its window.
+  double most = 0;
+  std::size_t windows_with_reads = 0;
+  for (const auto& [t, v] : archsim::e2e::series_rows(out + "/timeseries.csv", "cache", "backend_reads_rps")) {
+    most = std::max(most, std::stod(v));
+    if (std::stod(v) > 0) ++windows_with_reads;
+  }
+  CHECK(most <= 2);
+  CHECK(windows_with_reads >= 8);
+  // Four passes: every key deleted four times, each refilled between (10 s apart).
+  doc["faults"][0]["passes"] = 4;
+  const json four = run_summary(write_scenario("flush-passes", doc), {});
+  CHECK(num(four, "components.cache.misses") >= 40);
+  CHECK(num(four, "components.cache.misses") <= 44);
+}
+
+TEST_CASE("faults: key_shift moves the hot set; a cache that keeps everything misses each key at its first read") {
+  // 100 reads/s over 10,000 Zipf(1) keys into a cache that never evicts, the 100 hottest
+  // preloaded, a fill of 1 us. A key misses once, at its first read: with Poisson reads, the
+  // expected misses are the sum over keys not preloaded of 1 - exp(-reads expected of it).
+  // From 50 s on, rank r asks for key (r + 5000) mod 10000: about 3,176 misses against
+  // 2,713 unshifted, a standard deviation of about 42.
+  json doc = json::parse(R"({
+    "name": "shift", "seed": 9, "duration": "100s",
+    "components": [
+      {"id": "users", "type": "client", "target": "cache", "arrivals": {"rate": 100},
+       "routes": [{"name": "get", "keys": {"count": 10000, "zipf": 1.0}}]},
+      {"id": "cache", "type": "cache", "capacity": 10000, "preload": 100, "pattern": "read_through", "backend": "db"},
+      {"id": "db", "type": "service", "concurrency": 8, "service_time": {"dist": "constant", "value": "1us"}}
+    ]})");
+  const json before = run_summary(write_scenario("shift-none", doc), {});
+  doc["faults"] = json::parse(R"([{"name": "shift", "at": "50s", "kind": "key_shift", "target": "users", "offset": 5000}])");
+  const std::string path = write_scenario("shift", doc);
+  const json after = run_summary(path, {});
+  double h = 0;
+  for (int k = 1; k <= 10000; ++k) h += 1.0 / k;
+  auto p = [&](int rank) { return 1.0 / (rank + 1) / h; };
+  double expected = 0, variance = 0, unshifted = 0;
+  for (int k = 100; k < 10000; ++k) {
+    const double shifted = 100 * 50 * p(k) + 100 * 50 * p((k + 10000 - 5000) % 10000);
+    const double q = 1 - std::exp(-shifted);
+    expected += q;
+    variance += q * (1 - q);
+    unshifted += 1 - std::exp(-100 * 100 * p(k));
+  }
+  CAPTURE(expected);
+  CAPTURE(unshifted);
+  CHECK(std::fabs(num(after, "components.cache.misses") - expected) < 4 * std::sqrt(variance) + 2);
+  CHECK(std::fabs(num(before, "components.cache.misses") - unshifted) < 4 * std::sqrt(variance) + 2);
+  // A shift by the whole key count is no shift: the same reads, the same misses.
+  const json whole = run_summary(path, {"--set", "shift.offset=10000"});
+  CHECK(num(whole, "components.cache.misses") == num(before, "components.cache.misses"));
+}
+
 TEST_CASE("cache: preload counts each entry's bytes and never passes capacity_bytes") {
   // Ten keys of 100 + 50 bytes: 1,500 bytes, which 1,500 holds and 1,499 does not.
   json doc = preloaded_cache();
@@ -132,11 +201,25 @@ TEST_CASE("faults: bad trigger faults and names are refused in one line") {
   auto r = run_archsim({"run", keys});
   CHECK(r.exit_code == 2);
   CHECK(first_line(r.err).rfind(keys + ": /faults/0/keys", 0) == 0);
-  cache["faults"] = json::parse(R"([{"at": "1s", "duration": "5s", "kind": "cache_flush", "target": "cache"}])");
-  const std::string dur = write_scenario("bad-flush-duration", cache);
-  r = run_archsim({"run", dur});
+  cache["faults"] = json::parse(R"([{"at": "1s", "kind": "cache_flush", "target": "cache", "passes": 3}])");
+  const std::string passes = write_scenario("bad-flush-passes", cache);
+  r = run_archsim({"run", passes});
   CHECK(r.exit_code == 2);
-  CHECK(first_line(r.err).find("instantaneous") != std::string::npos);
+  CHECK(first_line(r.err).rfind(passes + ": /faults/0/passes", 0) == 0);
+  CHECK(first_line(r.err).find("\"duration\"") != std::string::npos);
+  for (const char* offset : {"0", "-5", "1.5", "\"hot\""}) {
+    CAPTURE(offset);
+    cache["faults"] = json::parse(std::string(R"([{"at": "1s", "kind": "key_shift", "target": "users", "offset": )") + offset + "}]");
+    const std::string shift = write_scenario("bad-key-shift", cache);
+    r = run_archsim({"run", shift});
+    CHECK(r.exit_code == 2);
+    CHECK(first_line(r.err).rfind(shift + ": /faults/0/offset", 0) == 0);
+  }
+  cache["faults"] = json::parse(R"([{"at": "1s", "kind": "key_shift", "target": "cache", "offset": 5}])");
+  const std::string shift_target = write_scenario("bad-key-shift-target", cache);
+  r = run_archsim({"run", shift_target});
+  CHECK(r.exit_code == 2);
+  CHECK(first_line(r.err).rfind(shift_target + ": /faults/0/target", 0) == 0);
   cache["faults"] = json::array();
   cache["components"][1]["preload"] = 101;  // more than the capacity
   const std::string pre = write_scenario("bad-preload", cache);

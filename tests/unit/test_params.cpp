@@ -81,6 +81,12 @@ TEST_CASE("--set: component ids first, then top-level keys, numeric segments ind
   CHECK(doc["components"][1]["balancer"] == "least_connections");
   CHECK(doc["seed"] == 7);
   CHECK(error_of([&] { apply_set(doc, "api.routes.pay.5.timeout=1s"); }).find("past the end") != std::string::npos);
+  // One past the last item, as the last segment, appends; inside the path it is past the end.
+  apply_set(doc, "api.routes.pay.2={\"work\": \"2ms\"}");
+  CHECK(doc["components"][1]["routes"]["pay"].size() == 3);
+  CHECK(doc["components"][1]["routes"]["pay"][2]["work"] == "2ms");
+  CHECK(error_of([&] { apply_set(doc, "api.routes.pay.3.work=1ms"); }).find("past the end") != std::string::npos);
+  CHECK(error_of([&] { apply_set(doc, "api.routes.pay.4={}"); }).find("past the end") != std::string::npos);
   CHECK(error_of([&] { apply_set(doc, "noequals"); }).find("expected PATH=VALUE") != std::string::npos);
   // A typo of a component's id is named as such, not left to become an unknown top-level field.
   CHECK(error_of([&] { apply_set(doc, "apl.replicas=2"); }) ==

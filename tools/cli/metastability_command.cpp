@@ -101,7 +101,8 @@ bool plan_cell(const nlohmann::json& base, const MetastabilityOptions& o, const 
     c.window_len_s = to_seconds(st.window);
     c.start_s = to_seconds(Params::parse_duration_value((*f)["at"], "/at"));
     const std::string kind = f->value("kind", "");
-    const bool instant = kind == "crash" || kind == "drain" || kind == "cache_flush";
+    // A permanent workload change (key_shift without "duration") is judged from its instant, as a flush is.
+    const bool instant = kind == "crash" || kind == "drain" || kind == "cache_flush" || kind == "key_shift";
     if (f->contains("duration")) {
       c.end_s = c.start_s + to_seconds(Params::parse_duration_value((*f)["duration"], "/duration"));
     } else if (instant) {
