@@ -17,6 +17,9 @@
 
 #include <algorithm>
 #include <cmath>
+#include <string>
+#include <vector>
+
 #include <nlohmann/json.hpp>
 
 #include "tests/e2e/run_archsim.h"
@@ -220,6 +223,38 @@ TEST_CASE("metastability: the page draws a map per mitigation from metastability
   CHECK(run_archsim({"report", out}).exit_code == 0);
 }
 
+TEST_CASE("metastability --bisect: the boundary of a CPU cut under retries lies where the capacity left meets the load") {
+  // 125/s of capacity under 100/s: a cut to f leaves 125 f. Above f = 0.8 the load fits and
+  // nothing queues for long; well below it the backlog outgrows the 200 ms timeout within the
+  // 5 s cut and the resends keep the server beyond capacity. The bisection between 0.3 and
+  // 0.95 must close on that point (within 10 %), with the smaller CPU share the one that
+  // stays failed, and come out the same on one thread or two.
+  std::vector<json> runs;
+  for (const char* threads : {"1", "2"}) {
+    const json m = run_map({"--vary", "client.arrivals.rate=100", "--bisect", "cpu-drop.factor=0.3..0.95", "--bisect-steps",
+                            "5", "--threads", threads},
+                           scratch_dir(std::string("meta-bisect-") + threads));
+    REQUIRE(m.contains("boundary"));
+    runs.push_back(m["boundary"]);
+  }
+  CHECK(runs[0] == runs[1]);
+  const json& row = runs[0]["rows"][0];
+  CAPTURE(row.dump());
+  REQUIRE(row["stays_failed_at"].is_number());
+  REQUIRE(row["recovers_at"].is_number());
+  const double failed = row["stays_failed_at"].get<double>(), recovers = row["recovers_at"].get<double>();
+  CHECK(failed < recovers);
+  CHECK(recovers / failed <= 1.05);
+  CHECK(failed >= 0.72);
+  CHECK(recovers <= 0.88);
+  CHECK(row["tried"].size() == 7);  // both ends and five middles
+  // Both ends on one side: nothing to bisect, said as such.
+  const auto r = run_archsim({"metastability", retry_scenario(), "--quiet", "--no-report", "--out", scratch_dir("meta-bisect-none"),
+                              "--trigger", "cpu-drop", "--vary", "client.arrivals.rate=100", "--bisect", "cpu-drop.factor=0.9..0.95"});
+  CHECK(r.exit_code == 0);
+  CHECK(r.out.find("recovers from every size up to 0.95") != std::string::npos);
+}
+
 TEST_CASE("metastability: bad input is refused in one line, exit 2") {
   const std::string s = retry_scenario();
   struct Case {
@@ -233,6 +268,9 @@ TEST_CASE("metastability: bad input is refused in one line, exit 2") {
       {{"--trigger", "cpu-drop", "--vary", "client.arivals.rate=50"}, "arivals"},
       {{"--trigger", "cpu-drop", "--vary", "cpu-drop.at=1s"}, "no goodput before it"},
       {{"--trigger", "cpu-drop", "--vary", "cpu-drop.factor=0.5", "--mitigation", "oops"}, "expected NAME:PATH=VALUE"},
+      {{"--trigger", "cpu-drop", "--vary", "client.arrivals.rate=100", "--bisect", "cpu-drop.factor=0.5"}, "expected PATH=LO..HI"},
+      {{"--trigger", "cpu-drop", "--vary", "client.arrivals.rate=100", "--bisect", "cpu-drop.factor=0.9..0.5"}, "0 < LO < HI"},
+      {{"--trigger", "cpu-drop", "--vary", "client.arrivals.rate=100", "--bisect", "cpu-drop.factr=0.1..0.5"}, "factr"},
   };
   for (const auto& c : cases) {
     std::vector<std::string> args{"metastability", s, "--quiet", "--no-report", "--out", scratch_dir("meta-bad")};

@@ -70,6 +70,8 @@ struct MetastabilityOptions {
   std::string out;
   std::string window;                    // the verdict window (a duration); empty: to the end of the run
   double fraction = 0.9;                 // of the goodput before the trigger
+  std::string bisect;                    // "PATH=LO..HI": the boundary searched per row instead of a map
+  int bisect_steps = 8;
   bool json = false, quiet = false, resume = false, no_report = false;
   int replications = 1, threads = default_threads();
 };

@@ -183,6 +183,11 @@ int main(int argc, char** argv) {
   ms_cmd->add_option("--fraction", ms.fraction, "Recovered: goodput back to this fraction of its level before the trigger "
                                                 "(default 0.9)")
       ->check(CLI::Range(0.01, 1.0));
+  ms_cmd->add_option("--bisect", ms.bisect,
+                     "PATH=LO..HI: instead of a map, search each row's boundary: the trigger size PATH between LO and HI "
+                     "(geometric bisection) where the cell turns from recovering to staying failed");
+  ms_cmd->add_option("--bisect-steps", ms.bisect_steps, "Bisection rounds after the two ends (default 8)")
+      ->check(CLI::Range(1, 40));
   ms_cmd->add_option("--out", ms.out, "Output directory (default out/<scenario name>-metastability)");
   ms_cmd->add_flag("--json", ms.json, "Print metastability.json to stdout instead of the maps");
   ms_cmd->add_flag("--quiet", ms.quiet, "No progress bar");

@@ -15,6 +15,7 @@
 #include "tools/cli/commands.h"
 #include "tools/cli/interrupt.h"
 #include "tools/cli/job_store.h"
+#include "tools/cli/metastability_bisect.h"
 #include "tools/cli/metastability_map.h"
 #include "tools/cli/mpi_executor.h"
 #include "tools/cli/output_dir.h"
@@ -177,6 +178,8 @@ int metastability_command(const MetastabilityOptions& o, const Registry& registr
   std::vector<metastability::Mitigation> mitigations{{"none", {}}};
   for (const auto& m : o.mitigations)
     if (!parse_mitigation(m, mitigations)) return 2;
+  std::optional<metastability::BisectSpec> bisect;
+  if (!o.bisect.empty() && !(bisect = metastability::parse_bisect(o.bisect, o.bisect_steps))) return 2;
   const auto grid = vary_grid(o.varies);
   if (!grid) return 2;
   metastability::Layout layout = metastability::layout_of(o.varies, o.trigger);
@@ -206,11 +209,60 @@ int metastability_command(const MetastabilityOptions& o, const Registry& registr
   if (!dir) return 1;
   const fs::path& out = dir->staging();
   const int reps = o.replications;
+  JobStore store(dir->dest() / "jobs", scenario_hash(*base));
+  if (o.resume && !store.same_build()) return 2;
+  metastability::Rule rule{o.fraction, 0};
+  ordered_json result{{"scenario", name}, {"seed", seed}, {"trigger", o.trigger}, {"replications", reps},
+                      {"overrides", o.sets}};  // the --set common to every cell, as written
+  if (bisect) {
+    // Each row's size tried is planned as a cell of its own (checked as the map's are), and
+    // every round runs as one sweep; the jobs of all rounds are kept for --resume.
+    std::vector<JobSpec> all_jobs;
+    int sweep_code = 0;  // a round's sweep that failed or was interrupted: its exit code
+    auto plan = [&](const CellPlan& row, const std::string& size_set, CellPlan& c) {
+      c = row;
+      c.sets.push_back(size_set);
+      c.vary_sets.push_back(size_set);
+      c.label = row.label + ", " + size_set;
+      return plan_cell(*base, o, registry, window_s, c, seed, name, sim_total_s);
+    };
+    auto run = [&](const std::vector<CellPlan>& round) -> std::optional<std::vector<JobOutput>> {
+      std::vector<JobSpec> jobs;
+      double sim_s = 0;
+      for (const CellPlan& c : round)
+        for (int k = 0; k < reps; ++k) {
+          jobs.push_back(JobSpec{c.sets, seed + static_cast<std::uint64_t>(k), true});
+          sim_s += c.run_end_s;
+        }
+      Progress bar(!o.quiet, sim_s);
+      SweepOutcome sweep = run_sweep(*exec, store, o.resume, jobs, [&](double f) { bar(f); });
+      bar.done();
+      if ((sweep_code = sweep_interrupted(sweep, jobs.size(), dir->dest() / "jobs")) ||
+          (sweep_code = sweep_failures(sweep, jobs, o.scenario, [&](std::size_t j) { return "cell " + round[j / reps].label; },
+                                       dir->dest() / "jobs")))
+        return std::nullopt;
+      all_jobs.insert(all_jobs.end(), jobs.begin(), jobs.end());
+      return std::move(sweep.outputs);
+    };
+    const auto boundary = metastability::bisect(*bisect, cells, mitigations, reps, rule, plan, run);
+    if (!boundary) return sweep_code ? sweep_code : 2;
+    result["boundary"] = *boundary;
+    result["run"] = ordered_json{{"executor", exec->describe()}};
+    if (!write_checked(out / "metastability.json", result.dump(2) + "\n")) return 1;
+    if (!store.move_into(all_jobs, out / "jobs") || !dir->commit()) return 1;
+    if (o.json) {
+      std::cout << result.dump(2) << "\n";
+      return 0;
+    }
+    metastability::print_boundary(*boundary, std::cout);
+    std::cout << "\nwrote " << (dir->dest() / "metastability.json").string()
+              << " (a bisection has no map: the page is drawn for maps only)\n"
+              << std::flush;
+    return 0;
+  }
   std::vector<JobSpec> jobs;
   for (const CellPlan& c : cells)
     for (int k = 0; k < reps; ++k) jobs.push_back(JobSpec{c.sets, seed + static_cast<std::uint64_t>(k), true});
-  JobStore store(dir->dest() / "jobs", scenario_hash(*base));
-  if (o.resume && !store.same_build()) return 2;
   Progress bar(!o.quiet, sim_total_s);
   SweepOutcome sweep = run_sweep(*exec, store, o.resume, jobs, [&](double f) { bar(f); });
   bar.done();
@@ -219,9 +271,6 @@ int metastability_command(const MetastabilityOptions& o, const Registry& registr
                                 dir->dest() / "jobs"))
     return code;
 
-  metastability::Rule rule{o.fraction, 0};
-  ordered_json result{{"scenario", name}, {"seed", seed}, {"trigger", o.trigger}, {"replications", reps},
-                      {"overrides", o.sets}};  // the --set common to every cell, as written
   result.update(metastability::map_json(layout, mitigations, cells, sweep.outputs, reps, rule));
   // Outside the results, as every "run" block: what ran the jobs.
   result["run"] = ordered_json{{"executor", exec->describe()}};
