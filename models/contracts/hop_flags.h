@@ -2,9 +2,9 @@
 // hop of a request and the callee reads, whose meaning the families agree on here. The engine
 // only carries them.
 //
-// A new connection's TLS handshake (models/server/security/tls.h): the caller's connection
-// (models/server/call_policy/connections.h) says which handshake its first request opened,
-// and the callee (a service) charges that handshake's CPU.
+// A new connection and its TLS handshake (models/server/security/tls.h): the caller's
+// connection (models/server/call_policy/connections.h) says that its first request opened it,
+// and with which handshake, and the callee (a service) charges the connection's CPU.
 //
 // A request that travels on a long-lived connection (a WebSocket or server-sent-events stream)
 // its caller holds with the callee: what a client with "connections" sets in Context::call's
@@ -22,6 +22,7 @@ namespace hop {
 inline constexpr std::uint8_t kFull = 1;     // a full handshake
 inline constexpr std::uint8_t kResumed = 2;  // a resumed one (session ticket / PSK)
 inline constexpr std::uint8_t kKind = 3;     // mask of the two above
+inline constexpr std::uint8_t kPlain = 3;    // a new connection without TLS (both bits: never a TLS kind)
 inline constexpr std::uint8_t kTls12 = 4;    // TLS 1.2 (else 1.3)
 inline constexpr std::uint8_t kMutual = 8;   // mutual TLS: the client presents a certificate
 }  // namespace hop

@@ -370,9 +370,9 @@ bool Service::pay_crypto(Context& ctx, std::uint32_t j) {
   job.crypto_paid = true;
   const Time handshake = crypto_.handshake_cpu(job.req.hop);
   const Time d = handshake + crypto_.jwt;
-  if (d <= 0 && !crypto_.has_jwt && !(job.req.hop & security::hop::kKind)) return false;
+  if (d <= 0 && !crypto_.has_jwt && !security::ServerCrypto::is_tls(job.req.hop)) return false;
   Metrics& m = ctx.metrics();
-  if (job.req.hop & security::hop::kKind) {
+  if (security::ServerCrypto::is_tls(job.req.hop)) {
     m.add(tls_c_);
     m.add(tls_cpu_c_, static_cast<std::uint64_t>(handshake));
   }

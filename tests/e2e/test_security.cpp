@@ -96,6 +96,26 @@ TEST_CASE("tls: resumption within the ticket's lifetime, a full handshake once p
   CHECK(num(e, "latency_ms.p50") == doctest::Approx(11.0 + kEcdhe).epsilon(1e-3));
 }
 
+TEST_CASE("connection_cpu: every new connection costs its server CPU, TLS or not; a kept one costs it once") {
+  // 3 ms per connection (a MongoDB SCRAM login), requests 100 ms apart: without reuse every
+  // request pays it before its 10 ms of work, in its latency and in web's CPU; no TLS is counted.
+  const json web = {{"connection_cpu", "3ms"}};
+  const json each = run("conn-cpu-each", scenario(json{{"setup", "1ms"}, {"reuse", false}}, web));
+  const double n = num(each, "components.users.resilience.connections_opened");
+  CHECK(n == 999);
+  CHECK(cpu_ms_per_request(each) == doctest::Approx(13.0).epsilon(1e-6));
+  CHECK(num(each, "latency_ms.mean") == doctest::Approx(14.0).epsilon(2e-3));
+  CHECK(!each["components"]["web"].contains("tls_handshakes"));  // written where TLS connections came
+  // With TLS on top, both: the connection's 3 ms and the handshake's signature and ECDHE.
+  const json tls = run("conn-cpu-tls", scenario(json{{"setup", "1ms"}, {"reuse", false},
+                                                     {"tls", {{"version", "1.3"}, {"resumption", false}}}}, web));
+  CHECK(cpu_ms_per_request(tls) == doctest::Approx(13.0 + kRsaSign + kEcdhe).epsilon(1e-4));
+  // Kept (keep-alive): one connection for the whole run, one 3 ms, and nothing without the field.
+  const json kept = run("conn-cpu-kept", scenario(json{{"setup", "1ms"}}, web));
+  CHECK(num(kept, "components.users.resilience.connections_opened") == 1);
+  CHECK(cpu_ms_per_request(kept) == doctest::Approx(10.0 + 3.0 / num(kept, "components.web.ok")).epsilon(1e-6));
+}
+
 TEST_CASE("tls: with a kept pool of connections the handshakes are as many as the pool's size") {
   // api holds a pool of 5 connections to db; 40 closed-loop users keep all 5 busy. Each
   // connection opens once (one handshake), then is kept for the whole run.

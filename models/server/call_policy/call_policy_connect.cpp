@@ -20,6 +20,7 @@ void CallPolicy::send(Context& ctx, std::uint32_t s) {
   // Keyed by (request, attempt): every variant of a comparison pays the same set-up.
   const std::uint64_t salt = 0xc0ec7ULL + static_cast<std::uint64_t>(sl.req.attempt + sl.retries);
   Time setup = connect_->setup().sample_time_keyed(Context::keyed_seed(stream_, sl.req.id, salt));
+  sl.hop = security::hop::kPlain;  // the callee pays its connection_cpu (models/server/security/tls.h)
   if (const auto& tls = connect_->tls()) {
     const std::uint8_t kind = connect_->handshake(sl.instance, ctx.now());
     sl.hop = tls->flags(kind);

@@ -49,6 +49,10 @@ ServerCrypto ServerCrypto::read(Params& service) {
     s.verify = t->duration("verify_cpu", s.verify);
     s.key_exchange = t->duration("key_exchange_cpu", s.key_exchange);
   }
+  // MongoDB's SCRAM-SHA-256 (15,000 PBKDF2 iterations a login), PostgreSQL's backend start,
+  // MySQL's authentication plugin: CPU the server spends on a connection before its first
+  // request, whether or not TLS wraps it.
+  s.connection = service.duration("connection_cpu", 0);
   if (auto j = service.object_opt("jwt")) {
     const std::string alg = j->choice("alg", "RS256", {"RS256", "ES256", "EdDSA", "HS256"});
     Time def = kRsa2048Verify + kTokenHash;

@@ -72,21 +72,26 @@ struct TlsClient {
 // service without them still pays for the handshakes its callers open.
 struct ServerCrypto {
   Time sign = 0, verify = 0, key_exchange = 0;  // one operation each, at speed 1
+  Time connection = 0;  // "connection_cpu": any new connection, TLS or not (accept, the application's own handshake)
   Time jwt = 0;                                 // per request (0: no "jwt")
   bool has_jwt = false;
 
   static ServerCrypto read(Params& service);
-  // The CPU a request carrying hop flags `h` costs for its handshake (0 when it opens none).
+  // The CPU a request carrying hop flags `h` costs for the connection it opens: its TLS
+  // handshake, if any, and `connection` (0 when it opens none).
   Time handshake_cpu(std::uint8_t h) const {
     switch (h & hop::kKind) {
       case hop::kFull:
-        return sign + key_exchange + ((h & hop::kMutual) ? 2 * verify : 0);
+        return connection + sign + key_exchange + ((h & hop::kMutual) ? 2 * verify : 0);
       case hop::kResumed:
-        return (h & hop::kTls12) ? 0 : key_exchange;  // TLS 1.3 resumes with psk_dhe_ke
+        return connection + ((h & hop::kTls12) ? 0 : key_exchange);  // TLS 1.3 resumes with psk_dhe_ke
+      case hop::kPlain:
+        return connection;
       default:
         return 0;
     }
   }
+  static bool is_tls(std::uint8_t h) { return (h & hop::kKind) == hop::kFull || (h & hop::kKind) == hop::kResumed; }
 };
 
 }  // namespace archsim::security
