@@ -38,7 +38,7 @@ whole=$(build/dev/e2e_tests --no-intro --count "${SANITIZER_CASES[@]}" | grep 't
 subset=$(build/asan/e2e_sanitizer_tests --no-intro --count "${SANITIZER_CASES[@]}" | grep 'test cases')
 [ "$whole" = "$subset" ] || { echo "e2e_sanitizer_tests misses cases the sanitizer stage selects: whole suite '$whole', target '$subset' (CMakeLists.txt lists its files)" >&2; exit 1; }
 echo "== tools/test.sh: sanitizer build and tests done at ${SECONDS} s"
-bash tools/fuzz.sh --seconds "${ARCHSIM_FUZZ_SECONDS:-45}"
+bash tools/fuzz.sh --seconds "${ARCHSIM_FUZZ_SECONDS:-45}" --import-seconds "${ARCHSIM_FUZZ_IMPORT_SECONDS:-30}"
 echo "== tools/test.sh: fuzzing done at ${SECONDS} s"
 
 # Browser check: open a real run's report.html in headless Chromium (Debian's package,

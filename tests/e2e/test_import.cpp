@@ -247,6 +247,10 @@ TEST_CASE("bad input: import answers bad manifests and traces in one line naming
       {"helm.yaml", ":4:10: ", "render it with `helm template` first"},
       {"compose-cycle.yaml", ":10:17: services.c.depends_on: ", "a cycle of depends_on"},
       {"compose-required-var.yaml", ":3:12: services.web.image: ", "required variable TAG is not set"},
+      // fuzz_import_compose's finding: where yaml-cpp 0.7 would make empty documents until the memory ran out
+      {"indented-stray-comma.yaml", ":6:2: ", "YAML syntax error: the document cannot go on here"},
+      {"interpolation-nested.yaml", ":4:12: services.web.image: ", "nested more than 32 deep"},
+      {"extends-copies.yaml", ":17:7: services.s8: ", "more than a million values once extends copies"},
   };
   for (const Case& c : cases) {
     CAPTURE(c.file);

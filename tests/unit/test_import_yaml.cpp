@@ -55,6 +55,20 @@ TEST_CASE("import: alias bombs and endless nesting are refused before they fill 
   CHECK(error_of(deep).find("levels deep") != std::string::npos);
 }
 
+TEST_CASE("import: a document that goes on where YAML cannot is refused at its line, not read as endless documents") {
+  // yaml-cpp 0.7 ends an indented root map at a line indented less and starts a document
+  // there; at a stray `,` each such document consumes nothing, and LoadAll would append
+  // null documents until the memory is gone (fuzz_import_compose's finding, issue 84).
+  const std::string pasted = "  services:\n    web:\n      image: nginx:1.25\n , worker:\n      image: w\n";
+  CHECK(error_of(pasted).rfind("t.yaml:4:2: YAML syntax error: the document cannot go on here", 0) == 0);
+  CHECK(error_of(",\n").rfind("t.yaml:1:1: YAML syntax error", 0) == 0);
+  // Read silently as two documents before: a line indented less than an indented root.
+  CHECK(error_of("  services:\n    web: {image: x}\n x: 1\n").rfind("t.yaml:3:2: YAML syntax error", 0) == 0);
+  // Documents that begin with ---, or follow a ..., are documents.
+  CHECK(parse_yaml_text("a: 1\n---\nb: 2\n--- # c\nc: 3\n", "t.yaml").size() == 3);
+  CHECK(parse_yaml_text("a: 1\n...\nb: 2\n", "t.yaml").size() == 2);
+}
+
 TEST_CASE("import: plain scalars typed by YAML 1.2's core schema; quoted ones stay strings") {
   const auto docs = parse_yaml_text(
       "n: [~, null, Null, NULL, '']\n"
@@ -157,6 +171,11 @@ TEST_CASE("import: Compose interpolation as the specification defines it") {
   CHECK(error_of("services: {web: {image: \"${TAG:?set TAG first}\"}}\n", opt) ==
         "t.yaml:1:25: services.web.image: interpolation: required variable TAG is not set: set TAG first");
   CHECK(error_of("services: {web: {image: \"${TAG\"}}\n", opt).find("an unclosed ${") != std::string::npos);
+  // Defaults nest (each level read by recursion): a value nesting thousands is refused, not a stack overflow.
+  std::string nested;
+  for (int i = 0; i < 5000; ++i) nested += "${A:-";
+  nested += "x" + std::string(5000, '}');
+  CHECK(error_of("services: {web: {image: \"" + nested + "\"}}\n", opt).find("nested more than 32 deep") != std::string::npos);
   // Kubernetes manifests are not interpolated ($(VAR) and ${VAR} there are the kubelet's or the shell's).
   CHECK(parse_yaml_text("kind: Pod\nx: ${SET}\n", "k.yaml", opt)[0].value["x"] == "${SET}");
 }
@@ -186,6 +205,35 @@ TEST_CASE("import: several Compose files merge as Compose merges them, each node
     FAIL("no error");
   } catch (const ImportError& e) {
     CHECK(e.format() == "b.yaml:9:12: services.cache.image: bad");
+  }
+}
+
+TEST_CASE("import: extends resolves each service once and refuses what would copy a large base past a million values") {
+  // A chain: each service extends the one before and adds a variable (a base copied into each).
+  std::string chain = "services:\n  s0: {image: x, environment: [A0=0]}\n";
+  for (int i = 1; i < 30; ++i)
+    chain += "  s" + std::to_string(i) + ": {extends: s" + std::to_string(i - 1) + ", environment: [A" + std::to_string(i) + "=1]}\n";
+  const auto docs = parse_yaml_text(chain, "c.yaml");
+  const YamlDocument m = merge_compose({&docs[0]}, {});
+  CHECK(m.value["services"]["s29"]["environment"].size() == 30);
+  CHECK(m.value["services"]["s29"]["image"] == "x");
+  CHECK(m.place("/services/s29/image") == "c.yaml:2");  // the inherited value keeps its own place
+  CHECK(m.place("/services/s29") == "c.yaml:31");
+  // 100,000 values behind an alias (within the document's million), copied into each of 40 services.
+  std::string big = "x-a: &a [x, x, x, x, x, x, x, x, x, x]\n";
+  for (int i = 1; i < 5; ++i) {
+    big += "x-a" + std::to_string(i) + ": &a" + std::to_string(i) + " [";
+    for (int k = 0; k < 10; ++k) big += std::string(k ? ", " : "") + (i == 1 ? "*a" : "*a" + std::to_string(i - 1));
+    big += "]\n";
+  }
+  big += "services:\n  s0: {image: x, labels: {k: *a4}}\n";
+  for (int i = 1; i < 40; ++i) big += "  s" + std::to_string(i) + ": {extends: s" + std::to_string(i - 1) + "}\n";
+  const auto bomb = parse_yaml_text(big, "b.yaml");
+  try {
+    merge_compose({&bomb[0]}, {});
+    FAIL("no error");
+  } catch (const ImportError& e) {
+    CHECK(e.format().find("more than a million values once extends copies") != std::string::npos);
   }
 }
 

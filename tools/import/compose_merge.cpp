@@ -2,7 +2,9 @@
 
 #include <algorithm>
 #include <filesystem>
+#include <map>
 #include <set>
+#include <utility>
 
 #include "tools/import/import_error.h"
 
@@ -12,9 +14,10 @@ namespace {
 
 using nlohmann::json;
 
-// The marks of `from`'s subtree at `from_at`, copied to `to` under `to_at` with their source
-// renumbered into `to`'s sources.
-void copy_marks(const YamlDocument& from, const std::string& from_at, YamlDocument& to, const std::string& to_at) {
+// The marks of `from`'s subtree at `from_at` (only its root's with `subtree` false), copied to
+// `to` under `to_at` with their source renumbered into `to`'s sources.
+void copy_marks(const YamlDocument& from, const std::string& from_at, YamlDocument& to, const std::string& to_at,
+                bool subtree = true) {
   std::vector<int> source;
   for (const std::string& f : from.sources) {
     auto it = std::find(to.sources.begin(), to.sources.end(), f);
@@ -23,7 +26,7 @@ void copy_marks(const YamlDocument& from, const std::string& from_at, YamlDocume
   }
   for (auto it = from.marks.lower_bound(from_at); it != from.marks.end(); ++it) {
     const std::string& p = it->first;
-    if (p.compare(0, from_at.size(), from_at) != 0) break;
+    if (p.compare(0, from_at.size(), from_at) != 0 || (!subtree && p != from_at)) break;
     if (p.size() > from_at.size() && p[from_at.size()] != '/') continue;
     YamlMark m = it->second;
     m.source = m.source < static_cast<int>(source.size()) ? source[m.source] : 0;
@@ -85,62 +88,94 @@ void merge(json& base, const std::string& at, const json& over, const YamlDocume
   copy_marks(from, over_at, out, at);
 }
 
-struct Extender {
-  YamlDocument& out;
-  const YamlOptions& options;
-  std::vector<std::vector<YamlDocument>> loaded;  // files extends named, kept for their marks
-  std::vector<std::string> chain;                 // "file#service" being extended, for cycles
+std::size_t count_nodes(const json& v) {
+  std::size_t n = 1;
+  if (v.is_structured())
+    for (const json& c : v) n += count_nodes(c);
+  return n;
+}
 
-  // The service `name` of `doc` with its own extends applied.
-  json resolve(const YamlDocument& doc, const std::string& name, const std::string& at_out) {
+struct Extender {
+  const YamlOptions& options;
+  // Each service resolved once, keyed by its document and name: its value with its own marks
+  // (relative to the service), so that a chain of services extending one another costs the sum
+  // of their sizes, not its square. A std::map: references to its entries stay valid as it grows.
+  std::map<std::pair<const YamlDocument*, std::string>, YamlDocument> resolved;
+  std::map<std::string, std::vector<YamlDocument>> loaded;  // files extends named, read once
+  std::vector<std::string> chain;                           // "file#service" being extended, for cycles
+  // Values and marks the resolved services hold: extends copies a base into every service
+  // extending it, so a few lines can ask for copies of a large service again and again.
+  std::size_t nodes = 0;
+
+  // The service `name` of `doc` with its own extends applied; marks relative to the service.
+  const YamlDocument& resolve(const YamlDocument& doc, const std::string& name) {
     const std::string sp = "/services/" + pointer_segment(name);
     const YamlNode s = YamlNode::root(doc, sp);
     const std::string id = doc.file + "#" + name;
+    if (auto it = resolved.find({&doc, name}); it != resolved.end()) return it->second;
     if (std::find(chain.begin(), chain.end(), id) != chain.end()) {
       std::string cycle;
       for (const std::string& c : chain) cycle += c.substr(c.find('#') + 1) + " -> ";
       s["extends"].fail("a cycle of extends: " + shown(cycle + name, 200));
     }
     if (!s.present() || !s.is_map()) s.fail("expected a service (a map)");
+    YamlDocument r;
+    r.file = doc.file;
+    r.sources = {doc.file};
     const YamlNode e = s["extends"];
     if (!e.present()) {
-      copy_marks(doc, sp, out, at_out);
-      return s.raw();
-    }
-    std::string base_name, base_file;
-    if (e.is_string()) base_name = e.str("a service name");
-    else {
-      e.only({"service", "file"}, "extends");
-      base_name = e["service"].str("the service to extend");
-      if (e["file"].present()) base_file = e["file"].str("a Compose file");
-    }
-    const YamlDocument* base_doc = &doc;
-    if (!base_file.empty()) {
-      namespace fs = std::filesystem;
-      const fs::path p = fs::path(base_file).is_absolute() ? fs::path(base_file) : fs::path(doc.file).parent_path() / base_file;
-      if (chain.size() > 64) e.fail("extends nested more than 64 files deep");
-      std::vector<YamlDocument> docs;
-      try {
-        docs = load_yaml_file(p.string(), options);
-      } catch (const ImportError& err) {
-        if (!fs::exists(p)) e["file"].fail("cannot read " + shown(p.string(), 200));
-        throw;
+      r.value = s.raw();
+      copy_marks(doc, sp, r, "");
+    } else {
+      std::string base_name, base_file;
+      if (e.is_string()) base_name = e.str("a service name");
+      else {
+        e.only({"service", "file"}, "extends");
+        base_name = e["service"].str("the service to extend");
+        if (e["file"].present()) base_file = e["file"].str("a Compose file");
       }
-      if (docs.empty() || !docs[0].value.is_object()) e["file"].fail(shown(p.string(), 200) + " holds no Compose file");
-      loaded.push_back(std::move(docs));
-      base_doc = &loaded.back()[0];
+      const YamlDocument* base_doc = &doc;
+      if (!base_file.empty()) {
+        namespace fs = std::filesystem;
+        const fs::path p = fs::path(base_file).is_absolute() ? fs::path(base_file) : fs::path(doc.file).parent_path() / base_file;
+        if (chain.size() > 64) e.fail("extends nested more than 64 files deep");
+        auto file = loaded.find(p.string());
+        if (file == loaded.end()) {
+          std::vector<YamlDocument> docs;
+          try {
+            docs = load_yaml_file(p.string(), options);
+          } catch (const ImportError& err) {
+            if (!fs::exists(p)) e["file"].fail("cannot read " + shown(p.string(), 200));
+            throw;
+          }
+          file = loaded.emplace(p.string(), std::move(docs)).first;
+        }
+        if (file->second.empty() || !file->second[0].value.is_object())
+          e["file"].fail(shown(p.string(), 200) + " holds no Compose file");
+        base_doc = &file->second[0];
+      }
+      if (!YamlNode::root(*base_doc, "/services/" + pointer_segment(base_name)).present())
+        e.fail("extends \"" + shown(base_name) + "\", which is not a service of " + shown(base_doc->file, 200));
+      chain.push_back(id);
+      const YamlDocument& base = resolve(*base_doc, base_name);
+      chain.pop_back();
+      r.value = base.value;
+      copy_marks(base, "", r, "");
+      for (const char* never : {"depends_on", "volumes_from"}) {
+        r.value.erase(never);
+        const std::string at = std::string("/") + never;
+        for (auto m = r.marks.lower_bound(at); m != r.marks.end() && m->first.compare(0, at.size(), at) == 0;)
+          m = m->first.size() == at.size() || m->first[at.size()] == '/' ? r.marks.erase(m) : std::next(m);
+      }
+      json own = s.raw();
+      own.erase("extends");
+      merge(r.value, "", own, doc, sp, r, "");
+      copy_marks(doc, sp, r, "", false);  // the service is where it is written, not where its base is
     }
-    if (!YamlNode::root(*base_doc, "/services/" + pointer_segment(base_name)).present())
-      e.fail("extends \"" + shown(base_name) + "\", which is not a service of " + shown(base_doc->file, 200));
-    chain.push_back(id);
-    json merged = resolve(*base_doc, base_name, at_out);
-    chain.pop_back();
-    merged.erase("depends_on");
-    merged.erase("volumes_from");
-    json own = s.raw();
-    own.erase("extends");
-    merge(merged, at_out, own, doc, sp, out, "");
-    return merged;
+    nodes += count_nodes(r.value) + r.marks.size();
+    if (nodes > kMaxYamlNodes)
+      s.fail("more than a million values once extends copies each base into the services extending it: not a Compose file");
+    return resolved.emplace(std::make_pair(&doc, name), std::move(r)).first->second;
   }
 };
 
@@ -156,14 +191,16 @@ YamlDocument merge_compose(const std::vector<const YamlDocument*>& docs, const Y
   // extends, once every file is merged (a service may extend one a later file defines).
   if (out.value.contains("services") && out.value["services"].is_object()) {
     YamlDocument before = out;
-    Extender x{out, options, {}, {}};
+    Extender x{options, {}, {}, {}, 0};
     std::vector<std::string> names;
     for (auto it = before.value["services"].begin(); it != before.value["services"].end(); ++it) names.push_back(it.key());
     for (const std::string& name : names) {
       const json& s = before.value["services"][name];
       if (!s.is_object() || !s.contains("extends")) continue;
-      x.loaded.reserve(x.loaded.size() + 1);
-      out.value["services"][name] = x.resolve(before, name, "/services/" + pointer_segment(name));
+      const YamlDocument& r = x.resolve(before, name);
+      const std::string at = "/services/" + pointer_segment(name);
+      out.value["services"][name] = r.value;
+      copy_marks(r, "", out, at);
     }
   }
   return out;

@@ -8,6 +8,9 @@
 // - `extends: {service, file}` (or `extends: NAME`) starts the service from the other one's
 //   attributes (extended in turn), merged under its own by the same rules, except
 //   `depends_on` and `volumes_from`, which are never inherited. A cycle of extends is an error.
+//   Each service is resolved once (a chain costs the sum of its services, not its square), and
+//   services holding more than kMaxYamlNodes values once their bases are copied in are an error
+//   (a few lines of extends can ask for many copies of a large base).
 // Each node keeps the file and line it came from, so an error still names its place.
 #pragma once
 #include <vector>

@@ -15,6 +15,7 @@ namespace {
 constexpr double kZ99 = 2.3263478740408408;  // the standard normal's 99th percentile
 constexpr double kEmpiricalAbove = 0.1;
 constexpr double kParsimony = 2;  // BIC difference below which the simpler family is kept
+constexpr double kSmallSampleTail = 2;  // under 100 samples, a lognormal's p99 is at most this times the largest
 const double kLn2Pi = std::log(2 * M_PI);
 
 double phi(double z) { return 0.5 * std::erfc(-z / std::sqrt(2.0)); }
@@ -90,7 +91,9 @@ std::string Fit::summary() const {
   std::string out = what + buf;
   if (family != "constant")
     out += ", mean " + percent(fit_mean, mean) + ", p99 " + percent(fit_p99, p99) + " against them";
-  if (tails_held_back) out += ", no heavy tail from under 100 samples";
+  if (tails_held_back)
+    out += family == "lognormal" ? ", by moments from under 100 samples (p99 at most twice the largest)"
+                                 : ", under 100 samples no Pareto and a lognormal only by moments";
   if (!runner_up.empty()) out += " (next: " + runner_up + ")";
   return out;
 }
@@ -143,6 +146,22 @@ Fit fit_distribution(std::vector<double> x, bool heavy_tails) {
     c.push_back({"uniform", 2, bic(2, ll), ks_distance(x, uniform_cdf, p), (x.front() + x.back()) / 2,
                  x.front() + 0.99 * (x.back() - x.front()),
                  {{"dist", "uniform"}, {"min", text(x.front())}, {"max", text(x.back())}}});
+  }
+  if (x.front() > 0 && !tails && sd > 0) {
+    // Below 100 samples: the lognormal with the samples' mean and standard deviation (not the
+    // logs' maximum-likelihood fit, which a few near-zero samples stretch into a tail of
+    // hundreds of times the median), its p99 held at twice the largest sample: a right-skewed
+    // time keeps its mean and spread, and no tail comes from what twenty points cannot show.
+    double sigma = std::sqrt(std::log(1 + (sd / fit.mean) * (sd / fit.mean)));
+    const double cap = kSmallSampleTail * x.back();
+    if (std::exp(std::log(fit.mean) - sigma * sigma / 2 + kZ99 * sigma) > cap)
+      sigma = kZ99 - std::sqrt(kZ99 * kZ99 - 2 * std::log(cap / fit.mean));  // the smaller root: mean kept
+    const double mu = std::log(fit.mean) - sigma * sigma / 2;
+    const double p[2] = {mu, sigma};
+    double ll = 0;
+    for (double v : x) ll += -std::log(v) - std::log(sigma) - 0.5 * kLn2Pi - 0.5 * std::pow((std::log(v) - mu) / sigma, 2);
+    c.push_back({"lognormal", 2, bic(2, ll), ks_distance(x, lognormal_cdf, p), fit.mean, std::exp(mu + kZ99 * sigma),
+                 {{"dist", "lognormal"}, {"median", text(std::exp(mu))}, {"p99", text(std::exp(mu + kZ99 * sigma))}}});
   }
   if (x.front() > 0 && tails) {
     double mu = 0, s2 = 0, logs = 0;

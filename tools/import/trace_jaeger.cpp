@@ -25,24 +25,10 @@ namespace archsim::import {
 
 namespace {
 
-using Tags = std::map<std::string, std::string>;
+// A Jaeger tag's value as text (every type Jaeger writes: string, bool, int64, float64, binary).
+std::string tag_value(const JsonAt& tag) { return tag["value"].scalar_text(); }
 
-Tags tags(const JsonAt& list) {
-  Tags out;
-  if (list.json().is_null()) return out;
-  list.expect_array("tags");
-  for (std::size_t i = 0; i < list.size(); ++i) {
-    const JsonAt t = list[i];
-    t.expect_object("a tag {key, type, value}");
-    out[t["key"].text("the tag's key")] = t["value"].scalar_text();
-  }
-  return out;
-}
-
-std::string get(const Tags& t, const char* k) {
-  auto it = t.find(k);
-  return it == t.end() ? std::string() : it->second;
-}
+TagMap tags(const JsonAt& list) { return read_key_values(list, "tags", "a tag {key, type, value}", tag_value); }
 
 Span::Kind kind_of(const std::string& kind) {
   return kind == "server" ? Span::Server : kind == "client" ? Span::Client : kind == "producer" ? Span::Producer
@@ -56,12 +42,12 @@ struct Process {
 
 Process process_of(const JsonAt& pj) {
   pj.expect_object("a process {serviceName, tags}");
-  const Tags pt = tags(pj["tags"]);
+  const TagMap pt = tags(pj["tags"]);
   Process proc;
   proc.service = printable(pj["serviceName"].text("the process's serviceName"));
   for (const char* k : {"hostname", "host.name", "ip"})
-    if (proc.host.empty()) proc.host = printable(get(pt, k));
-  proc.sampling = sampler_probability(get(pt, "sampler.type"), get(pt, "sampler.param"));
+    if (proc.host.empty()) proc.host = printable(pt(k));
+  proc.sampling = sampler_probability(pt("sampler.type"), pt("sampler.param"));
   return proc;
 }
 
@@ -79,10 +65,7 @@ void read_trace(const JsonAt& trace, TraceFile& out) {
     const JsonAt j = spans[i];
     j.expect_object("a span object");
     Span s;
-    s.where = j.pointer();
-    s.trace = j["traceID"].text("the span's traceID");
-    s.id = j["spanID"].text("the span's spanID");
-    s.name = printable(j.text_or("operationName", "the span's operationName"));
+    read_span_ids(j, {"traceID", "spanID", "operationName"}, s);
     // Its process: by processID in the trace's processes, else embedded in the span.
     Process embedded;
     const Process* proc = nullptr;
@@ -118,8 +101,7 @@ void read_trace(const JsonAt& trace, TraceFile& out) {
     }
     if (s.parent.empty()) s.parent = j.text_or("parentSpanID", "the span's parentSpanID");
     if (s.parent.find_first_not_of('0') == std::string::npos) s.parent.clear();  // "0": no parent
-    const Tags tg = tags(j["tags"]);
-    auto g = [&](const char* k) { return get(tg, k); };
+    const TagMap g = tags(j["tags"]);
     s.kind = kind_of(g("span.kind"));
     s.error = g("error") == "true" || g("otel.status_code") == "ERROR";
     s.status = printable(g("otel.status_description"));
@@ -148,9 +130,7 @@ void read_jaeger(const JsonAt& doc, TraceFile& out) {
   std::map<double, std::size_t> samplings;  // the file's: the commonest of its roots'
   for (const Span& s : out.spans)
     if (s.parent.empty() && s.sampling > 0) ++samplings[s.sampling];
-  std::size_t best = 0;
-  for (const auto& [p, n] : samplings)
-    if (n > best) best = n, out.sampling = p;
+  set_commonest_sampling(samplings, out);
 }
 
 }  // namespace archsim::import

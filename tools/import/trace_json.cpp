@@ -128,4 +128,30 @@ std::string JsonAt::scalar_text() const {
   return "";
 }
 
+TagMap read_key_values(const JsonAt& list, const char* list_what, const char* item_what,
+                       std::string (*value_text)(const JsonAt& item)) {
+  TagMap out;
+  if (list.json().is_null()) return out;
+  list.expect_array(list_what);
+  for (std::size_t i = 0; i < list.size(); ++i) {
+    const JsonAt item = list[i];
+    item.expect_object(item_what);
+    out.values[item["key"].text("the key")] = value_text(item);
+  }
+  return out;
+}
+
+void read_span_ids(const JsonAt& span, const SpanKeys& keys, Span& s) {
+  s.where = span.pointer();
+  s.trace = span[keys.trace].text((std::string("the span's ") + keys.trace).c_str());
+  s.id = span[keys.id].text((std::string("the span's ") + keys.id).c_str());
+  s.name = printable(span.text_or(keys.name, (std::string("the span's ") + keys.name).c_str()));
+}
+
+void set_commonest_sampling(const std::map<double, std::size_t>& said, TraceFile& out) {
+  std::size_t best = 0;
+  for (const auto& [p, n] : said)
+    if (n > best) best = n, out.sampling = p;
+}
+
 }  // namespace archsim::import

@@ -5,9 +5,12 @@
 // was found is named by its type only: a value may be long, or hold escape sequences.
 #pragma once
 #include <cstdint>
+#include <map>
 #include <string>
 
 #include <nlohmann/json.hpp>
+
+#include "tools/import/traces.h"
 
 namespace archsim::import {
 
@@ -47,6 +50,34 @@ class JsonAt {
 
 // "a string", "the number 7"-free names of JSON types for messages: "a number", "an array", ...
 const char* json_type_name(const nlohmann::json& v);
+
+// What the three readers read alike, each under its format's names.
+
+// Tags or attributes by key, as text (Jaeger's span and process tags, OTLP's attributes,
+// Zipkin's tags); a missing key reads "". Callable as read_common_attributes' `get`.
+struct TagMap {
+  std::map<std::string, std::string> values;
+  bool has(const char* key) const { return values.count(key) > 0; }
+  std::string operator()(const char* key) const {
+    auto it = values.find(key);
+    return it == values.end() ? std::string() : it->second;
+  }
+};
+// A list of {key, value} objects (Jaeger's tags, OTLP's attributes; null reads as none):
+// `list_what` / `item_what` name them in messages, `value_text` reads an item's value as text.
+TagMap read_key_values(const JsonAt& list, const char* list_what, const char* item_what,
+                       std::string (*value_text)(const JsonAt& item));
+
+// A span's place, trace id, span id and name (printable), under the format's keys.
+struct SpanKeys {
+  const char* trace;
+  const char* id;
+  const char* name;
+};
+void read_span_ids(const JsonAt& span, const SpanKeys& keys, Span& s);
+
+// The file's sampling probability: the commonest that its spans say (probability -> how many).
+void set_commonest_sampling(const std::map<double, std::size_t>& said, TraceFile& out);
 
 
 }  // namespace archsim::import

@@ -15,32 +15,16 @@ namespace archsim::import {
 
 namespace {
 
-using Attrs = std::map<std::string, std::string>;
-
 // An AnyValue's scalar as text (intValue is a decimal string in OTLP/JSON).
-std::string attr_text(const JsonAt& value) {
+std::string attr_text(const JsonAt& attribute) {
+  const JsonAt value = attribute["value"];
   if (!value.is_object()) return "";
   for (const char* k : {"stringValue", "intValue", "boolValue", "doubleValue"})
     if (value.has(k)) return value[k].scalar_text();
   return "";
 }
 
-Attrs attributes(const JsonAt& list) {
-  Attrs out;
-  if (list.json().is_null()) return out;
-  list.expect_array("attributes");
-  for (std::size_t i = 0; i < list.size(); ++i) {
-    const JsonAt a = list[i];
-    a.expect_object("an attribute {key, value}");
-    out[a["key"].text("the attribute's key")] = attr_text(a["value"]);
-  }
-  return out;
-}
-
-std::string get(const Attrs& a, const char* k) {
-  auto it = a.find(k);
-  return it == a.end() ? std::string() : it->second;
-}
+TagMap attributes(const JsonAt& list) { return read_key_values(list, "attributes", "an attribute {key, value}", attr_text); }
 
 Span::Kind kind_of(const JsonAt& k) {
   static const std::map<std::string, Span::Kind> kNames = {
@@ -80,14 +64,14 @@ void read_otlp(const JsonAt& doc, TraceFile& out) {
   for (std::size_t r = 0; r < rs.size(); ++r) {
     const JsonAt res = rs[r];
     res.expect_object("a resource's spans {resource, scopeSpans}");
-    Attrs rattrs;
+    TagMap rattrs;
     if (res.has("resource")) {
       res["resource"].expect_object("the resource {attributes}");
       rattrs = attributes(res["resource"]["attributes"]);
     }
-    const std::string service = printable(get(rattrs, "service.name"));
-    const std::string type = get(rattrs, "archsim.component.type");
-    const std::string host = get(rattrs, "host.name");
+    const std::string service = printable(rattrs("service.name"));
+    const std::string type = rattrs("archsim.component.type");
+    const std::string host = rattrs("host.name");
     const JsonAt scopes = res[res.has("scopeSpans") ? "scopeSpans" : "instrumentationLibrarySpans"];
     if (scopes.json().is_null()) continue;
     scopes.expect_array("the scope spans");
@@ -101,14 +85,11 @@ void read_otlp(const JsonAt& doc, TraceFile& out) {
         const JsonAt j = spans[i];
         j.expect_object("a span object");
         Span s;
-        s.where = j.pointer();
-        s.trace = j["traceId"].text("the span's traceId");
-        s.id = j["spanId"].text("the span's spanId");
+        read_span_ids(j, {"traceId", "spanId", "name"}, s);
         s.parent = j.text_or("parentSpanId", "the span's parentSpanId");
         s.service = service;
         s.host = host;
         s.component_type = type;
-        s.name = printable(j.text_or("name", "the span's name"));
         s.kind = kind_of(j["kind"]);
         s.start_ns = j["startTimeUnixNano"].integer("startTimeUnixNano (nanoseconds since the epoch)");
         s.end_ns = j["endTimeUnixNano"].integer("endTimeUnixNano (nanoseconds since the epoch)");
@@ -119,8 +100,7 @@ void read_otlp(const JsonAt& doc, TraceFile& out) {
           s.error = code == 2 || code == "STATUS_CODE_ERROR";
           s.status = printable(status.text_or("message", "the status message"));
         }
-        const Attrs a = attributes(j["attributes"]);
-        auto g = [&](const char* k) { return get(a, k); };
+        const TagMap g = attributes(j["attributes"]);
         read_common_attributes(s, g);
         s.unfinished = g("archsim.unfinished") == "true";
         // A span link of an asynchronous consumer is its parent when it has none (messaging
@@ -145,9 +125,7 @@ void read_otlp(const JsonAt& doc, TraceFile& out) {
       }
     }
   }
-  std::size_t best = 0;
-  for (const auto& [p, n] : samplings)
-    if (n > best) best = n, out.sampling = p;
+  set_commonest_sampling(samplings, out);
 }
 
 }  // namespace archsim::import

@@ -25,12 +25,9 @@ std::string endpoint_name(const JsonAt& span, const char* key) {
 
 void read_span(const JsonAt& j, TraceFile& out) {
   Span s;
-  s.where = j.pointer();
   j.expect_object("a span object (traceId, id, ...)");
-  s.trace = j["traceId"].text("the span's traceId");
-  s.id = j["id"].text("the span's id");
+  read_span_ids(j, {"traceId", "id", "name"}, s);
   s.parent = j.text_or("parentId", "the span's parentId");
-  s.name = printable(j.text_or("name", "the span's name"));
   s.service = endpoint_name(j, "localEndpoint");
   s.peer = endpoint_name(j, "remoteEndpoint");
   const std::string kind = j.text_or("kind", "the span's kind");
@@ -41,13 +38,12 @@ void read_span(const JsonAt& j, TraceFile& out) {
   s.start_ns = j["timestamp"].micros_as_nanos("timestamp in microseconds");
   s.end_ns = s.start_ns + j["duration"].micros_as_nanos("duration in microseconds");
   const JsonAt tags = j["tags"];
-  std::map<std::string, std::string> tg;
+  TagMap get;  // a map of strings here, not a list of {key, value}
   if (!tags.json().is_null()) {
     tags.expect_object("the span's tags (a map of strings)");
-    for (const auto& [k, v] : tags.json().items()) tg[k] = tags[k.c_str()].scalar_text();
+    for (const auto& [k, v] : tags.json().items()) get.values[k] = tags[k.c_str()].scalar_text();
   }
-  auto get = [&](const char* k) { return tg.count(k) ? tg.at(k) : std::string(); };
-  s.error = tg.count("error") > 0;
+  s.error = get.has("error");
   s.status = printable(get("error"));
   read_common_attributes(s, get);
   s.component_type = get("archsim.component.type");

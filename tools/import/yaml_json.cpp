@@ -20,17 +20,22 @@ namespace {
 // aliases) past these many nodes or bytes of text, nor one nested deeper than kMaxDepth (a
 // Kubernetes manifest is about 15 deep).
 constexpr std::size_t kMaxBytes = 64u << 20;
-constexpr std::size_t kMaxNodes = 1'000'000;
 constexpr std::size_t kMaxExpandedBytes = 256u << 20;
 constexpr int kMaxDepth = 128;
+// `${A:-${B:-${C}}}`: a default inside a default. Compose files nest two or three; each level
+// is read by recursion, so a value nesting thousands would overflow the stack.
+constexpr int kMaxInterpolationDepth = 32;
 
 bool is_name_char(char c, bool first) {
   return c == '_' || (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (!first && c >= '0' && c <= '9');
 }
 
 // The Compose specification's interpolation of one string; throws std::invalid_argument
-// with the reason.
-std::string interpolate(const std::string& s, const Variables& vars) {
+// with the reason. `nesting`: how many defaults this one is inside.
+std::string interpolate(const std::string& s, const Variables& vars, int nesting = 0) {
+  if (nesting > kMaxInterpolationDepth)
+    throw std::invalid_argument("${...} nested more than " + std::to_string(kMaxInterpolationDepth) +
+                                " deep inside defaults: not a Compose value");
   std::string out;
   for (std::size_t i = 0; i < s.size(); ++i) {
     if (s[i] != '$') {
@@ -65,7 +70,7 @@ std::string interpolate(const std::string& s, const Variables& vars) {
         if (op != ":-" && op != "-" && op != ":?" && op != "?" && op != ":+" && op != "+")
           throw std::invalid_argument("\"${" + shown(body) + "}\": expected ${VAR}, ${VAR:-default}, ${VAR-default}, "
                                       "${VAR:?error} or ${VAR:+replacement}");
-        arg = interpolate(rest.substr(opn), vars);
+        arg = interpolate(rest.substr(opn), vars, nesting + 1);
       }
       i = close;
     } else {
@@ -208,7 +213,7 @@ struct Converter {
   }
 
   nlohmann::json convert(const YAML::Node& n, const std::string& pointer) {
-    if (++nodes > kMaxNodes)
+    if (++nodes > kMaxYamlNodes)
       doc.fail(pointer, "more than a million nodes once aliases are expanded: not a manifest (an alias bomb?)");
     if (marking) mark(pointer, n);
     struct Restore {
@@ -370,6 +375,7 @@ std::vector<YamlDocument> parse_yaml_text(const std::string& text, const std::st
   }
   std::vector<YAML::Node> nodes;
   try {
+    check_yaml_stream(text, name);
     nodes = YAML::LoadAll(text);
   } catch (const YAML::Exception& e) {
     const int line = e.mark.is_null() ? 0 : e.mark.line + 1, col = e.mark.is_null() ? 0 : e.mark.column + 1;

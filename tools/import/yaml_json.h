@@ -26,6 +26,10 @@
 
 namespace archsim::import {
 
+// A document has at most this many nodes once aliases are expanded (and a Compose project
+// once `extends` has copied its bases): an alias bomb, not a manifest.
+constexpr std::size_t kMaxYamlNodes = 1'000'000;
+
 struct YamlMark {
   int line = 0, column = 0;  // 1-based
   int source = 0;            // index into YamlDocument::sources
@@ -63,6 +67,12 @@ struct YamlOptions {
   // with these; Kubernetes manifests never are (`$(VAR)` there is the kubelet's).
   const Variables* variables = nullptr;
 };
+
+// Refuses (ImportError at its line and column) a document of the stream that does not begin
+// with `---` after another: where yaml-cpp 0.7 stops reading without an error and, at some
+// tokens, would make null documents forever (tools/import/yaml_stream.cpp). The parser's own
+// syntax errors are thrown as YAML::Exception. parse_yaml_text calls it first.
+void check_yaml_stream(const std::string& text, const std::string& name);
 
 // Every document of the file, empty ones (a trailing `---`) left out. Throws ImportError
 // with line and column for a YAML syntax error, and for a file that cannot be read.
