@@ -112,6 +112,10 @@ void Figures::rate(const std::string& figure, CounterId c) {
   });
 }
 
+void Figures::per_second(const std::string& figure, CounterId c) {
+  decls_.push_back(Decl{Kind::PerSecond, Show::Always, figure, c.i, 0});
+}
+
 void Figures::last(const std::string& figure, GaugeId g, Show show) {
   if (show != Show::Never) decls_.push_back(Decl{Kind::Last, show, figure, g.i, 0});
 }
@@ -128,9 +132,9 @@ void Figures::derived(const std::string& figure, std::function<double(Context&)>
   });
 }
 
-void Figures::maybe(const std::string& figure, std::function<std::optional<double>()> get) {
-  custom([figure, get = std::move(get)](Context&, ComponentReport& r) {
-    if (const std::optional<double> v = get()) r.add(figure, *v);
+void Figures::maybe(const std::string& figure, std::function<std::optional<double>(Context&)> get) {
+  custom([figure, get = std::move(get)](Context& ctx, ComponentReport& r) {
+    if (const std::optional<double> v = get(ctx)) r.add(figure, *v);
   });
 }
 

@@ -73,6 +73,8 @@ class Figures {
   void total(const std::string& figure, CounterId c, Show show = Show::Always);
   // its total over the measured seconds (as the run's own throughput_rps),
   void rate(const std::string& figure, CounterId c);
+  // its total per measured second, 0 when nothing was measured (as per_second above),
+  void per_second(const std::string& figure, CounterId c);
   // a gauge's value at the end,
   void last(const std::string& figure, GaugeId g, Show show = Show::Always);
   // a histogram's latency summary;
@@ -81,8 +83,14 @@ class Figures {
   // through the run's context,
   void derived(const std::string& figure, std::function<double(Context&)> get, Show show = Show::Always);
   // and a figure written only when the run produced it (a first ejection's time: none, no
-  // figure).
-  void maybe(const std::string& figure, std::function<std::optional<double>()> get);
+  // figure), read through the run's context.
+  void maybe(const std::string& figure, std::function<std::optional<double>(Context&)> get);
+  // A number the component holds itself (a count it keeps in a member), read at the end;
+  // `n` must outlive the report (a member of the component).
+  template <class N>
+  void held(const std::string& figure, const N& n, Show show = Show::Always) {
+    value(figure, [&n] { return static_cast<double>(n); }, show);
+  }
 
  private:
   enum class Kind : std::uint8_t { Total, PerSecond, Last, Mean, Latency, CounterRatio, GaugeRatio, Value, Custom };

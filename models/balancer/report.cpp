@@ -91,7 +91,7 @@ void Balancer::declare_figures(Metrics& m, const std::string& id) {
     f.mean(b + "in_flight", t.active_g);
     f.value(b + "ejections", [this, i] { return static_cast<double>(targets_[i].ejections); });
     f.mean(b + "ejected_fraction", t.down_g);
-    f.maybe(b + "first_ejection_s", [this, i]() -> std::optional<double> {
+    f.maybe(b + "first_ejection_s", [this, i](Context&) -> std::optional<double> {
       if (targets_[i].first_ejection < 0) return std::nullopt;
       return to_seconds(targets_[i].first_ejection);
     });

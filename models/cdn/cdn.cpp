@@ -229,8 +229,7 @@ class Cdn final : public Component {
     figures_ = Figures(m, id);
     Figures& f = figures_;
     auto tot = [](Context& ctx, CounterId c) { return static_cast<double>(ctx.metrics().total(c)); };
-    auto measured = [](Context& ctx) { return to_seconds(ctx.end_time() - ctx.warmup()); };
-    f.derived("throughput_rps", [this, tot, measured](Context& ctx) { return measured(ctx) > 0 ? tot(ctx, requests_c_) / measured(ctx) : 0.0; });
+    f.per_second("throughput_rps", requests_c_);
     f.total("requests", requests_c_);
     f.derived("hit_ratio", [this, tot](Context& ctx) {
       double lookups = 0;
@@ -239,7 +238,7 @@ class Cdn final : public Component {
     });
     f.total("hits", hits_c_);
     f.total("origin_fetches", fetches_c_);
-    f.derived("origin_rps", [this, tot, measured](Context& ctx) { return measured(ctx) > 0 ? tot(ctx, fetches_c_) / measured(ctx) : 0.0; });
+    f.per_second("origin_rps", fetches_c_);
     f.derived("offload", [this, tot](Context& ctx) {
       const double requests = tot(ctx, requests_c_);
       return requests > 0 ? 1.0 - tot(ctx, fetches_c_) / requests : 0.0;

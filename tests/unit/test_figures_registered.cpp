@@ -29,6 +29,7 @@ class Registered : public Component {
     f_ = Figures(m, bc.id());
     using Show = Figures::Show;
     f_.rate("all_per_s", all_);
+    f_.per_second("all_per_s_or_0", all_);
     f_.total("all", all_);
     f_.total("zero_if_any", zero_, Show::IfAny);
     f_.total("zero", zero_);
@@ -37,8 +38,8 @@ class Registered : public Component {
     f_.summary("lat_never_ms", lat_, Show::Never);
     f_.derived("all_per_level", [this](Context& ctx) { return ctx.metrics().total(all_) / ctx.metrics().value(level_); });
     f_.derived("zero_derived", [](Context&) { return 0.0; }, Show::IfAny);
-    f_.maybe("seen_five", [this]() -> std::optional<double> { return seen_ >= 5 ? std::optional<double>(5) : std::nullopt; });
-    f_.maybe("seen_eleven", [this]() -> std::optional<double> { return seen_ >= 11 ? std::optional<double>(11) : std::nullopt; });
+    f_.maybe("seen_five", [this](Context&) -> std::optional<double> { return seen_ >= 5 ? std::optional<double>(5) : std::nullopt; });
+    f_.maybe("seen_eleven", [this](Context&) -> std::optional<double> { return seen_ >= 11 ? std::optional<double>(11) : std::nullopt; });
   }
   bool accepts_calls() const override { return false; }
   void start(Context& ctx) override {
@@ -80,8 +81,8 @@ TEST_CASE("figures of registered metrics: series in the order registered, figure
     values.push_back(v);
   }
   // A zero IfAny total, a zero IfAny derived figure and a figure the run never produced are left out.
-  CHECK(names == std::vector<std::string>{"all_per_s", "all", "zero", "level", "all_per_level", "seen_five"});
-  CHECK(values == std::vector<double>{5, 10, 0, 10, 1, 5});  // 10 events over 2 measured seconds
+  CHECK(names == std::vector<std::string>{"all_per_s", "all_per_s_or_0", "all", "zero", "level", "all_per_level", "seen_five"});
+  CHECK(values == std::vector<double>{5, 5, 10, 0, 10, 1, 5});  // 10 events over 2 measured seconds
   REQUIRE(rep.latencies().size() == 1);
   CHECK(rep.latencies()[0].first == "lat_ms");
   CHECK(rep.latencies()[0].second.count == 10);
