@@ -102,4 +102,40 @@ void Figures::report(Context& ctx, ComponentReport& r) const {
   }
 }
 
+void Figures::total(const std::string& figure, CounterId c, Show show) {
+  if (show != Show::Never) decls_.push_back(Decl{Kind::Total, show, figure, c.i, 0});
+}
+
+void Figures::rate(const std::string& figure, CounterId c) {
+  custom([figure, c](Context& ctx, ComponentReport& r) {
+    r.add(figure, static_cast<double>(ctx.metrics().total(c)) / to_seconds(ctx.end_time() - ctx.warmup()));
+  });
+}
+
+void Figures::per_second(const std::string& figure, CounterId c) {
+  decls_.push_back(Decl{Kind::PerSecond, Show::Always, figure, c.i, 0});
+}
+
+void Figures::last(const std::string& figure, GaugeId g, Show show) {
+  if (show != Show::Never) decls_.push_back(Decl{Kind::Last, show, figure, g.i, 0});
+}
+
+void Figures::summary(const std::string& figure, HistogramId h, Show show) {
+  if (show != Show::Never) decls_.push_back(Decl{Kind::Latency, show, figure, h.i, 0});
+}
+
+void Figures::derived(const std::string& figure, std::function<double(Context&)> get, Show show) {
+  if (show == Show::Never) return;
+  custom([figure, get = std::move(get), show](Context& ctx, ComponentReport& r) {
+    const double v = get(ctx);
+    if (show == Show::Always || v != 0) r.add(figure, v);
+  });
+}
+
+void Figures::maybe(const std::string& figure, std::function<std::optional<double>(Context&)> get) {
+  custom([figure, get = std::move(get)](Context& ctx, ComponentReport& r) {
+    if (const std::optional<double> v = get(ctx)) r.add(figure, *v);
+  });
+}
+
 }  // namespace archsim

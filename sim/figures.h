@@ -16,6 +16,7 @@
 #pragma once
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -65,6 +66,31 @@ class Figures {
 
   // Writes every figure declared, in order.
   void report(Context& ctx, ComponentReport& r) const;
+
+  // Figures of metrics registered with Metrics directly (a component whose series keep the
+  // order it registers them in, apart from the order of its figures), at this place in the
+  // order: a counter's whole-run total,
+  void total(const std::string& figure, CounterId c, Show show = Show::Always);
+  // its total over the measured seconds (as the run's own throughput_rps),
+  void rate(const std::string& figure, CounterId c);
+  // its total per measured second, 0 when nothing was measured (as per_second above),
+  void per_second(const std::string& figure, CounterId c);
+  // a gauge's value at the end,
+  void last(const std::string& figure, GaugeId g, Show show = Show::Always);
+  // a histogram's latency summary;
+  void summary(const std::string& figure, HistogramId h, Show show = Show::Always);
+  // a figure derived at the end from several (a share of a sum, a per-weight spread), read
+  // through the run's context,
+  void derived(const std::string& figure, std::function<double(Context&)> get, Show show = Show::Always);
+  // and a figure written only when the run produced it (a first ejection's time: none, no
+  // figure), read through the run's context.
+  void maybe(const std::string& figure, std::function<std::optional<double>(Context&)> get);
+  // A number the component holds itself (a count it keeps in a member), read at the end;
+  // `n` must outlive the report (a member of the component).
+  template <class N>
+  void held(const std::string& figure, const N& n, Show show = Show::Always) {
+    value(figure, [&n] { return static_cast<double>(n); }, show);
+  }
 
  private:
   enum class Kind : std::uint8_t { Total, PerSecond, Last, Mean, Latency, CounterRatio, GaugeRatio, Value, Custom };

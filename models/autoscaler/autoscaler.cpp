@@ -32,6 +32,7 @@ Autoscaler::Autoscaler(Params& p, BuildContext& bc) : hpa_(HpaSpec{}) {
   if (vertical_) {
     read_vertical(p, bc);
     speed_g_ = m.gauge(id_, "speed", "speed");
+    declare_figures(m);
     return;
   }
   read_horizontal(p);
@@ -45,6 +46,26 @@ Autoscaler::Autoscaler(Params& p, BuildContext& bc) : hpa_(HpaSpec{}) {
     observed_g_.push_back(m.gauge(id_, "metric_" + ms.name, "metric_" + ms.name));
     target_g_.push_back(m.gauge(id_, "target_" + ms.name, "target_" + ms.name));
   }
+  declare_figures(m);
+}
+
+// The figures in summary.json, in order; finish() reports them.
+void Autoscaler::declare_figures(Metrics& m) {
+  figures_ = Figures(m, id_);
+  Figures& f = figures_;
+  f.held("syncs", syncs_);
+  if (vertical_) {
+    f.held("resizes", resizes_);
+    f.value("speed", [this] { return sizes_[size_].speed; });
+    return;
+  }
+  f.value("scale_events", [this] { return scale_ups_ + scale_downs_; });
+  f.held("scale_ups", scale_ups_);
+  f.held("scale_downs", scale_downs_);
+  f.held("desired_replicas", last_desired_);
+  f.held("peak_desired_replicas", peak_desired_);
+  f.mean("mean_desired_replicas", desired_g_);
+  f.held("stabilization_holds", holds_);
 }
 
 // For `archsim analyze` (scenario/describe.h): the horizontal mode may grow its target to
@@ -121,22 +142,8 @@ void Autoscaler::on_timer(Context& ctx, std::uint16_t tag, std::uint64_t) {
 }
 
 void Autoscaler::finish(Context& ctx, ComponentReport& r) {
-  r.add("syncs", static_cast<double>(syncs_));
-  if (vertical_) {
-    r.add("resizes", resizes_);
-    r.add("speed", sizes_[size_].speed);
-    r.add_text("instance_type", sizes_[size_].type);
-    r.add_text("last_reason", last_reason_);
-    return;
-  }
-  Time now = ctx.end_time();
-  r.add("scale_events", scale_ups_ + scale_downs_);
-  r.add("scale_ups", scale_ups_);
-  r.add("scale_downs", scale_downs_);
-  r.add("desired_replicas", last_desired_);
-  r.add("peak_desired_replicas", peak_desired_);
-  r.add("mean_desired_replicas", ctx.metrics().average(desired_g_, now));
-  r.add("stabilization_holds", holds_);
+  figures_.report(ctx, r);
+  if (vertical_) r.add_text("instance_type", sizes_[size_].type);
   r.add_text("last_reason", last_reason_);
 }
 

@@ -19,6 +19,7 @@
 #include "scenario/build.h"
 #include "sim/component.h"
 #include "sim/context.h"
+#include "sim/figures.h"
 #include "sim/metrics.h"
 
 namespace archsim::autoscaler_internal {
@@ -125,6 +126,10 @@ class Autoscaler final : public Component {
   double up_above_ = 0.8, down_below_ = 0.3, resizes_ = 0;
   Time window_ = 0, cooldown_ = 0, above_since_ = -1, below_since_ = -1, last_change_ = -1;
   bool rolling_ = false, surged_ = false;
+
+  // The figures in summary.json, in order (autoscaler.cpp); finish() reports them.
+  void declare_figures(Metrics& m);
+  Figures figures_;
 };
 
 }  // namespace archsim::autoscaler_internal

@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -10,6 +11,7 @@
 #include "models/contracts/capabilities.h"
 #include "sim/component.h"
 #include "sim/context.h"
+#include "sim/figures.h"
 #include "sim/metrics.h"
 #include "sim/results.h"
 
@@ -61,6 +63,7 @@ class Vpa final : public Component {
     upper_g_ = m.gauge(id_, "upper_bound_cpu", "upper_bound_cpu");
     request_g_ = m.gauge(id_, "request_cpu", "request_cpu");
     usage_g_ = m.gauge(id_, "usage_cpu", "usage_cpu");
+    declare_figures(m);
   }
 
   bool accepts_calls() const override { return false; }
@@ -109,21 +112,28 @@ class Vpa final : public Component {
   }
 
   void finish(Context& ctx, ComponentReport& r) override {
-    (void)ctx;
     r.add_text("mode", mode_name_);
-    r.add("samples", static_cast<double>(rec_.samples()));
-    r.add("confidence_days", rec_.confidence());
-    if (last_.valid) {
-      r.add("target_cpu", last_.target);
-      r.add("lower_bound_cpu", last_.lower);
-      if (std::isfinite(last_.upper)) r.add("upper_bound_cpu", last_.upper);
-    }
-    r.add("request_cpu", requests_->cpu_request());
-    r.add("evictions", static_cast<double>(evictions_));
-    r.add("evictions_refused", static_cast<double>(refused_));
+    figures_.report(ctx, r);
   }
 
  private:
+  // The figures in summary.json, in order; finish() reports them. The recommendation's only
+  // once the recommender gave one (its upper bound once finite).
+  void declare_figures(Metrics& m) {
+    figures_ = Figures(m, id_);
+    Figures& f = figures_;
+    f.value("samples", [this] { return static_cast<double>(rec_.samples()); });
+    f.value("confidence_days", [this] { return rec_.confidence(); });
+    f.maybe("target_cpu", [this](Context&) { return last_.valid ? std::optional<double>(last_.target) : std::nullopt; });
+    f.maybe("lower_bound_cpu", [this](Context&) { return last_.valid ? std::optional<double>(last_.lower) : std::nullopt; });
+    f.maybe("upper_bound_cpu", [this](Context&) {
+      return last_.valid && std::isfinite(last_.upper) ? std::optional<double>(last_.upper) : std::nullopt;
+    });
+    f.value("request_cpu", [this] { return requests_->cpu_request(); });
+    f.held("evictions", evictions_);
+    f.held("evictions_refused", refused_);
+  }
+
   // One sample per Ready pod that was there at the previous interval: its mean usage in cores.
   // Their mean is charted beside the recommendation (what the pods used, what they ask for).
   void sample(Context& ctx, Time now) {
@@ -196,6 +206,7 @@ class Vpa final : public Component {
   std::vector<InstanceStat> stats_;
   std::vector<Prev> prev_;
   std::uint64_t evictions_ = 0, refused_ = 0;
+  Figures figures_;  // every figure, reported by finish() in the order declared
   GaugeId target_g_, lower_g_, upper_g_, request_g_, usage_g_;
 };
 

@@ -23,6 +23,7 @@
 #include "lib/picker/picker.h"
 #include "lib/resilience/token_bucket.h"
 #include "sim/continuation.h"
+#include "sim/figures.h"
 #include "scenario/describe.h"
 #include "sim/results.h"
 
@@ -165,6 +166,8 @@ class Balancer final : public Component, public HasCapabilities, public ZoneAwar
   void declare_route_flow(BuildContext& bc) const;
   void build_group(const std::vector<std::uint32_t>& members, const PickerOptions& po, std::size_t expected_sessions);
   void register_metrics(BuildContext& bc);
+  // The figures in summary.json, in order (report.cpp); finish() reports them.
+  void declare_figures(Metrics& m, const std::string& id);
 
   // ---------------------------------------------------------------- requests
 
@@ -270,6 +273,7 @@ class Balancer final : public Component, public HasCapabilities, public ZoneAwar
       moved_c_, unkeyed_c_, next_upstream_c_, first_tries_c_, queued_c_, queue_timeouts_c_;
   GaugeId in_flight_g_, healthy_g_, queue_len_g_;
   HistogramId latency_h_, queue_wait_h_;
+  Figures figures_;  // every figure, reported by finish() in the order declared
 };
 
 }  // namespace archsim::balancer

@@ -17,83 +17,14 @@ double cv(const std::vector<double>& xs) {
   return std::sqrt(var) / mean;
 }
 
+double total(const Metrics& m, CounterId c) { return static_cast<double>(m.total(c)); }
+
 }  // namespace
 
 void Balancer::finish(Context& ctx, ComponentReport& r) {
-  Metrics& m = ctx.metrics();
-  const Time now = ctx.end_time();
-  const double measured = to_seconds(now - ctx.warmup());
   r.add_text("algorithm", algorithm_text_);
   r.add_text("mode", l4_ ? "l4" : "l7");
-  r.add("throughput_rps", static_cast<double>(m.total(ok_c_)) / measured);
-  r.add("requests", static_cast<double>(m.total(received_c_)));
-  r.add("ok", static_cast<double>(m.total(ok_c_)));
-  r.add("errors", static_cast<double>(m.total(err_c_)));
-  r.add("rejected", static_cast<double>(m.total(rejected_c_)));
-  r.add("rate_limited", static_cast<double>(m.total(rate_limited_c_)));
-  r.add("unavailable", static_cast<double>(m.total(unavailable_c_)));
-  r.add("in_flight", m.average(in_flight_g_, now));
-  if (max_connections_) r.add("utilization", m.average(in_flight_g_, now) / static_cast<double>(*max_connections_));
-  r.add_latency("latency_ms", m.whole(latency_h_));
-
-  double dispatched = 0;
-  for (const Target& t : targets_) dispatched += static_cast<double>(m.total(t.req_c));
-  std::vector<double> load_per_weight, reqs_per_weight;
-  std::uint64_t ejections = 0;
-  for (const Target& t : targets_) {
-    const double n = static_cast<double>(m.total(t.req_c));
-    const double active = m.average(t.active_g, now);
-    r.add("share." + t.id, dispatched > 0 ? n / dispatched : 0.0);
-    const std::string b = "backends." + t.id + ".";
-    r.add(b + "weight", t.weight);
-    r.add(b + "requests", n);
-    r.add(b + "errors", static_cast<double>(m.total(t.err_c)));
-    r.add(b + "in_flight", active);
-    r.add(b + "ejections", static_cast<double>(t.ejections));
-    r.add(b + "ejected_fraction", m.average(t.down_g, now));
-    if (t.first_ejection >= 0) r.add(b + "first_ejection_s", to_seconds(t.first_ejection));
-    load_per_weight.push_back(active / t.weight);
-    reqs_per_weight.push_back(n / t.weight);
-    ejections += t.ejections;
-  }
-  // The balancer cannot see inside its targets, so "utilization" is what it can see: the
-  // time-average of requests in flight to each target, per unit of weight (weights state
-  // intended capacity). Its coefficient of variation is 0 when load follows the weights.
-  r.add("imbalance_cv", cv(load_per_weight));
-  r.add("imbalance_cv_requests", cv(reqs_per_weight));
-  r.add("ejections", static_cast<double>(ejections));
-  if (passive_on_) {
-    for (const Target& t : targets_) r.add("backends." + t.id + ".fail_timeouts", static_cast<double>(t.fail_marks));
-  }
-  if (next_upstream_ != 0) {
-    const double forwarded = static_cast<double>(m.total(first_tries_c_));
-    r.add("next_upstream.retries", static_cast<double>(m.total(next_upstream_c_)));
-    r.add("next_upstream.tries_per_request",
-          forwarded > 0 ? (forwarded + static_cast<double>(m.total(next_upstream_c_))) / forwarded : 0.0);
-  }
-  if (hc_.on) {
-    r.add("health_check.probes", static_cast<double>(m.total(probe_c_)));
-    r.add("health_check.failed", static_cast<double>(m.total(probe_fail_c_)));
-  }
-  if (sticky_) {
-    std::size_t sessions = 0;
-    for (const Group& g : groups_) sessions += g.sticky ? g.sticky->size() : 0;
-    r.add("sticky.sessions", static_cast<double>(sessions));
-    r.add("sticky.moved", static_cast<double>(m.total(moved_c_)));
-  }
-  if (key_source(algorithm_) == KeySource::request_key && !hash_on_client_)
-    r.add("unkeyed_requests", static_cast<double>(m.total(unkeyed_c_)));
-  if (lanes_ > 1) r.add("workers", static_cast<double>(lanes_));
-  if (queue_on_) {
-    const double first = static_cast<double>(m.total(first_tries_c_));
-    const double waited = static_cast<double>(m.total(queued_c_));
-    r.add("queue.waited", waited);
-    r.add("queue.waited_fraction", first + m.total(queue_timeouts_c_) > 0
-                                       ? waited / (first + static_cast<double>(m.total(queue_timeouts_c_))) : 0.0);
-    r.add("queue.timeouts", static_cast<double>(m.total(queue_timeouts_c_)));
-    r.add("queue.length", m.average(queue_len_g_, now));
-    r.add_latency("queue.wait_ms", m.whole(queue_wait_h_));
-  }
+  figures_.report(ctx, r);
 }
 
 void Balancer::register_metrics(BuildContext& bc) {
@@ -125,6 +56,98 @@ void Balancer::register_metrics(BuildContext& bc) {
     t.err_c = m.counter(id, "errors_" + t.id);
     t.active_g = m.gauge(id, "active_" + t.id, "active_" + t.id);
     t.down_g = m.gauge(id, "ejected_" + t.id);
+  }
+  declare_figures(m, id);
+}
+
+void Balancer::declare_figures(Metrics& m, const std::string& id) {
+  figures_ = Figures(m, id);
+  Figures& f = figures_;
+  f.rate("throughput_rps", ok_c_);
+  f.total("requests", received_c_);
+  f.total("ok", ok_c_);
+  f.total("errors", err_c_);
+  f.total("rejected", rejected_c_);
+  f.total("rate_limited", rate_limited_c_);
+  f.total("unavailable", unavailable_c_);
+  f.mean("in_flight", in_flight_g_);
+  if (max_connections_)
+    f.derived("utilization", [this](Context& ctx) {
+      return ctx.metrics().average(in_flight_g_, ctx.end_time()) / static_cast<double>(*max_connections_);
+    });
+  f.summary("latency_ms", latency_h_);
+
+  for (std::size_t i = 0; i < targets_.size(); ++i) {
+    const Target& t = targets_[i];
+    f.derived("share." + t.id, [this, i](Context& ctx) {
+      double dispatched = 0;
+      for (const Target& u : targets_) dispatched += total(ctx.metrics(), u.req_c);
+      return dispatched > 0 ? total(ctx.metrics(), targets_[i].req_c) / dispatched : 0.0;
+    });
+    const std::string b = "backends." + t.id + ".";
+    f.value(b + "weight", [this, i] { return targets_[i].weight; });
+    f.total(b + "requests", t.req_c);
+    f.total(b + "errors", t.err_c);
+    f.mean(b + "in_flight", t.active_g);
+    f.value(b + "ejections", [this, i] { return static_cast<double>(targets_[i].ejections); });
+    f.mean(b + "ejected_fraction", t.down_g);
+    f.maybe(b + "first_ejection_s", [this, i](Context&) -> std::optional<double> {
+      if (targets_[i].first_ejection < 0) return std::nullopt;
+      return to_seconds(targets_[i].first_ejection);
+    });
+  }
+  // The balancer cannot see inside its targets, so "utilization" is what it can see: the
+  // time-average of requests in flight to each target, per unit of weight (weights state
+  // intended capacity). Its coefficient of variation is 0 when load follows the weights.
+  f.derived("imbalance_cv", [this](Context& ctx) {
+    std::vector<double> load_per_weight;
+    for (const Target& t : targets_) load_per_weight.push_back(ctx.metrics().average(t.active_g, ctx.end_time()) / t.weight);
+    return cv(load_per_weight);
+  });
+  f.derived("imbalance_cv_requests", [this](Context& ctx) {
+    std::vector<double> reqs_per_weight;
+    for (const Target& t : targets_) reqs_per_weight.push_back(total(ctx.metrics(), t.req_c) / t.weight);
+    return cv(reqs_per_weight);
+  });
+  f.value("ejections", [this] {
+    std::uint64_t ejections = 0;
+    for (const Target& t : targets_) ejections += t.ejections;
+    return static_cast<double>(ejections);
+  });
+  if (passive_on_)
+    for (std::size_t i = 0; i < targets_.size(); ++i)
+      f.value("backends." + targets_[i].id + ".fail_timeouts", [this, i] { return static_cast<double>(targets_[i].fail_marks); });
+  if (next_upstream_ != 0) {
+    f.total("next_upstream.retries", next_upstream_c_);
+    f.derived("next_upstream.tries_per_request", [this](Context& ctx) {
+      const double forwarded = total(ctx.metrics(), first_tries_c_);
+      return forwarded > 0 ? (forwarded + total(ctx.metrics(), next_upstream_c_)) / forwarded : 0.0;
+    });
+  }
+  if (hc_.on) {
+    f.total("health_check.probes", probe_c_);
+    f.total("health_check.failed", probe_fail_c_);
+  }
+  if (sticky_) {
+    f.value("sticky.sessions", [this] {
+      std::size_t sessions = 0;
+      for (const Group& g : groups_) sessions += g.sticky ? g.sticky->size() : 0;
+      return static_cast<double>(sessions);
+    });
+    f.total("sticky.moved", moved_c_);
+  }
+  if (key_source(algorithm_) == KeySource::request_key && !hash_on_client_) f.total("unkeyed_requests", unkeyed_c_);
+  if (lanes_ > 1) f.value("workers", [this] { return static_cast<double>(lanes_); });
+  if (queue_on_) {
+    f.total("queue.waited", queued_c_);
+    f.derived("queue.waited_fraction", [this](Context& ctx) {
+      const Metrics& mt = ctx.metrics();
+      const double first = total(mt, first_tries_c_), waited = total(mt, queued_c_);
+      return first + mt.total(queue_timeouts_c_) > 0 ? waited / (first + total(mt, queue_timeouts_c_)) : 0.0;
+    });
+    f.total("queue.timeouts", queue_timeouts_c_);
+    f.mean("queue.length", queue_len_g_);
+    f.summary("queue.wait_ms", queue_wait_h_);
   }
 }
 

@@ -9,6 +9,7 @@
 #include "lib/cache_store/cache_store.h"
 #include "models/contracts/result_flags.h"
 #include "sim/continuation.h"
+#include "sim/figures.h"
 #include "sim/results.h"
 #include "sim/text_list.h"
 
@@ -127,6 +128,7 @@ class Cdn final : public Component {
       tiers_[t].lookups_c = m.counter(id, "lookups." + tiers_[t].name);
       tiers_[t].hits_c = m.counter(id, "hits." + tiers_[t].name);
     }
+    declare_figures(m, id);
     jobs_.reserve(1024);
   }
 
@@ -215,40 +217,54 @@ class Cdn final : public Component {
   }
 
   void finish(Context& ctx, ComponentReport& r) override {
-    Metrics& m = ctx.metrics();
-    auto tot = [&](CounterId c) { return static_cast<double>(m.total(c)); };
-    const double measured = to_seconds(ctx.end_time() - ctx.warmup());
-    const double requests = tot(requests_c_);
-    double lookups = 0, entries = 0;
-    for (std::uint32_t t = 0; t < pop_count_; ++t) lookups += tot(tiers_[t].lookups_c);
-    for (const Tier& t : tiers_) entries += static_cast<double>(t.store->size());
-    r.add("throughput_rps", measured > 0 ? requests / measured : 0.0);
-    r.add("requests", requests);
-    r.add("hit_ratio", lookups > 0 ? tot(hits_c_) / lookups : 0.0);
-    r.add("hits", tot(hits_c_));
-    r.add("origin_fetches", tot(fetches_c_));
-    r.add("origin_rps", measured > 0 ? tot(fetches_c_) / measured : 0.0);
-    r.add("offload", requests > 0 ? 1.0 - tot(fetches_c_) / requests : 0.0);
-    r.add("origin_failures", tot(failed_c_));
-    r.add("stale_serves", tot(stale_c_));
-    r.add("expired", tot(expired_c_));
-    r.add("purged", tot(purged_c_));
-    r.add("evictions", tot(evictions_c_));
-    r.add("entries", entries);
-    for (const Tier& t : tiers_) {
-      const double l = tot(t.lookups_c);
-      r.add("pops." + t.name + ".lookups", l);
-      r.add("pops." + t.name + ".hit_ratio", l > 0 ? tot(t.hits_c) / l : 0.0);
-    }
-    // Whole run, as billed (decimal GB).
-    r.add("edge_egress_gb", edge_bytes_ / 1e9);
-    r.add("origin_egress_gb", origin_bytes_ / 1e9);
+    figures_.report(ctx, r);
     r.usage().edge_egress_gb = edge_bytes_ / 1e9;
     r.usage().egress_gb = origin_bytes_ / 1e9;
     cdn::declare_page(r.page());
   }
 
  private:
+  // The figures in summary.json, in order; finish() reports them.
+  void declare_figures(Metrics& m, const std::string& id) {
+    figures_ = Figures(m, id);
+    Figures& f = figures_;
+    auto tot = [](Context& ctx, CounterId c) { return static_cast<double>(ctx.metrics().total(c)); };
+    f.per_second("throughput_rps", requests_c_);
+    f.total("requests", requests_c_);
+    f.derived("hit_ratio", [this, tot](Context& ctx) {
+      double lookups = 0;
+      for (std::uint32_t t = 0; t < pop_count_; ++t) lookups += tot(ctx, tiers_[t].lookups_c);
+      return lookups > 0 ? tot(ctx, hits_c_) / lookups : 0.0;
+    });
+    f.total("hits", hits_c_);
+    f.total("origin_fetches", fetches_c_);
+    f.per_second("origin_rps", fetches_c_);
+    f.derived("offload", [this, tot](Context& ctx) {
+      const double requests = tot(ctx, requests_c_);
+      return requests > 0 ? 1.0 - tot(ctx, fetches_c_) / requests : 0.0;
+    });
+    f.total("origin_failures", failed_c_);
+    f.total("stale_serves", stale_c_);
+    f.total("expired", expired_c_);
+    f.total("purged", purged_c_);
+    f.total("evictions", evictions_c_);
+    f.value("entries", [this] {
+      double entries = 0;
+      for (const Tier& t : tiers_) entries += static_cast<double>(t.store->size());
+      return entries;
+    });
+    for (const Tier& t : tiers_) {
+      f.total("pops." + t.name + ".lookups", t.lookups_c);
+      f.derived("pops." + t.name + ".hit_ratio", [tot, &t](Context& ctx) {
+        const double l = tot(ctx, t.lookups_c);
+        return l > 0 ? tot(ctx, t.hits_c) / l : 0.0;
+      });
+    }
+    // Whole run, as billed (decimal GB).
+    f.value("edge_egress_gb", [this] { return edge_bytes_ / 1e9; });
+    f.value("origin_egress_gb", [this] { return origin_bytes_ / 1e9; });
+  }
+
   struct Route {
     RefId ref = 0;
     std::uint16_t pop = 0;
@@ -390,6 +406,7 @@ class Cdn final : public Component {
   Rng rng_;
   double edge_bytes_ = 0, origin_bytes_ = 0;
   CounterId requests_c_, hits_c_, fetches_c_, stale_c_, expired_c_, purged_c_, evictions_c_, failed_c_;
+  Figures figures_;  // every figure, reported by finish() in the order declared
 };
 
 }  // namespace

@@ -144,42 +144,55 @@ Client::Client(Params& p, BuildContext& bc) : rng_(bc.rng(0)), key_rng_(bc.rng(1
     active_g_ = m.gauge(id, "active_users", "active_users");
     sessions_c_ = m.counter(id, "sessions", "sessions_per_s");
   }
+  declare_figures(m, id);
 }
 
-void Client::finish(Context& ctx, ComponentReport& r) {
-  Metrics& m = ctx.metrics();
-  double measured = to_seconds(ctx.end_time() - ctx.warmup());
-  r.add("sent", static_cast<double>(m.total(sent_c_)));
-  r.add("ok", static_cast<double>(m.total(ok_c_)));
-  r.add("failed", static_cast<double>(m.total(failed_c_)));
-  r.add("throughput_rps", static_cast<double>(m.total(ok_c_)) / measured);
-  r.add("offered_rps", static_cast<double>(m.total(sent_c_)) / measured);
-  r.add_latency("latency_ms", m.whole(latency_h_));
-  r.add_latency("latency_all_ms", m.whole(latency_all_h_));
-  r.add("in_system", m.average(in_system_g_, ctx.end_time()));
-  // Whole run, as billed (decimal GB, as cloud egress is priced).
-  if (egress_kb_ > 0) {
-    r.add("egress_gb", egress_kb_ / 1e6);
-    r.usage().egress_gb = egress_kb_ / 1e6;  // the cost ledger's per_gb_egress
-  }
+// The figures in summary.json, in order; finish() reports them.
+void Client::declare_figures(Metrics& m, const std::string& id) {
+  figures_ = Figures(m, id);
+  Figures& f = figures_;
+  f.total("sent", sent_c_);
+  f.total("ok", ok_c_);
+  f.total("failed", failed_c_);
+  f.rate("throughput_rps", ok_c_);
+  f.rate("offered_rps", sent_c_);
+  f.summary("latency_ms", latency_h_);
+  f.summary("latency_all_ms", latency_all_h_);
+  f.mean("in_system", in_system_g_);
+  // Whole run, as billed (decimal GB, as cloud egress is priced); none sent, no figure.
+  f.value("egress_gb", [this] { return egress_kb_ / 1e6; }, Figures::Show::IfAny);
   if (sessions_mode_) {
+    f.held("sessions_started", sessions_started_);
     // Every session is one user's visit: daily active users are sessions started per
     // simulated day (a user who comes twice a day counts twice), averaged over the whole
     // days of the run; a run shorter than a day reports the sessions of its partial day.
-    double days = to_seconds(ctx.end_time()) / 86400.0;
-    std::uint64_t whole = static_cast<std::uint64_t>(std::floor(days + 1e-9));
-    std::uint64_t total = 0;
-    for (std::uint64_t d = 0; d < sessions_by_day_.size() && (whole == 0 || d < whole); ++d) total += sessions_by_day_[d];
-    r.add("sessions_started", static_cast<double>(sessions_started_));
-    r.add("daily_active_users", whole == 0 ? static_cast<double>(total) : static_cast<double>(total) / static_cast<double>(whole));
-    for (std::size_t d = 0; d < sessions_by_day_.size() && d < 31; ++d)
-      r.add("daily_active_users_day" + std::to_string(d + 1), static_cast<double>(sessions_by_day_[d]));
-    r.add("active_users", m.average(active_g_, ctx.end_time()));
-    r.add("active_users_peak", peak_active_);
-    r.add("session_length_mean_s", length_.mean() / 1e9);
+    f.derived("daily_active_users", [this](Context& ctx) {
+      double days = to_seconds(ctx.end_time()) / 86400.0;
+      std::uint64_t whole = static_cast<std::uint64_t>(std::floor(days + 1e-9));
+      std::uint64_t total = 0;
+      for (std::uint64_t d = 0; d < sessions_by_day_.size() && (whole == 0 || d < whole); ++d) total += sessions_by_day_[d];
+      return whole == 0 ? static_cast<double>(total) : static_cast<double>(total) / static_cast<double>(whole);
+    });
+    // One figure per day the run reached (up to 31): their number is known at the end only.
+    f.custom([this](Context&, ComponentReport& r) {
+      for (std::size_t d = 0; d < sessions_by_day_.size() && d < 31; ++d)
+        r.add("daily_active_users_day" + std::to_string(d + 1), static_cast<double>(sessions_by_day_[d]));
+    });
+    f.mean("active_users", active_g_);
+    f.held("active_users_peak", peak_active_);
+    f.value("session_length_mean_s", [this] { return length_.mean() / 1e9; });
   }
-  if (fixed_.on) report_fixed_count(ctx, r);
-  counters_.report(m, r);
+  if (fixed_.on)
+    fixed_.declare(
+        f, [this](Context& ctx) { return to_seconds(test_end_ >= 0 ? test_end_ : ctx.end_time()); },
+        [this](Context& ctx) { return static_cast<double>(ctx.metrics().total(ok_c_) + ctx.metrics().total(failed_c_)); });
+}
+
+void Client::finish(Context& ctx, ComponentReport& r) {
+  figures_.report(ctx, r);
+  if (egress_kb_ > 0) r.usage().egress_gb = egress_kb_ / 1e6;  // the cost ledger's per_gb_egress
+  if (fixed_.on) fixed_.report_executor(r);
+  counters_.report(ctx.metrics(), r);
   if (policy_) policy_->finish(ctx, r);
 }
 
@@ -192,11 +205,6 @@ void Client::read_fixed_count(Params& p, BuildContext& bc) {
                          "\"users\" (ab -c, k6 vus), not \"arrivals\" or \"sessions\"");
   fixed_.read(p, users_, bc.warmup());
   bc.ends_run_when_done();
-}
-
-void Client::report_fixed_count(Context& ctx, ComponentReport& r) const {
-  const double complete = static_cast<double>(ctx.metrics().total(ok_c_) + ctx.metrics().total(failed_c_));
-  fixed_.report(r, test_end_ >= 0 ? test_end_ : ctx.end_time(), complete);
 }
 
 // For `archsim analyze` (scenario/describe.h): peak load, target and request mix.

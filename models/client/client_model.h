@@ -16,6 +16,7 @@
 #include "models/server/call_policy/call_policy.h"
 #include "models/server/call_policy/on_timeout.h"
 #include "scenario/build.h"
+#include "sim/figures.h"
 #include "sim/results.h"
 #include "scenario/describe.h"
 #include "sim/exponential.h"
@@ -124,7 +125,8 @@ class Client final : public Component, public CallSink, public HasCapabilities, 
   void wake_clock(Context& ctx);
 
   void read_fixed_count(Params& p, BuildContext& bc);
-  void report_fixed_count(Context& ctx, ComponentReport& r) const;
+  // The figures in summary.json, in order (client.cpp); finish() reports them.
+  void declare_figures(Metrics& m, const std::string& id);
 
   FixedCount fixed_;
   BusinessCounters counters_;
@@ -175,6 +177,7 @@ class Client final : public Component, public CallSink, public HasCapabilities, 
   CounterId sent_c_, ok_c_, failed_c_;
   HistogramId latency_h_, other_h_, latency_all_h_;
   GaugeId in_system_g_;
+  Figures figures_;  // every figure but the business counters' and the call policy's, in order
 
  public:
   void describe(Description& d) const override;

@@ -18,11 +18,14 @@
 #pragma once
 #include <cmath>
 #include <cstdint>
+#include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "scenario/params.h"
 #include "sim/profile.h"
+#include "sim/figures.h"
 #include "sim/results.h"
 #include "sim/time.h"
 
@@ -81,17 +84,29 @@ struct FixedCount {
   // ab's figures (support/ab.c, output_results): time taken for tests (the test ran from
   // t = 0 to `end`), requests per second (`complete` requests / time taken), time per request
   // (users x time taken / complete requests); and k6's iterations and interrupted iterations.
-  void report(ComponentReport& r, Time end, double complete) const {
-    const double taken = to_seconds(end);
-    r.add("load_test.users", static_cast<double>(users));
-    r.add("load_test.iterations_planned", static_cast<double>(total));
-    r.add("load_test.iterations", static_cast<double>(ended));
-    r.add("load_test.iterations_interrupted", static_cast<double>(total - ended));
-    r.add("load_test.requests", complete);
-    r.add("load_test.duration_s", taken);
-    r.add("load_test.requests_per_s", taken > 0 ? complete / taken : 0.0);
-    r.add("load_test.iterations_per_s", taken > 0 ? static_cast<double>(ended) / taken : 0.0);
-    if (complete > 0) r.add("load_test.time_per_request_ms", static_cast<double>(users) * taken * 1e3 / complete);
+  // `taken`: the seconds from t = 0 to the test's end; `complete`: the requests that ended.
+  void declare(Figures& f, std::function<double(Context&)> taken, std::function<double(Context&)> complete) const {
+    f.held("load_test.users", users);
+    f.held("load_test.iterations_planned", total);
+    f.held("load_test.iterations", ended);
+    f.value("load_test.iterations_interrupted", [this] { return static_cast<double>(total - ended); });
+    f.derived("load_test.requests", complete);
+    f.derived("load_test.duration_s", taken);
+    f.derived("load_test.requests_per_s", [taken, complete](Context& ctx) {
+      const double t = taken(ctx);
+      return t > 0 ? complete(ctx) / t : 0.0;
+    });
+    f.derived("load_test.iterations_per_s", [this, taken](Context& ctx) {
+      const double t = taken(ctx);
+      return t > 0 ? static_cast<double>(ended) / t : 0.0;
+    });
+    f.maybe("load_test.time_per_request_ms", [this, taken, complete](Context& ctx) -> std::optional<double> {
+      const double c = complete(ctx);
+      if (!(c > 0)) return std::nullopt;
+      return static_cast<double>(users) * taken(ctx) * 1e3 / c;
+    });
+  }
+  void report_executor(ComponentReport& r) const {
     r.add_text("load_test.executor", executor == Executor::Shared ? "shared_iterations" : "per_vu_iterations");
   }
 };

@@ -12,6 +12,7 @@
 #include "models/server/security/tls.h"
 #include "scenario/describe.h"
 #include "sim/exponential.h"
+#include "sim/figures.h"
 #include "sim/results.h"
 
 namespace archsim {
@@ -99,6 +100,7 @@ class ConnectionClient final : public Component {
       msg_ok_c_ = m.counter(id, "messages_ok");
       msg_failed_c_ = m.counter(id, "messages_failed", "messages_failed_per_s");
     }
+    declare_figures(m, id);
   }
 
   bool accepts_calls() const override { return false; }
@@ -154,24 +156,7 @@ class ConnectionClient final : public Component {
     ctx.schedule(delay, kReconnect, token_of(slot));
   }
 
-  void finish(Context& ctx, ComponentReport& r) override {
-    Metrics& m = ctx.metrics();
-    r.add("sessions_started", static_cast<double>(started_));
-    r.add("active_users", m.average(active_g_, ctx.end_time()));
-    r.add("connection_attempts", static_cast<double>(m.total(attempts_c_)));
-    r.add("reconnects", static_cast<double>(m.total(reconnects_c_)));
-    r.add("connections_lost", static_cast<double>(m.total(drops_c_)));
-    r.add("connection_failures", static_cast<double>(m.total(failed_c_)));
-    r.add("gave_up", static_cast<double>(m.total(gave_up_c_)));
-    r.add("closed_early", static_cast<double>(m.total(closed_early_c_)));
-    r.add("connection_attempts_peak_per_s", static_cast<double>(std::max(peak_per_s_, this_second_)));
-    r.add_latency("reconnect_delay_ms", m.whole(delay_h_));
-    if (message_rate_ > 0) {
-      r.add("messages_sent", static_cast<double>(m.total(msg_sent_c_)));
-      r.add("messages_ok", static_cast<double>(m.total(msg_ok_c_)));
-      r.add("messages_failed", static_cast<double>(m.total(msg_failed_c_)));
-    }
-  }
+  void finish(Context& ctx, ComponentReport& r) override { figures_.report(ctx, r); }
 
   // For `archsim analyze`: in steady state, connections opened at the session rate and the
   // messages of rate x mean length connections (Little's law); no reconnects.
@@ -187,6 +172,27 @@ class ConnectionClient final : public Component {
   std::uint64_t memory_estimate() const override { return sessions_.capacity() * sizeof(Session); }
 
  private:
+  // The figures in summary.json, in order; finish() reports them.
+  void declare_figures(Metrics& m, const std::string& id) {
+    figures_ = Figures(m, id);
+    Figures& f = figures_;
+    f.held("sessions_started", started_);
+    f.mean("active_users", active_g_);
+    f.total("connection_attempts", attempts_c_);
+    f.total("reconnects", reconnects_c_);
+    f.total("connections_lost", drops_c_);
+    f.total("connection_failures", failed_c_);
+    f.total("gave_up", gave_up_c_);
+    f.total("closed_early", closed_early_c_);
+    f.value("connection_attempts_peak_per_s", [this] { return static_cast<double>(std::max(peak_per_s_, this_second_)); });
+    f.summary("reconnect_delay_ms", delay_h_);
+    if (message_rate_ > 0) {
+      f.total("messages_sent", msg_sent_c_);
+      f.total("messages_ok", msg_ok_c_);
+      f.total("messages_failed", msg_failed_c_);
+    }
+  }
+
   std::uint64_t token_of(std::uint32_t slot) const { return std::uint64_t{sessions_[slot].gen & kGenMask} << 32 | slot; }
   // Whether `token` (or timer data) names slot's current attempt.
   bool current(std::uint32_t slot, std::uint64_t token) const {
@@ -294,6 +300,7 @@ class ConnectionClient final : public Component {
   std::uint64_t this_second_ = 0, peak_per_s_ = 0;
   CounterId sessions_c_, attempts_c_, reconnects_c_, drops_c_, failed_c_, gave_up_c_, closed_early_c_;
   CounterId msg_sent_c_, msg_ok_c_, msg_failed_c_;
+  Figures figures_;  // every figure, reported by finish() in the order declared
   GaugeId active_g_;
   HistogramId delay_h_;
 };

@@ -53,6 +53,7 @@ Group::Group(Params& p, BuildContext& bc) : rng_(bc.rng(0)) {
   failed_c_ = m.counter(bc.id(), "writes_failed", "failed_rps");
   lost_c_ = m.counter(bc.id(), "writes_lost", "lost_rps");
   leaders_g_ = m.gauge(bc.id(), "leaders", "leaders");
+  declare_figures(m, bc.id());
 }
 
 void Group::describe(Description& d) const {
@@ -68,30 +69,38 @@ void Group::describe(Description& d) const {
   d.programs.push_back(std::move(prog));
 }
 
-void Group::finish(Context& ctx, ComponentReport& r) {
-  const double measured = to_seconds(ctx.end_time() - ctx.warmup());
-  r.add("throughput_rps", measured > 0 ? static_cast<double>(ctx.metrics().total(committed_c_)) / measured : 0.0);
-  r.add("members", n_);
-  r.add("writes", static_cast<double>(sent_));
-  r.add("writes_committed", static_cast<double>(committed_));
-  r.add("writes_failed", static_cast<double>(failed_));
-  r.add("writes_lost", static_cast<double>(lost_));
+void Group::finish(Context& ctx, ComponentReport& r) { figures_.report(ctx, r); }
+
+// The figures in summary.json, in order; finish() reports them.
+void Group::declare_figures(Metrics& m, const std::string& id) {
+  figures_ = Figures(m, id);
+  Figures& f = figures_;
+  f.per_second("throughput_rps", committed_c_);
+  f.held("members", n_);
+  f.held("writes", sent_);
+  f.held("writes_committed", committed_);
+  f.held("writes_failed", failed_);
+  f.held("writes_lost", lost_);
   // Accepted and not yet answered when the run ended: the rest of the conservation
   // writes = committed + failed + lost + in flight.
-  double in_flight = 0;
-  for (const Write& w : writes_) in_flight += w.state == WriteState::Free ? 0 : 1;
-  r.add("writes_in_flight", in_flight);
-  r.add("not_leader", static_cast<double>(not_leader_));
-  r.add("commit_latency_mean_s", commit_n_ ? commit_sum_s_ / static_cast<double>(commit_n_) : 0.0);
-  r.add("elections", static_cast<double>(elections_));
-  r.add("campaigns", static_cast<double>(campaigns_));
-  r.add("leader_changes", static_cast<double>(leader_changes_));
-  r.add("election_time_min_s", to_seconds(election_min_));
-  r.add("election_time_max_s", to_seconds(election_max_));
-  r.add("election_time_mean_s", elections_ ? election_sum_s_ / static_cast<double>(elections_) : 0.0);
-  std::uint64_t term = 0;
-  for (const Member& x : m_) term = std::max(term, x.term);
-  r.add("term", static_cast<double>(term));
+  f.value("writes_in_flight", [this] {
+    double in_flight = 0;
+    for (const Write& w : writes_) in_flight += w.state == WriteState::Free ? 0 : 1;
+    return in_flight;
+  });
+  f.held("not_leader", not_leader_);
+  f.value("commit_latency_mean_s", [this] { return commit_n_ ? commit_sum_s_ / static_cast<double>(commit_n_) : 0.0; });
+  f.held("elections", elections_);
+  f.held("campaigns", campaigns_);
+  f.held("leader_changes", leader_changes_);
+  f.value("election_time_min_s", [this] { return to_seconds(election_min_); });
+  f.value("election_time_max_s", [this] { return to_seconds(election_max_); });
+  f.value("election_time_mean_s", [this] { return elections_ ? election_sum_s_ / static_cast<double>(elections_) : 0.0; });
+  f.value("term", [this] {
+    std::uint64_t term = 0;
+    for (const Member& x : m_) term = std::max(term, x.term);
+    return static_cast<double>(term);
+  });
 }
 
 }  // namespace consensus

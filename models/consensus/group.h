@@ -7,6 +7,7 @@
 
 #include "scenario/build.h"
 #include "sim/distribution.h"
+#include "sim/figures.h"
 #include "sim/random.h"
 
 namespace archsim::consensus {
@@ -118,6 +119,8 @@ class Group final : public Component {
   CounterId committed_c_, failed_c_, lost_c_;
   GaugeId leaders_g_;
   int leaders_ = -1;
+  Figures figures_;  // every figure, reported by finish() in the order declared
+  void declare_figures(Metrics& m, const std::string& id);
 };
 
 }  // namespace archsim::consensus

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "sim/continuation.h"
+#include "sim/figures.h"
 #include "scenario/describe.h"
 #include "sim/results.h"
 
@@ -124,6 +125,7 @@ class Dns final : public Component {
     resolutions_c_ = m.counter(id, "resolutions", "resolutions_rps");
     to_unhealthy_c_ = m.counter(id, "to_unhealthy", "to_unhealthy_rps");
     for (Target& t : targets_) t.requests_c = m.counter(id, "requests." + t.id, "requests_rps." + t.id);
+    declare_figures(m, id);
     jobs_.reserve(1024);
   }
 
@@ -217,25 +219,33 @@ class Dns final : public Component {
     }
   }
 
-  void finish(Context& ctx, ComponentReport& r) override {
-    Metrics& m = ctx.metrics();
-    const double measured = to_seconds(ctx.end_time() - ctx.warmup());
-    r.add("throughput_rps", measured > 0 ? static_cast<double>(m.total(requests_c_)) / measured : 0.0);
-    r.add("resolutions", static_cast<double>(m.total(resolutions_c_)));
-    r.add("to_unhealthy", static_cast<double>(m.total(to_unhealthy_c_)));
-    Time complete = -1;
-    for (const Target& t : targets_) {
-      r.add("targets." + t.id + ".requests", static_cast<double>(m.total(t.requests_c)));
-      r.add("targets." + t.id + ".healthy", t.healthy ? 1.0 : 0.0);
-      r.add("targets." + t.id + ".detected_down_s", t.detected_down < 0 ? -1.0 : to_seconds(t.detected_down));
-      r.add("targets." + t.id + ".last_unhealthy_request_s", t.last_unhealthy_send < 0 ? -1.0 : to_seconds(t.last_unhealthy_send));
-      complete = std::max(complete, t.last_unhealthy_send);
-    }
-    // When the last request went to an endpoint known to be down: the failover's end.
-    r.add("failover_complete_s", complete < 0 ? -1.0 : to_seconds(complete));
-  }
+  void finish(Context& ctx, ComponentReport& r) override { figures_.report(ctx, r); }
 
  private:
+  // The figures in summary.json, in order; finish() reports them. A moment that never came
+  // reads -1.
+  void declare_figures(Metrics& m, const std::string& id) {
+    figures_ = Figures(m, id);
+    Figures& f = figures_;
+    auto seconds_or_none = [](Time t) { return t < 0 ? -1.0 : to_seconds(t); };
+    f.per_second("throughput_rps", requests_c_);
+    f.total("resolutions", resolutions_c_);
+    f.total("to_unhealthy", to_unhealthy_c_);
+    for (const Target& t : targets_) {
+      f.total("targets." + t.id + ".requests", t.requests_c);
+      f.value("targets." + t.id + ".healthy", [&t] { return t.healthy ? 1.0 : 0.0; });
+      f.value("targets." + t.id + ".detected_down_s", [&t, seconds_or_none] { return seconds_or_none(t.detected_down); });
+      f.value("targets." + t.id + ".last_unhealthy_request_s",
+              [&t, seconds_or_none] { return seconds_or_none(t.last_unhealthy_send); });
+    }
+    // When the last request went to an endpoint known to be down: the failover's end.
+    f.value("failover_complete_s", [this, seconds_or_none] {
+      Time complete = -1;
+      for (const Target& t : targets_) complete = std::max(complete, t.last_unhealthy_send);
+      return seconds_or_none(complete);
+    });
+  }
+
   static std::size_t region_index_or_none(const std::vector<std::string>& names, const std::string& r) {
     return static_cast<std::size_t>(std::find(names.begin(), names.end(), r) - names.begin());
   }
@@ -314,6 +324,7 @@ class Dns final : public Component {
   SlotTable<Job> jobs_;
   Rng rng_;
   CounterId requests_c_, resolutions_c_, to_unhealthy_c_;
+  Figures figures_;  // every figure, reported by finish() in the order declared
 };
 
 }  // namespace

@@ -9,6 +9,7 @@
 #include "models/contracts/causes.h"
 #include "scenario/describe.h"
 #include "sim/distribution.h"
+#include "sim/figures.h"
 #include "sim/results.h"
 
 namespace archsim {
@@ -68,6 +69,7 @@ class Function final : public Component {
     environments_g_ = m.gauge(id, "environments", "environments");
     concurrent_g_ = m.gauge(id, "concurrent", "concurrent_executions");
     m.set(environments_g_, static_cast<double>(live_), 0);
+    declare_figures(m, id);
   }
 
   void on_request(Context& ctx, CallId call) override {
@@ -135,25 +137,7 @@ class Function final : public Component {
   }
 
   void finish(Context& ctx, ComponentReport& r) override {
-    // Rates over the measured span, as every component's: served invocations per second, and
-    // the concurrency limit's mean share in use (the table's util column; near 1, arrivals
-    // are being throttled).
-    Metrics& m = ctx.metrics();
-    const double measured = to_seconds(ctx.end_time() - ctx.warmup());
-    r.add("throughput_rps", measured > 0 ? static_cast<double>(m.total(invocations_c_)) / measured : 0.0);
-    const double concurrent = m.average(concurrent_g_, ctx.end_time());
-    r.add("concurrent_executions", concurrent);
-    r.add("utilization", concurrent / static_cast<double>(concurrency_));
-    // Whole-run figures: a cold start at t = 0 is the point of the model, warm-up or not.
-    r.add("invocations", static_cast<double>(invocations_));
-    r.add("cold_starts", static_cast<double>(cold_starts_));
-    r.add("cold_start_share", invocations_ ? static_cast<double>(cold_starts_) / static_cast<double>(invocations_) : 0.0);
-    r.add("throttled", static_cast<double>(throttled_));
-    r.add("throttled_scaling", static_cast<double>(throttled_scaling_));
-    r.add("environments_created", static_cast<double>(cold_starts_ + provisioned_));
-    r.add("environments_reclaimed", static_cast<double>(reclaimed_));
-    r.add("peak_environments", static_cast<double>(peak_live_));
-    r.add("billed_gb_seconds", billed_gb_s_);
+    figures_.report(ctx, r);
     const double gb = static_cast<double>(memory_mb_) / 1024.0;
     Usage& u = r.usage();
     u.function_invocations += static_cast<double>(invocations_);
@@ -162,6 +146,32 @@ class Function final : public Component {
   }
 
  private:
+  // The figures in summary.json, in order; finish() reports them.
+  void declare_figures(Metrics& m, const std::string& id) {
+    figures_ = Figures(m, id);
+    Figures& f = figures_;
+    // Rates over the measured span, as every component's: served invocations per second, and
+    // the concurrency limit's mean share in use (the table's util column; near 1, arrivals
+    // are being throttled).
+    f.per_second("throughput_rps", invocations_c_);
+    f.mean("concurrent_executions", concurrent_g_);
+    f.derived("utilization", [this](Context& ctx) {
+      return ctx.metrics().average(concurrent_g_, ctx.end_time()) / static_cast<double>(concurrency_);
+    });
+    // Whole-run figures: a cold start at t = 0 is the point of the model, warm-up or not.
+    f.held("invocations", invocations_);
+    f.held("cold_starts", cold_starts_);
+    f.value("cold_start_share", [this] {
+      return invocations_ ? static_cast<double>(cold_starts_) / static_cast<double>(invocations_) : 0.0;
+    });
+    f.held("throttled", throttled_);
+    f.held("throttled_scaling", throttled_scaling_);
+    f.value("environments_created", [this] { return static_cast<double>(cold_starts_ + provisioned_); });
+    f.held("environments_reclaimed", reclaimed_);
+    f.held("peak_environments", peak_live_);
+    f.held("billed_gb_seconds", billed_gb_s_);
+  }
+
   void done(Context& ctx, std::uint32_t e) {
     Env& env = envs_[e];
     ctx.reply(env.call, Status::Ok);
@@ -235,6 +245,7 @@ class Function final : public Component {
   Rng rng_;
   GaugeId environments_g_, concurrent_g_;
   CounterId invocations_c_, cold_c_, throttled_c_;
+  Figures figures_;  // every figure, reported by finish() in the order declared
 };
 
 }  // namespace

@@ -22,6 +22,7 @@
 #include "models/queue/log.h"
 #include "scenario/build.h"
 #include "sim/context.h"
+#include "sim/figures.h"
 #include "sim/metrics.h"
 #include "sim/results.h"
 #include "sim/ring.h"
@@ -110,14 +111,22 @@ class Group {
   // Its ledger at the end: `produced`, `lost_before_log` and `outbox_retained` are its
   // topics' (counted produced, lost before any log had them, waiting in the outbox).
   GroupLedger ledger(Context& ctx, std::uint64_t produced, std::uint64_t lost_before_log, std::uint64_t outbox_retained);
-  // Its ledger's figures from `consumed` to `retries` (a topic reports its own group's
-  // among its own figures with these).
-  void report_ledger(ComponentReport& r, const GroupLedger& l, std::uint64_t lost_before_log);
-  void report_lag(Context& ctx, ComponentReport& r);
-  void report_members(ComponentReport& r);
-  void report_throughput(Context& ctx, ComponentReport& r);
-  // Every figure under its prefix (a queue's "groups"), after ledger().
-  void report(Context& ctx, ComponentReport& r, const GroupLedger& l, std::uint64_t lost_before_log);
+  // Its ledger's figures from `consumed` to `retries`, of ledger `l` and its topics'
+  // `lost_before_log` as they are at the end (a topic declares its own group's among its own
+  // figures with these and the three below).
+  void declare_ledger(Figures& f, const GroupLedger& l, const std::uint64_t& lost_before_log);
+  void declare_lag(Figures& f);
+  void declare_members(Figures& f);
+  void declare_throughput(Figures& f);
+  // Every figure under its prefix (a queue's "groups"), of the ledger settle() takes.
+  void declare_figures(Figures& f);
+  // At the end, before its figures are read: its ledger over its topics' (as ledger()).
+  void settle(Context& ctx, std::uint64_t produced, std::uint64_t lost_before_log, std::uint64_t outbox_retained) {
+    settled_ = ledger(ctx, produced, lost_before_log, outbox_retained);
+    settled_lost_before_log_ = lost_before_log;
+  }
+  const GroupLedger& settled() const { return settled_; }
+  const std::string& prefix() const { return prefix_; }
   std::string assignment() const;
 
  private:
@@ -172,6 +181,8 @@ class Group {
   bool own_timers_ = false;  // its own block of tags (a queue's "groups"), not its topic's
   std::string prefix_;
   std::uint32_t queue_index_ = 0;
+  GroupLedger settled_;  // settle()
+  std::uint64_t settled_lost_before_log_ = 0;
 
   bool work_queue_ = false;
   bool has_consumers_ = false, has_dlq_ = false, has_route_ = false;

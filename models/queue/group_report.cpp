@@ -1,4 +1,5 @@
-// Queue: a consumer group's lag and its figures at the end of the run (group.h).
+// Queue: a consumer group's lag, and its figures declared once at build time and read at the
+// end of the run (group.h).
 #include <algorithm>
 #include <string>
 
@@ -74,62 +75,59 @@ GroupLedger Group::ledger(Context& ctx, std::uint64_t produced, std::uint64_t lo
   return l;
 }
 
-void Group::report_lag(Context& ctx, ComponentReport& r) {
-  Metrics& mt = ctx.metrics();
-  r.add(prefix_ + "consumer_lag", mt.value(lag_g_));
-  r.add(prefix_ + "consumer_lag_mean", mt.average(lag_g_, ctx.end_time()));
-  r.add(prefix_ + "consumer_uncommitted", mt.value(uncommitted_g_));
-  r.add(prefix_ + "consumer_uncommitted_mean", mt.average(uncommitted_g_, ctx.end_time()));
-  r.add(prefix_ + "consumer_lag_s", mt.value(lag_s_g_));
+void Group::declare_lag(Figures& f) {
+  const std::string& p = prefix_;
+  f.last(p + "consumer_lag", lag_g_);
+  f.mean(p + "consumer_lag_mean", lag_g_);
+  f.last(p + "consumer_uncommitted", uncommitted_g_);
+  f.mean(p + "consumer_uncommitted_mean", uncommitted_g_);
+  f.last(p + "consumer_lag_s", lag_s_g_);
   if (!work_queue_)
     for (std::size_t i = 0; i < cursors_.size(); ++i) {
       const Cursor& c = cursors_[i];
-      r.add(prefix_ + "partition_lag." + (sub_base_.size() > 1 ? sh_.topic_names[c.topic] + "." : std::string()) + "p" +
-                std::to_string(c.partition),
-            mt.value(part_lag_g_[i]));
+      f.last(p + "partition_lag." + (sub_base_.size() > 1 ? sh_.topic_names[c.topic] + "." : std::string()) + "p" +
+                 std::to_string(c.partition),
+             part_lag_g_[i]);
     }
 }
 
-void Group::report_members(ComponentReport& r) {
-  r.add(prefix_ + "members", static_cast<double>(members_.size()));
-  r.add(prefix_ + "idle_consumers", static_cast<double>(idle_));
-  r.add(prefix_ + "rebalances", static_cast<double>(t_.rebalances));
-  r.add(prefix_ + "member_crashes", static_cast<double>(t_.member_crashes));
+void Group::declare_members(Figures& f) {
+  f.value(prefix_ + "members", [this] { return static_cast<double>(members_.size()); });
+  f.held(prefix_ + "idle_consumers", idle_);
+  f.held(prefix_ + "rebalances", t_.rebalances);
+  f.held(prefix_ + "member_crashes", t_.member_crashes);
 }
 
-void Group::report_throughput(Context& ctx, ComponentReport& r) {
-  Metrics& mt = ctx.metrics();
-  double measured = to_seconds(ctx.end_time() - ctx.warmup());
-  r.add(prefix_ + "throughput_rps", static_cast<double>(mt.total(consumed_c_)) / measured);
-  r.add_latency(prefix_ + "end_to_end_ms", mt.whole(e2e_h_));
+void Group::declare_throughput(Figures& f) {
+  f.rate(prefix_ + "throughput_rps", consumed_c_);
+  f.summary(prefix_ + "end_to_end_ms", e2e_h_);
 }
 
 // A queue's "groups": every figure of the group under groups.<name>., with its own ledger
 // (produced = consumed + dead_lettered + lost + retained, over the topics it reads).
-void Group::report(Context& ctx, ComponentReport& r, const GroupLedger& l, std::uint64_t lost_before_log) {
-  r.add(prefix_ + "produced", static_cast<double>(l.produced));
-  report_ledger(r, l, lost_before_log);
-  report_lag(ctx, r);
-  report_members(r);
-  r.add(prefix_ + "order_violations", static_cast<double>(t_.order_violations));
-  r.add(prefix_ + "key_order_violations", static_cast<double>(t_.key_order_violations));
-  r.add_text(prefix_ + "assignment", assignment());
-  report_throughput(ctx, r);
+void Group::declare_figures(Figures& f) {
+  f.held(prefix_ + "produced", settled_.produced);
+  declare_ledger(f, settled_, settled_lost_before_log_);
+  declare_lag(f);
+  declare_members(f);
+  f.held(prefix_ + "order_violations", t_.order_violations);
+  f.held(prefix_ + "key_order_violations", t_.key_order_violations);
+  declare_throughput(f);
 }
 
 // Where every message it got went (its ledger but `produced`), and what it cost to get there.
-void Group::report_ledger(ComponentReport& r, const GroupLedger& l, std::uint64_t lost_before_log) {
-  const std::uint64_t lost_at_broker = lost_before_log + t_.lost_truncated;
-  r.add(prefix_ + "consumed", static_cast<double>(t_.consumed));
-  r.add(prefix_ + "dead_lettered", static_cast<double>(t_.dead_lettered));
-  r.add(prefix_ + "lost", static_cast<double>(l.lost));
-  r.add(prefix_ + "lost_at_broker", static_cast<double>(lost_at_broker));
-  r.add(prefix_ + "lost_at_consumer", static_cast<double>(t_.lost_at_consumer));
-  r.add(prefix_ + "retained", static_cast<double>(l.retained));
-  r.add(prefix_ + "duplicates", static_cast<double>(t_.duplicates));
-  r.add(prefix_ + "duplicates_suppressed", static_cast<double>(t_.suppressed));
-  r.add(prefix_ + "redelivered", static_cast<double>(t_.redelivered));
-  r.add(prefix_ + "retries", static_cast<double>(t_.retries));
+void Group::declare_ledger(Figures& f, const GroupLedger& l, const std::uint64_t& lost_before_log) {
+  const std::string& p = prefix_;
+  f.held(p + "consumed", t_.consumed);
+  f.held(p + "dead_lettered", t_.dead_lettered);
+  f.held(p + "lost", l.lost);
+  f.value(p + "lost_at_broker", [this, &lost_before_log] { return static_cast<double>(lost_before_log + t_.lost_truncated); });
+  f.held(p + "lost_at_consumer", t_.lost_at_consumer);
+  f.held(p + "retained", l.retained);
+  f.held(p + "duplicates", t_.duplicates);
+  f.held(p + "duplicates_suppressed", t_.suppressed);
+  f.held(p + "redelivered", t_.redelivered);
+  f.held(p + "retries", t_.retries);
 }
 
 // The partitions each member reads at the end, member by member (in join order), as

@@ -113,6 +113,7 @@ class Queue final : public Component,
       for (std::size_t g = 0; g < groups_.size(); ++g)
         groups_[g]->set_tags(TagRange(static_cast<std::uint16_t>(group_tags_.first() + Topic::kTimers * g), Topic::kTimers));
     }
+    declare_figures(bc);
   }
 
   Capabilities capabilities() override {
@@ -276,15 +277,14 @@ class Queue final : public Component,
     for (auto& t : topics_) t->broker_up(ctx, b);
   }
 
-  // With topics, each topic reports under topics.<name> and the queue its ledger's totals;
-  // the brokers' billing either way.
+  // Every figure is declared at build time (declare_figures); what they read of the ledgers
+  // is settled first, then the groups' assignments and the brokers' billing.
   void finish(Context& ctx, ComponentReport& r) override {
-    if (names_[0].empty()) {
-      topics_[0]->finish(ctx, r);
-      for (auto& g : groups_) report_group(ctx, r, *g);
-    } else {
-      report_totals(ctx, r);
-    }
+    for (auto& t : topics_) t->settle(ctx);
+    for (auto& g : groups_) settle_group(ctx, *g);
+    if (!names_[0].empty()) sum_ledgers();
+    figures_.report(ctx, r);
+    for (auto& g : groups_) r.add_text(g->prefix() + "assignment", g->assignment());
     pool_.report_billing(ctx, r);
     queue::declare_page(r.page());
   }
@@ -298,7 +298,7 @@ class Queue final : public Component,
   }
 
   // A queue's group under groups.<name>., with its ledger over the topics it reads.
-  GroupLedger report_group(Context& ctx, ComponentReport& r, queue::Group& g) {
+  void settle_group(Context& ctx, queue::Group& g) {
     std::uint64_t produced = 0, lost_before_log = 0, outbox = 0;
     for (auto& t : topics_)
       if (g.reads_topic(t->index())) {
@@ -306,19 +306,14 @@ class Queue final : public Component,
         lost_before_log += t->lost_before_log();
         outbox += t->outbox_retained();
       }
-    const GroupLedger l = g.ledger(ctx, produced, lost_before_log, outbox);
-    g.report(ctx, r, l, lost_before_log);
-    return l;
+    g.settle(ctx, produced, lost_before_log, outbox);
   }
 
-  // With topics, each topic's figures (its own group's) and each group's, then the totals over
-  // every group: a message read by two groups counts once in each of their ledgers.
-  void report_totals(Context& ctx, ComponentReport& r) {
+  // With topics, the totals over every topic's own group and every group: a message read by
+  // two groups counts once in each of their ledgers.
+  void sum_ledgers() {
     GroupLedger sum;
-    std::vector<GroupLedger> ledgers;
-    for (auto& t : topics_) ledgers.push_back(t->finish(ctx, r));
-    for (auto& g : groups_) ledgers.push_back(report_group(ctx, r, *g));
-    for (const GroupLedger& l : ledgers) {
+    auto add = [&sum](const GroupLedger& l) {
       sum.produced += l.produced;
       sum.consumed += l.consumed;
       sum.dead_lettered += l.dead_lettered;
@@ -329,19 +324,33 @@ class Queue final : public Component,
       sum.key_order_violations += l.key_order_violations;
       sum.lag += l.lag;
       sum.consumed_total += l.consumed_total;
-    }
-    r.add("topic_count", static_cast<double>(topics_.size()));
-    r.add("produced", static_cast<double>(sum.produced));
-    r.add("consumed", static_cast<double>(sum.consumed));
-    r.add("dead_lettered", static_cast<double>(sum.dead_lettered));
-    r.add("lost", static_cast<double>(sum.lost));
-    r.add("retained", static_cast<double>(sum.retained));
-    r.add("duplicates", static_cast<double>(sum.duplicates));
-    r.add("consumer_lag", sum.lag);
-    r.add("broker_crashes", static_cast<double>(sh_.crashes));
-    r.add("order_violations", static_cast<double>(sum.order_violations));
-    r.add("key_order_violations", static_cast<double>(sum.key_order_violations));
-    r.add("throughput_rps", sum.consumed_total / to_seconds(ctx.end_time() - ctx.warmup()));
+    };
+    for (auto& t : topics_) add(t->ledger());
+    for (auto& g : groups_) add(g->settled());
+    totals_ = sum;
+  }
+
+  // The figures in summary.json, in order: each topic's (its own group's), each group's, then
+  // with topics the totals; finish() reports them.
+  void declare_figures(BuildContext& bc) {
+    figures_ = Figures(bc.metrics(), bc.id());
+    Figures& f = figures_;
+    for (auto& t : topics_) t->declare_figures(f);
+    for (auto& g : groups_) g->declare_figures(f);
+    if (names_[0].empty()) return;
+    f.value("topic_count", [this] { return static_cast<double>(topics_.size()); });
+    f.held("produced", totals_.produced);
+    f.held("consumed", totals_.consumed);
+    f.held("dead_lettered", totals_.dead_lettered);
+    f.held("lost", totals_.lost);
+    f.held("retained", totals_.retained);
+    f.held("duplicates", totals_.duplicates);
+    f.held("consumer_lag", totals_.lag);
+    f.held("broker_crashes", sh_.crashes);
+    f.held("order_violations", totals_.order_violations);
+    f.held("key_order_violations", totals_.key_order_violations);
+    f.derived("throughput_rps",
+              [this](Context& ctx) { return totals_.consumed_total / to_seconds(ctx.end_time() - ctx.warmup()); });
   }
 
   queue::BrokerSpec spec_;
@@ -354,6 +363,8 @@ class Queue final : public Component,
   std::uint16_t isr_shrink_tag_ = 0;  // own timers (the constructor takes them after the pool's)
   TagRange topic_tags_, group_tags_;
   std::vector<std::unique_ptr<queue::Group>> groups_;  // the queue's "groups" (topics own theirs)
+  Figures figures_;  // every figure, reported by finish() in the order declared
+  GroupLedger totals_;  // with topics: the sum of every ledger, at the end (sum_ledgers)
   std::uint16_t block_tag_ = 0;  // producers blocked too long (data: the topic's index)
   bool blocking_ = false;        // some topic makes producers wait (a bound with when_full "block")
 };

@@ -67,9 +67,14 @@ class Topic {
   void on_request(Context& ctx, CallId call);
   void write_reply(Context& ctx, Handle h, Status status);
   void on_timer(Context& ctx, Timer kind, std::uint64_t data);
-  // Its figures (under its prefix, with its own group's when it reads the topic), for the
-  // queue's totals.
-  GroupLedger finish(Context& ctx, ComponentReport& r);
+  // Its figures (under its prefix, with its own group's when it reads the topic), declared
+  // into the queue's at build time, once every group has subscribed (topic_report.cpp).
+  void declare_figures(Figures& f);
+  // At the end, before the figures are read: its own group's ledger (when that group reads
+  // it) and the smallest ISR.
+  void settle(Context& ctx);
+  // Its own group's ledger, settled (empty when only other groups read it), for the queue's totals.
+  const GroupLedger& ledger() const { return ledger_; }
   // What every group's ledger adds of the topic's: messages counted produced, lost before any
   // log had them, waiting in the outbox.
   std::uint64_t produced() const { return produced_; }
@@ -188,6 +193,8 @@ class Topic {
   std::vector<PartitionState> parts_;
   std::unique_ptr<Group> own_;  // its own group ("consumers"), or one without consumers
   std::vector<Sub> subs_;       // the groups that read it, its own first when it does
+  bool own_reads() const { return subs_[0].group == own_.get(); }
+  GroupLedger ledger_;  // settle()
   struct Blocked {
     CallId call;
     Time since;  // when it began to wait (traces)

@@ -1,78 +1,86 @@
-// Queue: a topic's figures at the end of the run, with its own group's when that group reads
-// it, and the ledger for the queue's totals (models/queue/topic.h).
+// Queue: a topic's figures, with its own group's when that group reads it, declared once at
+// build time into the queue's and read at the end of the run; and what they read that is
+// settled only then (its own group's ledger, the smallest ISR) (models/queue/topic.h).
 #include <string>
 
 #include "models/queue/topic.h"
 
 namespace archsim::queue {
 
-GroupLedger Topic::finish(Context& ctx, ComponentReport& r) {
-  const bool own_reads = subs_[0].group == own_.get();  // else only other groups read it (group_report.cpp)
-  Group& g = *own_;
-  GroupLedger l;
-  if (own_reads) l = g.ledger(ctx, produced_, lost_before_log_, outbox_retained());
+void Topic::settle(Context& ctx) {
+  if (own_reads()) ledger_ = own_->ledger(ctx, produced_, lost_before_log_, outbox_retained());
   sample_isr(ctx);
+}
+
+void Topic::declare_figures(Figures& f) {
+  const bool own_reads = this->own_reads();  // else only other groups read it (group_report.cpp)
+  Group& g = *own_;
   const Group::Tally& t = g.tally();
-  Metrics& mt = ctx.metrics();
-  r.add(prefix_ + "produced", static_cast<double>(produced_));
-  if (own_reads) g.report_ledger(r, l, lost_before_log_);
-  r.add(prefix_ + "dropped", static_cast<double>(dropped_));
-  r.add(prefix_ + "refused", static_cast<double>(refused_));
-  r.add(prefix_ + "aborted", static_cast<double>(aborted_));
-  r.add(prefix_ + "blocked_producers", static_cast<double>(blocked_.size()));
-  r.add(prefix_ + "expired", static_cast<double>(expired_));
-  r.add(prefix_ + "produce_errors", static_cast<double>(produce_errors_));
-  const std::uint64_t lost_here = lost_before_log_ + lost_truncated_;  // the messages themselves, once
+  const std::string& p = prefix_;
+  f.held(p + "produced", produced_);
+  if (own_reads) g.declare_ledger(f, ledger_, lost_before_log_);
+  f.held(p + "dropped", dropped_);
+  f.held(p + "refused", refused_);
+  f.held(p + "aborted", aborted_);
+  f.value(p + "blocked_producers", [this] { return static_cast<double>(blocked_.size()); });
+  f.held(p + "expired", expired_);
+  f.held(p + "produce_errors", produce_errors_);
+  // The messages lost here themselves, once: before any log had them, or cut from a log.
+  auto lost_here = [this] { return lost_before_log_ + lost_truncated_; };
   // Dual write: business writes whose event never reached the broker (refused, or lost
   // after the ack, or not acknowledged). With the outbox, events wait instead.
   if (!outbox_)
-    r.add(prefix_ + "events_missing", static_cast<double>(refused_ + lost_here + aborted_ + not_enough_ + produce_errors_));
+    f.value(p + "events_missing", [this, lost_here] {
+      return static_cast<double>(refused_ + lost_here() + aborted_ + not_enough_ + produce_errors_);
+    });
   // With the business write here both halves of the dual write are seen: a committed write
   // whose event was refused, given up or lost at the broker (write first; the outbox only
   // loses relayed events a leader's crash cut with acks 0/1), and an acknowledged event
   // whose write then failed (publish first).
   if (has_write_) {
-    r.add(prefix_ + "business_writes", static_cast<double>(writes_));
-    r.add(prefix_ + "business_writes_failed", static_cast<double>(writes_failed_));
-    r.add(prefix_ + "writes_without_event", static_cast<double>(writes_without_event_ + lost_here));
-    r.add(prefix_ + "events_without_write", static_cast<double>(events_without_write_));
+    f.held(p + "business_writes", writes_);
+    f.held(p + "business_writes_failed", writes_failed_);
+    f.value(p + "writes_without_event", [this, lost_here] { return static_cast<double>(writes_without_event_ + lost_here()); });
+    f.held(p + "events_without_write", events_without_write_);
   }
   if (outbox_) {
-    r.add(prefix_ + "outbox_relayed", static_cast<double>(relayed_));
-    r.add(prefix_ + "outbox_waiting", static_cast<double>(outbox_q_.size()));
+    f.held(p + "outbox_relayed", relayed_);
+    f.value(p + "outbox_waiting", [this] { return static_cast<double>(outbox_q_.size()); });
   }
   if (own_reads) {
-    g.report_lag(ctx, r);
-    g.report_members(r);
+    g.declare_lag(f);
+    g.declare_members(f);
   }
-  if (prefix_.empty()) {
-    r.add("broker_crashes", static_cast<double>(sh_.crashes));
-    r.add("controlled_shutdowns", static_cast<double>(sh_.controlled_shutdowns));
+  if (p.empty()) {
+    f.held("broker_crashes", sh_.crashes);
+    f.held("controlled_shutdowns", sh_.controlled_shutdowns);
   }
-  r.add(prefix_ + "leader_elections", static_cast<double>(elections_));
-  r.add(prefix_ + "leader_moves", static_cast<double>(leader_moves_));
-  r.add(prefix_ + "not_enough_replicas", static_cast<double>(not_enough_));
-  r.add(prefix_ + "not_enough_replicas_after_append", static_cast<double>(not_enough_after_));
-  r.add(prefix_ + "isr_shrinks", static_cast<double>(isr_shrinks_));
-  r.add(prefix_ + "isr_expands", static_cast<double>(isr_expands_));
-  r.add(prefix_ + "isr_min", mt.value(isr_g_));
-  r.add(prefix_ + "unclean_elections", static_cast<double>(unclean_elections_));
-  r.add(prefix_ + "lost_unclean", static_cast<double>(lost_unclean_));
-  double offline = offline_s_;
-  std::uint32_t offline_now = 0;
-  for (const PartitionState& p : parts_)
-    if (!p.available) {
-      offline += to_seconds(ctx.end_time() - p.offline_since);
-      ++offline_now;
-    }
-  r.add(prefix_ + "partition_offline_s", offline);
-  r.add(prefix_ + "offline_partitions", static_cast<double>(offline_now));
+  f.held(p + "leader_elections", elections_);
+  f.held(p + "leader_moves", leader_moves_);
+  f.held(p + "not_enough_replicas", not_enough_);
+  f.held(p + "not_enough_replicas_after_append", not_enough_after_);
+  f.held(p + "isr_shrinks", isr_shrinks_);
+  f.held(p + "isr_expands", isr_expands_);
+  f.last(p + "isr_min", isr_g_);
+  f.held(p + "unclean_elections", unclean_elections_);
+  f.held(p + "lost_unclean", lost_unclean_);
+  // Seconds without a leader, the partitions still offline counted to the end.
+  f.derived(p + "partition_offline_s", [this](Context& ctx) {
+    double offline = offline_s_;
+    for (const PartitionState& q : parts_)
+      if (!q.available) offline += to_seconds(ctx.end_time() - q.offline_since);
+    return offline;
+  });
+  f.value(p + "offline_partitions", [this] {
+    std::uint32_t offline_now = 0;
+    for (const PartitionState& q : parts_) offline_now += q.available ? 0 : 1;
+    return static_cast<double>(offline_now);
+  });
   if (own_reads) {
-    r.add(prefix_ + "order_violations", static_cast<double>(t.order_violations));
-    r.add(prefix_ + "key_order_violations", static_cast<double>(t.key_order_violations));
-    g.report_throughput(ctx, r);
+    f.held(p + "order_violations", t.order_violations);
+    f.held(p + "key_order_violations", t.key_order_violations);
+    g.declare_throughput(f);
   }
-  return l;
 }
 
 }  // namespace archsim::queue

@@ -82,6 +82,7 @@ Service::Service(Params& p, BuildContext& bc)
   }
   pool_.register_memory_metrics(m);
   read_connections(p, bc);
+  declare_figures(m);
 }
 
 void Service::start(Context& ctx) {

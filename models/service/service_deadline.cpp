@@ -110,14 +110,14 @@ void Service::check_terminated(Context& ctx, Job& job) {
   job.status = terminated_;
 }
 
-void Service::deadline_figures(Context& ctx, ComponentReport& r) {
-  Metrics& m = ctx.metrics();
-  if (exec_timeout_) r.add("terminated", static_cast<double>(m.total(terminated_c_)));
+void Service::declare_deadline_figures(Figures& f) {
+  if (exec_timeout_) f.total("terminated", terminated_c_);
   // CPU-seconds spent on requests whose callers no longer waited (answers dropped, cancels).
-  r.add("wasted_cpu_s", static_cast<double>(m.total(wasted_c_)) / static_cast<double>(kSecond));
-  if (const auto c = m.total(cancelled_c_)) r.add("cancelled", static_cast<double>(c));
-  if (drop_expired_) r.add("expired", static_cast<double>(m.total(expired_c_)));
-  if (codel_interval_) r.add("codel_dropped", static_cast<double>(m.total(codel_c_)));
+  f.derived("wasted_cpu_s",
+            [this](Context& ctx) { return static_cast<double>(ctx.metrics().total(wasted_c_)) / static_cast<double>(kSecond); });
+  f.total("cancelled", cancelled_c_, Figures::Show::IfAny);
+  if (drop_expired_) f.total("expired", expired_c_);
+  if (codel_interval_) f.total("codel_dropped", codel_c_);
 }
 
 }  // namespace archsim::service_internal

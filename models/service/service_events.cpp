@@ -47,13 +47,14 @@ Time Service::startup_work(Context&, std::uint32_t) {
   return d;
 }
 
-void Service::event_figures(ComponentReport& r) const {
+void Service::declare_event_figures(Figures& f) const {
   if (!es_.on) return;
-  r.add("events", static_cast<double>(es_.history + es_.appended));
-  r.add("replays", static_cast<double>(es_.replays));
-  r.add("events_replayed", static_cast<double>(es_.replayed));
-  r.add("replay_time_max_s", to_seconds(es_.replay_max));
-  r.add("replay_time_mean_s", es_.replays ? to_seconds(es_.replay_sum) / static_cast<double>(es_.replays) : 0.0);
+  f.value("events", [this] { return static_cast<double>(es_.history + es_.appended); });
+  f.held("replays", es_.replays);
+  f.held("events_replayed", es_.replayed);
+  f.value("replay_time_max_s", [this] { return to_seconds(es_.replay_max); });
+  f.value("replay_time_mean_s",
+          [this] { return es_.replays ? to_seconds(es_.replay_sum) / static_cast<double>(es_.replays) : 0.0; });
 }
 
 }  // namespace archsim::service_internal

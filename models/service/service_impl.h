@@ -32,6 +32,7 @@
 #include "models/service/service.h"
 #include "sim/results.h"
 #include "sim/continuation.h"
+#include "sim/figures.h"
 #include "scenario/describe.h"
 
 namespace archsim::service_internal {
@@ -188,7 +189,7 @@ class Service final : public Component,
 
   void read_sidecar(Params& p, BuildContext& bc);  // before the routes: their calls take its retries
   void register_sidecar(Metrics& m);
-  void sidecar_figures(Context& ctx, ComponentReport& r) const;
+  void declare_sidecar_figures(Figures& f) const;
   // A request or a call passes the sidecar: its CPU.
   void through_sidecar(Context& ctx) { ctx.metrics().add(sidecar_cpu_c_, static_cast<std::uint64_t>(sidecar_cpu_)); }
 
@@ -215,7 +216,7 @@ class Service final : public Component,
   // ---- event sourcing (service_events.cpp) ----
 
   void read_event_sourcing(Params& p);
-  void event_figures(ComponentReport& r) const;
+  void declare_event_figures(Figures& f) const;
 
   // ---- sagas (service_saga.cpp) ----
 
@@ -273,7 +274,7 @@ class Service final : public Component,
   bool dropped_from_queue(Context& ctx, std::uint32_t j);
   void queued(Context& ctx, std::uint32_t j);  // job `j` went into its instance's queue
   void end_unwanted(Context& ctx, std::uint32_t j, Status status);
-  void deadline_figures(Context& ctx, ComponentReport& r);
+  void declare_deadline_figures(Figures& f);
   // execution_timeout: starts job `j`'s clock when it first runs; true when the limit has
   // passed (the caller then completes it, terminated).
   bool past_execution_limit(Context& ctx, Job& job) {
@@ -387,6 +388,9 @@ class Service final : public Component,
   static constexpr std::size_t kMaxWaitThresholds = 8;
   std::vector<Time> wait_thresholds_;
   std::vector<CounterId> waited_over_c_;
+  // The figures in summary.json, in order (service_figures.cpp); finish() reports them.
+  void declare_figures(Metrics& m);
+  Figures figures_;
   // Sagas (service_saga.cpp): counted only on a service with a saga block.
   bool sagas_ = false;
   Status compensated_ = Status::Error, inconsistent_ = Status::Error;  // causes "saga_compensated", "saga_inconsistent"

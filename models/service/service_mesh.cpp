@@ -60,13 +60,15 @@ void Service::register_sidecar(Metrics& m) {
   if (sidecar_) sidecar_cpu_c_ = m.counter(id_, "sidecar_cpu_ns", "sidecar_cpu_s", Metrics::kSecondsSeries);
 }
 
-void Service::sidecar_figures(Context& ctx, ComponentReport& r) const {
+void Service::declare_sidecar_figures(Figures& f) const {
   if (!sidecar_) return;
-  const double cpu_s = static_cast<double>(ctx.metrics().total(sidecar_cpu_c_)) / 1e9;
-  const double measured = to_seconds(ctx.end_time() - ctx.warmup());
-  r.add("sidecar_cpu_s", cpu_s);
-  r.add("sidecar_cores", measured > 0 ? cpu_s / measured : 0.0);  // all pods' proxies together
-  r.add("sidecar_memory_mb", sidecar_memory_mb_);                // per pod
+  auto cpu_s = [this](Context& ctx) { return static_cast<double>(ctx.metrics().total(sidecar_cpu_c_)) / 1e9; };
+  f.derived("sidecar_cpu_s", cpu_s);
+  f.derived("sidecar_cores", [cpu_s](Context& ctx) {  // all pods' proxies together
+    const double measured = to_seconds(ctx.end_time() - ctx.warmup());
+    return measured > 0 ? cpu_s(ctx) / measured : 0.0;
+  });
+  f.held("sidecar_memory_mb", sidecar_memory_mb_);  // per pod
 }
 
 }  // namespace archsim::service_internal

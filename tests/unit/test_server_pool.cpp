@@ -28,6 +28,8 @@ class PoolServer final : public Component, public HasCapabilities, public PoolJo
     work_ = p.duration("work");
     pool_.register_metrics(bc.metrics());
     pool_.register_memory_metrics(bc.metrics());
+    figures_ = Figures(bc.metrics(), bc.id());
+    pool_.declare_load(figures_);
   }
   Capabilities capabilities() override { return {&pool_, &pool_, &pool_, &pool_, nullptr}; }
   void start(Context& ctx) override { pool_.start(ctx); }
@@ -70,7 +72,7 @@ class PoolServer final : public Component, public HasCapabilities, public PoolJo
   }
   void slot_launched(std::uint32_t) override { ++launches_; }
   void finish(Context& ctx, ComponentReport& r) override {
-    pool_.report_load(ctx, r);
+    figures_.report(ctx, r);
     r.add("launches", launches_);
     r.add("drops", drops_);
     const auto h = pool_.ready_history(ctx.end_time(), ctx.warmup());
@@ -93,6 +95,7 @@ class PoolServer final : public Component, public HasCapabilities, public PoolJo
   }
   Rng rng_;
   ServerPool pool_;
+  Figures figures_;  // the pool's load figures
   Time work_ = 0;
   std::vector<Job> jobs_;  // grows per request: fine for a test
   double launches_ = 0, drops_ = 0;

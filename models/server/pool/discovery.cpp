@@ -70,10 +70,10 @@ void ServerPool::endpoint_sync(std::uint64_t data) {
   }
 }
 
-void ServerPool::report_discovery(ComponentReport& r) const {
+void ServerPool::declare_discovery(Figures& f) const {
   if (!discovery_delay_) return;
-  r.add("discovery.propagation_delay_s", to_seconds(discovery_delay_));
-  r.add("discovery.stale_requests", static_cast<double>(stale_sent_));
+  f.value("discovery.propagation_delay_s", [this] { return to_seconds(discovery_delay_); });
+  f.held("discovery.stale_requests", stale_sent_);
 }
 
 }  // namespace archsim

@@ -1,6 +1,7 @@
-// Server pool: its gauges and its end-of-run load figures (models/server/pool/server_pool.h).
+// Server pool: its gauges and its load figures (models/server/pool/server_pool.h).
 #include "models/server/pool/server_pool.h"
 
+#include "sim/context.h"
 #include "sim/results.h"
 
 namespace archsim {
@@ -34,24 +35,22 @@ void ServerPool::report_utilization(Context& ctx, ComponentReport& r) const {
   r.add("queue_length", m.average(queued_g_, ctx.end_time()));
 }
 
-void ServerPool::report_load(Context& ctx, ComponentReport& r) const {
-  Metrics& m = ctx.metrics();
-  const Time now = ctx.end_time();
-  r.add("utilization", m.ratio(busy_g_, capacity_g_, now));
-  r.add("cpu_utilization", m.ratio(cpu_g_, capacity_g_, now));
-  r.add("busy_workers", m.average(busy_g_, now));
-  r.add("queue_length", m.average(queued_g_, now));
-  r.add("in_system", m.average(in_system_g_, now));
-  r.add("replicas", replicas());
-  r.add("ready_replicas", ready_replicas());
-  r.add("mean_replicas", m.average(replicas_g_, now));
-  r.add("peak_replicas", peak_replicas_);
-  r.add("concurrency", concurrency_);
+void ServerPool::declare_load(Figures& f) const {
+  f.ratio("utilization", busy_g_, capacity_g_);
+  f.ratio("cpu_utilization", cpu_g_, capacity_g_);
+  f.mean("busy_workers", busy_g_);
+  f.mean("queue_length", queued_g_);
+  f.mean("in_system", in_system_g_);
+  f.value("replicas", [this] { return static_cast<double>(replicas()); });
+  f.value("ready_replicas", [this] { return static_cast<double>(ready_replicas()); });
+  f.mean("mean_replicas", replicas_g_);
+  f.held("peak_replicas", peak_replicas_);
+  f.held("concurrency", concurrency_);
   if (probe_period_) {
-    r.add("liveness.failed_probes", static_cast<double>(probe_failed_));
-    r.add("liveness.restarts", static_cast<double>(probe_restarts_));
+    f.held("liveness.failed_probes", probe_failed_);
+    f.held("liveness.restarts", probe_restarts_);
   }
-  report_probes(r);
+  declare_probes(f);
 }
 
 }  // namespace archsim

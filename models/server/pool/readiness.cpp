@@ -26,6 +26,8 @@
 // Simplifications: no random spread of the first tick; the probes' own handling takes no time.
 #include "models/server/pool/server_pool.h"
 
+#include <optional>
+
 #include "sim/results.h"
 
 namespace archsim {
@@ -95,18 +97,22 @@ void ServerPool::startup_probe(Context& ctx, std::uint32_t i) {
   update_counts(ctx);
 }
 
-void ServerPool::report_probes(ComponentReport& r) const {
+void ServerPool::declare_probes(Figures& f) const {
+  // A first removal, return or kill: only once one happened.
+  auto when = [](const Time& t) {
+    return [&t](Context&) { return t >= 0 ? std::optional<double>(to_seconds(t)) : std::nullopt; };
+  };
   if (readiness_.period) {
-    r.add("readiness.failed_probes", static_cast<double>(ready_failed_));
-    r.add("readiness.removals", static_cast<double>(ready_removals_));
-    r.add("readiness.returns", static_cast<double>(ready_returns_));
-    if (first_removed_ >= 0) r.add("readiness.first_removed_s", to_seconds(first_removed_));
-    if (first_returned_ >= 0) r.add("readiness.first_returned_s", to_seconds(first_returned_));
+    f.held("readiness.failed_probes", ready_failed_);
+    f.held("readiness.removals", ready_removals_);
+    f.held("readiness.returns", ready_returns_);
+    f.maybe("readiness.first_removed_s", when(first_removed_));
+    f.maybe("readiness.first_returned_s", when(first_returned_));
   }
   if (startup_probe_.period) {
-    r.add("startup.failed_probes", static_cast<double>(start_failed_));
-    r.add("startup.kills", static_cast<double>(start_kills_));
-    if (first_start_kill_ >= 0) r.add("startup.first_kill_s", to_seconds(first_start_kill_));
+    f.held("startup.failed_probes", start_failed_);
+    f.held("startup.kills", start_kills_);
+    f.maybe("startup.first_kill_s", when(first_start_kill_));
   }
 }
 

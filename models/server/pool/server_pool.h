@@ -82,6 +82,7 @@
 #include "scenario/build.h"
 #include "sim/context.h"
 #include "sim/distribution.h"
+#include "sim/figures.h"
 #include "sim/metrics.h"
 #include "sim/random.h"
 #include "sim/request.h"
@@ -144,11 +145,14 @@ class ServerPool final : public Scalable,
   // there is a limit). Two calls so that an owner can keep the order of its series.
   void register_metrics(Metrics& m);
   void register_memory_metrics(Metrics& m);
-  // Load figures: utilization, cpu_utilization, busy_workers, queue_length, in_system,
-  // replicas, ready_replicas, mean_replicas, peak_replicas, concurrency.
-  void report_load(Context& ctx, ComponentReport& r) const;
-  // The first two of them alone, for an owner whose nodes are not replicas (addressed use):
-  // utilization (busy workers / workers of running nodes) and queue_length, time averages.
+  // Load figures, declared into the owner's at build time after register_metrics:
+  // utilization, cpu_utilization, busy_workers, queue_length, in_system, replicas,
+  // ready_replicas, mean_replicas, peak_replicas, concurrency, then the probes' (liveness,
+  // readiness, startup) of the probes configured.
+  void declare_load(Figures& f) const;
+  // Two of them alone, for an owner whose nodes are not replicas (addressed use):
+  // utilization (busy workers / workers of running nodes) and queue_length, time averages;
+  // written at the end (an owner that declares them ahead of register_metrics).
   void report_utilization(Context& ctx, ComponentReport& r) const;
   // Billing figures (billing.cpp).
   void report_billing(Context& ctx, ComponentReport& r) const;
@@ -162,8 +166,9 @@ class ServerPool final : public Scalable,
   static constexpr std::size_t kOomKept = 500;
   // What each drain did ("drains.<k>.*") and the budget ("disruption_budget.*"; disruption.cpp).
   void report_disruptions(Context& ctx, ComponentReport& r) const;
-  // The discovery lag and the requests sent to stale endpoints ("discovery.*"; discovery.cpp).
-  void report_discovery(ComponentReport& r) const;
+  // The discovery lag and the requests sent to stale endpoints ("discovery.*"; discovery.cpp),
+  // declared as declare_load's.
+  void declare_discovery(Figures& f) const;
 
   // ---- run ----
 
@@ -380,7 +385,7 @@ class ServerPool final : public Scalable,
   void readiness_probe(Context& ctx, std::uint32_t i);
   void readiness_result(Context& ctx, std::uint32_t i, bool ok);
   void startup_probe(Context& ctx, std::uint32_t i);
-  void report_probes(ComponentReport& r) const;
+  void declare_probes(Figures& f) const;
   // discovery.cpp
   void read_discovery(Params& p, BuildContext& bc);
   void endpoint_changed(Context& ctx, std::uint32_t i, bool ready);
