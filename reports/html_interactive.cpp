@@ -251,6 +251,8 @@ json read_panels(const fs::path& charts, const std::vector<Panel>& panels, doubl
                   {"connect", p.blocks}, {"logx", p.logx}, {"slo", p.slo}, {"percent", p.percent}, {"step", p.step}, {"y_top", p.y_top_at_least}};
     if (p.y2_last && labels.size() >= 3) panel["y2"] = p.y2label;
     if (!p.states.empty()) panel["states"] = p.states;
+    if (p.logy) panel["logy"] = true;
+    if (!p.subtitle.empty()) panel["subtitle"] = p.subtitle;
     out.push_back(std::move(panel));
   }
   return out;

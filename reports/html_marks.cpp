@@ -249,7 +249,12 @@ void write_annotations(const std::filesystem::path& file, const Marks& m) {
     for (std::size_t k = 0; k < rules.size() && k < 9; ++k) legend.push_back(std::to_string(k + 1) + "  " + rules[k]);
     if (rules.size() > 9) legend.push_back("and " + std::to_string(rules.size() - 9) + " more");
     gp += "set style textbox opaque fillcolor rgb '#ffffff' border lc rgb '#C00000'\n";
-    gp += "set label " + quoted_lines(legend) + " at graph 0.015, graph 0.9 left font ',8' textcolor rgb '#C00000' boxed front\n";
+    // Tagged and kept as a command, so that a chart of stacked panels (panels.gp) names the
+    // numbers once, on its first panel.
+    std::string cmd = "set label 9999 " + quoted_lines(legend) + " at graph 0.015, graph 0.9 left font ',8' textcolor rgb '#C00000' boxed front";
+    std::string as_string = "alert_legend = '";
+    for (char c : cmd) as_string += c == '\'' ? std::string("''") : std::string(1, c);
+    gp += as_string + "'\neval alert_legend\n";
   }
   write_file(file, gp);
 }

@@ -51,6 +51,7 @@ ReportResult write_run_report(const fs::path& dir, const fs::path& chart_script_
   const fs::path charts = dir / "charts";
   fs::create_directories(charts);
   figures::remove_stale(charts, run_charts::kCharts, run_charts::kDataFiles);
+  figures::remove_stale(charts, {}, run_charts::kPopulationFiles);
 
   const auto ts = data::TimeSeries::load(dir / "timeseries.csv");
   const auto cdfs = data::load_cdfs(dir / "latency_cdf.csv", "all clients");

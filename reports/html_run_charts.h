@@ -18,6 +18,7 @@ namespace archsim::reports::run_charts {
 // The charts a run page may draw and the data files they write (to clear stale ones).
 extern const std::vector<std::string> kCharts;
 extern const std::vector<std::string> kDataFiles;
+extern const std::vector<std::string> kPopulationFiles;
 
 // The clients of the run (summary.json components of type "client", in the series' order);
 // without typed clients, the components recording latency_p99_ms that the summary does not

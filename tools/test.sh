@@ -168,7 +168,17 @@ rm -rf build/browser-check-covid
 build/dev/archsim run scenarios/covid-2020/monday-morning.json --out build/browser-check-covid --quiet >/dev/null
 ARCHSIM_REQUIRE_BROWSER=1 tools/browser_check.sh build/browser-check-covid '' 'id="alert-charts"' 'id="ichart-alert-1-0"' \
   'id="ichart-alert-2-0"' 'id="ichart-alert-3-0"' 'id="ichart-alert-4-0"' 'class="marker-legend"' 'id="tier-db"' 'id="tier-pools"' \
-  'id="ichart-latency-1"' 'of 480 windows'
+  'id="ichart-latency-1"' 'of 480 windows' 'id="ichart-users-0"' "the SLO's requests (client users; routes course"
+# The microservices at their peak (the study's command at 20,000 users): the API's latency on
+# its own panel with the SLO's line, the players' segment downloads on another, and a
+# distribution per client (the peak's users are a closed-loop schedule, which records no
+# users-online series; the morning above has sessions, and its users-online chart).
+rm -rf build/browser-check-covid-ms
+build/dev/archsim run scenarios/covid-2020/microservices.json --set users.sessions=null --set 'users.users=[["0s",0],["2m",20000]]' \
+  --set players.sessions=null --set 'players.users=[["0s",0],["2m",20000]]' --set duration=5m --set warmup=2m \
+  --out build/browser-check-covid-ms --quiet >/dev/null
+ARCHSIM_REQUIRE_BROWSER=1 tools/browser_check.sh build/browser-check-covid-ms '' "users, the SLO's requests" 'id="ichart-latency-1"' \
+  'players (percentiles)'
 # A failure run where most requests fail (a retry storm): the latency chart's second panel
 # counts every request and the failed share; the retries' amplification is on the page.
 rm -rf build/browser-check-storm

@@ -66,10 +66,6 @@
         A.addPercentiles(c.panels[0], s.latency_all_ms, 'every request (p50, p90, p95, p99, p99.9)');
         c.caption += ' The dots are the percentiles of every finished request, failed ones included at the time they failed.';
       }
-      if (c.name === 'latency' && c.panels.length > 1) {
-        c.panels[0].subtitle = 'Successful requests, per client';
-        c.panels[1].subtitle = 'Every request counted: all finished requests (when the run recorded them), the successful ones\u2019 p99, and the share that failed';
-      }
       A.figure(c, view, main);
     });
     A.dataTierSection(d, view, main);
