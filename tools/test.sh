@@ -200,6 +200,21 @@ build/dev/archsim compare scenarios/balancing/slow-server.json --set duration=2m
   --vary lb.algorithm=round_robin,least_connections --out build/browser-check-compare-lb --quiet >/dev/null
 ARCHSIM_REQUIRE_BROWSER=1 tools/browser_check.sh build/browser-check-compare-lb '' 'share % lb → s1/s2/s3/s4' \
   'imbalance (CV)' '>25/25/25/25<'
+# The stampede comparison of README use 4: the varied cache's own figures per protection, as a
+# table and a chart each (the database reads: 10,394 without protection, 2,000 with a lock).
+rm -rf build/browser-check-compare-stampede
+build/dev/archsim compare scenarios/caching/stampede.json --vary cache.stampede=none,lock,coalesce,early_refresh,ttl_jitter \
+  --out build/browser-check-compare-stampede --quiet >/dev/null
+ARCHSIM_REQUIRE_BROWSER=1 tools/browser_check.sh build/browser-check-compare-stampede '' 'id="varied"' '>cache backend reads<' \
+  '>10,394<' '>2000<' 'id="ichart-varied-2-0"'
+# The March morning's what-if on the database (the study's): the variants table has the SLO's
+# population (the API routes) and the users client apart, says which one the verdict is about,
+# and shows the varied database's figures.
+rm -rf build/browser-check-compare-whatif
+build/dev/archsim compare scenarios/covid-2020/monday-morning.json --set duration=20m --vary db.cores=16,32,64 \
+  --out build/browser-check-compare-whatif --quiet >/dev/null
+ARCHSIM_REQUIRE_BROWSER=1 tools/browser_check.sh build/browser-check-compare-whatif '' '<small>(judged)</small>' 'failed, users' \
+  'id="varied"' 'numbered in the order they first fired'
 rm -rf build/browser-check-compare-alarms
 build/dev/archsim compare scenarios/failures/zone-outage-single-zone.json --set duration=20m --vary users.arrivals.rate=200,400 \
   --out build/browser-check-compare-alarms --quiet >/dev/null
