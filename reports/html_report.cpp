@@ -15,6 +15,7 @@
 #include "reports/html_page.h"
 #include "reports/html_run_charts.h"
 #include "reports/html_series.h"
+#include "reports/html_slo_windows.h"
 #include "reports/html_topology.h"
 #include "reports/html_traces.h"
 #include "reports/slo_gate.h"
@@ -85,6 +86,7 @@ ReportResult write_run_report(const fs::path& dir, const fs::path& chart_script_
   data["page"] = "run";
   data["summary"] = summary;
   data["slo_words"] = slo_words(summary);
+  data["slo_windows"] = slo_windows::for_page(summary, ts);
   data["context_html"] = options.context_html;
   data["library"] = library_state(library);
   data["static_notice"] = notice;

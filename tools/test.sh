@@ -168,7 +168,8 @@ rm -rf build/browser-check-covid
 build/dev/archsim run scenarios/covid-2020/monday-morning.json --out build/browser-check-covid --quiet >/dev/null
 ARCHSIM_REQUIRE_BROWSER=1 tools/browser_check.sh build/browser-check-covid '' 'id="alert-charts"' 'id="ichart-alert-1-0"' \
   'id="ichart-alert-2-0"' 'id="ichart-alert-3-0"' 'id="ichart-alert-4-0"' 'class="marker-legend"' 'id="tier-db"' 'id="tier-pools"' \
-  'id="ichart-latency-1"' 'of 480 windows' 'id="ichart-users-0"' "the SLO's requests (client users; routes course"
+  'id="ichart-latency-1"' 'of 480 windows' 'id="ichart-users-0"' "the SLO's requests (client users; routes course" \
+  'Whole run, and window by window.' '155 of 480 windows'
 # The microservices at their peak (the study's command at 20,000 users): the API's latency on
 # its own panel with the SLO's line, the players' segment downloads on another, and a
 # distribution per client (the peak's users are a closed-loop schedule, which records no

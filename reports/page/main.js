@@ -42,7 +42,7 @@
     if (s.run && s.run.partial)
       A.node('div', 'verdict bad', '<strong>Partial run</strong> \u2014 interrupted at ' + A.esc(A.duration(A.numAt(s, 'run.simulated_s'))) +
              ' of simulated time (of ' + A.esc(A.duration(s.duration_s)) + '): every figure below covers only that.', main);
-    A.verdict(s, d.slo_words, main);
+    A.verdict(s, d.slo_words, main, d.slo_windows);
     A.cards(s, main);
     A.section('requests', 'Requests and latency', main);
     var split = A.node('div', 'split', null, main);
