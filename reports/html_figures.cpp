@@ -146,7 +146,9 @@ json describe(const fs::path& charts, const std::vector<Chart>& list, bool inter
     std::optional<std::string> svg;
     if (fs::is_regular_file(svg_file, ec)) svg = html::inline_svg(read_text(svg_file), "c" + std::to_string(n) + "-", c.title);
     json panels = json::array();
-    if (interactive && !c.panels.empty()) {
+    if (!c.component.empty()) {
+      // Drawn interactively by the component's section from the page's series.
+    } else if (interactive && !c.panels.empty()) {
       panels = c.panels;
     } else if (interactive && !c.declared.empty()) {
       panels = interactive::read_panels(charts, c.declared, x_div);
@@ -158,6 +160,7 @@ json describe(const fs::path& charts, const std::vector<Chart>& list, bool inter
     }
     out.push_back({{"name", c.name}, {"title", c.title}, {"caption", c.caption}, {"files", c.data_files},
                    {"svg", svg ? json(*svg) : json(nullptr)}, {"panels", std::move(panels)}});
+    if (!c.component.empty()) out.back()["component"] = c.component;
   }
   return out;
 }

@@ -25,6 +25,10 @@ struct Chart {
   // NAME.gp that archsim writes (script_for), not by a template of the chart's own. Empty:
   // the chart has its template (tools/charts/NAME.gp) and interactive::panel_for reads it.
   std::vector<interactive::Panel> declared = {};
+  // The component whose declared section this chart draws (html_declared_charts.h): the page
+  // shows it in that component's section, beside the interactive panels its script draws from
+  // the page's own series, so the chart carries no interactive panels of its own. "" for none.
+  std::string component = {};
 };
 
 // The gnuplot script of a chart with declared panels: its title and each panel's file,

@@ -8,6 +8,7 @@
 
 #include "reports/chart_scripts.h"
 #include "reports/html_data.h"
+#include "reports/html_declared_charts.h"
 #include "reports/html_figures.h"
 #include "reports/html_interactive.h"
 #include "reports/html_json.h"
@@ -56,7 +57,9 @@ ReportResult write_run_report(const fs::path& dir, const fs::path& chart_script_
 
   const auto ts = data::TimeSeries::load(dir / "timeseries.csv");
   const auto cdfs = data::load_cdfs(dir / "latency_cdf.csv", "all clients");
+  declared_charts::remove_stale(charts);
   auto list = run_charts::prepare(charts, summary, ts, cdfs);
+  for (auto& c : declared_charts::prepare(charts, summary, ts)) list.push_back(std::move(c));
   // Every time chart (all but the distribution) loads the marks and says what they are.
   const marks::Marks chart_marks = marks::collect(summary, ts);
   marks::write_annotations(charts / "annotations.gp", chart_marks);

@@ -14,11 +14,11 @@ using js::num_at;
 using js::str_at;
 
 const std::vector<std::string> kCharts = {"latency", "users", "throughput", "utilization", "replicas", "autoscaler", "cdf", "retries", "balancer",
-                                             "hit_ratio", "replication_lag_ms", "consumer_lag", "storage", "wasted_cpu_s", "functions",
+                                             "wasted_cpu_s", "functions",
                                              "vpa", "consensus", "circuit_state", "business", "connections"};
 const std::vector<std::string> kDataFiles = {"latency.dat", "latency_all.dat", "throughput.dat", "errors.dat", "utilization.dat",
-                                           "queue.dat", "replicas.dat", "autoscaler.dat", "cdf.dat", "hit_ratio.dat",
-                                           "replication_lag_ms.dat", "consumer_lag.dat", "storage.dat", "wasted_cpu_s.dat", "functions.dat",
+                                           "queue.dat", "replicas.dat", "autoscaler.dat", "cdf.dat",
+                                           "wasted_cpu_s.dat", "functions.dat",
                                            "function_envs.dat", "vpa.dat", "consensus.dat", "consensus_leaders.dat",
                                            "circuit_state.dat",
                                            "retries.dat", "balancer.dat", "healthy.dat", "business.dat",
@@ -229,34 +229,6 @@ std::vector<Chart> prepare(const fs::path& charts, const json& summary, const da
     if (data::write_wide(charts / "healthy.dat", "time_s", healthy)) chart.data_files.push_back("healthy.dat");
     list.push_back(chart);
   }
-
-  struct Family { const char* metric; const char* title; const char* caption; };
-  const Family families[] = {
-      {"hit_ratio", "Cache hit ratio", "Fraction of lookups served from the cache per window; misses go to the backing store."},
-      {"replication_lag_ms", "Replication lag", "How far each replica trails its primary; a read from a replica can be this stale."},
-      {"consumer_lag", "Queue consumer lag", "Messages published but not yet consumed; a line that keeps rising means the consumers cannot keep up."},
-  };
-  for (const auto& f : families) {
-    cols.clear();
-    for (const auto& c : ts.components_with(f.metric)) cols.push_back({c, ts.find(c, f.metric)});
-    const std::string file = std::string(f.metric) + ".dat";
-    if (!cols.empty() && data::write_wide(charts / file, "time_s", cols)) list.push_back({f.metric, f.title, f.caption, {file}});
-  }
-
-  // Storage engines: a database's buffer-pool misses (page reads from disk) and page splits
-  // per second: what the key order and the pool's size cost, as InnoDB's status shows them.
-  cols.clear();
-  for (const auto& c : ts.components_with("page_reads_rps")) {
-    cols.push_back({c + " page reads", ts.find(c, "page_reads_rps")});
-    cols.push_back({c + " page splits", ts.find(c, "page_splits_rps")});
-  }
-  if (!cols.empty() && data::write_wide(charts / "storage.dat", "time_s", cols))
-    list.push_back({"storage", "Storage engine",
-                    "Per database with a storage engine, per second: pages read from disk because the buffer pool "
-                    "did not hold them (its misses) and leaf pages split by inserts. Random keys (UUID v4) split "
-                    "leaves all over the index and, once it outgrows the pool, read most of them first; ordered "
-                    "keys append to the last leaf and read almost none.",
-                    {"storage.dat"}});
 
   // Wasted work: the components that spent CPU on requests nobody waited for any more, in
   // some window (a chart of zeros says nothing; most runs waste none).

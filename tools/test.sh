@@ -160,7 +160,7 @@ rm -rf build/report_sample
 ARCHSIM_TEST_REPORT_OUT=build/report_sample build/dev/unit_tests --no-intro -tc='run report*' >/dev/null
 ARCHSIM_REQUIRE_BROWSER=1 tools/browser_check.sh build/report_sample '' '<h1>web-tier-autoscale</h1>' 'seed 42' \
   'slows down at 440 s &amp; the breaker opens &lt;briefly&gt;.' 'SLO missed' 'failed: timeout' '>checkout<' '>web-hpa<' \
-  'least_connections' 'per million requests'
+  'least_connections' 'per million requests' 'data-static-files="tier_1_1.dat"'
 # The March 2020 morning (covid-2020/monday-morning.json, whole: its four alarms fire by 30
 # minutes): each alert rule's series with its threshold and firing windows, numbered markers
 # on the time charts, the database and its callers' pools in the data-tier section.
@@ -192,7 +192,8 @@ for s in caching/stampede:tier-cache databases/failover:tier-db queues/consumer-
   out="build/browser-check-${name##*/}"
   rm -rf "$out"
   build/dev/archsim run "scenarios/$name.json" --set duration=150s --set warmup=30s --out "$out" --quiet >/dev/null
-  ARCHSIM_REQUIRE_BROWSER=1 tools/browser_check.sh "$out" '' "id=\"${s##*:}\"" "id=\"ichart-${s##*:}-1-0\""
+  ARCHSIM_REQUIRE_BROWSER=1 tools/browser_check.sh "$out" '' "id=\"${s##*:}\"" "id=\"ichart-${s##*:}-1-0\"" \
+    'data-static-files="tier_1_1.dat'  # the same declared panels drawn by gnuplot
 done
 # A balancing comparison keeps the share and imbalance columns (round robin splits evenly),
 # and a comparison with alert rules lists which alarms fired in each variant.

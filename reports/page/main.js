@@ -60,8 +60,9 @@
                'The cards and tables above are means over the ' + reps + ' replications, with 95% confidence intervals.', main);
     }
     staticNotice(d, main);
-    if (!d.charts.length) A.notice('No time series or latency distribution in this folder, so there are no charts.', main);
+    if (!d.charts.filter(function (c) { return !c.component; }).length) A.notice('No time series or latency distribution in this folder, so there are no charts.', main);
     d.charts.forEach(function (c) {
+      if (c.component) return;  // a component's declared chart: drawn in its own section (datatier.js)
       if (c.name === 'cdf' && s.latency_all_ms && c.panels.length) {
         A.addPercentiles(c.panels[0], s.latency_all_ms, 'every request (p50, p90, p95, p99, p99.9)');
         c.caption += ' The dots are the percentiles of every finished request, failed ones included at the time they failed.';

@@ -269,9 +269,10 @@ TEST_CASE("run report: self-contained page, one valid SVG chart per file, all in
     CHECK_MESSAGE(data["summary"].dump().find(s) != std::string::npos, s);
 
   // The data and the scripts a student re-runs are there whatever happened to gnuplot.
-  for (const char* f : {"latency_1", "throughput", "utilization", "replicas", "cdf", "hit_ratio",
-                        "replication_lag_ms", "consumer_lag", "circuit_state"}) {
-    const std::string gp = std::string(f) == "latency_1" ? "latency" : f;
+  for (const char* f : {"latency_1", "throughput", "utilization", "replicas", "cdf", "tier_1_1", "tier_2_1", "tier_3_1",
+                        "circuit_state"}) {
+    std::string gp = f;
+    if (gp.rfind("latency_", 0) == 0 || gp.rfind("tier_", 0) == 0) gp = gp.substr(0, gp.rfind('_'));
     CHECK_MESSAGE(fs::is_regular_file(dir / "charts" / (gp + ".gp")), f);
     CHECK_MESSAGE(fs::is_regular_file(dir / "charts" / (std::string(f) + ".dat")), f);
   }
@@ -283,6 +284,18 @@ TEST_CASE("run report: self-contained page, one valid SVG chart per file, all in
   CHECK(slurp(dir / "charts" / "latency_2.dat").rfind("time_s,mobile p50", 0) == 0);
   CHECK(fs::is_regular_file(dir / "charts" / "panels.gp"));
   CHECK(slurp(dir / "charts" / "latency.gp").find("p1_slo = 0\n") != std::string::npos);
+  // The stores' sections as they declared them (components.<id>.page), drawn by panels.gp
+  // too: the cache's hit ratio, the database's replication lag, the queue's consumer lag
+  // (matched by its /pattern/), each in its component's section of the page.
+  CHECK(slurp(dir / "charts" / "tier_1_1.dat").rfind("time_s,hit_ratio\n", 0) == 0);
+  CHECK(slurp(dir / "charts" / "tier_2_1.dat").rfind("time_s,replication_lag_ms\n", 0) == 0);
+  CHECK(slurp(dir / "charts" / "tier_3_1.dat").rfind("time_s,consumer_lag\n", 0) == 0);
+  CHECK(slurp(dir / "charts" / "tier_1.gp").find("p1_percent = 1\n") != std::string::npos);
+  for (const auto& c : data["charts"])
+    if (c["name"] == "tier_1") {
+      CHECK(c["component"] == "cache");
+      CHECK(c["panels"].empty());  // drawn interactively by the cache's own section
+    }
   for (const auto& c : data["charts"])
     if (c["name"] == "latency") {
       REQUIRE(c["panels"].size() >= 2);
