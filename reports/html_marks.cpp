@@ -221,12 +221,14 @@ void write_annotations(const std::filesystem::path& file, const Marks& m) {
         gp += "set arrow from " + x(mk.start_s) + ", graph 0 to " + x(mk.start_s) +
               ", graph 1 nohead front linecolor rgb '#C00000' linewidth 1.2 dashtype 2\n";
         // The number just above the plot's top edge, clear of the bands' labels inside it;
-        // numbers of firings closer than 2 % of the run alternate left and right of their line.
+        // numbers of firings closer than 2 % of the run alternate left and right of their line,
+        // and a third and fourth in a row go one line higher, so that none prints over another.
         const bool close = !std::isnan(m.duration_s) && m.duration_s > 0 && mk.start_s - last_alert_x < 0.02 * m.duration_s;
-        alert_row = close ? (alert_row + 1) % 2 : 0;
+        alert_row = close ? (alert_row + 1) % 4 : 0;
         last_alert_x = mk.start_s;
+        const std::string up = alert_row >= 2 ? "1.6" : "0.6";
         gp += "set label '" + std::to_string(number_of(mk.label)) + "' at " + x(mk.start_s) + ", graph 1 " +
-              (alert_row ? "left offset char 0.2,0.6" : "right offset char -0.2,0.6") +
+              (alert_row % 2 ? "left offset char 0.2," + up : "right offset char -0.2," + up) +
               " font ',9' textcolor rgb '#C00000' front\n";
         break;
       }
