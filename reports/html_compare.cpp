@@ -127,13 +127,16 @@ ReportResult write_compare_report(const fs::path& dir, const fs::path& chart_scr
   if (what_if.drawn) {
     const std::string across = what_if.series > 1 ? ", one line per value of the other varied fields" : "";
     const std::string band = what_if.bands ? "; the band is the 95% confidence interval across replications" : "";
+    const std::string who = what_if.population.empty() ? std::string()
+                            : " The requests are those the SLO judges (" + what_if.population +
+                                  "), as are the availability's: the objective is about them only.";
     list.push_back({"whatif_p99", "p99 latency against " + what_if.x_path,
                     "The p99 end-to-end latency of each variant's successful requests against " + what_if.x_path + across +
-                        band + ". The dash-dot line is the SLO when the scenario has one.",
+                        band + ". The dash-dot line is the SLO when the scenario has one." + who,
                     {"whatif.dat", "whatif_axis.gp"}, what_if.p99_panels});
     if (what_if.availability_varies)
       list.push_back({"whatif_availability", "Availability against " + what_if.x_path,
-                      "Share of requests served against " + what_if.x_path + across + band + ".",
+                      "Share of requests served against " + what_if.x_path + across + band + "." + who,
                       {"whatif.dat", "whatif_axis.gp"}, what_if.availability_panels});
   }
   if (!variants.empty()) {
@@ -164,18 +167,28 @@ ReportResult write_compare_report(const fs::path& dir, const fs::path& chart_scr
     time_marks = marks::collect(variants[0].value("summary", json::object()), data::TimeSeries{});
     std::erase_if(time_marks.list, [](const marks::Mark& m) { return m.kind != marks::Mark::Kind::warmup; });
   }
-  if (auto files = compare_series::write_data(charts, folders); !files.empty()) {
+  bool judged = false;
+  if (auto files = compare_series::write_data(charts, folders, judged); !files.empty()) {
     marks::write_annotations(charts / "annotations.gp", time_marks);
     files.push_back("annotations.gp");
+    std::string who;
+    if (judged && !variants.empty()) {
+      const json& s0 = variants[0].value("summary", json::object());
+      const std::string label = s0.contains("slo") && s0["slo"].contains("population")
+                                    ? js::str_at(s0["slo"]["population"], "label") : std::string();
+      who = " The latencies and the failed share are those of the requests the SLO judges (" +
+            (label.empty() ? std::string("its scope") : label) + "), the population its objective's line is about; the "
+            "throughput is every client's.";
+    }
     list.push_back({"compare_timeseries", "Each variant over time",
                     std::string("End-to-end p99 latency of the successful requests per window (top) and requests "
                                 "completed per second (below it), one line per variant; then, when the runs recorded them, "
                                 "the p99 of every finished request and the share that failed, so that a p99 that falls "
                                 "while requests fail is not taken for an improvement. The grey band is the warm-up, left "
-                                "out of the figures") +
-                        (reps > 1 ? ". These are replication 1 of each variant (its timeseries.csv); the tables above are "
+                                "out of the figures.") + who +
+                        (reps > 1 ? " These are replication 1 of each variant (its timeseries.csv); the tables above are "
                                     "means over the replications."
-                                  : ".") +
+                                  : "") +
                         " Time in " + time_marks.unit.name + ".",
                     files});
   }

@@ -4,7 +4,9 @@
 
 namespace archsim::reports::compare_series {
 
-std::vector<std::string> write_data(const std::filesystem::path& charts, const std::vector<VariantFolder>& variants) {
+std::vector<std::string> write_data(const std::filesystem::path& charts, const std::vector<VariantFolder>& variants,
+                                    bool& slo_population) {
+  slo_population = false;
   // The loaded series must outlive the writes (data::Column points into them).
   std::vector<data::TimeSeries> loaded;
   loaded.reserve(variants.size());
@@ -21,8 +23,12 @@ std::vector<std::string> write_data(const std::filesystem::path& charts, const s
       if (with.empty()) continue;
       who = with.front();
     }
-    p99.push_back({v.label, ts.find(who, "latency_p99_ms")});
     rps.push_back({v.label, ts.find(who, "throughput_rps")});
+    if (ts.find("slo", "latency_p99_ms") != nullptr) {
+      who = "slo";
+      slo_population = true;
+    }
+    p99.push_back({v.label, ts.find(who, "latency_p99_ms")});
     if (const auto* all = ts.find(who, "latency_all_p99_ms")) p99_all.push_back({v.label, all});
     // The failed share of the finished requests per window, in %.
     const auto* ok = ts.find(who, "throughput_rps");

@@ -24,22 +24,37 @@ std::string read_text(const fs::path& file) {
   return s.str();
 }
 
-// Copies `file` from the templates unless DIR/charts holds an edited copy.
-void install_script(const fs::path& templates, const fs::path& charts, const std::string& file, Drawing& d) {
+// Writes `text` as DIR/charts/`file` unless DIR/charts holds an edited copy.
+void install_text(const std::string& text, const fs::path& charts, const std::string& file, Drawing& d) {
   // A hidden copy of what was installed last tells a student's edit from an older
   // template: only the former is kept when the templates change.
-  const fs::path src = templates / file, dst = charts / file, installed = charts / ("." + file + ".installed");
+  const fs::path dst = charts / file, installed = charts / ("." + file + ".installed");
   std::error_code ec;
   if (fs::exists(dst, ec)) {
     const std::string now = read_text(dst);
     const bool pristine = fs::exists(installed, ec) && read_text(installed) == now;
-    if (now != read_text(src) && !pristine) {
+    if (now != text && !pristine) {
       d.kept_edits.push_back(file);
       return;
     }
   }
-  copy_whole(src, dst);
-  copy_whole(src, installed);
+  write_file(dst, text);
+  write_file(installed, text);
+}
+
+// Copies `file` from the templates unless DIR/charts holds an edited copy.
+void install_script(const fs::path& templates, const fs::path& charts, const std::string& file, Drawing& d) {
+  install_text(read_text(templates / file), charts, file, d);
+}
+
+// A gnuplot double-quoted string on one line.
+std::string gp_string(const std::string& s) {
+  std::string out = "\"";
+  for (char c : s) {
+    if (c == '"' || c == '\\') out += '\\';
+    if (c != '\n' && c != '\r') out += c;
+  }
+  return out + "\"";
 }
 
 }  // namespace
@@ -60,9 +75,16 @@ Drawing draw(const fs::path& charts, const fs::path& templates, const std::vecto
   d.scripts_found = !templates.empty() && fs::is_regular_file(templates / "style.gp", ec);
   if (d.scripts_found) {
     install_script(templates, charts, "style.gp", d);
+    bool generic = false;
     for (const auto& c : list) {
-      if (fs::is_regular_file(templates / (c.name + ".gp"), ec)) install_script(templates, charts, c.name + ".gp", d);
+      if (!c.declared.empty()) {
+        install_text(script_for(c), charts, c.name + ".gp", d);
+        generic = true;
+      } else if (fs::is_regular_file(templates / (c.name + ".gp"), ec)) {
+        install_script(templates, charts, c.name + ".gp", d);
+      }
     }
+    if (generic) install_script(templates, charts, "panels.gp", d);
   }
   if (!run) return d;
   const auto gnuplot = find_on_path("gnuplot");
@@ -124,8 +146,12 @@ json describe(const fs::path& charts, const std::vector<Chart>& list, bool inter
     std::optional<std::string> svg;
     if (fs::is_regular_file(svg_file, ec)) svg = html::inline_svg(read_text(svg_file), "c" + std::to_string(n) + "-", c.title);
     json panels = json::array();
-    if (interactive && !c.panels.empty()) {
+    if (!c.component.empty()) {
+      // Drawn interactively by the component's section from the page's series.
+    } else if (interactive && !c.panels.empty()) {
       panels = c.panels;
+    } else if (interactive && !c.declared.empty()) {
+      panels = interactive::read_panels(charts, c.declared, x_div);
     } else if (interactive) {
       std::vector<interactive::Panel> list_of;
       for (const auto& d : c.data_files)
@@ -134,8 +160,28 @@ json describe(const fs::path& charts, const std::vector<Chart>& list, bool inter
     }
     out.push_back({{"name", c.name}, {"title", c.title}, {"caption", c.caption}, {"files", c.data_files},
                    {"svg", svg ? json(*svg) : json(nullptr)}, {"panels", std::move(panels)}});
+    if (!c.component.empty()) out.back()["component"] = c.component;
   }
   return out;
+}
+
+std::string script_for(const Chart& c) {
+  std::string gp = "# " + c.name + ".gp -- written by archsim (`archsim report` rewrites it unless you edited it): " + c.title +
+                   ".\n# Run in DIR/charts:  gnuplot " + c.name + ".gp   (writes " + c.name + ".svg, " + c.name +
+                   ".png)\n# Each panel pN_* draws one data file: column 1 time_s, one series per further column\n"
+                   "# (the header names it); pN_y2 = 1 puts the last column on the right axis. panels.gp draws them.\n";
+  gp += "chart = " + gp_string(c.name) + "\nchart_title = " + gp_string(c.title) + "\n";
+  gp += "npanels = " + std::to_string(c.declared.size()) + "\n";
+  int k = 0;
+  for (const auto& p : c.declared) {
+    const std::string n = "p" + std::to_string(++k) + "_";
+    gp += n + "file = " + gp_string(p.file) + "\n" + n + "title = " + gp_string(p.subtitle) + "\n" + n +
+          "ylabel = " + gp_string(p.ylabel) + "\n" + n + "y2 = " + (p.y2_last ? "1" : "0") + "\n" + n +
+          "y2label = " + gp_string(p.y2label) + "\n" + n + "slo = " + (p.slo ? "1" : "0") + "\n" + n +
+          "percent = " + (p.percent ? "1" : "0") + "\n" + n + "logy = " + (p.logy ? "1" : "0") + "\n" + n +
+          "step = " + (p.step ? "1" : "0") + "\n";
+  }
+  return gp + "load \"panels.gp\"\n";
 }
 
 }  // namespace archsim::reports::figures

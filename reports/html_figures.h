@@ -10,6 +10,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "reports/html_interactive.h"
+
 namespace archsim::reports::figures {
 
 struct Chart {
@@ -18,7 +20,20 @@ struct Chart {
   std::string caption;  // what is drawn and what to look for
   std::vector<std::string> data_files;
   nlohmann::json panels = nlohmann::json::array();  // interactive graphs built by the caller; empty: read from data_files
+  // Panels described by the writer (a file each, in data_files too): the page reads them as
+  // described, and the static chart is drawn by the generic tools/charts/panels.gp through a
+  // NAME.gp that archsim writes (script_for), not by a template of the chart's own. Empty:
+  // the chart has its template (tools/charts/NAME.gp) and interactive::panel_for reads it.
+  std::vector<interactive::Panel> declared = {};
+  // The component whose declared section this chart draws (html_declared_charts.h): the page
+  // shows it in that component's section, beside the interactive panels its script draws from
+  // the page's own series, so the chart carries no interactive panels of its own. "" for none.
+  std::string component = {};
 };
+
+// The gnuplot script of a chart with declared panels: its title and each panel's file,
+// subtitle, axis labels and options as variables, then `load "panels.gp"`.
+std::string script_for(const Chart& chart);
 
 struct Drawing {
   bool gnuplot_found = false;
@@ -33,8 +48,9 @@ struct Drawing {
 void remove_stale(const std::filesystem::path& charts, const std::vector<std::string>& names,
                   const std::vector<std::string>& data_files);
 
-// Installs the chart scripts from `templates` (tools/charts) and, when `run`, draws each chart
-// with gnuplot. A script that fails leaves no SVG or PNG behind.
+// Installs the chart scripts from `templates` (tools/charts; a chart with declared panels gets
+// script_for's script and panels.gp) and, when `run`, draws each chart with gnuplot. A script
+// the student edited (it differs from what was installed last) is kept. A script that fails leaves no SVG or PNG behind.
 Drawing draw(const std::filesystem::path& charts, const std::filesystem::path& templates,
              const std::vector<Chart>& list, bool run = true);
 

@@ -182,8 +182,7 @@ std::optional<Panel> panel_for(const std::string& file) {
       {"replicas.dat", "replicas"},       {"healthy.dat", "healthy backends"}, {"retries.dat", "per second"},
       {"business.dat", "per second"},
       {"autoscaler.dat", "metric per replica"},
-      {"replication_lag_ms.dat", "lag (ms)"}, {"consumer_lag.dat", "messages"},
-      {"wasted_cpu_s.dat", "CPU-seconds per window"}, {"functions.dat", "per second"}, {"storage.dat", "pages / s"},
+      {"wasted_cpu_s.dat", "CPU-seconds per window"}, {"functions.dat", "per second"},
       {"function_envs.dat", "environments"}, {"vpa.dat", "cores per pod"}, {"consensus.dat", "writes / s"},
       {"consensus_leaders.dat", "members leading"}, {"connections.dat", "connections"}, {"connection_churn.dat", "per second"},
       {"variants_throughput.dat", "requests / s"}, {"variants_p99_all.dat", "p99 of every request (ms)"}};
@@ -207,8 +206,8 @@ std::optional<Panel> panel_for(const std::string& file) {
   } else if (file == "variants_failed.dat") {
     p.ylabel = "failed (% of requests)";
     p.y_top_at_least = 1;
-  } else if (file == "utilization.dat" || file == "hit_ratio.dat") {
-    p.ylabel = file == "hit_ratio.dat" ? "hit ratio" : "busy";
+  } else if (file == "utilization.dat") {
+    p.ylabel = "busy";
     p.percent = true;
     p.y_top_at_least = 1.05;
   } else if (file == "queue.dat") {
@@ -251,6 +250,8 @@ json read_panels(const fs::path& charts, const std::vector<Panel>& panels, doubl
                   {"connect", p.blocks}, {"logx", p.logx}, {"slo", p.slo}, {"percent", p.percent}, {"step", p.step}, {"y_top", p.y_top_at_least}};
     if (p.y2_last && labels.size() >= 3) panel["y2"] = p.y2label;
     if (!p.states.empty()) panel["states"] = p.states;
+    if (p.logy) panel["logy"] = true;
+    if (!p.subtitle.empty()) panel["subtitle"] = p.subtitle;
     out.push_back(std::move(panel));
   }
   return out;

@@ -40,9 +40,11 @@ std::optional<Library> load_library();
 struct Panel {
   std::string file;                 // "latency.dat"
   std::string ylabel;
+  std::string subtitle;             // what the panel shows, above it ("" for none)
   bool time_x = true;               // x is time_s (shown in the run's unit) with the marks
   bool blocks = false;              // gnuplot data blocks (the CDF files), merged on x
   bool logx = false;
+  bool logy = false;                // a log y axis (series 100x apart on one panel)
   bool y2_last = false;             // the last column on a right axis labelled y2label
   std::string y2label;
   bool slo = false;                 // draw the p99 objective
@@ -58,8 +60,8 @@ std::optional<Panel> panel_for(const std::string& data_file);
 
 // The graphs of one figure, read from its data files in `charts` (time in the unit whose
 // seconds are `x_div`): one panel per file that has data, as the page's script draws it
-// ({"labels", "rows", "ylabel", "time_x", "logx", "slo", "percent", "step", "y_top", "y2",
-// "states"}). A chart can also carry panels its writer built (a comparison's what-if lines,
+// ({"labels", "rows", "ylabel", "time_x", "logx", "logy", "slo", "percent", "step", "y_top",
+// "y2", "states", "subtitle"}). A chart can also carry panels its writer built (a comparison's what-if lines,
 // its cost-vs-p99 scatter) with further options the script reads: "xlabel" and "xunit",
 // "dots", "slo_x" and "slo_x_label", "bars" (cells [lo, value, hi]), "points" (series drawn
 // as dots), "colors", "connect" and "point_labels" (reports/page/charts.js).

@@ -221,12 +221,14 @@ void write_annotations(const std::filesystem::path& file, const Marks& m) {
         gp += "set arrow from " + x(mk.start_s) + ", graph 0 to " + x(mk.start_s) +
               ", graph 1 nohead front linecolor rgb '#C00000' linewidth 1.2 dashtype 2\n";
         // The number just above the plot's top edge, clear of the bands' labels inside it;
-        // numbers of firings closer than 2 % of the run alternate left and right of their line.
+        // numbers of firings closer than 2 % of the run alternate left and right of their line,
+        // and a third and fourth in a row go one line higher, so that none prints over another.
         const bool close = !std::isnan(m.duration_s) && m.duration_s > 0 && mk.start_s - last_alert_x < 0.02 * m.duration_s;
-        alert_row = close ? (alert_row + 1) % 2 : 0;
+        alert_row = close ? (alert_row + 1) % 4 : 0;
         last_alert_x = mk.start_s;
+        const std::string up = alert_row >= 2 ? "1.6" : "0.6";
         gp += "set label '" + std::to_string(number_of(mk.label)) + "' at " + x(mk.start_s) + ", graph 1 " +
-              (alert_row ? "left offset char 0.2,0.6" : "right offset char -0.2,0.6") +
+              (alert_row % 2 ? "left offset char 0.2," + up : "right offset char -0.2," + up) +
               " font ',9' textcolor rgb '#C00000' front\n";
         break;
       }
@@ -249,7 +251,12 @@ void write_annotations(const std::filesystem::path& file, const Marks& m) {
     for (std::size_t k = 0; k < rules.size() && k < 9; ++k) legend.push_back(std::to_string(k + 1) + "  " + rules[k]);
     if (rules.size() > 9) legend.push_back("and " + std::to_string(rules.size() - 9) + " more");
     gp += "set style textbox opaque fillcolor rgb '#ffffff' border lc rgb '#C00000'\n";
-    gp += "set label " + quoted_lines(legend) + " at graph 0.015, graph 0.9 left font ',8' textcolor rgb '#C00000' boxed front\n";
+    // Tagged and kept as a command, so that a chart of stacked panels (panels.gp) names the
+    // numbers once, on its first panel.
+    std::string cmd = "set label 9999 " + quoted_lines(legend) + " at graph 0.015, graph 0.9 left font ',8' textcolor rgb '#C00000' boxed front";
+    std::string as_string = "alert_legend = '";
+    for (char c : cmd) as_string += c == '\'' ? std::string("''") : std::string(1, c);
+    gp += as_string + "'\neval alert_legend\n";
   }
   write_file(file, gp);
 }

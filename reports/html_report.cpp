@@ -8,6 +8,7 @@
 
 #include "reports/chart_scripts.h"
 #include "reports/html_data.h"
+#include "reports/html_declared_charts.h"
 #include "reports/html_figures.h"
 #include "reports/html_interactive.h"
 #include "reports/html_json.h"
@@ -15,6 +16,7 @@
 #include "reports/html_page.h"
 #include "reports/html_run_charts.h"
 #include "reports/html_series.h"
+#include "reports/html_slo_windows.h"
 #include "reports/html_topology.h"
 #include "reports/html_traces.h"
 #include "reports/slo_gate.h"
@@ -51,10 +53,13 @@ ReportResult write_run_report(const fs::path& dir, const fs::path& chart_script_
   const fs::path charts = dir / "charts";
   fs::create_directories(charts);
   figures::remove_stale(charts, run_charts::kCharts, run_charts::kDataFiles);
+  figures::remove_stale(charts, {}, run_charts::kPopulationFiles);
 
   const auto ts = data::TimeSeries::load(dir / "timeseries.csv");
   const auto cdfs = data::load_cdfs(dir / "latency_cdf.csv", "all clients");
+  declared_charts::remove_stale(charts);
   auto list = run_charts::prepare(charts, summary, ts, cdfs);
+  for (auto& c : declared_charts::prepare(charts, summary, ts)) list.push_back(std::move(c));
   // Every time chart (all but the distribution) loads the marks and says what they are.
   const marks::Marks chart_marks = marks::collect(summary, ts);
   marks::write_annotations(charts / "annotations.gp", chart_marks);
@@ -84,6 +89,7 @@ ReportResult write_run_report(const fs::path& dir, const fs::path& chart_script_
   data["page"] = "run";
   data["summary"] = summary;
   data["slo_words"] = slo_words(summary);
+  data["slo_windows"] = slo_windows::for_page(summary, ts);
   data["context_html"] = options.context_html;
   data["library"] = library_state(library);
   data["static_notice"] = notice;

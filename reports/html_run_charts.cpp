@@ -4,6 +4,7 @@
 #include <cmath>
 
 #include "reports/html_json.h"
+#include "reports/html_population_charts.h"
 
 namespace archsim::reports::run_charts {
 namespace fs = std::filesystem;
@@ -12,16 +13,18 @@ using figures::Chart;
 using js::num_at;
 using js::str_at;
 
-const std::vector<std::string> kCharts = {"latency", "throughput", "utilization", "replicas", "autoscaler", "cdf", "retries", "balancer",
-                                             "hit_ratio", "replication_lag_ms", "consumer_lag", "storage", "wasted_cpu_s", "functions",
+const std::vector<std::string> kCharts = {"latency", "users", "throughput", "utilization", "replicas", "autoscaler", "cdf", "retries", "balancer",
+                                             "wasted_cpu_s", "functions",
                                              "vpa", "consensus", "circuit_state", "business", "connections"};
 const std::vector<std::string> kDataFiles = {"latency.dat", "latency_all.dat", "throughput.dat", "errors.dat", "utilization.dat",
-                                           "queue.dat", "replicas.dat", "autoscaler.dat", "cdf.dat", "hit_ratio.dat",
-                                           "replication_lag_ms.dat", "consumer_lag.dat", "storage.dat", "wasted_cpu_s.dat", "functions.dat",
+                                           "queue.dat", "replicas.dat", "autoscaler.dat", "cdf.dat",
+                                           "wasted_cpu_s.dat", "functions.dat",
                                            "function_envs.dat", "vpa.dat", "consensus.dat", "consensus_leaders.dat",
                                            "circuit_state.dat",
                                            "retries.dat", "balancer.dat", "healthy.dat", "business.dat",
                                            "connections.dat", "connection_churn.dat", "annotations.gp"};
+// Those of the charts drawn per population (html_population_charts.h), beside kDataFiles.
+const std::vector<std::string> kPopulationFiles = population_charts::data_files();
 
 std::vector<std::string> client_ids(const json& summary, const data::TimeSeries& ts) {
   std::vector<std::string> clients;
@@ -88,51 +91,15 @@ std::vector<Chart> prepare(const fs::path& charts, const json& summary, const da
   std::vector<Chart> list;
   const auto clients = client_ids(summary, ts);
 
-  // Latency percentiles per client, plus offered load on the right axis.
-  std::vector<data::Column> cols;
-  data::Points offered;
-  std::string offered_name = "offered load of all clients (rps)";
-  bool have_offered = false;
-  for (const auto& c : clients) {
-    for (const char* p : {"p50", "p95", "p99"}) {
-      cols.push_back({c + " " + p, ts.find(c, std::string("latency_") + p + "_ms")});
-    }
-    if (const auto* o = ts.find(c, "offered_rps")) {
-      have_offered = true;
-      for (const auto& [t, v] : *o) offered[t] += v;
-    }
-  }
-  if (!have_offered) {
-    // Without offered_rps the right axis shows what the clients completed.
-    offered_name = "completed by all clients (rps)";
-    for (const auto& c : clients) {
-      for (const char* m : {"throughput_rps", "errors_rps"}) {
-        if (const auto* o = ts.find(c, m)) for (const auto& [t, v] : *o) offered[t] += v;
-      }
-    }
-  }
-  bool any_latency = false;
-  for (const auto& col : cols) any_latency = any_latency || col.values != nullptr;
-  if (any_latency && !offered.empty()) {
-    cols.push_back({offered_name, &offered});
-    if (data::write_wide(charts / "latency.dat", "time_s", cols)) {
-      Chart chart{"latency", "Latency over time",
-                  "End-to-end p50, p95 and p99 of the successful requests per window at each client; the dotted grey "
-                  "line is the load (right axis). Watch the tail (p99) rise before the median does as load nears "
-                  "capacity.",
-                  {"latency.dat"}};
-      if (write_every_request(charts, clients, ts)) {
-        chart.caption += " Below, every request counted: the p50 and p99 of all finished requests (a failed one at the "
-                         "time it failed) beside the successful requests' p99, and the share that failed (right axis, "
-                         "%): a latency that falls while requests fail is survivor bias, not an improvement.";
-        chart.data_files.push_back("latency_all.dat");
-      }
-      list.push_back(chart);
-    }
+  // Latency per population (the SLO's first), every request counted below them.
+  {
+    const bool every = write_every_request(charts, clients, ts);
+    Chart chart;
+    if (population_charts::latency_chart(charts, summary, ts, clients, every, chart)) list.push_back(chart);
   }
 
   // Throughput and errors (total and by cause) per client.
-  cols.clear();
+  std::vector<data::Column> cols;
   for (const auto& c : clients) cols.push_back({c, ts.find(c, "throughput_rps")});
   if (data::write_wide(charts / "throughput.dat", "time_s", cols)) {
     std::vector<data::Column> errs;
@@ -155,6 +122,7 @@ std::vector<Chart> prepare(const fs::path& charts, const json& summary, const da
     if (data::write_wide(charts / "errors.dat", "time_s", errs)) chart.data_files.push_back("errors.dat");
     list.push_back(chart);
   }
+  if (Chart users; population_charts::users_chart(charts, ts, users)) list.push_back(users);
 
   // Utilization and queue length of the non-client components.
   auto non_clients = [&](const std::string& metric) {
@@ -216,12 +184,20 @@ std::vector<Chart> prepare(const fs::path& charts, const json& summary, const da
                     "metric / target)), below it fewer, within its tolerance, policies and stabilization window.",
                     {"autoscaler.dat"}});
 
-  if (data::write_cdf_blocks(charts / "cdf.dat", cdfs))
-    list.push_back({"cdf", "Latency distribution",
-                    "Cumulative fraction of successful requests finished within a latency (log scale); when some "
-                    "failed, \"every request\" is the same over every request that ended, a failed one at the time it "
-                    "failed. Where a curve crosses 0.99 is its p99; a long flat tail means a few very slow requests.",
-                    {"cdf.dat"}});
+  std::vector<data::Cdf> with_clients = cdfs;
+  population_charts::add_percentile_cdfs(summary, clients, with_clients);
+  if (data::write_cdf_blocks(charts / "cdf.dat", with_clients)) {
+    Chart chart{"cdf", "Latency distribution",
+                "Cumulative fraction of successful requests finished within a latency (log scale); when some "
+                "failed, \"every request\" is the same over every request that ended, a failed one at the time it "
+                "failed. Where a curve crosses 0.99 is its p99; a long flat tail means a few very slow requests.",
+                {"cdf.dat"}};
+    if (with_clients.size() > cdfs.size())
+      chart.caption += " The curves of all clients together mix their populations (a plateau where one client's requests end "
+                       "and another's begin); each client's own distribution, and that of the SLO's requests, is drawn "
+                       "through its percentiles (p50, p90, p95, p99, p99.9 and the slowest request).";
+    list.push_back(chart);
+  }
 
   // Retries: attempts (every try) and retries per second of each caller that records them.
   cols.clear();
@@ -253,34 +229,6 @@ std::vector<Chart> prepare(const fs::path& charts, const json& summary, const da
     if (data::write_wide(charts / "healthy.dat", "time_s", healthy)) chart.data_files.push_back("healthy.dat");
     list.push_back(chart);
   }
-
-  struct Family { const char* metric; const char* title; const char* caption; };
-  const Family families[] = {
-      {"hit_ratio", "Cache hit ratio", "Fraction of lookups served from the cache per window; misses go to the backing store."},
-      {"replication_lag_ms", "Replication lag", "How far each replica trails its primary; a read from a replica can be this stale."},
-      {"consumer_lag", "Queue consumer lag", "Messages published but not yet consumed; a line that keeps rising means the consumers cannot keep up."},
-  };
-  for (const auto& f : families) {
-    cols.clear();
-    for (const auto& c : ts.components_with(f.metric)) cols.push_back({c, ts.find(c, f.metric)});
-    const std::string file = std::string(f.metric) + ".dat";
-    if (!cols.empty() && data::write_wide(charts / file, "time_s", cols)) list.push_back({f.metric, f.title, f.caption, {file}});
-  }
-
-  // Storage engines: a database's buffer-pool misses (page reads from disk) and page splits
-  // per second: what the key order and the pool's size cost, as InnoDB's status shows them.
-  cols.clear();
-  for (const auto& c : ts.components_with("page_reads_rps")) {
-    cols.push_back({c + " page reads", ts.find(c, "page_reads_rps")});
-    cols.push_back({c + " page splits", ts.find(c, "page_splits_rps")});
-  }
-  if (!cols.empty() && data::write_wide(charts / "storage.dat", "time_s", cols))
-    list.push_back({"storage", "Storage engine",
-                    "Per database with a storage engine, per second: pages read from disk because the buffer pool "
-                    "did not hold them (its misses) and leaf pages split by inserts. Random keys (UUID v4) split "
-                    "leaves all over the index and, once it outgrows the pool, read most of them first; ordered "
-                    "keys append to the last leaf and read almost none.",
-                    {"storage.dat"}});
 
   // Wasted work: the components that spent CPU on requests nobody waited for any more, in
   // some window (a chart of zeros says nothing; most runs waste none).

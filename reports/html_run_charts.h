@@ -18,6 +18,7 @@ namespace archsim::reports::run_charts {
 // The charts a run page may draw and the data files they write (to clear stale ones).
 extern const std::vector<std::string> kCharts;
 extern const std::vector<std::string> kDataFiles;
+extern const std::vector<std::string> kPopulationFiles;
 
 // The clients of the run (summary.json components of type "client", in the series' order);
 // without typed clients, the components recording latency_p99_ms that the summary does not
@@ -25,10 +26,12 @@ extern const std::vector<std::string> kDataFiles;
 std::vector<std::string> client_ids(const nlohmann::json& summary, const data::TimeSeries& ts);
 
 // Writes each chart's data files into `charts` and returns the charts that have data, in
-// page order: latency (successful requests, and every request with the failed share when
-// the run had failures), throughput and errors, utilization and queues, replicas, the
-// autoscalers' metric, the latency distribution, retries, balancers, hit ratio,
-// replication lag, consumer lag and circuit breaker states.
+// page order: latency per population (html_population_charts.h; every request with the
+// failed share when the run had failures), throughput and errors, users online, utilization
+// and queues, replicas, the autoscalers' metric, the latency distribution (with each client's
+// through its percentiles), retries, balancers, wasted work, functions, connections, VPAs,
+// consensus groups, business counters and circuit breaker states. What a component declared
+// of itself is charted apart (html_declared_charts.h).
 std::vector<figures::Chart> prepare(const std::filesystem::path& charts, const nlohmann::json& summary,
                                     const data::TimeSeries& ts, const std::vector<data::Cdf>& cdfs);
 

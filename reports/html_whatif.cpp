@@ -35,6 +35,16 @@ double bound(const json& s, const char* key, double value, const char* end) {
   return std::isnan(b) ? value : b;
 }
 
+// The summary paths of the p99 and availability a what-if plots: those of the requests the SLO
+// judges (slo.population) when its scope is not every request, since the plot carries the
+// objective's line; the run's own otherwise. Returns the prefix ("slo.population." or "").
+std::string judged(const json& s) {
+  return s.contains("slo") && s["slo"].is_object() && s["slo"].contains("population") && s["slo"]["population"].is_object() &&
+                 s["slo"]["population"].value("scoped", false)
+             ? "slo.population."
+             : "";
+}
+
 }  // namespace
 
 Plot write_data(const std::filesystem::path& charts, const json& variants) {
@@ -89,14 +99,19 @@ Plot write_data(const std::filesystem::path& charts, const json& variants) {
            ",p99_lo,p99_hi,availability_pct,availability_lo,availability_hi\n";
     for (const Point& p : pts) {
       const json& s = *p.summary;
-      const double p99 = num_at(s, "latency_ms.p99"), av = num_at(s, "availability");
-      const double lo = bound(s, "latency_ms.p99", p99, "lo"), hi = bound(s, "latency_ms.p99", p99, "hi");
-      plot.bands = plot.bands || lo != hi || bound(s, "availability", av, "lo") != bound(s, "availability", av, "hi");
+      const std::string k99 = judged(s) + "latency_ms.p99", kav = judged(s) + "availability";
+      const double p99 = num_at(s, k99), av = num_at(s, kav);
+      const double lo = bound(s, k99.c_str(), p99, "lo"), hi = bound(s, k99.c_str(), p99, "hi");
+      plot.bands = plot.bands || lo != hi || bound(s, kav.c_str(), av, "lo") != bound(s, kav.c_str(), av, "hi");
       dat += g(p.x) + "," + g(p99) + "," + g(lo) + "," + g(hi) + "," + g(av * 100) + "," +
-             g(bound(s, "availability", av, "lo") * 100) + "," + g(bound(s, "availability", av, "hi") * 100) + "\n";
+             g(bound(s, kav.c_str(), av, "lo") * 100) + "," + g(bound(s, kav.c_str(), av, "hi") * 100) + "\n";
       if (!std::isnan(av)) {
         av_min = std::min(av_min, av);
         av_max = std::max(av_max, av);
+      }
+      if (!judged(s).empty() && plot.population.empty()) {
+        plot.population = js::str_at(s["slo"]["population"], "label");
+        if (plot.population.empty()) plot.population = "its scope";
       }
       if (std::isnan(slo_p99)) slo_p99 = num_at(s, "slo.latency_p99_ms");
       if (std::isnan(slo_av)) slo_av = num_at(s, "slo.availability");
@@ -111,13 +126,14 @@ Plot write_data(const std::filesystem::path& charts, const json& variants) {
       auto& row = table[p.x];
       row.resize(order.size(), {json(nullptr), json(nullptr)});
       const json& s = *p.summary;
-      const double p99 = num_at(s, "latency_ms.p99"), av = num_at(s, "availability") * 100;
+      const std::string k99 = judged(s) + "latency_ms.p99", kav = judged(s) + "availability";
+      const double p99 = num_at(s, k99), av = num_at(s, kav) * 100;
       auto cell = [&](const char* key, double v, double scale) {
         if (std::isnan(v)) return json(nullptr);
         if (!plot.bands) return json(v);
         return json::array({bound(s, key, v / scale, "lo") * scale, v, bound(s, key, v / scale, "hi") * scale});
       };
-      row[k] = {cell("latency_ms.p99", p99, 1), cell("availability", av, 100)};
+      row[k] = {cell(k99.c_str(), p99, 1), cell(kav.c_str(), av, 100)};
     }
   json labels = json::array({plot.x_path});
   for (const std::string& l : order) labels.push_back(l);

@@ -16,6 +16,9 @@ struct Plot {
   int series = 0;          // one line per combination of the other varied values
   bool bands = false;      // replications: 95% CI bands around the lines
   bool availability_varies = false;  // some variant's availability differs from another's
+  // The p99 and availability are the SLO's population's (slo.population): its label; "" when
+  // they are every request's (no SLO, or one on every request).
+  std::string population;
   // The same lines for the page's interactive charts (panels: html_interactive.h read_panels()): a p99
   // panel and, when availability_varies, an availability panel; rows merged on x, a cell
   // [lo, value, hi] when bands, null where a line has no point at that x.

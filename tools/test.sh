@@ -160,7 +160,7 @@ rm -rf build/report_sample
 ARCHSIM_TEST_REPORT_OUT=build/report_sample build/dev/unit_tests --no-intro -tc='run report*' >/dev/null
 ARCHSIM_REQUIRE_BROWSER=1 tools/browser_check.sh build/report_sample '' '<h1>web-tier-autoscale</h1>' 'seed 42' \
   'slows down at 440 s &amp; the breaker opens &lt;briefly&gt;.' 'SLO missed' 'failed: timeout' '>checkout<' '>web-hpa<' \
-  'least_connections' 'per million requests'
+  'least_connections' 'per million requests' 'data-static-files="tier_1_1.dat"'
 # The March 2020 morning (covid-2020/monday-morning.json, whole: its four alarms fire by 30
 # minutes): each alert rule's series with its threshold and firing windows, numbered markers
 # on the time charts, the database and its callers' pools in the data-tier section.
@@ -168,7 +168,18 @@ rm -rf build/browser-check-covid
 build/dev/archsim run scenarios/covid-2020/monday-morning.json --out build/browser-check-covid --quiet >/dev/null
 ARCHSIM_REQUIRE_BROWSER=1 tools/browser_check.sh build/browser-check-covid '' 'id="alert-charts"' 'id="ichart-alert-1-0"' \
   'id="ichart-alert-2-0"' 'id="ichart-alert-3-0"' 'id="ichart-alert-4-0"' 'class="marker-legend"' 'id="tier-db"' 'id="tier-pools"' \
-  'id="ichart-latency-1"' 'of 480 windows'
+  'id="ichart-latency-1"' 'of 480 windows' 'id="ichart-users-0"' "the SLO's requests (client users; routes course" \
+  'Whole run, and window by window.' '155 of 480 windows'
+# The microservices at their peak (the study's command at 20,000 users): the API's latency on
+# its own panel with the SLO's line, the players' segment downloads on another, and a
+# distribution per client (the peak's users are a closed-loop schedule, which records no
+# users-online series; the morning above has sessions, and its users-online chart).
+rm -rf build/browser-check-covid-ms
+build/dev/archsim run scenarios/covid-2020/microservices.json --set users.sessions=null --set 'users.users=[["0s",0],["2m",20000]]' \
+  --set players.sessions=null --set 'players.users=[["0s",0],["2m",20000]]' --set duration=5m --set warmup=2m \
+  --out build/browser-check-covid-ms --quiet >/dev/null
+ARCHSIM_REQUIRE_BROWSER=1 tools/browser_check.sh build/browser-check-covid-ms '' "users, the SLO's requests" 'id="ichart-latency-1"' \
+  'players (percentiles)'
 # A failure run where most requests fail (a retry storm): the latency chart's second panel
 # counts every request and the failed share; the retries' amplification is on the page.
 rm -rf build/browser-check-storm
@@ -181,7 +192,8 @@ for s in caching/stampede:tier-cache databases/failover:tier-db queues/consumer-
   out="build/browser-check-${name##*/}"
   rm -rf "$out"
   build/dev/archsim run "scenarios/$name.json" --set duration=150s --set warmup=30s --out "$out" --quiet >/dev/null
-  ARCHSIM_REQUIRE_BROWSER=1 tools/browser_check.sh "$out" '' "id=\"${s##*:}\"" "id=\"ichart-${s##*:}-1-0\""
+  ARCHSIM_REQUIRE_BROWSER=1 tools/browser_check.sh "$out" '' "id=\"${s##*:}\"" "id=\"ichart-${s##*:}-1-0\"" \
+    'data-static-files="tier_1_1.dat'  # the same declared panels drawn by gnuplot
 done
 # A balancing comparison keeps the share and imbalance columns (round robin splits evenly),
 # and a comparison with alert rules lists which alarms fired in each variant.
@@ -190,6 +202,21 @@ build/dev/archsim compare scenarios/balancing/slow-server.json --set duration=2m
   --vary lb.algorithm=round_robin,least_connections --out build/browser-check-compare-lb --quiet >/dev/null
 ARCHSIM_REQUIRE_BROWSER=1 tools/browser_check.sh build/browser-check-compare-lb '' 'share % lb → s1/s2/s3/s4' \
   'imbalance (CV)' '>25/25/25/25<'
+# The stampede comparison of README use 4: the varied cache's own figures per protection, as a
+# table and a chart each (the database reads: 10,394 without protection, 2,000 with a lock).
+rm -rf build/browser-check-compare-stampede
+build/dev/archsim compare scenarios/caching/stampede.json --vary cache.stampede=none,lock,coalesce,early_refresh,ttl_jitter \
+  --out build/browser-check-compare-stampede --quiet >/dev/null
+ARCHSIM_REQUIRE_BROWSER=1 tools/browser_check.sh build/browser-check-compare-stampede '' 'id="varied"' '>cache backend reads<' \
+  '>10,394<' '>2000<' 'id="ichart-varied-2-0"'
+# The March morning's what-if on the database (the study's): the variants table has the SLO's
+# population (the API routes) and the users client apart, says which one the verdict is about,
+# and shows the varied database's figures.
+rm -rf build/browser-check-compare-whatif
+build/dev/archsim compare scenarios/covid-2020/monday-morning.json --set duration=20m --vary db.cores=16,32,64 \
+  --out build/browser-check-compare-whatif --quiet >/dev/null
+ARCHSIM_REQUIRE_BROWSER=1 tools/browser_check.sh build/browser-check-compare-whatif '' '<small>(judged)</small>' 'failed, users' \
+  'id="varied"' 'numbered in the order they first fired'
 rm -rf build/browser-check-compare-alarms
 build/dev/archsim compare scenarios/failures/zone-outage-single-zone.json --set duration=20m --vary users.arrivals.rate=200,400 \
   --out build/browser-check-compare-alarms --quiet >/dev/null

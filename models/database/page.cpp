@@ -1,6 +1,6 @@
 // What the page shows of a database (sim/page_section.h): queries and refusals, connections,
-// replication lag, stale reads, nodes ready (a failover), load per shard, and how busy the
-// primary and replicas are over time.
+// replication lag, stale reads, nodes ready (a failover), load per shard, how busy the
+// primary and replicas are, and its storage engine's page reads and splits over time.
 #include "models/database/database_impl.h"
 
 namespace archsim::database {
@@ -15,7 +15,10 @@ void declare_page(PageSection& page) {
       .varies()
       .panel("Load per shard", "queries / s", {"/^shard\\d+_rps$/"})
       .panel("Primary and replicas busy", "busy", {"primary_utilization", "replica_utilization"})
-      .percent();
+      .percent()
+      .panel("Storage engine: pages read from disk, leaf pages split", "pages / s", {"page_reads_rps", "page_splits_rps"},
+             "Buffer-pool misses and page splits, as InnoDB's status shows them: random keys (UUID v4) split leaves all "
+             "over the index and, once it outgrows the pool, read most of them first; ordered keys append to the last leaf.");
   page.headline("failovers", "failovers")
       .headline("lost_writes", "lost writes")
       .headline("stale_reads", "stale reads", "", true)

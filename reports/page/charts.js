@@ -105,14 +105,14 @@
       pointSize: 2.5,
       stepPlot: !!p.step,
       strokeWidth: 1.6,
-      includeZero: !p.logx && !p.states,
+      includeZero: !p.logx && !p.logy && !p.states,
       animatedZooms: false,
       series: {},
       underlayCallback: A.underlay(p, view),
       axes: {
         x: { valueFormatter: function (x) { return p.time_x ? A.num(x) + ' ' + unit : A.num(x) + (p.xunit !== undefined ? p.xunit : ' ms'); },
              axisLabelFormatter: function (x) { return A.num(x); }, logscale: !!p.logx },
-        y: yaxis
+        y: Object.assign(yaxis, p.logy ? { logscale: true } : {})
       }
     };
     styles.forEach(function (s, k) { if (s.dash) opts.series[p.labels[k + 1]] = { strokePattern: s.dash }; });

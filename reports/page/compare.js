@@ -48,8 +48,14 @@
     if (all) cols.push({ head: 'p99 ms, every request', num: true });
     if (lb) cols.push({ head: 'share % ' + A.esc(lb.id) + ' \u2192 ' + A.esc(lb.backends.join('/')), num: true }, { head: 'imbalance (CV)', num: true });
     var slo = variants.some(function (v) { return v.summary && v.summary.slo && typeof v.summary.slo.met === 'boolean'; });
+    var pops = populations(variants);
+    pops.forEach(function (p) {
+      cols.push({ head: 'p99 ms, ' + A.esc(p.name) + (p.judged ? ' <small>(judged)</small>' : ''), num: true },
+                { head: 'failed, ' + A.esc(p.name), num: true });
+    });
     cols.push({ head: 'p50 ms', num: true }, { head: 'goodput rps', num: true }, { head: 'cost USD', num: true });
-    if (slo) cols.push({ head: 'SLO' });
+    var judged = pops.filter(function (p) { return p.judged; })[0];
+    if (slo) cols.push({ head: 'SLO' + (judged ? ' <small>(on ' + A.esc(judged.name) + ')</small>' : '') });
     cols.push({ head: reps > 1 ? 'requests (mean per replication)' : 'requests', num: true });
     var rows = variants.map(function (v, i) {
       var s = v.summary || {};
@@ -71,25 +77,109 @@
         row.push(lb.backends.map(function (b) { return c.share && typeof c.share[b] === 'number' ? A.num(c.share[b] * 100, 3) : '\u2013'; }).join('/'),
                  typeof c.imbalance_cv === 'number' ? A.num(c.imbalance_cv, 3) : '\u2013');
       }
+      pops.forEach(function (p) {
+        var f = p.figures(s);
+        var t = A.numAt(f, 'requests'), bad = A.numAt(f, 'failed');
+        row.push(A.num(A.numAt(f, 'latency_ms.p99')), t > 0 && !isNaN(bad) ? A.pct(bad / t) : '\u2013');
+      });
       var met = s.slo && typeof s.slo.met === 'boolean' ? (s.slo.met ? '<span class="pass">met</span>' : '<span class="fail">missed</span>') : '\u2013';
       row.push(A.num(A.numAt(s, 'latency_ms.p50')), A.num(A.numAt(s, 'throughput_rps')), A.num(A.numAt(s, 'cost.total_usd')));
       if (slo) row.push(met);
       row.push(A.count(total));
       return row;
     });
-    A.table(cols, rows, 'Availability and the failed share first: a variant whose p99 of successful requests looks better while more ' +
-            'requests fail is not better (every request\u2019s p99, when recorded, counts the failed ones at the time they failed).', root);
+    var note = 'Availability and the failed share first: a variant whose p99 of successful requests looks better while more ' +
+               'requests fail is not better (every request\u2019s p99, when recorded, counts the failed ones at the time they failed).';
+    if (pops.length)
+      note += ' The first columns mix every client; the p99 and failed share of each population follow' +
+              (judged ? ', and the SLO is judged on ' + judged.name + ' only: its verdict says nothing of the others.' : '.');
+    A.table(cols, rows, note, root);
+  }
+
+  // The populations a comparison tells apart: the SLO's requests when its scope is not one
+  // whole client, then each client when there are several (a client's entry and the SLO's
+  // population both carry requests, failed and latency_ms).
+  function populations(variants) {
+    var s = variants.length ? variants[0].summary || {} : {};
+    var pop = s.slo && s.slo.population && typeof s.slo.population === 'object' ? s.slo.population : null;
+    var scoped = pop && pop.scoped;
+    var clients = A.clients(s).filter(function (c) { return A.objectAt(s.components[c], 'latency_ms'); });
+    var whole = scoped && !(pop.routes || []).length && (pop.clients || []).length === 1 ? pop.clients[0] : null;
+    if (!scoped && clients.length === 1 && s.slo && typeof s.slo.met === 'boolean') whole = clients[0];
+    var out = [];
+    if (scoped && !whole)
+      out.push({ name: 'the SLO\u2019s requests', judged: true, figures: function (x) { return (x.slo && x.slo.population) || {}; } });
+    if (clients.length > 1 || out.length)
+      clients.forEach(function (c) {
+        out.push({ name: c, judged: c === whole, figures: function (x) {
+          var e = (x.components || {})[c] || {};
+          return { requests: (e.ok || 0) + (e.failed || 0), failed: e.failed, latency_ms: e.latency_ms };
+        } });
+      });
+    return out;
+  }
+
+  // The figures of the components a --vary changed (the id before the first dot of each varied
+  // path), as each declared them (its page headlines), one row per variant, and a small chart
+  // per figure that differs between variants: what the what-if is about, beside the run-wide
+  // latency (a cache's protection shows in its backend reads, not in the clients' p99).
+  function variedSection(d, root) {
+    var variants = d.compare.variants;
+    var s0 = variants.length ? variants[0].summary || {} : {};
+    var ids = [];
+    variants.forEach(function (v) {
+      Object.keys(v.set || {}).forEach(function (p) {
+        var id = p.split('.')[0];
+        if (ids.indexOf(id) < 0 && s0.components && A.objectAt(s0.components[id], 'page')) ids.push(id);
+      });
+    });
+    var figs = [];
+    ids.forEach(function (id) {
+      (s0.components[id].page.headlines || []).forEach(function (h) {
+        var values = variants.map(function (v) { return A.numAt(v.summary || {}, 'components.' + id + '.' + h.figure); });
+        var shown = values.filter(function (x) { return !isNaN(x); });
+        if (shown.length && shown.some(function (x) { return x !== shown[0]; }))
+          figs.push({ id: id, figure: h.figure, label: id + ' ' + h.label, unit: h.unit || '', values: values });
+      });
+    });
+    if (!figs.length) return 0;
+    A.section('varied', 'What the varied components did', root);
+    var fmt = function (f, x) { return isNaN(x) ? '\u2013' : f.unit === 'pct' ? A.pct(x) : f.unit === 'ms' ? A.num(x) + ' ms' : A.count(x); };
+    A.table([{ head: 'variant' }].concat(figs.map(function (f) { return { head: A.esc(f.label), num: true }; })),
+            variants.map(function (v, i) {
+              return ['<strong>' + A.esc(v.label) + '</strong>'].concat(figs.map(function (f) { return A.esc(fmt(f, f.values[i])); }));
+            }),
+            'The figures each varied component declares of itself that differ between the variants, over the measured run.', root);
+    var grid = A.node('div', 'multiples', null, root);
+    figs.forEach(function (f, k) {
+      var panel = { labels: ['variant', f.label], rows: f.values.map(function (x, i) { return [i + 1, isNaN(x) ? null : x]; }),
+                    time_x: false, xlabel: 'variant', xunit: '', dots: true, ylabel: f.label, percent: f.unit === 'pct',
+                    point_labels: variants.map(function (v) { return v.label; }) };
+      A.smallFigure('varied-' + k, f.label + ' per variant', variants.map(function (v, i) { return (i + 1) + ': ' + A.esc(v.label); }).join(' \u00b7 '),
+                    panel, { unit: '', small: true }, grid);
+    });
+    return figs.length;
   }
 
   // Which alarms fired in each variant, and when (times in the run's unit).
   function alarmsTable(d, root) {
     var variants = d.compare.variants;
-    var names = [];
+    // The rules in the order they first fired in any variant; those that never fired last, in
+    // the scenario's order.
+    var names = [], first = {};
     variants.forEach(function (v) {
       var r = (v.summary || {}).availability_report || {};
-      (r.alert_rules || []).concat(r.alerts || []).forEach(function (a) { if (names.indexOf(a.alert) < 0) names.push(a.alert); });
+      (r.alert_rules || []).concat(r.alerts || []).forEach(function (a) {
+        if (names.indexOf(a.alert) < 0) names.push(a.alert);
+        if (typeof a.fired_s === 'number' && !(first[a.alert] <= a.fired_s)) first[a.alert] = a.fired_s;
+      });
     });
     if (!names.length) return;
+    var order = names.slice();
+    names.sort(function (a, b) {
+      var fa = a in first ? first[a] : Infinity, fb = b in first ? first[b] : Infinity;
+      return fa !== fb ? (fa < fb ? -1 : 1) : order.indexOf(a) - order.indexOf(b);
+    });
     A.section('alarms', 'Alarms per variant', root);
     var rows = variants.map(function (v) {
       var r = (v.summary || {}).availability_report || {};
@@ -101,7 +191,8 @@
       }));
     });
     A.table([{ head: 'variant' }].concat(names.map(function (n, k) { return { head: '<span class="disc">' + (k + 1) + '</span> ' + A.esc(n) }; })),
-            rows, 'When each alarm fired in each variant (from\u2013to, from the start of the run; \u201con\u201d: still firing at the end).', root);
+            rows, 'When each alarm fired in each variant (from\u2013to, from the start of the run; \u201con\u201d: still firing at the end), ' +
+            'numbered in the order they first fired in any variant.', root);
   }
 
   // With a numeric --vary: every request's p99 and the failed share, and each data-tier
@@ -177,6 +268,7 @@
     var main = A.node('main', null, null, root);
     A.section('variants', 'Variants', main);
     variantsTable(d, main);
+    variedSection(d, main);
     alarmsTable(d, main);
     A.section('charts', 'Charts', main);
     A.staticNotice(d, main);

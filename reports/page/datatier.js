@@ -80,6 +80,16 @@
       A.smallFigure('tier-' + id + '-' + (++n), spec.title, spec.caption ? A.esc(spec.caption) : '', panel, own, grid);
     });
     if (!n) grid.remove();
+    // The same panels drawn by gnuplot from the data files (html_declared_charts.h).
+    var own = (d.charts || []).filter(function (ch) { return ch.component === id; })[0];
+    if (own && own.svg) {
+      var box2 = A.node('details', 'static', null, box);
+      A.node('summary', null, 'Static chart (gnuplot: the same series)', box2);
+      var holder = A.node('div', 'static-chart', own.svg, box2);
+      holder.setAttribute('data-static-files', (own.files || []).filter(function (f) { return /\.dat$/.test(f); }).join(' '));
+      A.node('p', 'detail', 'Files: <a href="charts/' + A.esc(own.name) + '.svg">svg</a> \u00b7 <a href="charts/' + A.esc(own.name) +
+             '.png">png</a> \u00b7 <code>charts/' + A.esc(own.name) + '.gp</code>', box2);
+    }
   }
 
   // Connection pools: series of "<caller>->pool"-like links that record pool_in_use.

@@ -42,7 +42,7 @@
     if (s.run && s.run.partial)
       A.node('div', 'verdict bad', '<strong>Partial run</strong> \u2014 interrupted at ' + A.esc(A.duration(A.numAt(s, 'run.simulated_s'))) +
              ' of simulated time (of ' + A.esc(A.duration(s.duration_s)) + '): every figure below covers only that.', main);
-    A.verdict(s, d.slo_words, main);
+    A.verdict(s, d.slo_words, main, d.slo_windows);
     A.cards(s, main);
     A.section('requests', 'Requests and latency', main);
     var split = A.node('div', 'split', null, main);
@@ -60,15 +60,12 @@
                'The cards and tables above are means over the ' + reps + ' replications, with 95% confidence intervals.', main);
     }
     staticNotice(d, main);
-    if (!d.charts.length) A.notice('No time series or latency distribution in this folder, so there are no charts.', main);
+    if (!d.charts.filter(function (c) { return !c.component; }).length) A.notice('No time series or latency distribution in this folder, so there are no charts.', main);
     d.charts.forEach(function (c) {
+      if (c.component) return;  // a component's declared chart: drawn in its own section (datatier.js)
       if (c.name === 'cdf' && s.latency_all_ms && c.panels.length) {
         A.addPercentiles(c.panels[0], s.latency_all_ms, 'every request (p50, p90, p95, p99, p99.9)');
         c.caption += ' The dots are the percentiles of every finished request, failed ones included at the time they failed.';
-      }
-      if (c.name === 'latency' && c.panels.length > 1) {
-        c.panels[0].subtitle = 'Successful requests, per client';
-        c.panels[1].subtitle = 'Every request counted: all finished requests (when the run recorded them), the successful ones\u2019 p99, and the share that failed';
       }
       A.figure(c, view, main);
     });

@@ -79,7 +79,42 @@
     return out;
   }
 
-  A.verdict = function (s, words, root) {
+  // Whole run against per window, in words: the objectives above are judged once over every
+  // request of the measured run; the availability of time judges each window alone. Names the
+  // periods whose windows miss, why, and how many of those held too few requests to say much
+  // (html_slo_windows.h).
+  function windowsText(s, w) {
+    if (!w || !w.windows) return '';
+    var win = A.duration(w.window_s);
+    var out = '<p class="slo-windows"><strong>Whole run, and window by window.</strong> The objectives above are judged once, over ' +
+              'every request of the measured run. The availability of time judges each ' + A.esc(win) + ' window on its own: ' +
+              A.count(w.met) + ' of ' + A.count(w.windows) + ' windows (' + A.pct(w.met / w.windows) + ') meet both.';
+    var periods = w.periods || [];
+    if (!periods.length) return out + ' Every window meets them.</p>';
+    var missed = 0, small = 0;
+    periods.forEach(function (p) { missed += p.missed; small += p.small; });
+    var list = periods.slice().sort(function (a, b) { return b.missed - a.missed || a.from_s - b.from_s; }).slice(0, 8)
+      .sort(function (a, b) { return a.from_s - b.from_s; })
+      .map(function (p) {
+        var why = [];
+        if (p.p99_over) why.push('p99 over in ' + A.count(p.p99_over));
+        if (p.availability_under) why.push('availability under in ' + A.count(p.availability_under));
+        return '<li>' + A.esc(A.duration(p.from_s)) + '\u2013' + A.esc(A.duration(p.to_s)) + ': ' + A.count(p.missed) + ' of ' +
+               A.count(p.windows) + ' windows miss (' + A.esc(why.join(', ')) + '; ' + A.count(Math.round(p.requests_per_window)) +
+               ' requests a window' + (p.small ? ', ' + A.count(p.small) + ' of the missed with fewer than ' + A.count(w.small_below) : '') + ')</li>';
+      });
+    out += ' The windows that miss, by period from the start of the run' + (periods.length > 8 ? ' (the 8 with most misses of ' + periods.length + ')' : '') +
+           ':</p><ul class="slo-windows">' + list.join('') + '</ul>';
+    if (small > 0)
+      out += '<p class="slo-windows">' + A.count(small) + ' of the ' + A.count(missed) + ' windows that miss held fewer than ' +
+             A.count(w.small_below) + ' of these requests: too few for a window to say much (fewer than 10 requests above its p99, ' +
+             'and one failed request breaks ' + A.pct(A.numAt(s, 'availability_report.slo.availability')) + '). ' +
+             (small * 2 > missed ? 'Most misses are such quiet windows, not slow or failing service: ' : '') +
+             'a longer window (<code>window</code>) or the whole-run verdict reads them better.</p>';
+    return out;
+  }
+
+  A.verdict = function (s, words, root, windows) {
     var slo = s.slo;
     if (!slo || typeof slo !== 'object' || !Object.keys(slo).length) {
       A.node('div', 'verdict none', '<strong>No SLO</strong> \u2014 the scenario sets no service level objective.', root);
@@ -105,7 +140,7 @@
     var head = !has ? 'SLO' : slo.met ? 'SLO met' : 'SLO missed';
     A.node('div', 'verdict ' + (!has ? 'none' : slo.met ? 'ok' : 'bad'),
            '<strong>' + head + '</strong>' + (who ? ' <span class="population-note">judged on ' + A.esc(who) + '</span>' : '') +
-           '<ul>' + items.map(function (i) { return '<li>' + i + '</li>'; }).join('') + '</ul>', root);
+           '<ul>' + items.map(function (i) { return '<li>' + i + '</li>'; }).join('') + '</ul>' + windowsText(s, windows), root);
   };
 
   // One row of cards for a population: `f` holds requests/availability/latency as the

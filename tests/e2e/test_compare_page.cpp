@@ -128,7 +128,7 @@ TEST_CASE("compare page: interactive what-if lines with bands, the Pareto front,
   CHECK(context.find("Variant 2 of 3 of a comparison: <strong>web.replicas=2</strong>") != std::string::npos);
   CHECK(context.find("href=\"../report.html\"") != std::string::npos);
   CHECK(!fs::exists(fs::path(out) / "variant-2" / "charts" / "latency.svg"));  // the comparison stays quick
-  CHECK(fs::exists(fs::path(out) / "variant-2" / "charts" / "latency.dat"));
+  CHECK(fs::exists(fs::path(out) / "variant-2" / "charts" / "latency_1.dat"));
 }
 
 TEST_CASE("compare page: equal cost in every variant draws no Pareto chart") {

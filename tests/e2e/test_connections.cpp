@@ -276,8 +276,9 @@ TEST_CASE("connections: the report charts them, and the table says what the stor
   CHECK(open.rfind("time_s,chat open,chat busiest instance,chat instance 1,chat instance 2,chat instance 3,chat instance 4\n", 0) == 0);
   const std::string churn = archsim::e2e::read_text(out + "/charts/connection_churn.dat");
   CHECK(churn.rfind("time_s,chat opened,chat refused,chat dropped,browsers reconnects\n", 0) == 0);
-  CHECK(archsim::e2e::read_text(out + "/charts/latency.dat").find("browsers") == std::string::npos);
   const json data = archsim::e2e::page_data(archsim::e2e::read_text(out + "/report.html"));
+  for (const auto& c : data["charts"])
+    if (c["name"] == "latency") CHECK(c["panels"].dump().find("browsers") == std::string::npos);
   bool charted = false;
   for (const auto& c : data["charts"]) charted = charted || c["name"] == "connections";
   CHECK(charted);

@@ -146,7 +146,7 @@ TEST_CASE("a run without gnuplot succeeds and the page says how to get the chart
   CHECK(r.exit_code == 0);
   const std::string page = slurp(fs::path(out) / "report.html");
   CHECK(archsim::e2e::page_data(page)["static_notice"]["kind"] == "no_gnuplot");
-  CHECK(fs::exists(fs::path(out) / "charts" / "latency.dat"));
+  CHECK(fs::exists(fs::path(out) / "charts" / "latency_1.dat"));
   CHECK(!fs::exists(fs::path(out) / "charts" / "latency.svg"));
   // archsim report redraws from the data files alone (here with gnuplot, when installed).
   fs::remove(fs::path(out) / "report.html");

@@ -269,13 +269,40 @@ TEST_CASE("run report: self-contained page, one valid SVG chart per file, all in
     CHECK_MESSAGE(data["summary"].dump().find(s) != std::string::npos, s);
 
   // The data and the scripts a student re-runs are there whatever happened to gnuplot.
-  for (const char* f : {"latency", "throughput", "utilization", "replicas", "cdf", "hit_ratio",
-                        "replication_lag_ms", "consumer_lag", "circuit_state"}) {
-    CHECK_MESSAGE(fs::is_regular_file(dir / "charts" / (std::string(f) + ".gp")), f);
+  for (const char* f : {"latency_1", "throughput", "utilization", "replicas", "cdf", "tier_1_1", "tier_2_1", "tier_3_1",
+                        "circuit_state"}) {
+    std::string gp = f;
+    if (gp.rfind("latency_", 0) == 0 || gp.rfind("tier_", 0) == 0) gp = gp.substr(0, gp.rfind('_'));
+    CHECK_MESSAGE(fs::is_regular_file(dir / "charts" / (gp + ".gp")), f);
     CHECK_MESSAGE(fs::is_regular_file(dir / "charts" / (std::string(f) + ".dat")), f);
   }
   CHECK(fs::is_regular_file(dir / "charts" / "style.gp"));
-  CHECK(slurp(dir / "charts" / "latency.dat").rfind("time_s,users p50,users p95,users p99,mobile p50", 0) == 0);
+  // One latency panel per population, each client on its own axis (the sample's SLO judges
+  // every request, and it has no "all" series: no panel is the judged one, none has the line);
+  // the generic panels.gp draws them. population_charts' own test covers the judged panels.
+  CHECK(slurp(dir / "charts" / "latency_1.dat").rfind("time_s,users p50,users p95,users p99,users failed (%)", 0) == 0);
+  CHECK(slurp(dir / "charts" / "latency_2.dat").rfind("time_s,mobile p50", 0) == 0);
+  CHECK(fs::is_regular_file(dir / "charts" / "panels.gp"));
+  CHECK(slurp(dir / "charts" / "latency.gp").find("p1_slo = 0\n") != std::string::npos);
+  // The stores' sections as they declared them (components.<id>.page), drawn by panels.gp
+  // too: the cache's hit ratio, the database's replication lag, the queue's consumer lag
+  // (matched by its /pattern/), each in its component's section of the page.
+  CHECK(slurp(dir / "charts" / "tier_1_1.dat").rfind("time_s,hit_ratio\n", 0) == 0);
+  CHECK(slurp(dir / "charts" / "tier_2_1.dat").rfind("time_s,replication_lag_ms\n", 0) == 0);
+  CHECK(slurp(dir / "charts" / "tier_3_1.dat").rfind("time_s,consumer_lag\n", 0) == 0);
+  CHECK(slurp(dir / "charts" / "tier_1.gp").find("p1_percent = 1\n") != std::string::npos);
+  for (const auto& c : data["charts"])
+    if (c["name"] == "tier_1") {
+      CHECK(c["component"] == "cache");
+      CHECK(c["panels"].empty());  // drawn interactively by the cache's own section
+    }
+  for (const auto& c : data["charts"])
+    if (c["name"] == "latency") {
+      REQUIRE(c["panels"].size() >= 2);
+      CHECK(c["panels"][0]["subtitle"] == "users");
+      CHECK(c["panels"][1]["subtitle"] == "mobile");
+      CHECK(c["panels"][1]["slo"] == false);
+    }
 
   if (!have_gnuplot()) {
     MESSAGE("gnuplot not on PATH: chart drawing not checked");
@@ -315,7 +342,7 @@ TEST_CASE("run report without gnuplot: data and page still written, page says ho
   CHECK(data["static_notice"]["redo"] == "archsim report " + dir.string());
   CHECK(static_charts(data) == 0);
   CHECK(files_with(dir / "charts", ".svg").empty());
-  CHECK(fs::is_regular_file(dir / "charts" / "latency.dat"));
+  CHECK(fs::is_regular_file(dir / "charts" / "latency_1.dat"));
   CHECK(fs::is_regular_file(dir / "charts" / "latency.gp"));
   fs::remove_all(dir);
 }
@@ -327,9 +354,9 @@ TEST_CASE("report redraws from what is in DIR: stale charts go, edited scripts s
 
   // A student's edit of a copied script is used on the next `archsim report`.
   std::string gp = slurp(dir / "charts" / "latency.gp");
-  const auto at = gp.find("set title \"");
+  const auto at = gp.find("chart_title = \"");
   REQUIRE(at != std::string::npos);
-  gp.insert(at + 11, "EDITED ");
+  gp.insert(at + 15, "EDITED ");
   std::ofstream(dir / "charts" / "latency.gp") << gp;
   // Without a time series only the latency distribution remains.
   fs::remove(dir / "timeseries.csv");
@@ -346,7 +373,7 @@ TEST_CASE("report redraws from what is in DIR: stale charts go, edited scripts s
   CHECK(r.charts_drawn);
   CHECK(r.message.find("kept edited latency.gp") != std::string::npos);
   CHECK(page_data(slurp(dir / "again" / "report.html"))["static_notice"]["kept_edits"] == nlohmann::json::array({"latency.gp"}));
-  CHECK(slurp(dir / "again" / "charts" / "latency.svg").find("EDITED End-to-end") != std::string::npos);
+  CHECK(slurp(dir / "again" / "charts" / "latency.svg").find("EDITED Latency over time") != std::string::npos);
   fs::remove_all(dir);
 }
 

@@ -133,6 +133,15 @@ summary = {
             "latency_met": True, "availability_met": False},
     "run": {"wall_time_s": 1.82, "events": 4100000, "events_per_s": 2252747},
 }
+# What the stores declare the page should show of them (sim/page_section.h; a run writes it
+# from each family's page.cpp): the report draws their sections, and the static charts of them.
+summary["components"]["cache"]["page"] = {
+    "panels": [{"title": "Hit ratio", "ylabel": "hits / lookups", "series": ["hit_ratio"], "percent": True}],
+    "headlines": [{"figure": "hit_ratio", "label": "hit ratio", "unit": "pct", "compare": True}]}
+summary["components"]["db"]["page"] = {
+    "panels": [{"title": "Replication lag", "ylabel": "ms", "series": ["replication_lag_ms"]}], "headlines": []}
+summary["components"]["events"]["page"] = {
+    "panels": [{"title": "Consumer lag", "ylabel": "messages", "series": ["/(^|\\.)consumer_lag$/"]}], "headlines": []}
 with open(os.path.join(here, "summary.json"), "w") as f:
     json.dump(summary, f, indent=2)
     f.write("\n")
