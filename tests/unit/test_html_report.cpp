@@ -17,6 +17,8 @@
 #include <string>
 #include <vector>
 
+#include <nlohmann/json.hpp>
+
 #include "reports/chart_scripts.h"
 #include "reports/html_data.h"
 #include "reports/html_page.h"
