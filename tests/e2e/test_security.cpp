@@ -114,6 +114,14 @@ TEST_CASE("connection_cpu: every new connection costs its server CPU, TLS or not
   const json kept = run("conn-cpu-kept", scenario(json{{"setup", "1ms"}}, web));
   CHECK(num(kept, "components.users.resilience.connections_opened") == 1);
   CHECK(cpu_ms_per_request(kept) == doctest::Approx(10.0 + 3.0 / num(kept, "components.web.ok")).epsilon(1e-6));
+  // Bad input: a connection_cpu that is not a duration is refused in one line, at its place.
+  for (const char* bad : {"-3ms", "fast"}) {  // a bare number is seconds, as every duration
+    CAPTURE(bad);
+    const std::string path = write_scenario("conn-cpu-bad", scenario(json{{"setup", "1ms"}}, {{"connection_cpu", bad}}));
+    const auto r = archsim::e2e::run_archsim({"run", path, "--no-report"});
+    CHECK(r.exit_code == 2);
+    CHECK(r.err.rfind(path + ": /components/1/connection_cpu", 0) == 0);
+  }
 }
 
 TEST_CASE("tls: with a kept pool of connections the handshakes are as many as the pool's size") {
