@@ -95,10 +95,10 @@ build/dev/archsim run scenarios/consensus/raft-partition.json --set group.quorum
   --quiet >/dev/null
 ARCHSIM_REQUIRE_BROWSER=1 tools/browser_check.sh build/browser-check-consensus '' 'id="chart-consensus"' \
   'id="ichart-consensus-0"' 'id="ichart-consensus-1"'
-# A database's storage engine: its page reads and splits (its declared panel), both ways.
+# A database's storage engine: its page reads and splits, the database's declared panel in the data tier.
 rm -rf build/browser-check-storage
 build/dev/archsim run scenarios/databases/uuid-v4-vs-v7.json --out build/browser-check-storage --quiet >/dev/null
-ARCHSIM_REQUIRE_BROWSER=1 tools/browser_check.sh build/browser-check-storage '' 'id="chart-tier_1"' 'id="ichart-tier_1-0"'
+ARCHSIM_REQUIRE_BROWSER=1 tools/browser_check.sh build/browser-check-storage '' 'Storage engine: pages read from disk, leaf pages split' 'id="ichart-tier-db-4-0"'
 # Long-lived connections: open per instance, and a reconnect storm's set-ups, both ways.
 rm -rf build/browser-check-connections
 build/dev/archsim run scenarios/realtime/websocket-reconnect-storm.json --out build/browser-check-connections --quiet >/dev/null

@@ -182,6 +182,12 @@ TEST_CASE("bad resilience input: exit 2, one line naming the JSON location") {
       {"max-keys-alone", R"("rate_limiter": {"rate": 5, "max_keys": 10})", "/routes/pay/1/rate_limiter/max_keys"},
       {"max-keys-zero", R"("rate_limiter": {"rate": 5, "key_resolver": "user", "max_keys": 0})",
        "/routes/pay/1/rate_limiter/max_keys"},
+      {"deadline-without-timeout", R"("bulkhead": {"max_concurrent": 2, "max_wait": "1s"}, "timeout_includes_wait": true)",
+       "/routes/pay/1/timeout_includes_wait"},
+      {"deadline-nothing-waits", R"("timeout": "1s", "retry": {"max_attempts": 2}, "timeout_includes_wait": true)",
+       "/routes/pay/1/timeout_includes_wait"},
+      {"deadline-not-bool", R"("timeout": "1s", "bulkhead": {"max_concurrent": 2}, "timeout_includes_wait": "yes")",
+       "/routes/pay/1/timeout_includes_wait"},
   };
   for (const Case& c : cases) {
     CAPTURE(c.name);
@@ -276,4 +282,55 @@ TEST_CASE("circuit breaker wait_in_open_multiplier: each failed trial doubles th
   CHECK(fixed > 90);
   CHECK(fixed <= 100);
   CHECK(doubling == 7);
+}
+
+// One deadline over the caller's queue and the call (timeout_includes_wait, as MongoDB's
+// timeoutMS and a gRPC deadline): a client that lets one call out at a time (a bulkhead of 1
+// that may wait 10 s) to a server of 100 ms, offered 6/s against its 10/s. With the timeout
+// on the call only, every call sent is answered in its 100 ms, so none times out and the
+// slowest answers come after their wait in the client (the p99 near half a second). With one
+// 250 ms deadline no answer comes after 250 ms, and a call sent with less than 100 ms left
+// times out while the server still works on it: the bulkhead lets the next one out at once,
+// so the server queues calls nobody waits for, and answers fewer than the same system
+// without the deadline.
+TEST_CASE("timeout_includes_wait: one deadline over the client's queue and the call") {
+  auto run = [](bool deadline) {
+    return run_text(std::string("deadline-") + (deadline ? "on" : "off"), R"({"duration": "5m", "warmup": "30s", "seed": 3,
+      "components": [
+      {"id": "users", "type": "client", "target": "api", "arrivals": {"rate": 6}, "timeout": "250ms",
+       "bulkhead": {"max_concurrent": 1, "max_wait": "10s", "max_waiting": 100000}, "timeout_includes_wait": )" +
+                                                 std::string(deadline ? "true" : "false") + R"(},
+      {"id": "api", "type": "service", "concurrency": 1, "service_time": {"dist": "constant", "value": "100ms"}}]})");
+  };
+  const auto apart = run(false), one = run(true);
+  for (const auto* s : {&apart, &one}) check_conservation(*s);
+  CHECK(num(apart, "requests.by_cause.timeout") == 0);
+  CHECK(num(apart, "components.api.wasted_cpu_s") == 0);
+  CHECK(num(apart, "latency_ms.p99") > 300);
+  CHECK(num(one, "latency_ms.max") <= 250.001);
+  CHECK(num(one, "requests.by_cause.timeout") > 0);
+  CHECK(num(one, "requests.by_cause.bulkhead_full") == 0);  // every wait ended at the deadline, not at 10 s
+  // The server's wasted time is whole calls of 100 ms, at most one per timeout (a call that
+  // timed out before it was sent cost the server nothing).
+  const double wasted = num(one, "components.api.wasted_cpu_s");
+  CHECK(wasted > 0);
+  CHECK(wasted <= num(one, "requests.by_cause.timeout") * 0.1 + 1e-6);
+  CHECK(num(one, "requests.ok") < num(apart, "requests.ok"));
+}
+
+// The OSDI 2022 retry experiment with the queue in the client (scenarios/metastability/README.md):
+// a pool of 100 in the client (the MongoDB driver's maxPoolSize) that may wait 3 s. With the
+// 3 s timeout on the call only, the cut's backlog waits in the client and the system recovers;
+// with one deadline over the wait and the call (the drivers' timeoutMS) it stays failed.
+TEST_CASE("timeout_includes_wait: the retry experiment with the queue in the client tips only with one deadline") {
+  const std::string scenario = source_path("scenarios/metastability/retry-storm.json");
+  const std::string pool = R"(client.bulkhead={"max_concurrent": 100, "max_wait": "3s", "max_waiting": 10000000})";
+  Run apart = run_with_csv(scenario, "client-queue-apart", {"--set", pool, "--set", "client.timeout_includes_wait=false"});
+  Run one = run_with_csv(scenario, "client-queue-one", {"--set", pool, "--set", "client.timeout_includes_wait=true"});
+  for (const Run* r : {&apart, &one}) check_conservation(r->summary);
+  // From 40 s to the end (the cut is 20-30 s): the offered 13,333/s served, or nothing.
+  CHECK(window_average(apart.csv, "all", "throughput_rps", 40, 60) > 13000);
+  CHECK(window_average(one.csv, "all", "throughput_rps", 40, 60) < 100);
+  CHECK(num(apart.summary, "requests.by_cause.timeout") == 0);
+  CHECK(num(one.summary, "components.primary.wasted_cpu_s") > 0);
 }

@@ -93,6 +93,7 @@ void CallPolicy::run_attempt(Context& ctx, std::uint32_t s, int stage) {
   Metrics& m = ctx.metrics();
   const Time now = ctx.now();
   if (stage <= 0) {
+    slots_[s].began = now;
     if (breaker_) {
       bool ok = breaker_->try_acquire(now);
       sync_breaker(ctx);
@@ -116,7 +117,7 @@ void CallPolicy::run_attempt(Context& ctx, std::uint32_t s, int stage) {
       }
       case RateKind::SlidingWindow: admitted = sliding_->try_acquire(now); break;
       case RateKind::FixedWindow: {
-        const std::optional<Time> wait = fixed_->reserve(now, rate_wait_max_);
+        const std::optional<Time> wait = fixed_->reserve(now, wait_bound(now, slots_[s], rate_wait_max_));
         admitted = wait.has_value();
         if (admitted && *wait > 0) {  // a permission of a later cycle: proceed when it comes
           m.add(rate_waited_c_);
@@ -140,7 +141,7 @@ void CallPolicy::run_attempt(Context& ctx, std::uint32_t s, int stage) {
         m.add(bulkhead_waited_c_);
         slots_[s].phase = Phase::WaitBulkhead;
         slots_[s].wait_since = ctx.now();
-        schedule(ctx, bulkhead_->max_wait(), kBulkheadWait, s);
+        schedule(ctx, wait_bound(now, slots_[s], bulkhead_->max_wait()), kBulkheadWait, s);
         return;
       case BulkheadDecision::kRejected:
         m.add(bulkhead_full_c_);
@@ -160,7 +161,7 @@ void CallPolicy::run_attempt(Context& ctx, std::uint32_t s, int stage) {
         m.add(pool_waiting_g_, 1, ctx.now());
         slots_[s].phase = Phase::WaitPool;
         slots_[s].wait_since = ctx.now();
-        schedule(ctx, pool.max_wait(), kPoolWait, s);
+        schedule(ctx, wait_bound(now, slots_[s], pool.max_wait()), kPoolWait, s);
         return;
       case BulkheadDecision::kRejected:
         m.add(pool_timeout_c_);
@@ -174,6 +175,12 @@ void CallPolicy::run_attempt(Context& ctx, std::uint32_t s, int stage) {
 void CallPolicy::transmit(Context& ctx, std::uint32_t s) {
   Slot& sl = slots_[s];
   ++sl.gen;  // wait timers of this attempt are stale from here on
+  if (past_deadline(ctx.now(), sl)) [[unlikely]] {  // its waits took the whole deadline
+    ctx.metrics().add(timeouts_c_);
+    if (sl.conn) release_connection(s, false);
+    attempt_failed(ctx, s, Status::Timeout);
+    return;
+  }
   sl.phase = Phase::InFlight;
   sl.attempt_start = ctx.now();
   sl.is_retry = sl.retries > 0;
@@ -190,7 +197,9 @@ void CallPolicy::send_try(Context& ctx, std::uint32_t s) {
   RequestInfo req = sl.req;
   // A mesh's retry is another attempt at the callee: its own number, so it draws its own work.
   req.attempt = static_cast<std::uint16_t>(sl.req.attempt + sl.retries * mesh_.tries + (sl.mesh_tries - 1));
-  const Time timeout = mesh_timed_ ? mesh_try_timeout(ctx.now(), sl) : sl.timeout;
+  const Time timeout = mesh_timed_              ? mesh_try_timeout(ctx.now(), sl)
+                       : wait_in_timeout_ && sl.timeout > 0 ? sl.began + sl.timeout - ctx.now()
+                                                             : sl.timeout;
   if (timeout > 0) req.deadline = std::min(req.deadline, ctx.now() + timeout);
   ctx.metrics().add(attempts_c_);
   std::uint64_t token = tokens_.make(waiter_of(s));
@@ -383,14 +392,24 @@ void CallPolicy::on_timer(Context& ctx, std::uint64_t data) {
     case kBulkheadWait:
       if (sl.phase != Phase::WaitBulkhead || !bulkhead_->cancel(waiter_of(s))) return;
       ctx.trace_mark(sl.req, TraceSpan::Queue, sl.wait_since, ctx.now());
+      if (past_deadline(ctx.now(), sl)) {
+        ctx.metrics().add(timeouts_c_);
+        attempt_failed(ctx, s, Status::Timeout);
+        break;
+      }
       ctx.metrics().add(bulkhead_full_c_);
       attempt_failed(ctx, s, causes::BulkheadFull);
       break;
     case kPoolWait:
       if (sl.phase != Phase::WaitPool || !pool_of(sl.instance).cancel(waiter_of(s))) return;
       ctx.trace_mark(sl.req, TraceSpan::Queue, sl.wait_since, ctx.now());
-      ctx.metrics().add(pool_timeout_c_);
       ctx.metrics().add(pool_waiting_g_, -1, ctx.now());
+      if (past_deadline(ctx.now(), sl)) {
+        ctx.metrics().add(timeouts_c_);
+        attempt_failed(ctx, s, Status::Timeout);
+        break;
+      }
+      ctx.metrics().add(pool_timeout_c_);
       attempt_failed(ctx, s, causes::PoolTimeout);
       break;
     case kFallbackDone:
@@ -403,6 +422,12 @@ void CallPolicy::on_timer(Context& ctx, std::uint64_t data) {
       break;
     case kConnected:
       connected(ctx, s);
+      break;
+    case kConnectDeadline:  // the deadline came during the set-up: the connection is given up
+      if (sl.phase != Phase::Connecting) return;
+      ctx.metrics().add(timeouts_c_);
+      release_connection(s, true);
+      attempt_failed(ctx, s, Status::Timeout);
       break;
     case kMeshRetry:
       // The mesh's back-off ended: the next try, unless the attempt's time ran out meanwhile

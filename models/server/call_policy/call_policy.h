@@ -39,9 +39,14 @@
 // several calls in a loop is never re-entered.
 //
 // Simplifications:
-//   - The per-attempt timeout covers the call only; waiting for a bulkhead slot or a pool
-//     connection is bounded by max_wait / acquire_timeout (Resilience4j's TimeLimiter would
-//     include the bulkhead wait).
+//   - The per-attempt timeout covers the call only by default; waiting for a bulkhead slot
+//     or a pool connection is bounded by max_wait / acquire_timeout (HikariCP's
+//     connectionTimeout apart from the query's). With "timeout_includes_wait" it is one
+//     deadline from the attempt's start over the rate limiter's wait, the bulkhead, the pool,
+//     the connection's set-up and the call, as MongoDB's client-side operation timeout
+//     (timeoutMS: server selection, connection checkout and execution) and gRPC's deadline
+//     do: a wait that reaches it fails the attempt as a timeout, and the call is sent with
+//     what is left. The breaker still times the call alone.
 //   - Local refusals (rate limiter, bulkhead, pool) give the breaker's permission back
 //     instead of recording a failure (Resilience4j records any exception by default).
 //   - A call whose owner no longer wants it (its request was dropped by a crash) is not
@@ -55,6 +60,7 @@
 // Cost: start/on_reply/on_timer are O(1) (breaker, limiter, bulkhead, budget are O(1)); one
 // slot per logical call in flight, recycled through a free list (no allocation once warm).
 #pragma once
+#include <algorithm>
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -177,13 +183,14 @@ class CallPolicy {
   // mesh's per-try timeout, or the mesh route's timeout.
   enum class MeshCut : std::uint8_t { App, PerTry, Route };
   enum class Phase : std::uint8_t { Free, WaitRate, WaitBulkhead, WaitPool, Connecting, InFlight, Backoff, Fallback, Finishing };
-  enum TimerKind : std::uint8_t { kRetry = 1, kBulkheadWait, kPoolWait, kFallbackDone, kBreakerDeadline, kFinish, kRateWait, kStateChange, kConnected, kMeshRetry };
+  enum TimerKind : std::uint8_t { kRetry = 1, kBulkheadWait, kPoolWait, kFallbackDone, kBreakerDeadline, kFinish, kRateWait, kStateChange, kConnected, kMeshRetry, kConnectDeadline };
   struct Slot {
     RequestInfo req;  // as the owner gave it; attempts copy it with their own attempt/deadline
     std::uint64_t owner_token = 0;
     Time attempt_start = 0;
     Time backoff_prev = 0;
     Time wait_since = 0;  // its wait for a bulkhead slot or a connection began (traces)
+    Time began = 0;       // the attempt began (run_attempt's stage 0): timeout_includes_wait's origin
     RefId ref = 0;
     std::uint32_t gen = 0;  // bumped whenever the slot moves on: stale tokens/timers carry an old one
     std::uint32_t instance = 0;
@@ -222,9 +229,19 @@ class CallPolicy {
   Time mesh_backoff(Time now, const Slot& sl) const;
   // What follows a try's last reply (or a mesh retry that cannot go): the attempt's outcome.
   void attempt_replied(Context& ctx, std::uint32_t s, Status status);
+  // Where the application's attempt timeout counts from: the send, or the attempt's start
+  // with timeout_includes_wait.
+  Time app_start(const Slot& sl) const { return wait_in_timeout_ ? sl.began : sl.attempt_start; }
+  // With timeout_includes_wait: the wait a stage may spend, at most `bound`, before the
+  // attempt's deadline (`bound` as it is without a timeout or without the option).
+  Time wait_bound(Time now, const Slot& sl, Time bound) const {
+    return wait_in_timeout_ && sl.timeout > 0 ? std::min(bound, std::max<Time>(0, sl.began + sl.timeout - now)) : bound;
+  }
+  // With timeout_includes_wait: whether the attempt's deadline has passed.
+  bool past_deadline(Time now, const Slot& sl) const { return wait_in_timeout_ && sl.timeout > 0 && now >= sl.began + sl.timeout; }
   // Whether neither the application's attempt timeout nor the mesh route's has passed.
   bool mesh_time_left(Time now, const Slot& sl) const {
-    return (sl.timeout <= 0 || now < sl.attempt_start + sl.timeout) && (mesh_.timeout <= 0 || now < sl.attempt_start + mesh_.timeout);
+    return (sl.timeout <= 0 || now < app_start(sl) + sl.timeout) && (mesh_.timeout <= 0 || now < sl.attempt_start + mesh_.timeout);
   }
   void attempt_failed(Context& ctx, std::uint32_t s, Status status);
   void end_call(Context& ctx, std::uint32_t s, Status status);
@@ -245,6 +262,7 @@ class CallPolicy {
   static constexpr unsigned kGenBits = 24;
   std::string series_, prefix_, summary_;
   Time timeout_ = 0;
+  bool wait_in_timeout_ = false;  // "timeout_includes_wait"
   std::uint64_t stream_ = 0;
 
   // Retry.

@@ -18,7 +18,8 @@ using resilience::CircuitState;
 
 namespace {
 
-constexpr const char* kPolicyFields[] = {"retry", "circuit_breaker", "bulkhead", "rate_limiter", "fallback", "pool", "connect"};
+constexpr const char* kPolicyFields[] = {"retry", "circuit_breaker", "bulkhead", "rate_limiter", "fallback", "pool", "connect",
+                                          "timeout_includes_wait"};
 
 [[noreturn]] void fail_param(const Params& p, const resilience::ParamError& e) {
   throw ScenarioError(p.pointer() + "/" + e.field, e.reason);
@@ -204,6 +205,13 @@ CallPolicy::CallPolicy(Params& p, BuildContext& bc, Site site, std::string serie
 
   if (auto f = p.object_opt("fallback")) fallback_ = f->distribution("latency", Distribution::constant(0));
   if (auto c = resilience::Connections::read(p)) connect_.emplace(*c);
+  wait_in_timeout_ = p.boolean("timeout_includes_wait", false);
+  if (wait_in_timeout_) {
+    if (timeout_ <= 0) p.fail("timeout_includes_wait", "needs a \"timeout\" to cover");
+    if (!bulkhead_ && !pool_params_ && !connect_ && rate_kind_ != RateKind::FixedWindow)
+      p.fail("timeout_includes_wait", "nothing here waits before the call: it covers this call's bulkhead, pool, connection set-up or "
+                                      "rate limiter wait (a service-level pool's wait is not covered)");
+  }
 
   auto say = [&](const std::string& part) { append_item(summary_, ", ", part); };
   if (backoff_) say("retry x" + std::to_string(max_attempts_));

@@ -32,7 +32,8 @@ void CallPolicy::send(Context& ctx, std::uint32_t s) {
   ++sl.gen;  // wait timers of this attempt are stale from here on
   sl.phase = Phase::Connecting;
   sl.wait_since = ctx.now();
-  schedule(ctx, setup, kConnected, s);
+  const Time bound = wait_bound(ctx.now(), sl, setup);
+  schedule(ctx, bound, bound < setup ? kConnectDeadline : kConnected, s);
 }
 
 void CallPolicy::connected(Context& ctx, std::uint32_t s) {

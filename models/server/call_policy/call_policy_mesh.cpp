@@ -10,7 +10,7 @@ namespace archsim {
 Time CallPolicy::mesh_try_timeout(Time now, Slot& sl) const {
   Time left = kTimeMax;  // until the application's attempt or the mesh's route gives up
   sl.cut = MeshCut::App;
-  if (sl.timeout > 0) left = sl.attempt_start + sl.timeout - now;
+  if (sl.timeout > 0) left = app_start(sl) + sl.timeout - now;
   if (mesh_.timeout > 0 && sl.attempt_start + mesh_.timeout - now < left) {
     left = sl.attempt_start + mesh_.timeout - now;
     sl.cut = MeshCut::Route;
@@ -30,7 +30,7 @@ Time CallPolicy::mesh_backoff(Time now, const Slot& sl) const {
   Time wait = std::min<Time>(static_cast<Time>(rng.below(static_cast<std::uint64_t>(span))), mesh_.backoff_max);
   // Not past the attempt's end (the application's timeout or the route's): the try then
   // cannot go, and the attempt ends there.
-  if (sl.timeout > 0) wait = std::min(wait, sl.attempt_start + sl.timeout - now);
+  if (sl.timeout > 0) wait = std::min(wait, app_start(sl) + sl.timeout - now);
   if (mesh_.timeout > 0) wait = std::min(wait, sl.attempt_start + mesh_.timeout - now);
   return wait;
 }
