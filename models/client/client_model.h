@@ -60,6 +60,7 @@ class Client final : public Component, public CallSink, public HasCapabilities, 
   bool in_data_centre() const override { return internal_; }
   bool set_load_factor(Context& ctx, double factor) override;
   bool set_key_shift(Context& ctx, std::uint64_t offset) override;
+  bool draws_keys() const override;
 
   void start(Context& ctx) override;
 

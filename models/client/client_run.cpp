@@ -15,10 +15,14 @@ bool Client::set_load_factor(Context& ctx, double factor) {
   return true;
 }
 
+bool Client::draws_keys() const {
+  for (const RouteSpec& r : routes_)
+    if (r.key_count > 0) return true;
+  return false;
+}
+
 bool Client::set_key_shift(Context&, std::uint64_t offset) {
-  bool keyed = false;
-  for (const RouteSpec& r : routes_) keyed = keyed || r.key_count > 0;
-  if (!keyed) return false;
+  if (!draws_keys()) return false;
   key_shift_ = offset;
   return true;
 }

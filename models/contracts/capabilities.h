@@ -215,6 +215,8 @@ class LoadSource {
   // (r + offset) mod its key count, so the hot set moves to keys that were cold (0: as
   // written). False when the source draws no keys.
   virtual bool set_key_shift(Context& ctx, std::uint64_t offset) = 0;
+  // Whether some route of the source draws keys (a key_shift has something to move).
+  virtual bool draws_keys() const = 0;
 
  protected:
   ~LoadSource() = default;

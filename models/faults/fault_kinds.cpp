@@ -231,6 +231,14 @@ void resolve_memory_leak(const FaultWorld& w, FaultPlan& f) {
                             "of a service, a queue's brokers, a shared cache's or a database's nodes)");
 }
 
+// A hot-key shift moves the keys a client draws: one that draws none is refused, not ignored.
+void resolve_key_shift(const FaultWorld& w, FaultPlan& f) {
+  if (!w.caps[f.target_index()].load_source->draws_keys())
+    throw ScenarioError(f.pointer + "/target", "\"" + w.ids[f.target_index()] +
+                                                   "\" draws no keys: a key_shift moves the keys of a client's routes "
+                                                   "(give a route \"keys\")");
+}
+
 // Users' clients placed in a failed zone or region stay up: they are outside the data centre.
 bool outside_data_centre(const FaultWorld& w, std::uint32_t c) {
   const Placement* p = w.caps[c].placement;
@@ -459,8 +467,8 @@ void register_fault_kinds(FaultKindRegistry& k) {
          .apply = apply_cache_flush,
          .steps = cache_flush_steps,
          .step = cache_flush_step});
-  k.add({.name = "key_shift", .need = Need::LoadSource, .read = read_key_shift, .apply = apply_key_shift,
-         .revert = revert_key_shift});
+  k.add({.name = "key_shift", .need = Need::LoadSource, .read = read_key_shift, .resolve = resolve_key_shift,
+         .apply = apply_key_shift, .revert = revert_key_shift});
 }
 
 }  // namespace archsim

@@ -220,6 +220,14 @@ TEST_CASE("faults: bad trigger faults and names are refused in one line") {
   r = run_archsim({"run", shift_target});
   CHECK(r.exit_code == 2);
   CHECK(first_line(r.err).rfind(shift_target + ": /faults/0/target", 0) == 0);
+  // A client whose routes draw no keys has no hot set to move: refused at its target.
+  json keyless = single_server();
+  keyless["faults"] = json::parse(R"([{"at": "1s", "kind": "key_shift", "target": "users", "offset": 5}])");
+  const std::string shift_keyless = write_scenario("bad-key-shift-keyless", keyless);
+  r = run_archsim({"run", shift_keyless});
+  CHECK(r.exit_code == 2);
+  CHECK(first_line(r.err).rfind(shift_keyless + ": /faults/0/target", 0) == 0);
+  CHECK(first_line(r.err).find("draws no keys") != std::string::npos);
   cache["faults"] = json::array();
   cache["components"][1]["preload"] = 101;  // more than the capacity
   const std::string pre = write_scenario("bad-preload", cache);
