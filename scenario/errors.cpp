@@ -122,7 +122,16 @@ std::string ScenarioError::format(std::string_view file) const {
   if (line_ > 0) place << ':' << line_ << ':' << column_;
   else if (!pointer_.empty()) place << ": " << cut_pointer(pointer_);
   place << ": ";
-  return bounded_line(file, place.str(), what());
+  std::string out = bounded_line(file, place.str(), what());
+  for (const ScenarioError& e : further_) out += "\n" + e.format(file);
+  return out;
+}
+
+void ScenarioError::add(const ScenarioError& e) {
+  ScenarioError first = e;
+  first.further_.clear();
+  further_.push_back(std::move(first));
+  further_.insert(further_.end(), e.further_.begin(), e.further_.end());
 }
 
 std::string ScenarioWarning::format(std::string_view file) const {

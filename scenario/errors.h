@@ -17,12 +17,18 @@ class ScenarioError : public std::runtime_error {
   int line() const { return line_; }
   int column() const { return column_; }
   // "<file>: <pointer>: <message>" or "<file>:<line>:<column>: <message>", one line of a
-  // bounded length: the values it echoes are cut (bounded_line below).
+  // bounded length: the values it echoes are cut (bounded_line below). With further errors
+  // (add), one such line each after it.
   std::string format(std::string_view file) const;
+  // Another error found in the same pass (another component's), reported after this one.
+  void add(const ScenarioError& e);
+  // This error and the further ones.
+  std::size_t count() const { return 1 + further_.size(); }
 
  private:
   std::string pointer_;
   int line_, column_;
+  std::vector<ScenarioError> further_;
 };
 
 // Something a scenario probably got wrong that does not stop it from running (a connection

@@ -246,51 +246,72 @@ void Simulation::build_components(Params& top, const Registry& registry) {
   if (list.empty()) top.fail("components", "is empty: a scenario needs at least one component");
   std::vector<std::string> types = registry.types();
   std::set<std::string> seen;
+  // Each component's first error is collected (up to kMaxErrors) and all are reported
+  // together: a user fixing a scenario sees every broken component in one pass. What was
+  // built after the first error is thrown away with the Simulation.
+  constexpr std::size_t kMaxErrors = 20;
+  std::optional<ScenarioError> errors;
   for (std::size_t i = 0; i < list.size(); ++i) {
-    Params& cp = list[i];
-    std::string id = cp.string("id");
-    if (id.empty()) cp.fail("id", "must not be empty");
-    if (id.find("->") != std::string::npos)
-      cp.fail("id", "must not contain \"->\": \"a->b\" names the link from a to b (in faults and series)");
-    if (!seen.insert(id).second) cp.fail("id", "duplicate component id \"" + id + "\"");
-    std::string type = cp.string("type");
-    const Factory* f = registry.find(type);
-    if (!f) {
-      const std::string list_s = join_items(types, ", ");
-      cp.fail("type", "unknown component type \"" + type + "\"" + did_you_mean(type, types) + "; known types: " + list_s);
+    try {
+      build_component(list[i], i, registry, types, seen);
+    } catch (const ScenarioError& e) {
+      // The per-component vectors keep their indices for the components after it.
+      zones_.resize(i + 1);
+      regions_.resize(i + 1);
+      in_process_.resize(i + 1);
+      proxy_.resize(i + 1);
+      if (!errors) errors = e;
+      else errors->add(e);
+      if (errors->count() >= kMaxErrors) break;
     }
-    std::string zone = cp.string("zone", "");
-    zones_.push_back(zone);
-    std::string region = cp.string("region", "");
-    if (!region.empty() || cp.has("region")) {
-      const std::vector<std::string>& names = settings_.region_names;
-      if (std::find(names.begin(), names.end(), region) == names.end())
-        cp.fail("region", "unknown region \"" + region + "\"" + did_you_mean(region, names) +
-                              (names.empty() ? " (declare it in network.regions)" : ""));
-    }
-    regions_.push_back(region);
-    in_process_.push_back(0);
-    proxy_.push_back(0);
-    // Keys a section claims (e.g. "failures") go to that section's hidden component.
-    build_->section_keys.resize(registry.sections().size());
-    for (std::size_t s = 0; s < registry.sections().size(); ++s)
-      for (const std::string& key : registry.sections()[s].component_keys)
-        if (cp.has(key)) build_->section_keys[s].push_back(ComponentKey{static_cast<std::uint32_t>(i), cp.object(key)});
-    BuildContext bc(*this, static_cast<std::uint32_t>(i));
-    // The id is needed by the factory (streams, metric names) before the component exists.
-    pending_id_ = id;
-    std::unique_ptr<Component> c = (*f)(cp, bc);
-    c->id_ = id;
-    c->type_ = type;
-    c->index_ = static_cast<std::uint32_t>(i);
-    comps_.push_back(std::move(c));
   }
+  if (errors) throw *errors;
   pending_id_.clear();
   for (std::size_t r = 0; r < settings_.region_names.size(); ++r)
     if (std::find(regions_.begin(), regions_.end(), settings_.region_names[r]) == regions_.end())
       throw ScenarioError(settings_.region_pointers[r], "region \"" + settings_.region_names[r] +
                                                             "\" has no components (give some component \"region\": \"" +
                                                             settings_.region_names[r] + "\", or remove it)");
+}
+
+void Simulation::build_component(Params& cp, std::size_t i, const Registry& registry, const std::vector<std::string>& types,
+                                 std::set<std::string>& seen) {
+  std::string id = cp.string("id");
+  if (id.empty()) cp.fail("id", "must not be empty");
+  if (id.find("->") != std::string::npos)
+    cp.fail("id", "must not contain \"->\": \"a->b\" names the link from a to b (in faults and series)");
+  if (!seen.insert(id).second) cp.fail("id", "duplicate component id \"" + id + "\"");
+  std::string type = cp.string("type");
+  const Factory* f = registry.find(type);
+  if (!f) {
+    const std::string list_s = join_items(types, ", ");
+    cp.fail("type", "unknown component type \"" + type + "\"" + did_you_mean(type, types) + "; known types: " + list_s);
+  }
+  std::string zone = cp.string("zone", "");
+  zones_.push_back(zone);
+  std::string region = cp.string("region", "");
+  if (!region.empty() || cp.has("region")) {
+    const std::vector<std::string>& names = settings_.region_names;
+    if (std::find(names.begin(), names.end(), region) == names.end())
+      cp.fail("region", "unknown region \"" + region + "\"" + did_you_mean(region, names) +
+                            (names.empty() ? " (declare it in network.regions)" : ""));
+  }
+  regions_.push_back(region);
+  in_process_.push_back(0);
+  proxy_.push_back(0);
+  // Keys a section claims (e.g. "failures") go to that section's hidden component.
+  build_->section_keys.resize(registry.sections().size());
+  for (std::size_t s = 0; s < registry.sections().size(); ++s)
+    for (const std::string& key : registry.sections()[s].component_keys)
+      if (cp.has(key)) build_->section_keys[s].push_back(ComponentKey{static_cast<std::uint32_t>(i), cp.object(key)});
+  BuildContext bc(*this, static_cast<std::uint32_t>(i));
+  // The id is needed by the factory (streams, metric names) before the component exists.
+  pending_id_ = id;
+  std::unique_ptr<Component> c = (*f)(cp, bc);
+  c->id_ = id;
+  c->type_ = type;
+  c->index_ = static_cast<std::uint32_t>(i);
+  comps_.push_back(std::move(c));
 }
 
 // Each registry section with something to do becomes a hidden component, after the scenario's

@@ -11,6 +11,7 @@
 #include <functional>
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -165,6 +166,9 @@ class Simulation {
   void parse_settings(Params& top);
   void read_regions(Params& regions);
   void build_components(Params& top, const Registry& registry);
+  // Component i of the list (build_components collects the errors of each).
+  void build_component(Params& cp, std::size_t i, const Registry& registry, const std::vector<std::string>& types,
+                       std::set<std::string>& seen);
   void resolve_references(Params& top);
   void check_call_cycles();
   void check_memory_budget();

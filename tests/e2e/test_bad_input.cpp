@@ -4,6 +4,7 @@
 // and test_bad_input_data.cpp (caches, databases, consensus).
 #include <doctest/doctest.h>
 
+#include <fstream>
 #include <regex>
 #include <string>
 #include <utility>
@@ -177,4 +178,38 @@ TEST_CASE("bad input: a fixed-count load test's iterations and executor, each fa
     CAPTURE(sc.set.front());
     check_semantic_error(run_bad(path, extra), path, sc.c);
   }
+}
+
+// Every broken component is named in one pass, a line each (its first fault), up to 20: a
+// user fixing a scenario does not run it once per mistake.
+TEST_CASE("bad input: each broken component's error in one pass, a line each, at most 20") {
+  const std::string dir = archsim::e2e::scratch_dir("bad-several");
+  const std::string two = dir + "/two.json";
+  std::ofstream(two) << R"({"duration": "1m", "components": [
+    {"id": "users", "type": "client", "target": "web", "arrivals": {"rate": -1}},
+    {"id": "web", "type": "service", "concurrency": 0, "service_time": "1ms"},
+    {"id": "db", "type": "servise"}]})";
+  RunResult r = run_archsim({"run", two, "--quiet", "--out", dir + "/out"}, kTimeout);
+  INFO(describe(r));
+  CHECK(r.exit_code == 2);
+  CHECK(r.out.empty());
+  const auto ls = archsim::e2e::lines(r.err);
+  REQUIRE(ls.size() == 3);
+  CHECK(ls[0].rfind(two + ": /components/0/arrivals/rate: ", 0) == 0);
+  CHECK(ls[1].rfind(two + ": /components/1/concurrency: ", 0) == 0);
+  CHECK(ls[2].rfind(two + ": /components/2/type: ", 0) == 0);
+  CHECK(ls[2].find("did you mean \"service\"") != std::string::npos);
+  // 30 broken services: the first 20 are named.
+  std::string many = R"({"duration": "1m", "components": [{"id": "users", "type": "client", "target": "s0", "arrivals": {"rate": 1}})";
+  for (int i = 0; i < 30; ++i)
+    many += R"(, {"id": "s)" + std::to_string(i) + R"(", "type": "service", "replicas": -1, "service_time": "1ms"})";
+  const std::string many_path = dir + "/many.json";
+  std::ofstream(many_path) << many + "]}";
+  r = run_archsim({"validate", many_path}, kTimeout);
+  INFO(describe(r));
+  CHECK(r.exit_code == 2);
+  const auto ml = archsim::e2e::lines(r.err);
+  REQUIRE(ml.size() == 20);
+  for (std::size_t i = 0; i < ml.size(); ++i)
+    CHECK(ml[i].rfind(many_path + ": /components/" + std::to_string(i + 1) + "/replicas: ", 0) == 0);
 }
