@@ -136,9 +136,11 @@ json notice(const fs::path& dir, const Drawing& d, std::string& message) {
   return out;
 }
 
-json describe(const fs::path& charts, const std::vector<Chart>& list, bool interactive, double x_div) {
+json describe(const fs::path& charts, const std::vector<Chart>& list, bool interactive, double x_div,
+              std::size_t inline_budget) {
   json out = json::array();
   int n = 0;
+  std::size_t inlined = 0;
   for (const auto& c : list) {
     ++n;
     const fs::path svg_file = charts / (c.name + ".svg");
@@ -158,8 +160,12 @@ json describe(const fs::path& charts, const std::vector<Chart>& list, bool inter
         if (auto p = interactive::panel_for(d)) list_of.push_back(*p);
       panels = interactive::read_panels(charts, list_of, x_div);
     }
+    const bool live = interactive && (!c.component.empty() || !panels.empty());
+    const bool linked = svg && live && inlined + svg->size() > inline_budget;
+    if (svg && !linked) inlined += svg->size();
     out.push_back({{"name", c.name}, {"title", c.title}, {"caption", c.caption}, {"files", c.data_files},
-                   {"svg", svg ? json(*svg) : json(nullptr)}, {"panels", std::move(panels)}});
+                   {"svg", svg && !linked ? json(*svg) : json(nullptr)}, {"panels", std::move(panels)}});
+    if (linked) out.back()["svg_linked"] = true;
     if (!c.component.empty()) out.back()["component"] = c.component;
   }
   return out;

@@ -61,8 +61,13 @@ nlohmann::json notice(const std::filesystem::path& dir, const Drawing& d, std::s
 
 // The charts as the page's data: per chart {"name", "title", "caption", "files", "svg"
 // (the static chart inline, null when not drawn), "panels"} with the interactive panels read
-// from the data files (time divided by `x_div`) when `interactive`.
+// from the data files (time divided by `x_div`) when `interactive`. The static charts are
+// inlined up to `inline_budget` bytes in all, in the list's order; past it, a chart that is
+// also drawn interactively keeps its static chart in its file only ("svg" null,
+// "svg_linked" true): a long run's gnuplot charts, drawn point by point, would otherwise
+// make the page too large to mail. Without interactive charts every static chart is inlined.
+constexpr std::size_t kInlineSvgBudget = 1'000'000;
 nlohmann::json describe(const std::filesystem::path& charts, const std::vector<Chart>& list, bool interactive,
-                        double x_div);
+                        double x_div, std::size_t inline_budget = kInlineSvgBudget);
 
 }  // namespace archsim::reports::figures

@@ -181,11 +181,14 @@
       }
       var holder2 = A.node('div', 'static-chart', chart.svg, box);
       holder2.setAttribute('data-static-files', (chart.files || []).filter(function (f) { return /\.dat$/.test(f); }).join(' '));
+    } else if (chart.svg_linked) {
+      A.node('p', 'detail', 'Static chart (gnuplot): <a href="charts/' + A.esc(chart.name) + '.svg">charts/' + A.esc(chart.name) +
+             '.svg</a>, not inlined: the page keeps its static charts to about a megabyte.', fig);
     } else if (!live) {
       A.node('p', null, '<strong>' + A.esc(chart.title) + '</strong> (not drawn)', fig);
     }
     var cap = A.esc(chart.caption) + ' Files: ';
-    if (chart.svg) cap += '<a href="charts/' + A.esc(chart.name) + '.svg">svg</a> \u00b7 <a href="charts/' + A.esc(chart.name) + '.png">png</a> \u00b7 ';
+    if (chart.svg || chart.svg_linked) cap += '<a href="charts/' + A.esc(chart.name) + '.svg">svg</a> \u00b7 <a href="charts/' + A.esc(chart.name) + '.png">png</a> \u00b7 ';
     cap += '<code>charts/' + A.esc(chart.name) + '.gp</code>';
     (chart.files || []).forEach(function (f) { cap += ' \u00b7 <code>charts/' + A.esc(f) + '</code>'; });
     A.node('figcaption', null, cap, fig);

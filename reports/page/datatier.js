@@ -89,6 +89,10 @@
       holder.setAttribute('data-static-files', (own.files || []).filter(function (f) { return /\.dat$/.test(f); }).join(' '));
       A.node('p', 'detail', 'Files: <a href="charts/' + A.esc(own.name) + '.svg">svg</a> \u00b7 <a href="charts/' + A.esc(own.name) +
              '.png">png</a> \u00b7 <code>charts/' + A.esc(own.name) + '.gp</code>', box2);
+    } else if (own && own.svg_linked) {
+      A.node('p', 'detail', 'Static chart (gnuplot, the same series): <a href="charts/' + A.esc(own.name) + '.svg">svg</a> \u00b7 <a href="charts/' +
+             A.esc(own.name) + '.png">png</a> \u00b7 <code>charts/' + A.esc(own.name) + '.gp</code>, not inlined: the page keeps its static ' +
+             'charts to about a megabyte.', box);
     }
   }
 
