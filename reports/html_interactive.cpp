@@ -183,8 +183,8 @@ std::optional<Panel> panel_for(const std::string& file) {
       {"business.dat", "per second"},
       {"autoscaler.dat", "metric per replica"},
       {"wasted_cpu_s.dat", "CPU-seconds per window"}, {"functions.dat", "per second"},
-      {"function_envs.dat", "environments"}, {"vpa.dat", "cores per pod"}, {"consensus.dat", "writes / s"},
-      {"consensus_leaders.dat", "members leading"}, {"connections.dat", "connections"}, {"connection_churn.dat", "per second"},
+      {"function_envs.dat", "environments"}, {"vpa.dat", "cores per pod"},
+      {"connections.dat", "connections"}, {"connection_churn.dat", "per second"},
       {"variants_throughput.dat", "requests / s"}, {"variants_p99_all.dat", "p99 of every request (ms)"}};
   for (const auto& [name, label] : kPlain)
     if (file == name) {

@@ -15,11 +15,11 @@ using js::str_at;
 
 const std::vector<std::string> kCharts = {"latency", "users", "throughput", "utilization", "replicas", "autoscaler", "cdf", "retries", "balancer",
                                              "wasted_cpu_s", "functions",
-                                             "vpa", "consensus", "circuit_state", "business", "connections"};
+                                             "vpa", "circuit_state", "business", "connections"};
 const std::vector<std::string> kDataFiles = {"latency.dat", "latency_all.dat", "throughput.dat", "errors.dat", "utilization.dat",
                                            "queue.dat", "replicas.dat", "autoscaler.dat", "cdf.dat",
                                            "wasted_cpu_s.dat", "functions.dat",
-                                           "function_envs.dat", "vpa.dat", "consensus.dat", "consensus_leaders.dat",
+                                           "function_envs.dat", "vpa.dat",
                                            "circuit_state.dat",
                                            "retries.dat", "balancer.dat", "healthy.dat", "business.dat",
                                            "connections.dat", "connection_churn.dat", "annotations.gp"};
@@ -315,28 +315,6 @@ std::vector<Chart> prepare(const fs::path& charts, const json& summary, const da
                     "mode a pod whose request falls outside the bounds is evicted and comes back with the target: "
                     "the request line steps to it. The bounds narrow as the history grows.",
                     {"vpa.dat"}});
-
-  // Consensus groups: writes committed, failed and lost per second (top), and the members
-  // leading (bottom): none during an election, two in a split brain.
-  cols.clear();
-  std::vector<data::Column> leaders;
-  for (const auto& c : ts.components_with("committed_rps")) {
-    cols.push_back({c + " committed", ts.find(c, "committed_rps")});
-    cols.push_back({c + " failed", ts.find(c, "failed_rps")});
-    cols.push_back({c + " lost", ts.find(c, "lost_rps")});
-    leaders.push_back({c + " leaders", ts.find(c, "leaders")});
-  }
-  if (!cols.empty() && data::write_wide(charts / "consensus.dat", "time_s", cols)) {
-    Chart chart{"consensus", "Consensus groups",
-                "Writes per second each replicated group committed (acknowledged by a majority), failed (no "
-                "leader, or a leader cut off from its majority) and lost (acknowledged, then overwritten by a new "
-                "leader: only with quorum off), top; the members acting as leader, bottom, means over each window. "
-                "Zero is an election; two is a split brain, which a majority quorum ends within an election "
-                "timeout and which, with quorum off, lasts as long as the partition.",
-                {"consensus.dat"}};
-    if (data::write_wide(charts / "consensus_leaders.dat", "time_s", leaders)) chart.data_files.push_back("consensus_leaders.dat");
-    list.push_back(chart);
-  }
 
   // Business counters (a route's "counters" at a client): each per second, per window.
   cols.clear();

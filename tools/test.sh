@@ -86,15 +86,15 @@ rm -rf build/browser-check-function
 build/dev/archsim run scenarios/serverless/cold-starts.json --out build/browser-check-function --quiet >/dev/null
 ARCHSIM_REQUIRE_BROWSER=1 tools/browser_check.sh build/browser-check-function '' 'id="chart-functions"' \
   'id="ichart-functions-0"' 'id="ichart-functions-1"'
-# A VPA's recommendation against the pods' request and usage, and a consensus group's writes
-# over its leaders (a split brain with quorum off): each chart both ways.
+# A VPA's recommendation against the pods' request and usage (a chart both ways), and a
+# consensus group's section: its writes and its leaders (two in a split brain with quorum off).
 rm -rf build/browser-check-vpa build/browser-check-consensus
 build/dev/archsim run scenarios/autoscaling/vpa-rightsizing.json --set duration=10m --out build/browser-check-vpa --quiet >/dev/null
 ARCHSIM_REQUIRE_BROWSER=1 tools/browser_check.sh build/browser-check-vpa '' 'id="chart-vpa"' 'id="ichart-vpa-0"'
 build/dev/archsim run scenarios/consensus/raft-partition.json --set group.quorum=false --out build/browser-check-consensus \
   --quiet >/dev/null
-ARCHSIM_REQUIRE_BROWSER=1 tools/browser_check.sh build/browser-check-consensus '' 'id="chart-consensus"' \
-  'id="ichart-consensus-0"' 'id="ichart-consensus-1"'
+ARCHSIM_REQUIRE_BROWSER=1 tools/browser_check.sh build/browser-check-consensus '' 'id="tier-group"' \
+  'id="ichart-tier-group-1-0"' 'id="ichart-tier-group-2-0"' 'Members acting as leader'
 # A database's storage engine: its page reads and splits, the database's declared panel in the data tier.
 rm -rf build/browser-check-storage
 build/dev/archsim run scenarios/databases/uuid-v4-vs-v7.json --out build/browser-check-storage --quiet >/dev/null

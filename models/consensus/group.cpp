@@ -69,7 +69,10 @@ void Group::describe(Description& d) const {
   d.programs.push_back(std::move(prog));
 }
 
-void Group::finish(Context& ctx, ComponentReport& r) { figures_.report(ctx, r); }
+void Group::finish(Context& ctx, ComponentReport& r) {
+  figures_.report(ctx, r);
+  declare_page(r.page());
+}
 
 // The figures in summary.json, in order; finish() reports them.
 void Group::declare_figures(Metrics& m, const std::string& id) {

@@ -26,6 +26,9 @@ enum Tag : std::uint16_t {
   kHeal,
 };
 
+// What the page shows of a group (page.cpp).
+void declare_page(PageSection& page);
+
 enum class Role : std::uint8_t { Follower, Candidate, Leader };
 
 struct Member {
