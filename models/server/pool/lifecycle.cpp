@@ -44,6 +44,9 @@ void ServerPool::on_timer(Context& ctx, std::uint16_t tag, std::uint64_t data) {
     case kMemoryTick:
       memory_tick(ctx);
       break;
+    case kGcEnd:
+      gc_end(ctx);
+      break;
     case kRolloutBegin:
       begin_rollout(ctx, static_cast<std::uint32_t>(data));
       break;
