@@ -128,6 +128,11 @@ void ServerPool::declare_gc(Figures& f) const {
   f.value("gc.requests_per_cycle", [this] { return gc_->requests_per_cycle(); });
 }
 
+// An instance starts with its young generation (or its cycle's budget) partly used, uniform
+// over the cycle: replicas started together and fed round robin would otherwise all collect
+// at the same request, which JVMs launched and warmed at different times do not.
+void ServerPool::gc_launched(Instance& in) { in.gc_allocated_mb = rng_->uniform() * gc_->cycle_mb(); }
+
 // A request was answered on the instance: its allocation counts towards the next collection,
 // which starts once a cycle's budget is allocated (not during a pause: nothing allocates).
 void ServerPool::gc_allocate(Context& ctx, std::uint32_t slot) {

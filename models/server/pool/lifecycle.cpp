@@ -196,6 +196,7 @@ void ServerPool::launch(Context& ctx, bool already_ready) {
   in.speed = speed_;
   in.cores = cpu_request_given_ ? cpu_request_ : cores_;  // the admission controller's request
   in.type = type_;
+  if (gc_) gc_launched(in);
   if (deploy_) {
     const PodVersion& v = deploy_->spec.versions[deploy_->target];
     in.version = deploy_->target;

@@ -425,6 +425,7 @@ class ServerPool final : public Scalable,
   double gc_slowdown(const Instance& in) const;
   // gc_pauses.cpp
   void read_gc(Params& p);
+  void gc_launched(Instance& in);
   void gc_allocate(Context& ctx, std::uint32_t slot);
   void gc_end(Context& ctx);
   double gc_work_factor(std::uint32_t slot, Time now) const;
