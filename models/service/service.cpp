@@ -175,7 +175,7 @@ void Service::on_timer(Context& ctx, std::uint16_t tag, std::uint64_t data) {
         break;
       }
       if (pool_.gc_pauses()) [[unlikely]] {  // a pause froze its work: it ends that much later
-        if (const Time later = pool_.gc_delay(job.instance, ctx.now(), job.gc_mark)) {
+        if (const Time later = gc_delay(pool_.instance(job.instance), ctx.now(), job.gc_mark)) {
           ctx.schedule(later, kWorkDone, data);
           break;
         }
@@ -262,7 +262,7 @@ void Service::advance(Context& ctx, std::uint32_t j) {
     return;
   }
   // Its instance is in a stop-the-world pause: nothing of it runs until the pause ends.
-  if (const Time frozen = pool_.gc_frozen(job.instance, ctx.now())) [[unlikely]] {
+  if (const Time frozen = gc_frozen(pool_.instance(job.instance), ctx.now())) [[unlikely]] {
     job.gc_held = true;
     ctx.schedule(frozen, kWorkDone, jobs_.payload(j));
     return;
@@ -374,7 +374,7 @@ void Service::run_work(Context& ctx, std::uint32_t j, Time d) {
   if (job.exec_limit != kTimeMax) d = std::max<Time>(std::min(d, job.exec_limit - ctx.now()), 0);
   job.cpu += d;
   if (pool_.gc_pauses()) [[unlikely]]
-    job.gc_mark = pool_.gc_clock(job.instance, ctx.now());
+    job.gc_mark = gc_clock(pool_.instance(job.instance), ctx.now());
   pool_.add_cpu(ctx, job.instance, +1);
   ctx.trace_span(job.call, TraceSpan::Work, ctx.now(), after(ctx.now(), d));
   ctx.schedule(d, kWorkDone, jobs_.payload(j));

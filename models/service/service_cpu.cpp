@@ -27,7 +27,7 @@ void Service::ps_advance_clock(PsState& ps, std::uint32_t inst, Time now) const 
   const double k = static_cast<double>(ps.heap.size());
   Time ran = now - ps.last;
   if (pool_.gc_pauses()) [[unlikely]] {  // a collector's pause stops the cores' work
-    const Time clock = pool_.gc_clock(inst, now);
+    const Time clock = gc_clock(pool_.instance(inst), now);
     ran -= clock - ps.gc_clock;
     ps.gc_clock = clock;
   }
@@ -50,7 +50,7 @@ void Service::ps_reschedule(Context& ctx, std::uint32_t inst) {
   if (ps.heap.empty()) return;
   const double rate = std::min(1.0, pool_.instance(inst).cores / static_cast<double>(ps.heap.size()));
   const double left = std::max(0.0, ps.heap.front().first - ps.v);
-  const Time frozen = pool_.gc_frozen(inst, ctx.now());  // no work until a pause under way ends
+  const Time frozen = gc_frozen(pool_.instance(inst), ctx.now());  // no work until a pause under way ends
   ctx.schedule(frozen + static_cast<Time>(std::ceil(left / rate)), kPsDone, slot_payload(inst, ps.gen));
 }
 

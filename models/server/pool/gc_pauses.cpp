@@ -155,13 +155,6 @@ void ServerPool::gc_allocate(Context& ctx, std::uint32_t slot) {
   ctx.schedule(pause, kGcEnd, slot);
 }
 
-Time ServerPool::gc_delay(std::uint32_t slot, Time now, Time& mark) const {
-  const Time owed = gc_clock(slot, now) - mark;
-  if (owed <= 0) return 0;
-  mark = instances_[slot].gc_paused;  // the clock at the end of the pause under way
-  return gc_frozen(slot, now) + owed;
-}
-
 void ServerPool::gc_end(Context& ctx) { ctx.metrics().add(gc_paused_g_, -1, ctx.now()); }
 
 double ServerPool::gc_work_factor(std::uint32_t slot, Time now) const {

@@ -34,9 +34,11 @@
 // allocation is counted when a request is answered; a work step's trace span keeps its
 // unpaused end; an instance that crashes during a pause restarts still paused until its end.
 #pragma once
+#include <algorithm>
 #include <cstdint>
 #include <string>
 
+#include "models/server/pool/pool_instance.h"
 #include "sim/time.h"
 
 namespace archsim {
@@ -78,5 +80,28 @@ struct GcSpec {
   // ZGC / Go: the factor on a work step starting in the concurrent phase.
   double concurrent_factor() const { return 1.0 / (1.0 - concurrent_cpu); }
 };
+
+// What is left of the instance's pause at `now` (0: not paused; always 0 without a "gc" block).
+inline Time gc_frozen(const PoolInstance& in, Time now) { return std::max<Time>(0, in.gc_until - now); }
+// Its paused time so far, a pause under way counted up to `now`: a clock that runs only in pauses.
+inline Time gc_clock(const PoolInstance& in, Time now) { return in.gc_paused - gc_frozen(in, now); }
+// A work step that began when gc_clock was `mark` and would end now ends this much later for
+// the pauses since (0: none): after the pause under way, the time the pauses took from it.
+// `mark` moves past them. Ask again at the later end: a pause may come meanwhile.
+inline Time gc_delay(const PoolInstance& in, Time now, Time& mark) {
+  const Time owed = gc_clock(in, now) - mark;
+  if (owed <= 0) return 0;
+  mark = in.gc_paused;  // the clock at the end of the pause under way
+  return gc_frozen(in, now) + owed;
+}
+// A probe sent during a pause (ServerPool::probe_sent): nothing answers before the pause
+// ends, so it fails when the pause outlasts its `timeout` (`need` that no count of answers
+// reaches); else it is answered then, at once with a free worker, or behind the queue.
+inline bool gc_probe_held(const PoolInstance& in, Time now, Time timeout, bool free_worker, std::uint32_t& need,
+                          std::uint64_t& mark) {
+  mark = in.completed;
+  need = in.gc_until - now >= timeout ? ~0u : free_worker ? 0 : static_cast<std::uint32_t>(in.queue.size()) + 1;
+  return false;
+}
 
 }  // namespace archsim

@@ -253,16 +253,8 @@ class ServerPool final : public Scalable,
   // The factor on a work step's time from garbage collection under memory pressure
   // (memory.gc_cost; memory.cpp) and a concurrent collector's phase (gc_pauses.h): 1 without.
   double gc_factor(std::uint32_t slot, Time now) const { return gc_work_ ? gc_work_factor(slot, now) : 1.0; }
-  // ---- stop-the-world pauses (gc_pauses.cpp): nothing runs on a paused instance ----
+  // Stop-the-world pauses (gc_pauses.h: an instance's gc_frozen, gc_clock, gc_delay).
   bool gc_pauses() const { return gc_ != nullptr; }
-  // What is left of the instance's pause at `now` (0: not paused; always 0 without "gc").
-  Time gc_frozen(std::uint32_t slot, Time now) const { return std::max<Time>(0, instances_[slot].gc_until - now); }
-  // Its paused time so far, a pause under way counted up to `now`.
-  Time gc_clock(std::uint32_t slot, Time now) const { return instances_[slot].gc_paused - gc_frozen(slot, now); }
-  // A work step that began when gc_clock was `mark` and would end now ends this much later
-  // for the pauses since (0: none): after the pause under way, the time the pauses took from
-  // it. `mark` moves past them. Ask again at the later end: a pause may come meanwhile.
-  Time gc_delay(std::uint32_t slot, Time now, Time& mark) const;
   void register_gc_metrics(Metrics& m);
   void declare_gc(Figures& f) const;
 
@@ -389,11 +381,8 @@ class ServerPool final : public Scalable,
   // waits behind the queue, and `need` / `mark` say when it has reached a worker. In a
   // collector's pause nothing answers until its end: a probe whose timeout ends first fails.
   bool probe_sent(const Instance& in, Time now, Time timeout, std::uint32_t& need, std::uint64_t& mark) const {
-    if (in.gc_until > now) [[unlikely]] {
-      mark = in.completed;
-      need = in.gc_until - now >= timeout ? ~0u : in.busy < concurrency_ ? 0 : static_cast<std::uint32_t>(in.queue.size()) + 1;
-      return false;
-    }
+    if (in.gc_until > now) [[unlikely]]
+      return gc_probe_held(in, now, timeout, in.busy < concurrency_, need, mark);
     if (in.busy < concurrency_) return true;
     need = static_cast<std::uint32_t>(in.queue.size()) + 1;
     mark = in.completed;
