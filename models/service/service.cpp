@@ -81,6 +81,7 @@ Service::Service(Params& p, BuildContext& bc)
       if (names[k] == "terminated") terminated_ = static_cast<Status>(k);
   }
   pool_.register_memory_metrics(m);
+  pool_.register_gc_metrics(m);
   read_connections(p, bc);
   declare_figures(m);
 }
@@ -168,10 +169,16 @@ void Service::on_timer(Context& ctx, std::uint16_t tag, std::uint64_t data) {
     case kWorkDone: {
       if (jobs_.find(data) == kNoSlot) return;
       Job& job = jobs_[idx];
-      if (job.tpc_wait) [[unlikely]] {  // 2PC: its coordinator is back, or phase 2 is resent
-        job.tpc_wait = false;
+      if (job.tpc_wait || job.gc_held) [[unlikely]] {  // 2PC: its coordinator is back, or phase 2 is
+        job.tpc_wait = job.gc_held = false;            // resent; or its instance's pause is over
         advance(ctx, idx);
         break;
+      }
+      if (pool_.gc_pauses()) [[unlikely]] {  // a pause froze its work: it ends that much later
+        if (const Time later = gc_delay(pool_.instance(job.instance), ctx.now(), job.gc_mark)) {
+          ctx.schedule(later, kWorkDone, data);
+          break;
+        }
       }
       job.in_work = false;
       pool_.add_cpu(ctx, job.instance, -1);
@@ -202,7 +209,7 @@ std::uint32_t Service::new_job() {
   job.pc = job.pending = job.oks = job.fails = job.needed = job.passes = 0;
   job.last = Result{};
   job.status = Status::Ok;
-  job.in_work = job.queued = job.holds_worker = job.in_crypto = job.inconsistent = false;
+  job.in_work = job.queued = job.holds_worker = job.in_crypto = job.inconsistent = job.gc_held = false;
   job.crypto_paid = false;
   return j;
 }
@@ -252,6 +259,12 @@ void Service::advance(Context& ctx, std::uint32_t j) {
   if (!prog.defined) {
     job.status = Status::Error;  // this service has no behaviour for the route
     complete(ctx, j);
+    return;
+  }
+  // Its instance is in a stop-the-world pause: nothing of it runs until the pause ends.
+  if (const Time frozen = gc_frozen(pool_.instance(job.instance), ctx.now())) [[unlikely]] {
+    job.gc_held = true;
+    ctx.schedule(frozen, kWorkDone, jobs_.payload(j));
     return;
   }
   // Its caller asked it to stop by now. Checked once: the steps the loop runs through without
@@ -347,7 +360,7 @@ void Service::advance(Context& ctx, std::uint32_t j) {
 
 void Service::run_work(Context& ctx, std::uint32_t j, Time d) {
   Job& job = jobs_[j];
-  double scale = slowdown_ * pool_.gc_factor(job.instance) / pool_.instance(job.instance).speed;
+  double scale = slowdown_ * pool_.gc_factor(job.instance, ctx.now()) / pool_.instance(job.instance).speed;
   if (scale != 1.0) d = static_cast<Time>(static_cast<double>(d) * scale);
   job.in_work = true;
   if (pool_.shared_cores()) {  // processor sharing: its end is not known yet (no work span)
@@ -360,6 +373,8 @@ void Service::run_work(Context& ctx, std::uint32_t j, Time d) {
   if (job.req.cancel_at_deadline) d = std::min(d, job.req.deadline - ctx.now());
   if (job.exec_limit != kTimeMax) d = std::max<Time>(std::min(d, job.exec_limit - ctx.now()), 0);
   job.cpu += d;
+  if (pool_.gc_pauses()) [[unlikely]]
+    job.gc_mark = gc_clock(pool_.instance(job.instance), ctx.now());
   pool_.add_cpu(ctx, job.instance, +1);
   ctx.trace_span(job.call, TraceSpan::Work, ctx.now(), after(ctx.now(), d));
   ctx.schedule(d, kWorkDone, jobs_.payload(j));

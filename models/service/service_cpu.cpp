@@ -25,7 +25,13 @@ constexpr auto kLater = std::greater<Entry>();  // std heaps are max-heaps: inve
 
 void Service::ps_advance_clock(PsState& ps, std::uint32_t inst, Time now) const {
   const double k = static_cast<double>(ps.heap.size());
-  if (k > 0) ps.v += static_cast<double>(now - ps.last) * std::min(1.0, pool_.instance(inst).cores / k);
+  Time ran = now - ps.last;
+  if (pool_.gc_pauses()) [[unlikely]] {  // a collector's pause stops the cores' work
+    const Time clock = gc_clock(pool_.instance(inst), now);
+    ran -= clock - ps.gc_clock;
+    ps.gc_clock = clock;
+  }
+  if (k > 0) ps.v += static_cast<double>(ran) * std::min(1.0, pool_.instance(inst).cores / k);
   ps.last = now;
 }
 
@@ -44,7 +50,8 @@ void Service::ps_reschedule(Context& ctx, std::uint32_t inst) {
   if (ps.heap.empty()) return;
   const double rate = std::min(1.0, pool_.instance(inst).cores / static_cast<double>(ps.heap.size()));
   const double left = std::max(0.0, ps.heap.front().first - ps.v);
-  ctx.schedule(static_cast<Time>(std::ceil(left / rate)), kPsDone, slot_payload(inst, ps.gen));
+  const Time frozen = gc_frozen(pool_.instance(inst), ctx.now());  // no work until a pause under way ends
+  ctx.schedule(frozen + static_cast<Time>(std::ceil(left / rate)), kPsDone, slot_payload(inst, ps.gen));
 }
 
 void Service::ps_done(Context& ctx, std::uint32_t inst, std::uint32_t gen) {

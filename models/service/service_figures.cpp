@@ -22,6 +22,7 @@ void Service::declare_figures(Metrics& m) {
   });
   pool_.declare_discovery(f);
   f.custom([this](Context& ctx, ComponentReport& r) { pool_.report_memory(ctx, r); });
+  pool_.declare_gc(f);
   declare_event_figures(f);
   declare_sidecar_figures(f);
   f.custom([this](Context& ctx, ComponentReport& r) { connection_figures(ctx, r); });

@@ -110,6 +110,8 @@ struct Job {
   bool inconsistent = false;  // a saga's compensating call failed after its retries
   bool tpc_wait = false;      // 2PC: its coordinator is down, or waits to resend phase 2 (a kWorkDone timer ends it)
   bool was_in_doubt = false;  // 2PC: it was, and is being resolved after the recovery
+  bool gc_held = false;       // its instance was in a collector's pause: a kWorkDone timer resumes it at its end
+  Time gc_mark = 0;           // the pool's gc_clock when its work step began (with a "gc" block)
 };
 
 // Processor sharing ("cores" < concurrency), per instance slot of the pool: work in virtual
@@ -121,6 +123,7 @@ struct PsState {
   Time last = 0;
   std::vector<std::pair<double, std::uint32_t>> heap;  // (finish tag, job), a min-heap
   std::uint32_t gen = 0;                               // invalidates the pending kPsDone timer
+  Time gc_clock = 0;  // the pool's gc_clock at `last`: paused time advances no work
 };
 
 // The service's own timers; tags 2..5 are the pool's (ServerPool::Tag).

@@ -198,6 +198,40 @@ TEST_CASE("bad input: a service's garbage-collection cost, each fault at its poi
   });
 }
 
+TEST_CASE("bad input: a service's garbage-collection pauses, each field at its pointer") {
+  const std::string mmc = archsim::e2e::basic_scenario("mmc.json");
+  const std::string g1 = "\"heap_mb\":4096,\"alloc_per_request_mb\":2";
+  const std::string zgc = "\"collector\":\"zgc\",\"heap_mb\":4096,\"live_mb\":1024,\"alloc_per_request_mb\":2";
+  const std::string go = "\"collector\":\"go\",\"live_mb\":1024,\"alloc_per_request_mb\":2";
+  auto gc = [](const std::string& fields) { return "web.gc={" + fields + "}"; };
+  check_set_cases(mmc, {
+      {gc("\"collector\":\"cms\"," + g1), {"", "/components/1/gc/collector", {"g1", "zgc"}}},
+      {gc("\"alloc_per_request_mb\":2"), {"", "/components/1/gc/heap_mb", {"required"}}},
+      {gc("\"heap_mb\":-1,\"alloc_per_request_mb\":2"), {"", "/components/1/gc/heap_mb", {}, true}},
+      {gc("\"heap_mb\":4096"), {"", "/components/1/gc/alloc_per_request_mb", {"required"}}},
+      {gc("\"heap_mb\":4096,\"alloc_per_request_mb\":0"), {"", "/components/1/gc/alloc_per_request_mb", {}, true}},
+      {gc(g1 + ",\"young_mb\":5000"), {"", "/components/1/gc/young_mb", {"heap_mb - live_mb"}}},
+      {gc(g1 + ",\"young_mb\":0"), {"", "/components/1/gc/young_mb", {"positive"}}},
+      {gc(g1 + ",\"live_mb\":4096"), {"", "/components/1/gc/live_mb", {"smaller than heap_mb"}}},
+      {gc(g1 + ",\"survival\":2"), {"", "/components/1/gc/survival", {}, true}},
+      {gc(g1 + ",\"max_pause\":\"0ms\""), {"", "/components/1/gc/max_pause", {"positive"}}},
+      {gc(g1 + ",\"young_mb\":512,\"max_pause\":\"50ms\""), {"", "/components/1/gc/max_pause", {"-Xmn"}}},
+      {gc(g1 + ",\"trace_per_second_mb\":0"), {"", "/components/1/gc/trace_per_second_mb", {}, true}},
+      {gc(g1 + ",\"pause\":\"1ms\""), {"", "/components/1/gc/pause", {"zgc and go only"}}},
+      {gc(g1 + ",\"gogc\":50"), {"", "/components/1/gc/gogc", {"go only"}}},
+      {gc(zgc + ",\"max_pause\":\"10ms\""), {"", "/components/1/gc/max_pause", {"g1 only"}}},
+      {gc(zgc + ",\"young_mb\":512"), {"", "/components/1/gc/young_mb", {"g1 and parallel only"}}},
+      {gc(zgc + ",\"pause\":\"0ms\""), {"", "/components/1/gc/pause", {"positive"}}},
+      {gc(zgc + ",\"concurrent_cpu\":0.95"), {"", "/components/1/gc/concurrent_cpu", {}, true}},
+      {gc("\"collector\":\"zgc\",\"heap_mb\":4096,\"alloc_per_request_mb\":2"), {"", "/components/1/gc/live_mb", {"required"}}},
+      {gc("\"collector\":\"zgc\",\"heap_mb\":1024,\"live_mb\":1024,\"alloc_per_request_mb\":2"),
+       {"", "/components/1/gc/live_mb", {"smaller than heap_mb"}}},
+      {gc(go + ",\"gogc\":0"), {"", "/components/1/gc/gogc", {}, true}},
+      {gc(go + ",\"heap_mb\":1024"), {"", "/components/1/gc/heap_mb", {"gogc"}}},
+      {gc(g1 + ",\"heap\":4096"), {"", "/components/1/gc/heap", {"unknown field"}}},
+  });
+}
+
 TEST_CASE("bad input: a service's execution_timeout, each fault at its pointer") {
   const std::string mmc = archsim::e2e::basic_scenario("mmc.json");
   check_set_cases(mmc, {

@@ -55,6 +55,8 @@ inline void ServerPool::job_done(Context& ctx, std::uint32_t slot) {
   ++instances_[slot].completed;
   if (backends_[slot].active) --backends_[slot].active;
   ctx.metrics().add(in_system_g_, -1, ctx.now());
+  if (gc_) [[unlikely]]
+    gc_allocate(ctx, slot);  // its allocation counts towards the next collection
 }
 
 inline std::uint32_t ServerPool::worker_done(Context& ctx, std::uint32_t slot) { return hand_worker_on(ctx, slot); }

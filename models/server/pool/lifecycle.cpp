@@ -44,6 +44,9 @@ void ServerPool::on_timer(Context& ctx, std::uint16_t tag, std::uint64_t data) {
     case kMemoryTick:
       memory_tick(ctx);
       break;
+    case kGcEnd:
+      gc_end(ctx);
+      break;
     case kRolloutBegin:
       begin_rollout(ctx, static_cast<std::uint32_t>(data));
       break;
@@ -193,6 +196,7 @@ void ServerPool::launch(Context& ctx, bool already_ready) {
   in.speed = speed_;
   in.cores = cpu_request_given_ ? cpu_request_ : cores_;  // the admission controller's request
   in.type = type_;
+  if (gc_) gc_launched(in);
   if (deploy_) {
     const PodVersion& v = deploy_->spec.versions[deploy_->target];
     in.version = deploy_->target;

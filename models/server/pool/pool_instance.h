@@ -26,6 +26,13 @@ struct PoolInstance {
   double data_mb = 0;               // the owner's data held in memory (PoolJobs::data_mb), at the last memory tick
   std::uint64_t leak_mark = 0;      // `completed` at the last memory tick
   std::uint32_t oom_restarts = 0;   // consecutive OOM kills, for CrashLoopBackOff
+  // Garbage-collection pauses (gc_pauses.cpp): MiB allocated towards the next collection, the
+  // end of the last pause, the pauses' total length (a pause counted whole at its start), and
+  // the end of a concurrent collector's phase after it; Parallel: young collections since
+  // the last full one.
+  double gc_allocated_mb = 0;
+  std::uint32_t gc_young = 0;
+  Time gc_until = 0, gc_paused = 0, gc_marking_until = 0;
   // Records it is down for, closed when it is ready again (faults.cpp instance_back): its
   // last OOM kill's (index into the pool's kept kills) and a crash fault's; ~0u for none.
   std::uint32_t oom_record = ~0u, crash_record = ~0u;

@@ -54,6 +54,8 @@ void ServerPool::read(Params& p, BuildContext& bc) {
     if (gc_cost_ > 0 && memory_limit_mb_ <= 0)
       mem->fail("gc_cost", "needs memory.limit_mb, the heap the collector works in");
   }
+  read_gc(p);
+  gc_work_ = gc_cost_ > 0 || (gc_ && gc_->concurrent());
   std::vector<std::string> names;
   for (auto n : algorithm_names()) names.emplace_back(n);
   std::string algo = p.choice("balancer", "round_robin", names);

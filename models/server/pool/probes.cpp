@@ -70,7 +70,7 @@ void ServerPool::arm_probe(Context& ctx, std::uint32_t i, Time delay) {
 
 void ServerPool::probe(Context& ctx, std::uint32_t i) {
   Instance& in = instances_[i];
-  if (probe_sent(in, in.probe_need, in.probe_mark)) in.probe_failures = 0;  // a free worker answers it at once
+  if (probe_sent(in, ctx.now(), probe_timeout_, in.probe_need, in.probe_mark)) in.probe_failures = 0;  // a free worker answers it at once
   else ctx.schedule(probe_timeout_, kProbeCheck, timer_data(i, in.timer_gen));
   arm_probe(ctx, i, probe_period_);  // the next one, whatever this one answers (after its check)
 }

@@ -55,7 +55,7 @@ void ServerPool::readiness_probe(Context& ctx, std::uint32_t i) {
     in.ready_successes = 0;
     return;
   }
-  if (probe_sent(in, in.ready_need, in.ready_mark)) readiness_result(ctx, i, true);
+  if (probe_sent(in, ctx.now(), readiness_.timeout, in.ready_need, in.ready_mark)) readiness_result(ctx, i, true);
   else ctx.schedule(readiness_.timeout, kReadinessCheck, timer_data(i, in.timer_gen));
 }
 

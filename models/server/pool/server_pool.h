@@ -17,7 +17,8 @@
 //    Gone. Scale-in ranks victims as the ReplicaSet controller does (not-ready first, then
 //    the newest). An instance whose memory passes `memory.limit_mb` is OOMKilled and
 //    restarts with the kubelet's CrashLoopBackOff. With `memory.gc_cost` the limit is a
-//    garbage-collected heap (a JVM's -Xmx) and work slows as it fills: see gc_factor. Instances are spread round-robin over
+//    garbage-collected heap (a JVM's -Xmx) and work slows as it fills: see gc_factor; with a
+//    `gc` block the instance also stops for its collector's pauses (gc_pauses.h). Instances are spread round-robin over
 //    `zones`; a zone outage takes its instances down until it is restored. The instance a
 //    request goes to is chosen by a picker (lib/picker; kube-proxy spreads evenly:
 //    round_robin by default). Each instance is billed from launch to termination at the
@@ -41,6 +42,7 @@
 //   lifecycle.cpp    launch, start-up, drain, scale, rollout, timers
 //   faults.cpp       crashes, random failures, zone outages, ready history
 //   memory.cpp       memory, leaks, OOM kills and the garbage collector's slowdown
+//   gc_pauses.cpp    stop-the-world collection pauses (gc_pauses.h)
 //   billing.cpp      instance lifetimes as billing figures
 //   probes.cpp       the kubelet's liveness probe: a hung instance is restarted
 //   readiness.cpp    its readiness probe (out of the endpoints, not restarted) and startup
@@ -76,6 +78,7 @@
 #include "models/contracts/ready_ledger.h"
 #include "lib/picker/picker.h"
 #include "models/server/pool/disruption.h"
+#include "models/server/pool/gc_pauses.h"
 #include "models/server/pool/pool_instance.h"
 #include "models/server/pool/pool_owner.h"
 #include "models/server/pool/rollout.h"
@@ -116,7 +119,7 @@ class ServerPool final : public Scalable,
   enum Tag : std::uint16_t { kReady = 2, kGraceOver, kRestart, kMemoryTick };
   enum RolloutTag : std::uint16_t {
     kRolloutBegin = 7, kAnalysis, kEvictRetry, kProbe, kProbeCheck, kEndpointSync,
-    kReadinessProbe, kReadinessCheck, kStartupProbe, kSwitch, kScaleDown, kLastTag = kScaleDown
+    kReadinessProbe, kReadinessCheck, kStartupProbe, kSwitch, kScaleDown, kGcEnd, kLastTag = kGcEnd
   };
   static constexpr bool owns_timer(std::uint16_t tag) {
     return (tag >= kReady && tag <= kMemoryTick) || (tag >= kRolloutBegin && tag <= kLastTag);
@@ -248,8 +251,12 @@ class ServerPool final : public Scalable,
   void note_data_mb(std::uint32_t slot, double mb) { instances_[slot].data_mb = mb; }
 
   // The factor on a work step's time from garbage collection under memory pressure
-  // (memory.gc_cost; memory.cpp): 1 without a collector.
-  double gc_factor(std::uint32_t slot) const { return gc_cost_ > 0 ? gc_slowdown(instances_[slot]) : 1.0; }
+  // (memory.gc_cost; memory.cpp) and a concurrent collector's phase (gc_pauses.h): 1 without.
+  double gc_factor(std::uint32_t slot, Time now) const { return gc_work_ ? gc_work_factor(slot, now) : 1.0; }
+  // Stop-the-world pauses (gc_pauses.h: an instance's gc_frozen, gc_clock, gc_delay).
+  bool gc_pauses() const { return gc_ != nullptr; }
+  void register_gc_metrics(Metrics& m);
+  void declare_gc(Figures& f) const;
 
   // Work shares each instance's cores (PoolInstance::cores) by processor sharing: fewer
   // "cores" than workers, or a CPU request ("resources.requests.cpu"), which may change per
@@ -371,8 +378,11 @@ class ServerPool final : public Scalable,
   void probe(Context& ctx, std::uint32_t i);
   void probe_check(Context& ctx, std::uint32_t i);
   // A probe sent now to the instance: true when a free worker answers it at once; else it
-  // waits behind the queue, and `need` / `mark` say when it has reached a worker.
-  bool probe_sent(const Instance& in, std::uint32_t& need, std::uint64_t& mark) const {
+  // waits behind the queue, and `need` / `mark` say when it has reached a worker. In a
+  // collector's pause nothing answers until its end: a probe whose timeout ends first fails.
+  bool probe_sent(const Instance& in, Time now, Time timeout, std::uint32_t& need, std::uint64_t& mark) const {
+    if (in.gc_until > now) [[unlikely]]
+      return gc_probe_held(in, now, timeout, in.busy < concurrency_, need, mark);
     if (in.busy < concurrency_) return true;
     need = static_cast<std::uint32_t>(in.queue.size()) + 1;
     mark = in.completed;
@@ -402,6 +412,12 @@ class ServerPool final : public Scalable,
   }
   double instance_memory_mb(const Instance& in) const;
   double gc_slowdown(const Instance& in) const;
+  // gc_pauses.cpp
+  void read_gc(Params& p);
+  void gc_launched(Instance& in);
+  void gc_allocate(Context& ctx, std::uint32_t slot);
+  void gc_end(Context& ctx);
+  double gc_work_factor(std::uint32_t slot, Time now) const;
   void memory_tick(Context& ctx);
   void oom_kill(Context& ctx, std::uint32_t i);
 
@@ -427,6 +443,8 @@ class ServerPool final : public Scalable,
   double speed_ = 1;
   double memory_limit_mb_ = 0, memory_base_mb_ = 0, memory_per_request_mb_ = 0;
   double gc_cost_ = 0;  // memory.gc_cost; 0 = no garbage collector slowing work (gc_factor)
+  std::unique_ptr<GcSpec> gc_;  // the "gc" block; null = no pauses
+  bool gc_work_ = false;        // gc_cost_ or a concurrent collector: gc_factor computes
   Distribution startup_, restart_;
   Time grace_ = 30 * kSecond;
   std::vector<std::string> zones_;
@@ -500,6 +518,9 @@ class ServerPool final : public Scalable,
   // ---- metrics ----
   GaugeId busy_g_, capacity_g_, cpu_g_, queued_g_, in_system_g_, replicas_g_, ready_g_, alive_g_, memory_g_;
   CounterId oom_c_;
+  GaugeId gc_paused_g_;
+  HistogramId gc_pause_h_;
+  CounterId gc_full_c_;
 };
 
 static_assert(ServerPool::kTagBlock > ServerPool::kLastTag, "the pool's timer tags run past its block");
