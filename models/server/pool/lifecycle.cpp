@@ -191,6 +191,7 @@ void ServerPool::launch(Context& ctx, bool already_ready) {
   in.serial = next_serial_++;
   in.zone = i < zone_of_.size() ? zone_of_[i] : static_cast<std::uint32_t>(in.serial % zones_.size());
   in.launched = ctx.now();
+  in.started = ctx.now();
   in.readiness_changed = ctx.now();
   in.area_last = ctx.now();
   in.speed = speed_;
@@ -227,6 +228,7 @@ void ServerPool::begin_startup(Context& ctx, std::uint32_t i) {
   in.state = Instance::Starting;
   if (deploy_) deploy_->index.add(i, index_view(in));
   ++in.timer_gen;
+  backoff_over(ctx, i);
   if (ready_at_restart_) return container_started(ctx, i);  // addressed, no start-up and no probes
   Time d = startup_.sample_time(*rng_);
   d = after(d, jobs_->startup_work(ctx, i));
@@ -260,6 +262,7 @@ void ServerPool::set_state(Context& ctx, std::uint32_t i, Instance::State st) {
   else if (listed_before != listed_after) endpoint_changed(ctx, i, listed_after);
   if (counted_before != counted_after) replicas_ += counted_after ? 1 : -1;
   if (st == Instance::Gone) {
+    backoff_over(ctx, i);
     bills_.emplace_back(in.type, to_seconds(ctx.now() - in.launched));
     set_alive(ctx, -1);
     if (!discovery_delay_ || !listed(i)) {  // else when the callers' last update lands
@@ -311,13 +314,14 @@ void ServerPool::retire(Context& ctx, std::uint32_t i) {
   ctx.schedule(grace_, kGraceOver, timer_data(i, in.timer_gen));
 }
 
-// A crash: what it held is dropped; it restarts after restart_time unless its zone is down.
+// A crash or a kill: what it held is dropped; unless its zone is down it restarts after the
+// kubelet's back-off and restart_time.
 void ServerPool::go_down(Context& ctx, std::uint32_t i) {
   drop(ctx, i);
   set_state(ctx, i, Instance::Down);
   Instance& in = instances_[i];
   ++in.timer_gen;
-  if (!in.zone_down) ctx.schedule(restart_.sample_time(*rng_), kRestart, timer_data(i, in.timer_gen));
+  if (!in.zone_down) ctx.schedule(restart_.sample_time(*rng_) + restart_wait(ctx, i), kRestart, timer_data(i, in.timer_gen));
 }
 
 // The owner answers every request the instance holds (connection reset); the instance is

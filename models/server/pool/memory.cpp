@@ -72,15 +72,10 @@ void ServerPool::memory_tick(Context& ctx) {
   ctx.schedule(kMemoryTickPeriod, kMemoryTick);
 }
 
-// OOMKilled: the container restarts after restart_time plus the kubelet's back-off: at once
-// after the first kill, then 10 s doubling per consecutive kill up to 5 min, reset after
-// 10 min of running (Kubernetes pod lifecycle, "Container restart policy"; Kubernetes in
-// Action 2nd ed. 6.2.1: CrashLoopBackOff).
+// OOMKilled: the container restarts after the kubelet's back-off (restart_backoff.h) and
+// restart_time.
 void ServerPool::oom_kill(Context& ctx, std::uint32_t i) {
   Instance& in = instances_[i];
-  if (in.oom_restarts > 0 && in.state == Instance::Ready && ctx.now() - in.ready_since >= 10 * kMinute) in.oom_restarts = 0;
-  Time backoff = in.oom_restarts == 0 ? 0 : std::min<Time>((10 * kSecond) << std::min<std::uint32_t>(in.oom_restarts - 1, 5), 5 * kMinute);
-  ++in.oom_restarts;
   ++oom_kills_;
   ctx.metrics().add(oom_c_);
   if (in.oom_record != ~0u) ooms_[in.oom_record].over = ctx.now();  // killed again before it was ready
@@ -97,7 +92,7 @@ void ServerPool::oom_kill(Context& ctx, std::uint32_t i) {
   after.leak_mark = after.completed;
   ++after.timer_gen;
   if (!after.zone_down)
-    ctx.schedule(restart_.sample_time(*rng_) + backoff, kRestart, timer_data(i, after.timer_gen));
+    ctx.schedule(restart_.sample_time(*rng_) + restart_wait(ctx, i), kRestart, timer_data(i, after.timer_gen));
 }
 
 void ServerPool::report_memory(Context& ctx, ComponentReport& r) const {

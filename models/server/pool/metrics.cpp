@@ -51,6 +51,7 @@ void ServerPool::declare_load(Figures& f) const {
     f.held("liveness.restarts", probe_restarts_);
   }
   declare_probes(f);
+  declare_backoff(f);
 }
 
 }  // namespace archsim

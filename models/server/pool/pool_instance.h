@@ -25,7 +25,10 @@ struct PoolInstance {
   double leaked_mb = 0;             // memory_leak fault: grows until OOMKilled
   double data_mb = 0;               // the owner's data held in memory (PoolJobs::data_mb), at the last memory tick
   std::uint64_t leak_mark = 0;      // `completed` at the last memory tick
-  std::uint32_t oom_restarts = 0;   // consecutive OOM kills, for CrashLoopBackOff
+  // CrashLoopBackOff (restart_backoff.h): restarts after kills in a row, when the container
+  // last started, and since when it waits in back-off (-1: it does not).
+  std::uint32_t crash_loops = 0;
+  Time started = 0, backoff_since = -1;
   // Garbage-collection pauses (gc_pauses.cpp): MiB allocated towards the next collection, the
   // end of the last pause, the pauses' total length (a pause counted whole at its start), and
   // the end of a concurrent collector's phase after it; Parallel: young collections since

@@ -46,6 +46,7 @@ void ServerPool::read(Params& p, BuildContext& bc) {
   startup_ = p.distribution("startup_time", Distribution::constant(0));
   restart_ = p.distribution("restart_time", Distribution::constant(0));
   grace_ = p.duration("termination_grace", 30 * kSecond);
+  restart_backoff_ = RestartBackoff::read(p);
   if (auto mem = p.object_opt("memory")) {
     memory_limit_mb_ = mem->number("limit_mb", itype ? itype->memory_mb : 0.0, 0.0, 1e9);
     memory_base_mb_ = mem->number("base_mb", 0.0, 0.0, 1e9);

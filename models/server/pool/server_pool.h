@@ -13,10 +13,10 @@
 //  - Kubernetes pods of a Deployment behind a Service (pkg/controller/replicaset, kubelet's
 //    pod lifecycle): an instance is Starting for `startup_time` (not ready, no traffic),
 //    Ready, Draining on scale-in (no new work, `termination_grace` for what it holds, then
-//    the rest is dropped), Down after a crash (restarts after `restart_time` + start-up),
-//    Gone. Scale-in ranks victims as the ReplicaSet controller does (not-ready first, then
-//    the newest). An instance whose memory passes `memory.limit_mb` is OOMKilled and
-//    restarts with the kubelet's CrashLoopBackOff. With `memory.gc_cost` the limit is a
+//    the rest is dropped), Down after a crash or a kill (restarts after the kubelet's
+//    CrashLoopBackOff, restart_backoff.h, then `restart_time` + start-up), Gone. Scale-in
+//    ranks victims as the ReplicaSet controller does (not-ready first, then the newest). An
+//    instance whose memory passes `memory.limit_mb` is OOMKilled. With `memory.gc_cost` the limit is a
 //    garbage-collected heap (a JVM's -Xmx) and work slows as it fills: see gc_factor; with a
 //    `gc` block the instance also stops for its collector's pauses (gc_pauses.h). Instances are spread round-robin over
 //    `zones`; a zone outage takes its instances down until it is restored. The instance a
@@ -45,6 +45,7 @@
 //   gc_pauses.cpp    stop-the-world collection pauses (gc_pauses.h)
 //   billing.cpp      instance lifetimes as billing figures
 //   probes.cpp       the kubelet's liveness probe: a hung instance is restarted
+//   restart_backoff.cpp  restarts after a kill wait the kubelet's back-off (restart_backoff.h)
 //   readiness.cpp    its readiness probe (out of the endpoints, not restarted) and startup
 //                    probe (holds the others until the instance is up; kills a slow start)
 //   rollout.cpp      rollouts of new versions and their rollback (rollout.h: a Deployment's
@@ -81,6 +82,7 @@
 #include "models/server/pool/gc_pauses.h"
 #include "models/server/pool/pool_instance.h"
 #include "models/server/pool/pool_owner.h"
+#include "models/server/pool/restart_backoff.h"
 #include "models/server/pool/rollout.h"
 #include "scenario/build.h"
 #include "sim/context.h"
@@ -420,6 +422,10 @@ class ServerPool final : public Scalable,
   double gc_work_factor(std::uint32_t slot, Time now) const;
   void memory_tick(Context& ctx);
   void oom_kill(Context& ctx, std::uint32_t i);
+  // restart_backoff.cpp
+  Time restart_wait(Context& ctx, std::uint32_t i);
+  void backoff_over(Context& ctx, std::uint32_t i);
+  void declare_backoff(Figures& f) const;
 
   // pool_params.cpp: a Kubernetes CPU quantity (0.5, "500m") at `key`, in cores
   static double read_cpu_quantity(Params& p, const char* key);
@@ -501,6 +507,8 @@ class ServerPool final : public Scalable,
   std::uint32_t probe_threshold_ = 3;
   std::uint64_t probe_failed_ = 0, probe_restarts_ = 0;
   CounterId probe_restart_c_;
+  RestartBackoff restart_backoff_;  // "restart_backoff"; and what it did:
+  RestartBackoffFigures backoff_;
   // ---- readiness and startup probes (readiness.cpp); period 0 = none ----
   struct ProbeSpec {
     Time period = 0, timeout = 0, delay = 0;
