@@ -101,6 +101,16 @@ TEST_CASE("crashloop: a hung container is killed at the times Kubernetes' back-o
   }
 }
 
+TEST_CASE("crashloop: the shipped scenario's kills are the README's") {
+  const std::string file = source_path("scenarios/operations/crashloop-backoff.json");
+  const std::string out = scratch_dir("crashloop-shipped");
+  const json s = run_into(file, out);
+  CHECK(kill_windows(out) == std::vector<double>{31, 62, 103, 154, 225, 336, 527, 858});
+  CHECK(num(s, "components.web.crashloop.backoff_s") == 10 + 20 + 40 + 80 + 160 + 300 + (900 - 858));
+  const json off = run_summary(file, {"--set", "web.restart_backoff=false"});
+  CHECK(num(off, "components.web.liveness.restarts") == 29);  // every 31 s: 900 / 31
+}
+
 TEST_CASE("crashloop: a container that ran more than reset_after restarts at once again") {
   // A hung container with failure_threshold 3 lives 31 s. With reset_after 40 s every kill
   // comes 31 s after a start, so the sequence never resets: 31, 62, then 10 s of back-off...
