@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "models/contracts/causes.h"
+#include "models/function/async_invoke.h"
 #include "scenario/describe.h"
 #include "sim/distribution.h"
 #include "sim/figures.h"
@@ -15,7 +16,9 @@
 namespace archsim {
 namespace {
 
-enum Tag : std::uint16_t { kDone = 1, kReclaim = 2 };
+enum Tag : std::uint16_t { kDone = 1, kReclaim = 2, kRetry = 3 };
+
+constexpr std::uint32_t kNoEvent = ~0u;  // the request in hand is a synchronous call
 
 // Lambda's published CPU rule: one vCPU at 1,769 MB, a proportional share below.
 constexpr double kOneVcpuMb = 1769;
@@ -26,9 +29,19 @@ struct Env {
   EnvState state = EnvState::None;
   bool provisioned = false;
   bool cold = false;          // the request in hand waited for this environment's INIT
+  bool timed_out = false;     // the request in hand runs into the timeout and is stopped there
+  bool reset = false;         // a timeout reset it: its next request runs INIT again
+  std::uint32_t event = kNoEvent;  // asynchronous: the event in hand
   std::uint32_t generation = 0;  // bumped each time it goes idle: a reclaim timer names one idle spell
   CallId call{};
   Time busy_for = 0;          // INIT (if cold) + handler time of the request in hand
+};
+
+// An asynchronous event in Lambda's queue, from its arrival to its success or discard.
+struct Event {
+  Time first = 0;          // when it arrived
+  Time throttle_wait = 0;  // the last wait after a throttled attempt (0: none since it ran)
+  std::uint32_t retries = 0;  // retries after function errors so far
 };
 
 class Function final : public Component {
@@ -38,6 +51,8 @@ class Function final : public Component {
     duration_ = p.distribution("duration");
     init_ = p.distribution("init_duration", Distribution::constant(0.25 * kSecond));
     idle_timeout_ = p.duration("idle_timeout", 10 * kMinute, 0, kDay);
+    timeout_ = p.duration("timeout", 3 * kSecond, kSecond, 900 * kSecond);  // Lambda's default and range
+    async_ = AsyncInvoke::read(p, async_on_);
     concurrency_ = static_cast<std::uint32_t>(p.integer("concurrency", 1000, 1, 100'000));
     provisioned_ = static_cast<std::uint32_t>(p.integer("provisioned", 0, 0, 100'000));
     if (provisioned_ > concurrency_) p.fail("provisioned", "is more than the concurrency limit (provisioned environments count within it)");
@@ -73,6 +88,24 @@ class Function final : public Component {
   }
 
   void on_request(Context& ctx, CallId call) override {
+    if (!async_on_) return invoke(ctx, call, kNoEvent);
+    ctx.reply(call, Status::Ok);  // queued: 202 Accepted
+    ++async_events_;
+    std::uint32_t ev;
+    if (free_events_.empty()) {  // grows to the most events queued at once, then reuses them
+      ev = static_cast<std::uint32_t>(events_.size());
+      events_.emplace_back();
+      free_events_.reserve(events_.capacity());  // so that freeing one never allocates
+    } else {
+      ev = free_events_.back();
+      free_events_.pop_back();
+    }
+    events_[ev] = Event{ctx.now(), 0, 0};
+    invoke(ctx, CallId{}, ev);
+  }
+
+  // One invocation: a synchronous call's (`ev` kNoEvent), or an attempt of event `ev`.
+  void invoke(Context& ctx, CallId call, std::uint32_t ev) {
     std::uint32_t e;
     bool cold = false;
     if (!warm_provisioned_.empty()) {
@@ -91,20 +124,36 @@ class Function final : public Component {
       if (!free_.empty()) ++throttled_scaling_;  // below the limit, but scaling too fast
       ++throttled_;
       ctx.metrics().add(throttled_c_);
-      ctx.reply(call, causes::RateLimited);
+      if (ev == kNoEvent) ctx.reply(call, causes::RateLimited);
+      else throttled_event(ctx, ev);
       return;
     }
     Env& env = envs_[e];
     env.state = EnvState::Busy;
+    if (env.reset) {  // reset by a timeout: INIT again, as a cold start
+      cold = true;
+      ++reinits_;
+      env.reset = false;
+    }
     env.cold = cold;
     env.call = call;
+    env.event = ev;
+    if (ev != kNoEvent) events_[ev].throttle_wait = 0;
     const double handler_ns = static_cast<double>(duration_.sample_time(rng_)) * cpu_stretch_;
-    env.busy_for = (cold ? init_.sample_time(rng_) : 0) + static_cast<Time>(std::llround(handler_ns));
+    Time handler = static_cast<Time>(std::llround(handler_ns));
+    env.timed_out = handler > timeout_;  // stopped at the timeout, and billed up to it
+    if (env.timed_out) handler = timeout_;
+    env.busy_for = (cold ? init_.sample_time(rng_) : 0) + handler;
     // Billed when it starts, its duration being known: a request the run's end cuts short is
     // billed whole, as the invocation it is. Rounded up to the next whole millisecond, times
     // the memory in GB.
     const auto billed_ms = static_cast<double>((env.busy_for + kMillisecond - 1) / kMillisecond);
-    billed_gb_s_ += billed_ms / 1000.0 * static_cast<double>(memory_mb_) / 1024.0;
+    const double gb_s = billed_ms / 1000.0 * static_cast<double>(memory_mb_) / 1024.0;
+    billed_gb_s_ += gb_s;
+    if (env.timed_out) {  // its handler's part: the timeout, in whole ms, x GB
+      ++timeouts_;
+      timed_out_gb_s_ += static_cast<double>((timeout_ + kMillisecond - 1) / kMillisecond) / 1000.0 * static_cast<double>(memory_mb_) / 1024.0;
+    }
     ++invocations_;
     ctx.metrics().add(invocations_c_);
     ctx.metrics().add(concurrent_g_, 1, ctx.now());
@@ -118,6 +167,7 @@ class Function final : public Component {
   void on_timer(Context& ctx, std::uint16_t tag, std::uint64_t data) override {
     if (tag == kDone) return done(ctx, static_cast<std::uint32_t>(data));
     if (tag == kReclaim) return reclaim(ctx, static_cast<std::uint32_t>(data), static_cast<std::uint32_t>(data >> 32));
+    if (tag == kRetry) return invoke(ctx, CallId{}, static_cast<std::uint32_t>(data));
   }
 
   // For `archsim analyze`: a loss system of `concurrency` servers and no queue (an arrival
@@ -166,18 +216,65 @@ class Function final : public Component {
     });
     f.held("throttled", throttled_);
     f.held("throttled_scaling", throttled_scaling_);
-    f.value("environments_created", [this] { return static_cast<double>(cold_starts_ + provisioned_); });
+    f.value("environments_created", [this] { return static_cast<double>(cold_starts_ - reinits_ + provisioned_); });
     f.held("environments_reclaimed", reclaimed_);
     f.held("peak_environments", peak_live_);
     f.held("billed_gb_seconds", billed_gb_s_);
+    // Handler timeouts: invocations stopped at `timeout`, the GB-s billed for their handlers
+    // (timeout x GB each; a cold one's INIT is in billed_gb_seconds beside it), and the
+    // environments they reset.
+    f.held("timeouts", timeouts_);
+    f.held("timed_out_gb_seconds", timed_out_gb_s_, Figures::Show::IfAny);
+    f.held("environments_reset", reinits_, Figures::Show::IfAny);
+    if (!async_on_) return;
+    f.held("async.events", async_events_);
+    f.held("async.succeeded", async_succeeded_);
+    f.held("async.retries", async_retries_);
+    f.held("async.throttle_retries", async_throttle_retries_);
+    f.held("async.dead_lettered", async_dead_);
+    f.value("async.queued", [this] { return static_cast<double>(events_.size() - free_events_.size()); });
   }
+
+  // An attempt of event `ev` ended; failed: it timed out (a function error).
+  void event_done(Context& ctx, std::uint32_t ev, bool failed) {
+    Event& x = events_[ev];
+    if (!failed) {
+      ++async_succeeded_;
+      return free_event(ev);
+    }
+    const Time wait = AsyncInvoke::error_retry_delay(x.retries + 1);
+    if (x.retries >= async_.max_retries || !async_.fresh(x.first, ctx.now() + wait)) return dead_letter(ev);
+    ++x.retries;
+    ++async_retries_;
+    ctx.schedule(wait, kRetry, ev);
+  }
+
+  // A throttled attempt: back to the queue, tried again after a growing wait while it is fresh.
+  void throttled_event(Context& ctx, std::uint32_t ev) {
+    Event& x = events_[ev];
+    x.throttle_wait = AsyncInvoke::throttle_delay(x.throttle_wait);
+    if (!async_.fresh(x.first, ctx.now() + x.throttle_wait)) return dead_letter(ev);
+    ++async_throttle_retries_;
+    ctx.schedule(x.throttle_wait, kRetry, ev);
+  }
+
+  // To the dead-letter queue or on-failure destination: counted.
+  void dead_letter(std::uint32_t ev) {
+    ++async_dead_;
+    free_event(ev);
+  }
+  void free_event(std::uint32_t ev) { free_events_.push_back(ev); }
 
   void done(Context& ctx, std::uint32_t e) {
     Env& env = envs_[e];
-    ctx.reply(env.call, Status::Ok);
+    // A timeout is a function error (Lambda's "Task timed out"): a 5xx to a synchronous caller.
+    if (env.event == kNoEvent) ctx.reply(env.call, env.timed_out ? Status::Error : Status::Ok);
+    else event_done(ctx, env.event, env.timed_out);
     ctx.metrics().add(concurrent_g_, -1, ctx.now());
     env.state = EnvState::Idle;
+    env.reset = env.timed_out;  // Lambda resets an environment whose invocation timed out
     env.call = CallId{};
+    env.event = kNoEvent;
     if (env.provisioned) {
       warm_provisioned_.push_back(e);
       return;
@@ -228,7 +325,14 @@ class Function final : public Component {
 
   std::int64_t memory_mb_ = 128;
   Distribution duration_, init_;
-  Time idle_timeout_ = 0;
+  Time idle_timeout_ = 0, timeout_ = 3 * kSecond;
+  AsyncInvoke async_;
+  bool async_on_ = false;
+  std::vector<Event> events_;                  // asynchronous events in the queue or running
+  std::vector<std::uint32_t> free_events_;     // their free slots
+  std::uint64_t timeouts_ = 0, reinits_ = 0;
+  double timed_out_gb_s_ = 0;
+  std::uint64_t async_events_ = 0, async_succeeded_ = 0, async_retries_ = 0, async_throttle_retries_ = 0, async_dead_ = 0;
   std::uint32_t concurrency_ = 1000, provisioned_ = 0;
   double cpu_stretch_ = 1;
   std::vector<Env> envs_;

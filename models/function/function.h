@@ -23,6 +23,14 @@
 //     A cold start's INIT phase is billed with its invocation, as Lambda bills it since
 //     August 2025: ceil(init + duration) in ms. A provisioned environment is billed per
 //     GB-second for the whole run.
+//   - Timeout ("Configure Lambda function timeout": 3 s by default, 1 s to 900 s): a handler
+//     that would run longer is stopped at `timeout`, answered as a function error (a 5xx to a
+//     synchronous caller) and billed for the timeout (with a cold start's INIT). Lambda resets
+//     the environment ("Failures during the invoke phase"): its next request runs INIT again.
+//   - Asynchronous invocation (`async`; async_invoke.h): the caller is answered at once, a
+//     timed-out attempt is retried after 1 and 2 minutes (`maximum_retry_attempts`, 2), a
+//     throttled one after 1 s doubling to 5 min while the event is fresh
+//     (`maximum_event_age`, 6 h), and an event that runs out is dead-lettered (counted).
 //   - Scaling rate ("Lambda scaling behavior"): a function creates at most `scaling_rate`
 //     (1,000) environments per 10 s, refilled continuously and never accrued beyond that; an
 //     arrival that needs a new environment when none can be created yet is throttled too
@@ -31,9 +39,9 @@
 // `archsim analyze` describes it as Erlang B's loss system (describe() in function.cpp).
 //
 // Simplifications: invocations on provisioned environments are priced at the on-demand
-// duration rate (Lambda's is lower); no faults, no retries of asynchronous invocations (the
-// caller sees the 429), no memory limit or timeout on the handler; `init_duration` does not
-// stretch with memory.
+// duration rate (Lambda's is lower); no faults; a synchronous caller sees a throttle's 429
+// (Lambda retries only asynchronous events); no memory limit on the handler; `init_duration` does not stretch with
+// memory; INIT has no limit of its own (Lambda's 10 s).
 #pragma once
 #include <memory>
 
