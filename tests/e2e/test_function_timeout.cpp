@@ -113,6 +113,17 @@ TEST_CASE("function timeout: a throttled asynchronous event is tried again after
   CHECK(num(later, "components.fn.invocations") == 2);
 }
 
+TEST_CASE("function timeout: the shipped scenario's billed GB-seconds are timeouts x timeout x GB by hand") {
+  const json s = run_summary(source_path("scenarios/serverless/handler-timeout.json"), {});
+  const double timeouts = num(s, "components.fn.timeouts");
+  CHECK(timeouts > 0);
+  CHECK(num(s, "components.fn.timed_out_gb_seconds") == doctest::Approx(timeouts * 3.0 * 2.0));  // 3 s x 2 GB each
+  // Each event is tried at most three times: retries <= 2 x events, and what is not dead-lettered succeeded or waits.
+  const double events = num(s, "components.fn.async.events");
+  CHECK(num(s, "components.fn.async.retries") <= 2 * events);
+  CHECK(num(s, "components.fn.async.succeeded") + num(s, "components.fn.async.dead_lettered") + num(s, "components.fn.async.queued") == events);
+}
+
 TEST_CASE("function timeout: bad timeout and async settings are refused with the file and JSON pointer") {
   struct Case {
     const char* name;
