@@ -138,8 +138,8 @@ class ServerPool final : public Scalable,
   // ---- build (pool_params.cpp, metrics.cpp) ----
 
   // Reads replicas, concurrency, cores, resources, queue_capacity, speed, instance_type, startup_time,
-  // restart_time, termination_grace, memory, balancer, zones, deployment and rollouts of the
-  // component `p`.
+  // restart_time, restart_backoff, termination_grace, memory, balancer, zones, deployment and
+  // rollouts of the component `p`.
   void read(Params& p, BuildContext& bc);
   // Addressed use (addressed.cpp): the pool from the owner's PoolNodes; `p` is the component,
   // blamed for an unknown instance type at `spec.type_field`.
