@@ -25,6 +25,48 @@ constexpr double kOneVcpuMb = 1769;
 
 enum class EnvState : std::uint8_t { None, Busy, Idle };
 
+// The first two moments of min(X, cap) for X of `d` (in ns): exact for the constant, uniform,
+// exponential and empirical laws; the other laws' own moments (cap ignored), an
+// overstatement when their tail passes the cap.
+struct Moments {
+  double mean, second;
+};
+Moments capped_moments(const Distribution& d, double cap) {
+  using K = Distribution::Kind;
+  switch (d.kind) {
+    case K::Constant: {
+      const double v = std::min(d.p1, cap);
+      return {v, v * v};
+    }
+    case K::Empirical: {
+      double m1 = 0, m2 = 0;
+      for (double x : d.values) {
+        const double v = std::min(x, cap);
+        m1 += v;
+        m2 += v * v;
+      }
+      const auto n = static_cast<double>(d.values.size());
+      return {m1 / n, m2 / n};
+    }
+    case K::Uniform: {
+      const double a = d.p1, b = d.p2;
+      if (b <= a || cap <= a) return capped_moments(Distribution::constant(std::min(a, cap)), cap);
+      const double c = std::min(cap, b);  // density 1 / (b - a) on [a, c), the rest at c
+      return {((c * c - a * a) / 2 + c * (b - c)) / (b - a), ((c * c * c - a * a * a) / 3 + c * c * (b - c)) / (b - a)};
+    }
+    case K::Exponential: {
+      const double mu = d.p1;
+      if (mu <= 0) return {0, 0};
+      const double e = std::exp(-cap / mu);  // E[min] = mu (1 - e), E[min^2] = 2 mu^2 (1 - e (1 + cap / mu))
+      return {mu * (1 - e), 2 * mu * mu * (1 - e * (1 + cap / mu))};
+    }
+    default: {
+      const double m = d.mean();
+      return {m, m * m * (1 + d.scv())};
+    }
+  }
+}
+
 struct Env {
   EnvState state = EnvState::None;
   bool provisioned = false;
@@ -181,8 +223,10 @@ class Function final : public Component {
     d.queue_capacity = 0;
     Description::Program prog;
     prog.any_route = true;
-    prog.work_s = duration_.mean() / 1e9 * cpu_stretch_;
-    prog.work_scv = duration_.scv();
+    // The holding time is the handler's stopped at the timeout: min(X x stretch, timeout).
+    const Moments m = capped_moments(duration_, static_cast<double>(timeout_) / cpu_stretch_);
+    prog.work_s = m.mean / 1e9 * cpu_stretch_;
+    prog.work_scv = m.mean > 0 ? m.second / (m.mean * m.mean) - 1 : 0;
     d.programs.push_back(std::move(prog));
   }
 

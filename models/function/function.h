@@ -36,7 +36,8 @@
 //     arrival that needs a new environment when none can be created yet is throttled too
 //     (counted also in throttled_scaling).
 //
-// `archsim analyze` describes it as Erlang B's loss system (describe() in function.cpp).
+// `archsim analyze` describes it as Erlang B's loss system (describe() in function.cpp), the
+// holding time being the handler's cut at the timeout.
 //
 // Simplifications: invocations on provisioned environments are priced at the on-demand
 // duration rate (Lambda's is lower); no faults; a synchronous caller sees a throttle's 429

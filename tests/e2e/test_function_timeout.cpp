@@ -11,6 +11,7 @@
 
 #include "tests/e2e/bad_input.h"
 #include "tests/e2e/run_archsim.h"
+#include "tests/e2e/theory.h"
 
 using namespace archsim::e2e;
 using nlohmann::json;
@@ -123,6 +124,26 @@ TEST_CASE("function timeout: the shipped scenario's billed GB-seconds are timeou
   const double events = num(s, "components.fn.async.events");
   CHECK(num(s, "components.fn.async.retries") <= 2 * events);
   CHECK(num(s, "components.fn.async.succeeded") + num(s, "components.fn.async.dead_lettered") + num(s, "components.fn.async.queued") == events);
+}
+
+TEST_CASE("function timeout: throttling is Erlang B's with the handler's time cut at the timeout, in the simulation and in analyze") {
+  // 8 environments, no INIT, Poisson arrivals at 12/s; the handler takes 300 ms, or 30 s one
+  // time in ten, stopped at 3 s: each invocation holds its environment 0.9 x 0.3 + 0.1 x 3 =
+  // 0.57 s on average, 6.84 Erlangs offered (3.27 s and 39 Erlangs without the timeout).
+  // (A timeout resets the environment: with no INIT its next request starts at once.)
+  json d = doc("1s", 1, "30m");
+  d["seed"] = 5;
+  d["components"][0]["arrivals"] = {{"process", "poisson"}, {"rate", 12}};
+  d["components"][1]["init_duration"] = "0s";
+  d["components"][1]["concurrency"] = 8;
+  d["components"][1]["duration"] = {{"dist", "empirical"}, {"values", {"300ms", "300ms", "300ms", "300ms", "300ms", "300ms", "300ms", "300ms", "300ms", "30s"}}};
+  const std::string file = write_scenario("fn-erlang-timeout", d);
+  const double b = archsim::theory::erlang_b(8, 12 * 0.57);
+  const json s = run_summary(file, {});
+  const double arrivals = num(s, "components.fn.invocations") + num(s, "components.fn.throttled");
+  CHECK(num(s, "components.fn.throttled") / arrivals == doctest::Approx(b).epsilon(0.05));
+  const json a = run_analyze(file, {});
+  CHECK(num(a["components"]["fn"], "blocking") == doctest::Approx(b).epsilon(1e-6));
 }
 
 TEST_CASE("function timeout: bad timeout and async settings are refused with the file and JSON pointer") {
