@@ -58,7 +58,7 @@ std::uint32_t Cache::drain(Context& ctx, std::uint32_t count) {
     if (p_.replicas == 0) {
       save_at_shutdown(ctx, nd);
       shutting_down_ = true;
-      const bool stopped = pool_.crash_node(ctx, pool_slot(n, nd.primary));
+      const bool stopped = pool_.crash_node(ctx, pool_slot(n, nd.primary), /*replaced=*/true);
       shutting_down_ = false;
       if (stopped) {
         if (ctx.now() >= ctx.warmup()) ++shutdowns_;

@@ -118,7 +118,7 @@ void Database::replica_stop_step(Context& ctx, std::uint32_t r) {
   }
   n.leaving = false;
   if (n.primary) return;  // promoted by a failover while it drained: it stays
-  if (pool_.crash_node(ctx, r)) ctx.metrics().add(replica_drains_c_);
+  if (pool_.crash_node(ctx, r, /*replaced=*/true)) ctx.metrics().add(replica_drains_c_);
 }
 
 }  // namespace archsim::database

@@ -220,7 +220,7 @@ class Queue final : public Component,
       if (b == sh_.count) break;
       for (auto& t : topics_) t->controlled_shutdown(ctx, b);
       sh_.stopping = b;
-      const bool stopped = pool_.crash_node(ctx, b);
+      const bool stopped = pool_.crash_node(ctx, b, /*replaced=*/true);
       sh_.stopping = ~0u;
       if (!stopped) break;
       ++n;

@@ -7,6 +7,7 @@
 #include <doctest/doctest.h>
 
 #include <algorithm>
+#include <map>
 
 #include <nlohmann/json.hpp>
 
@@ -83,7 +84,9 @@ class NodeServer final : public Component, public HasCapabilities, public Crasha
     r_.add("down_" + std::to_string(slot) + "_ms", to_seconds(ctx.now()) * 1000);
   }
   void slot_ready(Context& ctx, std::uint32_t slot) override {
-    r_.add("ready_" + std::to_string(slot) + "_ms", to_seconds(ctx.now()) * 1000);
+    // The first time "ready_<slot>_ms", then "ready_<slot>_ms_<k>" for the k-th.
+    const int k = ++readies_[slot];
+    r_.add("ready_" + std::to_string(slot) + "_ms" + (k > 1 ? "_" + std::to_string(k) : ""), to_seconds(ctx.now()) * 1000);
   }
   void finish(Context& ctx, ComponentReport& r) override {
     r = r_;
@@ -92,7 +95,10 @@ class NodeServer final : public Component, public HasCapabilities, public Crasha
     pool_.report_billing(ctx, r);
   }
 
-  std::uint32_t crash(Context& ctx, std::uint32_t node) override { return pool_.crash_node(ctx, node) ? 1 : 0; }
+  // Node n + 100: a planned stop of node n whose pod is replaced (a drain), not a crash.
+  std::uint32_t crash(Context& ctx, std::uint32_t node) override {
+    return pool_.crash_node(ctx, node % 100, /*replaced=*/node >= 100) ? 1 : 0;
+  }
   std::uint32_t instance_slots() const override { return pool_.slots(); }
   bool fail_instance(Context& ctx, std::uint32_t slot) override { return pool_.fail_instance(ctx, slot); }
   void repair_instance(Context& ctx, std::uint32_t slot) override { pool_.repair_instance(ctx, slot); }
@@ -113,6 +119,7 @@ class NodeServer final : public Component, public HasCapabilities, public Crasha
   Time work_ = 0;
   std::vector<Job> jobs_;  // grows per request: fine for a test
   double launches_ = 0;
+  std::map<std::uint32_t, int> readies_;
   ComponentReport r_;
 };
 
@@ -240,6 +247,24 @@ TEST_CASE("addressed pool: a failed node waits for its repair; a zone outage dow
   CHECK(fig(z, "db", "down_2_ms") == doctest::Approx(1000));
   CHECK_FALSE(has_fig(z, "db", "down_1_ms"));
   CHECK(fig(z, "db", "ready_2_ms") == doctest::Approx(4500));
+}
+
+TEST_CASE("addressed pool: a node crashed again waits the kubelet's back-off; a replaced one starts afresh") {
+  // No recovery or boot: the first restart is at once (1 s), the second waits 10 s (2 s ->
+  // 12 s), the third 20 s (20 s -> 40 s).
+  auto r = run(scenario(R"("nodes": 1, "work": "1s")",
+                        R"([{"at": "1s", "do": "crash", "n": 0}, {"at": "2s", "do": "crash", "n": 0},
+                            {"at": "20s", "do": "crash", "n": 0}])"));
+  CHECK(fig(r, "db", "ready_0_ms") == doctest::Approx(1000));
+  CHECK(fig(r, "db", "ready_0_ms_2") == doctest::Approx(12000));
+  CHECK(fig(r, "db", "ready_0_ms_3") == doctest::Approx(40000));
+  // A planned stop at 2 s (the pod replaced) restarts at once and forgets the loop: the crash
+  // at 3 s is a new container's first, restarted at once too.
+  auto p = run(scenario(R"("nodes": 1, "work": "1s")",
+                        R"([{"at": "1s", "do": "crash", "n": 0}, {"at": "2s", "do": "crash", "n": 100},
+                            {"at": "3s", "do": "crash", "n": 0}])"));
+  CHECK(fig(p, "db", "ready_0_ms_2") == doctest::Approx(2000));
+  CHECK(fig(p, "db", "ready_0_ms_3") == doctest::Approx(3000));
 }
 
 TEST_CASE("addressed pool: nodes are billed by the owner's instance type, crashed or not; its speed applies") {

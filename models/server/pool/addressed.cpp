@@ -30,12 +30,12 @@ void ServerPool::configure(Params& p, BuildContext& bc, const PoolNodes& spec) {
   for (std::uint32_t& z : zone_of_) z = std::min<std::uint32_t>(z, static_cast<std::uint32_t>(zones_.size() - 1));
 }
 
-bool ServerPool::crash_node(Context& ctx, std::uint32_t slot) {
+bool ServerPool::crash_node(Context& ctx, std::uint32_t slot, bool replaced) {
   Context::ActingAs as(ctx, self_->index());
   if (slot >= instances_.size()) return false;
   const Instance::State st = instances_[slot].state;
   if (st != Instance::Ready && st != Instance::Unready && st != Instance::Starting) return false;
-  go_down(ctx, slot);
+  go_down(ctx, slot, replaced);
   note_crash(slot, ctx.now());
   update_counts(ctx);
   return true;

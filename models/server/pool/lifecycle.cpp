@@ -315,13 +315,15 @@ void ServerPool::retire(Context& ctx, std::uint32_t i) {
 }
 
 // A crash or a kill: what it held is dropped; unless its zone is down it restarts after the
-// kubelet's back-off and restart_time.
-void ServerPool::go_down(Context& ctx, std::uint32_t i) {
+// kubelet's back-off and restart_time. A replaced pod (a planned stop) is a new container to
+// the kubelet: no back-off, and none carried over.
+void ServerPool::go_down(Context& ctx, std::uint32_t i, bool replaced) {
   drop(ctx, i);
   set_state(ctx, i, Instance::Down);
   Instance& in = instances_[i];
   ++in.timer_gen;
-  if (!in.zone_down) ctx.schedule(restart_.sample_time(*rng_) + restart_wait(ctx, i), kRestart, timer_data(i, in.timer_gen));
+  if (replaced) in.crash_loops = 0;
+  if (!in.zone_down) ctx.schedule(restart_.sample_time(*rng_) + (replaced ? 0 : restart_wait(ctx, i)), kRestart, timer_data(i, in.timer_gen));
 }
 
 // The owner answers every request the instance holds (connection reset); the instance is

@@ -186,9 +186,11 @@ class ServerPool final : public Scalable,
   // The node in `slot` takes requests (Ready).
   bool serving(std::uint32_t slot) const { return instances_[slot].state == Instance::Ready; }
   // Crashes the node in `slot`: its jobs are dropped (PoolJobs::drop_jobs), slot_down is
-  // called, and it restarts after `restart` + `startup` (unless its zone is down), then
-  // slot_ready. False when it is not running or starting.
-  bool crash_node(Context& ctx, std::uint32_t slot);
+  // called, and it restarts after the kubelet's back-off (restart_backoff.h), `restart` and
+  // `startup` (unless its zone is down), then slot_ready. `replaced`: a planned stop (a drain,
+  // a rolling restart) whose pod is replaced, restarting with no back-off and a fresh one.
+  // False when it is not running or starting.
+  bool crash_node(Context& ctx, std::uint32_t slot, bool replaced = false);
   // Job `j` waiting in the node's queue gives up (it no longer counts against the node; no
   // job_done for it). O(queue length): for rare events (a failover), not per request.
   void withdraw(Context& ctx, std::uint32_t slot, std::uint32_t j);
@@ -348,7 +350,7 @@ class ServerPool final : public Scalable,
   void set_state(Context& ctx, std::uint32_t i, Instance::State st);
   int pick_victim() const;
   void retire(Context& ctx, std::uint32_t i);
-  void go_down(Context& ctx, std::uint32_t i);
+  void go_down(Context& ctx, std::uint32_t i, bool replaced = false);
   void drop(Context& ctx, std::uint32_t i);
   void update_counts(Context& ctx);
   void set_alive(Context& ctx, int delta);
