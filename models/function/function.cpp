@@ -172,9 +172,9 @@ class Function final : public Component {
     }
     Env& env = envs_[e];
     env.state = EnvState::Busy;
-    if (env.reset) {  // reset by a timeout: INIT again, as a cold start
+    if (env.reset) {  // reset by a timeout: INIT again, as a cold start (unless reclaimed since)
+      if (!cold) ++reinits_;
       cold = true;
-      ++reinits_;
       env.reset = false;
     }
     env.cold = cold;
@@ -343,6 +343,7 @@ class Function final : public Component {
       break;
     }
     env.state = EnvState::None;
+    env.reset = false;
     free_.push_back(e);
     --live_;
     ++reclaimed_;
