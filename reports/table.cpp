@@ -233,7 +233,11 @@ std::string terminal_table(const ordered_json& s) {
       << group_thousands(fmt(num(c, "cold_starts"), 0)) << " cold starts (" << fmt(num(c, "cold_start_share") * 100, 2)
       << "%), " << group_thousands(fmt(num(c, "throttled"), 0)) << " throttled, peak "
       << fmt(num(c, "peak_environments"), 0) << " environments, " << group_thousands(fmt(num(c, "billed_gb_seconds"), 0))
-      << " GB-s billed\n";
+      << " GB-s billed";
+    // Handler timeouts and asynchronous events given up, when the run had any.
+    if (num(c, "timeouts") > 0) o << ", " << group_thousands(fmt(num(c, "timeouts"), 0)) << " timed out";
+    if (c.contains("async")) o << ", " << group_thousands(fmt(num(c["async"], "dead_lettered"), 0)) << " dead-lettered";
+    o << "\n";
   }
   // Long-lived connections: held by services, reconnected by clients.
   for (auto it = s["components"].begin(); it != s["components"].end(); ++it) {

@@ -124,6 +124,11 @@ TEST_CASE("function timeout: the shipped scenario's billed GB-seconds are timeou
   const double events = num(s, "components.fn.async.events");
   CHECK(num(s, "components.fn.async.retries") <= 2 * events);
   CHECK(num(s, "components.fn.async.succeeded") + num(s, "components.fn.async.dead_lettered") + num(s, "components.fn.async.queued") == events);
+  // The terminal table's line of the function says them too.
+  const RunResult table = run_archsim({"run", source_path("scenarios/serverless/handler-timeout.json"), "--no-report", "--out", scratch_dir("table")});
+  INFO(describe(table));
+  CHECK(table.out.find(", " + std::to_string(static_cast<long>(timeouts)) + " timed out, " +
+                       std::to_string(static_cast<long>(num(s, "components.fn.async.dead_lettered"))) + " dead-lettered") != std::string::npos);
 }
 
 TEST_CASE("function timeout: throttling is Erlang B's with the handler's time cut at the timeout, in the simulation and in analyze") {
