@@ -8,6 +8,7 @@
 #include "scenario/build.h"
 #include "sim/distribution.h"
 #include "sim/figures.h"
+#include "sim/page_section.h"
 #include "sim/random.h"
 
 namespace archsim::consensus {
