@@ -35,37 +35,12 @@
 // take/release a worker, CPU accounting, finish) is declared here and defined inline in
 // hot_path.h, with no virtual call and no allocation; an instance's state is PoolInstance
 // (pool_instance.h), what the owner gives the pool PoolJobs and PoolNodes (pool_owner.h);
-// lifecycle and faults are in the .cpp files:
-//   pool_params.cpp  reading the pool's fields of a component
-//   addressed.cpp    the addressed use: configure(), crash_node(), withdraw()
-//   metrics.cpp      its gauges and its end-of-run load figures
-//   lifecycle.cpp    launch, start-up, drain, scale, rollout, timers
-//   faults.cpp       crashes, random failures, zone outages, ready history
-//   memory.cpp       memory, leaks, OOM kills and the garbage collector's slowdown
-//   gc_pauses.cpp    stop-the-world collection pauses (gc_pauses.h)
-//   billing.cpp      instance lifetimes as billing figures
-//   probes.cpp       the kubelet's liveness probe: a hung instance is restarted
-//   restart_backoff.cpp  restarts after a kill wait the kubelet's back-off (restart_backoff.h)
-//   readiness.cpp    its readiness probe (out of the endpoints, not restarted) and startup
-//                    probe (holds the others until the instance is up; kills a slow start)
-//   rollout.cpp      rollouts of new versions and their rollback (rollout.h: a Deployment's
-//                    RollingUpdate / Recreate, Argo Rollouts' analysis)
-//   bluegreen.cpp    the blue-green strategy: a second set, the traffic switch, scale-down
-//   discovery.cpp    service-discovery lag: callers see readiness changes `propagation_delay`
-//                    late (kube-proxy's endpoint sync, a Eureka client's registry cache)
+// lifecycle and faults are in the .cpp files, one job each (README.md beside this header).
 // The pool offers the Scalable, Resizable, Crashable and ZoneAware capabilities
 // (models/contracts/capabilities.h): an owner returns it for them from capabilities().
 //
-// Addressed use (addressed.cpp), for a family whose nodes are servers but not interchangeable
-// replicas (a database's primary and replicas per shard, a Redis node per hash-slot range):
-// the owner fills PoolNodes from its own fields and calls configure() instead of read(); the
-// pool launches exactly `nodes` instances in slots 0..nodes-1, and the owner sends each
-// request to the slot it chooses (no picker: pick() must not be called) with the same
-// admit / worker_done / job_done calls. The pool keeps the workers and the FIFO, start-up,
-// crashes (crash_node, fail_instance, zone outages) and restarts, zones, memory and billing;
-// PoolJobs::slot_down / slot_ready tell the owner when a node leaves and rejoins. A node
-// keeps its slot for the run (no scaling, rollouts, probes or drains: the owner offers only
-// Crashable and ZoneAware of the pool's capabilities, or its own).
+// Addressed use (addressed.cpp: configure() instead of read(), the owner choosing each
+// request's slot), for a family whose nodes are not interchangeable replicas: README.md.
 #pragma once
 #include <algorithm>
 #include <cstdint>
