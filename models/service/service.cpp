@@ -262,10 +262,12 @@ void Service::advance(Context& ctx, std::uint32_t j) {
     return;
   }
   // Its instance is in a stop-the-world pause: nothing of it runs until the pause ends.
-  if (const Time frozen = gc_frozen(pool_.instance(job.instance), ctx.now())) [[unlikely]] {
-    job.gc_held = true;
-    ctx.schedule(frozen, kWorkDone, jobs_.payload(j));
-    return;
+  if (pool_.gc_pauses()) [[unlikely]] {  // without a "gc" block no instance is read here
+    if (const Time frozen = gc_frozen(pool_.instance(job.instance), ctx.now())) {
+      job.gc_held = true;
+      ctx.schedule(frozen, kWorkDone, jobs_.payload(j));
+      return;
+    }
   }
   // Its caller asked it to stop by now. Checked once: the steps the loop runs through without
   // waiting (choices, jumps, one-way publishes) take no time.
