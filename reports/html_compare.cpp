@@ -214,7 +214,8 @@ ReportResult write_compare_report(const fs::path& dir, const fs::path& chart_scr
   data["same"] = std::move(same);
   data["library"] = {{"present", library.has_value()}, {"path", interactive::library_path().string()}};
   data["static_notice"] = notice;
-  data["charts"] = figures::describe(charts, list, library.has_value(), data["time"]["div"].get<double>());
+  data["charts"] = figures::describe(charts, list, library.has_value(), data["time"]["div"].get<double>(),
+                                       figures::inline_svg_budget());
   std::string scenario = js::str_at(cmp, "scenario");
   if (scenario.empty() && !variants.empty()) scenario = js::str_at(variants[0].value("summary", json::object()), "scenario");
   if (scenario.empty()) scenario = "archsim comparison";

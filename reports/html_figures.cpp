@@ -1,5 +1,6 @@
 #include "reports/html_figures.h"
 
+#include <cstdlib>
 #include <fstream>
 #include <optional>
 #include <sstream>
@@ -134,6 +135,14 @@ json notice(const fs::path& dir, const Drawing& d, std::string& message) {
   }
   if (!d.kept_edits.empty()) message += "; kept edited " + join_items(d.kept_edits, ", ");
   return out;
+}
+
+std::size_t inline_svg_budget() {
+  const char* env = std::getenv("ARCHSIM_INLINE_SVG_BYTES");
+  if (env == nullptr || *env == '\0') return kInlineSvgBudget;
+  char* end = nullptr;
+  const unsigned long long n = std::strtoull(env, &end, 10);
+  return *end == '\0' ? static_cast<std::size_t>(n) : kInlineSvgBudget;
 }
 
 json describe(const fs::path& charts, const std::vector<Chart>& list, bool interactive, double x_div,

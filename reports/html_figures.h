@@ -67,6 +67,10 @@ nlohmann::json notice(const std::filesystem::path& dir, const Drawing& d, std::s
 // "svg_linked" true): a long run's gnuplot charts, drawn point by point, would otherwise
 // make the page too large to mail. Without interactive charts every static chart is inlined.
 constexpr std::size_t kInlineSvgBudget = 1'000'000;
+// The budget the pages use: kInlineSvgBudget, or the environment's ARCHSIM_INLINE_SVG_BYTES
+// (a whole number of bytes), which lets the suite's browser check open a linked page without
+// a day-long run.
+std::size_t inline_svg_budget();
 nlohmann::json describe(const std::filesystem::path& charts, const std::vector<Chart>& list, bool interactive,
                         double x_div, std::size_t inline_budget = kInlineSvgBudget);
 

@@ -93,7 +93,7 @@ ReportResult write_run_report(const fs::path& dir, const fs::path& chart_script_
   data["context_html"] = options.context_html;
   data["library"] = library_state(library);
   data["static_notice"] = notice;
-  data["charts"] = figures::describe(charts, list, library.has_value(), x_div);
+  data["charts"] = figures::describe(charts, list, library.has_value(), x_div, figures::inline_svg_budget());
   data["series"] = series::for_page(ts, summary, x_div);
   data["topology"] = topology::for_page(dir);
   data["traces"] = traces::for_page(dir);

@@ -86,6 +86,15 @@ rm -rf build/browser-check-function
 build/dev/archsim run scenarios/serverless/cold-starts.json --out build/browser-check-function --quiet >/dev/null
 ARCHSIM_REQUIRE_BROWSER=1 tools/browser_check.sh build/browser-check-function '' 'id="chart-functions"' \
   'id="ichart-functions-0"' 'id="ichart-functions-1"'
+# A handler stopped at Lambda's timeout and retried asynchronously (its functions chart and
+# the 202s' latency distribution), and a JVM's collector pauses (every chart of the page drawn).
+for s in serverless/handler-timeout metastability/gc-pauses; do
+  rm -rf "build/browser-check-${s##*/}"
+  build/dev/archsim run "scenarios/$s.json" --out "build/browser-check-${s##*/}" --quiet >/dev/null
+done
+ARCHSIM_REQUIRE_BROWSER=1 tools/browser_check.sh build/browser-check-handler-timeout '' 'id="chart-functions"' \
+  'id="ichart-functions-0"' 'id="ichart-cdf-0"'
+ARCHSIM_REQUIRE_BROWSER=1 tools/browser_check.sh build/browser-check-gc-pauses
 # A VPA's recommendation against the pods' request and usage (a chart both ways), and a
 # consensus group's section: its writes and its leaders (two in a split brain with quorum off).
 rm -rf build/browser-check-vpa build/browser-check-consensus
@@ -180,6 +189,12 @@ build/dev/archsim run scenarios/covid-2020/microservices.json --set users.sessio
   --out build/browser-check-covid-ms --quiet >/dev/null
 ARCHSIM_REQUIRE_BROWSER=1 tools/browser_check.sh build/browser-check-covid-ms '' "users, the SLO's requests" 'id="ichart-latency-1"' \
   'players (percentiles)'
+# The same page with a small inline budget for its static charts: past it, the charts it also
+# draws interactively are linked, not carried (a long run's page: reports/html_figures.h).
+rm -rf build/browser-check-linked && cp -r build/browser-check-covid-ms build/browser-check-linked
+ARCHSIM_INLINE_SVG_BYTES=200000 build/dev/archsim report build/browser-check-linked >/dev/null
+ARCHSIM_REQUIRE_BROWSER=1 tools/browser_check.sh build/browser-check-linked '' \
+  'not inlined: the page keeps its static charts to about a megabyte' 'href="charts/utilization.svg"'
 # A failure run where most requests fail (a retry storm): the latency chart's second panel
 # counts every request and the failed share; the retries' amplification is on the page.
 rm -rf build/browser-check-storm
