@@ -122,20 +122,28 @@ ojson Writer::traced_steps(Component& c, const std::string& route, const Operati
     const std::set<std::string> its = callees(last);
     return std::includes(kept.begin(), kept.end(), its.begin(), its.end());
   };
+  // The rarest foldable path goes first, also beyond the 8 commonest: a gateway's one route
+  // ("/*" of a Spring Cloud Gateway) takes a path per API it forwards to, and the one request
+  // to a rarely used API may be the only call to its service.
+  auto rare = [&](const ShapeModel* sh) {
+    return sh->count < kMinCount || static_cast<double>(sh->count) < kMinShare * static_cast<double>(op.count);
+  };
   std::uint64_t dropped = 0;
-  while (shapes.size() > 1 &&
-         (shapes.size() > kMaxShapes ||
-          ((shapes.back()->count < kMinCount ||
-            static_cast<double>(shapes.back()->count) < kMinShare * static_cast<double>(op.count)) &&
-           covered(shapes.back())))) {
-    dropped += shapes.back()->count;
-    shapes.pop_back();
+  for (bool folded = true; folded && shapes.size() > 1;) {
+    folded = false;
+    for (std::size_t i = shapes.size(); i-- > 0;)
+      if ((shapes.size() > kMaxShapes || rare(shapes[i])) && covered(shapes[i])) {
+        dropped += shapes[i]->count;
+        shapes.erase(shapes.begin() + static_cast<long>(i));
+        folded = true;
+        break;
+      }
   }
   const std::string base = c.id + ".routes." + route;
   if (dropped)
     g.add(Guess::Inferred, base, std::to_string(dropped) + " of " + std::to_string(op.count) +
-                                     " requests took rarer paths (each under 5% of the requests or seen under 20 times, "
-                                     "calling nothing the others do not, or beyond the 8 commonest): folded into the "
+                                     " requests took rarer paths (each under 5% of the requests or seen under 20 times "
+                                     "or beyond the 8 commonest, and calling nothing the others do not): folded into the "
                                      "commoner paths' weights");
   // A retry policy is the caller's, not one call's: attempts seen on any call of this
   // operation to a callee and route stand for every such call (HotROD's driver retries each of
