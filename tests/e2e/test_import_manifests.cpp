@@ -57,6 +57,8 @@ std::set<std::pair<std::string, std::string>> edges(const json& doc) {
     if (c.contains("targets"))
       for (const auto& t : c["targets"]) out.insert({id, t});
     if (c.contains("consumers")) out.insert({id, c["consumers"]["service"]});
+    if (c.contains("groups"))
+      for (const auto& gr : c["groups"]) out.insert({id, gr["service"]});
     if (c.contains("routes") && c["type"] != "client") collect(c["routes"], id, out);
   }
   return out;
@@ -132,6 +134,78 @@ TEST_CASE("import: a benchmark-shaped Compose file without traces puts no infras
   check_honest(doc, warnings, r.err);
   CHECK(warnings.find("static-frontend: receives no request") != std::string::npos);
   CHECK(warnings.find("audit-service: receives no request") != std::string::npos);
+}
+
+TEST_CASE("import: a demo published from one repository, the component in the tag; flag daemon and agent management off the path") {
+  const std::string dir = scratch_dir("import-astro");
+  auto r = run_archsim({"import", "--quiet", "-o", dir + "/astro.json", source_path("tests/data/import/manifests/astro-compose.yaml")});
+  INFO(describe(r));
+  REQUIRE(r.exit_code == 0);
+  const json doc = json::parse(read_text(dir + "/astro.json"));
+  const std::set<std::string> got = ids(doc);
+  for (const char* infra : {"flagd", "flagd-ui", "opamp-server", "otel-collector", "log-server"}) {
+    CAPTURE(infra);
+    CHECK(!got.count(infra));
+  }
+  std::string kafka_type, valkey_type;
+  for (const auto& c : doc["components"]) {
+    if (c["id"] == "kafka") kafka_type = c["type"];
+    if (c["id"] == "valkey-cart") valkey_type = c["type"];
+  }
+  CHECK(kafka_type == "queue");  // from "astro-shop:1.4.0-kafka"
+  CHECK(valkey_type == "cache");
+  const auto e = edges(doc);
+  CHECK(e.count({"checkout", "kafka"}));
+  CHECK(e.count({"kafka", "accounting"}));
+  CHECK(!e.count({"fraud-check", "kafka"}));  // a second consumer group, not a publisher
+  bool grouped = false;
+  for (const auto& c : doc["components"])
+    if (c["id"] == "kafka" && c.contains("groups"))
+      for (const auto& gr : c["groups"]) grouped = grouped || gr["service"] == "fraud-check";
+  CHECK(grouped);
+  for (const auto& [from, to] : e) {
+    CAPTURE(from);
+    CAPTURE(to);
+    CHECK(to.find("flagd") == std::string::npos);
+  }
+  const std::string all = read_text(dir + "/astro.guesses.txt");
+  CHECK(all.find("feature flags (configuration), off the request path") != std::string::npos);
+  CHECK(all.find("telemetry agents' management (OpAMP), off the request path") != std::string::npos);
+  CHECK(all.find("a log server (the fluentd logging driver of") != std::string::npos);
+  CHECK(warnings_of(dir + "/astro.guesses.txt").find("search-store: receives no request") != std::string::npos);
+  check_honest(doc, warnings_of(dir + "/astro.guesses.txt"), r.err);
+}
+
+TEST_CASE("import: services whose images say they are traced with Jaeger are the app, Jaeger itself is not") {
+  const std::string dir = scratch_dir("import-train-jaeger");
+  auto r = run_archsim({"import", "--quiet", "-o", dir + "/train.json", source_path("tests/data/import/manifests/train-jaeger.yaml")});
+  INFO(describe(r));
+  REQUIRE(r.exit_code == 0);
+  const json doc = json::parse(read_text(dir + "/train.json"));
+  const std::set<std::string> got = ids(doc);
+  CHECK(got.count("ts-ui-dashboard"));
+  CHECK(got.count("ts-travel-service"));
+  CHECK(got.count("ts-route-service"));
+  CHECK(!got.count("jaeger"));
+  const auto e = edges(doc);
+  CHECK(!e.count({"ts-travel-service", "jaeger"}));
+  check_honest(doc, warnings_of(dir + "/train.guesses.txt"), r.err);
+}
+
+TEST_CASE("import: every service publishing its port, no gateway: the one named as the front door is the entry") {
+  const std::string dir = scratch_dir("import-train-ports");
+  auto r = run_archsim({"import", "--quiet", "-o", dir + "/train.json", source_path("tests/data/import/manifests/train-ports-compose.yaml")});
+  INFO(describe(r));
+  REQUIRE(r.exit_code == 0);
+  const json doc = json::parse(read_text(dir + "/train.json"));
+  std::set<std::string> targets;
+  for (const auto& c : doc["components"])
+    if (c["type"] == "client") targets.insert(c["target"].get<std::string>());
+  CHECK(targets == std::set<std::string>{"ts-ui-dashboard"});
+  const std::string all = read_text(dir + "/train.guesses.txt");
+  CHECK(all.find("ts-auth-service publishes port 12340, taken as a debug port") != std::string::npos);
+  check_honest(doc, warnings_of(dir + "/train.guesses.txt"), r.err);
+  CHECK(warnings_of(dir + "/train.guesses.txt").find("ts-user-service: receives no request") != std::string::npos);
 }
 
 TEST_CASE("import: without a gateway the app's published port is the entry; services found through discovery are idle") {

@@ -158,6 +158,11 @@ struct Reader {
         }
       }
     }
+    if (const YamlNode lg = s["logging"]; lg.present()) {
+      if (lg["driver"].present()) w.log_driver = lg["driver"].text("a logging driver");
+      for (const char* k : {"fluentd-address", "gelf-address", "syslog-address"})
+        if (lg["options"][k].present()) w.log_address = lg["options"][k].text("an address");
+    }
     if (s["healthcheck"].present()) healthcheck(s["healthcheck"], w);
     if (s["stop_grace_period"].present()) w.termination_grace_s = seconds(s["stop_grace_period"]);
     if (s["environment"].present()) environment(s["environment"], w);

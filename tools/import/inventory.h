@@ -59,6 +59,7 @@ struct Workload {
   std::map<std::string, std::string> labels;                  // pod template labels (selectors)
   std::string exposed;                                        // why it takes outside traffic, "" if not
   std::vector<std::string> published;                         // Compose: the host ports it publishes
+  std::string log_driver, log_address;                        // Compose: logging.driver, its options' *-address
   std::string container;                                      // Kubernetes: the container read (the app's)
   std::optional<ProbeSpec> readiness, liveness, startup;
   std::string probes_from;                                    // "healthcheck" or "probes", for notes

@@ -38,8 +38,10 @@ nlohmann::ordered_json write_scenario(Inventory& inv, const Calibration& cal, co
   if (cal.clients.empty()) entries = wr.entry_points(opt.entries);
   wr.plan_guessed_calls(entries);
 
-  // Queues' consumers, when the traces do not say: a service that names the queue and that
-  // nothing calls (a worker).
+  // Queues' consumers, when the traces do not say: each service that names the queue and that
+  // nothing calls (a worker); the first is the queue's own consumer group, each other one a
+  // group of its own reading every message (the OpenTelemetry demo's accounting and fraud
+  // detection both read the orders topic).
   for (Component& q : wr.comps) {
     if (q.family != "queue" || q.traced) continue;
     for (Component& s : wr.comps) {
@@ -50,12 +52,19 @@ nlohmann::ordered_json write_scenario(Inventory& inv, const Calibration& cal, co
       for (const auto& [id, why] : wr.named_by(*s.workload)) names = names || id == q.id;
       if (!names) continue;
       s.consumes = q.id;
-      q.json["consumers"] = {{"service", s.id}};
       wr.edges.insert({q.id, s.id});
-      g.add(Guess::Warning, q.id + ".consumers.service",
-            "guessed consumer " + s.id + ": it names " + q.id + " and nothing calls it, so it reads the queue (one "
-            "consumer group); no trace shows it");
-      break;
+      if (!q.json.contains("consumers")) {
+        q.json["consumers"] = {{"service", s.id}};
+        g.add(Guess::Warning, q.id + ".consumers.service",
+              "guessed consumer " + s.id + ": it names " + q.id + " and nothing calls it, so it reads the queue (one "
+              "consumer group); no trace shows it");
+        continue;
+      }
+      if (!q.json.contains("groups")) q.json["groups"] = ojson::array();
+      q.json["groups"].push_back({{"name", s.id}, {"service", s.id}});
+      g.add(Guess::Warning, q.id + ".groups",
+            "guessed consumer " + s.id + ": it names " + q.id + " and nothing calls it, so it reads every message too, "
+            "as a consumer group of its own; no trace shows it");
     }
     if (!q.json.contains("consumers"))
       g.add(Guess::Inferred, q.id, "no consumer found: messages are kept, none is processed");

@@ -62,6 +62,24 @@ ojson probe_json(const ProbeSpec& p, ProbeKind kind) {
 
 }  // namespace
 
+std::string image_tag_component(const std::string& image) {
+  const std::string s = image.substr(0, image.find('@'));
+  const auto slash = s.rfind('/');
+  const auto colon = s.rfind(':');
+  if (colon == std::string::npos || (slash != std::string::npos && colon < slash)) return "";
+  const std::string tag = s.substr(colon + 1);
+  const auto dash = tag.find('-');
+  if (dash == std::string::npos || dash + 1 == tag.size()) return "";
+  // The tag's first word must be a version ("1.4.0", "v2", "latest"): "8.0-debian" is not a component.
+  const std::string first = tag.substr(0, dash);
+  const bool version = first == "latest" || first == "main" || first == "dev" ||
+                       (first.find_first_not_of("v0123456789.") == std::string::npos && first.find_first_of("0123456789") != std::string::npos);
+  if (!version) return "";
+  std::string rest = tag.substr(dash + 1);
+  for (char& c : rest) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return rest;
+}
+
 std::string image_base(const std::string& image) {
   std::string s = image.substr(0, image.find('@'));
   const auto slash = s.rfind('/');
@@ -81,6 +99,7 @@ std::string family_of_image(const std::string& image) {
       {"redpanda", "queue"}, {"rabbitmq", "queue"}, {"nats", "queue"}, {"nats-streaming", "queue"}, {"nginx", "balancer"}, {"nginx-unprivileged", "balancer"}, {"envoy", "balancer"},
       {"haproxy", "balancer"}, {"traefik", "balancer"}};
   auto it = kFamilies.find(base);
+  if (it == kFamilies.end()) it = kFamilies.find(image_tag_component(image));
   return it == kFamilies.end() ? "" : it->second;
 }
 
@@ -104,10 +123,30 @@ void Writer::classify() {
     name_to_id[name] = name;
     comps.push_back(std::move(k));
   }
+  // Where Docker's logging drivers ship: a service logging through fluentd (gelf, syslog) that
+  // waits for a workload listening on that driver's port (or named in its address) waits for
+  // its log server (a real shop's Compose file: every service `logging: driver: fluentd` and
+  // `depends_on: log-server`, which publishes 24224), not for something its requests call.
+  std::map<std::string, std::string> log_servers;
+  static const std::map<std::string, std::string> kLogPorts = {{"fluentd", "24224"}, {"gelf", "12201"}, {"syslog", "514"}};
+  for (const Workload& u : inv.workloads) {
+    const auto port = kLogPorts.find(u.log_driver);
+    if (port == kLogPorts.end()) continue;
+    for (const std::string& d : u.depends_on) {
+      const Workload* t = inv.find(d);
+      if (!t) continue;
+      const bool listens = std::find(t->published.begin(), t->published.end(), port->second) != t->published.end();
+      if (listens || (!u.log_address.empty() && u.log_address.find(t->name) != std::string::npos))
+        log_servers.emplace(t->name, "a log server (the " + u.log_driver + " logging driver of " + u.name + " ships to it" +
+                                         (listens ? ": it publishes " + port->second + ")" : ")"));
+    }
+  }
   for (const Workload& w : inv.workloads) {
     std::string family = family_of_image(w.image);
     const bool traced = cal.services.count(w.name) != 0;
-    if (const std::string role = infrastructure_role(w.image, w.name); !role.empty() && !traced) {
+    std::string role = infrastructure_role(w.image, w.name);
+    if (role.empty() && log_servers.count(w.name)) role = log_servers.at(w.name);
+    if (!role.empty() && !traced) {
       g.add(Guess::Skipped, "", w.name + " (" + w.where.str() + ", image " + (w.image.empty() ? "(none)" : w.image) +
                                     "): " + role + ", off the request path: left out (what names it, as depends_on "
                                     "does, is not taken as a call)");

@@ -71,7 +71,12 @@ struct Writer {
 
 // The image's own name, without registry, path, tag or digest: "docker.io/bitnami/redis:7.2" -> redis.
 std::string image_base(const std::string& image);
-// The family an image names ("" for none), e.g. "docker.io/bitnami/redis:7.2" -> cache.
+// What a tag after its version names, lower-cased, for projects publishing every component
+// from one repository ("ghcr.io/open-telemetry/demo:2.1.3-kafka" -> "kafka"); "" when the tag
+// is a plain version or its first word is not one ("mysql:8.0-debian").
+std::string image_tag_component(const std::string& image);
+// The family an image names ("" for none), e.g. "docker.io/bitnami/redis:7.2" -> cache; when
+// its name names none, the component its tag names ("demo:latest-kafka" -> queue).
 std::string family_of_image(const std::string& image);
 // What a well-known piece of infrastructure is ("a tracing agent or collector", "service
 // discovery or configuration", ...) from its image or name; "" for the app's own.

@@ -45,12 +45,21 @@ bool contains_any(const std::string& s, const std::vector<std::string>& words) {
 std::string infrastructure_role(const std::string& image, const std::string& name) {
   // A word with a '/' names an image's path (an organisation's images); any other, the image's
   // own name or the workload's: jaegertracing/example-hotrod is Jaeger's demo app, not Jaeger.
-  const std::string i = image_path(image), n = lower(name);
-  const std::string base = i.substr(i.rfind('/') == std::string::npos ? 0 : i.rfind('/') + 1);
+  // What follows "-with-" says how an app is instrumented, not what it is: a benchmark's
+  // manifests run "ts-travel-service-with-jaeger", its travel service traced by Jaeger.
+  auto instrumented = [](std::string s) {
+    for (const char* with : {"-with-", "_with_"})
+      if (const auto at = s.find(with); at != std::string::npos && at > 0) s.erase(at);
+    return s;
+  };
+  const std::string i = image_path(image), n = instrumented(lower(name));
+  const std::string base = instrumented(i.substr(i.rfind('/') == std::string::npos ? 0 : i.rfind('/') + 1));
+  const std::string tagged = image_tag_component(image);  // "demo:2.1.3-opamp-server"
   auto named = [&](const std::vector<std::string>& words) {
     for (const std::string& w : words)
       if (w.find('/') != std::string::npos ? i.find(w) != std::string::npos
-                                           : base.find(w) != std::string::npos || n.find(w) != std::string::npos)
+                                           : base.find(w) != std::string::npos || n.find(w) != std::string::npos ||
+                                                 (!tagged.empty() && tagged.find(w) != std::string::npos))
         return true;
     return false;
   };
@@ -62,7 +71,12 @@ std::string infrastructure_role(const std::string& image, const std::string& nam
       {"a tracing agent or collector", {"jaeger", "jaegertracing/all-in-one", "zipkin", "opentelemetry-collector",
                                         "otel-collector", "otelcol", "otel/", "grafana/tempo", "skywalking-oap",
                                         "signoz"}},
+      {"telemetry agents' management (OpAMP)", {"opamp"}},
       {"service discovery or configuration", {"consul", "eureka", "nacos", "etcd", "config-server", "configserver"}},
+      // A feature-flag daemon: OpenFeature's providers keep its flags in memory, updated by a
+      // stream, rather than asking it on each request (the OpenTelemetry demo names it in
+      // every service's depends_on). Its UI goes with it.
+      {"feature flags (configuration)", {"flagd", "flipt", "unleash"}},
       {"coordination for a broker", {"zookeeper"}},
       {"metrics or dashboards", {"prometheus", "grafana", "alertmanager", "cadvisor", "pushgateway", "statsd",
                                  "graphite", "telegraf", "exporter", "kube-state-metrics", "victoriametrics",
@@ -120,7 +134,40 @@ std::vector<std::string> Writer::entry_points(const std::vector<std::string>& as
                                      "--entry " + id + " says otherwise)");
     return entries;
   }
-  // No gateway: the app's own published ports.
+  // No gateway: the app's own published ports. When several publish one (a benchmark's
+  // Compose file publishing every service's port for debugging: forty entries of 100
+  // requests/s each, none connected to another), the one named as the site's front door
+  // (a word frontend, front-end, ui, web, webui, portal or www in its name) is the entry, and the
+  // others' ports are debug ports.
+  if (other_ports.size() > 1) {
+    std::vector<std::string> doors;
+    for (const std::string& id : other_ports) {
+      std::string word;
+      bool door = false;
+      for (std::size_t k = 0; k <= id.size(); ++k) {
+        const char ch = k < id.size() ? static_cast<char>(std::tolower(static_cast<unsigned char>(id[k]))) : '-';
+        if (ch != '-' && ch != '_' && ch != '.') {
+          word += ch;
+          continue;
+        }
+        door = door || word == "frontend" || word == "ui" || word == "web" || word == "webui" || word == "portal" || word == "www" ||
+               (word == "end" && id.find("front-end") != std::string::npos);
+        word.clear();
+      }
+      if (door) doors.push_back(id);
+    }
+    if (doors.size() == 1) {
+      entries.push_back(doors[0]);
+      g.add(Guess::Inferred, "", "requests enter at " + doors[0] + ": " + std::to_string(other_ports.size()) +
+                                     " services publish ports, no gateway, LoadBalancer or Ingress does, and its name says it "
+                                     "is the site's front door (--entry NAME says otherwise)");
+      for (const std::string& id : other_ports)
+        if (id != doors[0])
+          g.add(Guess::Inferred, "", id + " publishes port " + find(id)->workload->published.front() +
+                                         ", taken as a debug port, not where requests enter (--entry " + id + " says otherwise)");
+      return entries;
+    }
+  }
   for (const std::string& id : other_ports) {
     entries.push_back(id);
     g.add(Guess::Inferred, "", "requests enter at " + id + ": it publishes port " + find(id)->workload->published.front() +
