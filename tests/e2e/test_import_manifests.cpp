@@ -102,6 +102,20 @@ void check_honest(const json& doc, const std::string& warnings, const std::strin
   }
 }
 
+// `archsim import --quiet` of a fixture of tests/data/import/manifests, which must succeed.
+struct Written {
+  json doc;
+  std::string guesses, warnings, err;
+};
+Written import_fixture(const std::string& fixture, const std::string& name) {
+  const std::string dir = scratch_dir("import-" + name);
+  auto r = run_archsim({"import", "--quiet", "-o", dir + "/" + name + ".json", source_path("tests/data/import/manifests/" + fixture)});
+  INFO(describe(r));
+  REQUIRE(r.exit_code == 0);
+  return {json::parse(read_text(dir + "/" + name + ".json")), read_text(dir + "/" + name + ".guesses.txt"),
+          warnings_of(dir + "/" + name + ".guesses.txt"), r.err};
+}
+
 }  // namespace
 
 TEST_CASE("import: a benchmark-shaped Compose file without traces puts no infrastructure on the request path and warns") {
@@ -137,11 +151,8 @@ TEST_CASE("import: a benchmark-shaped Compose file without traces puts no infras
 }
 
 TEST_CASE("import: a demo published from one repository, the component in the tag; flag daemon and agent management off the path") {
-  const std::string dir = scratch_dir("import-astro");
-  auto r = run_archsim({"import", "--quiet", "-o", dir + "/astro.json", source_path("tests/data/import/manifests/astro-compose.yaml")});
-  INFO(describe(r));
-  REQUIRE(r.exit_code == 0);
-  const json doc = json::parse(read_text(dir + "/astro.json"));
+  const Written im = import_fixture("astro-compose.yaml", "astro");
+  const json& doc = im.doc;
   const std::set<std::string> got = ids(doc);
   for (const char* infra : {"flagd", "flagd-ui", "opamp-server", "otel-collector", "log-server"}) {
     CAPTURE(infra);
@@ -168,44 +179,33 @@ TEST_CASE("import: a demo published from one repository, the component in the ta
     CAPTURE(to);
     CHECK(to.find("flagd") == std::string::npos);
   }
-  const std::string all = read_text(dir + "/astro.guesses.txt");
-  CHECK(all.find("feature flags (configuration), off the request path") != std::string::npos);
-  CHECK(all.find("telemetry agents' management (OpAMP), off the request path") != std::string::npos);
-  CHECK(all.find("a log server (the fluentd logging driver of") != std::string::npos);
-  CHECK(warnings_of(dir + "/astro.guesses.txt").find("search-store: receives no request") != std::string::npos);
-  check_honest(doc, warnings_of(dir + "/astro.guesses.txt"), r.err);
+  CHECK(im.guesses.find("feature flags (configuration), off the request path") != std::string::npos);
+  CHECK(im.guesses.find("telemetry agents' management (OpAMP), off the request path") != std::string::npos);
+  CHECK(im.guesses.find("a log server (the fluentd logging driver of") != std::string::npos);
+  CHECK(im.warnings.find("search-store: receives no request") != std::string::npos);
+  check_honest(doc, im.warnings, im.err);
 }
 
 TEST_CASE("import: services whose images say they are traced with Jaeger are the app, Jaeger itself is not") {
-  const std::string dir = scratch_dir("import-train-jaeger");
-  auto r = run_archsim({"import", "--quiet", "-o", dir + "/train.json", source_path("tests/data/import/manifests/train-jaeger.yaml")});
-  INFO(describe(r));
-  REQUIRE(r.exit_code == 0);
-  const json doc = json::parse(read_text(dir + "/train.json"));
-  const std::set<std::string> got = ids(doc);
+  const Written im = import_fixture("train-jaeger.yaml", "train-jaeger");
+  const std::set<std::string> got = ids(im.doc);
   CHECK(got.count("ts-ui-dashboard"));
   CHECK(got.count("ts-travel-service"));
   CHECK(got.count("ts-route-service"));
   CHECK(!got.count("jaeger"));
-  const auto e = edges(doc);
-  CHECK(!e.count({"ts-travel-service", "jaeger"}));
-  check_honest(doc, warnings_of(dir + "/train.guesses.txt"), r.err);
+  CHECK(!edges(im.doc).count({"ts-travel-service", "jaeger"}));
+  check_honest(im.doc, im.warnings, im.err);
 }
 
 TEST_CASE("import: every service publishing its port, no gateway: the one named as the front door is the entry") {
-  const std::string dir = scratch_dir("import-train-ports");
-  auto r = run_archsim({"import", "--quiet", "-o", dir + "/train.json", source_path("tests/data/import/manifests/train-ports-compose.yaml")});
-  INFO(describe(r));
-  REQUIRE(r.exit_code == 0);
-  const json doc = json::parse(read_text(dir + "/train.json"));
+  const Written im = import_fixture("train-ports-compose.yaml", "train-ports");
   std::set<std::string> targets;
-  for (const auto& c : doc["components"])
+  for (const auto& c : im.doc["components"])
     if (c["type"] == "client") targets.insert(c["target"].get<std::string>());
   CHECK(targets == std::set<std::string>{"ts-ui-dashboard"});
-  const std::string all = read_text(dir + "/train.guesses.txt");
-  CHECK(all.find("ts-auth-service publishes port 12340, taken as a debug port") != std::string::npos);
-  check_honest(doc, warnings_of(dir + "/train.guesses.txt"), r.err);
-  CHECK(warnings_of(dir + "/train.guesses.txt").find("ts-user-service: receives no request") != std::string::npos);
+  CHECK(im.guesses.find("ts-auth-service publishes port 12340, taken as a debug port") != std::string::npos);
+  check_honest(im.doc, im.warnings, im.err);
+  CHECK(im.warnings.find("ts-user-service: receives no request") != std::string::npos);
 }
 
 TEST_CASE("import: without a gateway the app's published port is the entry; services found through discovery are idle") {

@@ -40,6 +40,15 @@ json jspan(const std::string& id, const std::string& parent, const std::string& 
           {"startTime", start}, {"duration", dur}, {"tags", tags},    {"processID", proc}};
 }
 
+// jspan in trace `trace` (its parent reference in the same trace).
+json tspan(const std::string& trace, const std::string& id, const std::string& parent, const std::string& proc, const std::string& op,
+           std::int64_t start, std::int64_t dur) {
+  json x = jspan(trace + id, parent.empty() ? "" : trace + parent, proc, op, start, dur);
+  x["traceID"] = trace;
+  if (!parent.empty()) x["references"][0]["traceID"] = trace;
+  return x;
+}
+
 json jaeger(json spans, json processes) {
   return {{"data", json::array({{{"traceID", "t1"}, {"spans", spans}, {"processes", processes}}})}};
 }
@@ -126,12 +135,7 @@ TEST_CASE("import traces: calls are found where the service changes, whatever th
   for (int k = 0; k < 4; ++k) {
     const std::string t = "t" + std::to_string(k);
     auto sp = [&](const std::string& id, const std::string& parent, const std::string& pr, const std::string& op, std::int64_t s,
-                  std::int64_t d) {
-      json x = jspan(t + id, parent.empty() ? "" : t + parent, pr, op, k * 100000 + s, d);
-      x["traceID"] = t;
-      if (!parent.empty()) x["references"][0]["traceID"] = t;
-      spans.push_back(x);
-    };
+                  std::int64_t d) { spans.push_back(tspan(t, id, parent, pr, op, k * 100000 + s, d)); };
     sp("r", "", "p1", "GET /", 0, 50000);
     sp("a", "r", "p1", "a_client", 1000, 10000);
     sp("as", "a", "p2", "a_server", 2000, 8000);
@@ -244,15 +248,9 @@ TEST_CASE("import traces: beyond the 8 commonest paths, a path that alone reache
   for (int k = 0; k < 9; ++k)
     for (int r = 0; r < (k == 8 ? 1 : 30); ++r, ++n) {
       const std::string t = "t" + std::to_string(n);
-      auto sp = [&](const std::string& id, const std::string& parent, const std::string& pr, const std::string& op, std::int64_t s, std::int64_t d) {
-        json x = jspan(t + id, parent.empty() ? "" : t + parent, pr, op, n * 100000 + s, d);
-        x["traceID"] = t;
-        if (!parent.empty()) x["references"][0]["traceID"] = t;
-        spans.push_back(x);
-      };
-      sp("r", "", "gw", "/*", 0, 10000);
-      sp("c", "r", "gw", "HTTP GET", 1000, 8000);
-      sp("s", "c", "p" + std::to_string(k), "/api/v1/s" + std::to_string(k), 2000, 6000);
+      spans.push_back(tspan(t, "r", "", "gw", "/*", n * 100000, 10000));
+      spans.push_back(tspan(t, "c", "r", "gw", "HTTP GET", n * 100000 + 1000, 8000));
+      spans.push_back(tspan(t, "s", "c", "p" + std::to_string(k), "/api/v1/s" + std::to_string(k), n * 100000 + 2000, 6000));
     }
   const Calibration cal = calibrate({read_trace_json(jaeger(spans, processes), "t.json")}, 0);
   Inventory inv;
