@@ -10,6 +10,7 @@
 
 #include <cmath>
 #include <set>
+#include <string>
 
 #include "tools/import/calibrate.h"
 #include "tools/import/fit.h"
@@ -264,4 +265,33 @@ TEST_CASE("import traces: beyond the 8 commonest paths, a path that alone reache
           if (st.contains("call")) called.insert(st["call"].get<std::string>());
   CHECK(called.size() == 9);
   CHECK(called.count("s8"));
+}
+
+TEST_CASE("import traces: own times measured on shared cores lose the sharing the run adds back (processor sharing, M/M/1)") {
+  // 1001 requests of 100 per second to a service on one core with eight workers, each traced
+  // own time 6.667 ms: a work of 4 ms on a processor shared at load 0.4 takes 4 / (1 - 0.4) ms
+  // on average (M/G/1-PS), so the work written is 4 ms, and the run gives back 6.667.
+  json spans = json::array();
+  for (int n = 0; n <= 1000; ++n) spans.push_back(tspan("t" + std::to_string(n), "r", "", "p1", "GET /", n * 10000, 6667));
+  const Calibration cal = calibrate({read_trace_json(jaeger(spans, {{"p1", proc("api", "h1")}}), "t.json")}, 0);
+  Inventory inv;
+  Workload w;
+  w.name = "api";
+  w.kind = "compose service";
+  w.cpu_limit = 1;
+  w.env = {{"WEB_CONCURRENCY", "8"}};
+  inv.workloads.push_back(w);
+  Guesses guesses;
+  const auto scenario = write_scenario(inv, cal, WriterOptions{"api", {"t.json"}, "api.guesses.txt", false, {}}, guesses);
+  for (const auto& c : scenario["components"])
+    if (c["id"] == "api") {
+      CHECK(c["cores"] == 1);
+      CHECK(c["concurrency"] == 8);
+      const auto& work = c["routes"]["GET /"][0]["work"];
+      REQUIRE(work["dist"] == "constant");
+      const std::string v = work["value"];
+      REQUIRE(v.size() > 2);
+      CHECK(v.substr(v.size() - 2) == "ms");
+      CHECK(std::stod(v.substr(0, v.size() - 2)) == doctest::Approx(4.0).epsilon(0.002));  // load 100.1/s x 6.667 ms
+    }
 }

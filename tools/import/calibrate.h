@@ -98,7 +98,7 @@ struct ClientModel {
 };
 
 struct LinkModel {
-  std::vector<double> latency;  // s, one way: a call's start to its SERVER child's start
+  std::vector<double> latency;  // s, one way: half the call's span minus its SERVER child's
 };
 
 struct Calibration {

@@ -191,6 +191,49 @@ void Writer::classify() {
   }
 }
 
+namespace {
+
+// Erlang's C formula: the probability that a request waits, c servers offered a erlangs (a < c).
+double erlang_c(long long c, double a) {
+  double term = 1, sum = 1;  // a^k / k!, summed for k < c
+  for (long long k = 1; k < c; ++k) sum += term *= a / static_cast<double>(k);
+  const double last = term * a / static_cast<double>(c) * static_cast<double>(c) / (static_cast<double>(c) - a);
+  return last / (sum + last);
+}
+
+}  // namespace
+
+void Writer::shared_cores_scale(Component& c, long long cores) {
+  // A traced own time is wall time: at the traced load it already includes the time its work
+  // waited for the instance's cores, which archsim's processor sharing (each of k requests in
+  // work at min(1, cores / k)) would add again: 9-16% on a real shop's services limited to a
+  // fifth of a core, at a sixth of a core's load. The processor-sharing queue's mean number in
+  // system is insensitive to the work's law and is M/M/c's, so its mean response is the work
+  // times 1 + C(c, a) / (c - a) (Erlang's C, a = the offered cores); the work is the own time
+  // divided by that, solved for the work's own load.
+  double own_s = 0;
+  for (const auto& [route, op] : c.traced->ops)
+    for (const auto& [sig, shape] : op.shapes)
+      for (const StepModel& st : shape.steps)
+        for (double x : st.work) own_s += x;
+  if (own_s <= 0 || cal.window_s <= 0) return;
+  const double replicas = static_cast<double>(std::max<long long>(1, c.json.value("replicas", 1LL)));
+  double weight = 0, requests = 0;  // each traced request stands for weight / requests (1 / sampling)
+  for (const auto& [name, cl] : cal.clients) weight += cl.weight, requests += static_cast<double>(cl.requests);
+  const double a = own_s * (requests > 0 ? weight / requests : 1) / cal.window_s / replicas;  // cores busy with own time
+  const double n = static_cast<double>(cores);
+  auto slowdown = [&](double k) { return k * a >= n ? 1e300 : 1 + erlang_c(cores, k * a) / (n - k * a); };
+  double lo = 0, hi = 1;  // k * slowdown(k) = 1, increasing in k
+  for (int it = 0; it < 100; ++it) ((lo + hi) / 2 * slowdown((lo + hi) / 2) < 1 ? lo : hi) = (lo + hi) / 2;
+  c.work_scale = (lo + hi) / 2;
+  if (c.work_scale > 0.995) return;
+  g.add(Guess::Approximate, c.id + ".routes",
+        "work = traced own time x " + fmt(c.work_scale) + ": the own times ran on " + std::to_string(cores) +
+            " core(s) shared by its workers, busy " + fmt(a * c.work_scale / n) +
+            " of the time at the traced load; processor sharing adds 1 + C(c, a) / (c - a) (Erlang's C) back, so the "
+            "run's mean own time is the traces'");
+}
+
 void Writer::capacity(Component& c) {
   ojson& j = c.json;
   const Workload* w = c.workload;
@@ -237,6 +280,7 @@ void Writer::capacity(Component& c) {
   j["concurrency"] = concurrency;
   if (cpu_cores > 0) {
     if (cores < concurrency) j["cores"] = cores;
+    if (cores < concurrency && c.traced) shared_cores_scale(c, cores);
     const bool limit = w->cpu_limit.has_value();
     if (cpu_cores < 1 && !c.traced) {
       j["speed"] = cpu_cores;

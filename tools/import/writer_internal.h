@@ -24,6 +24,7 @@ struct Component {
   const Workload* workload = nullptr;
   const ServiceModel* traced = nullptr;
   std::string consumes;               // the queue this service consumes (guessed from manifests)
+  double work_scale = 1;              // traced own times -> work: the cores' sharing at the traced load taken out
   ojson json = ojson::object();
 };
 
@@ -50,6 +51,7 @@ struct Writer {
   // writer_families.cpp
   void classify();                          // comps from workloads and traced services
   void capacity(Component& c);              // replicas, concurrency, cores, speed, memory
+  void shared_cores_scale(Component& c, long long cores);  // c.work_scale, when workers share traced cores
   void lifecycle(Component& c);             // probes, deployment, grace, disruption budget
   void data_family(Component& c);           // cache / database / queue / balancer fields
   // writer_steps.cpp

@@ -181,7 +181,8 @@ ojson Writer::traced_steps(Component& c, const std::string& route, const Operati
         std::vector<double> w = st.work;
         std::sort(w.begin(), w.end());
         if (w[w.size() / 2] < 1e-6) continue;  // no own time here in most requests
-        steps.push_back(work_step(st.work, sp + ".work", "own time of " + c.id + " on " + route));
+        for (double& x : w) x *= c.work_scale;  // 1 unless its workers share the traced cores (capacity)
+        steps.push_back(work_step(w, sp + ".work", "own time of " + c.id + " on " + route));
       } else if (st.kind == StepModel::Call) {
         ojson s = call_step(c.id, with_policy(st.calls[0]), sp);
         if (!s.is_null()) steps.push_back(s);
