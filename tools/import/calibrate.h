@@ -12,7 +12,8 @@
 // attributes refine it when present:
 // - the caller's side of a call is the parent's span when it is its service's CLIENT or
 //   PRODUCER span, or an untyped span (OpenTracing clients write no kind) whose child is in
-//   another service; its start to the callee's start is the link's latency;
+//   another service; half its duration minus the callee's span's is the link's one-way latency
+//   (archsim draws it for the request and for the reply);
 // - a CLIENT or PRODUCER span with no child in another service went to something not
 //   instrumented (a database, a cache, a broker): it is named by peer.service, db.system or
 //   messaging.system (else its operation), and its whole duration is that callee's time;
