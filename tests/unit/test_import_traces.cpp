@@ -295,3 +295,38 @@ TEST_CASE("import traces: own times measured on shared cores lose the sharing th
       CHECK(std::stod(v.substr(0, v.size() - 2)) == doctest::Approx(4.0).epsilon(0.002));  // load 100.1/s x 6.667 ms
     }
 }
+
+TEST_CASE("import traces: a folded path's own time stays in the operation's mean") {
+  // 30 requests call api once (own time 1 ms), 5 call it three times (a loop over three items,
+  // own time 3 ms): the 5 are folded into the first path, whose work is scaled so that the mean
+  // own time per request is the traces' (30 x 1 + 5 x 3) / 35 ms.
+  json spans = json::array();
+  for (int n = 0; n < 35; ++n) {
+    const std::string t = "t" + std::to_string(n);
+    const int calls = n < 30 ? 1 : 3;
+    const std::int64_t at = n * 100000;
+    spans.push_back(tspan(t, "r", "", "p1", "GET /", at, 1000 * calls + (n < 30 ? 1000 : 3000)));
+    for (int k = 0; k < calls; ++k) {
+      const std::string id = "c" + std::to_string(k);
+      spans.push_back(tspan(t, id, "r", "p1", "get_client", at + 500 + 1000 * k, 1000));
+      spans.push_back(tspan(t, "s" + std::to_string(k), id, "p2", "get", at + 600 + 1000 * k, 800));
+    }
+  }
+  const Calibration cal = calibrate({read_trace_json(jaeger(spans, {{"p1", proc("web", "h1")}, {"p2", proc("api", "h2")}}), "t.json")}, 0);
+  Inventory inv;
+  Guesses guesses;
+  const auto scenario = write_scenario(inv, cal, WriterOptions{"web", {"t.json"}, "web.guesses.txt", false, {}}, guesses);
+  double own_us = 0;
+  int calls = 0;
+  for (const auto& c : scenario["components"])
+    if (c["id"] == "web")
+      for (const auto& st : c["routes"]["GET /"]) {
+        if (st.contains("call")) ++calls;
+        if (!st.contains("work")) continue;
+        REQUIRE(st["work"]["dist"] == "constant");
+        const std::string v = st["work"]["value"];
+        own_us += std::stod(v.substr(0, v.size() - 2));
+      }
+  CHECK(calls == 1);
+  CHECK(own_us == doctest::Approx((30 * 1000.0 + 5 * 3000.0) / 35).epsilon(0.001));
+}
