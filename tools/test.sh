@@ -164,12 +164,15 @@ ARCHSIM_REQUIRE_BROWSER=1 tools/browser_check.sh build/browser-check-reps 5 'The
   'mean count over 3 replications'
 # The unit tests' sample report (tests/data/report_sample): the sections its summary calls for,
 # as the page's script draws them from the data block (text escaped, SLO, causes, routes,
-# autoscaler, balancer, cost).
+# autoscaler, balancer, cost), and the sections components declared: the stores in the data
+# tier, the balancer in the "Load balancing" section its page names, with its own sentence.
 rm -rf build/report_sample
 ARCHSIM_TEST_REPORT_OUT=build/report_sample build/dev/unit_tests --no-intro -tc='run report*' >/dev/null
 ARCHSIM_REQUIRE_BROWSER=1 tools/browser_check.sh build/report_sample '' '<h1>web-tier-autoscale</h1>' 'seed 42' \
   'slows down at 440 s &amp; the breaker opens &lt;briefly&gt;.' 'SLO missed' 'failed: timeout' '>checkout<' '>web-hpa<' \
-  'least_connections' 'per million requests' 'data-static-files="tier_1_1.dat"'
+  'least_connections' 'per million requests' 'data-static-files="tier_1_1.dat"' 'data-static-files="tier_2_1.dat"' \
+  'id="section-data-tier"' 'id="tier-cache"' 'id="section-balancing"' '>Load balancing</h2>' 'How each balancer spread its requests.' \
+  'id="tier-lb"' 'id="ichart-tier-lb-1-0"'
 # The March 2020 morning (covid-2020/monday-morning.json, whole: its four alarms fire by 30
 # minutes): each alert rule's series with its threshold and firing windows, numbered markers
 # on the time charts, the database and its callers' pools in the data-tier section.
