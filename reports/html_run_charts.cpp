@@ -13,16 +13,14 @@ using figures::Chart;
 using js::num_at;
 using js::str_at;
 
-const std::vector<std::string> kCharts = {"latency", "users", "throughput", "utilization", "replicas", "autoscaler", "cdf", "retries", "balancer",
-                                             "wasted_cpu_s", "functions",
-                                             "vpa", "circuit_state", "business", "connections"};
-const std::vector<std::string> kDataFiles = {"latency.dat", "latency_all.dat", "throughput.dat", "errors.dat", "utilization.dat",
-                                           "queue.dat", "replicas.dat", "autoscaler.dat", "cdf.dat",
-                                           "wasted_cpu_s.dat", "functions.dat",
-                                           "function_envs.dat", "vpa.dat",
-                                           "circuit_state.dat",
-                                           "retries.dat", "balancer.dat", "healthy.dat", "business.dat",
-                                           "connections.dat", "connection_churn.dat", "annotations.gp"};
+const std::vector<std::string> kCharts = {"latency", "users", "throughput", "utilization", "replicas", "autoscaler",
+                                          "cdf", "retries", "balancer", "wasted_cpu_s", "vpa", "circuit_state",
+                                          "business", "connections"};
+const std::vector<std::string> kDataFiles = {"latency.dat", "latency_all.dat", "throughput.dat", "errors.dat",
+                                             "utilization.dat", "queue.dat", "replicas.dat", "autoscaler.dat",
+                                             "cdf.dat", "wasted_cpu_s.dat", "vpa.dat", "circuit_state.dat",
+                                             "retries.dat", "balancer.dat", "healthy.dat", "business.dat",
+                                             "connections.dat", "connection_churn.dat", "annotations.gp"};
 // Those of the charts drawn per population (html_population_charts.h), beside kDataFiles.
 const std::vector<std::string> kPopulationFiles = population_charts::data_files();
 
@@ -243,29 +241,6 @@ std::vector<Chart> prepare(const fs::path& charts, const json& summary, const da
                     "answers nobody read, work cut at a deadline. Work that stays high after a trigger has gone is "
                     "what keeps a metastable failure going (a retry storm).",
                     {"wasted_cpu_s.dat"}});
-
-  // Serverless functions: invocations, cold starts and throttles per second (top), and the
-  // environments alive beside those busy (bottom), as Lambda's console charts them.
-  cols.clear();
-  std::vector<data::Column> envs;
-  for (const auto& c : ts.components_with("cold_starts_rps")) {
-    cols.push_back({c + " invocations", ts.find(c, "invocations_rps")});
-    cols.push_back({c + " cold starts", ts.find(c, "cold_starts_rps")});
-    cols.push_back({c + " throttled", ts.find(c, "throttled_rps")});
-    envs.push_back({c + " environments", ts.find(c, "environments")});
-    envs.push_back({c + " concurrent", ts.find(c, "concurrent_executions")});
-  }
-  if (!cols.empty() && data::write_wide(charts / "functions.dat", "time_s", cols)) {
-    Chart chart{"functions", "Serverless functions",
-                "Invocations, cold starts and throttled requests (429s) per second of each function (top), and its "
-                "execution environments: alive, and busy with a request or its INIT (concurrent executions, "
-                "bottom, means over each window). A cold start is an arrival that found no idle environment; at "
-                "the concurrency limit the arrivals beyond it are throttled. Environments idle for the idle "
-                "timeout are reclaimed, so the next burst starts cold again.",
-                {"functions.dat"}};
-    if (data::write_wide(charts / "function_envs.dat", "time_s", envs)) chart.data_files.push_back("function_envs.dat");
-    list.push_back(chart);
-  }
 
   // Long-lived connections: those open per service and on each of its first instances (top),
   // and the connection set-ups per second: opened, refused, dropped, and the clients'

@@ -81,19 +81,21 @@ ARCHSIM_REQUIRE_BROWSER=1 tools/browser_check.sh build/browser-check-metastabili
 rm -rf build/browser-check-wasted
 build/dev/archsim run scenarios/metastability/retry-storm.json --set duration=40s --out build/browser-check-wasted --quiet >/dev/null
 ARCHSIM_REQUIRE_BROWSER=1 tools/browser_check.sh build/browser-check-wasted '' 'id="chart-wasted_cpu_s"' 'id="ichart-wasted_cpu_s-0"'
-# A serverless burst: the functions chart (rates above, environments below) both ways.
+# A serverless burst: the function's panels, as its family declared them in the page's
+# Functions section (rates, environments), both ways (the static chart's two data files).
 rm -rf build/browser-check-function
 build/dev/archsim run scenarios/serverless/cold-starts.json --out build/browser-check-function --quiet >/dev/null
-ARCHSIM_REQUIRE_BROWSER=1 tools/browser_check.sh build/browser-check-function '' 'id="chart-functions"' \
-  'id="ichart-functions-0"' 'id="ichart-functions-1"'
-# A handler stopped at Lambda's timeout and retried asynchronously (its functions chart and
+ARCHSIM_REQUIRE_BROWSER=1 tools/browser_check.sh build/browser-check-function '' 'id="section-functions"' '>Functions</h2>' \
+  'id="tier-fn"' 'Invocations, cold starts and throttled requests' 'id="ichart-tier-fn-1-0"' 'id="ichart-tier-fn-2-0"' \
+  'data-static-files="tier_1_1.dat tier_1_2.dat"'
+# A handler stopped at Lambda's timeout and retried asynchronously (its function's panels and
 # the 202s' latency distribution), and a JVM's collector pauses (every chart of the page drawn).
 for s in serverless/handler-timeout metastability/gc-pauses; do
   rm -rf "build/browser-check-${s##*/}"
   build/dev/archsim run "scenarios/$s.json" --out "build/browser-check-${s##*/}" --quiet >/dev/null
 done
-ARCHSIM_REQUIRE_BROWSER=1 tools/browser_check.sh build/browser-check-handler-timeout '' 'id="chart-functions"' \
-  'id="ichart-functions-0"' 'id="ichart-cdf-0"'
+ARCHSIM_REQUIRE_BROWSER=1 tools/browser_check.sh build/browser-check-handler-timeout '' 'id="section-functions"' \
+  'id="ichart-tier-fn-1-0"' 'id="ichart-cdf-0"'
 ARCHSIM_REQUIRE_BROWSER=1 tools/browser_check.sh build/browser-check-gc-pauses
 # A VPA's recommendation against the pods' request and usage (a chart both ways), and a
 # consensus group's section: its writes and its leaders (two in a split brain with quorum off).
