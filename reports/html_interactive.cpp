@@ -180,8 +180,7 @@ std::optional<Panel> panel_for(const std::string& file) {
   static const std::pair<const char*, const char*> kPlain[] = {
       {"throughput.dat", "requests / s"}, {"balancer.dat", "requests / s"}, {"errors.dat", "failed / s"},
       {"replicas.dat", "replicas"}, {"healthy.dat", "healthy backends"}, {"retries.dat", "per second"},
-      {"business.dat", "per second"}, {"autoscaler.dat", "metric per replica"},
-      {"wasted_cpu_s.dat", "CPU-seconds per window"}, {"vpa.dat", "cores per pod"},
+      {"business.dat", "per second"}, {"wasted_cpu_s.dat", "CPU-seconds per window"},
       {"connections.dat", "connections"}, {"connection_churn.dat", "per second"},
       {"variants_throughput.dat", "requests / s"}, {"variants_p99_all.dat", "p99 of every request (ms)"}};
   for (const auto& [name, label] : kPlain)

@@ -13,14 +13,14 @@ using figures::Chart;
 using js::num_at;
 using js::str_at;
 
-const std::vector<std::string> kCharts = {"latency", "users", "throughput", "utilization", "replicas", "autoscaler",
-                                          "cdf", "retries", "balancer", "wasted_cpu_s", "vpa", "circuit_state",
-                                          "business", "connections"};
+const std::vector<std::string> kCharts = {"latency", "users", "throughput", "utilization", "replicas", "cdf",
+                                          "retries", "balancer", "wasted_cpu_s", "circuit_state", "business",
+                                          "connections"};
 const std::vector<std::string> kDataFiles = {"latency.dat", "latency_all.dat", "throughput.dat", "errors.dat",
-                                             "utilization.dat", "queue.dat", "replicas.dat", "autoscaler.dat",
-                                             "cdf.dat", "wasted_cpu_s.dat", "vpa.dat", "circuit_state.dat",
-                                             "retries.dat", "balancer.dat", "healthy.dat", "business.dat",
-                                             "connections.dat", "connection_churn.dat", "annotations.gp"};
+                                             "utilization.dat", "queue.dat", "replicas.dat", "cdf.dat",
+                                             "wasted_cpu_s.dat", "circuit_state.dat", "retries.dat", "balancer.dat",
+                                             "healthy.dat", "business.dat", "connections.dat",
+                                             "connection_churn.dat", "annotations.gp"};
 // Those of the charts drawn per population (html_population_charts.h), beside kDataFiles.
 const std::vector<std::string> kPopulationFiles = population_charts::data_files();
 
@@ -165,23 +165,6 @@ std::vector<Chart> prepare(const fs::path& charts, const json& summary, const da
                     "start-up time every scale-up pays while the load is already there.",
                     {"replicas.dat"}});
 
-  // Autoscalers: each metric as the controller read it at its syncs (per ready replica), and
-  // its target (dashed): above the line it scales out, below it scales in.
-  cols.clear();
-  for (const auto& c : ts.components())
-    for (const auto& m : ts.metrics_of(c))
-      if (m.rfind("metric_", 0) == 0) {
-        const std::string name = m.substr(7);
-        cols.push_back({c + " " + name, ts.find(c, m)});
-        cols.push_back({c + " " + name + " target", ts.find(c, "target_" + name)});
-      }
-  if (!cols.empty() && data::write_wide(charts / "autoscaler.dat", "time_s", cols))
-    list.push_back({"autoscaler", "Autoscaler metric against its target",
-                    "What each autoscaler's metric read at its syncs, per ready replica (solid), and the target it "
-                    "steers to (dashed). Above the target it asks for more replicas (desired = ceil(replicas x "
-                    "metric / target)), below it fewer, within its tolerance, policies and stabilization window.",
-                    {"autoscaler.dat"}});
-
   std::vector<data::Cdf> with_clients = cdfs;
   population_charts::add_percentile_cdfs(summary, clients, with_clients);
   if (data::write_cdf_blocks(charts / "cdf.dat", with_clients)) {
@@ -272,24 +255,6 @@ std::vector<Chart> prepare(const fs::path& charts, const json& summary, const da
     if (data::write_wide(charts / "connection_churn.dat", "time_s", churn)) chart.data_files.push_back("connection_churn.dat");
     list.push_back(chart);
   }
-
-  // Vertical Pod Autoscalers: the recommendation (target between its bounds) against what the
-  // pods ask for and what they used, per pod, as `kubectl describe vpa` and the metrics show.
-  cols.clear();
-  for (const auto& c : ts.components_with("lower_bound_cpu")) {
-    cols.push_back({c + " target", ts.find(c, "target_cpu")});
-    cols.push_back({c + " lower bound", ts.find(c, "lower_bound_cpu")});
-    cols.push_back({c + " upper bound", ts.find(c, "upper_bound_cpu")});
-    cols.push_back({c + " request", ts.find(c, "request_cpu")});
-    cols.push_back({c + " usage", ts.find(c, "usage_cpu")});
-  }
-  if (!cols.empty() && data::write_wide(charts / "vpa.dat", "time_s", cols))
-    list.push_back({"vpa", "Vertical Pod Autoscaler",
-                    "Per pod, in cores: the CPU each VPA recommends (target) between its lower and upper bounds, "
-                    "the request the Ready pods run with, and what they used since the last sync. In Recreate "
-                    "mode a pod whose request falls outside the bounds is evicted and comes back with the target: "
-                    "the request line steps to it. The bounds narrow as the history grows.",
-                    {"vpa.dat"}});
 
   // Business counters (a route's "counters" at a client): each per second, per window.
   cols.clear();

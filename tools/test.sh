@@ -97,11 +97,15 @@ done
 ARCHSIM_REQUIRE_BROWSER=1 tools/browser_check.sh build/browser-check-handler-timeout '' 'id="section-functions"' \
   'id="ichart-tier-fn-1-0"' 'id="ichart-cdf-0"'
 ARCHSIM_REQUIRE_BROWSER=1 tools/browser_check.sh build/browser-check-gc-pauses
-# A VPA's recommendation against the pods' request and usage (a chart both ways), and a
+# A VPA's recommendation against the pods' request and usage, and its HPA's metric against
+# the target, as the autoscaler family declared them in the Autoscaling section (both ways:
+# the static chart's data file), with the autoscalers' table under the same title; and a
 # consensus group's section: its writes and its leaders (two in a split brain with quorum off).
 rm -rf build/browser-check-vpa build/browser-check-consensus
 build/dev/archsim run scenarios/autoscaling/vpa-rightsizing.json --set duration=10m --out build/browser-check-vpa --quiet >/dev/null
-ARCHSIM_REQUIRE_BROWSER=1 tools/browser_check.sh build/browser-check-vpa '' 'id="chart-vpa"' 'id="ichart-vpa-0"'
+ARCHSIM_REQUIRE_BROWSER=1 tools/browser_check.sh build/browser-check-vpa '' 'id="section-autoscaling"' '>Autoscaling</h2>' \
+  'id="tier-api-vpa"' 'CPU per pod: recommendation, request and usage' 'id="ichart-tier-api-vpa-1-0"' \
+  'id="tier-api-hpa"' 'id="ichart-tier-api-hpa-1-0"' 'held by stabilization'
 build/dev/archsim run scenarios/consensus/raft-partition.json --set group.quorum=false --out build/browser-check-consensus \
   --quiet >/dev/null
 ARCHSIM_REQUIRE_BROWSER=1 tools/browser_check.sh build/browser-check-consensus '' 'id="tier-group"' \
@@ -125,8 +129,9 @@ for s in autoscaling/step-load balancing/backend-failure; do
   build/dev/archsim run "scenarios/$s.json" --set duration=10m --out "build/browser-check-${s%%/*}" --quiet >/dev/null
   ARCHSIM_REQUIRE_BROWSER=1 tools/browser_check.sh "build/browser-check-${s%%/*}"
 done
-# The autoscaler's metric against its target is one of the autoscaling page's charts.
-ARCHSIM_REQUIRE_BROWSER=1 tools/browser_check.sh build/browser-check-autoscaling '' 'id="ichart-autoscaler-0"'
+# The autoscaler's metric against its target is one of the autoscaling page's panels.
+ARCHSIM_REQUIRE_BROWSER=1 tools/browser_check.sh build/browser-check-autoscaling '' 'id="section-autoscaling"' \
+  'Metric against its target' 'id="ichart-tier-api-hpa-1-0"'
 # A run with request traces: the page links trace.json and lists the slowest traced requests.
 rm -rf build/browser-check-trace
 build/dev/archsim run scenarios/failures/cascade-protected.json --trace 10 --out build/browser-check-trace --quiet >/dev/null
