@@ -14,13 +14,11 @@ using js::num_at;
 using js::str_at;
 
 const std::vector<std::string> kCharts = {"latency", "users", "throughput", "utilization", "replicas", "cdf",
-                                          "retries", "balancer", "wasted_cpu_s", "circuit_state", "business",
-                                          "connections"};
+                                          "retries", "wasted_cpu_s", "circuit_state", "business", "connections"};
 const std::vector<std::string> kDataFiles = {"latency.dat", "latency_all.dat", "throughput.dat", "errors.dat",
                                              "utilization.dat", "queue.dat", "replicas.dat", "cdf.dat",
-                                             "wasted_cpu_s.dat", "circuit_state.dat", "retries.dat", "balancer.dat",
-                                             "healthy.dat", "business.dat", "connections.dat",
-                                             "connection_churn.dat", "annotations.gp"};
+                                             "wasted_cpu_s.dat", "circuit_state.dat", "retries.dat", "business.dat",
+                                             "connections.dat", "connection_churn.dat", "annotations.gp"};
 // Those of the charts drawn per population (html_population_charts.h), beside kDataFiles.
 const std::vector<std::string> kPopulationFiles = population_charts::data_files();
 
@@ -193,23 +191,6 @@ std::vector<Chart> prepare(const fs::path& charts, const json& summary, const da
                     "requests it was offered. Attempts well above the offered load are a retry storm: the callee "
                     "sees several times the load the users asked for.",
                     {"retries.dat"}});
-
-  // Balancers: requests per second sent to each backend (rps_<backend>) and healthy backends.
-  cols.clear();
-  std::vector<data::Column> healthy;
-  for (const auto& c : ts.components()) {
-    for (const auto& m : ts.metrics_of(c))
-      if (m.rfind("rps_", 0) == 0) cols.push_back({c + " → " + m.substr(4), ts.find(c, m)});
-    if (const auto* h = ts.find(c, "healthy_backends")) healthy.push_back({c + " healthy", h});
-  }
-  if (!cols.empty() && data::write_wide(charts / "balancer.dat", "time_s", cols)) {
-    Chart chart{"balancer", "Requests per backend",
-                "Requests per second each balancer sent to each backend (top) and the backends it considered "
-                "healthy (bottom). A backend ejected or failing its health checks drops out and the others take its share.",
-                {"balancer.dat"}};
-    if (data::write_wide(charts / "healthy.dat", "time_s", healthy)) chart.data_files.push_back("healthy.dat");
-    list.push_back(chart);
-  }
 
   // Wasted work: the components that spent CPU on requests nobody waited for any more, in
   // some window (a chart of zeros says nothing; most runs waste none).
