@@ -178,9 +178,8 @@ std::optional<Panel> panel_for(const std::string& file) {
   p.file = file;
   // Plain time series: only their axis label differs.
   static const std::pair<const char*, const char*> kPlain[] = {
-      {"throughput.dat", "requests / s"}, {"errors.dat", "failed / s"}, {"replicas.dat", "replicas"},
-      {"retries.dat", "per second"}, {"business.dat", "per second"}, {"wasted_cpu_s.dat", "CPU-seconds per window"},
-      {"connections.dat", "connections"}, {"connection_churn.dat", "per second"},
+      {"throughput.dat", "requests / s"}, {"errors.dat", "failed / s"},
+      {"replicas.dat", "replicas"},       {"retries.dat", "per second"},
       {"variants_throughput.dat", "requests / s"}, {"variants_p99_all.dat", "p99 of every request (ms)"}};
   for (const auto& [name, label] : kPlain)
     if (file == name) {

@@ -13,12 +13,11 @@ using figures::Chart;
 using js::num_at;
 using js::str_at;
 
-const std::vector<std::string> kCharts = {"latency", "users", "throughput", "utilization", "replicas", "cdf",
-                                          "retries", "wasted_cpu_s", "circuit_state", "business", "connections"};
-const std::vector<std::string> kDataFiles = {"latency.dat", "latency_all.dat", "throughput.dat", "errors.dat",
-                                             "utilization.dat", "queue.dat", "replicas.dat", "cdf.dat",
-                                             "wasted_cpu_s.dat", "circuit_state.dat", "retries.dat", "business.dat",
-                                             "connections.dat", "connection_churn.dat", "annotations.gp"};
+const std::vector<std::string> kCharts = {"latency", "users", "throughput", "utilization", "replicas", "cdf", "retries",
+                                             "circuit_state"};
+const std::vector<std::string> kDataFiles = {"latency.dat", "latency_all.dat", "throughput.dat", "errors.dat", "utilization.dat",
+                                           "queue.dat", "replicas.dat", "cdf.dat",
+                                           "circuit_state.dat", "retries.dat", "annotations.gp"};
 // Those of the charts drawn per population (html_population_charts.h), beside kDataFiles.
 const std::vector<std::string> kPopulationFiles = population_charts::data_files();
 
@@ -191,63 +190,6 @@ std::vector<Chart> prepare(const fs::path& charts, const json& summary, const da
                     "requests it was offered. Attempts well above the offered load are a retry storm: the callee "
                     "sees several times the load the users asked for.",
                     {"retries.dat"}});
-
-  // Wasted work: the components that spent CPU on requests nobody waited for any more, in
-  // some window (a chart of zeros says nothing; most runs waste none).
-  cols.clear();
-  for (const auto& c : ts.components_with("wasted_cpu_s")) {
-    const data::Points* p = ts.find(c, "wasted_cpu_s");
-    if (p != nullptr && std::any_of(p->begin(), p->end(), [](const auto& kv) { return kv.second > 0; })) cols.push_back({c, p});
-  }
-  if (!cols.empty() && data::write_wide(charts / "wasted_cpu_s.dat", "time_s", cols))
-    list.push_back({"wasted_cpu_s", "Wasted work",
-                    "CPU-seconds each component spent in each window on requests whose caller had already given up: "
-                    "answers nobody read, work cut at a deadline. Work that stays high after a trigger has gone is "
-                    "what keeps a metastable failure going (a retry storm).",
-                    {"wasted_cpu_s.dat"}});
-
-  // Long-lived connections: those open per service and on each of its first instances (top),
-  // and the connection set-ups per second: opened, refused, dropped, and the clients'
-  // reconnects (bottom), where a reconnect storm shows as one tall window.
-  cols.clear();
-  std::vector<data::Column> churn;
-  for (const auto& c : ts.components_with("connections_busiest")) {
-    cols.push_back({c + " open", ts.find(c, "connections")});
-    cols.push_back({c + " busiest instance", ts.find(c, "connections_busiest")});
-    for (int i = 1;; ++i) {
-      const data::Points* p = ts.find(c, "connections_instance" + std::to_string(i));
-      if (p == nullptr) break;
-      cols.push_back({c + " instance " + std::to_string(i), p});
-    }
-    churn.push_back({c + " opened", ts.find(c, "connections_opened_per_s")});
-    churn.push_back({c + " refused", ts.find(c, "connections_refused_per_s")});
-    churn.push_back({c + " dropped", ts.find(c, "connections_dropped_per_s")});
-  }
-  for (const auto& c : ts.components_with("reconnects_per_s")) churn.push_back({c + " reconnects", ts.find(c, "reconnects_per_s")});
-  if (!cols.empty() && data::write_wide(charts / "connections.dat", "time_s", cols)) {
-    Chart chart{"connections", "Long-lived connections",
-                "WebSocket or server-sent-events connections held by each service (means over each window): all "
-                "of them, the instance holding most, and each of its first instances (top); per second, the "
-                "connections opened, refused at an instance's limit and dropped with an instance, and the "
-                "clients' reconnects (bottom). A crash drops an instance's share at once; reconnecting at once "
-                "puts them all in one window, a jittered backoff spreads them. A restarted instance comes back "
-                "empty: held connections do not move.",
-                {"connections.dat"}};
-    if (data::write_wide(charts / "connection_churn.dat", "time_s", churn)) chart.data_files.push_back("connection_churn.dat");
-    list.push_back(chart);
-  }
-
-  // Business counters (a route's "counters" at a client): each per second, per window.
-  cols.clear();
-  for (const auto& c : ts.components())
-    for (const auto& m : ts.metrics_of(c))
-      if (m.rfind("business_", 0) == 0) cols.push_back({c + " " + m.substr(9), ts.find(c, m)});
-  if (!cols.empty() && data::write_wide(charts / "business.dat", "time_s", cols))
-    list.push_back({"business", "Business counters",
-                    "The counters the scenario's routes define (orders placed, payments failed), per second in each "
-                    "window: a request served counts in its route's on_success counters, one that failed in its "
-                    "on_error ones. The business sees an outage here, in orders lost, before it reads a latency chart.",
-                    {"business.dat"}});
 
   // Circuit breakers: their state at every transition (a state, sim/metrics.h), drawn as
   // steps that change at the exact times, not the windows' means (which are no state).

@@ -77,10 +77,12 @@ build/dev/archsim metastability scenarios/metastability/retry-storm.json --trigg
 ARCHSIM_REQUIRE_BROWSER=1 tools/browser_check.sh build/browser-check-metastability 0 'id="map-1"' 'class="cell stays_failed"' \
   'id="ichart-cell-'
 # A run that wastes work (the retry storm's primary, busy with inserts whose clients have
-# timed out): the wasted-work chart is drawn both ways, with its points.
+# timed out): the service's wasted work, as its family declares it in the Resilience section,
+# drawn both ways, with the callers' retries table under the same title.
 rm -rf build/browser-check-wasted
 build/dev/archsim run scenarios/metastability/retry-storm.json --set duration=40s --out build/browser-check-wasted --quiet >/dev/null
-ARCHSIM_REQUIRE_BROWSER=1 tools/browser_check.sh build/browser-check-wasted '' 'id="chart-wasted_cpu_s"' 'id="ichart-wasted_cpu_s-0"'
+ARCHSIM_REQUIRE_BROWSER=1 tools/browser_check.sh build/browser-check-wasted '' 'id="section-resilience"' 'id="tier-primary"' \
+  'Wasted work' 'id="ichart-tier-primary-1-0"' 'data-static-files="tier_1_1.dat"' '×</strong>'
 # A serverless burst: the function's panels, as its family declared them in the page's
 # Functions section (rates, environments), both ways (the static chart's two data files).
 rm -rf build/browser-check-function
@@ -114,11 +116,13 @@ ARCHSIM_REQUIRE_BROWSER=1 tools/browser_check.sh build/browser-check-consensus '
 rm -rf build/browser-check-storage
 build/dev/archsim run scenarios/databases/uuid-v4-vs-v7.json --out build/browser-check-storage --quiet >/dev/null
 ARCHSIM_REQUIRE_BROWSER=1 tools/browser_check.sh build/browser-check-storage '' 'Storage engine: pages read from disk, leaf pages split' 'id="ichart-tier-db-4-0"'
-# Long-lived connections: open per instance, and a reconnect storm's set-ups, both ways.
+# Long-lived connections: open per instance and the set-ups at the service, and the clients'
+# reconnect storm, as their families declare them in the Long-lived connections section.
 rm -rf build/browser-check-connections
 build/dev/archsim run scenarios/realtime/websocket-reconnect-storm.json --out build/browser-check-connections --quiet >/dev/null
-ARCHSIM_REQUIRE_BROWSER=1 tools/browser_check.sh build/browser-check-connections '' 'id="chart-connections"' \
-  'id="ichart-connections-0"' 'id="ichart-connections-1"'
+ARCHSIM_REQUIRE_BROWSER=1 tools/browser_check.sh build/browser-check-connections '' 'id="section-connections"' \
+  '>Long-lived connections</h2>' 'id="tier-chat"' 'id="ichart-tier-chat-1-0"' 'id="ichart-tier-chat-2-0"' \
+  'id="tier-browsers"' 'Sessions started, reconnects and lost connections' 'id="ichart-tier-browsers-1-0"'
 # Without the charting library (libjs-dygraphs) the same page keeps its static charts and says so.
 ARCHSIM_DYGRAPHS_JS=/nonexistent build/dev/archsim report build/browser-check-failure >/dev/null
 ARCHSIM_REQUIRE_BROWSER=1 tools/browser_check.sh build/browser-check-failure 6 'Interactive charts are off'
@@ -136,12 +140,13 @@ ARCHSIM_REQUIRE_BROWSER=1 tools/browser_check.sh build/browser-check-autoscaling
 rm -rf build/browser-check-trace
 build/dev/archsim run scenarios/failures/cascade-protected.json --trace 10 --out build/browser-check-trace --quiet >/dev/null
 ARCHSIM_REQUIRE_BROWSER=1 tools/browser_check.sh build/browser-check-trace '' 'id="traces"' 'href="trace.json"' 'id="ichart-circuit_state-0"'
-# A run with an access log and business counters: the counters' chart is on the page, drawn
-# with points, and the log is written beside it.
+# A run with an access log and business counters: the counters' panel, as the client family
+# declares it in the Business counters section, drawn with points, and the log beside it.
 rm -rf build/browser-check-business
 build/dev/archsim run scenarios/operations/access-log-counters.json --out build/browser-check-business --quiet >/dev/null
 test -s build/browser-check-business/access-users.log
-ARCHSIM_REQUIRE_BROWSER=1 tools/browser_check.sh build/browser-check-business '' 'id="ichart-business-0"'
+ARCHSIM_REQUIRE_BROWSER=1 tools/browser_check.sh build/browser-check-business '' 'id="section-business"' 'id="tier-users"' \
+  'Counters per second' 'id="ichart-tier-users-1-0"'
 
 # Compare pages: a numeric --vary drawn as interactive lines (a line per concurrency), every
 # variant over time, and each variant's own page (interactive charts only, no static SVG).

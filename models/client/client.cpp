@@ -193,6 +193,7 @@ void Client::finish(Context& ctx, ComponentReport& r) {
   if (egress_kb_ > 0) r.usage().egress_gb = egress_kb_ / 1e6;  // the cost ledger's per_gb_egress
   if (fixed_.on) fixed_.report_executor(r);
   counters_.report(ctx.metrics(), r);
+  counters_.declare_page(r.page());
   if (policy_) policy_->finish(ctx, r);
 }
 
