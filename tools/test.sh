@@ -195,15 +195,14 @@ ARCHSIM_REQUIRE_BROWSER=1 tools/browser_check.sh build/browser-check-covid '' 'i
   'id="ichart-latency-1"' 'of 480 windows' 'id="ichart-users-0"' "the SLO's requests (client users; routes course" \
   'Whole run, and window by window.' '155 of 480 windows'
 # The microservices at their peak (the study's command at 20,000 users): the API's latency on
-# its own panel with the SLO's line, the players' segment downloads on another, and a
-# distribution per client (the peak's users are a closed-loop schedule, which records no
-# users-online series; the morning above has sessions, and its users-online chart).
+# its own panel with the SLO's line, the players' segment downloads on another, a
+# distribution per client, and the users online of both closed-loop clients (0 to 20,000).
 rm -rf build/browser-check-covid-ms
 build/dev/archsim run scenarios/covid-2020/microservices.json --set users.sessions=null --set 'users.users=[["0s",0],["2m",20000]]' \
   --set players.sessions=null --set 'players.users=[["0s",0],["2m",20000]]' --set duration=5m --set warmup=2m \
   --out build/browser-check-covid-ms --quiet >/dev/null
 ARCHSIM_REQUIRE_BROWSER=1 tools/browser_check.sh build/browser-check-covid-ms '' "users, the SLO's requests" 'id="ichart-latency-1"' \
-  'players (percentiles)'
+  'players (percentiles)' 'id="ichart-users-0"' 'Users online'
 # The same page with a small inline budget for its static charts: past it, the charts it also
 # draws interactively are linked, not carried (a long run's page: reports/html_figures.h).
 rm -rf build/browser-check-linked && cp -r build/browser-check-covid-ms build/browser-check-linked
