@@ -178,13 +178,8 @@ std::optional<Panel> panel_for(const std::string& file) {
   p.file = file;
   // Plain time series: only their axis label differs.
   static const std::pair<const char*, const char*> kPlain[] = {
-      {"throughput.dat", "requests / s"}, {"balancer.dat", "requests / s"}, {"errors.dat", "failed / s"},
-      {"replicas.dat", "replicas"},       {"healthy.dat", "healthy backends"}, {"retries.dat", "per second"},
-      {"business.dat", "per second"},
-      {"autoscaler.dat", "metric per replica"},
-      {"wasted_cpu_s.dat", "CPU-seconds per window"}, {"functions.dat", "per second"},
-      {"function_envs.dat", "environments"}, {"vpa.dat", "cores per pod"},
-      {"connections.dat", "connections"}, {"connection_churn.dat", "per second"},
+      {"throughput.dat", "requests / s"}, {"errors.dat", "failed / s"},
+      {"replicas.dat", "replicas"},       {"retries.dat", "per second"},
       {"variants_throughput.dat", "requests / s"}, {"variants_p99_all.dat", "p99 of every request (ms)"}};
   for (const auto& [name, label] : kPlain)
     if (file == name) {

@@ -13,16 +13,11 @@ using figures::Chart;
 using js::num_at;
 using js::str_at;
 
-const std::vector<std::string> kCharts = {"latency", "users", "throughput", "utilization", "replicas", "autoscaler", "cdf", "retries", "balancer",
-                                             "wasted_cpu_s", "functions",
-                                             "vpa", "circuit_state", "business", "connections"};
+const std::vector<std::string> kCharts = {"latency", "users", "throughput", "utilization", "replicas", "cdf", "retries",
+                                             "circuit_state"};
 const std::vector<std::string> kDataFiles = {"latency.dat", "latency_all.dat", "throughput.dat", "errors.dat", "utilization.dat",
-                                           "queue.dat", "replicas.dat", "autoscaler.dat", "cdf.dat",
-                                           "wasted_cpu_s.dat", "functions.dat",
-                                           "function_envs.dat", "vpa.dat",
-                                           "circuit_state.dat",
-                                           "retries.dat", "balancer.dat", "healthy.dat", "business.dat",
-                                           "connections.dat", "connection_churn.dat", "annotations.gp"};
+                                           "queue.dat", "replicas.dat", "cdf.dat",
+                                           "circuit_state.dat", "retries.dat", "annotations.gp"};
 // Those of the charts drawn per population (html_population_charts.h), beside kDataFiles.
 const std::vector<std::string> kPopulationFiles = population_charts::data_files();
 
@@ -167,23 +162,6 @@ std::vector<Chart> prepare(const fs::path& charts, const json& summary, const da
                     "start-up time every scale-up pays while the load is already there.",
                     {"replicas.dat"}});
 
-  // Autoscalers: each metric as the controller read it at its syncs (per ready replica), and
-  // its target (dashed): above the line it scales out, below it scales in.
-  cols.clear();
-  for (const auto& c : ts.components())
-    for (const auto& m : ts.metrics_of(c))
-      if (m.rfind("metric_", 0) == 0) {
-        const std::string name = m.substr(7);
-        cols.push_back({c + " " + name, ts.find(c, m)});
-        cols.push_back({c + " " + name + " target", ts.find(c, "target_" + name)});
-      }
-  if (!cols.empty() && data::write_wide(charts / "autoscaler.dat", "time_s", cols))
-    list.push_back({"autoscaler", "Autoscaler metric against its target",
-                    "What each autoscaler's metric read at its syncs, per ready replica (solid), and the target it "
-                    "steers to (dashed). Above the target it asks for more replicas (desired = ceil(replicas x "
-                    "metric / target)), below it fewer, within its tolerance, policies and stabilization window.",
-                    {"autoscaler.dat"}});
-
   std::vector<data::Cdf> with_clients = cdfs;
   population_charts::add_percentile_cdfs(summary, clients, with_clients);
   if (data::write_cdf_blocks(charts / "cdf.dat", with_clients)) {
@@ -212,121 +190,6 @@ std::vector<Chart> prepare(const fs::path& charts, const json& summary, const da
                     "requests it was offered. Attempts well above the offered load are a retry storm: the callee "
                     "sees several times the load the users asked for.",
                     {"retries.dat"}});
-
-  // Balancers: requests per second sent to each backend (rps_<backend>) and healthy backends.
-  cols.clear();
-  std::vector<data::Column> healthy;
-  for (const auto& c : ts.components()) {
-    for (const auto& m : ts.metrics_of(c))
-      if (m.rfind("rps_", 0) == 0) cols.push_back({c + " → " + m.substr(4), ts.find(c, m)});
-    if (const auto* h = ts.find(c, "healthy_backends")) healthy.push_back({c + " healthy", h});
-  }
-  if (!cols.empty() && data::write_wide(charts / "balancer.dat", "time_s", cols)) {
-    Chart chart{"balancer", "Requests per backend",
-                "Requests per second each balancer sent to each backend (top) and the backends it considered "
-                "healthy (bottom). A backend ejected or failing its health checks drops out and the others take its share.",
-                {"balancer.dat"}};
-    if (data::write_wide(charts / "healthy.dat", "time_s", healthy)) chart.data_files.push_back("healthy.dat");
-    list.push_back(chart);
-  }
-
-  // Wasted work: the components that spent CPU on requests nobody waited for any more, in
-  // some window (a chart of zeros says nothing; most runs waste none).
-  cols.clear();
-  for (const auto& c : ts.components_with("wasted_cpu_s")) {
-    const data::Points* p = ts.find(c, "wasted_cpu_s");
-    if (p != nullptr && std::any_of(p->begin(), p->end(), [](const auto& kv) { return kv.second > 0; })) cols.push_back({c, p});
-  }
-  if (!cols.empty() && data::write_wide(charts / "wasted_cpu_s.dat", "time_s", cols))
-    list.push_back({"wasted_cpu_s", "Wasted work",
-                    "CPU-seconds each component spent in each window on requests whose caller had already given up: "
-                    "answers nobody read, work cut at a deadline. Work that stays high after a trigger has gone is "
-                    "what keeps a metastable failure going (a retry storm).",
-                    {"wasted_cpu_s.dat"}});
-
-  // Serverless functions: invocations, cold starts and throttles per second (top), and the
-  // environments alive beside those busy (bottom), as Lambda's console charts them.
-  cols.clear();
-  std::vector<data::Column> envs;
-  for (const auto& c : ts.components_with("cold_starts_rps")) {
-    cols.push_back({c + " invocations", ts.find(c, "invocations_rps")});
-    cols.push_back({c + " cold starts", ts.find(c, "cold_starts_rps")});
-    cols.push_back({c + " throttled", ts.find(c, "throttled_rps")});
-    envs.push_back({c + " environments", ts.find(c, "environments")});
-    envs.push_back({c + " concurrent", ts.find(c, "concurrent_executions")});
-  }
-  if (!cols.empty() && data::write_wide(charts / "functions.dat", "time_s", cols)) {
-    Chart chart{"functions", "Serverless functions",
-                "Invocations, cold starts and throttled requests (429s) per second of each function (top), and its "
-                "execution environments: alive, and busy with a request or its INIT (concurrent executions, "
-                "bottom, means over each window). A cold start is an arrival that found no idle environment; at "
-                "the concurrency limit the arrivals beyond it are throttled. Environments idle for the idle "
-                "timeout are reclaimed, so the next burst starts cold again.",
-                {"functions.dat"}};
-    if (data::write_wide(charts / "function_envs.dat", "time_s", envs)) chart.data_files.push_back("function_envs.dat");
-    list.push_back(chart);
-  }
-
-  // Long-lived connections: those open per service and on each of its first instances (top),
-  // and the connection set-ups per second: opened, refused, dropped, and the clients'
-  // reconnects (bottom), where a reconnect storm shows as one tall window.
-  cols.clear();
-  std::vector<data::Column> churn;
-  for (const auto& c : ts.components_with("connections_busiest")) {
-    cols.push_back({c + " open", ts.find(c, "connections")});
-    cols.push_back({c + " busiest instance", ts.find(c, "connections_busiest")});
-    for (int i = 1;; ++i) {
-      const data::Points* p = ts.find(c, "connections_instance" + std::to_string(i));
-      if (p == nullptr) break;
-      cols.push_back({c + " instance " + std::to_string(i), p});
-    }
-    churn.push_back({c + " opened", ts.find(c, "connections_opened_per_s")});
-    churn.push_back({c + " refused", ts.find(c, "connections_refused_per_s")});
-    churn.push_back({c + " dropped", ts.find(c, "connections_dropped_per_s")});
-  }
-  for (const auto& c : ts.components_with("reconnects_per_s")) churn.push_back({c + " reconnects", ts.find(c, "reconnects_per_s")});
-  if (!cols.empty() && data::write_wide(charts / "connections.dat", "time_s", cols)) {
-    Chart chart{"connections", "Long-lived connections",
-                "WebSocket or server-sent-events connections held by each service (means over each window): all "
-                "of them, the instance holding most, and each of its first instances (top); per second, the "
-                "connections opened, refused at an instance's limit and dropped with an instance, and the "
-                "clients' reconnects (bottom). A crash drops an instance's share at once; reconnecting at once "
-                "puts them all in one window, a jittered backoff spreads them. A restarted instance comes back "
-                "empty: held connections do not move.",
-                {"connections.dat"}};
-    if (data::write_wide(charts / "connection_churn.dat", "time_s", churn)) chart.data_files.push_back("connection_churn.dat");
-    list.push_back(chart);
-  }
-
-  // Vertical Pod Autoscalers: the recommendation (target between its bounds) against what the
-  // pods ask for and what they used, per pod, as `kubectl describe vpa` and the metrics show.
-  cols.clear();
-  for (const auto& c : ts.components_with("lower_bound_cpu")) {
-    cols.push_back({c + " target", ts.find(c, "target_cpu")});
-    cols.push_back({c + " lower bound", ts.find(c, "lower_bound_cpu")});
-    cols.push_back({c + " upper bound", ts.find(c, "upper_bound_cpu")});
-    cols.push_back({c + " request", ts.find(c, "request_cpu")});
-    cols.push_back({c + " usage", ts.find(c, "usage_cpu")});
-  }
-  if (!cols.empty() && data::write_wide(charts / "vpa.dat", "time_s", cols))
-    list.push_back({"vpa", "Vertical Pod Autoscaler",
-                    "Per pod, in cores: the CPU each VPA recommends (target) between its lower and upper bounds, "
-                    "the request the Ready pods run with, and what they used since the last sync. In Recreate "
-                    "mode a pod whose request falls outside the bounds is evicted and comes back with the target: "
-                    "the request line steps to it. The bounds narrow as the history grows.",
-                    {"vpa.dat"}});
-
-  // Business counters (a route's "counters" at a client): each per second, per window.
-  cols.clear();
-  for (const auto& c : ts.components())
-    for (const auto& m : ts.metrics_of(c))
-      if (m.rfind("business_", 0) == 0) cols.push_back({c + " " + m.substr(9), ts.find(c, m)});
-  if (!cols.empty() && data::write_wide(charts / "business.dat", "time_s", cols))
-    list.push_back({"business", "Business counters",
-                    "The counters the scenario's routes define (orders placed, payments failed), per second in each "
-                    "window: a request served counts in its route's on_success counters, one that failed in its "
-                    "on_error ones. The business sees an outage here, in orders lost, before it reads a latency chart.",
-                    {"business.dat"}});
 
   // Circuit breakers: their state at every transition (a state, sim/metrics.h), drawn as
   // steps that change at the exact times, not the windows' means (which are no state).

@@ -1,5 +1,5 @@
 // html_series.h -- the window series the page's script draws beyond the charts' data files:
-// the data tier's mechanisms (one section per cache, database, queue or CDN), each alert
+// the mechanisms components declared (sim/page_section.h: one box per component), each alert
 // rule's series, memory and OOM kills, and the all-request latency. Read by name from the
 // run's timeseries.csv; which component is what comes from summary.json's "type".
 #pragma once

@@ -83,7 +83,13 @@ static ordered_json page_json(const PageSection& page) {
     if (h.compare) o["compare"] = true;
     headlines.push_back(std::move(o));
   }
-  return ordered_json{{"panels", std::move(panels)}, {"headlines", std::move(headlines)}};
+  ordered_json out = ordered_json::object();
+  // Only a section other than the data tier is written: a data store's page reads as before.
+  if (!page.section.id.empty())
+    out["section"] = ordered_json{{"id", page.section.id}, {"title", page.section.title}, {"intro", page.section.intro}};
+  out["panels"] = std::move(panels);
+  out["headlines"] = std::move(headlines);
+  return out;
 }
 
 static ordered_json latency_json(const LatencyStats& l) {

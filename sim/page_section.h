@@ -3,7 +3,9 @@
 // that reports/ draws whatever is declared and names no family (OMNeT++'s @statistic and
 // @display properties play this part there: the module declares, the tools render).
 // summary.json carries it as the component's "page" (reports/summary.cpp); the page's
-// data-tier section (reports/page/datatier.js) and its what-if plots read it.
+// declared sections (reports/page/datatier.js) and its what-if plots read it. A component
+// goes in the section its family names (in_section: "Functions", "Autoscaling"), or, when
+// it names none, in the data tier, the section of the data stores.
 //
 // Plain data: nothing here runs during a run.
 #pragma once
@@ -30,10 +32,21 @@ struct PageSection {
     std::string figure, label, unit;
     bool compare = false;
   };
+  // The page's section the component is drawn in: its anchor (a lower-case word), its title,
+  // and a sentence under the title saying what the section shows (the first component of the
+  // section that gives one is shown). All empty: the data tier.
+  struct Section {
+    std::string id, title, intro;
+  };
+  Section section;
   std::vector<Panel> panels;
   std::vector<Headline> headlines;
 
   bool empty() const { return panels.empty() && headlines.empty(); }
+  PageSection& in_section(std::string id, std::string title, std::string intro) {
+    section = Section{std::move(id), std::move(title), std::move(intro)};
+    return *this;
+  }
   // Adds a panel; percent(), varies() and capacity() then qualify the panel added last.
   PageSection& panel(std::string title, std::string ylabel, std::vector<std::string> series, std::string caption = "") {
     panels.push_back(Panel{std::move(title), std::move(ylabel), std::move(caption), std::move(series), {}, false, false});

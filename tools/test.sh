@@ -77,29 +77,37 @@ build/dev/archsim metastability scenarios/metastability/retry-storm.json --trigg
 ARCHSIM_REQUIRE_BROWSER=1 tools/browser_check.sh build/browser-check-metastability 0 'id="map-1"' 'class="cell stays_failed"' \
   'id="ichart-cell-'
 # A run that wastes work (the retry storm's primary, busy with inserts whose clients have
-# timed out): the wasted-work chart is drawn both ways, with its points.
+# timed out): the service's wasted work, as its family declares it in the Resilience section,
+# drawn both ways, with the callers' retries table under the same title.
 rm -rf build/browser-check-wasted
 build/dev/archsim run scenarios/metastability/retry-storm.json --set duration=40s --out build/browser-check-wasted --quiet >/dev/null
-ARCHSIM_REQUIRE_BROWSER=1 tools/browser_check.sh build/browser-check-wasted '' 'id="chart-wasted_cpu_s"' 'id="ichart-wasted_cpu_s-0"'
-# A serverless burst: the functions chart (rates above, environments below) both ways.
+ARCHSIM_REQUIRE_BROWSER=1 tools/browser_check.sh build/browser-check-wasted '' 'id="section-resilience"' 'id="tier-primary"' \
+  'Wasted work' 'id="ichart-tier-primary-1-0"' 'data-static-files="tier_1_1.dat"' '×</strong>'
+# A serverless burst: the function's panels, as its family declared them in the page's
+# Functions section (rates, environments), both ways (the static chart's two data files).
 rm -rf build/browser-check-function
 build/dev/archsim run scenarios/serverless/cold-starts.json --out build/browser-check-function --quiet >/dev/null
-ARCHSIM_REQUIRE_BROWSER=1 tools/browser_check.sh build/browser-check-function '' 'id="chart-functions"' \
-  'id="ichart-functions-0"' 'id="ichart-functions-1"'
-# A handler stopped at Lambda's timeout and retried asynchronously (its functions chart and
+ARCHSIM_REQUIRE_BROWSER=1 tools/browser_check.sh build/browser-check-function '' 'id="section-functions"' '>Functions</h2>' \
+  'id="tier-fn"' 'Invocations, cold starts and throttled requests' 'id="ichart-tier-fn-1-0"' 'id="ichart-tier-fn-2-0"' \
+  'data-static-files="tier_1_1.dat tier_1_2.dat"'
+# A handler stopped at Lambda's timeout and retried asynchronously (its function's panels and
 # the 202s' latency distribution), and a JVM's collector pauses (every chart of the page drawn).
 for s in serverless/handler-timeout metastability/gc-pauses; do
   rm -rf "build/browser-check-${s##*/}"
   build/dev/archsim run "scenarios/$s.json" --out "build/browser-check-${s##*/}" --quiet >/dev/null
 done
-ARCHSIM_REQUIRE_BROWSER=1 tools/browser_check.sh build/browser-check-handler-timeout '' 'id="chart-functions"' \
-  'id="ichart-functions-0"' 'id="ichart-cdf-0"'
+ARCHSIM_REQUIRE_BROWSER=1 tools/browser_check.sh build/browser-check-handler-timeout '' 'id="section-functions"' \
+  'id="ichart-tier-fn-1-0"' 'id="ichart-cdf-0"'
 ARCHSIM_REQUIRE_BROWSER=1 tools/browser_check.sh build/browser-check-gc-pauses
-# A VPA's recommendation against the pods' request and usage (a chart both ways), and a
+# A VPA's recommendation against the pods' request and usage, and its HPA's metric against
+# the target, as the autoscaler family declared them in the Autoscaling section (both ways:
+# the static chart's data file), with the autoscalers' table under the same title; and a
 # consensus group's section: its writes and its leaders (two in a split brain with quorum off).
 rm -rf build/browser-check-vpa build/browser-check-consensus
 build/dev/archsim run scenarios/autoscaling/vpa-rightsizing.json --set duration=10m --out build/browser-check-vpa --quiet >/dev/null
-ARCHSIM_REQUIRE_BROWSER=1 tools/browser_check.sh build/browser-check-vpa '' 'id="chart-vpa"' 'id="ichart-vpa-0"'
+ARCHSIM_REQUIRE_BROWSER=1 tools/browser_check.sh build/browser-check-vpa '' 'id="section-autoscaling"' '>Autoscaling</h2>' \
+  'id="tier-api-vpa"' 'CPU per pod: recommendation, request and usage' 'id="ichart-tier-api-vpa-1-0"' \
+  'id="tier-api-hpa"' 'id="ichart-tier-api-hpa-1-0"' 'held by stabilization'
 build/dev/archsim run scenarios/consensus/raft-partition.json --set group.quorum=false --out build/browser-check-consensus \
   --quiet >/dev/null
 ARCHSIM_REQUIRE_BROWSER=1 tools/browser_check.sh build/browser-check-consensus '' 'id="tier-group"' \
@@ -108,11 +116,13 @@ ARCHSIM_REQUIRE_BROWSER=1 tools/browser_check.sh build/browser-check-consensus '
 rm -rf build/browser-check-storage
 build/dev/archsim run scenarios/databases/uuid-v4-vs-v7.json --out build/browser-check-storage --quiet >/dev/null
 ARCHSIM_REQUIRE_BROWSER=1 tools/browser_check.sh build/browser-check-storage '' 'Storage engine: pages read from disk, leaf pages split' 'id="ichart-tier-db-4-0"'
-# Long-lived connections: open per instance, and a reconnect storm's set-ups, both ways.
+# Long-lived connections: open per instance and the set-ups at the service, and the clients'
+# reconnect storm, as their families declare them in the Long-lived connections section.
 rm -rf build/browser-check-connections
 build/dev/archsim run scenarios/realtime/websocket-reconnect-storm.json --out build/browser-check-connections --quiet >/dev/null
-ARCHSIM_REQUIRE_BROWSER=1 tools/browser_check.sh build/browser-check-connections '' 'id="chart-connections"' \
-  'id="ichart-connections-0"' 'id="ichart-connections-1"'
+ARCHSIM_REQUIRE_BROWSER=1 tools/browser_check.sh build/browser-check-connections '' 'id="section-connections"' \
+  '>Long-lived connections</h2>' 'id="tier-chat"' 'id="ichart-tier-chat-1-0"' 'id="ichart-tier-chat-2-0"' \
+  'id="tier-browsers"' 'Sessions started, reconnects and lost connections' 'id="ichart-tier-browsers-1-0"'
 # Without the charting library (libjs-dygraphs) the same page keeps its static charts and says so.
 ARCHSIM_DYGRAPHS_JS=/nonexistent build/dev/archsim report build/browser-check-failure >/dev/null
 ARCHSIM_REQUIRE_BROWSER=1 tools/browser_check.sh build/browser-check-failure 6 'Interactive charts are off'
@@ -123,18 +133,20 @@ for s in autoscaling/step-load balancing/backend-failure; do
   build/dev/archsim run "scenarios/$s.json" --set duration=10m --out "build/browser-check-${s%%/*}" --quiet >/dev/null
   ARCHSIM_REQUIRE_BROWSER=1 tools/browser_check.sh "build/browser-check-${s%%/*}"
 done
-# The autoscaler's metric against its target is one of the autoscaling page's charts.
-ARCHSIM_REQUIRE_BROWSER=1 tools/browser_check.sh build/browser-check-autoscaling '' 'id="ichart-autoscaler-0"'
+# The autoscaler's metric against its target is one of the autoscaling page's panels.
+ARCHSIM_REQUIRE_BROWSER=1 tools/browser_check.sh build/browser-check-autoscaling '' 'id="section-autoscaling"' \
+  'Metric against its target' 'id="ichart-tier-api-hpa-1-0"'
 # A run with request traces: the page links trace.json and lists the slowest traced requests.
 rm -rf build/browser-check-trace
 build/dev/archsim run scenarios/failures/cascade-protected.json --trace 10 --out build/browser-check-trace --quiet >/dev/null
 ARCHSIM_REQUIRE_BROWSER=1 tools/browser_check.sh build/browser-check-trace '' 'id="traces"' 'href="trace.json"' 'id="ichart-circuit_state-0"'
-# A run with an access log and business counters: the counters' chart is on the page, drawn
-# with points, and the log is written beside it.
+# A run with an access log and business counters: the counters' panel, as the client family
+# declares it in the Business counters section, drawn with points, and the log beside it.
 rm -rf build/browser-check-business
 build/dev/archsim run scenarios/operations/access-log-counters.json --out build/browser-check-business --quiet >/dev/null
 test -s build/browser-check-business/access-users.log
-ARCHSIM_REQUIRE_BROWSER=1 tools/browser_check.sh build/browser-check-business '' 'id="ichart-business-0"'
+ARCHSIM_REQUIRE_BROWSER=1 tools/browser_check.sh build/browser-check-business '' 'id="section-business"' 'id="tier-users"' \
+  'Counters per second' 'id="ichart-tier-users-1-0"'
 
 # Compare pages: a numeric --vary drawn as interactive lines (a line per concurrency), every
 # variant over time, and each variant's own page (interactive charts only, no static SVG).
@@ -164,12 +176,15 @@ ARCHSIM_REQUIRE_BROWSER=1 tools/browser_check.sh build/browser-check-reps 5 'The
   'mean count over 3 replications'
 # The unit tests' sample report (tests/data/report_sample): the sections its summary calls for,
 # as the page's script draws them from the data block (text escaped, SLO, causes, routes,
-# autoscaler, balancer, cost).
+# autoscaler, balancer, cost), and the sections components declared: the stores in the data
+# tier, the balancer in the "Load balancing" section its page names, with its own sentence.
 rm -rf build/report_sample
 ARCHSIM_TEST_REPORT_OUT=build/report_sample build/dev/unit_tests --no-intro -tc='run report*' >/dev/null
 ARCHSIM_REQUIRE_BROWSER=1 tools/browser_check.sh build/report_sample '' '<h1>web-tier-autoscale</h1>' 'seed 42' \
   'slows down at 440 s &amp; the breaker opens &lt;briefly&gt;.' 'SLO missed' 'failed: timeout' '>checkout<' '>web-hpa<' \
-  'least_connections' 'per million requests' 'data-static-files="tier_1_1.dat"'
+  'least_connections' 'per million requests' 'data-static-files="tier_1_1.dat"' 'data-static-files="tier_2_1.dat"' \
+  'id="section-data-tier"' 'id="tier-cache"' 'id="section-balancing"' '>Load balancing</h2>' 'How each balancer spread its requests.' \
+  'id="tier-lb"' 'id="ichart-tier-lb-1-0"'
 # The March 2020 morning (covid-2020/monday-morning.json, whole: its four alarms fire by 30
 # minutes): each alert rule's series with its threshold and firing windows, numbered markers
 # on the time charts, the database and its callers' pools in the data-tier section.
@@ -180,15 +195,14 @@ ARCHSIM_REQUIRE_BROWSER=1 tools/browser_check.sh build/browser-check-covid '' 'i
   'id="ichart-latency-1"' 'of 480 windows' 'id="ichart-users-0"' "the SLO's requests (client users; routes course" \
   'Whole run, and window by window.' '155 of 480 windows'
 # The microservices at their peak (the study's command at 20,000 users): the API's latency on
-# its own panel with the SLO's line, the players' segment downloads on another, and a
-# distribution per client (the peak's users are a closed-loop schedule, which records no
-# users-online series; the morning above has sessions, and its users-online chart).
+# its own panel with the SLO's line, the players' segment downloads on another, a
+# distribution per client, and the users online of both closed-loop clients (0 to 20,000).
 rm -rf build/browser-check-covid-ms
 build/dev/archsim run scenarios/covid-2020/microservices.json --set users.sessions=null --set 'users.users=[["0s",0],["2m",20000]]' \
   --set players.sessions=null --set 'players.users=[["0s",0],["2m",20000]]' --set duration=5m --set warmup=2m \
   --out build/browser-check-covid-ms --quiet >/dev/null
 ARCHSIM_REQUIRE_BROWSER=1 tools/browser_check.sh build/browser-check-covid-ms '' "users, the SLO's requests" 'id="ichart-latency-1"' \
-  'players (percentiles)'
+  'players (percentiles)' 'id="ichart-users-0"' 'Users online'
 # The same page with a small inline budget for its static charts: past it, the charts it also
 # draws interactively are linked, not carried (a long run's page: reports/html_figures.h).
 rm -rf build/browser-check-linked && cp -r build/browser-check-covid-ms build/browser-check-linked

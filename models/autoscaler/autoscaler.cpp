@@ -143,6 +143,7 @@ void Autoscaler::on_timer(Context& ctx, std::uint16_t tag, std::uint64_t) {
 
 void Autoscaler::finish(Context& ctx, ComponentReport& r) {
   figures_.report(ctx, r);
+  autoscaler::declare_page(r.page());
   if (vertical_) r.add_text("instance_type", sizes_[size_].type);
   r.add_text("last_reason", last_reason_);
 }

@@ -65,9 +65,15 @@
 #include <memory>
 
 #include "scenario/build.h"
+#include "sim/page_section.h"
 
 namespace archsim {
 
 std::unique_ptr<Component> make_autoscaler(Params& p, BuildContext& bc);
+
+namespace autoscaler {
+// What the page shows of an autoscaler (page.cpp), declared at its end of run.
+void declare_page(PageSection& page);
+}  // namespace autoscaler
 
 }  // namespace archsim

@@ -114,6 +114,7 @@ class Vpa final : public Component {
   void finish(Context& ctx, ComponentReport& r) override {
     r.add_text("mode", mode_name_);
     figures_.report(ctx, r);
+    autoscaler::declare_vpa_page(r.page());
   }
 
  private:

@@ -40,9 +40,15 @@
 #include <memory>
 
 #include "scenario/build.h"
+#include "sim/page_section.h"
 
 namespace archsim {
 
 std::unique_ptr<Component> make_vpa(Params& p, BuildContext& bc);
+
+namespace autoscaler {
+// What the page shows of a Vertical Pod Autoscaler (page.cpp), declared at its end of run.
+void declare_vpa_page(PageSection& page);
+}  // namespace autoscaler
 
 }  // namespace archsim

@@ -18,6 +18,7 @@
 #include "models/balancer/balancer.h"
 #include "models/balancer/passive_health.h"
 #include "models/balancer/sticky.h"
+#include "sim/page_section.h"
 #include "models/contracts/capabilities.h"
 #include "lib/health/health_tracker.h"
 #include "lib/picker/picker.h"
@@ -275,5 +276,8 @@ class Balancer final : public Component, public HasCapabilities, public ZoneAwar
   HistogramId latency_h_, queue_wait_h_;
   Figures figures_;  // every figure, reported by finish() in the order declared
 };
+
+// What the page shows of a balancer (page.cpp), declared at its end of run.
+void declare_page(PageSection& page);
 
 }  // namespace archsim::balancer

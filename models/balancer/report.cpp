@@ -25,6 +25,7 @@ void Balancer::finish(Context& ctx, ComponentReport& r) {
   r.add_text("algorithm", algorithm_text_);
   r.add_text("mode", l4_ ? "l4" : "l7");
   figures_.report(ctx, r);
+  declare_page(r.page());
 }
 
 void Balancer::register_metrics(BuildContext& bc) {

@@ -140,10 +140,10 @@ Client::Client(Params& p, BuildContext& bc) : rng_(bc.rng(0)), key_rng_(bc.rng(1
   bc.end_to_end_latency(latency_h_, other_h_, timeout_);
   // Requests sent and not yet ended (retries included): end-to-end Little's law, L = X W.
   in_system_g_ = m.gauge(id, "in_system");
-  if (sessions_mode_) {
-    active_g_ = m.gauge(id, "active_users", "active_users");
-    sessions_c_ = m.counter(id, "sessions", "sessions_per_s");
-  }
+  // Users online, for the page's users chart: sessions in progress, or a closed loop's users
+  // present (started by the profile, not yet left when it fell).
+  if (closed_) active_g_ = m.gauge(id, "active_users", "active_users");
+  if (sessions_mode_) sessions_c_ = m.counter(id, "sessions", "sessions_per_s");
   declare_figures(m, id);
 }
 
@@ -193,6 +193,7 @@ void Client::finish(Context& ctx, ComponentReport& r) {
   if (egress_kb_ > 0) r.usage().egress_gb = egress_kb_ / 1e6;  // the cost ledger's per_gb_egress
   if (fixed_.on) fixed_.report_executor(r);
   counters_.report(ctx.metrics(), r);
+  counters_.declare_page(r.page());
   if (policy_) policy_->finish(ctx, r);
 }
 

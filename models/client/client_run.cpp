@@ -36,11 +36,14 @@ void Client::start(Context& ctx) {
   if (fixed_.on) {  // ab and k6 start every user at once, with no think time first
     active_target_ = fixed_.users;
     first_maybe_idle_ = fixed_.users;
+    std::uint64_t started = 0;
     for (std::uint64_t u = 0; u < fixed_.users; ++u) {
       if (!fixed_.begin(u)) continue;
       state_[u] = kWaiting;
+      ++started;
       send(ctx, u, u);
     }
+    ctx.metrics().add(active_g_, static_cast<double>(started), ctx.now());
     if (pooled_think_) span_ = fixed_.users;
     return;
   }
@@ -208,6 +211,7 @@ void Client::user_cycle(Context& ctx, std::uint64_t data) {
   const std::uint64_t user = sessions_mode_ ? SessionTicket::user(data) : data;
   if (!sessions_mode_ && user >= active_target_) {  // the population shrank: this user leaves
     state_[user] = kIdle;
+    ctx.metrics().add(active_g_, -1, ctx.now());
     first_maybe_idle_ = std::min<std::uint64_t>(first_maybe_idle_, user);
     // The wake clock's span ends at the highest user still present, so that its pick
     // among the thinking users (wake_clock) does not try the users who left.
@@ -221,6 +225,7 @@ void Client::user_cycle(Context& ctx, std::uint64_t data) {
     }
     if (!fixed_.begin(user)) {
       state_[user] = kIdle;
+      if (!sessions_mode_) ctx.metrics().add(active_g_, -1, ctx.now());
       return;
     }
   }
@@ -270,13 +275,16 @@ void Client::end_session(Context& ctx, std::uint64_t user) {
 void Client::adjust_users(Context& ctx) {
   active_target_ = static_cast<std::uint64_t>(std::llround(users_.at(ctx.now())));
   const std::uint64_t end = std::min<std::uint64_t>(active_target_, state_.size());
+  std::uint64_t started = 0;
   for (std::uint64_t u = first_maybe_idle_; u < end; ++u) {
     if (state_[u] != kIdle) continue;
     // A new user starts after a think time, so a population does not fire in lockstep.
     state_[u] = kThinking;
+    ++started;
     if (pooled_think_) ++thinking_;
     else ctx.schedule(think_.sample_time(rng_), kThinkDone, u);
   }
+  if (started) ctx.metrics().add(active_g_, static_cast<double>(started), ctx.now());
   first_maybe_idle_ = std::max(first_maybe_idle_, end);
   if (pooled_think_) {
     span_ = std::max(span_, end);

@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "scenario/build.h"
+#include "sim/results.h"
 
 namespace archsim {
 
@@ -63,6 +64,8 @@ class BusinessCounters {
     for (const Rule& r : by_route_[route])
       if (r.on_success == served) m.add(r.counter);
   }
+  // What the page shows of the counters (page.cpp): nothing when the client has none.
+  void declare_page(PageSection& page) const;
   void report(const Metrics& m, ComponentReport& out) const {
     for (std::size_t k = 0; k < names_.size(); ++k) out.add("counters." + names_[k], static_cast<double>(m.total(ids_[k])));
   }

@@ -156,7 +156,10 @@ class ConnectionClient final : public Component {
     ctx.schedule(delay, kReconnect, token_of(slot));
   }
 
-  void finish(Context& ctx, ComponentReport& r) override { figures_.report(ctx, r); }
+  void finish(Context& ctx, ComponentReport& r) override {
+    figures_.report(ctx, r);
+    sessions::declare_page(r.page());
+  }
 
   // For `archsim analyze`: in steady state, connections opened at the session rate and the
   // messages of rate x mean length connections (Little's law); no reconnects.

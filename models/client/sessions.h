@@ -39,7 +39,13 @@
 #include <memory>
 
 #include "scenario/build.h"
+#include "sim/page_section.h"
 
 namespace archsim {
 std::unique_ptr<Component> make_connection_client(Params& p, BuildContext& bc);
+
+namespace sessions {
+// What the page shows of a connection-holding client (page.cpp), declared at its end of run.
+void declare_page(PageSection& page);
+}  // namespace sessions
 }

@@ -1,6 +1,7 @@
 // What the page shows of a database (sim/page_section.h): queries and refusals, connections,
 // replication lag, stale reads, nodes ready (a failover), load per shard, how busy the
-// primary and replicas are, and its storage engine's page reads and splits over time.
+// primary and replicas are, its storage engine's page reads and splits, and work wasted on
+// queries nobody waited for any more, over time.
 #include "models/database/database_impl.h"
 
 namespace archsim::database {
@@ -18,7 +19,9 @@ void declare_page(PageSection& page) {
       .percent()
       .panel("Storage engine: pages read from disk, leaf pages split", "pages / s", {"page_reads_rps", "page_splits_rps"},
              "Buffer-pool misses and page splits, as InnoDB's status shows them: random keys (UUID v4) split leaves all "
-             "over the index and, once it outgrows the pool, read most of them first; ordered keys append to the last leaf.");
+             "over the index and, once it outgrows the pool, read most of them first; ordered keys append to the last leaf.")
+      .panel("Wasted work", "CPU-seconds per window", {"wasted_cpu_s"},
+             "CPU-seconds spent in each window on queries whose caller had already given up (drawn when there were any).");
   page.headline("failovers", "failovers")
       .headline("lost_writes", "lost writes")
       .headline("stale_reads", "stale reads", "", true)

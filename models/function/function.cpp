@@ -232,6 +232,7 @@ class Function final : public Component {
 
   void finish(Context& ctx, ComponentReport& r) override {
     figures_.report(ctx, r);
+    function::declare_page(r.page());
     const double gb = static_cast<double>(memory_mb_) / 1024.0;
     Usage& u = r.usage();
     u.function_invocations += static_cast<double>(invocations_);

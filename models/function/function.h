@@ -47,9 +47,15 @@
 #include <memory>
 
 #include "scenario/build.h"
+#include "sim/page_section.h"
 
 namespace archsim {
 
 std::unique_ptr<Component> make_function(Params& p, BuildContext& bc);
+
+namespace function {
+// What the page shows of a function (page.cpp), declared at its end of run.
+void declare_page(PageSection& page);
+}  // namespace function
 
 }  // namespace archsim

@@ -8,7 +8,10 @@
 
 namespace archsim::service_internal {
 
-void Service::finish(Context& ctx, ComponentReport& r) { figures_.report(ctx, r); }
+void Service::finish(Context& ctx, ComponentReport& r) {
+  figures_.report(ctx, r);
+  declare_page(ctx, r.page());
+}
 
 void Service::declare_figures(Metrics& m) {
   figures_ = Figures(m, id_);

@@ -215,6 +215,9 @@ class Service final : public Component,
   void close_connection(Context& ctx, std::uint64_t data);
   void drop_connections(Context& ctx, std::uint32_t slot);
   void connection_figures(Context& ctx, ComponentReport& r) const;
+  // What the page shows of it (service_page.cpp): nothing unless it holds connections or
+  // wasted work in the run.
+  void declare_page(Context& ctx, PageSection& page) const;
 
   // ---- event sourcing (service_events.cpp) ----
 

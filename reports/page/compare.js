@@ -243,7 +243,7 @@
     if (!charts.length) return 0;
     A.section('whatif-more', 'What else changed with ' + x, root);
     A.node('p', null, 'Beside p99 and availability: the share of requests that failed, every request\u2019s p99 when the runs recorded it, ' +
-           'and each data store\u2019s headline figures, one point per variant.', root);
+           'and the headline figures each component declared for such plots, one point per variant.', root);
     var grid = A.node('div', 'multiples', null, root);
     charts.forEach(function (c) { A.smallFigure(c.id, c.title, '', c.panel, { unit: '', small: true }, grid); });
     return charts.length;

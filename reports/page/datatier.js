@@ -1,9 +1,10 @@
-// datatier.js -- the data tier on the page: one section per component that declared what the
-// page should show of it (summary.json's components.<id>.page: the caches, databases, queues
-// and CDNs today, each family in its own page.cpp), with its headline figures and small
-// charts of its mechanism over time from the window series the run recorded (timeseries.csv
-// names). This file names no family: it draws what is declared. The connection pools of the
-// callers ("<service>->pool": in use and waiting) come with it.
+// datatier.js -- the declared sections of the page: one box per component that declared what
+// the page should show of it (summary.json's components.<id>.page, each family in its own
+// page.cpp), with its headline figures and small charts of its mechanism over time from the
+// window series the run recorded (timeseries.csv names), in the section its family named
+// (page.section: "Functions", "Autoscaling") or, when it named none, in the data tier. This
+// file names no family: it draws what is declared. The connection pools of the callers
+// ("<service>->pool": in use and waiting) come with the data tier.
 (function (A) {
   'use strict';
   // What a component declared of itself (summary.json's components.<id>.page, written from
@@ -116,16 +117,38 @@
     return pools.length;
   }
 
-  A.dataTierSection = function (d, view, root) {
+  // The sections components declared themselves in (summary.json's components.<id>.page.section:
+  // an id, a title and a sentence), in the order they first appear; the data tier (a page that
+  // names no section: the data stores) first, with the callers' connection pools.
+  var kDataTier = { id: 'data-tier', title: 'Data tier',
+                    intro: 'Each data store\u2019s mechanism over time, one small chart per mechanism, with the same time axis and ' +
+                           'marks as the charts above.' };
+  function sectionOf(c) {
+    var sec = c.page.section;
+    return sec && typeof sec.id === 'string' && sec.id ? sec : kDataTier;
+  }
+
+  A.declaredSections = function (d, view, root) {
     var s = d.summary;
     var ids = Object.keys(s.components || {}).filter(function (id) { return declared(s.components[id]); });
     var hasPools = d.series && d.series.by && Object.keys(d.series.by).some(function (c) { return d.series.by[c].pool_in_use; });
-    if (!ids.length && !hasPools) return;
-    A.section('data-tier', 'Data tier', root);
-    A.node('p', null, 'Each data store\u2019s mechanism over time, one small chart per mechanism, with the same time axis and marks ' +
-           'as the charts above.', root);
-    ids.forEach(function (id) { drawComponent(d, view, id, s.components[id], declared(s.components[id]), root); });
-    drawPools(d, view, root);
+    var sections = hasPools ? [kDataTier] : [];
+    ids.forEach(function (id) {
+      var sec = sectionOf(s.components[id]);
+      if (!sections.some(function (x) { return x.id === sec.id; })) sections.push(sec);
+    });
+    sections.sort(function (a, b) { return (b === kDataTier) - (a === kDataTier); });
+    sections.forEach(function (sec) {
+      var box = A.sectionBox(sec.id, sec.title || sec.id, root);
+      // The first sentence a component of the section gives.
+      var intro = sec.intro || ids.map(function (id) { return sectionOf(s.components[id]); })
+        .filter(function (x) { return x.id === sec.id && x.intro; }).map(function (x) { return x.intro; })[0];
+      if (intro) A.node('p', null, A.esc(intro), box);
+      ids.forEach(function (id) {
+        if (sectionOf(s.components[id]).id === sec.id) drawComponent(d, view, id, s.components[id], declared(s.components[id]), box);
+      });
+      if (sec === kDataTier) drawPools(d, view, box);
+    });
   };
 
   // The headline figures a component declared for what-if plots against a varied number:

@@ -69,7 +69,7 @@
       }
       A.figure(c, view, main);
     });
-    A.dataTierSection(d, view, main);
+    A.declaredSections(d, view, main);
     A.resilienceSection(s, main);
     A.balancingSection(s, main);
     A.autoscalingSection(s, main);

@@ -74,7 +74,7 @@
       });
     });
     if (!rows.length) return;
-    A.section('resilience', 'Retries and amplification', root);
+    root = A.sectionBox('resilience', 'Retries and amplification', root);
     A.table(['caller \u2192 callee', 'calls', 'attempts', 'attempts per call', 'retries', 'attempt timeouts', 'failed', 'circuit open',
              'bulkhead full'].map(function (h, i) { return { head: h, num: i > 0 }; }), rows,
             'Attempts per call is the load the callee sees per request its caller wanted answered: above 1, retries amplify the ' +
@@ -84,7 +84,7 @@
   A.balancingSection = function (s, root) {
     var ids = Object.keys(comps(s)).filter(function (id) { return A.objectAt(s.components[id], 'backends'); });
     if (!ids.length) return;
-    A.section('balancing', 'Load balancing', root);
+    root = A.sectionBox('balancing', 'Load balancing', root);
     ids.forEach(function (id) {
       var c = s.components[id];
       var cap = 'Balancer <strong>' + A.esc(id) + '</strong>' + (c.algorithm ? ', ' + A.esc(c.algorithm) : '');
@@ -109,7 +109,7 @@
               A.count(c.stabilization_holds), A.esc(c.last_reason || '')];
     });
     if (!rows.length) return;
-    A.section('autoscaling', 'Autoscaling', root);
+    root = A.sectionBox('autoscaling', 'Autoscaling', root);
     A.table(['autoscaler', 'scale events', 'ups', 'downs', 'desired at the end', 'peak desired', 'mean desired', 'held by stabilization',
              'last reason'].map(function (h, i) { return { head: h, num: i > 0 && i < 8 }; }), rows,
             'Scale events are marked on the time charts; the replicas chart shows desired against ready.', root);

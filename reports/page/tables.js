@@ -32,6 +32,16 @@
     if (id) h.id = id;
     return h;
   };
+  // A section in a box of its own (div#section-<id>), or the box of that id already on the
+  // page: a family's declared charts and a table of the same section go under one title.
+  A.sectionBox = function (id, title, parent) {
+    var box = document.getElementById('section-' + id);
+    if (box) return box;
+    box = A.node('div', 'section', null, parent);
+    box.id = 'section-' + id;
+    A.section(id, title, box);
+    return box;
+  };
   A.notice = function (html, parent) { return A.node('p', 'notice', html, parent); };
   A.card = function (label, value, sub, cls) {
     return '<div class="card' + (cls ? ' ' + cls : '') + '"><div class="label">' + label + '</div><div class="value">' + value +

@@ -335,4 +335,17 @@ nlohmann::json page_data(const std::string& page) {
   return nlohmann::json::parse(page.substr(from, page.find("</script>", from) - from));
 }
 
+std::vector<std::string> declared_headers(const nlohmann::json& data, const std::string& dir, const std::string& id) {
+  std::vector<std::string> out;
+  if (!data.is_object() || !data.contains("charts")) return out;
+  for (const auto& c : data["charts"]) {
+    if (c.value("component", "") != id) continue;
+    for (const auto& f : c["files"]) {
+      const std::string text = read_text(dir + "/charts/" + f.get<std::string>());
+      out.push_back(text.substr(0, text.find('\n')));
+    }
+  }
+  return out;
+}
+
 }  // namespace archsim::e2e

@@ -61,6 +61,11 @@ std::string read_text(const std::string& path);
 // null when the page has none (a plan page).
 nlohmann::json page_data(const std::string& page);
 
+// The header line of each data file of the static chart of what component `id` declared of
+// itself (reports/html_declared_charts.h: tier_<n>_<k>.dat in DIR/charts), in panel order,
+// read from the run's folder `dir` with its page's data `data`; empty when none was drawn.
+std::vector<std::string> declared_headers(const nlohmann::json& data, const std::string& dir, const std::string& id);
+
 // A short description of a result for test messages: command, exit status, stderr.
 std::string describe(const RunResult& r);
 

@@ -3,7 +3,9 @@
 // declares a section; each panel has a title and series, and the panels draw something of
 // what the run recorded (a declaration naming no series the family writes would leave its
 // section empty); the headlines compare plots are figures the summary holds, and most of
-// the others are. The page's drawing of them is checked in a browser by tools/test.sh.
+// the others are. A family that is not a store (functions, autoscalers, balancers, services'
+// connections and wasted work, clients' counters) names the page's section its components go
+// in. The page's drawing of them is checked in a browser by tools/test.sh.
 #include <doctest/doctest.h>
 
 #include <map>
@@ -12,6 +14,7 @@
 #include <set>
 #include <sstream>
 #include <string>
+#include <vector>
 
 #include "tests/e2e/run_archsim.h"
 
@@ -42,6 +45,19 @@ bool matches(const std::string& spec, const std::string& name) {
   if (spec.size() > 2 && spec.front() == '/' && spec.back() == '/')
     return std::regex_search(name, std::regex(spec.substr(1, spec.size() - 2)));
   return spec == name;
+}
+
+// How many of a declared page's panels name a series component `id` recorded.
+int panels_drawn(const json& page, const std::map<std::string, std::set<std::string>>& recorded, const std::string& id) {
+  int drawn = 0;
+  for (const json& p : page["panels"]) {
+    bool any = false;
+    for (const json& spec : p["series"])
+      for (const std::string& m : recorded.count(id) ? recorded.at(id) : std::set<std::string>{})
+        any = any || matches(spec.get<std::string>(), m);
+    drawn += any;
+  }
+  return drawn;
 }
 
 // A dotted path of the component's summary ("replication_lag_ms.p99").
@@ -77,7 +93,8 @@ TEST_CASE("page sections: each data store declares its section, with panels that
     for (const auto& [id, c] : s["components"].items()) {
       CAPTURE(id);
       if (c["type"] != type) {
-        CHECK_FALSE(c.contains("page"));  // only the data stores declare one here
+        // Only the data stores are in the data tier here: another family's page names its section.
+        if (c.contains("page")) CHECK(c["page"].contains("section"));
         continue;
       }
       ++stores;
@@ -85,17 +102,11 @@ TEST_CASE("page sections: each data store declares its section, with panels that
       const json& page = c["page"];
       REQUIRE(page["panels"].is_array());
       CHECK(!page["panels"].empty());
-      int drawn = 0;
       for (const json& p : page["panels"]) {
         CHECK(!p["title"].get<std::string>().empty());
         REQUIRE(!p["series"].empty());
-        bool any = false;
-        for (const json& spec : p["series"])
-          for (const std::string& m : recorded.count(id) ? recorded.at(id) : std::set<std::string>{})
-            any = any || matches(spec.get<std::string>(), m);
-        drawn += any;
       }
-      CHECK(drawn >= 2);
+      CHECK(panels_drawn(page, recorded, id) >= 2);
       // A headline may be a figure written only when it has something to say (Figures::Show::
       // IfAny): the page leaves it out then. Those plotted against a varied number are always there.
       int compared = 0, present = 0;
@@ -112,5 +123,46 @@ TEST_CASE("page sections: each data store declares its section, with panels that
       CHECK(present * 2 >= static_cast<int>(page["headlines"].size()));
     }
     CHECK(stores >= 1);
+  }
+}
+
+TEST_CASE("page sections: a family that is not a data store names the section its components go in") {
+  // scenario, duration, and the components expected with the section each goes in; their
+  // panels must draw something the run recorded.
+  struct Run {
+    std::string file, duration;
+    std::map<std::string, std::string> sections;
+  };
+  const std::vector<Run> runs = {
+      {"serverless/cold-starts.json", "35m", {{"fn", "functions"}}},
+      {"autoscaling/vpa-rightsizing.json", "10m", {{"api-vpa", "autoscaling"}, {"api-hpa", "autoscaling"}}},
+      {"balancing/backend-failure.json", "6m", {{"lb", "balancing"}}},
+      {"realtime/websocket-reconnect-storm.json", "41m", {{"chat", "connections"}, {"browsers", "connections"}}},
+      {"operations/access-log-counters.json", "4m", {{"users", "business"}}},
+      {"metastability/retry-storm.json", "40s", {{"primary", "resilience"}}},
+  };
+  for (const Run& run : runs) {
+    CAPTURE(run.file);
+    const std::string out = scratch_dir("page-section-named") + "/out";
+    std::vector<std::string> args{"run", source_path("scenarios/" + run.file), "--set", "duration=" + run.duration, "--quiet",
+                                  "--no-report", "--out", out};
+    auto r = run_archsim(args);
+    REQUIRE_MESSAGE(r.exit_code == 0, describe(r));
+    const json s = json::parse(read_text(out + "/summary.json"));
+    const auto recorded = series_of(read_text(out + "/timeseries.csv"));
+    for (const auto& [id, section] : run.sections) {
+      CAPTURE(id);
+      REQUIRE(s["components"].contains(id));
+      const json& c = s["components"][id];
+      REQUIRE(c.contains("page"));
+      const json& page = c["page"];
+      REQUIRE(page.contains("section"));
+      CHECK(page["section"]["id"] == section);
+      CHECK(!page["section"]["title"].get<std::string>().empty());
+      CHECK(panels_drawn(page, recorded, id) >= 1);
+    }
+    // The stores name none: they stay in the data tier.
+    for (const auto& [id, c] : s["components"].items())
+      if (c.contains("page") && !run.sections.count(id)) CHECK_FALSE(c["page"].contains("section"));
   }
 }

@@ -273,7 +273,7 @@ TEST_CASE("run report: self-contained page, one valid SVG chart per file, all in
 
   // The data and the scripts a student re-runs are there whatever happened to gnuplot.
   for (const char* f : {"latency_1", "throughput", "utilization", "replicas", "cdf", "tier_1_1", "tier_2_1", "tier_3_1",
-                        "circuit_state"}) {
+                        "tier_4_1", "circuit_state"}) {
     std::string gp = f;
     if (gp.rfind("latency_", 0) == 0 || gp.rfind("tier_", 0) == 0) gp = gp.substr(0, gp.rfind('_'));
     CHECK_MESSAGE(fs::is_regular_file(dir / "charts" / (gp + ".gp")), f);
@@ -287,18 +287,23 @@ TEST_CASE("run report: self-contained page, one valid SVG chart per file, all in
   CHECK(slurp(dir / "charts" / "latency_2.dat").rfind("time_s,mobile p50", 0) == 0);
   CHECK(fs::is_regular_file(dir / "charts" / "panels.gp"));
   CHECK(slurp(dir / "charts" / "latency.gp").find("p1_slo = 0\n") != std::string::npos);
-  // The stores' sections as they declared them (components.<id>.page), drawn by panels.gp
-  // too: the cache's hit ratio, the database's replication lag, the queue's consumer lag
-  // (matched by its /pattern/), each in its component's section of the page.
-  CHECK(slurp(dir / "charts" / "tier_1_1.dat").rfind("time_s,hit_ratio\n", 0) == 0);
-  CHECK(slurp(dir / "charts" / "tier_2_1.dat").rfind("time_s,replication_lag_ms\n", 0) == 0);
-  CHECK(slurp(dir / "charts" / "tier_3_1.dat").rfind("time_s,consumer_lag\n", 0) == 0);
-  CHECK(slurp(dir / "charts" / "tier_1.gp").find("p1_percent = 1\n") != std::string::npos);
-  for (const auto& c : data["charts"])
-    if (c["name"] == "tier_1") {
+  // What components declared of themselves (components.<id>.page), drawn by panels.gp too,
+  // in the order of the time series: the balancer's requests (its page names the section it
+  // goes in), the cache's hit ratio, the database's replication lag, the queue's consumer lag
+  // (matched by its /pattern/), each in its component's box of the page.
+  CHECK(slurp(dir / "charts" / "tier_1_1.dat").rfind("time_s,throughput_rps\n", 0) == 0);
+  CHECK(slurp(dir / "charts" / "tier_2_1.dat").rfind("time_s,hit_ratio\n", 0) == 0);
+  CHECK(slurp(dir / "charts" / "tier_3_1.dat").rfind("time_s,replication_lag_ms\n", 0) == 0);
+  CHECK(slurp(dir / "charts" / "tier_4_1.dat").rfind("time_s,consumer_lag\n", 0) == 0);
+  CHECK(slurp(dir / "charts" / "tier_2.gp").find("p1_percent = 1\n") != std::string::npos);
+  CHECK(data["summary"]["components"]["lb"]["page"]["section"]["title"] == "Load balancing");
+  for (const auto& c : data["charts"]) {
+    if (c["name"] == "tier_1") CHECK(c["component"] == "lb");
+    if (c["name"] == "tier_2") {
       CHECK(c["component"] == "cache");
-      CHECK(c["panels"].empty());  // drawn interactively by the cache's own section
+      CHECK(c["panels"].empty());  // drawn interactively by the cache's own box
     }
+  }
   for (const auto& c : data["charts"])
     if (c["name"] == "latency") {
       REQUIRE(c["panels"].size() >= 2);
@@ -313,8 +318,8 @@ TEST_CASE("run report: self-contained page, one valid SVG chart per file, all in
   }
   CHECK(r.charts_drawn);
   const auto svgs = files_with(dir / "charts", ".svg");
-  CHECK(svgs.size() == 9);
-  CHECK(files_with(dir / "charts", ".png").size() == 9);
+  CHECK(svgs.size() == 10);  // six of the run, four of what components declared (tier_1 to tier_4)
+  CHECK(files_with(dir / "charts", ".png").size() == 10);
   for (const auto& f : svgs) {
     INFO(f.filename().string());
     const std::string svg = slurp(f);

@@ -142,6 +142,12 @@ summary["components"]["db"]["page"] = {
     "panels": [{"title": "Replication lag", "ylabel": "ms", "series": ["replication_lag_ms"]}], "headlines": []}
 summary["components"]["events"]["page"] = {
     "panels": [{"title": "Consumer lag", "ylabel": "messages", "series": ["/(^|\\.)consumer_lag$/"]}], "headlines": []}
+# A component that is not a store names the page's section it goes in (the balancer's
+# "Load balancing", where the table of its backends goes too).
+summary["components"]["lb"]["page"] = {
+    "section": {"id": "balancing", "title": "Load balancing", "intro": "How each balancer spread its requests."},
+    "panels": [{"title": "Requests forwarded", "ylabel": "requests / s", "series": ["throughput_rps"]}],
+    "headlines": [{"figure": "throughput_rps", "label": "forwarded per second"}]}
 with open(os.path.join(here, "summary.json"), "w") as f:
     json.dump(summary, f, indent=2)
     f.write("\n")
