@@ -125,6 +125,7 @@ void Simulation::check_memory_budget() {
   // histograms are charged as they grow (watch_in_flight).
   fixed_bytes_ = total - series_bytes - histogram_bytes +
                  kRecorderBytesPerValue / 2 * static_cast<double>(series) * static_cast<double>(windows);
+  estimate_bytes_ = total;
   if (total <= static_cast<double>(kMemoryBudget)) return;
   const std::string what = "this run would hold about " + gigabytes(total) + " (the budget is " +
                            gigabytes(static_cast<double>(kMemoryBudget)) + "): ";
