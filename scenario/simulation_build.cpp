@@ -28,7 +28,7 @@ Simulation::Simulation(const json& doc, const Registry& registry, std::optional<
   Params top(doc, "");
   parse_settings(top);
   if (seed) settings_.seed = *seed;
-  metrics_ = std::make_unique<Metrics>(settings_.window, settings_.warmup, /*defer_histograms=*/true);
+  metrics_ = std::make_unique<Metrics>(settings_.window, settings_.warmup);
   cause_names_ = registry.cause_names();
   requests_.emplace(*metrics_, cause_names_);
   read_top_level(top, registry, TopLevelKey::Stage::Settings);
@@ -121,9 +121,11 @@ void Simulation::check_memory_budget() {
     total += b;
     if (b > largest) largest = b, largest_at = i;
   }
-  // During the run only the recorder's copy is held beside the calls in flight.
-  fixed_bytes_ = total - series_bytes +
+  // During the run only the recorder's copy is held beside the calls in flight, and the
+  // histograms are charged as they grow (watch_in_flight).
+  fixed_bytes_ = total - series_bytes - histogram_bytes +
                  kRecorderBytesPerValue / 2 * static_cast<double>(series) * static_cast<double>(windows);
+  estimate_bytes_ = total;
   if (total <= static_cast<double>(kMemoryBudget)) return;
   const std::string what = "this run would hold about " + gigabytes(total) + " (the budget is " +
                            gigabytes(static_cast<double>(kMemoryBudget)) + "): ";
@@ -134,7 +136,7 @@ void Simulation::check_memory_budget() {
   if (histogram_bytes >= largest)
     throw ScenarioError("/components", what + "the latency histograms of " + std::to_string(comps_.size()) +
                                            " components take " + gigabytes(histogram_bytes) + " (about " +
-                                           std::to_string(Histogram::kBytes * 4 / 1000) +
+                                           std::to_string(4 * (sizeof(Histogram) + Metrics::kEstimatedChunks * Histogram::kChunkBytes) / 1000) +
                                            " kB a service); model fewer components");
   const std::string at = largest_at < hidden_from_ ? "/components/" + std::to_string(largest_at) : "";
   throw ScenarioError(at, what + "\"" + comps_[largest_at]->id() + "\" alone takes " + gigabytes(largest) +

@@ -6,20 +6,33 @@
 
 namespace archsim {
 
-Histogram::Histogram() : counts_(kBucketCount, 0) {}
+// Exactly one chunk more (reserve, then resize): the vector's doubling would hold up to twice
+// what the histogram uses, for at most 57 copies of at most 56 KiB in its life.
+std::uint16_t Histogram::add_chunk(std::size_t chunk) {
+  const std::size_t at = counts_.size();
+  counts_.reserve(at + kChunkSize);
+  counts_.resize(at + kChunkSize, 0);
+  start_[chunk] = static_cast<std::uint16_t>(at);
+  return start_[chunk];
+}
 
 void Histogram::merge(const Histogram& other) {
   if (other.total_ == 0) return;
-  for (std::size_t i = other.lo(), hi_i = other.hi(); i <= hi_i; ++i) counts_[i] += other.counts_[i];
+  // A chunk of other's that holds only zeros (cleared since) gives this one no chunk.
+  for (std::size_t i = other.lo(), hi_i = other.hi(); i <= hi_i; ++i)
+    if (const std::uint64_t n = other.count_at(i); n != 0) bucket(i) += n;
   total_ += other.total_;
   sum_ += other.sum_;
   min_ = std::min(min_, other.min_);
   max_ = std::max(max_, other.max_);
 }
 
+// The chunks stay: the next window's values mostly fall in them again.
 void Histogram::clear() {
-  if (total_ != 0) std::fill(counts_.begin() + static_cast<std::ptrdiff_t>(lo()),
-                             counts_.begin() + static_cast<std::ptrdiff_t>(hi()) + 1, std::uint64_t{0});
+  if (total_ != 0)
+    for (std::size_t c = lo() >> kSubBucketBits, last = hi() >> kSubBucketBits; c <= last; ++c)
+      if (start_[c] != kAbsent)
+        std::fill_n(counts_.begin() + start_[c], kChunkSize, std::uint64_t{0});
   total_ = 0;
   sum_ = 0;
   min_ = INT64_MAX;
@@ -45,7 +58,7 @@ std::size_t Histogram::rank_bucket(double q) const {
   const std::uint64_t rank = rank_of(q);
   std::uint64_t seen = 0;
   for (std::size_t i = lo(), hi_i = hi(); i <= hi_i; ++i) {
-    seen += counts_[i];
+    seen += count_at(i);
     if (seen >= rank) return i;
   }
   return hi();
@@ -75,11 +88,11 @@ void Histogram::percentiles(std::span<const double> qs, std::span<double> out) c
   for (; k < qs.size() && !(qs[k] > 0); ++k) out[k] = static_cast<double>(min_);
   std::size_t i = lo();
   const std::size_t hi_i = hi();
-  std::uint64_t seen = counts_[i];
+  std::uint64_t seen = count_at(i);
   for (; k < qs.size() && qs[k] < 100; ++k) {
     // Ranks ascend with q, so each search goes on from where the last one stopped.
     const std::uint64_t rank = rank_of(qs[k]);
-    while (seen < rank && i < hi_i) seen += counts_[++i];
+    while (seen < rank && i < hi_i) seen += count_at(++i);
     out[k] = bucket_value(i);
   }
   for (; k < qs.size(); ++k) out[k] = static_cast<double>(max_);

@@ -1,6 +1,6 @@
 // Latency histogram with bounded relative error, after HdrHistogram (Gil Tene,
 // github.com/HdrHistogram): log-linear buckets, so the error is relative to the value and
-// the whole int64 range fits in a fixed array.
+// the whole int64 range fits.
 //
 // Layout: values below 256 have one bucket each (exact); above, every power-of-two range
 // [2^m, 2^(m+1)) is cut into 128 equal sub-buckets of width 2^(m-7). A value is reported as
@@ -9,13 +9,17 @@
 // sum is kept in a 128-bit integer). Simplification against HdrHistogram: the precision is
 // fixed (2 significant decimal digits' worth) and the range is always all of int64.
 //
-// Cost: 7296 buckets of 8 bytes (57 KiB), allocated once in the constructor (or, for one made
-// Histogram(kDeferred), by allocate(): the run's recorder allocates its histograms when the
-// run starts, so that loading a scenario of 100,000 services holds none). record() is a
-// count-leading-zeros, two shifts and two compares, no allocation (2.5 ns at -O2). clear() and merge()
-// touch only the range of buckets used; percentile() walks that range (at most 7296 steps).
+// Memory: the 7296 buckets come in 57 chunks of 128 (1 KiB: the linear range's two, then one
+// per power of two), and a chunk is allocated the first time a value falls in it. A latency
+// spans a few powers of two (1 ms to 1 s is ten), so a histogram holds about a sixth of the
+// 57 KiB the whole layout would: 100,000 services' histograms fit in a few GB. A histogram
+// never recorded into holds no bucket (loading a scenario allocates none). record() is a
+// count-leading-zeros, two shifts, a chunk-table load and three compares, no allocation once
+// its chunk exists (2.5 ns at -O2). clear() and merge() touch only the range used;
+// percentile() walks that range (at most 7296 steps).
 // Negative values are recorded as 0 (a latency cannot be negative; the caller has a bug).
 #pragma once
+#include <array>
 #include <bit>
 #include <cstddef>
 #include <cstdint>
@@ -30,24 +34,20 @@ class Histogram {
   static constexpr int kSubBucketBits = 7;                       // 128 sub-buckets per power of two
   static constexpr std::int64_t kLinearLimit = std::int64_t{2} << kSubBucketBits;  // 256
   static constexpr std::size_t kBucketCount = std::size_t{64 - kSubBucketBits} << kSubBucketBits;  // 7296
-  // What one histogram holds: its buckets and itself (57 KiB).
-  static constexpr std::size_t kBytes = kBucketCount * sizeof(std::uint64_t) + 64;
+  static constexpr std::size_t kChunkSize = std::size_t{1} << kSubBucketBits;                      // 128
+  static constexpr std::size_t kChunks = kBucketCount / kChunkSize;                                // 57
+  static constexpr std::size_t kChunkBytes = kChunkSize * sizeof(std::uint64_t);                   // 1 KiB
 
-  Histogram();
-  // Without buckets until allocate(): count() is 0 and the queries answer as for an empty
-  // histogram; record(), record_n() and merge() into it need allocate() first.
-  enum Deferred { kDeferred };
-  explicit Histogram(Deferred) {}
-  void allocate() {
-    if (counts_.empty()) counts_.assign(kBucketCount, 0);
-  }
+  // The bytes it holds: itself and its chunks.
+  std::size_t bytes() const { return sizeof(Histogram) + counts_.capacity() * sizeof(std::uint64_t); }
+  std::size_t chunks() const { return counts_.size() / kChunkSize; }
 
   // record_n(v, 1) without its 128-bit multiply (the hot path: one value per fact). Always
   // inline: GCC kept it out of line at -O3 with IPO, a call per fact (about 4.7 per request
   // on big-8x); a new minimum or maximum, rare once a run is under way, goes out of line.
   [[gnu::always_inline]] void record(std::int64_t v) {
     if (v < 0) v = 0;
-    ++counts_[index_of(v)];
+    ++bucket(index_of(v));
     ++total_;
     sum_ += v;
     if (v < min_ || v > max_) [[unlikely]]
@@ -56,8 +56,7 @@ class Histogram {
   void record_n(std::int64_t v, std::uint64_t n) {
     if (n == 0) return;
     if (v < 0) v = 0;
-    const std::size_t i = index_of(v);
-    counts_[i] += n;
+    bucket(index_of(v)) += n;
     total_ += n;
     sum_ += static_cast<Int128>(v) * static_cast<Int128>(n);
     if (v < min_ || v > max_) note_extremes(v);
@@ -88,7 +87,7 @@ class Histogram {
   void for_each_bucket(F f) const {
     if (total_ == 0) return;
     for (std::size_t i = lo(), hi_i = hi(); i <= hi_i; ++i)
-      if (counts_[i] != 0) f(bucket_lower(i), bucket_upper(i), counts_[i]);
+      if (const std::uint64_t n = count_at(i); n != 0) f(bucket_lower(i), bucket_upper(i), n);
   }
 
   static std::size_t index_of(std::int64_t v) {
@@ -111,7 +110,26 @@ class Histogram {
  private:
   __extension__ using Int128 = __int128;
 
-  std::vector<std::uint64_t> counts_;
+  // Where chunk c's 128 counts start in counts_, or kAbsent before a value fell in it.
+  static constexpr std::uint16_t kAbsent = 0xFFFF;
+  static constexpr std::array<std::uint16_t, kChunks> absent_table() {
+    std::array<std::uint16_t, kChunks> t{};
+    for (auto& x : t) x = kAbsent;
+    return t;
+  }
+  std::vector<std::uint64_t> counts_;  // the allocated chunks, in the order of their first value
+  std::array<std::uint16_t, kChunks> start_ = absent_table();
+  [[gnu::always_inline]] std::uint64_t& bucket(std::size_t i) {
+    std::uint16_t at = start_[i >> kSubBucketBits];
+    if (at == kAbsent) [[unlikely]]
+      at = add_chunk(i >> kSubBucketBits);
+    return counts_[at + (i & (kChunkSize - 1))];
+  }
+  std::uint64_t count_at(std::size_t i) const {
+    const std::uint16_t at = start_[i >> kSubBucketBits];
+    return at == kAbsent ? 0 : counts_[at + (i & (kChunkSize - 1))];
+  }
+  [[gnu::noinline, gnu::cold]] std::uint16_t add_chunk(std::size_t chunk);
   std::uint64_t total_ = 0;
   Int128 sum_ = 0;
   std::int64_t min_ = INT64_MAX;

@@ -36,7 +36,6 @@ HistogramId Metrics::histogram(const std::string& component, const std::string&,
     add_series(component, prefix + "_p95_ms");
     add_series(component, prefix + "_p99_ms");
   }
-  if (!defer_histograms_) h.whole.allocate(), h.window.allocate();
   hists_.push_back(std::move(h));
   return HistogramId{static_cast<std::uint32_t>(hists_.size() - 1)};
 }
@@ -44,7 +43,6 @@ HistogramId Metrics::histogram(const std::string& component, const std::string&,
 HistogramId Metrics::windowed_histogram(const std::string&, const std::string&) {
   Hist h;
   h.has_series = true;  // records into its window; series stays -1: none written
-  if (!defer_histograms_) h.whole.allocate(), h.window.allocate();
   hists_.push_back(std::move(h));
   return HistogramId{static_cast<std::uint32_t>(hists_.size() - 1)};
 }
@@ -121,13 +119,6 @@ void Metrics::reserve_windows(std::size_t windows) {
   window_ends_.reserve(windows);
 }
 
-void Metrics::allocate_histograms() {
-  for (Hist& h : hists_) {
-    h.whole.allocate();
-    if (h.has_series) h.window.allocate();
-  }
-}
-
 void Metrics::reset_whole_run(Time now) {
   merge_sums();  // the sources' windows before the warm-up belong to the targets' too
   for (Counter& c : counters_) c.total = 0;
@@ -176,8 +167,10 @@ void Metrics::close_window(Time now) {
     g.window_time = now;
   }
   merge_sums();  // before any histogram closes its window
+  std::uint64_t held = 0;
   for (Hist& h : hists_) {
     h.flush_zeros();
+    held += h.whole.bytes() + h.window.bytes() + (h.before_warmup ? h.before_warmup->bytes() : 0);
     if (!h.has_series) continue;
     h.whole.merge(h.window);
     if (h.series < 0) {  // windowed: no series of its own
@@ -197,6 +190,7 @@ void Metrics::close_window(Time now) {
     h.window.clear();
     if (h.before_warmup) h.before_warmup->clear();
   }
+  held_histogram_bytes_ = held;
   window_ends_.push_back(now);
   last_window_end_ = now;
 }

@@ -76,10 +76,7 @@ class Metrics {
   static constexpr std::size_t kStateReserve = 64;
   static constexpr std::size_t kStateKept = 10000;
 
-  // With `defer_histograms` (the Simulation's), a histogram's buckets wait for
-  // allocate_histograms(); otherwise each has them when registered.
-  Metrics(Time window, Time warmup, bool defer_histograms = false)
-      : window_(window), warmup_(warmup), defer_histograms_(defer_histograms) {}
+  Metrics(Time window, Time warmup) : window_(window), warmup_(warmup) {}
 
   // --- registration (build time) ---
   // How a counter's series reads: events per second over each window, or events in it, or,
@@ -161,19 +158,21 @@ class Metrics {
   void reset_whole_run(Time now);  // at warm-up
   void close_window(Time now);     // at each window boundary, and once at the end
   const std::vector<Series>& series() const { return series_; }
-  // What the registered histograms hold at their peak, for the memory budget: each keeps a
-  // whole-run and a window histogram, and a third from the warm-up when it has series and the
-  // run has a warm-up (Hist::before_warmup). A service registers two with series (about
-  // 230 KB; 20,000 services hold 4.6 GB of histograms in a run).
+  // What the registered histograms will hold, for the memory budget before the run: each
+  // keeps a whole-run and a window histogram, and a third from the warm-up when it has series
+  // and the run has a warm-up (Hist::before_warmup). A histogram's chunks are allocated as
+  // values fall in them (Histogram), so the estimate charges kEstimatedChunks each: the most a
+  // busy histogram of the shipped scenarios holds (docs/development.md, memory); a service's
+  // four are about 50 KB.
+  static constexpr std::size_t kEstimatedChunks = 12;
   std::uint64_t histogram_bytes() const {
     std::uint64_t n = 0;
     for (const Hist& h : hists_) n += 1 + h.has_series + (h.has_series && warmup_ > 0);
-    return n * Histogram::kBytes;
+    return n * (sizeof(Histogram) + kEstimatedChunks * Histogram::kChunkBytes);
   }
-  // Gives the histograms their buckets (Histogram::allocate): the whole-run one, and the
-  // window's of one with series. Called when the run starts: a scenario only loaded (validate,
-  // plan's probes) holds none, about 230 KB a service.
-  void allocate_histograms();
+  // What they held at the last window's close (their chunks as allocated): the run's watcher
+  // charges this instead of the estimate.
+  std::uint64_t histogram_bytes_held() const { return held_histogram_bytes_; }
   // Room for `windows` values in every series (and their end times), taken when the run
   // starts: grown by doubling instead, the series held up to twice their values, three times
   // while one moved (a long run's series are most of its memory: Simulation::check_memory_budget).
@@ -197,7 +196,7 @@ class Metrics {
     int series = -1;
   };
   struct Hist {
-    Histogram whole{Histogram::kDeferred}, window{Histogram::kDeferred};
+    Histogram whole, window;
     std::uint64_t zeros = 0;  // record_zero() calls not yet in the histogram
     bool has_series = false;  // records into its window (with series, or windowed)
     int series = -1;  // first of three: p50, p95, p99; -1 for a windowed histogram
@@ -220,7 +219,7 @@ class Metrics {
   std::vector<std::pair<std::uint32_t, std::uint32_t>> sums_;  // (source, target) of sum_into
 
   Time window_, warmup_;
-  bool defer_histograms_ = false;
+  std::uint64_t held_histogram_bytes_ = 0;
   Time last_window_end_ = 0;
   std::vector<Counter> counters_;
   std::vector<Gauge> gauges_;

@@ -281,8 +281,15 @@ static std::string gigabytes(double bytes) {
 // and the run stops, with the count and the time, when they and the fixed part would pass
 // the budget.
 void Simulation::watch_in_flight() const {
-  const double held = fixed_bytes_ + static_cast<double>(calls_.live()) * kBytesPerCall;
+  const double histograms = static_cast<double>(metrics_->histogram_bytes_held());
+  const double held = fixed_bytes_ + histograms + static_cast<double>(calls_.live()) * kBytesPerCall;
   if (held <= static_cast<double>(kMemoryBudget)) return;
+  if (histograms > held / 2)
+    throw std::runtime_error("out of memory budget at t=" + format_duration(now_) + ": the latency histograms hold " +
+                             gigabytes(histograms) + ", about " + gigabytes(held) +
+                             " with the rest of the run (the budget is " +
+                             gigabytes(static_cast<double>(kMemoryBudget)) +
+                             "): their values spread over more powers of two than estimated; model fewer components");
   throw std::runtime_error(
       "out of memory budget at t=" + format_duration(now_) + ": " + std::to_string(calls_.live()) +
       " calls in flight, about " + gigabytes(held) + " with the rest of the run (the budget is " +
@@ -320,7 +327,6 @@ void Simulation::run(const std::function<void(double)>& progress, const std::ato
   // Engine events go first at their times: they were pushed before any model's.
   if (settings_.warmup > 0) sched_.push(Event{settings_.warmup, 0, kWarmup, 0, 0});
   if (settings_.window < end) sched_.push(Event{settings_.window, 0, kWindow, 0, 0});
-  metrics_->allocate_histograms();  // not at load: a scenario only validated holds none
   metrics_->reserve_windows(static_cast<std::size_t>((settings_.duration + settings_.window - 1) / settings_.window));
   for (auto& c : comps_) {
     ctx_.self_ = c->index();

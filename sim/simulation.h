@@ -108,6 +108,9 @@ class Simulation {
   };
   const std::vector<Reference>& references() const { return refs_; }
   const std::vector<std::unique_ptr<Component>>& components() const { return comps_; }
+  // What the run is estimated to hold at its peak before it starts (check_memory_budget:
+  // series, histograms, each component's own), without the requests in flight.
+  double memory_estimate() const { return estimate_bytes_; }
   // The routes the scenario names, by interned index (sim/request_ledger.h).
   std::uint32_t route_count() const { return requests_->route_count(); }
   const std::string& route_name(std::uint32_t i) const { return requests_->route_name(i); }
@@ -175,7 +178,8 @@ class Simulation {
   void watch_in_flight() const;
   // What a call in flight holds with its job, timeout and events (watch_in_flight).
   static constexpr double kBytesPerCall = 330;
-  double fixed_bytes_ = 0;  // check_memory_budget's estimate: all but the calls in flight
+  double fixed_bytes_ = 0;  // check_memory_budget's estimate: all but the calls in flight and the histograms
+  double estimate_bytes_ = 0;
   void estimate_requests();
   void build_sections(Params& top, const Registry& registry);
   void read_top_level(Params& top, const Registry& registry, TopLevelStage stage);

@@ -232,6 +232,7 @@ class Balancer final : public Component, public HasCapabilities, public ZoneAwar
   std::uint32_t zones_up_ = 0;
   Algorithm algorithm_ = Algorithm::round_robin;
   std::string algorithm_text_;
+  double dispatched_ = 0;  // requests sent to any target, summed once by finish() for the shares
   bool l4_ = false, hash_on_client_ = false, sticky_ = false, sticky_alias_ = false;
   Distribution latency_;
   bool latency_zero_ = false;  // latency_ is 0: forward at once, no timer

@@ -207,3 +207,31 @@ TEST_CASE("percentiles() in one walk returns exactly what percentile() returns f
     check(dense);
   }
 }
+
+TEST_CASE("a histogram holds only the chunks its values fall in") {
+  Histogram h;
+  CHECK(h.chunks() == 0);
+  CHECK(h.bytes() == sizeof(Histogram));
+  // 1 ms to 1 s in nanoseconds: 2^19.9 to 2^29.9, eleven powers of two, one chunk each.
+  for (std::int64_t v = 1'000'000; v <= 1'000'000'000; v += 997) h.record(v);
+  CHECK(h.chunks() == 11);
+  CHECK(h.bytes() == sizeof(Histogram) + 11 * Histogram::kChunkBytes);
+  // Zeros take the linear range's first chunk; values below 256 are its two.
+  h.record(0);
+  h.record(200);
+  CHECK(h.chunks() == 13);
+  // Recording into chunks that exist allocates nothing more; clear() keeps them.
+  for (int i = 0; i < 1000; ++i) h.record(5'000'000);
+  CHECK(h.chunks() == 13);
+  h.clear();
+  CHECK(h.chunks() == 13);
+  // A cleared histogram merged in gives no chunk; a merged value gives its own only.
+  Histogram into;
+  into.merge(h);
+  CHECK(into.chunks() == 0);
+  h.record(7'000);
+  into.merge(h);
+  CHECK(into.chunks() == 1);
+  CHECK(into.count() == 1);
+  CHECK(into.percentile(50) == 7'000);
+}

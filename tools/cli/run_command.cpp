@@ -212,7 +212,12 @@ int validate_command(const std::vector<std::string>& files, const std::vector<st
     try {
       Simulation sim(*doc, registry);
       for (const ScenarioWarning& w : sim.warnings()) std::cerr << w.format(f) << "\n";
-      if (!fields) std::cout << f << ": ok (" << sim.components().size() << " components)\n";
+      if (!fields) {
+        char peak[64];
+        std::snprintf(peak, sizeof peak, "%.2f GB", sim.memory_estimate() / 1e9);
+        std::cout << f << ": ok (" << sim.components().size() << " components; a run holds about " << peak
+                  << " at its peak, besides its requests in flight)\n";
+      }
     } catch (const ScenarioError& e) {
       if (fields) entry.update({{"ok", false}, {"error", e.format(f)}, {"pointer", e.pointer()}});
       else std::cerr << e.format(f) << "\n";
