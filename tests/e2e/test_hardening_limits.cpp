@@ -157,13 +157,14 @@ TEST_CASE("hardening: a cache's capacity is charged before t = 0, and validate a
 }
 
 TEST_CASE("hardening: every component's histograms are charged, and a local cache's copy per instance") {
-  // Five nodes of 14.35 million entries: 7.85 GB, within the budget with ten services; a
-  // thousand services' latency histograms (two each, 117 kB apiece) add 0.23 GB and pass it.
+  // Five nodes of 14.35 million entries: 7.85 GB, within the budget with ten services; four
+  // thousand services' latency histograms (two each, a whole run's and a window's, charged
+  // Metrics::kEstimatedChunks of buckets apiece: about 50 kB a service) add 0.2 GB and pass it.
   json doc = cache_doc("histograms", 5 * 14350000LL, 5);
   for (int i = 0; i < 10; ++i) doc["components"].push_back({{"id", "s" + std::to_string(i)}, {"type", "service"}, {"service_time", "1ms"}});
   auto r = run_archsim({"validate", write_scenario("histograms", doc)}, kTimeout);
   CHECK_MESSAGE(r.exit_code == 0, describe(r));
-  for (int i = 10; i < 1000; ++i) doc["components"].push_back({{"id", "s" + std::to_string(i)}, {"type", "service"}, {"service_time", "1ms"}});
+  for (int i = 10; i < 4000; ++i) doc["components"].push_back({{"id", "s" + std::to_string(i)}, {"type", "service"}, {"service_time", "1ms"}});
   r = run_archsim({"validate", write_scenario("histograms", doc)}, kTimeout);
   expect_one_line(r, {"this run would hold about 8.1 GB", "\"cache\" alone takes 7.9 GB"});
 

@@ -58,6 +58,20 @@ TEST_CASE("metrics: histogram windows report p50/p95/p99 in ms, NaN when empty")
   CHECK(m.whole(h).count() == 100);
 }
 
+TEST_CASE("metrics: the histograms' bytes are estimated before the run and counted at each window's close") {
+  Metrics m(kSecond, 0);
+  HistogramId h = m.histogram("c", "latency", "latency");
+  // A whole-run and a window histogram, each charged the estimate's chunks before any value.
+  CHECK(m.histogram_bytes() == 2 * (sizeof(Histogram) + Metrics::kEstimatedChunks * Histogram::kChunkBytes));
+  CHECK(m.histogram_bytes_held() == 0);
+  m.close_window(kSecond);
+  CHECK(m.histogram_bytes_held() == 2 * sizeof(Histogram));
+  // 1 ms to 1 s: eleven powers of two, a chunk each in the window's and (merged) the whole run's.
+  for (int i = 1; i <= 1000; ++i) m.record(h, i * kMillisecond);
+  m.close_window(2 * kSecond);
+  CHECK(m.histogram_bytes_held() == 2 * (sizeof(Histogram) + 11 * Histogram::kChunkBytes));
+}
+
 TEST_CASE("pool: stale handles are detected after reuse") {
   Pool<int> p;
   Handle a = p.alloc();
