@@ -15,6 +15,7 @@
 #include "models/dns/dns.h"
 #include "models/faults/faults.h"
 #include "models/function/function.h"
+#include "models/kv_store/kv_store.h"
 #include "models/queue/queue.h"
 #include "models/service/service.h"
 
@@ -38,6 +39,7 @@ void register_builtin_models(Registry& r) {
   r.add("dns", make_dns);
   r.add("function", make_function);
   r.add("consensus", make_consensus);
+  r.add("kv_store", make_kv_store);
   register_database(r);
   register_queue(r);  // after the database: causes keep their values
   causes::register_late_causes(r);  // last, for the same reason

@@ -1,0 +1,65 @@
+// Leaderless replicated key-value store (type "kv_store"): Dynamo's and Cassandra's way of
+// replicating without a leader, with a consistency level per read and per write.
+//
+// Follows: the Dynamo paper (DeCandia et al., "Dynamo: Amazon's Highly Available Key-value
+// Store", SOSP 2007, sections 4.2-4.6: the ring, the preference list, R and W, hinted
+// handoff) and Apache Cassandra 4.x as its sources do it: locator/SimpleStrategy.java
+// (calculateNaturalReplicas), db/ConsistencyLevel.java (blockFor, assureSufficientLiveReplicas:
+// UnavailableException), service/StorageProxy.java (mutate, shouldHint, read),
+// service/reads/AbstractReadExecutor.java, service/reads/repair/BlockingReadRepair.java,
+// hints/HintsService.java, with cassandra.yaml's defaults (num_tokens 16, hinted_handoff_enabled,
+// max_hint_window 3h).
+//   - `nodes` nodes on a token ring of `vnodes` tokens each; a key's `replication_factor`
+//     (N) replicas are the owner of its range and the next distinct nodes clockwise
+//     (ring.h). Any live node coordinates (a token-unaware driver's round robin; the
+//     coordinator's own work is not modelled).
+//   - A write goes to every live replica of the key at once. Replica i applies it after
+//     `network` + its `write_time` draw (the replication delay) and acknowledges after one
+//     more `network`; the coordinator answers the client when `write_consistency` (W)
+//     replicas have acknowledged: the W-th order statistic of the live replicas' round trips.
+//     The other replicas apply it later, asynchronously (the stale window). Versions are the
+//     coordinator's timestamps: the last write wins, a replica keeps the newest it was sent.
+//   - A read goes to `read_consistency` (R) live replicas picked at random (Cassandra's
+//     dynamic snitch picks the fastest; with replicas alike, that is any), each answering
+//     with the version it holds `network` + `read_time` after the read left, one `network`
+//     later at the coordinator; the client's answer waits for all R: the largest of R
+//     round trips. The newest version among them is returned.
+//   - Unavailable: with fewer live replicas than the level needs, the coordinator refuses at
+//     once (Status::Unavailable: Cassandra's UnavailableException), counted per operation.
+//     With every node down there is no coordinator either.
+//   - A read is stale when it returns a version older than the newest write acknowledged
+//     before it reached the coordinator. With R + W > N every read set meets every
+//     acknowledged write set in at least one replica, so none is (Dynamo 4.5).
+//   - Read repair (`read_repair`, on by default as Cassandra 4's blocking read repair): a
+//     read at R >= 2 whose replicas disagree writes the newest version back to the
+//     contacted replicas that were behind, and answers once they acknowledge. ONE compares
+//     nothing, so repairs nothing.
+//   - Hinted handoff (`hinted_handoff`, on by default): a write's mutation for a replica
+//     that is down (when it is sent, or when it arrives) is kept by the coordinator as a
+//     hint, unless the replica has been down longer than `max_hint_window` or the write was
+//     refused as unavailable (no hint then, as Cassandra); when the node is back, its hints
+//     are replayed (each applied `network` + `write_time` after the return).
+//   - Node failures are the scenario's own faults: "crash" (the first `instances` live
+//     nodes in index order, each back after `restart_time`) and "failures" with
+//     "scope": "instance" (each node its own MTBF/MTTR process). A node keeps its data while
+//     down (Cassandra's commit log); mutations that reached it before are not lost.
+// Conservation: reads = reads_ok + reads_unavailable + reads in flight (writes alike).
+//
+// Simplifications: the replicas do not queue (every operation is served at once: no
+// thread pools, no compaction); acknowledgements and the time a read is answered are drawn
+// when the request reaches the coordinator (a replica crashing meanwhile still answers);
+// no speculative retry, no read or write timeouts (a level met at the start is met); one
+// data centre (no NetworkTopologyStrategy, no LOCAL_QUORUM); no sloppy quorum (Dynamo's
+// hinted writes to the next healthy node counting toward W; Cassandra counts no hint toward
+// a level but ANY); hints are replayed at once rather than at hinted_handoff_throttle; no
+// anti-entropy repair (nodetool repair, Merkle trees).
+#pragma once
+#include <memory>
+
+#include "scenario/build.h"
+
+namespace archsim {
+
+std::unique_ptr<Component> make_kv_store(Params& p, BuildContext& bc);
+
+}  // namespace archsim

@@ -1,0 +1,197 @@
+// Reads and writes at their consistency levels, and read repair. See kv_store.h.
+#include <algorithm>
+
+#include "models/contracts/result_flags.h"
+#include "models/kv_store/store.h"
+
+namespace archsim::kv_store {
+
+std::uint32_t Store::key_index(std::uint64_t key) {
+  const std::uint32_t found = key_index_.find(key);
+  if (found != cache::KeyMap::kNone) return found;
+  const auto k = static_cast<std::uint32_t>(acked_.size());
+  key_index_.put(key, k);
+  acked_.push_back(0);
+  versions_.resize(versions_.size() + p_.replication_factor, 0);  // grows to the keys used, then stays
+  return k;
+}
+
+std::uint32_t Store::new_op() {
+  std::uint32_t s;
+  if (!free_.empty()) {
+    s = free_.back();
+    free_.pop_back();
+  } else {
+    ops_.emplace_back();  // grows to the most operations in flight at once, then reuses
+    s = static_cast<std::uint32_t>(ops_.size() - 1);
+  }
+  ops_[s] = Op{};
+  ops_[s].busy = true;
+  return s;
+}
+
+void Store::release(std::uint32_t slot) {
+  Op& o = ops_[slot];
+  if (--o.pending == 0 && o.replied) {
+    o.busy = false;
+    free_.push_back(slot);
+  }
+}
+
+void Store::apply(std::uint32_t key, std::uint32_t pos, std::uint64_t version) {
+  std::uint64_t& v = versions_[static_cast<std::size_t>(key) * p_.replication_factor + pos];
+  v = std::max(v, version);  // last write wins: a replica keeps the newest timestamp it was sent
+}
+
+void Store::on_request(Context& ctx, CallId call) {
+  const RequestInfo req = ctx.request(call);
+  if (req.write) ctx.metrics().add(writes_c_);
+  else ctx.metrics().add(reads_c_);
+  if (up_ == 0) return unavailable(ctx, call, req.write);  // no node to coordinate
+  const std::uint32_t key = key_index(req.key);
+  const std::uint32_t range = ring_.range_of(req.key);
+  if (req.write) write(ctx, call, key, range);
+  else read(ctx, call, key, range);
+}
+
+void Store::unavailable(Context& ctx, CallId call, bool write) {
+  ctx.metrics().add(write ? writes_unavail_c_ : reads_unavail_c_);
+  ctx.reply(call, Status::Unavailable);
+}
+
+// Cassandra's read path: R live replicas asked (one for the data, the others for a digest),
+// the answer once all R are in.
+void Store::read(Context& ctx, CallId call, std::uint32_t key, std::uint32_t range) {
+  const std::uint8_t* replicas = ring_.replicas_of(range);
+  std::uint8_t live[kMaxReplicas];
+  std::uint32_t n_live = 0;
+  for (std::uint32_t pos = 0; pos < p_.replication_factor; ++pos)
+    if (nodes_[replicas[pos]].up) live[n_live++] = static_cast<std::uint8_t>(pos);
+  if (n_live < need_read_) return unavailable(ctx, call, false);
+  const std::uint32_t s = new_op();
+  Op& o = ops_[s];
+  o.call = call;
+  o.start = ctx.now();
+  o.key = key;
+  o.range = range;
+  o.version = acked_[key];
+  Time last = 0;
+  for (std::uint32_t i = 0; i < need_read_; ++i) {
+    // A random pick among the live replicas not asked yet (a partial Fisher-Yates shuffle).
+    const auto j = i + static_cast<std::uint32_t>(rng_.below(n_live - i));
+    std::swap(live[i], live[j]);
+    o.contacted[i] = live[i];
+    const Time at = net() + p_.read_time.sample_time(rng_);
+    last = std::max(last, at + net());
+    ctx.schedule(at, kReplicaRead, s | std::uint64_t{i} << 32);
+  }
+  o.n = static_cast<std::uint8_t>(need_read_);
+  o.pending = static_cast<std::uint8_t>(need_read_ + 1);
+  ctx.schedule(last, kReadDone, s);  // after every kReplicaRead: equal times keep their order
+}
+
+void Store::read_done(Context& ctx, std::uint32_t s) {
+  Op& o = ops_[s];
+  // Blocking read repair: the contacted replicas that answered an older version get the
+  // newest, and the client's answer waits for their acknowledgements.
+  if (p_.read_repair && o.n >= 2) {
+    Time last = -1;
+    std::uint32_t behind = 0;
+    for (std::uint32_t i = 0; i < o.n; ++i) {
+      if (o.seen[i] >= o.best) continue;
+      const Time at = net() + p_.write_time.sample_time(rng_);
+      last = std::max(last, at + net());
+      ctx.schedule(at, kRepairApply, s | std::uint64_t{o.contacted[i]} << 32);
+      ++o.pending;
+      ++behind;
+    }
+    if (behind > 0) {
+      ctx.metrics().add(repairs_c_);
+      ctx.metrics().add(repair_mutations_c_, behind);
+      ++o.pending;
+      ctx.schedule(last, kRepairDone, s);
+      return;
+    }
+  }
+  answer_read(ctx, s);
+}
+
+void Store::answer_read(Context& ctx, std::uint32_t s) {
+  Op& o = ops_[s];
+  Result res;
+  res.value = o.best;
+  if (o.best < o.version) {
+    res.flags |= result_flags::kStale;
+    ctx.metrics().add(stale_c_);
+  }
+  ctx.metrics().add(reads_ok_c_);
+  ctx.metrics().record(read_lat_, ctx.now() - o.start);
+  o.replied = true;
+  ctx.reply(o.call, Status::Ok, res);
+}
+
+// The coordinator sends the mutation to every live replica and answers at the W-th
+// acknowledgement; replicas down when it is sent get a hint instead.
+void Store::write(Context& ctx, CallId call, std::uint32_t key, std::uint32_t range) {
+  const std::uint8_t* replicas = ring_.replicas_of(range);
+  std::uint32_t n_live = 0;
+  for (std::uint32_t pos = 0; pos < p_.replication_factor; ++pos) n_live += nodes_[replicas[pos]].up ? 1 : 0;
+  if (n_live < need_write_) return unavailable(ctx, call, true);  // no hints either (Cassandra)
+  const std::uint32_t s = new_op();
+  Op& o = ops_[s];
+  o.call = call;
+  o.start = ctx.now();
+  o.key = key;
+  o.range = range;
+  o.write = true;
+  o.version = ++clock_;
+  acks_.clear();
+  for (std::uint32_t pos = 0; pos < p_.replication_factor; ++pos) {
+    if (!nodes_[replicas[pos]].up) {
+      hint(ctx, replicas[pos], key, pos, o.version);
+      continue;
+    }
+    const Time at = net() + p_.write_time.sample_time(rng_);
+    acks_.push_back(at + net());
+    ctx.schedule(at, kApply, s | std::uint64_t{pos} << 32);
+  }
+  std::nth_element(acks_.begin(), acks_.begin() + (need_write_ - 1), acks_.end());
+  o.pending = static_cast<std::uint8_t>(n_live + 1);
+  ctx.schedule(acks_[need_write_ - 1], kWriteAck, s);  // after the applies it counts: equal times keep their order
+}
+
+void Store::write_acked(Context& ctx, std::uint32_t s) {
+  Op& o = ops_[s];
+  acked_[o.key] = std::max(acked_[o.key], o.version);
+  ctx.metrics().add(writes_ok_c_);
+  ctx.metrics().record(write_lat_, ctx.now() - o.start);
+  o.replied = true;
+  ctx.reply(o.call, Status::Ok);
+}
+
+void Store::on_timer(Context& ctx, std::uint16_t tag, std::uint64_t data) {
+  const auto s = static_cast<std::uint32_t>(data);
+  const auto arg = static_cast<std::uint32_t>(data >> 32);
+  switch (tag) {
+    case kReplicaRead: {
+      Op& o = ops_[s];
+      const std::uint64_t v = versions_[static_cast<std::size_t>(o.key) * p_.replication_factor + o.contacted[arg]];
+      o.seen[arg] = v;
+      o.best = std::max(o.best, v);
+      break;
+    }
+    case kReadDone: read_done(ctx, s); break;
+    case kApply: apply(ops_[s].key, arg, ops_[s].version); break;
+    case kRepairApply: apply(ops_[s].key, arg, ops_[s].best); break;
+    case kWriteAck: write_acked(ctx, s); break;
+    case kRepairDone: answer_read(ctx, s); break;
+    case kRestart:
+      if (nodes_[data & 0xff].gen == (data >> 8) && !nodes_[data & 0xff].up) bring_up(ctx, static_cast<std::uint32_t>(data & 0xff));
+      return;
+    case kHintReplay: replay_hints(ctx, static_cast<std::uint32_t>(data & 0xff), static_cast<std::uint32_t>(data >> 8)); return;
+    default: return;
+  }
+  release(s);
+}
+
+}  // namespace archsim::kv_store
