@@ -125,6 +125,7 @@ void Store::answer_read(Context& ctx, std::uint32_t s) {
     ctx.metrics().add(stale_c_);
   }
   ctx.metrics().add(reads_ok_c_);
+  ctx.metrics().add(answered_c_);
   ctx.metrics().record(read_lat_, ctx.now() - o.start);
   o.replied = true;
   ctx.reply(o.call, Status::Ok, res);
@@ -164,6 +165,7 @@ void Store::write_acked(Context& ctx, std::uint32_t s) {
   Op& o = ops_[s];
   acked_[o.key] = std::max(acked_[o.key], o.version);
   ctx.metrics().add(writes_ok_c_);
+  ctx.metrics().add(answered_c_);
   ctx.metrics().record(write_lat_, ctx.now() - o.start);
   o.replied = true;
   ctx.reply(o.call, Status::Ok);

@@ -100,6 +100,7 @@ void Store::finish(Context& ctx, ComponentReport& r) {
 void Store::declare_figures(Metrics& m, const std::string& id) {
   figures_ = Figures(m, id);
   Figures& f = figures_;
+  answered_c_ = f.per_second("throughput_rps", "answered");  // reads and writes answered ok
   f.held("nodes", p_.nodes);
   f.held("replication_factor", p_.replication_factor);
   f.held("read_replicas_needed", need_read_);
@@ -118,8 +119,12 @@ void Store::declare_figures(Metrics& m, const std::string& id) {
     for (const Op& o : ops_) n += o.busy && !o.replied ? 1 : 0;
     return n;
   });
+  // Reads and writes together (the component table's latency), as the sum of the two.
+  const HistogramId both = f.latency("latency_ms", "latency");
   read_lat_ = f.latency("read_latency_ms", "read_latency", "read_latency");
   write_lat_ = f.latency("write_latency_ms", "write_latency", "write_latency");
+  m.sum_into(read_lat_, both);
+  m.sum_into(write_lat_, both);
   repairs_c_ = f.count("read_repairs", "read_repair_rps");
   repair_mutations_c_ = f.count("read_repair_mutations");
   hints_c_ = f.count("hints_stored", "hints_rps");

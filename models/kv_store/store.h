@@ -134,7 +134,7 @@ class Store final : public Component, public HasCapabilities, public Crashable {
   std::uint32_t outages_ = 0;                   // times every node was down, since the warm-up
   Rng rng_;
   Figures figures_;  // every figure, reported by finish() in the order declared
-  CounterId reads_c_, reads_ok_c_, stale_c_, reads_unavail_c_, writes_c_, writes_ok_c_, writes_unavail_c_;
+  CounterId answered_c_, reads_c_, reads_ok_c_, stale_c_, reads_unavail_c_, writes_c_, writes_ok_c_, writes_unavail_c_;
   CounterId repairs_c_, repair_mutations_c_, hints_c_, replayed_c_, dropped_c_;
   HistogramId read_lat_, write_lat_;
   GaugeId up_g_;

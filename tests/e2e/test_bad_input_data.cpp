@@ -209,6 +209,30 @@ TEST_CASE("bad input: a consensus group's fields and its own faults, each fault 
   });
 }
 
+TEST_CASE("bad input: a leaderless store's fields, each fault at its pointer") {
+  const std::string file = bad("kv_store_level_above_rf.json");
+  check_semantic_error(run_bad(file), file, {"kv_store_level_above_rf.json", "/components/1/read_consistency", {"THREE", "needs 3", "replication_factor is 2"}});
+  const std::string path = archsim::e2e::source_path("scenarios/consensus/consistency-levels.json");
+  check_set_cases(path, {
+      {"store.nodes=0", {"", "/components/1/nodes", {}}},
+      {"store.nodes=65", {"", "/components/1/nodes", {}}},
+      {"store.replication_factor=6", {"", "/components/1/replication_factor", {"5 nodes"}}},
+      {"store.replication_factor=0", {"", "/components/1/replication_factor", {}}},
+      {"store.vnodes=0", {"", "/components/1/vnodes", {}}},
+      {"store.read_consistency=\"quorum\"", {"", "/components/1/read_consistency", {"QUORUM"}}},
+      {"store.write_consistency=\"LOCAL_QUORUM\"", {"", "/components/1/write_consistency", {}}},
+      {"store.write_consistency=2", {"", "/components/1/write_consistency", {}}},
+      {"store.network=\"-1ms\"", {"", "/components/1/network", {}}},
+      {"store.read_time=\"slow\"", {"", "/components/1/read_time", {}}},
+      {"store.write_time={\"dist\":\"exponential\"}", {"", "/components/1/write_time", {}, true}},
+      {"store.read_repair=\"yes\"", {"", "/components/1/read_repair", {}}},
+      {"store.hinted_handoff=1", {"", "/components/1/hinted_handoff", {}}},
+      {"store.max_hint_window=\"-1s\"", {"", "/components/1/max_hint_window", {}}},
+      {"store.restart_time=\"0s\"", {"", "/components/1/restart_time", {}}},
+      {"store.replicas=3", {"", "/components/1/replicas", {"unknown field"}}},
+  });
+}
+
 TEST_CASE("bad input: a cache's memory limit, each fault at its pointer") {
   const std::string path = archsim::e2e::source_path("scenarios/caching/redis-oom-restart.json");
   check_set_cases(path, {
