@@ -6,18 +6,19 @@
 namespace archsim::kv_store {
 
 void declare_page(PageSection& page) {
-  page.panel("Reads, stale reads and refusals", "per second",
-             {"read_rps", "stale_rps", "unavailable_read_rps", "write_rps", "unavailable_write_rps"},
+  page.panel("Stale reads and refusals", "per second", {"stale_rps", "unavailable_read_rps", "unavailable_write_rps"},
              "Stale: a read that returned an older version than a write already acknowledged (never with R + W > N). "
-             "Unavailable: fewer live replicas than the consistency level needs (Cassandra's UnavailableException).")
+             "Refused: fewer live replicas than the consistency level needs (Cassandra's UnavailableException).")
       .panel("Latency at the consistency levels", "ms",
              {"read_latency_p50_ms", "read_latency_p99_ms", "write_latency_p50_ms", "write_latency_p99_ms"},
              "A read waits for the slowest of the R replicas it asked; a write for the W-th fastest of the live replicas.")
       .panel("Nodes up", "nodes", {"nodes_up"}, "Means over each window.")
       .varies()
-      .panel("Repairs", "per second", {"read_repair_rps", "hints_rps", "replayed_rps", "missed_rps"},
-             "Read repair: a read whose replicas disagreed wrote the newest version back. Hints: mutations kept for a "
-             "node that was down, replayed when it returns; missed: past the hint window, or hinted handoff off.");
+      .panel("Read repairs", "per second", {"read_repair_rps"},
+             "Reads whose replicas disagreed, which wrote the newest version back to those behind before answering.")
+      .panel("Hints", "per second", {"hints_rps", "replayed_rps", "missed_rps"},
+             "Mutations kept for a node that was down, replayed when it returns; missed: past the hint window, or "
+             "hinted handoff off (the node serves the older version until the key is written again or repaired).");
   page.headline("stale_read_share", "stale share", "pct", true)
       .headline("stale_reads", "stale reads")
       .headline("reads_unavailable", "reads refused")
