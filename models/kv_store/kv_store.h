@@ -39,6 +39,13 @@
 //     hint, unless the replica has been down longer than `max_hint_window` or the write was
 //     refused as unavailable (no hint then, as Cassandra); when the node is back, its hints
 //     are replayed (each applied `network` + `write_time` after the return).
+//   - Sloppy quorum (`sloppy_quorum`, off by default as in Cassandra; Dynamo section 4.6):
+//     reads and writes go to the first replication_factor healthy nodes of the key's
+//     preference list (the ring walked on past its replicas), so a node that is not a replica
+//     stands in for one that is down: it takes the write (counted in `sloppy_writes`) and
+//     counts toward W, while the down replica's hint waits for its return. A level is refused
+//     only when too few nodes of the whole ring are up; R + W > N no longer guarantees a
+//     fresh read (the stand-ins do not hold what was written before they stood in).
 //   - Node failures are the scenario's own faults: "crash" (the first `instances` live
 //     nodes in index order, each back after `restart_time`) and "failures" with
 //     "scope": "instance" (each node its own MTBF/MTTR process). A node keeps its data while
@@ -49,10 +56,10 @@
 // thread pools, no compaction); acknowledgements and the time a read is answered are drawn
 // when the request reaches the coordinator (a replica crashing meanwhile still answers);
 // no speculative retry, no read or write timeouts (a level met at the start is met); one
-// data centre (no NetworkTopologyStrategy, no LOCAL_QUORUM); no sloppy quorum (Dynamo's
-// hinted writes to the next healthy node counting toward W; Cassandra counts no hint toward
-// a level but ANY); hints are replayed at once rather than at hinted_handoff_throttle; no
-// anti-entropy repair (nodetool repair, Merkle trees).
+// data centre (no NetworkTopologyStrategy, no LOCAL_QUORUM); no ANY level; a stand-in of a
+// sloppy quorum keeps its copy after the handoff (no read reaches it once the replica is
+// back); hints are replayed at once rather than at hinted_handoff_throttle; no anti-entropy
+// repair (nodetool repair, Merkle trees).
 #pragma once
 #include <memory>
 

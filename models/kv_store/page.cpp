@@ -16,9 +16,10 @@ void declare_page(PageSection& page) {
       .varies()
       .panel("Read repairs", "per second", {"read_repair_rps"},
              "Reads whose replicas disagreed, which wrote the newest version back to those behind before answering.")
-      .panel("Hints", "per second", {"hints_rps", "replayed_rps", "missed_rps"},
+      .panel("Hints", "per second", {"hints_rps", "replayed_rps", "missed_rps", "sloppy_rps"},
              "Mutations kept for a node that was down, replayed when it returns; missed: past the hint window, or "
-             "hinted handoff off (the node serves the older version until the key is written again or repaired).");
+             "hinted handoff off (the node serves the older version until the key is written again or repaired). "
+             "Sloppy: writes a stand-in node took for a down replica (sloppy quorum).");
   page.headline("stale_read_share", "stale share", "pct", true)
       .headline("stale_reads", "stale reads")
       .headline("reads_unavailable", "reads refused")

@@ -12,7 +12,7 @@ std::uint32_t Store::key_index(std::uint64_t key) {
   const auto k = static_cast<std::uint32_t>(acked_.size());
   key_index_.put(key, k);
   acked_.push_back(0);
-  versions_.resize(versions_.size() + p_.replication_factor, 0);  // grows to the keys used, then stays
+  versions_.resize(versions_.size() + stride_, 0);  // grows to the keys used, then stays
   return k;
 }
 
@@ -39,8 +39,20 @@ void Store::release(std::uint32_t slot) {
 }
 
 void Store::apply(std::uint32_t key, std::uint32_t pos, std::uint64_t version) {
-  std::uint64_t& v = versions_[static_cast<std::size_t>(key) * p_.replication_factor + pos];
+  std::uint64_t& v = versions_[static_cast<std::size_t>(key) * stride_ + pos];
   v = std::max(v, version);  // last write wins: a replica keeps the newest timestamp it was sent
+}
+
+// Where a request goes: the key's replicas that are up (strict quorum, Cassandra) or, with a
+// sloppy quorum (Dynamo 4.6), the first replication_factor healthy nodes of its preference
+// list, stand-ins for the replicas that are down included. Positions in the list, in order.
+std::uint32_t Store::targets(std::uint32_t range, std::uint8_t* out) const {
+  const std::uint8_t* list = ring_.replicas_of(range);
+  const std::uint32_t reach = p_.sloppy_quorum ? p_.nodes : p_.replication_factor;
+  std::uint32_t n = 0;
+  for (std::uint32_t pos = 0; pos < reach && n < p_.replication_factor; ++pos)
+    if (nodes_[list[pos]].up) out[n++] = static_cast<std::uint8_t>(pos);
+  return n;
 }
 
 void Store::on_request(Context& ctx, CallId call) {
@@ -62,11 +74,8 @@ void Store::unavailable(Context& ctx, CallId call, bool write) {
 // Cassandra's read path: R live replicas asked (one for the data, the others for a digest),
 // the answer once all R are in.
 void Store::read(Context& ctx, CallId call, std::uint32_t key, std::uint32_t range) {
-  const std::uint8_t* replicas = ring_.replicas_of(range);
   std::uint8_t live[kMaxReplicas];
-  std::uint32_t n_live = 0;
-  for (std::uint32_t pos = 0; pos < p_.replication_factor; ++pos)
-    if (nodes_[replicas[pos]].up) live[n_live++] = static_cast<std::uint8_t>(pos);
+  const std::uint32_t n_live = targets(range, live);
   if (n_live < need_read_) return unavailable(ctx, call, false);
   const std::uint32_t s = new_op();
   Op& o = ops_[s];
@@ -134,9 +143,8 @@ void Store::answer_read(Context& ctx, std::uint32_t s) {
 // The coordinator sends the mutation to every live replica and answers at the W-th
 // acknowledgement; replicas down when it is sent get a hint instead.
 void Store::write(Context& ctx, CallId call, std::uint32_t key, std::uint32_t range) {
-  const std::uint8_t* replicas = ring_.replicas_of(range);
-  std::uint32_t n_live = 0;
-  for (std::uint32_t pos = 0; pos < p_.replication_factor; ++pos) n_live += nodes_[replicas[pos]].up ? 1 : 0;
+  std::uint8_t live[kMaxReplicas];
+  const std::uint32_t n_live = targets(range, live);
   if (n_live < need_write_) return unavailable(ctx, call, true);  // no hints either (Cassandra)
   const std::uint32_t s = new_op();
   Op& o = ops_[s];
@@ -146,12 +154,13 @@ void Store::write(Context& ctx, CallId call, std::uint32_t key, std::uint32_t ra
   o.range = range;
   o.write = true;
   o.version = ++clock_;
+  const std::uint8_t* replicas = ring_.replicas_of(range);
+  for (std::uint32_t pos = 0; pos < p_.replication_factor; ++pos)
+    if (!nodes_[replicas[pos]].up) hint(ctx, replicas[pos], key, pos, o.version);
   acks_.clear();
-  for (std::uint32_t pos = 0; pos < p_.replication_factor; ++pos) {
-    if (!nodes_[replicas[pos]].up) {
-      hint(ctx, replicas[pos], key, pos, o.version);
-      continue;
-    }
+  for (std::uint32_t i = 0; i < n_live; ++i) {
+    const std::uint32_t pos = live[i];
+    if (pos >= p_.replication_factor) ctx.metrics().add(sloppy_c_);  // a stand-in takes it, with the hint
     const Time at = net() + p_.write_time.sample_time(rng_);
     acks_.push_back(at + net());
     ctx.schedule(at, kApply, s | std::uint64_t{pos} << 32);
@@ -177,7 +186,7 @@ void Store::on_timer(Context& ctx, std::uint16_t tag, std::uint64_t data) {
   switch (tag) {
     case kReplicaRead: {
       Op& o = ops_[s];
-      const std::uint64_t v = versions_[static_cast<std::size_t>(o.key) * p_.replication_factor + o.contacted[arg]];
+      const std::uint64_t v = versions_[static_cast<std::size_t>(o.key) * stride_ + o.contacted[arg]];
       o.seen[arg] = v;
       o.best = std::max(o.best, v);
       break;

@@ -19,12 +19,12 @@ Ring::Ring(std::uint32_t nodes, std::uint32_t replicas, std::uint32_t vnodes) : 
   std::sort(points.begin(), points.end());  // equal tokens (never seen) go to the smaller node
   tokens_.reserve(points.size());
   for (const auto& p : points) tokens_.push_back(p.first);
-  lists_.reserve(points.size() * rf_);
+  lists_.reserve(points.size() * nodes_);
   std::vector<bool> taken(nodes);
   for (std::size_t t = 0; t < points.size(); ++t) {
     std::fill(taken.begin(), taken.end(), false);
     std::uint32_t got = 0;
-    for (std::size_t step = 0; got < rf_; ++step) {  // rf_ <= nodes: every node is met within one turn
+    for (std::size_t step = 0; got < nodes_; ++step) {  // every node is met within one turn
       const std::uint8_t n = points[(t + step) % points.size()].second;
       if (taken[n]) continue;
       taken[n] = true;

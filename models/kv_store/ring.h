@@ -28,8 +28,9 @@ class Ring {
   std::uint32_t replicas() const { return rf_; }
   // The range a key falls in: an index for replicas_of(). O(log tokens), no allocation.
   std::uint32_t range_of(std::uint64_t key) const;
-  // The range's replicas, in ring order (the first is the token's owner); `replicas()` of them.
-  const std::uint8_t* replicas_of(std::uint32_t range) const { return &lists_[static_cast<std::size_t>(range) * rf_]; }
+  // The range's preference list: every node once, in ring order from the token's owner; the
+  // first `replicas()` are the key's replicas.
+  const std::uint8_t* replicas_of(std::uint32_t range) const { return &lists_[static_cast<std::size_t>(range) * nodes_]; }
   std::uint32_t ranges() const { return static_cast<std::uint32_t>(tokens_.size()); }
   // The share of the ring node `n` holds a replica of (for tests: about rf / nodes each).
   double share(std::uint32_t n) const;
@@ -37,7 +38,7 @@ class Ring {
  private:
   std::uint32_t nodes_, rf_;
   std::vector<std::uint64_t> tokens_;  // sorted
-  std::vector<std::uint8_t> lists_;    // rf_ nodes per token
+  std::vector<std::uint8_t> lists_;    // nodes_ nodes per token
 };
 
 // The consistency levels (Cassandra's ConsistencyLevel.blockFor): how many replica answers a

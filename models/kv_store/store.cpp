@@ -37,6 +37,7 @@ StoreParams read_params(Params& p) {
   s.write_time = p.distribution("write_time", s.write_time);
   s.read_repair = p.boolean("read_repair", true);
   s.hinted_handoff = p.boolean("hinted_handoff", true);
+  s.sloppy_quorum = p.boolean("sloppy_quorum", false);
   s.max_hint_window = p.duration("max_hint_window", s.max_hint_window);
   s.restart_time = p.duration("restart_time", s.restart_time, kMillisecond);
   return s;
@@ -48,6 +49,7 @@ Store::Store(Params& p, BuildContext& bc)
     : p_(read_params(p)), ring_(p_.nodes, p_.replication_factor, p_.vnodes), self_(bc.index()), rng_(bc.rng(0)) {
   need_read_ = block_for(p_.read, p_.replication_factor);
   need_write_ = block_for(p_.write, p_.replication_factor);
+  stride_ = p_.sloppy_quorum ? p_.nodes : p_.replication_factor;
   nodes_.resize(p_.nodes);
   up_ = p_.nodes;
   seconds_at_.assign(p_.nodes + 1, 0.0);
@@ -130,6 +132,7 @@ void Store::declare_figures(Metrics& m, const std::string& id) {
   hints_c_ = f.count("hints_stored", "hints_rps");
   replayed_c_ = f.count("hints_replayed", "replayed_rps");
   dropped_c_ = f.count("mutations_missed", "missed_rps");
+  sloppy_c_ = f.count("sloppy_writes", "sloppy_rps", p_.sloppy_quorum ? Figures::Show::Always : Figures::Show::Never);
   up_g_ = f.mean_level("nodes_up_mean", "nodes_up", "nodes_up");
 }
 

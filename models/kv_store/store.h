@@ -27,7 +27,7 @@ struct StoreParams {
   Distribution network = Distribution::constant(0.25 * kMillisecond);  // one way, coordinator <-> replica
   Distribution read_time = Distribution::exponential(1 * kMillisecond);
   Distribution write_time = Distribution::exponential(1 * kMillisecond);
-  bool read_repair = true, hinted_handoff = true;
+  bool read_repair = true, hinted_handoff = true, sloppy_quorum = false;
   Time max_hint_window = 3 * kHour;
   Time restart_time = 30 * kSecond;  // a crashed node's time back
 };
@@ -67,7 +67,7 @@ struct Op {
   std::uint64_t version = 0;  // a write's own; a read's required (newest acknowledged at its start)
   std::uint64_t best = 0;     // a read: the newest version answered
   std::uint64_t seen[kMaxReplicas] = {};
-  std::uint8_t contacted[kMaxReplicas] = {};  // a read: the positions asked
+  std::uint8_t contacted[kMaxReplicas] = {};  // a read: the list positions asked
   std::uint8_t n = 0;                         // a read: how many asked
   std::uint8_t pending = 0;                   // timers still to come for it
   bool write = false, replied = false, busy = false;
@@ -103,6 +103,7 @@ class Store final : public Component, public HasCapabilities, public Crashable {
   void write_acked(Context& ctx, std::uint32_t slot);
   void unavailable(Context& ctx, CallId call, bool write);
   void apply(std::uint32_t key, std::uint32_t pos, std::uint64_t version);
+  std::uint32_t targets(std::uint32_t range, std::uint8_t* out) const;
   std::uint32_t key_index(std::uint64_t key);
   std::uint32_t new_op();
   void release(std::uint32_t slot);  // one timer of the op is done
@@ -120,7 +121,8 @@ class Store final : public Component, public HasCapabilities, public Crashable {
   std::vector<Node> nodes_;
   std::uint32_t up_ = 0;
   cache::KeyMap key_index_;
-  std::vector<std::uint64_t> versions_;  // per key index, replication_factor versions (0: never written)
+  std::uint32_t stride_ = 3;              // versions kept per key: replication_factor, or nodes with a sloppy quorum
+  std::vector<std::uint64_t> versions_;  // per key index and list position, stride_ versions (0: never written)
   std::vector<std::uint64_t> acked_;     // per key index: the newest version acknowledged to a client
   std::uint64_t clock_ = 0;              // the coordinators' timestamps (versions)
   std::vector<Op> ops_;
@@ -135,7 +137,7 @@ class Store final : public Component, public HasCapabilities, public Crashable {
   Rng rng_;
   Figures figures_;  // every figure, reported by finish() in the order declared
   CounterId answered_c_, reads_c_, reads_ok_c_, stale_c_, reads_unavail_c_, writes_c_, writes_ok_c_, writes_unavail_c_;
-  CounterId repairs_c_, repair_mutations_c_, hints_c_, replayed_c_, dropped_c_;
+  CounterId repairs_c_, repair_mutations_c_, hints_c_, replayed_c_, dropped_c_, sloppy_c_;
   HistogramId read_lat_, write_lat_;
   GaugeId up_g_;
   void declare_figures(Metrics& m, const std::string& id);

@@ -227,6 +227,7 @@ TEST_CASE("bad input: a leaderless store's fields, each fault at its pointer") {
       {"store.write_time={\"dist\":\"exponential\"}", {"", "/components/1/write_time", {}, true}},
       {"store.read_repair=\"yes\"", {"", "/components/1/read_repair", {}}},
       {"store.hinted_handoff=1", {"", "/components/1/hinted_handoff", {}}},
+      {"store.sloppy_quorum=\"yes\"", {"", "/components/1/sloppy_quorum", {}}},
       {"store.max_hint_window=\"-1s\"", {"", "/components/1/max_hint_window", {}}},
       {"store.restart_time=\"0s\"", {"", "/components/1/restart_time", {}}},
       {"store.replicas=3", {"", "/components/1/replicas", {"unknown field"}}},

@@ -21,7 +21,7 @@ using archsim::kv_store::level_name;
 using archsim::kv_store::parse_level;
 using archsim::kv_store::Ring;
 
-TEST_CASE("kv_store ring: a key's replicas are its range's owner and the next distinct nodes clockwise") {
+TEST_CASE("kv_store ring: a key's preference list is its range's owner and the next distinct nodes clockwise") {
   const std::uint32_t nodes = 5, rf = 3, vnodes = 4;
   Ring ring(nodes, rf, vnodes);
   // The ring again, by hand: every node's tokens, sorted.
@@ -36,17 +36,17 @@ TEST_CASE("kv_store ring: a key's replicas are its range's owner and the next di
     while (first < points.size() && points[first].first < h) ++first;
     if (first == points.size()) first = 0;  // past the last token: the ring wraps
     std::vector<std::uint32_t> want;
-    for (std::size_t s = 0; want.size() < rf; ++s) {
+    for (std::size_t s = 0; want.size() < nodes; ++s) {
       const std::uint32_t n = points[(first + s) % points.size()].second;
       if (std::find(want.begin(), want.end(), n) == want.end()) want.push_back(n);
     }
     const std::uint8_t* got = ring.replicas_of(ring.range_of(key));
     CAPTURE(key);
-    for (std::uint32_t i = 0; i < rf; ++i) CHECK(got[i] == want[i]);
+    for (std::uint32_t i = 0; i < nodes; ++i) CHECK(got[i] == want[i]);  // the replicas, then the stand-ins
   }
 }
 
-TEST_CASE("kv_store ring: every list has N distinct nodes, and the shares of the ring sum to N") {
+TEST_CASE("kv_store ring: every list has N distinct nodes, then the others, and the shares of the ring sum to N") {
   for (std::uint32_t nodes : {1u, 3u, 5u, 12u}) {
     for (std::uint32_t rf = 1; rf <= std::min(nodes, 5u); ++rf) {
       Ring ring(nodes, rf, 16);
@@ -55,6 +55,9 @@ TEST_CASE("kv_store ring: every list has N distinct nodes, and the shares of the
         std::set<std::uint8_t> distinct(list, list + rf);
         CHECK(distinct.size() == rf);
         CHECK(*distinct.rbegin() < nodes);
+        // The preference list goes on past the replicas with every other node once.
+        std::set<std::uint8_t> all(list, list + nodes);
+        CHECK(all.size() == nodes);
       }
       double sum = 0;
       for (std::uint32_t n = 0; n < nodes; ++n) sum += ring.share(n);
