@@ -16,7 +16,7 @@ std::uint32_t Store::key_index(std::uint64_t key) {
   return k;
 }
 
-std::uint32_t Store::new_op() {
+std::uint32_t Store::new_op(Context& ctx, CallId call, std::uint32_t key) {
   std::uint32_t s;
   if (!free_.empty()) {
     s = free_.back();
@@ -25,8 +25,11 @@ std::uint32_t Store::new_op() {
     ops_.emplace_back();  // grows to the most operations in flight at once, then reuses
     s = static_cast<std::uint32_t>(ops_.size() - 1);
   }
-  ops_[s] = Op{};
-  ops_[s].busy = true;
+  Op& o = ops_[s] = Op{};
+  o.busy = true;
+  o.call = call;
+  o.start = ctx.now();
+  o.key = key;
   return s;
 }
 
@@ -77,12 +80,8 @@ void Store::read(Context& ctx, CallId call, std::uint32_t key, std::uint32_t ran
   std::uint8_t live[kMaxReplicas];
   const std::uint32_t n_live = targets(range, live);
   if (n_live < need_read_) return unavailable(ctx, call, false);
-  const std::uint32_t s = new_op();
+  const std::uint32_t s = new_op(ctx, call, key);
   Op& o = ops_[s];
-  o.call = call;
-  o.start = ctx.now();
-  o.key = key;
-  o.range = range;
   o.version = acked_[key];
   Time last = 0;
   for (std::uint32_t i = 0; i < need_read_; ++i) {
@@ -146,12 +145,8 @@ void Store::write(Context& ctx, CallId call, std::uint32_t key, std::uint32_t ra
   std::uint8_t live[kMaxReplicas];
   const std::uint32_t n_live = targets(range, live);
   if (n_live < need_write_) return unavailable(ctx, call, true);  // no hints either (Cassandra)
-  const std::uint32_t s = new_op();
+  const std::uint32_t s = new_op(ctx, call, key);
   Op& o = ops_[s];
-  o.call = call;
-  o.start = ctx.now();
-  o.key = key;
-  o.range = range;
   o.write = true;
   o.version = ++clock_;
   const std::uint8_t* replicas = ring_.replicas_of(range);

@@ -63,7 +63,7 @@ struct Node {
 struct Op {
   CallId call{};
   Time start = 0;
-  std::uint32_t key = 0, range = 0;
+  std::uint32_t key = 0;  // key index
   std::uint64_t version = 0;  // a write's own; a read's required (newest acknowledged at its start)
   std::uint64_t best = 0;     // a read: the newest version answered
   std::uint64_t seen[kMaxReplicas] = {};
@@ -105,7 +105,7 @@ class Store final : public Component, public HasCapabilities, public Crashable {
   void apply(std::uint32_t key, std::uint32_t pos, std::uint64_t version);
   std::uint32_t targets(std::uint32_t range, std::uint8_t* out) const;
   std::uint32_t key_index(std::uint64_t key);
-  std::uint32_t new_op();
+  std::uint32_t new_op(Context& ctx, CallId call, std::uint32_t key);  // a fresh op for `call`, started now
   void release(std::uint32_t slot);  // one timer of the op is done
   // nodes.cpp
   void take_down(Context& ctx, std::uint32_t node);

@@ -231,3 +231,26 @@ TEST_CASE("kv_store: a sloppy quorum stays available while enough nodes of the r
   const json f = run_summary(write_scenario("kv-sloppy", four), {});
   CHECK(unavailable(f) > 1000);
 }
+
+TEST_CASE("kv_store: under random node failures a level's availability is the k-out-of-n formula") {
+  // Three nodes, N = 3, each up and down on its own (MTBF 40 s, MTTR 10 s, both exponential):
+  // a node is up with A = 0.8, independently of the others. A read at a level needing k
+  // replicas succeeds while k of 3 are up: ONE 1 - (1 - A)^3 = 0.992, QUORUM
+  // 3 A^2 (1 - A) + A^3 = 0.896, ALL A^3 = 0.512 (Poisson reads see time averages).
+  json d = store(3, 2, 0, 100, "24h");
+  d["components"].erase(1);  // reads only
+  d["components"][1]["failures"] = json::parse(
+      R"({"mtbf": {"dist": "exponential", "mean": "40s"}, "mttr": {"dist": "exponential", "mean": "10s"}, "scope": "instance"})");
+  struct Case {
+    const char* level;
+    double want, tolerance;
+  };
+  for (const Case c : {Case{"ONE", 0.992, 0.004}, Case{"QUORUM", 0.896, 0.02}, Case{"ALL", 0.512, 0.025}}) {
+    d["components"][1]["read_consistency"] = c.level;
+    const json s = run_summary(write_scenario("kv-k-of-n", d), {});
+    CAPTURE(c.level);
+    const double ok = num(s, "components.store.reads_ok") / num(s, "components.store.reads");
+    CHECK(std::abs(ok - c.want) < c.tolerance);
+    CHECK(num(s, "components.store.nodes_up_mean") == doctest::Approx(2.4).epsilon(0.03));
+  }
+}
