@@ -13,6 +13,9 @@
 //     (N) replicas are the owner of its range and the next distinct nodes clockwise
 //     (ring.h). Any live node coordinates (a token-unaware driver's round robin; the
 //     coordinator's own work is not modelled).
+//   - Levels: `read_consistency` and `write_consistency` for every request, as a driver's
+//     default; `consistency` names a level per route (an application's per-statement level),
+//     and then the figures are given per level too.
 //   - A write goes to every live replica of the key at once. Replica i applies it after
 //     `network` + its `write_time` draw (the replication delay) and acknowledges after one
 //     more `network`; the coordinator answers the client when `write_consistency` (W)

@@ -65,8 +65,11 @@ void Store::on_request(Context& ctx, CallId call) {
   if (up_ == 0) return unavailable(ctx, call, req.write);  // no node to coordinate
   const std::uint32_t key = key_index(req.key);
   const std::uint32_t range = ring_.range_of(req.key);
-  if (req.write) write(ctx, call, key, range);
-  else read(ctx, call, key, range);
+  // The route's own level (a statement's consistency level), else the store's default.
+  Level level = req.write ? p_.write : p_.read;
+  if (req.route < route_level_.size() && route_level_[req.route] >= 0) level = static_cast<Level>(route_level_[req.route]);
+  if (req.write) write(ctx, call, key, range, level);
+  else read(ctx, call, key, range, level);
 }
 
 void Store::unavailable(Context& ctx, CallId call, bool write) {
@@ -76,15 +79,17 @@ void Store::unavailable(Context& ctx, CallId call, bool write) {
 
 // Cassandra's read path: R live replicas asked (one for the data, the others for a digest),
 // the answer once all R are in.
-void Store::read(Context& ctx, CallId call, std::uint32_t key, std::uint32_t range) {
+void Store::read(Context& ctx, CallId call, std::uint32_t key, std::uint32_t range, Level level) {
+  const std::uint32_t need = block_for(level, p_.replication_factor);
   std::uint8_t live[kMaxReplicas];
   const std::uint32_t n_live = targets(range, live);
-  if (n_live < need_read_) return unavailable(ctx, call, false);
+  if (n_live < need) return unavailable(ctx, call, false);
   const std::uint32_t s = new_op(ctx, call, key);
   Op& o = ops_[s];
   o.version = acked_[key];
   Time last = 0;
-  for (std::uint32_t i = 0; i < need_read_; ++i) {
+  o.level = level;
+  for (std::uint32_t i = 0; i < need; ++i) {
     // A random pick among the live replicas not asked yet (a partial Fisher-Yates shuffle).
     const auto j = i + static_cast<std::uint32_t>(rng_.below(n_live - i));
     std::swap(live[i], live[j]);
@@ -93,8 +98,8 @@ void Store::read(Context& ctx, CallId call, std::uint32_t key, std::uint32_t ran
     last = std::max(last, at + net());
     ctx.schedule(at, kReplicaRead, s | std::uint64_t{i} << 32);
   }
-  o.n = static_cast<std::uint8_t>(need_read_);
-  o.pending = static_cast<std::uint8_t>(need_read_ + 1);
+  o.n = static_cast<std::uint8_t>(need);
+  o.pending = static_cast<std::uint8_t>(need + 1);
   ctx.schedule(last, kReadDone, s);  // after every kReplicaRead: equal times keep their order
 }
 
@@ -128,26 +133,35 @@ void Store::answer_read(Context& ctx, std::uint32_t s) {
   Op& o = ops_[s];
   Result res;
   res.value = o.best;
-  if (o.best < o.version) {
+  const bool stale = o.best < o.version;
+  if (stale) {
     res.flags |= result_flags::kStale;
     ctx.metrics().add(stale_c_);
   }
   ctx.metrics().add(reads_ok_c_);
   ctx.metrics().add(answered_c_);
   ctx.metrics().record(read_lat_, ctx.now() - o.start);
+  if (per_level_) {
+    const PerLevel& l = levels_[static_cast<std::size_t>(o.level)];
+    ctx.metrics().add(l.reads_ok);
+    if (stale) ctx.metrics().add(l.stale);
+    ctx.metrics().record(l.read_latency, ctx.now() - o.start);
+  }
   o.replied = true;
   ctx.reply(o.call, Status::Ok, res);
 }
 
 // The coordinator sends the mutation to every live replica and answers at the W-th
 // acknowledgement; replicas down when it is sent get a hint instead.
-void Store::write(Context& ctx, CallId call, std::uint32_t key, std::uint32_t range) {
+void Store::write(Context& ctx, CallId call, std::uint32_t key, std::uint32_t range, Level level) {
+  const std::uint32_t need = block_for(level, p_.replication_factor);
   std::uint8_t live[kMaxReplicas];
   const std::uint32_t n_live = targets(range, live);
-  if (n_live < need_write_) return unavailable(ctx, call, true);  // no hints either (Cassandra)
+  if (n_live < need) return unavailable(ctx, call, true);  // no hints either (Cassandra)
   const std::uint32_t s = new_op(ctx, call, key);
   Op& o = ops_[s];
   o.write = true;
+  o.level = level;
   o.version = ++clock_;
   const std::uint8_t* replicas = ring_.replicas_of(range);
   for (std::uint32_t pos = 0; pos < p_.replication_factor; ++pos)
@@ -160,9 +174,9 @@ void Store::write(Context& ctx, CallId call, std::uint32_t key, std::uint32_t ra
     acks_.push_back(at + net());
     ctx.schedule(at, kApply, s | std::uint64_t{pos} << 32);
   }
-  std::nth_element(acks_.begin(), acks_.begin() + (need_write_ - 1), acks_.end());
+  std::nth_element(acks_.begin(), acks_.begin() + (need - 1), acks_.end());
   o.pending = static_cast<std::uint8_t>(n_live + 1);
-  ctx.schedule(acks_[need_write_ - 1], kWriteAck, s);  // after the applies it counts: equal times keep their order
+  ctx.schedule(acks_[need - 1], kWriteAck, s);  // after the applies it counts: equal times keep their order
 }
 
 void Store::write_acked(Context& ctx, std::uint32_t s) {
@@ -171,6 +185,7 @@ void Store::write_acked(Context& ctx, std::uint32_t s) {
   ctx.metrics().add(writes_ok_c_);
   ctx.metrics().add(answered_c_);
   ctx.metrics().record(write_lat_, ctx.now() - o.start);
+  if (per_level_) ctx.metrics().record(levels_[static_cast<std::size_t>(o.level)].write_latency, ctx.now() - o.start);
   o.replied = true;
   ctx.reply(o.call, Status::Ok);
 }

@@ -2,7 +2,9 @@
 // kv_store.h.
 #include <algorithm>
 #include <memory>
+#include <optional>
 #include <string>
+#include <string_view>
 
 #include "models/kv_store/kv_store.h"
 #include "models/kv_store/store.h"
@@ -13,7 +15,7 @@ namespace archsim {
 namespace kv_store {
 namespace {
 
-Level read_level(Params& p, const char* key, std::uint32_t rf) {
+Level read_level(Params& p, std::string_view key, std::uint32_t rf) {
   const std::string name = p.choice(key, "ONE", level_names());
   const Level l = *parse_level(name);
   if (block_for(l, rf) > rf)
@@ -57,6 +59,18 @@ Store::Store(Params& p, BuildContext& bc)
   ops_.reserve(1024);
   free_.reserve(1024);
   acks_.reserve(kMaxReplicas);
+  // A level per route, as an application sets one per statement.
+  if (auto c = p.object_opt("consistency")) {
+    for (const std::string& route : c->keys()) {
+      const Level l = read_level(*c, route, p_.replication_factor);
+      const std::uint32_t r = bc.route_index(route);
+      if (route_level_.size() <= r) route_level_.resize(r + 1, -1);
+      route_level_[r] = static_cast<std::int8_t>(l);
+      bc.expects_route(r, c->path(route), "consistency");
+    }
+    c->finish();
+    per_level_ = !route_level_.empty();
+  }
   declare_figures(bc.metrics(), bc.id());
 }
 
@@ -127,6 +141,19 @@ void Store::declare_figures(Metrics& m, const std::string& id) {
   write_lat_ = f.latency("write_latency_ms", "write_latency", "write_latency");
   m.sum_into(read_lat_, both);
   m.sum_into(write_lat_, both);
+  if (per_level_) {  // the levels some request used, each with its own figures
+    for (std::size_t i = 0; i < std::size(levels_); ++i) {
+      const std::string l(level_name(static_cast<Level>(i)));
+      levels_[i].reads_ok = f.count("reads_ok_" + l, "", Figures::Show::IfAny);
+      levels_[i].stale = f.count("stale_reads_" + l, "", Figures::Show::Never);
+      f.maybe("stale_reads_" + l, [this, i](Context& ctx) -> std::optional<double> {  // zero too, once the level read
+        if (ctx.metrics().total(levels_[i].reads_ok) == 0) return std::nullopt;
+        return static_cast<double>(ctx.metrics().total(levels_[i].stale));
+      });
+      levels_[i].read_latency = f.latency("read_latency_" + l + "_ms", "read_latency_" + l, "", Figures::Show::IfAny);
+      levels_[i].write_latency = f.latency("write_latency_" + l + "_ms", "write_latency_" + l, "", Figures::Show::IfAny);
+    }
+  }
   repairs_c_ = f.count("read_repairs", "read_repair_rps");
   repair_mutations_c_ = f.count("read_repair_mutations");
   hints_c_ = f.count("hints_stored", "hints_rps");

@@ -20,7 +20,8 @@ namespace archsim::kv_store {
 
 inline constexpr std::uint32_t kMaxReplicas = 9;
 
-// The store's parameters as the scenario gives them (store.cpp reads them).
+// The store's parameters as the scenario gives them (store.cpp reads them; the per-route
+// levels are the store's route_level_).
 struct StoreParams {
   std::uint32_t nodes = 3, replication_factor = 3, vnodes = 16;
   Level read = Level::One, write = Level::One;
@@ -70,6 +71,7 @@ struct Op {
   std::uint8_t contacted[kMaxReplicas] = {};  // a read: the list positions asked
   std::uint8_t n = 0;                         // a read: how many asked
   std::uint8_t pending = 0;                   // timers still to come for it
+  Level level = Level::One;
   bool write = false, replied = false, busy = false;
 };
 
@@ -96,8 +98,8 @@ class Store final : public Component, public HasCapabilities, public Crashable {
 
  private:
   // requests.cpp
-  void read(Context& ctx, CallId call, std::uint32_t key, std::uint32_t range);
-  void write(Context& ctx, CallId call, std::uint32_t key, std::uint32_t range);
+  void read(Context& ctx, CallId call, std::uint32_t key, std::uint32_t range, Level level);
+  void write(Context& ctx, CallId call, std::uint32_t key, std::uint32_t range, Level level);
   void read_done(Context& ctx, std::uint32_t slot);
   void answer_read(Context& ctx, std::uint32_t slot);
   void write_acked(Context& ctx, std::uint32_t slot);
@@ -128,7 +130,16 @@ class Store final : public Component, public HasCapabilities, public Crashable {
   std::vector<Op> ops_;
   std::vector<std::uint32_t> free_;
   std::vector<Time> acks_;  // scratch: one write's acknowledgement times
-  std::uint32_t need_read_ = 1, need_write_ = 1;
+  std::uint32_t need_read_ = 1, need_write_ = 1;  // at the default levels
+  // Per route index: its own level ("consistency": {route: level}), -1 for the default.
+  std::vector<std::int8_t> route_level_;
+  // With per-route levels, figures per level (indexed by Level).
+  struct PerLevel {
+    CounterId reads_ok, stale;
+    HistogramId read_latency, write_latency;
+  };
+  bool per_level_ = false;
+  PerLevel levels_[5];
   // Time spent with each number of nodes up, since the warm-up (ready_history).
   std::vector<double> seconds_at_;
   Time up_count_since_ = 0;

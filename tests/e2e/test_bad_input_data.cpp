@@ -228,10 +228,15 @@ TEST_CASE("bad input: a leaderless store's fields, each fault at its pointer") {
       {"store.read_repair=\"yes\"", {"", "/components/1/read_repair", {}}},
       {"store.hinted_handoff=1", {"", "/components/1/hinted_handoff", {}}},
       {"store.sloppy_quorum=\"yes\"", {"", "/components/1/sloppy_quorum", {}}},
+      {"store.consistency=\"QUORUM\"", {"", "/components/1/consistency", {}}},
+      {"store.consistency={\"read\":\"FOUR\"}", {"", "/components/1/consistency/read", {"QUORUM"}}},
       {"store.max_hint_window=\"-1s\"", {"", "/components/1/max_hint_window", {}}},
       {"store.restart_time=\"0s\"", {"", "/components/1/restart_time", {}}},
       {"store.replicas=3", {"", "/components/1/replicas", {"unknown field"}}},
   });
+  // A route's own level above the replication factor, at the route's place.
+  check_semantic_error(run_bad(path, {"--set", "store.replication_factor=2", "--set", "store.consistency={\"read\":\"THREE\"}"}), path,
+                       {"", "/components/1/consistency/read", {"THREE", "needs 3"}});
 }
 
 TEST_CASE("bad input: a cache's memory limit, each fault at its pointer") {

@@ -254,3 +254,21 @@ TEST_CASE("kv_store: under random node failures a level's availability is the k-
     CHECK(num(s, "components.store.nodes_up_mean") == doctest::Approx(2.4).epsilon(0.03));
   }
 }
+
+TEST_CASE("kv_store: a level per route, as an application sets one per statement") {
+  // Reads of one route at ALL, of another at ONE (the default), writes at ONE: with N = 3,
+  // ALL + ONE > 3 and ONE + ONE is not, so only the second route reads stale. A crash of one
+  // node refuses only the ALL reads. The per-level figures add up to the store's.
+  json d = levels(crash(store(5, 2000, 400, 10, "20s"), "8s", 1, "5s"), "ONE", "ONE");
+  d["components"][0]["routes"] = json::array({{{"name", "feed"}, {"weight", 1}, {"keys", {{"count", 10}}}},
+                                              {{"name", "balance"}, {"weight", 1}, {"keys", {{"count", 10}}}}});
+  d["components"][2]["consistency"] = {{"balance", "ALL"}};
+  const json s = run_summary(write_scenario("kv-per-route", d), {});
+  CHECK(num(s, "components.store.stale_reads_ALL") == 0);
+  CHECK(num(s, "components.store.stale_reads_ONE") > 10);
+  CHECK(num(s, "components.store.stale_reads_ONE") == num(s, "components.store.stale_reads"));
+  CHECK(num(s, "components.store.reads_ok_ONE") + num(s, "components.store.reads_ok_ALL") == num(s, "components.store.reads_ok"));
+  CHECK(num(s, "components.store.reads_unavailable") > 1000);  // the balance reads of the 5 s
+  CHECK(num(s, "components.store.reads_unavailable") < 0.6 * 5 * 2000);  // and none of the feed's
+  CHECK(num(s, "components.store.read_latency_ALL_ms.count") == num(s, "components.store.reads_ok_ALL"));
+}
