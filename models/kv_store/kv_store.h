@@ -13,6 +13,14 @@
 //     (N) replicas are the owner of its range and the next distinct nodes clockwise
 //     (ring.h). Any live node coordinates (a token-unaware driver's round robin; the
 //     coordinator's own work is not modelled).
+//   - Data centres (`datacenters`, locator/NetworkTopologyStrategy.java without racks): each
+//     a region of network.regions with its own nodes and replicas of every key, found by
+//     walking the ring for that centre's nodes. A caller's region picks the centre that
+//     coordinates its requests (DCAwareRoundRobinPolicy's local centre; else the first); a
+//     replica in another centre is the regions' one-way latency further each way.
+//     LOCAL_ONE and LOCAL_QUORUM count the coordinator's centre alone (reads ask only it,
+//     writes still reach every centre); the others count all replicas, reads asking the
+//     local ones first.
 //   - Levels: `read_consistency` and `write_consistency` for every request, as a driver's
 //     default; `consistency` names a level per route (an application's per-statement level),
 //     and then the figures are given per level too.
@@ -58,8 +66,9 @@
 // Simplifications: the replicas do not queue (every operation is served at once: no
 // thread pools, no compaction); acknowledgements and the time a read is answered are drawn
 // when the request reaches the coordinator (a replica crashing meanwhile still answers);
-// no speculative retry, no read or write timeouts (a level met at the start is met); one
-// data centre (no NetworkTopologyStrategy, no LOCAL_QUORUM); no ANY level; a stand-in of a
+// no speculative retry, no read or write timeouts (a level met at the start is met); no
+// racks, no EACH_QUORUM and no remote failover of a driver whose local centre is down; no
+// sloppy quorum across data centres; no ANY level; a stand-in of a
 // sloppy quorum keeps its copy after the handoff (no read reaches it once the replica is
 // back); hints are replayed at once rather than at hinted_handoff_throttle; no anti-entropy
 // repair (nodetool repair, Merkle trees).

@@ -48,13 +48,18 @@ void Store::apply(std::uint32_t key, std::uint32_t pos, std::uint64_t version) {
 
 // Where a request goes: the key's replicas that are up (strict quorum, Cassandra) or, with a
 // sloppy quorum (Dynamo 4.6), the first replication_factor healthy nodes of its preference
-// list, stand-ins for the replicas that are down included. Positions in the list, in order.
-std::uint32_t Store::targets(std::uint32_t range, std::uint8_t* out) const {
+// list, stand-ins for the replicas that are down included. Positions in the list, the
+// coordinator's centre first; a LOCAL level takes its centre's alone.
+std::uint32_t Store::targets(std::uint32_t range, Level level, std::uint32_t dc, std::uint8_t* out, std::uint32_t& local) const {
   const std::uint8_t* list = ring_.replicas_of(range);
   const std::uint32_t reach = p_.sloppy_quorum ? p_.nodes : p_.replication_factor;
   std::uint32_t n = 0;
   for (std::uint32_t pos = 0; pos < reach && n < p_.replication_factor; ++pos)
-    if (nodes_[list[pos]].up) out[n++] = static_cast<std::uint8_t>(pos);
+    if (nodes_[list[pos]].up && (pos >= p_.replication_factor || pos_dc_[pos] == dc)) out[n++] = static_cast<std::uint8_t>(pos);
+  local = n;
+  if (!is_local(level))
+    for (std::uint32_t pos = 0; pos < p_.replication_factor; ++pos)
+      if (pos_dc_[pos] != dc && nodes_[list[pos]].up) out[n++] = static_cast<std::uint8_t>(pos);
   return n;
 }
 
@@ -68,8 +73,9 @@ void Store::on_request(Context& ctx, CallId call) {
   // The route's own level (a statement's consistency level), else the store's default.
   Level level = req.write ? p_.write : p_.read;
   if (req.route < route_level_.size() && route_level_[req.route] >= 0) level = static_cast<Level>(route_level_[req.route]);
-  if (req.write) write(ctx, call, key, range, level);
-  else read(ctx, call, key, range, level);
+  const std::uint32_t dc = dc_of_caller_.empty() ? 0 : dc_of_caller_[ctx.caller(call)];
+  if (req.write) write(ctx, call, key, range, level, dc);
+  else read(ctx, call, key, range, level, dc);
 }
 
 void Store::unavailable(Context& ctx, CallId call, bool write) {
@@ -79,23 +85,28 @@ void Store::unavailable(Context& ctx, CallId call, bool write) {
 
 // Cassandra's read path: R live replicas asked (one for the data, the others for a digest),
 // the answer once all R are in.
-void Store::read(Context& ctx, CallId call, std::uint32_t key, std::uint32_t range, Level level) {
-  const std::uint32_t need = block_for(level, p_.replication_factor);
+void Store::read(Context& ctx, CallId call, std::uint32_t key, std::uint32_t range, Level level, std::uint32_t dc) {
+  const std::uint32_t need = needs(level, dc);
   std::uint8_t live[kMaxReplicas];
-  const std::uint32_t n_live = targets(range, live);
+  std::uint32_t local = 0;
+  const std::uint32_t n_live = targets(range, level, dc, live, local);
   if (n_live < need) return unavailable(ctx, call, false);
   const std::uint32_t s = new_op(ctx, call, key);
   Op& o = ops_[s];
   o.version = acked_[key];
   Time last = 0;
   o.level = level;
+  o.dc = static_cast<std::uint8_t>(dc);
   for (std::uint32_t i = 0; i < need; ++i) {
-    // A random pick among the live replicas not asked yet (a partial Fisher-Yates shuffle).
-    const auto j = i + static_cast<std::uint32_t>(rng_.below(n_live - i));
+    // A random pick among the live replicas not asked yet (a partial Fisher-Yates shuffle),
+    // the coordinator's centre first.
+    const std::uint32_t group = i < local ? local : n_live;
+    const auto j = i + static_cast<std::uint32_t>(rng_.below(group - i));
     std::swap(live[i], live[j]);
     o.contacted[i] = live[i];
-    const Time at = net() + p_.read_time.sample_time(rng_);
-    last = std::max(last, at + net());
+    const Time far = hop(dc, live[i]);
+    const Time at = far + net() + p_.read_time.sample_time(rng_);
+    last = std::max(last, at + net() + far);
     ctx.schedule(at, kReplicaRead, s | std::uint64_t{i} << 32);
   }
   o.n = static_cast<std::uint8_t>(need);
@@ -112,8 +123,9 @@ void Store::read_done(Context& ctx, std::uint32_t s) {
     std::uint32_t behind = 0;
     for (std::uint32_t i = 0; i < o.n; ++i) {
       if (o.seen[i] >= o.best) continue;
-      const Time at = net() + p_.write_time.sample_time(rng_);
-      last = std::max(last, at + net());
+      const Time far = hop(o.dc, o.contacted[i]);
+      const Time at = far + net() + p_.write_time.sample_time(rng_);
+      last = std::max(last, at + net() + far);
       ctx.schedule(at, kRepairApply, s | std::uint64_t{o.contacted[i]} << 32);
       ++o.pending;
       ++behind;
@@ -153,11 +165,14 @@ void Store::answer_read(Context& ctx, std::uint32_t s) {
 
 // The coordinator sends the mutation to every live replica and answers at the W-th
 // acknowledgement; replicas down when it is sent get a hint instead.
-void Store::write(Context& ctx, CallId call, std::uint32_t key, std::uint32_t range, Level level) {
-  const std::uint32_t need = block_for(level, p_.replication_factor);
+void Store::write(Context& ctx, CallId call, std::uint32_t key, std::uint32_t range, Level level, std::uint32_t dc) {
+  const std::uint32_t need = needs(level, dc);
   std::uint8_t live[kMaxReplicas];
-  const std::uint32_t n_live = targets(range, live);
-  if (n_live < need) return unavailable(ctx, call, true);  // no hints either (Cassandra)
+  std::uint32_t local = 0;
+  const std::uint32_t n_counted = targets(range, level, dc, live, local);
+  if (n_counted < need) return unavailable(ctx, call, true);  // no hints either (Cassandra)
+  // Every live replica gets the write; at a LOCAL level only the centre's count toward it.
+  const std::uint32_t n_live = is_local(level) ? targets(range, Level::One, dc, live, local) : n_counted;
   const std::uint32_t s = new_op(ctx, call, key);
   Op& o = ops_[s];
   o.write = true;
@@ -170,8 +185,9 @@ void Store::write(Context& ctx, CallId call, std::uint32_t key, std::uint32_t ra
   for (std::uint32_t i = 0; i < n_live; ++i) {
     const std::uint32_t pos = live[i];
     if (pos >= p_.replication_factor) ctx.metrics().add(sloppy_c_);  // a stand-in takes it, with the hint
-    const Time at = net() + p_.write_time.sample_time(rng_);
-    acks_.push_back(at + net());
+    const Time far = hop(dc, pos);
+    const Time at = far + net() + p_.write_time.sample_time(rng_);
+    if (i < (is_local(level) ? local : n_live)) acks_.push_back(at + net() + far);
     ctx.schedule(at, kApply, s | std::uint64_t{pos} << 32);
   }
   std::nth_element(acks_.begin(), acks_.begin() + (need - 1), acks_.end());

@@ -20,6 +20,12 @@ namespace archsim::kv_store {
 
 inline constexpr std::uint32_t kMaxReplicas = 9;
 
+// A data centre of a store spread over regions (NetworkTopologyStrategy).
+struct Dc {
+  std::string name;  // its region
+  std::uint32_t nodes = 3, replication_factor = 3;
+};
+
 // The store's parameters as the scenario gives them (store.cpp reads them; the per-route
 // levels are the store's route_level_).
 struct StoreParams {
@@ -31,6 +37,7 @@ struct StoreParams {
   bool read_repair = true, hinted_handoff = true, sloppy_quorum = false;
   Time max_hint_window = 3 * kHour;
   Time restart_time = 30 * kSecond;  // a crashed node's time back
+  std::vector<Dc> dcs;               // none: one data centre of `nodes`
 };
 
 enum Tag : std::uint16_t {
@@ -72,6 +79,7 @@ struct Op {
   std::uint8_t n = 0;                         // a read: how many asked
   std::uint8_t pending = 0;                   // timers still to come for it
   Level level = Level::One;
+  std::uint8_t dc = 0;  // the coordinator's data centre
   bool write = false, replied = false, busy = false;
 };
 
@@ -79,6 +87,9 @@ class Store final : public Component, public HasCapabilities, public Crashable {
  public:
   Store(Params& p, BuildContext& bc);
   Capabilities capabilities() override;
+  // With data centres: the one-way latency between them (network.regions), and each
+  // caller's centre (its region's, else the first), which coordinates its requests.
+  void connect(ConnectContext& cc) override;
   void start(Context& ctx) override;
   void on_request(Context& ctx, CallId call) override;
   void on_timer(Context& ctx, std::uint16_t tag, std::uint64_t data) override;
@@ -98,14 +109,21 @@ class Store final : public Component, public HasCapabilities, public Crashable {
 
  private:
   // requests.cpp
-  void read(Context& ctx, CallId call, std::uint32_t key, std::uint32_t range, Level level);
-  void write(Context& ctx, CallId call, std::uint32_t key, std::uint32_t range, Level level);
+  void read(Context& ctx, CallId call, std::uint32_t key, std::uint32_t range, Level level, std::uint32_t dc);
+  void write(Context& ctx, CallId call, std::uint32_t key, std::uint32_t range, Level level, std::uint32_t dc);
   void read_done(Context& ctx, std::uint32_t slot);
   void answer_read(Context& ctx, std::uint32_t slot);
   void write_acked(Context& ctx, std::uint32_t slot);
   void unavailable(Context& ctx, CallId call, bool write);
   void apply(std::uint32_t key, std::uint32_t pos, std::uint64_t version);
-  std::uint32_t targets(std::uint32_t range, std::uint8_t* out) const;
+  // The positions a request at `level` coordinated in centre `dc` may use, live ones only:
+  // those of the centre first (a snitch's order), then the others; returns how many, and
+  // in `local` how many of them are the centre's.
+  std::uint32_t targets(std::uint32_t range, Level level, std::uint32_t dc, std::uint8_t* out, std::uint32_t& local) const;
+  std::uint32_t needs(Level level, std::uint32_t dc) const {
+    return block_for(level, is_local(level) ? dc_rf_[dc] : p_.replication_factor);
+  }
+  Time hop(std::uint32_t dc, std::uint32_t pos) const { return dc_hop_[dc * dc_rf_.size() + pos_dc_[pos]]; }
   std::uint32_t key_index(std::uint64_t key);
   std::uint32_t new_op(Context& ctx, CallId call, std::uint32_t key);  // a fresh op for `call`, started now
   void release(std::uint32_t slot);  // one timer of the op is done
@@ -139,7 +157,11 @@ class Store final : public Component, public HasCapabilities, public Crashable {
     HistogramId read_latency, write_latency;
   };
   bool per_level_ = false;
-  PerLevel levels_[5];
+  PerLevel levels_[kLevels];
+  std::vector<std::uint8_t> pos_dc_;        // per replica position: its data centre
+  std::vector<std::uint32_t> dc_rf_;        // per data centre: replicas of a key
+  std::vector<Time> dc_hop_;                // one way, centre x centre
+  std::vector<std::uint8_t> dc_of_caller_;  // per component index: the centre coordinating its calls
   // Time spent with each number of nodes up, since the warm-up (ready_history).
   std::vector<double> seconds_at_;
   Time up_count_since_ = 0;

@@ -12,6 +12,7 @@
 using archsim::e2e::describe;
 using archsim::e2e::RunResult;
 using namespace archsim::e2e::bad_input;
+using nlohmann::json;
 
 TEST_CASE("bad input: Redis's LRU clock is a duration, for sampled_lru only") {
   auto scenario = [](const std::string& eviction, const nlohmann::json& clock) {
@@ -234,6 +235,31 @@ TEST_CASE("bad input: a leaderless store's fields, each fault at its pointer") {
       {"store.restart_time=\"0s\"", {"", "/components/1/restart_time", {}}},
       {"store.replicas=3", {"", "/components/1/replicas", {"unknown field"}}},
   });
+  check_set_cases(path, {
+      {"store.read_consistency=\"LOCAL_QUORUM\"", {"", "/components/1/read_consistency", {"datacenters"}}},
+      {"store.datacenters=[{\"name\":\"eu\"}]", {"", "/components/1/nodes", {"per data centre"}}},
+      {"store.datacenters=3", {"", "/components/1/datacenters", {}}},
+  });
+  {
+    // Data centres: each fault at its place (the scenario without nodes and replication_factor).
+    json d = json::parse(archsim::e2e::read_text(path));
+    d["components"][1].erase("nodes");
+    d["components"][1].erase("replication_factor");
+    d["network"] = json::parse(R"({"regions": {"eu": {"latency": {"us": "40ms"}}, "us": {}}})");
+    d["components"][0]["region"] = "eu";
+    const std::string dcs = archsim::e2e::write_scenario("kv-bad-dcs", d);
+    check_set_cases(dcs, {
+        {"store.datacenters=[{\"name\":\"asia\"}]", {"", "/components/1/datacenters/0/name", {"unknown region", "network.regions"}}},
+        {"store.datacenters=[{\"name\":\"eu\"},{\"name\":\"eu\"}]", {"", "/components/1/datacenters/1/name", {"twice"}}},
+        {"store.datacenters=[{\"name\":\"eu\",\"nodes\":2,\"replication_factor\":3}]", {"", "/components/1/datacenters/0/replication_factor", {}}},
+        {"store.datacenters=[{\"name\":\"eu\",\"racks\":2}]", {"", "/components/1/datacenters/0/racks", {"unknown field"}}},
+        {"store.datacenters=[{\"nodes\":2}]", {"", "/components/1/datacenters/0/name", {}}},
+    });
+    check_semantic_error(run_bad(dcs, {"--set", "store.datacenters=[{\"name\":\"eu\"}]", "--set", "store.sloppy_quorum=true"}), dcs,
+                         {"", "/components/1/sloppy_quorum", {"datacenters"}});
+    check_semantic_error(run_bad(dcs, {"--set", "store.datacenters=[{\"name\":\"eu\"}]", "--set", "store.region=\"eu\""}), dcs,
+                         {"", "/components/1/region", {"datacenters"}});
+  }
   // A route's own level above the replication factor, at the route's place.
   check_semantic_error(run_bad(path, {"--set", "store.replication_factor=2", "--set", "store.consistency={\"read\":\"THREE\"}"}), path,
                        {"", "/components/1/consistency/read", {"THREE", "needs 3"}});

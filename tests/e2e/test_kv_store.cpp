@@ -272,3 +272,52 @@ TEST_CASE("kv_store: a level per route, as an application sets one per statement
   CHECK(num(s, "components.store.reads_unavailable") < 0.6 * 5 * 2000);  // and none of the feed's
   CHECK(num(s, "components.store.read_latency_ALL_ms.count") == num(s, "components.store.reads_ok_ALL"));
 }
+
+namespace {
+
+// Two data centres 40 ms apart (one way), three nodes and three replicas each; the writer is
+// in eu-west, the reader in us-east: each coordinates in its own region.
+json two_regions(const std::string& read, const std::string& write) {
+  json d = store(6, 900, 100, 10, "30s");
+  d["network"] = json::parse(R"({"regions": {"eu-west": {"latency": {"us-east": "40ms"}}, "us-east": {}}})");
+  d["components"][0]["region"] = "us-east";
+  d["components"][1]["region"] = "eu-west";
+  json& s = d["components"][2];
+  s.erase("nodes");
+  s.erase("replication_factor");
+  s["datacenters"] = json::parse(R"([{"name": "eu-west", "nodes": 3, "replication_factor": 3},
+                                     {"name": "us-east", "nodes": 3, "replication_factor": 3}])");
+  return levels(d, read, write);
+}
+
+}  // namespace
+
+TEST_CASE("kv_store: LOCAL_QUORUM answers within the region and reads the other region's writes late; QUORUM pays the ocean") {
+  // LOCAL_QUORUM (2 of the 3 replicas of the coordinator's centre) on both sides never waits
+  // for the other region, so a read in us-east misses the writes of eu-west for the 40 ms
+  // they take to cross. QUORUM of all six (4) overlaps any write quorum: no stale read, but a
+  // read waits for at least one replica across the ocean: 2 x 40 ms on top.
+  const json local = run_summary(write_scenario("kv-regions", two_regions("LOCAL_QUORUM", "LOCAL_QUORUM")), {});
+  CHECK(num(local, "components.store.stale_read_share") > 0.1);
+  CHECK(num(local, "components.store.read_latency_ms.p99") < 20);
+  CHECK(num(local, "components.store.write_latency_ms.p99") < 40);
+  const json quorum = run_summary(write_scenario("kv-regions", two_regions("QUORUM", "QUORUM")), {});
+  CHECK(num(quorum, "components.store.stale_reads") == 0);
+  CHECK(num(quorum, "components.store.read_latency_ms.p50") > 80);
+  CHECK(num(quorum, "components.store.write_latency_ms.p50") > 80);
+  // A LOCAL_QUORUM read over an ALL write (3 + 6 > 6) is never stale either.
+  const json all = run_summary(write_scenario("kv-regions", two_regions("LOCAL_QUORUM", "ALL")), {});
+  CHECK(num(all, "components.store.stale_reads") == 0);
+}
+
+TEST_CASE("kv_store: a data centre lost: LOCAL levels go on in the other, QUORUM of all fails everywhere") {
+  // Nodes are numbered centre by centre: a crash of three takes eu-west down for 10 s. Its
+  // writer is refused at LOCAL_QUORUM (nothing local is up); the us-east reader is not.
+  // At QUORUM (4 of 6) both are refused while only three replicas are up.
+  const json local = run_summary(write_scenario("kv-dc-loss", crash(two_regions("LOCAL_QUORUM", "LOCAL_QUORUM"), "10s", 3, "10s")), {});
+  CHECK(num(local, "components.store.reads_unavailable") == 0);
+  CHECK(num(local, "components.store.writes_unavailable") > 800);
+  const json quorum = run_summary(write_scenario("kv-dc-loss", crash(two_regions("QUORUM", "QUORUM"), "10s", 3, "10s")), {});
+  CHECK(num(quorum, "components.store.reads_unavailable") > 8000);
+  CHECK(num(quorum, "components.store.writes_unavailable") > 800);
+}

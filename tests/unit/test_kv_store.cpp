@@ -77,6 +77,38 @@ TEST_CASE("kv_store ring: every list has N distinct nodes, then the others, and 
   }
 }
 
+TEST_CASE("kv_store ring: with data centres, each centre's replicas are its next distinct nodes clockwise") {
+  // NetworkTopologyStrategy without racks: for each centre in turn, walk the ring from the
+  // key's token and take that centre's nodes. Nodes 0-2 in centre 0, 3-7 in centre 1.
+  const std::vector<std::uint8_t> node_dc = {0, 0, 0, 1, 1, 1, 1, 1};
+  const std::vector<std::uint32_t> rf = {2, 3};
+  const std::uint32_t vnodes = 4;
+  Ring ring(vnodes, node_dc, rf);
+  CHECK(ring.replicas() == 5);
+  std::vector<std::pair<std::uint64_t, std::uint32_t>> points;
+  for (std::uint32_t n = 0; n < node_dc.size(); ++n)
+    for (std::uint32_t k = 0; k < vnodes; ++k) points.emplace_back(archsim::xxhash64(std::to_string(n) + "_" + std::to_string(k)), n);
+  std::sort(points.begin(), points.end());
+  for (std::uint64_t key = 0; key < 1000; ++key) {
+    const std::uint64_t h = archsim::mix64(key, 0x6b76);
+    std::size_t first = 0;
+    while (first < points.size() && points[first].first < h) ++first;
+    if (first == points.size()) first = 0;
+    std::vector<std::uint32_t> want;
+    for (std::uint32_t d = 0; d < rf.size(); ++d) {
+      std::vector<std::uint32_t> mine;
+      for (std::size_t s = 0; mine.size() < rf[d]; ++s) {
+        const std::uint32_t n = points[(first + s) % points.size()].second;
+        if (node_dc[n] == d && std::find(mine.begin(), mine.end(), n) == mine.end()) mine.push_back(n);
+      }
+      want.insert(want.end(), mine.begin(), mine.end());
+    }
+    const std::uint8_t* got = ring.replicas_of(ring.range_of(key));
+    CAPTURE(key);
+    for (std::size_t i = 0; i < want.size(); ++i) CHECK(got[i] == want[i]);
+  }
+}
+
 TEST_CASE("kv_store levels: blockFor as Cassandra counts it") {
   // QUORUM is floor(rf / 2) + 1 (ConsistencyLevel.quorumFor).
   const std::uint32_t quorum[] = {0, 1, 2, 2, 3, 3, 4, 4, 5, 5};
@@ -90,11 +122,14 @@ TEST_CASE("kv_store levels: blockFor as Cassandra counts it") {
     // Two quorums always overlap: the read of a quorum sees every write a quorum acknowledged.
     CHECK(2 * block_for(Level::Quorum, rf) > rf);
   }
-  for (const char* name : {"ONE", "TWO", "THREE", "QUORUM", "ALL"}) {
+  CHECK(block_for(Level::LocalOne, 3) == 1);
+  CHECK(block_for(Level::LocalQuorum, 3) == 2);
+  CHECK(block_for(Level::LocalQuorum, 5) == 3);
+  for (const char* name : {"ONE", "TWO", "THREE", "QUORUM", "ALL", "LOCAL_ONE", "LOCAL_QUORUM"}) {
     const auto l = parse_level(name);
     REQUIRE(l.has_value());
     CHECK(level_name(*l) == name);
   }
   CHECK(!parse_level("quorum").has_value());  // Cassandra's names are upper case
-  CHECK(!parse_level("LOCAL_QUORUM").has_value());
+  CHECK(!parse_level("EACH_QUORUM").has_value());  // not offered
 }
