@@ -46,8 +46,7 @@
 //     contacted replicas that were behind, and answers once they acknowledge. ONE compares
 //     nothing, so repairs nothing.
 //   - Hinted handoff (`hinted_handoff`, on by default): a write's mutation for a replica
-//     that is down (when it is sent, or when it arrives) is kept by the coordinator as a
-//     hint, unless the replica has been down longer than `max_hint_window` or the write was
+//     that is down when the write is sent is kept by the coordinator as a hint, unless the replica has been down longer than `max_hint_window` or the write was
 //     refused as unavailable (no hint then, as Cassandra); when the node is back, its hints
 //     are replayed (each applied `network` + `write_time` after the return).
 //   - Sloppy quorum (`sloppy_quorum`, off by default as in Cassandra; Dynamo section 4.6):
@@ -68,10 +67,11 @@
 // when the request reaches the coordinator (a replica crashing meanwhile still answers);
 // no speculative retry, no read or write timeouts (a level met at the start is met); no
 // racks, no EACH_QUORUM and no remote failover of a driver whose local centre is down; no
-// sloppy quorum across data centres; no ANY level; a stand-in of a
-// sloppy quorum keeps its copy after the handoff (no read reaches it once the replica is
-// back); hints are replayed at once rather than at hinted_handoff_throttle; no anti-entropy
-// repair (nodetool repair, Merkle trees).
+// sloppy quorum across data centres; no ANY level; a stand-in of a sloppy quorum keeps its
+// copy after the handoff (no read reaches it once the replica is back); hints are replayed
+// at once rather than at hinted_handoff_throttle; no anti-entropy repair (nodetool repair,
+// Merkle trees); no partition inside the store (its nodes have no links of their own: the
+// scenario's "partition" fault cuts the store off from its callers, not nodes from nodes).
 #pragma once
 #include <memory>
 

@@ -99,8 +99,6 @@ Ring make_ring(const StoreParams& s) {
 
 Store::Store(Params& p, BuildContext& bc)
     : p_(read_params(p, bc)), ring_(make_ring(p_)), self_(bc.index()), rng_(bc.rng(0)) {
-  need_read_ = block_for(p_.read, p_.replication_factor);
-  need_write_ = block_for(p_.write, p_.replication_factor);
   stride_ = p_.sloppy_quorum ? p_.nodes : p_.replication_factor;
   // Data centres: each replica position's centre (the same for every key), and the centres'
   // replica counts; one centre (index 0) without them.
@@ -115,6 +113,8 @@ Store::Store(Params& p, BuildContext& bc)
     }
   }
   dc_hop_.assign(dc_rf_.size() * dc_rf_.size(), 0);
+  need_read_ = needs(p_.read, 0);  // a LOCAL level's in the first centre (they are alike but for their replicas)
+  need_write_ = needs(p_.write, 0);
   nodes_.resize(p_.nodes);
   up_ = p_.nodes;
   seconds_at_.assign(p_.nodes + 1, 0.0);

@@ -96,7 +96,8 @@ class Store final : public Component, public HasCapabilities, public Crashable {
   void finish(Context& ctx, ComponentReport& r) override;
   // For `archsim analyze`: `nodes` instances taking every request at once (M/G/inf), each
   // held for the mean of a read at its level (the largest of R round trips) and of a write
-  // (the W-th of N), weighted by nothing: the larger of the two.
+  // (the W-th of N), weighted by nothing: the larger of the two. Data centres' hops are
+  // left out (as if every replica were local).
   void describe(Description& d) const override;
 
   // ---- Crashable (nodes.cpp): slots are nodes ----
