@@ -71,7 +71,8 @@
 // copy after the handoff (no read reaches it once the replica is back); hints are replayed
 // at once rather than at hinted_handoff_throttle; no anti-entropy repair (nodetool repair,
 // Merkle trees); no partition inside the store (its nodes have no links of their own: the
-// scenario's "partition" fault cuts the store off from its callers, not nodes from nodes).
+// scenario's "partition" fault cuts the store off from its callers, not nodes from nodes;
+// a "region_outage" does not reach the nodes of a data centre: a crash of its nodes does).
 #pragma once
 #include <memory>
 
