@@ -321,3 +321,14 @@ TEST_CASE("kv_store: a data centre lost: LOCAL levels go on in the other, QUORUM
   CHECK(num(quorum, "components.store.reads_unavailable") > 8000);
   CHECK(num(quorum, "components.store.writes_unavailable") > 800);
 }
+
+TEST_CASE("kv_store: analyze holds a request for the slower of a read and a write at their levels") {
+  // The shipped scenario: reads at ONE take 0.5 + 0.5 + 0.5 = 1.5 ms; writes at ONE the
+  // fastest of three exponential 5 ms applies plus two 0.5 ms hops, 1 + 5/3 = 2.667 ms. At
+  // ALL: the slowest of three, 1 + 5 (1/3 + 1/2 + 1) = 10.167 ms.
+  const std::string path = archsim::e2e::source_path("scenarios/consensus/consistency-levels.json");
+  const json one = archsim::e2e::run_analyze(path);
+  CHECK(num(one, "components.store.response_ms") == doctest::Approx(1 + 5.0 / 3).epsilon(0.03));
+  const json all = archsim::e2e::run_analyze(path, {"store.write_consistency=ALL"});
+  CHECK(num(all, "components.store.response_ms") == doctest::Approx(1 + 5 * (1.0 / 3 + 1.0 / 2 + 1)).epsilon(0.03));
+}
