@@ -102,7 +102,7 @@ Store::Store(Params& p, BuildContext& bc)
   stride_ = p_.sloppy_quorum ? p_.nodes : p_.replication_factor;
   // Data centres: each replica position's centre (the same for every key), and the centres'
   // replica counts; one centre (index 0) without them.
-  pos_dc_.assign(p_.replication_factor, 0);
+  pos_dc_.assign(stride_, 0);  // a sloppy quorum's stand-ins (positions past the replicas) too
   dc_rf_.assign(1, p_.replication_factor);
   if (!p_.dcs.empty()) {
     dc_rf_.clear();

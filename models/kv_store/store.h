@@ -159,7 +159,7 @@ class Store final : public Component, public HasCapabilities, public Crashable {
   };
   bool per_level_ = false;
   PerLevel levels_[kLevels];
-  std::vector<std::uint8_t> pos_dc_;        // per replica position: its data centre
+  std::vector<std::uint8_t> pos_dc_;        // per list position (stride_ of them): its data centre
   std::vector<std::uint32_t> dc_rf_;        // per data centre: replicas of a key
   std::vector<Time> dc_hop_;                // one way, centre x centre
   std::vector<std::uint8_t> dc_of_caller_;  // per component index: the centre coordinating its calls
