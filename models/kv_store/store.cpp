@@ -158,6 +158,7 @@ Capabilities Store::capabilities() {
 void Store::describe(Description& d) const {
   d.kind = Description::Kind::Server;
   d.replicas = p_.nodes;
+  for (const Dc& dc : p_.dcs) d.zones.push_back(dc.name);  // spread over its centres' regions
   d.concurrency = Description::kUnlimited;
   // The order statistics' means, estimated from a fixed stream of draws (the analysis must
   // not depend on the run's): the largest of R read round trips, the W-th of N write ones.
