@@ -18,7 +18,13 @@ std::uint16_t Histogram::add_chunk(std::size_t chunk) {
 
 void Histogram::merge(const Histogram& other) {
   if (other.total_ == 0) return;
-  // A chunk of other's that holds only zeros (cleared since) gives this one no chunk.
+  // A chunk of other's that holds only zeros (cleared since) gives this one no chunk. The
+  // chunks this one lacks are reserved at once: one at a time, a histogram merged from many
+  // (a run's totals at its end) copied its counts once per chunk.
+  std::size_t missing = 0;
+  for (std::size_t c = other.lo() >> kSubBucketBits, last = other.hi() >> kSubBucketBits; c <= last; ++c)
+    if (start_[c] == kAbsent && other.start_[c] != kAbsent) ++missing;
+  if (missing > 0) counts_.reserve(counts_.size() + missing * kChunkSize);
   for (std::size_t i = other.lo(), hi_i = other.hi(); i <= hi_i; ++i)
     if (const std::uint64_t n = other.count_at(i); n != 0) bucket(i) += n;
   total_ += other.total_;
