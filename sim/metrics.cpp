@@ -167,10 +167,8 @@ void Metrics::close_window(Time now) {
     g.window_time = now;
   }
   merge_sums();  // before any histogram closes its window
-  std::uint64_t held = 0;
   for (Hist& h : hists_) {
     h.flush_zeros();
-    held += h.whole.bytes() + h.window.bytes() + (h.before_warmup ? h.before_warmup->bytes() : 0);
     if (!h.has_series) continue;
     h.whole.merge(h.window);
     if (h.series < 0) {  // windowed: no series of its own
@@ -190,6 +188,9 @@ void Metrics::close_window(Time now) {
     h.window.clear();
     if (h.before_warmup) h.before_warmup->clear();
   }
+  // What they hold once the window is merged into the whole run (its chunks allocated).
+  std::uint64_t held = 0;
+  for (const Hist& h : hists_) held += h.whole.bytes() + h.window.bytes() + (h.before_warmup ? h.before_warmup->bytes() : 0);
   held_histogram_bytes_ = held;
   window_ends_.push_back(now);
   last_window_end_ = now;

@@ -214,6 +214,12 @@ ARCHSIM_REQUIRE_BROWSER=1 tools/browser_check.sh build/browser-check-linked '' \
 rm -rf build/browser-check-storm
 build/dev/archsim run scenarios/failures/retry-storm.json --set duration=5m --out build/browser-check-storm --quiet >/dev/null
 ARCHSIM_REQUIRE_BROWSER=1 tools/browser_check.sh build/browser-check-storm '' 'id="ichart-latency-1"' 'id="resilience"' '×</strong>'
+# A leaderless store's declared section (models/kv_store/page.cpp): its stale reads and
+# refusals, the latency of its consistency levels, and the stale share among its headlines.
+rm -rf build/browser-check-kv
+build/dev/archsim run scenarios/consensus/consistency-levels.json --out build/browser-check-kv --quiet >/dev/null
+ARCHSIM_REQUIRE_BROWSER=1 tools/browser_check.sh build/browser-check-kv '' 'id="tier-store"' 'Stale reads and refusals' \
+  'Latency at the consistency levels' 'stale share'
 # A data-tier page per family: each store's section with its mechanism over time, as the
 # family declared it (its page.cpp: sim/page_section.h).
 for s in caching/stampede:tier-cache databases/failover:tier-db queues/consumer-lag:tier-jobs edge/video-cdn:tier-cdn; do
