@@ -91,7 +91,8 @@ TEST_CASE("page sections: each data store declares its section, with panels that
     const auto recorded = series_of(read_text(out + "/timeseries.csv"));
     int stores = 0;
     for (const auto& [id, c] : s["components"].items()) {
-      CAPTURE(id);
+      const std::string& name = id;  // clang 14 captures no structured binding
+      CAPTURE(name);
       if (c["type"] != type) {
         // Only the data stores are in the data tier here: another family's page names its section.
         if (c.contains("page")) CHECK(c["page"].contains("section"));
@@ -151,7 +152,8 @@ TEST_CASE("page sections: a family that is not a data store names the section it
     const json s = json::parse(read_text(out + "/summary.json"));
     const auto recorded = series_of(read_text(out + "/timeseries.csv"));
     for (const auto& [id, section] : run.sections) {
-      CAPTURE(id);
+      const std::string& name = id;  // clang 14 captures no structured binding
+      CAPTURE(name);
       REQUIRE(s["components"].contains(id));
       const json& c = s["components"][id];
       REQUIRE(c.contains("page"));
