@@ -176,8 +176,9 @@ TEST_CASE("import: a demo published from one repository, the component in the ta
       for (const auto& gr : c["groups"]) grouped = grouped || gr["service"] == "fraud-check";
   CHECK(grouped);
   for (const auto& [from, to] : e) {
-    CAPTURE(from);
-    CAPTURE(to);
+    const std::string caller = from, callee = to;  // clang 14 captures no structured binding
+    CAPTURE(caller);
+    CAPTURE(callee);
     CHECK(to.find("flagd") == std::string::npos);
   }
   CHECK(im.guesses.find("feature flags (configuration), off the request path") != std::string::npos);

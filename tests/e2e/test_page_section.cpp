@@ -82,7 +82,8 @@ TEST_CASE("page sections: each data store declares its section, with panels that
                                                     {"queues/consumer-lag.json", "queue"},
                                                     {"edge/video-cdn.json", "cdn"}};
   for (const auto& [file, type] : runs) {
-    CAPTURE(file);
+    const std::string& scenario = file;  // clang 14 captures no structured binding
+    CAPTURE(scenario);
     const std::string out = scratch_dir("page-section") + "/out";
     auto r = run_archsim({"run", source_path("scenarios/" + file), "--set", "duration=150s", "--set", "warmup=30s", "--quiet",
                           "--no-report", "--out", out});
