@@ -19,6 +19,9 @@
 //   times on whole milliseconds, durations in microseconds, two calls made one after the other
 //   in the same millisecond seeming to overlap.
 // - worker-pool.json: HotROD's frontend asking route for ten routes through three workers.
+// - loop-per-item.json, async-send.json (make_loop_traces.py): a Java benchmark's service
+//   calling another once per item found (2 or 6 times), and a RabbitMQ send whose consumer's
+//   spans start after the send span ended, no kind or reference type saying so.
 // Each imports (exit 0), validates, and has the calls its traces show; each gave a one-line
 // refusal, an invalid scenario, a policy on two calls of twelve, an idle service or a parallel
 // block (of all ten calls) before.
@@ -107,7 +110,7 @@ TEST_CASE("import: a retry seen on some of a route's calls to a store is the pol
   }
   CHECK(calls == 12);
   CHECK(retried == 12);
-  CHECK(s.guesses.find("retries of redis GetDriver seen on 2 of its 12 calls in this route: the policy given to all") !=
+  CHECK(s.guesses.find("retries of redis GetDriver seen on 2 of its 24 calls in this route's requests: the policy given to all") !=
         std::string::npos);
 }
 
@@ -139,6 +142,78 @@ TEST_CASE("import: calls through a pool of workers are waves of parallel blocks,
   CHECK(calls == 10);
   CHECK(blocks >= 3);
   CHECK(widest <= 4);  // three workers; a pair's overlap is decided by most requests, not each
+}
+
+TEST_CASE("import: a call per item is a loop, its mean count the traces' and the run's") {
+  const Imported s = import_shape("loop-per-item.json");
+  const json travel = component(s.doc, "travel")["routes"]["/trips/left"];
+  // One pass written out, then a repeat of probability 2/3: 1 + 3 calls on average, the
+  // traces' (2 + 6) / 2; basic's two station calls in every request written out.
+  int seat_calls = 0;
+  double p = 0;
+  for (const auto& step : travel) {
+    if (step.value("call", "") == "seat") ++seat_calls;
+    if (step.contains("repeat")) p = step["probability"];
+  }
+  CHECK(seat_calls == 1);
+  CHECK(p == doctest::Approx(2.0 / 3).epsilon(1e-4));
+  CHECK(component(s.doc, "basic")["routes"].dump().find("repeat") == std::string::npos);
+  CHECK(s.guesses.find("a loop: its calls ran a number of times per request (2 in 10 requests, 6 in 10; mean 4, variance 4)") !=
+        std::string::npos);
+  const std::string dir = scratch_dir("import-loop-run");
+  std::ofstream(dir + "/s.json") << s.doc.dump();
+  const json sum = archsim::e2e::run_summary(dir + "/s.json", {"--set", "duration=10m", "--set", "warmup=10s"}, 300);
+  const double ratio = archsim::e2e::num(sum, "components.seat.throughput_rps") / archsim::e2e::num(sum, "components.travel.throughput_rps");
+  MESSAGE("seat calls per travel request: " << ratio);
+  CHECK(ratio == doctest::Approx(4).epsilon(0.05));
+}
+
+TEST_CASE("import: a consumer starting after the send span ended is a publish the caller does not wait for") {
+  const Imported s = import_shape("async-send.json");
+  const std::string food = component(s.doc, "food")["routes"].dump();
+  CHECK(food.find("\"publish\":\"delivery-queue\"") != std::string::npos);
+  CHECK(food.find("\"call\"") == std::string::npos);
+  CHECK(component(s.doc, "delivery-queue")["type"] == "queue");
+  const std::string dir = scratch_dir("import-async-run");
+  std::ofstream(dir + "/s.json") << s.doc.dump();
+  const json sum = archsim::e2e::run_summary(dir + "/s.json", {"--set", "duration=10m", "--set", "warmup=10s"}, 300);
+  // The traces' /orders spans last 4.6 ms, the send's 0.2 ms included; the delivery's 9 ms is
+  // not in them, and not in the simulated caller's latency either.
+  const double p50 = archsim::e2e::num(sum, "components.food.latency_ms.p50");
+  MESSAGE("food's p50 " << p50 << " ms (traces 4.6 ms)");
+  CHECK(p50 == doctest::Approx(4.6).epsilon(0.1));
+  CHECK(archsim::e2e::num(sum, "components.delivery.throughput_rps") ==
+        doctest::Approx(2 * archsim::e2e::num(sum, "components.food.throughput_rps")).epsilon(0.05));
+}
+
+TEST_CASE("import: four hundred calls in a row are a repeat capped at the format's probability, with a warning") {
+  constexpr std::size_t kPasses = 16;  // the most passes the importer writes out
+  json spans = json::array();
+  json procs = {{"p1", {{"serviceName", "job"}, {"tags", json::array()}}}, {"p2", {{"serviceName", "store"}, {"tags", json::array()}}}};
+  for (int n = 0; n < 400; ++n) {
+    const std::string c = "c" + std::to_string(n), v = "v" + std::to_string(n);
+    spans.push_back({{"traceID", "t"}, {"spanID", c}, {"operationName", "put"}, {"references", json::array({{{"refType", "CHILD_OF"}, {"traceID", "t"}, {"spanID", "r"}}})},
+                     {"startTime", 1000 + 100 * n}, {"duration", 80}, {"tags", json::array()}, {"processID", "p1"}});
+    spans.push_back({{"traceID", "t"}, {"spanID", v}, {"operationName", "put"}, {"references", json::array({{{"refType", "CHILD_OF"}, {"traceID", "t"}, {"spanID", c}}})},
+                     {"startTime", 1010 + 100 * n}, {"duration", 60}, {"tags", json::array()}, {"processID", "p2"}});
+  }
+  spans.push_back({{"traceID", "t"}, {"spanID", "r"}, {"operationName", "batch"}, {"references", json::array()}, {"startTime", 0},
+                   {"duration", 42000}, {"tags", json::array()}, {"processID", "p1"}});
+  const std::string dir = scratch_dir("import-long-loop");
+  std::ofstream(dir + "/t.json") << json{{"data", json::array({{{"traceID", "t"}, {"spans", spans}, {"processes", procs}}})}}.dump();
+  auto r = run_archsim({"import", "--quiet", "-o", dir + "/s.json", "--traces", dir + "/t.json"});
+  INFO(describe(r));
+  REQUIRE(r.exit_code == 0);
+  const json doc = json::parse(read_text(dir + "/s.json"));
+  const std::string routes = component(doc, "job")["routes"].dump();
+  CHECK(routes.find("\"probability\":0.99") != std::string::npos);
+  std::size_t calls = 0;  // 16 passes written out and the repeat's, not 400
+  for (std::size_t at = routes.find("\"call\":\"store\""); at != std::string::npos; at = routes.find("\"call\":\"store\"", at + 1))
+    ++calls;
+  CHECK(calls == kPasses + 1);
+  CHECK(read_text(dir + "/s.guesses.txt").find("a repeat's probability is at most 0.99") != std::string::npos);
+  auto v = run_archsim({"validate", dir + "/s.json"});
+  CHECK(v.exit_code == 0);
 }
 
 // The trace's service is no workload's name, so its host is tried as a pod's name.

@@ -297,9 +297,9 @@ TEST_CASE("import traces: own times measured on shared cores lose the sharing th
 }
 
 TEST_CASE("import traces: a folded path's own time stays in the operation's mean") {
-  // 30 requests call api once (own time 1 ms), 5 call it three times (a loop over three items,
-  // own time 3 ms): the 5 are folded into the first path, whose work is scaled so that the mean
-  // own time per request is the traces' (30 x 1 + 5 x 3) / 35 ms.
+  // 30 requests call api's get (own time 1 ms), 5 call its get, put and get again (own time
+  // 3 ms): the 5 are folded into the first path, whose work is scaled so that the mean own time
+  // per request is the traces' (30 x 1 + 5 x 3) / 35 ms.
   json spans = json::array();
   for (int n = 0; n < 35; ++n) {
     const std::string t = "t" + std::to_string(n);
@@ -309,7 +309,7 @@ TEST_CASE("import traces: a folded path's own time stays in the operation's mean
     for (int k = 0; k < calls; ++k) {
       const std::string id = "c" + std::to_string(k);
       spans.push_back(tspan(t, id, "r", "p1", "get_client", at + 500 + 1000 * k, 1000));
-      spans.push_back(tspan(t, "s" + std::to_string(k), id, "p2", "get", at + 600 + 1000 * k, 800));
+      spans.push_back(tspan(t, "s" + std::to_string(k), id, "p2", k == 1 ? "put" : "get", at + 600 + 1000 * k, 800));
     }
   }
   const Calibration cal = calibrate({read_trace_json(jaeger(spans, {{"p1", proc("web", "h1")}, {"p2", proc("api", "h2")}}), "t.json")}, 0);

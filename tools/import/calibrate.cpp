@@ -1,18 +1,26 @@
 #include "tools/import/calibrate.h"
 
+#include "tools/import/calibrate_internal.h"
+
 #include <algorithm>
 #include <cctype>
 #include <cstdio>
 #include <map>
 #include <set>
+#include <string_view>
+#include <tuple>
 
 namespace archsim::import {
+
+using detail::Attempt;
+using detail::Logical;
+using detail::Observation;
+using detail::secs;
 
 namespace {
 
 bool serving(const Span& s) { return s.kind == Span::Server || s.kind == Span::Consumer; }
 bool calling(const Span& s) { return s.kind == Span::Client || s.kind == Span::Producer; }
-double secs(std::int64_t ns) { return static_cast<double>(ns) / 1e9; }
 
 std::string lower(std::string s) {
   for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
@@ -47,33 +55,22 @@ std::string leaf_route(const Span& c, const std::string& type) {
   return op.empty() ? "default" : op;
 }
 
-struct Attempt {
-  const Span* client;  // the call as its caller timed it (the callee's span when the caller has none)
-  const Span* server;  // the callee's span, null when the callee left none
-};
-
-struct Logical {
-  std::string callee, route;
-  bool one_way = false;
-  std::vector<Attempt> attempts;
-  std::int64_t start = 0, end = 0;
-  bool failed() const { return attempts.back().client->error; }
-  std::string key() const { return std::string(one_way ? "S(" : "C(") + callee + "/" + route + ")"; }
-};
-
 bool timed_out(const Attempt& a) {
   if (!a.client->error) return false;
   if (lower(a.client->status).find("timeout") != std::string::npos) return true;
   return a.server && a.server->end_ns > a.client->end_ns;
 }
 
-void count_call(CallModel& m, const Logical& l) {
+}  // namespace
+
+void detail::count_call(CallModel& m, const Logical& l) {
   m.callee = l.callee;
   m.route = l.route;
   m.one_way = l.one_way;
   ++m.calls;
   if (l.failed()) ++m.failed;
   m.max_attempts = std::max<int>(m.max_attempts, static_cast<int>(l.attempts.size()));
+  if (l.attempts.size() > 1) ++m.retried;
   for (std::size_t k = 0; k < l.attempts.size(); ++k) {
     const Attempt& a = l.attempts[k];
     if (timed_out(a)) m.timeouts.push_back(secs(a.client->end_ns - a.client->start_ns));
@@ -84,27 +81,47 @@ void count_call(CallModel& m, const Logical& l) {
   }
 }
 
-// A serving span as measured, before its calls are grouped: the grouping (which calls run in
-// parallel) is decided across every request of the operation (calibrate()).
-struct Observation {
-  ServiceModel* service;
-  std::string op;
-  std::int64_t start, end;
-  bool error;
-  std::vector<Logical> calls;  // in start order, deliveries after the span left out
-  std::vector<std::pair<std::int64_t, std::int64_t>> waits;
-  std::int64_t resolution = 0;  // of its file's start times: overlaps shorter than it are rounding
-};
+namespace {
+
+// (caller's service, callee's service, callee's operation): calls that are asynchronous.
+using AsyncEdges = std::set<std::tuple<std::string, std::string, std::string>>;
+
+// A child of another service whose link says it is asynchronous: a FOLLOWS_FROM reference, a
+// PRODUCER parent, a CONSUMER child of anything but a CLIENT, or (no reference type or kind
+// to say so) a start after the parent span ended: its caller did not wait for it. Read after
+// the clock-skew correction, which leaves such a child where it is only when it is on the
+// parent's host or outlasts the parent (Jaeger's rule for an asynchronous child). A SERVER
+// span that starts after its CLIENT parent ended is a call that timed out, not a message.
+bool async_child(const Span& child, const Span& parent) {
+  return child.follows || parent.kind == Span::Producer || (child.kind == Span::Consumer && parent.kind != Span::Client) ||
+         (child.start_ns >= parent.end_ns && !(parent.kind == Span::Client && child.kind == Span::Server));
+}
+
+AsyncEdges async_edges(const std::vector<TraceFile>& files) {
+  AsyncEdges out;
+  for (const TraceFile& f : files) {
+    std::map<std::pair<std::string, std::string>, const Span*> by_id;
+    for (const Span& s : f.spans) by_id[{s.trace, s.id}] = &s;
+    for (const Span& s : f.spans) {
+      auto it = s.parent.empty() ? by_id.end() : by_id.find({s.trace, s.parent});
+      if (it == by_id.end() || it->second->service == s.service || !async_child(s, *it->second)) continue;
+      out.insert({it->second->service, s.service, s.name});
+    }
+  }
+  return out;
+}
 
 struct Walker {
   Calibration& cal;
   const std::vector<Span>& spans;
   std::vector<Observation>& seen;
+  const AsyncEdges& async;
   std::map<std::pair<std::string, std::string>, std::vector<std::size_t>> children;
   double weight = 1;  // of the trace being walked: the requests it stands for
   std::int64_t resolution = 0;  // the file's start-time resolution (TraceFile::start_resolution_ns)
 
-  Walker(Calibration& c, const std::vector<Span>& s, std::vector<Observation>& o) : cal(c), spans(s), seen(o) {
+  Walker(Calibration& c, const std::vector<Span>& s, std::vector<Observation>& o, const AsyncEdges& a)
+      : cal(c), spans(s), seen(o), async(a) {
     for (std::size_t i = 0; i < spans.size(); ++i)
       if (!spans[i].parent.empty()) children[{spans[i].trace, spans[i].parent}].push_back(i);
   }
@@ -128,16 +145,21 @@ struct Walker {
   }
 
   // The calls a span's service makes below it (through its own other spans), and its waits.
-  void collect(const Span& node, const std::string& owner, std::vector<const Span*>& calls,
+  // A calling span with several children in other services made a call to each (Jaeger draws
+  // a link per reference): a message two consumers took, a client that went to two servers.
+  void collect(const Span& node, const std::string& owner, std::vector<Attempt>& calls,
                std::vector<std::pair<std::int64_t, std::int64_t>>& waits) {
     for (std::size_t i : kids(node)) {
       const Span& c = spans[i];
       if (!c.mark.empty() && c.service != owner) continue;  // another component's wait (a queue's), not a call
       if (c.service != owner) {
-        calls.push_back(&c);  // Jaeger's rule: another service below is a call
+        calls.push_back({&c, &c});  // Jaeger's rule: another service below is a call
       } else if (calling(c) || (c.kind == Span::Unspecified && (other_service_child(c) || !c.peer.empty() ||
                                                                  !c.db_system.empty() || !c.messaging_system.empty()))) {
-        calls.push_back(&c);
+        const std::size_t before = calls.size();
+        for (std::size_t k : kids(c))
+          if (spans[k].service != c.service) calls.push_back({&c, &spans[k]});
+        if (calls.size() == before) calls.push_back({&c, nullptr});
       } else if (c.mark == "queue" || c.mark == "lock" || c.mark == "replication") {
         waits.emplace_back(c.start_ns, c.end_ns);
       } else if (c.mark != "work") {
@@ -148,16 +170,21 @@ struct Walker {
 
   // Attempts folded into logical calls: a failed call followed by a call to the same callee
   // and route, not overlapping it, is its retry.
-  std::vector<Logical> logical(const std::string& owner, std::vector<const Span*> calls) {
-    std::sort(calls.begin(), calls.end(), [](const Span* a, const Span* b) {
-      return a->start_ns != b->start_ns ? a->start_ns < b->start_ns : a->id < b->id;
-    });
+  std::vector<Logical> logical(const std::string& owner, std::vector<Attempt> calls) {
+    auto order = [](const Attempt& a) {
+      return std::make_tuple(a.client->start_ns, std::string_view(a.client->id), a.server ? a.server->start_ns : 0,
+                             a.server ? std::string_view(a.server->id) : std::string_view());
+    };
+    std::sort(calls.begin(), calls.end(), [&](const Attempt& a, const Attempt& b) { return order(a) < order(b); });
     std::vector<Logical> out;
-    for (const Span* c : calls) {
-      Attempt a{c, c->service != owner ? c : other_service_child(*c)};
+    for (const Attempt& a : calls) {
+      const Span* c = a.client;
       Logical l;
+      // Asynchronous when this call's span says so, or when any link of this caller to the same
+      // callee and operation did (async_edges): one edge, one kind of call.
       l.one_way = c->kind == Span::Producer ||
-                  (a.server && (a.server->follows || (a.server->kind == Span::Consumer && c->kind != Span::Client)));
+                  (a.server && (a.server->follows || (a.server->kind == Span::Consumer && c->kind != Span::Client) ||
+                                async.count({owner, a.server->service, a.server->name})));
       const bool queue_span = a.server && a.server->component_type == "queue";  // the broker traced itself
       if (a.server && (!l.one_way || queue_span)) {
         l.callee = a.server->service;
@@ -172,7 +199,8 @@ struct Walker {
         ServiceModel& q = service(l.callee);
         if (q.type.empty()) {
           q.type = "queue";
-          q.type_why = c->messaging_system.empty() ? "an asynchronous link (FOLLOWS_FROM, PRODUCER or CONSUMER) to " +
+          q.type_why = c->messaging_system.empty() ? "an asynchronous link (FOLLOWS_FROM, PRODUCER, CONSUMER, or a child "
+                                                     "starting after its caller's span ended) to " +
                                                          a.server->service + ", which the traces show no broker for"
                                                    : "messaging.system " + c->messaging_system;
         }
@@ -237,7 +265,7 @@ struct Walker {
   }
 
   void serve(const Span& s) {
-    std::vector<const Span*> raw;
+    std::vector<Attempt> raw;
     Observation o{nullptr, s.name, s.start_ns, s.end_ns, s.error, {}, {}, resolution};
     collect(s, s.service, raw, o.waits);
     std::vector<Logical> all = logical(s.service, raw);
@@ -270,7 +298,7 @@ struct Walker {
     ClientModel* client = nullptr;
     std::vector<Logical> calls;
     if (!serving(r) && r.kind != Span::Unspecified) {
-      std::vector<const Span*> raw;
+      std::vector<Attempt> raw;
       std::vector<std::pair<std::int64_t, std::int64_t>> waits;
       collect(r, r.service, raw, waits);
       calls = logical(r.service, raw);
@@ -322,116 +350,14 @@ struct Walker {
   }
 };
 
-// Which calls of each operation run in parallel: a pair of calls (by callee, route and
-// occurrence) overlapping in more than kParallelShare of the requests that made both.
-using PairKey = std::pair<std::string, std::string>;
-struct OpKey {
-  const ServiceModel* s;
-  std::string op;
-  bool operator<(const OpKey& o) const { return s != o.s ? s < o.s : op < o.op; }
-};
-
-std::vector<std::string> occurrence_keys(const Observation& o) {
-  std::map<std::string, int> n;
-  std::vector<std::string> keys;
-  for (const Logical& l : o.calls) {
-    const std::string k = l.key();
-    keys.push_back(k + "#" + std::to_string(++n[k]));
-  }
-  return keys;
-}
-
-// One observation into its operation's shapes, its calls grouped by the majority relation.
-void add_shape(const Observation& o, const std::set<PairKey>& parallel) {
-  const std::vector<std::string> keys = occurrence_keys(o);
-  std::vector<std::vector<std::size_t>> groups;
-  for (std::size_t i = 0; i < o.calls.size(); ++i) {
-    // A call joins the block being built when it runs beside every call already in it: calls
-    // through a pool of workers (HotROD's frontend asks route for ten routes three at a time)
-    // are waves of blocks, not one block of all (the tenth starts after the first ended).
-    bool joins = !groups.empty();
-    if (joins)
-      for (std::size_t j : groups.back())
-        joins = joins && parallel.count({std::min(keys[i], keys[j]), std::max(keys[i], keys[j])});
-    if (joins) groups.back().push_back(i);
-    else groups.push_back({i});
-  }
-  auto own = [&](std::int64_t from, std::int64_t to) {
-    std::int64_t len = std::max<std::int64_t>(0, to - from);
-    for (const auto& [b, e] : o.waits) len -= std::max<std::int64_t>(0, std::min(e, to) - std::max(b, from));
-    return secs(std::max<std::int64_t>(0, len));
-  };
-  std::string sig = "W";
-  for (auto& g : groups) {
-    std::sort(g.begin(), g.end(), [&](std::size_t a, std::size_t b) { return keys[a] < keys[b]; });
-    std::string inner;
-    for (std::size_t i : g) inner += (inner.empty() ? "" : ",") + o.calls[i].key();
-    sig += g.size() == 1 ? " " + inner + " W" : " P(" + inner + ") W";
-  }
-  OperationModel& op = o.service->ops[o.op];
-  ++op.count;
-  bool call_failed = false;
-  for (const Logical& l : o.calls) call_failed = call_failed || l.failed();
-  if (o.error && !call_failed) ++op.own_errors;
-  ShapeModel& shape = op.shapes[sig];
-  shape.signature = sig;
-  ++shape.count;
-  if (shape.steps.empty()) {
-    shape.steps.emplace_back();
-    for (const auto& g : groups) {
-      StepModel st;
-      st.kind = g.size() == 1 ? StepModel::Call : StepModel::Parallel;
-      st.calls.resize(g.size());
-      shape.steps.push_back(std::move(st));
-      shape.steps.emplace_back();
-    }
-  }
-  std::int64_t at = o.start;
-  std::size_t step = 0;
-  for (const auto& g : groups) {
-    std::int64_t start = o.calls[g.front()].start, end = 0;
-    for (std::size_t i : g) start = std::min(start, o.calls[i].start), end = std::max(end, o.calls[i].end);
-    shape.steps[step++].work.push_back(own(at, start));
-    for (std::size_t k = 0; k < g.size(); ++k) count_call(shape.steps[step].calls[k], o.calls[g[k]]);
-    ++step;
-    at = std::max(at, end);
-  }
-  shape.steps[step].work.push_back(own(at, o.end));
-}
-
-void build_shapes(const std::vector<Observation>& seen) {
-  std::map<OpKey, std::map<PairKey, std::pair<std::uint64_t, std::uint64_t>>> pairs;  // (both made, overlapped)
-  for (const Observation& o : seen) {
-    const std::vector<std::string> keys = occurrence_keys(o);
-    auto& p = pairs[{o.service, o.op}];
-    for (std::size_t i = 0; i < o.calls.size(); ++i)
-      for (std::size_t j = i + 1; j < o.calls.size(); ++j) {
-        auto& [both, overlapped] = p[{std::min(keys[i], keys[j]), std::max(keys[i], keys[j])}];
-        ++both;
-        // Overlapping by more than the clock's resolution: two calls made one after the other
-        // within one millisecond of a millisecond clock seem to overlap, and are not parallel.
-        if (std::min(o.calls[i].end, o.calls[j].end) - std::max(o.calls[i].start, o.calls[j].start) > o.resolution)
-          ++overlapped;
-      }
-  }
-  std::map<OpKey, std::set<PairKey>> parallel;
-  for (const auto& [op, p] : pairs)
-    for (const auto& [k, n] : p)
-      if (static_cast<double>(n.second) > kParallelShare * static_cast<double>(n.first)) parallel[op].insert(k);
-  static const std::set<PairKey> none;
-  for (const Observation& o : seen) {
-    auto it = parallel.find({o.service, o.op});
-    add_shape(o, it == parallel.end() ? none : it->second);
-  }
-}
-
 }  // namespace
 
 Calibration calibrate(const std::vector<TraceFile>& files, double sampling) {
   Calibration cal;
   std::vector<Observation> seen;
+  const AsyncEdges async = async_edges(files);
   for (const TraceFile& f : files) {
-    Walker w(cal, f.spans, seen);
+    Walker w(cal, f.spans, seen, async);
     w.resolution = f.start_resolution_ns;
     std::map<std::string, bool> unfinished;
     for (const Span& s : f.spans) unfinished[s.trace] = unfinished[s.trace] || s.unfinished;
@@ -477,7 +403,7 @@ Calibration calibrate(const std::vector<TraceFile>& files, double sampling) {
       cal.notes.push_back(f.file + ": " + std::to_string(f.skewed) + " spans moved to correct clock skew between hosts (a " +
                           "child that did not fit in its parent, centred in it as Jaeger's query service does)");
   }
-  build_shapes(seen);
+  detail::build_shapes(seen);
   std::int64_t first = 0, last = 0;
   bool any = false;
   for (auto& [name, c] : cal.clients) {

@@ -17,9 +17,18 @@
 // - a CLIENT or PRODUCER span with no child in another service went to something not
 //   instrumented (a database, a cache, a broker): it is named by peer.service, db.system or
 //   messaging.system (else its operation), and its whole duration is that callee's time;
-// - a PRODUCER span, a FOLLOWS_FROM reference or a CONSUMER child is asynchronous: a publish
-//   to a queue (the broker's own span when the traces have it, else one named by
-//   messaging.system, else "<consumer>-queue") that the child's service consumes.
+// - a PRODUCER span, a FOLLOWS_FROM reference, a CONSUMER child, or a child that starts after
+//   its parent span ended (fire and forget: what an OpenTracing-era RabbitMQ or Kafka client
+//   leaves, no kind and CHILD_OF) is asynchronous: a publish to a queue (the broker's own
+//   span when the traces have it, else one named by messaging.system, else
+//   "<consumer>-queue") that the child's service consumes. One such child makes every call of
+//   that caller to that callee and route asynchronous: a consumer's span shorter than its
+//   sender's is moved into it by the clock-skew correction, as Jaeger's adjuster moves it;
+//   each child of a calling span is a call of its own (a message consumed twice);
+// - the same call group (a call, or a parallel block) or a unit of up to kMaxLoopUnit groups
+//   repeated back to back is a loop, with its count per request (a call per item), and so is
+//   one pass of a unit that loops in other requests of the operation; a parallel block of one
+//   call made several times at once is a fan-out, with its width per request.
 // A root that is a SERVER, CONSUMER or untyped span is a request from outside, sent by a
 // client the importer adds ("users"); a CLIENT, PRODUCER or INTERNAL root is the client
 // itself (a load generator's span, or archsim's own request span; an INTERNAL root that
@@ -42,6 +51,7 @@ struct CallModel {
   std::string callee, route;
   bool one_way = false;             // a PRODUCER span: a publish
   std::uint64_t calls = 0, failed = 0;   // logical calls (retries folded in) and those that failed in the end
+  std::uint64_t retried = 0;             // logical calls that took more than one attempt
   int max_attempts = 1;             // the most attempts one logical call took
   std::vector<double> backoffs;     // s, from a failed attempt's end to the next attempt
   std::vector<double> timeouts;     // s, durations of attempts that timed out
@@ -49,9 +59,16 @@ struct CallModel {
 };
 
 struct StepModel {
-  enum Kind { Work, Call, Parallel } kind = Work;
+  enum Kind { Work, Call, Parallel, Loop } kind = Work;
   std::vector<double> work;      // Work: own time samples, s
-  std::vector<CallModel> calls;  // Call: one; Parallel: one per branch
+  std::vector<CallModel> calls;  // Call: one; Parallel: one per branch, or one for a fan-out
+  // Parallel with counts: a fan-out, the same call made counts[i] times at once in request i
+  // (an item list sent to one service on futures). Loop: how many times its body ran in each
+  // request, one after the other (a call per item in the cart).
+  std::vector<int> counts;
+  // Loop: one pass, W G W G ...: the own time before each of its call groups (the first one's
+  // from the end of the previous pass, or of the step before the loop), and the groups.
+  std::vector<StepModel> body;
 };
 
 // One way an operation went (the same calls in the same order); an operation that took
@@ -111,6 +128,10 @@ struct Calibration {
   std::uint64_t traces = 0, spans = 0, skipped = 0;
   double window_s = 0;  // the traced requests' time span (first to last start), for Little's law
 };
+
+// A unit of at most this many call groups (calls, parallel blocks) repeated back to back in a
+// request is a loop (a cart's items: GetProduct then Convert, once per item).
+constexpr std::size_t kMaxLoopUnit = 3;
 
 // Calls of one operation that overlapped in more than this share of the requests that made
 // both are a parallel block, whatever they did in one request; a call joins a block only when

@@ -254,4 +254,36 @@ Fit fit_distribution(std::vector<double> x, bool heavy_tails) {
   return fit;
 }
 
+LoopCount fit_loop_count(const std::vector<int>& counts) {
+  LoopCount f;
+  f.least = *std::min_element(counts.begin(), counts.end());
+  f.most = *std::max_element(counts.begin(), counts.end());
+  double sum = 0, sq = 0;
+  for (int c : counts) sum += c, sq += static_cast<double>(c) * c;
+  const double n = static_cast<double>(counts.size());
+  f.mean = sum / n;
+  f.variance = std::max(0.0, sq / n - f.mean * f.mean);
+  if (f.least == f.most && f.least <= kMaxUnrolled) {
+    f.unrolled = f.least;
+    f.fit_mean = f.mean;
+    return f;
+  }
+  // The geometric part's mean g = mean - u >= 1 (u < least <= mean); its variance g (g - 1).
+  const int top = std::min(f.least - 1, kMaxUnrolled);
+  double best = -1;
+  for (int u = 0; u <= top; ++u) {
+    const double g = f.mean - u;
+    const double gap = std::fabs(g * (g - 1) - f.variance);
+    if (best < 0 || gap <= best) best = gap, f.unrolled = u;  // a tie: more written out, less spread
+  }
+  const double g = f.mean - f.unrolled;
+  f.repeat = true;
+  f.probability = 1 - 1 / g;
+  if (f.probability > kMaxRepeatProbability) f.probability = kMaxRepeatProbability, f.capped = true;
+  const double fg = 1 / (1 - f.probability);
+  f.fit_mean = f.unrolled + fg;
+  f.fit_variance = fg * (fg - 1);
+  return f;
+}
+
 }  // namespace archsim::import

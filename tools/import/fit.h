@@ -49,6 +49,32 @@ constexpr std::size_t kHeavyTailSamples = 100;
 // `seconds`: at least one sample, each >= 0. `heavy_tails`: try lognormal and Pareto whatever n.
 Fit fit_distribution(std::vector<double> seconds, bool heavy_tails = false);
 
+// A loop's count per request (a call per item) as the scenario format can write it. Its
+// `repeat` runs a body once, then again with probability p: a geometric count G >= 1, mean
+// 1/(1-p), variance p/(1-p)^2 = mean (mean - 1), fixed by the mean. So `unrolled` passes are
+// written out before it and N = unrolled + G: the mean is the traces' exactly (p = 1 - 1 /
+// (mean - unrolled)), and unrolled, from 0 to the least count seen less one, is the one whose
+// variance (mean - u)(mean - u - 1) is nearest the counts' (a count that varied little
+// is mostly written out; one spread more than geometric keeps the whole geometric). A
+// count that never varied is written out pass by pass (repeat = false): exact, where a repeat
+// could only say "again with probability". At most kMaxUnrolled passes are written out, and p
+// is at most the format's 0.99 (capped: the mean is then lower than the traces', and says so).
+struct LoopCount {
+  double mean = 0, variance = 0;  // of the counts seen
+  int least = 0, most = 0;
+  int unrolled = 0;        // passes written out
+  bool repeat = false;     // then a repeat of the body with `probability`
+  double probability = 0;
+  double fit_mean = 0, fit_variance = 0;  // of unrolled + G
+  bool capped = false;                    // p held at 0.99: the fit's mean is below the counts'
+};
+
+constexpr int kMaxUnrolled = 16;
+constexpr double kMaxRepeatProbability = 0.99;  // the scenario format's bound
+
+// `counts`: at least one, each >= 1.
+LoopCount fit_loop_count(const std::vector<int>& counts);
+
 // The Kolmogorov-Smirnov distance between sorted samples and a CDF.
 double ks_distance(const std::vector<double>& sorted, double (*cdf)(double, const double*), const double* params);
 

@@ -56,6 +56,14 @@ struct Writer {
   void data_family(Component& c);           // cache / database / queue / balancer fields
   // writer_steps.cpp
   ojson traced_steps(Component& c, const std::string& route, const OperationModel& op);
+  // A retry policy seen on any call of an operation to a callee and route, given to all of them.
+  using CallPolicies = std::map<std::pair<std::string, std::string>, CallModel>;
+  // A path's (or a loop pass's) steps appended to `steps`, `at` the path of the first one,
+  // work scaled by `scale` (the folded paths' own time).
+  void model_steps(Component& c, const std::string& route, const std::vector<StepModel>& model, const std::string& at,
+                   double scale, const CallPolicies& policy, ojson& steps);
+  void loop_steps(Component& c, const std::string& route, const StepModel& loop, const std::string& at, double scale,
+                  const CallPolicies& policy, ojson& steps);
   ojson call_step(const std::string& from, const CallModel& m, const std::string& where);
   ojson work_step(const std::vector<double>& samples, const std::string& path, const std::string& what);
   void guessed_steps(Component& c);         // from depends_on and environment

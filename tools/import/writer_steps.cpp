@@ -29,6 +29,40 @@ constexpr std::size_t kMaxShapes = 8;
 constexpr double kMinShare = 0.05;
 constexpr std::uint64_t kMinCount = 20;
 
+template <class F>
+void for_each_call(const std::vector<StepModel>& steps, F f) {
+  for (const StepModel& st : steps) {
+    for (const CallModel& m : st.calls) f(m);
+    for_each_call(st.body, f);
+  }
+}
+
+// A path's own time in all its requests, loops' passes included.
+double own_time(const std::vector<StepModel>& steps) {
+  double sum = 0;
+  for (const StepModel& st : steps) {
+    for (double x : st.work) sum += x;
+    sum += own_time(st.body);
+  }
+  return sum;
+}
+
+std::string number_text(double x) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.4g", x);
+  return buf;
+}
+
+// "2 in 11 requests, 6 in 11": each count and how many requests ran it.
+std::string counts_text(const std::vector<int>& counts) {
+  std::map<int, int> n;
+  for (int c : counts) ++n[c];
+  std::string out;
+  for (const auto& [c, k] : n)
+    out += (out.empty() ? "" : ", ") + std::to_string(c) + " in " + std::to_string(k) + (out.empty() ? " requests" : "");
+  return out;
+}
+
 }  // namespace
 
 std::vector<std::pair<std::string, std::string>> Writer::named_by(const Workload& w) const {
@@ -103,6 +137,113 @@ ojson Writer::call_step(const std::string& from, const CallModel& m, const std::
   return s;
 }
 
+void Writer::model_steps(Component& c, const std::string& route, const std::vector<StepModel>& model, const std::string& at,
+                         double scale, const CallPolicies& policy, ojson& steps) {
+  auto with_policy = [&](CallModel m) {
+    auto it = policy.find({m.callee, m.route});
+    if (it != policy.end() && it->second.max_attempts > 1)
+      m.max_attempts = it->second.max_attempts, m.backoffs = it->second.backoffs, m.retried_on = it->second.retried_on;
+    return m;
+  };
+  // A parallel block's calls (`width` copies of one for a fan-out): the publishes made
+  // alongside them (they do not wait for their consumers) go just before it, a block holds calls only.
+  auto block = [&](const std::vector<CallModel>& calls, std::size_t width, ojson& out) {
+    ojson par = ojson::array();
+    for (std::size_t pass = 0; pass < width; ++pass)
+      for (const CallModel& m : calls) {
+        const Component* callee = find(m.callee);
+        if (!callee || callee->family != "queue") continue;
+        ojson s = call_step(c.id, m, at + "." + std::to_string(out.size()));
+        if (!s.is_null()) out.push_back(s);
+      }
+    const std::string pp = at + "." + std::to_string(out.size());
+    for (std::size_t pass = 0; pass < width; ++pass)
+      for (const CallModel& m : calls) {
+        const Component* callee = find(m.callee);
+        if (callee && callee->family == "queue") continue;
+        ojson s = call_step(c.id, with_policy(m), pp + ".parallel." + std::to_string(par.size()));
+        if (!s.is_null()) par.push_back(s);
+      }
+    if (par.size() == 1) out.push_back(par[0]);
+    else if (!par.empty()) out.push_back({{"parallel", par}});
+  };
+  for (const StepModel& st : model) {
+    const std::string sp = at + "." + std::to_string(steps.size());
+    if (st.kind == StepModel::Work) {
+      std::vector<double> w = st.work;
+      std::sort(w.begin(), w.end());
+      if (w[w.size() / 2] < 1e-6) continue;  // no own time here in most requests
+      for (double& x : w) x *= c.work_scale * scale;  // c.work_scale: 1 unless workers share traced cores
+      steps.push_back(work_step(w, sp + ".work", "own time of " + c.id + " on " + route));
+    } else if (st.kind == StepModel::Call) {
+      ojson s = call_step(c.id, with_policy(st.calls[0]), sp);
+      if (!s.is_null()) steps.push_back(s);
+    } else if (st.kind == StepModel::Parallel && st.counts.empty()) {
+      block(st.calls, 1, steps);
+    } else if (st.kind == StepModel::Parallel) {
+      // A fan-out: a parallel block holds a fixed number of calls and no repeat, so its width
+      // per request is a choice of the widths seen, each weighted as seen (the counts' law
+      // exactly); one width is one block.
+      std::map<int, int> widths;
+      for (int w : st.counts) ++widths[w];
+      if (widths.size() == 1) {
+        block(st.calls, static_cast<std::size_t>(widths.begin()->first), steps);
+        continue;
+      }
+      ojson arms = ojson::array();
+      for (const auto& [w, n] : widths) {
+        ojson arm = ojson::array();
+        block(st.calls, static_cast<std::size_t>(w), arm);
+        arms.push_back({{"weight", n}, {"steps", arm}});
+      }
+      g.add(Guess::Inferred, sp + ".choice",
+            "a fan-out: " + st.calls[0].callee + " called several times at once (" + counts_text(st.counts) +
+                "): a choice of the widths, each weighted as seen (a parallel block holds a fixed number of calls)");
+      steps.push_back({{"choice", arms}});
+    } else {
+      loop_steps(c, route, st, at, scale, policy, steps);
+    }
+  }
+}
+
+// A loop as passes written out and a repeat (fit_loop_count, fit.h): the mean count is the
+// traces', its spread the nearest the format's geometric repeat gives.
+void Writer::loop_steps(Component& c, const std::string& route, const StepModel& loop, const std::string& at, double scale,
+                        const CallPolicies& policy, ojson& steps) {
+  const LoopCount f = fit_loop_count(loop.counts);
+  const std::size_t first = steps.size();
+  const std::string here = at + "." + std::to_string(first);
+  // The first pass where it goes (its fits' lines name it), the others copies of it.
+  ojson body = ojson::array();
+  if (f.unrolled > 0) {
+    model_steps(c, route, loop.body, at, scale, policy, steps);
+    body.insert(body.end(), steps.begin() + static_cast<long>(first), steps.end());
+    for (int pass = 1; pass < f.unrolled; ++pass) steps.insert(steps.end(), body.begin(), body.end());
+  } else {
+    model_steps(c, route, loop.body, here + ".repeat", scale, policy, body);
+  }
+  if (body.empty()) return;
+  const std::string how =
+      f.least == f.most ? "its calls ran " + std::to_string(f.least) + " times in every request"
+                        : "its calls ran a number of times per request (" + counts_text(loop.counts) + "; mean " +
+                              number_text(f.mean) + ", variance " + number_text(f.variance) + ")";
+  if (!f.repeat) {
+    // A unit that loops in other requests of the route, once in every request of this path: a call.
+    if (f.unrolled > 1) g.add(Guess::Inferred, here, "a loop: " + how + ": written out pass by pass, exact");
+    return;
+  }
+  const double p = std::round(f.probability * 1e6) / 1e6;
+  steps.push_back({{"repeat", body}, {"probability", p}});
+  g.add(f.capped ? Guess::Warning : Guess::Inferred, here,
+        "a loop: " + how + ": " + (f.unrolled == 1 ? std::string("1 pass written out, then ")
+                                          : f.unrolled ? std::to_string(f.unrolled) + " passes written out, then " : std::string()) +
+            "a repeat with probability " + number_text(p) + ", a geometric count (the count's mean " + number_text(f.fit_mean) +
+            ", variance " + number_text(f.fit_variance) +
+            (f.capped ? "; a repeat's probability is at most 0.99, so the mean is below the traces'"
+                      : ": the mean is the traces', the variance the nearest a repeat gives") +
+            ")");
+}
+
 ojson Writer::traced_steps(Component& c, const std::string& route, const OperationModel& op) {
   std::vector<const ShapeModel*> shapes;
   for (const auto& [sig, s] : op.shapes) shapes.push_back(&s);
@@ -112,8 +253,7 @@ ojson Writer::traced_steps(Component& c, const std::string& route, const Operati
   // path seen 3 times may be the only one reaching a service).
   auto callees = [](const ShapeModel* sh) {
     std::set<std::string> out;
-    for (const StepModel& st : sh->steps)
-      for (const CallModel& m : st.calls) out.insert(m.callee);
+    for_each_call(sh->steps, [&](const CallModel& m) { out.insert(m.callee); });
     return out;
   };
   auto covered = [&](const ShapeModel* last) {
@@ -148,12 +288,7 @@ ojson Writer::traced_steps(Component& c, const std::string& route, const Operati
   // shortest one: the own time 44% low.
   double fold_scale = 1;
   if (dropped) {
-    auto own = [](const ShapeModel& sh) {
-      double sum = 0;
-      for (const StepModel& st : sh.steps)
-        for (double x : st.work) sum += x;
-      return sum;
-    };
+    auto own = [](const ShapeModel& sh) { return own_time(sh.steps); };
     double all = 0, kept = 0;
     std::uint64_t kept_n = 0;
     for (const auto& [sig, sh] : op.shapes) all += own(sh);
@@ -171,66 +306,28 @@ ojson Writer::traced_steps(Component& c, const std::string& route, const Operati
   // A retry policy is the caller's, not one call's: attempts seen on any call of this
   // operation to a callee and route stand for every such call (HotROD's driver retries each of
   // its dozen Redis GetDriver calls; a trace shows the retries on the two that failed).
-  std::map<std::pair<std::string, std::string>, CallModel> policy;
-  std::map<std::pair<std::string, std::string>, std::pair<int, int>> seen;  // (steps that retried, steps)
+  CallPolicies policy;
+  std::map<std::pair<std::string, std::string>, std::pair<std::uint64_t, std::uint64_t>> seen;  // (calls that retried, calls)
   for (const ShapeModel* shape : shapes)
-    for (const StepModel& st : shape->steps)
-      for (const CallModel& m : st.calls) {
-        CallModel& p = policy[{m.callee, m.route}];
-        p.max_attempts = std::max(p.max_attempts, m.max_attempts);
-        p.backoffs.insert(p.backoffs.end(), m.backoffs.begin(), m.backoffs.end());
-        p.retried_on.insert(m.retried_on.begin(), m.retried_on.end());
-        auto& [retried, all] = seen[{m.callee, m.route}];
-        retried += m.max_attempts > 1;
-        ++all;
-      }
+    for_each_call(shape->steps, [&](const CallModel& m) {
+      CallModel& p = policy[{m.callee, m.route}];
+      p.max_attempts = std::max(p.max_attempts, m.max_attempts);
+      p.backoffs.insert(p.backoffs.end(), m.backoffs.begin(), m.backoffs.end());
+      p.retried_on.insert(m.retried_on.begin(), m.retried_on.end());
+      auto& [retried, all] = seen[{m.callee, m.route}];
+      retried += m.retried;
+      all += m.calls;
+    });
   for (const auto& [key, n] : seen)
     if (n.first > 0 && n.first < n.second)
       g.add(Guess::Inferred, base, "retries of " + key.first + " " + key.second + " seen on " + std::to_string(n.first) +
-                                       " of its " + std::to_string(n.second) + " calls in this route: the policy given to all");
-  auto with_policy = [&](CallModel m) {
-    const CallModel& p = policy[{m.callee, m.route}];
-    if (p.max_attempts > 1) m.max_attempts = p.max_attempts, m.backoffs = p.backoffs, m.retried_on = p.retried_on;
-    return m;
-  };
+                                       " of its " + std::to_string(n.second) + " calls in this route's requests: the policy given to all");
   ojson arms = ojson::array();
   for (std::size_t a = 0; a < shapes.size(); ++a) {
     const ShapeModel& shape = *shapes[a];
     const std::string at = shapes.size() == 1 ? base : base + ".0.choice." + std::to_string(a) + ".steps";
     ojson steps = ojson::array();
-    for (const StepModel& st : shape.steps) {
-      const std::string sp = at + "." + std::to_string(steps.size());
-      if (st.kind == StepModel::Work) {
-        std::vector<double> w = st.work;
-        std::sort(w.begin(), w.end());
-        if (w[w.size() / 2] < 1e-6) continue;  // no own time here in most requests
-        for (double& x : w) x *= c.work_scale * fold_scale;  // c.work_scale: 1 unless workers share traced cores
-        steps.push_back(work_step(w, sp + ".work", "own time of " + c.id + " on " + route));
-      } else if (st.kind == StepModel::Call) {
-        ojson s = call_step(c.id, with_policy(st.calls[0]), sp);
-        if (!s.is_null()) steps.push_back(s);
-      } else {
-        // A parallel block holds calls only: the publishes made alongside them (they do not
-        // wait for their consumers) go just before it.
-        ojson par = ojson::array();
-        for (std::size_t k = 0; k < st.calls.size(); ++k) {
-          const CallModel& m = st.calls[k];
-          const Component* callee = find(m.callee);
-          if (!callee || callee->family != "queue") continue;
-          ojson s = call_step(c.id, m, at + "." + std::to_string(steps.size()));
-          if (!s.is_null()) steps.push_back(s);
-        }
-        const std::string pp = at + "." + std::to_string(steps.size());
-        for (std::size_t k = 0; k < st.calls.size(); ++k) {
-          const Component* callee = find(st.calls[k].callee);
-          if (callee && callee->family == "queue") continue;
-          ojson s = call_step(c.id, with_policy(st.calls[k]), pp + ".parallel." + std::to_string(par.size()));
-          if (!s.is_null()) par.push_back(s);
-        }
-        if (par.size() == 1) steps.push_back(par[0]);
-        else if (!par.empty()) steps.push_back({{"parallel", par}});
-      }
-    }
+    model_steps(c, route, shape.steps, at, fold_scale, policy, steps);
     if (steps.empty()) steps.push_back({{"work", "0s"}});
     arms.push_back({{"weight", shape.count}, {"steps", steps}});
   }
