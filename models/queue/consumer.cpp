@@ -33,8 +33,8 @@ bool Group::try_deliver(Context& ctx, std::uint32_t mi, std::uint32_t ci) {
   while (p.position < p.end()) {
     Handle h = p.log.at(p.position - p.committed);
     Msg& msg = msgs_[h];
-    if (msg.truncated || (msg.settled && delivery_ == Delivery::EffectivelyOnce)) {
-      if (!msg.truncated) ++t_.suppressed;
+    if (msg.gone || (msg.settled && delivery_ == Delivery::EffectivelyOnce)) {
+      if (!msg.gone) ++t_.suppressed;
       if (p.done == p.position) ++p.done;
       ++p.position;
       lag_moved(ctx, 0, +1);
@@ -79,6 +79,7 @@ void Group::on_reply(Context& ctx, Handle h, Status status) {
       settle_consumed(ctx, msg, &p);
     } else {
       ++t_.duplicates;
+      if (counts_reprocessed_) ctx.metrics().add(reprocessed_c_);
     }
     advance = true;
   } else if (delivery_ == Delivery::AtMostOnce) {

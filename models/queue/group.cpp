@@ -47,6 +47,7 @@ Group::Group(Params* consumers, Params& fields, BuildContext& bc, Brokers& sh, b
                               "auto.commit.interval.ms counts milliseconds, and a shorter period would cost a commit "
                               "event per partition every nanosecond");
   retry_backoff_ = c.duration("retry_backoff", from_seconds(0.1));
+  read_resets(c);
 }
 
 std::uint32_t Group::subscribe(Topic& t) {
@@ -73,6 +74,12 @@ void Group::register_metrics(Metrics& m, const std::string& id) {
   uncommitted_g_ = m.gauge(id, name("consumer_uncommitted"), name("consumer_uncommitted"));
   lag_s_g_ = m.gauge(id, name("consumer_lag_s"), name("consumer_lag_s"));
   idle_g_ = m.gauge(id, name("idle_consumers"), name("idle_consumers"));
+  // A replay's work, beside the first processings (consumed): only a group with resets has
+  // the series, so that others keep theirs and count nothing more.
+  if (!resets_.empty()) {
+    reprocessed_c_ = m.counter(id, name("reprocessed"), name("reprocessed_rps"));
+    counts_reprocessed_ = true;
+  }
 }
 
 void Group::register_partition_metrics(Metrics& m, const std::string& id) {
@@ -100,6 +107,8 @@ void Group::connect(ConnectContext& cc) {
 void Group::start(Context& ctx) {
   if (has_consumers_) schedule(ctx, 0, kResume);
   if (own_timers_) schedule(ctx, kSecond, kTick);
+  for (std::size_t k = 0; k < resets_.size(); ++k)
+    if (resets_[k].at <= ctx.end_time()) ctx.schedule(resets_[k].at - ctx.now(), reset_tag_, k);
 }
 
 void Group::start_commits(Context& ctx) {
@@ -134,6 +143,7 @@ void Group::on_timer(Context& ctx, Timer kind, std::uint64_t data) {
 void Group::tick(Context& ctx) {
   check(ctx);
   sample_lag(ctx);
+  if (watching_ >= 0) watch_replay(ctx);
 }
 
 void Group::appended(Context& ctx, std::uint32_t c) {

@@ -12,6 +12,7 @@
 #pragma once
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -93,6 +94,20 @@ class Group {
   void serve_all(Context& ctx);
   // A copy of a counted message of this group's was cut from the log (a leader's crash).
   void lost_truncated(Msg& m) { settle(m, t_.lost_truncated); }
+  // Retention moved cursor `c`'s log start to `start` (replay.cpp): if the group's next offset
+  // is below it, it is out of range and jumps to `start` (auto_offset_reset "earliest") or the
+  // log end ("latest"); what it jumps over unread is lost (counted lost_to_retention).
+  void out_of_range(Context& ctx, std::uint32_t c, std::uint64_t start);
+
+  // ---- resets (replay.cpp): kafka-consumer-groups --reset-offsets, scheduled ----
+  // Whether the group has "resets" or "auto_offset_reset": both need its topics' retention.
+  bool has_resets() const { return !resets_.empty(); }
+  bool sets_offset_reset() const { return sets_offset_reset_; }
+  // Its one timer tag for its resets (the queue hands it out after every other block, so
+  // that a queue without resets keeps its tags); data: the reset's index.
+  void set_reset_tag(std::uint16_t tag) { reset_tag_ = tag; }
+  void on_reset(Context& ctx, std::uint64_t k);
+  void declare_resets(Figures& f);
 
   // ---- for analyze (scenario/describe.h) ----
   RefId consumer() const { return consumer_; }
@@ -103,6 +118,7 @@ class Group {
   // ---- figures (group_report.cpp) ----
   struct Tally {
     std::uint64_t consumed = 0, dead_lettered = 0, lost_at_consumer = 0, lost_truncated = 0;
+    std::uint64_t lost_retention = 0, skipped_by_reset = 0;  // deleted unread / passed over by a reset
     std::uint64_t duplicates = 0, suppressed = 0, redelivered = 0, redelivered_processed = 0, retries = 0;
     std::uint64_t order_violations = 0, rebalances = 0, member_crashes = 0;
     std::uint64_t key_order_violations = 0;  // a keyed message processed after a later one of its key
@@ -116,7 +132,7 @@ class Group {
   // figures with these and the three below).
   void declare_ledger(Figures& f, const GroupLedger& l, const std::uint64_t& lost_before_log);
   void declare_lag(Figures& f);
-  void declare_members(Figures& f);
+  void declare_members(Figures& f);  // with its resets' figures
   void declare_throughput(Figures& f);
   // Every figure under its prefix (a queue's "groups"), of the ledger settle() takes.
   void declare_figures(Figures& f);
@@ -160,6 +176,13 @@ class Group {
   void release(Handle h);
   std::int32_t member_of(std::uint64_t serial) const;
   void wake(Context& ctx, Time at);
+
+  // replay.cpp
+  void read_resets(Params& c);
+  std::uint64_t reset_target(const Cursor& c, std::size_t k) const;
+  void rewind_log(Context& ctx, Cursor& c, std::uint64_t to);
+  std::uint64_t unread() const;
+  void watch_replay(Context& ctx);
 
   // group.cpp
   void check_group(Context& ctx);
@@ -213,7 +236,25 @@ class Group {
   Tally t_;
   KeyOrder key_order_;
 
-  CounterId consumed_c_;
+  // Resets (replay.cpp): what each asks, then what it did.
+  struct Reset {
+    enum class To : std::uint8_t { Earliest, Latest, Time, Shift } to = To::Earliest;
+    Time at = 0, time = 0;     // when; to_time's timestamp
+    std::int64_t shift = 0;    // shift_by, per partition
+    // What it did: offsets moved back (re-read: B) and forward (skipped) over the
+    // partitions, the lag after it, and how long until the unread backlog was back to
+    // where it stood just before it (the replay caught up with live traffic).
+    std::uint64_t rewound = 0, skipped = 0, lag_after = 0, unread_before = 0;
+    std::optional<double> caught_up_s;
+  };
+  std::vector<Reset> resets_;
+  void skip_to(Context& ctx, Cursor& c, std::uint64_t to, Reset& r);
+  std::uint16_t reset_tag_ = 0;
+  std::int32_t watching_ = -1;  // the reset whose catching up the tick watches
+  bool latest_on_range_ = true, sets_offset_reset_ = false;  // auto_offset_reset (Kafka's default "latest")
+
+  CounterId consumed_c_, reprocessed_c_;  // reprocessed: duplicates processed (with resets only)
+  bool counts_reprocessed_ = false;
   HistogramId e2e_h_;
   std::uint64_t lag_n_ = 0, uncommitted_n_ = 0;  // log mode: the two gauges' values
   GaugeId lag_g_, uncommitted_g_, lag_s_g_, idle_g_;

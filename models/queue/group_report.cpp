@@ -65,7 +65,7 @@ GroupLedger Group::ledger(Context& ctx, std::uint64_t produced, std::uint64_t lo
   l.produced = produced;
   l.consumed = t_.consumed;
   l.dead_lettered = t_.dead_lettered;
-  l.lost = lost_before_log + t_.lost_truncated + t_.lost_at_consumer;
+  l.lost = lost_before_log + t_.lost_truncated + t_.lost_at_consumer + t_.lost_retention + t_.skipped_by_reset;
   l.retained = retained;
   l.duplicates = t_.duplicates;
   l.order_violations = t_.order_violations;
@@ -96,6 +96,7 @@ void Group::declare_members(Figures& f) {
   f.held(prefix_ + "idle_consumers", idle_);
   f.held(prefix_ + "rebalances", t_.rebalances);
   f.held(prefix_ + "member_crashes", t_.member_crashes);
+  declare_resets(f);
 }
 
 void Group::declare_throughput(Figures& f) {
@@ -123,6 +124,8 @@ void Group::declare_ledger(Figures& f, const GroupLedger& l, const std::uint64_t
   f.held(p + "lost", l.lost);
   f.value(p + "lost_at_broker", [this, &lost_before_log] { return static_cast<double>(lost_before_log + t_.lost_truncated); });
   f.held(p + "lost_at_consumer", t_.lost_at_consumer);
+  f.held(p + "lost_to_retention", t_.lost_retention, Figures::Show::IfAny);
+  f.held(p + "skipped_by_reset", t_.skipped_by_reset, Figures::Show::IfAny);
   f.held(p + "retained", l.retained);
   f.held(p + "duplicates", t_.duplicates);
   f.held(p + "duplicates_suppressed", t_.suppressed);

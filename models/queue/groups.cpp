@@ -62,7 +62,10 @@ std::vector<std::unique_ptr<Group>> read_groups(Params& p, BuildContext& bc, Bro
     if (work && subs.size() > 1) gp.fail("topics", "a work_queue's competing consumers read that one queue");
     if (!gp.has("service")) gp.missing("service");
     auto g = std::make_unique<Group>(&gp, gp, bc, sh, work, static_cast<std::uint16_t>(sh.groups.size()), "groups." + name + ".");
-    for (std::uint32_t ti : subs) topics[ti]->add_subscriber(*g, g->subscribe(*topics[ti]));
+    for (std::uint32_t ti : subs) {
+      topics[ti]->add_subscriber(*g, g->subscribe(*topics[ti]));
+      topics[ti]->needs_retention(*g, gp);
+    }
     g->register_metrics(bc.metrics(), bc.id());
     g->register_partition_metrics(bc.metrics(), bc.id());
     g->set_own_timers();

@@ -39,7 +39,12 @@ struct Msg {
   std::uint16_t group = 0;      // index of the group holding it in the queue
   bool counted = false;         // in `produced` (the message's; a copy reads its origin's: counted())
   bool settled = false;         // consumed, dead-lettered or lost (once)
-  bool truncated = false;       // cut from the log by a leader's crash
+  // Whether its group will not deliver it (try_deliver passes over it): kCut, cut from the
+  // broker's log by a leader's crash; kSkipped, passed over by this group only (deleted by
+  // retention before the group read it, or a reset moved the group past it). One byte, so
+  // that delivery tests both at the cost it tested one.
+  enum Gone : std::uint8_t { kCut = 1, kSkipped = 2 };
+  std::uint8_t gone = 0;
   bool in_log = false, inflight = false;
   bool released = false;        // the message: its own group is done, copies are not
   std::uint32_t inflight_at = 0;  // index in Group::inflight_ while inflight

@@ -1,4 +1,4 @@
-// What the page shows of a queue (sim/page_section.h): produced and consumed rates, the
+// What the page shows of a queue (sim/page_section.h): produced, consumed and reprocessed rates, the
 // consumer lag in messages and in time, a message's end-to-end time, idle consumers and
 // in-sync replicas over time. A queue with topics names its series "<topic>.<name>" and
 // "partition_lag.<n>": the patterns take them all.
@@ -7,7 +7,10 @@
 namespace archsim::queue {
 
 void declare_page(PageSection& page) {
-  page.panel("Produced and consumed", "messages / s", {"/(^|\\.)produced_rps$/", "/(^|\\.)consumed_rps$/"})
+  page.panel("Produced and consumed", "messages / s",
+             {"/(^|\\.)produced_rps$/", "/(^|\\.)consumed_rps$/", "/(^|\\.)reprocessed_rps$/"},
+             "consumed: first processings; reprocessed (a group with resets): messages processed again, a replay\u2019s "
+             "work.")
       .panel("Consumer lag", "messages", {"/(^|\\.)consumer_lag$/", "/(^|\\.)consumer_uncommitted$/", "/^partition_lag\\./"},
              "Kafka\u2019s lag: the log end minus the committed offset (what KEDA and Burrow read); uncommitted: fetched but "
              "not yet committed. A line that keeps rising means the consumers cannot keep up.")

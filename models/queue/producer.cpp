@@ -196,6 +196,7 @@ Time Topic::append(Context& ctx, Handle h, std::uint32_t pi) {
     ++msgs_[h].copies;
     subs_[k].group->push(ctx, c, subs_[k].base + pi);
   }
+  if (retains_) keep(h, pi);
   return after(ctx.now(), write);
 }
 
@@ -297,6 +298,22 @@ void Topic::release(Handle h) {
   }
   msgs_.free(h);
   --held_;
+}
+
+// The retained log holds its message as a copy does (Msg::copies): the message outlives
+// every group's use of it until retention deletes it.
+void Topic::keep(Handle h, std::uint32_t pi) {
+  Msg& m = msgs_[h];
+  kept_[pi].append(h, m.published, retention_.message_bytes, retention_.segment_bytes);
+  ++m.copies;
+}
+
+void Topic::unkeep(Handle h) {
+  Msg& m = msgs_[h];
+  if (--m.copies == 0 && m.released) {
+    msgs_.free(h);
+    --held_;
+  }
 }
 
 std::uint64_t Topic::outbox_retained() const {

@@ -44,7 +44,7 @@ class Queue final : public Component,
     if (p.has("topics")) {
       // Fields of a topic belong to its entry: said here rather than as unknown fields.
       for (const char* k : {"consumers", "partitions", "mode", "capacity", "when_full", "max_block", "keyless", "sticky_batch", "route",
-                            "publish_mode", "outbox", "business_write", "dual_write_order", "visibility_timeout", "prefetch"})
+                            "publish_mode", "outbox", "business_write", "dual_write_order", "visibility_timeout", "prefetch", "retention"})
         if (p.has(k))
           p.fail(k, std::string(k == std::string("consumers") ? "a consumer group belongs to a topic" : "a topic's field") +
                         ": with \"topics\", give it in a topic's entry");
@@ -113,6 +113,14 @@ class Queue final : public Component,
       for (std::size_t g = 0; g < groups_.size(); ++g)
         groups_[g]->set_tags(TagRange(static_cast<std::uint16_t>(group_tags_.first() + Topic::kTimers * g), Topic::kTimers));
     }
+    // Resets (replay.cpp): a tag for each group that has some, after every other block, so that
+    // a queue without them keeps its tags' numbers (the run's fingerprint hashes them).
+    for (queue::Group* g : sh_.groups)
+      if (g->has_resets()) resetting_.push_back(g);
+    if (!resetting_.empty()) {
+      reset_tags_ = bc.own_tags(static_cast<std::uint16_t>(resetting_.size()), p);
+      for (std::size_t i = 0; i < resetting_.size(); ++i) resetting_[i]->set_reset_tag(reset_tags_.make(static_cast<std::uint16_t>(i)));
+    }
     declare_figures(bc);
   }
 
@@ -173,7 +181,10 @@ class Queue final : public Component,
       const std::uint32_t i = group_tags_.index(tag);
       return groups_[i / Topic::kTimers]->on_timer(ctx, static_cast<queue::Group::Timer>(i % Topic::kTimers), data);
     }
-    if (!topic_tags_.owns(tag)) return;
+    if (!topic_tags_.owns(tag)) {
+      if (reset_tags_.owns(tag)) resetting_[reset_tags_.index(tag)]->on_reset(ctx, data);
+      return;
+    }
     const std::uint32_t i = topic_tags_.index(tag);
     topics_[i / Topic::kTimers]->on_timer(ctx, static_cast<Topic::Timer>(i % Topic::kTimers), data);
   }
@@ -361,7 +372,8 @@ class Queue final : public Component,
   ServerPool pool_;  // the brokers: slot = broker index
   std::vector<Time> up_since_;  // per broker: when it last became ready (a drain stops the oldest)
   std::uint16_t isr_shrink_tag_ = 0;  // own timers (the constructor takes them after the pool's)
-  TagRange topic_tags_, group_tags_;
+  TagRange topic_tags_, group_tags_, reset_tags_;
+  std::vector<queue::Group*> resetting_;  // groups with resets, by their reset tag
   std::vector<std::unique_ptr<queue::Group>> groups_;  // the queue's "groups" (topics own theirs)
   Figures figures_;  // every figure, reported by finish() in the order declared
   GroupLedger totals_;  // with topics: the sum of every ledger, at the end (sum_ledgers)

@@ -101,6 +101,11 @@
 //    write, 0 by default) and the replication; a full disk (KafkaStorageException) or an
 //    error rate fails produce requests; with `memory.limit_mb` a memory leak gets brokers
 //    OOM-killed by the pool, which is a crash.
+//  - retention (models/queue/retention.h, a topic's "retention"): Kafka's log kept by whole
+//    segments for retention.ms / retention.bytes, read or not; a group whose next offset was
+//    deleted jumps as its auto_offset_reset says, losing what it jumps over; a group's
+//    scheduled "resets" (kafka-consumer-groups --reset-offsets) re-read the retained log
+//    (models/queue/replay.cpp). Without "retention" a committed message leaves at once.
 // Ledger: produced = consumed + dead_lettered + lost + retained (retained counted at the end
 // from the logs and deliveries in flight), reported as figures.
 // Simplifications: no bytes or batches on the wire; an append costs a broker `append_time`
@@ -116,7 +121,8 @@
 // brokers.{h,cpp} (broker fields, the state topics and groups share), log.h (messages,
 // partitions, cursors, members), topic.h (one topic: producers and replication; its .cpp
 // files by job), group.h (one consumer group: members, deliveries, commits; its .cpp files
-// by job), assignor.{h,cpp}, partitioner.{h,cpp}.
+// by job), retention.{h,cpp} (a partition's retained log), replay.cpp (a group out of range,
+// its resets), assignor.{h,cpp}, partitioner.{h,cpp}.
 //
 // Cost: messages live in a slot pool (sim/pool.h) and partitions hold their handles in ring
 // buffers (sim/ring.h): no allocation per message once the peak is reached. Per event O(1)

@@ -33,8 +33,8 @@ void Topic::truncate_unreplicated(Context& ctx, std::uint32_t pi) {
       const Handle h = p.log.at(off - p.committed);
       Msg& m = msgs_[h];
       if (m.replicated <= ctx.now()) break;
-      if (m.truncated) continue;
-      m.truncated = true;
+      if (m.gone) continue;
+      m.gone = Msg::kCut;
       if (m.origin != kNoHandle) {  // a copy: lost to its group if the message counted
         if (counted(msgs_, m)) s.group->lost_truncated(m);
       } else if (outbox_ && acks_ == Acks::All) {  // the relay was not acknowledged: it sends it again
@@ -159,8 +159,8 @@ void Topic::truncate_after(Context& ctx, std::uint32_t pi, std::uint64_t seq) {
       --off;
       Msg& m = msgs_[p.log.at(off - p.committed)];
       if (m.seq <= seq) break;
-      if (m.truncated) continue;
-      m.truncated = true;
+      if (m.gone) continue;
+      m.gone = Msg::kCut;
       if (counted(msgs_, m) && !m.settled) {
         s.group->lost_truncated(m);
         if (m.origin == kNoHandle) {

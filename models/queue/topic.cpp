@@ -56,12 +56,23 @@ Topic::Topic(Params& tp, BuildContext& bc, const BrokerSpec& spec, Brokers& sh, 
     if (!has_write_) tp.fail("dual_write_order", "needs \"business_write\" (the write the event goes with)");
     if (outbox_) tp.fail("dual_write_order", "applies to publish_mode \"dual_write\" only (the outbox writes both at once)");
   }
+  // Retention (retention.h): a log's; a Kafka topic is bounded by it, not by a count.
+  if (auto r = tp.object_opt("retention")) {
+    if (work_queue_) tp.fail("retention", "applies to mode \"log\" only (a work queue deletes what its consumers acknowledge)");
+    if (capacity_ > 0)
+      tp.fail("retention", "and \"capacity\" both bound the topic: a Kafka topic keeps what its retention allows, "
+                           "read or not (drop \"capacity\")");
+    retains_ = true;
+    retention_ = read_retention(*r);
+  }
   // Its own group: "consumers", or nobody (the messages stay, counted retained).
   std::optional<Params> consumers = tp.object_opt("consumers");
   own_ = std::make_unique<Group>(consumers ? &*consumers : nullptr, tp, bc, sh_, work_queue_,
                                  static_cast<std::uint16_t>(sh_.groups.size()), prefix_);
+  if (consumers) needs_retention(*own_, *consumers);
   sh_.groups.push_back(own_.get());
   parts_.resize(partitions_);
+  if (retains_) kept_.resize(partitions_);
   const std::uint32_t everyone = brokers_ == 32 ? UINT32_MAX : (1u << brokers_) - 1;
   // Topic t's partition i is led by broker (i + t) mod brokers: each topic starts one broker
   // further (Kafka starts each topic's replica assignment at a random broker).
@@ -78,6 +89,14 @@ Topic::Topic(Params& tp, BuildContext& bc, const BrokerSpec& spec, Brokers& sh, 
   own_->register_partition_metrics(m, id);
 }
 
+void Topic::needs_retention(const Group& g, const Params& at) const {
+  const std::string topic = sh_.topic_names[topic_].empty() ? "this queue" : "topic \"" + sh_.topic_names[topic_] + "\"";
+  if (retains_) return;
+  if (g.has_resets()) at.fail("resets", "re-read what the log retains: give " + topic + " a \"retention\"");
+  if (g.sets_offset_reset())
+    at.fail("auto_offset_reset", "applies when retention deletes what the group has not read: give " + topic + " a \"retention\"");
+}
+
 void Topic::drop_idle_own_group() {
   if (own_->reads() || subs_.size() < 2) return;
   subs_.erase(subs_.begin());
@@ -87,6 +106,7 @@ void Topic::start(Context& ctx) {
   // The group forms once every component has started (the service's instances exist).
   own_->start(ctx);
   schedule(ctx, kLagSample, kTick);
+  next_check_ = retention_.check;
   if (outbox_) schedule(ctx, poll_, kRelay);
   own_->start_commits(ctx);
 }
@@ -144,6 +164,7 @@ void Topic::on_timer(Context& ctx, Timer kind, std::uint64_t data) {
     case kTick:
       own_->tick(ctx);
       sample_isr(ctx);
+      if (retains_ && ctx.now() >= next_check_) expire_logs(ctx);
       if (ctx.now() + kLagSample <= ctx.end_time()) schedule(ctx, kLagSample, kTick);
       return;
     case kElect:
@@ -155,6 +176,18 @@ void Topic::on_timer(Context& ctx, Timer kind, std::uint64_t data) {
       return;
     case kTimers:
       return;
+  }
+}
+
+// The broker's retention check (retention.h): whole segments go; a group whose next offset
+// fell below the new log start is out of range (Group::out_of_range).
+void Topic::expire_logs(Context& ctx) {
+  next_check_ = ctx.now() + retention_.check;
+  for (std::uint32_t pi = 0; pi < partitions_; ++pi) {
+    const std::uint64_t n = kept_[pi].expire(retention_, ctx.now(), [this](Handle h) { unkeep(h); });
+    if (n == 0) continue;
+    deleted_ += n;
+    for (const Sub& s : subs_) s.group->out_of_range(ctx, s.base + pi, kept_[pi].start());
   }
 }
 

@@ -19,6 +19,7 @@
 #include "models/queue/brokers.h"
 #include "models/queue/group.h"
 #include "models/queue/log.h"
+#include "models/queue/retention.h"
 #include "scenario/build.h"
 #include "sim/context.h"
 #include "scenario/describe.h"
@@ -54,6 +55,12 @@ class Topic {
   // The topic's own group keeps what nobody reads; once another group reads the topic, it
   // leaves (it would hold every message for ever and fill the bound).
   void drop_idle_own_group();
+  // A group's "resets" and "auto_offset_reset" need this topic's retention: else the error
+  // at `at` (the group's object).
+  void needs_retention(const Group& g, const Params& at) const;
+  // Retention (retention.h): whether the topic has one, and partition `pi`'s retained log.
+  bool retains() const { return retains_; }
+  const RetainedLog& kept(std::uint32_t pi) const { return kept_[pi]; }
 
   // Its block of kTimers own timer tags, handed out by the queue once its server pool has taken
   // the component's first tags (sim/continuation.h).
@@ -116,6 +123,13 @@ class Topic {
     return h;
   }
   void sample_isr(Context& ctx);
+  void expire_logs(Context& ctx);
+  template <class F>
+  double sum_kept(F f) const {
+    double n = 0;
+    for (const RetainedLog& l : kept_) n += static_cast<double>(f(l));
+    return n;
+  }
 
   // producer.cpp
   void admit(Context& ctx, CallId call);
@@ -142,6 +156,8 @@ class Topic {
     for (const Sub& s : subs_) s.group->appended(ctx, s.base + pi);
   }
   void relay(Context& ctx);
+  void keep(Handle h, std::uint32_t pi);
+  void unkeep(Handle h);
   std::uint32_t pick_partition(const RequestInfo& req);
   // acks=all writes need min_insync_replicas in the partition's ISR (Kafka checks at append).
   bool below_min_isr(const PartitionState& p) const {
@@ -216,6 +232,13 @@ class Topic {
   double offline_s_ = 0;
   std::uint64_t not_enough_after_ = 0;  // acks=all writes replicated with the ISR below the minimum
   std::uint64_t not_enough_ = 0, isr_shrinks_ = 0, isr_expands_ = 0, unclean_elections_ = 0, lost_unclean_ = 0;
+
+  // Retention (retention.h): with it, every partition's retained log.
+  bool retains_ = false;
+  RetentionSpec retention_;
+  std::vector<RetainedLog> kept_;
+  Time next_check_ = 0;  // the next retention check (start(): one interval in, as Kafka schedules it)
+  std::uint64_t deleted_ = 0;  // messages retention deleted, read or not
 
   std::uint64_t produced_ = 0, lost_before_log_ = 0, lost_truncated_ = 0;
   std::uint64_t expired_ = 0;  // blocked producers that gave up before room freed

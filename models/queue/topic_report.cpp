@@ -47,6 +47,12 @@ void Topic::declare_figures(Figures& f) {
     f.held(p + "outbox_relayed", relayed_);
     f.value(p + "outbox_waiting", [this] { return static_cast<double>(outbox_q_.size()); });
   }
+  if (retains_) {  // what the retained logs hold at the end, over the partitions
+    f.held(p + "retention_deleted", deleted_);
+    f.value(p + "log_messages", [this] { return sum_kept([](const RetainedLog& l) { return l.end() - l.start(); }); });
+    f.value(p + "log_segments", [this] { return sum_kept([](const RetainedLog& l) { return l.segments(); }); });
+    f.value(p + "log_bytes", [this] { return sum_kept([](const RetainedLog& l) { return l.bytes(); }); });
+  }
   if (own_reads) {
     g.declare_lag(f);
     g.declare_members(f);
