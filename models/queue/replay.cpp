@@ -19,7 +19,8 @@
 //    (rewound: the replay's backlog B); each was processed before, so its processing again
 //    counts as a duplicate (effectively_once recognises and skips them: duplicates_suppressed).
 //    Moved forward, what it passes over unread is lost (skipped_by_reset).
-// Simplifications: the reset takes effect at its instant, deliveries in flight finish (and
+// Simplifications: one reset's catching up is watched at a time (a later reset ends the
+// watch of an earlier one); the reset takes effect at its instant, deliveries in flight finish (and
 // are read again after the reset if they are above its target); a message cut from the log
 // by a leader's crash stays cut for a replay (the model does not reuse offsets).
 #include <algorithm>
