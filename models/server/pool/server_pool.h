@@ -36,7 +36,8 @@
 // hot_path.h, with no virtual call and no allocation; an instance's state is PoolInstance
 // (pool_instance.h), what the owner gives the pool PoolJobs and PoolNodes (pool_owner.h);
 // lifecycle and faults are in the .cpp files, one job each (README.md beside this header).
-// The pool offers the Scalable, Resizable, Crashable and ZoneAware capabilities
+// An owner runs the accept -> worker -> done -> next-job cycle through PoolDriven
+// (pool_driven.h: accept, finish_service and its hooks), not by hand. The pool offers the Scalable, Resizable, Crashable and ZoneAware capabilities
 // (models/contracts/capabilities.h): an owner returns it for them from capabilities().
 //
 // Addressed use (addressed.cpp: configure() instead of read(), the owner choosing each
