@@ -22,7 +22,7 @@ void note(const Context& ctx, const std::string& what) { g_trace.push_back(std::
 // One addressed node of one worker and `queue_capacity` waiting places. A request's key is
 // its label; a job labelled 100 or more is one whose caller gave up while it was queued (the
 // owner drops it at its turn). Work takes `work`; a crash restarts the node after `recovery`.
-class TraceServer final : public Component, public HasCapabilities, public Crashable, public PoolDriven<TraceServer> {
+class TraceServer final : public Component, public HasCapabilities, public PoolDriven<TraceServer> {
  public:
   TraceServer(Params& p, BuildContext& bc) : PoolDriven(*this, bc.rng(3)) {
     PoolNodes spec;
@@ -35,7 +35,7 @@ class TraceServer final : public Component, public HasCapabilities, public Crash
   }
   Capabilities capabilities() override {
     Capabilities c;
-    c.crashable = this;
+    c.crashable = &pool_;  // the pool's own crashes: its one node
     return c;
   }
   void start(Context& ctx) override { pool_.start(ctx); }
@@ -95,14 +95,6 @@ class TraceServer final : public Component, public HasCapabilities, public Crash
   void slot_launched(std::uint32_t) override {}
   void slot_down(Context& ctx, std::uint32_t slot) override { note(ctx, "slot_down " + std::to_string(slot)); }
   void slot_ready(Context& ctx, std::uint32_t slot) override { note(ctx, "slot_ready " + std::to_string(slot)); }
-
-  // ---- Crashable ----
-  std::uint32_t crash(Context& ctx, std::uint32_t) override { return pool_.crash_node(ctx, 0) ? 1 : 0; }
-  std::uint32_t instance_slots() const override { return pool_.slots(); }
-  bool fail_instance(Context& ctx, std::uint32_t slot) override { return pool_.fail_instance(ctx, slot); }
-  void repair_instance(Context& ctx, std::uint32_t slot) override { pool_.repair_instance(ctx, slot); }
-  ReadyHistory ready_history(Time now, Time warmup) const override { return pool_.ready_history(now, warmup); }
-  Time crash_over(Time at, Time now) const override { return pool_.crash_over(at, now); }
 
  private:
   struct Job {
