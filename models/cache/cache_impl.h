@@ -102,7 +102,7 @@ struct Node {
 };
 
 // The processes of a shared cache are a server pool's slots (pool_slot), and the pool drives
-// each operation through them (PoolDriven: accept, then start_service; finish hands the
+// each operation through them (PoolDriven: accept, then start_service; finish_service hands the
 // worker on). A local cache has no pool: its operations run on the caller's thread.
 class Cache final : public Component, public HasCapabilities, public Crashable, public PoolDriven<Cache>, public KeyedStore,
                     public Disruptable {
