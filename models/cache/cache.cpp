@@ -17,8 +17,8 @@ namespace cache {
 namespace rf = result_flags;
 
 Cache::Cache(Params& p, BuildContext& bc)
-    : p_(read_cache_params(p, bc)), persist_(read_persistence(p, p_.local)), rng_(bc.rng(0)), restart_rng_(bc.rng(2)), sentinel_rng_(bc.rng(3)), fault_rng_(bc.rng(13)),
-      pool_(*this, *this, restart_rng_) {
+    : PoolDriven(*this, bc.rng(2)), p_(read_cache_params(p, bc)), persist_(read_persistence(p, p_.local)), rng_(bc.rng(0)),
+      sentinel_rng_(bc.rng(3)), fault_rng_(bc.rng(13)) {
   const std::uint32_t nodes = p_.nodes;
   local_config_ = p_.store;
   local_seed_ = bc.stream_seed(300);
@@ -231,7 +231,7 @@ void Cache::on_request(Context& ctx, CallId call) {
   if (op == Op::Set && req.bytes == 0)  // a route's own value size (route_value_bytes)
     for (const CacheParams::RouteSize& r : p_.route_sizes)
       if (r.route == req.route) req.bytes = r.sizes.of(req.key);
-  if ((disk_full_ && op != Op::Get) || (error_rate_ > 0 && fault_rng_.uniform() < error_rate_)) {
+  if (faulted(op != Op::Get, fault_rng_)) {
     ctx.metrics().add(fault_errors_c_);
     ctx.reply(call, Status::Error);
     return;
@@ -257,28 +257,23 @@ void Cache::on_request(Context& ctx, CallId call) {
   job.in_pool = !p_.local;  // a local cache runs on the caller's own thread
   ctx.metrics().add(ops_c_);
   job.since = ctx.now();
-  if (p_.local || pool_.admit(ctx, pool_slot(n, static_cast<std::uint32_t>(i)), j)) begin_service(ctx, j);
+  if (p_.local) begin_service(ctx, j);
+  else accept(ctx, pool_slot(n, static_cast<std::uint32_t>(i)), j);  // an unbounded queue: never Rejected
 }
 
 void Cache::on_timer(Context& ctx, std::uint16_t tag, std::uint64_t data) {
   if (!tags_.owns(tag)) {
     // A local cache has no pool, and its own block is the component's first tags.
-    if (!p_.local && ServerPool::owns_timer(tag)) pool_.on_timer(ctx, tag, data);
+    if (!p_.local) pool_timer(ctx, tag, data);
     return;
   }
   switch (static_cast<Tag>(tags_.index(tag))) {
     case kServe: {
       std::uint32_t j = job_of(data);
       if (j == kNone) return;
-      if (!p_.local) {  // the worker goes to the oldest operation queued on the instance
+      if (!p_.local) {  // its worker goes to the oldest operation queued on the instance, before it answers
         jobs_[j].in_pool = false;
-        const std::uint32_t slot = pool_slot(jobs_[j].node, jobs_[j].inst);
-        pool_.job_done(ctx, slot);
-        const std::uint32_t next = next_live_job(ctx, slot);
-        if (next != ServerPool::kNone) {
-          ctx.trace_span(jobs_[next].call, TraceSpan::Queue, jobs_[next].since, ctx.now());
-          begin_service(ctx, next);
-        }
+        finish_service(ctx, pool_slot(jobs_[j].node, jobs_[j].inst));
       }
       execute(ctx, j);
       break;

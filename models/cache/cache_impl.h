@@ -23,7 +23,7 @@
 #include "lib/wait_queue.h"
 #include "models/contracts/capabilities.h"
 #include "models/contracts/ready_ledger.h"
-#include "models/server/pool/server_pool.h"
+#include "models/server/pool/pool_driven.h"
 #include "sim/continuation.h"
 #include "sim/figures.h"
 #include "sim/page_section.h"
@@ -101,24 +101,20 @@ struct Node {
   CacheStore& store() { return *inst[primary].store; }
 };
 
-class Cache final : public Component, public HasCapabilities, public Crashable, public Degradable, public PoolJobs, public KeyedStore,
+// The processes of a shared cache are a server pool's slots (pool_slot), and the pool drives
+// each operation through them (PoolDriven: accept, then start_service; finish_service hands the
+// worker on). A local cache has no pool: its operations run on the caller's thread.
+class Cache final : public Component, public HasCapabilities, public Crashable, public PoolDriven<Cache>, public KeyedStore,
                     public Disruptable {
  public:
   Cache(Params& p, BuildContext& bc);
 
-  // ---- Degradable (the same faults as a service's) ----
+  // ---- Degradable (PoolDriven's: the same faults as a service's) ----
   // slowdown: every operation's latency x factor (a slow Redis: a saturated host, swapping);
   // error_rate: that fraction of operations answered Error at once; disk_full: Redis with
   // stop-writes-on-bgsave-error refuses every command that writes (SET, DEL, a fill) with
   // MISCONF while the disk cannot take its snapshot, and serves reads. memory_leak: with
   // memory.limit_mb, a process's RSS grows until it is OOM-killed (memory.cpp); without, refused.
-  void set_slowdown(double factor) override { slowdown_ = factor; }
-  void set_error_rate(double rate) override { error_rate_ = rate; }
-  bool oom_killable() const override { return pool_.oom_killable(); }
-  bool set_memory_leak(Context& ctx, double per_request_mb, double per_second_mb) override {
-    return pool_.set_memory_leak(ctx, per_request_mb, per_second_mb);
-  }
-  void set_disk_full(bool full) override { disk_full_ = full; }
 
   // ---- KeyedStore (operations.cpp): the cache_flush fault ----
   // Every process of every node (replicas too) and every local copy loses keys [first, end),
@@ -164,6 +160,15 @@ class Cache final : public Component, public HasCapabilities, public Crashable, 
   void arm(Context& ctx, Time delay, Tag t, std::uint64_t data = 0) { ctx.schedule(delay, tags_.make(t), data); }
   void schedule_pulse(Context& ctx, Time window_end);
 
+  // ---- the pool's hooks (PoolDriven calls them; pool_driven.h states their contracts) ----
+  friend class PoolDriven<Cache>;
+  // operations.cpp: the operation's service time on its worker (begin_service), after its
+  // wait for one traced.
+  void start_service(Context& ctx, std::uint32_t slot, std::uint32_t j, bool waited);
+  // cancel.cpp: a queued operation whose caller cancelled it at its deadline is dropped as
+  // its worker reaches it.
+  bool dropped(Context& ctx, std::uint32_t slot, std::uint32_t j);
+
   // operations.cpp
   std::uint32_t node_of(std::uint64_t key) const;
   std::uint32_t alloc_job();
@@ -171,10 +176,6 @@ class Cache final : public Component, public HasCapabilities, public Crashable, 
   std::uint64_t token(std::uint32_t j) const { return ContinuationSpace::kOwnTokens.make(jobs_.payload(j)); }
   std::uint32_t job_of(std::uint64_t t) const { return jobs_.find(t); }
   void begin_service(Context& ctx, std::uint32_t j);
-  // cancel.cpp: the worker of `slot`'s finished operation goes to the oldest queued one whose
-  // caller has not cancelled it (returned, kNone when none); the cancelled ones it passes are
-  // answered and dropped.
-  std::uint32_t next_live_job(Context& ctx, std::uint32_t slot);
   void execute(Context& ctx, std::uint32_t j);
   void get(Context& ctx, std::uint32_t j);
   void set(Context& ctx, std::uint32_t j);
@@ -260,16 +261,13 @@ class Cache final : public Component, public HasCapabilities, public Crashable, 
   std::vector<Flight> flights_;
   std::uint32_t free_flights_ = kNone;
   KeyMap flights_map_{256};
-  double slowdown_ = 1, error_rate_ = 0;  // Degradable: the faults in force
-  bool disk_full_ = false;
   KeyWrites* source_ = nullptr;  // the store of record's write times (connect), or none
   KeyMap writes_map_{1024};
   std::vector<Time> write_times_;
   std::uint64_t live_flights_ = 0, max_flights_ = 0;
   std::uint64_t window_hits_ = 0, window_lookups_ = 0;
-  Rng rng_, restart_rng_, sentinel_rng_;  // restart_rng_: the pool's draws (restart times)
+  Rng rng_, sentinel_rng_;  // the pool's draws (restart times) are PoolDriven's pool_rng_
   Rng fault_rng_;  // error_rate's draws (its own stream)
-  ServerPool pool_;                        // the processes: pool_slot(node, instance)
   TagRange tags_;  // own timers: tags_.make(Tag)
   std::uint32_t per_node_ = 1;             // processes per node: 1 + replicas
   // Ready-node history for the availability report.

@@ -16,19 +16,14 @@
 
 namespace archsim::cache {
 
-std::uint32_t Cache::next_live_job(Context& ctx, std::uint32_t slot) {
-  std::uint32_t next = pool_.worker_done(ctx, slot);
-  while (next != ServerPool::kNone) {
-    const Job& job = jobs_[next];
-    if (!job.has_caller || !job.req.cancel_at_deadline || job.req.deadline > ctx.now()) break;
-    ctx.metrics().add(cancelled_c_);
-    ctx.trace_span(job.call, TraceSpan::Queue, job.since, ctx.now());
-    ctx.reply(job.call, Status::Timeout);
-    free_job(next);
-    pool_.job_done(ctx, slot);
-    next = pool_.worker_done(ctx, slot);
-  }
-  return next;
+bool Cache::dropped(Context& ctx, std::uint32_t, std::uint32_t j) {
+  const Job& job = jobs_[j];
+  if (!job.has_caller || !job.req.cancel_at_deadline || job.req.deadline > ctx.now()) return false;
+  ctx.metrics().add(cancelled_c_);
+  ctx.trace_span(job.call, TraceSpan::Queue, job.since, ctx.now());
+  ctx.reply(job.call, Status::Timeout);
+  free_job(j);
+  return true;
 }
 
 }  // namespace archsim::cache

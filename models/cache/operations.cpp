@@ -37,6 +37,11 @@ void Cache::begin_service(Context& ctx, std::uint32_t j) {
   arm(ctx, t, kServe, token(j));
 }
 
+void Cache::start_service(Context& ctx, std::uint32_t, std::uint32_t j, bool waited) {
+  if (waited) ctx.trace_span(jobs_[j].call, TraceSpan::Queue, jobs_[j].since, ctx.now());
+  begin_service(ctx, j);
+}
+
 void Cache::execute(Context& ctx, std::uint32_t j) {
   switch (jobs_[j].op) {
     case Op::Get: get(ctx, j); break;

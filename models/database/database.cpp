@@ -14,7 +14,7 @@ namespace archsim {
 namespace database {
 
 Database::Database(Params& p, BuildContext& bc, const Causes& causes)
-    : p_(read_database_params(p, bc)), causes_(causes), pool_rng_(bc.rng(7)), pool_(*this, *this, pool_rng_), fault_rng_(bc.rng(13)) {
+    : PoolDriven(*this, bc.rng(7)), p_(read_database_params(p, bc)), causes_(causes), fault_rng_(bc.rng(13)) {
   const std::string id = bc.id();
   stream_ = bc.stream_seed(0);
   apply_cost_ = p_.queries.at("write").cost;
@@ -266,7 +266,7 @@ void Database::on_request(Context& ctx, CallId call) {
   }
   const Query& q = queries_[static_cast<std::size_t>(qi)];
   req.write = q.write || req.write;
-  if ((disk_full_ && req.write) || (error_rate_ > 0 && fault_rng_.uniform() < error_rate_)) {
+  if (faulted(req.write, fault_rng_)) {
     ctx.metrics().add(fault_errors_c_);
     ctx.reply(call, Status::Error);
     return;
@@ -320,7 +320,7 @@ void Database::part_done(Context& ctx, std::uint32_t g, Status st, const Result&
 void Database::on_timer(Context& ctx, std::uint16_t tag, std::uint64_t data) {
   // Timer data is slot_payload(slot, generation) (sim/continuation.h): a job and its
   // generation, or a node and its epoch.
-  if (ServerPool::owns_timer(tag)) return pool_.on_timer(ctx, tag, data);
+  if (pool_timer(ctx, tag, data)) return;
   if (!tags_.owns(tag)) return;
   const std::uint32_t lo = slot_of(data), hi = static_cast<std::uint32_t>(data);
   switch (static_cast<Tag>(tags_.index(tag))) {

@@ -31,7 +31,7 @@
 #include "models/contracts/capabilities.h"
 #include "models/contracts/ready_ledger.h"
 #include "lib/resource.h"
-#include "models/server/pool/server_pool.h"
+#include "models/server/pool/pool_driven.h"
 #include "models/database/locks.h"
 #include "models/database/params.h"
 #include "models/database/sharding.h"
@@ -164,8 +164,11 @@ struct Gather {
   Time cpu = 0;  // its parts' core time: wasted when nobody waits for the answer
 };
 
-class Database final : public Component, public HasCapabilities, public Crashable, public Degradable, public KeyWrites,
-                       public PoolJobs, public Disruptable, public PreparedTransactions {
+// The nodes are a server pool's slots (slot = node index), and the pool drives each query's
+// and each replica's applier through their cores (PoolDriven: accept, then start_service;
+// finish_service hands the core on).
+class Database final : public Component, public HasCapabilities, public Crashable, public PoolDriven<Database>, public KeyWrites,
+                       public Disruptable, public PreparedTransactions {
  public:
   Database(Params& p, BuildContext& bc, const Causes& causes);
   // ---- PreparedTransactions (two_phase.cpp): with max_prepared_transactions only ----
@@ -201,19 +204,12 @@ class Database final : public Component, public HasCapabilities, public Crashabl
   Time crash_over(Time at, Time now) const override { return pool_.crash_over(at, now); }
   ReadyHistory ready_history(Time now, Time warmup) const override;
 
-  // ---- Degradable (the same faults as a service's; queries.cpp applies them) ----
+  // ---- Degradable (PoolDriven's: the same faults as a service's; queries.cpp applies them) ----
   // slowdown: every query's and apply's cost x factor (a slow disk, a noisy neighbour);
   // error_rate: that fraction of queries answered Error at once; disk_full: writes fail
   // (PostgreSQL's "could not extend file: No space left on device"), reads go on.
   // memory_leak: with memory.limit_mb, a primary's memory grows until it is OOM-killed, a
   // crash of that node (memory.cpp); without, refused.
-  void set_slowdown(double factor) override { slowdown_ = factor; }
-  void set_error_rate(double rate) override { error_rate_ = rate; }
-  bool oom_killable() const override { return pool_.oom_killable(); }
-  bool set_memory_leak(Context& ctx, double per_request_mb, double per_second_mb) override {
-    return pool_.set_memory_leak(ctx, per_request_mb, per_second_mb);
-  }
-  void set_disk_full(bool full) override { disk_full_ = full; }
 
   // ---- KeyWrites (replication.cpp): the commit time of each key's latest write ----
   void keep_write_times() override { keep_write_times_ = true; }
@@ -253,6 +249,11 @@ class Database final : public Component, public HasCapabilities, public Crashabl
   void free_job(std::uint32_t j);
   int pick_replica(Shard& sh);
   void set_busy(Context& ctx, Node& n, int delta);
+  // ---- the pool's hook (PoolDriven calls it; pool_driven.h states its contract) ----
+  friend class PoolDriven<Database>;
+  // queries.cpp: a core of `node` for query j (start_work) or, for kApplyJob | r, for
+  // replica r's applier (begin_apply). Its wait for the core is traced by start_work.
+  void start_service(Context& ctx, std::uint32_t node, std::uint32_t j, bool waited);
   void to_cores(Context& ctx, std::uint32_t j);
   void start_work(Context& ctx, std::uint32_t j);
   Time at_speed(Time cost, std::uint32_t node) const;
@@ -356,8 +357,6 @@ class Database final : public Component, public HasCapabilities, public Crashabl
   // ---- state ----
   DatabaseParams p_;
   Causes causes_;
-  Rng pool_rng_;     // the pool's own draws (restart times)
-  ServerPool pool_;  // the nodes: slot = node index
   TagRange tags_;  // own timers: tags_.make(Tag)
   std::uint64_t stream_ = 0;
   Distribution apply_cost_;  // a replica applies a write at the cost of the "write" query
@@ -422,9 +421,7 @@ class Database final : public Component, public HasCapabilities, public Crashabl
   std::uint32_t up_count_ = 0;
   double failovers_ = 0;
 
-  // Degradable: the faults in force, and the draws of error_rate (its own stream).
-  double slowdown_ = 1, error_rate_ = 0;
-  bool disk_full_ = false;
+  // Degradable: the draws of error_rate (its own stream; the faults in force are PoolDriven's).
   Rng fault_rng_;
   // KeyWrites: a key's latest commit time (a write with a key), kept once a reader asked.
   bool keep_write_times_ = false;

@@ -105,7 +105,12 @@ void Database::to_cores(Context& ctx, std::uint32_t j) {
   job.state = JobState::WaitCore;
   job.in_pool = true;
   job.wait_since = ctx.now();
-  if (pool_.admit(ctx, job.node, j)) start_work(ctx, j);
+  accept(ctx, job.node, j);  // an unbounded queue (max_connections bounds it): never Rejected
+}
+
+void Database::start_service(Context& ctx, std::uint32_t, std::uint32_t j, bool) {
+  if (j & kApplyJob) begin_apply(ctx, j & ~kApplyJob);
+  else start_work(ctx, j);
 }
 
 void Database::start_work(Context& ctx, std::uint32_t j) {
@@ -149,11 +154,7 @@ Time Database::at_speed(Time cost, std::uint32_t node) const {
 void Database::release_core(Context& ctx, std::uint32_t node) {
   Node& n = nodes_[node];
   set_busy(ctx, n, -1);
-  pool_.job_done(ctx, node);
-  const std::uint32_t next = pool_.worker_done(ctx, node);
-  if (next == ServerPool::kNone) return;
-  if (next & kApplyJob) begin_apply(ctx, next & ~kApplyJob);
-  else start_work(ctx, next);
+  finish_service(ctx, node);
 }
 
 // The statement ends: its effect first, then the core goes to the next waiter (which must

@@ -70,7 +70,7 @@ void Database::try_apply(Context& ctx, std::uint32_t r) {
   Node& n = nodes_[r];
   if (n.applying || n.relay.empty()) return;
   n.applying = true;
-  if (pool_.admit(ctx, r, kApplyJob | r)) begin_apply(ctx, r);
+  accept(ctx, r, kApplyJob | r);
 }
 
 void Database::begin_apply(Context& ctx, std::uint32_t r) {

@@ -6,7 +6,7 @@
 namespace archsim::service_internal {
 
 Service::Service(Params& p, BuildContext& bc)
-    : stream_(bc.stream_seed()), rng_(bc.rng(3)), pool_(*this, *this, rng_) {
+    : PoolDriven(*this, bc.rng(3)), stream_(bc.stream_seed()) {
   id_ = bc.id();
   pool_.read(p, bc);
   bc.runs_instances(pool_.initial_replicas(), p.path("replicas"));  // each holds its own connection pools
@@ -95,12 +95,7 @@ void Service::on_request(Context& ctx, CallId call) {
   const RequestInfo& req = ctx.request(call);
   if (sidecar_) [[unlikely]]
     through_sidecar(ctx);
-  if (disk_full_ && req.write) {  // disk_full fault: writes fail, reads work
-    ctx.metrics().add(err_c_);
-    ctx.reply(call, Status::Error);
-    return;
-  }
-  if (error_rate_ > 0 && rng_.uniform() < error_rate_) {
+  if (faulted(req.write, pool_rng_)) {  // disk_full: writes fail, reads work; error_rate
     ctx.metrics().add(err_c_);
     ctx.reply(call, Status::Error);
     return;
@@ -124,7 +119,7 @@ void Service::on_request(Context& ctx, CallId call) {
     return;
   }
   const double version_errors = pool_.instance(inst).error_rate;  // a bad version's (rollouts)
-  if (version_errors > 0 && rng_.uniform() < version_errors) {
+  if (version_errors > 0 && pool_rng_.uniform() < version_errors) {
     ctx.metrics().add(err_c_);
     pool_.observe(ctx, inst, false, 0);
     ctx.reply(call, Status::Error);
@@ -154,10 +149,7 @@ void Service::on_timer(Context& ctx, std::uint16_t tag, std::uint64_t data) {
     policies_[policy_of_timer(tag)]->on_timer(ctx, data);
     return;
   }
-  if (ServerPool::owns_timer(tag)) {
-    pool_.on_timer(ctx, tag, data);
-    return;
-  }
+  if (pool_timer(ctx, tag, data)) return;
   if (conns_.on && tag == conns_.close_tag) [[unlikely]] {
     close_connection(ctx, data);
     return;

@@ -23,7 +23,7 @@
 
 #include "models/contracts/capabilities.h"
 #include "models/contracts/hop_flags.h"
-#include "models/server/pool/server_pool.h"
+#include "models/server/pool/pool_driven.h"
 #include "models/server/call_policy/call_policy.h"
 #include "models/server/idempotency.h"
 #include "models/server/security/tls.h"
@@ -135,8 +135,7 @@ enum Tag : std::uint16_t { kWorkDone = ServerPool::kLeftToOwner[0], kPsDone = Se
 class Service final : public Component,
                       public CallSink,
                       public HasCapabilities,
-                      public Degradable,
-                      public PoolJobs {
+                      public PoolDriven<Service> {
  public:
   Service(Params& p, BuildContext& bc);
 
@@ -154,7 +153,9 @@ class Service final : public Component,
   void finish(Context& ctx, ComponentReport& r) override;
 
   // ---- capabilities (models/contracts/capabilities.h): scaling, crashes and zones are the
-  // pool's; Degradable is the service's own, but for memory leaks, which it forwards ----
+  // pool's; Degradable is PoolDriven's (pool_driven.h: the faults on_request and the work
+  // steps apply, the memory leak the pool's). The service runs the pool's cycle itself
+  // (admit, worker_done, job_done; io async releases and takes workers back) ----
 
   void connect(ConnectContext& cc) override;
   Capabilities capabilities() override {
@@ -162,15 +163,6 @@ class Service final : public Component,
     c.cpu_requests = &pool_;
     return c;
   }
-
-  // Degradable
-  void set_slowdown(double factor) override { slowdown_ = factor; }
-  void set_error_rate(double rate) override { error_rate_ = rate; }
-  bool oom_killable() const override { return pool_.oom_killable(); }
-  bool set_memory_leak(Context& ctx, double per_request_mb, double per_second_mb) override {
-    return pool_.set_memory_leak(ctx, per_request_mb, per_second_mb);
-  }
-  void set_disk_full(bool full) override { disk_full_ = full; }
 
   // ---- PoolJobs (service_pool.cpp) ----
 
@@ -322,15 +314,14 @@ class Service final : public Component,
   static constexpr std::uint32_t kNoProgram = ~0u;
   std::string id_;
   std::uint64_t stream_;
-  Rng rng_;                 // error-rate draws; the pool's start-up, restart and picker draws
-  ServerPool pool_;         // instances, workers, queues, lifecycle, zones, memory, billing
+  // PoolDriven's pool_ holds the instances, workers, queues, lifecycle, zones, memory and
+  // billing; its stream pool_rng_ takes the pool's start-up, restart and picker draws and the
+  // service's error-rate ones, interleaved (one stream, as before the pool was taken out).
   bool io_async_ = false;   // "io": "async": workers are released while calls are outstanding
   std::vector<PsState> ps_;                 // per pool slot, when cores are shared
   std::vector<std::uint32_t> lives_;        // per pool slot: its process's life (models/contracts/caller_instance.h)
   std::uint32_t from_instance(std::uint32_t slot) const;  // what the slot's calls carry
   std::vector<std::uint32_t> ps_finished_;  // scratch of ps_done, reused
-  double slowdown_ = 1, error_rate_ = 0;
-  bool disk_full_ = false;  // disk_full fault: writes fail
   security::ServerCrypto crypto_;  // "tls" and "jwt": the CPU of handshakes and token checks
   CounterId tls_c_, tls_cpu_c_, jwt_c_, jwt_cpu_c_;
   std::vector<Program> programs_;

@@ -36,7 +36,8 @@
 // hot_path.h, with no virtual call and no allocation; an instance's state is PoolInstance
 // (pool_instance.h), what the owner gives the pool PoolJobs and PoolNodes (pool_owner.h);
 // lifecycle and faults are in the .cpp files, one job each (README.md beside this header).
-// The pool offers the Scalable, Resizable, Crashable and ZoneAware capabilities
+// An owner runs the accept -> worker -> done -> next-job cycle through PoolDriven
+// (pool_driven.h: accept, finish_service and its hooks), not by hand. The pool offers the Scalable, Resizable, Crashable and ZoneAware capabilities
 // (models/contracts/capabilities.h): an owner returns it for them from capabilities().
 //
 // Addressed use (addressed.cpp: configure() instead of read(), the owner choosing each
@@ -57,6 +58,7 @@
 #include "models/server/pool/gc_pauses.h"
 #include "models/server/pool/pool_instance.h"
 #include "models/server/pool/pool_owner.h"
+#include "models/server/pool/pool_timers.h"
 #include "models/server/pool/restart_backoff.h"
 #include "models/server/pool/rollout.h"
 #include "scenario/build.h"
@@ -73,7 +75,8 @@ namespace archsim {
 class ComponentReport;
 struct InstanceTypeSpec;
 
-class ServerPool final : public Scalable,
+class ServerPool final : public PoolTimers,
+                         public Scalable,
                          public Resizable,
                          public Crashable,
                          public ZoneAware,
@@ -82,27 +85,7 @@ class ServerPool final : public Scalable,
  public:
   using Instance = PoolInstance;
   static constexpr std::uint32_t kNone = ~0u;
-  // The pool's timers: the owner forwards tags for which owns_timer() holds to on_timer().
-  // They are the numbers the service used before the pool was taken out of it (run
-  // fingerprints hash timer tags), so they are fixed: the pool takes the block [0, kTagBlock)
-  // of its component's own tags from the BuildContext (sim/continuation.h) before any other
-  // part asks (read() and configure() check it), and the owner's other parts take their
-  // blocks after it. Tags 2..5 are the first ones; 7.. are the deployment controller's, the
-  // drains', the probes' and the discovery lag's, scheduled only when the component uses them.
-  // Inside the block the pool never schedules kLeftToOwner: the service's two work timers keep
-  // those numbers (models/service), from before there was a pool. The block is larger than the
-  // pool's last tag so that a new pool timer takes a free number below kTagBlock and no
-  // owner's tag moves.
-  enum Tag : std::uint16_t { kReady = 2, kGraceOver, kRestart, kMemoryTick };
-  enum RolloutTag : std::uint16_t {
-    kRolloutBegin = 7, kAnalysis, kEvictRetry, kProbe, kProbeCheck, kEndpointSync,
-    kReadinessProbe, kReadinessCheck, kStartupProbe, kSwitch, kScaleDown, kGcEnd, kLastTag = kGcEnd
-  };
-  static constexpr bool owns_timer(std::uint16_t tag) {
-    return (tag >= kReady && tag <= kMemoryTick) || (tag >= kRolloutBegin && tag <= kLastTag);
-  }
-  static constexpr std::uint16_t kTagBlock = 32;
-  static constexpr std::uint16_t kLeftToOwner[2] = {1, kMemoryTick + 1};
+  // Its timer tags (Tag, RolloutTag, owns_timer, kTagBlock, kLeftToOwner) are PoolTimers'.
 
   // `self` is the owning component (timers and metrics of capability calls are its own),
   // `rng` the owner's stream: start-up and restart times and the picker draw from it.
@@ -507,10 +490,6 @@ class ServerPool final : public Scalable,
   HistogramId gc_pause_h_;
   CounterId gc_full_c_;
 };
-
-static_assert(ServerPool::kTagBlock > ServerPool::kLastTag, "the pool's timer tags run past its block");
-static_assert(!ServerPool::owns_timer(ServerPool::kLeftToOwner[0]) && !ServerPool::owns_timer(ServerPool::kLeftToOwner[1]),
-              "a tag the pool leaves to its owner is the pool's");
 
 }  // namespace archsim
 
