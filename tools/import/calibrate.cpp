@@ -1,6 +1,7 @@
 #include "tools/import/calibrate.h"
 
 #include "tools/import/calibrate_internal.h"
+#include "tools/import/text.h"
 
 #include <algorithm>
 #include <cctype>
@@ -22,20 +23,15 @@ namespace {
 bool serving(const Span& s) { return s.kind == Span::Server || s.kind == Span::Consumer; }
 bool calling(const Span& s) { return s.kind == Span::Client || s.kind == Span::Producer; }
 
-std::string lower(std::string s) {
-  for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return s;
-}
-
 std::string first_word(const std::string& s) {
   const auto sp = s.find(' ');
-  return lower(s.substr(0, sp));
+  return ascii_lower(s.substr(0, sp));
 }
 
 // What a call to something not instrumented was, from OpenTelemetry's semantic conventions.
 std::string uninstrumented_type(const Span& c) {
   if (!c.messaging_system.empty()) return "queue";
-  const std::string db = lower(c.db_system);
+  const std::string db = ascii_lower(c.db_system);
   if (db.empty()) return "";
   return db == "redis" || db == "memcached" || db == "valkey" || db == "keydb" ? "cache" : "database";
 }
@@ -57,7 +53,7 @@ std::string leaf_route(const Span& c, const std::string& type) {
 
 bool timed_out(const Attempt& a) {
   if (!a.client->error) return false;
-  if (lower(a.client->status).find("timeout") != std::string::npos) return true;
+  if (ascii_lower(a.client->status).find("timeout") != std::string::npos) return true;
   return a.server && a.server->end_ns > a.client->end_ns;
 }
 
@@ -76,7 +72,7 @@ void detail::count_call(CallModel& m, const Logical& l) {
     if (timed_out(a)) m.timeouts.push_back(secs(a.client->end_ns - a.client->start_ns));
     if (k + 1 < l.attempts.size()) {
       m.backoffs.push_back(secs(l.attempts[k + 1].client->start_ns - a.client->end_ns));
-      m.retried_on.insert(timed_out(a) ? "timeout" : a.client->status.empty() ? "error" : lower(a.client->status));
+      m.retried_on.insert(timed_out(a) ? "timeout" : a.client->status.empty() ? "error" : ascii_lower(a.client->status));
     }
   }
 }
@@ -193,7 +189,7 @@ struct Walker {
         // The broker by name when the call names one (peer.service, or the workload the name
         // matching found for its messaging.system), else by its messaging.system.
         l.callee = !c->peer.empty() && c->peer != a.server->service ? c->peer
-                   : !c->messaging_system.empty()                   ? lower(c->messaging_system)
+                   : !c->messaging_system.empty()                   ? ascii_lower(c->messaging_system)
                                                                     : a.server->service + "-queue";
         l.route = a.server->name;
         ServiceModel& q = service(l.callee);
@@ -207,8 +203,8 @@ struct Walker {
         q.uninstrumented = true;
       } else {
         const std::string type = uninstrumented_type(*c);
-        l.callee = !c->peer.empty() ? c->peer : !c->db_system.empty() ? lower(c->db_system)
-                   : !c->messaging_system.empty() ? lower(c->messaging_system) : c->name;
+        l.callee = !c->peer.empty() ? c->peer : !c->db_system.empty() ? ascii_lower(c->db_system)
+                   : !c->messaging_system.empty() ? ascii_lower(c->messaging_system) : c->name;
         l.route = type.empty() ? c->name : leaf_route(*c, type);
         ServiceModel& m = service(l.callee);
         if (m.type.empty() && !type.empty()) {

@@ -39,7 +39,7 @@ const std::vector<std::string> kDeployKeys = {"endpoint_mode", "labels", "mode",
                                               "restart_policy", "rollback_config", "update_config"};
 
 // The Compose specification's service name: letters, digits, '.', '_' and '-'.
-bool valid_name(const std::string& s) {
+bool valid_compose_name(const std::string& s) {
   static const std::regex kName("[a-zA-Z0-9][a-zA-Z0-9._-]*");
   return s.size() <= 253 && std::regex_match(s, kName);
 }
@@ -120,7 +120,7 @@ struct Reader {
   }
 
   void service(const std::string& name, const YamlNode& s) {
-    if (!valid_name(name))
+    if (!valid_compose_name(name))
       s.fail("\"" + shown(name) + "\" is not a Compose service name (letters, digits, '.', '_' and '-')");
     if (!s.is_map()) s.fail("a service is a map (image, deploy, ...)");
     for (const auto& [k, v] : s.entries())
@@ -132,7 +132,7 @@ struct Reader {
     w.where = {doc.place(s.pointer()), 0};
     if (s["image"].present()) w.image = s["image"].str("an image name");
     for (const char* alias : {"hostname", "container_name"})
-      if (auto a = s[alias].str_or("a host name"); a && *a != name && valid_name(*a)) w.aliases.push_back(*a);
+      if (auto a = s[alias].str_or("a host name"); a && *a != name && valid_compose_name(*a)) w.aliases.push_back(*a);
     if (s["scale"].present()) w.replicas = static_cast<int>(s["scale"].whole(0, 100000));
     if (s["cpus"].present()) w.cpu_limit = cpus(s["cpus"]);
     if (s["mem_limit"].present()) w.memory_limit_mb = megabytes(s["mem_limit"]);

@@ -5,6 +5,7 @@
 #include "tools/import/import_error.h"
 #include "tools/import/quantity.h"
 #include "tools/import/readers.h"
+#include "tools/import/text.h"
 
 namespace archsim::import {
 
@@ -82,11 +83,6 @@ void resources(const YamlNode& r, Workload& w) {
   }
 }
 
-std::string lower(std::string s) {
-  for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return s;
-}
-
 }  // namespace
 
 bool is_sidecar(const std::string& name, const std::string& image) {
@@ -95,7 +91,7 @@ bool is_sidecar(const std::string& name, const std::string& image) {
       "opentelemetry-collector", "otel-agent", "fluentd", "fluent-bit", "filebeat", "promtail", "vector-agent",
       "cloudsql-proxy", "cloud-sql-proxy", "vault-agent", "daprd", "exporter", "oauth2-proxy", "kube-rbac-proxy",
       "config-reloader", "consul-dataplane", "envoy-sidecar", "datadog-agent", "git-sync"};
-  const std::string n = lower(name), i = lower(image);
+  const std::string n = ascii_lower(name), i = ascii_lower(image);
   for (const std::string& s : kSidecars)
     if (n.find(s) != std::string::npos || i.find(s) != std::string::npos) return true;
   return false;

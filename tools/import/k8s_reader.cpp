@@ -38,7 +38,7 @@ const std::vector<std::string> kGroups = {
     "flowcontrol.apiserver.k8s.io", "resource.k8s.io", "apiregistration.k8s.io"};
 
 // A DNS-1123 subdomain, as metadata.name must be.
-bool valid_name(const std::string& s) {
+bool valid_k8s_name(const std::string& s) {
   static const std::regex kName("[a-z0-9]([-a-z0-9.]*[a-z0-9])?");
   return s.size() <= 253 && std::regex_match(s, kName);
 }
@@ -214,7 +214,7 @@ void read_kubernetes(const std::vector<const YamlDocument*>& docs, Inventory& in
       v.only(kObjectFields, o.kind);
       v["metadata"].only(kMetadataFields, "ObjectMeta");
       if (o.name.empty()) v["metadata"]["name"].fail("every object needs metadata.name");
-      if (!valid_name(o.name))
+      if (!valid_k8s_name(o.name))
         v["metadata"]["name"].fail("\"" + shown(o.name) + "\" is not a Kubernetes name (lower-case letters, digits, "
                                    "'-' and '.', at most 253 characters)");
       objects.push_back(o);

@@ -4,6 +4,7 @@
 #include <cmath>
 
 #include "tools/import/quantity.h"
+#include "tools/import/text.h"
 #include "tools/import/writer_internal.h"
 
 namespace archsim::import {
@@ -15,11 +16,6 @@ double median(std::vector<double> v) {
   return v.empty() ? 0 : v[v.size() / 2];
 }
 
-std::string fmt(double v) {
-  char b[32];
-  std::snprintf(b, sizeof b, "%.4g", v);
-  return b;
-}
 
 }  // namespace
 
@@ -187,9 +183,9 @@ nlohmann::ordered_json write_scenario(Inventory& inv, const Calibration& cal, co
     c["arrivals"] = {{"process", "poisson"}, {"rate", std::round(rate * 1000) / 1000}};
     if (cm.rate > 0)
       g.add(Guess::Fitted, name + ".arrivals.rate",
-            fmt(cm.rate) + " requests/s: " + std::to_string(cm.requests) + " traced requests over " +
-                fmt(static_cast<double>(cm.last_ns - cm.first_ns) / 1e9) + " s" +
-                (cm.sampling < 1 ? ", each standing for " + fmt(1 / cm.sampling) + " (sampled at " + fmt(cm.sampling) +
+            number(cm.rate, 4) + " requests/s: " + std::to_string(cm.requests) + " traced requests over " +
+                number(static_cast<double>(cm.last_ns - cm.first_ns) / 1e9, 4) + " s" +
+                (cm.sampling < 1 ? ", each standing for " + number(1 / cm.sampling, 4) + " (sampled at " + number(cm.sampling, 4) +
                                        ", from " + cm.sampling_from + ")"
                                  : ""));
     else
@@ -260,7 +256,7 @@ nlohmann::ordered_json write_scenario(Inventory& inv, const Calibration& cal, co
     const double rate = static_cast<double>(errors) / static_cast<double>(n);
     faults.push_back({{"kind", "error_rate"}, {"at", "0s"}, {"target", c.id}, {"rate", std::round(rate * 10000) / 10000}});
     g.add(Guess::Fitted, "faults." + std::to_string(faults.size() - 1) + ".rate",
-          fmt(rate) + ": " + std::to_string(errors) + " of " + std::to_string(n) + " requests " + c.id +
+          number(rate, 4) + ": " + std::to_string(errors) + " of " + std::to_string(n) + " requests " + c.id +
               " failed while every call it made succeeded (its own errors), as an error rate over the whole run");
   }
 

@@ -7,6 +7,7 @@
 #include <cmath>
 #include <cstdio>
 
+#include "tools/import/text.h"
 #include "tools/import/writer_internal.h"
 
 namespace archsim::import {
@@ -20,11 +21,6 @@ bool mentions(std::string name, std::initializer_list<const char*> words) {
   return false;
 }
 
-std::string fmt(double v) {
-  char b[32];
-  std::snprintf(b, sizeof b, "%.4g", v);
-  return b;
-}
 
 }  // namespace
 
@@ -50,7 +46,7 @@ void Writer::autoscaler(const Component& c, ojson& components) {
   ojson metrics = ojson::array();
   for (const HpaSpec::Metric& m : h.metrics) {
     const std::string where = "HPA " + h.name + " " + m.where + " (" + m.kind + " " + m.name + ", " + m.target_type + " " +
-                              fmt(m.value) + ")";
+                              number(m.value, 4) + ")";
     const std::string mp = p + "metrics." + std::to_string(metrics.size()) + ".target";
     const bool resource = m.kind == "Resource" || m.kind == "ContainerResource";
     if (resource && m.name == "cpu") {
@@ -61,11 +57,11 @@ void Writer::autoscaler(const Component& c, ojson& components) {
       target = std::round(std::clamp(target, 0.01, 1.0) * 1e6) / 1e6;
       metrics.push_back({{"type", "cpu"}, {"target", target}});
       g.add(Guess::Approximate, mp,
-            fmt(target) + " of the instance's cores busy, from " + where +
-                (m.target_type == "Utilization" ? (w->cpu_request ? ": the utilization is of the CPU request (" + fmt(*w->cpu_request) + ")"
+            number(target, 4) + " of the instance's cores busy, from " + where +
+                (m.target_type == "Utilization" ? (w->cpu_request ? ": the utilization is of the CPU request (" + number(*w->cpu_request, 4) + ")"
                                                                   : ": no CPU request, taken of the limit or the cores")
                                                 : ": an average in cores") +
-                (raw != target ? " (clamped from " + fmt(raw) + ")" : ""));
+                (raw != target ? " (clamped from " + number(raw, 4) + ")" : ""));
     } else if (resource && m.name == "memory") {
       if (limit_mb <= 0) {
         g.add(Guess::Skipped, "", where + ": archsim's memory metric needs a memory limit, and " + c.id + " has none");
@@ -75,7 +71,7 @@ void Writer::autoscaler(const Component& c, ojson& components) {
       double target = m.target_type == "Utilization" ? m.value / 100 * basis_mb / limit_mb : m.value / 1048576.0 / limit_mb;
       target = std::round(std::clamp(target, 0.01, 1.0) * 1e6) / 1e6;
       metrics.push_back({{"type", "memory"}, {"target", target}});
-      g.add(Guess::Approximate, mp, fmt(target) + " of the memory limit, from " + where);
+      g.add(Guess::Approximate, mp, number(target, 4) + " of the memory limit, from " + where);
     } else if (!resource) {
       std::string type;
       if (m.kind == "External" && !queue.empty() && mentions(m.name, {"lag", "backlog", "messages", "queue"}))
@@ -95,7 +91,7 @@ void Writer::autoscaler(const Component& c, ojson& components) {
         how += "; a total target divided by the " + std::to_string(replicas) + " replicas (archsim's are per pod)";
       }
       metrics.push_back({{"type", type}, {"target", target}});
-      g.add(Guess::Approximate, mp, type + " " + fmt(target) + " per pod from " + where + ": " + how);
+      g.add(Guess::Approximate, mp, type + " " + number(target, 4) + " per pod from " + where + ": " + how);
     } else {
       g.add(Guess::Skipped, "", where + ": archsim reads cpu and memory resources only");
     }

@@ -4,17 +4,13 @@
 #include <regex>
 
 #include "tools/import/quantity.h"
+#include "tools/import/text.h"
 #include "tools/import/writer_internal.h"
 
 namespace archsim::import {
 
 namespace {
 
-std::string fmt(double v) {
-  char b[32];
-  std::snprintf(b, sizeof b, "%.6g", v);
-  return b;
-}
 
 // An environment variable's value, "" when absent.
 std::string env(const Workload& w, const std::vector<std::string>& keys, std::string* which = nullptr) {
@@ -228,8 +224,8 @@ void Writer::shared_cores_scale(Component& c, long long cores) {
   c.work_scale = (lo + hi) / 2;
   if (c.work_scale > 0.995) return;
   g.add(Guess::Approximate, c.id + ".routes",
-        "work = traced own time x " + fmt(c.work_scale) + ": the own times ran on " + std::to_string(cores) +
-            " core(s) shared by its workers, busy " + fmt(a * c.work_scale / n) +
+        "work = traced own time x " + number(c.work_scale, 6) + ": the own times ran on " + std::to_string(cores) +
+            " core(s) shared by its workers, busy " + number(a * c.work_scale / n, 6) +
             " of the time at the traced load; processor sharing adds 1 + C(c, a) / (c - a) (Erlang's C) back, so the "
             "run's mean own time is the traces'");
 }
@@ -267,9 +263,9 @@ void Writer::capacity(Component& c) {
     const auto needed = static_cast<long long>(std::ceil(in_flight + 3 * std::sqrt(in_flight)));
     concurrency = std::max(8 * std::max(1LL, cores), (needed + replicas - 1) / replicas);
     g.add(Guess::Inferred, p + "concurrency",
-          std::to_string(concurrency) + " workers per instance: the traces hold " + fmt(in_flight) +
+          std::to_string(concurrency) + " workers per instance: the traces hold " + number(in_flight, 6) +
               " of its requests at once on average (Little's law: their spans' time, each standing for 1/sampling "
-              "requests, over the " + fmt(cal.window_s) + " s traced), L + 3 sqrt(L) = " + std::to_string(needed) +
+              "requests, over the " + number(cal.window_s, 6) + " s traced), L + 3 sqrt(L) = " + std::to_string(needed) +
               " over " + std::to_string(replicas) + " instance(s), at least 8 per core");
   } else {
     concurrency = 8 * std::max(1LL, cores);
@@ -285,13 +281,13 @@ void Writer::capacity(Component& c) {
     if (cpu_cores < 1 && !c.traced) {
       j["speed"] = cpu_cores;
       g.add(Guess::Approximate, p + "speed",
-            fmt(cpu_cores) + ": a CPU " + (limit ? "limit" : "request") + " below one core (" + fmt(cpu_cores) +
+            number(cpu_cores, 6) + ": a CPU " + (limit ? "limit" : "request") + " below one core (" + number(cpu_cores, 6) +
                 ") throttles its work to that fraction of a core's speed (the placeholder work is a core's)");
     } else if (cpu_cores < 1) {
       g.add(Guess::Approximate, p + "speed", "1: its CPU " + std::string(limit ? "limit" : "request") + " is " +
-                                                 fmt(cpu_cores) + " of a core, but the traced work already ran under it");
+                                                 number(cpu_cores, 6) + " of a core, but the traced work already ran under it");
     }
-    if (!limit) g.add(Guess::Approximate, p + "cores", "from the CPU request (" + fmt(cpu_cores) + "): it has no limit");
+    if (!limit) g.add(Guess::Approximate, p + "cores", "from the CPU request (" + number(cpu_cores, 6) + "): it has no limit");
   } else if (w) {
     g.add(Guess::Placeholder, p + "cores", "one per worker (the format's default): no CPU limit or request");
   }

@@ -14,16 +14,12 @@
 #include <deque>
 
 #include "tools/import/import_error.h"
+#include "tools/import/text.h"
 #include "tools/import/writer_internal.h"
 
 namespace archsim::import {
 
 namespace {
-
-std::string lower(std::string s) {
-  for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return s;
-}
 
 // The image without tag or digest, lower-cased ("docker.io/jaegertracing/all-in-one").
 std::string image_path(const std::string& image) {
@@ -31,7 +27,7 @@ std::string image_path(const std::string& image) {
   const auto slash = s.rfind('/');
   const auto colon = s.rfind(':');
   if (colon != std::string::npos && (slash == std::string::npos || colon > slash)) s = s.substr(0, colon);
-  return lower(s);
+  return ascii_lower(s);
 }
 
 bool contains_any(const std::string& s, const std::vector<std::string>& words) {
@@ -52,7 +48,7 @@ std::string infrastructure_role(const std::string& image, const std::string& nam
       if (const auto at = s.find(with); at != std::string::npos && at > 0) s.erase(at);
     return s;
   };
-  const std::string i = image_path(image), n = instrumented(lower(name));
+  const std::string i = image_path(image), n = instrumented(ascii_lower(name));
   const std::string base = instrumented(i.substr(i.rfind('/') == std::string::npos ? 0 : i.rfind('/') + 1));
   const std::string tagged = image_tag_component(image);  // "demo:2.1.3-opamp-server"
   auto named = [&](const std::vector<std::string>& words) {
