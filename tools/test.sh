@@ -220,6 +220,12 @@ rm -rf build/browser-check-kv
 build/dev/archsim run scenarios/consensus/consistency-levels.json --out build/browser-check-kv --quiet >/dev/null
 ARCHSIM_REQUIRE_BROWSER=1 tools/browser_check.sh build/browser-check-kv '' 'id="tier-store"' 'Stale reads and refusals' \
   'Latency at the consistency levels' 'stale share'
+# The replay's page: the queue's panel draws the rate a reset re-reads (reprocessed) beside the
+# produced and consumed ones, and the lag the reset hands the group.
+rm -rf build/browser-check-replay
+build/dev/archsim run scenarios/queues/replay.json --out build/browser-check-replay --quiet >/dev/null
+ARCHSIM_REQUIRE_BROWSER=1 tools/browser_check.sh build/browser-check-replay '' 'id="tier-orders"' \
+  'id="ichart-tier-orders-1-0"' 'Produced and consumed' '>reprocessed_rps<' 'Consumer lag'
 # A data-tier page per family: each store's section with its mechanism over time, as the
 # family declared it (its page.cpp: sim/page_section.h).
 for s in caching/stampede:tier-cache databases/failover:tier-db queues/consumer-lag:tier-jobs edge/video-cdn:tier-cdn; do
