@@ -15,7 +15,7 @@ namespace archsim::import {
 
 namespace {
 
-constexpr std::size_t kMaxBytes = 1u << 30;  // 1 GB of JSON: far more spans than a calibration needs
+constexpr std::size_t kMaxTraceBytes = 1u << 30;  // 1 GB of JSON: far more spans than a calibration needs
 
 // A span as OpenTelemetry's console exporter prints it, one per line, for people to read (ids
 // as "0x..." text, times as ISO dates): users take it for an export.
@@ -192,7 +192,7 @@ TraceFile read_trace_file(const std::string& path) {
   ss << in.rdbuf();
   std::string text = ss.str();
   ss.str({});
-  if (text.size() > kMaxBytes) throw ImportError(path, "", "larger than 1 GB");
+  if (text.size() > kMaxTraceBytes) throw ImportError(path, "", "larger than 1 GB");
   // Span logs and warnings are never read: the parser drops them instead of building them.
   const nlohmann::json::parser_callback_t skip = [](int, nlohmann::json::parse_event_t event, nlohmann::json& parsed) {
     return !(event == nlohmann::json::parse_event_t::key && parsed.is_string() &&

@@ -19,7 +19,7 @@ namespace {
 // Manifests are small; a file past this is not one, nor a document that expands (through
 // aliases) past these many nodes or bytes of text, nor one nested deeper than kMaxDepth (a
 // Kubernetes manifest is about 15 deep).
-constexpr std::size_t kMaxBytes = 64u << 20;
+constexpr std::size_t kMaxManifestBytes = 64u << 20;
 constexpr std::size_t kMaxExpandedBytes = 256u << 20;
 constexpr int kMaxDepth = 128;
 // `${A:-${B:-${C}}}`: a default inside a default. Compose files nest two or three; each level
@@ -408,7 +408,7 @@ std::vector<YamlDocument> load_yaml_file(const std::string& path, const YamlOpti
   char buf[65536];
   while (in.read(buf, sizeof buf) || in.gcount() > 0) {
     text.append(buf, static_cast<std::size_t>(in.gcount()));
-    if (text.size() > kMaxBytes) throw ImportError(path, "", "larger than 64 MB: not a manifest");
+    if (text.size() > kMaxManifestBytes) throw ImportError(path, "", "larger than 64 MB: not a manifest");
   }
   return parse_yaml_text(text, path, options);
 }
