@@ -90,8 +90,8 @@ Topic::Topic(Params& tp, BuildContext& bc, const BrokerSpec& spec, Brokers& sh, 
 }
 
 void Topic::needs_retention(const Group& g, const Params& at) const {
-  const std::string topic = sh_.topic_names[topic_].empty() ? "this queue" : "topic \"" + sh_.topic_names[topic_] + "\"";
   if (retains_) return;
+  const std::string topic = sh_.topic_names[topic_].empty() ? "this queue" : "topic \"" + sh_.topic_names[topic_] + "\"";
   if (g.has_resets()) at.fail("resets", "re-read what the log retains: give " + topic + " a \"retention\"");
   if (g.sets_offset_reset())
     at.fail("auto_offset_reset", "applies when retention deletes what the group has not read: give " + topic + " a \"retention\"");
