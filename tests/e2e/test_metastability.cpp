@@ -283,15 +283,17 @@ TEST_CASE("metastability: bad input is refused in one line, exit 2") {
   }
 }
 
-TEST_CASE("metastability: the look-aside cache refills slowly after 31,622 hottest keys and is trapped when the refill is cancelled, on any span") {
-  // The shipped scenario at its 600 requests/s. Ground truth that is not ours: the cache is
-  // warmed with the 850,000 most popular of 2,827,946 Zipf(1.14165) keys, so before the drop
-  // its hit ratio is their share of the popularity, sum(k^-s, k <= 850,000) / sum(k^-s,
-  // k <= 2,827,946) = 0.9765 (9,000 lookups: a standard error of 0.0016). The verdict must
-  // not depend on how long the run is followed once that is long enough for a trend: over
-  // 40 s the 31,622-key refill is still climbing (recovers slowly, projected), over 240 s it
-  // is back, at about the time projected; with the MySQL call cancelled at the client's
-  // deadline, the misses never set their keys and the cell stays failed on both spans.
+TEST_CASE("metastability: the look-aside cache's drop recovers in the same time on any span long enough, and is trapped when the refill is cancelled") {
+  // The shipped scenario at 300 requests/s, MySQL 71% busy (62 misses/s of its 87). Ground
+  // truth that is not ours: the cache holds the 866,304 most popular of 34,511,000 Zipf(1.00001)
+  // keys, so before the drop its hit ratio is their share of the popularity, 0.7946
+  // (tests/e2e/test_lookaside_cache.cpp sums it; 4,500 lookups before the drop: a standard
+  // error of 0.006). The verdict must not depend on how long the run is followed once that
+  // is long enough for a trend: the 3,126-key drop is back at the same time followed 40 s or
+  // 240 s; on the 15 s the paper watched it is still climbing (recovers slowly: what the
+  // paper's map calls failed is a refill at MySQL's pace). With the MySQL call cancelled at
+  // the client's deadline, the misses of the queued requests never set their keys and the
+  // 31,622-key drop stays failed on both long spans, the cold cache named as the effect.
   auto run = [&](const std::string& window) {
     std::vector<std::string> args{"metastability", source_path("scenarios/metastability/lookaside-cache.json"), "--trigger", "drop",
                                   "--vary", "drop.keys=3126,31622", "--mitigation",
@@ -308,38 +310,31 @@ TEST_CASE("metastability: the look-aside cache refills slowly after 31,622 hotte
     FAIL("no hit ratio among the effects");
     return std::pair{0.0, 0.0};
   };
+  const json paper_span = run("15s");
+  const json& watched = cell(paper_span, "drop.keys=3126");
+  CHECK(watched["verdict"] == "recovers_slowly");
+  CHECK(watched["replications"][0]["trend"]["moving"] == "goodput");
   const json short_span = run(""), long_span = run("240s");
-  double projected = 0;
+  std::vector<double> back;
   for (const json* m : {&short_span, &long_span}) {
     const bool is_long = m == &long_span;
     INFO((is_long ? "followed 240 s" : "followed 40 s"));
     const json& small = cell(*m, "drop.keys=3126");
-    CHECK(small["verdict"] == "recovers");  // back within seconds (the drop mattered)
-    CHECK(small["recovery_s"]["mean"].get<double>() >= 3);
-    CHECK(small["recovery_s"]["mean"].get<double>() <= 20);
-    CHECK(hit_ratio(small["replications"][0]).first == doctest::Approx(0.9765).epsilon(0.006));
-    const json& big = cell(*m, "drop.keys=31622");
-    CHECK(big["sustaining"].is_null());  // it comes back: no sustaining effect is named
-    if (is_long) {
-      CHECK(big["verdict"] == "recovers");
-      CHECK(big["recovery_s"]["mean"].get<double>() >= 40);
-      CHECK(big["recovery_s"]["mean"].get<double>() == doctest::Approx(projected).epsilon(0.25));
-    } else {
-      CHECK(big["verdict"] == "recovers_slowly");
-      CHECK(big["replications"][0]["trend"]["moving"] == "goodput");
-      projected = big["recovery_s"]["mean"].get<double>();
-      CHECK(projected > 40);
-    }
-    for (const char* keys : {"3126", "31622"}) {
-      const json& trapped = cell(*m, std::string("deadline-cancel: drop.keys=") + keys);
-      CHECK(trapped["verdict"] == "stays_failed");
-      CHECK(trapped["sustaining"]["name"] == "hit_ratio memcached");
-      const auto hits = hit_ratio(trapped["replications"][0]);
-      CHECK(1 - hits.second >= 5 * (1 - hits.first));  // the miss ratio five times or more what it was
-      const json& rep = trapped["replications"][0];
-      CHECK(rep["late_goodput_rps"].get<double>() < 0.5 * rep["baseline_goodput_rps"].get<double>());
-    }
+    CHECK(small["verdict"] == "recovers");
+    CHECK(small["sustaining"].is_null());
+    CHECK(std::fabs(hit_ratio(small["replications"][0]).first - 0.7946) <= 0.024);
+    back.push_back(small["recovery_s"]["mean"].get<double>());
+    CHECK(back.back() >= 15);  // later than the paper looked
+    CHECK(cell(*m, "drop.keys=31622")["verdict"] != "stays_failed");  // still refilling: no trap
+    const json& trapped = cell(*m, "deadline-cancel: drop.keys=31622");
+    CHECK(trapped["verdict"] == "stays_failed");
+    CHECK(trapped["sustaining"]["name"] == "hit_ratio memcached");
+    const auto hits = hit_ratio(trapped["replications"][0]);
+    CHECK(1 - hits.second >= 2.5 * (1 - hits.first));  // the miss ratio 2.5 times or more what it was
+    const json& rep = trapped["replications"][0];
+    CHECK(rep["late_goodput_rps"].get<double>() < 0.5 * rep["baseline_goodput_rps"].get<double>());
   }
+  CHECK(back[0] == back[1]);  // the same run: the span only bounds how long it is followed
 }
 
 TEST_CASE("memory.gc_cost: a work step takes 1 + c x m / (heap - m) times as long") {

@@ -9,7 +9,7 @@ which the run checks), warmed with the PRELOAD hottest. A request waits in the w
 FIFO queue for a worker and is dropped unstarted once its client's deadline (1 s) passed.
 
 The miss: a primary-key SELECT of the key's row, then SLEEP(0.05), standing for the
-artifact's chain of queries (75 ms of MySQL CPU each, whose CPU two shared cores cannot
+artifact's chain of queries (about 23 ms of MySQL CPU each, which two shared cores cannot
 spare: a CPU-bound miss would put the machine's other load into every figure). What places
 the boundary is the time a miss holds a worker in MariaDB, and that is measured, never
 assumed: each miss's round trip as the worker saw it (protocol, the SELECT, the sleep's
