@@ -498,8 +498,9 @@ std::string timeseries_csv(const RunResult& r) {
 std::string latency_cdf_csv(const RunResult& r) {
   std::string out = "component,latency_ms,cumulative_fraction\n";
   // "all": the successful requests; "every request": every request that ended, failed ones
-  // at their failure (only when some failed).
-  auto rows = [&](const char* name, const std::vector<std::pair<double, double>>& cdf) {
+  // at their failure (only when some failed); then each client's successful requests, and the
+  // SLO population's, under their series' names (as in timeseries.csv).
+  auto rows = [&](const std::string& name, const std::vector<std::pair<double, double>>& cdf) {
     for (const auto& [ms, f] : cdf) {
       out += name;
       out += ',';
@@ -511,6 +512,8 @@ std::string latency_cdf_csv(const RunResult& r) {
   };
   rows("all", r.latency_cdf);
   rows("every request", r.latency_all_cdf);
+  for (const ClientCdf& c : r.client_cdfs) rows(c.client, c.points);
+  if (r.population) rows(r.population->series, r.population->latency_cdf);
   return out;
 }
 

@@ -36,7 +36,9 @@ nlohmann::ordered_json merge_replications(const std::vector<nlohmann::ordered_js
 // with each state's value at 0 and its transitions at their exact times (ns, every digit),
 // "nan" where the kept transitions end (sim/metrics.h, kind state).
 std::string timeseries_csv(const RunResult& r);
-// latency_cdf.csv: component,latency_ms,cumulative_fraction (end to end over all clients).
+// latency_cdf.csv: component,latency_ms,cumulative_fraction, end to end: "all" (every client's
+// successful requests), "every request" (when some failed), then each client's own when there
+// are several (RunResult::client_cdfs) and the SLO population's, by their series names.
 std::string latency_cdf_csv(const RunResult& r);
 
 // A 64-bit hash as 16 hex digits (run.fingerprint): a JSON number would lose its low bits.

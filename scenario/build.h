@@ -49,7 +49,8 @@ class BuildContext {
   // histograms here, each with series or windowed (Metrics::windowed_histogram): `ok`
   // records now - req.start of exactly the requests it ends with Status::Ok, `other` of
   // every other request it ends. The end-to-end ("all") latency and latency_all are sums of
-  // these histograms (sim/request_ledger.h), not a second record per request.
+  // these histograms (sim/request_ledger.h), not a second record per request; with several
+  // such components, each one's `ok` is also its own latency distribution (latency_cdf.csv).
   // `deadline`: the client's timeout (0: none), the deadline of its goodput in deadline
   // (sim/request_ledger.h client_deadline).
   void end_to_end_latency(HistogramId ok, HistogramId other, Time deadline = 0);

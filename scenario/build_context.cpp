@@ -64,7 +64,7 @@ void BuildContext::log_requests(double sample, std::uint64_t max_lines, std::str
   sim_.request_log_->add_source(index_, id(), sample, max_lines, std::move(format));
 }
 void BuildContext::end_to_end_latency(HistogramId ok, HistogramId other, Time deadline) {
-  sim_.requests_->latency_source(ok, other);
+  sim_.requests_->latency_source(index_, ok, other);
   sim_.requests_->client_deadline(index_, deadline);
   if (sim_.ends_requests_.size() <= index_) sim_.ends_requests_.resize(index_ + 1, 0);
   sim_.ends_requests_[index_] = 1;

@@ -19,7 +19,8 @@ RequestLedger::RequestLedger(Metrics& metrics, const std::vector<std::string>& c
 
 RequestLedger::~RequestLedger() = default;
 
-void RequestLedger::latency_source(HistogramId ok, HistogramId other) {
+void RequestLedger::latency_source(std::uint32_t client, HistogramId ok, HistogramId other) {
+  sources_.emplace_back(client, ok);
   metrics_.sum_into(ok, latency_h_);
   metrics_.sum_into(ok, latency_all_h_);
   metrics_.sum_into(other, latency_all_h_);
@@ -101,6 +102,19 @@ void RequestLedger::end_warmup() {
 }
 
 namespace {
+// A histogram as (upper bound of each bucket in ms, share of the values at or below it).
+std::vector<std::pair<double, double>> cdf_of(const Histogram& h) {
+  std::vector<std::pair<double, double>> out;
+  if (h.count() == 0) return out;
+  const double total = static_cast<double>(h.count());
+  double cum = 0;
+  h.for_each_bucket([&](std::int64_t, std::int64_t hi, std::uint64_t count) {
+    cum += static_cast<double>(count);
+    out.emplace_back(static_cast<double>(hi) / 1e6, cum / total);
+  });
+  return out;
+}
+
 // Both histograms as one: every request that ended.
 LatencyStats all_of(const Histogram& ok, const Histogram& other) {
   Histogram all;
@@ -127,17 +141,13 @@ void RequestLedger::fill(RunResult& r, const std::vector<std::string>& component
   r.latency = LatencyStats::from(all_latency);
   const Histogram& every = metrics_.whole(latency_all_h_);
   r.latency_all = LatencyStats::from(every);
-  auto cdf = [](const Histogram& h, std::vector<std::pair<double, double>>& out) {
-    if (h.count() == 0) return;
-    const double total = static_cast<double>(h.count());
-    double cum = 0;
-    h.for_each_bucket([&](std::int64_t, std::int64_t hi, std::uint64_t count) {
-      cum += static_cast<double>(count);
-      out.emplace_back(static_cast<double>(hi) / 1e6, cum / total);
-    });
-  };
-  cdf(all_latency, r.latency_cdf);
-  if (every.count() > all_latency.count()) cdf(every, r.latency_all_cdf);
+  r.latency_cdf = cdf_of(all_latency);
+  if (every.count() > all_latency.count()) r.latency_all_cdf = cdf_of(every);
+  // Each client's own, when the "all" one mixes several (a client that answered nothing has none).
+  if (sources_.size() >= 2)
+    for (const auto& [client, ok] : sources_)
+      if (client < component_ids.size())
+        if (auto points = cdf_of(metrics_.whole(ok)); !points.empty()) r.client_cdfs.push_back({component_ids[client], std::move(points)});
   r.sent_whole_run = sent_total_;
   if (!population_) return;
   const Population& p = *population_;
@@ -148,6 +158,7 @@ void RequestLedger::fill(RunResult& r, const std::vector<std::string>& component
   out.outcomes = p.outcomes;
   out.latency = LatencyStats::from(metrics_.whole(p.latency_h));
   out.latency_all = LatencyStats::from(metrics_.whole(p.latency_all_h));
+  out.latency_cdf = cdf_of(metrics_.whole(p.latency_h));
   for (std::size_t i = 0; i < names_.size(); ++i) {
     if (!p.routes[i]) continue;
     if (p.routes_named) out.routes.push_back(names_[i]);

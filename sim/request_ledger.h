@@ -64,8 +64,10 @@ class RequestLedger {
   // (failed, or a fallback's degraded answer). The "all" latency is the sum of the clients'
   // `ok`, the "all" latency_all the sum of both (Metrics::sum_into), so ended() records
   // neither a second time. Every component that calls ended() declares them, at build time
-  // (BuildContext::end_to_end_latency).
-  void latency_source(HistogramId ok, HistogramId other);
+  // (BuildContext::end_to_end_latency), with its component index `client`: when two or more
+  // components do, fill() gives each one's own latency CDF from its `ok` histogram (with one,
+  // the "all" CDF is its), at the end of the run only: nothing more per request.
+  void latency_source(std::uint32_t client, HistogramId ok, HistogramId other);
 
   // Counts the requests of population `members` apart, with the series of component
   // `members.series`: ok, failed, latency and latency_all as the "all" ones. At most one
@@ -111,8 +113,9 @@ class RequestLedger {
   void end_warmup();
 
   // Fills RunResult's end-to-end fields: sent, in_flight, in_flight_at_warmup, outcomes,
-  // routes, latency, latency_all, latency_cdf, sent_whole_run, and population when one is set
-  // (its clients named by `component_ids`, by component index).
+  // routes, latency, latency_all, latency_cdf, client_cdfs (named by `component_ids`, by
+  // component index; none without them), sent_whole_run, and population when one is set (its
+  // clients named by `component_ids`, its own latency_cdf).
   void fill(RunResult& r, const std::vector<std::string>& component_ids = {}) const;
 
  private:
@@ -140,6 +143,7 @@ class RequestLedger {
   CounterId ok_c_, failed_c_;
   std::array<CounterId, kMaxCauses> cause_c_{};
   HistogramId latency_h_, latency_all_h_;
+  std::vector<std::pair<std::uint32_t, HistogramId>> sources_;  // (client, its ok histogram)
   std::unique_ptr<Population> population_;
   bool in_time_on_ = false;
   Time slo_deadline_ = 0;       // > 0: every request's deadline

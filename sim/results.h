@@ -128,7 +128,15 @@ struct PopulationResult {
   std::vector<std::string> clients, routes;
   OutcomeCounts outcomes;
   LatencyStats latency, latency_all;
+  std::vector<std::pair<double, double>> latency_cdf;  // of `latency`, as RunResult's
   std::vector<RouteResult> by_route;  // each of `routes` that some request took
+};
+
+// One client's latency distribution: (ms, cumulative fraction) of the requests it ended
+// answered Ok, as RunResult::latency_cdf is of all of them.
+struct ClientCdf {
+  std::string client;  // its component id
+  std::vector<std::pair<double, double>> points;
 };
 
 struct RunResult {
@@ -150,6 +158,9 @@ struct RunResult {
   // The same over every request that ended (latency_all), failed ones at their failure;
   // empty when none failed (it would be latency_cdf again).
   std::vector<std::pair<double, double>> latency_all_cdf;
+  // Each client's own latency_cdf, in build order, when two or more clients end requests (with
+  // one, latency_cdf is its own); a client none of whose requests was answered has none.
+  std::vector<ClientCdf> client_cdfs;
   std::vector<RouteResult> routes;
   std::optional<PopulationResult> population;  // when a top-level reader asked for one
   std::vector<ComponentResult> components;

@@ -25,7 +25,7 @@ struct FakeClient {
   FakeClient(Metrics& metrics, RequestLedger& l, std::uint32_t i = 0)
       : m(metrics), ledger(l), latency(m.histogram("users", "latency", "latency")),
         other(m.windowed_histogram("users", "other")), index(i) {
-    ledger.latency_source(latency, other);
+    ledger.latency_source(i, latency, other);
   }
   void ended(const RequestInfo& req, Status status, Time now) {
     m.record(status == Status::Ok ? latency : other, now - req.start);
@@ -140,6 +140,10 @@ TEST_CASE("request ledger: a population counts the requests of its clients on it
     CHECK(r.population->outcomes.ok() == 1);
     CHECK(r.population->latency.count == 1);
     CHECK(r.population->latency.max == doctest::Approx(20.0));
+    // Its own distribution: the one answered request, at 20 ms.
+    REQUIRE(r.population->latency_cdf.size() == 1);
+    CHECK(r.population->latency_cdf[0].first == doctest::Approx(20.0).epsilon(0.01));
+    CHECK(r.population->latency_cdf[0].second == 1.0);
     CHECK(r.population->latency_all.count == 2);
     CHECK(r.population->latency_all.max == doctest::Approx(500.0));
     REQUIRE(r.population->by_route.size() == 1);
@@ -186,4 +190,63 @@ TEST_CASE("request ledger: goodput in deadline counts the answers served within 
   const Series* ok = series(m, "all", "throughput_rps");
   REQUIRE(ok != nullptr);
   CHECK(ok->values[0] == doctest::Approx(0.4));  // every answer served, late or not
+}
+
+TEST_CASE("request ledger: each client's own latency CDF when there are several, from its whole-run histogram") {
+  Metrics m(10 * kSecond, 0);
+  RequestLedger ledger(m, kCauses);
+  FakeClient api(m, ledger, 0), video(m, ledger, 1);
+  const std::uint32_t home = ledger.route_index("home");
+  // The API's answers take 1 to 100 ms, the video's 1 to 10 s; the API has three times as many.
+  for (int i = 1; i <= 300; ++i) api.ended(request(home, 0), Status::Ok, i * kMillisecond / 3);
+  for (int i = 1; i <= 100; ++i) video.ended(request(home, 0), Status::Ok, i * 100 * kMillisecond);
+  video.ended(request(home, 0), Status::Timeout, 30 * kSecond);  // a failure: not in its curve
+  m.close_window(10 * kSecond);
+  RunResult r;
+  ledger.fill(r, {"api", "video"});
+  REQUIRE(r.client_cdfs.size() == 2);
+  CHECK(r.client_cdfs[0].client == "api");
+  CHECK(r.client_cdfs[1].client == "video");
+  for (const ClientCdf& c : r.client_cdfs) {
+    INFO(c.client);
+    // One point per bucket of its histogram, cumulative up to 1, never one of the other's.
+    CHECK(c.points.size() > 50);
+    CHECK(c.points.back().second == doctest::Approx(1.0));
+    for (std::size_t k = 1; k < c.points.size(); ++k) CHECK(c.points[k].second > c.points[k - 1].second);
+  }
+  // Each reaches a half at its own median (50 ms, 5 s; the histogram's buckets are within 1 %),
+  // while the mixed curve is at 0.75 from 100 ms to 1 s: the API's requests, then a plateau.
+  auto median = [](const std::vector<std::pair<double, double>>& cdf) {
+    for (const auto& [ms, f] : cdf)
+      if (f >= 0.5) return ms;
+    return -1.0;
+  };
+  CHECK(median(r.client_cdfs[0].points) == doctest::Approx(50).epsilon(0.01));
+  CHECK(median(r.client_cdfs[1].points) == doctest::Approx(5000).epsilon(0.01));
+  CHECK(r.client_cdfs[0].points.back().first == doctest::Approx(100).epsilon(0.01));
+  CHECK(r.client_cdfs[1].points.front().first == doctest::Approx(100).epsilon(0.01));
+  std::size_t on_plateau = 0;
+  for (const auto& [ms, f] : r.latency_cdf)
+    if (ms > 101 && ms < 199) ++on_plateau;
+  CHECK(on_plateau == 0);  // no bucket of either client between 100 and 200 ms
+  CHECK(median(r.latency_cdf) < 100);
+
+  SUBCASE("without the components' ids, none (they are named by them)") {
+    RunResult unnamed;
+    ledger.fill(unnamed);
+    CHECK(unnamed.client_cdfs.empty());
+  }
+}
+
+TEST_CASE("request ledger: one client's CDF is the run's own: no second one") {
+  Metrics m(10 * kSecond, 0);
+  RequestLedger ledger(m, kCauses);
+  FakeClient only(m, ledger, 0);
+  const std::uint32_t home = ledger.route_index("home");
+  for (int i = 1; i <= 10; ++i) only.ended(request(home, 0), Status::Ok, i * kMillisecond);
+  m.close_window(10 * kSecond);
+  RunResult r;
+  ledger.fill(r, {"users"});
+  CHECK(r.client_cdfs.empty());
+  CHECK(r.latency_cdf.size() == 10);
 }
