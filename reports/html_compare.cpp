@@ -112,7 +112,8 @@ ReportResult write_compare_report(const fs::path& dir, const fs::path& chart_scr
     }
     folder_info.push_back(std::move(info));
     if (sub_ok) {
-      auto per = data::load_cdfs(dir / sub / "latency_cdf.csv", label);
+      // The variant's whole-run curves: its clients' own are on its own page.
+      auto per = data::whole_run_cdfs(data::load_cdfs(dir / sub / "latency_cdf.csv", label));
       for (auto& c : per) {
         c.name = per.size() > 1 ? label + " " + c.name : label;
         cdfs.push_back(std::move(c));

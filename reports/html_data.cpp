@@ -240,6 +240,12 @@ std::vector<Cdf> load_cdfs(const fs::path& csv, const std::string& fallback_name
   return cdfs;
 }
 
+std::vector<Cdf> whole_run_cdfs(std::vector<Cdf> cdfs) {
+  auto whole = [](const Cdf& c) { return c.name == "all" || c.name == "every request"; };
+  if (std::any_of(cdfs.begin(), cdfs.end(), whole)) cdfs.erase(std::remove_if(cdfs.begin(), cdfs.end(), [&](const Cdf& c) { return !whole(c); }), cdfs.end());
+  return cdfs;
+}
+
 bool write_cdf_blocks(const fs::path& file, const std::vector<Cdf>& cdfs) {
   bool any = false;
   std::ostringstream out;

@@ -76,6 +76,11 @@ struct Cdf {
 // `fallback_name`). A missing or empty file gives no CDFs.
 std::vector<Cdf> load_cdfs(const std::filesystem::path& csv, const std::string& fallback_name);
 
+// The whole run's curves of latency_cdf.csv ("all" and "every request"), without each
+// client's and the SLO population's (reports/summary.h latency_cdf_csv); all of `cdfs` when
+// it has neither (a file written by hand, or two-column).
+std::vector<Cdf> whole_run_cdfs(std::vector<Cdf> cdfs);
+
 // Writes the CDFs as gnuplot data blocks (two blank lines apart), each with its own
 // header "latency_ms,<name>". Returns false when there is nothing to write.
 bool write_cdf_blocks(const std::filesystem::path& file, const std::vector<Cdf>& cdfs);

@@ -149,30 +149,55 @@ bool users_chart(const fs::path& charts, const data::TimeSeries& ts, figures::Ch
   return true;
 }
 
-void add_percentile_cdfs(const json& summary, const std::vector<std::string>& clients, std::vector<data::Cdf>& cdfs) {
-  auto add = [&](const std::string& name, const json& lat) {
-    data::Cdf cdf{name + " (percentiles)", {}};
+Distributions distributions(const json& summary, const std::vector<std::string>& clients, const std::vector<data::Cdf>& loaded) {
+  const std::string slo_series = "slo";  // the SLO scope's series (populations above)
+  auto is_client = [&](const std::string& name) { return std::find(clients.begin(), clients.end(), name) != clients.end(); };
+  auto curve_of = [&](const std::string& name) -> const data::Cdf* {
+    for (const auto& c : loaded)
+      if (c.name == name) return &c;
+    return nullptr;
+  };
+  Distributions out;
+  for (const auto& c : loaded)
+    if (c.name != slo_series && !is_client(c.name)) out.curves.push_back(c);
+
+  const json comps = summary.contains("components") && summary["components"].is_object() ? summary["components"] : json::object();
+  auto percentiles = [](const json& lat) {
+    std::vector<std::pair<double, double>> points;
     const std::pair<const char*, double> at[] = {{"p50", 0.5}, {"p90", 0.9}, {"p95", 0.95}, {"p99", 0.99}, {"p999", 0.999}, {"max", 1.0}};
     for (const auto& [key, f] : at) {
       const double v = js::num_at(lat, key);
-      if (v > 0 && (cdf.points.empty() || v >= cdf.points.back().first)) cdf.points.emplace_back(v, f);
+      if (v > 0 && (points.empty() || v >= points.back().first)) points.emplace_back(v, f);
     }
-    if (cdf.points.size() >= 2) cdfs.push_back(std::move(cdf));
+    return points;
   };
-  if (!summary.contains("components") || !summary["components"].is_object()) return;
-  const json& comps = summary["components"];
+  // Its curve in the file, else through its percentiles (at least two of them), else none.
+  auto add = [&](const std::string& series, const std::string& name, const json& lat) {
+    if (const data::Cdf* c = curve_of(series); c != nullptr && !c->points.empty()) {
+      out.curves.push_back({name, c->points});
+    } else if (auto points = percentiles(lat); points.size() >= 2) {
+      out.curves.push_back({name + " (percentiles)", std::move(points)});
+      ++out.from_percentiles;
+    } else {
+      return;
+    }
+    ++out.populations;
+  };
   // Only when there is more than one population to tell apart: one client's curve is the run's.
   std::vector<std::string> drawn;
   for (const auto& c : clients)
-    if (comps.contains(c) && comps[c].contains("latency_ms")) drawn.push_back(c);
+    if (curve_of(c) != nullptr || (comps.contains(c) && comps[c].contains("latency_ms"))) drawn.push_back(c);
   const json* pop = nullptr;
   if (summary.contains("slo") && summary["slo"].is_object() && summary["slo"].contains("population") &&
       summary["slo"]["population"].is_object() && summary["slo"]["population"].value("scoped", false))
     pop = &summary["slo"]["population"];
   const bool pop_is_a_client = pop != nullptr && strings_at(*pop, "routes").empty() && strings_at(*pop, "clients").size() == 1;
-  if (drawn.size() < 2 && (pop == nullptr || pop_is_a_client)) return;
-  if (pop != nullptr && !pop_is_a_client && pop->contains("latency_ms")) add("the SLO's requests", (*pop)["latency_ms"]);
-  for (const auto& c : drawn) add(c, comps[c]["latency_ms"]);
+  if (drawn.size() < 2 && (pop == nullptr || pop_is_a_client)) return out;
+  if (pop != nullptr && !pop_is_a_client) add(slo_series, "the SLO's requests", pop->value("latency_ms", json::object()));
+  // With one client its curve is the whole run's, drawn already.
+  if (drawn.size() >= 2)
+    for (const auto& c : drawn) add(c, c, comps.contains(c) ? comps[c].value("latency_ms", json::object()) : json::object());
+  return out;
 }
 
 }  // namespace archsim::reports::population_charts

@@ -162,18 +162,20 @@ std::vector<Chart> prepare(const fs::path& charts, const json& summary, const da
                     "start-up time every scale-up pays while the load is already there.",
                     {"replicas.dat"}});
 
-  std::vector<data::Cdf> with_clients = cdfs;
-  population_charts::add_percentile_cdfs(summary, clients, with_clients);
-  if (data::write_cdf_blocks(charts / "cdf.dat", with_clients)) {
+  const population_charts::Distributions dists = population_charts::distributions(summary, clients, cdfs);
+  if (data::write_cdf_blocks(charts / "cdf.dat", dists.curves)) {
     Chart chart{"cdf", "Latency distribution",
                 "Cumulative fraction of successful requests finished within a latency (log scale); when some "
                 "failed, \"every request\" is the same over every request that ended, a failed one at the time it "
                 "failed. Where a curve crosses 0.99 is its p99; a long flat tail means a few very slow requests.",
                 {"cdf.dat"}};
-    if (with_clients.size() > cdfs.size())
+    if (dists.populations > 0)
       chart.caption += " The curves of all clients together mix their populations (a plateau where one client's requests end "
                        "and another's begin); each client's own distribution, and that of the SLO's requests, is drawn "
-                       "through its percentiles (p50, p90, p95, p99, p99.9 and the slowest request).";
+                       "beside them from its whole histogram.";
+    if (dists.from_percentiles > 0)
+      chart.caption += " A curve marked \"(percentiles)\" is drawn through its percentiles only (p50, p90, p95, p99, p99.9 "
+                       "and the slowest request): this folder's latency_cdf.csv has no curve of its own for it.";
     list.push_back(chart);
   }
 

@@ -29,7 +29,7 @@ std::vector<std::string> client_ids(const nlohmann::json& summary, const data::T
 // page order: latency per population (html_population_charts.h; every request with the
 // failed share when the run had failures), throughput and errors, users online, utilization
 // and queues, replicas, the autoscalers' metric, the latency distribution (with each client's
-// through its percentiles), retries, balancers, wasted work, functions, connections, VPAs,
+// own, population_charts::distributions), retries, balancers, wasted work, functions, connections, VPAs,
 // consensus groups, business counters and circuit breaker states. What a component declared
 // of itself is charted apart (html_declared_charts.h).
 std::vector<figures::Chart> prepare(const std::filesystem::path& charts, const nlohmann::json& summary,

@@ -14,7 +14,9 @@
 # of carrying (reports/html_figures.h); give '' for that default when TEXTs follow.
 # Each TEXT must occur in the DOM the browser built (e.g. 'id="availability"' for the
 # availability section, 'id="alert-charts"' for the charts of the alert rules).
-# Leaves DIR/report-screenshot.png for a person to look at. Exit 0 when all checks pass,
+# Leaves DIR/report-screenshot.png for a person to look at, and DIR/report-dom.html (the DOM
+# the browser built, scripts left out) for checks of their own, such as the points each series
+# of a chart was drawn with (data-series-points="name=N; ..."). Exit 0 when all checks pass,
 # 1 when one fails, 77 (skip) when no Chromium is installed and ARCHSIM_REQUIRE_BROWSER
 # is unset. Install it with: apt-get install -y chromium  (Debian).
 #
@@ -55,7 +57,8 @@ work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 abs_page=$(cd "$dir" && pwd)/report.html
 shot="$dir/report-screenshot.png"
-rm -f "$shot"
+dom_copy="$dir/report-dom.html"
+rm -f "$shot" "$dom_copy"
 
 # Everything that could reach the network is off: the page must render from disk alone.
 run_browser() {
@@ -70,6 +73,7 @@ run_browser --enable-logging=stderr --v=0 --dump-dom >"$work/dom-full.html" 2>"$
 # The checks read the DOM the script built, not the scripts' own text (the page's script
 # holds the words it may show): <script> elements are left out.
 perl -0pe 's{<script\b[^>]*>.*?</script>}{}gs' "$work/dom-full.html" >"$work/dom.html" 2>/dev/null || true
+cp "$work/dom.html" "$dom_copy" 2>/dev/null || true
 
 fail=0
 check() {  # check CONDITION-OK MESSAGE

@@ -202,7 +202,15 @@ build/dev/archsim run scenarios/covid-2020/microservices.json --set users.sessio
   --set players.sessions=null --set 'players.users=[["0s",0],["2m",20000]]' --set duration=5m --set warmup=2m \
   --out build/browser-check-covid-ms --quiet >/dev/null
 ARCHSIM_REQUIRE_BROWSER=1 tools/browser_check.sh build/browser-check-covid-ms '' "users, the SLO's requests" 'id="ichart-latency-1"' \
-  'players (percentiles)' 'id="ichart-users-0"' 'Users online'
+  'id="ichart-cdf-0"' 'id="ichart-users-0"' 'Users online'
+# Each client's distribution is drawn from its whole histogram (a point per bucket: dozens),
+# not through its six percentiles.
+for who in users players; do
+  n=$(CHART=ichart-cdf-0 WHO=$who perl -ne 'if (/id="\Q$ENV{CHART}\E"[^>]*data-series-points="(?:[^"]*; )?\Q$ENV{WHO}\E=(\d+)/) { print "$1\n"; exit }' \
+      build/browser-check-covid-ms/report-dom.html)
+  [ "${n:-0}" -ge 30 ] || { echo "FAIL the latency distribution of $who has ${n:-no} points (>= 30 expected)"; exit 1; }
+  echo "ok   the latency distribution of $who has $n points"
+done
 # The same page with a small inline budget for its static charts: past it, the charts it also
 # draws interactively are linked, not carried (a long run's page: reports/html_figures.h).
 rm -rf build/browser-check-linked && cp -r build/browser-check-covid-ms build/browser-check-linked

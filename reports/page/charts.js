@@ -1,7 +1,8 @@
 // charts.js -- draws one panel ({labels, rows, ...}, reports/html_interactive.h) with
 // dygraphs into a holder, and a whole chart (a <figure> with its panels, the static gnuplot
 // SVG below them, the caption and files). Every holder gets data-points="N" once drawn (the
-// points plotted over all its series; the browser check fails on 0) and data-chart-ready.
+// points plotted over all its series; the browser check fails on 0), data-series-points
+// ("name=N; ..." per series) and data-chart-ready.
 (function (A) {
   'use strict';
   // Okabe & Ito's colour-blind-safe palette; past 8 series the colours repeat with another
@@ -16,13 +17,14 @@
 
   function usable(v) { return v !== null && v !== undefined && !(typeof v === 'number' && isNaN(v)); }
 
-  // Points plotted: every non-empty cell of every series (for a log axis, only x > 0).
-  function countPoints(rows) {
-    var n = 0;
+  // Points plotted per series: its non-empty cells (for a log axis, only x > 0).
+  function countPoints(rows, width) {
+    var n = [];
+    for (var j = 1; j < width; ++j) n.push(0);
     rows.forEach(function (r) {
-      for (var j = 1; j < r.length; ++j) {
+      for (var j = 1; j < r.length && j < width; ++j) {
         var c = r[j];
-        if (Array.isArray(c) ? usable(c[1]) : usable(c)) ++n;
+        if (Array.isArray(c) ? usable(c[1]) : usable(c)) ++n[j - 1];
       }
     });
     return n;
@@ -55,8 +57,11 @@
     var unit = view.unit || 's';
     var rows = p.rows;
     if (p.logx) rows = rows.filter(function (r) { return r[0] > 0; });  // log(0) has no place on the axis
-    var points = countPoints(rows);
+    var perSeries = countPoints(rows, p.labels.length);
+    var points = perSeries.reduce(function (a, b) { return a + b; }, 0);
     holder.setAttribute('data-points', String(points));
+    // And each series' own ("name=N; ..."): a curve drawn through a handful of points shows.
+    holder.setAttribute('data-series-points', p.labels.slice(1).map(function (name, k) { return name + '=' + perSeries[k]; }).join('; '));
     if (typeof Dygraph === 'undefined' || !rows.length) return 0;
     var plot = A.node('div', 'ichart-plot', null, holder);
     var legend = A.node('div', 'ichart-legend', null, holder);

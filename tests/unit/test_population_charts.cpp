@@ -3,7 +3,9 @@
 #include <doctest/doctest.h>
 
 #include <filesystem>
+#include <cmath>
 #include <fstream>
+#include <map>
 #include <string>
 
 #include <nlohmann/json.hpp>
@@ -120,18 +122,108 @@ TEST_CASE("latency chart: a file per population with its failed share; a log axi
   fs::remove_all(dir);
 }
 
-TEST_CASE("per-client distributions from their percentiles, only when there are several") {
+namespace {
+// A client's whole-run histogram as latency_cdf.csv holds it: `n` buckets from `lo` ms, each
+// 1.2x the last, each with the same share of the requests.
+data::Cdf histogram_curve(const std::string& who, double lo, int n) {
+  data::Cdf c{who, {}};
+  double ms = lo;
+  for (int k = 1; k <= n; ++k, ms *= 1.2) c.points.emplace_back(ms, static_cast<double>(k) / n);
+  return c;
+}
+
+// The latency at which `c` first reaches `share`.
+double reaches(const data::Cdf& c, double share) {
+  for (const auto& [ms, f] : c.points)
+    if (f >= share - 1e-12) return ms;
+  return -1;
+}
+}  // namespace
+
+TEST_CASE("per-client distributions: each client's own histogram, the whole run's curves first") {
+  const json s = {{"components",
+                   {{"users", {{"type", "client"}, {"latency_ms", {{"p50", 20}, {"p99", 47}, {"max", 80}}}}},
+                    {"players", {{"type", "client"}, {"latency_ms", {{"p50", 3000}, {"p99", 15000}, {"max", 29000}}}}}}}};
+  // As latency_cdf.csv has them: the mixed curve of both clients (72 % of the requests are the
+  // users': a plateau at 0.72 from 80 ms to 2 s), then each client's own.
+  const data::Cdf all{"all", {{10, 0.36}, {80, 0.72}, {2000, 0.73}, {29000, 1.0}}};
+  const data::Cdf users = histogram_curve("users", 5, 40), players = histogram_curve("players", 600, 40);
+  const auto d = population_charts::distributions(s, {"users", "players"}, {all, users, players});
+  REQUIRE(d.curves.size() == 3);
+  CHECK(d.populations == 2);
+  CHECK(d.from_percentiles == 0);
+  CHECK(d.curves[0].name == "all");
+  CHECK(d.curves[0].points == all.points);
+  // Each client's curve is its histogram's cumulative shares, every point of it.
+  CHECK(d.curves[1].name == "users");
+  CHECK(d.curves[1].points == users.points);
+  CHECK(d.curves[2].name == "players");
+  CHECK(d.curves[2].points == players.points);
+  // Each reaches 0.5 at its own median, and neither holds the other's plateau: every step of
+  // its cumulative share is its own 1/40th.
+  CHECK(reaches(d.curves[1], 0.5) == doctest::Approx(5 * std::pow(1.2, 19)));
+  CHECK(reaches(d.curves[2], 0.5) == doctest::Approx(600 * std::pow(1.2, 19)));
+  CHECK(reaches(d.curves[1], 0.5) * 100 < reaches(d.curves[2], 0.5));
+  for (const auto* c : {&d.curves[1], &d.curves[2]})
+    for (std::size_t k = 1; k < c->points.size(); ++k) CHECK(c->points[k].second - c->points[k - 1].second == doctest::Approx(1.0 / 40));
+
+  // Written for the chart as they are: cdf.dat holds each curve's every point.
+  const fs::path dir = scratch("cdf");
+  fs::create_directories(dir);
+  REQUIRE(data::write_cdf_blocks(dir / "cdf.dat", d.curves));
+  std::ifstream in(dir / "cdf.dat");
+  std::string line, block;
+  std::map<std::string, int> rows;
+  while (std::getline(in, line))
+    if (line.rfind("latency_ms,", 0) == 0) block = line.substr(11);
+    else if (!line.empty()) ++rows[block];
+  CHECK(rows["users"] == 40);
+  CHECK(rows["players"] == 40);
+  fs::remove_all(dir);
+}
+
+TEST_CASE("per-client distributions: the SLO scope's own curve; one client's is the run's") {
+  const json scoped = {{"components", {{"users", {{"type", "client"}, {"latency_ms", {{"p50", 20}, {"p99", 47}}}}}}},
+                       {"slo", {{"population", {{"scoped", true}, {"clients", {"users"}}, {"routes", {"course"}}, {"latency_ms", {{"p50", 9}, {"p99", 96}}}}}}}};
+  const data::Cdf all = histogram_curve("all", 5, 30), slo = histogram_curve("slo", 3, 25);
+  SUBCASE("a scope of some routes: its curve from the file, after the whole run's; the one client not again") {
+    const auto d = population_charts::distributions(scoped, {"users"}, {all, slo});
+    REQUIRE(d.curves.size() == 2);
+    CHECK(d.curves[0].name == "all");
+    CHECK(d.curves[1].name == "the SLO's requests");
+    CHECK(d.curves[1].points == slo.points);
+    CHECK(d.populations == 1);
+  }
+  SUBCASE("one client and no scope: the whole run's curve alone") {
+    const json s = {{"components", scoped["components"]}};
+    const auto d = population_charts::distributions(s, {"users"}, {all});
+    REQUIRE(d.curves.size() == 1);
+    CHECK(d.populations == 0);
+  }
+}
+
+TEST_CASE("per-client distributions: through the percentiles where the file has no curve of its own") {
+  // A folder written before latency_cdf.csv had each client's curve, or by hand.
   const json s = {{"components",
                    {{"users", {{"type", "client"}, {"latency_ms", {{"p50", 20}, {"p90", 30}, {"p95", 35}, {"p99", 47}, {"p999", 60}, {"max", 80}}}}},
                     {"players", {{"type", "client"}, {"latency_ms", {{"p50", 3000}, {"p99", 15000}, {"max", 29000}}}}}}}};
-  std::vector<data::Cdf> cdfs;
-  population_charts::add_percentile_cdfs(s, {"users", "players"}, cdfs);
-  REQUIRE(cdfs.size() == 2);
-  CHECK(cdfs[0].name == "users (percentiles)");
-  REQUIRE(cdfs[0].points.size() == 6);
-  CHECK(cdfs[0].points[3] == std::pair<double, double>{47, 0.99});
-  CHECK(cdfs[1].points.back() == std::pair<double, double>{29000, 1.0});
-  cdfs.clear();
-  population_charts::add_percentile_cdfs(s, {"users"}, cdfs);
-  CHECK(cdfs.empty());  // one client's curve is the run's own
+  const data::Cdf all = histogram_curve("all", 5, 30), players = histogram_curve("players", 600, 40);
+  const auto d = population_charts::distributions(s, {"users", "players"}, {all, players});
+  REQUIRE(d.curves.size() == 3);
+  CHECK(d.populations == 2);
+  CHECK(d.from_percentiles == 1);
+  CHECK(d.curves[1].name == "users (percentiles)");
+  REQUIRE(d.curves[1].points.size() == 6);
+  CHECK(d.curves[1].points[3] == std::pair<double, double>{47, 0.99});
+  CHECK(d.curves[2].name == "players");
+  CHECK(d.curves[2].points == players.points);
+}
+
+TEST_CASE("compare: each variant's whole-run curves only") {
+  const data::Cdf all{"all", {{1, 1}}}, every{"every request", {{2, 1}}}, users{"users", {{3, 1}}};
+  const auto kept = data::whole_run_cdfs({all, users, every});
+  REQUIRE(kept.size() == 2);
+  CHECK(kept[0].name == "all");
+  CHECK(kept[1].name == "every request");
+  CHECK(data::whole_run_cdfs({users}).size() == 1);  // a file of clients' curves only: drawn whole
 }
