@@ -119,6 +119,14 @@ void Metrics::reserve_windows(std::size_t windows) {
   window_ends_.reserve(windows);
 }
 
+void Metrics::start_at(Time t) {
+  for (Gauge& g : gauges_) {
+    g.area = g.area_at_warmup = g.area_at_window = 0;
+    g.last = g.warmup_time = g.window_time = t;
+  }
+  last_window_end_ = t;
+}
+
 void Metrics::reset_whole_run(Time now) {
   merge_sums();  // the sources' windows before the warm-up belong to the targets' too
   for (Counter& c : counters_) c.total = 0;

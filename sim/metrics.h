@@ -155,6 +155,9 @@ class Metrics {
   std::uint64_t window_count(CounterId c) const { return counters_[c.i].window; }
 
   // --- engine ---
+  // The run begins at `t` instead of 0 (Simulation::start_at): the gauges' areas, the first
+  // window and the whole run start there, so nothing before `t` dilutes a mean.
+  void start_at(Time t);
   void reset_whole_run(Time now);  // at warm-up
   void close_window(Time now);     // at each window boundary, and once at the end
   const std::vector<Series>& series() const { return series_; }

@@ -9,6 +9,7 @@
 #include <cstdio>
 #include <map>
 #include <set>
+#include <stdexcept>
 
 #include "sim/text_list.h"
 
@@ -321,12 +322,23 @@ void Simulation::stuck() {
                            "closed loop, or another zero-delay cycle); give the work or the think time a duration");
 }
 
+void Simulation::start_at(Time t) {
+  if (t < 0 || t % settings_.window != 0)
+    throw std::invalid_argument("a run cut into segments starts each at a multiple of the window (" +
+                                       format_duration(settings_.window) + "), not at " + format_duration(t));
+  if (t >= settings_.duration || (t > 0 && settings_.warmup < t))
+    throw std::invalid_argument("a segment starting at " + format_duration(t) +
+                                       " needs its warm-up to end at or after that and before the duration");
+  start_ = now_ = t;
+  metrics_->start_at(t);
+}
+
 void Simulation::run(const std::function<void(double)>& progress, const std::atomic<bool>* stop) {
   auto wall_start = std::chrono::steady_clock::now();
   Time end = settings_.duration;
   // Engine events go first at their times: they were pushed before any model's.
   if (settings_.warmup > 0) sched_.push(Event{settings_.warmup, 0, kWarmup, 0, 0});
-  if (settings_.window < end) sched_.push(Event{settings_.window, 0, kWindow, 0, 0});
+  if (start_ + settings_.window < end) sched_.push(Event{start_ + settings_.window, 0, kWindow, 0, 0});
   metrics_->reserve_windows(static_cast<std::size_t>((settings_.duration + settings_.window - 1) / settings_.window));
   for (auto& c : comps_) {
     ctx_.self_ = c->index();
@@ -358,7 +370,7 @@ void Simulation::run(const std::function<void(double)>& progress, const std::ato
       if ((n & 0xffff) != 0) continue;
       watch_in_flight();
       if ((n & 0xfffff) == 0) {
-        if (progress) progress(static_cast<double>(now_) / static_cast<double>(end));
+        if (progress) progress(static_cast<double>(now_ - start_) / static_cast<double>(end - start_));
         if (now_ != checked_at) {
           checked_at = now_;
           still = 0;
@@ -425,17 +437,20 @@ RunResult Simulation::result() {
   } else {
     r.simulated_s = r.duration_s;
   }
+  r.keep_histograms = keep_histograms_;
   {
     std::vector<std::string> ids;  // the population's clients are named by them
     for (const auto& c : comps_) ids.push_back(c->id());
     requests_->fill(r, ids);
   }
   r.warmup = settings_.warmup;
+  r.start = start_;
   for (auto& c : comps_) {
     ComponentResult cr;
     cr.id = c->id();
     cr.type = c->type();
     ctx_.self_ = c->index();
+    if (keep_histograms_) cr.report.keep_histograms();
     c->finish(ctx_, cr.report);
     (c->index() >= hidden_from_ ? r.sections : r.components).push_back(std::move(cr));
   }

@@ -86,6 +86,21 @@ class Simulation {
   // follows; result().trace holds them. Call before run().
   void enable_trace(std::uint32_t n);
 
+  // Begins the run at `t` instead of 0 (a segment of a time-parallel run, tools/cli/segments.h):
+  // the components' start() is called at now() = t, so a model that schedules at a scenario
+  // time T schedules T - now() and says what a T before now means (a fault already over is
+  // not injected; one under way begins at t). `t` must be a multiple of the window and no
+  // later than the warm-up's end when there is one (the measured part starts at the warm-up).
+  // Throws std::invalid_argument otherwise. Call before run().
+  void start_at(Time t);
+  // result() keeps the latency histograms (RunResult::histograms, ComponentReport::histograms)
+  // for a segment's results to be stitched exactly. Call before result().
+  void keep_histograms() { keep_histograms_ = true; }
+  Time start_time() const { return start_; }
+  // Some component ends the run when its test is done (BuildContext::ends_run_when_done): the
+  // run's length is not known before it runs, so it cannot be cut into segments.
+  bool ends_when_tests_end() const { return tests_running_ > 0; }
+
   // Runs to the end of the scenario. `progress(fraction)` is called now and then. When
   // `stop` becomes true (checked every 1,024 events, e.g. set by a signal handler) the run
   // ends at the current simulated time instead: result() is then partial (RunResult::partial).
@@ -206,6 +221,8 @@ class Simulation {
   std::vector<std::string> cause_names_;  // by Status value, from the registry
   Scheduler sched_;
   Time now_ = 0;
+  Time start_ = 0;  // start_at
+  bool keep_histograms_ = false;
   std::uint64_t events_ = 0;
   // Hash of what the components were handed, in order: (time, component, kind, tag) of every
   // delivery, reply (tag = status; a timeout is a reply) and timer. Engine-internal events

@@ -214,7 +214,7 @@ void Cache::start(Context& ctx) {
   if (p_.pattern == Pattern::WriteBehind) arm(ctx, p_.flush_interval, kFlush);
   start_persistence(ctx);
   window_ = ctx.metrics().window();
-  schedule_pulse(ctx, window_);
+  schedule_pulse(ctx, ctx.now() + window_);  // the first window's end (now() is the run's start)
 }
 
 void Cache::on_request(Context& ctx, CallId call) {

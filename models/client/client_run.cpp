@@ -30,7 +30,7 @@ bool Client::set_key_shift(Context&, std::uint64_t offset) {
 void Client::start(Context& ctx) {
   if (policy_) policy_->begin(ctx);
   if (!closed_ || sessions_mode_) {
-    schedule_next_arrival(ctx, 0);
+    schedule_next_arrival(ctx, ctx.now());  // from the run's start (Simulation::start_at)
     return;
   }
   if (fixed_.on) {  // ab and k6 start every user at once, with no think time first

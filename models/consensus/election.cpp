@@ -28,8 +28,9 @@ void Group::start(Context& ctx) {
   m_[0].role = Role::Leader;
   m_[0].last_quorum = 0;
   ctx.schedule(0, kHeartbeat, pack(0, 0, 0) | static_cast<std::uint64_t>(m_[0].gen) << 8);
-  if (crash_at_ >= 0) ctx.schedule(crash_at_, kCrash);
-  if (cut_at_ >= 0) ctx.schedule(cut_at_, kPartition);
+  // At scenario times; none before a later start (Simulation::start_at).
+  if (crash_at_ >= ctx.now()) ctx.schedule(crash_at_ - ctx.now(), kCrash);
+  if (cut_at_ >= ctx.now()) ctx.schedule(cut_at_ - ctx.now(), kPartition);
   note_leaders(ctx);
 }
 

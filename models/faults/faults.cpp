@@ -107,9 +107,14 @@ class FaultInjector final : public Component {
   }
 
   void start(Context& ctx) override {
+    // At scenario times. A run that starts later (Simulation::start_at) injects a fault
+    // under way at its start and none that is over.
+    const Time now = ctx.now();
     for (std::size_t i = 0; i < faults_.size(); ++i) {
-      ctx.schedule(faults_[i].at, kBegin, i);
-      if (faults_[i].has_end && faults_[i].end < run_end_) ctx.schedule(faults_[i].end, kEnd, i);
+      const Fault& f = faults_[i];
+      if (f.at < now && (!f.has_end || f.end <= now)) continue;
+      ctx.schedule(std::max<Time>(f.at - now, 0), kBegin, i);
+      if (f.has_end && f.end < run_end_) ctx.schedule(f.end - now, kEnd, i);
     }
     for (std::size_t s = 0; s < specs_.size(); ++s) {
       FailureSpec& spec = specs_[s];

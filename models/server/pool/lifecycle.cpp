@@ -14,7 +14,8 @@ void ServerPool::start(Context& ctx) {
   update_counts(ctx);
   if (memory_watched()) ctx.schedule(kMemoryTickPeriod, kMemoryTick);
   if (deploy_)
-    for (std::uint32_t k = 0; k < deploy_->spec.rollouts.size(); ++k) ctx.schedule(deploy_->spec.rollouts[k].at, kRolloutBegin, k);
+    for (std::uint32_t k = 0; k < deploy_->spec.rollouts.size(); ++k)  // at scenario times; none before a later start
+      if (deploy_->spec.rollouts[k].at >= ctx.now()) ctx.schedule(deploy_->spec.rollouts[k].at - ctx.now(), kRolloutBegin, k);
 }
 
 void ServerPool::on_timer(Context& ctx, std::uint16_t tag, std::uint64_t data) {
