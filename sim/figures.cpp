@@ -74,16 +74,16 @@ void Figures::report(Context& ctx, ComponentReport& r) const {
   const Metrics& m = ctx.metrics();
   const Time end = ctx.end_time();
   const double measured = to_seconds(end - ctx.warmup());
-  auto put = [&](const Decl& d, double v) {
-    if (d.show == Show::Always || v != 0) r.add(d.figure, v);
+  auto put = [&](const Decl& d, double v, Stitch how = {}) {
+    if (d.show == Show::Always || v != 0) r.add(d.figure, v, how);
   };
   for (const Decl& d : decls_) {
     switch (d.kind) {
-      case Kind::Total: put(d, static_cast<double>(m.total(CounterId{d.a}))); break;
+      case Kind::Total: put(d, static_cast<double>(m.total(CounterId{d.a})), {Stitch::Sum}); break;
       case Kind::PerSecond:
         put(d, measured > 0 ? static_cast<double>(m.total(CounterId{d.a})) / measured : 0.0);
         break;
-      case Kind::Last: put(d, m.value(GaugeId{d.a})); break;
+      case Kind::Last: put(d, m.value(GaugeId{d.a}), {Stitch::Last}); break;
       case Kind::Mean: put(d, m.average(GaugeId{d.a}, end)); break;
       case Kind::Latency: {
         const Histogram& h = m.whole(HistogramId{d.a});
@@ -92,7 +92,7 @@ void Figures::report(Context& ctx, ComponentReport& r) const {
       }
       case Kind::CounterRatio: {
         const double den = static_cast<double>(m.total(*d.den));
-        put(d, den > 0 ? static_cast<double>(m.total(*d.num)) / den : 0.0);
+        put(d, den > 0 ? static_cast<double>(m.total(*d.num)) / den : 0.0, {Stitch::Weighted, den});
         break;
       }
       case Kind::GaugeRatio: put(d, m.ratio(GaugeId{d.a}, GaugeId{d.b}, end)); break;

@@ -112,4 +112,38 @@ std::pair<std::int64_t, std::int64_t> Histogram::percentile_bounds(double q) con
   return {std::max(bucket_lower(i), min_), std::min(bucket_upper(i), max_)};
 }
 
+__extension__ using UInt128 = unsigned __int128;
+
+std::vector<std::uint64_t> Histogram::encode() const {
+  const auto sum = static_cast<UInt128>(sum_);
+  std::vector<std::uint64_t> v{total_, static_cast<std::uint64_t>(min_), static_cast<std::uint64_t>(max_),
+                               static_cast<std::uint64_t>(sum >> 64), static_cast<std::uint64_t>(sum)};
+  if (total_ == 0) return v;
+  for (std::size_t i = lo(), hi_i = hi(); i <= hi_i; ++i)
+    if (const std::uint64_t n = count_at(i); n != 0) {
+      v.push_back(i);
+      v.push_back(n);
+    }
+  return v;
+}
+
+std::optional<Histogram> Histogram::decode(const std::vector<std::uint64_t>& v) {
+  if (v.size() < 5 || v.size() % 2 == 0) return std::nullopt;
+  Histogram h;
+  std::uint64_t total = 0;
+  for (std::size_t k = 5; k < v.size(); k += 2) {
+    if (v[k] >= kBucketCount || v[k + 1] == 0) return std::nullopt;
+    h.bucket(v[k]) += v[k + 1];
+    total += v[k + 1];
+  }
+  if (total != v[0]) return std::nullopt;
+  h.total_ = total;
+  if (total == 0) return h;
+  h.min_ = static_cast<std::int64_t>(v[1]);
+  h.max_ = static_cast<std::int64_t>(v[2]);
+  if (h.min_ > h.max_ || h.min_ < 0) return std::nullopt;
+  h.sum_ = static_cast<Int128>(static_cast<UInt128>(v[3]) << 64 | v[4]);
+  return h;
+}
+
 }  // namespace archsim

@@ -23,6 +23,7 @@
 #include <bit>
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <span>
 #include <utility>
 #include <vector>
@@ -61,6 +62,11 @@ class Histogram {
     sum_ += static_cast<Int128>(v) * static_cast<Int128>(n);
     if (v < min_ || v > max_) note_extremes(v);
   }
+  // The histogram as numbers, and back: count, min, max, the sum's two 64-bit halves, then
+  // (bucket index, count) per non-empty bucket. decode(encode()) equals the original in every
+  // figure; decode returns nullopt for numbers that are not such a list.
+  std::vector<std::uint64_t> encode() const;
+  static std::optional<Histogram> decode(const std::vector<std::uint64_t>& v);
   // Adds other's counts: the result equals having recorded both streams into one.
   void merge(const Histogram& other);
   void clear();

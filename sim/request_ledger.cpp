@@ -101,9 +101,7 @@ void RequestLedger::end_warmup() {
   sent_ = 0;
 }
 
-namespace {
-// A histogram as (upper bound of each bucket in ms, share of the values at or below it).
-std::vector<std::pair<double, double>> cdf_of(const Histogram& h) {
+std::vector<std::pair<double, double>> histogram_cdf(const Histogram& h) {
   std::vector<std::pair<double, double>> out;
   if (h.count() == 0) return out;
   const double total = static_cast<double>(h.count());
@@ -115,16 +113,22 @@ std::vector<std::pair<double, double>> cdf_of(const Histogram& h) {
   return out;
 }
 
+namespace {
 // Both histograms as one: every request that ended.
-LatencyStats all_of(const Histogram& ok, const Histogram& other) {
+Histogram all_of(const Histogram& ok, const Histogram& other) {
   Histogram all;
   all.merge(ok);
   all.merge(other);
-  return LatencyStats::from(all);
+  return all;
 }
 }  // namespace
 
 void RequestLedger::fill(RunResult& r, const std::vector<std::string>& component_ids) const {
+  // A segment's result keeps each histogram under the figure's name (RunResult::histograms).
+  auto stats = [&r](const std::string& key, const Histogram& h) {
+    if (r.keep_histograms) r.histograms.emplace_back(key, h);
+    return LatencyStats::from(h);
+  };
   r.sent = sent_;
   r.in_flight = sent_total_ - ended_total_;
   r.in_flight_at_warmup = in_flight_at_warmup_;
@@ -132,22 +136,25 @@ void RequestLedger::fill(RunResult& r, const std::vector<std::string>& component
     RouteResult rr;
     rr.name = names_[i];
     rr.outcomes = routes_[i].outcomes;
-    rr.latency = LatencyStats::from(routes_[i].latency);
-    rr.latency_all = all_of(routes_[i].latency, routes_[i].other);
+    rr.latency = stats("route:" + rr.name, routes_[i].latency);
+    rr.latency_all = stats("route_all:" + rr.name, all_of(routes_[i].latency, routes_[i].other));
     for (int k = 0; k < kMaxCauses; ++k) r.outcomes.by_status[k] += rr.outcomes.by_status[k];
     r.routes.push_back(std::move(rr));
   }
   const Histogram& all_latency = metrics_.whole(latency_h_);
-  r.latency = LatencyStats::from(all_latency);
+  r.latency = stats("latency", all_latency);
   const Histogram& every = metrics_.whole(latency_all_h_);
-  r.latency_all = LatencyStats::from(every);
-  r.latency_cdf = cdf_of(all_latency);
-  if (every.count() > all_latency.count()) r.latency_all_cdf = cdf_of(every);
+  r.latency_all = stats("latency_all", every);
+  r.latency_cdf = histogram_cdf(all_latency);
+  if (every.count() > all_latency.count()) r.latency_all_cdf = histogram_cdf(every);
   // Each client's own, when the "all" one mixes several (a client that answered nothing has none).
   if (sources_.size() >= 2)
     for (const auto& [client, ok] : sources_)
-      if (client < component_ids.size())
-        if (auto points = cdf_of(metrics_.whole(ok)); !points.empty()) r.client_cdfs.push_back({component_ids[client], std::move(points)});
+      if (client < component_ids.size()) {
+        if (r.keep_histograms) r.histograms.emplace_back("client:" + component_ids[client], metrics_.whole(ok));
+        if (auto points = histogram_cdf(metrics_.whole(ok)); !points.empty())
+          r.client_cdfs.push_back({component_ids[client], std::move(points)});
+      }
   r.sent_whole_run = sent_total_;
   if (!population_) return;
   const Population& p = *population_;
@@ -156,9 +163,9 @@ void RequestLedger::fill(RunResult& r, const std::vector<std::string>& component
   for (std::size_t c = 0; p.clients_named && c < p.clients.size() && c < component_ids.size(); ++c)
     if (p.clients[c]) out.clients.push_back(component_ids[c]);
   out.outcomes = p.outcomes;
-  out.latency = LatencyStats::from(metrics_.whole(p.latency_h));
-  out.latency_all = LatencyStats::from(metrics_.whole(p.latency_all_h));
-  out.latency_cdf = cdf_of(metrics_.whole(p.latency_h));
+  out.latency = stats("population", metrics_.whole(p.latency_h));
+  out.latency_all = stats("population_all", metrics_.whole(p.latency_all_h));
+  out.latency_cdf = histogram_cdf(metrics_.whole(p.latency_h));
   for (std::size_t i = 0; i < names_.size(); ++i) {
     if (!p.routes[i]) continue;
     if (p.routes_named) out.routes.push_back(names_[i]);
@@ -167,8 +174,8 @@ void RequestLedger::fill(RunResult& r, const std::vector<std::string>& component
     RouteResult rr;
     rr.name = names_[i];
     rr.outcomes = route.outcomes;
-    rr.latency = LatencyStats::from(route.latency);
-    rr.latency_all = all_of(route.latency, route.other);
+    rr.latency = stats("population_route:" + rr.name, route.latency);
+    rr.latency_all = stats("population_route_all:" + rr.name, all_of(route.latency, route.other));
     out.by_route.push_back(std::move(rr));
   }
 }

@@ -156,4 +156,9 @@ class RequestLedger {
   std::uint64_t sent_ = 0, sent_total_ = 0, ended_total_ = 0, in_flight_at_warmup_ = 0;
 };
 
+// A histogram as (upper bound of each bucket in ms, share of the values at or below it): the
+// CDFs fill() writes, and those a stitched run (tools/cli/segments.h) redraws from its merged
+// histograms.
+std::vector<std::pair<double, double>> histogram_cdf(const Histogram& h);
+
 }  // namespace archsim

@@ -57,12 +57,37 @@ struct Usage {
 // these apart from the other episodes.
 inline constexpr const char* kOomKillKind = "oom_kill";
 
+// How one figure of the segments of a time-parallel run (tools/cli/segments.h) makes the
+// whole run's: Sum (a count), Weighted (a mean, rate or ratio: the mean of the segments'
+// values weighted by `weight`, or by their measured seconds when the weight is 0; exact for
+// a time-weighted mean, a rate per measured second and a ratio of counts weighted by its
+// denominator), Last (a level at the end: the last segment's), Max (a peak: the highest),
+// Span (a total over all the run simulated, warm-up included, such as instance seconds: the
+// first segment's, then each later one's share of it for its part after the cut). A figure a
+// model adds without saying is Weighted by time: approximate for anything else.
+struct Stitch {
+  enum Kind : std::uint8_t { Weighted, Sum, Last, Max, Span } kind = Weighted;
+  double weight = 0;
+};
+
 // A model's end-of-run figures. Names may be dotted ("share.web-1") to nest them.
 class ComponentReport {
  public:
-  void add(std::string name, double value) { figures_.emplace_back(std::move(name), value); }
+  void add(std::string name, double value, Stitch how = {}) {
+    figures_.emplace_back(std::move(name), value);
+    stitch_.push_back(how);
+  }
   void add_text(std::string name, std::string value) { texts_.emplace_back(std::move(name), std::move(value)); }
-  void add_latency(std::string name, const Histogram& h) { latencies_.emplace_back(std::move(name), LatencyStats::from(h)); }
+  void add_latency(std::string name, const Histogram& h) {
+    latencies_.emplace_back(std::move(name), LatencyStats::from(h));
+    if (keep_histograms_) histograms_.push_back(h);
+  }
+  // How each figure stitches, in the order of figures().
+  const std::vector<Stitch>& stitch() const { return stitch_; }
+  // A segment's report keeps a copy of each latency's histogram (in the order of latencies()),
+  // so that the stitched run's percentiles are the merged histogram's; set before finish().
+  void keep_histograms() { keep_histograms_ = true; }
+  const std::vector<Histogram>& histograms() const { return histograms_; }
   // An episode of the run for the availability report: kind "fault" (an injected fault, from
   // start to end; end == start for an instantaneous one), kOomKillKind (an instance killed
   // for its memory, until it is ready again), or any other the owner names (a rollout). The
@@ -89,6 +114,9 @@ class ComponentReport {
   std::vector<std::pair<std::string, double>> figures_;
   std::vector<std::pair<std::string, std::string>> texts_;
   std::vector<std::pair<std::string, LatencyStats>> latencies_;
+  std::vector<Stitch> stitch_;
+  std::vector<Histogram> histograms_;
+  bool keep_histograms_ = false;
   std::vector<Interval> intervals_;
   Usage usage_;
   PageSection page_;
@@ -169,6 +197,7 @@ struct RunResult {
   std::vector<ComponentResult> sections;
   std::uint64_t sent_whole_run = 0;  // requests sent, warm-up included (billed per request)
   Time warmup = 0;                   // warmup_s, exact
+  Time start = 0;                    // where the run began (Simulation::start_at; 0 but for a segment)
 
   double window_s = 0;
   std::vector<Time> window_ends;
@@ -183,6 +212,13 @@ struct RunResult {
   std::uint64_t fingerprint = 0;  // Simulation's event-stream hash (summary.json run.fingerprint)
   std::vector<std::string> cause_names;  // by Status value (OutcomeCounts::by_status index)
   std::vector<std::string> route_names;  // by route index (RequestInfo::route)
+  // A segment of a time-parallel run (Simulation::keep_histograms) keeps the histogram of
+  // each end-to-end latency figure, named "latency", "latency_all", "route:<name>",
+  // "route_all:<name>", "population", "population_all", "population_route:<name>",
+  // "population_route_all:<name>", "client:<id>" (a client's answered requests, when there are
+  // several clients); a component's are in its report (ComponentReport::histograms).
+  bool keep_histograms = false;
+  std::vector<std::pair<std::string, Histogram>> histograms;
   TraceData trace;                       // request traces (Simulation::enable_trace), empty when off
   RequestLogData request_log;            // access logs (BuildContext::log_requests), empty when none
 };

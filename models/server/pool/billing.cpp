@@ -9,7 +9,7 @@ namespace archsim {
 void ServerPool::report_billing(Context& ctx, ComponentReport& r) const {
   const Time now = ctx.end_time();
   // Every instance from launch to termination, over the whole run.
-  r.add("instance_seconds", (instance_area_ + alive_ * static_cast<double>(now - alive_last_)) / 1e9);
+  r.add("instance_seconds", (instance_area_ + alive_ * static_cast<double>(now - alive_last_)) / 1e9, {Stitch::Span});
   if (!instance_type_.empty()) r.add_text("instance_type", instance_type_);
   // Every instance ever launched, with its life in seconds, for the cost ledger (per-type
   // price, minimum billed time); and the replica counts it sums over pools.
