@@ -32,6 +32,9 @@ struct Description {
   double peak_users = 0;        // closed loop: the most concurrent users (peak_rate_rps is 0)
   double think_mean_s = 0;      // closed loop: mean think time
   double mean_load = 0;         // the run's mean arrival rate (open) or users (closed), for its length estimate
+  // Its offered requests per second over the run as (seconds, rate) points, linear between
+  // (Profile's reading); empty: constant. Where a run is cut into segments (tools/cli/segments.h).
+  std::vector<std::pair<double, double>> load_profile;
   struct RouteShare {
     std::uint32_t route = 0;
     double weight = 0;
@@ -40,6 +43,11 @@ struct Description {
     double zipf = 0;          // their popularity exponent (0: uniform)
   };
   std::vector<RouteShare> routes;  // request mix (weights, not normalised)
+
+  // ---- Any kind: how long its state takes to forget how the run began, in seconds (0: it
+  // declares none): the warm-up a segment of a time-parallel run needs (tools/cli/segments.h)
+  // before its figures count. A cache's TTL counts too (cache_ttl_s).
+  double memory_s = 0;
 
   // ---- Server (a service): instances, workers, zones and per-route work.
   std::uint32_t replicas = 0;      // instances at t = 0

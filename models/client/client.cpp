@@ -214,17 +214,27 @@ void Client::describe(Description& d) const {
   d.target = target_;
   d.target_timeout_s = to_seconds(timeout_);
   if (policy_) d.target_policy = policy_->summary();
+  // The requests per second each point of a profile stands for (users / think time).
+  auto load = [&d](const Profile& p, double per) {
+    for (const auto& [t, v] : p.points) d.load_profile.emplace_back(to_seconds(t), v * per);
+  };
   if (sessions_mode_) {
     d.peak_users = rate_.max() * length_.mean() / 1e9;
     d.mean_load = rate_.mean_until(duration_) * length_.mean() / 1e9;
     d.think_mean_s = think_.mean() / 1e9;
+    load(rate_, length_.mean() / 1e9 / std::max(d.think_mean_s, 1e-3));
+    // A session outlives the start by its length: after three mean lengths all but e^-3 (5 %)
+    // of exponential sessions begun before have ended.
+    d.memory_s = 3 * length_.mean() / 1e9;
   } else if (closed_) {
     d.peak_users = users_.max();
     d.mean_load = users_.mean_until(duration_);
     d.think_mean_s = think_.mean() / 1e9;
+    load(users_, 1 / std::max(d.think_mean_s, 1e-3));
   } else {
     d.peak_rate_rps = rate_.max();
     d.mean_load = rate_.mean_until(duration_);
+    load(rate_, 1);
   }
   double prev = 0;
   for (const RouteSpec& r : routes_) {

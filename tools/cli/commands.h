@@ -32,6 +32,12 @@ struct RunOptions {
   int replications = 1, threads = default_threads();
   std::uint32_t trace = 0;   // --trace N: trace.json of N sampled requests (replication 1)
   std::string trace_format = "chrome";  // --trace-format: trace.json, trace.otlp.json or both
+  // --segments N: the run cut into N segments run side by side (tools/cli/segments.h);
+  // --segment-warmup: each segment's warm-up (a duration; default from the scenario);
+  // --check-segments: the sequential run beside it, each figure's difference printed.
+  int segments = 1;
+  std::string segment_warmup;
+  bool check_segments = false;
 };
 
 struct CompareOptions {

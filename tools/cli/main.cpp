@@ -101,6 +101,14 @@ int main(int argc, char** argv) {
                       "chrome (trace.json, the default), otlp (trace.otlp.json: OpenTelemetry spans, which archsim import "
                       "reads) or both")
       ->check(CLI::IsMember({"chrome", "otlp", "both"}));
+  run_cmd->add_option("--segments", run.segments,
+                      "Time-parallel: cut the run into N segments at the quietest points of its load, run them side "
+                      "by side, each from a warm-up before its cut, and stitch them (docs/speed.md)");
+  run_cmd->add_option("--segment-warmup", run.segment_warmup,
+                      "With --segments: each segment's warm-up (a duration; default: the slowest state the scenario "
+                      "declares, such as its longest session or cache TTL)");
+  run_cmd->add_flag("--check-segments", run.check_segments,
+                    "With --segments: also run the whole run sequentially and print each figure's difference");
   run_cmd->add_flag("--quiet", run.quiet, "No progress bar");
   run_cmd->add_flag("--no-report", run.no_report, "Do not write report.html and charts/");
   run_cmd->add_flag("--fail-on-slo", run.fail_on_slo,

@@ -18,6 +18,7 @@
 #include "tools/cli/mpi_executor.h"
 #include "tools/cli/output_dir.h"
 #include "tools/cli/report_command.h"
+#include "tools/cli/run_segments.h"
 #include "tools/cli/topology_dot.h"
 
 namespace archsim::cli {
@@ -44,10 +45,17 @@ int run_command(const RunOptions& o, const Registry& registry) {
   nlohmann::ordered_json analysis;  // the analytic estimate, for the report to set beside the run
   std::string topology;             // the architecture as DOT, for the report's diagram
   nlohmann::ordered_json warnings = nlohmann::ordered_json::array();  // said on stderr now, kept in summary.json
+  std::optional<SegmentPlan> plan;  // --segments: the cuts (run_segments.h); none: the run is sequential
+  Time scenario_warmup = 0, window = 0;
   try {
     Simulation probe(*doc, registry, o.seed);  // validates everything before t = 0
     seed = probe.settings().seed;
     name = probe.settings().name;
+    scenario_warmup = probe.settings().warmup;
+    window = probe.settings().window;
+    bool bad = false;
+    plan = plan_run(o, probe, &bad);
+    if (bad) return 2;
     sim_total_s = to_seconds(probe.settings().duration) * o.replications;
     const Topology topo = Topology::from(probe, *doc);
     analysis = analyze_topology(topo).json;
@@ -68,9 +76,13 @@ int run_command(const RunOptions& o, const Registry& registry) {
   } catch (const std::bad_alloc&) {
     return out_of_memory(o.scenario);
   }
-  // Replication k runs with seed + k; the first also returns its time series.
+  // Replication k runs with seed + k; the first also returns its time series. A segmented
+  // run's jobs are its segments, then (--check-segments) the sequential replications.
   std::vector<JobSpec> jobs;
-  for (int k = 0; k < o.replications; ++k) jobs.push_back(JobSpec{{}, seed + static_cast<std::uint64_t>(k), k == 0});
+  if (plan) jobs = segment_jobs(*plan, seed, scenario_warmup, window);
+  const std::size_t segments = jobs.size();
+  if (!plan || o.check_segments)
+    for (int k = 0; k < o.replications; ++k) jobs.push_back(JobSpec{{}, seed + static_cast<std::uint64_t>(k), k == 0 && !plan});
   jobs.front().trace = o.trace;  // the traced requests are replication 1's, as its charts are
   jobs.front().trace_format = o.trace_format;
   std::vector<JobOutput> outputs(jobs.size());
@@ -79,6 +91,33 @@ int run_command(const RunOptions& o, const Registry& registry) {
                                   [&](double f) { bar(f); });
   bar.done();
   if (!complete) return 1;
+  std::optional<nlohmann::ordered_json> sequential;  // --check-segments: the sequential run's summary
+  if (plan) {
+    if (interrupt_signal() != 0) {
+      std::cerr << "archsim: interrupted: a segmented run writes nothing until every segment has ended\n";
+      return interrupted_exit_code();
+    }
+    std::string error;
+    std::vector<JobOutput> parts(std::make_move_iterator(outputs.begin()),
+                                 std::make_move_iterator(outputs.begin() + static_cast<std::ptrdiff_t>(segments)));
+    auto stitched = stitch_outputs(*doc, *plan, parts, &error);
+    if (!stitched) {
+      std::cerr << "archsim: " << o.scenario << ": the run failed: " << error << "\n";
+      return 1;
+    }
+    if (o.check_segments) {
+      std::vector<nlohmann::ordered_json> seq;
+      for (std::size_t k = segments; k < outputs.size(); ++k) {
+        if (!outputs[k].error.empty()) {
+          std::cerr << "archsim: " << o.scenario << ": the sequential run failed: " << outputs[k].error << "\n";
+          return 1;
+        }
+        seq.push_back(parse_ordered_json(outputs[k].summary));
+      }
+      sequential = merge_replications(seq);
+    }
+    outputs.assign(1, std::move(*stitched));
+  }
   std::vector<nlohmann::ordered_json> summaries;
   // Interrupted while simulating: the signal cut a job short (or kept it from starting; under
   // MPI a worker's cut job comes back as an error). A signal that came once every job had
@@ -106,7 +145,7 @@ int run_command(const RunOptions& o, const Registry& registry) {
   nlohmann::ordered_json summary = merge_replications(summaries);
   // What ran the replications ("2 threads", "4 MPI ranks (3 workers)"): with one there is
   // nothing side by side to say.
-  if (o.replications > 1) summary["run"]["executor"] = exec->describe();
+  if (o.replications > 1 || plan) summary["run"]["executor"] = exec->describe();
   summary["run"]["overrides"] = o.sets;  // every --set as written, in order (the page's header says them)
   if (partial) {
     nlohmann::ordered_json& run = summary["run"];
@@ -168,6 +207,7 @@ int run_command(const RunOptions& o, const Registry& registry) {
               << (otlp ? ", trace.otlp.json (OpenTelemetry spans)" : "") << logs_written << "\n"
               << report_said;
   }
+  if (sequential) print_segment_check(summary, *sequential, o.json ? std::cerr : std::cout);
   if (report_left_out) {
     std::cerr << "archsim: interrupted: the run is complete and its results are written to " << dir->dest().string()
               << "; the report was left out (draw it with `archsim report " << dir->dest().string() << "`)\n";

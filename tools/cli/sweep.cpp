@@ -7,6 +7,7 @@
 
 #include "reports/access_log.h"
 #include "reports/ledgers/ledgers.h"
+#include "reports/segment_result.h"
 #include "reports/summary.h"
 #include "reports/trace_json.h"
 #include "reports/trace_otlp.h"
@@ -73,11 +74,27 @@ JobOutput run_job(const nlohmann::json& base, const JobSpec& spec, const Registr
   try {
     nlohmann::json doc = base;
     for (const auto& s : spec.sets) apply_set(doc, s);
+    // A segment (run --segments, tools/cli/segments.h): [start, end) counted from the cut, on
+    // the whole run's windows; its result goes back whole for the stitching.
+    const bool segment = spec.segment.size() == 4;
+    if (segment) {
+      doc["duration"] = std::to_string(spec.segment[2]) + "ns";
+      doc["warmup"] = std::to_string(spec.segment[1]) + "ns";
+      doc["window"] = std::to_string(spec.segment[3]) + "ns";
+    }
     Simulation sim(doc, registry, spec.seed);
     if (spec.trace) sim.enable_trace(spec.trace);
+    if (segment) {
+      sim.start_at(spec.segment[0]);
+      sim.keep_histograms();
+    }
     sim.run(progress, &interrupt_flag());
     RunResult r = sim.result();
     out.partial = r.partial;
+    if (segment) {
+      out.summary = encode_segment(r);
+      return out;
+    }
     const ledgers::Ledgers ledgers(doc);
     const LedgerResults l = ledgers.apply(r);
     out.summary = summary_json(r, l).dump();
@@ -173,6 +190,11 @@ std::string encode_spec(const JobSpec& spec) {
   for (const auto& v : spec.sets) put_field(s, v);
   if (spec.trace) put_field(s, "trace=" + std::to_string(spec.trace));  // optional: job keys without a trace unchanged
   if (spec.trace && spec.trace_format != "chrome") put_field(s, "trace_format=" + spec.trace_format);
+  if (!spec.segment.empty()) {
+    std::string times;
+    for (const Time t : spec.segment) append_item(times, ",", std::to_string(t));
+    put_field(s, "segment=" + times);
+  }
   return s;
 }
 
@@ -193,20 +215,25 @@ std::optional<JobSpec> decode_spec(const std::string& bytes) {
   }
   for (auto& v : spec.sets)
     if (!get_field(bytes, pos, v)) return std::nullopt;
-  if (pos != bytes.size()) {
-    std::string trace;
-    if (!get_field(bytes, pos, trace) || trace.rfind("trace=", 0) != 0) return std::nullopt;
+  // Optional fields, each "key=value" (tools/cli/sweep.h encode_spec).
+  while (pos != bytes.size()) {
+    std::string field;
+    if (!get_field(bytes, pos, field)) return std::nullopt;
     try {
-      spec.trace = static_cast<std::uint32_t>(std::stoul(trace.substr(6)));
+      if (field.rfind("trace=", 0) == 0) {
+        spec.trace = static_cast<std::uint32_t>(std::stoul(field.substr(6)));
+      } else if (field.rfind("trace_format=", 0) == 0) {
+        spec.trace_format = field.substr(13);
+        if (spec.trace_format != "otlp" && spec.trace_format != "both") return std::nullopt;
+      } else if (field.rfind("segment=", 0) == 0) {
+        for (const std::string& t : split_values(field.substr(8))) spec.segment.push_back(std::stoll(t));
+        if (spec.segment.size() != 4) return std::nullopt;
+      } else {
+        return std::nullopt;
+      }
     } catch (const std::exception&) {
       return std::nullopt;
     }
-  }
-  if (pos != bytes.size()) {
-    std::string format;
-    if (!get_field(bytes, pos, format) || format.rfind("trace_format=", 0) != 0) return std::nullopt;
-    spec.trace_format = format.substr(13);
-    if (spec.trace_format != "otlp" && spec.trace_format != "both") return std::nullopt;
   }
   if (pos != bytes.size()) return std::nullopt;
   return spec;

@@ -16,6 +16,7 @@
 #include <nlohmann/json.hpp>
 
 #include "scenario/build.h"
+#include "sim/time.h"
 
 namespace archsim::cli {
 
@@ -25,6 +26,11 @@ struct JobSpec {
   bool want_series = false;  // also return timeseries.csv and latency_cdf.csv
   std::uint32_t trace = 0;   // also return trace.json of this many sampled requests (run --trace)
   std::string trace_format = "chrome";  // "chrome" (trace_json), "otlp" (trace_otlp) or "both"
+  // A segment of a time-parallel run (tools/cli/segments.h): {start, cut, end, window} in ns.
+  // The job simulates [start, end) on the whole run's window, counts from the cut, and returns
+  // its RunResult in `summary` as encode_segment's bytes (reports/segment_result.h). Empty: the
+  // whole run.
+  std::vector<Time> segment{};
 };
 
 struct JobOutput {
