@@ -5,6 +5,15 @@
 
 namespace archsim {
 
+double load_at(const std::vector<std::pair<double, double>>& load, double t) {
+  if (t <= load.front().first) return load.front().second;
+  if (t >= load.back().first) return load.back().second;
+  auto it = std::upper_bound(load.begin(), load.end(), t, [](double x, const auto& q) { return x < q.first; });
+  const auto& [t1, v1] = *it;
+  const auto& [t0, v0] = *(it - 1);
+  return v0 + (v1 - v0) * (t - t0) / (t1 - t0);
+}
+
 std::optional<SegmentPlan> plan_segments(const std::vector<std::pair<double, double>>& load, Time duration,
                                          Time window, int n, Time warmup, std::string* why, double balance) {
   const std::size_t windows = static_cast<std::size_t>(duration / window);
@@ -14,17 +23,9 @@ std::optional<SegmentPlan> plan_segments(const std::vector<std::pair<double, dou
   }
   // The load at the end of each window (its grid point) and the work before it.
   std::vector<double> rate(windows + 1), work(windows + 1, 0);
-  auto at = [&](double t) {
-    if (t <= load.front().first) return load.front().second;
-    if (t >= load.back().first) return load.back().second;
-    auto it = std::upper_bound(load.begin(), load.end(), t, [](double x, const auto& q) { return x < q.first; });
-    const auto& [t1, v1] = *it;
-    const auto& [t0, v0] = *(it - 1);
-    return v0 + (v1 - v0) * (t - t0) / (t1 - t0);
-  };
   const double w_s = to_seconds(window);
   for (std::size_t i = 0; i <= windows; ++i) {
-    rate[i] = at(static_cast<double>(i) * w_s);
+    rate[i] = load_at(load, static_cast<double>(i) * w_s);
     if (i > 0) work[i] = work[i - 1] + (rate[i - 1] + rate[i]) / 2 * w_s;
   }
   const auto [lo, hi] = std::minmax_element(rate.begin(), rate.end());

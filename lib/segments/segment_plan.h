@@ -11,6 +11,10 @@
 
 namespace archsim {
 
+// A load profile's value at t seconds: linear between its (seconds, rate) points, the first
+// value before them and the last after (sim/profile.h's reading). `load` is not empty.
+double load_at(const std::vector<std::pair<double, double>>& load, double t);
+
 struct SegmentPlan {
   // cuts[0] = 0 < cuts[1] < ... < cuts[N] = duration, each a multiple of the window: segment
   // k counts [cuts[k], cuts[k+1]) and is simulated from max(0, cuts[k] - warmup).

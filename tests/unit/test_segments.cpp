@@ -115,7 +115,7 @@ TEST_CASE("segments: stitched percentiles are the single histogram's, counts are
   auto figure = [&](const std::string& name) {
     for (const auto& [n, v] : c.figures())
       if (n == name) return v;
-    return NAN;
+    return std::nan("");
   };
   CHECK(figure("completed") == 120000);
   // Time-weighted: (0.2 x 3600 + 0.8 x 1800) / 5400.

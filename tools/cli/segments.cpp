@@ -24,18 +24,10 @@ std::vector<std::pair<double, double>> total_load(const Simulation& sim) {
     for (const auto& pt : p) times.push_back(pt.first);
   std::sort(times.begin(), times.end());
   times.erase(std::unique(times.begin(), times.end()), times.end());
-  auto at = [](const std::vector<std::pair<double, double>>& p, double t) {
-    if (t <= p.front().first) return p.front().second;
-    if (t >= p.back().first) return p.back().second;
-    auto it = std::upper_bound(p.begin(), p.end(), t, [](double x, const auto& q) { return x < q.first; });
-    const auto& [t1, v1] = *it;
-    const auto& [t0, v0] = *(it - 1);
-    return v0 + (v1 - v0) * (t - t0) / (t1 - t0);
-  };
   std::vector<std::pair<double, double>> out;
   for (double t : times) {
     double sum = 0;
-    for (const auto& p : profiles) sum += at(p, t);
+    for (const auto& p : profiles) sum += load_at(p, t);
     out.emplace_back(t, sum);
   }
   return out;
