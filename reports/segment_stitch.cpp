@@ -153,8 +153,16 @@ RunResult stitch_segments(const std::vector<RunResult>& parts) {
   const Histogram ok = merged(parts, "latency"), every = merged(parts, "latency_all");
   r.latency = LatencyStats::from(ok);
   r.latency_all = LatencyStats::from(every);
-  latency_cdfs(ok, every, r);
+  r.latency_cdf = histogram_cdf(ok);
+  if (every.count() > ok.count()) r.latency_all_cdf = histogram_cdf(every);
   std::vector<std::pair<std::string, Histogram>> kept{{"latency", ok}, {"latency_all", every}};
+  // Each client's CDF, from its merged histogram, in the first segment's order.
+  for (const auto& [name, h] : first.histograms)
+    if (name.rfind("client:", 0) == 0) {
+      const Histogram c = merged(parts, name);
+      if (auto points = histogram_cdf(c); !points.empty()) r.client_cdfs.push_back({name.substr(7), std::move(points)});
+      kept.emplace_back(name, c);
+    }
   r.routes = stitch_routes(parts, false, kept);
   if (first.population) {
     PopulationResult& pop = r.population.emplace();
@@ -166,6 +174,7 @@ RunResult stitch_segments(const std::vector<RunResult>& parts) {
     const Histogram a = merged(parts, "population"), b = merged(parts, "population_all");
     pop.latency = LatencyStats::from(a);
     pop.latency_all = LatencyStats::from(b);
+    pop.latency_cdf = histogram_cdf(a);
     kept.emplace_back("population", a);
     kept.emplace_back("population_all", b);
     pop.by_route = stitch_routes(parts, true, kept);
