@@ -69,7 +69,8 @@ ComponentReport stitch_report(const std::vector<const ComponentReport*>& parts, 
   for (std::size_t k = 0; k < parts.size(); ++k) {
     const ComponentReport& r = *parts[k];
     for (std::size_t i = 0; i < r.figures().size(); ++i) {
-      const auto& [name, v] = r.figures()[i];
+      const std::string& name = r.figures()[i].first;  // not a structured binding: the lambda takes it
+      const double v = r.figures()[i].second;
       const Stitch how = r.stitch()[i];
       auto at = std::find_if(figs.begin(), figs.end(), [&](const Acc& a) { return a.name == name; });
       if (at == figs.end()) {
