@@ -45,6 +45,8 @@ std::string latency_cdf_csv(const RunResult& r);
 std::string fingerprint_hex(std::uint64_t fp);
 // Puts `value` at the dotted path `name` inside `obj` ("a.b.c"), creating objects on the way.
 void put_dotted(nlohmann::ordered_json& obj, const std::string& name, const nlohmann::ordered_json& value);
+// The value at the dotted path `name` inside `obj` ("a.b.c"), or nullptr where a key is missing.
+const nlohmann::ordered_json* at_dotted(const nlohmann::ordered_json& obj, const std::string& name);
 
 // `v` to `digits` significant digits; whole numbers up to 2^53 are returned exact.
 double round_sig(double v, int digits = 6);

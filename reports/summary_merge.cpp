@@ -32,7 +32,7 @@ static void collect(const ordered_json& j, const std::string& prefix, std::vecto
   }
 }
 
-static const ordered_json* at_path(const ordered_json& j, const std::string& path) {
+const ordered_json* at_dotted(const ordered_json& j, const std::string& path) {
   const ordered_json* cur = &j;
   std::size_t start = 0;
   for (;;) {
@@ -46,7 +46,7 @@ static const ordered_json* at_path(const ordered_json& j, const std::string& pat
 }
 
 static ordered_json* at_path_mut(ordered_json& j, const std::string& path) {
-  return const_cast<ordered_json*>(at_path(j, path));
+  return const_cast<ordered_json*>(at_dotted(j, path));
 }
 
 // A latency percentile ("latency_ms.p99", "components.web.queue_wait_ms.p95"): a key p<digits>
@@ -122,7 +122,7 @@ ordered_json merge_replications(const std::vector<ordered_json>& runs) {
     if (p == "seed" || p.rfind("run.", 0) == 0) continue;
     std::vector<double> xs;
     for (const auto& r : runs)
-      if (const ordered_json* v = at_path(r, p); v && v->is_number()) xs.push_back(v->get<double>());
+      if (const ordered_json* v = at_dotted(r, p); v && v->is_number()) xs.push_back(v->get<double>());
     const std::size_t m = xs.size();
     if (m == 0) continue;
     double mean = 0;

@@ -139,18 +139,6 @@ void numbers(const ordered_json& j, const std::string& prefix, std::vector<std::
   }
 }
 
-const ordered_json* at_path(const ordered_json& j, const std::string& path) {
-  const ordered_json* cur = &j;
-  std::size_t start = 0;
-  for (;;) {
-    const std::size_t dot = path.find('.', start);
-    const std::string key = path.substr(start, dot == std::string::npos ? std::string::npos : dot - start);
-    if (!cur->is_object() || !cur->contains(key)) return nullptr;
-    cur = &(*cur)[key];
-    if (dot == std::string::npos) return cur;
-    start = dot + 1;
-  }
-}
 }  // namespace
 
 int print_segment_check(const ordered_json& segmented, const ordered_json& sequential, std::ostream& os) {
@@ -165,12 +153,12 @@ int print_segment_check(const ordered_json& segmented, const ordered_json& seque
   os << line;
   int outside = 0;
   for (const auto& [path, v] : figures) {
-    const ordered_json* s = at_path(sequential, path);
+    const ordered_json* s = at_dotted(sequential, path);
     if (!s || !s->is_number()) continue;
     const double q = s->get<double>();
     const double diff = q != 0 ? (v - q) / std::fabs(q) * 100 : (v == 0 ? 0.0 : INFINITY);
     std::string verdict;
-    if (const ordered_json* c = ci ? at_path(sequential, "ci95") : nullptr) {
+    if (const ordered_json* c = ci ? at_dotted(sequential, "ci95") : nullptr) {
       const auto it = c->find(path);
       if (it != c->end()) {
         const bool in = v >= (*it)["lo"].get<double>() && v <= (*it)["hi"].get<double>();
